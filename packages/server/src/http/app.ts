@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { auditRoutes } from '../audit/audit-routes.ts';
+import type { Config } from '../config/config.ts';
+import { identityStoreRoutes } from '../identity/identity-store-routes.ts';
+import type { Services } from '../services.ts';
+import type { Database } from '../storage/database.ts';
+import { apiClientRoutes } from '../tenancy/api-client-routes.ts';
+import { tokenRoutes } from '../tenancy/token-routes.ts';
+import { installAuthentication } from './authenticate.ts';
+import { installOperations } from './operations.ts';
+import { OPENAPI_INFO, installRouteDocumentation } from './openapi.ts';
+import { ProblemSchema } from './problem.ts';
+import { installProblemGate } from './problem-gate.ts';
+import { validatorCompiler } from './validators.ts';
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  services: Services;
+  /** Pino options or an instance; tests pass `false` to keep output quiet. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+/** Builds the whole HTTP application: one plugin per area, one error gate, one auth hook. */
+export async function buildApp({ config, database, services, logger }: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+    },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // Honour a caller's request id (for tracing across services) when it is well-formed.
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addSchema(ProblemSchema);
+  installProblemGate(app);
+  installRouteDocumentation(app);
+  installAuthentication(app, services.tenancy);
+  await installOperations(app, { database });
+
+  await app.register(swagger, { openapi: OPENAPI_INFO as never });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(formbody);
+  await app.register(tokenRoutes, { services });
+  await app.register(apiClientRoutes, { services, prefix: '/api/admin' });
+  await app.register(auditRoutes, { services, prefix: '/api' });
+  // Seed 000 shows identity-store paths both with and without the tenant; both are accepted.
+  await app.register(identityStoreRoutes, { services, prefix: '/api/identity-store' });
+  await app.register(identityStoreRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
+  return app;
+}

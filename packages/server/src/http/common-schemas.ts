@@ -1,0 +1,18 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { TENANT_ID_PATTERN } from '../tenancy/permissions.ts';
+
+export const TenantIdParam = Type.String({ pattern: TENANT_ID_PATTERN, description: 'Must be the token’s tenant' });
+export const StoreNameSchema = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', description: 'Letters, digits, _ and -, at most 64' });
+
+export const PageQuery = Type.Object(
+  {
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Collections answer `{items, nextCursor}` (DESIGN A4); `nextCursor` is null on the last page. */
+export function PageOf<T extends TSchema>(item: T) {
+  return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+}

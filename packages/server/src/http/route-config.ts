@@ -1,0 +1,30 @@
+import type { ErrorCode } from '../errors/catalogue.ts';
+import type { Principal } from '../tenancy/tenancy-service.ts';
+
+/** What each route declares besides its schema; read by the auth hook and the OpenAPI transform. */
+export interface KeywayRouteConfig {
+  /** `Service:action`; the caller needs `TNT#{tenant}#Service:action`. Absent on public routes. */
+  permission?: string;
+  /** Domain error codes the route can answer with (auth and validation codes are added for you). */
+  errors?: ErrorCode[];
+}
+
+declare module 'fastify' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- declaration merging needs the interface form
+  interface FastifyContextConfig extends KeywayRouteConfig {}
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+}
+
+/** The principal of an authenticated route (the auth hook has run, so it is always set). */
+export function principalOf(request: { principal: Principal | undefined }): Principal {
+  if (!request.principal) throw new TypeError('principalOf() used on a route without a permission');
+  return request.principal;
+}
+
+/** The audit actor for a request: the API client, in its tenant, with the request id. */
+export function actorOf(request: { principal: Principal | undefined; id: string }): { tenantId: string; actor: string; requestId: string } {
+  const principal = principalOf(request);
+  return { tenantId: principal.tenantId, actor: principal.clientId, requestId: request.id };
+}

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
+import { KeywayError } from '../errors/keyway-error.ts';
+import type { Clock } from '../shared/clock.ts';
+import { decodeCursor, pageSize, toPage, type Page } from '../shared/pagination.ts';
+import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
+import type { Schema, StoresTable } from '../storage/schema.ts';
+import { uniqueViolation } from '../storage/unique-violation.ts';
+import { columnsForCreate, columnsForUpdate, toUser } from './user-record.ts';
+import type { CreateUserInput, ListUsersFilter, UpdateUserInput, User } from './user-schemas.ts';
+
+export interface Store {
+  name: string;
+  displayName?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** How a request names a user: by Keyway's id or by the caller's external id (`…/ext` paths). */
+export type UserRef = { id: string } | { externalId: string };
+
+export interface IdentityServiceDeps {
+  db: Kysely<Schema>;
+  clock: Clock;
+}
+
+function toStore(row: Selectable<StoresTable>): Store {
+  return {
+    name: row.name,
+    ...(row.display_name === null ? {} : { displayName: row.display_name }),
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+/** Maps a unique-index violation on users to the precise conflict code. */
+function userConflict(error: unknown): KeywayError | undefined {
+  const on = uniqueViolation(error);
+  if (on === undefined) return undefined;
+  if (on.includes('external_id')) return new KeywayError('EXT_ID_NOT_UNIQUE', 'externalId: already used by another user in this store');
+  if (on.includes('user_key')) return new KeywayError('USER_KEY_NOT_UNIQUE', 'userKey: already used by another user in this store');
+  return undefined;
+}
+
+/** Identity stores and their users (DESIGN A4). Every query is scoped by tenant. */
+export class IdentityService {
+  readonly #db: Kysely<Schema>;
+  readonly #clock: Clock;
+
+  constructor(deps: IdentityServiceDeps) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+  }
+
+  // ── stores ──────────────────────────────────────────────────────────────
+
+  /** The store's row; another tenant's store is indistinguishable from a missing one. */
+  async findStore(tenantId: string, storeName: string, executor: Kysely<Schema> = this.#db): Promise<Selectable<StoresTable>> {
+    const row = await executor.selectFrom('stores').selectAll().where('tenant_id', '=', tenantId).where('name', '=', storeName).executeTakeFirst();
+    if (!row) throw new KeywayError('STORE_NOT_FOUND', `No identity store ${storeName}`);
+    return row;
+  }
+
+  async createStore(actor: Actor, input: { name: string; displayName?: string }): Promise<Store> {
+    const now = this.#clock.now();
+    const row = {
+      id: newTimeOrderedId(now),
+      tenant_id: actor.tenantId,
+      name: input.name,
+      display_name: input.displayName ?? null,
+      self_service: null,
+      created_at: now.getTime(),
+      updated_at: now.getTime(),
+    };
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        // The tenant row exists for tokens issued by `keyway init`; stores hang off it.
+        await trx.insertInto('stores').values(row).execute();
+        await appendAuditEvent(trx, actor, { action: 'store.create', targetType: 'store', targetId: input.name, details: { displayName: input.displayName } }, now);
+      });
+    } catch (error) {
+      if (uniqueViolation(error) !== undefined) throw new KeywayError('STORE_ALREADY_EXISTS', `name: a store named ${input.name} already exists`);
+      throw error;
+    }
+    return toStore(row);
+  }
+
+  async listStores(tenantId: string, page: { cursor?: string; limit?: number }): Promise<Page<Store>> {
+    const limit = pageSize(page);
+    const after = decodeCursor(page.cursor);
+    let query = this.#db.selectFrom('stores').selectAll().where('tenant_id', '=', tenantId);
+    if (after) query = query.where('id', '>', after);
+    return toPage(await query.orderBy('id').limit(limit + 1).execute(), limit, toStore);
+  }
+
+  async getStore(tenantId: string, storeName: string): Promise<Store> {
+    return toStore(await this.findStore(tenantId, storeName));
+  }
+
+  async updateStore(actor: Actor, storeName: string, patch: { displayName?: string | null }): Promise<Store> {
+    const now = this.#clock.now();
+    return this.#db.transaction().execute(async (trx) => {
+      const store = await this.findStore(actor.tenantId, storeName, trx);
+      const changes = { ...(patch.displayName === undefined ? {} : { display_name: patch.displayName }), updated_at: now.getTime() };
+      await trx.updateTable('stores').set(changes).where('id', '=', store.id).execute();
+      await appendAuditEvent(trx, actor, { action: 'store.update', targetType: 'store', targetId: storeName, details: patch }, now);
+      return toStore({ ...store, ...changes });
+    });
+  }
+
+  /** Deleting a store deletes its users; without `force` a store that still has users is kept. */
+  async deleteStore(actor: Actor, storeName: string, force: boolean): Promise<void> {
+    const now = this.#clock.now();
+    await this.#db.transaction().execute(async (trx) => {
+      const store = await this.findStore(actor.tenantId, storeName, trx);
+      if (!force) {
+        const user = await trx.selectFrom('users').select('id').where('store_id', '=', store.id).limit(1).executeTakeFirst();
+        if (user) throw new KeywayError('STORE_NOT_EMPTY', `Store ${storeName} still has users; delete them first or pass force=true`);
+      }
+      await trx.deleteFrom('stores').where('id', '=', store.id).execute();
+      await appendAuditEvent(trx, actor, { action: 'store.delete', targetType: 'store', targetId: storeName, details: { force } }, now);
+    });
+  }
+
+  // ── users ───────────────────────────────────────────────────────────────
+
+  async createUser(actor: Actor, storeName: string, input: CreateUserInput): Promise<User> {
+    const now = this.#clock.now();
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        const store = await this.findStore(actor.tenantId, storeName, trx);
+        const row = {
+          id: newTimeOrderedId(now),
+          tenant_id: actor.tenantId,
+          store_id: store.id,
+          ...columnsForCreate(input, input.externalId ?? randomUUID()),
+          created_at: now.getTime(),
+          updated_at: now.getTime(),
+        };
+        await trx.insertInto('users').values(row).execute();
+        await appendAuditEvent(trx, actor, { action: 'user.create', targetType: 'user', targetId: row.id, details: { store: storeName, externalId: row.external_id } }, now);
+        return toUser(row);
+      });
+    } catch (error) {
+      throw userConflict(error) ?? error;
+    }
+  }
+
+  async #findUserRow(executor: Kysely<Schema>, tenantId: string, storeName: string, ref: UserRef) {
+    const store = await this.findStore(tenantId, storeName, executor);
+    let query = executor.selectFrom('users').selectAll().where('store_id', '=', store.id);
+    query = 'id' in ref ? query.where('id', '=', ref.id) : query.where('external_id', '=', ref.externalId);
+    const row = await query.executeTakeFirst();
+    if (!row) throw new KeywayError('USER_NOT_FOUND', 'id' in ref ? `No user ${ref.id} in store ${storeName}` : `No user with externalId ${ref.externalId} in store ${storeName}`);
+    return row;
+  }
+
+  async getUser(tenantId: string, storeName: string, ref: UserRef): Promise<User> {
+    return toUser(await this.#findUserRow(this.#db, tenantId, storeName, ref));
+  }
+
+  async listUsers(tenantId: string, storeName: string, filter: ListUsersFilter): Promise<Page<User>> {
+    const store = await this.findStore(tenantId, storeName);
+    const limit = pageSize(filter);
+    const after = decodeCursor(filter.cursor);
+    let query = this.#db.selectFrom('users').selectAll().where('store_id', '=', store.id);
+    if (filter.userKey !== undefined) query = query.where('user_key', '=', filter.userKey);
+    if (filter.email !== undefined) query = query.where('email', '=', filter.email.toLowerCase());
+    if (filter.externalId !== undefined) query = query.where('external_id', '=', filter.externalId);
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    if (after) query = query.where('id', '>', after);
+    return toPage(await query.orderBy('id').limit(limit + 1).execute(), limit, toUser);
+  }
+
+  async updateUser(actor: Actor, storeName: string, ref: UserRef, patch: UpdateUserInput): Promise<User> {
+    const now = this.#clock.now();
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        const row = await this.#findUserRow(trx, actor.tenantId, storeName, ref);
+        const changes = { ...columnsForUpdate(patch), updated_at: now.getTime() };
+        await trx.updateTable('users').set(changes).where('id', '=', row.id).execute();
+        await appendAuditEvent(trx, actor, { action: 'user.update', targetType: 'user', targetId: row.id, details: { store: storeName, fields: Object.keys(patch) } }, now);
+        return toUser({ ...row, ...changes });
+      });
+    } catch (error) {
+      throw userConflict(error) ?? error;
+    }
+  }
+
+  async deleteUser(actor: Actor, storeName: string, ref: UserRef): Promise<void> {
+    const now = this.#clock.now();
+    await this.#db.transaction().execute(async (trx) => {
+      const row = await this.#findUserRow(trx, actor.tenantId, storeName, ref);
+      await trx.deleteFrom('users').where('id', '=', row.id).execute();
+      await appendAuditEvent(trx, actor, { action: 'user.delete', targetType: 'user', targetId: row.id, details: { store: storeName, externalId: row.external_id } }, now);
+    });
+  }
+}

@@ -1,0 +1,116 @@
+import { Type, type TProperties } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { PageOf, PageQuery, StoreNameSchema, TenantIdParam } from '../http/common-schemas.ts';
+import { actorOf, principalOf } from '../http/route-config.ts';
+import type { Services } from '../services.ts';
+import { CreateUserBody, EXTERNAL_ID_PATTERN, ListUsersQuery, UpdateUserBody, UserSchema } from './user-schemas.ts';
+
+const StoreSchema = Type.Object({
+  name: Type.String(),
+  displayName: Type.Optional(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+const CreateStoreBody = Type.Object({ name: StoreNameSchema, displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) }, { additionalProperties: false });
+const UpdateStoreBody = Type.Object({ displayName: Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()]) }, { additionalProperties: false });
+const UserIdParam = Type.String({ minLength: 1, maxLength: 64 });
+const ExternalIdParam = Type.String({ pattern: EXTERNAL_ID_PATTERN });
+
+export interface IdentityStoreRoutesOptions {
+  services: Services;
+  /** Registered a second time under `/api/identity-store/:tenantId` (seed 000 paths); hidden from the docs. */
+  tenantAlias?: boolean;
+}
+
+/** DESIGN A4: identity stores and their users, tenant taken from the token. */
+export async function identityStoreRoutes(fastify: FastifyInstance, { services, tenantAlias = false }: IdentityStoreRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const identity = services.identity;
+  const params = <P extends TProperties>(properties: P) => Type.Object({ ...(tenantAlias ? { tenantId: TenantIdParam } : {}), ...properties });
+  const doc = (tags: string[], summary: string) => ({ tags, summary, ...(tenantAlias ? { hide: true } : {}) });
+  const storeParams = params({ storeName: StoreNameSchema });
+  const userParams = params({ storeName: StoreNameSchema, userId: UserIdParam });
+  const extParams = params({ storeName: StoreNameSchema, userExtId: ExternalIdParam });
+
+  // ── stores ──
+  app.post('/stores', {
+    schema: { ...doc(['stores'], 'Create an identity store'), ...(tenantAlias ? { params: params({}) } : {}), body: CreateStoreBody, response: { 201: StoreSchema } },
+    config: { permission: 'IdentityStore:createStore', errors: ['STORE_ALREADY_EXISTS'] },
+  }, async (request, reply) => reply.code(201).send(await identity.createStore(actorOf(request), request.body)));
+
+  app.get('/stores', {
+    schema: { ...doc(['stores'], 'List identity stores'), ...(tenantAlias ? { params: params({}) } : {}), querystring: PageQuery, response: { 200: PageOf(StoreSchema) } },
+    config: { permission: 'IdentityStore:listStores', errors: ['INVALID_CURSOR'] },
+  }, async (request) => identity.listStores(principalOf(request).tenantId, request.query));
+
+  app.get('/stores/:storeName', {
+    schema: { ...doc(['stores'], 'Read an identity store'), params: storeParams, response: { 200: StoreSchema } },
+    config: { permission: 'IdentityStore:getStore', errors: ['STORE_NOT_FOUND'] },
+  }, async (request) => identity.getStore(principalOf(request).tenantId, request.params.storeName));
+
+  app.patch('/stores/:storeName', {
+    schema: { ...doc(['stores'], 'Update an identity store'), params: storeParams, body: UpdateStoreBody, response: { 200: StoreSchema } },
+    config: { permission: 'IdentityStore:updateStore', errors: ['STORE_NOT_FOUND'] },
+  }, async (request) => identity.updateStore(actorOf(request), request.params.storeName, request.body));
+
+  app.delete('/stores/:storeName', {
+    schema: {
+      ...doc(['stores'], 'Delete an identity store (with force=true, also its users)'),
+      params: storeParams,
+      querystring: Type.Object({ force: Type.Optional(Type.Boolean({ default: false })) }, { additionalProperties: false }),
+      response: { 204: Type.Null() },
+    },
+    config: { permission: 'IdentityStore:deleteStore', errors: ['STORE_NOT_FOUND', 'STORE_NOT_EMPTY'] },
+  }, async (request, reply) => {
+    await identity.deleteStore(actorOf(request), request.params.storeName, request.query.force ?? false);
+    return reply.code(204).send(null);
+  });
+
+  // ── users ──
+  app.post('/stores/:storeName/users', {
+    schema: { ...doc(['users'], 'Add a user (seed 001 Add User fields)'), params: storeParams, body: CreateUserBody, response: { 201: UserSchema } },
+    config: { permission: 'IdentityStore:createUser', errors: ['STORE_NOT_FOUND', 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
+  }, async (request, reply) => reply.code(201).send(await identity.createUser(actorOf(request), request.params.storeName, request.body)));
+
+  app.get('/stores/:storeName/users', {
+    schema: { ...doc(['users'], 'List users, filtered by userKey, email, externalId or status'), params: storeParams, querystring: ListUsersQuery, response: { 200: PageOf(UserSchema) } },
+    config: { permission: 'IdentityStore:listUsers', errors: ['STORE_NOT_FOUND', 'INVALID_CURSOR'] },
+  }, async (request) => identity.listUsers(principalOf(request).tenantId, request.params.storeName, request.query));
+
+  app.get('/stores/:storeName/users/:userId', {
+    schema: { ...doc(['users'], 'Read a user by id'), params: userParams, response: { 200: UserSchema } },
+    config: { permission: 'IdentityStore:getUser', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
+  }, async (request) => identity.getUser(principalOf(request).tenantId, request.params.storeName, { id: request.params.userId }));
+
+  app.get('/stores/:storeName/users/:userExtId/ext', {
+    schema: { ...doc(['users'], 'Read a user by external id'), params: extParams, response: { 200: UserSchema } },
+    config: { permission: 'IdentityStore:getUserByExtId', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
+  }, async (request) => identity.getUser(principalOf(request).tenantId, request.params.storeName, { externalId: request.params.userExtId }));
+
+  app.patch('/stores/:storeName/users/:userId', {
+    schema: { ...doc(['users'], 'Update a user by id'), params: userParams, body: UpdateUserBody, response: { 200: UserSchema } },
+    config: { permission: 'IdentityStore:updateUser', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
+  }, async (request) => identity.updateUser(actorOf(request), request.params.storeName, { id: request.params.userId }, request.body));
+
+  app.patch('/stores/:storeName/users/:userExtId/ext', {
+    schema: { ...doc(['users'], 'Update a user by external id'), params: extParams, body: UpdateUserBody, response: { 200: UserSchema } },
+    config: { permission: 'IdentityStore:updateUserByExtId', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
+  }, async (request) => identity.updateUser(actorOf(request), request.params.storeName, { externalId: request.params.userExtId }, request.body));
+
+  app.delete('/stores/:storeName/users/:userId', {
+    schema: { ...doc(['users'], 'Delete a user by id'), params: userParams, response: { 204: Type.Null() } },
+    config: { permission: 'IdentityStore:deleteUser', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
+  }, async (request, reply) => {
+    await identity.deleteUser(actorOf(request), request.params.storeName, { id: request.params.userId });
+    return reply.code(204).send(null);
+  });
+
+  app.delete('/stores/:storeName/users/:userExtId/ext', {
+    schema: { ...doc(['users'], 'Delete a user by external id'), params: extParams, response: { 204: Type.Null() } },
+    config: { permission: 'IdentityStore:deleteUserByExtId', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
+  }, async (request, reply) => {
+    await identity.deleteUser(actorOf(request), request.params.storeName, { externalId: request.params.userExtId });
+    return reply.code(204).send(null);
+  });
+}

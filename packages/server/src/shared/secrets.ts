@@ -1,0 +1,6 @@
+import { randomBytes } from 'node:crypto';
+
+/** A high-entropy secret with a recognisable prefix, so leaked secrets can be found by scanners. */
+export function newSecret(prefix: string, bytes = 32): string {
+  return `${prefix}_${randomBytes(bytes).toString('base64url')}`;
+}

@@ -1,0 +1,75 @@
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { PageOf, PageQuery } from '../http/common-schemas.ts';
+import { actorOf, principalOf } from '../http/route-config.ts';
+import type { Services } from '../services.ts';
+import { PERMISSION_PATTERN } from './permissions.ts';
+
+const Permissions = Type.Array(Type.String({ pattern: PERMISSION_PATTERN }), {
+  minItems: 1,
+  maxItems: 100,
+  uniqueItems: true,
+  description: 'TNT#{tenant}#{Service}:{action}; * may stand for the action or for Service:action',
+});
+const ApiClientSchema = Type.Object({
+  clientId: Type.String(),
+  tenant: Type.String(),
+  name: Type.String(),
+  permissions: Type.Array(Type.String()),
+  enabled: Type.Boolean(),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  secretRotatedAt: Type.String({ format: 'date-time' }),
+});
+const WithSecret = Type.Intersect([ApiClientSchema, Type.Object({ clientSecret: Type.String({ description: 'Shown once; Keyway keeps only a hash' }) })]);
+const ClientParams = Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** Admin API for API clients: create, list, read, update (name, permissions, enabled), rotate, delete. */
+export async function apiClientRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tenancy = services.tenancy;
+  const tags = ['api clients'];
+
+  app.post('/clients', {
+    schema: {
+      tags, summary: 'Create an API client (its permissions must be held by the caller)',
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), permissions: Permissions, enabled: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      response: { 201: WithSecret },
+    },
+    config: { permission: 'Admin:createApiClient', errors: ['PERMISSION_NOT_GRANTABLE'] },
+  }, async (request, reply) => reply.code(201).send(await tenancy.createClient(principalOf(request), actorOf(request), request.body)));
+
+  app.get('/clients', {
+    schema: { tags, summary: 'List API clients', querystring: PageQuery, response: { 200: PageOf(ApiClientSchema) } },
+    config: { permission: 'Admin:listApiClients', errors: ['INVALID_CURSOR'] },
+  }, async (request) => tenancy.listClients(principalOf(request).tenantId, request.query));
+
+  app.get('/clients/:clientId', {
+    schema: { tags, summary: 'Read an API client', params: ClientParams, response: { 200: ApiClientSchema } },
+    config: { permission: 'Admin:getApiClient', errors: ['API_CLIENT_NOT_FOUND'] },
+  }, async (request) => tenancy.getClient(principalOf(request).tenantId, request.params.clientId));
+
+  app.patch('/clients/:clientId', {
+    schema: {
+      tags, summary: 'Rename, re-permission, enable or disable an API client (disabling revokes its tokens at once)',
+      params: ClientParams,
+      body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })), permissions: Type.Optional(Permissions), enabled: Type.Optional(Type.Boolean()) }, { additionalProperties: false, minProperties: 1 }),
+      response: { 200: ApiClientSchema },
+    },
+    config: { permission: 'Admin:updateApiClient', errors: ['API_CLIENT_NOT_FOUND', 'PERMISSION_NOT_GRANTABLE'] },
+  }, async (request) => tenancy.updateClient(principalOf(request), actorOf(request), request.params.clientId, request.body));
+
+  app.post('/clients/:clientId/secret', {
+    schema: { tags, summary: 'Rotate the client secret (the old secret and its tokens stop working at once)', params: ClientParams, response: { 200: WithSecret } },
+    config: { permission: 'Admin:rotateApiClientSecret', errors: ['API_CLIENT_NOT_FOUND'] },
+  }, async (request) => tenancy.rotateSecret(principalOf(request).tenantId, actorOf(request), request.params.clientId));
+
+  app.delete('/clients/:clientId', {
+    schema: { tags, summary: 'Delete an API client and revoke its tokens', params: ClientParams, response: { 204: Type.Null() } },
+    config: { permission: 'Admin:deleteApiClient', errors: ['API_CLIENT_NOT_FOUND'] },
+  }, async (request, reply) => {
+    await tenancy.deleteClient(principalOf(request).tenantId, actorOf(request), request.params.clientId);
+    return reply.code(204).send(null);
+  });
+}

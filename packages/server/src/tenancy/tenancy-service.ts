@@ -1,0 +1,234 @@
+import { createHash } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
+import { KeywayError } from '../errors/keyway-error.ts';
+import type { Clock } from '../shared/clock.ts';
+import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+import { newSecret } from '../shared/secrets.ts';
+import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
+import type { ApiClientsTable, Schema } from '../storage/schema.ts';
+import { isSubset, parsePermission, permissionString } from './permissions.ts';
+import { DUMMY_SECRET_HASH, hashSecret, verifySecret } from './secret-hash.ts';
+
+/** The authenticated caller of an /api route. */
+export interface Principal {
+  tenantId: string;
+  clientId: string;
+  permissions: string[];
+}
+
+export interface ApiClient {
+  clientId: string;
+  tenant: string;
+  name: string;
+  permissions: string[];
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  secretRotatedAt: string;
+}
+
+export interface IssuedToken {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+}
+
+export interface TenancyServiceDeps {
+  db: Kysely<Schema>;
+  clock: Clock;
+  accessTokenTtlSeconds: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function toApiClient(row: Selectable<ApiClientsTable>): ApiClient {
+  return {
+    clientId: row.id,
+    tenant: row.tenant_id,
+    name: row.name,
+    permissions: JSON.parse(row.permissions) as string[],
+    enabled: row.enabled === 1,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    secretRotatedAt: iso(row.secret_rotated_at),
+  };
+}
+
+function tokenHash(token: string): string {
+  // Access tokens are 256 random bits, so a fast hash is enough to keep them out of the database.
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+export class TenancyService {
+  readonly #db: Kysely<Schema>;
+  readonly #clock: Clock;
+  readonly #ttlSeconds: number;
+
+  constructor(deps: TenancyServiceDeps) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+    this.#ttlSeconds = deps.accessTokenTtlSeconds;
+  }
+
+  /** `keyway init`: the tenant (created if absent) and a new admin client holding `TNT#{tenant}#*`. */
+  async initTenant(tenantId: string, name = 'admin'): Promise<{ tenant: string; clientId: string; clientSecret: string }> {
+    const secret = newSecret('kws');
+    const secretHash = await hashSecret(secret);
+    const now = this.#clock.now();
+    const clientId = `kwc_${newTimeOrderedId(now)}`;
+    await this.#db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst();
+      if (!existing) {
+        await trx.insertInto('tenants').values({ id: tenantId, created_at: now.getTime() }).execute();
+        await appendAuditEvent(trx, { tenantId, actor: 'cli' }, { action: 'tenant.create', targetType: 'tenant', targetId: tenantId }, now);
+      }
+      await this.#insertClient(trx, { tenantId, actor: 'cli' }, clientId, name, secretHash, [permissionString(tenantId, '*')], true, now);
+    });
+    return { tenant: tenantId, clientId, clientSecret: secret };
+  }
+
+  async #insertClient(trx: Kysely<Schema>, actor: Actor, clientId: string, name: string, secretHash: string, permissions: string[], enabled: boolean, now: Date): Promise<void> {
+    const ms = now.getTime();
+    await trx
+      .insertInto('api_clients')
+      .values({ id: clientId, tenant_id: actor.tenantId, name, secret_hash: secretHash, permissions: JSON.stringify(permissions), enabled: enabled ? 1 : 0, created_at: ms, updated_at: ms, secret_rotated_at: ms })
+      .execute();
+    await appendAuditEvent(trx, actor, { action: 'apiClient.create', targetType: 'apiClient', targetId: clientId, details: { name, permissions, enabled } }, now);
+  }
+
+  #checkGrantable(principal: Principal, permissions: string[]): void {
+    for (const [index, permission] of permissions.entries()) {
+      const parsed = parsePermission(permission);
+      if (!parsed || parsed.tenant !== principal.tenantId) {
+        throw new KeywayError('VALIDATION_FAILED', `permissions/${index}: must be TNT#${principal.tenantId}#<Service>:<action> (or a * wildcard)`, {
+          errors: [{ field: `/permissions/${index}`, message: `must be a permission of tenant ${principal.tenantId}` }],
+        });
+      }
+    }
+    // A client may hand out only what it holds itself, so no client can mint a stronger one.
+    if (!isSubset(permissions, principal.permissions)) {
+      throw new KeywayError('PERMISSION_NOT_GRANTABLE', 'permissions: includes a permission the calling client does not hold');
+    }
+  }
+
+  async createClient(principal: Principal, actor: Actor, input: { name: string; permissions: string[]; enabled?: boolean }): Promise<ApiClient & { clientSecret: string }> {
+    this.#checkGrantable(principal, input.permissions);
+    const secret = newSecret('kws');
+    const secretHash = await hashSecret(secret);
+    const now = this.#clock.now();
+    const clientId = `kwc_${newTimeOrderedId(now)}`;
+    await this.#db.transaction().execute((trx) => this.#insertClient(trx, actor, clientId, input.name, secretHash, input.permissions, input.enabled ?? true, now));
+    return { ...(await this.getClient(principal.tenantId, clientId)), clientSecret: secret };
+  }
+
+  async listClients(tenantId: string, page: PageRequest): Promise<Page<ApiClient>> {
+    const limit = pageSize(page);
+    const after = decodeCursor(page.cursor);
+    let query = this.#db.selectFrom('api_clients').selectAll().where('tenant_id', '=', tenantId);
+    if (after) query = query.where('id', '>', after);
+    const rows = await query.orderBy('id').limit(limit + 1).execute();
+    return toPage(rows, limit, toApiClient);
+  }
+
+  async getClient(tenantId: string, clientId: string): Promise<ApiClient> {
+    const row = await this.#db.selectFrom('api_clients').selectAll().where('tenant_id', '=', tenantId).where('id', '=', clientId).executeTakeFirst();
+    if (!row) throw new KeywayError('API_CLIENT_NOT_FOUND', `No API client ${clientId}`);
+    return toApiClient(row);
+  }
+
+  async updateClient(principal: Principal, actor: Actor, clientId: string, patch: { name?: string; permissions?: string[]; enabled?: boolean }): Promise<ApiClient> {
+    if (patch.permissions) this.#checkGrantable(principal, patch.permissions);
+    const now = this.#clock.now();
+    await this.#db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('api_clients')
+        .set({
+          ...(patch.name === undefined ? {} : { name: patch.name }),
+          ...(patch.permissions === undefined ? {} : { permissions: JSON.stringify(patch.permissions) }),
+          ...(patch.enabled === undefined ? {} : { enabled: patch.enabled ? 1 : 0 }),
+          updated_at: now.getTime(),
+        })
+        .where('tenant_id', '=', principal.tenantId)
+        .where('id', '=', clientId)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) throw new KeywayError('API_CLIENT_NOT_FOUND', `No API client ${clientId}`);
+      if (patch.enabled === false) await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).execute();
+      await appendAuditEvent(trx, actor, { action: 'apiClient.update', targetType: 'apiClient', targetId: clientId, details: patch }, now);
+    });
+    return this.getClient(principal.tenantId, clientId);
+  }
+
+  /** A new secret; the old one and every token issued with it stop working at once. */
+  async rotateSecret(tenantId: string, actor: Actor, clientId: string): Promise<ApiClient & { clientSecret: string }> {
+    const secret = newSecret('kws');
+    const secretHash = await hashSecret(secret);
+    const now = this.#clock.now();
+    await this.#db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('api_clients')
+        .set({ secret_hash: secretHash, secret_rotated_at: now.getTime(), updated_at: now.getTime() })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', clientId)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) throw new KeywayError('API_CLIENT_NOT_FOUND', `No API client ${clientId}`);
+      await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).execute();
+      await appendAuditEvent(trx, actor, { action: 'apiClient.rotateSecret', targetType: 'apiClient', targetId: clientId }, now);
+    });
+    return { ...(await this.getClient(tenantId, clientId)), clientSecret: secret };
+  }
+
+  async deleteClient(tenantId: string, actor: Actor, clientId: string): Promise<void> {
+    const now = this.#clock.now();
+    await this.#db.transaction().execute(async (trx) => {
+      // Tokens go with the client (ON DELETE CASCADE), so they stop working on every node at once.
+      const result = await trx.deleteFrom('api_clients').where('tenant_id', '=', tenantId).where('id', '=', clientId).executeTakeFirst();
+      if (result.numDeletedRows === 0n) throw new KeywayError('API_CLIENT_NOT_FOUND', `No API client ${clientId}`);
+      await appendAuditEvent(trx, actor, { action: 'apiClient.delete', targetType: 'apiClient', targetId: clientId }, now);
+    });
+  }
+
+  /** RFC 6749 §4.4 client credentials grant. */
+  async issueToken(clientId: string, clientSecret: string, requestedScope: string | undefined): Promise<IssuedToken> {
+    const row = await this.#db.selectFrom('api_clients').selectAll().where('id', '=', clientId).executeTakeFirst();
+    // Unknown clients cost the same scrypt run as known ones, so timing does not reveal which exist.
+    const valid = await verifySecret(clientSecret, row?.secret_hash ?? DUMMY_SECRET_HASH);
+    if (!row || !valid || row.enabled !== 1) throw new KeywayError('INVALID_CLIENT', 'Unknown client, wrong secret or disabled client');
+    const granted = JSON.parse(row.permissions) as string[];
+    let scope = granted;
+    if (requestedScope !== undefined && requestedScope.trim() !== '') {
+      const requested = [...new Set(requestedScope.trim().split(/\s+/))];
+      if (!isSubset(requested, granted)) throw new KeywayError('INVALID_SCOPE', 'scope: asks for permissions this client does not hold');
+      scope = requested;
+    }
+    const token = newSecret('kwt');
+    const now = this.#clock.now().getTime();
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).where('expires_at', '<=', now).execute();
+      await trx
+        .insertInto('access_tokens')
+        .values({ token_hash: tokenHash(token), client_id: clientId, tenant_id: row.tenant_id, scope: JSON.stringify(scope), expires_at: now + this.#ttlSeconds * 1000, created_at: now })
+        .execute();
+    });
+    return { access_token: token, token_type: 'Bearer', expires_in: this.#ttlSeconds, scope: scope.join(' ') };
+  }
+
+  /**
+   * The principal behind a bearer token, read from the database on every call (one indexed join),
+   * so disabling, deleting or narrowing a client takes effect at once on every node.
+   */
+  async authenticate(token: string): Promise<Principal | undefined> {
+    const row = await this.#db
+      .selectFrom('access_tokens')
+      .innerJoin('api_clients', 'api_clients.id', 'access_tokens.client_id')
+      .select(['access_tokens.tenant_id', 'access_tokens.client_id', 'access_tokens.scope', 'access_tokens.expires_at', 'api_clients.enabled', 'api_clients.permissions'])
+      .where('access_tokens.token_hash', '=', tokenHash(token))
+      .executeTakeFirst();
+    if (!row || row.enabled !== 1 || row.expires_at <= this.#clock.now().getTime()) return undefined;
+    const current = JSON.parse(row.permissions) as string[];
+    // A token keeps only what the client still holds: narrowing a client narrows its live tokens.
+    const permissions = (JSON.parse(row.scope) as string[]).filter((p) => isSubset([p], current));
+    return { tenantId: row.tenant_id, clientId: row.client_id, permissions };
+  }
+}

@@ -1,0 +1,401 @@
+// A software WebAuthn authenticator + client for tests: it answers PublicKeyCredentialCreation/RequestOptionsJSON the
+// way a browser's `PublicKeyCredential.toJSON()` would, and can inject exactly one defect per call so a server test can
+// assert one specific rejection. Keys and signatures come from node:crypto, CBOR from @levischuck/tiny-cbor.
+//
+// Deliberate simplifications (documented so tests do not rely on them by accident):
+// - The authenticator always uses its own `alg`, ignoring `pubKeyCredParams` (that is how a test makes an algorithm
+//   mismatch), and its own `attestationFormat`, ignoring `options.attestation`.
+// - Every credential is discoverable (resident); BE/BS/UV/UP are properties of the authenticator, not the credential.
+// - `authenticatorData` in registration carries no extensions; `clientExtensionResults` only answers `credProps`.
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { encodeCBOR } from '@levischuck/tiny-cbor';
+import type { CBORType } from '@levischuck/tiny-cbor';
+import type {
+  AuthenticationExtensionsClientOutputs,
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+
+/** COSE algorithm identifiers the soft authenticator can create keys for: ES256 (P-256), EdDSA (Ed25519), RS256. */
+export type SoftAlgorithm = -7 | -8 | -257;
+export type SoftAttestationFormat = 'none' | 'packed';
+export type SoftAttachment = 'platform' | 'cross-platform';
+
+export interface SoftAuthenticatorOptions {
+  /** Key algorithm for new credentials. Default -7 (ES256). */
+  alg?: SoftAlgorithm;
+  /** 16 bytes, or a UUID string. Default all zeros. */
+  aaguid?: Uint8Array | string;
+  /** BE flag. Default false. */
+  backupEligible?: boolean;
+  /** BS flag. Default false. */
+  backupState?: boolean;
+  /** UV flag on every response. Default true. */
+  userVerified?: boolean;
+  /** UP flag on every response. Default true. */
+  userPresent?: boolean;
+  /** Counter given to new credentials. Default 0. */
+  signCount?: number;
+  /** Whether each assertion increments the credential's counter (false models synced passkeys, which send 0). Default true. */
+  incrementSignCount?: boolean;
+  /** Attestation statement format. 'packed' is self-attestation (no x5c). Default 'none'. */
+  attestationFormat?: SoftAttestationFormat;
+  /** `authenticatorAttachment` reported. Default 'platform'. */
+  attachment?: SoftAttachment;
+  /** `response.transports` reported on registration. Default ['hybrid', 'internal'] for platform, ['usb'] otherwise. */
+  transports?: string[];
+}
+
+/** What the browser knows about the calling page. */
+export interface ClientContext {
+  /** The page's origin, e.g. 'https://login.example.com'. The RP ID must be this host or a parent domain of it. */
+  origin: string;
+  crossOrigin?: boolean;
+  /** Only sent when `crossOrigin` is true. */
+  topOrigin?: string;
+}
+
+export interface AuthenticationContext extends ClientContext {
+  /** The account the user picks when several stored credentials match (default: first allowed, or newest discoverable). */
+  credentialId?: string;
+}
+
+/** Each field injects exactly one defect into the response; everything else stays correct (and correctly signed). */
+export interface CommonDefects {
+  /** clientDataJSON.type to send instead of 'webauthn.create' / 'webauthn.get'. */
+  type?: string;
+  /** clientDataJSON.challenge to send instead of the options' challenge. */
+  challenge?: string;
+  /** clientDataJSON.origin to send instead of ctx.origin. */
+  origin?: string;
+  /** Put SHA-256 of this RP ID into authenticatorData instead of the real one. */
+  rpIdHash?: string;
+  /** UP=0. */
+  userPresent?: false;
+  /** UV=0. */
+  userVerified?: false;
+  /** BS=1 with BE=0. */
+  backupStateWithoutEligible?: true;
+  /** Sign different data (one bit of the client data hash flipped); the signature is well-formed but wrong. */
+  badSignature?: true;
+}
+
+export interface RegistrationDefects extends CommonDefects {
+  /** Length in bytes of the new credential ID (the spec caps it at 1023). Default 32. */
+  credentialIdLength?: number;
+}
+
+export interface AuthenticationDefects extends CommonDefects {
+  /** userHandle to report instead of the credential's (base64url), or null to omit it. */
+  userHandle?: string | null;
+  /** Counter to report in authenticatorData (the stored counter still advances normally). */
+  signCount?: number;
+}
+
+/** A credential held by a SoftAuthenticator. `credentials()` returns copies; `importCredential` copies too. */
+export interface SoftCredential {
+  /** Credential ID, base64url. */
+  id: string;
+  rpId: string;
+  /** user.id from the creation options, base64url. */
+  userHandle: string;
+  alg: SoftAlgorithm;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  signCount: number;
+}
+
+const FLAG_UP = 0x01;
+const FLAG_UV = 0x04;
+const FLAG_BE = 0x08;
+const FLAG_BS = 0x10;
+const FLAG_AT = 0x40;
+
+export class SoftAuthenticator {
+  readonly alg: SoftAlgorithm;
+  readonly aaguid: Uint8Array;
+  readonly backupEligible: boolean;
+  readonly backupState: boolean;
+  readonly userVerified: boolean;
+  readonly userPresent: boolean;
+  readonly initialSignCount: number;
+  readonly incrementSignCount: boolean;
+  readonly attestationFormat: SoftAttestationFormat;
+  readonly attachment: SoftAttachment;
+  readonly transports: readonly string[];
+  readonly #credentials = new Map<string, SoftCredential>();
+
+  constructor(options: SoftAuthenticatorOptions = {}) {
+    this.alg = options.alg ?? -7;
+    this.aaguid = parseAaguid(options.aaguid);
+    this.backupEligible = options.backupEligible ?? false;
+    this.backupState = options.backupState ?? false;
+    this.userVerified = options.userVerified ?? true;
+    this.userPresent = options.userPresent ?? true;
+    this.initialSignCount = options.signCount ?? 0;
+    this.incrementSignCount = options.incrementSignCount ?? true;
+    this.attestationFormat = options.attestationFormat ?? 'none';
+    this.attachment = options.attachment ?? 'platform';
+    this.transports = options.transports ?? (this.attachment === 'platform' ? ['hybrid', 'internal'] : ['usb']);
+  }
+
+  /** navigator.credentials.create(): creates and stores a credential, returns the browser's JSON for it. */
+  register(
+    options: PublicKeyCredentialCreationOptionsJSON,
+    ctx: ClientContext,
+    defects: RegistrationDefects = {},
+  ): RegistrationResponseJSON {
+    const rpId = options.rp.id ?? new URL(ctx.origin).hostname;
+    assertRpIdFitsOrigin(rpId, ctx.origin);
+    for (const excluded of options.excludeCredentials ?? []) {
+      const held = this.#credentials.get(excluded.id);
+      if (held && held.rpId === rpId) {
+        throw webAuthnError('InvalidStateError', 'The authenticator already holds a credential in excludeCredentials');
+      }
+    }
+    if (defects.badSignature && this.attestationFormat === 'none') {
+      throw new Error("badSignature needs attestationFormat 'packed': a 'none' attestation carries no signature");
+    }
+    const idLength = defects.credentialIdLength ?? 32;
+    if (!Number.isInteger(idLength) || idLength < 1 || idLength > 0xffff) {
+      throw new RangeError(`credentialIdLength must be 1..65535, got ${idLength}`);
+    }
+
+    const credentialId = randomBytes(idLength);
+    const { privateKey, publicKey } = generateKeys(this.alg);
+    const credential: SoftCredential = {
+      id: b64url(credentialId),
+      rpId,
+      userHandle: options.user.id,
+      alg: this.alg,
+      privateKey,
+      publicKey,
+      signCount: this.initialSignCount,
+    };
+
+    const clientDataJSON = encodeClientData('webauthn.create', options.challenge, ctx, defects);
+    const idLengthBytes = Buffer.alloc(2);
+    idLengthBytes.writeUInt16BE(idLength);
+    const authData = Buffer.concat([
+      this.#authDataHeader(defects.rpIdHash ?? rpId, FLAG_AT, credential.signCount, defects),
+      this.aaguid,
+      idLengthBytes,
+      credentialId,
+      encodeCosePublicKey(publicKey, this.alg),
+    ]);
+
+    const attStmt = new Map<string, CBORType>();
+    if (this.attestationFormat === 'packed') {
+      attStmt.set('alg', this.alg);
+      attStmt.set('sig', signAssertion(credential, authData, clientDataJSON, defects.badSignature === true));
+    }
+    const attestationObject = encodeCBOR(
+      new Map<string, CBORType>([
+        ['fmt', this.attestationFormat],
+        ['attStmt', attStmt],
+        ['authData', new Uint8Array(authData)],
+      ]),
+    );
+
+    this.#credentials.set(credential.id, credential);
+
+    const clientExtensionResults: AuthenticationExtensionsClientOutputs = {};
+    if (options.extensions?.credProps) clientExtensionResults.credProps = { rk: true };
+    return {
+      id: credential.id,
+      rawId: credential.id,
+      type: 'public-key',
+      response: {
+        clientDataJSON: b64url(clientDataJSON),
+        attestationObject: b64url(attestationObject),
+        transports: [...this.transports],
+        publicKeyAlgorithm: this.alg,
+        publicKey: b64url(publicKey.export({ type: 'spki', format: 'der' })),
+        authenticatorData: b64url(authData),
+      },
+      authenticatorAttachment: this.attachment,
+      clientExtensionResults,
+    };
+  }
+
+  /**
+   * navigator.credentials.get(): signs an assertion with a stored credential. With a non-empty allowCredentials only
+   * those credentials qualify; with an empty one, any credential for the RP ID (discoverable flow). To answer with a
+   * credential the server did not allow (e.g. another user's), pass options with allowCredentials emptied and pick it
+   * with ctx.credentialId, then verify against the original options.
+   */
+  authenticate(
+    options: PublicKeyCredentialRequestOptionsJSON,
+    ctx: AuthenticationContext,
+    defects: AuthenticationDefects = {},
+  ): AuthenticationResponseJSON {
+    const rpId = options.rpId ?? new URL(ctx.origin).hostname;
+    assertRpIdFitsOrigin(rpId, ctx.origin);
+    const forRp = [...this.#credentials.values()].filter((c) => c.rpId === rpId);
+    const allow = options.allowCredentials ?? [];
+    const candidates =
+      allow.length > 0
+        ? allow.flatMap((d) => forRp.filter((c) => c.id === d.id))
+        : forRp.reverse(); // newest first, like an account picker
+    const credential =
+      ctx.credentialId === undefined ? candidates[0] : candidates.find((c) => c.id === ctx.credentialId);
+    if (!credential) {
+      throw webAuthnError('NotAllowedError', `No matching credential for RP ID ${rpId}`);
+    }
+
+    if (this.incrementSignCount) credential.signCount += 1;
+    const clientDataJSON = encodeClientData('webauthn.get', options.challenge, ctx, defects);
+    const authData = this.#authDataHeader(
+      defects.rpIdHash ?? rpId,
+      0,
+      defects.signCount ?? credential.signCount,
+      defects,
+    );
+    const signature = signAssertion(credential, authData, clientDataJSON, defects.badSignature === true);
+    const userHandle = defects.userHandle === undefined ? credential.userHandle : defects.userHandle;
+
+    return {
+      id: credential.id,
+      rawId: credential.id,
+      type: 'public-key',
+      response: {
+        clientDataJSON: b64url(clientDataJSON),
+        authenticatorData: b64url(authData),
+        signature: b64url(signature),
+        ...(userHandle === null ? {} : { userHandle }),
+      },
+      authenticatorAttachment: this.attachment,
+      clientExtensionResults: {},
+    };
+  }
+
+  /** Copies of the stored credentials, oldest first. */
+  credentials(): SoftCredential[] {
+    return [...this.#credentials.values()].map((c) => ({ ...c }));
+  }
+
+  /** A copy of one stored credential. */
+  credential(id: string): SoftCredential | undefined {
+    const found = this.#credentials.get(id);
+    return found && { ...found };
+  }
+
+  /** Stores a copy of a credential (e.g. one taken from another SoftAuthenticator's `credentials()`). */
+  importCredential(credential: SoftCredential): void {
+    this.#credentials.set(credential.id, { ...credential });
+  }
+
+  removeCredential(id: string): boolean {
+    return this.#credentials.delete(id);
+  }
+
+  #authDataHeader(rpIdForHash: string, extraFlags: number, signCount: number, defects: CommonDefects): Buffer {
+    let flags = extraFlags;
+    if (defects.userPresent ?? this.userPresent) flags |= FLAG_UP;
+    if (defects.userVerified ?? this.userVerified) flags |= FLAG_UV;
+    if (defects.backupStateWithoutEligible) {
+      flags |= FLAG_BS;
+    } else {
+      if (this.backupEligible) flags |= FLAG_BE;
+      if (this.backupState) flags |= FLAG_BS;
+    }
+    const header = Buffer.alloc(37);
+    sha256(Buffer.from(rpIdForHash, 'utf8')).copy(header, 0);
+    header.writeUInt8(flags, 32);
+    header.writeUInt32BE(signCount >>> 0, 33);
+    return header;
+  }
+}
+
+/** COSE_Key encoding of a public key (what authenticatorData and SimpleWebAuthn's `credential.publicKey` hold). */
+export function encodeCosePublicKey(publicKey: KeyObject, alg: SoftAlgorithm): Uint8Array {
+  const jwk = publicKey.export({ format: 'jwk' });
+  const bytes = (value: string | undefined): Uint8Array => {
+    if (value === undefined) throw new Error(`JWK export of a key for alg ${alg} lacks a component`);
+    return new Uint8Array(Buffer.from(value, 'base64url'));
+  };
+  let entries: [number, CBORType][];
+  switch (alg) {
+    case -7: // kty EC2, crv P-256
+      entries = [[1, 2], [3, alg], [-1, 1], [-2, bytes(jwk.x)], [-3, bytes(jwk.y)]];
+      break;
+    case -8: // kty OKP, crv Ed25519
+      entries = [[1, 1], [3, alg], [-1, 6], [-2, bytes(jwk.x)]];
+      break;
+    case -257: // kty RSA
+      entries = [[1, 3], [3, alg], [-1, bytes(jwk.n)], [-2, bytes(jwk.e)]];
+      break;
+  }
+  return encodeCBOR(new Map<number, CBORType>(entries));
+}
+
+function generateKeys(alg: SoftAlgorithm): { privateKey: KeyObject; publicKey: KeyObject } {
+  switch (alg) {
+    case -7:
+      return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    case -8:
+      return generateKeyPairSync('ed25519');
+    case -257:
+      return generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
+  }
+}
+
+/** Signs authenticatorData || SHA-256(clientDataJSON), as both assertions and packed self-attestation do. */
+function signAssertion(credential: SoftCredential, authData: Buffer, clientDataJSON: Buffer, corrupt: boolean): Uint8Array {
+  const clientDataHash = sha256(clientDataJSON);
+  if (corrupt) clientDataHash.writeUInt8(clientDataHash.readUInt8(0) ^ 0x01, 0);
+  const data = Buffer.concat([authData, clientDataHash]);
+  const key = credential.privateKey;
+  switch (credential.alg) {
+    case -7:
+      return new Uint8Array(sign('sha256', data, { key, dsaEncoding: 'der' }));
+    case -8:
+      return new Uint8Array(sign(null, data, key));
+    case -257:
+      return new Uint8Array(sign('sha256', data, key)); // RSASSA-PKCS1-v1_5 is node's default RSA padding
+  }
+}
+
+/** The member order browsers use (the spec's "limited verification" serialisation). */
+function encodeClientData(type: string, challenge: string, ctx: ClientContext, defects: CommonDefects): Buffer {
+  const clientData: Record<string, unknown> = {
+    type: defects.type ?? type,
+    challenge: defects.challenge ?? challenge,
+    origin: defects.origin ?? ctx.origin,
+    crossOrigin: ctx.crossOrigin ?? false,
+  };
+  if (ctx.crossOrigin && ctx.topOrigin !== undefined) clientData.topOrigin = ctx.topOrigin;
+  return Buffer.from(JSON.stringify(clientData), 'utf8');
+}
+
+/** What a browser enforces before talking to the authenticator (without the public-suffix check). */
+function assertRpIdFitsOrigin(rpId: string, origin: string): void {
+  const host = new URL(origin).hostname;
+  if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+    throw webAuthnError('SecurityError', `RP ID ${rpId} is not a registrable suffix of origin ${origin}`);
+  }
+}
+
+function parseAaguid(aaguid: Uint8Array | string | undefined): Uint8Array {
+  if (aaguid === undefined) return new Uint8Array(16);
+  const bytes = typeof aaguid === 'string' ? Buffer.from(aaguid.replaceAll('-', ''), 'hex') : aaguid;
+  if (bytes.length !== 16) throw new RangeError('aaguid must be 16 bytes');
+  return new Uint8Array(bytes);
+}
+
+function webAuthnError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+function sha256(data: Uint8Array): Buffer {
+  return createHash('sha256').update(data).digest();
+}
+
+function b64url(data: Uint8Array): string {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64url');
+}
