@@ -35,6 +35,40 @@ export const ERROR_CATALOGUE = {
   EXT_ID_NOT_UNIQUE: { status: 409, title: 'The external ID is already used in this store' },
   USER_KEY_NOT_UNIQUE: { status: 409, title: 'The user key is already used in this store' },
   INVALID_CURSOR: { status: 400, title: 'The pagination cursor is not valid' },
+  USER_DISABLED: { status: 403, title: 'The user is locked or disabled' },
+
+  // Passkey configuration
+  RELYING_PARTY_NOT_FOUND: { status: 404, title: 'No such relying party' },
+  RELYING_PARTY_ALREADY_EXISTS: { status: 409, title: 'A relying party with this ID already exists in the store' },
+  POLICY_NOT_FOUND: { status: 404, title: 'No such policy' },
+  POLICY_ALREADY_EXISTS: { status: 409, title: 'A policy with this name already exists in the store' },
+  INVALID_TRUST_ANCHOR: { status: 400, title: 'A trusted root certificate or metadata source is not valid' },
+  PASSKEY_NOT_FOUND: { status: 404, title: 'No such passkey' },
+
+  // Passkey ceremonies (WebAuthn §7.1 registration, §7.2 authentication): each failed check has its code
+  SESSION_NOT_FOUND: { status: 404, title: 'No such ceremony session' },
+  SESSION_ALREADY_USED: { status: 409, title: 'The ceremony session was already completed' },
+  CHALLENGE_EXPIRED: { status: 400, title: 'The ceremony session has expired' },
+  RESPONSE_MALFORMED: { status: 400, title: 'The authenticator response is not well-formed' },
+  CEREMONY_TYPE_MISMATCH: { status: 400, title: 'clientDataJSON.type is not the expected ceremony' },
+  CHALLENGE_MISMATCH: { status: 400, title: 'clientDataJSON.challenge is not the session challenge' },
+  ORIGIN_MISMATCH: { status: 400, title: 'clientDataJSON.origin is not an origin of the relying party' },
+  CROSS_ORIGIN_NOT_ALLOWED: { status: 400, title: 'The ceremony ran in a cross-origin iframe, which the relying party does not allow' },
+  RP_ID_MISMATCH: { status: 400, title: 'rpIdHash is not the SHA-256 of the relying party ID' },
+  USER_PRESENCE_REQUIRED: { status: 400, title: 'The authenticator did not report user presence' },
+  USER_VERIFICATION_REQUIRED: { status: 400, title: 'The policy requires user verification and the authenticator did not verify the user' },
+  BACKUP_STATE_INVALID: { status: 400, title: 'The authenticator reported backed up without backup eligibility' },
+  SYNCED_PASSKEY_NOT_ALLOWED: { status: 400, title: 'The policy accepts only device-bound passkeys' },
+  ALGORITHM_NOT_ALLOWED: { status: 400, title: 'The credential uses an algorithm the policy does not allow' },
+  ATTESTATION_NOT_TRUSTED: { status: 400, title: 'The attestation does not chain to a trusted root' },
+  ATTESTATION_INVALID: { status: 400, title: 'The attestation statement does not verify' },
+  CREDENTIAL_ID_TOO_LONG: { status: 400, title: 'The credential ID is longer than 1023 bytes' },
+  CREDENTIAL_ALREADY_REGISTERED: { status: 409, title: 'This credential is already registered' },
+  CREDENTIAL_NOT_ALLOWED: { status: 400, title: 'The credential is not one this session allows' },
+  USER_HANDLE_MISMATCH: { status: 400, title: 'The user handle does not belong to the credential’s user' },
+  SIGNATURE_INVALID: { status: 400, title: 'The assertion signature does not verify' },
+  COUNTER_REGRESSION: { status: 400, title: 'The signature counter did not increase: possible cloned authenticator' },
+  DISCOVERABLE_NOT_ALLOWED: { status: 400, title: 'The authentication policy does not allow usernameless sign-in' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

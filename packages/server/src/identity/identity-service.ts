@@ -135,6 +135,7 @@ export class IdentityService {
           tenant_id: actor.tenantId,
           store_id: store.id,
           ...columnsForCreate(input, input.externalId ?? randomUUID()),
+          user_handle: null,
           created_at: now.getTime(),
           updated_at: now.getTime(),
         };

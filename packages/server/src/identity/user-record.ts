@@ -33,7 +33,7 @@ const toList = (value: string | string[]) => (Array.isArray(value) ? value : [va
 /** E-mail addresses are stored lower-cased so lookups by e-mail are exact and indexed. */
 const normaliseEmail = (email: string) => email.toLowerCase();
 
-type UserColumns = Omit<Selectable<UsersTable>, 'id' | 'tenant_id' | 'store_id' | 'created_at' | 'updated_at'>;
+type UserColumns = Omit<Selectable<UsersTable>, 'id' | 'tenant_id' | 'store_id' | 'created_at' | 'updated_at' | 'user_handle'>;
 
 export function columnsForCreate(input: CreateUserInput, externalId: string): UserColumns {
   return {

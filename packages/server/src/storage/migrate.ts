@@ -1,10 +1,12 @@
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Database } from './database.ts';
 import * as foundation from './migrations/001-foundation.ts';
+import * as passkeys from './migrations/002-passkeys.ts';
 
 /** Migrations in order. Names are permanent: Kysely refuses to run if history and code disagree. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-foundation': foundation,
+  '002-passkeys': passkeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -56,6 +56,7 @@ export interface UsersTable {
   timezone: string | null;
   type: string | null;
   attributes: string;
+  user_handle: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -73,6 +74,91 @@ export interface AuditEventsTable {
   created_at: number;
 }
 
+export interface RelyingPartiesTable {
+  id: string;
+  tenant_id: string;
+  store_id: string;
+  rp_id: string;
+  name: string;
+  /** JSON string[] */
+  origins: string;
+  /** JSON string[]: origins served in /.well-known/webauthn (WebAuthn L3 related origins) */
+  related_origins: string;
+  /** JSON [{packageName, sha256CertFingerprints[]}] for /.well-known/assetlinks.json */
+  android_apps: string;
+  /** JSON string[] of TEAMID.bundle.id for /.well-known/apple-app-site-association */
+  apple_app_ids: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PoliciesTable {
+  id: string;
+  tenant_id: string;
+  store_id: string;
+  name: string;
+  /** JSON of the policy's settings (RegistrationPolicySettings / AuthenticationPolicySettings) */
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CredentialsTable {
+  id: string;
+  /** base64url of the raw credential ID; unique across the database */
+  credential_id: string;
+  tenant_id: string;
+  store_id: string;
+  user_id: string;
+  rp_id: string;
+  /** base64url COSE_Key */
+  public_key: string;
+  algorithm: number;
+  sign_count: number;
+  /** JSON string[] */
+  transports: string;
+  aaguid: string;
+  backup_eligible: number;
+  backed_up: number;
+  user_verified: number;
+  attestation_format: string;
+  attestation_verified: number;
+  name: string | null;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+}
+
+export interface CeremonySessionsTable {
+  id: string;
+  tenant_id: string;
+  store_id: string;
+  user_id: string | null;
+  rp_id: string;
+  policy_name: string;
+  ceremony: 'registration' | 'authentication';
+  /** base64url challenge as sent in the options */
+  challenge: string;
+  user_handle: string | null;
+  /** JSON of the options sent to the client (the expectations for completion) */
+  options: string;
+  /** JSON of who started it and for what (API, self-service, journey), if anything */
+  context: string | null;
+  expires_at: number;
+  consumed_at: number | null;
+  created_at: number;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  tenant_id: string;
+  algorithm: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   api_clients: ApiClientsTable;
@@ -80,4 +166,10 @@ export interface Schema {
   stores: StoresTable;
   users: UsersTable;
   audit_events: AuditEventsTable;
+  relying_parties: RelyingPartiesTable;
+  registration_policies: PoliciesTable;
+  authentication_policies: PoliciesTable;
+  credentials: CredentialsTable;
+  ceremony_sessions: CeremonySessionsTable;
+  signing_keys: SigningKeysTable;
 }
