@@ -22,9 +22,10 @@ const INT8_OID = 20;
 function openSqlite(file: string): Database {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const database = new DatabaseSync(file);
+  // busy_timeout first, so even switching to WAL waits for another node instead of failing.
   // WAL lets readers run beside the writer; synchronous=FULL makes an acknowledged commit
   // survive power loss, not only a process crash; busy_timeout lets a second process wait.
-  database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  database.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
   const db = new Kysely<Schema>({ dialect: nodeSqliteDialect(database) });
   return {
     db,

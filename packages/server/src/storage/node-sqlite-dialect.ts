@@ -1,5 +1,16 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import { SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import {
+  CompiledQuery,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type DialectAdapter,
+  type Driver,
+  type SqliteDatabase,
+  type SqliteDialectConfig,
+  type SqliteStatement,
+} from 'kysely';
 
 /**
  * Kysely's SqliteDialect speaks the better-sqlite3 interface; Node's built-in `node:sqlite`
@@ -9,8 +20,8 @@ import { SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely
 function adapt(database: DatabaseSync): SqliteDatabase {
   return {
     close: () => database.close(),
-    prepare(sql: string): SqliteStatement {
-      const statement = database.prepare(sql);
+    prepare(sqlText: string): SqliteStatement {
+      const statement = database.prepare(sqlText);
       const params = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
       return {
         reader: statement.columns().length > 0,
@@ -22,6 +33,38 @@ function adapt(database: DatabaseSync): SqliteDatabase {
   };
 }
 
+/**
+ * SQLite supports transactional DDL, so migrations run in one transaction like on PostgreSQL.
+ * Transactions begin IMMEDIATE: the write lock is taken before anything is read. A second
+ * node on the same file then waits (busy_timeout) instead of reading a stale snapshot and
+ * failing on its first write — this is also what makes two nodes migrating at once safe.
+ */
+class NodeSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class NodeSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class NodeSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createAdapter(): DialectAdapter {
+    return new NodeSqliteAdapter();
+  }
+  override createDriver(): Driver {
+    return new NodeSqliteDriver(this.#config);
+  }
+}
+
 export function nodeSqliteDialect(database: DatabaseSync): SqliteDialect {
-  return new SqliteDialect({ database: adapt(database) });
+  return new NodeSqliteDialect({ database: adapt(database) });
 }

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/config.ts';
+
+test('defaults: port 8080, SQLite under ./data, public URL on localhost', () => {
+  const config = loadConfig({}, '/srv/keyway');
+  assert.equal(config.port, 8080);
+  assert.equal(config.databaseUrl, `sqlite:${path.resolve('/srv/keyway', 'data/keyway.db')}`);
+  assert.equal(config.publicUrl, 'http://localhost:8080');
+  assert.equal(config.accessTokenTtlSeconds, 3600);
+});
+
+test('accepts PostgreSQL URLs and https public URLs', () => {
+  const config = loadConfig({ KEYWAY_DATABASE_URL: 'postgres://u:p@db:5432/keyway', KEYWAY_PUBLIC_URL: 'https://id.example.com', PORT: '9000' });
+  assert.equal(config.databaseUrl, 'postgres://u:p@db:5432/keyway');
+  assert.equal(config.publicUrl, 'https://id.example.com');
+  assert.equal(config.port, 9000);
+});
+
+const bad: Array<[Record<string, string>, string, RegExp]> = [
+  [{ PORT: 'eighty' }, 'PORT', /integer from 0 to 65535/],
+  [{ PORT: '70000' }, 'PORT', /integer/],
+  [{ KEYWAY_DATABASE_URL: 'mysql://x' }, 'KEYWAY_DATABASE_URL', /sqlite:<file path> or postgres/],
+  [{ KEYWAY_PUBLIC_URL: 'http://id.example.com' }, 'KEYWAY_PUBLIC_URL', /https/],
+  [{ KEYWAY_PUBLIC_URL: 'https://id.example.com/app' }, 'KEYWAY_PUBLIC_URL', /without path/],
+  [{ KEYWAY_LOG_LEVEL: 'loud' }, 'KEYWAY_LOG_LEVEL', /info/],
+  [{ KEYWAY_ACCESS_TOKEN_TTL: '5' }, 'KEYWAY_ACCESS_TOKEN_TTL', /from 60/],
+  [{ KEYWAY_TRUST_PROXY: 'yes' }, 'KEYWAY_TRUST_PROXY', /"true" or "false"/],
+  [{ KEYWAY_DATABSE_URL: 'sqlite:x.db' }, 'KEYWAY_DATABSE_URL', /one of/],
+];
+for (const [env, variable, expected] of bad) {
+  test(`${variable}=${Object.values(env)[0]} stops start-up naming the variable`, () => {
+    assert.throws(() => loadConfig(env), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.variable, variable);
+      assert.ok(error.message.startsWith(`${variable}: expected`), error.message);
+      assert.match(error.message, expected);
+      return true;
+    });
+  });
+}
+
+test('a PostgreSQL password never appears in a configuration error', () => {
+  assert.throws(() => loadConfig({ KEYWAY_DATABASE_URL: 'mysql://user:hunter2@db/x' }), (error: Error) => !error.message.includes('hunter2'));
+});

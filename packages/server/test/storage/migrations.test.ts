@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { openDatabase } from '../../src/storage/database.ts';
+import { pendingMigrations } from '../../src/storage/migrate.ts';
+import { DATABASE_KINDS, createTestDatabase } from '../support/databases.ts';
+
+const run = promisify(execFile);
+const CLI = path.resolve(import.meta.dirname, '../../src/cli.ts');
+
+for (const kind of DATABASE_KINDS) {
+  describe(`migrations on ${kind}`, () => {
+    test('two nodes running `keyway migrate` on one empty database at once both succeed; each migration is applied once', async () => {
+      const testDatabase = await createTestDatabase(kind);
+      const env = { ...process.env, KEYWAY_DATABASE_URL: testDatabase.url };
+      try {
+        const outputs = await Promise.all([0, 1].map(() => run(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'migrate'], { env })));
+        const messages = outputs.map((o) => o.stderr.trim()).sort();
+        // Exactly one node applied the schema; the other found it current.
+        assert.equal(messages.filter((m) => m.startsWith('applied: 001-foundation')).length, 1, messages.join(' | '));
+        assert.equal(messages.filter((m) => m === 'schema is up to date').length, 1, messages.join(' | '));
+        const database = openDatabase(testDatabase.url);
+        try {
+          assert.deepEqual(await pendingMigrations(database), []);
+          const history = await database.db.selectFrom('keyway_migrations' as never).selectAll().execute();
+          assert.equal(history.length, messages.find((m) => m.startsWith('applied'))!.split(',').length);
+        } finally {
+          await database.close();
+        }
+      } finally {
+        await testDatabase.drop();
+      }
+    });
+  });
+}
