@@ -1,3 +1,4 @@
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** Validated runtime configuration. Built once at start-up from environment variables (12-factor). */
@@ -10,6 +11,8 @@ export interface Config {
   accessTokenTtlSeconds: number;
   bodyLimitBytes: number;
   trustProxy: boolean;
+  /** Directory that MDS3 metadata file sources must come from; undefined: only https sources. */
+  trustDir: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -26,7 +29,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Every variable Keyway reads; any other KEYWAY_* variable is a typo and stops start-up. */
 export const CONFIG_VARIABLES = [
   'PORT', 'HOST', 'KEYWAY_PUBLIC_URL', 'KEYWAY_DATABASE_URL', 'KEYWAY_LOG_LEVEL',
-  'KEYWAY_ACCESS_TOKEN_TTL', 'KEYWAY_BODY_LIMIT', 'KEYWAY_TRUST_PROXY',
+  'KEYWAY_ACCESS_TOKEN_TTL', 'KEYWAY_BODY_LIMIT', 'KEYWAY_TRUST_PROXY', 'KEYWAY_TRUST_DIR',
 ] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -86,6 +89,18 @@ function publicUrl(env: Env, port: number): string {
   return url.origin;
 }
 
+function directory(env: Env, name: string, cwd: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const resolved = path.resolve(cwd, raw);
+  try {
+    if (statSync(resolved).isDirectory()) return realpathSync(resolved);
+  } catch {
+    // reported below
+  }
+  throw new ConfigError(name, 'an existing directory', raw);
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const unknown = Object.keys(env).filter(
     (name) => name.startsWith('KEYWAY_') && !name.startsWith('KEYWAY_TEST_') && !(CONFIG_VARIABLES as readonly string[]).includes(name) && name !== 'KEYWAY_CHROMIUM_PATH',
@@ -107,5 +122,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     accessTokenTtlSeconds: integer(env, 'KEYWAY_ACCESS_TOKEN_TTL', 3600, 60, 86_400),
     bodyLimitBytes: integer(env, 'KEYWAY_BODY_LIMIT', 256 * 1024, 1024, 10 * 1024 * 1024),
     trustProxy: boolean(env, 'KEYWAY_TRUST_PROXY', false),
+    trustDir: directory(env, 'KEYWAY_TRUST_DIR', cwd),
   };
 }

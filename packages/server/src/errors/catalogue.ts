@@ -69,6 +69,7 @@ export const ERROR_CATALOGUE = {
   SIGNATURE_INVALID: { status: 400, title: 'The assertion signature does not verify' },
   COUNTER_REGRESSION: { status: 400, title: 'The signature counter did not increase: possible cloned authenticator' },
   DISCOVERABLE_NOT_ALLOWED: { status: 400, title: 'The authentication policy does not allow usernameless sign-in' },
+  USER_HANDLE_CONFLICT: { status: 409, title: 'The user handle differs from the one the user already has, or belongs to another user' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -6,10 +6,15 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { auditRoutes } from '../audit/audit-routes.ts';
 import type { Config } from '../config/config.ts';
 import { identityStoreRoutes } from '../identity/identity-store-routes.ts';
+import { ceremonyRoutes } from '../passkeys/ceremony-routes.ts';
+import { credentialRoutes } from '../passkeys/credential-routes.ts';
+import { passkeyConfigRoutes } from '../passkeys/passkey-config-routes.ts';
+import { wellKnownRoutes } from '../passkeys/well-known-routes.ts';
 import type { Services } from '../services.ts';
 import type { Database } from '../storage/database.ts';
 import { apiClientRoutes } from '../tenancy/api-client-routes.ts';
 import { tokenRoutes } from '../tenancy/token-routes.ts';
+import { jwksRoutes } from '../tokens/jwks-routes.ts';
 import { installAuthentication } from './authenticate.ts';
 import { installOperations } from './operations.ts';
 import { OPENAPI_INFO, installRouteDocumentation } from './openapi.ts';
@@ -46,6 +51,8 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(validatorCompiler);
+  // The API speaks JSON (and form-encoding on /oauth2/token): other bodies are 415, not parsed as text.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -63,8 +70,16 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   await app.register(tokenRoutes, { services });
   await app.register(apiClientRoutes, { services, prefix: '/api/admin' });
   await app.register(auditRoutes, { services, prefix: '/api' });
+  await app.register(jwksRoutes, { services });
   // Seed 000 shows identity-store paths both with and without the tenant; both are accepted.
   await app.register(identityStoreRoutes, { services, prefix: '/api/identity-store' });
   await app.register(identityStoreRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
+  await app.register(passkeyConfigRoutes, { services, prefix: '/api/identity-store' });
+  await app.register(passkeyConfigRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
+  await app.register(ceremonyRoutes, { services, prefix: '/api/identity-store' });
+  await app.register(ceremonyRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
+  await app.register(credentialRoutes, { services, prefix: '/api/identity-store' });
+  await app.register(credentialRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
+  await app.register(wellKnownRoutes, { services });
   return app;
 }

@@ -44,6 +44,12 @@ function openPostgres(url: string): Database {
     // Timestamps are epoch milliseconds in bigint columns: read them back as numbers (< 2^53).
     types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text')) } as pg.CustomTypesConfig,
   });
+  // An idle pooled connection can be cut by the server (restart, failover, admin terminate). pg
+  // emits that on the pool; unhandled it would crash the process. The pool drops the client and
+  // the next query opens a new one, so it is only worth a note on stderr.
+  pool.on('error', (error) => {
+    process.emitWarning(`PostgreSQL idle connection lost: ${error.message}`, { code: 'KEYWAY_PG_IDLE' });
+  });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

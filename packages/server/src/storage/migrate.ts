@@ -2,11 +2,13 @@ import { Migrator, type Migration, type MigrationProvider, type MigrationResultS
 import type { Database } from './database.ts';
 import * as foundation from './migrations/001-foundation.ts';
 import * as passkeys from './migrations/002-passkeys.ts';
+import * as signingKeys from './migrations/003-signing-keys.ts';
 
 /** Migrations in order. Names are permanent: Kysely refuses to run if history and code disagree. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-foundation': foundation,
   '002-passkeys': passkeys,
+  '003-signing-keys': signingKeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -15,15 +17,21 @@ function migrator(database: Database): Migrator {
   return new Migrator({ db: database.db, provider, migrationTableName: 'keyway_migrations', migrationLockTableName: 'keyway_migrations_lock' });
 }
 
-function isSqliteBusy(error: unknown): boolean {
-  const code = (error as { errcode?: number } | undefined)?.errcode;
-  return typeof code === 'number' && (code & 0xff) === 5; // SQLITE_BUSY and its extended codes
+/**
+ * Errors two nodes can meet when they start on a new database at the same moment: SQLite busy,
+ * and PostgreSQL's catalog races around `create table if not exists` (duplicate object, unique
+ * violation on pg_type) or a deadlock. Running again is safe: applied migrations are skipped.
+ */
+function isStartupRace(error: unknown): boolean {
+  const e = error as { errcode?: number; code?: string } | undefined;
+  if (typeof e?.errcode === 'number') return (e.errcode & 0xff) === 5; // SQLITE_BUSY and its extended codes
+  return e?.code === '42P07' || e?.code === '23505' || e?.code === '40P01';
 }
 
 /**
- * Brings the schema up to date. Safe when several nodes start at once: Kysely holds a
- * PostgreSQL advisory lock for the run; on SQLite a second process that loses the race for the
- * write lock retries and then finds the migrations already applied.
+ * Brings the schema up to date. Safe when several nodes start at once: the run holds a
+ * PostgreSQL advisory lock, or on SQLite an IMMEDIATE transaction; a node that loses a race
+ * while the bookkeeping tables are created retries and then finds the migrations applied.
  */
 export async function migrateToLatest(database: Database): Promise<string[]> {
   for (let attempt = 1; ; attempt++) {
@@ -31,7 +39,7 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
     if (result.error === undefined) {
       return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     }
-    if (database.dialect === 'sqlite' && isSqliteBusy(result.error) && attempt < 20) {
+    if (isStartupRace(result.error) && attempt < 10) {
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
       continue;
     }

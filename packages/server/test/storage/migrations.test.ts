@@ -16,7 +16,13 @@ for (const kind of DATABASE_KINDS) {
       const testDatabase = await createTestDatabase(kind);
       const env = { ...process.env, KEYWAY_DATABASE_URL: testDatabase.url };
       try {
-        const outputs = await Promise.all([0, 1].map(() => run(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'migrate'], { env })));
+        const outputs = await Promise.all(
+          [0, 1].map(() =>
+            run(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'migrate'], { env }).catch((error: { stderr?: string }) => {
+              throw new Error(`keyway migrate failed: ${error.stderr ?? String(error)}`);
+            }),
+          ),
+        );
         const messages = outputs.map((o) => o.stderr.trim()).sort();
         // Exactly one node applied the schema; the other found it current.
         assert.equal(messages.filter((m) => m.startsWith('applied: 001-foundation')).length, 1, messages.join(' | '));

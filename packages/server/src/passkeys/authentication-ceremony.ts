@@ -1,0 +1,178 @@
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
+import { KeywayError } from '../errors/keyway-error.ts';
+import type { UserRef } from '../identity/identity-service.ts';
+import { toUser } from '../identity/user-record.ts';
+import type { User } from '../identity/user-schemas.ts';
+import { amrFor } from '../tokens/signing-key-service.ts';
+import { verifyAuthentication } from './authentication-verification.ts';
+import type { CeremonyDeps, StartedCeremony } from './ceremony-deps.ts';
+import { requestOptions } from './ceremony-options.ts';
+import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
+import { assertMayUsePasskeys, getUserInStore } from './ceremony-user.ts';
+import { credentialDescriptors, findCredential, recordCredentialUse, type CredentialDescriptor } from './credential-store.ts';
+import { toPasskey, type Passkey } from './passkey-record.ts';
+import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge } from './webauthn-encoding.ts';
+
+export interface StartAuthenticationInput {
+  storeName: string;
+  /** The user signing in; absent for a discoverable (usernameless) sign-in, which the policy must allow */
+  user?: UserRef | undefined;
+  rpId: string;
+  policyName: string;
+  /** Who started the ceremony and for what (API, self-service, journey); stored with the session */
+  context?: Record<string, unknown> | undefined;
+}
+
+export interface CompleteAuthenticationInput {
+  storeName: string;
+  sessionId: string;
+  /** The user the completion names (the API path always does); the session must be this user's */
+  userId?: string | undefined;
+  /** The browser's `PublicKeyCredential.toJSON()` */
+  response: AuthenticationResponseJSON;
+  /** OpenID Connect nonce to echo in the ID token */
+  nonce?: string | undefined;
+}
+
+export interface AuthenticationResult {
+  user: User;
+  credential: Passkey;
+  /** ES256 JWT: sub = user id, aud = RP ID, amr from the credential's facts */
+  idToken: string;
+}
+
+/** WebAuthn authentication (§7.2): start builds request options and a session; complete verifies, advances the counter and issues an ID token. */
+export class AuthenticationCeremony {
+  readonly #deps: CeremonyDeps;
+
+  constructor(deps: CeremonyDeps) {
+    this.#deps = deps;
+  }
+
+  async start(actor: Actor, input: StartAuthenticationInput): Promise<StartedCeremony<PublicKeyCredentialRequestOptionsJSON>> {
+    const { db, clock, identity, relyingParties, policies } = this.#deps;
+    const now = clock.now();
+    const store = await identity.findStore(actor.tenantId, input.storeName);
+    const rp = await relyingParties.find(actor.tenantId, store.id, input.rpId);
+    const policy = await policies.findAuthenticationPolicy(actor.tenantId, store.id, input.policyName);
+
+    let userId: string | null = null;
+    let userHandle: string | null = null;
+    let allowed: CredentialDescriptor[] = [];
+    if (input.user) {
+      const user = await getUserInStore(db, store.id, input.storeName, input.user);
+      assertMayUsePasskeys(user);
+      allowed = await credentialDescriptors(db, user.id, rp.id);
+      // An empty allowCredentials would turn this into a discoverable sign-in for anyone.
+      if (allowed.length === 0) throw new KeywayError('PASSKEY_NOT_FOUND', `User ${user.id} has no passkey for relying party ${rp.id}; register one first`);
+      userId = user.id;
+      userHandle = user.user_handle;
+    } else if (!policy.allowDiscoverable) {
+      throw new KeywayError('DISCOVERABLE_NOT_ALLOWED', `The authentication policy ${policy.name} requires naming the user`);
+    }
+
+    const challenge = newChallenge();
+    const sessionId = newCeremonySessionId();
+    const expiresAt = now.getTime() + policy.timeout;
+    const options = requestOptions({ rpId: rp.id, policy, challenge, allowed });
+    await db.transaction().execute(async (trx) => {
+      await insertSession(trx, {
+        id: sessionId,
+        tenant_id: actor.tenantId,
+        store_id: store.id,
+        user_id: userId,
+        rp_id: rp.id,
+        policy_name: policy.name,
+        ceremony: 'authentication',
+        challenge,
+        user_handle: userHandle,
+        options: JSON.stringify(options),
+        context: input.context === undefined ? null : JSON.stringify(input.context),
+        expires_at: expiresAt,
+        consumed_at: null,
+        created_at: now.getTime(),
+      });
+      await appendAuditEvent(trx, actor, { action: 'passkey.authentication.start', targetType: 'user', targetId: userId, details: { store: input.storeName, rpId: rp.id, policy: policy.name, sessionId, discoverable: userId === null } }, now);
+    });
+    return { clientRequest: options, sessionId, expiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  async complete(actor: Actor, input: CompleteAuthenticationInput): Promise<AuthenticationResult> {
+    const { db, clock, identity, relyingParties, policies, signingKeys } = this.#deps;
+    const now = clock.now();
+    const store = await identity.findStore(actor.tenantId, input.storeName);
+    const session = await findUsableSession(db, { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'authentication', userId: input.userId }, now);
+    const rp = await relyingParties.find(actor.tenantId, store.id, session.rp_id);
+    const policy = await policies.findAuthenticationPolicy(actor.tenantId, store.id, session.policy_name);
+    const issued = JSON.parse(session.options) as PublicKeyCredentialRequestOptionsJSON;
+    const allowCredentialIds = (issued.allowCredentials ?? []).map((d) => d.id);
+
+    // §7.2 steps 5–6: the credential named by rawId must be in allowCredentials (checked in
+    // verifyAuthentication) and a credential record of the session's user (or, for a discoverable
+    // sign-in, of some user of this store) for this RP. Anything else — unknown, another user's,
+    // another store's or tenant's — is the same CREDENTIAL_NOT_ALLOWED, revealing nothing.
+    const credentialId = canonicalBase64url((input.response as { rawId?: unknown } | undefined)?.rawId);
+    if (credentialId === undefined || credentialId === '') throw new KeywayError('RESPONSE_MALFORMED', 'rawId must be the base64url credential ID');
+    if (allowCredentialIds.length > 0 && !allowCredentialIds.includes(credentialId)) {
+      throw new KeywayError('CREDENTIAL_NOT_ALLOWED', 'The credential is not one this session allows');
+    }
+    const record = await findCredential(db, { tenantId: actor.tenantId, storeId: store.id, rpId: session.rp_id }, credentialId);
+    if (!record || (session.user_id !== null && record.user_id !== session.user_id)) {
+      throw new KeywayError('CREDENTIAL_NOT_ALLOWED', 'The credential is not a passkey of this user for this relying party');
+    }
+    const user = await getUserInStore(db, store.id, input.storeName, { id: record.user_id });
+    assertMayUsePasskeys(user);
+
+    const verified = await verifyAuthentication(input.response, {
+      challenge: session.challenge,
+      origins: rp.origins,
+      rpId: session.rp_id,
+      requireUserVerification: policy.userVerification === 'required' || issued.userVerification === 'required',
+      allowCredentialIds,
+      account: { identified: session.user_id !== null, userHandle: user.user_handle },
+      credential: { id: record.credential_id, publicKey: fromBase64url(record.public_key)!, counter: Number(record.sign_count), backupEligible: record.backup_eligible === 1 },
+    });
+
+    const attested = record.attestation_verified === 1;
+    // Signed before the transaction (signing may create the tenant's first key in a transaction of
+    // its own) and returned only if the transaction commits.
+    const idToken = await signingKeys.issueIdToken(actor.tenantId, {
+      sub: user.id,
+      aud: session.rp_id,
+      authTime: now,
+      amr: amrFor({ userVerified: verified.userVerified, backupEligible: verified.backupEligible, attestationVerified: attested }),
+      store: input.storeName,
+      externalId: user.external_id,
+      credentialId,
+      attested,
+      deviceBound: !verified.backupEligible,
+      ...(input.nonce === undefined ? {} : { nonce: input.nonce }),
+    });
+
+    await db.transaction().execute(async (trx) => {
+      await consumeSession(trx, session.id, now);
+      // §7.2 steps 23 and 25, atomically: the counter still advances over what is stored now.
+      const recorded = await recordCredentialUse(trx, record.id, { counter: verified.newCounter, backedUp: verified.backedUp, at: now.getTime() });
+      if (!recorded) {
+        const still = await trx.selectFrom('credentials').select('sign_count').where('id', '=', record.id).executeTakeFirst();
+        if (!still) throw new KeywayError('CREDENTIAL_NOT_ALLOWED', 'The passkey was deleted during the sign-in');
+        throw new KeywayError('COUNTER_REGRESSION', `The signature counter is ${verified.newCounter}, not above the stored ${Number(still.sign_count)}: the authenticator may have been cloned`);
+      }
+      await appendAuditEvent(
+        trx,
+        actor,
+        {
+          action: 'passkey.authenticate',
+          targetType: 'passkey',
+          targetId: credentialId,
+          details: { store: input.storeName, userId: user.id, rpId: session.rp_id, policy: session.policy_name, sessionId: session.id, counter: verified.newCounter, userVerified: verified.userVerified, backedUp: verified.backedUp },
+        },
+        now,
+      );
+    });
+
+    const updated = { ...record, sign_count: verified.newCounter, backed_up: verified.backedUp ? 1 : 0, last_used_at: now.getTime(), updated_at: now.getTime() };
+    return { user: toUser(user), credential: toPasskey(updated), idToken };
+  }
+}

@@ -1,0 +1,28 @@
+import type { Kysely } from 'kysely';
+import type { IdentityService } from '../identity/identity-service.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Schema } from '../storage/schema.ts';
+import type { SigningKeyService } from '../tokens/signing-key-service.ts';
+import type { MetadataProvider } from './mds-blob.ts';
+import type { PolicyService } from './policy-service.ts';
+import type { RelyingPartyService } from './relying-party-service.ts';
+
+/** What the ceremonies depend on, passed in (no singletons), narrowed to the methods they call. */
+export interface CeremonyDeps {
+  db: Kysely<Schema>;
+  clock: Clock;
+  identity: Pick<IdentityService, 'findStore' | 'createUser'>;
+  relyingParties: Pick<RelyingPartyService, 'find'>;
+  policies: Pick<PolicyService, 'findRegistrationPolicy' | 'findAuthenticationPolicy'>;
+  signingKeys: Pick<SigningKeyService, 'issueIdToken'>;
+  /** FIDO metadata BLOBs for policies whose attestationTrust names one */
+  metadata?: MetadataProvider | undefined;
+}
+
+/** A started ceremony: the options for the browser and the session that completes it. */
+export interface StartedCeremony<Options> {
+  clientRequest: Options;
+  sessionId: string;
+  /** When the session expires (the policy timeout after the start) */
+  expiresAt: string;
+}

@@ -1,0 +1,69 @@
+import type { Kysely, Selectable } from 'kysely';
+import { KeywayError } from '../errors/keyway-error.ts';
+import type { CeremonySessionsTable, Schema } from '../storage/schema.ts';
+
+/**
+ * Ceremony sessions: everything a ceremony's completion is checked against lives in the database
+ * (DESIGN B "State"), so any node can complete what another started. A session is bound to its
+ * tenant, store, user, RP, policy and ceremony type, is single use and expires.
+ */
+
+export type CeremonyType = CeremonySessionsTable['ceremony'];
+export type CeremonySessionRow = Selectable<CeremonySessionsTable>;
+
+/** How a completion names its session: always by id, tenant and store; by user when the URL names one. */
+export interface SessionLookup {
+  id: string;
+  tenantId: string;
+  storeId: string;
+  ceremony: CeremonyType;
+  /** The user the completion URL names; undefined when the caller names none (e.g. usernameless self-service) */
+  userId?: string | undefined;
+}
+
+/** Expired sessions are kept this long after expiry (so a late completion still says CHALLENGE_EXPIRED), then purged. */
+export const EXPIRED_SESSION_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+export async function insertSession(db: Kysely<Schema>, row: CeremonySessionRow): Promise<void> {
+  await db.insertInto('ceremony_sessions').values(row).execute();
+}
+
+/**
+ * The session a completion may use, checked in this order: it exists for this tenant, store, user
+ * and ceremony type (otherwise SESSION_NOT_FOUND, the same answer whoever's session it is), it has
+ * not been used (SESSION_ALREADY_USED), and it has not expired (CHALLENGE_EXPIRED: `now` past
+ * `expires_at`; at `expires_at` exactly it is still valid).
+ */
+export async function findUsableSession(db: Kysely<Schema>, lookup: SessionLookup, now: Date): Promise<CeremonySessionRow> {
+  let query = db
+    .selectFrom('ceremony_sessions')
+    .selectAll()
+    .where('id', '=', lookup.id)
+    .where('tenant_id', '=', lookup.tenantId)
+    .where('store_id', '=', lookup.storeId)
+    .where('ceremony', '=', lookup.ceremony);
+  if (lookup.userId !== undefined) query = query.where('user_id', '=', lookup.userId);
+  const row = await query.executeTakeFirst();
+  if (!row) throw new KeywayError('SESSION_NOT_FOUND', `No ${lookup.ceremony} session ${lookup.id} for this user`);
+  if (row.consumed_at !== null) throw new KeywayError('SESSION_ALREADY_USED', `The ${lookup.ceremony} session ${lookup.id} was already completed`);
+  if (now.getTime() > Number(row.expires_at)) {
+    throw new KeywayError('CHALLENGE_EXPIRED', `The ${lookup.ceremony} session ${lookup.id} expired at ${new Date(Number(row.expires_at)).toISOString()}; start a new one`);
+  }
+  return row;
+}
+
+/**
+ * Consumes a session by compare-and-set, inside the transaction that records the ceremony's
+ * outcome: of any number of concurrent completions exactly one sees its update applied; the others
+ * get SESSION_ALREADY_USED and their transaction rolls back.
+ */
+export async function consumeSession(db: Kysely<Schema>, id: string, now: Date): Promise<void> {
+  const result = await db.updateTable('ceremony_sessions').set({ consumed_at: now.getTime() }).where('id', '=', id).where('consumed_at', 'is', null).executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) throw new KeywayError('SESSION_ALREADY_USED', `The ceremony session ${id} was already completed`);
+}
+
+/** Deletes sessions that expired more than the retention period before `now`; answers how many. */
+export async function purgeExpiredSessions(db: Kysely<Schema>, now: Date): Promise<number> {
+  const result = await db.deleteFrom('ceremony_sessions').where('expires_at', '<', now.getTime() - EXPIRED_SESSION_RETENTION_MS).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,27 @@
+import type { Kysely, Selectable } from 'kysely';
+import { KeywayError } from '../errors/keyway-error.ts';
+import type { UserRef } from '../identity/identity-service.ts';
+import type { Schema, UsersTable } from '../storage/schema.ts';
+
+/** The user rows ceremonies work with: found within one store, usable only while not locked or disabled. */
+
+export type UserRow = Selectable<UsersTable>;
+
+export async function findUserInStore(db: Kysely<Schema>, storeId: string, ref: UserRef): Promise<UserRow | undefined> {
+  let query = db.selectFrom('users').selectAll().where('store_id', '=', storeId);
+  query = 'id' in ref ? query.where('id', '=', ref.id) : query.where('external_id', '=', ref.externalId);
+  return query.executeTakeFirst();
+}
+
+export async function getUserInStore(db: Kysely<Schema>, storeId: string, storeName: string, ref: UserRef): Promise<UserRow> {
+  const row = await findUserInStore(db, storeId, ref);
+  if (!row) throw new KeywayError('USER_NOT_FOUND', 'id' in ref ? `No user ${ref.id} in store ${storeName}` : `No user with externalId ${ref.externalId} in store ${storeName}`);
+  return row;
+}
+
+/** DESIGN A4: locked and disabled users cannot use passkeys, neither to start nor to complete a ceremony. */
+export function assertMayUsePasskeys(user: UserRow): void {
+  if (user.status === 'locked' || user.status === 'disabled') {
+    throw new KeywayError('USER_DISABLED', `User ${user.id} is ${user.status} and cannot use passkeys`);
+  }
+}

@@ -1,0 +1,75 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { CredentialsTable, Schema } from '../storage/schema.ts';
+
+/**
+ * SQL for credential records, shared by the ceremonies and the passkey API. Every lookup is scoped
+ * by tenant and store; the credential ID alone is unique across the database (WebAuthn §7.1 step 27).
+ */
+
+export type CredentialRow = Selectable<CredentialsTable>;
+
+/** A descriptor for excludeCredentials / allowCredentials. */
+export interface CredentialDescriptor {
+  id: string;
+  transports: string[];
+}
+
+/** How many passkeys a user may hold per relying party (bounds the options sent to browsers). */
+export const MAX_CREDENTIALS_PER_USER_AND_RP = 100;
+
+/** The user's credentials for one RP ID, oldest first, as descriptors. */
+export async function credentialDescriptors(db: Kysely<Schema>, userId: string, rpId: string): Promise<CredentialDescriptor[]> {
+  const rows = await db
+    .selectFrom('credentials')
+    .select(['credential_id', 'transports'])
+    .where('user_id', '=', userId)
+    .where('rp_id', '=', rpId)
+    .orderBy('id')
+    .limit(MAX_CREDENTIALS_PER_USER_AND_RP)
+    .execute();
+  return rows.map((row) => ({ id: row.credential_id, transports: JSON.parse(row.transports) as string[] }));
+}
+
+/** Whether a credential ID is registered anywhere (any tenant): WebAuthn §7.1 step 27 is global. */
+export async function credentialIdExists(db: Kysely<Schema>, credentialId: string): Promise<boolean> {
+  const row = await db.selectFrom('credentials').select('id').where('credential_id', '=', credentialId).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** A credential of one store and RP ID, or undefined: another tenant's or store's credential is never found. */
+export async function findCredential(db: Kysely<Schema>, scope: { tenantId: string; storeId: string; rpId: string }, credentialId: string): Promise<CredentialRow | undefined> {
+  return db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('credential_id', '=', credentialId)
+    .where('tenant_id', '=', scope.tenantId)
+    .where('store_id', '=', scope.storeId)
+    .where('rp_id', '=', scope.rpId)
+    .executeTakeFirst();
+}
+
+/** A user's credential by its WebAuthn ID, or undefined. */
+export async function findUserCredential(db: Kysely<Schema>, userId: string, credentialId: string): Promise<CredentialRow | undefined> {
+  return db.selectFrom('credentials').selectAll().where('user_id', '=', userId).where('credential_id', '=', credentialId).executeTakeFirst();
+}
+
+export async function insertCredential(db: Kysely<Schema>, row: Insertable<CredentialsTable>): Promise<void> {
+  await db.insertInto('credentials').values(row).execute();
+}
+
+/**
+ * Records a sign-in: the new counter, backup state and time of use, as a compare-and-set of the
+ * counter rule itself. The row is updated only if the counter still advances over what is stored
+ * *now*, so of two concurrent assertions with the same counter at most one passes, while two
+ * legitimately increasing ones (7 then 8) both do. Answers whether the row was updated.
+ */
+export async function recordCredentialUse(db: Kysely<Schema>, id: string, use: { counter: number; backedUp: boolean; at: number }): Promise<boolean> {
+  let query = db
+    .updateTable('credentials')
+    .set({ sign_count: use.counter, backed_up: use.backedUp ? 1 : 0, last_used_at: use.at, updated_at: use.at })
+    .where('id', '=', id);
+  // WebAuthn §7.2 step 23 as SQL: both zero, or the new counter above the stored one.
+  query = use.counter === 0 ? query.where('sign_count', '=', 0) : query.where('sign_count', '<', use.counter);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

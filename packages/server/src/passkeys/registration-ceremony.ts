@@ -1,0 +1,232 @@
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { Kysely } from 'kysely';
+import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
+import { KeywayError, validationError } from '../errors/keyway-error.ts';
+import type { UserRef } from '../identity/identity-service.ts';
+import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
+import type { Schema } from '../storage/schema.ts';
+import { uniqueViolation } from '../storage/unique-violation.ts';
+import { describeAuthenticator } from './authenticator-catalog.ts';
+import type { CeremonyDeps, StartedCeremony } from './ceremony-deps.ts';
+import { creationOptions } from './ceremony-options.ts';
+import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
+import { assertMayUsePasskeys, findUserInStore, getUserInStore, type UserRow } from './ceremony-user.ts';
+import { credentialDescriptors, insertCredential } from './credential-store.ts';
+import { toPasskey, type Passkey } from './passkey-record.ts';
+import { verifyRegistration } from './registration-verification.ts';
+import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge, newUserHandle, toBase64url } from './webauthn-encoding.ts';
+
+/** WebAuthn §5.4.3: a user handle is at most 64 bytes. */
+export const MAX_USER_HANDLE_BYTES = 64;
+
+export interface StartRegistrationInput {
+  storeName: string;
+  /** The user, by Keyway id or by external id */
+  user: UserRef;
+  rpId: string;
+  policyName: string;
+  /** user.name in the options (default: the user's e-mail, else userKey) */
+  userName?: string | undefined;
+  /** user.displayName in the options (default: first and last name, else userName) */
+  userDisplayName?: string | undefined;
+  /** base64url, 1–64 bytes: used as the user handle when the user has none yet */
+  userHandle?: string | undefined;
+  /** With a user named by external id: create the user when absent (seed 001 "Create User") */
+  createUser?: boolean | undefined;
+  /** Who started the ceremony and for what (API, self-service, journey); stored with the session */
+  context?: Record<string, unknown> | undefined;
+}
+
+export interface CompleteRegistrationInput {
+  storeName: string;
+  sessionId: string;
+  /** The user the completion names (the API path always does); the session must be this user's */
+  userId?: string | undefined;
+  /** The browser's `PublicKeyCredential.toJSON()` */
+  response: RegistrationResponseJSON;
+}
+
+function userHandleOf(input: string | undefined): string | undefined {
+  if (input === undefined) return undefined;
+  const bytes = fromBase64url(input);
+  if (bytes === undefined || bytes.length === 0 || bytes.length > MAX_USER_HANDLE_BYTES) {
+    throw validationError('userHandle', `must be base64url of 1 to ${MAX_USER_HANDLE_BYTES} bytes`);
+  }
+  return toBase64url(bytes);
+}
+
+/** WebAuthn registration (§7.1): start builds options and a session from the policy; complete verifies and stores the credential. */
+export class RegistrationCeremony {
+  readonly #deps: CeremonyDeps;
+
+  constructor(deps: CeremonyDeps) {
+    this.#deps = deps;
+  }
+
+  async start(actor: Actor, input: StartRegistrationInput): Promise<StartedCeremony<PublicKeyCredentialCreationOptionsJSON>> {
+    const { db, clock, identity, relyingParties, policies } = this.#deps;
+    const now = clock.now();
+    const requestedHandle = userHandleOf(input.userHandle);
+    const store = await identity.findStore(actor.tenantId, input.storeName);
+    const rp = await relyingParties.find(actor.tenantId, store.id, input.rpId);
+    const policy = await policies.findRegistrationPolicy(actor.tenantId, store.id, input.policyName);
+    const user = await this.#userForRegistration(actor, store.id, input);
+    assertMayUsePasskeys(user);
+    if (user.user_handle !== null && requestedHandle !== undefined && requestedHandle !== user.user_handle) {
+      throw new KeywayError('USER_HANDLE_CONFLICT', 'userHandle: the user already has a different user handle; omit userHandle or send the one it has');
+    }
+    const existing = await credentialDescriptors(db, user.id, rp.id);
+    const userName = input.userName ?? user.email ?? user.user_key;
+    const displayName = input.userDisplayName ?? ([user.first_name, user.last_name].filter((n) => n !== null).join(' ') || userName);
+    const challenge = newChallenge();
+    const sessionId = newCeremonySessionId();
+    const expiresAt = now.getTime() + policy.timeout;
+
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const handle = await this.#settleUserHandle(trx, user, requestedHandle);
+        const options = creationOptions({ rp, policy, challenge, user: { id: handle, name: userName, displayName }, existing });
+        await insertSession(trx, {
+          id: sessionId,
+          tenant_id: actor.tenantId,
+          store_id: store.id,
+          user_id: user.id,
+          rp_id: rp.id,
+          policy_name: policy.name,
+          ceremony: 'registration',
+          challenge,
+          user_handle: handle,
+          options: JSON.stringify(options),
+          context: input.context === undefined ? null : JSON.stringify(input.context),
+          expires_at: expiresAt,
+          consumed_at: null,
+          created_at: now.getTime(),
+        });
+        await appendAuditEvent(trx, actor, { action: 'passkey.registration.start', targetType: 'user', targetId: user.id, details: { store: input.storeName, rpId: rp.id, policy: policy.name, sessionId } }, now);
+        return { clientRequest: options, sessionId, expiresAt: new Date(expiresAt).toISOString() };
+      });
+    } catch (error) {
+      // users (store_id, user_handle) is unique: the caller's handle is another user's.
+      if (uniqueViolation(error)?.includes('user_handle')) throw new KeywayError('USER_HANDLE_CONFLICT', 'userHandle: another user of this store has this user handle');
+      throw error;
+    }
+  }
+
+  async complete(actor: Actor, input: CompleteRegistrationInput): Promise<Passkey> {
+    const { db, clock, identity, relyingParties, policies } = this.#deps;
+    const now = clock.now();
+    const store = await identity.findStore(actor.tenantId, input.storeName);
+    const session = await findUsableSession(db, { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'registration', userId: input.userId }, now);
+    const user = await getUserInStore(db, store.id, input.storeName, { id: session.user_id! });
+    assertMayUsePasskeys(user);
+    // The RP and policy as they are now: an origin removed or a policy tightened since the start applies at once.
+    const rp = await relyingParties.find(actor.tenantId, store.id, session.rp_id);
+    const policy = await policies.findRegistrationPolicy(actor.tenantId, store.id, session.policy_name);
+    const issued = JSON.parse(session.options) as PublicKeyCredentialCreationOptionsJSON;
+    const offered = new Set(issued.pubKeyCredParams.map((p) => p.alg));
+
+    const verified = await verifyRegistration(input.response, {
+      challenge: session.challenge,
+      origins: rp.origins,
+      rpId: session.rp_id,
+      // The stricter of what was asked at the start and what the policy says now; never the client's say.
+      requireUserVerification: policy.userVerification === 'required' || issued.authenticatorSelection?.userVerification === 'required',
+      algorithms: policy.algorithms.filter((alg) => offered.has(alg)),
+      allowSyncedPasskeys: policy.allowSyncedPasskeys,
+      attestationTrust: policy.attestationTrust,
+      metadata: this.#deps.metadata,
+      now,
+    });
+
+    const row = {
+      id: newTimeOrderedId(now),
+      credential_id: verified.credentialId,
+      tenant_id: actor.tenantId,
+      store_id: store.id,
+      user_id: user.id,
+      rp_id: session.rp_id,
+      public_key: toBase64url(verified.publicKey),
+      algorithm: verified.algorithm,
+      sign_count: verified.counter,
+      transports: JSON.stringify(verified.transports),
+      aaguid: verified.aaguid,
+      backup_eligible: verified.backupEligible ? 1 : 0,
+      backed_up: verified.backedUp ? 1 : 0,
+      user_verified: verified.userVerified ? 1 : 0,
+      attestation_format: verified.attestationFormat,
+      attestation_verified: verified.attestationVerified ? 1 : 0,
+      name: describeAuthenticator(verified.aaguid)?.name ?? null,
+      created_at: now.getTime(),
+      updated_at: now.getTime(),
+      last_used_at: null,
+    };
+    try {
+      await db.transaction().execute(async (trx) => {
+        await consumeSession(trx, session.id, now);
+        // §7.1 step 27: a credential ID registers once across the whole database (unique index).
+        await insertCredential(trx, row);
+        await appendAuditEvent(
+          trx,
+          actor,
+          {
+            action: 'passkey.register',
+            targetType: 'passkey',
+            targetId: verified.credentialId,
+            details: {
+              store: input.storeName,
+              userId: user.id,
+              rpId: session.rp_id,
+              policy: session.policy_name,
+              sessionId: session.id,
+              aaguid: verified.aaguid,
+              attestationFormat: verified.attestationFormat,
+              attestationVerified: verified.attestationVerified,
+              ...(verified.attestationReason === undefined ? {} : { attestationReason: verified.attestationReason }),
+              backupEligible: verified.backupEligible,
+            },
+          },
+          now,
+        );
+      });
+    } catch (error) {
+      if (uniqueViolation(error)?.includes('credential_id')) throw new KeywayError('CREDENTIAL_ALREADY_REGISTERED', 'This credential ID is already registered');
+      throw error;
+    }
+    return toPasskey(row);
+  }
+
+  /** The user to register for; with createUser and an external id, created when absent. */
+  async #userForRegistration(actor: Actor, storeId: string, input: StartRegistrationInput): Promise<UserRow> {
+    const { db, identity } = this.#deps;
+    const found = await findUserInStore(db, storeId, input.user);
+    if (found) return found;
+    if (input.createUser && 'externalId' in input.user) {
+      try {
+        await identity.createUser(actor, input.storeName, { userKey: input.userName ?? input.user.externalId, externalId: input.user.externalId });
+      } catch (error) {
+        // A concurrent start created the same user first: use it.
+        if (!(error instanceof KeywayError && error.code === 'EXT_ID_NOT_UNIQUE')) throw error;
+      }
+    }
+    return getUserInStore(db, storeId, input.storeName, input.user);
+  }
+
+  /**
+   * The user's WebAuthn user handle, set on first use and stable afterwards: random 32 bytes (never
+   * PII, WebAuthn §14.6.1), or the caller's handle when the user has none yet. Set by compare-and-set,
+   * so concurrent first starts agree on one handle.
+   */
+  async #settleUserHandle(trx: Kysely<Schema>, user: UserRow, requested: string | undefined): Promise<string> {
+    if (user.user_handle !== null) return user.user_handle;
+    const handle = requested ?? newUserHandle();
+    const result = await trx.updateTable('users').set({ user_handle: handle }).where('id', '=', user.id).where('user_handle', 'is', null).executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) return handle;
+    const stored = (await trx.selectFrom('users').select('user_handle').where('id', '=', user.id).executeTakeFirstOrThrow()).user_handle;
+    const current = canonicalBase64url(stored);
+    if (current === undefined) throw new Error(`User ${user.id} has no usable user handle`);
+    if (requested !== undefined && requested !== current) {
+      throw new KeywayError('USER_HANDLE_CONFLICT', 'userHandle: the user already has a different user handle; omit userHandle or send the one it has');
+    }
+    return current;
+  }
+}

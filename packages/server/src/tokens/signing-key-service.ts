@@ -1,0 +1,361 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import type { Kysely } from 'kysely';
+import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
+import { KeywayError } from '../errors/keyway-error.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Schema } from '../storage/schema.ts';
+import { uniqueViolation } from '../storage/unique-violation.ts';
+import { TENANT_ID_PATTERN } from '../tenancy/permissions.ts';
+
+/**
+ * Per-tenant ES256 signing keys and the ID tokens Keyway issues after a passkey sign-in
+ * (issue 3 §5). The issuer of tenant `acme` is `${publicUrl}/acme`; its keys are published at
+ * `${issuer}/.well-known/jwks.json`.
+ *
+ * Storage: one row per key in `signing_keys`. The private JWK is stored as JSON text, in clear, in
+ * the database. Anyone who can read the database can mint ID tokens, so protect it like a secret;
+ * envelope encryption of `private_jwk` with a KMS key (AWS KMS, GCP KMS, Vault transit) is the
+ * planned hardening and only changes `#decodePrivate` / `#encodePrivate`.
+ *
+ * Lifecycle: a tenant's first key is created lazily on first use. Migration 003 adds a unique
+ * partial index on (tenant_id) WHERE retired_at IS NULL, so at most one key per tenant is active
+ * even when several nodes race to create it: the loser's INSERT fails with a unique violation and
+ * it re-reads the winner's key. `rotate` retires the active key and inserts a new one in one
+ * transaction. Retired keys stay in the JWKS for `retiredKeyGraceMs` (default 24 h, far longer than
+ * any ID token lives) so tokens signed just before a rotation still verify.
+ *
+ * In-process caches (each node has its own; the database stays the source of truth):
+ * - Imported private `CryptoKey`s by kid, for ever (a kid's key material never changes), bounded
+ *   to `maxCachedKeys` entries (oldest evicted). No token issuance imports a key after the first.
+ * - The active kid of each tenant, for `activeKeyCacheMs` (default 30 s) measured with the injected
+ *   clock. A rotation on this node updates the cache at once; a rotation on another node is picked
+ *   up here within `activeKeyCacheMs`. Until then this node keeps signing with the just-retired
+ *   key, which is harmless because retired keys stay published for 24 h. The alternative, one
+ *   indexed query per token, costs a database round trip on every sign-in for no gain.
+ * - The JWKS itself is not cached in process (one indexed query per request); HTTP caching
+ *   (`Cache-Control: public, max-age=300`) is what absorbs load from relying parties.
+ */
+
+export const ID_TOKEN_ALGORITHM = 'ES256';
+
+export interface SigningKeyServiceDeps {
+  db: Kysely<Schema>;
+  clock: Clock;
+  /** config.publicUrl: the origin Keyway is reached at, without a trailing slash */
+  issuerBaseUrl: string;
+  /** Default ID token lifetime; 300 s */
+  idTokenTtlSeconds?: number;
+  /** How long a retired key stays in the JWKS; 24 h */
+  retiredKeyGraceMs?: number;
+  /** How long a node trusts its cached idea of a tenant's active key; 30 s */
+  activeKeyCacheMs?: number;
+  /** Bound on imported keys kept in memory; 10 000 */
+  maxCachedKeys?: number;
+}
+
+/** What the caller (the ceremony code) knows about the sign-in; Keyway adds iss, iat, exp, jti. */
+export interface IdTokenClaims {
+  /** The Keyway user id */
+  sub: string;
+  /** Who the token is for, e.g. the RP ID or the API client id */
+  aud: string | string[];
+  /** When the user authenticated; defaults to now */
+  authTime?: Date;
+  /** RFC 8176 values, usually from `amrFor` */
+  amr: string[];
+  acr?: string;
+  /** OpenID Connect nonce, echoed when the relying party sent one */
+  nonce?: string;
+  /** The identity store name */
+  store?: string;
+  /** The user's externalId in the store */
+  externalId?: string;
+  /** base64url credential ID of the passkey used */
+  credentialId?: string;
+  /** Whether the passkey's attestation chained to a trusted root at registration */
+  attested?: boolean;
+  /** Whether the passkey is device-bound (not backup eligible) */
+  deviceBound?: boolean;
+  /** Overrides the default lifetime for this token */
+  ttlSeconds?: number;
+}
+
+/** A public key as published in the JWKS. */
+export interface PublicSigningJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+  kid: string;
+  alg: 'ES256';
+  use: 'sig';
+}
+
+export interface SigningKeyInfo {
+  kid: string;
+  algorithm: string;
+  status: 'active' | 'retired';
+  createdAt: string;
+  retiredAt: string | null;
+}
+
+export interface OpenIdConfiguration {
+  issuer: string;
+  jwks_uri: string;
+  id_token_signing_alg_values_supported: string[];
+  subject_types_supported: string[];
+  claims_supported: string[];
+}
+
+/**
+ * RFC 8176 `amr` values for a passkey sign-in, from facts Keyway has verified. Rules:
+ * - `user`: always. Keyway rejects assertions without user presence (UP=1), which is RFC 8176's
+ *   "user presence test".
+ * - `mfa`: when the authenticator verified the user (UV=1). UV means a local PIN/passcode or
+ *   biometric gated the key, i.e. a knowledge or inherence factor on top of possession. WebAuthn
+ *   does not say which, so Keyway never claims `pin`, `fpt` or `face`.
+ * - Possession of the key, by how well its storage is known:
+ *   - `hwk` (hardware-secured key) only for a device-bound key (BE=0) whose attestation chained to
+ *     a trusted root: only attestation proves the key lives in certified hardware; BE=0 alone is the
+ *     authenticator's own claim, which a software authenticator can make too.
+ *   - `swk` (software-secured key) for a synced passkey (BE=1): its private key leaves the device to
+ *     be synchronised, so it is by definition not confined to one piece of hardware.
+ *   - `pop` (proof of possession, storage unspecified) for a device-bound key without a verified
+ *     attestation.
+ * Attestation itself has no RFC 8176 value; the ID token carries it as `keyway_attested`, and the
+ * device-bound fact as `keyway_device_bound`, so relying parties can apply stricter rules.
+ */
+export function amrFor(facts: { userVerified: boolean; backupEligible: boolean; attestationVerified: boolean }): string[] {
+  const possession = facts.backupEligible ? 'swk' : facts.attestationVerified ? 'hwk' : 'pop';
+  return facts.userVerified ? [possession, 'user', 'mfa'] : [possession, 'user'];
+}
+
+interface ActiveKey {
+  kid: string;
+  key: CryptoKey;
+}
+
+const tenantPattern = new RegExp(TENANT_ID_PATTERN);
+
+function toPublicJwk(stored: string): PublicSigningJwk {
+  const jwk = JSON.parse(stored) as JWK;
+  return { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y!, kid: jwk.kid!, alg: 'ES256', use: 'sig' };
+}
+
+export class SigningKeyService {
+  readonly #db: Kysely<Schema>;
+  readonly #clock: Clock;
+  readonly #issuerBaseUrl: string;
+  readonly #ttlSeconds: number;
+  readonly #graceMs: number;
+  readonly #activeCacheMs: number;
+  readonly #maxCachedKeys: number;
+  /** kid → imported private key (in flight or done) */
+  readonly #keys = new Map<string, Promise<CryptoKey>>();
+  /** tenant → its active key as of `until` (clock ms) */
+  readonly #active = new Map<string, { until: number; value: Promise<ActiveKey> }>();
+
+  constructor(deps: SigningKeyServiceDeps) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+    this.#issuerBaseUrl = deps.issuerBaseUrl.replace(/\/+$/, '');
+    this.#ttlSeconds = deps.idTokenTtlSeconds ?? 300;
+    this.#graceMs = deps.retiredKeyGraceMs ?? 24 * 60 * 60 * 1000;
+    this.#activeCacheMs = deps.activeKeyCacheMs ?? 30_000;
+    this.#maxCachedKeys = deps.maxCachedKeys ?? 10_000;
+  }
+
+  issuer(tenantId: string): string {
+    return `${this.#issuerBaseUrl}/${tenantId}`;
+  }
+
+  /** A signed ES256 ID token for a user of the tenant, its kid in the header. */
+  async issueIdToken(tenantId: string, claims: IdTokenClaims): Promise<string> {
+    const active = await this.#activeKey(tenantId);
+    const now = this.#clock.now();
+    const iat = Math.floor(now.getTime() / 1000);
+    const ttl = claims.ttlSeconds ?? this.#ttlSeconds;
+    const payload: Record<string, unknown> = {
+      auth_time: Math.floor((claims.authTime ?? now).getTime() / 1000),
+      amr: claims.amr,
+    };
+    if (claims.acr !== undefined) payload.acr = claims.acr;
+    if (claims.nonce !== undefined) payload.nonce = claims.nonce;
+    if (claims.store !== undefined) payload.store = claims.store;
+    if (claims.externalId !== undefined) payload.external_id = claims.externalId;
+    if (claims.credentialId !== undefined) payload.cred_id = claims.credentialId;
+    if (claims.attested !== undefined) payload.keyway_attested = claims.attested;
+    if (claims.deviceBound !== undefined) payload.keyway_device_bound = claims.deviceBound;
+    // Every time is given explicitly: jose would otherwise read the global clock.
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: ID_TOKEN_ALGORITHM, kid: active.kid, typ: 'JWT' })
+      .setIssuer(this.issuer(tenantId))
+      .setSubject(claims.sub)
+      .setAudience(claims.aud)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + ttl)
+      .setJti(randomBytes(16).toString('base64url'))
+      .sign(active.key);
+  }
+
+  /**
+   * The tenant's public keys: the active one and those retired less than the grace period ago,
+   * active first, then the most recently retired. Creates the first key if the tenant has none yet, so the JWKS is never empty.
+   */
+  async getJwks(tenantId: string): Promise<{ keys: PublicSigningJwk[] }> {
+    await this.#activeKey(tenantId);
+    const since = this.#clock.now().getTime() - this.#graceMs;
+    const rows = await this.#db
+      .selectFrom('signing_keys')
+      .select(['public_jwk', 'retired_at', 'kid'])
+      .where('tenant_id', '=', tenantId)
+      .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', since)]))
+      .execute();
+    rows.sort((a, b) => (b.retired_at ?? Infinity) - (a.retired_at ?? Infinity) || a.kid.localeCompare(b.kid));
+    return { keys: rows.map((row) => toPublicJwk(row.public_jwk)) };
+  }
+
+  /** OpenID Provider metadata (minimal): enough for a relying party to find and verify ID tokens. */
+  async openIdConfiguration(tenantId: string): Promise<OpenIdConfiguration> {
+    await this.#assertTenant(this.#db, tenantId);
+    const issuer = this.issuer(tenantId);
+    return {
+      issuer,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      id_token_signing_alg_values_supported: [ID_TOKEN_ALGORITHM],
+      subject_types_supported: ['public'],
+      claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'auth_time', 'amr', 'acr', 'nonce', 'store', 'external_id', 'cred_id', 'keyway_attested', 'keyway_device_bound'],
+    };
+  }
+
+  /** Retires the active key and makes a new one active at once; returns the new kid. */
+  async rotate(tenantId: string, actor: Actor = { tenantId, actor: 'system' }): Promise<string> {
+    const fresh = await this.#newKey();
+    for (let attempt = 1; ; attempt++) {
+      const now = this.#clock.now();
+      try {
+        await this.#db.transaction().execute(async (trx) => {
+          await this.#assertTenant(trx, tenantId);
+          const previous = await trx.selectFrom('signing_keys').select('kid').where('tenant_id', '=', tenantId).where('retired_at', 'is', null).executeTakeFirst();
+          await trx.updateTable('signing_keys').set({ retired_at: now.getTime() }).where('tenant_id', '=', tenantId).where('retired_at', 'is', null).execute();
+          await this.#insertKey(trx, tenantId, fresh, now);
+          await appendAuditEvent(trx, actor, { action: 'signingKey.rotate', targetType: 'signingKey', targetId: fresh.kid, details: { retiredKid: previous?.kid ?? null } }, now);
+        });
+        break;
+      } catch (error) {
+        // A concurrent rotation (or first creation) on another node inserted its key between our
+        // UPDATE and INSERT: retire that one too, so each rotation call still rotates.
+        if (uniqueViolation(error) === undefined || attempt >= 5) throw error;
+      }
+    }
+    this.#remember(fresh.kid, Promise.resolve(fresh.key));
+    this.#active.set(tenantId, { until: this.#clock.now().getTime() + this.#activeCacheMs, value: Promise.resolve({ kid: fresh.kid, key: fresh.key }) });
+    return fresh.kid;
+  }
+
+  /** Every key of the tenant, active first, then the most recently retired (for administrators; public parts only). */
+  async listKeys(tenantId: string): Promise<SigningKeyInfo[]> {
+    await this.#activeKey(tenantId);
+    const rows = await this.#db
+      .selectFrom('signing_keys')
+      .select(['kid', 'algorithm', 'created_at', 'retired_at'])
+      .where('tenant_id', '=', tenantId)
+      .execute();
+    // The active key first, then the most recently retired (creation times can tie within a millisecond).
+    rows.sort((a, b) => (b.retired_at ?? Infinity) - (a.retired_at ?? Infinity) || b.created_at - a.created_at || a.kid.localeCompare(b.kid));
+    return rows.map((row) => ({
+      kid: row.kid,
+      algorithm: row.algorithm,
+      status: row.retired_at === null ? 'active' : 'retired',
+      createdAt: new Date(row.created_at).toISOString(),
+      retiredAt: row.retired_at === null ? null : new Date(row.retired_at).toISOString(),
+    }));
+  }
+
+  async #assertTenant(db: Kysely<Schema>, tenantId: string): Promise<void> {
+    const found = tenantPattern.test(tenantId) && (await db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst());
+    if (!found) throw new KeywayError('TENANT_NOT_FOUND', `No tenant ${tenantId}`);
+  }
+
+  #activeKey(tenantId: string): Promise<ActiveKey> {
+    const nowMs = this.#clock.now().getTime();
+    const cached = this.#active.get(tenantId);
+    if (cached && cached.until > nowMs) return cached.value;
+    const value = this.#loadActiveKey(tenantId);
+    this.#active.set(tenantId, { until: nowMs + this.#activeCacheMs, value });
+    // Failures (unknown tenant, database down) are not cached.
+    value.catch(() => {
+      if (this.#active.get(tenantId)?.value === value) this.#active.delete(tenantId);
+    });
+    return value;
+  }
+
+  async #loadActiveKey(tenantId: string): Promise<ActiveKey> {
+    for (let attempt = 1; ; attempt++) {
+      const row = await this.#db.selectFrom('signing_keys').select(['kid', 'private_jwk']).where('tenant_id', '=', tenantId).where('retired_at', 'is', null).executeTakeFirst();
+      if (row) return { kid: row.kid, key: await this.#importPrivate(row.kid, row.private_jwk) };
+      // Unknown tenants are turned away before any key is generated (the JWKS route is public).
+      await this.#assertTenant(this.#db, tenantId);
+      const fresh = await this.#newKey();
+      try {
+        await this.#db.transaction().execute(async (trx) => {
+          const now = this.#clock.now();
+          await this.#insertKey(trx, tenantId, fresh, now);
+          await appendAuditEvent(trx, { tenantId, actor: 'system' }, { action: 'signingKey.create', targetType: 'signingKey', targetId: fresh.kid }, now);
+        });
+        this.#remember(fresh.kid, Promise.resolve(fresh.key));
+        return { kid: fresh.kid, key: fresh.key };
+      } catch (error) {
+        // Another node created the tenant's first key at the same moment: use that one.
+        if (uniqueViolation(error) === undefined || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  async #newKey(): Promise<{ kid: string; key: CryptoKey; privateJwk: JWK; publicJwk: JWK }> {
+    const pair = await generateKeyPair(ID_TOKEN_ALGORITHM, { extractable: true });
+    const privateJwk = await exportJWK(pair.privateKey);
+    const publicJwk = await exportJWK(pair.publicKey);
+    // RFC 7638 thumbprint: unique per key and stable, so the kid can be recomputed from the key.
+    const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
+    privateJwk.kid = kid;
+    publicJwk.kid = kid;
+    // The key used for signing is a non-extractable import of the same material.
+    const key = (await importJWK({ ...privateJwk, alg: ID_TOKEN_ALGORITHM }, ID_TOKEN_ALGORITHM)) as CryptoKey;
+    return { kid, key, privateJwk, publicJwk };
+  }
+
+  async #insertKey(trx: Kysely<Schema>, tenantId: string, fresh: { kid: string; privateJwk: JWK; publicJwk: JWK }, now: Date): Promise<void> {
+    await trx
+      .insertInto('signing_keys')
+      .values({
+        kid: fresh.kid,
+        tenant_id: tenantId,
+        algorithm: ID_TOKEN_ALGORITHM,
+        private_jwk: JSON.stringify(fresh.privateJwk),
+        public_jwk: JSON.stringify({ ...fresh.publicJwk, alg: ID_TOKEN_ALGORITHM, use: 'sig' }),
+        created_at: now.getTime(),
+        retired_at: null,
+      })
+      .execute();
+  }
+
+  #importPrivate(kid: string, stored: string): Promise<CryptoKey> {
+    const cached = this.#keys.get(kid);
+    if (cached) return cached;
+    const imported = importJWK({ ...(JSON.parse(stored) as JWK), alg: ID_TOKEN_ALGORITHM }, ID_TOKEN_ALGORITHM) as Promise<CryptoKey>;
+    this.#remember(kid, imported);
+    imported.catch(() => this.#keys.delete(kid));
+    return imported;
+  }
+
+  #remember(kid: string, key: Promise<CryptoKey>): void {
+    this.#keys.delete(kid);
+    this.#keys.set(kid, key);
+    while (this.#keys.size > this.#maxCachedKeys) {
+      const oldest = this.#keys.keys().next().value as string;
+      this.#keys.delete(oldest);
+    }
+  }
+}
