@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config/config.ts';
+import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { installTemplates } from './journeys/templates.ts';
+import { createServices } from './services.ts';
 import { systemClock } from './shared/clock.ts';
 import { openDatabase } from './storage/database.ts';
 import { migrateToLatest } from './storage/migrate.ts';
@@ -14,6 +16,10 @@ Commands:
   migrate                bring the database schema up to date and exit
   init --tenant <id>     create the tenant if absent and a new admin API client;
                          prints {"tenant","clientId","clientSecret"} (the secret is shown once)
+  journeys install-templates --tenant <id> [--store <name>] [--relying-party <rpId>]
+           [--registration-policy <name>] [--authentication-policy <name>]
+                         install (create or update and publish) the built-in journey templates
+                         and their custom forms; each option defaults to the tenant's only one
 
 Configuration comes from environment variables; see the README.`;
 
@@ -54,10 +60,52 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'journeys':
+      return journeysCommand(config, rest);
     default:
       console.error(`unknown command: ${command}\n\n${USAGE}`);
       return 2;
   }
+}
+
+/** `keyway journeys install-templates --tenant <id> [--store <name>] …` (issue 5 §9). */
+async function journeysCommand(config: Config, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'install-templates') {
+    console.error(`journeys: unknown subcommand ${sub ?? '(none)'}; try install-templates\n\n${USAGE}`);
+    return 2;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: { tenant: { type: 'string' }, store: { type: 'string' }, 'relying-party': { type: 'string' }, 'registration-policy': { type: 'string' }, 'authentication-policy': { type: 'string' } },
+    strict: true,
+  });
+  if (!values.tenant || !new RegExp(TENANT_ID_PATTERN).test(values.tenant)) {
+    console.error('journeys install-templates: --tenant <id> is required');
+    return 2;
+  }
+  const database = openDatabase(config.databaseUrl);
+  try {
+    await migrateToLatest(database);
+    const services = createServices({ config, database, clock: systemClock });
+    // Without --store, the tenant's only identity store (a choice among several is the operator's).
+    let store = values.store;
+    if (store === undefined) {
+      const stores = await services.identity.listStores(values.tenant, { limit: 2 });
+      if (stores.items.length !== 1) {
+        console.error(`journeys install-templates: the tenant has ${stores.items.length === 0 ? 'no identity store; create one first' : 'several identity stores; name one with --store <name>'}`);
+        return 2;
+      }
+      store = stores.items[0]!.name;
+    }
+    const settings = { relyingPartyId: values['relying-party'], registrationPolicy: values['registration-policy'], authenticationPolicy: values['authentication-policy'] };
+    const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+    const results = await installTemplates(services, { tenantId: values.tenant, actor: 'cli' }, store, { settings: given });
+    console.log(JSON.stringify({ items: results }));
+  } finally {
+    await database.close();
+  }
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,11 +1,17 @@
 import type { Config } from './config/config.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { IdentityService } from './identity/identity-service.ts';
+import { FormService } from './journeys/forms/form-service.ts';
+import { PageService } from './journeys/pages/page-service.ts';
+import { JourneyEngine } from './journeys/engine.ts';
+import { JourneyService } from './journeys/journey-service.ts';
 import { CeremonyService } from './passkeys/ceremony-service.ts';
 import { CredentialService } from './passkeys/credential-service.ts';
 import { MetadataBlobCache } from './passkeys/mds-blob.ts';
 import { PolicyService } from './passkeys/policy-service.ts';
 import { RelyingPartyService } from './passkeys/relying-party-service.ts';
+import { selfServiceConfigCheck } from './selfservice/self-service-config.ts';
+import { SelfServiceService } from './selfservice/self-service-service.ts';
 import type { Clock } from './shared/clock.ts';
 import type { Database } from './storage/database.ts';
 import { TenancyService } from './tenancy/tenancy-service.ts';
@@ -21,6 +27,15 @@ export interface Services {
   signingKeys: SigningKeyService;
   ceremonies: CeremonyService;
   credentials: CredentialService;
+  /** Browser self-service: sign-up, sign-in, sessions, recovery (issue 4) */
+  selfService: SelfServiceService;
+  /** Journey custom forms and custom pages (issue 5) */
+  forms: FormService;
+  pages: PageService;
+  /** Journey definitions, drafts and versions (issue 5) */
+  journeyDefinitions: JourneyService;
+  /** The journey engine: runs instances (issue 5) */
+  journeys: JourneyEngine;
 }
 
 export interface ServiceDeps {
@@ -35,16 +50,37 @@ export function createServices({ config, database, clock }: ServiceDeps): Servic
   const stores = new IdentityService({ db, clock });
   const base = {
     tenancy: new TenancyService({ db, clock, accessTokenTtlSeconds: config.accessTokenTtlSeconds }),
-    identity: new IdentityService({ db, clock }),
+    identity: new IdentityService({ db, clock, checkSelfService: selfServiceConfigCheck(config.publicUrl) }),
     relyingParties: new RelyingPartyService({ db, clock, identity: stores }),
     policies: new PolicyService({ db, clock, identity: stores, trustDir: config.trustDir }),
     audit: new AuditService({ db }),
     signingKeys: new SigningKeyService({ db, clock, issuerBaseUrl: config.publicUrl }),
   };
-  return {
+  // One cache of FIDO metadata BLOBs per process: attestation trust and self-service's authenticator icons.
+  const metadata = new MetadataBlobCache();
+  const services: Omit<Services, 'selfService'> = {
     ...base,
     // The passkey ceremonies use the same service instances (one signing-key cache per process).
-    ceremonies: new CeremonyService({ db, clock, identity: base.identity, relyingParties: base.relyingParties, policies: base.policies, signingKeys: base.signingKeys, metadata: new MetadataBlobCache() }),
+    ceremonies: new CeremonyService({ db, clock, identity: base.identity, relyingParties: base.relyingParties, policies: base.policies, signingKeys: base.signingKeys, metadata }),
     credentials: new CredentialService({ db, clock, identity: stores }),
+    forms: new FormService({ db, clock }),
+    pages: new PageService({ db, clock }),
+    journeyDefinitions: new JourneyService({ db, clock }),
+    // Steps get the whole service set; it exists once this function returns.
+    journeys: new JourneyEngine({ db, clock, services: () => all, publicStartsPerMinute: config.rateLimitPerIp }),
   };
+  const selfService = new SelfServiceService({
+    db,
+    clock,
+    identity: services.identity,
+    ceremonies: services.ceremonies,
+    credentials: services.credentials,
+    policies: services.policies,
+    metadata,
+    publicUrl: config.publicUrl,
+    rateLimitPerIp: config.rateLimitPerIp,
+    rateLimitPerIdentifier: config.rateLimitPerIdentifier,
+  });
+  const all: Services = { ...services, selfService };
+  return all;
 }

@@ -13,6 +13,10 @@ export interface Config {
   trustProxy: boolean;
   /** Directory that MDS3 metadata file sources must come from; undefined: only https sources. */
   trustDir: string | undefined;
+  /** Self-service begin/options/finish calls allowed per client IP and minute (issue 4). */
+  rateLimitPerIp: number;
+  /** Self-service begin/options/finish calls allowed per identifier and minute (issue 4). */
+  rateLimitPerIdentifier: number;
 }
 
 export class ConfigError extends Error {
@@ -30,6 +34,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const CONFIG_VARIABLES = [
   'PORT', 'HOST', 'KEYWAY_PUBLIC_URL', 'KEYWAY_DATABASE_URL', 'KEYWAY_LOG_LEVEL',
   'KEYWAY_ACCESS_TOKEN_TTL', 'KEYWAY_BODY_LIMIT', 'KEYWAY_TRUST_PROXY', 'KEYWAY_TRUST_DIR',
+  'KEYWAY_RATE_LIMIT_PER_IP', 'KEYWAY_RATE_LIMIT_PER_IDENTIFIER',
 ] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -123,5 +128,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     bodyLimitBytes: integer(env, 'KEYWAY_BODY_LIMIT', 256 * 1024, 1024, 10 * 1024 * 1024),
     trustProxy: boolean(env, 'KEYWAY_TRUST_PROXY', false),
     trustDir: directory(env, 'KEYWAY_TRUST_DIR', cwd),
+    rateLimitPerIp: integer(env, 'KEYWAY_RATE_LIMIT_PER_IP', 30, 1, 1_000_000),
+    rateLimitPerIdentifier: integer(env, 'KEYWAY_RATE_LIMIT_PER_IDENTIFIER', 10, 1, 1_000_000),
   };
 }

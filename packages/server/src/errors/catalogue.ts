@@ -70,6 +70,50 @@ export const ERROR_CATALOGUE = {
   COUNTER_REGRESSION: { status: 400, title: 'The signature counter did not increase: possible cloned authenticator' },
   DISCOVERABLE_NOT_ALLOWED: { status: 400, title: 'The authentication policy does not allow usernameless sign-in' },
   USER_HANDLE_CONFLICT: { status: 409, title: 'The user handle differs from the one the user already has, or belongs to another user' },
+
+  // Browser self-service (DESIGN A6, issue 4)
+  SELF_SERVICE_DISABLED: { status: 404, title: 'No self-service for this store' },
+  SIGN_UP_DISABLED: { status: 403, title: 'This store does not allow sign-up' },
+  IDENTIFIER_TAKEN: { status: 409, title: 'An account with this identifier already exists' },
+  CREDENTIAL_NOT_FOUND: { status: 400, title: 'The passkey is not known to this store' },
+  FLOW_NOT_FOUND: { status: 400, title: 'No ceremony started by this browser matches the response; start again' },
+  SESSION_REQUIRED: { status: 401, title: 'Sign in first' },
+  REAUTHENTICATION_REQUIRED: { status: 403, title: 'Sign in again to do this' },
+  LAST_PASSKEY: { status: 409, title: 'The last passkey of an account cannot be deleted' },
+  CSRF_REJECTED: { status: 403, title: 'The request did not come from an origin of the relying party' },
+  BROWSER_SESSION_NOT_FOUND: { status: 404, title: 'No such browser session' },
+  RECOVERY_LINK_NOT_FOUND: { status: 404, title: 'No such recovery link' },
+  RECOVERY_LINK_USED: { status: 410, title: 'The recovery link was already used' },
+  RECOVERY_LINK_EXPIRED: { status: 410, title: 'The recovery link has expired' },
+
+  // Journey custom forms and custom pages (issue 5)
+  FORM_NOT_FOUND: { status: 404, title: 'No such custom form' },
+  FORM_ALREADY_EXISTS: { status: 409, title: 'A custom form with this name already exists' },
+  FORM_VERSION_NOT_FOUND: { status: 404, title: 'No such version of the custom form' },
+  PAGE_NOT_FOUND: { status: 404, title: 'No such custom page' },
+  PAGE_ALREADY_EXISTS: { status: 409, title: 'A custom page with this name already exists' },
+  PAGE_VERSION_NOT_FOUND: { status: 404, title: 'No such version of the custom page' },
+  CONTENT_VERSION_PUBLISHED: { status: 409, title: 'A published version is immutable; create a new version instead' },
+  CONTENT_VERSION_NOT_PUBLISHED: { status: 409, title: 'Journeys use only published versions of forms and pages' },
+  PAGE_GRANT_NOT_FOUND: { status: 404, title: 'No such page for this journey session, or it has expired' },
+  // Journey step outcomes answered as a rejection's problem code (Mosaic abort behaviours)
+  USER_CANCELLED: { status: 400, title: 'The user cancelled the step' },
+  CLIENT_REPORTED_FAILURE: { status: 400, title: 'The client reported that the step failed' },
+
+  // Journeys: definitions, versions and the runtime protocol (issue 5, DESIGN A7)
+  JOURNEY_NOT_FOUND: { status: 404, title: 'No such journey' },
+  JOURNEY_ALREADY_EXISTS: { status: 409, title: 'A journey with this id already exists' },
+  JOURNEY_VERSION_NOT_FOUND: { status: 404, title: 'No such version of the journey' },
+  JOURNEY_NO_DRAFT: { status: 409, title: 'The journey has no draft to publish' },
+  JOURNEY_CHANGED_CONCURRENTLY: { status: 409, title: 'The journey changed at the same time; try again' },
+  JOURNEY_DEFINITION_INVALID: { status: 400, title: 'The journey definition is not valid' },
+  JOURNEY_NOT_PUBLISHED: { status: 409, title: 'The journey has no published version' },
+  JOURNEY_NOT_STARTABLE: { status: 403, title: 'This journey cannot be started this way' },
+  JOURNEY_ORIGIN_NOT_ALLOWED: { status: 403, title: 'The request did not come from an origin of the journey store’s relying parties' },
+  JOURNEY_SESSION_NOT_FOUND: { status: 404, title: 'No such journey session' },
+  JOURNEY_SESSION_EXPIRED: { status: 410, title: 'The journey session has expired' },
+  JOURNEY_STEP_ALREADY_SUBMITTED: { status: 409, title: 'This journey step was already submitted' },
+  JOURNEY_OPTION_NOT_OFFERED: { status: 400, title: 'The current journey step does not offer this response option' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -6,10 +6,18 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { auditRoutes } from '../audit/audit-routes.ts';
 import type { Config } from '../config/config.ts';
 import { identityStoreRoutes } from '../identity/identity-store-routes.ts';
+import { customFormRoutes } from '../journeys/forms/form-routes.ts';
+import { customPageRoutes, journeyPageRoutes } from '../journeys/pages/page-routes.ts';
+import { journeyRoutes } from '../journeys/journey-routes.ts';
+import { journeyRuntimeRoutes } from '../journeys/runtime-routes.ts';
+import { journeyRunnerRoutes } from '../journeys/runner-routes.ts';
 import { ceremonyRoutes } from '../passkeys/ceremony-routes.ts';
 import { credentialRoutes } from '../passkeys/credential-routes.ts';
 import { passkeyConfigRoutes } from '../passkeys/passkey-config-routes.ts';
 import { wellKnownRoutes } from '../passkeys/well-known-routes.ts';
+import { hostedPagesRoutes } from '../selfservice/hosted-pages-routes.ts';
+import { selfServiceAdminRoutes } from '../selfservice/self-service-admin-routes.ts';
+import { selfServiceRoutes } from '../selfservice/self-service-routes.ts';
 import type { Services } from '../services.ts';
 import type { Database } from '../storage/database.ts';
 import { apiClientRoutes } from '../tenancy/api-client-routes.ts';
@@ -81,5 +89,20 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   await app.register(credentialRoutes, { services, prefix: '/api/identity-store' });
   await app.register(credentialRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
   await app.register(wellKnownRoutes, { services });
+  // Browser self-service (issue 4): the public API per store, and its admin side (recovery links, sessions).
+  await app.register(selfServiceRoutes, { services, publicUrl: config.publicUrl, prefix: '/:tenantId/identity/:storeName' });
+  await app.register(selfServiceAdminRoutes, { services, prefix: '/api/identity-store' });
+  await app.register(selfServiceAdminRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
+  // Hosted self-service pages (sign up, sign in, my passkeys, recovery) and their assets under /_keyway/.
+  await app.register(hostedPagesRoutes, { selfService: services.selfService });
+  // Journey custom forms and pages: admin API, and pages served to journey steps.
+  await app.register(customFormRoutes, { services });
+  await app.register(customPageRoutes, { services });
+  await app.register(journeyPageRoutes, { services });
+  // Journeys: definitions and versions (admin), and the runtime protocol (DESIGN A7).
+  await app.register(journeyRoutes, { services });
+  await app.register(journeyRuntimeRoutes, { services });
+  // The hosted journey runner page and its assets (issue 5 §8).
+  await app.register(journeyRunnerRoutes, { services });
   return app;
 }

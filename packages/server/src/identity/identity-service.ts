@@ -7,12 +7,14 @@ import { decodeCursor, pageSize, toPage, type Page } from '../shared/pagination.
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
+import { parseSelfServiceConfig, type SelfServiceConfig, type SelfServiceConfigCheck, type SelfServiceConfigInput } from '../selfservice/self-service-config.ts';
 import { columnsForCreate, columnsForUpdate, toUser } from './user-record.ts';
 import type { CreateUserInput, ListUsersFilter, UpdateUserInput, User } from './user-schemas.ts';
 
 export interface Store {
   name: string;
   displayName?: string;
+  selfService?: SelfServiceConfig;
   createdAt: string;
   updatedAt: string;
 }
@@ -23,12 +25,15 @@ export type UserRef = { id: string } | { externalId: string };
 export interface IdentityServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
+  /** Validates a store's selfService configuration (issue 4); without it, a store cannot be given one */
+  checkSelfService?: SelfServiceConfigCheck | undefined;
 }
 
 function toStore(row: Selectable<StoresTable>): Store {
   return {
     name: row.name,
     ...(row.display_name === null ? {} : { displayName: row.display_name }),
+    ...(row.self_service === null ? {} : { selfService: parseSelfServiceConfig(row.self_service)! }),
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
   };
@@ -47,10 +52,17 @@ function userConflict(error: unknown): KeywayError | undefined {
 export class IdentityService {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
+  readonly #checkSelfService: SelfServiceConfigCheck | undefined;
 
   constructor(deps: IdentityServiceDeps) {
     this.#db = deps.db;
     this.#clock = deps.clock;
+    this.#checkSelfService = deps.checkSelfService;
+  }
+
+  async #selfServiceColumn(executor: Kysely<Schema>, storeId: string, input: SelfServiceConfigInput): Promise<string> {
+    if (!this.#checkSelfService) throw new TypeError('IdentityService was built without checkSelfService');
+    return this.#checkSelfService(executor, storeId, input);
   }
 
   // ── stores ──────────────────────────────────────────────────────────────
@@ -62,14 +74,14 @@ export class IdentityService {
     return row;
   }
 
-  async createStore(actor: Actor, input: { name: string; displayName?: string }): Promise<Store> {
+  async createStore(actor: Actor, input: { name: string; displayName?: string; selfService?: SelfServiceConfigInput }): Promise<Store> {
     const now = this.#clock.now();
     const row = {
       id: newTimeOrderedId(now),
       tenant_id: actor.tenantId,
       name: input.name,
       display_name: input.displayName ?? null,
-      self_service: null,
+      self_service: null as string | null,
       created_at: now.getTime(),
       updated_at: now.getTime(),
     };
@@ -77,7 +89,11 @@ export class IdentityService {
       await this.#db.transaction().execute(async (trx) => {
         // The tenant row exists for tokens issued by `keyway init`; stores hang off it.
         await trx.insertInto('stores').values(row).execute();
-        await appendAuditEvent(trx, actor, { action: 'store.create', targetType: 'store', targetId: input.name, details: { displayName: input.displayName } }, now);
+        if (input.selfService !== undefined) {
+          row.self_service = await this.#selfServiceColumn(trx, row.id, input.selfService);
+          await trx.updateTable('stores').set({ self_service: row.self_service }).where('id', '=', row.id).execute();
+        }
+        await appendAuditEvent(trx, actor, { action: 'store.create', targetType: 'store', targetId: input.name, details: { displayName: input.displayName, ...(input.selfService ? { selfService: input.selfService } : {}) } }, now);
       });
     } catch (error) {
       if (uniqueViolation(error) !== undefined) throw new KeywayError('STORE_ALREADY_EXISTS', `name: a store named ${input.name} already exists`);
@@ -98,11 +114,12 @@ export class IdentityService {
     return toStore(await this.findStore(tenantId, storeName));
   }
 
-  async updateStore(actor: Actor, storeName: string, patch: { displayName?: string | null }): Promise<Store> {
+  async updateStore(actor: Actor, storeName: string, patch: { displayName?: string | null; selfService?: SelfServiceConfigInput | null }): Promise<Store> {
     const now = this.#clock.now();
     return this.#db.transaction().execute(async (trx) => {
       const store = await this.findStore(actor.tenantId, storeName, trx);
-      const changes = { ...(patch.displayName === undefined ? {} : { display_name: patch.displayName }), updated_at: now.getTime() };
+      const selfService = patch.selfService === undefined ? {} : { self_service: patch.selfService === null ? null : await this.#selfServiceColumn(trx, store.id, patch.selfService) };
+      const changes = { ...(patch.displayName === undefined ? {} : { display_name: patch.displayName }), ...selfService, updated_at: now.getTime() };
       await trx.updateTable('stores').set(changes).where('id', '=', store.id).execute();
       await appendAuditEvent(trx, actor, { action: 'store.update', targetType: 'store', targetId: storeName, details: patch }, now);
       return toStore({ ...store, ...changes });

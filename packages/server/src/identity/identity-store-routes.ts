@@ -3,17 +3,25 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { PageOf, PageQuery, StoreNameSchema, TenantIdParam } from '../http/common-schemas.ts';
 import { actorOf, principalOf } from '../http/route-config.ts';
+import { SelfServiceConfigBody, SelfServiceConfigSchema } from '../selfservice/self-service-config.ts';
 import type { Services } from '../services.ts';
 import { CreateUserBody, EXTERNAL_ID_PATTERN, ListUsersQuery, UpdateUserBody, UserSchema } from './user-schemas.ts';
 
 const StoreSchema = Type.Object({
   name: Type.String(),
   displayName: Type.Optional(Type.String()),
+  selfService: Type.Optional(SelfServiceConfigSchema),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
-const CreateStoreBody = Type.Object({ name: StoreNameSchema, displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) }, { additionalProperties: false });
-const UpdateStoreBody = Type.Object({ displayName: Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()]) }, { additionalProperties: false });
+const CreateStoreBody = Type.Object({ name: StoreNameSchema, displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), selfService: Type.Optional(SelfServiceConfigBody) }, { additionalProperties: false });
+const UpdateStoreBody = Type.Object(
+  {
+    displayName: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()])),
+    selfService: Type.Optional(Type.Union([SelfServiceConfigBody, Type.Null()], { description: 'Replaces the whole self-service configuration; null removes it' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
 const UserIdParam = Type.String({ minLength: 1, maxLength: 64 });
 const ExternalIdParam = Type.String({ pattern: EXTERNAL_ID_PATTERN });
 

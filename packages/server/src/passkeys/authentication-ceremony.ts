@@ -1,18 +1,23 @@
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type { Kysely } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { UserRef } from '../identity/identity-service.ts';
 import { toUser } from '../identity/user-record.ts';
 import type { User } from '../identity/user-schemas.ts';
+import type { Schema } from '../storage/schema.ts';
 import { amrFor } from '../tokens/signing-key-service.ts';
 import { verifyAuthentication } from './authentication-verification.ts';
 import type { CeremonyDeps, StartedCeremony } from './ceremony-deps.ts';
 import { requestOptions } from './ceremony-options.ts';
 import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
-import { assertMayUsePasskeys, getUserInStore } from './ceremony-user.ts';
+import { assertMayUsePasskeys, findUserInStore, getUserInStore } from './ceremony-user.ts';
 import { credentialDescriptors, findCredential, recordCredentialUse, type CredentialDescriptor } from './credential-store.ts';
 import { toPasskey, type Passkey } from './passkey-record.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge } from './webauthn-encoding.ts';
+
+/** A user id no row has (time-ordered ids are hex and base64url, never this). */
+const NO_USER_ID = '~no-user~';
 
 export interface StartAuthenticationInput {
   storeName: string;
@@ -22,7 +27,16 @@ export interface StartAuthenticationInput {
   policyName: string;
   /** Who started the ceremony and for what (API, self-service, journey); stored with the session */
   context?: Record<string, unknown> | undefined;
+  /**
+   * Without `user`: send these descriptors as allowCredentials instead of a discoverable request (self-service's
+   * decoys for an unknown identifier, so it answers like a known one). The session names no user and allows only
+   * these IDs, which no credential has, so it cannot complete.
+   */
+  decoyCredentials?: readonly CredentialDescriptor[] | undefined;
 }
+
+/** A caller's own change, made inside the transaction that records the ceremony's outcome (commits or rolls back with it). */
+export type CeremonyCompletionHook = (trx: Kysely<Schema>, outcome: { userId: string; credentialId: string }) => Promise<void>;
 
 export interface CompleteAuthenticationInput {
   storeName: string;
@@ -33,6 +47,8 @@ export interface CompleteAuthenticationInput {
   response: AuthenticationResponseJSON;
   /** OpenID Connect nonce to echo in the ID token */
   nonce?: string | undefined;
+  /** Runs last inside the completion's transaction (e.g. self-service opens a browser session) */
+  inTransaction?: CeremonyCompletionHook | undefined;
 }
 
 export interface AuthenticationResult {
@@ -68,6 +84,11 @@ export class AuthenticationCeremony {
       if (allowed.length === 0) throw new KeywayError('PASSKEY_NOT_FOUND', `User ${user.id} has no passkey for relying party ${rp.id}; register one first`);
       userId = user.id;
       userHandle = user.user_handle;
+    } else if (input.decoyCredentials !== undefined && input.decoyCredentials.length > 0) {
+      // The lookups a named user costs, against an id no user has: a decoy takes as long as a real answer.
+      await findUserInStore(db, store.id, { id: NO_USER_ID });
+      await credentialDescriptors(db, NO_USER_ID, rp.id);
+      allowed = [...input.decoyCredentials];
     } else if (!policy.allowDiscoverable) {
       throw new KeywayError('DISCOVERABLE_NOT_ALLOWED', `The authentication policy ${policy.name} requires naming the user`);
     }
@@ -170,6 +191,7 @@ export class AuthenticationCeremony {
         },
         now,
       );
+      await input.inTransaction?.(trx, { userId: user.id, credentialId });
     });
 
     const updated = { ...record, sign_count: verified.newCounter, backed_up: verified.backedUp ? 1 : 0, last_used_at: now.getTime(), updated_at: now.getTime() };

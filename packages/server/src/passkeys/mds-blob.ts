@@ -101,6 +101,8 @@ export interface MetadataEntry {
   aaguid?: string;
   attestationCertificateKeyIdentifiers?: string[];
   description?: string;
+  /** The model's icon as the metadata statement gives it (a data:image/… URI), for display only */
+  icon?: string;
   /** base64 DER root certificates for this model's attestation */
   attestationRootCertificates: string[];
   attestationTypes: string[];
@@ -165,6 +167,7 @@ function toEntry(raw: unknown): MetadataEntry | undefined {
     ...(aaguid ? { aaguid } : {}),
     ...(keyIds.length > 0 ? { attestationCertificateKeyIdentifiers: keyIds } : {}),
     ...(isString(statement.description) ? { description: statement.description } : {}),
+    ...(isString(statement.icon) && statement.icon.startsWith('data:image/') ? { icon: statement.icon } : {}),
     attestationRootCertificates: stringArray(statement.attestationRootCertificates),
     attestationTypes: stringArray(statement.attestationTypes),
     statusReports: reports

@@ -7,6 +7,7 @@ import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import { describeAuthenticator } from './authenticator-catalog.ts';
+import type { CeremonyCompletionHook } from './authentication-ceremony.ts';
 import type { CeremonyDeps, StartedCeremony } from './ceremony-deps.ts';
 import { creationOptions } from './ceremony-options.ts';
 import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
@@ -44,6 +45,8 @@ export interface CompleteRegistrationInput {
   userId?: string | undefined;
   /** The browser's `PublicKeyCredential.toJSON()` */
   response: RegistrationResponseJSON;
+  /** Runs last inside the transaction that stores the credential (e.g. self-service activates the user, opens a session) */
+  inTransaction?: CeremonyCompletionHook | undefined;
 }
 
 function userHandleOf(input: string | undefined): string | undefined {
@@ -187,6 +190,7 @@ export class RegistrationCeremony {
           },
           now,
         );
+        await input.inTransaction?.(trx, { userId: user.id, credentialId: verified.credentialId });
       });
     } catch (error) {
       if (uniqueViolation(error)?.includes('credential_id')) throw new KeywayError('CREDENTIAL_ALREADY_REGISTERED', 'This credential ID is already registered');

@@ -3,12 +3,18 @@ import type { Database } from './database.ts';
 import * as foundation from './migrations/001-foundation.ts';
 import * as passkeys from './migrations/002-passkeys.ts';
 import * as signingKeys from './migrations/003-signing-keys.ts';
+import * as selfService from './migrations/004-selfservice.ts';
+import * as journeys from './migrations/005-journeys.ts';
+import * as journeyContent from './migrations/006-journey-content.ts';
 
 /** Migrations in order. Names are permanent: Kysely refuses to run if history and code disagree. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-foundation': foundation,
   '002-passkeys': passkeys,
   '003-signing-keys': signingKeys,
+  '004-selfservice': selfService,
+  '005-journeys': journeys,
+  '006-journey-content': journeyContent,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -159,7 +159,166 @@ export interface SigningKeysTable {
   retired_at: number | null;
 }
 
+/** A custom form or custom page of a tenant (issue 5); its versions are in journey_content_versions. */
+export interface JourneyContentTable {
+  id: string;
+  tenant_id: string;
+  kind: 'form' | 'page';
+  name: string;
+  description: string | null;
+  latest_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface JourneyContentVersionsTable {
+  id: string;
+  content_id: string;
+  tenant_id: string;
+  version: number;
+  status: 'draft' | 'published';
+  /** The form JSON, or the page HTML */
+  body: string;
+  created_at: number;
+  updated_at: number;
+  published_at: number | null;
+}
+
+/** A page version served to one journey session's step (unguessable id, short-lived). */
+export interface JourneyPageGrantsTable {
+  id: string;
+  tenant_id: string;
+  session_id: string;
+  step_id: string;
+  version_id: string;
+  /** JSON {sessionData, constants} given to the page */
+  data: string;
+  expires_at: number;
+  created_at: number;
+}
+
+/** A journey (issue 5): its editable draft and how many versions have been published. */
+export interface JourneysTable {
+  id: string;
+  tenant_id: string;
+  journey_id: string;
+  name: string;
+  /** JSON of the draft definition (may be invalid: drafts are work in progress) */
+  draft: string | null;
+  draft_updated_at: number | null;
+  latest_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A published, immutable journey definition version. */
+export interface JourneyVersionsTable {
+  id: string;
+  tenant_id: string;
+  journey_row_id: string;
+  version: number;
+  /** JSON of the validated definition */
+  definition: string;
+  published_by: string;
+  published_at: number;
+}
+
+/** A running (or finished) journey; `revision` is the compare-and-set counter. */
+export interface JourneyInstancesTable {
+  id: string;
+  tenant_id: string;
+  journey_row_id: string;
+  version_id: string;
+  session_hash: string | null;
+  previous_session_hash: string | null;
+  status: 'waiting' | 'running' | 'succeeded' | 'rejected';
+  current_step: string | null;
+  /** JSON {data, options} shown for the current client-facing step */
+  presentation: string | null;
+  /** JSON of the journey variables (the expression context) */
+  vars: string;
+  /** API client id, or 'public' */
+  started_by: string;
+  origin: string | null;
+  step_deadline: number | null;
+  result_code: string | null;
+  revision: number;
+  expires_at: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Browser self-service (issue 4) */
+export interface SelfServiceTenantKeysTable {
+  tenant_id: string;
+  /** base64url of 32 random bytes: the HMAC key of decoy credential IDs */
+  decoy_key: string;
+  created_at: number;
+}
+
+export interface SelfServiceFlowsTable {
+  id: string;
+  /** SHA-256 (hex) of the keyway_flow cookie */
+  binding_hash: string;
+  challenge: string;
+  tenant_id: string;
+  store_id: string;
+  purpose: 'sign-up' | 'sign-in' | 'recovery' | 'add-passkey';
+  ceremony_session_id: string;
+  identifier: string | null;
+  user_id: string | null;
+  recovery_link_id: string | null;
+  expires_at: number;
+  created_at: number;
+}
+
+export interface SelfServicePendingSignupsTable {
+  user_id: string;
+  tenant_id: string;
+  store_id: string;
+  created_at: number;
+}
+
+export interface SelfServiceSessionsTable {
+  id: string;
+  /** SHA-256 (hex) of the keyway_session cookie */
+  token_hash: string;
+  tenant_id: string;
+  store_id: string;
+  user_id: string;
+  /** The passkey the session was signed in with */
+  credential_id: string | null;
+  client_ip: string | null;
+  user_agent: string | null;
+  created_at: number;
+  authenticated_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface SelfServiceRecoveryLinksTable {
+  id: string;
+  /** SHA-256 (hex) of the one-time token */
+  token_hash: string;
+  tenant_id: string;
+  store_id: string;
+  user_id: string;
+  created_by: string;
+  expires_at: number;
+  consumed_at: number | null;
+  created_at: number;
+}
+
+export interface SelfServiceRateLimitsTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
 export interface Schema {
+  journeys: JourneysTable;
+  journey_versions: JourneyVersionsTable;
+  journey_instances: JourneyInstancesTable;
   tenants: TenantsTable;
   api_clients: ApiClientsTable;
   access_tokens: AccessTokensTable;
@@ -172,4 +331,13 @@ export interface Schema {
   credentials: CredentialsTable;
   ceremony_sessions: CeremonySessionsTable;
   signing_keys: SigningKeysTable;
+  selfservice_tenant_keys: SelfServiceTenantKeysTable;
+  selfservice_flows: SelfServiceFlowsTable;
+  selfservice_pending_signups: SelfServicePendingSignupsTable;
+  selfservice_sessions: SelfServiceSessionsTable;
+  selfservice_recovery_links: SelfServiceRecoveryLinksTable;
+  selfservice_rate_limits: SelfServiceRateLimitsTable;
+  journey_content: JourneyContentTable;
+  journey_content_versions: JourneyContentVersionsTable;
+  journey_page_grants: JourneyPageGrantsTable;
 }

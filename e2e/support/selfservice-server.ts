@@ -1,0 +1,95 @@
+// Keyway for the hosted-pages browser tests: the real application on a real port whose
+// KEYWAY_PUBLIC_URL is exactly the origin the browser loads (http://localhost:<port>), because the
+// relying party's origins must include it. Time is the real clock plus an offset the test can move
+// (recovery-link expiry without sleeping).
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../packages/server/src/config/config.ts';
+import { buildApp } from '../../packages/server/src/http/app.ts';
+import { createServices } from '../../packages/server/src/services.ts';
+import type { Clock } from '../../packages/server/src/shared/clock.ts';
+import { openDatabase } from '../../packages/server/src/storage/database.ts';
+import { migrateToLatest } from '../../packages/server/src/storage/migrate.ts';
+import { createTestDatabase } from '../../packages/server/test/support/databases.ts';
+import type { DatabaseKind } from '../../packages/server/test/support/databases.ts';
+import { HttpClient } from '../../packages/server/test/support/http-client.ts';
+
+/** Real time plus an offset the test moves forward. */
+export class OffsetClock implements Clock {
+  #offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.#offsetMs);
+  }
+  advance(ms: number): void {
+    this.#offsetMs += ms;
+  }
+}
+
+export interface SelfServiceServer {
+  kind: DatabaseKind;
+  /** `http://localhost:<port>`: the public URL, the RP origin and what the browser loads. */
+  origin: string;
+  app: FastifyInstance;
+  clock: OffsetClock;
+  http: HttpClient;
+  /** A tenant with an admin client, and an HTTP client carrying its token. */
+  tenant(id: string): Promise<{ api: HttpClient }>;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+export async function startSelfServiceServer(kind: DatabaseKind): Promise<SelfServiceServer> {
+  const testDatabase = await createTestDatabase(kind);
+  const clock = new OffsetClock();
+  // Another process may take the probed port between probe and listen: try a few.
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const origin = `http://localhost:${port}`;
+    const config = loadConfig({ PORT: String(port), KEYWAY_PUBLIC_URL: origin, KEYWAY_DATABASE_URL: testDatabase.url, KEYWAY_LOG_LEVEL: 'silent' });
+    const database = openDatabase(config.databaseUrl);
+    await migrateToLatest(database);
+    const services = createServices({ config, database, clock });
+    const app = await buildApp({ config, database, services, logger: false });
+    try {
+      await app.listen({ port, host: '127.0.0.1' });
+    } catch (error) {
+      await app.close();
+      await database.close();
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 5) continue;
+      await testDatabase.drop();
+      throw error;
+    }
+    const http = new HttpClient(`http://127.0.0.1:${port}`);
+    return {
+      kind,
+      origin,
+      app,
+      clock,
+      http,
+      async tenant(id) {
+        const created = await services.tenancy.initTenant(id);
+        const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: created.clientId, client_secret: created.clientSecret });
+        const response = await fetch(`${http.baseUrl}/oauth2/token`, { method: 'POST', body: form });
+        if (response.status !== 200) throw new Error(`token request failed: ${response.status} ${await response.text()}`);
+        const token = ((await response.json()) as { access_token: string }).access_token;
+        return { api: http.withToken(token) };
+      },
+      async close() {
+        await app.close();
+        await database.close();
+        await testDatabase.drop();
+      },
+    };
+  }
+}

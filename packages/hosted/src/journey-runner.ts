@@ -1,0 +1,431 @@
+// The hosted journey runner: starts (or continues) a journey with the @keyway/web journey client and
+// draws each client-facing step — seed-format forms, passkey prompts, Mosaic login / register passkeys,
+// custom pages in a sandboxed iframe — then success or rejection. Every new step moves focus to its
+// heading; errors go to an assertive live region; nothing is inserted as HTML.
+// Only the modules the runner needs (not the whole SDK index): less to download.
+import { isWebAuthnAvailable } from '../../web/src/capabilities.ts';
+import { KeywayServerError, KeywayWebError } from '../../web/src/errors.ts';
+import { isFormInput, type JourneyFieldError, type JourneyForm } from '../../web/src/journey-forms.ts';
+import { resumeJourney, startJourney, type ClientStep, type JourneyClientOptions, type JourneyStep } from '../../web/src/journey.ts';
+import { format } from './format.ts';
+import type { RunnerMessageKey } from './journey-runner-messages.ts';
+import type { RunnerData } from './journey-runner-shell.ts';
+
+const data = JSON.parse(document.getElementById('keyway-runner')?.textContent ?? '{}') as RunnerData;
+const client: JourneyClientOptions = { baseUrl: data.tenantBase, locale: data.lang };
+const stepRoot = byId('step');
+const statusRegion = byId('status');
+const errorRegion = byId('error');
+// The session of a journey in progress survives a reload of this tab (sessionStorage: this tab only, never sent anywhere).
+const storageKey = `keyway.journey.${data.tenantBase}.${data.journeyId}`;
+
+function byId(id: string): HTMLElement {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`#${id} is missing from the page`);
+  return found;
+}
+
+const t = (key: RunnerMessageKey, values?: Record<string, string | number>) => format(data.messages[key] ?? key, values);
+
+type Child = Node | string | null | undefined | false;
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string | boolean | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === false) continue;
+    node.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+function remember(sessionId: string | undefined): void {
+  try {
+    if (sessionId) sessionStorage.setItem(storageKey, sessionId);
+    else sessionStorage.removeItem(storageKey);
+  } catch {
+    // Storage may be off (privacy settings): a reload then starts again.
+  }
+}
+
+function remembered(): string | undefined {
+  try {
+    return sessionStorage.getItem(storageKey) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ── live regions ──
+
+function status(text: string): void {
+  statusRegion.textContent = text;
+}
+
+function clearMessages(): void {
+  statusRegion.textContent = '';
+  errorRegion.replaceChildren();
+}
+
+/** Shows an error; `retry` adds a button that runs it (and takes focus, so keyboard users land on it). */
+function showError(text: string, retry?: { label: string; run: () => void }): void {
+  statusRegion.textContent = '';
+  const children: Node[] = [h('p', {}, text)];
+  let button: HTMLButtonElement | undefined;
+  if (retry) {
+    button = h('button', { type: 'button', class: 'secondary retry', 'data-action': 'retry' }, retry.label);
+    button.addEventListener('click', () => {
+      clearMessages();
+      retry.run();
+    });
+    children.push(button);
+  }
+  errorRegion.replaceChildren(...children);
+  (button ?? errorRegion).focus();
+}
+
+function describe(error: unknown): string {
+  if (error instanceof KeywayServerError) {
+    const key = `error.${error.problemCode}` as RunnerMessageKey;
+    return key in data.messages ? t(key, { seconds: error.retryAfterSeconds ?? 60 }) : t('error.generic');
+  }
+  if (error instanceof KeywayWebError) {
+    switch (error.code) {
+      case 'ERR_NOT_ALLOWED':
+        return t('error.notAllowed');
+      case 'ERR_CREDENTIAL_EXISTS':
+        return t('error.credentialExists');
+      case 'ERR_UNSUPPORTED':
+        return t('error.unsupported');
+      case 'ERR_NETWORK':
+        return t('error.network');
+      default:
+        return t('error.generic');
+    }
+  }
+  console.error(error);
+  return t('error.generic');
+}
+
+/** A session that cannot go on: only starting again helps. */
+function isDeadSession(error: unknown): boolean {
+  return error instanceof KeywayServerError && ['JOURNEY_SESSION_NOT_FOUND', 'JOURNEY_SESSION_EXPIRED', 'JOURNEY_STEP_ALREADY_SUBMITTED'].includes(error.problemCode);
+}
+
+// ── drawing steps ──
+
+let generation = 0;
+let pageAbort: AbortController | undefined;
+
+/** Replaces the step area and moves focus to the new heading. */
+function draw(heading: string | HTMLHeadingElement, ...children: Child[]): void {
+  const title = typeof heading === 'string' ? h('h1', {}, heading) : heading;
+  title.id = 'step-title';
+  title.tabIndex = -1;
+  stepRoot.replaceChildren(title, ...children.filter((c): c is Node | string => Boolean(c)));
+  stepRoot.dataset.kind = '';
+  document.title = `${title.textContent ?? ''} · ${document.title.split(' · ').pop() ?? ''}`;
+  title.focus();
+}
+
+/**
+ * Runs one answer of the current step with `buttons` disabled and marked busy (a second click does
+ * nothing; the SDK refuses a second answer anyway), then draws what comes next.
+ */
+async function act(buttons: HTMLButtonElement[], waiting: string, action: () => Promise<JourneyStep>, onError?: (error: unknown) => boolean): Promise<void> {
+  if (buttons.some((b) => b.getAttribute('aria-busy') === 'true')) return;
+  const mine = generation;
+  clearMessages();
+  for (const b of buttons) {
+    b.disabled = true;
+    b.setAttribute('aria-busy', 'true');
+  }
+  status(waiting);
+  try {
+    const next = await action();
+    if (mine === generation) show(next);
+  } catch (error) {
+    if (mine !== generation) return;
+    for (const b of buttons) {
+      b.disabled = false;
+      b.removeAttribute('aria-busy');
+    }
+    status('');
+    if (onError?.(error)) return;
+    if (isDeadSession(error)) {
+      remember(undefined);
+      showError(describe(error), data.startable ? { label: t('runner.startAgain'), run: () => void begin(true) } : undefined);
+      return;
+    }
+    // The step is still open (the SDK reopens it after a failed send): the same button tries again.
+    showError(describe(error), buttons[0] ? { label: t('runner.tryAgain'), run: () => buttons[0]!.click() } : undefined);
+  }
+}
+
+function show(step: JourneyStep): void {
+  generation += 1;
+  pageAbort?.abort();
+  pageAbort = undefined;
+  clearMessages();
+  if (step.kind === 'success' || step.kind === 'rejection') remember(undefined);
+  else remember(step.sessionId);
+  switch (step.kind) {
+    case 'success':
+      return drawSuccess(step.user.userKey ?? step.user.externalId ?? step.user.id);
+    case 'rejection':
+      return drawRejection(step.code);
+    case 'form':
+      return drawForm(step, step.form, () => ({ label: step.form?.button?.label ?? t('runner.continue') }), (values, buttons) => act(buttons, t('runner.sending'), () => step.submit(values)));
+    case 'passkeyRegistrationForm':
+      return drawForm(step, step.form, () => ({ label: t('runner.registration.button'), lead: t('runner.registration.lead') }), (formData, buttons) =>
+        act(buttons, t('runner.waiting'), () => step.register({ formData })),
+      );
+    case 'passkeyAuthenticationForm':
+      return drawForm(step, step.form, () => ({ label: t('runner.authentication.button'), lead: t('runner.authentication.lead') }), (formData, buttons) =>
+        act(buttons, t('runner.waiting'), () => step.authenticate({ formData })),
+      );
+    case 'registerPasskeys':
+      return drawRegisterPasskeys(step);
+    case 'loginForm':
+      return drawLoginForm(step);
+    case 'customPage':
+      return drawCustomPage(step);
+    case 'other':
+      return drawUnsupported(step);
+  }
+}
+
+type FormLike = Extract<ClientStep, { kind: 'form' | 'passkeyRegistrationForm' | 'passkeyAuthenticationForm' }>;
+
+/** A seed-format form (or a title-only passkey prompt): labels, rules and messages as the server presents them. */
+function drawForm(step: FormLike, form: JourneyForm | null, texts: () => { label: string; lead?: string }, submit: (values: Record<string, string>, buttons: HTMLButtonElement[]) => Promise<void>): void {
+  const { label, lead } = texts();
+  const fields = new Map<string, { input: HTMLInputElement; error: HTMLElement; hint?: string }>();
+  const formElement = h('form', { class: 'stack', novalidate: true, 'data-form': form?.name });
+  for (const component of form?.components ?? []) {
+    if (!isFormInput(component)) {
+      formElement.append(h('div', { class: 'paragraph', 'data-component': component.id }, component.label ? h('p', { class: 'paragraph-label' }, component.label) : null, h('p', {}, component.text)));
+      continue;
+    }
+    const id = `field-${component.id}`;
+    const errorId = `${id}-error`;
+    const input = h('input', {
+      id,
+      name: component.id,
+      type: component.type === 'email' ? 'email' : 'text',
+      value: component.value,
+      placeholder: component.placeholder,
+      readonly: component.readOnly,
+      'aria-required': component.required ? 'true' : undefined,
+      maxlength: String(component.maxLength),
+      autocomplete: component.type === 'email' ? 'email' : 'off',
+      spellcheck: 'false',
+    });
+    const error = h('p', { id: errorId, class: 'field-error', hidden: true });
+    fields.set(component.id, { input, error });
+    const labelElement = h('label', { for: id }, component.label, component.required ? h('span', { class: 'required' }, ` (${t('runner.required')})`) : null);
+    formElement.append(h('div', { class: 'field' }, labelElement, input, error));
+  }
+  const primary = h('button', { type: 'submit', class: 'primary' }, label);
+  const cancel = step.options.includes('cancel') ? h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.cancel')) : null;
+  const hidden = form?.button === null && step.hideButtons;
+  if (hidden) primary.hidden = true;
+  formElement.append(h('div', { class: 'button-row' }, primary, cancel));
+
+  const values = () => Object.fromEntries([...fields].map(([key, field]) => [key, field.input.value]));
+  const markErrors = (errors: JourneyFieldError[]): boolean => {
+    for (const field of fields.values()) {
+      field.input.removeAttribute('aria-invalid');
+      field.input.removeAttribute('aria-describedby');
+      field.error.hidden = true;
+      field.error.textContent = '';
+    }
+    const known = errors.filter((e) => fields.has(e.field));
+    for (const e of known) {
+      const field = fields.get(e.field)!;
+      field.input.setAttribute('aria-invalid', 'true');
+      field.input.setAttribute('aria-describedby', field.error.id);
+      field.error.textContent = e.message;
+      field.error.hidden = false;
+    }
+    if (errors.length === 0) return false;
+    // One assertive announcement for the whole form; the messages stay next to their fields.
+    errorRegion.replaceChildren(h('p', {}, t('runner.fixErrors')), h('ul', {}, ...errors.map((e) => h('li', {}, e.message))));
+    const first = known[0] ? fields.get(known[0].field)!.input : undefined;
+    (first ?? errorRegion).focus();
+    return true;
+  };
+
+  const go = () => {
+    clearMessages();
+    const current = values();
+    if (markErrors(step.validate(current))) return;
+    void submit(current, cancel ? [primary, cancel] : [primary]);
+  };
+  formElement.addEventListener('submit', (event) => {
+    event.preventDefault();
+    go();
+  });
+  cancel?.addEventListener('click', () => void act([cancel, primary], t('runner.sending'), () => step.cancel()));
+
+  draw(form?.title || t('runner.title'), lead ? h('p', { class: 'lead' }, lead) : null, formElement);
+  stepRoot.dataset.kind = step.kind;
+  // The server refused the previous submission: its messages, at their fields.
+  if (form && form.errors.length > 0) markErrors(form.errors);
+  if (step.kind !== 'form' && !isWebAuthnAvailable()) {
+    showError(t('common.unsupported'));
+    primary.disabled = true;
+  }
+  if (hidden) autoContinue(step.delaySeconds, go);
+}
+
+/** Hide buttons + Delay: the step proceeds by itself, with the countdown announced once. */
+function autoContinue(seconds: number, go: () => void): void {
+  const mine = generation;
+  if (seconds > 0) status(t('runner.autoContinue'));
+  setTimeout(() => {
+    if (mine === generation) go();
+  }, seconds * 1000);
+}
+
+function drawRegisterPasskeys(step: Extract<ClientStep, { kind: 'registerPasskeys' }>): void {
+  const create = h('button', { type: 'button', class: 'primary' }, t('runner.registration.button'));
+  const notNow = h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.registerPasskeys.notNow'));
+  create.addEventListener('click', () => void act([create, notNow], t('runner.waiting'), () => step.register()));
+  notNow.addEventListener('click', () => void act([notNow, create], t('runner.sending'), () => step.cancel()));
+  draw(t('runner.registerPasskeys.title'), h('p', { class: 'lead' }, t('runner.registerPasskeys.lead', { username: step.username })), h('div', { class: 'button-row' }, create, notNow));
+  stepRoot.dataset.kind = step.kind;
+  if (!isWebAuthnAvailable()) {
+    showError(t('common.unsupported'));
+    create.disabled = true;
+  }
+}
+
+function drawLoginForm(step: Extract<ClientStep, { kind: 'loginForm' }>): void {
+  const buttons: HTMLButtonElement[] = [];
+  const passkey = step.passkeys ? h('button', { type: 'button', class: 'primary', 'data-action': 'passkey' }, t('runner.login.passkey')) : null;
+  if (passkey) buttons.push(passkey);
+  // Custom branches the definition adds (not the passkeys one): each a button; the server checks its data.
+  const custom = step.branches.filter((b) => b.id !== step.passkeys?.branchId).map((b) => {
+    const button = h('button', { type: 'button', class: 'secondary', 'data-branch': b.id }, b.displayName ?? b.id);
+    buttons.push(button);
+    return { button, id: b.id };
+  });
+  const cancel = step.options.includes('cancel') ? h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.cancel')) : null;
+  const all = cancel ? [...buttons, cancel] : buttons;
+  // Dismissing the passkey prompt leaves the user on the form (the SDK throws KeywayNotAllowedError; the step stays open).
+  passkey?.addEventListener('click', () => void act(all, t('runner.waiting'), () => step.signInWithPasskey(), (error) => {
+    if (error instanceof KeywayWebError && error.code === 'ERR_NOT_ALLOWED') {
+      showError(t('error.notAllowed'), { label: t('runner.tryAgain'), run: () => passkey.click() });
+      return true;
+    }
+    return false;
+  }));
+  for (const { button, id } of custom) button.addEventListener('click', () => void act(all, t('runner.sending'), () => step.branch(id, {})));
+  cancel?.addEventListener('click', () => void act(all, t('runner.sending'), () => step.cancel()));
+  draw(
+    t('runner.login.title'),
+    h('p', { class: 'lead' }, buttons.length > 0 ? t('runner.login.lead') : t('runner.login.noMethod')),
+    h('div', { class: 'stack' }, ...buttons),
+    cancel ? h('div', { class: 'button-row' }, cancel) : null,
+  );
+  stepRoot.dataset.kind = step.kind;
+  if (passkey && !isWebAuthnAvailable()) {
+    showError(t('common.unsupported'));
+    passkey.disabled = true;
+  }
+}
+
+function drawCustomPage(step: Extract<ClientStep, { kind: 'customPage' }>): void {
+  // No allow-same-origin: the page gets an opaque origin (no cookies, no storage, no access to this page).
+  const frame = h('iframe', { class: 'custom-page', src: step.page.url, sandbox: 'allow-scripts allow-forms', title: step.page.name, referrerpolicy: 'no-referrer' });
+  const cancel = h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.page.cancel'));
+  // The page brings its own visible heading; the runner's names the step for screen readers.
+  draw(h('h1', { class: 'visually-hidden' }, step.page.name), frame, h('div', { class: 'button-row' }, cancel));
+  stepRoot.dataset.kind = step.kind;
+  const controller = new AbortController();
+  pageAbort = controller;
+  const mine = generation;
+  step.attach(frame, { signal: controller.signal }).then(
+    (next) => {
+      if (mine === generation) show(next);
+    },
+    (error: unknown) => {
+      if (mine !== generation || controller.signal.aborted) return;
+      showError(describe(error), isDeadSession(error) && data.startable ? { label: t('runner.startAgain'), run: () => void begin(true) } : undefined);
+    },
+  );
+  cancel.addEventListener('click', () => void act([cancel], t('runner.sending'), () => step.cancel()));
+}
+
+function drawUnsupported(step: Extract<ClientStep, { kind: 'other' }>): void {
+  draw(t('runner.unsupportedStep.title'), h('p', { class: 'lead' }, t('runner.unsupportedStep.body', { type: step.stepType })));
+  stepRoot.dataset.kind = 'other';
+  if (step.options.includes('cancel')) {
+    const cancel = h('button', { type: 'button', class: 'secondary', 'data-action': 'cancel' }, t('runner.cancel'));
+    cancel.addEventListener('click', () => void act([cancel], t('runner.sending'), () => step.respond('cancel')));
+    stepRoot.append(cancel);
+  }
+}
+
+/** A `return_to` path on this origin (never elsewhere: no open redirect). */
+function returnTo(): string | undefined {
+  const target = new URLSearchParams(location.search).get('return_to');
+  if (!target || !target.startsWith('/') || target.startsWith('//')) return undefined;
+  const resolved = new URL(target, location.origin);
+  return resolved.origin === location.origin ? resolved.pathname + resolved.search + resolved.hash : undefined;
+}
+
+function drawSuccess(user: string): void {
+  const next = returnTo();
+  draw(t('runner.success.title'), h('p', { class: 'lead success' }, t('runner.success.signedIn', { user })), next ? h('a', { href: next, class: 'button-link' }, t('runner.success.continue')) : null);
+  stepRoot.dataset.kind = 'success';
+}
+
+function drawRejection(code: string): void {
+  const key = `rejection.${code}` as RunnerMessageKey;
+  const text = key in data.messages ? t(key) : t('rejection.generic', { code });
+  const again = data.startable ? h('button', { type: 'button', class: 'primary', 'data-action': 'start-again' }, t('runner.startAgain')) : null;
+  again?.addEventListener('click', () => void begin(true));
+  draw(t('runner.rejection.title'), h('p', { class: 'lead', 'data-code': code }, text), again);
+  stepRoot.dataset.kind = 'rejection';
+}
+
+// ── start ──
+
+/** Continues the session in the URL fragment (`#session=…`, from an application that started the journey) or this tab's, else starts. */
+async function begin(fresh = false): Promise<void> {
+  generation += 1;
+  clearMessages();
+  const fromFragment = new URLSearchParams(location.hash.slice(1)).get('session') ?? undefined;
+  if (fromFragment) {
+    // The session id is a bearer secret: out of the address bar and history at once.
+    history.replaceState(null, '', location.pathname + location.search);
+    remember(fromFragment);
+  }
+  const sessionId = fresh ? undefined : remembered();
+  if (fresh) remember(undefined);
+  try {
+    if (sessionId) {
+      try {
+        return show(await resumeJourney({ ...client, sessionId }));
+      } catch (error) {
+        remember(undefined);
+        if (!data.startable || !isDeadSession(error)) throw error;
+      }
+    }
+    if (!data.startable) {
+      showError(t('error.UNAUTHENTICATED'));
+      return;
+    }
+    show(await startJourney({ ...client, journeyId: data.journeyId }));
+  } catch (error) {
+    document.getElementById('loading')?.setAttribute('hidden', '');
+    showError(describe(error), { label: t('runner.tryAgain'), run: () => void begin() });
+  }
+}
+
+// An application may hand over a session on a page that is already open (a same-document navigation).
+window.addEventListener('hashchange', () => {
+  if (new URLSearchParams(location.hash.slice(1)).has('session')) void begin();
+});
+void begin();

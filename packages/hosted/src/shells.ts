@@ -1,0 +1,195 @@
+// The hosted pages' HTML shells, rendered by the server. Everything the user reads is here (localized,
+// so the page is meaningful before any script runs); the page scripts add behaviour only. No inline
+// script or style: the CSP is `script-src 'self'`, and the page's data travels in a JSON data block.
+import { LANGUAGES, MESSAGES, type Language, type MessageKey, type Messages } from './messages.ts';
+
+export type PageName = 'signup' | 'signin' | 'passkeys' | 'recover';
+export const PAGE_NAMES: readonly PageName[] = ['signup', 'signin', 'passkeys', 'recover'];
+
+export interface ShellAssets {
+  stylesheet: string;
+  /** The page's module script (none on the not-found page). */
+  script?: string;
+  /** Every module the script imports, so the browser fetches them in parallel. */
+  preload: string[];
+}
+
+export interface ShellInput {
+  page: PageName | 'not-found';
+  lang: Language;
+  /** The store's self-service base path: `/{tenantId}/identity/{storeName}`. */
+  base: string;
+  /** Shown in the header: the store's display name. */
+  serviceName: string;
+  allowSignUp: boolean;
+  /** The current path and query without `lang`, for the language links. */
+  path: string;
+  assets: ShellAssets | undefined;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+/** JSON that is safe inside a `<script type="application/json">` element (no `</script>` break-out). */
+function jsonData(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+}
+
+/** What the page scripts read from `#keyway-page`. */
+export interface PageData {
+  base: string;
+  lang: Language;
+  messages: Messages;
+}
+
+export function renderShell(input: ShellInput): string {
+  const m = MESSAGES[input.lang];
+  const t = (key: MessageKey) => escapeHtml(m[key]);
+  const { main, title } = body(input, t);
+  const data: PageData = { base: input.base, lang: input.lang, messages: clientMessages(m, input.page) };
+  const assets = input.assets;
+  const head = assets
+    ? [
+        `<link rel="stylesheet" href="${escapeHtml(assets.stylesheet)}">`,
+        ...assets.preload.map((href) => `<link rel="modulepreload" href="${escapeHtml(href)}">`),
+        ...(assets.script ? [`<script type="module" src="${escapeHtml(assets.script)}"></script>`] : []),
+      ]
+    : [];
+  return `<!doctype html>
+<html lang="${input.lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="color-scheme" content="light dark">
+<title>${title} · ${escapeHtml(input.serviceName)}</title>
+${head.join('\n')}
+<script type="application/json" id="keyway-page">${jsonData(data)}</script>
+</head>
+<body>
+<a class="skip-link" href="#main">${t('common.skip')}</a>
+<header class="site-header"><p class="service-name">${escapeHtml(input.serviceName)}</p></header>
+<main id="main" class="card" tabindex="-1">
+${main}
+</main>
+<footer class="site-footer">${languageLinks(input, m)}</footer>
+</body>
+</html>
+`;
+}
+
+/** The texts a page script can show: shared ones, errors, its own, and the sign-in link and confirmation. */
+function clientMessages(m: Messages, page: ShellInput['page']): Messages {
+  const wanted = (key: string) => key.startsWith('common.') || key.startsWith('error.') || key.startsWith(`${page}.`) || key === 'signin.title' || key === 'signin.done';
+  return Object.fromEntries(Object.entries(m).filter(([key]) => wanted(key))) as Messages;
+}
+
+function languageLinks(input: ShellInput, m: Messages): string {
+  const separator = input.path.includes('?') ? '&' : '?';
+  const links = LANGUAGES.map((lang) => {
+    const current = lang === input.lang ? ' aria-current="true"' : '';
+    return `<li><a href="${escapeHtml(`${input.path}${separator}lang=${lang}`)}" lang="${lang}" hreflang="${lang}"${current}>${escapeHtml(MESSAGES[lang]['lang.name'])}</a></li>`;
+  });
+  return `<nav aria-label="${escapeHtml(m['common.language'])}"><ul class="languages">${links.join('')}</ul></nav>`;
+}
+
+/** The live regions every page announces through: progress (polite) and errors (assertive). */
+function liveRegions(): string {
+  return `<p id="status" class="status" role="status" aria-live="polite"></p>
+<p id="error" class="error" role="alert" aria-live="assertive" tabindex="-1"></p>`;
+}
+
+function noscript(t: (key: MessageKey) => string): string {
+  return `<noscript><p class="error">${t('common.noscript')}</p></noscript>`;
+}
+
+function usernameField(t: (key: MessageKey) => string, autocomplete: string): string {
+  return `<div class="field">
+<label for="identifier">${t('common.username')}</label>
+<input id="identifier" name="username" type="text" autocomplete="${autocomplete}" autocapitalize="none" spellcheck="false" required maxlength="256" aria-describedby="identifier-hint">
+<p id="identifier-hint" class="hint">${t('common.usernameHint')}</p>
+</div>`;
+}
+
+function body(input: ShellInput, t: (key: MessageKey) => string): { main: string; title: string } {
+  const link = (page: PageName) => escapeHtml(`${input.base}/${page}`);
+  switch (input.page) {
+    case 'signup':
+      return {
+        title: t('signup.title'),
+        main: `<h1>${t('signup.title')}</h1>
+${
+  input.allowSignUp
+    ? `<p class="lead">${t('signup.lead')}</p>
+${noscript(t)}
+<form id="signup-form" class="stack" novalidate>
+${usernameField(t, 'username')}
+<div class="field">
+<label for="display-name">${t('signup.displayName')}</label>
+<input id="display-name" name="name" type="text" autocomplete="name" maxlength="64" aria-describedby="display-name-hint">
+<p id="display-name-hint" class="hint">${t('signup.displayNameHint')}</p>
+</div>
+<button type="submit" class="primary">${t('signup.submit')}</button>
+</form>`
+    : `<p class="lead">${t('signup.closed')}</p>`
+}
+${liveRegions()}
+<p class="aside">${t('signup.haveAccount')} <a href="${link('signin')}">${t('signin.title')}</a></p>`,
+      };
+    case 'signin':
+      return {
+        title: t('signin.title'),
+        main: `<h1>${t('signin.title')}</h1>
+<p class="lead">${t('signin.lead')}</p>
+${noscript(t)}
+<form id="signin-form" class="stack" novalidate>
+${usernameField(t, 'username webauthn')}
+<button type="submit" class="primary">${t('signin.continue')}</button>
+</form>
+<p class="divider"><span>${t('signin.or')}</span></p>
+<button type="button" id="passkey-button" class="secondary">${t('signin.passkey')}</button>
+${liveRegions()}
+${input.allowSignUp ? `<p class="aside">${t('signin.noAccount')} <a href="${link('signup')}">${t('signin.createAccount')}</a></p>` : ''}
+<p class="aside">${t('signin.lost')}</p>`,
+      };
+    case 'passkeys':
+      return {
+        title: t('passkeys.title'),
+        main: `<h1>${t('passkeys.title')}</h1>
+${noscript(t)}
+<div class="account-bar">
+<p id="account" class="account">${t('passkeys.loading')}</p>
+<button type="button" id="sign-out" class="link-button" hidden>${t('passkeys.signOut')}</button>
+</div>
+${liveRegions()}
+<h2 id="passkeys-heading" class="visually-hidden">${t('passkeys.listLabel')}</h2>
+<ul id="passkey-list" class="passkeys" aria-labelledby="passkeys-heading"></ul>
+<button type="button" id="add-passkey" class="secondary" hidden>${t('passkeys.add')}</button>`,
+      };
+    case 'recover':
+      return {
+        title: t('recover.title'),
+        main: `<h1>${t('recover.title')}</h1>
+<p class="lead">${t('recover.lead')}</p>
+${noscript(t)}
+<form id="recover-form" class="stack" novalidate hidden>
+<p class="account">${t('recover.account')}: <strong id="recover-account"></strong></p>
+<div class="checkbox">
+<input id="revoke-others" name="revokeOthers" type="checkbox">
+<label for="revoke-others">${t('recover.revokeOthers')}</label>
+</div>
+<button type="submit" class="primary">${t('recover.submit')}</button>
+</form>
+${liveRegions()}`,
+      };
+    case 'not-found':
+      return {
+        title: t('common.notFound.title'),
+        main: `<h1>${t('common.notFound.title')}</h1>
+<p class="lead">${t('common.notFound.body')}</p>`,
+      };
+  }
+}

@@ -1,0 +1,76 @@
+// Sign in: passkey autofill on the username field (conditional mediation), identifier-first with
+// "Continue", and usernameless with "Sign in with a passkey".
+import { isAutofillAvailable, isWebAuthnAvailable } from '../../web/src/capabilities.ts';
+import { KeywayWebError } from '../../web/src/errors.ts';
+import { element, loadPage } from './page-kit.ts';
+
+const page = loadPage();
+const form = element<HTMLFormElement>('signin-form');
+const identifier = element<HTMLInputElement>('identifier');
+const continueButton = form.querySelector<HTMLButtonElement>('button[type="submit"]')!;
+const passkeyButton = element<HTMLButtonElement>('passkey-button');
+
+function signedIn(): void {
+  page.status(page.t('signin.done'));
+  location.assign(page.continueUrl());
+}
+
+/**
+ * Waits for the user to pick a passkey from the username field's suggestions. After a failure it is
+ * re-armed on the user's next focus of the field, never in a loop (a browser that keeps refusing
+ * must not turn into a stream of requests).
+ */
+async function startAutofill(): Promise<void> {
+  const available = await isAutofillAvailable();
+  // Visible state for tests and for styling: whether the field offers passkeys.
+  identifier.dataset.autofill = available ? 'armed' : 'unavailable';
+  if (!available) return;
+  try {
+    await page.keyway.autofill();
+    signedIn();
+  } catch (error) {
+    // Cancelled means a modal request took over: it re-arms autofill when it is done.
+    if (error instanceof KeywayWebError && error.code === 'ERR_CANCELLED') return;
+    // NotAllowed here is the user closing the passkey sheet: nothing to explain.
+    if (!(error instanceof KeywayWebError && error.code === 'ERR_NOT_ALLOWED')) {
+      const message = page.describe(error);
+      if (message) page.error(message);
+    }
+    identifier.addEventListener('focus', () => void startAutofill(), { once: true });
+  }
+}
+
+async function modalSignIn(withIdentifier: boolean): Promise<void> {
+  page.clear();
+  const value = identifier.value.trim();
+  if (withIdentifier && value === '') {
+    page.error(page.t('error.required'), identifier);
+    return;
+  }
+  await page.busy([continueButton, passkeyButton], async () => {
+    page.status(page.t('common.working'));
+    try {
+      await page.keyway.signIn(withIdentifier ? { identifier: value } : {});
+      signedIn();
+    } catch (error) {
+      const message = page.describe(error);
+      if (message) page.error(message, withIdentifier ? identifier : undefined);
+      else page.clear();
+      void startAutofill();
+    }
+  });
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void modalSignIn(true);
+});
+passkeyButton.addEventListener('click', () => void modalSignIn(false));
+
+if (!isWebAuthnAvailable()) {
+  page.error(page.t('common.unsupported'));
+  continueButton.disabled = true;
+  passkeyButton.disabled = true;
+} else {
+  void startAutofill();
+}

@@ -1,0 +1,114 @@
+import { compileString, evaluateString, hasExpression, type CompiledString } from './expressions.ts';
+import type { JourneyDefinition, StepDefinition } from './definition.ts';
+import { findStepType } from './step-registry.ts';
+import type { StepType } from './step-type.ts';
+
+/** A parameter value with its `${…}` strings compiled; constant subtrees stay as they are. */
+export type CompiledValue =
+  | { kind: 'const'; value: unknown }
+  | { kind: 'string'; compiled: CompiledString }
+  | { kind: 'array'; items: CompiledValue[] }
+  | { kind: 'object'; entries: [string, CompiledValue][] };
+
+export interface CompiledStep {
+  definition: StepDefinition;
+  type: StepType;
+  parameters: CompiledValue;
+}
+
+export interface CompiledJourney {
+  definition: JourneyDefinition;
+  steps: Map<string, CompiledStep>;
+}
+
+/** Compiles a value, calling `onError` (with the JSON pointer below `pointer`) for each bad expression. */
+export function compileValue(value: unknown, pointer = '', onError?: (pointer: string, error: unknown) => void): CompiledValue {
+  if (typeof value === 'string') {
+    if (!hasExpression(value)) return { kind: 'const', value: value.replaceAll('$${', '${') };
+    try {
+      return { kind: 'string', compiled: compileString(value) };
+    } catch (error) {
+      if (!onError) throw error;
+      onError(pointer, error);
+      return { kind: 'const', value };
+    }
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((item, index) => compileValue(item, `${pointer}/${index}`, onError));
+    return items.every((item) => item.kind === 'const') ? { kind: 'const', value } : { kind: 'array', items };
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).map(([key, inner]): [string, CompiledValue] => [key, compileValue(inner, `${pointer}/${escapePointer(key)}`, onError)]);
+    return entries.every(([, inner]) => inner.kind === 'const') ? { kind: 'const', value } : { kind: 'object', entries };
+  }
+  return { kind: 'const', value };
+}
+
+/** Evaluates a compiled value (expressions against `context`), producing plain JSON. */
+export function evaluateValue(compiled: CompiledValue, context: Record<string, unknown>): unknown {
+  switch (compiled.kind) {
+    case 'const':
+      return structuredClone(compiled.value);
+    case 'string':
+      return evaluateString(compiled.compiled, context);
+    case 'array':
+      return compiled.items.map((item) => evaluateValue(item, context));
+    case 'object':
+      return Object.fromEntries(compiled.entries.map(([key, inner]) => [key, evaluateValue(inner, context)]));
+  }
+}
+
+export function escapePointer(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+/** Compiles a definition that has passed validation (published versions only). */
+export function compileJourney(definition: JourneyDefinition): CompiledJourney {
+  const steps = new Map<string, CompiledStep>();
+  for (const step of definition.steps) {
+    const type = findStepType(step.type);
+    if (!type) throw new Error(`journey step ${step.id}: unknown step type ${step.type}`);
+    steps.set(step.id, { definition: step, type, parameters: compileValue(step.parameters ?? {}) });
+  }
+  return { definition, steps };
+}
+
+/**
+ * Published versions are immutable, so a version id names one compiled journey forever: each
+ * node compiles a version's expressions once and keeps it (bounded, least recently used first out).
+ */
+export class CompiledJourneyCache {
+  readonly #entries = new Map<string, CompiledJourney>();
+  readonly #max: number;
+
+  constructor(max = 500) {
+    this.#max = max;
+  }
+
+  peek(versionId: string): CompiledJourney | undefined {
+    const hit = this.#entries.get(versionId);
+    if (hit) {
+      this.#entries.delete(versionId);
+      this.#entries.set(versionId, hit);
+    }
+    return hit;
+  }
+
+  get(versionId: string, load: () => JourneyDefinition): CompiledJourney {
+    const hit = this.#entries.get(versionId);
+    if (hit) {
+      this.#entries.delete(versionId);
+      this.#entries.set(versionId, hit);
+      return hit;
+    }
+    const compiled = compileJourney(load());
+    this.#entries.set(versionId, compiled);
+    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
+    return compiled;
+  }
+
+  /** How many versions are compiled (for tests of the once-per-version rule). */
+  get size(): number {
+    return this.#entries.size;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Picking the text of a localized value for a request's locale, and the built-in messages used
+ * where a form leaves a message empty (the seeds' forms leave every message ""). Keyway ships
+ * English and German; any other language falls back to English.
+ */
+
+export type BuiltInLanguage = 'en' | 'de';
+
+/** The first language tag of a locale or an Accept-Language value: `de-DE,de;q=0.9` → `de-DE`. */
+export function primaryTag(locale: string): string {
+  return locale.split(',')[0]!.split(';')[0]!.trim() || 'en';
+}
+
+/**
+ * The text for `locale` from `{tag: text}`: the exact tag (case-insensitive), then its language
+ * (`de-AT` → `de`), then any regional variant of that language, then English, then the first
+ * non-empty text. Empty strings count as absent. Undefined when nothing is set.
+ */
+export function pickLocalized(values: Readonly<Record<string, string>> | undefined, locale: string): string | undefined {
+  if (values === undefined) return undefined;
+  const entries = Object.entries(values).filter(([, text]) => text.trim() !== '');
+  if (entries.length === 0) return undefined;
+  const tag = primaryTag(locale).toLowerCase();
+  const language = tag.split('-')[0]!;
+  const byTag = (wanted: string) => entries.find(([key]) => key.toLowerCase() === wanted)?.[1];
+  const byLanguage = (wanted: string) => entries.find(([key]) => key.toLowerCase().split('-')[0] === wanted)?.[1];
+  return byTag(tag) ?? byTag(language) ?? byLanguage(language) ?? byTag('en') ?? byLanguage('en') ?? entries[0]![1];
+}
+
+/** Keyway ships messages in this language (the request's language is English or German). */
+export function hasBuiltIn(locale: string): boolean {
+  return ['en', 'de'].includes(primaryTag(locale).toLowerCase().split('-')[0]!);
+}
+
+/** Like pickLocalized, but only a text in the request's language (no fallback to English or other languages). */
+export function pickInLanguage(values: Readonly<Record<string, string>> | undefined, locale: string): string | undefined {
+  const language = primaryTag(locale).toLowerCase().split('-')[0]!;
+  const own = Object.fromEntries(Object.entries(values ?? {}).filter(([key]) => key.toLowerCase().split('-')[0] === language));
+  return pickLocalized(own, locale);
+}
+
+/** The built-in language used for messages: German for `de…`, else English. */
+export function builtInLanguage(locale: string): BuiltInLanguage {
+  return primaryTag(locale).toLowerCase().split('-')[0] === 'de' ? 'de' : 'en';
+}
+
+export type MessageKey = 'missing' | 'invalid' | 'invalidEmail' | 'lengthBetween' | 'lengthAtLeast' | 'lengthAtMost' | 'submit' | 'continue';
+
+const MESSAGES: Record<BuiltInLanguage, Record<MessageKey, string>> = {
+  en: {
+    missing: '{label} is required.',
+    invalid: '{label} is not valid.',
+    invalidEmail: '{label} must be an e-mail address such as name@example.com.',
+    lengthBetween: '{label} must be {min} to {max} characters long.',
+    lengthAtLeast: '{label} must be at least {min} characters long.',
+    lengthAtMost: '{label} must be at most {max} characters long.',
+    submit: 'Submit',
+    continue: 'Continue',
+  },
+  de: {
+    missing: '{label} ist erforderlich.',
+    invalid: '{label} ist ungültig.',
+    invalidEmail: '{label} muss eine E-Mail-Adresse wie name@example.com sein.',
+    lengthBetween: '{label} muss {min} bis {max} Zeichen lang sein.',
+    lengthAtLeast: '{label} muss mindestens {min} Zeichen lang sein.',
+    lengthAtMost: '{label} darf höchstens {max} Zeichen lang sein.',
+    submit: 'Absenden',
+    continue: 'Weiter',
+  },
+};
+
+/** Replaces `{label}`, `{min}`, `{max}` (also in a form's own messages, so they may use them). */
+export function fillPlaceholders(text: string, values: Readonly<Record<string, string | number | undefined>>): string {
+  return text.replace(/\{(label|min|max)\}/g, (whole, key: string) => {
+    const value = values[key];
+    return value === undefined ? whole : String(value);
+  });
+}
+
+export function builtInMessage(key: MessageKey, locale: string, values: Readonly<Record<string, string | number | undefined>> = {}): string {
+  return fillPlaceholders(MESSAGES[builtInLanguage(locale)][key], values);
+}

@@ -1,0 +1,91 @@
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { KeywayError } from '../errors/keyway-error.ts';
+import type { Services } from '../services.ts';
+import { isAllowed, permissionString } from '../tenancy/permissions.ts';
+import { ENGINE_REJECTION_CODES, type JourneyStarter } from './engine.ts';
+import { JourneyIdParam, SessionIdParam, StartJourneyBody, StepResponseSchema, SubmitBody } from './journey-schemas.ts';
+
+const tags = ['journey runtime'];
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
+// No pattern: a malformed tenant id is a tenant that does not exist.
+const TenantIdPath = Type.String({ minLength: 1, maxLength: 63 });
+const START_PERMISSION = 'Journeys:start';
+
+const rejectionCodes = Object.entries(ENGINE_REJECTION_CODES).map(([code, title]) => `- \`${code}\`: ${title}`).join('\n');
+const protocol = `Answers \`{journeyStepId, data, sessionId}\` (DESIGN A7). At the end \`journeyStepId\` is \`success\` (data: the user and an ID token) or \`rejection\` (data: a problem \`code\`). Engine rejection codes:\n${rejectionCodes}`;
+
+/** The first language tag of Accept-Language (steps localise with it). */
+function localeOf(request: FastifyRequest): string {
+  const header = request.headers['accept-language'];
+  const first = typeof header === 'string' ? header.split(',')[0]?.split(';')[0]?.trim() : undefined;
+  return first && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(first) ? first : 'en';
+}
+
+const originOf = (request: FastifyRequest) => (typeof request.headers.origin === 'string' ? request.headers.origin : undefined);
+
+/** Issue 5 §6: start a journey and submit client responses. */
+export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const engine = services.journeys;
+
+  /**
+   * Who starts: a browser without a token (public journeys, Origin checked), or an API client with
+   * a bearer token holding Journeys:start (optionally naming the user). A token, when sent, must be valid.
+   */
+  async function starterOf(request: FastifyRequest, tenantId: string): Promise<JourneyStarter> {
+    const authorization = request.headers.authorization;
+    if (authorization === undefined) return { kind: 'public', origin: originOf(request) ?? '', clientIp: request.ip };
+    const match = BEARER.exec(authorization);
+    const principal = match ? await services.tenancy.authenticate(match[1]!) : undefined;
+    if (!principal) throw new KeywayError('UNAUTHENTICATED', 'The token is unknown, expired or revoked', { headers: { 'www-authenticate': 'Bearer realm="keyway", error="invalid_token"' } });
+    if (principal.tenantId !== tenantId) throw new KeywayError('TENANT_NOT_FOUND', `No tenant ${tenantId}`);
+    if (!isAllowed(principal.permissions, tenantId, START_PERMISSION)) throw new KeywayError('FORBIDDEN', `This operation needs ${permissionString(tenantId, START_PERMISSION)}`);
+    return { kind: 'api', clientId: principal.clientId, origin: originOf(request) };
+  }
+
+  app.post('/:tenantId/journeys/:journeyId/start', {
+    schema: {
+      tags,
+      summary: 'Start a journey',
+      description: `Public journeys start from a browser without a token (the Origin must be one of the store’s relying parties); any journey can be started by an API client with a bearer token holding \`TNT#{tenant}#${START_PERMISSION}\`, optionally for a named user. ${protocol}`,
+      security: [{}, { bearerAuth: [] }],
+      params: Type.Object({ tenantId: TenantIdPath, journeyId: JourneyIdParam }),
+      body: StartJourneyBody,
+      response: { 200: StepResponseSchema },
+    },
+    config: { errors: ['RATE_LIMITED', 'JOURNEY_NOT_FOUND', 'JOURNEY_NOT_PUBLISHED', 'JOURNEY_NOT_STARTABLE', 'JOURNEY_ORIGIN_NOT_ALLOWED', 'UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_NOT_FOUND', 'USER_NOT_FOUND', 'STORE_NOT_FOUND'] },
+  }, async (request) => {
+    const starter = await starterOf(request, request.params.tenantId);
+    return engine.start(request.params.tenantId, request.params.journeyId, starter, request.body, localeOf(request));
+  });
+
+  app.post('/:tenantId/journeys/sessions/:sessionId/submit', {
+    schema: {
+      tags,
+      summary: 'Submit the client’s response to the current step',
+      description: `The session id authenticates the journey; each answer carries a new one and the old one is refused (409), so a double submit never runs a step twice. ${protocol}`,
+      params: Type.Object({ tenantId: TenantIdPath, sessionId: SessionIdParam }),
+      body: SubmitBody,
+      response: { 200: StepResponseSchema },
+    },
+    config: { errors: ['JOURNEY_SESSION_NOT_FOUND', 'JOURNEY_SESSION_EXPIRED', 'JOURNEY_STEP_ALREADY_SUBMITTED', 'JOURNEY_OPTION_NOT_OFFERED', 'JOURNEY_ORIGIN_NOT_ALLOWED'] },
+  }, async (request) => {
+    const body = request.body;
+    return engine.submit(request.params.tenantId, request.params.sessionId, originOf(request), { clientResponseOptionId: body.clientResponseOptionId, data: body.data ?? null, journeyStepId: body.journeyStepId }, localeOf(request));
+  });
+
+  app.get('/:tenantId/journeys/sessions/:sessionId', {
+    schema: {
+      tags,
+      summary: 'The current step of a journey session again (e.g. after a reload)',
+      params: Type.Object({ tenantId: TenantIdPath, sessionId: SessionIdParam }),
+      response: { 200: StepResponseSchema },
+    },
+    config: { errors: ['JOURNEY_SESSION_NOT_FOUND', 'JOURNEY_SESSION_EXPIRED', 'JOURNEY_STEP_ALREADY_SUBMITTED', 'JOURNEY_ORIGIN_NOT_ALLOWED'] },
+  }, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return engine.current(request.params.tenantId, request.params.sessionId, originOf(request), localeOf(request));
+  });
+}

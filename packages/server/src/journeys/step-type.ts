@@ -1,0 +1,97 @@
+import type { Services } from '../services.ts';
+import type { Clock } from '../shared/clock.ts';
+
+/**
+ * The contract between the journey engine and every step type (issue 5). One file per step type
+ * under src/journeys/steps/<family>/<name>.ts exports a StepType; step-registry.ts lists them.
+ *
+ * Expressions are evaluated by the engine before `run`/`submit`: a parameter string that is exactly
+ * `${…}` becomes the expression's typed value, a string that contains `${…}` becomes a string
+ * template. Steps never evaluate expressions themselves. `parameterSchema` describes the parameters
+ * AFTER evaluation; the definition validator accepts an expression string wherever a value is.
+ */
+export interface StepType<P = Record<string, unknown>> {
+  /** Stable id used in definitions, e.g. 'trustx.addUser', 'mosaic.registerPasskeys', 'general.condition'. */
+  type: string;
+  /** Human name, e.g. 'Add User'. */
+  title: string;
+  family: StepFamily;
+  /** JSON Schema (draft 2020-12 subset understood by Ajv) of the evaluated parameters; compiled once at startup. */
+  parameterSchema: object;
+  /** Named outcomes a definition may wire to a next step, e.g. ['success', 'Failed to add the user']. */
+  outcomes: readonly string[];
+  /**
+   * Outcomes that depend on the parameters (e.g. Mosaic custom branch ids), added to `outcomes`
+   * when a definition is validated. Receives the parameters as written (expressions unevaluated).
+   */
+  outcomesFor?(parameters: Record<string, unknown>): readonly string[];
+  /** false: runs server-side and returns an outcome/end at once. true: presents to the client and waits for a submit. */
+  clientFacing: boolean;
+  /**
+   * Optional per-step timeout for client-facing steps, in seconds, read from the evaluated
+   * parameters (e.g. a `timeoutSeconds` parameter). A submit after it leads to the `timeout`
+   * outcome, which must then be listed in `outcomes` and wired by the definition.
+   */
+  timeoutSeconds?(params: P): number | undefined;
+  /** Server-side steps: do the work. Client-facing steps: called when entered, returns {kind: 'present'}. */
+  run(ctx: StepContext, params: P): Promise<StepResult>;
+  /** Client-facing steps only: handle the client's response to what `run` presented. */
+  submit?(ctx: StepContext, params: P, input: ClientInput): Promise<StepResult>;
+}
+
+export type StepFamily = 'trustx' | 'mosaic' | 'general';
+
+/** What the client sends on submit: which option it chose ('client_input' | 'cancel' | 'fail' | a custom branch id) and its data. */
+export interface ClientInput {
+  clientResponseOptionId: string;
+  data: unknown;
+}
+
+export type StepResult =
+  /** Leave the step by a named outcome (one of `outcomes`). */
+  | { kind: 'outcome'; outcome: string; updates?: ContextUpdate[] }
+  /** Show `data` to the client and wait for a submit choosing one of `options`. */
+  | { kind: 'present'; data: unknown; options: string[]; updates?: ContextUpdate[] }
+  /** End the journey. `code` is the problem code of a rejection. */
+  | { kind: 'end'; result: 'success' | 'rejection'; code?: string; updates?: ContextUpdate[] };
+
+/**
+ * A write into the instance's variables, applied by the engine after the step returns, e.g.
+ * path ['_identityStore','passkeys','registrations','passkeyReg1','currentPasskeyRegistrationRecord'].
+ * Setting ['user'] to {storeName, userId} identifies the journey's user (used by the end step).
+ */
+export interface ContextUpdate {
+  path: (string | number)[];
+  value: unknown;
+}
+
+export interface JourneyUser {
+  storeName: string;
+  userId: string;
+}
+
+export interface StepContext {
+  tenantId: string;
+  journeyId: string;
+  instanceId: string;
+  stepId: string;
+  services: Services;
+  clock: Clock;
+  /** The evaluation context: declared variables, form outputs by key, _identityStore…, loginData, user. */
+  vars: Readonly<Record<string, unknown>>;
+  /** The authenticated / identified user, if any (also readable as vars.user). */
+  user?: JourneyUser;
+  /** The browser origin of the runtime request (for WebAuthn ceremonies); '' when the API client started it without one. */
+  origin: string;
+  /** From Accept-Language, e.g. 'en'. */
+  locale: string;
+}
+
+/**
+ * Step files declare their typed parameters with this helper; the registry holds them untyped
+ * (the engine validates evaluated parameters against `parameterSchema` before calling the step,
+ * which is what makes the cast sound).
+ */
+export function defineStepType<P>(step: StepType<P>): StepType {
+  return step as unknown as StepType;
+}

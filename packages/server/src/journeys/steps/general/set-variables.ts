@@ -1,0 +1,35 @@
+import { defineStepType } from '../../step-type.ts';
+
+interface SetVariablesParameters {
+  /** Variable name → value (each value may be an expression, evaluated by the engine before the step runs). */
+  variables: Record<string, unknown>;
+}
+
+/** Assigns variables in the journey context, then leaves by `success`. */
+export const setVariablesStep = defineStepType<SetVariablesParameters>({
+  type: 'general.setVariables',
+  title: 'Set Variables',
+  family: 'general',
+  parameterSchema: {
+    type: 'object',
+    required: ['variables'],
+    additionalProperties: false,
+    properties: {
+      variables: {
+        type: 'object',
+        minProperties: 1,
+        // Top-level names only, and not the engine-owned roots (the user is set by identifying steps).
+        propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', not: { enum: ['user', '_identityStore', '_journey'] } },
+      },
+    },
+  },
+  outcomes: ['success'],
+  clientFacing: false,
+  run(_ctx, params) {
+    return Promise.resolve({
+      kind: 'outcome',
+      outcome: 'success',
+      updates: Object.entries(params.variables).map(([name, value]) => ({ path: [name], value })),
+    });
+  },
+});

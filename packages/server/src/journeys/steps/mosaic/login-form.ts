@@ -1,0 +1,101 @@
+import { defineStepType, type StepContext, type StepResult } from '../../step-type.ts';
+import { errorOf, journeyActor, journeyContext } from '../trustx/trustx-support.ts';
+import { checkBranchData, CUSTOM_BRANCHES_SCHEMA, storeOf, VARIABLE_NAME_SCHEMA, type CustomBranch } from './mosaic-support.ts';
+import { branchIds } from './register-passkeys.ts';
+
+/** Mosaic “Login Form” with the Passkeys method (seed 004), in camelCase, plus where in Keyway (store, RP, policy). */
+export interface LoginFormParameters {
+  enablePasskeys?: boolean;
+  passkeysBranch?: CustomBranch;
+  customBranches?: CustomBranch[];
+  outputVariable?: string;
+  storeName?: string;
+  relyingPartyId: string;
+  authenticationPolicy: string;
+}
+
+/** The passkeys branch as seed 004 describes its defaults: id `passkeys`, data `{webauthn_encoded_result}`. */
+export const DEFAULT_PASSKEYS_BRANCH: CustomBranch = {
+  id: 'passkeys',
+  displayName: 'Passkeys',
+  schema: {
+    type: 'object',
+    required: ['webauthn_encoded_result'],
+    properties: { webauthn_encoded_result: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object' }], description: 'The WebAuthn encoded result: the credential JSON, or its JSON text / base64url' } },
+  },
+};
+
+/** Where the Login Form keeps the discoverable authentication it started, for Passkey Authentication. */
+export const LOGIN_PASSKEY_PATH = ['_mosaic', 'passkeyAuthentication'];
+
+export interface PendingAuthentication {
+  storeName: string;
+  sessionId: string;
+  stepId: string;
+}
+
+function branchesOf(params: LoginFormParameters): CustomBranch[] {
+  const passkeys = (params.enablePasskeys ?? true) ? [params.passkeysBranch ?? DEFAULT_PASSKEYS_BRANCH] : [];
+  return [...passkeys, ...(params.customBranches ?? [])];
+}
+
+/**
+ * Mosaic “Login Form” (seed 004), passkeys method: presents the request options of a discoverable
+ * (usernameless) WebAuthn sign-in; the client authenticates and submits the branch `passkeys` with
+ * `{webauthn_encoded_result}`, which is checked against the branch schema and stored in the output
+ * variable (default `loginData`) for the Passkey Authentication step:
+ * `${loginData.webauthn_encoded_result}`. The step leaves by the branch id.
+ */
+export const loginFormStep = defineStepType<LoginFormParameters>({
+  type: 'mosaic.loginForm',
+  title: 'Login Form',
+  family: 'mosaic',
+  parameterSchema: {
+    type: 'object',
+    required: ['relyingPartyId', 'authenticationPolicy'],
+    additionalProperties: false,
+    properties: {
+      enablePasskeys: { type: 'boolean', default: true, description: 'Offer the Passkeys login method' },
+      passkeysBranch: { ...CUSTOM_BRANCHES_SCHEMA.items, description: 'The passkeys branch: default id `passkeys` with a schema requiring webauthn_encoded_result' },
+      customBranches: CUSTOM_BRANCHES_SCHEMA,
+      outputVariable: { ...VARIABLE_NAME_SCHEMA, default: 'loginData', description: 'The variable that receives the data the client returns (default loginData)' },
+      storeName: { type: 'string', description: 'The identity store; default the journey’s store' },
+      relyingPartyId: { type: 'string', minLength: 1, description: 'The relying party of the passkeys' },
+      authenticationPolicy: { type: 'string', minLength: 1, description: 'The authentication policy (must allow discoverable sign-in)' },
+    },
+  },
+  outcomes: ['passkeys', 'cancel'],
+  outcomesFor: (params) => {
+    const passkeys = params.enablePasskeys === false ? [] : [typeof (params.passkeysBranch as { id?: unknown } | undefined)?.id === 'string' ? (params.passkeysBranch as { id: string }).id : 'passkeys'];
+    return [...passkeys, ...branchIds(params.customBranches), 'cancel'];
+  },
+  clientFacing: true,
+  async run(ctx: StepContext, params): Promise<StepResult> {
+    const branches = branchesOf(params);
+    let passkeys: Record<string, unknown> | undefined;
+    const updates = [];
+    if (params.enablePasskeys ?? true) {
+      const storeName = storeOf(ctx, params.storeName);
+      try {
+        const started = await ctx.services.ceremonies.startAuthentication(journeyActor(ctx), { storeName, rpId: params.relyingPartyId, policyName: params.authenticationPolicy, context: journeyContext(ctx) });
+        passkeys = { branchId: branches[0]!.id, clientRequest: started.clientRequest };
+        updates.push({ path: LOGIN_PASSKEY_PATH, value: { storeName, sessionId: started.sessionId, stepId: ctx.stepId } satisfies PendingAuthentication });
+      } catch (error) {
+        // A journey whose login form cannot start a passkey sign-in is misconfigured (store, RP, policy): reject with the code.
+        return { kind: 'end', result: 'rejection', code: errorOf(error).code };
+      }
+    }
+    return {
+      kind: 'present',
+      data: { ...(passkeys ? { passkeys } : {}), branches: branches.map((b) => ({ id: b.id, ...(b.displayName ? { displayName: b.displayName } : {}) })) },
+      options: [...branches.map((b) => b.id), 'cancel'],
+      updates,
+    };
+  },
+  async submit(_ctx, params, input): Promise<StepResult> {
+    if (input.clientResponseOptionId === 'cancel') return { kind: 'outcome', outcome: 'cancel' };
+    const branch = branchesOf(params).find((b) => b.id === input.clientResponseOptionId)!;
+    checkBranchData(branch, input.data);
+    return { kind: 'outcome', outcome: branch.id, updates: [{ path: [params.outputVariable ?? 'loginData'], value: input.data ?? null }] };
+  },
+});

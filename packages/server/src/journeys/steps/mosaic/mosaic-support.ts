@@ -1,0 +1,91 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { validationError } from '../../../errors/keyway-error.ts';
+import type { ContextUpdate, StepContext, StepResult } from '../../step-type.ts';
+import { readPath } from '../trustx/trustx-support.ts';
+
+/**
+ * What the Mosaic step types share (seeds 002/004): the Failure Behavior / Cancel Behavior
+ * settings, the Error Output Variable, custom branches with schemas for the data a client returns,
+ * and where the ceremonies they start are kept (`_mosaic…`).
+ */
+
+export const VARIABLE_NAME_SCHEMA = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' };
+export const BRANCH_ID_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{0,63}$';
+/** Response options of the IDO protocol; a custom branch cannot take one of these ids. */
+export const RESERVED_OPTION_IDS = ['client_input', 'cancel', 'fail'];
+
+export const FAILURE_BEHAVIOR_SCHEMA = (fallback: 'abort' | 'failureBranch') => ({
+  type: 'string',
+  enum: ['abort', 'failureBranch'],
+  default: fallback,
+  description: `abort: end the journey with a rejection; failureBranch: leave by the \`failure\` outcome (default ${fallback})`,
+});
+
+export interface CustomBranch {
+  id: string;
+  displayName?: string;
+  /** JSON Schema of the data the client returns with this branch */
+  schema?: Record<string, unknown>;
+}
+
+export const CUSTOM_BRANCHES_SCHEMA = {
+  type: 'array',
+  maxItems: 20,
+  items: {
+    type: 'object',
+    required: ['id'],
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string', pattern: BRANCH_ID_PATTERN, not: { enum: RESERVED_OPTION_IDS }, description: 'The branch id the client returns as clientResponseOptionId; also the outcome' },
+      displayName: { type: 'string', maxLength: 128 },
+      schema: { type: 'object', description: 'JSON Schema of the data the client returns with this branch; checked on submit' },
+    },
+  },
+  description: 'Additional branches the client may select by id, each with a schema for its data',
+};
+
+export interface StepError {
+  code: string;
+  detail: string;
+}
+
+/** A failure under Failure Behavior: kept in Error Output Variable, then the `failure` outcome or a rejection. */
+export function failWith(behavior: 'abort' | 'failureBranch', errorOutputVariable: string | undefined, error: StepError, more: ContextUpdate[] = []): StepResult {
+  const updates = [...more, ...(errorOutputVariable ? [{ path: [errorOutputVariable], value: error }] : [])];
+  return behavior === 'abort' ? { kind: 'end', result: 'rejection', code: error.code, updates } : { kind: 'outcome', outcome: 'failure', updates };
+}
+
+// ajv-formats is CommonJS with a default export; under NodeNext it arrives as the module object.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+const ajv = new Ajv({ allErrors: false, strict: false, logger: false });
+addFormats(ajv, { mode: 'full' });
+const compiled = new Map<string, ValidateFunction>();
+
+/** Checks a branch's data against its schema (compiled once per distinct schema); a mismatch is the client's 400. */
+export function checkBranchData(branch: CustomBranch, data: unknown): void {
+  if (!branch.schema) return;
+  const key = JSON.stringify(branch.schema);
+  let validate = compiled.get(key);
+  if (!validate) {
+    try {
+      validate = ajv.compile(branch.schema);
+    } catch {
+      throw validationError('data', `branch ${branch.id} has a schema that is not valid JSON Schema; fix the journey definition`);
+    }
+    if (compiled.size > 500) compiled.clear();
+    compiled.set(key, validate);
+  }
+  if (!validate(data)) {
+    const first = validate.errors?.[0];
+    throw validationError(`data${(first?.instancePath ?? '').replaceAll('/', '.')}`, `${first?.message ?? 'does not match the branch schema'} (branch ${branch.id})`);
+  }
+}
+
+/** The store a Mosaic step works in: its parameter, else the journey's store. */
+export function storeOf(ctx: StepContext, storeName: string | undefined): string {
+  if (storeName) return storeName;
+  const journey = readPath(ctx.vars, ['_journey', 'store']);
+  if (typeof journey !== 'string') throw validationError('storeName', 'is required: the journey names no store');
+  return journey;
+}

@@ -1,0 +1,65 @@
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { defineStepType, type StepResult } from '../../step-type.ts';
+import { authenticatedBySignIn, decodeBrowserResponse, errorOf, journeyActor, readPath } from '../trustx/trustx-support.ts';
+import { LOGIN_PASSKEY_PATH, type PendingAuthentication } from './login-form.ts';
+import { FAILURE_BEHAVIOR_SCHEMA, failWith, VARIABLE_NAME_SCHEMA, type StepError } from './mosaic-support.ts';
+
+/** Seed 004 “Passkey Authentication”: its configuration fields (Org context is B2B-only and Keyway has no organizations). */
+export interface PasskeyAuthenticationParameters {
+  encodedResult?: unknown;
+  errorOutputVariable?: string;
+  failureBehavior?: 'abort' | 'failureBranch';
+}
+
+/**
+ * Mosaic “Passkey Authentication” (seed 004): completes, without user interaction, the passkey
+ * sign-in the Login Form started, with the encoded result the client returned to it (Encoded
+ * Result, typically `${loginData.webauthn_encoded_result}`), through
+ * CeremonyService.completeAuthentication. Success makes the authenticated user the journey's user
+ * (the user context later steps and the end's tokens use). A failure goes by Failure Behavior:
+ * abort (default) rejects the journey with the ceremony's code, failureBranch leaves by `failure`;
+ * either way Error Output Variable receives `{code, detail}`.
+ */
+export const passkeyAuthenticationStep = defineStepType<PasskeyAuthenticationParameters>({
+  type: 'mosaic.passkeyAuthentication',
+  title: 'Passkey Authentication',
+  family: 'mosaic',
+  parameterSchema: {
+    type: 'object',
+    required: ['encodedResult'],
+    additionalProperties: false,
+    properties: {
+      encodedResult: { anyOf: [{ type: 'string', maxLength: 200_000 }, { type: 'object' }, { type: 'null' }], description: 'The WebAuthn encoded result, e.g. ${loginData.webauthn_encoded_result}' },
+      errorOutputVariable: { ...VARIABLE_NAME_SCHEMA, description: 'Variable that receives {code, detail} of a failure' },
+      failureBehavior: FAILURE_BEHAVIOR_SCHEMA('abort'),
+    },
+  },
+  outcomes: ['success', 'failure'],
+  clientFacing: false,
+  async run(ctx, params): Promise<StepResult> {
+    const fail = (error: StepError) => failWith(params.failureBehavior ?? 'abort', params.errorOutputVariable, error);
+    const pending = readPath(ctx.vars, LOGIN_PASSKEY_PATH) as PendingAuthentication | null | undefined;
+    if (!pending) return fail({ code: 'SESSION_NOT_FOUND', detail: 'No passkey sign-in is pending: a Login Form with passkeys must come first' });
+    const decoded = decodeBrowserResponse(params.encodedResult);
+    if (decoded.kind !== 'credential') return fail({ code: 'RESPONSE_MALFORMED', detail: 'Encoded Result is not a WebAuthn credential’s JSON' });
+    try {
+      const result = await ctx.services.ceremonies.completeAuthentication(journeyActor(ctx), {
+        storeName: pending.storeName,
+        sessionId: pending.sessionId,
+        response: decoded.credential as unknown as AuthenticationResponseJSON,
+      });
+      return {
+        kind: 'outcome',
+        outcome: 'success',
+        updates: [
+          { path: LOGIN_PASSKEY_PATH, value: null },
+          { path: ['_mosaic', 'authenticatedPasskey'], value: result.credential },
+          { path: ['user'], value: { storeName: pending.storeName, userId: result.user.id } },
+          authenticatedBySignIn(result, ctx.clock.now()),
+        ],
+      };
+    } catch (error) {
+      return fail(errorOf(error));
+    }
+  },
+});

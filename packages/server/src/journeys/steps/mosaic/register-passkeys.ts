@@ -1,0 +1,188 @@
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { KeywayError } from '../../../errors/keyway-error.ts';
+import type { UserRef } from '../../../identity/identity-service.ts';
+import { defineStepType, type StepContext, type StepResult } from '../../step-type.ts';
+import { decodeBrowserResponse, errorOf, journeyActor, journeyContext, readPath } from '../trustx/trustx-support.ts';
+import { checkBranchData, CUSTOM_BRANCHES_SCHEMA, FAILURE_BEHAVIOR_SCHEMA, failWith, storeOf, VARIABLE_NAME_SCHEMA, type CustomBranch, type StepError } from './mosaic-support.ts';
+
+/** Seed 002 “Register Passkeys”: every configuration field, in camelCase, plus where in Keyway (store, RP, policy). */
+export interface RegisterPasskeysParameters {
+  userAuthState?: 'authenticated' | 'notAuthenticated';
+  userIdentifier?: string;
+  /** How User Identifier names the user (Keyway has three identifiers) */
+  userIdentifierType?: 'userKey' | 'externalId' | 'userId';
+  allowCrossPlatform?: boolean;
+  registerDiscoverable?: boolean;
+  displayName?: string;
+  errorOutputVariable?: string;
+  failureBehavior?: 'abort' | 'failureBranch';
+  customBranches?: CustomBranch[];
+  branchOutputVariable?: string;
+  cancelBehavior?: 'abort' | 'cancelBranch';
+  storeName?: string;
+  relyingPartyId: string;
+  registrationPolicy: string;
+}
+
+interface PendingRegistration {
+  storeName: string;
+  userId: string;
+  sessionId: string;
+}
+
+/** The custom branch ids of parameters as written (for definition validation; anything malformed yields none). */
+export function branchIds(branches: unknown): string[] {
+  return Array.isArray(branches) ? branches.map((b) => (b as { id?: unknown } | null)?.id).filter((id): id is string => typeof id === 'string') : [];
+}
+
+const pendingPath = (ctx: StepContext) => ['_mosaic', 'registrations', ctx.stepId];
+
+async function userOf(ctx: StepContext, params: RegisterPasskeysParameters, storeName: string): Promise<UserRef> {
+  if ((params.userAuthState ?? 'authenticated') === 'authenticated') {
+    if (!ctx.user || ctx.user.storeName !== storeName) throw new KeywayError('USER_NOT_FOUND', 'User Auth State is “authenticated” but the journey has not authenticated a user of this store');
+    return { id: ctx.user.userId };
+  }
+  const identifier = params.userIdentifier?.trim();
+  if (!identifier) throw new KeywayError('USER_NOT_FOUND', 'User Auth State is “not authenticated” and User Identifier is empty');
+  switch (params.userIdentifierType ?? 'userKey') {
+    case 'userId':
+      return { id: identifier };
+    case 'externalId':
+      return { externalId: identifier };
+    case 'userKey': {
+      const found = await ctx.services.identity.listUsers(ctx.tenantId, storeName, { userKey: identifier, limit: 1 });
+      if (!found.items[0]) throw new KeywayError('USER_NOT_FOUND', `No user ${identifier} in store ${storeName}`);
+      return { id: found.items[0].id };
+    }
+  }
+}
+
+/**
+ * The options the client gets: the policy's, with the step's two WebAuthn switches applied. They
+ * are client-side hints (WebAuthn cannot prove the attachment or discoverability server-side);
+ * Allow Cross Platform = No is also enforced on the response's reported attachment.
+ */
+function shaped(options: PublicKeyCredentialCreationOptionsJSON, params: RegisterPasskeysParameters): PublicKeyCredentialCreationOptionsJSON {
+  const selection = { ...options.authenticatorSelection };
+  if (params.allowCrossPlatform === false) selection.authenticatorAttachment = 'platform';
+  if (params.registerDiscoverable ?? true) {
+    selection.residentKey = 'required';
+    selection.requireResidentKey = true;
+  }
+  return { ...options, authenticatorSelection: selection };
+}
+
+/**
+ * Mosaic “Register Passkeys” (seed 002): a client-facing step that registers a passkey for the
+ * journey's authenticated user (or the configured User Identifier). It presents
+ * `{username, display_name, allow_cross_platform_authenticators, register_as_discoverable, clientRequest}`;
+ * the client submits `client_input` with `{webauthn_encoded_result}` (the credential JSON, or its
+ * JSON text / base64url), `cancel`, `fail`, or a custom branch id with data matching its schema.
+ * Completion goes through CeremonyService.completeRegistration.
+ */
+export const registerPasskeysStep = defineStepType<RegisterPasskeysParameters>({
+  type: 'mosaic.registerPasskeys',
+  title: 'Register Passkeys',
+  family: 'mosaic',
+  parameterSchema: {
+    type: 'object',
+    required: ['relyingPartyId', 'registrationPolicy'],
+    additionalProperties: false,
+    properties: {
+      userAuthState: { type: 'string', enum: ['authenticated', 'notAuthenticated'], default: 'authenticated', description: 'Whether the journey authenticated the user before this step (default) or User Identifier names the user' },
+      userIdentifier: { type: 'string', maxLength: 256, description: 'The user, when User Auth State is notAuthenticated' },
+      userIdentifierType: { type: 'string', enum: ['userKey', 'externalId', 'userId'], default: 'userKey', description: 'Which identifier User Identifier is' },
+      allowCrossPlatform: { type: 'boolean', default: true, description: 'Allow security keys and other devices (hybrid/QR)' },
+      registerDiscoverable: { type: 'boolean', default: true, description: 'Register a discoverable credential (a passkey)' },
+      displayName: { type: 'string', maxLength: 64, description: 'user.displayName; default the user’s external ID' },
+      errorOutputVariable: { ...VARIABLE_NAME_SCHEMA, description: 'Variable that receives {code, detail} of a failure' },
+      failureBehavior: FAILURE_BEHAVIOR_SCHEMA('failureBranch'),
+      customBranches: CUSTOM_BRANCHES_SCHEMA,
+      branchOutputVariable: { ...VARIABLE_NAME_SCHEMA, description: 'Variable that receives the data of a custom branch' },
+      cancelBehavior: { type: 'string', enum: ['abort', 'cancelBranch'], default: 'abort', description: 'abort (default): end the journey with USER_CANCELLED; cancelBranch: leave by `cancel`' },
+      storeName: { type: 'string', description: 'The identity store; default the journey’s store' },
+      relyingPartyId: { type: 'string', minLength: 1, description: 'The relying party the passkey is for' },
+      registrationPolicy: { type: 'string', minLength: 1, description: 'The registration policy' },
+    },
+  },
+  outcomes: ['success', 'failure', 'cancel'],
+  outcomesFor: (params) => ['success', 'failure', 'cancel', ...branchIds(params.customBranches)],
+  clientFacing: true,
+  async run(ctx, params): Promise<StepResult> {
+    const behavior = params.failureBehavior ?? 'failureBranch';
+    try {
+      const storeName = storeOf(ctx, params.storeName);
+      const ref = await userOf(ctx, params, storeName);
+      const user = await ctx.services.identity.getUser(ctx.tenantId, storeName, ref);
+      const username = user.email ?? user.userKey;
+      const displayName = params.displayName?.trim() || user.externalId;
+      const started = await ctx.services.ceremonies.startRegistration(journeyActor(ctx), {
+        storeName,
+        user: { id: user.id },
+        rpId: params.relyingPartyId,
+        policyName: params.registrationPolicy,
+        userName: username,
+        userDisplayName: displayName,
+        context: journeyContext(ctx),
+      });
+      const pending: PendingRegistration = { storeName, userId: user.id, sessionId: started.sessionId };
+      return {
+        kind: 'present',
+        data: {
+          username,
+          display_name: displayName,
+          allow_cross_platform_authenticators: params.allowCrossPlatform ?? true,
+          register_as_discoverable: params.registerDiscoverable ?? true,
+          clientRequest: shaped(started.clientRequest, params),
+        },
+        options: ['client_input', 'cancel', 'fail', ...(params.customBranches ?? []).map((b) => b.id)],
+        updates: [{ path: pendingPath(ctx), value: pending }],
+      };
+    } catch (error) {
+      return failWith(behavior, params.errorOutputVariable, errorOf(error));
+    }
+  },
+  async submit(ctx, params, input): Promise<StepResult> {
+    const behavior = params.failureBehavior ?? 'failureBranch';
+    const fail = (error: StepError) => failWith(behavior, params.errorOutputVariable, error);
+    const branch = (params.customBranches ?? []).find((b) => b.id === input.clientResponseOptionId);
+    if (branch) {
+      checkBranchData(branch, input.data);
+      return { kind: 'outcome', outcome: branch.id, updates: params.branchOutputVariable ? [{ path: [params.branchOutputVariable], value: input.data ?? null }] : [] };
+    }
+    if (input.clientResponseOptionId === 'cancel') {
+      return (params.cancelBehavior ?? 'abort') === 'cancelBranch' ? { kind: 'outcome', outcome: 'cancel' } : { kind: 'end', result: 'rejection', code: 'USER_CANCELLED' };
+    }
+    if (input.clientResponseOptionId === 'fail') {
+      const reported = typeof input.data === 'object' && input.data !== null ? JSON.stringify(input.data).slice(0, 500) : 'no details';
+      return fail({ code: 'CLIENT_REPORTED_FAILURE', detail: `The client could not register a passkey: ${reported}` });
+    }
+    const pending = readPath(ctx.vars, pendingPath(ctx)) as PendingRegistration | undefined;
+    if (!pending) return fail({ code: 'SESSION_NOT_FOUND', detail: 'No registration was started by this step' });
+    const encoded = typeof input.data === 'object' && input.data !== null ? (input.data as Record<string, unknown>).webauthn_encoded_result : undefined;
+    const decoded = decodeBrowserResponse(encoded);
+    if (decoded.kind !== 'credential') return fail({ code: 'RESPONSE_MALFORMED', detail: 'data.webauthn_encoded_result must be the credential’s JSON (PublicKeyCredential.toJSON())' });
+    if (params.allowCrossPlatform === false && decoded.credential.authenticatorAttachment === 'cross-platform') {
+      return fail({ code: 'CREDENTIAL_NOT_ALLOWED', detail: 'This step allows only platform authenticators (Allow Cross Platform is No)' });
+    }
+    try {
+      const passkey = await ctx.services.ceremonies.completeRegistration(journeyActor(ctx), {
+        storeName: pending.storeName,
+        sessionId: pending.sessionId,
+        userId: pending.userId,
+        response: decoded.credential as unknown as RegistrationResponseJSON,
+      });
+      return {
+        kind: 'outcome',
+        outcome: 'success',
+        updates: [
+          { path: pendingPath(ctx), value: null },
+          { path: ['_mosaic', 'registeredPasskey'], value: passkey },
+          // The journey's user is not changed: registering a passkey for a User Identifier does not prove who is at the browser.
+        ],
+      };
+    } catch (error) {
+      return fail(errorOf(error));
+    }
+  },
+});

@@ -1,0 +1,123 @@
+import { KeywayError } from '../../../errors/keyway-error.ts';
+import { validatorCompiler } from '../../../http/validators.ts';
+import { CreateUserBody, type CreateUserInput, USER_STATUSES } from '../../../identity/user-schemas.ts';
+import { defineStepType, type ContextUpdate } from '../../step-type.ts';
+import { errorOf, failureUpdate, journeyActor } from './trustx-support.ts';
+
+/** Seed 001 “Add User”: every input parameter of its table, in camelCase. */
+export interface AddUserParameters {
+  storeName: string;
+  userAttributes?: Record<string, string>;
+  userDateOfBirth?: string;
+  userEmail?: string;
+  userExternalId?: string;
+  userFirstName?: string;
+  userKey: string;
+  userLastName?: string;
+  userLocaleCountry?: string;
+  userLocaleLanguage?: string;
+  userLocaleVariant?: string;
+  userNationalities?: string | string[];
+  userStatus?: string;
+  userTimezone?: string;
+  userType?: string;
+}
+
+export const ADD_USER_OUTCOMES = { success: 'success', failed: 'Failed to add the user', extIdNotUnique: 'ExtId Not Unique' } as const;
+
+// The same checks as POST /api/identity-store/stores/{storeName}/users (formats included: TZDB, ISO 639, ISO 3166).
+const validateUser = validatorCompiler({ schema: CreateUserBody, httpPart: 'body', method: 'POST', url: '' }) as ((value: unknown) => boolean) & { errors?: { instancePath: string; message?: string; params: Record<string, unknown>; keyword: string }[] };
+
+const text = (description: string, extra: object = {}) => ({ type: 'string', description, ...extra });
+
+/** An optional parameter fed by an expression may evaluate to "" (an empty form field): that means “not given”. */
+const given = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value);
+
+function nationalities(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = (Array.isArray(value) ? value : value.split(/[\s,;]+/)).map((v) => v.trim()).filter((v) => v !== '');
+  return list.length === 0 ? undefined : list;
+}
+
+export function toCreateUserInput(params: AddUserParameters): CreateUserInput {
+  const locale = { country: given(params.userLocaleCountry), language: given(params.userLocaleLanguage), variant: given(params.userLocaleVariant) };
+  const defined = Object.fromEntries(Object.entries(locale).filter(([, v]) => v !== undefined));
+  const input: Record<string, unknown> = {
+    userKey: params.userKey,
+    externalId: given(params.userExternalId),
+    email: given(params.userEmail),
+    firstName: given(params.userFirstName),
+    lastName: given(params.userLastName),
+    dateOfBirth: given(params.userDateOfBirth),
+    locale: Object.keys(defined).length > 0 ? defined : undefined,
+    nationalities: nationalities(params.userNationalities),
+    status: given(params.userStatus),
+    timezone: given(params.userTimezone),
+    type: given(params.userType),
+    attributes: params.userAttributes && Object.keys(params.userAttributes).length > 0 ? params.userAttributes : undefined,
+  };
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as CreateUserInput;
+}
+
+/**
+ * TrustX “Add User” (seed 001): adds a user to an identity store and makes it the journey's user.
+ * The fields are checked exactly as the identity store API checks them. A duplicate external ID
+ * leaves by `ExtId Not Unique`; anything else refused by `Failed to add the user`, with the error
+ * kept in `_identityStore.addUserError` and the failure recorded for Simple Decider.
+ */
+export const addUserStep = defineStepType<AddUserParameters>({
+  type: 'trustx.addUser',
+  title: 'Add User',
+  family: 'trustx',
+  parameterSchema: {
+    type: 'object',
+    required: ['storeName', 'userKey'],
+    additionalProperties: false,
+    properties: {
+      storeName: text('Required. The identity store the user is added to', { minLength: 1 }),
+      userAttributes: { type: 'object', additionalProperties: { type: 'string' }, description: 'Key-value pairs of additional attributes' },
+      userDateOfBirth: text('yyyy-mm-dd'),
+      userEmail: text('e.g. example@domain.com'),
+      userExternalId: text('Unique in the store; generated when not given'),
+      userFirstName: text('First name'),
+      userKey: text('Required. Identifies the user; unique in the store', { minLength: 1 }),
+      userLastName: text('Last name'),
+      userLocaleCountry: text('ISO 3166-1 alpha-2 country, e.g. IE'),
+      userLocaleLanguage: text('ISO 639-1 two-letter language, e.g. en'),
+      userLocaleVariant: text('Variant subtags: 5-8 letters or 4 characters starting with a digit, separated by hyphens'),
+      userNationalities: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'ISO 3166-1 alpha-2 codes; several separated by commas' },
+      userStatus: { type: 'string', description: `One of ${USER_STATUSES.join(', ')} (default active)` },
+      userTimezone: text('TZDB name, e.g. Europe/Berlin or EST'),
+      userType: text('Up to 64 characters'),
+    },
+  },
+  outcomes: Object.values(ADD_USER_OUTCOMES),
+  clientFacing: false,
+  async run(ctx, params) {
+    const input = toCreateUserInput(params);
+    const fail = (outcome: string, error: { code: string; detail: string }): { kind: 'outcome'; outcome: string; updates: ContextUpdate[] } => ({
+      kind: 'outcome',
+      outcome,
+      updates: [{ path: ['_identityStore', 'addUserError'], value: error }, failureUpdate(ctx, outcome, error.code)],
+    });
+    if (!validateUser(input)) {
+      const first = validateUser.errors?.[0];
+      const field = `user${(first?.instancePath ?? '').replace(/^\//, '.').replaceAll('/', '.')}`;
+      return fail(ADD_USER_OUTCOMES.failed, { code: 'VALIDATION_FAILED', detail: `${field}: ${first?.message ?? 'is not valid'}` });
+    }
+    try {
+      const user = await ctx.services.identity.createUser(journeyActor(ctx), params.storeName, input);
+      return {
+        kind: 'outcome',
+        outcome: ADD_USER_OUTCOMES.success,
+        updates: [
+          { path: ['_identityStore', 'user'], value: user },
+          { path: ['user'], value: { storeName: params.storeName, userId: user.id } },
+        ],
+      };
+    } catch (error) {
+      if (error instanceof KeywayError && error.code === 'EXT_ID_NOT_UNIQUE') return fail(ADD_USER_OUTCOMES.extIdNotUnique, errorOf(error));
+      return fail(ADD_USER_OUTCOMES.failed, errorOf(error));
+    }
+  },
+});

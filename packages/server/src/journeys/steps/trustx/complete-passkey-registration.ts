@@ -1,0 +1,57 @@
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+import { defineStepType } from '../../step-type.ts';
+import { BROWSER_RESPONSE_SCHEMA, COMPLETE_OUTCOMES, completeCeremony } from './complete-passkey-support.ts';
+import { CEREMONY_KEY_SCHEMA } from './start-passkey-registration.ts';
+import { authenticatedByRegistration, journeyActor } from './trustx-support.ts';
+
+/** Seed 001 “Complete Passkey Registration”: its three input parameters, in camelCase. */
+export interface CompletePasskeyRegistrationParameters {
+  failCheckOnCancel?: boolean;
+  passkeyRegistrationBrowserResponse?: unknown;
+  passkeyRegistrationKey: string;
+}
+
+/**
+ * TrustX “Complete Passkey Registration” (seed 001): completes the registration started under the
+ * key with the browser's response through CeremonyService.completeRegistration (the same as
+ * POST …/passkeys/registrations/sessions/{sessionId}). Outcomes: `success`, `User cancelled`,
+ * `Failed ID Store Service Call` (complete-passkey-support.ts).
+ */
+export const completePasskeyRegistrationStep = defineStepType<CompletePasskeyRegistrationParameters>({
+  type: 'trustx.completePasskeyRegistration',
+  title: 'Complete Passkey Registration',
+  family: 'trustx',
+  parameterSchema: {
+    type: 'object',
+    required: ['passkeyRegistrationKey'],
+    additionalProperties: false,
+    properties: {
+      failCheckOnCancel: { type: 'boolean', default: false, description: 'A cancel also counts as a failed check of the process' },
+      passkeyRegistrationBrowserResponse: BROWSER_RESPONSE_SCHEMA,
+      passkeyRegistrationKey: { ...CEREMONY_KEY_SCHEMA, description: 'The registration started under this key' },
+    },
+  },
+  outcomes: Object.values(COMPLETE_OUTCOMES),
+  clientFacing: false,
+  run(ctx, params) {
+    return completeCeremony(
+      'registration',
+      ctx,
+      {
+        key: params.passkeyRegistrationKey,
+        failCheckOnCancel: params.failCheckOnCancel,
+        responseGiven: Object.hasOwn(params, 'passkeyRegistrationBrowserResponse'),
+        response: params.passkeyRegistrationBrowserResponse,
+      },
+      async (record, sessionId, credential) => {
+        const passkey = await ctx.services.ceremonies.completeRegistration(journeyActor(ctx), {
+          storeName: record.storeName,
+          sessionId,
+          ...(record.userId === null ? {} : { userId: record.userId }),
+          response: credential as unknown as RegistrationResponseJSON,
+        });
+        return { userId: passkey.userId, answer: passkey, authentication: authenticatedByRegistration(passkey, ctx.clock.now()) };
+      },
+    );
+  },
+});

@@ -1,0 +1,77 @@
+import type { Kysely, Selectable } from 'kysely';
+import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
+import type { Schema, SelfServiceSessionsTable } from '../storage/schema.ts';
+import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
+
+/**
+ * Browser sessions (issue 4 §2): a row per session, found by the SHA-256 of the keyway_session cookie, so they
+ * survive restarts, work on every node and can be revoked server-side (logout, rotation at sign-in, admin).
+ */
+
+export type BrowserSessionRow = Selectable<SelfServiceSessionsTable>;
+
+export interface OpenSessionInput {
+  tenantId: string;
+  storeId: string;
+  userId: string;
+  credentialId: string;
+  clientIp: string | undefined;
+  userAgent: string | undefined;
+  ttlSeconds: number;
+  now: Date;
+}
+
+/** Opens a session; answers the cookie value (shown once, stored only hashed) and the row. */
+export async function openBrowserSession(db: Kysely<Schema>, input: OpenSessionInput): Promise<{ token: string; row: BrowserSessionRow }> {
+  const token = newBrowserToken();
+  const row: BrowserSessionRow = {
+    id: newTimeOrderedId(input.now),
+    token_hash: hashBrowserToken(token),
+    tenant_id: input.tenantId,
+    store_id: input.storeId,
+    user_id: input.userId,
+    credential_id: input.credentialId,
+    client_ip: input.clientIp?.slice(0, 64) ?? null,
+    user_agent: input.userAgent?.slice(0, 512) ?? null,
+    created_at: input.now.getTime(),
+    authenticated_at: input.now.getTime(),
+    expires_at: input.now.getTime() + input.ttlSeconds * 1000,
+    revoked_at: null,
+  };
+  await db.insertInto('selfservice_sessions').values(row).execute();
+  return { token, row };
+}
+
+/** The live session of a cookie value in one store: not revoked, not expired (at `expires_at` exactly it has ended). */
+export async function findLiveSession(db: Kysely<Schema>, scope: { tenantId: string; storeId: string }, token: string | undefined, now: Date): Promise<BrowserSessionRow | undefined> {
+  if (!isBrowserToken(token)) return undefined;
+  return db
+    .selectFrom('selfservice_sessions')
+    .selectAll()
+    .where('token_hash', '=', hashBrowserToken(token))
+    .where('tenant_id', '=', scope.tenantId)
+    .where('store_id', '=', scope.storeId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now.getTime())
+    .executeTakeFirst();
+}
+
+/** Revokes the session of a cookie value (any store of the tenant); answers its row if one was live. */
+export async function revokeSessionByToken(db: Kysely<Schema>, tenantId: string, token: string | undefined, now: Date): Promise<BrowserSessionRow | undefined> {
+  if (!isBrowserToken(token)) return undefined;
+  const row = await db.selectFrom('selfservice_sessions').selectAll().where('token_hash', '=', hashBrowserToken(token)).where('tenant_id', '=', tenantId).where('revoked_at', 'is', null).executeTakeFirst();
+  if (!row) return undefined;
+  await db.updateTable('selfservice_sessions').set({ revoked_at: now.getTime() }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+  return row;
+}
+
+/** Revokes every live session of a user; answers how many. */
+export async function revokeUserSessions(db: Kysely<Schema>, userId: string, now: Date): Promise<number> {
+  const result = await db.updateTable('selfservice_sessions').set({ revoked_at: now.getTime() }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Sessions that expired over a day ago (revoked ones too, once past their expiry) are deleted; the audit log keeps their history. */
+export async function purgeEndedSessions(db: Kysely<Schema>, now: Date): Promise<void> {
+  await db.deleteFrom('selfservice_sessions').where('expires_at', '<', now.getTime() - 24 * 60 * 60 * 1000).execute();
+}

@@ -1,0 +1,87 @@
+import type { Kysely, Selectable } from 'kysely';
+import { KeywayError } from '../errors/keyway-error.ts';
+import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
+import type { Schema, SelfServiceFlowsTable } from '../storage/schema.ts';
+import { hashBrowserToken, isBrowserToken } from './browser-tokens.ts';
+
+/**
+ * A ceremony a browser started (issue 4): bound to that browser by the hash of its keyway_flow cookie and found at
+ * finish by the challenge the response signed, so one browser can run several ceremonies at once (an autofill
+ * request waiting while the user clicks "sign in with a passkey") and no other browser can finish them.
+ */
+
+export type FlowRow = Selectable<SelfServiceFlowsTable>;
+export type FlowPurpose = SelfServiceFlowsTable['purpose'];
+
+/** Kept a day past expiry, then purged with the ceremony sessions' rhythm. */
+const EXPIRED_FLOW_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+export interface NewFlow {
+  bindingToken: string;
+  challenge: string;
+  tenantId: string;
+  storeId: string;
+  purpose: FlowPurpose;
+  ceremonySessionId: string;
+  identifier?: string | undefined;
+  userId?: string | undefined;
+  recoveryLinkId?: string | undefined;
+  expiresAt: string;
+  now: Date;
+}
+
+export async function insertFlow(db: Kysely<Schema>, flow: NewFlow): Promise<void> {
+  await db
+    .insertInto('selfservice_flows')
+    .values({
+      id: newTimeOrderedId(flow.now),
+      binding_hash: hashBrowserToken(flow.bindingToken),
+      challenge: flow.challenge,
+      tenant_id: flow.tenantId,
+      store_id: flow.storeId,
+      purpose: flow.purpose,
+      ceremony_session_id: flow.ceremonySessionId,
+      identifier: flow.identifier ?? null,
+      user_id: flow.userId ?? null,
+      recovery_link_id: flow.recoveryLinkId ?? null,
+      expires_at: Date.parse(flow.expiresAt),
+      created_at: flow.now.getTime(),
+    })
+    .execute();
+}
+
+/** The challenge a WebAuthn response answers (its clientDataJSON), only to find the flow; the ceremony verifies it. */
+export function challengeOf(response: unknown): string {
+  const encoded = (response as { response?: { clientDataJSON?: unknown } } | undefined)?.response?.clientDataJSON;
+  try {
+    const challenge = (JSON.parse(Buffer.from(String(encoded), 'base64url').toString('utf8')) as { challenge?: unknown }).challenge;
+    if (typeof challenge === 'string' && challenge.length > 0 && challenge.length <= 512) return challenge;
+  } catch {
+    // reported below
+  }
+  throw new KeywayError('RESPONSE_MALFORMED', 'response.clientDataJSON must be base64url of the client data JSON with a challenge');
+}
+
+/** The flow of this browser (cookie) for this response (challenge), store and purpose, or FLOW_NOT_FOUND. */
+export async function findFlow(db: Kysely<Schema>, scope: { tenantId: string; storeId: string; purpose: FlowPurpose }, bindingToken: string | undefined, challenge: string): Promise<FlowRow> {
+  const row = isBrowserToken(bindingToken)
+    ? await db
+        .selectFrom('selfservice_flows')
+        .selectAll()
+        .where('binding_hash', '=', hashBrowserToken(bindingToken))
+        .where('challenge', '=', challenge)
+        .executeTakeFirst()
+    : undefined;
+  if (!row || row.tenant_id !== scope.tenantId || row.store_id !== scope.storeId || row.purpose !== scope.purpose) {
+    throw new KeywayError('FLOW_NOT_FOUND', 'This browser started no matching ceremony (the keyway_flow cookie is missing, or the response answers another challenge); start again');
+  }
+  return row;
+}
+
+export async function deleteFlow(db: Kysely<Schema>, id: string): Promise<void> {
+  await db.deleteFrom('selfservice_flows').where('id', '=', id).execute();
+}
+
+export async function purgeExpiredFlows(db: Kysely<Schema>, now: Date): Promise<void> {
+  await db.deleteFrom('selfservice_flows').where('expires_at', '<', now.getTime() - EXPIRED_FLOW_RETENTION_MS).execute();
+}

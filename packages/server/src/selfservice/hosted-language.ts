@@ -1,0 +1,23 @@
+// The hosted pages' language: `?lang=` when the user picked one, else the best match of
+// Accept-Language (RFC 9110 §12.5.4, q-values; `de-AT` matches `de`), else English.
+import { LANGUAGES, type Language } from '../../../hosted/src/messages.ts';
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
+}
+
+export function negotiateLanguage(acceptLanguage: string | undefined, explicit?: string): Language {
+  if (isLanguage(explicit)) return explicit;
+  if (!acceptLanguage) return 'en';
+  let best: { lang: Language; q: number; index: number } | undefined;
+  acceptLanguage.split(',').slice(0, 32).forEach((part, index) => {
+    const [range = '', ...params] = part.trim().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+    if (!Number.isFinite(q) || q <= 0 || q > 1) return;
+    const primary = range.trim().toLowerCase().split('-')[0];
+    if (!isLanguage(primary)) return;
+    if (!best || q > best.q || (q === best.q && index < best.index)) best = { lang: primary, q, index };
+  });
+  return best?.lang ?? 'en';
+}

@@ -1,0 +1,86 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { Kysely } from 'kysely';
+import { KeywayError, type FieldProblem } from '../errors/keyway-error.ts';
+import type { Schema } from '../storage/schema.ts';
+
+/**
+ * A store's `selfService` configuration (DESIGN A6, issue 4): which relying party and policies the browser API
+ * uses, whether anyone may sign up, and how long sessions and recovery links live.
+ */
+
+export const DEFAULT_SESSION_TTL_SECONDS = 28_800;
+export const DEFAULT_RECOVERY_LINK_TTL_SECONDS = 3600;
+
+const Name = (description: string) => Type.String({ minLength: 1, maxLength: 253, description });
+
+export const SelfServiceConfigBody = Type.Object(
+  {
+    enabled: Type.Boolean({ description: 'Serve the public self-service API and hosted pages for this store' }),
+    relyingPartyId: Name('The relying party (its RP ID) the browser ceremonies use; its origins must include KEYWAY_PUBLIC_URL'),
+    registrationPolicy: Name('Registration policy for sign-up and recovery'),
+    authenticationPolicy: Name('Authentication policy for sign-in'),
+    allowSignUp: Type.Boolean({ description: 'Whether anyone may create an account (otherwise accounts come from the admin API)' }),
+    sessionTtlSeconds: Type.Optional(Type.Integer({ minimum: 300, maximum: 2_592_000, default: DEFAULT_SESSION_TTL_SECONDS, description: 'Browser session lifetime (absolute), 300 s to 30 days' })),
+    recoveryLinkTtlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 604_800, default: DEFAULT_RECOVERY_LINK_TTL_SECONDS, description: 'Default recovery link lifetime, 60 s to 7 days' })),
+  },
+  { additionalProperties: false },
+);
+
+export const SelfServiceConfigSchema = Type.Object({
+  enabled: Type.Boolean(),
+  relyingPartyId: Type.String(),
+  registrationPolicy: Type.String(),
+  authenticationPolicy: Type.String(),
+  allowSignUp: Type.Boolean(),
+  sessionTtlSeconds: Type.Integer(),
+  recoveryLinkTtlSeconds: Type.Integer(),
+});
+export type SelfServiceConfig = Static<typeof SelfServiceConfigSchema>;
+export type SelfServiceConfigInput = Static<typeof SelfServiceConfigBody>;
+
+export function withDefaults(input: SelfServiceConfigInput): SelfServiceConfig {
+  return {
+    enabled: input.enabled,
+    relyingPartyId: input.relyingPartyId,
+    registrationPolicy: input.registrationPolicy,
+    authenticationPolicy: input.authenticationPolicy,
+    allowSignUp: input.allowSignUp,
+    sessionTtlSeconds: input.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS,
+    recoveryLinkTtlSeconds: input.recoveryLinkTtlSeconds ?? DEFAULT_RECOVERY_LINK_TTL_SECONDS,
+  };
+}
+
+/** The stored column back to the configuration; undefined when the store has none. */
+export function parseSelfServiceConfig(column: string | null): SelfServiceConfig | undefined {
+  return column === null ? undefined : (JSON.parse(column) as SelfServiceConfig);
+}
+
+/** Checks a configuration against the store it is for; answers the column to store. */
+export type SelfServiceConfigCheck = (executor: Kysely<Schema>, storeId: string, input: SelfServiceConfigInput) => Promise<string>;
+
+/**
+ * DESIGN A6: an enabled configuration must name a relying party and two policies of the same store, and the RP's
+ * origins must include the origin that serves the hosted pages (KEYWAY_PUBLIC_URL). A disabled one is kept as
+ * given, so a store can be configured first and enabled once its RP and policies exist.
+ */
+export function selfServiceConfigCheck(publicUrl: string): SelfServiceConfigCheck {
+  const publicOrigin = new URL(publicUrl).origin;
+  return async (executor, storeId, input) => {
+    const config = withDefaults(input);
+    if (!config.enabled) return JSON.stringify(config);
+    const problems: FieldProblem[] = [];
+    const rp = await executor.selectFrom('relying_parties').select('origins').where('store_id', '=', storeId).where('rp_id', '=', config.relyingPartyId).executeTakeFirst();
+    if (!rp) problems.push({ field: 'selfService.relyingPartyId', message: `no relying party ${config.relyingPartyId} in this store; create it first` });
+    else if (!(JSON.parse(rp.origins) as string[]).includes(publicOrigin)) {
+      problems.push({ field: 'selfService.relyingPartyId', message: `the relying party's origins must include ${publicOrigin} (KEYWAY_PUBLIC_URL), where the hosted pages are served` });
+    }
+    const registration = await executor.selectFrom('registration_policies').select('id').where('store_id', '=', storeId).where('name', '=', config.registrationPolicy).executeTakeFirst();
+    if (!registration) problems.push({ field: 'selfService.registrationPolicy', message: `no registration policy ${config.registrationPolicy} in this store` });
+    const authentication = await executor.selectFrom('authentication_policies').select('id').where('store_id', '=', storeId).where('name', '=', config.authenticationPolicy).executeTakeFirst();
+    if (!authentication) problems.push({ field: 'selfService.authenticationPolicy', message: `no authentication policy ${config.authenticationPolicy} in this store` });
+    if (problems.length > 0) {
+      throw new KeywayError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { errors: problems });
+    }
+    return JSON.stringify(config);
+  };
+}

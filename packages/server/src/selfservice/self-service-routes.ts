@@ -1,0 +1,251 @@
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { parseCookie, stringifySetCookie } from 'cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorCode } from '../errors/catalogue.ts';
+import { KeywayError } from '../errors/keyway-error.ts';
+import { StoreNameSchema, TenantIdParam } from '../http/common-schemas.ts';
+import { AuthenticationResponseBody, RegistrationResponseBody } from '../passkeys/ceremony-schemas.ts';
+import type { Services } from '../services.ts';
+import type { BrowserRequest, OpenedSession, SelfServiceStore } from './self-service-service.ts';
+import {
+  CreationOptionsAnswer,
+  CredentialIdParam,
+  LoginOptionsBody,
+  MeAnswer,
+  MyPasskeySchema,
+  MyPasskeysAnswer,
+  RecoveryBeginAnswer,
+  RecoveryBeginBody,
+  RecoveryFinishAnswer,
+  RecoveryFinishBody,
+  RegisterBeginBody,
+  RenameBody,
+  RequestOptionsAnswer,
+  SignedInAnswer,
+  SignedUpAnswer,
+} from './self-service-schemas.ts';
+
+export const FLOW_COOKIE = 'keyway_flow';
+export const SESSION_COOKIE = 'keyway_session';
+const FLOW_COOKIE_MAX_AGE_SECONDS = 3600;
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface SelfServiceRoutesOptions {
+  services: Services;
+  /** KEYWAY_PUBLIC_URL: cookies are Secure unless it is http://localhost */
+  publicUrl: string;
+}
+
+const StoreParams = Type.Object({ tenantId: TenantIdParam, storeName: StoreNameSchema });
+const PasskeyParams = Type.Object({ tenantId: TenantIdParam, storeName: StoreNameSchema, credentialId: CredentialIdParam });
+
+/** Every public route can answer these besides its own codes. */
+const COMMON: ErrorCode[] = ['SELF_SERVICE_DISABLED'];
+const STATEFUL: ErrorCode[] = [...COMMON, 'CSRF_REJECTED'];
+const LIMITED: ErrorCode[] = [...STATEFUL, 'RATE_LIMITED'];
+const FINISH: ErrorCode[] = [
+  ...LIMITED,
+  'FLOW_NOT_FOUND',
+  'SESSION_NOT_FOUND',
+  'SESSION_ALREADY_USED',
+  'CHALLENGE_EXPIRED',
+  'USER_DISABLED',
+  'RESPONSE_MALFORMED',
+  'CEREMONY_TYPE_MISMATCH',
+  'CHALLENGE_MISMATCH',
+  'ORIGIN_MISMATCH',
+  'CROSS_ORIGIN_NOT_ALLOWED',
+  'RP_ID_MISMATCH',
+  'USER_PRESENCE_REQUIRED',
+  'USER_VERIFICATION_REQUIRED',
+  'BACKUP_STATE_INVALID',
+];
+const REGISTRATION_FINISH: ErrorCode[] = [...FINISH, 'SYNCED_PASSKEY_NOT_ALLOWED', 'ALGORITHM_NOT_ALLOWED', 'ATTESTATION_INVALID', 'ATTESTATION_NOT_TRUSTED', 'CREDENTIAL_ID_TOO_LONG', 'CREDENTIAL_ALREADY_REGISTERED'];
+
+/**
+ * The browser self-service API of a store (DESIGN A6, issue 4) under `/{tenantId}/identity/{storeName}`: no bearer
+ * token; the browser is identified by HttpOnly cookies. Every request first resolves the store (404
+ * SELF_SERVICE_DISABLED when self-service is off, exactly as for an unknown store), answers CORS only for the RP's
+ * origins, and refuses state-changing requests from anywhere else (CSRF).
+ */
+export async function selfServiceRoutes(fastify: FastifyInstance, { services, publicUrl }: SelfServiceRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const selfService = services.selfService;
+  const secure = new URL(publicUrl).protocol === 'https:';
+  const targets = new WeakMap<FastifyRequest, SelfServiceStore>();
+  const doc = (summary: string, description?: string) => ({ tags: ['self-service'], summary, ...(description ? { description } : {}) });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const { tenantId, storeName } = request.params as { tenantId?: string; storeName?: string };
+    const target = await selfService.resolve(String(tenantId), String(storeName));
+    targets.set(request, target);
+    const origin = request.headers.origin;
+    reply.header('vary', 'Origin');
+    // CORS (Fetch §3.2): only the relying party's own origins may read answers, with credentials (cookies).
+    if (origin !== undefined && target.origins.includes(origin)) {
+      reply.header('access-control-allow-origin', origin);
+      reply.header('access-control-allow-credentials', 'true');
+      // The SDK reads Retry-After of a 429 to tell the user when to try again.
+      reply.header('access-control-expose-headers', 'retry-after');
+    }
+    // CSRF: a state-changing request must come from a page of the RP (Origin, sent by browsers on every POST,
+    // PATCH and DELETE), and never from another site (Fetch Metadata, Sec-Fetch-Site). Fails closed without Origin.
+    if (STATE_CHANGING.has(request.method)) {
+      if (request.headers['sec-fetch-site'] === 'cross-site') throw new KeywayError('CSRF_REJECTED', 'Cross-site requests are refused (Sec-Fetch-Site: cross-site)');
+      if (origin === undefined || !target.origins.includes(origin)) throw new KeywayError('CSRF_REJECTED', `The Origin ${origin ?? '(none)'} is not an origin of the relying party`);
+    }
+  });
+
+  const browser = (request: FastifyRequest): BrowserRequest => {
+    const cookies = parseCookie(request.headers.cookie ?? '');
+    const { tenantId, storeName } = request.params as { tenantId: string; storeName: string };
+    return {
+      tenantId,
+      storeName,
+      requestId: request.id,
+      clientIp: request.ip,
+      userAgent: request.headers['user-agent'],
+      flowToken: cookies[FLOW_COOKIE],
+      sessionToken: cookies[SESSION_COOKIE],
+      target: targets.get(request),
+    };
+  };
+  const setFlowCookie = (reply: FastifyReply, request: FastifyRequest, token: string) => {
+    const { tenantId, storeName } = request.params as { tenantId: string; storeName: string };
+    reply.header('set-cookie', stringifySetCookie({ name: FLOW_COOKIE, value: token, httpOnly: true, sameSite: 'strict', secure, path: `/${tenantId}/identity/${storeName}`, maxAge: FLOW_COOKIE_MAX_AGE_SECONDS }));
+  };
+  const setSessionCookie = (reply: FastifyReply, request: FastifyRequest, session: OpenedSession | undefined) => {
+    const { tenantId } = request.params as { tenantId: string };
+    const maxAge = session?.maxAgeSeconds ?? 0;
+    reply.header('set-cookie', stringifySetCookie({ name: SESSION_COOKIE, value: session?.token ?? '', httpOnly: true, sameSite: 'lax', secure, path: `/${tenantId}`, maxAge }));
+  };
+  const emptyBodyIsEmptyObject = async (request: FastifyRequest) => {
+    if (request.body === undefined || request.body === null) request.body = {};
+  };
+
+  // CORS preflight (Fetch §4.8) for every path of the store: allowed only for the RP's origins (headers set above).
+  app.options('/*', { schema: { hide: true } }, async (request, reply) => {
+    const origin = request.headers.origin;
+    const target = targets.get(request);
+    if (origin !== undefined && target?.origins.includes(origin)) {
+      reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE');
+      reply.header('access-control-allow-headers', 'content-type');
+      reply.header('access-control-max-age', '600');
+    }
+    return reply.code(204).send();
+  });
+
+  // ── sign-up ──
+  app.post('/register/webauthn/begin', {
+    schema: { ...doc('Begin a sign-up', 'Creation options for a new account whose userKey is the identifier; sets the keyway_flow cookie that binds the ceremony to this browser.'), params: StoreParams, body: RegisterBeginBody, response: { 200: CreationOptionsAnswer } },
+    config: { errors: [...LIMITED, 'SIGN_UP_DISABLED', 'IDENTIFIER_TAKEN', 'USER_HANDLE_CONFLICT'] },
+  }, async (request, reply) => {
+    const started = await selfService.registerBegin(browser(request), request.body);
+    setFlowCookie(reply, request, started.flowToken);
+    return { publicKey: started.publicKey };
+  });
+
+  app.post('/register/webauthn/finish', {
+    schema: { ...doc('Finish a sign-up', 'Verifies the new passkey (WebAuthn §7.1), activates the account and signs the browser in (keyway_session cookie).'), params: StoreParams, body: RegistrationResponseBody, response: { 201: SignedUpAnswer } },
+    config: { errors: [...REGISTRATION_FINISH, 'IDENTIFIER_TAKEN'] },
+  }, async (request, reply) => {
+    const signedUp = await selfService.registerFinish(browser(request), request.body as RegistrationResponseJSON);
+    setSessionCookie(reply, request, signedUp.session);
+    return reply.code(201).send(signedUp.body);
+  });
+
+  // ── sign-in ──
+  app.post('/login/webauthn/options', {
+    schema: {
+      ...doc('Begin a sign-in', 'With an identifier: its passkeys in allowCredentials (an unknown identifier answers the same shape, with stable decoys). Without: a discoverable (usernameless / autofill) request. Sets the keyway_flow cookie.'),
+      params: StoreParams,
+      body: LoginOptionsBody,
+      response: { 200: RequestOptionsAnswer },
+    },
+    config: { errors: [...LIMITED, 'DISCOVERABLE_NOT_ALLOWED'] },
+    preValidation: emptyBodyIsEmptyObject,
+  }, async (request, reply) => {
+    const started = await selfService.loginOptions(browser(request), request.body);
+    setFlowCookie(reply, request, started.flowToken);
+    return { publicKey: started.publicKey };
+  });
+
+  app.post('/login/webauthn/finish', {
+    schema: { ...doc('Finish a sign-in', 'Verifies the assertion (WebAuthn §7.2) and signs the browser in: a new keyway_session cookie; the previous session of this browser ends.'), params: StoreParams, body: AuthenticationResponseBody, response: { 200: SignedInAnswer } },
+    config: { errors: [...FINISH, 'CREDENTIAL_NOT_FOUND', 'CREDENTIAL_NOT_ALLOWED', 'USER_HANDLE_MISMATCH', 'SIGNATURE_INVALID', 'COUNTER_REGRESSION'] },
+  }, async (request, reply) => {
+    const signedIn = await selfService.loginFinish(browser(request), request.body as AuthenticationResponseJSON);
+    setSessionCookie(reply, request, signedIn.session);
+    return signedIn.body;
+  });
+
+  // ── session ──
+  app.post('/logout', {
+    schema: { ...doc('Sign out', 'Ends the session server-side and clears the cookie.'), params: StoreParams, response: { 204: Type.Null() } },
+    config: { errors: STATEFUL },
+  }, async (request, reply) => {
+    await selfService.logout(browser(request));
+    setSessionCookie(reply, request, undefined);
+    return reply.code(204).send(null);
+  });
+
+  app.get('/me', {
+    schema: { ...doc('The signed-in user and session'), params: StoreParams, response: { 200: MeAnswer } },
+    config: { errors: [...COMMON, 'SESSION_REQUIRED'] },
+  }, async (request) => selfService.me(browser(request)));
+
+  // ── my passkeys ──
+  app.get('/me/passkeys', {
+    schema: { ...doc('My passkeys', 'With rpId, userId (user handle) and allCredentialIds for the WebAuthn Signal API.'), params: StoreParams, response: { 200: MyPasskeysAnswer } },
+    config: { errors: [...COMMON, 'SESSION_REQUIRED'] },
+  }, async (request) => selfService.myPasskeys(browser(request)));
+
+  app.patch('/me/passkeys/:credentialId', {
+    schema: { ...doc('Rename one of my passkeys'), params: PasskeyParams, body: RenameBody, response: { 200: MyPasskeySchema } },
+    config: { errors: [...STATEFUL, 'SESSION_REQUIRED', 'PASSKEY_NOT_FOUND'] },
+  }, async (request) => selfService.renamePasskey(browser(request), request.params.credentialId, request.body.name));
+
+  app.delete('/me/passkeys/:credentialId', {
+    schema: { ...doc('Delete one of my passkeys', 'Needs a sign-in from the last 5 minutes; the last passkey is never deleted.'), params: PasskeyParams, response: { 204: Type.Null() } },
+    config: { errors: [...STATEFUL, 'SESSION_REQUIRED', 'REAUTHENTICATION_REQUIRED', 'PASSKEY_NOT_FOUND', 'LAST_PASSKEY'] },
+  }, async (request, reply) => {
+    await selfService.deletePasskey(browser(request), request.params.credentialId);
+    return reply.code(204).send(null);
+  });
+
+  app.post('/me/passkeys/register/begin', {
+    schema: { ...doc('Begin adding a passkey to my account', 'Needs a sign-in from the last 5 minutes (a stolen session cookie must not plant a lasting passkey). Sets the keyway_flow cookie.'), params: StoreParams, response: { 200: CreationOptionsAnswer } },
+    config: { errors: [...LIMITED, 'SESSION_REQUIRED', 'REAUTHENTICATION_REQUIRED', 'USER_DISABLED', 'USER_HANDLE_CONFLICT'] },
+  }, async (request, reply) => {
+    const started = await selfService.addPasskeyBegin(browser(request));
+    setFlowCookie(reply, request, started.flowToken);
+    return { publicKey: started.publicKey };
+  });
+
+  app.post('/me/passkeys/register/finish', {
+    schema: { ...doc('Finish adding a passkey to my account'), params: StoreParams, body: RegistrationResponseBody, response: { 201: MyPasskeySchema } },
+    config: { errors: [...REGISTRATION_FINISH, 'SESSION_REQUIRED', 'REAUTHENTICATION_REQUIRED'] },
+  }, async (request, reply) => reply.code(201).send(await selfService.addPasskeyFinish(browser(request), request.body as RegistrationResponseJSON)));
+
+  // ── recovery ──
+  const LINK: ErrorCode[] = ['RECOVERY_LINK_NOT_FOUND', 'RECOVERY_LINK_USED', 'RECOVERY_LINK_EXPIRED'];
+  app.post('/recovery/begin', {
+    schema: { ...doc('Begin an account recovery', 'Creation options for a new passkey of the recovery link’s user; the link is not used up yet.'), params: StoreParams, body: RecoveryBeginBody, response: { 200: RecoveryBeginAnswer } },
+    config: { errors: [...LIMITED, ...LINK, 'USER_DISABLED', 'USER_HANDLE_CONFLICT'] },
+  }, async (request, reply) => {
+    const started = await selfService.recoveryBegin(browser(request), request.body.token);
+    setFlowCookie(reply, request, started.flowToken);
+    return { publicKey: started.publicKey, user: started.user };
+  });
+
+  app.post('/recovery/finish', {
+    schema: { ...doc('Finish an account recovery', 'Stores the new passkey and uses up the link in one transaction (it works once), optionally deletes the other passkeys and ends the other sessions, and signs the browser in.'), params: StoreParams, body: RecoveryFinishBody, response: { 201: RecoveryFinishAnswer } },
+    config: { errors: [...REGISTRATION_FINISH, ...LINK] },
+  }, async (request, reply) => {
+    const recovered = await selfService.recoveryFinish(browser(request), { ...request.body, credential: request.body.credential as RegistrationResponseJSON });
+    setSessionCookie(reply, request, recovered.session);
+    return reply.code(201).send(recovered.body);
+  });
+}

@@ -1,0 +1,95 @@
+import { Type } from '@sinclair/typebox';
+import { UserSchema } from '../identity/user-schemas.ts';
+import { CreationOptionsSchema, RegistrationResponseBody, RequestOptionsSchema } from '../passkeys/ceremony-schemas.ts';
+import { MAX_PASSKEY_NAME_LENGTH } from '../passkeys/credential-service.ts';
+import { PasskeySchema } from '../passkeys/passkey-record.ts';
+import { MAX_IDENTIFIER_LENGTH } from './self-service-service.ts';
+
+/** Request and response shapes of the browser self-service API (issue 4, docs/selfservice contract). */
+
+const User = Type.Object({ ...UserSchema.properties, displayName: Type.String({ description: 'The sign-up display name; else first and last name; else userKey' }) });
+
+export const RegisterBeginBody = Type.Object(
+  {
+    identifier: Type.String({ minLength: 1, maxLength: MAX_IDENTIFIER_LENGTH, description: 'The new account’s userKey (trimmed), e.g. an e-mail address' }),
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Shown by authenticators; default the identifier' })),
+  },
+  { additionalProperties: false },
+);
+
+export const LoginOptionsBody = Type.Object(
+  { identifier: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_IDENTIFIER_LENGTH, description: 'Absent: a discoverable (usernameless / autofill) sign-in' })) },
+  { additionalProperties: false },
+);
+
+export const CreationOptionsAnswer = Type.Object({ publicKey: CreationOptionsSchema });
+export const RequestOptionsAnswer = Type.Object({ publicKey: RequestOptionsSchema });
+
+export const SignedUpAnswer = Type.Object({ user: User, credential: PasskeySchema });
+export const SignedInAnswer = Type.Object({
+  user: User,
+  credential: PasskeySchema,
+  idToken: Type.String({ description: 'ES256 JWT from the tenant’s signing key: sub = user id, aud = RP ID' }),
+});
+
+export const MeAnswer = Type.Object({
+  user: User,
+  session: Type.Object({ createdAt: Type.String({ format: 'date-time' }), expiresAt: Type.String({ format: 'date-time' }), authenticatedAt: Type.String({ format: 'date-time' }) }),
+});
+
+export const MyPasskeySchema = Type.Object({
+  id: Type.String({ description: 'The WebAuthn credential ID, base64url' }),
+  name: Type.Union([Type.String(), Type.Null()]),
+  authenticatorName: Type.Union([Type.String(), Type.Null()], { description: 'The passkey provider behind the AAGUID, when known' }),
+  authenticatorIcon: Type.Union([Type.String(), Type.Null()], { description: 'data: URI of the provider’s icon, when the catalogue has one' }),
+  synced: Type.Boolean({ description: 'Backed up (BS) as of the last use' }),
+  backupEligible: Type.Boolean(),
+  transports: Type.Array(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  current: Type.Boolean({ description: 'The passkey this session signed in with' }),
+});
+
+export const MyPasskeysAnswer = Type.Object({
+  items: Type.Array(MyPasskeySchema),
+  rpId: Type.String(),
+  userId: Type.Union([Type.String(), Type.Null()], { description: 'The WebAuthn user handle (base64url), for signalAllAcceptedCredentials / signalCurrentUserDetails' }),
+  allCredentialIds: Type.Array(Type.String()),
+});
+
+export const CredentialIdParam = Type.String({ pattern: '^[A-Za-z0-9_-]{1,1400}={0,2}$', description: 'The WebAuthn credential ID, base64url' });
+export const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: MAX_PASSKEY_NAME_LENGTH }) }, { additionalProperties: false });
+
+const RecoveryToken = Type.String({ minLength: 1, maxLength: 128, description: 'The token from the recovery link’s fragment' });
+export const RecoveryBeginBody = Type.Object({ token: RecoveryToken }, { additionalProperties: false });
+export const RecoveryBeginAnswer = Type.Object({ publicKey: CreationOptionsSchema, user: Type.Object({ userKey: Type.String(), displayName: Type.String() }) });
+export const RecoveryFinishBody = Type.Object(
+  {
+    token: RecoveryToken,
+    credential: RegistrationResponseBody,
+    revokeOthers: Type.Boolean({ description: 'Delete the account’s other passkeys and end its other sessions' }),
+  },
+  { additionalProperties: false },
+);
+export const RecoveryFinishAnswer = Type.Object({ user: User, credential: PasskeySchema, revokedPasskeys: Type.Integer() });
+
+// ── admin ──
+export const RecoveryLinkBody = Type.Object(
+  { ttlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 604_800, description: 'Default: the store’s selfService.recoveryLinkTtlSeconds' })) },
+  { additionalProperties: false },
+);
+export const RecoveryLinkAnswer = Type.Object({
+  id: Type.String(),
+  url: Type.String({ description: '<KEYWAY_PUBLIC_URL>/{tenantId}/identity/{storeName}/recover#<token>; the token is shown only here' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+export const BrowserSessionSchema = Type.Object({
+  id: Type.String(),
+  userId: Type.String(),
+  credentialId: Type.Union([Type.String(), Type.Null()], { description: 'The passkey it signed in with' }),
+  clientIp: Type.Union([Type.String(), Type.Null()]),
+  userAgent: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  authenticatedAt: Type.String({ format: 'date-time' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+});

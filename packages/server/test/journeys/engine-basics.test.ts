@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { decodeJwt } from 'jose';
+import { DATABASE_KINDS } from '../support/databases.ts';
+import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
+import { definition, endReject, endSuccess, instanceRows, ORIGIN, probeCalls, publish, setUpTenant, startPublic, STORE, submit } from './engine-fixture.ts';
+
+for (const kind of DATABASE_KINDS) {
+  describe(`journey engine on ${kind}`, () => {
+    let server: TestServer;
+    let admin: TenantFixture;
+    let userId: string;
+
+    before(async () => {
+      server = await startTestServer({ kind });
+      ({ admin, userId } = await setUpTenant(server));
+    });
+    after(() => server.close());
+
+    test('runs server-side steps to the first client-facing step, then through a submit to success with an ID token', async () => {
+      await publish(admin, 'flow', definition([
+        { id: 'init', type: 'general.setVariables', parameters: { variables: { greeting: 'Hello ${_journey.id}', count: '${1 + 2}' } }, outcomes: { success: 'ask' } },
+        { id: 'ask', type: 'test.prompt', parameters: { message: '${greeting} (${count})' }, outcomes: { next: 'check', other: 'rejected' } },
+        { id: 'check', type: 'general.condition', parameters: { condition: '${user.externalId == "ext-alice" && count == 3}' }, outcomes: { true: 'done', false: 'rejected' } },
+        endSuccess(),
+        endReject(),
+      ], { variables: { greeting: { type: 'string' }, count: { type: 'integer', default: 0 } } }));
+
+      const started = await startPublic(server, 'flow');
+      assert.equal(started.status, 200, JSON.stringify(started.body));
+      assert.equal(started.body.journeyStepId, 'ask');
+      assert.equal(started.body.stepType, 'test.prompt');
+      assert.deepEqual(started.body.clientResponseOptions, ['client_input', 'cancel']);
+      assert.deepEqual(started.body.data, { message: 'Hello flow (3)', user: null, origin: ORIGIN, locale: 'en' });
+      assert.match(started.body.sessionId, /^[A-Za-z0-9_-]{43}$/);
+
+      const [row] = await instanceRows(server);
+      assert.equal(row!.status, 'waiting');
+      assert.equal(row!.current_step, 'ask');
+      assert.notEqual(row!.session_hash, started.body.sessionId, 'only a hash of the session id is stored');
+      assert.deepEqual(JSON.parse(row!.vars).count, 3);
+
+      const done = await submit(server, started.body.sessionId, { clientResponseOptionId: 'client_input', data: { user: userId } });
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+      assert.equal(done.body.journeyStepId, 'success');
+      assert.equal(done.body.data.user.id, userId);
+      assert.equal(done.body.data.user.storeName, STORE);
+      const claims = decodeJwt(done.body.data.idToken);
+      assert.equal(claims.sub, userId);
+      assert.equal(claims.iss, `${server.config.publicUrl}/acme`);
+      assert.equal(claims.aud, ORIGIN);
+      assert.equal(claims.external_id, 'ext-alice');
+      const finished = (await instanceRows(server)).at(-1)!;
+      assert.equal(finished.status, 'succeeded');
+      assert.equal(finished.session_hash, null);
+
+      const [event] = await server.database.db.selectFrom('audit_events').selectAll().where('action', '=', 'journey.success').execute();
+      assert.equal(event!.target_id, 'flow');
+      assert.equal(event!.actor, 'journey:public');
+      assert.deepEqual(JSON.parse(event!.details!), { instanceId: finished.id, version: 1, userId });
+
+      // The used session is spent: submitting it again is a double submit.
+      const again = await submit(server, started.body.sessionId, { clientResponseOptionId: 'client_input', data: {} });
+      assert.equal(again.status, 409);
+      assert.equal(again.body.code, 'JOURNEY_STEP_ALREADY_SUBMITTED');
+    });
+
+    test('rejection: the end step’s code; a success without a user is rejected with JOURNEY_NO_USER', async () => {
+      await publish(admin, 'reject', definition([
+        { id: 'ask', type: 'test.prompt', outcomes: { next: 'done', other: 'rejected' } },
+        endSuccess(),
+        endReject('rejected', 'USER_CANCELLED_JOURNEY'),
+      ]));
+      const first = await startPublic(server, 'reject');
+      const cancelled = await submit(server, first.body.sessionId, { clientResponseOptionId: 'cancel' });
+      assert.equal(cancelled.status, 200);
+      assert.equal(cancelled.body.journeyStepId, 'rejection');
+      assert.equal(cancelled.body.data.code, 'USER_CANCELLED_JOURNEY');
+
+      const second = await startPublic(server, 'reject');
+      const noUser = await submit(server, second.body.sessionId, { clientResponseOptionId: 'client_input', data: {} });
+      assert.equal(noUser.body.journeyStepId, 'rejection');
+      assert.equal(noUser.body.data.code, 'JOURNEY_NO_USER');
+      const row = (await instanceRows(server)).at(-1)!;
+      assert.equal(row.status, 'rejected');
+      assert.equal(row.result_code, 'JOURNEY_NO_USER');
+    });
+
+    test('bad client input is refused with its code and the step keeps waiting for a corrected submit', async () => {
+      await publish(admin, 'retry', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()]));
+      const started = await startPublic(server, 'retry');
+      const before = probeCalls.submits;
+      const bad = await submit(server, started.body.sessionId, { clientResponseOptionId: 'client_input', data: { bad: true } });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.code, 'VALIDATION_FAILED');
+      assert.equal((await instanceRows(server)).at(-1)!.status, 'waiting');
+      const notOffered = await submit(server, started.body.sessionId, { clientResponseOptionId: 'fail' });
+      assert.equal(notOffered.status, 400);
+      assert.equal(notOffered.body.code, 'JOURNEY_OPTION_NOT_OFFERED');
+      const fixed = await submit(server, started.body.sessionId, { clientResponseOptionId: 'client_input', data: { user: userId } });
+      assert.equal(fixed.body.journeyStepId, 'success');
+      assert.equal(probeCalls.submits - before, 2, 'the refused option never reached the step');
+    });
+
+    test('a step presenting again rotates the session: the previous one is stale (409), the new one continues', async () => {
+      await publish(admin, 'again', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()]));
+      const started = await startPublic(server, 'again');
+      const shown = await submit(server, started.body.sessionId, { clientResponseOptionId: 'client_input', data: { again: true } });
+      assert.equal(shown.body.journeyStepId, 'ask');
+      assert.deepEqual(shown.body.data, { message: null, again: true });
+      assert.notEqual(shown.body.sessionId, started.body.sessionId);
+      const stale = await submit(server, started.body.sessionId, { clientResponseOptionId: 'client_input', data: {} });
+      assert.equal(stale.status, 409);
+      assert.equal(stale.body.code, 'JOURNEY_STEP_ALREADY_SUBMITTED');
+      const current = await server.http.get(`/acme/journeys/sessions/${shown.body.sessionId}`, { origin: ORIGIN });
+      assert.equal(current.status, 200);
+      assert.equal(current.body.journeyStepId, 'ask');
+      const wrongStep = await submit(server, shown.body.sessionId, { clientResponseOptionId: 'client_input', journeyStepId: 'elsewhere' });
+      assert.equal(wrongStep.status, 409);
+      const otherTenant = await submit(server, shown.body.sessionId, { clientResponseOptionId: 'client_input' }, ORIGIN, 'globex');
+      assert.equal(otherTenant.status, 404, 'a session is found only under its own tenant');
+      const unknown = await submit(server, 'x'.repeat(43), { clientResponseOptionId: 'client_input' });
+      assert.equal(unknown.status, 404);
+      assert.equal(unknown.body.code, 'JOURNEY_SESSION_NOT_FOUND');
+    });
+
+    test('who may start: public needs an allowed Origin; API clients need Journeys:start and may name the user', async () => {
+      await publish(admin, 'private', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()], { access: { public: false } }));
+      await publish(admin, 'open', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()]));
+
+      const noOrigin = await server.http.post('/acme/journeys/open/start', {});
+      assert.equal(noOrigin.status, 403);
+      assert.equal(noOrigin.body.code, 'JOURNEY_ORIGIN_NOT_ALLOWED');
+      const evil = await startPublic(server, 'open', {}, 'https://evil.example.net');
+      assert.equal(evil.status, 403);
+      assert.equal(evil.body.code, 'JOURNEY_ORIGIN_NOT_ALLOWED');
+      const notPublic = await startPublic(server, 'private');
+      assert.equal(notPublic.status, 401);
+      assert.equal(notPublic.body.code, 'UNAUTHENTICATED');
+      const namedByBrowser = await startPublic(server, 'open', { user: { userId } });
+      assert.equal(namedByBrowser.status, 400);
+      const missing = await startPublic(server, 'nope');
+      assert.equal(missing.status, 404);
+      assert.equal(missing.body.code, 'JOURNEY_NOT_FOUND');
+
+      const viewer = await admin.api.post('/api/admin/clients', { name: 'viewer', permissions: ['TNT#acme#Journeys:list'] });
+      assert.equal(viewer.status, 201, JSON.stringify(viewer.body));
+      const viewerToken = await server.token(viewer.body.clientId, viewer.body.clientSecret);
+      const forbidden = await server.http.withToken(viewerToken).post('/acme/journeys/private/start', {});
+      assert.equal(forbidden.status, 403);
+      assert.equal(forbidden.body.code, 'FORBIDDEN');
+      const otherTenant = await admin.api.post('/other/journeys/private/start', {});
+      assert.equal(otherTenant.status, 404);
+      assert.equal(otherTenant.body.code, 'TENANT_NOT_FOUND');
+
+      const forUser = await admin.api.post('/acme/journeys/private/start', { user: { externalId: 'ext-alice' } });
+      assert.equal(forUser.status, 200, JSON.stringify(forUser.body));
+      assert.deepEqual(forUser.body.data.user, { storeName: STORE, userId });
+      // Continued server to server (no Origin) because an API client started it.
+      const done = await server.http.post(`/acme/journeys/sessions/${forUser.body.sessionId}/submit`, { clientResponseOptionId: 'client_input' });
+      assert.equal(done.body.journeyStepId, 'success');
+      assert.equal(decodeJwt(done.body.data.idToken).aud, admin.clientId);
+      await publish(admin, 'browser-only', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()], { access: { public: true, apiClients: false } }));
+      const notForApi = await admin.api.post('/acme/journeys/browser-only/start', {});
+      assert.equal(notForApi.status, 403);
+      assert.equal(notForApi.body.code, 'JOURNEY_NOT_STARTABLE');
+      assert.equal((await admin.api.post('/api/journeys', { journeyId: 'unpublished' })).status, 201);
+      const unpublished = await admin.api.post('/acme/journeys/unpublished/start', {});
+      assert.equal(unpublished.status, 409);
+      assert.equal(unpublished.body.code, 'JOURNEY_NOT_PUBLISHED');
+      assert.equal((await startPublic(server, 'unpublished')).status, 404, 'a browser is not told it exists');
+      const unknownUser = await admin.api.post('/acme/journeys/private/start', { user: { userId: 'nobody' } });
+      assert.equal(unknownUser.status, 404);
+      assert.equal(unknownUser.body.code, 'USER_NOT_FOUND');
+    });
+  });
+
+  describe(`public journey starts are rate limited per address on ${kind}`, () => {
+    let limited: TestServer;
+    before(async () => {
+      limited = await startTestServer({ kind, env: { KEYWAY_RATE_LIMIT_PER_IP: '2' } });
+      const { admin: owner } = await setUpTenant(limited);
+      await publish(owner, 'open', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()]));
+    });
+    after(() => limited.close());
+
+    test('over the limit a start is 429 RATE_LIMITED with Retry-After, and no instance is stored', async () => {
+      assert.equal((await startPublic(limited, 'open')).status, 200);
+      assert.equal((await startPublic(limited, 'open')).status, 200);
+      const third = await startPublic(limited, 'open');
+      assert.equal(third.status, 429);
+      assert.equal(third.body.code, 'RATE_LIMITED');
+      assert.ok(Number(third.headers.get('retry-after')) >= 1);
+      assert.equal((await instanceRows(limited)).length, 2);
+    });
+  });
+}

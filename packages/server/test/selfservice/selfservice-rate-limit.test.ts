@@ -1,0 +1,75 @@
+// Database-backed rate limits on the self-service API (issue 4 §2), on both databases: a flood of begin calls from
+// one client IP gets 429 RATE_LIMITED with Retry-After while another IP (another loopback address, or another
+// X-Forwarded-For client behind a trusted proxy) is still served; per identifier across IPs; the window resets
+// with the (injected) clock; and two nodes on one database share the counts.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DATABASE_KINDS } from '../support/databases.ts';
+import { SelfServiceWorld, expectProblem, expectStatus } from './selfservice-fixture.ts';
+
+for (const kind of DATABASE_KINDS) {
+  describe(`self-service rate limits on ${kind}`, () => {
+    let world: SelfServiceWorld;
+    before(async () => {
+      world = await SelfServiceWorld.create(kind, { env: { KEYWAY_RATE_LIMIT_PER_IP: '5', KEYWAY_RATE_LIMIT_PER_IDENTIFIER: '3' } });
+      world.clock.set('2026-03-01T10:00:10Z');
+    });
+    after(() => world.close());
+
+    test('a flood from one IP gets 429 with Retry-After while another IP is served; the window resets', async () => {
+      const flooder = world.browser();
+      for (let i = 0; i < 5; i++) await expectStatus(flooder.post('/register/webauthn/begin', { identifier: `flood-${i}@example.com` }), 200);
+      const before = await world.counts();
+      const limited = await expectProblem(flooder.post('/register/webauthn/begin', { identifier: 'flood-5@example.com' }), 429, 'RATE_LIMITED');
+      assert.equal(limited.headers.get('retry-after'), '50');
+      await expectProblem(flooder.post('/login/webauthn/options'), 429, 'RATE_LIMITED');
+      assert.deepEqual(await world.counts(), before, 'a refused call changes nothing');
+
+      // Another client address on loopback is served.
+      const other = world.browser({ localAddress: '127.0.0.2' });
+      await expectStatus(other.post('/register/webauthn/begin', { identifier: 'other-ip@example.com' }), 200);
+      await expectStatus(other.post('/login/webauthn/options'), 200);
+
+      world.clock.advance(50_000);
+      await expectStatus(flooder.post('/login/webauthn/options'), 200);
+    });
+
+    test('per identifier: the same identifier from several IPs is limited too', async () => {
+      world.clock.advance(60_000);
+      const addresses = ['127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'];
+      for (const address of addresses.slice(0, 3)) await expectStatus(world.browser({ localAddress: address }).post('/login/webauthn/options', { identifier: 'target@example.com' }), 200);
+      await expectProblem(world.browser({ localAddress: addresses[3] }).post('/login/webauthn/options', { identifier: 'target@example.com' }), 429, 'RATE_LIMITED');
+      await expectStatus(world.browser({ localAddress: addresses[3] }).post('/login/webauthn/options', { identifier: 'someone@example.com' }), 200);
+    });
+
+    test('two nodes on one database share the counts', async () => {
+      world.clock.advance(60_000);
+      const node2 = await SelfServiceWorld.create(kind, { databaseUrl: world.server.config.databaseUrl, existing: true, clock: world.clock, env: { KEYWAY_RATE_LIMIT_PER_IP: '5', KEYWAY_RATE_LIMIT_PER_IDENTIFIER: '3' } });
+      try {
+        const one = world.browser({ localAddress: '127.0.0.7' });
+        const two = node2.browser({ localAddress: '127.0.0.7' });
+        for (let i = 0; i < 5; i++) await expectStatus((i % 2 === 0 ? one : two).post('/login/webauthn/options'), 200);
+        await expectProblem(two.post('/login/webauthn/options'), 429, 'RATE_LIMITED');
+        await expectProblem(one.post('/login/webauthn/options'), 429, 'RATE_LIMITED');
+      } finally {
+        await node2.close();
+      }
+    });
+  });
+
+  describe(`self-service rate limits behind a trusted proxy on ${kind}`, () => {
+    let world: SelfServiceWorld;
+    before(async () => {
+      world = await SelfServiceWorld.create(kind, { env: { KEYWAY_RATE_LIMIT_PER_IP: '3', KEYWAY_TRUST_PROXY: 'true' } });
+    });
+    after(() => world.close());
+
+    test('the client IP is taken from X-Forwarded-For', async () => {
+      const flooder = world.browser({ headers: { 'x-forwarded-for': '203.0.113.1' } });
+      for (let i = 0; i < 3; i++) await expectStatus(flooder.post('/login/webauthn/options'), 200);
+      const limited = await expectProblem(flooder.post('/login/webauthn/options'), 429, 'RATE_LIMITED');
+      assert.ok(Number(limited.headers.get('retry-after')) >= 1 && Number(limited.headers.get('retry-after')) <= 60);
+      await expectStatus(world.browser({ headers: { 'x-forwarded-for': '203.0.113.2' } }).post('/login/webauthn/options'), 200);
+    });
+  });
+}

@@ -1,0 +1,545 @@
+// The journey client (DESIGN A7): start a journey, answer each client-facing step, until `success`
+// (the user and an ID token) or `rejection` (a problem code). Every answer of the server becomes a
+// typed step object that offers only the actions its step accepts and can be answered once; the
+// passkey steps run their WebAuthn part in the browser (a NotAllowedError — the user dismissed the
+// prompt — is answered as the step's `cancel` option).
+import { isWebAuthnAvailable } from './capabilities.ts';
+import { fromWebAuthnError, KeywayCancelledError, KeywayNetworkError, KeywayServerError, KeywayUnsupportedError, KeywayWebError, type Problem } from './errors.ts';
+import { validateJourneyForm, type JourneyFieldError, type JourneyForm } from './journey-forms.ts';
+// `@keyway/web/journey` is self-contained: the form types and check, and the errors a caller branches on.
+export { isFormInput, validateJourneyForm } from './journey-forms.ts';
+export type { JourneyFieldError, JourneyFieldErrorCode, JourneyForm, JourneyFormInput, JourneyFormParagraph } from './journey-forms.ts';
+export { KeywayCancelledError, KeywayNetworkError, KeywayNotAllowedError, KeywayServerError, KeywayUnsupportedError, KeywayWebError } from './errors.ts';
+import { credentialToJSON, parseCreationOptions, parseRequestOptions, type CredentialJSON } from './webauthn-json.ts';
+
+export interface JourneyClientOptions {
+  /** The tenant's base URL, absolute or relative: `https://id.example.com/acme`. */
+  baseUrl: string;
+  /** Sent as Accept-Language: the steps localize their texts with it (default: the browser's). */
+  locale?: string;
+}
+
+interface Ceremony {
+  signal?: AbortSignal;
+}
+
+/** A step was answered already (or its answer is on the way): each step object is answered once. */
+export class KeywayStepAnsweredError extends KeywayWebError {
+  static override readonly code = 'ERR_STEP_ANSWERED';
+  readonly journeyStepId: string;
+  constructor(journeyStepId: string) {
+    super('ERR_STEP_ANSWERED', `Step ${journeyStepId} was already answered; continue with the step its answer returned`);
+    this.journeyStepId = journeyStepId;
+  }
+}
+
+/** The values break the form's rules (checked in the browser, nothing was sent). */
+export class KeywayFormInvalidError extends KeywayWebError {
+  static override readonly code = 'ERR_FORM_INVALID';
+  readonly errors: JourneyFieldError[];
+  constructor(errors: JourneyFieldError[]) {
+    super('ERR_FORM_INVALID', errors.map((e) => e.message).join(' '));
+    this.errors = errors;
+  }
+}
+
+/** One answer of the runtime protocol as the server sends it. */
+export interface StepResponse {
+  journeyStepId: string;
+  data: unknown;
+  sessionId: string;
+  stepType?: string;
+  clientResponseOptions?: string[];
+  expiresAt: string;
+}
+
+export interface JourneyUser {
+  id: string;
+  storeName: string;
+  userKey?: string;
+  externalId?: string;
+  [member: string]: unknown;
+}
+
+export interface JourneySuccess {
+  kind: 'success';
+  journeyStepId: 'success';
+  user: JourneyUser;
+  /** ES256 ID token; the application's backend verifies it against the tenant's JWKS. */
+  idToken: string;
+  tokenType: string;
+  issuer: string;
+}
+
+export interface JourneyRejection {
+  kind: 'rejection';
+  journeyStepId: 'rejection';
+  /** The problem code, e.g. `USER_CANCELLED` or `JOURNEY_STEP_TIMEOUT`. */
+  code: string;
+  stepId?: string;
+  detail?: string;
+}
+
+interface StepBase {
+  journeyStepId: string;
+  stepType: string;
+  sessionId: string;
+  expiresAt: string;
+  /** The response options the step accepts. */
+  options: readonly string[];
+  /** Answered (or being answered): every action now throws KeywayStepAnsweredError. */
+  readonly answered: boolean;
+}
+
+/** TrustX Custom Data Form. */
+export interface FormStep extends StepBase {
+  kind: 'form';
+  form: JourneyForm | null;
+  hideButtons: boolean;
+  delaySeconds: number;
+  /** The server's rules, checked here: the errors the server would answer (empty when valid). */
+  validate(values: Readonly<Record<string, unknown>>): JourneyFieldError[];
+  /** Checks and submits `client_input`; KeywayFormInvalidError (nothing sent) when the rules refuse. */
+  submit(values: Readonly<Record<string, string>>, options?: Ceremony): Promise<JourneyStep>;
+  cancel(options?: Ceremony): Promise<JourneyStep>;
+}
+
+interface PasskeyFormBase extends StepBase {
+  form: JourneyForm | null;
+  hideButtons: boolean;
+  delaySeconds: number;
+  validate(values: Readonly<Record<string, unknown>>): JourneyFieldError[];
+  /** Submits `cancel` (Complete Passkey Registration/Authentication then takes `User cancelled`). */
+  cancel(options?: Ceremony): Promise<JourneyStep>;
+}
+
+/** TrustX Passkey Registration Form: the form plus the started registration. */
+export interface PasskeyRegistrationFormStep extends PasskeyFormBase {
+  kind: 'passkeyRegistrationForm';
+  passkeyRegistrationKey: string;
+  clientRequest: PublicKeyCredentialCreationOptionsJSON;
+  /** Checks the form, runs navigator.credentials.create and submits; NotAllowedError → `cancel`. */
+  register(options?: { formData?: Readonly<Record<string, string>> } & Ceremony): Promise<JourneyStep>;
+}
+
+/** TrustX Passkey Authentication Form: the form plus the started authentication. */
+export interface PasskeyAuthenticationFormStep extends PasskeyFormBase {
+  kind: 'passkeyAuthenticationForm';
+  passkeyAuthenticationKey: string;
+  clientRequest: PublicKeyCredentialRequestOptionsJSON;
+  /** Checks the form, runs navigator.credentials.get and submits; NotAllowedError → `cancel`. */
+  authenticate(options?: { formData?: Readonly<Record<string, string>> } & Ceremony): Promise<JourneyStep>;
+}
+
+/** Mosaic Register Passkeys. */
+export interface RegisterPasskeysStep extends StepBase {
+  kind: 'registerPasskeys';
+  username: string;
+  displayName: string;
+  allowCrossPlatformAuthenticators: boolean;
+  registerAsDiscoverable: boolean;
+  clientRequest: PublicKeyCredentialCreationOptionsJSON;
+  /** The custom branches the step offers (besides client_input, cancel, fail). */
+  branches: readonly string[];
+  /** Runs navigator.credentials.create and submits `{webauthn_encoded_result}`; NotAllowedError → `cancel`. */
+  register(options?: Ceremony): Promise<JourneyStep>;
+  cancel(options?: Ceremony): Promise<JourneyStep>;
+  fail(options?: Ceremony): Promise<JourneyStep>;
+  branch(id: string, data?: unknown, options?: Ceremony): Promise<JourneyStep>;
+}
+
+/** Mosaic Login Form. */
+export interface LoginFormStep extends StepBase {
+  kind: 'loginForm';
+  /** The passkeys method, when the form offers it. */
+  passkeys: { branchId: string; clientRequest: PublicKeyCredentialRequestOptionsJSON } | null;
+  branches: readonly { id: string; displayName?: string }[];
+  /**
+   * Runs a discoverable navigator.credentials.get and submits the passkeys branch with
+   * `{webauthn_encoded_result}`. A NotAllowedError is thrown (KeywayNotAllowedError) and the step
+   * stays open: dismissing the passkey prompt is not leaving the login form (`cancel()` is).
+   */
+  signInWithPasskey(options?: Ceremony): Promise<JourneyStep>;
+  branch(id: string, data?: unknown, options?: Ceremony): Promise<JourneyStep>;
+  cancel(options?: Ceremony): Promise<JourneyStep>;
+}
+
+/** TrustX Custom Page V2: an admin page shown in a sandboxed iframe. */
+export interface CustomPageStep extends StepBase {
+  kind: 'customPage';
+  page: { url: string; name: string; version: number; expiresAt?: string };
+  sessionData: Record<string, unknown>;
+  constants: Record<string, unknown>;
+  /**
+   * Serves the page's postMessage bridge for `iframe` (which must show `page.url`, sandboxed
+   * `allow-scripts allow-forms`): runs the WebAuthn requests it relays, and submits its answer or
+   * cancel. Resolves with the next step.
+   */
+  attach(iframe: HTMLIFrameElement, options?: Ceremony): Promise<JourneyStep>;
+  submit(data: Readonly<Record<string, unknown>>, options?: Ceremony): Promise<JourneyStep>;
+  cancel(options?: Ceremony): Promise<JourneyStep>;
+}
+
+/** A step type this client has no helpers for: answer it with one of its options. */
+export interface OtherStep extends StepBase {
+  kind: 'other';
+  data: unknown;
+  respond(clientResponseOptionId: string, data?: unknown, options?: Ceremony): Promise<JourneyStep>;
+}
+
+export type ClientStep = FormStep | PasskeyRegistrationFormStep | PasskeyAuthenticationFormStep | RegisterPasskeysStep | LoginFormStep | CustomPageStep | OtherStep;
+export type JourneyStep = ClientStep | JourneySuccess | JourneyRejection;
+
+// ── HTTP ──
+
+function base(options: JourneyClientOptions): string {
+  if (typeof options?.baseUrl !== 'string' || options.baseUrl === '') throw new TypeError('Keyway journeys: options.baseUrl is required');
+  return options.baseUrl.replace(/\/+$/, '');
+}
+
+async function call(options: JourneyClientOptions, method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<StepResponse> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (options.locale) headers['accept-language'] = options.locale;
+  let response: Response;
+  try {
+    response = await fetch(`${base(options)}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), ...(signal ? { signal } : {}) });
+  } catch (error) {
+    if (signal?.aborted || (error as { name?: string } | null)?.name === 'AbortError') throw new KeywayCancelledError(undefined, { cause: error });
+    throw new KeywayNetworkError(undefined, { cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await response.text());
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) {
+    const candidate = parsed as Partial<Problem> | undefined;
+    const problem: Problem = candidate && typeof candidate.code === 'string' ? { ...candidate, status: response.status, code: candidate.code } : { status: response.status, code: `HTTP_${response.status}`, title: response.statusText };
+    const retryAfter = response.headers.get('retry-after');
+    throw new KeywayServerError(problem, retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined);
+  }
+  return parsed as StepResponse;
+}
+
+/** Starts journey `journeyId` (a public one, from the browser). */
+export async function startJourney(options: JourneyClientOptions & { journeyId: string; variables?: Record<string, unknown> } & Ceremony): Promise<JourneyStep> {
+  const body = options.variables ? { variables: options.variables } : {};
+  return toStep(options, await call(options, 'POST', `/journeys/${encodeURIComponent(options.journeyId)}/start`, body, options.signal));
+}
+
+/** The current step of a session again: after a reload, or for a journey an API client started (its sessionId). */
+export async function resumeJourney(options: JourneyClientOptions & { sessionId: string } & Ceremony): Promise<JourneyStep> {
+  return toStep(options, await call(options, 'GET', `/journeys/sessions/${encodeURIComponent(options.sessionId)}`, undefined, options.signal));
+}
+
+/** The protocol's submit as is: answers the step of `sessionId` with one of its options. Step objects call it for you. */
+export async function submitClientResponse(
+  options: JourneyClientOptions & { sessionId: string; journeyStepId?: string; clientResponseOptionId: string; data?: unknown } & Ceremony,
+): Promise<JourneyStep> {
+  const body = { clientResponseOptionId: options.clientResponseOptionId, data: options.data ?? null, ...(options.journeyStepId ? { journeyStepId: options.journeyStepId } : {}) };
+  return toStep(options, await call(options, 'POST', `/journeys/sessions/${encodeURIComponent(options.sessionId)}/submit`, body, options.signal));
+}
+
+// ── WebAuthn ──
+
+const isNotAllowed = (error: unknown) => (error as { name?: unknown } | null)?.name === 'NotAllowedError';
+const CANCELLED = Symbol('cancelled');
+
+function requireWebAuthn(): void {
+  if (!isWebAuthnAvailable()) throw new KeywayUnsupportedError('This browser cannot use passkeys here (WebAuthn needs a secure context)');
+}
+
+/** Runs the ceremony; the user's NotAllowedError becomes CANCELLED, other failures typed errors. */
+async function webauthn(kind: 'create' | 'get', json: unknown, signal: AbortSignal | undefined): Promise<CredentialJSON | typeof CANCELLED> {
+  requireWebAuthn();
+  try {
+    const credential =
+      kind === 'create'
+        ? await navigator.credentials.create({ publicKey: parseCreationOptions(json as PublicKeyCredentialCreationOptionsJSON), ...(signal ? { signal } : {}) })
+        : await navigator.credentials.get({ publicKey: parseRequestOptions(json as PublicKeyCredentialRequestOptionsJSON), ...(signal ? { signal } : {}) });
+    if (!credential) throw new KeywayCancelledError('The browser returned no credential');
+    return credentialToJSON(credential as PublicKeyCredential);
+  } catch (error) {
+    if (signal?.aborted) throw new KeywayCancelledError(undefined, { cause: error });
+    if (isNotAllowed(error)) return CANCELLED;
+    throw fromWebAuthnError(error);
+  }
+}
+
+// ── step objects ──
+
+const record = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+
+/** The one-answer rule: a step is open until an answer is sent; a refused or failed answer (not a 409) reopens it. */
+class Answer {
+  #state: 'open' | 'sending' | 'answered' = 'open';
+  readonly #options: JourneyClientOptions;
+  readonly #response: StepResponse;
+
+  constructor(options: JourneyClientOptions, response: StepResponse) {
+    this.#options = { baseUrl: options.baseUrl, ...(options.locale ? { locale: options.locale } : {}) };
+    this.#response = response;
+  }
+
+  get answered(): boolean {
+    return this.#state !== 'open';
+  }
+
+  /** Claims the step for an answer (before any WebAuthn prompt, so two clicks cannot both prompt). */
+  claim(): void {
+    if (this.#state !== 'open') throw new KeywayStepAnsweredError(this.#response.journeyStepId);
+    this.#state = 'sending';
+  }
+
+  release(): void {
+    if (this.#state === 'sending') this.#state = 'open';
+  }
+
+  offered(option: string): void {
+    if (!(this.#response.clientResponseOptions ?? []).includes(option)) {
+      this.release();
+      throw new TypeError(`Step ${this.#response.journeyStepId} does not accept ${JSON.stringify(option)}; it accepts ${JSON.stringify(this.#response.clientResponseOptions ?? [])}`);
+    }
+  }
+
+  /** Sends an answer for a claimed step. */
+  async send(option: string, data: unknown, signal: AbortSignal | undefined): Promise<JourneyStep> {
+    this.offered(option);
+    try {
+      const next = await submitClientResponse({ ...this.#options, sessionId: this.#response.sessionId, journeyStepId: this.#response.journeyStepId, clientResponseOptionId: option, data, ...(signal ? { signal } : {}) });
+      this.#state = 'answered';
+      return next;
+    } catch (error) {
+      // 409: the session moved on (answered elsewhere, or by a request whose answer was lost): never reopen.
+      if (error instanceof KeywayServerError && error.status === 409) this.#state = 'answered';
+      else this.release();
+      throw error;
+    }
+  }
+
+  /** Claims and sends in one go. */
+  async answer(option: string, data: unknown, signal: AbortSignal | undefined): Promise<JourneyStep> {
+    this.claim();
+    return this.send(option, data, signal);
+  }
+
+  /** Claims, runs `prepare` (e.g. a WebAuthn ceremony), sends what it returns; a throw reopens the step. */
+  async answerAfter(prepare: () => Promise<{ option: string; data: unknown }>, signal: AbortSignal | undefined): Promise<JourneyStep> {
+    this.claim();
+    let answer: { option: string; data: unknown };
+    try {
+      answer = await prepare();
+    } catch (error) {
+      this.release();
+      throw error;
+    }
+    return this.send(answer.option, answer.data, signal);
+  }
+}
+
+function formChecker(form: JourneyForm | null) {
+  return (values: Readonly<Record<string, unknown>>) => (form ? validateJourneyForm(form, values) : []);
+}
+
+function checked(form: JourneyForm | null, values: Readonly<Record<string, string>>): void {
+  const errors = form ? validateJourneyForm(form, values) : [];
+  if (errors.length > 0) throw new KeywayFormInvalidError(errors);
+}
+
+/** Turns an answer of the server into its step object. */
+export function toStep(options: JourneyClientOptions, response: StepResponse): JourneyStep {
+  if (response.journeyStepId === 'success') {
+    const data = record(response.data);
+    return { kind: 'success', journeyStepId: 'success', user: data.user as JourneyUser, idToken: String(data.idToken ?? ''), tokenType: String(data.tokenType ?? 'id_token'), issuer: String(data.issuer ?? '') };
+  }
+  if (response.journeyStepId === 'rejection') {
+    const data = record(response.data);
+    return {
+      kind: 'rejection',
+      journeyStepId: 'rejection',
+      code: typeof data.code === 'string' ? data.code : 'JOURNEY_REJECTED',
+      ...(typeof data.stepId === 'string' ? { stepId: data.stepId } : {}),
+      ...(typeof data.detail === 'string' ? { detail: data.detail } : {}),
+    };
+  }
+  const answer = new Answer(options, response);
+  const step = clientStep(response, answer);
+  Object.defineProperty(step, 'answered', { get: () => answer.answered, enumerable: true });
+  return step;
+}
+
+function clientStep(response: StepResponse, answer: Answer): ClientStep {
+  const data = record(response.data);
+  const common = {
+    journeyStepId: response.journeyStepId,
+    stepType: response.stepType ?? '',
+    sessionId: response.sessionId,
+    expiresAt: response.expiresAt,
+    options: Object.freeze([...(response.clientResponseOptions ?? [])]),
+    // Replaced by a live getter below (a getter here would be copied as a value by the spreads).
+    answered: false,
+  };
+  const form = (data.form ?? null) as JourneyForm | null;
+  const display = { form, hideButtons: data.hideButtons === true, delaySeconds: typeof data.delaySeconds === 'number' ? data.delaySeconds : 0, validate: formChecker(form) };
+  const cancel = (o: Ceremony = {}) => answer.answer('cancel', null, o.signal);
+
+  switch (response.stepType) {
+    case 'trustx.customDataForm':
+      return {
+        ...common,
+        ...display,
+        kind: 'form',
+        submit: async (values, o = {}) => {
+          answer.claim();
+          try {
+            checked(form, values);
+          } catch (error) {
+            answer.release();
+            throw error;
+          }
+          return answer.send('client_input', { ...values }, o.signal);
+        },
+        cancel,
+      } satisfies FormStep;
+    case 'trustx.passkeyRegistrationForm':
+      return {
+        ...common,
+        ...display,
+        kind: 'passkeyRegistrationForm',
+        passkeyRegistrationKey: String(data.passkeyRegistrationKey ?? ''),
+        clientRequest: data.clientRequest as PublicKeyCredentialCreationOptionsJSON,
+        register: ({ formData = {}, signal } = {}) =>
+          answer.answerAfter(async () => {
+            checked(form, formData);
+            const credential = await webauthn('create', data.clientRequest, signal);
+            return credential === CANCELLED ? { option: 'cancel', data: null } : { option: 'client_input', data: { formData: { ...formData }, browserResponse: credential } };
+          }, signal),
+        cancel,
+      } satisfies PasskeyRegistrationFormStep;
+    case 'trustx.passkeyAuthenticationForm':
+      return {
+        ...common,
+        ...display,
+        kind: 'passkeyAuthenticationForm',
+        passkeyAuthenticationKey: String(data.passkeyAuthenticationKey ?? ''),
+        clientRequest: data.clientRequest as PublicKeyCredentialRequestOptionsJSON,
+        authenticate: ({ formData = {}, signal } = {}) =>
+          answer.answerAfter(async () => {
+            checked(form, formData);
+            const credential = await webauthn('get', data.clientRequest, signal);
+            return credential === CANCELLED ? { option: 'cancel', data: null } : { option: 'client_input', data: { formData: { ...formData }, browserResponse: credential } };
+          }, signal),
+        cancel,
+      } satisfies PasskeyAuthenticationFormStep;
+    case 'mosaic.registerPasskeys':
+      return {
+        ...common,
+        kind: 'registerPasskeys',
+        username: String(data.username ?? ''),
+        displayName: String(data.display_name ?? ''),
+        allowCrossPlatformAuthenticators: data.allow_cross_platform_authenticators !== false,
+        registerAsDiscoverable: data.register_as_discoverable !== false,
+        clientRequest: data.clientRequest as PublicKeyCredentialCreationOptionsJSON,
+        branches: Object.freeze(common.options.filter((o) => !['client_input', 'cancel', 'fail'].includes(o))),
+        register: ({ signal } = {}) =>
+          answer.answerAfter(async () => {
+            const credential = await webauthn('create', data.clientRequest, signal);
+            return credential === CANCELLED ? { option: 'cancel', data: null } : { option: 'client_input', data: { webauthn_encoded_result: credential } };
+          }, signal),
+        cancel,
+        fail: (o = {}) => answer.answer('fail', null, o.signal),
+        branch: (id, branchData, o = {}) => answer.answer(id, branchData ?? {}, o.signal),
+      } satisfies RegisterPasskeysStep;
+    case 'mosaic.loginForm': {
+      const passkeys = record(data.passkeys);
+      const offered = typeof passkeys.branchId === 'string' ? { branchId: passkeys.branchId, clientRequest: passkeys.clientRequest as PublicKeyCredentialRequestOptionsJSON } : null;
+      return {
+        ...common,
+        kind: 'loginForm',
+        passkeys: offered,
+        branches: Object.freeze(Array.isArray(data.branches) ? (data.branches as { id: string; displayName?: string }[]) : []),
+        signInWithPasskey: ({ signal } = {}) =>
+          answer.answerAfter(async () => {
+            if (!offered) throw new TypeError(`Step ${response.journeyStepId} offers no passkey sign-in`);
+            const credential = await webauthn('get', offered.clientRequest, signal);
+            if (credential === CANCELLED) throw fromWebAuthnError(new DOMException('The passkey prompt was dismissed', 'NotAllowedError'));
+            return { option: offered.branchId, data: { webauthn_encoded_result: credential } };
+          }, signal),
+        branch: (id, branchData, o = {}) => answer.answer(id, branchData ?? {}, o.signal),
+        cancel,
+      } satisfies LoginFormStep;
+    }
+    case 'trustx.customPageV2': {
+      const step: CustomPageStep = {
+        ...common,
+        kind: 'customPage',
+        page: data.page as CustomPageStep['page'],
+        sessionData: record(data.sessionData),
+        constants: record(data.constants),
+        attach: (iframe, o = {}) => bridge(step, iframe, o.signal),
+        submit: (pageData, o = {}) => answer.answer('client_input', pageData, o.signal),
+        cancel,
+      };
+      return step;
+    }
+    default:
+      return { ...common, kind: 'other', data: response.data, respond: (option, value, o = {}) => answer.answer(option, value ?? null, o.signal) } satisfies OtherStep;
+  }
+}
+
+/**
+ * The runner side of the custom page bridge (journeys/pages/page-document.ts is the page side):
+ * only messages from this iframe's window with `keyway: 1` count. The page is sandboxed (opaque
+ * origin), so replies go to '*'; the page accepts messages from its parent only.
+ */
+function bridge(step: CustomPageStep, iframe: HTMLIFrameElement, signal: AbortSignal | undefined): Promise<JourneyStep> {
+  return new Promise((resolve, reject) => {
+    const reply = (message: Record<string, unknown>) => iframe.contentWindow?.postMessage({ keyway: 1, ...message }, '*');
+    const stop = () => {
+      window.removeEventListener('message', onMessage);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => {
+      stop();
+      reject(new KeywayCancelledError(undefined, { cause: signal?.reason }));
+    };
+    const settle = (next: Promise<JourneyStep>) => {
+      stop();
+      next.then(resolve, reject);
+    };
+    const onMessage = (event: MessageEvent) => {
+      if (event.source !== iframe.contentWindow || event.source === null) return;
+      const message = record(event.data);
+      if (message.keyway !== 1) return;
+      switch (message.type) {
+        case 'keyway:submit':
+          if (!step.answered) settle(step.submit(record(message.data), signal ? { signal } : {}));
+          break;
+        case 'keyway:cancel':
+          if (!step.answered) settle(step.cancel(signal ? { signal } : {}));
+          break;
+        case 'keyway:webauthn:create':
+        case 'keyway:webauthn:get': {
+          const id = message.id;
+          const kind = message.type === 'keyway:webauthn:create' ? 'create' : 'get';
+          // A page asks for a ceremony; the user's dismissal is reported to the page as NotAllowedError, which then decides.
+          webauthn(kind, message.options, signal).then(
+            (credential) =>
+              credential === CANCELLED
+                ? reply({ type: 'keyway:webauthn:error', id, name: 'NotAllowedError', message: 'The passkey prompt was dismissed' })
+                : reply({ type: 'keyway:webauthn:result', id, credential }),
+            (error: unknown) => {
+              const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+              reply({ type: 'keyway:webauthn:error', id, name: cause?.name ?? (error as Error).name ?? 'Error', message: cause?.message ?? (error as Error).message ?? '' });
+            },
+          );
+          break;
+        }
+      }
+    };
+    window.addEventListener('message', onMessage);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,282 @@
+// The self-service client: one instance per store (`/{tenantId}/identity/{storeName}`), the same API
+// the hosted pages use. Ceremonies follow DESIGN A6: begin/options on the server, the browser's
+// WebAuthn call, finish on the server.
+import { isAutofillAvailable, isWebAuthnAvailable } from './capabilities.ts';
+import { fromWebAuthnError, KeywayCancelledError, KeywayNotAllowedError, KeywayServerError, KeywayUnsupportedError } from './errors.ts';
+import { requestJSON } from './http.ts';
+import { signalAllAcceptedCredentials, signalCurrentUserDetails, signalUnknownCredential } from './signals.ts';
+import { credentialToJSON, parseCreationOptions, parseRequestOptions } from './webauthn-json.ts';
+
+export interface KeywayOptions {
+  /** The store's self-service base URL, absolute or relative: `https://id.example.com/acme/identity/customers`. */
+  baseUrl: string;
+}
+
+/** A user as the self-service API answers it (the members the SDK reads; the server may send more). */
+export interface KeywayUser {
+  id: string;
+  userKey: string;
+  displayName?: string | null;
+  [member: string]: unknown;
+}
+
+export interface RegistrationResult {
+  user: KeywayUser;
+  credential: Record<string, unknown>;
+}
+
+export interface SignInResult {
+  user: KeywayUser;
+  credential: Record<string, unknown>;
+  /** The ES256 ID token (the application's backend verifies it against the tenant's JWKS). */
+  idToken: string;
+}
+
+export interface CurrentSession {
+  user: KeywayUser;
+  session: { createdAt: string; expiresAt: string; authenticatedAt: string };
+}
+
+export interface Passkey {
+  id: string;
+  name: string | null;
+  authenticatorName: string | null;
+  /** A `data:` URI from the authenticator metadata, or null. */
+  authenticatorIcon: string | null;
+  /** Backed up (synced passkey) rather than bound to one device. */
+  synced: boolean;
+  backupEligible: boolean;
+  transports: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  /** The passkey this session signed in with. */
+  current: boolean;
+}
+
+export interface PasskeyList {
+  items: Passkey[];
+  rpId: string;
+  /** The WebAuthn user handle, base64url (for the Signal API). */
+  userId: string;
+  allCredentialIds: string[];
+}
+
+export interface RecoveryDetails {
+  user: { userKey: string; displayName?: string | null };
+}
+
+interface CeremonyOptions {
+  signal?: AbortSignal;
+}
+
+// WebAuthn allows one outstanding request per page; a pending autofill request is shared by every client.
+let pendingAutofill: { controller: AbortController; settled: Promise<unknown> } | undefined;
+const REFRESH = Symbol('refresh');
+/** Re-arm a waiting autofill request this long before its challenge expires. */
+const REFRESH_MARGIN_MS = 5_000;
+
+async function cancelAutofill(): Promise<void> {
+  const pending = pendingAutofill;
+  if (!pending) return;
+  pending.controller.abort(new DOMException('A modal passkey request replaced autofill', 'AbortError'));
+  await pending.settled;
+}
+
+function requireWebAuthn(): void {
+  if (!isWebAuthnAvailable()) throw new KeywayUnsupportedError('This browser cannot use passkeys here (WebAuthn needs a secure context)');
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new KeywayCancelledError(undefined, { cause: signal.reason });
+}
+
+/** The name a passkey provider should show for the account. */
+export function displayNameOf(user: KeywayUser): string {
+  const attributes = user.attributes as Record<string, unknown> | undefined;
+  for (const candidate of [user.displayName, attributes?.displayName]) if (typeof candidate === 'string' && candidate !== '') return candidate;
+  return user.userKey;
+}
+
+export class Keyway {
+  readonly baseUrl: string;
+
+  constructor(options: KeywayOptions) {
+    if (typeof options?.baseUrl !== 'string' || options.baseUrl === '') throw new TypeError('Keyway: options.baseUrl is required');
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  #url(path: string): string {
+    return `${this.baseUrl}${path}`;
+  }
+
+  /** Sign-up: creates the user `identifier` with a new passkey and signs them in. */
+  async register({ identifier, displayName, signal }: { identifier: string; displayName?: string } & CeremonyOptions): Promise<RegistrationResult> {
+    requireWebAuthn();
+    await cancelAutofill();
+    const body = displayName ? { identifier, displayName } : { identifier };
+    const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>('POST', this.#url('/register/webauthn/begin'), body, signal);
+    const credential = await this.#create(publicKey, signal);
+    return requestJSON<RegistrationResult>('POST', this.#url('/register/webauthn/finish'), credentialToJSON(credential));
+  }
+
+  /**
+   * Modal sign-in. With `identifier`: its passkeys (identifier-first). Without: any passkey of this
+   * site the user picks (usernameless, discoverable credentials).
+   */
+  async signIn({ identifier, signal }: { identifier?: string } & CeremonyOptions = {}): Promise<SignInResult> {
+    requireWebAuthn();
+    await cancelAutofill();
+    const body = identifier === undefined || identifier === '' ? {} : { identifier };
+    const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialRequestOptionsJSON }>('POST', this.#url('/login/webauthn/options'), body, signal);
+    const credential = await this.#get(publicKey, signal, undefined);
+    return this.#finishSignIn(credential, publicKey.rpId);
+  }
+
+  /**
+   * Passkey autofill (conditional mediation): the browser offers passkeys in the username field's
+   * suggestions (`autocomplete="username webauthn"`). Resolves when the user picks one; rejects with
+   * KeywayUnsupportedError where the browser cannot, KeywayCancelledError when aborted or replaced
+   * by a modal request. The request is re-armed before its challenge expires.
+   */
+  async autofill({ signal }: CeremonyOptions = {}): Promise<SignInResult> {
+    if (!(await isAutofillAvailable())) throw new KeywayUnsupportedError('Passkey autofill is not available in this browser');
+    await cancelAutofill();
+    for (;;) {
+      throwIfAborted(signal);
+      const controller = new AbortController();
+      const forward = () => controller.abort(signal?.reason);
+      signal?.addEventListener('abort', forward, { once: true });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const attempt = (async () => {
+        const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialRequestOptionsJSON }>('POST', this.#url('/login/webauthn/options'), {}, controller.signal);
+        if (publicKey.timeout && publicKey.timeout > 2 * REFRESH_MARGIN_MS) timer = setTimeout(() => controller.abort(REFRESH), publicKey.timeout - REFRESH_MARGIN_MS);
+        const credential = await this.#get(publicKey, controller.signal, 'conditional');
+        clearTimeout(timer);
+        return { credential, rpId: publicKey.rpId };
+      })();
+      const mine = { controller, settled: attempt.catch(() => undefined) };
+      pendingAutofill = mine;
+      try {
+        const { credential, rpId } = await attempt;
+        if (pendingAutofill === mine) pendingAutofill = undefined;
+        return await this.#finishSignIn(credential, rpId);
+      } catch (error) {
+        if (controller.signal.reason === REFRESH) continue;
+        throw error;
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', forward);
+        if (pendingAutofill === mine) pendingAutofill = undefined;
+      }
+    }
+  }
+
+  /** Stops a waiting autofill request (e.g. when leaving the page). */
+  cancelAutofill(): Promise<void> {
+    return cancelAutofill();
+  }
+
+  /** Checks a recovery link (token from the URL fragment) without using it: whose account it recovers. */
+  async recoveryDetails(token: string): Promise<RecoveryDetails> {
+    const { user } = await requestJSON<RecoveryDetails>('POST', this.#url('/recovery/begin'), { token });
+    return { user };
+  }
+
+  /** Registers a new passkey through a one-time recovery link; `revokeOthers` deletes every other passkey. Signs the user in. */
+  async recover({ token, revokeOthers, signal }: { token: string; revokeOthers: boolean } & CeremonyOptions): Promise<RegistrationResult> {
+    requireWebAuthn();
+    await cancelAutofill();
+    const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>('POST', this.#url('/recovery/begin'), { token }, signal);
+    const credential = await this.#create(publicKey, signal);
+    return requestJSON<RegistrationResult>('POST', this.#url('/recovery/finish'), { token, credential: credentialToJSON(credential), revokeOthers });
+  }
+
+  /** Ends the session on the server (the cookie is cleared). */
+  async signOut(): Promise<void> {
+    await requestJSON<void>('POST', this.#url('/logout'));
+  }
+
+  /** The signed-in user and session; KeywayServerError `SESSION_REQUIRED` (401) when there is none. */
+  me(): Promise<CurrentSession> {
+    return requestJSON<CurrentSession>('GET', this.#url('/me'));
+  }
+
+  passkeys(): Promise<PasskeyList> {
+    return requestJSON<PasskeyList>('GET', this.#url('/me/passkeys'));
+  }
+
+  /** Adds a passkey to the signed-in account (needs a recent sign-in: `REAUTHENTICATION_REQUIRED`). */
+  async addPasskey({ signal }: CeremonyOptions = {}): Promise<Passkey> {
+    requireWebAuthn();
+    await cancelAutofill();
+    const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>('POST', this.#url('/me/passkeys/register/begin'), {}, signal);
+    const credential = await this.#create(publicKey, signal);
+    return requestJSON<Passkey>('POST', this.#url('/me/passkeys/register/finish'), credentialToJSON(credential));
+  }
+
+  /** Renames a passkey, then tells the passkey provider the account's current name (Signal API). */
+  async renamePasskey(id: string, name: string): Promise<Passkey> {
+    const passkey = await requestJSON<Passkey>('PATCH', this.#url(`/me/passkeys/${encodeURIComponent(id)}`), { name });
+    await this.syncPasskeyProvider({ accepted: false });
+    return passkey;
+  }
+
+  /**
+   * Deletes a passkey (needs a sign-in within the last minutes: `REAUTHENTICATION_REQUIRED`; never the
+   * last one: `LAST_PASSKEY`), then signals the remaining list so the provider can drop the deleted one.
+   */
+  async deletePasskey(id: string): Promise<PasskeyList> {
+    await requestJSON<void>('DELETE', this.#url(`/me/passkeys/${encodeURIComponent(id)}`));
+    const list = await this.passkeys();
+    await signalAllAcceptedCredentials(list.rpId, list.userId, list.allCredentialIds);
+    return list;
+  }
+
+  /**
+   * Brings the user's passkey provider in line with the server (Signal API): the current user name
+   * and display name and, unless `accepted: false`, the complete list of accepted credentials.
+   */
+  async syncPasskeyProvider({ accepted = true, list }: { accepted?: boolean; list?: PasskeyList } = {}): Promise<void> {
+    const [{ user }, passkeys] = await Promise.all([this.me(), list ? Promise.resolve(list) : this.passkeys()]);
+    await signalCurrentUserDetails(passkeys.rpId, passkeys.userId, user.userKey, displayNameOf(user));
+    if (accepted) await signalAllAcceptedCredentials(passkeys.rpId, passkeys.userId, passkeys.allCredentialIds);
+  }
+
+  async #create(json: PublicKeyCredentialCreationOptionsJSON, signal: AbortSignal | undefined): Promise<PublicKeyCredential> {
+    throwIfAborted(signal);
+    let credential: Credential | null;
+    try {
+      credential = await navigator.credentials.create({ publicKey: parseCreationOptions(json), ...(signal ? { signal } : {}) });
+    } catch (error) {
+      throw signal?.aborted ? new KeywayCancelledError(undefined, { cause: error }) : fromWebAuthnError(error);
+    }
+    if (!credential) throw new KeywayNotAllowedError();
+    return credential as PublicKeyCredential;
+  }
+
+  async #get(json: PublicKeyCredentialRequestOptionsJSON, signal: AbortSignal | undefined, mediation: 'conditional' | undefined): Promise<PublicKeyCredential> {
+    throwIfAborted(signal);
+    let credential: Credential | null;
+    try {
+      credential = await navigator.credentials.get({ publicKey: parseRequestOptions(json), ...(signal ? { signal } : {}), ...(mediation ? { mediation } : {}) });
+    } catch (error) {
+      // Aborted by a signal: the browser rejects with the signal's reason (AbortError, TimeoutError, anything).
+      throw signal?.aborted ? new KeywayCancelledError(undefined, { cause: error }) : fromWebAuthnError(error);
+    }
+    if (!credential) throw new KeywayNotAllowedError();
+    return credential as PublicKeyCredential;
+  }
+
+  async #finishSignIn(credential: PublicKeyCredential, rpId: string | undefined): Promise<SignInResult> {
+    const json = credentialToJSON(credential);
+    try {
+      return await requestJSON<SignInResult>('POST', this.#url('/login/webauthn/finish'), json);
+    } catch (error) {
+      // The provider offered a passkey the server no longer has: let it hide it (Signal API).
+      if (error instanceof KeywayServerError && error.problemCode === 'CREDENTIAL_NOT_FOUND') {
+        await signalUnknownCredential(rpId ?? location.hostname, json.id);
+      }
+      throw error;
+    }
+  }
+}
