@@ -292,7 +292,9 @@ for (const kind of DATABASE_KINDS) {
       };
       const contact = {
         title: { values: { en: 'Contact', de: 'Kontakt' }, type: 'title' },
-        components: [{ type: 'email', id: 'email', label: { values: { en: 'E-mail', de: 'E-Mail' } }, index: 0, validate: { required: true } }],
+        components: [
+          { type: 'email', id: 'email', label: { values: { en: 'E-mail', de: 'E-Mail' } }, index: 0, validate: { required: true, missingMessage: { values: { en: 'We need your {label}.', de: 'Wir brauchen Ihre {label}.' } } } },
+        ],
         submitButton: { type: 'submitButton', values: { en: 'Save', de: 'Speichern' } },
       };
       for (const [name, form] of [['notice', notice], ['contact', contact]] as const) {
@@ -317,6 +319,9 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await shown.getByRole('button').count(), 1, 'no continue button, only cancel');
       await page.locator('#status').getByText('Diese Seite geht gleich von selbst weiter …').waitFor();
       const contactStep = await waitForStep(page, 'form', 'Kontakt');
+      // The form's own message, in the browser before anything is sent (the server words it the same).
+      await contactStep.getByRole('button', { name: 'Speichern' }).click();
+      await contactStep.getByText('Wir brauchen Ihre E-Mail.').waitFor();
       await contactStep.getByLabel('E-Mail').fill('not an address');
       await contactStep.getByRole('button', { name: 'Speichern' }).click();
       await contactStep.getByText('E-Mail muss eine E-Mail-Adresse wie name@example.com sein.').waitFor();
@@ -343,9 +348,11 @@ for (const kind of DATABASE_KINDS) {
         await waitForStep(page, 'loginForm', 'Anmelden');
 
         await page.goto(tenant.runnerUrl('trustx-passkey-registration', '?lang=de'));
-        const form = await waitForStep(page, 'form', 'Create your account');
-        await form.getByRole('button', { name: 'Continue' }).click();
-        await form.getByText('User Name ist erforderlich.').waitFor();
+        // The template's forms are German too.
+        const form = await waitForStep(page, 'form', 'Konto anlegen');
+        await form.getByLabel('Anzeigename').fill('Bob');
+        await form.getByRole('button', { name: 'Weiter' }).click();
+        await form.getByText('Benutzername ist erforderlich.').waitFor();
         if (shots) await journeyScreenshot(page, 'form-error-de');
       } finally {
         await webauthn.context.setExtraHTTPHeaders({});

@@ -1,7 +1,8 @@
 // The hosted pages' HTML shells, rendered by the server. Everything the user reads is here (localized,
-// so the page is meaningful before any script runs); the page scripts add behaviour only. No inline
-// script or style: the CSP is `script-src 'self'`, and the page's data travels in a JSON data block.
-import { LANGUAGES, MESSAGES, type Language, type MessageKey, type Messages } from './messages.ts';
+// so the page is meaningful before any script runs); the page scripts add behaviour only. The frame
+// around each page (head, header, language links) is shell-kit.ts's, shared with the journey runner.
+import { MESSAGES, type Language, type MessageKey, type Messages } from './messages.ts';
+import { escapeHtml, renderHostedDocument } from './shell-kit.ts';
 
 export type PageName = 'signup' | 'signin' | 'passkeys' | 'recover';
 export const PAGE_NAMES: readonly PageName[] = ['signup', 'signin', 'passkeys', 'recover'];
@@ -27,17 +28,6 @@ export interface ShellInput {
   assets: ShellAssets | undefined;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
-/** JSON that is safe inside a `<script type="application/json">` element (no `</script>` break-out). */
-function jsonData(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
-}
-
 /** What the page scripts read from `#keyway-page`. */
 export interface PageData {
   base: string;
@@ -48,52 +38,26 @@ export interface PageData {
 export function renderShell(input: ShellInput): string {
   const m = MESSAGES[input.lang];
   const t = (key: MessageKey) => escapeHtml(m[key]);
-  const { main, title } = body(input, t);
+  const { main, titleKey } = body(input, t);
   const data: PageData = { base: input.base, lang: input.lang, messages: clientMessages(m, input.page) };
   const assets = input.assets;
-  const head = assets
-    ? [
-        `<link rel="stylesheet" href="${escapeHtml(assets.stylesheet)}">`,
-        ...assets.preload.map((href) => `<link rel="modulepreload" href="${escapeHtml(href)}">`),
-        ...(assets.script ? [`<script type="module" src="${escapeHtml(assets.script)}"></script>`] : []),
-      ]
-    : [];
-  return `<!doctype html>
-<html lang="${input.lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="color-scheme" content="light dark">
-<title>${title} · ${escapeHtml(input.serviceName)}</title>
-${head.join('\n')}
-<script type="application/json" id="keyway-page">${jsonData(data)}</script>
-</head>
-<body>
-<a class="skip-link" href="#main">${t('common.skip')}</a>
-<header class="site-header"><p class="service-name">${escapeHtml(input.serviceName)}</p></header>
-<main id="main" class="card" tabindex="-1">
-${main}
-</main>
-<footer class="site-footer">${languageLinks(input, m)}</footer>
-</body>
-</html>
-`;
+  return renderHostedDocument({
+    lang: input.lang,
+    messages: MESSAGES,
+    title: m[titleKey],
+    serviceName: input.serviceName,
+    path: input.path,
+    assets: assets ? { stylesheets: [assets.stylesheet], preload: assets.preload, script: assets.script } : { stylesheets: [], preload: [] },
+    dataId: 'keyway-page',
+    data,
+    main,
+  });
 }
 
 /** The texts a page script can show: shared ones, errors, its own, and the sign-in link and confirmation. */
 function clientMessages(m: Messages, page: ShellInput['page']): Messages {
   const wanted = (key: string) => key.startsWith('common.') || key.startsWith('error.') || key.startsWith(`${page}.`) || key === 'signin.title' || key === 'signin.done';
   return Object.fromEntries(Object.entries(m).filter(([key]) => wanted(key))) as Messages;
-}
-
-function languageLinks(input: ShellInput, m: Messages): string {
-  const separator = input.path.includes('?') ? '&' : '?';
-  const links = LANGUAGES.map((lang) => {
-    const current = lang === input.lang ? ' aria-current="true"' : '';
-    return `<li><a href="${escapeHtml(`${input.path}${separator}lang=${lang}`)}" lang="${lang}" hreflang="${lang}"${current}>${escapeHtml(MESSAGES[lang]['lang.name'])}</a></li>`;
-  });
-  return `<nav aria-label="${escapeHtml(m['common.language'])}"><ul class="languages">${links.join('')}</ul></nav>`;
 }
 
 /** The live regions every page announces through: progress (polite) and errors (assertive). */
@@ -114,12 +78,12 @@ function usernameField(t: (key: MessageKey) => string, autocomplete: string): st
 </div>`;
 }
 
-function body(input: ShellInput, t: (key: MessageKey) => string): { main: string; title: string } {
+function body(input: ShellInput, t: (key: MessageKey) => string): { main: string; titleKey: MessageKey } {
   const link = (page: PageName) => escapeHtml(`${input.base}/${page}`);
   switch (input.page) {
     case 'signup':
       return {
-        title: t('signup.title'),
+        titleKey: 'signup.title',
         main: `<h1>${t('signup.title')}</h1>
 ${
   input.allowSignUp
@@ -141,7 +105,7 @@ ${liveRegions()}
       };
     case 'signin':
       return {
-        title: t('signin.title'),
+        titleKey: 'signin.title',
         main: `<h1>${t('signin.title')}</h1>
 <p class="lead">${t('signin.lead')}</p>
 ${noscript(t)}
@@ -157,7 +121,7 @@ ${input.allowSignUp ? `<p class="aside">${t('signin.noAccount')} <a href="${link
       };
     case 'passkeys':
       return {
-        title: t('passkeys.title'),
+        titleKey: 'passkeys.title',
         main: `<h1>${t('passkeys.title')}</h1>
 ${noscript(t)}
 <div class="account-bar">
@@ -171,7 +135,7 @@ ${liveRegions()}
       };
     case 'recover':
       return {
-        title: t('recover.title'),
+        titleKey: 'recover.title',
         main: `<h1>${t('recover.title')}</h1>
 <p class="lead">${t('recover.lead')}</p>
 ${noscript(t)}
@@ -187,7 +151,7 @@ ${liveRegions()}`,
       };
     case 'not-found':
       return {
-        title: t('common.notFound.title'),
+        titleKey: 'common.notFound.title',
         main: `<h1>${t('common.notFound.title')}</h1>
 <p class="lead">${t('common.notFound.body')}</p>`,
       };

@@ -136,6 +136,9 @@ for (const kind of DATABASE_KINDS) {
         const plain = await fetch(server.url + url, { headers: { 'accept-encoding': 'identity' } });
         assert.equal(plain.status, 200, url);
         assert.equal(plain.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+        // Importable from a relying party's own origin (module scripts load in CORS mode).
+        assert.equal(plain.headers.get('access-control-allow-origin'), '*');
+        assert.equal(plain.headers.get('cross-origin-resource-policy'), 'cross-origin');
         assert.match(plain.headers.get('content-type') ?? '', url.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
         const body = Buffer.from(await plain.arrayBuffer());
         if (url.endsWith('.js')) assert.doesNotMatch(body.toString(), /from\s+['"][^'"]+\.ts['"]/, 'imports point at .js');
@@ -148,6 +151,7 @@ for (const kind of DATABASE_KINDS) {
       // The whole SDK, at a stable address that redirects to the versioned module.
       const sdk = await fetch(`${server.url}/_keyway/web.js`, { redirect: 'manual' });
       assert.equal(sdk.status, 302);
+      assert.equal(sdk.headers.get('access-control-allow-origin'), '*');
       assert.equal(sdk.headers.get('location'), `/_keyway/${version}/web/src/index.js`);
       const index = await server.http.get(`/_keyway/${version}/web/src/index.js`);
       assert.equal(index.status, 200);

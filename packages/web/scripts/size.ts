@@ -3,6 +3,7 @@
 // Run: npm run size -w @keyway/web
 import { gzipSync } from 'node:zlib';
 import { PAGE_NAMES } from '../../hosted/src/shells.ts';
+import { buildRunnerAssets } from '../../server/src/journeys/runner-assets.ts';
 import { buildHostedAssets } from '../../server/src/selfservice/hosted-assets.ts';
 
 const assets = buildHostedAssets();
@@ -18,7 +19,9 @@ const sizeRows = (label: string, files: Files) => {
 const sdk: Files = [...assets.files].filter(([key]) => key.startsWith('web/src/'));
 // The self-service client is what the hosted pages load: every SDK module but the journey client (and the index).
 sizeRows('@keyway/web self-service client', sdk.filter(([key]) => !/\/(journey[^/]*|index)\.js$/.test(key)));
-sizeRows('@keyway/web whole SDK incl. journey client', sdk);
+// The hosted pages never load the journey client: measure it (and what it imports) from the runner's bundle.
+const journeyClient: Files = [...buildRunnerAssets().files].filter(([key]) => key.startsWith('web/src/'));
+sizeRows('@keyway/web/journey client with its imports', journeyClient);
 
 const css = assets.files.get('hosted/src/keyway.css')!;
 rows.push(['hosted pages CSS (keyway.css)', css.body.length, css.gzip.length]);

@@ -1,7 +1,7 @@
 // The custom forms of journey steps (seed format, as the server presents them) and their checks in the
-// browser. The rules and the built-in messages are exactly the server's (packages/server/src/journeys/
-// forms/form-submission.ts and form-localization.ts; packages/web/test/journey-forms.test.ts compares
-// both over the same inputs), so a value the page accepts is one the server accepts.
+// browser. The rules are exactly the server's (packages/server/src/journeys/forms/form-submission.ts;
+// packages/web/test/journey-forms.test.ts compares both over the same inputs), so a value the page
+// accepts is one the server accepts; the messages are the ones the server sends with each field.
 
 export type JourneyFieldErrorCode = 'missing' | 'invalidLength' | 'invalid';
 
@@ -25,7 +25,10 @@ export interface JourneyFormInput {
   required: boolean;
   minLength?: number;
   maxLength: number;
-  /** The form's own messages for this field, when the server sends them (else Keyway's built-in ones apply). */
+  /**
+   * The message for each refusal, exactly as the server words it for this form and locale (the form's
+   * own text or Keyway's, placeholders filled). Shown as is; Keyway's built-in text only where absent.
+   */
   messages?: Partial<Record<JourneyFieldErrorCode, string>>;
 }
 
@@ -80,13 +83,15 @@ function fill(text: string, values: Record<string, string | number | undefined>)
 }
 
 function messageFor(input: JourneyFormInput, code: JourneyFieldErrorCode, locale: string): string {
+  // As sent: filling again would change a label or a text that itself contains `{min}` or `{max}`.
+  const sent = input.messages?.[code];
+  if (sent) return sent;
   const values = { label: input.label, min: input.minLength, max: input.maxLength };
-  const own = input.messages?.[code];
-  if (own) return fill(own, values);
   const texts = BUILT_IN[locale.split(/[-,;]/)[0]!.trim().toLowerCase() === 'de' ? 'de' : 'en'];
   if (code === 'missing') return fill(texts.missing, values);
   if (code === 'invalid') return fill(input.type === 'email' ? texts.invalidEmail : texts.invalid, values);
-  // The server words a length error by the limits the form sets; an unset maxLength is presented as the cap.
+  // Only for a form presented without messages: the server words a length error by the limits the form
+  // sets, and an unset maxLength is presented as the cap (an explicit one equal to the cap reads as unset).
   const hasMax = input.maxLength !== ABSOLUTE_MAX_LENGTH;
   if (input.minLength !== undefined && hasMax) return fill(texts.lengthBetween, values);
   if (input.minLength !== undefined) return fill(texts.lengthAtLeast, values);

@@ -3,10 +3,10 @@
 // validateSubmission (which decides). Compared over a matrix rather than restated by hand.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FormDocument } from '../../server/src/journeys/forms/form-format.ts';
+import { checkFormDocument, type FormDocument } from '../../server/src/journeys/forms/form-format.ts';
 import { presentForm } from '../../server/src/journeys/forms/form-presentation.ts';
 import { validateSubmission } from '../../server/src/journeys/forms/form-submission.ts';
-import { validateJourneyForm, type JourneyForm } from '../src/journey-forms.ts';
+import { isFormInput, validateJourneyForm, type JourneyForm, type JourneyFormInput } from '../src/journey-forms.ts';
 
 const text = (values: Record<string, string>) => ({ values });
 
@@ -44,14 +44,97 @@ for (const locale of ['en', 'de-DE', 'fr']) {
   });
 }
 
-test('a form with its own messages: used when the server sends them with the field', () => {
-  const own: FormDocument = {
-    ...FORM,
-    components: [{ type: 'text', id: 'userName', label: text({ en: 'User Name' }), index: 0, validate: { required: true, missingMessage: text({ en: 'Tell us your {label}' }) } }],
-  };
-  const presented = presentForm(own, { name: 'own', version: 1, locale: 'en' }) as JourneyForm;
-  const input = presented.components[0] as JourneyForm['components'][number] & { messages?: Record<string, string> };
-  // The presentation does not carry a form's own messages yet: the browser falls back to Keyway's built-in text.
-  input.messages = { missing: 'Tell us your {label}' };
-  assert.deepEqual(validateJourneyForm(presented, {}), validateSubmission(own, {}, 'en').errors);
+// With its messages stripped (a presentation from a server that does not send them), the browser's
+// built-in wording still matches the server's for a form without its own messages.
+for (const locale of ['en', 'de-DE', 'fr']) {
+  test(`without messages: the built-in fallback = server (${locale})`, () => {
+    const presented = presentForm(FORM, { name: 'details', version: 1, locale }) as JourneyForm;
+    for (const component of presented.components) if (isFormInput(component)) delete component.messages;
+    for (const values of VALUES) assert.deepEqual(validateJourneyForm(presented, values), validateSubmission(FORM, values, locale).errors, JSON.stringify(values));
+  });
+}
+
+// A form with its own messages: in English and German, one only in French, one only in English, a
+// message using {max} without a maxLength (the server leaves it as written), a label holding a
+// placeholder, and an explicit maxLength equal to the server's cap next to a minLength.
+const OWN: FormDocument = {
+  title: { values: { en: 'Account', de: 'Konto' }, type: 'title' },
+  components: [
+    {
+      type: 'text',
+      id: 'userName',
+      label: text({ en: 'User Name', de: 'Benutzername' }),
+      index: 0,
+      validate: {
+        required: true,
+        minLength: 3,
+        maxLength: '8',
+        missingMessage: text({ en: 'Tell us your {label}.', de: 'Bitte {label} angeben.' }),
+        invalidLengthMessage: text({ en: '{label}: {min} to {max} characters, please.', de: '' }),
+        invalidMessage: text({ fr: '{label} : valeur refusée.' }),
+      },
+    },
+    {
+      type: 'email',
+      id: 'email',
+      label: text({ en: 'E-mail', de: 'E-Mail', fr: 'Courriel' }),
+      index: 1,
+      validate: { required: true, missingMessage: text({ fr: 'Le {label} est obligatoire.' }), invalidMessage: text({ en: 'Not an address: {label}.', 'de-AT': 'Keine Adresse: {label}.' }) },
+    },
+    { type: 'text', id: 'note', label: text({ en: 'Note {min}' }), index: 2, validate: { invalidLengthMessage: text({ en: '{label} is longer than {max}.' }) } },
+    { type: 'text', id: 'code', label: text({ en: 'Code', de: 'Kennung' }), index: 3, validate: { minLength: '2', maxLength: 10_000 } },
+    { type: 'text', id: 'plain', label: text({ en: 'Plain' }), index: 4, validate: { minLength: 2, maxLength: '' } },
+  ],
+  submitButton: { type: 'submitButton', values: { en: 'Save', de: 'Speichern' } },
+};
+
+const OWN_VALUES: Record<string, unknown>[] = [
+  {},
+  { userName: 'ab', email: 'nope', note: 'x'.repeat(10_001), code: 'x', plain: 'y' },
+  { userName: 'abcdefghij', email: 'a@b.c', note: 'ok', code: 'x'.repeat(10_001) },
+  { userName: 7, email: 'a@b.c', code: 'ok', plain: 'ok' },
+  { userName: 'alice', email: 'alice@example.com', note: '', code: '', plain: '' },
+];
+
+for (const locale of ['en', 'de-DE', 'de-AT', 'fr', 'fr-CA', 'es']) {
+  test(`a form's own messages: browser check = server check (${locale})`, () => {
+    const presented = presentForm(OWN, { name: 'own', version: 1, locale }) as JourneyForm;
+    for (const values of OWN_VALUES) assert.deepEqual(validateJourneyForm(presented, values), validateSubmission(OWN, values, locale).errors, JSON.stringify(values));
+  });
+}
+
+const messagesOf = (locale: string) =>
+  Object.fromEntries(presentForm(OWN, { name: 'own', version: 1, locale }).components.filter(isFormInput).map((input) => [input.id, (input as JourneyFormInput).messages]));
+
+test("the presented form carries each field's messages: the form's own in the language, else Keyway's en/de, else the form's in any language", () => {
+  assert.deepEqual(checkFormDocument(OWN), [], 'a form an admin can save');
+  const en = messagesOf('en');
+  assert.deepEqual(en.userName, { missing: 'Tell us your User Name.', invalidLength: 'User Name: 3 to 8 characters, please.', invalid: 'User Name is not valid.' });
+  assert.deepEqual(en.email, { missing: 'E-mail is required.', invalidLength: 'E-mail must be at most 10000 characters long.', invalid: 'Not an address: E-mail.' });
+  assert.equal(en.note!.invalidLength, 'Note {min} is longer than {max}.', 'no maxLength: {max} stays as written, and a label is not filled again');
+  assert.equal(en.code!.invalidLength, 'Code must be 2 to 10000 characters long.', 'an explicit maxLength equal to the cap still reads "between"');
+  assert.equal(en.plain!.invalidLength, 'Plain must be at least 2 characters long.');
+
+  const de = messagesOf('de-DE');
+  assert.deepEqual(de.userName, { missing: 'Bitte Benutzername angeben.', invalidLength: 'Benutzername muss 3 bis 8 Zeichen lang sein.', invalid: 'Benutzername ist ungültig.' });
+  assert.equal(de.email!.invalid, 'Keine Adresse: E-Mail.', 'a regional text (de-AT) serves de-DE');
+  assert.equal(de.email!.missing, 'E-Mail ist erforderlich.', 'German has built-ins: the French own text is not used');
+  assert.equal(de.code!.invalidLength, 'Kennung muss 2 bis 10000 Zeichen lang sein.');
+
+  const fr = messagesOf('fr-CA');
+  assert.deepEqual(fr.userName, { missing: 'Tell us your User Name.', invalidLength: 'User Name: 3 to 8 characters, please.', invalid: 'User Name : valeur refusée.' });
+  assert.equal(fr.email!.missing, 'Le Courriel est obligatoire.');
+  assert.equal(fr.email!.invalid, 'Not an address: Courriel.', 'no built-ins in French: the form\'s own text in another language');
+  assert.equal(fr.code!.invalidLength, 'Code must be 2 to 10000 characters long.', 'then Keyway\'s English');
+});
+
+test('the browser shows the sent messages before submitting: the same text the server answers after', () => {
+  const presented = presentForm(OWN, { name: 'own', version: 1, locale: 'de' }) as JourneyForm;
+  const browser = validateJourneyForm(presented, { email: 'x', code: 'x' });
+  assert.deepEqual(browser, [
+    { field: 'userName', code: 'missing', message: 'Bitte Benutzername angeben.' },
+    { field: 'email', code: 'invalid', message: 'Keine Adresse: E-Mail.' },
+    { field: 'code', code: 'invalidLength', message: 'Kennung muss 2 bis 10000 Zeichen lang sein.' },
+  ]);
+  assert.deepEqual(browser, validateSubmission(OWN, { email: 'x', code: 'x' }, 'de').errors);
 });

@@ -91,10 +91,11 @@ for (const kind of DATABASE_KINDS) {
 
     test('a server refusal reopens the step; German texts with locale de', async () => {
       const form = await started('de');
-      assert.equal(form.form?.button?.label, 'Continue', 'the form has English texts only');
       // The server's own check (the same rules): submitted as the raw protocol, the form comes back with its messages.
       const refused = as(await submitClientResponse({ ...client, locale: 'de', sessionId: form.sessionId, journeyStepId: form.journeyStepId, clientResponseOptionId: 'client_input', data: { userName: '', displayName: 'x' } }), 'form');
-      assert.deepEqual(refused.form?.errors, [{ field: 'userName', code: 'missing', message: 'User Name ist erforderlich.' }]);
+      assert.deepEqual(refused.form?.errors, [{ field: 'userName', code: 'missing', message: 'Benutzername ist erforderlich.' }]);
+      assert.equal(refused.form?.title, 'Konto anlegen', 'the template\'s form has German texts');
+      assert.equal(refused.form?.button?.label, 'Weiter');
       assert.deepEqual(refused.validate({ userName: '', displayName: 'x' }), refused.form?.errors, 'the browser check says the same');
 
       // A bad answer the server refuses with a 4xx keeps the step waiting: the step object can answer again.

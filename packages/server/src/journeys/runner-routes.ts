@@ -7,7 +7,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { KeywayError } from '../errors/keyway-error.ts';
 import { renderRunnerShell } from '../../../hosted/src/journey-runner-shell.ts';
-import { negotiateLanguage } from '../selfservice/hosted-language.ts';
+import { serveHostedAssetBundle } from '../selfservice/hosted-asset-bundle.ts';
+import { HostedPageQuery, hostedPageLanguage } from '../selfservice/hosted-language.ts';
+import { sendHostedPage } from '../selfservice/hosted-page-response.ts';
 import type { Services } from '../services.ts';
 import { buildRunnerAssets, type JourneyRunnerAssets } from './runner-assets.ts';
 
@@ -23,40 +25,18 @@ export interface JourneyRunnerRoutesOptions {
  */
 export const JOURNEY_RUNNER_CSP = "default-src 'self'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-const PAGE_HEADERS = {
-  'content-security-policy': JOURNEY_RUNNER_CSP,
-  'cache-control': 'no-store',
-  vary: 'Accept-Language',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-  'permissions-policy': 'publickey-credentials-get=(self), publickey-credentials-create=(self)',
-};
-
 const RunnerParams = Type.Object({
   tenantId: Type.String({ minLength: 1, maxLength: 63 }),
   // Not the id pattern: a malformed id is a journey that does not exist (the 404 page, not a JSON 400).
   journeyId: Type.String({ minLength: 1, maxLength: 128 }),
 });
-const RunnerQuery = Type.Object({ lang: Type.Optional(Type.String({ maxLength: 16 })) }, { additionalProperties: true });
 
 export async function journeyRunnerRoutes(fastify: FastifyInstance, options: JourneyRunnerRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const assets = options.assets ?? buildRunnerAssets();
   const { journeyDefinitions, identity } = options.services;
 
-  app.get(
-    '/_keyway/journey-runner/:version/*',
-    { schema: { hide: true, params: Type.Object({ version: Type.String({ maxLength: 64 }), '*': Type.String({ maxLength: 256 }) }) } },
-    async (request, reply) => {
-      const file = request.params.version === assets.version ? assets.files.get(request.params['*']) : undefined;
-      if (!file) throw new KeywayError('ROUTE_NOT_FOUND', `No asset ${request.url.split('?')[0]}`);
-      reply.header('content-type', file.contentType).header('cache-control', 'public, max-age=31536000, immutable').header('x-content-type-options', 'nosniff').header('vary', 'Accept-Encoding');
-      if (/\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) return reply.header('content-encoding', 'gzip').send(file.gzip);
-      return reply.send(file.body);
-    },
-  );
+  serveHostedAssetBundle(fastify, '/_keyway/journey-runner', assets);
 
   /** The published journey's name, store display name and whether a browser may start it; undefined when there is none. */
   async function describeJourney(tenantId: string, journeyId: string): Promise<{ name: string; serviceName: string; startable: boolean } | undefined> {
@@ -82,15 +62,13 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
         description:
           'Runs the journey in the browser with the @keyway/web journey client. A public journey starts on load; a journey an API client started is continued with its sessionId in the fragment: `/{tenantId}/journeys/{journeyId}#session={sessionId}`. `?lang=en|de` overrides Accept-Language; `?return_to=/path` (same origin only) is offered after success.',
         params: RunnerParams,
-        querystring: RunnerQuery,
+        querystring: HostedPageQuery,
         produces: ['text/html'],
       },
     },
     async (request, reply) => {
       const { tenantId, journeyId } = request.params as Static<typeof RunnerParams>;
-      const lang = negotiateLanguage(request.headers['accept-language'], (request.query as Static<typeof RunnerQuery>).lang);
-      const url = new URL(request.url, 'http://localhost');
-      url.searchParams.delete('lang');
+      const { lang, path } = hostedPageLanguage(request);
       const journey = await describeJourney(tenantId, journeyId);
       const html = renderRunnerShell({
         lang,
@@ -99,11 +77,11 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
         serviceName: journey?.serviceName ?? 'Keyway',
         journeyName: journey?.name ?? journeyId,
         startable: journey?.startable ?? false,
-        path: url.pathname + url.search,
+        path,
         assets: assets.page,
         ...(journey ? {} : { notFound: true }),
       });
-      return reply.code(journey ? 200 : 404).headers(PAGE_HEADERS).header('content-language', lang).type('text/html; charset=utf-8').send(html);
+      return sendHostedPage(reply, { status: journey ? 200 : 404, csp: JOURNEY_RUNNER_CSP, lang, html });
     },
   );
 }

@@ -30,6 +30,34 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const engine = services.journeys;
 
+  // CORS (Fetch §3.2), so an application's own pages can run a journey with @keyway/web/journey.
+  // The engine already refuses a browser request whose Origin is not one of the store's relying
+  // parties (JOURNEY_ORIGIN_NOT_ALLOWED, before it changes anything); every other answer may be read
+  // by the requesting origin. No cookies are involved (the session id is the credential), so no
+  // Allow-Credentials.
+  const refusedOrigin = new WeakSet<FastifyRequest>();
+  async function judgingOrigin<T>(request: FastifyRequest, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'JOURNEY_ORIGIN_NOT_ALLOWED') refusedOrigin.add(request);
+      throw error;
+    }
+  }
+  app.addHook('onSend', async (request, reply) => {
+    const origin = originOf(request);
+    if (origin === undefined || origin === 'null' || refusedOrigin.has(request)) return;
+    reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+  });
+  // Preflight: lets the browser send the request; the request itself is then judged by its Origin.
+  app.options('/:tenantId/journeys/*', { schema: { hide: true } }, async (request, reply) => {
+    reply
+      .header('access-control-allow-methods', 'GET, POST')
+      .header('access-control-allow-headers', 'content-type, accept-language')
+      .header('access-control-max-age', '600');
+    return reply.code(204).send();
+  });
+
   /**
    * Who starts: a browser without a token (public journeys, Origin checked), or an API client with
    * a bearer token holding Journeys:start (optionally naming the user). A token, when sent, must be valid.
@@ -58,7 +86,7 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
     config: { errors: ['RATE_LIMITED', 'JOURNEY_NOT_FOUND', 'JOURNEY_NOT_PUBLISHED', 'JOURNEY_NOT_STARTABLE', 'JOURNEY_ORIGIN_NOT_ALLOWED', 'UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_NOT_FOUND', 'USER_NOT_FOUND', 'STORE_NOT_FOUND'] },
   }, async (request) => {
     const starter = await starterOf(request, request.params.tenantId);
-    return engine.start(request.params.tenantId, request.params.journeyId, starter, request.body, localeOf(request));
+    return judgingOrigin(request, () => engine.start(request.params.tenantId, request.params.journeyId, starter, request.body, localeOf(request)));
   });
 
   app.post('/:tenantId/journeys/sessions/:sessionId/submit', {
@@ -73,7 +101,7 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
     config: { errors: ['JOURNEY_SESSION_NOT_FOUND', 'JOURNEY_SESSION_EXPIRED', 'JOURNEY_STEP_ALREADY_SUBMITTED', 'JOURNEY_OPTION_NOT_OFFERED', 'JOURNEY_ORIGIN_NOT_ALLOWED'] },
   }, async (request) => {
     const body = request.body;
-    return engine.submit(request.params.tenantId, request.params.sessionId, originOf(request), { clientResponseOptionId: body.clientResponseOptionId, data: body.data ?? null, journeyStepId: body.journeyStepId }, localeOf(request));
+    return judgingOrigin(request, () => engine.submit(request.params.tenantId, request.params.sessionId, originOf(request), { clientResponseOptionId: body.clientResponseOptionId, data: body.data ?? null, journeyStepId: body.journeyStepId }, localeOf(request)));
   });
 
   app.get('/:tenantId/journeys/sessions/:sessionId', {
@@ -86,6 +114,6 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
     config: { errors: ['JOURNEY_SESSION_NOT_FOUND', 'JOURNEY_SESSION_EXPIRED', 'JOURNEY_STEP_ALREADY_SUBMITTED', 'JOURNEY_ORIGIN_NOT_ALLOWED'] },
   }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    return engine.current(request.params.tenantId, request.params.sessionId, originOf(request), localeOf(request));
+    return judgingOrigin(request, () => engine.current(request.params.tenantId, request.params.sessionId, originOf(request), localeOf(request)));
   });
 }

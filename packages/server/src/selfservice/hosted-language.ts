@@ -1,5 +1,7 @@
 // The hosted pages' language: `?lang=` when the user picked one, else the best match of
 // Accept-Language (RFC 9110 §12.5.4, q-values; `de-AT` matches `de`), else English.
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { LANGUAGES, type Language } from '../../../hosted/src/messages.ts';
 
 export function isLanguage(value: unknown): value is Language {
@@ -20,4 +22,16 @@ export function negotiateLanguage(acceptLanguage: string | undefined, explicit?:
     if (!best || q > best.q || (q === best.q && index < best.index)) best = { lang: primary, q, index };
   });
   return best?.lang ?? 'en';
+}
+
+/** The querystring of every hosted HTML page: `?lang=`, and whatever else the page itself reads. */
+export const HostedPageQuery = Type.Object({ lang: Type.Optional(Type.String({ maxLength: 16 })) }, { additionalProperties: true });
+
+/** A hosted page's language, and its path and query without `lang` (for the language links). */
+export function hostedPageLanguage(request: FastifyRequest): { lang: Language; path: string } {
+  // The route's querystring schema is HostedPageQuery.
+  const lang = negotiateLanguage(request.headers['accept-language'], (request.query as Static<typeof HostedPageQuery>).lang);
+  const url = new URL(request.url, 'http://localhost');
+  url.searchParams.delete('lang');
+  return { lang, path: url.pathname + url.search };
 }

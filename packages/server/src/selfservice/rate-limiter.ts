@@ -4,6 +4,13 @@ import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
+
+export interface RateLimitCheck {
+  key: string;
+  limit: number;
+  /** How the refusal names what was limited, e.g. "from this address" */
+  what: string;
+}
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
@@ -22,9 +29,34 @@ export class RateLimiter {
 
   /** Counts one call for `key`; over `limit` in this window → 429 RATE_LIMITED with Retry-After (seconds). */
   async hit(key: string, limit: number, what: string): Promise<void> {
+    await this.hitAll([{ key, limit, what }]);
+  }
+
+  /**
+   * Counts one call for each check in one transaction (one durable commit, not one per key: on SQLite
+   * with synchronous=FULL each commit is a disk flush). Every key is counted even when an earlier one is
+   * over its limit, so a flood is seen on every key it touches; the first exceeded check is reported.
+   */
+  async hitAll(checks: readonly RateLimitCheck[]): Promise<void> {
+    if (checks.length === 0) return;
     const nowMs = this.#clock.now().getTime();
     const windowStart = Math.floor(nowMs / RATE_LIMIT_WINDOW_MS) * RATE_LIMIT_WINDOW_MS;
-    const row = await this.#db
+    const counts = await this.#db.transaction().execute(async (trx) => {
+      const result: number[] = [];
+      for (const check of checks) result.push(await this.#count(trx, check.key, windowStart));
+      return result;
+    });
+    await this.#purgeNowAndThen(nowMs);
+    const exceeded = checks.find((check, i) => counts[i]! > check.limit);
+    if (exceeded) {
+      const retryAfter = Math.max(1, Math.ceil((windowStart + RATE_LIMIT_WINDOW_MS - nowMs) / 1000));
+      throw new KeywayError('RATE_LIMITED', `Too many requests ${exceeded.what}; try again in ${retryAfter} s`, { headers: { 'retry-after': String(retryAfter) } });
+    }
+  }
+
+  /** One upsert on the primary key: a new window starts at 1, the current one is incremented (RETURNING the count). */
+  async #count(executor: Kysely<Schema>, key: string, windowStart: number): Promise<number> {
+    const row = await executor
       .insertInto('selfservice_rate_limits')
       .values({ key, window_start: windowStart, count: 1 })
       .onConflict((oc) =>
@@ -35,11 +67,7 @@ export class RateLimiter {
       )
       .returning(['count'])
       .executeTakeFirstOrThrow();
-    await this.#purgeNowAndThen(nowMs);
-    if (Number(row.count) > limit) {
-      const retryAfter = Math.max(1, Math.ceil((windowStart + RATE_LIMIT_WINDOW_MS - nowMs) / 1000));
-      throw new KeywayError('RATE_LIMITED', `Too many requests ${what}; try again in ${retryAfter} s`, { headers: { 'retry-after': String(retryAfter) } });
-    }
+    return Number(row.count);
   }
 
   async #purgeNowAndThen(nowMs: number): Promise<void> {

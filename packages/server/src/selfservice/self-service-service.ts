@@ -23,7 +23,7 @@ import { findLiveSession, openBrowserSession, purgeEndedSessions, revokeSessionB
 import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
 import { DecoyCredentials } from './decoy-credentials.ts';
 import { challengeOf, deleteFlow, findFlow, insertFlow, purgeExpiredFlows, type FlowPurpose, type FlowRow } from './flows.ts';
-import { RateLimiter } from './rate-limiter.ts';
+import { RateLimiter, type RateLimitCheck } from './rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
 
 /** A sign-in counts as fresh for this long: deleting a passkey needs one (issue 4 §3). */
@@ -544,11 +544,13 @@ export class SelfServiceService {
 
   /** Per client IP (when a request is given) and per identifier (when there is one). */
   async #limit(request: BrowserRequest | undefined, identifier: string | undefined): Promise<void> {
-    if (request) await this.#limiter.hit(`ip|${request.tenantId}|${request.clientIp}`, this.#deps.rateLimitPerIp, 'from this address');
+    const checks: RateLimitCheck[] = [];
+    if (request) checks.push({ key: `ip|${request.tenantId}|${request.clientIp}`, limit: this.#deps.rateLimitPerIp, what: 'from this address' });
     if (identifier !== undefined) {
       const tenantId = request?.tenantId ?? '';
-      await this.#limiter.hit(`id|${tenantId}|${hashBrowserToken(identifier)}`, this.#deps.rateLimitPerIdentifier, 'for this account');
+      checks.push({ key: `id|${tenantId}|${hashBrowserToken(identifier)}`, limit: this.#deps.rateLimitPerIdentifier, what: 'for this account' });
     }
+    await this.#limiter.hitAll(checks);
   }
 
   async #bindFlow(request: BrowserRequest, target: SelfServiceStore, purpose: FlowPurpose, started: { clientRequest: { challenge: string }; sessionId: string; expiresAt: string }, links: { identifier?: string | undefined; userId?: string | undefined; recoveryLinkId?: string }): Promise<string> {

@@ -1,4 +1,4 @@
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import {
   CompiledQuery,
   SqliteAdapter,
@@ -18,20 +18,40 @@ import {
  * reports whether it returns rows. This adapter bridges the two, so no native module is needed.
  */
 function adapt(database: DatabaseSync): SqliteDatabase {
-  return {
-    close: () => database.close(),
-    prepare(sqlText: string): SqliteStatement {
+  // Kysely prepares every query it runs; compiling the same SQL again costs a few percent of CPU on
+  // hot paths. Prepared statements are cached by their text (bounded, oldest dropped first). Reuse is
+  // safe: node:sqlite runs each all()/run() to completion synchronously. iterate() (streaming, not
+  // used by Keyway) gets its own statement, since an open iterator would hold the shared one.
+  const cache = new Map<string, { statement: StatementSync; reader: boolean }>();
+  const prepared = (sqlText: string) => {
+    let entry = cache.get(sqlText);
+    if (entry === undefined) {
       const statement = database.prepare(sqlText);
-      const params = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
+      entry = { statement, reader: statement.columns().length > 0 };
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(sqlText, entry);
+    }
+    return entry;
+  };
+  const params = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
+  return {
+    close: () => {
+      cache.clear();
+      database.close();
+    },
+    prepare(sqlText: string): SqliteStatement {
+      const { statement, reader } = prepared(sqlText);
       return {
-        reader: statement.columns().length > 0,
+        reader,
         all: (parameters) => statement.all(...params(parameters)),
-        iterate: (parameters) => statement.iterate(...params(parameters)),
+        iterate: (parameters) => database.prepare(sqlText).iterate(...params(parameters)),
         run: (parameters) => statement.run(...params(parameters)),
       };
     },
   };
 }
+
+const STATEMENT_CACHE_SIZE = 500;
 
 /**
  * SQLite supports transactional DDL, so migrations run in one transaction like on PostgreSQL.

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { FormDocument } from '../../src/journeys/forms/form-format.ts';
+import { presentForm } from '../../src/journeys/forms/form-presentation.ts';
 import { loadTemplates } from '../../src/journeys/templates.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
@@ -45,3 +47,50 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+/** Every `{values: {tag: text}}` in a form body, with its path. */
+function localizedTexts(node: unknown, path: string, found: { path: string; values: Record<string, string> }[] = []): typeof found {
+  if (Array.isArray(node)) node.forEach((item, index) => localizedTexts(item, `${path}.${index}`, found));
+  else if (typeof node === 'object' && node !== null) {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'values' && typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string')) found.push({ path: `${path}.values`, values: value as Record<string, string> });
+      else localizedTexts(value, `${path}.${key}`, found);
+    }
+  }
+  return found;
+}
+
+describe('journey templates in German', () => {
+  test('every localized text of the templates’ forms has German wherever it has English', () => {
+    const texts = loadTemplates().flatMap((template) => template.forms.flatMap((form) => localizedTexts(form.body, `${template.journeyId}/${form.name}`)));
+    assert.ok(texts.length > 20, 'the forms were walked');
+    for (const { path, values } of texts) {
+      assert.ok(Object.hasOwn(values, 'de'), `${path} has no German`);
+      assert.equal(values.de === '', values.en === '', `${path}: German is set exactly where English is`);
+      if (values.en !== '') assert.notEqual(values.de, values.en, `${path}: German differs from English`);
+    }
+  });
+
+  test('the forms present in German, and a form two templates share is the same in both (the installer keeps the first)', () => {
+    const byName = new Map<string, unknown>();
+    for (const template of loadTemplates()) {
+      for (const form of template.forms) {
+        if (byName.has(form.name)) assert.deepEqual(form.body, byName.get(form.name), `${form.name} differs between templates`);
+        byName.set(form.name, form.body);
+      }
+    }
+    const present = (name: string) => presentForm(byName.get(name) as FormDocument, { name, version: 1, locale: 'de-DE' });
+    const registration = present('keyway-registration-details');
+    assert.equal(registration.title, 'Konto anlegen');
+    assert.deepEqual(registration.components.map((c) => c.label), ['Benutzername', 'Anzeigename']);
+    assert.deepEqual((registration.components[0] as { messages: unknown }).messages, { missing: 'Benutzername ist erforderlich.', invalidLength: 'Benutzername darf höchstens 10000 Zeichen lang sein.', invalid: 'Benutzername ist ungültig.' });
+    assert.deepEqual(registration.button, { type: 'continue', label: 'Weiter' });
+    assert.equal(present('keyway-sign-in').title, 'Anmelden');
+    assert.equal(present('keyway-passkey-registration').title, 'REGISTRIERUNG');
+    assert.equal(present('keyway-passkey-authentication').title, 'AUTHENTIFIZIERUNG');
+    const retry = present('keyway-cancelled-retry');
+    assert.equal(retry.title, 'Vorgang abgebrochen');
+    assert.deepEqual(retry.components, [{ type: 'paragraph', id: 'paragraph', label: '', text: 'Sie haben den Vorgang abgebrochen – bitte versuchen Sie es erneut.' }]);
+    assert.deepEqual(retry.button, { type: 'continue', label: 'Erneut versuchen' });
+  });
+});

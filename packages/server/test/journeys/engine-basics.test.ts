@@ -124,6 +124,36 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(unknown.body.code, 'JOURNEY_SESSION_NOT_FOUND');
     });
 
+    test('CORS: the store’s relying-party origins may read answers (start, submit, errors); a refused origin may not', async () => {
+      await publish(admin, 'cors', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()]));
+      const preflight = await fetch(`${server.url}/acme/journeys/cors/start`, {
+        method: 'OPTIONS',
+        headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+      assert.equal(preflight.status, 204);
+      assert.equal(preflight.headers.get('access-control-allow-origin'), ORIGIN);
+      assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /content-type/);
+
+      const started = await startPublic(server, 'cors');
+      assert.equal(started.status, 200);
+      assert.equal(started.headers.get('access-control-allow-origin'), ORIGIN);
+      assert.equal(started.headers.get('access-control-allow-credentials'), null, 'no cookies are involved');
+      const wrong = await submit(server, started.body.sessionId, { clientResponseOptionId: 'no-such-option', data: null });
+      assert.equal(wrong.status, 400);
+      assert.equal(wrong.headers.get('access-control-allow-origin'), ORIGIN, 'the page can read the problem code');
+
+      const evil = await startPublic(server, 'cors', {}, 'https://evil.example.net');
+      assert.equal(evil.status, 403);
+      assert.equal(evil.headers.get('access-control-allow-origin'), null);
+      const evilSubmit = await server.http.post(`/acme/journeys/sessions/${started.body.sessionId}/submit`, { clientResponseOptionId: 'client_input', data: {} }, { origin: 'https://evil.example.net' });
+      assert.equal(evilSubmit.status, 403);
+      assert.equal(evilSubmit.body.code, 'JOURNEY_ORIGIN_NOT_ALLOWED');
+      assert.equal(evilSubmit.headers.get('access-control-allow-origin'), null);
+      const row = (await instanceRows(server)).at(-1)!; // ids are time-ordered; the refused start stored none
+      assert.equal(row.status, 'waiting', 'the refused submit changed nothing');
+      assert.equal(row.current_step, 'ask');
+    });
+
     test('who may start: public needs an allowed Origin; API clients need Journeys:start and may name the user', async () => {
       await publish(admin, 'private', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()], { access: { public: false } }));
       await publish(admin, 'open', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()]));

@@ -148,9 +148,22 @@ describe('custom form presentation', () => {
     const presented = presentForm(shuffled as unknown as FormDocument, { name: 'profile', version: 2, locale: 'de' });
     assert.equal(presented.title, 'Ihr Profil');
     assert.deepEqual(presented.components.map((c) => c.id), ['nickname', 'email', 'secret', 'plan', 'note']);
-    assert.deepEqual(presented.components[0], { type: 'text', id: 'nickname', label: 'Spitzname', value: '', readOnly: false, required: true, minLength: 3, maxLength: 12 });
-    assert.deepEqual(presented.components[1], { type: 'email', id: 'email', label: 'E-Mail', value: '', readOnly: false, required: false, maxLength: 254 });
-    assert.deepEqual(presented.components[3], { type: 'text', id: 'plan', label: 'Plan', value: 'basic', readOnly: true, required: false, maxLength: ABSOLUTE_MAX_LENGTH });
+    // Each input carries its messages as the server words them (the form's own German one, else Keyway's German).
+    assert.deepEqual(presented.components[0], {
+      type: 'text', id: 'nickname', label: 'Spitzname', value: '', readOnly: false, required: true, minLength: 3, maxLength: 12,
+      messages: { missing: 'Bitte einen Spitznamen wählen', invalidLength: 'Spitzname muss 3 bis 12 Zeichen lang sein.', invalid: 'Spitzname ist ungültig.' },
+    });
+    assert.deepEqual(presented.components[1], {
+      type: 'email', id: 'email', label: 'E-Mail', value: '', readOnly: false, required: false, maxLength: 254,
+      messages: { missing: 'E-Mail ist erforderlich.', invalidLength: 'E-Mail darf höchstens 254 Zeichen lang sein.', invalid: 'E-Mail muss eine E-Mail-Adresse wie name@example.com sein.' },
+    });
+    assert.deepEqual(presented.components[3], {
+      type: 'text', id: 'plan', label: 'Plan', value: 'basic', readOnly: true, required: false, maxLength: ABSOLUTE_MAX_LENGTH,
+      messages: { missing: 'Plan ist erforderlich.', invalidLength: `Plan darf höchstens ${ABSOLUTE_MAX_LENGTH} Zeichen lang sein.`, invalid: 'Plan ist ungültig.' },
+    });
+    assert.deepEqual((presentForm(profile, { name: 'profile', version: 2, locale: 'en' }).components[0] as { messages: unknown }).messages, {
+      missing: 'Please choose a nickname', invalidLength: 'Nickname: 3-12 characters', invalid: 'Nickname is not valid.',
+    }, 'the form’s own English messages, placeholders filled');
     assert.deepEqual(presented.components[4], { type: 'paragraph', id: 'note', label: '', text: 'Wir geben Ihre Daten nie weiter.' });
     assert.deepEqual(presented.button, { type: 'submit', label: 'Speichern' });
     assert.deepEqual(presented.errors, []);

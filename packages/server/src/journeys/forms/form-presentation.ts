@@ -1,12 +1,14 @@
 import { isInput, lengthLimit, type FormDocument } from './form-format.ts';
 import { builtInMessage, pickLocalized } from './form-localization.ts';
-import { ABSOLUTE_MAX_LENGTH, labelOf, type FieldError } from './form-submission.ts';
+import { ABSOLUTE_MAX_LENGTH, fieldMessage, labelOf, type FieldError, type FieldErrorCode } from './form-submission.ts';
 
 /**
  * What a client-facing form step sends the runner: the form resolved for the request's locale,
  * in index order, with exactly the rules the server validates (form-submission.ts), so the page can
  * show them and check them before submitting. After a refused submission it carries the
  * per-field messages and the values as submitted, so the user corrects rather than retypes.
+ * Each input carries its three refusal messages as the server words them (the form's own or
+ * Keyway's, placeholders filled), so the page's text before submitting is the server's after.
  */
 
 export interface PresentedInput {
@@ -19,6 +21,8 @@ export interface PresentedInput {
   required: boolean;
   minLength?: number;
   maxLength: number;
+  /** The message for each way the field can be refused, resolved for the locale and filled in */
+  messages: Record<FieldErrorCode, string>;
 }
 
 export interface PresentedParagraph {
@@ -64,6 +68,11 @@ export function presentForm(
         required: component.validate?.required ?? false,
         ...(min === undefined ? {} : { minLength: min }),
         maxLength: lengthLimit(component.validate?.maxLength) ?? ABSOLUTE_MAX_LENGTH,
+        messages: {
+          missing: fieldMessage(component, 'missing', locale),
+          invalidLength: fieldMessage(component, 'invalidLength', locale),
+          invalid: fieldMessage(component, 'invalid', locale),
+        },
       };
     });
   let button: PresentedForm['button'] = null;

@@ -38,7 +38,11 @@ export function labelOf(component: { id: string; label: { values: Record<string,
   return pickLocalized(component.label.values, locale) ?? component.id;
 }
 
-function message(component: InputComponent, code: FieldErrorCode, locale: string): string {
+/**
+ * The message for a refusal of `component`, for `locale`, with `{label}`, `{min}`, `{max}` filled.
+ * The presented form sends all three (form-presentation.ts), so the browser shows exactly this text.
+ */
+export function fieldMessage(component: InputComponent, code: FieldErrorCode, locale: string): string {
   const label = labelOf(component, locale);
   const min = lengthLimit(component.validate?.minLength);
   const max = lengthLimit(component.validate?.maxLength);
@@ -79,7 +83,7 @@ export function validateSubmission(form: FormDocument, data: unknown, locale: st
     const raw = Object.hasOwn(submitted, component.id) ? submitted[component.id] : undefined;
     const result = breach(component, raw);
     if (result.code !== undefined) {
-      errors.push({ field: component.id, code: result.code, message: message(component, result.code, locale) });
+      errors.push({ field: component.id, code: result.code, message: fieldMessage(component, result.code, locale) });
       continue;
     }
     values[component.id] = result.value;

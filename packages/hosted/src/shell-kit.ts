@@ -1,0 +1,86 @@
+// The HTML frame every hosted page shares (the self-service pages in shells.ts, the journey runner in
+// journey-runner-shell.ts): head, skip link, header, footer with the language links. One frame, so the
+// pages look and behave alike and a change to it (a meta tag, an accessibility fix) reaches all of them.
+// No inline script or style: the CSP is `script-src 'self'`, and the page's data travels in a JSON data block.
+import { LANGUAGES, type Language } from './messages.ts';
+
+/** The frame's own texts, which each page's message catalogue defines. */
+type FrameTexts = Record<'lang.name' | 'common.skip' | 'common.language', string>;
+
+export interface PageAssetTags {
+  stylesheets: readonly string[];
+  /** Every module the script imports, so the browser fetches them in parallel. */
+  preload: readonly string[];
+  /** The page's module script (none on a not-found page). */
+  script?: string;
+}
+
+export interface HostedDocument {
+  lang: Language;
+  /** The page's catalogue: the frame's texts in `lang`, and each language's name for its link. */
+  messages: Record<Language, FrameTexts>;
+  /** Text (escaped here): the window title is `{title} · {serviceName}`. */
+  title: string;
+  /** Shown in the header. */
+  serviceName: string;
+  /** The current path and query without `lang`, for the language links. */
+  path: string;
+  assets: PageAssetTags;
+  /** The `id` of the JSON data block the page script reads, and its content. */
+  dataId: string;
+  data: unknown;
+  /** The content of `<main>` (HTML). */
+  main: string;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+/** JSON that is safe inside a `<script type="application/json">` element (no `</script>` break-out). */
+function jsonData(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+}
+
+export function renderHostedDocument(input: HostedDocument): string {
+  const m = input.messages[input.lang];
+  const { stylesheets, preload, script } = input.assets;
+  const head = [
+    ...stylesheets.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`),
+    ...preload.map((href) => `<link rel="modulepreload" href="${escapeHtml(href)}">`),
+    ...(script ? [`<script type="module" src="${escapeHtml(script)}"></script>`] : []),
+  ];
+  return `<!doctype html>
+<html lang="${input.lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="color-scheme" content="light dark">
+<title>${escapeHtml(input.title)} · ${escapeHtml(input.serviceName)}</title>
+${head.join('\n')}
+<script type="application/json" id="${input.dataId}">${jsonData(input.data)}</script>
+</head>
+<body>
+<a class="skip-link" href="#main">${escapeHtml(m['common.skip'])}</a>
+<header class="site-header"><p class="service-name">${escapeHtml(input.serviceName)}</p></header>
+<main id="main" class="card" tabindex="-1">
+${input.main}
+</main>
+<footer class="site-footer">${languageLinks(input)}</footer>
+</body>
+</html>
+`;
+}
+
+/** Each language's name, in that language, linking to this page with `?lang=`; the current one marked. */
+function languageLinks(input: HostedDocument): string {
+  const separator = input.path.includes('?') ? '&' : '?';
+  const links = LANGUAGES.map((lang) => {
+    const current = lang === input.lang ? ' aria-current="true"' : '';
+    return `<li><a href="${escapeHtml(`${input.path}${separator}lang=${lang}`)}" lang="${lang}" hreflang="${lang}"${current}>${escapeHtml(input.messages[lang]['lang.name'])}</a></li>`;
+  });
+  return `<nav aria-label="${escapeHtml(input.messages[input.lang]['common.language'])}"><ul class="languages">${links.join('')}</ul></nav>`;
+}
