@@ -31,7 +31,7 @@ interface Vector {
   response: { response: { attestationObject: string } } & Record<string, unknown>;
 }
 
-const vectors = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../../../shared/vectors/vectors.json'), 'utf8')) as Vector[];
+const vectors = JSON.parse(readFileSync(path.resolve(import.meta.dirname, 'fixtures/webauthn-vectors/vectors.json'), 'utf8')) as Vector[];
 const vector = (id: string): Vector => {
   const found = vectors.find((v) => v.id === id);
   if (!found) throw new Error(`no vector ${id}`);

@@ -1,4 +1,5 @@
-// Every published WebAuthn vector in /work/shared/vectors (real authenticators, other projects' suites, the W3C spec)
+// Every published WebAuthn vector of the shared set (a copy in fixtures/webauthn-vectors with its README: real
+// authenticators, other projects' suites, the W3C spec)
 // through the verification functions the ceremony endpoints use (verifyRegistration / verifyAuthentication), with
 // explicit expectations taken from the vector. Each vector must come out as its `expected` says, with the code
 // Keyway answers for it, except the few where Keyway decides differently on purpose; those are listed in
@@ -36,7 +37,7 @@ interface Vector {
   expectedNewCounter?: number;
 }
 
-const VECTORS_FILE = path.resolve(import.meta.dirname, '../../../../../shared/vectors/vectors.json');
+const VECTORS_FILE = path.resolve(import.meta.dirname, 'fixtures/webauthn-vectors/vectors.json');
 const vectors = JSON.parse(readFileSync(VECTORS_FILE, 'utf8')) as Vector[];
 
 /** Every COSE algorithm Keyway verifies (a policy may narrow this; the vectors exercise all of them). */
