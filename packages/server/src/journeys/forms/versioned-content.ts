@@ -82,10 +82,26 @@ function toVersionSummary(name: string, row: Selectable<JourneyContentVersionsTa
   };
 }
 
+const PUBLISHED_CACHE_SIZE = 1000;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 export class VersionedContentService<Body> {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
   readonly #spec: ContentKindSpec<Body>;
+  /**
+   * Published versions never change (there is no write path to them), so a journey's pinned version is
+   * read and parsed once per process rather than at every present and submit. Keyed by tenant, name and
+   * version; bounded, oldest dropped first. "The latest published" is always read from the database.
+   */
+  readonly #publishedCache = new Map<string, ContentVersion<Body> & { id: string }>();
 
   constructor(deps: VersionedContentDeps, spec: ContentKindSpec<Body>) {
     this.#db = deps.db;
@@ -227,6 +243,9 @@ export class VersionedContentService<Body> {
    * A draft is refused with CONTENT_VERSION_NOT_PUBLISHED: journeys never show unpublished content.
    */
   async findPublished(tenantId: string, name: string, version?: number): Promise<ContentVersion<Body> & { id: string }> {
+    const cacheKey = version === undefined ? undefined : `${tenantId}\0${name}\0${version}`;
+    const cached = cacheKey === undefined ? undefined : this.#publishedCache.get(cacheKey);
+    if (cached) return cached;
     const content = await this.#findContent(this.#db, tenantId, name);
     let row: Selectable<JourneyContentVersionsTable> | undefined;
     if (version !== undefined) {
@@ -236,7 +255,12 @@ export class VersionedContentService<Body> {
       row = await this.#db.selectFrom('journey_content_versions').selectAll().where('content_id', '=', content.id).where('status', '=', 'published').orderBy('version', 'desc').limit(1).executeTakeFirst();
       if (!row) throw new KeywayError('CONTENT_VERSION_NOT_PUBLISHED', `${this.#spec.noun} ${name} has no published version`);
     }
-    return { id: row.id, ...toVersionSummary(name, row), body: this.#spec.parse(row.body) };
+    const found = { id: row.id, ...toVersionSummary(name, row), body: this.#spec.parse(row.body) };
+    if (cacheKey !== undefined) {
+      if (this.#publishedCache.size >= PUBLISHED_CACHE_SIZE) this.#publishedCache.delete(this.#publishedCache.keys().next().value!);
+      this.#publishedCache.set(cacheKey, deepFreeze(found)); // shared by every request: nobody may change it
+    }
+    return found;
   }
 
   async #findContent(executor: Kysely<Schema>, tenantId: string, name: string): Promise<Selectable<JourneyContentTable>> {
