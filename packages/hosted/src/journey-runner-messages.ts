@@ -1,13 +1,10 @@
 // Every text of the hosted journey runner that is not the journey's own (form titles, labels and
 // validation messages come localized from the server), in English and German.
-import type { Language } from './messages.ts';
+import { SHARED_MESSAGES, type Language } from './messages.ts';
 
 const en = {
-  'lang.name': 'English',
-  'common.skip': 'Skip to content',
-  'common.language': 'Language',
+  ...SHARED_MESSAGES.en,
   'common.noscript': 'This page needs JavaScript to talk to your passkey.',
-  'common.unsupported': 'This browser cannot use passkeys here. Try an up-to-date browser, or open this page over https.',
   'runner.title': 'Continue',
   'runner.loading': 'Loading…',
   'runner.sending': 'Sending…',
@@ -47,10 +44,6 @@ const en = {
   'rejection.JOURNEY_INTERRUPTED': 'The process was interrupted on our side.',
   'rejection.generic': 'The process ended without success (code {code}).',
 
-  'error.generic': 'Something went wrong. Please try again.',
-  'error.network': 'The server cannot be reached. Check your connection and try again.',
-  'error.notAllowed': 'The passkey request was cancelled or timed out. Try again when you are ready.',
-  'error.credentialExists': 'This device already has a passkey for this account.',
   'error.unsupported': 'No passkey on this device can be used for this request.',
   'error.JOURNEY_NOT_FOUND': 'This journey does not exist or is not published.',
   'error.JOURNEY_NOT_PUBLISHED': 'This journey is not published.',
@@ -68,11 +61,8 @@ export type RunnerMessageKey = keyof typeof en;
 export type RunnerMessages = Record<RunnerMessageKey, string>;
 
 const de: RunnerMessages = {
-  'lang.name': 'Deutsch',
-  'common.skip': 'Zum Inhalt springen',
-  'common.language': 'Sprache',
+  ...SHARED_MESSAGES.de,
   'common.noscript': 'Diese Seite braucht JavaScript, um mit Ihrem Passkey zu arbeiten.',
-  'common.unsupported': 'Dieser Browser kann hier keine Passkeys verwenden. Nutzen Sie einen aktuellen Browser oder öffnen Sie die Seite über https.',
   'runner.title': 'Weiter',
   'runner.loading': 'Wird geladen …',
   'runner.sending': 'Wird gesendet …',
@@ -112,10 +102,6 @@ const de: RunnerMessages = {
   'rejection.JOURNEY_INTERRUPTED': 'Der Vorgang wurde auf unserer Seite unterbrochen.',
   'rejection.generic': 'Der Vorgang wurde ohne Erfolg beendet (Code {code}).',
 
-  'error.generic': 'Etwas ist schiefgegangen. Bitte versuchen Sie es erneut.',
-  'error.network': 'Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
-  'error.notAllowed': 'Die Passkey-Anfrage wurde abgebrochen oder ist abgelaufen. Versuchen Sie es erneut, wenn Sie bereit sind.',
-  'error.credentialExists': 'Dieses Gerät hat bereits einen Passkey für dieses Konto.',
   'error.unsupported': 'Kein Passkey auf diesem Gerät kann für diese Anfrage verwendet werden.',
   'error.JOURNEY_NOT_FOUND': 'Diesen Ablauf gibt es nicht oder er ist nicht veröffentlicht.',
   'error.JOURNEY_NOT_PUBLISHED': 'Dieser Ablauf ist nicht veröffentlicht.',

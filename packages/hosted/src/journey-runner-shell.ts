@@ -54,7 +54,6 @@ export function renderRunnerShell(input: RunnerShellInput): string {
   const { stylesheets, preload, script } = input.assets;
   return renderHostedDocument({
     lang: input.lang,
-    messages: RUNNER_MESSAGES,
     title: input.notFound ? m['runner.notFound.title'] : input.journeyName,
     serviceName: input.serviceName,
     path: input.path,

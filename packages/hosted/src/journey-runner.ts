@@ -10,20 +10,15 @@ import { resumeJourney, startJourney, type ClientStep, type JourneyClientOptions
 import { format } from './format.ts';
 import type { RunnerMessageKey } from './journey-runner-messages.ts';
 import type { RunnerData } from './journey-runner-shell.ts';
+import { describeError, element, sameOriginReturnTo } from './ui-kit.ts';
 
 const data = JSON.parse(document.getElementById('keyway-runner')?.textContent ?? '{}') as RunnerData;
 const client: JourneyClientOptions = { baseUrl: data.tenantBase, locale: data.lang };
-const stepRoot = byId('step');
-const statusRegion = byId('status');
-const errorRegion = byId('error');
+const stepRoot = element('step');
+const statusRegion = element('status');
+const errorRegion = element('error');
 // The session of a journey in progress survives a reload of this tab (sessionStorage: this tab only, never sent anywhere).
 const storageKey = `keyway.journey.${data.tenantBase}.${data.journeyId}`;
-
-function byId(id: string): HTMLElement {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`#${id} is missing from the page`);
-  return found;
-}
 
 const t = (key: RunnerMessageKey, values?: Record<string, string | number>) => format(data.messages[key] ?? key, values);
 
@@ -83,27 +78,9 @@ function showError(text: string, retry?: { label: string; run: () => void }): vo
   (button ?? errorRegion).focus();
 }
 
+/** The runner always says something, a cancelled ceremony included. */
 function describe(error: unknown): string {
-  if (error instanceof KeywayServerError) {
-    const key = `error.${error.problemCode}` as RunnerMessageKey;
-    return key in data.messages ? t(key, { seconds: error.retryAfterSeconds ?? 60 }) : t('error.generic');
-  }
-  if (error instanceof KeywayWebError) {
-    switch (error.code) {
-      case 'ERR_NOT_ALLOWED':
-        return t('error.notAllowed');
-      case 'ERR_CREDENTIAL_EXISTS':
-        return t('error.credentialExists');
-      case 'ERR_UNSUPPORTED':
-        return t('error.unsupported');
-      case 'ERR_NETWORK':
-        return t('error.network');
-      default:
-        return t('error.generic');
-    }
-  }
-  console.error(error);
-  return t('error.generic');
+  return describeError(error, data.messages, t) ?? t('error.generic');
 }
 
 /** A session that cannot go on: only starting again helps. */
@@ -367,16 +344,8 @@ function drawUnsupported(step: Extract<ClientStep, { kind: 'other' }>): void {
   }
 }
 
-/** A `return_to` path on this origin (never elsewhere: no open redirect). */
-function returnTo(): string | undefined {
-  const target = new URLSearchParams(location.search).get('return_to');
-  if (!target || !target.startsWith('/') || target.startsWith('//')) return undefined;
-  const resolved = new URL(target, location.origin);
-  return resolved.origin === location.origin ? resolved.pathname + resolved.search + resolved.hash : undefined;
-}
-
 function drawSuccess(user: string): void {
-  const next = returnTo();
+  const next = sameOriginReturnTo();
   draw(t('runner.success.title'), h('p', { class: 'lead success' }, t('runner.success.signedIn', { user })), next ? h('a', { href: next, class: 'button-link' }, t('runner.success.continue')) : null);
   stepRoot.dataset.kind = 'success';
 }

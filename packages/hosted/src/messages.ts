@@ -4,15 +4,38 @@
 export const LANGUAGES = ['en', 'de'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-const en = {
+// Texts the self-service pages and the journey runner (journey-runner-messages.ts) both show: one place.
+const sharedEn = {
   'lang.name': 'English',
   'common.skip': 'Skip to content',
   'common.language': 'Language',
+  'common.unsupported': 'This browser cannot use passkeys here. Try an up-to-date browser, or open this page over https.',
+  'error.generic': 'Something went wrong. Please try again.',
+  'error.network': 'The server cannot be reached. Check your connection and try again.',
+  'error.notAllowed': 'The passkey request was cancelled or timed out. Try again when you are ready.',
+  'error.credentialExists': 'This device already has a passkey for this account.',
+};
+
+export const SHARED_MESSAGES: Record<Language, typeof sharedEn> = {
+  en: sharedEn,
+  de: {
+    'lang.name': 'Deutsch',
+    'common.skip': 'Zum Inhalt springen',
+    'common.language': 'Sprache',
+    'common.unsupported': 'Dieser Browser kann hier keine Passkeys verwenden. Nutzen Sie einen aktuellen Browser oder öffnen Sie die Seite über https.',
+    'error.generic': 'Etwas ist schiefgegangen. Bitte versuchen Sie es erneut.',
+    'error.network': 'Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
+    'error.notAllowed': 'Die Passkey-Anfrage wurde abgebrochen oder ist abgelaufen. Versuchen Sie es erneut, wenn Sie bereit sind.',
+    'error.credentialExists': 'Dieses Gerät hat bereits einen Passkey für dieses Konto.',
+  },
+};
+
+const en = {
+  ...sharedEn,
   'common.username': 'Username',
   'common.usernameHint': 'Your email address or user name.',
   'common.working': 'Waiting for your passkey…',
   'common.noscript': 'These pages need JavaScript to talk to your passkey.',
-  'common.unsupported': 'This browser cannot use passkeys here. Try an up-to-date browser, or open this page over https.',
   'common.notFound.title': 'Page not found',
   'common.notFound.body': 'This sign-in page does not exist or is switched off.',
 
@@ -76,10 +99,6 @@ const en = {
   'recover.missing': 'This page needs the recovery link exactly as you received it.',
   'recover.done': 'Your new passkey is ready and you are signed in.',
 
-  'error.generic': 'Something went wrong. Please try again.',
-  'error.network': 'The server cannot be reached. Check your connection and try again.',
-  'error.notAllowed': 'The passkey request was cancelled or timed out. Try again when you are ready.',
-  'error.credentialExists': 'This device already has a passkey for this account.',
   'error.unsupported': 'This browser or device cannot create or use a passkey here.',
   'error.IDENTIFIER_TAKEN': 'This username is already taken. Choose another one, or sign in.',
   'error.SIGN_UP_DISABLED': 'New accounts cannot be created here.',
@@ -102,14 +121,11 @@ export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
 
 const de: Messages = {
-  'lang.name': 'Deutsch',
-  'common.skip': 'Zum Inhalt springen',
-  'common.language': 'Sprache',
+  ...SHARED_MESSAGES.de,
   'common.username': 'Benutzername',
   'common.usernameHint': 'Ihre E-Mail-Adresse oder Ihr Benutzername.',
   'common.working': 'Warte auf Ihren Passkey …',
   'common.noscript': 'Diese Seiten brauchen JavaScript, um mit Ihrem Passkey zu sprechen.',
-  'common.unsupported': 'Dieser Browser kann hier keine Passkeys verwenden. Nutzen Sie einen aktuellen Browser oder öffnen Sie die Seite über https.',
   'common.notFound.title': 'Seite nicht gefunden',
   'common.notFound.body': 'Diese Anmeldeseite gibt es nicht oder sie ist abgeschaltet.',
 
@@ -173,10 +189,6 @@ const de: Messages = {
   'recover.missing': 'Diese Seite braucht den Wiederherstellungslink genau so, wie Sie ihn erhalten haben.',
   'recover.done': 'Ihr neuer Passkey ist bereit und Sie sind angemeldet.',
 
-  'error.generic': 'Etwas ist schiefgegangen. Bitte versuchen Sie es erneut.',
-  'error.network': 'Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
-  'error.notAllowed': 'Die Passkey-Anfrage wurde abgebrochen oder ist abgelaufen. Versuchen Sie es erneut, wenn Sie bereit sind.',
-  'error.credentialExists': 'Dieses Gerät hat bereits einen Passkey für dieses Konto.',
   'error.unsupported': 'Dieser Browser oder dieses Gerät kann hier keinen Passkey erstellen oder verwenden.',
   'error.IDENTIFIER_TAKEN': 'Dieser Benutzername ist schon vergeben. Wählen Sie einen anderen oder melden Sie sich an.',
   'error.SIGN_UP_DISABLED': 'Hier können keine neuen Konten erstellt werden.',

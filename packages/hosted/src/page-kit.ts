@@ -1,11 +1,13 @@
 // What every hosted page script shares: its data block, messages, the live regions, busy buttons,
 // and turning SDK errors into sentences.
 // The SDK's modules are imported one by one (not its index), so the pages load only the self-service client.
-import { KeywayServerError, KeywayWebError } from '../../web/src/errors.ts';
 import { Keyway } from '../../web/src/keyway.ts';
 import { format } from './format.ts';
 import type { MessageKey } from './messages.ts';
 import type { PageData } from './shells.ts';
+import { describeError, element, sameOriginReturnTo } from './ui-kit.ts';
+
+export { element };
 
 export interface Page {
   data: PageData;
@@ -23,12 +25,6 @@ export interface Page {
   url(page: 'signin' | 'signup' | 'passkeys'): string;
   /** After sign-in: `return_to` when it is a path on this origin (never elsewhere: no open redirect), else my passkeys. */
   continueUrl(): string;
-}
-
-export function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`#${id} is missing from the page`);
-  return found as T;
 }
 
 export function loadPage(): Page {
@@ -51,38 +47,12 @@ export function loadPage(): Page {
     }
   };
 
-  const describe = (error: unknown): string | undefined => {
-    if (error instanceof KeywayServerError) {
-      const key = `error.${error.problemCode}` as MessageKey;
-      if (key in data.messages) return t(key, { seconds: error.retryAfterSeconds ?? 60 });
-      return t('error.generic');
-    }
-    if (error instanceof KeywayWebError) {
-      switch (error.code) {
-        case 'ERR_CANCELLED':
-          return undefined;
-        case 'ERR_NOT_ALLOWED':
-          return t('error.notAllowed');
-        case 'ERR_CREDENTIAL_EXISTS':
-          return t('error.credentialExists');
-        case 'ERR_UNSUPPORTED':
-          return t('error.unsupported');
-        case 'ERR_NETWORK':
-          return t('error.network');
-        default:
-          return t('error.generic');
-      }
-    }
-    console.error(error);
-    return t('error.generic');
-  };
-
   return {
     data,
     keyway,
     t,
     clear,
-    describe,
+    describe: (error) => describeError(error, data.messages, t),
     status(text) {
       errorRegion.textContent = '';
       statusRegion.textContent = text;
@@ -117,12 +87,7 @@ export function loadPage(): Page {
       return `${data.base}/${page}${location.search.includes('lang=') ? `?lang=${data.lang}` : ''}`;
     },
     continueUrl() {
-      const target = new URLSearchParams(location.search).get('return_to');
-      if (target) {
-        const resolved = new URL(target, location.origin);
-        if (resolved.origin === location.origin && target.startsWith('/') && !target.startsWith('//')) return resolved.pathname + resolved.search + resolved.hash;
-      }
-      return this.url('passkeys');
+      return sameOriginReturnTo() ?? this.url('passkeys');
     },
   };
 }

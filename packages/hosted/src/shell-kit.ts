@@ -2,10 +2,7 @@
 // journey-runner-shell.ts): head, skip link, header, footer with the language links. One frame, so the
 // pages look and behave alike and a change to it (a meta tag, an accessibility fix) reaches all of them.
 // No inline script or style: the CSP is `script-src 'self'`, and the page's data travels in a JSON data block.
-import { LANGUAGES, type Language } from './messages.ts';
-
-/** The frame's own texts, which each page's message catalogue defines. */
-type FrameTexts = Record<'lang.name' | 'common.skip' | 'common.language', string>;
+import { LANGUAGES, SHARED_MESSAGES, type Language } from './messages.ts';
 
 export interface PageAssetTags {
   stylesheets: readonly string[];
@@ -17,8 +14,6 @@ export interface PageAssetTags {
 
 export interface HostedDocument {
   lang: Language;
-  /** The page's catalogue: the frame's texts in `lang`, and each language's name for its link. */
-  messages: Record<Language, FrameTexts>;
   /** Text (escaped here): the window title is `{title} · {serviceName}`. */
   title: string;
   /** Shown in the header. */
@@ -45,7 +40,8 @@ function jsonData(value: unknown): string {
 }
 
 export function renderHostedDocument(input: HostedDocument): string {
-  const m = input.messages[input.lang];
+  // The frame's own texts (skip link, language names) are the same on every hosted page.
+  const m = SHARED_MESSAGES[input.lang];
   const { stylesheets, preload, script } = input.assets;
   const head = [
     ...stylesheets.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`),
@@ -80,7 +76,7 @@ function languageLinks(input: HostedDocument): string {
   const separator = input.path.includes('?') ? '&' : '?';
   const links = LANGUAGES.map((lang) => {
     const current = lang === input.lang ? ' aria-current="true"' : '';
-    return `<li><a href="${escapeHtml(`${input.path}${separator}lang=${lang}`)}" lang="${lang}" hreflang="${lang}"${current}>${escapeHtml(input.messages[lang]['lang.name'])}</a></li>`;
+    return `<li><a href="${escapeHtml(`${input.path}${separator}lang=${lang}`)}" lang="${lang}" hreflang="${lang}"${current}>${escapeHtml(SHARED_MESSAGES[lang]['lang.name'])}</a></li>`;
   });
-  return `<nav aria-label="${escapeHtml(input.messages[input.lang]['common.language'])}"><ul class="languages">${links.join('')}</ul></nav>`;
+  return `<nav aria-label="${escapeHtml(SHARED_MESSAGES[input.lang]['common.language'])}"><ul class="languages">${links.join('')}</ul></nav>`;
 }

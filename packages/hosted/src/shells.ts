@@ -43,7 +43,6 @@ export function renderShell(input: ShellInput): string {
   const assets = input.assets;
   return renderHostedDocument({
     lang: input.lang,
-    messages: MESSAGES,
     title: m[titleKey],
     serviceName: input.serviceName,
     path: input.path,

@@ -1,14 +1,24 @@
-// JSON over fetch to Keyway's self-service API; problem+json answers become KeywayServerError.
+// JSON over fetch to Keyway's self-service API and journey runtime; problem+json answers become KeywayServerError.
 import { KeywayCancelledError, KeywayNetworkError, KeywayServerError, type Problem } from './errors.ts';
 
-export async function requestJSON<T>(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+export interface RequestOptions {
+  /**
+   * Self-service: `include` (the default): the session cookie is HttpOnly, and `include` also covers an
+   * RP page on another allowed origin (CORS with credentials). The journey runtime has no cookies (its
+   * session id is in the path): fetch's own default, `same-origin`.
+   */
+  credentials?: RequestCredentials;
+  /** Sent besides `accept` and `content-type`, e.g. `accept-language`. */
+  headers?: Record<string, string>;
+}
+
+export async function requestJSON<T>(method: string, url: string, body?: unknown, signal?: AbortSignal, init: RequestOptions = {}): Promise<T> {
   let response: Response;
   try {
     response = await fetch(url, {
       method,
-      // The session cookie is HttpOnly; `include` also covers an RP page on another allowed origin (CORS with credentials).
-      credentials: 'include',
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      credentials: init.credentials ?? 'include',
+      headers: { ...init.headers, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       ...(signal ? { signal } : {}),
     });

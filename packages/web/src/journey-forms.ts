@@ -1,6 +1,7 @@
 // The custom forms of journey steps (seed format, as the server presents them) and their checks in the
-// browser. The rules are exactly the server's (packages/server/src/journeys/forms/form-submission.ts;
-// packages/web/test/journey-forms.test.ts compares both over the same inputs), so a value the page
+// browser. The rules are exactly the server's: packages/server/src/journeys/forms/form-submission.ts imports
+// the types, limits and messages below (this module stays dependency-free and browser-safe), and
+// packages/web/test/journey-forms.test.ts compares both checks over the same inputs. So a value the page
 // accepts is one the server accepts; the messages are the ones the server sends with each field.
 
 export type JourneyFieldErrorCode = 'missing' | 'invalidLength' | 'invalid';
@@ -52,14 +53,15 @@ export interface JourneyForm {
   errors: JourneyFieldError[];
 }
 
-/** Without a maxLength the server still caps a value (form-submission.ts ABSOLUTE_MAX_LENGTH). */
-const ABSOLUTE_MAX_LENGTH = 10_000;
+/** Without a maxLength a value is still capped, so a journey variable cannot be made arbitrarily large. */
+export const ABSOLUTE_MAX_LENGTH = 10_000;
 
 // The WHATWG HTML "valid e-mail address" rule: the server's, and what <input type=email> applies.
-const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+export const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
-type BuiltInKey = 'missing' | 'invalid' | 'invalidEmail' | 'lengthBetween' | 'lengthAtLeast' | 'lengthAtMost';
-const BUILT_IN: Record<'en' | 'de', Record<BuiltInKey, string>> = {
+export type BuiltInKey = 'missing' | 'invalid' | 'invalidEmail' | 'lengthBetween' | 'lengthAtLeast' | 'lengthAtMost';
+/** Keyway's refusal messages (also the server's: form-localization.ts), for a form that sets none. */
+export const BUILT_IN: Record<'en' | 'de', Record<BuiltInKey, string>> = {
   en: {
     missing: '{label} is required.',
     invalid: '{label} is not valid.',

@@ -4,7 +4,8 @@
 // passkey steps run their WebAuthn part in the browser (a NotAllowedError — the user dismissed the
 // prompt — is answered as the step's `cancel` option).
 import { isWebAuthnAvailable } from './capabilities.ts';
-import { fromWebAuthnError, KeywayCancelledError, KeywayNetworkError, KeywayServerError, KeywayUnsupportedError, KeywayWebError, type Problem } from './errors.ts';
+import { fromWebAuthnError, KeywayCancelledError, KeywayServerError, KeywayUnsupportedError, KeywayWebError } from './errors.ts';
+import { requestJSON } from './http.ts';
 import { validateJourneyForm, type JourneyFieldError, type JourneyForm } from './journey-forms.ts';
 // `@keyway/web/journey` is self-contained: the form types and check, and the errors a caller branches on.
 export { isFormInput, validateJourneyForm } from './journey-forms.ts';
@@ -197,30 +198,11 @@ function base(options: JourneyClientOptions): string {
   return options.baseUrl.replace(/\/+$/, '');
 }
 
-async function call(options: JourneyClientOptions, method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<StepResponse> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (options.locale) headers['accept-language'] = options.locale;
-  let response: Response;
-  try {
-    response = await fetch(`${base(options)}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), ...(signal ? { signal } : {}) });
-  } catch (error) {
-    if (signal?.aborted || (error as { name?: string } | null)?.name === 'AbortError') throw new KeywayCancelledError(undefined, { cause: error });
-    throw new KeywayNetworkError(undefined, { cause: error });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await response.text());
-  } catch {
-    parsed = undefined;
-  }
-  if (!response.ok) {
-    const candidate = parsed as Partial<Problem> | undefined;
-    const problem: Problem = candidate && typeof candidate.code === 'string' ? { ...candidate, status: response.status, code: candidate.code } : { status: response.status, code: `HTTP_${response.status}`, title: response.statusText };
-    const retryAfter = response.headers.get('retry-after');
-    throw new KeywayServerError(problem, retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined);
-  }
-  return parsed as StepResponse;
+function call(options: JourneyClientOptions, method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<StepResponse> {
+  return requestJSON<StepResponse>(method, `${base(options)}${path}`, body, signal, {
+    credentials: 'same-origin',
+    ...(options.locale ? { headers: { 'accept-language': options.locale } } : {}),
+  });
 }
 
 /** Starts journey `journeyId` (a public one, from the browser). */

@@ -247,6 +247,7 @@ export class JourneyEngine {
       current_step: definition.start,
       presentation: null,
       vars: '{}',
+      user_id: null,
       started_by: starter.kind === 'public' ? 'public' : starter.clientId,
       origin: origin === '' ? null : origin,
       step_deadline: null,
@@ -258,8 +259,10 @@ export class JourneyEngine {
     };
     vars._journey = { id: journeyId, version: Number(journey.version), instanceId: row.id, store: definition.store };
     row.vars = JSON.stringify(vars);
-    await this.#db.insertInto('journey_instances').values(row).execute();
 
+    // The row is stored by #persist, in the one commit that ends this request: until the answer
+    // carries a session token no other request can reach the instance, so nothing is lost by not
+    // inserting it first (and a start that dies mid-step leaves no orphan row).
     const run: Run = { tenantId, row, plan, vars, origin, locale, stepsRun: 0 };
     const stop = await this.#advance(run, definition.start);
     return this.#persist(run, stop, row.revision, null);
@@ -499,7 +502,7 @@ export class JourneyEngine {
 
   // ── answering ──
 
-  /** Stores the outcome of this request with compare-and-set on the revision, and answers it. */
+  /** Stores the outcome of this request (a start inserts the instance; later requests compare-and-set on the revision), and answers it. */
   async #persist(run: Run, stop: Stop, expectedRevision: number, usedSession: string | null): Promise<StepResponse> {
     const now = this.#clock.now();
     const token = randomBytes(32).toString('base64url');
@@ -515,14 +518,16 @@ export class JourneyEngine {
       }
     }
     let varsJson = JSON.stringify(run.vars);
+    let userId = (run.vars.user as { userId?: string } | null | undefined)?.userId ?? null;
     if (Buffer.byteLength(varsJson) > MAX_VARS_BYTES) {
       end = { kind: 'end', result: 'rejection', code: 'JOURNEY_STATE_TOO_LARGE', message: `the variables exceed ${MAX_VARS_BYTES} bytes` };
       varsJson = '{}';
+      userId = null;
     }
     // At the end the session is spent: the answer names the one just used (or a fresh one after a
     // start), and any further submit with it is told "already submitted".
     const endSession = usedSession ?? token;
-    const common = { vars: varsJson, revision: expectedRevision + 1, updated_at: now.getTime(), previous_session_hash: usedSession === null ? null : sha256(usedSession) };
+    const common = { vars: varsJson, user_id: userId, revision: expectedRevision + 1, updated_at: now.getTime(), previous_session_hash: usedSession === null ? null : sha256(usedSession) };
     let changes: Partial<InstanceRow>;
     if (end.kind === 'waiting') {
       const step = run.plan.steps.get(end.stepId)!;
@@ -550,8 +555,13 @@ export class JourneyEngine {
       };
     }
     await this.#db.transaction().execute(async (trx) => {
-      const updated = await trx.updateTable('journey_instances').set(changes).where('id', '=', run.row.id).where('revision', '=', expectedRevision).executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'The journey was changed by another request');
+      if (usedSession === null) {
+        // A start: the instance is stored now (see start); no other request can know it yet.
+        await trx.insertInto('journey_instances').values({ ...run.row, ...changes }).execute();
+      } else {
+        const updated = await trx.updateTable('journey_instances').set(changes).where('id', '=', run.row.id).where('revision', '=', expectedRevision).executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'The journey was changed by another request');
+      }
       // The end of a journey is a security event (a sign-in, a registration, or a refusal): it is audited with it.
       if (end.kind === 'end') {
         const journey = run.vars._journey as { id: string; version: number };

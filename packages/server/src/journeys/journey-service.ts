@@ -217,7 +217,7 @@ export class JourneyService {
     let select = this.#db
       .selectFrom('journey_instances')
       .innerJoin('journey_versions', 'journey_versions.id', 'journey_instances.version_id')
-      .select(['journey_instances.id as id', 'journey_versions.version as version', 'journey_instances.status as status', 'journey_instances.current_step as current_step', 'journey_instances.result_code as result_code', 'journey_instances.vars as vars', 'journey_instances.started_by as started_by', 'journey_instances.created_at as created_at', 'journey_instances.updated_at as updated_at', 'journey_instances.expires_at as expires_at'])
+      .select(['journey_instances.id as id', 'journey_versions.version as version', 'journey_instances.status as status', 'journey_instances.current_step as current_step', 'journey_instances.result_code as result_code', 'journey_instances.user_id as user_id', 'journey_instances.started_by as started_by', 'journey_instances.created_at as created_at', 'journey_instances.updated_at as updated_at', 'journey_instances.expires_at as expires_at'])
       .where('journey_instances.journey_row_id', '=', row.id);
     if (query.status !== undefined) select = select.where('journey_instances.status', '=', query.status);
     if (after) select = select.where('journey_instances.id', '>', after);
@@ -228,7 +228,7 @@ export class JourneyService {
       status: instance.status,
       currentStep: instance.current_step,
       resultCode: instance.result_code,
-      userId: ((JSON.parse(instance.vars) as { user?: { userId?: string } | null }).user?.userId ?? null),
+      userId: instance.user_id,
       startedBy: instance.started_by,
       createdAt: iso(instance.created_at),
       updatedAt: iso(instance.updated_at),

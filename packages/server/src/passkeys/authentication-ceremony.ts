@@ -1,36 +1,42 @@
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { UserRef } from '../identity/identity-service.ts';
 import { toUser } from '../identity/user-record.ts';
 import type { User } from '../identity/user-schemas.ts';
-import type { Schema } from '../storage/schema.ts';
+import type { Schema, StoresTable } from '../storage/schema.ts';
 import { amrFor } from '../tokens/signing-key-service.ts';
 import { verifyAuthentication } from './authentication-verification.ts';
 import type { CeremonyDeps, StartedCeremony } from './ceremony-deps.ts';
 import { requestOptions } from './ceremony-options.ts';
 import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
-import { assertMayUsePasskeys, findUserInStore, getUserInStore } from './ceremony-user.ts';
+import { assertMayUsePasskeys, getUserInStore, type UserRow } from './ceremony-user.ts';
 import { credentialDescriptors, findCredential, recordCredentialUse, type CredentialDescriptor } from './credential-store.ts';
 import { toPasskey, type Passkey } from './passkey-record.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge } from './webauthn-encoding.ts';
 
-/** A user id no row has (time-ordered ids are hex and base64url, never this). */
-const NO_USER_ID = '~no-user~';
+/** A user the caller already looked up, with that user's credentials for the ceremony's RP (self-service does, to answer known and unknown identifiers alike). */
+export interface ResolvedUser {
+  row: UserRow;
+  credentials: readonly CredentialDescriptor[];
+}
 
 export interface StartAuthenticationInput {
   storeName: string;
+  /** The store row when the caller already resolved `storeName` in the actor's tenant (saves reading it again) */
+  store?: Selectable<StoresTable> | undefined;
   /** The user signing in; absent for a discoverable (usernameless) sign-in, which the policy must allow */
-  user?: UserRef | undefined;
+  user?: UserRef | ResolvedUser | undefined;
   rpId: string;
   policyName: string;
   /** Who started the ceremony and for what (API, self-service, journey); stored with the session */
   context?: Record<string, unknown> | undefined;
   /**
    * Without `user`: send these descriptors as allowCredentials instead of a discoverable request (self-service's
-   * decoys for an unknown identifier, so it answers like a known one). The session names no user and allows only
-   * these IDs, which no credential has, so it cannot complete.
+   * decoys for an unknown identifier, so it answers like a known one; the caller runs the user and credential
+   * lookups a known identifier costs). The session names no user and allows only these IDs, which no credential
+   * has, so it cannot complete.
    */
   decoyCredentials?: readonly CredentialDescriptor[] | undefined;
 }
@@ -69,7 +75,7 @@ export class AuthenticationCeremony {
   async start(actor: Actor, input: StartAuthenticationInput): Promise<StartedCeremony<PublicKeyCredentialRequestOptionsJSON>> {
     const { db, clock, identity, relyingParties, policies } = this.#deps;
     const now = clock.now();
-    const store = await identity.findStore(actor.tenantId, input.storeName);
+    const store = input.store ?? (await identity.findStore(actor.tenantId, input.storeName));
     const rp = await relyingParties.find(actor.tenantId, store.id, input.rpId);
     const policy = await policies.findAuthenticationPolicy(actor.tenantId, store.id, input.policyName);
 
@@ -77,17 +83,14 @@ export class AuthenticationCeremony {
     let userHandle: string | null = null;
     let allowed: CredentialDescriptor[] = [];
     if (input.user) {
-      const user = await getUserInStore(db, store.id, input.storeName, input.user);
+      const user = 'row' in input.user ? input.user.row : await getUserInStore(db, store.id, input.storeName, input.user);
       assertMayUsePasskeys(user);
-      allowed = await credentialDescriptors(db, user.id, rp.id);
+      allowed = 'row' in input.user ? [...input.user.credentials] : await credentialDescriptors(db, user.id, rp.id);
       // An empty allowCredentials would turn this into a discoverable sign-in for anyone.
       if (allowed.length === 0) throw new KeywayError('PASSKEY_NOT_FOUND', `User ${user.id} has no passkey for relying party ${rp.id}; register one first`);
       userId = user.id;
       userHandle = user.user_handle;
     } else if (input.decoyCredentials !== undefined && input.decoyCredentials.length > 0) {
-      // The lookups a named user costs, against an id no user has: a decoy takes as long as a real answer.
-      await findUserInStore(db, store.id, { id: NO_USER_ID });
-      await credentialDescriptors(db, NO_USER_ID, rp.id);
       allowed = [...input.decoyCredentials];
     } else if (!policy.allowDiscoverable) {
       throw new KeywayError('DISCOVERABLE_NOT_ALLOWED', `The authentication policy ${policy.name} requires naming the user`);

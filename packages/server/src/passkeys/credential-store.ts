@@ -30,12 +30,6 @@ export async function credentialDescriptors(db: Kysely<Schema>, userId: string, 
   return rows.map((row) => ({ id: row.credential_id, transports: JSON.parse(row.transports) as string[] }));
 }
 
-/** Whether a credential ID is registered anywhere (any tenant): WebAuthn §7.1 step 27 is global. */
-export async function credentialIdExists(db: Kysely<Schema>, credentialId: string): Promise<boolean> {
-  const row = await db.selectFrom('credentials').select('id').where('credential_id', '=', credentialId).executeTakeFirst();
-  return row !== undefined;
-}
-
 /** A credential of one store and RP ID, or undefined: another tenant's or store's credential is never found. */
 export async function findCredential(db: Kysely<Schema>, scope: { tenantId: string; storeId: string; rpId: string }, credentialId: string): Promise<CredentialRow | undefined> {
   return db

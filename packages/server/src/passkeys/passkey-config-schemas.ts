@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TOptional, type TProperties, type TSchema } from '@sinclair/typebox';
 import { DEFAULT_ALGORITHMS } from './passkey-config.ts';
 
 /**
@@ -28,6 +28,15 @@ export const MAX_TIMEOUT_MS = 600_000;
 export const DEFAULT_TIMEOUT_MS = 300_000;
 
 const withDefault = <T extends TSchema>(schema: T, value: unknown) => ({ ...schema, default: value }) as T;
+
+/** A create body's fields: all optional, those named in `defaults` filled with that default when omitted. */
+const optionalWithDefaults = <F extends TProperties>(fields: F, defaults: { readonly [K in keyof F]?: unknown }) =>
+  Object.fromEntries(Object.entries(fields).map(([key, schema]) => [key, Type.Optional(key in defaults ? withDefault(schema, defaults[key]) : schema)])) as {
+    [K in keyof F]: TOptional<F[K]>;
+  };
+
+/** A PATCH body: the same fields, all optional and without defaults (an omitted field is kept), at least one. */
+const patchBody = <F extends TProperties>(fields: F) => Type.Object(optionalWithDefaults(fields, {}), { additionalProperties: false, minProperties: 1 });
 
 // ── relying parties ──────────────────────────────────────────────────────
 
@@ -69,27 +78,16 @@ const rpFields = {
 export const CreateRelyingPartyBody = Type.Object(
   {
     id: RpIdSchema,
+    ...optionalWithDefaults(rpFields, { relatedOrigins: [], androidApps: [], appleAppIds: [] }),
     name: rpFields.name,
     origins: rpFields.origins,
-    relatedOrigins: Type.Optional(withDefault(rpFields.relatedOrigins, [])),
-    androidApps: Type.Optional(withDefault(rpFields.androidApps, [])),
-    appleAppIds: Type.Optional(withDefault(rpFields.appleAppIds, [])),
   },
   { additionalProperties: false },
 );
 export type CreateRelyingPartyInput = Static<typeof CreateRelyingPartyBody>;
 
 /** PATCH replaces the fields it names; the RP ID is the resource's identity and cannot change. */
-export const UpdateRelyingPartyBody = Type.Object(
-  {
-    name: Type.Optional(rpFields.name),
-    origins: Type.Optional(rpFields.origins),
-    relatedOrigins: Type.Optional(rpFields.relatedOrigins),
-    androidApps: Type.Optional(rpFields.androidApps),
-    appleAppIds: Type.Optional(rpFields.appleAppIds),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
+export const UpdateRelyingPartyBody = patchBody(rpFields);
 export type UpdateRelyingPartyInput = Static<typeof UpdateRelyingPartyBody>;
 
 export const RelyingPartySchema = Type.Object({
@@ -171,37 +169,17 @@ export const REGISTRATION_DEFAULTS = {
 export const CreateRegistrationPolicyBody = Type.Object(
   {
     name: PolicyNameSchema,
-    attestation: Type.Optional(withDefault(registrationFields.attestation, REGISTRATION_DEFAULTS.attestation)),
-    authenticatorAttachment: Type.Optional(registrationFields.authenticatorAttachment),
-    residentKey: Type.Optional(withDefault(registrationFields.residentKey, REGISTRATION_DEFAULTS.residentKey)),
-    userVerification: Type.Optional(withDefault(registrationFields.userVerification, REGISTRATION_DEFAULTS.userVerification)),
-    algorithms: Type.Optional(withDefault(registrationFields.algorithms, REGISTRATION_DEFAULTS.algorithms)),
-    hints: Type.Optional(withDefault(registrationFields.hints, REGISTRATION_DEFAULTS.hints)),
-    timeout: Type.Optional(withDefault(registrationFields.timeout, REGISTRATION_DEFAULTS.timeout)),
-    excludeCredentials: Type.Optional(withDefault(registrationFields.excludeCredentials, REGISTRATION_DEFAULTS.excludeCredentials)),
-    allowSyncedPasskeys: Type.Optional(withDefault(registrationFields.allowSyncedPasskeys, REGISTRATION_DEFAULTS.allowSyncedPasskeys)),
-    attestationTrust: Type.Optional(withDefault(registrationFields.attestationTrust, REGISTRATION_DEFAULTS.attestationTrust)),
+    ...optionalWithDefaults(registrationFields, REGISTRATION_DEFAULTS),
   },
   { additionalProperties: false },
 );
 export type CreateRegistrationPolicyInput = Static<typeof CreateRegistrationPolicyBody>;
 
 /** PATCH replaces the top-level fields it names (null clears authenticatorAttachment); the result is validated whole. */
-export const UpdateRegistrationPolicyBody = Type.Object(
-  {
-    attestation: Type.Optional(registrationFields.attestation),
-    authenticatorAttachment: Type.Optional(Type.Union([registrationFields.authenticatorAttachment, Type.Null()])),
-    residentKey: Type.Optional(registrationFields.residentKey),
-    userVerification: Type.Optional(registrationFields.userVerification),
-    algorithms: Type.Optional(registrationFields.algorithms),
-    hints: Type.Optional(registrationFields.hints),
-    timeout: Type.Optional(registrationFields.timeout),
-    excludeCredentials: Type.Optional(registrationFields.excludeCredentials),
-    allowSyncedPasskeys: Type.Optional(registrationFields.allowSyncedPasskeys),
-    attestationTrust: Type.Optional(registrationFields.attestationTrust),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
+export const UpdateRegistrationPolicyBody = patchBody({
+  ...registrationFields,
+  authenticatorAttachment: Type.Union([registrationFields.authenticatorAttachment, Type.Null()]),
+});
 export type UpdateRegistrationPolicyInput = Static<typeof UpdateRegistrationPolicyBody>;
 
 export const RegistrationPolicySchema = Type.Object({
@@ -241,24 +219,13 @@ export const AUTHENTICATION_DEFAULTS = {
 export const CreateAuthenticationPolicyBody = Type.Object(
   {
     name: PolicyNameSchema,
-    userVerification: Type.Optional(withDefault(authenticationFields.userVerification, AUTHENTICATION_DEFAULTS.userVerification)),
-    timeout: Type.Optional(withDefault(authenticationFields.timeout, AUTHENTICATION_DEFAULTS.timeout)),
-    allowDiscoverable: Type.Optional(withDefault(authenticationFields.allowDiscoverable, AUTHENTICATION_DEFAULTS.allowDiscoverable)),
-    hints: Type.Optional(withDefault(authenticationFields.hints, AUTHENTICATION_DEFAULTS.hints)),
+    ...optionalWithDefaults(authenticationFields, AUTHENTICATION_DEFAULTS),
   },
   { additionalProperties: false },
 );
 export type CreateAuthenticationPolicyInput = Static<typeof CreateAuthenticationPolicyBody>;
 
-export const UpdateAuthenticationPolicyBody = Type.Object(
-  {
-    userVerification: Type.Optional(authenticationFields.userVerification),
-    timeout: Type.Optional(authenticationFields.timeout),
-    allowDiscoverable: Type.Optional(authenticationFields.allowDiscoverable),
-    hints: Type.Optional(authenticationFields.hints),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
+export const UpdateAuthenticationPolicyBody = patchBody(authenticationFields);
 export type UpdateAuthenticationPolicyInput = Static<typeof UpdateAuthenticationPolicyBody>;
 
 export const AuthenticationPolicySchema = Type.Object({

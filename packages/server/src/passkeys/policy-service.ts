@@ -27,6 +27,8 @@ export interface PolicyServiceDeps {
 
 type PolicyTable = 'registration_policies' | 'authentication_policies';
 type PolicyRow = Selectable<PoliciesTable>;
+/** A stored policy as the API returns it: its settings with its name and times. */
+type Policy<Settings> = Settings & { name: string; createdAt: string; updatedAt: string };
 
 /** What differs between the two kinds of policy: where they live, how they are named in audit, how settings are completed. */
 interface PolicyKind<Settings> {
@@ -54,7 +56,7 @@ const AUTHENTICATION: PolicyKind<AuthenticationPolicySettings> = {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function toPolicy<Settings>(kind: PolicyKind<Settings>, row: PolicyRow): Settings & { name: string; createdAt: string; updatedAt: string } {
+function toPolicy<Settings>(kind: PolicyKind<Settings>, row: PolicyRow): Policy<Settings> {
   return { name: row.name, ...kind.read(JSON.parse(row.settings) as Partial<Settings>), createdAt: iso(Number(row.created_at)), updatedAt: iso(Number(row.updated_at)) };
 }
 
@@ -156,7 +158,7 @@ export class PolicyService {
     return row;
   }
 
-  async #create<S>(kind: PolicyKind<S>, actor: Actor, storeName: string, name: string, settings: S): Promise<S & { name: string; createdAt: string; updatedAt: string }> {
+  async #create<S>(kind: PolicyKind<S>, actor: Actor, storeName: string, name: string, settings: S): Promise<Policy<S>> {
     const now = this.#clock.now();
     try {
       return await this.#db.transaction().execute(async (trx) => {
@@ -172,7 +174,7 @@ export class PolicyService {
     }
   }
 
-  async #list<S>(kind: PolicyKind<S>, tenantId: string, storeName: string, page: PageRequest): Promise<Page<S & { name: string; createdAt: string; updatedAt: string }>> {
+  async #list<S>(kind: PolicyKind<S>, tenantId: string, storeName: string, page: PageRequest): Promise<Page<Policy<S>>> {
     const store = await this.#identity.findStore(tenantId, storeName);
     const limit = pageSize(page);
     const after = decodeCursor(page.cursor);
@@ -187,8 +189,8 @@ export class PolicyService {
     storeName: string,
     name: string,
     fields: string[],
-    merge: (current: S & { name: string; createdAt: string; updatedAt: string }) => Promise<S>,
-  ): Promise<S & { name: string; createdAt: string; updatedAt: string }> {
+    merge: (current: Policy<S>) => Promise<S>,
+  ): Promise<Policy<S>> {
     const now = this.#clock.now();
     return this.#db.transaction().execute(async (trx) => {
       const store = await this.#identity.findStore(actor.tenantId, storeName, trx);

@@ -51,7 +51,7 @@ function columns(rp: RelyingPartyFields) {
  * Checks a complete relying party (on create, and after a PATCH is merged) and answers it
  * normalised. Every problem found is reported, each naming its field.
  */
-export function checkRelyingParty(rp: RelyingPartyFields): RelyingPartyFields {
+function checkRelyingParty(rp: RelyingPartyFields): RelyingPartyFields {
   const idProblem = rpIdProblem(rp.id);
   // Without a valid RP ID, whether an origin is "under" it means nothing: report the RP ID alone.
   if (idProblem) throw problemsError('VALIDATION_FAILED', [{ field: 'id', message: idProblem }]);

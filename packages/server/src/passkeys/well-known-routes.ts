@@ -29,7 +29,7 @@ const APPLE_APP_SITE_ASSOCIATION = Type.Object({ webcredentials: Type.Object({ a
 const unique = <T>(values: Iterable<T>): T[] => [...new Set(values)];
 
 /** WebAuthn L3 §5.11.1: the origins allowed to use this RP ID, as the browser fetches them from https://{rpId}/.well-known/webauthn. */
-export function relatedOriginsDocument(rps: readonly RelyingParty[]) {
+function relatedOriginsDocument(rps: readonly RelyingParty[]) {
   return { origins: unique(rps.flatMap((rp) => [...rp.relatedOrigins, ...webOrigins(rp.origins)])) };
 }
 
@@ -37,7 +37,7 @@ export function relatedOriginsDocument(rps: readonly RelyingParty[]) {
  * Digital Asset Links: each Android app may use (and open links for) this site's credentials, and
  * the site's web origins share them. Android's Credential Manager checks `get_login_creds`.
  */
-export function assetLinksDocument(rps: readonly RelyingParty[]) {
+function assetLinksDocument(rps: readonly RelyingParty[]) {
   const fingerprints = new Map<string, Set<string>>();
   for (const app of rps.flatMap((rp) => rp.androidApps)) {
     const set = fingerprints.get(app.packageName) ?? new Set<string>();
@@ -56,7 +56,7 @@ export function assetLinksDocument(rps: readonly RelyingParty[]) {
 }
 
 /** Apple's associated domains file: the apps whose passkeys (webcredentials) this domain vouches for. */
-export function appleAppSiteAssociationDocument(rps: readonly RelyingParty[]) {
+function appleAppSiteAssociationDocument(rps: readonly RelyingParty[]) {
   return { webcredentials: { apps: unique(rps.flatMap((rp) => rp.appleAppIds)) } };
 }
 

@@ -39,17 +39,3 @@ export function buildHostedAssets(): HostedAssets {
   }
   return { version, prefix, files, forPage: (page) => pages.get(page)!, sdk: `${prefix}/${jsAssetKey(SDK_ENTRY)}` };
 }
-
-/** For the size report: the gzip sizes of what a page downloads. */
-export function pageTransferSizes(assets: HostedAssets, page: PageName): { raw: number; gzip: number } {
-  const shell = assets.forPage(page);
-  const keys = [shell.stylesheet, ...(shell.script ? [shell.script] : []), ...shell.preload].map((url) => url.slice(assets.prefix.length + 1));
-  let raw = 0;
-  let gzip = 0;
-  for (const key of new Set(keys)) {
-    const file = assets.files.get(key)!;
-    raw += file.body.length;
-    gzip += file.gzip.length;
-  }
-  return { raw, gzip };
-}

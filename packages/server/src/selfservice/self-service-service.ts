@@ -122,13 +122,12 @@ const iso = (ms: number) => new Date(Number(ms)).toISOString();
 /** The user as the browser sees it: the API's user plus the name to greet them by. */
 export type SelfServiceUser = User & { displayName: string };
 
-function toSelfServiceUser(user: UserRow): SelfServiceUser {
-  return { ...toUser(user), displayName: displayNameOf(user) };
+function toSelfServiceUser(user: User): SelfServiceUser {
+  return { ...user, displayName: displayNameOf(user) };
 }
 
-function displayNameOf(user: UserRow): string {
-  const attributes = JSON.parse(user.attributes) as Record<string, string>;
-  return attributes.displayName ?? ([user.first_name, user.last_name].filter((n) => n !== null).join(' ') || user.user_key);
+function displayNameOf(user: User): string {
+  return user.attributes.displayName ?? ([user.firstName, user.lastName].filter((n) => n !== undefined).join(' ') || user.userKey);
 }
 
 function toMyPasskey(row: CredentialRow, currentCredentialId: string | null, metadata?: MetadataBlob): MyPasskey {
@@ -225,7 +224,7 @@ export class SelfServiceService {
       rpId: target.config.relyingPartyId,
       policyName: target.config.registrationPolicy,
       userName: identifier,
-      userDisplayName: displayName ?? displayNameOf(user),
+      userDisplayName: displayName ?? displayNameOf(toUser(user)),
       context: { via: 'self-service', purpose: 'sign-up', requestId: request.requestId },
     });
     const flowToken = await this.#bindFlow(request, target, 'sign-up', started, { identifier, userId: user.id });
@@ -233,10 +232,7 @@ export class SelfServiceService {
   }
 
   async registerFinish(request: BrowserRequest, response: RegistrationResponseJSON): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey }>> {
-    const target = await this.#target(request);
-    await this.#limit(request, undefined);
-    const flow = await this.#flow(request, target, 'sign-up', response);
-    await this.#limit(undefined, flow.identifier ?? undefined);
+    const { target, flow } = await this.#finishFlow(request, 'sign-up', response);
     const actor = this.#actor(request);
     const now = this.#deps.clock.now();
     let session: OpenedSession | undefined;
@@ -256,7 +252,7 @@ export class SelfServiceService {
       },
     });
     const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: credential.userId });
-    return { body: { user: toSelfServiceUser(user), credential }, session: session! };
+    return { body: { user: toSelfServiceUser(toUser(user)), credential }, session: session! };
   }
 
   // ── sign-in ─────────────────────────────────────────────────────────────
@@ -268,6 +264,7 @@ export class SelfServiceService {
     const actor = this.#actor(request);
     const base = {
       storeName: request.storeName,
+      store: target.store,
       rpId: target.config.relyingPartyId,
       policyName: target.config.authenticationPolicy,
       context: { via: 'self-service', purpose: 'sign-in', requestId: request.requestId },
@@ -278,16 +275,16 @@ export class SelfServiceService {
       started = await this.#deps.ceremonies.startAuthentication(actor, base);
     } else {
       // Known and unknown identifiers do the same work (decoy, user lookup, credential lookup) and answer the same
-      // shape; an account that cannot sign in (no passkey yet, locked, disabled) answers the decoy too.
+      // shape; an account that cannot sign in (no passkey yet, locked, disabled) answers the decoy too. The ceremony
+      // is handed what was looked up here, so it reads neither again.
       const decoys = await this.#decoys.forIdentifier(request.tenantId, { storeId: target.store.id, rpId: target.config.relyingPartyId }, identifier);
       const user = await this.#userByKey(target.store.id, identifier);
       const passkeys = await credentialDescriptors(this.#db, user?.id ?? SHADOW_USER_ID, target.config.relyingPartyId);
       const usable = user !== undefined && passkeys.length > 0 && user.status !== 'locked' && user.status !== 'disabled';
       if (usable) {
         userId = user.id;
-        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, user: { id: user.id } });
+        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, user: { row: user, credentials: passkeys } });
       } else {
-        // The ceremony runs the user and credential lookups of the known path for a decoy too.
         started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, decoyCredentials: decoys });
       }
     }
@@ -296,10 +293,7 @@ export class SelfServiceService {
   }
 
   async loginFinish(request: BrowserRequest, response: AuthenticationResponseJSON): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey; idToken: string }>> {
-    const target = await this.#target(request);
-    await this.#limit(request, undefined);
-    const flow = await this.#flow(request, target, 'sign-in', response);
-    await this.#limit(undefined, flow.identifier ?? undefined);
+    const { target, flow } = await this.#finishFlow(request, 'sign-in', response);
     const actor = this.#actor(request);
     const now = this.#deps.clock.now();
     let session: OpenedSession | undefined;
@@ -314,8 +308,7 @@ export class SelfServiceService {
           await appendAuditEvent(trx, actor, { action: 'selfservice.signIn', targetType: 'user', targetId: userId, details: { store: request.storeName, credentialId, discoverable: flow.identifier === null, clientIp: request.clientIp } }, now);
         },
       });
-      const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: result.user.id });
-      return { body: { ...result, user: toSelfServiceUser(user) }, session: session! };
+      return { body: { ...result, user: toSelfServiceUser(result.user) }, session: session! };
     } catch (error) {
       // A credential this store does not know (deleted, or never registered here): the SDK tells the authenticator
       // with signalUnknownCredential. It reveals nothing the holder of the credential does not know.
@@ -341,7 +334,7 @@ export class SelfServiceService {
 
   async me(request: BrowserRequest): Promise<{ user: SelfServiceUser; session: { createdAt: string; expiresAt: string; authenticatedAt: string } }> {
     const { session, user } = await this.#requireSession(request);
-    return { user: toSelfServiceUser(user), session: { createdAt: iso(session.created_at), expiresAt: iso(session.expires_at), authenticatedAt: iso(session.authenticated_at) } };
+    return { user: toSelfServiceUser(toUser(user)), session: { createdAt: iso(session.created_at), expiresAt: iso(session.expires_at), authenticatedAt: iso(session.authenticated_at) } };
   }
 
   // ── my passkeys ─────────────────────────────────────────────────────────
@@ -397,7 +390,7 @@ export class SelfServiceService {
       rpId: target.config.relyingPartyId,
       policyName: target.config.registrationPolicy,
       userName: user.user_key,
-      userDisplayName: displayNameOf(user),
+      userDisplayName: displayNameOf(toUser(user)),
       context: { via: 'self-service', purpose: 'add-passkey', requestId: request.requestId },
     });
     const flowToken = await this.#bindFlow(request, target, 'add-passkey', started, { identifier: user.user_key, userId: user.id });
@@ -458,11 +451,11 @@ export class SelfServiceService {
       rpId: target.config.relyingPartyId,
       policyName: target.config.registrationPolicy,
       userName: user.user_key,
-      userDisplayName: displayNameOf(user),
+      userDisplayName: displayNameOf(toUser(user)),
       context: { via: 'self-service', purpose: 'recovery', requestId: request.requestId, recoveryLinkId: link.id },
     });
     const flowToken = await this.#bindFlow(request, target, 'recovery', started, { userId: user.id, recoveryLinkId: link.id });
-    return { publicKey: started.clientRequest, flowToken, user: { userKey: user.user_key, displayName: displayNameOf(user) } };
+    return { publicKey: started.clientRequest, flowToken, user: { userKey: user.user_key, displayName: displayNameOf(toUser(user)) } };
   }
 
   async recoveryFinish(request: BrowserRequest, input: { token: string; credential: RegistrationResponseJSON; revokeOthers: boolean }): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey; revokedPasskeys: number }>> {
@@ -496,7 +489,7 @@ export class SelfServiceService {
       },
     });
     const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: credential.userId });
-    return { body: { user: toSelfServiceUser(user), credential, revokedPasskeys }, session: session! };
+    return { body: { user: toSelfServiceUser(toUser(user)), credential, revokedPasskeys }, session: session! };
   }
 
   // ── admin: a user's browser sessions ────────────────────────────────────
@@ -569,6 +562,15 @@ export class SelfServiceService {
 
   async #flow(request: BrowserRequest, target: SelfServiceStore, purpose: FlowPurpose, response: unknown): Promise<FlowRow> {
     return findFlow(this.#db, { tenantId: request.tenantId, storeId: target.store.id, purpose }, request.flowToken, challengeOf(response));
+  }
+
+  /** A sign-up or sign-in finish's flow, rate-limited per address and then per the identifier its begin named. */
+  async #finishFlow(request: BrowserRequest, purpose: 'sign-up' | 'sign-in', response: unknown): Promise<{ target: SelfServiceStore; flow: FlowRow }> {
+    const target = await this.#target(request);
+    await this.#limit(request, undefined);
+    const flow = await this.#flow(request, target, purpose, response);
+    await this.#limit(undefined, flow.identifier ?? undefined);
+    return { target, flow };
   }
 
   /**

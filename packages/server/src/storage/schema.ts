@@ -237,6 +237,8 @@ export interface JourneyInstancesTable {
   presentation: string | null;
   /** JSON of the journey variables (the expression context) */
   vars: string;
+  /** The journey user's id (vars.user.userId), for the admin list */
+  user_id: string | null;
   /** API client id, or 'public' */
   started_by: string;
   origin: string | null;

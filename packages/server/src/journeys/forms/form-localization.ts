@@ -1,3 +1,5 @@
+import { BUILT_IN, type BuiltInKey } from '../../../../web/src/journey-forms.ts';
+
 /**
  * Picking the text of a localized value for a request's locale, and the built-in messages used
  * where a form leaves a message empty (the seeds' forms leave every message ""). Keyway ships
@@ -44,29 +46,12 @@ export function builtInLanguage(locale: string): BuiltInLanguage {
   return primaryTag(locale).toLowerCase().split('-')[0] === 'de' ? 'de' : 'en';
 }
 
-export type MessageKey = 'missing' | 'invalid' | 'invalidEmail' | 'lengthBetween' | 'lengthAtLeast' | 'lengthAtMost' | 'submit' | 'continue';
+export type MessageKey = BuiltInKey | 'submit' | 'continue';
 
+// The refusal messages are the browser check's own (packages/web/src/journey-forms.ts), so both word them alike.
 const MESSAGES: Record<BuiltInLanguage, Record<MessageKey, string>> = {
-  en: {
-    missing: '{label} is required.',
-    invalid: '{label} is not valid.',
-    invalidEmail: '{label} must be an e-mail address such as name@example.com.',
-    lengthBetween: '{label} must be {min} to {max} characters long.',
-    lengthAtLeast: '{label} must be at least {min} characters long.',
-    lengthAtMost: '{label} must be at most {max} characters long.',
-    submit: 'Submit',
-    continue: 'Continue',
-  },
-  de: {
-    missing: '{label} ist erforderlich.',
-    invalid: '{label} ist ungültig.',
-    invalidEmail: '{label} muss eine E-Mail-Adresse wie name@example.com sein.',
-    lengthBetween: '{label} muss {min} bis {max} Zeichen lang sein.',
-    lengthAtLeast: '{label} muss mindestens {min} Zeichen lang sein.',
-    lengthAtMost: '{label} darf höchstens {max} Zeichen lang sein.',
-    submit: 'Absenden',
-    continue: 'Weiter',
-  },
+  en: { ...BUILT_IN.en, submit: 'Submit', continue: 'Continue' },
+  de: { ...BUILT_IN.de, submit: 'Absenden', continue: 'Weiter' },
 };
 
 /** Replaces `{label}`, `{min}`, `{max}` (also in a form's own messages, so they may use them). */

@@ -1,3 +1,4 @@
+import type { JourneyForm, JourneyFormInput, JourneyFormParagraph } from '../../../../web/src/journey-forms.ts';
 import { isInput, lengthLimit, type FormDocument } from './form-format.ts';
 import { builtInMessage, pickLocalized } from './form-localization.ts';
 import { ABSOLUTE_MAX_LENGTH, fieldMessage, labelOf, type FieldError, type FieldErrorCode } from './form-submission.ts';
@@ -11,38 +12,10 @@ import { ABSOLUTE_MAX_LENGTH, fieldMessage, labelOf, type FieldError, type Field
  * Keyway's, placeholders filled), so the page's text before submitting is the server's after.
  */
 
-export interface PresentedInput {
-  type: 'text' | 'email';
-  id: string;
-  label: string;
-  placeholder?: string;
-  value: string;
-  readOnly: boolean;
-  required: boolean;
-  minLength?: number;
-  maxLength: number;
-  /** The message for each way the field can be refused, resolved for the locale and filled in */
-  messages: Record<FieldErrorCode, string>;
-}
-
-export interface PresentedParagraph {
-  type: 'paragraph';
-  id: string;
-  label: string;
-  text: string;
-}
-
-export interface PresentedForm {
-  name: string;
-  version: number;
-  /** The locale the texts were resolved for */
-  locale: string;
-  title: string;
-  components: (PresentedInput | PresentedParagraph)[];
-  /** The button to show; null when the step hides buttons */
-  button: { type: 'submit' | 'continue'; label: string } | null;
-  errors: FieldError[];
-}
+/** The browser's types (packages/web/src/journey-forms.ts); the server always sends all three messages. */
+export type PresentedInput = JourneyFormInput & { messages: Record<FieldErrorCode, string> };
+export type PresentedParagraph = JourneyFormParagraph;
+export type PresentedForm = Omit<JourneyForm, 'components'> & { components: (PresentedInput | PresentedParagraph)[] };
 
 export function presentForm(
   form: FormDocument,

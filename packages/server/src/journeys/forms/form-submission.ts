@@ -1,4 +1,5 @@
 import { isInput, lengthLimit, type FormDocument, type InputComponent } from './form-format.ts';
+import { ABSOLUTE_MAX_LENGTH, EMAIL, type JourneyFieldError, type JourneyFieldErrorCode } from '../../../../web/src/journey-forms.ts';
 import { builtInMessage, fillPlaceholders, hasBuiltIn, pickInLanguage, pickLocalized } from './form-localization.ts';
 
 /**
@@ -7,17 +8,14 @@ import { builtInMessage, fillPlaceholders, hasBuiltIn, pickInLanguage, pickLocal
  * values are trimmed; `required` fails on an empty value; lengths count UTF-16 code units as HTML
  * `minlength`/`maxlength` do, and apply only to a non-empty value; `email` needs an address.
  * Read-only fields keep their default whatever the client sends. Unknown keys are ignored.
+ * The types, the length cap and the e-mail rule are the browser check's (packages/web/src/journey-forms.ts),
+ * so the page and the server cannot drift apart.
  */
 
-export type FieldErrorCode = 'missing' | 'invalidLength' | 'invalid';
+export type FieldErrorCode = JourneyFieldErrorCode;
 
-export interface FieldError {
-  /** The component id */
-  field: string;
-  code: FieldErrorCode;
-  /** Localized: the form's own message when it sets one for the locale, else Keyway's (en/de) */
-  message: string;
-}
+/** `message` is localized: the form's own message when it sets one for the locale, else Keyway's (en/de). */
+export type FieldError = JourneyFieldError;
 
 export interface SubmissionResult {
   valid: boolean;
@@ -28,11 +26,7 @@ export interface SubmissionResult {
   errors: FieldError[];
 }
 
-/** Without a maxLength, a value is still capped, so a journey variable cannot be made arbitrarily large. */
-export const ABSOLUTE_MAX_LENGTH = 10_000;
-
-// The WHATWG HTML “valid e-mail address” rule, which <input type=email> applies in the browser.
-const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+export { ABSOLUTE_MAX_LENGTH };
 
 export function labelOf(component: { id: string; label: { values: Record<string, string> } }, locale: string): string {
   return pickLocalized(component.label.values, locale) ?? component.id;

@@ -47,6 +47,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('current_step', 'text')
     .addColumn('presentation', 'text')
     .addColumn('vars', 'text', (c) => c.notNull())
+    // vars' user.userId, kept apart so the admin list reads it without parsing the variables.
+    .addColumn('user_id', 'text')
     .addColumn('started_by', 'text', (c) => c.notNull())
     .addColumn('origin', 'text')
     .addColumn('step_deadline', 'bigint')

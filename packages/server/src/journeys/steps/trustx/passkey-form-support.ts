@@ -1,5 +1,6 @@
 import { validationError } from '../../../errors/keyway-error.ts';
-import type { StepResult, StepType } from '../../step-type.ts';
+import type { PresentedForm } from '../../forms/form-presentation.ts';
+import type { ContextUpdate, StepResult, StepType } from '../../step-type.ts';
 import { checkValues, displaySettings, formForPresent, formForSubmit, objectData, outputUpdate, presented, type FormStepParameters } from './form-step-support.ts';
 import { readRecord, recordPath, sessionOf, type CeremonyKind } from './trustx-support.ts';
 
@@ -23,19 +24,24 @@ export interface PasskeyFormParameters extends FormStepParameters {
 
 export const PASSKEY_FORM_OUTCOMES = ['success', 'timeout'] as const;
 
+/** What the runner is shown, the first time and again after a refused submission. */
+function passkeyFormPresent(kind: CeremonyKind, params: PasskeyFormParameters, clientRequest: unknown, form: PresentedForm | null, updates?: ContextUpdate[]): StepResult {
+  const keyName = kind === 'registration' ? 'passkeyRegistrationKey' : 'passkeyAuthenticationKey';
+  return {
+    kind: 'present',
+    data: { ceremony: kind, [keyName]: params.key, clientRequest, form, ...displaySettings(params) },
+    options: ['client_input', 'cancel'],
+    ...(updates ? { updates } : {}),
+  };
+}
+
 export async function presentPasskeyForm(kind: CeremonyKind, ctx: Parameters<StepType['run']>[0], params: PasskeyFormParameters): Promise<StepResult> {
   const record = readRecord(ctx, kind, params.key);
   const session = record ? sessionOf(record, kind) : undefined;
   // Start Passkey Registration/Authentication must have run under this key: nothing to present otherwise.
   if (!record || !session) return { kind: 'end', result: 'rejection', code: 'SESSION_NOT_FOUND' };
   const { form, updates } = await formForPresent(ctx, params);
-  const keyName = kind === 'registration' ? 'passkeyRegistrationKey' : 'passkeyAuthenticationKey';
-  return {
-    kind: 'present',
-    data: { ceremony: kind, [keyName]: params.key, clientRequest: session.clientRequest, form: presented(ctx, params, form), ...displaySettings(params) },
-    options: ['client_input', 'cancel'],
-    updates,
-  };
+  return passkeyFormPresent(kind, params, session.clientRequest, presented(ctx, params, form), updates);
 }
 
 export async function submitPasskeyForm(kind: CeremonyKind, ctx: Parameters<StepType['run']>[0], params: PasskeyFormParameters, input: { clientResponseOptionId: string; data: unknown }): Promise<StepResult> {
@@ -49,15 +55,7 @@ export async function submitPasskeyForm(kind: CeremonyKind, ctx: Parameters<Step
   const form = await formForSubmit(ctx, params);
   const formData = objectData(data.formData, 'data.formData');
   const result = checkValues(ctx, form, formData);
-  if (!result.valid) {
-    const session = sessionOf(record, kind);
-    const keyName = kind === 'registration' ? 'passkeyRegistrationKey' : 'passkeyAuthenticationKey';
-    return {
-      kind: 'present',
-      data: { ceremony: kind, [keyName]: params.key, clientRequest: session?.clientRequest, form: presented(ctx, params, form, { result, submitted: formData }), ...displaySettings(params) },
-      options: ['client_input', 'cancel'],
-    };
-  }
+  if (!result.valid) return passkeyFormPresent(kind, params, sessionOf(record, kind)?.clientRequest, presented(ctx, params, form, { result, submitted: formData }));
   const browserResponse = data.browserResponse;
   if (typeof browserResponse !== 'object' || browserResponse === null || Array.isArray(browserResponse)) {
     throw validationError('data.browserResponse', 'must be the credential’s JSON (PublicKeyCredential.toJSON()); submit cancel when the user cancelled');

@@ -1,6 +1,6 @@
 import { defineStepType } from '../../step-type.ts';
-import { CEREMONY_KEY_SCHEMA, CHALLENGE_SCHEMA, START_OUTCOMES } from './start-passkey-registration.ts';
-import { errorOf, failureUpdate, journeyActor, journeyContext, recordPath, resolveUser, userIdOf, type CeremonyRecord } from './trustx-support.ts';
+import { CEREMONY_KEY_SCHEMA, CHALLENGE_SCHEMA, START_OUTCOMES, START_TARGET_SCHEMAS } from './start-passkey-registration.ts';
+import { blankToUndefined, errorOf, failureUpdate, journeyActor, journeyContext, recordPath, resolveUser, userIdOf, type CeremonyRecord } from './trustx-support.ts';
 
 /** Seed 000 “Start Passkey Authentication”: its 8 input parameters, in camelCase. */
 export interface StartPasskeyAuthenticationParameters {
@@ -13,8 +13,6 @@ export interface StartPasskeyAuthenticationParameters {
   userId?: string;
   userKey?: string;
 }
-
-const blankToUndefined = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value);
 
 /**
  * TrustX “Start Passkey Authentication” (seed 000): starts a WebAuthn authentication through the
@@ -35,11 +33,8 @@ export const startPasskeyAuthenticationStep = defineStepType<StartPasskeyAuthent
       authenticationPolicy: { type: 'string', minLength: 1, description: 'The authentication policy (the API path needs one, so it is required here too)' },
       challenge: CHALLENGE_SCHEMA,
       passkeyAuthenticationKey: { ...CEREMONY_KEY_SCHEMA, description: 'Required. The ID of this authentication, e.g. passkeyAuth1' },
-      relyingPartyId: { type: 'string', minLength: 1, description: 'Required. The relying party' },
-      storeName: { type: 'string', minLength: 1, description: 'Required. The identity store' },
+      ...START_TARGET_SCHEMAS,
       userExternalId: { type: 'string', description: 'The user, by external id' },
-      userId: { type: 'string', description: 'The user, by Keyway id' },
-      userKey: { type: 'string', description: 'The user, by user key' },
     },
   },
   outcomes: Object.values(START_OUTCOMES),

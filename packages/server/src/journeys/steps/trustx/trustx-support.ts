@@ -112,6 +112,9 @@ export async function resolveUser(ctx: StepContext, storeName: string, params: U
   return undefined;
 }
 
+/** An optional text parameter left blank in the designer counts as not given. */
+export const blankToUndefined = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value);
+
 /** `user.id` of a user named any way, for the journey's `user` variable. */
 export async function userIdOf(ctx: StepContext, storeName: string, ref: UserRef): Promise<string> {
   return 'id' in ref ? ref.id : (await ctx.services.identity.getUser(ctx.tenantId, storeName, ref)).id;
