@@ -9,8 +9,7 @@ import { loadConfig } from '../packages/server/src/config/config.ts';
 import { buildApp } from '../packages/server/src/http/app.ts';
 import { createServices } from '../packages/server/src/services.ts';
 import { systemClock } from '../packages/server/src/shared/clock.ts';
-import { openDatabase } from '../packages/server/src/storage/database.ts';
-import { migrateToLatest } from '../packages/server/src/storage/migrate.ts';
+import { openKeywayDatabase } from '../packages/server/src/startup.ts';
 import { SoftAuthenticator } from '../packages/server/test/support/soft-authenticator.ts';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '3000' }, concurrency: { type: 'string', default: '16' }, ceremonies: { type: 'string', default: '1000' }, database: { type: 'string' } } });
@@ -88,9 +87,8 @@ const config = loadConfig({
   KEYWAY_RATE_LIMIT_PER_IP: '1000000',
   KEYWAY_RATE_LIMIT_PER_IDENTIFIER: '1000000',
 });
-const database = openDatabase(config.databaseUrl);
-await migrateToLatest(database);
-const services = createServices({ config, database, clock: systemClock });
+const { database, masterKey } = await openKeywayDatabase(config);
+const services = createServices({ config, database, clock: systemClock, masterKey });
 const app = await buildApp({ config, database, services, logger: false });
 const base = await app.listen({ port: 0, host: '127.0.0.1' });
 try {

@@ -9,8 +9,7 @@ import { loadConfig } from '../../packages/server/src/config/config.ts';
 import { buildApp } from '../../packages/server/src/http/app.ts';
 import { createServices } from '../../packages/server/src/services.ts';
 import type { Clock } from '../../packages/server/src/shared/clock.ts';
-import { openDatabase } from '../../packages/server/src/storage/database.ts';
-import { migrateToLatest } from '../../packages/server/src/storage/migrate.ts';
+import { openKeywayDatabase } from '../../packages/server/src/startup.ts';
 import { createTestDatabase } from '../../packages/server/test/support/databases.ts';
 import type { DatabaseKind } from '../../packages/server/test/support/databases.ts';
 import { HttpClient } from '../../packages/server/test/support/http-client.ts';
@@ -56,10 +55,9 @@ export async function startSelfServiceServer(kind: DatabaseKind): Promise<SelfSe
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const origin = `http://localhost:${port}`;
-    const config = loadConfig({ PORT: String(port), KEYWAY_PUBLIC_URL: origin, KEYWAY_DATABASE_URL: testDatabase.url, KEYWAY_LOG_LEVEL: 'silent' });
-    const database = openDatabase(config.databaseUrl);
-    await migrateToLatest(database);
-    const services = createServices({ config, database, clock });
+    const config = loadConfig({ PORT: String(port), KEYWAY_PUBLIC_URL: origin, KEYWAY_LOG_LEVEL: 'silent', ...testDatabase.env });
+    const { database, masterKey } = await openKeywayDatabase(config, clock);
+    const services = createServices({ config, database, clock, masterKey });
     const app = await buildApp({ config, database, services, logger: false });
     try {
       await app.listen({ port, host: '127.0.0.1' });

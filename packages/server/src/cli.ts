@@ -3,9 +3,12 @@ import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { installTemplates } from './journeys/templates.ts';
 import { createServices } from './services.ts';
 import { systemClock } from './shared/clock.ts';
-import { openDatabase } from './storage/database.ts';
-import { migrateToLatest } from './storage/migrate.ts';
+import { generateMasterKeyText } from './secrets/master-key.ts';
+import { MasterKeyError } from './secrets/master-key-check.ts';
+import { createKeyFile, readKeyFile } from './secrets/master-key-source.ts';
+import { rotateMasterKey } from './secrets/rotate-master-key.ts';
 import { startServer } from './server.ts';
+import { openKeywayDatabase } from './startup.ts';
 import { TenancyService } from './tenancy/tenancy-service.ts';
 import { TENANT_ID_PATTERN } from './tenancy/permissions.ts';
 
@@ -20,6 +23,11 @@ Commands:
            [--registration-policy <name>] [--authentication-policy <name>]
                          install (create or update and publish) the built-in journey templates
                          and their custom forms; each option defaults to the tenant's only one
+  keys generate-master   print a new random master key (for KEYWAY_MASTER_KEY or a key file)
+  keys rotate-master --new-key-file <path>
+                         re-wrap every stored secret's data key under the master key in <path>
+                         (created, mode 0600, if absent) in one transaction; the current key is
+                         the configured one. Stop Keyway first, then start it with the new key.
 
 Configuration comes from environment variables; see the README.`;
 
@@ -35,9 +43,8 @@ async function main(argv: string[]): Promise<number> {
       await startServer(config);
       return -1; // keep running
     case 'migrate': {
-      const database = openDatabase(config.databaseUrl);
+      const { database, applied } = await openKeywayDatabase(config);
       try {
-        const applied = await migrateToLatest(database);
         console.error(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'schema is up to date');
       } finally {
         await database.close();
@@ -50,9 +57,8 @@ async function main(argv: string[]): Promise<number> {
         console.error('init: --tenant <id> is required: lowercase letters, digits and hyphens, at most 63 characters');
         return 2;
       }
-      const database = openDatabase(config.databaseUrl);
+      const { database } = await openKeywayDatabase(config);
       try {
-        await migrateToLatest(database);
         const tenancy = new TenancyService({ db: database.db, clock: systemClock, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
         console.log(JSON.stringify(await tenancy.initTenant(values.tenant, values.name ?? 'admin')));
       } finally {
@@ -62,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'journeys':
       return journeysCommand(config, rest);
+    case 'keys':
+      return keysCommand(config, rest);
     default:
       console.error(`unknown command: ${command}\n\n${USAGE}`);
       return 2;
@@ -84,10 +92,9 @@ async function journeysCommand(config: Config, args: string[]): Promise<number> 
     console.error('journeys install-templates: --tenant <id> is required');
     return 2;
   }
-  const database = openDatabase(config.databaseUrl);
+  const { database, masterKey } = await openKeywayDatabase(config);
   try {
-    await migrateToLatest(database);
-    const services = createServices({ config, database, clock: systemClock });
+    const services = createServices({ config, database, clock: systemClock, masterKey });
     // Without --store, the tenant's only identity store (a choice among several is the operator's).
     let store = values.store;
     if (store === undefined) {
@@ -108,6 +115,39 @@ async function journeysCommand(config: Config, args: string[]): Promise<number> 
   return 0;
 }
 
+/**
+ * `keyway keys generate-master` and `keyway keys rotate-master --new-key-file <path>`. The current
+ * master key is the configured one (KEYWAY_MASTER_KEY, KEYWAY_MASTER_KEY_FILE or the default key
+ * file); the new one comes from a file, so it never appears in the process list or shell history.
+ */
+async function keysCommand(config: Config, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'generate-master') {
+    console.log(generateMasterKeyText());
+    return 0;
+  }
+  if (sub !== 'rotate-master') {
+    console.error(`keys: unknown subcommand ${sub ?? '(none)'}; try rotate-master or generate-master\n\n${USAGE}`);
+    return 2;
+  }
+  const { values } = parseArgs({ args: rest, options: { 'new-key-file': { type: 'string' } }, strict: true });
+  const file = values['new-key-file'];
+  if (!file) {
+    console.error('keys rotate-master: --new-key-file <path> is required (a file holding the new master key; created if absent)');
+    return 2;
+  }
+  const newKey = readKeyFile(file, '--new-key-file') ?? createKeyFile(file);
+  const { database, masterKey } = await openKeywayDatabase(config);
+  try {
+    const { rewrapped } = await rotateMasterKey(database.db, masterKey, newKey, systemClock.now().getTime());
+    console.log(JSON.stringify({ previousKeyId: masterKey.id, keyId: newKey.id, rewrapped }));
+    console.error(`master key rotated: start Keyway with the key in ${file} (KEYWAY_MASTER_KEY_FILE, or its content as KEYWAY_MASTER_KEY); the previous key is refused from now on`);
+  } finally {
+    await database.close();
+  }
+  return 0;
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exitCode = code;
@@ -116,6 +156,9 @@ main(process.argv.slice(2)).then(
     if (error instanceof ConfigError) {
       console.error(`configuration error: ${error.message}`);
       process.exitCode = 78; // EX_CONFIG
+    } else if (error instanceof MasterKeyError) {
+      console.error(`master key error: ${error.message}`);
+      process.exitCode = 78;
     } else {
       console.error(error instanceof Error ? `keyway: ${error.message}` : error);
       process.exitCode = 1;

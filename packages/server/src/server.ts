@@ -3,8 +3,8 @@ import type { Config } from './config/config.ts';
 import { buildApp } from './http/app.ts';
 import { createServices } from './services.ts';
 import { systemClock } from './shared/clock.ts';
-import { openDatabase, type Database } from './storage/database.ts';
-import { migrateToLatest } from './storage/migrate.ts';
+import type { Database } from './storage/database.ts';
+import { openKeywayDatabase } from './startup.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -13,11 +13,10 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Opens the database, migrates, listens, and stops gracefully on SIGTERM/SIGINT. */
+/** Opens the database, migrates, checks the master key, listens, and stops gracefully on SIGTERM/SIGINT. */
 export async function startServer(config: Config, { handleSignals = true } = {}): Promise<RunningServer> {
-  const database = openDatabase(config.databaseUrl);
-  const applied = await migrateToLatest(database);
-  const services = createServices({ config, database, clock: systemClock });
+  const { database, masterKey, applied } = await openKeywayDatabase(config);
+  const services = createServices({ config, database, clock: systemClock, masterKey });
   const app = await buildApp({ config, database, services });
   if (applied.length > 0) app.log.info({ migrations: applied }, 'migrations applied');
   const address = await app.listen({ port: config.port, host: config.host });

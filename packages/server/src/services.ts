@@ -10,6 +10,7 @@ import { CredentialService } from './passkeys/credential-service.ts';
 import { MetadataBlobCache } from './passkeys/mds-blob.ts';
 import { PolicyService } from './passkeys/policy-service.ts';
 import { RelyingPartyService } from './passkeys/relying-party-service.ts';
+import type { MasterKey } from './secrets/master-key.ts';
 import { selfServiceConfigCheck } from './selfservice/self-service-config.ts';
 import { SelfServiceService } from './selfservice/self-service-service.ts';
 import type { Clock } from './shared/clock.ts';
@@ -42,9 +43,11 @@ export interface ServiceDeps {
   config: Config;
   database: Database;
   clock: Clock;
+  /** The database's master key, checked at start-up (startup.ts) */
+  masterKey: MasterKey;
 }
 
-export function createServices({ config, database, clock }: ServiceDeps): Services {
+export function createServices({ config, database, clock, masterKey }: ServiceDeps): Services {
   const db = database.db;
   // Store lookups (by name, tenant-scoped) for the passkey configuration services; IdentityService is stateless.
   const stores = new IdentityService({ db, clock });
@@ -54,7 +57,7 @@ export function createServices({ config, database, clock }: ServiceDeps): Servic
     relyingParties: new RelyingPartyService({ db, clock, identity: stores }),
     policies: new PolicyService({ db, clock, identity: stores, trustDir: config.trustDir }),
     audit: new AuditService({ db }),
-    signingKeys: new SigningKeyService({ db, clock, issuerBaseUrl: config.publicUrl }),
+    signingKeys: new SigningKeyService({ db, clock, masterKey, issuerBaseUrl: config.publicUrl }),
   };
   // One cache of FIDO metadata BLOBs per process: attestation trust and self-service's authenticator icons.
   const metadata = new MetadataBlobCache();
@@ -80,6 +83,7 @@ export function createServices({ config, database, clock }: ServiceDeps): Servic
     publicUrl: config.publicUrl,
     rateLimitPerIp: config.rateLimitPerIp,
     rateLimitPerIdentifier: config.rateLimitPerIdentifier,
+    masterKey,
   });
   const all: Services = { ...services, selfService };
   return all;

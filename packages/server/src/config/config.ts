@@ -1,5 +1,7 @@
-import { realpathSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { MASTER_KEY_FORMAT, MasterKey, parseMasterKey } from '../secrets/master-key.ts';
 
 /** Validated runtime configuration. Built once at start-up from environment variables (12-factor). */
 export interface Config {
@@ -17,7 +19,20 @@ export interface Config {
   rateLimitPerIp: number;
   /** Self-service begin/options/finish calls allowed per identifier and minute (issue 4). */
   rateLimitPerIdentifier: number;
+  /** Where the master key that seals stored secrets comes from (see secrets/master-key-source.ts). */
+  masterKey: MasterKeySetting;
 }
+
+/**
+ * The master key: given (KEYWAY_MASTER_KEY, or a KEYWAY_MASTER_KEY_FILE read here), or, with an
+ * embedded SQLite file and nothing configured, a key file beside the database that is created on
+ * first start. An in-memory SQLite database gets a key that lives as long as the process.
+ */
+export type MasterKeySetting =
+  | { source: 'KEYWAY_MASTER_KEY'; key: MasterKey }
+  | { source: 'KEYWAY_MASTER_KEY_FILE'; file: string; key: MasterKey }
+  | { source: 'default key file'; file: string }
+  | { source: 'in-memory database'; key: MasterKey };
 
 export class ConfigError extends Error {
   readonly variable: string;
@@ -34,8 +49,11 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const CONFIG_VARIABLES = [
   'PORT', 'HOST', 'KEYWAY_PUBLIC_URL', 'KEYWAY_DATABASE_URL', 'KEYWAY_LOG_LEVEL',
   'KEYWAY_ACCESS_TOKEN_TTL', 'KEYWAY_BODY_LIMIT', 'KEYWAY_TRUST_PROXY', 'KEYWAY_TRUST_DIR',
-  'KEYWAY_RATE_LIMIT_PER_IP', 'KEYWAY_RATE_LIMIT_PER_IDENTIFIER',
+  'KEYWAY_RATE_LIMIT_PER_IP', 'KEYWAY_RATE_LIMIT_PER_IDENTIFIER', 'KEYWAY_MASTER_KEY', 'KEYWAY_MASTER_KEY_FILE',
 ] as const;
+
+/** The name of the key file created beside an SQLite database when no master key is configured. */
+export const DEFAULT_MASTER_KEY_FILE = 'keyway-master.key';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -106,6 +124,34 @@ function directory(env: Env, name: string, cwd: string): string | undefined {
   throw new ConfigError(name, 'an existing directory', raw);
 }
 
+function masterKey(env: Env, cwd: string, database: string): MasterKeySetting {
+  const inline = env.KEYWAY_MASTER_KEY;
+  const file = env.KEYWAY_MASTER_KEY_FILE;
+  if (inline && file) throw new ConfigError('KEYWAY_MASTER_KEY_FILE', 'to be unset when KEYWAY_MASTER_KEY is set (one master key source)', file);
+  if (inline) {
+    const key = parseMasterKey(inline);
+    // The value is a secret: never echoed, only its length.
+    if (!key) throw new ConfigError('KEYWAY_MASTER_KEY', MASTER_KEY_FORMAT, `${inline.length} characters that are not one`);
+    return { source: 'KEYWAY_MASTER_KEY', key };
+  }
+  if (file) {
+    const resolved = path.resolve(cwd, file);
+    let text: string;
+    try {
+      text = readFileSync(resolved, 'utf8');
+    } catch {
+      throw new ConfigError('KEYWAY_MASTER_KEY_FILE', 'a readable file holding the master key', resolved);
+    }
+    const key = parseMasterKey(text);
+    if (!key) throw new ConfigError('KEYWAY_MASTER_KEY_FILE', `a file holding ${MASTER_KEY_FORMAT}`, `${resolved} with other content`);
+    return { source: 'KEYWAY_MASTER_KEY_FILE', file: resolved, key };
+  }
+  if (database === 'sqlite::memory:') return { source: 'in-memory database', key: new MasterKey(randomBytes(32)) };
+  if (database.startsWith('sqlite:')) return { source: 'default key file', file: path.join(path.dirname(database.slice('sqlite:'.length)), DEFAULT_MASTER_KEY_FILE) };
+  // A server database has no natural place for a key file, and a key stored in the database would protect nothing.
+  throw new ConfigError('KEYWAY_MASTER_KEY', `${MASTER_KEY_FORMAT}, or KEYWAY_MASTER_KEY_FILE naming a file that holds one, when KEYWAY_DATABASE_URL is PostgreSQL`, undefined);
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const unknown = Object.keys(env).filter(
     (name) => name.startsWith('KEYWAY_') && !name.startsWith('KEYWAY_TEST_') && !(CONFIG_VARIABLES as readonly string[]).includes(name) && name !== 'KEYWAY_CHROMIUM_PATH',
@@ -118,11 +164,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError('KEYWAY_LOG_LEVEL', LOG_LEVELS.join('|'), logLevel);
   }
+  const database = databaseUrl(env, cwd);
   return {
     port,
     host: env.HOST || '127.0.0.1',
     publicUrl: publicUrl(env, port),
-    databaseUrl: databaseUrl(env, cwd),
+    databaseUrl: database,
     logLevel: logLevel as Config['logLevel'],
     accessTokenTtlSeconds: integer(env, 'KEYWAY_ACCESS_TOKEN_TTL', 3600, 60, 86_400),
     bodyLimitBytes: integer(env, 'KEYWAY_BODY_LIMIT', 256 * 1024, 1024, 10 * 1024 * 1024),
@@ -130,5 +177,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustDir: directory(env, 'KEYWAY_TRUST_DIR', cwd),
     rateLimitPerIp: integer(env, 'KEYWAY_RATE_LIMIT_PER_IP', 30, 1, 1_000_000),
     rateLimitPerIdentifier: integer(env, 'KEYWAY_RATE_LIMIT_PER_IDENTIFIER', 10, 1, 1_000_000),
+    masterKey: masterKey(env, cwd, database),
   };
 }

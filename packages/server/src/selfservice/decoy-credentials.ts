@@ -1,5 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { openSecret, sealSecret } from '../secrets/envelope.ts';
+import type { MasterKey } from '../secrets/master-key.ts';
+import { DECOY_KEY_COLUMN, sealedAad } from '../secrets/sealed-columns.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
 import type { CredentialDescriptor } from '../passkeys/credential-store.ts';
@@ -12,18 +15,20 @@ export const DECOY_ID_BYTES = 32;
 
 /**
  * The allowCredentials of an unknown identifier (issue 4 §1: no user enumeration): derived by HMAC-SHA256 of the
- * identifier under a per-tenant key kept in the database, so every node and every restart answers the same decoy
+ * identifier under a per-tenant key kept in the database (sealed under the master key), so every node and every restart answers the same decoy
  * for the same identifier, and nobody without the key can tell it from a real credential ID.
  */
 export class DecoyCredentials {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
+  readonly #masterKey: MasterKey;
   /** The keys never change once stored, so each node keeps them after the first read. */
   readonly #keys = new Map<string, Buffer>();
 
-  constructor(deps: { db: Kysely<Schema>; clock: Clock }) {
+  constructor(deps: { db: Kysely<Schema>; clock: Clock; masterKey: MasterKey }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
+    this.#masterKey = deps.masterKey;
   }
 
   async forIdentifier(tenantId: string, scope: { storeId: string; rpId: string }, identifier: string): Promise<CredentialDescriptor[]> {
@@ -37,13 +42,14 @@ export class DecoyCredentials {
   async #key(tenantId: string): Promise<Buffer> {
     const cached = this.#keys.get(tenantId);
     if (cached) return cached;
+    const aad = sealedAad(DECOY_KEY_COLUMN, { tenant_id: tenantId });
     await this.#db
       .insertInto('selfservice_tenant_keys')
-      .values({ tenant_id: tenantId, decoy_key: randomBytes(32).toString('base64url'), created_at: this.#clock.now().getTime() })
+      .values({ tenant_id: tenantId, decoy_key: sealSecret(this.#masterKey, randomBytes(32).toString('base64url'), aad), created_at: this.#clock.now().getTime() })
       .onConflict((oc) => oc.column('tenant_id').doNothing())
       .execute();
     const row = await this.#db.selectFrom('selfservice_tenant_keys').select('decoy_key').where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
-    const key = Buffer.from(row.decoy_key, 'base64url');
+    const key = Buffer.from(openSecret(this.#masterKey, row.decoy_key, aad), 'base64url');
     this.#keys.set(tenantId, key);
     return key;
   }

@@ -22,6 +22,7 @@ import type { Schema, StoresTable } from '../storage/schema.ts';
 import { findLiveSession, openBrowserSession, purgeEndedSessions, revokeSessionByToken, revokeUserSessions, type BrowserSessionRow } from './browser-sessions.ts';
 import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
 import { DecoyCredentials } from './decoy-credentials.ts';
+import type { MasterKey } from '../secrets/master-key.ts';
 import { challengeOf, deleteFlow, findFlow, insertFlow, purgeExpiredFlows, type FlowPurpose, type FlowRow } from './flows.ts';
 import { RateLimiter, type RateLimitCheck } from './rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
@@ -50,6 +51,8 @@ export interface SelfServiceDeps {
   publicUrl: string;
   rateLimitPerIp: number;
   rateLimitPerIdentifier: number;
+  /** Seals the decoy keys at rest */
+  masterKey: MasterKey;
 }
 
 /** What the public routes know about the browser's request. */
@@ -176,7 +179,7 @@ export class SelfServiceService {
   constructor(deps: SelfServiceDeps) {
     this.#deps = deps;
     this.#db = deps.db;
-    this.#decoys = new DecoyCredentials({ db: deps.db, clock: deps.clock });
+    this.#decoys = new DecoyCredentials({ db: deps.db, clock: deps.clock, masterKey: deps.masterKey });
     this.#limiter = new RateLimiter({ db: deps.db, clock: deps.clock });
   }
 

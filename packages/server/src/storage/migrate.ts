@@ -6,20 +6,26 @@ import * as signingKeys from './migrations/003-signing-keys.ts';
 import * as selfService from './migrations/004-selfservice.ts';
 import * as journeys from './migrations/005-journeys.ts';
 import * as journeyContent from './migrations/006-journey-content.ts';
+import { secretsAtRest } from './migrations/009-secrets-at-rest.ts';
+import type { MasterKey } from '../secrets/master-key.ts';
 
-/** Migrations in order. Names are permanent: Kysely refuses to run if history and code disagree. */
-const MIGRATIONS: Record<string, Migration> = {
+/**
+ * Migrations in order. Names are permanent: Kysely refuses to run if history and code disagree.
+ * The master key is given to the migrations that seal existing secrets; without it, such a
+ * migration refuses to run over a database that holds secrets in clear.
+ */
+const migrations = (masterKey: MasterKey | undefined): Record<string, Migration> => ({
   '001-foundation': foundation,
   '002-passkeys': passkeys,
   '003-signing-keys': signingKeys,
   '004-selfservice': selfService,
   '005-journeys': journeys,
   '006-journey-content': journeyContent,
-};
+  '009-secrets-at-rest': secretsAtRest(masterKey),
+});
 
-const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
-
-function migrator(database: Database): Migrator {
+function migrator(database: Database, masterKey?: MasterKey): Migrator {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(masterKey) };
   return new Migrator({ db: database.db, provider, migrationTableName: 'keyway_migrations', migrationLockTableName: 'keyway_migrations_lock' });
 }
 
@@ -39,9 +45,9 @@ function isStartupRace(error: unknown): boolean {
  * PostgreSQL advisory lock, or on SQLite an IMMEDIATE transaction; a node that loses a race
  * while the bookkeeping tables are created retries and then finds the migrations applied.
  */
-export async function migrateToLatest(database: Database): Promise<string[]> {
+export async function migrateToLatest(database: Database, masterKey?: MasterKey): Promise<string[]> {
   for (let attempt = 1; ; attempt++) {
-    const result: MigrationResultSet = await migrator(database).migrateToLatest();
+    const result: MigrationResultSet = await migrator(database, masterKey).migrateToLatest();
     if (result.error === undefined) {
       return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     }
@@ -57,4 +63,10 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
 export async function pendingMigrations(database: Database): Promise<string[]> {
   const migrations = await migrator(database).getMigrations();
   return migrations.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/** Applies the migrations up to and including `name` only: how tests build a database as an older version left it. */
+export async function migrateUpTo(database: Database, name: string): Promise<void> {
+  const result = await migrator(database).migrateTo(name);
+  if (result.error !== undefined) throw result.error instanceof Error ? result.error : new Error(String(result.error));
 }

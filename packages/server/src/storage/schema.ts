@@ -153,6 +153,7 @@ export interface SigningKeysTable {
   kid: string;
   tenant_id: string;
   algorithm: string;
+  /** The private JWK (JSON), sealed under the master key (secrets/envelope.ts) */
   private_jwk: string;
   public_jwk: string;
   created_at: number;
@@ -184,8 +185,18 @@ export interface JourneyContentVersionsTable {
   published_at: number | null;
 }
 
+/** The database's master key (one row, id 'current'): its id and a check value sealed under it. */
+export interface KeywayMasterKeyTable {
+  id: string;
+  key_id: string;
+  check_value: string;
+  created_at: number;
+  rotated_at: number | null;
+}
+
 /** A page version served to one journey session's step (unguessable id, short-lived). */
 export interface JourneyPageGrantsTable {
+  /** SHA-256 (base64url) of the grant id in the page URL: the id itself is never stored */
   id: string;
   tenant_id: string;
   session_id: string;
@@ -253,7 +264,7 @@ export interface JourneyInstancesTable {
 /** Browser self-service (issue 4) */
 export interface SelfServiceTenantKeysTable {
   tenant_id: string;
-  /** base64url of 32 random bytes: the HMAC key of decoy credential IDs */
+  /** base64url of 32 random bytes, the HMAC key of decoy credential IDs; sealed under the master key */
   decoy_key: string;
   created_at: number;
 }
@@ -342,4 +353,5 @@ export interface Schema {
   journey_content: JourneyContentTable;
   journey_content_versions: JourneyContentVersionsTable;
   journey_page_grants: JourneyPageGrantsTable;
+  keyway_master_key: KeywayMasterKeyTable;
 }

@@ -3,6 +3,9 @@ import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK,
 import type { Kysely } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { openSecret, sealSecret } from '../secrets/envelope.ts';
+import type { MasterKey } from '../secrets/master-key.ts';
+import { SIGNING_KEY_COLUMN, sealedAad } from '../secrets/sealed-columns.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
@@ -13,10 +16,9 @@ import { TENANT_ID_PATTERN } from '../tenancy/permissions.ts';
  * (issue 3 §5). The issuer of tenant `acme` is `${publicUrl}/acme`; its keys are published at
  * `${issuer}/.well-known/jwks.json`.
  *
- * Storage: one row per key in `signing_keys`. The private JWK is stored as JSON text, in clear, in
- * the database. Anyone who can read the database can mint ID tokens, so protect it like a secret;
- * envelope encryption of `private_jwk` with a KMS key (AWS KMS, GCP KMS, Vault transit) is the
- * planned hardening and only changes `#decodePrivate` / `#encodePrivate`.
+ * Storage: one row per key in `signing_keys`. The private JWK is sealed under the master key
+ * (secrets/envelope.ts: its own data key, the row's tenant and kid as authenticated data), so a
+ * copy of the database alone cannot mint ID tokens; the public JWK is stored in clear.
  *
  * Lifecycle: a tenant's first key is created lazily on first use. Migration 003 adds a unique
  * partial index on (tenant_id) WHERE retired_at IS NULL, so at most one key per tenant is active
@@ -42,6 +44,8 @@ export const ID_TOKEN_ALGORITHM = 'ES256';
 export interface SigningKeyServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
+  /** Seals and opens the private keys */
+  masterKey: MasterKey;
   /** config.publicUrl: the origin Keyway is reached at, without a trailing slash */
   issuerBaseUrl: string;
   /** Default ID token lifetime; 300 s */
@@ -146,6 +150,7 @@ function toPublicJwk(stored: string): PublicSigningJwk {
 export class SigningKeyService {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
+  readonly #masterKey: MasterKey;
   readonly #issuerBaseUrl: string;
   readonly #ttlSeconds: number;
   readonly #graceMs: number;
@@ -159,6 +164,7 @@ export class SigningKeyService {
   constructor(deps: SigningKeyServiceDeps) {
     this.#db = deps.db;
     this.#clock = deps.clock;
+    this.#masterKey = deps.masterKey;
     this.#issuerBaseUrl = deps.issuerBaseUrl.replace(/\/+$/, '');
     this.#ttlSeconds = deps.idTokenTtlSeconds ?? 300;
     this.#graceMs = deps.retiredKeyGraceMs ?? 24 * 60 * 60 * 1000;
@@ -294,7 +300,7 @@ export class SigningKeyService {
   async #loadActiveKey(tenantId: string): Promise<ActiveKey> {
     for (let attempt = 1; ; attempt++) {
       const row = await this.#db.selectFrom('signing_keys').select(['kid', 'private_jwk']).where('tenant_id', '=', tenantId).where('retired_at', 'is', null).executeTakeFirst();
-      if (row) return { kid: row.kid, key: await this.#importPrivate(row.kid, row.private_jwk) };
+      if (row) return { kid: row.kid, key: await this.#importPrivate(tenantId, row.kid, row.private_jwk) };
       // Unknown tenants are turned away before any key is generated (the JWKS route is public).
       await this.#assertTenant(this.#db, tenantId);
       const fresh = await this.#newKey();
@@ -333,7 +339,7 @@ export class SigningKeyService {
         kid: fresh.kid,
         tenant_id: tenantId,
         algorithm: ID_TOKEN_ALGORITHM,
-        private_jwk: JSON.stringify(fresh.privateJwk),
+        private_jwk: sealSecret(this.#masterKey, JSON.stringify(fresh.privateJwk), sealedAad(SIGNING_KEY_COLUMN, { tenant_id: tenantId, kid: fresh.kid })),
         public_jwk: JSON.stringify({ ...fresh.publicJwk, alg: ID_TOKEN_ALGORITHM, use: 'sig' }),
         created_at: now.getTime(),
         retired_at: null,
@@ -341,10 +347,13 @@ export class SigningKeyService {
       .execute();
   }
 
-  #importPrivate(kid: string, stored: string): Promise<CryptoKey> {
+  #importPrivate(tenantId: string, kid: string, sealed: string): Promise<CryptoKey> {
     const cached = this.#keys.get(kid);
     if (cached) return cached;
-    const imported = importJWK({ ...(JSON.parse(stored) as JWK), alg: ID_TOKEN_ALGORITHM }, ID_TOKEN_ALGORITHM) as Promise<CryptoKey>;
+    const imported = (async () => {
+      const jwk = JSON.parse(openSecret(this.#masterKey, sealed, sealedAad(SIGNING_KEY_COLUMN, { tenant_id: tenantId, kid }))) as JWK;
+      return (await importJWK({ ...jwk, alg: ID_TOKEN_ALGORITHM }, ID_TOKEN_ALGORITHM)) as CryptoKey;
+    })();
     this.#remember(kid, imported);
     imported.catch(() => this.#keys.delete(kid));
     return imported;

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
 
+const KEY = 'dGVzdC1tYXN0ZXIta2V5LWZvci1rZXl3YXktdGVzdHM';
+
 test('defaults: port 8080, SQLite under ./data, public URL on localhost', () => {
   const config = loadConfig({}, '/srv/keyway');
   assert.equal(config.port, 8080);
@@ -12,7 +14,7 @@ test('defaults: port 8080, SQLite under ./data, public URL on localhost', () => 
 });
 
 test('accepts PostgreSQL URLs and https public URLs', () => {
-  const config = loadConfig({ KEYWAY_DATABASE_URL: 'postgres://u:p@db:5432/keyway', KEYWAY_PUBLIC_URL: 'https://id.example.com', PORT: '9000' });
+  const config = loadConfig({ KEYWAY_DATABASE_URL: 'postgres://u:p@db:5432/keyway', KEYWAY_PUBLIC_URL: 'https://id.example.com', PORT: '9000', KEYWAY_MASTER_KEY: KEY });
   assert.equal(config.databaseUrl, 'postgres://u:p@db:5432/keyway');
   assert.equal(config.publicUrl, 'https://id.example.com');
   assert.equal(config.port, 9000);
@@ -28,6 +30,13 @@ const bad: Array<[Record<string, string>, string, RegExp]> = [
   [{ KEYWAY_ACCESS_TOKEN_TTL: '5' }, 'KEYWAY_ACCESS_TOKEN_TTL', /from 60/],
   [{ KEYWAY_TRUST_PROXY: 'yes' }, 'KEYWAY_TRUST_PROXY', /"true" or "false"/],
   [{ KEYWAY_DATABSE_URL: 'sqlite:x.db' }, 'KEYWAY_DATABSE_URL', /one of/],
+  [{ KEYWAY_MASTER_KEY: 'c2hvcnQ' }, 'KEYWAY_MASTER_KEY', /43 base64url characters encoding 32 random bytes .*got "7 characters that are not one"/],
+  [{ KEYWAY_MASTER_KEY: `${KEY.slice(0, 42)}+` }, 'KEYWAY_MASTER_KEY', /43 base64url characters/],
+  // 43 characters whose last one carries bits beyond the 32 bytes: not the canonical form of a key.
+  [{ KEYWAY_MASTER_KEY: `${KEY.slice(0, 42)}N` }, 'KEYWAY_MASTER_KEY', /43 base64url characters/],
+  [{ KEYWAY_MASTER_KEY: KEY, KEYWAY_MASTER_KEY_FILE: '/etc/keyway.key' }, 'KEYWAY_MASTER_KEY_FILE', /one master key source/],
+  [{ KEYWAY_MASTER_KEY_FILE: '/nonexistent/keyway.key' }, 'KEYWAY_MASTER_KEY_FILE', /a readable file holding the master key, got "\/nonexistent\/keyway.key"/],
+  [{ KEYWAY_DATABASE_URL: 'postgres://db/keyway' }, 'KEYWAY_MASTER_KEY', /when KEYWAY_DATABASE_URL is PostgreSQL, got nothing/],
 ];
 for (const [env, variable, expected] of bad) {
   test(`${variable}=${Object.values(env)[0]} stops start-up naming the variable`, () => {
@@ -40,6 +49,15 @@ for (const [env, variable, expected] of bad) {
     });
   });
 }
+
+test('the master key: never echoed in an error; the default is a key file beside the SQLite database', () => {
+  assert.throws(() => loadConfig({ KEYWAY_MASTER_KEY: `${KEY.slice(0, 40)}!!!` }), (error: Error) => !error.message.includes(KEY.slice(0, 40)));
+  const config = loadConfig({}, '/srv/keyway');
+  assert.deepEqual(config.masterKey, { source: 'default key file', file: '/srv/keyway/data/keyway-master.key' });
+  const given = loadConfig({ KEYWAY_MASTER_KEY: KEY }).masterKey;
+  assert.equal(given.source, 'KEYWAY_MASTER_KEY');
+  assert.ok(!JSON.stringify(given).includes(KEY) && !JSON.stringify(given).includes('dGVzd'), 'the key serialises as its id only');
+});
 
 test('a PostgreSQL password never appears in a configuration error', () => {
   assert.throws(() => loadConfig({ KEYWAY_DATABASE_URL: 'mysql://user:hunter2@db/x' }), (error: Error) => !error.message.includes('hunter2'));

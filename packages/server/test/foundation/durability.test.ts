@@ -8,7 +8,7 @@ for (const kind of DATABASE_KINDS) {
   describe(`durability on ${kind}`, () => {
     test('SIGKILL right after a 201 loses nothing: the user and its audit event are there after restart', async () => {
       const testDatabase = await createTestDatabase(kind);
-      const env = { KEYWAY_DATABASE_URL: testDatabase.url };
+      const env = testDatabase.env;
       try {
         const init = await runCli(['init', '--tenant', 'acme'], env);
         assert.equal(init.code, 0, init.stderr);

@@ -83,7 +83,7 @@ for (const kind of DATABASE_KINDS) {
         },
         transformResult: async (args) => args.result,
       });
-      const services = createServices({ config: world.server.config, database: { ...world.server.database, db: recorded }, clock: world.clock });
+      const services = createServices({ config: world.server.config, database: { ...world.server.database, db: recorded }, clock: world.clock, masterKey: world.server.masterKey });
       const request = { tenantId: 'acme', storeName: 'customers', requestId: 'parity', clientIp: '127.0.0.9', userAgent: undefined, flowToken: undefined, sessionToken: undefined };
       await services.selfService.loginOptions(request, { identifier: 'warm-up@example.com' }); // loads the key, runs the periodic purges
       statements.length = 0;

@@ -101,7 +101,7 @@ for (const kind of DATABASE_KINDS) {
           },
         };
         const services = world.server.services;
-        const withMetadata = new SelfServiceService({ db: world.db, clock: world.clock, identity: services.identity, ceremonies: services.ceremonies, credentials: services.credentials, policies: services.policies, metadata, publicUrl: ORIGIN, rateLimitPerIp: 100, rateLimitPerIdentifier: 100 });
+        const withMetadata = new SelfServiceService({ db: world.db, clock: world.clock, identity: services.identity, ceremonies: services.ceremonies, credentials: services.credentials, policies: services.policies, metadata, publicUrl: ORIGIN, rateLimitPerIp: 100, rateLimitPerIdentifier: 100, masterKey: world.server.masterKey });
         const request = { tenantId: 'acme', storeName: STORE, requestId: 'test', clientIp: '127.0.0.1', userAgent: undefined, flowToken: undefined, sessionToken: browser.cookies.get('keyway_session') };
         const listed = await withMetadata.myPasskeys(request);
         assert.equal(listed.items[0]!.id, credentialId);
@@ -109,7 +109,7 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(listed.items[0]!.authenticatorName, 'Keyway Test Key');
         assert.deepEqual(sources, [{ url: 'https://mds.keyway.test/blob' }]);
         // Metadata that cannot be loaded means no icons, never a failed answer.
-        const broken = new SelfServiceService({ db: world.db, clock: world.clock, identity: services.identity, ceremonies: services.ceremonies, credentials: services.credentials, policies: services.policies, metadata: { get: async () => Promise.reject(new Error('offline')) }, publicUrl: ORIGIN, rateLimitPerIp: 100, rateLimitPerIdentifier: 100 });
+        const broken = new SelfServiceService({ db: world.db, clock: world.clock, identity: services.identity, ceremonies: services.ceremonies, credentials: services.credentials, policies: services.policies, metadata: { get: async () => Promise.reject(new Error('offline')) }, publicUrl: ORIGIN, rateLimitPerIp: 100, rateLimitPerIdentifier: 100, masterKey: world.server.masterKey });
         assert.equal((await broken.myPasskeys(request)).items[0]!.authenticatorIcon, null);
       } finally {
         await expectStatus(world.api.patch(ADMIN, { selfService: SELF_SERVICE }), 200);

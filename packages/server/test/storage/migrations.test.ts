@@ -14,7 +14,7 @@ for (const kind of DATABASE_KINDS) {
   describe(`migrations on ${kind}`, () => {
     test('two nodes running `keyway migrate` on one empty database at once both succeed; each migration is applied once', async () => {
       const testDatabase = await createTestDatabase(kind);
-      const env = { ...process.env, KEYWAY_DATABASE_URL: testDatabase.url };
+      const env = { ...process.env, ...testDatabase.env };
       try {
         const outputs = await Promise.all(
           [0, 1].map(() =>

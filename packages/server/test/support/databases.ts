@@ -9,9 +9,17 @@ import { migrateToLatest } from '../../src/storage/migrate.ts';
 export const DATABASE_KINDS = ['sqlite', 'postgres'] as const;
 export type DatabaseKind = (typeof DATABASE_KINDS)[number];
 
+/**
+ * The master key of test databases on PostgreSQL (which has no default key file). SQLite test
+ * databases use the default: a key file created beside the database file on first start.
+ */
+export const TEST_MASTER_KEY = 'dGVzdC1tYXN0ZXIta2V5LWZvci1rZXl3YXktdGVzdHM';
+
 export interface TestDatabase {
   kind: DatabaseKind;
   url: string;
+  /** What a Keyway process needs to open it: the URL and, on PostgreSQL, the master key. */
+  env: Record<string, string>;
   /** Removes the database (file or PostgreSQL database). */
   drop(): Promise<void>;
 }
@@ -20,12 +28,13 @@ export interface TestDatabase {
 export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'keyway-sqlite-'));
-    return { kind, url: `sqlite:${path.join(dir, 'keyway.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    const url = `sqlite:${path.join(dir, 'keyway.db')}`;
+    return { kind, url, env: { KEYWAY_DATABASE_URL: url }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const adminUrl = process.env.KEYWAY_TEST_POSTGRES_ADMIN_URL;
   if (!adminUrl) throw new Error('KEYWAY_TEST_POSTGRES_ADMIN_URL is not set: run the tests with `npm test`, which starts a throwaway PostgreSQL');
   const created = await createPostgresTestDatabase(adminUrl);
-  return { kind, url: created.url, drop: created.drop };
+  return { kind, url: created.url, env: { KEYWAY_DATABASE_URL: created.url, KEYWAY_MASTER_KEY: TEST_MASTER_KEY }, drop: created.drop };
 }
 
 /** A migrated database ready for repository/service tests. */

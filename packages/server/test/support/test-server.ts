@@ -3,9 +3,10 @@ import { loadConfig, type Config } from '../../src/config/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { systemClock, type Clock } from '../../src/shared/clock.ts';
-import { openDatabase, type Database } from '../../src/storage/database.ts';
-import { migrateToLatest } from '../../src/storage/migrate.ts';
-import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.ts';
+import type { MasterKey } from '../../src/secrets/master-key.ts';
+import { openKeywayDatabase } from '../../src/startup.ts';
+import type { Database } from '../../src/storage/database.ts';
+import { TEST_MASTER_KEY, createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.ts';
 import { HttpClient } from './http-client.ts';
 
 export interface TenantFixture {
@@ -22,6 +23,7 @@ export interface TestServer {
   url: string;
   config: Config;
   database: Database;
+  masterKey: MasterKey;
   services: Services;
   app: FastifyInstance;
   /** An HTTP client without a token. */
@@ -45,10 +47,11 @@ export interface TestServerOptions {
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
   const testDatabase: TestDatabase | undefined = options.databaseUrl ? undefined : await createTestDatabase(options.kind);
   const databaseUrl = options.databaseUrl ?? testDatabase!.url;
-  const config = loadConfig({ PORT: '0', KEYWAY_DATABASE_URL: databaseUrl, KEYWAY_LOG_LEVEL: 'silent', ...options.env });
-  const database = openDatabase(config.databaseUrl);
-  await migrateToLatest(database);
-  const services = createServices({ config, database, clock: options.clock ?? systemClock });
+  const masterKeyEnv: Record<string, string> = options.kind === 'postgres' ? { KEYWAY_MASTER_KEY: TEST_MASTER_KEY } : {};
+  const config = loadConfig({ PORT: '0', KEYWAY_DATABASE_URL: databaseUrl, KEYWAY_LOG_LEVEL: 'silent', ...masterKeyEnv, ...options.env });
+  const clock = options.clock ?? systemClock;
+  const { database, masterKey } = await openKeywayDatabase(config, clock);
+  const services = createServices({ config, database, clock, masterKey });
   const app = await buildApp({ config, database, services, logger: false });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const http = new HttpClient(address);
@@ -65,6 +68,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     url: address,
     config,
     database,
+    masterKey,
     services,
     app,
     http,

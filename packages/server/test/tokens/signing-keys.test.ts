@@ -1,11 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { parseMasterKey } from '../../src/secrets/master-key.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { openDatabase, type Database } from '../../src/storage/database.ts';
 import { TenancyService } from '../../src/tenancy/tenancy-service.ts';
 import { SigningKeyService, amrFor } from '../../src/tokens/signing-key-service.ts';
-import { DATABASE_KINDS, openMigratedDatabase } from '../support/databases.ts';
+import { DATABASE_KINDS, TEST_MASTER_KEY, openMigratedDatabase } from '../support/databases.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
 
 const HOUR = 60 * 60 * 1000;
@@ -227,7 +228,7 @@ for (const kind of DATABASE_KINDS) {
       await first.close();
     });
 
-    const node = (database: Database) => new SigningKeyService({ db: database.db, clock, issuerBaseUrl: 'https://id.example.com' });
+    const node = (database: Database) => new SigningKeyService({ db: database.db, clock, masterKey: parseMasterKey(TEST_MASTER_KEY)!, issuerBaseUrl: 'https://id.example.com' });
 
     it('creates exactly one key when two nodes lazily create a tenant’s first key at once', async () => {
       const nodes = [node(first.database), node(second), node(first.database), node(second)];

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { KeywayError, type FieldProblem } from '../../errors/keyway-error.ts';
 import type { Clock } from '../../shared/clock.ts';
@@ -62,6 +62,9 @@ export interface ServedPage {
   data: PageData;
 }
 
+/** Grant ids are stored as their SHA-256 only: a copy of the database does not open anyone's page. */
+const grantIdHash = (grantId: string) => createHash('sha256').update(grantId).digest('base64url');
+
 /**
  * Custom pages (admin-supplied HTML, versioned like forms) and their grants: a journey step that
  * shows a page gets an unguessable URL, valid until the step's timeout, under which the runtime
@@ -91,7 +94,7 @@ export class PageService extends VersionedContentService<string> {
       await trx.deleteFrom('journey_page_grants').where('tenant_id', '=', input.tenantId).where('session_id', '=', input.sessionId).where('step_id', '=', input.stepId).execute();
       await trx
         .insertInto('journey_page_grants')
-        .values({ id, tenant_id: input.tenantId, session_id: input.sessionId, step_id: input.stepId, version_id: version.id, data: JSON.stringify(input.data), expires_at: expiresAt, created_at: now })
+        .values({ id: grantIdHash(id), tenant_id: input.tenantId, session_id: input.sessionId, step_id: input.stepId, version_id: version.id, data: JSON.stringify(input.data), expires_at: expiresAt, created_at: now })
         .execute();
     });
     return { url: `/${input.tenantId}/journeys/pages/${id}`, name: version.name, version: version.version, expiresAt: new Date(expiresAt).toISOString() };
@@ -108,7 +111,7 @@ export class PageService extends VersionedContentService<string> {
       .selectFrom('journey_page_grants as g')
       .innerJoin('journey_content_versions as v', 'v.id', 'g.version_id')
       .select(['g.data', 'g.expires_at', 'v.body'])
-      .where('g.id', '=', grantId)
+      .where('g.id', '=', grantIdHash(grantId))
       .where('g.tenant_id', '=', tenantId)
       .executeTakeFirst();
     if (!row || Number(row.expires_at) <= this.#clock.now().getTime()) throw new KeywayError('PAGE_GRANT_NOT_FOUND', 'This page is not (or no longer) part of a journey session');
