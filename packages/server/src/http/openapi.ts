@@ -27,7 +27,8 @@ function problemResponses(codes: ErrorCode[]): Record<number, unknown> {
 export function installRouteDocumentation(app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
     const config = route.config ?? {};
-    const codes: ErrorCode[] = [...(config.errors ?? []), 'INTERNAL_ERROR'];
+    // Any route can meet a database outage (503 with Retry-After) or an unexpected failure (500).
+    const codes: ErrorCode[] = [...(config.errors ?? []), 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'];
     if (route.schema?.body || route.schema?.querystring || route.schema?.params) codes.push('VALIDATION_FAILED', 'MALFORMED_REQUEST');
     if (route.schema?.body) codes.push('PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE');
     if (config.permission) codes.push('UNAUTHENTICATED', 'FORBIDDEN');

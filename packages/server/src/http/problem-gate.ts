@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ErrorCode } from '../errors/catalogue.ts';
 import { KeywayError, type FieldProblem } from '../errors/keyway-error.ts';
 import { FORMAT_MESSAGES } from '../shared/formats.ts';
+import { isDatabaseUnavailable } from '../storage/database-unavailable.ts';
 import { problem, type Problem } from './problem.ts';
 
 interface AjvError {
@@ -34,6 +35,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_REQUEST',
 };
 
+/** Seconds a client is asked to wait after a database outage answer (RFC 9110 §10.2.3). */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
 export interface ProblemAnswer {
   status: number;
   body: Problem;
@@ -58,6 +62,15 @@ export function problemFor(error: unknown, request: FastifyRequest): ProblemAnsw
   if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return { status: 400, body: problem('MALFORMED_REQUEST', undefined, request.id) };
   }
+  if (isDatabaseUnavailable(error)) {
+    // A passing outage, not a fault: 503 so clients and load balancers retry (RFC 9110 §15.6.4).
+    request.log.error({ err: error }, 'database unavailable');
+    return {
+      status: 503,
+      body: problem('SERVICE_UNAVAILABLE', 'The database is not reachable right now; retry after the Retry-After delay', request.id),
+      headers: { 'retry-after': String(OUTAGE_RETRY_AFTER_SECONDS) },
+    };
+  }
   request.log.error({ err: error }, 'unhandled error');
   return { status: 500, body: problem('INTERNAL_ERROR', 'The server could not complete the request; the request id identifies it in the logs', request.id) };
 }
@@ -69,7 +82,8 @@ export function sendProblem(reply: FastifyReply, answer: ProblemAnswer): Fastify
 
 /**
  * The single exposure gate (STYLE: one place decides what leaves the process). Keyway errors
- * and request-shape errors are answered with their code; anything else becomes a generic 500 and
+ * and request-shape errors are answered with their code; a database outage is a 503 with
+ * Retry-After; anything else becomes a generic 500 and
  * its cause goes to the log only — no stack traces or SQL in responses.
  */
 export function installProblemGate(app: FastifyInstance): void {

@@ -41,6 +41,9 @@ function openPostgres(url: string): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    // A database that does not answer (network partition, host down) fails requests with a 503
+    // after this long instead of holding them for ever.
+    connectionTimeoutMillis: 10_000,
     // Timestamps are epoch milliseconds in bigint columns: read them back as numbers (< 2^53).
     types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text')) } as pg.CustomTypesConfig,
   });
@@ -49,6 +52,14 @@ function openPostgres(url: string): Database {
   // the next query opens a new one, so it is only worth a note on stderr.
   pool.on('error', (error) => {
     process.emitWarning(`PostgreSQL idle connection lost: ${error.message}`, { code: 'KEYWAY_PG_IDLE' });
+  });
+  // The pool listens only while a connection is idle. One cut while checked out between two
+  // queries (inside a transaction, say) would emit 'error' with no listener and end the process;
+  // the query in flight already fails (answered 503) and the pool drops the broken connection on release.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      process.emitWarning(`PostgreSQL connection lost: ${error.message}`, { code: 'KEYWAY_PG_LOST' });
+    });
   });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {

@@ -1,7 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { openSecret } from '../../src/secrets/envelope.ts';
 import { parseMasterKey } from '../../src/secrets/master-key.ts';
+import { SIGNING_KEY_COLUMN, sealedAad } from '../../src/secrets/sealed-columns.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { openDatabase, type Database } from '../../src/storage/database.ts';
 import { TenancyService } from '../../src/tenancy/tenancy-service.ts';
@@ -228,7 +230,8 @@ for (const kind of DATABASE_KINDS) {
       await first.close();
     });
 
-    const node = (database: Database) => new SigningKeyService({ db: database.db, clock, masterKey: parseMasterKey(TEST_MASTER_KEY)!, issuerBaseUrl: 'https://id.example.com' });
+    const masterKey = parseMasterKey(TEST_MASTER_KEY)!;
+    const node = (database: Database) => new SigningKeyService({ db: database.db, clock, masterKey, issuerBaseUrl: 'https://id.example.com' });
 
     it('creates exactly one key when two nodes lazily create a tenant’s first key at once', async () => {
       const nodes = [node(first.database), node(second), node(first.database), node(second)];
@@ -239,9 +242,10 @@ for (const kind of DATABASE_KINDS) {
       assert.ok(tokens.every((token) => decodeProtectedHeader(token).kid === rows[0]!.kid));
       const created = await first.database.db.selectFrom('audit_events').select('id').where('tenant_id', '=', 'race').where('action', '=', 'signingKey.create').execute();
       assert.equal(created.length, 1);
-      // The stored private key is a JWK; the public one has no private part.
-      assert.equal(JSON.parse(rows[0]!.private_jwk).kty, 'EC');
-      assert.ok(JSON.parse(rows[0]!.private_jwk).d);
+      // The stored private key is a sealed JWK (secrets/envelope.ts); the public one has no private part.
+      const privateJwk = JSON.parse(openSecret(masterKey, rows[0]!.private_jwk, sealedAad(SIGNING_KEY_COLUMN, rows[0]!))) as { kty: string; d?: string };
+      assert.equal(privateJwk.kty, 'EC');
+      assert.ok(privateJwk.d);
       assert.equal(JSON.parse(rows[0]!.public_jwk).d, undefined);
     });
 
