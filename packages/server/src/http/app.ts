@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { auditRoutes } from '../audit/audit-routes.ts';
 import type { Config } from '../config/config.ts';
@@ -24,6 +23,7 @@ import { apiClientRoutes } from '../tenancy/api-client-routes.ts';
 import { tokenRoutes } from '../tenancy/token-routes.ts';
 import { jwksRoutes } from '../tokens/jwks-routes.ts';
 import { installAuthentication } from './authenticate.ts';
+import { docsRoutes } from './docs-routes.ts';
 import { installOperations } from './operations.ts';
 import { OPENAPI_INFO, installRouteDocumentation } from './openapi.ts';
 import { ProblemSchema } from './problem.ts';
@@ -71,7 +71,7 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   await installOperations(app, { database });
 
   await app.register(swagger, { openapi: OPENAPI_INFO as never });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(docsRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(formbody);

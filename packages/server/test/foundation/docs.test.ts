@@ -1,0 +1,81 @@
+// /docs (Swagger UI) is served like the hosted pages: the same security headers on the page and
+// every asset, a CSP that forbids framing, and Swagger UI still renders under it in Chromium.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../../../e2e/support/browser.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+const SECURITY_HEADERS = ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'cross-origin-opener-policy', 'permissions-policy'];
+
+describe('API docs', () => {
+  let server: TestServer;
+  let browser: Browser;
+  before(async () => {
+    server = await startTestServer({ kind: 'sqlite' });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser.close();
+    await server.close();
+  });
+
+  test('/docs and its assets carry the hosted pages’ security headers, with frame-ancestors none', async () => {
+    // A hosted page (the not-found page of an unknown tenant is one) as the reference.
+    const hosted = await fetch(`${server.url}/nobody/identity/customers/signin`);
+    assert.equal(hosted.status, 404);
+    const docsPaths = ['/docs', '/docs/', '/docs/static/index.html', '/docs/static/swagger-ui-bundle.js', '/docs/static/swagger-ui.css', '/docs/static/swagger-initializer.js', '/docs/json'];
+    for (const docsPath of docsPaths) {
+      const response = await fetch(`${server.url}${docsPath}`, { redirect: 'manual' });
+      assert.ok(response.status < 400, `${docsPath}: ${response.status}`);
+      const csp = response.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /frame-ancestors 'none'/, docsPath);
+      assert.match(csp, /object-src 'none'/, docsPath);
+      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, docsPath);
+      for (const name of SECURITY_HEADERS.filter((h) => h !== 'content-security-policy')) {
+        assert.equal(response.headers.get(name), hosted.headers.get(name), `${docsPath}: ${name}`);
+      }
+      assert.equal(response.headers.get('x-frame-options'), 'DENY');
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    }
+  });
+
+  test('Swagger UI renders the operations in Chromium with no CSP violation and no console error', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || /Content Security Policy/i.test(message.text())) problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`));
+    });
+    try {
+      await page.goto(`${server.url}/docs`);
+      await page.locator('.opblock').first().waitFor({ timeout: 30_000 });
+      const operations = await page.locator('.opblock').count();
+      assert.ok(operations > 20, `Swagger UI shows the operations (${operations})`);
+      // Open one operation: its schema renders too.
+      await page.locator('.opblock-summary').first().click();
+      await page.locator('.opblock-body').first().waitFor();
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a page cannot frame /docs', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      // A page on another origin (about:blank has none) tries to frame the docs.
+      await page.setContent(`<iframe src="${server.url}/docs"></iframe>`);
+      const frame = page.frames().find((f) => f.url().includes('/docs'));
+      const rendered = frame ? await frame.locator('#swagger-ui').count().catch(() => 0) : 0;
+      assert.equal(rendered, 0, 'the browser refuses to render /docs in a frame');
+    } finally {
+      await context.close();
+    }
+  });
+});
