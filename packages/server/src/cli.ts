@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { installTemplates } from './journeys/templates.ts';
@@ -136,14 +137,21 @@ async function keysCommand(config: Config, args: string[]): Promise<number> {
     console.error('keys rotate-master: --new-key-file <path> is required (a file holding the new master key; created if absent)');
     return 2;
   }
-  const newKey = readKeyFile(file, '--new-key-file') ?? createKeyFile(file);
-  const { database, masterKey } = await openKeywayDatabase(config);
+  const existing = readKeyFile(file, '--new-key-file');
+  const newKey = existing ?? createKeyFile(file);
   try {
-    const { rewrapped } = await rotateMasterKey(database.db, masterKey, newKey, systemClock.now().getTime());
-    console.log(JSON.stringify({ previousKeyId: masterKey.id, keyId: newKey.id, rewrapped }));
-    console.error(`master key rotated: start Keyway with the key in ${file} (KEYWAY_MASTER_KEY_FILE, or its content as KEYWAY_MASTER_KEY); the previous key is refused from now on`);
-  } finally {
-    await database.close();
+    const { database, masterKey } = await openKeywayDatabase(config);
+    try {
+      const { rewrapped } = await rotateMasterKey(database.db, masterKey, newKey, systemClock.now().getTime());
+      console.log(JSON.stringify({ previousKeyId: masterKey.id, keyId: newKey.id, rewrapped }));
+      console.error(`master key rotated: start Keyway with the key in ${file} (KEYWAY_MASTER_KEY_FILE, or its content as KEYWAY_MASTER_KEY); the previous key is refused from now on`);
+    } finally {
+      await database.close();
+    }
+  } catch (error) {
+    // Nothing was rotated: a key file made for this run would only mislead.
+    if (!existing) rmSync(file, { force: true });
+    throw error;
   }
   return 0;
 }

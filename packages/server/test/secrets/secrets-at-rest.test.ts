@@ -13,6 +13,7 @@ import { createServices } from '../../src/services.ts';
 import { openSecret } from '../../src/secrets/envelope.ts';
 import { generateMasterKeyText, parseMasterKey } from '../../src/secrets/master-key.ts';
 import { DecoyCredentials } from '../../src/selfservice/decoy-credentials.ts';
+import { rotateMasterKey } from '../../src/secrets/rotate-master-key.ts';
 import { DECOY_KEY_COLUMN, SIGNING_KEY_COLUMN, sealedAad } from '../../src/secrets/sealed-columns.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { openKeywayDatabase } from '../../src/startup.ts';
@@ -89,6 +90,28 @@ for (const kind of DATABASE_KINDS) {
       assert.throws(() => openSecret(server.masterKey, acmeKey.private_jwk, sealedAad(SIGNING_KEY_COLUMN, { tenant_id: 'globex', kid: acmeKey.kid })), { name: 'SealedSecretError' });
       const otherKey = parseMasterKey(generateMasterKeyText())!;
       assert.throws(() => openSecret(otherKey, acmeKey.private_jwk, sealedAad(SIGNING_KEY_COLUMN, { tenant_id: 'acme', kid: acmeKey.kid })), /sealed under master key/);
+    });
+
+    test('rotate-master is all or nothing: a record that does not open stops it and changes nothing', async () => {
+      const snapshot = async () => ({
+        signing: await server.database.db.selectFrom('signing_keys').select(['kid', 'private_jwk']).orderBy('kid').execute(),
+        decoy: await server.database.db.selectFrom('selfservice_tenant_keys').select(['tenant_id', 'decoy_key']).orderBy('tenant_id').execute(),
+        check: await server.database.db.selectFrom('keyway_master_key').selectAll().execute(),
+      });
+      const original = await snapshot();
+      assert.ok(original.signing.length >= 2 && original.decoy.length === 1);
+      // Signing keys are re-wrapped first; the decoy key's wrapped data key is then found altered.
+      const [version, keyId, wrapped, data] = original.decoy[0]!.decoy_key.split('.');
+      const altered = [version, keyId, `${wrapped!.slice(0, 5)}${wrapped![5] === 'A' ? 'B' : 'A'}${wrapped!.slice(6)}`, data].join('.');
+      await server.database.db.updateTable('selfservice_tenant_keys').set({ decoy_key: altered }).where('tenant_id', '=', original.decoy[0]!.tenant_id).execute();
+      try {
+        const tampered = await snapshot();
+        await assert.rejects(rotateMasterKey(server.database.db, server.masterKey, parseMasterKey(generateMasterKeyText())!, Date.now()), { name: 'SealedSecretError' });
+        assert.deepEqual(await snapshot(), tampered, 'no envelope and no check value changed');
+      } finally {
+        await server.database.db.updateTable('selfservice_tenant_keys').set({ decoy_key: original.decoy[0]!.decoy_key }).where('tenant_id', '=', original.decoy[0]!.tenant_id).execute();
+      }
+      assert.deepEqual(await snapshot(), original);
     });
   });
 
