@@ -89,6 +89,14 @@ const KEYWAY_DECISIONS: Record<string, { code: string; why: string }> = {
     code: 'ATTESTATION_INVALID',
     why: 'The spec vector\'s AIK certificate names TPM manufacturer "id:00000000", which is not in the TCG vendor registry. Keyway uses SimpleWebAuthn\'s TPM verification, which requires a registered vendor; a real TPM always has one.',
   },
+  'w3c-reg-none-es256-crossorigin': {
+    code: 'CROSS_ORIGIN_NOT_ALLOWED',
+    why: 'The spec vector ran in a cross-origin iframe and sends no topOrigin. Keyway allows embedding only under the top-level origins a relying party lists (topOrigins), so crossOrigin true must come with a listed topOrigin; the spec checks topOrigin only when it is present (§7.1 step 11).',
+  },
+  'w3c-auth-none-es256-crossorigin': {
+    code: 'CROSS_ORIGIN_NOT_ALLOWED',
+    why: 'As w3c-reg-none-es256-crossorigin: crossOrigin true without a topOrigin (§7.2 steps 13–14); Keyway requires a listed topOrigin.',
+  },
   'w3c-reg-fido-u2f-es256': {
     code: 'ATTESTATION_INVALID',
     why: 'The spec vector carries a non-zero AAGUID with fido-u2f. U2F authenticators have no AAGUID (the client fills zeros), so SimpleWebAuthn, and Keyway with it, refuses a fido-u2f statement with any other AAGUID; the spec\'s fido-u2f procedure does not check it.',
@@ -97,7 +105,8 @@ const KEYWAY_DECISIONS: Record<string, { code: string; why: string }> = {
 
 function crossOriginOf(vector: Vector): CrossOriginPolicy {
   if (!vector.allowCrossOrigin) return SAME_ORIGIN_ONLY;
-  return { allowed: true, topOrigins: vector.expectedTopOrigin === undefined ? [] : [vector.expectedTopOrigin] };
+  // A relying party that allows embedding lists its top-level origins; a vector without one names none.
+  return { topOrigins: vector.expectedTopOrigin === undefined ? [] : [vector.expectedTopOrigin] };
 }
 
 async function verifyVector(vector: Vector) {
