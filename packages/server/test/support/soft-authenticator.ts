@@ -238,7 +238,8 @@ export class SoftAuthenticator {
         Buffer.from(jwk.x!, 'base64url'),
         Buffer.from(jwk.y!, 'base64url'),
       ]);
-      attStmt.set('sig', attestationSigner(certificate.privateKey).sign(signed));
+      // U2F attestation signatures are always ECDSA with SHA-256, whatever key the certificate holds.
+      attStmt.set('sig', new Uint8Array(sign('sha256', signed, { key: certificate.privateKey, dsaEncoding: 'der' })));
       attStmt.set('x5c', defects.x5c ?? certificate.x5c);
     }
     const attestationMap = encodeCBOR(
