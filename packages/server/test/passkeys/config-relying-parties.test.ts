@@ -301,9 +301,14 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(create.outcome, 'success');
       assert.deepEqual(create.details, { store: 'customers', origins: EXAMPLE_RP.origins });
       assert.ok(create.requestId);
-      const update = events.find((e) => e.action === 'relyingParty.update')!;
+      const update = events.find((e) => e.action === 'relyingParty.update' && e.targetId === 'example.com')!;
       assert.deepEqual(update.details, { store: 'customers', fields: ['name', 'appleAppIds'] });
-      assert.equal(events.filter((e) => e.action === 'relyingParty.update').length, 2, 'refused PATCHes wrote nothing');
+      assert.equal(events.filter((e) => e.action === 'relyingParty.update' && e.targetId === 'example.com').length, 2, 'refused PATCHes wrote nothing');
+      assert.deepEqual(
+        events.filter((e) => e.action === 'relyingParty.update' && e.targetId === 'embedded.example').map((e) => e.details),
+        [1, 2].map(() => ({ store: 'customers', fields: ['topOrigins'] })),
+        'the two accepted topOrigins PATCHes, not the refused one',
+      );
     });
   });
 }
