@@ -1,15 +1,10 @@
-import { createHash, X509Certificate } from 'node:crypto';
-import { cose, verifySignature } from '@simplewebauthn/server/helpers';
+import { X509Certificate } from 'node:crypto';
+import { cose } from '@simplewebauthn/server/helpers';
 import { KeywayError } from '../errors/keyway-error.ts';
-import { X509Certificate as ParsedCertificate } from './certificate-chain.ts';
 
 /**
  * Rules of the attestation statement formats (WebAuthn L3 §8) that @simplewebauthn/server 14 does
  * not apply, checked by Keyway before the library verifies the statement, each ATTESTATION_INVALID.
- * And the one rule it applies in a way Keyway does not want: it refuses a packed attestation
- * certificate outside its validity period by the process clock. For Keyway a certificate's
- * validity is a trust question decided at the ceremony's clock, the same way for every format
- * (attestation-trust.ts), so `finishPackedFullAttestation` completes the verification without it.
  */
 
 function invalid(fmt: string, detail: string): KeywayError {
@@ -44,47 +39,4 @@ export function checkAttestationStatement(fmt: string, attStmt: Map<string, unkn
     // §8.6 step 3: the credential public key is an ECDSA P-256 key (its coordinates are 32 bytes).
     if (algorithm !== cose.COSEALG.ES256) throw invalid(fmt, `the credential key must be ES256 (P-256); it is COSE algorithm ${algorithm}`);
   }
-}
-
-/** The library's message when it refused a packed attestation certificate for its validity period by its own clock. */
-const PACKED_VALIDITY_MESSAGE = /^Certificate not good (before|after) ".*" \(Packed\|Full\)$/;
-
-export function isPackedValidityRefusal(error: unknown): boolean {
-  return error instanceof Error && PACKED_VALIDITY_MESSAGE.test(error.message);
-}
-
-/** id-fido-gen-ce-aaguid (FIDO attestation certificate extension, WebAuthn §8.2.1). */
-const AAGUID_EXTENSION = '1.3.6.1.4.1.45724.1.1.4';
-
-/**
- * The rest of §8.2's full-attestation procedure once the library has checked everything up to the
- * certificate's validity period (the order in its verifyAttestationPacked): the AAGUID extension,
- * when present, is the authenticator's AAGUID, and `sig` verifies with the certificate's key over
- * authenticatorData ‖ SHA-256(clientDataJSON). Keyway never gives the library trust anchors, so its
- * path validation in between was a no-op (attestation-trust.ts).
- */
-export async function finishPackedFullAttestation(input: {
-  attStmt: Map<string, unknown>;
-  authData: Uint8Array;
-  aaguid: Uint8Array;
-  clientDataJSON: Uint8Array;
-}): Promise<boolean> {
-  const { attStmt } = input;
-  const leaf = certificates(attStmt)?.[0];
-  const sig = attStmt.get('sig');
-  const alg = attStmt.get('alg');
-  if (!(leaf instanceof Uint8Array) || !(sig instanceof Uint8Array) || typeof alg !== 'number') return false;
-  const extension = new ParsedCertificate(new Uint8Array(leaf)).getExtension(AAGUID_EXTENSION);
-  const declared = extension === null ? undefined : new Uint8Array(extension.value);
-  // The extension's value is a DER OCTET STRING of the 16 AAGUID bytes (04 10 ‖ aaguid).
-  if (declared !== undefined && !Buffer.from(declared).equals(Buffer.concat([Buffer.from([0x04, 0x10]), input.aaguid]))) {
-    throw invalid('packed', 'the attestation certificate names another AAGUID than authenticatorData');
-  }
-  const clientDataHash = createHash('sha256').update(input.clientDataJSON).digest();
-  return verifySignature({
-    signature: sig as Uint8Array<ArrayBuffer>,
-    data: new Uint8Array(Buffer.concat([input.authData, clientDataHash])),
-    x509Certificate: leaf as Uint8Array<ArrayBuffer>,
-    hashAlgorithm: alg as cose.COSEALG,
-  });
 }

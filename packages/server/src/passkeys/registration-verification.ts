@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
 import { convertAAGUIDToString } from '@simplewebauthn/server/helpers';
 import { KeywayError } from '../errors/keyway-error.ts';
-import { checkAttestationStatement, finishPackedFullAttestation, isPackedValidityRefusal } from './attestation-statement.ts';
+import { instantInsideValidity, isCertificateValidityRefusal, verifyRegistrationAt } from './attestation-statement-clock.ts';
+import { checkAttestationStatement } from './attestation-statement.ts';
 import { assessAttestation, disableLibraryTrustAnchors } from './attestation-trust.ts';
 import { readAttestationObject, readAuthenticatorData } from './authenticator-data.ts';
 import { SAME_ORIGIN_ONLY, checkClientData, type CrossOriginPolicy } from './client-data.ts';
@@ -159,23 +160,30 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
   // verifies: the format rules the library leaves out first, then SimpleWebAuthn (which repeats the
   // checks above too; it is given the same expectations).
   checkAttestationStatement(fmt, attStmt, algorithm);
+  const libraryOptions = {
+    response,
+    expectedChallenge: expected.challenge,
+    expectedOrigin: [...expected.origins],
+    expectedRPID: expected.rpId,
+    requireUserPresence: true,
+    requireUserVerification: expected.requireUserVerification,
+    supportedAlgorithmIDs: [...expected.algorithms],
+  };
   let statementVerifies: boolean;
   try {
-    const verified = await verifyRegistrationResponse({
-      response: response,
-      expectedChallenge: expected.challenge,
-      expectedOrigin: [...expected.origins],
-      expectedRPID: expected.rpId,
-      requireUserPresence: true,
-      requireUserVerification: expected.requireUserVerification,
-      supportedAlgorithmIDs: [...expected.algorithms],
-    });
+    const verified = await verifyRegistrationResponse(libraryOptions);
     statementVerifies = verified.verified && verified.registrationInfo !== undefined;
   } catch (error) {
-    // The library judged the packed certificate's validity by the process clock. Validity is a
-    // trust decision at the ceremony's clock (steps 24–25 below), so the statement is finished here.
-    if (!isPackedValidityRefusal(error)) throw fromLibraryError(error, 'registration');
-    statementVerifies = await finishPackedFullAttestation({ attStmt, authData: attestation.authData, aaguid, clientDataJSON: fromBase64url(body.clientDataJSON)! });
+    // The library judged a certificate's validity by the process clock. Validity is a trust
+    // decision at the ceremony's clock (steps 24–25 below), so the statement is verified again
+    // at an instant inside the certificates' validity (attestation-statement-clock.ts).
+    const instant = isCertificateValidityRefusal(error) ? instantInsideValidity(attStmt.get('x5c')) : undefined;
+    if (instant === undefined) throw fromLibraryError(error, 'registration');
+    try {
+      statementVerifies = await verifyRegistrationAt(libraryOptions, instant);
+    } catch (again) {
+      throw fromLibraryError(again, 'registration');
+    }
   }
   if (!statementVerifies) {
     throw new KeywayError('ATTESTATION_INVALID', `The ${fmt} attestation signature does not verify`);

@@ -43,7 +43,7 @@ const BAD_KEYS: Record<string, { policy: string; publicKey: (credentialKey: KeyO
     policy: 'default',
     publicKey: (key) => {
       const y = bytes(jwkOf(key).y);
-      y[31] ^= 0x01;
+      y[31] = y[31]! ^ 0x01;
       return encodeCoseKey([[1, 2], [3, -7], [-1, 1], [-2, bytes(jwkOf(key).x)], [-3, y]]);
     },
   },
