@@ -46,17 +46,37 @@ export function instantInsideValidity(x5c: unknown): Date | undefined {
   return notBefore <= notAfter ? new Date(notBefore) : undefined;
 }
 
-/** The library's registration verification at `instant`: whether the statement verifies, or the library's own error. */
-export function verifyRegistrationAt(options: RegistrationOptions, instant: Date): Promise<boolean> {
+/** A worker that has not answered by then has failed; the statement is then refused. */
+const WORKER_TIMEOUT_MS = 10_000;
+/** One worker at a time: a flood of such statements (from public sign-up, say) costs one thread, not one each. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function runWorker(options: RegistrationOptions, instant: Date): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./attestation-statement-clock-worker.ts', import.meta.url), {
       workerData: { instant: instant.getTime(), options, formats: [...LIBRARY_FORMATS] },
     });
+    const timer = setTimeout(() => {
+      reject(new Error('the attestation statement could not be verified in time'));
+      void worker.terminate();
+    }, WORKER_TIMEOUT_MS);
     worker.once('message', (message: { verified?: boolean; error?: string }) => {
       if (message.error !== undefined) reject(new Error(message.error));
       else resolve(message.verified === true);
       void worker.terminate();
     });
     worker.once('error', reject);
+    // After an answer this changes nothing; without one (the thread died), the statement is refused.
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error('the attestation statement could not be verified'));
+    });
   });
+}
+
+/** The library's registration verification at `instant`: whether the statement verifies, or the library's own error. */
+export function verifyRegistrationAt(options: RegistrationOptions, instant: Date): Promise<boolean> {
+  const run = queue.then(() => runWorker(options, instant));
+  queue = run.catch(() => undefined);
+  return run;
 }

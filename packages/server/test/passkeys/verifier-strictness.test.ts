@@ -321,6 +321,21 @@ for (const kind of DATABASE_KINDS) {
         }
       });
 
+      test('the OpenAPI document shows topOrigins on the relying party (create, update, read) and the new codes on both completions', async () => {
+        const doc = await world.expectStatus(world.server.http.get('/openapi.json'), 200);
+        const rps = doc.body.paths['/api/identity-store/stores/{storeName}/passkeys/relyingParties'];
+        const one = doc.body.paths['/api/identity-store/stores/{storeName}/passkeys/relyingParties/{rpId}'];
+        const schemaText = (operation: unknown) => JSON.stringify(operation);
+        for (const [name, operation] of [['create', rps.post], ['update', one.patch], ['read', one.get]] as const) {
+          assert.match(schemaText(operation), /"topOrigins"/, name);
+        }
+        const sessions = '/api/identity-store/stores/{storeName}/users/{userId}/passkeys';
+        const registration = schemaText(doc.body.paths[`${sessions}/registrations/sessions/{sessionId}`].post.responses);
+        const authentication = schemaText(doc.body.paths[`${sessions}/authentications/sessions/{sessionId}`].post.responses);
+        for (const code of ['CREDENTIAL_PUBLIC_KEY_INVALID', 'TOKEN_BINDING_NOT_SUPPORTED', 'CROSS_ORIGIN_NOT_ALLOWED']) assert.ok(registration.includes(code), code);
+        for (const code of ['TOKEN_BINDING_NOT_SUPPORTED', 'CROSS_ORIGIN_NOT_ALLOWED']) assert.ok(authentication.includes(code), code);
+      });
+
       test('a topOrigin removed from the RP after the start applies at completion', async () => {
         await world.expectStatus(world.acme.api.patch(rp, { topOrigins: [MERCHANT] }), 200);
         const user = await newUser();
