@@ -6,7 +6,9 @@
 // - The authenticator always uses its own `alg`, ignoring `pubKeyCredParams` (that is how a test makes an algorithm
 //   mismatch), and its own `attestationFormat`, ignoring `options.attestation`.
 // - Every credential is discoverable (resident); BE/BS/UV/UP are properties of the authenticator, not the credential.
-// - `authenticatorData` in registration carries no extensions; `clientExtensionResults` only answers `credProps`.
+// - `authenticatorData` carries extensions only when a test injects them (`extensions`); `clientExtensionResults`
+//   only answers `credProps`.
+// - Attestation: 'none', 'packed' (self, or full with `attestationCertificate`) and 'fido-u2f' (needs a certificate).
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { encodeCBOR } from '@levischuck/tiny-cbor';
