@@ -42,7 +42,7 @@ import type { AttestationTrust } from './passkey-config.ts';
  * (`requireTrustedAttestation` → ATTESTATION_NOT_TRUSTED) and stores it as attestation_verified.
  */
 
-const LIBRARY_FORMATS = ['packed', 'fido-u2f', 'tpm', 'android-key', 'android-safetynet', 'apple'] as const;
+export const LIBRARY_FORMATS = ['packed', 'fido-u2f', 'tpm', 'android-key', 'android-safetynet', 'apple'] as const;
 let libraryAnchorsDisabled = false;
 
 /**

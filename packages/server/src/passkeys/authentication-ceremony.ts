@@ -151,6 +151,7 @@ export class AuthenticationCeremony {
     const verified = await verifyAuthentication(input.response, {
       challenge: session.challenge,
       origins: rp.origins,
+      crossOrigin: { topOrigins: rp.topOrigins },
       rpId: session.rp_id,
       requireUserVerification: policy.userVerification === 'required' || issued.userVerification === 'required',
       allowCredentialIds,

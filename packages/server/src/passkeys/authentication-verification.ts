@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { parseAuthenticatorData } from '@simplewebauthn/server/helpers';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { readAuthenticatorData } from './authenticator-data.ts';
 import { SAME_ORIGIN_ONLY, checkClientData, type CrossOriginPolicy } from './client-data.ts';
 import { fromLibraryError } from './verification-errors.ts';
 import { canonicalBase64url, fromBase64url, isBase64url, sameBytes } from './webauthn-encoding.ts';
@@ -107,12 +107,8 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
   const crossOrigin = expected.crossOrigin ?? SAME_ORIGIN_ONLY;
   const clientData = checkClientData(body.clientDataJSON, { type: 'webauthn.get', challenge: expected.challenge, origins: expected.origins, crossOrigin });
 
-  let parsed: ReturnType<typeof parseAuthenticatorData>;
-  try {
-    parsed = parseAuthenticatorData(fromBase64url(body.authenticatorData)!);
-  } catch (error) {
-    throw new KeywayError('RESPONSE_MALFORMED', `response.authenticatorData: ${error instanceof Error ? error.message : 'cannot be decoded'}`);
-  }
+  // §6.1: no attested credential data in an assertion; extensions, when flagged, a CBOR map.
+  const parsed = readAuthenticatorData(fromBase64url(body.authenticatorData)!, 'authentication', 'response.authenticatorData');
   const { flags, counter } = parsed;
   // §7.2 step 15: rpIdHash is SHA-256 of the RP ID this session is for.
   if (!sameBytes(sha256(expected.rpId), parsed.rpIdHash)) {
@@ -142,7 +138,7 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
       expectedChallenge: expected.challenge,
       expectedOrigin: [...expected.origins],
       expectedRPID: expected.rpId,
-      ...(crossOrigin.allowed ? { expectedTopOrigin: [...crossOrigin.topOrigins] } : {}),
+      ...(crossOrigin.topOrigins.length > 0 ? { expectedTopOrigin: [...crossOrigin.topOrigins] } : {}),
       requireUserVerification: expected.requireUserVerification,
       credential: { id: expected.credential.id, publicKey: expected.credential.publicKey as Uint8Array<ArrayBuffer>, counter: 0 },
     });

@@ -1,15 +1,22 @@
 import { KeywayError } from '../errors/keyway-error.ts';
 import { fromBase64url } from './webauthn-encoding.ts';
 
-/** Whether a relying party accepts ceremonies run in a cross-origin iframe, and under which top-level origins. */
+/** Whether a relying party accepts ceremonies run in a cross-origin iframe: under which top-level origins. */
 export interface CrossOriginPolicy {
-  allowed: boolean;
-  /** With `allowed`, the top-level origins that may embed the ceremony; a `topOrigin` outside them is refused. */
+  /** The top-level origins that may embed the ceremony (the relying party's `topOrigins`); none: no embedding. */
   topOrigins: readonly string[];
 }
 
 /** Keyway's default: a ceremony in a cross-origin iframe is refused (clickjacking, WebAuthn §13.4.2). */
-export const SAME_ORIGIN_ONLY: CrossOriginPolicy = { allowed: false, topOrigins: [] };
+export const SAME_ORIGIN_ONLY: CrossOriginPolicy = { topOrigins: [] };
+
+/**
+ * Token Binding states a client may report (WebAuthn L2 §5.8.1 TokenBindingStatus; L3 keeps the
+ * member reserved). Keyway's TLS connections never negotiate Token Binding (browsers removed it), so
+ * only "supported" — the client could, but it was not used — matches the connection; "present"
+ * claims a binding Keyway cannot verify.
+ */
+const TOKEN_BINDING_STATUSES = new Set(['present', 'supported']);
 
 export interface ClientDataExpectations {
   type: 'webauthn.create' | 'webauthn.get';
@@ -26,6 +33,24 @@ export interface CollectedClientData {
   origin: string;
   crossOrigin?: boolean;
   topOrigin?: string;
+}
+
+/**
+ * §7.1 step 10 / §7.2 step 14 of WebAuthn L2 (the tokenBinding member): when present, an object
+ * whose status is a TokenBindingStatus that matches the connection. One rule for both ceremonies.
+ */
+function checkTokenBinding(tokenBinding: unknown): void {
+  if (tokenBinding === undefined) return;
+  if (typeof tokenBinding !== 'object' || tokenBinding === null || Array.isArray(tokenBinding)) {
+    throw new KeywayError('RESPONSE_MALFORMED', 'response.clientDataJSON: tokenBinding is not an object');
+  }
+  const status = (tokenBinding as Record<string, unknown>).status;
+  if (typeof status !== 'string' || !TOKEN_BINDING_STATUSES.has(status)) {
+    throw new KeywayError('RESPONSE_MALFORMED', `response.clientDataJSON: tokenBinding.status ${JSON.stringify(status ?? null)} is not "present" or "supported"`);
+  }
+  if (status === 'present') {
+    throw new KeywayError('TOKEN_BINDING_NOT_SUPPORTED', 'clientDataJSON.tokenBinding.status is "present", but this connection did not negotiate Token Binding');
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -84,18 +109,24 @@ export function checkClientData(clientDataJSON: unknown, expected: ClientDataExp
   if (!expected.origins.includes(data.origin)) {
     throw new KeywayError('ORIGIN_MISMATCH', `clientDataJSON.origin ${JSON.stringify(data.origin)} is not an origin of the relying party (${expected.origins.join(', ')})`);
   }
-  // §7.1 step 10 / §7.2 step 13: a ceremony inside a cross-origin iframe only when the RP expects one.
-  if (data.crossOrigin === true && !expected.crossOrigin.allowed) {
-    throw new KeywayError('CROSS_ORIGIN_NOT_ALLOWED', 'clientDataJSON.crossOrigin is true: the ceremony ran in a cross-origin iframe, which the relying party does not allow');
-  }
-  // §7.1 step 11 / §7.2 step 14: a topOrigin must be one the RP expects to be embedded in.
-  if (data.topOrigin !== undefined) {
-    if (!expected.crossOrigin.allowed) {
-      throw new KeywayError('CROSS_ORIGIN_NOT_ALLOWED', `clientDataJSON.topOrigin is ${JSON.stringify(data.topOrigin)}: the relying party does not allow embedding`);
+  // §7.1 step 10 / §7.2 step 13: a ceremony inside a cross-origin iframe only when the RP expects
+  // one, and then (§7.1 step 11 / §7.2 step 14) under a top-level origin it lists. Keyway requires
+  // topOrigin with crossOrigin, and no topOrigin without it, so "where was this embedded" always has
+  // an answer the RP agreed to.
+  const embedders = expected.crossOrigin.topOrigins;
+  if (data.crossOrigin === true) {
+    if (embedders.length === 0) {
+      throw new KeywayError('CROSS_ORIGIN_NOT_ALLOWED', 'clientDataJSON.crossOrigin is true: the ceremony ran in a cross-origin iframe, which the relying party does not allow');
     }
-    if (!expected.crossOrigin.topOrigins.includes(data.topOrigin)) {
+    if (data.topOrigin === undefined) {
+      throw new KeywayError('CROSS_ORIGIN_NOT_ALLOWED', 'clientDataJSON.crossOrigin is true without a topOrigin: the page embedding the ceremony is unknown');
+    }
+    if (!embedders.includes(data.topOrigin)) {
       throw new KeywayError('CROSS_ORIGIN_NOT_ALLOWED', `clientDataJSON.topOrigin ${JSON.stringify(data.topOrigin)} is not a top-level origin the relying party allows`);
     }
+  } else if (data.topOrigin !== undefined) {
+    throw new KeywayError('CROSS_ORIGIN_NOT_ALLOWED', `clientDataJSON.topOrigin is ${JSON.stringify(data.topOrigin)} without crossOrigin true`);
   }
+  checkTokenBinding(c.tokenBinding);
   return data;
 }

@@ -67,6 +67,9 @@ const rpFields = {
       'Exact origins allowed to run ceremonies: https://host[:port] on the RP ID or a subdomain of it (http://localhost[:port] for development), a declared related origin, or android:apk-key-hash:<base64url SHA-256>',
   }),
   relatedOrigins: OriginList('Origins on other domains allowed to use this RP ID (WebAuthn L3 §5.11), served in /.well-known/webauthn'),
+  topOrigins: OriginList(
+    'Top-level web origins (https://host[:port]) of pages that may embed this RP’s ceremonies in a cross-origin iframe. A ceremony with clientDataJSON.crossOrigin true is accepted only with a topOrigin listed here; empty (the default): cross-origin ceremonies are refused',
+  ),
   androidApps: Type.Array(AndroidAppSchema, { maxItems: 50, description: 'Apps served in /.well-known/assetlinks.json' }),
   appleAppIds: Type.Array(Type.String({ pattern: '^[A-Z0-9]{10}\\.[A-Za-z0-9][A-Za-z0-9.-]{0,154}$' }), {
     maxItems: 50,
@@ -78,7 +81,7 @@ const rpFields = {
 export const CreateRelyingPartyBody = Type.Object(
   {
     id: RpIdSchema,
-    ...optionalWithDefaults(rpFields, { relatedOrigins: [], androidApps: [], appleAppIds: [] }),
+    ...optionalWithDefaults(rpFields, { relatedOrigins: [], topOrigins: [], androidApps: [], appleAppIds: [] }),
     name: rpFields.name,
     origins: rpFields.origins,
   },
@@ -95,6 +98,7 @@ export const RelyingPartySchema = Type.Object({
   name: Type.String(),
   origins: Type.Array(Type.String()),
   relatedOrigins: Type.Array(Type.String()),
+  topOrigins: Type.Array(Type.String()),
   androidApps: Type.Array(Type.Object({ packageName: Type.String(), sha256CertFingerprints: Type.Array(Type.String()) })),
   appleAppIds: Type.Array(Type.String()),
   createdAt: Type.String({ format: 'date-time' }),

@@ -20,6 +20,8 @@ export interface RelyingParty {
   origins: string[];
   /** Origins listed in /.well-known/webauthn (WebAuthn L3 §5.11 related origin requests) */
   relatedOrigins: string[];
+  /** Top-level origins under which ceremonies may run in a cross-origin iframe (clientData.topOrigin); empty: never embedded */
+  topOrigins: string[];
   androidApps: AndroidApp[];
   /** `TEAMID.bundle.id` entries for the webcredentials section of apple-app-site-association */
   appleAppIds: string[];

@@ -131,6 +131,7 @@ export class RegistrationCeremony {
     const verified = await verifyRegistration(input.response, {
       challenge: session.challenge,
       origins: rp.origins,
+      crossOrigin: { topOrigins: rp.topOrigins },
       rpId: session.rp_id,
       // The stricter of what was asked at the start and what the policy says now; never the client's say.
       requireUserVerification: policy.userVerification === 'required' || issued.authenticatorSelection?.userVerification === 'required',

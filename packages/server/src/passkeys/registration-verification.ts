@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import { verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
-import { convertAAGUIDToString, decodeAttestationObject, decodeCredentialPublicKey, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
+import { convertAAGUIDToString } from '@simplewebauthn/server/helpers';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { instantInsideValidity, isCertificateValidityRefusal, verifyRegistrationAt } from './attestation-statement-clock.ts';
+import { checkAttestationStatement } from './attestation-statement.ts';
 import { assessAttestation, disableLibraryTrustAnchors } from './attestation-trust.ts';
+import { readAttestationObject, readAuthenticatorData } from './authenticator-data.ts';
 import { SAME_ORIGIN_ONLY, checkClientData, type CrossOriginPolicy } from './client-data.ts';
 import type { AttestationTrust } from './passkey-config.ts';
+import { coseAlgorithm, importCredentialPublicKey } from './credential-public-key.ts';
 import type { MetadataProvider } from './mds-blob.ts';
 import { fromLibraryError } from './verification-errors.ts';
 import { fromBase64url, isBase64url, sameBytes, toBase64url } from './webauthn-encoding.ts';
@@ -106,21 +110,15 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
     crossOrigin: expected.crossOrigin ?? SAME_ORIGIN_ONLY,
   });
 
-  // §7.1 step 13: CBOR-decode the attestation object into fmt, authData and attStmt.
-  let fmt: unknown;
-  let parsed: ReturnType<typeof parseAuthenticatorData>;
-  try {
-    const attestation = decodeAttestationObject(fromBase64url(body.attestationObject)!);
-    fmt = attestation.get('fmt');
-    const authData = attestation.get('authData');
-    if (!(authData instanceof Uint8Array) || typeof attestation.get('attStmt')?.get !== 'function') throw new Error('authData or attStmt is missing');
-    parsed = parseAuthenticatorData(authData);
-  } catch (error) {
-    throw new KeywayError('RESPONSE_MALFORMED', `response.attestationObject: ${error instanceof Error ? error.message : 'cannot be decoded'}`);
-  }
+  // §7.1 step 13: CBOR-decode the attestation object into fmt, authData and attStmt (§6.5.4: one
+  // map, nothing after it), and authData (§6.1: attested credential data present; extensions a map).
+  const attestationBytes = fromBase64url(body.attestationObject)!;
+  const attestation = readAttestationObject(attestationBytes);
+  const { fmt, attStmt } = attestation;
   if (typeof fmt !== 'string') throw new KeywayError('RESPONSE_MALFORMED', 'response.attestationObject: fmt is not a string');
+  const parsed = readAuthenticatorData(attestation.authData, 'registration', 'response.attestationObject authData');
   const { flags, credentialID, credentialPublicKey, aaguid, counter } = parsed;
-  if (!flags.at || !credentialID || !credentialPublicKey || !aaguid) {
+  if (!credentialID || !credentialPublicKey || !aaguid) {
     throw new KeywayError('RESPONSE_MALFORMED', 'authenticatorData carries no attested credential data (AT flag, credential ID, public key)');
   }
   // §7.1 step 13 with §6.5.1: the credential the client names is the one the authenticator created.
@@ -148,36 +146,46 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
   // §7.1 step 19: the backup state is recorded (and updated at each sign-in), not a policy input.
 
   // §7.1 step 20: the credential's algorithm is one the options offered and the policy allows.
-  let algorithm: unknown;
-  try {
-    algorithm = decodeCredentialPublicKey(credentialPublicKey).get(3);
-  } catch {
-    algorithm = undefined;
-  }
-  if (typeof algorithm !== 'number' || !Number.isInteger(algorithm)) throw new KeywayError('RESPONSE_MALFORMED', 'The credential public key has no numeric alg');
+  const algorithm = coseAlgorithm(credentialPublicKey);
+  if (algorithm === undefined) throw new KeywayError('RESPONSE_MALFORMED', 'The credential public key has no numeric alg');
   if (!expected.algorithms.includes(algorithm)) {
     throw new KeywayError('ALGORITHM_NOT_ALLOWED', `The credential uses COSE algorithm ${algorithm}; the policy allows ${expected.algorithms.join(', ')}`);
   }
+  // §6.5.1.1 with RFC 9053/8230: the key is of the type and curve its alg needs, and a valid key.
+  importCredentialPublicKey(credentialPublicKey);
   // §7.1 step 21: extension outputs. Keyway asks only for credProps, which is informational.
   const credProps = asObject(asObject(credential.clientExtensionResults)?.credProps);
 
   // §7.1 steps 22–23: the attestation statement format is one Keyway knows and its statement
-  // verifies. SimpleWebAuthn repeats the checks above too; it is given the same expectations.
-  let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+  // verifies: the format rules the library leaves out first, then SimpleWebAuthn (which repeats the
+  // checks above too; it is given the same expectations).
+  checkAttestationStatement(fmt, attStmt, algorithm);
+  const libraryOptions = {
+    response,
+    expectedChallenge: expected.challenge,
+    expectedOrigin: [...expected.origins],
+    expectedRPID: expected.rpId,
+    requireUserPresence: true,
+    requireUserVerification: expected.requireUserVerification,
+    supportedAlgorithmIDs: [...expected.algorithms],
+  };
+  let statementVerifies: boolean;
   try {
-    verified = await verifyRegistrationResponse({
-      response: response,
-      expectedChallenge: expected.challenge,
-      expectedOrigin: [...expected.origins],
-      expectedRPID: expected.rpId,
-      requireUserPresence: true,
-      requireUserVerification: expected.requireUserVerification,
-      supportedAlgorithmIDs: [...expected.algorithms],
-    });
+    const verified = await verifyRegistrationResponse(libraryOptions);
+    statementVerifies = verified.verified && verified.registrationInfo !== undefined;
   } catch (error) {
-    throw fromLibraryError(error, 'registration');
+    // The library judged a certificate's validity by the process clock. Validity is a trust
+    // decision at the ceremony's clock (steps 24–25 below), so the statement is verified again
+    // at an instant inside the certificates' validity (attestation-statement-clock.ts).
+    const instant = isCertificateValidityRefusal(error) ? instantInsideValidity(attStmt.get('x5c')) : undefined;
+    if (instant === undefined) throw fromLibraryError(error, 'registration');
+    try {
+      statementVerifies = await verifyRegistrationAt(libraryOptions, instant);
+    } catch (again) {
+      throw fromLibraryError(again, 'registration');
+    }
   }
-  if (!verified.verified || !verified.registrationInfo) {
+  if (!statementVerifies) {
     throw new KeywayError('ATTESTATION_INVALID', `The ${fmt} attestation signature does not verify`);
   }
 
@@ -188,7 +196,7 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
     fmt === 'none'
       ? { verified: false, reason: 'no attestation (fmt "none")' }
       : await assessAttestation({
-          attestationObject: fromBase64url(body.attestationObject)!,
+          attestationObject: attestationBytes,
           fmt,
           aaguid: aaguidText,
           trust: expected.attestationTrust,

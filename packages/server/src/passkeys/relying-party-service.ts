@@ -20,7 +20,7 @@ export interface RelyingPartyServiceDeps {
 }
 
 /** What a relying party is made of, before it is stored. */
-type RelyingPartyFields = Pick<RelyingParty, 'id' | 'name' | 'origins' | 'relatedOrigins' | 'androidApps' | 'appleAppIds'>;
+type RelyingPartyFields = Pick<RelyingParty, 'id' | 'name' | 'origins' | 'relatedOrigins' | 'topOrigins' | 'androidApps' | 'appleAppIds'>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -30,6 +30,7 @@ function toRelyingParty(row: Selectable<RelyingPartiesTable>): RelyingParty {
     name: row.name,
     origins: JSON.parse(row.origins) as string[],
     relatedOrigins: JSON.parse(row.related_origins) as string[],
+    topOrigins: JSON.parse(row.top_origins) as string[],
     androidApps: JSON.parse(row.android_apps) as AndroidApp[],
     appleAppIds: JSON.parse(row.apple_app_ids) as string[],
     createdAt: iso(Number(row.created_at)),
@@ -42,6 +43,7 @@ function columns(rp: RelyingPartyFields) {
     name: rp.name,
     origins: JSON.stringify(rp.origins),
     related_origins: JSON.stringify(rp.relatedOrigins),
+    top_origins: JSON.stringify(rp.topOrigins),
     android_apps: JSON.stringify(rp.androidApps),
     apple_app_ids: JSON.stringify(rp.appleAppIds),
   };
@@ -59,6 +61,12 @@ function checkRelyingParty(rp: RelyingPartyFields): RelyingPartyFields {
   for (const [index, origin] of rp.relatedOrigins.entries()) {
     const problem = isAndroidOrigin(origin) ? 'must be a web origin; list Android app origins in origins' : webOriginProblem(origin);
     if (problem) problems.push({ field: `relatedOrigins.${index}`, message: problem });
+  }
+  // A top origin is the page the browser shows (any site the RP chooses to be embedded in): a web
+  // origin as the browser serialises it, never an app origin, and not tied to the RP ID.
+  for (const [index, origin] of rp.topOrigins.entries()) {
+    const problem = isAndroidOrigin(origin) ? 'must be a web origin; Android apps do not embed ceremonies in iframes' : webOriginProblem(origin);
+    if (problem) problems.push({ field: `topOrigins.${index}`, message: problem });
   }
   for (const [index, origin] of rp.origins.entries()) {
     const problem = originSyntaxProblem(origin) ?? originScopeProblem(origin, rp.id, rp.relatedOrigins);
@@ -120,6 +128,7 @@ export class RelyingPartyService {
       name: input.name,
       origins: input.origins,
       relatedOrigins: input.relatedOrigins ?? [],
+      topOrigins: input.topOrigins ?? [],
       androidApps: input.androidApps ?? [],
       appleAppIds: input.appleAppIds ?? [],
     });
@@ -167,6 +176,7 @@ export class RelyingPartyService {
         name: patch.name ?? current.name,
         origins: patch.origins ?? current.origins,
         relatedOrigins: patch.relatedOrigins ?? current.relatedOrigins,
+        topOrigins: patch.topOrigins ?? current.topOrigins,
         androidApps: patch.androidApps ?? current.androidApps,
         appleAppIds: patch.appleAppIds ?? current.appleAppIds,
       });

@@ -84,6 +84,8 @@ export interface RelyingPartiesTable {
   origins: string;
   /** JSON string[]: origins served in /.well-known/webauthn (WebAuthn L3 related origins) */
   related_origins: string;
+  /** JSON string[]: top-level origins that may embed ceremonies in a cross-origin iframe; [] for none */
+  top_origins: string;
   /** JSON [{packageName, sha256CertFingerprints[]}] for /.well-known/assetlinks.json */
   android_apps: string;
   /** JSON string[] of TEAMID.bundle.id for /.well-known/apple-app-site-association */

@@ -11,6 +11,7 @@ const EXAMPLE_RP = {
   name: 'Example',
   origins: ['https://example.com', 'https://login.example.com', 'https://shop.example.org', ANDROID_ORIGIN],
   relatedOrigins: ['https://shop.example.org'],
+  topOrigins: ['https://partner.example.net'],
   androidApps: [{ packageName: 'com.example.app', sha256CertFingerprints: [FINGERPRINT] }],
   appleAppIds: ['ABCDE12345.com.example.app'],
 };
@@ -61,6 +62,7 @@ for (const kind of DATABASE_KINDS) {
       assert.ok(row);
       assert.deepEqual(JSON.parse(row.origins), EXAMPLE_RP.origins);
       assert.deepEqual(JSON.parse(row.related_origins), EXAMPLE_RP.relatedOrigins);
+      assert.deepEqual(JSON.parse(row.top_origins), EXAMPLE_RP.topOrigins);
       assert.deepEqual(JSON.parse(row.apple_app_ids), EXAMPLE_RP.appleAppIds);
 
       for (const path of [`${rps}/example.com`, '/api/identity-store/acme/stores/customers/passkeys/relyingParties/example.com']) {
@@ -81,6 +83,7 @@ for (const kind of DATABASE_KINDS) {
       });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       assert.deepEqual(created.body.relatedOrigins, []);
+      assert.deepEqual(created.body.topOrigins, [], 'no cross-origin embedding unless listed');
       assert.deepEqual(created.body.androidApps, []);
       assert.deepEqual(created.body.appleAppIds, []);
       assert.ok(await storedRp('localhost'));
@@ -148,6 +151,30 @@ for (const kind of DATABASE_KINDS) {
         /listed twice/,
       );
       await rejected({ ...base, origins: ['https://example.io'], appleAppIds: ['com.example.app'] }, 'VALIDATION_FAILED', 'appleAppIds.0', /pattern/);
+    });
+
+    test('topOrigins are web origins as browsers serialise them (any site), never app origins; PATCH validates them too', async () => {
+      const base = { id: 'example.io', name: 'x', origins: ['https://example.io'] };
+      await rejected({ ...base, topOrigins: ['http://partner.example'] }, 'VALIDATION_FAILED', 'topOrigins.0', /http:\/\/ is allowed only for localhost/);
+      await rejected({ ...base, topOrigins: ['https://partner.example', 'https://partner.example/shop'] }, 'VALIDATION_FAILED', 'topOrigins.1', /without path/);
+      await rejected({ ...base, topOrigins: ['https://Partner.example'] }, 'VALIDATION_FAILED', 'topOrigins.0', /https:\/\/partner\.example/);
+      await rejected({ ...base, topOrigins: [ANDROID_ORIGIN] }, 'VALIDATION_FAILED', 'topOrigins.0', /web origin/);
+      await rejected({ ...base, topOrigins: ['*'] }, 'VALIDATION_FAILED', 'topOrigins.0', /origin/);
+      await rejected({ ...base, topOrigins: ['https://a.example', 'https://a.example'] }, 'VALIDATION_FAILED', 'topOrigins', /duplicate/);
+
+      const created = await acme.api.post(rps, { ...base, id: 'embedded.example', origins: ['https://embedded.example'], topOrigins: ['https://shop.partner.example'] });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.deepEqual(created.body.topOrigins, ['https://shop.partner.example']);
+      const bad = await acme.api.patch(`${rps}/embedded.example`, { topOrigins: ['https://shop.partner.example/'] });
+      assert.equal(bad.status, 400);
+      assert.deepEqual(bad.body.errors.map((e: { field: string }) => e.field), ['topOrigins.0']);
+      assert.deepEqual(JSON.parse((await storedRp('embedded.example'))!.top_origins), ['https://shop.partner.example'], 'a refused PATCH changes nothing');
+      const patched = await acme.api.patch(`${rps}/embedded.example`, { topOrigins: ['https://a.partner.example', 'https://b.partner.example'] });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      assert.deepEqual((await acme.api.get(`${rps}/embedded.example`)).body.topOrigins, ['https://a.partner.example', 'https://b.partner.example']);
+      const cleared = await acme.api.patch(`${rps}/embedded.example`, { topOrigins: [] });
+      assert.deepEqual(cleared.body.topOrigins, []);
+      assert.equal((await storedRp('embedded.example'))!.top_origins, '[]');
     });
 
     test('every bad origin is reported at once, each with its index', async () => {
@@ -274,9 +301,14 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(create.outcome, 'success');
       assert.deepEqual(create.details, { store: 'customers', origins: EXAMPLE_RP.origins });
       assert.ok(create.requestId);
-      const update = events.find((e) => e.action === 'relyingParty.update')!;
+      const update = events.find((e) => e.action === 'relyingParty.update' && e.targetId === 'example.com')!;
       assert.deepEqual(update.details, { store: 'customers', fields: ['name', 'appleAppIds'] });
-      assert.equal(events.filter((e) => e.action === 'relyingParty.update').length, 2, 'refused PATCHes wrote nothing');
+      assert.equal(events.filter((e) => e.action === 'relyingParty.update' && e.targetId === 'example.com').length, 2, 'refused PATCHes wrote nothing');
+      assert.deepEqual(
+        events.filter((e) => e.action === 'relyingParty.update' && e.targetId === 'embedded.example').map((e) => e.details),
+        [1, 2].map(() => ({ store: 'customers', fields: ['topOrigins'] })),
+        'the two accepted topOrigins PATCHes, not the refused one',
+      );
     });
   });
 }

@@ -6,7 +6,9 @@
 // - The authenticator always uses its own `alg`, ignoring `pubKeyCredParams` (that is how a test makes an algorithm
 //   mismatch), and its own `attestationFormat`, ignoring `options.attestation`.
 // - Every credential is discoverable (resident); BE/BS/UV/UP are properties of the authenticator, not the credential.
-// - `authenticatorData` in registration carries no extensions; `clientExtensionResults` only answers `credProps`.
+// - `authenticatorData` carries extensions only when a test injects them (`extensions`); `clientExtensionResults`
+//   only answers `credProps`.
+// - Attestation: 'none', 'packed' (self, or full with `attestationCertificate`) and 'fido-u2f' (needs a certificate).
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { encodeCBOR } from '@levischuck/tiny-cbor';
@@ -21,7 +23,7 @@ import type {
 
 /** COSE algorithm identifiers the soft authenticator can create keys for: ES256 (P-256), EdDSA (Ed25519), RS256. */
 export type SoftAlgorithm = -7 | -8 | -257;
-export type SoftAttestationFormat = 'none' | 'packed';
+export type SoftAttestationFormat = 'none' | 'packed' | 'fido-u2f';
 export type SoftAttachment = 'platform' | 'cross-platform';
 
 export interface SoftAuthenticatorOptions {
@@ -41,8 +43,13 @@ export interface SoftAuthenticatorOptions {
   signCount?: number;
   /** Whether each assertion increments the credential's counter (false models synced passkeys, which send 0). Default true. */
   incrementSignCount?: boolean;
-  /** Attestation statement format. 'packed' is self-attestation (no x5c). Default 'none'. */
+  /** Attestation statement format. 'packed' is self-attestation unless `attestationCertificate` is given. Default 'none'. */
   attestationFormat?: SoftAttestationFormat;
+  /**
+   * The attestation certificate chain (DER, leaf first) and the leaf's private key: 'packed' becomes full (basic)
+   * attestation with x5c; 'fido-u2f' needs it. The leaf key signs with ES256 (P-256) or ES384 (P-384).
+   */
+  attestationCertificate?: { x5c: Uint8Array[]; privateKey: KeyObject };
   /** `authenticatorAttachment` reported. Default 'platform'. */
   attachment?: SoftAttachment;
   /** `response.transports` reported on registration. Default ['hybrid', 'internal'] for platform, ['usb'] otherwise. */
@@ -54,7 +61,7 @@ export interface ClientContext {
   /** The page's origin, e.g. 'https://login.example.com'. The RP ID must be this host or a parent domain of it. */
   origin: string;
   crossOrigin?: boolean;
-  /** Only sent when `crossOrigin` is true. */
+  /** Sent when given (a browser sends it only with `crossOrigin` true; a test may send it without). */
   topOrigin?: string;
 }
 
@@ -81,11 +88,23 @@ export interface CommonDefects {
   backupStateWithoutEligible?: true;
   /** Sign different data (one bit of the client data hash flipped); the signature is well-formed but wrong. */
   badSignature?: true;
+  /** clientDataJSON.tokenBinding to send (any JSON value). */
+  tokenBinding?: unknown;
+  /** Set ED=1 and append these bytes (the authenticator extensions; empty for none at all) to authenticatorData. */
+  extensions?: Uint8Array;
 }
 
 export interface RegistrationDefects extends CommonDefects {
   /** Length in bytes of the new credential ID (the spec caps it at 1023). Default 32. */
   credentialIdLength?: number;
+  /** The COSE_Key to put into attested credential data instead of the credential's, made from its real public key. */
+  publicKey?: (credentialKey: KeyObject) => Uint8Array;
+  /** attStmt.alg of a packed attestation instead of the signing key's algorithm. */
+  attStmtAlg?: number;
+  /** Bytes appended after the attestationObject's CBOR map. */
+  trailingBytes?: Uint8Array;
+  /** x5c to send instead of the attestation certificate chain (the signature is still by the real leaf key). */
+  x5c?: Uint8Array[];
 }
 
 export interface AuthenticationDefects extends CommonDefects {
@@ -93,6 +112,8 @@ export interface AuthenticationDefects extends CommonDefects {
   userHandle?: string | null;
   /** Counter to report in authenticatorData (the stored counter still advances normally). */
   signCount?: number;
+  /** AT=1 with the credential's attested credential data in the assertion's authenticatorData. */
+  attestedCredentialData?: true;
 }
 
 /** A credential held by a SoftAuthenticator. `credentials()` returns copies; `importCredential` copies too. */
@@ -113,6 +134,7 @@ const FLAG_UV = 0x04;
 const FLAG_BE = 0x08;
 const FLAG_BS = 0x10;
 const FLAG_AT = 0x40;
+const FLAG_ED = 0x80;
 
 export class SoftAuthenticator {
   readonly alg: SoftAlgorithm;
@@ -124,6 +146,7 @@ export class SoftAuthenticator {
   readonly initialSignCount: number;
   readonly incrementSignCount: boolean;
   readonly attestationFormat: SoftAttestationFormat;
+  readonly attestationCertificate: { x5c: Uint8Array[]; privateKey: KeyObject } | undefined;
   readonly attachment: SoftAttachment;
   readonly transports: readonly string[];
   readonly #credentials = new Map<string, SoftCredential>();
@@ -138,6 +161,10 @@ export class SoftAuthenticator {
     this.initialSignCount = options.signCount ?? 0;
     this.incrementSignCount = options.incrementSignCount ?? true;
     this.attestationFormat = options.attestationFormat ?? 'none';
+    this.attestationCertificate = options.attestationCertificate;
+    if (this.attestationFormat === 'fido-u2f' && (!this.attestationCertificate || this.alg !== -7)) {
+      throw new Error("attestationFormat 'fido-u2f' needs an attestationCertificate and alg -7");
+    }
     this.attachment = options.attachment ?? 'platform';
     this.transports = options.transports ?? (this.attachment === 'platform' ? ['hybrid', 'internal'] : ['usb']);
   }
@@ -179,26 +206,52 @@ export class SoftAuthenticator {
     const clientDataJSON = encodeClientData('webauthn.create', options.challenge, ctx, defects);
     const idLengthBytes = Buffer.alloc(2);
     idLengthBytes.writeUInt16BE(idLength);
+    const cosePublicKey = defects.publicKey ? defects.publicKey(publicKey) : encodeCosePublicKey(publicKey, this.alg);
+    const rpIdHash = sha256(Buffer.from(defects.rpIdHash ?? rpId, 'utf8'));
     const authData = Buffer.concat([
       this.#authDataHeader(defects.rpIdHash ?? rpId, FLAG_AT, credential.signCount, defects),
       this.aaguid,
       idLengthBytes,
       credentialId,
-      encodeCosePublicKey(publicKey, this.alg),
+      cosePublicKey,
+      defects.extensions ?? Buffer.alloc(0),
     ]);
 
     const attStmt = new Map<string, CBORType>();
-    if (this.attestationFormat === 'packed') {
-      attStmt.set('alg', this.alg);
+    const certificate = this.attestationCertificate;
+    if (this.attestationFormat === 'packed' && certificate) {
+      // §8.2 full attestation: the attestation key signs authenticatorData ‖ clientDataHash.
+      const signer = attestationSigner(certificate.privateKey);
+      attStmt.set('alg', defects.attStmtAlg ?? signer.alg);
+      attStmt.set('sig', signer.sign(Buffer.concat([authData, clientDataHashOf(clientDataJSON, defects.badSignature === true)])));
+      attStmt.set('x5c', defects.x5c ?? certificate.x5c);
+    } else if (this.attestationFormat === 'packed') {
+      attStmt.set('alg', defects.attStmtAlg ?? this.alg);
       attStmt.set('sig', signAssertion(credential, authData, clientDataJSON, defects.badSignature === true));
+    } else if (this.attestationFormat === 'fido-u2f' && certificate) {
+      // §8.6: the attestation key signs 0x00 ‖ rpIdHash ‖ clientDataHash ‖ credentialId ‖ 0x04 ‖ x ‖ y.
+      const jwk = publicKey.export({ format: 'jwk' });
+      const signed = Buffer.concat([
+        Buffer.from([0x00]),
+        rpIdHash,
+        clientDataHashOf(clientDataJSON, defects.badSignature === true),
+        credentialId,
+        Buffer.from([0x04]),
+        Buffer.from(jwk.x!, 'base64url'),
+        Buffer.from(jwk.y!, 'base64url'),
+      ]);
+      // U2F attestation signatures are always ECDSA with SHA-256, whatever key the certificate holds.
+      attStmt.set('sig', new Uint8Array(sign('sha256', signed, { key: certificate.privateKey, dsaEncoding: 'der' })));
+      attStmt.set('x5c', defects.x5c ?? certificate.x5c);
     }
-    const attestationObject = encodeCBOR(
+    const attestationMap = encodeCBOR(
       new Map<string, CBORType>([
         ['fmt', this.attestationFormat],
         ['attStmt', attStmt],
         ['authData', new Uint8Array(authData)],
       ]),
     );
+    const attestationObject = defects.trailingBytes ? Buffer.concat([attestationMap, defects.trailingBytes]) : attestationMap;
 
     this.#credentials.set(credential.id, credential);
 
@@ -248,12 +301,20 @@ export class SoftAuthenticator {
 
     if (this.incrementSignCount) credential.signCount += 1;
     const clientDataJSON = encodeClientData('webauthn.get', options.challenge, ctx, defects);
-    const authData = this.#authDataHeader(
+    const header = this.#authDataHeader(
       defects.rpIdHash ?? rpId,
-      0,
+      defects.attestedCredentialData ? FLAG_AT : 0,
       defects.signCount ?? credential.signCount,
       defects,
     );
+    const idBytes = Buffer.from(credential.id, 'base64url');
+    const idLength = Buffer.alloc(2);
+    idLength.writeUInt16BE(idBytes.length);
+    const authData = Buffer.concat([
+      header,
+      ...(defects.attestedCredentialData ? [this.aaguid, idLength, idBytes, encodeCosePublicKey(credential.publicKey, credential.alg)] : []),
+      defects.extensions ?? Buffer.alloc(0),
+    ]);
     const signature = signAssertion(credential, authData, clientDataJSON, defects.badSignature === true);
     const userHandle = defects.userHandle === undefined ? credential.userHandle : defects.userHandle;
 
@@ -294,6 +355,7 @@ export class SoftAuthenticator {
 
   #authDataHeader(rpIdForHash: string, extraFlags: number, signCount: number, defects: CommonDefects): Buffer {
     let flags = extraFlags;
+    if (defects.extensions) flags |= FLAG_ED;
     if (defects.userPresent ?? this.userPresent) flags |= FLAG_UP;
     if (defects.userVerified ?? this.userVerified) flags |= FLAG_UV;
     if (defects.backupStateWithoutEligible) {
@@ -308,6 +370,11 @@ export class SoftAuthenticator {
     header.writeUInt32BE(signCount >>> 0, 33);
     return header;
   }
+}
+
+/** A COSE_Key from its entries, in the order given (for keys that do not fit their alg). */
+export function encodeCoseKey(entries: [number, CBORType][]): Uint8Array {
+  return encodeCBOR(new Map<number, CBORType>(entries));
 }
 
 /** COSE_Key encoding of a public key (what authenticatorData and SimpleWebAuthn's `credential.publicKey` hold). */
@@ -343,11 +410,23 @@ function generateKeys(alg: SoftAlgorithm): { privateKey: KeyObject; publicKey: K
   }
 }
 
-/** Signs authenticatorData || SHA-256(clientDataJSON), as both assertions and packed self-attestation do. */
-function signAssertion(credential: SoftCredential, authData: Buffer, clientDataJSON: Buffer, corrupt: boolean): Uint8Array {
+/** SHA-256(clientDataJSON), with one bit flipped when `corrupt`. */
+function clientDataHashOf(clientDataJSON: Buffer, corrupt: boolean): Buffer {
   const clientDataHash = sha256(clientDataJSON);
   if (corrupt) clientDataHash.writeUInt8(clientDataHash.readUInt8(0) ^ 0x01, 0);
-  const data = Buffer.concat([authData, clientDataHash]);
+  return clientDataHash;
+}
+
+/** An attestation key's COSE algorithm and signer: ES256 for P-256, ES384 for P-384 (DER-encoded ECDSA signatures). */
+function attestationSigner(privateKey: KeyObject): { alg: number; sign: (data: Buffer) => Uint8Array } {
+  const curve = privateKey.asymmetricKeyDetails?.namedCurve;
+  const [alg, hash] = curve === 'secp384r1' ? [-35, 'sha384'] : [-7, 'sha256'];
+  return { alg, sign: (data) => new Uint8Array(sign(hash, data, { key: privateKey, dsaEncoding: 'der' })) };
+}
+
+/** Signs authenticatorData || SHA-256(clientDataJSON), as both assertions and packed self-attestation do. */
+function signAssertion(credential: SoftCredential, authData: Buffer, clientDataJSON: Buffer, corrupt: boolean): Uint8Array {
+  const data = Buffer.concat([authData, clientDataHashOf(clientDataJSON, corrupt)]);
   const key = credential.privateKey;
   switch (credential.alg) {
     case -7:
@@ -367,7 +446,8 @@ function encodeClientData(type: string, challenge: string, ctx: ClientContext, d
     origin: defects.origin ?? ctx.origin,
     crossOrigin: ctx.crossOrigin ?? false,
   };
-  if (ctx.crossOrigin && ctx.topOrigin !== undefined) clientData.topOrigin = ctx.topOrigin;
+  if (ctx.topOrigin !== undefined) clientData.topOrigin = ctx.topOrigin;
+  if (defects.tokenBinding !== undefined) clientData.tokenBinding = defects.tokenBinding;
   return Buffer.from(JSON.stringify(clientData), 'utf8');
 }
 
