@@ -28,6 +28,7 @@ import { installOperations } from './operations.ts';
 import { OPENAPI_INFO, installRouteDocumentation } from './openapi.ts';
 import { ProblemSchema } from './problem.ts';
 import { installProblemGate } from './problem-gate.ts';
+import { installTextRule } from './text-rule.ts';
 import { validatorCompiler } from './validators.ts';
 
 export interface AppDeps {
@@ -67,6 +68,8 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   app.addSchema(ProblemSchema);
   installProblemGate(app);
   installRouteDocumentation(app);
+  // Before authentication and every route hook: no string with NUL, controls or lone surrogates goes further.
+  installTextRule(app);
   installAuthentication(app, services.tenancy);
   await installOperations(app, { database });
 

@@ -2,6 +2,7 @@ import { Ajv, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import { isCountry, isLanguage, isLocaleVariant, isTimeZone } from '../shared/formats.ts';
+import { isIdentifier } from '../shared/identifier.ts';
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives as the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -13,6 +14,7 @@ function makeAjv(options: Options): Ajv {
   ajv.addFormat('language', isLanguage);
   ajv.addFormat('country', isCountry);
   ajv.addFormat('locale-variant', isLocaleVariant);
+  ajv.addFormat('identifier', isIdentifier);
   return ajv;
 }
 

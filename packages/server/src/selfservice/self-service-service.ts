@@ -3,7 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
-import { toUser } from '../identity/user-record.ts';
+import { toUser, userKeyMatches } from '../identity/user-record.ts';
 import type { User } from '../identity/user-schemas.ts';
 import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
 import type { CeremonyService } from '../passkeys/ceremony-service.ts';
@@ -532,7 +532,7 @@ export class SelfServiceService {
   }
 
   async #userByKey(storeId: string, userKey: string): Promise<UserRow | undefined> {
-    return this.#db.selectFrom('users').selectAll().where('store_id', '=', storeId).where('user_key', '=', userKey).executeTakeFirst();
+    return this.#db.selectFrom('users').selectAll().where('store_id', '=', storeId).where(userKeyMatches(userKey)).executeTakeFirst();
   }
 
   /** Per client IP (when a request is given) and per identifier (when there is one). */
