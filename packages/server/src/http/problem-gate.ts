@@ -62,6 +62,14 @@ export function problemFor(error: unknown, request: FastifyRequest): ProblemAnsw
   return { status: 500, body: problem('INTERNAL_ERROR', 'The server could not complete the request; the request id identifies it in the logs', request.id) };
 }
 
+/**
+ * Errors Fastify answers before routing (a malformed percent-encoding, an over-long path parameter) go through the
+ * same gate, so they too are coded problems (the `frameworkErrors` server option).
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void sendProblem(reply, { status: 400, body: problem('MALFORMED_REQUEST', error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long' : 'The request URL is not valid', request.id) });
+}
+
 export function sendProblem(reply: FastifyReply, answer: ProblemAnswer): FastifyReply {
   if (answer.headers) reply.headers(answer.headers);
   return reply.code(answer.status).type('application/problem+json').send(answer.body);
