@@ -253,7 +253,8 @@ function badRequest(doc: OpenApi, op: WriteOperation, random: Random, known: Rec
   let text: string;
   switch (strategy) {
     case 'root-type':
-      text = JSON.stringify(pick(random, ['text', 42, [1, 2], null, true]));
+      // JSON null is not among them: the API reads a null body as no body, which optional-input operations accept.
+      text = JSON.stringify(pick(random, ['text', 42, [1, 2], true]));
       break;
     case 'malformed':
       text = pick(random, ['{', '{"a":', '{"a":1,}', "{'a':1}", '\u0000', '{"a":"\\ud800"', '[' + '{'.repeat(50)]);
