@@ -55,6 +55,12 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
   }
 }
 
+/** Applies migrations up to and including `name` only (tests of a migration over data of the schema before it). */
+export async function migrateUpTo(database: Database, name: string): Promise<void> {
+  const result = await migrator(database).migrateTo(name);
+  if (result.error !== undefined) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+}
+
 /** Names of migrations that exist in code but are not applied (for /readyz). */
 export async function pendingMigrations(database: Database): Promise<string[]> {
   const migrations = await migrator(database).getMigrations();

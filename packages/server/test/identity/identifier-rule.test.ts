@@ -1,8 +1,14 @@
 // The identifier rule end to end: NUL and other controls never reach a database, and user keys / self-service
 // identifiers are unique by their comparison form (NFKC, trimmed, lower-cased; zero-width and bidi controls refused).
 import assert from 'node:assert/strict';
+import type { Kysely } from 'kysely';
 import { after, before, describe, test } from 'node:test';
 import { isIdentifier, normaliseIdentifier } from '../../src/shared/identifier.ts';
+import { openDatabase } from '../../src/storage/database.ts';
+import { migrateToLatest, migrateUpTo } from '../../src/storage/migrate.ts';
+import { IdentityService } from '../../src/identity/identity-service.ts';
+import { ManualClock } from '../../src/shared/clock.ts';
+import { createTestDatabase } from '../support/databases.ts';
 import { ADMIN, SelfServiceWorld, expectProblem, expectStatus } from '../selfservice/selfservice-fixture.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { snapshotDatabase } from '../support/database-snapshot.ts';
@@ -88,6 +94,42 @@ for (const kind of DATABASE_KINDS) {
       // Sign-in names bob's passkey whichever spelling is typed, and signs bob in.
       const signedIn = await world.signIn(world.browser(), bob.authenticator, 'ＢＯＢ@X.EXAMPLE');
       assert.equal(signedIn.body.user.id, bob.user.id);
+    });
+  });
+}
+
+for (const kind of DATABASE_KINDS) {
+  describe(`migration 007 (identifier comparison form) on ${kind}`, () => {
+    test('backfills existing users oldest first; a refused key or a later collision keeps working by its exact key', async () => {
+      const testDatabase = await createTestDatabase(kind);
+      const database = openDatabase(testDatabase.url);
+      try {
+        await migrateUpTo(database, '006-journey-content');
+        const db = database.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+        await db.insertInto('tenants').values({ id: 'acme', created_at: 1 }).execute();
+        await db.insertInto('stores').values({ id: 's1', tenant_id: 'acme', name: 'customers', created_at: 1, updated_at: 1 }).execute();
+        const legacy = { tenant_id: 'acme', store_id: 's1', status: 'active', attributes: '{}', created_at: 1, updated_at: 1 };
+        const keys = { u1: 'Bob@x.example', u2: 'BOB@x.example', u3: 'zero\u200Bwidth', u4: 'carol@x.example' };
+        for (const [id, userKey] of Object.entries(keys)) await db.insertInto('users').values({ ...legacy, id, user_key: userKey, external_id: `ext-${id}` }).execute();
+
+        await migrateToLatest(database);
+        const rows = await database.db.selectFrom('users').select(['id', 'user_key_normalized']).orderBy('id').execute();
+        assert.deepEqual(rows, [
+          { id: 'u1', user_key_normalized: 'bob@x.example' },
+          { id: 'u2', user_key_normalized: null },
+          { id: 'u3', user_key_normalized: null },
+          { id: 'u4', user_key_normalized: 'carol@x.example' },
+        ]);
+        const identity = new IdentityService({ db: database.db, clock: new ManualClock() });
+        const find = async (userKey: string) => (await identity.listUsers('acme', 'customers', { userKey })).items.map((u) => u.id);
+        assert.deepEqual(await find('bob@X.example'), ['u1']);
+        assert.deepEqual(await find('BOB@x.example'), ['u1', 'u2'], 'the collided legacy user is still found by its exact key');
+        assert.deepEqual(await find('zero\u200Bwidth'), ['u3']);
+        assert.deepEqual(await find('ＣＡＲＯＬ@x.example'), ['u4']);
+      } finally {
+        await database.close();
+        await testDatabase.drop();
+      }
     });
   });
 }
