@@ -113,7 +113,7 @@ for (const kind of DATABASE_KINDS) {
         for (const [id, userKey] of Object.entries(keys)) await db.insertInto('users').values({ ...legacy, id, user_key: userKey, external_id: `ext-${id}` }).execute();
 
         await migrateToLatest(database);
-        const rows = await database.db.selectFrom('users').select(['id', 'user_key_normalized']).orderBy('id').execute();
+        const rows = (await database.db.selectFrom('users').select(['id', 'user_key_normalized']).orderBy('id').execute()).map((row) => ({ ...row }));
         assert.deepEqual(rows, [
           { id: 'u1', user_key_normalized: 'bob@x.example' },
           { id: 'u2', user_key_normalized: null },
