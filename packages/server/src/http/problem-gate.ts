@@ -21,6 +21,7 @@ function fieldProblems(validation: AjvError[], context: string | undefined): Fie
     let message = e.message ?? 'is not valid';
     if (e.keyword === 'format') message = FORMAT_MESSAGES[String(e.params.format)] ?? message;
     if (e.keyword === 'required') message = 'is required';
+    if (e.keyword === 'singleLine') message = 'must be a single line (no tab or line break)';
     if (e.keyword === 'additionalProperties') message = 'is not a known field';
     return { field: context && context !== 'body' ? `${context}.${field}` : field, message };
   });

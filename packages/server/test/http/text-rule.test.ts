@@ -76,5 +76,26 @@ for (const kind of DATABASE_KINDS) {
       }
       assert.deepEqual(await snapshotDatabase(world.server.database), before);
     });
+
+    test('typed strings are single-line unless their schema says x-multiline: a line break in a name is 400, in a PEM certificate or page HTML it is not', async () => {
+      const api = world.api;
+      const before = await snapshotDatabase(world.server.database);
+      for (const [send, field] of [
+        [() => api.post(`${ADMIN}/users`, { userKey: 'frank', firstName: 'Frank\nEvil' }), 'firstName'],
+        [() => api.patch(ADMIN, { displayName: 'tab\there' }), 'displayName'],
+        [() => api.post('/api/admin/clients', { name: 'c\r\n', permissions: ['TNT#acme#*'] }), 'name'],
+      ] as const) {
+        const refused = await send();
+        assert.equal(refused.status, 400, JSON.stringify(refused.body));
+        assert.deepEqual(refused.body.errors[0], { field, message: 'must be a single line (no tab or line break)' });
+      }
+      assert.deepEqual(await snapshotDatabase(world.server.database), before);
+      // Declared multi-line: the PEM field of a registration policy (refused for its content, not for its lines)
+      // and custom page HTML are stored with their line breaks.
+      const pem = await api.post(`${ADMIN}/passkeys/registrationPolicies`, { name: 'pem', attestationTrust: { rootCertificates: ['-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'] } });
+      assert.notEqual(pem.body.errors?.[0]?.message, 'must be a single line (no tab or line break)', JSON.stringify(pem.body));
+      const page = await expectStatus(api.post('/api/custom-pages', { name: 'multi', description: 'line one\nline two', html: '<p>\n\tHello\n</p>' }), 201);
+      assert.equal(page.body.html, '<p>\n\tHello\n</p>');
+    });
   });
 }
