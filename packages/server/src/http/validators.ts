@@ -25,7 +25,7 @@ function makeAjv(options: Options): Ajv {
  * document shows (PEM certificates, page HTML, descriptions). Free-form parts of a body (a journey definition, form
  * content, step data) have no typed strings and keep TAB and line breaks.
  */
-export const MULTILINE = 'x-multiline';
+const MULTILINE = 'x-multiline';
 const SINGLE_LINE = 'singleLine';
 const LINE_BREAK_OR_TAB = /[\t\n\r]/;
 

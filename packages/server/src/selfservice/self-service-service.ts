@@ -16,6 +16,7 @@ import { webOrigins } from '../passkeys/origin-rules.ts';
 import type { Passkey } from '../passkeys/passkey-record.ts';
 import { canonicalBase64url } from '../passkeys/webauthn-encoding.ts';
 import type { Clock } from '../shared/clock.ts';
+import { normaliseIdentifier } from '../shared/identifier.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
@@ -541,7 +542,8 @@ export class SelfServiceService {
     if (request) checks.push({ key: `ip|${request.tenantId}|${request.clientIp}`, limit: this.#deps.rateLimitPerIp, what: 'from this address' });
     if (identifier !== undefined) {
       const tenantId = request?.tenantId ?? '';
-      checks.push({ key: `id|${tenantId}|${hashBrowserToken(identifier)}`, limit: this.#deps.rateLimitPerIdentifier, what: 'for this account' });
+      // One budget per account: spellings of one identifier (BOB, ｂｏｂ, bob) share it.
+      checks.push({ key: `id|${tenantId}|${hashBrowserToken(normaliseIdentifier(identifier) ?? identifier)}`, limit: this.#deps.rateLimitPerIdentifier, what: 'for this account' });
     }
     await this.#limiter.hitAll(checks);
   }

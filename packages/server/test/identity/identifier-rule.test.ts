@@ -99,6 +99,22 @@ for (const kind of DATABASE_KINDS) {
 }
 
 for (const kind of DATABASE_KINDS) {
+  describe(`per-account sign-in budget by comparison form on ${kind}`, () => {
+    let world: SelfServiceWorld;
+    before(async () => {
+      world = await SelfServiceWorld.create(kind, { env: { KEYWAY_RATE_LIMIT_PER_IDENTIFIER: '3' } });
+    });
+    after(() => world.close());
+
+    test('bob, BOB and ｂｏｂ from different addresses draw on one budget: the fourth attempt is 429', async () => {
+      const spellings = ['bob@x.example', 'BOB@x.example', 'ｂｏｂ@x.example', 'Bob@X.Example'];
+      for (const [i, identifier] of spellings.slice(0, 3).entries()) {
+        await expectStatus(world.browser({ localAddress: `127.0.0.${10 + i}` }).post('/login/webauthn/options', { identifier }), 200);
+      }
+      await expectProblem(world.browser({ localAddress: '127.0.0.13' }).post('/login/webauthn/options', { identifier: spellings[3] }), 429, 'RATE_LIMITED');
+    });
+  });
+
   describe(`migration 007 (identifier comparison form) on ${kind}`, () => {
     test('backfills existing users oldest first; a refused key or a later collision keeps working by its exact key', async () => {
       const testDatabase = await createTestDatabase(kind);
