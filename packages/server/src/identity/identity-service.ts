@@ -8,7 +8,7 @@ import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig, type SelfServiceConfigCheck, type SelfServiceConfigInput } from '../selfservice/self-service-config.ts';
-import { columnsForCreate, columnsForUpdate, toUser } from './user-record.ts';
+import { columnsForCreate, columnsForUpdate, normaliseEmail, toUser, userKeyMatches } from './user-record.ts';
 import type { CreateUserInput, ListUsersFilter, UpdateUserInput, User } from './user-schemas.ts';
 
 export interface Store {
@@ -183,8 +183,8 @@ export class IdentityService {
     const limit = pageSize(filter);
     const after = decodeCursor(filter.cursor);
     let query = this.#db.selectFrom('users').selectAll().where('store_id', '=', store.id);
-    if (filter.userKey !== undefined) query = query.where('user_key', '=', filter.userKey);
-    if (filter.email !== undefined) query = query.where('email', '=', filter.email.toLowerCase());
+    if (filter.userKey !== undefined) query = query.where(userKeyMatches(filter.userKey));
+    if (filter.email !== undefined) query = query.where('email', '=', normaliseEmail(filter.email));
     if (filter.externalId !== undefined) query = query.where('external_id', '=', filter.externalId);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
     if (after) query = query.where('id', '>', after);

@@ -3,7 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
-import { toUser } from '../identity/user-record.ts';
+import { toUser, userKeyMatches } from '../identity/user-record.ts';
 import type { User } from '../identity/user-schemas.ts';
 import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
 import type { CeremonyService } from '../passkeys/ceremony-service.ts';
@@ -16,6 +16,7 @@ import { webOrigins } from '../passkeys/origin-rules.ts';
 import type { Passkey } from '../passkeys/passkey-record.ts';
 import { canonicalBase64url } from '../passkeys/webauthn-encoding.ts';
 import type { Clock } from '../shared/clock.ts';
+import { normaliseIdentifier } from '../shared/identifier.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
@@ -535,7 +536,7 @@ export class SelfServiceService {
   }
 
   async #userByKey(storeId: string, userKey: string): Promise<UserRow | undefined> {
-    return this.#db.selectFrom('users').selectAll().where('store_id', '=', storeId).where('user_key', '=', userKey).executeTakeFirst();
+    return this.#db.selectFrom('users').selectAll().where('store_id', '=', storeId).where(userKeyMatches(userKey)).executeTakeFirst();
   }
 
   /** Per client IP (when a request is given) and per identifier (when there is one). */
@@ -544,7 +545,8 @@ export class SelfServiceService {
     if (request) checks.push({ key: `ip|${request.tenantId}|${request.clientIp}`, limit: this.#deps.rateLimitPerIp, what: 'from this address' });
     if (identifier !== undefined) {
       const tenantId = request?.tenantId ?? '';
-      checks.push({ key: `id|${tenantId}|${hashBrowserToken(identifier)}`, limit: this.#deps.rateLimitPerIdentifier, what: 'for this account' });
+      // One budget per account: spellings of one identifier (BOB, ｂｏｂ, bob) share it.
+      checks.push({ key: `id|${tenantId}|${hashBrowserToken(normaliseIdentifier(identifier) ?? identifier)}`, limit: this.#deps.rateLimitPerIdentifier, what: 'for this account' });
     }
     await this.#limiter.hitAll(checks);
   }

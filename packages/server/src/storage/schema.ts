@@ -43,6 +43,8 @@ export interface UsersTable {
   tenant_id: string;
   store_id: string;
   user_key: string;
+  /** The comparison form of user_key (shared/identifier.ts), unique per store; NULL only for legacy keys the rule refuses or that collided */
+  user_key_normalized: string | null;
   external_id: string;
   email: string | null;
   first_name: string | null;
