@@ -31,6 +31,8 @@ export const FRESH_SIGN_IN_MS = 5 * 60 * 1000;
 export const MAX_IDENTIFIER_LENGTH = 256;
 const MAX_PASSKEYS_LISTED = 100;
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+/** The per-identifier ceiling across all addresses, as a multiple of the per-(identifier, address) limit. */
+export const IDENTIFIER_CEILING_FACTOR = 10;
 /** A sign-up not finished within this long is abandoned: its pending account is deleted. */
 const ABANDONED_SIGN_UP_MS = 24 * 60 * 60 * 1000;
 /** How long "my passkeys" waits for FIDO metadata (icons) before answering without them. */
@@ -535,13 +537,21 @@ export class SelfServiceService {
     return this.#db.selectFrom('users').selectAll().where('store_id', '=', storeId).where('user_key', '=', userKey).executeTakeFirst();
   }
 
-  /** Per client IP (when a request is given) and per identifier (when there is one). */
-  async #limit(request: BrowserRequest | undefined, identifier: string | undefined): Promise<void> {
+  /**
+   * The rate limits of one call, narrowest first (see RateLimiter.hitAll: a refused call is not charged further):
+   * per client address; then, with an identifier, per (identifier, address) pair; then a per-identifier ceiling
+   * across all addresses, IDENTIFIER_CEILING_FACTOR times higher. A per-identifier limit alone would let anyone
+   * lock an account out from everywhere with a handful of calls from one address; keyed by the pair, a flood only
+   * stops its own address, and the ceiling still bounds what many addresses together can spend on one account
+   * (reaching it takes IDENTIFIER_CEILING_FACTOR addresses each at their own limit).
+   */
+  async #limit(request: BrowserRequest, identifier: string | undefined, counted: { address: boolean } = { address: true }): Promise<void> {
     const checks: RateLimitCheck[] = [];
-    if (request) checks.push({ key: `ip|${request.tenantId}|${request.clientIp}`, limit: this.#deps.rateLimitPerIp, what: 'from this address' });
+    if (counted.address) checks.push({ key: `ip|${request.tenantId}|${request.clientIp}`, limit: this.#deps.rateLimitPerIp, what: 'from this address' });
     if (identifier !== undefined) {
-      const tenantId = request?.tenantId ?? '';
-      checks.push({ key: `id|${tenantId}|${hashBrowserToken(identifier)}`, limit: this.#deps.rateLimitPerIdentifier, what: 'for this account' });
+      const account = `${request.tenantId}|${hashBrowserToken(identifier)}`;
+      checks.push({ key: `id-ip|${account}|${request.clientIp}`, limit: this.#deps.rateLimitPerIdentifier, what: 'for this account from this address' });
+      checks.push({ key: `id|${account}`, limit: this.#deps.rateLimitPerIdentifier * IDENTIFIER_CEILING_FACTOR, what: 'for this account' });
     }
     await this.#limiter.hitAll(checks);
   }
@@ -569,7 +579,7 @@ export class SelfServiceService {
     const target = await this.#target(request);
     await this.#limit(request, undefined);
     const flow = await this.#flow(request, target, purpose, response);
-    await this.#limit(undefined, flow.identifier ?? undefined);
+    await this.#limit(request, flow.identifier ?? undefined, { address: false });
     return { target, flow };
   }
 
