@@ -276,16 +276,17 @@ export class SelfServiceService {
     if (identifier === undefined) {
       started = await this.#deps.ceremonies.startAuthentication(actor, base);
     } else {
-      // Known and unknown identifiers do the same work (decoy, user lookup, credential lookup) and answer the same
-      // shape; an account that cannot sign in (no passkey yet, locked, disabled) answers the decoy too. The ceremony
-      // is handed what was looked up here, so it reads neither again.
-      const decoys = await this.#decoys.forIdentifier(request.tenantId, { storeId: target.store.id, rpId: target.config.relyingPartyId }, identifier);
+      // Known and unknown identifiers do the same work (user lookup, credential lookup, decoys) and answer the same
+      // shape and count (DecoyCredentials: padded to the identifier's stable minimum); an account that cannot sign in
+      // (no passkey yet, locked, disabled) answers like an unknown identifier. The ceremony is handed what was looked
+      // up here, so it reads neither again.
       const user = await this.#userByKey(target.store.id, identifier);
       const passkeys = await credentialDescriptors(this.#db, user?.id ?? SHADOW_USER_ID, target.config.relyingPartyId);
       const usable = user !== undefined && passkeys.length > 0 && user.status !== 'locked' && user.status !== 'disabled';
+      const decoys = await this.#decoys.paddingFor(request.tenantId, { storeId: target.store.id, rpId: target.config.relyingPartyId }, identifier, usable ? passkeys.length : 0);
       if (usable) {
         userId = user.id;
-        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, user: { row: user, credentials: passkeys } });
+        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, user: { row: user, credentials: [...passkeys, ...decoys] } });
       } else {
         started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, decoyCredentials: decoys });
       }
