@@ -11,7 +11,8 @@ import type { JourneyInstancesTable, Schema } from '../storage/schema.ts';
 import { CompiledJourneyCache, evaluateValue, type CompiledJourney, type CompiledStep } from './compiled-journey.ts';
 import { DEFAULT_EXPIRES_IN_SECONDS, type JourneyDefinition } from './definition.ts';
 import { parameterValidator } from './definition-validation.ts';
-import { ExpressionError, evaluationContext } from './expressions.ts';
+import { ExpressionError, ExpressionResultTooLargeError, evaluationContext } from './expressions.ts';
+import { exceedsJsonBytes } from './state-size.ts';
 import type { ClientInput, ContextUpdate, JourneyUser, StepContext, StepResult } from './step-type.ts';
 
 /** Default cap on steps run in one request: a definition looping through server-side steps is stopped, not spun forever. */
@@ -405,6 +406,7 @@ export class JourneyEngine {
     try {
       params = evaluateValue(step.parameters, evaluationContext(run.vars));
     } catch (error) {
+      if (error instanceof ExpressionResultTooLargeError) throw new StepFailure('JOURNEY_STATE_TOO_LARGE', `\${${error.expression}}: ${error.message}`);
       if (error instanceof ExpressionError) throw new StepFailure('JOURNEY_EXPRESSION_FAILED', `\${${error.expression}}: ${error.message}`);
       throw error;
     }
@@ -455,6 +457,9 @@ export class JourneyEngine {
     } catch (error) {
       return this.#failure(stepId, error);
     }
+    // The variables are bounded as they grow, after every step (not only when stored): with the step budget per
+    // request and each expression's own bound, a definition that keeps enlarging them stops within a few steps.
+    if (exceedsJsonBytes(run.vars, MAX_VARS_BYTES)) return { kind: 'end', result: 'rejection', code: 'JOURNEY_STATE_TOO_LARGE', stepId, message: `the variables exceed ${MAX_VARS_BYTES} bytes` };
     switch (result.kind) {
       case 'outcome': {
         const next = step.definition.outcomes?.[result.outcome];
@@ -520,7 +525,8 @@ export class JourneyEngine {
     let varsJson = JSON.stringify(run.vars);
     let userId = (run.vars.user as { userId?: string } | null | undefined)?.userId ?? null;
     if (Buffer.byteLength(varsJson) > MAX_VARS_BYTES) {
-      end = { kind: 'end', result: 'rejection', code: 'JOURNEY_STATE_TOO_LARGE', message: `the variables exceed ${MAX_VARS_BYTES} bytes` };
+      // The exact check on the stored text (the running check stopped the steps already if it saw the growth).
+      if (!(end.kind === 'end' && end.code === 'JOURNEY_STATE_TOO_LARGE')) end = { kind: 'end', result: 'rejection', code: 'JOURNEY_STATE_TOO_LARGE', message: `the variables exceed ${MAX_VARS_BYTES} bytes` };
       varsJson = '{}';
       userId = null;
     }

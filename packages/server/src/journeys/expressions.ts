@@ -1,4 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
+import { exceedsJsonBytes } from './state-size.ts';
 
 /**
  * `${…}` expressions in journey parameters, in CEL (Common Expression Language, cel-spec): a
@@ -22,6 +23,12 @@ const env = new Environment({
 });
 
 export const MAX_EXPRESSION_LENGTH = 2000;
+/**
+ * Bound on the JSON size of one evaluated `${…}` (and of a whole template string): the journey's variables are bounded
+ * by the same number (engine MAX_VARS_BYTES), so a larger value could never be kept. Checked on every evaluation, so
+ * a definition that doubles a value in a loop is stopped as the value grows, not after it has filled the memory.
+ */
+export const MAX_EXPRESSION_RESULT_BYTES = 256 * 1024;
 
 type Evaluate = (context: Record<string, unknown>) => unknown;
 
@@ -31,6 +38,14 @@ export class ExpressionError extends Error {
     super(message);
     this.name = 'ExpressionError';
     this.expression = expression;
+  }
+}
+
+/** An expression's value is larger than MAX_EXPRESSION_RESULT_BYTES (the engine ends the journey JOURNEY_STATE_TOO_LARGE). */
+export class ExpressionResultTooLargeError extends ExpressionError {
+  constructor(expression: string) {
+    super(expression, `the value is larger than ${MAX_EXPRESSION_RESULT_BYTES} bytes`);
+    this.name = 'ExpressionResultTooLargeError';
   }
 }
 
@@ -125,16 +140,21 @@ export function evaluateString(compiled: CompiledString, context: Record<string,
   for (const part of compiled.parts) {
     if ('literal' in part) out += part.literal;
     else out += stringify(fromCel(run(part, context)));
+    if (out.length > MAX_EXPRESSION_RESULT_BYTES) throw new ExpressionResultTooLargeError(compiled.parts.map((p) => ('literal' in p ? p.literal : `\${${p.expression}}`)).join(''));
   }
   return out;
 }
 
+/** Evaluates one expression; its value is refused when larger than MAX_EXPRESSION_RESULT_BYTES, before it is copied. */
 function run(part: { expression: string; evaluate: Evaluate }, context: Record<string, unknown>): unknown {
+  let value: unknown;
   try {
-    return part.evaluate(context);
+    value = part.evaluate(context);
   } catch (error) {
     throw new ExpressionError(part.expression, firstLine(error));
   }
+  if (exceedsJsonBytes(value, MAX_EXPRESSION_RESULT_BYTES)) throw new ExpressionResultTooLargeError(part.expression);
+  return value;
 }
 
 function stringify(value: unknown): string {
