@@ -5,6 +5,7 @@ import { KeywayError } from '../errors/keyway-error.ts';
 import type { User } from '../identity/user-schemas.ts';
 import type { Services } from '../services.ts';
 import type { Clock } from '../shared/clock.ts';
+import { purgeAbandonedAccounts } from '../identity/pending-accounts.ts';
 import { RateLimiter } from '../selfservice/rate-limiter.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { JourneyInstancesTable, Schema } from '../storage/schema.ts';
@@ -617,6 +618,8 @@ export class JourneyEngine {
     if (nowMs - this.#lastPurgeMs < PURGE_INTERVAL_MS) return;
     this.#lastPurgeMs = nowMs;
     await this.#db.deleteFrom('journey_instances').where('expires_at', '<', nowMs - PURGE_AFTER_MS).execute();
+    // Add User's accounts whose journey never registered a passkey (the same purge as self-service's sign-ups).
+    await purgeAbandonedAccounts(this.#db, new Date(nowMs));
   }
 }
 

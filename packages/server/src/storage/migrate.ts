@@ -6,6 +6,7 @@ import * as signingKeys from './migrations/003-signing-keys.ts';
 import * as selfService from './migrations/004-selfservice.ts';
 import * as journeys from './migrations/005-journeys.ts';
 import * as journeyContent from './migrations/006-journey-content.ts';
+import * as pendingAccountOwner from './migrations/010-pending-account-owner.ts';
 
 /** Migrations in order. Names are permanent: Kysely refuses to run if history and code disagree. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-selfservice': selfService,
   '005-journeys': journeys,
   '006-journey-content': journeyContent,
+  '010-pending-account-owner': pendingAccountOwner,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
