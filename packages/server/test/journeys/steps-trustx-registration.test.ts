@@ -241,6 +241,8 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(outcomeOf(await created.run(startPasskeyRegistrationStep, { ...START, createUser: true, userExternalId: 'brand-new', passkeyUserName: 'new@example.com', passkeyUserHandle: Buffer.from('handle-of-new').toString('base64url') })), 'success');
       const newUser = await world.server.services.identity.getUser('acme', STORE, { externalId: 'brand-new' });
       assert.equal(newUser.userKey, 'new@example.com');
+      assert.equal(newUser.status, 'pending', 'pending until its first passkey, like Add User’s');
+      assert.equal((await world.db.selectFrom('selfservice_pending_signups').select('created_by').where('user_id', '=', newUser.id).executeTakeFirstOrThrow()).created_by, 'journey:test-journey');
       const clientRequest = (created.at(...REG) as { startPasskeyRegistrationResponse: { clientRequest: { user: { id: string } } } }).startPasskeyRegistrationResponse.clientRequest;
       assert.equal(Buffer.from(clientRequest.user.id, 'base64url').toString(), 'handle-of-new');
 
