@@ -1,7 +1,8 @@
 // `return_to` in a real browser (Debian Chromium, virtual authenticator), on both databases: a sign-up and then one
 // real passkey sign-in per value of the bypass table, each through the hosted sign-in page's own redirect; the page
 // the browser ends on is always Keyway's (the default page for every bypass form, the named page for a path of ours).
-// Any request to another origin is answered by a stub, so a redirect that escaped shows as that origin.
+// Any request to another origin is answered by a stub, so a redirect that escaped shows as that origin. The rule
+// itself (hosted/src/return-to.ts, which the journey runner's success link uses too) is then run in the page.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -77,6 +78,18 @@ for (const kind of DATABASE_KINDS) {
           if (landed.origin !== server.origin || landed.href !== target) wrong.push(`${JSON.stringify(value)} → ${landed.href}`);
         }
         assert.deepEqual(wrong, [], 'every sign-in ended on the expected page of Keyway');
+
+        // The same rule as the page runs it (the served module, Chromium's URL parser), for the journey runner's
+        // success link too: every bypass form refused, a path of ours kept.
+        const moduleUrl = (await page.locator('script[type="module"]').first().getAttribute('src'))!.replace(/[^/]+\.js$/, 'return-to.js');
+        const decided = await page.evaluate(
+          async ({ url, inputs }) => {
+            const { safeReturnTo } = (await import(url)) as { safeReturnTo(value: string, origin: string): string | undefined };
+            return inputs.map((value) => safeReturnTo(value, location.origin) ?? null);
+          },
+          { url: moduleUrl, inputs: [...values, '/acme/identity/customers/passkeys'] },
+        );
+        assert.deepEqual(decided, [...values.map(() => null), store.url('passkeys')]);
         assert.deepEqual(escaped, [], 'no request left for another origin');
         assert.deepEqual(watch.problems(), []);
       } finally {
