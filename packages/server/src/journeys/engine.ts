@@ -12,7 +12,7 @@ import type { JourneyInstancesTable, Schema } from '../storage/schema.ts';
 import { CompiledJourneyCache, evaluateValue, type CompiledJourney, type CompiledStep } from './compiled-journey.ts';
 import { DEFAULT_EXPIRES_IN_SECONDS, type JourneyDefinition } from './definition.ts';
 import { parameterValidator } from './definition-validation.ts';
-import { ExpressionError, ExpressionResultTooLargeError, evaluationContext } from './expressions.ts';
+import { ExpressionBudgetError, ExpressionError, ExpressionResultTooLargeError, evaluationContext } from './expressions.ts';
 import { exceedsJsonBytes } from './state-size.ts';
 import type { ClientInput, ContextUpdate, JourneyUser, StepContext, StepResult } from './step-type.ts';
 
@@ -31,7 +31,7 @@ const INTERRUPTED_AFTER_MS = 2 * 60 * 1000;
  */
 export const ENGINE_REJECTION_CODES = {
   JOURNEY_REJECTED: 'An end step rejected the journey',
-  JOURNEY_STEP_LIMIT_EXCEEDED: 'More steps ran in one request than allowed: the definition loops without a client-facing step',
+  JOURNEY_STEP_LIMIT_EXCEEDED: 'More steps ran in one request than allowed (the definition loops without a client-facing step), or one expression took too long',
   JOURNEY_STEP_TIMEOUT: 'The step timed out and its timeout outcome is not wired',
   JOURNEY_OUTCOME_NOT_WIRED: 'A step left by an outcome that leads nowhere',
   JOURNEY_EXPRESSION_FAILED: 'An expression of a step parameter could not be evaluated',
@@ -407,6 +407,7 @@ export class JourneyEngine {
     try {
       params = evaluateValue(step.parameters, evaluationContext(run.vars));
     } catch (error) {
+      if (error instanceof ExpressionBudgetError) throw new StepFailure('JOURNEY_STEP_LIMIT_EXCEEDED', `\${${error.expression}}: ${error.message}`);
       if (error instanceof ExpressionResultTooLargeError) throw new StepFailure('JOURNEY_STATE_TOO_LARGE', `\${${error.expression}}: ${error.message}`);
       if (error instanceof ExpressionError) throw new StepFailure('JOURNEY_EXPRESSION_FAILED', `\${${error.expression}}: ${error.message}`);
       throw error;

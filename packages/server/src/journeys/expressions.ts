@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import { Environment } from '@marcbachmann/cel-js';
 import { exceedsJsonBytes } from './state-size.ts';
 
@@ -117,9 +118,49 @@ export function compileExpression(source: string): Evaluate {
   if (source.length > MAX_EXPRESSION_LENGTH) throw new ExpressionError(source, `longer than ${MAX_EXPRESSION_LENGTH} characters`);
   try {
     const parsed = env.parse(trimmed);
-    return (context) => parsed(context);
+    return mayTakeLong(parsed.ast) ? (context) => withDeadline(source, () => parsed(context)) : (context) => parsed(context);
   } catch (error) {
     throw new ExpressionError(source, firstLine(error));
+  }
+}
+
+/**
+ * CEL has no loops, but one expression can still do a lot of work: a comprehension over a long list whose body does
+ * more (`l.map(x, l + l)`), or a chain of concatenations (`l + l + … + l` copies the growing list at every `+`), can
+ * run for minutes and allocate gigabytes before its (bounded) value is checked. Such expressions run under a
+ * deadline (V8 terminates the evaluation: vm `timeout`), which stops them whatever they do. Expressions without
+ * calls, comprehensions or arithmetic (paths, comparisons, conditions: nearly all of them) cannot take long and run
+ * without the deadline's cost (a watchdog per run).
+ */
+export const EXPRESSION_DEADLINE_MS = 100;
+const COSTLY_OPERATORS = new Set(['+', '*', 'call', 'rcall']);
+const deadlineSandbox = vm.createContext({ job: undefined as (() => unknown) | undefined });
+const runJob = new vm.Script('job()');
+
+/** An expression's evaluation ran out of its time (EXPRESSION_DEADLINE_MS). */
+export class ExpressionBudgetError extends ExpressionError {
+  constructor(expression: string) {
+    super(expression, `the evaluation took longer than ${EXPRESSION_DEADLINE_MS} ms (too much work for one expression)`);
+    this.name = 'ExpressionBudgetError';
+  }
+}
+
+function mayTakeLong(ast: unknown): boolean {
+  if (Array.isArray(ast)) return ast.some(mayTakeLong);
+  if (ast === null || typeof ast !== 'object') return false;
+  const node = ast as { op?: unknown; args?: unknown };
+  return (typeof node.op === 'string' && COSTLY_OPERATORS.has(node.op)) || mayTakeLong(node.args);
+}
+
+function withDeadline(source: string, job: () => unknown): unknown {
+  deadlineSandbox.job = job;
+  try {
+    return runJob.runInContext(deadlineSandbox, { timeout: EXPRESSION_DEADLINE_MS });
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new ExpressionBudgetError(source);
+    throw error;
+  } finally {
+    deadlineSandbox.job = undefined;
   }
 }
 
@@ -151,6 +192,7 @@ function run(part: { expression: string; evaluate: Evaluate }, context: Record<s
   try {
     value = part.evaluate(context);
   } catch (error) {
+    if (error instanceof ExpressionError) throw error;
     throw new ExpressionError(part.expression, firstLine(error));
   }
   if (exceedsJsonBytes(value, MAX_EXPRESSION_RESULT_BYTES)) throw new ExpressionResultTooLargeError(part.expression);

@@ -110,6 +110,31 @@ for (const kind of DATABASE_KINDS) {
       });
     }
 
+    test('one expression doing too much work (a long chain of list concatenations) is stopped with JOURNEY_STEP_LIMIT_EXCEEDED, without ballooning memory', async () => {
+      const eight = (name: string) => `\${${Array.from({ length: 8 }, () => name).join(' + ')}}`;
+      await publish(admin, 'heavy', definition([
+        // 100 → 800 → 6,400 → 51,200 elements (about 200 KB of JSON, within the state limit).
+        { id: 'seed', type: 'general.setVariables', parameters: { variables: { l: `\${[${Array.from({ length: 100 }, () => '"x"').join(',')}]}` } }, outcomes: { success: 'grow1' } },
+        { id: 'grow1', type: 'general.setVariables', parameters: { variables: { l: eight('l') } }, outcomes: { success: 'grow2' } },
+        { id: 'grow2', type: 'general.setVariables', parameters: { variables: { l: eight('l') } }, outcomes: { success: 'grow3' } },
+        { id: 'grow3', type: 'general.setVariables', parameters: { variables: { l: eight('l') } }, outcomes: { success: 'heavy' } },
+        // 120 concatenations copy the growing list each time: hundreds of millions of element copies.
+        { id: 'heavy', type: 'general.setVariables', parameters: { variables: { n: `\${(${Array.from({ length: 120 }, () => 'l').join(' + ')}).size()}` } }, outcomes: { success: 'done' } },
+        endSuccess(),
+      ], { variables: { l: { type: 'array', default: [] }, n: { type: 'integer', default: 0 } } }));
+      const peakBefore = process.resourceUsage().maxRSS;
+      const started = await startPublic(server, 'heavy');
+      assert.equal(started.status, 200);
+      assert.equal(started.body.data.code, 'JOURNEY_STEP_LIMIT_EXCEEDED', JSON.stringify(started.body.data).slice(0, 300));
+      assert.equal(started.body.data.stepId, 'heavy');
+      const grewKiB = process.resourceUsage().maxRSS - peakBefore;
+      assert.ok(grewKiB < 300 * 1024, `peak memory grew by ${grewKiB} KiB`);
+      const row = (await instanceRows(server)).at(-1)!;
+      assert.equal(row.result_code, 'JOURNEY_STEP_LIMIT_EXCEEDED');
+      assert.equal(JSON.parse(row.vars).l.length, 51_200, 'the state before the heavy step is kept');
+      assert.equal(JSON.parse(row.vars).n, 0);
+    });
+
     test('a submit after the step timeout takes the timeout outcome without running the step', async () => {
       await publish(admin, 'slow', definition([
         { id: 'ask', type: 'test.prompt', timeoutSeconds: 60, outcomes: { next: 'done', timeout: 'late' } },
