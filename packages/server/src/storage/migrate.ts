@@ -9,6 +9,7 @@ import * as journeyContent from './migrations/006-journey-content.ts';
 import * as identifierNormalisation from './migrations/007-identifier-normalisation.ts';
 import * as relyingPartyTopOrigins from './migrations/008-relying-party-top-origins.ts';
 import { secretsAtRest } from './migrations/009-secrets-at-rest.ts';
+import * as pendingAccountOwner from './migrations/010-pending-account-owner.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -26,6 +27,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '007-identifier-normalisation': identifierNormalisation,
   '008-relying-party-top-origins': relyingPartyTopOrigins,
   '009-secrets-at-rest': secretsAtRest(masterKey),
+  '010-pending-account-owner': pendingAccountOwner,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {

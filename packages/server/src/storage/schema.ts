@@ -294,6 +294,8 @@ export interface SelfServicePendingSignupsTable {
   tenant_id: string;
   store_id: string;
   created_at: number;
+  /** `self-service` or `journey:<journeyId>`; null in rows from before migration 010 (self-service) */
+  created_by: string | null;
 }
 
 export interface SelfServiceSessionsTable {
