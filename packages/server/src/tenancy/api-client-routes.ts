@@ -57,19 +57,19 @@ export async function apiClientRoutes(fastify: FastifyInstance, { services }: { 
       body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })), permissions: Type.Optional(Permissions), enabled: Type.Optional(Type.Boolean()) }, { additionalProperties: false, minProperties: 1 }),
       response: { 200: ApiClientSchema },
     },
-    config: { permission: 'Admin:updateApiClient', errors: ['API_CLIENT_NOT_FOUND', 'PERMISSION_NOT_GRANTABLE'] },
+    config: { permission: 'Admin:updateApiClient', errors: ['API_CLIENT_NOT_FOUND', 'PERMISSION_NOT_GRANTABLE', 'API_CLIENT_NOT_COVERED', 'LAST_FULL_ADMIN_CLIENT'] },
   }, async (request) => tenancy.updateClient(principalOf(request), actorOf(request), request.params.clientId, request.body));
 
   app.post('/clients/:clientId/secret', {
     schema: { tags, summary: 'Rotate the client secret (the old secret and its tokens stop working at once)', params: ClientParams, response: { 200: WithSecret } },
-    config: { permission: 'Admin:rotateApiClientSecret', errors: ['API_CLIENT_NOT_FOUND'] },
-  }, async (request) => tenancy.rotateSecret(principalOf(request).tenantId, actorOf(request), request.params.clientId));
+    config: { permission: 'Admin:rotateApiClientSecret', errors: ['API_CLIENT_NOT_FOUND', 'API_CLIENT_NOT_COVERED'] },
+  }, async (request) => tenancy.rotateSecret(principalOf(request), actorOf(request), request.params.clientId));
 
   app.delete('/clients/:clientId', {
     schema: { tags, summary: 'Delete an API client and revoke its tokens', params: ClientParams, response: { 204: Type.Null() } },
-    config: { permission: 'Admin:deleteApiClient', errors: ['API_CLIENT_NOT_FOUND'] },
+    config: { permission: 'Admin:deleteApiClient', errors: ['API_CLIENT_NOT_FOUND', 'API_CLIENT_NOT_COVERED', 'LAST_FULL_ADMIN_CLIENT'] },
   }, async (request, reply) => {
-    await tenancy.deleteClient(principalOf(request).tenantId, actorOf(request), request.params.clientId);
+    await tenancy.deleteClient(principalOf(request), actorOf(request), request.params.clientId);
     return reply.code(204).send(null);
   });
 }
