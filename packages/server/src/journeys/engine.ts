@@ -8,6 +8,7 @@ import type { Clock } from '../shared/clock.ts';
 import { RateLimiter } from '../selfservice/rate-limiter.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { JourneyInstancesTable, Schema } from '../storage/schema.ts';
+import { assertMayNameUser, type Caller } from '../tenancy/target-rules.ts';
 import { CompiledJourneyCache, evaluateValue, type CompiledJourney, type CompiledStep } from './compiled-journey.ts';
 import { DEFAULT_EXPIRES_IN_SECONDS, type JourneyDefinition } from './definition.ts';
 import { parameterValidator } from './definition-validation.ts';
@@ -42,7 +43,7 @@ export const ENGINE_REJECTION_CODES = {
 
 export type JourneyStarter =
   | { kind: 'public'; origin: string; clientIp: string }
-  | { kind: 'api'; clientId: string; origin?: string | undefined };
+  | { kind: 'api'; caller: Caller; origin?: string | undefined };
 
 export interface StartInput {
   user?: { userId: string } | { externalId: string } | undefined;
@@ -190,6 +191,8 @@ export class JourneyEngine {
   // ── the protocol ──
 
   async start(tenantId: string, journeyId: string, starter: JourneyStarter, input: StartInput, locale: string): Promise<StepResponse> {
+    // Before anything is read: a caller that may not read the user learns nothing about them.
+    if (starter.kind === 'api' && input.user !== undefined) assertMayNameUser(starter.caller, input.user);
     await this.#purgeNowAndThen();
     const journey = await this.#db
       .selectFrom('journeys')
@@ -248,7 +251,7 @@ export class JourneyEngine {
       presentation: null,
       vars: '{}',
       user_id: null,
-      started_by: starter.kind === 'public' ? 'public' : starter.clientId,
+      started_by: starter.kind === 'public' ? 'public' : starter.caller.clientId,
       origin: origin === '' ? null : origin,
       step_deadline: null,
       result_code: null,

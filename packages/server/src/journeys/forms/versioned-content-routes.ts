@@ -41,7 +41,7 @@ export interface VersionedContentRoutesOptions<Body> {
   /** Schema of the body in requests and responses (checked in depth by the service, which names each problem's path) */
   bodySchema: TSchema;
   /** In permission names: 'Form' → Journeys:createForm */
-  permissionNoun: string;
+  permissionNoun: 'Form' | 'Page';
   tag: string;
   notFound: ErrorCode;
   alreadyExists: ErrorCode;
