@@ -147,7 +147,7 @@ function show(step: JourneyStep): void {
   else remember(step.sessionId);
   switch (step.kind) {
     case 'success':
-      return drawSuccess(step.user.userKey ?? step.user.externalId ?? step.user.id);
+      return drawSuccess(step.user?.userKey ?? step.user?.externalId ?? step.user?.id ?? '');
     case 'rejection':
       return drawRejection(step.code);
     case 'form':

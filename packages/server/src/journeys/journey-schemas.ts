@@ -117,7 +117,7 @@ export const SubmitBody = Type.Object(
 
 export const StepResponseSchema = Type.Object({
   journeyStepId: Type.String({ description: "The current step's id, or 'success' / 'rejection' at the end" }),
-  data: Type.Unknown({ description: "The step's data; at 'success' {user, idToken, tokenType, issuer}; at 'rejection' {code, stepId?, detail?}" }),
+  data: Type.Unknown({ description: "The step's data; at 'success' {user, idToken, tokenType, issuer} when the journey authenticated its user, {user} when it identified the user without authenticating them (e.g. Add User alone), {} when the user was only named by the starter; at 'rejection' {code, stepId?, detail?}" }),
   sessionId: Type.String({ description: 'Send the next submit to this session; each answer carries a new one' }),
   stepType: Type.Optional(Type.String()),
   clientResponseOptions: Type.Optional(Type.Array(Type.String())),
