@@ -17,6 +17,10 @@ export interface Config {
   rateLimitPerIp: number;
   /** Self-service begin/options/finish calls allowed per identifier and minute (issue 4). */
   rateLimitPerIdentifier: number;
+  /** POST /oauth2/token requests allowed per client address and minute. */
+  rateLimitTokenPerIp: number;
+  /** POST /oauth2/token requests allowed per client id and minute. */
+  rateLimitTokenPerClient: number;
 }
 
 export class ConfigError extends Error {
@@ -35,6 +39,7 @@ export const CONFIG_VARIABLES = [
   'PORT', 'HOST', 'KEYWAY_PUBLIC_URL', 'KEYWAY_DATABASE_URL', 'KEYWAY_LOG_LEVEL',
   'KEYWAY_ACCESS_TOKEN_TTL', 'KEYWAY_BODY_LIMIT', 'KEYWAY_TRUST_PROXY', 'KEYWAY_TRUST_DIR',
   'KEYWAY_RATE_LIMIT_PER_IP', 'KEYWAY_RATE_LIMIT_PER_IDENTIFIER',
+  'KEYWAY_RATE_LIMIT_TOKEN_PER_IP', 'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT',
 ] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -130,5 +135,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustDir: directory(env, 'KEYWAY_TRUST_DIR', cwd),
     rateLimitPerIp: integer(env, 'KEYWAY_RATE_LIMIT_PER_IP', 30, 1, 1_000_000),
     rateLimitPerIdentifier: integer(env, 'KEYWAY_RATE_LIMIT_PER_IDENTIFIER', 10, 1, 1_000_000),
+    rateLimitTokenPerIp: integer(env, 'KEYWAY_RATE_LIMIT_TOKEN_PER_IP', 60, 1, 1_000_000),
+    rateLimitTokenPerClient: integer(env, 'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT', 20, 1, 1_000_000),
   };
 }

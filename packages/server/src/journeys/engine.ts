@@ -5,7 +5,7 @@ import { KeywayError } from '../errors/keyway-error.ts';
 import type { User } from '../identity/user-schemas.ts';
 import type { Services } from '../services.ts';
 import type { Clock } from '../shared/clock.ts';
-import { RateLimiter } from '../selfservice/rate-limiter.ts';
+import { RateLimiter } from '../shared/rate-limiter.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { JourneyInstancesTable, Schema } from '../storage/schema.ts';
 import { assertMayNameUser, type Caller } from '../tenancy/target-rules.ts';

@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Clock } from '../shared/clock.ts';
+import { RateLimiter } from '../shared/rate-limiter.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newSecret } from '../shared/secrets.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
@@ -40,6 +41,8 @@ export interface TenancyServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
   accessTokenTtlSeconds: number;
+  /** Token requests allowed per minute, per client address and per client id (each costs an scrypt run). */
+  tokenRequestsPerMinute?: { perAddress: number; perClient: number };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -66,11 +69,15 @@ export class TenancyService {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
   readonly #ttlSeconds: number;
+  readonly #limiter: RateLimiter;
+  readonly #tokenLimits: { perAddress: number; perClient: number };
 
   constructor(deps: TenancyServiceDeps) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#ttlSeconds = deps.accessTokenTtlSeconds;
+    this.#limiter = new RateLimiter({ db: deps.db, clock: deps.clock });
+    this.#tokenLimits = deps.tokenRequestsPerMinute ?? { perAddress: 60, perClient: 20 };
   }
 
   /** `keyway init`: the tenant (created if absent) and a new admin client holding `TNT#{tenant}#*`. */
@@ -201,7 +208,13 @@ export class TenancyService {
   }
 
   /** RFC 6749 §4.4 client credentials grant. */
-  async issueToken(clientId: string, clientSecret: string, requestedScope: string | undefined): Promise<IssuedToken> {
+  async issueToken(clientId: string, clientSecret: string, requestedScope: string | undefined, clientIp: string): Promise<IssuedToken> {
+    // Counted before the secret is checked: each attempt costs an scrypt run, and guessing a
+    // client's secret is bounded per address and per client id (RFC 6749 §10.10, §5.2 invalid_client).
+    await this.#limiter.hitAll([
+      { key: `oauth-token|ip|${clientIp}`, limit: this.#tokenLimits.perAddress, what: 'from this address' },
+      { key: `oauth-token|client|${clientId}`, limit: this.#tokenLimits.perClient, what: 'for this client' },
+    ]);
     const row = await this.#db.selectFrom('api_clients').selectAll().where('id', '=', clientId).executeTakeFirst();
     // Unknown clients cost the same scrypt run as known ones, so timing does not reveal which exist.
     const valid = await verifySecret(clientSecret, row?.secret_hash ?? DUMMY_SECRET_HASH);
