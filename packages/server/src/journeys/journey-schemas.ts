@@ -1,9 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { JourneyIdParam } from '../http/path-params.ts';
 import { JOURNEY_ID_PATTERN } from './definition.ts';
 
 export const DEFINITION_SCHEMA_PATH = '/schemas/journey-definition.json';
-
-export const JourneyIdParam = Type.String({ pattern: JOURNEY_ID_PATTERN, description: 'Lowercase letters, digits and hyphens, at most 64' });
 
 /** Definitions travel as JSON objects; their rules are the published JSON Schema plus the semantic checks of /validate. */
 export const DefinitionSchema = Type.Unknown({
@@ -147,5 +146,3 @@ export const InstanceQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-export const SessionIdParam = Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$', description: 'The sessionId of the latest answer' });

@@ -1,13 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { allowReading, answerPreflight, originOf } from '../http/browser-origin.ts';
+import { AnyTenantIdParam, JourneyIdParam, JourneySessionIdParam } from '../http/path-params.ts';
 import type { Services } from '../services.ts';
 import { ENGINE_REJECTION_CODES, type JourneyStarter } from './engine.ts';
-import { JourneyIdParam, SessionIdParam, StartJourneyBody, StepResponseSchema, SubmitBody } from './journey-schemas.ts';
+import { StartJourneyBody, StepResponseSchema, SubmitBody } from './journey-schemas.ts';
 
 const tags = ['journey runtime'];
-// No pattern: a malformed tenant id is a tenant that does not exist.
-const TenantIdPath = Type.String({ minLength: 1, maxLength: 63 });
 
 const rejectionCodes = Object.entries(ENGINE_REJECTION_CODES).map(([code, title]) => `- \`${code}\`: ${title}`).join('\n');
 const protocol = `Answers \`{journeyStepId, data, sessionId}\` (DESIGN A7). At the end \`journeyStepId\` is \`success\` (data: the user and an ID token) or \`rejection\` (data: a problem \`code\`). Engine rejection codes:\n${rejectionCodes}`;
@@ -19,7 +19,6 @@ function localeOf(request: FastifyRequest): string {
   return first && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(first) ? first : 'en';
 }
 
-const originOf = (request: FastifyRequest) => (typeof request.headers.origin === 'string' ? request.headers.origin : undefined);
 
 /** Issue 5 §6: start a journey and submit client responses. */
 export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
@@ -42,15 +41,11 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
   }
   app.addHook('onSend', async (request, reply) => {
     const origin = originOf(request);
-    if (origin === undefined || origin === 'null' || refusedOrigin.has(request)) return;
-    reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+    if (origin !== undefined && !refusedOrigin.has(request)) allowReading(reply, origin, { credentials: false });
   });
   // Preflight: lets the browser send the request; the request itself is then judged by its Origin.
-  app.options('/:tenantId/journeys/*', { schema: { hide: true } }, async (request, reply) => {
-    reply
-      .header('access-control-allow-methods', 'GET, POST')
-      .header('access-control-allow-headers', 'content-type, accept-language')
-      .header('access-control-max-age', '600');
+  app.options('/:tenantId/journeys/*', { schema: { hide: true } }, async (_request, reply) => {
+    answerPreflight(reply, { methods: ['GET', 'POST'], headers: ['content-type', 'accept-language'] });
     return reply.code(204).send();
   });
 
@@ -69,7 +64,7 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
       tags,
       summary: 'Start a journey',
       description: `Public journeys start from a browser without a token (the Origin must be one of the store’s relying parties); any journey can be started by an API client with a bearer token holding \`TNT#{tenant}#Journeys:start\`, optionally for a named user (which also needs the permission to read that user). ${protocol}`,
-      params: Type.Object({ tenantId: TenantIdPath, journeyId: JourneyIdParam }),
+      params: Type.Object({ tenantId: AnyTenantIdParam, journeyId: JourneyIdParam }),
       body: StartJourneyBody,
       response: { 200: StepResponseSchema },
     },
@@ -84,7 +79,7 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
       tags,
       summary: 'Submit the client’s response to the current step',
       description: `The session id authenticates the journey; each answer carries a new one and the old one is refused (409), so a double submit never runs a step twice. ${protocol}`,
-      params: Type.Object({ tenantId: TenantIdPath, sessionId: SessionIdParam }),
+      params: Type.Object({ tenantId: AnyTenantIdParam, sessionId: JourneySessionIdParam }),
       body: SubmitBody,
       response: { 200: StepResponseSchema },
     },
@@ -98,7 +93,7 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
     schema: {
       tags,
       summary: 'The current step of a journey session again (e.g. after a reload)',
-      params: Type.Object({ tenantId: TenantIdPath, sessionId: SessionIdParam }),
+      params: Type.Object({ tenantId: AnyTenantIdParam, sessionId: JourneySessionIdParam }),
       response: { 200: StepResponseSchema },
     },
     config: { errors: ['JOURNEY_SESSION_NOT_FOUND', 'JOURNEY_SESSION_EXPIRED', 'JOURNEY_STEP_ALREADY_SUBMITTED', 'JOURNEY_ORIGIN_NOT_ALLOWED'] },

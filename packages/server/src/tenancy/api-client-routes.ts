@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { PageOf, PageQuery } from '../http/common-schemas.ts';
+import { ApiClientIdParam } from '../http/path-params.ts';
 import { actorOf, principalOf } from '../http/route-config.ts';
 import type { Services } from '../services.ts';
 import { PERMISSION_PATTERN } from './permissions.ts';
@@ -23,7 +24,7 @@ const ApiClientSchema = Type.Object({
   secretRotatedAt: Type.String({ format: 'date-time' }),
 });
 const WithSecret = Type.Intersect([ApiClientSchema, Type.Object({ clientSecret: Type.String({ description: 'Shown once; Keyway keeps only a hash' }) })]);
-const ClientParams = Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 64 }) });
+const ClientParams = Type.Object({ clientId: ApiClientIdParam });
 
 /** Admin API for API clients: create, list, read, update (name, permissions, enabled), rotate, delete. */
 export async function apiClientRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
