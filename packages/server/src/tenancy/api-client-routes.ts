@@ -54,6 +54,7 @@ export async function apiClientRoutes(fastify: FastifyInstance, { services }: { 
   app.patch('/clients/:clientId', {
     schema: {
       tags, summary: 'Rename, re-permission, enable or disable an API client (disabling revokes its tokens at once)',
+      description: 'The caller must hold every permission of the client, before and after the change (else 403 API_CLIENT_NOT_COVERED / PERMISSION_NOT_GRANTABLE); the tenant’s last enabled client holding TNT#{tenant}#* cannot be disabled or narrowed (409 LAST_FULL_ADMIN_CLIENT).',
       params: ClientParams,
       body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })), permissions: Type.Optional(Permissions), enabled: Type.Optional(Type.Boolean()) }, { additionalProperties: false, minProperties: 1 }),
       response: { 200: ApiClientSchema },
@@ -62,12 +63,12 @@ export async function apiClientRoutes(fastify: FastifyInstance, { services }: { 
   }, async (request) => tenancy.updateClient(principalOf(request), actorOf(request), request.params.clientId, request.body));
 
   app.post('/clients/:clientId/secret', {
-    schema: { tags, summary: 'Rotate the client secret (the old secret and its tokens stop working at once)', params: ClientParams, response: { 200: WithSecret } },
+    schema: { tags, summary: 'Rotate the client secret (the old secret and its tokens stop working at once)', description: 'Only for a client whose permissions the caller holds (else 403 API_CLIENT_NOT_COVERED).', params: ClientParams, response: { 200: WithSecret } },
     config: { permission: 'Admin:rotateApiClientSecret', errors: ['API_CLIENT_NOT_FOUND', 'API_CLIENT_NOT_COVERED'] },
   }, async (request) => tenancy.rotateSecret(principalOf(request), actorOf(request), request.params.clientId));
 
   app.delete('/clients/:clientId', {
-    schema: { tags, summary: 'Delete an API client and revoke its tokens', params: ClientParams, response: { 204: Type.Null() } },
+    schema: { tags, summary: 'Delete an API client and revoke its tokens', description: 'Only a client whose permissions the caller holds (else 403 API_CLIENT_NOT_COVERED), and never the tenant’s last enabled client holding TNT#{tenant}#* (409 LAST_FULL_ADMIN_CLIENT).', params: ClientParams, response: { 204: Type.Null() } },
     config: { permission: 'Admin:deleteApiClient', errors: ['API_CLIENT_NOT_FOUND', 'API_CLIENT_NOT_COVERED', 'LAST_FULL_ADMIN_CLIENT'] },
   }, async (request, reply) => {
     await tenancy.deleteClient(principalOf(request), actorOf(request), request.params.clientId);
