@@ -95,5 +95,23 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(last.status, 409);
       assert.equal(last.body.code, 'LAST_FULL_ADMIN_CLIENT');
     });
+
+    test('two full admins disabling each other at once: exactly one succeeds (client management is serialised per tenant)', async () => {
+      const globex = await server.tenant('globex');
+      const second = await server.services.tenancy.createClient({ tenantId: 'globex', clientId: globex.clientId, permissions: ['TNT#globex#*'] }, { tenantId: 'globex', actor: globex.clientId }, { name: 'second', permissions: ['TNT#globex#*'] });
+      const as = (clientId: string) => ({ tenantId: 'globex', clientId, permissions: ['TNT#globex#*'] });
+      // Straight to the service (the HTTP auth hook would see the first commit revoke the other's token).
+      // Two warm connections, so the two transactions really overlap on PostgreSQL.
+      await Promise.all([1, 2, 3].map(() => server.database.db.selectFrom('tenants').select('id').execute()));
+      const outcomes = await Promise.allSettled([
+        server.services.tenancy.updateClient(as(globex.clientId), { tenantId: 'globex', actor: globex.clientId }, second.clientId, { enabled: false }),
+        server.services.tenancy.updateClient(as(second.clientId), { tenantId: 'globex', actor: second.clientId }, globex.clientId, { enabled: false }),
+      ]);
+      assert.deepEqual(outcomes.map((outcome) => outcome.status).sort(), ['fulfilled', 'rejected']);
+      const refused = outcomes.find((outcome) => outcome.status === 'rejected');
+      assert.equal((refused?.reason as { code?: string }).code, 'LAST_FULL_ADMIN_CLIENT');
+      const enabled = await server.database.db.selectFrom('api_clients').select('id').where('tenant_id', '=', 'globex').where('enabled', '=', 1).execute();
+      assert.equal(enabled.length, 1, 'the tenant keeps one enabled full admin');
+    });
   });
 }
