@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { decodeJwt } from 'jose';
 import { loadTemplates } from '../../src/journeys/templates.ts';
-import { DATABASE_KINDS } from '../support/databases.ts';
+import { DATABASE_KINDS, TEST_MASTER_KEY } from '../support/databases.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
 import { ORIGIN, setUpTenant, startPublic, STORE, submit } from './engine-fixture.ts';
@@ -58,7 +58,9 @@ for (const kind of DATABASE_KINDS) {
       await admin.api.post('/api/journeys/templates/install', { store: STORE, templates: ['mosaic-passkey-sign-in'] });
 
       // `npx keyway journeys install-templates --tenant acme`: the tenant's only store, relying party and policies.
-      const env = { ...process.env, KEYWAY_DATABASE_URL: server.config.databaseUrl, KEYWAY_LOG_LEVEL: 'silent' };
+      // The CLI needs the server's master key (on PostgreSQL it is configured; SQLite's key file sits beside the database).
+      const masterKey: Record<string, string> = kind === 'postgres' ? { KEYWAY_MASTER_KEY: TEST_MASTER_KEY } : {};
+      const env = { ...process.env, KEYWAY_DATABASE_URL: server.config.databaseUrl, KEYWAY_LOG_LEVEL: 'silent', ...masterKey };
       const cli = await run(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'journeys', 'install-templates', '--tenant', 'acme'], { env });
       const printed = JSON.parse(cli.stdout) as { items: { journeyId: string; status: string }[] };
       assert.equal(printed.items.length, 4);
