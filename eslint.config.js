@@ -17,4 +17,11 @@ export default tseslint.config(
     },
   },
   { files: ['scripts/**', 'bench/**', 'packages/server/src/cli.ts', 'packages/server/bin/**'], rules: { 'no-console': 'off' } },
+  // Keyway's own tokens: signed once by SigningKeyService (which returns their claims); never decoded to be read back.
+  {
+    files: ['packages/server/src/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'jose', importNames: ['decodeJwt', 'SignJWT'], message: 'Sign ID tokens with SigningKeyService.signIdToken and use the claims it returns; do not decode a token Keyway signed.' }] }],
+    },
+  },
 );
