@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { TenantIdParam } from '../../http/common-schemas.ts';
+import { TenantIdParam } from '../../http/path-params.ts';
 import type { Services } from '../../services.ts';
 import { versionedContentRoutes } from '../forms/versioned-content-routes.ts';
 import { PAGE_HEADERS, renderPage } from './page-document.ts';
@@ -13,7 +13,7 @@ export async function customPageRoutes(app: FastifyInstance, { services }: { ser
     service: services.pages,
     base: '/api/custom-pages',
     bodyKey: 'html',
-    bodySchema: Type.String({ maxLength: MAX_PAGE_BYTES, description: 'The page: HTML with inline scripts and styles; window.keyway is the bridge to the journey' }),
+    bodySchema: Type.String({ maxLength: MAX_PAGE_BYTES, 'x-multiline': true, description: 'The page: HTML with inline scripts and styles; window.keyway is the bridge to the journey' }),
     permissionNoun: 'Page',
     tag: 'custom pages',
     notFound: 'PAGE_NOT_FOUND',

@@ -4,6 +4,7 @@ import type { UserRef } from '../../../identity/identity-service.ts';
 import type { AuthenticationResult } from '../../../passkeys/ceremony-service.ts';
 import type { Passkey } from '../../../passkeys/passkey-record.ts';
 import { amrFor } from '../../../tokens/signing-key-service.ts';
+import { authenticatedUser } from '../../journey-identity.ts';
 import type { ContextUpdate, StepContext } from '../../step-type.ts';
 
 /**
@@ -154,27 +155,23 @@ export function decodeBrowserResponse(value: unknown): { kind: 'credential'; cre
  * token (it knows the assertion's UV flag); after a registration, the amr of the new credential's facts.
  */
 export function authenticatedBySignIn(result: AuthenticationResult, now: Date): ContextUpdate {
-  return {
-    path: ['_authentication'],
-    value: {
-      amr: [...result.idTokenClaims.amr],
-      credentialId: result.credential.credentialId,
-      attested: result.credential.attestationVerified,
-      deviceBound: !result.credential.backupEligible,
-      authTime: now.toISOString(),
-    },
-  };
+  return authenticatedUser({
+    userId: result.user.id,
+    amr: [...result.idTokenClaims.amr],
+    credentialId: result.credential.credentialId,
+    attested: result.credential.attestationVerified,
+    deviceBound: !result.credential.backupEligible,
+    authTime: now.toISOString(),
+  });
 }
 
 export function authenticatedByRegistration(passkey: Passkey, now: Date): ContextUpdate {
-  return {
-    path: ['_authentication'],
-    value: {
-      amr: amrFor({ userVerified: passkey.userVerified, backupEligible: passkey.backupEligible, attestationVerified: passkey.attestationVerified }),
-      credentialId: passkey.credentialId,
-      attested: passkey.attestationVerified,
-      deviceBound: !passkey.backupEligible,
-      authTime: now.toISOString(),
-    },
-  };
+  return authenticatedUser({
+    userId: passkey.userId,
+    amr: amrFor({ userVerified: passkey.userVerified, backupEligible: passkey.backupEligible, attestationVerified: passkey.attestationVerified }),
+    credentialId: passkey.credentialId,
+    attested: passkey.attestationVerified,
+    deviceBound: !passkey.backupEligible,
+    authTime: now.toISOString(),
+  });
 }

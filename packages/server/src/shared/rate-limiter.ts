@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { KeywayError } from '../errors/keyway-error.ts';
-import type { Clock } from '../shared/clock.ts';
+import type { Clock } from './clock.ts';
 import type { Schema } from '../storage/schema.ts';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
@@ -14,6 +14,8 @@ export interface RateLimitCheck {
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
+ * The request limiter of every public, costly endpoint (self-service ceremonies, public journey
+ * starts, the token endpoint); each caller prefixes its keys with its own name.
  * Fixed one-minute windows counted in the database, so every node sees the same counts. One check is one upsert on
  * the primary key: a new window starts at 1, the current one is incremented, and the count comes back (RETURNING).
  */
@@ -33,21 +35,22 @@ export class RateLimiter {
   }
 
   /**
-   * Counts one call for each check in one transaction (one durable commit, not one per key: on SQLite
-   * with synchronous=FULL each commit is a disk flush). Every key is counted even when an earlier one is
-   * over its limit, so a flood is seen on every key it touches; the first exceeded check is reported.
+   * Counts one call against the checks, in order, in one transaction (one durable commit, not one per key: on SQLite
+   * with synchronous=FULL each commit is a disk flush). The first check over its limit refuses the call, and the
+   * checks after it are not charged: a refused call must not spend a wider, shared budget (list the narrow keys
+   * first, e.g. per address before per account, so one address cannot exhaust what every address shares).
    */
   async hitAll(checks: readonly RateLimitCheck[]): Promise<void> {
     if (checks.length === 0) return;
     const nowMs = this.#clock.now().getTime();
     const windowStart = Math.floor(nowMs / RATE_LIMIT_WINDOW_MS) * RATE_LIMIT_WINDOW_MS;
-    const counts = await this.#db.transaction().execute(async (trx) => {
-      const result: number[] = [];
-      for (const check of checks) result.push(await this.#count(trx, check.key, windowStart));
-      return result;
+    const exceeded = await this.#db.transaction().execute(async (trx) => {
+      for (const check of checks) {
+        if ((await this.#count(trx, check.key, windowStart)) > check.limit) return check;
+      }
+      return undefined;
     });
     await this.#purgeNowAndThen(nowMs);
-    const exceeded = checks.find((check, i) => counts[i]! > check.limit);
     if (exceeded) {
       const retryAfter = Math.max(1, Math.ceil((windowStart + RATE_LIMIT_WINDOW_MS - nowMs) / 1000));
       throw new KeywayError('RATE_LIMITED', `Too many requests ${exceeded.what}; try again in ${retryAfter} s`, { headers: { 'retry-after': String(retryAfter) } });
