@@ -84,7 +84,6 @@ for (const kind of DATABASE_KINDS) {
       const signInFinish = await counter.measure(() => expectStatus(browser.post('/login/webauthn/finish', assertion), 200));
 
       const measured = { signUpBegin, signUpFinish, signInOptions, signInFinish };
-      console.log(`[statement counts] ${kind} ${JSON.stringify(measured)}`);
       assert.deepEqual(measured, EXPECTED[kind]);
     });
   });
