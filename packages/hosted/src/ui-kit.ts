@@ -1,6 +1,7 @@
 // What every hosted script shares, the self-service pages (page-kit.ts) and the journey runner alike:
 // nothing here loads the self-service client (keyway.ts), which the runner does not need.
 import { KeywayServerError, KeywayWebError } from '../../web/src/errors.ts';
+import { safeReturnTo } from './return-to.ts';
 
 export function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -39,10 +40,7 @@ export function describeError<K extends string>(error: unknown, messages: Record
   return t('error.generic');
 }
 
-/** `return_to` when it is a path on this origin (never elsewhere: no open redirect). */
+/** `return_to` as an absolute URL on this origin (never elsewhere: no open redirect; return-to.ts), else undefined. */
 export function sameOriginReturnTo(): string | undefined {
-  const target = new URLSearchParams(location.search).get('return_to');
-  if (!target || !target.startsWith('/') || target.startsWith('//')) return undefined;
-  const resolved = new URL(target, location.origin);
-  return resolved.origin === location.origin ? resolved.pathname + resolved.search + resolved.hash : undefined;
+  return safeReturnTo(new URLSearchParams(location.search).get('return_to'), location.origin);
 }

@@ -17,7 +17,7 @@ export interface Config {
   trustDir: string | undefined;
   /** Self-service begin/options/finish calls allowed per client IP and minute (issue 4). */
   rateLimitPerIp: number;
-  /** Self-service begin/options/finish calls allowed per identifier and minute (issue 4). */
+  /** Self-service begin/options/finish calls allowed per identifier and client address and minute (ten times this per identifier from all addresses together). */
   rateLimitPerIdentifier: number;
   /** Where the master key that seals stored secrets comes from (see secrets/master-key-source.ts). */
   masterKey: MasterKeySetting;

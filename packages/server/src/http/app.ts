@@ -27,7 +27,8 @@ import { docsRoutes } from './docs-routes.ts';
 import { installOperations } from './operations.ts';
 import { OPENAPI_INFO, installRouteDocumentation } from './openapi.ts';
 import { ProblemSchema } from './problem.ts';
-import { installProblemGate } from './problem-gate.ts';
+import { answerFrameworkError, installProblemGate } from './problem-gate.ts';
+import { installTextRule } from './text-rule.ts';
 import { validatorCompiler } from './validators.ts';
 
 export interface AppDeps {
@@ -57,6 +58,7 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: answerFrameworkError,
   });
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON (and form-encoding on /oauth2/token): other bodies are 415, not parsed as text.
@@ -67,6 +69,8 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   app.addSchema(ProblemSchema);
   installProblemGate(app);
   installRouteDocumentation(app);
+  // Before authentication and every route hook: no string with NUL, controls or lone surrogates goes further.
+  installTextRule(app);
   installAuthentication(app, services.tenancy);
   await installOperations(app, { database });
 

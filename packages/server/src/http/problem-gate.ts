@@ -22,6 +22,7 @@ function fieldProblems(validation: AjvError[], context: string | undefined): Fie
     let message = e.message ?? 'is not valid';
     if (e.keyword === 'format') message = FORMAT_MESSAGES[String(e.params.format)] ?? message;
     if (e.keyword === 'required') message = 'is required';
+    if (e.keyword === 'singleLine') message = 'must be a single line (no tab or line break)';
     if (e.keyword === 'additionalProperties') message = 'is not a known field';
     return { field: context && context !== 'body' ? `${context}.${field}` : field, message };
   });
@@ -73,6 +74,14 @@ export function problemFor(error: unknown, request: FastifyRequest): ProblemAnsw
   }
   request.log.error({ err: error }, 'unhandled error');
   return { status: 500, body: problem('INTERNAL_ERROR', 'The server could not complete the request; the request id identifies it in the logs', request.id) };
+}
+
+/**
+ * Errors Fastify answers before routing (a malformed percent-encoding, an over-long path parameter) go through the
+ * same gate, so they too are coded problems (the `frameworkErrors` server option).
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void sendProblem(reply, { status: 400, body: problem('MALFORMED_REQUEST', error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long' : 'The request URL is not valid', request.id) });
 }
 
 export function sendProblem(reply: FastifyReply, answer: ProblemAnswer): FastifyReply {

@@ -2,6 +2,7 @@ import { Ajv, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import { isCountry, isLanguage, isLocaleVariant, isTimeZone } from '../shared/formats.ts';
+import { isIdentifier } from '../shared/identifier.ts';
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives as the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -13,7 +14,31 @@ function makeAjv(options: Options): Ajv {
   ajv.addFormat('language', isLanguage);
   ajv.addFormat('country', isCountry);
   ajv.addFormat('locale-variant', isLocaleVariant);
+  ajv.addFormat('identifier', isIdentifier);
+  ajv.addKeyword({ keyword: SINGLE_LINE, type: 'string', schemaType: 'boolean', validate: (on: boolean, data: string) => !on || !LINE_BREAK_OR_TAB.test(data), errors: false });
   return ajv;
+}
+
+/**
+ * Typed strings are single-line: no TAB, LF or CR (the text rule of text-rule.ts already refuses every other
+ * control). A field whose text may span lines says so with `x-multiline: true` in its schema, which the OpenAPI
+ * document shows (PEM certificates, page HTML, descriptions). Free-form parts of a body (a journey definition, form
+ * content, step data) have no typed strings and keep TAB and line breaks.
+ */
+const MULTILINE = 'x-multiline';
+const SINGLE_LINE = 'singleLine';
+const LINE_BREAK_OR_TAB = /[\t\n\r]/;
+
+/** A copy of `schema` in which every string schema not marked multi-line carries the single-line keyword. */
+function withSingleLineStrings(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withSingleLineStrings);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) copy[key] = key === 'default' || key === 'examples' || key === 'const' || key === 'enum' ? value : withSingleLineStrings(value);
+  const type = copy.type;
+  const isString = type === 'string' || (Array.isArray(type) && type.includes('string'));
+  if (isString && copy[MULTILINE] !== true) copy[SINGLE_LINE] = true;
+  return copy;
 }
 
 // Bodies are JSON and validated strictly: no type coercion, unknown properties are rejected by
@@ -24,5 +49,5 @@ const textAjv = makeAjv({ coerceTypes: true, removeAdditional: false, useDefault
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? bodyAjv : textAjv;
-  return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+  return ajv.compile(withSingleLineStrings(schema) as object) as ReturnType<FastifySchemaCompiler<unknown>>;
 };

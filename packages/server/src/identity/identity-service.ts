@@ -7,8 +7,9 @@ import { decodeCursor, pageSize, toPage, type Page } from '../shared/pagination.
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
+import { recordPendingAccount, replaceAbandonedAccount, type PendingAccountCreator } from './pending-accounts.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig, type SelfServiceConfigCheck, type SelfServiceConfigInput } from '../selfservice/self-service-config.ts';
-import { columnsForCreate, columnsForUpdate, toUser } from './user-record.ts';
+import { columnsForCreate, columnsForUpdate, normaliseEmail, toUser, userKeyMatches } from './user-record.ts';
 import type { CreateUserInput, ListUsersFilter, UpdateUserInput, User } from './user-schemas.ts';
 
 export interface Store {
@@ -143,6 +144,27 @@ export class IdentityService {
   // ── users ───────────────────────────────────────────────────────────────
 
   async createUser(actor: Actor, storeName: string, input: CreateUserInput): Promise<User> {
+    return this.#insertUser(actor, storeName, input);
+  }
+
+  /**
+   * A user who has not proved themselves yet (pending-accounts.ts): created `pending` and listed as `createdBy`'s
+   * pending account in the same transaction. An abandoned pending account holding the user key is replaced.
+   */
+  async createPendingUser(actor: Actor, storeName: string, input: CreateUserInput, createdBy: PendingAccountCreator): Promise<User> {
+    const now = this.#clock.now();
+    const create = () => this.#insertUser(actor, storeName, { ...input, status: 'pending' }, (trx, user, storeId) => recordPendingAccount(trx, { userId: user.id, tenantId: actor.tenantId, storeId, createdBy, now }));
+    try {
+      return await create();
+    } catch (error) {
+      if (!(error instanceof KeywayError && error.code === 'USER_KEY_NOT_UNIQUE')) throw error;
+      const store = await this.findStore(actor.tenantId, storeName);
+      if (!(await replaceAbandonedAccount(this.#db, { storeId: store.id, userKey: input.userKey, now }))) throw error;
+      return create();
+    }
+  }
+
+  async #insertUser(actor: Actor, storeName: string, input: CreateUserInput, inTransaction?: (trx: Kysely<Schema>, user: User, storeId: string) => Promise<void>): Promise<User> {
     const now = this.#clock.now();
     try {
       return await this.#db.transaction().execute(async (trx) => {
@@ -158,7 +180,9 @@ export class IdentityService {
         };
         await trx.insertInto('users').values(row).execute();
         await appendAuditEvent(trx, actor, { action: 'user.create', targetType: 'user', targetId: row.id, details: { store: storeName, externalId: row.external_id } }, now);
-        return toUser(row);
+        const user = toUser(row);
+        await inTransaction?.(trx, user, store.id);
+        return user;
       });
     } catch (error) {
       throw userConflict(error) ?? error;
@@ -183,8 +207,8 @@ export class IdentityService {
     const limit = pageSize(filter);
     const after = decodeCursor(filter.cursor);
     let query = this.#db.selectFrom('users').selectAll().where('store_id', '=', store.id);
-    if (filter.userKey !== undefined) query = query.where('user_key', '=', filter.userKey);
-    if (filter.email !== undefined) query = query.where('email', '=', filter.email.toLowerCase());
+    if (filter.userKey !== undefined) query = query.where(userKeyMatches(filter.userKey));
+    if (filter.email !== undefined) query = query.where('email', '=', normaliseEmail(filter.email));
     if (filter.externalId !== undefined) query = query.where('external_id', '=', filter.externalId);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
     if (after) query = query.where('id', '>', after);

@@ -1,5 +1,7 @@
-import type { Selectable } from 'kysely';
-import type { UsersTable } from '../storage/schema.ts';
+import type { ExpressionBuilder, Selectable } from 'kysely';
+import { validationError } from '../errors/keyway-error.ts';
+import { IDENTIFIER_MESSAGE, normaliseIdentifier } from '../shared/identifier.ts';
+import type { Schema, UsersTable } from '../storage/schema.ts';
 import type { CreateUserInput, UpdateUserInput, User } from './user-schemas.ts';
 
 /** Mapping between the API's user and its row. Optional fields absent in the row are omitted. */
@@ -30,14 +32,24 @@ export function toUser(row: Selectable<UsersTable>): User {
 
 const toList = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
 
-/** E-mail addresses are stored lower-cased so lookups by e-mail are exact and indexed. */
-const normaliseEmail = (email: string) => email.toLowerCase();
+/** E-mail addresses are stored in their comparison form (shared/identifier.ts) so lookups by e-mail are exact and indexed. */
+export const normaliseEmail = (email: string) => normaliseIdentifier(email) ?? email.toLowerCase();
+
+/**
+ * The comparison form of a user key, which is unique per store. Request schemas check the rule already
+ * (format `identifier`); this covers callers inside the process, such as journey steps.
+ */
+export function userKeyColumns(userKey: string): { user_key: string; user_key_normalized: string } {
+  const normalised = normaliseIdentifier(userKey);
+  if (normalised === undefined) throw validationError('userKey', IDENTIFIER_MESSAGE);
+  return { user_key: userKey, user_key_normalized: normalised };
+}
 
 type UserColumns = Omit<Selectable<UsersTable>, 'id' | 'tenant_id' | 'store_id' | 'created_at' | 'updated_at' | 'user_handle'>;
 
 export function columnsForCreate(input: CreateUserInput, externalId: string): UserColumns {
   return {
-    user_key: input.userKey,
+    ...userKeyColumns(input.userKey),
     external_id: externalId,
     email: input.email === undefined ? null : normaliseEmail(input.email),
     first_name: input.firstName ?? null,
@@ -54,10 +66,22 @@ export function columnsForCreate(input: CreateUserInput, externalId: string): Us
   };
 }
 
+/**
+ * The condition "this user has that key", by comparison form; a legacy user whose key has no comparison form
+ * (refused by the rule, or a collision left by the migration to it) is still found by its exact key.
+ */
+export function userKeyMatches(userKey: string) {
+  const normalised = normaliseIdentifier(userKey);
+  return (eb: ExpressionBuilder<Schema, 'users'>) => {
+    const legacy = eb.and([eb('users.user_key_normalized', 'is', null), eb('users.user_key', '=', userKey)]);
+    return normalised === undefined ? legacy : eb.or([eb('users.user_key_normalized', '=', normalised), legacy]);
+  };
+}
+
 /** Only the fields present in the patch; `null` clears. */
 export function columnsForUpdate(patch: UpdateUserInput): Partial<UserColumns> {
   const columns: Partial<UserColumns> = {};
-  if (patch.userKey !== undefined) columns.user_key = patch.userKey;
+  if (patch.userKey !== undefined) Object.assign(columns, userKeyColumns(patch.userKey));
   if (patch.externalId !== undefined) columns.external_id = patch.externalId;
   if (patch.email !== undefined) columns.email = patch.email === null ? null : normaliseEmail(patch.email);
   if (patch.firstName !== undefined) columns.first_name = patch.firstName;

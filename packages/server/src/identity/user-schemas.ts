@@ -22,7 +22,12 @@ const Attributes = Type.Record(Type.String(), Type.String({ maxLength: 1024 }), 
 export const EXTERNAL_ID_PATTERN = '^[A-Za-z0-9._~@:+=-]{1,128}$';
 
 const fields = {
-  userKey: Type.String({ minLength: 1, maxLength: 256, description: 'Identifies the user; unique in the store' }),
+  userKey: Type.String({
+    minLength: 1,
+    maxLength: 256,
+    format: 'identifier',
+    description: 'Identifies the user; unique in the store by its comparison form (NFKC, trimmed, lower-cased); control, zero-width and bidirectional-control characters are refused',
+  }),
   externalId: Type.String({ pattern: EXTERNAL_ID_PATTERN, description: 'Unique in the store; generated when absent' }),
   email: Type.String({ format: 'email', maxLength: 254 }),
   firstName: Type.String({ minLength: 1, maxLength: 256 }),
@@ -103,7 +108,7 @@ export type User = Static<typeof UserSchema>;
 
 export const ListUsersQuery = Type.Object(
   {
-    userKey: Type.Optional(Type.String({ maxLength: 256 })),
+    userKey: Type.Optional(Type.String({ maxLength: 256, format: 'identifier', description: 'Matched by comparison form: BOB@x.example and ｂｏｂ@x.example find bob@x.example' })),
     email: Type.Optional(Type.String({ maxLength: 254 })),
     externalId: Type.Optional(Type.String({ maxLength: 128 })),
     status: Type.Optional(fields.status),

@@ -5,13 +5,15 @@ import { KeywayError } from '../errors/keyway-error.ts';
 import type { User } from '../identity/user-schemas.ts';
 import type { Services } from '../services.ts';
 import type { Clock } from '../shared/clock.ts';
+import { purgeAbandonedAccounts } from '../identity/pending-accounts.ts';
 import { RateLimiter } from '../selfservice/rate-limiter.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { JourneyInstancesTable, Schema } from '../storage/schema.ts';
 import { CompiledJourneyCache, evaluateValue, type CompiledJourney, type CompiledStep } from './compiled-journey.ts';
 import { DEFAULT_EXPIRES_IN_SECONDS, type JourneyDefinition } from './definition.ts';
 import { parameterValidator } from './definition-validation.ts';
-import { ExpressionError, evaluationContext } from './expressions.ts';
+import { ExpressionBudgetError, ExpressionError, ExpressionResultTooLargeError, evaluationContext } from './expressions.ts';
+import { exceedsJsonBytes } from './state-size.ts';
 import type { ClientInput, ContextUpdate, JourneyUser, StepContext, StepResult } from './step-type.ts';
 
 /** Default cap on steps run in one request: a definition looping through server-side steps is stopped, not spun forever. */
@@ -29,7 +31,7 @@ const INTERRUPTED_AFTER_MS = 2 * 60 * 1000;
  */
 export const ENGINE_REJECTION_CODES = {
   JOURNEY_REJECTED: 'An end step rejected the journey',
-  JOURNEY_STEP_LIMIT_EXCEEDED: 'More steps ran in one request than allowed: the definition loops without a client-facing step',
+  JOURNEY_STEP_LIMIT_EXCEEDED: 'More steps ran in one request than allowed (the definition loops without a client-facing step), or one expression took too long',
   JOURNEY_STEP_TIMEOUT: 'The step timed out and its timeout outcome is not wired',
   JOURNEY_OUTCOME_NOT_WIRED: 'A step left by an outcome that leads nowhere',
   JOURNEY_EXPRESSION_FAILED: 'An expression of a step parameter could not be evaluated',
@@ -405,6 +407,8 @@ export class JourneyEngine {
     try {
       params = evaluateValue(step.parameters, evaluationContext(run.vars));
     } catch (error) {
+      if (error instanceof ExpressionBudgetError) throw new StepFailure('JOURNEY_STEP_LIMIT_EXCEEDED', `\${${error.expression}}: ${error.message}`);
+      if (error instanceof ExpressionResultTooLargeError) throw new StepFailure('JOURNEY_STATE_TOO_LARGE', `\${${error.expression}}: ${error.message}`);
       if (error instanceof ExpressionError) throw new StepFailure('JOURNEY_EXPRESSION_FAILED', `\${${error.expression}}: ${error.message}`);
       throw error;
     }
@@ -455,6 +459,9 @@ export class JourneyEngine {
     } catch (error) {
       return this.#failure(stepId, error);
     }
+    // The variables are bounded as they grow, after every step (not only when stored): with the step budget per
+    // request and each expression's own bound, a definition that keeps enlarging them stops within a few steps.
+    if (exceedsJsonBytes(run.vars, MAX_VARS_BYTES)) return { kind: 'end', result: 'rejection', code: 'JOURNEY_STATE_TOO_LARGE', stepId, message: `the variables exceed ${MAX_VARS_BYTES} bytes` };
     switch (result.kind) {
       case 'outcome': {
         const next = step.definition.outcomes?.[result.outcome];
@@ -520,7 +527,8 @@ export class JourneyEngine {
     let varsJson = JSON.stringify(run.vars);
     let userId = (run.vars.user as { userId?: string } | null | undefined)?.userId ?? null;
     if (Buffer.byteLength(varsJson) > MAX_VARS_BYTES) {
-      end = { kind: 'end', result: 'rejection', code: 'JOURNEY_STATE_TOO_LARGE', message: `the variables exceed ${MAX_VARS_BYTES} bytes` };
+      // The exact check on the stored text (the running check stopped the steps already if it saw the growth).
+      if (!(end.kind === 'end' && end.code === 'JOURNEY_STATE_TOO_LARGE')) end = { kind: 'end', result: 'rejection', code: 'JOURNEY_STATE_TOO_LARGE', message: `the variables exceed ${MAX_VARS_BYTES} bytes` };
       varsJson = '{}';
       userId = null;
     }
@@ -611,6 +619,8 @@ export class JourneyEngine {
     if (nowMs - this.#lastPurgeMs < PURGE_INTERVAL_MS) return;
     this.#lastPurgeMs = nowMs;
     await this.#db.deleteFrom('journey_instances').where('expires_at', '<', nowMs - PURGE_AFTER_MS).execute();
+    // Add User's accounts whose journey never registered a passkey (the same purge as self-service's sign-ups).
+    await purgeAbandonedAccounts(this.#db, new Date(nowMs));
   }
 }
 

@@ -1,4 +1,6 @@
+import vm from 'node:vm';
 import { Environment } from '@marcbachmann/cel-js';
+import { exceedsJsonBytes } from './state-size.ts';
 
 /**
  * `${…}` expressions in journey parameters, in CEL (Common Expression Language, cel-spec): a
@@ -22,6 +24,12 @@ const env = new Environment({
 });
 
 export const MAX_EXPRESSION_LENGTH = 2000;
+/**
+ * Bound on the JSON size of one evaluated `${…}` (and of a whole template string): the journey's variables are bounded
+ * by the same number (engine MAX_VARS_BYTES), so a larger value could never be kept. Checked on every evaluation, so
+ * a definition that doubles a value in a loop is stopped as the value grows, not after it has filled the memory.
+ */
+export const MAX_EXPRESSION_RESULT_BYTES = 256 * 1024;
 
 type Evaluate = (context: Record<string, unknown>) => unknown;
 
@@ -31,6 +39,14 @@ export class ExpressionError extends Error {
     super(message);
     this.name = 'ExpressionError';
     this.expression = expression;
+  }
+}
+
+/** An expression's value is larger than MAX_EXPRESSION_RESULT_BYTES (the engine ends the journey JOURNEY_STATE_TOO_LARGE). */
+export class ExpressionResultTooLargeError extends ExpressionError {
+  constructor(expression: string) {
+    super(expression, `the value is larger than ${MAX_EXPRESSION_RESULT_BYTES} bytes`);
+    this.name = 'ExpressionResultTooLargeError';
   }
 }
 
@@ -102,9 +118,49 @@ export function compileExpression(source: string): Evaluate {
   if (source.length > MAX_EXPRESSION_LENGTH) throw new ExpressionError(source, `longer than ${MAX_EXPRESSION_LENGTH} characters`);
   try {
     const parsed = env.parse(trimmed);
-    return (context) => parsed(context);
+    return mayTakeLong(parsed.ast) ? (context) => withDeadline(source, () => parsed(context)) : (context) => parsed(context);
   } catch (error) {
     throw new ExpressionError(source, firstLine(error));
+  }
+}
+
+/**
+ * CEL has no loops, but one expression can still do a lot of work: a comprehension over a long list whose body does
+ * more (`l.map(x, l + l)`), or a chain of concatenations (`l + l + … + l` copies the growing list at every `+`), can
+ * run for minutes and allocate gigabytes before its (bounded) value is checked. Such expressions run under a
+ * deadline (V8 terminates the evaluation: vm `timeout`), which stops them whatever they do. Expressions without
+ * calls, comprehensions or arithmetic (paths, comparisons, conditions: nearly all of them) cannot take long and run
+ * without the deadline's cost (a watchdog per run).
+ */
+export const EXPRESSION_DEADLINE_MS = 100;
+const COSTLY_OPERATORS = new Set(['+', '*', 'call', 'rcall']);
+const deadlineSandbox = vm.createContext({ job: undefined as (() => unknown) | undefined });
+const runJob = new vm.Script('job()');
+
+/** An expression's evaluation ran out of its time (EXPRESSION_DEADLINE_MS). */
+export class ExpressionBudgetError extends ExpressionError {
+  constructor(expression: string) {
+    super(expression, `the evaluation took longer than ${EXPRESSION_DEADLINE_MS} ms (too much work for one expression)`);
+    this.name = 'ExpressionBudgetError';
+  }
+}
+
+function mayTakeLong(ast: unknown): boolean {
+  if (Array.isArray(ast)) return ast.some(mayTakeLong);
+  if (ast === null || typeof ast !== 'object') return false;
+  const node = ast as { op?: unknown; args?: unknown };
+  return (typeof node.op === 'string' && COSTLY_OPERATORS.has(node.op)) || mayTakeLong(node.args);
+}
+
+function withDeadline(source: string, job: () => unknown): unknown {
+  deadlineSandbox.job = job;
+  try {
+    return runJob.runInContext(deadlineSandbox, { timeout: EXPRESSION_DEADLINE_MS });
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new ExpressionBudgetError(source);
+    throw error;
+  } finally {
+    deadlineSandbox.job = undefined;
   }
 }
 
@@ -125,16 +181,22 @@ export function evaluateString(compiled: CompiledString, context: Record<string,
   for (const part of compiled.parts) {
     if ('literal' in part) out += part.literal;
     else out += stringify(fromCel(run(part, context)));
+    if (out.length > MAX_EXPRESSION_RESULT_BYTES) throw new ExpressionResultTooLargeError(compiled.parts.map((p) => ('literal' in p ? p.literal : `\${${p.expression}}`)).join(''));
   }
   return out;
 }
 
+/** Evaluates one expression; its value is refused when larger than MAX_EXPRESSION_RESULT_BYTES, before it is copied. */
 function run(part: { expression: string; evaluate: Evaluate }, context: Record<string, unknown>): unknown {
+  let value: unknown;
   try {
-    return part.evaluate(context);
+    value = part.evaluate(context);
   } catch (error) {
+    if (error instanceof ExpressionError) throw error;
     throw new ExpressionError(part.expression, firstLine(error));
   }
+  if (exceedsJsonBytes(value, MAX_EXPRESSION_RESULT_BYTES)) throw new ExpressionResultTooLargeError(part.expression);
+  return value;
 }
 
 function stringify(value: unknown): string {

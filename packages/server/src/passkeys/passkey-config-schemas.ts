@@ -123,7 +123,7 @@ const AttestationTrustSchema = Type.Object(
       Type.Boolean({ default: false, description: 'Refuse registrations whose attestation does not chain to a trusted root (needs attestation direct or enterprise)' }),
     ),
     rootCertificates: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 20_000 }), { maxItems: 32, uniqueItems: true, default: [], description: 'PEM X.509 CA certificates, one per entry' }),
+      Type.Array(Type.String({ minLength: 1, maxLength: 20_000, 'x-multiline': true }), { maxItems: 32, uniqueItems: true, default: [], description: 'PEM X.509 CA certificates, one per entry' }),
     ),
     metadata: Type.Optional(
       Type.Object(

@@ -33,21 +33,22 @@ export class RateLimiter {
   }
 
   /**
-   * Counts one call for each check in one transaction (one durable commit, not one per key: on SQLite
-   * with synchronous=FULL each commit is a disk flush). Every key is counted even when an earlier one is
-   * over its limit, so a flood is seen on every key it touches; the first exceeded check is reported.
+   * Counts one call against the checks, in order, in one transaction (one durable commit, not one per key: on SQLite
+   * with synchronous=FULL each commit is a disk flush). The first check over its limit refuses the call, and the
+   * checks after it are not charged: a refused call must not spend a wider, shared budget (list the narrow keys
+   * first, e.g. per address before per account, so one address cannot exhaust what every address shares).
    */
   async hitAll(checks: readonly RateLimitCheck[]): Promise<void> {
     if (checks.length === 0) return;
     const nowMs = this.#clock.now().getTime();
     const windowStart = Math.floor(nowMs / RATE_LIMIT_WINDOW_MS) * RATE_LIMIT_WINDOW_MS;
-    const counts = await this.#db.transaction().execute(async (trx) => {
-      const result: number[] = [];
-      for (const check of checks) result.push(await this.#count(trx, check.key, windowStart));
-      return result;
+    const exceeded = await this.#db.transaction().execute(async (trx) => {
+      for (const check of checks) {
+        if ((await this.#count(trx, check.key, windowStart)) > check.limit) return check;
+      }
+      return undefined;
     });
     await this.#purgeNowAndThen(nowMs);
-    const exceeded = checks.find((check, i) => counts[i]! > check.limit);
     if (exceeded) {
       const retryAfter = Math.max(1, Math.ceil((windowStart + RATE_LIMIT_WINDOW_MS - nowMs) / 1000));
       throw new KeywayError('RATE_LIMITED', `Too many requests ${exceeded.what}; try again in ${retryAfter} s`, { headers: { 'retry-after': String(retryAfter) } });

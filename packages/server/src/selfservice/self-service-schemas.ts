@@ -11,14 +11,14 @@ const User = Type.Object({ ...UserSchema.properties, displayName: Type.String({ 
 
 export const RegisterBeginBody = Type.Object(
   {
-    identifier: Type.String({ minLength: 1, maxLength: MAX_IDENTIFIER_LENGTH, description: 'The new account’s userKey (trimmed), e.g. an e-mail address' }),
+    identifier: Type.String({ minLength: 1, maxLength: MAX_IDENTIFIER_LENGTH, format: 'identifier', description: 'The new account’s userKey (trimmed), e.g. an e-mail address; unique by its comparison form (NFKC, lower-cased)' }),
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Shown by authenticators; default the identifier' })),
   },
   { additionalProperties: false },
 );
 
 export const LoginOptionsBody = Type.Object(
-  { identifier: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_IDENTIFIER_LENGTH, description: 'Absent: a discoverable (usernameless / autofill) sign-in' })) },
+  { identifier: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_IDENTIFIER_LENGTH, format: 'identifier', description: 'Absent: a discoverable (usernameless / autofill) sign-in; matched by comparison form (NFKC, lower-cased)' })) },
   { additionalProperties: false },
 );
 

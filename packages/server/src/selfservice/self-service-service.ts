@@ -3,7 +3,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
-import { toUser } from '../identity/user-record.ts';
+import { claimPendingAccount, isSignUpOwned, purgeAbandonedAccounts, replaceAbandonedAccount } from '../identity/pending-accounts.ts';
+import { toUser, userKeyMatches } from '../identity/user-record.ts';
 import type { User } from '../identity/user-schemas.ts';
 import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
 import type { CeremonyService } from '../passkeys/ceremony-service.ts';
@@ -16,6 +17,7 @@ import { webOrigins } from '../passkeys/origin-rules.ts';
 import type { Passkey } from '../passkeys/passkey-record.ts';
 import { canonicalBase64url } from '../passkeys/webauthn-encoding.ts';
 import type { Clock } from '../shared/clock.ts';
+import { normaliseIdentifier } from '../shared/identifier.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
@@ -32,8 +34,8 @@ export const FRESH_SIGN_IN_MS = 5 * 60 * 1000;
 export const MAX_IDENTIFIER_LENGTH = 256;
 const MAX_PASSKEYS_LISTED = 100;
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
-/** A sign-up not finished within this long is abandoned: its pending account is deleted. */
-const ABANDONED_SIGN_UP_MS = 24 * 60 * 60 * 1000;
+/** The per-identifier ceiling across all addresses, as a multiple of the per-(identifier, address) limit. */
+export const IDENTIFIER_CEILING_FACTOR = 10;
 /** How long "my passkeys" waits for FIDO metadata (icons) before answering without them. */
 const METADATA_PATIENCE_MS = 2000;
 /** A user id no row has: an unknown identifier's credential lookup runs against it, like a known one's. */
@@ -42,7 +44,7 @@ const SHADOW_USER_ID = '~no-user~';
 export interface SelfServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
-  identity: Pick<IdentityService, 'findStore' | 'createUser'>;
+  identity: Pick<IdentityService, 'findStore' | 'createPendingUser'>;
   ceremonies: Pick<CeremonyService, 'startRegistration' | 'completeRegistration' | 'startAuthentication' | 'completeAuthentication'>;
   credentials: Pick<CredentialService, 'rename'>;
   policies: Pick<PolicyService, 'findRegistrationPolicy'>;
@@ -202,17 +204,20 @@ export class SelfServiceService {
     const actor = this.#actor(request);
     const displayName = input.displayName?.trim() || undefined;
 
-    // The account is created pending at the start (a ceremony needs its user) and activated by the finish. A
-    // pending sign-up nobody finished does not hold the identifier: starting again reuses it.
+    // The account is created pending at the start (a ceremony needs its user) and activated by the finish
+    // (pending-accounts.ts). Another browser's unfinished sign-up does not hold the identifier: starting again reuses
+    // its account. An abandoned pending account (a sign-up's or a journey's) is replaced; a journey's that is still
+    // fresh holds it, like a finished account.
+    const now = this.#deps.clock.now();
     let user = await this.#userByKey(target.store.id, identifier);
+    if (user && (await replaceAbandonedAccount(this.#db, { storeId: target.store.id, userKey: identifier, now }))) user = undefined;
     if (user) {
-      const pending = await this.#db.selectFrom('selfservice_pending_signups').select('user_id').where('user_id', '=', user.id).executeTakeFirst();
+      const pending = await this.#db.selectFrom('selfservice_pending_signups').select('created_by').where('user_id', '=', user.id).executeTakeFirst();
       const hasPasskey = await this.#db.selectFrom('credentials').select('id').where('user_id', '=', user.id).limit(1).executeTakeFirst();
-      if (!pending || hasPasskey) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: an account with this identifier already exists; sign in instead');
+      if (!pending || !isSignUpOwned(pending.created_by) || hasPasskey) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: an account with this identifier already exists; sign in instead');
     } else {
       try {
-        const created = await this.#deps.identity.createUser(actor, request.storeName, { userKey: identifier, status: 'pending', ...(displayName ? { attributes: { displayName } } : {}) });
-        await this.#db.insertInto('selfservice_pending_signups').values({ user_id: created.id, tenant_id: request.tenantId, store_id: target.store.id, created_at: this.#deps.clock.now().getTime() }).execute();
+        await this.#deps.identity.createPendingUser(actor, request.storeName, { userKey: identifier, ...(displayName ? { attributes: { displayName } } : {}) }, 'self-service');
       } catch (error) {
         // A concurrent sign-up created it first: that one's pending user is used (or it finished: taken).
         if (!(error instanceof KeywayError && error.code === 'USER_KEY_NOT_UNIQUE')) throw error;
@@ -246,9 +251,7 @@ export class SelfServiceService {
       response,
       inTransaction: async (trx, { userId, credentialId }) => {
         // The first finish of a sign-up claims the account; a second browser racing for the same identifier is refused.
-        const claimed = await trx.deleteFrom('selfservice_pending_signups').where('user_id', '=', userId).executeTakeFirst();
-        if (Number(claimed.numDeletedRows) !== 1) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: this account was just created by another sign-up');
-        await trx.updateTable('users').set({ status: 'active', updated_at: now.getTime() }).where('id', '=', userId).where('status', '=', 'pending').execute();
+        await claimPendingAccount(trx, userId, now);
         await deleteFlow(trx, flow.id);
         session = await this.#openSession(trx, request, target, userId, credentialId, now);
         await appendAuditEvent(trx, actor, { action: 'selfservice.signUp', targetType: 'user', targetId: userId, details: { store: request.storeName, credentialId, clientIp: request.clientIp } }, now);
@@ -277,16 +280,17 @@ export class SelfServiceService {
     if (identifier === undefined) {
       started = await this.#deps.ceremonies.startAuthentication(actor, base);
     } else {
-      // Known and unknown identifiers do the same work (decoy, user lookup, credential lookup) and answer the same
-      // shape; an account that cannot sign in (no passkey yet, locked, disabled) answers the decoy too. The ceremony
-      // is handed what was looked up here, so it reads neither again.
-      const decoys = await this.#decoys.forIdentifier(request.tenantId, { storeId: target.store.id, rpId: target.config.relyingPartyId }, identifier);
+      // Known and unknown identifiers do the same work (user lookup, credential lookup, decoys) and answer the same
+      // shape and count (DecoyCredentials: padded to the identifier's stable minimum); an account that cannot sign in
+      // (no passkey yet, locked, disabled) answers like an unknown identifier. The ceremony is handed what was looked
+      // up here, so it reads neither again.
       const user = await this.#userByKey(target.store.id, identifier);
       const passkeys = await credentialDescriptors(this.#db, user?.id ?? SHADOW_USER_ID, target.config.relyingPartyId);
       const usable = user !== undefined && passkeys.length > 0 && user.status !== 'locked' && user.status !== 'disabled';
+      const decoys = await this.#decoys.paddingFor(request.tenantId, { storeId: target.store.id, rpId: target.config.relyingPartyId }, identifier, usable ? passkeys.length : 0);
       if (usable) {
         userId = user.id;
-        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, user: { row: user, credentials: passkeys } });
+        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, user: { row: user, credentials: [...passkeys, ...decoys] } });
       } else {
         started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, decoyCredentials: decoys });
       }
@@ -535,16 +539,25 @@ export class SelfServiceService {
   }
 
   async #userByKey(storeId: string, userKey: string): Promise<UserRow | undefined> {
-    return this.#db.selectFrom('users').selectAll().where('store_id', '=', storeId).where('user_key', '=', userKey).executeTakeFirst();
+    return this.#db.selectFrom('users').selectAll().where('store_id', '=', storeId).where(userKeyMatches(userKey)).executeTakeFirst();
   }
 
-  /** Per client IP (when a request is given) and per identifier (when there is one). */
-  async #limit(request: BrowserRequest | undefined, identifier: string | undefined): Promise<void> {
+  /**
+   * The rate limits of one call, narrowest first (see RateLimiter.hitAll: a refused call is not charged further):
+   * per client address; then, with an identifier, per (identifier, address) pair; then a per-identifier ceiling
+   * across all addresses, IDENTIFIER_CEILING_FACTOR times higher. A per-identifier limit alone would let anyone
+   * lock an account out from everywhere with a handful of calls from one address; keyed by the pair, a flood only
+   * stops its own address, and the ceiling still bounds what many addresses together can spend on one account
+   * (reaching it takes IDENTIFIER_CEILING_FACTOR addresses each at their own limit).
+   */
+  async #limit(request: BrowserRequest, identifier: string | undefined, counted: { address: boolean } = { address: true }): Promise<void> {
     const checks: RateLimitCheck[] = [];
-    if (request) checks.push({ key: `ip|${request.tenantId}|${request.clientIp}`, limit: this.#deps.rateLimitPerIp, what: 'from this address' });
+    if (counted.address) checks.push({ key: `ip|${request.tenantId}|${request.clientIp}`, limit: this.#deps.rateLimitPerIp, what: 'from this address' });
     if (identifier !== undefined) {
-      const tenantId = request?.tenantId ?? '';
-      checks.push({ key: `id|${tenantId}|${hashBrowserToken(identifier)}`, limit: this.#deps.rateLimitPerIdentifier, what: 'for this account' });
+      // One budget per account: spellings of one identifier (BOB, ｂｏｂ, bob) share it.
+      const account = `${request.tenantId}|${hashBrowserToken(normaliseIdentifier(identifier) ?? identifier)}`;
+      checks.push({ key: `id-ip|${account}|${request.clientIp}`, limit: this.#deps.rateLimitPerIdentifier, what: 'for this account from this address' });
+      checks.push({ key: `id|${account}`, limit: this.#deps.rateLimitPerIdentifier * IDENTIFIER_CEILING_FACTOR, what: 'for this account' });
     }
     await this.#limiter.hitAll(checks);
   }
@@ -558,7 +571,7 @@ export class SelfServiceService {
       this.#lastPurgeMs = now.getTime();
       await purgeExpiredFlows(this.#db, now);
       await purgeEndedSessions(this.#db, now);
-      await this.#purgeAbandonedSignUps(now);
+      await purgeAbandonedAccounts(this.#db, now);
     }
     return bindingToken;
   }
@@ -572,32 +585,8 @@ export class SelfServiceService {
     const target = await this.#target(request);
     await this.#limit(request, undefined);
     const flow = await this.#flow(request, target, purpose, response);
-    await this.#limit(undefined, flow.identifier ?? undefined);
+    await this.#limit(request, flow.identifier ?? undefined, { address: false });
     return { target, flow };
-  }
-
-  /**
-   * Accounts of sign-ups nobody finished within a day are deleted (a batch per run), unless they got a passkey some
-   * other way; each deletion is audited with it.
-   */
-  async #purgeAbandonedSignUps(now: Date): Promise<void> {
-    const cutoff = now.getTime() - ABANDONED_SIGN_UP_MS;
-    const abandoned = await this.#db
-      .selectFrom('selfservice_pending_signups')
-      .innerJoin('users', 'users.id', 'selfservice_pending_signups.user_id')
-      .select(['users.id', 'users.tenant_id', 'users.user_key', 'users.store_id'])
-      .where('selfservice_pending_signups.created_at', '<', cutoff)
-      .where('users.status', '=', 'pending')
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('credentials').select('credentials.id').whereRef('credentials.user_id', '=', 'users.id'))))
-      .limit(100)
-      .execute();
-    if (abandoned.length === 0) return;
-    await this.#db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('users').where('id', 'in', abandoned.map((u) => u.id)).where('status', '=', 'pending').execute();
-      for (const user of abandoned) {
-        await appendAuditEvent(trx, { tenantId: user.tenant_id, actor: 'self-service' }, { action: 'selfservice.signUp.expire', targetType: 'user', targetId: user.id, details: { storeId: user.store_id, userKey: user.user_key } }, now);
-      }
-    });
   }
 
   /** Opens a session inside the ceremony's transaction; the browser's previous session (if any) ends (rotation). */

@@ -34,6 +34,8 @@ export function isLocaleVariant(value: string): boolean {
   return value.length <= 64 && /^(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3})(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$/.test(value);
 }
 
+import { IDENTIFIER_MESSAGE } from './identifier.ts';
+
 /** Human messages for format failures, so a 400 says what is expected rather than a format name. */
 export const FORMAT_MESSAGES: Record<string, string> = {
   date: 'must be a real calendar date in yyyy-mm-dd format',
@@ -43,5 +45,6 @@ export const FORMAT_MESSAGES: Record<string, string> = {
   timezone: 'must be a TZDB time zone name such as Europe/Berlin or EST',
   language: 'must be a two-letter ISO 639-1 language code such as en',
   country: 'must be a two-letter ISO 3166-1 country code such as IE',
+  identifier: IDENTIFIER_MESSAGE,
   'locale-variant': 'must be variant subtags of 5-8 letters or digits, or 4 characters starting with a digit, separated by hyphens',
 };

@@ -6,8 +6,10 @@ import * as signingKeys from './migrations/003-signing-keys.ts';
 import * as selfService from './migrations/004-selfservice.ts';
 import * as journeys from './migrations/005-journeys.ts';
 import * as journeyContent from './migrations/006-journey-content.ts';
+import * as identifierNormalisation from './migrations/007-identifier-normalisation.ts';
 import * as relyingPartyTopOrigins from './migrations/008-relying-party-top-origins.ts';
 import { secretsAtRest } from './migrations/009-secrets-at-rest.ts';
+import * as pendingAccountOwner from './migrations/010-pending-account-owner.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -22,8 +24,10 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '004-selfservice': selfService,
   '005-journeys': journeys,
   '006-journey-content': journeyContent,
+  '007-identifier-normalisation': identifierNormalisation,
   '008-relying-party-top-origins': relyingPartyTopOrigins,
   '009-secrets-at-rest': secretsAtRest(masterKey),
+  '010-pending-account-owner': pendingAccountOwner,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {

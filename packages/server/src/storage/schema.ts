@@ -43,6 +43,8 @@ export interface UsersTable {
   tenant_id: string;
   store_id: string;
   user_key: string;
+  /** The comparison form of user_key (shared/identifier.ts), unique per store; NULL only for legacy keys the rule refuses or that collided */
+  user_key_normalized: string | null;
   external_id: string;
   email: string | null;
   first_name: string | null;
@@ -292,6 +294,8 @@ export interface SelfServicePendingSignupsTable {
   tenant_id: string;
   store_id: string;
   created_at: number;
+  /** `self-service` or `journey:<journeyId>`; null in rows from before migration 010 (self-service) */
+  created_by: string | null;
 }
 
 export interface SelfServiceSessionsTable {

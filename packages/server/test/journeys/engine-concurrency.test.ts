@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { MAX_VARS_BYTES } from '../../src/journeys/engine.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
@@ -78,6 +79,60 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(row.status, 'rejected');
       assert.equal(row.result_code, 'JOURNEY_STEP_LIMIT_EXCEEDED');
       assert.equal(JSON.parse(row.vars).n, 50, '100 steps: 50 loops of two');
+    });
+
+    for (const [name, doubled] of [
+      ['a string', { s: '${s + s}' }],
+      ['a list', { s: '${[s, s]}' }],
+      ['a map', { s: '${{"a": s, "b": s}}' }],
+      ['a template', { s: '${s}${s}' }],
+    ] as const) {
+      test(`a loop doubling ${name} is stopped as it grows with JOURNEY_STATE_TOO_LARGE, without ballooning memory`, async () => {
+        const id = `double-${name.replace(/\W/g, '')}`;
+        await publish(admin, id, definition([
+          { id: 'double', type: 'general.setVariables', parameters: { variables: doubled }, outcomes: { success: 'again' } },
+          { id: 'again', type: 'general.condition', parameters: { condition: '${true}' }, outcomes: { true: 'double', false: 'done' } },
+          endSuccess(),
+        ], { variables: { s: { type: 'string', default: 'abcdefgh' } } }));
+        const peakBefore = process.resourceUsage().maxRSS;
+        const started = await startPublic(server, id);
+        assert.equal(started.status, 200);
+        assert.equal(started.body.journeyStepId, 'rejection');
+        assert.equal(started.body.data.code, 'JOURNEY_STATE_TOO_LARGE', JSON.stringify(started.body.data));
+        assert.equal(started.body.data.stepId, 'double', JSON.stringify(started.body.data));
+        // 2^100 copies were asked for: the process peak grew by far less than the state limit would let a few steps make.
+        const grewKiB = process.resourceUsage().maxRSS - peakBefore;
+        assert.ok(grewKiB < 200 * 1024, `peak memory grew by ${grewKiB} KiB`);
+        const row = (await instanceRows(server)).at(-1)!;
+        assert.equal(row.status, 'rejected');
+        assert.equal(row.result_code, 'JOURNEY_STATE_TOO_LARGE');
+        assert.ok(Buffer.byteLength(row.vars) <= MAX_VARS_BYTES, 'the last state within the limit is kept, nothing larger');
+      });
+    }
+
+    test('one expression doing too much work (a long chain of list concatenations) is stopped with JOURNEY_STEP_LIMIT_EXCEEDED, without ballooning memory', async () => {
+      const eight = (name: string) => `\${${Array.from({ length: 8 }, () => name).join(' + ')}}`;
+      await publish(admin, 'heavy', definition([
+        // 100 → 800 → 6,400 → 51,200 elements (about 200 KB of JSON, within the state limit).
+        { id: 'seed', type: 'general.setVariables', parameters: { variables: { l: `\${[${Array.from({ length: 100 }, () => '"x"').join(',')}]}` } }, outcomes: { success: 'grow1' } },
+        { id: 'grow1', type: 'general.setVariables', parameters: { variables: { l: eight('l') } }, outcomes: { success: 'grow2' } },
+        { id: 'grow2', type: 'general.setVariables', parameters: { variables: { l: eight('l') } }, outcomes: { success: 'grow3' } },
+        { id: 'grow3', type: 'general.setVariables', parameters: { variables: { l: eight('l') } }, outcomes: { success: 'heavy' } },
+        // 120 concatenations copy the growing list each time: hundreds of millions of element copies.
+        { id: 'heavy', type: 'general.setVariables', parameters: { variables: { n: `\${(${Array.from({ length: 120 }, () => 'l').join(' + ')}).size()}` } }, outcomes: { success: 'done' } },
+        endSuccess(),
+      ], { variables: { l: { type: 'array', default: [] }, n: { type: 'integer', default: 0 } } }));
+      const peakBefore = process.resourceUsage().maxRSS;
+      const started = await startPublic(server, 'heavy');
+      assert.equal(started.status, 200);
+      assert.equal(started.body.data.code, 'JOURNEY_STEP_LIMIT_EXCEEDED', JSON.stringify(started.body.data).slice(0, 300));
+      assert.equal(started.body.data.stepId, 'heavy');
+      const grewKiB = process.resourceUsage().maxRSS - peakBefore;
+      assert.ok(grewKiB < 300 * 1024, `peak memory grew by ${grewKiB} KiB`);
+      const row = (await instanceRows(server)).at(-1)!;
+      assert.equal(row.result_code, 'JOURNEY_STEP_LIMIT_EXCEEDED');
+      assert.equal(JSON.parse(row.vars).l.length, 51_200, 'the state before the heavy step is kept');
+      assert.equal(JSON.parse(row.vars).n, 0);
     });
 
     test('a submit after the step timeout takes the timeout outcome without running the step', async () => {

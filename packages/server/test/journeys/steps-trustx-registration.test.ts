@@ -38,7 +38,7 @@ for (const kind of DATABASE_KINDS) {
 
     const credentialCount = async (userId: string) => (await world.db.selectFrom('credentials').select('id').where('user_id', '=', userId).execute()).length;
 
-    test('Add User: creates the user with every field, makes it the journey’s user, audited as the journey', async () => {
+    test('Add User: creates the user with every field (pending until its passkey), makes it the journey’s user, audited as the journey', async () => {
       const journey = new JourneyRun(world);
       const result = await journey.run(addUserStep, {
         storeName: STORE, userKey: 'ada', userExternalId: 'ext-ada', userEmail: 'Ada@Example.com', userFirstName: 'Ada', userLastName: 'Lovelace', userDateOfBirth: '1815-12-10',
@@ -49,8 +49,10 @@ for (const kind of DATABASE_KINDS) {
       const user = await world.server.services.identity.getUser('acme', STORE, { externalId: 'ext-ada' });
       assert.deepEqual(
         { ...user, id: undefined, createdAt: undefined, updatedAt: undefined },
-        { id: undefined, userKey: 'ada', externalId: 'ext-ada', email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', dateOfBirth: '1815-12-10', locale: { country: 'GB', language: 'en', variant: 'polyton' }, nationalities: ['GB', 'IE'], status: 'active', timezone: 'Europe/London', type: 'customer', attributes: { tier: 'gold' }, createdAt: undefined, updatedAt: undefined },
+        { id: undefined, userKey: 'ada', externalId: 'ext-ada', email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', dateOfBirth: '1815-12-10', locale: { country: 'GB', language: 'en', variant: 'polyton' }, nationalities: ['GB', 'IE'], status: 'pending', timezone: 'Europe/London', type: 'customer', attributes: { tier: 'gold' }, createdAt: undefined, updatedAt: undefined },
       );
+      const listed = await world.db.selectFrom('selfservice_pending_signups').select('created_by').where('user_id', '=', user.id).executeTakeFirstOrThrow();
+      assert.equal(listed.created_by, 'journey:test-journey', 'listed as the journey’s pending account');
       assert.deepEqual(journey.vars.user, { storeName: STORE, userId: user.id });
       assert.equal((journey.at('_identityStore', 'user') as { id: string }).id, user.id);
       const audit = await world.db.selectFrom('audit_events').select(['actor', 'request_id']).where('action', '=', 'user.create').where('target_id', '=', user.id).executeTakeFirstOrThrow();
@@ -125,8 +127,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((journey.at(...REG) as { status: string }).status, 'responded');
 
       assert.equal(await credentialCount(userId), 0);
+      assert.equal((await world.db.selectFrom('users').select('status').where('id', '=', userId).executeTakeFirstOrThrow()).status, 'pending');
       assert.equal(outcomeOf(await journey.run(completePasskeyRegistrationStep, COMPLETE, 'complete')), 'success');
       assert.equal(await credentialCount(userId), 1);
+      assert.equal((await world.db.selectFrom('users').select('status').where('id', '=', userId).executeTakeFirstOrThrow()).status, 'active', 'active with its first passkey');
       const completed = journey.at(...REG) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience
       assert.equal(completed.status, 'completed');
       assert.equal(completed.browserResponse, null, 'the raw response is not kept once verified');
@@ -237,6 +241,8 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(outcomeOf(await created.run(startPasskeyRegistrationStep, { ...START, createUser: true, userExternalId: 'brand-new', passkeyUserName: 'new@example.com', passkeyUserHandle: Buffer.from('handle-of-new').toString('base64url') })), 'success');
       const newUser = await world.server.services.identity.getUser('acme', STORE, { externalId: 'brand-new' });
       assert.equal(newUser.userKey, 'new@example.com');
+      assert.equal(newUser.status, 'pending', 'pending until its first passkey, like Add User’s');
+      assert.equal((await world.db.selectFrom('selfservice_pending_signups').select('created_by').where('user_id', '=', newUser.id).executeTakeFirstOrThrow()).created_by, 'journey:test-journey');
       const clientRequest = (created.at(...REG) as { startPasskeyRegistrationResponse: { clientRequest: { user: { id: string } } } }).startPasskeyRegistrationResponse.clientRequest;
       assert.equal(Buffer.from(clientRequest.user.id, 'base64url').toString(), 'handle-of-new');
 

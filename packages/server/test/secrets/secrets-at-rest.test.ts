@@ -57,7 +57,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(payload.sub, 'u1');
       // The tenant's decoy key is created on its first unknown identifier.
       const decoys = new DecoyCredentials({ db: server.database.db, clock: systemClock, masterKey: server.masterKey });
-      const decoy = await decoys.forIdentifier('acme', { storeId: 's', rpId: 'example.com' }, 'nobody@example.com');
+      const decoy = await decoys.paddingFor('acme', { storeId: 's', rpId: 'example.com' }, 'nobody@example.com', 0);
 
       const key = await server.database.db.selectFrom('signing_keys').select(['kid', 'private_jwk']).where('tenant_id', '=', 'acme').executeTakeFirstOrThrow();
       assert.match(key.private_jwk, /^kw1\./);
@@ -73,7 +73,7 @@ for (const kind of DATABASE_KINDS) {
       const decoyRows = await server.database.db.selectFrom('selfservice_tenant_keys').select(['tenant_id', 'decoy_key']).execute();
       const decoyKeys = decoyRows.map((row) => openSecret(server.masterKey, row.decoy_key, sealedAad(DECOY_KEY_COLUMN, row)));
       assert.equal(decoyKeys.length, 1);
-      assert.deepEqual(await new DecoyCredentials({ db: server.database.db, clock: systemClock, masterKey: server.masterKey }).forIdentifier('acme', { storeId: 's', rpId: 'example.com' }, 'nobody@example.com'), decoy, 'the sealed key gives the same decoys on another node');
+      assert.deepEqual(await new DecoyCredentials({ db: server.database.db, clock: systemClock, masterKey: server.masterKey }).paddingFor('acme', { storeId: 's', rpId: 'example.com' }, 'nobody@example.com', 0), decoy, 'the sealed key gives the same decoys on another node');
 
       const stored = await everythingStored(kind, server);
       assert.ok(stored.includes(key.kid), 'the scan sees the rows');

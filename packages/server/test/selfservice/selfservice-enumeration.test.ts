@@ -1,7 +1,8 @@
-// No user enumeration at sign-in (issue 4 §1), on both databases: options for an unknown identifier have the same
-// shape as for a known one (allowCredentials of the same length, IDs of the same length, transports), the decoy is
-// stable, identical on a second node and after a restart (the HMAC key is in the database), differs per identifier,
-// and a decoy session cannot be completed.
+// No user enumeration at sign-in, on both databases: options for an unknown identifier have the same shape as for a
+// known one (IDs of the same length, transports); the number of descriptors is the identifier's stable minimum
+// (drawn by HMAC from a distribution like real accounts' passkey counts), whether it is unknown or its account has
+// 1, 2 or 3 passkeys; decoys are stable, identical on a second node and after a restart (the HMAC key is in the
+// database), differ per identifier, and a decoy session cannot be completed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createServices } from '../../src/services.ts';
@@ -35,8 +36,8 @@ for (const kind of DATABASE_KINDS) {
     test('an unknown identifier answers the same shape and lengths as a known one, with a stable decoy', async () => {
       const known = await options(world, 'known@example.com');
       const unknown = await options(world, 'unknown@example.com');
-      assert.deepEqual(shape(unknown), shape(known));
-      assert.equal(unknown.allowCredentials.length, known.allowCredentials.length);
+      assert.deepEqual(shape(unknown.allowCredentials[0]), shape(known.allowCredentials[0]));
+      assert.deepEqual(shape({ ...unknown, allowCredentials: [] }), shape({ ...known, allowCredentials: [] }));
       assert.equal(unknown.allowCredentials[0].id.length, known.allowCredentials[0].id.length);
       assert.equal(Buffer.from(unknown.allowCredentials[0].id, 'base64url').length, 32);
       assert.equal(known.allowCredentials[0].id, knownCredentialId);
@@ -49,7 +50,57 @@ for (const kind of DATABASE_KINDS) {
       assert.notEqual(other.allowCredentials[0].id, unknown.allowCredentials[0].id, 'each identifier has its own decoy');
       // An account that cannot sign in (sign-up not finished) answers a decoy too.
       await expectStatus(world.browser().post('/register/webauthn/begin', { identifier: 'half@example.com' }), 200);
-      assert.deepEqual(shape(await options(world, 'half@example.com')), shape(known));
+      const before = await options(world, 'half2@example.com');
+      await expectStatus(world.browser().post('/register/webauthn/begin', { identifier: 'half2@example.com' }), 200);
+      assert.deepEqual((await options(world, 'half2@example.com')).allowCredentials, before.allowCredentials);
+    });
+
+    test('how many descriptors: unknown identifiers draw different stable counts, not always one', async () => {
+      const counts = new Map<number, number>();
+      for (let i = 0; i < 64; i++) {
+        const n = (await options(world, `count-${i}@example.com`)).allowCredentials.length;
+        assert.ok(n >= 1 && n <= 8, `${n} descriptors`);
+        counts.set(n, (counts.get(n) ?? 0) + 1);
+      }
+      // Half of all identifiers draw 1, a quarter 2, an eighth 3…: 64 draws show at least 1, 2 and 3.
+      assert.ok(counts.has(1) && counts.has(2) && counts.has(3), JSON.stringify([...counts]));
+    });
+
+    test('an account with 1, 2 or 3 passkeys answers as many descriptors as its identifier did before it existed', async () => {
+      // An identifier whose drawn minimum is at least 3 (each draws one with probability 1/4).
+      let identifier = '';
+      let unknown: { allowCredentials: { id: string; transports: string[] }[] } | undefined;
+      for (let i = 0; i < 64 && !unknown; i++) {
+        const candidate = await options(world, `three-${i}@example.com`);
+        if (candidate.allowCredentials.length >= 3) [identifier, unknown] = [`three-${i}@example.com`, candidate];
+      }
+      assert.ok(unknown, 'no identifier with a minimum of 3 among 64');
+      const count = unknown.allowCredentials.length;
+
+      const browser = world.browser();
+      const first = await world.signUp(browser, identifier);
+      const realIds = [first.credentialId];
+      const node2 = await SelfServiceWorld.create(kind, { databaseUrl: databaseUrlOf(world), existing: true });
+      try {
+        for (;;) {
+          const answered = await options(world, identifier);
+          assert.equal(answered.allowCredentials.length, count, `with ${realIds.length} passkey(s)`);
+          assert.deepEqual(answered.allowCredentials.map((d: unknown) => shape(d)), unknown.allowCredentials.map((d) => shape(d)));
+          const ids = answered.allowCredentials.map((d: { id: string }) => d.id);
+          for (const id of realIds) assert.ok(ids.includes(id), 'every real passkey is allowed');
+          for (const id of ids) assert.equal(Buffer.from(id, 'base64url').length, 32);
+          assert.deepEqual((await options(world, identifier)).allowCredentials, answered.allowCredentials, 'stable from call to call');
+          assert.deepEqual((await options(node2, identifier)).allowCredentials, answered.allowCredentials, 'the same on a second node');
+          if (realIds.length === 3) break;
+          const begun = await expectStatus(browser.post('/me/passkeys/register/begin'), 200);
+          const added = await expectStatus(browser.post('/me/passkeys/register/finish', new SoftAuthenticator({ attachment: 'cross-platform' }).register(begun.body.publicKey, { origin: ORIGIN })), 201);
+          realIds.push(added.body.id as string);
+        }
+      } finally {
+        await node2.close();
+      }
+      // A real passkey still signs in through the padded list.
+      await world.signIn(world.browser(), first.authenticator, identifier, first.credentialId);
     });
 
     test('decoys are identical on a second node and after a restart (key in the database)', async () => {

@@ -1,6 +1,7 @@
 // Database-backed rate limits on the self-service API (issue 4 §2), on both databases: a flood of begin calls from
 // one client IP gets 429 RATE_LIMITED with Retry-After while another IP (another loopback address, or another
-// X-Forwarded-For client behind a trusted proxy) is still served; per identifier across IPs; the window resets
+// X-Forwarded-For client behind a trusted proxy) is still served; per (identifier, IP) pair, so a flood for bob from
+// one address does not lock bob out elsewhere, under a ten-times-higher per-identifier ceiling across IPs; the window resets
 // with the (injected) clock; and two nodes on one database share the counts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -34,12 +35,30 @@ for (const kind of DATABASE_KINDS) {
       await expectStatus(flooder.post('/login/webauthn/options'), 200);
     });
 
-    test('per identifier: the same identifier from several IPs is limited too', async () => {
+    test('per identifier: a flood for one account stops only its own address; the other addresses are still served', async () => {
       world.clock.advance(60_000);
-      const addresses = ['127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'];
-      for (const address of addresses.slice(0, 3)) await expectStatus(world.browser({ localAddress: address }).post('/login/webauthn/options', { identifier: 'target@example.com' }), 200);
-      await expectProblem(world.browser({ localAddress: addresses[3] }).post('/login/webauthn/options', { identifier: 'target@example.com' }), 429, 'RATE_LIMITED');
-      await expectStatus(world.browser({ localAddress: addresses[3] }).post('/login/webauthn/options', { identifier: 'someone@example.com' }), 200);
+      const flooder = world.browser({ localAddress: '127.0.0.3' });
+      for (let i = 0; i < 3; i++) await expectStatus(flooder.post('/login/webauthn/options', { identifier: 'bob@example.com' }), 200);
+      // Refused calls go on: none of them may count against bob from anywhere else.
+      for (let i = 0; i < 2; i++) await expectProblem(flooder.post('/login/webauthn/options', { identifier: 'bob@example.com' }), 429, 'RATE_LIMITED');
+      await expectStatus(world.browser({ localAddress: '127.0.0.4' }).post('/login/webauthn/options', { identifier: 'bob@example.com' }), 200);
+      // The flooding address may still sign in someone else (within its own per-address limit).
+      world.clock.advance(60_000);
+      for (let i = 0; i < 3; i++) await expectStatus(flooder.post('/login/webauthn/options', { identifier: 'bob@example.com' }), 200);
+      await expectProblem(flooder.post('/login/webauthn/options', { identifier: 'bob@example.com' }), 429, 'RATE_LIMITED');
+      await expectStatus(flooder.post('/login/webauthn/options', { identifier: 'someone@example.com' }), 200);
+    });
+
+    test('per identifier: many addresses together reach a ceiling ten times the per-address limit', async () => {
+      world.clock.advance(60_000);
+      // 10 addresses × 3 calls each (the per-(identifier, address) limit) = 30 = the ceiling.
+      for (let a = 10; a < 20; a++) {
+        const browser = world.browser({ localAddress: `127.0.1.${a}` });
+        for (let i = 0; i < 3; i++) await expectStatus(browser.post('/login/webauthn/options', { identifier: 'target@example.com' }), 200);
+      }
+      const limited = await expectProblem(world.browser({ localAddress: '127.0.1.20' }).post('/login/webauthn/options', { identifier: 'target@example.com' }), 429, 'RATE_LIMITED');
+      assert.match((limited.body as { detail: string }).detail, /for this account;/);
+      await expectStatus(world.browser({ localAddress: '127.0.1.20' }).post('/login/webauthn/options', { identifier: 'someone-else@example.com' }), 200);
     });
 
     test('two nodes on one database share the counts', async () => {

@@ -59,7 +59,7 @@ export async function versionedContentRoutes<Body>(fastify: FastifyInstance, opt
   const tags = [tag];
   const VersionSchema = Type.Object({ ...versionFields, [bodyKey]: bodySchema });
   const BodyOnly = Type.Object({ [bodyKey]: bodySchema }, { additionalProperties: false });
-  const CreateBody = Type.Object({ name: NameSchema, description: Type.Optional(Type.String({ maxLength: 1024 })), [bodyKey]: bodySchema }, { additionalProperties: false });
+  const CreateBody = Type.Object({ name: NameSchema, description: Type.Optional(Type.String({ maxLength: 1024, 'x-multiline': true })), [bodyKey]: bodySchema }, { additionalProperties: false });
   const nameParams = Type.Object({ name: NameSchema });
   const versionParams = Type.Object({ name: NameSchema, version: VersionParam });
   const out = (version: ContentVersion<Body>) => {

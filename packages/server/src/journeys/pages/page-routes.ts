@@ -13,7 +13,7 @@ export async function customPageRoutes(app: FastifyInstance, { services }: { ser
     service: services.pages,
     base: '/api/custom-pages',
     bodyKey: 'html',
-    bodySchema: Type.String({ maxLength: MAX_PAGE_BYTES, description: 'The page: HTML with inline scripts and styles; window.keyway is the bridge to the journey' }),
+    bodySchema: Type.String({ maxLength: MAX_PAGE_BYTES, 'x-multiline': true, description: 'The page: HTML with inline scripts and styles; window.keyway is the bridge to the journey' }),
     permissionNoun: 'Page',
     tag: 'custom pages',
     notFound: 'PAGE_NOT_FOUND',

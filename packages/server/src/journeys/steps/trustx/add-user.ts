@@ -1,7 +1,7 @@
 import { KeywayError } from '../../../errors/keyway-error.ts';
 import { validatorCompiler } from '../../../http/validators.ts';
-import { CreateUserBody, type CreateUserInput, USER_STATUSES } from '../../../identity/user-schemas.ts';
-import { defineStepType, type ContextUpdate } from '../../step-type.ts';
+import { CreateUserBody, type CreateUserInput, type User, USER_STATUSES } from '../../../identity/user-schemas.ts';
+import { defineStepType, type ContextUpdate, type StepContext } from '../../step-type.ts';
 import { errorOf, failureUpdate, journeyActor } from './trustx-support.ts';
 
 /** Seed 001 “Add User”: every input parameter of its table, in camelCase. */
@@ -60,6 +60,19 @@ export function toCreateUserInput(params: AddUserParameters): CreateUserInput {
 }
 
 /**
+ * The user Add User creates. Requested active (the default) or pending, it is created `pending` and listed as this
+ * journey's pending account: it becomes active when the journey's passkey registration completes
+ * (activateOnFirstPasskey, in the transaction that stores the passkey) and is deleted when abandoned, so an anonymous
+ * journey given up after Add User does not hold the identifier. An abandoned pending account of the same identifier
+ * (a sign-up's or another journey's) is replaced. An explicitly locked or disabled user is created as asked.
+ */
+async function createPendingAccount(ctx: StepContext, storeName: string, input: CreateUserInput): Promise<User> {
+  const actor = journeyActor(ctx);
+  if (input.status === 'locked' || input.status === 'disabled') return ctx.services.identity.createUser(actor, storeName, input);
+  return ctx.services.identity.createPendingUser(actor, storeName, input, `journey:${ctx.journeyId}`);
+}
+
+/**
  * TrustX “Add User” (seed 001): adds a user to an identity store and makes it the journey's user.
  * The fields are checked exactly as the identity store API checks them. A duplicate external ID
  * leaves by `ExtId Not Unique`; anything else refused by `Failed to add the user`, with the error
@@ -86,7 +99,7 @@ export const addUserStep = defineStepType<AddUserParameters>({
       userLocaleLanguage: text('ISO 639-1 two-letter language, e.g. en'),
       userLocaleVariant: text('Variant subtags: 5-8 letters or 4 characters starting with a digit, separated by hyphens'),
       userNationalities: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'ISO 3166-1 alpha-2 codes; several separated by commas' },
-      userStatus: { type: 'string', description: `One of ${USER_STATUSES.join(', ')} (default active)` },
+      userStatus: { type: 'string', description: `One of ${USER_STATUSES.join(', ')} (default active). Active or pending: pending until the journey registers the user's first passkey (deleted if abandoned for a day)` },
       userTimezone: text('TZDB name, e.g. Europe/Berlin or EST'),
       userType: text('Up to 64 characters'),
     },
@@ -106,7 +119,7 @@ export const addUserStep = defineStepType<AddUserParameters>({
       return fail(ADD_USER_OUTCOMES.failed, { code: 'VALIDATION_FAILED', detail: `${field}: ${first?.message ?? 'is not valid'}` });
     }
     try {
-      const user = await ctx.services.identity.createUser(journeyActor(ctx), params.storeName, input);
+      const user = await createPendingAccount(ctx, params.storeName, input);
       return {
         kind: 'outcome',
         outcome: ADD_USER_OUTCOMES.success,

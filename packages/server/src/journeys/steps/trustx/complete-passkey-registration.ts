@@ -1,4 +1,5 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+import { activateOnFirstPasskey } from '../../../identity/pending-accounts.ts';
 import { defineStepType } from '../../step-type.ts';
 import { BROWSER_RESPONSE_SCHEMA, COMPLETE_OUTCOMES, completeCeremony } from './complete-passkey-support.ts';
 import { CEREMONY_KEY_SCHEMA } from './start-passkey-registration.ts';
@@ -49,6 +50,8 @@ export const completePasskeyRegistrationStep = defineStepType<CompletePasskeyReg
           sessionId,
           ...(record.userId === null ? {} : { userId: record.userId }),
           response: credential as unknown as RegistrationResponseJSON,
+          // A pending account (Add User's) becomes active with its first passkey, in the same transaction.
+          inTransaction: (trx, { userId }) => activateOnFirstPasskey(trx, userId, ctx.clock.now()),
         });
         return { userId: passkey.userId, answer: passkey, authentication: authenticatedByRegistration(passkey, ctx.clock.now()) };
       },

@@ -1,5 +1,5 @@
 import { KeywayError } from '../../../errors/keyway-error.ts';
-import { defineStepType } from '../../step-type.ts';
+import { defineStepType, type StepContext } from '../../step-type.ts';
 import { blankToUndefined, errorOf, failureUpdate, journeyActor, journeyContext, recordPath, resolveUser, userIdOf, type CeremonyRecord } from './trustx-support.ts';
 
 /** Seed 001 “Start Passkey Registration”: its 12 input parameters, in camelCase. */
@@ -16,6 +16,20 @@ export interface StartPasskeyRegistrationParameters {
   userExternalId?: string;
   userId?: string;
   userKey?: string;
+}
+
+/**
+ * Create User: the user named by the external ID, when absent, is created like Add User's, `pending` and listed as
+ * this journey's pending account until its first passkey (pending-accounts.ts), so a journey abandoned here does not
+ * hold the user key.
+ */
+async function createPendingUnlessPresent(ctx: StepContext, storeName: string, externalId: string, userName: string | undefined): Promise<void> {
+  try {
+    await ctx.services.identity.createPendingUser(journeyActor(ctx), storeName, { userKey: userName ?? externalId, externalId }, `journey:${ctx.journeyId}`);
+  } catch (error) {
+    // Present already (or a concurrent start created it first): the registration is for that user.
+    if (!(error instanceof KeywayError && error.code === 'EXT_ID_NOT_UNIQUE')) throw error;
+  }
 }
 
 export const START_OUTCOMES = { success: 'success', failed: 'Failed ID Store Service Call' } as const;
@@ -76,6 +90,7 @@ export const startPasskeyRegistrationStep = defineStepType<StartPasskeyRegistrat
     try {
       const externalId = blankToUndefined(params.userExternalId);
       if (params.createUser && externalId === undefined) throw new KeywayError('VALIDATION_FAILED', 'userExternalId: required when createUser is enabled');
+      if (params.createUser) await createPendingUnlessPresent(ctx, params.storeName, externalId!, blankToUndefined(params.passkeyUserName));
       const user = params.createUser
         ? { externalId: externalId! }
         : await resolveUser(ctx, params.storeName, { userId: blankToUndefined(params.userId), userExternalId: externalId, userKey: blankToUndefined(params.userKey) });
@@ -88,7 +103,8 @@ export const startPasskeyRegistrationStep = defineStepType<StartPasskeyRegistrat
         userName: blankToUndefined(params.passkeyUserName),
         userDisplayName: blankToUndefined(params.passkeyUserDisplayName),
         userHandle: blankToUndefined(params.passkeyUserHandle),
-        createUser: params.createUser ?? false,
+        // Created above, pending (never by the ceremony, which would create an active user without a passkey).
+        createUser: false,
         context: journeyContext(ctx),
       });
       const userId = await userIdOf(ctx, params.storeName, user);

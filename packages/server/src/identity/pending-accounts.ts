@@ -1,0 +1,99 @@
+import type { Kysely } from 'kysely';
+import { appendAuditEvent } from '../audit/audit-log.ts';
+import { KeywayError } from '../errors/keyway-error.ts';
+import type { Schema } from '../storage/schema.ts';
+import { userKeyMatches } from './user-record.ts';
+
+/**
+ * Accounts created for someone who has not proved themselves yet: a self-service sign-up, or a journey's Add User,
+ * before the first passkey is registered. Such an account is `pending`, is listed here with who created it, becomes
+ * `active` in the transaction that stores its first passkey (claim), and is deleted when abandoned, so an identifier
+ * is never held by someone who walked away before registering a passkey.
+ */
+
+/** A pending account not claimed within this long is abandoned: deleted by the purge, or replaced by a new sign-up. */
+export const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
+const PURGE_BATCH = 100;
+
+export type PendingAccountCreator = 'self-service' | `journey:${string}`;
+
+/** Lists a just-created pending account (in the transaction that created it). */
+export async function recordPendingAccount(trx: Kysely<Schema>, account: { userId: string; tenantId: string; storeId: string; createdBy: PendingAccountCreator; now: Date }): Promise<void> {
+  await trx.insertInto('selfservice_pending_signups').values({ user_id: account.userId, tenant_id: account.tenantId, store_id: account.storeId, created_by: account.createdBy, created_at: account.now.getTime() }).execute();
+}
+
+/** How a pending account may be reused by a new sign-up: rows of sign-ups (self-service or from before the owner was kept). */
+export function isSignUpOwned(createdBy: string | null): boolean {
+  return createdBy === null || createdBy === 'self-service';
+}
+
+/**
+ * In the transaction that stores the account's first passkey: takes it off the pending list (compare-and-set: of two
+ * finishes racing for one pending account exactly one claims it) and activates it. Refused (IDENTIFIER_TAKEN, so the
+ * transaction rolls back) when it is no longer listed.
+ */
+export async function claimPendingAccount(trx: Kysely<Schema>, userId: string, now: Date): Promise<void> {
+  const claimed = await trx.deleteFrom('selfservice_pending_signups').where('user_id', '=', userId).executeTakeFirst();
+  if (Number(claimed.numDeletedRows) !== 1) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: this account was just created by another sign-up');
+  await trx.updateTable('users').set({ status: 'active', updated_at: now.getTime() }).where('id', '=', userId).where('status', '=', 'pending').execute();
+}
+
+/**
+ * A journey's passkey registration completing for `userId`, in its transaction: a listed pending account is claimed
+ * and activated; any other account is left as it is (an active one gets a further passkey).
+ */
+export async function activateOnFirstPasskey(trx: Kysely<Schema>, userId: string, now: Date): Promise<void> {
+  const claimed = await trx.deleteFrom('selfservice_pending_signups').where('user_id', '=', userId).executeTakeFirst();
+  if (Number(claimed.numDeletedRows) === 1) await trx.updateTable('users').set({ status: 'active', updated_at: now.getTime() }).where('id', '=', userId).where('status', '=', 'pending').execute();
+}
+
+/**
+ * Deletes the account holding `userKey` in the store if it is an abandoned pending account (listed longer than
+ * ABANDONED_AFTER_MS ago, still pending, no passkey), audited; answers whether it did, so the caller may create the
+ * account anew.
+ */
+export async function replaceAbandonedAccount(db: Kysely<Schema>, at: { storeId: string; userKey: string; now: Date }): Promise<boolean> {
+  const abandoned = await abandonedAccounts(db, at.now).where('users.store_id', '=', at.storeId).where(userKeyMatches(at.userKey)).execute();
+  return (await deleteAbandoned(db, abandoned, at.now)) > 0;
+}
+
+/** Deletes a batch of abandoned pending accounts, each audited; run now and then by self-service and the journey engine. */
+export async function purgeAbandonedAccounts(db: Kysely<Schema>, now: Date): Promise<void> {
+  await deleteAbandoned(db, await abandonedAccounts(db, now).limit(PURGE_BATCH).execute(), now);
+}
+
+function abandonedAccounts(db: Kysely<Schema>, now: Date) {
+  return db
+    .selectFrom('selfservice_pending_signups')
+    .innerJoin('users', 'users.id', 'selfservice_pending_signups.user_id')
+    .select(['users.id', 'users.tenant_id', 'users.user_key', 'users.store_id', 'selfservice_pending_signups.created_by'])
+    .where('selfservice_pending_signups.created_at', '<', now.getTime() - ABANDONED_AFTER_MS)
+    .where('users.status', '=', 'pending')
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('credentials').select('credentials.id').whereRef('credentials.user_id', '=', 'users.id'))));
+}
+
+async function deleteAbandoned(db: Kysely<Schema>, abandoned: { id: string; tenant_id: string; user_key: string; store_id: string; created_by: string | null }[], now: Date): Promise<number> {
+  if (abandoned.length === 0) return 0;
+  return db.transaction().execute(async (trx) => {
+    let deleted = 0;
+    for (const user of abandoned) {
+      // Still pending and without a passkey at the moment of deletion (a finish may have claimed it since the read).
+      const result = await trx
+        .deleteFrom('users')
+        .where('id', '=', user.id)
+        .where('status', '=', 'pending')
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('credentials').select('credentials.id').whereRef('credentials.user_id', '=', 'users.id'))))
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) !== 1) continue;
+      deleted += 1;
+      const byJourney = !isSignUpOwned(user.created_by);
+      await appendAuditEvent(
+        trx,
+        { tenantId: user.tenant_id, actor: byJourney ? user.created_by! : 'self-service' },
+        { action: byJourney ? 'journey.addUser.expire' : 'selfservice.signUp.expire', targetType: 'user', targetId: user.id, details: { storeId: user.store_id, userKey: user.user_key } },
+        now,
+      );
+    }
+    return deleted;
+  });
+}
