@@ -12,16 +12,16 @@ import { ORIGIN, SelfServiceWorld, expectStatus } from '../selfservice/selfservi
 /** Per request, steady state (after one warm-up ceremony: keys cached, periodic purges done). */
 const EXPECTED: Record<string, Record<'signUpBegin' | 'signUpFinish' | 'signInOptions' | 'signInFinish', StatementCounts>> = {
   sqlite: {
-    signUpBegin: { statements: 19, writes: 9, commits: 5, rollbacks: 0 },
-    signUpFinish: { statements: 19, writes: 10, commits: 3, rollbacks: 0 },
-    signInOptions: { statements: 11, writes: 5, commits: 3, rollbacks: 0 },
-    signInFinish: { statements: 19, writes: 9, commits: 3, rollbacks: 0 },
+    signUpBegin: { statements: 20, writes: 10, commits: 4, rollbacks: 0 },
+    signUpFinish: { statements: 20, writes: 11, commits: 3, rollbacks: 0 },
+    signInOptions: { statements: 12, writes: 6, commits: 3, rollbacks: 0 },
+    signInFinish: { statements: 20, writes: 10, commits: 3, rollbacks: 0 },
   },
   postgres: {
-    signUpBegin: { statements: 19, writes: 9, commits: 5, rollbacks: 0 },
-    signUpFinish: { statements: 19, writes: 10, commits: 3, rollbacks: 0 },
-    signInOptions: { statements: 11, writes: 5, commits: 3, rollbacks: 0 },
-    signInFinish: { statements: 19, writes: 9, commits: 3, rollbacks: 0 },
+    signUpBegin: { statements: 20, writes: 10, commits: 4, rollbacks: 0 },
+    signUpFinish: { statements: 20, writes: 11, commits: 3, rollbacks: 0 },
+    signInOptions: { statements: 12, writes: 6, commits: 3, rollbacks: 0 },
+    signInFinish: { statements: 20, writes: 10, commits: 3, rollbacks: 0 },
   },
 };
 
