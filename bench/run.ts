@@ -16,7 +16,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -286,7 +286,7 @@ async function sideBySide(): Promise<void> {
     await stopKeyway(keyway);
   }
   const engine = databaseUrl.startsWith('sqlite:') ? `SQLite file in ${o.tmp}` : 'PostgreSQL';
-  console.log(`\nKeyway (${engine}) vs SimpleWebAuthn's example server (express, in memory): ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, server on one core${hasTaskset && CORES >= 2 ? '' : ' (unpinned: no taskset)'}, Node ${process.version}`);
+  console.log(`\nKeyway (${engine}) vs SimpleWebAuthn's example server (express, in memory): ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, server on one core${hasTaskset && CORES >= 2 ? '' : ' (unpinned: no taskset)'}`);
   if (o['no-peer']) {
     header(['ceremony', 'Keyway /s', 'p50 ms', 'p99 ms', 'failed']);
     row(['sign-in (options → finish)', fmt(k.signIn.perSecond), fmt(k.signIn.p50, 1), fmt(k.signIn.p99, 1), failures(k.signIn)]);
@@ -351,6 +351,7 @@ async function twoNodes(): Promise<void> {
   row(['2', fmt(two.perSecond), fmt(two.p50, 1), fmt(two.p99, 1), failures(two), one.perSecond > 0 ? (two.perSecond / one.perSecond).toFixed(2) : '–']);
 }
 
+console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${CORES} cores, ${Math.round(totalmem() / 2 ** 30)} GB; Node ${process.version}; databases in ${o.tmp}`);
 try {
   if (SEED_USERS !== undefined) await withData(SEED_USERS);
   else if (o['two-nodes']) await twoNodes();

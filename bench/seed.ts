@@ -97,7 +97,8 @@ const SQLITE_ROWS_PER_TRANSACTION = 50_000;
 async function seedSqlite(options: SeedOptions, publicKeys: string[], progress: (done: number) => void): Promise<void> {
   const db = new DatabaseSync(options.databaseUrl.slice('sqlite:'.length));
   try {
-    db.exec('PRAGMA busy_timeout = 5000; PRAGMA synchronous = OFF;');
+    // A large page cache: the unique indexes on random keys (credential ID, user handle) are written all over.
+    db.exec('PRAGMA busy_timeout = 5000; PRAGMA synchronous = OFF; PRAGMA cache_size = -524288;');
     const store = db.prepare('select id from stores where tenant_id = ? and name = ?').get(options.tenantId, options.storeName) as { id: string } | undefined;
     if (!store) throw new Error(`no store ${options.storeName} in tenant ${options.tenantId}`);
     const columnsOf = (table: string) => (db.prepare(`pragma table_info(${table})`).all() as { name: string; notnull: number; dflt_value: unknown; pk: number }[]).map((c) => ({ name: c.name, required: c.notnull === 1 && c.dflt_value === null }));

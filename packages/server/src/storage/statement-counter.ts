@@ -19,6 +19,18 @@ export interface StatementCounts {
  */
 export class StatementCounter {
   #counts: StatementCounts = zero();
+  readonly #keepSql: boolean;
+  #sql: string[] = [];
+
+  /** `keepSql`: also keep the text of every statement (to see which ones a request sends). */
+  constructor(options: { keepSql?: boolean } = {}) {
+    this.#keepSql = options.keepSql ?? false;
+  }
+
+  /** The statements' SQL since the last reset, transaction control included (with `keepSql`). */
+  get sql(): readonly string[] {
+    return this.#sql;
+  }
 
   /** The counts so far. */
   get counts(): StatementCounts {
@@ -28,6 +40,7 @@ export class StatementCounter {
   /** Starts again from zero. */
   reset(): void {
     this.#counts = zero();
+    this.#sql = [];
   }
 
   /** Runs `work` and answers what it sent (the counter must not be shared with concurrent work). */
@@ -38,7 +51,9 @@ export class StatementCounter {
   }
 
   /** @internal called by the counting connection */
-  record(kind: 'read' | 'write' | 'commit' | 'rollback', inTransaction: boolean): void {
+  record(kind: 'begin' | 'read' | 'write' | 'commit' | 'rollback', inTransaction: boolean, sqlText?: string): void {
+    if (this.#keepSql) this.#sql.push(sqlText ?? kind);
+    if (kind === 'begin') return;
     const counts = this.#counts;
     if (kind === 'commit') counts.commits++;
     else if (kind === 'rollback') counts.rollbacks++;
@@ -76,12 +91,12 @@ class CountingConnection implements DatabaseConnection {
   }
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    this.#counter.record(isWrite(query) ? 'write' : 'read', this.inTransaction);
+    this.#counter.record(isWrite(query) ? 'write' : 'read', this.inTransaction, query.sql);
     return this.inner.executeQuery<R>(query);
   }
 
   streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    this.#counter.record('read', this.inTransaction);
+    this.#counter.record('read', this.inTransaction, query.sql);
     return this.inner.streamQuery<R>(query, chunkSize);
   }
 }
@@ -115,6 +130,7 @@ class CountingDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    this.#counter.record('begin', false);
     await this.#inner.beginTransaction(unwrap(connection), settings);
     (connection as CountingConnection).inTransaction = true;
   }
