@@ -6,6 +6,7 @@
 //   npm run bench                                   sign-in and sign-up, Keyway (SQLite file) vs the example (~2 min)
 //   npm run bench -- --clients 16 --seconds 20      longer runs
 //   npm run bench -- --rate 300                     open loop: 300 ceremonies/s started; p50/p99, failures, 429/503
+//   npm run bench -- --latency                      also Keyway's sign-in in open loop at 50 % of its closed-loop peak
 //   npm run bench -- --database postgres://…/empty  Keyway on that (empty) PostgreSQL database instead of SQLite
 //   npm run bench -- --seed-users 1000000           data set: sign-in at 1 k users vs 1 M users (+10 audit rows
 //                                                   each) on SQLite and PostgreSQL, and the time seeding took
@@ -36,6 +37,7 @@ const { values: o } = parseArgs({
     'audit-per-user': { type: 'string', default: '10' },
     'two-nodes': { type: 'boolean', default: false },
     'no-peer': { type: 'boolean', default: false },
+    latency: { type: 'boolean', default: false },
     api: { type: 'boolean', default: false },
   },
   allowPositionals: false,
@@ -121,6 +123,7 @@ async function waitUp(url: string, child: ChildProcess, log: string[]): Promise<
 
 interface LoadResult {
   target: string;
+  rate: number;
   mode: string;
   users: number;
   ok: number;
@@ -280,17 +283,25 @@ async function sideBySide(): Promise<void> {
   if (o.database) postgresAdmin = 'given';
   const keyway = await startKeyway(databaseUrl);
   let k: { signIn: LoadResult; signUp: LoadResult };
+  let half: LoadResult | undefined;
   try {
     k = { signIn: await keywayLoad(keyway, keyway.nodes, { mode: 'signin' }), signUp: await keywayLoad(keyway, keyway.nodes, { mode: 'signup' }) };
+    // Latency at half the peak: open loop at 50 % of the closed-loop sign-in rate, with clients to spare.
+    if (o.latency && k.signIn.perSecond > 0) half = await keywayLoad(keyway, keyway.nodes, { mode: 'signin', rate: Math.max(1, Math.round(k.signIn.perSecond / 2)), clients: Math.max(CLIENTS, 64) });
   } finally {
     await stopKeyway(keyway);
   }
   const engine = databaseUrl.startsWith('sqlite:') ? `SQLite file in ${o.tmp}` : 'PostgreSQL';
-  console.log(`\nKeyway (${engine}) vs SimpleWebAuthn's example server (express, in memory): ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, server on one core${hasTaskset && CORES >= 2 ? '' : ' (unpinned: no taskset)'}`);
+  const printLatency = () => {
+    if (!half) return;
+    console.log(`\nKeyway sign-in, open loop at 50 % of its peak (${half.rate}/s started), ${SECONDS} s: p50 ${fmt(half.p50, 1)} ms, p99 ${fmt(half.p99, 1)} ms, p99/p50 ${half.p50 ? (half.p99! / half.p50).toFixed(1) : '–'}, ok ${half.ok}, failed ${failures(half)}`);
+  };
+  console.log(`\nKeyway (${engine})${o['no-peer'] ? '' : " vs SimpleWebAuthn's example server (express, in memory)"}: ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, server on one core${hasTaskset && CORES >= 2 ? '' : ' (unpinned: no taskset)'}`);
   if (o['no-peer']) {
     header(['ceremony', 'Keyway /s', 'p50 ms', 'p99 ms', 'failed']);
     row(['sign-in (options → finish)', fmt(k.signIn.perSecond), fmt(k.signIn.p50, 1), fmt(k.signIn.p99, 1), failures(k.signIn)]);
     row(['sign-up (begin → finish, none attestation)', fmt(k.signUp.perSecond), fmt(k.signUp.p50, 1), fmt(k.signUp.p99, 1), failures(k.signUp)]);
+    printLatency();
     return;
   }
   const s = await peerRuns();
@@ -298,6 +309,7 @@ async function sideBySide(): Promise<void> {
   for (const [name, kr, sr] of [['sign-in (options → finish)', k.signIn, s.signIn], ['sign-up (options → none attestation → finish)', k.signUp, s.signUp]] as const) {
     row([name, fmt(kr.perSecond), fmt(kr.p50, 1), fmt(kr.p99, 1), failures(kr), fmt(sr.perSecond), fmt(sr.p50, 1), fmt(sr.p99, 1), failures(sr), sr.perSecond > 0 ? (kr.perSecond / sr.perSecond).toFixed(2) : '–']);
   }
+  printLatency();
 }
 
 async function withData(users: number): Promise<void> {
