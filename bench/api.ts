@@ -94,7 +94,7 @@ const base = await app.listen({ port: 0, host: '127.0.0.1' });
 try {
   const tenant = `bench-${Date.now().toString(36)}`;
   const client = await services.tenancy.initTenant(tenant);
-  const { access_token: token } = (await services.tenancy.issueToken(client.clientId, client.clientSecret, undefined));
+  const { access_token: token } = (await services.tenancy.issueToken(client.clientId, client.clientSecret, undefined, '127.0.0.1'));
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const admin = (p: string, body: unknown, status = 201, method = 'POST') => setUp(`${method} ${p}`, send(method, `${base}${p}`, body, headers), status);
   const store = '/api/identity-store/stores/bench';

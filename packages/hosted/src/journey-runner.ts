@@ -147,7 +147,8 @@ function show(step: JourneyStep): void {
   else remember(step.sessionId);
   switch (step.kind) {
     case 'success':
-      return drawSuccess(step.user.userKey ?? step.user.externalId ?? step.user.id);
+      // Signed in only when the journey authenticated its user (and so issued an ID token).
+      return drawSuccess(step.idToken && step.user ? (step.user.userKey ?? step.user.externalId ?? step.user.id) : undefined);
     case 'rejection':
       return drawRejection(step.code);
     case 'form':
@@ -344,9 +345,9 @@ function drawUnsupported(step: Extract<ClientStep, { kind: 'other' }>): void {
   }
 }
 
-function drawSuccess(user: string): void {
+function drawSuccess(user: string | undefined): void {
   const next = sameOriginReturnTo();
-  draw(t('runner.success.title'), h('p', { class: 'lead success' }, t('runner.success.signedIn', { user })), next ? h('a', { href: next, class: 'button-link' }, t('runner.success.continue')) : null);
+  draw(t('runner.success.title'), h('p', { class: 'lead success' }, user === undefined ? t('runner.success.done') : t('runner.success.signedIn', { user })), next ? h('a', { href: next, class: 'button-link' }, t('runner.success.continue')) : null);
   stepRoot.dataset.kind = 'success';
 }
 

@@ -52,7 +52,12 @@ export function createServices({ config, database, clock, masterKey }: ServiceDe
   // Store lookups (by name, tenant-scoped) for the passkey configuration services; IdentityService is stateless.
   const stores = new IdentityService({ db, clock });
   const base = {
-    tenancy: new TenancyService({ db, clock, accessTokenTtlSeconds: config.accessTokenTtlSeconds }),
+    tenancy: new TenancyService({
+      db,
+      clock,
+      accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+      tokenRequestsPerMinute: { perAddress: config.rateLimitTokenPerIp, perClient: config.rateLimitTokenPerClient },
+    }),
     identity: new IdentityService({ db, clock, checkSelfService: selfServiceConfigCheck(config.publicUrl) }),
     relyingParties: new RelyingPartyService({ db, clock, identity: stores }),
     policies: new PolicyService({ db, clock, identity: stores, trustDir: config.trustDir }),

@@ -65,9 +65,10 @@ export interface JourneyUser {
 export interface JourneySuccess {
   kind: 'success';
   journeyStepId: 'success';
-  user: JourneyUser;
-  /** ES256 ID token; the application's backend verifies it against the tenant's JWKS. */
-  idToken: string;
+  /** The user the journey identified; absent when the starter only named a user. */
+  user?: JourneyUser;
+  /** ES256 ID token, only when the journey authenticated its user; the application's backend verifies it against the tenant's JWKS. */
+  idToken?: string;
   tokenType: string;
   issuer: string;
 }
@@ -334,7 +335,14 @@ function checked(form: JourneyForm | null, values: Readonly<Record<string, strin
 export function toStep(options: JourneyClientOptions, response: StepResponse): JourneyStep {
   if (response.journeyStepId === 'success') {
     const data = record(response.data);
-    return { kind: 'success', journeyStepId: 'success', user: data.user as JourneyUser, idToken: String(data.idToken ?? ''), tokenType: String(data.tokenType ?? 'id_token'), issuer: String(data.issuer ?? '') };
+    return {
+      kind: 'success',
+      journeyStepId: 'success',
+      ...(data.user ? { user: data.user as JourneyUser } : {}),
+      ...(typeof data.idToken === 'string' ? { idToken: data.idToken } : {}),
+      tokenType: String(data.tokenType ?? 'id_token'),
+      issuer: String(data.issuer ?? ''),
+    };
   }
   if (response.journeyStepId === 'rejection') {
     const data = record(response.data);

@@ -19,6 +19,10 @@ export interface Config {
   rateLimitPerIp: number;
   /** Self-service begin/options/finish calls allowed per identifier and client address and minute (ten times this per identifier from all addresses together). */
   rateLimitPerIdentifier: number;
+  /** POST /oauth2/token requests allowed per client address and minute. */
+  rateLimitTokenPerIp: number;
+  /** POST /oauth2/token requests allowed per client id and minute. */
+  rateLimitTokenPerClient: number;
   /** Where the master key that seals stored secrets comes from (see secrets/master-key-source.ts). */
   masterKey: MasterKeySetting;
 }
@@ -49,7 +53,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const CONFIG_VARIABLES = [
   'PORT', 'HOST', 'KEYWAY_PUBLIC_URL', 'KEYWAY_DATABASE_URL', 'KEYWAY_LOG_LEVEL',
   'KEYWAY_ACCESS_TOKEN_TTL', 'KEYWAY_BODY_LIMIT', 'KEYWAY_TRUST_PROXY', 'KEYWAY_TRUST_DIR',
-  'KEYWAY_RATE_LIMIT_PER_IP', 'KEYWAY_RATE_LIMIT_PER_IDENTIFIER', 'KEYWAY_MASTER_KEY', 'KEYWAY_MASTER_KEY_FILE',
+  'KEYWAY_RATE_LIMIT_PER_IP', 'KEYWAY_RATE_LIMIT_PER_IDENTIFIER',
+  'KEYWAY_RATE_LIMIT_TOKEN_PER_IP', 'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT',
+  'KEYWAY_MASTER_KEY', 'KEYWAY_MASTER_KEY_FILE',
 ] as const;
 
 /** The name of the key file created beside an SQLite database when no master key is configured. */
@@ -177,6 +183,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustDir: directory(env, 'KEYWAY_TRUST_DIR', cwd),
     rateLimitPerIp: integer(env, 'KEYWAY_RATE_LIMIT_PER_IP', 30, 1, 1_000_000),
     rateLimitPerIdentifier: integer(env, 'KEYWAY_RATE_LIMIT_PER_IDENTIFIER', 10, 1, 1_000_000),
+    rateLimitTokenPerIp: integer(env, 'KEYWAY_RATE_LIMIT_TOKEN_PER_IP', 60, 1, 1_000_000),
+    rateLimitTokenPerClient: integer(env, 'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT', 20, 1, 1_000_000),
     masterKey: masterKey(env, cwd, database),
   };
 }

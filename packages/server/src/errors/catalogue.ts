@@ -26,6 +26,8 @@ export const ERROR_CATALOGUE = {
   // Tenancy
   TENANT_NOT_FOUND: { status: 404, title: 'No such tenant' },
   API_CLIENT_NOT_FOUND: { status: 404, title: 'No such API client' },
+  API_CLIENT_NOT_COVERED: { status: 403, title: 'The API client holds permissions the calling client does not hold' },
+  LAST_FULL_ADMIN_CLIENT: { status: 409, title: 'The tenant’s last enabled full-admin API client cannot be disabled, narrowed or deleted' },
 
   // Identity store
   STORE_NOT_FOUND: { status: 404, title: 'No such identity store' },

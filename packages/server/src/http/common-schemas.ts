@@ -1,8 +1,4 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { TENANT_ID_PATTERN } from '../tenancy/permissions.ts';
-
-export const TenantIdParam = Type.String({ pattern: TENANT_ID_PATTERN, description: 'Must be the token’s tenant' });
-export const StoreNameSchema = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', description: 'Letters, digits, _ and -, at most 64' });
 
 export const PageQuery = Type.Object(
   {

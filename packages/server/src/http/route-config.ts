@@ -1,10 +1,16 @@
 import type { ErrorCode } from '../errors/catalogue.ts';
+import type { Permission } from '../tenancy/permission-catalogue.ts';
 import type { Principal } from '../tenancy/tenancy-service.ts';
 
 /** What each route declares besides its schema; read by the auth hook and the OpenAPI transform. */
 export interface KeywayRouteConfig {
-  /** `Service:action`; the caller needs `TNT#{tenant}#Service:action`. Absent on public routes. */
-  permission?: string;
+  /** `Service:action` from the permission catalogue; the caller needs `TNT#{tenant}#Service:action`. Absent on public routes. */
+  permission?: Permission;
+  /**
+   * `optional`: a request without an Authorization header is served as public (no principal); one
+   * with it is authenticated and authorised exactly as on any protected route. Default: required.
+   */
+  bearer?: 'optional';
   /** Domain error codes the route can answer with (auth and validation codes are added for you). */
   errors?: ErrorCode[];
 }

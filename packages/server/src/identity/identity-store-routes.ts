@@ -1,11 +1,12 @@
 import { Type, type TProperties } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { PageOf, PageQuery, StoreNameSchema, TenantIdParam } from '../http/common-schemas.ts';
+import { PageOf, PageQuery } from '../http/common-schemas.ts';
+import { StoreNameSchema, UserExtIdParam, UserIdParam, pathParams } from '../http/path-params.ts';
 import { actorOf, principalOf } from '../http/route-config.ts';
 import { SelfServiceConfigBody, SelfServiceConfigSchema } from '../selfservice/self-service-config.ts';
 import type { Services } from '../services.ts';
-import { CreateUserBody, EXTERNAL_ID_PATTERN, ListUsersQuery, UpdateUserBody, UserSchema } from './user-schemas.ts';
+import { CreateUserBody, ListUsersQuery, UpdateUserBody, UserSchema } from './user-schemas.ts';
 
 const StoreSchema = Type.Object({
   name: Type.String(),
@@ -22,8 +23,6 @@ const UpdateStoreBody = Type.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 );
-const UserIdParam = Type.String({ minLength: 1, maxLength: 64 });
-const ExternalIdParam = Type.String({ pattern: EXTERNAL_ID_PATTERN });
 
 export interface IdentityStoreRoutesOptions {
   services: Services;
@@ -35,11 +34,11 @@ export interface IdentityStoreRoutesOptions {
 export async function identityStoreRoutes(fastify: FastifyInstance, { services, tenantAlias = false }: IdentityStoreRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const identity = services.identity;
-  const params = <P extends TProperties>(properties: P) => Type.Object({ ...(tenantAlias ? { tenantId: TenantIdParam } : {}), ...properties });
+  const params = <P extends TProperties>(properties: P) => pathParams(properties, { tenantAlias });
   const doc = (tags: string[], summary: string) => ({ tags, summary, ...(tenantAlias ? { hide: true } : {}) });
   const storeParams = params({ storeName: StoreNameSchema });
   const userParams = params({ storeName: StoreNameSchema, userId: UserIdParam });
-  const extParams = params({ storeName: StoreNameSchema, userExtId: ExternalIdParam });
+  const extParams = params({ storeName: StoreNameSchema, userExtId: UserExtIdParam });
 
   // ── stores ──
   app.post('/stores', {

@@ -6,13 +6,15 @@ import type { User } from '../identity/user-schemas.ts';
 import type { Services } from '../services.ts';
 import type { Clock } from '../shared/clock.ts';
 import { purgeAbandonedAccounts } from '../identity/pending-accounts.ts';
-import { RateLimiter } from '../selfservice/rate-limiter.ts';
+import { RateLimiter } from '../shared/rate-limiter.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { JourneyInstancesTable, Schema } from '../storage/schema.ts';
+import { assertMayNameUser, type Caller } from '../tenancy/target-rules.ts';
 import { CompiledJourneyCache, evaluateValue, type CompiledJourney, type CompiledStep } from './compiled-journey.ts';
 import { DEFAULT_EXPIRES_IN_SECONDS, type JourneyDefinition } from './definition.ts';
 import { parameterValidator } from './definition-validation.ts';
 import { ExpressionBudgetError, ExpressionError, ExpressionResultTooLargeError, evaluationContext } from './expressions.ts';
+import { IDENTITY_ROOTS, authenticationOf, isIdentityUpdate } from './journey-identity.ts';
 import { exceedsJsonBytes } from './state-size.ts';
 import type { ClientInput, ContextUpdate, JourneyUser, StepContext, StepResult } from './step-type.ts';
 
@@ -44,7 +46,7 @@ export const ENGINE_REJECTION_CODES = {
 
 export type JourneyStarter =
   | { kind: 'public'; origin: string; clientIp: string }
-  | { kind: 'api'; clientId: string; origin?: string | undefined };
+  | { kind: 'api'; caller: Caller; origin?: string | undefined };
 
 export interface StartInput {
   user?: { userId: string } | { externalId: string } | undefined;
@@ -192,6 +194,8 @@ export class JourneyEngine {
   // ── the protocol ──
 
   async start(tenantId: string, journeyId: string, starter: JourneyStarter, input: StartInput, locale: string): Promise<StepResponse> {
+    // Before anything is read: a caller that may not read the user learns nothing about them.
+    if (starter.kind === 'api' && input.user !== undefined) assertMayNameUser(starter.caller, input.user);
     await this.#purgeNowAndThen();
     const journey = await this.#db
       .selectFrom('journeys')
@@ -250,7 +254,7 @@ export class JourneyEngine {
       presentation: null,
       vars: '{}',
       user_id: null,
-      started_by: starter.kind === 'public' ? 'public' : starter.clientId,
+      started_by: starter.kind === 'public' ? 'public' : starter.caller.clientId,
       origin: origin === '' ? null : origin,
       step_deadline: null,
       result_code: null,
@@ -484,8 +488,16 @@ export class JourneyEngine {
     for (const update of updates) {
       if (update.path.length === 0 || update.path.some((key) => FORBIDDEN_KEYS.has(String(key)))) throw new StepFailure('JOURNEY_STEP_FAILED', `a step wrote to the invalid path ${JSON.stringify(update.path)}`);
       if (update.path[0] === '_journey') throw new StepFailure('JOURNEY_STEP_FAILED', '_journey is owned by the engine');
-      if (update.path.length === 1 && update.path[0] === 'user') {
-        run.vars.user = await this.#identify(run, update.value);
+      if (IDENTITY_ROOTS.has(String(update.path[0]))) {
+        // Who the journey is about and how they proved it come only from identifying steps, never
+        // from a definition's or a client's choice of variable name.
+        if (!isIdentityUpdate(update)) throw new StepFailure('JOURNEY_STEP_FAILED', `${String(update.path[0])} is set only by steps that identify or authenticate the user`);
+        if (update.path[0] === 'user') {
+          run.vars.user = await this.#identify(run, update.value);
+          (run.vars._journey as { userIdentified?: boolean }).userIdentified = run.vars.user !== null;
+        } else {
+          run.vars._authentication = structuredClone(update.value);
+        }
         continue;
       }
       let target: Record<string | number, unknown> = run.vars;
@@ -591,25 +603,31 @@ export class JourneyEngine {
     return response;
   }
 
-  /** The end of a successful journey: the user and an ID token signed with the tenant's key. */
+  /**
+   * The end of a successful journey. An ID token only for a user the journey authenticated (a
+   * passkey ceremony of that very user), and the user record only for a user the journey itself
+   * identified: a user merely named by the API client that started it is neither.
+   */
   async #successData(run: Run): Promise<unknown> {
     const user = run.vars.user as { storeName: string; userId: string } | undefined | null;
     if (!user) throw new StepFailure('JOURNEY_NO_USER', 'the journey ended in success without identifying a user');
     const record = await this.#loadUser(run.tenantId, user.storeName, { id: user.userId });
     if (record.status === 'locked' || record.status === 'disabled') throw new KeywayError('USER_DISABLED', `the user is ${record.status}`);
-    const auth = (run.vars._authentication ?? {}) as { amr?: string[]; credentialId?: string; attested?: boolean; deviceBound?: boolean; authTime?: string };
+    const auth = authenticationOf(run.vars, user.userId);
+    const identified = (run.vars._journey as { userIdentified?: boolean }).userIdentified === true;
+    if (!auth) return identified ? { user: { ...record, storeName: user.storeName } } : {};
     const services = this.#services();
     const audience = run.row.started_by === 'public' ? (run.row.origin ?? run.tenantId) : run.row.started_by;
     const idToken = await services.signingKeys.issueIdToken(run.tenantId, {
       sub: record.id,
       aud: audience,
-      ...(auth.authTime ? { authTime: new Date(auth.authTime) } : {}),
-      amr: Array.isArray(auth.amr) ? auth.amr : [],
+      authTime: new Date(auth.authTime),
+      amr: auth.amr,
       store: user.storeName,
       externalId: record.externalId,
-      ...(auth.credentialId === undefined ? {} : { credentialId: auth.credentialId }),
-      ...(auth.attested === undefined ? {} : { attested: auth.attested }),
-      ...(auth.deviceBound === undefined ? {} : { deviceBound: auth.deviceBound }),
+      credentialId: auth.credentialId,
+      attested: auth.attested,
+      deviceBound: auth.deviceBound,
     });
     return { user: { ...record, storeName: user.storeName }, idToken, tokenType: 'id_token', issuer: services.signingKeys.issuer(run.tenantId) };
   }

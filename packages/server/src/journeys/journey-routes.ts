@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { PageOf, PageQuery } from '../http/common-schemas.ts';
+import { JourneyIdParam, VersionParam } from '../http/path-params.ts';
 import { actorOf, principalOf } from '../http/route-config.ts';
 import type { Services } from '../services.ts';
 import { JOURNEY_DEFINITION_SCHEMA } from './definition.ts';
@@ -13,7 +14,6 @@ import {
   InstanceQuery,
   InstanceSummarySchema,
   InstallTemplatesBody,
-  JourneyIdParam,
   JourneySchema,
   JourneyVersionSchema,
   JourneyVersionSummarySchema,
@@ -88,7 +88,7 @@ export async function journeyRoutes(fastify: FastifyInstance, { services }: { se
   }, async (request) => journeys.listVersions(principalOf(request).tenantId, request.params.journeyId, request.query));
 
   app.get('/api/journeys/:journeyId/versions/:version', {
-    schema: { tags, summary: 'Read a published version', params: Type.Object({ journeyId: JourneyIdParam, version: Type.Integer({ minimum: 1 }) }), response: { 200: JourneyVersionSchema } },
+    schema: { tags, summary: 'Read a published version', params: Type.Object({ journeyId: JourneyIdParam, version: VersionParam }), response: { 200: JourneyVersionSchema } },
     config: { permission: 'Journeys:getVersion', errors: ['JOURNEY_NOT_FOUND', 'JOURNEY_VERSION_NOT_FOUND'] },
   }, async (request) => journeys.getVersion(principalOf(request).tenantId, request.params.journeyId, request.params.version));
 

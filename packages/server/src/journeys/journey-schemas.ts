@@ -1,9 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { JourneyIdParam } from '../http/path-params.ts';
 import { JOURNEY_ID_PATTERN } from './definition.ts';
 
 export const DEFINITION_SCHEMA_PATH = '/schemas/journey-definition.json';
-
-export const JourneyIdParam = Type.String({ pattern: JOURNEY_ID_PATTERN, description: 'Lowercase letters, digits and hyphens, at most 64' });
 
 /** Definitions travel as JSON objects; their rules are the published JSON Schema plus the semantic checks of /validate. */
 export const DefinitionSchema = Type.Unknown({
@@ -117,7 +116,7 @@ export const SubmitBody = Type.Object(
 
 export const StepResponseSchema = Type.Object({
   journeyStepId: Type.String({ description: "The current step's id, or 'success' / 'rejection' at the end" }),
-  data: Type.Unknown({ description: "The step's data; at 'success' {user, idToken, tokenType, issuer}; at 'rejection' {code, stepId?, detail?}" }),
+  data: Type.Unknown({ description: "The step's data; at 'success' {user, idToken, tokenType, issuer} when the journey authenticated its user, {user} when it identified the user without authenticating them (e.g. Add User alone), {} when the user was only named by the starter; at 'rejection' {code, stepId?, detail?}" }),
   sessionId: Type.String({ description: 'Send the next submit to this session; each answer carries a new one' }),
   stepType: Type.Optional(Type.String()),
   clientResponseOptions: Type.Optional(Type.Array(Type.String())),
@@ -147,5 +146,3 @@ export const InstanceQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-export const SessionIdParam = Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$', description: 'The sessionId of the latest answer' });

@@ -6,6 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { AnyTenantIdParam } from '../http/path-params.ts';
 import { renderRunnerShell } from '../../../hosted/src/journey-runner-shell.ts';
 import { serveHostedAssetBundle } from '../selfservice/hosted-asset-bundle.ts';
 import { HostedPageQuery, hostedPageLanguage } from '../selfservice/hosted-language.ts';
@@ -26,7 +27,7 @@ export interface JourneyRunnerRoutesOptions {
 export const JOURNEY_RUNNER_CSP = "default-src 'self'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const RunnerParams = Type.Object({
-  tenantId: Type.String({ minLength: 1, maxLength: 63 }),
+  tenantId: AnyTenantIdParam,
   // Not the id pattern: a malformed id is a journey that does not exist (the 404 page, not a JSON 400).
   journeyId: Type.String({ minLength: 1, maxLength: 128 }),
 });

@@ -1,20 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { KeywayError } from '../errors/keyway-error.ts';
+import { allowReading, answerPreflight, originOf } from '../http/browser-origin.ts';
+import { AnyTenantIdParam, JourneyIdParam, JourneySessionIdParam } from '../http/path-params.ts';
 import type { Services } from '../services.ts';
-import { isAllowed, permissionString } from '../tenancy/permissions.ts';
 import { ENGINE_REJECTION_CODES, type JourneyStarter } from './engine.ts';
-import { JourneyIdParam, SessionIdParam, StartJourneyBody, StepResponseSchema, SubmitBody } from './journey-schemas.ts';
+import { StartJourneyBody, StepResponseSchema, SubmitBody } from './journey-schemas.ts';
 
 const tags = ['journey runtime'];
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
-// No pattern: a malformed tenant id is a tenant that does not exist.
-const TenantIdPath = Type.String({ minLength: 1, maxLength: 63 });
-const START_PERMISSION = 'Journeys:start';
 
 const rejectionCodes = Object.entries(ENGINE_REJECTION_CODES).map(([code, title]) => `- \`${code}\`: ${title}`).join('\n');
-const protocol = `Answers \`{journeyStepId, data, sessionId}\` (DESIGN A7). At the end \`journeyStepId\` is \`success\` (data: the user and an ID token) or \`rejection\` (data: a problem \`code\`). Engine rejection codes:\n${rejectionCodes}`;
+const protocol = `Answers \`{journeyStepId, data, sessionId}\` (DESIGN A7). At the end \`journeyStepId\` is \`success\` (data: the user and an ID token when the journey authenticated them, see the \`data\` schema) or \`rejection\` (data: a problem \`code\`). Engine rejection codes:\n${rejectionCodes}`;
 
 /** The first language tag of Accept-Language (steps localise with it). */
 function localeOf(request: FastifyRequest): string {
@@ -22,8 +18,6 @@ function localeOf(request: FastifyRequest): string {
   const first = typeof header === 'string' ? header.split(',')[0]?.split(';')[0]?.trim() : undefined;
   return first && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(first) ? first : 'en';
 }
-
-const originOf = (request: FastifyRequest) => (typeof request.headers.origin === 'string' ? request.headers.origin : undefined);
 
 /** Issue 5 §6: start a journey and submit client responses. */
 export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
@@ -46,46 +40,36 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
   }
   app.addHook('onSend', async (request, reply) => {
     const origin = originOf(request);
-    if (origin === undefined || origin === 'null' || refusedOrigin.has(request)) return;
-    reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+    if (origin !== undefined && !refusedOrigin.has(request)) allowReading(reply, origin, { credentials: false });
   });
   // Preflight: lets the browser send the request; the request itself is then judged by its Origin.
-  app.options('/:tenantId/journeys/*', { schema: { hide: true } }, async (request, reply) => {
-    reply
-      .header('access-control-allow-methods', 'GET, POST')
-      .header('access-control-allow-headers', 'content-type, accept-language')
-      .header('access-control-max-age', '600');
+  app.options('/:tenantId/journeys/*', { schema: { hide: true } }, async (_request, reply) => {
+    answerPreflight(reply, { methods: ['GET', 'POST'], headers: ['content-type', 'accept-language'] });
     return reply.code(204).send();
   });
 
   /**
    * Who starts: a browser without a token (public journeys, Origin checked), or an API client with
-   * a bearer token holding Journeys:start (optionally naming the user). A token, when sent, must be valid.
+   * a bearer token holding Journeys:start (optionally naming the user), authenticated by the one
+   * bearer hook (`bearer: 'optional'`): a token, when sent, must be valid.
    */
-  async function starterOf(request: FastifyRequest, tenantId: string): Promise<JourneyStarter> {
-    const authorization = request.headers.authorization;
-    if (authorization === undefined) return { kind: 'public', origin: originOf(request) ?? '', clientIp: request.ip };
-    const match = BEARER.exec(authorization);
-    const principal = match ? await services.tenancy.authenticate(match[1]!) : undefined;
-    if (!principal) throw new KeywayError('UNAUTHENTICATED', 'The token is unknown, expired or revoked', { headers: { 'www-authenticate': 'Bearer realm="keyway", error="invalid_token"' } });
-    if (principal.tenantId !== tenantId) throw new KeywayError('TENANT_NOT_FOUND', `No tenant ${tenantId}`);
-    if (!isAllowed(principal.permissions, tenantId, START_PERMISSION)) throw new KeywayError('FORBIDDEN', `This operation needs ${permissionString(tenantId, START_PERMISSION)}`);
-    return { kind: 'api', clientId: principal.clientId, origin: originOf(request) };
-  }
+  const starterOf = (request: FastifyRequest): JourneyStarter =>
+    request.principal === undefined
+      ? { kind: 'public', origin: originOf(request) ?? '', clientIp: request.ip }
+      : { kind: 'api', caller: request.principal, origin: originOf(request) };
 
   app.post('/:tenantId/journeys/:journeyId/start', {
     schema: {
       tags,
       summary: 'Start a journey',
-      description: `Public journeys start from a browser without a token (the Origin must be one of the store’s relying parties); any journey can be started by an API client with a bearer token holding \`TNT#{tenant}#${START_PERMISSION}\`, optionally for a named user. ${protocol}`,
-      security: [{}, { bearerAuth: [] }],
-      params: Type.Object({ tenantId: TenantIdPath, journeyId: JourneyIdParam }),
+      description: `Public journeys start from a browser without a token (the Origin must be one of the store’s relying parties); any journey can be started by an API client with a bearer token holding \`TNT#{tenant}#Journeys:start\`, optionally for a named user (which also needs the permission to read that user). ${protocol}`,
+      params: Type.Object({ tenantId: AnyTenantIdParam, journeyId: JourneyIdParam }),
       body: StartJourneyBody,
       response: { 200: StepResponseSchema },
     },
-    config: { errors: ['RATE_LIMITED', 'JOURNEY_NOT_FOUND', 'JOURNEY_NOT_PUBLISHED', 'JOURNEY_NOT_STARTABLE', 'JOURNEY_ORIGIN_NOT_ALLOWED', 'UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_NOT_FOUND', 'USER_NOT_FOUND', 'STORE_NOT_FOUND'] },
+    config: { permission: 'Journeys:start', bearer: 'optional', errors: ['RATE_LIMITED', 'JOURNEY_NOT_FOUND', 'JOURNEY_NOT_PUBLISHED', 'JOURNEY_NOT_STARTABLE', 'JOURNEY_ORIGIN_NOT_ALLOWED', 'UNAUTHENTICATED', 'USER_NOT_FOUND', 'STORE_NOT_FOUND'] },
   }, async (request) => {
-    const starter = await starterOf(request, request.params.tenantId);
+    const starter = starterOf(request);
     return judgingOrigin(request, () => engine.start(request.params.tenantId, request.params.journeyId, starter, request.body, localeOf(request)));
   });
 
@@ -94,7 +78,7 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
       tags,
       summary: 'Submit the client’s response to the current step',
       description: `The session id authenticates the journey; each answer carries a new one and the old one is refused (409), so a double submit never runs a step twice. ${protocol}`,
-      params: Type.Object({ tenantId: TenantIdPath, sessionId: SessionIdParam }),
+      params: Type.Object({ tenantId: AnyTenantIdParam, sessionId: JourneySessionIdParam }),
       body: SubmitBody,
       response: { 200: StepResponseSchema },
     },
@@ -108,7 +92,7 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
     schema: {
       tags,
       summary: 'The current step of a journey session again (e.g. after a reload)',
-      params: Type.Object({ tenantId: TenantIdPath, sessionId: SessionIdParam }),
+      params: Type.Object({ tenantId: AnyTenantIdParam, sessionId: JourneySessionIdParam }),
       response: { 200: StepResponseSchema },
     },
     config: { errors: ['JOURNEY_SESSION_NOT_FOUND', 'JOURNEY_SESSION_EXPIRED', 'JOURNEY_STEP_ALREADY_SUBMITTED', 'JOURNEY_ORIGIN_NOT_ALLOWED'] },

@@ -1,11 +1,10 @@
-import { Type, type TProperties } from '@sinclair/typebox';
+import type { TProperties } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../errors/catalogue.ts';
-import { StoreNameSchema, TenantIdParam } from '../http/common-schemas.ts';
+import { CeremonySessionIdParam, PolicyNameParam, RpIdParam, StoreNameSchema, UserExtIdParam, UserIdParam, pathParams } from '../http/path-params.ts';
 import { actorOf } from '../http/route-config.ts';
-import { EXTERNAL_ID_PATTERN } from '../identity/user-schemas.ts';
 import type { Services } from '../services.ts';
 import {
   AuthenticationResponseBody,
@@ -16,12 +15,8 @@ import {
   StartedAuthenticationSchema,
   StartedRegistrationSchema,
 } from './ceremony-schemas.ts';
-import { PolicyNameSchema, RpIdSchema } from './passkey-config-schemas.ts';
 import { PasskeySchema } from './passkey-record.ts';
 
-const UserIdParam = Type.String({ minLength: 1, maxLength: 64 });
-const ExternalIdParam = Type.String({ pattern: EXTERNAL_ID_PATTERN });
-const SessionIdParam = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'The sessionId the start answered' });
 
 /** The seeds' permissions (DESIGN A2); a completion needs the non-ext permission of its ceremony. */
 const REGISTER = 'IdentityStore:createPasskeyRegistrationForUser';
@@ -70,11 +65,11 @@ async function emptyBodyIsEmptyObject(request: FastifyRequest): Promise<void> {
 export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenantAlias = false }: CeremonyRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const ceremonies = services.ceremonies;
-  const params = <P extends TProperties>(properties: P) => Type.Object({ ...(tenantAlias ? { tenantId: TenantIdParam } : {}), ...properties });
+  const params = <P extends TProperties>(properties: P) => pathParams(properties, { tenantAlias });
   const doc = (summary: string, description: string) => ({ tags: ['passkey ceremonies'], summary, description, ...(tenantAlias ? { hide: true } : {}) });
   const context = (request: FastifyRequest) => ({ via: 'api', requestId: request.id });
 
-  const sessionParams = params({ storeName: StoreNameSchema, userId: UserIdParam, sessionId: SessionIdParam });
+  const sessionParams = params({ storeName: StoreNameSchema, userId: UserIdParam, sessionId: CeremonySessionIdParam });
 
   // ── registration ──
   const registrationStart = (byExtId: boolean) => ({
@@ -88,7 +83,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
   });
 
   app.post('/stores/:storeName/users/:userId/passkeys/relyingParties/:rpId/registrations/:regPolicyName', {
-    schema: { ...registrationStart(false), params: params({ storeName: StoreNameSchema, userId: UserIdParam, rpId: RpIdSchema, regPolicyName: PolicyNameSchema }) },
+    schema: { ...registrationStart(false), params: params({ storeName: StoreNameSchema, userId: UserIdParam, rpId: RpIdParam, regPolicyName: PolicyNameParam }) },
     config: { permission: REGISTER, errors: START_REGISTRATION_ERRORS },
     preValidation: emptyBodyIsEmptyObject,
   }, async (request) => {
@@ -98,7 +93,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
   });
 
   app.post('/stores/:storeName/users/:userExtId/passkeys/relyingParties/:rpId/registrations/:regPolicyName/ext', {
-    schema: { ...registrationStart(true), params: params({ storeName: StoreNameSchema, userExtId: ExternalIdParam, rpId: RpIdSchema, regPolicyName: PolicyNameSchema }) },
+    schema: { ...registrationStart(true), params: params({ storeName: StoreNameSchema, userExtId: UserExtIdParam, rpId: RpIdParam, regPolicyName: PolicyNameParam }) },
     config: { permission: REGISTER_BY_EXT_ID, errors: [...START_REGISTRATION_ERRORS, 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
     preValidation: emptyBodyIsEmptyObject,
   }, async (request) => {
@@ -132,7 +127,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
   });
 
   app.post('/stores/:storeName/users/:userId/passkeys/relyingParties/:rpId/authentications/:authPolicyName', {
-    schema: { ...authenticationStart(false), params: params({ storeName: StoreNameSchema, userId: UserIdParam, rpId: RpIdSchema, authPolicyName: PolicyNameSchema }) },
+    schema: { ...authenticationStart(false), params: params({ storeName: StoreNameSchema, userId: UserIdParam, rpId: RpIdParam, authPolicyName: PolicyNameParam }) },
     config: { permission: AUTHENTICATE, errors: START_AUTHENTICATION_ERRORS },
     preValidation: emptyBodyIsEmptyObject,
   }, async (request) => {
@@ -142,7 +137,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
   });
 
   app.post('/stores/:storeName/users/:userExtId/passkeys/relyingParties/:rpId/authentications/:authPolicyName/ext', {
-    schema: { ...authenticationStart(true), params: params({ storeName: StoreNameSchema, userExtId: ExternalIdParam, rpId: RpIdSchema, authPolicyName: PolicyNameSchema }) },
+    schema: { ...authenticationStart(true), params: params({ storeName: StoreNameSchema, userExtId: UserExtIdParam, rpId: RpIdParam, authPolicyName: PolicyNameParam }) },
     config: { permission: AUTHENTICATE_BY_EXT_ID, errors: START_AUTHENTICATION_ERRORS },
     preValidation: emptyBodyIsEmptyObject,
   }, async (request) => {

@@ -1,15 +1,14 @@
 import { Type, type TProperties } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { PageOf, StoreNameSchema, TenantIdParam } from '../http/common-schemas.ts';
+import { PageOf } from '../http/common-schemas.ts';
+import { CredentialIdParam, StoreNameSchema, UserIdParam, pathParams } from '../http/path-params.ts';
 import { actorOf, principalOf } from '../http/route-config.ts';
 import type { Services } from '../services.ts';
 import { MAX_PASSKEY_NAME_LENGTH } from './credential-service.ts';
 import { RpIdSchema } from './passkey-config-schemas.ts';
 import { PasskeySchema } from './passkey-record.ts';
 
-const UserIdParam = Type.String({ minLength: 1, maxLength: 64 });
-const CredentialIdParam = Type.String({ pattern: '^[A-Za-z0-9_-]{1,1400}={0,2}$', description: 'The WebAuthn credential ID, base64url' });
 
 const ListPasskeysQuery = Type.Object(
   {
@@ -31,7 +30,7 @@ export interface CredentialRoutesOptions {
 export async function credentialRoutes(fastify: FastifyInstance, { services, tenantAlias = false }: CredentialRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const credentials = services.credentials;
-  const params = <P extends TProperties>(properties: P) => Type.Object({ ...(tenantAlias ? { tenantId: TenantIdParam } : {}), ...properties });
+  const params = <P extends TProperties>(properties: P) => pathParams(properties, { tenantAlias });
   const doc = (summary: string) => ({ tags: ['passkeys'], summary, ...(tenantAlias ? { hide: true } : {}) });
   const passkeyParams = params({ storeName: StoreNameSchema, userId: UserIdParam, credentialId: CredentialIdParam });
 

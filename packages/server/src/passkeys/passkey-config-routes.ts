@@ -1,7 +1,8 @@
 import { Type, type TProperties } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { PageOf, PageQuery, StoreNameSchema, TenantIdParam } from '../http/common-schemas.ts';
+import { PageOf, PageQuery } from '../http/common-schemas.ts';
+import { PolicyNameParam, RpIdParam, StoreNameSchema, pathParams } from '../http/path-params.ts';
 import { actorOf, principalOf } from '../http/route-config.ts';
 import type { Services } from '../services.ts';
 import {
@@ -9,10 +10,8 @@ import {
   CreateAuthenticationPolicyBody,
   CreateRegistrationPolicyBody,
   CreateRelyingPartyBody,
-  PolicyNameSchema,
   RegistrationPolicySchema,
   RelyingPartySchema,
-  RpIdSchema,
   UpdateAuthenticationPolicyBody,
   UpdateRegistrationPolicyBody,
   UpdateRelyingPartyBody,
@@ -29,11 +28,11 @@ export async function passkeyConfigRoutes(fastify: FastifyInstance, { services, 
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const relyingParties = services.relyingParties;
   const policies = services.policies;
-  const params = <P extends TProperties>(properties: P) => Type.Object({ ...(tenantAlias ? { tenantId: TenantIdParam } : {}), ...properties });
+  const params = <P extends TProperties>(properties: P) => pathParams(properties, { tenantAlias });
   const doc = (tags: string[], summary: string) => ({ tags, summary, ...(tenantAlias ? { hide: true } : {}) });
   const storeParams = params({ storeName: StoreNameSchema });
-  const rpParams = params({ storeName: StoreNameSchema, rpId: RpIdSchema });
-  const policyParams = params({ storeName: StoreNameSchema, policyName: PolicyNameSchema });
+  const rpParams = params({ storeName: StoreNameSchema, rpId: RpIdParam });
+  const policyParams = params({ storeName: StoreNameSchema, policyName: PolicyNameParam });
   const noContent = { 204: Type.Null() };
 
   // ── relying parties ──

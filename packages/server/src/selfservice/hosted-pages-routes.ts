@@ -6,6 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { AnyTenantIdParam } from '../http/path-params.ts';
 import { PAGE_NAMES, renderShell, type PageName } from '../../../hosted/src/shells.ts';
 import { serveHostedAssetBundle } from './hosted-asset-bundle.ts';
 import { buildHostedAssets, type HostedAssets } from './hosted-assets.ts';
@@ -26,7 +27,7 @@ export interface HostedPagesRoutesOptions {
 export const HOSTED_PAGE_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const PageParams = Type.Object({
-  tenantId: Type.String({ minLength: 1, maxLength: 128 }),
+  tenantId: AnyTenantIdParam,
   storeName: Type.String({ minLength: 1, maxLength: 128 }),
 });
 

@@ -1,13 +1,12 @@
 import { Type, type TProperties } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { PageOf, PageQuery, StoreNameSchema, TenantIdParam } from '../http/common-schemas.ts';
+import { PageOf, PageQuery } from '../http/common-schemas.ts';
+import { BrowserSessionIdParam, StoreNameSchema, UserIdParam, pathParams } from '../http/path-params.ts';
 import { actorOf, principalOf } from '../http/route-config.ts';
 import type { Services } from '../services.ts';
 import { BrowserSessionSchema, RecoveryLinkAnswer, RecoveryLinkBody } from './self-service-schemas.ts';
 
-const UserIdParam = Type.String({ minLength: 1, maxLength: 64 });
-const SessionIdParam = Type.String({ minLength: 1, maxLength: 64 });
 
 export interface SelfServiceAdminRoutesOptions {
   services: Services;
@@ -19,7 +18,7 @@ export interface SelfServiceAdminRoutesOptions {
 export async function selfServiceAdminRoutes(fastify: FastifyInstance, { services, tenantAlias = false }: SelfServiceAdminRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const selfService = services.selfService;
-  const params = <P extends TProperties>(properties: P) => Type.Object({ ...(tenantAlias ? { tenantId: TenantIdParam } : {}), ...properties });
+  const params = <P extends TProperties>(properties: P) => pathParams(properties, { tenantAlias });
   const doc = (summary: string, description?: string) => ({ tags: ['self-service'], summary, ...(description ? { description } : {}), ...(tenantAlias ? { hide: true } : {}) });
   const userParams = params({ storeName: StoreNameSchema, userId: UserIdParam });
 
@@ -42,7 +41,7 @@ export async function selfServiceAdminRoutes(fastify: FastifyInstance, { service
   }, async (request) => selfService.listUserSessions(principalOf(request).tenantId, request.params.storeName, request.params.userId, request.query));
 
   app.delete('/stores/:storeName/users/:userId/sessions/:sessionId', {
-    schema: { ...doc('Revoke a user’s browser session'), params: params({ storeName: StoreNameSchema, userId: UserIdParam, sessionId: SessionIdParam }), response: { 204: Type.Null() } },
+    schema: { ...doc('Revoke a user’s browser session'), params: params({ storeName: StoreNameSchema, userId: UserIdParam, sessionId: BrowserSessionIdParam }), response: { 204: Type.Null() } },
     config: { permission: 'IdentityStore:revokeUserSession', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'BROWSER_SESSION_NOT_FOUND'] },
   }, async (request, reply) => {
     await selfService.revokeUserSession(actorOf(request), request.params.storeName, request.params.userId, request.params.sessionId);

@@ -4,14 +4,13 @@ import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simp
 import { parseCookie, stringifySetCookie } from 'cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../errors/catalogue.ts';
-import { KeywayError } from '../errors/keyway-error.ts';
-import { StoreNameSchema, TenantIdParam } from '../http/common-schemas.ts';
+import { allowReading, answerPreflight, refuseForeignStateChange } from '../http/browser-origin.ts';
+import { CredentialIdParam, StoreNameSchema, TenantIdParam } from '../http/path-params.ts';
 import { AuthenticationResponseBody, RegistrationResponseBody } from '../passkeys/ceremony-schemas.ts';
 import type { Services } from '../services.ts';
 import type { BrowserRequest, OpenedSession, SelfServiceStore } from './self-service-service.ts';
 import {
   CreationOptionsAnswer,
-  CredentialIdParam,
   LoginOptionsBody,
   MeAnswer,
   MyPasskeySchema,
@@ -30,7 +29,6 @@ import {
 export const FLOW_COOKIE = 'keyway_flow';
 export const SESSION_COOKIE = 'keyway_session';
 const FLOW_COOKIE_MAX_AGE_SECONDS = 3600;
-const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface SelfServiceRoutesOptions {
   services: Services;
@@ -84,19 +82,11 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
     targets.set(request, target);
     const origin = request.headers.origin;
     reply.header('vary', 'Origin');
-    // CORS (Fetch §3.2): only the relying party's own origins may read answers, with credentials (cookies).
-    if (origin !== undefined && target.origins.includes(origin)) {
-      reply.header('access-control-allow-origin', origin);
-      reply.header('access-control-allow-credentials', 'true');
-      // The SDK reads Retry-After of a 429 to tell the user when to try again.
-      reply.header('access-control-expose-headers', 'retry-after');
-    }
-    // CSRF: a state-changing request must come from a page of the RP (Origin, sent by browsers on every POST,
-    // PATCH and DELETE), and never from another site (Fetch Metadata, Sec-Fetch-Site). Fails closed without Origin.
-    if (STATE_CHANGING.has(request.method)) {
-      if (request.headers['sec-fetch-site'] === 'cross-site') throw new KeywayError('CSRF_REJECTED', 'Cross-site requests are refused (Sec-Fetch-Site: cross-site)');
-      if (origin === undefined || !target.origins.includes(origin)) throw new KeywayError('CSRF_REJECTED', `The Origin ${origin ?? '(none)'} is not an origin of the relying party`);
-    }
+    // Only the relying party's own origins may read answers, with credentials (cookies); the SDK
+    // reads Retry-After of a 429 to tell the user when to try again.
+    if (origin !== undefined && target.origins.includes(origin)) allowReading(reply, origin, { credentials: true, exposeHeaders: ['retry-after'] });
+    // And only they may change state.
+    refuseForeignStateChange(request, target.origins, 'CSRF_REJECTED');
   });
 
   const browser = (request: FastifyRequest): BrowserRequest => {
@@ -130,11 +120,7 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
   app.options('/*', { schema: { hide: true } }, async (request, reply) => {
     const origin = request.headers.origin;
     const target = targets.get(request);
-    if (origin !== undefined && target?.origins.includes(origin)) {
-      reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE');
-      reply.header('access-control-allow-headers', 'content-type');
-      reply.header('access-control-max-age', '600');
-    }
+    if (origin !== undefined && target?.origins.includes(origin)) answerPreflight(reply, { methods: ['GET', 'POST', 'PATCH', 'DELETE'], headers: ['content-type'] });
     return reply.code(204).send();
   });
 

@@ -57,7 +57,6 @@ export const MyPasskeysAnswer = Type.Object({
   allCredentialIds: Type.Array(Type.String()),
 });
 
-export const CredentialIdParam = Type.String({ pattern: '^[A-Za-z0-9_-]{1,1400}={0,2}$', description: 'The WebAuthn credential ID, base64url' });
 export const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: MAX_PASSKEY_NAME_LENGTH }) }, { additionalProperties: false });
 
 const RecoveryToken = Type.String({ minLength: 1, maxLength: 128, description: 'The token from the recovery link’s fragment' });

@@ -26,7 +26,7 @@ import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tok
 import { DecoyCredentials } from './decoy-credentials.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 import { challengeOf, deleteFlow, findFlow, insertFlow, purgeExpiredFlows, type FlowPurpose, type FlowRow } from './flows.ts';
-import { RateLimiter, type RateLimitCheck } from './rate-limiter.ts';
+import { RateLimiter, type RateLimitCheck } from '../shared/rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
 
 /** A sign-in counts as fresh for this long: deleting a passkey needs one (issue 4 §3). */

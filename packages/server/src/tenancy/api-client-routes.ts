@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { PageOf, PageQuery } from '../http/common-schemas.ts';
+import { ApiClientIdParam } from '../http/path-params.ts';
 import { actorOf, principalOf } from '../http/route-config.ts';
 import type { Services } from '../services.ts';
 import { PERMISSION_PATTERN } from './permissions.ts';
@@ -23,7 +24,7 @@ const ApiClientSchema = Type.Object({
   secretRotatedAt: Type.String({ format: 'date-time' }),
 });
 const WithSecret = Type.Intersect([ApiClientSchema, Type.Object({ clientSecret: Type.String({ description: 'Shown once; Keyway keeps only a hash' }) })]);
-const ClientParams = Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 64 }) });
+const ClientParams = Type.Object({ clientId: ApiClientIdParam });
 
 /** Admin API for API clients: create, list, read, update (name, permissions, enabled), rotate, delete. */
 export async function apiClientRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
@@ -53,23 +54,24 @@ export async function apiClientRoutes(fastify: FastifyInstance, { services }: { 
   app.patch('/clients/:clientId', {
     schema: {
       tags, summary: 'Rename, re-permission, enable or disable an API client (disabling revokes its tokens at once)',
+      description: 'The caller must hold every permission of the client, before and after the change (else 403 API_CLIENT_NOT_COVERED / PERMISSION_NOT_GRANTABLE); the tenant’s last enabled client holding TNT#{tenant}#* cannot be disabled or narrowed (409 LAST_FULL_ADMIN_CLIENT).',
       params: ClientParams,
       body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })), permissions: Type.Optional(Permissions), enabled: Type.Optional(Type.Boolean()) }, { additionalProperties: false, minProperties: 1 }),
       response: { 200: ApiClientSchema },
     },
-    config: { permission: 'Admin:updateApiClient', errors: ['API_CLIENT_NOT_FOUND', 'PERMISSION_NOT_GRANTABLE'] },
+    config: { permission: 'Admin:updateApiClient', errors: ['API_CLIENT_NOT_FOUND', 'PERMISSION_NOT_GRANTABLE', 'API_CLIENT_NOT_COVERED', 'LAST_FULL_ADMIN_CLIENT'] },
   }, async (request) => tenancy.updateClient(principalOf(request), actorOf(request), request.params.clientId, request.body));
 
   app.post('/clients/:clientId/secret', {
-    schema: { tags, summary: 'Rotate the client secret (the old secret and its tokens stop working at once)', params: ClientParams, response: { 200: WithSecret } },
-    config: { permission: 'Admin:rotateApiClientSecret', errors: ['API_CLIENT_NOT_FOUND'] },
-  }, async (request) => tenancy.rotateSecret(principalOf(request).tenantId, actorOf(request), request.params.clientId));
+    schema: { tags, summary: 'Rotate the client secret (the old secret and its tokens stop working at once)', description: 'Only for a client whose permissions the caller holds (else 403 API_CLIENT_NOT_COVERED).', params: ClientParams, response: { 200: WithSecret } },
+    config: { permission: 'Admin:rotateApiClientSecret', errors: ['API_CLIENT_NOT_FOUND', 'API_CLIENT_NOT_COVERED'] },
+  }, async (request) => tenancy.rotateSecret(principalOf(request), actorOf(request), request.params.clientId));
 
   app.delete('/clients/:clientId', {
-    schema: { tags, summary: 'Delete an API client and revoke its tokens', params: ClientParams, response: { 204: Type.Null() } },
-    config: { permission: 'Admin:deleteApiClient', errors: ['API_CLIENT_NOT_FOUND'] },
+    schema: { tags, summary: 'Delete an API client and revoke its tokens', description: 'Only a client whose permissions the caller holds (else 403 API_CLIENT_NOT_COVERED), and never the tenant’s last enabled client holding TNT#{tenant}#* (409 LAST_FULL_ADMIN_CLIENT).', params: ClientParams, response: { 204: Type.Null() } },
+    config: { permission: 'Admin:deleteApiClient', errors: ['API_CLIENT_NOT_FOUND', 'API_CLIENT_NOT_COVERED', 'LAST_FULL_ADMIN_CLIENT'] },
   }, async (request, reply) => {
-    await tenancy.deleteClient(principalOf(request).tenantId, actorOf(request), request.params.clientId);
+    await tenancy.deleteClient(principalOf(request), actorOf(request), request.params.clientId);
     return reply.code(204).send(null);
   });
 }

@@ -3,12 +3,14 @@ import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Clock } from '../shared/clock.ts';
+import { RateLimiter } from '../shared/rate-limiter.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newSecret } from '../shared/secrets.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { ApiClientsTable, Schema } from '../storage/schema.ts';
-import { isSubset, parsePermission, permissionString } from './permissions.ts';
+import { isSubset, permissionString } from './permissions.ts';
 import { DUMMY_SECRET_HASH, hashSecret, verifySecret } from './secret-hash.ts';
+import { assertKeepsFullAdmin, assertMayActOnClient, assertMayGrant, isFullAdmin } from './target-rules.ts';
 
 /** The authenticated caller of an /api route. */
 export interface Principal {
@@ -39,6 +41,8 @@ export interface TenancyServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
   accessTokenTtlSeconds: number;
+  /** Token requests allowed per minute, per client address and per client id (each costs an scrypt run). */
+  tokenRequestsPerMinute?: { perAddress: number; perClient: number };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -65,11 +69,15 @@ export class TenancyService {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
   readonly #ttlSeconds: number;
+  readonly #limiter: RateLimiter;
+  readonly #tokenLimits: { perAddress: number; perClient: number };
 
   constructor(deps: TenancyServiceDeps) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#ttlSeconds = deps.accessTokenTtlSeconds;
+    this.#limiter = new RateLimiter({ db: deps.db, clock: deps.clock });
+    this.#tokenLimits = deps.tokenRequestsPerMinute ?? { perAddress: 60, perClient: 20 };
   }
 
   /** `keyway init`: the tenant (created if absent) and a new admin client holding `TNT#{tenant}#*`. */
@@ -98,23 +106,28 @@ export class TenancyService {
     await appendAuditEvent(trx, actor, { action: 'apiClient.create', targetType: 'apiClient', targetId: clientId, details: { name, permissions, enabled } }, now);
   }
 
-  #checkGrantable(principal: Principal, permissions: string[]): void {
-    for (const [index, permission] of permissions.entries()) {
-      const parsed = parsePermission(permission);
-      if (!parsed || parsed.tenant !== principal.tenantId) {
-        throw new KeywayError('VALIDATION_FAILED', `permissions/${index}: must be TNT#${principal.tenantId}#<Service>:<action> (or a * wildcard)`, {
-          errors: [{ field: `/permissions/${index}`, message: `must be a permission of tenant ${principal.tenantId}` }],
-        });
-      }
-    }
-    // A client may hand out only what it holds itself, so no client can mint a stronger one.
-    if (!isSubset(permissions, principal.permissions)) {
-      throw new KeywayError('PERMISSION_NOT_GRANTABLE', 'permissions: includes a permission the calling client does not hold');
-    }
+  /**
+   * Inside a client-management transaction: takes the tenant's lock, loads the target client and
+   * checks that the caller covers it. The lock (a no-op update of the tenant row: a row lock on
+   * PostgreSQL, the write lock on SQLite) serialises client management per tenant, so two requests
+   * cannot each disable one of the last two full-admin clients.
+   */
+  async #lockTarget(trx: Kysely<Schema>, caller: Principal, clientId: string): Promise<Selectable<ApiClientsTable>> {
+    await trx.updateTable('tenants').set({ id: caller.tenantId }).where('id', '=', caller.tenantId).execute();
+    const row = await trx.selectFrom('api_clients').selectAll().where('tenant_id', '=', caller.tenantId).where('id', '=', clientId).executeTakeFirst();
+    if (!row) throw new KeywayError('API_CLIENT_NOT_FOUND', `No API client ${clientId}`);
+    assertMayActOnClient(caller, { clientId, permissions: JSON.parse(row.permissions) as string[] });
+    return row;
+  }
+
+  /** The tenant's enabled full-admin clients other than `clientId`. */
+  async #otherFullAdmins(trx: Kysely<Schema>, tenantId: string, clientId: string): Promise<number> {
+    const rows = await trx.selectFrom('api_clients').select('permissions').where('tenant_id', '=', tenantId).where('enabled', '=', 1).where('id', '!=', clientId).execute();
+    return rows.filter((row) => isFullAdmin(tenantId, JSON.parse(row.permissions) as string[])).length;
   }
 
   async createClient(principal: Principal, actor: Actor, input: { name: string; permissions: string[]; enabled?: boolean }): Promise<ApiClient & { clientSecret: string }> {
-    this.#checkGrantable(principal, input.permissions);
+    assertMayGrant(principal, input.permissions);
     const secret = newSecret('kws');
     const secretHash = await hashSecret(secret);
     const now = this.#clock.now();
@@ -139,10 +152,14 @@ export class TenancyService {
   }
 
   async updateClient(principal: Principal, actor: Actor, clientId: string, patch: { name?: string; permissions?: string[]; enabled?: boolean }): Promise<ApiClient> {
-    if (patch.permissions) this.#checkGrantable(principal, patch.permissions);
+    if (patch.permissions) assertMayGrant(principal, patch.permissions);
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
-      const result = await trx
+      const row = await this.#lockTarget(trx, principal, clientId);
+      const before = { enabled: row.enabled === 1, permissions: JSON.parse(row.permissions) as string[] };
+      const after = { enabled: patch.enabled ?? before.enabled, permissions: patch.permissions ?? before.permissions };
+      assertKeepsFullAdmin(principal.tenantId, { before, after, otherFullAdmins: await this.#otherFullAdmins(trx, principal.tenantId, clientId) });
+      await trx
         .updateTable('api_clients')
         .set({
           ...(patch.name === undefined ? {} : { name: patch.name }),
@@ -152,8 +169,7 @@ export class TenancyService {
         })
         .where('tenant_id', '=', principal.tenantId)
         .where('id', '=', clientId)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) throw new KeywayError('API_CLIENT_NOT_FOUND', `No API client ${clientId}`);
+        .execute();
       if (patch.enabled === false) await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).execute();
       await appendAuditEvent(trx, actor, { action: 'apiClient.update', targetType: 'apiClient', targetId: clientId, details: patch }, now);
     });
@@ -161,36 +177,44 @@ export class TenancyService {
   }
 
   /** A new secret; the old one and every token issued with it stop working at once. */
-  async rotateSecret(tenantId: string, actor: Actor, clientId: string): Promise<ApiClient & { clientSecret: string }> {
+  async rotateSecret(principal: Principal, actor: Actor, clientId: string): Promise<ApiClient & { clientSecret: string }> {
     const secret = newSecret('kws');
     const secretHash = await hashSecret(secret);
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
-      const result = await trx
+      await this.#lockTarget(trx, principal, clientId);
+      await trx
         .updateTable('api_clients')
         .set({ secret_hash: secretHash, secret_rotated_at: now.getTime(), updated_at: now.getTime() })
-        .where('tenant_id', '=', tenantId)
+        .where('tenant_id', '=', principal.tenantId)
         .where('id', '=', clientId)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) throw new KeywayError('API_CLIENT_NOT_FOUND', `No API client ${clientId}`);
+        .execute();
       await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).execute();
       await appendAuditEvent(trx, actor, { action: 'apiClient.rotateSecret', targetType: 'apiClient', targetId: clientId }, now);
     });
-    return { ...(await this.getClient(tenantId, clientId)), clientSecret: secret };
+    return { ...(await this.getClient(principal.tenantId, clientId)), clientSecret: secret };
   }
 
-  async deleteClient(tenantId: string, actor: Actor, clientId: string): Promise<void> {
+  async deleteClient(principal: Principal, actor: Actor, clientId: string): Promise<void> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
+      const row = await this.#lockTarget(trx, principal, clientId);
+      const before = { enabled: row.enabled === 1, permissions: JSON.parse(row.permissions) as string[] };
+      assertKeepsFullAdmin(principal.tenantId, { before, after: undefined, otherFullAdmins: await this.#otherFullAdmins(trx, principal.tenantId, clientId) });
       // Tokens go with the client (ON DELETE CASCADE), so they stop working on every node at once.
-      const result = await trx.deleteFrom('api_clients').where('tenant_id', '=', tenantId).where('id', '=', clientId).executeTakeFirst();
-      if (result.numDeletedRows === 0n) throw new KeywayError('API_CLIENT_NOT_FOUND', `No API client ${clientId}`);
+      await trx.deleteFrom('api_clients').where('tenant_id', '=', principal.tenantId).where('id', '=', clientId).execute();
       await appendAuditEvent(trx, actor, { action: 'apiClient.delete', targetType: 'apiClient', targetId: clientId }, now);
     });
   }
 
   /** RFC 6749 §4.4 client credentials grant. */
-  async issueToken(clientId: string, clientSecret: string, requestedScope: string | undefined): Promise<IssuedToken> {
+  async issueToken(clientId: string, clientSecret: string, requestedScope: string | undefined, clientIp: string): Promise<IssuedToken> {
+    // Counted before the secret is checked: each attempt costs an scrypt run, and guessing a
+    // client's secret is bounded per address and per client id (RFC 6749 §10.10, §5.2 invalid_client).
+    await this.#limiter.hitAll([
+      { key: `oauth-token|ip|${clientIp}`, limit: this.#tokenLimits.perAddress, what: 'from this address' },
+      { key: `oauth-token|client|${clientId}`, limit: this.#tokenLimits.perClient, what: 'for this client' },
+    ]);
     const row = await this.#db.selectFrom('api_clients').selectAll().where('id', '=', clientId).executeTakeFirst();
     // Unknown clients cost the same scrypt run as known ones, so timing does not reveal which exist.
     const valid = await verifySecret(clientSecret, row?.secret_hash ?? DUMMY_SECRET_HASH);

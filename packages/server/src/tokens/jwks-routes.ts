@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { AnyTenantIdParam } from '../http/path-params.ts';
 import { actorOf, principalOf } from '../http/route-config.ts';
 import type { Services } from '../services.ts';
 
@@ -29,7 +30,7 @@ const SigningKeySchema = Type.Object({
   retiredAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 // No pattern here: a malformed tenant id is simply a tenant that does not exist (404, not 400).
-const TenantParams = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 63 }) });
+const TenantParams = Type.Object({ tenantId: AnyTenantIdParam });
 
 /** Relying parties cache the keys briefly; a new kid is still found because verifiers refetch on an unknown kid. */
 const PUBLIC_CACHE = 'public, max-age=300';

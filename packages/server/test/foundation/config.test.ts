@@ -11,6 +11,14 @@ test('defaults: port 8080, SQLite under ./data, public URL on localhost', () => 
   assert.equal(config.databaseUrl, `sqlite:${path.resolve('/srv/keyway', 'data/keyway.db')}`);
   assert.equal(config.publicUrl, 'http://localhost:8080');
   assert.equal(config.accessTokenTtlSeconds, 3600);
+  assert.equal(config.rateLimitTokenPerIp, 60);
+  assert.equal(config.rateLimitTokenPerClient, 20);
+});
+
+test('token endpoint limits are configurable', () => {
+  const config = loadConfig({ KEYWAY_RATE_LIMIT_TOKEN_PER_IP: '500', KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT: '7' });
+  assert.equal(config.rateLimitTokenPerIp, 500);
+  assert.equal(config.rateLimitTokenPerClient, 7);
 });
 
 test('accepts PostgreSQL URLs and https public URLs', () => {
@@ -29,6 +37,8 @@ const bad: Array<[Record<string, string>, string, RegExp]> = [
   [{ KEYWAY_LOG_LEVEL: 'loud' }, 'KEYWAY_LOG_LEVEL', /info/],
   [{ KEYWAY_ACCESS_TOKEN_TTL: '5' }, 'KEYWAY_ACCESS_TOKEN_TTL', /from 60/],
   [{ KEYWAY_TRUST_PROXY: 'yes' }, 'KEYWAY_TRUST_PROXY', /"true" or "false"/],
+  [{ KEYWAY_RATE_LIMIT_TOKEN_PER_IP: '0' }, 'KEYWAY_RATE_LIMIT_TOKEN_PER_IP', /integer from 1 to 1000000/],
+  [{ KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT: 'many' }, 'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT', /integer from 1 to 1000000/],
   [{ KEYWAY_DATABSE_URL: 'sqlite:x.db' }, 'KEYWAY_DATABSE_URL', /one of/],
   [{ KEYWAY_MASTER_KEY: 'c2hvcnQ' }, 'KEYWAY_MASTER_KEY', /43 base64url characters encoding 32 random bytes .*got "7 characters that are not one"/],
   [{ KEYWAY_MASTER_KEY: `${KEY.slice(0, 42)}+` }, 'KEYWAY_MASTER_KEY', /43 base64url characters/],

@@ -40,7 +40,7 @@ for (const kind of DATABASE_KINDS) {
       assert.notEqual(row!.session_hash, started.body.sessionId, 'only a hash of the session id is stored');
       assert.deepEqual(JSON.parse(row!.vars).count, 3);
 
-      const done = await submit(server, started.body.sessionId, { clientResponseOptionId: 'client_input', data: { user: userId } });
+      const done = await submit(server, started.body.sessionId, { clientResponseOptionId: 'client_input', data: { user: userId, authenticated: true } });
       assert.equal(done.status, 200, JSON.stringify(done.body));
       assert.equal(done.body.journeyStepId, 'success');
       assert.equal(done.body.data.user.id, userId);
@@ -187,7 +187,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(forUser.status, 200, JSON.stringify(forUser.body));
       assert.deepEqual(forUser.body.data.user, { storeName: STORE, userId });
       // Continued server to server (no Origin) because an API client started it.
-      const done = await server.http.post(`/acme/journeys/sessions/${forUser.body.sessionId}/submit`, { clientResponseOptionId: 'client_input' });
+      const done = await server.http.post(`/acme/journeys/sessions/${forUser.body.sessionId}/submit`, { clientResponseOptionId: 'client_input', data: { user: userId, authenticated: true } });
       assert.equal(done.body.journeyStepId, 'success');
       assert.equal(decodeJwt(done.body.data.idToken).aud, admin.clientId);
       await publish(admin, 'browser-only', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()], { access: { public: true, apiClients: false } }));

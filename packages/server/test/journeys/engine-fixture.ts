@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { KeywayError } from '../../src/errors/keyway-error.ts';
+import { authenticatedUser, identifiedUser } from '../../src/journeys/journey-identity.ts';
 import { defineStepType } from '../../src/journeys/step-type.ts';
 import { findStepType, registerStepType } from '../../src/journeys/step-registry.ts';
 import type { ApiResponse } from '../support/http-client.ts';
@@ -11,7 +12,7 @@ export const STORE = 'customers';
 /**
  * A client-facing probe step for engine tests: presents its evaluated parameters, and on submit
  * leaves by the outcome the client names in `data.outcome` (or re-presents on `again`, or refuses
- * input with `data.bad`). It counts its submits so tests can prove a step never runs twice.
+ * input with `data.bad`; `data.user` identifies a user, `data.authenticated` as if by a passkey). It counts its submits so tests can prove a step never runs twice.
  */
 export const probeCalls = { submits: 0, runs: 0 };
 let release: (() => void) | undefined;
@@ -41,12 +42,14 @@ if (!findStepType('test.prompt')) {
       async submit(_ctx, params, input) {
         probeCalls.submits += 1;
         if (gate) await gate;
-        const data = (input.data ?? {}) as { outcome?: string; bad?: boolean; again?: boolean; set?: Record<string, unknown>; user?: string };
+        const data = (input.data ?? {}) as { outcome?: string; bad?: boolean; again?: boolean; set?: Record<string, unknown>; user?: string; authenticated?: boolean };
         if (data.bad) throw new KeywayError('VALIDATION_FAILED', 'data: refused by the probe', { errors: [{ field: '/data', message: 'refused' }] });
         if (data.again) return { kind: 'present', data: { message: params.message ?? null, again: true }, options: ['client_input'] };
         const updates = [
           ...Object.entries(data.set ?? {}).map(([name, value]) => ({ path: [name], value })),
-          ...(data.user ? [{ path: ['user'], value: { storeName: STORE, userId: data.user } }] : []),
+          ...(data.user ? [identifiedUser({ storeName: STORE, userId: data.user })] : []),
+          // Stands in for a passkey ceremony of that user (a test seam: real steps verify one).
+          ...(data.user && data.authenticated ? [authenticatedUser({ userId: data.user, amr: ['pop', 'user'], credentialId: 'probe-credential', attested: false, deviceBound: true, authTime: new Date(0).toISOString() })] : []),
         ];
         return { kind: 'outcome', outcome: input.clientResponseOptionId === 'cancel' ? 'other' : (data.outcome ?? 'next'), updates };
       },

@@ -136,7 +136,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(completed.browserResponse, null, 'the raw response is not kept once verified');
       assert.equal(completed.completePasskeyRegistrationResponse.credentialId, response.id);
       assert.deepEqual(journey.vars.user, { storeName: STORE, userId });
-      assert.deepEqual({ ...(journey.vars._authentication as object), authTime: undefined }, { amr: ['pop', 'user', 'mfa'], credentialId: response.id, attested: false, deviceBound: true, authTime: undefined });
+      assert.deepEqual({ ...(journey.vars._authentication as object), authTime: undefined }, { userId, amr: ['pop', 'user', 'mfa'], credentialId: response.id, attested: false, deviceBound: true, authTime: undefined });
       const consumed = await world.db.selectFrom('ceremony_sessions').select('consumed_at').where('id', '=', sessionId).executeTakeFirstOrThrow();
       assert.notEqual(consumed.consumed_at, null);
       const audit = await world.db.selectFrom('audit_events').select('actor').where('action', '=', 'passkey.register').where('target_id', '=', response.id).executeTakeFirstOrThrow();

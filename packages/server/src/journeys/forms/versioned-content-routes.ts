@@ -3,12 +3,12 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ErrorCode } from '../../errors/catalogue.ts';
 import { PageOf, PageQuery } from '../../http/common-schemas.ts';
+import { VersionParam } from '../../http/path-params.ts';
 import { actorOf, principalOf } from '../../http/route-config.ts';
 import type { ContentVersion, VersionedContentService } from './versioned-content.ts';
 
 export const CONTENT_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$';
 const NameSchema = Type.String({ pattern: CONTENT_NAME_PATTERN, description: 'Letters, digits, _ . -; at most 128; unique per tenant' });
-const VersionParam = Type.Integer({ minimum: 1, maximum: 1_000_000 });
 
 const FieldProblemSchema = Type.Object({ field: Type.String(), message: Type.String() });
 export const ValidationReportSchema = Type.Object({ valid: Type.Boolean(), errors: Type.Array(FieldProblemSchema), warnings: Type.Array(FieldProblemSchema) });
@@ -41,7 +41,7 @@ export interface VersionedContentRoutesOptions<Body> {
   /** Schema of the body in requests and responses (checked in depth by the service, which names each problem's path) */
   bodySchema: TSchema;
   /** In permission names: 'Form' → Journeys:createForm */
-  permissionNoun: string;
+  permissionNoun: 'Form' | 'Page';
   tag: string;
   notFound: ErrorCode;
   alreadyExists: ErrorCode;

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { TenantIdParam } from '../../http/common-schemas.ts';
+import { TenantIdParam } from '../../http/path-params.ts';
 import type { Services } from '../../services.ts';
 import { versionedContentRoutes } from '../forms/versioned-content-routes.ts';
 import { PAGE_HEADERS, renderPage } from './page-document.ts';

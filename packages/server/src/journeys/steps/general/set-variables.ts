@@ -1,3 +1,4 @@
+import { RESERVED_VARIABLES } from '../../definition.ts';
 import { defineStepType } from '../../step-type.ts';
 
 interface SetVariablesParameters {
@@ -18,8 +19,8 @@ export const setVariablesStep = defineStepType<SetVariablesParameters>({
       variables: {
         type: 'object',
         minProperties: 1,
-        // Top-level names only, and not the engine-owned roots (the user is set by identifying steps).
-        propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', not: { enum: ['user', '_identityStore', '_journey'] } },
+        // Top-level names only, and not the engine-owned roots (the user and how they authenticated are set by identifying steps).
+        propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', not: { enum: [...RESERVED_VARIABLES] } },
       },
     },
   },

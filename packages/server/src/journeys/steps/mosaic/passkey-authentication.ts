@@ -1,4 +1,5 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { identifiedUser } from '../../journey-identity.ts';
 import { defineStepType, type StepResult } from '../../step-type.ts';
 import { authenticatedBySignIn, decodeBrowserResponse, errorOf, journeyActor, readPath } from '../trustx/trustx-support.ts';
 import { LOGIN_PASSKEY_PATH, type PendingAuthentication } from './login-form.ts';
@@ -54,7 +55,7 @@ export const passkeyAuthenticationStep = defineStepType<PasskeyAuthenticationPar
         updates: [
           { path: LOGIN_PASSKEY_PATH, value: null },
           { path: ['_mosaic', 'authenticatedPasskey'], value: result.credential },
-          { path: ['user'], value: { storeName: pending.storeName, userId: result.user.id } },
+          identifiedUser({ storeName: pending.storeName, userId: result.user.id }),
           authenticatedBySignIn(result, ctx.clock.now()),
         ],
       };

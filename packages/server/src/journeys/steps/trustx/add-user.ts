@@ -1,6 +1,7 @@
 import { KeywayError } from '../../../errors/keyway-error.ts';
 import { validatorCompiler } from '../../../http/validators.ts';
 import { CreateUserBody, type CreateUserInput, type User, USER_STATUSES } from '../../../identity/user-schemas.ts';
+import { identifiedUser } from '../../journey-identity.ts';
 import { defineStepType, type ContextUpdate, type StepContext } from '../../step-type.ts';
 import { errorOf, failureUpdate, journeyActor } from './trustx-support.ts';
 
@@ -125,7 +126,7 @@ export const addUserStep = defineStepType<AddUserParameters>({
         outcome: ADD_USER_OUTCOMES.success,
         updates: [
           { path: ['_identityStore', 'user'], value: user },
-          { path: ['user'], value: { storeName: params.storeName, userId: user.id } },
+          identifiedUser({ storeName: params.storeName, userId: user.id }),
         ],
       };
     } catch (error) {

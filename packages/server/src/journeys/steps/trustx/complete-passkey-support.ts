@@ -1,3 +1,4 @@
+import { identifiedUser } from '../../journey-identity.ts';
 import type { ContextUpdate, StepContext, StepResult } from '../../step-type.ts';
 import { decodeBrowserResponse, errorOf, failureUpdate, readRecord, recordPath, sessionOf, type CeremonyKind, type CeremonyRecord } from './trustx-support.ts';
 
@@ -61,7 +62,7 @@ export async function completeCeremony(kind: CeremonyKind, ctx: StepContext, par
       updates: [
         // The response has served its purpose; only the verified answer is kept.
         { path, value: { ...rest, status: 'completed', browserResponse: null, [answerKey]: answer } },
-        { path: ['user'], value: { storeName: record.storeName, userId } },
+        identifiedUser({ storeName: record.storeName, userId }),
         authentication,
       ],
     };

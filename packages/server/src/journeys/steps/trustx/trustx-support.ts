@@ -5,6 +5,7 @@ import type { UserRef } from '../../../identity/identity-service.ts';
 import type { AuthenticationResult } from '../../../passkeys/ceremony-service.ts';
 import type { Passkey } from '../../../passkeys/passkey-record.ts';
 import { amrFor } from '../../../tokens/signing-key-service.ts';
+import { authenticatedUser } from '../../journey-identity.ts';
 import type { ContextUpdate, StepContext } from '../../step-type.ts';
 
 /**
@@ -156,27 +157,23 @@ export function decodeBrowserResponse(value: unknown): { kind: 'credential'; cre
  */
 export function authenticatedBySignIn(result: AuthenticationResult, now: Date): ContextUpdate {
   const amr = decodeJwt(result.idToken).amr;
-  return {
-    path: ['_authentication'],
-    value: {
-      amr: Array.isArray(amr) ? amr.filter((v): v is string => typeof v === 'string') : [],
-      credentialId: result.credential.credentialId,
-      attested: result.credential.attestationVerified,
-      deviceBound: !result.credential.backupEligible,
-      authTime: now.toISOString(),
-    },
-  };
+  return authenticatedUser({
+    userId: result.user.id,
+    amr: Array.isArray(amr) ? amr.filter((v): v is string => typeof v === 'string') : [],
+    credentialId: result.credential.credentialId,
+    attested: result.credential.attestationVerified,
+    deviceBound: !result.credential.backupEligible,
+    authTime: now.toISOString(),
+  });
 }
 
 export function authenticatedByRegistration(passkey: Passkey, now: Date): ContextUpdate {
-  return {
-    path: ['_authentication'],
-    value: {
-      amr: amrFor({ userVerified: passkey.userVerified, backupEligible: passkey.backupEligible, attestationVerified: passkey.attestationVerified }),
-      credentialId: passkey.credentialId,
-      attested: passkey.attestationVerified,
-      deviceBound: !passkey.backupEligible,
-      authTime: now.toISOString(),
-    },
-  };
+  return authenticatedUser({
+    userId: passkey.userId,
+    amr: amrFor({ userVerified: passkey.userVerified, backupEligible: passkey.backupEligible, attestationVerified: passkey.attestationVerified }),
+    credentialId: passkey.credentialId,
+    attested: passkey.attestationVerified,
+    deviceBound: !passkey.backupEligible,
+    authTime: now.toISOString(),
+  });
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { KeywayError } from '../errors/keyway-error.ts';
-import type { Clock } from '../shared/clock.ts';
+import type { Clock } from './clock.ts';
 import type { Schema } from '../storage/schema.ts';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
@@ -14,6 +14,8 @@ export interface RateLimitCheck {
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
+ * The request limiter of every public, costly endpoint (self-service ceremonies, public journey
+ * starts, the token endpoint); each caller prefixes its keys with its own name.
  * Fixed one-minute windows counted in the database, so every node sees the same counts. One check is one upsert on
  * the primary key: a new window starts at 1, the current one is incremented, and the count comes back (RETURNING).
  */

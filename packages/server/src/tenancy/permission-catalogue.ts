@@ -1,0 +1,98 @@
+/**
+ * Every permission a route can require, as `Service:action` (a caller needs
+ * `TNT#{tenant}#Service:action`, or a wildcard covering it). The record is closed: a route's
+ * `config.permission` must be one of its keys (the type checker refuses anything else), and
+ * `test/foundation/permission-catalogue.test.ts` checks that every protected route declares one,
+ * that OpenAPI shows it, and that every entry here is used by some route.
+ */
+export const PERMISSION_CATALOGUE = {
+  // API clients and signing keys
+  'Admin:createApiClient': { description: 'Create an API client holding a subset of the caller’s permissions' },
+  'Admin:listApiClients': { description: 'List the tenant’s API clients' },
+  'Admin:getApiClient': { description: 'Read an API client' },
+  'Admin:updateApiClient': { description: 'Rename, re-permission, enable or disable an API client the caller covers' },
+  'Admin:rotateApiClientSecret': { description: 'Rotate the secret of an API client the caller covers' },
+  'Admin:deleteApiClient': { description: 'Delete an API client the caller covers' },
+  'Admin:listSigningKeys': { description: 'List the tenant’s ID-token signing keys' },
+  'Admin:rotateSigningKey': { description: 'Rotate the tenant’s ID-token signing key' },
+  'Audit:listEvents': { description: 'Read the audit log' },
+
+  // Identity stores and users
+  'IdentityStore:createStore': { description: 'Create an identity store' },
+  'IdentityStore:listStores': { description: 'List identity stores' },
+  'IdentityStore:getStore': { description: 'Read an identity store' },
+  'IdentityStore:updateStore': { description: 'Update an identity store (including its self-service settings)' },
+  'IdentityStore:deleteStore': { description: 'Delete an empty identity store' },
+  'IdentityStore:createUser': { description: 'Add a user' },
+  'IdentityStore:listUsers': { description: 'List and search users' },
+  'IdentityStore:getUser': { description: 'Read a user by id (also needed to start a journey naming that user)' },
+  'IdentityStore:getUserByExtId': { description: 'Read a user by external id (also needed to start a journey naming that user)' },
+  'IdentityStore:updateUser': { description: 'Update a user by id' },
+  'IdentityStore:updateUserByExtId': { description: 'Update a user by external id' },
+  'IdentityStore:deleteUser': { description: 'Delete a user by id' },
+  'IdentityStore:deleteUserByExtId': { description: 'Delete a user by external id' },
+  'IdentityStore:listUserSessions': { description: 'List a user’s self-service browser sessions' },
+  'IdentityStore:revokeUserSession': { description: 'End a user’s self-service browser session' },
+  'IdentityStore:createRecoveryLink': { description: 'Create an account recovery link for a user' },
+
+  // Passkey configuration and a user's passkeys
+  'IdentityStore:createRelyingParty': { description: 'Create a relying party' },
+  'IdentityStore:listRelyingParties': { description: 'List relying parties' },
+  'IdentityStore:getRelyingParty': { description: 'Read a relying party' },
+  'IdentityStore:updateRelyingParty': { description: 'Update a relying party' },
+  'IdentityStore:deleteRelyingParty': { description: 'Delete a relying party' },
+  'IdentityStore:createRegistrationPolicy': { description: 'Create a registration policy' },
+  'IdentityStore:listRegistrationPolicies': { description: 'List registration policies' },
+  'IdentityStore:getRegistrationPolicy': { description: 'Read a registration policy' },
+  'IdentityStore:updateRegistrationPolicy': { description: 'Update a registration policy' },
+  'IdentityStore:deleteRegistrationPolicy': { description: 'Delete a registration policy' },
+  'IdentityStore:createAuthenticationPolicy': { description: 'Create an authentication policy' },
+  'IdentityStore:listAuthenticationPolicies': { description: 'List authentication policies' },
+  'IdentityStore:getAuthenticationPolicy': { description: 'Read an authentication policy' },
+  'IdentityStore:updateAuthenticationPolicy': { description: 'Update an authentication policy' },
+  'IdentityStore:deleteAuthenticationPolicy': { description: 'Delete an authentication policy' },
+  'IdentityStore:listPasskeys': { description: 'List a user’s passkeys' },
+  'IdentityStore:getPasskey': { description: 'Read one of a user’s passkeys' },
+  'IdentityStore:updatePasskey': { description: 'Rename or enable/disable one of a user’s passkeys' },
+  'IdentityStore:deletePasskey': { description: 'Delete one of a user’s passkeys' },
+
+  // Passkey ceremonies (the names seeds 000 and 001 give them)
+  'IdentityStore:createPasskeyRegistrationForUser': { description: 'Start and complete a passkey registration for a user named by id' },
+  'IdentityStore:createPasskeyRegistrationForUserByExtId': { description: 'Start a passkey registration for a user named by external id' },
+  'IdentityStore:createPasskeyAuthenticationForUser': { description: 'Start and complete a passkey authentication for a user named by id' },
+  'IdentityStore:createPasskeyAuthenticationForUserByExtId': { description: 'Start a passkey authentication for a user named by external id' },
+
+  // Journeys, custom forms and custom pages
+  'Journeys:create': { description: 'Create a journey' },
+  'Journeys:list': { description: 'List journeys' },
+  'Journeys:get': { description: 'Read a journey and its draft' },
+  'Journeys:updateDraft': { description: 'Edit a journey’s draft' },
+  'Journeys:validate': { description: 'Validate a journey definition' },
+  'Journeys:publish': { description: 'Publish a journey’s draft as a new version' },
+  'Journeys:delete': { description: 'Delete a journey' },
+  'Journeys:listVersions': { description: 'List a journey’s published versions' },
+  'Journeys:getVersion': { description: 'Read a published journey version' },
+  'Journeys:listInstances': { description: 'List a journey’s running and finished instances' },
+  'Journeys:listStepTypes': { description: 'List the step types journeys can use' },
+  'Journeys:installTemplates': { description: 'Install the journey templates' },
+  'Journeys:start': { description: 'Start any published journey as an API client (naming a user also needs the permission to read that user)' },
+  'Journeys:createForm': { description: 'Create a custom form' },
+  'Journeys:listForms': { description: 'List custom forms' },
+  'Journeys:getForm': { description: 'Read a custom form and its versions' },
+  'Journeys:validateForm': { description: 'Validate a custom form' },
+  'Journeys:createFormVersion': { description: 'Add a draft version to a custom form' },
+  'Journeys:updateFormVersion': { description: 'Edit a draft version of a custom form' },
+  'Journeys:publishForm': { description: 'Publish a version of a custom form' },
+  'Journeys:createPage': { description: 'Create a custom page' },
+  'Journeys:listPages': { description: 'List custom pages' },
+  'Journeys:getPage': { description: 'Read a custom page and its versions' },
+  'Journeys:validatePage': { description: 'Validate a custom page' },
+  'Journeys:createPageVersion': { description: 'Add a draft version to a custom page' },
+  'Journeys:updatePageVersion': { description: 'Edit a draft version of a custom page' },
+  'Journeys:publishPage': { description: 'Publish a version of a custom page' },
+} as const satisfies Record<string, { description: string }>;
+
+/** `Service:action`, one of the catalogue's keys. */
+export type Permission = keyof typeof PERMISSION_CATALOGUE;
+
+export const PERMISSIONS = Object.keys(PERMISSION_CATALOGUE) as Permission[];
