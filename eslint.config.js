@@ -16,5 +16,5 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error', 'warn'] }],
     },
   },
-  { files: ['scripts/**', 'bench/**', 'packages/server/src/cli.ts', 'packages/server/bin/**'], rules: { 'no-console': 'off' } },
+  { files: ['scripts/**', 'bench/**', 'packages/server/src/cli.ts', 'packages/server/src/commands.ts', 'packages/server/bin/**'], rules: { 'no-console': 'off' } },
 );

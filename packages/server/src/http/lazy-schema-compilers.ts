@@ -1,5 +1,5 @@
-import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
-import type { FastifySchemaCompiler, FastifySerializerCompiler, FastifyServerOptions } from 'fastify';
+import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
+import type { FastifySchemaCompiler } from 'fastify';
 
 /**
  * Schemas are compiled on first use, not before listening. Fastify asks for every route's validators
@@ -31,7 +31,7 @@ declare module 'fastify' {
 
 type Validator = ReturnType<FastifySchemaCompiler<unknown>>;
 type Serializer = (data: unknown) => string;
-type SerializerBuilder = (externalSchemas: unknown, serializerOptions: unknown) => FastifySerializerCompiler<unknown>;
+type SerializerBuilder = SerializerFactory;
 type ValidatorInput = Parameters<FastifySchemaCompiler<unknown>>[0];
 
 /** A value computed once, on first demand, and counted in `compilation`. */
@@ -61,7 +61,7 @@ export interface LazySchemaCompilers {
   compilation: SchemaCompilation;
 }
 
-export function lazySchemaCompilers(compileValidator: FastifySchemaCompiler<unknown>, buildEagerSerializer: SerializerBuilder = SerializerSelector() as SerializerBuilder): LazySchemaCompilers {
+export function lazySchemaCompilers(compileValidator: FastifySchemaCompiler<unknown>, buildEagerSerializer: SerializerBuilder = SerializerSelector()): LazySchemaCompilers {
   const all: Pending<unknown>[] = [];
   const track = <T>(pending: Pending<T>) => (all.push(pending as Pending<unknown>), pending);
 
@@ -93,7 +93,7 @@ export function lazySchemaCompilers(compileValidator: FastifySchemaCompiler<unkn
       const schema = input.schema as object;
       let pending = serializers.get(schema);
       if (!pending) {
-        pending = track(new Pending(() => compile(input) as Serializer));
+        pending = track(new Pending<Serializer>(() => compile(input)));
         serializers.set(schema, pending);
       }
       const serialize = pending;
