@@ -20,6 +20,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'packages/server/src/cli.ts');
 const PROBE = path.join(import.meta.dirname, 'support/idle-memory-probe.ts');
 const START_DEADLINE_MS = 60_000;
+const SETTLE_MS = 15_000;
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, npm: { type: 'boolean', default: false }, profile: { type: 'string' }, summary: { type: 'string' } } });
 const RUNS = Math.max(1, Math.min(Number(values.runs) || 7, 50));
@@ -71,13 +72,15 @@ interface Start {
 
 interface StartOptions {
   dataDir: string;
+  /** Idle time before the memory is read (lets V8's memory reducer shrink the young generation) */
+  settleMs?: number;
   viaNpm: boolean;
   measureMemory: boolean;
   cpuProfileDir?: string;
 }
 
 /** Starts the server once, waits for /healthz, optionally reads its idle memory, and stops it. */
-async function startOnce({ dataDir, viaNpm, measureMemory, cpuProfileDir }: StartOptions): Promise<Start> {
+async function startOnce({ dataDir, viaNpm, measureMemory, cpuProfileDir, settleMs = 0 }: StartOptions): Promise<Start> {
   const port = await freePort();
   const nodeFlags = ['--disable-warning=ExperimentalWarning'];
   if (measureMemory) nodeFlags.push('--expose-gc', `--import=${PROBE}`);
@@ -100,6 +103,7 @@ async function startOnce({ dataDir, viaNpm, measureMemory, cpuProfileDir }: Star
   try {
     const ms = await waitForHealthy(port, child, started);
     let memory: Start['memory'];
+    if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
     if (measureMemory) memory = await askIdleMemory(child);
     return { ms, memory };
   } finally {
@@ -157,6 +161,10 @@ async function series(label: string, viaNpm: boolean, fresh: boolean, work: stri
   const memories = starts.flatMap((s) => (s.memory ? [s.memory] : []));
   if (memories.length > 0) line += `  idle RSS after GC median ${mb(median(memories.map((m) => m.rss)))} (heap used ${mb(median(memories.map((m) => m.heapUsed)))}, external ${mb(median(memories.map((m) => m.external)))})`;
   console.log(line);
+  if (measureMemory) {
+    const settled = (await startOnce({ dataDir: existingDir, viaNpm, measureMemory: true, settleMs: SETTLE_MS })).memory!;
+    console.log(`  after ${SETTLE_MS / 1000} s idle + GC: RSS ${mb(settled.rss)} (heap used ${mb(settled.heapUsed)})`);
+  }
   if (values.profile) {
     const dir = path.resolve(values.profile, label.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
     mkdirSync(dir, { recursive: true });
