@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', 'test-artifacts/**', 'packages/web/dist/**'] },
+  { ignores: ['**/node_modules/**', 'data/**', 'test-artifacts/**', 'packages/web/dist/**', 'bench/peer/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,5 +16,12 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error', 'warn'] }],
     },
   },
-  { files: ['scripts/**', 'bench/**', 'packages/server/src/cli.ts', 'packages/server/bin/**'], rules: { 'no-console': 'off' } },
+  { files: ['scripts/**', 'bench/**', 'packages/server/src/cli.ts', 'packages/server/src/commands.ts', 'packages/server/bin/**'], rules: { 'no-console': 'off' } },
+  // Keyway's own tokens: signed once by SigningKeyService (which returns their claims); never decoded to be read back.
+  {
+    files: ['packages/server/src/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'jose', importNames: ['decodeJwt', 'SignJWT'], message: 'Sign ID tokens with SigningKeyService.signIdToken and use the claims it returns; do not decode a token Keyway signed.' }] }],
+    },
+  },
 );

@@ -1,221 +1,371 @@
-// Benchmarks (not tests): throughput and latency of Keyway's hot paths on loopback.
-// Bounded in count and time; stops by itself. Usage: npm run bench [-- --requests 4000 --concurrency 16 --ceremonies 1000]
-// PostgreSQL: npm run bench -- --database postgres://user:pass@127.0.0.1:5432/keyway_bench (an empty database).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// `npm run bench`: Keyway's sign-in and sign-up against SimpleWebAuthn's own example server (bench/peer/, MIT), side
+// by side, by the method of the performance harness: each server its own process pinned to core 0 (taskset), the
+// load generator (bench/load.ts) pinned to core 1, the same Node, the same clients, a closed loop after a warm-up.
+// Black-box over HTTP on 127.0.0.1; every run is bounded in time and count. Compare ratios, not absolute rates.
+//
+//   npm run bench                                   sign-in and sign-up, Keyway (SQLite file) vs the example (~2 min)
+//   npm run bench -- --clients 16 --seconds 20      longer runs
+//   npm run bench -- --rate 300                     open loop: 300 ceremonies/s started; p50/p99, failures, 429/503
+//   npm run bench -- --latency                      also Keyway's sign-in in open loop at 50 % of its closed-loop peak
+//   npm run bench -- --database postgres://…/empty  Keyway on that (empty) PostgreSQL database instead of SQLite
+//   npm run bench -- --seed-users 1000000           data set: sign-in at 1 k users vs 1 M users (+10 audit rows
+//                                                   each) on SQLite and PostgreSQL, and the time seeding took
+//   npm run bench -- --two-nodes                    PostgreSQL: two Keyway nodes on one database vs one node
+//   npm run bench -- --api                          the in-process admin API / passkey / journey bench (bench/api.ts)
+// PostgreSQL runs use --database if given, else a throwaway local cluster with production durability settings.
+// PEER_TMP=/dev/shm (or --tmp) puts the databases on tmpfs: CPU cost without fsync cost.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../packages/server/src/config/config.ts';
-import { buildApp } from '../packages/server/src/http/app.ts';
-import { createServices } from '../packages/server/src/services.ts';
-import { systemClock } from '../packages/server/src/shared/clock.ts';
-import { openKeywayDatabase } from '../packages/server/src/startup.ts';
-import { SoftAuthenticator } from '../packages/server/test/support/soft-authenticator.ts';
+import pg from 'pg';
+import { startThrowawayPostgres } from '../scripts/test-support/postgres.ts';
+import { seedDataSet } from './seed.ts';
 
-const { values } = parseArgs({ options: { requests: { type: 'string', default: '3000' }, concurrency: { type: 'string', default: '16' }, ceremonies: { type: 'string', default: '1000' }, database: { type: 'string' } } });
-const REQUESTS = Math.min(Number(values.requests), 50_000);
-const CONCURRENCY = Math.min(Number(values.concurrency), 128);
-// Passkey ceremonies and journeys are several round trips each (and sign on the client): fewer of them.
-const CEREMONIES = Math.min(Number(values.ceremonies), REQUESTS, 10_000);
-const DEADLINE_MS = 60_000;
-/** A status no server answers: the call got a 2xx but not the answer it expected. */
-const UNEXPECTED = 599;
-
-const RP_ID = 'login.bench.test';
-const ORIGIN = `https://${RP_ID}`;
-
-interface Result {
-  name: string;
-  requests: number;
-  seconds: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  errors: number;
+const root = path.resolve(import.meta.dirname, '..');
+// --api hands every other argument to the in-process bench, which parses its own.
+if (process.argv.includes('--api')) {
+  const args = process.argv.slice(2).filter((arg) => arg !== '--api');
+  const result = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(root, 'bench/api.ts'), ...args], { stdio: 'inherit' });
+  process.exit(result.status ?? 1);
 }
-
-async function measure(name: string, count: number, call: (i: number) => Promise<number>): Promise<Result> {
-  const latencies: number[] = [];
-  let next = 0;
-  let errors = 0;
-  const started = performance.now();
-  const worker = async () => {
-    while (next < count && performance.now() - started < DEADLINE_MS) {
-      const i = next++;
-      const t0 = performance.now();
-      const status = await call(i);
-      latencies.push(performance.now() - t0);
-      if (status >= 400) errors++;
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { name, requests: latencies.length, seconds, p50: pct(0.5), p95: pct(0.95), p99: pct(0.99), errors };
-}
-
-/** An answer: the status and the parsed body (undefined when not JSON). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- bench convenience, like the tests' ApiResponse
-type Answer = { status: number; body: any };
-
-/** Sends JSON. */
-async function send(method: string, url: string, body: unknown, headers: Record<string, string>): Promise<Answer> {
-  const response = await fetch(url, { method, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const text = await response.text();
-  return { status: response.status, body: (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : undefined };
-}
-
-async function post(url: string, body: unknown, headers: Record<string, string>): Promise<Answer> {
-  return send('POST', url, body, headers);
-}
-
-async function setUp(what: string, answer: Promise<Answer>, status: number): Promise<Answer['body']> {
-  const { status: got, body } = await answer;
-  if (got !== status) throw new Error(`bench set-up (${what}) answered ${got}: ${JSON.stringify(body)}`);
-  return body;
-}
-
-const dir = mkdtempSync(path.join(tmpdir(), 'keyway-bench-'));
-const config = loadConfig({
-  PORT: '0',
-  KEYWAY_LOG_LEVEL: 'silent',
-  // Self-service needs its hosted pages' origin among the relying party's origins.
-  KEYWAY_PUBLIC_URL: ORIGIN,
-  KEYWAY_DATABASE_URL: values.database ?? `sqlite:${path.join(dir, 'bench.db')}`,
-  // Every request comes from 127.0.0.1: lift the public per-address / per-account limits (the limiter's own write stays).
-  KEYWAY_RATE_LIMIT_PER_IP: '1000000',
-  KEYWAY_RATE_LIMIT_PER_IDENTIFIER: '1000000',
+const { values: o } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '16' },
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    rate: { type: 'string', default: '0' },
+    database: { type: 'string' },
+    tmp: { type: 'string', default: process.env.PEER_TMP ?? '/tmp' },
+    'seed-users': { type: 'string' },
+    'audit-per-user': { type: 'string', default: '10' },
+    'two-nodes': { type: 'boolean', default: false },
+    'no-peer': { type: 'boolean', default: false },
+    latency: { type: 'boolean', default: false },
+  },
 });
-const { database, masterKey } = await openKeywayDatabase(config);
-const services = createServices({ config, database, clock: systemClock, masterKey });
-const app = await buildApp({ config, database, services, logger: false });
-const base = await app.listen({ port: 0, host: '127.0.0.1' });
-try {
-  const tenant = `bench-${Date.now().toString(36)}`;
-  const client = await services.tenancy.initTenant(tenant);
-  const { access_token: token } = (await services.tenancy.issueToken(client.clientId, client.clientSecret, undefined, '127.0.0.1'));
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const admin = (p: string, body: unknown, status = 201, method = 'POST') => setUp(`${method} ${p}`, send(method, `${base}${p}`, body, headers), status);
-  const store = '/api/identity-store/stores/bench';
-  await admin('/api/identity-store/stores', { name: 'bench' });
 
-  const results: Result[] = [];
-  const userIds: string[] = [];
-  const userKeys = new Map<string, string>();
-  results.push(await measure('POST users (create, audited, durable commit)', REQUESTS, async (i) => {
-    const response = await post(`${base}${store}/users`, { userKey: `u${i}`, externalId: `ext-${i}`, email: `u${i}@example.com` }, headers);
-    if (response.status === 201) {
-      userIds[i] = response.body.id;
-      userKeys.set(response.body.id, `u${i}`);
-    }
-    return response.status;
-  }));
-  results.push(await measure('GET user by externalId (token check + indexed read)', REQUESTS, async (i) => {
-    const response = await fetch(`${base}${store}/users/ext-${i % REQUESTS}/ext`, { headers });
-    await response.arrayBuffer();
-    return response.status;
-  }));
-  results.push(await measure('GET users?email= (filtered list)', REQUESTS, async (i) => {
-    const response = await fetch(`${base}${store}/users?email=u${i % REQUESTS}@example.com`, { headers });
-    await response.arrayBuffer();
-    return response.status;
-  }));
-  results.push(await measure('GET /healthz (framework floor)', REQUESTS, async () => {
-    const response = await fetch(`${base}/healthz`);
-    await response.arrayBuffer();
-    return response.status;
-  }));
+const bounded = (value: unknown, max: number, name: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > max) throw new Error(`--${name} must be 0..${max}`);
+  return n;
+};
+const CLIENTS = bounded(o.clients, 256, 'clients');
+const SECONDS = bounded(o.seconds, 600, 'seconds');
+const WARMUP = bounded(o.warmup, 60, 'warmup');
+const RATE = bounded(o.rate, 100_000, 'rate');
+const SEED_USERS = o['seed-users'] === undefined ? undefined : bounded(o['seed-users'], 10_000_000, 'seed-users');
+const AUDIT_PER_USER = bounded(o['audit-per-user'], 100, 'audit-per-user');
+const BASELINE_USERS = 1000;
+// A ceremony count no run gets near, so every loop is bounded by count as well as by time.
+const MAX_CEREMONIES = 10_000_000;
+const NODE = process.execPath;
+const NODE_FLAGS = ['--disable-warning=ExperimentalWarning'];
 
-  // ── Passkeys (DESIGN A5): one ES256 software authenticator per user, two round trips per ceremony ──
-  await admin(`${store}/passkeys/relyingParties`, { id: RP_ID, name: 'Bench', origins: [ORIGIN] });
-  await admin(`${store}/passkeys/registrationPolicies`, { name: 'default' });
-  await admin(`${store}/passkeys/authenticationPolicies`, { name: 'default' });
-  const users = userIds.filter((id) => id !== undefined).slice(0, CEREMONIES);
-  const authenticators = new Map<string, SoftAuthenticator>();
-  const registered: string[] = [];
-  results.push(await measure('passkey registration start+complete (ES256, none)', users.length, async (i) => {
-    const userId = users[i]!;
-    const started = await post(`${base}${store}/users/${userId}/passkeys/relyingParties/${RP_ID}/registrations/default`, {}, headers);
-    if (started.status !== 200) return started.status;
-    const authenticator = new SoftAuthenticator({ alg: -7 });
-    const completed = await post(`${base}${store}/users/${userId}/passkeys/registrations/sessions/${started.body.sessionId}`, authenticator.register(started.body.clientRequest, { origin: ORIGIN }), headers);
-    if (completed.status === 201) {
-      authenticators.set(userId, authenticator);
-      registered.push(userId);
-    }
-    return completed.status;
-  }));
-  // Each user signs in in turn; with more users than clients no credential is used twice at once (its counter only rises).
-  const signInUsers = registered.length > CONCURRENCY ? registered : [];
-  results.push(await measure('passkey sign-in start+complete (ES256, by user id, ID token)', signInUsers.length === 0 ? 0 : CEREMONIES, async (i) => {
-    const userId = signInUsers[i % signInUsers.length]!;
-    const started = await post(`${base}${store}/users/${userId}/passkeys/relyingParties/${RP_ID}/authentications/default`, {}, headers);
-    if (started.status !== 200) return started.status;
-    const assertion = authenticators.get(userId)!.authenticate(started.body.clientRequest, { origin: ORIGIN });
-    const completed = await post(`${base}${store}/users/${userId}/passkeys/authentications/sessions/${started.body.sessionId}`, assertion, headers);
-    return completed.status;
-  }));
+// ── cores: servers on core 0, the load generator on core 1 (as ../shared/perf/run.sh); unpinned without taskset ──
+const CORES = availableParallelism();
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const pinned = (cores: string, command: string[]) => (hasTaskset && CORES >= 2 ? ['taskset', '-c', cores, ...command] : command);
 
-  // ── Self-service sign-in options (DESIGN A6): a known identifier (has a passkey) against unknown ones (decoys) ──
-  await admin(store, { selfService: { enabled: true, relyingPartyId: RP_ID, registrationPolicy: 'default', authenticationPolicy: 'default', allowSignUp: true } }, 200, 'PATCH');
-  const browser = { origin: ORIGIN };
-  // Both answer one allowed credential (the user's passkey, or a decoy of the same shape).
-  const loginOptions = async (identifier: string) => {
-    const response = await post(`${base}/${tenant}/identity/bench/login/webauthn/options`, { identifier }, browser);
-    if (response.status !== 200) return response.status;
-    return response.body.publicKey.allowCredentials.length === 1 ? 200 : UNEXPECTED;
-  };
-  if (registered.length > 0) {
-    const known = registered.map((id) => userKeys.get(id)!);
-    results.push(await measure('self-service login options, known identifier', REQUESTS, (i) => loginOptions(known[i % known.length]!)));
-    results.push(await measure('self-service login options, unknown identifier (decoy)', REQUESTS, (i) => loginOptions(`nobody-${i % known.length}`)));
-  }
-
-  // ── Journeys (DESIGN A7): public start of a published form step, one valid submit → condition → end ──
-  await admin('/api/custom-forms', {
-    name: 'bench',
-    form: {
-      title: { values: { en: 'Bench' }, type: 'title' },
-      components: [{ type: 'text', id: 'nickname', label: { values: { en: 'Nickname' } }, index: 0, transient: false, validate: { required: true, minLength: 3, maxLength: 12 } }],
-      submitButton: { type: 'submitButton', values: { en: 'Go' } },
-    },
+const children = new Set<ChildProcess>();
+const cleanups: (() => Promise<void> | void)[] = [];
+async function cleanUp() {
+  for (const child of children) child.kill('SIGTERM');
+  for (const cleanup of cleanups.reverse()) await cleanup();
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    void cleanUp().finally(() => process.exit(130));
   });
-  await admin('/api/custom-forms/bench/versions/1/publish', {}, 200);
-  await admin('/api/journeys', { journeyId: 'bench' });
-  await admin('/api/journeys/bench/draft', {
-    definition: {
-      schemaVersion: 1,
-      store: 'bench',
-      start: 'profile',
-      access: { public: true },
-      steps: [
-        { id: 'profile', type: 'trustx.customDataForm', parameters: { dataFormName: 'bench', formDataKey: 'answers' }, outcomes: { success: 'check', cancel: 'refused', timeout: 'refused' } },
-        { id: 'check', type: 'general.condition', parameters: { condition: '${answers.nickname == "bencher"}' }, outcomes: { true: 'accepted', false: 'refused' } },
-        // A success needs an identified user (else JOURNEY_NO_USER); a coded rejection ends the same way without one.
-        { id: 'accepted', type: 'general.end', parameters: { result: 'rejection', code: 'BENCH_ACCEPTED' } },
-        { id: 'refused', type: 'general.end', parameters: { result: 'rejection', code: 'BENCH_REFUSED' } },
-      ],
-    },
-  }, 200, 'PUT');
-  await admin('/api/journeys/bench/publish', {});
-  results.push(await measure('journey start (form) + one submit (→ condition → end)', CEREMONIES, async () => {
-    const started = await post(`${base}/${tenant}/journeys/bench/start`, {}, browser);
-    if (started.status !== 200) return started.status;
-    if (started.body.journeyStepId !== 'profile') return UNEXPECTED;
-    const submitted = await post(`${base}/${tenant}/journeys/sessions/${started.body.sessionId}/submit`, { clientResponseOptionId: 'client_input', data: { nickname: 'bencher' } }, browser);
-    if (submitted.status !== 200) return submitted.status;
-    return submitted.body.journeyStepId === 'rejection' && submitted.body.data.code === 'BENCH_ACCEPTED' ? 200 : UNEXPECTED;
-  }));
+}
 
-  console.log(`Keyway bench on ${database.dialect}, ${CONCURRENCY} concurrent clients, loopback`);
-  console.log('| path | ops | ops/s | p50 ms | p95 ms | p99 ms | errors |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const r of results) {
-    console.log(`| ${r.name} | ${r.requests} | ${(r.requests / r.seconds).toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`);
+function start(command: string[], env: Record<string, string>, cwd: string, log: string[]): ChildProcess {
+  const child = spawn(command[0]!, command.slice(1), { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const keep = (chunk: Buffer) => {
+    log.push(chunk.toString());
+    if (log.length > 50) log.shift();
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitUp(url: string, child: ChildProcess, log: string[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${log.join('')}`);
+    try {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      if (response.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  throw new Error(`no answer from ${url} in 60 s: ${log.join('')}`);
+}
+
+interface LoadResult {
+  target: string;
+  rate: number;
+  mode: string;
+  users: number;
+  ok: number;
+  failed: number;
+  perSecond: number;
+  p50: number | null;
+  p99: number | null;
+  statuses: Record<string, number>;
+  overload: number;
+}
+
+/** Runs bench/load.ts on core 1 and answers its JSON line. */
+async function load(args: Record<string, string | number>): Promise<LoadResult> {
+  const argv = Object.entries({ clients: CLIENTS, seconds: SECONDS, warmup: WARMUP, rate: RATE, max: MAX_CEREMONIES, ...args }).flatMap(([k, v]) => [`--${k}`, String(v)]);
+  const log: string[] = [];
+  const child = start(pinned(CORES >= 4 ? `2-${CORES - 1}` : '1', [NODE, ...NODE_FLAGS, path.join(root, 'bench/load.ts'), ...argv]), {}, root, log);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const line = log.join('').trim().split('\n').findLast((l) => l.startsWith('{'));
+  if (code !== 0 || !line) throw new Error(`load generator failed (${code}): ${log.join('')}`);
+  return JSON.parse(line) as LoadResult;
+}
+
+// ── Keyway ──
+interface KeywayNode {
+  base: string;
+  child: ChildProcess;
+  log: string[];
+}
+interface Keyway {
+  nodes: KeywayNode[];
+  origin: string;
+  env: Record<string, string>;
+  path: string;
+  tenant: string;
+}
+let nextPort = 18_700 + Math.floor(Math.random() * 500);
+
+async function startKeywayNode(env: Record<string, string>, cores: string): Promise<KeywayNode> {
+  const port = nextPort++;
+  const log: string[] = [];
+  const child = start(pinned(cores, [NODE, ...NODE_FLAGS, 'packages/server/src/cli.ts', 'serve']), { ...env, PORT: String(port) }, root, log);
+  const base = `http://127.0.0.1:${port}`;
+  await waitUp(`${base}/healthz`, child, log);
+  return { base, child, log };
+}
+
+/** Starts Keyway on `databaseUrl` (empty), creates tenant `bench` with a self-service store `bench`. */
+async function startKeyway(databaseUrl: string, nodes = 1): Promise<Keyway> {
+  const port = nextPort;
+  const origin = `http://localhost:${port}`;
+  const env: Record<string, string> = {
+    KEYWAY_DATABASE_URL: databaseUrl,
+    KEYWAY_PUBLIC_URL: origin,
+    KEYWAY_LOG_LEVEL: 'warn',
+    // Every client is 127.0.0.1: lift the public per-address and per-identifier limits (the limiter still runs).
+    KEYWAY_RATE_LIMIT_PER_IP: '1000000',
+    KEYWAY_RATE_LIMIT_PER_IDENTIFIER: '1000000',
+    ...(databaseUrl.startsWith('sqlite:') ? {} : { KEYWAY_MASTER_KEY: randomBytes(32).toString('base64url') }),
+  };
+  const first = await startKeywayNode(env, '0');
+  const init = spawnSync(NODE, [...NODE_FLAGS, 'packages/server/src/cli.ts', 'init', '--tenant', 'bench'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+  const credentials = JSON.parse(init.stdout.trim().split('\n').at(-1) ?? '{}') as { clientId?: string; clientSecret?: string };
+  if (!credentials.clientId) throw new Error(`keyway init failed: ${init.stdout}${init.stderr}`);
+  const tokenResponse = await fetch(`${first.base}/oauth2/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'client_credentials' }),
+  });
+  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  const admin = async (method: string, p: string, body: unknown) => {
+    const response = await fetch(`${first.base}/api/identity-store${p}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (response.status >= 300) throw new Error(`bench set-up ${method} ${p} answered ${response.status}: ${await response.text()}`);
+  };
+  await admin('POST', '/stores', { name: 'bench' });
+  await admin('POST', '/stores/bench/passkeys/relyingParties', { id: 'localhost', name: 'Bench', origins: [origin] });
+  await admin('POST', '/stores/bench/passkeys/registrationPolicies', { name: 'default' });
+  await admin('POST', '/stores/bench/passkeys/authenticationPolicies', { name: 'default' });
+  await admin('PATCH', '/stores/bench', { selfService: { enabled: true, relyingPartyId: 'localhost', registrationPolicy: 'default', authenticationPolicy: 'default', allowSignUp: true } });
+  const all = [first];
+  for (let n = 1; n < nodes; n++) all.push(await startKeywayNode(env, String(n)));
+  return { nodes: all, origin, env, path: '/bench/identity/bench', tenant: 'bench' };
+}
+
+async function stopKeyway(keyway: Keyway): Promise<void> {
+  for (const node of keyway.nodes) await stop(node.child);
+}
+
+const keywayLoad = (keyway: Keyway, nodes: KeywayNode[], args: Record<string, string | number>) =>
+  load({ target: 'keyway', base: nodes.map((n) => n.base).join(','), origin: keyway.origin, path: keyway.path, ...args });
+
+// ── SimpleWebAuthn's example ──
+async function peerRuns(): Promise<{ signIn: LoadResult; signUp: LoadResult }> {
+  const peer = path.join(root, 'bench/peer');
+  if (!existsSync(path.join(peer, 'node_modules/@simplewebauthn/server'))) {
+    console.error('installing the peer’s dependencies (bench/peer, npm ci)…');
+    const installed = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: peer, stdio: 'inherit' });
+    if (installed.status !== 0) throw new Error('npm ci in bench/peer failed');
+  }
+  const port = nextPort++;
+  const log: string[] = [];
+  const child = start(pinned('0', [NODE, ...NODE_FLAGS, 'index.ts']), { PORT: String(port) }, peer, log);
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitUp(`${base}/generate-authentication-options`, child, log);
+    const common = { target: 'swa', base, origin: `http://localhost:${port}` };
+    // Sign-in first: the example keeps every registered credential of its one user in its options.
+    const signIn = await load({ ...common, mode: 'signin' });
+    const signUp = await load({ ...common, mode: 'signup' });
+    return { signIn, signUp };
+  } finally {
+    await stop(child);
+  }
+}
+
+// ── PostgreSQL for the runs that need it ──
+let postgresAdmin: string | undefined;
+async function postgresDatabase(): Promise<string> {
+  if (o.database && !postgresAdmin) {
+    // A given database is used once as it is (it must be empty).
+    postgresAdmin = 'given';
+    return o.database as string;
+  }
+  if (!postgresAdmin || postgresAdmin === 'given') {
+    console.error('starting a throwaway PostgreSQL (durable settings)…');
+    const cluster = await startThrowawayPostgres({ durable: true });
+    cleanups.push(() => cluster.stop());
+    postgresAdmin = cluster.adminUrl;
+  }
+  const name = `keyway_bench_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: postgresAdmin });
+  await client.connect();
+  await client.query(`create database ${name}`);
+  await client.end();
+  const url = new URL(postgresAdmin);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+// ── output ──
+const fmt = (n: number | null | undefined, digits = 0) => (n === null || n === undefined ? '–' : n.toFixed(digits));
+const failures = (r: LoadResult) => {
+  const s = r.statuses;
+  const other = r.failed - (s['429'] ?? 0) - (s['503'] ?? 0);
+  return `${r.failed}${r.failed > 0 ? ` (429: ${s['429'] ?? 0}, 503: ${s['503'] ?? 0}, other: ${other})` : ''}${r.overload > 0 ? `, not started (all clients busy): ${r.overload}` : ''}`;
+};
+const row = (cells: (string | number)[]) => console.log(`| ${cells.join(' | ')} |`);
+const header = (cells: string[]) => {
+  row(cells);
+  row(cells.map(() => '---'));
+};
+const loopLabel = RATE > 0 ? `open loop, ${RATE}/s started` : `closed loop, ${CLIENTS} clients`;
+
+async function sideBySide(): Promise<void> {
+  const dir = mkdtempSync(path.join(o.tmp as string, 'keyway-bench-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const databaseUrl = (o.database as string | undefined) ?? `sqlite:${path.join(dir, 'keyway.db')}`;
+  if (o.database) postgresAdmin = 'given';
+  const keyway = await startKeyway(databaseUrl);
+  let k: { signIn: LoadResult; signUp: LoadResult };
+  let half: LoadResult | undefined;
+  try {
+    k = { signIn: await keywayLoad(keyway, keyway.nodes, { mode: 'signin' }), signUp: await keywayLoad(keyway, keyway.nodes, { mode: 'signup' }) };
+    // Latency at half the peak: open loop at 50 % of the closed-loop sign-in rate, with clients to spare.
+    if (o.latency && k.signIn.perSecond > 0) half = await keywayLoad(keyway, keyway.nodes, { mode: 'signin', rate: Math.max(1, Math.round(k.signIn.perSecond / 2)), clients: Math.max(CLIENTS, 64) });
+  } finally {
+    await stopKeyway(keyway);
+  }
+  const engine = databaseUrl.startsWith('sqlite:') ? `SQLite file in ${o.tmp}` : 'PostgreSQL';
+  const printLatency = () => {
+    if (!half) return;
+    console.log(`\nKeyway sign-in, open loop at 50 % of its peak (${half.rate}/s started), ${SECONDS} s: p50 ${fmt(half.p50, 1)} ms, p99 ${fmt(half.p99, 1)} ms, p99/p50 ${half.p50 ? (half.p99! / half.p50).toFixed(1) : '–'}, ok ${half.ok}, failed ${failures(half)}`);
+  };
+  console.log(`\nKeyway (${engine})${o['no-peer'] ? '' : " vs SimpleWebAuthn's example server (express, in memory)"}: ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, server on one core${hasTaskset && CORES >= 2 ? '' : ' (unpinned: no taskset)'}`);
+  if (o['no-peer']) {
+    header(['ceremony', 'Keyway /s', 'p50 ms', 'p99 ms', 'failed']);
+    row(['sign-in (options → finish)', fmt(k.signIn.perSecond), fmt(k.signIn.p50, 1), fmt(k.signIn.p99, 1), failures(k.signIn)]);
+    row(['sign-up (begin → finish, none attestation)', fmt(k.signUp.perSecond), fmt(k.signUp.p50, 1), fmt(k.signUp.p99, 1), failures(k.signUp)]);
+    printLatency();
+    return;
+  }
+  const s = await peerRuns();
+  header(['ceremony', 'Keyway /s', 'p50 ms', 'p99 ms', 'failed', 'example /s', 'p50 ms', 'p99 ms', 'failed', 'ratio']);
+  for (const [name, kr, sr] of [['sign-in (options → finish)', k.signIn, s.signIn], ['sign-up (options → none attestation → finish)', k.signUp, s.signUp]] as const) {
+    row([name, fmt(kr.perSecond), fmt(kr.p50, 1), fmt(kr.p99, 1), failures(kr), fmt(sr.perSecond), fmt(sr.p50, 1), fmt(sr.p99, 1), failures(sr), sr.perSecond > 0 ? (kr.perSecond / sr.perSecond).toFixed(2) : '–']);
+  }
+  printLatency();
+}
+
+async function withData(users: number): Promise<void> {
+  const results: string[][] = [];
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    const dir = mkdtempSync(path.join(o.tmp as string, 'keyway-bench-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const databaseUrl = engine === 'sqlite' ? `sqlite:${path.join(dir, 'keyway.db')}` : await postgresDatabase();
+    const keyway = await startKeyway(databaseUrl);
+    try {
+      const seed = `bench-${randomBytes(4).toString('hex')}`;
+      const seedOptions = { databaseUrl, tenantId: keyway.tenant, storeName: 'bench', rpId: 'localhost', seed, auditPerUser: AUDIT_PER_USER };
+      const signInAt = async (n: number) => keywayLoad(keyway, keyway.nodes, { mode: 'signin', seed, users: n });
+      const small = Math.min(BASELINE_USERS, users);
+      const smallSeconds = await seedDataSet({ ...seedOptions, from: 0, to: small });
+      const atSmall = await signInAt(small);
+      let last = 0;
+      const bigSeconds = await seedDataSet({ ...seedOptions, from: small, to: users }, (done) => {
+        if (done - last >= users / 10) {
+          last = done;
+          console.error(`  ${engine}: ${done} users seeded`);
+        }
+      });
+      const atBig = await signInAt(users);
+      const perMillion = ((smallSeconds + bigSeconds) / users) * 1_000_000;
+      results.push([engine, fmt(atSmall.perSecond), `${fmt(atSmall.p50, 1)} / ${fmt(atSmall.p99, 1)}`, failures(atSmall), fmt(atBig.perSecond), `${fmt(atBig.p50, 1)} / ${fmt(atBig.p99, 1)}`, failures(atBig), `${((atBig.perSecond / atSmall.perSecond) * 100).toFixed(0)} %`, `${(smallSeconds + bigSeconds).toFixed(0)} s (${perMillion.toFixed(0)} s per million)`]);
+    } finally {
+      await stopKeyway(keyway);
+    }
+  }
+  console.log(`\nSign-in with data (identifier-first, seeded users picked at random; ${AUDIT_PER_USER} audit rows per user): ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, Keyway on one core`);
+  header(['database', `${BASELINE_USERS} users /s`, 'p50 / p99 ms', 'failed', `${users} users /s`, 'p50 / p99 ms', 'failed', 'big / small', 'seeding time']);
+  for (const r of results) row(r);
+}
+
+async function twoNodes(): Promise<void> {
+  const databaseUrl = await postgresDatabase();
+  const keyway = await startKeyway(databaseUrl, 2);
+  let one: LoadResult;
+  let two: LoadResult;
+  try {
+    one = await keywayLoad(keyway, keyway.nodes.slice(0, 1), { mode: 'signin' });
+    two = await keywayLoad(keyway, keyway.nodes, { mode: 'signin' });
+  } finally {
+    await stopKeyway(keyway);
+  }
+  const layout = CORES >= 4 ? 'node 1 on core 0, node 2 on core 1, load generator on cores 2+, PostgreSQL unpinned' : `only ${CORES} cores: both nodes, PostgreSQL and the load generator share them — the figure is bounded by the machine, measure on ≥ 4 cores`;
+  console.log(`\nPostgreSQL, two Keyway nodes on one database (load split between them) vs one node: ${loopLabel}; ${layout}`);
+  header(['nodes', 'sign-ins/s', 'p50 ms', 'p99 ms', 'failed', 'vs one node']);
+  row(['1', fmt(one.perSecond), fmt(one.p50, 1), fmt(one.p99, 1), failures(one), '1.00']);
+  row(['2', fmt(two.perSecond), fmt(two.p50, 1), fmt(two.p99, 1), failures(two), one.perSecond > 0 ? (two.perSecond / one.perSecond).toFixed(2) : '–']);
+}
+
+console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${CORES} cores, ${Math.round(totalmem() / 2 ** 30)} GB; Node ${process.version}; databases in ${o.tmp}`);
+try {
+  if (SEED_USERS !== undefined) await withData(SEED_USERS);
+  else if (o['two-nodes']) await twoNodes();
+  else await sideBySide();
 } finally {
-  await app.close();
-  await database.close();
-  rmSync(dir, { recursive: true, force: true });
+  await cleanUp();
 }

@@ -20,7 +20,11 @@ const READY_POLL_MS = 100;
 // PostgreSQL refuses to run as root, so as root we run its tools as the `postgres` OS user.
 const isRoot = process.getuid?.() === 0;
 
-export async function startThrowawayPostgres(): Promise<{ adminUrl: string; stop(): Promise<void> }> {
+/**
+ * `durable`: keep PostgreSQL's own durability (fsync, full-page writes, synchronous commit) as in production, for
+ * benchmarks; tests turn it off (faster, and a throwaway cluster has nothing to keep).
+ */
+export async function startThrowawayPostgres(options: { durable?: boolean } = {}): Promise<{ adminUrl: string; stop(): Promise<void> }> {
   const bin = await ensurePostgresBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'keyway-pg-'));
   const data = join(dir, 'data');
@@ -42,9 +46,7 @@ export async function startThrowawayPostgres(): Promise<{ adminUrl: string; stop
       [
         "listen_addresses = '127.0.0.1'",
         `unix_socket_directories = '${dir}'`,
-        'fsync = off',
-        'full_page_writes = off',
-        'synchronous_commit = off',
+        ...(options.durable ? ['max_wal_size = 4GB', 'max_connections = 200'] : ['fsync = off', 'full_page_writes = off', 'synchronous_commit = off']),
       ].join('\n') + '\n',
     );
     for (let attempt = 1; ; attempt++) {

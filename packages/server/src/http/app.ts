@@ -24,6 +24,7 @@ import { tokenRoutes } from '../tenancy/token-routes.ts';
 import { jwksRoutes } from '../tokens/jwks-routes.ts';
 import { installAuthentication } from './authenticate.ts';
 import { docsRoutes } from './docs-routes.ts';
+import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 import { installOperations } from './operations.ts';
 import { OPENAPI_INFO, installRouteDocumentation } from './openapi.ts';
 import { ProblemSchema } from './problem.ts';
@@ -43,7 +44,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
 /** Builds the whole HTTP application: one plugin per area, one error gate, one auth hook. */
 export async function buildApp({ config, database, services, logger }: AppDeps): Promise<FastifyInstance> {
+  // Validators and serializers compile on first use (lazy-schema-compilers.ts), not before listening.
+  const compilers = lazySchemaCompilers(validatorCompiler);
   const app = Fastify({
+    schemaController: { compilersFactory: { buildSerializer: compilers.buildSerializer } },
     logger: logger ?? {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
@@ -60,7 +64,8 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: answerFrameworkError,
   });
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(compilers.validatorCompiler);
+  app.decorate('schemaCompilation', compilers.compilation);
   // The API speaks JSON (and form-encoding on /oauth2/token): other bodies are 415, not parsed as text.
   app.removeContentTypeParser('text/plain');
   app.addHook('onSend', async (request, reply) => {

@@ -18,6 +18,9 @@ declare module 'fastify' {
   }
 }
 
+/** One schema object for every problem response, so its serializer is compiled once (lazy-schema-compilers.ts). */
+const PROBLEM_REF = { $ref: 'Problem#' };
+
 /** The problem responses a route can give, grouped by status, each listing its codes. */
 function problemResponses(codes: ErrorCode[]): Record<number, unknown> {
   const byStatus = new Map<number, ErrorCode[]>();
@@ -29,7 +32,7 @@ function problemResponses(codes: ErrorCode[]): Record<number, unknown> {
   for (const [status, list] of byStatus) {
     responses[status] = {
       description: `Error codes: ${list.join(', ')}`,
-      content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } },
+      content: { 'application/problem+json': { schema: PROBLEM_REF } },
     };
   }
   return responses;

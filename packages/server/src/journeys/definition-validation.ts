@@ -40,7 +40,9 @@ export interface ValidationReport {
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv, { mode: 'full' });
-const validateShape = ajv.compile(JOURNEY_DEFINITION_SCHEMA);
+// Compiled on the first validation, not when the server loads this module (start-up time).
+let shapeValidator: ValidateFunction | undefined;
+const validateShapeOnce = (): ValidateFunction => (shapeValidator ??= ajv.compile(JOURNEY_DEFINITION_SCHEMA));
 
 /** Step parameter schemas, compiled once per step type. */
 const parameterValidators = new Map<string, ValidateFunction>();
@@ -107,6 +109,7 @@ export function validateDefinition(document: unknown): ValidationReport {
   const problems: DefinitionProblem[] = [];
   const report = (): ValidationReport => ({ valid: !problems.some((p) => p.severity === 'error'), problems });
 
+  const validateShape = validateShapeOnce();
   if (!validateShape(document)) {
     for (const error of validateShape.errors ?? []) {
       const pointer = ajvPointer(error);

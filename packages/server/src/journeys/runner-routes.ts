@@ -16,7 +16,7 @@ import { buildRunnerAssets, type JourneyRunnerAssets } from './runner-assets.ts'
 
 export interface JourneyRunnerRoutesOptions {
   services: Pick<Services, 'journeyDefinitions' | 'identity'>;
-  /** Built at start-up when not given (tests may share one). */
+  /** Built on first use when not given (tests may share one). */
   assets?: JourneyRunnerAssets;
 }
 
@@ -34,7 +34,9 @@ const RunnerParams = Type.Object({
 
 export async function journeyRunnerRoutes(fastify: FastifyInstance, options: JourneyRunnerRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const assets = options.assets ?? buildRunnerAssets();
+  // Built on the first page or asset request, not at start-up (it transpiles and compresses every module).
+  let built = options.assets;
+  const assets = () => (built ??= buildRunnerAssets());
   const { journeyDefinitions, identity } = options.services;
 
   serveHostedAssetBundle(fastify, '/_keyway/journey-runner', assets);
@@ -79,7 +81,7 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
         journeyName: journey?.name ?? journeyId,
         startable: journey?.startable ?? false,
         path,
-        assets: assets.page,
+        assets: assets().page,
         ...(journey ? {} : { notFound: true }),
       });
       return sendHostedPage(reply, { status: journey ? 200 : 404, csp: JOURNEY_RUNNER_CSP, lang, html });

@@ -6,10 +6,11 @@ import type { UserRef } from '../identity/identity-service.ts';
 import { toUser } from '../identity/user-record.ts';
 import type { User } from '../identity/user-schemas.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
-import { amrFor } from '../tokens/signing-key-service.ts';
+import { amrFor, type IdTokenPayload } from '../tokens/signing-key-service.ts';
 import { verifyAuthentication } from './authentication-verification.ts';
 import type { CeremonyDeps, StartedCeremony } from './ceremony-deps.ts';
 import { requestOptions } from './ceremony-options.ts';
+import { CredentialKeyCache } from './credential-key-cache.ts';
 import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
 import { assertMayUsePasskeys, getUserInStore, type UserRow } from './ceremony-user.ts';
 import { credentialDescriptors, findCredential, recordCredentialUse, type CredentialDescriptor } from './credential-store.ts';
@@ -62,14 +63,19 @@ export interface AuthenticationResult {
   credential: Passkey;
   /** ES256 JWT: sub = user id, aud = RP ID, amr from the credential's facts */
   idToken: string;
+  /** The claims of `idToken`, as signed (read these; never decode the token) */
+  idTokenClaims: IdTokenPayload;
 }
 
 /** WebAuthn authentication (§7.2): start builds request options and a session; complete verifies, advances the counter and issues an ID token. */
 export class AuthenticationCeremony {
   readonly #deps: CeremonyDeps;
+  /** Imported credential public keys, so a sign-in verifies without decoding and importing the key */
+  readonly #credentialKeys: CredentialKeyCache;
 
   constructor(deps: CeremonyDeps) {
     this.#deps = deps;
+    this.#credentialKeys = deps.credentialKeys ?? new CredentialKeyCache();
   }
 
   async start(actor: Actor, input: StartAuthenticationInput): Promise<StartedCeremony<PublicKeyCredentialRequestOptionsJSON>> {
@@ -157,12 +163,12 @@ export class AuthenticationCeremony {
       allowCredentialIds,
       account: { identified: session.user_id !== null, userHandle: user.user_handle },
       credential: { id: record.credential_id, publicKey: fromBase64url(record.public_key)!, counter: Number(record.sign_count), backupEligible: record.backup_eligible === 1 },
-    });
+    }, (credential) => this.#credentialKeys.publicKey({ tenantId: actor.tenantId, credentialId: credential.id }, credential.publicKey));
 
     const attested = record.attestation_verified === 1;
     // Signed before the transaction (signing may create the tenant's first key in a transaction of
     // its own) and returned only if the transaction commits.
-    const idToken = await signingKeys.issueIdToken(actor.tenantId, {
+    const { idToken, claims: idTokenClaims } = await signingKeys.signIdToken(actor.tenantId, {
       sub: user.id,
       aud: session.rp_id,
       authTime: now,
@@ -199,6 +205,6 @@ export class AuthenticationCeremony {
     });
 
     const updated = { ...record, sign_count: verified.newCounter, backed_up: verified.backedUp ? 1 : 0, last_used_at: now.getTime(), updated_at: now.getTime() };
-    return { user: toUser(user), credential: toPasskey(updated), idToken };
+    return { user: toUser(user), credential: toPasskey(updated), idToken, idTokenClaims };
   }
 }

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { assertionSignatureVerifies } from './assertion-signature.ts';
 import { readAuthenticatorData } from './authenticator-data.ts';
 import { SAME_ORIGIN_ONLY, checkClientData, type CrossOriginPolicy } from './client-data.ts';
-import { fromLibraryError } from './verification-errors.ts';
+import { importCredentialPublicKey, type CredentialPublicKey } from './credential-public-key.ts';
 import { canonicalBase64url, fromBase64url, isBase64url, sameBytes } from './webauthn-encoding.ts';
 
 /** The stored credential record an assertion is verified against (WebAuthn §4 "credential record"). */
@@ -49,8 +50,13 @@ export interface VerifiedAuthentication {
   origin: string;
 }
 
-function sha256(data: string): Buffer {
-  return createHash('sha256').update(data, 'utf8').digest();
+/** The imported public key of a credential record; the ceremony passes a cached one (credential-key-cache.ts). */
+export type CredentialKeySource = (credential: CredentialRecordForAssertion) => CredentialPublicKey;
+
+const importEachTime: CredentialKeySource = (credential) => importCredentialPublicKey(credential.publicKey);
+
+function sha256(data: string | Uint8Array): Buffer {
+  return typeof data === 'string' ? createHash('sha256').update(data, 'utf8').digest() : createHash('sha256').update(data).digest();
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {
@@ -71,8 +77,11 @@ export function counterAdvances(stored: number, received: number): boolean {
  * by WebAuthn L3 §7.2, in the spec's order, every check with its own error code. The caller has
  * looked up the credential record (step 6, "the account contains a credential record whose id is
  * rawId") and does the compare-and-set of the counter in its transaction; everything else is here.
+ * The signature is checked with node:crypto on the imported key (assertion-signature.ts); a
+ * differential test holds this to SimpleWebAuthn's verifyAuthenticationResponse decision for
+ * decision (test/passkeys/assertion-differential.test.ts).
  */
-export async function verifyAuthentication(response: AuthenticationResponseJSON, expected: AuthenticationExpectations): Promise<VerifiedAuthentication> {
+export async function verifyAuthentication(response: AuthenticationResponseJSON, expected: AuthenticationExpectations, credentialKey: CredentialKeySource = importEachTime): Promise<VerifiedAuthentication> {
   const credential = asObject(response);
   const body = asObject(credential?.response);
   // §7.2 step 3: the response must be a public-key credential's assertion response.
@@ -81,7 +90,8 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
   }
   const rawId = canonicalBase64url(credential.rawId);
   if (!isBase64url(credential.id) || rawId === undefined || rawId === '') throw new KeywayError('RESPONSE_MALFORMED', 'id and rawId must be the base64url credential ID');
-  if (canonicalBase64url(credential.id) !== rawId) throw new KeywayError('RESPONSE_MALFORMED', 'id and rawId name different credentials');
+  // §5.1: id is the base64url encoding of rawId, so the JSON carries the same text twice.
+  if (credential.id !== credential.rawId) throw new KeywayError('RESPONSE_MALFORMED', 'id and rawId must be the same base64url text');
   for (const member of ['authenticatorData', 'signature'] as const) {
     if (!isBase64url(body[member])) throw new KeywayError('RESPONSE_MALFORMED', `response.${member}: is not base64url`);
   }
@@ -108,7 +118,8 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
   const clientData = checkClientData(body.clientDataJSON, { type: 'webauthn.get', challenge: expected.challenge, origins: expected.origins, crossOrigin });
 
   // §6.1: no attested credential data in an assertion; extensions, when flagged, a CBOR map.
-  const parsed = readAuthenticatorData(fromBase64url(body.authenticatorData)!, 'authentication', 'response.authenticatorData');
+  const authenticatorData = fromBase64url(body.authenticatorData)!;
+  const parsed = readAuthenticatorData(authenticatorData, 'authentication', 'response.authenticatorData');
   const { flags, counter } = parsed;
   // §7.2 step 15: rpIdHash is SHA-256 of the RP ID this session is for.
   if (!sameBytes(sha256(expected.rpId), parsed.rpIdHash)) {
@@ -128,25 +139,21 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
   }
   // §7.2 step 20: extension outputs: Keyway requests none at sign-in and ignores unsolicited ones.
 
-  // §7.2 steps 21–22: the signature over authenticatorData ‖ SHA-256(clientDataJSON) with the
-  // stored public key. The library is given counter 0 so that its counter check (which it runs
-  // before the signature) never fires: Keyway checks the counter after the signature, as §7.2 orders.
-  let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+  // §7.2 step 21: hash is SHA-256 of the raw clientDataJSON bytes, exactly as sent.
+  const clientDataHash = sha256(fromBase64url(body.clientDataJSON)!);
+  // §7.2 step 22: sig is a valid signature over authData ‖ hash with the credential record's public key.
+  let publicKey: CredentialPublicKey;
   try {
-    verified = await verifyAuthenticationResponse({
-      response,
-      expectedChallenge: expected.challenge,
-      expectedOrigin: [...expected.origins],
-      expectedRPID: expected.rpId,
-      ...(crossOrigin.topOrigins.length > 0 ? { expectedTopOrigin: [...crossOrigin.topOrigins] } : {}),
-      requireUserVerification: expected.requireUserVerification,
-      credential: { id: expected.credential.id, publicKey: expected.credential.publicKey as Uint8Array<ArrayBuffer>, counter: 0 },
-    });
+    publicKey = credentialKey(expected.credential);
   } catch (error) {
-    throw fromLibraryError(error, 'authentication');
+    // A stored key Keyway cannot verify with (registered before today's key rules) verifies nothing.
+    if (error instanceof KeywayError) throw new KeywayError('SIGNATURE_INVALID', `The assertion signature cannot be verified: ${error.detail}`);
+    throw error;
   }
-  // The library answers a wrong signature with verified: false, not an exception.
-  if (!verified.verified) throw new KeywayError('SIGNATURE_INVALID', 'The assertion signature does not verify with the credential public key');
+  const signedData = Buffer.concat([authenticatorData, clientDataHash]);
+  if (!assertionSignatureVerifies(publicKey, signedData, fromBase64url(body.signature)!)) {
+    throw new KeywayError('SIGNATURE_INVALID', 'The assertion signature does not verify with the credential public key');
+  }
 
   // §7.2 step 23: a non-zero counter must increase; otherwise the key may have been cloned.
   if (!counterAdvances(expected.credential.counter, counter)) {

@@ -3,6 +3,7 @@ import type { IdentityService } from '../identity/identity-service.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
 import type { SigningKeyService } from '../tokens/signing-key-service.ts';
+import type { CredentialKeyCache } from './credential-key-cache.ts';
 import type { MetadataProvider } from './mds-blob.ts';
 import type { PolicyService } from './policy-service.ts';
 import type { RelyingPartyService } from './relying-party-service.ts';
@@ -14,7 +15,9 @@ export interface CeremonyDeps {
   identity: Pick<IdentityService, 'findStore' | 'createUser'>;
   relyingParties: Pick<RelyingPartyService, 'find'>;
   policies: Pick<PolicyService, 'findRegistrationPolicy' | 'findAuthenticationPolicy'>;
-  signingKeys: Pick<SigningKeyService, 'issueIdToken'>;
+  signingKeys: Pick<SigningKeyService, 'signIdToken'>;
+  /** Imported credential public keys for sign-ins; default: a cache of its own with the default bound */
+  credentialKeys?: CredentialKeyCache | undefined;
   /** FIDO metadata BLOBs for policies whose attestationTrust names one */
   metadata?: MetadataProvider | undefined;
 }

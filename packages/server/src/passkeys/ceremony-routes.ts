@@ -156,6 +156,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
     config: { permission: AUTHENTICATE, errors: COMPLETE_AUTHENTICATION_ERRORS },
   }, async (request) => {
     const { storeName, userId, sessionId } = request.params;
-    return ceremonies.completeAuthentication(actorOf(request), { storeName, userId, sessionId, response: request.body as AuthenticationResponseJSON });
+    const { user, credential, idToken } = await ceremonies.completeAuthentication(actorOf(request), { storeName, userId, sessionId, response: request.body as AuthenticationResponseJSON });
+    return { user, credential, idToken };
   });
 }

@@ -1,6 +1,6 @@
 // What the hosted self-service pages (hosted-assets.ts) and the hosted journey runner
 // (journeys/runner-assets.ts) both serve: TypeScript sources of packages/web and packages/hosted, types
-// stripped by Node itself at start-up (no bundler), kept in memory with a gzip copy, and named by one
+// stripped by Node itself on first use (no bundler), kept in memory with a gzip copy, and named by one
 // content hash (`<base>/<version>/…`) so browsers may cache them for a year.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -90,13 +90,15 @@ export function buildHostedAssetBundle(options: { base: string; entries: readonl
 
 /**
  * `GET <base>/:version/*`: a file of the bundle, immutable (a new content gets a new URL), gzip when the
- * browser accepts it. Another version or key is a 404: nothing outside the bundle is reachable.
+ * browser accepts it. Another version or key is a 404: nothing outside the bundle is reachable. `bundle` is
+ * called per request (it builds the bundle on first use).
  */
-export function serveHostedAssetBundle(fastify: FastifyInstance, base: string, assets: HostedAssetBundle): void {
+export function serveHostedAssetBundle(fastify: FastifyInstance, base: string, bundle: () => HostedAssetBundle): void {
   fastify.withTypeProvider<TypeBoxTypeProvider>().get(
     `${base}/:version/*`,
     { schema: { hide: true, params: Type.Object({ version: Type.String({ maxLength: 64 }), '*': Type.String({ maxLength: 256 }) }) } },
     async (request, reply) => {
+      const assets = bundle();
       const file = request.params.version === assets.version ? assets.files.get(request.params['*']) : undefined;
       if (!file) throw new KeywayError('ROUTE_NOT_FOUND', `No asset ${request.url.split('?')[0]}`);
       reply.header('content-type', file.contentType).header('cache-control', 'public, max-age=31536000, immutable').header('x-content-type-options', 'nosniff').header('vary', 'Accept-Encoding');

@@ -16,7 +16,7 @@ import type { SelfServiceService } from './self-service-service.ts';
 
 export interface HostedPagesRoutesOptions {
   selfService: Pick<SelfServiceService, 'resolve'>;
-  /** Built at start-up when not given (tests may share one). */
+  /** Built on first use when not given (tests may share one). */
   assets?: HostedAssets;
 }
 
@@ -33,13 +33,15 @@ const PageParams = Type.Object({
 
 export async function hostedPagesRoutes(fastify: FastifyInstance, options: HostedPagesRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const assets = options.assets ?? buildHostedAssets();
+  // Built on the first page or asset request, not at start-up (it transpiles and compresses every module).
+  let built = options.assets;
+  const assets = () => (built ??= buildHostedAssets());
 
   serveHostedAssetBundle(fastify, '/_keyway', assets);
 
   // A stable address for the SDK, for relying parties' own pages: `import('https://<keyway>/_keyway/web.js')`.
   app.get('/_keyway/web.js', { schema: { hide: true } }, async (_request, reply) =>
-    reply.header('cache-control', 'no-cache').header('access-control-allow-origin', '*').redirect(assets.sdk, 302),
+    reply.header('cache-control', 'no-cache').header('access-control-allow-origin', '*').redirect(assets().sdk, 302),
   );
 
   const render = async (page: PageName, request: FastifyRequest, reply: FastifyReply) => {
@@ -53,7 +55,7 @@ export async function hostedPagesRoutes(fastify: FastifyInstance, options: Hoste
       target = await options.selfService.resolve(tenantId, storeName);
     } catch (error) {
       if (!(error instanceof KeywayError) || error.status !== 404) throw error;
-      const html = renderShell({ ...common, page: 'not-found', serviceName: 'Keyway', allowSignUp: false, assets: { stylesheet: assets.forPage('signin').stylesheet, preload: [] } });
+      const html = renderShell({ ...common, page: 'not-found', serviceName: 'Keyway', allowSignUp: false, assets: { stylesheet: assets().forPage('signin').stylesheet, preload: [] } });
       return sendHostedPage(reply, { status: 404, csp: HOSTED_PAGE_CSP, lang, html });
     }
     const html = renderShell({
@@ -61,7 +63,7 @@ export async function hostedPagesRoutes(fastify: FastifyInstance, options: Hoste
       page,
       serviceName: target.store.display_name ?? target.store.name,
       allowSignUp: target.config.allowSignUp,
-      assets: assets.forPage(page),
+      assets: assets().forPage(page),
     });
     return sendHostedPage(reply, { status: 200, csp: HOSTED_PAGE_CSP, lang, html });
   };

@@ -315,7 +315,7 @@ export class SelfServiceService {
           await appendAuditEvent(trx, actor, { action: 'selfservice.signIn', targetType: 'user', targetId: userId, details: { store: request.storeName, credentialId, discoverable: flow.identifier === null, clientIp: request.clientIp } }, now);
         },
       });
-      return { body: { ...result, user: toSelfServiceUser(result.user) }, session: session! };
+      return { body: { user: toSelfServiceUser(result.user), credential: result.credential, idToken: result.idToken }, session: session! };
     } catch (error) {
       // A credential this store does not know (deleted, or never registered here): the SDK tells the authenticator
       // with signalUnknownCredential. It reveals nothing the holder of the credential does not know.

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
 import { nodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { Schema } from './schema.ts';
+import { countingDialect, type StatementCounter } from './statement-counter.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -19,14 +20,23 @@ export interface Database {
 
 const INT8_OID = 20;
 
-function openSqlite(file: string): Database {
+export interface OpenDatabaseOptions {
+  /** Counts every SQL statement and commit (tests and benchmarks); absent, nothing is wrapped. */
+  statementCounter?: StatementCounter;
+}
+
+function withOptions(dialect: Dialect, options: OpenDatabaseOptions): Dialect {
+  return options.statementCounter ? countingDialect(dialect, options.statementCounter) : dialect;
+}
+
+function openSqlite(file: string, options: OpenDatabaseOptions): Database {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const database = new DatabaseSync(file);
   // busy_timeout first, so even switching to WAL waits for another node instead of failing.
   // WAL lets readers run beside the writer; synchronous=FULL makes an acknowledged commit
   // survive power loss, not only a process crash; busy_timeout lets a second process wait.
   database.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
-  const db = new Kysely<Schema>({ dialect: nodeSqliteDialect(database) });
+  const db = new Kysely<Schema>({ dialect: withOptions(nodeSqliteDialect(database), options) });
   return {
     db,
     dialect: 'sqlite',
@@ -37,7 +47,7 @@ function openSqlite(file: string): Database {
   };
 }
 
-function openPostgres(url: string): Database {
+function openPostgres(url: string, options: OpenDatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -61,7 +71,7 @@ function openPostgres(url: string): Database {
       process.emitWarning(`PostgreSQL connection lost: ${error.message}`, { code: 'KEYWAY_PG_LOST' });
     });
   });
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Schema>({ dialect: withOptions(new PostgresDialect({ pool }), options) });
   return {
     db,
     dialect: 'postgres',
@@ -73,8 +83,8 @@ function openPostgres(url: string): Database {
 }
 
 /** Opens `sqlite:<file>` (absolute path or :memory:) or a `postgres://` URL. */
-export function openDatabase(url: string): Database {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
+export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Database {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options);
   throw new TypeError(`unsupported database URL scheme: ${url.split(':')[0]}`);
 }

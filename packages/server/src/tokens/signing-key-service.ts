@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { createPrivateKey, randomBytes, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
@@ -7,6 +7,7 @@ import { openSecret, sealSecret } from '../secrets/envelope.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 import { SIGNING_KEY_COLUMN, sealedAad } from '../secrets/sealed-columns.ts';
 import type { Clock } from '../shared/clock.ts';
+import { LruCache } from '../shared/lru-cache.ts';
 import type { Schema } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import { TENANT_ID_PATTERN } from '../tenancy/permissions.ts';
@@ -27,9 +28,17 @@ import { TENANT_ID_PATTERN } from '../tenancy/permissions.ts';
  * transaction. Retired keys stay in the JWKS for `retiredKeyGraceMs` (default 24 h, far longer than
  * any ID token lives) so tokens signed just before a rotation still verify.
  *
+ * Signing: ES256 with node:crypto on the imported private `KeyObject`, synchronously (jose's
+ * SignJWT signs through WebCrypto, a thread-pool round trip per token). The JWS is RFC 7515's
+ * compact serialisation; the tests verify every token with jose against the published JWKS. The
+ * claims are returned with the token (`signIdToken`), so nothing has to decode a token Keyway
+ * just signed to learn what it says.
+ *
  * In-process caches (each node has its own; the database stays the source of truth):
- * - Imported private `CryptoKey`s by kid, for ever (a kid's key material never changes), bounded
- *   to `maxCachedKeys` entries (oldest evicted). No token issuance imports a key after the first.
+ * - Unsealed, imported private `KeyObject`s by tenant and kid (a kid's key material never
+ *   changes), bounded to `maxCachedKeys` entries (least recently used evicted). No token issuance
+ *   unseals or imports a key after the first. A key leaves the cache when it is retired: at once
+ *   by a rotation on this node, when this node next reads the tenant's active key otherwise.
  * - The active kid of each tenant, for `activeKeyCacheMs` (default 30 s) measured with the injected
  *   clock. A rotation on this node updates the cache at once; a rotation on another node is picked
  *   up here within `activeKeyCacheMs`. Until then this node keeps signing with the just-retired
@@ -85,6 +94,31 @@ export interface IdTokenClaims {
   ttlSeconds?: number;
 }
 
+/** The payload of an ID token exactly as signed (registered claims RFC 7519 §4.1, OpenID Connect Core §2). */
+export interface IdTokenPayload {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  iat: number;
+  exp: number;
+  jti: string;
+  auth_time: number;
+  amr: string[];
+  acr?: string;
+  nonce?: string;
+  store?: string;
+  external_id?: string;
+  cred_id?: string;
+  keyway_attested?: boolean;
+  keyway_device_bound?: boolean;
+}
+
+/** An ID token and the claims it carries. */
+export interface SignedIdToken {
+  idToken: string;
+  claims: IdTokenPayload;
+}
+
 /** A public key as published in the JWKS. */
 export interface PublicSigningJwk {
   kty: 'EC';
@@ -137,7 +171,7 @@ export function amrFor(facts: { userVerified: boolean; backupEligible: boolean; 
 
 interface ActiveKey {
   kid: string;
-  key: CryptoKey;
+  key: KeyObject;
 }
 
 const tenantPattern = new RegExp(TENANT_ID_PATTERN);
@@ -155,9 +189,8 @@ export class SigningKeyService {
   readonly #ttlSeconds: number;
   readonly #graceMs: number;
   readonly #activeCacheMs: number;
-  readonly #maxCachedKeys: number;
-  /** kid → imported private key (in flight or done) */
-  readonly #keys = new Map<string, Promise<CryptoKey>>();
+  /** tenant and kid → unsealed, imported private key */
+  readonly #keys: LruCache<string, KeyObject>;
   /** tenant → its active key as of `until` (clock ms) */
   readonly #active = new Map<string, { until: number; value: Promise<ActiveKey> }>();
 
@@ -169,7 +202,7 @@ export class SigningKeyService {
     this.#ttlSeconds = deps.idTokenTtlSeconds ?? 300;
     this.#graceMs = deps.retiredKeyGraceMs ?? 24 * 60 * 60 * 1000;
     this.#activeCacheMs = deps.activeKeyCacheMs ?? 30_000;
-    this.#maxCachedKeys = deps.maxCachedKeys ?? 10_000;
+    this.#keys = new LruCache(deps.maxCachedKeys ?? 10_000);
   }
 
   issuer(tenantId: string): string {
@@ -178,11 +211,22 @@ export class SigningKeyService {
 
   /** A signed ES256 ID token for a user of the tenant, its kid in the header. */
   async issueIdToken(tenantId: string, claims: IdTokenClaims): Promise<string> {
+    return (await this.signIdToken(tenantId, claims)).idToken;
+  }
+
+  /** A signed ES256 ID token and the claims it carries (for callers that use them: never decode a token just signed). */
+  async signIdToken(tenantId: string, claims: IdTokenClaims): Promise<SignedIdToken> {
     const active = await this.#activeKey(tenantId);
+    // Every time comes from the injected clock.
     const now = this.#clock.now();
     const iat = Math.floor(now.getTime() / 1000);
-    const ttl = claims.ttlSeconds ?? this.#ttlSeconds;
-    const payload: Record<string, unknown> = {
+    const payload: IdTokenPayload = {
+      iss: this.issuer(tenantId),
+      sub: claims.sub,
+      aud: claims.aud,
+      iat,
+      exp: iat + (claims.ttlSeconds ?? this.#ttlSeconds),
+      jti: randomBytes(16).toString('base64url'),
       auth_time: Math.floor((claims.authTime ?? now).getTime() / 1000),
       amr: claims.amr,
     };
@@ -193,16 +237,12 @@ export class SigningKeyService {
     if (claims.credentialId !== undefined) payload.cred_id = claims.credentialId;
     if (claims.attested !== undefined) payload.keyway_attested = claims.attested;
     if (claims.deviceBound !== undefined) payload.keyway_device_bound = claims.deviceBound;
-    // Every time is given explicitly: jose would otherwise read the global clock.
-    return new SignJWT(payload)
-      .setProtectedHeader({ alg: ID_TOKEN_ALGORITHM, kid: active.kid, typ: 'JWT' })
-      .setIssuer(this.issuer(tenantId))
-      .setSubject(claims.sub)
-      .setAudience(claims.aud)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + ttl)
-      .setJti(randomBytes(16).toString('base64url'))
-      .sign(active.key);
+    // RFC 7515 §7.1 compact serialisation: BASE64URL(header) . BASE64URL(payload) . BASE64URL(signature),
+    // the signature over the first two parts; RFC 7518 §3.4: ES256 is ECDSA P-256 SHA-256 with r ‖ s
+    // as two 32-byte big-endian integers (ieee-p1363), not DER.
+    const signingInput = `${base64urlJson({ alg: ID_TOKEN_ALGORITHM, kid: active.kid, typ: 'JWT' })}.${base64urlJson(payload)}`;
+    const signature = sign('sha256', Buffer.from(signingInput, 'utf8'), { key: active.key, dsaEncoding: 'ieee-p1363' });
+    return { idToken: `${signingInput}.${signature.toString('base64url')}`, claims: payload };
   }
 
   /**
@@ -238,6 +278,7 @@ export class SigningKeyService {
   /** Retires the active key and makes a new one active at once; returns the new kid. */
   async rotate(tenantId: string, actor: Actor = { tenantId, actor: 'system' }): Promise<string> {
     const fresh = await this.#newKey();
+    let retiredKid: string | undefined;
     for (let attempt = 1; ; attempt++) {
       const now = this.#clock.now();
       try {
@@ -247,6 +288,7 @@ export class SigningKeyService {
           await trx.updateTable('signing_keys').set({ retired_at: now.getTime() }).where('tenant_id', '=', tenantId).where('retired_at', 'is', null).execute();
           await this.#insertKey(trx, tenantId, fresh, now);
           await appendAuditEvent(trx, actor, { action: 'signingKey.rotate', targetType: 'signingKey', targetId: fresh.kid, details: { retiredKid: previous?.kid ?? null } }, now);
+          retiredKid = previous?.kid;
         });
         break;
       } catch (error) {
@@ -255,7 +297,9 @@ export class SigningKeyService {
         if (uniqueViolation(error) === undefined || attempt >= 5) throw error;
       }
     }
-    this.#remember(fresh.kid, Promise.resolve(fresh.key));
+    // The retired key signs nothing more: it leaves the cache now.
+    if (retiredKid !== undefined) this.#keys.delete(cacheKey(tenantId, retiredKid));
+    this.#keys.set(cacheKey(tenantId, fresh.kid), fresh.key);
     this.#active.set(tenantId, { until: this.#clock.now().getTime() + this.#activeCacheMs, value: Promise.resolve({ kid: fresh.kid, key: fresh.key }) });
     return fresh.kid;
   }
@@ -288,7 +332,7 @@ export class SigningKeyService {
     const nowMs = this.#clock.now().getTime();
     const cached = this.#active.get(tenantId);
     if (cached && cached.until > nowMs) return cached.value;
-    const value = this.#loadActiveKey(tenantId);
+    const value = this.#loadActiveKey(tenantId, cached?.value);
     this.#active.set(tenantId, { until: nowMs + this.#activeCacheMs, value });
     // Failures (unknown tenant, database down) are not cached.
     value.catch(() => {
@@ -297,10 +341,15 @@ export class SigningKeyService {
     return value;
   }
 
-  async #loadActiveKey(tenantId: string): Promise<ActiveKey> {
+  /** The tenant's active key from the database; `previous` is what this node used until now (dropped from the cache if another node retired it). */
+  async #loadActiveKey(tenantId: string, previous: Promise<ActiveKey> | undefined): Promise<ActiveKey> {
+    const previousKid = await previous?.then((key) => key.kid, () => undefined);
     for (let attempt = 1; ; attempt++) {
       const row = await this.#db.selectFrom('signing_keys').select(['kid', 'private_jwk']).where('tenant_id', '=', tenantId).where('retired_at', 'is', null).executeTakeFirst();
-      if (row) return { kid: row.kid, key: await this.#importPrivate(tenantId, row.kid, row.private_jwk) };
+      if (row) {
+        if (previousKid !== undefined && previousKid !== row.kid) this.#keys.delete(cacheKey(tenantId, previousKid));
+        return { kid: row.kid, key: this.#importPrivate(tenantId, row.kid, row.private_jwk) };
+      }
       // Unknown tenants are turned away before any key is generated (the JWKS route is public).
       await this.#assertTenant(this.#db, tenantId);
       const fresh = await this.#newKey();
@@ -310,7 +359,7 @@ export class SigningKeyService {
           await this.#insertKey(trx, tenantId, fresh, now);
           await appendAuditEvent(trx, { tenantId, actor: 'system' }, { action: 'signingKey.create', targetType: 'signingKey', targetId: fresh.kid }, now);
         });
-        this.#remember(fresh.kid, Promise.resolve(fresh.key));
+        this.#keys.set(cacheKey(tenantId, fresh.kid), fresh.key);
         return { kid: fresh.kid, key: fresh.key };
       } catch (error) {
         // Another node created the tenant's first key at the same moment: use that one.
@@ -319,7 +368,7 @@ export class SigningKeyService {
     }
   }
 
-  async #newKey(): Promise<{ kid: string; key: CryptoKey; privateJwk: JWK; publicJwk: JWK }> {
+  async #newKey(): Promise<{ kid: string; key: KeyObject; privateJwk: JWK; publicJwk: JWK }> {
     const pair = await generateKeyPair(ID_TOKEN_ALGORITHM, { extractable: true });
     const privateJwk = await exportJWK(pair.privateKey);
     const publicJwk = await exportJWK(pair.publicKey);
@@ -327,9 +376,7 @@ export class SigningKeyService {
     const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
     privateJwk.kid = kid;
     publicJwk.kid = kid;
-    // The key used for signing is a non-extractable import of the same material.
-    const key = (await importJWK({ ...privateJwk, alg: ID_TOKEN_ALGORITHM }, ID_TOKEN_ALGORITHM)) as CryptoKey;
-    return { kid, key, privateJwk, publicJwk };
+    return { kid, key: importSigningKey(privateJwk), privateJwk, publicJwk };
   }
 
   async #insertKey(trx: Kysely<Schema>, tenantId: string, fresh: { kid: string; privateJwk: JWK; publicJwk: JWK }, now: Date): Promise<void> {
@@ -347,24 +394,26 @@ export class SigningKeyService {
       .execute();
   }
 
-  #importPrivate(tenantId: string, kid: string, sealed: string): Promise<CryptoKey> {
-    const cached = this.#keys.get(kid);
+  /** The tenant's private key `kid`, unsealed and imported on first use only. */
+  #importPrivate(tenantId: string, kid: string, sealed: string): KeyObject {
+    const cached = this.#keys.get(cacheKey(tenantId, kid));
     if (cached) return cached;
-    const imported = (async () => {
-      const jwk = JSON.parse(openSecret(this.#masterKey, sealed, sealedAad(SIGNING_KEY_COLUMN, { tenant_id: tenantId, kid }))) as JWK;
-      return (await importJWK({ ...jwk, alg: ID_TOKEN_ALGORITHM }, ID_TOKEN_ALGORITHM)) as CryptoKey;
-    })();
-    this.#remember(kid, imported);
-    imported.catch(() => this.#keys.delete(kid));
-    return imported;
+    const jwk = JSON.parse(openSecret(this.#masterKey, sealed, sealedAad(SIGNING_KEY_COLUMN, { tenant_id: tenantId, kid }))) as JWK;
+    const key = importSigningKey(jwk);
+    this.#keys.set(cacheKey(tenantId, kid), key);
+    return key;
   }
+}
 
-  #remember(kid: string, key: Promise<CryptoKey>): void {
-    this.#keys.delete(kid);
-    this.#keys.set(kid, key);
-    while (this.#keys.size > this.#maxCachedKeys) {
-      const oldest = this.#keys.keys().next().value as string;
-      this.#keys.delete(oldest);
-    }
-  }
+/** The signing-key cache key: tenant and kid (a newline occurs in neither). */
+function cacheKey(tenantId: string, kid: string): string {
+  return `${tenantId}\n${kid}`;
+}
+
+function importSigningKey(privateJwk: JWK): KeyObject {
+  return createPrivateKey({ key: { kty: privateJwk.kty, crv: privateJwk.crv, x: privateJwk.x, y: privateJwk.y, d: privateJwk.d } as JsonWebKey, format: 'jwk' });
+}
+
+function base64urlJson(value: unknown): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { DATABASE_KINDS } from '../support/databases.ts';
-import { SoftAuthenticator, type AuthenticationDefects, type SoftAuthenticatorOptions } from '../support/soft-authenticator.ts';
+import { SoftAuthenticator, encodeCosePublicKey, generateKeys, type AuthenticationDefects, type SoftAuthenticatorOptions } from '../support/soft-authenticator.ts';
 import { API, CTX, CeremonyWorld, RP_ID, STORE, type AuthenticationPolicyName } from './ceremony-fixture.ts';
 
 for (const kind of DATABASE_KINDS) {
@@ -106,6 +106,23 @@ for (const kind of DATABASE_KINDS) {
         const { payload } = await jwtVerify(result.body.idToken, createLocalJWKSet((await world.server.http.get('/acme/.well-known/jwks.json')).body));
         assert.deepEqual(payload.amr, ['swk', 'user', 'mfa']);
       }
+    });
+
+    test('a stored key that changed is never used from the cache: the old key’s signature → SIGNATURE_INVALID, nothing changed; the new key’s verifies', async () => {
+      const { user, authenticator, passkey } = await enrolled('rekeyed');
+      const first = await world.authenticationAttempt(authenticator, user.id);
+      await world.expectStatus(world.completeAuthentication(user.id, first.sessionId, first.response), 200); // the key is now cached
+      // The same credential ID with another key in the record (as after deleting the passkey and registering anew).
+      const held = authenticator.credentials()[0]!;
+      const { privateKey, publicKey } = generateKeys(-7);
+      await world.db.updateTable('credentials').set({ public_key: Buffer.from(encodeCosePublicKey(publicKey, -7)).toString('base64url') }).where('credential_id', '=', passkey.credentialId).execute();
+      const stale = await world.authenticationAttempt(authenticator, user.id);
+      const before = await world.snapshot();
+      await world.assertRejected(await world.completeAuthentication(user.id, stale.sessionId, stale.response), 400, 'SIGNATURE_INVALID', before);
+      const rekeyed = new SoftAuthenticator();
+      rekeyed.importCredential({ ...held, privateKey, publicKey, signCount: held.signCount + 5 });
+      const fresh = await world.authenticationAttempt(rekeyed, user.id);
+      await world.expectStatus(world.completeAuthentication(user.id, fresh.sessionId, fresh.response), 200);
     });
 
     test('the user handle may be omitted when the user is named', async () => {
@@ -306,6 +323,19 @@ for (const kind of DATABASE_KINDS) {
         const result = await world.server.services.ceremonies.completeAuthentication(actor, { storeName: STORE, sessionId: started.sessionId, response });
         assert.equal(result.user.id, user.id);
         assert.equal(result.credential.counter, 1);
+      });
+
+      test('the result carries the ID token’s claims as signed (nobody decodes the token to read them)', async () => {
+        const { user, authenticator } = await enrolled('claims-from-signing');
+        const started = await world.server.services.ceremonies.startAuthentication(actor, { storeName: STORE, rpId: RP_ID, policyName: 'default' });
+        const response = authenticator.authenticate(started.clientRequest, CTX);
+        const result = await world.server.services.ceremonies.completeAuthentication(actor, { storeName: STORE, sessionId: started.sessionId, response, nonce: 'n-42' });
+        const jwks = (await world.server.http.get('/acme/.well-known/jwks.json')).body;
+        const { payload } = await jwtVerify(result.idToken, createLocalJWKSet(jwks), { audience: RP_ID });
+        assert.deepEqual(result.idTokenClaims, payload);
+        assert.equal(result.idTokenClaims.sub, user.id);
+        assert.equal(result.idTokenClaims.nonce, 'n-42');
+        assert.deepEqual(result.idTokenClaims.amr, ['pop', 'user', 'mfa']);
       });
 
       test('without a user handle in the response → USER_HANDLE_MISMATCH; a policy without discoverable sign-in → DISCOVERABLE_NOT_ALLOWED', async () => {

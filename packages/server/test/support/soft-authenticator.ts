@@ -9,7 +9,7 @@
 // - `authenticatorData` carries extensions only when a test injects them (`extensions`); `clientExtensionResults`
 //   only answers `credProps`.
 // - Attestation: 'none', 'packed' (self, or full with `attestationCertificate`) and 'fido-u2f' (needs a certificate).
-import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { constants, createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { encodeCBOR } from '@levischuck/tiny-cbor';
 import type { CBORType } from '@levischuck/tiny-cbor';
@@ -21,8 +21,17 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 
-/** COSE algorithm identifiers the soft authenticator can create keys for: ES256 (P-256), EdDSA (Ed25519), RS256. */
-export type SoftAlgorithm = -7 | -8 | -257;
+/**
+ * COSE algorithm identifiers the soft authenticator can create keys for: every one Keyway verifies. ES256/384/512
+ * (P-256/384/521), EdDSA (Ed25519), RS256/384/512 and RS1 (RSASSA-PKCS1-v1_5), PS256/384/512 (RSASSA-PSS, salt as
+ * long as the hash, RFC 8230 §2).
+ */
+export type SoftAlgorithm = -7 | -35 | -36 | -8 | -257 | -258 | -259 | -65535 | -37 | -38 | -39;
+
+/** The curve of each ECDSA algorithm, and the hash of each ECDSA and RSA one. */
+const EC_CURVE: Partial<Record<SoftAlgorithm, { crv: number; namedCurve: string }>> = { [-7]: { crv: 1, namedCurve: 'P-256' }, [-35]: { crv: 2, namedCurve: 'P-384' }, [-36]: { crv: 3, namedCurve: 'P-521' } };
+const HASH: Partial<Record<SoftAlgorithm, string>> = { [-7]: 'sha256', [-35]: 'sha384', [-36]: 'sha512', [-257]: 'sha256', [-258]: 'sha384', [-259]: 'sha512', [-65535]: 'sha1', [-37]: 'sha256', [-38]: 'sha384', [-39]: 'sha512' };
+const PSS: ReadonlySet<SoftAlgorithm> = new Set([-37, -38, -39]);
 export type SoftAttestationFormat = 'none' | 'packed' | 'fido-u2f';
 export type SoftAttachment = 'platform' | 'cross-platform';
 
@@ -384,30 +393,23 @@ export function encodeCosePublicKey(publicKey: KeyObject, alg: SoftAlgorithm): U
     if (value === undefined) throw new Error(`JWK export of a key for alg ${alg} lacks a component`);
     return new Uint8Array(Buffer.from(value, 'base64url'));
   };
+  const curve = EC_CURVE[alg];
   let entries: [number, CBORType][];
-  switch (alg) {
-    case -7: // kty EC2, crv P-256
-      entries = [[1, 2], [3, alg], [-1, 1], [-2, bytes(jwk.x)], [-3, bytes(jwk.y)]];
-      break;
-    case -8: // kty OKP, crv Ed25519
-      entries = [[1, 1], [3, alg], [-1, 6], [-2, bytes(jwk.x)]];
-      break;
-    case -257: // kty RSA
-      entries = [[1, 3], [3, alg], [-1, bytes(jwk.n)], [-2, bytes(jwk.e)]];
-      break;
+  if (curve) {
+    entries = [[1, 2], [3, alg], [-1, curve.crv], [-2, bytes(jwk.x)], [-3, bytes(jwk.y)]]; // kty EC2
+  } else if (alg === -8) {
+    entries = [[1, 1], [3, alg], [-1, 6], [-2, bytes(jwk.x)]]; // kty OKP, crv Ed25519
+  } else {
+    entries = [[1, 3], [3, alg], [-1, bytes(jwk.n)], [-2, bytes(jwk.e)]]; // kty RSA
   }
   return encodeCBOR(new Map<number, CBORType>(entries));
 }
 
-function generateKeys(alg: SoftAlgorithm): { privateKey: KeyObject; publicKey: KeyObject } {
-  switch (alg) {
-    case -7:
-      return generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    case -8:
-      return generateKeyPairSync('ed25519');
-    case -257:
-      return generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
-  }
+export function generateKeys(alg: SoftAlgorithm): { privateKey: KeyObject; publicKey: KeyObject } {
+  const curve = EC_CURVE[alg];
+  if (curve) return generateKeyPairSync('ec', { namedCurve: curve.namedCurve });
+  if (alg === -8) return generateKeyPairSync('ed25519');
+  return generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
 }
 
 /** SHA-256(clientDataJSON), with one bit flipped when `corrupt`. */
@@ -426,16 +428,16 @@ function attestationSigner(privateKey: KeyObject): { alg: number; sign: (data: B
 
 /** Signs authenticatorData || SHA-256(clientDataJSON), as both assertions and packed self-attestation do. */
 function signAssertion(credential: SoftCredential, authData: Buffer, clientDataJSON: Buffer, corrupt: boolean): Uint8Array {
-  const data = Buffer.concat([authData, clientDataHashOf(clientDataJSON, corrupt)]);
-  const key = credential.privateKey;
-  switch (credential.alg) {
-    case -7:
-      return new Uint8Array(sign('sha256', data, { key, dsaEncoding: 'der' }));
-    case -8:
-      return new Uint8Array(sign(null, data, key));
-    case -257:
-      return new Uint8Array(sign('sha256', data, key)); // RSASSA-PKCS1-v1_5 is node's default RSA padding
-  }
+  return signWith(credential.alg, credential.privateKey, Buffer.concat([authData, clientDataHashOf(clientDataJSON, corrupt)]));
+}
+
+/** A WebAuthn signature by `alg` (§6.5.5: ECDSA as ASN.1 DER; RSA PKCS#1 v1.5 or PSS with a hash-length salt). */
+export function signWith(alg: SoftAlgorithm, key: KeyObject, data: Uint8Array): Uint8Array {
+  if (alg === -8) return new Uint8Array(sign(null, data, key));
+  const hash = HASH[alg]!;
+  if (EC_CURVE[alg]) return new Uint8Array(sign(hash, data, { key, dsaEncoding: 'der' }));
+  if (PSS.has(alg)) return new Uint8Array(sign(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }));
+  return new Uint8Array(sign(hash, data, { key, padding: constants.RSA_PKCS1_PADDING }));
 }
 
 /** The member order browsers use (the spec's "limited verification" serialisation). */

@@ -106,9 +106,15 @@ export function lengthLimit(value: number | string | undefined): number | undefi
   return typeof value === 'number' ? value : Number.parseInt(value, 10);
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const topLevel = ajv.compile({ ...FormDocumentSchema, properties: { ...FormDocumentSchema.properties, components: { type: 'array', maxItems: 100, items: { type: 'object' } } } });
-const perType: Record<string, ValidateFunction> = Object.fromEntries(Object.entries(COMPONENT_SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema)]));
+// Compiled on the first check, not when the server loads this module (start-up time).
+let validators: { topLevel: ValidateFunction; perType: Record<string, ValidateFunction> } | undefined;
+function formValidators(): { topLevel: ValidateFunction; perType: Record<string, ValidateFunction> } {
+  if (validators) return validators;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const topLevel = ajv.compile({ ...FormDocumentSchema, properties: { ...FormDocumentSchema.properties, components: { type: 'array', maxItems: 100, items: { type: 'object' } } } });
+  const perType: Record<string, ValidateFunction> = Object.fromEntries(Object.entries(COMPONENT_SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema)]));
+  return (validators = { topLevel, perType });
+}
 
 function problemsOf(errors: ErrorObject[] | null | undefined, prefix: string): FieldProblem[] {
   return (errors ?? []).map((e) => {
@@ -131,6 +137,7 @@ function problemsOf(errors: ErrorObject[] | null | undefined, prefix: string): F
  * a read-only required field that has a value, and at most one button. Answers every problem found.
  */
 export function checkFormDocument(document: unknown): FieldProblem[] {
+  const { topLevel, perType } = formValidators();
   if (!topLevel(document)) return problemsOf(topLevel.errors, 'form');
   const form = document as { components?: Record<string, unknown>[]; submitButton?: unknown; continueButton?: unknown };
   const problems: FieldProblem[] = [];

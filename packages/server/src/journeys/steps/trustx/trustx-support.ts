@@ -1,4 +1,3 @@
-import { decodeJwt } from 'jose';
 import type { Actor } from '../../../audit/audit-log.ts';
 import { KeywayError } from '../../../errors/keyway-error.ts';
 import type { UserRef } from '../../../identity/identity-service.ts';
@@ -152,14 +151,13 @@ export function decodeBrowserResponse(value: unknown): { kind: 'credential'; cre
 
 /**
  * How the journey's user proved themselves, for the ID token the journey's end issues (the engine
- * reads `_authentication`): after a sign-in, the amr the ceremony service put in its own ID token
- * (it knows the assertion's UV flag); after a registration, the amr of the new credential's facts.
+ * reads `_authentication`): after a sign-in, the amr the ceremony service signed into its own ID
+ * token (it knows the assertion's UV flag); after a registration, the amr of the new credential's facts.
  */
 export function authenticatedBySignIn(result: AuthenticationResult, now: Date): ContextUpdate {
-  const amr = decodeJwt(result.idToken).amr;
   return authenticatedUser({
     userId: result.user.id,
-    amr: Array.isArray(amr) ? amr.filter((v): v is string => typeof v === 'string') : [],
+    amr: [...result.idTokenClaims.amr],
     credentialId: result.credential.credentialId,
     attested: result.credential.attestationVerified,
     deviceBound: !result.credential.backupEligible,

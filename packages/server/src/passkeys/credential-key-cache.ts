@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { LruCache } from '../shared/lru-cache.ts';
+import { importCredentialPublicKey, type CredentialPublicKey } from './credential-public-key.ts';
+
+/** Default bound: enough for the credentials active at any one time on a node, a few MB of KeyObjects. */
+export const DEFAULT_MAX_CACHED_CREDENTIAL_KEYS = 10_000;
+
+/** Which credential a key is for: its tenant and its (canonical base64url) credential ID. */
+export interface CredentialKeyOwner {
+  tenantId: string;
+  credentialId: string;
+}
+
+/**
+ * Imported credential public keys, so that a sign-in verifies on a ready KeyObject instead of
+ * decoding and importing the COSE key each time. The cache key is the tenant, the credential ID
+ * and SHA-256 of the stored COSE_Key bytes: a key the record no longer holds (the credential was
+ * deleted and a new one registered under the same ID, or the row changed) is never found, because
+ * the record's current bytes are hashed on every lookup. Bounded; least recently used goes first.
+ * Each node has its own; the database stays the source of truth.
+ */
+export class CredentialKeyCache {
+  readonly #keys: LruCache<string, CredentialPublicKey>;
+
+  constructor(maxEntries: number = DEFAULT_MAX_CACHED_CREDENTIAL_KEYS) {
+    this.#keys = new LruCache(maxEntries);
+  }
+
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  /**
+   * The imported key for the credential's current COSE_Key bytes. Throws CREDENTIAL_PUBLIC_KEY_INVALID
+   * (and caches nothing) when the bytes are not a key Keyway can verify with.
+   */
+  publicKey(owner: CredentialKeyOwner, coseKey: Uint8Array): CredentialPublicKey {
+    const fingerprint = createHash('sha256').update(coseKey).digest('base64url');
+    // The separator cannot occur in a tenant ID or in base64url.
+    const cacheKey = `${owner.tenantId}\n${owner.credentialId}\n${fingerprint}`;
+    const cached = this.#keys.get(cacheKey);
+    if (cached) return cached;
+    const imported = importCredentialPublicKey(coseKey);
+    this.#keys.set(cacheKey, imported);
+    return imported;
+  }
+}
