@@ -8,7 +8,7 @@ import type { User } from '../identity/user-schemas.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import { amrFor } from '../tokens/signing-key-service.ts';
 import { verifyAuthentication } from './authentication-verification.ts';
-import type { CeremonyDeps, StartedCeremony } from './ceremony-deps.ts';
+import type { CeremonyDeps, CeremonyStartHook, StartedCeremony } from './ceremony-deps.ts';
 import { requestOptions } from './ceremony-options.ts';
 import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
 import { assertMayUsePasskeys, getUserInStore, type UserRow } from './ceremony-user.ts';
@@ -39,6 +39,8 @@ export interface StartAuthenticationInput {
    * has, so it cannot complete.
    */
   decoyCredentials?: readonly CredentialDescriptor[] | undefined;
+  /** Runs inside the transaction that stores the session */
+  inTransaction?: CeremonyStartHook | undefined;
 }
 
 /** A caller's own change, made inside the transaction that records the ceremony's outcome (commits or rolls back with it). */
@@ -118,6 +120,7 @@ export class AuthenticationCeremony {
         created_at: now.getTime(),
       });
       await appendAuditEvent(trx, actor, { action: 'passkey.authentication.start', targetType: 'user', targetId: userId, details: { store: input.storeName, rpId: rp.id, policy: policy.name, sessionId, discoverable: userId === null } }, now);
+      await input.inTransaction?.(trx, { sessionId, challenge, expiresAt: new Date(expiresAt).toISOString() });
     });
     return { clientRequest: options, sessionId, expiresAt: new Date(expiresAt).toISOString() };
   }

@@ -8,7 +8,7 @@ import type { Schema } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import { describeAuthenticator } from './authenticator-catalog.ts';
 import type { CeremonyCompletionHook } from './authentication-ceremony.ts';
-import type { CeremonyDeps, StartedCeremony } from './ceremony-deps.ts';
+import type { CeremonyDeps, CeremonyStartHook, StartedCeremony } from './ceremony-deps.ts';
 import { creationOptions } from './ceremony-options.ts';
 import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
 import { assertMayUsePasskeys, findUserInStore, getUserInStore, type UserRow } from './ceremony-user.ts';
@@ -36,6 +36,8 @@ export interface StartRegistrationInput {
   createUser?: boolean | undefined;
   /** Who started the ceremony and for what (API, self-service, journey); stored with the session */
   context?: Record<string, unknown> | undefined;
+  /** Runs inside the transaction that stores the session */
+  inTransaction?: CeremonyStartHook | undefined;
 }
 
 export interface CompleteRegistrationInput {
@@ -106,6 +108,7 @@ export class RegistrationCeremony {
           created_at: now.getTime(),
         });
         await appendAuditEvent(trx, actor, { action: 'passkey.registration.start', targetType: 'user', targetId: user.id, details: { store: input.storeName, rpId: rp.id, policy: policy.name, sessionId } }, now);
+        await input.inTransaction?.(trx, { sessionId, challenge, expiresAt: new Date(expiresAt).toISOString() });
         return { clientRequest: options, sessionId, expiresAt: new Date(expiresAt).toISOString() };
       });
     } catch (error) {

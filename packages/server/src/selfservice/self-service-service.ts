@@ -26,6 +26,7 @@ import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tok
 import { DecoyCredentials } from './decoy-credentials.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 import { challengeOf, deleteFlow, findFlow, insertFlow, purgeExpiredFlows, type FlowPurpose, type FlowRow } from './flows.ts';
+import type { CeremonyStartHook } from '../passkeys/ceremony-deps.ts';
 import { RateLimiter, type RateLimitCheck } from '../shared/rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
 
@@ -226,6 +227,7 @@ export class SelfServiceService {
       if (!user) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: an account with this identifier already exists; sign in instead');
     }
 
+    const binding = this.#flowBinding(request, target, 'sign-up', { identifier, userId: user.id });
     const started = await this.#deps.ceremonies.startRegistration(actor, {
       storeName: request.storeName,
       user: { id: user.id },
@@ -234,8 +236,9 @@ export class SelfServiceService {
       userName: identifier,
       userDisplayName: displayName ?? displayNameOf(toUser(user)),
       context: { via: 'self-service', purpose: 'sign-up', requestId: request.requestId },
+      inTransaction: binding.bind,
     });
-    const flowToken = await this.#bindFlow(request, target, 'sign-up', started, { identifier, userId: user.id });
+    const flowToken = await binding.bound();
     return { publicKey: started.clientRequest, flowToken };
   }
 
@@ -277,8 +280,9 @@ export class SelfServiceService {
     };
     let userId: string | undefined;
     let started;
+    const binding = this.#flowBinding(request, target, 'sign-in', { identifier, userId: () => userId });
     if (identifier === undefined) {
-      started = await this.#deps.ceremonies.startAuthentication(actor, base);
+      started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, inTransaction: binding.bind });
     } else {
       // Known and unknown identifiers do the same work (user lookup, credential lookup, decoys) and answer the same
       // shape and count (DecoyCredentials: padded to the identifier's stable minimum); an account that cannot sign in
@@ -290,12 +294,12 @@ export class SelfServiceService {
       const decoys = await this.#decoys.paddingFor(request.tenantId, { storeId: target.store.id, rpId: target.config.relyingPartyId }, identifier, usable ? passkeys.length : 0);
       if (usable) {
         userId = user.id;
-        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, user: { row: user, credentials: [...passkeys, ...decoys] } });
+        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, inTransaction: binding.bind, user: { row: user, credentials: [...passkeys, ...decoys] } });
       } else {
-        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, decoyCredentials: decoys });
+        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, inTransaction: binding.bind, decoyCredentials: decoys });
       }
     }
-    const flowToken = await this.#bindFlow(request, target, 'sign-in', started, { identifier, userId });
+    const flowToken = await binding.bound();
     return { publicKey: started.clientRequest, flowToken };
   }
 
@@ -391,6 +395,7 @@ export class SelfServiceService {
     const { target, session, user } = await this.#requireSession(request);
     await this.#limit(request, user.user_key);
     this.#requireFresh(session, 'Adding a passkey');
+    const binding = this.#flowBinding(request, target, 'add-passkey', { identifier: user.user_key, userId: user.id });
     const started = await this.#deps.ceremonies.startRegistration(this.#actor(request), {
       storeName: request.storeName,
       user: { id: user.id },
@@ -399,8 +404,9 @@ export class SelfServiceService {
       userName: user.user_key,
       userDisplayName: displayNameOf(toUser(user)),
       context: { via: 'self-service', purpose: 'add-passkey', requestId: request.requestId },
+      inTransaction: binding.bind,
     });
-    const flowToken = await this.#bindFlow(request, target, 'add-passkey', started, { identifier: user.user_key, userId: user.id });
+    const flowToken = await binding.bound();
     return { publicKey: started.clientRequest, flowToken };
   }
 
@@ -452,6 +458,7 @@ export class SelfServiceService {
     await this.#limit(request, `recovery:${hashBrowserToken(token)}`);
     const link = await this.#usableLink(target, token);
     const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: link.user_id });
+    const binding = this.#flowBinding(request, target, 'recovery', { userId: user.id, recoveryLinkId: link.id });
     const started = await this.#deps.ceremonies.startRegistration(this.#actor(request), {
       storeName: request.storeName,
       user: { id: user.id },
@@ -460,8 +467,9 @@ export class SelfServiceService {
       userName: user.user_key,
       userDisplayName: displayNameOf(toUser(user)),
       context: { via: 'self-service', purpose: 'recovery', requestId: request.requestId, recoveryLinkId: link.id },
+      inTransaction: binding.bind,
     });
-    const flowToken = await this.#bindFlow(request, target, 'recovery', started, { userId: user.id, recoveryLinkId: link.id });
+    const flowToken = await binding.bound();
     return { publicKey: started.clientRequest, flowToken, user: { userKey: user.user_key, displayName: displayNameOf(toUser(user)) } };
   }
 
@@ -562,18 +570,29 @@ export class SelfServiceService {
     await this.#limiter.hitAll(checks);
   }
 
-  async #bindFlow(request: BrowserRequest, target: SelfServiceStore, purpose: FlowPurpose, started: { clientRequest: { challenge: string }; sessionId: string; expiresAt: string }, links: { identifier?: string | undefined; userId?: string | undefined; recoveryLinkId?: string }): Promise<string> {
+  /**
+   * The browser's flow binding for a ceremony about to start: `bind` stores it inside the transaction that stores the
+   * ceremony session (one commit), `bound` answers the cookie value once the start returned.
+   */
+  #flowBinding(request: BrowserRequest, target: SelfServiceStore, purpose: FlowPurpose, links: { identifier?: string | undefined; userId?: string | (() => string | undefined) | undefined; recoveryLinkId?: string }): { bind: CeremonyStartHook; bound(): Promise<string> } {
     const now = this.#deps.clock.now();
     // One binding per browser, reused by its ceremonies (several may be open at once), refreshed by each start.
     const bindingToken = isBrowserToken(request.flowToken) ? request.flowToken : newBrowserToken();
-    await insertFlow(this.#db, { bindingToken, challenge: started.clientRequest.challenge, tenantId: request.tenantId, storeId: target.store.id, purpose, ceremonySessionId: started.sessionId, ...links, expiresAt: started.expiresAt, now });
-    if (now.getTime() - this.#lastPurgeMs >= PURGE_INTERVAL_MS) {
-      this.#lastPurgeMs = now.getTime();
-      await purgeExpiredFlows(this.#db, now);
-      await purgeEndedSessions(this.#db, now);
-      await purgeAbandonedAccounts(this.#db, now);
-    }
-    return bindingToken;
+    return {
+      bind: async (trx, started) => {
+        const userId = typeof links.userId === 'function' ? links.userId() : links.userId;
+        await insertFlow(trx, { bindingToken, challenge: started.challenge, tenantId: request.tenantId, storeId: target.store.id, purpose, ceremonySessionId: started.sessionId, identifier: links.identifier, userId, recoveryLinkId: links.recoveryLinkId, expiresAt: started.expiresAt, now });
+      },
+      bound: async () => {
+        if (now.getTime() - this.#lastPurgeMs >= PURGE_INTERVAL_MS) {
+          this.#lastPurgeMs = now.getTime();
+          await purgeExpiredFlows(this.#db, now);
+          await purgeEndedSessions(this.#db, now);
+          await purgeAbandonedAccounts(this.#db, now);
+        }
+        return bindingToken;
+      },
+    };
   }
 
   async #flow(request: BrowserRequest, target: SelfServiceStore, purpose: FlowPurpose, response: unknown): Promise<FlowRow> {
