@@ -3,7 +3,7 @@ import type { MasterKey } from './secrets/master-key.ts';
 import { MasterKeyError, recordedMasterKeyId, verifyMasterKey } from './secrets/master-key-check.ts';
 import { configuredMasterKey, createKeyFile } from './secrets/master-key-source.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
-import { openDatabase, type Database } from './storage/database.ts';
+import { openDatabase, type Database, type OpenDatabaseOptions } from './storage/database.ts';
 import { migrateToLatest } from './storage/migrate.ts';
 
 export interface OpenedDatabase {
@@ -33,10 +33,10 @@ export function masterKeySourceLabel(setting: MasterKeySetting): string {
  * in clear), and check the key against the database before anything else runs. A missing or
  * wrong key stops here, never at first use, and a new key is never silently put in its place.
  */
-export async function openKeywayDatabase(config: Config, clock: Clock = systemClock): Promise<OpenedDatabase> {
+export async function openKeywayDatabase(config: Config, clock: Clock = systemClock, options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
   const setting = config.masterKey;
   let masterKey = configuredMasterKey(setting);
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, options);
   try {
     if (masterKey === undefined && setting.source === 'default key file') {
       // First start (or an upgrade from a version without a master key): create the key file.

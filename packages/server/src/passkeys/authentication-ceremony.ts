@@ -48,6 +48,8 @@ export type CeremonyCompletionHook = (trx: Kysely<Schema>, outcome: { userId: st
 
 export interface CompleteAuthenticationInput {
   storeName: string;
+  /** The store row when the caller already resolved `storeName` in the actor's tenant (saves reading it again) */
+  store?: Selectable<StoresTable> | undefined;
   sessionId: string;
   /** The user the completion names (the API path always does); the session must be this user's */
   userId?: string | undefined;
@@ -128,7 +130,7 @@ export class AuthenticationCeremony {
   async complete(actor: Actor, input: CompleteAuthenticationInput): Promise<AuthenticationResult> {
     const { db, clock, identity, relyingParties, policies, signingKeys } = this.#deps;
     const now = clock.now();
-    const store = await identity.findStore(actor.tenantId, input.storeName);
+    const store = input.store ?? (await identity.findStore(actor.tenantId, input.storeName));
     const session = await findUsableSession(db, { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'authentication', userId: input.userId }, now);
     const rp = await relyingParties.find(actor.tenantId, store.id, session.rp_id);
     const policy = await policies.findAuthenticationPolicy(actor.tenantId, store.id, session.policy_name);

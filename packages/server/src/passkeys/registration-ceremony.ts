@@ -1,10 +1,10 @@
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { UserRef } from '../identity/identity-service.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
-import type { Schema } from '../storage/schema.ts';
+import type { Schema, StoresTable } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import { describeAuthenticator } from './authenticator-catalog.ts';
 import type { CeremonyCompletionHook } from './authentication-ceremony.ts';
@@ -22,6 +22,8 @@ export const MAX_USER_HANDLE_BYTES = 64;
 
 export interface StartRegistrationInput {
   storeName: string;
+  /** The store row when the caller already resolved `storeName` in the actor's tenant (saves reading it again) */
+  store?: Selectable<StoresTable> | undefined;
   /** The user, by Keyway id or by external id */
   user: UserRef;
   rpId: string;
@@ -42,6 +44,8 @@ export interface StartRegistrationInput {
 
 export interface CompleteRegistrationInput {
   storeName: string;
+  /** The store row when the caller already resolved `storeName` in the actor's tenant (saves reading it again) */
+  store?: Selectable<StoresTable> | undefined;
   sessionId: string;
   /** The user the completion names (the API path always does); the session must be this user's */
   userId?: string | undefined;
@@ -72,7 +76,7 @@ export class RegistrationCeremony {
     const { db, clock, identity, relyingParties, policies } = this.#deps;
     const now = clock.now();
     const requestedHandle = userHandleOf(input.userHandle);
-    const store = await identity.findStore(actor.tenantId, input.storeName);
+    const store = input.store ?? (await identity.findStore(actor.tenantId, input.storeName));
     const rp = await relyingParties.find(actor.tenantId, store.id, input.rpId);
     const policy = await policies.findRegistrationPolicy(actor.tenantId, store.id, input.policyName);
     const user = await this.#userForRegistration(actor, store.id, input);
@@ -121,7 +125,7 @@ export class RegistrationCeremony {
   async complete(actor: Actor, input: CompleteRegistrationInput): Promise<Passkey> {
     const { db, clock, identity, relyingParties, policies } = this.#deps;
     const now = clock.now();
-    const store = await identity.findStore(actor.tenantId, input.storeName);
+    const store = input.store ?? (await identity.findStore(actor.tenantId, input.storeName));
     const session = await findUsableSession(db, { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'registration', userId: input.userId }, now);
     const user = await getUserInStore(db, store.id, input.storeName, { id: session.user_id! });
     assertMayUsePasskeys(user);

@@ -230,6 +230,7 @@ export class SelfServiceService {
     const binding = this.#flowBinding(request, target, 'sign-up', { identifier, userId: user.id });
     const started = await this.#deps.ceremonies.startRegistration(actor, {
       storeName: request.storeName,
+      store: target.store,
       user: { id: user.id },
       rpId: target.config.relyingPartyId,
       policyName: target.config.registrationPolicy,
@@ -249,6 +250,7 @@ export class SelfServiceService {
     let session: OpenedSession | undefined;
     const credential = await this.#deps.ceremonies.completeRegistration(actor, {
       storeName: request.storeName,
+      store: target.store,
       sessionId: flow.ceremony_session_id,
       ...(flow.user_id === null ? {} : { userId: flow.user_id }),
       response,
@@ -311,6 +313,7 @@ export class SelfServiceService {
     try {
       const result = await this.#deps.ceremonies.completeAuthentication(actor, {
         storeName: request.storeName,
+        store: target.store,
         sessionId: flow.ceremony_session_id,
         response,
         inTransaction: async (trx, { userId, credentialId }) => {
@@ -398,6 +401,7 @@ export class SelfServiceService {
     const binding = this.#flowBinding(request, target, 'add-passkey', { identifier: user.user_key, userId: user.id });
     const started = await this.#deps.ceremonies.startRegistration(this.#actor(request), {
       storeName: request.storeName,
+      store: target.store,
       user: { id: user.id },
       rpId: target.config.relyingPartyId,
       policyName: target.config.registrationPolicy,
@@ -420,6 +424,7 @@ export class SelfServiceService {
     const now = this.#deps.clock.now();
     const passkey = await this.#deps.ceremonies.completeRegistration(actor, {
       storeName: request.storeName,
+      store: target.store,
       sessionId: flow.ceremony_session_id,
       userId: user.id,
       response,
@@ -461,6 +466,7 @@ export class SelfServiceService {
     const binding = this.#flowBinding(request, target, 'recovery', { userId: user.id, recoveryLinkId: link.id });
     const started = await this.#deps.ceremonies.startRegistration(this.#actor(request), {
       storeName: request.storeName,
+      store: target.store,
       user: { id: user.id },
       rpId: target.config.relyingPartyId,
       policyName: target.config.registrationPolicy,
@@ -485,6 +491,7 @@ export class SelfServiceService {
     let revokedPasskeys = 0;
     const credential = await this.#deps.ceremonies.completeRegistration(actor, {
       storeName: request.storeName,
+      store: target.store,
       sessionId: flow.ceremony_session_id,
       userId: link.user_id,
       response: input.credential,
@@ -602,9 +609,16 @@ export class SelfServiceService {
   /** A sign-up or sign-in finish's flow, rate-limited per address and then per the identifier its begin named. */
   async #finishFlow(request: BrowserRequest, purpose: 'sign-up' | 'sign-in', response: unknown): Promise<{ target: SelfServiceStore; flow: FlowRow }> {
     const target = await this.#target(request);
-    await this.#limit(request, undefined);
-    const flow = await this.#flow(request, target, purpose, response);
-    await this.#limit(request, flow.identifier ?? undefined, { address: false });
+    // The flow is read first so that one rate-limit transaction charges the address and the identifier; a finish
+    // with no flow is still charged (and refused) per address before its FLOW_NOT_FOUND.
+    let flow: FlowRow;
+    try {
+      flow = await this.#flow(request, target, purpose, response);
+    } catch (error) {
+      await this.#limit(request, undefined);
+      throw error;
+    }
+    await this.#limit(request, flow.identifier ?? undefined);
     return { target, flow };
   }
 

@@ -36,24 +36,22 @@ export class RateLimiter {
   }
 
   /**
-   * Counts one call against the checks, in order: one upsert per check, each atomic on its own (no transaction around
-   * them: the windows are ephemeral state, whose commits never wait for the disk — an ATTACHed synchronous=OFF file
-   * on SQLite, UNLOGGED on PostgreSQL — so a BEGIN/COMMIT pair would only add statements). The first check over its
-   * limit refuses the call, and the checks after it are not charged: a refused call must not spend a wider, shared
-   * budget (list the narrow keys first, e.g. per address before per account, so one address cannot exhaust what every
-   * address shares).
+   * Counts one call against the checks, in order: one upsert per check, in one transaction (one commit for all keys;
+   * the windows are ephemeral state — an ATTACHed synchronous=OFF file on SQLite, UNLOGGED on PostgreSQL — so that
+   * commit never waits for the disk). The first check over its limit refuses the call, and the checks after it are
+   * not charged: a refused call must not spend a wider, shared budget (list the narrow keys first, e.g. per address
+   * before per account, so one address cannot exhaust what every address shares).
    */
   async hitAll(checks: readonly RateLimitCheck[]): Promise<void> {
     if (checks.length === 0) return;
     const nowMs = this.#clock.now().getTime();
     const windowStart = Math.floor(nowMs / RATE_LIMIT_WINDOW_MS) * RATE_LIMIT_WINDOW_MS;
-    let exceeded: RateLimitCheck | undefined;
-    for (const check of checks) {
-      if ((await this.#count(this.#db, check.key, windowStart)) > check.limit) {
-        exceeded = check;
-        break;
+    const exceeded = await this.#db.transaction().execute(async (trx) => {
+      for (const check of checks) {
+        if ((await this.#count(trx, check.key, windowStart)) > check.limit) return check;
       }
-    }
+      return undefined;
+    });
     await this.#purgeNowAndThen(nowMs);
     if (exceeded) {
       const retryAfter = Math.max(1, Math.ceil((windowStart + RATE_LIMIT_WINDOW_MS - nowMs) / 1000));

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
+import { countingDialect, type StatementCounter } from './statement-counter.ts';
 import pg from 'pg';
 import { attachEphemeral, attachEphemeralForReading } from './ephemeral-sqlite.ts';
 import { nodeSqliteDialect } from './node-sqlite-dialect.ts';
@@ -23,7 +24,15 @@ export interface Database {
 
 const INT8_OID = 20;
 
-function openSqlite(file: string): Database {
+export interface OpenDatabaseOptions {
+  statementCounter?: StatementCounter;
+}
+
+function withOptions(dialect: Dialect, options: OpenDatabaseOptions): Dialect {
+  return options.statementCounter ? countingDialect(dialect, options.statementCounter) : dialect;
+}
+
+function openSqlite(file: string, options: OpenDatabaseOptions): Database {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const writer = new DatabaseSync(file);
   // busy_timeout first, so even switching to WAL waits for another node instead of failing.
@@ -40,7 +49,7 @@ function openSqlite(file: string): Database {
     attachEphemeralForReading(reader, file);
   }
   const { dialect, driver } = nodeSqliteDialect({ writer, reader });
-  const db = new Kysely<Schema>({ dialect });
+  const db = new Kysely<Schema>({ dialect: withOptions(dialect, options) });
   return {
     db,
     dialect: 'sqlite',
@@ -52,7 +61,7 @@ function openSqlite(file: string): Database {
   };
 }
 
-function openPostgres(url: string): Database {
+function openPostgres(url: string, options: OpenDatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -76,7 +85,7 @@ function openPostgres(url: string): Database {
       process.emitWarning(`PostgreSQL connection lost: ${error.message}`, { code: 'KEYWAY_PG_LOST' });
     });
   });
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Schema>({ dialect: withOptions(new PostgresDialect({ pool }), options) });
   return {
     db,
     dialect: 'postgres',
@@ -88,8 +97,8 @@ function openPostgres(url: string): Database {
 }
 
 /** Opens `sqlite:<file>` (absolute path or :memory:) or a `postgres://` URL. */
-export function openDatabase(url: string): Database {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
+export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Database {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options);
   throw new TypeError(`unsupported database URL scheme: ${url.split(':')[0]}`);
 }

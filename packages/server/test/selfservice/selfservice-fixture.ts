@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { parseSetCookie, type SetCookie } from 'cookie';
 import { ManualClock } from '../../src/shared/clock.ts';
+import type { StatementCounter } from '../../src/storage/statement-counter.ts';
 import type { DatabaseKind } from '../support/databases.ts';
 import type { ApiResponse } from '../support/http-client.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
@@ -100,6 +101,8 @@ export interface WorldOptions {
   databaseUrl?: string;
   /** Skip creating the tenant, store and configuration (they exist in `databaseUrl`) */
   existing?: boolean;
+  /** Counts the SQL statements and commits the server sends */
+  statementCounter?: StatementCounter;
 }
 
 export class SelfServiceWorld {
@@ -120,6 +123,7 @@ export class SelfServiceWorld {
       clock,
       env: { KEYWAY_PUBLIC_URL: ORIGIN, KEYWAY_RATE_LIMIT_PER_IP: '100000', KEYWAY_RATE_LIMIT_PER_IDENTIFIER: '100000', ...options.env },
       ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+      ...(options.statementCounter ? { statementCounter: options.statementCounter } : {}),
     });
     if (options.existing) return new SelfServiceWorld(server, undefined, clock);
     const acme = await server.tenant('acme');

@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../../src/shared/clock.ts';
 import type { MasterKey } from '../../src/secrets/master-key.ts';
 import { openKeywayDatabase } from '../../src/startup.ts';
 import type { Database } from '../../src/storage/database.ts';
+import type { StatementCounter } from '../../src/storage/statement-counter.ts';
 import { TEST_MASTER_KEY, createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.ts';
 import { HttpClient } from './http-client.ts';
 
@@ -41,6 +42,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Reuse an existing database (e.g. a second node on the same PostgreSQL) instead of a new one. */
   databaseUrl?: string;
+  /** Counts the SQL statements and commits the server sends (installed at the dialect). */
+  statementCounter?: StatementCounter;
 }
 
 /** The real application on a real loopback port, over a fresh database of the given kind. */
@@ -50,7 +53,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const masterKeyEnv: Record<string, string> = options.kind === 'postgres' ? { KEYWAY_MASTER_KEY: TEST_MASTER_KEY } : {};
   const config = loadConfig({ PORT: '0', KEYWAY_DATABASE_URL: databaseUrl, KEYWAY_LOG_LEVEL: 'silent', ...masterKeyEnv, ...options.env });
   const clock = options.clock ?? systemClock;
-  const { database, masterKey } = await openKeywayDatabase(config, clock);
+  const { database, masterKey } = await openKeywayDatabase(config, clock, options.statementCounter ? { statementCounter: options.statementCounter } : {});
   const services = createServices({ config, database, clock, masterKey });
   const app = await buildApp({ config, database, services, logger: false });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,0 +1,96 @@
+// SQL statements and durable commits per self-service ceremony, counted at the dialect on both databases. The
+// numbers are today's, asserted exactly: a change that adds a statement or a commit to sign-in or sign-up has to
+// say so here, and work that removes some updates them on purpose.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { DATABASE_KINDS } from '../support/databases.ts';
+import { SoftAuthenticator } from '../support/soft-authenticator.ts';
+import { StatementCounter, type StatementCounts } from '../../src/storage/statement-counter.ts';
+import { ORIGIN, SelfServiceWorld, expectStatus } from '../selfservice/selfservice-fixture.ts';
+
+/** Per request, steady state (after one warm-up ceremony: keys cached, periodic purges done). The statements are listed by `new StatementCounter({ keepSql: true }).sql`. */
+// Before the ephemeral store and these merges: sign-up 20 + 20 statements, 4 + 3 commits; sign-in 12 + 18, 3 + 3 —
+// every commit durable. Now the rate-limit commit of each request writes only ephemeral state (no disk flush), so
+// a sign-in makes one durable commit per request: options (session, flow binding and start audit event in one
+// transaction) and finish (the outcome); sign-up begin makes two (its pending account, its start).
+const EXPECTED: Record<string, Record<'signUpBegin' | 'signUpFinish' | 'signInOptions' | 'signInFinish', StatementCounts>> = {
+  sqlite: {
+    signUpBegin: { statements: 19, writes: 10, commits: 3, rollbacks: 0 },
+    signUpFinish: { statements: 19, writes: 11, commits: 2, rollbacks: 0 },
+    signInOptions: { statements: 12, writes: 6, commits: 2, rollbacks: 0 },
+    signInFinish: { statements: 17, writes: 9, commits: 2, rollbacks: 0 },
+  },
+  postgres: {
+    signUpBegin: { statements: 19, writes: 10, commits: 3, rollbacks: 0 },
+    signUpFinish: { statements: 19, writes: 11, commits: 2, rollbacks: 0 },
+    signInOptions: { statements: 12, writes: 6, commits: 2, rollbacks: 0 },
+    signInFinish: { statements: 17, writes: 9, commits: 2, rollbacks: 0 },
+  },
+};
+
+for (const kind of DATABASE_KINDS) {
+  describe(`statements and commits per ceremony on ${kind}`, () => {
+    const counter = new StatementCounter();
+    let world: SelfServiceWorld;
+    before(async () => {
+      world = await SelfServiceWorld.create(kind, { statementCounter: counter });
+    });
+    after(() => world.close());
+
+    test('the counter sees reads, writes, commits and rollbacks at the driver', async () => {
+      const db = world.db;
+      assert.deepEqual(await counter.measure(() => db.selectFrom('tenants').select('id').execute()), { statements: 1, writes: 0, commits: 0, rollbacks: 0 });
+      // A write outside a transaction is its own commit.
+      assert.deepEqual(await counter.measure(() => db.deleteFrom('tenants').where('id', '=', 'nobody').execute()), { statements: 1, writes: 1, commits: 1, rollbacks: 0 });
+      assert.deepEqual(
+        await counter.measure(() =>
+          db.transaction().execute(async (trx) => {
+            await trx.selectFrom('tenants').select('id').execute();
+            await trx.deleteFrom('tenants').where('id', '=', 'nobody').execute();
+            await sql`update tenants set created_at = created_at where id = ${'nobody'}`.execute(trx);
+          }),
+        ),
+        { statements: 3, writes: 2, commits: 1, rollbacks: 0 },
+      );
+      await assert.rejects(
+        counter.measure(() =>
+          db.transaction().execute(async (trx) => {
+            await trx.deleteFrom('tenants').where('id', '=', 'nobody').execute();
+            throw new Error('abandon');
+          }),
+        ),
+        /abandon/,
+      );
+      assert.deepEqual(counter.counts, { statements: 1, writes: 1, commits: 0, rollbacks: 1 });
+    });
+
+    test('one sign-up (begin + finish) and one sign-in (options + finish)', async () => {
+      // Warm-up: the first ceremonies create the signing key and run the periodic purges.
+      const warm = world.browser();
+      const warmUp = await world.signUp(warm, 'warm-up@example.com');
+      await world.signIn(warm, warmUp.authenticator, 'warm-up@example.com');
+
+      const browser = world.browser();
+      const authenticator = new SoftAuthenticator();
+      let begun: Awaited<ReturnType<typeof browser.post>> | undefined;
+      const signUpBegin = await counter.measure(async () => {
+        begun = await expectStatus(browser.post('/register/webauthn/begin', { identifier: 'counted@example.com' }), 200);
+      });
+      const credential = authenticator.register(begun!.body.publicKey, { origin: ORIGIN });
+      const signUpFinish = await counter.measure(() => expectStatus(browser.post('/register/webauthn/finish', credential), 201));
+
+      // Sign-in from another browser (no session to rotate), the common case.
+      const other = world.browser();
+      let options: Awaited<ReturnType<typeof other.post>> | undefined;
+      const signInOptions = await counter.measure(async () => {
+        options = await expectStatus(other.post('/login/webauthn/options', { identifier: 'counted@example.com' }), 200);
+      });
+      const assertion = authenticator.authenticate(options!.body.publicKey, { origin: ORIGIN });
+      const signInFinish = await counter.measure(() => expectStatus(other.post('/login/webauthn/finish', assertion), 200));
+
+      const measured = { signUpBegin, signUpFinish, signInOptions, signInFinish };
+      assert.deepEqual(measured, EXPECTED[kind]);
+    });
+  });
+}
