@@ -8,7 +8,7 @@ import type { User } from '../identity/user-schemas.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import { amrFor, type IdTokenPayload } from '../tokens/signing-key-service.ts';
 import { verifyAuthentication } from './authentication-verification.ts';
-import type { CeremonyDeps, StartedCeremony } from './ceremony-deps.ts';
+import type { CeremonyDeps, CeremonyStartHook, StartedCeremony } from './ceremony-deps.ts';
 import { requestOptions } from './ceremony-options.ts';
 import { CredentialKeyCache } from './credential-key-cache.ts';
 import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
@@ -40,6 +40,8 @@ export interface StartAuthenticationInput {
    * has, so it cannot complete.
    */
   decoyCredentials?: readonly CredentialDescriptor[] | undefined;
+  /** Runs inside the transaction that stores the session */
+  inTransaction?: CeremonyStartHook | undefined;
 }
 
 /** A caller's own change, made inside the transaction that records the ceremony's outcome (commits or rolls back with it). */
@@ -47,6 +49,8 @@ export type CeremonyCompletionHook = (trx: Kysely<Schema>, outcome: { userId: st
 
 export interface CompleteAuthenticationInput {
   storeName: string;
+  /** The store row when the caller already resolved `storeName` in the actor's tenant (saves reading it again) */
+  store?: Selectable<StoresTable> | undefined;
   sessionId: string;
   /** The user the completion names (the API path always does); the session must be this user's */
   userId?: string | undefined;
@@ -124,6 +128,7 @@ export class AuthenticationCeremony {
         created_at: now.getTime(),
       });
       await appendAuditEvent(trx, actor, { action: 'passkey.authentication.start', targetType: 'user', targetId: userId, details: { store: input.storeName, rpId: rp.id, policy: policy.name, sessionId, discoverable: userId === null } }, now);
+      await input.inTransaction?.(trx, { sessionId, challenge, expiresAt: new Date(expiresAt).toISOString() });
     });
     return { clientRequest: options, sessionId, expiresAt: new Date(expiresAt).toISOString() };
   }
@@ -131,7 +136,7 @@ export class AuthenticationCeremony {
   async complete(actor: Actor, input: CompleteAuthenticationInput): Promise<AuthenticationResult> {
     const { db, clock, identity, relyingParties, policies, signingKeys } = this.#deps;
     const now = clock.now();
-    const store = await identity.findStore(actor.tenantId, input.storeName);
+    const store = input.store ?? (await identity.findStore(actor.tenantId, input.storeName));
     const session = await findUsableSession(db, { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'authentication', userId: input.userId }, now);
     const rp = await relyingParties.find(actor.tenantId, store.id, session.rp_id);
     const policy = await policies.findAuthenticationPolicy(actor.tenantId, store.id, session.policy_name);

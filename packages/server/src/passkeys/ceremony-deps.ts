@@ -29,3 +29,6 @@ export interface StartedCeremony<Options> {
   /** When the session expires (the policy timeout after the start) */
   expiresAt: string;
 }
+
+/** A caller's own write, made inside the transaction that stores the ceremony session (e.g. self-service binds the browser's flow): one commit, not two. */
+export type CeremonyStartHook = (trx: Kysely<Schema>, started: { sessionId: string; challenge: string; expiresAt: string }) => Promise<void>;

@@ -1,14 +1,14 @@
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { UserRef } from '../identity/identity-service.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
-import type { Schema } from '../storage/schema.ts';
+import type { Schema, StoresTable } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import { describeAuthenticator } from './authenticator-catalog.ts';
 import type { CeremonyCompletionHook } from './authentication-ceremony.ts';
-import type { CeremonyDeps, StartedCeremony } from './ceremony-deps.ts';
+import type { CeremonyDeps, CeremonyStartHook, StartedCeremony } from './ceremony-deps.ts';
 import { creationOptions } from './ceremony-options.ts';
 import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
 import { assertMayUsePasskeys, findUserInStore, getUserInStore, type UserRow } from './ceremony-user.ts';
@@ -22,6 +22,8 @@ export const MAX_USER_HANDLE_BYTES = 64;
 
 export interface StartRegistrationInput {
   storeName: string;
+  /** The store row when the caller already resolved `storeName` in the actor's tenant (saves reading it again) */
+  store?: Selectable<StoresTable> | undefined;
   /** The user, by Keyway id or by external id */
   user: UserRef;
   rpId: string;
@@ -36,10 +38,14 @@ export interface StartRegistrationInput {
   createUser?: boolean | undefined;
   /** Who started the ceremony and for what (API, self-service, journey); stored with the session */
   context?: Record<string, unknown> | undefined;
+  /** Runs inside the transaction that stores the session */
+  inTransaction?: CeremonyStartHook | undefined;
 }
 
 export interface CompleteRegistrationInput {
   storeName: string;
+  /** The store row when the caller already resolved `storeName` in the actor's tenant (saves reading it again) */
+  store?: Selectable<StoresTable> | undefined;
   sessionId: string;
   /** The user the completion names (the API path always does); the session must be this user's */
   userId?: string | undefined;
@@ -70,7 +76,7 @@ export class RegistrationCeremony {
     const { db, clock, identity, relyingParties, policies } = this.#deps;
     const now = clock.now();
     const requestedHandle = userHandleOf(input.userHandle);
-    const store = await identity.findStore(actor.tenantId, input.storeName);
+    const store = input.store ?? (await identity.findStore(actor.tenantId, input.storeName));
     const rp = await relyingParties.find(actor.tenantId, store.id, input.rpId);
     const policy = await policies.findRegistrationPolicy(actor.tenantId, store.id, input.policyName);
     const user = await this.#userForRegistration(actor, store.id, input);
@@ -106,6 +112,7 @@ export class RegistrationCeremony {
           created_at: now.getTime(),
         });
         await appendAuditEvent(trx, actor, { action: 'passkey.registration.start', targetType: 'user', targetId: user.id, details: { store: input.storeName, rpId: rp.id, policy: policy.name, sessionId } }, now);
+        await input.inTransaction?.(trx, { sessionId, challenge, expiresAt: new Date(expiresAt).toISOString() });
         return { clientRequest: options, sessionId, expiresAt: new Date(expiresAt).toISOString() };
       });
     } catch (error) {
@@ -118,7 +125,7 @@ export class RegistrationCeremony {
   async complete(actor: Actor, input: CompleteRegistrationInput): Promise<Passkey> {
     const { db, clock, identity, relyingParties, policies } = this.#deps;
     const now = clock.now();
-    const store = await identity.findStore(actor.tenantId, input.storeName);
+    const store = input.store ?? (await identity.findStore(actor.tenantId, input.storeName));
     const session = await findUsableSession(db, { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'registration', userId: input.userId }, now);
     const user = await getUserInStore(db, store.id, input.storeName, { id: session.user_id! });
     assertMayUsePasskeys(user);

@@ -26,6 +26,7 @@ import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tok
 import { DecoyCredentials } from './decoy-credentials.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 import { challengeOf, deleteFlow, findFlow, insertFlow, purgeExpiredFlows, type FlowPurpose, type FlowRow } from './flows.ts';
+import type { CeremonyStartHook } from '../passkeys/ceremony-deps.ts';
 import { RateLimiter, type RateLimitCheck } from '../shared/rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
 
@@ -226,16 +227,19 @@ export class SelfServiceService {
       if (!user) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: an account with this identifier already exists; sign in instead');
     }
 
+    const binding = this.#flowBinding(request, target, 'sign-up', { identifier, userId: user.id });
     const started = await this.#deps.ceremonies.startRegistration(actor, {
       storeName: request.storeName,
+      store: target.store,
       user: { id: user.id },
       rpId: target.config.relyingPartyId,
       policyName: target.config.registrationPolicy,
       userName: identifier,
       userDisplayName: displayName ?? displayNameOf(toUser(user)),
       context: { via: 'self-service', purpose: 'sign-up', requestId: request.requestId },
+      inTransaction: binding.bind,
     });
-    const flowToken = await this.#bindFlow(request, target, 'sign-up', started, { identifier, userId: user.id });
+    const flowToken = await binding.bound();
     return { publicKey: started.clientRequest, flowToken };
   }
 
@@ -246,6 +250,7 @@ export class SelfServiceService {
     let session: OpenedSession | undefined;
     const credential = await this.#deps.ceremonies.completeRegistration(actor, {
       storeName: request.storeName,
+      store: target.store,
       sessionId: flow.ceremony_session_id,
       ...(flow.user_id === null ? {} : { userId: flow.user_id }),
       response,
@@ -277,8 +282,9 @@ export class SelfServiceService {
     };
     let userId: string | undefined;
     let started;
+    const binding = this.#flowBinding(request, target, 'sign-in', { identifier, userId: () => userId });
     if (identifier === undefined) {
-      started = await this.#deps.ceremonies.startAuthentication(actor, base);
+      started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, inTransaction: binding.bind });
     } else {
       // Known and unknown identifiers do the same work (user lookup, credential lookup, decoys) and answer the same
       // shape and count (DecoyCredentials: padded to the identifier's stable minimum); an account that cannot sign in
@@ -290,12 +296,12 @@ export class SelfServiceService {
       const decoys = await this.#decoys.paddingFor(request.tenantId, { storeId: target.store.id, rpId: target.config.relyingPartyId }, identifier, usable ? passkeys.length : 0);
       if (usable) {
         userId = user.id;
-        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, user: { row: user, credentials: [...passkeys, ...decoys] } });
+        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, inTransaction: binding.bind, user: { row: user, credentials: [...passkeys, ...decoys] } });
       } else {
-        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, decoyCredentials: decoys });
+        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, inTransaction: binding.bind, decoyCredentials: decoys });
       }
     }
-    const flowToken = await this.#bindFlow(request, target, 'sign-in', started, { identifier, userId });
+    const flowToken = await binding.bound();
     return { publicKey: started.clientRequest, flowToken };
   }
 
@@ -307,6 +313,7 @@ export class SelfServiceService {
     try {
       const result = await this.#deps.ceremonies.completeAuthentication(actor, {
         storeName: request.storeName,
+        store: target.store,
         sessionId: flow.ceremony_session_id,
         response,
         inTransaction: async (trx, { userId, credentialId }) => {
@@ -391,16 +398,19 @@ export class SelfServiceService {
     const { target, session, user } = await this.#requireSession(request);
     await this.#limit(request, user.user_key);
     this.#requireFresh(session, 'Adding a passkey');
+    const binding = this.#flowBinding(request, target, 'add-passkey', { identifier: user.user_key, userId: user.id });
     const started = await this.#deps.ceremonies.startRegistration(this.#actor(request), {
       storeName: request.storeName,
+      store: target.store,
       user: { id: user.id },
       rpId: target.config.relyingPartyId,
       policyName: target.config.registrationPolicy,
       userName: user.user_key,
       userDisplayName: displayNameOf(toUser(user)),
       context: { via: 'self-service', purpose: 'add-passkey', requestId: request.requestId },
+      inTransaction: binding.bind,
     });
-    const flowToken = await this.#bindFlow(request, target, 'add-passkey', started, { identifier: user.user_key, userId: user.id });
+    const flowToken = await binding.bound();
     return { publicKey: started.clientRequest, flowToken };
   }
 
@@ -414,6 +424,7 @@ export class SelfServiceService {
     const now = this.#deps.clock.now();
     const passkey = await this.#deps.ceremonies.completeRegistration(actor, {
       storeName: request.storeName,
+      store: target.store,
       sessionId: flow.ceremony_session_id,
       userId: user.id,
       response,
@@ -452,16 +463,19 @@ export class SelfServiceService {
     await this.#limit(request, `recovery:${hashBrowserToken(token)}`);
     const link = await this.#usableLink(target, token);
     const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: link.user_id });
+    const binding = this.#flowBinding(request, target, 'recovery', { userId: user.id, recoveryLinkId: link.id });
     const started = await this.#deps.ceremonies.startRegistration(this.#actor(request), {
       storeName: request.storeName,
+      store: target.store,
       user: { id: user.id },
       rpId: target.config.relyingPartyId,
       policyName: target.config.registrationPolicy,
       userName: user.user_key,
       userDisplayName: displayNameOf(toUser(user)),
       context: { via: 'self-service', purpose: 'recovery', requestId: request.requestId, recoveryLinkId: link.id },
+      inTransaction: binding.bind,
     });
-    const flowToken = await this.#bindFlow(request, target, 'recovery', started, { userId: user.id, recoveryLinkId: link.id });
+    const flowToken = await binding.bound();
     return { publicKey: started.clientRequest, flowToken, user: { userKey: user.user_key, displayName: displayNameOf(toUser(user)) } };
   }
 
@@ -477,6 +491,7 @@ export class SelfServiceService {
     let revokedPasskeys = 0;
     const credential = await this.#deps.ceremonies.completeRegistration(actor, {
       storeName: request.storeName,
+      store: target.store,
       sessionId: flow.ceremony_session_id,
       userId: link.user_id,
       response: input.credential,
@@ -562,18 +577,29 @@ export class SelfServiceService {
     await this.#limiter.hitAll(checks);
   }
 
-  async #bindFlow(request: BrowserRequest, target: SelfServiceStore, purpose: FlowPurpose, started: { clientRequest: { challenge: string }; sessionId: string; expiresAt: string }, links: { identifier?: string | undefined; userId?: string | undefined; recoveryLinkId?: string }): Promise<string> {
+  /**
+   * The browser's flow binding for a ceremony about to start: `bind` stores it inside the transaction that stores the
+   * ceremony session (one commit), `bound` answers the cookie value once the start returned.
+   */
+  #flowBinding(request: BrowserRequest, target: SelfServiceStore, purpose: FlowPurpose, links: { identifier?: string | undefined; userId?: string | (() => string | undefined) | undefined; recoveryLinkId?: string }): { bind: CeremonyStartHook; bound(): Promise<string> } {
     const now = this.#deps.clock.now();
     // One binding per browser, reused by its ceremonies (several may be open at once), refreshed by each start.
     const bindingToken = isBrowserToken(request.flowToken) ? request.flowToken : newBrowserToken();
-    await insertFlow(this.#db, { bindingToken, challenge: started.clientRequest.challenge, tenantId: request.tenantId, storeId: target.store.id, purpose, ceremonySessionId: started.sessionId, ...links, expiresAt: started.expiresAt, now });
-    if (now.getTime() - this.#lastPurgeMs >= PURGE_INTERVAL_MS) {
-      this.#lastPurgeMs = now.getTime();
-      await purgeExpiredFlows(this.#db, now);
-      await purgeEndedSessions(this.#db, now);
-      await purgeAbandonedAccounts(this.#db, now);
-    }
-    return bindingToken;
+    return {
+      bind: async (trx, started) => {
+        const userId = typeof links.userId === 'function' ? links.userId() : links.userId;
+        await insertFlow(trx, { bindingToken, challenge: started.challenge, tenantId: request.tenantId, storeId: target.store.id, purpose, ceremonySessionId: started.sessionId, identifier: links.identifier, userId, recoveryLinkId: links.recoveryLinkId, expiresAt: started.expiresAt, now });
+      },
+      bound: async () => {
+        if (now.getTime() - this.#lastPurgeMs >= PURGE_INTERVAL_MS) {
+          this.#lastPurgeMs = now.getTime();
+          await purgeExpiredFlows(this.#db, now);
+          await purgeEndedSessions(this.#db, now);
+          await purgeAbandonedAccounts(this.#db, now);
+        }
+        return bindingToken;
+      },
+    };
   }
 
   async #flow(request: BrowserRequest, target: SelfServiceStore, purpose: FlowPurpose, response: unknown): Promise<FlowRow> {
@@ -583,9 +609,16 @@ export class SelfServiceService {
   /** A sign-up or sign-in finish's flow, rate-limited per address and then per the identifier its begin named. */
   async #finishFlow(request: BrowserRequest, purpose: 'sign-up' | 'sign-in', response: unknown): Promise<{ target: SelfServiceStore; flow: FlowRow }> {
     const target = await this.#target(request);
-    await this.#limit(request, undefined);
-    const flow = await this.#flow(request, target, purpose, response);
-    await this.#limit(request, flow.identifier ?? undefined, { address: false });
+    // The flow is read first so that one rate-limit transaction charges the address and the identifier; a finish
+    // with no flow is still charged (and refused) per address before its FLOW_NOT_FOUND.
+    let flow: FlowRow;
+    try {
+      flow = await this.#flow(request, target, purpose, response);
+    } catch (error) {
+      await this.#limit(request, undefined);
+      throw error;
+    }
+    await this.#limit(request, flow.identifier ?? undefined);
     return { target, flow };
   }
 

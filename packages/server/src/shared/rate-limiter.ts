@@ -16,7 +16,8 @@ const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 /**
  * The request limiter of every public, costly endpoint (self-service ceremonies, public journey
  * starts, the token endpoint); each caller prefixes its keys with its own name.
- * Fixed one-minute windows counted in the database, so every node sees the same counts. One check is one upsert on
+ * Fixed one-minute windows counted in the database, so every node sees the same counts (nodes on PostgreSQL share
+ * the table; nodes on SQLite open the same ephemeral file). One check is one upsert on
  * the primary key: a new window starts at 1, the current one is incremented, and the count comes back (RETURNING).
  */
 export class RateLimiter {
@@ -35,10 +36,11 @@ export class RateLimiter {
   }
 
   /**
-   * Counts one call against the checks, in order, in one transaction (one durable commit, not one per key: on SQLite
-   * with synchronous=FULL each commit is a disk flush). The first check over its limit refuses the call, and the
-   * checks after it are not charged: a refused call must not spend a wider, shared budget (list the narrow keys
-   * first, e.g. per address before per account, so one address cannot exhaust what every address shares).
+   * Counts one call against the checks, in order: one upsert per check, in one transaction (one commit for all keys;
+   * the windows are ephemeral state — an ATTACHed synchronous=OFF file on SQLite, UNLOGGED on PostgreSQL — so that
+   * commit never waits for the disk). The first check over its limit refuses the call, and the checks after it are
+   * not charged: a refused call must not spend a wider, shared budget (list the narrow keys first, e.g. per address
+   * before per account, so one address cannot exhaust what every address shares).
    */
   async hitAll(checks: readonly RateLimitCheck[]): Promise<void> {
     if (checks.length === 0) return;

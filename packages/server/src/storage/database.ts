@@ -3,7 +3,9 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
+import { attachEphemeral, attachEphemeralForReading } from './ephemeral-sqlite.ts';
 import { nodeSqliteDialect } from './node-sqlite-dialect.ts';
+import type { GroupCommitStats } from './sqlite-group-commit.ts';
 import type { Schema } from './schema.ts';
 import { countingDialect, type StatementCounter } from './statement-counter.ts';
 
@@ -16,6 +18,8 @@ export interface Database {
   /** Whether the engine is reachable right now (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** SQLite only: how many disk flushes carried how many transactions (group commit; for tests) */
+  groupCommit?: GroupCommitStats;
 }
 
 const INT8_OID = 20;
@@ -31,12 +35,22 @@ function withOptions(dialect: Dialect, options: OpenDatabaseOptions): Dialect {
 
 function openSqlite(file: string, options: OpenDatabaseOptions): Database {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-  const database = new DatabaseSync(file);
+  const writer = new DatabaseSync(file);
   // busy_timeout first, so even switching to WAL waits for another node instead of failing.
   // WAL lets readers run beside the writer; synchronous=FULL makes an acknowledged commit
   // survive power loss, not only a process crash; busy_timeout lets a second process wait.
-  database.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
-  const db = new Kysely<Schema>({ dialect: withOptions(nodeSqliteDialect(database), options) });
+  writer.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
+  // State that lives for seconds goes to a second file that is never synced (ephemeral-sqlite.ts).
+  attachEphemeral(writer, file);
+  // Reads outside transactions see only committed, acknowledged data (group commit); an in-memory database has one connection.
+  let reader: DatabaseSync | undefined;
+  if (file !== ':memory:') {
+    reader = new DatabaseSync(file, { readOnly: true });
+    reader.exec('PRAGMA busy_timeout = 5000;');
+    attachEphemeralForReading(reader, file);
+  }
+  const { dialect, driver } = nodeSqliteDialect({ writer, reader });
+  const db = new Kysely<Schema>({ dialect: withOptions(dialect, options) });
   return {
     db,
     dialect: 'sqlite',
@@ -44,6 +58,7 @@ function openSqlite(file: string, options: OpenDatabaseOptions): Database {
       await sql`select 1`.execute(db);
     },
     close: () => db.destroy(),
+    groupCommit: driver.stats,
   };
 }
 

@@ -10,6 +10,7 @@ import * as identifierNormalisation from './migrations/007-identifier-normalisat
 import * as relyingPartyTopOrigins from './migrations/008-relying-party-top-origins.ts';
 import { secretsAtRest } from './migrations/009-secrets-at-rest.ts';
 import * as pendingAccountOwner from './migrations/010-pending-account-owner.ts';
+import * as ephemeralState from './migrations/014-ephemeral-state.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -28,6 +29,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '008-relying-party-top-origins': relyingPartyTopOrigins,
   '009-secrets-at-rest': secretsAtRest(masterKey),
   '010-pending-account-owner': pendingAccountOwner,
+  '014-ephemeral-state': ephemeralState,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {

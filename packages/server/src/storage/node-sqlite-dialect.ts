@@ -1,16 +1,6 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import {
-  CompiledQuery,
-  SqliteAdapter,
-  SqliteDialect,
-  SqliteDriver,
-  type DatabaseConnection,
-  type DialectAdapter,
-  type Driver,
-  type SqliteDatabase,
-  type SqliteDialectConfig,
-  type SqliteStatement,
-} from 'kysely';
+import { SqliteAdapter, SqliteDialect, type DialectAdapter, type Driver, type SqliteDatabase, type SqliteDialectConfig, type SqliteStatement } from 'kysely';
+import { GroupCommitDriver } from './sqlite-group-commit.ts';
 
 /**
  * Kysely's SqliteDialect speaks the better-sqlite3 interface; Node's built-in `node:sqlite`
@@ -55,7 +45,7 @@ const STATEMENT_CACHE_SIZE = 500;
 
 /**
  * SQLite supports transactional DDL, so migrations run in one transaction like on PostgreSQL.
- * Transactions begin IMMEDIATE: the write lock is taken before anything is read. A second
+ * Transactions begin IMMEDIATE (GroupCommitDriver): the write lock is taken before anything is read. A second
  * node on the same file then waits (busy_timeout) instead of reading a stale snapshot and
  * failing on its first write — this is also what makes two nodes migrating at once safe.
  */
@@ -65,26 +55,23 @@ class NodeSqliteAdapter extends SqliteAdapter {
   }
 }
 
-class NodeSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
 class NodeSqliteDialect extends SqliteDialect {
-  readonly #config: SqliteDialectConfig;
-  constructor(config: SqliteDialectConfig) {
+  readonly #driver: GroupCommitDriver;
+  constructor(driver: GroupCommitDriver, config: SqliteDialectConfig) {
     super(config);
-    this.#config = config;
+    this.#driver = driver;
   }
   override createAdapter(): DialectAdapter {
     return new NodeSqliteAdapter();
   }
   override createDriver(): Driver {
-    return new NodeSqliteDriver(this.#config);
+    return this.#driver;
   }
 }
 
-export function nodeSqliteDialect(database: DatabaseSync): SqliteDialect {
-  return new NodeSqliteDialect({ database: adapt(database) });
+/** The dialect over a writing connection and, for a file, a reading one (see GroupCommitDriver). */
+export function nodeSqliteDialect(connections: { writer: DatabaseSync; reader?: DatabaseSync | undefined }): { dialect: SqliteDialect; driver: GroupCommitDriver } {
+  const writer = adapt(connections.writer);
+  const driver = new GroupCommitDriver({ writer, reader: connections.reader && adapt(connections.reader) });
+  return { dialect: new NodeSqliteDialect(driver, { database: writer }), driver };
 }

@@ -8,7 +8,8 @@ export type DatabaseSnapshot = Record<string, { rows: number; sha256: string }>;
 async function tableNames(database: Database): Promise<string[]> {
   const query =
     database.dialect === 'sqlite'
-      ? sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`
+      ? // the main file's tables and the ephemeral file's (ceremony sessions, flows, rate limits), minus its bookkeeping
+        sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' union select name from ephemeral.sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> 'ephemeral_boot'`
       : sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`;
   return (await query.execute(database.db)).rows.map((r) => r.name).sort();
 }
