@@ -20,6 +20,9 @@ const CONTROLS_SINGLE_LINE = /[\u0000-\u001F\u007F-\u009F]|\p{Surrogate}/u;
 // eslint-disable-next-line no-control-regex -- the point of this pattern is to match control characters
 const CONTROLS_MULTI_LINE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\p{Surrogate}/u;
 
+/** The same characters, every occurrence (to escape them when a field name is echoed). */
+const CONTROLS_SINGLE_LINE_ALL = new RegExp(CONTROLS_SINGLE_LINE.source, 'gu');
+
 const MESSAGE_SINGLE_LINE = 'must not contain control characters (U+0000-U+001F, U+007F-U+009F) or unpaired surrogates';
 const MESSAGE_MULTI_LINE = 'must not contain NUL, control characters other than tab and line breaks, or unpaired surrogates';
 const MESSAGE_KEY = 'has a field name with control characters or unpaired surrogates';
@@ -62,7 +65,7 @@ export function unsafeTextProblem(value: unknown, part: Part): FieldProblem | un
 
 /** A field name safe to echo in a problem: the offending characters shown as \uXXXX escapes. */
 function printable(name: string): string {
-  return name.replace(/[\u0000-\u001F\u007F-\u009F]|\p{Surrogate}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`); // eslint-disable-line no-control-regex
+  return name.replace(CONTROLS_SINGLE_LINE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function refuse(problem: FieldProblem | undefined): void {

@@ -1,3 +1,4 @@
+import { LruCache } from '../shared/lru-cache.ts';
 import { compileString, evaluateString, hasExpression, type CompiledString } from './expressions.ts';
 import type { JourneyDefinition, StepDefinition } from './definition.ts';
 import { findStepType } from './step-registry.ts';
@@ -78,32 +79,21 @@ export function compileJourney(definition: JourneyDefinition): CompiledJourney {
  * node compiles a version's expressions once and keeps it (bounded, least recently used first out).
  */
 export class CompiledJourneyCache {
-  readonly #entries = new Map<string, CompiledJourney>();
-  readonly #max: number;
+  readonly #entries: LruCache<string, CompiledJourney>;
 
   constructor(max = 500) {
-    this.#max = max;
+    this.#entries = new LruCache(max);
   }
 
   peek(versionId: string): CompiledJourney | undefined {
-    const hit = this.#entries.get(versionId);
-    if (hit) {
-      this.#entries.delete(versionId);
-      this.#entries.set(versionId, hit);
-    }
-    return hit;
+    return this.#entries.get(versionId);
   }
 
   get(versionId: string, load: () => JourneyDefinition): CompiledJourney {
     const hit = this.#entries.get(versionId);
-    if (hit) {
-      this.#entries.delete(versionId);
-      this.#entries.set(versionId, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const compiled = compileJourney(load());
     this.#entries.set(versionId, compiled);
-    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
     return compiled;
   }
 
