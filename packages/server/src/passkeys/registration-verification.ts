@@ -178,11 +178,11 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
     // decision at the ceremony's clock (steps 24–25 below), so the statement is verified again
     // at an instant inside the certificates' validity (attestation-statement-clock.ts).
     const instant = isCertificateValidityRefusal(error) ? instantInsideValidity(attStmt.get('x5c')) : undefined;
-    if (instant === undefined) throw fromLibraryError(error, 'registration');
+    if (instant === undefined) throw fromLibraryError(error);
     try {
       statementVerifies = await verifyRegistrationAt(libraryOptions, instant);
     } catch (again) {
-      throw fromLibraryError(again, 'registration');
+      throw fromLibraryError(again);
     }
   }
   if (!statementVerifies) {

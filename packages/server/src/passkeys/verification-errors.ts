@@ -25,20 +25,13 @@ const LIBRARY_MESSAGES: readonly (readonly [RegExp, ErrorCode])[] = [
   [/^No credential ID was provided|^No public key was provided|^No AAGUID was present|^Credential public key was missing numeric alg|^Authenticator data was \d+ bytes|^Leftover bytes/, 'RESPONSE_MALFORMED'],
 ];
 
-/** Attestation statement verification procedures (WebAuthn §8): their failures all mean "the statement does not verify". */
-const ATTESTATION_MESSAGE = /\((Packed|Packed\|Full|TPM|TPM\|ECC|TPM\|RSA|SafetyNet|Android Key|Apple)\)$|^AAGUID ".*" was not expected value$|^None attestation had unexpected attestation statement$|^Unsupported Attestation Format|^Credential public key with kty|^Unsupported pubArea\.type|^Unexpected TPM attested name alg/;
-
-const DETAIL: Record<CeremonyKind, string> = {
-  registration: 'The attestation statement does not verify',
-  authentication: 'The assertion signature does not verify',
-};
-
 /**
- * The Keyway error for a library failure. Anything the rules do not recognise happened inside the
- * step the library is called for: verifying the attestation statement (registration) or the
- * signature (authentication), since every other step was checked before the call.
+ * The Keyway error for a failure of the library's registration verification (sign-in assertions are
+ * verified by Keyway itself: assertion-signature.ts). Anything the rules do not recognise happened in
+ * the step the library is called for, verifying the attestation statement (WebAuthn §8), since every
+ * other step was checked before the call.
  */
-export function fromLibraryError(error: unknown, ceremony: CeremonyKind): KeywayError {
+export function fromLibraryError(error: unknown): KeywayError {
   if (error instanceof KeywayError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const name = error instanceof Error ? error.name : '';
@@ -46,8 +39,5 @@ export function fromLibraryError(error: unknown, ceremony: CeremonyKind): Keyway
   for (const [pattern, code] of LIBRARY_MESSAGES) {
     if (pattern.test(message)) return new KeywayError(code, message, { cause: error });
   }
-  if (ceremony === 'registration' && ATTESTATION_MESSAGE.test(message)) {
-    return new KeywayError('ATTESTATION_INVALID', `${DETAIL.registration}: ${message}`, { cause: error });
-  }
-  return new KeywayError(ceremony === 'registration' ? 'ATTESTATION_INVALID' : 'SIGNATURE_INVALID', `${DETAIL[ceremony]}: ${message}`, { cause: error });
+  return new KeywayError('ATTESTATION_INVALID', `The attestation statement does not verify: ${message}`, { cause: error });
 }
