@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
-import { attachEphemeral, attachEphemeralForReading } from './ephemeral-sqlite.ts';
+import { attachEphemeral, attachEphemeralForReading, EPHEMERAL_TABLES } from './ephemeral-sqlite.ts';
 import { nodeSqliteDialect } from './node-sqlite-dialect.ts';
-import type { GroupCommitStats } from './sqlite-group-commit.ts';
+import type { GroupCommitStats, WalFlush } from './sqlite-group-commit.ts';
 import type { Schema } from './schema.ts';
 import { countingDialect, type StatementCounter } from './statement-counter.ts';
 
@@ -18,7 +19,7 @@ export interface Database {
   /** Whether the engine is reachable right now (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;
-  /** SQLite only: how many disk flushes carried how many transactions (group commit; for tests) */
+  /** SQLite only: how many WAL flushes carried how many transactions (group commit; for tests and benchmarks) */
   groupCommit?: GroupCommitStats;
 }
 
@@ -27,19 +28,37 @@ const INT8_OID = 20;
 export interface OpenDatabaseOptions {
   /** Counts every SQL statement and commit (tests and benchmarks); absent, nothing is wrapped. */
   statementCounter?: StatementCounter;
+  /** SQLite: replaces the WAL flush (tests hold or fail it to see what waits for the disk) */
+  flushWal?: WalFlush;
 }
 
 function withOptions(dialect: Dialect, options: OpenDatabaseOptions): Dialect {
   return options.statementCounter ? countingDialect(dialect, options.statementCounter) : dialect;
 }
 
+/** fdatasync of the main file's WAL, on libuv's thread pool. The file exists once the connection has written. */
+function walFlusher(walFile: string): { flush: WalFlush; close(): Promise<void> } {
+  let handle: FileHandle | undefined;
+  return {
+    flush: async () => {
+      handle ??= await open(walFile, 'r');
+      await handle.datasync();
+    },
+    close: async () => {
+      await handle?.close();
+      handle = undefined;
+    },
+  };
+}
+
 function openSqlite(file: string, options: OpenDatabaseOptions): Database {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const writer = new DatabaseSync(file);
   // busy_timeout first, so even switching to WAL waits for another node instead of failing.
-  // WAL lets readers run beside the writer; synchronous=FULL makes an acknowledged commit
-  // survive power loss, not only a process crash; busy_timeout lets a second process wait.
-  writer.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
+  // WAL lets readers run beside the writer; busy_timeout lets a second process wait. synchronous=NORMAL
+  // keeps the file consistent across power loss; the group-commit driver makes each acknowledged
+  // transaction durable by flushing the WAL off the event loop (sqlite-group-commit.ts).
+  writer.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
   // State that lives for seconds goes to a second file that is never synced (ephemeral-sqlite.ts).
   attachEphemeral(writer, file);
   // Reads outside transactions see only committed, acknowledged data (group commit); an in-memory database has one connection.
@@ -49,7 +68,8 @@ function openSqlite(file: string, options: OpenDatabaseOptions): Database {
     reader.exec('PRAGMA busy_timeout = 5000;');
     attachEphemeralForReading(reader, file);
   }
-  const { dialect, driver } = nodeSqliteDialect({ writer, reader });
+  const wal = reader ? walFlusher(`${file}-wal`) : undefined;
+  const { dialect, driver } = nodeSqliteDialect({ writer, reader, flushWal: options.flushWal ?? wal?.flush, ephemeralTables: new Set(EPHEMERAL_TABLES) });
   const db = new Kysely<Schema>({ dialect: withOptions(dialect, options) });
   return {
     db,
@@ -57,7 +77,10 @@ function openSqlite(file: string, options: OpenDatabaseOptions): Database {
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      await wal?.close();
+    },
     groupCommit: driver.stats,
   };
 }

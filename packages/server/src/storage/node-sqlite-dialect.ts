@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { SqliteAdapter, SqliteDialect, type DialectAdapter, type Driver, type SqliteDatabase, type SqliteDialectConfig, type SqliteStatement } from 'kysely';
-import { GroupCommitDriver } from './sqlite-group-commit.ts';
+import { GroupCommitDriver, type WalFlush } from './sqlite-group-commit.ts';
 
 /**
  * Kysely's SqliteDialect speaks the better-sqlite3 interface; Node's built-in `node:sqlite`
@@ -70,8 +70,8 @@ class NodeSqliteDialect extends SqliteDialect {
 }
 
 /** The dialect over a writing connection and, for a file, a reading one (see GroupCommitDriver). */
-export function nodeSqliteDialect(connections: { writer: DatabaseSync; reader?: DatabaseSync | undefined }): { dialect: SqliteDialect; driver: GroupCommitDriver } {
+export function nodeSqliteDialect(connections: { writer: DatabaseSync; reader?: DatabaseSync | undefined; flushWal?: WalFlush | undefined; ephemeralTables: ReadonlySet<string> }): { dialect: SqliteDialect; driver: GroupCommitDriver } {
   const writer = adapt(connections.writer);
-  const driver = new GroupCommitDriver({ writer, reader: connections.reader && adapt(connections.reader) });
+  const driver = new GroupCommitDriver({ ...connections, writer, reader: connections.reader && adapt(connections.reader) });
   return { dialect: new NodeSqliteDialect(driver, { database: writer }), driver };
 }

@@ -1,36 +1,44 @@
 import { CompiledQuery, SelectQueryNode, type DatabaseConnection, type Driver, type QueryResult, type SqliteDatabase, type TransactionSettings } from 'kysely';
+import { writtenTable } from './written-table.ts';
 
 /**
- * Group commit for SQLite: concurrent durable transactions share one disk flush.
+ * Group commit for SQLite, with the disk flush off the event loop.
  *
- * node:sqlite is synchronous and a file has one writer, so writes were already serialized (one connection behind a
- * lock). Now the writing connection keeps one outer `BEGIN IMMEDIATE` open while transactions queue for it: each runs
- * in its own SAVEPOINT; a failing one rolls back to its savepoint alone; when no transaction is waiting (or the group
- * is full) one COMMIT — one fsync with synchronous=FULL — makes the whole group durable, and only then does each
- * member's commit return. A member is therefore acknowledged only once it is on disk, and all of it or none of it is
- * there (the group commits atomically).
+ * node:sqlite is synchronous: a COMMIT under synchronous=FULL holds the whole process for its fsync, which was most of
+ * a sign-in's time. Here the main file runs WAL with synchronous=NORMAL, under which a COMMIT only appends its frames
+ * to the WAL (the page cache) while SQLite still keeps the file consistent across power loss at checkpoints. This
+ * driver adds the durability: a transaction that wrote the main file is acknowledged to its caller only once an
+ * fdatasync(2) of the WAL, *started after its COMMIT*, has completed. The flush runs on libuv's thread pool, so the
+ * event loop keeps serving, and every commit that lands while one flush runs waits for the next: concurrent
+ * transactions share flushes with no batching delay.
  *
- * Reads outside a transaction run on a second, read-only connection: WAL shows it only committed data, so nothing
- * answers from a member that is not yet acknowledged. A write outside a transaction is a member of its own.
- * Without a reader (an in-memory database) there is no grouping: every member commits at once.
+ * - An acknowledged transaction survives power loss: its frames and every frame before them were flushed.
+ * - A failing transaction rolls back alone: each runs in its own `BEGIN IMMEDIATE … COMMIT`.
+ * - Reads outside a transaction run on a read-only connection and may see a transaction whose flush is still
+ *   running; its writer has not been answered yet (the window PostgreSQL has between commit and reply).
+ * - A transaction that wrote only the ephemeral file (ephemeral-sqlite.ts, never synced) waits for no flush.
+ * - A failed flush stops all writing: after an fdatasync error the kernel may have dropped the dirty pages, so a
+ *   later flush that succeeds would prove nothing. Writes are refused until a restart lets SQLite recover from disk.
  */
-const MEMBER = 'keyway_group_member';
-const MAX_GROUP = 64;
 
-/** Counts of the writer, for tests: how many COMMITs (disk flushes) carried how many transactions. */
+/** Counts of the writer, for tests and benchmarks. */
 export interface GroupCommitStats {
-  commits: number;
+  /** Transactions committed (writes outside a transaction count as one each) */
   transactions: number;
+  /** Of those, the ones that wrote the main file and so waited for a WAL flush */
+  durable: number;
+  /** WAL flushes (fdatasync) run */
+  flushes: number;
   rolledBack: number;
 }
 
-/** A FIFO lock that hands over directly to the next waiter and says how many wait. */
+/** Makes the main file's WAL durable: fdatasync on a thread pool. Injected so tests can hold or fail a flush. */
+export type WalFlush = () => Promise<void>;
+
+/** A FIFO lock that hands over directly to the next waiter. */
 class HandOverLock {
   #held = false;
   readonly #queue: (() => void)[] = [];
-  get waiting(): number {
-    return this.#queue.length;
-  }
   async lock(): Promise<void> {
     if (!this.#held) {
       this.#held = true;
@@ -45,13 +53,65 @@ class HandOverLock {
   }
 }
 
-interface Ack {
-  resolve(): void;
-  reject(error: unknown): void;
+/**
+ * Hands out "durable from here on" promises: each resolves after a flush that started after it was asked for.
+ * At most one flush runs; everything asked for meanwhile rides on the single next one.
+ */
+class FlushSequencer {
+  readonly #flush: WalFlush;
+  readonly #stats: GroupCommitStats;
+  #running = false;
+  #waiting: { resolve(): void; reject(error: unknown): void }[] = [];
+  #failure: unknown;
+  constructor(flush: WalFlush, stats: GroupCommitStats) {
+    this.#flush = flush;
+    this.#stats = stats;
+  }
+
+  /** Throws once a flush has failed (see above). */
+  assertHealthy(): void {
+    if (this.#failure !== undefined) throw new WalFlushFailedError(this.#failure);
+  }
+
+  durable(): Promise<void> {
+    this.assertHealthy();
+    const done = new Promise<void>((resolve, reject) => this.#waiting.push({ resolve, reject }));
+    if (!this.#running) void this.#run();
+    return done;
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    while (this.#waiting.length > 0) {
+      const riders = this.#waiting;
+      this.#waiting = [];
+      this.#stats.flushes++;
+      try {
+        await this.#flush();
+      } catch (error) {
+        this.#failure = error;
+        for (const rider of [...riders, ...this.#waiting]) rider.reject(new WalFlushFailedError(error));
+        this.#waiting = [];
+        break;
+      }
+      for (const rider of riders) rider.resolve();
+    }
+    this.#running = false;
+  }
+}
+
+/** A write was committed but could not be made durable, or writing is stopped after such a failure. */
+export class WalFlushFailedError extends Error {
+  constructor(cause: unknown) {
+    super('the database log could not be flushed to disk; writes are stopped until a restart', { cause });
+    this.name = 'WalFlushFailedError';
+  }
 }
 
 class Lease implements DatabaseConnection {
-  member = false;
+  inTransaction = false;
+  /** Whether the open transaction wrote anything outside the ephemeral file */
+  wroteMain = false;
   readonly #driver: GroupCommitDriver;
   constructor(driver: GroupCommitDriver) {
     this.#driver = driver;
@@ -80,17 +140,34 @@ function isRead(query: CompiledQuery): boolean {
   return query.query.kind === 'RawNode' ? /^\s*select\b/i.test(query.sql) : SelectQueryNode.is(query.query);
 }
 
+/** Savepoints inside a transaction write nothing by themselves. */
+function isSavepointControl(query: CompiledQuery): boolean {
+  return query.query.kind === 'RawNode' && /^\s*(savepoint|release|rollback to)\b/i.test(query.sql);
+}
+
+export interface GroupCommitConnections {
+  writer: SqliteDatabase;
+  /** Absent for an in-memory database (one connection, nothing to flush) */
+  reader?: SqliteDatabase | undefined;
+  /** Absent for an in-memory database */
+  flushWal?: WalFlush | undefined;
+  /** Tables that live in the never-synced ephemeral file: writing only these needs no flush */
+  ephemeralTables: ReadonlySet<string>;
+}
+
 export class GroupCommitDriver implements Driver {
   readonly #writer: SqliteDatabase;
   readonly #reader: SqliteDatabase | undefined;
+  readonly #ephemeralTables: ReadonlySet<string>;
   readonly #lock = new HandOverLock();
-  #batchOpen = false;
-  #pending: Ack[] = [];
-  readonly stats: GroupCommitStats = { commits: 0, transactions: 0, rolledBack: 0 };
+  readonly #flushes: FlushSequencer | undefined;
+  readonly stats: GroupCommitStats = { transactions: 0, durable: 0, flushes: 0, rolledBack: 0 };
 
-  constructor(connections: { writer: SqliteDatabase; reader?: SqliteDatabase | undefined }) {
+  constructor(connections: GroupCommitConnections) {
     this.#writer = connections.writer;
     this.#reader = connections.reader;
+    this.#ephemeralTables = connections.ephemeralTables;
+    this.#flushes = connections.flushWal && new FlushSequencer(connections.flushWal, this.stats);
   }
 
   async init(): Promise<void> {}
@@ -100,22 +177,40 @@ export class GroupCommitDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection, _settings?: TransactionSettings): Promise<void> {
-    await this.#join();
-    (connection as Lease).member = true;
+    this.#flushes?.assertHealthy();
+    await this.#lock.lock();
+    try {
+      exec(this.#writer, 'begin immediate');
+    } catch (error) {
+      this.#lock.unlock();
+      throw error;
+    }
+    const lease = connection as Lease;
+    lease.inTransaction = true;
+    lease.wroteMain = false;
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
-    if (!lease.member) return;
-    lease.member = false;
-    await this.#leave(true);
+    if (!lease.inTransaction) return;
+    lease.inTransaction = false;
+    try {
+      exec(this.#writer, 'commit');
+    } catch (error) {
+      this.#rollBack();
+      this.#lock.unlock();
+      throw error;
+    }
+    this.#lock.unlock();
+    await this.#acknowledge(lease.wroteMain);
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
-    if (!lease.member) return; // its group's COMMIT failed: already rolled back with the group
-    lease.member = false;
-    await this.#leave(false);
+    if (!lease.inTransaction) return; // its COMMIT failed: already rolled back
+    lease.inTransaction = false;
+    this.#rollBack();
+    this.#lock.unlock();
   }
 
   async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
@@ -137,98 +232,44 @@ export class GroupCommitDriver implements Driver {
     this.#reader?.close();
   }
 
-  /** @internal a statement of a lease: in a member on the writer; a read on the reader; a write as a member of its own. */
+  /** @internal a statement of a lease: in its transaction on the writer; a read on the reader; a write as a transaction of its own. */
   async execute<R>(lease: Lease, query: CompiledQuery): Promise<QueryResult<R>> {
-    if (lease.member) return run<R>(this.#writer, query);
+    if (lease.inTransaction) {
+      if (!lease.wroteMain && !isRead(query) && !isSavepointControl(query) && !this.#isEphemeralWrite(query)) lease.wroteMain = true;
+      return run<R>(this.#writer, query);
+    }
     if (isRead(query) && this.#reader) return run<R>(this.#reader, query);
-    await this.#join();
+    this.#flushes?.assertHealthy();
+    await this.#lock.lock();
     let result: QueryResult<R>;
     try {
       result = run<R>(this.#writer, query);
-    } catch (error) {
-      await this.#leave(false);
-      throw error;
+    } finally {
+      this.#lock.unlock();
     }
-    await this.#leave(true);
+    // Outside a transaction SQLite commits the statement itself (autocommit).
+    await this.#acknowledge(!isRead(query) && !this.#isEphemeralWrite(query));
     return result;
   }
 
-  async #join(): Promise<void> {
-    await this.#lock.lock();
-    try {
-      if (!this.#batchOpen) {
-        exec(this.#writer, 'begin immediate');
-        this.#batchOpen = true;
-      }
-      exec(this.#writer, `savepoint ${MEMBER}`);
-    } catch (error) {
-      this.#flushIfIdle();
-      this.#lock.unlock();
-      throw error;
-    }
+  #isEphemeralWrite(query: CompiledQuery): boolean {
+    const table = writtenTable(query.query);
+    return table !== undefined && this.#ephemeralTables.has(table);
   }
 
-  async #leave(commit: boolean): Promise<void> {
-    let acknowledged: Promise<void> | undefined;
-    let failure: unknown;
-    try {
-      if (commit) {
-        exec(this.#writer, `release ${MEMBER}`);
-        acknowledged = new Promise<void>((resolve, reject) => this.#pending.push({ resolve, reject }));
-      } else {
-        this.#rollBackMember();
-      }
-    } catch (error) {
-      failure = error;
-      this.#rollBackMember();
-    }
-    this.#flushIfIdle();
-    this.#lock.unlock();
-    if (failure !== undefined) throw failure;
-    await acknowledged;
+  async #acknowledge(wroteMain: boolean): Promise<void> {
+    this.stats.transactions++;
+    if (!wroteMain || !this.#flushes) return;
+    this.stats.durable++;
+    await this.#flushes.durable();
   }
 
-  #rollBackMember(): void {
+  #rollBack(): void {
     this.stats.rolledBack++;
-    try {
-      exec(this.#writer, `rollback to ${MEMBER}`);
-      exec(this.#writer, `release ${MEMBER}`);
-    } catch (error) {
-      // The savepoint is gone: SQLite ended the whole transaction on a hard error (disk full, I/O). The members
-      // waiting in it are lost with it; they are refused, never acknowledged.
-      this.#abandonGroup(error);
-    }
-  }
-
-  #abandonGroup(error: unknown): void {
     try {
       exec(this.#writer, 'rollback');
     } catch {
-      // already rolled back
+      // SQLite already ended the transaction (a hard error such as a full disk rolls back by itself)
     }
-    this.#batchOpen = false;
-    const group = this.#pending;
-    this.#pending = [];
-    for (const ack of group) ack.reject(error);
-  }
-
-  /** Commits the group unless another transaction is waiting to join it (it will commit it, or the next one will). */
-  #flushIfIdle(): void {
-    const grouping = this.#reader !== undefined;
-    if (grouping && this.#lock.waiting > 0 && this.#pending.length < MAX_GROUP) return;
-    const group = this.#pending;
-    this.#pending = [];
-    if (!this.#batchOpen) return;
-    try {
-      exec(this.#writer, 'commit');
-      this.#batchOpen = false;
-    } catch (error) {
-      this.#pending = group;
-      this.#abandonGroup(error);
-      return;
-    }
-    if (group.length > 0) this.stats.commits++;
-    this.stats.transactions += group.length;
-    for (const ack of group) ack.resolve();
   }
 }

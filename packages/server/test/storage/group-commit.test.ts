@@ -1,10 +1,62 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { isDatabaseUnavailable } from '../../src/storage/database-unavailable.ts';
+import { WalFlushFailedError } from '../../src/storage/sqlite-group-commit.ts';
 import { DATABASE_KINDS, openMigratedDatabase } from '../support/databases.ts';
+
+function tenant(id: string) {
+  return { id, created_at: 1 };
+}
+
+/**
+ * A WAL flush the test completes (or fails) by hand once `hold()` is called (migrations run with flushes passing);
+ * `started` resolves when the driver has asked for that many.
+ */
+class HeldFlush {
+  calls = 0;
+  #holding = false;
+  #pending: { resolve(): void; reject(error: unknown): void }[] = [];
+  #onCall: (() => void)[] = [];
+  hold(): void {
+    this.#holding = true;
+  }
+  readonly flush = (): Promise<void> => {
+    if (!this.#holding) return Promise.resolve();
+    this.calls++;
+    const done = new Promise<void>((resolve, reject) => this.#pending.push({ resolve, reject }));
+    for (const notify of this.#onCall.splice(0)) notify();
+    return done;
+  };
+  /** Resolves once `count` flushes have been asked for in all. */
+  async started(count: number): Promise<void> {
+    while (this.calls < count) await new Promise<void>((resolve) => this.#onCall.push(resolve));
+  }
+  complete(): void {
+    this.#pending.shift()!.resolve();
+  }
+  fail(error: Error): void {
+    this.#pending.shift()!.reject(error);
+  }
+}
+
+/** Tracks whether a promise has settled, without waiting for it. */
+function track<T>(promise: Promise<T>): { readonly settled: boolean; promise: Promise<T> } {
+  const state = { settled: false, promise };
+  promise.then(
+    () => (state.settled = true),
+    () => (state.settled = true),
+  );
+  return state;
+}
+
+/** Lets every already-settled promise callback run. */
+async function drain(): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
 
 for (const kind of DATABASE_KINDS) {
   describe(`concurrent transactions on ${kind}`, () => {
-    test('one failing transaction among 10 concurrent ones rolls back alone; the other 9 commit (on SQLite in one shared flush)', async () => {
+    test('one failing transaction among 10 concurrent ones rolls back alone; the other 9 commit (on SQLite sharing WAL flushes)', async () => {
       const { database, close } = await openMigratedDatabase(kind);
       try {
         const before = database.groupCommit ? { ...database.groupCommit } : undefined;
@@ -28,39 +80,98 @@ for (const kind of DATABASE_KINDS) {
         assert.deepEqual(audit, tenants, 'each transaction is all or nothing');
         if (kind === 'sqlite') {
           const stats = database.groupCommit!;
-          assert.equal(stats.transactions - before!.transactions, 9);
+          assert.equal(stats.durable - before!.durable, 9);
           assert.equal(stats.rolledBack - before!.rolledBack, 1);
-          assert.ok(stats.commits - before!.commits < 9, `9 transactions shared flushes: ${stats.commits - before!.commits} COMMITs`);
+          assert.ok(stats.flushes - before!.flushes < 9, `9 transactions shared WAL flushes: ${stats.flushes - before!.flushes} flushes`);
         }
-      } finally {
-        await close();
-      }
-    });
-
-    test('a transaction is visible to reads outside it only once its commit has returned', async () => {
-      const { database, close } = await openMigratedDatabase(kind);
-      try {
-        let seenInside: number | undefined;
-        const first = database.db.transaction().execute(async (trx) => {
-          await trx.insertInto('tenants').values({ id: 'visible-1', created_at: 1 }).execute();
-        });
-        const second = database.db.transaction().execute(async (trx) => {
-          await trx.insertInto('tenants').values({ id: 'visible-2', created_at: 2 }).execute();
-          // The first has released its savepoint (or committed), but a read outside any transaction sees it only if committed.
-          const outside = await database.db.selectFrom('tenants').select('id').where('id', '=', 'visible-1').execute();
-          seenInside = outside.length;
-        });
-        let firstDone = false;
-        void first.then(() => (firstDone = true));
-        await second;
-        await first;
-        assert.ok(firstDone);
-        // Either the first was already committed (seen) or not yet (not seen); never seen while unacknowledged.
-        if (kind === 'sqlite') assert.equal(seenInside, 0, 'the group has not committed yet: the reader does not see the first');
-        assert.equal((await database.db.selectFrom('tenants').select('id').where('id', 'like', 'visible-%').execute()).length, 2);
       } finally {
         await close();
       }
     });
   });
 }
+
+describe('SQLite: acknowledged only once on disk', () => {
+  test('a commit is answered only after a WAL flush that started after it; commits during a flush ride on the next one', async () => {
+    const held = new HeldFlush();
+    const { database, close } = await openMigratedDatabase('sqlite', { flushWal: held.flush });
+    held.hold();
+    try {
+      const first = track(database.db.transaction().execute((trx) => trx.insertInto('tenants').values(tenant('durable-1')).execute()));
+      await held.started(1);
+      await drain();
+      assert.equal(first.settled, false, 'not answered while its flush runs');
+
+      // Committed (a reader sees it) but not yet durable: the second commits during the first flush.
+      const second = track(database.db.insertInto('tenants').values(tenant('durable-2')).execute());
+      const third = track(database.db.transaction().execute((trx) => trx.insertInto('tenants').values(tenant('durable-3')).execute()));
+      await drain();
+      assert.equal((await database.db.selectFrom('tenants').select('id').where('id', 'like', 'durable-%').execute()).length, 3);
+      assert.equal(held.calls, 1, 'one flush at a time');
+
+      held.complete();
+      await first.promise;
+      await held.started(2);
+      await drain();
+      assert.equal(second.settled, false, 'a flush that started before its commit does not cover it');
+      assert.equal(third.settled, false);
+      held.complete();
+      await Promise.all([second.promise, third.promise]);
+      assert.equal(held.calls, 2, 'the two later commits shared one flush');
+    } finally {
+      await close();
+    }
+  });
+
+  test('a transaction that writes only the ephemeral file waits for no flush; reads never do', async () => {
+    const held = new HeldFlush();
+    const { database, close } = await openMigratedDatabase('sqlite', { flushWal: held.flush });
+    held.hold();
+    try {
+      await database.db.transaction().execute(async (trx) => {
+        await trx.insertInto('selfservice_rate_limits').values({ key: 'k1', window_start: 1, count: 1 }).execute();
+        await trx.updateTable('selfservice_rate_limits').set({ count: 2 }).where('key', '=', 'k1').execute();
+      });
+      await database.db.deleteFrom('selfservice_rate_limits').where('key', '=', 'k1').execute();
+      await database.db.selectFrom('tenants').selectAll().execute();
+      assert.equal(held.calls, 0);
+
+      const mixed = track(
+        database.db.transaction().execute(async (trx) => {
+          await trx.insertInto('selfservice_rate_limits').values({ key: 'k2', window_start: 1, count: 1 }).execute();
+          await trx.insertInto('tenants').values(tenant('mixed')).execute();
+        }),
+      );
+      await held.started(1);
+      held.complete();
+      await mixed.promise;
+    } finally {
+      await close();
+    }
+  });
+
+  test('a failed flush refuses its writers and stops all later writes (503-class), reads still answer', async () => {
+    const held = new HeldFlush();
+    const { database, close } = await openMigratedDatabase('sqlite', { flushWal: held.flush });
+    held.hold();
+    try {
+      const write = database.db.insertInto('tenants').values(tenant('lost')).execute();
+      await held.started(1);
+      held.fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      await assert.rejects(write, WalFlushFailedError);
+      const later = await database.db
+        .transaction()
+        .execute((trx) => trx.insertInto('tenants').values(tenant('after')).execute())
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      assert.ok(later instanceof WalFlushFailedError, 'later writes are refused');
+      assert.ok(isDatabaseUnavailable(later), 'answered as 503 database unavailable');
+      assert.equal(held.calls, 1, 'no flush is tried again');
+      assert.deepEqual((await database.db.selectFrom('tenants').select('id').where('id', '=', 'after').execute()).length, 0);
+    } finally {
+      await close();
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createPostgresTestDatabase } from '../../../../scripts/test-support/postgres.ts';
-import { openDatabase, type Database } from '../../src/storage/database.ts';
+import { openDatabase, type Database, type OpenDatabaseOptions } from '../../src/storage/database.ts';
 import { migrateToLatest } from '../../src/storage/migrate.ts';
 
 /** Every storage and API test runs once per engine (STYLE: same tests on both real databases). */
@@ -38,9 +38,9 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
 }
 
 /** A migrated database ready for repository/service tests. */
-export async function openMigratedDatabase(kind: DatabaseKind): Promise<{ database: Database; testDatabase: TestDatabase; close(): Promise<void> }> {
+export async function openMigratedDatabase(kind: DatabaseKind, options: OpenDatabaseOptions = {}): Promise<{ database: Database; testDatabase: TestDatabase; close(): Promise<void> }> {
   const testDatabase = await createTestDatabase(kind);
-  const database = openDatabase(testDatabase.url);
+  const database = openDatabase(testDatabase.url, options);
   await migrateToLatest(database);
   return {
     database,
