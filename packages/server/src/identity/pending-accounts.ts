@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { appendAuditEvent } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { relaxCommit } from '../storage/relaxed-commit.ts';
 import type { Schema } from '../storage/schema.ts';
 import { userKeyMatches } from './user-record.ts';
 
@@ -17,8 +18,12 @@ const PURGE_BATCH = 100;
 
 export type PendingAccountCreator = 'self-service' | `journey:${string}`;
 
-/** Lists a just-created pending account (in the transaction that created it). */
+/**
+ * Lists a just-created pending account (in the transaction that created it). That transaction need not wait for the
+ * disk: the account serves only the registration in flight, whose outcome commit makes it durable (relaxed-commit.ts).
+ */
 export async function recordPendingAccount(trx: Kysely<Schema>, account: { userId: string; tenantId: string; storeId: string; createdBy: PendingAccountCreator; now: Date }): Promise<void> {
+  await relaxCommit(trx);
   await trx.insertInto('selfservice_pending_signups').values({ user_id: account.userId, tenant_id: account.tenantId, store_id: account.storeId, created_by: account.createdBy, created_at: account.now.getTime() }).execute();
 }
 

@@ -16,6 +16,7 @@ import { assertMayUsePasskeys, getUserInStore, type UserRow } from './ceremony-u
 import { credentialDescriptors, findCredential, recordCredentialUse, type CredentialDescriptor } from './credential-store.ts';
 import { toPasskey, type Passkey } from './passkey-record.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge } from './webauthn-encoding.ts';
+import { relaxCommit } from '../storage/relaxed-commit.ts';
 
 /** A user the caller already looked up, with that user's credentials for the ceremony's RP (self-service does, to answer known and unknown identifiers alike). */
 export interface ResolvedUser {
@@ -111,6 +112,8 @@ export class AuthenticationCeremony {
     const expiresAt = now.getTime() + policy.timeout;
     const options = requestOptions({ rpId: rp.id, policy, challenge, allowed });
     await db.transaction().execute(async (trx) => {
+      // Serves only this ceremony: its outcome commit makes it durable (relaxed-commit.ts).
+      await relaxCommit(trx);
       await insertSession(trx, {
         id: sessionId,
         tenant_id: actor.tenantId,

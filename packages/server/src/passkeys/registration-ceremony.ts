@@ -16,6 +16,7 @@ import { credentialDescriptors, insertCredential } from './credential-store.ts';
 import { toPasskey, type Passkey } from './passkey-record.ts';
 import { verifyRegistration } from './registration-verification.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge, newUserHandle, toBase64url } from './webauthn-encoding.ts';
+import { relaxCommit } from '../storage/relaxed-commit.ts';
 
 /** WebAuthn §5.4.3: a user handle is at most 64 bytes. */
 export const MAX_USER_HANDLE_BYTES = 64;
@@ -93,6 +94,9 @@ export class RegistrationCeremony {
 
     try {
       return await db.transaction().execute(async (trx) => {
+        // Serves only this ceremony (a user handle settled here is settled again by a next attempt): its outcome
+        // commit makes it durable (relaxed-commit.ts).
+        await relaxCommit(trx);
         const handle = await this.#settleUserHandle(trx, user, requestedHandle);
         const options = creationOptions({ rp, policy, challenge, user: { id: handle, name: userName, displayName }, existing });
         await insertSession(trx, {

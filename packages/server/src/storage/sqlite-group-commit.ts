@@ -1,4 +1,5 @@
 import { CompiledQuery, SelectQueryNode, type DatabaseConnection, type Driver, type QueryResult, type SqliteDatabase, type TransactionSettings } from 'kysely';
+import { RELAX_COMMIT_SQL } from './relaxed-commit.ts';
 import { writtenTable } from './written-table.ts';
 
 /**
@@ -16,7 +17,9 @@ import { writtenTable } from './written-table.ts';
  * - A failing transaction rolls back alone: each runs in its own `BEGIN IMMEDIATE … COMMIT`.
  * - Reads outside a transaction run on a read-only connection and may see a transaction whose flush is still
  *   running; its writer has not been answered yet (the window PostgreSQL has between commit and reply).
- * - A transaction that wrote only the ephemeral file (ephemeral-sqlite.ts, never synced) waits for no flush.
+ * - A transaction that wrote only the ephemeral file (ephemeral-sqlite.ts, never synced) waits for no flush, nor does
+ *   one that asked for a relaxed commit (relaxed-commit.ts): the next flush, which a later durable commit waits for,
+ *   carries it.
  * - A failed flush stops all writing: after an fdatasync error the kernel may have dropped the dirty pages, so a
  *   later flush that succeeds would prove nothing. Writes are refused until a restart lets SQLite recover from disk.
  */
@@ -27,6 +30,8 @@ export interface GroupCommitStats {
   transactions: number;
   /** Of those, the ones that wrote the main file and so waited for a WAL flush */
   durable: number;
+  /** Of those, the ones that wrote the main file and asked not to wait (relaxed-commit.ts) */
+  relaxed: number;
   /** WAL flushes (fdatasync) run */
   flushes: number;
   rolledBack: number;
@@ -112,6 +117,8 @@ class Lease implements DatabaseConnection {
   inTransaction = false;
   /** Whether the open transaction wrote anything outside the ephemeral file */
   wroteMain = false;
+  /** Whether the open transaction asked not to wait for the disk (relaxed-commit.ts) */
+  relaxed = false;
   readonly #driver: GroupCommitDriver;
   constructor(driver: GroupCommitDriver) {
     this.#driver = driver;
@@ -140,6 +147,10 @@ function isRead(query: CompiledQuery): boolean {
   return query.query.kind === 'RawNode' ? /^\s*select\b/i.test(query.sql) : SelectQueryNode.is(query.query);
 }
 
+function isRelaxCommit(query: CompiledQuery): boolean {
+  return query.query.kind === 'RawNode' && query.sql === RELAX_COMMIT_SQL;
+}
+
 /** Savepoints inside a transaction write nothing by themselves. */
 function isSavepointControl(query: CompiledQuery): boolean {
   return query.query.kind === 'RawNode' && /^\s*(savepoint|release|rollback to)\b/i.test(query.sql);
@@ -161,7 +172,7 @@ export class GroupCommitDriver implements Driver {
   readonly #ephemeralTables: ReadonlySet<string>;
   readonly #lock = new HandOverLock();
   readonly #flushes: FlushSequencer | undefined;
-  readonly stats: GroupCommitStats = { transactions: 0, durable: 0, flushes: 0, rolledBack: 0 };
+  readonly stats: GroupCommitStats = { transactions: 0, durable: 0, relaxed: 0, flushes: 0, rolledBack: 0 };
 
   constructor(connections: GroupCommitConnections) {
     this.#writer = connections.writer;
@@ -188,6 +199,7 @@ export class GroupCommitDriver implements Driver {
     const lease = connection as Lease;
     lease.inTransaction = true;
     lease.wroteMain = false;
+    lease.relaxed = false;
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
@@ -202,7 +214,7 @@ export class GroupCommitDriver implements Driver {
       throw error;
     }
     this.#lock.unlock();
-    await this.#acknowledge(lease.wroteMain);
+    await this.#acknowledge(lease.wroteMain, lease.relaxed);
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -234,6 +246,10 @@ export class GroupCommitDriver implements Driver {
 
   /** @internal a statement of a lease: in its transaction on the writer; a read on the reader; a write as a transaction of its own. */
   async execute<R>(lease: Lease, query: CompiledQuery): Promise<QueryResult<R>> {
+    if (isRelaxCommit(query)) {
+      lease.relaxed = lease.inTransaction; // like SET LOCAL, it means nothing outside a transaction
+      return { rows: [] };
+    }
     if (lease.inTransaction) {
       if (!lease.wroteMain && !isRead(query) && !isSavepointControl(query) && !this.#isEphemeralWrite(query)) lease.wroteMain = true;
       return run<R>(this.#writer, query);
@@ -257,9 +273,13 @@ export class GroupCommitDriver implements Driver {
     return table !== undefined && this.#ephemeralTables.has(table);
   }
 
-  async #acknowledge(wroteMain: boolean): Promise<void> {
+  async #acknowledge(wroteMain: boolean, relaxed = false): Promise<void> {
     this.stats.transactions++;
     if (!wroteMain || !this.#flushes) return;
+    if (relaxed) {
+      this.stats.relaxed++;
+      return;
+    }
     this.stats.durable++;
     await this.#flushes.durable();
   }

@@ -1,3 +1,6 @@
+import { EPHEMERAL_TABLES } from './ephemeral-sqlite.ts';
+import { RELAX_COMMIT_SQL } from './relaxed-commit.ts';
+import { writtenTable } from './written-table.ts';
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
 
 /** What a stretch of work sent to the database. */
@@ -6,8 +9,13 @@ export interface StatementCounts {
   statements: number;
   /** Of those, the ones that write (insert, update, delete, DDL) */
   writes: number;
-  /** Durable commits: explicit COMMITs plus writes run outside a transaction (each its own commit) */
+  /** Commits: explicit COMMITs plus writes run outside a transaction (each its own commit) */
   commits: number;
+  /**
+   * Of those, the ones the caller waits on the disk for: they wrote a table that is not ephemeral state and did not
+   * relax their commit (relaxed-commit.ts)
+   */
+  durableCommits: number;
   /** Transactions rolled back */
   rollbacks: number;
 }
@@ -51,28 +59,40 @@ export class StatementCounter {
   }
 
   /** @internal called by the counting connection */
-  record(kind: 'begin' | 'read' | 'write' | 'commit' | 'rollback', inTransaction: boolean, sqlText?: string): void {
+  record(kind: 'begin' | 'read' | 'write' | 'commit' | 'rollback', inTransaction: boolean, sqlText?: string, durable = false): void {
     if (this.#keepSql) this.#sql.push(sqlText ?? kind);
     if (kind === 'begin') return;
     const counts = this.#counts;
-    if (kind === 'commit') counts.commits++;
-    else if (kind === 'rollback') counts.rollbacks++;
+    if (kind === 'commit') {
+      counts.commits++;
+      if (durable) counts.durableCommits++;
+    } else if (kind === 'rollback') counts.rollbacks++;
     else {
       counts.statements++;
       if (kind === 'write') {
         counts.writes++;
-        if (!inTransaction) counts.commits++;
+        if (!inTransaction) {
+          counts.commits++;
+          if (durable) counts.durableCommits++;
+        }
       }
     }
   }
 }
 
 function zero(): StatementCounts {
-  return { statements: 0, writes: 0, commits: 0, rollbacks: 0 };
+  return { statements: 0, writes: 0, commits: 0, durableCommits: 0, rollbacks: 0 };
 }
 
 const WRITE_NODES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode', 'CreateTableNode', 'AlterTableNode', 'DropTableNode', 'CreateIndexNode', 'DropIndexNode']);
 const RAW_WRITE = /^\s*(insert|update|delete|replace|merge|create|alter|drop)\b/i;
+
+const EPHEMERAL = new Set<string>(EPHEMERAL_TABLES);
+
+function isEphemeral(query: CompiledQuery): boolean {
+  const table = writtenTable(query.query);
+  return table !== undefined && EPHEMERAL.has(table);
+}
 
 function isWrite(query: CompiledQuery): boolean {
   const kind = query.query.kind;
@@ -84,6 +104,10 @@ class CountingConnection implements DatabaseConnection {
   readonly inner: DatabaseConnection;
   readonly #counter: StatementCounter;
   inTransaction = false;
+  /** The open transaction wrote durable state (a table that is not ephemeral) */
+  wroteDurable = false;
+  /** The open transaction relaxed its commit */
+  relaxed = false;
 
   constructor(inner: DatabaseConnection, counter: StatementCounter) {
     this.inner = inner;
@@ -91,7 +115,13 @@ class CountingConnection implements DatabaseConnection {
   }
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    this.#counter.record(isWrite(query) ? 'write' : 'read', this.inTransaction, query.sql);
+    const write = isWrite(query);
+    const durable = write && !isEphemeral(query);
+    if (this.inTransaction) {
+      this.wroteDurable ||= durable;
+      this.relaxed ||= query.query.kind === 'RawNode' && query.sql === RELAX_COMMIT_SQL;
+    }
+    this.#counter.record(write ? 'write' : 'read', this.inTransaction, query.sql, durable);
     return this.inner.executeQuery<R>(query);
   }
 
@@ -132,12 +162,13 @@ class CountingDriver implements Driver {
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     this.#counter.record('begin', false);
     await this.#inner.beginTransaction(unwrap(connection), settings);
-    (connection as CountingConnection).inTransaction = true;
+    Object.assign(connection as CountingConnection, { inTransaction: true, wroteDurable: false, relaxed: false });
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    (connection as CountingConnection).inTransaction = false;
-    this.#counter.record('commit', false);
+    const counting = connection as CountingConnection;
+    counting.inTransaction = false;
+    this.#counter.record('commit', false, undefined, counting.wroteDurable && !counting.relaxed);
     await this.#inner.commitTransaction(unwrap(connection));
   }
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { relaxCommit } from '../../src/storage/relaxed-commit.ts';
 import { isDatabaseUnavailable } from '../../src/storage/database-unavailable.ts';
 import { WalFlushFailedError } from '../../src/storage/sqlite-group-commit.ts';
 import { DATABASE_KINDS, openMigratedDatabase } from '../support/databases.ts';
@@ -80,6 +82,7 @@ for (const kind of DATABASE_KINDS) {
         assert.deepEqual(audit, tenants, 'each transaction is all or nothing');
         if (kind === 'sqlite') {
           const stats = database.groupCommit!;
+          assert.equal(stats.relaxed - before!.relaxed, 0);
           assert.equal(stats.durable - before!.durable, 9);
           assert.equal(stats.rolledBack - before!.rolledBack, 1);
           assert.ok(stats.flushes - before!.flushes < 9, `9 transactions shared WAL flushes: ${stats.flushes - before!.flushes} flushes`);
@@ -90,6 +93,53 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+describe('relaxed commits (relaxCommit)', () => {
+  test('PostgreSQL: synchronous_commit is off for that transaction only', async () => {
+    const { database, close } = await openMigratedDatabase('postgres');
+    try {
+      const setting = async (executor: typeof database.db) => (await sql<{ setting: string }>`select current_setting('synchronous_commit') as setting`.execute(executor)).rows[0]!.setting;
+      // (The throwaway test server runs with synchronous_commit off; production keeps PostgreSQL's default, on.)
+      const before = await setting(database.db);
+      const inside = await database.db.transaction().execute(async (trx) => {
+        await sql`set local synchronous_commit = on`.execute(trx);
+        assert.equal(await setting(trx), 'on');
+        await relaxCommit(trx);
+        await trx.insertInto('tenants').values(tenant('relaxed-pg')).execute();
+        return setting(trx);
+      });
+      assert.equal(inside, 'off');
+      assert.equal(await setting(database.db), before, 'only for that transaction');
+      assert.equal((await database.db.selectFrom('tenants').select('id').where('id', '=', 'relaxed-pg').execute()).length, 1);
+    } finally {
+      await close();
+    }
+  });
+
+  test('SQLite: answered without waiting for a flush; the next durable commit waits for one that carries both', async () => {
+    const held = new HeldFlush();
+    const { database, close } = await openMigratedDatabase('sqlite', { flushWal: held.flush });
+    held.hold();
+    try {
+      await database.db.transaction().execute(async (trx) => {
+        await relaxCommit(trx);
+        await trx.insertInto('tenants').values(tenant('relaxed-1')).execute();
+      });
+      assert.equal(held.calls, 0);
+      assert.equal(database.groupCommit!.relaxed, 1);
+      // Outside a transaction it means nothing: this write still waits.
+      await relaxCommit(database.db as never);
+      const durable = track(database.db.insertInto('tenants').values(tenant('relaxed-2')).execute());
+      await held.started(1);
+      await drain();
+      assert.equal(durable.settled, false);
+      held.complete();
+      await durable.promise;
+    } finally {
+      await close();
+    }
+  });
+});
 
 describe('SQLite: acknowledged only once on disk', () => {
   test('a commit is answered only after a WAL flush that started after it; commits during a flush ride on the next one', async () => {
