@@ -22,6 +22,7 @@ export async function auditRoutes(fastify: FastifyInstance, { services }: { serv
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get('/audit', {
     schema: {
+      operationId: 'listAuditEvents',
       tags: ['audit'],
       summary: 'Page through the tenant’s audit events, oldest first',
       querystring: Type.Object(

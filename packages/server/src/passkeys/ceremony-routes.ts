@@ -83,7 +83,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
   });
 
   app.post('/stores/:storeName/users/:userId/passkeys/relyingParties/:rpId/registrations/:regPolicyName', {
-    schema: { ...registrationStart(false), params: params({ storeName: StoreNameSchema, userId: UserIdParam, rpId: RpIdParam, regPolicyName: PolicyNameParam }) },
+    schema: { operationId: 'startPasskeyRegistration', ...registrationStart(false), params: params({ storeName: StoreNameSchema, userId: UserIdParam, rpId: RpIdParam, regPolicyName: PolicyNameParam }) },
     config: { permission: REGISTER, errors: START_REGISTRATION_ERRORS },
     preValidation: emptyBodyIsEmptyObject,
   }, async (request) => {
@@ -93,7 +93,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
   });
 
   app.post('/stores/:storeName/users/:userExtId/passkeys/relyingParties/:rpId/registrations/:regPolicyName/ext', {
-    schema: { ...registrationStart(true), params: params({ storeName: StoreNameSchema, userExtId: UserExtIdParam, rpId: RpIdParam, regPolicyName: PolicyNameParam }) },
+    schema: { operationId: 'startPasskeyRegistrationByExtId', ...registrationStart(true), params: params({ storeName: StoreNameSchema, userExtId: UserExtIdParam, rpId: RpIdParam, regPolicyName: PolicyNameParam }) },
     config: { permission: REGISTER_BY_EXT_ID, errors: [...START_REGISTRATION_ERRORS, 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
     preValidation: emptyBodyIsEmptyObject,
   }, async (request) => {
@@ -104,6 +104,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
 
   app.post('/stores/:storeName/users/:userId/passkeys/registrations/sessions/:sessionId', {
     schema: {
+      operationId: 'completePasskeyRegistration',
       ...doc('Complete a passkey registration', 'Verifies the browser’s PublicKeyCredential.toJSON() against the session (WebAuthn §7.1) and stores the passkey. Each failed check has its own code and changes nothing.'),
       params: sessionParams,
       body: RegistrationResponseBody,
@@ -127,7 +128,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
   });
 
   app.post('/stores/:storeName/users/:userId/passkeys/relyingParties/:rpId/authentications/:authPolicyName', {
-    schema: { ...authenticationStart(false), params: params({ storeName: StoreNameSchema, userId: UserIdParam, rpId: RpIdParam, authPolicyName: PolicyNameParam }) },
+    schema: { operationId: 'startPasskeyAuthentication', ...authenticationStart(false), params: params({ storeName: StoreNameSchema, userId: UserIdParam, rpId: RpIdParam, authPolicyName: PolicyNameParam }) },
     config: { permission: AUTHENTICATE, errors: START_AUTHENTICATION_ERRORS },
     preValidation: emptyBodyIsEmptyObject,
   }, async (request) => {
@@ -137,7 +138,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
   });
 
   app.post('/stores/:storeName/users/:userExtId/passkeys/relyingParties/:rpId/authentications/:authPolicyName/ext', {
-    schema: { ...authenticationStart(true), params: params({ storeName: StoreNameSchema, userExtId: UserExtIdParam, rpId: RpIdParam, authPolicyName: PolicyNameParam }) },
+    schema: { operationId: 'startPasskeyAuthenticationByExtId', ...authenticationStart(true), params: params({ storeName: StoreNameSchema, userExtId: UserExtIdParam, rpId: RpIdParam, authPolicyName: PolicyNameParam }) },
     config: { permission: AUTHENTICATE_BY_EXT_ID, errors: START_AUTHENTICATION_ERRORS },
     preValidation: emptyBodyIsEmptyObject,
   }, async (request) => {
@@ -148,6 +149,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
 
   app.post('/stores/:storeName/users/:userId/passkeys/authentications/sessions/:sessionId', {
     schema: {
+      operationId: 'completePasskeyAuthentication',
       ...doc('Complete a passkey authentication', 'Verifies the browser’s PublicKeyCredential.toJSON() against the session (WebAuthn §7.2), advances the signature counter and answers the user, the passkey and a signed ID token. Each failed check has its own code and changes nothing.'),
       params: sessionParams,
       body: AuthenticationResponseBody,
