@@ -16,7 +16,7 @@ const AuditEventSchema = Type.Object({
   details: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
   requestId: Type.Union([Type.String(), Type.Null()]),
   time: Type.String({ format: 'date-time' }),
-});
+}, { title: 'AuditEvent' });
 
 export async function auditRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

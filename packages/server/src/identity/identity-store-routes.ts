@@ -14,14 +14,14 @@ const StoreSchema = Type.Object({
   selfService: Type.Optional(SelfServiceConfigSchema),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
-});
-const CreateStoreBody = Type.Object({ name: StoreNameSchema, displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), selfService: Type.Optional(SelfServiceConfigBody) }, { additionalProperties: false });
+}, { title: 'Store' });
+const CreateStoreBody = Type.Object({ name: StoreNameSchema, displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), selfService: Type.Optional(SelfServiceConfigBody) }, { title: 'CreateStoreRequest', additionalProperties: false });
 const UpdateStoreBody = Type.Object(
   {
     displayName: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()])),
     selfService: Type.Optional(Type.Union([SelfServiceConfigBody, Type.Null()], { description: 'Replaces the whole self-service configuration; null removes it' })),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { title: 'UpdateStoreRequest', additionalProperties: false, minProperties: 1 },
 );
 
 export interface IdentityStoreRoutesOptions {

@@ -18,7 +18,7 @@ const ListPasskeysQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const RenamePasskeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: MAX_PASSKEY_NAME_LENGTH }) }, { additionalProperties: false });
+const RenamePasskeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: MAX_PASSKEY_NAME_LENGTH }) }, { title: 'RenamePasskeyRequest', additionalProperties: false });
 
 export interface CredentialRoutesOptions {
   services: Services;

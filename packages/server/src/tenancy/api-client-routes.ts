@@ -22,7 +22,7 @@ const ApiClientSchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
   secretRotatedAt: Type.String({ format: 'date-time' }),
-});
+}, { title: 'ApiClient' });
 const WithSecret = Type.Intersect([ApiClientSchema, Type.Object({ clientSecret: Type.String({ description: 'Shown once; Keyway keeps only a hash' }) })]);
 const ClientParams = Type.Object({ clientId: ApiClientIdParam });
 

@@ -13,22 +13,22 @@ const PublicJwkSchema = Type.Object({
   kid: Type.String(),
   alg: Type.Literal('ES256'),
   use: Type.Literal('sig'),
-});
-const JwksSchema = Type.Object({ keys: Type.Array(PublicJwkSchema) });
+}, { title: 'PublicJwk' });
+const JwksSchema = Type.Object({ keys: Type.Array(PublicJwkSchema) }, { title: 'Jwks' });
 const OpenIdConfigurationSchema = Type.Object({
   issuer: Type.String(),
   jwks_uri: Type.String(),
   id_token_signing_alg_values_supported: Type.Array(Type.String()),
   subject_types_supported: Type.Array(Type.String()),
   claims_supported: Type.Array(Type.String()),
-});
+}, { title: 'OpenIdConfiguration' });
 const SigningKeySchema = Type.Object({
   kid: Type.String(),
   algorithm: Type.String(),
   status: Type.Union([Type.Literal('active'), Type.Literal('retired')]),
   createdAt: Type.String({ format: 'date-time' }),
   retiredAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
+}, { title: 'SigningKey' });
 // No pattern here: a malformed tenant id is simply a tenant that does not exist (404, not 400).
 const TenantParams = Type.Object({ tenantId: AnyTenantIdParam });
 

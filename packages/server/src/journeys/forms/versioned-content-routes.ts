@@ -11,7 +11,7 @@ export const CONTENT_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$';
 const NameSchema = Type.String({ pattern: CONTENT_NAME_PATTERN, description: 'Letters, digits, _ . -; at most 128; unique per tenant' });
 
 const FieldProblemSchema = Type.Object({ field: Type.String(), message: Type.String() });
-export const ValidationReportSchema = Type.Object({ valid: Type.Boolean(), errors: Type.Array(FieldProblemSchema), warnings: Type.Array(FieldProblemSchema) });
+export const ValidationReportSchema = Type.Object({ valid: Type.Boolean(), errors: Type.Array(FieldProblemSchema), warnings: Type.Array(FieldProblemSchema) }, { title: 'ContentValidationReport' });
 
 export const ContentSummarySchema = Type.Object({
   name: Type.String(),
@@ -20,7 +20,7 @@ export const ContentSummarySchema = Type.Object({
   latestPublishedVersion: Type.Union([Type.Integer(), Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
-});
+}, { title: 'ContentSummary' });
 
 const versionFields = {
   name: Type.String(),
@@ -30,7 +30,7 @@ const versionFields = {
   updatedAt: Type.String({ format: 'date-time' }),
   publishedAt: Type.Optional(Type.String({ format: 'date-time' })),
 };
-export const ContentVersionSummarySchema = Type.Object(versionFields);
+export const ContentVersionSummarySchema = Type.Object(versionFields, { title: 'ContentVersionSummary' });
 
 export interface VersionedContentRoutesOptions<Body> {
   service: VersionedContentService<Body>;
@@ -57,9 +57,9 @@ export async function versionedContentRoutes<Body>(fastify: FastifyInstance, opt
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { service, base, bodyKey, bodySchema, permissionNoun: noun, tag, notFound, alreadyExists, versionNotFound } = options;
   const tags = [tag];
-  const VersionSchema = Type.Object({ ...versionFields, [bodyKey]: bodySchema });
+  const VersionSchema = Type.Object({ ...versionFields, [bodyKey]: bodySchema }, { title: `Custom${noun}Version` });
   const BodyOnly = Type.Object({ [bodyKey]: bodySchema }, { additionalProperties: false });
-  const CreateBody = Type.Object({ name: NameSchema, description: Type.Optional(Type.String({ maxLength: 1024, 'x-multiline': true })), [bodyKey]: bodySchema }, { additionalProperties: false });
+  const CreateBody = Type.Object({ name: NameSchema, description: Type.Optional(Type.String({ maxLength: 1024, 'x-multiline': true })), [bodyKey]: bodySchema }, { title: `CreateCustom${noun}Request`, additionalProperties: false });
   const nameParams = Type.Object({ name: NameSchema });
   const versionParams = Type.Object({ name: NameSchema, version: VersionParam });
   const out = (version: ContentVersion<Body>) => {
