@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { ERROR_CATALOGUE, ERROR_CODES, type ErrorCode } from '../errors/catalogue.ts';
 import { PERMISSION_CATALOGUE, PERMISSIONS, type Permission } from '../tenancy/permission-catalogue.ts';
+import { takesOptionalBody } from './optional-body.ts';
 import { problem, type Problem } from './problem.ts';
 import './route-config.ts';
 
@@ -77,6 +78,7 @@ export function installRouteDocumentation(app: FastifyInstance): void {
     if (config.permission) codes.push('UNAUTHENTICATED', 'FORBIDDEN');
     if (config.permission && route.url.includes(':tenantId')) codes.push('TENANT_NOT_FOUND');
     const schema = (route.schema ??= {}) as Record<string, unknown>;
+    if (schema.body && takesOptionalBody(route.preValidation)) schema[OPTIONAL_BODY] = true;
     schema.response = { ...problemResponses(codes), ...((schema.response as object | undefined) ?? {}) };
     if (config.permission) {
       // An optional bearer: the route also serves callers without a token (e.g. public journeys).
@@ -201,9 +203,14 @@ const NO_BODY = {
   content: { 'application/json': { schema: { type: 'object', additionalProperties: false, maxProperties: 0 } } },
 };
 
-function declareEmptyBodies(document: OpenApiDocument): void {
+/** Marks, on a route's schema, a body that may be left out (optional-body.ts); read and removed when the document is finished. */
+const OPTIONAL_BODY = 'x-keyway-optional-body';
+
+function declareRequestBodies(document: OpenApiDocument): void {
   for (const methods of Object.values(document.paths)) {
     for (const [method, operation] of Object.entries(methods)) {
+      if (operation[OPTIONAL_BODY]) (operation.requestBody as { required: boolean }).required = false;
+      delete operation[OPTIONAL_BODY];
       if ((method === 'post' || method === 'put' || method === 'patch') && operation.requestBody === undefined) operation.requestBody = structuredClone(NO_BODY);
     }
   }
@@ -211,6 +218,7 @@ function declareEmptyBodies(document: OpenApiDocument): void {
 
 interface OpenApiOperation {
   operationId?: string;
+  [OPTIONAL_BODY]?: boolean;
   requestBody?: unknown;
   responses?: unknown;
 }
@@ -228,7 +236,7 @@ export const SWAGGER_OPTIONS = {
   transformObject: ({ openapiObject }: { openapiObject: unknown }) => {
     const document = openapiObject as OpenApiDocument;
     hoistNamedSchemas(document);
-    declareEmptyBodies(document);
+    declareRequestBodies(document);
     return document;
   },
 };

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../errors/catalogue.ts';
+import { emptyBodyIsEmptyObject } from '../http/optional-body.ts';
 import { CeremonySessionIdParam, PolicyNameParam, RpIdParam, StoreNameSchema, UserExtIdParam, UserIdParam, pathParams } from '../http/path-params.ts';
 import { actorOf } from '../http/route-config.ts';
 import type { Services } from '../services.ts';
@@ -54,11 +55,6 @@ export interface CeremonyRoutesOptions {
   services: Services;
   /** Registered a second time under `/api/identity-store/:tenantId` (seed 000 paths); hidden from the docs. */
   tenantAlias?: boolean;
-}
-
-/** The seeds send `{}`; a start without any body is the same request. */
-async function emptyBodyIsEmptyObject(request: FastifyRequest): Promise<void> {
-  if (request.body === undefined || request.body === null) request.body = {};
 }
 
 /** DESIGN A5: the four passkey ceremony endpoints of seeds 000 and 001, by user id and by external id. */

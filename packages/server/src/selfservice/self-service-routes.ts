@@ -5,6 +5,7 @@ import { parseCookie, stringifySetCookie } from 'cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../errors/catalogue.ts';
 import { allowReading, answerPreflight, refuseForeignStateChange } from '../http/browser-origin.ts';
+import { emptyBodyIsEmptyObject } from '../http/optional-body.ts';
 import { CredentialIdParam, StoreNameSchema, TenantIdParam } from '../http/path-params.ts';
 import { AuthenticationResponseBody, RegistrationResponseBody } from '../passkeys/ceremony-schemas.ts';
 import type { Services } from '../services.ts';
@@ -111,9 +112,6 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
     const { tenantId } = request.params as { tenantId: string };
     const maxAge = session?.maxAgeSeconds ?? 0;
     reply.header('set-cookie', stringifySetCookie({ name: SESSION_COOKIE, value: session?.token ?? '', httpOnly: true, sameSite: 'lax', secure, path: `/${tenantId}`, maxAge }));
-  };
-  const emptyBodyIsEmptyObject = async (request: FastifyRequest) => {
-    if (request.body === undefined || request.body === null) request.body = {};
   };
 
   // CORS preflight (Fetch §4.8) for every path of the store: allowed only for the RP's origins (headers set above).
