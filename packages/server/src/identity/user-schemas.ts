@@ -102,7 +102,7 @@ export const UserSchema = Type.Object(
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
-  { $id: 'User' },
+  { $id: 'User', title: 'User' },
 );
 export type User = Static<typeof UserSchema>;
 
