@@ -32,7 +32,7 @@ function problemExamples(codes: ErrorCode[]): Record<string, { summary: string; 
   const examples: Record<string, { summary: string; value: Problem }> = {};
   for (const code of codes) {
     const fields = code === 'VALIDATION_FAILED' ? [{ field: 'userKey', message: 'is required' }] : undefined;
-    examples[code] = { summary: ERROR_CATALOGUE[code].title, value: problem(code, undefined, EXAMPLE_REQUEST_ID, fields) };
+    examples[code] = { summary: `${code}: ${ERROR_CATALOGUE[code].title}`, value: problem(code, undefined, EXAMPLE_REQUEST_ID, fields) };
   }
   return examples;
 }

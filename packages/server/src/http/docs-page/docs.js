@@ -24,8 +24,6 @@ window.onload = function () {
     deepLinking: true,
     presets: [SwaggerUIBundle.presets.apis],
     layout: 'BaseLayout',
-    // The schema browser follows the operations with the error catalogue (ErrorCode) and the permissions.
-    defaultModelsExpandDepth: 0,
     validatorUrl: null,
   });
 };
