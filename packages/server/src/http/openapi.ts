@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { ERROR_CATALOGUE, ERROR_CODES, type ErrorCode } from '../errors/catalogue.ts';
 import { PERMISSION_CATALOGUE, PERMISSIONS, type Permission } from '../tenancy/permission-catalogue.ts';
-import { takesOptionalBody } from './optional-body.ts';
+import { NoBody, emptyBodyIsEmptyObject, takesOptionalBody } from './optional-body.ts';
 import { problem, type Problem } from './problem.ts';
 import './route-config.ts';
 
@@ -54,10 +54,13 @@ function problemResponses(codes: ErrorCode[]): Record<number, unknown> {
   return responses;
 }
 
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
 /**
- * Completes each route's schema as it is declared: its problem responses (domain codes plus the
- * auth and validation codes every route can give) and, for protected routes, the permission as
- * `x-keyway-permission` and bearer security. The OpenAPI document is generated from these.
+ * Completes each route's schema as it is declared: a body for every POST, PUT and PATCH (an empty
+ * one where the route reads none), its problem responses (domain codes plus the auth and validation
+ * codes every route can give) and, for protected routes, the permission as `x-keyway-permission`
+ * and bearer security. The OpenAPI document is generated from these.
  */
 export function installRouteDocumentation(app: FastifyInstance): void {
   const declared: DeclaredRoute[] = [];
@@ -68,7 +71,13 @@ export function installRouteDocumentation(app: FastifyInstance): void {
     if (config.permission !== undefined && !Object.hasOwn(PERMISSION_CATALOGUE, config.permission)) {
       throw new TypeError(`${String(route.method)} ${route.url}: permission ${config.permission} is not in the permission catalogue`);
     }
-    for (const method of [route.method].flat()) {
+    const methods = [route.method].flat();
+    // A POST, PUT or PATCH that reads no body declares one all the same: none or `{}`, anything else refused as invalid.
+    if (!route.schema?.body && methods.some((method) => BODY_METHODS.has(method))) {
+      route.schema = { ...route.schema, body: NoBody };
+      route.preValidation = [...[route.preValidation ?? []].flat(), emptyBodyIsEmptyObject] as RouteOptions['preValidation'];
+    }
+    for (const method of methods) {
       declared.push({ method, url: route.url, permission: config.permission, bearer: config.permission === undefined ? 'none' : (config.bearer ?? 'required') });
     }
     // Any route can meet a database outage (503 with Retry-After) or an unexpected failure (500).
@@ -191,27 +200,19 @@ function hoistNamedSchemas(document: OpenApiDocument): void {
   }
 }
 
-/**
- * Action POSTs (publish, rotate, sign out…) take no body. Their operation still declares one, an
- * optional empty object: generators then offer the call without a body argument, and a client that
- * always sends JSON may send `{}`. Declaring it required would force every caller to send `{}`;
- * leaving it out makes some generators guess.
- */
-const NO_BODY = {
-  required: false,
-  description: 'No body is needed; an empty JSON object is accepted.',
-  content: { 'application/json': { schema: { type: 'object', additionalProperties: false, maxProperties: 0 } } },
-};
-
 /** Marks, on a route's schema, a body that may be left out (optional-body.ts); read and removed when the document is finished. */
 const OPTIONAL_BODY = 'x-keyway-optional-body';
 
-function declareRequestBodies(document: OpenApiDocument): void {
+/**
+ * A body that may be left out (an action's empty body, a ceremony start's parameters) is optional in
+ * the document: generators then offer the call without a body argument, while a client that always
+ * sends JSON may send `{}`.
+ */
+function markOptionalBodies(document: OpenApiDocument): void {
   for (const methods of Object.values(document.paths)) {
-    for (const [method, operation] of Object.entries(methods)) {
+    for (const operation of Object.values(methods)) {
       if (operation[OPTIONAL_BODY]) (operation.requestBody as { required: boolean }).required = false;
       delete operation[OPTIONAL_BODY];
-      if ((method === 'post' || method === 'put' || method === 'patch') && operation.requestBody === undefined) operation.requestBody = structuredClone(NO_BODY);
     }
   }
 }
@@ -236,7 +237,7 @@ export const SWAGGER_OPTIONS = {
   transformObject: ({ openapiObject }: { openapiObject: unknown }) => {
     const document = openapiObject as OpenApiDocument;
     hoistNamedSchemas(document);
-    declareRequestBodies(document);
+    markOptionalBodies(document);
     return document;
   },
 };

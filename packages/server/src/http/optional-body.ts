@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 
 /**
@@ -12,3 +13,6 @@ export async function emptyBodyIsEmptyObject(request: FastifyRequest): Promise<v
 export function takesOptionalBody(preValidation: unknown): boolean {
   return [preValidation].flat().includes(emptyBodyIsEmptyObject);
 }
+
+/** The body of an action (publish, rotate, sign out…): none, or an empty JSON object. */
+export const NoBody = Type.Object({}, { additionalProperties: false, description: 'No body is needed; an empty JSON object is accepted.' });
