@@ -103,7 +103,7 @@ describe('API docs', () => {
       await models.locator('.json-schema-2020-12-accordion').first().click();
       await models.getByText('EXT_ID_NOT_UNIQUE', { exact: true }).waitFor();
       mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: resolve(ARTIFACTS, 'docs-top.png') });
+      await page.screenshot({ path: resolve(ARTIFACTS, 'docs-error-catalogue.png') });
     } finally {
       await context.close();
     }
