@@ -16,12 +16,13 @@ const AuditEventSchema = Type.Object({
   details: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
   requestId: Type.Union([Type.String(), Type.Null()]),
   time: Type.String({ format: 'date-time' }),
-});
+}, { title: 'AuditEvent' });
 
 export async function auditRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get('/audit', {
     schema: {
+      operationId: 'listAuditEvents',
       tags: ['audit'],
       summary: 'Page through the tenant’s audit events, oldest first',
       querystring: Type.Object(

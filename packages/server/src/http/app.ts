@@ -26,7 +26,7 @@ import { installAuthentication } from './authenticate.ts';
 import { docsRoutes } from './docs-routes.ts';
 import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 import { installOperations } from './operations.ts';
-import { OPENAPI_INFO, installRouteDocumentation } from './openapi.ts';
+import { SWAGGER_OPTIONS, documentFor, installRouteDocumentation } from './openapi.ts';
 import { ProblemSchema } from './problem.ts';
 import { answerFrameworkError, installProblemGate } from './problem-gate.ts';
 import { installTextRule } from './text-rule.ts';
@@ -79,9 +79,9 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   installAuthentication(app, services.tenancy);
   await installOperations(app, { database });
 
-  await app.register(swagger, { openapi: OPENAPI_INFO as never });
-  await app.register(docsRoutes);
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swagger, SWAGGER_OPTIONS as never);
+  await app.register(docsRoutes, { publicUrl: config.publicUrl });
+  app.get('/openapi.json', { schema: { hide: true } }, async (request) => documentFor(app.swagger(), config.publicUrl, request));
 
   await app.register(formbody);
   await app.register(tokenRoutes, { services });

@@ -8,7 +8,11 @@ export const PageQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** Collections answer `{items, nextCursor}` (DESIGN A4); `nextCursor` is null on the last page. */
+/**
+ * Collections answer `{items, nextCursor}`; `nextCursor` is null on the last page.
+ * A page of a named schema is named after it (`UserPage`), so it is one component in the OpenAPI document.
+ */
 export function PageOf<T extends TSchema>(item: T) {
-  return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+  const name = item.title ?? item.$id;
+  return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) }, typeof name === 'string' ? { title: `${name}Page` } : {});
 }

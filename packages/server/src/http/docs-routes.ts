@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { documentFor } from './openapi.ts';
 import { pageSecurityHeaders } from './page-security-headers.ts';
 
 /**
@@ -12,10 +14,31 @@ import { pageSecurityHeaders } from './page-security-headers.ts';
 const SWAGGER_UI_INLINE_STYLE = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
 export const DOCS_CSP = `default-src 'self'; style-src 'self' ${SWAGGER_UI_INLINE_STYLE}; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
 
-/** The API reference at /docs: every response of it (page, assets, JSON) carries the page security headers. */
-export async function docsRoutes(app: FastifyInstance): Promise<void> {
+const asset = (file: string) => readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
+
+export interface DocsRoutesOptions {
+  publicUrl: string;
+}
+
+/**
+ * The API reference at /docs, branded Keyway: its own title, bar and a neutral key icon (docs-page/),
+ * the document read from /openapi.json. Every response of it (page, assets, JSON) carries the page
+ * security headers.
+ */
+export async function docsRoutes(app: FastifyInstance, { publicUrl }: DocsRoutesOptions): Promise<void> {
   app.addHook('onSend', async (_request, reply) => {
     reply.headers(pageSecurityHeaders(DOCS_CSP));
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { validatorUrl: null },
+    theme: {
+      title: 'Keyway API reference',
+      favicon: [{ filename: 'favicon.svg', rel: 'icon', type: 'image/svg+xml', sizes: 'any', content: asset('docs-page/favicon.svg') }],
+      css: [{ filename: 'keyway-docs.css', content: asset('docs-page/docs.css') }],
+      js: [{ filename: 'keyway-docs.js', content: asset('docs-page/docs.js') }],
+    },
+    // /docs/json stays as an alias of /openapi.json.
+    transformSpecification: (document, request) => documentFor(document, publicUrl, request),
+  });
 }

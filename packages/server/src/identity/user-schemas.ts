@@ -58,7 +58,7 @@ export const CreateUserBody = Type.Object(
     type: Type.Optional(fields.type),
     attributes: Type.Optional(fields.attributes),
   },
-  { additionalProperties: false },
+  { title: 'CreateUserRequest', additionalProperties: false },
 );
 export type CreateUserInput = Static<typeof CreateUserBody>;
 
@@ -80,7 +80,7 @@ export const UpdateUserBody = Type.Object(
     type: nullable(fields.type),
     attributes: nullable(fields.attributes),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { title: 'UpdateUserRequest', additionalProperties: false, minProperties: 1 },
 );
 export type UpdateUserInput = Static<typeof UpdateUserBody>;
 
@@ -102,7 +102,7 @@ export const UserSchema = Type.Object(
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
-  { $id: 'User' },
+  { $id: 'User', title: 'User' },
 );
 export type User = Static<typeof UserSchema>;
 

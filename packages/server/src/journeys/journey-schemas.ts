@@ -18,16 +18,16 @@ export const JourneySchema = Type.Object({
   latestVersion: Type.Union([Type.Integer(), Type.Null()], { description: 'The newest published version; null before the first publish' }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
-});
+}, { title: 'Journey' });
 
 export const JourneyVersionSummarySchema = Type.Object({
   journeyId: Type.String(),
   version: Type.Integer(),
   publishedBy: Type.String(),
   publishedAt: Type.String({ format: 'date-time' }),
-});
+}, { title: 'JourneyVersionSummary' });
 
-export const JourneyVersionSchema = Type.Object({ ...JourneyVersionSummarySchema.properties, definition: DefinitionSchema });
+export const JourneyVersionSchema = Type.Object({ ...JourneyVersionSummarySchema.properties, definition: DefinitionSchema }, { title: 'JourneyVersion' });
 
 export const ProblemEntrySchema = Type.Object({
   severity: Type.Union([Type.Literal('error'), Type.Literal('warning')]),
@@ -35,9 +35,9 @@ export const ProblemEntrySchema = Type.Object({
   stepId: Type.Optional(Type.String()),
   pointer: Type.String({ description: 'JSON pointer into the definition' }),
   message: Type.String(),
-});
+}, { title: 'JourneyProblem' });
 
-export const ValidationReportSchema = Type.Object({ valid: Type.Boolean(), problems: Type.Array(ProblemEntrySchema) });
+export const ValidationReportSchema = Type.Object({ valid: Type.Boolean(), problems: Type.Array(ProblemEntrySchema) }, { title: 'JourneyValidationReport' });
 
 export const CreateJourneyBody = Type.Object(
   {
@@ -45,7 +45,7 @@ export const CreateJourneyBody = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     definition: Type.Optional(DefinitionSchema),
   },
-  { additionalProperties: false },
+  { title: 'CreateJourneyRequest', additionalProperties: false },
 );
 export type CreateJourneyInput = Static<typeof CreateJourneyBody>;
 
@@ -54,15 +54,15 @@ export const PutDraftBody = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     definition: Type.Object({}, { additionalProperties: true, description: `The draft definition (JSON Schema: ${DEFINITION_SCHEMA_PATH}); saved even when not yet valid` }),
   },
-  { additionalProperties: false },
+  { title: 'UpdateJourneyDraftRequest', additionalProperties: false },
 );
 
 export const ValidateBody = Type.Object(
   { definition: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'A definition to check instead of the stored draft' })) },
-  { additionalProperties: false },
+  { title: 'ValidateJourneyRequest', additionalProperties: false },
 );
 
-export const DraftResultSchema = Type.Object({ journey: JourneySchema, validation: ValidationReportSchema });
+export const DraftResultSchema = Type.Object({ journey: JourneySchema, validation: ValidationReportSchema }, { title: 'JourneyDraftResult' });
 
 export const StepTypeSchema = Type.Object({
   type: Type.String(),
@@ -71,7 +71,7 @@ export const StepTypeSchema = Type.Object({
   clientFacing: Type.Boolean(),
   outcomes: Type.Array(Type.String()),
   parameterSchema: Type.Unknown(),
-});
+}, { title: 'StepType' });
 
 export const InstallTemplatesBody = Type.Object(
   {
@@ -81,14 +81,14 @@ export const InstallTemplatesBody = Type.Object(
     registrationPolicy: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Registration policy; default the store’s only one' })),
     authenticationPolicy: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Authentication policy; default the store’s only one' })),
   },
-  { additionalProperties: false },
+  { title: 'InstallJourneyTemplatesRequest', additionalProperties: false },
 );
 
 export const InstalledTemplateSchema = Type.Object({
   journeyId: Type.String(),
   version: Type.Integer(),
   status: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('unchanged')]),
-});
+}, { title: 'InstalledJourneyTemplate' });
 
 // ── runtime protocol (DESIGN A7) ──
 
@@ -102,7 +102,7 @@ export const StartJourneyBody = Type.Object(
     ),
     variables: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }), Type.Unknown(), { description: 'Values of the definition’s input variables' })),
   },
-  { additionalProperties: false },
+  { title: 'StartJourneyRequest', additionalProperties: false },
 );
 
 export const SubmitBody = Type.Object(
@@ -111,7 +111,7 @@ export const SubmitBody = Type.Object(
     data: Type.Optional(Type.Unknown()),
     journeyStepId: Type.Optional(Type.String({ maxLength: 100, description: 'The step being answered; a different current step means this submit is stale (409)' })),
   },
-  { additionalProperties: false },
+  { title: 'SubmitJourneyStepRequest', additionalProperties: false },
 );
 
 export const StepResponseSchema = Type.Object({
@@ -122,7 +122,7 @@ export const StepResponseSchema = Type.Object({
   clientResponseOptions: Type.Optional(Type.Array(Type.String())),
   expiresAt: Type.String({ format: 'date-time' }),
   stepExpiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the current step times out (a later submit takes its timeout outcome)' })),
-});
+}, { title: 'JourneyStep' });
 
 export const InstanceSummarySchema = Type.Object({
   instanceId: Type.String(),
@@ -136,7 +136,7 @@ export const InstanceSummarySchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
   expiresAt: Type.String({ format: 'date-time' }),
-});
+}, { title: 'JourneyInstanceSummary' });
 
 export const InstanceQuery = Type.Object(
   {

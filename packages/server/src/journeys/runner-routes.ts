@@ -60,6 +60,7 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
     '/:tenantId/journeys/:journeyId',
     {
       schema: {
+        operationId: 'openJourneyRunner',
         tags: ['journey runtime'],
         summary: 'The hosted journey runner (HTML)',
         description:

@@ -60,6 +60,7 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
 
   app.post('/:tenantId/journeys/:journeyId/start', {
     schema: {
+      operationId: 'startJourney',
       tags,
       summary: 'Start a journey',
       description: `Public journeys start from a browser without a token (the Origin must be one of the store’s relying parties); any journey can be started by an API client with a bearer token holding \`TNT#{tenant}#Journeys:start\`, optionally for a named user (which also needs the permission to read that user). ${protocol}`,
@@ -75,6 +76,7 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
 
   app.post('/:tenantId/journeys/sessions/:sessionId/submit', {
     schema: {
+      operationId: 'submitJourneyStep',
       tags,
       summary: 'Submit the client’s response to the current step',
       description: `The session id authenticates the journey; each answer carries a new one and the old one is refused (409), so a double submit never runs a step twice. ${protocol}`,
@@ -90,6 +92,7 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
 
   app.get('/:tenantId/journeys/sessions/:sessionId', {
     schema: {
+      operationId: 'getJourneySession',
       tags,
       summary: 'The current step of a journey session again (e.g. after a reload)',
       params: Type.Object({ tenantId: AnyTenantIdParam, sessionId: JourneySessionIdParam }),

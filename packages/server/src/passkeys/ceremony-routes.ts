@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../errors/catalogue.ts';
+import { emptyBodyIsEmptyObject } from '../http/optional-body.ts';
 import { CeremonySessionIdParam, PolicyNameParam, RpIdParam, StoreNameSchema, UserExtIdParam, UserIdParam, pathParams } from '../http/path-params.ts';
 import { actorOf } from '../http/route-config.ts';
 import type { Services } from '../services.ts';
@@ -56,11 +57,6 @@ export interface CeremonyRoutesOptions {
   tenantAlias?: boolean;
 }
 
-/** The seeds send `{}`; a start without any body is the same request. */
-async function emptyBodyIsEmptyObject(request: FastifyRequest): Promise<void> {
-  if (request.body === undefined || request.body === null) request.body = {};
-}
-
 /** DESIGN A5: the four passkey ceremony endpoints of seeds 000 and 001, by user id and by external id. */
 export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenantAlias = false }: CeremonyRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -83,7 +79,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
   });
 
   app.post('/stores/:storeName/users/:userId/passkeys/relyingParties/:rpId/registrations/:regPolicyName', {
-    schema: { ...registrationStart(false), params: params({ storeName: StoreNameSchema, userId: UserIdParam, rpId: RpIdParam, regPolicyName: PolicyNameParam }) },
+    schema: { operationId: 'startPasskeyRegistration', ...registrationStart(false), params: params({ storeName: StoreNameSchema, userId: UserIdParam, rpId: RpIdParam, regPolicyName: PolicyNameParam }) },
     config: { permission: REGISTER, errors: START_REGISTRATION_ERRORS },
     preValidation: emptyBodyIsEmptyObject,
   }, async (request) => {
@@ -93,7 +89,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
   });
 
   app.post('/stores/:storeName/users/:userExtId/passkeys/relyingParties/:rpId/registrations/:regPolicyName/ext', {
-    schema: { ...registrationStart(true), params: params({ storeName: StoreNameSchema, userExtId: UserExtIdParam, rpId: RpIdParam, regPolicyName: PolicyNameParam }) },
+    schema: { operationId: 'startPasskeyRegistrationByExtId', ...registrationStart(true), params: params({ storeName: StoreNameSchema, userExtId: UserExtIdParam, rpId: RpIdParam, regPolicyName: PolicyNameParam }) },
     config: { permission: REGISTER_BY_EXT_ID, errors: [...START_REGISTRATION_ERRORS, 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
     preValidation: emptyBodyIsEmptyObject,
   }, async (request) => {
@@ -104,6 +100,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
 
   app.post('/stores/:storeName/users/:userId/passkeys/registrations/sessions/:sessionId', {
     schema: {
+      operationId: 'completePasskeyRegistration',
       ...doc('Complete a passkey registration', 'Verifies the browser’s PublicKeyCredential.toJSON() against the session (WebAuthn §7.1) and stores the passkey. Each failed check has its own code and changes nothing.'),
       params: sessionParams,
       body: RegistrationResponseBody,
@@ -127,7 +124,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
   });
 
   app.post('/stores/:storeName/users/:userId/passkeys/relyingParties/:rpId/authentications/:authPolicyName', {
-    schema: { ...authenticationStart(false), params: params({ storeName: StoreNameSchema, userId: UserIdParam, rpId: RpIdParam, authPolicyName: PolicyNameParam }) },
+    schema: { operationId: 'startPasskeyAuthentication', ...authenticationStart(false), params: params({ storeName: StoreNameSchema, userId: UserIdParam, rpId: RpIdParam, authPolicyName: PolicyNameParam }) },
     config: { permission: AUTHENTICATE, errors: START_AUTHENTICATION_ERRORS },
     preValidation: emptyBodyIsEmptyObject,
   }, async (request) => {
@@ -137,7 +134,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
   });
 
   app.post('/stores/:storeName/users/:userExtId/passkeys/relyingParties/:rpId/authentications/:authPolicyName/ext', {
-    schema: { ...authenticationStart(true), params: params({ storeName: StoreNameSchema, userExtId: UserExtIdParam, rpId: RpIdParam, authPolicyName: PolicyNameParam }) },
+    schema: { operationId: 'startPasskeyAuthenticationByExtId', ...authenticationStart(true), params: params({ storeName: StoreNameSchema, userExtId: UserExtIdParam, rpId: RpIdParam, authPolicyName: PolicyNameParam }) },
     config: { permission: AUTHENTICATE_BY_EXT_ID, errors: START_AUTHENTICATION_ERRORS },
     preValidation: emptyBodyIsEmptyObject,
   }, async (request) => {
@@ -148,6 +145,7 @@ export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenan
 
   app.post('/stores/:storeName/users/:userId/passkeys/authentications/sessions/:sessionId', {
     schema: {
+      operationId: 'completePasskeyAuthentication',
       ...doc('Complete a passkey authentication', 'Verifies the browser’s PublicKeyCredential.toJSON() against the session (WebAuthn §7.2), advances the signature counter and answers the user, the passkey and a signed ID token. Each failed check has its own code and changes nothing.'),
       params: sessionParams,
       body: AuthenticationResponseBody,

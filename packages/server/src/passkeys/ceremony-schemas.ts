@@ -19,10 +19,10 @@ export const StartRegistrationBody = Type.Object(
     userHandle: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,86}={0,2}$', description: 'base64url WebAuthn user handle of at most 64 bytes; used when the user has none yet (otherwise it must equal the one the user has)' })),
     createUser: Type.Optional(Type.Boolean({ description: 'With the …/ext path: create the user with this externalId when absent (seed 001 “Create User”)' })),
   },
-  { additionalProperties: false },
+  { title: 'StartPasskeyRegistrationRequest', additionalProperties: false },
 );
 
-export const StartAuthenticationBody = Type.Object({}, { additionalProperties: false, description: 'No parameters (seed 000 sends {})' });
+export const StartAuthenticationBody = Type.Object({}, { title: 'StartPasskeyAuthenticationRequest', additionalProperties: false, description: 'No parameters (seed 000 sends {})' });
 
 const Descriptor = Type.Object({
   type: Type.String({ description: '"public-key"' }),
@@ -51,7 +51,7 @@ export const CreationOptionsSchema = Type.Object(
     attestation: Type.Optional(Type.String()),
     extensions: Type.Optional(Type.Object({ credProps: Type.Optional(Type.Boolean()) })),
   },
-  { description: 'PublicKeyCredentialCreationOptionsJSON, for PublicKeyCredential.parseCreationOptionsFromJSON' },
+  { title: 'PublicKeyCredentialCreationOptionsJSON', description: 'PublicKeyCredentialCreationOptionsJSON, for PublicKeyCredential.parseCreationOptionsFromJSON' },
 );
 
 export const RequestOptionsSchema = Type.Object(
@@ -63,11 +63,11 @@ export const RequestOptionsSchema = Type.Object(
     userVerification: Type.Optional(Type.String()),
     hints: Type.Optional(Type.Array(Type.String())),
   },
-  { description: 'PublicKeyCredentialRequestOptionsJSON, for PublicKeyCredential.parseRequestOptionsFromJSON' },
+  { title: 'PublicKeyCredentialRequestOptionsJSON', description: 'PublicKeyCredentialRequestOptionsJSON, for PublicKeyCredential.parseRequestOptionsFromJSON' },
 );
 
-export const StartedRegistrationSchema = Type.Object({ clientRequest: CreationOptionsSchema, sessionId: Type.String() });
-export const StartedAuthenticationSchema = Type.Object({ clientRequest: RequestOptionsSchema, sessionId: Type.String() });
+export const StartedRegistrationSchema = Type.Object({ clientRequest: CreationOptionsSchema, sessionId: Type.String() }, { title: 'StartedPasskeyRegistration' });
+export const StartedAuthenticationSchema = Type.Object({ clientRequest: RequestOptionsSchema, sessionId: Type.String() }, { title: 'StartedPasskeyAuthentication' });
 
 const credentialFields = {
   id: Base64url('Credential ID', 2048),
@@ -92,7 +92,7 @@ export const RegistrationResponseBody = Type.Object(
       { additionalProperties: true },
     ),
   },
-  { additionalProperties: true, description: 'RegistrationResponseJSON: the browser’s PublicKeyCredential.toJSON() after navigator.credentials.create()' },
+  { title: 'RegistrationResponseJSON', additionalProperties: true, description: 'RegistrationResponseJSON: the browser’s PublicKeyCredential.toJSON() after navigator.credentials.create()' },
 );
 
 export const AuthenticationResponseBody = Type.Object(
@@ -108,11 +108,11 @@ export const AuthenticationResponseBody = Type.Object(
       { additionalProperties: true },
     ),
   },
-  { additionalProperties: true, description: 'AuthenticationResponseJSON: the browser’s PublicKeyCredential.toJSON() after navigator.credentials.get()' },
+  { title: 'AuthenticationResponseJSON', additionalProperties: true, description: 'AuthenticationResponseJSON: the browser’s PublicKeyCredential.toJSON() after navigator.credentials.get()' },
 );
 
 export const AuthenticationResultSchema = Type.Object({
   user: Type.Object(UserSchema.properties),
   credential: PasskeySchema,
   idToken: Type.String({ description: 'ES256 JWT from the tenant’s signing key (JWKS at /{tenantId}/.well-known/jwks.json): sub = user id, aud = RP ID, amr from the credential' }),
-});
+}, { title: 'PasskeyAuthenticationResult' });

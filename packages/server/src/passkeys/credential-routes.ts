@@ -18,7 +18,7 @@ const ListPasskeysQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const RenamePasskeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: MAX_PASSKEY_NAME_LENGTH }) }, { additionalProperties: false });
+const RenamePasskeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: MAX_PASSKEY_NAME_LENGTH }) }, { title: 'RenamePasskeyRequest', additionalProperties: false });
 
 export interface CredentialRoutesOptions {
   services: Services;
@@ -35,22 +35,22 @@ export async function credentialRoutes(fastify: FastifyInstance, { services, ten
   const passkeyParams = params({ storeName: StoreNameSchema, userId: UserIdParam, credentialId: CredentialIdParam });
 
   app.get('/stores/:storeName/users/:userId/passkeys', {
-    schema: { ...doc('List a user’s passkeys, oldest first'), params: params({ storeName: StoreNameSchema, userId: UserIdParam }), querystring: ListPasskeysQuery, response: { 200: PageOf(PasskeySchema) } },
+    schema: { operationId: 'listPasskeys', ...doc('List a user’s passkeys, oldest first'), params: params({ storeName: StoreNameSchema, userId: UserIdParam }), querystring: ListPasskeysQuery, response: { 200: PageOf(PasskeySchema) } },
     config: { permission: 'IdentityStore:listPasskeys', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'INVALID_CURSOR'] },
   }, async (request) => credentials.list(principalOf(request).tenantId, request.params.storeName, request.params.userId, request.query));
 
   app.get('/stores/:storeName/users/:userId/passkeys/:credentialId', {
-    schema: { ...doc('Read one of a user’s passkeys'), params: passkeyParams, response: { 200: PasskeySchema } },
+    schema: { operationId: 'getPasskey', ...doc('Read one of a user’s passkeys'), params: passkeyParams, response: { 200: PasskeySchema } },
     config: { permission: 'IdentityStore:getPasskey', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'PASSKEY_NOT_FOUND'] },
   }, async (request) => credentials.get(principalOf(request).tenantId, request.params));
 
   app.patch('/stores/:storeName/users/:userId/passkeys/:credentialId', {
-    schema: { ...doc('Rename a passkey'), params: passkeyParams, body: RenamePasskeyBody, response: { 200: PasskeySchema } },
+    schema: { operationId: 'renamePasskey', ...doc('Rename a passkey'), params: passkeyParams, body: RenamePasskeyBody, response: { 200: PasskeySchema } },
     config: { permission: 'IdentityStore:updatePasskey', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'PASSKEY_NOT_FOUND'] },
   }, async (request) => credentials.rename(actorOf(request), request.params, request.body.name));
 
   app.delete('/stores/:storeName/users/:userId/passkeys/:credentialId', {
-    schema: { ...doc('Delete a passkey'), params: passkeyParams, response: { 204: Type.Null() } },
+    schema: { operationId: 'deletePasskey', ...doc('Delete a passkey'), params: passkeyParams, response: { 204: Type.Null() } },
     config: { permission: 'IdentityStore:deletePasskey', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'PASSKEY_NOT_FOUND'] },
   }, async (request, reply) => {
     await credentials.delete(actorOf(request), request.params);

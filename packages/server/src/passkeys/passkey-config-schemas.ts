@@ -85,7 +85,7 @@ export const CreateRelyingPartyBody = Type.Object(
     name: rpFields.name,
     origins: rpFields.origins,
   },
-  { additionalProperties: false },
+  { title: 'CreateRelyingPartyRequest', additionalProperties: false },
 );
 export type CreateRelyingPartyInput = Static<typeof CreateRelyingPartyBody>;
 
@@ -103,7 +103,7 @@ export const RelyingPartySchema = Type.Object({
   appleAppIds: Type.Array(Type.String()),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
-});
+}, { title: 'RelyingParty' });
 
 // ── policies ─────────────────────────────────────────────────────────────
 
@@ -175,7 +175,7 @@ export const CreateRegistrationPolicyBody = Type.Object(
     name: PolicyNameSchema,
     ...optionalWithDefaults(registrationFields, REGISTRATION_DEFAULTS),
   },
-  { additionalProperties: false },
+  { title: 'CreateRegistrationPolicyRequest', additionalProperties: false },
 );
 export type CreateRegistrationPolicyInput = Static<typeof CreateRegistrationPolicyBody>;
 
@@ -204,7 +204,7 @@ export const RegistrationPolicySchema = Type.Object({
   }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
-});
+}, { title: 'RegistrationPolicy' });
 
 const authenticationFields = {
   userVerification: Requirement,
@@ -225,7 +225,7 @@ export const CreateAuthenticationPolicyBody = Type.Object(
     name: PolicyNameSchema,
     ...optionalWithDefaults(authenticationFields, AUTHENTICATION_DEFAULTS),
   },
-  { additionalProperties: false },
+  { title: 'CreateAuthenticationPolicyRequest', additionalProperties: false },
 );
 export type CreateAuthenticationPolicyInput = Static<typeof CreateAuthenticationPolicyBody>;
 
@@ -240,4 +240,4 @@ export const AuthenticationPolicySchema = Type.Object({
   hints: Type.Array(Type.String()),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
-});
+}, { title: 'AuthenticationPolicy' });

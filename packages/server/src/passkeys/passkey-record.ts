@@ -22,7 +22,7 @@ export const PasskeySchema = Type.Object({
   attestationVerified: Type.Boolean({ description: 'The attestation chained to a root the registration policy trusts' }),
   createdAt: Type.String({ format: 'date-time' }),
   lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
+}, { title: 'Passkey' });
 export type Passkey = Static<typeof PasskeySchema>;
 
 export function toPasskey(row: Selectable<CredentialsTable>): Passkey {

@@ -24,6 +24,7 @@ export async function selfServiceAdminRoutes(fastify: FastifyInstance, { service
 
   app.post('/stores/:storeName/users/:userId/recovery-links', {
     schema: {
+      operationId: 'createRecoveryLink',
       ...doc('Issue a recovery link', 'A one-time link to the hosted recovery page where the user registers a new passkey (and may revoke the others). The token is in the URL fragment, shown only here and stored only as a hash.'),
       params: userParams,
       body: RecoveryLinkBody,
@@ -36,12 +37,12 @@ export async function selfServiceAdminRoutes(fastify: FastifyInstance, { service
   }, async (request, reply) => reply.code(201).send(await selfService.createRecoveryLink(actorOf(request), request.params.storeName, request.params.userId, request.body.ttlSeconds)));
 
   app.get('/stores/:storeName/users/:userId/sessions', {
-    schema: { ...doc('List a user’s live browser sessions, oldest first'), params: userParams, querystring: PageQuery, response: { 200: PageOf(BrowserSessionSchema) } },
+    schema: { operationId: 'listUserSessions', ...doc('List a user’s live browser sessions, oldest first'), params: userParams, querystring: PageQuery, response: { 200: PageOf(BrowserSessionSchema) } },
     config: { permission: 'IdentityStore:listUserSessions', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'INVALID_CURSOR'] },
   }, async (request) => selfService.listUserSessions(principalOf(request).tenantId, request.params.storeName, request.params.userId, request.query));
 
   app.delete('/stores/:storeName/users/:userId/sessions/:sessionId', {
-    schema: { ...doc('Revoke a user’s browser session'), params: params({ storeName: StoreNameSchema, userId: UserIdParam, sessionId: BrowserSessionIdParam }), response: { 204: Type.Null() } },
+    schema: { operationId: 'revokeUserSession', ...doc('Revoke a user’s browser session'), params: params({ storeName: StoreNameSchema, userId: UserIdParam, sessionId: BrowserSessionIdParam }), response: { 204: Type.Null() } },
     config: { permission: 'IdentityStore:revokeUserSession', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'BROWSER_SESSION_NOT_FOUND'] },
   }, async (request, reply) => {
     await selfService.revokeUserSession(actorOf(request), request.params.storeName, request.params.userId, request.params.sessionId);

@@ -23,7 +23,7 @@ export const SelfServiceConfigBody = Type.Object(
     sessionTtlSeconds: Type.Optional(Type.Integer({ minimum: 300, maximum: 2_592_000, default: DEFAULT_SESSION_TTL_SECONDS, description: 'Browser session lifetime (absolute), 300 s to 30 days' })),
     recoveryLinkTtlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 604_800, default: DEFAULT_RECOVERY_LINK_TTL_SECONDS, description: 'Default recovery link lifetime, 60 s to 7 days' })),
   },
-  { additionalProperties: false },
+  { title: 'SelfServiceConfigInput', additionalProperties: false },
 );
 
 export const SelfServiceConfigSchema = Type.Object({
@@ -34,7 +34,7 @@ export const SelfServiceConfigSchema = Type.Object({
   allowSignUp: Type.Boolean(),
   sessionTtlSeconds: Type.Integer(),
   recoveryLinkTtlSeconds: Type.Integer(),
-});
+}, { title: 'SelfServiceConfig' });
 export type SelfServiceConfig = Static<typeof SelfServiceConfigSchema>;
 export type SelfServiceConfigInput = Static<typeof SelfServiceConfigBody>;
 

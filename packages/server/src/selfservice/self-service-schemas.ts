@@ -14,12 +14,12 @@ export const RegisterBeginBody = Type.Object(
     identifier: Type.String({ minLength: 1, maxLength: MAX_IDENTIFIER_LENGTH, format: 'identifier', description: 'The new account’s userKey (trimmed), e.g. an e-mail address; unique by its comparison form (NFKC, lower-cased)' }),
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Shown by authenticators; default the identifier' })),
   },
-  { additionalProperties: false },
+  { title: 'BeginSignUpRequest', additionalProperties: false },
 );
 
 export const LoginOptionsBody = Type.Object(
   { identifier: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_IDENTIFIER_LENGTH, format: 'identifier', description: 'Absent: a discoverable (usernameless / autofill) sign-in; matched by comparison form (NFKC, lower-cased)' })) },
-  { additionalProperties: false },
+  { title: 'BeginSignInRequest', additionalProperties: false },
 );
 
 export const CreationOptionsAnswer = Type.Object({ publicKey: CreationOptionsSchema });
@@ -48,7 +48,7 @@ export const MyPasskeySchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   current: Type.Boolean({ description: 'The passkey this session signed in with' }),
-});
+}, { title: 'MyPasskey' });
 
 export const MyPasskeysAnswer = Type.Object({
   items: Type.Array(MyPasskeySchema),
@@ -57,10 +57,10 @@ export const MyPasskeysAnswer = Type.Object({
   allCredentialIds: Type.Array(Type.String()),
 });
 
-export const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: MAX_PASSKEY_NAME_LENGTH }) }, { additionalProperties: false });
+export const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: MAX_PASSKEY_NAME_LENGTH }) }, { title: 'RenamePasskeyRequest', additionalProperties: false });
 
 const RecoveryToken = Type.String({ minLength: 1, maxLength: 128, description: 'The token from the recovery link’s fragment' });
-export const RecoveryBeginBody = Type.Object({ token: RecoveryToken }, { additionalProperties: false });
+export const RecoveryBeginBody = Type.Object({ token: RecoveryToken }, { title: 'BeginRecoveryRequest', additionalProperties: false });
 export const RecoveryBeginAnswer = Type.Object({ publicKey: CreationOptionsSchema, user: Type.Object({ userKey: Type.String(), displayName: Type.String() }) });
 export const RecoveryFinishBody = Type.Object(
   {
@@ -68,14 +68,14 @@ export const RecoveryFinishBody = Type.Object(
     credential: RegistrationResponseBody,
     revokeOthers: Type.Boolean({ description: 'Delete the account’s other passkeys and end its other sessions' }),
   },
-  { additionalProperties: false },
+  { title: 'FinishRecoveryRequest', additionalProperties: false },
 );
 export const RecoveryFinishAnswer = Type.Object({ user: User, credential: PasskeySchema, revokedPasskeys: Type.Integer() });
 
 // ── admin ──
 export const RecoveryLinkBody = Type.Object(
   { ttlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 604_800, description: 'Default: the store’s selfService.recoveryLinkTtlSeconds' })) },
-  { additionalProperties: false },
+  { title: 'CreateRecoveryLinkRequest', additionalProperties: false },
 );
 export const RecoveryLinkAnswer = Type.Object({
   id: Type.String(),
@@ -91,4 +91,4 @@ export const BrowserSessionSchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   authenticatedAt: Type.String({ format: 'date-time' }),
   expiresAt: Type.String({ format: 'date-time' }),
-});
+}, { title: 'BrowserSession' });

@@ -22,7 +22,7 @@ const ApiClientSchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
   secretRotatedAt: Type.String({ format: 'date-time' }),
-});
+}, { title: 'ApiClient' });
 const WithSecret = Type.Intersect([ApiClientSchema, Type.Object({ clientSecret: Type.String({ description: 'Shown once; Keyway keeps only a hash' }) })]);
 const ClientParams = Type.Object({ clientId: ApiClientIdParam });
 
@@ -34,6 +34,7 @@ export async function apiClientRoutes(fastify: FastifyInstance, { services }: { 
 
   app.post('/clients', {
     schema: {
+      operationId: 'createApiClient',
       tags, summary: 'Create an API client (its permissions must be held by the caller)',
       body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), permissions: Permissions, enabled: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
       response: { 201: WithSecret },
@@ -42,17 +43,18 @@ export async function apiClientRoutes(fastify: FastifyInstance, { services }: { 
   }, async (request, reply) => reply.code(201).send(await tenancy.createClient(principalOf(request), actorOf(request), request.body)));
 
   app.get('/clients', {
-    schema: { tags, summary: 'List API clients', querystring: PageQuery, response: { 200: PageOf(ApiClientSchema) } },
+    schema: { operationId: 'listApiClients', tags, summary: 'List API clients', querystring: PageQuery, response: { 200: PageOf(ApiClientSchema) } },
     config: { permission: 'Admin:listApiClients', errors: ['INVALID_CURSOR'] },
   }, async (request) => tenancy.listClients(principalOf(request).tenantId, request.query));
 
   app.get('/clients/:clientId', {
-    schema: { tags, summary: 'Read an API client', params: ClientParams, response: { 200: ApiClientSchema } },
+    schema: { operationId: 'getApiClient', tags, summary: 'Read an API client', params: ClientParams, response: { 200: ApiClientSchema } },
     config: { permission: 'Admin:getApiClient', errors: ['API_CLIENT_NOT_FOUND'] },
   }, async (request) => tenancy.getClient(principalOf(request).tenantId, request.params.clientId));
 
   app.patch('/clients/:clientId', {
     schema: {
+      operationId: 'updateApiClient',
       tags, summary: 'Rename, re-permission, enable or disable an API client (disabling revokes its tokens at once)',
       description: 'The caller must hold every permission of the client, before and after the change (else 403 API_CLIENT_NOT_COVERED / PERMISSION_NOT_GRANTABLE); the tenant’s last enabled client holding TNT#{tenant}#* cannot be disabled or narrowed (409 LAST_FULL_ADMIN_CLIENT).',
       params: ClientParams,
@@ -63,12 +65,12 @@ export async function apiClientRoutes(fastify: FastifyInstance, { services }: { 
   }, async (request) => tenancy.updateClient(principalOf(request), actorOf(request), request.params.clientId, request.body));
 
   app.post('/clients/:clientId/secret', {
-    schema: { tags, summary: 'Rotate the client secret (the old secret and its tokens stop working at once)', description: 'Only for a client whose permissions the caller holds (else 403 API_CLIENT_NOT_COVERED).', params: ClientParams, response: { 200: WithSecret } },
+    schema: { operationId: 'rotateApiClientSecret', tags, summary: 'Rotate the client secret (the old secret and its tokens stop working at once)', description: 'Only for a client whose permissions the caller holds (else 403 API_CLIENT_NOT_COVERED).', params: ClientParams, response: { 200: WithSecret } },
     config: { permission: 'Admin:rotateApiClientSecret', errors: ['API_CLIENT_NOT_FOUND', 'API_CLIENT_NOT_COVERED'] },
   }, async (request) => tenancy.rotateSecret(principalOf(request), actorOf(request), request.params.clientId));
 
   app.delete('/clients/:clientId', {
-    schema: { tags, summary: 'Delete an API client and revoke its tokens', description: 'Only a client whose permissions the caller holds (else 403 API_CLIENT_NOT_COVERED), and never the tenant’s last enabled client holding TNT#{tenant}#* (409 LAST_FULL_ADMIN_CLIENT).', params: ClientParams, response: { 204: Type.Null() } },
+    schema: { operationId: 'deleteApiClient', tags, summary: 'Delete an API client and revoke its tokens', description: 'Only a client whose permissions the caller holds (else 403 API_CLIENT_NOT_COVERED), and never the tenant’s last enabled client holding TNT#{tenant}#* (409 LAST_FULL_ADMIN_CLIENT).', params: ClientParams, response: { 204: Type.Null() } },
     config: { permission: 'Admin:deleteApiClient', errors: ['API_CLIENT_NOT_FOUND', 'API_CLIENT_NOT_COVERED', 'LAST_FULL_ADMIN_CLIENT'] },
   }, async (request, reply) => {
     await tenancy.deleteClient(principalOf(request), actorOf(request), request.params.clientId);

@@ -55,6 +55,7 @@ export async function tokenRoutes(fastify: FastifyInstance, { services }: { serv
 
   app.post('/oauth2/token', {
     schema: {
+      operationId: 'issueAccessToken',
       tags: ['oauth2'],
       summary: 'Client credentials grant: a bearer token for the /api routes',
       description: 'Form-encoded (application/x-www-form-urlencoded). Client secret by HTTP Basic or in the body. Optional `scope`: space-separated permissions, a subset of the client’s. Requests are limited per client address and per client id and minute (KEYWAY_RATE_LIMIT_TOKEN_PER_IP, KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT): beyond, 429 RATE_LIMITED with Retry-After.',

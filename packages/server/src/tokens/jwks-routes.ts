@@ -13,22 +13,22 @@ const PublicJwkSchema = Type.Object({
   kid: Type.String(),
   alg: Type.Literal('ES256'),
   use: Type.Literal('sig'),
-});
-const JwksSchema = Type.Object({ keys: Type.Array(PublicJwkSchema) });
+}, { title: 'PublicJwk' });
+const JwksSchema = Type.Object({ keys: Type.Array(PublicJwkSchema) }, { title: 'Jwks' });
 const OpenIdConfigurationSchema = Type.Object({
   issuer: Type.String(),
   jwks_uri: Type.String(),
   id_token_signing_alg_values_supported: Type.Array(Type.String()),
   subject_types_supported: Type.Array(Type.String()),
   claims_supported: Type.Array(Type.String()),
-});
+}, { title: 'OpenIdConfiguration' });
 const SigningKeySchema = Type.Object({
   kid: Type.String(),
   algorithm: Type.String(),
   status: Type.Union([Type.Literal('active'), Type.Literal('retired')]),
   createdAt: Type.String({ format: 'date-time' }),
   retiredAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
+}, { title: 'SigningKey' });
 // No pattern here: a malformed tenant id is simply a tenant that does not exist (404, not 400).
 const TenantParams = Type.Object({ tenantId: AnyTenantIdParam });
 
@@ -45,7 +45,7 @@ export async function jwksRoutes(fastify: FastifyInstance, { services }: { servi
   const tags = ['tokens'];
 
   app.get('/:tenantId/.well-known/jwks.json', {
-    schema: { tags, summary: 'The tenant’s ID token signing keys (JWKS, RFC 7517), including keys retired in the last 24 h', params: TenantParams, response: { 200: JwksSchema } },
+    schema: { operationId: 'getJwks', tags, summary: 'The tenant’s ID token signing keys (JWKS, RFC 7517), including keys retired in the last 24 h', params: TenantParams, response: { 200: JwksSchema } },
     config: { errors: ['TENANT_NOT_FOUND'] },
   }, async (request, reply) => {
     const jwks = await keys.getJwks(request.params.tenantId);
@@ -54,7 +54,7 @@ export async function jwksRoutes(fastify: FastifyInstance, { services }: { servi
   });
 
   app.get('/:tenantId/.well-known/openid-configuration', {
-    schema: { tags, summary: 'OpenID Provider metadata of the tenant’s ID token issuer (minimal)', params: TenantParams, response: { 200: OpenIdConfigurationSchema } },
+    schema: { operationId: 'getOpenIdConfiguration', tags, summary: 'OpenID Provider metadata of the tenant’s ID token issuer (minimal)', params: TenantParams, response: { 200: OpenIdConfigurationSchema } },
     config: { errors: ['TENANT_NOT_FOUND'] },
   }, async (request, reply) => {
     const configuration = await keys.openIdConfiguration(request.params.tenantId);
@@ -63,12 +63,13 @@ export async function jwksRoutes(fastify: FastifyInstance, { services }: { servi
   });
 
   app.get('/api/admin/signing-keys', {
-    schema: { tags, summary: 'List the tenant’s ID token signing keys (public metadata only)', response: { 200: Type.Object({ items: Type.Array(SigningKeySchema) }) } },
+    schema: { operationId: 'listSigningKeys', tags, summary: 'List the tenant’s ID token signing keys (public metadata only)', response: { 200: Type.Object({ items: Type.Array(SigningKeySchema) }) } },
     config: { permission: 'Admin:listSigningKeys', errors: ['TENANT_NOT_FOUND'] },
   }, async (request) => ({ items: await keys.listKeys(principalOf(request).tenantId) }));
 
   app.post('/api/admin/signing-keys/rotate', {
     schema: {
+      operationId: 'rotateSigningKey',
       tags,
       summary: 'Rotate the ID token signing key: a new key signs from now on; the old one stays in the JWKS for 24 h',
       response: { 200: Type.Object({ kid: Type.String(), keys: Type.Array(SigningKeySchema) }) },

@@ -1,11 +1,15 @@
-// /docs (Swagger UI) is served like the hosted pages: the same security headers on the page and
-// every asset, a CSP that forbids framing, and Swagger UI still renders under it in Chromium.
+// /docs (Swagger UI, branded Keyway) is served like the hosted pages: the same security headers on
+// the page and every asset, a CSP that forbids framing, and it still renders under it in Chromium:
+// Keyway's title and bar, the document read from /openapi.json, operations before the error catalogue.
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../../../e2e/support/browser.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
+const ARTIFACTS = resolve(import.meta.dirname, '..', '..', '..', '..', 'test-artifacts');
 const SECURITY_HEADERS = ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'cross-origin-opener-policy', 'permissions-policy'];
 
 describe('API docs', () => {
@@ -60,6 +64,46 @@ describe('API docs', () => {
       await page.locator('.opblock-summary').first().click();
       await page.locator('.opblock-body').first().waitFor();
       assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('/docs is Keyway’s: title and bar pointing at /openapi.json, no Swagger branding, operations first and the error catalogue after them', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const fetched: string[] = [];
+    page.on('request', (request) => {
+      if (['fetch', 'xhr'].includes(request.resourceType())) fetched.push(new URL(request.url()).pathname);
+    });
+    try {
+      await page.goto(`${server.url}/docs`);
+      await page.locator('.opblock').first().waitFor({ timeout: 30_000 });
+      assert.equal(await page.title(), 'Keyway API reference');
+      assert.deepEqual(fetched, ['/openapi.json'], 'the document is read from /openapi.json');
+      const bar = page.locator('header.keyway-bar');
+      assert.equal(await bar.locator('.keyway-name').innerText(), 'Keyway API reference');
+      assert.equal(await bar.getByRole('link').getAttribute('href'), '/openapi.json');
+      assert.equal(await bar.getByRole('link').innerText(), '/openapi.json');
+      // Swagger UI's own top bar (its logo and URL box) and its favicons are gone; no text names Swagger or Fastify.
+      assert.equal(await page.locator('.topbar').count(), 0);
+      assert.deepEqual(await page.locator('link[rel~="icon"]').evaluateAll((links) => links.map((link) => link.getAttribute('href'))), ['/docs/static/theme/favicon.svg']);
+      assert.doesNotMatch(await page.locator('body').innerText(), /swagger|fastify/i);
+      // The introduction is short: the error codes are not listed before the operations.
+      const introduction = await page.locator('.information-container').innerText();
+      assert.doesNotMatch(introduction, /EXT_ID_NOT_UNIQUE|STORE_NOT_FOUND/);
+      // Operations first, in the declared tag order; the schemas (with ErrorCode, the error catalogue) after them.
+      const tags = await page.locator('.opblock-tag').allInnerTexts();
+      assert.equal(tags[0]?.split('\n')[0], 'oauth2');
+      const lastOperation = await page.locator('.opblock').last().boundingBox();
+      const models = page.locator('section.models');
+      const modelsBox = await models.boundingBox();
+      assert.ok(lastOperation && modelsBox && modelsBox.y > lastOperation.y, 'the schemas come after the operations');
+      assert.equal(await models.locator('.json-schema-2020-12__title').first().innerText(), 'ErrorCode', 'the error catalogue leads the schemas');
+      await models.locator('.json-schema-2020-12-accordion').first().click();
+      await models.getByText('EXT_ID_NOT_UNIQUE', { exact: true }).waitFor();
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: resolve(ARTIFACTS, 'docs-error-catalogue.png') });
     } finally {
       await context.close();
     }

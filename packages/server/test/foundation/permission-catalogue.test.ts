@@ -61,7 +61,7 @@ describe('permission catalogue', () => {
   test('OpenAPI shows each protected operation’s permission (x-keyway-permission, bearer security) and lists the catalogue', async () => {
     const document = (await server.http.get('/openapi.json')).body;
     assert.deepEqual(document.components.schemas.Permission.enum, PERMISSIONS);
-    for (const permission of PERMISSIONS) assert.ok(document.info.description.includes(`\`${permission}\``), `${permission} documented`);
+    for (const permission of PERMISSIONS) assert.ok(document.components.schemas.Permission.description.includes(`\`${permission}\``), `${permission} documented`);
     const operations = new Map<string, { 'x-keyway-permission'?: string; security?: unknown }>();
     for (const [path, methods] of Object.entries(document.paths as Record<string, Record<string, { 'x-keyway-permission'?: string; security?: unknown }>>)) {
       for (const [method, operation] of Object.entries(methods)) operations.set(`${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`, operation);

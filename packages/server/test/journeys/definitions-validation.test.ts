@@ -87,7 +87,9 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(schema.body.title, 'Keyway journey definition');
       assert.deepEqual(schema.body.required, ['schemaVersion', 'store', 'start', 'steps']);
       const openapi = (await server.http.get('/openapi.json')).body;
-      assert.match(JSON.stringify(openapi.paths['/api/journeys/{journeyId}/draft'].put), /schemas\/journey-definition\.json/);
+      const draftBody = openapi.paths['/api/journeys/{journeyId}/draft'].put.requestBody.content['application/json'].schema;
+      assert.deepEqual(draftBody, { $ref: '#/components/schemas/UpdateJourneyDraftRequest' });
+      assert.match(JSON.stringify(openapi.components.schemas.UpdateJourneyDraftRequest), /schemas\/journey-definition\.json/);
       assert.equal(openapi.paths['/api/journeys/{journeyId}/publish'].post['x-keyway-permission'], 'TNT#{tenant}#Journeys:publish');
     });
 

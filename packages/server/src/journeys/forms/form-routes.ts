@@ -24,6 +24,6 @@ export async function customFormRoutes(app: FastifyInstance, { services }: { ser
 
   const published = { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: '/schemas/custom-form.json', title: 'Keyway custom form', ...JSON.parse(JSON.stringify(FormDocumentSchema)) as object };
   app.get('/schemas/custom-form.json', {
-    schema: { tags: ['custom forms'], summary: 'The JSON Schema of the custom form format (seeds 000/001)', response: { 200: Type.Object({}, { additionalProperties: true }) } },
+    schema: { operationId: 'getCustomFormSchema', tags: ['custom forms'], summary: 'The JSON Schema of the custom form format (seeds 000/001)', response: { 200: Type.Object({}, { additionalProperties: true }) } },
   }, async (_request, reply) => reply.type('application/schema+json').send(published));
 }

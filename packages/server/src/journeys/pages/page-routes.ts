@@ -30,6 +30,7 @@ export async function journeyPageRoutes(fastify: FastifyInstance, { services }: 
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get('/:tenantId/journeys/pages/:grantId', {
     schema: {
+      operationId: 'getJourneyStepPage',
       tags: ['journey runtime'],
       summary: 'A custom page of a journey step, for the runner’s sandboxed iframe (the URL comes from the step’s data)',
       params: Type.Object({ tenantId: TenantIdParam, grantId: Type.String({ pattern: '^[A-Za-z0-9_-]{22}$' }) }),
