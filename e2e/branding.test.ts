@@ -11,7 +11,7 @@ import { dataUrl, discPng } from '../packages/server/test/branding/logo-fixture.
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import { axeViolations } from './support/axe.ts';
 import { launchChromium } from './support/browser.ts';
-import { ARTIFACTS, setUpHostedStore, watchPage } from './support/hosted-pages.ts';
+import { ARTIFACTS, AUTHENTICATION_POLICY, REGISTRATION_POLICY, RP_ID, setUpHostedStore, watchPage } from './support/hosted-pages.ts';
 import type { HostedStore } from './support/hosted-pages.ts';
 import { startSelfServiceServer } from './support/selfservice-server.ts';
 import type { SelfServiceServer } from './support/selfservice-server.ts';
@@ -117,6 +117,29 @@ for (const kind of DATABASE_KINDS) {
         }
       });
     }
+
+    test(`the journey runner of the store: logo, product name, colours, the store's languages; axe clean (${kind})`, async () => {
+      const installed = await store.backend.call('POST', '/api/journeys/templates/install', { store: 'customers', relyingPartyId: RP_ID, registrationPolicy: REGISTRATION_POLICY, authenticationPolicy: AUTHENTICATION_POLICY });
+      store.backend.expect(installed, 200);
+      const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+      try {
+        const page = await context.newPage();
+        const watch = watchPage(page);
+        await page.goto(`${server.origin}/acme/journeys/trustx-passkey-registration?lang=es`);
+        await page.locator('#step form button.primary').waitFor();
+        const seen = await observe(page);
+        assert.equal(seen.buttonBackground, rgb(effective.light.primary!));
+        assert.equal(seen.logoLoaded, LOGO_SIZE);
+        assert.equal(seen.header, 'Acme Pay');
+        assert.deepEqual(seen.languages, ['English', 'Français', 'Español']);
+        assert.deepEqual(await layoutProblems(page), []);
+        assert.deepEqual(await axeViolations(page), []);
+        assert.deepEqual(watch.problems(), []);
+        if (kind === 'sqlite') await shot(page, 'runner-es-360');
+      } finally {
+        await context.close();
+      }
+    });
 
     test(`360 px wide, light and dark: no page overflows; no French or Spanish button wraps; axe clean (${kind})`, async () => {
       for (const scheme of ['light', 'dark'] as const) {
