@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { JOURNEY_RUNNER_CSP } from '../../server/src/journeys/runner-routes.ts';
 import { HOSTED_PAGE_CSP } from '../../server/src/selfservice/hosted-pages-routes.ts';
+import { StatementCounter } from '../../server/src/storage/statement-counter.ts';
 import { DATABASE_KINDS } from '../../server/test/support/databases.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../../server/test/support/test-server.ts';
 
@@ -30,9 +31,10 @@ for (const kind of DATABASE_KINDS) {
     let server: TestServer;
     let acme: TenantFixture;
     const base = '/api/identity-store/stores';
+    const counter = new StatementCounter({ keepSql: true });
 
     before(async () => {
-      server = await startTestServer({ kind, env: { KEYWAY_PUBLIC_URL: PUBLIC_URL } });
+      server = await startTestServer({ kind, env: { KEYWAY_PUBLIC_URL: PUBLIC_URL }, statementCounter: counter });
       acme = await server.tenant('acme');
       for (const store of ['customers', 'plain']) {
         assert.equal((await acme.api.post(base, { name: store, displayName: `Acme ${store}` })).status, 201);
@@ -99,6 +101,15 @@ for (const kind of DATABASE_KINDS) {
       const data = JSON.parse(/<script type="application\/json" id="keyway-runner">(.*?)<\/script>/s.exec(html)![1]!);
       assert.equal(data.lang, 'fr');
       assert.equal(data.messages['runner.loading'], 'Chargement…');
+    });
+
+    test('the hot path: once cached, a branded page sends the database what an unbranded one does', async () => {
+      for (const store of ['customers', 'plain']) await server.http.get(`/acme/identity/${store}/signin`);
+      const branded = await counter.measure(() => server.http.get('/acme/identity/customers/signin'));
+      const brandedSql = [...counter.sql];
+      const plain = await counter.measure(() => server.http.get('/acme/identity/plain/signin'));
+      assert.deepEqual(branded, plain);
+      assert.ok(!brandedSql.some((sql) => sql.includes('store_branding')), brandedSql.join('\n'));
     });
 
     test('a store without branding: Keyway’s look, every language, the unchanged CSP', async () => {

@@ -13,7 +13,9 @@ import { checkLogo, type Logo } from './logo-rules.ts';
 
 /**
  * A store's look, ready to use: what the hosted pages, the journey runner and e-mails show. Every value
- * is resolved (Keyway's defaults where the store sets nothing) and safe to render.
+ * is resolved (Keyway's defaults where the store sets nothing) and safe to render. For an e-mail: the
+ * light palette (mail clients rarely honour dark mode), and a `data:` logo sent as an inline attachment,
+ * since many clients block `data:` images.
  */
 export interface Branding {
   /** The store's product name, else its display name, else its name. */
