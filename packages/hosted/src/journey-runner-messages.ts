@@ -1,5 +1,8 @@
 // Every text of the hosted journey runner that is not the journey's own (form titles, labels and
-// validation messages come localized from the server), in English and German.
+// validation messages come localized from the server), in English and German here and in the other
+// languages' message packs under languages/.
+import { SPANISH } from './languages/es.ts';
+import { FRENCH } from './languages/fr.ts';
 import { SHARED_MESSAGES, type Language } from './messages.ts';
 
 const en = {
@@ -117,4 +120,4 @@ const de: RunnerMessages = {
   'error.VALIDATION_FAILED': 'Die Antwort wurde nicht angenommen. Prüfen Sie sie und versuchen Sie es erneut.',
 };
 
-export const RUNNER_MESSAGES: Record<Language, RunnerMessages> = { en, de };
+export const RUNNER_MESSAGES: Record<Language, RunnerMessages> = { en, de, fr: FRENCH.runner, es: SPANISH.runner };

@@ -3,7 +3,7 @@
 // (journey-runner.ts) draws each step.
 import { RUNNER_MESSAGES, type RunnerMessageKey, type RunnerMessages } from './journey-runner-messages.ts';
 import type { Language } from './messages.ts';
-import { escapeHtml, renderHostedDocument } from './shell-kit.ts';
+import { escapeHtml, renderHostedDocument, type HostedBranding } from './shell-kit.ts';
 
 export interface RunnerAssets {
   stylesheets: string[];
@@ -26,6 +26,8 @@ export interface RunnerShellInput {
   path: string;
   assets: RunnerAssets;
   notFound?: boolean;
+  /** The journey's store's logo, colours and languages; `serviceName` is its product name. */
+  branding?: HostedBranding | undefined;
 }
 
 /** What the runner script reads from `#keyway-runner`. */
@@ -62,5 +64,6 @@ export function renderRunnerShell(input: RunnerShellInput): string {
     dataId: 'keyway-runner',
     data,
     main,
+    branding: input.branding,
   });
 }

@@ -1,7 +1,10 @@
-// Every text the hosted pages show, in English and German. The server renders the HTML shells with
-// them and hands the page scripts the catalogue of the chosen language as JSON; nothing is hard-coded in scripts.
+// Every text the hosted pages show, in English and German here and in the other languages' message
+// packs under languages/ (format: MESSAGES.md). The server renders the HTML shells with them and hands
+// the page scripts the catalogue of the chosen language as JSON; nothing is hard-coded in scripts.
+import { SPANISH } from './languages/es.ts';
+import { FRENCH } from './languages/fr.ts';
 
-export const LANGUAGES = ['en', 'de'] as const;
+export const LANGUAGES = ['en', 'de', 'fr', 'es'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 // Texts the self-service pages and the journey runner (journey-runner-messages.ts) both show: one place.
@@ -16,7 +19,9 @@ const sharedEn = {
   'error.credentialExists': 'This device already has a passkey for this account.',
 };
 
-export const SHARED_MESSAGES: Record<Language, typeof sharedEn> = {
+export type SharedMessages = typeof sharedEn;
+
+export const SHARED_MESSAGES: Record<Language, SharedMessages> = {
   en: sharedEn,
   de: {
     'lang.name': 'Deutsch',
@@ -28,6 +33,8 @@ export const SHARED_MESSAGES: Record<Language, typeof sharedEn> = {
     'error.notAllowed': 'Die Passkey-Anfrage wurde abgebrochen oder ist abgelaufen. Versuchen Sie es erneut, wenn Sie bereit sind.',
     'error.credentialExists': 'Dieses Gerät hat bereits einen Passkey für dieses Konto.',
   },
+  fr: FRENCH.shared,
+  es: SPANISH.shared,
 };
 
 const en = {
@@ -207,4 +214,4 @@ const de: Messages = {
   'error.required': 'Bitte geben Sie Ihren Benutzernamen ein.',
 };
 
-export const MESSAGES: Record<Language, Messages> = { en, de };
+export const MESSAGES: Record<Language, Messages> = { en, de, fr: FRENCH.pages, es: SPANISH.pages };

@@ -26,6 +26,18 @@ export interface HostedDocument {
   data: unknown;
   /** The content of `<main>` (HTML). */
   main: string;
+  /** The store's branding; without it, Keyway's look and every language. */
+  branding?: HostedBranding | undefined;
+}
+
+/** What a store's branding changes in the frame (the server resolves and validates it). */
+export interface HostedBranding {
+  /** An https or raster `data:` image URL, shown beside the product name. */
+  logoUrl?: string | undefined;
+  /** The languages the switcher offers, in order; every language when absent. */
+  languages?: readonly Language[] | undefined;
+  /** Custom properties over keyway.css (theme.ts), for a `<style>` element the page's CSP allows by its hash. */
+  themeCss?: string | undefined;
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -47,7 +59,11 @@ export function renderHostedDocument(input: HostedDocument): string {
     ...stylesheets.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`),
     ...preload.map((href) => `<link rel="modulepreload" href="${escapeHtml(href)}">`),
     ...(script ? [`<script type="module" src="${escapeHtml(script)}"></script>`] : []),
+    // After the stylesheet, so the store's colours win; the content is custom properties made from validated colours only.
+    ...(input.branding?.themeCss ? [`<style>${input.branding.themeCss}</style>`] : []),
   ];
+  // The logo is decorative: the product name beside it is the header's text.
+  const logo = input.branding?.logoUrl ? `<img class="brand-logo" src="${escapeHtml(input.branding.logoUrl)}" alt="">` : '';
   return `<!doctype html>
 <html lang="${input.lang}">
 <head>
@@ -61,7 +77,7 @@ ${head.join('\n')}
 </head>
 <body>
 <a class="skip-link" href="#main">${escapeHtml(m['common.skip'])}</a>
-<header class="site-header"><p class="service-name">${escapeHtml(input.serviceName)}</p></header>
+<header class="site-header">${logo}<p class="service-name">${escapeHtml(input.serviceName)}</p></header>
 <main id="main" class="card" tabindex="-1">
 ${input.main}
 </main>
@@ -71,10 +87,12 @@ ${input.main}
 `;
 }
 
-/** Each language's name, in that language, linking to this page with `?lang=`; the current one marked. */
+/** Each offered language's name, in that language, linking to this page with `?lang=`; the current one marked. None when only one is offered. */
 function languageLinks(input: HostedDocument): string {
   const separator = input.path.includes('?') ? '&' : '?';
-  const links = LANGUAGES.map((lang) => {
+  const offered = input.branding?.languages ?? LANGUAGES;
+  if (offered.length < 2) return '';
+  const links = offered.map((lang) => {
     const current = lang === input.lang ? ' aria-current="true"' : '';
     return `<li><a href="${escapeHtml(`${input.path}${separator}lang=${lang}`)}" lang="${lang}" hreflang="${lang}"${current}>${escapeHtml(SHARED_MESSAGES[lang]['lang.name'])}</a></li>`;
   });

@@ -2,7 +2,7 @@
 // so the page is meaningful before any script runs); the page scripts add behaviour only. The frame
 // around each page (head, header, language links) is shell-kit.ts's, shared with the journey runner.
 import { MESSAGES, type Language, type MessageKey, type Messages } from './messages.ts';
-import { escapeHtml, renderHostedDocument } from './shell-kit.ts';
+import { escapeHtml, renderHostedDocument, type HostedBranding } from './shell-kit.ts';
 
 export type PageName = 'signup' | 'signin' | 'passkeys' | 'recover';
 export const PAGE_NAMES: readonly PageName[] = ['signup', 'signin', 'passkeys', 'recover'];
@@ -26,6 +26,8 @@ export interface ShellInput {
   /** The current path and query without `lang`, for the language links. */
   path: string;
   assets: ShellAssets | undefined;
+  /** The store's logo, colours and languages; `serviceName` is its product name. */
+  branding?: HostedBranding | undefined;
 }
 
 /** What the page scripts read from `#keyway-page`. */
@@ -50,6 +52,7 @@ export function renderShell(input: ShellInput): string {
     dataId: 'keyway-page',
     data,
     main,
+    branding: input.branding,
   });
 }
 

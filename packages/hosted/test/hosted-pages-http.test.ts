@@ -16,11 +16,13 @@ test('Accept-Language negotiation: q-values, regional variants, explicit ?lang, 
   assert.equal(negotiateLanguage(''), 'en');
   assert.equal(negotiateLanguage('de-DE,de;q=0.9,en;q=0.8'), 'de');
   assert.equal(negotiateLanguage('de-AT'), 'de', 'a regional variant matches its language');
-  assert.equal(negotiateLanguage('fr-FR,fr;q=0.9,de;q=0.7,en;q=0.5'), 'de', 'the best supported one');
+  assert.equal(negotiateLanguage('it-IT,it;q=0.9,de;q=0.7,en;q=0.5'), 'de', 'the best supported one');
   assert.equal(negotiateLanguage('en;q=0.4,de;q=0.6'), 'de', 'by q-value, not by order');
   assert.equal(negotiateLanguage('de;q=0.5,en;q=0.5'), 'de', 'order breaks ties');
   assert.equal(negotiateLanguage('de;q=0,en'), 'en', 'q=0 means "not this"');
-  assert.equal(negotiateLanguage('fr,es'), 'en', 'nothing supported: English');
+  assert.equal(negotiateLanguage('it,pt'), 'en', 'nothing supported: English');
+  assert.equal(negotiateLanguage('fr-CA,en;q=0.5'), 'fr');
+  assert.equal(negotiateLanguage('es-419'), 'es');
   assert.equal(negotiateLanguage('de;q=abc, en;q=2'), 'en', 'malformed q-values are ignored');
   assert.equal(negotiateLanguage('de', 'en'), 'en', '?lang= wins');
   assert.equal(negotiateLanguage('de', 'xx'), 'de', 'an unknown ?lang= is ignored');

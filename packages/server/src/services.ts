@@ -1,5 +1,6 @@
 import type { Config } from './config/config.ts';
 import { AuditService } from './audit/audit-service.ts';
+import { BrandingService } from './branding/branding-service.ts';
 import { IdentityService } from './identity/identity-service.ts';
 import { FormService } from './journeys/forms/form-service.ts';
 import { PageService } from './journeys/pages/page-service.ts';
@@ -37,6 +38,8 @@ export interface Services {
   journeyDefinitions: JourneyService;
   /** The journey engine: runs instances (issue 5) */
   journeys: JourneyEngine;
+  /** Each store's logo, colours and languages for its pages, runner and e-mails */
+  branding: BrandingService;
 }
 
 export interface ServiceDeps {
@@ -62,6 +65,7 @@ export function createServices({ config, database, clock, masterKey }: ServiceDe
     relyingParties: new RelyingPartyService({ db, clock, identity: stores }),
     policies: new PolicyService({ db, clock, identity: stores, trustDir: config.trustDir }),
     audit: new AuditService({ db }),
+    branding: new BrandingService({ db, clock, identity: stores }),
     signingKeys: new SigningKeyService({ db, clock, masterKey, issuerBaseUrl: config.publicUrl }),
   };
   // One cache of FIDO metadata BLOBs per process: attestation trust and self-service's authenticator icons.

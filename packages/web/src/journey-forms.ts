@@ -61,7 +61,7 @@ export const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9
 
 export type BuiltInKey = 'missing' | 'invalid' | 'invalidEmail' | 'lengthBetween' | 'lengthAtLeast' | 'lengthAtMost';
 /** Keyway's refusal messages (also the server's: form-localization.ts), for a form that sets none. */
-export const BUILT_IN: Record<'en' | 'de', Record<BuiltInKey, string>> = {
+export const BUILT_IN: Record<'en' | 'de' | 'fr' | 'es', Record<BuiltInKey, string>> = {
   en: {
     missing: '{label} is required.',
     invalid: '{label} is not valid.',
@@ -78,7 +78,29 @@ export const BUILT_IN: Record<'en' | 'de', Record<BuiltInKey, string>> = {
     lengthAtLeast: '{label} muss mindestens {min} Zeichen lang sein.',
     lengthAtMost: '{label} darf höchstens {max} Zeichen lang sein.',
   },
+  fr: {
+    missing: '{label} est obligatoire.',
+    invalid: '{label} n’est pas valide.',
+    invalidEmail: '{label} doit être une adresse e-mail comme nom@example.com.',
+    lengthBetween: '{label} doit comporter entre {min} et {max} caractères.',
+    lengthAtLeast: '{label} doit comporter au moins {min} caractères.',
+    lengthAtMost: '{label} doit comporter au plus {max} caractères.',
+  },
+  es: {
+    missing: '{label} es obligatorio.',
+    invalid: '{label} no es válido.',
+    invalidEmail: '{label} debe ser una dirección de correo como nombre@example.com.',
+    lengthBetween: '{label} debe tener entre {min} y {max} caracteres.',
+    lengthAtLeast: '{label} debe tener al menos {min} caracteres.',
+    lengthAtMost: '{label} debe tener como máximo {max} caracteres.',
+  },
 };
+
+/** The built-in language of a locale such as `fr-CA` or `de-DE,de;q=0.9`: its own when Keyway has it, else English. */
+export function builtInLanguage(locale: string): keyof typeof BUILT_IN {
+  const language = locale.split(/[-,;]/)[0]!.trim().toLowerCase();
+  return Object.hasOwn(BUILT_IN, language) ? (language as keyof typeof BUILT_IN) : 'en';
+}
 
 function fill(text: string, values: Record<string, string | number | undefined>): string {
   return text.replace(/\{(label|min|max)\}/g, (whole, key: string) => (values[key] === undefined ? whole : String(values[key])));
@@ -89,7 +111,7 @@ function messageFor(input: JourneyFormInput, code: JourneyFieldErrorCode, locale
   const sent = input.messages?.[code];
   if (sent) return sent;
   const values = { label: input.label, min: input.minLength, max: input.maxLength };
-  const texts = BUILT_IN[locale.split(/[-,;]/)[0]!.trim().toLowerCase() === 'de' ? 'de' : 'en'];
+  const texts = BUILT_IN[builtInLanguage(locale)];
   if (code === 'missing') return fill(texts.missing, values);
   if (code === 'invalid') return fill(input.type === 'email' ? texts.invalidEmail : texts.invalid, values);
   // Only for a form presented without messages: the server words a length error by the limits the form

@@ -106,7 +106,7 @@ for (const locale of ['en', 'de-DE', 'de-AT', 'fr', 'fr-CA', 'es']) {
 const messagesOf = (locale: string) =>
   Object.fromEntries(presentForm(OWN, { name: 'own', version: 1, locale }).components.filter(isFormInput).map((input) => [input.id, (input as JourneyFormInput).messages]));
 
-test("the presented form carries each field's messages: the form's own in the language, else Keyway's en/de, else the form's in any language", () => {
+test("the presented form carries each field's messages: the form's own in the language, else Keyway's (en, de, fr, es), else the form's in any language", () => {
   assert.deepEqual(checkFormDocument(OWN), [], 'a form an admin can save');
   const en = messagesOf('en');
   assert.deepEqual(en.userName, { missing: 'Tell us your User Name.', invalidLength: 'User Name: 3 to 8 characters, please.', invalid: 'User Name is not valid.' });
@@ -122,10 +122,15 @@ test("the presented form carries each field's messages: the form's own in the la
   assert.equal(de.code!.invalidLength, 'Kennung muss 2 bis 10000 Zeichen lang sein.');
 
   const fr = messagesOf('fr-CA');
-  assert.deepEqual(fr.userName, { missing: 'Tell us your User Name.', invalidLength: 'User Name: 3 to 8 characters, please.', invalid: 'User Name : valeur refusée.' });
+  assert.deepEqual(fr.userName, { missing: 'User Name est obligatoire.', invalidLength: 'User Name doit comporter entre 3 et 8 caractères.', invalid: 'User Name : valeur refusée.' }, 'French has built-ins: the form\'s own French text, else Keyway\'s French');
   assert.equal(fr.email!.missing, 'Le Courriel est obligatoire.');
-  assert.equal(fr.email!.invalid, 'Not an address: Courriel.', 'no built-ins in French: the form\'s own text in another language');
-  assert.equal(fr.code!.invalidLength, 'Code must be 2 to 10000 characters long.', 'then Keyway\'s English');
+  assert.equal(fr.email!.invalid, 'Courriel doit être une adresse e-mail comme nom@example.com.', 'the English own text is not used');
+  assert.equal(fr.code!.invalidLength, 'Code doit comporter entre 2 et 10000 caractères.');
+
+  const it = messagesOf('it-CH');
+  assert.deepEqual(it.userName, { missing: 'Tell us your User Name.', invalidLength: 'User Name: 3 to 8 characters, please.', invalid: 'User Name : valeur refusée.' });
+  assert.equal(it.email!.invalid, 'Not an address: E-mail.', 'no built-ins in Italian: the form\'s own text in another language');
+  assert.equal(it.code!.invalidLength, 'Code must be 2 to 10000 characters long.', 'then Keyway\'s English');
 });
 
 test('the browser shows the sent messages before submitting: the same text the server answers after', () => {

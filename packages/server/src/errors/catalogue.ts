@@ -39,6 +39,12 @@ export const ERROR_CATALOGUE = {
   INVALID_CURSOR: { status: 400, title: 'The pagination cursor is not valid' },
   USER_DISABLED: { status: 403, title: 'The user is locked or disabled' },
 
+  // Store branding (the hosted pages' logo, colours and languages)
+  BRANDING_COLOR_INVALID: { status: 400, title: 'A branding colour is not #rgb or #rrggbb' },
+  BRANDING_CONTRAST_TOO_LOW: { status: 400, title: 'Branding colours do not reach the contrast the pages need' },
+  BRANDING_LOGO_INVALID: { status: 400, title: 'The logo is not an https URL or a small raster data: image' },
+  BRANDING_LANGUAGE_UNSUPPORTED: { status: 400, title: 'A branding language is not one the pages support' },
+
   // Passkey configuration
   RELYING_PARTY_NOT_FOUND: { status: 404, title: 'No such relying party' },
   RELYING_PARTY_ALREADY_EXISTS: { status: 409, title: 'A relying party with this ID already exists in the store' },

@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { auditRoutes } from '../audit/audit-routes.ts';
+import { brandingRoutes } from '../branding/branding-routes.ts';
 import type { Config } from '../config/config.ts';
 import { identityStoreRoutes } from '../identity/identity-store-routes.ts';
 import { customFormRoutes } from '../journeys/forms/form-routes.ts';
@@ -102,8 +103,10 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   await app.register(selfServiceRoutes, { services, publicUrl: config.publicUrl, prefix: '/:tenantId/identity/:storeName' });
   await app.register(selfServiceAdminRoutes, { services, prefix: '/api/identity-store' });
   await app.register(selfServiceAdminRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
+  await app.register(brandingRoutes, { services, prefix: '/api/identity-store' });
+  await app.register(brandingRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
   // Hosted self-service pages (sign up, sign in, my passkeys, recovery) and their assets under /_keyway/.
-  await app.register(hostedPagesRoutes, { selfService: services.selfService });
+  await app.register(hostedPagesRoutes, { selfService: services.selfService, branding: services.branding });
   // Journey custom forms and pages: admin API, and pages served to journey steps.
   await app.register(customFormRoutes, { services });
   await app.register(customPageRoutes, { services });

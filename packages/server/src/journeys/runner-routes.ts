@@ -5,6 +5,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { brandedCsp, hostedBranding } from '../branding/page-branding.ts';
+import type { Branding } from '../branding/branding-service.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import { AnyTenantIdParam } from '../http/path-params.ts';
 import { renderRunnerShell } from '../../../hosted/src/journey-runner-shell.ts';
@@ -15,7 +17,7 @@ import type { Services } from '../services.ts';
 import { buildRunnerAssets, type JourneyRunnerAssets } from './runner-assets.ts';
 
 export interface JourneyRunnerRoutesOptions {
-  services: Pick<Services, 'journeyDefinitions' | 'identity'>;
+  services: Pick<Services, 'journeyDefinitions' | 'identity' | 'branding'>;
   /** Built on first use when not given (tests may share one). */
   assets?: JourneyRunnerAssets;
 }
@@ -37,19 +39,20 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
   // Built on the first page or asset request, not at start-up (it transpiles and compresses every module).
   let built = options.assets;
   const assets = () => (built ??= buildRunnerAssets());
-  const { journeyDefinitions, identity } = options.services;
+  const { journeyDefinitions, identity, branding } = options.services;
 
   serveHostedAssetBundle(fastify, '/_keyway/journey-runner', assets);
 
-  /** The published journey's name, store display name and whether a browser may start it; undefined when there is none. */
-  async function describeJourney(tenantId: string, journeyId: string): Promise<{ name: string; serviceName: string; startable: boolean } | undefined> {
+  /** The published journey's name, its store's product name and branding, and whether a browser may start it; undefined when there is none. */
+  async function describeJourney(tenantId: string, journeyId: string): Promise<{ name: string; serviceName: string; startable: boolean; branding: Branding | undefined } | undefined> {
     try {
       const journey = await journeyDefinitions.get(tenantId, journeyId);
       if (journey.latestVersion === null) return undefined;
       const { definition } = await journeyDefinitions.getVersion(tenantId, journeyId, journey.latestVersion);
-      const store = await identity.getStore(tenantId, definition.store).catch(() => undefined);
+      const store = await identity.findStore(tenantId, definition.store).catch(() => undefined);
+      const storeBranding = store && (await branding.forStore(store));
       const name = definition.name ?? journey.name;
-      return { name, serviceName: store?.displayName ?? store?.name ?? name, startable: definition.access?.public === true };
+      return { name, serviceName: storeBranding?.productName ?? name, startable: definition.access?.public === true, branding: storeBranding };
     } catch (error) {
       if (error instanceof KeywayError && error.status === 404) return undefined;
       throw error;
@@ -64,7 +67,7 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
         tags: ['journey runtime'],
         summary: 'The hosted journey runner (HTML)',
         description:
-          'Runs the journey in the browser with the @keyway/web journey client. A public journey starts on load; a journey an API client started is continued with its sessionId in the fragment: `/{tenantId}/journeys/{journeyId}#session={sessionId}`. `?lang=en|de` overrides Accept-Language; `?return_to=/path` (same origin only) is offered after success.',
+          'Runs the journey in the browser with the @keyway/web journey client. A public journey starts on load; a journey an API client started is continued with its sessionId in the fragment: `/{tenantId}/journeys/{journeyId}#session={sessionId}`. `?lang=en|de|fr|es` (among the languages the store’s branding offers) overrides Accept-Language; `?return_to=/path` (same origin only) is offered after success.',
         params: RunnerParams,
         querystring: HostedPageQuery,
         produces: ['text/html'],
@@ -72,8 +75,9 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
     },
     async (request, reply) => {
       const { tenantId, journeyId } = request.params as Static<typeof RunnerParams>;
-      const { lang, path } = hostedPageLanguage(request);
       const journey = await describeJourney(tenantId, journeyId);
+      const storeBranding = journey?.branding;
+      const { lang, path } = hostedPageLanguage(request, storeBranding?.languages);
       const html = renderRunnerShell({
         lang,
         tenantBase: `/${encodeURIComponent(tenantId)}`,
@@ -84,8 +88,9 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
         path,
         assets: assets().page,
         ...(journey ? {} : { notFound: true }),
+        branding: storeBranding && hostedBranding(storeBranding),
       });
-      return sendHostedPage(reply, { status: journey ? 200 : 404, csp: JOURNEY_RUNNER_CSP, lang, html });
+      return sendHostedPage(reply, { status: journey ? 200 : 404, csp: storeBranding ? brandedCsp(JOURNEY_RUNNER_CSP, storeBranding) : JOURNEY_RUNNER_CSP, lang, html });
     },
   );
 }

@@ -5,6 +5,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { brandedCsp, hostedBranding } from '../branding/page-branding.ts';
+import type { BrandingService } from '../branding/branding-service.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import { AnyTenantIdParam } from '../http/path-params.ts';
 import { PAGE_NAMES, renderShell, type PageName } from '../../../hosted/src/shells.ts';
@@ -16,6 +18,8 @@ import type { SelfServiceService } from './self-service-service.ts';
 
 export interface HostedPagesRoutesOptions {
   selfService: Pick<SelfServiceService, 'resolve'>;
+  /** The store's logo, colours and languages; Keyway's look without it. */
+  branding?: Pick<BrandingService, 'forStore'> | undefined;
   /** Built on first use when not given (tests may share one). */
   assets?: HostedAssets;
 }
@@ -47,25 +51,29 @@ export async function hostedPagesRoutes(fastify: FastifyInstance, options: Hoste
   const render = async (page: PageName, request: FastifyRequest, reply: FastifyReply) => {
     // The route schemas below validated them.
     const { tenantId, storeName } = request.params as Static<typeof PageParams>;
-    const { lang, path } = hostedPageLanguage(request);
     const base = `/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(storeName)}`;
-    const common = { lang, base, path };
     let target;
     try {
       target = await options.selfService.resolve(tenantId, storeName);
     } catch (error) {
       if (!(error instanceof KeywayError) || error.status !== 404) throw error;
-      const html = renderShell({ ...common, page: 'not-found', serviceName: 'Keyway', allowSignUp: false, assets: { stylesheet: assets().forPage('signin').stylesheet, preload: [] } });
+      const { lang, path } = hostedPageLanguage(request);
+      const html = renderShell({ lang, base, path, page: 'not-found', serviceName: 'Keyway', allowSignUp: false, assets: { stylesheet: assets().forPage('signin').stylesheet, preload: [] } });
       return sendHostedPage(reply, { status: 404, csp: HOSTED_PAGE_CSP, lang, html });
     }
+    const branding = await options.branding?.forStore(target.store);
+    const { lang, path } = hostedPageLanguage(request, branding?.languages);
     const html = renderShell({
-      ...common,
+      lang,
+      base,
+      path,
       page,
-      serviceName: target.store.display_name ?? target.store.name,
+      serviceName: branding?.productName ?? target.store.display_name ?? target.store.name,
       allowSignUp: target.config.allowSignUp,
       assets: assets().forPage(page),
+      branding: branding && hostedBranding(branding),
     });
-    return sendHostedPage(reply, { status: 200, csp: HOSTED_PAGE_CSP, lang, html });
+    return sendHostedPage(reply, { status: 200, csp: branding ? brandedCsp(HOSTED_PAGE_CSP, branding) : HOSTED_PAGE_CSP, lang, html });
   };
 
   for (const page of PAGE_NAMES) {

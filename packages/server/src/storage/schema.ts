@@ -360,4 +360,13 @@ export interface Schema {
   journey_content_versions: JourneyContentVersionsTable;
   journey_page_grants: JourneyPageGrantsTable;
   keyway_master_key: KeywayMasterKeyTable;
+  store_branding: StoreBrandingTable;
+}
+
+/** A store's branding (branding/branding-service.ts): the administrator's settings as JSON, one row per branded store. */
+export interface StoreBrandingTable {
+  store_id: string;
+  tenant_id: string;
+  settings: string;
+  updated_at: number;
 }

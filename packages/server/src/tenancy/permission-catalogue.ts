@@ -20,8 +20,8 @@ export const PERMISSION_CATALOGUE = {
   // Identity stores and users
   'IdentityStore:createStore': { description: 'Create an identity store' },
   'IdentityStore:listStores': { description: 'List identity stores' },
-  'IdentityStore:getStore': { description: 'Read an identity store' },
-  'IdentityStore:updateStore': { description: 'Update an identity store (including its self-service settings)' },
+  'IdentityStore:getStore': { description: 'Read an identity store (including its branding)' },
+  'IdentityStore:updateStore': { description: 'Update an identity store (including its self-service settings and branding)' },
   'IdentityStore:deleteStore': { description: 'Delete an empty identity store' },
   'IdentityStore:createUser': { description: 'Add a user' },
   'IdentityStore:listUsers': { description: 'List and search users' },

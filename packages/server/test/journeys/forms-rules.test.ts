@@ -123,11 +123,11 @@ describe('custom form submissions', () => {
     assert.deepEqual(Object.keys(result.values), ['nickname', 'email', 'secret', 'plan']);
   });
 
-  test('messages: the form’s own in the locale, else Keyway’s in German or English; other languages fall back to English', () => {
+  test('messages: the form’s own in the locale, else Keyway’s (en, de, fr, es); other languages fall back to English', () => {
     assert.deepEqual(validateSubmission(profile, { secret: '123456' }, 'de-DE').errors, [{ field: 'nickname', code: 'missing', message: 'Bitte einen Spitznamen wählen' }]);
     assert.deepEqual(validateSubmission(profile, { nickname: 'ab', secret: '123456' }, 'de').errors, [{ field: 'nickname', code: 'invalidLength', message: 'Spitzname muss 3 bis 12 Zeichen lang sein.' }], 'empty German message → built-in German');
     assert.deepEqual(validateSubmission(profile, { nickname: 'ada', secret: '1' }, 'de').errors, [{ field: 'secret', code: 'invalidLength', message: 'One-time code muss 6 bis 6 Zeichen lang sein.' }], 'label falls back to English');
-    assert.deepEqual(validateSubmission(profile, { secret: '123456' }, 'fr').errors[0]!.message, 'Please choose a nickname');
+    assert.deepEqual(validateSubmission(profile, { secret: '123456' }, 'it').errors[0]!.message, 'Please choose a nickname');
     assert.deepEqual(validateSubmission(SEED_REGISTRATION_FORM as unknown as FormDocument, { userName: 'a' }, 'de,en;q=0.8').errors, [{ field: 'displayName', code: 'missing', message: 'Display Name ist erforderlich.' }]);
   });
 

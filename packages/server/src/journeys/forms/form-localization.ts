@@ -1,12 +1,12 @@
-import { BUILT_IN, type BuiltInKey } from '../../../../web/src/journey-forms.ts';
+import { BUILT_IN, builtInLanguage as webBuiltInLanguage, type BuiltInKey } from '../../../../web/src/journey-forms.ts';
 
 /**
  * Picking the text of a localized value for a request's locale, and the built-in messages used
  * where a form leaves a message empty (the seeds' forms leave every message ""). Keyway ships
- * English and German; any other language falls back to English.
+ * English, German, French and Spanish; any other language falls back to English.
  */
 
-export type BuiltInLanguage = 'en' | 'de';
+export type BuiltInLanguage = keyof typeof BUILT_IN;
 
 /** The first language tag of a locale or an Accept-Language value: `de-DE,de;q=0.9` → `de-DE`. */
 export function primaryTag(locale: string): string {
@@ -29,9 +29,9 @@ export function pickLocalized(values: Readonly<Record<string, string>> | undefin
   return byTag(tag) ?? byTag(language) ?? byLanguage(language) ?? byTag('en') ?? byLanguage('en') ?? entries[0]![1];
 }
 
-/** Keyway ships messages in this language (the request's language is English or German). */
+/** Keyway ships messages in this language (the request's language is one of BUILT_IN's). */
 export function hasBuiltIn(locale: string): boolean {
-  return ['en', 'de'].includes(primaryTag(locale).toLowerCase().split('-')[0]!);
+  return Object.hasOwn(BUILT_IN, primaryTag(locale).toLowerCase().split('-')[0]!);
 }
 
 /** Like pickLocalized, but only a text in the request's language (no fallback to English or other languages). */
@@ -41,9 +41,9 @@ export function pickInLanguage(values: Readonly<Record<string, string>> | undefi
   return pickLocalized(own, locale);
 }
 
-/** The built-in language used for messages: German for `de…`, else English. */
+/** The built-in language used for messages: the request's when Keyway ships it (`fr-CA` → `fr`), else English. */
 export function builtInLanguage(locale: string): BuiltInLanguage {
-  return primaryTag(locale).toLowerCase().split('-')[0] === 'de' ? 'de' : 'en';
+  return webBuiltInLanguage(primaryTag(locale));
 }
 
 export type MessageKey = BuiltInKey | 'submit' | 'continue';
@@ -52,6 +52,8 @@ export type MessageKey = BuiltInKey | 'submit' | 'continue';
 const MESSAGES: Record<BuiltInLanguage, Record<MessageKey, string>> = {
   en: { ...BUILT_IN.en, submit: 'Submit', continue: 'Continue' },
   de: { ...BUILT_IN.de, submit: 'Absenden', continue: 'Weiter' },
+  fr: { ...BUILT_IN.fr, submit: 'Envoyer', continue: 'Continuer' },
+  es: { ...BUILT_IN.es, submit: 'Enviar', continue: 'Continuar' },
 };
 
 /** Replaces `{label}`, `{min}`, `{max}` (also in a form's own messages, so they may use them). */
