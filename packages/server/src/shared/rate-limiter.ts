@@ -17,8 +17,8 @@ const PURGE_INTERVAL_MS = 10 * 60 * 1000;
  * The request limiter of every public, costly endpoint (self-service ceremonies, public journey
  * starts, the token endpoint); each caller prefixes its keys with its own name.
  * Fixed one-minute windows counted in the database, so every node sees the same counts (nodes on PostgreSQL share
- * the table; nodes on SQLite open the same ephemeral file). One check is one upsert on
- * the primary key: a new window starts at 1, the current one is incremented, and the count comes back (RETURNING).
+ * the table; nodes on SQLite open the same ephemeral file). The checks of one call are one upsert on the primary
+ * key: a new window starts at 1, the current one is incremented, and the counts come back (RETURNING).
  */
 export class RateLimiter {
   readonly #db: Kysely<Schema>;
@@ -36,21 +36,40 @@ export class RateLimiter {
   }
 
   /**
-   * Counts one call against the checks, in order: one upsert per check, in one transaction (one commit for all keys;
-   * the windows are ephemeral state — an ATTACHed synchronous=OFF file on SQLite, UNLOGGED on PostgreSQL — so that
-   * commit never waits for the disk). The first check over its limit refuses the call, and the checks after it are
-   * not charged: a refused call must not spend a wider, shared budget (list the narrow keys first, e.g. per address
-   * before per account, so one address cannot exhaust what every address shares).
+   * Counts one call against the checks, in order, in one transaction (the windows are ephemeral state — an ATTACHed
+   * synchronous=OFF file on SQLite, UNLOGGED on PostgreSQL — so its commit never waits for the disk). The first check
+   * over its limit refuses the call, and the checks after it are not charged: a refused call must not spend a wider,
+   * shared budget (list the narrow keys first, e.g. per address before per account, so one address cannot exhaust
+   * what every address shares). All keys are charged by one upsert; on a refusal the keys after the refusing one are
+   * given their call back before the commit, so no other request ever sees them charged.
    */
   async hitAll(checks: readonly RateLimitCheck[]): Promise<void> {
     if (checks.length === 0) return;
     const nowMs = this.#clock.now().getTime();
     const windowStart = Math.floor(nowMs / RATE_LIMIT_WINDOW_MS) * RATE_LIMIT_WINDOW_MS;
+    const distinct = new Set(checks.map((check) => check.key)).size === checks.length;
     const exceeded = await this.#db.transaction().execute(async (trx) => {
-      for (const check of checks) {
-        if ((await this.#count(trx, check.key, windowStart)) > check.limit) return check;
+      if (!distinct) {
+        // One statement cannot update a row twice: the same key listed twice is counted twice, one upsert each.
+        for (const check of checks) if ((await this.#count(trx, [check.key], windowStart)).get(check.key)! > check.limit) return check;
+        return undefined;
       }
-      return undefined;
+      const counts = await this.#count(
+        trx,
+        checks.map((check) => check.key),
+        windowStart,
+      );
+      const refusing = checks.findIndex((check) => counts.get(check.key)! > check.limit);
+      if (refusing === -1) return undefined;
+      const uncharged = checks.slice(refusing + 1).map((check) => check.key);
+      if (uncharged.length > 0) {
+        await trx
+          .updateTable('selfservice_rate_limits')
+          .set({ count: sql<number>`${sql.ref('count')} - 1` })
+          .where('key', 'in', uncharged)
+          .execute();
+      }
+      return checks[refusing];
     });
     await this.#purgeNowAndThen(nowMs);
     if (exceeded) {
@@ -59,20 +78,20 @@ export class RateLimiter {
     }
   }
 
-  /** One upsert on the primary key: a new window starts at 1, the current one is incremented (RETURNING the count). */
-  async #count(executor: Kysely<Schema>, key: string, windowStart: number): Promise<number> {
-    const row = await executor
+  /** One upsert on the primary keys: a new window starts at 1, the current one is incremented (RETURNING the counts). */
+  async #count(executor: Kysely<Schema>, keys: readonly string[], windowStart: number): Promise<Map<string, number>> {
+    const rows = await executor
       .insertInto('selfservice_rate_limits')
-      .values({ key, window_start: windowStart, count: 1 })
+      .values(keys.map((key) => ({ key, window_start: windowStart, count: 1 })))
       .onConflict((oc) =>
         oc.column('key').doUpdateSet({
           count: sql<number>`case when ${sql.ref('selfservice_rate_limits.window_start')} = ${windowStart} then ${sql.ref('selfservice_rate_limits.count')} + 1 else 1 end`,
           window_start: windowStart,
         }),
       )
-      .returning(['count'])
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
+      .returning(['key', 'count'])
+      .execute();
+    return new Map(rows.map((row) => [row.key, Number(row.count)]));
   }
 
   async #purgeNowAndThen(nowMs: number): Promise<void> {
