@@ -18,6 +18,8 @@ import { hostedPagesRoutes } from '../selfservice/hosted-pages-routes.ts';
 import { selfServiceAdminRoutes } from '../selfservice/self-service-admin-routes.ts';
 import { selfServiceRoutes } from '../selfservice/self-service-routes.ts';
 import type { Services } from '../services.ts';
+import { loggerOptions, resolveLogFormat } from '../logging/log-output.ts';
+import { OneLinePerRequest } from '../logging/one-line-per-request.ts';
 import type { Database } from '../storage/database.ts';
 import { apiClientRoutes } from '../tenancy/api-client-routes.ts';
 import { tokenRoutes } from '../tenancy/token-routes.ts';
@@ -36,7 +38,7 @@ export interface AppDeps {
   config: Config;
   database: Database;
   services: Services;
-  /** Pino options or an instance; tests pass `false` to keep output quiet. */
+  /** Pino options or an instance; tests pass `false` to keep output quiet. Default: JSON lines, or human ones on a terminal (`KEYWAY_LOG_FORMAT`). */
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -48,10 +50,8 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   const compilers = lazySchemaCompilers(validatorCompiler);
   const app = Fastify({
     schemaController: { compilersFactory: { buildSerializer: compilers.buildSerializer } },
-    logger: logger ?? {
-      level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
-    },
+    logger: logger ?? loggerOptions(config, resolveLogFormat(config.logFormat, process.stdout.isTTY === true)),
+    logController: new OneLinePerRequest(),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     // Honour a caller's request id (for tracing across services) when it is well-formed.
@@ -71,6 +71,7 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+
   app.addSchema(ProblemSchema);
   installProblemGate(app);
   installRouteDocumentation(app);
