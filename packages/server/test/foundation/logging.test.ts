@@ -84,7 +84,7 @@ describe('a server process', () => {
       await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'log-test-request-last' } });
       await last;
       for (const [index, id] of ids.entries()) {
-        const mentions = server.stdoutLines.filter((line) => line.includes(id));
+        const mentions: string[] = server.stdoutLines.filter((line) => line.includes(id));
         assert.equal(mentions.length, 1, `one line for request ${id}: ${mentions.join('\n')}`);
         const entry = JSON.parse(mentions[0]!) as { msg: string; req: { method: string; url: string }; res: { statusCode: number }; responseTime: number };
         assert.equal(entry.msg, 'request completed');
