@@ -55,15 +55,15 @@ export async function runCommand(invocation: DatabaseCommand, config: Config): P
   }
 }
 
-/** How a failure is told and which exit code it gets. */
+/** How a failure is told (configuration and master key errors name their kind, others start with `keyway:`) and its exit code. */
 export function failureOf(error: unknown): { message: string; exitCode: number } {
   if (error instanceof ConfigError) return { message: `configuration error: ${error.message}`, exitCode: EXIT_CONFIG };
   if (error instanceof MasterKeyError) return { message: `master key error: ${error.message}`, exitCode: EXIT_CONFIG };
   if (error instanceof KeywayError) {
     const fields = error.errors?.map((problem) => `${problem.field}: ${problem.message}`).join('; ');
-    return { message: `${error.code}: ${error.detail}${fields ? ` (${fields})` : ''}`, exitCode: EXIT_RUNTIME };
+    return { message: `keyway: ${error.code}: ${error.detail}${fields ? ` (${fields})` : ''}`, exitCode: EXIT_RUNTIME };
   }
-  return { message: error instanceof Error ? error.message : String(error), exitCode: EXIT_RUNTIME };
+  return { message: `keyway: ${error instanceof Error ? error.message : String(error)}`, exitCode: EXIT_RUNTIME };
 }
 
 async function quickstartCommand(config: Config, invocation: Extract<Invocation, { command: 'quickstart' }>): Promise<number> {

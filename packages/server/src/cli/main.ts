@@ -36,7 +36,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     config = loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`keyway: configuration error: ${error.message}\n`);
+    process.stderr.write(`configuration error: ${error.message}\n`);
     return EXIT_CONFIG;
   }
   if (invocation.command === 'serve') {
@@ -51,7 +51,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     return await runCommand(invocation, config);
   } catch (error) {
     const failure = failureOf(error);
-    process.stderr.write(`keyway: ${failure.message}\n`);
+    process.stderr.write(`${failure.message}\n`);
     return failure.exitCode;
   }
 }

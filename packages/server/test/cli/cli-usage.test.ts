@@ -105,11 +105,11 @@ describe('usage errors: exit 2, a message that says what is wrong, nothing heavy
 
 describe('configuration errors: exit 78, naming the variable', () => {
   const cases: Array<[Record<string, string>, RegExp]> = [
-    [{ KEYWAY_DATABSE_URL: 'sqlite:x.db' }, /^keyway: configuration error: KEYWAY_DATABSE_URL: unknown variable \(did you mean KEYWAY_DATABASE_URL\?\); Keyway reads KEYWAY_PUBLIC_URL/],
+    [{ KEYWAY_DATABSE_URL: 'sqlite:x.db' }, /^configuration error: KEYWAY_DATABSE_URL: unknown variable \(did you mean KEYWAY_DATABASE_URL\?\); Keyway reads KEYWAY_PUBLIC_URL/],
     [{ KEYWAY_PORT: '9000' }, /KEYWAY_PORT: unknown variable \(did you mean PORT\?\)/],
     [{ KEYWAY_LOG_LEVL: 'debug' }, /KEYWAY_LOG_LEVL: unknown variable \(did you mean KEYWAY_LOG_LEVEL\?\)/],
-    [{ KEYWAY_FROBNICATE: '1' }, /^keyway: configuration error: KEYWAY_FROBNICATE: unknown variable; Keyway reads/],
-    [{ PORT: 'eighty' }, /^keyway: configuration error: PORT: expected an integer from 0 to 65535, got "eighty"/],
+    [{ KEYWAY_FROBNICATE: '1' }, /^configuration error: KEYWAY_FROBNICATE: unknown variable; Keyway reads/],
+    [{ PORT: 'eighty' }, /^configuration error: PORT: expected an integer from 0 to 65535, got "eighty"/],
     [{ KEYWAY_LOG_FORMAT: 'pretty' }, /KEYWAY_LOG_FORMAT: expected auto\|human\|json, got "pretty"/],
   ];
   for (const [env, message] of cases) {
