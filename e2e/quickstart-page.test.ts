@@ -108,9 +108,9 @@ for (const kind of DATABASE_KINDS) {
       }
 
       // Step 3 of the quickstart's output, pasted into a shell that has nothing set.
-      const recipe = quickstart.stdout.split('\n').filter((line) => /^ {5}(CLIENT_ID=|TOKEN=)/.test(line)).map((line) => line.trim());
+      const recipe = quickstart.stdout.split('\n').filter((line) => /^ {5}(KEYWAY=|TOKEN=)/.test(line)).map((line) => line.trim());
       assert.equal(recipe.length, 2, quickstart.stdout);
-      const script = [...recipe, `curl -s -H "Authorization: Bearer $TOKEN" http://localhost:${keywayPort}/api/identity-store/stores/customers/users`].join('\n');
+      const script = [...recipe, 'curl -s -H "Authorization: Bearer $TOKEN" $KEYWAY/api/identity-store/stores/customers/users'].join('\n');
       const { stdout } = await run('/bin/sh', ['-c', script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
       const users = JSON.parse(stdout) as { items: { userKey: string; status: string }[] };
       assert.deepEqual(users.items.map((user) => [user.userKey, user.status]), [['ada', 'active']]);

@@ -44,10 +44,10 @@ export function nextSteps(result: QuickstartResult, { publicUrl, pageOrigin, pag
     `     journeys     ${publicUrl}/${result.tenant}/journeys/trustx-passkey-registration (also trustx-passkey-authentication, mosaic-passkey-sign-in)`,
     `     API docs     ${publicUrl}/docs`,
     '',
-    '3. An admin API token, in any shell (needs curl and sed, not jq; valid for an hour, run the last two lines again for a new one):',
-    `     CLIENT_ID=${result.client.clientId} CLIENT_SECRET=${result.client.clientSecret}`,
-    `     TOKEN=$(curl -s -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials ${publicUrl}/oauth2/token | sed -n 's/.*"access_token":"\\([^"]*\\)".*/\\1/p')`,
-    `     curl -s -H "Authorization: Bearer $TOKEN" ${publicUrl}/api/identity-store/stores/${result.store}`,
+    '3. An admin API token, in any shell (needs curl and sed, not jq; valid for an hour: the second line again makes a new one):',
+    `     KEYWAY=${publicUrl} CLIENT_ID=${result.client.clientId} CLIENT_SECRET=${result.client.clientSecret}`,
+    `     TOKEN=$(curl -s -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials $KEYWAY/oauth2/token | sed -n 's/.*"access_token":"\\([^"]*\\)".*/\\1/p')`,
+    `     curl -s -H "Authorization: Bearer $TOKEN" $KEYWAY/api/identity-store/stores/${result.store}`,
     '',
     serveCommand === undefined
       ? `4. Your own page, on another origin (${pageOrigin}): save the page below as index.html in a folder and serve that folder on ${pageOrigin}, e.g. npx node examples/serve.ts <folder>${port === '3000' ? '' : ` --port ${port}`}`
