@@ -40,8 +40,10 @@ async function servePage(folder: string, port: number): Promise<ChildProcess> {
   return child;
 }
 
-/** Clicks a button of the page and waits for its status line to change. */
+/** Clicks a button of the page, once its module script has wired it, and waits for the status line to change. */
 async function clickAndReadStatus(page: Page, button: string): Promise<string> {
+  // The module imports @keyway/web before it sets the handlers: a click before then would do nothing.
+  await page.waitForFunction(() => document.getElementById('sign-in')!.onclick !== null);
   const status = page.getByRole('status');
   const before = await status.textContent();
   await page.getByRole('button', { name: button }).click();
