@@ -15,7 +15,9 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     invocation = parseCommandLine(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`keyway: ${error.message}\nRun "npx keyway --help" for the commands and their options.\n`);
+    // Without any command the whole usage helps most; after a mistake, one line says where to find it.
+    const more = argv.length === 0 ? `\n${USAGE}` : 'Run "npx keyway --help" for the commands and their options.';
+    process.stderr.write(`keyway: ${error.message}\n${more}\n`);
     return EXIT_USAGE;
   }
   if (invocation.command === 'help') {

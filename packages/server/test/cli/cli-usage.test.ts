@@ -75,7 +75,7 @@ describe('keyway --version and --help', () => {
 
 describe('usage errors: exit 2, a message that says what is wrong, nothing heavy loaded', () => {
   const cases: Array<[string[], RegExp]> = [
-    [[], /^keyway: a command is missing\nRun "npx keyway --help"/],
+    [[], /^keyway: a command is missing\n\nUsage: keyway <command>/],
     [['serv'], /^keyway: unknown command "serv" \(did you mean serve\?\)/],
     [['quickstrat'], /unknown command "quickstrat" \(did you mean quickstart\?\)/],
     [['deploy'], /^keyway: unknown command "deploy"\n/],
