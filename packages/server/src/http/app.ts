@@ -10,6 +10,8 @@ import { customPageRoutes, journeyPageRoutes } from '../journeys/pages/page-rout
 import { journeyRoutes } from '../journeys/journey-routes.ts';
 import { journeyRuntimeRoutes } from '../journeys/runtime-routes.ts';
 import { journeyRunnerRoutes } from '../journeys/runner-routes.ts';
+import { loggerOptions, resolveLogFormat } from '../logging/log-output.ts';
+import { OneLinePerRequest } from '../logging/one-line-per-request.ts';
 import { ceremonyRoutes } from '../passkeys/ceremony-routes.ts';
 import { credentialRoutes } from '../passkeys/credential-routes.ts';
 import { passkeyConfigRoutes } from '../passkeys/passkey-config-routes.ts';
@@ -18,8 +20,6 @@ import { hostedPagesRoutes } from '../selfservice/hosted-pages-routes.ts';
 import { selfServiceAdminRoutes } from '../selfservice/self-service-admin-routes.ts';
 import { selfServiceRoutes } from '../selfservice/self-service-routes.ts';
 import type { Services } from '../services.ts';
-import { loggerOptions, resolveLogFormat } from '../logging/log-output.ts';
-import { OneLinePerRequest } from '../logging/one-line-per-request.ts';
 import type { Database } from '../storage/database.ts';
 import { apiClientRoutes } from '../tenancy/api-client-routes.ts';
 import { tokenRoutes } from '../tenancy/token-routes.ts';
@@ -71,7 +71,6 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-
   app.addSchema(ProblemSchema);
   installProblemGate(app);
   installRouteDocumentation(app);
