@@ -1,48 +1,32 @@
-import { rmSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config/config.ts';
+// The commands themselves, loaded by cli/main.ts once the command line and the configuration are
+// known to be right.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Invocation } from './cli/arguments.ts';
+import { EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME } from './cli/exit-codes.ts';
+import { ConfigError, type Config } from './config/config.ts';
+import { KeywayError } from './errors/keyway-error.ts';
 import { installTemplates } from './journeys/templates.ts';
-import { createServices } from './services.ts';
-import { systemClock } from './shared/clock.ts';
-import { generateMasterKeyText } from './secrets/master-key.ts';
+import { nextSteps } from './quickstart/next-steps.ts';
+import { quickstartPage } from './quickstart/quickstart-page.ts';
+import { runQuickstart } from './quickstart/quickstart.ts';
 import { MasterKeyError } from './secrets/master-key-check.ts';
 import { createKeyFile, readKeyFile } from './secrets/master-key-source.ts';
 import { rotateMasterKey } from './secrets/rotate-master-key.ts';
 import { startServer } from './server.ts';
+import { createServices } from './services.ts';
+import { systemClock } from './shared/clock.ts';
 import { openKeywayDatabase } from './startup.ts';
 import { TenancyService } from './tenancy/tenancy-service.ts';
-import { TENANT_ID_PATTERN } from './tenancy/permissions.ts';
 
-const USAGE = `Usage: keyway <command>
+type DatabaseCommand = Exclude<Invocation, { command: 'help' | 'version' | 'keys generate-master' }>;
 
-Commands:
-  serve                  start the server (API, hosted pages, docs) on $PORT (default 8080)
-  migrate                bring the database schema up to date and exit
-  init --tenant <id>     create the tenant if absent and a new admin API client;
-                         prints {"tenant","clientId","clientSecret"} (the secret is shown once)
-  journeys install-templates --tenant <id> [--store <name>] [--relying-party <rpId>]
-           [--registration-policy <name>] [--authentication-policy <name>]
-                         install (create or update and publish) the built-in journey templates
-                         and their custom forms; each option defaults to the tenant's only one
-  keys generate-master   print a new random master key (for KEYWAY_MASTER_KEY or a key file)
-  keys rotate-master --new-key-file <path>
-                         re-wrap every stored secret's data key under the master key in <path>
-                         (created, mode 0600, if absent) in one transaction; the current key is
-                         the configured one. Stop Keyway first, then start it with the new key.
-
-Configuration comes from environment variables; see the README.`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    console.log(USAGE);
-    return command === undefined ? 1 : 0;
-  }
-  const config = loadConfig();
-  switch (command) {
+/** Runs a command; resolves with its exit code, or undefined for the server, which keeps running. */
+export async function runCommand(invocation: DatabaseCommand, config: Config): Promise<number | undefined> {
+  switch (invocation.command) {
     case 'serve':
       await startServer(config);
-      return -1; // keep running
+      return undefined;
     case 'migrate': {
       const { database, applied } = await openKeywayDatabase(config);
       try {
@@ -50,93 +34,85 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         await database.close();
       }
-      return 0;
+      return EXIT_OK;
     }
     case 'init': {
-      const { values } = parseArgs({ args: rest, options: { tenant: { type: 'string' }, name: { type: 'string' } }, strict: true });
-      if (!values.tenant || !new RegExp(TENANT_ID_PATTERN).test(values.tenant)) {
-        console.error('init: --tenant <id> is required: lowercase letters, digits and hyphens, at most 63 characters');
-        return 2;
-      }
       const { database } = await openKeywayDatabase(config);
       try {
         const tenancy = new TenancyService({ db: database.db, clock: systemClock, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
-        console.log(JSON.stringify(await tenancy.initTenant(values.tenant, values.name ?? 'admin')));
+        console.log(JSON.stringify(await tenancy.initTenant(invocation.tenant, invocation.name)));
       } finally {
         await database.close();
       }
-      return 0;
+      return EXIT_OK;
     }
-    case 'journeys':
-      return journeysCommand(config, rest);
-    case 'keys':
-      return keysCommand(config, rest);
-    default:
-      console.error(`unknown command: ${command}\n\n${USAGE}`);
-      return 2;
+    case 'quickstart':
+      return quickstartCommand(config, invocation);
+    case 'journeys install-templates':
+      return installTemplatesCommand(config, invocation);
+    case 'keys rotate-master':
+      return rotateMasterCommand(config, invocation.newKeyFile);
   }
 }
 
-/** `keyway journeys install-templates --tenant <id> [--store <name>] …` (issue 5 §9). */
-async function journeysCommand(config: Config, args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub !== 'install-templates') {
-    console.error(`journeys: unknown subcommand ${sub ?? '(none)'}; try install-templates\n\n${USAGE}`);
-    return 2;
+/** How a failure is told (configuration and master key errors name their kind, others start with `keyway:`) and its exit code. */
+export function failureOf(error: unknown): { message: string; exitCode: number } {
+  if (error instanceof ConfigError) return { message: `configuration error: ${error.message}`, exitCode: EXIT_CONFIG };
+  if (error instanceof MasterKeyError) return { message: `master key error: ${error.message}`, exitCode: EXIT_CONFIG };
+  if (error instanceof KeywayError) {
+    const fields = error.errors?.map((problem) => `${problem.field}: ${problem.message}`).join('; ');
+    return { message: `keyway: ${error.code}: ${error.detail}${fields ? ` (${fields})` : ''}`, exitCode: EXIT_RUNTIME };
   }
-  const { values } = parseArgs({
-    args: rest,
-    options: { tenant: { type: 'string' }, store: { type: 'string' }, 'relying-party': { type: 'string' }, 'registration-policy': { type: 'string' }, 'authentication-policy': { type: 'string' } },
-    strict: true,
-  });
-  if (!values.tenant || !new RegExp(TENANT_ID_PATTERN).test(values.tenant)) {
-    console.error('journeys install-templates: --tenant <id> is required');
-    return 2;
+  return { message: `keyway: ${error instanceof Error ? error.message : String(error)}`, exitCode: EXIT_RUNTIME };
+}
+
+async function quickstartCommand(config: Config, invocation: Extract<Invocation, { command: 'quickstart' }>): Promise<number> {
+  const { database, masterKey } = await openKeywayDatabase(config);
+  try {
+    const services = createServices({ config, database, clock: systemClock, masterKey });
+    const result = await runQuickstart(services, { tenant: invocation.tenant, store: invocation.store, origins: invocation.origins, publicUrl: config.publicUrl });
+    const page = quickstartPage({ keywayUrl: config.publicUrl, tenant: invocation.tenant, store: invocation.store });
+    if (invocation.page !== undefined) {
+      mkdirSync(path.dirname(path.resolve(invocation.page)), { recursive: true });
+      writeFileSync(invocation.page, page);
+    }
+    console.log(nextSteps(result, { publicUrl: config.publicUrl, pageOrigin: invocation.origins[0]!, pageFile: invocation.page, page }));
+  } finally {
+    await database.close();
   }
+  return EXIT_OK;
+}
+
+async function installTemplatesCommand(config: Config, invocation: Extract<Invocation, { command: 'journeys install-templates' }>): Promise<number> {
   const { database, masterKey } = await openKeywayDatabase(config);
   try {
     const services = createServices({ config, database, clock: systemClock, masterKey });
     // Without --store, the tenant's only identity store (a choice among several is the operator's).
-    let store = values.store;
+    let store = invocation.store;
     if (store === undefined) {
-      const stores = await services.identity.listStores(values.tenant, { limit: 2 });
+      const stores = await services.identity.listStores(invocation.tenant, { limit: 2 });
       if (stores.items.length !== 1) {
-        console.error(`journeys install-templates: the tenant has ${stores.items.length === 0 ? 'no identity store; create one first' : 'several identity stores; name one with --store <name>'}`);
-        return 2;
+        console.error(`keyway: journeys install-templates: the tenant has ${stores.items.length === 0 ? 'no identity store; create one first' : 'several identity stores; name one with --store <name>'}`);
+        return EXIT_RUNTIME;
       }
       store = stores.items[0]!.name;
     }
-    const settings = { relyingPartyId: values['relying-party'], registrationPolicy: values['registration-policy'], authenticationPolicy: values['authentication-policy'] };
+    const settings = { relyingPartyId: invocation.relyingParty, registrationPolicy: invocation.registrationPolicy, authenticationPolicy: invocation.authenticationPolicy };
     const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
-    const results = await installTemplates(services, { tenantId: values.tenant, actor: 'cli' }, store, { settings: given });
+    const results = await installTemplates(services, { tenantId: invocation.tenant, actor: 'cli' }, store, { settings: given });
     console.log(JSON.stringify({ items: results }));
   } finally {
     await database.close();
   }
-  return 0;
+  return EXIT_OK;
 }
 
 /**
- * `keyway keys generate-master` and `keyway keys rotate-master --new-key-file <path>`. The current
- * master key is the configured one (KEYWAY_MASTER_KEY, KEYWAY_MASTER_KEY_FILE or the default key
- * file); the new one comes from a file, so it never appears in the process list or shell history.
+ * `keyway keys rotate-master --new-key-file <path>`. The current master key is the configured one
+ * (KEYWAY_MASTER_KEY, KEYWAY_MASTER_KEY_FILE or the default key file); the new one comes from a
+ * file, so it never appears in the process list or shell history.
  */
-async function keysCommand(config: Config, args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === 'generate-master') {
-    console.log(generateMasterKeyText());
-    return 0;
-  }
-  if (sub !== 'rotate-master') {
-    console.error(`keys: unknown subcommand ${sub ?? '(none)'}; try rotate-master or generate-master\n\n${USAGE}`);
-    return 2;
-  }
-  const { values } = parseArgs({ args: rest, options: { 'new-key-file': { type: 'string' } }, strict: true });
-  const file = values['new-key-file'];
-  if (!file) {
-    console.error('keys rotate-master: --new-key-file <path> is required (a file holding the new master key; created if absent)');
-    return 2;
-  }
+async function rotateMasterCommand(config: Config, file: string): Promise<number> {
   const existing = readKeyFile(file, '--new-key-file');
   const newKey = existing ?? createKeyFile(file);
   try {
@@ -153,23 +129,5 @@ async function keysCommand(config: Config, args: string[]): Promise<number> {
     if (!existing) rmSync(file, { force: true });
     throw error;
   }
-  return 0;
+  return EXIT_OK;
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof ConfigError) {
-      console.error(`configuration error: ${error.message}`);
-      process.exitCode = 78; // EX_CONFIG
-    } else if (error instanceof MasterKeyError) {
-      console.error(`master key error: ${error.message}`);
-      process.exitCode = 78;
-    } else {
-      console.error(error instanceof Error ? `keyway: ${error.message}` : error);
-      process.exitCode = 1;
-    }
-  },
-);

@@ -1,8 +1,11 @@
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/config.ts';
 import { buildApp } from './http/app.ts';
+import { loggerOptions, resolveLogFormat, type LogFormat } from './logging/log-output.ts';
 import { createServices } from './services.ts';
 import { systemClock } from './shared/clock.ts';
+import { keywayVersion } from './shared/version.ts';
 import type { Database } from './storage/database.ts';
 import { openKeywayDatabase } from './startup.ts';
 
@@ -13,14 +16,41 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** Where the database is, for a person: the SQLite file, or PostgreSQL's host and database (never the password). */
+export function describeDatabase(databaseUrl: string): string {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const file = databaseUrl.slice('sqlite:'.length);
+    const relative = path.relative(process.cwd(), file);
+    return `SQLite ${file === ':memory:' ? 'in memory' : relative.startsWith('..') || path.isAbsolute(relative) ? file : `./${relative}`}`;
+  }
+  const url = new URL(databaseUrl);
+  return `PostgreSQL ${url.host}${url.pathname}`;
+}
+
+/**
+ * The start-up line: on a terminal one sentence with what a person needs next (the URL, the
+ * database, the docs); in JSON the same facts as fields (`keyway is serving`, which supervisors
+ * and tests wait for).
+ */
+function logServing(app: FastifyInstance, format: LogFormat, { address, config, database, applied }: { address: string; config: Config; database: Database; applied: string[] }): void {
+  const docs = `${config.publicUrl}/docs`;
+  if (format === 'json') {
+    app.log.info({ address, publicUrl: config.publicUrl, database: database.dialect, docs, version: keywayVersion() }, 'keyway is serving');
+    return;
+  }
+  const migrations = applied.length > 0 ? ` (${applied.length} migration${applied.length === 1 ? '' : 's'} applied)` : '';
+  app.log.info(`Keyway ${keywayVersion()} is serving ${config.publicUrl} (listening on ${address}) · database ${describeDatabase(config.databaseUrl)}${migrations} · API docs ${docs} · Ctrl+C stops it`);
+}
+
 /** Opens the database, migrates, checks the master key, listens, and stops gracefully on SIGTERM/SIGINT. */
 export async function startServer(config: Config, { handleSignals = true } = {}): Promise<RunningServer> {
   const { database, masterKey, applied } = await openKeywayDatabase(config);
   const services = createServices({ config, database, clock: systemClock, masterKey });
-  const app = await buildApp({ config, database, services });
-  if (applied.length > 0) app.log.info({ migrations: applied }, 'migrations applied');
+  const format = resolveLogFormat(config.logFormat, process.stdout.isTTY === true);
+  const app = await buildApp({ config, database, services, logger: loggerOptions(config, format) });
+  if (applied.length > 0 && format === 'json') app.log.info({ migrations: applied }, 'migrations applied');
   const address = await app.listen({ port: config.port, host: config.host });
-  app.log.info({ address, publicUrl: config.publicUrl, database: database.dialect }, 'keyway is serving');
+  logServing(app, format, { address, config, database, applied });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

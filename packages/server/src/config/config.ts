@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MASTER_KEY_FORMAT, MasterKey, parseMasterKey } from '../secrets/master-key.ts';
+import { didYouMeanSuffix } from '../shared/did-you-mean.ts';
 
 /** Validated runtime configuration. Built once at start-up from environment variables (12-factor). */
 export interface Config {
@@ -10,6 +11,8 @@ export interface Config {
   publicUrl: string;
   databaseUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `human`: one readable line per event (for a terminal); `json`: pino's JSON lines; `auto`: human when stdout is a terminal. */
+  logFormat: 'auto' | 'human' | 'json';
   accessTokenTtlSeconds: number;
   bodyLimitBytes: number;
   trustProxy: boolean;
@@ -47,11 +50,19 @@ export class ConfigError extends Error {
   }
 }
 
+/** A KEYWAY_* variable Keyway does not read: a typo, told without its value (which may be a secret). */
+export class UnknownVariableError extends ConfigError {
+  constructor(variable: string, message: string) {
+    super(variable, '', undefined);
+    this.message = `${variable}: ${message}`;
+  }
+}
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Every variable Keyway reads; any other KEYWAY_* variable is a typo and stops start-up. */
 export const CONFIG_VARIABLES = [
-  'PORT', 'HOST', 'KEYWAY_PUBLIC_URL', 'KEYWAY_DATABASE_URL', 'KEYWAY_LOG_LEVEL',
+  'PORT', 'HOST', 'KEYWAY_PUBLIC_URL', 'KEYWAY_DATABASE_URL', 'KEYWAY_LOG_LEVEL', 'KEYWAY_LOG_FORMAT',
   'KEYWAY_ACCESS_TOKEN_TTL', 'KEYWAY_BODY_LIMIT', 'KEYWAY_TRUST_PROXY', 'KEYWAY_TRUST_DIR',
   'KEYWAY_RATE_LIMIT_PER_IP', 'KEYWAY_RATE_LIMIT_PER_IDENTIFIER',
   'KEYWAY_RATE_LIMIT_TOKEN_PER_IP', 'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT',
@@ -62,6 +73,7 @@ export const CONFIG_VARIABLES = [
 export const DEFAULT_MASTER_KEY_FILE = 'keyway-master.key';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['auto', 'human', 'json'] as const;
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -163,12 +175,19 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     (name) => name.startsWith('KEYWAY_') && !name.startsWith('KEYWAY_TEST_') && !(CONFIG_VARIABLES as readonly string[]).includes(name) && name !== 'KEYWAY_CHROMIUM_PATH',
   );
   if (unknown.length > 0) {
-    throw new ConfigError(unknown[0]!, `one of ${CONFIG_VARIABLES.filter((v) => v.startsWith('KEYWAY_')).join(', ')}`, env[unknown[0]!]);
+    const name = unknown[0]!;
+    // The variable Keyway reads that the typo is closest to, if any (PORT and HOST as KEYWAY_PORT, …).
+    const suggestion = didYouMeanSuffix(name, CONFIG_VARIABLES) || didYouMeanSuffix(name.slice('KEYWAY_'.length), CONFIG_VARIABLES.filter((v) => !v.startsWith('KEYWAY_')));
+    throw new UnknownVariableError(name, `unknown variable${suggestion}; Keyway reads ${CONFIG_VARIABLES.filter((v) => v.startsWith('KEYWAY_')).join(', ')}`);
   }
   const port = integer(env, 'PORT', 8080, 0, 65535);
   const logLevel = env.KEYWAY_LOG_LEVEL || 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError('KEYWAY_LOG_LEVEL', LOG_LEVELS.join('|'), logLevel);
+  }
+  const logFormat = env.KEYWAY_LOG_FORMAT || 'auto';
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new ConfigError('KEYWAY_LOG_FORMAT', LOG_FORMATS.join('|'), logFormat);
   }
   const database = databaseUrl(env, cwd);
   return {
@@ -177,6 +196,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     publicUrl: publicUrl(env, port),
     databaseUrl: database,
     logLevel: logLevel as Config['logLevel'],
+    logFormat: logFormat as Config['logFormat'],
     accessTokenTtlSeconds: integer(env, 'KEYWAY_ACCESS_TOKEN_TTL', 3600, 60, 86_400),
     bodyLimitBytes: integer(env, 'KEYWAY_BODY_LIMIT', 256 * 1024, 1024, 10 * 1024 * 1024),
     trustProxy: boolean(env, 'KEYWAY_TRUST_PROXY', false),

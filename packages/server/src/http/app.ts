@@ -11,6 +11,8 @@ import { customPageRoutes, journeyPageRoutes } from '../journeys/pages/page-rout
 import { journeyRoutes } from '../journeys/journey-routes.ts';
 import { journeyRuntimeRoutes } from '../journeys/runtime-routes.ts';
 import { journeyRunnerRoutes } from '../journeys/runner-routes.ts';
+import { loggerOptions, resolveLogFormat } from '../logging/log-output.ts';
+import { OneLinePerRequest } from '../logging/one-line-per-request.ts';
 import { ceremonyRoutes } from '../passkeys/ceremony-routes.ts';
 import { credentialRoutes } from '../passkeys/credential-routes.ts';
 import { passkeyConfigRoutes } from '../passkeys/passkey-config-routes.ts';
@@ -37,7 +39,7 @@ export interface AppDeps {
   config: Config;
   database: Database;
   services: Services;
-  /** Pino options or an instance; tests pass `false` to keep output quiet. */
+  /** Pino options or an instance; tests pass `false` to keep output quiet. Default: JSON lines, or human ones on a terminal (`KEYWAY_LOG_FORMAT`). */
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -49,10 +51,8 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   const compilers = lazySchemaCompilers(validatorCompiler);
   const app = Fastify({
     schemaController: { compilersFactory: { buildSerializer: compilers.buildSerializer } },
-    logger: logger ?? {
-      level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
-    },
+    logger: logger ?? loggerOptions(config, resolveLogFormat(config.logFormat, process.stdout.isTTY === true)),
+    logController: new OneLinePerRequest(),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     // Honour a caller's request id (for tracing across services) when it is well-formed.

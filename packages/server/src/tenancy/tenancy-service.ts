@@ -97,6 +97,45 @@ export class TenancyService {
     return { tenant: tenantId, clientId, clientSecret: secret };
   }
 
+  /**
+   * `keyway quickstart`: the tenant (created if absent) and its enabled admin client called `name`
+   * holding exactly `TNT#{tenant}#*`: created the first time, given a new secret on every later run
+   * (a secret is stored only as a hash, so a working one can only be printed by making it anew; the
+   * previous secret and its tokens stop working). Running it twice leaves one client, not two.
+   */
+  async resetNamedAdminClient(tenantId: string, name: string): Promise<{ tenant: string; clientId: string; clientSecret: string; tenantCreated: boolean; clientCreated: boolean }> {
+    const secret = newSecret('kws');
+    const secretHash = await hashSecret(secret);
+    const now = this.#clock.now();
+    const permissions = JSON.stringify([permissionString(tenantId, '*')]);
+    const actor = { tenantId, actor: 'cli' };
+    return this.#db.transaction().execute(async (trx) => {
+      const tenantCreated = (await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst()) === undefined;
+      if (tenantCreated) {
+        await trx.insertInto('tenants').values({ id: tenantId, created_at: now.getTime() }).execute();
+        await appendAuditEvent(trx, actor, { action: 'tenant.create', targetType: 'tenant', targetId: tenantId }, now);
+      }
+      const existing = await trx
+        .selectFrom('api_clients')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('name', '=', name)
+        .where('permissions', '=', permissions)
+        .where('enabled', '=', 1)
+        .orderBy('id')
+        .executeTakeFirst();
+      if (existing === undefined) {
+        const clientId = `kwc_${newTimeOrderedId(now)}`;
+        await this.#insertClient(trx, actor, clientId, name, secretHash, [permissionString(tenantId, '*')], true, now);
+        return { tenant: tenantId, clientId, clientSecret: secret, tenantCreated, clientCreated: true };
+      }
+      await trx.updateTable('api_clients').set({ secret_hash: secretHash, secret_rotated_at: now.getTime(), updated_at: now.getTime() }).where('id', '=', existing.id).execute();
+      await trx.deleteFrom('access_tokens').where('client_id', '=', existing.id).execute();
+      await appendAuditEvent(trx, actor, { action: 'apiClient.rotateSecret', targetType: 'apiClient', targetId: existing.id }, now);
+      return { tenant: tenantId, clientId: existing.id, clientSecret: secret, tenantCreated, clientCreated: false };
+    });
+  }
+
   async #insertClient(trx: Kysely<Schema>, actor: Actor, clientId: string, name: string, secretHash: string, permissions: string[], enabled: boolean, now: Date): Promise<void> {
     const ms = now.getTime();
     await trx

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config/config.ts';
+import { ConfigError, loadConfig, UnknownVariableError } from '../../src/config/config.ts';
+import { didYouMean } from '../../src/shared/did-you-mean.ts';
 
 const KEY = 'dGVzdC1tYXN0ZXIta2V5LWZvci1rZXl3YXktdGVzdHM';
 
@@ -39,7 +40,7 @@ const bad: Array<[Record<string, string>, string, RegExp]> = [
   [{ KEYWAY_TRUST_PROXY: 'yes' }, 'KEYWAY_TRUST_PROXY', /"true" or "false"/],
   [{ KEYWAY_RATE_LIMIT_TOKEN_PER_IP: '0' }, 'KEYWAY_RATE_LIMIT_TOKEN_PER_IP', /integer from 1 to 1000000/],
   [{ KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT: 'many' }, 'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT', /integer from 1 to 1000000/],
-  [{ KEYWAY_DATABSE_URL: 'sqlite:x.db' }, 'KEYWAY_DATABSE_URL', /one of/],
+  [{ KEYWAY_LOG_FORMAT: 'pretty' }, 'KEYWAY_LOG_FORMAT', /auto\|human\|json/],
   [{ KEYWAY_MASTER_KEY: 'c2hvcnQ' }, 'KEYWAY_MASTER_KEY', /43 base64url characters encoding 32 random bytes .*got "7 characters that are not one"/],
   [{ KEYWAY_MASTER_KEY: `${KEY.slice(0, 42)}+` }, 'KEYWAY_MASTER_KEY', /43 base64url characters/],
   // 43 characters whose last one carries bits beyond the 32 bytes: not the canonical form of a key.
@@ -71,4 +72,38 @@ test('the master key: never echoed in an error; the default is a key file beside
 
 test('a PostgreSQL password never appears in a configuration error', () => {
   assert.throws(() => loadConfig({ KEYWAY_DATABASE_URL: 'mysql://user:hunter2@db/x' }), (error: Error) => !error.message.includes('hunter2'));
+});
+
+test('an unknown KEYWAY_* variable stops start-up with the closest variable Keyway reads, never its value', () => {
+  const cases: Array<[string, string | undefined]> = [
+    ['KEYWAY_DATABSE_URL', 'KEYWAY_DATABASE_URL'],
+    ['KEYWAY_PORT', 'PORT'],
+    ['KEYWAY_HOST', 'HOST'],
+    ['KEYWAY_log_level', 'KEYWAY_LOG_LEVEL'],
+    ['KEYWAY_SOMETHING_ELSE', undefined],
+  ];
+  for (const [name, suggestion] of cases) {
+    assert.throws(() => loadConfig({ [name]: 'hunter2' }), (error: unknown) => {
+      assert.ok(error instanceof UnknownVariableError && error instanceof ConfigError);
+      assert.equal(error.variable, name);
+      assert.ok(error.message.startsWith(`${name}: unknown variable${suggestion === undefined ? ';' : ` (did you mean ${suggestion}?);`} Keyway reads KEYWAY_PUBLIC_URL, `), error.message);
+      assert.ok(!error.message.includes('hunter2'));
+      return true;
+    });
+  }
+});
+
+test('the log format: auto by default, human or json when set', () => {
+  assert.equal(loadConfig({}).logFormat, 'auto');
+  assert.equal(loadConfig({ KEYWAY_LOG_FORMAT: 'json' }).logFormat, 'json');
+  assert.equal(loadConfig({ KEYWAY_LOG_FORMAT: 'human' }).logFormat, 'human');
+});
+
+test('did you mean: close names only, case ignored', () => {
+  assert.equal(didYouMean('serv', ['serve', 'migrate']), 'serve');
+  assert.equal(didYouMean('MIGRATE', ['serve', 'migrate']), 'migrate');
+  assert.equal(didYouMean('deploy', ['serve', 'migrate', 'init']), undefined);
+  assert.equal(didYouMean('x', ['serve']), undefined);
+  assert.equal(didYouMean('', ['serve']), undefined);
+  assert.equal(didYouMean('serve', []), undefined);
 });

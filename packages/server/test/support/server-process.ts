@@ -9,6 +9,8 @@ export interface ServerProcess {
   url: string;
   /** Resolves with the exit code or signal once the process has ended. */
   exited: Promise<number | NodeJS.Signals | null>;
+  /** Every line the server has written to stdout so far (its logs). */
+  stdoutLines: string[];
 }
 
 /**
@@ -23,12 +25,14 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const stdoutLines: string[] = [];
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
+      stdoutLines.push(line);
       try {
         const entry = JSON.parse(line) as { msg?: string; address?: string };
-        if (entry.msg === 'keyway is serving' && entry.address) resolve({ child, url: entry.address, exited });
+        if (entry.msg === 'keyway is serving' && entry.address) resolve({ child, url: entry.address, exited, stdoutLines });
       } catch {
         // not a JSON log line
       }
