@@ -7,14 +7,14 @@ import { toUser } from '../identity/user-record.ts';
 import type { User } from '../identity/user-schemas.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import { amrFor, type IdTokenPayload } from '../tokens/signing-key-service.ts';
-import { verifyAuthentication } from './authentication-verification.ts';
 import type { CeremonyDeps, CeremonyStartHook, StartedCeremony } from './ceremony-deps.ts';
 import { requestOptions } from './ceremony-options.ts';
-import { CredentialKeyCache } from './credential-key-cache.ts';
+import type { CredentialKeyCache } from './credential-key-cache.ts';
 import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
 import { assertMayUsePasskeys, getUserInStore, type UserRow } from './ceremony-user.ts';
 import { credentialDescriptors, findCredential, recordCredentialUse, type CredentialDescriptor } from './credential-store.ts';
 import { toPasskey, type Passkey } from './passkey-record.ts';
+import { authenticationVerifier } from './verifiers.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge } from './webauthn-encoding.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
 
@@ -75,12 +75,12 @@ export interface AuthenticationResult {
 /** WebAuthn authentication (§7.2): start builds request options and a session; complete verifies, advances the counter and issues an ID token. */
 export class AuthenticationCeremony {
   readonly #deps: CeremonyDeps;
-  /** Imported credential public keys, so a sign-in verifies without decoding and importing the key */
-  readonly #credentialKeys: CredentialKeyCache;
+  /** Imported credential public keys, so a sign-in verifies without decoding and importing the key (made with the verifier) */
+  #credentialKeys: CredentialKeyCache | undefined;
 
   constructor(deps: CeremonyDeps) {
     this.#deps = deps;
-    this.#credentialKeys = deps.credentialKeys ?? new CredentialKeyCache();
+    this.#credentialKeys = deps.credentialKeys;
   }
 
   async start(actor: Actor, input: StartAuthenticationInput): Promise<StartedCeremony<PublicKeyCredentialRequestOptionsJSON>> {
@@ -162,6 +162,8 @@ export class AuthenticationCeremony {
     const user = await getUserInStore(db, store.id, input.storeName, { id: record.user_id });
     assertMayUsePasskeys(user);
 
+    const { verifyAuthentication, CredentialKeyCache } = await authenticationVerifier();
+    const credentialKeys = (this.#credentialKeys ??= new CredentialKeyCache());
     const verified = await verifyAuthentication(input.response, {
       challenge: session.challenge,
       origins: rp.origins,
@@ -171,7 +173,7 @@ export class AuthenticationCeremony {
       allowCredentialIds,
       account: { identified: session.user_id !== null, userHandle: user.user_handle },
       credential: { id: record.credential_id, publicKey: fromBase64url(record.public_key)!, counter: Number(record.sign_count), backupEligible: record.backup_eligible === 1 },
-    }, (credential) => this.#credentialKeys.publicKey({ tenantId: actor.tenantId, credentialId: credential.id }, credential.publicKey));
+    }, (credential) => credentialKeys.publicKey({ tenantId: actor.tenantId, credentialId: credential.id }, credential.publicKey));
 
     const attested = record.attestation_verified === 1;
     // Signed before the transaction (signing may create the tenant's first key in a transaction of

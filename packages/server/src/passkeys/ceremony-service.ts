@@ -1,7 +1,6 @@
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { Actor } from '../audit/audit-log.ts';
 import { AuthenticationCeremony, type AuthenticationResult, type CompleteAuthenticationInput, type StartAuthenticationInput } from './authentication-ceremony.ts';
-import { disableLibraryTrustAnchors } from './attestation-trust.ts';
 import type { CeremonyDeps, StartedCeremony } from './ceremony-deps.ts';
 import { purgeExpiredSessions } from './ceremony-session-store.ts';
 import type { Passkey } from './passkey-record.ts';
@@ -27,8 +26,6 @@ export class CeremonyService {
   #lastPurgeMs = Number.NEGATIVE_INFINITY;
 
   constructor(deps: CeremonyDeps) {
-    // Keyway judges attestation chains against each policy's roots; the library's global lists stay empty.
-    disableLibraryTrustAnchors();
     this.#deps = deps;
     this.#registration = new RegistrationCeremony(deps);
     this.#authentication = new AuthenticationCeremony(deps);

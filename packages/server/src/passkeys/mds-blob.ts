@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { compactVerify, decodeProtectedHeader, importX509 } from 'jose';
 import { normalizeAaguid } from './authenticator-catalog.ts';
-import { describeCertificate, parseCertificate, validateCertificateChain, type X509Certificate } from './certificate-chain.ts';
+import type { X509Certificate } from './certificate-chain.ts';
 
 /**
  * FIDO Metadata Service (MDS3) BLOB: a JWS whose `x5c` header chains to the FIDO Alliance's
@@ -193,6 +193,8 @@ export async function verifyMetadataBlob(jws: string, options: { trustedRoots?: 
   if (!isString(header.alg) || !BLOB_ALGORITHMS.includes(header.alg)) throw new MetadataBlobError(`the metadata BLOB uses an unsupported algorithm ${String(header.alg)}`);
   if (!Array.isArray(header.x5c) || header.x5c.length === 0) throw new MetadataBlobError('the metadata BLOB has no x5c certificate chain');
 
+  // Loaded here, not at start: the X.509 stack is heavy and only a metadata refresh needs it.
+  const { describeCertificate, parseCertificate, validateCertificateChain } = await import('./certificate-chain.ts');
   let chain: X509Certificate[];
   let anchors: X509Certificate[];
   try {

@@ -14,7 +14,7 @@ import { consumeSession, findUsableSession, insertSession } from './ceremony-ses
 import { assertMayUsePasskeys, findUserInStore, getUserInStore, type UserRow } from './ceremony-user.ts';
 import { credentialDescriptors, insertCredential } from './credential-store.ts';
 import { toPasskey, type Passkey } from './passkey-record.ts';
-import { verifyRegistration } from './registration-verification.ts';
+import { registrationVerifier } from './verifiers.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge, newUserHandle, toBase64url } from './webauthn-encoding.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
 
@@ -139,6 +139,7 @@ export class RegistrationCeremony {
     const issued = JSON.parse(session.options) as PublicKeyCredentialCreationOptionsJSON;
     const offered = new Set(issued.pubKeyCredParams.map((p) => p.alg));
 
+    const { verifyRegistration } = await registrationVerifier();
     const verified = await verifyRegistration(input.response, {
       challenge: session.challenge,
       origins: rp.origins,

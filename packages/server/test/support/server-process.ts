@@ -17,8 +17,8 @@ export interface ServerProcess {
  * Runs `keyway serve` as a real child process on a free port and resolves once it logs that it
  * is serving (no sleeps: we wait for the log line).
  */
-export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'serve'], {
+export function startServerProcess(env: Record<string, string>, options: { nodeArgs?: readonly string[] } = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...(options.nodeArgs ?? []), CLI, 'serve'], {
     env: { ...process.env, PORT: '0', KEYWAY_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

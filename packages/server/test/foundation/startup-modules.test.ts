@@ -1,0 +1,31 @@
+// The server starts without loading the WebAuthn verifiers (SimpleWebAuthn and its X.509/ASN.1 stack): they load
+// with the first ceremony that verifies something (passkeys/verifiers.ts), so start-up and idle memory do not pay
+// for them.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { startServerProcess } from '../support/server-process.ts';
+
+const RECORDER = path.resolve(import.meta.dirname, '../support/record-loaded-modules.ts');
+const scratch = mkdtempSync(path.join(tmpdir(), 'keyway-startup-modules-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+test('serving /healthz loads neither SimpleWebAuthn nor @peculiar', async () => {
+  const moduleLog = path.join(scratch, 'modules.txt');
+  const server = await startServerProcess(
+    { KEYWAY_DATABASE_URL: `sqlite:${path.join(scratch, 'keyway.db')}`, KEYWAY_PUBLIC_URL: 'http://localhost:1', KEYWAY_TEST_MODULE_LOG: moduleLog },
+    { nodeArgs: ['--import', RECORDER] },
+  );
+  const health = await fetch(`${server.url}/healthz`);
+  assert.equal(health.status, 200);
+  server.child.kill('SIGTERM');
+  await server.exited;
+  const modules = readFileSync(moduleLog, 'utf8').split('\n');
+  assert.ok(modules.some((url) => url.includes('/node_modules/fastify/')), 'the recorder saw the server load');
+  assert.deepEqual(
+    modules.filter((url) => /node_modules\/@(simplewebauthn|peculiar)\//.test(url)),
+    [],
+  );
+});
