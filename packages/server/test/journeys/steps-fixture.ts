@@ -100,7 +100,8 @@ export function outcomeOf(result: StepResult): string {
   return (result as { outcome: string }).outcome;
 }
 
-export function presented(result: StepResult): { data: Record<string, any>; options: string[] } { // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
+export function presented(result: StepResult): { data: Record<string, any>; options: string[] } {
   assert.equal(result.kind, 'present', JSON.stringify(result));
   return result as { kind: 'present'; data: Record<string, any>; options: string[] }; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience
 }

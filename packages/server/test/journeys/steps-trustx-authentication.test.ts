@@ -142,7 +142,8 @@ for (const kind of DATABASE_KINDS) {
     test('a forged assertion leaves by “Failed ID Store Service Call”; the counter and the journey’s user stay as they were', async () => {
       const journey = new JourneyRun(world);
       await journey.run(startPasskeyAuthenticationStep, { ...START, userId: user.id });
-      const clientRequest = (journey.at(...AUTH) as { startPasskeyAuthenticationResponse: { clientRequest: any } }).startPasskeyAuthenticationResponse.clientRequest; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
+      const clientRequest = (journey.at(...AUTH) as { startPasskeyAuthenticationResponse: { clientRequest: any } }).startPasskeyAuthenticationResponse.clientRequest;
       const forged = authenticator.authenticate(clientRequest, CTX, { badSignature: true });
       const before = await world.snapshot();
       const counterBefore = await counter();
@@ -158,7 +159,8 @@ for (const kind of DATABASE_KINDS) {
       await world.expectStatus(world.acme.api.post('/api/custom-pages/passkey-page/versions/1/publish'), 200);
       const journey = new JourneyRun(world);
       await journey.run(startPasskeyAuthenticationStep, { ...START, userId: user.id });
-      const clientRequest = (journey.at(...AUTH) as { startPasskeyAuthenticationResponse: { clientRequest: any } }).startPasskeyAuthenticationResponse.clientRequest; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
+      const clientRequest = (journey.at(...AUTH) as { startPasskeyAuthenticationResponse: { clientRequest: any } }).startPasskeyAuthenticationResponse.clientRequest;
       // Seed 000's Session Data entry, evaluated by the engine's expression library before the step runs.
       const written = { pageName: 'passkey-page', sessionData: { passkeyAuthClientRequest: '${_identityStore.passkeys.authentications["passkeyAuth1"].currentPasskeyAuthenticationRecord.startPasskeyAuthenticationResponse.clientRequest}' }, constants: { brand: 'Acme' }, formDataKey: 'passkeyPage', timeoutSeconds: 120 };
       const pageParams = evaluateValue(compileValue(written), evaluationContext(journey.vars)) as typeof written & { sessionData: { passkeyAuthClientRequest: unknown } };

@@ -184,7 +184,8 @@ for (const kind of DATABASE_KINDS) {
       const journey = new JourneyRun(world);
       const user = await world.createUser('bad-origin');
       await journey.run(startPasskeyRegistrationStep, { ...START, userId: user.id });
-      const clientRequest = (journey.at(...REG) as { startPasskeyRegistrationResponse: { clientRequest: any } }).startPasskeyRegistrationResponse.clientRequest; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
+      const clientRequest = (journey.at(...REG) as { startPasskeyRegistrationResponse: { clientRequest: any } }).startPasskeyRegistrationResponse.clientRequest;
       const response = new SoftAuthenticator().register(clientRequest, CTX, { origin: 'https://evil.example' });
       await journey.submit(passkeyRegistrationFormStep, FORM, { clientResponseOptionId: 'client_input', data: { formData: { userName: 'x', displayName: 'X' }, browserResponse: response } }, 'form');
       const before = await world.snapshot();
@@ -212,7 +213,8 @@ for (const kind of DATABASE_KINDS) {
       for (const encode of [(r: object) => r, (r: object) => JSON.stringify(r), (r: object) => Buffer.from(JSON.stringify(r)).toString('base64url')]) {
         const journey = new JourneyRun(world);
         await journey.run(startPasskeyRegistrationStep, { ...START, userId: user.id });
-        const clientRequest = (journey.at(...REG) as { startPasskeyRegistrationResponse: { clientRequest: any } }).startPasskeyRegistrationResponse.clientRequest; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
+        const clientRequest = (journey.at(...REG) as { startPasskeyRegistrationResponse: { clientRequest: any } }).startPasskeyRegistrationResponse.clientRequest;
         const response = authenticator.register({ ...clientRequest, excludeCredentials: [] }, CTX);
         assert.equal(outcomeOf(await journey.run(completePasskeyRegistrationStep, { ...COMPLETE, passkeyRegistrationBrowserResponse: encode(response) }, 'complete')), 'success');
       }

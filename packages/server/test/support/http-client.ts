@@ -1,5 +1,6 @@
 /** A small fetch wrapper for tests: JSON in, `{status, body, headers}` out, over real HTTP. */
-export interface ApiResponse<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
+export interface ApiResponse<T = any> {
   status: number;
   body: T;
   headers: Headers;
