@@ -8,7 +8,7 @@ import type { DatabaseSync } from 'node:sqlite';
  * with `synchronous=OFF`: writing it never waits for the disk. Unqualified table names resolve to it because the main
  * file no longer has these tables (migration 014).
  *
- * What survives what (this file only; the main file is synchronous=FULL):
+ * What survives what (this file only; the main file is made durable by the group-commit driver, sqlite-group-commit.ts):
  * - a process crash or SIGKILL: everything (committed pages are in the WAL or the page cache);
  * - a power loss or reboot: nothing is trusted — the first open after a new boot empties the file (its tail may be torn
  *   without a sync), so ceremonies in flight fail (the user starts again) and rate-limit windows restart. A challenge
