@@ -6,6 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { prefersHtml } from '../http/html-negotiation.ts';
 import { AnyTenantIdParam } from '../http/path-params.ts';
 import { PAGE_NAMES, renderShell, type PageName } from '../../../hosted/src/shells.ts';
 import { serveHostedAssetBundle } from './hosted-asset-bundle.ts';
@@ -16,8 +17,8 @@ import type { SelfServiceService } from './self-service-service.ts';
 
 export interface HostedPagesRoutesOptions {
   selfService: Pick<SelfServiceService, 'resolve'>;
-  /** Built on first use when not given (tests may share one). */
-  assets?: HostedAssets;
+  /** The assets, built on first use (shared with the other pages of the server). */
+  assets?: () => HostedAssets;
 }
 
 /**
@@ -34,8 +35,8 @@ const PageParams = Type.Object({
 export async function hostedPagesRoutes(fastify: FastifyInstance, options: HostedPagesRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   // Built on the first page or asset request, not at start-up (it transpiles and compresses every module).
-  let built = options.assets;
-  const assets = () => (built ??= buildHostedAssets());
+  let built: HostedAssets | undefined;
+  const assets = options.assets ?? (() => (built ??= buildHostedAssets()));
 
   serveHostedAssetBundle(fastify, '/_keyway', assets);
 
@@ -67,6 +68,14 @@ export async function hostedPagesRoutes(fastify: FastifyInstance, options: Hoste
     });
     return sendHostedPage(reply, { status: 200, csp: HOSTED_PAGE_CSP, lang, html });
   };
+
+  // A store's root is its sign-in page, for a browser; an API client keeps the not-found answer it always had.
+  app.get('/:tenantId/identity/:storeName', { schema: { hide: true, params: PageParams, querystring: HostedPageQuery } }, async (request, reply) => {
+    if (!prefersHtml(request)) return reply.callNotFound();
+    const { tenantId, storeName } = request.params as Static<typeof PageParams>;
+    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+    return reply.header('cache-control', 'no-store').redirect(`/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(storeName)}/signin${query}`, 302);
+  });
 
   for (const page of PAGE_NAMES) {
     app.get(`/:tenantId/identity/:storeName/${page}`, { schema: { hide: true, params: PageParams, querystring: HostedPageQuery } }, (request, reply) => render(page, request, reply));
