@@ -43,7 +43,7 @@ const en = {
   'common.notFound.signin': 'Go to the sign-in page',
   'common.fieldError': 'Error:',
 
-  'home.title': 'Keyway',
+  'home.title': 'Keyway is running',
   'home.lead': 'This server runs Keyway, a passkey sign-in service. The sign-up and sign-in pages live at the address of each store.',
   'home.version': 'Version',
   'home.health': 'Health',
@@ -150,7 +150,7 @@ const de: Messages = {
   'common.notFound.signin': 'Zur Anmeldeseite',
   'common.fieldError': 'Fehler:',
 
-  'home.title': 'Keyway',
+  'home.title': 'Keyway is running',
   'home.lead': 'Auf diesem Server läuft Keyway, ein Anmeldedienst mit Passkeys. Die Seiten zum Registrieren und Anmelden liegen unter der Adresse des jeweiligen Speichers.',
   'home.version': 'Version',
   'home.health': 'Zustand',
