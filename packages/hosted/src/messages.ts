@@ -150,7 +150,7 @@ const de: Messages = {
   'common.notFound.signin': 'Zur Anmeldeseite',
   'common.fieldError': 'Fehler:',
 
-  'home.title': 'Keyway is running',
+  'home.title': 'Keyway läuft',
   'home.lead': 'Auf diesem Server läuft Keyway, ein Anmeldedienst mit Passkeys. Die Seiten zum Registrieren und Anmelden liegen unter der Adresse des jeweiligen Speichers.',
   'home.version': 'Version',
   'home.health': 'Zustand',
