@@ -41,15 +41,23 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
 
   serveHostedAssetBundle(fastify, '/_keyway/journey-runner', assets);
 
-  /** The published journey's name, store display name and whether a browser may start it; undefined when there is none. */
-  async function describeJourney(tenantId: string, journeyId: string): Promise<{ name: string; serviceName: string; startable: boolean } | undefined> {
+  /**
+   * The published journey as its page shows it: the store's display name (never the journey's own name, which is the
+   * administrators'), whether a browser may start it, and where to go after success; undefined when there is none.
+   */
+  async function describeJourney(tenantId: string, journeyId: string): Promise<{ serviceName: string; startable: boolean; applicationUrl?: string | undefined; accountUrl?: string | undefined } | undefined> {
     try {
       const journey = await journeyDefinitions.get(tenantId, journeyId);
       if (journey.latestVersion === null) return undefined;
       const { definition } = await journeyDefinitions.getVersion(tenantId, journeyId, journey.latestVersion);
       const store = await identity.getStore(tenantId, definition.store).catch(() => undefined);
-      const name = definition.name ?? journey.name;
-      return { name, serviceName: store?.displayName ?? store?.name ?? name, startable: definition.access?.public === true };
+      const selfService = store?.selfService?.enabled ? store.selfService : undefined;
+      return {
+        serviceName: store?.displayName ?? store?.name ?? 'Keyway',
+        startable: definition.access?.public === true,
+        applicationUrl: selfService?.applicationUrl,
+        accountUrl: selfService && store ? `/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(store.name)}/passkeys` : undefined,
+      };
     } catch (error) {
       if (error instanceof KeywayError && error.status === 404) return undefined;
       throw error;
@@ -63,7 +71,7 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
         tags: ['journey runtime'],
         summary: 'The hosted journey runner (HTML)',
         description:
-          'Runs the journey in the browser with the @keyway/web journey client. A public journey starts on load; a journey an API client started is continued with its sessionId in the fragment: `/{tenantId}/journeys/{journeyId}#session={sessionId}`. `?lang=en|de` overrides Accept-Language; `?return_to=/path` (same origin only) is offered after success.',
+          'Runs the journey in the browser with the @keyway/web journey client. A public journey starts on load; a journey an API client started is continued with its sessionId in the fragment: `/{tenantId}/journeys/{journeyId}#session={sessionId}`. `?lang=en|de` overrides Accept-Language; `?return_to=/path` (same origin only) is offered after success, else the store’s self-service `applicationUrl`.',
         params: RunnerParams,
         querystring: HostedPageQuery,
         produces: ['text/html'],
@@ -78,8 +86,9 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
         tenantBase: `/${encodeURIComponent(tenantId)}`,
         journeyId,
         serviceName: journey?.serviceName ?? 'Keyway',
-        journeyName: journey?.name ?? journeyId,
         startable: journey?.startable ?? false,
+        applicationUrl: journey?.applicationUrl,
+        accountUrl: journey?.accountUrl,
         path,
         assets: assets().page,
         ...(journey ? {} : { notFound: true }),

@@ -64,6 +64,7 @@ export async function hostedPagesRoutes(fastify: FastifyInstance, options: Hoste
       page,
       serviceName: target.store.display_name ?? target.store.name,
       allowSignUp: target.config.allowSignUp,
+      applicationUrl: target.config.applicationUrl,
       assets: assets().forPage(page),
     });
     return sendHostedPage(reply, { status: 200, csp: HOSTED_PAGE_CSP, lang, html });
