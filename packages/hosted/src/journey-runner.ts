@@ -331,10 +331,11 @@ function drawLoginForm(step: Extract<ClientStep, { kind: 'loginForm' }>): void {
 
 function drawCustomPage(step: Extract<ClientStep, { kind: 'customPage' }>): void {
   // No allow-same-origin: the page gets an opaque origin (no cookies, no storage, no access to this page).
-  const frame = h('iframe', { class: 'custom-page', src: step.page.url, sandbox: 'allow-scripts allow-forms', title: step.page.name, referrerpolicy: 'no-referrer' });
+  const frame = h('iframe', { class: 'custom-page', src: step.page.url, sandbox: 'allow-scripts allow-forms', title: t('runner.page.title'), referrerpolicy: 'no-referrer' });
   const cancel = h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.page.cancel'));
-  // The page brings its own visible heading; the runner's names the step for screen readers.
-  draw(h('h1', { class: 'visually-hidden' }, step.page.name), frame, h('div', { class: 'button-row' }, cancel));
+  // The page brings its own visible heading; the runner's names the step for screen readers (not by the page's
+  // name, which is the administrators').
+  draw(h('h1', { class: 'visually-hidden' }, t('runner.page.title')), frame, h('div', { class: 'button-row' }, cancel));
   stepRoot.dataset.kind = step.kind;
   const controller = new AbortController();
   pageAbort = controller;
