@@ -22,8 +22,15 @@ export async function layoutDefects(page: Page): Promise<{ overflow: number; wra
       if (element.offsetParent === null && getComputedStyle(element).position !== 'fixed') continue;
       const range = document.createRange();
       range.selectNodeContents(element);
-      const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
-      if (tops.size > 1) wrapped.push({ text: element.textContent?.trim() ?? '', lines: tops.size });
+      // Lines are the vertically disjoint groups of text boxes (a smaller font on the same line sits a little lower).
+      const boxes = [...range.getClientRects()].filter((r) => r.width > 0).sort((a, b) => a.top - b.top);
+      let lines = 0;
+      let bottom = -Infinity;
+      for (const box of boxes) {
+        if (box.top >= bottom - 1) lines += 1;
+        bottom = Math.max(bottom, box.bottom);
+      }
+      if (lines > 1) wrapped.push({ text: element.textContent?.trim() ?? '', lines });
     }
     return { overflow: document.documentElement.scrollWidth - window.innerWidth, wrapped };
   }, SINGLE_LINE);

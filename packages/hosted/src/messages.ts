@@ -195,7 +195,7 @@ const de: Messages = {
   'passkeys.syncedHint': 'Gesichert und auf Ihren anderen Geräten verfügbar',
   'passkeys.device': 'Gerätegebunden',
   'passkeys.deviceHint': 'Auf einem Gerät oder Sicherheitsschlüssel gespeichert',
-  'passkeys.current': 'Für diese Anmeldung verwendet',
+  'passkeys.current': 'Für diese Anmeldung',
   'passkeys.created': 'Erstellt',
   'passkeys.lastUsed': 'Zuletzt verwendet',
   'passkeys.never': 'nie',
