@@ -11,6 +11,7 @@ import * as relyingPartyTopOrigins from './migrations/008-relying-party-top-orig
 import { secretsAtRest } from './migrations/009-secrets-at-rest.ts';
 import * as pendingAccountOwner from './migrations/010-pending-account-owner.ts';
 import * as ephemeralState from './migrations/014-ephemeral-state.ts';
+import * as credentialDevice from './migrations/016-credential-device.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -30,6 +31,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '009-secrets-at-rest': secretsAtRest(masterKey),
   '010-pending-account-owner': pendingAccountOwner,
   '014-ephemeral-state': ephemeralState,
+  '016-credential-device': credentialDevice,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {
