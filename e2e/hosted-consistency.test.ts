@@ -305,14 +305,14 @@ for (const kind of DATABASE_KINDS) {
         const current = own.locator('#passkey-list > li', { has: own.locator('.badge.current') });
         await current.getByText('Used for this sign-in').waitFor();
         // The device it was created on, from the browser that registered it (headless Chromium on Linux).
-        assert.equal(await current.locator('.device').textContent(), 'Chrome on Linux');
+        assert.equal(await current.locator('.created-on').textContent(), 'Chrome on Linux');
         const lastUsed = current.locator('.dates > div').nth(1);
         assert.equal(await lastUsed.locator('dt').textContent(), 'Last used');
         assert.match((await lastUsed.locator('dd').textContent()) ?? '', /GMT\+9$/, 'a time, with its zone (never “never” beside “Used for this sign-in”)');
         assert.match((await current.locator('.dates > div').first().locator('dd').textContent()) ?? '', /GMT\+9$/);
         const synced = own.locator('#passkey-list > li', { has: own.getByRole('heading', { name: 'Google Password Manager' }) });
         await synced.locator('.badge.synced').getByText('Synced').waitFor();
-        assert.equal(await synced.locator('.device').count(), 0, 'registered through the admin API: no device');
+        assert.equal(await synced.locator('.created-on').count(), 0, 'registered through the admin API: no device');
         await synced.getByText('never').waitFor();
         assert.equal(await own.getByRole('link', { name: 'Continue to the application' }).getAttribute('href'), APP);
         if (shots) await screenshotViews(own, 'consistency-passkeys-en');

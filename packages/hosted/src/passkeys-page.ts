@@ -80,7 +80,7 @@ function render(): void {
       const meta = make('p', { className: 'meta' });
       // The provider (from the AAGUID catalogue) when the passkey has a name of its own; else the name is the provider's.
       if (passkey.authenticatorName && passkey.authenticatorName !== name) meta.append(make('span', { className: 'authenticator', title: page.t('passkeys.provider') }, passkey.authenticatorName));
-      if (passkey.device) meta.append(make('span', { className: 'device', title: page.t('passkeys.createdOn') }, passkey.device));
+      if (passkey.device) meta.append(make('span', { className: 'created-on', title: page.t('passkeys.createdOn') }, passkey.device));
       meta.append(passkey.synced ? badge(page.t('passkeys.synced'), 'synced', page.t('passkeys.syncedHint')) : badge(page.t('passkeys.device'), 'device', page.t('passkeys.deviceHint')));
       if (passkey.current) meta.append(badge(page.t('passkeys.current'), 'current'));
       const facts = make(
