@@ -41,7 +41,6 @@ const en = {
   'common.notFound.siteBody': 'There is nothing at this address. Check the link, or start from the home page.',
   'common.notFound.home': 'Go to the home page',
   'common.notFound.signin': 'Go to the sign-in page',
-  'common.fieldError': 'Error:',
 
   'home.title': 'Keyway is running',
   'home.lead': 'This server runs Keyway, a passkey sign-in service. The sign-up and sign-in pages live at the address of each store.',
@@ -149,7 +148,6 @@ const de: Messages = {
   'common.notFound.siteBody': 'Unter dieser Adresse gibt es nichts. Prüfen Sie den Link oder beginnen Sie auf der Startseite.',
   'common.notFound.home': 'Zur Startseite',
   'common.notFound.signin': 'Zur Anmeldeseite',
-  'common.fieldError': 'Fehler:',
 
   'home.title': 'Keyway läuft',
   'home.lead': 'Auf diesem Server läuft Keyway, ein Anmeldedienst mit Passkeys. Die Seiten zum Registrieren und Anmelden liegen unter der Adresse des jeweiligen Speichers.',
