@@ -134,10 +134,10 @@ for (const kind of DATABASE_KINDS) {
       if (shots) await journeyScreenshot(page, 'form-en');
 
       // ── a validation error in the browser (the server's rules and messages), then corrected ──
-      await form.getByLabel('Display Name').fill('Bob');
+      await form.getByLabel('Display name').fill('Bob');
       await form.getByRole('button', { name: 'Continue' }).click();
-      await form.getByText('User Name is required.').waitFor();
-      const userName = form.getByLabel('User Name');
+      await form.getByText('Username is required.').waitFor();
+      const userName = form.getByLabel('Username');
       assert.equal(await userName.getAttribute('aria-invalid'), 'true');
       assert.equal(await userName.getAttribute('aria-describedby'), 'field-userName-error');
       assert.deepEqual(await focused(page), { tag: 'input', text: '', id: 'field-userName' }, 'focus on the first invalid field');
@@ -154,28 +154,28 @@ for (const kind of DATABASE_KINDS) {
       const sessionId = await page.evaluate(() => sessionStorage.getItem(sessionStorage.key(0)!)!);
       const refused = await server.http.post(`/acme/journeys/sessions/${sessionId}/submit`, { clientResponseOptionId: 'client_input', data: { userName: '   ', displayName: 'Bob' } }, { origin: server.origin });
       assert.equal(refused.status, 200);
-      assert.deepEqual(refused.body.data.form.errors, [{ field: 'userName', code: 'missing', message: 'User Name is required.' }]);
+      assert.deepEqual(refused.body.data.form.errors, [{ field: 'userName', code: 'missing', message: 'Username is required.' }]);
       await page.evaluate((next) => sessionStorage.setItem(sessionStorage.key(0)!, next), refused.body.sessionId as string);
       await page.reload();
       const again = await waitForStep(page, 'form', 'Create your account');
-      await again.locator('#field-userName-error').getByText('User Name is required.').waitFor();
-      assert.equal(await again.getByLabel('Display Name').inputValue(), 'Bob', 'the submitted values come back');
+      await again.locator('#field-userName-error').getByText('Username is required.').waitFor();
+      assert.equal(await again.getByLabel('Display name').inputValue(), 'Bob', 'the submitted values come back');
 
-      await again.getByLabel('User Name').fill('bob');
+      await again.getByLabel('Username').fill('bob');
       await again.getByRole('button', { name: 'Continue' }).click();
-      const prompt = await waitForStep(page, 'passkeyRegistrationForm', 'REGISTRATION');
-      assert.deepEqual(await focused(page), { tag: 'h1', text: 'REGISTRATION', id: 'step-title' });
+      const prompt = await waitForStep(page, 'passkeyRegistrationForm', 'Create your passkey');
+      assert.deepEqual(await focused(page), { tag: 'h1', text: 'Create your passkey', id: 'step-title' });
       if (shots) await journeyScreenshot(page, 'passkey-registration-en');
 
       // ── cancel: no authenticator → NotAllowedError → `cancel` → the retry form ──
       await device.detach();
       await prompt.getByRole('button', { name: 'Create a passkey' }).click();
-      const retry = await waitForStep(page, 'form', 'User cancelled the process');
-      await retry.getByText('User cancel error happened - please try again').waitFor();
+      const retry = await waitForStep(page, 'form', 'Passkey request cancelled');
+      await retry.getByText('You cancelled the passkey request. Try again when you are ready.').waitFor();
       if (shots) await journeyScreenshot(page, 'retry-form-en');
       await device.attach();
       await retry.getByRole('button', { name: 'Try again' }).click();
-      const secondPrompt = await waitForStep(page, 'passkeyRegistrationForm', 'REGISTRATION');
+      const secondPrompt = await waitForStep(page, 'passkeyRegistrationForm', 'Create your passkey');
       await secondPrompt.getByRole('button', { name: 'Create a passkey' }).click();
 
       const bobId = await (async () => {
@@ -194,18 +194,18 @@ for (const kind of DATABASE_KINDS) {
       const answers = recordRuntime(page);
       await page.goto(tenant.runnerUrl('trustx-passkey-authentication'));
       const form = await waitForStep(page, 'form', 'Sign in');
-      await form.getByLabel('User Name').fill('bob');
-      await form.getByLabel('User Name').press('Enter');
-      const prompt = await waitForStep(page, 'passkeyAuthenticationForm', 'AUTHENTICATION');
+      await form.getByLabel('Username').fill('bob');
+      await form.getByLabel('Username').press('Enter');
+      const prompt = await waitForStep(page, 'passkeyAuthenticationForm', 'Confirm it is you');
       if (shots) await journeyScreenshot(page, 'passkey-authentication-en');
       await device.detach();
       await prompt.getByRole('button', { name: 'Use my passkey' }).click();
-      const retry = await waitForStep(page, 'form', 'User cancelled the process');
+      const retry = await waitForStep(page, 'form', 'Passkey request cancelled');
       await device.attach();
       // Keyboard only: the retry form's button is reached with Tab and pressed with Enter.
       await retry.getByRole('button', { name: 'Try again' }).focus();
       await page.keyboard.press('Enter');
-      const secondPrompt = await waitForStep(page, 'passkeyAuthenticationForm', 'AUTHENTICATION');
+      const secondPrompt = await waitForStep(page, 'passkeyAuthenticationForm', 'Confirm it is you');
       await secondPrompt.getByRole('button', { name: 'Use my passkey' }).click();
       await expectSuccess(page, answers, 'bob', await userIdOf(tenant, 'bob'));
       assert.deepEqual(problems(), []);
@@ -270,7 +270,7 @@ for (const kind of DATABASE_KINDS) {
       await publishJourney(tenant.api, 'custom-page-registration', CUSTOM_PAGE_JOURNEY);
       const answers = recordRuntime(page);
       await page.goto(tenant.runnerUrl('custom-page-registration'));
-      await waitForStep(page, 'customPage', 'passkey-page');
+      await waitForStep(page, 'customPage', 'Your next step');
       const frame = page.frameLocator('iframe.custom-page');
       await frame.getByText('Welcome to Acme Shop').waitFor();
       assert.equal(await page.locator('iframe.custom-page').getAttribute('sandbox'), 'allow-scripts allow-forms');

@@ -3,7 +3,7 @@
 // languages' message packs under languages/.
 import { SPANISH } from './languages/es.ts';
 import { FRENCH } from './languages/fr.ts';
-import { SHARED_MESSAGES, type Language } from './messages.ts';
+import { MESSAGES, SHARED_MESSAGES, type Language } from './messages.ts';
 
 const en = {
   ...SHARED_MESSAGES.en,
@@ -30,11 +30,15 @@ const en = {
   'runner.login.lead': 'Sign in with the passkey saved on this device, your phone or a security key.',
   'runner.login.passkey': 'Sign in with a passkey',
   'runner.login.noMethod': 'No sign-in method is available here.',
+  'runner.login.refused': 'That passkey was not accepted. Try again, or choose another passkey.',
   'runner.page.cancel': 'Cancel this step',
+  'runner.page.title': 'Your next step',
   'runner.success.title': 'All done',
   'runner.success.signedIn': 'You are signed in as {user}.',
   'runner.success.done': 'The process is complete.',
   'runner.success.continue': 'Continue to the application',
+  'runner.success.account': 'Manage your passkeys',
+  'runner.success.close': 'You can close this window now.',
   'runner.rejection.title': 'This did not work',
   'runner.unsupportedStep.title': 'This step cannot be shown here',
   'runner.unsupportedStep.body': 'The journey asks for a step ({type}) this page does not know.',
@@ -46,6 +50,11 @@ const en = {
   'rejection.PASSKEY_REGISTRATION_FAILED': 'The passkey could not be created.',
   'rejection.JOURNEY_STEP_TIMEOUT': 'This took too long and the process timed out.',
   'rejection.JOURNEY_INTERRUPTED': 'The process was interrupted on our side.',
+  // The reasons the self-service pages already explain, in their words.
+  'rejection.IDENTIFIER_TAKEN': MESSAGES.en['error.IDENTIFIER_TAKEN'],
+  'rejection.USER_KEY_NOT_UNIQUE': MESSAGES.en['error.IDENTIFIER_TAKEN'],
+  'rejection.USER_DISABLED': MESSAGES.en['error.USER_DISABLED'],
+  'rejection.CREDENTIAL_NOT_FOUND': MESSAGES.en['error.CREDENTIAL_NOT_FOUND'],
   'rejection.generic': 'The process ended without success (code {code}).',
 
   'error.unsupported': 'No passkey on this device can be used for this request.',
@@ -59,6 +68,11 @@ const en = {
   'error.JOURNEY_ORIGIN_NOT_ALLOWED': 'This site is not allowed to run this journey.',
   'error.RATE_LIMITED': 'Too many attempts. Wait {seconds} seconds and try again.',
   'error.VALIDATION_FAILED': 'The answer was not accepted. Check it and try again.',
+  'error.IDENTIFIER_TAKEN': MESSAGES.en['error.IDENTIFIER_TAKEN'],
+  'error.USER_KEY_NOT_UNIQUE': MESSAGES.en['error.IDENTIFIER_TAKEN'],
+  'error.USER_DISABLED': MESSAGES.en['error.USER_DISABLED'],
+  'error.CREDENTIAL_NOT_FOUND': MESSAGES.en['error.CREDENTIAL_NOT_FOUND'],
+  'error.CHALLENGE_EXPIRED': MESSAGES.en['error.CHALLENGE_EXPIRED'],
 };
 
 export type RunnerMessageKey = keyof typeof en;
@@ -89,11 +103,15 @@ const de: RunnerMessages = {
   'runner.login.lead': 'Melden Sie sich mit dem Passkey auf diesem Gerät, Ihrem Telefon oder einem Sicherheitsschlüssel an.',
   'runner.login.passkey': 'Mit einem Passkey anmelden',
   'runner.login.noMethod': 'Hier ist keine Anmeldemethode verfügbar.',
+  'runner.login.refused': 'Dieser Passkey wurde nicht angenommen. Versuchen Sie es erneut oder wählen Sie einen anderen Passkey.',
   'runner.page.cancel': 'Diesen Schritt abbrechen',
+  'runner.page.title': 'Ihr nächster Schritt',
   'runner.success.title': 'Fertig',
   'runner.success.signedIn': 'Sie sind als {user} angemeldet.',
   'runner.success.done': 'Der Vorgang ist abgeschlossen.',
   'runner.success.continue': 'Weiter zur Anwendung',
+  'runner.success.account': 'Ihre Passkeys verwalten',
+  'runner.success.close': 'Sie können dieses Fenster jetzt schließen.',
   'runner.rejection.title': 'Das hat nicht geklappt',
   'runner.unsupportedStep.title': 'Dieser Schritt kann hier nicht angezeigt werden',
   'runner.unsupportedStep.body': 'Der Ablauf verlangt einen Schritt ({type}), den diese Seite nicht kennt.',
@@ -105,6 +123,10 @@ const de: RunnerMessages = {
   'rejection.PASSKEY_REGISTRATION_FAILED': 'Der Passkey konnte nicht erstellt werden.',
   'rejection.JOURNEY_STEP_TIMEOUT': 'Das hat zu lange gedauert; der Vorgang ist abgelaufen.',
   'rejection.JOURNEY_INTERRUPTED': 'Der Vorgang wurde auf unserer Seite unterbrochen.',
+  'rejection.IDENTIFIER_TAKEN': MESSAGES.de['error.IDENTIFIER_TAKEN'],
+  'rejection.USER_KEY_NOT_UNIQUE': MESSAGES.de['error.IDENTIFIER_TAKEN'],
+  'rejection.USER_DISABLED': MESSAGES.de['error.USER_DISABLED'],
+  'rejection.CREDENTIAL_NOT_FOUND': MESSAGES.de['error.CREDENTIAL_NOT_FOUND'],
   'rejection.generic': 'Der Vorgang wurde ohne Erfolg beendet (Code {code}).',
 
   'error.unsupported': 'Kein Passkey auf diesem Gerät kann für diese Anfrage verwendet werden.',
@@ -118,6 +140,11 @@ const de: RunnerMessages = {
   'error.JOURNEY_ORIGIN_NOT_ALLOWED': 'Diese Website darf diesen Ablauf nicht ausführen.',
   'error.RATE_LIMITED': 'Zu viele Versuche. Warten Sie {seconds} Sekunden und versuchen Sie es erneut.',
   'error.VALIDATION_FAILED': 'Die Antwort wurde nicht angenommen. Prüfen Sie sie und versuchen Sie es erneut.',
+  'error.IDENTIFIER_TAKEN': MESSAGES.de['error.IDENTIFIER_TAKEN'],
+  'error.USER_KEY_NOT_UNIQUE': MESSAGES.de['error.IDENTIFIER_TAKEN'],
+  'error.USER_DISABLED': MESSAGES.de['error.USER_DISABLED'],
+  'error.CREDENTIAL_NOT_FOUND': MESSAGES.de['error.CREDENTIAL_NOT_FOUND'],
+  'error.CHALLENGE_EXPIRED': MESSAGES.de['error.CHALLENGE_EXPIRED'],
 };
 
 export const RUNNER_MESSAGES: Record<Language, RunnerMessages> = { en, de, fr: FRENCH.runner, es: SPANISH.runner };

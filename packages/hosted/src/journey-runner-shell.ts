@@ -16,10 +16,8 @@ export interface RunnerShellInput {
   /** `/{tenantId}`: the runtime API lives below it. */
   tenantBase: string;
   journeyId: string;
-  /** Shown in the header: the store's display name (or the journey's name). */
+  /** Shown in the header and, until the first step, as the heading: the store's display name. Never the journey's own name: that is the administrators'. */
   serviceName: string;
-  /** Shown while loading and in the window title. */
-  journeyName: string;
   /** Public journeys can be started (again) from this page; others only continued with a session. */
   startable: boolean;
   /** The current path and query without `lang`, for the language links. */
@@ -28,6 +26,10 @@ export interface RunnerShellInput {
   notFound?: boolean;
   /** The journey's store's logo, colours and languages; `serviceName` is its product name. */
   branding?: HostedBranding | undefined;
+  /** Where to go after success when the page has no `return_to`: the store's application (its self-service setting). */
+  applicationUrl?: string | undefined;
+  /** The store's "Your passkeys" page, when the store serves its self-service pages. */
+  accountUrl?: string | undefined;
 }
 
 /** What the runner script reads from `#keyway-runner`. */
@@ -37,17 +39,27 @@ export interface RunnerData {
   lang: Language;
   startable: boolean;
   messages: RunnerMessages;
+  applicationUrl?: string;
+  accountUrl?: string;
 }
 
 export function renderRunnerShell(input: RunnerShellInput): string {
   const m = RUNNER_MESSAGES[input.lang];
   const t = (key: RunnerMessageKey) => escapeHtml(m[key]);
-  const data: RunnerData = { tenantBase: input.tenantBase, journeyId: input.journeyId, lang: input.lang, startable: input.startable, messages: m };
+  const data: RunnerData = {
+    tenantBase: input.tenantBase,
+    journeyId: input.journeyId,
+    lang: input.lang,
+    startable: input.startable,
+    messages: m,
+    ...(input.applicationUrl ? { applicationUrl: input.applicationUrl } : {}),
+    ...(input.accountUrl ? { accountUrl: input.accountUrl } : {}),
+  };
   const main = input.notFound
     ? `<h1>${t('runner.notFound.title')}</h1>
 <p class="lead">${t('runner.notFound.body')}</p>`
     : `<div id="step" class="journey-step">
-<h1 tabindex="-1">${escapeHtml(input.journeyName)}</h1>
+<h1 tabindex="-1">${escapeHtml(input.serviceName)}</h1>
 <p class="lead" id="loading">${t('runner.loading')}</p>
 <noscript><p class="error">${t('common.noscript')}</p></noscript>
 </div>
@@ -56,7 +68,7 @@ export function renderRunnerShell(input: RunnerShellInput): string {
   const { stylesheets, preload, script } = input.assets;
   return renderHostedDocument({
     lang: input.lang,
-    title: input.notFound ? m['runner.notFound.title'] : input.journeyName,
+    title: input.notFound ? m['runner.notFound.title'] : m['runner.loading'],
     serviceName: input.serviceName,
     path: input.path,
     // The not-found page runs nothing: the stylesheets only.

@@ -93,9 +93,20 @@ function isDeadSession(error: unknown): boolean {
 let generation = 0;
 let pageAbort: AbortController | undefined;
 
+/**
+ * Headings are sentence case: a title written all in capitals (the seeds' form titles are, e.g. "REGISTRATION")
+ * is shown with only its first letter capital. Short ones (up to four letters, such as "PIN") are left as written.
+ */
+function sentenceCase(title: string, lang: string): string {
+  const letters = title.replace(/[^\p{L}]/gu, '');
+  if (letters.length <= 4 || title !== title.toLocaleUpperCase(lang) || title === title.toLocaleLowerCase(lang)) return title;
+  const lower = title.toLocaleLowerCase(lang);
+  return lower.charAt(0).toLocaleUpperCase(lang) + lower.slice(1);
+}
+
 /** Replaces the step area and moves focus to the new heading. */
 function draw(heading: string | HTMLHeadingElement, ...children: Child[]): void {
-  const title = typeof heading === 'string' ? h('h1', {}, heading) : heading;
+  const title = typeof heading === 'string' ? h('h1', {}, sentenceCase(heading, data.lang)) : heading;
   title.id = 'step-title';
   title.tabIndex = -1;
   stepRoot.replaceChildren(title, ...children.filter((c): c is Node | string => Boolean(c)));
@@ -310,15 +321,21 @@ function drawLoginForm(step: Extract<ClientStep, { kind: 'loginForm' }>): void {
   if (passkey && !isWebAuthnAvailable()) {
     showError(t('common.unsupported'));
     passkey.disabled = true;
+  } else if (step.previousError) {
+    // The journey came back here because it refused the passkey: say so, and offer the passkey again.
+    const key = `error.${step.previousError.code}` as RunnerMessageKey;
+    const text = key in data.messages ? t(key) : t('runner.login.refused');
+    showError(text, passkey ? { label: t('runner.tryAgain'), run: () => passkey.click() } : undefined);
   }
 }
 
 function drawCustomPage(step: Extract<ClientStep, { kind: 'customPage' }>): void {
   // No allow-same-origin: the page gets an opaque origin (no cookies, no storage, no access to this page).
-  const frame = h('iframe', { class: 'custom-page', src: step.page.url, sandbox: 'allow-scripts allow-forms', title: step.page.name, referrerpolicy: 'no-referrer' });
+  const frame = h('iframe', { class: 'custom-page', src: step.page.url, sandbox: 'allow-scripts allow-forms', title: t('runner.page.title'), referrerpolicy: 'no-referrer' });
   const cancel = h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.page.cancel'));
-  // The page brings its own visible heading; the runner's names the step for screen readers.
-  draw(h('h1', { class: 'visually-hidden' }, step.page.name), frame, h('div', { class: 'button-row' }, cancel));
+  // The page brings its own visible heading; the runner's names the step for screen readers (not by the page's
+  // name, which is the administrators').
+  draw(h('h1', { class: 'visually-hidden' }, t('runner.page.title')), frame, h('div', { class: 'button-row' }, cancel));
   stepRoot.dataset.kind = step.kind;
   const controller = new AbortController();
   pageAbort = controller;
@@ -345,9 +362,18 @@ function drawUnsupported(step: Extract<ClientStep, { kind: 'other' }>): void {
   }
 }
 
+/**
+ * Success is never a dead end: the page's `return_to`, else the store's application, else the store's passkeys
+ * page; with none of them, the user is told they may close the window.
+ */
 function drawSuccess(user: string | undefined): void {
-  const next = sameOriginReturnTo();
-  draw(t('runner.success.title'), h('p', { class: 'lead success' }, user === undefined ? t('runner.success.done') : t('runner.success.signedIn', { user })), next ? h('a', { href: next, class: 'button-link' }, t('runner.success.continue')) : null);
+  const next = sameOriginReturnTo() ?? data.applicationUrl;
+  const action = next
+    ? h('a', { href: next, class: 'button-link', 'data-action': 'continue' }, t('runner.success.continue'))
+    : data.accountUrl
+      ? h('a', { href: data.accountUrl, class: 'button-link', 'data-action': 'account' }, t('runner.success.account'))
+      : h('p', {}, t('runner.success.close'));
+  draw(t('runner.success.title'), h('p', { class: 'lead success' }, user === undefined ? t('runner.success.done') : t('runner.success.signedIn', { user })), action);
   stepRoot.dataset.kind = 'success';
 }
 

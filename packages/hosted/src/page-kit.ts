@@ -1,6 +1,7 @@
 // What every hosted page script shares: its data block, messages, the live regions, busy buttons,
 // and turning SDK errors into sentences.
 // The SDK's modules are imported one by one (not its index), so the pages load only the self-service client.
+import { KeywayServerError } from '../../web/src/errors.ts';
 import { Keyway } from '../../web/src/keyway.ts';
 import { format } from './format.ts';
 import type { MessageKey } from './messages.ts';
@@ -9,13 +10,23 @@ import { describeError, element, sameOriginReturnTo } from './ui-kit.ts';
 
 export { element };
 
+/** The server's refusals that are about what was typed in the username field: shown beside it. */
+const IDENTIFIER_PROBLEMS = new Set(['IDENTIFIER_TAKEN', 'VALIDATION_FAILED']);
+
+export function isAboutIdentifier(error: unknown): boolean {
+  return error instanceof KeywayServerError && IDENTIFIER_PROBLEMS.has(error.problemCode);
+}
+
 export interface Page {
   data: PageData;
   keyway: Keyway;
   t(key: MessageKey, values?: Record<string, string | number>): string;
   /** Announces progress or success (polite live region). */
   status(text: string): void;
-  /** Shows and announces an error (assertive live region); `field` is marked invalid and described by it. */
+  /**
+   * Shows and announces an error: beside `field` when given (which is marked invalid, described by it and focused),
+   * else in the page's error region.
+   */
   error(text: string, field?: HTMLInputElement): void;
   clear(): void;
   /** The sentence for an SDK error, or undefined when the error needs no message (cancelled). */
@@ -23,7 +34,10 @@ export interface Page {
   /** Runs `action` with `buttons` disabled and marked busy; a second click meanwhile does nothing. */
   busy<T>(buttons: HTMLButtonElement[], action: () => Promise<T>): Promise<T | undefined>;
   url(page: 'signin' | 'signup' | 'passkeys'): string;
-  /** After sign-in: `return_to` when it is a path on this origin (never elsewhere: no open redirect), else my passkeys. */
+  /**
+   * After sign-in: `return_to` when it is a path on this origin (never elsewhere: no open redirect), else the store's
+   * application URL (its administrators' setting), else my passkeys.
+   */
   continueUrl(): string;
 }
 
@@ -43,6 +57,7 @@ export function loadPage(): Page {
     if (invalid) {
       invalid.removeAttribute('aria-invalid');
       invalid.setAttribute('aria-describedby', invalid.dataset.describedby ?? '');
+      fieldError(invalid).textContent = '';
       invalid = undefined;
     }
   };
@@ -59,14 +74,17 @@ export function loadPage(): Page {
     },
     error(text, field) {
       clear();
-      errorRegion.textContent = text;
-      if (field) {
-        invalid = field;
-        field.dataset.describedby ??= field.getAttribute('aria-describedby') ?? '';
-        field.setAttribute('aria-invalid', 'true');
-        field.setAttribute('aria-describedby', `${field.dataset.describedby} error`.trim());
-        field.focus();
+      if (!field) {
+        errorRegion.textContent = text;
+        return;
       }
+      invalid = field;
+      const message = fieldError(field);
+      message.textContent = text;
+      field.dataset.describedby ??= field.getAttribute('aria-describedby') ?? '';
+      field.setAttribute('aria-invalid', 'true');
+      field.setAttribute('aria-describedby', `${message.id} ${field.dataset.describedby}`.trim());
+      field.focus();
     },
     async busy(buttons, action) {
       if (buttons.some((b) => b.getAttribute('aria-busy') === 'true')) return undefined;
@@ -87,7 +105,19 @@ export function loadPage(): Page {
       return `${data.base}/${page}${location.search.includes('lang=') ? `?lang=${data.lang}` : ''}`;
     },
     continueUrl() {
-      return sameOriginReturnTo() ?? this.url('passkeys');
+      return sameOriginReturnTo() ?? data.applicationUrl ?? this.url('passkeys');
     },
   };
+}
+
+/** The error message element beside a field (`<id>-error`, right after it): the shell's, or one made on first use. */
+function fieldError(field: HTMLInputElement): HTMLElement {
+  const id = `${field.id}-error`;
+  let message = document.getElementById(id);
+  if (!message) {
+    message = Object.assign(document.createElement('p'), { id, className: 'field-error' });
+    message.setAttribute('role', 'alert');
+    field.after(message);
+  }
+  return message;
 }

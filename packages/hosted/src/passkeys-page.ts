@@ -9,7 +9,8 @@ const account = element('account');
 const signOutButton = element<HTMLButtonElement>('sign-out');
 const addButton = element<HTMLButtonElement>('add-passkey');
 const list = element<HTMLUListElement>('passkey-list');
-const dates = new Intl.DateTimeFormat(page.data.lang, { dateStyle: 'medium', timeStyle: 'short' });
+// With the time zone: a time without one is ambiguous for anyone who travels or reads it on another device.
+const dates = new Intl.DateTimeFormat(page.data.lang, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
 const SVG = 'http://www.w3.org/2000/svg';
 
 let session: CurrentSession | undefined;
@@ -77,14 +78,17 @@ function render(): void {
       const icon: Element = passkey.authenticatorIcon ? make('img', { className: 'icon', src: passkey.authenticatorIcon, alt: '', width: 32, height: 32 }) : genericIcon(kindOf(passkey));
       const heading = make('h3', { className: 'passkey-name', id: `passkey-${index}-name` }, name);
       const meta = make('p', { className: 'meta' });
-      if (passkey.authenticatorName && passkey.authenticatorName !== name) meta.append(make('span', { className: 'authenticator' }, passkey.authenticatorName));
+      // The provider (from the AAGUID catalogue) when the passkey has a name of its own; else the name is the provider's.
+      if (passkey.authenticatorName && passkey.authenticatorName !== name) meta.append(make('span', { className: 'authenticator', title: page.t('passkeys.provider') }, passkey.authenticatorName));
+      if (passkey.device) meta.append(make('span', { className: 'created-on', title: page.t('passkeys.createdOn') }, passkey.device));
       meta.append(passkey.synced ? badge(page.t('passkeys.synced'), 'synced', page.t('passkeys.syncedHint')) : badge(page.t('passkeys.device'), 'device', page.t('passkeys.deviceHint')));
       if (passkey.current) meta.append(badge(page.t('passkeys.current'), 'current'));
       const facts = make(
         'dl',
         { className: 'dates' },
         make('div', {}, make('dt', {}, page.t('passkeys.created')), make('dd', {}, time(passkey.createdAt))),
-        make('div', {}, make('dt', {}, page.t('passkeys.lastUsed')), make('dd', {}, time(passkey.lastUsedAt))),
+        // The passkey this session signed in with was used, at the latest when it was created (a sign-up signs in with it).
+        make('div', {}, make('dt', {}, page.t('passkeys.lastUsed')), make('dd', {}, time(passkey.lastUsedAt ?? (passkey.current ? passkey.createdAt : null)))),
       );
       const renameButton = make('button', { type: 'button', className: 'link-button' }, page.t('passkeys.rename'));
       renameButton.setAttribute('aria-label', `${page.t('passkeys.rename')}: ${name}`);

@@ -43,3 +43,28 @@ export function safeReturnTo(value: string | null | undefined, origin: string): 
   if (resolved.pathname.includes('//')) return undefined;
   return resolved.href;
 }
+
+/** The hosts plain `http` is allowed for (as for KEYWAY_PUBLIC_URL): a browser treats them as secure contexts. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * A store's application URL (where its users go after a hosted sign-in or journey when there is no `return_to`), or
+ * undefined when it is not acceptable. Checked as `return_to` is — printable ASCII, no backslash, no encoded separator,
+ * no userinfo, at most 2048 characters — but it may leave Keyway's origin: an `https` URL (plain `http` only for
+ * localhost), or a path on `origin`. The answer is the absolute URL.
+ */
+export function safeApplicationUrl(value: string | null | undefined, origin: string): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (value.startsWith('/')) return safeReturnTo(value, origin);
+  if (value.length === 0 || value.length > MAX_RETURN_TO_LENGTH) return undefined;
+  if (!PRINTABLE_ASCII.test(value) || value.includes('\\') || ENCODED_SEPARATOR.test(value)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  if (!secure || url.username !== '' || url.password !== '' || url.pathname.includes('//')) return undefined;
+  return url.href;
+}

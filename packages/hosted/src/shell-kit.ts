@@ -72,6 +72,8 @@ export function renderHostedDocument(input: HostedDocument): string {
 <meta name="referrer" content="no-referrer">
 <meta name="color-scheme" content="light dark">
 <title>${escapeHtml(input.title)} · ${escapeHtml(input.serviceName)}</title>
+<link rel="icon" href="/favicon.ico" sizes="32x32">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 ${head.join('\n')}
 <script type="application/json" id="${input.dataId}">${jsonData(input.data)}</script>
 </head>

@@ -28,6 +28,8 @@ export interface ShellInput {
   assets: ShellAssets | undefined;
   /** The store's logo, colours and languages; `serviceName` is its product name. */
   branding?: HostedBranding | undefined;
+  /** The store's application: where sign-in and sign-up lead when the page has no `return_to`. */
+  applicationUrl?: string | undefined;
 }
 
 /** What the page scripts read from `#keyway-page`. */
@@ -35,13 +37,14 @@ export interface PageData {
   base: string;
   lang: Language;
   messages: Messages;
+  applicationUrl?: string;
 }
 
 export function renderShell(input: ShellInput): string {
   const m = MESSAGES[input.lang];
   const t = (key: MessageKey) => escapeHtml(m[key]);
   const { main, titleKey } = body(input, t);
-  const data: PageData = { base: input.base, lang: input.lang, messages: clientMessages(m, input.page) };
+  const data: PageData = { base: input.base, lang: input.lang, messages: clientMessages(m, input.page), ...(input.applicationUrl ? { applicationUrl: input.applicationUrl } : {}) };
   const assets = input.assets;
   return renderHostedDocument({
     lang: input.lang,
@@ -76,6 +79,7 @@ function usernameField(t: (key: MessageKey) => string, autocomplete: string): st
   return `<div class="field">
 <label for="identifier">${t('common.username')}</label>
 <input id="identifier" name="username" type="text" autocomplete="${autocomplete}" autocapitalize="none" spellcheck="false" required maxlength="256" aria-describedby="identifier-hint">
+<p id="identifier-error" class="field-error" role="alert"></p>
 <p id="identifier-hint" class="hint">${t('common.usernameHint')}</p>
 </div>`;
 }
@@ -133,7 +137,8 @@ ${noscript(t)}
 ${liveRegions()}
 <h2 id="passkeys-heading" class="visually-hidden">${t('passkeys.listLabel')}</h2>
 <ul id="passkey-list" class="passkeys" aria-labelledby="passkeys-heading"></ul>
-<button type="button" id="add-passkey" class="secondary" hidden>${t('passkeys.add')}</button>`,
+<button type="button" id="add-passkey" class="secondary" hidden>${t('passkeys.add')}</button>
+${input.applicationUrl ? `<p class="aside"><a id="continue-to-app" href="${escapeHtml(input.applicationUrl)}">${t('passkeys.continueToApp')}</a></p>` : ''}`,
       };
     case 'recover':
       return {

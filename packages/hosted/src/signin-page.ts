@@ -2,7 +2,7 @@
 // "Continue", and usernameless with "Sign in with a passkey".
 import { isAutofillAvailable, isWebAuthnAvailable } from '../../web/src/capabilities.ts';
 import { KeywayWebError } from '../../web/src/errors.ts';
-import { element, loadPage } from './page-kit.ts';
+import { element, isAboutIdentifier, loadPage } from './page-kit.ts';
 
 const page = loadPage();
 const form = element<HTMLFormElement>('signin-form');
@@ -54,7 +54,7 @@ async function modalSignIn(withIdentifier: boolean): Promise<void> {
       signedIn();
     } catch (error) {
       const message = page.describe(error);
-      if (message) page.error(message, withIdentifier ? identifier : undefined);
+      if (message) page.error(message, withIdentifier && isAboutIdentifier(error) ? identifier : undefined);
       else page.clear();
       void startAutofill();
     }

@@ -1,6 +1,6 @@
 // Sign up: a username and an optional display name, then the browser creates the passkey.
 import { isWebAuthnAvailable } from '../../web/src/capabilities.ts';
-import { element, loadPage } from './page-kit.ts';
+import { element, isAboutIdentifier, loadPage } from './page-kit.ts';
 
 const page = loadPage();
 const form = document.getElementById('signup-form') as HTMLFormElement | null;
@@ -30,7 +30,7 @@ if (form) {
         location.assign(page.continueUrl());
       } catch (error) {
         const message = page.describe(error);
-        if (message) page.error(message, identifier);
+        if (message) page.error(message, isAboutIdentifier(error) ? identifier : undefined);
         else page.clear();
       }
     });

@@ -156,6 +156,8 @@ export interface LoginFormStep extends StepBase {
   /** The passkeys method, when the form offers it. */
   passkeys: { branchId: string; clientRequest: PublicKeyCredentialRequestOptionsJSON } | null;
   branches: readonly { id: string; displayName?: string }[];
+  /** Why the journey came back to this form: the code of the passkey it refused last (e.g. CREDENTIAL_NOT_FOUND), else null. */
+  previousError: { code: string } | null;
   /**
    * Runs a discoverable navigator.credentials.get and submits the passkeys branch with
    * `{webauthn_encoded_result}`. A NotAllowedError is thrown (KeywayNotAllowedError) and the step
@@ -450,6 +452,7 @@ function clientStep(response: StepResponse, answer: Answer): ClientStep {
         kind: 'loginForm',
         passkeys: offered,
         branches: Object.freeze(Array.isArray(data.branches) ? (data.branches as { id: string; displayName?: string }[]) : []),
+        previousError: typeof record(data.previousError).code === 'string' ? { code: record(data.previousError).code as string } : null,
         signInWithPasskey: ({ signal } = {}) =>
           answer.answerAfter(async () => {
             if (!offered) throw new TypeError(`Step ${response.journeyStepId} offers no passkey sign-in`);

@@ -51,6 +51,8 @@ export interface Passkey {
   lastUsedAt: string | null;
   /** The passkey this session signed in with. */
   current: boolean;
+  /** Where it was created ("Chrome on Android"), when the registering browser said. */
+  device: string | null;
 }
 
 export interface PasskeyList {

@@ -48,7 +48,7 @@ for (const kind of DATABASE_KINDS) {
       await assert.rejects(form.submit({ userName: ' ', displayName: 'Bob' }), (error: unknown) => {
         assert.ok(error instanceof KeywayFormInvalidError);
         assert.equal(error.code, 'ERR_FORM_INVALID');
-        assert.deepEqual(error.errors, [{ field: 'userName', code: 'missing', message: 'User Name is required.' }]);
+        assert.deepEqual(error.errors, [{ field: 'userName', code: 'missing', message: 'Username is required.' }]);
         return true;
       });
       assert.equal(form.answered, false, 'refused in the browser: the step is still open');
@@ -70,7 +70,7 @@ for (const kind of DATABASE_KINDS) {
 
       // cancel → Complete Passkey Registration says `User cancelled` → the retry form (a form step again).
       const retry = as(await next.cancel(), 'form');
-      assert.equal(retry.form?.title, 'User cancelled the process');
+      assert.equal(retry.form?.title, 'Passkey request cancelled');
       const again = as(await retry.submit({}), 'passkeyRegistrationForm');
       assert.equal(again.journeyStepId, 'registrationForm');
 

@@ -98,6 +98,22 @@ const pages: Messages = {
   'error.CHALLENGE_EXPIRED': 'Tardó demasiado. Vuelva a intentarlo.',
   'error.CSRF_REJECTED': 'La solicitud se rechazó por motivos de seguridad. Recargue la página y vuelva a intentarlo.',
   'error.required': 'Escriba su nombre de usuario.',
+  'common.notFound.siteBody': "No hay nada en esta dirección. Compruebe el enlace o empiece desde la página de inicio.",
+  'common.notFound.home': "Ir a la página de inicio",
+  'common.notFound.signin': "Ir a la página de inicio de sesión",
+  'home.title': "Keyway está en marcha",
+  'home.lead': "Este servidor ejecuta Keyway, un servicio de inicio de sesión con llaves de acceso. Las páginas de registro e inicio de sesión están en la dirección de cada almacén de identidades.",
+  'home.version': "Versión",
+  'home.health': "Estado",
+  'home.ready': "Listo: la base de datos ({database}) es accesible y está al día.",
+  'home.notReady': "No está listo: {detail}",
+  'home.docs': "Documentación de la API",
+  'home.links': "Para desarrolladores",
+  'home.healthLink': "Comprobación de actividad",
+  'home.readyLink': "Comprobación de disponibilidad",
+  'passkeys.provider': "Proveedor",
+  'passkeys.createdOn': "Creada en",
+  'passkeys.continueToApp': "Continuar a la aplicación",
 };
 
 const runner: RunnerMessages = {
@@ -154,6 +170,19 @@ const runner: RunnerMessages = {
   'error.JOURNEY_ORIGIN_NOT_ALLOWED': 'Este sitio no puede ejecutar este recorrido.',
   'error.RATE_LIMITED': 'Demasiados intentos. Espere {seconds} segundos y vuelva a intentarlo.',
   'error.VALIDATION_FAILED': 'No se aceptó la respuesta. Revísela y vuelva a intentarlo.',
+  'runner.login.refused': "Esa llave de acceso no fue aceptada. Vuelva a intentarlo o elija otra llave de acceso.",
+  'runner.page.title': "Su siguiente paso",
+  'runner.success.account': "Gestionar sus llaves de acceso",
+  'runner.success.close': "Ya puede cerrar esta ventana.",
+  'rejection.IDENTIFIER_TAKEN': "Este nombre de usuario ya está en uso. Elija otro o inicie sesión.",
+  'rejection.USER_KEY_NOT_UNIQUE': "Este nombre de usuario ya está en uso. Elija otro o inicie sesión.",
+  'rejection.USER_DISABLED': "Esta cuenta está bloqueada o desactivada.",
+  'rejection.CREDENTIAL_NOT_FOUND': "Esta llave de acceso ya no está registrada para ninguna cuenta aquí. Elija otra.",
+  'error.IDENTIFIER_TAKEN': "Este nombre de usuario ya está en uso. Elija otro o inicie sesión.",
+  'error.USER_KEY_NOT_UNIQUE': "Este nombre de usuario ya está en uso. Elija otro o inicie sesión.",
+  'error.USER_DISABLED': "Esta cuenta está bloqueada o desactivada.",
+  'error.CREDENTIAL_NOT_FOUND': "Esta llave de acceso ya no está registrada para ninguna cuenta aquí. Elija otra.",
+  'error.CHALLENGE_EXPIRED': "Tardó demasiado. Vuelva a intentarlo.",
 };
 
 export const SPANISH = { shared, pages, runner };

@@ -99,6 +99,22 @@ const pages: Messages = {
   'error.CHALLENGE_EXPIRED': 'Cela a pris trop de temps. Veuillez réessayer.',
   'error.CSRF_REJECTED': 'La demande a été refusée pour des raisons de sécurité. Rechargez la page et réessayez.',
   'error.required': 'Veuillez saisir votre nom d’utilisateur.',
+  'common.notFound.siteBody': "Il n’y a rien à cette adresse. Vérifiez le lien ou repartez de la page d’accueil.",
+  'common.notFound.home': "Aller à la page d’accueil",
+  'common.notFound.signin': "Aller à la page de connexion",
+  'home.title': "Keyway est en service",
+  'home.lead': "Ce serveur fait tourner Keyway, un service de connexion par clé d’accès. Les pages d’inscription et de connexion se trouvent à l’adresse de chaque annuaire.",
+  'home.version': "Version",
+  'home.health': "État",
+  'home.ready': "Prêt : la base de données ({database}) est joignable et à jour.",
+  'home.notReady': "Pas prêt : {detail}",
+  'home.docs': "Documentation de l’API",
+  'home.links': "Pour les développeurs",
+  'home.healthLink': "Contrôle de vie",
+  'home.readyLink': "Contrôle de disponibilité",
+  'passkeys.provider': "Fournisseur",
+  'passkeys.createdOn': "Créée sur",
+  'passkeys.continueToApp': "Continuer vers l’application",
 };
 
 const runner: RunnerMessages = {
@@ -155,6 +171,19 @@ const runner: RunnerMessages = {
   'error.JOURNEY_ORIGIN_NOT_ALLOWED': 'Ce site n’est pas autorisé à exécuter ce parcours.',
   'error.RATE_LIMITED': 'Trop de tentatives. Attendez {seconds} secondes et réessayez.',
   'error.VALIDATION_FAILED': 'La réponse n’a pas été acceptée. Vérifiez-la et réessayez.',
+  'runner.login.refused': "Cette clé d’accès n’a pas été acceptée. Réessayez ou choisissez une autre clé d’accès.",
+  'runner.page.title': "Étape suivante",
+  'runner.success.account': "Gérer vos clés d’accès",
+  'runner.success.close': "Vous pouvez maintenant fermer cette fenêtre.",
+  'rejection.IDENTIFIER_TAKEN': "Ce nom d’utilisateur est déjà pris. Choisissez-en un autre ou connectez-vous.",
+  'rejection.USER_KEY_NOT_UNIQUE': "Ce nom d’utilisateur est déjà pris. Choisissez-en un autre ou connectez-vous.",
+  'rejection.USER_DISABLED': "Ce compte est verrouillé ou désactivé.",
+  'rejection.CREDENTIAL_NOT_FOUND': "Cette clé d’accès n’est plus enregistrée pour aucun compte ici. Choisissez-en une autre.",
+  'error.IDENTIFIER_TAKEN': "Ce nom d’utilisateur est déjà pris. Choisissez-en un autre ou connectez-vous.",
+  'error.USER_KEY_NOT_UNIQUE': "Ce nom d’utilisateur est déjà pris. Choisissez-en un autre ou connectez-vous.",
+  'error.USER_DISABLED': "Ce compte est verrouillé ou désactivé.",
+  'error.CREDENTIAL_NOT_FOUND': "Cette clé d’accès n’est plus enregistrée pour aucun compte ici. Choisissez-en une autre.",
+  'error.CHALLENGE_EXPIRED': "Cela a pris trop de temps. Veuillez réessayer.",
 };
 
 export const FRENCH = { shared, pages, runner };

@@ -17,9 +17,11 @@ import { ceremonyRoutes } from '../passkeys/ceremony-routes.ts';
 import { credentialRoutes } from '../passkeys/credential-routes.ts';
 import { passkeyConfigRoutes } from '../passkeys/passkey-config-routes.ts';
 import { wellKnownRoutes } from '../passkeys/well-known-routes.ts';
+import { buildHostedAssets, type HostedAssets } from '../selfservice/hosted-assets.ts';
 import { hostedPagesRoutes } from '../selfservice/hosted-pages-routes.ts';
 import { selfServiceAdminRoutes } from '../selfservice/self-service-admin-routes.ts';
 import { selfServiceRoutes } from '../selfservice/self-service-routes.ts';
+import { htmlNotFoundPage, sitePagesRoutes } from '../selfservice/site-pages-routes.ts';
 import type { Services } from '../services.ts';
 import type { Database } from '../storage/database.ts';
 import { apiClientRoutes } from '../tenancy/api-client-routes.ts';
@@ -73,7 +75,10 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
     reply.header('x-request-id', request.id);
   });
   app.addSchema(ProblemSchema);
-  installProblemGate(app);
+  // The hosted pages' assets are built once, on the first page that needs them.
+  let builtHostedAssets: HostedAssets | undefined;
+  const hostedAssets = () => (builtHostedAssets ??= buildHostedAssets());
+  installProblemGate(app, { notFoundPage: htmlNotFoundPage({ selfService: services.selfService, assets: hostedAssets }) });
   installRouteDocumentation(app);
   // Before authentication and every route hook: no string with NUL, controls or lone surrogates goes further.
   installTextRule(app);
@@ -106,7 +111,9 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   await app.register(brandingRoutes, { services, prefix: '/api/identity-store' });
   await app.register(brandingRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
   // Hosted self-service pages (sign up, sign in, my passkeys, recovery) and their assets under /_keyway/.
-  await app.register(hostedPagesRoutes, { selfService: services.selfService, branding: services.branding });
+  await app.register(hostedPagesRoutes, { selfService: services.selfService, branding: services.branding, assets: hostedAssets });
+  // For browsers: the home page at `/` and the favicon.
+  await app.register(sitePagesRoutes, { database, assets: hostedAssets });
   // Journey custom forms and pages: admin API, and pages served to journey steps.
   await app.register(customFormRoutes, { services });
   await app.register(customPageRoutes, { services });

@@ -1,9 +1,24 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Database } from '../storage/database.ts';
 import { pendingMigrations } from '../storage/migrate.ts';
+
+export type Readiness = { ready: true; database: string } | { ready: false; detail: string };
+
+/** Ready when the database answers and no migration is pending; /readyz and the home page both ask here. */
+export async function checkReadiness(database: Database, log: FastifyBaseLogger): Promise<Readiness> {
+  try {
+    await database.ping();
+    const pending = await pendingMigrations(database);
+    if (pending.length > 0) return { ready: false, detail: `Migrations pending: ${pending.join(', ')}` };
+  } catch (error) {
+    log.warn({ err: error }, 'readiness check failed');
+    return { ready: false, detail: 'The database is not reachable' };
+  }
+  return { ready: true, database: database.dialect };
+}
 
 /** DESIGN A8: liveness, readiness (database reachable, schema current) and Prometheus metrics. */
 export async function installOperations(app: FastifyInstance, { database }: { database: Database }): Promise<void> {
@@ -40,16 +55,9 @@ export async function installOperations(app: FastifyInstance, { database }: { da
       config: { errors: ['SERVICE_UNAVAILABLE'] },
     },
     async (request) => {
-      try {
-        await database.ping();
-        const pending = await pendingMigrations(database);
-        if (pending.length > 0) throw new KeywayError('SERVICE_UNAVAILABLE', `Migrations pending: ${pending.join(', ')}`);
-      } catch (error) {
-        if (error instanceof KeywayError) throw error;
-        request.log.warn({ err: error }, 'readiness check failed');
-        throw new KeywayError('SERVICE_UNAVAILABLE', 'The database is not reachable');
-      }
-      return { status: 'ready' as const, database: database.dialect };
+      const readiness = await checkReadiness(database, request.log);
+      if (!readiness.ready) throw new KeywayError('SERVICE_UNAVAILABLE', readiness.detail);
+      return { status: 'ready' as const, database: readiness.database };
     },
   );
 

@@ -95,9 +95,16 @@ export function sendProblem(reply: FastifyReply, answer: ProblemAnswer): Fastify
  * Retry-After; anything else becomes a generic 500 and
  * its cause goes to the log only — no stack traces or SQL in responses.
  */
-export function installProblemGate(app: FastifyInstance): void {
+export function installProblemGate(app: FastifyInstance, options: ProblemGateOptions = {}): void {
   app.setErrorHandler((error, request, reply) => sendProblem(reply, problemFor(error, request)));
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, { status: 404, body: problem('ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]} is not an endpoint of this server`, request.id) }),
+  app.setNotFoundHandler(
+    (request, reply) =>
+      options.notFoundPage?.(request, reply) ??
+      sendProblem(reply, { status: 404, body: problem('ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]} is not an endpoint of this server`, request.id) }),
   );
+}
+
+export interface ProblemGateOptions {
+  /** Answers an unknown address with a page when the client is a browser asking for one; undefined leaves it to problem+json. */
+  notFoundPage?: ((request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | undefined) | undefined;
 }

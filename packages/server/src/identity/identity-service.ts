@@ -30,7 +30,7 @@ export interface IdentityServiceDeps {
   checkSelfService?: SelfServiceConfigCheck | undefined;
 }
 
-function toStore(row: Selectable<StoresTable>): Store {
+export function toStore(row: Selectable<StoresTable>): Store {
   return {
     name: row.name,
     ...(row.display_name === null ? {} : { displayName: row.display_name }),

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { brandedCsp, hostedBranding } from '../branding/page-branding.ts';
 import type { Branding } from '../branding/branding-service.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { toStore } from '../identity/identity-service.ts';
 import { AnyTenantIdParam } from '../http/path-params.ts';
 import { renderRunnerShell } from '../../../hosted/src/journey-runner-shell.ts';
 import { serveHostedAssetBundle } from '../selfservice/hosted-asset-bundle.ts';
@@ -43,16 +44,30 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
 
   serveHostedAssetBundle(fastify, '/_keyway/journey-runner', assets);
 
-  /** The published journey's name, its store's product name and branding, and whether a browser may start it; undefined when there is none. */
-  async function describeJourney(tenantId: string, journeyId: string): Promise<{ name: string; serviceName: string; startable: boolean; branding: Branding | undefined } | undefined> {
+  /**
+   * The published journey as its page shows it: the store's product name (never the journey's own name, which is the
+   * administrators'), its branding, whether a browser may start it, and where to go after success; undefined when
+   * there is none.
+   */
+  async function describeJourney(
+    tenantId: string,
+    journeyId: string,
+  ): Promise<{ serviceName: string; startable: boolean; branding: Branding | undefined; applicationUrl?: string | undefined; accountUrl?: string | undefined } | undefined> {
     try {
       const journey = await journeyDefinitions.get(tenantId, journeyId);
       if (journey.latestVersion === null) return undefined;
       const { definition } = await journeyDefinitions.getVersion(tenantId, journeyId, journey.latestVersion);
-      const store = await identity.findStore(tenantId, definition.store).catch(() => undefined);
-      const storeBranding = store && (await branding.forStore(store));
-      const name = definition.name ?? journey.name;
-      return { name, serviceName: storeBranding?.productName ?? name, startable: definition.access?.public === true, branding: storeBranding };
+      const row = await identity.findStore(tenantId, definition.store).catch(() => undefined);
+      const store = row && toStore(row);
+      const storeBranding = row && (await branding.forStore(row));
+      const selfService = store?.selfService?.enabled ? store.selfService : undefined;
+      return {
+        serviceName: storeBranding?.productName ?? store?.displayName ?? store?.name ?? 'Keyway',
+        startable: definition.access?.public === true,
+        branding: storeBranding,
+        applicationUrl: selfService?.applicationUrl,
+        accountUrl: selfService && store ? `/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(store.name)}/passkeys` : undefined,
+      };
     } catch (error) {
       if (error instanceof KeywayError && error.status === 404) return undefined;
       throw error;
@@ -67,7 +82,7 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
         tags: ['journey runtime'],
         summary: 'The hosted journey runner (HTML)',
         description:
-          'Runs the journey in the browser with the @keyway/web journey client. A public journey starts on load; a journey an API client started is continued with its sessionId in the fragment: `/{tenantId}/journeys/{journeyId}#session={sessionId}`. `?lang=en|de|fr|es` (among the languages the store’s branding offers) overrides Accept-Language; `?return_to=/path` (same origin only) is offered after success.',
+          'Runs the journey in the browser with the @keyway/web journey client. A public journey starts on load; a journey an API client started is continued with its sessionId in the fragment: `/{tenantId}/journeys/{journeyId}#session={sessionId}`. `?lang=en|de|fr|es` (among the languages the store’s branding offers) overrides Accept-Language; `?return_to=/path` (same origin only) is offered after success, else the store’s self-service `applicationUrl`.',
         params: RunnerParams,
         querystring: HostedPageQuery,
         produces: ['text/html'],
@@ -83,8 +98,9 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
         tenantBase: `/${encodeURIComponent(tenantId)}`,
         journeyId,
         serviceName: journey?.serviceName ?? 'Keyway',
-        journeyName: journey?.name ?? journeyId,
         startable: journey?.startable ?? false,
+        applicationUrl: journey?.applicationUrl,
+        accountUrl: journey?.accountUrl,
         path,
         assets: assets().page,
         ...(journey ? {} : { notFound: true }),

@@ -52,6 +52,8 @@ export interface CompleteRegistrationInput {
   userId?: string | undefined;
   /** The browser's `PublicKeyCredential.toJSON()` */
   response: RegistrationResponseJSON;
+  /** The device the browser says it runs on ("Chrome on Android"), when the caller knows it */
+  device?: string | undefined;
   /** Runs last inside the transaction that stores the credential (e.g. self-service activates the user, opens a session) */
   inTransaction?: CeremonyCompletionHook | undefined;
 }
@@ -175,6 +177,7 @@ export class RegistrationCeremony {
       created_at: now.getTime(),
       updated_at: now.getTime(),
       last_used_at: null,
+      created_device: input.device ?? null,
     };
     try {
       await db.transaction().execute(async (trx) => {

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { brandedCsp, hostedBranding } from '../branding/page-branding.ts';
 import type { BrandingService } from '../branding/branding-service.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { prefersHtml } from '../http/html-negotiation.ts';
 import { AnyTenantIdParam } from '../http/path-params.ts';
 import { PAGE_NAMES, renderShell, type PageName } from '../../../hosted/src/shells.ts';
 import { serveHostedAssetBundle } from './hosted-asset-bundle.ts';
@@ -20,8 +21,8 @@ export interface HostedPagesRoutesOptions {
   selfService: Pick<SelfServiceService, 'resolve'>;
   /** The store's logo, colours and languages; Keyway's look without it. */
   branding?: Pick<BrandingService, 'forStore'> | undefined;
-  /** Built on first use when not given (tests may share one). */
-  assets?: HostedAssets;
+  /** The assets, built on first use (shared with the other pages of the server). */
+  assets?: () => HostedAssets;
 }
 
 /**
@@ -38,8 +39,8 @@ const PageParams = Type.Object({
 export async function hostedPagesRoutes(fastify: FastifyInstance, options: HostedPagesRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   // Built on the first page or asset request, not at start-up (it transpiles and compresses every module).
-  let built = options.assets;
-  const assets = () => (built ??= buildHostedAssets());
+  let built: HostedAssets | undefined;
+  const assets = options.assets ?? (() => (built ??= buildHostedAssets()));
 
   serveHostedAssetBundle(fastify, '/_keyway', assets);
 
@@ -70,11 +71,20 @@ export async function hostedPagesRoutes(fastify: FastifyInstance, options: Hoste
       page,
       serviceName: branding?.productName ?? target.store.display_name ?? target.store.name,
       allowSignUp: target.config.allowSignUp,
+      applicationUrl: target.config.applicationUrl,
       assets: assets().forPage(page),
       branding: branding && hostedBranding(branding),
     });
     return sendHostedPage(reply, { status: 200, csp: branding ? brandedCsp(HOSTED_PAGE_CSP, branding) : HOSTED_PAGE_CSP, lang, html });
   };
+
+  // A store's root is its sign-in page, for a browser; an API client keeps the not-found answer it always had.
+  app.get('/:tenantId/identity/:storeName', { schema: { hide: true, params: PageParams, querystring: HostedPageQuery } }, async (request, reply) => {
+    if (!prefersHtml(request)) return reply.callNotFound();
+    const { tenantId, storeName } = request.params as Static<typeof PageParams>;
+    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+    return reply.header('cache-control', 'no-store').redirect(`/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(storeName)}/signin${query}`, 302);
+  });
 
   for (const page of PAGE_NAMES) {
     app.get(`/:tenantId/identity/:storeName/${page}`, { schema: { hide: true, params: PageParams, querystring: HostedPageQuery } }, (request, reply) => render(page, request, reply));

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import { KeywayError, type FieldProblem } from '../errors/keyway-error.ts';
 import type { Schema } from '../storage/schema.ts';
+import { safeApplicationUrl } from '../../../hosted/src/return-to.ts';
 
 /**
  * A store's `selfService` configuration (DESIGN A6, issue 4): which relying party and policies the browser API
@@ -22,6 +23,14 @@ export const SelfServiceConfigBody = Type.Object(
     allowSignUp: Type.Boolean({ description: 'Whether anyone may create an account (otherwise accounts come from the admin API)' }),
     sessionTtlSeconds: Type.Optional(Type.Integer({ minimum: 300, maximum: 2_592_000, default: DEFAULT_SESSION_TTL_SECONDS, description: 'Browser session lifetime (absolute), 300 s to 30 days' })),
     recoveryLinkTtlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 604_800, default: DEFAULT_RECOVERY_LINK_TTL_SECONDS, description: 'Default recovery link lifetime, 60 s to 7 days' })),
+    applicationUrl: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2048,
+        description:
+          'Where users go after a hosted sign-in, sign-up or journey that was not given a `return_to`: an https URL (plain http only for localhost) without user info, or a path on KEYWAY_PUBLIC_URL. Without it, sign-in leads to the “Your passkeys” page',
+      }),
+    ),
   },
   { title: 'SelfServiceConfigInput', additionalProperties: false },
 );
@@ -34,6 +43,7 @@ export const SelfServiceConfigSchema = Type.Object({
   allowSignUp: Type.Boolean(),
   sessionTtlSeconds: Type.Integer(),
   recoveryLinkTtlSeconds: Type.Integer(),
+  applicationUrl: Type.Optional(Type.String()),
 }, { title: 'SelfServiceConfig' });
 export type SelfServiceConfig = Static<typeof SelfServiceConfigSchema>;
 export type SelfServiceConfigInput = Static<typeof SelfServiceConfigBody>;
@@ -47,6 +57,7 @@ export function withDefaults(input: SelfServiceConfigInput): SelfServiceConfig {
     allowSignUp: input.allowSignUp,
     sessionTtlSeconds: input.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS,
     recoveryLinkTtlSeconds: input.recoveryLinkTtlSeconds ?? DEFAULT_RECOVERY_LINK_TTL_SECONDS,
+    ...(input.applicationUrl === undefined ? {} : { applicationUrl: input.applicationUrl }),
   };
 }
 
@@ -67,6 +78,15 @@ export function selfServiceConfigCheck(publicUrl: string): SelfServiceConfigChec
   const publicOrigin = new URL(publicUrl).origin;
   return async (executor, storeId, input) => {
     const config = withDefaults(input);
+    if (config.applicationUrl !== undefined) {
+      // Stored as the absolute URL it resolves to, so every page reads one form.
+      const applicationUrl = safeApplicationUrl(config.applicationUrl, publicOrigin);
+      if (applicationUrl === undefined) {
+        const message = `must be an https URL (plain http only for localhost) without user info, or a path on ${publicOrigin}; printable ASCII, no backslash or encoded separator`;
+        throw new KeywayError('VALIDATION_FAILED', `selfService.applicationUrl: ${message}`, { errors: [{ field: 'selfService.applicationUrl', message }] });
+      }
+      config.applicationUrl = applicationUrl;
+    }
     if (!config.enabled) return JSON.stringify(config);
     const problems: FieldProblem[] = [];
     const rp = await executor.selectFrom('relying_parties').select('origins').where('store_id', '=', storeId).where('rp_id', '=', config.relyingPartyId).executeTakeFirst();

@@ -48,6 +48,7 @@ export const MyPasskeySchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   current: Type.Boolean({ description: 'The passkey this session signed in with' }),
+  device: Type.Union([Type.String(), Type.Null()], { description: 'Where the passkey was created (“Chrome on Android”), from the browser that registered it; null when unknown' }),
 }, { title: 'MyPasskey' });
 
 export const MyPasskeysAnswer = Type.Object({

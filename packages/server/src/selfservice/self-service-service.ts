@@ -29,6 +29,7 @@ import { challengeOf, deleteFlow, findFlow, insertFlow, purgeExpiredFlows, type 
 import type { CeremonyStartHook } from '../passkeys/ceremony-deps.ts';
 import { RateLimiter, type RateLimitCheck } from '../shared/rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
+import { deviceLabel } from './device-label.ts';
 
 /** A sign-in counts as fresh for this long: deleting a passkey needs one (issue 4 §3). */
 export const FRESH_SIGN_IN_MS = 5 * 60 * 1000;
@@ -110,6 +111,7 @@ export interface MyPasskey {
   createdAt: string;
   lastUsedAt: string | null;
   current: boolean;
+  device: string | null;
 }
 
 export interface BrowserSessionView {
@@ -151,6 +153,7 @@ function toMyPasskey(row: CredentialRow, currentCredentialId: string | null, met
     createdAt: iso(row.created_at),
     lastUsedAt: row.last_used_at === null ? null : iso(row.last_used_at),
     current: row.credential_id === currentCredentialId,
+    device: row.created_device,
   };
 }
 
@@ -252,6 +255,7 @@ export class SelfServiceService {
       storeName: request.storeName,
       store: target.store,
       sessionId: flow.ceremony_session_id,
+      device: deviceLabel(request.userAgent),
       ...(flow.user_id === null ? {} : { userId: flow.user_id }),
       response,
       inTransaction: async (trx, { userId, credentialId }) => {
@@ -426,6 +430,7 @@ export class SelfServiceService {
       storeName: request.storeName,
       store: target.store,
       sessionId: flow.ceremony_session_id,
+      device: deviceLabel(request.userAgent),
       userId: user.id,
       response,
       inTransaction: async (trx, { credentialId }) => {
@@ -493,6 +498,7 @@ export class SelfServiceService {
       storeName: request.storeName,
       store: target.store,
       sessionId: flow.ceremony_session_id,
+      device: deviceLabel(request.userAgent),
       userId: link.user_id,
       response: input.credential,
       inTransaction: async (trx, { userId, credentialId }) => {

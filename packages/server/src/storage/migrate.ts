@@ -12,6 +12,7 @@ import { secretsAtRest } from './migrations/009-secrets-at-rest.ts';
 import * as pendingAccountOwner from './migrations/010-pending-account-owner.ts';
 import * as ephemeralState from './migrations/014-ephemeral-state.ts';
 import * as storeBranding from './migrations/015-store-branding.ts';
+import * as credentialDevice from './migrations/016-credential-device.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -32,6 +33,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '010-pending-account-owner': pendingAccountOwner,
   '014-ephemeral-state': ephemeralState,
   '015-store-branding': storeBranding,
+  '016-credential-device': credentialDevice,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {

@@ -131,6 +131,8 @@ export interface CredentialsTable {
   created_at: number;
   updated_at: number;
   last_used_at: number | null;
+  /** Where the passkey was created ("Chrome on Android"), from the browser's User-Agent; null when unknown */
+  created_device: string | null;
 }
 
 export interface CeremonySessionsTable {

@@ -86,9 +86,9 @@ const BAD_CHARACTERS = ['\u0000', '\u0001', '\u0008', '\u001b', '\u007f', '\u008
 const controlString = (random: Random) => `fuzz${pick(random, BAD_CHARACTERS)}${Math.floor(random() * 1000)}`;
 const deepArrays = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 const deepObjects = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
-// No bare '..': the client resolves it (WHATWG URL) into the parent path, a different and valid request
-// (…/sessions/.. is DELETE of the user), so the server never sees it; '%2E%2E%2F' reaches it as one segment.
-const BAD_PATH_VALUES = ['%00', 'a%00b', '%01', '%C2%85', '%ED%A0%80', '%FF', '%', '__proto__', 'constructor', 'prototype', '%2E%2E%2F', 'x'.repeat(3000), '%E2%80%8B', '%20', 'null', '-1', '1e309'];
+// No bare `..`: fetch resolves a dot segment before sending (WHATWG URL), so `…/sessions/..` would really be a request
+// for the parent resource; `..;` is the traversal spelling that reaches the server as written.
+const BAD_PATH_VALUES = ['%00', 'a%00b', '%01', '%C2%85', '%ED%A0%80', '%FF', '%', '__proto__', 'constructor', 'prototype', '..;', '%2E%2E%2F', 'x'.repeat(3000), '%E2%80%8B', '%20', 'null', '-1', '1e309'];
 const BAD_QUERY_VALUES = ['%00', 'maybe', '%C2%85', '-1', '[]', '1e309', 'x'.repeat(3000)];
 const BAD_BASE64URL = ['', '!!!!', 'a', 'AA==AA', '%%%', 'A'.repeat(5000), '\u0000', 'AAAA-_-_*'];
 

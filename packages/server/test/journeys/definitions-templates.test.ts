@@ -86,11 +86,11 @@ describe('journey templates in German', () => {
     assert.deepEqual((registration.components[0] as { messages: unknown }).messages, { missing: 'Benutzername ist erforderlich.', invalidLength: 'Benutzername darf höchstens 10000 Zeichen lang sein.', invalid: 'Benutzername ist ungültig.' });
     assert.deepEqual(registration.button, { type: 'continue', label: 'Weiter' });
     assert.equal(present('keyway-sign-in').title, 'Anmelden');
-    assert.equal(present('keyway-passkey-registration').title, 'REGISTRIERUNG');
-    assert.equal(present('keyway-passkey-authentication').title, 'AUTHENTIFIZIERUNG');
+    assert.equal(present('keyway-passkey-registration').title, 'Passkey erstellen');
+    assert.equal(present('keyway-passkey-authentication').title, 'Bestätigen Sie, dass Sie es sind');
     const retry = present('keyway-cancelled-retry');
-    assert.equal(retry.title, 'Vorgang abgebrochen');
-    assert.deepEqual(retry.components, [{ type: 'paragraph', id: 'paragraph', label: '', text: 'Sie haben den Vorgang abgebrochen – bitte versuchen Sie es erneut.' }]);
+    assert.equal(retry.title, 'Passkey-Anfrage abgebrochen');
+    assert.deepEqual(retry.components, [{ type: 'paragraph', id: 'paragraph', label: '', text: 'Sie haben die Passkey-Anfrage abgebrochen. Versuchen Sie es erneut, wenn Sie bereit sind.' }]);
     assert.deepEqual(retry.button, { type: 'continue', label: 'Erneut versuchen' });
   });
 });

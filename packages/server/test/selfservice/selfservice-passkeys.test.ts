@@ -32,7 +32,8 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(listed.body.allCredentialIds, [first]);
       assert.equal(listed.body.items.length, 1);
       const item = listed.body.items[0];
-      assert.deepEqual(Object.keys(item).sort(), ['authenticatorIcon', 'authenticatorName', 'backupEligible', 'createdAt', 'current', 'id', 'lastUsedAt', 'name', 'synced', 'transports'].sort());
+      assert.deepEqual(Object.keys(item).sort(), ['authenticatorIcon', 'authenticatorName', 'backupEligible', 'createdAt', 'current', 'device', 'id', 'lastUsedAt', 'name', 'synced', 'transports'].sort());
+      assert.equal(item.device, null, 'a client without a User-Agent: no device');
       assert.equal(item.id, first);
       assert.equal(item.authenticatorName, 'Google Password Manager');
       assert.equal(item.authenticatorIcon, null);

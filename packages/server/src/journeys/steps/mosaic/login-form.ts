@@ -1,5 +1,5 @@
 import { defineStepType, type StepContext, type StepResult } from '../../step-type.ts';
-import { errorOf, journeyActor, journeyContext } from '../trustx/trustx-support.ts';
+import { errorOf, journeyActor, journeyContext, readPath } from '../trustx/trustx-support.ts';
 import { checkBranchData, CUSTOM_BRANCHES_SCHEMA, storeOf, VARIABLE_NAME_SCHEMA, type CustomBranch } from './mosaic-support.ts';
 import { branchIds } from './register-passkeys.ts';
 
@@ -32,6 +32,8 @@ export interface PendingAuthentication {
   storeName: string;
   sessionId: string;
   stepId: string;
+  /** Set when Passkey Authentication refused the passkey: its error code. */
+  refusedCode?: string;
 }
 
 function branchesOf(params: LoginFormParameters): CustomBranch[] {
@@ -72,6 +74,9 @@ export const loginFormStep = defineStepType<LoginFormParameters>({
   clientFacing: true,
   async run(ctx: StepContext, params): Promise<StepResult> {
     const branches = branchesOf(params);
+    // Back on this form after Passkey Authentication refused its passkey: the client is told why (not a silent re-show).
+    const previous = readPath(ctx.vars, LOGIN_PASSKEY_PATH) as PendingAuthentication | null | undefined;
+    const refused = previous?.stepId === ctx.stepId && previous.refusedCode ? { previousError: { code: previous.refusedCode } } : {};
     let passkeys: Record<string, unknown> | undefined;
     const updates = [];
     if (params.enablePasskeys ?? true) {
@@ -87,7 +92,7 @@ export const loginFormStep = defineStepType<LoginFormParameters>({
     }
     return {
       kind: 'present',
-      data: { ...(passkeys ? { passkeys } : {}), branches: branches.map((b) => ({ id: b.id, ...(b.displayName ? { displayName: b.displayName } : {}) })) },
+      data: { ...(passkeys ? { passkeys } : {}), branches: branches.map((b) => ({ id: b.id, ...(b.displayName ? { displayName: b.displayName } : {}) })), ...refused },
       options: [...branches.map((b) => b.id), 'cancel'],
       updates,
     };

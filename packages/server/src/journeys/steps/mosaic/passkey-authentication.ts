@@ -38,8 +38,9 @@ export const passkeyAuthenticationStep = defineStepType<PasskeyAuthenticationPar
   outcomes: ['success', 'failure'],
   clientFacing: false,
   async run(ctx, params): Promise<StepResult> {
-    const fail = (error: StepError) => failWith(params.failureBehavior ?? 'abort', params.errorOutputVariable, error);
     const pending = readPath(ctx.vars, LOGIN_PASSKEY_PATH) as PendingAuthentication | null | undefined;
+    // The refusal stays with the pending sign-in, so a Login Form the journey returns to can say why.
+    const fail = (error: StepError) => failWith(params.failureBehavior ?? 'abort', params.errorOutputVariable, error, pending ? [{ path: LOGIN_PASSKEY_PATH, value: { ...pending, refusedCode: error.code } satisfies PendingAuthentication }] : []);
     if (!pending) return fail({ code: 'SESSION_NOT_FOUND', detail: 'No passkey sign-in is pending: a Login Form with passkeys must come first' });
     const decoded = decodeBrowserResponse(params.encodedResult);
     if (decoded.kind !== 'credential') return fail({ code: 'RESPONSE_MALFORMED', detail: 'Encoded Result is not a WebAuthn credential’s JSON' });
