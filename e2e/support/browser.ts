@@ -1,5 +1,5 @@
 // Real-browser support: Debian Chromium driven by playwright-core, with Chrome's virtual authenticator over CDP.
-// The launch follows the recipe in DESIGN ("Real browser WebAuthn, the recipe").
+// The launch flags keep Chromium quiet in a container: no sandbox, GPU, QUIC, first-run, background networking, component updates or sync.
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 
