@@ -26,7 +26,7 @@ export type UserRef = { id: string } | { externalId: string };
 export interface IdentityServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
-  /** Validates a store's selfService configuration (the browser self-service settings); without it, a store cannot be given one */
+  /** Validates a store's selfService configuration (browser self-service); without it, a store cannot be given one */
   checkSelfService?: SelfServiceConfigCheck | undefined;
 }
 

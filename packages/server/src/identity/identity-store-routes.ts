@@ -26,7 +26,7 @@ const UpdateStoreBody = Type.Object(
 
 export interface IdentityStoreRoutesOptions {
   services: Services;
-  /** Registered a second time under `/api/identity-store/:tenantId` (the TrustX paths that name the tenant, which must be the token's); hidden from the docs. */
+  /** Registered a second time under `/api/identity-store/:tenantId` (TrustX's tenant paths); hidden from the docs. */
   tenantAlias?: boolean;
 }
 

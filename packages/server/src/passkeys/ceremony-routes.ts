@@ -19,7 +19,7 @@ import {
 import { PasskeySchema } from './passkey-record.ts';
 
 
-/** The TrustX ceremony permissions (`TNT#{tenant}#IdentityStore:…`); a completion needs the non-ext permission of its ceremony. */
+/** TrustX's ceremony permissions (`IdentityStore:…`); a completion needs the non-ext permission of its ceremony. */
 const REGISTER = 'IdentityStore:createPasskeyRegistrationForUser';
 const REGISTER_BY_EXT_ID = 'IdentityStore:createPasskeyRegistrationForUserByExtId';
 const AUTHENTICATE = 'IdentityStore:createPasskeyAuthenticationForUser';
@@ -53,7 +53,7 @@ const COMPLETE_AUTHENTICATION_ERRORS: ErrorCode[] = [...COMPLETION_ERRORS, 'CRED
 
 export interface CeremonyRoutesOptions {
   services: Services;
-  /** Registered a second time under `/api/identity-store/:tenantId` (the TrustX paths that name the tenant, which must be the token's); hidden from the docs. */
+  /** Registered a second time under `/api/identity-store/:tenantId` (TrustX's tenant paths); hidden from the docs. */
   tenantAlias?: boolean;
 }
 

@@ -22,7 +22,7 @@ const RenamePasskeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLen
 
 export interface CredentialRoutesOptions {
   services: Services;
-  /** Registered a second time under `/api/identity-store/:tenantId` (the TrustX paths that name the tenant, which must be the token's); hidden from the docs. */
+  /** Registered a second time under `/api/identity-store/:tenantId` (TrustX's tenant paths); hidden from the docs. */
   tenantAlias?: boolean;
 }
 

@@ -1,6 +1,6 @@
-// The custom forms of the TrustX passkey registration and authentication processes, verbatim, for the forms, pages and TrustX step tests.
+// The custom forms of the TrustX passkey processes, verbatim, for the forms, pages and TrustX step tests.
 
-/** TrustX registration process, “Configure the Registration Form”: userName and displayName, required, persisted, a continue button. */
+/** TrustX “Configure the Registration Form”: userName and displayName, required, persisted, a continue button. */
 export const SEED_REGISTRATION_FORM = {
   title: { values: { en: 'Title' }, isValid: true, type: 'title' },
   components: [
@@ -18,7 +18,7 @@ export const SEED_REGISTRATION_FORM = {
   continueButton: { isValid: true, type: 'continueButton', values: { en: 'Continue' } },
 };
 
-/** TrustX authentication process, “Configure the Authentication Form”: name and displayName, required and transient, a submit button. */
+/** TrustX “Configure the Authentication Form”: name and displayName, required and transient, a submit button. */
 export const SEED_AUTHENTICATION_FORM = {
   title: { values: { en: 'AUTHENTICATION' }, isValid: true, type: 'title' },
   components: [

@@ -1,4 +1,4 @@
-// Custom forms without storage: the TrustX processes' forms pass the format check, each format mistake is reported at its path,
+// Custom forms without storage: TrustX's forms pass the format check, each format mistake is reported at its path,
 // submissions are validated with exactly the rules the presented form shows (required, min/max length, e-mail,
 // read-only, transient), and messages are localized (the form's own for the locale, else Keyway's en/de).
 import assert from 'node:assert/strict';

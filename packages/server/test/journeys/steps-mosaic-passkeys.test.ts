@@ -1,4 +1,4 @@
-// Mosaic steps called directly with real services on both databases: Register Passkeys (Mosaic passkey registration: the authenticated
+// Mosaic steps called directly with real services on both databases: Register Passkeys (the authenticated
 // user or a User Identifier, the WebAuthn switches, Display Name, cancel and failure behaviours, Error Output Variable,
 // fail, custom branches with schemas and Branch Output Variable) and the Mosaic passkey sign-in: Login Form with the
 // `passkeys` branch → loginData.webauthn_encoded_result → Passkey Authentication (success, failure behaviours).
@@ -16,7 +16,7 @@ import { CTX, JourneyRun, outcomeOf, presented, RP_ID, STORE, stepWorld } from '
 
 const REGISTER = { relyingPartyId: RP_ID, registrationPolicy: 'default' };
 const LOGIN = { relyingPartyId: RP_ID, authenticationPolicy: 'default' };
-/** Passkey Authentication's Encoded Result as the Mosaic passkey sign-in journey writes it, evaluated by the engine's expression library. */
+/** Passkey Authentication's Encoded Result as the Mosaic sign-in writes it, evaluated by the expression library. */
 const AUTHENTICATE = (vars: Record<string, unknown>, loginVariable = 'loginData') => evaluateValue(compileValue({ encodedResult: `\${${loginVariable}.webauthn_encoded_result}` }), evaluationContext(vars)) as { encodedResult: unknown };
 
 for (const kind of DATABASE_KINDS) {

@@ -1,6 +1,6 @@
 // The TrustX and Mosaic step catalogue against the vendors' parameter tables: every input parameter / configuration
 // field they list exists (camelCase of its name), the outcomes are the boundary events they name, the types are
-// registered, and the parameter schemas (as the engine compiles them) accept the vendors' example values and refuse bad ones.
+// registered, and the parameter schemas (as the engine compiles them) accept the vendors' values and refuse bad ones.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { findStepType } from '../../src/journeys/step-registry.ts';
@@ -72,7 +72,7 @@ const SEED_PARAMETERS: Record<string, { title: string; parameters: string[]; out
   'mosaic.loginForm': { title: 'Login Form', parameters: ['enablePasskeys', 'passkeysBranch', 'customBranches', 'outputVariable'], outcomes: ['passkeys', 'cancel'], clientFacing: true },
   'mosaic.passkeyAuthentication': {
     title: 'Passkey Authentication',
-    // Mosaic Passkey Authentication “Configuration” table, less Org context (B2B journeys only; Keyway has no organizations)
+    // Mosaic Passkey Authentication “Configuration” table, less Org context (B2B only; Keyway has no organizations)
     parameters: ['encodedResult', 'errorOutputVariable', 'failureBehavior'],
     outcomes: ['success', 'failure'],
     clientFacing: false,

@@ -102,7 +102,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(JSON.parse(session.context!), { journey: 'test-journey', instance: journey.instanceId, step: 'step' });
       assert.equal(record.userId, userId);
       assert.equal(record.status, 'started');
-      // The TrustX registration process's Custom Page V2 constant, evaluated by the engine's expression library against these variables.
+      // TrustX's Custom Page V2 constant, evaluated by the engine's expression library against these variables.
       const seedExpression = { passkeyRegClientRequest: '${_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord.startPasskeyRegistrationResponse.clientRequest}' };
       assert.deepEqual(evaluateValue(compileValue(seedExpression), evaluationContext(journey.vars)), { passkeyRegClientRequest: clientRequest });
 

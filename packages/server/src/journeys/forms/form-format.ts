@@ -24,7 +24,7 @@ export const COMPONENT_ID_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 const RESERVED_IDS = new Set(['__proto__', 'constructor', 'prototype']);
 const ComponentId = Type.String({ pattern: COMPONENT_ID_PATTERN, description: 'Unique in the form; the key of the value in the form output' });
 
-/** A length limit: an integer, a string of digits, or "" for none (the TrustX form builder writes "" for unset limits). */
+/** A length limit: an integer, a string of digits, or "" for none (TrustX writes "" for unset limits). */
 const LengthLimit = Type.Union([Type.Integer({ minimum: 0, maximum: 100_000 }), Type.String({ pattern: '^(?:|[0-9]{1,6})$' })], {
   description: 'Characters (UTF-16 code units, as HTML minlength/maxlength count them); "" means no limit',
 });

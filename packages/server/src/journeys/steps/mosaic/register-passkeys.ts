@@ -5,7 +5,7 @@ import { defineStepType, type StepContext, type StepResult } from '../../step-ty
 import { decodeBrowserResponse, errorOf, journeyActor, journeyContext, readPath } from '../trustx/trustx-support.ts';
 import { checkBranchData, CUSTOM_BRANCHES_SCHEMA, FAILURE_BEHAVIOR_SCHEMA, failWith, storeOf, VARIABLE_NAME_SCHEMA, type CustomBranch, type StepError } from './mosaic-support.ts';
 
-/** Mosaic “Register Passkeys”: every configuration field, in camelCase, plus where in Keyway (store, RP, policy). */
+/** Mosaic “Register Passkeys”: every configuration field, camelCased, plus where in Keyway (store, RP, policy). */
 export interface RegisterPasskeysParameters {
   userAuthState?: 'authenticated' | 'notAuthenticated';
   userIdentifier?: string;

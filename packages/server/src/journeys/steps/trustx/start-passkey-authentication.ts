@@ -15,8 +15,8 @@ export interface StartPasskeyAuthenticationParameters {
 }
 
 /**
- * TrustX “Start Passkey Authentication” (the Daon TrustX passkey authentication process): starts a WebAuthn authentication through the
- * ceremony service and keeps the answer at
+ * TrustX “Start Passkey Authentication” (the Daon TrustX passkey authentication process): starts a
+ * WebAuthn authentication through the ceremony service and keeps the answer at
  * `_identityStore.passkeys.authentications[key].currentPasskeyAuthenticationRecord.startPasskeyAuthenticationResponse = {clientRequest, sessionId}`.
  * Without any user (no ID, external ID, key, nor a journey user) it is a discoverable (usernameless)
  * sign-in, which the authentication policy must allow.

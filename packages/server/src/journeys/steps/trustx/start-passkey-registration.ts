@@ -52,9 +52,9 @@ export const START_TARGET_SCHEMAS = {
 };
 
 /**
- * TrustX “Start Passkey Registration” (the Daon TrustX passkey registration process): starts a WebAuthn registration through the
- * ceremony service (the same as POST …/registrations/{regPolicyName}) and keeps its answer where
- * TrustX process expressions read it:
+ * TrustX “Start Passkey Registration” (the Daon TrustX passkey registration process): starts a
+ * WebAuthn registration through the ceremony service (the same as POST …/registrations/{regPolicyName})
+ * and keeps its answer where TrustX process expressions read it:
  * `_identityStore.passkeys.registrations[key].currentPasskeyRegistrationRecord.startPasskeyRegistrationResponse = {clientRequest, sessionId}`.
  * The user: User ID, else User External ID (created with Create User when absent), else User Key,
  * else the journey's user.

@@ -9,7 +9,7 @@ import type { ContextUpdate, StepContext } from '../../step-type.ts';
 
 /**
  * What the TrustX step types share: the audit actor of a journey, the `_identityStore` paths the
- * TrustX process expressions read (`_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord…`),
+ * TrustX expressions read (`_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord…`),
  * the process's record of failed checks (read by Simple Decider), and how a step names a user.
  */
 
