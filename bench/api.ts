@@ -127,7 +127,7 @@ try {
     return response.status;
   }));
 
-  // ── Passkeys (DESIGN A5): one ES256 software authenticator per user, two round trips per ceremony ──
+  // ── Passkeys: one ES256 software authenticator per user, two round trips per ceremony ──
   await admin(`${store}/passkeys/relyingParties`, { id: RP_ID, name: 'Bench', origins: [ORIGIN] });
   await admin(`${store}/passkeys/registrationPolicies`, { name: 'default' });
   await admin(`${store}/passkeys/authenticationPolicies`, { name: 'default' });
@@ -157,7 +157,7 @@ try {
     return completed.status;
   }));
 
-  // ── Self-service sign-in options (DESIGN A6): a known identifier (has a passkey) against unknown ones (decoys) ──
+  // ── Self-service sign-in options: a known identifier (has a passkey) against unknown ones (decoys) ──
   await admin(store, { selfService: { enabled: true, relyingPartyId: RP_ID, registrationPolicy: 'default', authenticationPolicy: 'default', allowSignUp: true } }, 200, 'PATCH');
   const browser = { origin: ORIGIN };
   // Both answer at least one allowed credential (the user's passkey padded with decoys, or decoys alone).
@@ -172,7 +172,7 @@ try {
     results.push(await measure('self-service login options, unknown identifier (decoy)', REQUESTS, (i) => loginOptions(`nobody-${i % known.length}`)));
   }
 
-  // ── Journeys (DESIGN A7): public start of a published form step, one valid submit → condition → end ──
+  // ── Journeys: public start of a published form step, one valid submit → condition → end ──
   await admin('/api/custom-forms', {
     name: 'bench',
     form: {

@@ -1,4 +1,4 @@
-// The hosted journey runner in a real browser (issue 5 §8): Debian Chromium + Chrome's virtual
+// The hosted journey runner in a real browser: Debian Chromium + Chrome's virtual
 // authenticator against the real server on both databases. Every installed template end to end through
 // /{tenant}/journeys/{journeyId}, each with cancel → retry → success (the authenticator is taken away
 // so WebAuthn answers NotAllowedError, then brought back), a form validation error shown and corrected

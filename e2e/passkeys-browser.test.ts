@@ -1,5 +1,5 @@
-// Passkey ceremonies proven in a real browser (issue 3): Debian Chromium + Chrome's virtual
-// authenticator, through Keyway's exact server-to-server endpoints (DESIGN A5), on a real port.
+// Passkey ceremonies proven in a real browser: Debian Chromium + Chrome's virtual
+// authenticator, through Keyway's exact server-to-server ceremony endpoints, on a real port.
 // The test process plays the application backend; the page on http://localhost:<port> plays the
 // application frontend, using the browser's native WebAuthn JSON methods.
 import assert from 'node:assert/strict';

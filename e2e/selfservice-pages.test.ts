@@ -1,4 +1,4 @@
-// The hosted self-service pages in a real browser (issue 4): Debian Chromium + Chrome's virtual
+// The hosted self-service pages in a real browser: Debian Chromium + Chrome's virtual
 // authenticator against the real server on both databases. One user's life: sign up → sign out →
 // sign in by passkey autofill → usernameless sign-in → add, rename and delete a passkey (with a fresh
 // sign-in) → account recovery on a new device through an admin-issued one-time link, which is refused

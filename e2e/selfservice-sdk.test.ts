@@ -1,4 +1,4 @@
-// @keyway/web in a real browser (issue 4), loaded exactly as the server serves it (/_keyway/web.js →
+// @keyway/web in a real browser, loaded exactly as the server serves it (/_keyway/web.js →
 // the versioned, type-stripped modules): the WebAuthn Level 2 fallback (no native JSON methods), typed errors from real
 // DOMExceptions and real problem answers, and the Signal API after an unknown credential.
 import assert from 'node:assert/strict';

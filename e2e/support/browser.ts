@@ -1,5 +1,5 @@
 // Real-browser support: Debian Chromium driven by playwright-core, with Chrome's virtual authenticator over CDP.
-// The launch follows the recipe in DESIGN ("Real browser WebAuthn, the recipe").
+// Launch flags for a quiet headless Chromium in a container: no sandbox, GPU, QUIC, sync or background traffic.
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 

@@ -1,5 +1,5 @@
 // The test process plays the application's backend: it calls Keyway's server-to-server API with the
-// tenant's admin token (DESIGN A4/A5), hands `clientRequest` to the browser page and posts the page's
+// tenant's admin token, hands `clientRequest` to the browser page and posts the page's
 // `PublicKeyCredential.toJSON()` back. Every call is recorded so a failed expectation shows the exact
 // request and response.
 import assert from 'node:assert/strict';

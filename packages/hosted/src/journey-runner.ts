@@ -94,7 +94,7 @@ let generation = 0;
 let pageAbort: AbortController | undefined;
 
 /**
- * Headings are sentence case: a title written all in capitals (the seeds' form titles are, e.g. "REGISTRATION")
+ * Headings are sentence case: a title written all in capitals (TrustX form titles often are, e.g. "REGISTRATION")
  * is shown with only its first letter capital. Short ones (up to four letters, such as "PIN") are left as written.
  */
 function sentenceCase(title: string, lang: string): string {

@@ -29,14 +29,14 @@ export interface Services {
   signingKeys: SigningKeyService;
   ceremonies: CeremonyService;
   credentials: CredentialService;
-  /** Browser self-service: sign-up, sign-in, sessions, recovery (issue 4) */
+  /** Browser self-service: sign-up, sign-in, sessions, recovery */
   selfService: SelfServiceService;
-  /** Journey custom forms and custom pages (issue 5) */
+  /** Journey custom forms and custom pages */
   forms: FormService;
   pages: PageService;
-  /** Journey definitions, drafts and versions (issue 5) */
+  /** Journey definitions, drafts and versions */
   journeyDefinitions: JourneyService;
-  /** The journey engine: runs instances (issue 5) */
+  /** The journey engine: runs instances */
   journeys: JourneyEngine;
   /** Each store's logo, colours and languages for its pages, runner and e-mails */
   branding: BrandingService;

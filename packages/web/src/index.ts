@@ -1,4 +1,4 @@
-// @keyway/web: the browser SDK for Keyway's self-service API (DESIGN A6). Zero runtime dependencies.
+// @keyway/web: the browser SDK for Keyway's self-service API. Zero runtime dependencies.
 export { displayNameOf, Keyway } from './keyway.ts';
 export type {
   CurrentSession,

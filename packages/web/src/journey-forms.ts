@@ -1,4 +1,4 @@
-// The custom forms of journey steps (seed format, as the server presents them) and their checks in the
+// The custom forms of journey steps (TrustX Custom Data Forms, as the server presents them) and their checks in the
 // browser. The rules are exactly the server's: packages/server/src/journeys/forms/form-submission.ts imports
 // the types, limits and messages below (this module stays dependency-free and browser-safe), and
 // packages/web/test/journey-forms.test.ts compares both checks over the same inputs. So a value the page

@@ -1,4 +1,4 @@
-// The journey client (DESIGN A7): start a journey, answer each client-facing step, until `success`
+// The journey client: start a journey, answer each client-facing step, until `success`
 // (the user and an ID token) or `rejection` (a problem code). Every answer of the server becomes a
 // typed step object that offers only the actions its step accepts and can be answered once; the
 // passkey steps run their WebAuthn part in the browser (a NotAllowedError — the user dismissed the

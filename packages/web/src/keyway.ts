@@ -1,5 +1,5 @@
 // The self-service client: one instance per store (`/{tenantId}/identity/{storeName}`), the same API
-// the hosted pages use. Ceremonies follow DESIGN A6: begin/options on the server, the browser's
+// the hosted pages use. Ceremonies: begin/options on the server, the browser's
 // WebAuthn call, finish on the server.
 import { isAutofillAvailable, isWebAuthnAvailable } from './capabilities.ts';
 import { fromWebAuthnError, KeywayCancelledError, KeywayNotAllowedError, KeywayServerError, KeywayUnsupportedError } from './errors.ts';

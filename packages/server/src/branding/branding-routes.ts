@@ -8,7 +8,7 @@ import { BrandingBody, BrandingSchema } from './branding-schemas.ts';
 
 export interface BrandingRoutesOptions {
   services: Pick<Services, 'branding'>;
-  /** Registered a second time under `/api/identity-store/:tenantId` (seed 000 paths); hidden from the docs. */
+  /** Registered a second time under `/api/identity-store/:tenantId` (TrustX's tenant paths); hidden from the docs. */
   tenantAlias?: boolean;
 }
 

@@ -18,7 +18,7 @@ export interface Config {
   trustProxy: boolean;
   /** Directory that MDS3 metadata file sources must come from; undefined: only https sources. */
   trustDir: string | undefined;
-  /** Self-service begin/options/finish calls allowed per client IP and minute (issue 4). */
+  /** Self-service begin/options/finish calls allowed per client IP and minute. */
   rateLimitPerIp: number;
   /** Self-service begin/options/finish calls allowed per identifier and client address and minute (ten times this per identifier from all addresses together). */
   rateLimitPerIdentifier: number;

@@ -15,7 +15,7 @@ export const ERROR_CATALOGUE = {
   INTERNAL_ERROR: { status: 500, title: 'Internal server error' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
 
-  // Authentication and authorisation of API callers (DESIGN A2)
+  // Authentication and authorisation of API callers
   UNAUTHENTICATED: { status: 401, title: 'A valid bearer token is required' },
   INVALID_CLIENT: { status: 401, title: 'Client authentication failed' },
   INVALID_GRANT_TYPE: { status: 400, title: 'Unsupported grant type' },
@@ -81,7 +81,7 @@ export const ERROR_CATALOGUE = {
   DISCOVERABLE_NOT_ALLOWED: { status: 400, title: 'The authentication policy does not allow usernameless sign-in' },
   USER_HANDLE_CONFLICT: { status: 409, title: 'The user handle differs from the one the user already has, or belongs to another user' },
 
-  // Browser self-service (DESIGN A6, issue 4)
+  // Browser self-service
   SELF_SERVICE_DISABLED: { status: 404, title: 'No self-service for this store' },
   SIGN_UP_DISABLED: { status: 403, title: 'This store does not allow sign-up' },
   IDENTIFIER_TAKEN: { status: 409, title: 'An account with this identifier already exists' },
@@ -96,7 +96,7 @@ export const ERROR_CATALOGUE = {
   RECOVERY_LINK_USED: { status: 410, title: 'The recovery link was already used' },
   RECOVERY_LINK_EXPIRED: { status: 410, title: 'The recovery link has expired' },
 
-  // Journey custom forms and custom pages (issue 5)
+  // Journey custom forms and custom pages
   FORM_NOT_FOUND: { status: 404, title: 'No such custom form' },
   FORM_ALREADY_EXISTS: { status: 409, title: 'A custom form with this name already exists' },
   FORM_VERSION_NOT_FOUND: { status: 404, title: 'No such version of the custom form' },
@@ -110,7 +110,7 @@ export const ERROR_CATALOGUE = {
   USER_CANCELLED: { status: 400, title: 'The user cancelled the step' },
   CLIENT_REPORTED_FAILURE: { status: 400, title: 'The client reported that the step failed' },
 
-  // Journeys: definitions, versions and the runtime protocol (issue 5, DESIGN A7)
+  // Journeys: definitions, versions and the runtime protocol
   JOURNEY_NOT_FOUND: { status: 404, title: 'No such journey' },
   JOURNEY_ALREADY_EXISTS: { status: 409, title: 'A journey with this id already exists' },
   JOURNEY_VERSION_NOT_FOUND: { status: 404, title: 'No such version of the journey' },

@@ -94,7 +94,7 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   await app.register(apiClientRoutes, { services, prefix: '/api/admin' });
   await app.register(auditRoutes, { services, prefix: '/api' });
   await app.register(jwksRoutes, { services });
-  // Seed 000 shows identity-store paths both with and without the tenant; both are accepted.
+  // TrustX shows identity-store paths both with and without the tenant; both are accepted.
   await app.register(identityStoreRoutes, { services, prefix: '/api/identity-store' });
   await app.register(identityStoreRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
   await app.register(passkeyConfigRoutes, { services, prefix: '/api/identity-store' });
@@ -104,7 +104,7 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   await app.register(credentialRoutes, { services, prefix: '/api/identity-store' });
   await app.register(credentialRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
   await app.register(wellKnownRoutes, { services });
-  // Browser self-service (issue 4): the public API per store, and its admin side (recovery links, sessions).
+  // Browser self-service: the public API per store, and its admin side (recovery links, sessions).
   await app.register(selfServiceRoutes, { services, publicUrl: config.publicUrl, prefix: '/:tenantId/identity/:storeName' });
   await app.register(selfServiceAdminRoutes, { services, prefix: '/api/identity-store' });
   await app.register(selfServiceAdminRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
@@ -118,10 +118,10 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   await app.register(customFormRoutes, { services });
   await app.register(customPageRoutes, { services });
   await app.register(journeyPageRoutes, { services });
-  // Journeys: definitions and versions (admin), and the runtime protocol (DESIGN A7).
+  // Journeys: definitions and versions (admin), and the runtime protocol.
   await app.register(journeyRoutes, { services });
   await app.register(journeyRuntimeRoutes, { services });
-  // The hosted journey runner page and its assets (issue 5 §8).
+  // The hosted journey runner page and its assets.
   await app.register(journeyRunnerRoutes, { services });
   return app;
 }

@@ -32,9 +32,9 @@ function authorize(principal: Principal, permission: Permission, pathTenant: str
 }
 
 /**
- * DESIGN A2, checked before any validation or handler runs, for every route that declares a
- * permission (the admin API and the journey runtime alike): no or bad token → 401, another tenant
- * in the path → 404, missing permission → 403.
+ * Bearer-token authentication of API callers, checked before any validation or handler runs, for
+ * every route that declares a permission (the admin API and the journey runtime alike): no or bad
+ * token → 401, another tenant in the path → 404, missing permission → 403.
  */
 export function installAuthentication(app: FastifyInstance, tenancy: Pick<TenancyService, 'authenticate'>): void {
   app.decorateRequest('principal', undefined);

@@ -20,7 +20,7 @@ export async function checkReadiness(database: Database, log: FastifyBaseLogger)
   return { ready: true, database: database.dialect };
 }
 
-/** DESIGN A8: liveness, readiness (database reachable, schema current) and Prometheus metrics. */
+/** Operations: liveness, readiness (database reachable, schema current) and Prometheus metrics. */
 export async function installOperations(app: FastifyInstance, { database }: { database: Database }): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -27,7 +27,7 @@ export const JourneySessionIdParam = Type.String({ pattern: '^[A-Za-z0-9_-]{20,1
 export const VersionParam = Type.Integer({ minimum: 1, maximum: 1_000_000 });
 
 /**
- * The params schema of a route; under the `/{tenantId}` alias prefix (seed 000's paths) it also
+ * The params schema of a route; under the `/{tenantId}` alias prefix (the TrustX paths that name the tenant) it also
  * takes the tenant, which the auth hook matches against the token's.
  */
 export function pathParams<P extends TProperties>(properties: P, options: { tenantAlias?: boolean | undefined } = {}) {

@@ -90,7 +90,7 @@ export function sendProblem(reply: FastifyReply, answer: ProblemAnswer): Fastify
 }
 
 /**
- * The single exposure gate (STYLE: one place decides what leaves the process). Keyway errors
+ * The single exposure gate (one place decides what leaves the process). Keyway errors
  * and request-shape errors are answered with their code; a database outage is a 503 with
  * Retry-After; anything else becomes a generic 500 and
  * its cause goes to the log only — no stack traces or SQL in responses.

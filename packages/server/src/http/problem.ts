@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ERROR_CATALOGUE, ERROR_CODES, type ErrorCode } from '../errors/catalogue.ts';
 import type { FieldProblem } from '../errors/keyway-error.ts';
 
-/** RFC 9457 problem details with Keyway's stable `code` (DESIGN A3). */
+/** RFC 9457 problem details with Keyway's stable `code`: every error response is application/problem+json. */
 export const ProblemSchema = Type.Object(
   {
     type: Type.String({ description: 'urn:keyway:error:<code>' }),

@@ -26,7 +26,7 @@ export type UserRef = { id: string } | { externalId: string };
 export interface IdentityServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
-  /** Validates a store's selfService configuration (issue 4); without it, a store cannot be given one */
+  /** Validates a store's selfService configuration (browser self-service); without it, a store cannot be given one */
   checkSelfService?: SelfServiceConfigCheck | undefined;
 }
 
@@ -49,7 +49,7 @@ function userConflict(error: unknown): KeywayError | undefined {
   return undefined;
 }
 
-/** Identity stores and their users (DESIGN A4). Every query is scoped by tenant. */
+/** Identity stores and their users. Every query is scoped by tenant. */
 export class IdentityService {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;

@@ -26,11 +26,11 @@ const UpdateStoreBody = Type.Object(
 
 export interface IdentityStoreRoutesOptions {
   services: Services;
-  /** Registered a second time under `/api/identity-store/:tenantId` (seed 000 paths); hidden from the docs. */
+  /** Registered a second time under `/api/identity-store/:tenantId` (TrustX's tenant paths); hidden from the docs. */
   tenantAlias?: boolean;
 }
 
-/** DESIGN A4: identity stores and their users, tenant taken from the token. */
+/** The identity store API: stores and their users under /api/identity-store, tenant taken from the token. */
 export async function identityStoreRoutes(fastify: FastifyInstance, { services, tenantAlias = false }: IdentityStoreRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const identity = services.identity;
@@ -77,7 +77,7 @@ export async function identityStoreRoutes(fastify: FastifyInstance, { services, 
 
   // ── users ──
   app.post('/stores/:storeName/users', {
-    schema: { operationId: 'createUser', ...doc(['users'], 'Add a user (seed 001 Add User fields)'), params: storeParams, body: CreateUserBody, response: { 201: UserSchema } },
+    schema: { operationId: 'createUser', ...doc(['users'], 'Add a user (the TrustX Add User fields)'), params: storeParams, body: CreateUserBody, response: { 201: UserSchema } },
     config: { permission: 'IdentityStore:createUser', errors: ['STORE_NOT_FOUND', 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
   }, async (request, reply) => reply.code(201).send(await identity.createUser(actorOf(request), request.params.storeName, request.body)));
 

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-/** Request and response shapes of the Add User fields (seed 001, DESIGN A4). */
+/** Request and response shapes of a user: the fields of TrustX “Add User”. */
 export const USER_STATUSES = ['pending', 'active', 'locked', 'disabled'] as const;
 export const MAX_ATTRIBUTES = 64;
 

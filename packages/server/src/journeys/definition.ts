@@ -1,5 +1,5 @@
 /**
- * The journey definition document (issue 5 §1, DESIGN A7): a versioned JSON graph of steps. Its
+ * The journey definition document: a versioned JSON graph of steps. Its
  * shape is this JSON Schema, published at GET /schemas/journey-definition.json; the meaning
  * (references, outcomes, parameters, expressions) is checked by `validateDefinition`.
  */

@@ -58,7 +58,7 @@ export interface SubmitInput extends ClientInput {
   journeyStepId?: string | undefined;
 }
 
-/** One answer of the runtime protocol (DESIGN A7). */
+/** One answer of the runtime protocol: `{journeyStepId, data, sessionId}`. */
 export interface StepResponse {
   journeyStepId: string;
   data: unknown;
@@ -122,7 +122,7 @@ class StepFailure extends Error {
 }
 
 /**
- * The journey engine (issue 5 §2-3): runs server-side steps until a client-facing step or an end,
+ * The journey engine: runs server-side steps until a client-facing step or an end,
  * and keeps everything an instance needs in its database row, so any node continues it.
  *
  * Concurrency: every change to an instance is a compare-and-set on its `revision`. A submit first

@@ -28,7 +28,7 @@ import { installTemplates } from './templates.ts';
 const tags = ['journeys'];
 const journeyParams = Type.Object({ journeyId: JourneyIdParam });
 
-/** Issue 5 §1-2, §9: journey definitions (drafts, validation, immutable versions) and templates. */
+/** Journey definitions (drafts, validation, immutable versions) and templates. */
 export async function journeyRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const journeys = services.journeyDefinitions;

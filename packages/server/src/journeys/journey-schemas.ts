@@ -90,7 +90,7 @@ export const InstalledTemplateSchema = Type.Object({
   status: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('unchanged')]),
 }, { title: 'InstalledJourneyTemplate' });
 
-// ── runtime protocol (DESIGN A7) ──
+// ── runtime protocol ──
 
 export const StartJourneyBody = Type.Object(
   {

@@ -76,7 +76,7 @@ export function invalidDefinitionError(report: ValidationReport): KeywayError {
 }
 
 /**
- * Journey definitions (issue 5 §1): a journey has one editable draft and numbered published
+ * Journey definitions: a journey has one editable draft and numbered published
  * versions. Publishing validates the draft and stores it as the next version, which is never
  * changed again; running instances keep the version they started on.
  */

@@ -1,4 +1,4 @@
-// The hosted journey runner (issue 5 §8): a localized HTML shell at /{tenantId}/journeys/{journeyId}
+// The hosted journey runner: a localized HTML shell at /{tenantId}/journeys/{journeyId}
 // whose script runs the journey with @keyway/web's journey client, and its assets under
 // /_keyway/journey-runner/<version>/. An unknown or unpublished journey answers the same 404 page
 // (no enumeration of journeys).

@@ -10,7 +10,7 @@ import { StartJourneyBody, StepResponseSchema, SubmitBody } from './journey-sche
 const tags = ['journey runtime'];
 
 const rejectionCodes = Object.entries(ENGINE_REJECTION_CODES).map(([code, title]) => `- \`${code}\`: ${title}`).join('\n');
-const protocol = `Answers \`{journeyStepId, data, sessionId}\` (DESIGN A7). At the end \`journeyStepId\` is \`success\` (data: the user and an ID token when the journey authenticated them, see the \`data\` schema) or \`rejection\` (data: a problem \`code\`). Engine rejection codes:\n${rejectionCodes}`;
+const protocol = `Answers \`{journeyStepId, data, sessionId}\`. At the end \`journeyStepId\` is \`success\` (data: the user and an ID token when the journey authenticated them, see the \`data\` schema) or \`rejection\` (data: a problem \`code\`). Engine rejection codes:\n${rejectionCodes}`;
 
 /** The first language tag of Accept-Language (steps localise with it). */
 function localeOf(request: FastifyRequest): string {
@@ -19,7 +19,7 @@ function localeOf(request: FastifyRequest): string {
   return first && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(first) ? first : 'en';
 }
 
-/** Issue 5 §6: start a journey and submit client responses. */
+/** The journey runtime: start a journey and submit client responses. */
 export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const engine = services.journeys;

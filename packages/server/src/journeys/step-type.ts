@@ -2,7 +2,7 @@ import type { Services } from '../services.ts';
 import type { Clock } from '../shared/clock.ts';
 
 /**
- * The contract between the journey engine and every step type (issue 5). One file per step type
+ * The contract between the journey engine and every step type. One file per step type
  * under src/journeys/steps/<family>/<name>.ts exports a StepType; step-registry.ts lists them.
  *
  * Expressions are evaluated by the engine before `run`/`submit`: a parameter string that is exactly

@@ -7,8 +7,8 @@ import { validateDefinition } from './definition-validation.ts';
 import { invalidDefinitionError } from './journey-service.ts';
 
 /**
- * Journey templates (issue 5 §9): the seeds' flows as definitions under ./templates, one JSON
- * file each. Installing one, for an identity store:
+ * Journey templates: the TrustX passkey processes and Mosaic passkey journeys as definitions under
+ * ./templates, one JSON file each. Installing one, for an identity store:
  * - fills its settings (relying party, policies) — given, or the store's only one of each;
  * - creates the custom forms it uses when the tenant has none of that name (a form the tenant
  *   already has, perhaps customised, is left alone) and publishes them;

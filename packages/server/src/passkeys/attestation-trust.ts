@@ -8,7 +8,7 @@ import type { MetadataEntry, MetadataProvider } from './mds-blob.ts';
 import type { AttestationTrust } from './passkey-config.ts';
 
 /**
- * Attestation trust per registration policy (issue 3 §1, §4).
+ * Attestation trust per registration policy.
  *
  * Division of labour with @simplewebauthn/server 14:
  * - SimpleWebAuthn verifies the attestation *statement*: the signature over authData‖clientDataHash

@@ -19,7 +19,7 @@ import {
 import { PasskeySchema } from './passkey-record.ts';
 
 
-/** The seeds' permissions (DESIGN A2); a completion needs the non-ext permission of its ceremony. */
+/** TrustX's ceremony permissions (`IdentityStore:…`); a completion needs the non-ext permission of its ceremony. */
 const REGISTER = 'IdentityStore:createPasskeyRegistrationForUser';
 const REGISTER_BY_EXT_ID = 'IdentityStore:createPasskeyRegistrationForUserByExtId';
 const AUTHENTICATE = 'IdentityStore:createPasskeyAuthenticationForUser';
@@ -53,11 +53,11 @@ const COMPLETE_AUTHENTICATION_ERRORS: ErrorCode[] = [...COMPLETION_ERRORS, 'CRED
 
 export interface CeremonyRoutesOptions {
   services: Services;
-  /** Registered a second time under `/api/identity-store/:tenantId` (seed 000 paths); hidden from the docs. */
+  /** Registered a second time under `/api/identity-store/:tenantId` (TrustX's tenant paths); hidden from the docs. */
   tenantAlias?: boolean;
 }
 
-/** DESIGN A5: the four passkey ceremony endpoints of seeds 000 and 001, by user id and by external id. */
+/** The four passkey ceremony endpoints, at the paths TrustX gives them, by user id and by external id. */
 export async function ceremonyRoutes(fastify: FastifyInstance, { services, tenantAlias = false }: CeremonyRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const ceremonies = services.ceremonies;

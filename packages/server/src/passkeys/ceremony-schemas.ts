@@ -3,7 +3,7 @@ import { UserSchema } from '../identity/user-schemas.ts';
 import { PasskeySchema } from './passkey-record.ts';
 
 /**
- * Request and response shapes of the ceremony endpoints (DESIGN A5). The options are the standard
+ * Request and response shapes of the ceremony endpoints. The options are the standard
  * WebAuthn JSON dictionaries (L3 §5.1.9 `PublicKeyCredentialCreationOptionsJSON` /
  * `PublicKeyCredentialRequestOptionsJSON`); the completion bodies are `PublicKeyCredential.toJSON()`.
  * Completion bodies are checked loosely here (shape only, unknown members allowed, as browsers add
@@ -17,12 +17,12 @@ export const StartRegistrationBody = Type.Object(
     userName: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'user.name shown by authenticators; default the user’s e-mail, else userKey. With createUser, also the new user’s userKey' })),
     userDisplayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'user.displayName; default first and last name, else userName' })),
     userHandle: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,86}={0,2}$', description: 'base64url WebAuthn user handle of at most 64 bytes; used when the user has none yet (otherwise it must equal the one the user has)' })),
-    createUser: Type.Optional(Type.Boolean({ description: 'With the …/ext path: create the user with this externalId when absent (seed 001 “Create User”)' })),
+    createUser: Type.Optional(Type.Boolean({ description: 'With the …/ext path: create the user with this externalId when absent (TrustX “Create User”)' })),
   },
   { title: 'StartPasskeyRegistrationRequest', additionalProperties: false },
 );
 
-export const StartAuthenticationBody = Type.Object({}, { title: 'StartPasskeyAuthenticationRequest', additionalProperties: false, description: 'No parameters (seed 000 sends {})' });
+export const StartAuthenticationBody = Type.Object({}, { title: 'StartPasskeyAuthenticationRequest', additionalProperties: false, description: 'No parameters (TrustX sends {})' });
 
 const Descriptor = Type.Object({
   type: Type.String({ description: '"public-key"' }),

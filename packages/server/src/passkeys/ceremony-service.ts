@@ -14,7 +14,7 @@ export type { CompleteRegistrationInput, StartRegistrationInput } from './regist
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
- * The passkey ceremonies (DESIGN A5, issue 3 §2): registration and authentication, each a start
+ * The passkey ceremonies: registration and authentication, each a start
  * (options + a database session) and a completion (verification by WebAuthn §7.1 / §7.2, then one
  * transaction that consumes the session, records the credential or its use, and audits). The API
  * routes, self-service and journeys all go through here; `actor` says who is calling.

@@ -4,7 +4,7 @@ import type { CeremonySessionsTable, Schema } from '../storage/schema.ts';
 
 /**
  * Ceremony sessions: everything a ceremony's completion is checked against lives in the database
- * (DESIGN B "State"), so any node can complete what another started. A session is bound to its
+ * (no per-node state), so any node can complete what another started. A session is bound to its
  * tenant, store, user, RP, policy and ceremony type, is single use and expires.
  */
 

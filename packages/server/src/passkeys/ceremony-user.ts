@@ -19,7 +19,7 @@ export async function getUserInStore(db: Kysely<Schema>, storeId: string, storeN
   return row;
 }
 
-/** DESIGN A4: locked and disabled users cannot use passkeys, neither to start nor to complete a ceremony. */
+/** Locked and disabled users cannot use passkeys, neither to start nor to complete a ceremony. */
 export function assertMayUsePasskeys(user: UserRow): void {
   if (user.status === 'locked' || user.status === 'disabled') {
     throw new KeywayError('USER_DISABLED', `User ${user.id} is ${user.status} and cannot use passkeys`);

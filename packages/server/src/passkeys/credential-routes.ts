@@ -22,11 +22,11 @@ const RenamePasskeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLen
 
 export interface CredentialRoutesOptions {
   services: Services;
-  /** Registered a second time under `/api/identity-store/:tenantId` (seed 000 paths); hidden from the docs. */
+  /** Registered a second time under `/api/identity-store/:tenantId` (TrustX's tenant paths); hidden from the docs. */
   tenantAlias?: boolean;
 }
 
-/** DESIGN A4 "a user's passkeys": list, rename, delete. */
+/** A user's passkeys: list, rename, delete. */
 export async function credentialRoutes(fastify: FastifyInstance, { services, tenantAlias = false }: CredentialRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const credentials = services.credentials;

@@ -31,7 +31,7 @@ export interface PasskeyRef {
 export const MAX_PASSKEY_NAME_LENGTH = 64;
 
 /**
- * A user's passkeys (DESIGN A4 "a user's passkeys"): list, rename, delete. Every lookup is scoped by
+ * A user's passkeys: list, rename, delete. Every lookup is scoped by
  * tenant, store and user, so another user's or tenant's passkey is PASSKEY_NOT_FOUND.
  */
 export class CredentialService {

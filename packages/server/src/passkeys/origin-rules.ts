@@ -1,7 +1,7 @@
 import { parse as parseDomain } from 'tldts';
 
 /**
- * What a relying party's RP ID and origins may be (DESIGN A4, issue 3 §1). Each check answers a
+ * What a relying party's RP ID and origins may be. Each check answers a
  * human sentence saying what is wrong, or `undefined` when the value is acceptable; the service
  * turns them into field-level VALIDATION_FAILED problems.
  */

@@ -19,11 +19,11 @@ import {
 
 export interface PasskeyConfigRoutesOptions {
   services: Services;
-  /** Registered a second time under `/api/identity-store/:tenantId` (seed 000 paths); hidden from the docs. */
+  /** Registered a second time under `/api/identity-store/:tenantId` (TrustX's tenant paths); hidden from the docs. */
   tenantAlias?: boolean;
 }
 
-/** DESIGN A4: a store's relying parties, registration policies and authentication policies. */
+/** A store's relying parties, registration policies and authentication policies, under the identity store API. */
 export async function passkeyConfigRoutes(fastify: FastifyInstance, { services, tenantAlias = false }: PasskeyConfigRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const relyingParties = services.relyingParties;

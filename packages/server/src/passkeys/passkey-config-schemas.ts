@@ -2,7 +2,7 @@ import { Type, type Static, type TOptional, type TProperties, type TSchema } fro
 import { DEFAULT_ALGORITHMS } from './passkey-config.ts';
 
 /**
- * Request and response shapes of a store's passkey configuration (DESIGN A4): relying parties,
+ * Request and response shapes of a store's passkey configuration: relying parties,
  * registration policies and authentication policies. Field names follow the WebAuthn dictionaries.
  * Shape and ranges are checked here; rules that span fields or need parsing (RP ID, origins,
  * algorithms, certificates) are checked by the services, which name the offending field.

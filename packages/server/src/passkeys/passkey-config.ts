@@ -1,5 +1,5 @@
 /**
- * The passkey configuration of a store (DESIGN A4), as the ceremony code consumes it.
+ * The passkey configuration of a store, as the ceremony code consumes it.
  * Field names follow the WebAuthn dictionaries where one exists.
  */
 export type AttestationConveyance = 'none' | 'indirect' | 'direct' | 'enterprise';

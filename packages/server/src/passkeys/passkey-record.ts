@@ -3,7 +3,7 @@ import type { Selectable } from 'kysely';
 import type { CredentialsTable } from '../storage/schema.ts';
 import { describeAuthenticator } from './authenticator-catalog.ts';
 
-/** A user's passkey as the API shows it (issue 3 §3: the credential record). Never the public key. */
+/** A user's passkey as the API shows it (the WebAuthn credential record). Never the public key. */
 export const PasskeySchema = Type.Object({
   credentialId: Type.String({ description: 'The WebAuthn credential ID, base64url' }),
   name: Type.Union([Type.String(), Type.Null()], { description: 'User-editable name; defaults to the authenticator’s name when the AAGUID is known' }),

@@ -8,7 +8,7 @@ import { AUTHENTICATION_DEFAULTS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, REGISTRATION_D
 import type { AttestationTrust, AuthenticationPolicySettings, RegistrationPolicySettings } from './passkey-config.ts';
 
 /**
- * The rules a policy's settings must satisfy as a whole (issue 3 §1). The request schema checks
+ * The rules a policy's settings must satisfy as a whole. The request schema checks
  * each field's shape; these run on the complete settings (after defaults, or after a PATCH merged
  * into the stored policy), so a change to one field cannot leave another one inconsistent.
  */

@@ -65,7 +65,7 @@ function withoutNulls<T extends object>(patch: T): Partial<{ [K in keyof T]: Exc
   return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null)) as Partial<{ [K in keyof T]: Exclude<T[K], null> }>;
 }
 
-/** Registration and authentication policies of an identity store (DESIGN A4). Every query is scoped by tenant and store. */
+/** Registration and authentication policies of an identity store. Every query is scoped by tenant and store. */
 export class PolicyService {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;

@@ -35,7 +35,7 @@ export interface StartRegistrationInput {
   userDisplayName?: string | undefined;
   /** base64url, 1–64 bytes: used as the user handle when the user has none yet */
   userHandle?: string | undefined;
-  /** With a user named by external id: create the user when absent (seed 001 "Create User") */
+  /** With a user named by external id: create the user when absent (TrustX "Create User") */
   createUser?: boolean | undefined;
   /** Who started the ceremony and for what (API, self-service, journey); stored with the session */
   context?: Record<string, unknown> | undefined;

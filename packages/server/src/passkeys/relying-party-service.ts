@@ -85,7 +85,7 @@ function checkRelyingParty(rp: RelyingPartyFields): RelyingPartyFields {
   };
 }
 
-/** Relying parties of an identity store (DESIGN A4). Every query is scoped by tenant and store. */
+/** Relying parties of an identity store. Every query is scoped by tenant and store. */
 export class RelyingPartyService {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;

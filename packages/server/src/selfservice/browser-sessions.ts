@@ -4,7 +4,7 @@ import type { Schema, SelfServiceSessionsTable } from '../storage/schema.ts';
 import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
 
 /**
- * Browser sessions (issue 4 §2): a row per session, found by the SHA-256 of the keyway_session cookie, so they
+ * Browser sessions: a row per session, found by the SHA-256 of the keyway_session cookie, so they
  * survive restarts, work on every node and can be revoked server-side (logout, rotation at sign-in, admin).
  */
 

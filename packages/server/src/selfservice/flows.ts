@@ -5,7 +5,7 @@ import type { Schema, SelfServiceFlowsTable } from '../storage/schema.ts';
 import { hashBrowserToken, isBrowserToken } from './browser-tokens.ts';
 
 /**
- * A ceremony a browser started (issue 4): bound to that browser by the hash of its keyway_flow cookie and found at
+ * A ceremony a browser started: bound to that browser by the hash of its keyway_flow cookie and found at
  * finish by the challenge the response signed, so one browser can run several ceremonies at once (an autofill
  * request waiting while the user clicks "sign in with a passkey") and no other browser can finish them.
  */

@@ -1,4 +1,4 @@
-// The hosted self-service pages (issue 4): server-rendered, localized HTML shells at
+// The hosted self-service pages: server-rendered, localized HTML shells at
 // /{tenantId}/identity/{storeName}/{signup,signin,passkeys,recover}, and their static assets under
 // /_keyway/<version>/. A store without enabled self-service answers the same 404 page as an unknown
 // one (no enumeration of stores).

@@ -10,11 +10,11 @@ import { BrowserSessionSchema, RecoveryLinkAnswer, RecoveryLinkBody } from './se
 
 export interface SelfServiceAdminRoutesOptions {
   services: Services;
-  /** Registered a second time under `/api/identity-store/:tenantId` (seed 000 paths); hidden from the docs. */
+  /** Registered a second time under `/api/identity-store/:tenantId` (TrustX's tenant paths); hidden from the docs. */
   tenantAlias?: boolean;
 }
 
-/** Admin side of self-service (issue 4): recovery links and a user's browser sessions. */
+/** Admin side of self-service: recovery links and a user's browser sessions. */
 export async function selfServiceAdminRoutes(fastify: FastifyInstance, { services, tenantAlias = false }: SelfServiceAdminRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const selfService = services.selfService;

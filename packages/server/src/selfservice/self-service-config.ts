@@ -5,7 +5,7 @@ import type { Schema } from '../storage/schema.ts';
 import { safeApplicationUrl } from '../../../hosted/src/return-to.ts';
 
 /**
- * A store's `selfService` configuration (DESIGN A6, issue 4): which relying party and policies the browser API
+ * A store's `selfService` configuration: which relying party and policies the browser API
  * uses, whether anyone may sign up, and how long sessions and recovery links live.
  */
 
@@ -70,7 +70,7 @@ export function parseSelfServiceConfig(column: string | null): SelfServiceConfig
 export type SelfServiceConfigCheck = (executor: Kysely<Schema>, storeId: string, input: SelfServiceConfigInput) => Promise<string>;
 
 /**
- * DESIGN A6: an enabled configuration must name a relying party and two policies of the same store, and the RP's
+ * An enabled configuration must name a relying party and two policies of the same store, and the RP's
  * origins must include the origin that serves the hosted pages (KEYWAY_PUBLIC_URL). A disabled one is kept as
  * given, so a store can be configured first and enabled once its RP and policies exist.
  */

@@ -65,7 +65,7 @@ const FINISH: ErrorCode[] = [
 const REGISTRATION_FINISH: ErrorCode[] = [...FINISH, 'SYNCED_PASSKEY_NOT_ALLOWED', 'ALGORITHM_NOT_ALLOWED', 'CREDENTIAL_PUBLIC_KEY_INVALID', 'ATTESTATION_INVALID', 'ATTESTATION_NOT_TRUSTED', 'CREDENTIAL_ID_TOO_LONG', 'CREDENTIAL_ALREADY_REGISTERED'];
 
 /**
- * The browser self-service API of a store (DESIGN A6, issue 4) under `/{tenantId}/identity/{storeName}`: no bearer
+ * The browser self-service API of a store under `/{tenantId}/identity/{storeName}`: no bearer
  * token; the browser is identified by HttpOnly cookies. Every request first resolves the store (404
  * SELF_SERVICE_DISABLED when self-service is off, exactly as for an unknown store), answers CORS only for the RP's
  * origins, and refuses state-changing requests from anywhere else (CSRF).

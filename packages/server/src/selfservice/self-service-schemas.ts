@@ -5,7 +5,7 @@ import { MAX_PASSKEY_NAME_LENGTH } from '../passkeys/credential-service.ts';
 import { PasskeySchema } from '../passkeys/passkey-record.ts';
 import { MAX_IDENTIFIER_LENGTH } from './self-service-service.ts';
 
-/** Request and response shapes of the browser self-service API (issue 4, docs/selfservice contract). */
+/** Request and response shapes of the browser self-service API (SecureAuth-style WebAuthn begin/finish). */
 
 const User = Type.Object({ ...UserSchema.properties, displayName: Type.String({ description: 'The sign-up display name; else first and last name; else userKey' }) });
 

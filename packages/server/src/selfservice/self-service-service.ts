@@ -31,7 +31,7 @@ import { RateLimiter, type RateLimitCheck } from '../shared/rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
 import { deviceLabel } from './device-label.ts';
 
-/** A sign-in counts as fresh for this long: deleting a passkey needs one (issue 4 §3). */
+/** A sign-in counts as fresh for this long: deleting a passkey needs one. */
 export const FRESH_SIGN_IN_MS = 5 * 60 * 1000;
 export const MAX_IDENTIFIER_LENGTH = 256;
 const MAX_PASSKEYS_LISTED = 100;
@@ -171,7 +171,7 @@ function toSessionView(row: BrowserSessionRow): BrowserSessionView {
 }
 
 /**
- * The browser-facing self-service API of a store (DESIGN A6, issue 4): sign-up, sign-in (identifier-first and
+ * The browser-facing self-service API of a store: sign-up, sign-in (identifier-first and
  * usernameless), sessions, the user's passkeys and account recovery. Every WebAuthn check is the ceremony service's;
  * this layer adds the browser binding, sessions, enumeration resistance and rate limits.
  */

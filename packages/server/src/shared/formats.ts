@@ -27,7 +27,7 @@ export function isCountry(value: string): boolean {
 }
 
 /**
- * A locale variant as seed 001 defines it (BCP 47 variant subtags): subtags of 5–8 letters or
+ * A locale variant as TrustX Add User defines it (BCP 47 variant subtags): subtags of 5–8 letters or
  * digits, or 4 characters starting with a digit, separated by hyphens (`polyton`, `1996-fonipa`).
  */
 export function isLocaleVariant(value: string): boolean {

@@ -166,7 +166,7 @@ export interface SigningKeysTable {
   retired_at: number | null;
 }
 
-/** A custom form or custom page of a tenant (issue 5); its versions are in journey_content_versions. */
+/** A custom form or custom page of a tenant; its versions are in journey_content_versions. */
 export interface JourneyContentTable {
   id: string;
   tenant_id: string;
@@ -214,7 +214,7 @@ export interface JourneyPageGrantsTable {
   created_at: number;
 }
 
-/** A journey (issue 5): its editable draft and how many versions have been published. */
+/** A journey: its editable draft and how many versions have been published. */
 export interface JourneysTable {
   id: string;
   tenant_id: string;
@@ -267,7 +267,7 @@ export interface JourneyInstancesTable {
   updated_at: number;
 }
 
-/** Browser self-service (issue 4) */
+/** Browser self-service: flows, sessions, recovery links, rate limits, decoy keys */
 export interface SelfServiceTenantKeysTable {
   tenant_id: string;
   /** base64url of 32 random bytes, the HMAC key of decoy credential IDs; sealed under the master key */

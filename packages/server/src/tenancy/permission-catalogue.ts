@@ -56,7 +56,7 @@ export const PERMISSION_CATALOGUE = {
   'IdentityStore:updatePasskey': { description: 'Rename or enable/disable one of a user’s passkeys' },
   'IdentityStore:deletePasskey': { description: 'Delete one of a user’s passkeys' },
 
-  // Passkey ceremonies (the names seeds 000 and 001 give them)
+  // Passkey ceremonies (the names TrustX gives them)
   'IdentityStore:createPasskeyRegistrationForUser': { description: 'Start and complete a passkey registration for a user named by id' },
   'IdentityStore:createPasskeyRegistrationForUserByExtId': { description: 'Start a passkey registration for a user named by external id' },
   'IdentityStore:createPasskeyAuthenticationForUser': { description: 'Start and complete a passkey authentication for a user named by id' },

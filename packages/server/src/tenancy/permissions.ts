@@ -1,5 +1,5 @@
 /**
- * Permission strings (DESIGN A2): `TNT#{tenant}#{Service}:{action}`, where `*` may stand for the
+ * Permission strings of API tokens: `TNT#{tenant}#{Service}:{action}`, where `*` may stand for the
  * action (`TNT#acme#IdentityStore:*`) or for the whole `Service:action` (`TNT#acme#*`).
  */
 export const TENANT_ID_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$';

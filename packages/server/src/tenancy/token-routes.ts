@@ -39,7 +39,7 @@ function clientCredentials(header: string | undefined, body: { client_id?: strin
   return { id: body.client_id, secret: body.client_secret };
 }
 
-/** DESIGN A2: `POST /oauth2/token`, client credentials grant (RFC 6749 §4.4). */
+/** `POST /oauth2/token`: OAuth 2.0 client credentials grant (RFC 6749 §4.4). */
 export async function tokenRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler((error, request, reply) => {

@@ -36,7 +36,7 @@ const TenantParams = Type.Object({ tenantId: AnyTenantIdParam });
 const PUBLIC_CACHE = 'public, max-age=300';
 
 /**
- * Issue 3 §5: each tenant's ID token signing keys (JWKS) and minimal OpenID Provider metadata,
+ * Each tenant's ID token signing keys (JWKS) and minimal OpenID Provider metadata,
  * public and unauthenticated; plus the admin routes to list and rotate the keys.
  */
 export async function jwksRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {

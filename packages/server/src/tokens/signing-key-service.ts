@@ -14,7 +14,7 @@ import { TENANT_ID_PATTERN } from '../tenancy/permissions.ts';
 
 /**
  * Per-tenant ES256 signing keys and the ID tokens Keyway issues after a passkey sign-in
- * (issue 3 §5). The issuer of tenant `acme` is `${publicUrl}/acme`; its keys are published at
+ * (OpenID Connect Core). The issuer of tenant `acme` is `${publicUrl}/acme`; its keys are published at
  * `${issuer}/.well-known/jwks.json`.
  *
  * Storage: one row per key in `signing_keys`. The private JWK is sealed under the master key

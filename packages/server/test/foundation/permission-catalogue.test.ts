@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
  * on purpose; any other route must declare a permission from the catalogue.
  */
 const PUBLIC_ROUTES = new Set([
-  // Operations (DESIGN A8) and the API documentation
+  // Operations (health, readiness, metrics) and the API documentation
   'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json',
   // Client authentication itself (RFC 6749 §4.4) and the published keys and metadata
   'POST /oauth2/token',

@@ -110,7 +110,7 @@ for (const kind of DATABASE_KINDS) {
       });
     }
 
-    test('accepts the TZDB names of seed 001 and the variant rule of 4 characters starting with a digit', async () => {
+    test('accepts TZDB time zone names and the variant rule of 4 characters starting with a digit', async () => {
       const response = await acme.api.post(users, { userKey: 'tz', timezone: 'EST', locale: { language: 'de', country: 'AT', variant: '1901' } });
       assert.equal(response.status, 201, JSON.stringify(response.body));
     });

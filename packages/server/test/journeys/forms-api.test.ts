@@ -40,7 +40,7 @@ for (const kind of DATABASE_KINDS) {
       }));
 
     test('create → version 1 draft; read it back exactly; the change is audited', async () => {
-      const created = expect(await acme.api.post(BASE, { name: 'passkey-registration', description: 'Seed 001 form', form: SEED_REGISTRATION_FORM }), 201);
+      const created = expect(await acme.api.post(BASE, { name: 'passkey-registration', description: 'TrustX registration form', form: SEED_REGISTRATION_FORM }), 201);
       assert.deepEqual(Object.keys(created.body).sort(), ['createdAt', 'form', 'name', 'status', 'updatedAt', 'version']);
       assert.equal(created.body.version, 1);
       assert.equal(created.body.status, 'draft');
@@ -48,7 +48,7 @@ for (const kind of DATABASE_KINDS) {
       const read = expect(await acme.api.get(`${BASE}/passkey-registration/versions/1`), 200);
       assert.deepEqual(read.body, created.body);
       const summary = expect(await acme.api.get(`${BASE}/passkey-registration`), 200);
-      assert.deepEqual({ ...summary.body, createdAt: undefined, updatedAt: undefined }, { name: 'passkey-registration', description: 'Seed 001 form', latestVersion: 1, latestPublishedVersion: null, createdAt: undefined, updatedAt: undefined });
+      assert.deepEqual({ ...summary.body, createdAt: undefined, updatedAt: undefined }, { name: 'passkey-registration', description: 'TrustX registration form', latestVersion: 1, latestPublishedVersion: null, createdAt: undefined, updatedAt: undefined });
       assert.deepEqual(await auditOf('passkey-registration'), [{ action: 'journey.form.create', actor: acme.clientId, tenant: 'acme', details: { version: 1 } }]);
     });
 

@@ -1,6 +1,6 @@
-// The custom forms of seeds 000 and 001, verbatim, for the forms, pages and TrustX step tests.
+// The custom forms of the TrustX passkey processes, verbatim, for the forms, pages and TrustX step tests.
 
-/** Seed 001 “Configure the Registration Form”: userName and displayName, required, persisted, a continue button. */
+/** TrustX “Configure the Registration Form”: userName and displayName, required, persisted, a continue button. */
 export const SEED_REGISTRATION_FORM = {
   title: { values: { en: 'Title' }, isValid: true, type: 'title' },
   components: [
@@ -18,7 +18,7 @@ export const SEED_REGISTRATION_FORM = {
   continueButton: { isValid: true, type: 'continueButton', values: { en: 'Continue' } },
 };
 
-/** Seed 000 “Configure the Authentication Form”: name and displayName, required and transient, a submit button. */
+/** TrustX “Configure the Authentication Form”: name and displayName, required and transient, a submit button. */
 export const SEED_AUTHENTICATION_FORM = {
   title: { values: { en: 'AUTHENTICATION' }, isValid: true, type: 'title' },
   components: [
@@ -36,7 +36,7 @@ export const SEED_AUTHENTICATION_FORM = {
   submitButton: { type: 'submitButton', isValid: true, values: { en: 'Submit for Authentication' } },
 };
 
-/** Seeds 000/001 retry form after “User cancelled”: a title and a paragraph, no button. */
+/** The TrustX processes' retry form after “User cancelled”: a title and a paragraph, no button. */
 export const SEED_RETRY_FORM = {
   title: { values: { en: 'User cancelled the process' }, isValid: true, type: 'title' },
   components: [{ isValid: true, type: 'paragraph', id: 'paragraph', label: { values: { en: '' } }, values: { en: 'User cancel error happened - please try again' }, index: 0 }],

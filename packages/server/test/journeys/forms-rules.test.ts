@@ -1,4 +1,4 @@
-// Custom forms without storage: the seeds' forms pass the format check, each format mistake is reported at its path,
+// Custom forms without storage: TrustX's forms pass the format check, each format mistake is reported at its path,
 // submissions are validated with exactly the rules the presented form shows (required, min/max length, e-mail,
 // read-only, transient), and messages are localized (the form's own for the locale, else Keyway's en/de).
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ const clone = <T>(value: T): T => structuredClone(value);
 const profile = PROFILE_FORM as unknown as FormDocument;
 
 describe('custom form format', () => {
-  test('the three forms of seeds 000/001 are valid as written', () => {
+  test('the three forms of the TrustX passkey processes are valid as written', () => {
     assert.deepEqual(checkFormDocument(SEED_REGISTRATION_FORM), []);
     assert.deepEqual(checkFormDocument(SEED_AUTHENTICATION_FORM), []);
     assert.deepEqual(checkFormDocument(SEED_RETRY_FORM), []);
@@ -66,7 +66,7 @@ describe('custom form format', () => {
 });
 
 describe('custom form submissions', () => {
-  test('seed 001 registration form: both fields required; values are trimmed and persisted by component id', () => {
+  test('TrustX registration form: both fields required; values are trimmed and persisted by component id', () => {
     const form = SEED_REGISTRATION_FORM as unknown as FormDocument;
     const empty = validateSubmission(form, {}, 'en');
     assert.equal(empty.valid, false);
@@ -79,7 +79,7 @@ describe('custom form submissions', () => {
     assert.deepEqual(ok, { valid: true, values: { userName: 'ada', displayName: 'Ada Lovelace' }, persisted: { userName: 'ada', displayName: 'Ada Lovelace' }, errors: [] });
   });
 
-  test('seed 000 authentication form: transient fields are validated and returned but not persisted', () => {
+  test('TrustX authentication form: transient fields are validated and returned but not persisted', () => {
     const result = validateSubmission(SEED_AUTHENTICATION_FORM as unknown as FormDocument, { name: 'john.doe', displayName: 'John Doe' }, 'en');
     assert.equal(result.valid, true);
     assert.deepEqual(result.values, { name: 'john.doe', displayName: 'John Doe' });

@@ -39,7 +39,7 @@ for (const kind of DATABASE_KINDS) {
       const empty = expect(await acme.api.post(BASE, { name: 'empty', html: '   ' }), 400, 'VALIDATION_FAILED');
       assert.deepEqual(empty.body.errors, [{ field: 'html', message: 'must not be empty' }]);
 
-      // Seed 000/001's page loads style.css and app.js: it validates, with a warning for each blocked load.
+      // The TrustX processes' page loads style.css and app.js: it validates, with a warning for each blocked load.
       const seedPage = '<html lang="en"><head><link rel="stylesheet" href="style.css" /></head><body><img src="data:image/png;base64,AA=="><script type="module" src="app.js"></script></body></html>';
       const report = expect(await acme.api.post(`${BASE}/validate`, { html: seedPage }), 200);
       assert.equal(report.body.valid, true);

@@ -98,7 +98,7 @@ for (const kind of DATABASE_KINDS) {
       await context.close();
     });
 
-    test('the seed’s plain HTML form works unchanged: submitting it sends its fields to the runner', async () => {
+    test('the TrustX processes’ plain HTML form works unchanged: submitting it sends its fields to the runner', async () => {
       const grant = await server.services.pages.grant({ tenantId: 'acme', sessionId: 'i-2', stepId: 'page', pageName: 'seed-form', data: { sessionData: {}, constants: {} } });
       const context = await browser.newContext();
       const page = await context.newPage();

@@ -1,6 +1,6 @@
-// Mosaic steps called directly with real services on both databases: Register Passkeys (seed 002: the authenticated
+// Mosaic steps called directly with real services on both databases: Register Passkeys (the authenticated
 // user or a User Identifier, the WebAuthn switches, Display Name, cancel and failure behaviours, Error Output Variable,
-// fail, custom branches with schemas and Branch Output Variable) and the sign-in of seed 004: Login Form with the
+// fail, custom branches with schemas and Branch Output Variable) and the Mosaic passkey sign-in: Login Form with the
 // `passkeys` branch → loginData.webauthn_encoded_result → Passkey Authentication (success, failure behaviours).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -16,7 +16,7 @@ import { CTX, JourneyRun, outcomeOf, presented, RP_ID, STORE, stepWorld } from '
 
 const REGISTER = { relyingPartyId: RP_ID, registrationPolicy: 'default' };
 const LOGIN = { relyingPartyId: RP_ID, authenticationPolicy: 'default' };
-/** Passkey Authentication's Encoded Result as seed 004 writes it, evaluated by the engine's expression library. */
+/** Passkey Authentication's Encoded Result as the Mosaic sign-in writes it, evaluated by the expression library. */
 const AUTHENTICATE = (vars: Record<string, unknown>, loginVariable = 'loginData') => evaluateValue(compileValue({ encodedResult: `\${${loginVariable}.webauthn_encoded_result}` }), evaluationContext(vars)) as { encodedResult: unknown };
 
 for (const kind of DATABASE_KINDS) {
@@ -29,7 +29,7 @@ for (const kind of DATABASE_KINDS) {
 
     const passkeysOf = async (userId: string) => world.db.selectFrom('credentials').select(['credential_id']).where('user_id', '=', userId).execute();
 
-    test('seed 002: Register Passkeys for the authenticated user — data for the client, encoded result → passkey stored', async () => {
+    test('Mosaic registration: Register Passkeys for the authenticated user — data for the client, encoded result → passkey stored', async () => {
       const user = await world.createUser('mosaic-user', { email: 'mosaic@example.com', externalId: 'ext-mosaic' });
       const journey = new JourneyRun(world, { user: { storeName: STORE, userId: user.id } });
       const shown = presented(await journey.run(registerPasskeysStep, REGISTER, 'register'));
@@ -124,7 +124,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(outcomeOf(await journey.submit(registerPasskeysStep, params, { clientResponseOptionId: 'later', data: null }, 'register')), 'later');
     });
 
-    test('seed 004: Login Form (passkeys branch → loginData) → Passkey Authentication with ${loginData.webauthn_encoded_result} → the user context', async () => {
+    test('Mosaic sign-in: Login Form (passkeys branch → loginData) → Passkey Authentication with ${loginData.webauthn_encoded_result} → the user context', async () => {
       const user = await world.createUser('login-user');
       const authenticator = new SoftAuthenticator();
       const credentialId = (await world.register(authenticator, user.id)).credentialId;

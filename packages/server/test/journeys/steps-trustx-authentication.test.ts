@@ -1,8 +1,8 @@
 // TrustX authentication steps called directly with real services on both databases: Start Passkey Authentication
-// (the seed's _identityStore path; named and discoverable; refusals), Passkey Authentication Form (seed 000 form with
+// (TrustX's _identityStore path; named and discoverable; refusals), Passkey Authentication Form (TrustX form with
 // transient fields), Complete Passkey Authentication (success identifies the user and advances the counter, User
-// cancelled with the retry loop, Failed ID Store Service Call changing nothing), and the Custom Page V2 path of seed
-// 000: Session Data carries the clientRequest to the page, the page's answer is the browser response.
+// cancelled with the retry loop, Failed ID Store Service Call changing nothing), and the Custom Page V2 path of the
+// TrustX process: Session Data carries the clientRequest to the page, the page's answer is the browser response.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { compileValue, evaluateValue } from '../../src/journeys/compiled-journey.ts';
@@ -22,7 +22,7 @@ const AUTH = ['_identityStore', 'passkeys', 'authentications', 'passkeyAuth1', '
 const START = { authenticationPolicy: 'default', passkeyAuthenticationKey: 'passkeyAuth1', relyingPartyId: RP_ID, storeName: STORE };
 const FORM = { passkeyAuthenticationKey: 'passkeyAuth1', dataFormName: 'seed-authentication', dataFormVersion: 1, formDataKey: 'authForm' };
 const COMPLETE = { passkeyAuthenticationKey: 'passkeyAuth1' };
-/** The seed 000 custom page, with a script that uses the bridge. */
+/** The TrustX authentication process custom page, with a script that uses the bridge. */
 const SEED_PAGE = `<html lang="en">
 <head>
 <meta charset="UTF-8">
@@ -56,7 +56,7 @@ for (const kind of DATABASE_KINDS) {
 
     const counter = async () => Number((await world.db.selectFrom('credentials').select('sign_count').where('credential_id', '=', credentialId).executeTakeFirstOrThrow()).sign_count);
 
-    test('seed 000 end to end: Start (by user ID) → Authentication Form (transient fields) → Complete → the journey’s user, counter advanced', async () => {
+    test('TrustX authentication end to end: Start (by user ID) → Authentication Form (transient fields) → Complete → the journey’s user, counter advanced', async () => {
       const journey = new JourneyRun(world);
       assert.equal(outcomeOf(await journey.run(startPasskeyAuthenticationStep, { ...START, userId: user.id })), 'success');
       const record = journey.at(...AUTH) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience
@@ -154,14 +154,14 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual((await world.snapshot()).sessions, before.sessions, 'the session is not consumed by a failure');
     });
 
-    test('Custom Page V2 (seed 000 optional step 3): Session Data carries the clientRequest into the sandboxed page; the page’s answer completes the sign-in', async () => {
+    test('Custom Page V2 (optional step 3 of the TrustX authentication process): Session Data carries the clientRequest into the sandboxed page; the page’s answer completes the sign-in', async () => {
       await world.expectStatus(world.acme.api.post('/api/custom-pages', { name: 'passkey-page', html: SEED_PAGE }), 201);
       await world.expectStatus(world.acme.api.post('/api/custom-pages/passkey-page/versions/1/publish'), 200);
       const journey = new JourneyRun(world);
       await journey.run(startPasskeyAuthenticationStep, { ...START, userId: user.id });
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
       const clientRequest = (journey.at(...AUTH) as { startPasskeyAuthenticationResponse: { clientRequest: any } }).startPasskeyAuthenticationResponse.clientRequest;
-      // Seed 000's Session Data entry, evaluated by the engine's expression library before the step runs.
+      // The TrustX process's Session Data entry, evaluated by the engine's expression library before the step runs.
       const written = { pageName: 'passkey-page', sessionData: { passkeyAuthClientRequest: '${_identityStore.passkeys.authentications["passkeyAuth1"].currentPasskeyAuthenticationRecord.startPasskeyAuthenticationResponse.clientRequest}' }, constants: { brand: 'Acme' }, formDataKey: 'passkeyPage', timeoutSeconds: 120 };
       const pageParams = evaluateValue(compileValue(written), evaluationContext(journey.vars)) as typeof written & { sessionData: { passkeyAuthClientRequest: unknown } };
       assert.deepEqual(pageParams.sessionData, { passkeyAuthClientRequest: clientRequest });

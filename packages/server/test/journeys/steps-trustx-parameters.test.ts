@@ -1,24 +1,24 @@
-// The TrustX and Mosaic step catalogue against the seeds' tables: every input parameter / configuration field the
-// seeds list exists (camelCase of its name), the outcomes are the boundary events the seeds name, the types are
-// registered, and the parameter schemas (as the engine compiles them) accept the seeds' values and refuse bad ones.
+// The TrustX and Mosaic step catalogue against the vendors' parameter tables: every input parameter / configuration
+// field they list exists (camelCase of its name), the outcomes are the boundary events they name, the types are
+// registered, and the parameter schemas (as the engine compiles them) accept the vendors' values and refuse bad ones.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { findStepType } from '../../src/journeys/step-registry.ts';
 import type { StepType } from '../../src/journeys/step-type.ts';
 import { JourneyRun } from './steps-fixture.ts';
 
-/** Step type → the parameter names of the seed's table, in the seed's order, camelCased. */
+/** Step type → the parameter names of the vendor's table, in the vendor's order, camelCased. */
 const SEED_PARAMETERS: Record<string, { title: string; parameters: string[]; outcomes: string[]; clientFacing: boolean }> = {
   'trustx.addUser': {
     title: 'Add User',
-    // Seed 001 “Add User” table (15 rows)
+    // TrustX “Add User” table (15 rows)
     parameters: ['storeName', 'userAttributes', 'userDateOfBirth', 'userEmail', 'userExternalId', 'userFirstName', 'userKey', 'userLastName', 'userLocaleCountry', 'userLocaleLanguage', 'userLocaleVariant', 'userNationalities', 'userStatus', 'userTimezone', 'userType'],
     outcomes: ['success', 'Failed to add the user', 'ExtId Not Unique'],
     clientFacing: false,
   },
   'trustx.startPasskeyRegistration': {
     title: 'Start Passkey Registration',
-    // Seed 001: “contains 12 configurable input parameters”
+    // TrustX Start Passkey Registration: “contains 12 configurable input parameters”
     parameters: ['challenge', 'createUser', 'passkeyRegistrationKey', 'passkeyUserDisplayName', 'passkeyUserHandle', 'passkeyUserName', 'registrationPolicy', 'relyingPartyId', 'storeName', 'userExternalId', 'userId', 'userKey'],
     outcomes: ['success', 'Failed ID Store Service Call'],
     clientFacing: false,
@@ -37,7 +37,7 @@ const SEED_PARAMETERS: Record<string, { title: string; parameters: string[]; out
   },
   'trustx.startPasskeyAuthentication': {
     title: 'Start Passkey Authentication',
-    // Seed 000: “provides 8 configurable parameters”
+    // TrustX Start Passkey Authentication: “provides 8 configurable parameters”
     parameters: ['authenticationPolicy', 'challenge', 'passkeyAuthenticationKey', 'relyingPartyId', 'storeName', 'userExternalId', 'userId', 'userKey'],
     outcomes: ['success', 'Failed ID Store Service Call'],
     clientFacing: false,
@@ -64,7 +64,7 @@ const SEED_PARAMETERS: Record<string, { title: string; parameters: string[]; out
   'trustx.simpleDecider': { title: 'Simple Decider', parameters: ['decisionOnAnyFailure', 'deriveDecisionFrom'], outcomes: ['PASSED', 'FAILED', 'REFER'], clientFacing: false },
   'mosaic.registerPasskeys': {
     title: 'Register Passkeys',
-    // Seed 002 “Configuration” table (10 fields)
+    // Mosaic Register Passkeys “Configuration” table (10 fields)
     parameters: ['userAuthState', 'userIdentifier', 'allowCrossPlatform', 'registerDiscoverable', 'displayName', 'errorOutputVariable', 'failureBehavior', 'customBranches', 'branchOutputVariable', 'cancelBehavior'],
     outcomes: ['success', 'failure', 'cancel'],
     clientFacing: true,
@@ -72,7 +72,7 @@ const SEED_PARAMETERS: Record<string, { title: string; parameters: string[]; out
   'mosaic.loginForm': { title: 'Login Form', parameters: ['enablePasskeys', 'passkeysBranch', 'customBranches', 'outputVariable'], outcomes: ['passkeys', 'cancel'], clientFacing: true },
   'mosaic.passkeyAuthentication': {
     title: 'Passkey Authentication',
-    // Seed 004 “Configuration” table, less Org context (B2B journeys only; Keyway has no organizations)
+    // Mosaic Passkey Authentication “Configuration” table, less Org context (B2B only; Keyway has no organizations)
     parameters: ['encodedResult', 'errorOutputVariable', 'failureBehavior'],
     outcomes: ['success', 'failure'],
     clientFacing: false,
@@ -87,20 +87,20 @@ function stepOf(type: string): StepType {
 
 describe('TrustX and Mosaic step catalogue', () => {
   for (const [type, expected] of Object.entries(SEED_PARAMETERS)) {
-    test(`${expected.title}: every seed parameter exists; outcomes and client-facing as the seeds say`, () => {
+    test(`${expected.title}: every vendor parameter exists; outcomes and client-facing as the vendor says`, () => {
       const step = stepOf(type);
       assert.equal(step.title, expected.title);
       assert.equal(step.family, type.split('.')[0]);
       const properties = Object.keys((step.parameterSchema as { properties: object }).properties);
       const missing = expected.parameters.filter((name) => !properties.includes(name));
-      assert.deepEqual(missing, [], `${expected.title} lacks seed parameters`);
+      assert.deepEqual(missing, [], `${expected.title} lacks vendor parameters`);
       assert.deepEqual([...step.outcomes], expected.outcomes);
       assert.equal(step.clientFacing, expected.clientFacing);
       assert.equal(typeof step.submit === 'function', expected.clientFacing, 'client-facing steps take a submit');
     });
   }
 
-  test('schemas accept the seeds’ values: the registration walkthrough of seed 001', () => {
+  test('schemas accept the vendors’ values: the TrustX registration walkthrough', () => {
     assert.deepEqual(JourneyRun.schemaErrors(stepOf('trustx.addUser'), { storeName: 'customers', userKey: 'ada', userExternalId: 'ext-1', userAttributes: { tier: 'gold' }, userNationalities: 'IE' }), []);
     assert.deepEqual(JourneyRun.schemaErrors(stepOf('trustx.startPasskeyRegistration'), { passkeyRegistrationKey: 'passkeyReg1', registrationPolicy: 'default', relyingPartyId: 'login.keyway.test', storeName: 'customers', createUser: false, challenge: '' }), []);
     assert.deepEqual(JourneyRun.schemaErrors(stepOf('trustx.passkeyRegistrationForm'), { passkeyRegistrationKey: 'passkeyReg1', dataFormName: 'registration', dataFormVersion: '1', formDataKey: 'registrationForm', hideButtons: false, delaySeconds: 0, registrationTimeoutSeconds: 300 }), []);

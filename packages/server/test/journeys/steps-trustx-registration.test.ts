@@ -1,5 +1,5 @@
 // TrustX registration steps called directly with real services on both databases, WebAuthn answered by the software
-// authenticator: Add User (success, ExtId Not Unique, Failed to add the user), Start Passkey Registration (the seed's
+// authenticator: Add User (success, ExtId Not Unique, Failed to add the user), Start Passkey Registration (TrustX's
 // _identityStore path, user by id / external id / key / journey user, Create User, errors), Passkey Registration Form
 // (form + clientRequest, validation messages, cancel), Complete Passkey Registration (success, User cancelled, Fail
 // Check on Cancel, Failed ID Store Service Call with nothing stored, browser response from a custom page), Custom Data
@@ -83,7 +83,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(after.users, before.users, 'no user created');
     });
 
-    test('seed 001 end to end: Add User → Start → Registration Form (validation error, then corrected) → Complete → the passkey is stored', async () => {
+    test('TrustX registration end to end: Add User → Start → Registration Form (validation error, then corrected) → Complete → the passkey is stored', async () => {
       const journey = new JourneyRun(world);
       const authenticator = new SoftAuthenticator();
       assert.equal(outcomeOf(await journey.run(addUserStep, { storeName: STORE, userKey: 'grace', userExternalId: 'ext-grace' })), 'success');
@@ -92,7 +92,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(outcomeOf(await journey.run(startPasskeyRegistrationStep, { ...START, passkeyUserName: 'grace@example.com', passkeyUserDisplayName: 'Grace Hopper' })), 'success');
       const record = journey.at(...REG) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience
       const { clientRequest, sessionId } = record.startPasskeyRegistrationResponse;
-      assert.deepEqual(Object.keys(record.startPasskeyRegistrationResponse).sort(), ['clientRequest', 'sessionId'], 'the seed’s shape: {clientRequest, sessionId}');
+      assert.deepEqual(Object.keys(record.startPasskeyRegistrationResponse).sort(), ['clientRequest', 'sessionId'], 'TrustX’s shape: {clientRequest, sessionId}');
       assert.equal(clientRequest.user.name, 'grace@example.com');
       assert.equal(clientRequest.user.displayName, 'Grace Hopper');
       assert.equal(clientRequest.rp.id, RP_ID);
@@ -102,7 +102,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(JSON.parse(session.context!), { journey: 'test-journey', instance: journey.instanceId, step: 'step' });
       assert.equal(record.userId, userId);
       assert.equal(record.status, 'started');
-      // Seed 001's Custom Page V2 constant, evaluated by the engine's expression library against these variables.
+      // TrustX's Custom Page V2 constant, evaluated by the engine's expression library against these variables.
       const seedExpression = { passkeyRegClientRequest: '${_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord.startPasskeyRegistrationResponse.clientRequest}' };
       assert.deepEqual(evaluateValue(compileValue(seedExpression), evaluationContext(journey.vars)), { passkeyRegClientRequest: clientRequest });
 
@@ -309,7 +309,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(clean.at('_process', 'decision'), { decision: 'PASSED', failures: 0 });
       assert.equal(outcomeOf(await clean.run(simpleDeciderStep, { deriveDecisionFrom: 'refer' }, 'd')), 'REFER');
       assert.equal(outcomeOf(await clean.run(simpleDeciderStep, { deriveDecisionFrom: false }, 'd')), 'FAILED');
-      assert.equal(outcomeOf(await clean.run(simpleDeciderStep, { deriveDecisionFrom: '' }, 'd')), 'PASSED', 'left blank as in the seeds');
+      assert.equal(outcomeOf(await clean.run(simpleDeciderStep, { deriveDecisionFrom: '' }, 'd')), 'PASSED', 'left blank as TrustX processes leave it');
       const failed = new JourneyRun(world, { _process: { failures: [{ stepId: 'x', outcome: 'Failed to add the user' }] } });
       assert.equal(outcomeOf(await failed.run(simpleDeciderStep, { decisionOnAnyFailure: 'REFER', deriveDecisionFrom: 'PASSED' }, 'd')), 'REFER');
       assert.deepEqual(failed.at('_process', 'decision'), { decision: 'REFER', failures: 1 });

@@ -1,4 +1,4 @@
-// Passkey authentication through the exact DESIGN A5 endpoints (seed 000), on both databases: the request options,
+// Passkey authentication through the exact TrustX ceremony endpoints, on both databases: the request options,
 // a valid sign-in by user id and by external id (counter advances, last use recorded, an ID token that verifies
 // against the tenant's JWKS), and each single defect of WebAuthn §7.2 refused with its own code while the database
 // stays exactly as it was. Also the usernameless path of the service API that self-service will use.
@@ -287,7 +287,7 @@ for (const kind of DATABASE_KINDS) {
       await world.expectStatus(world.acme.api.post(`/api/identity-store/acme/stores/${STORE}/users/${user.id}/passkeys/authentications/sessions/${sessionId}`, response), 200);
     });
 
-    test('each endpoint needs its seed permission: 403 without it, 401 without a token', async () => {
+    test('each endpoint needs its TrustX permission: 403 without it, 401 without a token', async () => {
       const { user, authenticator } = await enrolled('perm');
       const onlyAuth = world.acme.api.withToken(await world.server.token(world.acme.clientId, world.acme.clientSecret, 'TNT#acme#IdentityStore:createPasskeyAuthenticationForUser'));
       const onlyRegExt = world.acme.api.withToken(await world.server.token(world.acme.clientId, world.acme.clientSecret, 'TNT#acme#IdentityStore:createPasskeyRegistrationForUserByExtId'));

@@ -1,5 +1,5 @@
 // Shared set-up for the ceremony and passkey API tests: a real server on one database kind with a tenant, a store, a
-// relying party and a handful of policies, plus helpers that drive the exact DESIGN A5 endpoints and snapshot the
+// relying party and a handful of policies, plus helpers that drive the exact TrustX ceremony endpoints and snapshot the
 // tables a ceremony may change (so a test can assert that a failed completion changed nothing).
 import assert from 'node:assert/strict';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';

@@ -1,4 +1,4 @@
-// Passkey registration through the exact DESIGN A5 endpoints (seed 001), on both databases: the options a start
+// Passkey registration through the exact TrustX ceremony endpoints, on both databases: the options a start
 // answers, a valid registration by user id and by external id, and each single defect of WebAuthn §7.1 refused with
 // its own code while the database stays exactly as it was.
 import assert from 'node:assert/strict';
@@ -139,7 +139,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(completed.body.userId, user.id);
     });
 
-    test('the …/ext start with createUser creates the user (seed 001 Create User); without it an unknown user is 404', async () => {
+    test('the …/ext start with createUser creates the user (TrustX Create User); without it an unknown user is 404', async () => {
       const missing = await world.acme.api.post(`${API}/users/crm-new/passkeys/relyingParties/${RP_ID}/registrations/default/ext`, {});
       assert.equal(missing.status, 404);
       assert.equal(missing.body.code, 'USER_NOT_FOUND');
@@ -182,7 +182,7 @@ for (const kind of DATABASE_KINDS) {
       assert.throws(() => authenticator.register(started.body.clientRequest, CTX), { name: 'InvalidStateError' }, 'the authenticator refuses to register twice');
     });
 
-    test('a start without any body is the same as {} (seed 001 sends {})', async () => {
+    test('a start without any body is the same as {} (TrustX sends {})', async () => {
       const user = await world.createUser('no-body');
       const response = await world.acme.api.request('POST', `${API}/users/${user.id}/passkeys/relyingParties/${RP_ID}/registrations/default`);
       assert.equal(response.status, 200, JSON.stringify(response.body));

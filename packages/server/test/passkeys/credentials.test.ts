@@ -1,4 +1,4 @@
-// A user's passkeys (DESIGN A4): list (paginated), read, rename and delete, on both databases, with audit events,
+// A user's passkeys: list (paginated), read, rename and delete, on both databases, with audit events,
 // tenant and user isolation (PASSKEY_NOT_FOUND, never another user's passkey) and the named permissions.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

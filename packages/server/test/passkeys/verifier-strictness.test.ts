@@ -1,4 +1,4 @@
-// The WebAuthn verifier's stricter rules through the admin ceremony endpoints (DESIGN A5), on both databases: a
+// The WebAuthn verifier's stricter rules through the admin ceremony endpoints, on both databases: a
 // software authenticator produces each defect, the completion is refused with its code and changes nothing; the
 // well-formed counterpart still succeeds. Credential keys against their algorithm (RFC 9053/8230, §6.5.1.1), packed
 // self attestation (§8.2), attestation certificate validity as a trust decision at the injected clock, fido-u2f

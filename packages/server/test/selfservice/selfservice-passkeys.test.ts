@@ -1,4 +1,4 @@
-// "My passkeys" through real HTTP on both databases (issue 4 §3): the list with authenticator names, synced state
+// "My passkeys" through real HTTP on both databases: the list with authenticator names, synced state
 // and the Signal API fields, rename, adding a passkey and deleting one — both only after a fresh sign-in (5 minutes,
 // injected clock) — and never the last passkey.
 import assert from 'node:assert/strict';

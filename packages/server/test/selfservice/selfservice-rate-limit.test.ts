@@ -1,4 +1,4 @@
-// Database-backed rate limits on the self-service API (issue 4 §2), on both databases: a flood of begin calls from
+// Database-backed rate limits on the self-service API, on both databases: a flood of begin calls from
 // one client IP gets 429 RATE_LIMITED with Retry-After while another IP (another loopback address, or another
 // X-Forwarded-For client behind a trusted proxy) is still served; per (identifier, IP) pair, so a flood for bob from
 // one address does not lock bob out elsewhere, under a ten-times-higher per-identifier ceiling across IPs; the window resets

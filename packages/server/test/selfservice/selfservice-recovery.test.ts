@@ -1,4 +1,4 @@
-// Account recovery through real HTTP on both databases (issue 4 §3): the admin API issues a one-time, expiring link
+// Account recovery through real HTTP on both databases: the admin API issues a one-time, expiring link
 // (token stored only hashed, audited); the link lets the user register a new passkey, optionally revoking the other
 // passkeys and sessions, and signs them in; it works once (410 the second time), not after expiry (injected clock),
 // not when unknown (404), and a refused finish changes nothing.

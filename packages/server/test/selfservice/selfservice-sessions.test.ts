@@ -1,4 +1,4 @@
-// Browser self-service through real HTTP on both databases (issue 4): sign-up → /me → logout (the session dies
+// Browser self-service through real HTTP on both databases: sign-up → /me → logout (the session dies
 // server-side) → identifier-first and usernameless sign-in, cookie attributes, session rotation at sign-in, flow
 // binding to the browser, CSRF and CORS, the store configuration, and the admin session API.
 import assert from 'node:assert/strict';

@@ -5,7 +5,7 @@ import { createPostgresTestDatabase } from '../../../../scripts/test-support/pos
 import { openDatabase, type Database, type OpenDatabaseOptions } from '../../src/storage/database.ts';
 import { migrateToLatest } from '../../src/storage/migrate.ts';
 
-/** Every storage and API test runs once per engine (STYLE: same tests on both real databases). */
+/** Every storage and API test runs once per engine (the same tests on both real databases). */
 export const DATABASE_KINDS = ['sqlite', 'postgres'] as const;
 export type DatabaseKind = (typeof DATABASE_KINDS)[number];
 

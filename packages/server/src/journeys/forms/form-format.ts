@@ -3,10 +3,10 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { FieldProblem } from '../../errors/keyway-error.ts';
 
 /**
- * The custom form format of seeds 000/001 (TrustX “Custom Data Forms”): a localized title, a list
+ * The custom form format of TrustX “Custom Data Forms”: a localized title, a list
  * of components ordered by `index`, and a submit or continue button. Text components carry the
  * validation rules the page shows (`validate.required/minLength/maxLength`, lengths possibly given
- * as strings and "" meaning “no limit”, as the seeds' builder writes them) and localized messages.
+ * as strings and "" meaning “no limit”, as the TrustX form builder writes them) and localized messages.
  */
 
 /** BCP 47 language tags as keys: `en`, `de`, `en-US`. */
@@ -24,7 +24,7 @@ export const COMPONENT_ID_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 const RESERVED_IDS = new Set(['__proto__', 'constructor', 'prototype']);
 const ComponentId = Type.String({ pattern: COMPONENT_ID_PATTERN, description: 'Unique in the form; the key of the value in the form output' });
 
-/** A length limit: an integer, a string of digits, or "" for none (the seeds write "" for unset limits). */
+/** A length limit: an integer, a string of digits, or "" for none (TrustX writes "" for unset limits). */
 const LengthLimit = Type.Union([Type.Integer({ minimum: 0, maximum: 100_000 }), Type.String({ pattern: '^(?:|[0-9]{1,6})$' })], {
   description: 'Characters (UTF-16 code units, as HTML minlength/maxlength count them); "" means no limit',
 });
@@ -86,7 +86,7 @@ export const FormDocumentSchema = Type.Object(
     submitButton: Type.Optional(Button('submitButton')),
     continueButton: Type.Optional(Button('continueButton')),
   },
-  { additionalProperties: false, description: 'A custom form in the format of TrustX Custom Data Forms (seeds 000/001)' },
+  { additionalProperties: false, description: 'A custom form in the format of TrustX Custom Data Forms' },
 );
 
 export type TextComponent = Static<typeof TextComponent>;

@@ -2,7 +2,7 @@ import { BUILT_IN, builtInLanguage as webBuiltInLanguage, type BuiltInKey } from
 
 /**
  * Picking the text of a localized value for a request's locale, and the built-in messages used
- * where a form leaves a message empty (the seeds' forms leave every message ""). Keyway ships
+ * where a form leaves a message empty (TrustX forms often leave every message ""). Keyway ships
  * English, German, French and Spanish; any other language falls back to English.
  */
 

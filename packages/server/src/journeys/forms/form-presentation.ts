@@ -50,7 +50,7 @@ export function presentForm(
     });
   let button: PresentedForm['button'] = null;
   if (!meta.hideButtons) {
-    // A form without a button (the seeds' retry forms) still needs a way on: a default Continue.
+    // A form without a button (TrustX's retry forms) still needs a way on: a default Continue.
     button = form.submitButton
       ? { type: 'submit', label: pickLocalized(form.submitButton.values, locale) ?? builtInMessage('submit', locale) }
       : { type: 'continue', label: pickLocalized(form.continueButton?.values, locale) ?? builtInMessage('continue', locale) };

@@ -8,7 +8,7 @@ import { versionedContentRoutes } from './versioned-content-routes.ts';
 // component by component and names each problem's exact path, which a union schema cannot.
 const FormBody = Type.Object({}, { additionalProperties: true, description: 'A custom form (JSON Schema: GET /schemas/custom-form.json)' });
 
-/** Admin API of custom forms (issue 5) under /api/custom-forms, and the format's JSON Schema. */
+/** Admin API of custom forms under /api/custom-forms, and the format's JSON Schema. */
 export async function customFormRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   await versionedContentRoutes(app, {
     service: services.forms,
@@ -24,6 +24,6 @@ export async function customFormRoutes(app: FastifyInstance, { services }: { ser
 
   const published = { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: '/schemas/custom-form.json', title: 'Keyway custom form', ...JSON.parse(JSON.stringify(FormDocumentSchema)) as object };
   app.get('/schemas/custom-form.json', {
-    schema: { operationId: 'getCustomFormSchema', tags: ['custom forms'], summary: 'The JSON Schema of the custom form format (seeds 000/001)', response: { 200: Type.Object({}, { additionalProperties: true }) } },
+    schema: { operationId: 'getCustomFormSchema', tags: ['custom forms'], summary: 'The JSON Schema of the custom form format (TrustX Custom Data Forms)', response: { 200: Type.Object({}, { additionalProperties: true }) } },
   }, async (_request, reply) => reply.type('application/schema+json').send(published));
 }

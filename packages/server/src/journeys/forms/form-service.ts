@@ -25,7 +25,7 @@ export const FORM_SPEC: ContentKindSpec<FormDocument> = {
   parse: (text) => JSON.parse(text) as FormDocument,
 };
 
-/** Custom forms of a tenant (seeds 000/001 format), versioned; journeys use published versions. */
+/** Custom forms of a tenant (TrustX Custom Data Forms format), versioned; journeys use published versions. */
 export class FormService extends VersionedContentService<FormDocument> {
   constructor(deps: VersionedContentDeps) {
     super(deps, FORM_SPEC);

@@ -7,7 +7,7 @@ import { versionedContentRoutes } from '../forms/versioned-content-routes.ts';
 import { PAGE_HEADERS, renderPage } from './page-document.ts';
 import { MAX_PAGE_BYTES } from './page-service.ts';
 
-/** Admin API of custom pages (issue 5) under /api/custom-pages. */
+/** Admin API of custom pages under /api/custom-pages. */
 export async function customPageRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   await versionedContentRoutes(app, {
     service: services.pages,

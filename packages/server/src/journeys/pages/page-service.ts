@@ -31,7 +31,7 @@ export const PAGE_SPEC: ContentKindSpec<string> = {
   parse: (text) => text,
 };
 
-/** What a journey step gives its page: the session data and constants (seeds 000/001 Custom Page V2). */
+/** What a journey step gives its page: the session data and constants (TrustX Custom Page V2). */
 export interface PageData {
   sessionData: Record<string, unknown>;
   constants: Record<string, unknown>;

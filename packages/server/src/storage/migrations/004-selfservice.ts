@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-/** Browser self-service (issue 4): flows, browser sessions, recovery links, rate limits, decoy keys. */
+/** Browser self-service: flows, browser sessions, recovery links, rate limits, decoy keys. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   // One durable secret per tenant for the decoy allowCredentials of unknown identifiers (same on every node).
   await db.schema

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Journeys (issue 5): a journey with its editable draft, its immutable published versions, and
+ * Journeys: a journey with its editable draft, its immutable published versions, and
  * the running instances. An instance pins the version it started on and carries a revision that
  * every change compares-and-sets, so two nodes (or two parallel submits) never both advance it.
  */

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Custom forms and custom pages for journeys (issue 5): a named item per tenant and kind, with
+ * Custom forms and custom pages for journeys: a named item per tenant and kind, with
  * numbered versions (a draft until published, immutable afterwards), and the short-lived grants
  * under which the runtime serves a page version to one journey session.
  */

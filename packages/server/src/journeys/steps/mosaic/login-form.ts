@@ -3,7 +3,7 @@ import { errorOf, journeyActor, journeyContext, readPath } from '../trustx/trust
 import { checkBranchData, CUSTOM_BRANCHES_SCHEMA, storeOf, VARIABLE_NAME_SCHEMA, type CustomBranch } from './mosaic-support.ts';
 import { branchIds } from './register-passkeys.ts';
 
-/** Mosaic “Login Form” with the Passkeys method (seed 004), in camelCase, plus where in Keyway (store, RP, policy). */
+/** Mosaic “Login Form” with the Passkeys method, in camelCase, plus where in Keyway (store, RP, policy). */
 export interface LoginFormParameters {
   enablePasskeys?: boolean;
   passkeysBranch?: CustomBranch;
@@ -14,7 +14,7 @@ export interface LoginFormParameters {
   authenticationPolicy: string;
 }
 
-/** The passkeys branch as seed 004 describes its defaults: id `passkeys`, data `{webauthn_encoded_result}`. */
+/** The passkeys branch as Mosaic describes its defaults: id `passkeys`, data `{webauthn_encoded_result}`. */
 export const DEFAULT_PASSKEYS_BRANCH: CustomBranch = {
   id: 'passkeys',
   displayName: 'Passkeys',
@@ -42,7 +42,7 @@ function branchesOf(params: LoginFormParameters): CustomBranch[] {
 }
 
 /**
- * Mosaic “Login Form” (seed 004), passkeys method: presents the request options of a discoverable
+ * Mosaic “Login Form”, passkeys method: presents the request options of a discoverable
  * (usernameless) WebAuthn sign-in; the client authenticates and submits the branch `passkeys` with
  * `{webauthn_encoded_result}`, which is checked against the branch schema and stored in the output
  * variable (default `loginData`) for the Passkey Authentication step:

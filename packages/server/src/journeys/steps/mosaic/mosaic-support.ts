@@ -5,7 +5,7 @@ import type { ContextUpdate, StepContext, StepResult } from '../../step-type.ts'
 import { readPath } from '../trustx/trustx-support.ts';
 
 /**
- * What the Mosaic step types share (seeds 002/004): the Failure Behavior / Cancel Behavior
+ * What the Mosaic step types share: the Failure Behavior / Cancel Behavior
  * settings, the Error Output Variable, custom branches with schemas for the data a client returns,
  * and where the ceremonies they start are kept (`_mosaic…`).
  */

@@ -5,7 +5,7 @@ import { authenticatedBySignIn, decodeBrowserResponse, errorOf, journeyActor, re
 import { LOGIN_PASSKEY_PATH, type PendingAuthentication } from './login-form.ts';
 import { FAILURE_BEHAVIOR_SCHEMA, failWith, VARIABLE_NAME_SCHEMA, type StepError } from './mosaic-support.ts';
 
-/** Seed 004 “Passkey Authentication”: its configuration fields (Org context is B2B-only and Keyway has no organizations). */
+/** Mosaic “Passkey Authentication”: its configuration fields (Org context is B2B-only and Keyway has no organizations). */
 export interface PasskeyAuthenticationParameters {
   encodedResult?: unknown;
   errorOutputVariable?: string;
@@ -13,7 +13,7 @@ export interface PasskeyAuthenticationParameters {
 }
 
 /**
- * Mosaic “Passkey Authentication” (seed 004): completes, without user interaction, the passkey
+ * Mosaic “Passkey Authentication”: completes, without user interaction, the passkey
  * sign-in the Login Form started, with the encoded result the client returned to it (Encoded
  * Result, typically `${loginData.webauthn_encoded_result}`), through
  * CeremonyService.completeAuthentication. Success makes the authenticated user the journey's user

@@ -5,7 +5,7 @@ import { defineStepType, type StepContext, type StepResult } from '../../step-ty
 import { decodeBrowserResponse, errorOf, journeyActor, journeyContext, readPath } from '../trustx/trustx-support.ts';
 import { checkBranchData, CUSTOM_BRANCHES_SCHEMA, FAILURE_BEHAVIOR_SCHEMA, failWith, storeOf, VARIABLE_NAME_SCHEMA, type CustomBranch, type StepError } from './mosaic-support.ts';
 
-/** Seed 002 “Register Passkeys”: every configuration field, in camelCase, plus where in Keyway (store, RP, policy). */
+/** Mosaic “Register Passkeys”: every configuration field, camelCased, plus where in Keyway (store, RP, policy). */
 export interface RegisterPasskeysParameters {
   userAuthState?: 'authenticated' | 'notAuthenticated';
   userIdentifier?: string;
@@ -73,7 +73,7 @@ function shaped(options: PublicKeyCredentialCreationOptionsJSON, params: Registe
 }
 
 /**
- * Mosaic “Register Passkeys” (seed 002): a client-facing step that registers a passkey for the
+ * Mosaic “Register Passkeys”: a client-facing step that registers a passkey for the
  * journey's authenticated user (or the configured User Identifier). It presents
  * `{username, display_name, allow_cross_platform_authenticators, register_as_discoverable, clientRequest}`;
  * the client submits `client_input` with `{webauthn_encoded_result}` (the credential JSON, or its

@@ -5,7 +5,7 @@ import { identifiedUser } from '../../journey-identity.ts';
 import { defineStepType, type ContextUpdate, type StepContext } from '../../step-type.ts';
 import { errorOf, failureUpdate, journeyActor } from './trustx-support.ts';
 
-/** Seed 001 “Add User”: every input parameter of its table, in camelCase. */
+/** TrustX “Add User”: every input parameter TrustX lists, in camelCase. */
 export interface AddUserParameters {
   storeName: string;
   userAttributes?: Record<string, string>;
@@ -74,7 +74,7 @@ async function createPendingAccount(ctx: StepContext, storeName: string, input: 
 }
 
 /**
- * TrustX “Add User” (seed 001): adds a user to an identity store and makes it the journey's user.
+ * TrustX “Add User”: adds a user to an identity store and makes it the journey's user.
  * The fields are checked exactly as the identity store API checks them. A duplicate external ID
  * leaves by `ExtId Not Unique`; anything else refused by `Failed to add the user`, with the error
  * kept in `_identityStore.addUserError` and the failure recorded for Simple Decider.

@@ -4,7 +4,7 @@ import { BROWSER_RESPONSE_SCHEMA, COMPLETE_OUTCOMES, completeCeremony } from './
 import { CEREMONY_KEY_SCHEMA } from './start-passkey-registration.ts';
 import { authenticatedBySignIn, journeyActor } from './trustx-support.ts';
 
-/** Seed 000 “Complete Passkey Authentication”: its three input parameters, in camelCase. */
+/** TrustX “Complete Passkey Authentication”: its three input parameters, in camelCase. */
 export interface CompletePasskeyAuthenticationParameters {
   failCheckOnCancel?: boolean;
   passkeyAuthenticationBrowserResponse?: unknown;
@@ -12,7 +12,7 @@ export interface CompletePasskeyAuthenticationParameters {
 }
 
 /**
- * TrustX “Complete Passkey Authentication” (seed 000): completes the authentication started under
+ * TrustX “Complete Passkey Authentication”: completes the authentication started under
  * the key through CeremonyService.completeAuthentication; on success the authenticated user is the
  * journey's user (also for a discoverable sign-in, where the credential names the user). The ID
  * token of the API answer is not kept in the journey's variables: the journey's end issues tokens.

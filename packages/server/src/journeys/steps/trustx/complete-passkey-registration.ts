@@ -5,7 +5,7 @@ import { BROWSER_RESPONSE_SCHEMA, COMPLETE_OUTCOMES, completeCeremony } from './
 import { CEREMONY_KEY_SCHEMA } from './start-passkey-registration.ts';
 import { authenticatedByRegistration, journeyActor } from './trustx-support.ts';
 
-/** Seed 001 “Complete Passkey Registration”: its three input parameters, in camelCase. */
+/** TrustX “Complete Passkey Registration”: its three input parameters, in camelCase. */
 export interface CompletePasskeyRegistrationParameters {
   failCheckOnCancel?: boolean;
   passkeyRegistrationBrowserResponse?: unknown;
@@ -13,7 +13,7 @@ export interface CompletePasskeyRegistrationParameters {
 }
 
 /**
- * TrustX “Complete Passkey Registration” (seed 001): completes the registration started under the
+ * TrustX “Complete Passkey Registration”: completes the registration started under the
  * key with the browser's response through CeremonyService.completeRegistration (the same as
  * POST …/passkeys/registrations/sessions/{sessionId}). Outcomes: `success`, `User cancelled`,
  * `Failed ID Store Service Call` (complete-passkey-support.ts).

@@ -3,7 +3,7 @@ import type { ContextUpdate, StepContext, StepResult } from '../../step-type.ts'
 import { decodeBrowserResponse, errorOf, failureUpdate, readRecord, recordPath, sessionOf, type CeremonyKind, type CeremonyRecord } from './trustx-support.ts';
 
 /**
- * What Complete Passkey Registration (seed 001) and Complete Passkey Authentication (seed 000)
+ * What Complete Passkey Registration and Complete Passkey Authentication
  * share. The browser response is the step's “Browser Response” parameter when the definition sets
  * it (the Custom Page path), else what the passkey form stored in the ceremony's record. Then:
  * - the user cancelled (a cancel, NotAllowedError, or an empty response from a page) → `User cancelled`;

@@ -1,14 +1,14 @@
 import { defineStepType, type StepResult } from '../../step-type.ts';
 import { checkValues, displaySettings, FORM_PARAMETER_SCHEMAS, formForPresent, formForSubmit, objectData, outputUpdate, presented, type FormStepParameters } from './form-step-support.ts';
 
-/** TrustX “Custom Data Form”: the form parameters the seeds' form steps share, in camelCase. */
+/** TrustX “Custom Data Form”: the form parameters the TrustX form steps share, in camelCase. */
 export interface CustomDataFormParameters extends FormStepParameters {
   dataFormName: string;
   timeoutSeconds?: number;
 }
 
 /**
- * TrustX “Custom Data Form” (seeds 000/001, e.g. the retry form after `User cancelled`): presents a
+ * TrustX “Custom Data Form” (e.g. the retry form after `User cancelled`): presents a
  * custom form and waits. `client_input` with `{<component id>: value}` is checked with exactly the
  * rules shown; a refused submission is presented again with localized messages; a valid one stores
  * the non-transient values under Form data key (default the step id) and leaves by `success`.

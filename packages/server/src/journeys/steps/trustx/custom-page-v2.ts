@@ -3,7 +3,7 @@ import { defineStepType, type StepResult } from '../../step-type.ts';
 import { objectData } from './form-step-support.ts';
 import { versionNumber } from './trustx-support.ts';
 
-/** TrustX “Custom Page V2” (seeds 000/001): Session Data and Constants, plus which page and where its answer goes. */
+/** TrustX “Custom Page V2”: Session Data and Constants, plus which page and where its answer goes. */
 export interface CustomPageV2Parameters {
   pageName: string;
   pageVersion?: number | string;

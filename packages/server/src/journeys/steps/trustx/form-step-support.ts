@@ -7,7 +7,7 @@ import { readPath, versionNumber } from './trustx-support.ts';
 
 /**
  * What the TrustX form steps (Custom Data Form, Passkey Registration/Authentication Form) share:
- * the form is a published version of a custom form (seed parameters “Data form name/version”);
+ * the form is a published version of a custom form (TrustX parameters “Data form name/version”);
  * the version shown is pinned in the journey's variables when presented, so the submit is checked
  * against exactly the form the user saw even if a newer version is published meanwhile.
  */

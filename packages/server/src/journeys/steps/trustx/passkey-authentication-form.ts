@@ -3,13 +3,13 @@ import { FORM_PARAMETER_SCHEMAS, type FormStepParameters } from './form-step-sup
 import { PASSKEY_FORM_OUTCOMES, presentPasskeyForm, submitPasskeyForm } from './passkey-form-support.ts';
 import { CEREMONY_KEY_SCHEMA } from './start-passkey-registration.ts';
 
-/** Seed 000 “Passkey Authentication Form”: its input parameters, in camelCase. */
+/** TrustX “Passkey Authentication Form”: its input parameters, in camelCase. */
 export interface PasskeyAuthenticationFormParameters extends FormStepParameters {
   passkeyAuthenticationKey: string;
   authenticationTimeoutSeconds?: number;
 }
 
-/** TrustX “Passkey Authentication Form” (seed 000); see passkey-form-support.ts for the protocol. */
+/** TrustX “Passkey Authentication Form”; see passkey-form-support.ts for the protocol. */
 export const passkeyAuthenticationFormStep = defineStepType<PasskeyAuthenticationFormParameters>({
   type: 'trustx.passkeyAuthenticationForm',
   title: 'Passkey Authentication Form',

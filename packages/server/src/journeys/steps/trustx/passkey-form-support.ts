@@ -5,7 +5,7 @@ import { checkValues, displaySettings, formForPresent, formForSubmit, objectData
 import { readRecord, recordPath, sessionOf, type CeremonyKind } from './trustx-support.ts';
 
 /**
- * TrustX “Passkey Registration Form” (seed 001) and “Passkey Authentication Form” (seed 000): the
+ * TrustX “Passkey Registration Form” and “Passkey Authentication Form”: the
  * client-facing step between Start and Complete. It presents the custom form together with the
  * started ceremony's `clientRequest`; the runner checks the form's rules, runs WebAuthn on the
  * button click and submits both:

@@ -3,13 +3,13 @@ import { FORM_PARAMETER_SCHEMAS, type FormStepParameters } from './form-step-sup
 import { PASSKEY_FORM_OUTCOMES, presentPasskeyForm, submitPasskeyForm } from './passkey-form-support.ts';
 import { CEREMONY_KEY_SCHEMA } from './start-passkey-registration.ts';
 
-/** Seed 001 “Passkey Registration Form”: its input parameters, in camelCase. */
+/** TrustX “Passkey Registration Form”: its input parameters, in camelCase. */
 export interface PasskeyRegistrationFormParameters extends FormStepParameters {
   passkeyRegistrationKey: string;
   registrationTimeoutSeconds?: number;
 }
 
-/** TrustX “Passkey Registration Form” (seed 001); see passkey-form-support.ts for the protocol. */
+/** TrustX “Passkey Registration Form”; see passkey-form-support.ts for the protocol. */
 export const passkeyRegistrationFormStep = defineStepType<PasskeyRegistrationFormParameters>({
   type: 'trustx.passkeyRegistrationForm',
   title: 'Passkey Registration Form',

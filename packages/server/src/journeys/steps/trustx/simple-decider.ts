@@ -18,7 +18,7 @@ function asDecision(value: unknown): Decision | undefined {
 }
 
 /**
- * TrustX “Simple Decider” (seeds 000/001): decides the result of the process. When any check of the
+ * TrustX “Simple Decider”: decides the result of the process. When any check of the
  * process failed (a failure outcome of an earlier step, e.g. `Failed ID Store Service Call`, or a
  * cancel under Fail Check on Cancel) the decision is Decision on Any Failure; otherwise it is the
  * value of Derive Decision From (an expression, e.g. `${score > 80}` or `${"REFER"}`) when set, else

@@ -2,7 +2,7 @@ import { defineStepType } from '../../step-type.ts';
 import { CEREMONY_KEY_SCHEMA, CHALLENGE_SCHEMA, START_OUTCOMES, START_TARGET_SCHEMAS } from './start-passkey-registration.ts';
 import { blankToUndefined, errorOf, failureUpdate, journeyActor, journeyContext, recordPath, resolveUser, userIdOf, type CeremonyRecord } from './trustx-support.ts';
 
-/** Seed 000 “Start Passkey Authentication”: its 8 input parameters, in camelCase. */
+/** TrustX “Start Passkey Authentication”: its 8 input parameters, in camelCase. */
 export interface StartPasskeyAuthenticationParameters {
   authenticationPolicy: string;
   challenge?: string;
@@ -15,8 +15,8 @@ export interface StartPasskeyAuthenticationParameters {
 }
 
 /**
- * TrustX “Start Passkey Authentication” (seed 000): starts a WebAuthn authentication through the
- * ceremony service and keeps the answer at
+ * TrustX “Start Passkey Authentication” (the Daon TrustX passkey authentication process): starts a
+ * WebAuthn authentication through the ceremony service and keeps the answer at
  * `_identityStore.passkeys.authentications[key].currentPasskeyAuthenticationRecord.startPasskeyAuthenticationResponse = {clientRequest, sessionId}`.
  * Without any user (no ID, external ID, key, nor a journey user) it is a discoverable (usernameless)
  * sign-in, which the authentication policy must allow.

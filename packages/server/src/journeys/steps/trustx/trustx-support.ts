@@ -9,7 +9,7 @@ import type { ContextUpdate, StepContext } from '../../step-type.ts';
 
 /**
  * What the TrustX step types share: the audit actor of a journey, the `_identityStore` paths the
- * seeds' expressions read (`_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord…`),
+ * TrustX expressions read (`_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord…`),
  * the process's record of failed checks (read by Simple Decider), and how a step names a user.
  */
 
@@ -120,7 +120,7 @@ export async function userIdOf(ctx: StepContext, storeName: string, ref: UserRef
   return 'id' in ref ? ref.id : (await ctx.services.identity.getUser(ctx.tenantId, storeName, ref)).id;
 }
 
-/** A step's parameter for “the form/page version”: an integer, or digits as a string (seed 001 types it String). */
+/** A step's parameter for “the form/page version”: an integer, or digits as a string (TrustX types it String). */
 export function versionNumber(value: number | string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   return typeof value === 'number' ? value : Number.parseInt(value, 10);
