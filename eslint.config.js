@@ -7,7 +7,35 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { ecmaVersion: 2024, sourceType: 'module', globals: { console: 'readonly', process: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', structuredClone: 'readonly', fetch: 'readonly', crypto: 'readonly', window: 'readonly', document: 'readonly', navigator: 'readonly', location: 'readonly', PublicKeyCredential: 'readonly', AbortController: 'readonly', Response: 'readonly', Headers: 'readonly', Request: 'readonly', btoa: 'readonly', atob: 'readonly', Intl: 'readonly' } },
+    languageOptions: {
+      ecmaVersion: 2024,
+      sourceType: 'module',
+      globals: {
+        console: 'readonly',
+        process: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        Buffer: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        structuredClone: 'readonly',
+        fetch: 'readonly',
+        crypto: 'readonly',
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        location: 'readonly',
+        PublicKeyCredential: 'readonly',
+        AbortController: 'readonly',
+        Response: 'readonly',
+        Headers: 'readonly',
+        Request: 'readonly',
+        btoa: 'readonly',
+        atob: 'readonly',
+        Intl: 'readonly',
+      },
+    },
     rules: {
       'no-eval': 'error',
       'no-new-func': 'error',
@@ -16,12 +44,26 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error', 'warn'] }],
     },
   },
-  { files: ['scripts/**', 'bench/**', 'packages/server/src/cli.ts', 'packages/server/src/commands.ts', 'packages/server/bin/**'], rules: { 'no-console': 'off' } },
+  {
+    files: ['scripts/**', 'bench/**', 'packages/server/src/cli.ts', 'packages/server/src/commands.ts', 'packages/server/bin/**'],
+    rules: { 'no-console': 'off' },
+  },
   // Keyway's own tokens: signed once by SigningKeyService (which returns their claims); never decoded to be read back.
   {
     files: ['packages/server/src/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'jose', importNames: ['decodeJwt', 'SignJWT'], message: 'Sign ID tokens with SigningKeyService.signIdToken and use the claims it returns; do not decode a token Keyway signed.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'jose',
+              importNames: ['decodeJwt', 'SignJWT'],
+              message: 'Sign ID tokens with SigningKeyService.signIdToken and use the claims it returns; do not decode a token Keyway signed.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -12,7 +12,14 @@ import { systemClock } from '../packages/server/src/shared/clock.ts';
 import { openKeywayDatabase } from '../packages/server/src/startup.ts';
 import { SoftAuthenticator } from '../packages/server/test/support/soft-authenticator.ts';
 
-const { values } = parseArgs({ options: { requests: { type: 'string', default: '3000' }, concurrency: { type: 'string', default: '16' }, ceremonies: { type: 'string', default: '1000' }, database: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '3000' },
+    concurrency: { type: 'string', default: '16' },
+    ceremonies: { type: 'string', default: '1000' },
+    database: { type: 'string' },
+  },
+});
 const REQUESTS = Math.min(Number(values.requests), 50_000);
 const CONCURRENCY = Math.min(Number(values.concurrency), 128);
 // Passkey ceremonies and journeys are several round trips each (and sign on the client): fewer of them.
@@ -94,7 +101,7 @@ const base = await app.listen({ port: 0, host: '127.0.0.1' });
 try {
   const tenant = `bench-${Date.now().toString(36)}`;
   const client = await services.tenancy.initTenant(tenant);
-  const { access_token: token } = (await services.tenancy.issueToken(client.clientId, client.clientSecret, undefined, '127.0.0.1'));
+  const { access_token: token } = await services.tenancy.issueToken(client.clientId, client.clientSecret, undefined, '127.0.0.1');
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const admin = (p: string, body: unknown, status = 201, method = 'POST') => setUp(`${method} ${p}`, send(method, `${base}${p}`, body, headers), status);
   const store = '/api/identity-store/stores/bench';
@@ -103,29 +110,37 @@ try {
   const results: Result[] = [];
   const userIds: string[] = [];
   const userKeys = new Map<string, string>();
-  results.push(await measure('POST users (create, audited, durable commit)', REQUESTS, async (i) => {
-    const response = await post(`${base}${store}/users`, { userKey: `u${i}`, externalId: `ext-${i}`, email: `u${i}@example.com` }, headers);
-    if (response.status === 201) {
-      userIds[i] = response.body.id;
-      userKeys.set(response.body.id, `u${i}`);
-    }
-    return response.status;
-  }));
-  results.push(await measure('GET user by externalId (token check + indexed read)', REQUESTS, async (i) => {
-    const response = await fetch(`${base}${store}/users/ext-${i % REQUESTS}/ext`, { headers });
-    await response.arrayBuffer();
-    return response.status;
-  }));
-  results.push(await measure('GET users?email= (filtered list)', REQUESTS, async (i) => {
-    const response = await fetch(`${base}${store}/users?email=u${i % REQUESTS}@example.com`, { headers });
-    await response.arrayBuffer();
-    return response.status;
-  }));
-  results.push(await measure('GET /healthz (framework floor)', REQUESTS, async () => {
-    const response = await fetch(`${base}/healthz`);
-    await response.arrayBuffer();
-    return response.status;
-  }));
+  results.push(
+    await measure('POST users (create, audited, durable commit)', REQUESTS, async (i) => {
+      const response = await post(`${base}${store}/users`, { userKey: `u${i}`, externalId: `ext-${i}`, email: `u${i}@example.com` }, headers);
+      if (response.status === 201) {
+        userIds[i] = response.body.id;
+        userKeys.set(response.body.id, `u${i}`);
+      }
+      return response.status;
+    }),
+  );
+  results.push(
+    await measure('GET user by externalId (token check + indexed read)', REQUESTS, async (i) => {
+      const response = await fetch(`${base}${store}/users/ext-${i % REQUESTS}/ext`, { headers });
+      await response.arrayBuffer();
+      return response.status;
+    }),
+  );
+  results.push(
+    await measure('GET users?email= (filtered list)', REQUESTS, async (i) => {
+      const response = await fetch(`${base}${store}/users?email=u${i % REQUESTS}@example.com`, { headers });
+      await response.arrayBuffer();
+      return response.status;
+    }),
+  );
+  results.push(
+    await measure('GET /healthz (framework floor)', REQUESTS, async () => {
+      const response = await fetch(`${base}/healthz`);
+      await response.arrayBuffer();
+      return response.status;
+    }),
+  );
 
   // ── Passkeys: one ES256 software authenticator per user, two round trips per ceremony ──
   await admin(`${store}/passkeys/relyingParties`, { id: RP_ID, name: 'Bench', origins: [ORIGIN] });
@@ -134,31 +149,44 @@ try {
   const users = userIds.filter((id) => id !== undefined).slice(0, CEREMONIES);
   const authenticators = new Map<string, SoftAuthenticator>();
   const registered: string[] = [];
-  results.push(await measure('passkey registration start+complete (ES256, none)', users.length, async (i) => {
-    const userId = users[i]!;
-    const started = await post(`${base}${store}/users/${userId}/passkeys/relyingParties/${RP_ID}/registrations/default`, {}, headers);
-    if (started.status !== 200) return started.status;
-    const authenticator = new SoftAuthenticator({ alg: -7 });
-    const completed = await post(`${base}${store}/users/${userId}/passkeys/registrations/sessions/${started.body.sessionId}`, authenticator.register(started.body.clientRequest, { origin: ORIGIN }), headers);
-    if (completed.status === 201) {
-      authenticators.set(userId, authenticator);
-      registered.push(userId);
-    }
-    return completed.status;
-  }));
+  results.push(
+    await measure('passkey registration start+complete (ES256, none)', users.length, async (i) => {
+      const userId = users[i]!;
+      const started = await post(`${base}${store}/users/${userId}/passkeys/relyingParties/${RP_ID}/registrations/default`, {}, headers);
+      if (started.status !== 200) return started.status;
+      const authenticator = new SoftAuthenticator({ alg: -7 });
+      const completed = await post(
+        `${base}${store}/users/${userId}/passkeys/registrations/sessions/${started.body.sessionId}`,
+        authenticator.register(started.body.clientRequest, { origin: ORIGIN }),
+        headers,
+      );
+      if (completed.status === 201) {
+        authenticators.set(userId, authenticator);
+        registered.push(userId);
+      }
+      return completed.status;
+    }),
+  );
   // Each user signs in in turn; with more users than clients no credential is used twice at once (its counter only rises).
   const signInUsers = registered.length > CONCURRENCY ? registered : [];
-  results.push(await measure('passkey sign-in start+complete (ES256, by user id, ID token)', signInUsers.length === 0 ? 0 : CEREMONIES, async (i) => {
-    const userId = signInUsers[i % signInUsers.length]!;
-    const started = await post(`${base}${store}/users/${userId}/passkeys/relyingParties/${RP_ID}/authentications/default`, {}, headers);
-    if (started.status !== 200) return started.status;
-    const assertion = authenticators.get(userId)!.authenticate(started.body.clientRequest, { origin: ORIGIN });
-    const completed = await post(`${base}${store}/users/${userId}/passkeys/authentications/sessions/${started.body.sessionId}`, assertion, headers);
-    return completed.status;
-  }));
+  results.push(
+    await measure('passkey sign-in start+complete (ES256, by user id, ID token)', signInUsers.length === 0 ? 0 : CEREMONIES, async (i) => {
+      const userId = signInUsers[i % signInUsers.length]!;
+      const started = await post(`${base}${store}/users/${userId}/passkeys/relyingParties/${RP_ID}/authentications/default`, {}, headers);
+      if (started.status !== 200) return started.status;
+      const assertion = authenticators.get(userId)!.authenticate(started.body.clientRequest, { origin: ORIGIN });
+      const completed = await post(`${base}${store}/users/${userId}/passkeys/authentications/sessions/${started.body.sessionId}`, assertion, headers);
+      return completed.status;
+    }),
+  );
 
   // ── Self-service sign-in options: a known identifier (has a passkey) against unknown ones (decoys) ──
-  await admin(store, { selfService: { enabled: true, relyingPartyId: RP_ID, registrationPolicy: 'default', authenticationPolicy: 'default', allowSignUp: true } }, 200, 'PATCH');
+  await admin(
+    store,
+    { selfService: { enabled: true, relyingPartyId: RP_ID, registrationPolicy: 'default', authenticationPolicy: 'default', allowSignUp: true } },
+    200,
+    'PATCH',
+  );
   const browser = { origin: ORIGIN };
   // Both answer at least one allowed credential (the user's passkey padded with decoys, or decoys alone).
   const loginOptions = async (identifier: string) => {
@@ -177,42 +205,74 @@ try {
     name: 'bench',
     form: {
       title: { values: { en: 'Bench' }, type: 'title' },
-      components: [{ type: 'text', id: 'nickname', label: { values: { en: 'Nickname' } }, index: 0, transient: false, validate: { required: true, minLength: 3, maxLength: 12 } }],
+      components: [
+        {
+          type: 'text',
+          id: 'nickname',
+          label: { values: { en: 'Nickname' } },
+          index: 0,
+          transient: false,
+          validate: { required: true, minLength: 3, maxLength: 12 },
+        },
+      ],
       submitButton: { type: 'submitButton', values: { en: 'Go' } },
     },
   });
   await admin('/api/custom-forms/bench/versions/1/publish', {}, 200);
   await admin('/api/journeys', { journeyId: 'bench' });
-  await admin('/api/journeys/bench/draft', {
-    definition: {
-      schemaVersion: 1,
-      store: 'bench',
-      start: 'profile',
-      access: { public: true },
-      steps: [
-        { id: 'profile', type: 'trustx.customDataForm', parameters: { dataFormName: 'bench', formDataKey: 'answers' }, outcomes: { success: 'check', cancel: 'refused', timeout: 'refused' } },
-        { id: 'check', type: 'general.condition', parameters: { condition: '${answers.nickname == "bencher"}' }, outcomes: { true: 'accepted', false: 'refused' } },
-        // A success needs an identified user (else JOURNEY_NO_USER); a coded rejection ends the same way without one.
-        { id: 'accepted', type: 'general.end', parameters: { result: 'rejection', code: 'BENCH_ACCEPTED' } },
-        { id: 'refused', type: 'general.end', parameters: { result: 'rejection', code: 'BENCH_REFUSED' } },
-      ],
+  await admin(
+    '/api/journeys/bench/draft',
+    {
+      definition: {
+        schemaVersion: 1,
+        store: 'bench',
+        start: 'profile',
+        access: { public: true },
+        steps: [
+          {
+            id: 'profile',
+            type: 'trustx.customDataForm',
+            parameters: { dataFormName: 'bench', formDataKey: 'answers' },
+            outcomes: { success: 'check', cancel: 'refused', timeout: 'refused' },
+          },
+          {
+            id: 'check',
+            type: 'general.condition',
+            parameters: { condition: '${answers.nickname == "bencher"}' },
+            outcomes: { true: 'accepted', false: 'refused' },
+          },
+          // A success needs an identified user (else JOURNEY_NO_USER); a coded rejection ends the same way without one.
+          { id: 'accepted', type: 'general.end', parameters: { result: 'rejection', code: 'BENCH_ACCEPTED' } },
+          { id: 'refused', type: 'general.end', parameters: { result: 'rejection', code: 'BENCH_REFUSED' } },
+        ],
+      },
     },
-  }, 200, 'PUT');
+    200,
+    'PUT',
+  );
   await admin('/api/journeys/bench/publish', {});
-  results.push(await measure('journey start (form) + one submit (→ condition → end)', CEREMONIES, async () => {
-    const started = await post(`${base}/${tenant}/journeys/bench/start`, {}, browser);
-    if (started.status !== 200) return started.status;
-    if (started.body.journeyStepId !== 'profile') return UNEXPECTED;
-    const submitted = await post(`${base}/${tenant}/journeys/sessions/${started.body.sessionId}/submit`, { clientResponseOptionId: 'client_input', data: { nickname: 'bencher' } }, browser);
-    if (submitted.status !== 200) return submitted.status;
-    return submitted.body.journeyStepId === 'rejection' && submitted.body.data.code === 'BENCH_ACCEPTED' ? 200 : UNEXPECTED;
-  }));
+  results.push(
+    await measure('journey start (form) + one submit (→ condition → end)', CEREMONIES, async () => {
+      const started = await post(`${base}/${tenant}/journeys/bench/start`, {}, browser);
+      if (started.status !== 200) return started.status;
+      if (started.body.journeyStepId !== 'profile') return UNEXPECTED;
+      const submitted = await post(
+        `${base}/${tenant}/journeys/sessions/${started.body.sessionId}/submit`,
+        { clientResponseOptionId: 'client_input', data: { nickname: 'bencher' } },
+        browser,
+      );
+      if (submitted.status !== 200) return submitted.status;
+      return submitted.body.journeyStepId === 'rejection' && submitted.body.data.code === 'BENCH_ACCEPTED' ? 200 : UNEXPECTED;
+    }),
+  );
 
   console.log(`Keyway bench on ${database.dialect}, ${CONCURRENCY} concurrent clients, loopback`);
   console.log('| path | ops | ops/s | p50 ms | p95 ms | p99 ms | errors |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.name} | ${r.requests} | ${(r.requests / r.seconds).toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`);
+    console.log(
+      `| ${r.name} | ${r.requests} | ${(r.requests / r.seconds).toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`,
+    );
   }
 } finally {
   await app.close();

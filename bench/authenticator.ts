@@ -15,7 +15,15 @@ export interface BenchKey {
 }
 
 function keyFromPoint(x: Buffer, y: Buffer, privateKey: KeyObject): BenchKey {
-  const cose = encodeCBOR(new Map<number, CBORType>([[1, 2], [3, -7], [-1, 1], [-2, new Uint8Array(x)], [-3, new Uint8Array(y)]]));
+  const cose = encodeCBOR(
+    new Map<number, CBORType>([
+      [1, 2],
+      [3, -7],
+      [-1, 1],
+      [-2, new Uint8Array(x)],
+      [-3, new Uint8Array(y)],
+    ]),
+  );
   return { privateKey, cose };
 }
 
@@ -100,14 +108,24 @@ export function attestation(credential: HeldCredential, options: { challenge: st
   counter.writeUInt32BE(credential.counter);
   // Flags: UP, UV, AT (attested credential data present).
   const authData = Buffer.concat([sha256(rpId), Buffer.from([0x45]), counter, Buffer.alloc(16), length, credential.id, credential.key.cose]);
-  const attestationObject = encodeCBOR(new Map<string, CBORType>([['fmt', 'none'], ['attStmt', new Map()], ['authData', new Uint8Array(authData)]]));
+  const attestationObject = encodeCBOR(
+    new Map<string, CBORType>([
+      ['fmt', 'none'],
+      ['attStmt', new Map()],
+      ['authData', new Uint8Array(authData)],
+    ]),
+  );
   return {
     id: b64u(credential.id),
     rawId: b64u(credential.id),
     type: 'public-key',
     authenticatorAttachment: 'platform',
     clientExtensionResults: {},
-    response: { clientDataJSON: b64u(clientData({ type: 'webauthn.create', challenge: options.challenge, origin })), attestationObject: b64u(attestationObject), transports: ['internal'] },
+    response: {
+      clientDataJSON: b64u(clientData({ type: 'webauthn.create', challenge: options.challenge, origin })),
+      attestationObject: b64u(attestationObject),
+      transports: ['internal'],
+    },
   };
 }
 

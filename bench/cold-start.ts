@@ -22,7 +22,9 @@ const PROBE = path.join(import.meta.dirname, 'support/idle-memory-probe.ts');
 const START_DEADLINE_MS = 60_000;
 const SETTLE_MS = 15_000;
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, npm: { type: 'boolean', default: false }, profile: { type: 'string' }, summary: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '7' }, npm: { type: 'boolean', default: false }, profile: { type: 'string' }, summary: { type: 'string' } },
+});
 const RUNS = Math.max(1, Math.min(Number(values.runs) || 7, 50));
 
 if (values.summary) {
@@ -159,7 +161,8 @@ async function series(label: string, viaNpm: boolean, fresh: boolean, work: stri
   const times = starts.map((s) => s.ms);
   let line = `${label.padEnd(34)} median ${median(times).toFixed(0).padStart(5)} ms  (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)}, n=${RUNS})`;
   const memories = starts.flatMap((s) => (s.memory ? [s.memory] : []));
-  if (memories.length > 0) line += `  idle RSS after GC median ${mb(median(memories.map((m) => m.rss)))} (heap used ${mb(median(memories.map((m) => m.heapUsed)))}, external ${mb(median(memories.map((m) => m.external)))})`;
+  if (memories.length > 0)
+    line += `  idle RSS after GC median ${mb(median(memories.map((m) => m.rss)))} (heap used ${mb(median(memories.map((m) => m.heapUsed)))}, external ${mb(median(memories.map((m) => m.external)))})`;
   console.log(line);
   if (measureMemory) {
     const settled = (await startOnce({ dataDir: existingDir, viaNpm, measureMemory: true, settleMs: SETTLE_MS })).memory!;
@@ -205,7 +208,9 @@ function printProfileSummary(file: string): void {
       .slice(0, n)
       .map(([k, us]) => `  ${(us / 1000).toFixed(0).padStart(6)} ms ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`)
       .join('\n');
-  console.log(`total sampled ${(total / 1000).toFixed(0)} ms\nby package (self time):\n${top(byPackage, 15)}\nby function (self time):\n${top(byFunction, 15)}`);
+  console.log(
+    `total sampled ${(total / 1000).toFixed(0)} ms\nby package (self time):\n${top(byPackage, 15)}\nby function (self time):\n${top(byFunction, 15)}`,
+  );
 }
 
 const work = mkdtempSync(path.join(tmpdir(), 'keyway-cold-start-'));

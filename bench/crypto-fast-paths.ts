@@ -28,7 +28,10 @@ async function rate(name: string, run: (i: number) => Promise<unknown> | unknown
 
 for (const alg of [-7, -8, -257] as SoftAlgorithm[]) {
   const authenticator = new SoftAuthenticator({ alg, incrementSignCount: false });
-  authenticator.register({ rp: { id: RP_ID, name: 'bench' }, user: { id: 'dXNlcg', name: 'u', displayName: 'u' }, challenge: 'AAAA', pubKeyCredParams: [] }, { origin: ORIGIN });
+  authenticator.register(
+    { rp: { id: RP_ID, name: 'bench' }, user: { id: 'dXNlcg', name: 'u', displayName: 'u' }, challenge: 'AAAA', pubKeyCredParams: [] },
+    { origin: ORIGIN },
+  );
   const credential = authenticator.credentials()[0]!;
   const cose = encodeCosePublicKey(credential.publicKey, alg);
   const challenge = Buffer.alloc(32, 7).toString('base64url');
@@ -44,10 +47,19 @@ for (const alg of [-7, -8, -257] as SoftAlgorithm[]) {
   };
   const cache = new CredentialKeyCache();
   const library = await rate(`verify alg ${alg}: SimpleWebAuthn verifyAuthenticationResponse`, () =>
-    verifyAuthenticationResponse({ response, expectedChallenge: challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID, requireUserVerification: false, credential: { id: credential.id, publicKey: cose as Uint8Array<ArrayBuffer>, counter: 0 } }),
+    verifyAuthenticationResponse({
+      response,
+      expectedChallenge: challenge,
+      expectedOrigin: ORIGIN,
+      expectedRPID: RP_ID,
+      requireUserVerification: false,
+      credential: { id: credential.id, publicKey: cose as Uint8Array<ArrayBuffer>, counter: 0 },
+    }),
   );
   await rate(`verify alg ${alg}: Keyway fast path, key imported each time`, () => verifyAuthentication(response, expected));
-  const fast = await rate(`verify alg ${alg}: Keyway fast path, cached KeyObject`, () => verifyAuthentication(response, expected, (c) => cache.publicKey({ tenantId: 'bench', credentialId: c.id }, c.publicKey)));
+  const fast = await rate(`verify alg ${alg}: Keyway fast path, cached KeyObject`, () =>
+    verifyAuthentication(response, expected, (c) => cache.publicKey({ tenantId: 'bench', credentialId: c.id }, c.publicKey)),
+  );
   console.log(`verify alg ${alg}: cached fast path / SimpleWebAuthn = ${(fast / library).toFixed(2)}×\n`);
 }
 
@@ -56,7 +68,9 @@ const jwk = await exportJWK(pair.privateKey);
 const cryptoKey = (await importJWK({ ...jwk, alg: 'ES256' }, 'ES256')) as CryptoKey;
 const keyObject = createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
 const claims = { iss: 'https://id.bench.test/acme', sub: 'user', aud: RP_ID, iat: 1, exp: 301, jti: 'x', auth_time: 1, amr: ['pop', 'user', 'mfa'] };
-const jose = await rate('ID token: jose SignJWT on a CryptoKey (WebCrypto)', () => new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k', typ: 'JWT' }).sign(cryptoKey));
+const jose = await rate('ID token: jose SignJWT on a CryptoKey (WebCrypto)', () =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k', typ: 'JWT' }).sign(cryptoKey),
+);
 const node = await rate('ID token: node:crypto sign on a KeyObject', () => {
   const input = `${Buffer.from(JSON.stringify({ alg: 'ES256', kid: 'k', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
   return `${input}.${sign('sha256', Buffer.from(input), { key: keyObject, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;

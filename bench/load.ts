@@ -86,7 +86,10 @@ function seededCredential(i: number): { identifier: string; credential: HeldCred
   const user = seededUser(a.seed!, i);
   let key = keyCache.get(user.keyIndex);
   if (!key) keyCache.set(user.keyIndex, (key = seededKey(a.seed!, user.keyIndex)));
-  return { identifier: user.identifier, credential: { id: Buffer.from(user.credentialId, 'base64url'), key, userHandle: user.userHandle, counter: 0, counts: false } };
+  return {
+    identifier: user.identifier,
+    credential: { id: Buffer.from(user.credentialId, 'base64url'), key, userHandle: user.userHandle, counter: 0, counts: false },
+  };
 }
 // Seeded sign-ins: client c uses users ≡ c (mod clients), in a scattered order, so no credential is used by two
 // clients at once and reads spread over the whole table.

@@ -135,11 +135,18 @@ interface LoadResult {
 
 /** Runs bench/load.ts on core 1 and answers its JSON line. */
 async function load(args: Record<string, string | number>): Promise<LoadResult> {
-  const argv = Object.entries({ clients: CLIENTS, seconds: SECONDS, warmup: WARMUP, rate: RATE, max: MAX_CEREMONIES, ...args }).flatMap(([k, v]) => [`--${k}`, String(v)]);
+  const argv = Object.entries({ clients: CLIENTS, seconds: SECONDS, warmup: WARMUP, rate: RATE, max: MAX_CEREMONIES, ...args }).flatMap(([k, v]) => [
+    `--${k}`,
+    String(v),
+  ]);
   const log: string[] = [];
   const child = start(pinned(CORES >= 4 ? `2-${CORES - 1}` : '1', [NODE, ...NODE_FLAGS, path.join(root, 'bench/load.ts'), ...argv]), {}, root, log);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const line = log.join('').trim().split('\n').findLast((l) => l.startsWith('{'));
+  const line = log
+    .join('')
+    .trim()
+    .split('\n')
+    .findLast((l) => l.startsWith('{'));
   if (code !== 0 || !line) throw new Error(`load generator failed (${code}): ${log.join('')}`);
   return JSON.parse(line) as LoadResult;
 }
@@ -182,7 +189,11 @@ async function startKeyway(databaseUrl: string, nodes = 1): Promise<Keyway> {
     ...(databaseUrl.startsWith('sqlite:') ? {} : { KEYWAY_MASTER_KEY: randomBytes(32).toString('base64url') }),
   };
   const first = await startKeywayNode(env, '0');
-  const init = spawnSync(NODE, [...NODE_FLAGS, 'packages/server/src/cli.ts', 'init', '--tenant', 'bench'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+  const init = spawnSync(NODE, [...NODE_FLAGS, 'packages/server/src/cli.ts', 'init', '--tenant', 'bench'], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
   const credentials = JSON.parse(init.stdout.trim().split('\n').at(-1) ?? '{}') as { clientId?: string; clientSecret?: string };
   if (!credentials.clientId) throw new Error(`keyway init failed: ${init.stdout}${init.stderr}`);
   const tokenResponse = await fetch(`${first.base}/oauth2/token`, {
@@ -192,14 +203,20 @@ async function startKeyway(databaseUrl: string, nodes = 1): Promise<Keyway> {
   });
   const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
   const admin = async (method: string, p: string, body: unknown) => {
-    const response = await fetch(`${first.base}/api/identity-store${p}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${first.base}/api/identity-store${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (response.status >= 300) throw new Error(`bench set-up ${method} ${p} answered ${response.status}: ${await response.text()}`);
   };
   await admin('POST', '/stores', { name: 'bench' });
   await admin('POST', '/stores/bench/passkeys/relyingParties', { id: 'localhost', name: 'Bench', origins: [origin] });
   await admin('POST', '/stores/bench/passkeys/registrationPolicies', { name: 'default' });
   await admin('POST', '/stores/bench/passkeys/authenticationPolicies', { name: 'default' });
-  await admin('PATCH', '/stores/bench', { selfService: { enabled: true, relyingPartyId: 'localhost', registrationPolicy: 'default', authenticationPolicy: 'default', allowSignUp: true } });
+  await admin('PATCH', '/stores/bench', {
+    selfService: { enabled: true, relyingPartyId: 'localhost', registrationPolicy: 'default', authenticationPolicy: 'default', allowSignUp: true },
+  });
   const all = [first];
   for (let n = 1; n < nodes; n++) all.push(await startKeywayNode(env, String(n)));
   return { nodes: all, origin, env, path: '/bench/identity/bench', tenant: 'bench' };
@@ -285,16 +302,21 @@ async function sideBySide(): Promise<void> {
   try {
     k = { signIn: await keywayLoad(keyway, keyway.nodes, { mode: 'signin' }), signUp: await keywayLoad(keyway, keyway.nodes, { mode: 'signup' }) };
     // Latency at half the peak: open loop at 50 % of the closed-loop sign-in rate, with clients to spare.
-    if (o.latency && k.signIn.perSecond > 0) half = await keywayLoad(keyway, keyway.nodes, { mode: 'signin', rate: Math.max(1, Math.round(k.signIn.perSecond / 2)), clients: Math.max(CLIENTS, 64) });
+    if (o.latency && k.signIn.perSecond > 0)
+      half = await keywayLoad(keyway, keyway.nodes, { mode: 'signin', rate: Math.max(1, Math.round(k.signIn.perSecond / 2)), clients: Math.max(CLIENTS, 64) });
   } finally {
     await stopKeyway(keyway);
   }
   const engine = databaseUrl.startsWith('sqlite:') ? `SQLite file in ${o.tmp}` : 'PostgreSQL';
   const printLatency = () => {
     if (!half) return;
-    console.log(`\nKeyway sign-in, open loop at 50 % of its peak (${half.rate}/s started), ${SECONDS} s: p50 ${fmt(half.p50, 1)} ms, p99 ${fmt(half.p99, 1)} ms, p99/p50 ${half.p50 ? (half.p99! / half.p50).toFixed(1) : '–'}, ok ${half.ok}, failed ${failures(half)}`);
+    console.log(
+      `\nKeyway sign-in, open loop at 50 % of its peak (${half.rate}/s started), ${SECONDS} s: p50 ${fmt(half.p50, 1)} ms, p99 ${fmt(half.p99, 1)} ms, p99/p50 ${half.p50 ? (half.p99! / half.p50).toFixed(1) : '–'}, ok ${half.ok}, failed ${failures(half)}`,
+    );
   };
-  console.log(`\nKeyway (${engine})${o['no-peer'] ? '' : " vs SimpleWebAuthn's example server (express, in memory)"}: ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, server on one core${hasTaskset && CORES >= 2 ? '' : ' (unpinned: no taskset)'}`);
+  console.log(
+    `\nKeyway (${engine})${o['no-peer'] ? '' : " vs SimpleWebAuthn's example server (express, in memory)"}: ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, server on one core${hasTaskset && CORES >= 2 ? '' : ' (unpinned: no taskset)'}`,
+  );
   if (o['no-peer']) {
     header(['ceremony', 'Keyway /s', 'p50 ms', 'p99 ms', 'failed']);
     row(['sign-in (options → finish)', fmt(k.signIn.perSecond), fmt(k.signIn.p50, 1), fmt(k.signIn.p99, 1), failures(k.signIn)]);
@@ -304,8 +326,22 @@ async function sideBySide(): Promise<void> {
   }
   const s = await peerRuns();
   header(['ceremony', 'Keyway /s', 'p50 ms', 'p99 ms', 'failed', 'example /s', 'p50 ms', 'p99 ms', 'failed', 'ratio']);
-  for (const [name, kr, sr] of [['sign-in (options → finish)', k.signIn, s.signIn], ['sign-up (options → none attestation → finish)', k.signUp, s.signUp]] as const) {
-    row([name, fmt(kr.perSecond), fmt(kr.p50, 1), fmt(kr.p99, 1), failures(kr), fmt(sr.perSecond), fmt(sr.p50, 1), fmt(sr.p99, 1), failures(sr), sr.perSecond > 0 ? (kr.perSecond / sr.perSecond).toFixed(2) : '–']);
+  for (const [name, kr, sr] of [
+    ['sign-in (options → finish)', k.signIn, s.signIn],
+    ['sign-up (options → none attestation → finish)', k.signUp, s.signUp],
+  ] as const) {
+    row([
+      name,
+      fmt(kr.perSecond),
+      fmt(kr.p50, 1),
+      fmt(kr.p99, 1),
+      failures(kr),
+      fmt(sr.perSecond),
+      fmt(sr.p50, 1),
+      fmt(sr.p99, 1),
+      failures(sr),
+      sr.perSecond > 0 ? (kr.perSecond / sr.perSecond).toFixed(2) : '–',
+    ]);
   }
   printLatency();
 }
@@ -333,12 +369,24 @@ async function withData(users: number): Promise<void> {
       });
       const atBig = await signInAt(users);
       const perMillion = ((smallSeconds + bigSeconds) / users) * 1_000_000;
-      results.push([engine, fmt(atSmall.perSecond), `${fmt(atSmall.p50, 1)} / ${fmt(atSmall.p99, 1)}`, failures(atSmall), fmt(atBig.perSecond), `${fmt(atBig.p50, 1)} / ${fmt(atBig.p99, 1)}`, failures(atBig), `${((atBig.perSecond / atSmall.perSecond) * 100).toFixed(0)} %`, `${(smallSeconds + bigSeconds).toFixed(0)} s (${perMillion.toFixed(0)} s per million)`]);
+      results.push([
+        engine,
+        fmt(atSmall.perSecond),
+        `${fmt(atSmall.p50, 1)} / ${fmt(atSmall.p99, 1)}`,
+        failures(atSmall),
+        fmt(atBig.perSecond),
+        `${fmt(atBig.p50, 1)} / ${fmt(atBig.p99, 1)}`,
+        failures(atBig),
+        `${((atBig.perSecond / atSmall.perSecond) * 100).toFixed(0)} %`,
+        `${(smallSeconds + bigSeconds).toFixed(0)} s (${perMillion.toFixed(0)} s per million)`,
+      ]);
     } finally {
       await stopKeyway(keyway);
     }
   }
-  console.log(`\nSign-in with data (identifier-first, seeded users picked at random; ${AUDIT_PER_USER} audit rows per user): ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, Keyway on one core`);
+  console.log(
+    `\nSign-in with data (identifier-first, seeded users picked at random; ${AUDIT_PER_USER} audit rows per user): ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, Keyway on one core`,
+  );
   header(['database', `${BASELINE_USERS} users /s`, 'p50 / p99 ms', 'failed', `${users} users /s`, 'p50 / p99 ms', 'failed', 'big / small', 'seeding time']);
   for (const r of results) row(r);
 }
@@ -354,14 +402,19 @@ async function twoNodes(): Promise<void> {
   } finally {
     await stopKeyway(keyway);
   }
-  const layout = CORES >= 4 ? 'node 1 on core 0, node 2 on core 1, load generator on cores 2+, PostgreSQL unpinned' : `only ${CORES} cores: both nodes, PostgreSQL and the load generator share them — the figure is bounded by the machine, measure on ≥ 4 cores`;
+  const layout =
+    CORES >= 4
+      ? 'node 1 on core 0, node 2 on core 1, load generator on cores 2+, PostgreSQL unpinned'
+      : `only ${CORES} cores: both nodes, PostgreSQL and the load generator share them — the figure is bounded by the machine, measure on ≥ 4 cores`;
   console.log(`\nPostgreSQL, two Keyway nodes on one database (load split between them) vs one node: ${loopLabel}; ${layout}`);
   header(['nodes', 'sign-ins/s', 'p50 ms', 'p99 ms', 'failed', 'vs one node']);
   row(['1', fmt(one.perSecond), fmt(one.p50, 1), fmt(one.p99, 1), failures(one), '1.00']);
   row(['2', fmt(two.perSecond), fmt(two.p50, 1), fmt(two.p99, 1), failures(two), one.perSecond > 0 ? (two.perSecond / one.perSecond).toFixed(2) : '–']);
 }
 
-console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${CORES} cores, ${Math.round(totalmem() / 2 ** 30)} GB; Node ${process.version}; databases in ${o.tmp}`);
+console.log(
+  `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${CORES} cores, ${Math.round(totalmem() / 2 ** 30)} GB; Node ${process.version}; databases in ${o.tmp}`,
+);
 try {
   if (SEED_USERS !== undefined) await withData(SEED_USERS);
   else if (o['two-nodes']) await twoNodes();

@@ -31,13 +31,38 @@ type Row = Record<string, string | number | null>;
 
 /** The columns the seeder writes, with their PostgreSQL types (for unnest). */
 const USER_COLUMNS: Record<string, ColumnType> = {
-  id: 'text', tenant_id: 'text', store_id: 'text', user_key: 'text', user_key_normalized: 'text', external_id: 'text', email: 'text',
-  status: 'text', attributes: 'text', user_handle: 'text', created_at: 'bigint', updated_at: 'bigint',
+  id: 'text',
+  tenant_id: 'text',
+  store_id: 'text',
+  user_key: 'text',
+  user_key_normalized: 'text',
+  external_id: 'text',
+  email: 'text',
+  status: 'text',
+  attributes: 'text',
+  user_handle: 'text',
+  created_at: 'bigint',
+  updated_at: 'bigint',
 };
 const CREDENTIAL_COLUMNS: Record<string, ColumnType> = {
-  id: 'text', credential_id: 'text', tenant_id: 'text', store_id: 'text', user_id: 'text', rp_id: 'text', public_key: 'text', algorithm: 'integer',
-  sign_count: 'bigint', transports: 'text', aaguid: 'text', backup_eligible: 'integer', backed_up: 'integer', user_verified: 'integer',
-  attestation_format: 'text', attestation_verified: 'integer', created_at: 'bigint', updated_at: 'bigint',
+  id: 'text',
+  credential_id: 'text',
+  tenant_id: 'text',
+  store_id: 'text',
+  user_id: 'text',
+  rp_id: 'text',
+  public_key: 'text',
+  algorithm: 'integer',
+  sign_count: 'bigint',
+  transports: 'text',
+  aaguid: 'text',
+  backup_eligible: 'integer',
+  backed_up: 'integer',
+  user_verified: 'integer',
+  attestation_format: 'text',
+  attestation_verified: 'integer',
+  created_at: 'bigint',
+  updated_at: 'bigint',
 };
 
 function rowsFor(options: SeedOptions, storeId: string, i: number, publicKeys: string[]): { user: Row; credential: Row } {
@@ -46,15 +71,39 @@ function rowsFor(options: SeedOptions, storeId: string, i: number, publicKeys: s
   const userId = seededId('su', i);
   return {
     user: {
-      id: userId, tenant_id: options.tenantId, store_id: storeId, user_key: seeded.identifier,
+      id: userId,
+      tenant_id: options.tenantId,
+      store_id: storeId,
+      user_key: seeded.identifier,
       // The identifiers are already in their comparison form (lower-case ASCII).
-      user_key_normalized: seeded.identifier, external_id: `seeded-${i}`, email: seeded.identifier, status: 'active', attributes: '{}',
-      user_handle: seeded.userHandle, created_at: at, updated_at: at,
+      user_key_normalized: seeded.identifier,
+      external_id: `seeded-${i}`,
+      email: seeded.identifier,
+      status: 'active',
+      attributes: '{}',
+      user_handle: seeded.userHandle,
+      created_at: at,
+      updated_at: at,
     },
     credential: {
-      id: seededId('sc', i), credential_id: seeded.credentialId, tenant_id: options.tenantId, store_id: storeId, user_id: userId, rp_id: options.rpId,
-      public_key: publicKeys[seeded.keyIndex]!, algorithm: -7, sign_count: 0, transports: '["internal"]', aaguid: '00000000-0000-0000-0000-000000000000',
-      backup_eligible: 0, backed_up: 0, user_verified: 1, attestation_format: 'none', attestation_verified: 0, created_at: at, updated_at: at,
+      id: seededId('sc', i),
+      credential_id: seeded.credentialId,
+      tenant_id: options.tenantId,
+      store_id: storeId,
+      user_id: userId,
+      rp_id: options.rpId,
+      public_key: publicKeys[seeded.keyIndex]!,
+      algorithm: -7,
+      sign_count: 0,
+      transports: '["internal"]',
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      backup_eligible: 0,
+      backed_up: 0,
+      user_verified: 1,
+      attestation_format: 'none',
+      attestation_verified: 0,
+      created_at: at,
+      updated_at: at,
     },
   };
 }
@@ -101,11 +150,21 @@ async function seedSqlite(options: SeedOptions, publicKeys: string[], progress: 
     db.exec('PRAGMA busy_timeout = 5000; PRAGMA synchronous = OFF; PRAGMA cache_size = -524288;');
     const store = db.prepare('select id from stores where tenant_id = ? and name = ?').get(options.tenantId, options.storeName) as { id: string } | undefined;
     if (!store) throw new Error(`no store ${options.storeName} in tenant ${options.tenantId}`);
-    const columnsOf = (table: string) => (db.prepare(`pragma table_info(${table})`).all() as { name: string; notnull: number; dflt_value: unknown; pk: number }[]).map((c) => ({ name: c.name, required: c.notnull === 1 && c.dflt_value === null }));
+    const columnsOf = (table: string) =>
+      (db.prepare(`pragma table_info(${table})`).all() as { name: string; notnull: number; dflt_value: unknown; pk: number }[]).map((c) => ({
+        name: c.name,
+        required: c.notnull === 1 && c.dflt_value === null,
+      }));
     const userColumns = checkColumns('users', columnsOf('users'), USER_COLUMNS);
     const credentialColumns = checkColumns('credentials', columnsOf('credentials'), CREDENTIAL_COLUMNS);
-    const insert = (table: string, columns: string[], rows: number) => db.prepare(`insert into ${table} (${columns.join(', ')}) values ${Array.from({ length: rows }, () => `(${columns.map(() => '?').join(', ')})`).join(', ')}`);
-    const full = { users: insert('users', userColumns, SQLITE_ROWS_PER_STATEMENT), credentials: insert('credentials', credentialColumns, SQLITE_ROWS_PER_STATEMENT) };
+    const insert = (table: string, columns: string[], rows: number) =>
+      db.prepare(
+        `insert into ${table} (${columns.join(', ')}) values ${Array.from({ length: rows }, () => `(${columns.map(() => '?').join(', ')})`).join(', ')}`,
+      );
+    const full = {
+      users: insert('users', userColumns, SQLITE_ROWS_PER_STATEMENT),
+      credentials: insert('credentials', credentialColumns, SQLITE_ROWS_PER_STATEMENT),
+    };
     const audit = db.prepare(auditSql('sqlite'));
     for (let start = options.from; start < options.to; start += SQLITE_ROWS_PER_TRANSACTION) {
       const end = Math.min(options.to, start + SQLITE_ROWS_PER_TRANSACTION);
@@ -119,7 +178,8 @@ async function seedSqlite(options: SeedOptions, publicKeys: string[], progress: 
           for (const c of userColumns) users.push(user[c]!);
           for (const c of credentialColumns) credentials.push(credential[c]!);
         }
-        const statements = n === SQLITE_ROWS_PER_STATEMENT ? full : { users: insert('users', userColumns, n), credentials: insert('credentials', credentialColumns, n) };
+        const statements =
+          n === SQLITE_ROWS_PER_STATEMENT ? full : { users: insert('users', userColumns, n), credentials: insert('credentials', credentialColumns, n) };
         statements.users.run(...users);
         statements.credentials.run(...credentials);
       }
@@ -140,10 +200,16 @@ async function seedPostgres(options: SeedOptions, publicKeys: string[], progress
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   try {
-    const store = (await client.query<{ id: string }>('select id from stores where tenant_id = $1 and name = $2', [options.tenantId, options.storeName])).rows[0];
+    const store = (await client.query<{ id: string }>('select id from stores where tenant_id = $1 and name = $2', [options.tenantId, options.storeName]))
+      .rows[0];
     if (!store) throw new Error(`no store ${options.storeName} in tenant ${options.tenantId}`);
     const columnsOf = async (table: string) =>
-      (await client.query<{ name: string; required: boolean }>(`select column_name as name, (is_nullable = 'NO' and column_default is null) as required from information_schema.columns where table_schema = current_schema() and table_name = $1`, [table])).rows;
+      (
+        await client.query<{ name: string; required: boolean }>(
+          `select column_name as name, (is_nullable = 'NO' and column_default is null) as required from information_schema.columns where table_schema = current_schema() and table_name = $1`,
+          [table],
+        )
+      ).rows;
     const userColumns = checkColumns('users', await columnsOf('users'), USER_COLUMNS);
     const credentialColumns = checkColumns('credentials', await columnsOf('credentials'), CREDENTIAL_COLUMNS);
     const unnest = (table: string, columns: string[], types: Record<string, ColumnType>) =>
@@ -167,7 +233,12 @@ async function seedPostgres(options: SeedOptions, publicKeys: string[], progress
     }
     const audit = auditSql('postgres');
     for (let start = options.from * options.auditPerUser; start < options.to * options.auditPerUser; start += PG_AUDIT_ROWS_PER_STATEMENT) {
-      await client.query(audit, [start, Math.min(options.to * options.auditPerUser, start + PG_AUDIT_ROWS_PER_STATEMENT), options.tenantId, options.auditPerUser]);
+      await client.query(audit, [
+        start,
+        Math.min(options.to * options.auditPerUser, start + PG_AUDIT_ROWS_PER_STATEMENT),
+        options.tenantId,
+        options.auditPerUser,
+      ]);
     }
     await client.query('analyze');
   } finally {

@@ -57,7 +57,8 @@ async function observe(page: Page) {
 async function layoutProblems(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const problems: string[] = [];
-    if (document.documentElement.scrollWidth > window.innerWidth) problems.push(`page is ${document.documentElement.scrollWidth}px wide in ${window.innerWidth}px`);
+    if (document.documentElement.scrollWidth > window.innerWidth)
+      problems.push(`page is ${document.documentElement.scrollWidth}px wide in ${window.innerWidth}px`);
     for (const element of document.querySelectorAll<HTMLElement>('main button:not([hidden]), main .button-link')) {
       if (element.offsetParent === null) continue;
       const range = document.createRange();
@@ -119,7 +120,12 @@ for (const kind of DATABASE_KINDS) {
     }
 
     test(`the journey runner of the store: logo, product name, colours, the store's languages; axe clean (${kind})`, async () => {
-      const installed = await store.backend.call('POST', '/api/journeys/templates/install', { store: 'customers', relyingPartyId: RP_ID, registrationPolicy: REGISTRATION_POLICY, authenticationPolicy: AUTHENTICATION_POLICY });
+      const installed = await store.backend.call('POST', '/api/journeys/templates/install', {
+        store: 'customers',
+        relyingPartyId: RP_ID,
+        registrationPolicy: REGISTRATION_POLICY,
+        authenticationPolicy: AUTHENTICATION_POLICY,
+      });
       store.backend.expect(installed, 200);
       const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
       try {

@@ -81,7 +81,12 @@ describe('real-browser harness (Chromium + virtual authenticator, no server)', (
 
     const challenge = randomBytes(32).toString('base64url');
     const asserted = expectCredential(
-      await getAssertionInPage(page.page, { challenge, rpId: 'localhost', userVerification: 'required', allowCredentials: [{ type: 'public-key', id: created.id }] }),
+      await getAssertionInPage(page.page, {
+        challenge,
+        rpId: 'localhost',
+        userVerification: 'required',
+        allowCredentials: [{ type: 'public-key', id: created.id }],
+      }),
       'get',
     );
     assert.equal(asserted.id, created.id);
@@ -107,7 +112,10 @@ describe('real-browser harness (Chromium + virtual authenticator, no server)', (
     const page = await openPage();
     await page.addVirtualAuthenticator({ protocol: 'u2f', transport: 'usb', hasResidentKey: false, hasUserVerification: false });
     const created = expectCredential(
-      await createCredentialInPage(page.page, creationOptions({ authenticatorSelection: { residentKey: 'discouraged', userVerification: 'discouraged' }, attestation: 'direct' })),
+      await createCredentialInPage(
+        page.page,
+        creationOptions({ authenticatorSelection: { residentKey: 'discouraged', userVerification: 'discouraged' }, attestation: 'direct' }),
+      ),
       'create',
     );
     assert.equal(attestationFormat(created.response.attestationObject!), 'fido-u2f');

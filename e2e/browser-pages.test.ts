@@ -55,7 +55,10 @@ for (const kind of DATABASE_KINDS) {
         await page.getByRole('heading', { level: 1, name: 'Keyway is running' }).waitFor();
         assert.equal(await page.locator('[data-version]').textContent(), VERSION);
         assert.equal(await page.locator('[data-health]').getAttribute('data-health'), 'ready');
-        assert.match((await page.locator('[data-health]').textContent()) ?? '', new RegExp(`Ready: the database \\(${kind === 'sqlite' ? 'sqlite' : 'postgres'}`));
+        assert.match(
+          (await page.locator('[data-health]').textContent()) ?? '',
+          new RegExp(`Ready: the database \\(${kind === 'sqlite' ? 'sqlite' : 'postgres'}`),
+        );
         assert.equal(await page.getByRole('link', { name: 'API documentation' }).getAttribute('href'), '/docs');
         assert.equal(await page.getByRole('link', { name: 'Readiness check' }).getAttribute('href'), '/readyz');
         if (kind === 'sqlite') await screenshotViews(page, 'site-home-en');
@@ -71,7 +74,11 @@ for (const kind of DATABASE_KINDS) {
       }
       // API clients keep today's answer: no endpoint at `/`.
       for (const accept of ['application/json', '*/*', 'application/json, text/html;q=0.5']) {
-        assert.deepEqual(await asApiClient(`${server.origin}/`, accept), { status: 404, type: 'application/problem+json; charset=utf-8', code: 'ROUTE_NOT_FOUND' }, accept);
+        assert.deepEqual(
+          await asApiClient(`${server.origin}/`, accept),
+          { status: 404, type: 'application/problem+json; charset=utf-8', code: 'ROUTE_NOT_FOUND' },
+          accept,
+        );
       }
     });
 
@@ -87,7 +94,11 @@ for (const kind of DATABASE_KINDS) {
       } finally {
         await context.close();
       }
-      assert.deepEqual(await asApiClient(store.base, 'application/json'), { status: 404, type: 'application/problem+json; charset=utf-8', code: 'ROUTE_NOT_FOUND' });
+      assert.deepEqual(await asApiClient(store.base, 'application/json'), {
+        status: 404,
+        type: 'application/problem+json; charset=utf-8',
+        code: 'ROUTE_NOT_FOUND',
+      });
     });
 
     test(`a mistyped hosted address gets the HTML not-found page, an API client problem+json (${kind})`, async () => {
@@ -119,8 +130,16 @@ for (const kind of DATABASE_KINDS) {
       } finally {
         await context.close();
       }
-      assert.deepEqual(await asApiClient(`${store.base}/sigin`, 'application/json'), { status: 404, type: 'application/problem+json; charset=utf-8', code: 'ROUTE_NOT_FOUND' });
-      assert.deepEqual(await asApiClient(`${store.base}/sigin`, '*/*'), { status: 404, type: 'application/problem+json; charset=utf-8', code: 'ROUTE_NOT_FOUND' });
+      assert.deepEqual(await asApiClient(`${store.base}/sigin`, 'application/json'), {
+        status: 404,
+        type: 'application/problem+json; charset=utf-8',
+        code: 'ROUTE_NOT_FOUND',
+      });
+      assert.deepEqual(await asApiClient(`${store.base}/sigin`, '*/*'), {
+        status: 404,
+        type: 'application/problem+json; charset=utf-8',
+        code: 'ROUTE_NOT_FOUND',
+      });
     });
 
     test(`a favicon at /favicon.ico and linked from every page (${kind})`, async () => {
@@ -137,20 +156,26 @@ for (const kind of DATABASE_KINDS) {
           assert.deepEqual(icons, [`${server.origin}/favicon.ico`, `${server.origin}/favicon.svg`], url);
         }
         // Both decode as images in the browser (the page's CSP allows them: img-src 'self').
-        const sizes = await page.evaluate(async (hrefs) => {
-          return Promise.all(
-            hrefs.map(
-              (href) =>
-                new Promise<number>((resolveSize, reject) => {
-                  const image = new Image();
-                  image.onload = () => resolveSize(image.naturalWidth);
-                  image.onerror = () => reject(new Error(`${href} does not decode`));
-                  image.src = href;
-                }),
-            ),
-          );
-        }, ['/favicon.ico', '/favicon.svg']);
-        assert.ok(sizes.every((width) => width > 0), `decoded widths ${sizes.join(', ')}`);
+        const sizes = await page.evaluate(
+          async (hrefs) => {
+            return Promise.all(
+              hrefs.map(
+                (href) =>
+                  new Promise<number>((resolveSize, reject) => {
+                    const image = new Image();
+                    image.onload = () => resolveSize(image.naturalWidth);
+                    image.onerror = () => reject(new Error(`${href} does not decode`));
+                    image.src = href;
+                  }),
+              ),
+            );
+          },
+          ['/favicon.ico', '/favicon.svg'],
+        );
+        assert.ok(
+          sizes.every((width) => width > 0),
+          `decoded widths ${sizes.join(', ')}`,
+        );
       } finally {
         await context.close();
       }

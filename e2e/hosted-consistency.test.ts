@@ -31,20 +31,29 @@ after(async () => {
 
 /** The store's self-service configuration: on, with or without an application URL. */
 async function configureSelfService(tenant: JourneyTenant, selfService: { enabled: boolean; applicationUrl?: string }): Promise<void> {
-  const config = { relyingPartyId: RP_ID, registrationPolicy: REGISTRATION_POLICY, authenticationPolicy: AUTHENTICATION_POLICY, allowSignUp: true, ...selfService };
+  const config = {
+    relyingPartyId: RP_ID,
+    registrationPolicy: REGISTRATION_POLICY,
+    authenticationPolicy: AUTHENTICATION_POLICY,
+    allowSignUp: true,
+    ...selfService,
+  };
   tenant.backend.expect(await tenant.backend.call('PATCH', `/api/identity-store/stores/${STORE}`, { selfService: config }), 200);
 }
 
 /** Pretends to be the store's application at APP (another origin), so following a link there can be observed. */
 async function serveApplication(context: BrowserContext): Promise<void> {
-  await context.route('https://app.example.test/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Acme app</title><h1>Welcome back to Acme</h1>' }));
+  await context.route('https://app.example.test/**', (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Acme app</title><h1>Welcome back to Acme</h1>' }),
+  );
 }
 
 /** Every heading and the window title the page shows from now on, for checking that no internal name appears. */
 async function watchTexts(page: Page): Promise<() => Promise<string[]>> {
   await page.evaluate(() => {
     const seen = ((window as unknown as { keywaySeen: string[] }).keywaySeen = [] as string[]);
-    const record = () => seen.push(document.title, ...[...document.querySelectorAll('h1, h2, iframe')].map((e) => e.textContent || e.getAttribute('title') || ''));
+    const record = () =>
+      seen.push(document.title, ...[...document.querySelectorAll('h1, h2, iframe')].map((e) => e.textContent || e.getAttribute('title') || ''));
     new MutationObserver(record).observe(document, { subtree: true, childList: true, characterData: true });
     record();
   });
@@ -65,7 +74,10 @@ async function registerThroughJourney(page: Page, tenant: JourneyTenant, userKey
     .locator('#step[data-kind="success"], #step[data-kind="rejection"]')
     .waitFor({ timeout: 10_000 })
     .catch(async (error: unknown) => {
-      throw new Error(`no end for ${userKey}: step ${await page.locator('#step').getAttribute('data-kind')}, status "${await page.locator('#status').textContent()}", error "${await page.locator('#error').textContent()}"`, { cause: error });
+      throw new Error(
+        `no end for ${userKey}: step ${await page.locator('#step').getAttribute('data-kind')}, status "${await page.locator('#status').textContent()}", error "${await page.locator('#error').textContent()}"`,
+        { cause: error },
+      );
     });
   assert.equal(await page.locator('#step').getAttribute('data-kind'), 'success', (await page.locator('#step').textContent()) ?? '');
 }
@@ -74,7 +86,11 @@ async function registerThroughJourney(page: Page, tenant: JourneyTenant, userKey
 async function assertBesideField(page: Page, fieldId: string, text: string): Promise<void> {
   const message = page.locator(`#${fieldId}-error`);
   await message.getByText(text, { exact: true }).waitFor();
-  const [field, box, next] = await Promise.all([page.locator(`#${fieldId}`).boundingBox(), message.boundingBox(), page.locator(`#${fieldId}-error + *`).boundingBox()]);
+  const [field, box, next] = await Promise.all([
+    page.locator(`#${fieldId}`).boundingBox(),
+    message.boundingBox(),
+    page.locator(`#${fieldId}-error + *`).boundingBox(),
+  ]);
   assert.ok(field && box && next);
   assert.ok(box.y >= field.y + field.height - 1 && box.y + box.height <= next.y + 1, `the message sits right below #${fieldId}`);
   assert.equal(await page.locator(`#${fieldId}`).getAttribute('aria-invalid'), 'true');
@@ -84,10 +100,18 @@ async function assertBesideField(page: Page, fieldId: string, text: string): Pro
 
 /** A passkey of the user with a known provider (AAGUID in the catalogue), registered through the admin ceremony API. */
 async function addCataloguedPasskey(tenant: JourneyTenant, origin: string, userId: string): Promise<void> {
-  const started = tenant.backend.expectOk(await tenant.backend.call('POST', `/api/identity-store/stores/${STORE}/users/${userId}/passkeys/relyingParties/${RP_ID}/registrations/${REGISTRATION_POLICY}`, {})).body;
+  const started = tenant.backend.expectOk(
+    await tenant.backend.call(
+      'POST',
+      `/api/identity-store/stores/${STORE}/users/${userId}/passkeys/relyingParties/${RP_ID}/registrations/${REGISTRATION_POLICY}`,
+      {},
+    ),
+  ).body;
   const authenticator = new SoftAuthenticator({ aaguid: GOOGLE_PASSWORD_MANAGER, backupEligible: true, backupState: true });
   const credential = authenticator.register(started.clientRequest, { origin });
-  tenant.backend.expectOk(await tenant.backend.call('POST', `/api/identity-store/stores/${STORE}/users/${userId}/passkeys/registrations/sessions/${started.sessionId}`, credential));
+  tenant.backend.expectOk(
+    await tenant.backend.call('POST', `/api/identity-store/stores/${STORE}/users/${userId}/passkeys/registrations/sessions/${started.sessionId}`, credential),
+  );
 }
 
 for (const kind of DATABASE_KINDS) {
@@ -138,7 +162,11 @@ for (const kind of DATABASE_KINDS) {
       if (shots) await screenshotViews(page, 'consistency-runner-taken-en');
       const texts = await seen();
       assert.ok(texts.length > 2, 'the page was watched');
-      assert.deepEqual(texts.filter((text) => /TrustX|trustx-|passkey registration/i.test(text)), [], 'no internal name in any heading or title');
+      assert.deepEqual(
+        texts.filter((text) => /TrustX|trustx-|passkey registration/i.test(text)),
+        [],
+        'no internal name in any heading or title',
+      );
 
       await page.goto(tenant.runnerUrl('trustx-passkey-registration', '?lang=de'));
       const formDe = await waitForStep(page, 'form', 'Konto anlegen');
@@ -184,7 +212,10 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('sentence-case headings: a form title written in capitals is shown in sentence case, a short one as written', async () => {
-      for (const [name, en, de] of [['shouting', 'CONTACT DETAILS', 'KONTAKTDATEN'], ['short', 'PIN', 'PIN']] as const) {
+      for (const [name, en, de] of [
+        ['shouting', 'CONTACT DETAILS', 'KONTAKTDATEN'],
+        ['short', 'PIN', 'PIN'],
+      ] as const) {
         const created = await tenant.api.post('/api/custom-forms', { name, form: { title: { values: { en, de }, type: 'title' }, components: [] } });
         assert.equal(created.status, 201, JSON.stringify(created.body));
         assert.equal((await tenant.api.post(`/api/custom-forms/${name}/versions/1/publish`)).status, 200);
@@ -195,7 +226,12 @@ for (const kind of DATABASE_KINDS) {
         access: { public: true },
         start: 'first',
         steps: [
-          { id: 'first', type: 'trustx.customDataForm', parameters: { dataFormName: 'shouting' }, outcomes: { success: 'second', cancel: 'end', timeout: 'end' } },
+          {
+            id: 'first',
+            type: 'trustx.customDataForm',
+            parameters: { dataFormName: 'shouting' },
+            outcomes: { success: 'second', cancel: 'end', timeout: 'end' },
+          },
           { id: 'second', type: 'trustx.customDataForm', parameters: { dataFormName: 'short' }, outcomes: { success: 'end', cancel: 'end', timeout: 'end' } },
           { id: 'end', type: 'general.end', parameters: { result: 'rejection', code: 'USER_CANCELLED' } },
         ],
@@ -214,7 +250,13 @@ for (const kind of DATABASE_KINDS) {
     test('Mosaic Login Form: a refused passkey brings the form back with a visible message and Try again (en, de)', async () => {
       // A discoverable passkey for this RP that the server does not know: the sign-in is refused.
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const stranger = await webauthn.addVirtualAuthenticator({ protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true });
+      const stranger = await webauthn.addVirtualAuthenticator({
+        protocol: 'ctap2',
+        transport: 'usb',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+      });
       const saved = await device.credentials();
       await device.detach();
       await webauthn.addCredential(stranger, {
@@ -228,7 +270,13 @@ for (const kind of DATABASE_KINDS) {
       try {
         for (const [lang, heading, button, message, retry] of [
           ['en', 'Sign in', 'Sign in with a passkey', 'That passkey was not accepted. Try again, or choose another passkey.', 'Try again'],
-          ['de', 'Anmelden', 'Mit einem Passkey anmelden', 'Dieser Passkey wurde nicht angenommen. Versuchen Sie es erneut oder wählen Sie einen anderen Passkey.', 'Erneut versuchen'],
+          [
+            'de',
+            'Anmelden',
+            'Mit einem Passkey anmelden',
+            'Dieser Passkey wurde nicht angenommen. Versuchen Sie es erneut oder wählen Sie einen anderen Passkey.',
+            'Erneut versuchen',
+          ],
         ] as const) {
           const answers = recordRuntime(page);
           await page.goto(tenant.runnerUrl('mosaic-passkey-sign-in', `?lang=${lang}`));
@@ -262,7 +310,6 @@ for (const kind of DATABASE_KINDS) {
       await registerThroughJourney(page, tenant, 'ruth', `?return_to=${encodeURIComponent('/acme/identity/customers/passkeys?from=journey')}`);
       assert.equal(await page.getByRole('link', { name: 'Continue to the application' }).getAttribute('href'), `${storeBase()}/passkeys?from=journey`);
 
-
       await configureSelfService(tenant, { enabled: false });
       await registerThroughJourney(page, tenant, 'edsger');
       await page.locator('#step').getByText('You can close this window now.').waitFor();
@@ -291,7 +338,16 @@ for (const kind of DATABASE_KINDS) {
         const watch = watchPage(own);
         const cdp = await context.newCDPSession(own);
         await cdp.send('WebAuthn.enable', { enableUI: false });
-        await cdp.send('WebAuthn.addVirtualAuthenticator', { options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true } });
+        await cdp.send('WebAuthn.addVirtualAuthenticator', {
+          options: {
+            protocol: 'ctap2',
+            transport: 'internal',
+            hasResidentKey: true,
+            hasUserVerification: true,
+            isUserVerified: true,
+            automaticPresenceSimulation: true,
+          },
+        });
         await configureSelfService(tenant, { enabled: true, applicationUrl: APP });
         await own.goto(`${storeBase()}/signup`);
         await own.getByLabel('Username').fill('pat@example.com');

@@ -11,7 +11,18 @@ import type { Browser, Page } from 'playwright-core';
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import { launchChromium, WebAuthnPage } from './support/browser.ts';
 import { REGISTRATION_POLICY, RP_ID, watchPage } from './support/hosted-pages.ts';
-import { Device, focused, journeyScreenshot, publishJourney, recordRuntime, setUpJourneyTenant, STORE, waitForStep, type JourneyTenant, type RuntimeAnswer } from './support/journey-runner.ts';
+import {
+  Device,
+  focused,
+  journeyScreenshot,
+  publishJourney,
+  recordRuntime,
+  setUpJourneyTenant,
+  STORE,
+  waitForStep,
+  type JourneyTenant,
+  type RuntimeAnswer,
+} from './support/journey-runner.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
 let browser: Browser;
@@ -30,7 +41,10 @@ function lastAnswer(answers: RuntimeAnswer[]): RuntimeAnswer['body'] {
 }
 
 async function userIdOf(tenant: JourneyTenant, userKey: string): Promise<string> {
-  const listed = tenant.backend.expect(await tenant.backend.call('GET', `/api/identity-store/stores/${STORE}/users?userKey=${encodeURIComponent(userKey)}`), 200).body;
+  const listed = tenant.backend.expect(
+    await tenant.backend.call('GET', `/api/identity-store/stores/${STORE}/users?userKey=${encodeURIComponent(userKey)}`),
+    200,
+  ).body;
   assert.equal(listed.items.length, 1, `one user ${userKey}`);
   return listed.items[0].id;
 }
@@ -72,11 +86,22 @@ const CUSTOM_PAGE_JOURNEY = {
   access: { public: true },
   start: 'addUser',
   steps: [
-    { id: 'addUser', type: 'trustx.addUser', parameters: { storeName: '${_journey.store}', userKey: 'carol' }, outcomes: { success: 'start', 'Failed to add the user': 'failed', 'ExtId Not Unique': 'failed' } },
+    {
+      id: 'addUser',
+      type: 'trustx.addUser',
+      parameters: { storeName: '${_journey.store}', userKey: 'carol' },
+      outcomes: { success: 'start', 'Failed to add the user': 'failed', 'ExtId Not Unique': 'failed' },
+    },
     {
       id: 'start',
       type: 'trustx.startPasskeyRegistration',
-      parameters: { storeName: '${_journey.store}', relyingPartyId: RP_ID, registrationPolicy: REGISTRATION_POLICY, passkeyRegistrationKey: 'passkeyReg1', passkeyUserName: 'carol' },
+      parameters: {
+        storeName: '${_journey.store}',
+        relyingPartyId: RP_ID,
+        registrationPolicy: REGISTRATION_POLICY,
+        passkeyRegistrationKey: 'passkeyReg1',
+        passkeyUserName: 'carol',
+      },
       outcomes: { success: 'page', 'Failed ID Store Service Call': 'failed' },
     },
     {
@@ -84,7 +109,10 @@ const CUSTOM_PAGE_JOURNEY = {
       type: 'trustx.customPageV2',
       parameters: {
         pageName: 'passkey-page',
-        sessionData: { clientRequest: '${_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord.startPasskeyRegistrationResponse.clientRequest}' },
+        sessionData: {
+          clientRequest:
+            '${_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord.startPasskeyRegistrationResponse.clientRequest}',
+        },
         constants: { brand: 'Acme Shop' },
       },
       outcomes: { success: 'complete', cancel: 'cancelled', timeout: 'failed' },
@@ -152,7 +180,11 @@ for (const kind of DATABASE_KINDS) {
 
       // ── an error the server reports: a submission made outside the page (the same rules) shows on reload ──
       const sessionId = await page.evaluate(() => sessionStorage.getItem(sessionStorage.key(0)!)!);
-      const refused = await server.http.post(`/acme/journeys/sessions/${sessionId}/submit`, { clientResponseOptionId: 'client_input', data: { userName: '   ', displayName: 'Bob' } }, { origin: server.origin });
+      const refused = await server.http.post(
+        `/acme/journeys/sessions/${sessionId}/submit`,
+        { clientResponseOptionId: 'client_input', data: { userName: '   ', displayName: 'Bob' } },
+        { origin: server.origin },
+      );
       assert.equal(refused.status, 200);
       assert.deepEqual(refused.body.data.form.errors, [{ field: 'userName', code: 'missing', message: 'Username is required.' }]);
       await page.evaluate((next) => sessionStorage.setItem(sessionStorage.key(0)!, next), refused.body.sessionId as string);
@@ -224,7 +256,10 @@ for (const kind of DATABASE_KINDS) {
       await page.locator('#error').getByText('The passkey request was cancelled or timed out.').waitFor();
       assert.deepEqual(await focused(page), { tag: 'button', text: 'Try again', id: '' }, 'focus on the retry button');
       if (shots) await journeyScreenshot(page, 'login-form-cancelled-en');
-      assert.ok(answers.every((a) => !a.url.endsWith('/submit')), 'nothing was submitted: the step stays open');
+      assert.ok(
+        answers.every((a) => !a.url.endsWith('/submit')),
+        'nothing was submitted: the step stays open',
+      );
       await device.attach();
       await retry.click();
       await expectSuccess(page, answers, 'bob', await userIdOf(tenant, 'bob'));
@@ -292,16 +327,33 @@ for (const kind of DATABASE_KINDS) {
     test('Hide buttons + Delay: a notice proceeds by itself; an e-mail field with its rule; a journey without a user ends in rejection', async () => {
       const notice = {
         title: { values: { en: 'Almost there', de: 'Fast geschafft' }, type: 'title' },
-        components: [{ type: 'paragraph', id: 'note', label: { values: { en: '' } }, values: { en: 'We are preparing your account.', de: 'Wir bereiten Ihr Konto vor.' }, index: 0 }],
+        components: [
+          {
+            type: 'paragraph',
+            id: 'note',
+            label: { values: { en: '' } },
+            values: { en: 'We are preparing your account.', de: 'Wir bereiten Ihr Konto vor.' },
+            index: 0,
+          },
+        ],
       };
       const contact = {
         title: { values: { en: 'Contact', de: 'Kontakt' }, type: 'title' },
         components: [
-          { type: 'email', id: 'email', label: { values: { en: 'E-mail', de: 'E-Mail' } }, index: 0, validate: { required: true, missingMessage: { values: { en: 'We need your {label}.', de: 'Wir brauchen Ihre {label}.' } } } },
+          {
+            type: 'email',
+            id: 'email',
+            label: { values: { en: 'E-mail', de: 'E-Mail' } },
+            index: 0,
+            validate: { required: true, missingMessage: { values: { en: 'We need your {label}.', de: 'Wir brauchen Ihre {label}.' } } },
+          },
         ],
         submitButton: { type: 'submitButton', values: { en: 'Save', de: 'Speichern' } },
       };
-      for (const [name, form] of [['notice', notice], ['contact', contact]] as const) {
+      for (const [name, form] of [
+        ['notice', notice],
+        ['contact', contact],
+      ] as const) {
         const created = await tenant.api.post('/api/custom-forms', { name, form });
         assert.equal(created.status, 201, JSON.stringify(created.body));
         assert.equal((await tenant.api.post(`/api/custom-forms/${name}/versions/1/publish`)).status, 200);
@@ -312,8 +364,18 @@ for (const kind of DATABASE_KINDS) {
         access: { public: true },
         start: 'notice',
         steps: [
-          { id: 'notice', type: 'trustx.customDataForm', parameters: { dataFormName: 'notice', hideButtons: true, delaySeconds: 1 }, outcomes: { success: 'contact', cancel: 'end', timeout: 'end' } },
-          { id: 'contact', type: 'trustx.customDataForm', parameters: { dataFormName: 'contact' }, outcomes: { success: 'end', cancel: 'end', timeout: 'end' } },
+          {
+            id: 'notice',
+            type: 'trustx.customDataForm',
+            parameters: { dataFormName: 'notice', hideButtons: true, delaySeconds: 1 },
+            outcomes: { success: 'contact', cancel: 'end', timeout: 'end' },
+          },
+          {
+            id: 'contact',
+            type: 'trustx.customDataForm',
+            parameters: { dataFormName: 'contact' },
+            outcomes: { success: 'end', cancel: 'end', timeout: 'end' },
+          },
           { id: 'end', type: 'general.end', parameters: { result: 'success' } },
         ],
       });

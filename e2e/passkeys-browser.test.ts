@@ -182,7 +182,8 @@ function happyPathTests(fixture: () => Fixture, kind: string) {
     assert.equal(Buffer.from(started.clientRequest.challenge, 'base64url').length, 32, 'a 32-byte challenge');
     const handle = Buffer.from(started.clientRequest.user.id, 'base64url');
     assert.ok(handle.length >= 16 && handle.length <= 64, 'a random user handle of 16–64 bytes');
-    for (const pii of [user.userKey, user.email, user.externalId]) assert.ok(!handle.toString('latin1').includes(pii), `the user handle does not contain ${pii}`);
+    for (const pii of [user.userKey, user.email, user.externalId])
+      assert.ok(!handle.toString('latin1').includes(pii), `the user handle does not contain ${pii}`);
     assert.equal(registeredFlags(browserCredential).flags.uv, true);
 
     assert.equal(credential.credentialId, browserCredential.id, 'the API answers the browser credential ID');
@@ -192,9 +193,16 @@ function happyPathTests(fixture: () => Fixture, kind: string) {
     assert.equal(credential.algorithm, browserCredential.response.publicKeyAlgorithm, 'the algorithm the browser reported');
     assert.equal(credential.algorithm, started.clientRequest.pubKeyCredParams[0].alg, 'the policy’s first choice (EdDSA by default), which Chrome supports');
     const stored = await page.getCredentials(authenticatorId);
-    assert.deepEqual(stored.map((c) => base64ToBase64Url(c.credentialId)), [browserCredential.id]);
+    assert.deepEqual(
+      stored.map((c) => base64ToBase64Url(c.credentialId)),
+      [browserCredential.id],
+    );
     const listed = await backend.listPasskeys(user.id);
-    assert.deepEqual(listed.map((p) => p.credentialId), [browserCredential.id], 'GET …/passkeys lists the new credential');
+    assert.deepEqual(
+      listed.map((p) => p.credentialId),
+      [browserCredential.id],
+      'GET …/passkeys lists the new credential',
+    );
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.page.screenshot({ path: resolve(ARTIFACTS, `passkey-registration-${kind}.png`), fullPage: true });
@@ -219,7 +227,11 @@ function happyPathTests(fixture: () => Fixture, kind: string) {
 
     const { browserCredential, credential } = await register(backend, page, user, { by: 'externalId' });
     assert.equal(credential.credentialId, browserCredential.id);
-    assert.deepEqual((await backend.listPasskeys(user.id)).map((p) => p.credentialId), [browserCredential.id], 'the passkey belongs to the user the external ID names');
+    assert.deepEqual(
+      (await backend.listPasskeys(user.id)).map((p) => p.credentialId),
+      [browserCredential.id],
+      'the passkey belongs to the user the external ID names',
+    );
 
     const { started, result } = await signIn(backend, page, user, { by: 'externalId' });
     const allowed = (started.clientRequest.allowCredentials ?? []) as { id: string }[];

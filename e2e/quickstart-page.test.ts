@@ -30,7 +30,9 @@ async function freePort(): Promise<number> {
 
 /** `npx node examples/serve.ts <folder> --port <port>`, resolved once it says it is serving. */
 async function servePage(folder: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', SERVE, folder, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', SERVE, folder, '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.startsWith('Serving ')) resolve();
@@ -93,7 +95,7 @@ for (const kind of DATABASE_KINDS) {
 
       const device = await WebAuthnPage.open(browser, `${pageOrigin}/`);
       try {
-        assert.equal(await device.page.evaluate(() => location.origin), pageOrigin, 'the page is on its own origin, not Keyway\'s');
+        assert.equal(await device.page.evaluate(() => location.origin), pageOrigin, "the page is on its own origin, not Keyway's");
         const authenticator = await device.addVirtualAuthenticator(PLATFORM_AUTHENTICATOR);
         await device.page.getByLabel('Username').fill('ada');
         assert.equal(await clickAndReadStatus(device.page, 'Sign up with a passkey'), 'Signed in as ada');
@@ -110,12 +112,18 @@ for (const kind of DATABASE_KINDS) {
       }
 
       // Step 3 of the quickstart's output, pasted into a shell that has nothing set.
-      const recipe = quickstart.stdout.split('\n').filter((line) => /^ {5}(KEYWAY=|TOKEN=)/.test(line)).map((line) => line.trim());
+      const recipe = quickstart.stdout
+        .split('\n')
+        .filter((line) => /^ {5}(KEYWAY=|TOKEN=)/.test(line))
+        .map((line) => line.trim());
       assert.equal(recipe.length, 2, quickstart.stdout);
       const script = [...recipe, 'curl -s -H "Authorization: Bearer $TOKEN" $KEYWAY/api/identity-store/stores/customers/users'].join('\n');
       const { stdout } = await run('/bin/sh', ['-c', script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
       const users = JSON.parse(stdout) as { items: { userKey: string; status: string }[] };
-      assert.deepEqual(users.items.map((user) => [user.userKey, user.status]), [['ada', 'active']]);
+      assert.deepEqual(
+        users.items.map((user) => [user.userKey, user.status]),
+        [['ada', 'active']],
+      );
     });
   });
 }

@@ -45,7 +45,10 @@ async function serverPasskeys(store: HostedStore, userId: string): Promise<{ cre
 }
 
 async function userIdOf(store: HostedStore, userKey: string): Promise<string> {
-  const listed = store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/${STORE}/users?userKey=${encodeURIComponent(userKey)}`), 200).body;
+  const listed = store.backend.expect(
+    await store.backend.call('GET', `/api/identity-store/stores/${STORE}/users?userKey=${encodeURIComponent(userKey)}`),
+    200,
+  ).body;
   assert.equal(listed.items.length, 1, `one user ${userKey}`);
   return listed.items[0].id;
 }
@@ -61,7 +64,10 @@ async function sessionCookie(page: WebAuthnPage): Promise<string | undefined> {
 
 async function waitForPasskeys(page: Page, store: HostedStore, count: number): Promise<void> {
   await page.waitForURL(store.url('passkeys'));
-  await page.locator('#passkey-list > li').nth(count - 1).waitFor();
+  await page
+    .locator('#passkey-list > li')
+    .nth(count - 1)
+    .waitFor();
   assert.equal(await page.locator('#passkey-list > li').count(), count, `${count} passkey(s) listed`);
 }
 
@@ -105,7 +111,11 @@ for (const kind of DATABASE_KINDS) {
         const [first] = await serverPasskeys(store, userId);
         assert.ok(first);
         const stored = await device.getCredentials(platform);
-        assert.deepEqual(stored.map((c) => base64ToBase64Url(c.credentialId)), [first.credentialId], 'the authenticator holds the registered passkey');
+        assert.deepEqual(
+          stored.map((c) => base64ToBase64Url(c.credentialId)),
+          [first.credentialId],
+          'the authenticator holds the registered passkey',
+        );
         assert.equal(stored[0]!.isResidentCredential, true, 'a discoverable credential (needed for autofill and usernameless sign-in)');
         await page.locator('#passkey-list li .badge.device').waitFor();
 
@@ -175,7 +185,10 @@ for (const kind of DATABASE_KINDS) {
         await waitForPasskeys(page, store, 1);
         assert.deepEqual(
           calls,
-          [{ method: 'get', mediation: 'conditional', descriptors: 0 }, { method: 'get', mediation: 'modal', descriptors: 0 }],
+          [
+            { method: 'get', mediation: 'conditional', descriptors: 0 },
+            { method: 'get', mediation: 'modal', descriptors: 0 },
+          ],
           'autofill was waiting; the button replaced it with a modal, usernameless request (no allowCredentials)',
         );
         assert.equal(await meStatus(page, store.base), 200);
@@ -194,7 +207,11 @@ for (const kind of DATABASE_KINDS) {
         await page.keyboard.press('Enter');
         await waitForPasskeys(page, store, 1);
         // The user's one passkey, padded with decoys to the identifier's stable minimum count (1 to 8; no enumeration by count).
-        assert.deepEqual(calls.map((c) => ({ ...c, descriptors: Math.min(1, c.descriptors) })), [{ method: 'get', mediation: 'modal', descriptors: 1 }], 'a modal request for the user’s passkey');
+        assert.deepEqual(
+          calls.map((c) => ({ ...c, descriptors: Math.min(1, c.descriptors) })),
+          [{ method: 'get', mediation: 'modal', descriptors: 1 }],
+          'a modal request for the user’s passkey',
+        );
         assert.ok(calls[0]!.descriptors <= 8);
 
         // ── add a second passkey on another authenticator (the first one would be excluded: excludeCredentials) ──
@@ -205,7 +222,11 @@ for (const kind of DATABASE_KINDS) {
         await waitForPasskeys(page, store, 2);
         await page.getByText('Passkey added.').waitFor();
         await page.locator('#passkey-list li .badge.synced').waitFor();
-        assert.deepEqual(await page.locator('#passkey-list li svg.icon').evaluateAll((icons) => icons.map((i) => (i as SVGElement).dataset.kind)), ['device', 'synced'], 'built-in icons by kind (the virtual authenticators have no metadata icon)');
+        assert.deepEqual(
+          await page.locator('#passkey-list li svg.icon').evaluateAll((icons) => icons.map((i) => (i as SVGElement).dataset.kind)),
+          ['device', 'synced'],
+          'built-in icons by kind (the virtual authenticators have no metadata icon)',
+        );
         const [second] = (await device.getCredentials(roaming)).map((c) => base64ToBase64Url(c.credentialId));
         assert.ok(second);
         assert.deepEqual((await serverPasskeys(store, userId)).map((p) => p.credentialId).sort(), [first.credentialId, second].sort());
@@ -235,12 +256,23 @@ for (const kind of DATABASE_KINDS) {
         await page.getByText('Passkey Work security key deleted.').waitFor();
         await waitForPasskeys(page, store, 1);
         assert.notEqual(await sessionCookie(device), before, 'the fresh sign-in rotated the session');
-        assert.deepEqual((await serverPasskeys(store, userId)).map((p) => p.credentialId), [first.credentialId], 'the passkey is deleted on the server');
+        assert.deepEqual(
+          (await serverPasskeys(store, userId)).map((p) => p.credentialId),
+          [first.credentialId],
+          'the passkey is deleted on the server',
+        );
         // Signal API: the page told the passkey provider the accepted list; Chrome's authenticator dropped the deleted passkey.
         assert.deepEqual(await device.getCredentials(roaming), [], 'signalAllAcceptedCredentials removed the deleted passkey from its authenticator');
         assert.equal((await device.getCredentials(platformAgain)).length, 1, 'and kept the accepted one');
         // Never the last one.
-        assert.equal(await page.locator('#passkey-list li').getByRole('button', { name: /^Delete/ }).isDisabled(), true, 'the only passkey cannot be deleted');
+        assert.equal(
+          await page
+            .locator('#passkey-list li')
+            .getByRole('button', { name: /^Delete/ })
+            .isDisabled(),
+          true,
+          'the only passkey cannot be deleted',
+        );
         await page.getByText('This is your only passkey.').first().waitFor();
 
         await page.goto(`${server.origin}/${TENANT}/identity/no-such-store/signin`);
@@ -258,7 +290,9 @@ for (const kind of DATABASE_KINDS) {
           await page.setViewportSize({ width: 360, height: 740 });
           assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'no horizontal scrolling at 360 px');
           const overflowing = await page.evaluate(() =>
-            [...document.querySelectorAll('.passkey *')].filter((el) => el.getBoundingClientRect().right > el.closest('.passkey')!.getBoundingClientRect().right + 0.5).map((el) => el.textContent),
+            [...document.querySelectorAll('.passkey *')]
+              .filter((el) => el.getBoundingClientRect().right > el.closest('.passkey')!.getBoundingClientRect().right + 0.5)
+              .map((el) => el.textContent),
           );
           assert.deepEqual(overflowing, [], 'nothing sticks out of a passkey card');
           await screenshot(page, 'passkeys-mobile-de');
@@ -287,7 +321,11 @@ for (const kind of DATABASE_KINDS) {
           await phonePage.getByRole('button', { name: 'Create a new passkey' }).click();
           await waitForPasskeys(phonePage, store, 1);
           const [recovered] = (await phone.getCredentials(phoneAuthenticator)).map((c) => base64ToBase64Url(c.credentialId));
-          assert.deepEqual((await serverPasskeys(store, userId)).map((p) => p.credentialId), [recovered], 'the new passkey replaced the others');
+          assert.deepEqual(
+            (await serverPasskeys(store, userId)).map((p) => p.credentialId),
+            [recovered],
+            'the new passkey replaced the others',
+          );
           assert.equal(await meStatus(phonePage, store.base), 200, 'recovery signs the user in');
           assert.equal(await meStatus(page, store.base), 401, 'revoking the others ended the old device’s session');
 
@@ -298,18 +336,28 @@ for (const kind of DATABASE_KINDS) {
           if (kind === 'sqlite') await screenshot(phonePage, 'recover-used-en');
 
           // A link past its lifetime: refused (German this time).
-          const short = store.backend.expect(await store.backend.call('POST', `/api/identity-store/stores/${STORE}/users/${userId}/recovery-links`, { ttlSeconds: 60 }), 201).body;
+          const short = store.backend.expect(
+            await store.backend.call('POST', `/api/identity-store/stores/${STORE}/users/${userId}/recovery-links`, { ttlSeconds: 60 }),
+            201,
+          ).body;
           server.clock.advance(61_000);
           await setLanguage(phone, 'de');
           await phonePage.goto(short.url);
           await phonePage.getByText('Dieser Wiederherstellungslink ist abgelaufen. Fordern Sie einen neuen an.').waitFor();
           if (kind === 'sqlite') await screenshot(phonePage, 'recover-expired-de');
           // A fresh link in German, for the screenshot of the form.
-          const fresh = store.backend.expect(await store.backend.call('POST', `/api/identity-store/stores/${STORE}/users/${userId}/recovery-links`, {}), 201).body;
+          const fresh = store.backend.expect(
+            await store.backend.call('POST', `/api/identity-store/stores/${STORE}/users/${userId}/recovery-links`, {}),
+            201,
+          ).body;
           await phonePage.goto(fresh.url);
           await phonePage.getByRole('button', { name: 'Neuen Passkey erstellen' }).waitFor();
           if (kind === 'sqlite') await screenshot(phonePage, 'recover-de');
-          assert.deepEqual((await serverPasskeys(store, userId)).map((p) => p.credentialId), [recovered], 'refused links changed nothing');
+          assert.deepEqual(
+            (await serverPasskeys(store, userId)).map((p) => p.credentialId),
+            [recovered],
+            'refused links changed nothing',
+          );
           assert.deepEqual(phoneWatch.problems(), []);
         } catch (error) {
           await screenshot(phone.page, `failure-recovery-${kind}`).catch(() => undefined);

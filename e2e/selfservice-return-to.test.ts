@@ -67,7 +67,11 @@ for (const kind of DATABASE_KINDS) {
         await page.getByRole('button', { name: 'Create account with a passkey' }).click();
         assert.equal((await landing(page, signUp)).href, store.url('passkeys'));
 
-        const values = [...RETURN_TO_BYPASSES, `http://localhost:${new URL(server.origin).port}@evil.example/`, `//localhost:${new URL(server.origin).port}@evil.example`];
+        const values = [
+          ...RETURN_TO_BYPASSES,
+          `http://localhost:${new URL(server.origin).port}@evil.example/`,
+          `//localhost:${new URL(server.origin).port}@evil.example`,
+        ];
         const expected = new Map<string, string>(values.map((value) => [value, store.url('passkeys')]));
         expected.set('/acme/identity/customers/passkeys?tab=devices#list', `${store.url('passkeys')}?tab=devices#list`);
         expected.set('/acme/identity/customers/x/../passkeys', store.url('passkeys'));

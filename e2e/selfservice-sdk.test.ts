@@ -91,7 +91,10 @@ for (const kind of DATABASE_KINDS) {
     test(`register and sign in through the Level 2 fallback (no native JSON methods) (${kind})`, async () => {
       const device = await openSdkPage(server, store, { level2: true });
       try {
-        assert.equal(await device.page.evaluate(() => typeof (PublicKeyCredential as unknown as Record<string, unknown>).parseCreationOptionsFromJSON), 'undefined');
+        assert.equal(
+          await device.page.evaluate(() => typeof (PublicKeyCredential as unknown as Record<string, unknown>).parseCreationOptionsFromJSON),
+          'undefined',
+        );
         const authenticator = await device.addVirtualAuthenticator(PLATFORM_AUTHENTICATOR);
         const registered = expectOk(await call(device.page, 'register', { identifier: 'grace', displayName: 'Grace Hopper' }), 'register');
         assert.equal((registered.user as { userKey: string }).userKey, 'grace');
@@ -117,13 +120,21 @@ for (const kind of DATABASE_KINDS) {
         expectOk(await call(device.page, 'register', { identifier: 'linus' }), 'register');
         // Sign-up tells that an identifier is taken (it must).
         assert.deepEqual(await call(device.page, 'register', { identifier: 'linus' }), {
-          ok: false, name: 'KeywayServerError', code: 'ERR_SERVER', problemCode: 'IDENTIFIER_TAKEN', status: 409, cause: undefined,
+          ok: false,
+          name: 'KeywayServerError',
+          code: 'ERR_SERVER',
+          problemCode: 'IDENTIFIER_TAKEN',
+          status: 409,
+          cause: undefined,
         });
         // The authenticator cannot verify the user but the policy requires it: the browser says NotAllowedError.
         await device.setUserVerified(authenticator, false);
         const refused = await call(device.page, 'signIn', { identifier: 'linus' });
         assert.equal(refused.ok, false);
-        assert.deepEqual([!refused.ok && refused.name, !refused.ok && refused.code, !refused.ok && refused.cause], ['KeywayNotAllowedError', 'ERR_NOT_ALLOWED', 'NotAllowedError']);
+        assert.deepEqual(
+          [!refused.ok && refused.name, !refused.ok && refused.code, !refused.ok && refused.cause],
+          ['KeywayNotAllowedError', 'ERR_NOT_ALLOWED', 'NotAllowedError'],
+        );
         await device.setUserVerified(authenticator, true);
         // The caller's AbortSignal: cancelled. The authenticator is away, so the request waits until aborted.
         const credentials = await device.getCredentials(authenticator);

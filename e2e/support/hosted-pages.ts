@@ -25,11 +25,23 @@ export async function setUpHostedStore(server: SelfServiceServer, tenantId: stri
   const backend = new KeywayBackend(api, storeName);
   await backend.createStore(displayName);
   await backend.createRelyingParty({ id: RP_ID, name: displayName, origins: [server.origin] });
-  await backend.createRegistrationPolicy({ name: REGISTRATION_POLICY, attestation: 'none', residentKey: 'required', userVerification: 'required', timeout: 120_000 });
+  await backend.createRegistrationPolicy({
+    name: REGISTRATION_POLICY,
+    attestation: 'none',
+    residentKey: 'required',
+    userVerification: 'required',
+    timeout: 120_000,
+  });
   await backend.createAuthenticationPolicy({ name: AUTHENTICATION_POLICY, userVerification: 'required', timeout: 120_000, allowDiscoverable: true });
   backend.expect(
     await backend.call('PATCH', `/api/identity-store/stores/${storeName}`, {
-      selfService: { enabled: true, relyingPartyId: RP_ID, registrationPolicy: REGISTRATION_POLICY, authenticationPolicy: AUTHENTICATION_POLICY, allowSignUp: true },
+      selfService: {
+        enabled: true,
+        relyingPartyId: RP_ID,
+        registrationPolicy: REGISTRATION_POLICY,
+        authenticationPolicy: AUTHENTICATION_POLICY,
+        allowSignUp: true,
+      },
     }),
     200,
   );
@@ -86,7 +98,11 @@ export async function recordWebAuthnCalls(context: BrowserContext): Promise<WebA
       return get(options);
     };
     container.create = (options?: CredentialCreationOptions) => {
-      record({ method: 'create', mediation: (options as { mediation?: string } | undefined)?.mediation ?? 'modal', descriptors: options?.publicKey?.excludeCredentials?.length ?? 0 });
+      record({
+        method: 'create',
+        mediation: (options as { mediation?: string } | undefined)?.mediation ?? 'modal',
+        descriptors: options?.publicKey?.excludeCredentials?.length ?? 0,
+      });
       return create(options);
     };
   });

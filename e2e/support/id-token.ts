@@ -13,7 +13,10 @@ export async function verifyIdToken(http: HttpClient, tenant: string, token: unk
   assert.equal(typeof token, 'string', 'the ID token is a string');
   const jwks = await http.get(`/${tenant}/.well-known/jwks.json`);
   assert.equal(jwks.status, 200, `JWKS: ${jwks.status} ${JSON.stringify(jwks.body)}`);
-  assert.ok((jwks.body as { keys: Array<{ d?: string }> }).keys.every((key) => key.d === undefined), 'the JWKS never publishes a private key');
+  assert.ok(
+    (jwks.body as { keys: Array<{ d?: string }> }).keys.every((key) => key.d === undefined),
+    'the JWKS never publishes a private key',
+  );
   const keySet = createRemoteJWKSet(new URL(`${http.baseUrl}/${tenant}/.well-known/jwks.json`));
   const { payload, protectedHeader } = await jwtVerify(token as string, keySet, { algorithms: ['ES256'] });
   assert.equal(protectedHeader.alg, 'ES256', 'ID tokens are signed with ES256');

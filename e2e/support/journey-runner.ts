@@ -28,9 +28,20 @@ export async function setUpJourneyTenant(server: SelfServiceServer, tenantId = '
   const backend = new KeywayBackend(api, STORE);
   await backend.createStore('Acme Shop');
   await backend.createRelyingParty({ id: RP_ID, name: 'Acme Shop', origins: [server.origin] });
-  await backend.createRegistrationPolicy({ name: REGISTRATION_POLICY, attestation: 'none', residentKey: 'required', userVerification: 'required', timeout: 120_000 });
+  await backend.createRegistrationPolicy({
+    name: REGISTRATION_POLICY,
+    attestation: 'none',
+    residentKey: 'required',
+    userVerification: 'required',
+    timeout: 120_000,
+  });
   await backend.createAuthenticationPolicy({ name: AUTHENTICATION_POLICY, userVerification: 'required', timeout: 120_000, allowDiscoverable: true });
-  const installed = await api.post('/api/journeys/templates/install', { store: STORE, relyingPartyId: RP_ID, registrationPolicy: REGISTRATION_POLICY, authenticationPolicy: AUTHENTICATION_POLICY });
+  const installed = await api.post('/api/journeys/templates/install', {
+    store: STORE,
+    relyingPartyId: RP_ID,
+    registrationPolicy: REGISTRATION_POLICY,
+    authenticationPolicy: AUTHENTICATION_POLICY,
+  });
   assert.equal(installed.status, 200, JSON.stringify(installed.body));
   assert.equal(installed.body.items.length, 4);
   return { tenantId, api, backend, runnerUrl: (journeyId, query = '') => `${server.origin}/${tenantId}/journeys/${journeyId}${query}` };

@@ -92,7 +92,11 @@ export class KeywayBackend {
 
   /** POST …/users/{userId}/passkeys/registrations/sessions/{sessionId} with the browser's toJSON() */
   completeRegistration(userId: string, sessionId: string, credential: unknown): Promise<ApiResponse> {
-    return this.call('POST', `${BASE}/stores/${this.store}/users/${encodeURIComponent(userId)}/passkeys/registrations/sessions/${encodeURIComponent(sessionId)}`, credential);
+    return this.call(
+      'POST',
+      `${BASE}/stores/${this.store}/users/${encodeURIComponent(userId)}/passkeys/registrations/sessions/${encodeURIComponent(sessionId)}`,
+      credential,
+    );
   }
 
   /** POST …/users/{userId}/passkeys/relyingParties/{rpId}/authentications/{policy}[/ext] */
@@ -103,7 +107,11 @@ export class KeywayBackend {
 
   /** POST …/users/{userId}/passkeys/authentications/sessions/{sessionId} with the browser's toJSON() */
   completeAuthentication(userId: string, sessionId: string, credential: unknown): Promise<ApiResponse> {
-    return this.call('POST', `${BASE}/stores/${this.store}/users/${encodeURIComponent(userId)}/passkeys/authentications/sessions/${encodeURIComponent(sessionId)}`, credential);
+    return this.call(
+      'POST',
+      `${BASE}/stores/${this.store}/users/${encodeURIComponent(userId)}/passkeys/authentications/sessions/${encodeURIComponent(sessionId)}`,
+      credential,
+    );
   }
 
   /** GET …/users/{userId}/passkeys → the items */

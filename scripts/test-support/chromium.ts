@@ -14,9 +14,7 @@ export async function ensureChromium(): Promise<string> {
     await aptGetInstall('chromium');
     if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
   }
-  throw new Error(
-    `Chromium not found at ${CHROMIUM_PATH}. The e2e tests need Debian's Chromium: run "sudo apt-get install chromium".`,
-  );
+  throw new Error(`Chromium not found at ${CHROMIUM_PATH}. The e2e tests need Debian's Chromium: run "sudo apt-get install chromium".`);
 }
 
 /** Only root on Debian can provision missing system packages itself; everyone else gets told what to install. */

@@ -78,9 +78,10 @@ export async function createPostgresTestDatabase(adminUrl: string): Promise<{ ur
   return {
     url: url.toString(),
     // FORCE (PG13+) terminates connections a test forgot to close.
-    drop: () => (dropping ??= withClient(adminUrl, async (client) => {
-      await client.query(`drop database if exists ${name} with (force)`);
-    })),
+    drop: () =>
+      (dropping ??= withClient(adminUrl, async (client) => {
+        await client.query(`drop database if exists ${name} with (force)`);
+      })),
   };
 }
 

@@ -92,7 +92,8 @@ const de: RunnerMessages = {
   'runner.autoContinue': 'Diese Seite geht gleich von selbst weiter …',
   'runner.fixErrors': 'Bitte korrigieren Sie die markierten Felder.',
   'runner.required': 'Pflichtfeld',
-  'runner.registration.lead': 'Ihr Gerät erstellt einen Passkey für dieses Konto. Sie bestätigen ihn mit Fingerabdruck, Gesicht, Bildschirmsperre oder Sicherheitsschlüssel.',
+  'runner.registration.lead':
+    'Ihr Gerät erstellt einen Passkey für dieses Konto. Sie bestätigen ihn mit Fingerabdruck, Gesicht, Bildschirmsperre oder Sicherheitsschlüssel.',
   'runner.registration.button': 'Passkey erstellen',
   'runner.authentication.lead': 'Bestätigen Sie mit Ihrem Passkey, dass Sie es sind.',
   'runner.authentication.button': 'Meinen Passkey verwenden',

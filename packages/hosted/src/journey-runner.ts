@@ -23,7 +23,11 @@ const storageKey = `keyway.journey.${data.tenantBase}.${data.journeyId}`;
 const t = (key: RunnerMessageKey, values?: Record<string, string | number>) => format(data.messages[key] ?? key, values);
 
 type Child = Node | string | null | undefined | false;
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string | boolean | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string | boolean | undefined> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined || value === false) continue;
@@ -85,7 +89,9 @@ function describe(error: unknown): string {
 
 /** A session that cannot go on: only starting again helps. */
 function isDeadSession(error: unknown): boolean {
-  return error instanceof KeywayServerError && ['JOURNEY_SESSION_NOT_FOUND', 'JOURNEY_SESSION_EXPIRED', 'JOURNEY_STEP_ALREADY_SUBMITTED'].includes(error.problemCode);
+  return (
+    error instanceof KeywayServerError && ['JOURNEY_SESSION_NOT_FOUND', 'JOURNEY_SESSION_EXPIRED', 'JOURNEY_STEP_ALREADY_SUBMITTED'].includes(error.problemCode)
+  );
 }
 
 // ── drawing steps ──
@@ -163,14 +169,25 @@ function show(step: JourneyStep): void {
     case 'rejection':
       return drawRejection(step.code);
     case 'form':
-      return drawForm(step, step.form, () => ({ label: step.form?.button?.label ?? t('runner.continue') }), (values, buttons) => act(buttons, t('runner.sending'), () => step.submit(values)));
+      return drawForm(
+        step,
+        step.form,
+        () => ({ label: step.form?.button?.label ?? t('runner.continue') }),
+        (values, buttons) => act(buttons, t('runner.sending'), () => step.submit(values)),
+      );
     case 'passkeyRegistrationForm':
-      return drawForm(step, step.form, () => ({ label: t('runner.registration.button'), lead: t('runner.registration.lead') }), (formData, buttons) =>
-        act(buttons, t('runner.waiting'), () => step.register({ formData })),
+      return drawForm(
+        step,
+        step.form,
+        () => ({ label: t('runner.registration.button'), lead: t('runner.registration.lead') }),
+        (formData, buttons) => act(buttons, t('runner.waiting'), () => step.register({ formData })),
       );
     case 'passkeyAuthenticationForm':
-      return drawForm(step, step.form, () => ({ label: t('runner.authentication.button'), lead: t('runner.authentication.lead') }), (formData, buttons) =>
-        act(buttons, t('runner.waiting'), () => step.authenticate({ formData })),
+      return drawForm(
+        step,
+        step.form,
+        () => ({ label: t('runner.authentication.button'), lead: t('runner.authentication.lead') }),
+        (formData, buttons) => act(buttons, t('runner.waiting'), () => step.authenticate({ formData })),
       );
     case 'registerPasskeys':
       return drawRegisterPasskeys(step);
@@ -186,13 +203,25 @@ function show(step: JourneyStep): void {
 type FormLike = Extract<ClientStep, { kind: 'form' | 'passkeyRegistrationForm' | 'passkeyAuthenticationForm' }>;
 
 /** A seed-format form (or a title-only passkey prompt): labels, rules and messages as the server presents them. */
-function drawForm(step: FormLike, form: JourneyForm | null, texts: () => { label: string; lead?: string }, submit: (values: Record<string, string>, buttons: HTMLButtonElement[]) => Promise<void>): void {
+function drawForm(
+  step: FormLike,
+  form: JourneyForm | null,
+  texts: () => { label: string; lead?: string },
+  submit: (values: Record<string, string>, buttons: HTMLButtonElement[]) => Promise<void>,
+): void {
   const { label, lead } = texts();
   const fields = new Map<string, { input: HTMLInputElement; error: HTMLElement; hint?: string }>();
   const formElement = h('form', { class: 'stack', novalidate: true, 'data-form': form?.name });
   for (const component of form?.components ?? []) {
     if (!isFormInput(component)) {
-      formElement.append(h('div', { class: 'paragraph', 'data-component': component.id }, component.label ? h('p', { class: 'paragraph-label' }, component.label) : null, h('p', {}, component.text)));
+      formElement.append(
+        h(
+          'div',
+          { class: 'paragraph', 'data-component': component.id },
+          component.label ? h('p', { class: 'paragraph-label' }, component.label) : null,
+          h('p', {}, component.text),
+        ),
+      );
       continue;
     }
     const id = `field-${component.id}`;
@@ -281,7 +310,11 @@ function drawRegisterPasskeys(step: Extract<ClientStep, { kind: 'registerPasskey
   const notNow = h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.registerPasskeys.notNow'));
   create.addEventListener('click', () => void act([create, notNow], t('runner.waiting'), () => step.register()));
   notNow.addEventListener('click', () => void act([notNow, create], t('runner.sending'), () => step.cancel()));
-  draw(t('runner.registerPasskeys.title'), h('p', { class: 'lead' }, t('runner.registerPasskeys.lead', { username: step.username })), h('div', { class: 'button-row' }, create, notNow));
+  draw(
+    t('runner.registerPasskeys.title'),
+    h('p', { class: 'lead' }, t('runner.registerPasskeys.lead', { username: step.username })),
+    h('div', { class: 'button-row' }, create, notNow),
+  );
   stepRoot.dataset.kind = step.kind;
   if (!isWebAuthnAvailable()) {
     showError(t('common.unsupported'));
@@ -294,21 +327,32 @@ function drawLoginForm(step: Extract<ClientStep, { kind: 'loginForm' }>): void {
   const passkey = step.passkeys ? h('button', { type: 'button', class: 'primary', 'data-action': 'passkey' }, t('runner.login.passkey')) : null;
   if (passkey) buttons.push(passkey);
   // Custom branches the definition adds (not the passkeys one): each a button; the server checks its data.
-  const custom = step.branches.filter((b) => b.id !== step.passkeys?.branchId).map((b) => {
-    const button = h('button', { type: 'button', class: 'secondary', 'data-branch': b.id }, b.displayName ?? b.id);
-    buttons.push(button);
-    return { button, id: b.id };
-  });
+  const custom = step.branches
+    .filter((b) => b.id !== step.passkeys?.branchId)
+    .map((b) => {
+      const button = h('button', { type: 'button', class: 'secondary', 'data-branch': b.id }, b.displayName ?? b.id);
+      buttons.push(button);
+      return { button, id: b.id };
+    });
   const cancel = step.options.includes('cancel') ? h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.cancel')) : null;
   const all = cancel ? [...buttons, cancel] : buttons;
   // Dismissing the passkey prompt leaves the user on the form (the SDK throws KeywayNotAllowedError; the step stays open).
-  passkey?.addEventListener('click', () => void act(all, t('runner.waiting'), () => step.signInWithPasskey(), (error) => {
-    if (error instanceof KeywayWebError && error.code === 'ERR_NOT_ALLOWED') {
-      showError(t('error.notAllowed'), { label: t('runner.tryAgain'), run: () => passkey.click() });
-      return true;
-    }
-    return false;
-  }));
+  passkey?.addEventListener(
+    'click',
+    () =>
+      void act(
+        all,
+        t('runner.waiting'),
+        () => step.signInWithPasskey(),
+        (error) => {
+          if (error instanceof KeywayWebError && error.code === 'ERR_NOT_ALLOWED') {
+            showError(t('error.notAllowed'), { label: t('runner.tryAgain'), run: () => passkey.click() });
+            return true;
+          }
+          return false;
+        },
+      ),
+  );
   for (const { button, id } of custom) button.addEventListener('click', () => void act(all, t('runner.sending'), () => step.branch(id, {})));
   cancel?.addEventListener('click', () => void act(all, t('runner.sending'), () => step.cancel()));
   draw(
@@ -331,7 +375,13 @@ function drawLoginForm(step: Extract<ClientStep, { kind: 'loginForm' }>): void {
 
 function drawCustomPage(step: Extract<ClientStep, { kind: 'customPage' }>): void {
   // No allow-same-origin: the page gets an opaque origin (no cookies, no storage, no access to this page).
-  const frame = h('iframe', { class: 'custom-page', src: step.page.url, sandbox: 'allow-scripts allow-forms', title: t('runner.page.title'), referrerpolicy: 'no-referrer' });
+  const frame = h('iframe', {
+    class: 'custom-page',
+    src: step.page.url,
+    sandbox: 'allow-scripts allow-forms',
+    title: t('runner.page.title'),
+    referrerpolicy: 'no-referrer',
+  });
   const cancel = h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.page.cancel'));
   // The page brings its own visible heading; the runner's names the step for screen readers (not by the page's
   // name, which is the administrators').
@@ -373,7 +423,11 @@ function drawSuccess(user: string | undefined): void {
     : data.accountUrl
       ? h('a', { href: data.accountUrl, class: 'button-link', 'data-action': 'account' }, t('runner.success.account'))
       : h('p', {}, t('runner.success.close'));
-  draw(t('runner.success.title'), h('p', { class: 'lead success' }, user === undefined ? t('runner.success.done') : t('runner.success.signedIn', { user })), action);
+  draw(
+    t('runner.success.title'),
+    h('p', { class: 'lead success' }, user === undefined ? t('runner.success.done') : t('runner.success.signedIn', { user })),
+    action,
+  );
   stepRoot.dataset.kind = 'success';
 }
 

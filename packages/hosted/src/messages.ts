@@ -157,7 +157,8 @@ const de: Messages = {
   'common.notFound.signin': 'Zur Anmeldeseite',
 
   'home.title': 'Keyway läuft',
-  'home.lead': 'Auf diesem Server läuft Keyway, ein Anmeldedienst mit Passkeys. Die Seiten zum Registrieren und Anmelden liegen unter der Adresse des jeweiligen Speichers.',
+  'home.lead':
+    'Auf diesem Server läuft Keyway, ein Anmeldedienst mit Passkeys. Die Seiten zum Registrieren und Anmelden liegen unter der Adresse des jeweiligen Speichers.',
   'home.version': 'Version',
   'home.health': 'Zustand',
   'home.ready': 'Bereit: Die Datenbank ({database}) ist erreichbar und auf dem neuesten Stand.',

@@ -10,14 +10,24 @@ const signOutButton = element<HTMLButtonElement>('sign-out');
 const addButton = element<HTMLButtonElement>('add-passkey');
 const list = element<HTMLUListElement>('passkey-list');
 // With the time zone: a time without one is ambiguous for anyone who travels or reads it on another device.
-const dates = new Intl.DateTimeFormat(page.data.lang, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
+const dates = new Intl.DateTimeFormat(page.data.lang, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  timeZoneName: 'short',
+});
 const SVG = 'http://www.w3.org/2000/svg';
 
 let session: CurrentSession | undefined;
 let passkeys: PasskeyList | undefined;
 
-
-function make<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+function make<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
   return node;
@@ -28,7 +38,8 @@ const ICONS = {
   // A cloud: the passkey is synced by a passkey provider.
   synced: 'M6.5 19a4.5 4.5 0 0 1-.9-8.91A6.5 6.5 0 0 1 18.2 8.6 5.2 5.2 0 0 1 17.5 19z',
   // A USB security key with its keyring hole.
-  'security-key': 'M9 2h6v6h1.5A1.5 1.5 0 0 1 18 9.5V20a2 2 0 0 1-2 2H8a2 2 0 0 1-2-2V9.5A1.5 1.5 0 0 1 7.5 8H9zm1.5 1.5V8h3V3.5zM12 12.5a2 2 0 1 0 0 4 2 2 0 0 0 0-4z',
+  'security-key':
+    'M9 2h6v6h1.5A1.5 1.5 0 0 1 18 9.5V20a2 2 0 0 1-2 2H8a2 2 0 0 1-2-2V9.5A1.5 1.5 0 0 1 7.5 8H9zm1.5 1.5V8h3V3.5zM12 12.5a2 2 0 1 0 0 4 2 2 0 0 0 0-4z',
   // A phone: a passkey bound to this device.
   device: 'M8 2h8a2 2 0 0 1 2 2v16a2 2 0 0 1-2 2H8a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zm0 3v13h8V5zm4 14.25a1 1 0 1 0 0 2 1 1 0 0 0 0-2z',
 } as const;
@@ -75,13 +86,20 @@ function render(): void {
   list.replaceChildren(
     ...passkeys.items.map((passkey, index) => {
       const name = nameOf(passkey);
-      const icon: Element = passkey.authenticatorIcon ? make('img', { className: 'icon', src: passkey.authenticatorIcon, alt: '', width: 32, height: 32 }) : genericIcon(kindOf(passkey));
+      const icon: Element = passkey.authenticatorIcon
+        ? make('img', { className: 'icon', src: passkey.authenticatorIcon, alt: '', width: 32, height: 32 })
+        : genericIcon(kindOf(passkey));
       const heading = make('h3', { className: 'passkey-name', id: `passkey-${index}-name` }, name);
       const meta = make('p', { className: 'meta' });
       // The provider (from the AAGUID catalogue) when the passkey has a name of its own; else the name is the provider's.
-      if (passkey.authenticatorName && passkey.authenticatorName !== name) meta.append(make('span', { className: 'authenticator', title: page.t('passkeys.provider') }, passkey.authenticatorName));
+      if (passkey.authenticatorName && passkey.authenticatorName !== name)
+        meta.append(make('span', { className: 'authenticator', title: page.t('passkeys.provider') }, passkey.authenticatorName));
       if (passkey.device) meta.append(make('span', { className: 'created-on', title: page.t('passkeys.createdOn') }, passkey.device));
-      meta.append(passkey.synced ? badge(page.t('passkeys.synced'), 'synced', page.t('passkeys.syncedHint')) : badge(page.t('passkeys.device'), 'device', page.t('passkeys.deviceHint')));
+      meta.append(
+        passkey.synced
+          ? badge(page.t('passkeys.synced'), 'synced', page.t('passkeys.syncedHint'))
+          : badge(page.t('passkeys.device'), 'device', page.t('passkeys.deviceHint')),
+      );
       if (passkey.current) meta.append(badge(page.t('passkeys.current'), 'current'));
       const facts = make(
         'dl',
@@ -118,7 +136,13 @@ function openRename(item: HTMLLIElement, passkey: Passkey, opener: HTMLButtonEle
   const input = make('input', { id: inputId, type: 'text', value: passkey.name ?? '', maxLength: 64, required: true, autocomplete: 'off' });
   const save = make('button', { type: 'submit', className: 'primary small' }, page.t('passkeys.save'));
   const cancel = make('button', { type: 'button', className: 'secondary small' }, page.t('passkeys.cancel'));
-  const form = make('form', { className: 'inline-form' }, make('label', { htmlFor: inputId }, page.t('passkeys.renameLabel', { name: nameOf(passkey) })), input, make('div', { className: 'row' }, save, cancel));
+  const form = make(
+    'form',
+    { className: 'inline-form' },
+    make('label', { htmlFor: inputId }, page.t('passkeys.renameLabel', { name: nameOf(passkey) })),
+    input,
+    make('div', { className: 'row' }, save, cancel),
+  );
   const close = () => {
     form.remove();
     opener.focus();
@@ -216,7 +240,11 @@ function signInFirst(): void {
   list.replaceChildren();
   addButton.hidden = true;
   signOutButton.hidden = true;
-  const link = make('a', { href: `${page.url('signin')}${page.url('signin').includes('?') ? '&' : '?'}return_to=${encodeURIComponent(location.pathname + location.search)}` }, page.t('signin.title'));
+  const link = make(
+    'a',
+    { href: `${page.url('signin')}${page.url('signin').includes('?') ? '&' : '?'}return_to=${encodeURIComponent(location.pathname + location.search)}` },
+    page.t('signin.title'),
+  );
   account.replaceChildren(page.t('passkeys.signInFirst'), ' ', link);
 }
 
@@ -235,7 +263,11 @@ async function load(): Promise<void> {
   const user = session.user;
   const shown = displayNameOf(user);
   const strong = make('strong', { className: 'user-name' }, shown);
-  account.replaceChildren(`${page.t('passkeys.signedInAs')} `, strong, ...(shown !== user.userKey ? [make('span', { className: 'user-key' }, ` (${user.userKey})`)] : []));
+  account.replaceChildren(
+    `${page.t('passkeys.signedInAs')} `,
+    strong,
+    ...(shown !== user.userKey ? [make('span', { className: 'user-key' }, ` (${user.userKey})`)] : []),
+  );
   signOutButton.hidden = false;
   addButton.hidden = false;
   try {

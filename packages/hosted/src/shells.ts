@@ -44,7 +44,12 @@ export function renderShell(input: ShellInput): string {
   const m = MESSAGES[input.lang];
   const t = (key: MessageKey) => escapeHtml(m[key]);
   const { main, titleKey } = body(input, t);
-  const data: PageData = { base: input.base, lang: input.lang, messages: clientMessages(m, input.page), ...(input.applicationUrl ? { applicationUrl: input.applicationUrl } : {}) };
+  const data: PageData = {
+    base: input.base,
+    lang: input.lang,
+    messages: clientMessages(m, input.page),
+    ...(input.applicationUrl ? { applicationUrl: input.applicationUrl } : {}),
+  };
   const assets = input.assets;
   return renderHostedDocument({
     lang: input.lang,
@@ -61,7 +66,8 @@ export function renderShell(input: ShellInput): string {
 
 /** The texts a page script can show: shared ones, errors, its own, and the sign-in link and confirmation. */
 function clientMessages(m: Messages, page: ShellInput['page']): Messages {
-  const wanted = (key: string) => key.startsWith('common.') || key.startsWith('error.') || key.startsWith(`${page}.`) || key === 'signin.title' || key === 'signin.done';
+  const wanted = (key: string) =>
+    key.startsWith('common.') || key.startsWith('error.') || key.startsWith(`${page}.`) || key === 'signin.title' || key === 'signin.done';
   return Object.fromEntries(Object.entries(m).filter(([key]) => wanted(key))) as Messages;
 }
 

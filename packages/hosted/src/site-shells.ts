@@ -21,7 +21,9 @@ export interface HomePageInput extends SitePageInput {
 export function renderHomePage(input: HomePageInput): string {
   const m = MESSAGES[input.lang];
   const t = (key: MessageKey, values?: Record<string, string>) => escapeHtml(format(m[key], values));
-  const health = input.health.ready ? `<p class="status-line ok" data-health="ready">${t('home.ready', { database: input.health.database })}</p>` : `<p class="status-line bad" data-health="not-ready">${t('home.notReady', { detail: input.health.detail })}</p>`;
+  const health = input.health.ready
+    ? `<p class="status-line ok" data-health="ready">${t('home.ready', { database: input.health.database })}</p>`
+    : `<p class="status-line bad" data-health="not-ready">${t('home.notReady', { detail: input.health.detail })}</p>`;
   const main = `<h1>${t('home.title')}</h1>
 <p class="lead">${t('home.lead')}</p>
 <dl class="facts">

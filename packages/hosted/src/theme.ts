@@ -3,7 +3,19 @@
 // the two equal), so a store without branding renders exactly as the stylesheet alone does.
 
 /** A colour role of the pages; each maps to one custom property of keyway.css. */
-export const PALETTE_ROLES = ['primary', 'onPrimary', 'primaryHover', 'background', 'surface', 'text', 'mutedText', 'border', 'danger', 'success', 'focus'] as const;
+export const PALETTE_ROLES = [
+  'primary',
+  'onPrimary',
+  'primaryHover',
+  'background',
+  'surface',
+  'text',
+  'mutedText',
+  'border',
+  'danger',
+  'success',
+  'focus',
+] as const;
 export type PaletteRole = (typeof PALETTE_ROLES)[number];
 
 /** Every role's colour as lowercase `#rrggbb`. */

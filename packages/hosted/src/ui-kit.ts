@@ -15,7 +15,11 @@ type ErrorKey = 'error.generic' | 'error.notAllowed' | 'error.credentialExists' 
  * The sentence for an SDK error: the server's code when the catalogue `messages` has a text for it,
  * else one per SDK error code; undefined when it needs none (cancelled).
  */
-export function describeError<K extends string>(error: unknown, messages: Record<K, string>, t: (key: K | ErrorKey, values?: Record<string, string | number>) => string): string | undefined {
+export function describeError<K extends string>(
+  error: unknown,
+  messages: Record<K, string>,
+  t: (key: K | ErrorKey, values?: Record<string, string | number>) => string,
+): string | undefined {
   if (error instanceof KeywayServerError) {
     const key = `error.${error.problemCode}` as K;
     return key in messages ? t(key, { seconds: error.retryAfterSeconds ?? 60 }) : t('error.generic');

@@ -48,7 +48,13 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(put.status, 200, JSON.stringify(put.body));
       // A public journey on the branded store, for the runner.
       assert.equal((await acme.api.post('/api/journeys', { journeyId: 'welcome' })).status, 201);
-      const definition = { schemaVersion: 1, store: 'customers', start: 'done', access: { public: true }, steps: [{ id: 'done', type: 'general.end', parameters: { result: 'success' } }] };
+      const definition = {
+        schemaVersion: 1,
+        store: 'customers',
+        start: 'done',
+        access: { public: true },
+        steps: [{ id: 'done', type: 'general.end', parameters: { result: 'success' } }],
+      };
       assert.equal((await acme.api.request('PUT', '/api/journeys/welcome/draft', { definition })).status, 200);
       assert.equal((await acme.api.post('/api/journeys/welcome/publish')).status, 201);
     });
@@ -59,7 +65,11 @@ for (const kind of DATABASE_KINDS) {
         const response = await server.http.get(`/acme/identity/customers/${page}`);
         assert.equal(response.status, 200, page);
         const html = response.body as string;
-        assert.match(html, /<header class="site-header"><img class="brand-logo" src="https:\/\/cdn\.acme\.example\/brand\/logo\.png\?v=2&amp;size=80" alt=""><p class="service-name">Acme &lt;Pay&gt;<\/p><\/header>/, page);
+        assert.match(
+          html,
+          /<header class="site-header"><img class="brand-logo" src="https:\/\/cdn\.acme\.example\/brand\/logo\.png\?v=2&amp;size=80" alt=""><p class="service-name">Acme &lt;Pay&gt;<\/p><\/header>/,
+          page,
+        );
         assert.match(html, /<title>[^<]+ · Acme &lt;Pay&gt;<\/title>/);
         const theme = themeOf(html);
         assert.ok(theme, `${page}: a theme element`);
@@ -78,7 +88,11 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(plain.headers.get('content-language'), 'fr');
       assert.match(plain.body, /Connexion par clé d’accès/);
       assert.deepEqual(offeredLanguages(plain.body), ['fr', 'en', 'es']);
-      assert.match((await server.http.get('/acme/identity/customers/signin', { 'accept-language': 'de-DE,de;q=0.9' })).body, /<html lang="fr">/, 'German is not offered');
+      assert.match(
+        (await server.http.get('/acme/identity/customers/signin', { 'accept-language': 'de-DE,de;q=0.9' })).body,
+        /<html lang="fr">/,
+        'German is not offered',
+      );
       assert.match((await server.http.get('/acme/identity/customers/signin?lang=de')).body, /<html lang="fr">/, 'nor by ?lang=');
       const english = await server.http.get('/acme/identity/customers/signin', { 'accept-language': 'de;q=0.9,en;q=0.8' });
       assert.match(english.body, /<html lang="en">/, 'the best offered one');
@@ -91,7 +105,10 @@ for (const kind of DATABASE_KINDS) {
       const response = await server.http.get('/acme/journeys/welcome', { 'accept-language': 'de' });
       assert.equal(response.status, 200);
       const html = response.body as string;
-      assert.match(html, /<img class="brand-logo" src="https:\/\/cdn\.acme\.example\/brand\/logo\.png\?v=2&amp;size=80" alt=""><p class="service-name">Acme &lt;Pay&gt;<\/p>/);
+      assert.match(
+        html,
+        /<img class="brand-logo" src="https:\/\/cdn\.acme\.example\/brand\/logo\.png\?v=2&amp;size=80" alt=""><p class="service-name">Acme &lt;Pay&gt;<\/p>/,
+      );
       assert.match(html, /<html lang="fr">/);
       assert.deepEqual(offeredLanguages(html), ['fr', 'en', 'es']);
       const theme = themeOf(html)!;
@@ -123,7 +140,10 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a change shows on the next page; a reset brings Keyway’s look back', async () => {
-      assert.equal((await acme.api.request('PUT', `${base}/plain/branding`, { productName: 'Plain Pay', languages: { offered: ['es'], default: 'es' } })).status, 200);
+      assert.equal(
+        (await acme.api.request('PUT', `${base}/plain/branding`, { productName: 'Plain Pay', languages: { offered: ['es'], default: 'es' } })).status,
+        200,
+      );
       const changed = (await server.http.get('/acme/identity/plain/signin')).body as string;
       assert.match(changed, /<p class="service-name">Plain Pay<\/p>/);
       assert.match(changed, /<html lang="es">/);

@@ -39,8 +39,15 @@ for (const kind of DATABASE_KINDS) {
       const base = '/api/identity-store/stores';
       assert.equal((await acme.api.post(base, { name: 'customers', displayName: 'Acme <b>"Customers"</b>' })).status, 201);
       assert.equal((await acme.api.post(`${base}/customers/passkeys/relyingParties`, { id: 'localhost', name: 'Acme', origins: [PUBLIC_URL] })).status, 201);
-      assert.equal((await acme.api.post(`${base}/customers/passkeys/registrationPolicies`, { name: 'reg', residentKey: 'required', userVerification: 'required' })).status, 201);
-      assert.equal((await acme.api.post(`${base}/customers/passkeys/authenticationPolicies`, { name: 'auth', userVerification: 'required', allowDiscoverable: true })).status, 201);
+      assert.equal(
+        (await acme.api.post(`${base}/customers/passkeys/registrationPolicies`, { name: 'reg', residentKey: 'required', userVerification: 'required' })).status,
+        201,
+      );
+      assert.equal(
+        (await acme.api.post(`${base}/customers/passkeys/authenticationPolicies`, { name: 'auth', userVerification: 'required', allowDiscoverable: true }))
+          .status,
+        201,
+      );
       const selfService = { enabled: true, relyingPartyId: 'localhost', registrationPolicy: 'reg', authenticationPolicy: 'auth', allowSignUp: true };
       assert.equal((await acme.api.patch(`${base}/customers`, { selfService })).status, 200);
       // A second store, configured but switched off.
@@ -63,7 +70,8 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(response.headers.get('vary'), 'Accept-Language');
         const html = response.body as string;
         // Scripts only by src (same origin); the page data is a non-executable JSON block.
-        for (const tag of html.match(/<script\b[^>]*>/g) ?? []) assert.match(tag, /type="module" src="\/_keyway\/|type="application\/json" id="keyway-page"/, tag);
+        for (const tag of html.match(/<script\b[^>]*>/g) ?? [])
+          assert.match(tag, /type="module" src="\/_keyway\/|type="application\/json" id="keyway-page"/, tag);
         assert.doesNotMatch(html, /\sstyle=|\son[a-z]+=/i, 'no inline style or event handler attributes');
         const data = JSON.parse(/<script type="application\/json" id="keyway-page">(.*?)<\/script>/s.exec(html)![1]!);
         assert.equal(data.base, '/acme/identity/customers');
@@ -100,7 +108,9 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('an unknown tenant, an unknown store and a disabled store get the same 404 page', async () => {
-      const answers = await Promise.all(['/acme/identity/staff/signin', '/acme/identity/nobody/signin', '/nobody/identity/customers/signin'].map((path) => server.http.get(path)));
+      const answers = await Promise.all(
+        ['/acme/identity/staff/signin', '/acme/identity/nobody/signin', '/nobody/identity/customers/signin'].map((path) => server.http.get(path)),
+      );
       for (const answer of answers) {
         assert.equal(answer.status, 404);
         assert.match(answer.headers.get('content-type') ?? '', /^text\/html/);
@@ -132,7 +142,10 @@ for (const kind of DATABASE_KINDS) {
       const urls = [...html.matchAll(/(?:href|src)="(\/_keyway\/[^"]+)"/g)].map((m) => m[1]!);
       assert.ok(urls.some((u) => u.endsWith('/hosted/src/keyway.css')));
       assert.ok(urls.some((u) => u.endsWith('/hosted/src/passkeys-page.js')));
-      assert.ok(urls.some((u) => u.endsWith('/web/src/keyway.js')), 'the SDK client is preloaded');
+      assert.ok(
+        urls.some((u) => u.endsWith('/web/src/keyway.js')),
+        'the SDK client is preloaded',
+      );
       assert.ok(!urls.some((u) => /\/web\/src\/(index|journey)/.test(u)), 'but not the rest of the SDK (the journey client)');
       for (const url of urls) {
         const plain = await fetch(server.url + url, { headers: { 'accept-encoding': 'identity' } });

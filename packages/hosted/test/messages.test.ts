@@ -37,10 +37,17 @@ test('every language has every hosted-page, runner and frame text, with the same
 });
 
 test('each language is named in itself, and no language reuses another’s text wholesale', () => {
-  assert.deepEqual(LANGUAGES.map((lang) => SHARED_MESSAGES[lang]['lang.name']), ['English', 'Deutsch', 'Français', 'Español']);
+  assert.deepEqual(
+    LANGUAGES.map((lang) => SHARED_MESSAGES[lang]['lang.name']),
+    ['English', 'Deutsch', 'Français', 'Español'],
+  );
   for (const lang of LANGUAGES.filter((l) => l !== 'en')) {
     const same = Object.entries(MESSAGES[lang]).filter(([key, text]) => text === MESSAGES.en[key as keyof typeof MESSAGES.en] && text.length > 12);
-    assert.deepEqual(same.map(([key]) => key), [], `${lang}: left in English`);
+    assert.deepEqual(
+      same.map(([key]) => key),
+      [],
+      `${lang}: left in English`,
+    );
   }
 });
 
@@ -55,7 +62,19 @@ test('the theme’s default palettes are keyway.css’s own custom properties', 
   const css = readFileSync(new URL('../src/keyway.css', import.meta.url), 'utf8');
   const [light, dark] = [css.slice(css.indexOf(':root {'), css.indexOf('}')), css.slice(css.indexOf('@media (prefers-color-scheme: dark)'))];
   const value = (block: string, property: string) => new RegExp(`${property}:\\s*(#[0-9a-f]{6});`).exec(block!)?.[1];
-  const properties = { primary: '--accent', onPrimary: '--accent-text', primaryHover: '--accent-hover', background: '--bg', surface: '--card', text: '--text', mutedText: '--muted', border: '--border', danger: '--danger', success: '--ok', focus: '--focus' } as const;
+  const properties = {
+    primary: '--accent',
+    onPrimary: '--accent-text',
+    primaryHover: '--accent-hover',
+    background: '--bg',
+    surface: '--card',
+    text: '--text',
+    mutedText: '--muted',
+    border: '--border',
+    danger: '--danger',
+    success: '--ok',
+    focus: '--focus',
+  } as const;
   for (const [role, property] of Object.entries(properties)) {
     assert.equal(DEFAULT_PALETTES.light[role as keyof typeof properties], value(light, property), `light ${role}`);
     assert.equal(DEFAULT_PALETTES.dark[role as keyof typeof properties], value(dark, property), `dark ${role}`);

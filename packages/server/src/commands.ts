@@ -70,7 +70,12 @@ async function quickstartCommand(config: Config, invocation: Extract<Invocation,
   const { database, masterKey } = await openKeywayDatabase(config);
   try {
     const services = createServices({ config, database, clock: systemClock, masterKey });
-    const result = await runQuickstart(services, { tenant: invocation.tenant, store: invocation.store, origins: invocation.origins, publicUrl: config.publicUrl });
+    const result = await runQuickstart(services, {
+      tenant: invocation.tenant,
+      store: invocation.store,
+      origins: invocation.origins,
+      publicUrl: config.publicUrl,
+    });
     const page = quickstartPage({ keywayUrl: config.publicUrl, tenant: invocation.tenant, store: invocation.store });
     if (invocation.page !== undefined) {
       mkdirSync(path.dirname(path.resolve(invocation.page)), { recursive: true });
@@ -92,12 +97,18 @@ async function installTemplatesCommand(config: Config, invocation: Extract<Invoc
     if (store === undefined) {
       const stores = await services.identity.listStores(invocation.tenant, { limit: 2 });
       if (stores.items.length !== 1) {
-        console.error(`keyway: journeys install-templates: the tenant has ${stores.items.length === 0 ? 'no identity store; create one first' : 'several identity stores; name one with --store <name>'}`);
+        console.error(
+          `keyway: journeys install-templates: the tenant has ${stores.items.length === 0 ? 'no identity store; create one first' : 'several identity stores; name one with --store <name>'}`,
+        );
         return EXIT_RUNTIME;
       }
       store = stores.items[0]!.name;
     }
-    const settings = { relyingPartyId: invocation.relyingParty, registrationPolicy: invocation.registrationPolicy, authenticationPolicy: invocation.authenticationPolicy };
+    const settings = {
+      relyingPartyId: invocation.relyingParty,
+      registrationPolicy: invocation.registrationPolicy,
+      authenticationPolicy: invocation.authenticationPolicy,
+    };
     const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
     const results = await installTemplates(services, { tenantId: invocation.tenant, actor: 'cli' }, store, { settings: given });
     console.log(JSON.stringify({ items: results }));
@@ -120,7 +131,9 @@ async function rotateMasterCommand(config: Config, file: string): Promise<number
     try {
       const { rewrapped } = await rotateMasterKey(database.db, masterKey, newKey, systemClock.now().getTime());
       console.log(JSON.stringify({ previousKeyId: masterKey.id, keyId: newKey.id, rewrapped }));
-      console.error(`master key rotated: start Keyway with the key in ${file} (KEYWAY_MASTER_KEY_FILE, or its content as KEYWAY_MASTER_KEY); the previous key is refused from now on`);
+      console.error(
+        `master key rotated: start Keyway with the key in ${file} (KEYWAY_MASTER_KEY_FILE, or its content as KEYWAY_MASTER_KEY); the previous key is refused from now on`,
+      );
     } finally {
       await database.close();
     }

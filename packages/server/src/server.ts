@@ -32,14 +32,20 @@ export function describeDatabase(databaseUrl: string): string {
  * database, the docs); in JSON the same facts as fields (`keyway is serving`, which supervisors
  * and tests wait for).
  */
-function logServing(app: FastifyInstance, format: LogFormat, { address, config, database, applied }: { address: string; config: Config; database: Database; applied: string[] }): void {
+function logServing(
+  app: FastifyInstance,
+  format: LogFormat,
+  { address, config, database, applied }: { address: string; config: Config; database: Database; applied: string[] },
+): void {
   const docs = `${config.publicUrl}/docs`;
   if (format === 'json') {
     app.log.info({ address, publicUrl: config.publicUrl, database: database.dialect, docs, version: keywayVersion() }, 'keyway is serving');
     return;
   }
   const migrations = applied.length > 0 ? ` (${applied.length} migration${applied.length === 1 ? '' : 's'} applied)` : '';
-  app.log.info(`Keyway ${keywayVersion()} is serving ${config.publicUrl} (listening on ${address}) · database ${describeDatabase(config.databaseUrl)}${migrations} · API docs ${docs} · Ctrl+C stops it`);
+  app.log.info(
+    `Keyway ${keywayVersion()} is serving ${config.publicUrl} (listening on ${address}) · database ${describeDatabase(config.databaseUrl)}${migrations} · API docs ${docs} · Ctrl+C stops it`,
+  );
 }
 
 /** Opens the database, migrates, checks the master key, listens, and stops gracefully on SIGTERM/SIGINT. */

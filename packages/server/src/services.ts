@@ -73,7 +73,15 @@ export function createServices({ config, database, clock, masterKey }: ServiceDe
   const services: Omit<Services, 'selfService'> = {
     ...base,
     // The passkey ceremonies use the same service instances (one signing-key cache per process).
-    ceremonies: new CeremonyService({ db, clock, identity: base.identity, relyingParties: base.relyingParties, policies: base.policies, signingKeys: base.signingKeys, metadata }),
+    ceremonies: new CeremonyService({
+      db,
+      clock,
+      identity: base.identity,
+      relyingParties: base.relyingParties,
+      policies: base.policies,
+      signingKeys: base.signingKeys,
+      metadata,
+    }),
     credentials: new CredentialService({ db, clock, identity: stores }),
     forms: new FormService({ db, clock }),
     pages: new PageService({ db, clock }),

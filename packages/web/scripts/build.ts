@@ -15,12 +15,35 @@ for (const file of readdirSync(src).filter((name) => name.endsWith('.ts'))) {
   writeFileSync(resolve(dist, file.replace(/\.ts$/, '.js')), transpileModule(readFileSync(resolve(src, file), 'utf8')));
 }
 const tsc = resolve(root, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc');
-execFileSync(process.execPath, [
-  tsc, '--declaration', '--emitDeclarationOnly', '--outDir', dist, '--rootDir', src,
-  '--target', 'es2024', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', 'es2024,DOM,DOM.Iterable',
-  '--strict', '--skipLibCheck', '--allowImportingTsExtensions', '--rewriteRelativeImportExtensions', '--verbatimModuleSyntax',
-  ...readdirSync(src).filter((name) => name.endsWith('.ts')).map((name) => resolve(src, name)),
-], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [
+    tsc,
+    '--declaration',
+    '--emitDeclarationOnly',
+    '--outDir',
+    dist,
+    '--rootDir',
+    src,
+    '--target',
+    'es2024',
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--lib',
+    'es2024,DOM,DOM.Iterable',
+    '--strict',
+    '--skipLibCheck',
+    '--allowImportingTsExtensions',
+    '--rewriteRelativeImportExtensions',
+    '--verbatimModuleSyntax',
+    ...readdirSync(src)
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => resolve(src, name)),
+  ],
+  { stdio: 'inherit' },
+);
 for (const file of readdirSync(dist).filter((name) => name.endsWith('.d.ts'))) {
   writeFileSync(resolve(dist, file), rewriteSpecifiers(readFileSync(resolve(dist, file), 'utf8')));
 }

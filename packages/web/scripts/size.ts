@@ -18,7 +18,10 @@ const sizeRows = (label: string, files: Files) => {
 };
 const sdk: Files = [...assets.files].filter(([key]) => key.startsWith('web/src/'));
 // The self-service client is what the hosted pages load: every SDK module but the journey client (and the index).
-sizeRows('@keyway/web self-service client', sdk.filter(([key]) => !/\/(journey[^/]*|index)\.js$/.test(key)));
+sizeRows(
+  '@keyway/web self-service client',
+  sdk.filter(([key]) => !/\/(journey[^/]*|index)\.js$/.test(key)),
+);
 // The hosted pages never load the journey client: measure it (and what it imports) from the runner's bundle.
 const journeyClient: Files = [...buildRunnerAssets().files].filter(([key]) => key.startsWith('web/src/'));
 sizeRows('@keyway/web/journey client with its imports', journeyClient);
@@ -32,7 +35,11 @@ for (const page of PAGE_NAMES) {
   const all = [...new Set(keys)].map((key) => assets.files.get(key)!);
   const ownFiles = own.map((key) => assets.files.get(key)!);
   rows.push([`${page} page JS, own modules (${own.length})`, ownFiles.reduce((n, f) => n + f.body.length, 0), ownFiles.reduce((n, f) => n + f.gzip.length, 0)]);
-  rows.push([`${page} page JS + CSS, everything it loads (${all.length + 1} files)`, all.reduce((n, f) => n + f.body.length, 0) + css.body.length, all.reduce((n, f) => n + f.gzip.length, 0) + css.gzip.length]);
+  rows.push([
+    `${page} page JS + CSS, everything it loads (${all.length + 1} files)`,
+    all.reduce((n, f) => n + f.body.length, 0) + css.body.length,
+    all.reduce((n, f) => n + f.gzip.length, 0) + css.gzip.length,
+  ]);
 }
 
 const width = Math.max(...rows.map(([name]) => name.length));

@@ -191,7 +191,8 @@ export interface OtherStep extends StepBase {
   respond(clientResponseOptionId: string, data?: unknown, options?: Ceremony): Promise<JourneyStep>;
 }
 
-export type ClientStep = FormStep | PasskeyRegistrationFormStep | PasskeyAuthenticationFormStep | RegisterPasskeysStep | LoginFormStep | CustomPageStep | OtherStep;
+export type ClientStep =
+  FormStep | PasskeyRegistrationFormStep | PasskeyAuthenticationFormStep | RegisterPasskeysStep | LoginFormStep | CustomPageStep | OtherStep;
 export type JourneyStep = ClientStep | JourneySuccess | JourneyRejection;
 
 // ── HTTP ──
@@ -209,7 +210,9 @@ function call(options: JourneyClientOptions, method: string, path: string, body:
 }
 
 /** Starts journey `journeyId` (a public one, from the browser). */
-export async function startJourney(options: JourneyClientOptions & { journeyId: string; variables?: Record<string, unknown> } & Ceremony): Promise<JourneyStep> {
+export async function startJourney(
+  options: JourneyClientOptions & { journeyId: string; variables?: Record<string, unknown> } & Ceremony,
+): Promise<JourneyStep> {
   const body = options.variables ? { variables: options.variables } : {};
   return toStep(options, await call(options, 'POST', `/journeys/${encodeURIComponent(options.journeyId)}/start`, body, options.signal));
 }
@@ -223,7 +226,11 @@ export async function resumeJourney(options: JourneyClientOptions & { sessionId:
 export async function submitClientResponse(
   options: JourneyClientOptions & { sessionId: string; journeyStepId?: string; clientResponseOptionId: string; data?: unknown } & Ceremony,
 ): Promise<JourneyStep> {
-  const body = { clientResponseOptionId: options.clientResponseOptionId, data: options.data ?? null, ...(options.journeyStepId ? { journeyStepId: options.journeyStepId } : {}) };
+  const body = {
+    clientResponseOptionId: options.clientResponseOptionId,
+    data: options.data ?? null,
+    ...(options.journeyStepId ? { journeyStepId: options.journeyStepId } : {}),
+  };
   return toStep(options, await call(options, 'POST', `/journeys/sessions/${encodeURIComponent(options.sessionId)}/submit`, body, options.signal));
 }
 
@@ -255,7 +262,8 @@ async function webauthn(kind: 'create' | 'get', json: unknown, signal: AbortSign
 
 // ── step objects ──
 
-const record = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+const record = (value: unknown): Record<string, unknown> =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
 /** The one-answer rule: a step is open until an answer is sent; a refused or failed answer (not a 409) reopens it. */
 class Answer {
@@ -285,7 +293,9 @@ class Answer {
   offered(option: string): void {
     if (!(this.#response.clientResponseOptions ?? []).includes(option)) {
       this.release();
-      throw new TypeError(`Step ${this.#response.journeyStepId} does not accept ${JSON.stringify(option)}; it accepts ${JSON.stringify(this.#response.clientResponseOptions ?? [])}`);
+      throw new TypeError(
+        `Step ${this.#response.journeyStepId} does not accept ${JSON.stringify(option)}; it accepts ${JSON.stringify(this.#response.clientResponseOptions ?? [])}`,
+      );
     }
   }
 
@@ -293,7 +303,14 @@ class Answer {
   async send(option: string, data: unknown, signal: AbortSignal | undefined): Promise<JourneyStep> {
     this.offered(option);
     try {
-      const next = await submitClientResponse({ ...this.#options, sessionId: this.#response.sessionId, journeyStepId: this.#response.journeyStepId, clientResponseOptionId: option, data, ...(signal ? { signal } : {}) });
+      const next = await submitClientResponse({
+        ...this.#options,
+        sessionId: this.#response.sessionId,
+        journeyStepId: this.#response.journeyStepId,
+        clientResponseOptionId: option,
+        data,
+        ...(signal ? { signal } : {}),
+      });
       this.#state = 'answered';
       return next;
     } catch (error) {
@@ -374,7 +391,12 @@ function clientStep(response: StepResponse, answer: Answer): ClientStep {
     answered: false,
   };
   const form = (data.form ?? null) as JourneyForm | null;
-  const display = { form, hideButtons: data.hideButtons === true, delaySeconds: typeof data.delaySeconds === 'number' ? data.delaySeconds : 0, validate: formChecker(form) };
+  const display = {
+    form,
+    hideButtons: data.hideButtons === true,
+    delaySeconds: typeof data.delaySeconds === 'number' ? data.delaySeconds : 0,
+    validate: formChecker(form),
+  };
   const cancel = (o: Ceremony = {}) => answer.answer('cancel', null, o.signal);
 
   switch (response.stepType) {
@@ -406,7 +428,9 @@ function clientStep(response: StepResponse, answer: Answer): ClientStep {
           answer.answerAfter(async () => {
             checked(form, formData);
             const credential = await webauthn('create', data.clientRequest, signal);
-            return credential === CANCELLED ? { option: 'cancel', data: null } : { option: 'client_input', data: { formData: { ...formData }, browserResponse: credential } };
+            return credential === CANCELLED
+              ? { option: 'cancel', data: null }
+              : { option: 'client_input', data: { formData: { ...formData }, browserResponse: credential } };
           }, signal),
         cancel,
       } satisfies PasskeyRegistrationFormStep;
@@ -421,7 +445,9 @@ function clientStep(response: StepResponse, answer: Answer): ClientStep {
           answer.answerAfter(async () => {
             checked(form, formData);
             const credential = await webauthn('get', data.clientRequest, signal);
-            return credential === CANCELLED ? { option: 'cancel', data: null } : { option: 'client_input', data: { formData: { ...formData }, browserResponse: credential } };
+            return credential === CANCELLED
+              ? { option: 'cancel', data: null }
+              : { option: 'client_input', data: { formData: { ...formData }, browserResponse: credential } };
           }, signal),
         cancel,
       } satisfies PasskeyAuthenticationFormStep;
@@ -446,7 +472,10 @@ function clientStep(response: StepResponse, answer: Answer): ClientStep {
       } satisfies RegisterPasskeysStep;
     case 'mosaic.loginForm': {
       const passkeys = record(data.passkeys);
-      const offered = typeof passkeys.branchId === 'string' ? { branchId: passkeys.branchId, clientRequest: passkeys.clientRequest as PublicKeyCredentialRequestOptionsJSON } : null;
+      const offered =
+        typeof passkeys.branchId === 'string'
+          ? { branchId: passkeys.branchId, clientRequest: passkeys.clientRequest as PublicKeyCredentialRequestOptionsJSON }
+          : null;
       return {
         ...common,
         kind: 'loginForm',
@@ -478,7 +507,12 @@ function clientStep(response: StepResponse, answer: Answer): ClientStep {
       return step;
     }
     default:
-      return { ...common, kind: 'other', data: response.data, respond: (option, value, o = {}) => answer.answer(option, value ?? null, o.signal) } satisfies OtherStep;
+      return {
+        ...common,
+        kind: 'other',
+        data: response.data,
+        respond: (option, value, o = {}) => answer.answer(option, value ?? null, o.signal),
+      } satisfies OtherStep;
   }
 }
 
@@ -525,7 +559,12 @@ function bridge(step: CustomPageStep, iframe: HTMLIFrameElement, signal: AbortSi
                 : reply({ type: 'keyway:webauthn:result', id, credential }),
             (error: unknown) => {
               const cause = (error as { cause?: { name?: string; message?: string } }).cause;
-              reply({ type: 'keyway:webauthn:error', id, name: cause?.name ?? (error as Error).name ?? 'Error', message: cause?.message ?? (error as Error).message ?? '' });
+              reply({
+                type: 'keyway:webauthn:error',
+                id,
+                name: cause?.name ?? (error as Error).name ?? 'Error',
+                message: cause?.message ?? (error as Error).message ?? '',
+              });
             },
           );
           break;

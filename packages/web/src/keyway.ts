@@ -150,8 +150,14 @@ export class Keyway {
       signal?.addEventListener('abort', forward, { once: true });
       let timer: ReturnType<typeof setTimeout> | undefined;
       const attempt = (async () => {
-        const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialRequestOptionsJSON }>('POST', this.#url('/login/webauthn/options'), {}, controller.signal);
-        if (publicKey.timeout && publicKey.timeout > 2 * REFRESH_MARGIN_MS) timer = setTimeout(() => controller.abort(REFRESH), publicKey.timeout - REFRESH_MARGIN_MS);
+        const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialRequestOptionsJSON }>(
+          'POST',
+          this.#url('/login/webauthn/options'),
+          {},
+          controller.signal,
+        );
+        if (publicKey.timeout && publicKey.timeout > 2 * REFRESH_MARGIN_MS)
+          timer = setTimeout(() => controller.abort(REFRESH), publicKey.timeout - REFRESH_MARGIN_MS);
         const credential = await this.#get(publicKey, controller.signal, 'conditional');
         clearTimeout(timer);
         return { credential, rpId: publicKey.rpId };
@@ -211,7 +217,12 @@ export class Keyway {
   async addPasskey({ signal }: CeremonyOptions = {}): Promise<Passkey> {
     requireWebAuthn();
     await cancelAutofill();
-    const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>('POST', this.#url('/me/passkeys/register/begin'), {}, signal);
+    const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>(
+      'POST',
+      this.#url('/me/passkeys/register/begin'),
+      {},
+      signal,
+    );
     const credential = await this.#create(publicKey, signal);
     return requestJSON<Passkey>('POST', this.#url('/me/passkeys/register/finish'), credentialToJSON(credential));
   }
@@ -260,7 +271,11 @@ export class Keyway {
     throwIfAborted(signal);
     let credential: Credential | null;
     try {
-      credential = await navigator.credentials.get({ publicKey: parseRequestOptions(json), ...(signal ? { signal } : {}), ...(mediation ? { mediation } : {}) });
+      credential = await navigator.credentials.get({
+        publicKey: parseRequestOptions(json),
+        ...(signal ? { signal } : {}),
+        ...(mediation ? { mediation } : {}),
+      });
     } catch (error) {
       // Aborted by a signal: the browser rejects with the signal's reason (AbortError, TimeoutError, anything).
       throw signal?.aborted ? new KeywayCancelledError(undefined, { cause: error }) : fromWebAuthnError(error);

@@ -22,7 +22,12 @@ function statics(): PublicKeyCredentialStatics {
 }
 
 function descriptors(list: PublicKeyCredentialDescriptorJSON[] | undefined): PublicKeyCredentialDescriptor[] | undefined {
-  return list?.map((d) => ({ ...d, type: d.type as PublicKeyCredentialType, id: fromBase64Url(d.id), transports: d.transports as AuthenticatorTransport[] | undefined }));
+  return list?.map((d) => ({
+    ...d,
+    type: d.type as PublicKeyCredentialType,
+    id: fromBase64Url(d.id),
+    transports: d.transports as AuthenticatorTransport[] | undefined,
+  }));
 }
 
 /** Creation options JSON → the options `navigator.credentials.create` takes. */

@@ -50,7 +50,8 @@ for (const locale of ['en', 'de-DE', 'fr']) {
   test(`without messages: the built-in fallback = server (${locale})`, () => {
     const presented = presentForm(FORM, { name: 'details', version: 1, locale }) as JourneyForm;
     for (const component of presented.components) if (isFormInput(component)) delete component.messages;
-    for (const values of VALUES) assert.deepEqual(validateJourneyForm(presented, values), validateSubmission(FORM, values, locale).errors, JSON.stringify(values));
+    for (const values of VALUES)
+      assert.deepEqual(validateJourneyForm(presented, values), validateSubmission(FORM, values, locale).errors, JSON.stringify(values));
   });
 }
 
@@ -79,9 +80,19 @@ const OWN: FormDocument = {
       id: 'email',
       label: text({ en: 'E-mail', de: 'E-Mail', fr: 'Courriel' }),
       index: 1,
-      validate: { required: true, missingMessage: text({ fr: 'Le {label} est obligatoire.' }), invalidMessage: text({ en: 'Not an address: {label}.', 'de-AT': 'Keine Adresse: {label}.' }) },
+      validate: {
+        required: true,
+        missingMessage: text({ fr: 'Le {label} est obligatoire.' }),
+        invalidMessage: text({ en: 'Not an address: {label}.', 'de-AT': 'Keine Adresse: {label}.' }),
+      },
     },
-    { type: 'text', id: 'note', label: text({ en: 'Note {min}' }), index: 2, validate: { invalidLengthMessage: text({ en: '{label} is longer than {max}.' }) } },
+    {
+      type: 'text',
+      id: 'note',
+      label: text({ en: 'Note {min}' }),
+      index: 2,
+      validate: { invalidLengthMessage: text({ en: '{label} is longer than {max}.' }) },
+    },
     { type: 'text', id: 'code', label: text({ en: 'Code', de: 'Kennung' }), index: 3, validate: { minLength: '2', maxLength: 10_000 } },
     { type: 'text', id: 'plain', label: text({ en: 'Plain' }), index: 4, validate: { minLength: 2, maxLength: '' } },
   ],
@@ -99,38 +110,63 @@ const OWN_VALUES: Record<string, unknown>[] = [
 for (const locale of ['en', 'de-DE', 'de-AT', 'fr', 'fr-CA', 'es']) {
   test(`a form's own messages: browser check = server check (${locale})`, () => {
     const presented = presentForm(OWN, { name: 'own', version: 1, locale }) as JourneyForm;
-    for (const values of OWN_VALUES) assert.deepEqual(validateJourneyForm(presented, values), validateSubmission(OWN, values, locale).errors, JSON.stringify(values));
+    for (const values of OWN_VALUES)
+      assert.deepEqual(validateJourneyForm(presented, values), validateSubmission(OWN, values, locale).errors, JSON.stringify(values));
   });
 }
 
 const messagesOf = (locale: string) =>
-  Object.fromEntries(presentForm(OWN, { name: 'own', version: 1, locale }).components.filter(isFormInput).map((input) => [input.id, (input as JourneyFormInput).messages]));
+  Object.fromEntries(
+    presentForm(OWN, { name: 'own', version: 1, locale })
+      .components.filter(isFormInput)
+      .map((input) => [input.id, (input as JourneyFormInput).messages]),
+  );
 
 test("the presented form carries each field's messages: the form's own in the language, else Keyway's (en, de, fr, es), else the form's in any language", () => {
   assert.deepEqual(checkFormDocument(OWN), [], 'a form an admin can save');
   const en = messagesOf('en');
-  assert.deepEqual(en.userName, { missing: 'Tell us your User Name.', invalidLength: 'User Name: 3 to 8 characters, please.', invalid: 'User Name is not valid.' });
-  assert.deepEqual(en.email, { missing: 'E-mail is required.', invalidLength: 'E-mail must be at most 10000 characters long.', invalid: 'Not an address: E-mail.' });
+  assert.deepEqual(en.userName, {
+    missing: 'Tell us your User Name.',
+    invalidLength: 'User Name: 3 to 8 characters, please.',
+    invalid: 'User Name is not valid.',
+  });
+  assert.deepEqual(en.email, {
+    missing: 'E-mail is required.',
+    invalidLength: 'E-mail must be at most 10000 characters long.',
+    invalid: 'Not an address: E-mail.',
+  });
   assert.equal(en.note!.invalidLength, 'Note {min} is longer than {max}.', 'no maxLength: {max} stays as written, and a label is not filled again');
   assert.equal(en.code!.invalidLength, 'Code must be 2 to 10000 characters long.', 'an explicit maxLength equal to the cap still reads "between"');
   assert.equal(en.plain!.invalidLength, 'Plain must be at least 2 characters long.');
 
   const de = messagesOf('de-DE');
-  assert.deepEqual(de.userName, { missing: 'Bitte Benutzername angeben.', invalidLength: 'Benutzername muss 3 bis 8 Zeichen lang sein.', invalid: 'Benutzername ist ungültig.' });
+  assert.deepEqual(de.userName, {
+    missing: 'Bitte Benutzername angeben.',
+    invalidLength: 'Benutzername muss 3 bis 8 Zeichen lang sein.',
+    invalid: 'Benutzername ist ungültig.',
+  });
   assert.equal(de.email!.invalid, 'Keine Adresse: E-Mail.', 'a regional text (de-AT) serves de-DE');
   assert.equal(de.email!.missing, 'E-Mail ist erforderlich.', 'German has built-ins: the French own text is not used');
   assert.equal(de.code!.invalidLength, 'Kennung muss 2 bis 10000 Zeichen lang sein.');
 
   const fr = messagesOf('fr-CA');
-  assert.deepEqual(fr.userName, { missing: 'User Name est obligatoire.', invalidLength: 'User Name doit comporter entre 3 et 8 caractères.', invalid: 'User Name : valeur refusée.' }, 'French has built-ins: the form\'s own French text, else Keyway\'s French');
+  assert.deepEqual(
+    fr.userName,
+    { missing: 'User Name est obligatoire.', invalidLength: 'User Name doit comporter entre 3 et 8 caractères.', invalid: 'User Name : valeur refusée.' },
+    "French has built-ins: the form's own French text, else Keyway's French",
+  );
   assert.equal(fr.email!.missing, 'Le Courriel est obligatoire.');
   assert.equal(fr.email!.invalid, 'Courriel doit être une adresse e-mail comme nom@example.com.', 'the English own text is not used');
   assert.equal(fr.code!.invalidLength, 'Code doit comporter entre 2 et 10000 caractères.');
 
   const it = messagesOf('it-CH');
-  assert.deepEqual(it.userName, { missing: 'Tell us your User Name.', invalidLength: 'User Name: 3 to 8 characters, please.', invalid: 'User Name : valeur refusée.' });
-  assert.equal(it.email!.invalid, 'Not an address: E-mail.', 'no built-ins in Italian: the form\'s own text in another language');
-  assert.equal(it.code!.invalidLength, 'Code must be 2 to 10000 characters long.', 'then Keyway\'s English');
+  assert.deepEqual(it.userName, {
+    missing: 'Tell us your User Name.',
+    invalidLength: 'User Name: 3 to 8 characters, please.',
+    invalid: 'User Name : valeur refusée.',
+  });
+  assert.equal(it.email!.invalid, 'Not an address: E-mail.', "no built-ins in Italian: the form's own text in another language");
+  assert.equal(it.code!.invalidLength, 'Code must be 2 to 10000 characters long.', "then Keyway's English");
 });
 
 test('the browser shows the sent messages before submitting: the same text the server answers after', () => {

@@ -60,7 +60,10 @@ for (const kind of DATABASE_KINDS) {
       await assert.rejects(form.submit({ userName: 'dora', displayName: 'Dora' }), KeywayStepAnsweredError);
       const next = as(await first, 'passkeyRegistrationForm');
       assert.equal(form.answered, true);
-      await assert.rejects(form.cancel(), (error: unknown) => error instanceof KeywayStepAnsweredError && error.code === 'ERR_STEP_ANSWERED' && error.journeyStepId === 'registrationDetails');
+      await assert.rejects(
+        form.cancel(),
+        (error: unknown) => error instanceof KeywayStepAnsweredError && error.code === 'ERR_STEP_ANSWERED' && error.journeyStepId === 'registrationDetails',
+      );
 
       assert.equal(next.journeyStepId, 'registrationForm');
       assert.equal(next.passkeyRegistrationKey, 'passkeyReg1');
@@ -92,15 +95,28 @@ for (const kind of DATABASE_KINDS) {
     test('a server refusal reopens the step; German texts with locale de', async () => {
       const form = await started('de');
       // The server's own check (the same rules): submitted as the raw protocol, the form comes back with its messages.
-      const refused = as(await submitClientResponse({ ...client, locale: 'de', sessionId: form.sessionId, journeyStepId: form.journeyStepId, clientResponseOptionId: 'client_input', data: { userName: '', displayName: 'x' } }), 'form');
+      const refused = as(
+        await submitClientResponse({
+          ...client,
+          locale: 'de',
+          sessionId: form.sessionId,
+          journeyStepId: form.journeyStepId,
+          clientResponseOptionId: 'client_input',
+          data: { userName: '', displayName: 'x' },
+        }),
+        'form',
+      );
       assert.deepEqual(refused.form?.errors, [{ field: 'userName', code: 'missing', message: 'Benutzername ist erforderlich.' }]);
-      assert.equal(refused.form?.title, 'Konto anlegen', 'the template\'s form has German texts');
+      assert.equal(refused.form?.title, 'Konto anlegen', "the template's form has German texts");
       assert.equal(refused.form?.button?.label, 'Weiter');
       assert.deepEqual(refused.validate({ userName: '', displayName: 'x' }), refused.form?.errors, 'the browser check says the same');
 
       // A bad answer the server refuses with a 4xx keeps the step waiting: the step object can answer again.
       const other = await started();
-      await assert.rejects(submitClientResponse({ ...client, sessionId: other.sessionId, clientResponseOptionId: 'client_input', data: 'not an object' }), (error: unknown) => error instanceof KeywayServerError && error.status === 400);
+      await assert.rejects(
+        submitClientResponse({ ...client, sessionId: other.sessionId, clientResponseOptionId: 'client_input', data: 'not an object' }),
+        (error: unknown) => error instanceof KeywayServerError && error.status === 400,
+      );
       const next = await other.submit({ userName: 'erin', displayName: 'Erin' });
       assert.equal(next.kind, 'passkeyRegistrationForm');
     });

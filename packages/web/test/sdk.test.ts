@@ -71,7 +71,12 @@ describe('WebAuthn JSON without the Level 3 methods', () => {
   });
 
   test('request options: challenge and allowCredentials become bytes', () => {
-    const options = parseRequestOptions({ challenge: 'AAEC', rpId: 'example.com', allowCredentials: [{ type: 'public-key', id: 'AQ' }], userVerification: 'required' });
+    const options = parseRequestOptions({
+      challenge: 'AAEC',
+      rpId: 'example.com',
+      allowCredentials: [{ type: 'public-key', id: 'AQ' }],
+      userVerification: 'required',
+    });
     assert.deepEqual(new Uint8Array(options.challenge as ArrayBuffer), bytes(0, 1, 2));
     assert.deepEqual(new Uint8Array(options.allowCredentials![0]!.id as ArrayBuffer), bytes(1));
     assert.equal(options.userVerification, 'required');
@@ -100,7 +105,14 @@ describe('WebAuthn JSON without the Level 3 methods', () => {
       type: 'public-key',
       authenticatorAttachment: 'platform',
       clientExtensionResults: { credProps: { rk: true }, prf: { enabled: true, results: { first: 'CQ' } } },
-      response: { clientDataJSON: 'AQ', attestationObject: 'Ag', transports: ['internal', 'hybrid'], authenticatorData: 'BA', publicKey: 'Aw', publicKeyAlgorithm: -7 },
+      response: {
+        clientDataJSON: 'AQ',
+        attestationObject: 'Ag',
+        transports: ['internal', 'hybrid'],
+        authenticatorData: 'BA',
+        publicKey: 'Aw',
+        publicKeyAlgorithm: -7,
+      },
     });
   });
 
@@ -160,7 +172,16 @@ describe('problem+json over real HTTP', () => {
   const server = createServer((request, response) => {
     if (request.url === '/limited') {
       response.writeHead(429, { 'content-type': 'application/problem+json', 'retry-after': '17' });
-      response.end(JSON.stringify({ type: 'urn:keyway:error:RATE_LIMITED', title: 'Too many requests', status: 429, code: 'RATE_LIMITED', detail: 'slow down', instance: 'req-1' }));
+      response.end(
+        JSON.stringify({
+          type: 'urn:keyway:error:RATE_LIMITED',
+          title: 'Too many requests',
+          status: 429,
+          code: 'RATE_LIMITED',
+          detail: 'slow down',
+          instance: 'req-1',
+        }),
+      );
     } else if (request.url === '/html') {
       response.writeHead(502, { 'content-type': 'text/html' });
       response.end('<h1>Bad gateway</h1>');

@@ -55,6 +55,13 @@ export class AuditService {
     if (filter.targetId !== undefined) query = query.where('target_id', '=', filter.targetId);
     if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
     if (after) query = query.where('id', '>', after);
-    return toPage(await query.orderBy('id').limit(limit + 1).execute(), limit, toEvent);
+    return toPage(
+      await query
+        .orderBy('id')
+        .limit(limit + 1)
+        .execute(),
+      limit,
+      toEvent,
+    );
   }
 }

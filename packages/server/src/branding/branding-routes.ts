@@ -23,30 +23,58 @@ export async function brandingRoutes(fastify: FastifyInstance, { services, tenan
   const doc = (summary: string, description: string) => ({ tags: ['stores'], summary, description, ...(tenantAlias ? { hide: true } : {}) });
   const storeParams = params({ storeName: StoreNameSchema });
 
-  app.get('/stores/:storeName/branding', {
-    schema: { operationId: 'getStoreBranding', ...doc('Read a store’s branding', 'The settings as stored (absent fields keep Keyway’s defaults) and `effective`: what the hosted pages show, with the colours Keyway derived.'), params: storeParams, response: { 200: BrandingSchema } },
-    config: { permission: 'IdentityStore:getStore', errors: ['STORE_NOT_FOUND'] },
-  }, async (request) => branding.get(principalOf(request).tenantId, request.params.storeName));
-
-  app.put('/stores/:storeName/branding', {
-    schema: {
-      operationId: 'replaceStoreBranding',
-      ...doc(
-        'Replace a store’s branding',
-        'Logo, product name, colours and the languages offered by the hosted pages and the journey runner. Colours you set are never changed: one that does not reach WCAG AA contrast where the pages use it (4.5:1 for text, 3:1 for the focus ring) refuses the whole request. Colours Keyway derives (text on buttons, hover, the dark variant of primaryColor) are chosen to pass. Other nodes show a change within 30 seconds.',
-      ),
-      params: storeParams,
-      body: BrandingBody,
-      response: { 200: BrandingSchema },
+  app.get(
+    '/stores/:storeName/branding',
+    {
+      schema: {
+        operationId: 'getStoreBranding',
+        ...doc(
+          'Read a store’s branding',
+          'The settings as stored (absent fields keep Keyway’s defaults) and `effective`: what the hosted pages show, with the colours Keyway derived.',
+        ),
+        params: storeParams,
+        response: { 200: BrandingSchema },
+      },
+      config: { permission: 'IdentityStore:getStore', errors: ['STORE_NOT_FOUND'] },
     },
-    config: { permission: 'IdentityStore:updateStore', errors: ['STORE_NOT_FOUND', 'BRANDING_COLOR_INVALID', 'BRANDING_CONTRAST_TOO_LOW', 'BRANDING_LOGO_INVALID', 'BRANDING_LANGUAGE_UNSUPPORTED'] },
-  }, async (request) => branding.replace(actorOf(request), request.params.storeName, request.body));
+    async (request) => branding.get(principalOf(request).tenantId, request.params.storeName),
+  );
 
-  app.delete('/stores/:storeName/branding', {
-    schema: { operationId: 'resetStoreBranding', ...doc('Reset a store’s branding', 'Back to Keyway’s look, every language offered.'), params: storeParams, response: { 204: Type.Null() } },
-    config: { permission: 'IdentityStore:updateStore', errors: ['STORE_NOT_FOUND'] },
-  }, async (request, reply) => {
-    await branding.reset(actorOf(request), request.params.storeName);
-    return reply.code(204).send(null);
-  });
+  app.put(
+    '/stores/:storeName/branding',
+    {
+      schema: {
+        operationId: 'replaceStoreBranding',
+        ...doc(
+          'Replace a store’s branding',
+          'Logo, product name, colours and the languages offered by the hosted pages and the journey runner. Colours you set are never changed: one that does not reach WCAG AA contrast where the pages use it (4.5:1 for text, 3:1 for the focus ring) refuses the whole request. Colours Keyway derives (text on buttons, hover, the dark variant of primaryColor) are chosen to pass. Other nodes show a change within 30 seconds.',
+        ),
+        params: storeParams,
+        body: BrandingBody,
+        response: { 200: BrandingSchema },
+      },
+      config: {
+        permission: 'IdentityStore:updateStore',
+        errors: ['STORE_NOT_FOUND', 'BRANDING_COLOR_INVALID', 'BRANDING_CONTRAST_TOO_LOW', 'BRANDING_LOGO_INVALID', 'BRANDING_LANGUAGE_UNSUPPORTED'],
+      },
+    },
+    async (request) => branding.replace(actorOf(request), request.params.storeName, request.body),
+  );
+
+  app.delete(
+    '/stores/:storeName/branding',
+    {
+      schema: {
+        operationId: 'resetStoreBranding',
+        ...doc('Reset a store’s branding', 'Back to Keyway’s look, every language offered.'),
+        params: storeParams,
+        response: { 204: Type.Null() },
+      },
+      config: { permission: 'IdentityStore:updateStore', errors: ['STORE_NOT_FOUND'] },
+    },
+    async (request, reply) => {
+      await branding.reset(actorOf(request), request.params.storeName);
+      return reply.code(204).send(null);
+    },
+  );
 }

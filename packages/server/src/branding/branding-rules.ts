@@ -61,7 +61,9 @@ export function checkBranding(input: BrandingInput): BrandingSettings {
 
   if (input.languages !== undefined) {
     const { offered, default: fallback } = input.languages;
-    const unknown = [...offered.map((lang, i) => ({ field: `languages.offered.${i}`, lang })), { field: 'languages.default', lang: fallback }].filter(({ lang }) => !isLanguage(lang));
+    const unknown = [...offered.map((lang, i) => ({ field: `languages.offered.${i}`, lang })), { field: 'languages.default', lang: fallback }].filter(
+      ({ lang }) => !isLanguage(lang),
+    );
     if (unknown.length > 0) {
       const problems = unknown.map(({ field, lang }) => ({ field, message: `${JSON.stringify(lang)} is not a supported language (${LANGUAGES.join(', ')})` }));
       throw new KeywayError('BRANDING_LANGUAGE_UNSUPPORTED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { errors: problems });

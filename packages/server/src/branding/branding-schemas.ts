@@ -27,7 +27,13 @@ export const PaletteBody = Type.Object(
 
 export const BrandingBody = Type.Object(
   {
-    productName: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Shown in the header and the window title of the hosted pages (default: the store’s display name)' })),
+    productName: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'Shown in the header and the window title of the hosted pages (default: the store’s display name)',
+      }),
+    ),
     logo: Type.Optional(
       Type.String({
         minLength: 1,
@@ -35,12 +41,23 @@ export const BrandingBody = Type.Object(
         description: `An https URL, or a data: URL of a PNG, JPEG, GIF or WebP image of at most ${MAX_LOGO_BYTES} bytes (SVG only by https: an inline SVG can carry script). Shown beside the product name.`,
       }),
     ),
-    primaryColor: Type.Optional(Colour('The brand colour: buttons and links in the light scheme, and (lightened until it reads on the dark card) in the dark scheme')),
-    palettes: Type.Optional(Type.Object({ light: Type.Optional(PaletteBody), dark: Type.Optional(PaletteBody) }, { additionalProperties: false, description: 'Per-scheme colours; they take precedence over primaryColor' })),
+    primaryColor: Type.Optional(
+      Colour('The brand colour: buttons and links in the light scheme, and (lightened until it reads on the dark card) in the dark scheme'),
+    ),
+    palettes: Type.Optional(
+      Type.Object(
+        { light: Type.Optional(PaletteBody), dark: Type.Optional(PaletteBody) },
+        { additionalProperties: false, description: 'Per-scheme colours; they take precedence over primaryColor' },
+      ),
+    ),
     languages: Type.Optional(
       Type.Object(
         {
-          offered: Type.Array(Type.String({ maxLength: 16 }), { minItems: 1, maxItems: 16, description: 'Languages the pages offer, in the switcher’s order: a subset of en, de, fr, es' }),
+          offered: Type.Array(Type.String({ maxLength: 16 }), {
+            minItems: 1,
+            maxItems: 16,
+            description: 'Languages the pages offer, in the switcher’s order: a subset of en, de, fr, es',
+          }),
           default: Type.String({ maxLength: 16, description: 'Used when the browser asks for none of the offered languages; one of them' }),
         },
         { additionalProperties: false },
@@ -69,7 +86,9 @@ export const BrandingSchema = Type.Object({
   productName: Type.Optional(Type.String()),
   logo: Type.Optional(Type.String()),
   primaryColor: Type.Optional(Type.String()),
-  palettes: Type.Optional(Type.Object({ light: Type.Optional(Type.Record(Type.String(), Type.String())), dark: Type.Optional(Type.Record(Type.String(), Type.String())) })),
+  palettes: Type.Optional(
+    Type.Object({ light: Type.Optional(Type.Record(Type.String(), Type.String())), dark: Type.Optional(Type.Record(Type.String(), Type.String())) }),
+  ),
   languages: Type.Optional(Type.Object({ offered: Type.Array(Type.String()), default: Type.String() })),
   effective: Type.Object(
     {
@@ -78,7 +97,10 @@ export const BrandingSchema = Type.Object({
       dark: PaletteSchema,
       languages: Type.Object({ offered: Type.Array(Type.String()), default: Type.String() }),
     },
-    { description: 'What the pages show: the settings over Keyway’s defaults, with the colours Keyway derived (onPrimary, hover, the dark variant of primaryColor)' },
+    {
+      description:
+        'What the pages show: the settings over Keyway’s defaults, with the colours Keyway derived (onPrimary, hover, the dark variant of primaryColor)',
+    },
   ),
   updatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'null while the store has Keyway’s default branding' }),
 });

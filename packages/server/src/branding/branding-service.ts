@@ -105,8 +105,17 @@ export class BrandingService {
     const store = await this.#db.transaction().execute(async (trx) => {
       const found = await this.#identity.findStore(actor.tenantId, storeName, trx);
       const row = { store_id: found.id, tenant_id: found.tenant_id, settings: JSON.stringify(settings), updated_at: now };
-      await trx.insertInto('store_branding').values(row).onConflict((c) => c.column('store_id').doUpdateSet({ settings: row.settings, updated_at: now })).execute();
-      await appendAuditEvent(trx, actor, { action: 'store.branding.update', targetType: 'store', targetId: storeName, details: { ...settings, logo: auditLogo(settings.logo) } }, new Date(now));
+      await trx
+        .insertInto('store_branding')
+        .values(row)
+        .onConflict((c) => c.column('store_id').doUpdateSet({ settings: row.settings, updated_at: now }))
+        .execute();
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: 'store.branding.update', targetType: 'store', targetId: storeName, details: { ...settings, logo: auditLogo(settings.logo) } },
+        new Date(now),
+      );
       return found;
     });
     this.#cache.delete(store.id);
@@ -143,7 +152,12 @@ export class BrandingService {
   }
 
   async #row(store: StoreRef) {
-    return this.#db.selectFrom('store_branding').select(['settings', 'updated_at']).where('store_id', '=', store.id).where('tenant_id', '=', store.tenant_id).executeTakeFirst();
+    return this.#db
+      .selectFrom('store_branding')
+      .select(['settings', 'updated_at'])
+      .where('store_id', '=', store.id)
+      .where('tenant_id', '=', store.tenant_id)
+      .executeTakeFirst();
   }
 
   #view(store: StoreRef, settings: BrandingSettings, updatedAt: number | undefined): BrandingView {

@@ -7,7 +7,10 @@ import type { Branding } from './branding-service.ts';
  * other inline style and no other image host is allowed.
  */
 export function brandedCsp(csp: string, branding: Pick<Branding, 'logo' | 'styleSource'>): string {
-  const directives = csp.split(';').map((d) => d.trim()).filter(Boolean);
+  const directives = csp
+    .split(';')
+    .map((d) => d.trim())
+    .filter(Boolean);
   const add = (name: string, source: string) => {
     const index = directives.findIndex((d) => d.split(/\s+/)[0] === name);
     if (index === -1) directives.push(`${name} 'self' ${source}`);

@@ -52,7 +52,9 @@ function options<T extends OptionSpec>(command: string, args: string[], spec: T)
     if (!arg.startsWith('-') || arg === '-') continue;
     const name = arg.split('=')[0]!;
     if (!known.includes(name)) {
-      throw new UsageError(`${command}: unknown option ${name}${didYouMeanSuffix(name, known)}${known.length > 0 ? `; it takes ${known.join(', ')}` : '; it takes no options'}`);
+      throw new UsageError(
+        `${command}: unknown option ${name}${didYouMeanSuffix(name, known)}${known.length > 0 ? `; it takes ${known.join(', ')}` : '; it takes no options'}`,
+      );
     }
   }
   try {
@@ -83,7 +85,12 @@ function tenantId(command: string, value: string | undefined, fallback?: string)
     throw new UsageError(`${command}: --tenant <id> is missing: the tenant to use, e.g. --tenant acme`);
   }
   if (TENANT_ID.test(value)) return value;
-  const slug = value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+  const slug = value
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
   const hint = slug !== '' && TENANT_ID.test(slug) ? ` (try --tenant ${slug})` : '';
   throw new UsageError(
     `${command}: --tenant ${JSON.stringify(value)} is invalid: a tenant id is 1 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit${hint}`,
@@ -93,7 +100,9 @@ function tenantId(command: string, value: string | undefined, fallback?: string)
 function storeName(command: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (STORE_NAME.test(value)) return value;
-  throw new UsageError(`${command}: --store ${JSON.stringify(value)} is invalid: a store name is 1 to 64 letters, digits, _ and -, starting with a letter or digit`);
+  throw new UsageError(
+    `${command}: --store ${JSON.stringify(value)} is invalid: a store name is 1 to 64 letters, digits, _ and -, starting with a letter or digit`,
+  );
 }
 
 /** The quickstart's relying party is `localhost`, so the page's origin must be on localhost. */
@@ -133,7 +142,12 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       return { command, tenant: tenantId(command, values.tenant), name: values.name ?? 'admin' };
     }
     case 'quickstart': {
-      const values = options(command, rest, { tenant: { type: 'string' }, store: { type: 'string' }, origin: { type: 'string', multiple: true }, page: { type: 'string' } });
+      const values = options(command, rest, {
+        tenant: { type: 'string' },
+        store: { type: 'string' },
+        origin: { type: 'string', multiple: true },
+        page: { type: 'string' },
+      });
       if (values.page === '') throw new UsageError('quickstart: --page needs a file name, e.g. --page my-app/index.html');
       return {
         command,

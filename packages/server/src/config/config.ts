@@ -62,11 +62,22 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Every variable Keyway reads; any other KEYWAY_* variable is a typo and stops start-up. */
 export const CONFIG_VARIABLES = [
-  'PORT', 'HOST', 'KEYWAY_PUBLIC_URL', 'KEYWAY_DATABASE_URL', 'KEYWAY_LOG_LEVEL', 'KEYWAY_LOG_FORMAT',
-  'KEYWAY_ACCESS_TOKEN_TTL', 'KEYWAY_BODY_LIMIT', 'KEYWAY_TRUST_PROXY', 'KEYWAY_TRUST_DIR',
-  'KEYWAY_RATE_LIMIT_PER_IP', 'KEYWAY_RATE_LIMIT_PER_IDENTIFIER',
-  'KEYWAY_RATE_LIMIT_TOKEN_PER_IP', 'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT',
-  'KEYWAY_MASTER_KEY', 'KEYWAY_MASTER_KEY_FILE',
+  'PORT',
+  'HOST',
+  'KEYWAY_PUBLIC_URL',
+  'KEYWAY_DATABASE_URL',
+  'KEYWAY_LOG_LEVEL',
+  'KEYWAY_LOG_FORMAT',
+  'KEYWAY_ACCESS_TOKEN_TTL',
+  'KEYWAY_BODY_LIMIT',
+  'KEYWAY_TRUST_PROXY',
+  'KEYWAY_TRUST_DIR',
+  'KEYWAY_RATE_LIMIT_PER_IP',
+  'KEYWAY_RATE_LIMIT_PER_IDENTIFIER',
+  'KEYWAY_RATE_LIMIT_TOKEN_PER_IP',
+  'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT',
+  'KEYWAY_MASTER_KEY',
+  'KEYWAY_MASTER_KEY_FILE',
 ] as const;
 
 /** The name of the key file created beside an SQLite database when no master key is configured. */
@@ -165,19 +176,33 @@ function masterKey(env: Env, cwd: string, database: string): MasterKeySetting {
     return { source: 'KEYWAY_MASTER_KEY_FILE', file: resolved, key };
   }
   if (database === 'sqlite::memory:') return { source: 'in-memory database', key: new MasterKey(randomBytes(32)) };
-  if (database.startsWith('sqlite:')) return { source: 'default key file', file: path.join(path.dirname(database.slice('sqlite:'.length)), DEFAULT_MASTER_KEY_FILE) };
+  if (database.startsWith('sqlite:'))
+    return { source: 'default key file', file: path.join(path.dirname(database.slice('sqlite:'.length)), DEFAULT_MASTER_KEY_FILE) };
   // A server database has no natural place for a key file, and a key stored in the database would protect nothing.
-  throw new ConfigError('KEYWAY_MASTER_KEY', `${MASTER_KEY_FORMAT}, or KEYWAY_MASTER_KEY_FILE naming a file that holds one, when KEYWAY_DATABASE_URL is PostgreSQL`, undefined);
+  throw new ConfigError(
+    'KEYWAY_MASTER_KEY',
+    `${MASTER_KEY_FORMAT}, or KEYWAY_MASTER_KEY_FILE naming a file that holds one, when KEYWAY_DATABASE_URL is PostgreSQL`,
+    undefined,
+  );
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const unknown = Object.keys(env).filter(
-    (name) => name.startsWith('KEYWAY_') && !name.startsWith('KEYWAY_TEST_') && !(CONFIG_VARIABLES as readonly string[]).includes(name) && name !== 'KEYWAY_CHROMIUM_PATH',
+    (name) =>
+      name.startsWith('KEYWAY_') &&
+      !name.startsWith('KEYWAY_TEST_') &&
+      !(CONFIG_VARIABLES as readonly string[]).includes(name) &&
+      name !== 'KEYWAY_CHROMIUM_PATH',
   );
   if (unknown.length > 0) {
     const name = unknown[0]!;
     // The variable Keyway reads that the typo is closest to, if any (PORT and HOST as KEYWAY_PORT, …).
-    const suggestion = didYouMeanSuffix(name, CONFIG_VARIABLES) || didYouMeanSuffix(name.slice('KEYWAY_'.length), CONFIG_VARIABLES.filter((v) => !v.startsWith('KEYWAY_')));
+    const suggestion =
+      didYouMeanSuffix(name, CONFIG_VARIABLES) ||
+      didYouMeanSuffix(
+        name.slice('KEYWAY_'.length),
+        CONFIG_VARIABLES.filter((v) => !v.startsWith('KEYWAY_')),
+      );
     throw new UnknownVariableError(name, `unknown variable${suggestion}; Keyway reads ${CONFIG_VARIABLES.filter((v) => v.startsWith('KEYWAY_')).join(', ')}`);
   }
   const port = integer(env, 'PORT', 8080, 0, 65535);

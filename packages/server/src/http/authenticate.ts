@@ -12,11 +12,15 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
 async function authenticateBearer(tenancy: Pick<TenancyService, 'authenticate'>, authorization: string | undefined): Promise<Principal> {
   const match = BEARER.exec(authorization ?? '');
   if (!match) {
-    throw new KeywayError('UNAUTHENTICATED', 'Send Authorization: Bearer <token> from POST /oauth2/token', { headers: { 'www-authenticate': 'Bearer realm="keyway"' } });
+    throw new KeywayError('UNAUTHENTICATED', 'Send Authorization: Bearer <token> from POST /oauth2/token', {
+      headers: { 'www-authenticate': 'Bearer realm="keyway"' },
+    });
   }
   const principal = await tenancy.authenticate(match[1]!);
   if (!principal) {
-    throw new KeywayError('UNAUTHENTICATED', 'The token is unknown, expired or revoked', { headers: { 'www-authenticate': 'Bearer realm="keyway", error="invalid_token"' } });
+    throw new KeywayError('UNAUTHENTICATED', 'The token is unknown, expired or revoked', {
+      headers: { 'www-authenticate': 'Bearer realm="keyway", error="invalid_token"' },
+    });
   }
   return principal;
 }

@@ -14,5 +14,8 @@ export const PageQuery = Type.Object(
  */
 export function PageOf<T extends TSchema>(item: T) {
   const name = item.title ?? item.$id;
-  return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) }, typeof name === 'string' ? { title: `${name}Page` } : {});
+  return Type.Object(
+    { items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) },
+    typeof name === 'string' ? { title: `${name}Page` } : {},
+  );
 }

@@ -61,7 +61,10 @@ export interface LazySchemaCompilers {
   compilation: SchemaCompilation;
 }
 
-export function lazySchemaCompilers(compileValidator: FastifySchemaCompiler<unknown>, buildEagerSerializer: SerializerBuilder = SerializerSelector()): LazySchemaCompilers {
+export function lazySchemaCompilers(
+  compileValidator: FastifySchemaCompiler<unknown>,
+  buildEagerSerializer: SerializerBuilder = SerializerSelector(),
+): LazySchemaCompilers {
   const all: Pending<unknown>[] = [];
   const track = <T>(pending: Pending<T>) => (all.push(pending as Pending<unknown>), pending);
 

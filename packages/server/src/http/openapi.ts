@@ -78,7 +78,12 @@ export function installRouteDocumentation(app: FastifyInstance): void {
       route.preValidation = [...[route.preValidation ?? []].flat(), emptyBodyIsEmptyObject] as RouteOptions['preValidation'];
     }
     for (const method of methods) {
-      declared.push({ method, url: route.url, permission: config.permission, bearer: config.permission === undefined ? 'none' : (config.bearer ?? 'required') });
+      declared.push({
+        method,
+        url: route.url,
+        permission: config.permission,
+        bearer: config.permission === undefined ? 'none' : (config.bearer ?? 'required'),
+      });
     }
     // Any route can meet a database outage (503 with Retry-After) or an unexpected failure (500).
     const codes: ErrorCode[] = [...(config.errors ?? []), 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'];
@@ -108,11 +113,20 @@ export const OPENAPI_TAGS = [
   { name: 'stores', description: 'Identity stores: the containers of users, relying parties and policies.' },
   { name: 'users', description: 'Users of a store, addressed by id or by external id.' },
   { name: 'relying parties', description: 'The WebAuthn relying parties of a store: RP ID, name and the origins allowed to use them.' },
-  { name: 'registration policies', description: 'How passkeys are created: attestation, authenticator attachment, resident key, user verification, algorithms.' },
+  {
+    name: 'registration policies',
+    description: 'How passkeys are created: attestation, authenticator attachment, resident key, user verification, algorithms.',
+  },
   { name: 'authentication policies', description: 'How passkeys are used: user verification, timeout, discoverable sign-in.' },
-  { name: 'passkey ceremonies', description: 'Server-to-server WebAuthn registration and authentication: start answers the options for the browser, complete verifies its response.' },
+  {
+    name: 'passkey ceremonies',
+    description: 'Server-to-server WebAuthn registration and authentication: start answers the options for the browser, complete verifies its response.',
+  },
   { name: 'passkeys', description: 'A user’s registered passkeys: list, read, rename, delete.' },
-  { name: 'self-service', description: 'The browser API behind the hosted pages and `@keyway/web` (sign-up, sign-in, my passkeys, recovery), and its admin side.' },
+  {
+    name: 'self-service',
+    description: 'The browser API behind the hosted pages and `@keyway/web` (sign-up, sign-in, my passkeys, recovery), and its admin side.',
+  },
   { name: 'journeys', description: 'Journey definitions: drafts, validation, published versions, instances and templates.' },
   { name: 'journey runtime', description: 'Running a journey: start, submit each step, resume; the hosted runner.' },
   { name: 'custom forms', description: 'Versioned custom forms that journey steps show.' },
@@ -120,7 +134,10 @@ export const OPENAPI_TAGS = [
   { name: 'api clients', description: 'The tenant’s API clients, their permissions and secrets.' },
   { name: 'tokens', description: 'ID token signing keys and the tenant’s issuer metadata (JWKS, OpenID configuration).' },
   { name: 'audit', description: 'The tenant’s audit trail.' },
-  { name: 'well-known', description: 'Files browsers and mobile platforms fetch from a relying party’s domain (related origins, Android asset links, Apple app site association).' },
+  {
+    name: 'well-known',
+    description: 'Files browsers and mobile platforms fetch from a relying party’s domain (related origins, Android asset links, Apple app site association).',
+  },
 ] as const;
 
 /** The error catalogue as a table, shown with the ErrorCode schema after the operations. */
@@ -179,7 +196,8 @@ function hoistNamedSchemas(document: OpenApiDocument): void {
     if (Array.isArray(node)) return node.map(hoist);
     if (typeof node !== 'object' || node === null) return node;
     const copy: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(node)) copy[key] = key === 'examples' || key === 'example' || key === 'default' || key === 'const' || key === 'enum' ? value : hoist(value);
+    for (const [key, value] of Object.entries(node))
+      copy[key] = key === 'examples' || key === 'example' || key === 'default' || key === 'const' || key === 'enum' ? value : hoist(value);
     const name = copy.title;
     if (typeof name !== 'string' || !SCHEMA_NAME.test(name) || typeof copy.$ref === 'string') return copy;
     const existing = components[name];
@@ -233,7 +251,10 @@ interface OpenApiDocument {
 export const SWAGGER_OPTIONS = {
   openapi: OPENAPI_INFO,
   // A schema registered with `$id` (Problem, User) is a component under that name, not `def-N`.
-  refResolver: { buildLocalReference: (json: { $id?: unknown }, _base: unknown, _fragment: unknown, index: number) => (typeof json.$id === 'string' && SCHEMA_NAME.test(json.$id) ? json.$id : `def-${index}`) },
+  refResolver: {
+    buildLocalReference: (json: { $id?: unknown }, _base: unknown, _fragment: unknown, index: number) =>
+      typeof json.$id === 'string' && SCHEMA_NAME.test(json.$id) ? json.$id : `def-${index}`,
+  },
   transformObject: ({ openapiObject }: { openapiObject: unknown }) => {
     const document = openapiObject as OpenApiDocument;
     hoistNamedSchemas(document);
@@ -250,6 +271,7 @@ export const SWAGGER_OPTIONS = {
 export function documentFor(document: object, publicUrl: string, request: FastifyRequest): object {
   const servers = [{ url: publicUrl.replace(/\/$/, ''), description: 'Public URL (KEYWAY_PUBLIC_URL)' }];
   const reached = `${request.protocol}://${request.host}`;
-  if (URL.canParse(reached) && new URL(reached).origin !== servers[0]!.url) servers.push({ url: new URL(reached).origin, description: 'This server, as reached by this request' });
+  if (URL.canParse(reached) && new URL(reached).origin !== servers[0]!.url)
+    servers.push({ url: new URL(reached).origin, description: 'This server, as reached by this request' });
   return { ...document, servers };
 }

@@ -46,12 +46,20 @@ export async function installOperations(app: FastifyInstance, { database }: { da
     return payload;
   });
 
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness: the process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  app.get(
+    '/healthz',
+    { schema: { tags: ['operations'], summary: 'Liveness: the process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
 
   app.get(
     '/readyz',
     {
-      schema: { tags: ['operations'], summary: 'Readiness: the database is reachable and migrations are current', response: { 200: Type.Object({ status: Type.Literal('ready'), database: Type.String() }) } },
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: the database is reachable and migrations are current',
+        response: { 200: Type.Object({ status: Type.Literal('ready'), database: Type.String() }) },
+      },
       config: { errors: ['SERVICE_UNAVAILABLE'] },
     },
     async (request) => {

@@ -81,7 +81,10 @@ export function problemFor(error: unknown, request: FastifyRequest): ProblemAnsw
  * same gate, so they too are coded problems (the `frameworkErrors` server option).
  */
 export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  void sendProblem(reply, { status: 400, body: problem('MALFORMED_REQUEST', error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long' : 'The request URL is not valid', request.id) });
+  void sendProblem(reply, {
+    status: 400,
+    body: problem('MALFORMED_REQUEST', error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long' : 'The request URL is not valid', request.id),
+  });
 }
 
 export function sendProblem(reply: FastifyReply, answer: ProblemAnswer): FastifyReply {
@@ -100,7 +103,10 @@ export function installProblemGate(app: FastifyInstance, options: ProblemGateOpt
   app.setNotFoundHandler(
     (request, reply) =>
       options.notFoundPage?.(request, reply) ??
-      sendProblem(reply, { status: 404, body: problem('ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]} is not an endpoint of this server`, request.id) }),
+      sendProblem(reply, {
+        status: 404,
+        body: problem('ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]} is not an endpoint of this server`, request.id),
+      }),
   );
 }
 

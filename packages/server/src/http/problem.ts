@@ -9,7 +9,10 @@ export const ProblemSchema = Type.Object(
     title: Type.String(),
     status: Type.Integer(),
     detail: Type.String(),
-    code: Type.Union(ERROR_CODES.map((c) => Type.Literal(c)), { description: 'Stable error code; see the ErrorCode schema' }),
+    code: Type.Union(
+      ERROR_CODES.map((c) => Type.Literal(c)),
+      { description: 'Stable error code; see the ErrorCode schema' },
+    ),
     instance: Type.Optional(Type.String({ description: 'The request id, also sent as x-request-id' })),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
     error: Type.Optional(Type.String({ description: 'OAuth 2.0 error code (RFC 6749 §5.2), on /oauth2/token only' })),

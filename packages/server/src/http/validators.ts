@@ -15,7 +15,13 @@ function makeAjv(options: Options): Ajv {
   ajv.addFormat('country', isCountry);
   ajv.addFormat('locale-variant', isLocaleVariant);
   ajv.addFormat('identifier', isIdentifier);
-  ajv.addKeyword({ keyword: SINGLE_LINE, type: 'string', schemaType: 'boolean', validate: (on: boolean, data: string) => !on || !LINE_BREAK_OR_TAB.test(data), errors: false });
+  ajv.addKeyword({
+    keyword: SINGLE_LINE,
+    type: 'string',
+    schemaType: 'boolean',
+    validate: (on: boolean, data: string) => !on || !LINE_BREAK_OR_TAB.test(data),
+    errors: false,
+  });
   return ajv;
 }
 
@@ -34,7 +40,8 @@ function withSingleLineStrings(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(withSingleLineStrings);
   if (typeof schema !== 'object' || schema === null) return schema;
   const copy: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) copy[key] = key === 'default' || key === 'examples' || key === 'const' || key === 'enum' ? value : withSingleLineStrings(value);
+  for (const [key, value] of Object.entries(schema))
+    copy[key] = key === 'default' || key === 'examples' || key === 'const' || key === 'enum' ? value : withSingleLineStrings(value);
   const type = copy.type;
   const isString = type === 'string' || (Array.isArray(type) && type.includes('string'));
   if (isString && copy[MULTILINE] !== true) copy[SINGLE_LINE] = true;

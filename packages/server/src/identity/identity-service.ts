@@ -8,7 +8,12 @@ import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import { recordPendingAccount, replaceAbandonedAccount, type PendingAccountCreator } from './pending-accounts.ts';
-import { parseSelfServiceConfig, type SelfServiceConfig, type SelfServiceConfigCheck, type SelfServiceConfigInput } from '../selfservice/self-service-config.ts';
+import {
+  parseSelfServiceConfig,
+  type SelfServiceConfig,
+  type SelfServiceConfigCheck,
+  type SelfServiceConfigInput,
+} from '../selfservice/self-service-config.ts';
 import { columnsForCreate, columnsForUpdate, normaliseEmail, toUser, userKeyMatches } from './user-record.ts';
 import type { CreateUserInput, ListUsersFilter, UpdateUserInput, User } from './user-schemas.ts';
 
@@ -94,7 +99,17 @@ export class IdentityService {
           row.self_service = await this.#selfServiceColumn(trx, row.id, input.selfService);
           await trx.updateTable('stores').set({ self_service: row.self_service }).where('id', '=', row.id).execute();
         }
-        await appendAuditEvent(trx, actor, { action: 'store.create', targetType: 'store', targetId: input.name, details: { displayName: input.displayName, ...(input.selfService ? { selfService: input.selfService } : {}) } }, now);
+        await appendAuditEvent(
+          trx,
+          actor,
+          {
+            action: 'store.create',
+            targetType: 'store',
+            targetId: input.name,
+            details: { displayName: input.displayName, ...(input.selfService ? { selfService: input.selfService } : {}) },
+          },
+          now,
+        );
       });
     } catch (error) {
       if (uniqueViolation(error) !== undefined) throw new KeywayError('STORE_ALREADY_EXISTS', `name: a store named ${input.name} already exists`);
@@ -108,7 +123,14 @@ export class IdentityService {
     const after = decodeCursor(page.cursor);
     let query = this.#db.selectFrom('stores').selectAll().where('tenant_id', '=', tenantId);
     if (after) query = query.where('id', '>', after);
-    return toPage(await query.orderBy('id').limit(limit + 1).execute(), limit, toStore);
+    return toPage(
+      await query
+        .orderBy('id')
+        .limit(limit + 1)
+        .execute(),
+      limit,
+      toStore,
+    );
   }
 
   async getStore(tenantId: string, storeName: string): Promise<Store> {
@@ -119,7 +141,10 @@ export class IdentityService {
     const now = this.#clock.now();
     return this.#db.transaction().execute(async (trx) => {
       const store = await this.findStore(actor.tenantId, storeName, trx);
-      const selfService = patch.selfService === undefined ? {} : { self_service: patch.selfService === null ? null : await this.#selfServiceColumn(trx, store.id, patch.selfService) };
+      const selfService =
+        patch.selfService === undefined
+          ? {}
+          : { self_service: patch.selfService === null ? null : await this.#selfServiceColumn(trx, store.id, patch.selfService) };
       const changes = { ...(patch.displayName === undefined ? {} : { display_name: patch.displayName }), ...selfService, updated_at: now.getTime() };
       await trx.updateTable('stores').set(changes).where('id', '=', store.id).execute();
       await appendAuditEvent(trx, actor, { action: 'store.update', targetType: 'store', targetId: storeName, details: patch }, now);
@@ -153,7 +178,10 @@ export class IdentityService {
    */
   async createPendingUser(actor: Actor, storeName: string, input: CreateUserInput, createdBy: PendingAccountCreator): Promise<User> {
     const now = this.#clock.now();
-    const create = () => this.#insertUser(actor, storeName, { ...input, status: 'pending' }, (trx, user, storeId) => recordPendingAccount(trx, { userId: user.id, tenantId: actor.tenantId, storeId, createdBy, now }));
+    const create = () =>
+      this.#insertUser(actor, storeName, { ...input, status: 'pending' }, (trx, user, storeId) =>
+        recordPendingAccount(trx, { userId: user.id, tenantId: actor.tenantId, storeId, createdBy, now }),
+      );
     try {
       return await create();
     } catch (error) {
@@ -164,7 +192,12 @@ export class IdentityService {
     }
   }
 
-  async #insertUser(actor: Actor, storeName: string, input: CreateUserInput, inTransaction?: (trx: Kysely<Schema>, user: User, storeId: string) => Promise<void>): Promise<User> {
+  async #insertUser(
+    actor: Actor,
+    storeName: string,
+    input: CreateUserInput,
+    inTransaction?: (trx: Kysely<Schema>, user: User, storeId: string) => Promise<void>,
+  ): Promise<User> {
     const now = this.#clock.now();
     try {
       return await this.#db.transaction().execute(async (trx) => {
@@ -179,7 +212,12 @@ export class IdentityService {
           updated_at: now.getTime(),
         };
         await trx.insertInto('users').values(row).execute();
-        await appendAuditEvent(trx, actor, { action: 'user.create', targetType: 'user', targetId: row.id, details: { store: storeName, externalId: row.external_id } }, now);
+        await appendAuditEvent(
+          trx,
+          actor,
+          { action: 'user.create', targetType: 'user', targetId: row.id, details: { store: storeName, externalId: row.external_id } },
+          now,
+        );
         const user = toUser(row);
         await inTransaction?.(trx, user, store.id);
         return user;
@@ -194,7 +232,11 @@ export class IdentityService {
     let query = executor.selectFrom('users').selectAll().where('store_id', '=', store.id);
     query = 'id' in ref ? query.where('id', '=', ref.id) : query.where('external_id', '=', ref.externalId);
     const row = await query.executeTakeFirst();
-    if (!row) throw new KeywayError('USER_NOT_FOUND', 'id' in ref ? `No user ${ref.id} in store ${storeName}` : `No user with externalId ${ref.externalId} in store ${storeName}`);
+    if (!row)
+      throw new KeywayError(
+        'USER_NOT_FOUND',
+        'id' in ref ? `No user ${ref.id} in store ${storeName}` : `No user with externalId ${ref.externalId} in store ${storeName}`,
+      );
     return row;
   }
 
@@ -212,7 +254,14 @@ export class IdentityService {
     if (filter.externalId !== undefined) query = query.where('external_id', '=', filter.externalId);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
     if (after) query = query.where('id', '>', after);
-    return toPage(await query.orderBy('id').limit(limit + 1).execute(), limit, toUser);
+    return toPage(
+      await query
+        .orderBy('id')
+        .limit(limit + 1)
+        .execute(),
+      limit,
+      toUser,
+    );
   }
 
   async updateUser(actor: Actor, storeName: string, ref: UserRef, patch: UpdateUserInput): Promise<User> {
@@ -222,7 +271,12 @@ export class IdentityService {
         const row = await this.#findUserRow(trx, actor.tenantId, storeName, ref);
         const changes = { ...columnsForUpdate(patch), updated_at: now.getTime() };
         await trx.updateTable('users').set(changes).where('id', '=', row.id).execute();
-        await appendAuditEvent(trx, actor, { action: 'user.update', targetType: 'user', targetId: row.id, details: { store: storeName, fields: Object.keys(patch) } }, now);
+        await appendAuditEvent(
+          trx,
+          actor,
+          { action: 'user.update', targetType: 'user', targetId: row.id, details: { store: storeName, fields: Object.keys(patch) } },
+          now,
+        );
         return toUser({ ...row, ...changes });
       });
     } catch (error) {
@@ -235,7 +289,12 @@ export class IdentityService {
     await this.#db.transaction().execute(async (trx) => {
       const row = await this.#findUserRow(trx, actor.tenantId, storeName, ref);
       await trx.deleteFrom('users').where('id', '=', row.id).execute();
-      await appendAuditEvent(trx, actor, { action: 'user.delete', targetType: 'user', targetId: row.id, details: { store: storeName, externalId: row.external_id } }, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: 'user.delete', targetType: 'user', targetId: row.id, details: { store: storeName, externalId: row.external_id } },
+        now,
+      );
     });
   }
 }

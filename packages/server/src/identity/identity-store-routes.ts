@@ -8,18 +8,26 @@ import { SelfServiceConfigBody, SelfServiceConfigSchema } from '../selfservice/s
 import type { Services } from '../services.ts';
 import { CreateUserBody, ListUsersQuery, UpdateUserBody, UserSchema } from './user-schemas.ts';
 
-const StoreSchema = Type.Object({
-  name: Type.String(),
-  displayName: Type.Optional(Type.String()),
-  selfService: Type.Optional(SelfServiceConfigSchema),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-}, { title: 'Store' });
-const CreateStoreBody = Type.Object({ name: StoreNameSchema, displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), selfService: Type.Optional(SelfServiceConfigBody) }, { title: 'CreateStoreRequest', additionalProperties: false });
+const StoreSchema = Type.Object(
+  {
+    name: Type.String(),
+    displayName: Type.Optional(Type.String()),
+    selfService: Type.Optional(SelfServiceConfigSchema),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { title: 'Store' },
+);
+const CreateStoreBody = Type.Object(
+  { name: StoreNameSchema, displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), selfService: Type.Optional(SelfServiceConfigBody) },
+  { title: 'CreateStoreRequest', additionalProperties: false },
+);
 const UpdateStoreBody = Type.Object(
   {
     displayName: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()])),
-    selfService: Type.Optional(Type.Union([SelfServiceConfigBody, Type.Null()], { description: 'Replaces the whole self-service configuration; null removes it' })),
+    selfService: Type.Optional(
+      Type.Union([SelfServiceConfigBody, Type.Null()], { description: 'Replaces the whole self-service configuration; null removes it' }),
+    ),
   },
   { title: 'UpdateStoreRequest', additionalProperties: false, minProperties: 1 },
 );
@@ -41,84 +49,172 @@ export async function identityStoreRoutes(fastify: FastifyInstance, { services, 
   const extParams = params({ storeName: StoreNameSchema, userExtId: UserExtIdParam });
 
   // ── stores ──
-  app.post('/stores', {
-    schema: { operationId: 'createStore', ...doc(['stores'], 'Create an identity store'), ...(tenantAlias ? { params: params({}) } : {}), body: CreateStoreBody, response: { 201: StoreSchema } },
-    config: { permission: 'IdentityStore:createStore', errors: ['STORE_ALREADY_EXISTS'] },
-  }, async (request, reply) => reply.code(201).send(await identity.createStore(actorOf(request), request.body)));
-
-  app.get('/stores', {
-    schema: { operationId: 'listStores', ...doc(['stores'], 'List identity stores'), ...(tenantAlias ? { params: params({}) } : {}), querystring: PageQuery, response: { 200: PageOf(StoreSchema) } },
-    config: { permission: 'IdentityStore:listStores', errors: ['INVALID_CURSOR'] },
-  }, async (request) => identity.listStores(principalOf(request).tenantId, request.query));
-
-  app.get('/stores/:storeName', {
-    schema: { operationId: 'getStore', ...doc(['stores'], 'Read an identity store'), params: storeParams, response: { 200: StoreSchema } },
-    config: { permission: 'IdentityStore:getStore', errors: ['STORE_NOT_FOUND'] },
-  }, async (request) => identity.getStore(principalOf(request).tenantId, request.params.storeName));
-
-  app.patch('/stores/:storeName', {
-    schema: { operationId: 'updateStore', ...doc(['stores'], 'Update an identity store'), params: storeParams, body: UpdateStoreBody, response: { 200: StoreSchema } },
-    config: { permission: 'IdentityStore:updateStore', errors: ['STORE_NOT_FOUND'] },
-  }, async (request) => identity.updateStore(actorOf(request), request.params.storeName, request.body));
-
-  app.delete('/stores/:storeName', {
-    schema: {
-      operationId: 'deleteStore',
-      ...doc(['stores'], 'Delete an identity store (with force=true, also its users)'),
-      params: storeParams,
-      querystring: Type.Object({ force: Type.Optional(Type.Boolean({ default: false })) }, { additionalProperties: false }),
-      response: { 204: Type.Null() },
+  app.post(
+    '/stores',
+    {
+      schema: {
+        operationId: 'createStore',
+        ...doc(['stores'], 'Create an identity store'),
+        ...(tenantAlias ? { params: params({}) } : {}),
+        body: CreateStoreBody,
+        response: { 201: StoreSchema },
+      },
+      config: { permission: 'IdentityStore:createStore', errors: ['STORE_ALREADY_EXISTS'] },
     },
-    config: { permission: 'IdentityStore:deleteStore', errors: ['STORE_NOT_FOUND', 'STORE_NOT_EMPTY'] },
-  }, async (request, reply) => {
-    await identity.deleteStore(actorOf(request), request.params.storeName, request.query.force ?? false);
-    return reply.code(204).send(null);
-  });
+    async (request, reply) => reply.code(201).send(await identity.createStore(actorOf(request), request.body)),
+  );
+
+  app.get(
+    '/stores',
+    {
+      schema: {
+        operationId: 'listStores',
+        ...doc(['stores'], 'List identity stores'),
+        ...(tenantAlias ? { params: params({}) } : {}),
+        querystring: PageQuery,
+        response: { 200: PageOf(StoreSchema) },
+      },
+      config: { permission: 'IdentityStore:listStores', errors: ['INVALID_CURSOR'] },
+    },
+    async (request) => identity.listStores(principalOf(request).tenantId, request.query),
+  );
+
+  app.get(
+    '/stores/:storeName',
+    {
+      schema: { operationId: 'getStore', ...doc(['stores'], 'Read an identity store'), params: storeParams, response: { 200: StoreSchema } },
+      config: { permission: 'IdentityStore:getStore', errors: ['STORE_NOT_FOUND'] },
+    },
+    async (request) => identity.getStore(principalOf(request).tenantId, request.params.storeName),
+  );
+
+  app.patch(
+    '/stores/:storeName',
+    {
+      schema: {
+        operationId: 'updateStore',
+        ...doc(['stores'], 'Update an identity store'),
+        params: storeParams,
+        body: UpdateStoreBody,
+        response: { 200: StoreSchema },
+      },
+      config: { permission: 'IdentityStore:updateStore', errors: ['STORE_NOT_FOUND'] },
+    },
+    async (request) => identity.updateStore(actorOf(request), request.params.storeName, request.body),
+  );
+
+  app.delete(
+    '/stores/:storeName',
+    {
+      schema: {
+        operationId: 'deleteStore',
+        ...doc(['stores'], 'Delete an identity store (with force=true, also its users)'),
+        params: storeParams,
+        querystring: Type.Object({ force: Type.Optional(Type.Boolean({ default: false })) }, { additionalProperties: false }),
+        response: { 204: Type.Null() },
+      },
+      config: { permission: 'IdentityStore:deleteStore', errors: ['STORE_NOT_FOUND', 'STORE_NOT_EMPTY'] },
+    },
+    async (request, reply) => {
+      await identity.deleteStore(actorOf(request), request.params.storeName, request.query.force ?? false);
+      return reply.code(204).send(null);
+    },
+  );
 
   // ── users ──
-  app.post('/stores/:storeName/users', {
-    schema: { operationId: 'createUser', ...doc(['users'], 'Add a user (the TrustX Add User fields)'), params: storeParams, body: CreateUserBody, response: { 201: UserSchema } },
-    config: { permission: 'IdentityStore:createUser', errors: ['STORE_NOT_FOUND', 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
-  }, async (request, reply) => reply.code(201).send(await identity.createUser(actorOf(request), request.params.storeName, request.body)));
+  app.post(
+    '/stores/:storeName/users',
+    {
+      schema: {
+        operationId: 'createUser',
+        ...doc(['users'], 'Add a user (the TrustX Add User fields)'),
+        params: storeParams,
+        body: CreateUserBody,
+        response: { 201: UserSchema },
+      },
+      config: { permission: 'IdentityStore:createUser', errors: ['STORE_NOT_FOUND', 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
+    },
+    async (request, reply) => reply.code(201).send(await identity.createUser(actorOf(request), request.params.storeName, request.body)),
+  );
 
-  app.get('/stores/:storeName/users', {
-    schema: { operationId: 'listUsers', ...doc(['users'], 'List users, filtered by userKey, email, externalId or status'), params: storeParams, querystring: ListUsersQuery, response: { 200: PageOf(UserSchema) } },
-    config: { permission: 'IdentityStore:listUsers', errors: ['STORE_NOT_FOUND', 'INVALID_CURSOR'] },
-  }, async (request) => identity.listUsers(principalOf(request).tenantId, request.params.storeName, request.query));
+  app.get(
+    '/stores/:storeName/users',
+    {
+      schema: {
+        operationId: 'listUsers',
+        ...doc(['users'], 'List users, filtered by userKey, email, externalId or status'),
+        params: storeParams,
+        querystring: ListUsersQuery,
+        response: { 200: PageOf(UserSchema) },
+      },
+      config: { permission: 'IdentityStore:listUsers', errors: ['STORE_NOT_FOUND', 'INVALID_CURSOR'] },
+    },
+    async (request) => identity.listUsers(principalOf(request).tenantId, request.params.storeName, request.query),
+  );
 
-  app.get('/stores/:storeName/users/:userId', {
-    schema: { operationId: 'getUser', ...doc(['users'], 'Read a user by id'), params: userParams, response: { 200: UserSchema } },
-    config: { permission: 'IdentityStore:getUser', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
-  }, async (request) => identity.getUser(principalOf(request).tenantId, request.params.storeName, { id: request.params.userId }));
+  app.get(
+    '/stores/:storeName/users/:userId',
+    {
+      schema: { operationId: 'getUser', ...doc(['users'], 'Read a user by id'), params: userParams, response: { 200: UserSchema } },
+      config: { permission: 'IdentityStore:getUser', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
+    },
+    async (request) => identity.getUser(principalOf(request).tenantId, request.params.storeName, { id: request.params.userId }),
+  );
 
-  app.get('/stores/:storeName/users/:userExtId/ext', {
-    schema: { operationId: 'getUserByExtId', ...doc(['users'], 'Read a user by external id'), params: extParams, response: { 200: UserSchema } },
-    config: { permission: 'IdentityStore:getUserByExtId', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
-  }, async (request) => identity.getUser(principalOf(request).tenantId, request.params.storeName, { externalId: request.params.userExtId }));
+  app.get(
+    '/stores/:storeName/users/:userExtId/ext',
+    {
+      schema: { operationId: 'getUserByExtId', ...doc(['users'], 'Read a user by external id'), params: extParams, response: { 200: UserSchema } },
+      config: { permission: 'IdentityStore:getUserByExtId', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
+    },
+    async (request) => identity.getUser(principalOf(request).tenantId, request.params.storeName, { externalId: request.params.userExtId }),
+  );
 
-  app.patch('/stores/:storeName/users/:userId', {
-    schema: { operationId: 'updateUser', ...doc(['users'], 'Update a user by id'), params: userParams, body: UpdateUserBody, response: { 200: UserSchema } },
-    config: { permission: 'IdentityStore:updateUser', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
-  }, async (request) => identity.updateUser(actorOf(request), request.params.storeName, { id: request.params.userId }, request.body));
+  app.patch(
+    '/stores/:storeName/users/:userId',
+    {
+      schema: { operationId: 'updateUser', ...doc(['users'], 'Update a user by id'), params: userParams, body: UpdateUserBody, response: { 200: UserSchema } },
+      config: { permission: 'IdentityStore:updateUser', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
+    },
+    async (request) => identity.updateUser(actorOf(request), request.params.storeName, { id: request.params.userId }, request.body),
+  );
 
-  app.patch('/stores/:storeName/users/:userExtId/ext', {
-    schema: { operationId: 'updateUserByExtId', ...doc(['users'], 'Update a user by external id'), params: extParams, body: UpdateUserBody, response: { 200: UserSchema } },
-    config: { permission: 'IdentityStore:updateUserByExtId', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
-  }, async (request) => identity.updateUser(actorOf(request), request.params.storeName, { externalId: request.params.userExtId }, request.body));
+  app.patch(
+    '/stores/:storeName/users/:userExtId/ext',
+    {
+      schema: {
+        operationId: 'updateUserByExtId',
+        ...doc(['users'], 'Update a user by external id'),
+        params: extParams,
+        body: UpdateUserBody,
+        response: { 200: UserSchema },
+      },
+      config: { permission: 'IdentityStore:updateUserByExtId', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
+    },
+    async (request) => identity.updateUser(actorOf(request), request.params.storeName, { externalId: request.params.userExtId }, request.body),
+  );
 
-  app.delete('/stores/:storeName/users/:userId', {
-    schema: { operationId: 'deleteUser', ...doc(['users'], 'Delete a user by id'), params: userParams, response: { 204: Type.Null() } },
-    config: { permission: 'IdentityStore:deleteUser', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
-  }, async (request, reply) => {
-    await identity.deleteUser(actorOf(request), request.params.storeName, { id: request.params.userId });
-    return reply.code(204).send(null);
-  });
+  app.delete(
+    '/stores/:storeName/users/:userId',
+    {
+      schema: { operationId: 'deleteUser', ...doc(['users'], 'Delete a user by id'), params: userParams, response: { 204: Type.Null() } },
+      config: { permission: 'IdentityStore:deleteUser', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
+    },
+    async (request, reply) => {
+      await identity.deleteUser(actorOf(request), request.params.storeName, { id: request.params.userId });
+      return reply.code(204).send(null);
+    },
+  );
 
-  app.delete('/stores/:storeName/users/:userExtId/ext', {
-    schema: { operationId: 'deleteUserByExtId', ...doc(['users'], 'Delete a user by external id'), params: extParams, response: { 204: Type.Null() } },
-    config: { permission: 'IdentityStore:deleteUserByExtId', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
-  }, async (request, reply) => {
-    await identity.deleteUser(actorOf(request), request.params.storeName, { externalId: request.params.userExtId });
-    return reply.code(204).send(null);
-  });
+  app.delete(
+    '/stores/:storeName/users/:userExtId/ext',
+    {
+      schema: { operationId: 'deleteUserByExtId', ...doc(['users'], 'Delete a user by external id'), params: extParams, response: { 204: Type.Null() } },
+      config: { permission: 'IdentityStore:deleteUserByExtId', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
+    },
+    async (request, reply) => {
+      await identity.deleteUser(actorOf(request), request.params.storeName, { externalId: request.params.userExtId });
+      return reply.code(204).send(null);
+    },
+  );
 }

@@ -22,9 +22,21 @@ export type PendingAccountCreator = 'self-service' | `journey:${string}`;
  * Lists a just-created pending account (in the transaction that created it). That transaction need not wait for the
  * disk: the account serves only the registration in flight, whose outcome commit makes it durable (relaxed-commit.ts).
  */
-export async function recordPendingAccount(trx: Kysely<Schema>, account: { userId: string; tenantId: string; storeId: string; createdBy: PendingAccountCreator; now: Date }): Promise<void> {
+export async function recordPendingAccount(
+  trx: Kysely<Schema>,
+  account: { userId: string; tenantId: string; storeId: string; createdBy: PendingAccountCreator; now: Date },
+): Promise<void> {
   await relaxCommit(trx);
-  await trx.insertInto('selfservice_pending_signups').values({ user_id: account.userId, tenant_id: account.tenantId, store_id: account.storeId, created_by: account.createdBy, created_at: account.now.getTime() }).execute();
+  await trx
+    .insertInto('selfservice_pending_signups')
+    .values({
+      user_id: account.userId,
+      tenant_id: account.tenantId,
+      store_id: account.storeId,
+      created_by: account.createdBy,
+      created_at: account.now.getTime(),
+    })
+    .execute();
 }
 
 /** How a pending account may be reused by a new sign-up: rows of sign-ups (self-service or from before the owner was kept). */
@@ -49,7 +61,8 @@ export async function claimPendingAccount(trx: Kysely<Schema>, userId: string, n
  */
 export async function activateOnFirstPasskey(trx: Kysely<Schema>, userId: string, now: Date): Promise<void> {
   const claimed = await trx.deleteFrom('selfservice_pending_signups').where('user_id', '=', userId).executeTakeFirst();
-  if (Number(claimed.numDeletedRows) === 1) await trx.updateTable('users').set({ status: 'active', updated_at: now.getTime() }).where('id', '=', userId).where('status', '=', 'pending').execute();
+  if (Number(claimed.numDeletedRows) === 1)
+    await trx.updateTable('users').set({ status: 'active', updated_at: now.getTime() }).where('id', '=', userId).where('status', '=', 'pending').execute();
 }
 
 /**
@@ -77,7 +90,11 @@ function abandonedAccounts(db: Kysely<Schema>, now: Date) {
     .where((eb) => eb.not(eb.exists(eb.selectFrom('credentials').select('credentials.id').whereRef('credentials.user_id', '=', 'users.id'))));
 }
 
-async function deleteAbandoned(db: Kysely<Schema>, abandoned: { id: string; tenant_id: string; user_key: string; store_id: string; created_by: string | null }[], now: Date): Promise<number> {
+async function deleteAbandoned(
+  db: Kysely<Schema>,
+  abandoned: { id: string; tenant_id: string; user_key: string; store_id: string; created_by: string | null }[],
+  now: Date,
+): Promise<number> {
   if (abandoned.length === 0) return 0;
   return db.transaction().execute(async (trx) => {
     let deleted = 0;
@@ -95,7 +112,12 @@ async function deleteAbandoned(db: Kysely<Schema>, abandoned: { id: string; tena
       await appendAuditEvent(
         trx,
         { tenantId: user.tenant_id, actor: byJourney ? user.created_by! : 'self-service' },
-        { action: byJourney ? 'journey.addUser.expire' : 'selfservice.signUp.expire', targetType: 'user', targetId: user.id, details: { storeId: user.store_id, userKey: user.user_key } },
+        {
+          action: byJourney ? 'journey.addUser.expire' : 'selfservice.signUp.expire',
+          targetType: 'user',
+          targetId: user.id,
+          details: { storeId: user.store_id, userKey: user.user_key },
+        },
         now,
       );
     }

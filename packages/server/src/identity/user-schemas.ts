@@ -8,7 +8,9 @@ const Locale = Type.Object(
   {
     country: Type.Optional(Type.String({ format: 'country', description: 'ISO 3166-1 alpha-2, e.g. IE' })),
     language: Type.Optional(Type.String({ format: 'language', description: 'ISO 639-1 two letters, e.g. en' })),
-    variant: Type.Optional(Type.String({ format: 'locale-variant', description: 'Variant subtags: 5-8 letters/digits or 4 characters starting with a digit, hyphen-separated' })),
+    variant: Type.Optional(
+      Type.String({ format: 'locale-variant', description: 'Variant subtags: 5-8 letters/digits or 4 characters starting with a digit, hyphen-separated' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -26,7 +28,8 @@ const fields = {
     minLength: 1,
     maxLength: 256,
     format: 'identifier',
-    description: 'Identifies the user; unique in the store by its comparison form (NFKC, trimmed, lower-cased); control, zero-width and bidirectional-control characters are refused',
+    description:
+      'Identifies the user; unique in the store by its comparison form (NFKC, trimmed, lower-cased); control, zero-width and bidirectional-control characters are refused',
   }),
   externalId: Type.String({ pattern: EXTERNAL_ID_PATTERN, description: 'Unique in the store; generated when absent' }),
   email: Type.String({ format: 'email', maxLength: 254 }),
@@ -37,7 +40,10 @@ const fields = {
   nationalities: Type.Union([Type.Array(Type.String({ format: 'country' }), { maxItems: 16, uniqueItems: true }), Type.String({ format: 'country' })], {
     description: 'ISO 3166-1 alpha-2 codes; a single code is accepted as a one-element list',
   }),
-  status: Type.Union(USER_STATUSES.map((s) => Type.Literal(s)), { description: 'Default active. Locked and disabled users cannot use passkeys' }),
+  status: Type.Union(
+    USER_STATUSES.map((s) => Type.Literal(s)),
+    { description: 'Default active. Locked and disabled users cannot use passkeys' },
+  ),
   timezone: Type.String({ format: 'timezone', description: 'TZDB name, e.g. Europe/Berlin or EST' }),
   type: Type.String({ minLength: 1, maxLength: 64 }),
   attributes: Attributes,
@@ -93,7 +99,9 @@ export const UserSchema = Type.Object(
     firstName: Type.Optional(Type.String()),
     lastName: Type.Optional(Type.String()),
     dateOfBirth: Type.Optional(Type.String()),
-    locale: Type.Optional(Type.Object({ country: Type.Optional(Type.String()), language: Type.Optional(Type.String()), variant: Type.Optional(Type.String()) })),
+    locale: Type.Optional(
+      Type.Object({ country: Type.Optional(Type.String()), language: Type.Optional(Type.String()), variant: Type.Optional(Type.String()) }),
+    ),
     nationalities: Type.Array(Type.String()),
     status: Type.String(),
     timezone: Type.Optional(Type.String()),
@@ -108,7 +116,9 @@ export type User = Static<typeof UserSchema>;
 
 export const ListUsersQuery = Type.Object(
   {
-    userKey: Type.Optional(Type.String({ maxLength: 256, format: 'identifier', description: 'Matched by comparison form: BOB@x.example and ｂｏｂ@x.example find bob@x.example' })),
+    userKey: Type.Optional(
+      Type.String({ maxLength: 256, format: 'identifier', description: 'Matched by comparison form: BOB@x.example and ｂｏｂ@x.example find bob@x.example' }),
+    ),
     email: Type.Optional(Type.String({ maxLength: 254 })),
     externalId: Type.Optional(Type.String({ maxLength: 128 })),
     status: Type.Optional(fields.status),

@@ -39,7 +39,10 @@ export function compileValue(value: unknown, pointer = '', onError?: (pointer: s
     return items.every((item) => item.kind === 'const') ? { kind: 'const', value } : { kind: 'array', items };
   }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).map(([key, inner]): [string, CompiledValue] => [key, compileValue(inner, `${pointer}/${escapePointer(key)}`, onError)]);
+    const entries = Object.entries(value).map(([key, inner]): [string, CompiledValue] => [
+      key,
+      compileValue(inner, `${pointer}/${escapePointer(key)}`, onError),
+    ]);
     return entries.every(([, inner]) => inner.kind === 'const') ? { kind: 'const', value } : { kind: 'object', entries };
   }
   return { kind: 'const', value };

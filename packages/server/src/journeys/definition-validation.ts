@@ -70,7 +70,8 @@ export function allowedOutcomes(type: StepType, timeoutSeconds: number | undefin
 
 function ajvPointer(error: ErrorObject): string {
   if (error.keyword === 'required') return `${error.instancePath}/${escapePointer(String((error.params as { missingProperty: string }).missingProperty))}`;
-  if (error.keyword === 'additionalProperties') return `${error.instancePath}/${escapePointer(String((error.params as { additionalProperty: string }).additionalProperty))}`;
+  if (error.keyword === 'additionalProperties')
+    return `${error.instancePath}/${escapePointer(String((error.params as { additionalProperty: string }).additionalProperty))}`;
   return error.instancePath;
 }
 
@@ -115,7 +116,13 @@ export function validateDefinition(document: unknown): ValidationReport {
       const pointer = ajvPointer(error);
       const stepIndex = /^\/steps\/(\d+)/.exec(pointer)?.[1];
       const stepId = stepIndex === undefined ? undefined : (document as { steps?: { id?: unknown }[] }).steps?.[Number(stepIndex)]?.id;
-      problems.push({ severity: 'error', code: 'SCHEMA_VIOLATION', ...(typeof stepId === 'string' ? { stepId } : {}), pointer, message: `${pointer || '(document)'} ${ajvMessage(error)}` });
+      problems.push({
+        severity: 'error',
+        code: 'SCHEMA_VIOLATION',
+        ...(typeof stepId === 'string' ? { stepId } : {}),
+        pointer,
+        message: `${pointer || '(document)'} ${ajvMessage(error)}`,
+      });
     }
     // The graph checks below need the shape; report shape problems first, alone.
     return report();
@@ -126,29 +133,54 @@ export function validateDefinition(document: unknown): ValidationReport {
   const declared = new Set(Object.keys(definition.variables ?? {}));
   for (const [name, declaration] of Object.entries(definition.variables ?? {})) {
     if (declaration.default !== undefined && !matchesType(declaration.default, declaration.type ?? 'any')) {
-      problems.push({ severity: 'error', code: 'INVALID_VARIABLE', pointer: `/variables/${escapePointer(name)}/default`, message: `the default of ${name} is not of type ${declaration.type}` });
+      problems.push({
+        severity: 'error',
+        code: 'INVALID_VARIABLE',
+        pointer: `/variables/${escapePointer(name)}/default`,
+        message: `the default of ${name} is not of type ${declaration.type}`,
+      });
     }
   }
 
   const ids = new Map<string, number>();
   definition.steps.forEach((step, index) => {
-    if (ids.has(step.id)) problems.push({ severity: 'error', code: 'DUPLICATE_STEP_ID', stepId: step.id, pointer: `/steps/${index}/id`, message: `step id ${step.id} is also used by /steps/${ids.get(step.id)}` });
+    if (ids.has(step.id))
+      problems.push({
+        severity: 'error',
+        code: 'DUPLICATE_STEP_ID',
+        stepId: step.id,
+        pointer: `/steps/${index}/id`,
+        message: `step id ${step.id} is also used by /steps/${ids.get(step.id)}`,
+      });
     else ids.set(step.id, index);
   });
-  if (!ids.has(definition.start)) problems.push({ severity: 'error', code: 'DANGLING_REFERENCE', pointer: '/start', message: `start names ${definition.start}, which is not a step` });
+  if (!ids.has(definition.start))
+    problems.push({ severity: 'error', code: 'DANGLING_REFERENCE', pointer: '/start', message: `start names ${definition.start}, which is not a step` });
 
   definition.steps.forEach((step, index) => {
     const at = `/steps/${index}`;
     const type = findStepType(step.type);
     if (!type) {
-      problems.push({ severity: 'error', code: 'UNKNOWN_STEP_TYPE', stepId: step.id, pointer: `${at}/type`, message: `${step.type} is not a step type (see GET /api/journeys/step-types)` });
+      problems.push({
+        severity: 'error',
+        code: 'UNKNOWN_STEP_TYPE',
+        stepId: step.id,
+        pointer: `${at}/type`,
+        message: `${step.type} is not a step type (see GET /api/journeys/step-types)`,
+      });
     }
     // Expressions: each must parse; their values are unknown until run time, so the schema check skips them.
     const parameters = step.parameters ?? {};
     const expressionPaths: string[] = [];
     compileValue(parameters, `${at}/parameters`, (pointer, error) => {
       expressionPaths.push(pointer);
-      problems.push({ severity: 'error', code: 'EXPRESSION_SYNTAX', stepId: step.id, pointer, message: `expression does not parse: ${error instanceof ExpressionError ? error.message : String(error)}` });
+      problems.push({
+        severity: 'error',
+        code: 'EXPRESSION_SYNTAX',
+        stepId: step.id,
+        pointer,
+        message: `expression does not parse: ${error instanceof ExpressionError ? error.message : String(error)}`,
+      });
     });
     collectExpressionPaths(parameters, `${at}/parameters`, expressionPaths);
 
@@ -162,36 +194,75 @@ export function validateDefinition(document: unknown): ValidationReport {
           // (anyOf/oneOf/if) fail because of it too, so they are not reported either.
           if (expressionPaths.some((path) => isWithin(instance, path))) continue;
           if (['anyOf', 'oneOf', 'if', 'not'].includes(error.keyword) && expressionPaths.some((path) => isWithin(path, instance))) continue;
-          const code = error.keyword === 'required' ? 'MISSING_PARAMETER' : error.keyword === 'additionalProperties' ? 'UNKNOWN_PARAMETER' : 'INVALID_PARAMETER';
-          problems.push({ severity: 'error', code, stepId: step.id, pointer, message: `${type.title}: ${pointer.slice(`${at}/parameters`.length) || 'parameters'} ${ajvMessage(error)}` });
+          const code =
+            error.keyword === 'required' ? 'MISSING_PARAMETER' : error.keyword === 'additionalProperties' ? 'UNKNOWN_PARAMETER' : 'INVALID_PARAMETER';
+          problems.push({
+            severity: 'error',
+            code,
+            stepId: step.id,
+            pointer,
+            message: `${type.title}: ${pointer.slice(`${at}/parameters`.length) || 'parameters'} ${ajvMessage(error)}`,
+          });
         }
       }
       if (step.timeoutSeconds !== undefined && !type.clientFacing) {
-        problems.push({ severity: 'error', code: 'TIMEOUT_NOT_ALLOWED', stepId: step.id, pointer: `${at}/timeoutSeconds`, message: `${type.title} runs on the server at once; only client-facing steps can time out` });
+        problems.push({
+          severity: 'error',
+          code: 'TIMEOUT_NOT_ALLOWED',
+          stepId: step.id,
+          pointer: `${at}/timeoutSeconds`,
+          message: `${type.title} runs on the server at once; only client-facing steps can time out`,
+        });
       }
       const allowed = allowedOutcomes(type, step.timeoutSeconds, parameters);
       for (const outcome of Object.keys(step.outcomes ?? {})) {
         if (!allowed.includes(outcome)) {
           const hint = outcome === 'timeout' ? '; set timeoutSeconds on a client-facing step to use it' : '';
-          problems.push({ severity: 'error', code: 'UNKNOWN_OUTCOME', stepId: step.id, pointer: `${at}/outcomes/${escapePointer(outcome)}`, message: `${type.title} has no outcome ${JSON.stringify(outcome)}; it has ${JSON.stringify(allowed)}${hint}` });
+          problems.push({
+            severity: 'error',
+            code: 'UNKNOWN_OUTCOME',
+            stepId: step.id,
+            pointer: `${at}/outcomes/${escapePointer(outcome)}`,
+            message: `${type.title} has no outcome ${JSON.stringify(outcome)}; it has ${JSON.stringify(allowed)}${hint}`,
+          });
         }
       }
       for (const outcome of allowed) {
         if (step.outcomes?.[outcome] === undefined) {
-          problems.push({ severity: 'warning', code: 'UNWIRED_OUTCOME', stepId: step.id, pointer: `${at}/outcomes`, message: `outcome ${JSON.stringify(outcome)} leads nowhere: reaching it rejects the journey (JOURNEY_OUTCOME_NOT_WIRED)` });
+          problems.push({
+            severity: 'warning',
+            code: 'UNWIRED_OUTCOME',
+            stepId: step.id,
+            pointer: `${at}/outcomes`,
+            message: `outcome ${JSON.stringify(outcome)} leads nowhere: reaching it rejects the journey (JOURNEY_OUTCOME_NOT_WIRED)`,
+          });
         }
       }
       if (type.type === 'general.setVariables') {
         const variables = (parameters as { variables?: unknown }).variables;
         if (variables !== null && typeof variables === 'object') {
           for (const name of Object.keys(variables)) {
-            if (!declared.has(name)) problems.push({ severity: 'error', code: 'UNDECLARED_VARIABLE', stepId: step.id, pointer: `${at}/parameters/variables/${escapePointer(name)}`, message: `${name} is not declared in /variables` });
+            if (!declared.has(name))
+              problems.push({
+                severity: 'error',
+                code: 'UNDECLARED_VARIABLE',
+                stepId: step.id,
+                pointer: `${at}/parameters/variables/${escapePointer(name)}`,
+                message: `${name} is not declared in /variables`,
+              });
           }
         }
       }
     }
     for (const [outcome, target] of Object.entries(step.outcomes ?? {})) {
-      if (!ids.has(target)) problems.push({ severity: 'error', code: 'DANGLING_REFERENCE', stepId: step.id, pointer: `${at}/outcomes/${escapePointer(outcome)}`, message: `outcome ${JSON.stringify(outcome)} leads to ${target}, which is not a step` });
+      if (!ids.has(target))
+        problems.push({
+          severity: 'error',
+          code: 'DANGLING_REFERENCE',
+          stepId: step.id,
+          pointer: `${at}/outcomes/${escapePointer(outcome)}`,
+          message: `outcome ${JSON.stringify(outcome)} leads to ${target}, which is not a step`,
+        });
     }
   });
 
@@ -210,7 +281,14 @@ export function validateDefinition(document: unknown): ValidationReport {
       }
     }
     definition.steps.forEach((step, index) => {
-      if (!seen.has(step.id) && ids.get(step.id) === index) problems.push({ severity: 'error', code: 'UNREACHABLE_STEP', stepId: step.id, pointer: `/steps/${index}`, message: `step ${step.id} cannot be reached from the start step ${definition.start}` });
+      if (!seen.has(step.id) && ids.get(step.id) === index)
+        problems.push({
+          severity: 'error',
+          code: 'UNREACHABLE_STEP',
+          stepId: step.id,
+          pointer: `/steps/${index}`,
+          message: `step ${step.id} cannot be reached from the start step ${definition.start}`,
+        });
     });
   }
   return report();

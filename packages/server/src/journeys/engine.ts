@@ -33,7 +33,8 @@ const INTERRUPTED_AFTER_MS = 2 * 60 * 1000;
  */
 export const ENGINE_REJECTION_CODES = {
   JOURNEY_REJECTED: 'An end step rejected the journey',
-  JOURNEY_STEP_LIMIT_EXCEEDED: 'More steps ran in one request than allowed (the definition loops without a client-facing step), or one expression took too long',
+  JOURNEY_STEP_LIMIT_EXCEEDED:
+    'More steps ran in one request than allowed (the definition loops without a client-facing step), or one expression took too long',
   JOURNEY_STEP_TIMEOUT: 'The step timed out and its timeout outcome is not wired',
   JOURNEY_OUTCOME_NOT_WIRED: 'A step left by an outcome that leads nowhere',
   JOURNEY_EXPRESSION_FAILED: 'An expression of a step parameter could not be evaluated',
@@ -44,9 +45,7 @@ export const ENGINE_REJECTION_CODES = {
   JOURNEY_INTERRUPTED: 'The server running a step stopped before it finished; the journey must start again',
 } as const;
 
-export type JourneyStarter =
-  | { kind: 'public'; origin: string; clientIp: string }
-  | { kind: 'api'; caller: Caller; origin?: string | undefined };
+export type JourneyStarter = { kind: 'public'; origin: string; clientIp: string } | { kind: 'api'; caller: Caller; origin?: string | undefined };
 
 export interface StartInput {
   user?: { userId: string } | { externalId: string } | undefined;
@@ -178,7 +177,8 @@ export class JourneyEngine {
    */
   async #checkOrigin(tenantId: string, storeName: string, origin: string | undefined, required: boolean): Promise<string> {
     if (origin === undefined || origin === '' || origin === 'null') {
-      if (required) throw new KeywayError('JOURNEY_ORIGIN_NOT_ALLOWED', 'A browser request needs an Origin header from an origin of the store’s relying parties');
+      if (required)
+        throw new KeywayError('JOURNEY_ORIGIN_NOT_ALLOWED', 'A browser request needs an Origin header from an origin of the store’s relying parties');
       return '';
     }
     if (!(await this.#allowedOrigins(tenantId, storeName)).has(origin)) {
@@ -199,13 +199,20 @@ export class JourneyEngine {
     await this.#purgeNowAndThen();
     const journey = await this.#db
       .selectFrom('journeys')
-      .innerJoin('journey_versions', (join) => join.onRef('journey_versions.journey_row_id', '=', 'journeys.id').onRef('journey_versions.version', '=', 'journeys.latest_version'))
+      .innerJoin('journey_versions', (join) =>
+        join.onRef('journey_versions.journey_row_id', '=', 'journeys.id').onRef('journey_versions.version', '=', 'journeys.latest_version'),
+      )
       .select(['journeys.id as journeyRowId', 'journey_versions.id as versionId', 'journey_versions.version as version'])
       .where('journeys.tenant_id', '=', tenantId)
       .where('journeys.journey_id', '=', journeyId)
       .executeTakeFirst();
     if (!journey) {
-      const exists = await this.#db.selectFrom('journeys').select('id').where('tenant_id', '=', tenantId).where('journey_id', '=', journeyId).executeTakeFirst();
+      const exists = await this.#db
+        .selectFrom('journeys')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('journey_id', '=', journeyId)
+        .executeTakeFirst();
       // A browser is not told whether an unpublished journey exists.
       if (exists && starter.kind === 'api') throw new KeywayError('JOURNEY_NOT_PUBLISHED', `Journey ${journeyId} has no published version`);
       throw new KeywayError('JOURNEY_NOT_FOUND', `No journey ${journeyId}`);
@@ -215,8 +222,14 @@ export class JourneyEngine {
 
     let origin: string;
     if (starter.kind === 'public') {
-      if (definition.access?.public !== true) throw new KeywayError('UNAUTHENTICATED', `Journey ${journeyId} is not public: an API client starts it with a bearer token`, { headers: { 'www-authenticate': 'Bearer realm="keyway"' } });
-      if (input.user !== undefined) throw new KeywayError('VALIDATION_FAILED', 'user: only an API client may start a journey for a named user', { errors: [{ field: '/user', message: 'only an API client may name the user' }] });
+      if (definition.access?.public !== true)
+        throw new KeywayError('UNAUTHENTICATED', `Journey ${journeyId} is not public: an API client starts it with a bearer token`, {
+          headers: { 'www-authenticate': 'Bearer realm="keyway"' },
+        });
+      if (input.user !== undefined)
+        throw new KeywayError('VALIDATION_FAILED', 'user: only an API client may start a journey for a named user', {
+          errors: [{ field: '/user', message: 'only an API client may name the user' }],
+        });
       origin = await this.#checkOrigin(tenantId, definition.store, starter.origin, true);
       // Anyone may call this, and each call stores an instance: bounded per address (counted in the database, so across nodes).
       await this.#limiter.hit(`journey-start|${tenantId}|${starter.clientIp}`, this.#publicStartsPerMinute, 'from this address');
@@ -232,7 +245,10 @@ export class JourneyEngine {
     }
     for (const [name, value] of Object.entries(input.variables ?? {})) {
       const declaration = definition.variables?.[name];
-      if (!declaration?.input) throw new KeywayError('VALIDATION_FAILED', `variables.${name}: not an input variable of this journey`, { errors: [{ field: `/variables/${name}`, message: 'not an input variable of this journey' }] });
+      if (!declaration?.input)
+        throw new KeywayError('VALIDATION_FAILED', `variables.${name}: not an input variable of this journey`, {
+          errors: [{ field: `/variables/${name}`, message: 'not an input variable of this journey' }],
+        });
       vars[name] = value;
     }
     if (input.user !== undefined) {
@@ -279,7 +295,8 @@ export class JourneyEngine {
     const requestOrigin = await this.#checkOrigin(tenantId, plan.definition.store, origin, row.started_by === 'public');
     const interrupted = await this.#interrupted(tenantId, row, plan, sessionId, locale);
     if (interrupted) return interrupted;
-    if (row.status !== 'waiting' || row.current_step === null) throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'This step is being submitted by another request');
+    if (row.status !== 'waiting' || row.current_step === null)
+      throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'This step is being submitted by another request');
     if (input.journeyStepId !== undefined && input.journeyStepId !== row.current_step) {
       throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', `The journey is at step ${row.current_step}, not ${input.journeyStepId}`);
     }
@@ -303,13 +320,24 @@ export class JourneyEngine {
     if (Number(claimed.numUpdatedRows) !== 1) throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'This step was already submitted');
     const claimedRevision = Number(row.revision) + 1;
 
-    const run: Run = { tenantId, row, plan, vars: JSON.parse(row.vars) as Record<string, unknown>, origin: requestOrigin || (row.origin ?? ''), locale, stepsRun: 0 };
+    const run: Run = {
+      tenantId,
+      row,
+      plan,
+      vars: JSON.parse(row.vars) as Record<string, unknown>,
+      origin: requestOrigin || (row.origin ?? ''),
+      locale,
+      stepsRun: 0,
+    };
     const stepId = row.current_step;
     const step = plan.steps.get(stepId)!;
     let stop: Stop;
     if (timedOut) {
       const next = step.definition.outcomes?.timeout;
-      stop = next === undefined ? { kind: 'end', result: 'rejection', code: 'JOURNEY_STEP_TIMEOUT', stepId, message: `step ${stepId} timed out` } : await this.#advance(run, next);
+      stop =
+        next === undefined
+          ? { kind: 'end', result: 'rejection', code: 'JOURNEY_STEP_TIMEOUT', stepId, message: `step ${stepId} timed out` }
+          : await this.#advance(run, next);
     } else {
       let result: StepResult;
       let params: Record<string, unknown>;
@@ -340,7 +368,8 @@ export class JourneyEngine {
     await this.#checkOrigin(tenantId, plan.definition.store, origin, false);
     const interrupted = await this.#interrupted(tenantId, row, plan, sessionId, locale);
     if (interrupted) return interrupted;
-    if (row.status !== 'waiting' || row.current_step === null) throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'This step is being submitted by another request');
+    if (row.status !== 'waiting' || row.current_step === null)
+      throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'This step is being submitted by another request');
     const presentation = JSON.parse(row.presentation ?? '{}') as Presentation;
     const step = plan.steps.get(row.current_step)!;
     return {
@@ -356,13 +385,25 @@ export class JourneyEngine {
 
   async #findBySession(tenantId: string, sessionId: string): Promise<{ row: InstanceRow; plan: CompiledJourney }> {
     const hash = sha256(sessionId);
-    const row = await this.#db.selectFrom('journey_instances').selectAll().where('session_hash', '=', hash).where('tenant_id', '=', tenantId).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('journey_instances')
+      .selectAll()
+      .where('session_hash', '=', hash)
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
     if (!row) {
-      const stale = await this.#db.selectFrom('journey_instances').select('id').where('previous_session_hash', '=', hash).where('tenant_id', '=', tenantId).executeTakeFirst();
-      if (stale) throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'This session token was already used: continue with the sessionId of the latest answer');
+      const stale = await this.#db
+        .selectFrom('journey_instances')
+        .select('id')
+        .where('previous_session_hash', '=', hash)
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst();
+      if (stale)
+        throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'This session token was already used: continue with the sessionId of the latest answer');
       throw new KeywayError('JOURNEY_SESSION_NOT_FOUND', 'No such journey session');
     }
-    if (this.#clock.now().getTime() >= Number(row.expires_at)) throw new KeywayError('JOURNEY_SESSION_EXPIRED', 'The journey session has expired; start the journey again');
+    if (this.#clock.now().getTime() >= Number(row.expires_at))
+      throw new KeywayError('JOURNEY_SESSION_EXPIRED', 'The journey session has expired; start the journey again');
     return { row, plan: await this.#plan(row.version_id) };
   }
 
@@ -374,7 +415,18 @@ export class JourneyEngine {
   async #interrupted(tenantId: string, row: InstanceRow, plan: CompiledJourney, sessionId: string, locale: string): Promise<StepResponse | undefined> {
     if (row.status !== 'running' || this.#clock.now().getTime() - Number(row.updated_at) < INTERRUPTED_AFTER_MS) return undefined;
     const run: Run = { tenantId, row, plan, vars: JSON.parse(row.vars) as Record<string, unknown>, origin: row.origin ?? '', locale, stepsRun: 0 };
-    return this.#persist(run, { kind: 'end', result: 'rejection', code: 'JOURNEY_INTERRUPTED', stepId: row.current_step ?? undefined, message: 'the server running this step stopped; start again' }, Number(row.revision), sessionId);
+    return this.#persist(
+      run,
+      {
+        kind: 'end',
+        result: 'rejection',
+        code: 'JOURNEY_INTERRUPTED',
+        stepId: row.current_step ?? undefined,
+        message: 'the server running this step stopped; start again',
+      },
+      Number(row.revision),
+      sessionId,
+    );
   }
 
   /** Gives a claimed step back (the submit was refused as bad input). */
@@ -428,7 +480,9 @@ export class JourneyEngine {
     if (error instanceof StepFailure) return { kind: 'end', result: 'rejection', code: error.code, stepId, message: error.message };
     if (error instanceof KeywayError) return { kind: 'end', result: 'rejection', code: error.code, stepId, message: error.detail };
     // Unexpected errors are not described to the client; the stack goes to the log via the caller.
-    process.emitWarning(`journey step ${stepId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, { code: 'KEYWAY_JOURNEY_STEP' });
+    process.emitWarning(`journey step ${stepId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, {
+      code: 'KEYWAY_JOURNEY_STEP',
+    });
     return { kind: 'end', result: 'rejection', code: 'JOURNEY_STEP_FAILED', stepId };
   }
 
@@ -437,7 +491,13 @@ export class JourneyEngine {
     let stepId = firstStepId;
     for (;;) {
       if (run.stepsRun >= this.#maxSteps) {
-        return { kind: 'end', result: 'rejection', code: 'JOURNEY_STEP_LIMIT_EXCEEDED', stepId, message: `more than ${this.#maxSteps} steps ran in one request` };
+        return {
+          kind: 'end',
+          result: 'rejection',
+          code: 'JOURNEY_STEP_LIMIT_EXCEEDED',
+          stepId,
+          message: `more than ${this.#maxSteps} steps ran in one request`,
+        };
       }
       run.stepsRun += 1;
       const step = run.plan.steps.get(stepId)!;
@@ -465,33 +525,46 @@ export class JourneyEngine {
     }
     // The variables are bounded as they grow, after every step (not only when stored): with the step budget per
     // request and each expression's own bound, a definition that keeps enlarging them stops within a few steps.
-    if (exceedsJsonBytes(run.vars, MAX_VARS_BYTES)) return { kind: 'end', result: 'rejection', code: 'JOURNEY_STATE_TOO_LARGE', stepId, message: `the variables exceed ${MAX_VARS_BYTES} bytes` };
+    if (exceedsJsonBytes(run.vars, MAX_VARS_BYTES))
+      return { kind: 'end', result: 'rejection', code: 'JOURNEY_STATE_TOO_LARGE', stepId, message: `the variables exceed ${MAX_VARS_BYTES} bytes` };
     switch (result.kind) {
       case 'outcome': {
         const next = step.definition.outcomes?.[result.outcome];
-        if (next === undefined) return { kind: 'end', result: 'rejection', code: 'JOURNEY_OUTCOME_NOT_WIRED', stepId, message: `step ${stepId} left by outcome ${JSON.stringify(result.outcome)}, which leads nowhere` };
+        if (next === undefined)
+          return {
+            kind: 'end',
+            result: 'rejection',
+            code: 'JOURNEY_OUTCOME_NOT_WIRED',
+            stepId,
+            message: `step ${stepId} left by outcome ${JSON.stringify(result.outcome)}, which leads nowhere`,
+          };
         return { kind: 'next', next };
       }
       case 'present': {
-        if (!step.type.clientFacing) return this.#failure(stepId, new StepFailure('JOURNEY_STEP_FAILED', `${step.type.type} is not client-facing but presented`));
+        if (!step.type.clientFacing)
+          return this.#failure(stepId, new StepFailure('JOURNEY_STEP_FAILED', `${step.type.type} is not client-facing but presented`));
         // The step's own deadline reads the parameters it ran with.
         const timeout = step.definition.timeoutSeconds ?? step.type.timeoutSeconds?.(params);
         const deadline = timeout === undefined ? null : this.#clock.now().getTime() + timeout * 1000;
         return { kind: 'waiting', stepId, presentation: { data: result.data, options: result.options }, deadline };
       }
       case 'end':
-        return result.result === 'success' ? { kind: 'end', result: 'success', stepId } : { kind: 'end', result: 'rejection', code: result.code ?? 'JOURNEY_REJECTED', stepId };
+        return result.result === 'success'
+          ? { kind: 'end', result: 'success', stepId }
+          : { kind: 'end', result: 'rejection', code: result.code ?? 'JOURNEY_REJECTED', stepId };
     }
   }
 
   async #applyUpdates(run: Run, updates: ContextUpdate[]): Promise<void> {
     for (const update of updates) {
-      if (update.path.length === 0 || update.path.some((key) => FORBIDDEN_KEYS.has(String(key)))) throw new StepFailure('JOURNEY_STEP_FAILED', `a step wrote to the invalid path ${JSON.stringify(update.path)}`);
+      if (update.path.length === 0 || update.path.some((key) => FORBIDDEN_KEYS.has(String(key))))
+        throw new StepFailure('JOURNEY_STEP_FAILED', `a step wrote to the invalid path ${JSON.stringify(update.path)}`);
       if (update.path[0] === '_journey') throw new StepFailure('JOURNEY_STEP_FAILED', '_journey is owned by the engine');
       if (IDENTITY_ROOTS.has(String(update.path[0]))) {
         // Who the journey is about and how they proved it come only from identifying steps, never
         // from a definition's or a client's choice of variable name.
-        if (!isIdentityUpdate(update)) throw new StepFailure('JOURNEY_STEP_FAILED', `${String(update.path[0])} is set only by steps that identify or authenticate the user`);
+        if (!isIdentityUpdate(update))
+          throw new StepFailure('JOURNEY_STEP_FAILED', `${String(update.path[0])} is set only by steps that identify or authenticate the user`);
         if (update.path[0] === 'user') {
           run.vars.user = await this.#identify(run, update.value);
           (run.vars._journey as { userIdentified?: boolean }).userIdentified = run.vars.user !== null;
@@ -540,18 +613,32 @@ export class JourneyEngine {
     let userId = (run.vars.user as { userId?: string } | null | undefined)?.userId ?? null;
     if (Buffer.byteLength(varsJson) > MAX_VARS_BYTES) {
       // The exact check on the stored text (the running check stopped the steps already if it saw the growth).
-      if (!(end.kind === 'end' && end.code === 'JOURNEY_STATE_TOO_LARGE')) end = { kind: 'end', result: 'rejection', code: 'JOURNEY_STATE_TOO_LARGE', message: `the variables exceed ${MAX_VARS_BYTES} bytes` };
+      if (!(end.kind === 'end' && end.code === 'JOURNEY_STATE_TOO_LARGE'))
+        end = { kind: 'end', result: 'rejection', code: 'JOURNEY_STATE_TOO_LARGE', message: `the variables exceed ${MAX_VARS_BYTES} bytes` };
       varsJson = '{}';
       userId = null;
     }
     // At the end the session is spent: the answer names the one just used (or a fresh one after a
     // start), and any further submit with it is told "already submitted".
     const endSession = usedSession ?? token;
-    const common = { vars: varsJson, user_id: userId, revision: expectedRevision + 1, updated_at: now.getTime(), previous_session_hash: usedSession === null ? null : sha256(usedSession) };
+    const common = {
+      vars: varsJson,
+      user_id: userId,
+      revision: expectedRevision + 1,
+      updated_at: now.getTime(),
+      previous_session_hash: usedSession === null ? null : sha256(usedSession),
+    };
     let changes: Partial<InstanceRow>;
     if (end.kind === 'waiting') {
       const step = run.plan.steps.get(end.stepId)!;
-      changes = { ...common, status: 'waiting', current_step: end.stepId, presentation: JSON.stringify(end.presentation), step_deadline: end.deadline, session_hash: sha256(token) };
+      changes = {
+        ...common,
+        status: 'waiting',
+        current_step: end.stepId,
+        presentation: JSON.stringify(end.presentation),
+        step_deadline: end.deadline,
+        session_hash: sha256(token),
+      };
       response = {
         journeyStepId: end.stepId,
         stepType: step.type.type,
@@ -562,11 +649,29 @@ export class JourneyEngine {
         ...(end.deadline === null ? {} : { stepExpiresAt: new Date(end.deadline).toISOString() }),
       };
     } else if (end.result === 'success') {
-      changes = { ...common, status: 'succeeded', current_step: null, presentation: null, step_deadline: null, session_hash: null, previous_session_hash: sha256(endSession), result_code: null };
+      changes = {
+        ...common,
+        status: 'succeeded',
+        current_step: null,
+        presentation: null,
+        step_deadline: null,
+        session_hash: null,
+        previous_session_hash: sha256(endSession),
+        result_code: null,
+      };
       response = { journeyStepId: 'success', data: successData, sessionId: endSession, expiresAt };
     } else {
       const code = end.code ?? 'JOURNEY_REJECTED';
-      changes = { ...common, status: 'rejected', current_step: null, presentation: null, step_deadline: null, session_hash: null, previous_session_hash: sha256(endSession), result_code: code };
+      changes = {
+        ...common,
+        status: 'rejected',
+        current_step: null,
+        presentation: null,
+        step_deadline: null,
+        session_hash: null,
+        previous_session_hash: sha256(endSession),
+        result_code: code,
+      };
       response = {
         journeyStepId: 'rejection',
         data: { code, ...(end.stepId ? { stepId: end.stepId } : {}), ...(end.message ? { detail: end.message } : {}) },
@@ -577,9 +682,17 @@ export class JourneyEngine {
     await this.#db.transaction().execute(async (trx) => {
       if (usedSession === null) {
         // A start: the instance is stored now (see start); no other request can know it yet.
-        await trx.insertInto('journey_instances').values({ ...run.row, ...changes }).execute();
+        await trx
+          .insertInto('journey_instances')
+          .values({ ...run.row, ...changes })
+          .execute();
       } else {
-        const updated = await trx.updateTable('journey_instances').set(changes).where('id', '=', run.row.id).where('revision', '=', expectedRevision).executeTakeFirst();
+        const updated = await trx
+          .updateTable('journey_instances')
+          .set(changes)
+          .where('id', '=', run.row.id)
+          .where('revision', '=', expectedRevision)
+          .executeTakeFirst();
         if (Number(updated.numUpdatedRows) !== 1) throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'The journey was changed by another request');
       }
       // The end of a journey is a security event (a sign-in, a registration, or a refusal): it is audited with it.
@@ -594,7 +707,12 @@ export class JourneyEngine {
             targetType: 'journey',
             targetId: journey.id,
             outcome: end.result === 'success' ? 'success' : 'failure',
-            details: { instanceId: run.row.id, version: journey.version, ...(user?.userId ? { userId: user.userId } : {}), ...(end.result === 'rejection' ? { code: end.code ?? 'JOURNEY_REJECTED', stepId: end.stepId ?? null } : {}) },
+            details: {
+              instanceId: run.row.id,
+              version: journey.version,
+              ...(user?.userId ? { userId: user.userId } : {}),
+              ...(end.result === 'rejection' ? { code: end.code ?? 'JOURNEY_REJECTED', stepId: end.stepId ?? null } : {}),
+            },
           },
           now,
         );
@@ -636,7 +754,10 @@ export class JourneyEngine {
     const nowMs = this.#clock.now().getTime();
     if (nowMs - this.#lastPurgeMs < PURGE_INTERVAL_MS) return;
     this.#lastPurgeMs = nowMs;
-    await this.#db.deleteFrom('journey_instances').where('expires_at', '<', nowMs - PURGE_AFTER_MS).execute();
+    await this.#db
+      .deleteFrom('journey_instances')
+      .where('expires_at', '<', nowMs - PURGE_AFTER_MS)
+      .execute();
     // Add User's accounts whose journey never registered a passkey (the same purge as self-service's sign-ups).
     await purgeAbandonedAccounts(this.#db, new Date(nowMs));
   }

@@ -183,7 +183,8 @@ export function evaluateString(compiled: CompiledString, context: Record<string,
   for (const part of compiled.parts) {
     if ('literal' in part) out += part.literal;
     else out += stringify(fromCel(run(part, context)));
-    if (out.length > MAX_EXPRESSION_RESULT_BYTES) throw new ExpressionResultTooLargeError(compiled.parts.map((p) => ('literal' in p ? p.literal : `\${${p.expression}}`)).join(''));
+    if (out.length > MAX_EXPRESSION_RESULT_BYTES)
+      throw new ExpressionResultTooLargeError(compiled.parts.map((p) => ('literal' in p ? p.literal : `\${${p.expression}}`)).join(''));
   }
   return out;
 }

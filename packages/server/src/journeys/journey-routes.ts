@@ -33,75 +33,203 @@ export async function journeyRoutes(fastify: FastifyInstance, { services }: { se
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const journeys = services.journeyDefinitions;
 
-  app.get(DEFINITION_SCHEMA_PATH, {
-    schema: { operationId: 'getJourneyDefinitionSchema', tags, summary: 'The JSON Schema of journey definitions', response: { 200: Type.Unknown() } },
-  }, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(JOURNEY_DEFINITION_SCHEMA));
+  app.get(
+    DEFINITION_SCHEMA_PATH,
+    {
+      schema: { operationId: 'getJourneyDefinitionSchema', tags, summary: 'The JSON Schema of journey definitions', response: { 200: Type.Unknown() } },
+    },
+    async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(JOURNEY_DEFINITION_SCHEMA),
+  );
 
-  app.get('/api/journeys/step-types', {
-    schema: { operationId: 'listJourneyStepTypes', tags, summary: 'The step types a definition can use, with their parameter schemas and outcomes', response: { 200: Type.Object({ items: Type.Array(StepTypeSchema) }) } },
-    config: { permission: 'Journeys:listStepTypes' },
-  }, async () => ({
-    items: allStepTypes().map((step) => ({ type: step.type, title: step.title, family: step.family, clientFacing: step.clientFacing, outcomes: [...step.outcomes], parameterSchema: step.parameterSchema })),
-  }));
+  app.get(
+    '/api/journeys/step-types',
+    {
+      schema: {
+        operationId: 'listJourneyStepTypes',
+        tags,
+        summary: 'The step types a definition can use, with their parameter schemas and outcomes',
+        response: { 200: Type.Object({ items: Type.Array(StepTypeSchema) }) },
+      },
+      config: { permission: 'Journeys:listStepTypes' },
+    },
+    async () => ({
+      items: allStepTypes().map((step) => ({
+        type: step.type,
+        title: step.title,
+        family: step.family,
+        clientFacing: step.clientFacing,
+        outcomes: [...step.outcomes],
+        parameterSchema: step.parameterSchema,
+      })),
+    }),
+  );
 
-  app.post('/api/journeys/templates/install', {
-    schema: { operationId: 'installJourneyTemplates', tags, summary: 'Install (create or update and publish) the built-in journey templates', body: InstallTemplatesBody, response: { 200: Type.Object({ items: Type.Array(InstalledTemplateSchema) }) } },
-    config: { permission: 'Journeys:installTemplates', errors: ['JOURNEY_NOT_FOUND', 'JOURNEY_DEFINITION_INVALID', 'JOURNEY_CHANGED_CONCURRENTLY', 'STORE_NOT_FOUND', 'FORM_ALREADY_EXISTS'] },
-  }, async (request) => {
-    const { store, templates, ...settings } = request.body;
-    return { items: await installTemplates(services, actorOf(request), store, { only: templates, settings }) };
-  });
+  app.post(
+    '/api/journeys/templates/install',
+    {
+      schema: {
+        operationId: 'installJourneyTemplates',
+        tags,
+        summary: 'Install (create or update and publish) the built-in journey templates',
+        body: InstallTemplatesBody,
+        response: { 200: Type.Object({ items: Type.Array(InstalledTemplateSchema) }) },
+      },
+      config: {
+        permission: 'Journeys:installTemplates',
+        errors: ['JOURNEY_NOT_FOUND', 'JOURNEY_DEFINITION_INVALID', 'JOURNEY_CHANGED_CONCURRENTLY', 'STORE_NOT_FOUND', 'FORM_ALREADY_EXISTS'],
+      },
+    },
+    async (request) => {
+      const { store, templates, ...settings } = request.body;
+      return { items: await installTemplates(services, actorOf(request), store, { only: templates, settings }) };
+    },
+  );
 
-  app.post('/api/journeys', {
-    schema: { operationId: 'createJourney', tags, summary: 'Create a journey (optionally with a first draft)', body: CreateJourneyBody, response: { 201: JourneySchema } },
-    config: { permission: 'Journeys:create', errors: ['JOURNEY_ALREADY_EXISTS'] },
-  }, async (request, reply) => reply.code(201).send(await journeys.create(actorOf(request), request.body)));
+  app.post(
+    '/api/journeys',
+    {
+      schema: {
+        operationId: 'createJourney',
+        tags,
+        summary: 'Create a journey (optionally with a first draft)',
+        body: CreateJourneyBody,
+        response: { 201: JourneySchema },
+      },
+      config: { permission: 'Journeys:create', errors: ['JOURNEY_ALREADY_EXISTS'] },
+    },
+    async (request, reply) => reply.code(201).send(await journeys.create(actorOf(request), request.body)),
+  );
 
-  app.get('/api/journeys', {
-    schema: { operationId: 'listJourneys', tags, summary: 'List journeys', querystring: PageQuery, response: { 200: PageOf(JourneySchema) } },
-    config: { permission: 'Journeys:list', errors: ['INVALID_CURSOR'] },
-  }, async (request) => journeys.list(principalOf(request).tenantId, request.query));
+  app.get(
+    '/api/journeys',
+    {
+      schema: { operationId: 'listJourneys', tags, summary: 'List journeys', querystring: PageQuery, response: { 200: PageOf(JourneySchema) } },
+      config: { permission: 'Journeys:list', errors: ['INVALID_CURSOR'] },
+    },
+    async (request) => journeys.list(principalOf(request).tenantId, request.query),
+  );
 
-  app.get('/api/journeys/:journeyId', {
-    schema: { operationId: 'getJourney', tags, summary: 'Read a journey and its draft', params: journeyParams, response: { 200: JourneySchema } },
-    config: { permission: 'Journeys:get', errors: ['JOURNEY_NOT_FOUND'] },
-  }, async (request) => journeys.get(principalOf(request).tenantId, request.params.journeyId));
+  app.get(
+    '/api/journeys/:journeyId',
+    {
+      schema: { operationId: 'getJourney', tags, summary: 'Read a journey and its draft', params: journeyParams, response: { 200: JourneySchema } },
+      config: { permission: 'Journeys:get', errors: ['JOURNEY_NOT_FOUND'] },
+    },
+    async (request) => journeys.get(principalOf(request).tenantId, request.params.journeyId),
+  );
 
-  app.put('/api/journeys/:journeyId/draft', {
-    schema: { operationId: 'updateJourneyDraft', tags, summary: 'Replace the draft (saved even if not yet valid); answers its validation report', params: journeyParams, body: PutDraftBody, response: { 200: DraftResultSchema } },
-    config: { permission: 'Journeys:updateDraft', errors: ['JOURNEY_NOT_FOUND'] },
-  }, async (request) => journeys.putDraft(actorOf(request), request.params.journeyId, request.body.definition, request.body.name));
+  app.put(
+    '/api/journeys/:journeyId/draft',
+    {
+      schema: {
+        operationId: 'updateJourneyDraft',
+        tags,
+        summary: 'Replace the draft (saved even if not yet valid); answers its validation report',
+        params: journeyParams,
+        body: PutDraftBody,
+        response: { 200: DraftResultSchema },
+      },
+      config: { permission: 'Journeys:updateDraft', errors: ['JOURNEY_NOT_FOUND'] },
+    },
+    async (request) => journeys.putDraft(actorOf(request), request.params.journeyId, request.body.definition, request.body.name),
+  );
 
-  app.post('/api/journeys/:journeyId/validate', {
-    schema: { operationId: 'validateJourney', tags, summary: 'Validate the draft, or the definition in the body', params: journeyParams, body: ValidateBody, response: { 200: ValidationReportSchema } },
-    config: { permission: 'Journeys:validate', errors: ['JOURNEY_NOT_FOUND', 'JOURNEY_NO_DRAFT'] },
-  }, async (request) => journeys.validate(principalOf(request).tenantId, request.params.journeyId, request.body.definition));
+  app.post(
+    '/api/journeys/:journeyId/validate',
+    {
+      schema: {
+        operationId: 'validateJourney',
+        tags,
+        summary: 'Validate the draft, or the definition in the body',
+        params: journeyParams,
+        body: ValidateBody,
+        response: { 200: ValidationReportSchema },
+      },
+      config: { permission: 'Journeys:validate', errors: ['JOURNEY_NOT_FOUND', 'JOURNEY_NO_DRAFT'] },
+    },
+    async (request) => journeys.validate(principalOf(request).tenantId, request.params.journeyId, request.body.definition),
+  );
 
-  app.post('/api/journeys/:journeyId/publish', {
-    schema: { operationId: 'publishJourney', tags, summary: 'Publish the draft as the next immutable version', params: journeyParams, response: { 201: JourneyVersionSchema } },
-    config: { permission: 'Journeys:publish', errors: ['JOURNEY_NOT_FOUND', 'JOURNEY_NO_DRAFT', 'JOURNEY_DEFINITION_INVALID', 'JOURNEY_CHANGED_CONCURRENTLY'] },
-  }, async (request, reply) => reply.code(201).send(await journeys.publish(actorOf(request), request.params.journeyId)));
+  app.post(
+    '/api/journeys/:journeyId/publish',
+    {
+      schema: {
+        operationId: 'publishJourney',
+        tags,
+        summary: 'Publish the draft as the next immutable version',
+        params: journeyParams,
+        response: { 201: JourneyVersionSchema },
+      },
+      config: {
+        permission: 'Journeys:publish',
+        errors: ['JOURNEY_NOT_FOUND', 'JOURNEY_NO_DRAFT', 'JOURNEY_DEFINITION_INVALID', 'JOURNEY_CHANGED_CONCURRENTLY'],
+      },
+    },
+    async (request, reply) => reply.code(201).send(await journeys.publish(actorOf(request), request.params.journeyId)),
+  );
 
-  app.get('/api/journeys/:journeyId/versions', {
-    schema: { operationId: 'listJourneyVersions', tags, summary: 'List published versions', params: journeyParams, querystring: PageQuery, response: { 200: PageOf(JourneyVersionSummarySchema) } },
-    config: { permission: 'Journeys:listVersions', errors: ['JOURNEY_NOT_FOUND', 'INVALID_CURSOR'] },
-  }, async (request) => journeys.listVersions(principalOf(request).tenantId, request.params.journeyId, request.query));
+  app.get(
+    '/api/journeys/:journeyId/versions',
+    {
+      schema: {
+        operationId: 'listJourneyVersions',
+        tags,
+        summary: 'List published versions',
+        params: journeyParams,
+        querystring: PageQuery,
+        response: { 200: PageOf(JourneyVersionSummarySchema) },
+      },
+      config: { permission: 'Journeys:listVersions', errors: ['JOURNEY_NOT_FOUND', 'INVALID_CURSOR'] },
+    },
+    async (request) => journeys.listVersions(principalOf(request).tenantId, request.params.journeyId, request.query),
+  );
 
-  app.get('/api/journeys/:journeyId/versions/:version', {
-    schema: { operationId: 'getJourneyVersion', tags, summary: 'Read a published version', params: Type.Object({ journeyId: JourneyIdParam, version: VersionParam }), response: { 200: JourneyVersionSchema } },
-    config: { permission: 'Journeys:getVersion', errors: ['JOURNEY_NOT_FOUND', 'JOURNEY_VERSION_NOT_FOUND'] },
-  }, async (request) => journeys.getVersion(principalOf(request).tenantId, request.params.journeyId, request.params.version));
+  app.get(
+    '/api/journeys/:journeyId/versions/:version',
+    {
+      schema: {
+        operationId: 'getJourneyVersion',
+        tags,
+        summary: 'Read a published version',
+        params: Type.Object({ journeyId: JourneyIdParam, version: VersionParam }),
+        response: { 200: JourneyVersionSchema },
+      },
+      config: { permission: 'Journeys:getVersion', errors: ['JOURNEY_NOT_FOUND', 'JOURNEY_VERSION_NOT_FOUND'] },
+    },
+    async (request) => journeys.getVersion(principalOf(request).tenantId, request.params.journeyId, request.params.version),
+  );
 
-  app.get('/api/journeys/:journeyId/instances', {
-    schema: { operationId: 'listJourneyInstances', tags, summary: 'List the journey’s instances (running and finished), optionally by status', params: journeyParams, querystring: InstanceQuery, response: { 200: PageOf(InstanceSummarySchema) } },
-    config: { permission: 'Journeys:listInstances', errors: ['JOURNEY_NOT_FOUND', 'INVALID_CURSOR'] },
-  }, async (request) => journeys.listInstances(principalOf(request).tenantId, request.params.journeyId, request.query));
+  app.get(
+    '/api/journeys/:journeyId/instances',
+    {
+      schema: {
+        operationId: 'listJourneyInstances',
+        tags,
+        summary: 'List the journey’s instances (running and finished), optionally by status',
+        params: journeyParams,
+        querystring: InstanceQuery,
+        response: { 200: PageOf(InstanceSummarySchema) },
+      },
+      config: { permission: 'Journeys:listInstances', errors: ['JOURNEY_NOT_FOUND', 'INVALID_CURSOR'] },
+    },
+    async (request) => journeys.listInstances(principalOf(request).tenantId, request.params.journeyId, request.query),
+  );
 
-  app.delete('/api/journeys/:journeyId', {
-    schema: { operationId: 'deleteJourney', tags, summary: 'Delete a journey, its versions and its instances', params: journeyParams, response: { 204: Type.Null() } },
-    config: { permission: 'Journeys:delete', errors: ['JOURNEY_NOT_FOUND'] },
-  }, async (request, reply) => {
-    await journeys.delete(actorOf(request), request.params.journeyId);
-    return reply.code(204).send(null);
-  });
+  app.delete(
+    '/api/journeys/:journeyId',
+    {
+      schema: {
+        operationId: 'deleteJourney',
+        tags,
+        summary: 'Delete a journey, its versions and its instances',
+        params: journeyParams,
+        response: { 204: Type.Null() },
+      },
+      config: { permission: 'Journeys:delete', errors: ['JOURNEY_NOT_FOUND'] },
+    },
+    async (request, reply) => {
+      await journeys.delete(actorOf(request), request.params.journeyId);
+      return reply.code(204).send(null);
+    },
+  );
 }

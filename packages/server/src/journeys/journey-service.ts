@@ -71,7 +71,9 @@ function toSummary(journeyId: string, row: Selectable<JourneyVersionsTable>): Jo
 
 /** The report as a 400: each problem's pointer is the field, prefixed with its step id. */
 export function invalidDefinitionError(report: ValidationReport): KeywayError {
-  const errors = report.problems.filter((p) => p.severity === 'error').map((p) => ({ field: p.pointer, message: `${p.stepId ? `[${p.stepId}] ` : ''}${p.code}: ${p.message}` }));
+  const errors = report.problems
+    .filter((p) => p.severity === 'error')
+    .map((p) => ({ field: p.pointer, message: `${p.stepId ? `[${p.stepId}] ` : ''}${p.code}: ${p.message}` }));
   return new KeywayError('JOURNEY_DEFINITION_INVALID', `${errors.length} problem(s); the first: ${errors[0]?.message ?? ''}`, { errors });
 }
 
@@ -113,7 +115,17 @@ export class JourneyService {
     try {
       await this.#db.transaction().execute(async (trx) => {
         await trx.insertInto('journeys').values(row).execute();
-        await appendAuditEvent(trx, actor, { action: 'journey.create', targetType: 'journey', targetId: input.journeyId, details: { name: row.name, withDraft: input.definition !== undefined } }, now);
+        await appendAuditEvent(
+          trx,
+          actor,
+          {
+            action: 'journey.create',
+            targetType: 'journey',
+            targetId: input.journeyId,
+            details: { name: row.name, withDraft: input.definition !== undefined },
+          },
+          now,
+        );
       });
     } catch (error) {
       if (uniqueViolation(error) !== undefined) throw new KeywayError('JOURNEY_ALREADY_EXISTS', `journeyId: a journey ${input.journeyId} already exists`);
@@ -131,7 +143,14 @@ export class JourneyService {
     const after = decodeCursor(page.cursor);
     let query = this.#db.selectFrom('journeys').selectAll().where('tenant_id', '=', tenantId);
     if (after) query = query.where('id', '>', after);
-    return toPage(await query.orderBy('id').limit(limit + 1).execute(), limit, toJourney);
+    return toPage(
+      await query
+        .orderBy('id')
+        .limit(limit + 1)
+        .execute(),
+      limit,
+      toJourney,
+    );
   }
 
   /** Replaces the draft (drafts may be invalid: they are work in progress) and answers its validation report. */
@@ -139,7 +158,12 @@ export class JourneyService {
     const now = this.#clock.now();
     const journey = await this.#db.transaction().execute(async (trx) => {
       const row = await this.#row(trx, actor.tenantId, journeyId);
-      const changes = { draft: JSON.stringify(definition), draft_updated_at: now.getTime(), updated_at: now.getTime(), ...(name === undefined ? {} : { name }) };
+      const changes = {
+        draft: JSON.stringify(definition),
+        draft_updated_at: now.getTime(),
+        updated_at: now.getTime(),
+        ...(name === undefined ? {} : { name }),
+      };
       await trx.updateTable('journeys').set(changes).where('id', '=', row.id).execute();
       await appendAuditEvent(trx, actor, { action: 'journey.draft.update', targetType: 'journey', targetId: journeyId }, now);
       return toJourney({ ...row, ...changes });
@@ -177,8 +201,14 @@ export class JourneyService {
 
   async #insertVersion(trx: Kysely<Schema>, actor: Actor, row: Selectable<JourneysTable>, definition: JourneyDefinition, now: Date): Promise<JourneyVersion> {
     const version = Number(row.latest_version) + 1;
-    const claimed = await trx.updateTable('journeys').set({ latest_version: version, updated_at: now.getTime() }).where('id', '=', row.id).where('latest_version', '=', row.latest_version).executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) throw new KeywayError('JOURNEY_CHANGED_CONCURRENTLY', 'Another publish of this journey happened at the same time; publish again');
+    const claimed = await trx
+      .updateTable('journeys')
+      .set({ latest_version: version, updated_at: now.getTime() })
+      .where('id', '=', row.id)
+      .where('latest_version', '=', row.latest_version)
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1)
+      throw new KeywayError('JOURNEY_CHANGED_CONCURRENTLY', 'Another publish of this journey happened at the same time; publish again');
     const versionRow: Selectable<JourneyVersionsTable> = {
       id: newTimeOrderedId(now),
       tenant_id: actor.tenantId,
@@ -199,41 +229,75 @@ export class JourneyService {
     const after = decodeCursor(page.cursor);
     let query = this.#db.selectFrom('journey_versions').selectAll().where('journey_row_id', '=', row.id);
     if (after) query = query.where('id', '>', after);
-    return toPage(await query.orderBy('id').limit(limit + 1).execute(), limit, (v) => toSummary(journeyId, v));
+    return toPage(
+      await query
+        .orderBy('id')
+        .limit(limit + 1)
+        .execute(),
+      limit,
+      (v) => toSummary(journeyId, v),
+    );
   }
 
   async getVersion(tenantId: string, journeyId: string, version: number): Promise<JourneyVersion> {
     const row = await this.#row(this.#db, tenantId, journeyId);
-    const versionRow = await this.#db.selectFrom('journey_versions').selectAll().where('journey_row_id', '=', row.id).where('version', '=', version).executeTakeFirst();
+    const versionRow = await this.#db
+      .selectFrom('journey_versions')
+      .selectAll()
+      .where('journey_row_id', '=', row.id)
+      .where('version', '=', version)
+      .executeTakeFirst();
     if (!versionRow) throw new KeywayError('JOURNEY_VERSION_NOT_FOUND', `Journey ${journeyId} has no version ${version}`);
     return { ...toSummary(journeyId, versionRow), definition: JSON.parse(versionRow.definition) as JourneyDefinition };
   }
 
   /** A journey's instances, oldest first, optionally by status (for support and monitoring; the variables stay inside). */
-  async listInstances(tenantId: string, journeyId: string, query: PageRequest & { status?: JourneyInstancesTable['status'] | undefined }): Promise<Page<JourneyInstanceSummary>> {
+  async listInstances(
+    tenantId: string,
+    journeyId: string,
+    query: PageRequest & { status?: JourneyInstancesTable['status'] | undefined },
+  ): Promise<Page<JourneyInstanceSummary>> {
     const row = await this.#row(this.#db, tenantId, journeyId);
     const limit = pageSize(query);
     const after = decodeCursor(query.cursor);
     let select = this.#db
       .selectFrom('journey_instances')
       .innerJoin('journey_versions', 'journey_versions.id', 'journey_instances.version_id')
-      .select(['journey_instances.id as id', 'journey_versions.version as version', 'journey_instances.status as status', 'journey_instances.current_step as current_step', 'journey_instances.result_code as result_code', 'journey_instances.user_id as user_id', 'journey_instances.started_by as started_by', 'journey_instances.created_at as created_at', 'journey_instances.updated_at as updated_at', 'journey_instances.expires_at as expires_at'])
+      .select([
+        'journey_instances.id as id',
+        'journey_versions.version as version',
+        'journey_instances.status as status',
+        'journey_instances.current_step as current_step',
+        'journey_instances.result_code as result_code',
+        'journey_instances.user_id as user_id',
+        'journey_instances.started_by as started_by',
+        'journey_instances.created_at as created_at',
+        'journey_instances.updated_at as updated_at',
+        'journey_instances.expires_at as expires_at',
+      ])
       .where('journey_instances.journey_row_id', '=', row.id);
     if (query.status !== undefined) select = select.where('journey_instances.status', '=', query.status);
     if (after) select = select.where('journey_instances.id', '>', after);
-    return toPage(await select.orderBy('journey_instances.id').limit(limit + 1).execute(), limit, (instance) => ({
-      instanceId: instance.id,
-      journeyId,
-      version: Number(instance.version),
-      status: instance.status,
-      currentStep: instance.current_step,
-      resultCode: instance.result_code,
-      userId: instance.user_id,
-      startedBy: instance.started_by,
-      createdAt: iso(instance.created_at),
-      updatedAt: iso(instance.updated_at),
-      expiresAt: iso(instance.expires_at),
-    }));
+    return toPage(
+      await select
+        .orderBy('journey_instances.id')
+        .limit(limit + 1)
+        .execute(),
+      limit,
+      (instance) => ({
+        instanceId: instance.id,
+        journeyId,
+        version: Number(instance.version),
+        status: instance.status,
+        currentStep: instance.current_step,
+        resultCode: instance.result_code,
+        userId: instance.user_id,
+        startedBy: instance.started_by,
+        createdAt: iso(instance.created_at),
+        updatedAt: iso(instance.updated_at),
+        expiresAt: iso(instance.expires_at),
+      }),
+    );
   }
 
   /** Deletes the journey, its versions and its instances (running ones end: their sessions are gone). */
@@ -245,7 +309,12 @@ export class JourneyService {
       await trx.deleteFrom('journey_instances').where('journey_row_id', '=', row.id).execute();
       await trx.deleteFrom('journey_versions').where('journey_row_id', '=', row.id).execute();
       await trx.deleteFrom('journeys').where('id', '=', row.id).execute();
-      await appendAuditEvent(trx, actor, { action: 'journey.delete', targetType: 'journey', targetId: journeyId, details: { versions: Number(row.latest_version) } }, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: 'journey.delete', targetType: 'journey', targetId: journeyId, details: { versions: Number(row.latest_version) } },
+        now,
+      );
     });
   }
 
@@ -253,7 +322,12 @@ export class JourneyService {
    * Installs a definition as a journey's newest version (templates): creates the journey if it
    * is absent, and publishes only when the definition differs from the latest version.
    */
-  async installDefinition(actor: Actor, journeyId: string, name: string, definition: JourneyDefinition): Promise<{ journeyId: string; version: number; status: 'created' | 'updated' | 'unchanged' }> {
+  async installDefinition(
+    actor: Actor,
+    journeyId: string,
+    name: string,
+    definition: JourneyDefinition,
+  ): Promise<{ journeyId: string; version: number; status: 'created' | 'updated' | 'unchanged' }> {
     const report = validateDefinition(definition);
     if (!report.valid) throw invalidDefinitionError(report);
     const now = this.#clock.now();
@@ -263,14 +337,33 @@ export class JourneyService {
         let status: 'created' | 'updated' = 'updated';
         if (!row) {
           status = 'created';
-          row = { id: newTimeOrderedId(now), tenant_id: actor.tenantId, journey_id: journeyId, name, draft: null, draft_updated_at: null, latest_version: 0, created_at: now.getTime(), updated_at: now.getTime() };
+          row = {
+            id: newTimeOrderedId(now),
+            tenant_id: actor.tenantId,
+            journey_id: journeyId,
+            name,
+            draft: null,
+            draft_updated_at: null,
+            latest_version: 0,
+            created_at: now.getTime(),
+            updated_at: now.getTime(),
+          };
           await trx.insertInto('journeys').values(row).execute();
           await appendAuditEvent(trx, actor, { action: 'journey.create', targetType: 'journey', targetId: journeyId, details: { name, template: true } }, now);
         } else if (Number(row.latest_version) > 0) {
-          const latest = await trx.selectFrom('journey_versions').select(['definition', 'version']).where('journey_row_id', '=', row.id).where('version', '=', row.latest_version).executeTakeFirstOrThrow();
+          const latest = await trx
+            .selectFrom('journey_versions')
+            .select(['definition', 'version'])
+            .where('journey_row_id', '=', row.id)
+            .where('version', '=', row.latest_version)
+            .executeTakeFirstOrThrow();
           if (latest.definition === JSON.stringify(definition)) return { journeyId, version: Number(latest.version), status: 'unchanged' as const };
         }
-        await trx.updateTable('journeys').set({ draft: JSON.stringify(definition), draft_updated_at: now.getTime() }).where('id', '=', row.id).execute();
+        await trx
+          .updateTable('journeys')
+          .set({ draft: JSON.stringify(definition), draft_updated_at: now.getTime() })
+          .where('id', '=', row.id)
+          .execute();
         const published = await this.#insertVersion(trx, actor, row, definition, now);
         return { journeyId, version: published.version, status };
       });

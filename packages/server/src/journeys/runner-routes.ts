@@ -27,7 +27,8 @@ export interface JourneyRunnerRoutesOptions {
  * As the hosted pages' CSP (no inline script or style), plus frames from this origin only: a custom
  * page step shows the admin's page (served sandboxed under its own CSP by journeyPageRoutes) in an iframe.
  */
-export const JOURNEY_RUNNER_CSP = "default-src 'self'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+export const JOURNEY_RUNNER_CSP =
+  "default-src 'self'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const RunnerParams = Type.Object({
   tenantId: AnyTenantIdParam,
@@ -52,7 +53,10 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
   async function describeJourney(
     tenantId: string,
     journeyId: string,
-  ): Promise<{ serviceName: string; startable: boolean; branding: Branding | undefined; applicationUrl?: string | undefined; accountUrl?: string | undefined } | undefined> {
+  ): Promise<
+    | { serviceName: string; startable: boolean; branding: Branding | undefined; applicationUrl?: string | undefined; accountUrl?: string | undefined }
+    | undefined
+  > {
     try {
       const journey = await journeyDefinitions.get(tenantId, journeyId);
       if (journey.latestVersion === null) return undefined;
@@ -106,7 +110,12 @@ export async function journeyRunnerRoutes(fastify: FastifyInstance, options: Jou
         ...(journey ? {} : { notFound: true }),
         branding: storeBranding && hostedBranding(storeBranding),
       });
-      return sendHostedPage(reply, { status: journey ? 200 : 404, csp: storeBranding ? brandedCsp(JOURNEY_RUNNER_CSP, storeBranding) : JOURNEY_RUNNER_CSP, lang, html });
+      return sendHostedPage(reply, {
+        status: journey ? 200 : 404,
+        csp: storeBranding ? brandedCsp(JOURNEY_RUNNER_CSP, storeBranding) : JOURNEY_RUNNER_CSP,
+        lang,
+        html,
+      });
     },
   );
 }

@@ -9,7 +9,9 @@ import { StartJourneyBody, StepResponseSchema, SubmitBody } from './journey-sche
 
 const tags = ['journey runtime'];
 
-const rejectionCodes = Object.entries(ENGINE_REJECTION_CODES).map(([code, title]) => `- \`${code}\`: ${title}`).join('\n');
+const rejectionCodes = Object.entries(ENGINE_REJECTION_CODES)
+  .map(([code, title]) => `- \`${code}\`: ${title}`)
+  .join('\n');
 const protocol = `Answers \`{journeyStepId, data, sessionId}\`. At the end \`journeyStepId\` is \`success\` (data: the user and an ID token when the journey authenticated them, see the \`data\` schema) or \`rejection\` (data: a problem \`code\`). Engine rejection codes:\n${rejectionCodes}`;
 
 /** The first language tag of Accept-Language (steps localise with it). */
@@ -58,49 +60,90 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
       ? { kind: 'public', origin: originOf(request) ?? '', clientIp: request.ip }
       : { kind: 'api', caller: request.principal, origin: originOf(request) };
 
-  app.post('/:tenantId/journeys/:journeyId/start', {
-    schema: {
-      operationId: 'startJourney',
-      tags,
-      summary: 'Start a journey',
-      description: `Public journeys start from a browser without a token (the Origin must be one of the store’s relying parties); any journey can be started by an API client with a bearer token holding \`TNT#{tenant}#Journeys:start\`, optionally for a named user (which also needs the permission to read that user). ${protocol}`,
-      params: Type.Object({ tenantId: AnyTenantIdParam, journeyId: JourneyIdParam }),
-      body: StartJourneyBody,
-      response: { 200: StepResponseSchema },
+  app.post(
+    '/:tenantId/journeys/:journeyId/start',
+    {
+      schema: {
+        operationId: 'startJourney',
+        tags,
+        summary: 'Start a journey',
+        description: `Public journeys start from a browser without a token (the Origin must be one of the store’s relying parties); any journey can be started by an API client with a bearer token holding \`TNT#{tenant}#Journeys:start\`, optionally for a named user (which also needs the permission to read that user). ${protocol}`,
+        params: Type.Object({ tenantId: AnyTenantIdParam, journeyId: JourneyIdParam }),
+        body: StartJourneyBody,
+        response: { 200: StepResponseSchema },
+      },
+      config: {
+        permission: 'Journeys:start',
+        bearer: 'optional',
+        errors: [
+          'RATE_LIMITED',
+          'JOURNEY_NOT_FOUND',
+          'JOURNEY_NOT_PUBLISHED',
+          'JOURNEY_NOT_STARTABLE',
+          'JOURNEY_ORIGIN_NOT_ALLOWED',
+          'UNAUTHENTICATED',
+          'USER_NOT_FOUND',
+          'STORE_NOT_FOUND',
+        ],
+      },
     },
-    config: { permission: 'Journeys:start', bearer: 'optional', errors: ['RATE_LIMITED', 'JOURNEY_NOT_FOUND', 'JOURNEY_NOT_PUBLISHED', 'JOURNEY_NOT_STARTABLE', 'JOURNEY_ORIGIN_NOT_ALLOWED', 'UNAUTHENTICATED', 'USER_NOT_FOUND', 'STORE_NOT_FOUND'] },
-  }, async (request) => {
-    const starter = starterOf(request);
-    return judgingOrigin(request, () => engine.start(request.params.tenantId, request.params.journeyId, starter, request.body, localeOf(request)));
-  });
+    async (request) => {
+      const starter = starterOf(request);
+      return judgingOrigin(request, () => engine.start(request.params.tenantId, request.params.journeyId, starter, request.body, localeOf(request)));
+    },
+  );
 
-  app.post('/:tenantId/journeys/sessions/:sessionId/submit', {
-    schema: {
-      operationId: 'submitJourneyStep',
-      tags,
-      summary: 'Submit the client’s response to the current step',
-      description: `The session id authenticates the journey; each answer carries a new one and the old one is refused (409), so a double submit never runs a step twice. ${protocol}`,
-      params: Type.Object({ tenantId: AnyTenantIdParam, sessionId: JourneySessionIdParam }),
-      body: SubmitBody,
-      response: { 200: StepResponseSchema },
+  app.post(
+    '/:tenantId/journeys/sessions/:sessionId/submit',
+    {
+      schema: {
+        operationId: 'submitJourneyStep',
+        tags,
+        summary: 'Submit the client’s response to the current step',
+        description: `The session id authenticates the journey; each answer carries a new one and the old one is refused (409), so a double submit never runs a step twice. ${protocol}`,
+        params: Type.Object({ tenantId: AnyTenantIdParam, sessionId: JourneySessionIdParam }),
+        body: SubmitBody,
+        response: { 200: StepResponseSchema },
+      },
+      config: {
+        errors: [
+          'JOURNEY_SESSION_NOT_FOUND',
+          'JOURNEY_SESSION_EXPIRED',
+          'JOURNEY_STEP_ALREADY_SUBMITTED',
+          'JOURNEY_OPTION_NOT_OFFERED',
+          'JOURNEY_ORIGIN_NOT_ALLOWED',
+        ],
+      },
     },
-    config: { errors: ['JOURNEY_SESSION_NOT_FOUND', 'JOURNEY_SESSION_EXPIRED', 'JOURNEY_STEP_ALREADY_SUBMITTED', 'JOURNEY_OPTION_NOT_OFFERED', 'JOURNEY_ORIGIN_NOT_ALLOWED'] },
-  }, async (request) => {
-    const body = request.body;
-    return judgingOrigin(request, () => engine.submit(request.params.tenantId, request.params.sessionId, originOf(request), { clientResponseOptionId: body.clientResponseOptionId, data: body.data ?? null, journeyStepId: body.journeyStepId }, localeOf(request)));
-  });
+    async (request) => {
+      const body = request.body;
+      return judgingOrigin(request, () =>
+        engine.submit(
+          request.params.tenantId,
+          request.params.sessionId,
+          originOf(request),
+          { clientResponseOptionId: body.clientResponseOptionId, data: body.data ?? null, journeyStepId: body.journeyStepId },
+          localeOf(request),
+        ),
+      );
+    },
+  );
 
-  app.get('/:tenantId/journeys/sessions/:sessionId', {
-    schema: {
-      operationId: 'getJourneySession',
-      tags,
-      summary: 'The current step of a journey session again (e.g. after a reload)',
-      params: Type.Object({ tenantId: AnyTenantIdParam, sessionId: JourneySessionIdParam }),
-      response: { 200: StepResponseSchema },
+  app.get(
+    '/:tenantId/journeys/sessions/:sessionId',
+    {
+      schema: {
+        operationId: 'getJourneySession',
+        tags,
+        summary: 'The current step of a journey session again (e.g. after a reload)',
+        params: Type.Object({ tenantId: AnyTenantIdParam, sessionId: JourneySessionIdParam }),
+        response: { 200: StepResponseSchema },
+      },
+      config: { errors: ['JOURNEY_SESSION_NOT_FOUND', 'JOURNEY_SESSION_EXPIRED', 'JOURNEY_STEP_ALREADY_SUBMITTED', 'JOURNEY_ORIGIN_NOT_ALLOWED'] },
     },
-    config: { errors: ['JOURNEY_SESSION_NOT_FOUND', 'JOURNEY_SESSION_EXPIRED', 'JOURNEY_STEP_ALREADY_SUBMITTED', 'JOURNEY_ORIGIN_NOT_ALLOWED'] },
-  }, async (request, reply) => {
-    reply.header('cache-control', 'no-store');
-    return judgingOrigin(request, () => engine.current(request.params.tenantId, request.params.sessionId, originOf(request), localeOf(request)));
-  });
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return judgingOrigin(request, () => engine.current(request.params.tenantId, request.params.sessionId, originOf(request), localeOf(request)));
+    },
+  );
 }

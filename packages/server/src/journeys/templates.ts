@@ -52,7 +52,10 @@ async function defaultSetting(services: InstallServices, tenantId: string, store
         ? (await services.policies.listRegistrationPolicies(tenantId, store, page)).items.map((p) => p.name)
         : (await services.policies.listAuthenticationPolicies(tenantId, store, page)).items.map((p) => p.name);
   if (names.length !== 1) {
-    throw validationError(setting, names.length === 0 ? `store ${store} has none; create one first or name it` : `store ${store} has several; name the one to use`);
+    throw validationError(
+      setting,
+      names.length === 0 ? `store ${store} has none; create one first or name it` : `store ${store} has several; name the one to use`,
+    );
   }
   return names[0]!;
 }
@@ -73,14 +76,22 @@ async function installForm(services: InstallServices, actor: Actor, form: { name
   }
 }
 
-export async function installTemplates(services: InstallServices, actor: Actor, store: string, options: { only?: string[] | undefined; settings?: InstallSettings | undefined } = {}): Promise<InstallResult[]> {
+export async function installTemplates(
+  services: InstallServices,
+  actor: Actor,
+  store: string,
+  options: { only?: string[] | undefined; settings?: InstallSettings | undefined } = {},
+): Promise<InstallResult[]> {
   await services.identity.findStore(actor.tenantId, store);
   const templates = loadTemplates();
-  const chosen = options.only === undefined ? templates : options.only.map((id) => {
-    const template = templates.find((t) => t.journeyId === id);
-    if (!template) throw new KeywayError('JOURNEY_NOT_FOUND', `templates: no template ${id}; there are ${templates.map((t) => t.journeyId).join(', ')}`);
-    return template;
-  });
+  const chosen =
+    options.only === undefined
+      ? templates
+      : options.only.map((id) => {
+          const template = templates.find((t) => t.journeyId === id);
+          if (!template) throw new KeywayError('JOURNEY_NOT_FOUND', `templates: no template ${id}; there are ${templates.map((t) => t.journeyId).join(', ')}`);
+          return template;
+        });
   // Settings first, for every chosen template: a missing one fails the install before anything is written.
   const settings: InstallSettings = { ...options.settings };
   for (const setting of new Set(chosen.flatMap((t) => t.settings))) {
@@ -95,7 +106,8 @@ export async function installTemplates(services: InstallServices, actor: Actor, 
   chosen.forEach((template, index) => {
     for (const form of template.forms) {
       const report = services.forms.validate(form.body);
-      if (!report.valid) throw new KeywayError('JOURNEY_DEFINITION_INVALID', `template ${template.journeyId}: form ${form.name} is not valid`, { errors: report.errors });
+      if (!report.valid)
+        throw new KeywayError('JOURNEY_DEFINITION_INVALID', `template ${template.journeyId}: form ${form.name} is not valid`, { errors: report.errors });
     }
     const report = validateDefinition(definitions[index]);
     if (!report.valid) throw invalidDefinitionError(report);

@@ -56,7 +56,11 @@ export function humanLine(json: string): string | undefined {
 }
 
 /** Fastify's logger: JSON to stdout, or the same entries turned into human lines. */
-export function loggerOptions(config: Pick<Config, 'logLevel'>, format: LogFormat, out: NodeJS.WritableStream = process.stdout): NonNullable<FastifyServerOptions['logger']> {
+export function loggerOptions(
+  config: Pick<Config, 'logLevel'>,
+  format: LogFormat,
+  out: NodeJS.WritableStream = process.stdout,
+): NonNullable<FastifyServerOptions['logger']> {
   if (format === 'json') return { level: config.logLevel, redact: REDACT };
   return {
     level: config.logLevel,

@@ -17,9 +17,18 @@ import type { CredentialPublicKey } from './credential-public-key.ts';
 
 type Verifier = (data: Uint8Array, key: KeyObject, signature: Uint8Array) => boolean;
 
-const ecdsa = (hash: string): Verifier => (data, key, signature) => verify(hash, data, { key, dsaEncoding: 'der' }, signature);
-const pkcs1 = (hash: string): Verifier => (data, key, signature) => verify(hash, data, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
-const pss = (hash: string): Verifier => (data, key, signature) => verify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
+const ecdsa =
+  (hash: string): Verifier =>
+  (data, key, signature) =>
+    verify(hash, data, { key, dsaEncoding: 'der' }, signature);
+const pkcs1 =
+  (hash: string): Verifier =>
+  (data, key, signature) =>
+    verify(hash, data, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
+const pss =
+  (hash: string): Verifier =>
+  (data, key, signature) =>
+    verify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
 
 const VERIFIERS: ReadonlyMap<number, Verifier> = new Map<number, Verifier>([
   [cose.COSEALG.ES256, ecdsa('sha256')],

@@ -21,7 +21,8 @@ import { X509Certificate } from './certificate-chain.ts';
 type RegistrationOptions = Parameters<typeof verifyRegistrationResponse>[0];
 
 /** The library's messages for a certificate outside its validity period (packed, TPM, and its path validation). */
-const VALIDITY_REFUSAL = /^Certificate not good (before|after) ".*" \((Packed\|Full|TPM)\)$|^Certificate is not yet valid or expired \(Android Key\)$|^No specified trust anchor was valid for verifying x5c \(Android Key\)$/;
+const VALIDITY_REFUSAL =
+  /^Certificate not good (before|after) ".*" \((Packed\|Full|TPM)\)$|^Certificate is not yet valid or expired \(Android Key\)$|^No specified trust anchor was valid for verifying x5c \(Android Key\)$/;
 
 export function isCertificateValidityRefusal(error: unknown): boolean {
   return error instanceof Error && VALIDITY_REFUSAL.test(error.message);

@@ -90,7 +90,13 @@ const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
  * Conservative: one such report anywhere in the history is enough, except an
  * ATTESTATION_KEY_COMPROMISE report that names a different attestation certificate.
  */
-const UNTRUSTED_STATUSES = new Set(['REVOKED', 'ATTESTATION_KEY_COMPROMISE', 'USER_VERIFICATION_BYPASS', 'USER_KEY_REMOTE_COMPROMISE', 'USER_KEY_PHYSICAL_COMPROMISE']);
+const UNTRUSTED_STATUSES = new Set([
+  'REVOKED',
+  'ATTESTATION_KEY_COMPROMISE',
+  'USER_VERIFICATION_BYPASS',
+  'USER_KEY_REMOTE_COMPROMISE',
+  'USER_KEY_PHYSICAL_COMPROMISE',
+]);
 
 function decode(input: Uint8Array | string): { fmt: string; attStmt: Map<string, unknown>; aaguid: string } {
   const bytes = typeof input === 'string' ? isoBase64URL.toBuffer(input) : new Uint8Array(input);
@@ -183,12 +189,18 @@ export async function assessAttestation(input: AssessAttestationInput): Promise<
     const fromMetadata = await assessWithMetadata(chain, aaguid, source, input);
     if (fromMetadata.verified) return fromMetadata;
     reasons.push(fromMetadata.reason!);
-    if (fromMetadata.authenticatorDescription) return { verified: false, reason: reasons.join('; '), authenticatorDescription: fromMetadata.authenticatorDescription };
+    if (fromMetadata.authenticatorDescription)
+      return { verified: false, reason: reasons.join('; '), authenticatorDescription: fromMetadata.authenticatorDescription };
   }
   return { verified: false, reason: reasons.join('; ') };
 }
 
-async function assessWithMetadata(chain: X509Certificate[], aaguid: string, source: NonNullable<AttestationTrust['metadata']>, input: AssessAttestationInput): Promise<AttestationAssessment> {
+async function assessWithMetadata(
+  chain: X509Certificate[],
+  aaguid: string,
+  source: NonNullable<AttestationTrust['metadata']>,
+  input: AssessAttestationInput,
+): Promise<AttestationAssessment> {
   if (!input.metadata) return { verified: false, reason: 'the policy names a metadata source but no metadata loader is available' };
   let entry: MetadataEntry | undefined;
   try {
@@ -198,7 +210,11 @@ async function assessWithMetadata(chain: X509Certificate[], aaguid: string, sour
   } catch (error) {
     return { verified: false, reason: `metadata unavailable: ${(error as Error).message}` };
   }
-  if (!entry) return { verified: false, reason: aaguid !== ZERO_AAGUID ? `no FIDO metadata entry for AAGUID ${aaguid}` : 'no FIDO metadata entry for this attestation certificate' };
+  if (!entry)
+    return {
+      verified: false,
+      reason: aaguid !== ZERO_AAGUID ? `no FIDO metadata entry for AAGUID ${aaguid}` : 'no FIDO metadata entry for this attestation certificate',
+    };
   const description = entry.description ? { authenticatorDescription: entry.description } : {};
   const status = untrustedStatus(entry, chain);
   if (status) return { verified: false, reason: status, ...description };
@@ -236,9 +252,13 @@ export function assertValidTrustAnchors(rootCertificates: readonly string[], now
       });
     }
     if (certificate.notAfter.getTime() < now.getTime()) {
-      throw new KeywayError('INVALID_TRUST_ANCHOR', `attestationTrust.rootCertificates/${index}: ${describeCertificate(certificate)} expired at ${certificate.notAfter.toISOString()}`, {
-        errors: [{ field: `/attestationTrust/rootCertificates/${index}`, message: 'has expired' }],
-      });
+      throw new KeywayError(
+        'INVALID_TRUST_ANCHOR',
+        `attestationTrust.rootCertificates/${index}: ${describeCertificate(certificate)} expired at ${certificate.notAfter.toISOString()}`,
+        {
+          errors: [{ field: `/attestationTrust/rootCertificates/${index}`, message: 'has expired' }],
+        },
+      );
     }
   }
 }

@@ -130,7 +130,17 @@ export class AuthenticationCeremony {
         consumed_at: null,
         created_at: now.getTime(),
       });
-      await appendAuditEvent(trx, actor, { action: 'passkey.authentication.start', targetType: 'user', targetId: userId, details: { store: input.storeName, rpId: rp.id, policy: policy.name, sessionId, discoverable: userId === null } }, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        {
+          action: 'passkey.authentication.start',
+          targetType: 'user',
+          targetId: userId,
+          details: { store: input.storeName, rpId: rp.id, policy: policy.name, sessionId, discoverable: userId === null },
+        },
+        now,
+      );
       await input.inTransaction?.(trx, { sessionId, challenge, expiresAt: new Date(expiresAt).toISOString() });
     });
     return { clientRequest: options, sessionId, expiresAt: new Date(expiresAt).toISOString() };
@@ -140,7 +150,11 @@ export class AuthenticationCeremony {
     const { db, clock, identity, relyingParties, policies, signingKeys } = this.#deps;
     const now = clock.now();
     const store = input.store ?? (await identity.findStore(actor.tenantId, input.storeName));
-    const session = await findUsableSession(db, { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'authentication', userId: input.userId }, now);
+    const session = await findUsableSession(
+      db,
+      { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'authentication', userId: input.userId },
+      now,
+    );
     const rp = await relyingParties.find(actor.tenantId, store.id, session.rp_id);
     const policy = await policies.findAuthenticationPolicy(actor.tenantId, store.id, session.policy_name);
     const issued = JSON.parse(session.options) as PublicKeyCredentialRequestOptionsJSON;
@@ -164,16 +178,25 @@ export class AuthenticationCeremony {
 
     const { verifyAuthentication, CredentialKeyCache } = await authenticationVerifier();
     const credentialKeys = (this.#credentialKeys ??= new CredentialKeyCache());
-    const verified = await verifyAuthentication(input.response, {
-      challenge: session.challenge,
-      origins: rp.origins,
-      crossOrigin: { topOrigins: rp.topOrigins },
-      rpId: session.rp_id,
-      requireUserVerification: policy.userVerification === 'required' || issued.userVerification === 'required',
-      allowCredentialIds,
-      account: { identified: session.user_id !== null, userHandle: user.user_handle },
-      credential: { id: record.credential_id, publicKey: fromBase64url(record.public_key)!, counter: Number(record.sign_count), backupEligible: record.backup_eligible === 1 },
-    }, (credential) => credentialKeys.publicKey({ tenantId: actor.tenantId, credentialId: credential.id }, credential.publicKey));
+    const verified = await verifyAuthentication(
+      input.response,
+      {
+        challenge: session.challenge,
+        origins: rp.origins,
+        crossOrigin: { topOrigins: rp.topOrigins },
+        rpId: session.rp_id,
+        requireUserVerification: policy.userVerification === 'required' || issued.userVerification === 'required',
+        allowCredentialIds,
+        account: { identified: session.user_id !== null, userHandle: user.user_handle },
+        credential: {
+          id: record.credential_id,
+          publicKey: fromBase64url(record.public_key)!,
+          counter: Number(record.sign_count),
+          backupEligible: record.backup_eligible === 1,
+        },
+      },
+      (credential) => credentialKeys.publicKey({ tenantId: actor.tenantId, credentialId: credential.id }, credential.publicKey),
+    );
 
     const attested = record.attestation_verified === 1;
     // Signed before the transaction (signing may create the tenant's first key in a transaction of
@@ -198,7 +221,10 @@ export class AuthenticationCeremony {
       if (!recorded) {
         const still = await trx.selectFrom('credentials').select('sign_count').where('id', '=', record.id).executeTakeFirst();
         if (!still) throw new KeywayError('CREDENTIAL_NOT_ALLOWED', 'The passkey was deleted during the sign-in');
-        throw new KeywayError('COUNTER_REGRESSION', `The signature counter is ${verified.newCounter}, not above the stored ${Number(still.sign_count)}: the authenticator may have been cloned`);
+        throw new KeywayError(
+          'COUNTER_REGRESSION',
+          `The signature counter is ${verified.newCounter}, not above the stored ${Number(still.sign_count)}: the authenticator may have been cloned`,
+        );
       }
       await appendAuditEvent(
         trx,
@@ -207,14 +233,29 @@ export class AuthenticationCeremony {
           action: 'passkey.authenticate',
           targetType: 'passkey',
           targetId: credentialId,
-          details: { store: input.storeName, userId: user.id, rpId: session.rp_id, policy: session.policy_name, sessionId: session.id, counter: verified.newCounter, userVerified: verified.userVerified, backedUp: verified.backedUp },
+          details: {
+            store: input.storeName,
+            userId: user.id,
+            rpId: session.rp_id,
+            policy: session.policy_name,
+            sessionId: session.id,
+            counter: verified.newCounter,
+            userVerified: verified.userVerified,
+            backedUp: verified.backedUp,
+          },
         },
         now,
       );
       await input.inTransaction?.(trx, { userId: user.id, credentialId });
     });
 
-    const updated = { ...record, sign_count: verified.newCounter, backed_up: verified.backedUp ? 1 : 0, last_used_at: now.getTime(), updated_at: now.getTime() };
+    const updated = {
+      ...record,
+      sign_count: verified.newCounter,
+      backed_up: verified.backedUp ? 1 : 0,
+      last_used_at: now.getTime(),
+      updated_at: now.getTime(),
+    };
     return { user: toUser(user), credential: toPasskey(updated), idToken, idTokenClaims };
   }
 }

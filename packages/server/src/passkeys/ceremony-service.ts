@@ -1,6 +1,11 @@
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { Actor } from '../audit/audit-log.ts';
-import { AuthenticationCeremony, type AuthenticationResult, type CompleteAuthenticationInput, type StartAuthenticationInput } from './authentication-ceremony.ts';
+import {
+  AuthenticationCeremony,
+  type AuthenticationResult,
+  type CompleteAuthenticationInput,
+  type StartAuthenticationInput,
+} from './authentication-ceremony.ts';
 import type { CeremonyDeps, StartedCeremony } from './ceremony-deps.ts';
 import { purgeExpiredSessions } from './ceremony-session-store.ts';
 import type { Passkey } from './passkey-record.ts';

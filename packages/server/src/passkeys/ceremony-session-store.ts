@@ -47,7 +47,10 @@ export async function findUsableSession(db: Kysely<Schema>, lookup: SessionLooku
   if (!row) throw new KeywayError('SESSION_NOT_FOUND', `No ${lookup.ceremony} session ${lookup.id} for this user`);
   if (row.consumed_at !== null) throw new KeywayError('SESSION_ALREADY_USED', `The ${lookup.ceremony} session ${lookup.id} was already completed`);
   if (now.getTime() > Number(row.expires_at)) {
-    throw new KeywayError('CHALLENGE_EXPIRED', `The ${lookup.ceremony} session ${lookup.id} expired at ${new Date(Number(row.expires_at)).toISOString()}; start a new one`);
+    throw new KeywayError(
+      'CHALLENGE_EXPIRED',
+      `The ${lookup.ceremony} session ${lookup.id} expired at ${new Date(Number(row.expires_at)).toISOString()}; start a new one`,
+    );
   }
   return row;
 }
@@ -58,12 +61,20 @@ export async function findUsableSession(db: Kysely<Schema>, lookup: SessionLooku
  * get SESSION_ALREADY_USED and their transaction rolls back.
  */
 export async function consumeSession(db: Kysely<Schema>, id: string, now: Date): Promise<void> {
-  const result = await db.updateTable('ceremony_sessions').set({ consumed_at: now.getTime() }).where('id', '=', id).where('consumed_at', 'is', null).executeTakeFirst();
+  const result = await db
+    .updateTable('ceremony_sessions')
+    .set({ consumed_at: now.getTime() })
+    .where('id', '=', id)
+    .where('consumed_at', 'is', null)
+    .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) throw new KeywayError('SESSION_ALREADY_USED', `The ceremony session ${id} was already completed`);
 }
 
 /** Deletes sessions that expired more than the retention period before `now`; answers how many. */
 export async function purgeExpiredSessions(db: Kysely<Schema>, now: Date): Promise<number> {
-  const result = await db.deleteFrom('ceremony_sessions').where('expires_at', '<', now.getTime() - EXPIRED_SESSION_RETENTION_MS).executeTakeFirst();
+  const result = await db
+    .deleteFrom('ceremony_sessions')
+    .where('expires_at', '<', now.getTime() - EXPIRED_SESSION_RETENTION_MS)
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -15,7 +15,11 @@ export async function findUserInStore(db: Kysely<Schema>, storeId: string, ref: 
 
 export async function getUserInStore(db: Kysely<Schema>, storeId: string, storeName: string, ref: UserRef): Promise<UserRow> {
   const row = await findUserInStore(db, storeId, ref);
-  if (!row) throw new KeywayError('USER_NOT_FOUND', 'id' in ref ? `No user ${ref.id} in store ${storeName}` : `No user with externalId ${ref.externalId} in store ${storeName}`);
+  if (!row)
+    throw new KeywayError(
+      'USER_NOT_FOUND',
+      'id' in ref ? `No user ${ref.id} in store ${storeName}` : `No user with externalId ${ref.externalId} in store ${storeName}`,
+    );
   return row;
 }
 

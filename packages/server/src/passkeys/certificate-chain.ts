@@ -1,14 +1,7 @@
 // @peculiar/x509 (the X.509 library @simplewebauthn/server itself uses) needs the Reflect metadata
 // polyfill loaded before it; SimpleWebAuthn loads the same one, so this adds no new global.
 import 'reflect-metadata';
-import {
-  BasicConstraintsExtension,
-  KeyUsageFlags,
-  KeyUsagesExtension,
-  SubjectKeyIdentifierExtension,
-  X509Certificate,
-  X509ChainBuilder,
-} from '@peculiar/x509';
+import { BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, SubjectKeyIdentifierExtension, X509Certificate, X509ChainBuilder } from '@peculiar/x509';
 
 /**
  * Certificate path validation for attestation statements and the FIDO metadata BLOB, against an
@@ -52,7 +45,8 @@ export function describeCertificate(certificate: X509Certificate): string {
 }
 
 function withinValidity(certificate: X509Certificate, now: Date): string | undefined {
-  if (certificate.notBefore.getTime() > now.getTime()) return `certificate ${describeCertificate(certificate)} is not valid before ${certificate.notBefore.toISOString()}`;
+  if (certificate.notBefore.getTime() > now.getTime())
+    return `certificate ${describeCertificate(certificate)} is not valid before ${certificate.notBefore.toISOString()}`;
   if (certificate.notAfter.getTime() < now.getTime()) return `certificate ${describeCertificate(certificate)} expired at ${certificate.notAfter.toISOString()}`;
   return undefined;
 }
@@ -63,7 +57,8 @@ function issuerConstraints(certificate: X509Certificate, intermediatesBelow: num
   if (!isAnchor) {
     if (!basic?.ca) return `intermediate ${describeCertificate(certificate)} is not a CA certificate`;
     const usage = certificate.getExtension(KeyUsagesExtension);
-    if (usage && (usage.usages & KeyUsageFlags.keyCertSign) === 0) return `intermediate ${describeCertificate(certificate)} may not sign certificates (keyUsage)`;
+    if (usage && (usage.usages & KeyUsageFlags.keyCertSign) === 0)
+      return `intermediate ${describeCertificate(certificate)} may not sign certificates (keyUsage)`;
   }
   if (basic?.ca && basic.pathLength !== undefined && intermediatesBelow > basic.pathLength) {
     return `path length constraint of ${describeCertificate(certificate)} exceeded`;

@@ -46,10 +46,16 @@ function checkTokenBinding(tokenBinding: unknown): void {
   }
   const status = (tokenBinding as Record<string, unknown>).status;
   if (typeof status !== 'string' || !TOKEN_BINDING_STATUSES.has(status)) {
-    throw new KeywayError('RESPONSE_MALFORMED', `response.clientDataJSON: tokenBinding.status ${JSON.stringify(status ?? null)} is not "present" or "supported"`);
+    throw new KeywayError(
+      'RESPONSE_MALFORMED',
+      `response.clientDataJSON: tokenBinding.status ${JSON.stringify(status ?? null)} is not "present" or "supported"`,
+    );
   }
   if (status === 'present') {
-    throw new KeywayError('TOKEN_BINDING_NOT_SUPPORTED', 'clientDataJSON.tokenBinding.status is "present", but this connection did not negotiate Token Binding');
+    throw new KeywayError(
+      'TOKEN_BINDING_NOT_SUPPORTED',
+      'clientDataJSON.tokenBinding.status is "present", but this connection did not negotiate Token Binding',
+    );
   }
 }
 
@@ -87,8 +93,10 @@ export function checkClientData(clientDataJSON: unknown, expected: ClientDataExp
   for (const member of ['type', 'challenge', 'origin'] as const) {
     if (typeof c[member] !== 'string') throw new KeywayError('RESPONSE_MALFORMED', `response.clientDataJSON: ${member} is missing or not a string`);
   }
-  if (c.crossOrigin !== undefined && typeof c.crossOrigin !== 'boolean') throw new KeywayError('RESPONSE_MALFORMED', 'response.clientDataJSON: crossOrigin is not a boolean');
-  if (c.topOrigin !== undefined && typeof c.topOrigin !== 'string') throw new KeywayError('RESPONSE_MALFORMED', 'response.clientDataJSON: topOrigin is not a string');
+  if (c.crossOrigin !== undefined && typeof c.crossOrigin !== 'boolean')
+    throw new KeywayError('RESPONSE_MALFORMED', 'response.clientDataJSON: crossOrigin is not a boolean');
+  if (c.topOrigin !== undefined && typeof c.topOrigin !== 'string')
+    throw new KeywayError('RESPONSE_MALFORMED', 'response.clientDataJSON: topOrigin is not a string');
   const data: CollectedClientData = {
     type: c.type as string,
     challenge: c.challenge as string,
@@ -99,7 +107,10 @@ export function checkClientData(clientDataJSON: unknown, expected: ClientDataExp
 
   // §7.1 step 7 / §7.2 step 10: the ceremony type.
   if (data.type !== expected.type) {
-    throw new KeywayError('CEREMONY_TYPE_MISMATCH', `clientDataJSON.type is ${JSON.stringify(data.type)}; this ${registration ? 'registration' : 'authentication'} session expects ${expected.type}`);
+    throw new KeywayError(
+      'CEREMONY_TYPE_MISMATCH',
+      `clientDataJSON.type is ${JSON.stringify(data.type)}; this ${registration ? 'registration' : 'authentication'} session expects ${expected.type}`,
+    );
   }
   // §7.1 step 8 / §7.2 step 11: the challenge this session issued, compared as the base64url text.
   if (data.challenge !== expected.challenge) {
@@ -107,7 +118,10 @@ export function checkClientData(clientDataJSON: unknown, expected: ClientDataExp
   }
   // §7.1 step 9 / §7.2 step 12: an origin the relying party lists, compared exactly.
   if (!expected.origins.includes(data.origin)) {
-    throw new KeywayError('ORIGIN_MISMATCH', `clientDataJSON.origin ${JSON.stringify(data.origin)} is not an origin of the relying party (${expected.origins.join(', ')})`);
+    throw new KeywayError(
+      'ORIGIN_MISMATCH',
+      `clientDataJSON.origin ${JSON.stringify(data.origin)} is not an origin of the relying party (${expected.origins.join(', ')})`,
+    );
   }
   // §7.1 step 10 / §7.2 step 13: a ceremony inside a cross-origin iframe only when the RP expects
   // one, and then (§7.1 step 11 / §7.2 step 14) under a top-level origin it lists. Keyway requires
@@ -116,13 +130,19 @@ export function checkClientData(clientDataJSON: unknown, expected: ClientDataExp
   const embedders = expected.crossOrigin.topOrigins;
   if (data.crossOrigin === true) {
     if (embedders.length === 0) {
-      throw new KeywayError('CROSS_ORIGIN_NOT_ALLOWED', 'clientDataJSON.crossOrigin is true: the ceremony ran in a cross-origin iframe, which the relying party does not allow');
+      throw new KeywayError(
+        'CROSS_ORIGIN_NOT_ALLOWED',
+        'clientDataJSON.crossOrigin is true: the ceremony ran in a cross-origin iframe, which the relying party does not allow',
+      );
     }
     if (data.topOrigin === undefined) {
       throw new KeywayError('CROSS_ORIGIN_NOT_ALLOWED', 'clientDataJSON.crossOrigin is true without a topOrigin: the page embedding the ceremony is unknown');
     }
     if (!embedders.includes(data.topOrigin)) {
-      throw new KeywayError('CROSS_ORIGIN_NOT_ALLOWED', `clientDataJSON.topOrigin ${JSON.stringify(data.topOrigin)} is not a top-level origin the relying party allows`);
+      throw new KeywayError(
+        'CROSS_ORIGIN_NOT_ALLOWED',
+        `clientDataJSON.topOrigin ${JSON.stringify(data.topOrigin)} is not a top-level origin the relying party allows`,
+      );
     }
   } else if (data.topOrigin !== undefined) {
     throw new KeywayError('CROSS_ORIGIN_NOT_ALLOWED', `clientDataJSON.topOrigin is ${JSON.stringify(data.topOrigin)} without crossOrigin true`);

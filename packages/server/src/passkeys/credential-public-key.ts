@@ -136,7 +136,9 @@ export function importCredentialPublicKey(coseKey: Uint8Array): CredentialPublic
     imported = createPublicKey({ key: toJwk(key, shape), format: 'jwk' });
   } catch (error) {
     if (error instanceof KeywayError) throw error;
-    throw invalid(`cannot be imported as a ${shape.kty === cose.COSEKTY.RSA ? 'RSA' : 'jwkCrv' in shape ? shape.jwkCrv : 'Ed25519'} key (for an elliptic curve: the point is not on the curve)`);
+    throw invalid(
+      `cannot be imported as a ${shape.kty === cose.COSEKTY.RSA ? 'RSA' : 'jwkCrv' in shape ? shape.jwkCrv : 'Ed25519'} key (for an elliptic curve: the point is not on the curve)`,
+    );
   }
   if (shape.kty === cose.COSEKTY.RSA) {
     const { modulusLength, publicExponent } = imported.asymmetricKeyDetails ?? {};

@@ -53,7 +53,14 @@ export class CredentialService {
     let query = this.#db.selectFrom('credentials').selectAll().where('user_id', '=', user.id);
     if (filter.rpId !== undefined) query = query.where('rp_id', '=', filter.rpId);
     if (after) query = query.where('id', '>', after);
-    return toPage(await query.orderBy('id').limit(limit + 1).execute(), limit, toPasskey);
+    return toPage(
+      await query
+        .orderBy('id')
+        .limit(limit + 1)
+        .execute(),
+      limit,
+      toPasskey,
+    );
   }
 
   async get(tenantId: string, ref: PasskeyRef): Promise<Passkey> {
@@ -62,12 +69,18 @@ export class CredentialService {
 
   async rename(actor: Actor, ref: PasskeyRef, name: string): Promise<Passkey> {
     const trimmed = name.trim();
-    if (trimmed.length === 0 || trimmed.length > MAX_PASSKEY_NAME_LENGTH) throw validationError('name', `must be 1 to ${MAX_PASSKEY_NAME_LENGTH} characters, not only spaces`);
+    if (trimmed.length === 0 || trimmed.length > MAX_PASSKEY_NAME_LENGTH)
+      throw validationError('name', `must be 1 to ${MAX_PASSKEY_NAME_LENGTH} characters, not only spaces`);
     const now = this.#clock.now();
     return this.#db.transaction().execute(async (trx) => {
       const row = await this.#find(trx, actor.tenantId, ref);
       await trx.updateTable('credentials').set({ name: trimmed, updated_at: now.getTime() }).where('id', '=', row.id).execute();
-      await appendAuditEvent(trx, actor, { action: 'passkey.update', targetType: 'passkey', targetId: row.credential_id, details: { store: ref.storeName, userId: row.user_id, name: trimmed } }, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: 'passkey.update', targetType: 'passkey', targetId: row.credential_id, details: { store: ref.storeName, userId: row.user_id, name: trimmed } },
+        now,
+      );
       return toPasskey({ ...row, name: trimmed, updated_at: now.getTime() });
     });
   }
@@ -77,7 +90,17 @@ export class CredentialService {
     await this.#db.transaction().execute(async (trx) => {
       const row = await this.#find(trx, actor.tenantId, ref);
       await trx.deleteFrom('credentials').where('id', '=', row.id).execute();
-      await appendAuditEvent(trx, actor, { action: 'passkey.delete', targetType: 'passkey', targetId: row.credential_id, details: { store: ref.storeName, userId: row.user_id, rpId: row.rp_id, aaguid: row.aaguid } }, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        {
+          action: 'passkey.delete',
+          targetType: 'passkey',
+          targetId: row.credential_id,
+          details: { store: ref.storeName, userId: row.user_id, rpId: row.rp_id, aaguid: row.aaguid },
+        },
+        now,
+      );
     });
   }
 

@@ -31,7 +31,11 @@ export async function credentialDescriptors(db: Kysely<Schema>, userId: string, 
 }
 
 /** A credential of one store and RP ID, or undefined: another tenant's or store's credential is never found. */
-export async function findCredential(db: Kysely<Schema>, scope: { tenantId: string; storeId: string; rpId: string }, credentialId: string): Promise<CredentialRow | undefined> {
+export async function findCredential(
+  db: Kysely<Schema>,
+  scope: { tenantId: string; storeId: string; rpId: string },
+  credentialId: string,
+): Promise<CredentialRow | undefined> {
   return db
     .selectFrom('credentials')
     .selectAll()

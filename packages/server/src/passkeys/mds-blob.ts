@@ -190,7 +190,8 @@ export async function verifyMetadataBlob(jws: string, options: { trustedRoots?: 
   } catch (error) {
     throw new MetadataBlobError('the metadata BLOB is not a JWS', { cause: error });
   }
-  if (!isString(header.alg) || !BLOB_ALGORITHMS.includes(header.alg)) throw new MetadataBlobError(`the metadata BLOB uses an unsupported algorithm ${String(header.alg)}`);
+  if (!isString(header.alg) || !BLOB_ALGORITHMS.includes(header.alg))
+    throw new MetadataBlobError(`the metadata BLOB uses an unsupported algorithm ${String(header.alg)}`);
   if (!Array.isArray(header.x5c) || header.x5c.length === 0) throw new MetadataBlobError('the metadata BLOB has no x5c certificate chain');
 
   // Loaded here, not at start: the X.509 stack is heavy and only a metadata refresh needs it.
@@ -222,7 +223,11 @@ export async function verifyMetadataBlob(jws: string, options: { trustedRoots?: 
     throw new MetadataBlobError('the metadata BLOB has no valid nextUpdate date');
   }
   if (!Array.isArray(payload.entries)) throw new MetadataBlobError('the metadata BLOB has no entries');
-  const blob = new MetadataBlob(no, new Date(`${nextUpdate}T00:00:00Z`), payload.entries.map(toEntry).filter((e) => e !== undefined));
+  const blob = new MetadataBlob(
+    no,
+    new Date(`${nextUpdate}T00:00:00Z`),
+    payload.entries.map(toEntry).filter((e) => e !== undefined),
+  );
   if (blob.isExpired(options.now)) throw new MetadataBlobError(`the metadata BLOB is out of date (nextUpdate ${nextUpdate})`);
   return blob;
 }
@@ -323,13 +328,19 @@ export class MetadataBlobCache implements MetadataProvider {
     });
     try {
       const fresh = await slot.loading;
-      if (held && fresh.no < held.no) throw new MetadataBlobError(`the metadata BLOB from ${key.slice(key.indexOf(':') + 1)} has serial number ${fresh.no}, lower than ${held.no} already seen`);
+      if (held && fresh.no < held.no)
+        throw new MetadataBlobError(
+          `the metadata BLOB from ${key.slice(key.indexOf(':') + 1)} has serial number ${fresh.no}, lower than ${held.no} already seen`,
+        );
       slot.blob = fresh;
       slot.failure = undefined;
       slot.refreshAt = Math.min(now.getTime() + this.#refreshMs, fresh.nextUpdate.getTime());
       return fresh;
     } catch (error) {
-      const failure = error instanceof MetadataBlobError ? error : new MetadataBlobError(`the metadata BLOB could not be loaded: ${(error as Error).message}`, { cause: error });
+      const failure =
+        error instanceof MetadataBlobError
+          ? error
+          : new MetadataBlobError(`the metadata BLOB could not be loaded: ${(error as Error).message}`, { cause: error });
       slot.failure = { error: failure, until: now.getTime() + this.#retryMs };
       if (held) return held;
       throw failure;

@@ -66,7 +66,9 @@ export function webOriginProblem(origin: string): string | undefined {
 /** An origin the RP accepts: a web origin, or an Android app's `android:apk-key-hash:…` origin. */
 export function originSyntaxProblem(origin: string): string | undefined {
   if (isAndroidOrigin(origin)) {
-    return ANDROID_ORIGIN.test(origin) ? undefined : 'must be android:apk-key-hash: followed by the base64url SHA-256 of the signing certificate (43 characters)';
+    return ANDROID_ORIGIN.test(origin)
+      ? undefined
+      : 'must be android:apk-key-hash: followed by the base64url SHA-256 of the signing certificate (43 characters)';
   }
   return webOriginProblem(origin);
 }

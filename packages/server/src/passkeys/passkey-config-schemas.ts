@@ -40,13 +40,21 @@ const patchBody = <F extends TProperties>(fields: F) => Type.Object(optionalWith
 
 // ── relying parties ──────────────────────────────────────────────────────
 
-export const RpIdSchema = Type.String({ minLength: 1, maxLength: 253, description: 'The RP ID: a registrable domain (example.com, login.example.com) or localhost; lower-case' });
+export const RpIdSchema = Type.String({
+  minLength: 1,
+  maxLength: 253,
+  description: 'The RP ID: a registrable domain (example.com, login.example.com) or localhost; lower-case',
+});
 const Origin = Type.String({ minLength: 1, maxLength: 2048 });
 const OriginList = (description: string) => Type.Array(Origin, { maxItems: 100, uniqueItems: true, description });
 
 const AndroidAppSchema = Type.Object(
   {
-    packageName: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]*(\\.[A-Za-z][A-Za-z0-9_]*)+$', maxLength: 255, description: 'Android application id, e.g. com.example.app' }),
+    packageName: Type.String({
+      pattern: '^[A-Za-z][A-Za-z0-9_]*(\\.[A-Za-z][A-Za-z0-9_]*)+$',
+      maxLength: 255,
+      description: 'Android application id, e.g. com.example.app',
+    }),
     sha256CertFingerprints: Type.Array(Type.String({ pattern: '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}$' }), {
       minItems: 1,
       maxItems: 20,
@@ -93,21 +101,27 @@ export type CreateRelyingPartyInput = Static<typeof CreateRelyingPartyBody>;
 export const UpdateRelyingPartyBody = patchBody(rpFields);
 export type UpdateRelyingPartyInput = Static<typeof UpdateRelyingPartyBody>;
 
-export const RelyingPartySchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  origins: Type.Array(Type.String()),
-  relatedOrigins: Type.Array(Type.String()),
-  topOrigins: Type.Array(Type.String()),
-  androidApps: Type.Array(Type.Object({ packageName: Type.String(), sha256CertFingerprints: Type.Array(Type.String()) })),
-  appleAppIds: Type.Array(Type.String()),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-}, { title: 'RelyingParty' });
+export const RelyingPartySchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    origins: Type.Array(Type.String()),
+    relatedOrigins: Type.Array(Type.String()),
+    topOrigins: Type.Array(Type.String()),
+    androidApps: Type.Array(Type.Object({ packageName: Type.String(), sha256CertFingerprints: Type.Array(Type.String()) })),
+    appleAppIds: Type.Array(Type.String()),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { title: 'RelyingParty' },
+);
 
 // ── policies ─────────────────────────────────────────────────────────────
 
-export const PolicyNameSchema = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', description: 'Letters, digits, _ and -, at most 64; used in ceremony paths' });
+export const PolicyNameSchema = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$',
+  description: 'Letters, digits, _ and -, at most 64; used in ceremony paths',
+});
 
 const Requirement = Type.Union([Type.Literal('discouraged'), Type.Literal('preferred'), Type.Literal('required')]);
 const Hints = Type.Array(Type.Union([Type.Literal('security-key'), Type.Literal('client-device'), Type.Literal('hybrid')]), {
@@ -115,15 +129,27 @@ const Hints = Type.Array(Type.Union([Type.Literal('security-key'), Type.Literal(
   uniqueItems: true,
   description: 'WebAuthn L3 hints, in preference order',
 });
-const Timeout = Type.Integer({ minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS, description: 'Ceremony timeout in milliseconds (10 s to 10 min); the session expires then' });
+const Timeout = Type.Integer({
+  minimum: MIN_TIMEOUT_MS,
+  maximum: MAX_TIMEOUT_MS,
+  description: 'Ceremony timeout in milliseconds (10 s to 10 min); the session expires then',
+});
 
 const AttestationTrustSchema = Type.Object(
   {
     requireTrustedAttestation: Type.Optional(
-      Type.Boolean({ default: false, description: 'Refuse registrations whose attestation does not chain to a trusted root (needs attestation direct or enterprise)' }),
+      Type.Boolean({
+        default: false,
+        description: 'Refuse registrations whose attestation does not chain to a trusted root (needs attestation direct or enterprise)',
+      }),
     ),
     rootCertificates: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 20_000, 'x-multiline': true }), { maxItems: 32, uniqueItems: true, default: [], description: 'PEM X.509 CA certificates, one per entry' }),
+      Type.Array(Type.String({ minLength: 1, maxLength: 20_000, 'x-multiline': true }), {
+        maxItems: 32,
+        uniqueItems: true,
+        default: [],
+        description: 'PEM X.509 CA certificates, one per entry',
+      }),
     ),
     metadata: Type.Optional(
       Type.Object(
@@ -139,7 +165,9 @@ const AttestationTrustSchema = Type.Object(
 );
 
 const registrationFields = {
-  attestation: Type.Union([Type.Literal('none'), Type.Literal('indirect'), Type.Literal('direct'), Type.Literal('enterprise')], { description: 'Attestation conveyance' }),
+  attestation: Type.Union([Type.Literal('none'), Type.Literal('indirect'), Type.Literal('direct'), Type.Literal('enterprise')], {
+    description: 'Attestation conveyance',
+  }),
   authenticatorAttachment: Type.Union([Type.Literal('platform'), Type.Literal('cross-platform')]),
   residentKey: Requirement,
   userVerification: Requirement,
@@ -186,25 +214,28 @@ export const UpdateRegistrationPolicyBody = patchBody({
 });
 export type UpdateRegistrationPolicyInput = Static<typeof UpdateRegistrationPolicyBody>;
 
-export const RegistrationPolicySchema = Type.Object({
-  name: Type.String(),
-  attestation: Type.String(),
-  authenticatorAttachment: Type.Optional(Type.String()),
-  residentKey: Type.String(),
-  userVerification: Type.String(),
-  algorithms: Type.Array(Type.Integer()),
-  hints: Type.Array(Type.String()),
-  timeout: Type.Integer(),
-  excludeCredentials: Type.Boolean(),
-  allowSyncedPasskeys: Type.Boolean(),
-  attestationTrust: Type.Object({
-    requireTrustedAttestation: Type.Boolean(),
-    rootCertificates: Type.Array(Type.String()),
-    metadata: Type.Optional(Type.Object({ file: Type.Optional(Type.String()), url: Type.Optional(Type.String()) })),
-  }),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-}, { title: 'RegistrationPolicy' });
+export const RegistrationPolicySchema = Type.Object(
+  {
+    name: Type.String(),
+    attestation: Type.String(),
+    authenticatorAttachment: Type.Optional(Type.String()),
+    residentKey: Type.String(),
+    userVerification: Type.String(),
+    algorithms: Type.Array(Type.Integer()),
+    hints: Type.Array(Type.String()),
+    timeout: Type.Integer(),
+    excludeCredentials: Type.Boolean(),
+    allowSyncedPasskeys: Type.Boolean(),
+    attestationTrust: Type.Object({
+      requireTrustedAttestation: Type.Boolean(),
+      rootCertificates: Type.Array(Type.String()),
+      metadata: Type.Optional(Type.Object({ file: Type.Optional(Type.String()), url: Type.Optional(Type.String()) })),
+    }),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { title: 'RegistrationPolicy' },
+);
 
 const authenticationFields = {
   userVerification: Requirement,
@@ -232,12 +263,15 @@ export type CreateAuthenticationPolicyInput = Static<typeof CreateAuthentication
 export const UpdateAuthenticationPolicyBody = patchBody(authenticationFields);
 export type UpdateAuthenticationPolicyInput = Static<typeof UpdateAuthenticationPolicyBody>;
 
-export const AuthenticationPolicySchema = Type.Object({
-  name: Type.String(),
-  userVerification: Type.String(),
-  timeout: Type.Integer(),
-  allowDiscoverable: Type.Boolean(),
-  hints: Type.Array(Type.String()),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-}, { title: 'AuthenticationPolicy' });
+export const AuthenticationPolicySchema = Type.Object(
+  {
+    name: Type.String(),
+    userVerification: Type.String(),
+    timeout: Type.Integer(),
+    allowDiscoverable: Type.Boolean(),
+    hints: Type.Array(Type.String()),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { title: 'AuthenticationPolicy' },
+);

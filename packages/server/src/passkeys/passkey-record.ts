@@ -4,25 +4,28 @@ import type { CredentialsTable } from '../storage/schema.ts';
 import { describeAuthenticator } from './authenticator-catalog.ts';
 
 /** A user's passkey as the API shows it (the WebAuthn credential record). Never the public key. */
-export const PasskeySchema = Type.Object({
-  credentialId: Type.String({ description: 'The WebAuthn credential ID, base64url' }),
-  name: Type.Union([Type.String(), Type.Null()], { description: 'User-editable name; defaults to the authenticator’s name when the AAGUID is known' }),
-  rpId: Type.String(),
-  userId: Type.String(),
-  aaguid: Type.String({ description: 'The authenticator model (all zeros when it does not say)' }),
-  authenticatorName: Type.Optional(Type.String({ description: 'The passkey provider behind the AAGUID, when known (display only)' })),
-  backupEligible: Type.Boolean({ description: 'BE: the passkey can be synced' }),
-  backedUp: Type.Boolean({ description: 'BS: the passkey is synced (as of its last use)' }),
-  deviceType: Type.Union([Type.Literal('singleDevice'), Type.Literal('multiDevice')]),
-  transports: Type.Array(Type.String()),
-  counter: Type.Integer({ description: 'The signature counter as of the last use' }),
-  algorithm: Type.Integer({ description: 'COSE algorithm of the credential key' }),
-  userVerified: Type.Boolean({ description: 'UV at registration' }),
-  attestationFormat: Type.String(),
-  attestationVerified: Type.Boolean({ description: 'The attestation chained to a root the registration policy trusts' }),
-  createdAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-}, { title: 'Passkey' });
+export const PasskeySchema = Type.Object(
+  {
+    credentialId: Type.String({ description: 'The WebAuthn credential ID, base64url' }),
+    name: Type.Union([Type.String(), Type.Null()], { description: 'User-editable name; defaults to the authenticator’s name when the AAGUID is known' }),
+    rpId: Type.String(),
+    userId: Type.String(),
+    aaguid: Type.String({ description: 'The authenticator model (all zeros when it does not say)' }),
+    authenticatorName: Type.Optional(Type.String({ description: 'The passkey provider behind the AAGUID, when known (display only)' })),
+    backupEligible: Type.Boolean({ description: 'BE: the passkey can be synced' }),
+    backedUp: Type.Boolean({ description: 'BS: the passkey is synced (as of its last use)' }),
+    deviceType: Type.Union([Type.Literal('singleDevice'), Type.Literal('multiDevice')]),
+    transports: Type.Array(Type.String()),
+    counter: Type.Integer({ description: 'The signature counter as of the last use' }),
+    algorithm: Type.Integer({ description: 'COSE algorithm of the credential key' }),
+    userVerified: Type.Boolean({ description: 'UV at registration' }),
+    attestationFormat: Type.String(),
+    attestationVerified: Type.Boolean({ description: 'The attestation chained to a root the registration policy trusts' }),
+    createdAt: Type.String({ format: 'date-time' }),
+    lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { title: 'Passkey' },
+);
 export type Passkey = Static<typeof PasskeySchema>;
 
 export function toPasskey(row: Selectable<CredentialsTable>): Passkey {

@@ -27,7 +27,9 @@ function trustWithDefaults(trust: Partial<AttestationTrust> | undefined): Attest
 }
 
 /** Complete registration settings: every absent field takes its documented default. */
-export function registrationSettingsWithDefaults(input: Partial<Omit<RegistrationPolicySettings, 'attestationTrust'>> & { attestationTrust?: Partial<AttestationTrust> | undefined }): RegistrationPolicySettings {
+export function registrationSettingsWithDefaults(
+  input: Partial<Omit<RegistrationPolicySettings, 'attestationTrust'>> & { attestationTrust?: Partial<AttestationTrust> | undefined },
+): RegistrationPolicySettings {
   const d = REGISTRATION_DEFAULTS;
   return {
     attestation: input.attestation ?? d.attestation,
@@ -69,7 +71,13 @@ export function checkRootCertificates(pems: readonly string[], now: Date): { roo
     const field = `attestationTrust.rootCertificates.${index}`;
     const blocks = pem.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
     if (blocks !== 1) {
-      problems.push({ field, message: blocks === 0 ? 'is not a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)' : 'holds several certificates; give one certificate per entry' });
+      problems.push({
+        field,
+        message:
+          blocks === 0
+            ? 'is not a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)'
+            : 'holds several certificates; give one certificate per entry',
+      });
       continue;
     }
     let certificate: X509Certificate;
@@ -80,7 +88,10 @@ export function checkRootCertificates(pems: readonly string[], now: Date): { roo
       continue;
     }
     if (!certificate.ca) {
-      problems.push({ field, message: `${certificate.subject.replaceAll('\n', ', ')} is not a CA certificate (basicConstraints CA:TRUE); give the root, not the authenticator's own certificate` });
+      problems.push({
+        field,
+        message: `${certificate.subject.replaceAll('\n', ', ')} is not a CA certificate (basicConstraints CA:TRUE); give the root, not the authenticator's own certificate`,
+      });
       continue;
     }
     if (certificate.validToDate.getTime() < now.getTime()) {
@@ -110,7 +121,8 @@ async function metadataProblems(metadata: AttestationTrust['metadata'], trustDir
   // A file source reads the server's disk, so it is confined to the directory the operator names
   // (KEYWAY_TRUST_DIR); otherwise a tenant admin could probe for files or read arbitrary ones.
   const field = 'attestationTrust.metadata.file';
-  if (trustDir === undefined) return [{ field, message: 'file sources are disabled on this server (the operator enables them with KEYWAY_TRUST_DIR); use an https url' }];
+  if (trustDir === undefined)
+    return [{ field, message: 'file sources are disabled on this server (the operator enables them with KEYWAY_TRUST_DIR); use an https url' }];
   const file = path.resolve(trustDir, metadata.file!);
   try {
     const real = await realpath(file);
@@ -136,7 +148,9 @@ export async function checkRegistrationSettings(settings: RegistrationPolicySett
   const seen = new Set<number>();
   for (const [index, alg] of settings.algorithms.entries()) {
     if (SUPPORTED_ALGORITHMS[alg] === undefined) {
-      const supported = Object.entries(SUPPORTED_ALGORITHMS).map(([id, name]) => `${id} ${name}`).join(', ');
+      const supported = Object.entries(SUPPORTED_ALGORITHMS)
+        .map(([id, name]) => `${id} ${name}`)
+        .join(', ');
       problems.push({ field: `algorithms.${index}`, message: `${alg} is not a COSE algorithm Keyway verifies (${supported})` });
     } else if (seen.has(alg)) {
       problems.push({ field: `algorithms.${index}`, message: `${alg} is listed twice` });
@@ -148,10 +162,16 @@ export async function checkRegistrationSettings(settings: RegistrationPolicySett
     // Only direct and enterprise conveyance deliver an attestation the RP can chain to a root;
     // with none/indirect the client may strip or anonymise it, so every registration would fail.
     if (settings.attestation !== 'direct' && settings.attestation !== 'enterprise') {
-      problems.push({ field: 'attestation', message: `must be direct or enterprise when attestationTrust.requireTrustedAttestation is true (is ${settings.attestation})` });
+      problems.push({
+        field: 'attestation',
+        message: `must be direct or enterprise when attestationTrust.requireTrustedAttestation is true (is ${settings.attestation})`,
+      });
     }
     if (trust.rootCertificates.length === 0 && trust.metadata === undefined) {
-      problems.push({ field: 'attestationTrust.rootCertificates', message: 'must hold at least one root (or give attestationTrust.metadata) when requireTrustedAttestation is true' });
+      problems.push({
+        field: 'attestationTrust.rootCertificates',
+        message: 'must hold at least one root (or give attestationTrust.metadata) when requireTrustedAttestation is true',
+      });
     }
   }
   if (problems.length > 0) throw problemsError('VALIDATION_FAILED', problems);

@@ -14,7 +14,12 @@ import type {
   UpdateRegistrationPolicyInput,
 } from './passkey-config-schemas.ts';
 import type { AuthenticationPolicy, AuthenticationPolicySettings, RegistrationPolicy, RegistrationPolicySettings } from './passkey-config.ts';
-import { authenticationSettingsWithDefaults, checkAuthenticationSettings, checkRegistrationSettings, registrationSettingsWithDefaults } from './policy-rules.ts';
+import {
+  authenticationSettingsWithDefaults,
+  checkAuthenticationSettings,
+  checkRegistrationSettings,
+  registrationSettingsWithDefaults,
+} from './policy-rules.ts';
 
 export interface PolicyServiceDeps {
   db: Kysely<Schema>;
@@ -57,7 +62,12 @@ const AUTHENTICATION: PolicyKind<AuthenticationPolicySettings> = {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function toPolicy<Settings>(kind: PolicyKind<Settings>, row: PolicyRow): Policy<Settings> {
-  return { name: row.name, ...kind.read(JSON.parse(row.settings) as Partial<Settings>), createdAt: iso(Number(row.created_at)), updatedAt: iso(Number(row.updated_at)) };
+  return {
+    name: row.name,
+    ...kind.read(JSON.parse(row.settings) as Partial<Settings>),
+    createdAt: iso(Number(row.created_at)),
+    updatedAt: iso(Number(row.updated_at)),
+  };
 }
 
 /** Without the fields a patch sets to null (null clears an optional field). */
@@ -153,7 +163,13 @@ export class PolicyService {
   // ── shared by both kinds ────────────────────────────────────────────────
 
   async #findRow<S>(kind: PolicyKind<S>, executor: Kysely<Schema>, tenantId: string, storeId: string, name: string): Promise<PolicyRow> {
-    const row = await executor.selectFrom(kind.table).selectAll().where('tenant_id', '=', tenantId).where('store_id', '=', storeId).where('name', '=', name).executeTakeFirst();
+    const row = await executor
+      .selectFrom(kind.table)
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('store_id', '=', storeId)
+      .where('name', '=', name)
+      .executeTakeFirst();
     if (!row) throw new KeywayError('POLICY_NOT_FOUND', `No ${kind.label} ${name} in this store`);
     return row;
   }
@@ -163,13 +179,22 @@ export class PolicyService {
     try {
       return await this.#db.transaction().execute(async (trx) => {
         const store = await this.#identity.findStore(actor.tenantId, storeName, trx);
-        const row = { id: newTimeOrderedId(now), tenant_id: actor.tenantId, store_id: store.id, name, settings: JSON.stringify(settings), created_at: now.getTime(), updated_at: now.getTime() };
+        const row = {
+          id: newTimeOrderedId(now),
+          tenant_id: actor.tenantId,
+          store_id: store.id,
+          name,
+          settings: JSON.stringify(settings),
+          created_at: now.getTime(),
+          updated_at: now.getTime(),
+        };
         await trx.insertInto(kind.table).values(row).execute();
         await appendAuditEvent(trx, actor, { action: `${kind.noun}.create`, targetType: kind.noun, targetId: name, details: { store: storeName } }, now);
         return toPolicy(kind, row);
       });
     } catch (error) {
-      if (uniqueViolation(error) !== undefined) throw new KeywayError('POLICY_ALREADY_EXISTS', `name: store ${storeName} already has a ${kind.label} named ${name}`);
+      if (uniqueViolation(error) !== undefined)
+        throw new KeywayError('POLICY_ALREADY_EXISTS', `name: store ${storeName} already has a ${kind.label} named ${name}`);
       throw error;
     }
   }
@@ -180,7 +205,14 @@ export class PolicyService {
     const after = decodeCursor(page.cursor);
     let query = this.#db.selectFrom(kind.table).selectAll().where('tenant_id', '=', tenantId).where('store_id', '=', store.id);
     if (after) query = query.where('id', '>', after);
-    return toPage(await query.orderBy('id').limit(limit + 1).execute(), limit, (row) => toPolicy(kind, row));
+    return toPage(
+      await query
+        .orderBy('id')
+        .limit(limit + 1)
+        .execute(),
+      limit,
+      (row) => toPolicy(kind, row),
+    );
   }
 
   async #update<S>(
@@ -196,7 +228,13 @@ export class PolicyService {
       const store = await this.#identity.findStore(actor.tenantId, storeName, trx);
       // Write first, read second: the write takes the row lock (PostgreSQL), so two concurrent
       // PATCHes merge one after the other instead of the second overwriting the first's change.
-      await trx.updateTable(kind.table).set({ updated_at: now.getTime() }).where('tenant_id', '=', actor.tenantId).where('store_id', '=', store.id).where('name', '=', name).execute();
+      await trx
+        .updateTable(kind.table)
+        .set({ updated_at: now.getTime() })
+        .where('tenant_id', '=', actor.tenantId)
+        .where('store_id', '=', store.id)
+        .where('name', '=', name)
+        .execute();
       const row = await this.#findRow(kind, trx, actor.tenantId, store.id, name);
       const settings = await merge(toPolicy(kind, row));
       const changes = { settings: JSON.stringify(settings), updated_at: now.getTime() };

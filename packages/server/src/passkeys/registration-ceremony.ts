@@ -117,13 +117,24 @@ export class RegistrationCeremony {
           consumed_at: null,
           created_at: now.getTime(),
         });
-        await appendAuditEvent(trx, actor, { action: 'passkey.registration.start', targetType: 'user', targetId: user.id, details: { store: input.storeName, rpId: rp.id, policy: policy.name, sessionId } }, now);
+        await appendAuditEvent(
+          trx,
+          actor,
+          {
+            action: 'passkey.registration.start',
+            targetType: 'user',
+            targetId: user.id,
+            details: { store: input.storeName, rpId: rp.id, policy: policy.name, sessionId },
+          },
+          now,
+        );
         await input.inTransaction?.(trx, { sessionId, challenge, expiresAt: new Date(expiresAt).toISOString() });
         return { clientRequest: options, sessionId, expiresAt: new Date(expiresAt).toISOString() };
       });
     } catch (error) {
       // users (store_id, user_handle) is unique: the caller's handle is another user's.
-      if (uniqueViolation(error)?.includes('user_handle')) throw new KeywayError('USER_HANDLE_CONFLICT', 'userHandle: another user of this store has this user handle');
+      if (uniqueViolation(error)?.includes('user_handle'))
+        throw new KeywayError('USER_HANDLE_CONFLICT', 'userHandle: another user of this store has this user handle');
       throw error;
     }
   }
@@ -132,7 +143,11 @@ export class RegistrationCeremony {
     const { db, clock, identity, relyingParties, policies } = this.#deps;
     const now = clock.now();
     const store = input.store ?? (await identity.findStore(actor.tenantId, input.storeName));
-    const session = await findUsableSession(db, { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'registration', userId: input.userId }, now);
+    const session = await findUsableSession(
+      db,
+      { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'registration', userId: input.userId },
+      now,
+    );
     const user = await getUserInStore(db, store.id, input.storeName, { id: session.user_id! });
     assertMayUsePasskeys(user);
     // The RP and policy as they are now: an origin removed or a policy tightened since the start applies at once.

@@ -141,7 +141,10 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
   if (flags.bs && !flags.be) throw new KeywayError('BACKUP_STATE_INVALID', 'authenticatorData flags: BS=1 with BE=0');
   // §7.1 step 18: the policy's use of backup eligibility: device-bound only refuses synced passkeys.
   if (flags.be && !expected.allowSyncedPasskeys) {
-    throw new KeywayError('SYNCED_PASSKEY_NOT_ALLOWED', 'The registration policy accepts only device-bound passkeys and this credential is backup eligible (BE=1)');
+    throw new KeywayError(
+      'SYNCED_PASSKEY_NOT_ALLOWED',
+      'The registration policy accepts only device-bound passkeys and this credential is backup eligible (BE=1)',
+    );
   }
   // §7.1 step 19: the backup state is recorded (and updated at each sign-in), not a policy input.
 

@@ -74,14 +74,18 @@ function checkRelyingParty(rp: RelyingPartyFields): RelyingPartyFields {
   }
   const packages = new Set<string>();
   for (const [index, app] of rp.androidApps.entries()) {
-    if (packages.has(app.packageName)) problems.push({ field: `androidApps.${index}.packageName`, message: `${app.packageName} is listed twice; give all its fingerprints in one entry` });
+    if (packages.has(app.packageName))
+      problems.push({ field: `androidApps.${index}.packageName`, message: `${app.packageName} is listed twice; give all its fingerprints in one entry` });
     packages.add(app.packageName);
   }
   if (problems.length > 0) throw problemsError('VALIDATION_FAILED', problems);
   return {
     ...rp,
     // Digital Asset Links compares fingerprints as upper-case colon-separated hex.
-    androidApps: rp.androidApps.map((app) => ({ packageName: app.packageName, sha256CertFingerprints: [...new Set(app.sha256CertFingerprints.map((f) => f.toUpperCase()))] })),
+    androidApps: rp.androidApps.map((app) => ({
+      packageName: app.packageName,
+      sha256CertFingerprints: [...new Set(app.sha256CertFingerprints.map((f) => f.toUpperCase()))],
+    })),
   };
 }
 
@@ -98,7 +102,13 @@ export class RelyingPartyService {
   }
 
   async #findRow(executor: Kysely<Schema>, tenantId: string, storeId: string, rpId: string): Promise<Selectable<RelyingPartiesTable>> {
-    const row = await executor.selectFrom('relying_parties').selectAll().where('tenant_id', '=', tenantId).where('store_id', '=', storeId).where('rp_id', '=', rpId).executeTakeFirst();
+    const row = await executor
+      .selectFrom('relying_parties')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('store_id', '=', storeId)
+      .where('rp_id', '=', rpId)
+      .executeTakeFirst();
     if (!row) throw new KeywayError('RELYING_PARTY_NOT_FOUND', `No relying party ${rpId} in this store`);
     return row;
   }
@@ -117,7 +127,10 @@ export class RelyingPartyService {
   async findAllByRpId(rpId: string): Promise<RelyingParty[]> {
     const rows = await this.#db.selectFrom('relying_parties').selectAll().where('rp_id', '=', rpId).orderBy('id').execute();
     if (new Set(rows.map((row) => row.tenant_id)).size > 1) {
-      throw new KeywayError('RELYING_PARTY_NOT_FOUND', `The relying party ${rpId} is configured by more than one tenant, so its well-known files are not served`);
+      throw new KeywayError(
+        'RELYING_PARTY_NOT_FOUND',
+        `The relying party ${rpId} is configured by more than one tenant, so its well-known files are not served`,
+      );
     }
     return rows.map(toRelyingParty);
   }
@@ -136,13 +149,27 @@ export class RelyingPartyService {
     try {
       return await this.#db.transaction().execute(async (trx) => {
         const store = await this.#identity.findStore(actor.tenantId, storeName, trx);
-        const row = { id: newTimeOrderedId(now), tenant_id: actor.tenantId, store_id: store.id, rp_id: rp.id, ...columns(rp), created_at: now.getTime(), updated_at: now.getTime() };
+        const row = {
+          id: newTimeOrderedId(now),
+          tenant_id: actor.tenantId,
+          store_id: store.id,
+          rp_id: rp.id,
+          ...columns(rp),
+          created_at: now.getTime(),
+          updated_at: now.getTime(),
+        };
         await trx.insertInto('relying_parties').values(row).execute();
-        await appendAuditEvent(trx, actor, { action: 'relyingParty.create', targetType: 'relyingParty', targetId: rp.id, details: { store: storeName, origins: rp.origins } }, now);
+        await appendAuditEvent(
+          trx,
+          actor,
+          { action: 'relyingParty.create', targetType: 'relyingParty', targetId: rp.id, details: { store: storeName, origins: rp.origins } },
+          now,
+        );
         return toRelyingParty(row);
       });
     } catch (error) {
-      if (uniqueViolation(error) !== undefined) throw new KeywayError('RELYING_PARTY_ALREADY_EXISTS', `id: store ${storeName} already has a relying party ${rp.id}`);
+      if (uniqueViolation(error) !== undefined)
+        throw new KeywayError('RELYING_PARTY_ALREADY_EXISTS', `id: store ${storeName} already has a relying party ${rp.id}`);
       throw error;
     }
   }
@@ -153,7 +180,14 @@ export class RelyingPartyService {
     const after = decodeCursor(page.cursor);
     let query = this.#db.selectFrom('relying_parties').selectAll().where('tenant_id', '=', tenantId).where('store_id', '=', store.id);
     if (after) query = query.where('id', '>', after);
-    return toPage(await query.orderBy('id').limit(limit + 1).execute(), limit, toRelyingParty);
+    return toPage(
+      await query
+        .orderBy('id')
+        .limit(limit + 1)
+        .execute(),
+      limit,
+      toRelyingParty,
+    );
   }
 
   async get(tenantId: string, storeName: string, rpId: string): Promise<RelyingParty> {
@@ -168,7 +202,13 @@ export class RelyingPartyService {
       const store = await this.#identity.findStore(actor.tenantId, storeName, trx);
       // Write first, read second: the write takes the row lock (PostgreSQL), so two concurrent
       // PATCHes merge one after the other instead of the second overwriting the first's change.
-      await trx.updateTable('relying_parties').set({ updated_at: now.getTime() }).where('tenant_id', '=', actor.tenantId).where('store_id', '=', store.id).where('rp_id', '=', rpId).execute();
+      await trx
+        .updateTable('relying_parties')
+        .set({ updated_at: now.getTime() })
+        .where('tenant_id', '=', actor.tenantId)
+        .where('store_id', '=', store.id)
+        .where('rp_id', '=', rpId)
+        .execute();
       const row = await this.#findRow(trx, actor.tenantId, store.id, rpId);
       const current = toRelyingParty(row);
       const merged = checkRelyingParty({
@@ -182,7 +222,12 @@ export class RelyingPartyService {
       });
       const changes = { ...columns(merged), updated_at: now.getTime() };
       await trx.updateTable('relying_parties').set(changes).where('id', '=', row.id).execute();
-      await appendAuditEvent(trx, actor, { action: 'relyingParty.update', targetType: 'relyingParty', targetId: rpId, details: { store: storeName, fields: Object.keys(patch) } }, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: 'relyingParty.update', targetType: 'relyingParty', targetId: rpId, details: { store: storeName, fields: Object.keys(patch) } },
+        now,
+      );
       return toRelyingParty({ ...row, ...changes });
     });
   }

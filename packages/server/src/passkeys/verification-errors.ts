@@ -11,7 +11,10 @@ export type CeremonyKind = 'registration' | 'authentication';
  * attestation-format verifiers end their messages with the format in parentheses.
  */
 const LIBRARY_MESSAGES: readonly (readonly [RegExp, ErrorCode])[] = [
-  [/^Missing credential ID$|^Credential ID was not base64url-encoded$|^Unexpected credential type|^Credential missing response$|was not a (base64url )?string$/, 'RESPONSE_MALFORMED'],
+  [
+    /^Missing credential ID$|^Credential ID was not base64url-encoded$|^Unexpected credential type|^Credential missing response$|was not a (base64url )?string$/,
+    'RESPONSE_MALFORMED',
+  ],
   [/^Unexpected (registration|authentication) response type/, 'CEREMONY_TYPE_MISMATCH'],
   [/response challenge|^Custom challenge verifier/, 'CHALLENGE_MISMATCH'],
   [/^Unexpected (registration|authentication) response origin/, 'ORIGIN_MISMATCH'],
@@ -22,7 +25,10 @@ const LIBRARY_MESSAGES: readonly (readonly [RegExp, ErrorCode])[] = [
   [/^Single-device credential indicated that it was backed up/, 'BACKUP_STATE_INVALID'],
   [/^Unexpected public key alg|does not support use of/, 'ALGORITHM_NOT_ALLOWED'],
   [/^Response counter value/, 'COUNTER_REGRESSION'],
-  [/^No credential ID was provided|^No public key was provided|^No AAGUID was present|^Credential public key was missing numeric alg|^Authenticator data was \d+ bytes|^Leftover bytes/, 'RESPONSE_MALFORMED'],
+  [
+    /^No credential ID was provided|^No public key was provided|^No AAGUID was present|^Credential public key was missing numeric alg|^Authenticator data was \d+ bytes|^Leftover bytes/,
+    'RESPONSE_MALFORMED',
+  ],
 ];
 
 /**

@@ -78,22 +78,49 @@ export async function wellKnownRoutes(fastify: FastifyInstance, { services }: We
     return rps;
   }
 
-  app.get('/.well-known/webauthn', {
-    schema: { operationId: 'getWebauthnRelatedOrigins', tags, summary: 'Related origins of the RP ID named by the Host header (WebAuthn L3 §5.11)', response: { 200: RELATED_ORIGINS } },
-    config: { errors },
-  }, async (request, reply) => relatedOriginsDocument(await relyingPartiesFor(request, reply)));
+  app.get(
+    '/.well-known/webauthn',
+    {
+      schema: {
+        operationId: 'getWebauthnRelatedOrigins',
+        tags,
+        summary: 'Related origins of the RP ID named by the Host header (WebAuthn L3 §5.11)',
+        response: { 200: RELATED_ORIGINS },
+      },
+      config: { errors },
+    },
+    async (request, reply) => relatedOriginsDocument(await relyingPartiesFor(request, reply)),
+  );
 
-  app.get('/.well-known/assetlinks.json', {
-    schema: { operationId: 'getAndroidAssetLinks', tags, summary: 'Digital Asset Links of the RP ID named by the Host header (Android apps sharing its passkeys)', response: { 200: ASSET_LINKS } },
-    config: { errors },
-  }, async (request, reply) => assetLinksDocument(await relyingPartiesFor(request, reply)));
+  app.get(
+    '/.well-known/assetlinks.json',
+    {
+      schema: {
+        operationId: 'getAndroidAssetLinks',
+        tags,
+        summary: 'Digital Asset Links of the RP ID named by the Host header (Android apps sharing its passkeys)',
+        response: { 200: ASSET_LINKS },
+      },
+      config: { errors },
+    },
+    async (request, reply) => assetLinksDocument(await relyingPartiesFor(request, reply)),
+  );
 
-  app.get('/.well-known/apple-app-site-association', {
-    schema: { operationId: 'getAppleAppSiteAssociation', tags, summary: 'Apple associated domains (webcredentials) of the RP ID named by the Host header', response: { 200: APPLE_APP_SITE_ASSOCIATION } },
-    config: { errors },
-  }, async (request, reply) => {
-    const document = appleAppSiteAssociationDocument(await relyingPartiesFor(request, reply));
-    // The file has no extension; Apple requires it to be served as JSON.
-    return reply.type('application/json').send(document);
-  });
+  app.get(
+    '/.well-known/apple-app-site-association',
+    {
+      schema: {
+        operationId: 'getAppleAppSiteAssociation',
+        tags,
+        summary: 'Apple associated domains (webcredentials) of the RP ID named by the Host header',
+        response: { 200: APPLE_APP_SITE_ASSOCIATION },
+      },
+      config: { errors },
+    },
+    async (request, reply) => {
+      const document = appleAppSiteAssociationDocument(await relyingPartiesFor(request, reply));
+      // The file has no extension; Apple requires it to be served as JSON.
+      return reply.type('application/json').send(document);
+    },
+  );
 }

@@ -16,7 +16,9 @@ export interface NextStepsOptions {
  */
 export function nextSteps(result: QuickstartResult, { publicUrl, pageOrigin, pageFile, page }: NextStepsOptions): string {
   const base = `${publicUrl}/${result.tenant}/identity/${result.store}`;
-  const journeyCounts = ['created', 'updated', 'unchanged'].map((status) => [status, result.journeys.filter((j) => j.status === status).length] as const).filter(([, n]) => n > 0);
+  const journeyCounts = ['created', 'updated', 'unchanged']
+    .map((status) => [status, result.journeys.filter((j) => j.status === status).length] as const)
+    .filter(([, n]) => n > 0);
   const rows: [string, string, string][] = [
     ['tenant', result.tenant, result.tenantStatus],
     ['store', result.store, result.storeStatus],

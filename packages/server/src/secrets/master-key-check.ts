@@ -30,7 +30,11 @@ export async function recordMasterKey(db: AnyDb, key: MasterKey, now: number): P
 
 /** Replaces the recorded master key (rotate-master, inside its transaction). */
 export async function replaceMasterKey(db: AnyDb, key: MasterKey, now: number): Promise<void> {
-  await db.updateTable('keyway_master_key').set({ key_id: key.id, check_value: sealSecret(key, CHECK_TEXT, CHECK_AAD), rotated_at: now }).where('id', '=', 'current').execute();
+  await db
+    .updateTable('keyway_master_key')
+    .set({ key_id: key.id, check_value: sealSecret(key, CHECK_TEXT, CHECK_AAD), rotated_at: now })
+    .where('id', '=', 'current')
+    .execute();
 }
 
 /** The id of the master key recorded in the database, if any (none before migration 009 or before first start). */
@@ -50,7 +54,10 @@ export async function recordedMasterKeyId(db: AnyDb): Promise<string | undefined
  */
 export async function verifyMasterKey(db: AnyDb, key: MasterKey, now: number): Promise<void> {
   await recordMasterKey(db, key, now);
-  const row = (await db.selectFrom('keyway_master_key').select(['key_id', 'check_value']).where('id', '=', 'current').executeTakeFirstOrThrow()) as { key_id: string; check_value: string };
+  const row = (await db.selectFrom('keyway_master_key').select(['key_id', 'check_value']).where('id', '=', 'current').executeTakeFirstOrThrow()) as {
+    key_id: string;
+    check_value: string;
+  };
   if (row.key_id !== key.id) {
     throw new MasterKeyError(`expected the master key this database is encrypted with (key id ${row.key_id}), got a different key (key id ${key.id})`);
   }
@@ -62,7 +69,9 @@ export async function verifyMasterKey(db: AnyDb, key: MasterKey, now: number): P
   for (const column of SEALED_COLUMNS) {
     const stray = await firstNotSealedUnder(db, column, key);
     if (stray) {
-      throw new MasterKeyError(`${column.table}.${column.column} of ${column.identity.map((c) => `${c}=${String(stray[c])}`).join(', ')} is not sealed under the master key (key id ${key.id})`);
+      throw new MasterKeyError(
+        `${column.table}.${column.column} of ${column.identity.map((c) => `${c}=${String(stray[c])}`).join(', ')} is not sealed under the master key (key id ${key.id})`,
+      );
     }
   }
 }

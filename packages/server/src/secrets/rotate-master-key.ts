@@ -14,7 +14,10 @@ export async function rotateMasterKey(db: AnyDb, from: MasterKey, to: MasterKey,
     await verifyMasterKey(trx, from, now);
     let rewrapped = 0;
     for (const column of SEALED_COLUMNS) {
-      const rows = (await trx.selectFrom(column.table).select([...column.identity, column.column]).execute()) as Record<string, string>[];
+      const rows = (await trx
+        .selectFrom(column.table)
+        .select([...column.identity, column.column])
+        .execute()) as Record<string, string>[];
       for (const row of rows) {
         let update = trx.updateTable(column.table).set({ [column.column]: rewrapSecret(row[column.column]!, sealedAad(column, row), from, to) });
         for (const name of column.identity) update = update.where(name, '=', row[name]);

@@ -43,7 +43,12 @@ export async function openBrowserSession(db: Kysely<Schema>, input: OpenSessionI
 }
 
 /** The live session of a cookie value in one store: not revoked, not expired (at `expires_at` exactly it has ended). */
-export async function findLiveSession(db: Kysely<Schema>, scope: { tenantId: string; storeId: string }, token: string | undefined, now: Date): Promise<BrowserSessionRow | undefined> {
+export async function findLiveSession(
+  db: Kysely<Schema>,
+  scope: { tenantId: string; storeId: string },
+  token: string | undefined,
+  now: Date,
+): Promise<BrowserSessionRow | undefined> {
   if (!isBrowserToken(token)) return undefined;
   return db
     .selectFrom('selfservice_sessions')
@@ -59,7 +64,13 @@ export async function findLiveSession(db: Kysely<Schema>, scope: { tenantId: str
 /** Revokes the session of a cookie value (any store of the tenant); answers its row if one was live. */
 export async function revokeSessionByToken(db: Kysely<Schema>, tenantId: string, token: string | undefined, now: Date): Promise<BrowserSessionRow | undefined> {
   if (!isBrowserToken(token)) return undefined;
-  const row = await db.selectFrom('selfservice_sessions').selectAll().where('token_hash', '=', hashBrowserToken(token)).where('tenant_id', '=', tenantId).where('revoked_at', 'is', null).executeTakeFirst();
+  const row = await db
+    .selectFrom('selfservice_sessions')
+    .selectAll()
+    .where('token_hash', '=', hashBrowserToken(token))
+    .where('tenant_id', '=', tenantId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   if (!row) return undefined;
   await db.updateTable('selfservice_sessions').set({ revoked_at: now.getTime() }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
   return row;
@@ -67,11 +78,19 @@ export async function revokeSessionByToken(db: Kysely<Schema>, tenantId: string,
 
 /** Revokes every live session of a user; answers how many. */
 export async function revokeUserSessions(db: Kysely<Schema>, userId: string, now: Date): Promise<number> {
-  const result = await db.updateTable('selfservice_sessions').set({ revoked_at: now.getTime() }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+  const result = await db
+    .updateTable('selfservice_sessions')
+    .set({ revoked_at: now.getTime() })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
 /** Sessions that expired over a day ago (revoked ones too, once past their expiry) are deleted; the audit log keeps their history. */
 export async function purgeEndedSessions(db: Kysely<Schema>, now: Date): Promise<void> {
-  await db.deleteFrom('selfservice_sessions').where('expires_at', '<', now.getTime() - 24 * 60 * 60 * 1000).execute();
+  await db
+    .deleteFrom('selfservice_sessions')
+    .where('expires_at', '<', now.getTime() - 24 * 60 * 60 * 1000)
+    .execute();
 }

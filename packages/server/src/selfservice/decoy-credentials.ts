@@ -9,7 +9,16 @@ import type { Schema } from '../storage/schema.ts';
 import type { CredentialDescriptor } from '../passkeys/credential-store.ts';
 
 /** Transport lists real passkeys report; a decoy carries one of them, chosen by its HMAC. */
-const TRANSPORT_SETS: readonly (readonly string[])[] = [['hybrid', 'internal'], ['internal'], ['hybrid', 'internal'], ['usb'], ['hybrid', 'internal'], ['internal', 'hybrid'], ['usb', 'nfc'], ['internal']];
+const TRANSPORT_SETS: readonly (readonly string[])[] = [
+  ['hybrid', 'internal'],
+  ['internal'],
+  ['hybrid', 'internal'],
+  ['usb'],
+  ['hybrid', 'internal'],
+  ['internal', 'hybrid'],
+  ['usb', 'nfc'],
+  ['internal'],
+];
 
 /** Length of a decoy credential ID: 32 bytes, what most platform authenticators and security keys use. */
 export const DECOY_ID_BYTES = 32;
@@ -68,7 +77,11 @@ export class DecoyCredentials {
     const aad = sealedAad(DECOY_KEY_COLUMN, { tenant_id: tenantId });
     await this.#db
       .insertInto('selfservice_tenant_keys')
-      .values({ tenant_id: tenantId, decoy_key: sealSecret(this.#masterKey, randomBytes(32).toString('base64url'), aad), created_at: this.#clock.now().getTime() })
+      .values({
+        tenant_id: tenantId,
+        decoy_key: sealSecret(this.#masterKey, randomBytes(32).toString('base64url'), aad),
+        created_at: this.#clock.now().getTime(),
+      })
       .onConflict((oc) => oc.column('tenant_id').doNothing())
       .execute();
     const row = await this.#db.selectFrom('selfservice_tenant_keys').select('decoy_key').where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();

@@ -63,7 +63,12 @@ export function challengeOf(response: unknown): string {
 }
 
 /** The flow of this browser (cookie) for this response (challenge), store and purpose, or FLOW_NOT_FOUND. */
-export async function findFlow(db: Kysely<Schema>, scope: { tenantId: string; storeId: string; purpose: FlowPurpose }, bindingToken: string | undefined, challenge: string): Promise<FlowRow> {
+export async function findFlow(
+  db: Kysely<Schema>,
+  scope: { tenantId: string; storeId: string; purpose: FlowPurpose },
+  bindingToken: string | undefined,
+  challenge: string,
+): Promise<FlowRow> {
   const row = isBrowserToken(bindingToken)
     ? await db
         .selectFrom('selfservice_flows')
@@ -73,7 +78,10 @@ export async function findFlow(db: Kysely<Schema>, scope: { tenantId: string; st
         .executeTakeFirst()
     : undefined;
   if (!row || row.tenant_id !== scope.tenantId || row.store_id !== scope.storeId || row.purpose !== scope.purpose) {
-    throw new KeywayError('FLOW_NOT_FOUND', 'This browser started no matching ceremony (the keyway_flow cookie is missing, or the response answers another challenge); start again');
+    throw new KeywayError(
+      'FLOW_NOT_FOUND',
+      'This browser started no matching ceremony (the keyway_flow cookie is missing, or the response answers another challenge); start again',
+    );
   }
   return row;
 }
@@ -83,5 +91,8 @@ export async function deleteFlow(db: Kysely<Schema>, id: string): Promise<void> 
 }
 
 export async function purgeExpiredFlows(db: Kysely<Schema>, now: Date): Promise<void> {
-  await db.deleteFrom('selfservice_flows').where('expires_at', '<', now.getTime() - EXPIRED_FLOW_RETENTION_MS).execute();
+  await db
+    .deleteFrom('selfservice_flows')
+    .where('expires_at', '<', now.getTime() - EXPIRED_FLOW_RETENTION_MS)
+    .execute();
 }

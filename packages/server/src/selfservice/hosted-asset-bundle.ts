@@ -94,19 +94,25 @@ export function buildHostedAssetBundle(options: { base: string; entries: readonl
  * called per request (it builds the bundle on first use).
  */
 export function serveHostedAssetBundle(fastify: FastifyInstance, base: string, bundle: () => HostedAssetBundle): void {
-  fastify.withTypeProvider<TypeBoxTypeProvider>().get(
-    `${base}/:version/*`,
-    { schema: { hide: true, params: Type.Object({ version: Type.String({ maxLength: 64 }), '*': Type.String({ maxLength: 256 }) }) } },
-    async (request, reply) => {
-      const assets = bundle();
-      const file = request.params.version === assets.version ? assets.files.get(request.params['*']) : undefined;
-      if (!file) throw new KeywayError('ROUTE_NOT_FOUND', `No asset ${request.url.split('?')[0]}`);
-      reply.header('content-type', file.contentType).header('cache-control', 'public, max-age=31536000, immutable').header('x-content-type-options', 'nosniff').header('vary', 'Accept-Encoding');
-      // Public, credential-free code: a relying party's page on another origin may import the SDK
-      // (module scripts are fetched in CORS mode, Fetch §3.2).
-      reply.header('access-control-allow-origin', '*').header('cross-origin-resource-policy', 'cross-origin');
-      if (/\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) return reply.header('content-encoding', 'gzip').send(file.gzip);
-      return reply.send(file.body);
-    },
-  );
+  fastify
+    .withTypeProvider<TypeBoxTypeProvider>()
+    .get(
+      `${base}/:version/*`,
+      { schema: { hide: true, params: Type.Object({ version: Type.String({ maxLength: 64 }), '*': Type.String({ maxLength: 256 }) }) } },
+      async (request, reply) => {
+        const assets = bundle();
+        const file = request.params.version === assets.version ? assets.files.get(request.params['*']) : undefined;
+        if (!file) throw new KeywayError('ROUTE_NOT_FOUND', `No asset ${request.url.split('?')[0]}`);
+        reply
+          .header('content-type', file.contentType)
+          .header('cache-control', 'public, max-age=31536000, immutable')
+          .header('x-content-type-options', 'nosniff')
+          .header('vary', 'Accept-Encoding');
+        // Public, credential-free code: a relying party's page on another origin may import the SDK
+        // (module scripts are fetched in CORS mode, Fetch §3.2).
+        reply.header('access-control-allow-origin', '*').header('cross-origin-resource-policy', 'cross-origin');
+        if (/\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) return reply.header('content-encoding', 'gzip').send(file.gzip);
+        return reply.send(file.body);
+      },
+    );
 }

@@ -22,15 +22,18 @@ export function negotiateLanguage(acceptLanguage: string | undefined, explicit?:
   if (isOffered(explicit)) return explicit;
   if (!acceptLanguage) return languages.default;
   let best: { lang: Language; q: number; index: number } | undefined;
-  acceptLanguage.split(',').slice(0, 32).forEach((part, index) => {
-    const [range = '', ...params] = part.trim().split(';');
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
-    if (!Number.isFinite(q) || q <= 0 || q > 1) return;
-    const primary = range.trim().toLowerCase().split('-')[0];
-    if (!isOffered(primary)) return;
-    if (!best || q > best.q || (q === best.q && index < best.index)) best = { lang: primary, q, index };
-  });
+  acceptLanguage
+    .split(',')
+    .slice(0, 32)
+    .forEach((part, index) => {
+      const [range = '', ...params] = part.trim().split(';');
+      const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+      if (!Number.isFinite(q) || q <= 0 || q > 1) return;
+      const primary = range.trim().toLowerCase().split('-')[0];
+      if (!isOffered(primary)) return;
+      if (!best || q > best.q || (q === best.q && index < best.index)) best = { lang: primary, q, index };
+    });
   return best?.lang ?? languages.default;
 }
 

@@ -59,7 +59,15 @@ export async function hostedPagesRoutes(fastify: FastifyInstance, options: Hoste
     } catch (error) {
       if (!(error instanceof KeywayError) || error.status !== 404) throw error;
       const { lang, path } = hostedPageLanguage(request);
-      const html = renderShell({ lang, base, path, page: 'not-found', serviceName: 'Keyway', allowSignUp: false, assets: { stylesheet: assets().forPage('signin').stylesheet, preload: [] } });
+      const html = renderShell({
+        lang,
+        base,
+        path,
+        page: 'not-found',
+        serviceName: 'Keyway',
+        allowSignUp: false,
+        assets: { stylesheet: assets().forPage('signin').stylesheet, preload: [] },
+      });
       return sendHostedPage(reply, { status: 404, csp: HOSTED_PAGE_CSP, lang, html });
     }
     const branding = await options.branding?.forStore(target.store);
@@ -87,6 +95,8 @@ export async function hostedPagesRoutes(fastify: FastifyInstance, options: Hoste
   });
 
   for (const page of PAGE_NAMES) {
-    app.get(`/:tenantId/identity/:storeName/${page}`, { schema: { hide: true, params: PageParams, querystring: HostedPageQuery } }, (request, reply) => render(page, request, reply));
+    app.get(`/:tenantId/identity/:storeName/${page}`, { schema: { hide: true, params: PageParams, querystring: HostedPageQuery } }, (request, reply) =>
+      render(page, request, reply),
+    );
   }
 }

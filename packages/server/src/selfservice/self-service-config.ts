@@ -21,8 +21,22 @@ export const SelfServiceConfigBody = Type.Object(
     registrationPolicy: Name('Registration policy for sign-up and recovery'),
     authenticationPolicy: Name('Authentication policy for sign-in'),
     allowSignUp: Type.Boolean({ description: 'Whether anyone may create an account (otherwise accounts come from the admin API)' }),
-    sessionTtlSeconds: Type.Optional(Type.Integer({ minimum: 300, maximum: 2_592_000, default: DEFAULT_SESSION_TTL_SECONDS, description: 'Browser session lifetime (absolute), 300 s to 30 days' })),
-    recoveryLinkTtlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 604_800, default: DEFAULT_RECOVERY_LINK_TTL_SECONDS, description: 'Default recovery link lifetime, 60 s to 7 days' })),
+    sessionTtlSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 300,
+        maximum: 2_592_000,
+        default: DEFAULT_SESSION_TTL_SECONDS,
+        description: 'Browser session lifetime (absolute), 300 s to 30 days',
+      }),
+    ),
+    recoveryLinkTtlSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 60,
+        maximum: 604_800,
+        default: DEFAULT_RECOVERY_LINK_TTL_SECONDS,
+        description: 'Default recovery link lifetime, 60 s to 7 days',
+      }),
+    ),
     applicationUrl: Type.Optional(
       Type.String({
         minLength: 1,
@@ -35,16 +49,19 @@ export const SelfServiceConfigBody = Type.Object(
   { title: 'SelfServiceConfigInput', additionalProperties: false },
 );
 
-export const SelfServiceConfigSchema = Type.Object({
-  enabled: Type.Boolean(),
-  relyingPartyId: Type.String(),
-  registrationPolicy: Type.String(),
-  authenticationPolicy: Type.String(),
-  allowSignUp: Type.Boolean(),
-  sessionTtlSeconds: Type.Integer(),
-  recoveryLinkTtlSeconds: Type.Integer(),
-  applicationUrl: Type.Optional(Type.String()),
-}, { title: 'SelfServiceConfig' });
+export const SelfServiceConfigSchema = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    relyingPartyId: Type.String(),
+    registrationPolicy: Type.String(),
+    authenticationPolicy: Type.String(),
+    allowSignUp: Type.Boolean(),
+    sessionTtlSeconds: Type.Integer(),
+    recoveryLinkTtlSeconds: Type.Integer(),
+    applicationUrl: Type.Optional(Type.String()),
+  },
+  { title: 'SelfServiceConfig' },
+);
 export type SelfServiceConfig = Static<typeof SelfServiceConfigSchema>;
 export type SelfServiceConfigInput = Static<typeof SelfServiceConfigBody>;
 
@@ -89,15 +106,34 @@ export function selfServiceConfigCheck(publicUrl: string): SelfServiceConfigChec
     }
     if (!config.enabled) return JSON.stringify(config);
     const problems: FieldProblem[] = [];
-    const rp = await executor.selectFrom('relying_parties').select('origins').where('store_id', '=', storeId).where('rp_id', '=', config.relyingPartyId).executeTakeFirst();
+    const rp = await executor
+      .selectFrom('relying_parties')
+      .select('origins')
+      .where('store_id', '=', storeId)
+      .where('rp_id', '=', config.relyingPartyId)
+      .executeTakeFirst();
     if (!rp) problems.push({ field: 'selfService.relyingPartyId', message: `no relying party ${config.relyingPartyId} in this store; create it first` });
     else if (!(JSON.parse(rp.origins) as string[]).includes(publicOrigin)) {
-      problems.push({ field: 'selfService.relyingPartyId', message: `the relying party's origins must include ${publicOrigin} (KEYWAY_PUBLIC_URL), where the hosted pages are served` });
+      problems.push({
+        field: 'selfService.relyingPartyId',
+        message: `the relying party's origins must include ${publicOrigin} (KEYWAY_PUBLIC_URL), where the hosted pages are served`,
+      });
     }
-    const registration = await executor.selectFrom('registration_policies').select('id').where('store_id', '=', storeId).where('name', '=', config.registrationPolicy).executeTakeFirst();
+    const registration = await executor
+      .selectFrom('registration_policies')
+      .select('id')
+      .where('store_id', '=', storeId)
+      .where('name', '=', config.registrationPolicy)
+      .executeTakeFirst();
     if (!registration) problems.push({ field: 'selfService.registrationPolicy', message: `no registration policy ${config.registrationPolicy} in this store` });
-    const authentication = await executor.selectFrom('authentication_policies').select('id').where('store_id', '=', storeId).where('name', '=', config.authenticationPolicy).executeTakeFirst();
-    if (!authentication) problems.push({ field: 'selfService.authenticationPolicy', message: `no authentication policy ${config.authenticationPolicy} in this store` });
+    const authentication = await executor
+      .selectFrom('authentication_policies')
+      .select('id')
+      .where('store_id', '=', storeId)
+      .where('name', '=', config.authenticationPolicy)
+      .executeTakeFirst();
+    if (!authentication)
+      problems.push({ field: 'selfService.authenticationPolicy', message: `no authentication policy ${config.authenticationPolicy} in this store` });
     if (problems.length > 0) {
       throw new KeywayError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { errors: problems });
     }

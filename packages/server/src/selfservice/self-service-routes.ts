@@ -62,7 +62,16 @@ const FINISH: ErrorCode[] = [
   'USER_VERIFICATION_REQUIRED',
   'BACKUP_STATE_INVALID',
 ];
-const REGISTRATION_FINISH: ErrorCode[] = [...FINISH, 'SYNCED_PASSKEY_NOT_ALLOWED', 'ALGORITHM_NOT_ALLOWED', 'CREDENTIAL_PUBLIC_KEY_INVALID', 'ATTESTATION_INVALID', 'ATTESTATION_NOT_TRUSTED', 'CREDENTIAL_ID_TOO_LONG', 'CREDENTIAL_ALREADY_REGISTERED'];
+const REGISTRATION_FINISH: ErrorCode[] = [
+  ...FINISH,
+  'SYNCED_PASSKEY_NOT_ALLOWED',
+  'ALGORITHM_NOT_ALLOWED',
+  'CREDENTIAL_PUBLIC_KEY_INVALID',
+  'ATTESTATION_INVALID',
+  'ATTESTATION_NOT_TRUSTED',
+  'CREDENTIAL_ID_TOO_LONG',
+  'CREDENTIAL_ALREADY_REGISTERED',
+];
 
 /**
  * The browser self-service API of a store under `/{tenantId}/identity/{storeName}`: no bearer
@@ -106,132 +115,279 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
   };
   const setFlowCookie = (reply: FastifyReply, request: FastifyRequest, token: string) => {
     const { tenantId, storeName } = request.params as { tenantId: string; storeName: string };
-    reply.header('set-cookie', stringifySetCookie({ name: FLOW_COOKIE, value: token, httpOnly: true, sameSite: 'strict', secure, path: `/${tenantId}/identity/${storeName}`, maxAge: FLOW_COOKIE_MAX_AGE_SECONDS }));
+    reply.header(
+      'set-cookie',
+      stringifySetCookie({
+        name: FLOW_COOKIE,
+        value: token,
+        httpOnly: true,
+        sameSite: 'strict',
+        secure,
+        path: `/${tenantId}/identity/${storeName}`,
+        maxAge: FLOW_COOKIE_MAX_AGE_SECONDS,
+      }),
+    );
   };
   const setSessionCookie = (reply: FastifyReply, request: FastifyRequest, session: OpenedSession | undefined) => {
     const { tenantId } = request.params as { tenantId: string };
     const maxAge = session?.maxAgeSeconds ?? 0;
-    reply.header('set-cookie', stringifySetCookie({ name: SESSION_COOKIE, value: session?.token ?? '', httpOnly: true, sameSite: 'lax', secure, path: `/${tenantId}`, maxAge }));
+    reply.header(
+      'set-cookie',
+      stringifySetCookie({ name: SESSION_COOKIE, value: session?.token ?? '', httpOnly: true, sameSite: 'lax', secure, path: `/${tenantId}`, maxAge }),
+    );
   };
 
   // CORS preflight (Fetch §4.8) for every path of the store: allowed only for the RP's origins (headers set above).
   app.options('/*', { schema: { hide: true } }, async (request, reply) => {
     const origin = request.headers.origin;
     const target = targets.get(request);
-    if (origin !== undefined && target?.origins.includes(origin)) answerPreflight(reply, { methods: ['GET', 'POST', 'PATCH', 'DELETE'], headers: ['content-type'] });
+    if (origin !== undefined && target?.origins.includes(origin))
+      answerPreflight(reply, { methods: ['GET', 'POST', 'PATCH', 'DELETE'], headers: ['content-type'] });
     return reply.code(204).send();
   });
 
   // ── sign-up ──
-  app.post('/register/webauthn/begin', {
-    schema: { operationId: 'beginSignUp', ...doc('Begin a sign-up', 'Creation options for a new account whose userKey is the identifier; sets the keyway_flow cookie that binds the ceremony to this browser.'), params: StoreParams, body: RegisterBeginBody, response: { 200: CreationOptionsAnswer } },
-    config: { errors: [...LIMITED, 'SIGN_UP_DISABLED', 'IDENTIFIER_TAKEN', 'USER_HANDLE_CONFLICT'] },
-  }, async (request, reply) => {
-    const started = await selfService.registerBegin(browser(request), request.body);
-    setFlowCookie(reply, request, started.flowToken);
-    return { publicKey: started.publicKey };
-  });
+  app.post(
+    '/register/webauthn/begin',
+    {
+      schema: {
+        operationId: 'beginSignUp',
+        ...doc(
+          'Begin a sign-up',
+          'Creation options for a new account whose userKey is the identifier; sets the keyway_flow cookie that binds the ceremony to this browser.',
+        ),
+        params: StoreParams,
+        body: RegisterBeginBody,
+        response: { 200: CreationOptionsAnswer },
+      },
+      config: { errors: [...LIMITED, 'SIGN_UP_DISABLED', 'IDENTIFIER_TAKEN', 'USER_HANDLE_CONFLICT'] },
+    },
+    async (request, reply) => {
+      const started = await selfService.registerBegin(browser(request), request.body);
+      setFlowCookie(reply, request, started.flowToken);
+      return { publicKey: started.publicKey };
+    },
+  );
 
-  app.post('/register/webauthn/finish', {
-    schema: { operationId: 'finishSignUp', ...doc('Finish a sign-up', 'Verifies the new passkey (WebAuthn §7.1), activates the account and signs the browser in (keyway_session cookie).'), params: StoreParams, body: RegistrationResponseBody, response: { 201: SignedUpAnswer } },
-    config: { errors: [...REGISTRATION_FINISH, 'IDENTIFIER_TAKEN'] },
-  }, async (request, reply) => {
-    const signedUp = await selfService.registerFinish(browser(request), request.body as RegistrationResponseJSON);
-    setSessionCookie(reply, request, signedUp.session);
-    return reply.code(201).send(signedUp.body);
-  });
+  app.post(
+    '/register/webauthn/finish',
+    {
+      schema: {
+        operationId: 'finishSignUp',
+        ...doc('Finish a sign-up', 'Verifies the new passkey (WebAuthn §7.1), activates the account and signs the browser in (keyway_session cookie).'),
+        params: StoreParams,
+        body: RegistrationResponseBody,
+        response: { 201: SignedUpAnswer },
+      },
+      config: { errors: [...REGISTRATION_FINISH, 'IDENTIFIER_TAKEN'] },
+    },
+    async (request, reply) => {
+      const signedUp = await selfService.registerFinish(browser(request), request.body as RegistrationResponseJSON);
+      setSessionCookie(reply, request, signedUp.session);
+      return reply.code(201).send(signedUp.body);
+    },
+  );
 
   // ── sign-in ──
-  app.post('/login/webauthn/options', {
-    schema: {
-      operationId: 'beginSignIn',
-      ...doc('Begin a sign-in', 'With an identifier: its passkeys in allowCredentials (an unknown identifier answers the same shape, with stable decoys). Without: a discoverable (usernameless / autofill) request. Sets the keyway_flow cookie.'),
-      params: StoreParams,
-      body: LoginOptionsBody,
-      response: { 200: RequestOptionsAnswer },
+  app.post(
+    '/login/webauthn/options',
+    {
+      schema: {
+        operationId: 'beginSignIn',
+        ...doc(
+          'Begin a sign-in',
+          'With an identifier: its passkeys in allowCredentials (an unknown identifier answers the same shape, with stable decoys). Without: a discoverable (usernameless / autofill) request. Sets the keyway_flow cookie.',
+        ),
+        params: StoreParams,
+        body: LoginOptionsBody,
+        response: { 200: RequestOptionsAnswer },
+      },
+      config: { errors: [...LIMITED, 'DISCOVERABLE_NOT_ALLOWED'] },
+      preValidation: emptyBodyIsEmptyObject,
     },
-    config: { errors: [...LIMITED, 'DISCOVERABLE_NOT_ALLOWED'] },
-    preValidation: emptyBodyIsEmptyObject,
-  }, async (request, reply) => {
-    const started = await selfService.loginOptions(browser(request), request.body);
-    setFlowCookie(reply, request, started.flowToken);
-    return { publicKey: started.publicKey };
-  });
+    async (request, reply) => {
+      const started = await selfService.loginOptions(browser(request), request.body);
+      setFlowCookie(reply, request, started.flowToken);
+      return { publicKey: started.publicKey };
+    },
+  );
 
-  app.post('/login/webauthn/finish', {
-    schema: { operationId: 'finishSignIn', ...doc('Finish a sign-in', 'Verifies the assertion (WebAuthn §7.2) and signs the browser in: a new keyway_session cookie; the previous session of this browser ends.'), params: StoreParams, body: AuthenticationResponseBody, response: { 200: SignedInAnswer } },
-    config: { errors: [...FINISH, 'CREDENTIAL_NOT_FOUND', 'CREDENTIAL_NOT_ALLOWED', 'USER_HANDLE_MISMATCH', 'SIGNATURE_INVALID', 'COUNTER_REGRESSION'] },
-  }, async (request, reply) => {
-    const signedIn = await selfService.loginFinish(browser(request), request.body as AuthenticationResponseJSON);
-    setSessionCookie(reply, request, signedIn.session);
-    return signedIn.body;
-  });
+  app.post(
+    '/login/webauthn/finish',
+    {
+      schema: {
+        operationId: 'finishSignIn',
+        ...doc(
+          'Finish a sign-in',
+          'Verifies the assertion (WebAuthn §7.2) and signs the browser in: a new keyway_session cookie; the previous session of this browser ends.',
+        ),
+        params: StoreParams,
+        body: AuthenticationResponseBody,
+        response: { 200: SignedInAnswer },
+      },
+      config: { errors: [...FINISH, 'CREDENTIAL_NOT_FOUND', 'CREDENTIAL_NOT_ALLOWED', 'USER_HANDLE_MISMATCH', 'SIGNATURE_INVALID', 'COUNTER_REGRESSION'] },
+    },
+    async (request, reply) => {
+      const signedIn = await selfService.loginFinish(browser(request), request.body as AuthenticationResponseJSON);
+      setSessionCookie(reply, request, signedIn.session);
+      return signedIn.body;
+    },
+  );
 
   // ── session ──
-  app.post('/logout', {
-    schema: { operationId: 'signOut', ...doc('Sign out', 'Ends the session server-side and clears the cookie.'), params: StoreParams, response: { 204: Type.Null() } },
-    config: { errors: STATEFUL },
-  }, async (request, reply) => {
-    await selfService.logout(browser(request));
-    setSessionCookie(reply, request, undefined);
-    return reply.code(204).send(null);
-  });
+  app.post(
+    '/logout',
+    {
+      schema: {
+        operationId: 'signOut',
+        ...doc('Sign out', 'Ends the session server-side and clears the cookie.'),
+        params: StoreParams,
+        response: { 204: Type.Null() },
+      },
+      config: { errors: STATEFUL },
+    },
+    async (request, reply) => {
+      await selfService.logout(browser(request));
+      setSessionCookie(reply, request, undefined);
+      return reply.code(204).send(null);
+    },
+  );
 
-  app.get('/me', {
-    schema: { operationId: 'getMe', ...doc('The signed-in user and session'), params: StoreParams, response: { 200: MeAnswer } },
-    config: { errors: [...COMMON, 'SESSION_REQUIRED'] },
-  }, async (request) => selfService.me(browser(request)));
+  app.get(
+    '/me',
+    {
+      schema: { operationId: 'getMe', ...doc('The signed-in user and session'), params: StoreParams, response: { 200: MeAnswer } },
+      config: { errors: [...COMMON, 'SESSION_REQUIRED'] },
+    },
+    async (request) => selfService.me(browser(request)),
+  );
 
   // ── my passkeys ──
-  app.get('/me/passkeys', {
-    schema: { operationId: 'listMyPasskeys', ...doc('My passkeys', 'With rpId, userId (user handle) and allCredentialIds for the WebAuthn Signal API.'), params: StoreParams, response: { 200: MyPasskeysAnswer } },
-    config: { errors: [...COMMON, 'SESSION_REQUIRED'] },
-  }, async (request) => selfService.myPasskeys(browser(request)));
+  app.get(
+    '/me/passkeys',
+    {
+      schema: {
+        operationId: 'listMyPasskeys',
+        ...doc('My passkeys', 'With rpId, userId (user handle) and allCredentialIds for the WebAuthn Signal API.'),
+        params: StoreParams,
+        response: { 200: MyPasskeysAnswer },
+      },
+      config: { errors: [...COMMON, 'SESSION_REQUIRED'] },
+    },
+    async (request) => selfService.myPasskeys(browser(request)),
+  );
 
-  app.patch('/me/passkeys/:credentialId', {
-    schema: { operationId: 'renameMyPasskey', ...doc('Rename one of my passkeys'), params: PasskeyParams, body: RenameBody, response: { 200: MyPasskeySchema } },
-    config: { errors: [...STATEFUL, 'SESSION_REQUIRED', 'PASSKEY_NOT_FOUND'] },
-  }, async (request) => selfService.renamePasskey(browser(request), request.params.credentialId, request.body.name));
+  app.patch(
+    '/me/passkeys/:credentialId',
+    {
+      schema: {
+        operationId: 'renameMyPasskey',
+        ...doc('Rename one of my passkeys'),
+        params: PasskeyParams,
+        body: RenameBody,
+        response: { 200: MyPasskeySchema },
+      },
+      config: { errors: [...STATEFUL, 'SESSION_REQUIRED', 'PASSKEY_NOT_FOUND'] },
+    },
+    async (request) => selfService.renamePasskey(browser(request), request.params.credentialId, request.body.name),
+  );
 
-  app.delete('/me/passkeys/:credentialId', {
-    schema: { operationId: 'deleteMyPasskey', ...doc('Delete one of my passkeys', 'Needs a sign-in from the last 5 minutes; the last passkey is never deleted.'), params: PasskeyParams, response: { 204: Type.Null() } },
-    config: { errors: [...STATEFUL, 'SESSION_REQUIRED', 'REAUTHENTICATION_REQUIRED', 'PASSKEY_NOT_FOUND', 'LAST_PASSKEY'] },
-  }, async (request, reply) => {
-    await selfService.deletePasskey(browser(request), request.params.credentialId);
-    return reply.code(204).send(null);
-  });
+  app.delete(
+    '/me/passkeys/:credentialId',
+    {
+      schema: {
+        operationId: 'deleteMyPasskey',
+        ...doc('Delete one of my passkeys', 'Needs a sign-in from the last 5 minutes; the last passkey is never deleted.'),
+        params: PasskeyParams,
+        response: { 204: Type.Null() },
+      },
+      config: { errors: [...STATEFUL, 'SESSION_REQUIRED', 'REAUTHENTICATION_REQUIRED', 'PASSKEY_NOT_FOUND', 'LAST_PASSKEY'] },
+    },
+    async (request, reply) => {
+      await selfService.deletePasskey(browser(request), request.params.credentialId);
+      return reply.code(204).send(null);
+    },
+  );
 
-  app.post('/me/passkeys/register/begin', {
-    schema: { operationId: 'beginPasskeyRegistration', ...doc('Begin adding a passkey to my account', 'Needs a sign-in from the last 5 minutes (a stolen session cookie must not plant a lasting passkey). Sets the keyway_flow cookie.'), params: StoreParams, response: { 200: CreationOptionsAnswer } },
-    config: { errors: [...LIMITED, 'SESSION_REQUIRED', 'REAUTHENTICATION_REQUIRED', 'USER_DISABLED', 'USER_HANDLE_CONFLICT'] },
-  }, async (request, reply) => {
-    const started = await selfService.addPasskeyBegin(browser(request));
-    setFlowCookie(reply, request, started.flowToken);
-    return { publicKey: started.publicKey };
-  });
+  app.post(
+    '/me/passkeys/register/begin',
+    {
+      schema: {
+        operationId: 'beginPasskeyRegistration',
+        ...doc(
+          'Begin adding a passkey to my account',
+          'Needs a sign-in from the last 5 minutes (a stolen session cookie must not plant a lasting passkey). Sets the keyway_flow cookie.',
+        ),
+        params: StoreParams,
+        response: { 200: CreationOptionsAnswer },
+      },
+      config: { errors: [...LIMITED, 'SESSION_REQUIRED', 'REAUTHENTICATION_REQUIRED', 'USER_DISABLED', 'USER_HANDLE_CONFLICT'] },
+    },
+    async (request, reply) => {
+      const started = await selfService.addPasskeyBegin(browser(request));
+      setFlowCookie(reply, request, started.flowToken);
+      return { publicKey: started.publicKey };
+    },
+  );
 
-  app.post('/me/passkeys/register/finish', {
-    schema: { operationId: 'finishPasskeyRegistration', ...doc('Finish adding a passkey to my account'), params: StoreParams, body: RegistrationResponseBody, response: { 201: MyPasskeySchema } },
-    config: { errors: [...REGISTRATION_FINISH, 'SESSION_REQUIRED', 'REAUTHENTICATION_REQUIRED'] },
-  }, async (request, reply) => reply.code(201).send(await selfService.addPasskeyFinish(browser(request), request.body as RegistrationResponseJSON)));
+  app.post(
+    '/me/passkeys/register/finish',
+    {
+      schema: {
+        operationId: 'finishPasskeyRegistration',
+        ...doc('Finish adding a passkey to my account'),
+        params: StoreParams,
+        body: RegistrationResponseBody,
+        response: { 201: MyPasskeySchema },
+      },
+      config: { errors: [...REGISTRATION_FINISH, 'SESSION_REQUIRED', 'REAUTHENTICATION_REQUIRED'] },
+    },
+    async (request, reply) => reply.code(201).send(await selfService.addPasskeyFinish(browser(request), request.body as RegistrationResponseJSON)),
+  );
 
   // ── recovery ──
   const LINK: ErrorCode[] = ['RECOVERY_LINK_NOT_FOUND', 'RECOVERY_LINK_USED', 'RECOVERY_LINK_EXPIRED'];
-  app.post('/recovery/begin', {
-    schema: { operationId: 'beginRecovery', ...doc('Begin an account recovery', 'Creation options for a new passkey of the recovery link’s user; the link is not used up yet.'), params: StoreParams, body: RecoveryBeginBody, response: { 200: RecoveryBeginAnswer } },
-    config: { errors: [...LIMITED, ...LINK, 'USER_DISABLED', 'USER_HANDLE_CONFLICT'] },
-  }, async (request, reply) => {
-    const started = await selfService.recoveryBegin(browser(request), request.body.token);
-    setFlowCookie(reply, request, started.flowToken);
-    return { publicKey: started.publicKey, user: started.user };
-  });
+  app.post(
+    '/recovery/begin',
+    {
+      schema: {
+        operationId: 'beginRecovery',
+        ...doc('Begin an account recovery', 'Creation options for a new passkey of the recovery link’s user; the link is not used up yet.'),
+        params: StoreParams,
+        body: RecoveryBeginBody,
+        response: { 200: RecoveryBeginAnswer },
+      },
+      config: { errors: [...LIMITED, ...LINK, 'USER_DISABLED', 'USER_HANDLE_CONFLICT'] },
+    },
+    async (request, reply) => {
+      const started = await selfService.recoveryBegin(browser(request), request.body.token);
+      setFlowCookie(reply, request, started.flowToken);
+      return { publicKey: started.publicKey, user: started.user };
+    },
+  );
 
-  app.post('/recovery/finish', {
-    schema: { operationId: 'finishRecovery', ...doc('Finish an account recovery', 'Stores the new passkey and uses up the link in one transaction (it works once), optionally deletes the other passkeys and ends the other sessions, and signs the browser in.'), params: StoreParams, body: RecoveryFinishBody, response: { 201: RecoveryFinishAnswer } },
-    config: { errors: [...REGISTRATION_FINISH, ...LINK] },
-  }, async (request, reply) => {
-    const recovered = await selfService.recoveryFinish(browser(request), { ...request.body, credential: request.body.credential as RegistrationResponseJSON });
-    setSessionCookie(reply, request, recovered.session);
-    return reply.code(201).send(recovered.body);
-  });
+  app.post(
+    '/recovery/finish',
+    {
+      schema: {
+        operationId: 'finishRecovery',
+        ...doc(
+          'Finish an account recovery',
+          'Stores the new passkey and uses up the link in one transaction (it works once), optionally deletes the other passkeys and ends the other sessions, and signs the browser in.',
+        ),
+        params: StoreParams,
+        body: RecoveryFinishBody,
+        response: { 201: RecoveryFinishAnswer },
+      },
+      config: { errors: [...REGISTRATION_FINISH, ...LINK] },
+    },
+    async (request, reply) => {
+      const recovered = await selfService.recoveryFinish(browser(request), {
+        ...request.body,
+        credential: request.body.credential as RegistrationResponseJSON,
+      });
+      setSessionCookie(reply, request, recovered.session);
+      return reply.code(201).send(recovered.body);
+    },
+  );
 }

@@ -7,18 +7,35 @@ import { MAX_IDENTIFIER_LENGTH } from './self-service-service.ts';
 
 /** Request and response shapes of the browser self-service API (SecureAuth-style WebAuthn begin/finish). */
 
-const User = Type.Object({ ...UserSchema.properties, displayName: Type.String({ description: 'The sign-up display name; else first and last name; else userKey' }) });
+const User = Type.Object({
+  ...UserSchema.properties,
+  displayName: Type.String({ description: 'The sign-up display name; else first and last name; else userKey' }),
+});
 
 export const RegisterBeginBody = Type.Object(
   {
-    identifier: Type.String({ minLength: 1, maxLength: MAX_IDENTIFIER_LENGTH, format: 'identifier', description: 'The new account’s userKey (trimmed), e.g. an e-mail address; unique by its comparison form (NFKC, lower-cased)' }),
+    identifier: Type.String({
+      minLength: 1,
+      maxLength: MAX_IDENTIFIER_LENGTH,
+      format: 'identifier',
+      description: 'The new account’s userKey (trimmed), e.g. an e-mail address; unique by its comparison form (NFKC, lower-cased)',
+    }),
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Shown by authenticators; default the identifier' })),
   },
   { title: 'BeginSignUpRequest', additionalProperties: false },
 );
 
 export const LoginOptionsBody = Type.Object(
-  { identifier: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_IDENTIFIER_LENGTH, format: 'identifier', description: 'Absent: a discoverable (usernameless / autofill) sign-in; matched by comparison form (NFKC, lower-cased)' })) },
+  {
+    identifier: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_IDENTIFIER_LENGTH,
+        format: 'identifier',
+        description: 'Absent: a discoverable (usernameless / autofill) sign-in; matched by comparison form (NFKC, lower-cased)',
+      }),
+    ),
+  },
   { title: 'BeginSignInRequest', additionalProperties: false },
 );
 
@@ -34,31 +51,45 @@ export const SignedInAnswer = Type.Object({
 
 export const MeAnswer = Type.Object({
   user: User,
-  session: Type.Object({ createdAt: Type.String({ format: 'date-time' }), expiresAt: Type.String({ format: 'date-time' }), authenticatedAt: Type.String({ format: 'date-time' }) }),
+  session: Type.Object({
+    createdAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.String({ format: 'date-time' }),
+    authenticatedAt: Type.String({ format: 'date-time' }),
+  }),
 });
 
-export const MyPasskeySchema = Type.Object({
-  id: Type.String({ description: 'The WebAuthn credential ID, base64url' }),
-  name: Type.Union([Type.String(), Type.Null()]),
-  authenticatorName: Type.Union([Type.String(), Type.Null()], { description: 'The passkey provider behind the AAGUID, when known' }),
-  authenticatorIcon: Type.Union([Type.String(), Type.Null()], { description: 'data: URI of the provider’s icon, when the catalogue has one' }),
-  synced: Type.Boolean({ description: 'Backed up (BS) as of the last use' }),
-  backupEligible: Type.Boolean(),
-  transports: Type.Array(Type.String()),
-  createdAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  current: Type.Boolean({ description: 'The passkey this session signed in with' }),
-  device: Type.Union([Type.String(), Type.Null()], { description: 'Where the passkey was created (“Chrome on Android”), from the browser that registered it; null when unknown' }),
-}, { title: 'MyPasskey' });
+export const MyPasskeySchema = Type.Object(
+  {
+    id: Type.String({ description: 'The WebAuthn credential ID, base64url' }),
+    name: Type.Union([Type.String(), Type.Null()]),
+    authenticatorName: Type.Union([Type.String(), Type.Null()], { description: 'The passkey provider behind the AAGUID, when known' }),
+    authenticatorIcon: Type.Union([Type.String(), Type.Null()], { description: 'data: URI of the provider’s icon, when the catalogue has one' }),
+    synced: Type.Boolean({ description: 'Backed up (BS) as of the last use' }),
+    backupEligible: Type.Boolean(),
+    transports: Type.Array(Type.String()),
+    createdAt: Type.String({ format: 'date-time' }),
+    lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    current: Type.Boolean({ description: 'The passkey this session signed in with' }),
+    device: Type.Union([Type.String(), Type.Null()], {
+      description: 'Where the passkey was created (“Chrome on Android”), from the browser that registered it; null when unknown',
+    }),
+  },
+  { title: 'MyPasskey' },
+);
 
 export const MyPasskeysAnswer = Type.Object({
   items: Type.Array(MyPasskeySchema),
   rpId: Type.String(),
-  userId: Type.Union([Type.String(), Type.Null()], { description: 'The WebAuthn user handle (base64url), for signalAllAcceptedCredentials / signalCurrentUserDetails' }),
+  userId: Type.Union([Type.String(), Type.Null()], {
+    description: 'The WebAuthn user handle (base64url), for signalAllAcceptedCredentials / signalCurrentUserDetails',
+  }),
   allCredentialIds: Type.Array(Type.String()),
 });
 
-export const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: MAX_PASSKEY_NAME_LENGTH }) }, { title: 'RenamePasskeyRequest', additionalProperties: false });
+export const RenameBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: MAX_PASSKEY_NAME_LENGTH }) },
+  { title: 'RenamePasskeyRequest', additionalProperties: false },
+);
 
 const RecoveryToken = Type.String({ minLength: 1, maxLength: 128, description: 'The token from the recovery link’s fragment' });
 export const RecoveryBeginBody = Type.Object({ token: RecoveryToken }, { title: 'BeginRecoveryRequest', additionalProperties: false });
@@ -83,13 +114,16 @@ export const RecoveryLinkAnswer = Type.Object({
   url: Type.String({ description: '<KEYWAY_PUBLIC_URL>/{tenantId}/identity/{storeName}/recover#<token>; the token is shown only here' }),
   expiresAt: Type.String({ format: 'date-time' }),
 });
-export const BrowserSessionSchema = Type.Object({
-  id: Type.String(),
-  userId: Type.String(),
-  credentialId: Type.Union([Type.String(), Type.Null()], { description: 'The passkey it signed in with' }),
-  clientIp: Type.Union([Type.String(), Type.Null()]),
-  userAgent: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-  authenticatedAt: Type.String({ format: 'date-time' }),
-  expiresAt: Type.String({ format: 'date-time' }),
-}, { title: 'BrowserSession' });
+export const BrowserSessionSchema = Type.Object(
+  {
+    id: Type.String(),
+    userId: Type.String(),
+    credentialId: Type.Union([Type.String(), Type.Null()], { description: 'The passkey it signed in with' }),
+    clientIp: Type.Union([Type.String(), Type.Null()]),
+    userAgent: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String({ format: 'date-time' }),
+    authenticatedAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.String({ format: 'date-time' }),
+  },
+  { title: 'BrowserSession' },
+);

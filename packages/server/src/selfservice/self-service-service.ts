@@ -1,4 +1,9 @@
-import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/server';
 import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
@@ -21,7 +26,14 @@ import { normaliseIdentifier } from '../shared/identifier.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
-import { findLiveSession, openBrowserSession, purgeEndedSessions, revokeSessionByToken, revokeUserSessions, type BrowserSessionRow } from './browser-sessions.ts';
+import {
+  findLiveSession,
+  openBrowserSession,
+  purgeEndedSessions,
+  revokeSessionByToken,
+  revokeUserSessions,
+  type BrowserSessionRow,
+} from './browser-sessions.ts';
 import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
 import { DecoyCredentials } from './decoy-credentials.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
@@ -193,14 +205,25 @@ export class SelfServiceService {
   async resolve(tenantId: string, storeName: string): Promise<SelfServiceStore> {
     const store = await this.#db.selectFrom('stores').selectAll().where('tenant_id', '=', tenantId).where('name', '=', storeName).executeTakeFirst();
     const config = store ? parseSelfServiceConfig(store.self_service) : undefined;
-    const rp = store && config?.enabled ? await this.#db.selectFrom('relying_parties').select('origins').where('store_id', '=', store.id).where('rp_id', '=', config.relyingPartyId).executeTakeFirst() : undefined;
+    const rp =
+      store && config?.enabled
+        ? await this.#db
+            .selectFrom('relying_parties')
+            .select('origins')
+            .where('store_id', '=', store.id)
+            .where('rp_id', '=', config.relyingPartyId)
+            .executeTakeFirst()
+        : undefined;
     if (!store || !config?.enabled || !rp) throw new KeywayError('SELF_SERVICE_DISABLED', `No self-service at ${tenantId}/${storeName}`);
     return { store, config, origins: webOrigins(JSON.parse(rp.origins) as string[]) };
   }
 
   // ── sign-up ─────────────────────────────────────────────────────────────
 
-  async registerBegin(request: BrowserRequest, input: { identifier: string; displayName?: string | undefined }): Promise<BrowserCeremony<PublicKeyCredentialCreationOptionsJSON>> {
+  async registerBegin(
+    request: BrowserRequest,
+    input: { identifier: string; displayName?: string | undefined },
+  ): Promise<BrowserCeremony<PublicKeyCredentialCreationOptionsJSON>> {
     const target = await this.#target(request);
     const identifier = this.#identifier(input.identifier);
     await this.#limit(request, identifier);
@@ -218,10 +241,16 @@ export class SelfServiceService {
     if (user) {
       const pending = await this.#db.selectFrom('selfservice_pending_signups').select('created_by').where('user_id', '=', user.id).executeTakeFirst();
       const hasPasskey = await this.#db.selectFrom('credentials').select('id').where('user_id', '=', user.id).limit(1).executeTakeFirst();
-      if (!pending || !isSignUpOwned(pending.created_by) || hasPasskey) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: an account with this identifier already exists; sign in instead');
+      if (!pending || !isSignUpOwned(pending.created_by) || hasPasskey)
+        throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: an account with this identifier already exists; sign in instead');
     } else {
       try {
-        await this.#deps.identity.createPendingUser(actor, request.storeName, { userKey: identifier, ...(displayName ? { attributes: { displayName } } : {}) }, 'self-service');
+        await this.#deps.identity.createPendingUser(
+          actor,
+          request.storeName,
+          { userKey: identifier, ...(displayName ? { attributes: { displayName } } : {}) },
+          'self-service',
+        );
       } catch (error) {
         // A concurrent sign-up created it first: that one's pending user is used (or it finished: taken).
         if (!(error instanceof KeywayError && error.code === 'USER_KEY_NOT_UNIQUE')) throw error;
@@ -263,7 +292,17 @@ export class SelfServiceService {
         await claimPendingAccount(trx, userId, now);
         await deleteFlow(trx, flow.id);
         session = await this.#openSession(trx, request, target, userId, credentialId, now);
-        await appendAuditEvent(trx, actor, { action: 'selfservice.signUp', targetType: 'user', targetId: userId, details: { store: request.storeName, credentialId, clientIp: request.clientIp } }, now);
+        await appendAuditEvent(
+          trx,
+          actor,
+          {
+            action: 'selfservice.signUp',
+            targetType: 'user',
+            targetId: userId,
+            details: { store: request.storeName, credentialId, clientIp: request.clientIp },
+          },
+          now,
+        );
       },
     });
     const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: credential.userId });
@@ -297,10 +336,19 @@ export class SelfServiceService {
       const user = await this.#userByKey(target.store.id, identifier);
       const passkeys = await credentialDescriptors(this.#db, user?.id ?? SHADOW_USER_ID, target.config.relyingPartyId);
       const usable = user !== undefined && passkeys.length > 0 && user.status !== 'locked' && user.status !== 'disabled';
-      const decoys = await this.#decoys.paddingFor(request.tenantId, { storeId: target.store.id, rpId: target.config.relyingPartyId }, identifier, usable ? passkeys.length : 0);
+      const decoys = await this.#decoys.paddingFor(
+        request.tenantId,
+        { storeId: target.store.id, rpId: target.config.relyingPartyId },
+        identifier,
+        usable ? passkeys.length : 0,
+      );
       if (usable) {
         userId = user.id;
-        started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, inTransaction: binding.bind, user: { row: user, credentials: [...passkeys, ...decoys] } });
+        started = await this.#deps.ceremonies.startAuthentication(actor, {
+          ...base,
+          inTransaction: binding.bind,
+          user: { row: user, credentials: [...passkeys, ...decoys] },
+        });
       } else {
         started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, inTransaction: binding.bind, decoyCredentials: decoys });
       }
@@ -309,7 +357,10 @@ export class SelfServiceService {
     return { publicKey: started.clientRequest, flowToken };
   }
 
-  async loginFinish(request: BrowserRequest, response: AuthenticationResponseJSON): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey; idToken: string }>> {
+  async loginFinish(
+    request: BrowserRequest,
+    response: AuthenticationResponseJSON,
+  ): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey; idToken: string }>> {
     const { target, flow } = await this.#finishFlow(request, 'sign-in', response);
     const actor = this.#actor(request);
     const now = this.#deps.clock.now();
@@ -323,7 +374,17 @@ export class SelfServiceService {
         inTransaction: async (trx, { userId, credentialId }) => {
           await deleteFlow(trx, flow.id);
           session = await this.#openSession(trx, request, target, userId, credentialId, now);
-          await appendAuditEvent(trx, actor, { action: 'selfservice.signIn', targetType: 'user', targetId: userId, details: { store: request.storeName, credentialId, discoverable: flow.identifier === null, clientIp: request.clientIp } }, now);
+          await appendAuditEvent(
+            trx,
+            actor,
+            {
+              action: 'selfservice.signIn',
+              targetType: 'user',
+              targetId: userId,
+              details: { store: request.storeName, credentialId, discoverable: flow.identifier === null, clientIp: request.clientIp },
+            },
+            now,
+          );
         },
       });
       return { body: { user: toSelfServiceUser(result.user), credential: result.credential, idToken: result.idToken }, session: session! };
@@ -332,7 +393,10 @@ export class SelfServiceService {
       // with signalUnknownCredential. It reveals nothing the holder of the credential does not know.
       if (error instanceof KeywayError && error.code === 'CREDENTIAL_NOT_ALLOWED') {
         const credentialId = canonicalBase64url((response as { rawId?: unknown }).rawId);
-        const known = credentialId === undefined ? undefined : await findCredential(this.#db, { tenantId: request.tenantId, storeId: target.store.id, rpId: target.config.relyingPartyId }, credentialId);
+        const known =
+          credentialId === undefined
+            ? undefined
+            : await findCredential(this.#db, { tenantId: request.tenantId, storeId: target.store.id, rpId: target.config.relyingPartyId }, credentialId);
         if (!known) throw new KeywayError('CREDENTIAL_NOT_FOUND', 'This passkey is not registered here (it may have been deleted); use another one');
       }
       throw error;
@@ -346,13 +410,22 @@ export class SelfServiceService {
     const now = this.#deps.clock.now();
     await this.#db.transaction().execute(async (trx) => {
       const revoked = await revokeSessionByToken(trx, request.tenantId, request.sessionToken, now);
-      if (revoked) await appendAuditEvent(trx, this.#actor(request), { action: 'selfservice.logout', targetType: 'user', targetId: revoked.user_id, details: { store: request.storeName, sessionId: revoked.id } }, now);
+      if (revoked)
+        await appendAuditEvent(
+          trx,
+          this.#actor(request),
+          { action: 'selfservice.logout', targetType: 'user', targetId: revoked.user_id, details: { store: request.storeName, sessionId: revoked.id } },
+          now,
+        );
     });
   }
 
   async me(request: BrowserRequest): Promise<{ user: SelfServiceUser; session: { createdAt: string; expiresAt: string; authenticatedAt: string } }> {
     const { session, user } = await this.#requireSession(request);
-    return { user: toSelfServiceUser(toUser(user)), session: { createdAt: iso(session.created_at), expiresAt: iso(session.expires_at), authenticatedAt: iso(session.authenticated_at) } };
+    return {
+      user: toSelfServiceUser(toUser(user)),
+      session: { createdAt: iso(session.created_at), expiresAt: iso(session.expires_at), authenticatedAt: iso(session.authenticated_at) },
+    };
   }
 
   // ── my passkeys ─────────────────────────────────────────────────────────
@@ -368,7 +441,12 @@ export class SelfServiceService {
       .limit(MAX_PASSKEYS_LISTED)
       .execute();
     const metadata = await this.#metadataFor(request, target);
-    return { items: rows.map((row) => toMyPasskey(row, session.credential_id, metadata)), rpId: target.config.relyingPartyId, userId: user.user_handle, allCredentialIds: rows.map((row) => row.credential_id) };
+    return {
+      items: rows.map((row) => toMyPasskey(row, session.credential_id, metadata)),
+      rpId: target.config.relyingPartyId,
+      userId: user.user_handle,
+      allCredentialIds: rows.map((row) => row.credential_id),
+    };
   }
 
   async renamePasskey(request: BrowserRequest, credentialId: string, name: string): Promise<MyPasskey> {
@@ -388,12 +466,30 @@ export class SelfServiceService {
       // Serialises deletions of one user's passkeys (a row lock on PostgreSQL; SQLite transactions are exclusive),
       // so two concurrent deletions cannot remove the last two passkeys together.
       await trx.updateTable('users').set({ updated_at: now.getTime() }).where('id', '=', user.id).execute();
-      const row = id === undefined ? undefined : await trx.selectFrom('credentials').selectAll().where('user_id', '=', user.id).where('credential_id', '=', id).executeTakeFirst();
+      const row =
+        id === undefined
+          ? undefined
+          : await trx.selectFrom('credentials').selectAll().where('user_id', '=', user.id).where('credential_id', '=', id).executeTakeFirst();
       if (!row) throw new KeywayError('PASSKEY_NOT_FOUND', `You have no passkey ${credentialId}`);
-      const count = await trx.selectFrom('credentials').select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', user.id).where('rp_id', '=', row.rp_id).executeTakeFirstOrThrow();
+      const count = await trx
+        .selectFrom('credentials')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('user_id', '=', user.id)
+        .where('rp_id', '=', row.rp_id)
+        .executeTakeFirstOrThrow();
       if (Number(count.n) <= 1) throw new KeywayError('LAST_PASSKEY', 'This is your only passkey: add another one before deleting it');
       await trx.deleteFrom('credentials').where('id', '=', row.id).execute();
-      await appendAuditEvent(trx, this.#actor(request), { action: 'passkey.delete', targetType: 'passkey', targetId: row.credential_id, details: { store: request.storeName, userId: user.id, rpId: row.rp_id, aaguid: row.aaguid, via: 'self-service' } }, now);
+      await appendAuditEvent(
+        trx,
+        this.#actor(request),
+        {
+          action: 'passkey.delete',
+          targetType: 'passkey',
+          targetId: row.credential_id,
+          details: { store: request.storeName, userId: user.id, rpId: row.rp_id, aaguid: row.aaguid, via: 'self-service' },
+        },
+        now,
+      );
     });
   }
 
@@ -435,7 +531,17 @@ export class SelfServiceService {
       response,
       inTransaction: async (trx, { credentialId }) => {
         await deleteFlow(trx, flow.id);
-        await appendAuditEvent(trx, actor, { action: 'selfservice.passkey.add', targetType: 'passkey', targetId: credentialId, details: { store: request.storeName, userId: user.id, sessionId: session.id } }, now);
+        await appendAuditEvent(
+          trx,
+          actor,
+          {
+            action: 'selfservice.passkey.add',
+            targetType: 'passkey',
+            targetId: credentialId,
+            details: { store: request.storeName, userId: user.id, sessionId: session.id },
+          },
+          now,
+        );
       },
     });
     const row = await findCredential(this.#db, { tenantId: request.tenantId, storeId: target.store.id, rpId: passkey.rpId }, passkey.credentialId);
@@ -446,24 +552,56 @@ export class SelfServiceService {
   // ── recovery ────────────────────────────────────────────────────────────
 
   /** Admin API: a one-time, expiring link that lets the user register a new passkey. */
-  async createRecoveryLink(actor: Actor, storeName: string, userId: string, ttlSeconds: number | undefined): Promise<{ id: string; url: string; expiresAt: string }> {
+  async createRecoveryLink(
+    actor: Actor,
+    storeName: string,
+    userId: string,
+    ttlSeconds: number | undefined,
+  ): Promise<{ id: string; url: string; expiresAt: string }> {
     const store = await this.#deps.identity.findStore(actor.tenantId, storeName);
     const config = parseSelfServiceConfig(store.self_service);
-    if (!config?.enabled) throw new KeywayError('SELF_SERVICE_DISABLED', `Self-service is not enabled for store ${storeName}; recovery links open its hosted pages`);
+    if (!config?.enabled)
+      throw new KeywayError('SELF_SERVICE_DISABLED', `Self-service is not enabled for store ${storeName}; recovery links open its hosted pages`);
     const user = await getUserInStore(this.#db, store.id, storeName, { id: userId });
     const now = this.#deps.clock.now();
     const token = newBrowserToken();
     const id = newTimeOrderedId(now);
     const expiresAt = now.getTime() + (ttlSeconds ?? config.recoveryLinkTtlSeconds) * 1000;
     await this.#db.transaction().execute(async (trx) => {
-      await trx.insertInto('selfservice_recovery_links').values({ id, token_hash: hashBrowserToken(token), tenant_id: actor.tenantId, store_id: store.id, user_id: user.id, created_by: actor.actor, expires_at: expiresAt, consumed_at: null, created_at: now.getTime() }).execute();
-      await appendAuditEvent(trx, actor, { action: 'selfservice.recoveryLink.create', targetType: 'user', targetId: user.id, details: { store: storeName, linkId: id, expiresAt: iso(expiresAt) } }, now);
+      await trx
+        .insertInto('selfservice_recovery_links')
+        .values({
+          id,
+          token_hash: hashBrowserToken(token),
+          tenant_id: actor.tenantId,
+          store_id: store.id,
+          user_id: user.id,
+          created_by: actor.actor,
+          expires_at: expiresAt,
+          consumed_at: null,
+          created_at: now.getTime(),
+        })
+        .execute();
+      await appendAuditEvent(
+        trx,
+        actor,
+        {
+          action: 'selfservice.recoveryLink.create',
+          targetType: 'user',
+          targetId: user.id,
+          details: { store: storeName, linkId: id, expiresAt: iso(expiresAt) },
+        },
+        now,
+      );
     });
     const url = `${this.#deps.publicUrl}/${encodeURIComponent(actor.tenantId)}/identity/${encodeURIComponent(storeName)}/recover#${token}`;
     return { id, url, expiresAt: iso(expiresAt) };
   }
 
-  async recoveryBegin(request: BrowserRequest, token: string): Promise<BrowserCeremony<PublicKeyCredentialCreationOptionsJSON> & { user: { userKey: string; displayName: string } }> {
+  async recoveryBegin(
+    request: BrowserRequest,
+    token: string,
+  ): Promise<BrowserCeremony<PublicKeyCredentialCreationOptionsJSON> & { user: { userKey: string; displayName: string } }> {
     const target = await this.#target(request);
     await this.#limit(request, `recovery:${hashBrowserToken(token)}`);
     const link = await this.#usableLink(target, token);
@@ -484,7 +622,10 @@ export class SelfServiceService {
     return { publicKey: started.clientRequest, flowToken, user: { userKey: user.user_key, displayName: displayNameOf(toUser(user)) } };
   }
 
-  async recoveryFinish(request: BrowserRequest, input: { token: string; credential: RegistrationResponseJSON; revokeOthers: boolean }): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey; revokedPasskeys: number }>> {
+  async recoveryFinish(
+    request: BrowserRequest,
+    input: { token: string; credential: RegistrationResponseJSON; revokeOthers: boolean },
+  ): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey; revokedPasskeys: number }>> {
     const target = await this.#target(request);
     await this.#limit(request, `recovery:${hashBrowserToken(input.token)}`);
     const link = await this.#usableLink(target, input.token);
@@ -503,7 +644,13 @@ export class SelfServiceService {
       response: input.credential,
       inTransaction: async (trx, { userId, credentialId }) => {
         // The link is consumed by compare-and-set in the transaction that stores the passkey: it works exactly once.
-        const consumed = await trx.updateTable('selfservice_recovery_links').set({ consumed_at: now.getTime() }).where('id', '=', link.id).where('consumed_at', 'is', null).where('expires_at', '>=', now.getTime()).executeTakeFirst();
+        const consumed = await trx
+          .updateTable('selfservice_recovery_links')
+          .set({ consumed_at: now.getTime() })
+          .where('id', '=', link.id)
+          .where('consumed_at', 'is', null)
+          .where('expires_at', '>=', now.getTime())
+          .executeTakeFirst();
         if (Number(consumed.numUpdatedRows) !== 1) throw new KeywayError('RECOVERY_LINK_USED', 'This recovery link was just used');
         let revokedSessions = 0;
         if (input.revokeOthers) {
@@ -513,7 +660,25 @@ export class SelfServiceService {
         }
         await deleteFlow(trx, flow.id);
         session = await this.#openSession(trx, request, target, userId, credentialId, now);
-        await appendAuditEvent(trx, actor, { action: 'selfservice.recovery', targetType: 'user', targetId: userId, details: { store: request.storeName, linkId: link.id, credentialId, revokeOthers: input.revokeOthers, revokedPasskeys, revokedSessions, clientIp: request.clientIp } }, now);
+        await appendAuditEvent(
+          trx,
+          actor,
+          {
+            action: 'selfservice.recovery',
+            targetType: 'user',
+            targetId: userId,
+            details: {
+              store: request.storeName,
+              linkId: link.id,
+              credentialId,
+              revokeOthers: input.revokeOthers,
+              revokedPasskeys,
+              revokedSessions,
+              clientIp: request.clientIp,
+            },
+          },
+          now,
+        );
       },
     });
     const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: credential.userId });
@@ -527,9 +692,21 @@ export class SelfServiceService {
     const user = await getUserInStore(this.#db, store.id, storeName, { id: userId });
     const limit = pageSize(page);
     const after = decodeCursor(page.cursor);
-    let query = this.#db.selectFrom('selfservice_sessions').selectAll().where('user_id', '=', user.id).where('revoked_at', 'is', null).where('expires_at', '>', this.#deps.clock.now().getTime());
+    let query = this.#db
+      .selectFrom('selfservice_sessions')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', this.#deps.clock.now().getTime());
     if (after) query = query.where('id', '>', after);
-    return toPage(await query.orderBy('id').limit(limit + 1).execute(), limit, toSessionView);
+    return toPage(
+      await query
+        .orderBy('id')
+        .limit(limit + 1)
+        .execute(),
+      limit,
+      toSessionView,
+    );
   }
 
   async revokeUserSession(actor: Actor, storeName: string, userId: string, sessionId: string): Promise<void> {
@@ -537,9 +714,20 @@ export class SelfServiceService {
     await this.#db.transaction().execute(async (trx) => {
       const store = await this.#deps.identity.findStore(actor.tenantId, storeName, trx);
       const user = await getUserInStore(trx, store.id, storeName, { id: userId });
-      const result = await trx.updateTable('selfservice_sessions').set({ revoked_at: now.getTime() }).where('id', '=', sessionId).where('user_id', '=', user.id).where('revoked_at', 'is', null).executeTakeFirst();
+      const result = await trx
+        .updateTable('selfservice_sessions')
+        .set({ revoked_at: now.getTime() })
+        .where('id', '=', sessionId)
+        .where('user_id', '=', user.id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) throw new KeywayError('BROWSER_SESSION_NOT_FOUND', `User ${userId} has no live session ${sessionId}`);
-      await appendAuditEvent(trx, actor, { action: 'selfservice.session.revoke', targetType: 'user', targetId: user.id, details: { store: storeName, sessionId } }, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: 'selfservice.session.revoke', targetType: 'user', targetId: user.id, details: { store: storeName, sessionId } },
+        now,
+      );
     });
   }
 
@@ -555,7 +743,8 @@ export class SelfServiceService {
 
   #identifier(raw: string): string {
     const identifier = raw.trim();
-    if (identifier.length === 0 || identifier.length > MAX_IDENTIFIER_LENGTH) throw validationError('identifier', `must be 1 to ${MAX_IDENTIFIER_LENGTH} characters, not only spaces`);
+    if (identifier.length === 0 || identifier.length > MAX_IDENTIFIER_LENGTH)
+      throw validationError('identifier', `must be 1 to ${MAX_IDENTIFIER_LENGTH} characters, not only spaces`);
     return identifier;
   }
 
@@ -587,14 +776,31 @@ export class SelfServiceService {
    * The browser's flow binding for a ceremony about to start: `bind` stores it inside the transaction that stores the
    * ceremony session (one commit), `bound` answers the cookie value once the start returned.
    */
-  #flowBinding(request: BrowserRequest, target: SelfServiceStore, purpose: FlowPurpose, links: { identifier?: string | undefined; userId?: string | (() => string | undefined) | undefined; recoveryLinkId?: string }): { bind: CeremonyStartHook; bound(): Promise<string> } {
+  #flowBinding(
+    request: BrowserRequest,
+    target: SelfServiceStore,
+    purpose: FlowPurpose,
+    links: { identifier?: string | undefined; userId?: string | (() => string | undefined) | undefined; recoveryLinkId?: string },
+  ): { bind: CeremonyStartHook; bound(): Promise<string> } {
     const now = this.#deps.clock.now();
     // One binding per browser, reused by its ceremonies (several may be open at once), refreshed by each start.
     const bindingToken = isBrowserToken(request.flowToken) ? request.flowToken : newBrowserToken();
     return {
       bind: async (trx, started) => {
         const userId = typeof links.userId === 'function' ? links.userId() : links.userId;
-        await insertFlow(trx, { bindingToken, challenge: started.challenge, tenantId: request.tenantId, storeId: target.store.id, purpose, ceremonySessionId: started.sessionId, identifier: links.identifier, userId, recoveryLinkId: links.recoveryLinkId, expiresAt: started.expiresAt, now });
+        await insertFlow(trx, {
+          bindingToken,
+          challenge: started.challenge,
+          tenantId: request.tenantId,
+          storeId: target.store.id,
+          purpose,
+          ceremonySessionId: started.sessionId,
+          identifier: links.identifier,
+          userId,
+          recoveryLinkId: links.recoveryLinkId,
+          expiresAt: started.expiresAt,
+          now,
+        });
       },
       bound: async () => {
         if (now.getTime() - this.#lastPurgeMs >= PURGE_INTERVAL_MS) {
@@ -629,9 +835,25 @@ export class SelfServiceService {
   }
 
   /** Opens a session inside the ceremony's transaction; the browser's previous session (if any) ends (rotation). */
-  async #openSession(trx: Kysely<Schema>, request: BrowserRequest, target: SelfServiceStore, userId: string, credentialId: string, now: Date): Promise<OpenedSession> {
+  async #openSession(
+    trx: Kysely<Schema>,
+    request: BrowserRequest,
+    target: SelfServiceStore,
+    userId: string,
+    credentialId: string,
+    now: Date,
+  ): Promise<OpenedSession> {
     await revokeSessionByToken(trx, request.tenantId, request.sessionToken, now);
-    const opened = await openBrowserSession(trx, { tenantId: request.tenantId, storeId: target.store.id, userId, credentialId, clientIp: request.clientIp, userAgent: request.userAgent, ttlSeconds: target.config.sessionTtlSeconds, now });
+    const opened = await openBrowserSession(trx, {
+      tenantId: request.tenantId,
+      storeId: target.store.id,
+      userId,
+      credentialId,
+      clientIp: request.clientIp,
+      userAgent: request.userAgent,
+      ttlSeconds: target.config.sessionTtlSeconds,
+      now,
+    });
     return { token: opened.token, expiresAt: new Date(Number(opened.row.expires_at)), maxAgeSeconds: target.config.sessionTtlSeconds };
   }
 
@@ -639,7 +861,8 @@ export class SelfServiceService {
     const target = await this.#target(request);
     const session = await findLiveSession(this.#db, { tenantId: request.tenantId, storeId: target.store.id }, request.sessionToken, this.#deps.clock.now());
     const user = session ? await findUserInStore(this.#db, target.store.id, { id: session.user_id }) : undefined;
-    if (!session || !user || user.status === 'locked' || user.status === 'disabled') throw new KeywayError('SESSION_REQUIRED', 'Sign in first (no live session for this browser)');
+    if (!session || !user || user.status === 'locked' || user.status === 'disabled')
+      throw new KeywayError('SESSION_REQUIRED', 'Sign in first (no live session for this browser)');
     return { target, session, user };
   }
 
@@ -680,11 +903,17 @@ export class SelfServiceService {
 
   async #usableLink(target: SelfServiceStore, token: string) {
     const link = isBrowserToken(token)
-      ? await this.#db.selectFrom('selfservice_recovery_links').selectAll().where('token_hash', '=', hashBrowserToken(token)).where('store_id', '=', target.store.id).executeTakeFirst()
+      ? await this.#db
+          .selectFrom('selfservice_recovery_links')
+          .selectAll()
+          .where('token_hash', '=', hashBrowserToken(token))
+          .where('store_id', '=', target.store.id)
+          .executeTakeFirst()
       : undefined;
     if (!link) throw new KeywayError('RECOVERY_LINK_NOT_FOUND', 'This recovery link is not valid; ask for a new one');
     if (link.consumed_at !== null) throw new KeywayError('RECOVERY_LINK_USED', 'This recovery link was already used; ask for a new one');
-    if (this.#deps.clock.now().getTime() > Number(link.expires_at)) throw new KeywayError('RECOVERY_LINK_EXPIRED', 'This recovery link has expired; ask for a new one');
+    if (this.#deps.clock.now().getTime() > Number(link.expires_at))
+      throw new KeywayError('RECOVERY_LINK_EXPIRED', 'This recovery link has expired; ask for a new one');
     return link;
   }
 }

@@ -15,7 +15,8 @@ import { sendHostedPage } from './hosted-page-response.ts';
 import type { SelfServiceService } from './self-service-service.ts';
 
 /** As the hosted pages' CSP: these pages run no script at all. */
-const SITE_PAGE_CSP = "default-src 'self'; script-src 'none'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const SITE_PAGE_CSP =
+  "default-src 'self'; script-src 'none'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const HOSTED_DIR = resolve(import.meta.dirname, '..', '..', '..', 'hosted', 'src');
 const FAVICONS = {
@@ -60,7 +61,10 @@ export interface NotFoundPageOptions {
  * store that serves its pages it names the store and links to its sign-in page; anywhere else, to the home page.
  * A store that is unknown or switched off gets the generic page (no enumeration of stores).
  */
-export function htmlNotFoundPage({ selfService, assets }: NotFoundPageOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | undefined {
+export function htmlNotFoundPage({
+  selfService,
+  assets,
+}: NotFoundPageOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | undefined {
   return (request, reply) => {
     if (!prefersHtml(request)) return undefined;
     return (async () => {
@@ -71,7 +75,10 @@ export function htmlNotFoundPage({ selfService, assets }: NotFoundPageOptions): 
         try {
           const [tenantId, storeName] = [decodeURIComponent(match[1]!), decodeURIComponent(match[2]!)];
           const target = await selfService.resolve(tenantId, storeName);
-          store = { serviceName: target.store.display_name ?? target.store.name, signin: `/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(storeName)}/signin` };
+          store = {
+            serviceName: target.store.display_name ?? target.store.name,
+            signin: `/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(storeName)}/signin`,
+          };
         } catch (error) {
           if (!(error instanceof KeywayError || error instanceof URIError)) throw error;
         }

@@ -74,7 +74,9 @@ export class RateLimiter {
     await this.#purgeNowAndThen(nowMs);
     if (exceeded) {
       const retryAfter = Math.max(1, Math.ceil((windowStart + RATE_LIMIT_WINDOW_MS - nowMs) / 1000));
-      throw new KeywayError('RATE_LIMITED', `Too many requests ${exceeded.what}; try again in ${retryAfter} s`, { headers: { 'retry-after': String(retryAfter) } });
+      throw new KeywayError('RATE_LIMITED', `Too many requests ${exceeded.what}; try again in ${retryAfter} s`, {
+        headers: { 'retry-after': String(retryAfter) },
+      });
     }
   }
 
@@ -97,6 +99,9 @@ export class RateLimiter {
   async #purgeNowAndThen(nowMs: number): Promise<void> {
     if (nowMs - this.#lastPurgeMs < PURGE_INTERVAL_MS) return;
     this.#lastPurgeMs = nowMs;
-    await this.#db.deleteFrom('selfservice_rate_limits').where('window_start', '<', nowMs - 2 * RATE_LIMIT_WINDOW_MS).execute();
+    await this.#db
+      .deleteFrom('selfservice_rate_limits')
+      .where('window_start', '<', nowMs - 2 * RATE_LIMIT_WINDOW_MS)
+      .execute();
   }
 }

@@ -18,7 +18,12 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 const POSTGRES_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
 
 /** node-postgres and pg-pool raise these as plain Errors, without a code. */
-const PG_CLIENT_MESSAGES = [/^Connection terminated/, /^timeout exceeded when trying to connect$/, /^Client has encountered a connection error and is not queryable$/, /^Client was closed and is not queryable$/];
+const PG_CLIENT_MESSAGES = [
+  /^Connection terminated/,
+  /^timeout exceeded when trying to connect$/,
+  /^Client has encountered a connection error and is not queryable$/,
+  /^Client was closed and is not queryable$/,
+];
 
 /** SQLite primary result codes (the low byte of an extended code): SQLITE_BUSY, SQLITE_LOCKED. */
 const SQLITE_BUSY = 5;

@@ -93,7 +93,9 @@ function openPostgres(url: string, options: OpenDatabaseOptions): Database {
     // after this long instead of holding them for ever.
     connectionTimeoutMillis: 10_000,
     // Timestamps are epoch milliseconds in bigint columns: read them back as numbers (< 2^53).
-    types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text')) } as pg.CustomTypesConfig,
+    types: {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text')),
+    } as pg.CustomTypesConfig,
   });
   // An idle pooled connection can be cut by the server (restart, failover, admin terminate). pg
   // emits that on the pool; unhandled it would crash the process. The pool drops the client and

@@ -97,7 +97,9 @@ function prepare(database: DatabaseSync): void {
         if (check?.quick_check !== 'ok') throw new Error('ephemeral database damaged');
       }
       for (const table of EPHEMERAL_TABLES) database.exec(`delete from ${EPHEMERAL_SCHEMA}.${table}`);
-      database.prepare(`insert into ${EPHEMERAL_SCHEMA}.ephemeral_boot (id, boot_id) values (1, ?) on conflict (id) do update set boot_id = excluded.boot_id`).run(boot);
+      database
+        .prepare(`insert into ${EPHEMERAL_SCHEMA}.ephemeral_boot (id, boot_id) values (1, ?) on conflict (id) do update set boot_id = excluded.boot_id`)
+        .run(boot);
     }
     database.exec('commit');
   } catch (error) {

@@ -84,7 +84,17 @@ function zero(): StatementCounts {
   return { statements: 0, writes: 0, commits: 0, durableCommits: 0, rollbacks: 0 };
 }
 
-const WRITE_NODES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode', 'CreateTableNode', 'AlterTableNode', 'DropTableNode', 'CreateIndexNode', 'DropIndexNode']);
+const WRITE_NODES = new Set([
+  'InsertQueryNode',
+  'UpdateQueryNode',
+  'DeleteQueryNode',
+  'MergeQueryNode',
+  'CreateTableNode',
+  'AlterTableNode',
+  'DropTableNode',
+  'CreateIndexNode',
+  'DropIndexNode',
+]);
 const RAW_WRITE = /^\s*(insert|update|delete|replace|merge|create|alter|drop)\b/i;
 
 const EPHEMERAL = new Set<string>(EPHEMERAL_TABLES);

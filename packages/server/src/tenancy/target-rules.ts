@@ -50,7 +50,14 @@ export function isFullAdmin(tenantId: string, permissions: readonly string[]): b
  * A tenant never loses its last enabled full-admin client through the API (disabling, narrowing or
  * deleting it): without one, nobody could manage the tenant any more short of the command line.
  */
-export function assertKeepsFullAdmin(tenantId: string, change: { before: { enabled: boolean; permissions: readonly string[] }; after: { enabled: boolean; permissions: readonly string[] } | undefined; otherFullAdmins: number }): void {
+export function assertKeepsFullAdmin(
+  tenantId: string,
+  change: {
+    before: { enabled: boolean; permissions: readonly string[] };
+    after: { enabled: boolean; permissions: readonly string[] } | undefined;
+    otherFullAdmins: number;
+  },
+): void {
   const wasFullAdmin = change.before.enabled && isFullAdmin(tenantId, change.before.permissions);
   const staysFullAdmin = change.after !== undefined && change.after.enabled && isFullAdmin(tenantId, change.after.permissions);
   if (wasFullAdmin && !staysFullAdmin && change.otherFullAdmins === 0) {

@@ -103,7 +103,10 @@ export class TenancyService {
    * (a secret is stored only as a hash, so a working one can only be printed by making it anew; the
    * previous secret and its tokens stop working). Running it twice leaves one client, not two.
    */
-  async resetNamedAdminClient(tenantId: string, name: string): Promise<{ tenant: string; clientId: string; clientSecret: string; tenantCreated: boolean; clientCreated: boolean }> {
+  async resetNamedAdminClient(
+    tenantId: string,
+    name: string,
+  ): Promise<{ tenant: string; clientId: string; clientSecret: string; tenantCreated: boolean; clientCreated: boolean }> {
     const secret = newSecret('kws');
     const secretHash = await hashSecret(secret);
     const now = this.#clock.now();
@@ -129,20 +132,48 @@ export class TenancyService {
         await this.#insertClient(trx, actor, clientId, name, secretHash, [permissionString(tenantId, '*')], true, now);
         return { tenant: tenantId, clientId, clientSecret: secret, tenantCreated, clientCreated: true };
       }
-      await trx.updateTable('api_clients').set({ secret_hash: secretHash, secret_rotated_at: now.getTime(), updated_at: now.getTime() }).where('id', '=', existing.id).execute();
+      await trx
+        .updateTable('api_clients')
+        .set({ secret_hash: secretHash, secret_rotated_at: now.getTime(), updated_at: now.getTime() })
+        .where('id', '=', existing.id)
+        .execute();
       await trx.deleteFrom('access_tokens').where('client_id', '=', existing.id).execute();
       await appendAuditEvent(trx, actor, { action: 'apiClient.rotateSecret', targetType: 'apiClient', targetId: existing.id }, now);
       return { tenant: tenantId, clientId: existing.id, clientSecret: secret, tenantCreated, clientCreated: false };
     });
   }
 
-  async #insertClient(trx: Kysely<Schema>, actor: Actor, clientId: string, name: string, secretHash: string, permissions: string[], enabled: boolean, now: Date): Promise<void> {
+  async #insertClient(
+    trx: Kysely<Schema>,
+    actor: Actor,
+    clientId: string,
+    name: string,
+    secretHash: string,
+    permissions: string[],
+    enabled: boolean,
+    now: Date,
+  ): Promise<void> {
     const ms = now.getTime();
     await trx
       .insertInto('api_clients')
-      .values({ id: clientId, tenant_id: actor.tenantId, name, secret_hash: secretHash, permissions: JSON.stringify(permissions), enabled: enabled ? 1 : 0, created_at: ms, updated_at: ms, secret_rotated_at: ms })
+      .values({
+        id: clientId,
+        tenant_id: actor.tenantId,
+        name,
+        secret_hash: secretHash,
+        permissions: JSON.stringify(permissions),
+        enabled: enabled ? 1 : 0,
+        created_at: ms,
+        updated_at: ms,
+        secret_rotated_at: ms,
+      })
       .execute();
-    await appendAuditEvent(trx, actor, { action: 'apiClient.create', targetType: 'apiClient', targetId: clientId, details: { name, permissions, enabled } }, now);
+    await appendAuditEvent(
+      trx,
+      actor,
+      { action: 'apiClient.create', targetType: 'apiClient', targetId: clientId, details: { name, permissions, enabled } },
+      now,
+    );
   }
 
   /**
@@ -161,17 +192,29 @@ export class TenancyService {
 
   /** The tenant's enabled full-admin clients other than `clientId`. */
   async #otherFullAdmins(trx: Kysely<Schema>, tenantId: string, clientId: string): Promise<number> {
-    const rows = await trx.selectFrom('api_clients').select('permissions').where('tenant_id', '=', tenantId).where('enabled', '=', 1).where('id', '!=', clientId).execute();
+    const rows = await trx
+      .selectFrom('api_clients')
+      .select('permissions')
+      .where('tenant_id', '=', tenantId)
+      .where('enabled', '=', 1)
+      .where('id', '!=', clientId)
+      .execute();
     return rows.filter((row) => isFullAdmin(tenantId, JSON.parse(row.permissions) as string[])).length;
   }
 
-  async createClient(principal: Principal, actor: Actor, input: { name: string; permissions: string[]; enabled?: boolean }): Promise<ApiClient & { clientSecret: string }> {
+  async createClient(
+    principal: Principal,
+    actor: Actor,
+    input: { name: string; permissions: string[]; enabled?: boolean },
+  ): Promise<ApiClient & { clientSecret: string }> {
     assertMayGrant(principal, input.permissions);
     const secret = newSecret('kws');
     const secretHash = await hashSecret(secret);
     const now = this.#clock.now();
     const clientId = `kwc_${newTimeOrderedId(now)}`;
-    await this.#db.transaction().execute((trx) => this.#insertClient(trx, actor, clientId, input.name, secretHash, input.permissions, input.enabled ?? true, now));
+    await this.#db
+      .transaction()
+      .execute((trx) => this.#insertClient(trx, actor, clientId, input.name, secretHash, input.permissions, input.enabled ?? true, now));
     return { ...(await this.getClient(principal.tenantId, clientId)), clientSecret: secret };
   }
 
@@ -180,7 +223,10 @@ export class TenancyService {
     const after = decodeCursor(page.cursor);
     let query = this.#db.selectFrom('api_clients').selectAll().where('tenant_id', '=', tenantId);
     if (after) query = query.where('id', '>', after);
-    const rows = await query.orderBy('id').limit(limit + 1).execute();
+    const rows = await query
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
     return toPage(rows, limit, toApiClient);
   }
 
@@ -190,7 +236,12 @@ export class TenancyService {
     return toApiClient(row);
   }
 
-  async updateClient(principal: Principal, actor: Actor, clientId: string, patch: { name?: string; permissions?: string[]; enabled?: boolean }): Promise<ApiClient> {
+  async updateClient(
+    principal: Principal,
+    actor: Actor,
+    clientId: string,
+    patch: { name?: string; permissions?: string[]; enabled?: boolean },
+  ): Promise<ApiClient> {
     if (patch.permissions) assertMayGrant(principal, patch.permissions);
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
@@ -271,7 +322,14 @@ export class TenancyService {
       await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).where('expires_at', '<=', now).execute();
       await trx
         .insertInto('access_tokens')
-        .values({ token_hash: tokenHash(token), client_id: clientId, tenant_id: row.tenant_id, scope: JSON.stringify(scope), expires_at: now + this.#ttlSeconds * 1000, created_at: now })
+        .values({
+          token_hash: tokenHash(token),
+          client_id: clientId,
+          tenant_id: row.tenant_id,
+          scope: JSON.stringify(scope),
+          expires_at: now + this.#ttlSeconds * 1000,
+          created_at: now,
+        })
         .execute();
     });
     return { access_token: token, token_type: 'Bearer', expires_in: this.#ttlSeconds, scope: scope.join(' ') };
@@ -285,7 +343,14 @@ export class TenancyService {
     const row = await this.#db
       .selectFrom('access_tokens')
       .innerJoin('api_clients', 'api_clients.id', 'access_tokens.client_id')
-      .select(['access_tokens.tenant_id', 'access_tokens.client_id', 'access_tokens.scope', 'access_tokens.expires_at', 'api_clients.enabled', 'api_clients.permissions'])
+      .select([
+        'access_tokens.tenant_id',
+        'access_tokens.client_id',
+        'access_tokens.scope',
+        'access_tokens.expires_at',
+        'api_clients.enabled',
+        'api_clients.permissions',
+      ])
       .where('access_tokens.token_hash', '=', tokenHash(token))
       .executeTakeFirst();
     if (!row || row.enabled !== 1 || row.expires_at <= this.#clock.now().getTime()) return undefined;

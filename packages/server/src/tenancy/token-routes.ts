@@ -28,7 +28,8 @@ function clientCredentials(header: string | undefined, body: { client_id?: strin
   if (header?.startsWith('Basic ')) {
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0 || body.client_secret !== undefined) throw new KeywayError('INVALID_CLIENT', 'Use either HTTP Basic or client_id/client_secret in the body, not both');
+    if (colon < 0 || body.client_secret !== undefined)
+      throw new KeywayError('INVALID_CLIENT', 'Use either HTTP Basic or client_id/client_secret in the body, not both');
     try {
       return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
     } catch {
@@ -53,25 +54,30 @@ export async function tokenRoutes(fastify: FastifyInstance, { services }: { serv
     return sendProblem(reply, answer);
   });
 
-  app.post('/oauth2/token', {
-    schema: {
-      operationId: 'issueAccessToken',
-      tags: ['oauth2'],
-      summary: 'Client credentials grant: a bearer token for the /api routes',
-      description: 'Form-encoded (application/x-www-form-urlencoded). Client secret by HTTP Basic or in the body. Optional `scope`: space-separated permissions, a subset of the client’s. Requests are limited per client address and per client id and minute (KEYWAY_RATE_LIMIT_TOKEN_PER_IP, KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT): beyond, 429 RATE_LIMITED with Retry-After.',
-      security: [{ clientBasic: [] }],
-      consumes: ['application/x-www-form-urlencoded'],
-      body: TokenBody,
-      response: {
-        200: Type.Object({ access_token: Type.String(), token_type: Type.Literal('Bearer'), expires_in: Type.Integer(), scope: Type.String() }),
+  app.post(
+    '/oauth2/token',
+    {
+      schema: {
+        operationId: 'issueAccessToken',
+        tags: ['oauth2'],
+        summary: 'Client credentials grant: a bearer token for the /api routes',
+        description:
+          'Form-encoded (application/x-www-form-urlencoded). Client secret by HTTP Basic or in the body. Optional `scope`: space-separated permissions, a subset of the client’s. Requests are limited per client address and per client id and minute (KEYWAY_RATE_LIMIT_TOKEN_PER_IP, KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT): beyond, 429 RATE_LIMITED with Retry-After.',
+        security: [{ clientBasic: [] }],
+        consumes: ['application/x-www-form-urlencoded'],
+        body: TokenBody,
+        response: {
+          200: Type.Object({ access_token: Type.String(), token_type: Type.Literal('Bearer'), expires_in: Type.Integer(), scope: Type.String() }),
+        },
       },
+      config: { errors: ['INVALID_CLIENT', 'INVALID_GRANT_TYPE', 'INVALID_SCOPE', 'RATE_LIMITED'] },
     },
-    config: { errors: ['INVALID_CLIENT', 'INVALID_GRANT_TYPE', 'INVALID_SCOPE', 'RATE_LIMITED'] },
-  }, async (request, reply) => {
-    if (request.body.grant_type !== 'client_credentials') throw new KeywayError('INVALID_GRANT_TYPE', 'grant_type: only client_credentials is supported');
-    const client = clientCredentials(request.headers.authorization, request.body);
-    const token = await services.tenancy.issueToken(client.id, client.secret, request.body.scope, request.ip);
-    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    return token;
-  });
+    async (request, reply) => {
+      if (request.body.grant_type !== 'client_credentials') throw new KeywayError('INVALID_GRANT_TYPE', 'grant_type: only client_credentials is supported');
+      const client = clientCredentials(request.headers.authorization, request.body);
+      const token = await services.tenancy.issueToken(client.id, client.secret, request.body.scope, request.ip);
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      return token;
+    },
+  );
 }

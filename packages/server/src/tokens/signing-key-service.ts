@@ -271,7 +271,23 @@ export class SigningKeyService {
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       id_token_signing_alg_values_supported: [ID_TOKEN_ALGORITHM],
       subject_types_supported: ['public'],
-      claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'auth_time', 'amr', 'acr', 'nonce', 'store', 'external_id', 'cred_id', 'keyway_attested', 'keyway_device_bound'],
+      claims_supported: [
+        'iss',
+        'sub',
+        'aud',
+        'exp',
+        'iat',
+        'jti',
+        'auth_time',
+        'amr',
+        'acr',
+        'nonce',
+        'store',
+        'external_id',
+        'cred_id',
+        'keyway_attested',
+        'keyway_device_bound',
+      ],
     };
   }
 
@@ -284,10 +300,20 @@ export class SigningKeyService {
       try {
         await this.#db.transaction().execute(async (trx) => {
           await this.#assertTenant(trx, tenantId);
-          const previous = await trx.selectFrom('signing_keys').select('kid').where('tenant_id', '=', tenantId).where('retired_at', 'is', null).executeTakeFirst();
+          const previous = await trx
+            .selectFrom('signing_keys')
+            .select('kid')
+            .where('tenant_id', '=', tenantId)
+            .where('retired_at', 'is', null)
+            .executeTakeFirst();
           await trx.updateTable('signing_keys').set({ retired_at: now.getTime() }).where('tenant_id', '=', tenantId).where('retired_at', 'is', null).execute();
           await this.#insertKey(trx, tenantId, fresh, now);
-          await appendAuditEvent(trx, actor, { action: 'signingKey.rotate', targetType: 'signingKey', targetId: fresh.kid, details: { retiredKid: previous?.kid ?? null } }, now);
+          await appendAuditEvent(
+            trx,
+            actor,
+            { action: 'signingKey.rotate', targetType: 'signingKey', targetId: fresh.kid, details: { retiredKid: previous?.kid ?? null } },
+            now,
+          );
           retiredKid = previous?.kid;
         });
         break;
@@ -307,11 +333,7 @@ export class SigningKeyService {
   /** Every key of the tenant, active first, then the most recently retired (for administrators; public parts only). */
   async listKeys(tenantId: string): Promise<SigningKeyInfo[]> {
     await this.#activeKey(tenantId);
-    const rows = await this.#db
-      .selectFrom('signing_keys')
-      .select(['kid', 'algorithm', 'created_at', 'retired_at'])
-      .where('tenant_id', '=', tenantId)
-      .execute();
+    const rows = await this.#db.selectFrom('signing_keys').select(['kid', 'algorithm', 'created_at', 'retired_at']).where('tenant_id', '=', tenantId).execute();
     // The active key first, then the most recently retired (creation times can tie within a millisecond).
     rows.sort((a, b) => (b.retired_at ?? Infinity) - (a.retired_at ?? Infinity) || b.created_at - a.created_at || a.kid.localeCompare(b.kid));
     return rows.map((row) => ({
@@ -343,9 +365,17 @@ export class SigningKeyService {
 
   /** The tenant's active key from the database; `previous` is what this node used until now (dropped from the cache if another node retired it). */
   async #loadActiveKey(tenantId: string, previous: Promise<ActiveKey> | undefined): Promise<ActiveKey> {
-    const previousKid = await previous?.then((key) => key.kid, () => undefined);
+    const previousKid = await previous?.then(
+      (key) => key.kid,
+      () => undefined,
+    );
     for (let attempt = 1; ; attempt++) {
-      const row = await this.#db.selectFrom('signing_keys').select(['kid', 'private_jwk']).where('tenant_id', '=', tenantId).where('retired_at', 'is', null).executeTakeFirst();
+      const row = await this.#db
+        .selectFrom('signing_keys')
+        .select(['kid', 'private_jwk'])
+        .where('tenant_id', '=', tenantId)
+        .where('retired_at', 'is', null)
+        .executeTakeFirst();
       if (row) {
         if (previousKid !== undefined && previousKid !== row.kid) this.#keys.delete(cacheKey(tenantId, previousKid));
         return { kid: row.kid, key: this.#importPrivate(tenantId, row.kid, row.private_jwk) };
@@ -411,7 +441,10 @@ function cacheKey(tenantId: string, kid: string): string {
 }
 
 function importSigningKey(privateJwk: JWK): KeyObject {
-  return createPrivateKey({ key: { kty: privateJwk.kty, crv: privateJwk.crv, x: privateJwk.x, y: privateJwk.y, d: privateJwk.d } as JsonWebKey, format: 'jwk' });
+  return createPrivateKey({
+    key: { kty: privateJwk.kty, crv: privateJwk.crv, x: privateJwk.x, y: privateJwk.y, d: privateJwk.d } as JsonWebKey,
+    format: 'jwk',
+  });
 }
 
 function base64urlJson(value: unknown): string {

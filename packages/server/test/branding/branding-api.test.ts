@@ -31,14 +31,49 @@ const REFUSALS: Array<{ what: string; body: Record<string, unknown>; code: strin
   { what: 'a logo URL with credentials', body: { logo: 'https://user:secret@cdn.example.com/logo.png' }, code: 'BRANDING_LOGO_INVALID', field: 'logo' },
   { what: 'an SVG data: logo with script', body: { logo: dataUrl(svg, 'image/svg+xml') }, code: 'BRANDING_LOGO_INVALID', field: 'logo' },
   { what: 'a data: logo whose bytes are not its type', body: { logo: dataUrl(gif, 'image/png') }, code: 'BRANDING_LOGO_INVALID', field: 'logo' },
-  { what: 'a data: logo over 32 KiB', body: { logo: dataUrl(Buffer.concat([discPng(4, '#000000'), Buffer.alloc(33 * 1024)])) }, code: 'BRANDING_LOGO_INVALID', field: 'logo' },
-  { what: 'a data: text/html logo', body: { logo: `data:text/html;base64,${Buffer.from('<script>alert(1)</script>').toString('base64')}` }, code: 'BRANDING_LOGO_INVALID', field: 'logo' },
-  { what: 'an unknown offered language', body: { languages: { offered: ['en', 'xx'], default: 'en' } }, code: 'BRANDING_LANGUAGE_UNSUPPORTED', field: 'languages.offered.1' },
-  { what: 'an unsupported default language', body: { languages: { offered: ['en'], default: 'it' } }, code: 'BRANDING_LANGUAGE_UNSUPPORTED', field: 'languages.default' },
-  { what: 'a default that is not offered', body: { languages: { offered: ['en', 'fr'], default: 'de' } }, code: 'VALIDATION_FAILED', field: 'languages.default' },
+  {
+    what: 'a data: logo over 32 KiB',
+    body: { logo: dataUrl(Buffer.concat([discPng(4, '#000000'), Buffer.alloc(33 * 1024)])) },
+    code: 'BRANDING_LOGO_INVALID',
+    field: 'logo',
+  },
+  {
+    what: 'a data: text/html logo',
+    body: { logo: `data:text/html;base64,${Buffer.from('<script>alert(1)</script>').toString('base64')}` },
+    code: 'BRANDING_LOGO_INVALID',
+    field: 'logo',
+  },
+  {
+    what: 'an unknown offered language',
+    body: { languages: { offered: ['en', 'xx'], default: 'en' } },
+    code: 'BRANDING_LANGUAGE_UNSUPPORTED',
+    field: 'languages.offered.1',
+  },
+  {
+    what: 'an unsupported default language',
+    body: { languages: { offered: ['en'], default: 'it' } },
+    code: 'BRANDING_LANGUAGE_UNSUPPORTED',
+    field: 'languages.default',
+  },
+  {
+    what: 'a default that is not offered',
+    body: { languages: { offered: ['en', 'fr'], default: 'de' } },
+    code: 'VALIDATION_FAILED',
+    field: 'languages.default',
+  },
   { what: 'a brand colour unreadable on white', body: { primaryColor: '#ffd400' }, code: 'BRANDING_CONTRAST_TOO_LOW', field: 'primaryColor' },
-  { what: 'button text unreadable on the primary colour', body: { palettes: { light: { onPrimary: '#6d8ae0' } } }, code: 'BRANDING_CONTRAST_TOO_LOW', field: 'palettes.light.onPrimary' },
-  { what: 'a dark surface that hides the dark-scheme text', body: { palettes: { dark: { surface: '#e0e0e0' } } }, code: 'BRANDING_CONTRAST_TOO_LOW', field: 'palettes.dark.surface' },
+  {
+    what: 'button text unreadable on the primary colour',
+    body: { palettes: { light: { onPrimary: '#6d8ae0' } } },
+    code: 'BRANDING_CONTRAST_TOO_LOW',
+    field: 'palettes.light.onPrimary',
+  },
+  {
+    what: 'a dark surface that hides the dark-scheme text',
+    body: { palettes: { dark: { surface: '#e0e0e0' } } },
+    code: 'BRANDING_CONTRAST_TOO_LOW',
+    field: 'palettes.dark.surface',
+  },
   { what: 'an unknown setting', body: { fontFamily: 'Comic Sans' }, code: 'VALIDATION_FAILED', field: '' },
 ];
 
@@ -49,7 +84,15 @@ for (const kind of DATABASE_KINDS) {
     let globex: TenantFixture;
 
     const brandingRows = () => server.database.db.selectFrom('store_branding').select(['store_id', 'tenant_id', 'settings']).orderBy('store_id').execute();
-    const auditCount = async () => Number((await server.database.db.selectFrom('audit_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const auditCount = async () =>
+      Number(
+        (
+          await server.database.db
+            .selectFrom('audit_events')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     before(async () => {
       server = await startTestServer({ kind });
@@ -144,7 +187,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(reader.status, 201, JSON.stringify(reader.body));
       const readerApi = server.http.withToken(await server.token(reader.body.clientId, reader.body.clientSecret));
       assert.equal((await readerApi.get(BRANDING)).status, 200);
-      for (const [method, body] of [['PUT', { productName: 'Nope' }], ['DELETE', undefined]] as const) {
+      for (const [method, body] of [
+        ['PUT', { productName: 'Nope' }],
+        ['DELETE', undefined],
+      ] as const) {
         const refused = await readerApi.request(method, BRANDING, body);
         assert.equal(refused.status, 403, method);
         assert.equal(refused.body.code, 'FORBIDDEN');
@@ -160,8 +206,15 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(read.body.updatedAt, null);
       assert.equal(read.body.effective.productName, 'Acme Customers');
       const rows = await brandingRows();
-      assert.deepEqual(rows.map((r) => r.tenant_id), ['globex']);
-      const event = await server.database.db.selectFrom('audit_events').select(['actor', 'target_id']).where('action', '=', 'store.branding.reset').executeTakeFirstOrThrow();
+      assert.deepEqual(
+        rows.map((r) => r.tenant_id),
+        ['globex'],
+      );
+      const event = await server.database.db
+        .selectFrom('audit_events')
+        .select(['actor', 'target_id'])
+        .where('action', '=', 'store.branding.reset')
+        .executeTakeFirstOrThrow();
       assert.deepEqual({ ...event }, { actor: acme.clientId, target_id: STORE });
     });
 

@@ -20,7 +20,13 @@ for (const kind of DATABASE_KINDS) {
 
     before(async () => {
       db = await openMigratedDatabase(kind);
-      await db.database.db.insertInto('tenants').values([{ id: 'acme', created_at: 0 }, { id: 'globex', created_at: 0 }]).execute();
+      await db.database.db
+        .insertInto('tenants')
+        .values([
+          { id: 'acme', created_at: 0 },
+          { id: 'globex', created_at: 0 },
+        ])
+        .execute();
       identity = new IdentityService({ db: db.database.db, clock });
       for (const tenantId of ['acme', 'globex']) await identity.createStore({ tenantId, actor: 'test' }, { name: 'shop', displayName: `${tenantId} shop` });
       nodeA = new BrandingService({ db: db.database.db, clock, identity, cacheTtlMs: TTL_MS });

@@ -50,7 +50,10 @@ test('any brand colour: refused only for the light scheme’s card, else every d
         const colour = `#${r}${g}${b}`;
         const { palettes, problems } = resolvePalettes({ primaryColor: colour });
         if (problems.length > 0) {
-          assert.ok(problems.every((p) => p.field === 'primaryColor' && p.message.startsWith('light scheme')), `${colour}: ${JSON.stringify(problems)}`);
+          assert.ok(
+            problems.every((p) => p.field === 'primaryColor' && p.message.startsWith('light scheme')),
+            `${colour}: ${JSON.stringify(problems)}`,
+          );
           assert.ok(contrastRatio(colour, '#ffffff') < 4.5 || contrastRatio(colour, DEFAULT_PALETTES.light.background) < 4.5, colour);
           continue;
         }
@@ -72,8 +75,16 @@ test('colours the administrator sets are never adjusted: a failing one refuses t
   const { palettes } = resolvePalettes({ primaryColor: '#0b6e4f', palettes: { dark: { primary: '#7fe0bd', onPrimary: '#00140c' } } });
   assert.equal(palettes.dark.primary, '#7fe0bd');
   assert.equal(palettes.dark.onPrimary, '#00140c');
-  assert.equal(codeOf(() => checkBranding({ palettes: { dark: { primary: '#0b6e4f' } } })), 'BRANDING_CONTRAST_TOO_LOW', 'a dark-scheme primary that is too dark is refused, not lightened');
-  assert.equal(codeOf(() => checkBranding({ palettes: { light: { focus: '#f0f0f0' } } })), 'BRANDING_CONTRAST_TOO_LOW', 'the focus ring needs 3:1');
+  assert.equal(
+    codeOf(() => checkBranding({ palettes: { dark: { primary: '#0b6e4f' } } })),
+    'BRANDING_CONTRAST_TOO_LOW',
+    'a dark-scheme primary that is too dark is refused, not lightened',
+  );
+  assert.equal(
+    codeOf(() => checkBranding({ palettes: { light: { focus: '#f0f0f0' } } })),
+    'BRANDING_CONTRAST_TOO_LOW',
+    'the focus ring needs 3:1',
+  );
 });
 
 test('logos: https URLs by host name; raster data: URLs with their signature and size; nothing else', () => {
@@ -102,21 +113,40 @@ test('logos: https URLs by host name; raster data: URLs with their signature and
     dataUrl(Buffer.concat([discPng(4, '#000000'), Buffer.alloc(MAX_LOGO_BYTES)])),
     dataUrl(discPng(4, '#000000'), 'image/jpeg'),
   ];
-  for (const logo of refused) assert.equal(codeOf(() => checkLogo(logo)), 'BRANDING_LOGO_INVALID', logo.slice(0, 60));
+  for (const logo of refused)
+    assert.equal(
+      codeOf(() => checkLogo(logo)),
+      'BRANDING_LOGO_INVALID',
+      logo.slice(0, 60),
+    );
 });
 
 test('languages: a subset of the supported ones, no repeats, the default among them', () => {
   assert.deepEqual(checkBranding({ languages: { offered: ['es', 'fr'], default: 'es' } }).languages, { offered: ['es', 'fr'], default: 'es' });
-  assert.equal(codeOf(() => checkBranding({ languages: { offered: ['en', 'EN'], default: 'en' } })), 'BRANDING_LANGUAGE_UNSUPPORTED', 'codes are lowercase');
-  assert.equal(codeOf(() => checkBranding({ languages: { offered: ['en', 'en'], default: 'en' } })), 'VALIDATION_FAILED');
-  assert.equal(codeOf(() => checkBranding({ productName: 'Acme\u0007' })), 'VALIDATION_FAILED', 'no control characters in a product name');
+  assert.equal(
+    codeOf(() => checkBranding({ languages: { offered: ['en', 'EN'], default: 'en' } })),
+    'BRANDING_LANGUAGE_UNSUPPORTED',
+    'codes are lowercase',
+  );
+  assert.equal(
+    codeOf(() => checkBranding({ languages: { offered: ['en', 'en'], default: 'en' } })),
+    'VALIDATION_FAILED',
+  );
+  assert.equal(
+    codeOf(() => checkBranding({ productName: 'Acme\u0007' })),
+    'VALIDATION_FAILED',
+    'no control characters in a product name',
+  );
 });
 
 test('the theme stylesheet carries only the custom properties that differ, from validated colours', () => {
   assert.equal(themeCss(DEFAULT_PALETTES), '');
   const { palettes } = resolvePalettes({ primaryColor: '#0b6e4f' });
   const css = themeCss(palettes);
-  assert.match(css, /^:root\{--accent:#0b6e4f;--accent-hover:#[0-9a-f]{6}\}\n@media \(prefers-color-scheme: dark\)\{:root\{--accent:#[0-9a-f]{6};--accent-text:#000000;--accent-hover:#[0-9a-f]{6}\}\}$/);
+  assert.match(
+    css,
+    /^:root\{--accent:#0b6e4f;--accent-hover:#[0-9a-f]{6}\}\n@media \(prefers-color-scheme: dark\)\{:root\{--accent:#[0-9a-f]{6};--accent-text:#000000;--accent-hover:#[0-9a-f]{6}\}\}$/,
+  );
   assert.throws(() => themeCss({ ...palettes, light: { ...palettes.light, primary: 'red}body{' } }), TypeError);
 });
 

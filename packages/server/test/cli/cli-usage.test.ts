@@ -80,7 +80,10 @@ describe('usage errors: exit 2, a message that says what is wrong, nothing heavy
     [['quickstrat'], /unknown command "quickstrat" \(did you mean quickstart\?\)/],
     [['deploy'], /^keyway: unknown command "deploy"\n/],
     [['init'], /^keyway: init: --tenant <id> is missing: the tenant to use, e\.g\. --tenant acme\n/],
-    [['init', '--tenant', 'Acme Corp'], /^keyway: init: --tenant "Acme Corp" is invalid: a tenant id is 1 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit \(try --tenant acme-corp\)\n/],
+    [
+      ['init', '--tenant', 'Acme Corp'],
+      /^keyway: init: --tenant "Acme Corp" is invalid: a tenant id is 1 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit \(try --tenant acme-corp\)\n/,
+    ],
     [['init', '--tenant'], /^keyway: init: --tenant needs a value\n/],
     [['init', '--tenat', 'acme'], /^keyway: init: unknown option --tenat \(did you mean --tenant\?\); it takes --tenant, --name\n/],
     [['init', '--tenant', 'acme', 'extra'], /^keyway: init: unexpected argument "extra"\n/],
@@ -105,7 +108,10 @@ describe('usage errors: exit 2, a message that says what is wrong, nothing heavy
 
 describe('configuration errors: exit 78, naming the variable', () => {
   const cases: Array<[Record<string, string>, RegExp]> = [
-    [{ KEYWAY_DATABSE_URL: 'sqlite:x.db' }, /^configuration error: KEYWAY_DATABSE_URL: unknown variable \(did you mean KEYWAY_DATABASE_URL\?\); Keyway reads KEYWAY_PUBLIC_URL/],
+    [
+      { KEYWAY_DATABSE_URL: 'sqlite:x.db' },
+      /^configuration error: KEYWAY_DATABSE_URL: unknown variable \(did you mean KEYWAY_DATABASE_URL\?\); Keyway reads KEYWAY_PUBLIC_URL/,
+    ],
     [{ KEYWAY_PORT: '9000' }, /KEYWAY_PORT: unknown variable \(did you mean PORT\?\)/],
     [{ KEYWAY_LOG_LEVL: 'debug' }, /KEYWAY_LOG_LEVL: unknown variable \(did you mean KEYWAY_LOG_LEVEL\?\)/],
     [{ KEYWAY_FROBNICATE: '1' }, /^configuration error: KEYWAY_FROBNICATE: unknown variable; Keyway reads/],
@@ -113,7 +119,9 @@ describe('configuration errors: exit 78, naming the variable', () => {
     [{ KEYWAY_LOG_FORMAT: 'pretty' }, /KEYWAY_LOG_FORMAT: expected auto\|human\|json, got "pretty"/],
   ];
   for (const [env, message] of cases) {
-    test(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} keyway serve`, async () => {
+    test(`${Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')} keyway serve`, async () => {
       const run = await keyway(['serve'], env);
       assert.equal(run.code, 78, run.stderr);
       assert.match(run.stderr, message);
@@ -137,7 +145,12 @@ describe('runtime failures: exit 1', () => {
       const port = (holder.address() as AddressInfo).port;
       const run = await keyway(['serve'], { PORT: String(port) });
       assert.equal(run.code, 1, run.stderr);
-      assert.match(run.stderr, new RegExp(`^keyway: port ${port} on 127\\.0\\.0\\.1 is already in use \\(by another Keyway, or another server\\): stop it, or choose another port, e\\.g\\. PORT=${port + 1}\\n$`));
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `^keyway: port ${port} on 127\\.0\\.0\\.1 is already in use \\(by another Keyway, or another server\\): stop it, or choose another port, e\\.g\\. PORT=${port + 1}\\n$`,
+        ),
+      );
       assertLight(run);
     } finally {
       await new Promise((resolve) => holder.close(resolve));

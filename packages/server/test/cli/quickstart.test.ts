@@ -26,7 +26,11 @@ function printedClient(stdout: string): { clientId: string; clientSecret: string
 
 /** The status column of each row of the summary: `store  customers  [created]` → { store: 'created' }. */
 function statuses(stdout: string): Record<string, string> {
-  const rows = [...stdout.matchAll(/^ {2}(tenant|store|relying party|registration policy|authentication policy|self-service|journey templates|admin API client) +.*\[([^\]]+)\]$/gm)];
+  const rows = [
+    ...stdout.matchAll(
+      /^ {2}(tenant|store|relying party|registration policy|authentication policy|self-service|journey templates|admin API client) +.*\[([^\]]+)\]$/gm,
+    ),
+  ];
   return Object.fromEntries(rows.map((row) => [row[1]!, row[2]!]));
 }
 
@@ -75,7 +79,11 @@ for (const kind of DATABASE_KINDS) {
         'admin API client': 'created',
       });
       assert.match(first.stdout, /relying party +localhost \(origins http:\/\/localhost:8181, http:\/\/localhost:3000\)/);
-      for (const url of ['http://localhost:8181/acme/identity/customers/signup', 'http://localhost:8181/acme/identity/customers/signin', 'http://localhost:8181/docs']) {
+      for (const url of [
+        'http://localhost:8181/acme/identity/customers/signup',
+        'http://localhost:8181/acme/identity/customers/signin',
+        'http://localhost:8181/docs',
+      ]) {
         assert.ok(first.stdout.includes(url), url);
       }
       const page = quickstartPage({ keywayUrl: 'http://localhost:8181', tenant: 'acme', store: 'customers' });
@@ -106,14 +114,29 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(again.clientId, clientId, 'the same client');
       assert.notEqual(again.clientSecret, clientSecret);
       const clients = await database.db.selectFrom('api_clients').select(['id', 'name']).where('tenant_id', '=', 'acme').orderBy('id').execute();
-      assert.deepEqual(clients.map(({ id, name }) => ({ id, name })), [{ id: initClient, name: 'admin' }, { id: clientId, name: 'quickstart' }], 'no duplicate client; the init client is untouched');
-      const newEvents = (await database.db.selectFrom('audit_events').select(['id', 'action', 'target_id']).execute()).filter((row) => !auditBefore.has(row.id));
-      assert.deepEqual(newEvents.map(({ action, target_id }) => ({ action, target_id })), [{ action: 'apiClient.rotateSecret', target_id: clientId }]);
+      assert.deepEqual(
+        clients.map(({ id, name }) => ({ id, name })),
+        [
+          { id: initClient, name: 'admin' },
+          { id: clientId, name: 'quickstart' },
+        ],
+        'no duplicate client; the init client is untouched',
+      );
+      const newEvents = (await database.db.selectFrom('audit_events').select(['id', 'action', 'target_id']).execute()).filter(
+        (row) => !auditBefore.has(row.id),
+      );
+      assert.deepEqual(
+        newEvents.map(({ action, target_id }) => ({ action, target_id })),
+        [{ action: 'apiClient.rotateSecret', target_id: clientId }],
+      );
 
       // The printed secret is the working one; the previous run's no longer is.
       const tenancy = new TenancyService({ db: database.db, clock: systemClock, accessTokenTtlSeconds: 3600 });
       assert.equal((await tenancy.issueToken(clientId, again.clientSecret, undefined, '127.0.0.1')).scope, 'TNT#acme#*');
-      await assert.rejects(tenancy.issueToken(clientId, clientSecret, undefined, '127.0.0.1'), (error: unknown) => error instanceof KeywayError && error.code === 'INVALID_CLIENT');
+      await assert.rejects(
+        tenancy.issueToken(clientId, clientSecret, undefined, '127.0.0.1'),
+        (error: unknown) => error instanceof KeywayError && error.code === 'INVALID_CLIENT',
+      );
     });
 
     test('another page origin is added to the relying party; the ones it had are kept', async () => {

@@ -165,7 +165,11 @@ describe('ARCHITECTURE.md', () => {
     );
     const layers = documentedLayers();
     assert.equal(layers.at(-1), 'composition');
-    assert.deepEqual([...layers.slice(0, -1)].sort(), serverModules().filter((name) => !COMPOSITION_DIRECTORIES.has(name)), 'the layer order names every module once');
+    assert.deepEqual(
+      [...layers.slice(0, -1)].sort(),
+      serverModules().filter((name) => !COMPOSITION_DIRECTORIES.has(name)),
+      'the layer order names every module once',
+    );
   });
 
   test('the imports follow its dependency rule, except exactly the exceptions it lists', () => {

@@ -23,7 +23,12 @@ test('token endpoint limits are configurable', () => {
 });
 
 test('accepts PostgreSQL URLs and https public URLs', () => {
-  const config = loadConfig({ KEYWAY_DATABASE_URL: 'postgres://u:p@db:5432/keyway', KEYWAY_PUBLIC_URL: 'https://id.example.com', PORT: '9000', KEYWAY_MASTER_KEY: KEY });
+  const config = loadConfig({
+    KEYWAY_DATABASE_URL: 'postgres://u:p@db:5432/keyway',
+    KEYWAY_PUBLIC_URL: 'https://id.example.com',
+    PORT: '9000',
+    KEYWAY_MASTER_KEY: KEY,
+  });
   assert.equal(config.databaseUrl, 'postgres://u:p@db:5432/keyway');
   assert.equal(config.publicUrl, 'https://id.example.com');
   assert.equal(config.port, 9000);
@@ -51,18 +56,24 @@ const bad: Array<[Record<string, string>, string, RegExp]> = [
 ];
 for (const [env, variable, expected] of bad) {
   test(`${variable}=${Object.values(env)[0]} stops start-up naming the variable`, () => {
-    assert.throws(() => loadConfig(env), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.equal(error.variable, variable);
-      assert.ok(error.message.startsWith(`${variable}: expected`), error.message);
-      assert.match(error.message, expected);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig(env),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.variable, variable);
+        assert.ok(error.message.startsWith(`${variable}: expected`), error.message);
+        assert.match(error.message, expected);
+        return true;
+      },
+    );
   });
 }
 
 test('the master key: never echoed in an error; the default is a key file beside the SQLite database', () => {
-  assert.throws(() => loadConfig({ KEYWAY_MASTER_KEY: `${KEY.slice(0, 40)}!!!` }), (error: Error) => !error.message.includes(KEY.slice(0, 40)));
+  assert.throws(
+    () => loadConfig({ KEYWAY_MASTER_KEY: `${KEY.slice(0, 40)}!!!` }),
+    (error: Error) => !error.message.includes(KEY.slice(0, 40)),
+  );
   const config = loadConfig({}, '/srv/keyway');
   assert.deepEqual(config.masterKey, { source: 'default key file', file: '/srv/keyway/data/keyway-master.key' });
   const given = loadConfig({ KEYWAY_MASTER_KEY: KEY }).masterKey;
@@ -71,7 +82,10 @@ test('the master key: never echoed in an error; the default is a key file beside
 });
 
 test('a PostgreSQL password never appears in a configuration error', () => {
-  assert.throws(() => loadConfig({ KEYWAY_DATABASE_URL: 'mysql://user:hunter2@db/x' }), (error: Error) => !error.message.includes('hunter2'));
+  assert.throws(
+    () => loadConfig({ KEYWAY_DATABASE_URL: 'mysql://user:hunter2@db/x' }),
+    (error: Error) => !error.message.includes('hunter2'),
+  );
 });
 
 test('an unknown KEYWAY_* variable stops start-up with the closest variable Keyway reads, never its value', () => {
@@ -83,13 +97,21 @@ test('an unknown KEYWAY_* variable stops start-up with the closest variable Keyw
     ['KEYWAY_SOMETHING_ELSE', undefined],
   ];
   for (const [name, suggestion] of cases) {
-    assert.throws(() => loadConfig({ [name]: 'hunter2' }), (error: unknown) => {
-      assert.ok(error instanceof UnknownVariableError && error instanceof ConfigError);
-      assert.equal(error.variable, name);
-      assert.ok(error.message.startsWith(`${name}: unknown variable${suggestion === undefined ? ';' : ` (did you mean ${suggestion}?);`} Keyway reads KEYWAY_PUBLIC_URL, `), error.message);
-      assert.ok(!error.message.includes('hunter2'));
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ [name]: 'hunter2' }),
+      (error: unknown) => {
+        assert.ok(error instanceof UnknownVariableError && error instanceof ConfigError);
+        assert.equal(error.variable, name);
+        assert.ok(
+          error.message.startsWith(
+            `${name}: unknown variable${suggestion === undefined ? ';' : ` (did you mean ${suggestion}?);`} Keyway reads KEYWAY_PUBLIC_URL, `,
+          ),
+          error.message,
+        );
+        assert.ok(!error.message.includes('hunter2'));
+        return true;
+      },
+    );
   }
 });
 

@@ -10,7 +10,14 @@ import { launchChromium } from '../../../../e2e/support/browser.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const ARTIFACTS = resolve(import.meta.dirname, '..', '..', '..', '..', 'test-artifacts');
-const SECURITY_HEADERS = ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'cross-origin-opener-policy', 'permissions-policy'];
+const SECURITY_HEADERS = [
+  'content-security-policy',
+  'x-content-type-options',
+  'x-frame-options',
+  'referrer-policy',
+  'cross-origin-opener-policy',
+  'permissions-policy',
+];
 
 describe('API docs', () => {
   let server: TestServer;
@@ -28,7 +35,15 @@ describe('API docs', () => {
     // A hosted page (the not-found page of an unknown tenant is one) as the reference.
     const hosted = await fetch(`${server.url}/nobody/identity/customers/signin`);
     assert.equal(hosted.status, 404);
-    const docsPaths = ['/docs', '/docs/', '/docs/static/index.html', '/docs/static/swagger-ui-bundle.js', '/docs/static/swagger-ui.css', '/docs/static/swagger-initializer.js', '/docs/json'];
+    const docsPaths = [
+      '/docs',
+      '/docs/',
+      '/docs/static/index.html',
+      '/docs/static/swagger-ui-bundle.js',
+      '/docs/static/swagger-ui.css',
+      '/docs/static/swagger-initializer.js',
+      '/docs/json',
+    ];
     for (const docsPath of docsPaths) {
       const response = await fetch(`${server.url}${docsPath}`, { redirect: 'manual' });
       assert.ok(response.status < 400, `${docsPath}: ${response.status}`);
@@ -87,7 +102,9 @@ describe('API docs', () => {
       assert.equal(await bar.getByRole('link').innerText(), '/openapi.json');
       // Swagger UI's own top bar (its logo and URL box) and its favicons are gone; no text names Swagger or Fastify.
       assert.equal(await page.locator('.topbar').count(), 0);
-      assert.deepEqual(await page.locator('link[rel~="icon"]').evaluateAll((links) => links.map((link) => link.getAttribute('href'))), ['/docs/static/theme/favicon.svg']);
+      assert.deepEqual(await page.locator('link[rel~="icon"]').evaluateAll((links) => links.map((link) => link.getAttribute('href'))), [
+        '/docs/static/theme/favicon.svg',
+      ]);
       assert.doesNotMatch(await page.locator('body').innerText(), /swagger|fastify/i);
       // The introduction is short: the error codes are not listed before the operations.
       const introduction = await page.locator('.information-container').innerText();
@@ -116,7 +133,12 @@ describe('API docs', () => {
       // A page on another origin (about:blank has none) tries to frame the docs.
       await page.setContent(`<iframe src="${server.url}/docs"></iframe>`);
       const frame = page.frames().find((f) => f.url().includes('/docs'));
-      const rendered = frame ? await frame.locator('#swagger-ui').count().catch(() => 0) : 0;
+      const rendered = frame
+        ? await frame
+            .locator('#swagger-ui')
+            .count()
+            .catch(() => 0)
+        : 0;
       assert.equal(rendered, 0, 'the browser refuses to render /docs in a frame');
     } finally {
       await context.close();

@@ -55,7 +55,9 @@ for (const kind of DATABASE_KINDS) {
         for (let round = 0; round < 3; round++) {
           const server = await startServerProcess(env);
           const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: credentials.clientSecret });
-          const { access_token: token } = (await (await fetch(`${server.url}/oauth2/token`, { method: 'POST', body: form })).json()) as { access_token: string };
+          const { access_token: token } = (await (await fetch(`${server.url}/oauth2/token`, { method: 'POST', body: form })).json()) as {
+            access_token: string;
+          };
           const api = new HttpClient(server.url, token);
           if (round === 0) assert.equal((await api.post('/api/identity-store/stores', { name: 'customers' })).status, 201);
           // 40 creations in flight at once; the process is killed as soon as the 10th is acknowledged.

@@ -39,11 +39,26 @@ async function stop(child: ChildProcess): Promise<void> {
 
 test('a request line for a person: method, path, status, duration; errors add their message; nothing else is lost', () => {
   const time = new Date(2026, 0, 2, 14, 2, 7).getTime();
-  const request = { level: 30, time, reqId: 'r1', req: { method: 'GET', url: '/healthz' }, res: { statusCode: 200 }, responseTime: 1.44, msg: 'request completed' };
+  const request = {
+    level: 30,
+    time,
+    reqId: 'r1',
+    req: { method: 'GET', url: '/healthz' },
+    res: { statusCode: 200 },
+    responseTime: 1.44,
+    msg: 'request completed',
+  };
   assert.equal(humanLine(JSON.stringify(request)), '14:02:07 GET /healthz 200 1.4 ms');
-  assert.equal(humanLine(JSON.stringify({ ...request, level: 50, res: { statusCode: 500 }, err: { message: 'boom' }, msg: 'request errored' })), '14:02:07 ERROR GET /healthz 500 1.4 ms: boom');
+  assert.equal(
+    humanLine(JSON.stringify({ ...request, level: 50, res: { statusCode: 500 }, err: { message: 'boom' }, msg: 'request errored' })),
+    '14:02:07 ERROR GET /healthz 500 1.4 ms: boom',
+  );
   assert.equal(humanLine(JSON.stringify({ level: 40, time, msg: 'slow database', ms: 900, table: 'users' })), '14:02:07 WARN slow database ms=900 table=users');
-  assert.equal(humanLine(JSON.stringify({ level: 30, time, msg: 'Server listening at http://127.0.0.1:8080' })), undefined, 'the start-up line already says it');
+  assert.equal(
+    humanLine(JSON.stringify({ level: 30, time, msg: 'Server listening at http://127.0.0.1:8080' })),
+    undefined,
+    'the start-up line already says it',
+  );
   assert.equal(humanLine('not json'), 'not json');
 });
 
@@ -78,7 +93,11 @@ describe('a server process', () => {
       const ids = ['log-test-request-1', 'log-test-request-2', 'log-test-request-3'];
       await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': ids[0]! } });
       await fetch(`${server.url}/no-such-route`, { headers: { 'x-request-id': ids[1]! } });
-      await fetch(`${server.url}/oauth2/token`, { method: 'POST', headers: { 'x-request-id': ids[2]!, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+      await fetch(`${server.url}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'x-request-id': ids[2]!, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
       // Requests are logged as their answers are sent, in order: once a last one is logged, the others are too.
       const last = nextLine(lines, (line) => line.includes('log-test-request-last'));
       await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'log-test-request-last' } });
@@ -109,7 +128,12 @@ describe('a server process', () => {
       const seen: string[] = [];
       lines.on('line', (line) => seen.push(line));
       const serving = await nextLine(lines, (line) => line.includes('is serving'));
-      assert.match(serving, new RegExp(`^\\d\\d:\\d\\d:\\d\\d Keyway \\S+ is serving http://localhost:${port} \\(listening on http://127\\.0\\.0\\.1:${port}\\) · database SQLite \\S+keyway\\.db · API docs http://localhost:${port}/docs · Ctrl\\+C stops it$`));
+      assert.match(
+        serving,
+        new RegExp(
+          `^\\d\\d:\\d\\d:\\d\\d Keyway \\S+ is serving http://localhost:${port} \\(listening on http://127\\.0\\.0\\.1:${port}\\) · database SQLite \\S+keyway\\.db · API docs http://localhost:${port}/docs · Ctrl\\+C stops it$`,
+        ),
+      );
       const request = nextLine(lines, (line) => line.includes('/healthz'));
       await fetch(`http://127.0.0.1:${port}/healthz`);
       assert.match(await request, /^\d\d:\d\d:\d\d GET \/healthz 200 \d+\.\d ms$/);

@@ -9,26 +9,48 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
  */
 const PUBLIC_ROUTES = new Set([
   // Operations (health, readiness, metrics) and the API documentation
-  'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json',
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'GET /openapi.json',
   // Client authentication itself (RFC 6749 §4.4) and the published keys and metadata
   'POST /oauth2/token',
-  'GET /:tenantId/.well-known/jwks.json', 'GET /:tenantId/.well-known/openid-configuration',
-  'GET /.well-known/webauthn', 'GET /.well-known/assetlinks.json', 'GET /.well-known/apple-app-site-association',
+  'GET /:tenantId/.well-known/jwks.json',
+  'GET /:tenantId/.well-known/openid-configuration',
+  'GET /.well-known/webauthn',
+  'GET /.well-known/assetlinks.json',
+  'GET /.well-known/apple-app-site-association',
   // Browser self-service (cookies, Origin-checked) and its hosted pages and assets
   'OPTIONS /:tenantId/identity/:storeName/*',
-  'POST /:tenantId/identity/:storeName/register/webauthn/begin', 'POST /:tenantId/identity/:storeName/register/webauthn/finish',
-  'POST /:tenantId/identity/:storeName/login/webauthn/options', 'POST /:tenantId/identity/:storeName/login/webauthn/finish',
-  'POST /:tenantId/identity/:storeName/logout', 'GET /:tenantId/identity/:storeName/me', 'GET /:tenantId/identity/:storeName/me/passkeys',
-  'PATCH /:tenantId/identity/:storeName/me/passkeys/:credentialId', 'DELETE /:tenantId/identity/:storeName/me/passkeys/:credentialId',
-  'POST /:tenantId/identity/:storeName/me/passkeys/register/begin', 'POST /:tenantId/identity/:storeName/me/passkeys/register/finish',
-  'POST /:tenantId/identity/:storeName/recovery/begin', 'POST /:tenantId/identity/:storeName/recovery/finish',
-  'GET /_keyway/:version/*', 'GET /_keyway/web.js',
-  'GET /:tenantId/identity/:storeName/signup', 'GET /:tenantId/identity/:storeName/signin', 'GET /:tenantId/identity/:storeName/passkeys', 'GET /:tenantId/identity/:storeName/recover',
+  'POST /:tenantId/identity/:storeName/register/webauthn/begin',
+  'POST /:tenantId/identity/:storeName/register/webauthn/finish',
+  'POST /:tenantId/identity/:storeName/login/webauthn/options',
+  'POST /:tenantId/identity/:storeName/login/webauthn/finish',
+  'POST /:tenantId/identity/:storeName/logout',
+  'GET /:tenantId/identity/:storeName/me',
+  'GET /:tenantId/identity/:storeName/me/passkeys',
+  'PATCH /:tenantId/identity/:storeName/me/passkeys/:credentialId',
+  'DELETE /:tenantId/identity/:storeName/me/passkeys/:credentialId',
+  'POST /:tenantId/identity/:storeName/me/passkeys/register/begin',
+  'POST /:tenantId/identity/:storeName/me/passkeys/register/finish',
+  'POST /:tenantId/identity/:storeName/recovery/begin',
+  'POST /:tenantId/identity/:storeName/recovery/finish',
+  'GET /_keyway/:version/*',
+  'GET /_keyway/web.js',
+  'GET /:tenantId/identity/:storeName/signup',
+  'GET /:tenantId/identity/:storeName/signin',
+  'GET /:tenantId/identity/:storeName/passkeys',
+  'GET /:tenantId/identity/:storeName/recover',
   // Published JSON schemas
-  'GET /schemas/custom-form.json', 'GET /schemas/journey-definition.json',
+  'GET /schemas/custom-form.json',
+  'GET /schemas/journey-definition.json',
   // The journey runtime: the session id is the credential (start is optional-bearer, below)
-  'OPTIONS /:tenantId/journeys/*', 'POST /:tenantId/journeys/sessions/:sessionId/submit', 'GET /:tenantId/journeys/sessions/:sessionId',
-  'GET /:tenantId/journeys/pages/:grantId', 'GET /_keyway/journey-runner/:version/*', 'GET /:tenantId/journeys/:journeyId',
+  'OPTIONS /:tenantId/journeys/*',
+  'POST /:tenantId/journeys/sessions/:sessionId/submit',
+  'GET /:tenantId/journeys/sessions/:sessionId',
+  'GET /:tenantId/journeys/pages/:grantId',
+  'GET /_keyway/journey-runner/:version/*',
+  'GET /:tenantId/journeys/:journeyId',
 ]);
 // Swagger UI's own routes.
 const isDocs = (url: string) => url === '/docs' || url.startsWith('/docs/');
@@ -51,9 +73,17 @@ describe('permission catalogue', () => {
       assert.ok(Object.hasOwn(PERMISSION_CATALOGUE, route.permission), `${name}: ${route.permission} is in the catalogue`);
       used.add(route.permission);
     }
-    assert.deepEqual(PERMISSIONS.filter((permission) => !used.has(permission)), [], 'every catalogue entry is required by some route');
+    assert.deepEqual(
+      PERMISSIONS.filter((permission) => !used.has(permission)),
+      [],
+      'every catalogue entry is required by some route',
+    );
     const declared = new Set(server.app.declaredRoutes.map((route) => `${route.method} ${route.url}`));
-    assert.deepEqual([...PUBLIC_ROUTES].filter((name) => !declared.has(name)), [], 'the public list names only routes that exist');
+    assert.deepEqual(
+      [...PUBLIC_ROUTES].filter((name) => !declared.has(name)),
+      [],
+      'the public list names only routes that exist',
+    );
     const start = server.app.declaredRoutes.find((route) => route.method === 'POST' && route.url === '/:tenantId/journeys/:journeyId/start');
     assert.deepEqual({ permission: start?.permission, bearer: start?.bearer }, { permission: 'Journeys:start', bearer: 'optional' });
   });
@@ -61,7 +91,8 @@ describe('permission catalogue', () => {
   test('OpenAPI shows each protected operation’s permission (x-keyway-permission, bearer security) and lists the catalogue', async () => {
     const document = (await server.http.get('/openapi.json')).body;
     assert.deepEqual(document.components.schemas.Permission.enum, PERMISSIONS);
-    for (const permission of PERMISSIONS) assert.ok(document.components.schemas.Permission.description.includes(`\`${permission}\``), `${permission} documented`);
+    for (const permission of PERMISSIONS)
+      assert.ok(document.components.schemas.Permission.description.includes(`\`${permission}\``), `${permission} documented`);
     const operations = new Map<string, { 'x-keyway-permission'?: string; security?: unknown }>();
     for (const [path, methods] of Object.entries(document.paths as Record<string, Record<string, { 'x-keyway-permission'?: string; security?: unknown }>>)) {
       for (const [method, operation] of Object.entries(methods)) operations.set(`${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`, operation);

@@ -67,7 +67,10 @@ describe('lazy schema compilers (on Fastify itself)', () => {
         const { limit } = request.query as { limit: number };
         const { name } = request.body as { name: string };
         if (name === 'taken') {
-          return reply.code(409).type('application/problem+json').send({ type: 'urn:keyway:error:X', title: 't', status: 409, detail: 'd', code: 'INTERNAL_ERROR', secret: 'leak' });
+          return reply
+            .code(409)
+            .type('application/problem+json')
+            .send({ type: 'urn:keyway:error:X', title: 't', status: 409, detail: 'd', code: 'INTERNAL_ERROR', secret: 'leak' });
         }
         return { id, name, limit, secret: 'must not be written' };
       },

@@ -23,7 +23,10 @@ test('serving /healthz loads neither SimpleWebAuthn nor @peculiar', async () => 
   server.child.kill('SIGTERM');
   await server.exited;
   const modules = readFileSync(moduleLog, 'utf8').split('\n');
-  assert.ok(modules.some((url) => url.includes('/node_modules/fastify/')), 'the recorder saw the server load');
+  assert.ok(
+    modules.some((url) => url.includes('/node_modules/fastify/')),
+    'the recorder saw the server load',
+  );
   assert.deepEqual(
     modules.filter((url) => /node_modules\/@(simplewebauthn|peculiar)\//.test(url)),
     [],

@@ -80,7 +80,7 @@ function writeOperations(doc: OpenApi): WriteOperation[] {
 
 // ── generated bad values ──
 type Random = () => number;
-const pick = <T,>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
 const BAD_CHARACTERS = ['\u0000', '\u0001', '\u0008', '\u001b', '\u007f', '\u0085', '\u009f', '\ud800', '\udfff', '\u0000\u0000'];
 const controlString = (random: Random) => `fuzz${pick(random, BAD_CHARACTERS)}${Math.floor(random() * 1000)}`;
@@ -88,7 +88,26 @@ const deepArrays = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 const deepObjects = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
 // No bare `..`: fetch resolves a dot segment before sending (WHATWG URL), so `…/sessions/..` would really be a request
 // for the parent resource; `..;` is the traversal spelling that reaches the server as written.
-const BAD_PATH_VALUES = ['%00', 'a%00b', '%01', '%C2%85', '%ED%A0%80', '%FF', '%', '__proto__', 'constructor', 'prototype', '..;', '%2E%2E%2F', 'x'.repeat(3000), '%E2%80%8B', '%20', 'null', '-1', '1e309'];
+const BAD_PATH_VALUES = [
+  '%00',
+  'a%00b',
+  '%01',
+  '%C2%85',
+  '%ED%A0%80',
+  '%FF',
+  '%',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '..;',
+  '%2E%2E%2F',
+  'x'.repeat(3000),
+  '%E2%80%8B',
+  '%20',
+  'null',
+  '-1',
+  '1e309',
+];
 const BAD_QUERY_VALUES = ['%00', 'maybe', '%C2%85', '-1', '[]', '1e309', 'x'.repeat(3000)];
 const BAD_BASE64URL = ['', '!!!!', 'a', 'AA==AA', '%%%', 'A'.repeat(5000), '\u0000', 'AAAA-_-_*'];
 
@@ -187,12 +206,20 @@ const isCredentialBody = (schema: JsonSchema | undefined) => Boolean(schema?.pro
 
 /** A WebAuthn credential JSON with one broken part: base64url, CBOR, client data or the ids. */
 function badCredential(random: Random): Record<string, unknown> {
-  const clientData = b64url(JSON.stringify({ type: pick(random, ['webauthn.create', 'webauthn.get']), challenge: b64url(garbageBytes(random, 32)), origin: ORIGIN }));
+  const clientData = b64url(
+    JSON.stringify({ type: pick(random, ['webauthn.create', 'webauthn.get']), challenge: b64url(garbageBytes(random, 32)), origin: ORIGIN }),
+  );
   const credential = {
     id: b64url(garbageBytes(random, 16)),
     rawId: '',
     type: 'public-key',
-    response: { clientDataJSON: clientData, attestationObject: badCbor(random), authenticatorData: badCbor(random), signature: b64url(garbageBytes(random, 70)), transports: ['internal'] },
+    response: {
+      clientDataJSON: clientData,
+      attestationObject: badCbor(random),
+      authenticatorData: badCbor(random),
+      signature: b64url(garbageBytes(random, 70)),
+      transports: ['internal'],
+    },
     clientExtensionResults: {},
   };
   credential.rawId = credential.id;
@@ -204,7 +231,9 @@ function badCredential(random: Random): Record<string, unknown> {
       credential.response.clientDataJSON = pick(random, BAD_BASE64URL);
       break;
     case 2:
-      credential.response.clientDataJSON = b64url(pick(random, ['{', 'null', '[]', '{"type":1}', `{"type":"webauthn.create","challenge":"${'A'.repeat(5000)}"}`]));
+      credential.response.clientDataJSON = b64url(
+        pick(random, ['{', 'null', '[]', '{"type":1}', `{"type":"webauthn.create","challenge":"${'A'.repeat(5000)}"}`]),
+      );
       break;
     case 3:
       credential.response.attestationObject = pick(random, BAD_BASE64URL);
@@ -236,20 +265,41 @@ function badRequest(doc: OpenApi, op: WriteOperation, random: Random, known: Rec
   if (parts.length === 0) return undefined;
   const part = pick(random, parts);
   const broken = part === 'path' ? pick(random, pathParams).name : undefined;
-  let url = op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => (name === broken ? pick(random, BAD_PATH_VALUES) : encodeURIComponent(known[name] ?? 'fuzz')));
+  let url = op.path.replace(/\{([^}]+)\}/g, (_m, name: string) =>
+    name === broken ? pick(random, BAD_PATH_VALUES) : encodeURIComponent(known[name] ?? 'fuzz'),
+  );
   if (part === 'query') url += `?${pick(random, queryParams).name}=${pick(random, BAD_QUERY_VALUES)}`;
   if (!hasBody) return { method: op.method, url, what: `${part} ${broken ?? ''}` };
 
   const form = op.mediaType === 'application/x-www-form-urlencoded';
   const base = plausible(doc, op.body) as Record<string, unknown>;
-  if (part !== 'body') return { method: op.method, url, body: form ? new URLSearchParams(base as Record<string, string>).toString() : JSON.stringify(base), contentType: op.mediaType!, what: `${part} ${broken ?? ''}` };
+  if (part !== 'body')
+    return {
+      method: op.method,
+      url,
+      body: form ? new URLSearchParams(base as Record<string, string>).toString() : JSON.stringify(base),
+      contentType: op.mediaType!,
+      what: `${part} ${broken ?? ''}`,
+    };
   if (form) {
-    const fields = { ...(base as Record<string, string>), grant_type: 'client_credentials', [pick(random, ['grant_type', 'client_id', 'client_secret', 'scope'])]: controlString(random) };
+    const fields = {
+      ...(base as Record<string, string>),
+      grant_type: 'client_credentials',
+      [pick(random, ['grant_type', 'client_id', 'client_secret', 'scope'])]: controlString(random),
+    };
     return { method: op.method, url, body: new URLSearchParams(fields).toString(), contentType: op.mediaType!, what: 'form field' };
   }
 
   const fields = fieldPaths(doc, op.body);
-  const strategies = ['root-type', 'malformed', 'proto', 'constructor', 'unknown-key', ...(fields.length > 0 ? ['field-type', 'field-control', 'field-control', 'field-huge', 'field-deep'] : []), ...(isCredentialBody(op.body) ? ['credential', 'credential', 'credential'] : [])];
+  const strategies = [
+    'root-type',
+    'malformed',
+    'proto',
+    'constructor',
+    'unknown-key',
+    ...(fields.length > 0 ? ['field-type', 'field-control', 'field-control', 'field-huge', 'field-deep'] : []),
+    ...(isCredentialBody(op.body) ? ['credential', 'credential', 'credential'] : []),
+  ];
   const strategy = pick(random, strategies);
   const [path, schema] = fields.length > 0 ? pick(random, fields) : [[], {}];
   let text: string;
@@ -298,7 +348,15 @@ function badRequest(doc: OpenApi, op: WriteOperation, random: Random, known: Rec
 for (const kind of DATABASE_KINDS) {
   describe(`fuzz of every write operation on ${kind}`, () => {
     let world: SelfServiceWorld;
-    const known: Record<string, string> = { tenantId: 'acme', storeName: 'customers', rpId: 'keyway.test', regPolicyName: 'default', authPolicyName: 'default', policyName: 'default', journeyId: 'fuzz-journey' };
+    const known: Record<string, string> = {
+      tenantId: 'acme',
+      storeName: 'customers',
+      rpId: 'keyway.test',
+      regPolicyName: 'default',
+      authPolicyName: 'default',
+      policyName: 'default',
+      journeyId: 'fuzz-journey',
+    };
     let cookie = '';
 
     before(async () => {
@@ -331,14 +389,22 @@ for (const kind of DATABASE_KINDS) {
           sent++;
           const response = await fetch(world.server.url + request.url, {
             method: request.method,
-            headers: { authorization: `Bearer ${world.acme!.token}`, origin: ORIGIN, cookie, ...(request.contentType ? { 'content-type': request.contentType } : {}) },
+            headers: {
+              authorization: `Bearer ${world.acme!.token}`,
+              origin: ORIGIN,
+              cookie,
+              ...(request.contentType ? { 'content-type': request.contentType } : {}),
+            },
             ...(request.body === undefined ? {} : { body: request.body }),
           });
           const text = await response.text();
           const coded = response.headers.get('content-type')?.startsWith('application/problem+json') && /"code":"[A-Z_]+"/.test(text);
           if (response.status >= 500 || response.status < 400 || !coded) {
             const kindOfFailure = `${op.method} ${op.path} → ${response.status} ${/"code":"([A-Za-z_]+)"/.exec(text)?.[1] ?? 'uncoded'}`;
-            if (!failures.some((f) => f.startsWith(kindOfFailure))) failures.push(`${kindOfFailure}: ${request.method} ${request.url.slice(0, 160)} [${request.what}] body=${(request.body ?? '').slice(0, 200)} answer=${text.slice(0, 200)}`);
+            if (!failures.some((f) => f.startsWith(kindOfFailure)))
+              failures.push(
+                `${kindOfFailure}: ${request.method} ${request.url.slice(0, 160)} [${request.what}] body=${(request.body ?? '').slice(0, 200)} answer=${text.slice(0, 200)}`,
+              );
           }
         }
         const afterOp = await snapshotDatabase(world.server.database, NOT_SNAPSHOTTED);

@@ -21,7 +21,10 @@ interface Operation {
   operationId?: string;
   tags?: string[];
   requestBody?: { required?: boolean; content: Record<string, { schema: { type?: string; additionalProperties?: boolean; properties?: object } }> };
-  responses: Record<string, { description: string; content?: Record<string, { schema?: unknown; examples?: Record<string, { value: { code: string; status: number } }> }> }>;
+  responses: Record<
+    string,
+    { description: string; content?: Record<string, { schema?: unknown; examples?: Record<string, { value: { code: string; status: number } }> }> }
+  >;
 }
 interface Document {
   tags: { name: string; description: string }[];
@@ -34,7 +37,9 @@ const PUBLIC_URL = 'https://id.example.com';
 const METHODS_WITH_BODY = new Set(['post', 'put', 'patch']);
 
 function operationsOf(document: Document): [string, Operation][] {
-  return Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation] as [string, Operation]));
+  return Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation] as [string, Operation]),
+  );
 }
 
 /** GET /openapi.json with the Host header given (fetch may not set it). */
@@ -80,15 +85,39 @@ describe('OpenAPI document', () => {
     }
     // The names are part of generated clients: a few are pinned.
     assert.equal(seen.get('createUser'), 'POST /api/identity-store/stores/{storeName}/users');
-    assert.equal(seen.get('startPasskeyRegistration'), 'POST /api/identity-store/stores/{storeName}/users/{userId}/passkeys/relyingParties/{rpId}/registrations/{regPolicyName}');
+    assert.equal(
+      seen.get('startPasskeyRegistration'),
+      'POST /api/identity-store/stores/{storeName}/users/{userId}/passkeys/relyingParties/{rpId}/registrations/{regPolicyName}',
+    );
     assert.equal(seen.get('beginPasskeyRegistration'), 'POST /{tenantId}/identity/{storeName}/me/passkeys/register/begin');
     assert.equal(seen.get('issueAccessToken'), 'POST /oauth2/token');
   });
 
   test('shared schemas are named components (no def-N), referenced where they are used', () => {
     const names = Object.keys(document.components.schemas);
-    assert.deepEqual(names.filter((name) => /^def-\d+$/.test(name)), []);
-    for (const name of ['Problem', 'ErrorCode', 'Permission', 'Store', 'StorePage', 'User', 'UserPage', 'CreateUserRequest', 'RelyingParty', 'RegistrationPolicy', 'AuthenticationPolicy', 'Passkey', 'StartedPasskeyRegistration', 'PublicKeyCredentialCreationOptionsJSON', 'ApiClient', 'AuditEvent', 'Journey']) {
+    assert.deepEqual(
+      names.filter((name) => /^def-\d+$/.test(name)),
+      [],
+    );
+    for (const name of [
+      'Problem',
+      'ErrorCode',
+      'Permission',
+      'Store',
+      'StorePage',
+      'User',
+      'UserPage',
+      'CreateUserRequest',
+      'RelyingParty',
+      'RegistrationPolicy',
+      'AuthenticationPolicy',
+      'Passkey',
+      'StartedPasskeyRegistration',
+      'PublicKeyCredentialCreationOptionsJSON',
+      'ApiClient',
+      'AuditEvent',
+      'Journey',
+    ]) {
       assert.ok(names.includes(name), `${name} is a component schema`);
     }
     const createUser = document.paths['/api/identity-store/stores/{storeName}/users']!.post!;
@@ -96,7 +125,10 @@ describe('OpenAPI document', () => {
     assert.deepEqual(createUser.responses['201']!.content!['application/json']!.schema, { $ref: '#/components/schemas/User' });
     const listUsers = document.paths['/api/identity-store/stores/{storeName}/users']!.get!;
     assert.deepEqual(listUsers.responses['200']!.content!['application/json']!.schema, { $ref: '#/components/schemas/UserPage' });
-    assert.deepEqual((document.components.schemas.UserPage!.properties as { items: unknown }).items, { type: 'array', items: { $ref: '#/components/schemas/User' } });
+    assert.deepEqual((document.components.schemas.UserPage!.properties as { items: unknown }).items, {
+      type: 'array',
+      items: { $ref: '#/components/schemas/User' },
+    });
   });
 
   test('each error response shows an example of each of its codes, and only of its codes', () => {
@@ -120,7 +152,12 @@ describe('OpenAPI document', () => {
     const notFound = getStore.responses['404']!.content!['application/problem+json']!.examples!;
     assert.deepEqual(Object.keys(notFound), ['STORE_NOT_FOUND']);
     assert.deepEqual(notFound.STORE_NOT_FOUND!.value, {
-      type: 'urn:keyway:error:STORE_NOT_FOUND', title: 'No such identity store', status: 404, detail: 'No such identity store', code: 'STORE_NOT_FOUND', instance: '6f1c2b9e-3d4a-4e5f-8a7b-9c0d1e2f3a4b',
+      type: 'urn:keyway:error:STORE_NOT_FOUND',
+      title: 'No such identity store',
+      status: 404,
+      detail: 'No such identity store',
+      code: 'STORE_NOT_FOUND',
+      instance: '6f1c2b9e-3d4a-4e5f-8a7b-9c0d1e2f3a4b',
     });
     assert.ok(examples > 500, `${examples} examples`);
   });
@@ -129,7 +166,10 @@ describe('OpenAPI document', () => {
     const info = (document as unknown as { info: { description: string } }).info.description;
     for (const code of ERROR_CODES) {
       assert.ok(!info.includes(`\`${code}\``), `${code} is not listed in the introduction`);
-      assert.ok(String(document.components.schemas.ErrorCode!.description).includes(`| \`${code}\` | ${ERROR_CATALOGUE[code].status} |`), `${code} is in the ErrorCode table`);
+      assert.ok(
+        String(document.components.schemas.ErrorCode!.description).includes(`| \`${code}\` | ${ERROR_CATALOGUE[code].status} |`),
+        `${code} is in the ErrorCode table`,
+      );
     }
     assert.match(info, /ErrorCode/);
   });
@@ -143,20 +183,35 @@ describe('OpenAPI document', () => {
   });
 
   test('servers: the public URL first, then the origin the request reached when it differs', async () => {
-    assert.deepEqual(document.servers.map((s) => s.url), [PUBLIC_URL, server.url]);
+    assert.deepEqual(
+      document.servers.map((s) => s.url),
+      [PUBLIC_URL, server.url],
+    );
     const port = new URL(server.url).port;
-    assert.deepEqual((await documentReachedAs(server.url, `localhost:${port}`)).servers.map((s) => s.url), [PUBLIC_URL, `http://localhost:${port}`]);
-    assert.deepEqual((await documentReachedAs(server.url, 'id.example.com')).servers.map((s) => s.url), [PUBLIC_URL, 'http://id.example.com']);
+    assert.deepEqual(
+      (await documentReachedAs(server.url, `localhost:${port}`)).servers.map((s) => s.url),
+      [PUBLIC_URL, `http://localhost:${port}`],
+    );
+    assert.deepEqual(
+      (await documentReachedAs(server.url, 'id.example.com')).servers.map((s) => s.url),
+      [PUBLIC_URL, 'http://id.example.com'],
+    );
     // The docs' own address of the document answers the same.
     const docsJson = (await server.http.get('/docs/json')).body as Document;
-    assert.deepEqual(docsJson.servers.map((s) => s.url), [PUBLIC_URL, server.url]);
+    assert.deepEqual(
+      docsJson.servers.map((s) => s.url),
+      [PUBLIC_URL, server.url],
+    );
     assert.deepEqual(docsJson.paths, document.paths);
   });
 
   test('every POST, PUT and PATCH declares its request body; an action takes none or {}, and refuses anything else', async () => {
     for (const [name, operation] of operationsOf(document)) {
       if (!METHODS_WITH_BODY.has(name.split(' ')[0]!.toLowerCase())) continue;
-      assert.ok(operation.requestBody?.content['application/json'] ?? operation.requestBody?.content['application/x-www-form-urlencoded'], `${name} declares a body`);
+      assert.ok(
+        operation.requestBody?.content['application/json'] ?? operation.requestBody?.content['application/x-www-form-urlencoded'],
+        `${name} declares a body`,
+      );
     }
     const rotate = document.paths['/api/admin/signing-keys/rotate']!.post!;
     assert.equal(rotate.requestBody!.required, false);
@@ -174,7 +229,12 @@ describe('OpenAPI document', () => {
     assert.equal((await acme.api.post('/api/admin/signing-keys/rotate', {})).status, 200);
     const keys = await keyCount();
     // (A string is sent as it stands: '"now"' is a JSON string, 'now' is not JSON.)
-    for (const [body, code] of [[{ force: true }, 'VALIDATION_FAILED'], ['"now"', 'VALIDATION_FAILED'], [[1], 'VALIDATION_FAILED'], ['now', 'MALFORMED_REQUEST']] as const) {
+    for (const [body, code] of [
+      [{ force: true }, 'VALIDATION_FAILED'],
+      ['"now"', 'VALIDATION_FAILED'],
+      [[1], 'VALIDATION_FAILED'],
+      ['now', 'MALFORMED_REQUEST'],
+    ] as const) {
       const refused = await acme.api.post('/api/admin/signing-keys/rotate', body);
       assert.equal(refused.status, 400, JSON.stringify(body));
       assert.equal((refused.body as { code: string }).code, code, JSON.stringify(body));
@@ -188,9 +248,18 @@ describe('OpenAPI document', () => {
     try {
       await writeFile(join(directory, 'keyway.d.ts'), astToString(await openapiTS(structuredClone(document) as never)));
       await writeFile(join(directory, 'usage.ts'), USAGE);
-      await writeFile(join(directory, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', types: [], skipLibCheck: false }, files: ['usage.ts'] }));
+      await writeFile(
+        join(directory, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', types: [], skipLibCheck: false },
+          files: ['usage.ts'],
+        }),
+      );
       const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-      const run = await promisify(execFile)(process.execPath, [tsc, '-p', directory], { cwd: directory }).then(() => ({ code: 0, stdout: '' }), (error: { code: number; stdout: string }) => error);
+      const run = await promisify(execFile)(process.execPath, [tsc, '-p', directory], { cwd: directory }).then(
+        () => ({ code: 0, stdout: '' }),
+        (error: { code: number; stdout: string }) => error,
+      );
       assert.equal(run.code, 0, run.stdout);
     } finally {
       await rm(directory, { recursive: true, force: true });

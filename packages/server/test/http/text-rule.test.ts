@@ -45,13 +45,32 @@ for (const kind of DATABASE_KINDS) {
         ['sign-in options, lone surrogate', () => browser.post('/login/webauthn/options', { identifier: 'a\uD800' }), 'identifier'],
         ['sign-in options, tenant path parameter', () => browser.request('POST', '/acme%00/identity/customers/login/webauthn/options', {}), 'params.tenantId'],
         ['sign-in options, store path parameter', () => browser.request('POST', '/acme/identity/cust%00omers/login/webauthn/options', {}), 'params.storeName'],
-        ['sign-up begin, displayName', () => browser.post('/register/webauthn/begin', { identifier: 'new@x.example', displayName: 'New\u0000' }), 'displayName'],
-        ['sign-in finish, credential id', () => browser.post('/login/webauthn/finish', { id: 'AA\u0000', rawId: 'AA', type: 'public-key', response: {}, clientExtensionResults: {} }), 'id'],
-        ['sign-in finish, extension key', () => browser.post('/login/webauthn/finish', { id: 'AA', rawId: 'AA', type: 'public-key', response: {}, clientExtensionResults: { 'x\u0000': 1 } }), 'clientExtensionResults'],
+        [
+          'sign-up begin, displayName',
+          () => browser.post('/register/webauthn/begin', { identifier: 'new@x.example', displayName: 'New\u0000' }),
+          'displayName',
+        ],
+        [
+          'sign-in finish, credential id',
+          () => browser.post('/login/webauthn/finish', { id: 'AA\u0000', rawId: 'AA', type: 'public-key', response: {}, clientExtensionResults: {} }),
+          'id',
+        ],
+        [
+          'sign-in finish, extension key',
+          () => browser.post('/login/webauthn/finish', { id: 'AA', rawId: 'AA', type: 'public-key', response: {}, clientExtensionResults: { 'x\u0000': 1 } }),
+          'clientExtensionResults',
+        ],
         ['recovery begin, token', () => browser.post('/recovery/begin', { token: 't\u0000' }), 'token'],
         ['user agent header (C1)', () => browser.post('/login/webauthn/options', {}, { 'user-agent': 'agent\u0085' }), 'headers.user-agent'],
         ['journey start, tenant path parameter', () => anonymous.post('/acme%00/journeys/j1/start', {}), 'params.tenantId'],
-        ['token endpoint, form client_id', () => anonymous.request('POST', '/oauth2/token', 'grant_type=client_credentials&client_id=a%00b&client_secret=x', { 'content-type': 'application/x-www-form-urlencoded' }), 'client_id'],
+        [
+          'token endpoint, form client_id',
+          () =>
+            anonymous.request('POST', '/oauth2/token', 'grant_type=client_credentials&client_id=a%00b&client_secret=x', {
+              'content-type': 'application/x-www-form-urlencoded',
+            }),
+          'client_id',
+        ],
         // admin API
         ['create store, displayName', () => api.post('/api/identity-store/stores', { name: 'other', displayName: 'O\u0000' }), 'displayName'],
         ['update store, displayName', () => api.patch(ADMIN, { displayName: '\u0000' }), 'displayName'],
@@ -60,11 +79,23 @@ for (const kind of DATABASE_KINDS) {
         ['get user, path parameter', () => api.get(`${ADMIN}/users/${userId}%00`), 'params.userId'],
         ['list users, query userKey', () => api.get(`${ADMIN}/users?userKey=carol%00`), 'query.userKey'],
         ['list users, query email', () => api.get(`${ADMIN}/users?email=a%00@x.example`), 'query.email'],
-        ['create relying party, name', () => api.post(`${ADMIN}/passkeys/relyingParties`, { id: 'x.example', name: 'X\u0000', origins: ['https://x.example'] }), 'name'],
+        [
+          'create relying party, name',
+          () => api.post(`${ADMIN}/passkeys/relyingParties`, { id: 'x.example', name: 'X\u0000', origins: ['https://x.example'] }),
+          'name',
+        ],
         ['create registration policy, name', () => api.post(`${ADMIN}/passkeys/registrationPolicies`, { name: 'p\u0000' }), 'name'],
-        ['start registration, userName', () => api.post(`${ADMIN}/users/${userId}/passkeys/relyingParties/keyway.test/registrations/default`, { userName: 'erin\u0000' }), 'userName'],
+        [
+          'start registration, userName',
+          () => api.post(`${ADMIN}/users/${userId}/passkeys/relyingParties/keyway.test/registrations/default`, { userName: 'erin\u0000' }),
+          'userName',
+        ],
         ['create API client, name', () => api.post('/api/admin/clients', { name: 'c\u0000', permissions: ['TNT#acme#*'] }), 'name'],
-        ['create journey, key deep in the definition', () => api.post('/api/journeys', { name: 'j', definition: { steps: { 'a\u0000': {} } } }), 'definition.steps'],
+        [
+          'create journey, key deep in the definition',
+          () => api.post('/api/journeys', { name: 'j', definition: { steps: { 'a\u0000': {} } } }),
+          'definition.steps',
+        ],
         ['create custom form, value deep inside', () => api.post('/api/custom-forms', { name: 'f', content: [{ text: 'x\uDFFF' }] }), 'content.0.text'],
       ];
       const before = await snapshotDatabase(world.server.database);
@@ -92,7 +123,10 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(await snapshotDatabase(world.server.database), before);
       // Declared multi-line: the PEM field of a registration policy (refused for its content, not for its lines)
       // and custom page HTML are stored with their line breaks.
-      const pem = await api.post(`${ADMIN}/passkeys/registrationPolicies`, { name: 'pem', attestationTrust: { rootCertificates: ['-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'] } });
+      const pem = await api.post(`${ADMIN}/passkeys/registrationPolicies`, {
+        name: 'pem',
+        attestationTrust: { rootCertificates: ['-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'] },
+      });
       assert.notEqual(pem.body.errors?.[0]?.message, 'must be a single line (no tab or line break)', JSON.stringify(pem.body));
       const page = await expectStatus(api.post('/api/custom-pages', { name: 'multi', description: 'line one\nline two', html: '<p>\n\tHello\n</p>' }), 201);
       assert.equal(page.body.html, '<p>\n\tHello\n</p>');

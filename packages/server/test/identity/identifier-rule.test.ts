@@ -20,7 +20,21 @@ describe('identifier comparison form', () => {
     }
   });
   test('controls, zero-width, bidi controls, separators, unpaired surrogates and blank identifiers are refused', () => {
-    for (const refused of ['bob\u0000', 'bob\u0085', 'bob\u200B', '\uFEFFbob', 'b\u200Dob', 'bob\u202E', 'bob\u2066', 'bob\u00AD', 'bob\uFE0F', 'bob\u2028', 'bob\uD800', '   ', '\u3000']) {
+    for (const refused of [
+      'bob\u0000',
+      'bob\u0085',
+      'bob\u200B',
+      '\uFEFFbob',
+      'b\u200Dob',
+      'bob\u202E',
+      'bob\u2066',
+      'bob\u00AD',
+      'bob\uFE0F',
+      'bob\u2028',
+      'bob\uD800',
+      '   ',
+      '\u3000',
+    ]) {
       assert.equal(isIdentifier(refused), false, JSON.stringify(refused));
     }
   });
@@ -47,7 +61,10 @@ for (const kind of DATABASE_KINDS) {
       }
       assert.deepEqual(await snapshotDatabase(world.server.database), before);
       const found = await expectStatus(world.api.get(`${users}?userKey=carol@x.example`), 200);
-      assert.deepEqual(found.body.items.map((u: { id: string }) => u.id), [carol.user.id]);
+      assert.deepEqual(
+        found.body.items.map((u: { id: string }) => u.id),
+        [carol.user.id],
+      );
     });
 
     test('admin Add User with NUL, C1 or a lone surrogate in userKey, another field or an attribute key is 400 naming the field; nothing stored', async () => {
@@ -78,7 +95,11 @@ for (const kind of DATABASE_KINDS) {
         await expectProblem(world.api.post(users, { userKey }), 409, 'USER_KEY_NOT_UNIQUE');
         await expectProblem(world.browser().post('/register/webauthn/begin', { identifier: userKey }), 409, 'IDENTIFIER_TAKEN');
         const found = await expectStatus(world.api.get(`${users}?userKey=${encodeURIComponent(userKey)}`), 200);
-        assert.deepEqual(found.body.items.map((u: { id: string }) => u.id), [bob.user.id], userKey);
+        assert.deepEqual(
+          found.body.items.map((u: { id: string }) => u.id),
+          [bob.user.id],
+          userKey,
+        );
       }
       for (const identifier of ['bob@x.example\u200B', '\u200Bbob@x.example', 'bob@x.exam\u202Eple']) {
         const refused = await expectProblem(world.api.post(users, { userKey: identifier }), 400, 'VALIDATION_FAILED');
@@ -129,7 +150,11 @@ for (const kind of DATABASE_KINDS) {
         await db.insertInto('stores').values({ id: 's1', tenant_id: 'acme', name: 'customers', created_at: 1, updated_at: 1 }).execute();
         const legacy = { tenant_id: 'acme', store_id: 's1', status: 'active', attributes: '{}', created_at: 1, updated_at: 1 };
         const keys = { u1: 'Bob@x.example', u2: 'BOB@x.example', u3: 'zero\u200Bwidth', u4: 'carol@x.example' };
-        for (const [id, userKey] of Object.entries(keys)) await db.insertInto('users').values({ ...legacy, id, user_key: userKey, external_id: `ext-${id}` }).execute();
+        for (const [id, userKey] of Object.entries(keys))
+          await db
+            .insertInto('users')
+            .values({ ...legacy, id, user_key: userKey, external_id: `ext-${id}` })
+            .execute();
 
         await migrateToLatest(database);
         const rows = (await database.db.selectFrom('users').select(['id', 'user_key_normalized']).orderBy('id').execute()).map((row) => ({ ...row }));

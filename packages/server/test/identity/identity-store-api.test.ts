@@ -25,7 +25,14 @@ for (const kind of DATABASE_KINDS) {
     const users = '/api/identity-store/stores/customers/users';
 
     const countRows = async (table: 'users' | 'audit_events' | 'stores') =>
-      Number((await server.database.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await server.database.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     before(async () => {
       server = await startTestServer({ kind });
@@ -128,16 +135,29 @@ for (const kind of DATABASE_KINDS) {
         cursor = page.body.nextCursor;
       } while (cursor);
       assert.equal(new Set(seen).size, seen.length, 'no user appears twice');
-      assert.deepEqual(seen.filter((k) => k.startsWith('page-')), ['page-0', 'page-1', 'page-2', 'page-3', 'page-4'], 'creation order');
+      assert.deepEqual(
+        seen.filter((k) => k.startsWith('page-')),
+        ['page-0', 'page-1', 'page-2', 'page-3', 'page-4'],
+        'creation order',
+      );
 
       const byEmail = await acme.api.get(`${users}?email=PAGE3@example.com`);
-      assert.deepEqual(byEmail.body.items.map((u: { userKey: string }) => u.userKey), ['page-3']);
+      assert.deepEqual(
+        byEmail.body.items.map((u: { userKey: string }) => u.userKey),
+        ['page-3'],
+      );
       const locked = await acme.api.get(`${users}?status=locked`);
-      assert.deepEqual(locked.body.items.map((u: { userKey: string }) => u.userKey), ['page-1', 'page-3']);
+      assert.deepEqual(
+        locked.body.items.map((u: { userKey: string }) => u.userKey),
+        ['page-1', 'page-3'],
+      );
       const byKey = await acme.api.get(`${users}?userKey=page-2`);
       assert.equal(byKey.body.items.length, 1);
       const byExt = await acme.api.get(`${users}?externalId=crm-1001`);
-      assert.deepEqual(byExt.body.items.map((u: { userKey: string }) => u.userKey), ['alice']);
+      assert.deepEqual(
+        byExt.body.items.map((u: { userKey: string }) => u.userKey),
+        ['alice'],
+      );
       const badCursor = await acme.api.get(`${users}?cursor=bm9wZQ`);
       assert.equal(badCursor.status, 400);
       assert.equal(badCursor.body.code, 'INVALID_CURSOR');
@@ -180,7 +200,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(dup.body.code, 'STORE_ALREADY_EXISTS');
       assert.equal((await acme.api.post('/api/identity-store/stores', { name: 'staff' })).status, 201);
       const list = await acme.api.get('/api/identity-store/stores');
-      assert.deepEqual(list.body.items.map((s: { name: string }) => s.name), ['customers', 'staff']);
+      assert.deepEqual(
+        list.body.items.map((s: { name: string }) => s.name),
+        ['customers', 'staff'],
+      );
       const renamed = await acme.api.patch('/api/identity-store/stores/staff', { displayName: 'Staff' });
       assert.equal(renamed.body.displayName, 'Staff');
       const badName = await acme.api.post('/api/identity-store/stores', { name: 'no spaces' });
@@ -196,7 +219,12 @@ for (const kind of DATABASE_KINDS) {
     test('another tenant gets 404 on acme’s store and users; no token 401; a token without the permission 403', async () => {
       const globex = await server.tenant('globex');
       const alice = (await acme.api.get(`${users}/crm-1001/ext`)).body;
-      for (const path of ['/api/identity-store/stores/customers', `${users}/${alice.id}`, `${users}/crm-1001/ext`, `/api/identity-store/acme/stores/customers/users/${alice.id}`]) {
+      for (const path of [
+        '/api/identity-store/stores/customers',
+        `${users}/${alice.id}`,
+        `${users}/crm-1001/ext`,
+        `/api/identity-store/acme/stores/customers/users/${alice.id}`,
+      ]) {
         const response = await globex.api.get(path);
         assert.equal(response.status, 404, path);
         assert.ok(['STORE_NOT_FOUND', 'TENANT_NOT_FOUND'].includes(response.body.code), response.body.code);
@@ -240,9 +268,15 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(userCreate.outcome, 'success');
       assert.equal(userCreate.targetType, 'user');
       assert.ok(userCreate.requestId);
-      assert.ok(events.every((e) => e.tenant === 'acme'), 'only the caller’s tenant');
+      assert.ok(
+        events.every((e) => e.tenant === 'acme'),
+        'only the caller’s tenant',
+      );
       const filtered = await acme.api.get('/api/audit?action=store.delete');
-      assert.deepEqual(filtered.body.items.map((e: { targetId: string }) => e.targetId), ['staff']);
+      assert.deepEqual(
+        filtered.body.items.map((e: { targetId: string }) => e.targetId),
+        ['staff'],
+      );
     });
   });
 }

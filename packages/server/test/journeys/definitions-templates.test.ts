@@ -23,8 +23,14 @@ for (const kind of DATABASE_KINDS) {
       const first = definition([endSuccess()]);
       assert.deepEqual(await journeys.installDefinition(actor, 'tpl', 'Template', first as never), { journeyId: 'tpl', version: 1, status: 'created' });
       assert.deepEqual(await journeys.installDefinition(actor, 'tpl', 'Template', first as never), { journeyId: 'tpl', version: 1, status: 'unchanged' });
-      assert.deepEqual(await journeys.installDefinition(actor, 'tpl', 'Template', definition([endReject()]) as never), { journeyId: 'tpl', version: 2, status: 'updated' });
-      await assert.rejects(journeys.installDefinition(actor, 'tpl2', 'Bad', definition([{ id: 'x', type: 'nope' }]) as never), { code: 'JOURNEY_DEFINITION_INVALID' });
+      assert.deepEqual(await journeys.installDefinition(actor, 'tpl', 'Template', definition([endReject()]) as never), {
+        journeyId: 'tpl',
+        version: 2,
+        status: 'updated',
+      });
+      await assert.rejects(journeys.installDefinition(actor, 'tpl2', 'Bad', definition([{ id: 'x', type: 'nope' }]) as never), {
+        code: 'JOURNEY_DEFINITION_INVALID',
+      });
       assert.equal((await admin.api.get('/api/journeys/tpl2')).status, 404, 'nothing written for an invalid template');
     });
 
@@ -53,7 +59,8 @@ function localizedTexts(node: unknown, path: string, found: { path: string; valu
   if (Array.isArray(node)) node.forEach((item, index) => localizedTexts(item, `${path}.${index}`, found));
   else if (typeof node === 'object' && node !== null) {
     for (const [key, value] of Object.entries(node)) {
-      if (key === 'values' && typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string')) found.push({ path: `${path}.values`, values: value as Record<string, string> });
+      if (key === 'values' && typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string'))
+        found.push({ path: `${path}.values`, values: value as Record<string, string> });
       else localizedTexts(value, `${path}.${key}`, found);
     }
   }
@@ -82,15 +89,24 @@ describe('journey templates in German', () => {
     const present = (name: string) => presentForm(byName.get(name) as FormDocument, { name, version: 1, locale: 'de-DE' });
     const registration = present('keyway-registration-details');
     assert.equal(registration.title, 'Konto anlegen');
-    assert.deepEqual(registration.components.map((c) => c.label), ['Benutzername', 'Anzeigename']);
-    assert.deepEqual((registration.components[0] as { messages: unknown }).messages, { missing: 'Benutzername ist erforderlich.', invalidLength: 'Benutzername darf höchstens 10000 Zeichen lang sein.', invalid: 'Benutzername ist ungültig.' });
+    assert.deepEqual(
+      registration.components.map((c) => c.label),
+      ['Benutzername', 'Anzeigename'],
+    );
+    assert.deepEqual((registration.components[0] as { messages: unknown }).messages, {
+      missing: 'Benutzername ist erforderlich.',
+      invalidLength: 'Benutzername darf höchstens 10000 Zeichen lang sein.',
+      invalid: 'Benutzername ist ungültig.',
+    });
     assert.deepEqual(registration.button, { type: 'continue', label: 'Weiter' });
     assert.equal(present('keyway-sign-in').title, 'Anmelden');
     assert.equal(present('keyway-passkey-registration').title, 'Passkey erstellen');
     assert.equal(present('keyway-passkey-authentication').title, 'Bestätigen Sie, dass Sie es sind');
     const retry = present('keyway-cancelled-retry');
     assert.equal(retry.title, 'Passkey-Anfrage abgebrochen');
-    assert.deepEqual(retry.components, [{ type: 'paragraph', id: 'paragraph', label: '', text: 'Sie haben die Passkey-Anfrage abgebrochen. Versuchen Sie es erneut, wenn Sie bereit sind.' }]);
+    assert.deepEqual(retry.components, [
+      { type: 'paragraph', id: 'paragraph', label: '', text: 'Sie haben die Passkey-Anfrage abgebrochen. Versuchen Sie es erneut, wenn Sie bereit sind.' },
+    ]);
     assert.deepEqual(retry.button, { type: 'continue', label: 'Erneut versuchen' });
   });
 });

@@ -9,22 +9,35 @@ const problemsOf = (document: unknown) => validateDefinition(document).problems.
 
 describe('journey definition validation reports', () => {
   test('a valid definition has no errors (unwired outcomes are warnings)', () => {
-    const report = validateDefinition(definition([{ id: 'check', type: 'general.condition', parameters: { condition: '${true}' }, outcomes: { true: 'done' } }, endSuccess()]));
+    const report = validateDefinition(
+      definition([{ id: 'check', type: 'general.condition', parameters: { condition: '${true}' }, outcomes: { true: 'done' } }, endSuccess()]),
+    );
     assert.equal(report.valid, true);
-    assert.deepEqual(problemsOf(definition([{ id: 'check', type: 'general.condition', parameters: { condition: '${true}' }, outcomes: { true: 'done' } }, endSuccess()])), ['warning UNWIRED_OUTCOME check /steps/0/outcomes']);
+    assert.deepEqual(
+      problemsOf(definition([{ id: 'check', type: 'general.condition', parameters: { condition: '${true}' }, outcomes: { true: 'done' } }, endSuccess()])),
+      ['warning UNWIRED_OUTCOME check /steps/0/outcomes'],
+    );
   });
 
   test('each problem names the step and the JSON pointer of the parameter', () => {
-    const report = validateDefinition(definition([
-      { id: 'check', type: 'general.condition', parameters: {}, outcomes: { true: 'done', false: 'nowhere', maybe: 'done' } },
-      { id: 'vars', type: 'general.setVariables', parameters: { variables: { x: '${1 +}', undeclared: 1 }, extra: 1 }, outcomes: { success: 'done' } },
-      { id: 'mystery', type: 'acme.unknown', outcomes: {} },
-      { id: 'orphan', type: 'general.end', parameters: { result: 'maybe' } },
-      { id: 'ask', type: 'general.condition', parameters: { condition: 'yes' }, timeoutSeconds: 5, outcomes: { true: 'vars', false: 'done' } },
-      endSuccess(),
-    ], { start: 'check', variables: { x: { type: 'integer', default: 'zero' } } }));
+    const report = validateDefinition(
+      definition(
+        [
+          { id: 'check', type: 'general.condition', parameters: {}, outcomes: { true: 'done', false: 'nowhere', maybe: 'done' } },
+          { id: 'vars', type: 'general.setVariables', parameters: { variables: { x: '${1 +}', undeclared: 1 }, extra: 1 }, outcomes: { success: 'done' } },
+          { id: 'mystery', type: 'acme.unknown', outcomes: {} },
+          { id: 'orphan', type: 'general.end', parameters: { result: 'maybe' } },
+          { id: 'ask', type: 'general.condition', parameters: { condition: 'yes' }, timeoutSeconds: 5, outcomes: { true: 'vars', false: 'done' } },
+          endSuccess(),
+        ],
+        { start: 'check', variables: { x: { type: 'integer', default: 'zero' } } },
+      ),
+    );
     assert.equal(report.valid, false);
-    const lines = report.problems.filter((p) => p.severity === 'error').map((p) => `${p.code} ${p.stepId ?? '-'} ${p.pointer}`).sort();
+    const lines = report.problems
+      .filter((p) => p.severity === 'error')
+      .map((p) => `${p.code} ${p.stepId ?? '-'} ${p.pointer}`)
+      .sort();
     assert.deepEqual(lines, [
       'DANGLING_REFERENCE check /steps/0/outcomes/false',
       'EXPRESSION_SYNTAX vars /steps/1/parameters/variables/x',
@@ -47,26 +60,45 @@ describe('journey definition validation reports', () => {
   });
 
   test('an expression stands for any value: a whole `${…}` passes a boolean or enum parameter', () => {
-    const report = validateDefinition(definition([
-      { id: 'check', type: 'general.condition', parameters: { condition: '${_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord != null}' }, outcomes: { true: 'end', false: 'end' } },
-      { id: 'end', type: 'general.end', parameters: { result: '${"success"}' } },
-    ]));
+    const report = validateDefinition(
+      definition([
+        {
+          id: 'check',
+          type: 'general.condition',
+          parameters: { condition: '${_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord != null}' },
+          outcomes: { true: 'end', false: 'end' },
+        },
+        { id: 'end', type: 'general.end', parameters: { result: '${"success"}' } },
+      ]),
+    );
     assert.deepEqual(report.problems, []);
   });
 
   test('shape errors come first and alone: missing start, duplicate ids, reserved names', () => {
-    assert.deepEqual(problemsOf({ schemaVersion: 1, store: 'customers', steps: [] }), [
-      'error SCHEMA_VIOLATION - /start',
-      'error SCHEMA_VIOLATION - /steps',
-    ]);
-    assert.deepEqual(problemsOf(definition([{ id: 'success', type: 'general.end', parameters: { result: 'success' } }])).filter((l) => l.includes('SCHEMA')).length > 0, true);
+    assert.deepEqual(problemsOf({ schemaVersion: 1, store: 'customers', steps: [] }), ['error SCHEMA_VIOLATION - /start', 'error SCHEMA_VIOLATION - /steps']);
+    assert.deepEqual(
+      problemsOf(definition([{ id: 'success', type: 'general.end', parameters: { result: 'success' } }])).filter((l) => l.includes('SCHEMA')).length > 0,
+      true,
+    );
     assert.deepEqual(problemsOf(definition([endSuccess('a'), endReject('a')])), ['error DUPLICATE_STEP_ID a /steps/1/id']);
-    assert.deepEqual(problemsOf({ ...definition([endSuccess()]), start: 'ghost' }), ['error DANGLING_REFERENCE - /start'], 'reachability is judged only from an existing start');
-    assert.ok(problemsOf({ ...definition([endSuccess()]), variables: { user: {} } }).every((l) => l.startsWith('error SCHEMA_VIOLATION - /variables')), 'user is reserved');
+    assert.deepEqual(
+      problemsOf({ ...definition([endSuccess()]), start: 'ghost' }),
+      ['error DANGLING_REFERENCE - /start'],
+      'reachability is judged only from an existing start',
+    );
+    assert.ok(
+      problemsOf({ ...definition([endSuccess()]), variables: { user: {} } }).every((l) => l.startsWith('error SCHEMA_VIOLATION - /variables')),
+      'user is reserved',
+    );
   });
 
   test('timeout is an outcome only of client-facing steps that declare a timeout', () => {
-    const lines = problemsOf(definition([{ id: 'check', type: 'general.condition', parameters: { condition: '${true}' }, outcomes: { true: 'done', false: 'done', timeout: 'done' } }, endSuccess()]));
+    const lines = problemsOf(
+      definition([
+        { id: 'check', type: 'general.condition', parameters: { condition: '${true}' }, outcomes: { true: 'done', false: 'done', timeout: 'done' } },
+        endSuccess(),
+      ]),
+    );
     assert.deepEqual(lines, ['error UNKNOWN_OUTCOME check /steps/0/outcomes/timeout']);
   });
 });

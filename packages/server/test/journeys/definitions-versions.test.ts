@@ -21,7 +21,10 @@ for (const kind of DATABASE_KINDS) {
     test('create, draft, publish, list, read and delete, each audited', async () => {
       const created = await admin.api.post('/api/journeys', { journeyId: 'signin', name: 'Sign in' });
       assert.equal(created.status, 201);
-      assert.deepEqual({ ...created.body, createdAt: undefined, updatedAt: undefined }, { journeyId: 'signin', name: 'Sign in', draft: null, draftUpdatedAt: null, latestVersion: null, createdAt: undefined, updatedAt: undefined });
+      assert.deepEqual(
+        { ...created.body, createdAt: undefined, updatedAt: undefined },
+        { journeyId: 'signin', name: 'Sign in', draft: null, draftUpdatedAt: null, latestVersion: null, createdAt: undefined, updatedAt: undefined },
+      );
       assert.equal((await admin.api.post('/api/journeys', { journeyId: 'signin' })).body.code, 'JOURNEY_ALREADY_EXISTS');
       assert.equal((await admin.api.post('/api/journeys', { journeyId: 'templates' })).status, 400);
       assert.equal((await admin.api.post('/api/journeys', { journeyId: 'Bad Id' })).status, 400);
@@ -37,9 +40,15 @@ for (const kind of DATABASE_KINDS) {
 
       for (const id of ['a1', 'a2', 'a3']) assert.equal((await admin.api.post('/api/journeys', { journeyId: id })).status, 201);
       const page1 = await admin.api.get('/api/journeys?limit=2');
-      assert.deepEqual(page1.body.items.map((j: { journeyId: string }) => j.journeyId), ['signin', 'a1']);
+      assert.deepEqual(
+        page1.body.items.map((j: { journeyId: string }) => j.journeyId),
+        ['signin', 'a1'],
+      );
       const page2 = await admin.api.get(`/api/journeys?limit=2&cursor=${page1.body.nextCursor}`);
-      assert.deepEqual(page2.body.items.map((j: { journeyId: string }) => j.journeyId), ['a2', 'a3']);
+      assert.deepEqual(
+        page2.body.items.map((j: { journeyId: string }) => j.journeyId),
+        ['a2', 'a3'],
+      );
       assert.equal(page2.body.nextCursor, null);
       assert.equal((await admin.api.get('/api/journeys?cursor=bogus')).body.code, 'INVALID_CURSOR');
 
@@ -77,16 +86,31 @@ for (const kind of DATABASE_KINDS) {
       // Each instance is listed with the version it ran on (the variables are not exposed).
       const instances = await admin.api.get('/api/journeys/pinned/instances');
       assert.equal(instances.status, 200, JSON.stringify(instances.body));
-      assert.deepEqual(instances.body.items.map((i: { version: number; status: string; resultCode: string | null; userId: string | null; startedBy: string }) => [i.version, i.status, i.resultCode, i.userId, i.startedBy]), [
-        [1, 'succeeded', null, userId, 'public'],
-        [2, 'rejected', 'V2_SAYS_NO', userId, 'public'],
-      ]);
+      assert.deepEqual(
+        instances.body.items.map((i: { version: number; status: string; resultCode: string | null; userId: string | null; startedBy: string }) => [
+          i.version,
+          i.status,
+          i.resultCode,
+          i.userId,
+          i.startedBy,
+        ]),
+        [
+          [1, 'succeeded', null, userId, 'public'],
+          [2, 'rejected', 'V2_SAYS_NO', userId, 'public'],
+        ],
+      );
       assert.equal(instances.body.items[0].vars, undefined);
       const rejected = await admin.api.get('/api/journeys/pinned/instances?status=rejected');
-      assert.deepEqual(rejected.body.items.map((i: { version: number }) => i.version), [2]);
+      assert.deepEqual(
+        rejected.body.items.map((i: { version: number }) => i.version),
+        [2],
+      );
       const firstPage = await admin.api.get('/api/journeys/pinned/instances?limit=1');
       const secondPage = await admin.api.get(`/api/journeys/pinned/instances?limit=1&cursor=${firstPage.body.nextCursor}`);
-      assert.deepEqual([...firstPage.body.items, ...secondPage.body.items].map((i: { instanceId: string }) => i.instanceId), instances.body.items.map((i: { instanceId: string }) => i.instanceId));
+      assert.deepEqual(
+        [...firstPage.body.items, ...secondPage.body.items].map((i: { instanceId: string }) => i.instanceId),
+        instances.body.items.map((i: { instanceId: string }) => i.instanceId),
+      );
       assert.equal((await admin.api.get('/api/journeys/pinned/instances?status=bogus')).status, 400);
 
       // Editing the draft changes no published version.
@@ -97,7 +121,10 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual((await admin.api.get('/api/journeys/pinned/versions/2')).body.definition, v2);
       assert.equal((await admin.api.get('/api/journeys/pinned/versions/3')).body.code, 'JOURNEY_VERSION_NOT_FOUND');
       const versions = await admin.api.get('/api/journeys/pinned/versions');
-      assert.deepEqual(versions.body.items.map((v: { version: number }) => v.version), [1, 2]);
+      assert.deepEqual(
+        versions.body.items.map((v: { version: number }) => v.version),
+        [1, 2],
+      );
       // There is no way to change a version: no route takes a write on it.
       assert.equal((await admin.api.request('PUT', '/api/journeys/pinned/versions/1', { definition: v2 })).status, 404);
       assert.equal((await admin.api.request('DELETE', '/api/journeys/pinned/versions/1')).status, 404);

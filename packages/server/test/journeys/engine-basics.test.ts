@@ -18,13 +18,30 @@ for (const kind of DATABASE_KINDS) {
     after(() => server.close());
 
     test('runs server-side steps to the first client-facing step, then through a submit to success with an ID token', async () => {
-      await publish(admin, 'flow', definition([
-        { id: 'init', type: 'general.setVariables', parameters: { variables: { greeting: 'Hello ${_journey.id}', count: '${1 + 2}' } }, outcomes: { success: 'ask' } },
-        { id: 'ask', type: 'test.prompt', parameters: { message: '${greeting} (${count})' }, outcomes: { next: 'check', other: 'rejected' } },
-        { id: 'check', type: 'general.condition', parameters: { condition: '${user.externalId == "ext-alice" && count == 3}' }, outcomes: { true: 'done', false: 'rejected' } },
-        endSuccess(),
-        endReject(),
-      ], { variables: { greeting: { type: 'string' }, count: { type: 'integer', default: 0 } } }));
+      await publish(
+        admin,
+        'flow',
+        definition(
+          [
+            {
+              id: 'init',
+              type: 'general.setVariables',
+              parameters: { variables: { greeting: 'Hello ${_journey.id}', count: '${1 + 2}' } },
+              outcomes: { success: 'ask' },
+            },
+            { id: 'ask', type: 'test.prompt', parameters: { message: '${greeting} (${count})' }, outcomes: { next: 'check', other: 'rejected' } },
+            {
+              id: 'check',
+              type: 'general.condition',
+              parameters: { condition: '${user.externalId == "ext-alice" && count == 3}' },
+              outcomes: { true: 'done', false: 'rejected' },
+            },
+            endSuccess(),
+            endReject(),
+          ],
+          { variables: { greeting: { type: 'string' }, count: { type: 'integer', default: 0 } } },
+        ),
+      );
 
       const started = await startPublic(server, 'flow');
       assert.equal(started.status, 200, JSON.stringify(started.body));
@@ -66,11 +83,15 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('rejection: the end step’s code; a success without a user is rejected with JOURNEY_NO_USER', async () => {
-      await publish(admin, 'reject', definition([
-        { id: 'ask', type: 'test.prompt', outcomes: { next: 'done', other: 'rejected' } },
-        endSuccess(),
-        endReject('rejected', 'USER_CANCELLED_JOURNEY'),
-      ]));
+      await publish(
+        admin,
+        'reject',
+        definition([
+          { id: 'ask', type: 'test.prompt', outcomes: { next: 'done', other: 'rejected' } },
+          endSuccess(),
+          endReject('rejected', 'USER_CANCELLED_JOURNEY'),
+        ]),
+      );
       const first = await startPublic(server, 'reject');
       const cancelled = await submit(server, first.body.sessionId, { clientResponseOptionId: 'cancel' });
       assert.equal(cancelled.status, 200);
@@ -145,7 +166,11 @@ for (const kind of DATABASE_KINDS) {
       const evil = await startPublic(server, 'cors', {}, 'https://evil.example.net');
       assert.equal(evil.status, 403);
       assert.equal(evil.headers.get('access-control-allow-origin'), null);
-      const evilSubmit = await server.http.post(`/acme/journeys/sessions/${started.body.sessionId}/submit`, { clientResponseOptionId: 'client_input', data: {} }, { origin: 'https://evil.example.net' });
+      const evilSubmit = await server.http.post(
+        `/acme/journeys/sessions/${started.body.sessionId}/submit`,
+        { clientResponseOptionId: 'client_input', data: {} },
+        { origin: 'https://evil.example.net' },
+      );
       assert.equal(evilSubmit.status, 403);
       assert.equal(evilSubmit.body.code, 'JOURNEY_ORIGIN_NOT_ALLOWED');
       assert.equal(evilSubmit.headers.get('access-control-allow-origin'), null);
@@ -155,7 +180,11 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('who may start: public needs an allowed Origin; API clients need Journeys:start and may name the user', async () => {
-      await publish(admin, 'private', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()], { access: { public: false } }));
+      await publish(
+        admin,
+        'private',
+        definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()], { access: { public: false } }),
+      );
       await publish(admin, 'open', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()]));
 
       const noOrigin = await server.http.post('/acme/journeys/open/start', {});
@@ -187,10 +216,17 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(forUser.status, 200, JSON.stringify(forUser.body));
       assert.deepEqual(forUser.body.data.user, { storeName: STORE, userId });
       // Continued server to server (no Origin) because an API client started it.
-      const done = await server.http.post(`/acme/journeys/sessions/${forUser.body.sessionId}/submit`, { clientResponseOptionId: 'client_input', data: { user: userId, authenticated: true } });
+      const done = await server.http.post(`/acme/journeys/sessions/${forUser.body.sessionId}/submit`, {
+        clientResponseOptionId: 'client_input',
+        data: { user: userId, authenticated: true },
+      });
       assert.equal(done.body.journeyStepId, 'success');
       assert.equal(decodeJwt(done.body.data.idToken).aud, admin.clientId);
-      await publish(admin, 'browser-only', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()], { access: { public: true, apiClients: false } }));
+      await publish(
+        admin,
+        'browser-only',
+        definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()], { access: { public: true, apiClients: false } }),
+      );
       const notForApi = await admin.api.post('/acme/journeys/browser-only/start', {});
       assert.equal(notForApi.status, 403);
       assert.equal(notForApi.body.code, 'JOURNEY_NOT_STARTABLE');

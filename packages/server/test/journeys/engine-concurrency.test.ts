@@ -66,11 +66,18 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a runaway loop of server-side steps is stopped with JOURNEY_STEP_LIMIT_EXCEEDED', async () => {
-      await publish(admin, 'loop', definition([
-        { id: 'spin', type: 'general.setVariables', parameters: { variables: { n: '${n + 1}' } }, outcomes: { success: 'again' } },
-        { id: 'again', type: 'general.condition', parameters: { condition: '${n < 1000000}' }, outcomes: { true: 'spin', false: 'done' } },
-        endSuccess(),
-      ], { variables: { n: { type: 'integer', default: 0 } } }));
+      await publish(
+        admin,
+        'loop',
+        definition(
+          [
+            { id: 'spin', type: 'general.setVariables', parameters: { variables: { n: '${n + 1}' } }, outcomes: { success: 'again' } },
+            { id: 'again', type: 'general.condition', parameters: { condition: '${n < 1000000}' }, outcomes: { true: 'spin', false: 'done' } },
+            endSuccess(),
+          ],
+          { variables: { n: { type: 'integer', default: 0 } } },
+        ),
+      );
       const started = await startPublic(server, 'loop');
       assert.equal(started.status, 200);
       assert.equal(started.body.journeyStepId, 'rejection');
@@ -89,11 +96,18 @@ for (const kind of DATABASE_KINDS) {
     ] as const) {
       test(`a loop doubling ${name} is stopped as it grows with JOURNEY_STATE_TOO_LARGE, without ballooning memory`, async () => {
         const id = `double-${name.replace(/\W/g, '')}`;
-        await publish(admin, id, definition([
-          { id: 'double', type: 'general.setVariables', parameters: { variables: doubled }, outcomes: { success: 'again' } },
-          { id: 'again', type: 'general.condition', parameters: { condition: '${true}' }, outcomes: { true: 'double', false: 'done' } },
-          endSuccess(),
-        ], { variables: { s: { type: 'string', default: 'abcdefgh' } } }));
+        await publish(
+          admin,
+          id,
+          definition(
+            [
+              { id: 'double', type: 'general.setVariables', parameters: { variables: doubled }, outcomes: { success: 'again' } },
+              { id: 'again', type: 'general.condition', parameters: { condition: '${true}' }, outcomes: { true: 'double', false: 'done' } },
+              endSuccess(),
+            ],
+            { variables: { s: { type: 'string', default: 'abcdefgh' } } },
+          ),
+        );
         const peakBefore = process.resourceUsage().maxRSS;
         const started = await startPublic(server, id);
         assert.equal(started.status, 200);
@@ -112,16 +126,33 @@ for (const kind of DATABASE_KINDS) {
 
     test('one expression doing too much work (a long chain of list concatenations) is stopped with JOURNEY_STEP_LIMIT_EXCEEDED, without ballooning memory', async () => {
       const eight = (name: string) => `\${${Array.from({ length: 8 }, () => name).join(' + ')}}`;
-      await publish(admin, 'heavy', definition([
-        // 100 → 800 → 6,400 → 51,200 elements (about 200 KB of JSON, within the state limit).
-        { id: 'seed', type: 'general.setVariables', parameters: { variables: { l: `\${[${Array.from({ length: 100 }, () => '"x"').join(',')}]}` } }, outcomes: { success: 'grow1' } },
-        { id: 'grow1', type: 'general.setVariables', parameters: { variables: { l: eight('l') } }, outcomes: { success: 'grow2' } },
-        { id: 'grow2', type: 'general.setVariables', parameters: { variables: { l: eight('l') } }, outcomes: { success: 'grow3' } },
-        { id: 'grow3', type: 'general.setVariables', parameters: { variables: { l: eight('l') } }, outcomes: { success: 'heavy' } },
-        // 120 concatenations copy the growing list each time: hundreds of millions of element copies.
-        { id: 'heavy', type: 'general.setVariables', parameters: { variables: { n: `\${(${Array.from({ length: 120 }, () => 'l').join(' + ')}).size()}` } }, outcomes: { success: 'done' } },
-        endSuccess(),
-      ], { variables: { l: { type: 'array', default: [] }, n: { type: 'integer', default: 0 } } }));
+      await publish(
+        admin,
+        'heavy',
+        definition(
+          [
+            // 100 → 800 → 6,400 → 51,200 elements (about 200 KB of JSON, within the state limit).
+            {
+              id: 'seed',
+              type: 'general.setVariables',
+              parameters: { variables: { l: `\${[${Array.from({ length: 100 }, () => '"x"').join(',')}]}` } },
+              outcomes: { success: 'grow1' },
+            },
+            { id: 'grow1', type: 'general.setVariables', parameters: { variables: { l: eight('l') } }, outcomes: { success: 'grow2' } },
+            { id: 'grow2', type: 'general.setVariables', parameters: { variables: { l: eight('l') } }, outcomes: { success: 'grow3' } },
+            { id: 'grow3', type: 'general.setVariables', parameters: { variables: { l: eight('l') } }, outcomes: { success: 'heavy' } },
+            // 120 concatenations copy the growing list each time: hundreds of millions of element copies.
+            {
+              id: 'heavy',
+              type: 'general.setVariables',
+              parameters: { variables: { n: `\${(${Array.from({ length: 120 }, () => 'l').join(' + ')}).size()}` } },
+              outcomes: { success: 'done' },
+            },
+            endSuccess(),
+          ],
+          { variables: { l: { type: 'array', default: [] }, n: { type: 'integer', default: 0 } } },
+        ),
+      );
       const peakBefore = process.resourceUsage().maxRSS;
       const started = await startPublic(server, 'heavy');
       assert.equal(started.status, 200);
@@ -136,11 +167,15 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a submit after the step timeout takes the timeout outcome without running the step', async () => {
-      await publish(admin, 'slow', definition([
-        { id: 'ask', type: 'test.prompt', timeoutSeconds: 60, outcomes: { next: 'done', timeout: 'late' } },
-        endSuccess(),
-        endReject('late', 'TOO_SLOW'),
-      ]));
+      await publish(
+        admin,
+        'slow',
+        definition([
+          { id: 'ask', type: 'test.prompt', timeoutSeconds: 60, outcomes: { next: 'done', timeout: 'late' } },
+          endSuccess(),
+          endReject('late', 'TOO_SLOW'),
+        ]),
+      );
       const onTime = await startPublic(server, 'slow');
       assert.equal(new Date(onTime.body.stepExpiresAt).getTime() - clock.now().getTime(), 60_000, 'the client is told when the step times out');
       clock.advance(59_000);
@@ -157,7 +192,11 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a step type’s own timeout without a wired timeout outcome rejects with JOURNEY_STEP_TIMEOUT', async () => {
-      await publish(admin, 'slow2', definition([{ id: 'ask', type: 'test.prompt', parameters: { timeoutSeconds: 5 }, outcomes: { next: 'done' } }, endSuccess()]));
+      await publish(
+        admin,
+        'slow2',
+        definition([{ id: 'ask', type: 'test.prompt', parameters: { timeoutSeconds: 5 }, outcomes: { next: 'done' } }, endSuccess()]),
+      );
       const started = await startPublic(server, 'slow2');
       clock.advance(6_000);
       const timedOut = await submit(server, started.body.sessionId, { clientResponseOptionId: 'client_input' });

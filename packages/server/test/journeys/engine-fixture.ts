@@ -37,19 +37,41 @@ if (!findStepType('test.prompt')) {
       timeoutSeconds: (params) => params.timeoutSeconds,
       async run(ctx, params) {
         probeCalls.runs += 1;
-        return { kind: 'present', data: { message: params.message ?? null, user: ctx.user ?? null, origin: ctx.origin, locale: ctx.locale }, options: ['client_input', 'cancel'] };
+        return {
+          kind: 'present',
+          data: { message: params.message ?? null, user: ctx.user ?? null, origin: ctx.origin, locale: ctx.locale },
+          options: ['client_input', 'cancel'],
+        };
       },
       async submit(_ctx, params, input) {
         probeCalls.submits += 1;
         if (gate) await gate;
-        const data = (input.data ?? {}) as { outcome?: string; bad?: boolean; again?: boolean; set?: Record<string, unknown>; user?: string; authenticated?: boolean };
+        const data = (input.data ?? {}) as {
+          outcome?: string;
+          bad?: boolean;
+          again?: boolean;
+          set?: Record<string, unknown>;
+          user?: string;
+          authenticated?: boolean;
+        };
         if (data.bad) throw new KeywayError('VALIDATION_FAILED', 'data: refused by the probe', { errors: [{ field: '/data', message: 'refused' }] });
         if (data.again) return { kind: 'present', data: { message: params.message ?? null, again: true }, options: ['client_input'] };
         const updates = [
           ...Object.entries(data.set ?? {}).map(([name, value]) => ({ path: [name], value })),
           ...(data.user ? [identifiedUser({ storeName: STORE, userId: data.user })] : []),
           // Stands in for a passkey ceremony of that user (a test seam: real steps verify one).
-          ...(data.user && data.authenticated ? [authenticatedUser({ userId: data.user, amr: ['pop', 'user'], credentialId: 'probe-credential', attested: false, deviceBound: true, authTime: new Date(0).toISOString() })] : []),
+          ...(data.user && data.authenticated
+            ? [
+                authenticatedUser({
+                  userId: data.user,
+                  amr: ['pop', 'user'],
+                  credentialId: 'probe-credential',
+                  attested: false,
+                  deviceBound: true,
+                  authTime: new Date(0).toISOString(),
+                }),
+              ]
+            : []),
         ];
         return { kind: 'outcome', outcome: input.clientResponseOptionId === 'cancel' ? 'other' : (data.outcome ?? 'next'), updates };
       },

@@ -7,8 +7,12 @@ import { definition, endSuccess } from './engine-fixture.ts';
 const vars = {
   _identityStore: {
     passkeys: {
-      registrations: { passkeyReg1: { currentPasskeyRegistrationRecord: { startPasskeyRegistrationResponse: { clientRequest: { challenge: 'abc', timeout: 60000 } } } } },
-      authentications: { passkeyAuth1: { currentPasskeyAuthenticationRecord: { startPasskeyAuthenticationResponse: { clientRequest: { challenge: 'xyz' } } } } },
+      registrations: {
+        passkeyReg1: { currentPasskeyRegistrationRecord: { startPasskeyRegistrationResponse: { clientRequest: { challenge: 'abc', timeout: 60000 } } } },
+      },
+      authentications: {
+        passkeyAuth1: { currentPasskeyAuthenticationRecord: { startPasskeyAuthenticationResponse: { clientRequest: { challenge: 'xyz' } } } },
+      },
     },
   },
   loginData: { webauthn_encoded_result: 'ZW5jb2RlZA' },
@@ -21,8 +25,16 @@ const evaluate = (source: string) => evaluateString(compileString(source), evalu
 
 describe('journey expressions (CEL)', () => {
   test('the TrustX paths with bracket string keys, form outputs, loginData and the user', () => {
-    assert.deepEqual(evaluate('${_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord.startPasskeyRegistrationResponse.clientRequest}'), { challenge: 'abc', timeout: 60000 });
-    assert.equal(evaluate('${_identityStore.passkeys.authentications["passkeyAuth1"].currentPasskeyAuthenticationRecord.startPasskeyAuthenticationResponse.clientRequest.challenge}'), 'xyz');
+    assert.deepEqual(
+      evaluate('${_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord.startPasskeyRegistrationResponse.clientRequest}'),
+      { challenge: 'abc', timeout: 60000 },
+    );
+    assert.equal(
+      evaluate(
+        '${_identityStore.passkeys.authentications["passkeyAuth1"].currentPasskeyAuthenticationRecord.startPasskeyAuthenticationResponse.clientRequest.challenge}',
+      ),
+      'xyz',
+    );
     assert.equal(evaluate('${loginData.webauthn_encoded_result}'), 'ZW5jb2RlZA');
     assert.equal(evaluate('${registrationForm.username}'), 'alice');
     assert.equal(evaluate('${user.externalId}'), 'ext-1');
@@ -44,12 +56,23 @@ describe('journey expressions (CEL)', () => {
     assert.throws(() => compileString('${1 +}'), ExpressionError);
     assert.throws(() => compileString('${unclosed'), /unterminated/);
     assert.throws(() => compileString('${}'), /empty/);
-    assert.throws(() => evaluate('${nobody.name}'), (error: unknown) => error instanceof ExpressionError && /nobody/.test(error.message));
+    assert.throws(
+      () => evaluate('${nobody.name}'),
+      (error: unknown) => error instanceof ExpressionError && /nobody/.test(error.message),
+    );
     assert.throws(() => evaluate('${registrationForm.nope}'), ExpressionError);
   });
 
   test('sandbox: no globals, prototypes, functions or code construction are reachable', () => {
-    for (const source of ['${constructor}', '${registrationForm.constructor}', '${registrationForm["__proto__"]}', '${process}', '${globalThis}', '${Function("return 1")}', '${registrationForm.username.constructor}']) {
+    for (const source of [
+      '${constructor}',
+      '${registrationForm.constructor}',
+      '${registrationForm["__proto__"]}',
+      '${process}',
+      '${globalThis}',
+      '${Function("return 1")}',
+      '${registrationForm.username.constructor}',
+    ]) {
       assert.throws(() => evaluate(source), ExpressionError, source);
     }
   });
@@ -59,7 +82,10 @@ describe('journey expressions (CEL)', () => {
     let loads = 0;
     const load = () => {
       loads += 1;
-      return definition([{ id: 'c', type: 'general.condition', parameters: { condition: '${retries > 1}' }, outcomes: { true: 'done', false: 'done' } }, endSuccess()]) as never;
+      return definition([
+        { id: 'c', type: 'general.condition', parameters: { condition: '${retries > 1}' }, outcomes: { true: 'done', false: 'done' } },
+        endSuccess(),
+      ]) as never;
     };
     const first = cache.get('v1', load);
     assert.equal(cache.get('v1', load), first);

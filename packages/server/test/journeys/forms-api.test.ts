@@ -32,7 +32,15 @@ for (const kind of DATABASE_KINDS) {
     after(() => server.close());
 
     const auditOf = async (targetId: string) =>
-      (await server.database.db.selectFrom('audit_events').select(['action', 'actor', 'tenant_id', 'details']).where('target_id', '=', targetId).where('target_type', '=', 'form').orderBy('id').execute()).map((r) => ({
+      (
+        await server.database.db
+          .selectFrom('audit_events')
+          .select(['action', 'actor', 'tenant_id', 'details'])
+          .where('target_id', '=', targetId)
+          .where('target_type', '=', 'form')
+          .orderBy('id')
+          .execute()
+      ).map((r) => ({
         action: r.action,
         actor: r.actor,
         tenant: r.tenant_id,
@@ -40,7 +48,10 @@ for (const kind of DATABASE_KINDS) {
       }));
 
     test('create → version 1 draft; read it back exactly; the change is audited', async () => {
-      const created = expect(await acme.api.post(BASE, { name: 'passkey-registration', description: 'TrustX registration form', form: SEED_REGISTRATION_FORM }), 201);
+      const created = expect(
+        await acme.api.post(BASE, { name: 'passkey-registration', description: 'TrustX registration form', form: SEED_REGISTRATION_FORM }),
+        201,
+      );
       assert.deepEqual(Object.keys(created.body).sort(), ['createdAt', 'form', 'name', 'status', 'updatedAt', 'version']);
       assert.equal(created.body.version, 1);
       assert.equal(created.body.status, 'draft');
@@ -48,8 +59,20 @@ for (const kind of DATABASE_KINDS) {
       const read = expect(await acme.api.get(`${BASE}/passkey-registration/versions/1`), 200);
       assert.deepEqual(read.body, created.body);
       const summary = expect(await acme.api.get(`${BASE}/passkey-registration`), 200);
-      assert.deepEqual({ ...summary.body, createdAt: undefined, updatedAt: undefined }, { name: 'passkey-registration', description: 'TrustX registration form', latestVersion: 1, latestPublishedVersion: null, createdAt: undefined, updatedAt: undefined });
-      assert.deepEqual(await auditOf('passkey-registration'), [{ action: 'journey.form.create', actor: acme.clientId, tenant: 'acme', details: { version: 1 } }]);
+      assert.deepEqual(
+        { ...summary.body, createdAt: undefined, updatedAt: undefined },
+        {
+          name: 'passkey-registration',
+          description: 'TrustX registration form',
+          latestVersion: 1,
+          latestPublishedVersion: null,
+          createdAt: undefined,
+          updatedAt: undefined,
+        },
+      );
+      assert.deepEqual(await auditOf('passkey-registration'), [
+        { action: 'journey.form.create', actor: acme.clientId, tenant: 'acme', details: { version: 1 } },
+      ]);
     });
 
     test('a duplicate name is 409 FORM_ALREADY_EXISTS; an invalid form is 400 with every problem and stores nothing', async () => {
@@ -71,8 +94,20 @@ for (const kind of DATABASE_KINDS) {
     test('validate answers 200 with the problems (or none) and stores nothing', async () => {
       const fine = expect(await acme.api.post(`${BASE}/validate`, { form: SEED_AUTHENTICATION_FORM }), 200);
       assert.deepEqual(fine.body, { valid: true, errors: [], warnings: [] });
-      const bad = expect(await acme.api.post(`${BASE}/validate`, { form: { title: { values: { en: 'x' }, type: 'title' }, components: [{ type: 'text', id: 'a', label: { values: {} }, index: 0, readOnly: true, transient: true }] } }), 200);
-      assert.deepEqual(bad.body, { valid: true, errors: [], warnings: [{ field: 'form.components.0', message: 'read-only and transient: the value is neither editable nor kept' }] });
+      const bad = expect(
+        await acme.api.post(`${BASE}/validate`, {
+          form: {
+            title: { values: { en: 'x' }, type: 'title' },
+            components: [{ type: 'text', id: 'a', label: { values: {} }, index: 0, readOnly: true, transient: true }],
+          },
+        }),
+        200,
+      );
+      assert.deepEqual(bad.body, {
+        valid: true,
+        errors: [],
+        warnings: [{ field: 'form.components.0', message: 'read-only and transient: the value is neither editable nor kept' }],
+      });
       const invalid = expect(await acme.api.post(`${BASE}/validate`, { form: { title: { values: { en: 'x' } }, components: [] } }), 200);
       assert.deepEqual(invalid.body, { valid: false, errors: [{ field: 'form.title.type', message: 'is required' }], warnings: [] });
     });
@@ -101,15 +136,25 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(summary.body.latestVersion, 3);
       assert.equal(summary.body.latestPublishedVersion, 2);
       const versions = expect(await acme.api.get(`${BASE}/passkey-registration/versions`), 200);
-      assert.deepEqual(versions.body.items.map((v: { version: number; status: string }) => [v.version, v.status]), [[1, 'draft'], [2, 'published'], [3, 'draft']]);
+      assert.deepEqual(
+        versions.body.items.map((v: { version: number; status: string }) => [v.version, v.status]),
+        [
+          [1, 'draft'],
+          [2, 'published'],
+          [3, 'draft'],
+        ],
+      );
       assert.equal(versions.body.nextCursor, null);
-      assert.deepEqual((await auditOf('passkey-registration')).map((e) => [e.action, e.details.version]), [
-        ['journey.form.create', 1],
-        ['journey.form.version.create', 2],
-        ['journey.form.version.update', 2],
-        ['journey.form.publish', 2],
-        ['journey.form.version.create', 3],
-      ]);
+      assert.deepEqual(
+        (await auditOf('passkey-registration')).map((e) => [e.action, e.details.version]),
+        [
+          ['journey.form.create', 1],
+          ['journey.form.version.create', 2],
+          ['journey.form.version.update', 2],
+          ['journey.form.publish', 2],
+          ['journey.form.version.create', 3],
+        ],
+      );
     });
 
     test('the runtime uses only published versions', async () => {
@@ -123,7 +168,10 @@ for (const kind of DATABASE_KINDS) {
     test('parallel new versions get distinct numbers', async () => {
       expect(await acme.api.post(BASE, { name: 'race', form: SEED_RETRY_FORM }), 201);
       const answers = await Promise.all(Array.from({ length: 4 }, () => acme.api.post(`${BASE}/race/versions`, { form: SEED_RETRY_FORM })));
-      assert.deepEqual(answers.map((a) => a.status), [201, 201, 201, 201]);
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [201, 201, 201, 201],
+      );
       assert.deepEqual(answers.map((a) => a.body.version).sort(), [2, 3, 4, 5]);
     });
 
@@ -173,7 +221,9 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(schema.headers.get('content-type'), 'application/schema+json; charset=utf-8');
       assert.equal(schema.body.$schema, 'https://json-schema.org/draft/2020-12/schema');
       assert.deepEqual(schema.body.required, ['title']);
-      assert.ok(schema.body.properties.components.items.anyOf.some((c: { properties: { type: { const: string } } }) => c.properties.type.const === 'paragraph'));
+      assert.ok(
+        schema.body.properties.components.items.anyOf.some((c: { properties: { type: { const: string } } }) => c.properties.type.const === 'paragraph'),
+      );
     });
   });
 }

@@ -34,7 +34,11 @@ describe('custom form format', () => {
       { field: 'form.components.0.type', message: 'must be one of text, email, paragraph' },
     ]);
     assert.deepEqual(checkFormDocument({ components: [] }), [{ field: 'form.title', message: 'is required' }]);
-    assert.deepEqual(checkFormDocument({ title: { values: { en: 'REGISTRATION' }, type: 'title' } }), [], 'a title-only form (a passkey prompt) needs no components');
+    assert.deepEqual(
+      checkFormDocument({ title: { values: { en: 'REGISTRATION' }, type: 'title' } }),
+      [],
+      'a title-only form (a passkey prompt) needs no components',
+    );
     assert.deepEqual(checkFormDocument('<form>'), [{ field: 'form', message: 'must be object' }]);
     const badId = clone(SEED_RETRY_FORM);
     badId.components[0]!.id = 'user-name';
@@ -58,7 +62,9 @@ describe('custom form format', () => {
     ]);
     const readOnlyEmpty = clone(SEED_REGISTRATION_FORM);
     Object.assign(readOnlyEmpty.components[0]!, { readOnly: true });
-    assert.deepEqual(checkFormDocument(readOnlyEmpty), [{ field: 'form.components.0.default', message: 'a read-only required field needs a default, or nobody can ever submit the form' }]);
+    assert.deepEqual(checkFormDocument(readOnlyEmpty), [
+      { field: 'form.components.0.default', message: 'a read-only required field needs a default, or nobody can ever submit the form' },
+    ]);
     const proto = clone(SEED_RETRY_FORM);
     proto.components[0]!.id = '__proto__';
     assert.deepEqual(checkFormDocument(proto), [{ field: 'form.components.0.id', message: '__proto__ is reserved' }]);
@@ -74,9 +80,18 @@ describe('custom form submissions', () => {
       { field: 'userName', code: 'missing', message: 'User Name is required.' },
       { field: 'displayName', code: 'missing', message: 'Display Name is required.' },
     ]);
-    assert.deepEqual(validateSubmission(form, { userName: '   ', displayName: 'Ada' }, 'en').errors.map((e) => e.field), ['userName'], 'whitespace only is missing');
+    assert.deepEqual(
+      validateSubmission(form, { userName: '   ', displayName: 'Ada' }, 'en').errors.map((e) => e.field),
+      ['userName'],
+      'whitespace only is missing',
+    );
     const ok = validateSubmission(form, { userName: ' ada ', displayName: 'Ada Lovelace', extra: 'ignored' }, 'en');
-    assert.deepEqual(ok, { valid: true, values: { userName: 'ada', displayName: 'Ada Lovelace' }, persisted: { userName: 'ada', displayName: 'Ada Lovelace' }, errors: [] });
+    assert.deepEqual(ok, {
+      valid: true,
+      values: { userName: 'ada', displayName: 'Ada Lovelace' },
+      persisted: { userName: 'ada', displayName: 'Ada Lovelace' },
+      errors: [],
+    });
   });
 
   test('TrustX authentication form: transient fields are validated and returned but not persisted', () => {
@@ -91,21 +106,35 @@ describe('custom form submissions', () => {
     assert.equal(validateSubmission(profile, base, 'en').valid, true, 'exactly minLength');
     assert.equal(validateSubmission(profile, { ...base, nickname: 'a'.repeat(12) }, 'en').valid, true, 'exactly maxLength');
     const short = validateSubmission(profile, { ...base, nickname: ' ab ' }, 'en');
-    assert.deepEqual(short.errors, [{ field: 'nickname', code: 'invalidLength', message: 'Nickname: 3-12 characters' }], 'the form’s own message with placeholders');
+    assert.deepEqual(
+      short.errors,
+      [{ field: 'nickname', code: 'invalidLength', message: 'Nickname: 3-12 characters' }],
+      'the form’s own message with placeholders',
+    );
     assert.equal(validateSubmission(profile, { ...base, nickname: 'a'.repeat(13) }, 'en').errors[0]!.code, 'invalidLength');
     const code = validateSubmission(profile, { ...base, secret: '12345' }, 'en');
     assert.deepEqual(code.errors, [{ field: 'secret', code: 'invalidLength', message: 'One-time code must be 6 to 6 characters long.' }]);
     assert.equal(validateSubmission(profile, { ...base, nickname: '😀😀' }, 'en').valid, true, 'two emoji are four code units, as the browser counts');
-    const unlimited = validateSubmission(SEED_REGISTRATION_FORM as unknown as FormDocument, { userName: 'x'.repeat(ABSOLUTE_MAX_LENGTH + 1), displayName: 'd' }, 'en');
-    assert.deepEqual(unlimited.errors, [{ field: 'userName', code: 'invalidLength', message: `User Name must be at most ${ABSOLUTE_MAX_LENGTH} characters long.` }]);
+    const unlimited = validateSubmission(
+      SEED_REGISTRATION_FORM as unknown as FormDocument,
+      { userName: 'x'.repeat(ABSOLUTE_MAX_LENGTH + 1), displayName: 'd' },
+      'en',
+    );
+    assert.deepEqual(unlimited.errors, [
+      { field: 'userName', code: 'invalidLength', message: `User Name must be at most ${ABSOLUTE_MAX_LENGTH} characters long.` },
+    ]);
   });
 
   test('optional fields: empty passes without length checks; e-mail must be an address; non-strings are invalid', () => {
     const base = { nickname: 'ada', secret: '123456' };
     assert.equal(validateSubmission(profile, { ...base, email: '' }, 'en').valid, true);
-    assert.deepEqual(validateSubmission(profile, { ...base, email: 'not-an-address' }, 'en').errors, [{ field: 'email', code: 'invalid', message: 'E-mail must be an e-mail address such as name@example.com.' }]);
+    assert.deepEqual(validateSubmission(profile, { ...base, email: 'not-an-address' }, 'en').errors, [
+      { field: 'email', code: 'invalid', message: 'E-mail must be an e-mail address such as name@example.com.' },
+    ]);
     assert.equal(validateSubmission(profile, { ...base, email: 'ada@example.com' }, 'en').persisted.email, 'ada@example.com');
-    assert.deepEqual(validateSubmission(profile, { ...base, nickname: ['ada'] }, 'en').errors, [{ field: 'nickname', code: 'invalid', message: 'Nickname is not valid.' }]);
+    assert.deepEqual(validateSubmission(profile, { ...base, nickname: ['ada'] }, 'en').errors, [
+      { field: 'nickname', code: 'invalid', message: 'Nickname is not valid.' },
+    ]);
     assert.equal(validateSubmission(profile, 'nickname=ada', 'en').errors.length, 2, 'a non-object submission has no values');
   });
 
@@ -124,11 +153,23 @@ describe('custom form submissions', () => {
   });
 
   test('messages: the form’s own in the locale, else Keyway’s (en, de, fr, es); other languages fall back to English', () => {
-    assert.deepEqual(validateSubmission(profile, { secret: '123456' }, 'de-DE').errors, [{ field: 'nickname', code: 'missing', message: 'Bitte einen Spitznamen wählen' }]);
-    assert.deepEqual(validateSubmission(profile, { nickname: 'ab', secret: '123456' }, 'de').errors, [{ field: 'nickname', code: 'invalidLength', message: 'Spitzname muss 3 bis 12 Zeichen lang sein.' }], 'empty German message → built-in German');
-    assert.deepEqual(validateSubmission(profile, { nickname: 'ada', secret: '1' }, 'de').errors, [{ field: 'secret', code: 'invalidLength', message: 'One-time code muss 6 bis 6 Zeichen lang sein.' }], 'label falls back to English');
+    assert.deepEqual(validateSubmission(profile, { secret: '123456' }, 'de-DE').errors, [
+      { field: 'nickname', code: 'missing', message: 'Bitte einen Spitznamen wählen' },
+    ]);
+    assert.deepEqual(
+      validateSubmission(profile, { nickname: 'ab', secret: '123456' }, 'de').errors,
+      [{ field: 'nickname', code: 'invalidLength', message: 'Spitzname muss 3 bis 12 Zeichen lang sein.' }],
+      'empty German message → built-in German',
+    );
+    assert.deepEqual(
+      validateSubmission(profile, { nickname: 'ada', secret: '1' }, 'de').errors,
+      [{ field: 'secret', code: 'invalidLength', message: 'One-time code muss 6 bis 6 Zeichen lang sein.' }],
+      'label falls back to English',
+    );
     assert.deepEqual(validateSubmission(profile, { secret: '123456' }, 'it').errors[0]!.message, 'Please choose a nickname');
-    assert.deepEqual(validateSubmission(SEED_REGISTRATION_FORM as unknown as FormDocument, { userName: 'a' }, 'de,en;q=0.8').errors, [{ field: 'displayName', code: 'missing', message: 'Display Name ist erforderlich.' }]);
+    assert.deepEqual(validateSubmission(SEED_REGISTRATION_FORM as unknown as FormDocument, { userName: 'a' }, 'de,en;q=0.8').errors, [
+      { field: 'displayName', code: 'missing', message: 'Display Name ist erforderlich.' },
+    ]);
   });
 
   test('localized values: exact tag, then language, then a regional variant, then English, then anything set', () => {
@@ -147,23 +188,59 @@ describe('custom form presentation', () => {
     shuffled.components.reverse();
     const presented = presentForm(shuffled as unknown as FormDocument, { name: 'profile', version: 2, locale: 'de' });
     assert.equal(presented.title, 'Ihr Profil');
-    assert.deepEqual(presented.components.map((c) => c.id), ['nickname', 'email', 'secret', 'plan', 'note']);
+    assert.deepEqual(
+      presented.components.map((c) => c.id),
+      ['nickname', 'email', 'secret', 'plan', 'note'],
+    );
     // Each input carries its messages as the server words them (the form's own German one, else Keyway's German).
     assert.deepEqual(presented.components[0], {
-      type: 'text', id: 'nickname', label: 'Spitzname', value: '', readOnly: false, required: true, minLength: 3, maxLength: 12,
+      type: 'text',
+      id: 'nickname',
+      label: 'Spitzname',
+      value: '',
+      readOnly: false,
+      required: true,
+      minLength: 3,
+      maxLength: 12,
       messages: { missing: 'Bitte einen Spitznamen wählen', invalidLength: 'Spitzname muss 3 bis 12 Zeichen lang sein.', invalid: 'Spitzname ist ungültig.' },
     });
     assert.deepEqual(presented.components[1], {
-      type: 'email', id: 'email', label: 'E-Mail', value: '', readOnly: false, required: false, maxLength: 254,
-      messages: { missing: 'E-Mail ist erforderlich.', invalidLength: 'E-Mail darf höchstens 254 Zeichen lang sein.', invalid: 'E-Mail muss eine E-Mail-Adresse wie name@example.com sein.' },
+      type: 'email',
+      id: 'email',
+      label: 'E-Mail',
+      value: '',
+      readOnly: false,
+      required: false,
+      maxLength: 254,
+      messages: {
+        missing: 'E-Mail ist erforderlich.',
+        invalidLength: 'E-Mail darf höchstens 254 Zeichen lang sein.',
+        invalid: 'E-Mail muss eine E-Mail-Adresse wie name@example.com sein.',
+      },
     });
     assert.deepEqual(presented.components[3], {
-      type: 'text', id: 'plan', label: 'Plan', value: 'basic', readOnly: true, required: false, maxLength: ABSOLUTE_MAX_LENGTH,
-      messages: { missing: 'Plan ist erforderlich.', invalidLength: `Plan darf höchstens ${ABSOLUTE_MAX_LENGTH} Zeichen lang sein.`, invalid: 'Plan ist ungültig.' },
+      type: 'text',
+      id: 'plan',
+      label: 'Plan',
+      value: 'basic',
+      readOnly: true,
+      required: false,
+      maxLength: ABSOLUTE_MAX_LENGTH,
+      messages: {
+        missing: 'Plan ist erforderlich.',
+        invalidLength: `Plan darf höchstens ${ABSOLUTE_MAX_LENGTH} Zeichen lang sein.`,
+        invalid: 'Plan ist ungültig.',
+      },
     });
-    assert.deepEqual((presentForm(profile, { name: 'profile', version: 2, locale: 'en' }).components[0] as { messages: unknown }).messages, {
-      missing: 'Please choose a nickname', invalidLength: 'Nickname: 3-12 characters', invalid: 'Nickname is not valid.',
-    }, 'the form’s own English messages, placeholders filled');
+    assert.deepEqual(
+      (presentForm(profile, { name: 'profile', version: 2, locale: 'en' }).components[0] as { messages: unknown }).messages,
+      {
+        missing: 'Please choose a nickname',
+        invalidLength: 'Nickname: 3-12 characters',
+        invalid: 'Nickname is not valid.',
+      },
+      'the form’s own English messages, placeholders filled',
+    );
     assert.deepEqual(presented.components[4], { type: 'paragraph', id: 'note', label: '', text: 'Wir geben Ihre Daten nie weiter.' });
     assert.deepEqual(presented.button, { type: 'submit', label: 'Speichern' });
     assert.deepEqual(presented.errors, []);
@@ -171,7 +248,11 @@ describe('custom form presentation', () => {
 
   test('after a refused submission: the errors and the values as typed; hidden buttons; the retry form gets a default Continue', () => {
     const result = validateSubmission(profile, { nickname: 'ab', secret: '123456', plan: 'x' }, 'en');
-    const again = presentForm(profile, { name: 'profile', version: 1, locale: 'en', hideButtons: true }, { errors: result.errors, submitted: { nickname: 'ab', secret: '123456', plan: 'x' } });
+    const again = presentForm(
+      profile,
+      { name: 'profile', version: 1, locale: 'en', hideButtons: true },
+      { errors: result.errors, submitted: { nickname: 'ab', secret: '123456', plan: 'x' } },
+    );
     assert.equal(again.button, null);
     assert.deepEqual(again.errors, result.errors);
     assert.equal((again.components[0] as { value: string }).value, 'ab');

@@ -12,7 +12,12 @@ import { definition, endSuccess, publish, setUpTenant, startPublic, STORE, submi
 import { PROFILE_FORM } from './forms-fixtures.ts';
 
 const PROFILE_JOURNEY = definition([
-  { id: 'profile', type: 'trustx.customDataForm', parameters: { dataFormName: 'profile', formDataKey: 'profileData' }, outcomes: { success: 'addUser', cancel: 'rejected', timeout: 'rejected' } },
+  {
+    id: 'profile',
+    type: 'trustx.customDataForm',
+    parameters: { dataFormName: 'profile', formDataKey: 'profileData' },
+    outcomes: { success: 'addUser', cancel: 'rejected', timeout: 'rejected' },
+  },
   {
     id: 'addUser',
     type: 'trustx.addUser',
@@ -43,7 +48,11 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(started.body.data.form.title, 'Ihr Profil');
       assert.deepEqual(started.body.clientResponseOptions, ['client_input', 'cancel']);
 
-      const refused = await server.http.post(`/acme/journeys/sessions/${started.body.sessionId}/submit`, { clientResponseOptionId: 'client_input', data: { nickname: 'al', secret: '123456' } }, { origin: 'https://app.example.com', 'accept-language': 'de' });
+      const refused = await server.http.post(
+        `/acme/journeys/sessions/${started.body.sessionId}/submit`,
+        { clientResponseOptionId: 'client_input', data: { nickname: 'al', secret: '123456' } },
+        { origin: 'https://app.example.com', 'accept-language': 'de' },
+      );
       assert.equal(refused.status, 200, JSON.stringify(refused.body));
       assert.equal(refused.body.journeyStepId, 'profile', 'still the form');
       assert.deepEqual(refused.body.data.form.errors, [{ field: 'nickname', code: 'invalidLength', message: 'Spitzname muss 3 bis 12 Zeichen lang sein.' }]);
@@ -55,7 +64,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await admin.api.post('/api/custom-forms/profile/versions', { form: stricter })).status, 201);
       assert.equal((await admin.api.post('/api/custom-forms/profile/versions/2/publish')).status, 200);
 
-      const done = await submit(server, refused.body.sessionId, { clientResponseOptionId: 'client_input', data: { nickname: 'alice2', secret: '123456', email: 'alice2@example.com' } });
+      const done = await submit(server, refused.body.sessionId, {
+        clientResponseOptionId: 'client_input',
+        data: { nickname: 'alice2', secret: '123456', email: 'alice2@example.com' },
+      });
       assert.equal(done.status, 200, JSON.stringify(done.body));
       assert.equal(done.body.journeyStepId, 'success', JSON.stringify(done.body));
       assert.equal(done.body.data.user.userKey, 'alice2', 'Add User took ${profileData.nickname}');
@@ -70,12 +82,29 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('Custom Page V2: the runner gets a page URL carrying the step’s session data; once answered it is gone', async () => {
-      assert.equal((await admin.api.post('/api/custom-pages', { name: 'consent', html: '<html><head></head><body><button onclick="keyway.submit({agreed: true})">OK</button></body></html>' })).status, 201);
+      assert.equal(
+        (
+          await admin.api.post('/api/custom-pages', {
+            name: 'consent',
+            html: '<html><head></head><body><button onclick="keyway.submit({agreed: true})">OK</button></body></html>',
+          })
+        ).status,
+        201,
+      );
       assert.equal((await admin.api.post('/api/custom-pages/consent/versions/1/publish')).status, 200);
-      await publish(admin, 'consent', definition([
-        { id: 'consentPage', type: 'trustx.customPageV2', parameters: { pageName: 'consent', sessionData: { journey: '${_journey.id}' }, constants: { terms: 'v3' }, formDataKey: 'consent' }, outcomes: { success: 'rejected', cancel: 'rejected', timeout: 'rejected' } },
-        { id: 'rejected', type: 'general.end', parameters: { result: 'rejection', code: 'CONSENT_RECORDED' } },
-      ]));
+      await publish(
+        admin,
+        'consent',
+        definition([
+          {
+            id: 'consentPage',
+            type: 'trustx.customPageV2',
+            parameters: { pageName: 'consent', sessionData: { journey: '${_journey.id}' }, constants: { terms: 'v3' }, formDataKey: 'consent' },
+            outcomes: { success: 'rejected', cancel: 'rejected', timeout: 'rejected' },
+          },
+          { id: 'rejected', type: 'general.end', parameters: { result: 'rejection', code: 'CONSENT_RECORDED' } },
+        ]),
+      );
       const started = await startPublic(server, 'consent');
       assert.equal(started.status, 200, JSON.stringify(started.body));
       assert.deepEqual(started.body.data.sessionData, { journey: 'consent' });

@@ -14,7 +14,10 @@ describe('general step types: declarations', () => {
     assert.deepEqual(setVariablesStep.outcomes, ['success']);
     assert.deepEqual(endStep.outcomes, []);
     for (const step of [conditionStep, setVariablesStep, endStep]) assert.equal(step.clientFacing, false);
-    const missing = (type: string) => validateDefinition(definition([{ id: 's', type }])).problems.filter((p) => p.code === 'MISSING_PARAMETER').map((p) => p.pointer);
+    const missing = (type: string) =>
+      validateDefinition(definition([{ id: 's', type }]))
+        .problems.filter((p) => p.code === 'MISSING_PARAMETER')
+        .map((p) => p.pointer);
     assert.deepEqual(missing('general.condition'), ['/steps/0/parameters/condition']);
     assert.deepEqual(missing('general.setVariables'), ['/steps/0/parameters/variables']);
     assert.deepEqual(missing('general.end'), ['/steps/0/parameters/result']);
@@ -22,7 +25,10 @@ describe('general step types: declarations', () => {
 
   test('end: a rejection code must look like a problem code', () => {
     const report = validateDefinition(definition([{ id: 'e', type: 'general.end', parameters: { result: 'rejection', code: 'lower case' } }]));
-    assert.deepEqual(report.problems.map((p) => `${p.code} ${p.pointer}`), ['INVALID_PARAMETER /steps/0/parameters/code']);
+    assert.deepEqual(
+      report.problems.map((p) => `${p.code} ${p.pointer}`),
+      ['INVALID_PARAMETER /steps/0/parameters/code'],
+    );
   });
 });
 
@@ -39,11 +45,18 @@ for (const kind of DATABASE_KINDS) {
     after(() => server.close());
 
     test('condition: true and false outcomes from an expression over an input variable', async () => {
-      await publish(admin, 'cond', definition([
-        { id: 'check', type: 'general.condition', parameters: { condition: '${age >= 18}' }, outcomes: { true: 'adult', false: 'minor' } },
-        endReject('adult', 'ADULT'),
-        endReject('minor', 'MINOR'),
-      ], { variables: { age: { type: 'integer', input: true, default: 0 } }, access: { public: false } }));
+      await publish(
+        admin,
+        'cond',
+        definition(
+          [
+            { id: 'check', type: 'general.condition', parameters: { condition: '${age >= 18}' }, outcomes: { true: 'adult', false: 'minor' } },
+            endReject('adult', 'ADULT'),
+            endReject('minor', 'MINOR'),
+          ],
+          { variables: { age: { type: 'integer', input: true, default: 0 } }, access: { public: false } },
+        ),
+      );
       assert.equal((await admin.api.post('/acme/journeys/cond/start', { variables: { age: 30 } })).body.data.code, 'ADULT');
       assert.equal((await admin.api.post('/acme/journeys/cond/start', { variables: { age: 12 } })).body.data.code, 'MINOR');
       assert.equal((await admin.api.post('/acme/journeys/cond/start', {})).body.data.code, 'MINOR', 'the default applies');
@@ -53,23 +66,49 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('condition: a non-boolean value rejects with JOURNEY_PARAMETERS_INVALID; a failing expression with JOURNEY_EXPRESSION_FAILED', async () => {
-      await publish(admin, 'cond-bad', definition([{ id: 'check', type: 'general.condition', parameters: { condition: '${"yes"}' }, outcomes: { true: 'done', false: 'done' } }, endSuccess()]));
+      await publish(
+        admin,
+        'cond-bad',
+        definition([
+          { id: 'check', type: 'general.condition', parameters: { condition: '${"yes"}' }, outcomes: { true: 'done', false: 'done' } },
+          endSuccess(),
+        ]),
+      );
       const started = await startPublic(server, 'cond-bad');
       assert.equal(started.body.journeyStepId, 'rejection');
       assert.equal(started.body.data.code, 'JOURNEY_PARAMETERS_INVALID');
       assert.equal(started.body.data.stepId, 'check');
-      await publish(admin, 'cond-err', definition([{ id: 'check', type: 'general.condition', parameters: { condition: '${missing.value}' }, outcomes: { true: 'done', false: 'done' } }, endSuccess()]));
+      await publish(
+        admin,
+        'cond-err',
+        definition([
+          { id: 'check', type: 'general.condition', parameters: { condition: '${missing.value}' }, outcomes: { true: 'done', false: 'done' } },
+          endSuccess(),
+        ]),
+      );
       const failed = await startPublic(server, 'cond-err');
       assert.equal(failed.body.data.code, 'JOURNEY_EXPRESSION_FAILED');
       assert.match(failed.body.data.detail, /missing/);
     });
 
     test('set variables: typed values, templates and references to earlier variables are stored in the instance', async () => {
-      await publish(admin, 'vars', definition([
-        { id: 'set1', type: 'general.setVariables', parameters: { variables: { n: '${n + 41}', label: 'n is ${n + 41}', list: ['${n}', 'x'], obj: { nested: '${n > 0}' } } }, outcomes: { success: 'set2' } },
-        { id: 'set2', type: 'general.setVariables', parameters: { variables: { label: '${label + "!"}' } }, outcomes: { success: 'end' } },
-        endReject('end', 'STOP'),
-      ], { variables: { n: { type: 'integer', default: 1 }, label: { type: 'string' }, list: { type: 'array' }, obj: { type: 'object' } } }));
+      await publish(
+        admin,
+        'vars',
+        definition(
+          [
+            {
+              id: 'set1',
+              type: 'general.setVariables',
+              parameters: { variables: { n: '${n + 41}', label: 'n is ${n + 41}', list: ['${n}', 'x'], obj: { nested: '${n > 0}' } } },
+              outcomes: { success: 'set2' },
+            },
+            { id: 'set2', type: 'general.setVariables', parameters: { variables: { label: '${label + "!"}' } }, outcomes: { success: 'end' } },
+            endReject('end', 'STOP'),
+          ],
+          { variables: { n: { type: 'integer', default: 1 }, label: { type: 'string' }, list: { type: 'array' }, obj: { type: 'object' } } },
+        ),
+      );
       const started = await startPublic(server, 'vars');
       assert.equal(started.body.data.code, 'STOP');
       const vars = JSON.parse((await instanceRows(server)).at(-1)!.vars);

@@ -26,7 +26,9 @@ for (const kind of DATABASE_KINDS) {
       const api = `/api/identity-store/stores/${STORE}`;
       assert.equal((await admin.api.post(`${api}/passkeys/registrationPolicies`, { name: 'default' })).status, 201);
       assert.equal((await admin.api.post(`${api}/passkeys/authenticationPolicies`, { name: 'default' })).status, 201);
-      const enabled = await admin.api.patch(api, { selfService: { enabled: true, relyingPartyId: 'app.example.com', registrationPolicy: 'default', authenticationPolicy: 'default', allowSignUp: true } });
+      const enabled = await admin.api.patch(api, {
+        selfService: { enabled: true, relyingPartyId: 'app.example.com', registrationPolicy: 'default', authenticationPolicy: 'default', allowSignUp: true },
+      });
       assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
       assert.equal((await admin.api.post('/api/journeys/templates/install', { store: STORE })).status, 200);
     });
@@ -69,8 +71,16 @@ for (const kind of DATABASE_KINDS) {
       const replaced = (await userByKey('victim'))!;
       assert.notEqual(replaced.id, squatted.id, 'a new account, none of the abandoned one’s data');
       assert.equal((await pendingRow(replaced.id))?.created_by, 'self-service');
-      const audit = await db().selectFrom('audit_events').select(['actor', 'action']).where('target_id', '=', squatted.id).where('action', '=', 'journey.addUser.expire').execute();
-      assert.deepEqual(audit.map((a) => ({ ...a })), [{ actor: 'journey:trustx-passkey-registration', action: 'journey.addUser.expire' }]);
+      const audit = await db()
+        .selectFrom('audit_events')
+        .select(['actor', 'action'])
+        .where('target_id', '=', squatted.id)
+        .where('action', '=', 'journey.addUser.expire')
+        .execute();
+      assert.deepEqual(
+        audit.map((a) => ({ ...a })),
+        [{ actor: 'journey:trustx-passkey-registration', action: 'journey.addUser.expire' }],
+      );
     });
 
     test('an abandoned journey account is replaced by a later journey for the same name too, and the purge deletes the rest (audited)', async () => {
@@ -89,7 +99,12 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await signUpBegin('someone-else')).status, 200);
       assert.equal(await userByKey('dave'), undefined);
       assert.equal((await userByKey('carol'))?.id, carolAgain.id);
-      const audited = await db().selectFrom('audit_events').select('target_id').where('action', '=', 'journey.addUser.expire').where('target_id', 'in', [carol.id, dave.id]).execute();
+      const audited = await db()
+        .selectFrom('audit_events')
+        .select('target_id')
+        .where('action', '=', 'journey.addUser.expire')
+        .where('target_id', 'in', [carol.id, dave.id])
+        .execute();
       assert.deepEqual(audited.map((a) => a.target_id).sort(), [carol.id, dave.id].sort());
     });
 

@@ -29,7 +29,9 @@ const SEED_FORM_PAGE = `<html lang="en"><head><meta charset="UTF-8"><title>Passk
 <button type="submit">Register</button></form></body></html>`;
 
 /** The runner side of the bridge (what the hosted runner does): relays WebAuthn requests and records what the page sends. */
-const RUNNER = (src: string) => `<!doctype html><html><body><iframe id="page" sandbox="allow-scripts allow-forms" src="${src}" onload="window.loaded = true"></iframe><script>
+const RUNNER = (
+  src: string,
+) => `<!doctype html><html><body><iframe id="page" sandbox="allow-scripts allow-forms" src="${src}" onload="window.loaded = true"></iframe><script>
 window.received = [];
 window.addEventListener('message', (event) => {
   const frame = document.getElementById('page').contentWindow;
@@ -40,7 +42,12 @@ window.addEventListener('message', (event) => {
 });
 </script></body></html>`;
 
-async function publishPage(server: TestServer, api: { post: (path: string, body?: unknown) => Promise<{ status: number }> }, name: string, html: string): Promise<void> {
+async function publishPage(
+  server: TestServer,
+  api: { post: (path: string, body?: unknown) => Promise<{ status: number }> },
+  name: string,
+  html: string,
+): Promise<void> {
   assert.equal((await api.post('/api/custom-pages', { name, html })).status, 201);
   assert.equal((await api.post(`/api/custom-pages/${name}/versions/1/publish`)).status, 200);
 }
@@ -51,7 +58,8 @@ async function openRunner(page: Page, server: TestServer, pageUrl: string): Prom
   await page.goto(`${server.url}/runner-under-test`);
 }
 
-const submitted = (page: Page) => page.waitForFunction(() => (window as unknown as { received: { data: { type: string } }[] }).received.find((m) => m.data.type === 'keyway:submit'));
+const submitted = (page: Page) =>
+  page.waitForFunction(() => (window as unknown as { received: { data: { type: string } }[] }).received.find((m) => m.data.type === 'keyway:submit'));
 
 for (const kind of DATABASE_KINDS) {
   describe(`custom pages in Chromium on ${kind}`, () => {
@@ -70,7 +78,13 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('sandboxed: no network, no cookies, an opaque origin; session data in, WebAuthn relayed through the runner, one answer out', async () => {
-      const grant = await server.services.pages.grant({ tenantId: 'acme', sessionId: 'i-1', stepId: 'page', pageName: 'probe', data: { sessionData: { passkeyRegClientRequest: { challenge: 'abc' } }, constants: { brand: 'Acme' } } });
+      const grant = await server.services.pages.grant({
+        tenantId: 'acme',
+        sessionId: 'i-1',
+        stepId: 'page',
+        pageName: 'probe',
+        data: { sessionData: { passkeyRegClientRequest: { challenge: 'abc' } }, constants: { brand: 'Acme' } },
+      });
       const context = await browser.newContext();
       const page = await context.newPage();
       const violations: string[] = [];
@@ -80,8 +94,14 @@ for (const kind of DATABASE_KINDS) {
       await openRunner(page, server, grant.url);
       await submitted(page);
       const received = (await page.evaluate(() => (window as unknown as { received: unknown[] }).received)) as { origin: string; data: Record<string, any> }[]; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience
-      assert.deepEqual(received.map((m) => m.data.type), ['keyway:ready', 'keyway:webauthn:create', 'keyway:webauthn:get', 'keyway:submit']);
-      assert.ok(received.every((m) => m.origin === 'null'), 'the page has an opaque origin');
+      assert.deepEqual(
+        received.map((m) => m.data.type),
+        ['keyway:ready', 'keyway:webauthn:create', 'keyway:webauthn:get', 'keyway:submit'],
+      );
+      assert.ok(
+        received.every((m) => m.origin === 'null'),
+        'the page has an opaque origin',
+      );
       const report = received.at(-1)!.data.data;
       assert.deepEqual(report.sessionData, { passkeyRegClientRequest: { challenge: 'abc' } });
       assert.deepEqual(report.constants, { brand: 'Acme' });
@@ -93,13 +113,25 @@ for (const kind of DATABASE_KINDS) {
       const answers = await page.frameLocator('#page').locator('body[data-answers]').getAttribute('data-answers');
       assert.deepEqual(JSON.parse(answers!), [true, false, false], 'a page answers once: later submit/cancel calls are refused');
       const all = (await page.evaluate(() => (window as unknown as { received: { data: { type: string } }[] }).received)).map((m) => m.data.type);
-      assert.deepEqual(all.filter((type) => type === 'keyway:submit' || type === 'keyway:cancel'), ['keyway:submit']);
-      assert.ok(violations.some((v) => /connect-src/.test(v)), `the fetch was blocked by connect-src: ${violations.join(' | ')}`);
+      assert.deepEqual(
+        all.filter((type) => type === 'keyway:submit' || type === 'keyway:cancel'),
+        ['keyway:submit'],
+      );
+      assert.ok(
+        violations.some((v) => /connect-src/.test(v)),
+        `the fetch was blocked by connect-src: ${violations.join(' | ')}`,
+      );
       await context.close();
     });
 
     test('the TrustX processes’ plain HTML form works unchanged: submitting it sends its fields to the runner', async () => {
-      const grant = await server.services.pages.grant({ tenantId: 'acme', sessionId: 'i-2', stepId: 'page', pageName: 'seed-form', data: { sessionData: {}, constants: {} } });
+      const grant = await server.services.pages.grant({
+        tenantId: 'acme',
+        sessionId: 'i-2',
+        stepId: 'page',
+        pageName: 'seed-form',
+        data: { sessionData: {}, constants: {} },
+      });
       const context = await browser.newContext();
       const page = await context.newPage();
       await openRunner(page, server, grant.url);
@@ -111,8 +143,14 @@ for (const kind of DATABASE_KINDS) {
       await context.close();
     });
 
-    test('another origin cannot frame the page (frame-ancestors \'self\')', async () => {
-      const grant = await server.services.pages.grant({ tenantId: 'acme', sessionId: 'i-3', stepId: 'page', pageName: 'probe', data: { sessionData: {}, constants: {} } });
+    test("another origin cannot frame the page (frame-ancestors 'self')", async () => {
+      const grant = await server.services.pages.grant({
+        tenantId: 'acme',
+        sessionId: 'i-3',
+        stepId: 'page',
+        pageName: 'probe',
+        data: { sessionData: {}, constants: {} },
+      });
       const context = await browser.newContext();
       const page = await context.newPage();
       await page.route('http://other.test/', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: RUNNER(`${server.url}${grant.url}`) }));

@@ -20,11 +20,18 @@ describe('a journey continues on another node sharing one PostgreSQL', () => {
   });
 
   test('started on node A, each step submitted alternately on B and A, ends in success on B', async () => {
-    await publish(admin, 'two-steps', definition([
-      { id: 'first', type: 'test.prompt', parameters: { message: 'one' }, outcomes: { next: 'second' } },
-      { id: 'second', type: 'test.prompt', parameters: { message: '${answer}' }, outcomes: { next: 'done' } },
-      endSuccess(),
-    ], { variables: { answer: { type: 'string', default: '' } } }));
+    await publish(
+      admin,
+      'two-steps',
+      definition(
+        [
+          { id: 'first', type: 'test.prompt', parameters: { message: 'one' }, outcomes: { next: 'second' } },
+          { id: 'second', type: 'test.prompt', parameters: { message: '${answer}' }, outcomes: { next: 'done' } },
+          endSuccess(),
+        ],
+        { variables: { answer: { type: 'string', default: '' } } },
+      ),
+    );
     const started = await startPublic(nodeA, 'two-steps');
     assert.equal(started.body.journeyStepId, 'first');
     const onB = await submit(nodeB, started.body.sessionId, { clientResponseOptionId: 'client_input', data: { set: { answer: 'from B' } } });

@@ -33,7 +33,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await journeysOnly.get('/api/identity-store/stores/customers/users')).status, 403);
       // The attack: publish a one-step success journey, start it naming alice.
       assert.equal((await journeysOnly.post('/api/journeys', { journeyId: 'grab' })).status, 201);
-      assert.equal((await journeysOnly.request('PUT', '/api/journeys/grab/draft', { definition: definition([endSuccess('done')], { access: { public: false } }) })).status, 200);
+      assert.equal(
+        (await journeysOnly.request('PUT', '/api/journeys/grab/draft', { definition: definition([endSuccess('done')], { access: { public: false } }) })).status,
+        200,
+      );
       assert.equal((await journeysOnly.post('/api/journeys/grab/publish')).status, 201);
       const before = await journeyState();
       for (const user of [{ userId }, { externalId: 'ext-alice' }, { userId: 'no-such-user' }]) {
@@ -61,11 +64,17 @@ for (const kind of DATABASE_KINDS) {
 
     test('an ID token only for the user a step authenticated; a user the journey identified without authenticating comes back without one', async () => {
       await publish(admin, 'probe', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()]));
-      const identified = await submit(server, (await startPublic(server, 'probe')).body.sessionId, { clientResponseOptionId: 'client_input', data: { user: userId } });
+      const identified = await submit(server, (await startPublic(server, 'probe')).body.sessionId, {
+        clientResponseOptionId: 'client_input',
+        data: { user: userId },
+      });
       assert.equal(identified.body.journeyStepId, 'success', JSON.stringify(identified.body));
       assert.equal(identified.body.data.user.id, userId);
       assert.equal(identified.body.data.idToken, undefined);
-      const authenticated = await submit(server, (await startPublic(server, 'probe')).body.sessionId, { clientResponseOptionId: 'client_input', data: { user: userId, authenticated: true } });
+      const authenticated = await submit(server, (await startPublic(server, 'probe')).body.sessionId, {
+        clientResponseOptionId: 'client_input',
+        data: { user: userId, authenticated: true },
+      });
       const claims = decodeJwt(authenticated.body.data.idToken);
       assert.equal(claims.sub, userId);
       assert.deepEqual(claims.amr, ['pop', 'user']);
@@ -74,7 +83,10 @@ for (const kind of DATABASE_KINDS) {
 
     test('user and _authentication cannot be written by a definition or by client data routed into a variable', async () => {
       await publish(admin, 'forge', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()]));
-      for (const set of [{ user: { storeName: 'customers', userId } }, { _authentication: { userId, amr: ['pop'], credentialId: 'x', attested: true, deviceBound: true, authTime: new Date().toISOString() } }]) {
+      for (const set of [
+        { user: { storeName: 'customers', userId } },
+        { _authentication: { userId, amr: ['pop'], credentialId: 'x', attested: true, deviceBound: true, authTime: new Date().toISOString() } },
+      ]) {
         const forged = await submit(server, (await startPublic(server, 'forge')).body.sessionId, { clientResponseOptionId: 'client_input', data: { set } });
         assert.equal(forged.body.journeyStepId, 'rejection', JSON.stringify(set));
         assert.equal(forged.body.data.code, 'JOURNEY_STEP_FAILED');
@@ -82,18 +94,28 @@ for (const kind of DATABASE_KINDS) {
       }
       // A stale authentication of someone else does not count for the current user.
       const other = await admin.api.post('/api/identity-store/stores/customers/users', { userKey: 'bob' });
-      await publish(admin, 'switch', definition([
-        { id: 'ask', type: 'test.prompt', outcomes: { next: 'ask2' } },
-        { id: 'ask2', type: 'test.prompt', outcomes: { next: 'done' } },
-        endSuccess(),
-      ]));
-      const first = await submit(server, (await startPublic(server, 'switch')).body.sessionId, { clientResponseOptionId: 'client_input', data: { user: other.body.id, authenticated: true } });
+      await publish(
+        admin,
+        'switch',
+        definition([
+          { id: 'ask', type: 'test.prompt', outcomes: { next: 'ask2' } },
+          { id: 'ask2', type: 'test.prompt', outcomes: { next: 'done' } },
+          endSuccess(),
+        ]),
+      );
+      const first = await submit(server, (await startPublic(server, 'switch')).body.sessionId, {
+        clientResponseOptionId: 'client_input',
+        data: { user: other.body.id, authenticated: true },
+      });
       const second = await submit(server, first.body.sessionId, { clientResponseOptionId: 'client_input', data: { user: userId } });
       assert.equal(second.body.journeyStepId, 'success');
       assert.equal(second.body.data.user.id, userId);
       assert.equal(second.body.data.idToken, undefined);
       const setVariables = await admin.api.request('PUT', '/api/journeys/forge/draft', {
-        definition: definition([{ id: 'set', type: 'general.setVariables', parameters: { variables: { _authentication: { amr: ['pop'] } } }, outcomes: { success: 'done' } }, endSuccess()]),
+        definition: definition([
+          { id: 'set', type: 'general.setVariables', parameters: { variables: { _authentication: { amr: ['pop'] } } }, outcomes: { success: 'done' } },
+          endSuccess(),
+        ]),
       });
       assert.equal(setVariables.status, 200, 'a draft may be invalid');
       const refused = await admin.api.post('/api/journeys/forge/publish');

@@ -47,12 +47,22 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(version.body.definition.variables.registrationPolicy.default, 'default');
       const forms = await admin.api.get('/api/custom-forms');
       assert.equal(forms.status, 200, JSON.stringify(forms.body));
-      assert.deepEqual(forms.body.items.map((f: { name: string }) => f.name).sort(), ['keyway-cancelled-retry', 'keyway-passkey-authentication', 'keyway-passkey-registration', 'keyway-registration-details', 'keyway-sign-in']);
+      assert.deepEqual(forms.body.items.map((f: { name: string }) => f.name).sort(), [
+        'keyway-cancelled-retry',
+        'keyway-passkey-authentication',
+        'keyway-passkey-registration',
+        'keyway-registration-details',
+        'keyway-sign-in',
+      ]);
 
       const again = await admin.api.post('/api/journeys/templates/install', { store: STORE });
       assert.ok(again.body.items.every((i: { status: string; version: number }) => i.status === 'unchanged' && i.version === 1));
 
-      const missing = await admin.api.post('/api/journeys/templates/install', { store: STORE, templates: ['mosaic-passkey-sign-in'], authenticationPolicy: 'nope' });
+      const missing = await admin.api.post('/api/journeys/templates/install', {
+        store: STORE,
+        templates: ['mosaic-passkey-sign-in'],
+        authenticationPolicy: 'nope',
+      });
       assert.equal(missing.status, 200, 'a named setting is used as given (the journey then rejects at run time)');
       assert.equal(missing.body.items[0].status, 'updated');
       await admin.api.post('/api/journeys/templates/install', { store: STORE, templates: ['mosaic-passkey-sign-in'] });
@@ -64,14 +74,27 @@ for (const kind of DATABASE_KINDS) {
       const cli = await run(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'journeys', 'install-templates', '--tenant', 'acme'], { env });
       const printed = JSON.parse(cli.stdout) as { items: { journeyId: string; status: string }[] };
       assert.equal(printed.items.length, 4);
-      assert.ok(printed.items.every((i) => i.status === 'unchanged'), cli.stdout);
-      const audited = await server.database.db.selectFrom('audit_events').select('actor').where('action', '=', 'journey.publish').where('actor', '=', 'cli').execute();
+      assert.ok(
+        printed.items.every((i) => i.status === 'unchanged'),
+        cli.stdout,
+      );
+      const audited = await server.database.db
+        .selectFrom('audit_events')
+        .select('actor')
+        .where('action', '=', 'journey.publish')
+        .where('actor', '=', 'cli')
+        .execute();
       assert.equal(audited.length, 0, 'nothing changed, nothing audited');
-      await assert.rejects(run(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'journeys', 'install-templates', '--tenant', 'acme', '--store', 'missing'], { env }), (error: { code?: number; stderr?: string }) => {
-        assert.equal(error.code, 1);
-        assert.match(error.stderr ?? '', /missing/);
-        return true;
-      });
+      await assert.rejects(
+        run(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'journeys', 'install-templates', '--tenant', 'acme', '--store', 'missing'], {
+          env,
+        }),
+        (error: { code?: number; stderr?: string }) => {
+          assert.equal(error.code, 1);
+          assert.match(error.stderr ?? '', /missing/);
+          return true;
+        },
+      );
     });
 
     test('TrustX registration: details form → Add User → Start → form; cancel → retry form → form again → passkey → success', async () => {
@@ -88,7 +111,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(formAgain.body.journeyStepId, 'registrationForm', JSON.stringify(formAgain.body));
 
       const credential = authenticator.register(formAgain.body.data.clientRequest as PublicKeyCredentialCreationOptionsJSON, CTX);
-      const done = await submit(server, formAgain.body.sessionId, { clientResponseOptionId: 'client_input', data: { formData: {}, browserResponse: credential } });
+      const done = await submit(server, formAgain.body.sessionId, {
+        clientResponseOptionId: 'client_input',
+        data: { formData: {}, browserResponse: credential },
+      });
       assert.equal(done.body.journeyStepId, 'success', JSON.stringify(done.body));
       assert.equal(done.body.data.user.userKey, 'bob');
       assert.equal(decodeJwt(done.body.data.idToken).sub, done.body.data.user.id);
@@ -106,7 +132,10 @@ for (const kind of DATABASE_KINDS) {
       const formAgain = await submit(server, cancelled.body.sessionId, { clientResponseOptionId: 'client_input', data: {} });
       assert.equal(formAgain.body.journeyStepId, 'authenticationForm');
       const assertion = authenticator.authenticate(formAgain.body.data.clientRequest as PublicKeyCredentialRequestOptionsJSON, CTX);
-      const done = await submit(server, formAgain.body.sessionId, { clientResponseOptionId: 'client_input', data: { formData: {}, browserResponse: assertion } });
+      const done = await submit(server, formAgain.body.sessionId, {
+        clientResponseOptionId: 'client_input',
+        data: { formData: {}, browserResponse: assertion },
+      });
       assert.equal(done.body.journeyStepId, 'success', JSON.stringify(done.body));
       assert.equal(done.body.data.user.userKey, 'bob');
       const claims = decodeJwt(done.body.data.idToken);
@@ -127,14 +156,20 @@ for (const kind of DATABASE_KINDS) {
       // at the browser: the journey authenticated nobody, so no ID token and no user record.
       assert.deepEqual(done.body.data, {});
       const passkeys = await admin.api.get(`/api/identity-store/stores/${STORE}/users/${aliceId}/passkeys`);
-      assert.ok(passkeys.body.items.some((passkey: { credentialId: string }) => passkey.credentialId === credential.id), 'the passkey is alice’s');
+      assert.ok(
+        passkeys.body.items.some((passkey: { credentialId: string }) => passkey.credentialId === credential.id),
+        'the passkey is alice’s',
+      );
     });
 
     test('Mosaic sign-in: Login Form passkeys branch → Passkey Authentication; a failure goes back to the form; then success', async () => {
       const started = await startPublic(server, 'mosaic-passkey-sign-in');
       assert.equal(started.body.journeyStepId, 'loginForm', JSON.stringify(started.body));
       assert.deepEqual(started.body.clientResponseOptions, ['passkeys', 'cancel']);
-      const failed = await submit(server, started.body.sessionId, { clientResponseOptionId: 'passkeys', data: { webauthn_encoded_result: 'not-a-credential' } });
+      const failed = await submit(server, started.body.sessionId, {
+        clientResponseOptionId: 'passkeys',
+        data: { webauthn_encoded_result: 'not-a-credential' },
+      });
       assert.equal(failed.body.journeyStepId, 'loginForm', `the failure branch leads back to the form: ${JSON.stringify(failed.body)}`);
       const assertion = authenticator.authenticate(failed.body.data.passkeys.clientRequest as PublicKeyCredentialRequestOptionsJSON, CTX);
       const done = await submit(server, failed.body.sessionId, { clientResponseOptionId: 'passkeys', data: { webauthn_encoded_result: assertion } });

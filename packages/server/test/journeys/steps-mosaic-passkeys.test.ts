@@ -17,7 +17,8 @@ import { CTX, JourneyRun, outcomeOf, presented, RP_ID, STORE, stepWorld } from '
 const REGISTER = { relyingPartyId: RP_ID, registrationPolicy: 'default' };
 const LOGIN = { relyingPartyId: RP_ID, authenticationPolicy: 'default' };
 /** Passkey Authentication's Encoded Result as the Mosaic sign-in writes it, evaluated by the expression library. */
-const AUTHENTICATE = (vars: Record<string, unknown>, loginVariable = 'loginData') => evaluateValue(compileValue({ encodedResult: `\${${loginVariable}.webauthn_encoded_result}` }), evaluationContext(vars)) as { encodedResult: unknown };
+const AUTHENTICATE = (vars: Record<string, unknown>, loginVariable = 'loginData') =>
+  evaluateValue(compileValue({ encodedResult: `\${${loginVariable}.webauthn_encoded_result}` }), evaluationContext(vars)) as { encodedResult: unknown };
 
 for (const kind of DATABASE_KINDS) {
   describe(`Mosaic steps on ${kind}`, () => {
@@ -45,7 +46,17 @@ for (const kind of DATABASE_KINDS) {
 
       const authenticator = new SoftAuthenticator();
       const encoded = Buffer.from(JSON.stringify(authenticator.register(shown.data.clientRequest, CTX))).toString('base64url');
-      assert.equal(outcomeOf(await journey.submit(registerPasskeysStep, REGISTER, { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: encoded } }, 'register')), 'success');
+      assert.equal(
+        outcomeOf(
+          await journey.submit(
+            registerPasskeysStep,
+            REGISTER,
+            { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: encoded } },
+            'register',
+          ),
+        ),
+        'success',
+      );
       assert.equal((await passkeysOf(user.id)).length, 1);
       assert.equal(journey.at('_mosaic', 'registrations', 'register'), null);
       assert.equal((journey.at('_mosaic', 'registeredPasskey') as { credentialId: string }).credentialId, (await passkeysOf(user.id))[0]!.credential_id);
@@ -53,9 +64,27 @@ for (const kind of DATABASE_KINDS) {
 
     test('User Auth State “not authenticated”: the User Identifier names the user (by user key, external ID or ID); Display Name and the WebAuthn switches shape the options', async () => {
       const user = await world.createUser('identified', { externalId: 'ext-identified' });
-      for (const [userIdentifier, userIdentifierType] of [['identified', 'userKey'], ['ext-identified', 'externalId'], [user.id, 'userId']] as const) {
+      for (const [userIdentifier, userIdentifierType] of [
+        ['identified', 'userKey'],
+        ['ext-identified', 'externalId'],
+        [user.id, 'userId'],
+      ] as const) {
         const journey = new JourneyRun(world);
-        const shown = presented(await journey.run(registerPasskeysStep, { ...REGISTER, userAuthState: 'notAuthenticated', userIdentifier, userIdentifierType, displayName: 'Iden Tified', allowCrossPlatform: false, registerDiscoverable: false }, 'register'));
+        const shown = presented(
+          await journey.run(
+            registerPasskeysStep,
+            {
+              ...REGISTER,
+              userAuthState: 'notAuthenticated',
+              userIdentifier,
+              userIdentifierType,
+              displayName: 'Iden Tified',
+              allowCrossPlatform: false,
+              registerDiscoverable: false,
+            },
+            'register',
+          ),
+        );
         assert.equal(shown.data.display_name, 'Iden Tified');
         assert.equal(shown.data.clientRequest.user.displayName, 'Iden Tified');
         assert.equal(shown.data.allow_cross_platform_authenticators, false);
@@ -72,27 +101,57 @@ for (const kind of DATABASE_KINDS) {
       const journey = new JourneyRun(world, { user: { storeName: STORE, userId: user.id } });
       const shown = presented(await journey.run(registerPasskeysStep, params, 'register'));
       const key = new SoftAuthenticator({ attachment: 'cross-platform' });
-      const result = await journey.submit(registerPasskeysStep, params, { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: key.register(shown.data.clientRequest, CTX) } }, 'register');
+      const result = await journey.submit(
+        registerPasskeysStep,
+        params,
+        { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: key.register(shown.data.clientRequest, CTX) } },
+        'register',
+      );
       assert.equal(outcomeOf(result), 'failure');
       assert.equal((journey.vars.registrationError as { code: string }).code, 'CREDENTIAL_NOT_ALLOWED');
       assert.equal((await passkeysOf(user.id)).length, 0);
 
       const badOrigin = new SoftAuthenticator().register(shown.data.clientRequest, CTX, { origin: 'https://evil.example' });
-      const aborting = await journey.submit(registerPasskeysStep, { ...params, failureBehavior: 'abort' }, { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: badOrigin } }, 'register');
+      const aborting = await journey.submit(
+        registerPasskeysStep,
+        { ...params, failureBehavior: 'abort' },
+        { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: badOrigin } },
+        'register',
+      );
       assert.equal(aborting.kind, 'end');
       assert.deepEqual({ ...aborting, updates: undefined }, { kind: 'end', result: 'rejection', code: 'ORIGIN_MISMATCH', updates: undefined });
       assert.equal((journey.vars.registrationError as { code: string }).code, 'ORIGIN_MISMATCH');
 
-      assert.equal(outcomeOf(await journey.submit(registerPasskeysStep, params, { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: 'garbage' } }, 'register')), 'failure');
+      assert.equal(
+        outcomeOf(
+          await journey.submit(
+            registerPasskeysStep,
+            params,
+            { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: 'garbage' } },
+            'register',
+          ),
+        ),
+        'failure',
+      );
       assert.equal((journey.vars.registrationError as { code: string }).code, 'RESPONSE_MALFORMED');
-      assert.equal(outcomeOf(await journey.submit(registerPasskeysStep, params, { clientResponseOptionId: 'fail', data: { error: 'InvalidStateError' } }, 'register')), 'failure');
-      assert.deepEqual(journey.vars.registrationError, { code: 'CLIENT_REPORTED_FAILURE', detail: 'The client could not register a passkey: {"error":"InvalidStateError"}' });
+      assert.equal(
+        outcomeOf(await journey.submit(registerPasskeysStep, params, { clientResponseOptionId: 'fail', data: { error: 'InvalidStateError' } }, 'register')),
+        'failure',
+      );
+      assert.deepEqual(journey.vars.registrationError, {
+        code: 'CLIENT_REPORTED_FAILURE',
+        detail: 'The client could not register a passkey: {"error":"InvalidStateError"}',
+      });
       assert.equal((await passkeysOf(user.id)).length, 0);
 
       const anonymous = new JourneyRun(world);
       assert.equal(outcomeOf(await anonymous.run(registerPasskeysStep, params, 'register')), 'failure', 'authenticated state without a journey user');
       assert.equal((anonymous.vars.registrationError as { code: string }).code, 'USER_NOT_FOUND');
-      const unknown = await anonymous.run(registerPasskeysStep, { ...params, userAuthState: 'notAuthenticated', userIdentifier: 'nobody', failureBehavior: 'abort' }, 'register');
+      const unknown = await anonymous.run(
+        registerPasskeysStep,
+        { ...params, userAuthState: 'notAuthenticated', userIdentifier: 'nobody', failureBehavior: 'abort' },
+        'register',
+      );
       assert.deepEqual({ ...unknown, updates: undefined }, { kind: 'end', result: 'rejection', code: 'USER_NOT_FOUND', updates: undefined });
     });
 
@@ -100,26 +159,49 @@ for (const kind of DATABASE_KINDS) {
       const user = await world.createUser('cancel-user');
       const journey = new JourneyRun(world, { user: { storeName: STORE, userId: user.id } });
       presented(await journey.run(registerPasskeysStep, REGISTER, 'register'));
-      assert.deepEqual(await journey.submit(registerPasskeysStep, REGISTER, { clientResponseOptionId: 'cancel', data: null }, 'register'), { kind: 'end', result: 'rejection', code: 'USER_CANCELLED' });
-      assert.equal(outcomeOf(await journey.submit(registerPasskeysStep, { ...REGISTER, cancelBehavior: 'cancelBranch' }, { clientResponseOptionId: 'cancel', data: null }, 'register')), 'cancel');
+      assert.deepEqual(await journey.submit(registerPasskeysStep, REGISTER, { clientResponseOptionId: 'cancel', data: null }, 'register'), {
+        kind: 'end',
+        result: 'rejection',
+        code: 'USER_CANCELLED',
+      });
+      assert.equal(
+        outcomeOf(
+          await journey.submit(
+            registerPasskeysStep,
+            { ...REGISTER, cancelBehavior: 'cancelBranch' },
+            { clientResponseOptionId: 'cancel', data: null },
+            'register',
+          ),
+        ),
+        'cancel',
+      );
     });
 
     test('Custom Branches: offered as options; the data must match the branch schema; stored in Branch Output Variable; the branch id is the outcome', async () => {
       const user = await world.createUser('branch-user');
       const params = {
         ...REGISTER,
-        customBranches: [{ id: 'skip', displayName: 'Not now', schema: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', maxLength: 100 } } } }, { id: 'later' }],
+        customBranches: [
+          { id: 'skip', displayName: 'Not now', schema: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', maxLength: 100 } } } },
+          { id: 'later' },
+        ],
         branchOutputVariable: 'branchData',
       };
       const journey = new JourneyRun(world, { user: { storeName: STORE, userId: user.id } });
       assert.deepEqual(presented(await journey.run(registerPasskeysStep, params, 'register')).options, ['client_input', 'cancel', 'fail', 'skip', 'later']);
-      await assert.rejects(journey.submit(registerPasskeysStep, params, { clientResponseOptionId: 'skip', data: { because: 'x' } }, 'register'), (error: { code: string; detail: string }) => {
-        assert.equal(error.code, 'VALIDATION_FAILED');
-        assert.match(error.detail, /must have required property 'reason' \(branch skip\)/);
-        return true;
-      });
+      await assert.rejects(
+        journey.submit(registerPasskeysStep, params, { clientResponseOptionId: 'skip', data: { because: 'x' } }, 'register'),
+        (error: { code: string; detail: string }) => {
+          assert.equal(error.code, 'VALIDATION_FAILED');
+          assert.match(error.detail, /must have required property 'reason' \(branch skip\)/);
+          return true;
+        },
+      );
       assert.equal(journey.vars.branchData, undefined);
-      assert.equal(outcomeOf(await journey.submit(registerPasskeysStep, params, { clientResponseOptionId: 'skip', data: { reason: 'no device' } }, 'register')), 'skip');
+      assert.equal(
+        outcomeOf(await journey.submit(registerPasskeysStep, params, { clientResponseOptionId: 'skip', data: { reason: 'no device' } }, 'register')),
+        'skip',
+      );
       assert.deepEqual(journey.vars.branchData, { reason: 'no device' });
       assert.equal(outcomeOf(await journey.submit(registerPasskeysStep, params, { clientResponseOptionId: 'later', data: null }, 'register')), 'later');
     });
@@ -135,17 +217,27 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(shown.data.passkeys.branchId, 'passkeys');
       assert.deepEqual(shown.data.passkeys.clientRequest.allowCredentials ?? [], [], 'a discoverable sign-in');
 
-      await assert.rejects(journey.submit(loginFormStep, LOGIN, { clientResponseOptionId: 'passkeys', data: { something: 'else' } }, 'loginForm'), { code: 'VALIDATION_FAILED' });
+      await assert.rejects(journey.submit(loginFormStep, LOGIN, { clientResponseOptionId: 'passkeys', data: { something: 'else' } }, 'loginForm'), {
+        code: 'VALIDATION_FAILED',
+      });
       const assertion = authenticator.authenticate(shown.data.passkeys.clientRequest, CTX);
       const encoded = Buffer.from(JSON.stringify(assertion)).toString('base64url');
-      assert.equal(outcomeOf(await journey.submit(loginFormStep, LOGIN, { clientResponseOptionId: 'passkeys', data: { webauthn_encoded_result: encoded } }, 'loginForm')), 'passkeys');
+      assert.equal(
+        outcomeOf(await journey.submit(loginFormStep, LOGIN, { clientResponseOptionId: 'passkeys', data: { webauthn_encoded_result: encoded } }, 'loginForm')),
+        'passkeys',
+      );
       assert.deepEqual(journey.vars.loginData, { webauthn_encoded_result: encoded });
 
       assert.equal(outcomeOf(await journey.run(passkeyAuthenticationStep, AUTHENTICATE(journey.vars), 'passkeyAuth')), 'success');
       assert.deepEqual(journey.vars.user, { storeName: STORE, userId: user.id });
       assert.equal((journey.at('_mosaic', 'authenticatedPasskey') as { credentialId: string }).credentialId, credentialId);
       assert.equal(journey.at('_mosaic', 'passkeyAuthentication'), null, 'the pending sign-in is used up');
-      assert.deepEqual(await journey.run(passkeyAuthenticationStep, AUTHENTICATE(journey.vars), 'passkeyAuth'), { kind: 'end', result: 'rejection', code: 'SESSION_NOT_FOUND', updates: [] });
+      assert.deepEqual(await journey.run(passkeyAuthenticationStep, AUTHENTICATE(journey.vars), 'passkeyAuth'), {
+        kind: 'end',
+        result: 'rejection',
+        code: 'SESSION_NOT_FOUND',
+        updates: [],
+      });
     });
 
     test('Passkey Authentication failures: abort (default) rejects with the ceremony code; failureBranch leaves by `failure`; Error Output Variable', async () => {
@@ -155,31 +247,70 @@ for (const kind of DATABASE_KINDS) {
       const journey = new JourneyRun(world);
       const shown = presented(await journey.run(loginFormStep, { ...LOGIN, outputVariable: 'credentials' }, 'loginForm'));
       const forged = authenticator.authenticate(shown.data.passkeys.clientRequest, CTX, { badSignature: true });
-      await journey.submit(loginFormStep, { ...LOGIN, outputVariable: 'credentials' }, { clientResponseOptionId: 'passkeys', data: { webauthn_encoded_result: forged } }, 'loginForm');
+      await journey.submit(
+        loginFormStep,
+        { ...LOGIN, outputVariable: 'credentials' },
+        { clientResponseOptionId: 'passkeys', data: { webauthn_encoded_result: forged } },
+        'loginForm',
+      );
       assert.deepEqual(journey.vars.credentials, { webauthn_encoded_result: forged }, 'a custom output variable');
-      const aborted = await journey.run(passkeyAuthenticationStep, { ...AUTHENTICATE(journey.vars, 'credentials'), errorOutputVariable: 'authError' }, 'passkeyAuth');
+      const aborted = await journey.run(
+        passkeyAuthenticationStep,
+        { ...AUTHENTICATE(journey.vars, 'credentials'), errorOutputVariable: 'authError' },
+        'passkeyAuth',
+      );
       assert.equal(aborted.kind, 'end');
       assert.equal((aborted as { code: string }).code, 'SIGNATURE_INVALID');
       assert.equal((journey.vars.authError as { code: string }).code, 'SIGNATURE_INVALID');
       assert.equal(journey.vars.user, undefined);
-      assert.equal(outcomeOf(await journey.run(passkeyAuthenticationStep, { encodedResult: 'not-a-credential', failureBehavior: 'failureBranch', errorOutputVariable: 'authError' }, 'passkeyAuth')), 'failure');
+      assert.equal(
+        outcomeOf(
+          await journey.run(
+            passkeyAuthenticationStep,
+            { encodedResult: 'not-a-credential', failureBehavior: 'failureBranch', errorOutputVariable: 'authError' },
+            'passkeyAuth',
+          ),
+        ),
+        'failure',
+      );
       assert.equal((journey.vars.authError as { code: string }).code, 'RESPONSE_MALFORMED');
       const genuine = authenticator.authenticate(shown.data.passkeys.clientRequest, CTX);
-      assert.equal(outcomeOf(await journey.run(passkeyAuthenticationStep, { encodedResult: genuine, failureBehavior: 'failureBranch' }, 'passkeyAuth')), 'success', 'the session survives a failed attempt');
-      assert.equal(outcomeOf(await new JourneyRun(world).run(passkeyAuthenticationStep, { encodedResult: genuine, failureBehavior: 'failureBranch' }, 'passkeyAuth')), 'failure', 'no login form came first');
+      assert.equal(
+        outcomeOf(await journey.run(passkeyAuthenticationStep, { encodedResult: genuine, failureBehavior: 'failureBranch' }, 'passkeyAuth')),
+        'success',
+        'the session survives a failed attempt',
+      );
+      assert.equal(
+        outcomeOf(await new JourneyRun(world).run(passkeyAuthenticationStep, { encodedResult: genuine, failureBehavior: 'failureBranch' }, 'passkeyAuth')),
+        'failure',
+        'no login form came first',
+      );
     });
 
     test('Login Form: cancel, custom branches beside passkeys, passkeys disabled, a policy that forbids usernameless sign-in rejects', async () => {
       const journey = new JourneyRun(world);
-      const params = { ...LOGIN, enablePasskeys: false, customBranches: [{ id: 'email_otp', schema: { type: 'object', required: ['email'], properties: { email: { type: 'string', format: 'email' } } } }] };
+      const params = {
+        ...LOGIN,
+        enablePasskeys: false,
+        customBranches: [{ id: 'email_otp', schema: { type: 'object', required: ['email'], properties: { email: { type: 'string', format: 'email' } } } }],
+      };
       const shown = presented(await journey.run(loginFormStep, params, 'loginForm'));
       assert.deepEqual(shown.options, ['email_otp', 'cancel']);
       assert.equal(shown.data.passkeys, undefined);
-      await assert.rejects(journey.submit(loginFormStep, params, { clientResponseOptionId: 'email_otp', data: { email: 'not-an-address' } }, 'loginForm'), { code: 'VALIDATION_FAILED' });
-      assert.equal(outcomeOf(await journey.submit(loginFormStep, params, { clientResponseOptionId: 'email_otp', data: { email: 'a@example.com' } }, 'loginForm')), 'email_otp');
+      await assert.rejects(journey.submit(loginFormStep, params, { clientResponseOptionId: 'email_otp', data: { email: 'not-an-address' } }, 'loginForm'), {
+        code: 'VALIDATION_FAILED',
+      });
+      assert.equal(
+        outcomeOf(await journey.submit(loginFormStep, params, { clientResponseOptionId: 'email_otp', data: { email: 'a@example.com' } }, 'loginForm')),
+        'email_otp',
+      );
       assert.deepEqual(journey.vars.loginData, { email: 'a@example.com' });
       assert.equal(outcomeOf(await journey.submit(loginFormStep, LOGIN, { clientResponseOptionId: 'cancel', data: null }, 'loginForm')), 'cancel');
-      assert.deepEqual(await journey.run(loginFormStep, { ...LOGIN, authenticationPolicy: 'named-only' }, 'loginForm'), { kind: 'end', result: 'rejection', code: 'DISCOVERABLE_NOT_ALLOWED' });
+      assert.deepEqual(await journey.run(loginFormStep, { ...LOGIN, authenticationPolicy: 'named-only' }, 'loginForm'), {
+        kind: 'end',
+        result: 'rejection',
+        code: 'DISCOVERABLE_NOT_ALLOWED',
+      });
     });
   });
 }

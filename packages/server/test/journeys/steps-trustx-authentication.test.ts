@@ -54,7 +54,8 @@ for (const kind of DATABASE_KINDS) {
     });
     after(() => world.close());
 
-    const counter = async () => Number((await world.db.selectFrom('credentials').select('sign_count').where('credential_id', '=', credentialId).executeTakeFirstOrThrow()).sign_count);
+    const counter = async () =>
+      Number((await world.db.selectFrom('credentials').select('sign_count').where('credential_id', '=', credentialId).executeTakeFirstOrThrow()).sign_count);
 
     test('TrustX authentication end to end: Start (by user ID) → Authentication Form (transient fields) → Complete → the journey’s user, counter advanced', async () => {
       const journey = new JourneyRun(world);
@@ -62,7 +63,10 @@ for (const kind of DATABASE_KINDS) {
       const record = journey.at(...AUTH) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience
       assert.deepEqual(Object.keys(record.startPasskeyAuthenticationResponse).sort(), ['clientRequest', 'sessionId']);
       const { clientRequest } = record.startPasskeyAuthenticationResponse;
-      assert.deepEqual(clientRequest.allowCredentials.map((c: { id: string }) => c.id), [credentialId]);
+      assert.deepEqual(
+        clientRequest.allowCredentials.map((c: { id: string }) => c.id),
+        [credentialId],
+      );
       assert.equal(record.userId, user.id);
 
       const shown = presented(await journey.run(passkeyAuthenticationFormStep, FORM, 'form'));
@@ -71,7 +75,17 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(shown.data.form.button, { type: 'submit', label: 'Submit for Authentication' });
       const response = authenticator.authenticate(clientRequest, CTX);
       const before = await counter();
-      assert.equal(outcomeOf(await journey.submit(passkeyAuthenticationFormStep, FORM, { clientResponseOptionId: 'client_input', data: { formData: { name: 'john.doe', displayName: 'John Doe' }, browserResponse: response } }, 'form')), 'success');
+      assert.equal(
+        outcomeOf(
+          await journey.submit(
+            passkeyAuthenticationFormStep,
+            FORM,
+            { clientResponseOptionId: 'client_input', data: { formData: { name: 'john.doe', displayName: 'John Doe' }, browserResponse: response } },
+            'form',
+          ),
+        ),
+        'success',
+      );
       assert.deepEqual(journey.vars.authForm, {}, 'both fields are transient: nothing persisted');
       assert.equal(journey.vars.user, undefined, 'no user before the completion');
 
@@ -98,7 +112,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(record.userId, null);
       assert.deepEqual(record.startPasskeyAuthenticationResponse.clientRequest.allowCredentials ?? [], []);
       const response = authenticator.authenticate(record.startPasskeyAuthenticationResponse.clientRequest, CTX);
-      assert.equal(outcomeOf(await journey.run(completePasskeyAuthenticationStep, { ...COMPLETE, passkeyAuthenticationBrowserResponse: response }, 'complete')), 'success');
+      assert.equal(
+        outcomeOf(await journey.run(completePasskeyAuthenticationStep, { ...COMPLETE, passkeyAuthenticationBrowserResponse: response }, 'complete')),
+        'success',
+      );
       assert.deepEqual(journey.vars.user, { storeName: STORE, userId: user.id });
       for (const named of [{ userExternalId: 'ext-signer' }, { userKey: 'signer' }]) {
         const other = new JourneyRun(world);
@@ -131,10 +148,18 @@ for (const kind of DATABASE_KINDS) {
       await journey.submit(passkeyAuthenticationFormStep, FORM, { clientResponseOptionId: 'cancel', data: null }, 'form');
       assert.equal(outcomeOf(await journey.run(completePasskeyAuthenticationStep, COMPLETE, 'complete')), 'User cancelled');
       presented(await journey.run(customDataFormStep, { dataFormName: 'retry' }, 'retry'));
-      assert.equal(outcomeOf(await journey.submit(customDataFormStep, { dataFormName: 'retry' }, { clientResponseOptionId: 'client_input', data: {} }, 'retry')), 'success');
+      assert.equal(
+        outcomeOf(await journey.submit(customDataFormStep, { dataFormName: 'retry' }, { clientResponseOptionId: 'client_input', data: {} }, 'retry')),
+        'success',
+      );
       const again = presented(await journey.run(passkeyAuthenticationFormStep, FORM, 'form'));
       const response = authenticator.authenticate(again.data.clientRequest, CTX);
-      await journey.submit(passkeyAuthenticationFormStep, FORM, { clientResponseOptionId: 'client_input', data: { formData: { name: 'a', displayName: 'b' }, browserResponse: response } }, 'form');
+      await journey.submit(
+        passkeyAuthenticationFormStep,
+        FORM,
+        { clientResponseOptionId: 'client_input', data: { formData: { name: 'a', displayName: 'b' }, browserResponse: response } },
+        'form',
+      );
       assert.equal(outcomeOf(await journey.run(completePasskeyAuthenticationStep, COMPLETE, 'complete')), 'success');
       assert.deepEqual(journey.vars.user, { storeName: STORE, userId: user.id });
     });
@@ -143,11 +168,15 @@ for (const kind of DATABASE_KINDS) {
       const journey = new JourneyRun(world);
       await journey.run(startPasskeyAuthenticationStep, { ...START, userId: user.id });
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
-      const clientRequest = (journey.at(...AUTH) as { startPasskeyAuthenticationResponse: { clientRequest: any } }).startPasskeyAuthenticationResponse.clientRequest;
+      const clientRequest = (journey.at(...AUTH) as { startPasskeyAuthenticationResponse: { clientRequest: any } }).startPasskeyAuthenticationResponse
+        .clientRequest;
       const forged = authenticator.authenticate(clientRequest, CTX, { badSignature: true });
       const before = await world.snapshot();
       const counterBefore = await counter();
-      assert.equal(outcomeOf(await journey.run(completePasskeyAuthenticationStep, { ...COMPLETE, passkeyAuthenticationBrowserResponse: forged }, 'complete')), 'Failed ID Store Service Call');
+      assert.equal(
+        outcomeOf(await journey.run(completePasskeyAuthenticationStep, { ...COMPLETE, passkeyAuthenticationBrowserResponse: forged }, 'complete')),
+        'Failed ID Store Service Call',
+      );
       assert.equal((journey.at(...AUTH) as { error: { code: string } }).error.code, 'SIGNATURE_INVALID');
       assert.equal(journey.vars.user, undefined);
       assert.equal(await counter(), counterBefore);
@@ -160,10 +189,22 @@ for (const kind of DATABASE_KINDS) {
       const journey = new JourneyRun(world);
       await journey.run(startPasskeyAuthenticationStep, { ...START, userId: user.id });
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
-      const clientRequest = (journey.at(...AUTH) as { startPasskeyAuthenticationResponse: { clientRequest: any } }).startPasskeyAuthenticationResponse.clientRequest;
+      const clientRequest = (journey.at(...AUTH) as { startPasskeyAuthenticationResponse: { clientRequest: any } }).startPasskeyAuthenticationResponse
+        .clientRequest;
       // The TrustX process's Session Data entry, evaluated by the engine's expression library before the step runs.
-      const written = { pageName: 'passkey-page', sessionData: { passkeyAuthClientRequest: '${_identityStore.passkeys.authentications["passkeyAuth1"].currentPasskeyAuthenticationRecord.startPasskeyAuthenticationResponse.clientRequest}' }, constants: { brand: 'Acme' }, formDataKey: 'passkeyPage', timeoutSeconds: 120 };
-      const pageParams = evaluateValue(compileValue(written), evaluationContext(journey.vars)) as typeof written & { sessionData: { passkeyAuthClientRequest: unknown } };
+      const written = {
+        pageName: 'passkey-page',
+        sessionData: {
+          passkeyAuthClientRequest:
+            '${_identityStore.passkeys.authentications["passkeyAuth1"].currentPasskeyAuthenticationRecord.startPasskeyAuthenticationResponse.clientRequest}',
+        },
+        constants: { brand: 'Acme' },
+        formDataKey: 'passkeyPage',
+        timeoutSeconds: 120,
+      };
+      const pageParams = evaluateValue(compileValue(written), evaluationContext(journey.vars)) as typeof written & {
+        sessionData: { passkeyAuthClientRequest: unknown };
+      };
       assert.deepEqual(pageParams.sessionData, { passkeyAuthClientRequest: clientRequest });
       const shown = presented(await journey.run(customPageV2Step, pageParams, 'page'));
       assert.deepEqual(shown.options, ['client_input', 'cancel']);
@@ -180,11 +221,24 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(JSON.parse(embedded), { sessionData: { passkeyAuthClientRequest: clientRequest }, constants: { brand: 'Acme' } });
 
       const response = authenticator.authenticate(clientRequest, CTX);
-      assert.equal(outcomeOf(await journey.submit(customPageV2Step, pageParams, { clientResponseOptionId: 'client_input', data: { credential: response, name: 'john.doe' } }, 'page')), 'success');
+      assert.equal(
+        outcomeOf(
+          await journey.submit(
+            customPageV2Step,
+            pageParams,
+            { clientResponseOptionId: 'client_input', data: { credential: response, name: 'john.doe' } },
+            'page',
+          ),
+        ),
+        'success',
+      );
       assert.deepEqual(journey.vars.passkeyPage, { credential: response, name: 'john.doe' });
       assert.equal((await world.server.http.get(shown.data.page.url)).status, 404, 'an answered step’s page is served no more');
       // Complete's “Passkey Authentication Browser Response” = ${passkeyPage.credential}
-      const completeParams = evaluateValue(compileValue({ ...COMPLETE, passkeyAuthenticationBrowserResponse: '${passkeyPage.credential}' }), evaluationContext(journey.vars)) as Record<string, unknown>;
+      const completeParams = evaluateValue(
+        compileValue({ ...COMPLETE, passkeyAuthenticationBrowserResponse: '${passkeyPage.credential}' }),
+        evaluationContext(journey.vars),
+      ) as Record<string, unknown>;
       assert.deepEqual(completeParams.passkeyAuthenticationBrowserResponse, response);
       assert.equal(outcomeOf(await journey.run(completePasskeyAuthenticationStep, completeParams, 'complete')), 'success');
       assert.deepEqual(journey.vars.user, { storeName: STORE, userId: user.id });
@@ -196,7 +250,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(outcomeOf(await journey.submit(customPageV2Step, pageParams, { clientResponseOptionId: 'cancel', data: null }, 'page')), 'cancel');
       assert.equal((await world.server.http.get(shownAgain.data.page.url)).status, 404);
       assert.deepEqual(journey.vars.passkeyPage, { cancelled: true });
-      await assert.rejects(journey.submit(customPageV2Step, pageParams, { clientResponseOptionId: 'client_input', data: { blob: 'x'.repeat(70_000) } }, 'page'), { code: 'VALIDATION_FAILED' });
+      await assert.rejects(
+        journey.submit(customPageV2Step, pageParams, { clientResponseOptionId: 'client_input', data: { blob: 'x'.repeat(70_000) } }, 'page'),
+        { code: 'VALIDATION_FAILED' },
+      );
       await assert.rejects(journey.run(customPageV2Step, { pageName: 'no-such-page' }, 'page'), { code: 'PAGE_NOT_FOUND' });
     });
   });

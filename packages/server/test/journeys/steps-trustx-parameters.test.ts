@@ -12,14 +12,43 @@ const SEED_PARAMETERS: Record<string, { title: string; parameters: string[]; out
   'trustx.addUser': {
     title: 'Add User',
     // TrustX “Add User” table (15 rows)
-    parameters: ['storeName', 'userAttributes', 'userDateOfBirth', 'userEmail', 'userExternalId', 'userFirstName', 'userKey', 'userLastName', 'userLocaleCountry', 'userLocaleLanguage', 'userLocaleVariant', 'userNationalities', 'userStatus', 'userTimezone', 'userType'],
+    parameters: [
+      'storeName',
+      'userAttributes',
+      'userDateOfBirth',
+      'userEmail',
+      'userExternalId',
+      'userFirstName',
+      'userKey',
+      'userLastName',
+      'userLocaleCountry',
+      'userLocaleLanguage',
+      'userLocaleVariant',
+      'userNationalities',
+      'userStatus',
+      'userTimezone',
+      'userType',
+    ],
     outcomes: ['success', 'Failed to add the user', 'ExtId Not Unique'],
     clientFacing: false,
   },
   'trustx.startPasskeyRegistration': {
     title: 'Start Passkey Registration',
     // TrustX Start Passkey Registration: “contains 12 configurable input parameters”
-    parameters: ['challenge', 'createUser', 'passkeyRegistrationKey', 'passkeyUserDisplayName', 'passkeyUserHandle', 'passkeyUserName', 'registrationPolicy', 'relyingPartyId', 'storeName', 'userExternalId', 'userId', 'userKey'],
+    parameters: [
+      'challenge',
+      'createUser',
+      'passkeyRegistrationKey',
+      'passkeyUserDisplayName',
+      'passkeyUserHandle',
+      'passkeyUserName',
+      'registrationPolicy',
+      'relyingPartyId',
+      'storeName',
+      'userExternalId',
+      'userId',
+      'userKey',
+    ],
     outcomes: ['success', 'Failed ID Store Service Call'],
     clientFacing: false,
   },
@@ -60,16 +89,42 @@ const SEED_PARAMETERS: Record<string, { title: string; parameters: string[]; out
     outcomes: ['success', 'cancel', 'timeout'],
     clientFacing: true,
   },
-  'trustx.customPageV2': { title: 'Custom Page V2', parameters: ['sessionData', 'constants', 'pageName', 'pageVersion', 'formDataKey', 'timeoutSeconds'], outcomes: ['success', 'cancel', 'timeout'], clientFacing: true },
-  'trustx.simpleDecider': { title: 'Simple Decider', parameters: ['decisionOnAnyFailure', 'deriveDecisionFrom'], outcomes: ['PASSED', 'FAILED', 'REFER'], clientFacing: false },
+  'trustx.customPageV2': {
+    title: 'Custom Page V2',
+    parameters: ['sessionData', 'constants', 'pageName', 'pageVersion', 'formDataKey', 'timeoutSeconds'],
+    outcomes: ['success', 'cancel', 'timeout'],
+    clientFacing: true,
+  },
+  'trustx.simpleDecider': {
+    title: 'Simple Decider',
+    parameters: ['decisionOnAnyFailure', 'deriveDecisionFrom'],
+    outcomes: ['PASSED', 'FAILED', 'REFER'],
+    clientFacing: false,
+  },
   'mosaic.registerPasskeys': {
     title: 'Register Passkeys',
     // Mosaic Register Passkeys “Configuration” table (10 fields)
-    parameters: ['userAuthState', 'userIdentifier', 'allowCrossPlatform', 'registerDiscoverable', 'displayName', 'errorOutputVariable', 'failureBehavior', 'customBranches', 'branchOutputVariable', 'cancelBehavior'],
+    parameters: [
+      'userAuthState',
+      'userIdentifier',
+      'allowCrossPlatform',
+      'registerDiscoverable',
+      'displayName',
+      'errorOutputVariable',
+      'failureBehavior',
+      'customBranches',
+      'branchOutputVariable',
+      'cancelBehavior',
+    ],
     outcomes: ['success', 'failure', 'cancel'],
     clientFacing: true,
   },
-  'mosaic.loginForm': { title: 'Login Form', parameters: ['enablePasskeys', 'passkeysBranch', 'customBranches', 'outputVariable'], outcomes: ['passkeys', 'cancel'], clientFacing: true },
+  'mosaic.loginForm': {
+    title: 'Login Form',
+    parameters: ['enablePasskeys', 'passkeysBranch', 'customBranches', 'outputVariable'],
+    outcomes: ['passkeys', 'cancel'],
+    clientFacing: true,
+  },
   'mosaic.passkeyAuthentication': {
     title: 'Passkey Authentication',
     // Mosaic Passkey Authentication “Configuration” table, less Org context (B2B only; Keyway has no organizations)
@@ -101,31 +156,122 @@ describe('TrustX and Mosaic step catalogue', () => {
   }
 
   test('schemas accept the vendors’ values: the TrustX registration walkthrough', () => {
-    assert.deepEqual(JourneyRun.schemaErrors(stepOf('trustx.addUser'), { storeName: 'customers', userKey: 'ada', userExternalId: 'ext-1', userAttributes: { tier: 'gold' }, userNationalities: 'IE' }), []);
-    assert.deepEqual(JourneyRun.schemaErrors(stepOf('trustx.startPasskeyRegistration'), { passkeyRegistrationKey: 'passkeyReg1', registrationPolicy: 'default', relyingPartyId: 'login.keyway.test', storeName: 'customers', createUser: false, challenge: '' }), []);
-    assert.deepEqual(JourneyRun.schemaErrors(stepOf('trustx.passkeyRegistrationForm'), { passkeyRegistrationKey: 'passkeyReg1', dataFormName: 'registration', dataFormVersion: '1', formDataKey: 'registrationForm', hideButtons: false, delaySeconds: 0, registrationTimeoutSeconds: 300 }), []);
-    assert.deepEqual(JourneyRun.schemaErrors(stepOf('trustx.passkeyAuthenticationForm'), { passkeyAuthenticationKey: 'passkeyAuth1', dataFormName: 'authentication', dataFormVersion: 1, authenticationTimeoutSeconds: 120 }), []);
-    assert.deepEqual(JourneyRun.schemaErrors(stepOf('trustx.completePasskeyRegistration'), { passkeyRegistrationKey: 'passkeyReg1', failCheckOnCancel: false }), []);
-    assert.deepEqual(JourneyRun.schemaErrors(stepOf('trustx.customPageV2'), { pageName: 'passkey-page', sessionData: { passkeyAuthClientRequest: { challenge: 'x' } }, constants: { passkeyRegClientRequest: {} } }), []);
+    assert.deepEqual(
+      JourneyRun.schemaErrors(stepOf('trustx.addUser'), {
+        storeName: 'customers',
+        userKey: 'ada',
+        userExternalId: 'ext-1',
+        userAttributes: { tier: 'gold' },
+        userNationalities: 'IE',
+      }),
+      [],
+    );
+    assert.deepEqual(
+      JourneyRun.schemaErrors(stepOf('trustx.startPasskeyRegistration'), {
+        passkeyRegistrationKey: 'passkeyReg1',
+        registrationPolicy: 'default',
+        relyingPartyId: 'login.keyway.test',
+        storeName: 'customers',
+        createUser: false,
+        challenge: '',
+      }),
+      [],
+    );
+    assert.deepEqual(
+      JourneyRun.schemaErrors(stepOf('trustx.passkeyRegistrationForm'), {
+        passkeyRegistrationKey: 'passkeyReg1',
+        dataFormName: 'registration',
+        dataFormVersion: '1',
+        formDataKey: 'registrationForm',
+        hideButtons: false,
+        delaySeconds: 0,
+        registrationTimeoutSeconds: 300,
+      }),
+      [],
+    );
+    assert.deepEqual(
+      JourneyRun.schemaErrors(stepOf('trustx.passkeyAuthenticationForm'), {
+        passkeyAuthenticationKey: 'passkeyAuth1',
+        dataFormName: 'authentication',
+        dataFormVersion: 1,
+        authenticationTimeoutSeconds: 120,
+      }),
+      [],
+    );
+    assert.deepEqual(
+      JourneyRun.schemaErrors(stepOf('trustx.completePasskeyRegistration'), { passkeyRegistrationKey: 'passkeyReg1', failCheckOnCancel: false }),
+      [],
+    );
+    assert.deepEqual(
+      JourneyRun.schemaErrors(stepOf('trustx.customPageV2'), {
+        pageName: 'passkey-page',
+        sessionData: { passkeyAuthClientRequest: { challenge: 'x' } },
+        constants: { passkeyRegClientRequest: {} },
+      }),
+      [],
+    );
     assert.deepEqual(JourneyRun.schemaErrors(stepOf('trustx.simpleDecider'), { decisionOnAnyFailure: 'FAILED', deriveDecisionFrom: '' }), []);
-    assert.deepEqual(JourneyRun.schemaErrors(stepOf('mosaic.loginForm'), { relyingPartyId: 'login.keyway.test', authenticationPolicy: 'default', outputVariable: 'loginData' }), []);
-    assert.deepEqual(JourneyRun.schemaErrors(stepOf('mosaic.passkeyAuthentication'), { encodedResult: 'eyJ9', failureBehavior: 'failureBranch', errorOutputVariable: 'authError' }), []);
+    assert.deepEqual(
+      JourneyRun.schemaErrors(stepOf('mosaic.loginForm'), {
+        relyingPartyId: 'login.keyway.test',
+        authenticationPolicy: 'default',
+        outputVariable: 'loginData',
+      }),
+      [],
+    );
+    assert.deepEqual(
+      JourneyRun.schemaErrors(stepOf('mosaic.passkeyAuthentication'), {
+        encodedResult: 'eyJ9',
+        failureBehavior: 'failureBranch',
+        errorOutputVariable: 'authError',
+      }),
+      [],
+    );
   });
 
   test('outcomes that depend on parameters: custom branch ids and the passkeys branch id', () => {
-    assert.deepEqual(stepOf('mosaic.registerPasskeys').outcomesFor!({ customBranches: [{ id: 'skip' }, { id: 'later' }, { nonsense: true }] }), ['success', 'failure', 'cancel', 'skip', 'later']);
+    assert.deepEqual(stepOf('mosaic.registerPasskeys').outcomesFor!({ customBranches: [{ id: 'skip' }, { id: 'later' }, { nonsense: true }] }), [
+      'success',
+      'failure',
+      'cancel',
+      'skip',
+      'later',
+    ]);
     assert.deepEqual(stepOf('mosaic.registerPasskeys').outcomesFor!({ customBranches: '${branches}' }), ['success', 'failure', 'cancel']);
     assert.deepEqual(stepOf('mosaic.loginForm').outcomesFor!({}), ['passkeys', 'cancel']);
-    assert.deepEqual(stepOf('mosaic.loginForm').outcomesFor!({ passkeysBranch: { id: 'webauthn' }, customBranches: [{ id: 'email_otp' }] }), ['webauthn', 'email_otp', 'cancel']);
+    assert.deepEqual(stepOf('mosaic.loginForm').outcomesFor!({ passkeysBranch: { id: 'webauthn' }, customBranches: [{ id: 'email_otp' }] }), [
+      'webauthn',
+      'email_otp',
+      'cancel',
+    ]);
     assert.deepEqual(stepOf('mosaic.loginForm').outcomesFor!({ enablePasskeys: false }), ['cancel']);
   });
 
   test('schemas refuse what cannot work: missing required parameters, a chosen challenge, unknown parameters, reserved branch ids', () => {
     assert.match(JourneyRun.schemaErrors(stepOf('trustx.addUser'), { storeName: 'customers' }).join(), /userKey/);
-    assert.deepEqual(JourneyRun.schemaErrors(stepOf('trustx.startPasskeyRegistration'), { passkeyRegistrationKey: 'k', registrationPolicy: 'p', relyingPartyId: 'r', storeName: 's', challenge: 'my-own-challenge' }), ['/challenge must NOT have more than 0 characters']);
-    assert.match(JourneyRun.schemaErrors(stepOf('trustx.completePasskeyRegistration'), { passkeyRegistrationKey: 'k', failCheckOnCancell: true }).join(), /additional properties/);
-    assert.notDeepEqual(JourneyRun.schemaErrors(stepOf('mosaic.registerPasskeys'), { relyingPartyId: 'r', registrationPolicy: 'p', customBranches: [{ id: 'cancel' }] }), []);
-    assert.notDeepEqual(JourneyRun.schemaErrors(stepOf('mosaic.registerPasskeys'), { relyingPartyId: 'r', registrationPolicy: 'p', displayName: 'x'.repeat(65) }), [], 'display name at most 64 characters');
+    assert.deepEqual(
+      JourneyRun.schemaErrors(stepOf('trustx.startPasskeyRegistration'), {
+        passkeyRegistrationKey: 'k',
+        registrationPolicy: 'p',
+        relyingPartyId: 'r',
+        storeName: 's',
+        challenge: 'my-own-challenge',
+      }),
+      ['/challenge must NOT have more than 0 characters'],
+    );
+    assert.match(
+      JourneyRun.schemaErrors(stepOf('trustx.completePasskeyRegistration'), { passkeyRegistrationKey: 'k', failCheckOnCancell: true }).join(),
+      /additional properties/,
+    );
+    assert.notDeepEqual(
+      JourneyRun.schemaErrors(stepOf('mosaic.registerPasskeys'), { relyingPartyId: 'r', registrationPolicy: 'p', customBranches: [{ id: 'cancel' }] }),
+      [],
+    );
+    assert.notDeepEqual(
+      JourneyRun.schemaErrors(stepOf('mosaic.registerPasskeys'), { relyingPartyId: 'r', registrationPolicy: 'p', displayName: 'x'.repeat(65) }),
+      [],
+      'display name at most 64 characters',
+    );
     assert.notDeepEqual(JourneyRun.schemaErrors(stepOf('trustx.simpleDecider'), { decisionOnAnyFailure: 'MAYBE' }), []);
   });
 });

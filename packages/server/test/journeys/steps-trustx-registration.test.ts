@@ -41,21 +41,54 @@ for (const kind of DATABASE_KINDS) {
     test('Add User: creates the user with every field (pending until its passkey), makes it the journey’s user, audited as the journey', async () => {
       const journey = new JourneyRun(world);
       const result = await journey.run(addUserStep, {
-        storeName: STORE, userKey: 'ada', userExternalId: 'ext-ada', userEmail: 'Ada@Example.com', userFirstName: 'Ada', userLastName: 'Lovelace', userDateOfBirth: '1815-12-10',
-        userLocaleCountry: 'GB', userLocaleLanguage: 'en', userLocaleVariant: 'polyton', userNationalities: 'GB, IE', userStatus: 'active', userTimezone: 'Europe/London', userType: 'customer',
+        storeName: STORE,
+        userKey: 'ada',
+        userExternalId: 'ext-ada',
+        userEmail: 'Ada@Example.com',
+        userFirstName: 'Ada',
+        userLastName: 'Lovelace',
+        userDateOfBirth: '1815-12-10',
+        userLocaleCountry: 'GB',
+        userLocaleLanguage: 'en',
+        userLocaleVariant: 'polyton',
+        userNationalities: 'GB, IE',
+        userStatus: 'active',
+        userTimezone: 'Europe/London',
+        userType: 'customer',
         userAttributes: { tier: 'gold' },
       });
       assert.equal(outcomeOf(result), 'success');
       const user = await world.server.services.identity.getUser('acme', STORE, { externalId: 'ext-ada' });
       assert.deepEqual(
         { ...user, id: undefined, createdAt: undefined, updatedAt: undefined },
-        { id: undefined, userKey: 'ada', externalId: 'ext-ada', email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', dateOfBirth: '1815-12-10', locale: { country: 'GB', language: 'en', variant: 'polyton' }, nationalities: ['GB', 'IE'], status: 'pending', timezone: 'Europe/London', type: 'customer', attributes: { tier: 'gold' }, createdAt: undefined, updatedAt: undefined },
+        {
+          id: undefined,
+          userKey: 'ada',
+          externalId: 'ext-ada',
+          email: 'ada@example.com',
+          firstName: 'Ada',
+          lastName: 'Lovelace',
+          dateOfBirth: '1815-12-10',
+          locale: { country: 'GB', language: 'en', variant: 'polyton' },
+          nationalities: ['GB', 'IE'],
+          status: 'pending',
+          timezone: 'Europe/London',
+          type: 'customer',
+          attributes: { tier: 'gold' },
+          createdAt: undefined,
+          updatedAt: undefined,
+        },
       );
       const listed = await world.db.selectFrom('selfservice_pending_signups').select('created_by').where('user_id', '=', user.id).executeTakeFirstOrThrow();
       assert.equal(listed.created_by, 'journey:test-journey', 'listed as the journey’s pending account');
       assert.deepEqual(journey.vars.user, { storeName: STORE, userId: user.id });
       assert.equal((journey.at('_identityStore', 'user') as { id: string }).id, user.id);
-      const audit = await world.db.selectFrom('audit_events').select(['actor', 'request_id']).where('action', '=', 'user.create').where('target_id', '=', user.id).executeTakeFirstOrThrow();
+      const audit = await world.db
+        .selectFrom('audit_events')
+        .select(['actor', 'request_id'])
+        .where('action', '=', 'user.create')
+        .where('target_id', '=', user.id)
+        .executeTakeFirstOrThrow();
       assert.deepEqual({ ...audit }, { actor: 'journey:test-journey', request_id: journey.instanceId });
     });
 
@@ -63,7 +96,10 @@ for (const kind of DATABASE_KINDS) {
       const before = await world.snapshot();
       const journey = new JourneyRun(world);
       assert.equal(outcomeOf(await journey.run(addUserStep, { storeName: STORE, userKey: 'ada-2', userExternalId: 'ext-ada' })), 'ExtId Not Unique');
-      assert.deepEqual(journey.at('_identityStore', 'addUserError'), { code: 'EXT_ID_NOT_UNIQUE', detail: 'externalId: already used by another user in this store' });
+      assert.deepEqual(journey.at('_identityStore', 'addUserError'), {
+        code: 'EXT_ID_NOT_UNIQUE',
+        detail: 'externalId: already used by another user in this store',
+      });
       assert.equal(outcomeOf(await journey.run(addUserStep, { storeName: STORE, userKey: 'ada' })), 'Failed to add the user');
       assert.equal((journey.at('_identityStore', 'addUserError') as { code: string }).code, 'USER_KEY_NOT_UNIQUE');
       assert.equal(outcomeOf(await journey.run(addUserStep, { storeName: STORE, userKey: 'bad', userEmail: 'not-an-email' })), 'Failed to add the user');
@@ -71,13 +107,16 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(outcomeOf(await journey.run(addUserStep, { storeName: STORE, userKey: 'bad', userTimezone: 'Mars/Olympus' })), 'Failed to add the user');
       assert.equal(outcomeOf(await journey.run(addUserStep, { storeName: 'nope', userKey: 'bad' })), 'Failed to add the user');
       assert.equal((journey.at('_identityStore', 'addUserError') as { code: string }).code, 'STORE_NOT_FOUND');
-      assert.deepEqual((journey.at('_process', 'failures') as { outcome: string; code: string }[]).map((f) => [f.outcome, f.code]), [
-        ['ExtId Not Unique', 'EXT_ID_NOT_UNIQUE'],
-        ['Failed to add the user', 'USER_KEY_NOT_UNIQUE'],
-        ['Failed to add the user', 'VALIDATION_FAILED'],
-        ['Failed to add the user', 'VALIDATION_FAILED'],
-        ['Failed to add the user', 'STORE_NOT_FOUND'],
-      ]);
+      assert.deepEqual(
+        (journey.at('_process', 'failures') as { outcome: string; code: string }[]).map((f) => [f.outcome, f.code]),
+        [
+          ['ExtId Not Unique', 'EXT_ID_NOT_UNIQUE'],
+          ['Failed to add the user', 'USER_KEY_NOT_UNIQUE'],
+          ['Failed to add the user', 'VALIDATION_FAILED'],
+          ['Failed to add the user', 'VALIDATION_FAILED'],
+          ['Failed to add the user', 'STORE_NOT_FOUND'],
+        ],
+      );
       assert.equal(journey.vars.user, undefined);
       const after = await world.snapshot();
       assert.deepEqual(after.users, before.users, 'no user created');
@@ -89,10 +128,17 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(outcomeOf(await journey.run(addUserStep, { storeName: STORE, userKey: 'grace', userExternalId: 'ext-grace' })), 'success');
       const userId = (journey.vars.user as { userId: string }).userId;
 
-      assert.equal(outcomeOf(await journey.run(startPasskeyRegistrationStep, { ...START, passkeyUserName: 'grace@example.com', passkeyUserDisplayName: 'Grace Hopper' })), 'success');
+      assert.equal(
+        outcomeOf(await journey.run(startPasskeyRegistrationStep, { ...START, passkeyUserName: 'grace@example.com', passkeyUserDisplayName: 'Grace Hopper' })),
+        'success',
+      );
       const record = journey.at(...REG) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience
       const { clientRequest, sessionId } = record.startPasskeyRegistrationResponse;
-      assert.deepEqual(Object.keys(record.startPasskeyRegistrationResponse).sort(), ['clientRequest', 'sessionId'], 'TrustX’s shape: {clientRequest, sessionId}');
+      assert.deepEqual(
+        Object.keys(record.startPasskeyRegistrationResponse).sort(),
+        ['clientRequest', 'sessionId'],
+        'TrustX’s shape: {clientRequest, sessionId}',
+      );
       assert.equal(clientRequest.user.name, 'grace@example.com');
       assert.equal(clientRequest.user.displayName, 'Grace Hopper');
       assert.equal(clientRequest.rp.id, RP_ID);
@@ -103,7 +149,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(record.userId, userId);
       assert.equal(record.status, 'started');
       // TrustX's Custom Page V2 constant, evaluated by the engine's expression library against these variables.
-      const seedExpression = { passkeyRegClientRequest: '${_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord.startPasskeyRegistrationResponse.clientRequest}' };
+      const seedExpression = {
+        passkeyRegClientRequest:
+          '${_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord.startPasskeyRegistrationResponse.clientRequest}',
+      };
       assert.deepEqual(evaluateValue(compileValue(seedExpression), evaluationContext(journey.vars)), { passkeyRegClientRequest: clientRequest });
 
       const shown = presented(await journey.run(passkeyRegistrationFormStep, FORM, 'form'));
@@ -111,17 +160,35 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(shown.data.clientRequest, clientRequest, 'the form step hands the client the start’s clientRequest');
       assert.equal(shown.data.passkeyRegistrationKey, 'passkeyReg1');
       assert.equal(shown.data.form.title, 'Title');
-      assert.deepEqual(shown.data.form.components.map((c: { id: string; required: boolean }) => [c.id, c.required]), [['userName', true], ['displayName', true]]);
+      assert.deepEqual(
+        shown.data.form.components.map((c: { id: string; required: boolean }) => [c.id, c.required]),
+        [
+          ['userName', true],
+          ['displayName', true],
+        ],
+      );
       assert.deepEqual(shown.data.form.button, { type: 'continue', label: 'Continue' });
       assert.deepEqual(journey.at('_process', 'forms', 'form'), { name: 'seed-registration', version: 1 }, 'the form version shown is pinned');
 
       const response = authenticator.register(clientRequest, CTX);
-      const refused = presented(await journey.submit(passkeyRegistrationFormStep, FORM, { clientResponseOptionId: 'client_input', data: { formData: { userName: 'grace' }, browserResponse: response } }, 'form'));
+      const refused = presented(
+        await journey.submit(
+          passkeyRegistrationFormStep,
+          FORM,
+          { clientResponseOptionId: 'client_input', data: { formData: { userName: 'grace' }, browserResponse: response } },
+          'form',
+        ),
+      );
       assert.deepEqual(refused.data.form.errors, [{ field: 'displayName', code: 'missing', message: 'Display Name is required.' }]);
       assert.equal(refused.data.form.components[0].value, 'grace', 'the typed value is kept');
       assert.equal((journey.at(...REG) as { status: string }).status, 'started', 'nothing recorded for a refused form');
 
-      const accepted = await journey.submit(passkeyRegistrationFormStep, FORM, { clientResponseOptionId: 'client_input', data: { formData: { userName: 'grace', displayName: 'Grace Hopper' }, browserResponse: response } }, 'form');
+      const accepted = await journey.submit(
+        passkeyRegistrationFormStep,
+        FORM,
+        { clientResponseOptionId: 'client_input', data: { formData: { userName: 'grace', displayName: 'Grace Hopper' }, browserResponse: response } },
+        'form',
+      );
       assert.equal(outcomeOf(accepted), 'success');
       assert.deepEqual(journey.vars.registrationForm, { userName: 'grace', displayName: 'Grace Hopper' }, 'form outputs by component id under Form data key');
       assert.equal((journey.at(...REG) as { status: string }).status, 'responded');
@@ -130,16 +197,28 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await world.db.selectFrom('users').select('status').where('id', '=', userId).executeTakeFirstOrThrow()).status, 'pending');
       assert.equal(outcomeOf(await journey.run(completePasskeyRegistrationStep, COMPLETE, 'complete')), 'success');
       assert.equal(await credentialCount(userId), 1);
-      assert.equal((await world.db.selectFrom('users').select('status').where('id', '=', userId).executeTakeFirstOrThrow()).status, 'active', 'active with its first passkey');
+      assert.equal(
+        (await world.db.selectFrom('users').select('status').where('id', '=', userId).executeTakeFirstOrThrow()).status,
+        'active',
+        'active with its first passkey',
+      );
       const completed = journey.at(...REG) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience
       assert.equal(completed.status, 'completed');
       assert.equal(completed.browserResponse, null, 'the raw response is not kept once verified');
       assert.equal(completed.completePasskeyRegistrationResponse.credentialId, response.id);
       assert.deepEqual(journey.vars.user, { storeName: STORE, userId });
-      assert.deepEqual({ ...(journey.vars._authentication as object), authTime: undefined }, { userId, amr: ['pop', 'user', 'mfa'], credentialId: response.id, attested: false, deviceBound: true, authTime: undefined });
+      assert.deepEqual(
+        { ...(journey.vars._authentication as object), authTime: undefined },
+        { userId, amr: ['pop', 'user', 'mfa'], credentialId: response.id, attested: false, deviceBound: true, authTime: undefined },
+      );
       const consumed = await world.db.selectFrom('ceremony_sessions').select('consumed_at').where('id', '=', sessionId).executeTakeFirstOrThrow();
       assert.notEqual(consumed.consumed_at, null);
-      const audit = await world.db.selectFrom('audit_events').select('actor').where('action', '=', 'passkey.register').where('target_id', '=', response.id).executeTakeFirstOrThrow();
+      const audit = await world.db
+        .selectFrom('audit_events')
+        .select('actor')
+        .where('action', '=', 'passkey.register')
+        .where('target_id', '=', response.id)
+        .executeTakeFirstOrThrow();
       assert.equal(audit.actor, 'journey:test-journey');
 
       // Completing again (e.g. a definition loop) is refused by the ceremony service: the session was used.
@@ -164,11 +243,19 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(retry.data.form.title, 'User cancelled the process');
       assert.deepEqual(retry.data.form.components, [{ type: 'paragraph', id: 'paragraph', label: '', text: 'User cancel error happened - please try again' }]);
       assert.deepEqual(retry.data.form.button, { type: 'continue', label: 'Continue' });
-      assert.equal(outcomeOf(await journey.submit(customDataFormStep, { dataFormName: 'retry' }, { clientResponseOptionId: 'client_input', data: {} }, 'retry')), 'success');
+      assert.equal(
+        outcomeOf(await journey.submit(customDataFormStep, { dataFormName: 'retry' }, { clientResponseOptionId: 'client_input', data: {} }, 'retry')),
+        'success',
+      );
 
       const again = presented(await journey.run(passkeyRegistrationFormStep, FORM, 'form'));
       const response = authenticator.register(again.data.clientRequest, CTX);
-      await journey.submit(passkeyRegistrationFormStep, FORM, { clientResponseOptionId: 'client_input', data: { formData: { userName: 'r', displayName: 'R' }, browserResponse: response } }, 'form');
+      await journey.submit(
+        passkeyRegistrationFormStep,
+        FORM,
+        { clientResponseOptionId: 'client_input', data: { formData: { userName: 'r', displayName: 'R' }, browserResponse: response } },
+        'form',
+      );
       assert.equal(outcomeOf(await journey.run(completePasskeyRegistrationStep, COMPLETE, 'complete')), 'success');
       assert.equal(await credentialCount(user.id), 1);
 
@@ -187,7 +274,12 @@ for (const kind of DATABASE_KINDS) {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
       const clientRequest = (journey.at(...REG) as { startPasskeyRegistrationResponse: { clientRequest: any } }).startPasskeyRegistrationResponse.clientRequest;
       const response = new SoftAuthenticator().register(clientRequest, CTX, { origin: 'https://evil.example' });
-      await journey.submit(passkeyRegistrationFormStep, FORM, { clientResponseOptionId: 'client_input', data: { formData: { userName: 'x', displayName: 'X' }, browserResponse: response } }, 'form');
+      await journey.submit(
+        passkeyRegistrationFormStep,
+        FORM,
+        { clientResponseOptionId: 'client_input', data: { formData: { userName: 'x', displayName: 'X' }, browserResponse: response } },
+        'form',
+      );
       const before = await world.snapshot();
       assert.equal(outcomeOf(await journey.run(completePasskeyRegistrationStep, COMPLETE, 'complete')), 'Failed ID Store Service Call');
       const record = journey.at(...REG) as { status: string; error: { code: string } };
@@ -214,16 +306,31 @@ for (const kind of DATABASE_KINDS) {
         const journey = new JourneyRun(world);
         await journey.run(startPasskeyRegistrationStep, { ...START, userId: user.id });
         // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
-        const clientRequest = (journey.at(...REG) as { startPasskeyRegistrationResponse: { clientRequest: any } }).startPasskeyRegistrationResponse.clientRequest;
+        const clientRequest = (journey.at(...REG) as { startPasskeyRegistrationResponse: { clientRequest: any } }).startPasskeyRegistrationResponse
+          .clientRequest;
         const response = authenticator.register({ ...clientRequest, excludeCredentials: [] }, CTX);
-        assert.equal(outcomeOf(await journey.run(completePasskeyRegistrationStep, { ...COMPLETE, passkeyRegistrationBrowserResponse: encode(response) }, 'complete')), 'success');
+        assert.equal(
+          outcomeOf(await journey.run(completePasskeyRegistrationStep, { ...COMPLETE, passkeyRegistrationBrowserResponse: encode(response) }, 'complete')),
+          'success',
+        );
       }
       assert.equal(await credentialCount(user.id), 3);
       const cancelled = new JourneyRun(world);
       await cancelled.run(startPasskeyRegistrationStep, { ...START, userId: user.id });
-      assert.equal(outcomeOf(await cancelled.run(completePasskeyRegistrationStep, { ...COMPLETE, passkeyRegistrationBrowserResponse: '' }, 'complete')), 'User cancelled');
-      assert.equal(outcomeOf(await cancelled.run(completePasskeyRegistrationStep, { ...COMPLETE, passkeyRegistrationBrowserResponse: { name: 'NotAllowedError' } }, 'complete')), 'User cancelled');
-      assert.equal(outcomeOf(await cancelled.run(completePasskeyRegistrationStep, { ...COMPLETE, passkeyRegistrationBrowserResponse: 'not json at all' }, 'complete')), 'Failed ID Store Service Call');
+      assert.equal(
+        outcomeOf(await cancelled.run(completePasskeyRegistrationStep, { ...COMPLETE, passkeyRegistrationBrowserResponse: '' }, 'complete')),
+        'User cancelled',
+      );
+      assert.equal(
+        outcomeOf(
+          await cancelled.run(completePasskeyRegistrationStep, { ...COMPLETE, passkeyRegistrationBrowserResponse: { name: 'NotAllowedError' } }, 'complete'),
+        ),
+        'User cancelled',
+      );
+      assert.equal(
+        outcomeOf(await cancelled.run(completePasskeyRegistrationStep, { ...COMPLETE, passkeyRegistrationBrowserResponse: 'not json at all' }, 'complete')),
+        'Failed ID Store Service Call',
+      );
       assert.equal((cancelled.at(...REG) as { error: { code: string } }).error.code, 'RESPONSE_MALFORMED');
     });
 
@@ -240,12 +347,27 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((byJourney.at(...REG) as { userId: string }).userId, user.id);
 
       const created = new JourneyRun(world);
-      assert.equal(outcomeOf(await created.run(startPasskeyRegistrationStep, { ...START, createUser: true, userExternalId: 'brand-new', passkeyUserName: 'new@example.com', passkeyUserHandle: Buffer.from('handle-of-new').toString('base64url') })), 'success');
+      assert.equal(
+        outcomeOf(
+          await created.run(startPasskeyRegistrationStep, {
+            ...START,
+            createUser: true,
+            userExternalId: 'brand-new',
+            passkeyUserName: 'new@example.com',
+            passkeyUserHandle: Buffer.from('handle-of-new').toString('base64url'),
+          }),
+        ),
+        'success',
+      );
       const newUser = await world.server.services.identity.getUser('acme', STORE, { externalId: 'brand-new' });
       assert.equal(newUser.userKey, 'new@example.com');
       assert.equal(newUser.status, 'pending', 'pending until its first passkey, like Add User’s');
-      assert.equal((await world.db.selectFrom('selfservice_pending_signups').select('created_by').where('user_id', '=', newUser.id).executeTakeFirstOrThrow()).created_by, 'journey:test-journey');
-      const clientRequest = (created.at(...REG) as { startPasskeyRegistrationResponse: { clientRequest: { user: { id: string } } } }).startPasskeyRegistrationResponse.clientRequest;
+      assert.equal(
+        (await world.db.selectFrom('selfservice_pending_signups').select('created_by').where('user_id', '=', newUser.id).executeTakeFirstOrThrow()).created_by,
+        'journey:test-journey',
+      );
+      const clientRequest = (created.at(...REG) as { startPasskeyRegistrationResponse: { clientRequest: { user: { id: string } } } })
+        .startPasskeyRegistrationResponse.clientRequest;
       assert.equal(Buffer.from(clientRequest.user.id, 'base64url').toString(), 'handle-of-new');
 
       const cases: [Record<string, unknown>, string][] = [
@@ -272,14 +394,28 @@ for (const kind of DATABASE_KINDS) {
       const user = await world.createUser('form-user');
       const journey = new JourneyRun(world);
       await journey.run(startPasskeyRegistrationStep, { ...START, userId: user.id });
-      await assert.rejects(journey.run(passkeyRegistrationFormStep, { ...FORM, dataFormName: 'draft-only' }, 'form'), { code: 'CONTENT_VERSION_NOT_PUBLISHED' });
+      await assert.rejects(journey.run(passkeyRegistrationFormStep, { ...FORM, dataFormName: 'draft-only' }, 'form'), {
+        code: 'CONTENT_VERSION_NOT_PUBLISHED',
+      });
       await assert.rejects(journey.run(passkeyRegistrationFormStep, { ...FORM, dataFormName: 'no-such-form' }, 'form'), { code: 'FORM_NOT_FOUND' });
-      const noForm = presented(await journey.run(passkeyRegistrationFormStep, { passkeyRegistrationKey: 'passkeyReg1', hideButtons: true, delaySeconds: 3 }, 'bare'));
+      const noForm = presented(
+        await journey.run(passkeyRegistrationFormStep, { passkeyRegistrationKey: 'passkeyReg1', hideButtons: true, delaySeconds: 3 }, 'bare'),
+      );
       assert.equal(noForm.data.form, null);
       assert.equal(noForm.data.hideButtons, true);
       assert.equal(noForm.data.delaySeconds, 3);
-      await assert.rejects(journey.submit(passkeyRegistrationFormStep, FORM, { clientResponseOptionId: 'client_input', data: { formData: { userName: 'a', displayName: 'b' } } }, 'form'), { code: 'VALIDATION_FAILED', status: 400 });
-      await assert.rejects(journey.submit(passkeyRegistrationFormStep, FORM, { clientResponseOptionId: 'client_input', data: 'nonsense' }, 'form'), { code: 'VALIDATION_FAILED' });
+      await assert.rejects(
+        journey.submit(
+          passkeyRegistrationFormStep,
+          FORM,
+          { clientResponseOptionId: 'client_input', data: { formData: { userName: 'a', displayName: 'b' } } },
+          'form',
+        ),
+        { code: 'VALIDATION_FAILED', status: 400 },
+      );
+      await assert.rejects(journey.submit(passkeyRegistrationFormStep, FORM, { clientResponseOptionId: 'client_input', data: 'nonsense' }, 'form'), {
+        code: 'VALIDATION_FAILED',
+      });
       assert.equal(passkeyRegistrationFormStep.timeoutSeconds!({ ...FORM, registrationTimeoutSeconds: 90 }), 90);
     });
 
@@ -289,17 +425,34 @@ for (const kind of DATABASE_KINDS) {
       const shown = presented(await journey.run(customDataFormStep, params, 'profile-step'));
       assert.equal(shown.data.form.title, 'Ihr Profil');
       assert.deepEqual(shown.data.form.button, { type: 'submit', label: 'Speichern' });
-      const refused = presented(await journey.submit(customDataFormStep, params, { clientResponseOptionId: 'client_input', data: { nickname: 'x', secret: '123' } }, 'profile-step'));
+      const refused = presented(
+        await journey.submit(customDataFormStep, params, { clientResponseOptionId: 'client_input', data: { nickname: 'x', secret: '123' } }, 'profile-step'),
+      );
       assert.deepEqual(refused.data.form.errors, [
         { field: 'nickname', code: 'invalidLength', message: 'Spitzname muss 3 bis 12 Zeichen lang sein.' },
         { field: 'secret', code: 'invalidLength', message: 'One-time code muss 6 bis 6 Zeichen lang sein.' },
       ]);
       assert.equal(journey.vars.profile, undefined);
-      assert.equal(outcomeOf(await journey.submit(customDataFormStep, params, { clientResponseOptionId: 'client_input', data: { nickname: 'ada', secret: '123456', email: 'ada@example.com' } }, 'profile-step')), 'success');
+      assert.equal(
+        outcomeOf(
+          await journey.submit(
+            customDataFormStep,
+            params,
+            { clientResponseOptionId: 'client_input', data: { nickname: 'ada', secret: '123456', email: 'ada@example.com' } },
+            'profile-step',
+          ),
+        ),
+        'success',
+      );
       assert.deepEqual(journey.vars.profile, { nickname: 'ada', email: 'ada@example.com', plan: 'basic' }, 'the transient one-time code is not persisted');
       assert.equal(outcomeOf(await journey.submit(customDataFormStep, params, { clientResponseOptionId: 'cancel', data: null }, 'profile-step')), 'cancel');
       const defaultKey = new JourneyRun(world);
-      await defaultKey.submit(customDataFormStep, { dataFormName: 'profile' }, { clientResponseOptionId: 'client_input', data: { nickname: 'bob', secret: '654321' } }, 'profile-step');
+      await defaultKey.submit(
+        customDataFormStep,
+        { dataFormName: 'profile' },
+        { clientResponseOptionId: 'client_input', data: { nickname: 'bob', secret: '654321' } },
+        'profile-step',
+      );
       assert.deepEqual(defaultKey.vars['profile-step'], { nickname: 'bob', email: '', plan: 'basic' }, 'default Form data key: the step id');
     });
 

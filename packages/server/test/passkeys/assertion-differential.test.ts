@@ -18,7 +18,15 @@ import { SAME_ORIGIN_ONLY } from '../../src/passkeys/client-data.ts';
 import { CredentialKeyCache } from '../../src/passkeys/credential-key-cache.ts';
 import { canonicalBase64url, fromBase64url } from '../../src/passkeys/webauthn-encoding.ts';
 import { SeededRandom } from '../support/seeded-random.ts';
-import { SoftAuthenticator, encodeCosePublicKey, generateKeys, signWith, type AuthenticationDefects, type SoftAlgorithm, type SoftCredential } from '../support/soft-authenticator.ts';
+import {
+  SoftAuthenticator,
+  encodeCosePublicKey,
+  generateKeys,
+  signWith,
+  type AuthenticationDefects,
+  type SoftAlgorithm,
+  type SoftCredential,
+} from '../support/soft-authenticator.ts';
 
 const SEED = 'keyway assertion differential v1';
 const GENERATED_CASES = 10_000;
@@ -31,7 +39,19 @@ const ALGORITHMS: readonly SoftAlgorithm[] = [-7, -35, -36, -8, -257, -258, -259
 const EC: ReadonlySet<SoftAlgorithm> = new Set([-7, -35, -36]);
 const RSA: ReadonlySet<SoftAlgorithm> = new Set([-257, -258, -259, -65535, -37, -38, -39]);
 const PSS: ReadonlySet<SoftAlgorithm> = new Set([-37, -38, -39]);
-const HASH_OF: Record<SoftAlgorithm, string | null> = { [-7]: 'sha256', [-35]: 'sha384', [-36]: 'sha512', [-8]: null, [-257]: 'sha256', [-258]: 'sha384', [-259]: 'sha512', [-65535]: 'sha1', [-37]: 'sha256', [-38]: 'sha384', [-39]: 'sha512' };
+const HASH_OF: Record<SoftAlgorithm, string | null> = {
+  [-7]: 'sha256',
+  [-35]: 'sha384',
+  [-36]: 'sha512',
+  [-8]: null,
+  [-257]: 'sha256',
+  [-258]: 'sha384',
+  [-259]: 'sha512',
+  [-65535]: 'sha1',
+  [-37]: 'sha256',
+  [-38]: 'sha384',
+  [-39]: 'sha512',
+};
 
 type Outcome = 'accept' | 'refuse';
 
@@ -72,15 +92,23 @@ interface Kind {
  * it) and why. The test requires the library to accept these and Keyway to refuse with the kind's code.
  */
 const KEYWAY_STRICTER: Record<string, string> = {
-  'attested-credential-data': 'authenticator-data.ts, WebAuthn §6.1: attested credential data is included only when a credential is created; an assertion with AT=1 is malformed. The library parses and ignores it.',
-  'extensions-a-text-string': 'authenticator-data.ts, WebAuthn §9: authenticator extension outputs are a CBOR map keyed by extension identifier. The library accepts a text string there (it refuses an integer or an array, as Keyway does).',
-  'token-binding-present': 'client-data.ts, WebAuthn L2 §7.2 step 14: "present" must match the connection’s Token Binding, which Keyway’s TLS never negotiates. The library only checks the status is one of the three names.',
-  'token-binding-not-supported': 'client-data.ts: "notSupported" is not a TokenBindingStatus of WebAuthn L2 §5.8.1 (the member would be absent). The library accepts it.',
+  'attested-credential-data':
+    'authenticator-data.ts, WebAuthn §6.1: attested credential data is included only when a credential is created; an assertion with AT=1 is malformed. The library parses and ignores it.',
+  'extensions-a-text-string':
+    'authenticator-data.ts, WebAuthn §9: authenticator extension outputs are a CBOR map keyed by extension identifier. The library accepts a text string there (it refuses an integer or an array, as Keyway does).',
+  'token-binding-present':
+    'client-data.ts, WebAuthn L2 §7.2 step 14: "present" must match the connection’s Token Binding, which Keyway’s TLS never negotiates. The library only checks the status is one of the three names.',
+  'token-binding-not-supported':
+    'client-data.ts: "notSupported" is not a TokenBindingStatus of WebAuthn L2 §5.8.1 (the member would be absent). The library accepts it.',
   'token-binding-null': 'client-data.ts, WebAuthn L2 §5.8.1: tokenBinding, when present, is an object. The library skips any falsy value.',
-  'cross-origin-without-top-origin': 'client-data.ts, WebAuthn §7.2 steps 13–14: Keyway accepts an embedded ceremony only under a top-level origin the relying party lists; the library checks topOrigin only when the client sent one.',
-  'backup-eligibility-changed': 'authentication-verification.ts, WebAuthn §7.2 step 19 and §6.1.3: BE is fixed when the credential is created; the library is not given the stored BE.',
-  'ecdsa-der-long-form-length': 'assertion-signature.ts, WebAuthn §6.5.5: an ECDSA signature is an ASN.1 DER Ecdsa-Sig-Value. OpenSSL requires DER; the library’s ASN.1 parser accepts BER (a long-form length for a short SEQUENCE).',
-  'ecdsa-der-trailing-bytes': 'assertion-signature.ts, WebAuthn §6.5.5: the signature is exactly one DER Ecdsa-Sig-Value. The library’s ASN.1 parser ignores bytes after the SEQUENCE.',
+  'cross-origin-without-top-origin':
+    'client-data.ts, WebAuthn §7.2 steps 13–14: Keyway accepts an embedded ceremony only under a top-level origin the relying party lists; the library checks topOrigin only when the client sent one.',
+  'backup-eligibility-changed':
+    'authentication-verification.ts, WebAuthn §7.2 step 19 and §6.1.3: BE is fixed when the credential is created; the library is not given the stored BE.',
+  'ecdsa-der-long-form-length':
+    'assertion-signature.ts, WebAuthn §6.5.5: an ECDSA signature is an ASN.1 DER Ecdsa-Sig-Value. OpenSSL requires DER; the library’s ASN.1 parser accepts BER (a long-form length for a short SEQUENCE).',
+  'ecdsa-der-trailing-bytes':
+    'assertion-signature.ts, WebAuthn §6.5.5: the signature is exactly one DER Ecdsa-Sig-Value. The library’s ASN.1 parser ignores bytes after the SEQUENCE.',
 };
 
 const b64url = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
@@ -91,18 +119,21 @@ function challengeOf(random: SeededRandom): string {
 }
 
 /** A credential record and an authenticator holding it, with the authenticator's flags. */
-function signed(b: Builder, options: {
-  keyIndex?: number;
-  defects?: AuthenticationDefects;
-  backupEligible?: boolean;
-  backupState?: boolean;
-  userVerified?: boolean;
-  crossOrigin?: boolean;
-  topOrigin?: string;
-  storedCounter?: number;
-  signCount?: number;
-  incrementSignCount?: boolean;
-}): Case {
+function signed(
+  b: Builder,
+  options: {
+    keyIndex?: number;
+    defects?: AuthenticationDefects;
+    backupEligible?: boolean;
+    backupState?: boolean;
+    userVerified?: boolean;
+    crossOrigin?: boolean;
+    topOrigin?: string;
+    storedCounter?: number;
+    signCount?: number;
+    incrementSignCount?: boolean;
+  },
+): Case {
   const { random, material, alg } = b;
   const key = material.keys[options.keyIndex ?? 0]!;
   const id = b64url(random.bytes(16 + random.int(48)));
@@ -115,7 +146,15 @@ function signed(b: Builder, options: {
     userVerified: options.userVerified ?? true,
     incrementSignCount: options.incrementSignCount ?? true,
   });
-  const credential: SoftCredential = { id, rpId: RP_ID, userHandle, alg, privateKey: key.privateKey, publicKey: key.publicKey, signCount: options.signCount ?? storedCounter + random.int(5) };
+  const credential: SoftCredential = {
+    id,
+    rpId: RP_ID,
+    userHandle,
+    alg,
+    privateKey: key.privateKey,
+    publicKey: key.publicKey,
+    signCount: options.signCount ?? storedCounter + random.int(5),
+  };
   authenticator.importCredential(credential);
   const challenge = challengeOf(random);
   const response = authenticator.authenticate(
@@ -162,41 +201,122 @@ const KINDS: readonly Kind[] = [
   // Valid assertions, in the shapes real authenticators send.
   { name: 'valid', keyway: 'accept', build: (b) => signed(b, {}) },
   { name: 'valid-uv-off-not-required', keyway: 'accept', build: (b) => ({ ...signed(b, { userVerified: false }), requireUserVerification: false }) },
-  { name: 'valid-synced-passkey', keyway: 'accept', build: (b) => signed(b, { backupEligible: true, backupState: b.random.chance(0.8), storedCounter: 0, signCount: 0, incrementSignCount: false }) },
-  { name: 'valid-rfu-flags-set', keyway: 'accept', build: (b) => resigned(signed(b, {}), b.material, (a) => { a[32]! |= 0x22; return a; }) },
-  { name: 'valid-extensions-map', keyway: 'accept', build: (b) => signed(b, { defects: { extensions: encodeCBOR(new Map([['example.ext', b.random.int(100)]])) } }) },
+  {
+    name: 'valid-synced-passkey',
+    keyway: 'accept',
+    build: (b) => signed(b, { backupEligible: true, backupState: b.random.chance(0.8), storedCounter: 0, signCount: 0, incrementSignCount: false }),
+  },
+  {
+    name: 'valid-rfu-flags-set',
+    keyway: 'accept',
+    build: (b) =>
+      resigned(signed(b, {}), b.material, (a) => {
+        a[32]! |= 0x22;
+        return a;
+      }),
+  },
+  {
+    name: 'valid-extensions-map',
+    keyway: 'accept',
+    build: (b) => signed(b, { defects: { extensions: encodeCBOR(new Map([['example.ext', b.random.int(100)]])) } }),
+  },
   { name: 'valid-token-binding-supported', keyway: 'accept', build: (b) => signed(b, { defects: { tokenBinding: { status: 'supported' } } }) },
-  { name: 'valid-embedded-under-listed-top-origin', keyway: 'accept', build: (b) => ({ ...signed(b, { crossOrigin: true, topOrigin: EMBEDDER }), topOrigins: [EMBEDDER] }) },
+  {
+    name: 'valid-embedded-under-listed-top-origin',
+    keyway: 'accept',
+    build: (b) => ({ ...signed(b, { crossOrigin: true, topOrigin: EMBEDDER }), topOrigins: [EMBEDDER] }),
+  },
 
   // clientDataJSON (§7.2 steps 10–14).
   { name: 'wrong-challenge', keyway: 'CHALLENGE_MISMATCH', build: (b) => signed(b, { defects: { challenge: challengeOf(b.random) } }) },
-  { name: 'wrong-origin', keyway: 'ORIGIN_MISMATCH', build: (b) => signed(b, { defects: { origin: b.random.pick(['https://evil.example', 'http://login.example.com', 'https://login.example.com:8443', 'https://example.com']) } }) },
-  { name: 'wrong-type', keyway: 'CEREMONY_TYPE_MISMATCH', build: (b) => signed(b, { defects: { type: b.random.pick(['webauthn.create', 'payment.get', '']) } }) },
+  {
+    name: 'wrong-origin',
+    keyway: 'ORIGIN_MISMATCH',
+    build: (b) =>
+      signed(b, {
+        defects: { origin: b.random.pick(['https://evil.example', 'http://login.example.com', 'https://login.example.com:8443', 'https://example.com']) },
+      }),
+  },
+  {
+    name: 'wrong-type',
+    keyway: 'CEREMONY_TYPE_MISMATCH',
+    build: (b) => signed(b, { defects: { type: b.random.pick(['webauthn.create', 'payment.get', '']) } }),
+  },
   { name: 'cross-origin-not-allowed', keyway: 'CROSS_ORIGIN_NOT_ALLOWED', build: (b) => signed(b, { crossOrigin: true, topOrigin: EMBEDDER }) },
-  { name: 'top-origin-not-listed', keyway: 'CROSS_ORIGIN_NOT_ALLOWED', build: (b) => ({ ...signed(b, { crossOrigin: true, topOrigin: 'https://evil.example' }), topOrigins: [EMBEDDER] }) },
-  { name: 'top-origin-without-cross-origin', keyway: 'CROSS_ORIGIN_NOT_ALLOWED', build: (b) => ({ ...signed(b, { topOrigin: EMBEDDER }), topOrigins: [EMBEDDER] }) },
-  { name: 'cross-origin-without-top-origin', keyway: 'CROSS_ORIGIN_NOT_ALLOWED', build: (b) => ({ ...signed(b, { crossOrigin: true }), topOrigins: [EMBEDDER] }) },
-  { name: 'token-binding-present', keyway: 'TOKEN_BINDING_NOT_SUPPORTED', build: (b) => signed(b, { defects: { tokenBinding: { status: 'present', id: b64url(b.random.bytes(32)) } } }) },
+  {
+    name: 'top-origin-not-listed',
+    keyway: 'CROSS_ORIGIN_NOT_ALLOWED',
+    build: (b) => ({ ...signed(b, { crossOrigin: true, topOrigin: 'https://evil.example' }), topOrigins: [EMBEDDER] }),
+  },
+  {
+    name: 'top-origin-without-cross-origin',
+    keyway: 'CROSS_ORIGIN_NOT_ALLOWED',
+    build: (b) => ({ ...signed(b, { topOrigin: EMBEDDER }), topOrigins: [EMBEDDER] }),
+  },
+  {
+    name: 'cross-origin-without-top-origin',
+    keyway: 'CROSS_ORIGIN_NOT_ALLOWED',
+    build: (b) => ({ ...signed(b, { crossOrigin: true }), topOrigins: [EMBEDDER] }),
+  },
+  {
+    name: 'token-binding-present',
+    keyway: 'TOKEN_BINDING_NOT_SUPPORTED',
+    build: (b) => signed(b, { defects: { tokenBinding: { status: 'present', id: b64url(b.random.bytes(32)) } } }),
+  },
   { name: 'token-binding-not-supported', keyway: 'RESPONSE_MALFORMED', build: (b) => signed(b, { defects: { tokenBinding: { status: 'notSupported' } } }) },
   { name: 'token-binding-unknown-status', keyway: 'RESPONSE_MALFORMED', build: (b) => signed(b, { defects: { tokenBinding: { status: 'bound' } } }) },
   { name: 'token-binding-null', keyway: 'RESPONSE_MALFORMED', build: (b) => signed(b, { defects: { tokenBinding: null } }) },
 
   // authenticatorData (§7.2 steps 15–19, §6.1).
-  { name: 'wrong-rp-id-hash', keyway: 'RP_ID_MISMATCH', build: (b) => signed(b, { defects: { rpIdHash: b.random.pick(['example.com', 'evil.example', 'login.example.co']) } }) },
+  {
+    name: 'wrong-rp-id-hash',
+    keyway: 'RP_ID_MISMATCH',
+    build: (b) => signed(b, { defects: { rpIdHash: b.random.pick(['example.com', 'evil.example', 'login.example.co']) } }),
+  },
   { name: 'user-presence-off', keyway: 'USER_PRESENCE_REQUIRED', build: (b) => signed(b, { defects: { userPresent: false } }) },
-  { name: 'user-verification-off-when-required', keyway: 'USER_VERIFICATION_REQUIRED', build: (b) => ({ ...signed(b, { userVerified: false }), requireUserVerification: true }) },
+  {
+    name: 'user-verification-off-when-required',
+    keyway: 'USER_VERIFICATION_REQUIRED',
+    build: (b) => ({ ...signed(b, { userVerified: false }), requireUserVerification: true }),
+  },
   { name: 'backed-up-without-eligibility', keyway: 'BACKUP_STATE_INVALID', build: (b) => signed(b, { defects: { backupStateWithoutEligible: true } }) },
-  { name: 'backup-eligibility-changed', keyway: 'BACKUP_STATE_INVALID', build: (b) => { const c = signed(b, {}); return { ...c, record: { ...c.record, backupEligible: true } }; } },
+  {
+    name: 'backup-eligibility-changed',
+    keyway: 'BACKUP_STATE_INVALID',
+    build: (b) => {
+      const c = signed(b, {});
+      return { ...c, record: { ...c.record, backupEligible: true } };
+    },
+  },
   { name: 'attested-credential-data', keyway: 'RESPONSE_MALFORMED', build: (b) => signed(b, { defects: { attestedCredentialData: true } }) },
   { name: 'extensions-a-text-string', keyway: 'RESPONSE_MALFORMED', build: (b) => signed(b, { defects: { extensions: encodeCBOR('example.ext') } }) },
   { name: 'extensions-an-integer', keyway: 'RESPONSE_MALFORMED', build: (b) => signed(b, { defects: { extensions: encodeCBOR(b.random.int(1000)) } }) },
-  { name: 'extensions-an-array', keyway: 'RESPONSE_MALFORMED', build: (b) => signed(b, { defects: { extensions: encodeCBOR([b.random.int(1000), 'example.ext']) } }) },
+  {
+    name: 'extensions-an-array',
+    keyway: 'RESPONSE_MALFORMED',
+    build: (b) => signed(b, { defects: { extensions: encodeCBOR([b.random.int(1000), 'example.ext']) } }),
+  },
   { name: 'extensions-flag-without-extensions', keyway: 'RESPONSE_MALFORMED', build: (b) => signed(b, { defects: { extensions: new Uint8Array(0) } }) },
-  { name: 'authenticator-data-trailing-bytes', keyway: 'RESPONSE_MALFORMED', build: (b) => resigned(signed(b, {}), b.material, (a) => Buffer.concat([a, Buffer.from(b.random.bytes(1 + b.random.int(8)))])) },
-  { name: 'authenticator-data-truncated', keyway: 'RESPONSE_MALFORMED', build: (b) => resigned(signed(b, {}), b.material, (a) => a.subarray(0, b.random.int(37))) },
+  {
+    name: 'authenticator-data-trailing-bytes',
+    keyway: 'RESPONSE_MALFORMED',
+    build: (b) => resigned(signed(b, {}), b.material, (a) => Buffer.concat([a, Buffer.from(b.random.bytes(1 + b.random.int(8)))])),
+  },
+  {
+    name: 'authenticator-data-truncated',
+    keyway: 'RESPONSE_MALFORMED',
+    build: (b) => resigned(signed(b, {}), b.material, (a) => a.subarray(0, b.random.int(37))),
+  },
 
   // Signature counter (§7.2 step 23).
-  { name: 'counter-not-increased', keyway: 'COUNTER_REGRESSION', build: (b) => { const stored = 1 + b.random.int(1000); return signed(b, { storedCounter: stored, signCount: stored - b.random.int(stored + 1), incrementSignCount: false }); } },
+  {
+    name: 'counter-not-increased',
+    keyway: 'COUNTER_REGRESSION',
+    build: (b) => {
+      const stored = 1 + b.random.int(1000);
+      return signed(b, { storedCounter: stored, signCount: stored - b.random.int(stored + 1), incrementSignCount: false });
+    },
+  },
 
   // The signature (§7.2 step 22).
   { name: 'signed-data-bit-flip', keyway: 'SIGNATURE_INVALID', build: (b) => signed(b, { defects: { badSignature: true } }) },
@@ -211,9 +331,25 @@ const KINDS: readonly Kind[] = [
       return withSignature(c, signature);
     },
   },
-  { name: 'signature-truncated', keyway: 'SIGNATURE_INVALID', build: (b) => { const c = signed(b, {}); const s = signatureOf(c); return withSignature(c, s.subarray(0, 1 + b.random.int(s.length - 1))); } },
+  {
+    name: 'signature-truncated',
+    keyway: 'SIGNATURE_INVALID',
+    build: (b) => {
+      const c = signed(b, {});
+      const s = signatureOf(c);
+      return withSignature(c, s.subarray(0, 1 + b.random.int(s.length - 1)));
+    },
+  },
   { name: 'signature-empty', keyway: 'SIGNATURE_INVALID', build: (b) => withSignature(signed(b, {}), new Uint8Array(0)) },
-  { name: 'signature-trailing-bytes', applies: (alg) => !EC.has(alg), keyway: 'SIGNATURE_INVALID', build: (b) => { const c = signed(b, {}); return withSignature(c, Buffer.concat([signatureOf(c), Buffer.from(b.random.bytes(1 + b.random.int(4)))])); } },
+  {
+    name: 'signature-trailing-bytes',
+    applies: (alg) => !EC.has(alg),
+    keyway: 'SIGNATURE_INVALID',
+    build: (b) => {
+      const c = signed(b, {});
+      return withSignature(c, Buffer.concat([signatureOf(c), Buffer.from(b.random.bytes(1 + b.random.int(4)))]));
+    },
+  },
   { name: 'wrong-key', keyway: 'SIGNATURE_INVALID', build: (b) => signed(b, { keyIndex: 1 }) },
   {
     name: 'wrong-hash',
@@ -222,7 +358,23 @@ const KINDS: readonly Kind[] = [
     build: (b) => {
       const hash = b.random.pick(['sha1', 'sha256', 'sha384', 'sha512'].filter((h) => h !== HASH_OF[b.alg]));
       const key = b.material.keys[0]!.privateKey;
-      return resigned(signed(b, {}), b.material, (a) => a, (data) => new Uint8Array(sign(hash, data, EC.has(b.alg) ? { key, dsaEncoding: 'der' } : PSS.has(b.alg) ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST } : { key, padding: constants.RSA_PKCS1_PADDING })));
+      return resigned(
+        signed(b, {}),
+        b.material,
+        (a) => a,
+        (data) =>
+          new Uint8Array(
+            sign(
+              hash,
+              data,
+              EC.has(b.alg)
+                ? { key, dsaEncoding: 'der' }
+                : PSS.has(b.alg)
+                  ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+                  : { key, padding: constants.RSA_PKCS1_PADDING },
+            ),
+          ),
+      );
     },
   },
   {
@@ -232,7 +384,21 @@ const KINDS: readonly Kind[] = [
     build: (b) => {
       const key = b.material.keys[0]!.privateKey;
       const hash = HASH_OF[b.alg]!;
-      return resigned(signed(b, {}), b.material, (a) => a, (data) => new Uint8Array(sign(hash, data, PSS.has(b.alg) ? { key, padding: constants.RSA_PKCS1_PADDING } : { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST })));
+      return resigned(
+        signed(b, {}),
+        b.material,
+        (a) => a,
+        (data) =>
+          new Uint8Array(
+            sign(
+              hash,
+              data,
+              PSS.has(b.alg)
+                ? { key, padding: constants.RSA_PKCS1_PADDING }
+                : { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST },
+            ),
+          ),
+      );
     },
   },
   {
@@ -242,17 +408,45 @@ const KINDS: readonly Kind[] = [
     build: (b) => {
       const key = b.material.keys[0]!.privateKey;
       const saltLength = b.random.pick([0, 20, 16, 64, 48].filter((n) => n !== Number(HASH_OF[b.alg]!.slice(3)) / 8));
-      return resigned(signed(b, {}), b.material, (a) => a, (data) => new Uint8Array(sign(HASH_OF[b.alg]!, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength })));
+      return resigned(
+        signed(b, {}),
+        b.material,
+        (a) => a,
+        (data) => new Uint8Array(sign(HASH_OF[b.alg]!, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength })),
+      );
     },
   },
-  { name: 'ecdsa-raw-instead-of-der', applies: onlyFor(EC), keyway: 'SIGNATURE_INVALID', build: (b) => resigned(signed(b, {}), b.material, (a) => a, (data) => new Uint8Array(sign(HASH_OF[b.alg]!, data, { key: b.material.keys[0]!.privateKey, dsaEncoding: 'ieee-p1363' }))) },
+  {
+    name: 'ecdsa-raw-instead-of-der',
+    applies: onlyFor(EC),
+    keyway: 'SIGNATURE_INVALID',
+    build: (b) =>
+      resigned(
+        signed(b, {}),
+        b.material,
+        (a) => a,
+        (data) => new Uint8Array(sign(HASH_OF[b.alg]!, data, { key: b.material.keys[0]!.privateKey, dsaEncoding: 'ieee-p1363' })),
+      ),
+  },
   {
     name: 'ecdsa-der-long-form-length',
     applies: (alg) => alg === -7 || alg === -35,
     keyway: 'SIGNATURE_INVALID',
-    build: (b) => { const c = signed(b, {}); const body = derContents(signatureOf(c)); return withSignature(c, Buffer.concat([Buffer.from([0x30, 0x81, body.length]), body])); },
+    build: (b) => {
+      const c = signed(b, {});
+      const body = derContents(signatureOf(c));
+      return withSignature(c, Buffer.concat([Buffer.from([0x30, 0x81, body.length]), body]));
+    },
   },
-  { name: 'ecdsa-der-trailing-bytes', applies: onlyFor(EC), keyway: 'SIGNATURE_INVALID', build: (b) => { const c = signed(b, {}); return withSignature(c, Buffer.concat([signatureOf(c), Buffer.from(b.random.bytes(1 + b.random.int(4)))])); } },
+  {
+    name: 'ecdsa-der-trailing-bytes',
+    applies: onlyFor(EC),
+    keyway: 'SIGNATURE_INVALID',
+    build: (b) => {
+      const c = signed(b, {});
+      return withSignature(c, Buffer.concat([signatureOf(c), Buffer.from(b.random.bytes(1 + b.random.int(4)))]));
+    },
+  },
   {
     name: 'ecdsa-der-integer-not-minimal',
     applies: (alg) => alg === -7 || alg === -35,
@@ -271,7 +465,14 @@ const KINDS: readonly Kind[] = [
 
   // The response envelope.
   // The same credential ID, padded: §5.1 id is the base64url of rawId, so they must be the same text.
-  { name: 'id-differs-from-raw-id', keyway: 'RESPONSE_MALFORMED', build: (b) => { const c = signed(b, {}); return { ...c, response: { ...c.response, id: `${c.response.id}=` } }; } },
+  {
+    name: 'id-differs-from-raw-id',
+    keyway: 'RESPONSE_MALFORMED',
+    build: (b) => {
+      const c = signed(b, {});
+      return { ...c, response: { ...c.response, id: `${c.response.id}=` } };
+    },
+  },
 ];
 
 /** Keyway's verifier with a cache shared across cases (so a changed key under a known credential ID is exercised). */
@@ -287,7 +488,9 @@ async function keywayDecision(c: Case, cache: CredentialKeyCache): Promise<{ out
     credential: { id: c.record.id, publicKey: c.record.publicKey, counter: c.record.counter, backupEligible: c.record.backupEligible },
   };
   try {
-    await verifyAuthentication(c.response, expected, (credential) => cache.publicKey({ tenantId: 'differential', credentialId: credential.id }, credential.publicKey));
+    await verifyAuthentication(c.response, expected, (credential) =>
+      cache.publicKey({ tenantId: 'differential', credentialId: credential.id }, credential.publicKey),
+    );
     return { outcome: 'accept' };
   } catch (error) {
     if (!(error instanceof KeywayError)) throw error;
@@ -338,16 +541,25 @@ describe('assertion verification: Keyway’s fast path and SimpleWebAuthn decide
         disagreements.push(`${label}: Keyway ${keywayGot} (expected ${keywayExpected}), SimpleWebAuthn ${library} (expected ${libraryExpected})`);
       }
     }
-    assert.deepEqual(disagreements.slice(0, 20), [], `${disagreements.length} disagreements, in kinds ${[...new Set(disagreements.map((d) => /\((.*), alg/.exec(d)?.[1]))].join(', ')}`);
+    assert.deepEqual(
+      disagreements.slice(0, 20),
+      [],
+      `${disagreements.length} disagreements, in kinds ${[...new Set(disagreements.map((d) => /\((.*), alg/.exec(d)?.[1]))].join(', ')}`,
+    );
     // Every kind ran for every algorithm it applies to, so no part of the comparison is vacuous.
     for (const kind of KINDS) {
-      for (const alg of ALGORITHMS.filter((a) => kind.applies?.(a) ?? true)) assert.ok(seen.has(`${kind.name} ${alg}`), `${kind.name} never ran for alg ${alg}`);
+      for (const alg of ALGORITHMS.filter((a) => kind.applies?.(a) ?? true))
+        assert.ok(seen.has(`${kind.name} ${alg}`), `${kind.name} never ran for alg ${alg}`);
     }
     assert.ok(cache.size <= 64, 'the key cache stays within its bound');
   });
 
   test('each deliberate difference names a case kind that exists', () => {
-    for (const name of Object.keys(KEYWAY_STRICTER)) assert.ok(KINDS.some((k) => k.name === name && k.keyway !== 'accept'), name);
+    for (const name of Object.keys(KEYWAY_STRICTER))
+      assert.ok(
+        KINDS.some((k) => k.name === name && k.keyway !== 'accept'),
+        name,
+      );
   });
 });
 
@@ -367,16 +579,24 @@ interface Vector {
 
 /** Authentication vectors Keyway refuses and SimpleWebAuthn 14 verifies, each with the rule (see vectors.test.ts). */
 const VECTOR_DIFFERENCES: Record<string, string> = {
-  'w3c-auth-none-es256-crossorigin': 'crossOrigin true without a topOrigin: Keyway requires a listed topOrigin (client-data.ts); the library checks topOrigin only when present.',
-  'w3c-auth-none-es256-crossorigin-disallowed': 'crossOrigin true where the relying party allows no embedding: Keyway refuses (client-data.ts); the library has no such policy without a topOrigin.',
+  'w3c-auth-none-es256-crossorigin':
+    'crossOrigin true without a topOrigin: Keyway requires a listed topOrigin (client-data.ts); the library checks topOrigin only when present.',
+  'w3c-auth-none-es256-crossorigin-disallowed':
+    'crossOrigin true where the relying party allows no embedding: Keyway refuses (client-data.ts); the library has no such policy without a topOrigin.',
 };
 
 describe('assertion verification: every shared authentication vector through both verifiers', () => {
-  const vectors = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, 'fixtures/webauthn-vectors/vectors.json'), 'utf8')) as Vector[]).filter((v) => v.ceremony === 'authentication');
+  const vectors = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, 'fixtures/webauthn-vectors/vectors.json'), 'utf8')) as Vector[]).filter(
+    (v) => v.ceremony === 'authentication',
+  );
 
   test('the shared set has authentication vectors, and every listed difference is one of them', () => {
     assert.ok(vectors.length >= 20, `${vectors.length} authentication vectors`);
-    for (const id of Object.keys(VECTOR_DIFFERENCES)) assert.ok(vectors.some((v) => v.id === id), id);
+    for (const id of Object.keys(VECTOR_DIFFERENCES))
+      assert.ok(
+        vectors.some((v) => v.id === id),
+        id,
+      );
   });
 
   for (const vector of vectors) {
@@ -394,7 +614,13 @@ describe('assertion verification: every shared authentication vector through bot
         allowCredentialIds: [],
         account: { identified: true, userHandle: canonicalBase64url(vector.response.response.userHandle) ?? null },
         credential: { id, publicKey, counter: vector.priorCounter ?? 0, backupEligible: undefined },
-      }).then(() => 'accept' as const, (error: unknown) => { if (error instanceof KeywayError) return 'refuse' as const; throw error; });
+      }).then(
+        () => 'accept' as const,
+        (error: unknown) => {
+          if (error instanceof KeywayError) return 'refuse' as const;
+          throw error;
+        },
+      );
       const library = await verifyAuthenticationResponse({
         response: vector.response,
         expectedChallenge: vector.expectedChallenge,
@@ -403,7 +629,10 @@ describe('assertion verification: every shared authentication vector through bot
         ...(vector.allowCrossOrigin && vector.expectedTopOrigin !== undefined ? { expectedTopOrigin: vector.expectedTopOrigin } : {}),
         requireUserVerification: vector.requireUserVerification,
         credential: { id, publicKey, counter: vector.priorCounter ?? 0 },
-      }).then((r) => (r.verified ? 'accept' as const : 'refuse' as const), () => 'refuse' as const);
+      }).then(
+        (r) => (r.verified ? ('accept' as const) : ('refuse' as const)),
+        () => 'refuse' as const,
+      );
       if (VECTOR_DIFFERENCES[vector.id]) {
         assert.deepEqual({ keyway, library }, { keyway: 'refuse', library: 'accept' }, VECTOR_DIFFERENCES[vector.id]);
       } else {

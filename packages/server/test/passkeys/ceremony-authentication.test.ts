@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { DATABASE_KINDS } from '../support/databases.ts';
-import { SoftAuthenticator, encodeCosePublicKey, generateKeys, type AuthenticationDefects, type SoftAuthenticatorOptions } from '../support/soft-authenticator.ts';
+import {
+  SoftAuthenticator,
+  encodeCosePublicKey,
+  generateKeys,
+  type AuthenticationDefects,
+  type SoftAuthenticatorOptions,
+} from '../support/soft-authenticator.ts';
 import { API, CTX, CeremonyWorld, RP_ID, STORE, type AuthenticationPolicyName } from './ceremony-fixture.ts';
 
 for (const kind of DATABASE_KINDS) {
@@ -55,7 +61,12 @@ for (const kind of DATABASE_KINDS) {
       const row = await world.db.selectFrom('credentials').selectAll().where('credential_id', '=', passkey.credentialId).executeTakeFirstOrThrow();
       assert.equal(Number(row.sign_count), 1);
       assert.equal(Number(row.last_used_at), Date.parse(result.body.credential.lastUsedAt));
-      const audit = await world.db.selectFrom('audit_events').selectAll().where('action', '=', 'passkey.authenticate').where('target_id', '=', passkey.credentialId).executeTakeFirstOrThrow();
+      const audit = await world.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'passkey.authenticate')
+        .where('target_id', '=', passkey.credentialId)
+        .executeTakeFirstOrThrow();
       assert.equal(JSON.parse(audit.details!).counter, 1);
 
       const jwks = await world.expectStatus(world.server.http.get('/acme/.well-known/jwks.json'), 200);
@@ -76,7 +87,10 @@ for (const kind of DATABASE_KINDS) {
 
     test('valid sign-in by external id (the …/ext start), completed by user id', async () => {
       const { user, authenticator } = await enrolled('bob', {}, { externalId: 'crm-bob' });
-      const started = await world.expectStatus(world.acme.api.post(`${API}/users/crm-bob/passkeys/relyingParties/${RP_ID}/authentications/default/ext`, {}), 200);
+      const started = await world.expectStatus(
+        world.acme.api.post(`${API}/users/crm-bob/passkeys/relyingParties/${RP_ID}/authentications/default/ext`, {}),
+        200,
+      );
       const response = authenticator.authenticate(started.body.clientRequest, CTX);
       const result = await world.expectStatus(world.completeAuthentication(user.id, started.body.sessionId, response), 200);
       assert.equal(result.body.user.id, user.id);
@@ -115,7 +129,11 @@ for (const kind of DATABASE_KINDS) {
       // The same credential ID with another key in the record (as after deleting the passkey and registering anew).
       const held = authenticator.credentials()[0]!;
       const { privateKey, publicKey } = generateKeys(-7);
-      await world.db.updateTable('credentials').set({ public_key: Buffer.from(encodeCosePublicKey(publicKey, -7)).toString('base64url') }).where('credential_id', '=', passkey.credentialId).execute();
+      await world.db
+        .updateTable('credentials')
+        .set({ public_key: Buffer.from(encodeCosePublicKey(publicKey, -7)).toString('base64url') })
+        .where('credential_id', '=', passkey.credentialId)
+        .execute();
       const stale = await world.authenticationAttempt(authenticator, user.id);
       const before = await world.snapshot();
       await world.assertRejected(await world.completeAuthentication(user.id, stale.sessionId, stale.response), 400, 'SIGNATURE_INVALID', before);
@@ -174,7 +192,10 @@ for (const kind of DATABASE_KINDS) {
       const { user } = await enrolled('unknown-cred');
       // A credential for this RP ID that was never registered with Keyway.
       const stranger = new SoftAuthenticator();
-      const foreign = stranger.register({ rp: { id: RP_ID, name: 'x' }, user: { id: 'AAAA', name: 'x', displayName: 'x' }, challenge: 'AAAA', pubKeyCredParams: [] }, CTX);
+      const foreign = stranger.register(
+        { rp: { id: RP_ID, name: 'x' }, user: { id: 'AAAA', name: 'x', displayName: 'x' }, challenge: 'AAAA', pubKeyCredParams: [] },
+        CTX,
+      );
       const { sessionId, response } = await world.authenticationAttempt(stranger, user.id, 'default', {}, foreign.id);
       const before = await world.snapshot();
       await world.assertRejected(await world.completeAuthentication(user.id, sessionId, response), 400, 'CREDENTIAL_NOT_ALLOWED', before);
@@ -281,16 +302,26 @@ for (const kind of DATABASE_KINDS) {
       // Same store name and user id in the path, under globex's token: the session is not found.
       await world.assertRejected(await world.completeAuthentication(user.id, sessionId, response, globex.api), 404, 'SESSION_NOT_FOUND', before);
       // acme's tenant in the path with globex's token: the tenant is not found.
-      const aliased = await globex.api.post(`/api/identity-store/acme/stores/${STORE}/users/${user.id}/passkeys/authentications/sessions/${sessionId}`, response);
+      const aliased = await globex.api.post(
+        `/api/identity-store/acme/stores/${STORE}/users/${user.id}/passkeys/authentications/sessions/${sessionId}`,
+        response,
+      );
       await world.assertRejected(aliased, 404, 'TENANT_NOT_FOUND', before);
       // And its own tenant alias path works for acme.
-      await world.expectStatus(world.acme.api.post(`/api/identity-store/acme/stores/${STORE}/users/${user.id}/passkeys/authentications/sessions/${sessionId}`, response), 200);
+      await world.expectStatus(
+        world.acme.api.post(`/api/identity-store/acme/stores/${STORE}/users/${user.id}/passkeys/authentications/sessions/${sessionId}`, response),
+        200,
+      );
     });
 
     test('each endpoint needs its TrustX permission: 403 without it, 401 without a token', async () => {
       const { user, authenticator } = await enrolled('perm');
-      const onlyAuth = world.acme.api.withToken(await world.server.token(world.acme.clientId, world.acme.clientSecret, 'TNT#acme#IdentityStore:createPasskeyAuthenticationForUser'));
-      const onlyRegExt = world.acme.api.withToken(await world.server.token(world.acme.clientId, world.acme.clientSecret, 'TNT#acme#IdentityStore:createPasskeyRegistrationForUserByExtId'));
+      const onlyAuth = world.acme.api.withToken(
+        await world.server.token(world.acme.clientId, world.acme.clientSecret, 'TNT#acme#IdentityStore:createPasskeyAuthenticationForUser'),
+      );
+      const onlyRegExt = world.acme.api.withToken(
+        await world.server.token(world.acme.clientId, world.acme.clientSecret, 'TNT#acme#IdentityStore:createPasskeyRegistrationForUserByExtId'),
+      );
 
       const forbidden = [
         await world.startRegistration(user.id, 'default', {}, onlyAuth),
@@ -329,7 +360,12 @@ for (const kind of DATABASE_KINDS) {
         const { user, authenticator } = await enrolled('claims-from-signing');
         const started = await world.server.services.ceremonies.startAuthentication(actor, { storeName: STORE, rpId: RP_ID, policyName: 'default' });
         const response = authenticator.authenticate(started.clientRequest, CTX);
-        const result = await world.server.services.ceremonies.completeAuthentication(actor, { storeName: STORE, sessionId: started.sessionId, response, nonce: 'n-42' });
+        const result = await world.server.services.ceremonies.completeAuthentication(actor, {
+          storeName: STORE,
+          sessionId: started.sessionId,
+          response,
+          nonce: 'n-42',
+        });
         const jwks = (await world.server.http.get('/acme/.well-known/jwks.json')).body;
         const { payload } = await jwtVerify(result.idToken, createLocalJWKSet(jwks), { audience: RP_ID });
         assert.deepEqual(result.idTokenClaims, payload);
@@ -343,9 +379,13 @@ for (const kind of DATABASE_KINDS) {
         const started = await world.server.services.ceremonies.startAuthentication(actor, { storeName: STORE, rpId: RP_ID, policyName: 'default' });
         const response = authenticator.authenticate(started.clientRequest, CTX, { userHandle: null });
         const before = await world.snapshot();
-        await assert.rejects(world.server.services.ceremonies.completeAuthentication(actor, { storeName: STORE, sessionId: started.sessionId, response }), { code: 'USER_HANDLE_MISMATCH' });
+        await assert.rejects(world.server.services.ceremonies.completeAuthentication(actor, { storeName: STORE, sessionId: started.sessionId, response }), {
+          code: 'USER_HANDLE_MISMATCH',
+        });
         assert.deepEqual(await world.snapshot(), before);
-        await assert.rejects(world.server.services.ceremonies.startAuthentication(actor, { storeName: STORE, rpId: RP_ID, policyName: 'named-only' }), { code: 'DISCOVERABLE_NOT_ALLOWED' });
+        await assert.rejects(world.server.services.ceremonies.startAuthentication(actor, { storeName: STORE, rpId: RP_ID, policyName: 'named-only' }), {
+          code: 'DISCOVERABLE_NOT_ALLOWED',
+        });
       });
     });
   });

@@ -21,7 +21,7 @@ export const REGISTRATION_POLICIES = {
   'uv-required': { userVerification: 'required' },
   'device-bound': { allowSyncedPasskeys: false },
   'es256-only': { algorithms: [-7] },
-  'short': { timeout: 60_000 },
+  short: { timeout: 60_000 },
   packed: { attestation: 'direct' },
 } as const;
 
@@ -29,7 +29,7 @@ export const REGISTRATION_POLICIES = {
 export const AUTHENTICATION_POLICIES = {
   default: {},
   'uv-required': { userVerification: 'required' },
-  'short': { timeout: 60_000 },
+  short: { timeout: 60_000 },
   'named-only': { allowDiscoverable: false },
 } as const;
 
@@ -100,12 +100,22 @@ export class CeremonyWorld {
     return api.post(`${API}/users/${userId}/passkeys/relyingParties/${RP_ID}/authentications/${policy}`, {});
   }
 
-  completeAuthentication(userId: string, sessionId: string, response: AuthenticationResponseJSON | unknown, api: HttpClient = this.acme.api): Promise<ApiResponse> {
+  completeAuthentication(
+    userId: string,
+    sessionId: string,
+    response: AuthenticationResponseJSON | unknown,
+    api: HttpClient = this.acme.api,
+  ): Promise<ApiResponse> {
     return api.post(`${API}/users/${userId}/passkeys/authentications/sessions/${sessionId}`, response);
   }
 
   /** A full registration through the API; answers the passkey record. */
-  async register(authenticator: SoftAuthenticator, userId: string, policy: RegistrationPolicyName = 'default', defects: RegistrationDefects = {}): Promise<Record<string, unknown> & { credentialId: string }> {
+  async register(
+    authenticator: SoftAuthenticator,
+    userId: string,
+    policy: RegistrationPolicyName = 'default',
+    defects: RegistrationDefects = {},
+  ): Promise<Record<string, unknown> & { credentialId: string }> {
     const started = await this.expectStatus(this.startRegistration(userId, policy), 200);
     const response = authenticator.register(started.body.clientRequest, CTX, defects);
     return (await this.expectStatus(this.completeRegistration(userId, started.body.sessionId, response), 201)).body;
@@ -114,11 +124,21 @@ export class CeremonyWorld {
   /** Starts a registration and has the authenticator answer it (with any defects); nothing is completed yet. */
   async registrationAttempt(authenticator: SoftAuthenticator, userId: string, policy: RegistrationPolicyName = 'default', defects: RegistrationDefects = {}) {
     const started = await this.expectStatus(this.startRegistration(userId, policy), 200);
-    return { sessionId: started.body.sessionId as string, options: started.body.clientRequest, response: authenticator.register(started.body.clientRequest, CTX, defects) };
+    return {
+      sessionId: started.body.sessionId as string,
+      options: started.body.clientRequest,
+      response: authenticator.register(started.body.clientRequest, CTX, defects),
+    };
   }
 
   /** Starts an authentication and has the authenticator answer it (with any defects); nothing is completed yet. */
-  async authenticationAttempt(authenticator: SoftAuthenticator, userId: string, policy: AuthenticationPolicyName = 'default', defects: AuthenticationDefects = {}, credentialId?: string) {
+  async authenticationAttempt(
+    authenticator: SoftAuthenticator,
+    userId: string,
+    policy: AuthenticationPolicyName = 'default',
+    defects: AuthenticationDefects = {},
+    credentialId?: string,
+  ) {
     const started = await this.expectStatus(this.startAuthentication(userId, policy), 200);
     const options = started.body.clientRequest;
     // To answer with a credential the session did not list, the authenticator is shown no allow list.
@@ -131,7 +151,10 @@ export class CeremonyWorld {
     const credentials = await this.db.selectFrom('credentials').selectAll().orderBy('id').execute();
     const sessions = await this.db.selectFrom('ceremony_sessions').select(['id', 'consumed_at']).orderBy('id').execute();
     const users = await this.db.selectFrom('users').select(['id', 'user_handle', 'status']).orderBy('id').execute();
-    const audit = await this.db.selectFrom('audit_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const audit = await this.db
+      .selectFrom('audit_events')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     return { credentials, sessions, users, auditEvents: Number(audit.n) };
   }
 

@@ -30,7 +30,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(Buffer.from(options.user.id, 'base64url').length, 32, 'a random 32-byte user handle');
       assert.equal(options.user.name, 'options@example.com');
       assert.equal(options.user.displayName, 'Ada Lovelace');
-      assert.deepEqual(options.pubKeyCredParams, [-8, -7, -257].map((alg) => ({ type: 'public-key', alg })));
+      assert.deepEqual(
+        options.pubKeyCredParams,
+        [-8, -7, -257].map((alg) => ({ type: 'public-key', alg })),
+      );
       assert.equal(options.timeout, 300_000);
       assert.deepEqual(options.excludeCredentials, []);
       assert.deepEqual(options.authenticatorSelection, { residentKey: 'preferred', requireResidentKey: false, userVerification: 'preferred' });
@@ -70,10 +73,24 @@ for (const kind of DATABASE_KINDS) {
       });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const user = await world.createUser('shaped');
-      const started = await world.expectStatus(world.acme.api.post(`${API}/users/${user.id}/passkeys/relyingParties/${RP_ID}/registrations/shaped`, { userName: 'shaped-name', userDisplayName: 'Shaped User' }), 200);
+      const started = await world.expectStatus(
+        world.acme.api.post(`${API}/users/${user.id}/passkeys/relyingParties/${RP_ID}/registrations/shaped`, {
+          userName: 'shaped-name',
+          userDisplayName: 'Shaped User',
+        }),
+        200,
+      );
       const options = started.body.clientRequest;
-      assert.deepEqual(options.pubKeyCredParams, [{ type: 'public-key', alg: -7 }, { type: 'public-key', alg: -257 }]);
-      assert.deepEqual(options.authenticatorSelection, { authenticatorAttachment: 'cross-platform', residentKey: 'required', requireResidentKey: true, userVerification: 'required' });
+      assert.deepEqual(options.pubKeyCredParams, [
+        { type: 'public-key', alg: -7 },
+        { type: 'public-key', alg: -257 },
+      ]);
+      assert.deepEqual(options.authenticatorSelection, {
+        authenticatorAttachment: 'cross-platform',
+        residentKey: 'required',
+        requireResidentKey: true,
+        userVerification: 'required',
+      });
       assert.equal(options.attestation, 'direct');
       assert.deepEqual(options.hints, ['security-key']);
       assert.equal(options.timeout, 120_000);
@@ -114,7 +131,12 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(row.backup_eligible, 1);
       const session = await world.db.selectFrom('ceremony_sessions').select('consumed_at').where('id', '=', sessionId).executeTakeFirstOrThrow();
       assert.notEqual(session.consumed_at, null);
-      const audit = await world.db.selectFrom('audit_events').selectAll().where('action', '=', 'passkey.register').where('target_id', '=', response.id).executeTakeFirstOrThrow();
+      const audit = await world.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'passkey.register')
+        .where('target_id', '=', response.id)
+        .executeTakeFirstOrThrow();
       assert.equal(audit.actor, world.acme.clientId);
       assert.equal(JSON.parse(audit.details!).userId, user.id);
 
@@ -144,11 +166,20 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(missing.status, 404);
       assert.equal(missing.body.code, 'USER_NOT_FOUND');
 
-      const started = await world.expectStatus(world.acme.api.post(`${API}/users/crm-new/passkeys/relyingParties/${RP_ID}/registrations/default/ext`, { createUser: true, userName: 'new.user@example.com' }), 200);
+      const started = await world.expectStatus(
+        world.acme.api.post(`${API}/users/crm-new/passkeys/relyingParties/${RP_ID}/registrations/default/ext`, {
+          createUser: true,
+          userName: 'new.user@example.com',
+        }),
+        200,
+      );
       const user = await world.expectStatus(world.acme.api.get(`${API}/users/crm-new/ext`), 200);
       assert.equal(user.body.userKey, 'new.user@example.com');
       assert.equal(started.body.clientRequest.user.name, 'new.user@example.com');
-      const again = await world.expectStatus(world.acme.api.post(`${API}/users/crm-new/passkeys/relyingParties/${RP_ID}/registrations/default/ext`, { createUser: true }), 200);
+      const again = await world.expectStatus(
+        world.acme.api.post(`${API}/users/crm-new/passkeys/relyingParties/${RP_ID}/registrations/default/ext`, { createUser: true }),
+        200,
+      );
       assert.equal(again.body.clientRequest.user.id, started.body.clientRequest.user.id, 'an existing user is reused');
       const response = new SoftAuthenticator().register(started.body.clientRequest, CTX);
       await world.expectStatus(world.completeRegistration(user.body.id, started.body.sessionId, response), 201);
@@ -179,7 +210,11 @@ for (const kind of DATABASE_KINDS) {
       const passkey = await world.register(authenticator, user.id);
       const started = await world.expectStatus(world.startRegistration(user.id), 200);
       assert.deepEqual(started.body.clientRequest.excludeCredentials, [{ type: 'public-key', id: passkey.credentialId, transports: ['usb', 'nfc'] }]);
-      assert.throws(() => authenticator.register(started.body.clientRequest, CTX), { name: 'InvalidStateError' }, 'the authenticator refuses to register twice');
+      assert.throws(
+        () => authenticator.register(started.body.clientRequest, CTX),
+        { name: 'InvalidStateError' },
+        'the authenticator refuses to register twice',
+      );
     });
 
     test('a start without any body is the same as {} (TrustX sends {})', async () => {
@@ -204,7 +239,14 @@ for (const kind of DATABASE_KINDS) {
     });
 
     // ── one defect each: its code, and nothing changed ──
-    const defects: { name: string; code: string; policy?: RegistrationPolicyName; authenticator?: SoftAuthenticatorOptions; defects?: RegistrationDefects; status?: number }[] = [
+    const defects: {
+      name: string;
+      code: string;
+      policy?: RegistrationPolicyName;
+      authenticator?: SoftAuthenticatorOptions;
+      defects?: RegistrationDefects;
+      status?: number;
+    }[] = [
       { name: 'ceremony type webauthn.get', code: 'CEREMONY_TYPE_MISMATCH', defects: { type: 'webauthn.get' } },
       { name: 'another challenge', code: 'CHALLENGE_MISMATCH', defects: { challenge: Buffer.from('not the challenge').toString('base64url') } },
       { name: 'an origin the RP does not list', code: 'ORIGIN_MISMATCH', defects: { origin: 'https://evil.keyway.test' } },
@@ -213,8 +255,19 @@ for (const kind of DATABASE_KINDS) {
       { name: 'UV=0 under a UV-required policy', code: 'USER_VERIFICATION_REQUIRED', policy: 'uv-required', defects: { userVerified: false } },
       { name: 'BS=1 without BE', code: 'BACKUP_STATE_INVALID', defects: { backupStateWithoutEligible: true } },
       { name: 'an algorithm the policy excludes (EdDSA under ES256-only)', code: 'ALGORITHM_NOT_ALLOWED', policy: 'es256-only', authenticator: { alg: -8 } },
-      { name: 'a synced passkey (BE=1) under a device-bound-only policy', code: 'SYNCED_PASSKEY_NOT_ALLOWED', policy: 'device-bound', authenticator: { backupEligible: true, backupState: true } },
-      { name: 'a bad packed self-attestation signature', code: 'ATTESTATION_INVALID', policy: 'packed', authenticator: { attestationFormat: 'packed' }, defects: { badSignature: true } },
+      {
+        name: 'a synced passkey (BE=1) under a device-bound-only policy',
+        code: 'SYNCED_PASSKEY_NOT_ALLOWED',
+        policy: 'device-bound',
+        authenticator: { backupEligible: true, backupState: true },
+      },
+      {
+        name: 'a bad packed self-attestation signature',
+        code: 'ATTESTATION_INVALID',
+        policy: 'packed',
+        authenticator: { attestationFormat: 'packed' },
+        defects: { badSignature: true },
+      },
       { name: 'a 1024-byte credential ID', code: 'CREDENTIAL_ID_TOO_LONG', defects: { credentialIdLength: 1024 } },
     ];
     for (const d of defects) {
@@ -243,7 +296,12 @@ for (const kind of DATABASE_KINDS) {
       const passkey = await world.register(new SoftAuthenticator({ attestationFormat: 'packed' }), user.id, 'packed');
       assert.equal(passkey.attestationFormat, 'packed');
       assert.equal(passkey.attestationVerified, false);
-      const audit = await world.db.selectFrom('audit_events').select('details').where('action', '=', 'passkey.register').where('target_id', '=', passkey.credentialId).executeTakeFirstOrThrow();
+      const audit = await world.db
+        .selectFrom('audit_events')
+        .select('details')
+        .where('action', '=', 'passkey.register')
+        .where('target_id', '=', passkey.credentialId)
+        .executeTakeFirstOrThrow();
       assert.match(JSON.parse(audit.details!).attestationReason, /self attestation/);
     });
 
@@ -252,14 +310,24 @@ for (const kind of DATABASE_KINDS) {
       const { sessionId, response } = await world.registrationAttempt(new SoftAuthenticator(), user.id);
       const other = Buffer.alloc(32, 7).toString('base64url');
       const before = await world.snapshot();
-      await world.assertRejected(await world.completeRegistration(user.id, sessionId, { ...response, id: other, rawId: other }), 400, 'RESPONSE_MALFORMED', before);
+      await world.assertRejected(
+        await world.completeRegistration(user.id, sessionId, { ...response, id: other, rawId: other }),
+        400,
+        'RESPONSE_MALFORMED',
+        before,
+      );
     });
 
     test('id and rawId that differ, a body that is not a credential, clientDataJSON that is not JSON → RESPONSE_MALFORMED', async () => {
       const user = await world.createUser('malformed');
       const { sessionId, response } = await world.registrationAttempt(new SoftAuthenticator(), user.id);
       const before = await world.snapshot();
-      await world.assertRejected(await world.completeRegistration(user.id, sessionId, { ...response, rawId: Buffer.alloc(32, 1).toString('base64url') }), 400, 'RESPONSE_MALFORMED', before);
+      await world.assertRejected(
+        await world.completeRegistration(user.id, sessionId, { ...response, rawId: Buffer.alloc(32, 1).toString('base64url') }),
+        400,
+        'RESPONSE_MALFORMED',
+        before,
+      );
       await world.assertRejected(await world.completeRegistration(user.id, sessionId, { ...response, type: 'password' }), 400, 'RESPONSE_MALFORMED', before);
       const notJson = { ...response, response: { ...response.response, clientDataJSON: Buffer.from('{not json').toString('base64url') } };
       await world.assertRejected(await world.completeRegistration(user.id, sessionId, notJson), 400, 'RESPONSE_MALFORMED', before);

@@ -30,8 +30,16 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(loser.body.code, 'SESSION_ALREADY_USED');
       }
       const rows = await world.db.selectFrom('credentials').select('credential_id').where('user_id', '=', user.id).execute();
-      assert.deepEqual(rows.map((r) => r.credential_id), [response.id]);
-      const audits = await world.db.selectFrom('audit_events').select('id').where('action', '=', 'passkey.register').where('target_id', '=', response.id).execute();
+      assert.deepEqual(
+        rows.map((r) => r.credential_id),
+        [response.id],
+      );
+      const audits = await world.db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('action', '=', 'passkey.register')
+        .where('target_id', '=', response.id)
+        .execute();
       assert.equal(audits.length, 1);
     });
 
@@ -53,7 +61,10 @@ for (const kind of DATABASE_KINDS) {
       await world.register(authenticator, user.id);
       const first = await world.authenticationAttempt(authenticator, user.id, 'default', { signCount: 5 });
       const second = await world.authenticationAttempt(authenticator, user.id, 'default', { signCount: 5 });
-      const answers = await Promise.all([world.completeAuthentication(user.id, first.sessionId, first.response), world.completeAuthentication(user.id, second.sessionId, second.response)]);
+      const answers = await Promise.all([
+        world.completeAuthentication(user.id, first.sessionId, first.response),
+        world.completeAuthentication(user.id, second.sessionId, second.response),
+      ]);
       assert.deepEqual(answers.map((a) => a.status).sort(), [200, 400]);
       assert.equal(answers.find((a) => a.status === 400)!.body.code, 'COUNTER_REGRESSION');
       const row = await world.db.selectFrom('credentials').select('sign_count').where('user_id', '=', user.id).executeTakeFirstOrThrow();
@@ -67,7 +78,10 @@ for (const kind of DATABASE_KINDS) {
       const first = await world.authenticationAttempt(authenticator, user.id); // counter 1
       const second = await world.authenticationAttempt(authenticator, user.id); // counter 2
       // Whichever commits first, the other still advances or is refused only if it went backwards.
-      const answers = await Promise.all([world.completeAuthentication(user.id, second.sessionId, second.response), world.completeAuthentication(user.id, first.sessionId, first.response)]);
+      const answers = await Promise.all([
+        world.completeAuthentication(user.id, second.sessionId, second.response),
+        world.completeAuthentication(user.id, first.sessionId, first.response),
+      ]);
       const statuses = answers.map((a) => a.status);
       // Counter 2 always succeeds; counter 1 succeeds only if it committed first (then 2 > 1 passes too).
       assert.equal(statuses[0], 200, JSON.stringify(answers[0]!.body));

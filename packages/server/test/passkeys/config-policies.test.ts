@@ -31,15 +31,32 @@ for (const kind of DATABASE_KINDS) {
     const auths = '/api/identity-store/stores/customers/passkeys/authenticationPolicies';
 
     const count = async (table: 'registration_policies' | 'authentication_policies' | 'audit_events') =>
-      Number((await server.database.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await server.database.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const storedSettings = async (table: 'registration_policies' | 'authentication_policies', name: string) => {
       const row = await server.database.db.selectFrom(table).select('settings').where('tenant_id', '=', 'acme').where('name', '=', name).executeTakeFirst();
       return row && JSON.parse(row.settings);
     };
 
     /** A create or update refused with 400: its code, the problem on `field`, and nothing written. */
-    async function refused(send: () => Promise<{ status: number; body: { code: string; errors?: Array<{ field: string; message: string }> } }>, code: string, field: string, message: RegExp) {
-      const snapshot = async () => [await count('registration_policies'), await count('authentication_policies'), await count('audit_events'), await storedSettings('registration_policies', 'strict')];
+    async function refused(
+      send: () => Promise<{ status: number; body: { code: string; errors?: Array<{ field: string; message: string }> } }>,
+      code: string,
+      field: string,
+      message: RegExp,
+    ) {
+      const snapshot = async () => [
+        await count('registration_policies'),
+        await count('authentication_policies'),
+        await count('audit_events'),
+        await storedSettings('registration_policies', 'strict'),
+      ];
       const before = await snapshot();
       const response = await send();
       assert.equal(response.status, 400, JSON.stringify(response.body));
@@ -105,7 +122,12 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('algorithms must be known COSE identifiers Keyway verifies, at least one, each once', async () => {
-      await refused(() => acme.api.post(regs, { name: 'p', algorithms: [-7, -999] }), 'VALIDATION_FAILED', 'algorithms.1', /-999 is not a COSE algorithm Keyway verifies \(-7 ES256, .*-8 EdDSA/);
+      await refused(
+        () => acme.api.post(regs, { name: 'p', algorithms: [-7, -999] }),
+        'VALIDATION_FAILED',
+        'algorithms.1',
+        /-999 is not a COSE algorithm Keyway verifies \(-7 ES256, .*-8 EdDSA/,
+      );
       await refused(() => acme.api.post(regs, { name: 'p', algorithms: [-47] }), 'VALIDATION_FAILED', 'algorithms.0', /-47 is not a COSE algorithm/);
       await refused(() => acme.api.post(regs, { name: 'p', algorithms: [] }), 'VALIDATION_FAILED', 'algorithms', /fewer than 1/);
       await refused(() => acme.api.post(regs, { name: 'p', algorithms: [-7, -7] }), 'VALIDATION_FAILED', 'algorithms', /duplicate/);
@@ -124,12 +146,23 @@ for (const kind of DATABASE_KINDS) {
       await refused(() => acme.api.post(regs, { name: 'bad name' }), 'VALIDATION_FAILED', 'name', /pattern/);
       await refused(() => acme.api.post(regs, {}), 'VALIDATION_FAILED', 'name', /required/);
       const edges = [await acme.api.post(regs, { name: 'fast', timeout: 10000 }), await acme.api.post(regs, { name: 'slow', timeout: 600000 })];
-      assert.deepEqual(edges.map((r) => [r.status, r.body.timeout]), [[201, 10000], [201, 600000]]);
+      assert.deepEqual(
+        edges.map((r) => [r.status, r.body.timeout]),
+        [
+          [201, 10000],
+          [201, 600000],
+        ],
+      );
     });
 
     test('root certificates must be parseable PEM X.509 CA certificates: 400 INVALID_TRUST_ANCHOR naming the index', async () => {
       const withRoots = (rootCertificates: string[]) => acme.api.post(regs, { name: 'p', attestation: 'direct', attestationTrust: { rootCertificates } });
-      await refused(() => withRoots(['-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n']), 'INVALID_TRUST_ANCHOR', 'attestationTrust.rootCertificates.0', /not a parseable X\.509/);
+      await refused(
+        () => withRoots(['-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n']),
+        'INVALID_TRUST_ANCHOR',
+        'attestationTrust.rootCertificates.0',
+        /not a parseable X\.509/,
+      );
       await refused(() => withRoots([TEST_ROOT_PEM, 'MIIB...']), 'INVALID_TRUST_ANCHOR', 'attestationTrust.rootCertificates.1', /not a PEM certificate/);
       await refused(() => withRoots([TEST_ROOT_PEM, TEST_LEAF_PEM]), 'INVALID_TRUST_ANCHOR', 'attestationTrust.rootCertificates.1', /not a CA certificate/);
       await refused(() => withRoots([TEST_ROOT_PEM + TEST_LEAF_PEM]), 'INVALID_TRUST_ANCHOR', 'attestationTrust.rootCertificates.0', /several certificates/);
@@ -138,19 +171,34 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('metadata sources: an https URL, or a readable file inside the operator’s trust directory; exactly one', async () => {
-      const withMetadata = (metadata: unknown) => acme.api.post(regs, { name: 'p', attestation: 'direct', attestationTrust: { requireTrustedAttestation: true, metadata } });
+      const withMetadata = (metadata: unknown) =>
+        acme.api.post(regs, { name: 'p', attestation: 'direct', attestationTrust: { requireTrustedAttestation: true, metadata } });
       await refused(() => withMetadata({ url: 'http://mds.example.com/blob' }), 'INVALID_TRUST_ANCHOR', 'attestationTrust.metadata.url', /https:\/\//);
       await refused(() => withMetadata({ url: 'not a url' }), 'INVALID_TRUST_ANCHOR', 'attestationTrust.metadata.url', /https:\/\//);
-      await refused(() => withMetadata({ file: path.join(tmp, 'missing.jwt') }), 'INVALID_TRUST_ANCHOR', 'attestationTrust.metadata.file', /does not exist in the trust directory/);
+      await refused(
+        () => withMetadata({ file: path.join(tmp, 'missing.jwt') }),
+        'INVALID_TRUST_ANCHOR',
+        'attestationTrust.metadata.file',
+        /does not exist in the trust directory/,
+      );
       await refused(() => withMetadata({ file: tmp }), 'INVALID_TRUST_ANCHOR', 'attestationTrust.metadata.file', /not a regular file/);
       for (const outside of ['/etc/hostname', '../../etc/hostname', path.join(tmp, '..', path.basename(tmp) + '-x')]) {
         await refused(() => withMetadata({ file: outside }), 'INVALID_TRUST_ANCHOR', 'attestationTrust.metadata.file', /trust directory/);
       }
-      await refused(() => withMetadata({ file: path.join(tmp, 'mds.jwt'), url: 'https://mds.example.com/' }), 'VALIDATION_FAILED', 'attestationTrust.metadata', /more than 1/);
+      await refused(
+        () => withMetadata({ file: path.join(tmp, 'mds.jwt'), url: 'https://mds.example.com/' }),
+        'VALIDATION_FAILED',
+        'attestationTrust.metadata',
+        /more than 1/,
+      );
       await refused(() => withMetadata({}), 'VALIDATION_FAILED', 'attestationTrust.metadata', /fewer than 1/);
       const byUrl = await withMetadata({ url: 'https://mds3.fidoalliance.org/' });
       assert.equal(byUrl.status, 201, JSON.stringify(byUrl.body));
-      assert.deepEqual(byUrl.body.attestationTrust, { requireTrustedAttestation: true, rootCertificates: [], metadata: { url: 'https://mds3.fidoalliance.org/' } });
+      assert.deepEqual(byUrl.body.attestationTrust, {
+        requireTrustedAttestation: true,
+        rootCertificates: [],
+        metadata: { url: 'https://mds3.fidoalliance.org/' },
+      });
       assert.equal((await acme.api.delete(`${regs}/p`)).status, 204);
     });
 
@@ -162,7 +210,8 @@ for (const kind of DATABASE_KINDS) {
         /must be direct or enterprise when attestationTrust\.requireTrustedAttestation is true \(is none\)/,
       );
       await refused(
-        () => acme.api.post(regs, { name: 'p', attestation: 'indirect', attestationTrust: { requireTrustedAttestation: true, rootCertificates: [TEST_ROOT_PEM] } }),
+        () =>
+          acme.api.post(regs, { name: 'p', attestation: 'indirect', attestationTrust: { requireTrustedAttestation: true, rootCertificates: [TEST_ROOT_PEM] } }),
         'VALIDATION_FAILED',
         'attestation',
         /direct or enterprise/,
@@ -173,7 +222,11 @@ for (const kind of DATABASE_KINDS) {
         'attestationTrust.rootCertificates',
         /at least one root \(or give attestationTrust\.metadata\)/,
       );
-      const enterprise = await acme.api.post(regs, { name: 'enterprise', attestation: 'enterprise', attestationTrust: { requireTrustedAttestation: true, rootCertificates: [TEST_ROOT_PEM] } });
+      const enterprise = await acme.api.post(regs, {
+        name: 'enterprise',
+        attestation: 'enterprise',
+        attestationTrust: { requireTrustedAttestation: true, rootCertificates: [TEST_ROOT_PEM] },
+      });
       assert.equal(enterprise.status, 201, JSON.stringify(enterprise.body));
     });
 
@@ -200,14 +253,27 @@ for (const kind of DATABASE_KINDS) {
 
       // Lowering conveyance while trusted attestation is required would make every registration fail.
       await refused(() => acme.api.patch(`${regs}/strict`, { attestation: 'none' }), 'VALIDATION_FAILED', 'attestation', /direct or enterprise/);
-      await refused(() => acme.api.patch(`${regs}/strict`, { attestationTrust: { requireTrustedAttestation: true } }), 'VALIDATION_FAILED', 'attestationTrust.rootCertificates', /at least one root/);
-      await refused(() => acme.api.patch(`${regs}/strict`, { attestationTrust: { rootCertificates: [TEST_LEAF_PEM] } }), 'INVALID_TRUST_ANCHOR', 'attestationTrust.rootCertificates.0', /not a CA/);
+      await refused(
+        () => acme.api.patch(`${regs}/strict`, { attestationTrust: { requireTrustedAttestation: true } }),
+        'VALIDATION_FAILED',
+        'attestationTrust.rootCertificates',
+        /at least one root/,
+      );
+      await refused(
+        () => acme.api.patch(`${regs}/strict`, { attestationTrust: { rootCertificates: [TEST_LEAF_PEM] } }),
+        'INVALID_TRUST_ANCHOR',
+        'attestationTrust.rootCertificates.0',
+        /not a CA/,
+      );
       await refused(() => acme.api.patch(`${regs}/strict`, { algorithms: [-1] }), 'VALIDATION_FAILED', 'algorithms.0', /not a COSE algorithm/);
       await refused(() => acme.api.patch(`${regs}/strict`, { name: 'renamed' }), 'VALIDATION_FAILED', 'name', /not a known field/);
       await refused(() => acme.api.patch(`${regs}/strict`, {}), 'VALIDATION_FAILED', 'body', /fewer than 1/);
 
       // Replacing attestationTrust whole, with both changes at once, is accepted.
-      const relaxed = await acme.api.patch('/api/identity-store/acme/stores/customers/passkeys/registrationPolicies/strict', { attestation: 'none', attestationTrust: { requireTrustedAttestation: false } });
+      const relaxed = await acme.api.patch('/api/identity-store/acme/stores/customers/passkeys/registrationPolicies/strict', {
+        attestation: 'none',
+        attestationTrust: { requireTrustedAttestation: false },
+      });
       assert.equal(relaxed.status, 200, JSON.stringify(relaxed.body));
       assert.deepEqual(relaxed.body.attestationTrust, { requireTrustedAttestation: false, rootCertificates: [] });
       const missing = await acme.api.patch(`${regs}/nope`, { timeout: 60000 });
@@ -216,9 +282,19 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('concurrent PATCHes of different fields all take effect (no lost update)', async () => {
-      const changes = [{ timeout: 30000 }, { hints: ['hybrid'] }, { excludeCredentials: true }, { allowSyncedPasskeys: true }, { residentKey: 'discouraged' }, { userVerification: 'discouraged' }];
+      const changes = [
+        { timeout: 30000 },
+        { hints: ['hybrid'] },
+        { excludeCredentials: true },
+        { allowSyncedPasskeys: true },
+        { residentKey: 'discouraged' },
+        { userVerification: 'discouraged' },
+      ];
       const answers = await Promise.all(changes.map((change) => acme.api.patch(`${regs}/slow`, change)));
-      assert.deepEqual(answers.map((a) => a.status), changes.map(() => 200));
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        changes.map(() => 200),
+      );
       const final = (await acme.api.get(`${regs}/slow`)).body;
       for (const change of changes) for (const [field, value] of Object.entries(change)) assert.deepEqual(final[field], value, field);
       assert.deepEqual(await storedSettings('registration_policies', 'slow'), (({ name: _n, createdAt: _c, updatedAt: _u, ...settings }) => settings)(final));
@@ -227,9 +303,15 @@ for (const kind of DATABASE_KINDS) {
     test('lists registration policies in creation order with nextCursor', async () => {
       const first = await acme.api.get(`${regs}?limit=2`);
       assert.equal(first.status, 200);
-      assert.deepEqual(first.body.items.map((p: { name: string }) => p.name), ['default', 'strict']);
+      assert.deepEqual(
+        first.body.items.map((p: { name: string }) => p.name),
+        ['default', 'strict'],
+      );
       const rest = await acme.api.get(`${regs}?cursor=${first.body.nextCursor}`);
-      assert.deepEqual(rest.body.items.map((p: { name: string }) => p.name), ['fast', 'slow', 'enterprise']);
+      assert.deepEqual(
+        rest.body.items.map((p: { name: string }) => p.name),
+        ['fast', 'slow', 'enterprise'],
+      );
       assert.equal(rest.body.nextCursor, null);
     });
 
@@ -276,7 +358,18 @@ for (const kind of DATABASE_KINDS) {
 
       const patched = await acme.api.patch(`${auths}/strict`, { allowDiscoverable: true });
       assert.equal(patched.status, 200);
-      assert.deepEqual({ ...strip(patched.body) }, { name: 'strict', userVerification: 'required', timeout: 60000, allowDiscoverable: true, hints: ['client-device'], createdAt: undefined, updatedAt: undefined });
+      assert.deepEqual(
+        { ...strip(patched.body) },
+        {
+          name: 'strict',
+          userVerification: 'required',
+          timeout: 60000,
+          allowDiscoverable: true,
+          hints: ['client-device'],
+          createdAt: undefined,
+          updatedAt: undefined,
+        },
+      );
       assert.equal((await storedSettings('authentication_policies', 'strict')).allowDiscoverable, true);
       await refused(() => acme.api.patch(`${auths}/strict`, { timeout: 600001 }), 'VALIDATION_FAILED', 'timeout', /<= 600000/);
 
@@ -306,7 +399,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await server.http.get(regs)).status, 401);
       assert.equal((await server.http.post(auths, { name: 'x' })).status, 401);
 
-      const reader = await acme.api.post('/api/admin/clients', { name: 'policy-reader', permissions: ['TNT#acme#IdentityStore:getRegistrationPolicy', 'TNT#acme#IdentityStore:listAuthenticationPolicies'] });
+      const reader = await acme.api.post('/api/admin/clients', {
+        name: 'policy-reader',
+        permissions: ['TNT#acme#IdentityStore:getRegistrationPolicy', 'TNT#acme#IdentityStore:listAuthenticationPolicies'],
+      });
       const readerApi = server.http.withToken(await server.token(reader.body.clientId, reader.body.clientSecret));
       assert.equal((await readerApi.get(`${regs}/strict`)).status, 200);
       assert.equal((await readerApi.get(auths)).status, 200);

@@ -23,8 +23,16 @@ for (const kind of DATABASE_KINDS) {
     const rps = '/api/identity-store/stores/customers/passkeys/relyingParties';
 
     const count = async (table: 'relying_parties' | 'audit_events') =>
-      Number((await server.database.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    const storedRp = (rpId: string) => server.database.db.selectFrom('relying_parties').selectAll().where('rp_id', '=', rpId).where('tenant_id', '=', 'acme').executeTakeFirst();
+      Number(
+        (
+          await server.database.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const storedRp = (rpId: string) =>
+      server.database.db.selectFrom('relying_parties').selectAll().where('rp_id', '=', rpId).where('tenant_id', '=', 'acme').executeTakeFirst();
 
     /** A create refused with 400: its code, the problem on `field`, and nothing written. */
     async function rejected(body: unknown, code: 'VALIDATION_FAILED', field: string, message: RegExp) {
@@ -53,7 +61,12 @@ for (const kind of DATABASE_KINDS) {
       const rp = created.body;
       assert.deepEqual(
         { ...rp, createdAt: undefined, updatedAt: undefined },
-        { ...EXAMPLE_RP, androidApps: [{ packageName: 'com.example.app', sha256CertFingerprints: [FINGERPRINT.toUpperCase()] }], createdAt: undefined, updatedAt: undefined },
+        {
+          ...EXAMPLE_RP,
+          androidApps: [{ packageName: 'com.example.app', sha256CertFingerprints: [FINGERPRINT.toUpperCase()] }],
+          createdAt: undefined,
+          updatedAt: undefined,
+        },
         'fingerprints are stored upper-case',
       );
       assert.equal(rp.createdAt, rp.updatedAt);
@@ -104,10 +117,16 @@ for (const kind of DATABASE_KINDS) {
       }
       const first = await acme.api.get(`${rps}?limit=2`);
       assert.equal(first.status, 200);
-      assert.deepEqual(first.body.items.map((rp: { id: string }) => rp.id), ['example.com', 'localhost']);
+      assert.deepEqual(
+        first.body.items.map((rp: { id: string }) => rp.id),
+        ['example.com', 'localhost'],
+      );
       assert.ok(first.body.nextCursor);
       const second = await acme.api.get(`${rps}?limit=2&cursor=${first.body.nextCursor}`);
-      assert.deepEqual(second.body.items.map((rp: { id: string }) => rp.id), ['a.example.net', 'b.example.net']);
+      assert.deepEqual(
+        second.body.items.map((rp: { id: string }) => rp.id),
+        ['a.example.net', 'b.example.net'],
+      );
       const bad = await acme.api.get(`${rps}?cursor=bm90LWEtY3Vyc29y`);
       assert.equal(bad.status, 400);
       assert.equal(bad.body.code, 'INVALID_CURSOR');
@@ -130,10 +149,20 @@ for (const kind of DATABASE_KINDS) {
       await rejected({ ...base, origins: ['https://example.io', 'https://example.io/login'] }, 'VALIDATION_FAILED', 'origins.1', /without path/);
       await rejected({ ...base, origins: ['https://example.io/'] }, 'VALIDATION_FAILED', 'origins.0', /trailing slash/);
       await rejected({ ...base, origins: ['https://EXAMPLE.io'] }, 'VALIDATION_FAILED', 'origins.0', /https:\/\/example\.io/);
-      await rejected({ ...base, origins: ['https://example.org'] }, 'VALIDATION_FAILED', 'origins.0', /neither the RP ID example\.io nor a subdomain of it; declare it in relatedOrigins/);
+      await rejected(
+        { ...base, origins: ['https://example.org'] },
+        'VALIDATION_FAILED',
+        'origins.0',
+        /neither the RP ID example\.io nor a subdomain of it; declare it in relatedOrigins/,
+      );
       await rejected({ ...base, origins: ['https://notexample.io'] }, 'VALIDATION_FAILED', 'origins.0', /neither/);
       await rejected({ ...base, origins: ['android:apk-key-hash:xyz'] }, 'VALIDATION_FAILED', 'origins.0', /43 characters/);
-      await rejected({ ...base, origins: ['https://example.io'], relatedOrigins: ['https://example.org/path'] }, 'VALIDATION_FAILED', 'relatedOrigins.0', /without path/);
+      await rejected(
+        { ...base, origins: ['https://example.io'], relatedOrigins: ['https://example.org/path'] },
+        'VALIDATION_FAILED',
+        'relatedOrigins.0',
+        /without path/,
+      );
       await rejected({ ...base, origins: ['https://example.io'], relatedOrigins: [ANDROID_ORIGIN] }, 'VALIDATION_FAILED', 'relatedOrigins.0', /web origin/);
       await rejected({ ...base, origins: [] }, 'VALIDATION_FAILED', 'origins', /fewer than 1/);
       await rejected({ ...base, origins: ['https://example.io', 'https://example.io'] }, 'VALIDATION_FAILED', 'origins', /duplicate/);
@@ -145,7 +174,14 @@ for (const kind of DATABASE_KINDS) {
         /pattern/,
       );
       await rejected(
-        { ...base, origins: ['https://example.io'], androidApps: [{ packageName: 'com.x', sha256CertFingerprints: [FINGERPRINT] }, { packageName: 'com.x', sha256CertFingerprints: [FINGERPRINT] }] },
+        {
+          ...base,
+          origins: ['https://example.io'],
+          androidApps: [
+            { packageName: 'com.x', sha256CertFingerprints: [FINGERPRINT] },
+            { packageName: 'com.x', sha256CertFingerprints: [FINGERPRINT] },
+          ],
+        },
         'VALIDATION_FAILED',
         'androidApps.1.packageName',
         /listed twice/,
@@ -162,12 +198,20 @@ for (const kind of DATABASE_KINDS) {
       await rejected({ ...base, topOrigins: ['*'] }, 'VALIDATION_FAILED', 'topOrigins.0', /origin/);
       await rejected({ ...base, topOrigins: ['https://a.example', 'https://a.example'] }, 'VALIDATION_FAILED', 'topOrigins', /duplicate/);
 
-      const created = await acme.api.post(rps, { ...base, id: 'embedded.example', origins: ['https://embedded.example'], topOrigins: ['https://shop.partner.example'] });
+      const created = await acme.api.post(rps, {
+        ...base,
+        id: 'embedded.example',
+        origins: ['https://embedded.example'],
+        topOrigins: ['https://shop.partner.example'],
+      });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       assert.deepEqual(created.body.topOrigins, ['https://shop.partner.example']);
       const bad = await acme.api.patch(`${rps}/embedded.example`, { topOrigins: ['https://shop.partner.example/'] });
       assert.equal(bad.status, 400);
-      assert.deepEqual(bad.body.errors.map((e: { field: string }) => e.field), ['topOrigins.0']);
+      assert.deepEqual(
+        bad.body.errors.map((e: { field: string }) => e.field),
+        ['topOrigins.0'],
+      );
       assert.deepEqual(JSON.parse((await storedRp('embedded.example'))!.top_origins), ['https://shop.partner.example'], 'a refused PATCH changes nothing');
       const patched = await acme.api.patch(`${rps}/embedded.example`, { topOrigins: ['https://a.partner.example', 'https://b.partner.example'] });
       assert.equal(patched.status, 200, JSON.stringify(patched.body));
@@ -180,7 +224,10 @@ for (const kind of DATABASE_KINDS) {
     test('every bad origin is reported at once, each with its index', async () => {
       const response = await acme.api.post(rps, { id: 'example.io', name: 'x', origins: ['https://example.io', 'http://example.io', 'https://other.io'] });
       assert.equal(response.status, 400);
-      assert.deepEqual(response.body.errors.map((e: { field: string }) => e.field), ['origins.1', 'origins.2']);
+      assert.deepEqual(
+        response.body.errors.map((e: { field: string }) => e.field),
+        ['origins.1', 'origins.2'],
+      );
       assert.match(response.body.detail, /^origins\.1: .+; origins\.2: .+/);
     });
 
@@ -215,10 +262,16 @@ for (const kind of DATABASE_KINDS) {
       const orphan = await acme.api.patch(`${rps}/example.com`, { relatedOrigins: [] });
       assert.equal(orphan.status, 400);
       assert.equal(orphan.body.code, 'VALIDATION_FAILED');
-      assert.deepEqual(orphan.body.errors.map((e: { field: string }) => e.field), ['origins.2']);
+      assert.deepEqual(
+        orphan.body.errors.map((e: { field: string }) => e.field),
+        ['origins.2'],
+      );
       assert.deepEqual(JSON.parse((await storedRp('example.com'))!.related_origins), ['https://shop.example.org']);
 
-      const viaAlias = await acme.api.patch('/api/identity-store/acme/stores/customers/passkeys/relyingParties/example.com', { origins: ['https://example.com'], relatedOrigins: [] });
+      const viaAlias = await acme.api.patch('/api/identity-store/acme/stores/customers/passkeys/relyingParties/example.com', {
+        origins: ['https://example.com'],
+        relatedOrigins: [],
+      });
       assert.equal(viaAlias.status, 200);
       assert.deepEqual(viaAlias.body.origins, ['https://example.com']);
       assert.deepEqual(viaAlias.body.relatedOrigins, []);
@@ -271,7 +324,10 @@ for (const kind of DATABASE_KINDS) {
 
       assert.equal((await server.http.get(rps)).status, 401);
 
-      const reader = await acme.api.post('/api/admin/clients', { name: 'rp-reader', permissions: ['TNT#acme#IdentityStore:getRelyingParty', 'TNT#acme#IdentityStore:listRelyingParties'] });
+      const reader = await acme.api.post('/api/admin/clients', {
+        name: 'rp-reader',
+        permissions: ['TNT#acme#IdentityStore:getRelyingParty', 'TNT#acme#IdentityStore:listRelyingParties'],
+      });
       assert.equal(reader.status, 201);
       const readerApi = server.http.withToken(await server.token(reader.body.clientId, reader.body.clientSecret));
       assert.equal((await readerApi.get(`${rps}/example.com`)).status, 200);
@@ -293,7 +349,13 @@ for (const kind of DATABASE_KINDS) {
     test('each change appended its audit event in the caller’s tenant', async () => {
       const events = (await server.services.audit.list('acme', { targetType: 'relyingParty', limit: 200 })).items;
       const summary = events.map((e) => `${e.action} ${e.targetId}`);
-      for (const expected of ['relyingParty.create example.com', 'relyingParty.create localhost', 'relyingParty.update example.com', 'relyingParty.delete c.example.net', 'relyingParty.delete b.example.net']) {
+      for (const expected of [
+        'relyingParty.create example.com',
+        'relyingParty.create localhost',
+        'relyingParty.update example.com',
+        'relyingParty.delete c.example.net',
+        'relyingParty.delete b.example.net',
+      ]) {
         assert.ok(summary.includes(expected), `missing ${expected} in ${summary.join(', ')}`);
       }
       const create = events.find((e) => e.action === 'relyingParty.create' && e.targetId === 'example.com')!;

@@ -7,7 +7,16 @@ import { checkRegistrationSettings, checkRootCertificates } from '../../src/pass
 import { TEST_LEAF_PEM, TEST_ROOT_PEM } from './config-certificates.ts';
 
 describe('RP ID rules', () => {
-  for (const good of ['example.com', 'login.example.com', 'example.co.uk', 'foo.github.io', 'localhost', 'app.localhost', 'xn--bcher-kva.example', 'internal.corp']) {
+  for (const good of [
+    'example.com',
+    'login.example.com',
+    'example.co.uk',
+    'foo.github.io',
+    'localhost',
+    'app.localhost',
+    'xn--bcher-kva.example',
+    'internal.corp',
+  ]) {
     test(`accepts ${good}`, () => assert.equal(rpIdProblem(good), undefined));
   }
   const bad: Array<[string, RegExp]> = [
@@ -96,7 +105,12 @@ describe('trust anchor rules', () => {
     assert.equal(roots.length, 1);
     assert.deepEqual(
       problems.map((p) => p.field),
-      ['attestationTrust.rootCertificates.1', 'attestationTrust.rootCertificates.2', 'attestationTrust.rootCertificates.3', 'attestationTrust.rootCertificates.4'],
+      [
+        'attestationTrust.rootCertificates.1',
+        'attestationTrust.rootCertificates.2',
+        'attestationTrust.rootCertificates.3',
+        'attestationTrust.rootCertificates.4',
+      ],
     );
     assert.match(problems[0]!.message, /not a PEM certificate/);
     assert.match(problems[1]!.message, /Keyway Test Authenticator Leaf is not a CA certificate/);

@@ -34,7 +34,11 @@ describe('CredentialKeyCache', () => {
     cache.publicKey(owner, old.cose);
     const current = cache.publicKey(owner, replacement.cose);
     assert.equal(assertionSignatureVerifies(current, data, signWith(-7, replacement.privateKey, data)), true);
-    assert.equal(assertionSignatureVerifies(current, data, signWith(-7, old.privateKey, data)), false, 'the old key’s signature does not verify with the new key');
+    assert.equal(
+      assertionSignatureVerifies(current, data, signWith(-7, old.privateKey, data)),
+      false,
+      'the old key’s signature does not verify with the new key',
+    );
   });
 
   test('tenants do not share entries', () => {
@@ -63,8 +67,17 @@ describe('CredentialKeyCache', () => {
     const { publicKey } = credentialKey();
     const jwk = publicKey.export({ format: 'jwk' });
     // An ES256 label on a key of the wrong curve (crv 2, P-384).
-    const wrongCurve = encodeCoseKey([[1, 2], [3, -7], [-1, 2], [-2, new Uint8Array(Buffer.from(jwk.x!, 'base64url'))], [-3, new Uint8Array(Buffer.from(jwk.y!, 'base64url'))]]);
-    assert.throws(() => cache.publicKey({ tenantId: 't', credentialId: 'x' }, wrongCurve), (error: unknown) => error instanceof KeywayError && error.code === 'CREDENTIAL_PUBLIC_KEY_INVALID');
+    const wrongCurve = encodeCoseKey([
+      [1, 2],
+      [3, -7],
+      [-1, 2],
+      [-2, new Uint8Array(Buffer.from(jwk.x!, 'base64url'))],
+      [-3, new Uint8Array(Buffer.from(jwk.y!, 'base64url'))],
+    ]);
+    assert.throws(
+      () => cache.publicKey({ tenantId: 't', credentialId: 'x' }, wrongCurve),
+      (error: unknown) => error instanceof KeywayError && error.code === 'CREDENTIAL_PUBLIC_KEY_INVALID',
+    );
     assert.equal(cache.size, 0);
   });
 });

@@ -11,13 +11,30 @@ const bytes = (value: string | undefined) => new Uint8Array(Buffer.from(value!, 
 
 function ec(curve: 'P-256' | 'P-384' | 'P-521', crv: number, alg: number) {
   const jwk = generateKeyPairSync('ec', { namedCurve: curve }).publicKey.export({ format: 'jwk' });
-  return encodeCoseKey([[1, 2], [3, alg], [-1, crv], [-2, bytes(jwk.x)], [-3, bytes(jwk.y)]]);
+  return encodeCoseKey([
+    [1, 2],
+    [3, alg],
+    [-1, crv],
+    [-2, bytes(jwk.x)],
+    [-3, bytes(jwk.y)],
+  ]);
 }
 function rsa(alg: number, key: KeyObject = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey) {
   const jwk = key.export({ format: 'jwk' });
-  return encodeCoseKey([[1, 3], [3, alg], [-1, bytes(jwk.n)], [-2, bytes(jwk.e)]]);
+  return encodeCoseKey([
+    [1, 3],
+    [3, alg],
+    [-1, bytes(jwk.n)],
+    [-2, bytes(jwk.e)],
+  ]);
 }
-const ed25519 = (alg = -8) => encodeCoseKey([[1, 1], [3, alg], [-1, 6], [-2, bytes(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x)]]);
+const ed25519 = (alg = -8) =>
+  encodeCoseKey([
+    [1, 1],
+    [3, alg],
+    [-1, 6],
+    [-2, bytes(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x)],
+  ]);
 
 function refused(cose: Uint8Array, detail: RegExp) {
   assert.throws(
@@ -52,16 +69,50 @@ describe('credential public keys against their COSE algorithm', () => {
     refused(ec('P-256', 1, -8), /needs kty OKP/);
     refused(ec('P-256', 1, -257), /needs kty RSA/);
     refused(rsa(-7), /needs kty EC2/);
-    refused(encodeCoseKey([[1, 2], [3, -47], [-1, 8]]), /cannot verify/);
+    refused(
+      encodeCoseKey([
+        [1, 2],
+        [3, -47],
+        [-1, 8],
+      ]),
+      /cannot verify/,
+    );
   });
 
   test(`RSA keys: 2048 to ${MAX_RSA_BITS} bits, the bound checked before any import; e odd and at least 3`, () => {
     const n = (bits: number) => new Uint8Array(bits / 8).fill(0xff);
-    refused(encodeCoseKey([[1, 3], [3, -257], [-1, n(MAX_RSA_BITS + 8)], [-2, new Uint8Array([1, 0, 1])]]), /at most 8192 bits/);
+    refused(
+      encodeCoseKey([
+        [1, 3],
+        [3, -257],
+        [-1, n(MAX_RSA_BITS + 8)],
+        [-2, new Uint8Array([1, 0, 1])],
+      ]),
+      /at most 8192 bits/,
+    );
     refused(rsa(-257, generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey), /1024-bit RSA key/);
     const modulus = bytes(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }).n);
-    for (const e of [[1], [2], [1, 0, 0], [0, 0, 1]]) refused(encodeCoseKey([[1, 3], [3, -257], [-1, modulus], [-2, new Uint8Array(e)]]), /odd and at least 3/);
-    assert.equal(importCredentialPublicKey(encodeCoseKey([[1, 3], [3, -257], [-1, modulus], [-2, new Uint8Array([3])]])).algorithm, -257);
+    for (const e of [[1], [2], [1, 0, 0], [0, 0, 1]])
+      refused(
+        encodeCoseKey([
+          [1, 3],
+          [3, -257],
+          [-1, modulus],
+          [-2, new Uint8Array(e)],
+        ]),
+        /odd and at least 3/,
+      );
+    assert.equal(
+      importCredentialPublicKey(
+        encodeCoseKey([
+          [1, 3],
+          [3, -257],
+          [-1, modulus],
+          [-2, new Uint8Array([3])],
+        ]),
+      ).algorithm,
+      -257,
+    );
   });
 
   test('not CBOR, not a map, no alg: refused', () => {

@@ -24,7 +24,10 @@ for (const kind of DATABASE_KINDS) {
     test('lists a user’s passkeys oldest first, paginated with nextCursor, via both path prefixes', async () => {
       const { user, passkeys } = await userWithPasskeys('lister', 3);
       const first = await world.expectStatus(world.acme.api.get(`${API}/users/${user.id}/passkeys?limit=2`), 200);
-      assert.deepEqual(first.body.items.map((p: { credentialId: string }) => p.credentialId), passkeys.slice(0, 2).map((p) => p.credentialId));
+      assert.deepEqual(
+        first.body.items.map((p: { credentialId: string }) => p.credentialId),
+        passkeys.slice(0, 2).map((p) => p.credentialId),
+      );
       assert.equal(typeof first.body.nextCursor, 'string');
       const second = await world.expectStatus(world.acme.api.get(`${API}/users/${user.id}/passkeys?limit=2&cursor=${first.body.nextCursor}`), 200);
       assert.deepEqual(second.body, { items: [passkeys[2]], nextCursor: null });
@@ -48,7 +51,12 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual({ ...renamed.body, name: passkeys[0]!.name }, passkeys[0]);
       const row = await world.db.selectFrom('credentials').select('name').where('credential_id', '=', passkeys[0]!.credentialId).executeTakeFirstOrThrow();
       assert.equal(row.name, 'Work laptop');
-      const audit = await world.db.selectFrom('audit_events').select(['details', 'actor']).where('action', '=', 'passkey.update').where('target_id', '=', passkeys[0]!.credentialId).executeTakeFirstOrThrow();
+      const audit = await world.db
+        .selectFrom('audit_events')
+        .select(['details', 'actor'])
+        .where('action', '=', 'passkey.update')
+        .where('target_id', '=', passkeys[0]!.credentialId)
+        .executeTakeFirstOrThrow();
       assert.equal(JSON.parse(audit.details!).name, 'Work laptop');
 
       for (const name of ['', '   ', 'x'.repeat(65)]) {
@@ -70,15 +78,26 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(deleted.status, 204);
       assert.equal((await world.acme.api.get(path)).status, 404);
       const listed = await world.expectStatus(world.acme.api.get(`${API}/users/${user.id}/passkeys`), 200);
-      assert.deepEqual(listed.body.items.map((p: { credentialId: string }) => p.credentialId), [passkeys[1]!.credentialId]);
-      const audit = await world.db.selectFrom('audit_events').select('details').where('action', '=', 'passkey.delete').where('target_id', '=', passkeys[0]!.credentialId).executeTakeFirstOrThrow();
+      assert.deepEqual(
+        listed.body.items.map((p: { credentialId: string }) => p.credentialId),
+        [passkeys[1]!.credentialId],
+      );
+      const audit = await world.db
+        .selectFrom('audit_events')
+        .select('details')
+        .where('action', '=', 'passkey.delete')
+        .where('target_id', '=', passkeys[0]!.credentialId)
+        .executeTakeFirstOrThrow();
       assert.equal(JSON.parse(audit.details!).userId, user.id);
       const again = await world.acme.api.delete(path);
       assert.equal(again.status, 404);
       assert.equal(again.body.code, 'PASSKEY_NOT_FOUND');
       // The remaining passkey is the only one offered for sign-in.
       const started = await world.expectStatus(world.startAuthentication(user.id), 200);
-      assert.deepEqual(started.body.clientRequest.allowCredentials.map((d: { id: string }) => d.id), [passkeys[1]!.credentialId]);
+      assert.deepEqual(
+        started.body.clientRequest.allowCredentials.map((d: { id: string }) => d.id),
+        [passkeys[1]!.credentialId],
+      );
     });
 
     test('a deleted passkey cannot complete a sign-in started before the delete: CREDENTIAL_NOT_ALLOWED', async () => {
@@ -138,9 +157,13 @@ for (const kind of DATABASE_KINDS) {
       for (const code of ['SESSION_ALREADY_USED', 'CHALLENGE_EXPIRED', 'COUNTER_REGRESSION', 'CREDENTIAL_NOT_ALLOWED']) {
         assert.ok(JSON.stringify(completion.responses).includes(code), code);
       }
-      const startExt = doc.body.paths['/api/identity-store/stores/{storeName}/users/{userExtId}/passkeys/relyingParties/{rpId}/registrations/{regPolicyName}/ext'].post;
+      const startExt =
+        doc.body.paths['/api/identity-store/stores/{storeName}/users/{userExtId}/passkeys/relyingParties/{rpId}/registrations/{regPolicyName}/ext'].post;
       assert.equal(startExt['x-keyway-permission'], 'TNT#{tenant}#IdentityStore:createPasskeyRegistrationForUserByExtId');
-      assert.equal(doc.body.paths['/api/identity-store/stores/{storeName}/users/{userId}/passkeys/{credentialId}'].delete['x-keyway-permission'], 'TNT#{tenant}#IdentityStore:deletePasskey');
+      assert.equal(
+        doc.body.paths['/api/identity-store/stores/{storeName}/users/{userId}/passkeys/{credentialId}'].delete['x-keyway-permission'],
+        'TNT#{tenant}#IdentityStore:deletePasskey',
+      );
     });
   });
 }

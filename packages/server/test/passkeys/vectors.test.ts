@@ -99,7 +99,7 @@ const KEYWAY_DECISIONS: Record<string, { code: string; why: string }> = {
   },
   'w3c-reg-fido-u2f-es256': {
     code: 'ATTESTATION_INVALID',
-    why: 'The spec vector carries a non-zero AAGUID with fido-u2f. U2F authenticators have no AAGUID (the client fills zeros), so SimpleWebAuthn, and Keyway with it, refuses a fido-u2f statement with any other AAGUID; the spec\'s fido-u2f procedure does not check it.',
+    why: "The spec vector carries a non-zero AAGUID with fido-u2f. U2F authenticators have no AAGUID (the client fills zeros), so SimpleWebAuthn, and Keyway with it, refuses a fido-u2f statement with any other AAGUID; the spec's fido-u2f procedure does not check it.",
   },
 };
 
@@ -135,7 +135,12 @@ async function verifyVector(vector: Vector) {
     allowCredentialIds: [],
     // The credential record of the vector's source: the account is the one its user handle names, when it sends one.
     account: { identified: true, userHandle },
-    credential: { id: canonicalBase64url(vector.response.rawId)!, publicKey: fromBase64url(vector.credentialPublicKey)!, counter: vector.priorCounter ?? 0, backupEligible: undefined },
+    credential: {
+      id: canonicalBase64url(vector.response.rawId)!,
+      publicKey: fromBase64url(vector.credentialPublicKey)!,
+      counter: vector.priorCounter ?? 0,
+      backupEligible: undefined,
+    },
   });
 }
 
@@ -146,7 +151,10 @@ describe('WebAuthn vectors through Keyway’s verification', () => {
       if (vector.expected === 'invalid') assert.ok(INVALID_CODES[vector.id], `${vector.id}: invalid, but no code listed`);
     }
     for (const id of [...Object.keys(INVALID_CODES), ...Object.keys(KEYWAY_DECISIONS)]) {
-      assert.ok(vectors.some((v) => v.id === id), `${id} is not in the vector file`);
+      assert.ok(
+        vectors.some((v) => v.id === id),
+        `${id} is not in the vector file`,
+      );
     }
   });
 

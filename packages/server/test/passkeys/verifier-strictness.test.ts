@@ -20,7 +20,13 @@ const bytes = (value: string | undefined) => new Uint8Array(Buffer.from(value!, 
 const jwkOf = (key: KeyObject) => key.export({ format: 'jwk' });
 
 /** An RSA COSE_Key (kty 3) labelled RS256 with the given modulus and exponent. */
-const rsaKey = (n: Uint8Array, e: Uint8Array) => () => encodeCoseKey([[1, 3], [3, -257], [-1, n], [-2, e]]);
+const rsaKey = (n: Uint8Array, e: Uint8Array) => () =>
+  encodeCoseKey([
+    [1, 3],
+    [3, -257],
+    [-1, n],
+    [-2, e],
+  ]);
 
 /** COSE keys that do not fit their alg, each stored with 201 before the key was checked at registration. */
 const BAD_KEYS: Record<string, { policy: string; publicKey: (credentialKey: KeyObject) => Uint8Array }> = {
@@ -28,32 +34,86 @@ const BAD_KEYS: Record<string, { policy: string; publicKey: (credentialKey: KeyO
     policy: 'default',
     publicKey: () => {
       const jwk = jwkOf(generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey);
-      return encodeCoseKey([[1, 2], [3, -7], [-1, 2], [-2, bytes(jwk.x)], [-3, bytes(jwk.y)]]);
+      return encodeCoseKey([
+        [1, 2],
+        [3, -7],
+        [-1, 2],
+        [-2, bytes(jwk.x)],
+        [-3, bytes(jwk.y)],
+      ]);
     },
   },
   'an Ed25519 key labelled -7 (ES256)': {
     policy: 'default',
-    publicKey: () => encodeCoseKey([[1, 1], [3, -7], [-1, 6], [-2, bytes(jwkOf(generateKeyPairSync('ed25519').publicKey).x)]]),
+    publicKey: () =>
+      encodeCoseKey([
+        [1, 1],
+        [3, -7],
+        [-1, 6],
+        [-2, bytes(jwkOf(generateKeyPairSync('ed25519').publicKey).x)],
+      ]),
   },
   'a P-256 key labelled RS256, under an RS256-only policy': {
     policy: 'rs256-only',
-    publicKey: (key) => encodeCoseKey([[1, 2], [3, -257], [-1, 1], [-2, bytes(jwkOf(key).x)], [-3, bytes(jwkOf(key).y)]]),
+    publicKey: (key) =>
+      encodeCoseKey([
+        [1, 2],
+        [3, -257],
+        [-1, 1],
+        [-2, bytes(jwkOf(key).x)],
+        [-3, bytes(jwkOf(key).y)],
+      ]),
   },
   'a P-256 point that is not on the curve': {
     policy: 'default',
     publicKey: (key) => {
       const y = bytes(jwkOf(key).y);
       y[31] = y[31]! ^ 0x01;
-      return encodeCoseKey([[1, 2], [3, -7], [-1, 1], [-2, bytes(jwkOf(key).x)], [-3, y]]);
+      return encodeCoseKey([
+        [1, 2],
+        [3, -7],
+        [-1, 1],
+        [-2, bytes(jwkOf(key).x)],
+        [-3, y],
+      ]);
     },
   },
-  '1-byte coordinates': { policy: 'default', publicKey: () => encodeCoseKey([[1, 2], [3, -7], [-1, 1], [-2, new Uint8Array([1])], [-3, new Uint8Array([2])]]) },
+  '1-byte coordinates': {
+    policy: 'default',
+    publicKey: () =>
+      encodeCoseKey([
+        [1, 2],
+        [3, -7],
+        [-1, 1],
+        [-2, new Uint8Array([1])],
+        [-3, new Uint8Array([2])],
+      ]),
+  },
   'an RSA key with a 1-byte modulus': { policy: 'default', publicKey: rsaKey(new Uint8Array([0xc5]), new Uint8Array([1, 0, 1])) },
-  'an RSA key with e = 1': { policy: 'default', publicKey: () => rsaKey(bytes(jwkOf(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey).n), new Uint8Array([1]))() },
-  'an RSA key with an even e (65536)': { policy: 'default', publicKey: () => rsaKey(bytes(jwkOf(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey).n), new Uint8Array([1, 0, 0]))() },
+  'an RSA key with e = 1': {
+    policy: 'default',
+    publicKey: () => rsaKey(bytes(jwkOf(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey).n), new Uint8Array([1]))(),
+  },
+  'an RSA key with an even e (65536)': {
+    policy: 'default',
+    publicKey: () => rsaKey(bytes(jwkOf(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey).n), new Uint8Array([1, 0, 0]))(),
+  },
   'a 16 KB (131072-bit) RSA key': { policy: 'default', publicKey: () => rsaKey(new Uint8Array(16 * 1024).fill(0xff), new Uint8Array([1, 0, 1]))() },
-  'a 1024-bit RSA key': { policy: 'default', publicKey: () => rsaKey(bytes(jwkOf(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey).n), new Uint8Array([1, 0, 1]))() },
-  'crv 99': { policy: 'default', publicKey: (key) => encodeCoseKey([[1, 2], [3, -7], [-1, 99], [-2, bytes(jwkOf(key).x)], [-3, bytes(jwkOf(key).y)]]) },
+  'a 1024-bit RSA key': {
+    policy: 'default',
+    publicKey: () => rsaKey(bytes(jwkOf(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey).n), new Uint8Array([1, 0, 1]))(),
+  },
+  'crv 99': {
+    policy: 'default',
+    publicKey: (key) =>
+      encodeCoseKey([
+        [1, 2],
+        [3, -7],
+        [-1, 99],
+        [-2, bytes(jwkOf(key).x)],
+        [-3, bytes(jwkOf(key).y)],
+      ]),
+  },
   'a key holding only alg': { policy: 'default', publicKey: () => encodeCoseKey([[3, -7]]) },
 };
 
@@ -89,7 +149,13 @@ for (const kind of DATABASE_KINDS) {
     let users = 0;
     const newUser = () => world.createUser(`strict-${(users += 1)}`);
 
-    async function registrationAttempt(authenticator: SoftAuthenticator, userId: string, policy = 'default', defects: RegistrationDefects = {}, ctx: ClientContext = CTX) {
+    async function registrationAttempt(
+      authenticator: SoftAuthenticator,
+      userId: string,
+      policy = 'default',
+      defects: RegistrationDefects = {},
+      ctx: ClientContext = CTX,
+    ) {
       const started = await world.expectStatus(world.acme.api.post(`${API}/users/${userId}/passkeys/relyingParties/${RP_ID}/registrations/${policy}`, {}), 200);
       return { sessionId: started.body.sessionId as string, response: authenticator.register(started.body.clientRequest, ctx, defects) };
     }
@@ -108,7 +174,13 @@ for (const kind of DATABASE_KINDS) {
       return { user, passkey };
     }
 
-    async function refusedAuthentication(authenticator: SoftAuthenticator, userId: string, defects: AuthenticationDefects, code: string, ctx: ClientContext = CTX) {
+    async function refusedAuthentication(
+      authenticator: SoftAuthenticator,
+      userId: string,
+      defects: AuthenticationDefects,
+      code: string,
+      ctx: ClientContext = CTX,
+    ) {
       const started = await world.expectStatus(world.startAuthentication(userId), 200);
       const response = authenticator.authenticate(started.body.clientRequest, ctx, defects);
       const before = await world.snapshot();
@@ -191,10 +263,20 @@ for (const kind of DATABASE_KINDS) {
         // At 2030 (by the injected clock of a server of its own, so the admin token is not of 2026) it is trusted.
         const later = await CeremonyWorld.create(kind, new ManualClock('2030-06-01T00:00:00Z'));
         try {
-          await later.expectStatus(later.acme.api.post(`${API}/passkeys/registrationPolicies`, { name: 'trusted', attestation: 'direct', attestationTrust: { requireTrustedAttestation: true, rootCertificates: [futurePki.rootPem] } }), 201);
+          await later.expectStatus(
+            later.acme.api.post(`${API}/passkeys/registrationPolicies`, {
+              name: 'trusted',
+              attestation: 'direct',
+              attestationTrust: { requireTrustedAttestation: true, rootCertificates: [futurePki.rootPem] },
+            }),
+            201,
+          );
           for (const format of formats) {
             const user = await later.createUser(`future-${format}`);
-            const started = await later.expectStatus(later.acme.api.post(`${API}/users/${user.id}/passkeys/relyingParties/${RP_ID}/registrations/trusted`, {}), 200);
+            const started = await later.expectStatus(
+              later.acme.api.post(`${API}/users/${user.id}/passkeys/relyingParties/${RP_ID}/registrations/trusted`, {}),
+              200,
+            );
             const response = withCertificate(futurePki, format).register(started.body.clientRequest, CTX);
             const passkey = (await later.expectStatus(later.completeRegistration(user.id, started.body.sessionId, response), 201)).body;
             assert.equal(passkey.attestationVerified, true, format);
@@ -219,7 +301,8 @@ for (const kind of DATABASE_KINDS) {
       before(async () => {
         pki = await makeAttestationPki();
       });
-      const u2f = (certificate: AttestationPki) => new SoftAuthenticator({ attestationFormat: 'fido-u2f', attestationCertificate: { x5c: [certificate.leaf], privateKey: certificate.privateKey } });
+      const u2f = (certificate: AttestationPki) =>
+        new SoftAuthenticator({ attestationFormat: 'fido-u2f', attestationCertificate: { x5c: [certificate.leaf], privateKey: certificate.privateKey } });
 
       test('refused: x5c with the leaf and its root, or with no certificate → ATTESTATION_INVALID', async () => {
         await refusedRegistration(u2f(pki), 'u2f-any', { x5c: [pki.leaf, pki.root] }, 'ATTESTATION_INVALID');
@@ -239,7 +322,12 @@ for (const kind of DATABASE_KINDS) {
     describe('the CBOR envelope (§6.1, §6.5.4)', () => {
       test('refused: bytes after the attestationObject map → RESPONSE_MALFORMED', async () => {
         await refusedRegistration(new SoftAuthenticator(), 'default', { trailingBytes: new Uint8Array([0x00]) }, 'RESPONSE_MALFORMED');
-        await refusedRegistration(new SoftAuthenticator({ attestationFormat: 'packed' }), 'packed-self', { trailingBytes: new Uint8Array([0xa0]) }, 'RESPONSE_MALFORMED');
+        await refusedRegistration(
+          new SoftAuthenticator({ attestationFormat: 'packed' }),
+          'packed-self',
+          { trailingBytes: new Uint8Array([0xa0]) },
+          'RESPONSE_MALFORMED',
+        );
       });
 
       test('refused: ED=1 with extensions that are not a map, or absent → RESPONSE_MALFORMED (registration)', async () => {
@@ -304,8 +392,12 @@ for (const kind of DATABASE_KINDS) {
           await signsIn(authenticator, user.id, {}, embedded(MERCHANT));
           await signsIn(authenticator, user.id, {}, CTX);
           for (const [name, ctx] of refusedContexts) {
-            await refusedRegistration(new SoftAuthenticator(), 'default', {}, 'CROSS_ORIGIN_NOT_ALLOWED', ctx).catch((error: Error) => assert.fail(`registration, ${name}: ${error.message}`));
-            await refusedAuthentication(authenticator, user.id, {}, 'CROSS_ORIGIN_NOT_ALLOWED', ctx).catch((error: Error) => assert.fail(`authentication, ${name}: ${error.message}`));
+            await refusedRegistration(new SoftAuthenticator(), 'default', {}, 'CROSS_ORIGIN_NOT_ALLOWED', ctx).catch((error: Error) =>
+              assert.fail(`registration, ${name}: ${error.message}`),
+            );
+            await refusedAuthentication(authenticator, user.id, {}, 'CROSS_ORIGIN_NOT_ALLOWED', ctx).catch((error: Error) =>
+              assert.fail(`authentication, ${name}: ${error.message}`),
+            );
           }
         } finally {
           await world.expectStatus(world.acme.api.patch(rp, { topOrigins: [] }), 200);
@@ -326,14 +418,22 @@ for (const kind of DATABASE_KINDS) {
         const rps = doc.body.paths['/api/identity-store/stores/{storeName}/passkeys/relyingParties'];
         const one = doc.body.paths['/api/identity-store/stores/{storeName}/passkeys/relyingParties/{rpId}'];
         // An operation with the component schemas it refers to.
-        const schemaText = (operation: unknown) => JSON.stringify(operation).replace(/\{"\$ref":"#\/components\/schemas\/([A-Za-z0-9]+)"\}/g, (_ref, name: string) => JSON.stringify(doc.body.components.schemas[name]));
-        for (const [name, operation] of [['create', rps.post], ['update', one.patch], ['read', one.get]] as const) {
+        const schemaText = (operation: unknown) =>
+          JSON.stringify(operation).replace(/\{"\$ref":"#\/components\/schemas\/([A-Za-z0-9]+)"\}/g, (_ref, name: string) =>
+            JSON.stringify(doc.body.components.schemas[name]),
+          );
+        for (const [name, operation] of [
+          ['create', rps.post],
+          ['update', one.patch],
+          ['read', one.get],
+        ] as const) {
           assert.match(schemaText(operation), /"topOrigins"/, name);
         }
         const sessions = '/api/identity-store/stores/{storeName}/users/{userId}/passkeys';
         const registration = schemaText(doc.body.paths[`${sessions}/registrations/sessions/{sessionId}`].post.responses);
         const authentication = schemaText(doc.body.paths[`${sessions}/authentications/sessions/{sessionId}`].post.responses);
-        for (const code of ['CREDENTIAL_PUBLIC_KEY_INVALID', 'TOKEN_BINDING_NOT_SUPPORTED', 'CROSS_ORIGIN_NOT_ALLOWED']) assert.ok(registration.includes(code), code);
+        for (const code of ['CREDENTIAL_PUBLIC_KEY_INVALID', 'TOKEN_BINDING_NOT_SUPPORTED', 'CROSS_ORIGIN_NOT_ALLOWED'])
+          assert.ok(registration.includes(code), code);
         for (const code of ['TOKEN_BINDING_NOT_SUPPORTED', 'CROSS_ORIGIN_NOT_ALLOWED']) assert.ok(authentication.includes(code), code);
       });
 

@@ -42,7 +42,11 @@ for (const kind of DATABASE_KINDS) {
       server = await startTestServer({ kind });
       acme = await server.tenant('acme');
       globex = await server.tenant('globex');
-      for (const [tenant, store] of [[acme, 'customers'], [acme, 'staff'], [globex, 'shop']] as const) {
+      for (const [tenant, store] of [
+        [acme, 'customers'],
+        [acme, 'staff'],
+        [globex, 'shop'],
+      ] as const) {
         assert.equal((await tenant.api.post('/api/identity-store/stores', { name: store })).status, 201);
       }
       const rps = (store: string) => `/api/identity-store/stores/${store}/passkeys/relyingParties`;
@@ -65,7 +69,11 @@ for (const kind of DATABASE_KINDS) {
         }),
         await acme.api.post(rps('customers'), { id: 'localhost', name: 'Local', origins: ['http://localhost:3000'] }),
       ];
-      assert.deepEqual(created.map((r) => r.status), [201, 201, 201], JSON.stringify(created.map((r) => r.body)));
+      assert.deepEqual(
+        created.map((r) => r.status),
+        [201, 201, 201],
+        JSON.stringify(created.map((r) => r.body)),
+      );
     });
     after(() => server.close());
 
@@ -156,8 +164,13 @@ for (const kind of DATABASE_KINDS) {
         origins: ['https://example.co.uk', 'https://example.de', 'https://example.com', 'https://login.example.com', 'https://staff.example.com'],
       });
       const links = (await get('/.well-known/assetlinks.json', 'example.com')).body as Array<{ target: { package_name?: string } }>;
-      assert.deepEqual(links.filter((s) => s.target.package_name).map((s) => s.target.package_name), ['com.example.app']);
-      assert.deepEqual((await get('/.well-known/apple-app-site-association', 'example.com')).body, { webcredentials: { apps: ['ABCDE12345.com.example.app'] } });
+      assert.deepEqual(
+        links.filter((s) => s.target.package_name).map((s) => s.target.package_name),
+        ['com.example.app'],
+      );
+      assert.deepEqual((await get('/.well-known/apple-app-site-association', 'example.com')).body, {
+        webcredentials: { apps: ['ABCDE12345.com.example.app'] },
+      });
       assert.equal((await acme.api.delete('/api/identity-store/stores/customers/passkeys/relyingParties/localhost')).status, 204);
       assert.equal((await get('/.well-known/webauthn', 'localhost')).status, 404);
     });
@@ -170,9 +183,18 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(operation['x-keyway-permission'], undefined);
         assert.ok(operation.responses['404'], path);
       }
-      assert.equal(document.paths['/api/identity-store/stores/{storeName}/passkeys/relyingParties/{rpId}'].get['x-keyway-permission'], 'TNT#{tenant}#IdentityStore:getRelyingParty');
-      assert.equal(document.paths['/api/identity-store/stores/{storeName}/passkeys/registrationPolicies']?.post['x-keyway-permission'], 'TNT#{tenant}#IdentityStore:createRegistrationPolicy');
-      assert.match(document.paths['/api/identity-store/stores/{storeName}/passkeys/registrationPolicies'].post.responses['400'].description, /INVALID_TRUST_ANCHOR/);
+      assert.equal(
+        document.paths['/api/identity-store/stores/{storeName}/passkeys/relyingParties/{rpId}'].get['x-keyway-permission'],
+        'TNT#{tenant}#IdentityStore:getRelyingParty',
+      );
+      assert.equal(
+        document.paths['/api/identity-store/stores/{storeName}/passkeys/registrationPolicies']?.post['x-keyway-permission'],
+        'TNT#{tenant}#IdentityStore:createRegistrationPolicy',
+      );
+      assert.match(
+        document.paths['/api/identity-store/stores/{storeName}/passkeys/registrationPolicies'].post.responses['400'].description,
+        /INVALID_TRUST_ANCHOR/,
+      );
       assert.equal(document.paths['/api/identity-store/{tenantId}/stores/{storeName}/passkeys/relyingParties'], undefined, 'the tenant alias is hidden');
     });
   });

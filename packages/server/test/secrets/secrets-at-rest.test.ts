@@ -27,7 +27,10 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 async function everythingStored(kind: DatabaseKind, server: { database: Database; config: { databaseUrl: string } }): Promise<string> {
   if (kind === 'sqlite') {
     const file = server.config.databaseUrl.slice('sqlite:'.length);
-    return [file, `${file}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f).toString('latin1')).join('\n');
+    return [file, `${file}-wal`]
+      .filter((f) => existsSync(f))
+      .map((f) => readFileSync(f).toString('latin1'))
+      .join('\n');
   }
   const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public'`.execute(server.database.db);
   const parts: string[] = [];
@@ -53,7 +56,10 @@ for (const kind of DATABASE_KINDS) {
 
     test('the database holds no clear signing key (JWK d), decoy key or page grant id; tokens still verify against the JWKS', async () => {
       const token = await server.services.signingKeys.issueIdToken('acme', { sub: 'u1', aud: 'rp', amr: ['user'] });
-      const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${server.url}/acme/.well-known/jwks.json`)), { issuer: `${server.config.publicUrl}/acme`, audience: 'rp' });
+      const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${server.url}/acme/.well-known/jwks.json`)), {
+        issuer: `${server.config.publicUrl}/acme`,
+        audience: 'rp',
+      });
       assert.equal(payload.sub, 'u1');
       // The tenant's decoy key is created on its first unknown identifier.
       const decoys = new DecoyCredentials({ db: server.database.db, clock: systemClock, masterKey: server.masterKey });
@@ -66,14 +72,29 @@ for (const kind of DATABASE_KINDS) {
 
       await server.services.pages.create({ tenantId: 'acme', actor: 'test' }, { name: 'hello', body: PAGE });
       await server.services.pages.publish({ tenantId: 'acme', actor: 'test' }, 'hello', 1);
-      const grant = await server.services.pages.grant({ tenantId: 'acme', sessionId: 's1', stepId: 'p', pageName: 'hello', data: { sessionData: {}, constants: {} } });
+      const grant = await server.services.pages.grant({
+        tenantId: 'acme',
+        sessionId: 's1',
+        stepId: 'p',
+        pageName: 'hello',
+        data: { sessionData: {}, constants: {} },
+      });
       const grantId = grant.url.split('/').pop()!;
       assert.equal((await server.http.get(grant.url)).status, 200, 'the grant URL still serves the page');
 
       const decoyRows = await server.database.db.selectFrom('selfservice_tenant_keys').select(['tenant_id', 'decoy_key']).execute();
       const decoyKeys = decoyRows.map((row) => openSecret(server.masterKey, row.decoy_key, sealedAad(DECOY_KEY_COLUMN, row)));
       assert.equal(decoyKeys.length, 1);
-      assert.deepEqual(await new DecoyCredentials({ db: server.database.db, clock: systemClock, masterKey: server.masterKey }).paddingFor('acme', { storeId: 's', rpId: 'example.com' }, 'nobody@example.com', 0), decoy, 'the sealed key gives the same decoys on another node');
+      assert.deepEqual(
+        await new DecoyCredentials({ db: server.database.db, clock: systemClock, masterKey: server.masterKey }).paddingFor(
+          'acme',
+          { storeId: 's', rpId: 'example.com' },
+          'nobody@example.com',
+          0,
+        ),
+        decoy,
+        'the sealed key gives the same decoys on another node',
+      );
 
       const stored = await everythingStored(kind, server);
       assert.ok(stored.includes(key.kid), 'the scan sees the rows');
@@ -84,12 +105,23 @@ for (const kind of DATABASE_KINDS) {
 
     test('a sealed value moved to another tenant’s row does not open there (the row identity is authenticated)', async () => {
       await server.services.signingKeys.getJwks('globex');
-      const acmeKey = await server.database.db.selectFrom('signing_keys').select(['kid', 'private_jwk']).where('tenant_id', '=', 'acme').executeTakeFirstOrThrow();
+      const acmeKey = await server.database.db
+        .selectFrom('signing_keys')
+        .select(['kid', 'private_jwk'])
+        .where('tenant_id', '=', 'acme')
+        .executeTakeFirstOrThrow();
       const globexKey = await server.database.db.selectFrom('signing_keys').select('kid').where('tenant_id', '=', 'globex').executeTakeFirstOrThrow();
-      assert.throws(() => openSecret(server.masterKey, acmeKey.private_jwk, sealedAad(SIGNING_KEY_COLUMN, { tenant_id: 'globex', kid: globexKey.kid })), { name: 'SealedSecretError' });
-      assert.throws(() => openSecret(server.masterKey, acmeKey.private_jwk, sealedAad(SIGNING_KEY_COLUMN, { tenant_id: 'globex', kid: acmeKey.kid })), { name: 'SealedSecretError' });
+      assert.throws(() => openSecret(server.masterKey, acmeKey.private_jwk, sealedAad(SIGNING_KEY_COLUMN, { tenant_id: 'globex', kid: globexKey.kid })), {
+        name: 'SealedSecretError',
+      });
+      assert.throws(() => openSecret(server.masterKey, acmeKey.private_jwk, sealedAad(SIGNING_KEY_COLUMN, { tenant_id: 'globex', kid: acmeKey.kid })), {
+        name: 'SealedSecretError',
+      });
       const otherKey = parseMasterKey(generateMasterKeyText())!;
-      assert.throws(() => openSecret(otherKey, acmeKey.private_jwk, sealedAad(SIGNING_KEY_COLUMN, { tenant_id: 'acme', kid: acmeKey.kid })), /sealed under master key/);
+      assert.throws(
+        () => openSecret(otherKey, acmeKey.private_jwk, sealedAad(SIGNING_KEY_COLUMN, { tenant_id: 'acme', kid: acmeKey.kid })),
+        /sealed under master key/,
+      );
     });
 
     test('rotate-master is all or nothing: a record that does not open stops it and changes nothing', async () => {
@@ -103,13 +135,23 @@ for (const kind of DATABASE_KINDS) {
       // Signing keys are re-wrapped first; the decoy key's wrapped data key is then found altered.
       const [version, keyId, wrapped, data] = original.decoy[0]!.decoy_key.split('.');
       const altered = [version, keyId, `${wrapped!.slice(0, 5)}${wrapped![5] === 'A' ? 'B' : 'A'}${wrapped!.slice(6)}`, data].join('.');
-      await server.database.db.updateTable('selfservice_tenant_keys').set({ decoy_key: altered }).where('tenant_id', '=', original.decoy[0]!.tenant_id).execute();
+      await server.database.db
+        .updateTable('selfservice_tenant_keys')
+        .set({ decoy_key: altered })
+        .where('tenant_id', '=', original.decoy[0]!.tenant_id)
+        .execute();
       try {
         const tampered = await snapshot();
-        await assert.rejects(rotateMasterKey(server.database.db, server.masterKey, parseMasterKey(generateMasterKeyText())!, Date.now()), { name: 'SealedSecretError' });
+        await assert.rejects(rotateMasterKey(server.database.db, server.masterKey, parseMasterKey(generateMasterKeyText())!, Date.now()), {
+          name: 'SealedSecretError',
+        });
         assert.deepEqual(await snapshot(), tampered, 'no envelope and no check value changed');
       } finally {
-        await server.database.db.updateTable('selfservice_tenant_keys').set({ decoy_key: original.decoy[0]!.decoy_key }).where('tenant_id', '=', original.decoy[0]!.tenant_id).execute();
+        await server.database.db
+          .updateTable('selfservice_tenant_keys')
+          .set({ decoy_key: original.decoy[0]!.decoy_key })
+          .where('tenant_id', '=', original.decoy[0]!.tenant_id)
+          .execute();
       }
       assert.deepEqual(await snapshot(), original);
     });
@@ -132,7 +174,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(init.code, 0, init.stderr);
       const credentials = JSON.parse(init.stdout) as { clientId: string; clientSecret: string };
       const currentEnv = testDatabase.env;
-      const current = kind === 'sqlite' ? parseMasterKey(readFileSync(path.join(path.dirname(testDatabase.url.slice('sqlite:'.length)), 'keyway-master.key'), 'utf8'))! : parseMasterKey(testDatabase.env.KEYWAY_MASTER_KEY!)!;
+      const current =
+        kind === 'sqlite'
+          ? parseMasterKey(readFileSync(path.join(path.dirname(testDatabase.url.slice('sqlite:'.length)), 'keyway-master.key'), 'utf8'))!
+          : parseMasterKey(testDatabase.env.KEYWAY_MASTER_KEY!)!;
 
       // A token signed before the rotation, to verify against the JWKS after it.
       const first = await startServerProcess(currentEnv);
@@ -148,7 +193,13 @@ for (const kind of DATABASE_KINDS) {
       const wrongId = parseMasterKey(wrong)!.id;
       const refused = await runCli(['serve'], { ...testDatabase.env, KEYWAY_MASTER_KEY: wrong, PORT: '0' });
       assert.equal(refused.code, 78);
-      assert.match(refused.stderr, new RegExp(`^master key error: KEYWAY_MASTER_KEY: expected the master key this database is encrypted with \\(key id ${escape(current.id)}\\), got a different key \\(key id ${escape(wrongId)}\\)`, 'm'));
+      assert.match(
+        refused.stderr,
+        new RegExp(
+          `^master key error: KEYWAY_MASTER_KEY: expected the master key this database is encrypted with \\(key id ${escape(current.id)}\\), got a different key \\(key id ${escape(wrongId)}\\)`,
+          'm',
+        ),
+      );
 
       const newFile = path.join(dir, 'new-master.key');
       {
@@ -192,12 +243,54 @@ for (const kind of DATABASE_KINDS) {
       const decoyKey = 'c2VjcmV0LWRlY295LWtleS1mb3ItdXBncmFkZS10ZXN0';
       const grantId = 'AAAAAAAAAAAAAAAAAAAAAA';
       const now = Date.now();
-      await database.db.insertInto('tenants').values({ id: 'acme', created_at: now } as never).execute();
-      await database.db.insertInto('signing_keys').values({ kid, tenant_id: 'acme', algorithm: 'ES256', private_jwk: JSON.stringify({ ...privateJwk, kid }), public_jwk: JSON.stringify({ ...publicJwk, kid, alg: 'ES256', use: 'sig' }), created_at: now, retired_at: null }).execute();
+      await database.db
+        .insertInto('tenants')
+        .values({ id: 'acme', created_at: now } as never)
+        .execute();
+      await database.db
+        .insertInto('signing_keys')
+        .values({
+          kid,
+          tenant_id: 'acme',
+          algorithm: 'ES256',
+          private_jwk: JSON.stringify({ ...privateJwk, kid }),
+          public_jwk: JSON.stringify({ ...publicJwk, kid, alg: 'ES256', use: 'sig' }),
+          created_at: now,
+          retired_at: null,
+        })
+        .execute();
       await database.db.insertInto('selfservice_tenant_keys').values({ tenant_id: 'acme', decoy_key: decoyKey, created_at: now }).execute();
-      await database.db.insertInto('journey_content').values({ id: 'c1', tenant_id: 'acme', kind: 'page', name: 'hello', description: null, latest_version: 1, created_at: now, updated_at: now } as never).execute();
-      await database.db.insertInto('journey_content_versions').values({ id: 'v1', content_id: 'c1', tenant_id: 'acme', version: 1, status: 'published', body: PAGE, created_at: now, updated_at: now, published_at: now } as never).execute();
-      await database.db.insertInto('journey_page_grants').values({ id: grantId, tenant_id: 'acme', session_id: 's', step_id: 'p', version_id: 'v1', data: '{"sessionData":{},"constants":{}}', expires_at: now + 600_000, created_at: now }).execute();
+      await database.db
+        .insertInto('journey_content')
+        .values({ id: 'c1', tenant_id: 'acme', kind: 'page', name: 'hello', description: null, latest_version: 1, created_at: now, updated_at: now } as never)
+        .execute();
+      await database.db
+        .insertInto('journey_content_versions')
+        .values({
+          id: 'v1',
+          content_id: 'c1',
+          tenant_id: 'acme',
+          version: 1,
+          status: 'published',
+          body: PAGE,
+          created_at: now,
+          updated_at: now,
+          published_at: now,
+        } as never)
+        .execute();
+      await database.db
+        .insertInto('journey_page_grants')
+        .values({
+          id: grantId,
+          tenant_id: 'acme',
+          session_id: 's',
+          step_id: 'p',
+          version_id: 'v1',
+          data: '{"sessionData":{},"constants":{}}',
+          expires_at: now + 600_000,
+          created_at: now,
+        })
+        .execute();
       await database.close();
 
       // First start of the new version (on SQLite the default key file is created now).
@@ -211,12 +304,20 @@ for (const kind of DATABASE_KINDS) {
       const decoyRow = await database.db.selectFrom('selfservice_tenant_keys').select('decoy_key').executeTakeFirstOrThrow();
       assert.equal(openSecret(opened.masterKey, decoyRow.decoy_key, sealedAad(DECOY_KEY_COLUMN, { tenant_id: 'acme' })), decoyKey);
       const grants = await database.db.selectFrom('journey_page_grants').select('id').execute();
-      assert.deepEqual(grants.map((g) => g.id === grantId), [false], 'the grant id is replaced by its hash');
+      assert.deepEqual(
+        grants.map((g) => g.id === grantId),
+        [false],
+        'the grant id is replaced by its hash',
+      );
 
       const services = createServices({ config, database, clock: systemClock, masterKey: opened.masterKey });
       const token = await services.signingKeys.issueIdToken('acme', { sub: 'u', aud: 'rp', amr: [] });
       const jwks = await services.signingKeys.getJwks('acme');
-      assert.deepEqual(jwks.keys.map((k) => k.kid), [kid], 'the existing key stays the active key');
+      assert.deepEqual(
+        jwks.keys.map((k) => k.kid),
+        [kid],
+        'the existing key stays the active key',
+      );
       await jwtVerify(token, createLocalJWKSet({ keys: [{ ...publicJwk, kid, alg: 'ES256' }] }));
       assert.equal((await services.pages.served('acme', grantId)).html, PAGE, 'a grant URL handed out before the upgrade still serves');
     } finally {
@@ -243,7 +344,10 @@ test('SQLite default: the key file is created beside the database on first start
     rmSync(keyFile);
     const lost = await runCli(['migrate'], { ...testDatabase.env, KEYWAY_MASTER_KEY: '', KEYWAY_MASTER_KEY_FILE: '' });
     assert.equal(lost.code, 78);
-    assert.match(lost.stderr, /master key error: the master key file .*keyway-master\.key .*: missing; this database is encrypted with the master key of key id /);
+    assert.match(
+      lost.stderr,
+      /master key error: the master key file .*keyway-master\.key .*: missing; this database is encrypted with the master key of key id /,
+    );
     assert.equal(existsSync(keyFile), false, 'no new key is put in its place');
   } finally {
     await testDatabase.drop();
@@ -255,7 +359,10 @@ test('PostgreSQL without a master key: start-up stops with a configuration error
   try {
     const result = await runCli(['migrate'], { KEYWAY_DATABASE_URL: testDatabase.url, KEYWAY_MASTER_KEY: '', KEYWAY_MASTER_KEY_FILE: '' });
     assert.equal(result.code, 78);
-    assert.match(result.stderr, /^configuration error: KEYWAY_MASTER_KEY: expected 43 base64url characters encoding 32 random bytes .* when KEYWAY_DATABASE_URL is PostgreSQL, got nothing/m);
+    assert.match(
+      result.stderr,
+      /^configuration error: KEYWAY_MASTER_KEY: expected 43 base64url characters encoding 32 random bytes .* when KEYWAY_DATABASE_URL is PostgreSQL, got nothing/m,
+    );
   } finally {
     await testDatabase.drop();
   }

@@ -41,11 +41,30 @@ for (const kind of DATABASE_KINDS) {
 
     test('refused with the field named: other schemes, plain http elsewhere, user info, protocol-relative, controls, encoded separators; nothing changes', async () => {
       await expectStatus(world.api.patch(ADMIN, { selfService: { ...SELF_SERVICE, applicationUrl: 'https://shop.example.com/' } }), 200);
-      for (const bad of ['javascript:alert(1)', 'data:text/html,hi', 'http://shop.example.com/', 'https://user:secret@shop.example.com/', '//evil.example/', '/\\evil.example', 'https://shop.example.com/a b', 'https://shop.example.com/%2f%2fevil', 'shop.example.com', 'https://shop.example.com//x']) {
+      for (const bad of [
+        'javascript:alert(1)',
+        'data:text/html,hi',
+        'http://shop.example.com/',
+        'https://user:secret@shop.example.com/',
+        '//evil.example/',
+        '/\\evil.example',
+        'https://shop.example.com/a b',
+        'https://shop.example.com/%2f%2fevil',
+        'shop.example.com',
+        'https://shop.example.com//x',
+      ]) {
         const refused = await expectProblem(world.api.patch(ADMIN, { selfService: { ...SELF_SERVICE, applicationUrl: bad } }), 400, 'VALIDATION_FAILED');
-        assert.deepEqual(refused.body.errors.map((e: { field: string }) => e.field), ['selfService.applicationUrl'], bad);
+        assert.deepEqual(
+          refused.body.errors.map((e: { field: string }) => e.field),
+          ['selfService.applicationUrl'],
+          bad,
+        );
       }
-      assert.equal((await expectStatus(world.api.get(ADMIN), 200)).body.selfService.applicationUrl, 'https://shop.example.com/', 'the stored value is unchanged');
+      assert.equal(
+        (await expectStatus(world.api.get(ADMIN), 200)).body.selfService.applicationUrl,
+        'https://shop.example.com/',
+        'the stored value is unchanged',
+      );
       // Removing it: the configuration without the field.
       const cleared = await expectStatus(world.api.patch(ADMIN, { selfService: SELF_SERVICE }), 200);
       assert.equal(cleared.body.selfService.applicationUrl, undefined);

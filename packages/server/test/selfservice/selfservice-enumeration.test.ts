@@ -31,7 +31,8 @@ for (const kind of DATABASE_KINDS) {
     });
     after(() => world.close());
 
-    const options = async (w: SelfServiceWorld, identifier: string) => (await expectStatus(w.browser().post('/login/webauthn/options', { identifier }), 200)).body.publicKey;
+    const options = async (w: SelfServiceWorld, identifier: string) =>
+      (await expectStatus(w.browser().post('/login/webauthn/options', { identifier }), 200)).body.publicKey;
 
     test('an unknown identifier answers the same shape and lengths as a known one, with a stable decoy', async () => {
       const known = await options(world, 'known@example.com');
@@ -85,7 +86,10 @@ for (const kind of DATABASE_KINDS) {
         for (;;) {
           const answered = await options(world, identifier);
           assert.equal(answered.allowCredentials.length, count, `with ${realIds.length} passkey(s)`);
-          assert.deepEqual(answered.allowCredentials.map((d: unknown) => shape(d)), unknown.allowCredentials.map((d) => shape(d)));
+          assert.deepEqual(
+            answered.allowCredentials.map((d: unknown) => shape(d)),
+            unknown.allowCredentials.map((d) => shape(d)),
+          );
           const ids = answered.allowCredentials.map((d: { id: string }) => d.id);
           for (const id of realIds) assert.ok(ids.includes(id), 'every real passkey is allowed');
           for (const id of ids) assert.equal(Buffer.from(id, 'base64url').length, 32);
@@ -93,7 +97,13 @@ for (const kind of DATABASE_KINDS) {
           assert.deepEqual((await options(node2, identifier)).allowCredentials, answered.allowCredentials, 'the same on a second node');
           if (realIds.length === 3) break;
           const begun = await expectStatus(browser.post('/me/passkeys/register/begin'), 200);
-          const added = await expectStatus(browser.post('/me/passkeys/register/finish', new SoftAuthenticator({ attachment: 'cross-platform' }).register(begun.body.publicKey, { origin: ORIGIN })), 201);
+          const added = await expectStatus(
+            browser.post(
+              '/me/passkeys/register/finish',
+              new SoftAuthenticator({ attachment: 'cross-platform' }).register(begun.body.publicKey, { origin: ORIGIN }),
+            ),
+            201,
+          );
           realIds.push(added.body.id as string);
         }
       } finally {
@@ -134,8 +144,21 @@ for (const kind of DATABASE_KINDS) {
         },
         transformResult: async (args) => args.result,
       });
-      const services = createServices({ config: world.server.config, database: { ...world.server.database, db: recorded }, clock: world.clock, masterKey: world.server.masterKey });
-      const request = { tenantId: 'acme', storeName: 'customers', requestId: 'parity', clientIp: '127.0.0.9', userAgent: undefined, flowToken: undefined, sessionToken: undefined };
+      const services = createServices({
+        config: world.server.config,
+        database: { ...world.server.database, db: recorded },
+        clock: world.clock,
+        masterKey: world.server.masterKey,
+      });
+      const request = {
+        tenantId: 'acme',
+        storeName: 'customers',
+        requestId: 'parity',
+        clientIp: '127.0.0.9',
+        userAgent: undefined,
+        flowToken: undefined,
+        sessionToken: undefined,
+      };
       await services.selfService.loginOptions(request, { identifier: 'warm-up@example.com' }); // loads the key, runs the periodic purges
       statements.length = 0;
       await services.selfService.loginOptions(request, { identifier: 'known@example.com' });

@@ -55,25 +55,36 @@ export class Browser {
       ...headers,
     };
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: sent, ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}), agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const headersOut = new Headers();
-          for (const [name, value] of Object.entries(res.headers)) {
-            if (Array.isArray(value)) for (const v of value) headersOut.append(name, v);
-            else if (value !== undefined) headersOut.set(name, value);
-          }
-          const setCookies = (res.headers['set-cookie'] ?? []).map((line) => parseSetCookie(line));
-          for (const c of setCookies) {
-            if (c.maxAge === 0 || c.value === '' || c.value === undefined) this.cookies.delete(c.name);
-            else this.cookies.set(c.name, c.value);
-          }
-          const parsed = (res.headers['content-type'] ?? '').includes('json') && text !== '' ? (JSON.parse(text) as unknown) : text;
-          resolve({ status: res.statusCode ?? 0, body: parsed, headers: headersOut, setCookies });
-        });
-      });
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname + url.search,
+          method,
+          headers: sent,
+          ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}),
+          agent: false,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const headersOut = new Headers();
+            for (const [name, value] of Object.entries(res.headers)) {
+              if (Array.isArray(value)) for (const v of value) headersOut.append(name, v);
+              else if (value !== undefined) headersOut.set(name, value);
+            }
+            const setCookies = (res.headers['set-cookie'] ?? []).map((line) => parseSetCookie(line));
+            for (const c of setCookies) {
+              if (c.maxAge === 0 || c.value === '' || c.value === undefined) this.cookies.delete(c.name);
+              else this.cookies.set(c.name, c.value);
+            }
+            const parsed = (res.headers['content-type'] ?? '').includes('json') && text !== '' ? (JSON.parse(text) as unknown) : text;
+            resolve({ status: res.statusCode ?? 0, body: parsed, headers: headersOut, setCookies });
+          });
+        },
+      );
       req.on('error', reject);
       if (payload !== undefined) req.write(payload);
       req.end();
@@ -129,7 +140,10 @@ export class SelfServiceWorld {
     const acme = await server.tenant('acme');
     const world = new SelfServiceWorld(server, acme, clock);
     await expectStatus(acme.api.post('/api/identity-store/stores', { name: STORE, displayName: 'Customers' }), 201);
-    await expectStatus(acme.api.post(`${ADMIN}/passkeys/relyingParties`, { id: RP_ID, name: 'Keyway Test', origins: [ORIGIN, 'https://app.keyway.test'] }), 201);
+    await expectStatus(
+      acme.api.post(`${ADMIN}/passkeys/relyingParties`, { id: RP_ID, name: 'Keyway Test', origins: [ORIGIN, 'https://app.keyway.test'] }),
+      201,
+    );
     await expectStatus(acme.api.post(`${ADMIN}/passkeys/registrationPolicies`, { name: 'default' }), 201);
     await expectStatus(acme.api.post(`${ADMIN}/passkeys/authenticationPolicies`, { name: 'default' }), 201);
     await expectStatus(acme.api.patch(ADMIN, { selfService: SELF_SERVICE }), 200);
@@ -158,7 +172,12 @@ export class SelfServiceWorld {
     const begun = await expectStatus(browser.post('/register/webauthn/begin', { identifier, ...(displayName ? { displayName } : {}) }), 200);
     const credential = authenticator.register(begun.body.publicKey, { origin: ORIGIN });
     const finished = await expectStatus(browser.post('/register/webauthn/finish', credential), 201);
-    return { authenticator, credentialId: credential.id as string, user: finished.body.user as { id: string; userKey: string; displayName: string }, response: finished };
+    return {
+      authenticator,
+      credentialId: credential.id as string,
+      user: finished.body.user as { id: string; userKey: string; displayName: string },
+      response: finished,
+    };
   }
 
   /** Sign-in through the public API, identifier-first when an identifier is given, else usernameless. */
@@ -175,13 +194,28 @@ export class SelfServiceWorld {
 
   /** Row counts of everything a public request may change. */
   async counts(): Promise<Record<string, number>> {
-    const tables = ['users', 'credentials', 'ceremony_sessions', 'selfservice_flows', 'selfservice_sessions', 'selfservice_recovery_links', 'audit_events'] as const;
+    const tables = [
+      'users',
+      'credentials',
+      'ceremony_sessions',
+      'selfservice_flows',
+      'selfservice_sessions',
+      'selfservice_recovery_links',
+      'audit_events',
+    ] as const;
     const out: Record<string, number> = {};
     for (const table of tables) {
-      const row = await this.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      const row = await this.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
       out[table] = Number(row.n);
     }
-    const revoked = await this.db.selectFrom('selfservice_sessions').select((eb) => eb.fn.countAll().as('n')).where('revoked_at', 'is not', null).executeTakeFirstOrThrow();
+    const revoked = await this.db
+      .selectFrom('selfservice_sessions')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('revoked_at', 'is not', null)
+      .executeTakeFirstOrThrow();
     out.revokedSessions = Number(revoked.n);
     return out;
   }

@@ -32,7 +32,22 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(listed.body.allCredentialIds, [first]);
       assert.equal(listed.body.items.length, 1);
       const item = listed.body.items[0];
-      assert.deepEqual(Object.keys(item).sort(), ['authenticatorIcon', 'authenticatorName', 'backupEligible', 'createdAt', 'current', 'device', 'id', 'lastUsedAt', 'name', 'synced', 'transports'].sort());
+      assert.deepEqual(
+        Object.keys(item).sort(),
+        [
+          'authenticatorIcon',
+          'authenticatorName',
+          'backupEligible',
+          'createdAt',
+          'current',
+          'device',
+          'id',
+          'lastUsedAt',
+          'name',
+          'synced',
+          'transports',
+        ].sort(),
+      );
       assert.equal(item.device, null, 'a client without a User-Agent: no device');
       assert.equal(item.id, first);
       assert.equal(item.authenticatorName, 'Google Password Manager');
@@ -51,7 +66,10 @@ for (const kind of DATABASE_KINDS) {
       const key = new SoftAuthenticator({ attachment: 'cross-platform' });
       const begun = await expectStatus(browser.post('/me/passkeys/register/begin'), 200);
       // The account's passkeys are excluded (the default policy), so the same authenticator is not registered twice.
-      assert.deepEqual(begun.body.publicKey.excludeCredentials.map((d: { id: string }) => d.id), [first]);
+      assert.deepEqual(
+        begun.body.publicKey.excludeCredentials.map((d: { id: string }) => d.id),
+        [first],
+      );
       assert.equal(begun.body.publicKey.user.id, handle.user_handle);
       const added = await expectStatus(browser.post('/me/passkeys/register/finish', key.register(begun.body.publicKey, { origin: ORIGIN })), 201);
       assert.equal(added.body.synced, false);
@@ -82,14 +100,25 @@ for (const kind of DATABASE_KINDS) {
 
       const actions = await world.auditActions();
       for (const action of ['selfservice.passkey.add', 'passkey.update', 'passkey.delete']) assert.ok(actions.includes(action), action);
-      const deletion = await world.db.selectFrom('audit_events').selectAll().where('action', '=', 'passkey.delete').where('target_id', '=', second).executeTakeFirstOrThrow();
+      const deletion = await world.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'passkey.delete')
+        .where('target_id', '=', second)
+        .executeTakeFirstOrThrow();
       assert.equal(deletion.actor, 'self-service');
     });
 
     test('icons come from the FIDO metadata the registration policy names (a stub BLOB at the provider seam)', async () => {
       const MODEL = '0f0e0d0c-0b0a-0908-0706-050403020100';
       const ICON = 'data:image/png;base64,iVBORw0KGgo=';
-      await expectStatus(world.api.post(`${ADMIN}/passkeys/registrationPolicies`, { name: 'mds', attestationTrust: { requireTrustedAttestation: false, metadata: { url: 'https://mds.keyway.test/blob' } } }), 201);
+      await expectStatus(
+        world.api.post(`${ADMIN}/passkeys/registrationPolicies`, {
+          name: 'mds',
+          attestationTrust: { requireTrustedAttestation: false, metadata: { url: 'https://mds.keyway.test/blob' } },
+        }),
+        201,
+      );
       await expectStatus(world.api.patch(ADMIN, { selfService: { ...SELF_SERVICE, registrationPolicy: 'mds' } }), 200);
       try {
         const browser = world.browser();
@@ -98,19 +127,53 @@ for (const kind of DATABASE_KINDS) {
         const metadata = {
           get: async (source: unknown) => {
             sources.push(source);
-            return new MetadataBlob(1, new Date('2026-04-01'), [{ aaguid: MODEL, description: 'Keyway Test Key', icon: ICON, attestationRootCertificates: [], attestationTypes: [], statusReports: [] }]);
+            return new MetadataBlob(1, new Date('2026-04-01'), [
+              { aaguid: MODEL, description: 'Keyway Test Key', icon: ICON, attestationRootCertificates: [], attestationTypes: [], statusReports: [] },
+            ]);
           },
         };
         const services = world.server.services;
-        const withMetadata = new SelfServiceService({ db: world.db, clock: world.clock, identity: services.identity, ceremonies: services.ceremonies, credentials: services.credentials, policies: services.policies, metadata, publicUrl: ORIGIN, rateLimitPerIp: 100, rateLimitPerIdentifier: 100, masterKey: world.server.masterKey });
-        const request = { tenantId: 'acme', storeName: STORE, requestId: 'test', clientIp: '127.0.0.1', userAgent: undefined, flowToken: undefined, sessionToken: browser.cookies.get('keyway_session') };
+        const withMetadata = new SelfServiceService({
+          db: world.db,
+          clock: world.clock,
+          identity: services.identity,
+          ceremonies: services.ceremonies,
+          credentials: services.credentials,
+          policies: services.policies,
+          metadata,
+          publicUrl: ORIGIN,
+          rateLimitPerIp: 100,
+          rateLimitPerIdentifier: 100,
+          masterKey: world.server.masterKey,
+        });
+        const request = {
+          tenantId: 'acme',
+          storeName: STORE,
+          requestId: 'test',
+          clientIp: '127.0.0.1',
+          userAgent: undefined,
+          flowToken: undefined,
+          sessionToken: browser.cookies.get('keyway_session'),
+        };
         const listed = await withMetadata.myPasskeys(request);
         assert.equal(listed.items[0]!.id, credentialId);
         assert.equal(listed.items[0]!.authenticatorIcon, ICON);
         assert.equal(listed.items[0]!.authenticatorName, 'Keyway Test Key');
         assert.deepEqual(sources, [{ url: 'https://mds.keyway.test/blob' }]);
         // Metadata that cannot be loaded means no icons, never a failed answer.
-        const broken = new SelfServiceService({ db: world.db, clock: world.clock, identity: services.identity, ceremonies: services.ceremonies, credentials: services.credentials, policies: services.policies, metadata: { get: async () => Promise.reject(new Error('offline')) }, publicUrl: ORIGIN, rateLimitPerIp: 100, rateLimitPerIdentifier: 100, masterKey: world.server.masterKey });
+        const broken = new SelfServiceService({
+          db: world.db,
+          clock: world.clock,
+          identity: services.identity,
+          ceremonies: services.ceremonies,
+          credentials: services.credentials,
+          policies: services.policies,
+          metadata: { get: async () => Promise.reject(new Error('offline')) },
+          publicUrl: ORIGIN,
+          rateLimitPerIp: 100,
+          rateLimitPerIdentifier: 100,
+          masterKey: world.server.masterKey,
+        });
         assert.equal((await broken.myPasskeys(request)).items[0]!.authenticatorIcon, null);
       } finally {
         await expectStatus(world.api.patch(ADMIN, { selfService: SELF_SERVICE }), 200);

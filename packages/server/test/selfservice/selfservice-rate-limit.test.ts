@@ -56,14 +56,23 @@ for (const kind of DATABASE_KINDS) {
         const browser = world.browser({ localAddress: `127.0.1.${a}` });
         for (let i = 0; i < 3; i++) await expectStatus(browser.post('/login/webauthn/options', { identifier: 'target@example.com' }), 200);
       }
-      const limited = await expectProblem(world.browser({ localAddress: '127.0.1.20' }).post('/login/webauthn/options', { identifier: 'target@example.com' }), 429, 'RATE_LIMITED');
+      const limited = await expectProblem(
+        world.browser({ localAddress: '127.0.1.20' }).post('/login/webauthn/options', { identifier: 'target@example.com' }),
+        429,
+        'RATE_LIMITED',
+      );
       assert.match((limited.body as { detail: string }).detail, /for this account;/);
       await expectStatus(world.browser({ localAddress: '127.0.1.20' }).post('/login/webauthn/options', { identifier: 'someone-else@example.com' }), 200);
     });
 
     test('two nodes on one database share the counts', async () => {
       world.clock.advance(60_000);
-      const node2 = await SelfServiceWorld.create(kind, { databaseUrl: world.server.config.databaseUrl, existing: true, clock: world.clock, env: { KEYWAY_RATE_LIMIT_PER_IP: '5', KEYWAY_RATE_LIMIT_PER_IDENTIFIER: '3' } });
+      const node2 = await SelfServiceWorld.create(kind, {
+        databaseUrl: world.server.config.databaseUrl,
+        existing: true,
+        clock: world.clock,
+        env: { KEYWAY_RATE_LIMIT_PER_IP: '5', KEYWAY_RATE_LIMIT_PER_IDENTIFIER: '3' },
+      });
       try {
         const one = world.browser({ localAddress: '127.0.0.7' });
         const two = node2.browser({ localAddress: '127.0.0.7' });

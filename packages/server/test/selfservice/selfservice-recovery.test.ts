@@ -54,7 +54,15 @@ for (const kind of DATABASE_KINDS) {
       // A second use: refused at begin and at finish, nothing changes.
       const before = await world.counts();
       await expectProblem(world.browser().post('/recovery/begin', { token: issued.token }), 410, 'RECOVERY_LINK_USED');
-      await expectProblem(browser.post('/recovery/finish', { token: issued.token, credential: new SoftAuthenticator().register(begun.body.publicKey, { origin: ORIGIN }), revokeOthers: false }), 410, 'RECOVERY_LINK_USED');
+      await expectProblem(
+        browser.post('/recovery/finish', {
+          token: issued.token,
+          credential: new SoftAuthenticator().register(begun.body.publicKey, { origin: ORIGIN }),
+          revokeOthers: false,
+        }),
+        410,
+        'RECOVERY_LINK_USED',
+      );
       assert.deepEqual(await world.counts(), before);
       // The recovered account signs in with the new passkey.
       await world.signIn(world.browser(), fresh, 'recover@example.com');
@@ -68,8 +76,16 @@ for (const kind of DATABASE_KINDS) {
       const beganA = await expectStatus(a.post('/recovery/begin', { token: issued.token }), 200);
       const beganB = await expectStatus(b.post('/recovery/begin', { token: issued.token }), 200);
       const [ra, rb] = await Promise.all([
-        a.post('/recovery/finish', { token: issued.token, credential: new SoftAuthenticator().register(beganA.body.publicKey, { origin: ORIGIN }), revokeOthers: false }),
-        b.post('/recovery/finish', { token: issued.token, credential: new SoftAuthenticator().register(beganB.body.publicKey, { origin: ORIGIN }), revokeOthers: false }),
+        a.post('/recovery/finish', {
+          token: issued.token,
+          credential: new SoftAuthenticator().register(beganA.body.publicKey, { origin: ORIGIN }),
+          revokeOthers: false,
+        }),
+        b.post('/recovery/finish', {
+          token: issued.token,
+          credential: new SoftAuthenticator().register(beganB.body.publicKey, { origin: ORIGIN }),
+          revokeOthers: false,
+        }),
       ]);
       assert.deepEqual([ra.status, rb.status].sort(), [201, 410], JSON.stringify([ra.body, rb.body]));
       const passkeys = await world.db.selectFrom('credentials').select('id').where('user_id', '=', user.id).execute();
@@ -88,7 +104,15 @@ for (const kind of DATABASE_KINDS) {
       const begun = await expectStatus(browser.post('/recovery/begin', { token: edge.token }), 200);
       world.clock.advance(1);
       const before = await world.counts();
-      await expectProblem(browser.post('/recovery/finish', { token: edge.token, credential: new SoftAuthenticator().register(begun.body.publicKey, { origin: ORIGIN }), revokeOthers: true }), 410, 'RECOVERY_LINK_EXPIRED');
+      await expectProblem(
+        browser.post('/recovery/finish', {
+          token: edge.token,
+          credential: new SoftAuthenticator().register(begun.body.publicKey, { origin: ORIGIN }),
+          revokeOthers: true,
+        }),
+        410,
+        'RECOVERY_LINK_EXPIRED',
+      );
       assert.deepEqual(await world.counts(), before);
 
       await expectProblem(world.browser().post('/recovery/begin', { token: 'A'.repeat(43) }), 404, 'RECOVERY_LINK_NOT_FOUND');
@@ -97,7 +121,14 @@ for (const kind of DATABASE_KINDS) {
       const ok = await link(user.id);
       const keeper = world.browser();
       const started = await expectStatus(keeper.post('/recovery/begin', { token: ok.token }), 200);
-      const done = await expectStatus(keeper.post('/recovery/finish', { token: ok.token, credential: new SoftAuthenticator().register(started.body.publicKey, { origin: ORIGIN }), revokeOthers: false }), 201);
+      const done = await expectStatus(
+        keeper.post('/recovery/finish', {
+          token: ok.token,
+          credential: new SoftAuthenticator().register(started.body.publicKey, { origin: ORIGIN }),
+          revokeOthers: false,
+        }),
+        201,
+      );
       assert.equal(done.body.revokedPasskeys, 0);
       assert.ok(await world.db.selectFrom('credentials').select('id').where('credential_id', '=', kept).executeTakeFirst());
     });

@@ -139,7 +139,11 @@ for (const kind of DATABASE_KINDS) {
       const b = await expectStatus(second.post('/register/webauthn/begin', { identifier: 'race@example.com' }), 200);
       await expectStatus(first.post('/register/webauthn/finish', new SoftAuthenticator().register(a.body.publicKey, { origin: ORIGIN })), 201);
       const before = await world.counts();
-      await expectProblem(second.post('/register/webauthn/finish', new SoftAuthenticator().register(b.body.publicKey, { origin: ORIGIN })), 409, 'IDENTIFIER_TAKEN');
+      await expectProblem(
+        second.post('/register/webauthn/finish', new SoftAuthenticator().register(b.body.publicKey, { origin: ORIGIN })),
+        409,
+        'IDENTIFIER_TAKEN',
+      );
       const after = await world.counts();
       assert.deepEqual(after, before, 'the refused finish changed nothing');
     });
@@ -147,10 +151,22 @@ for (const kind of DATABASE_KINDS) {
     test('an unknown credential at sign-in is CREDENTIAL_NOT_FOUND (for signalUnknownCredential)', async () => {
       const browser = world.browser();
       const stranger = new SoftAuthenticator();
-      stranger.register({ rp: { id: RP_ID, name: 'x' }, user: { id: 'AAAA', name: 'x', displayName: 'x' }, challenge: 'AAAA', pubKeyCredParams: [{ type: 'public-key', alg: -7 }] }, { origin: ORIGIN });
+      stranger.register(
+        {
+          rp: { id: RP_ID, name: 'x' },
+          user: { id: 'AAAA', name: 'x', displayName: 'x' },
+          challenge: 'AAAA',
+          pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+        },
+        { origin: ORIGIN },
+      );
       const options = await expectStatus(browser.post('/login/webauthn/options'), 200);
       const before = await world.counts();
-      await expectProblem(browser.post('/login/webauthn/finish', stranger.authenticate(options.body.publicKey, { origin: ORIGIN })), 400, 'CREDENTIAL_NOT_FOUND');
+      await expectProblem(
+        browser.post('/login/webauthn/finish', stranger.authenticate(options.body.publicKey, { origin: ORIGIN })),
+        400,
+        'CREDENTIAL_NOT_FOUND',
+      );
       assert.deepEqual(await world.counts(), before);
     });
 
@@ -174,11 +190,17 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(await world.counts(), before, 'nothing changed');
       await expectStatus(browser.get('/me'), 200);
       // Same-origin and another origin of the RP are served.
-      await expectStatus(new Browser(world.server.url, { origin: 'https://app.keyway.test', headers: { 'sec-fetch-site': 'same-site' } }).post('/login/webauthn/options'), 200);
+      await expectStatus(
+        new Browser(world.server.url, { origin: 'https://app.keyway.test', headers: { 'sec-fetch-site': 'same-site' } }).post('/login/webauthn/options'),
+        200,
+      );
     });
 
     test('CORS: answers and preflights allow only the RP’s origins, with credentials', async () => {
-      const good = await world.browser().request('OPTIONS', `${BASE}/login/webauthn/options`, undefined, { 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' });
+      const good = await world.browser().request('OPTIONS', `${BASE}/login/webauthn/options`, undefined, {
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      });
       assert.equal(good.status, 204);
       assert.equal(good.headers.get('access-control-allow-origin'), ORIGIN);
       assert.equal(good.headers.get('access-control-allow-credentials'), 'true');
@@ -200,17 +222,31 @@ for (const kind of DATABASE_KINDS) {
     test('store configuration: validated, returned by GET; disabled or unknown store → 404 SELF_SERVICE_DISABLED', async () => {
       const got = await expectStatus(world.api.get(ADMIN), 200);
       assert.deepEqual(got.body.selfService, { ...SELF_SERVICE, sessionTtlSeconds: 28_800, recoveryLinkTtlSeconds: 3600 });
-      const invalid = await expectProblem(world.api.patch(ADMIN, { selfService: { ...SELF_SERVICE, relyingPartyId: 'nope.test', registrationPolicy: 'missing' } }), 400, 'VALIDATION_FAILED');
-      assert.deepEqual(invalid.body.errors.map((e: { field: string }) => e.field), ['selfService.relyingPartyId', 'selfService.registrationPolicy']);
+      const invalid = await expectProblem(
+        world.api.patch(ADMIN, { selfService: { ...SELF_SERVICE, relyingPartyId: 'nope.test', registrationPolicy: 'missing' } }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      assert.deepEqual(
+        invalid.body.errors.map((e: { field: string }) => e.field),
+        ['selfService.relyingPartyId', 'selfService.registrationPolicy'],
+      );
       await expectProblem(world.api.post('/api/identity-store/stores', { name: 'early', selfService: SELF_SERVICE }), 400, 'VALIDATION_FAILED');
       await expectStatus(world.api.post('/api/identity-store/stores', { name: 'other', selfService: { ...SELF_SERVICE, enabled: false } }), 201);
       // An RP whose origins do not include KEYWAY_PUBLIC_URL cannot serve the hosted pages.
-      await expectStatus(world.api.post('/api/identity-store/stores/other/passkeys/relyingParties', { id: RP_ID, name: 'x', origins: ['https://app.keyway.test'] }), 201);
+      await expectStatus(
+        world.api.post('/api/identity-store/stores/other/passkeys/relyingParties', { id: RP_ID, name: 'x', origins: ['https://app.keyway.test'] }),
+        201,
+      );
       await expectStatus(world.api.post('/api/identity-store/stores/other/passkeys/registrationPolicies', { name: 'default' }), 201);
       await expectStatus(world.api.post('/api/identity-store/stores/other/passkeys/authenticationPolicies', { name: 'default' }), 201);
       const originProblem = await expectProblem(world.api.patch('/api/identity-store/stores/other', { selfService: SELF_SERVICE }), 400, 'VALIDATION_FAILED');
       assert.match(originProblem.body.detail, /https:\/\/login\.keyway\.test/);
-      await expectProblem(world.api.patch('/api/identity-store/stores/other', { selfService: { ...SELF_SERVICE, sessionTtlSeconds: 10 } }), 400, 'VALIDATION_FAILED');
+      await expectProblem(
+        world.api.patch('/api/identity-store/stores/other', { selfService: { ...SELF_SERVICE, sessionTtlSeconds: 10 } }),
+        400,
+        'VALIDATION_FAILED',
+      );
 
       const disabled = new Browser(world.server.url);
       const answers = [
@@ -269,7 +305,10 @@ for (const kind of DATABASE_KINDS) {
       assert.match(JSON.stringify(finish.responses), /RATE_LIMITED/);
       const links = doc.paths['/api/identity-store/stores/{storeName}/users/{userId}/recovery-links'].post;
       assert.equal(links['x-keyway-permission'], 'TNT#{tenant}#IdentityStore:createRecoveryLink');
-      assert.equal(doc.paths['/api/identity-store/stores/{storeName}/users/{userId}/sessions'].get['x-keyway-permission'], 'TNT#{tenant}#IdentityStore:listUserSessions');
+      assert.equal(
+        doc.paths['/api/identity-store/stores/{storeName}/users/{userId}/sessions'].get['x-keyway-permission'],
+        'TNT#{tenant}#IdentityStore:listUserSessions',
+      );
       assert.ok(doc.paths[`/{tenantId}/identity/{storeName}/me/passkeys/{credentialId}`].delete);
       void STORE;
     });

@@ -56,7 +56,14 @@ for (const kind of DATABASE_KINDS) {
 
     test('sign-up with a key that does not fit its alg (a P-384 key labelled ES256) → CREDENTIAL_PUBLIC_KEY_INVALID', async () => {
       const jwk = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' });
-      const publicKey = () => encodeCoseKey([[1, 2], [3, -7], [-1, 2], [-2, new Uint8Array(Buffer.from(jwk.x!, 'base64url'))], [-3, new Uint8Array(Buffer.from(jwk.y!, 'base64url'))]]);
+      const publicKey = () =>
+        encodeCoseKey([
+          [1, 2],
+          [3, -7],
+          [-1, 2],
+          [-2, new Uint8Array(Buffer.from(jwk.x!, 'base64url'))],
+          [-3, new Uint8Array(Buffer.from(jwk.y!, 'base64url'))],
+        ]);
       await refusedSignUp({ publicKey }, 'CREDENTIAL_PUBLIC_KEY_INVALID');
     });
 

@@ -11,7 +11,10 @@ for (const kind of DATABASE_KINDS) {
       const { database, close } = await openMigratedDatabase(kind);
       try {
         const limiter = new RateLimiter({ db: database.db, clock });
-        const counts = async () => Object.fromEntries((await database.db.selectFrom('selfservice_rate_limits').select(['key', 'count']).orderBy('key').execute()).map((r) => [r.key, Number(r.count)]));
+        const counts = async () =>
+          Object.fromEntries(
+            (await database.db.selectFrom('selfservice_rate_limits').select(['key', 'count']).orderBy('key').execute()).map((r) => [r.key, Number(r.count)]),
+          );
         const checks = [
           { key: 't|address', limit: 2, what: 'from this address' },
           { key: 't|account', limit: 100, what: 'for this account' },
@@ -20,7 +23,10 @@ for (const kind of DATABASE_KINDS) {
         await limiter.hitAll(checks);
         await limiter.hitAll(checks);
         assert.deepEqual(await counts(), { 't|account': 2, 't|address': 2, 't|store': 2 });
-        await assert.rejects(limiter.hitAll(checks), (error: { code?: string; headers?: Record<string, string> }) => error.code === 'RATE_LIMITED' && error.headers?.['retry-after'] === '30');
+        await assert.rejects(
+          limiter.hitAll(checks),
+          (error: { code?: string; headers?: Record<string, string> }) => error.code === 'RATE_LIMITED' && error.headers?.['retry-after'] === '30',
+        );
         assert.deepEqual(await counts(), { 't|account': 2, 't|address': 3, 't|store': 2 }, 'the wider budgets were not spent by the refused call');
 
         // Refused by the middle key: only the one after it is given back.

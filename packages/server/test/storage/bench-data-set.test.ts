@@ -20,9 +20,26 @@ for (const kind of DATABASE_KINDS) {
     after(() => world.close());
 
     test('seeds users, credentials and audit rows in bulk; a seeded user signs in with its derived key', async () => {
-      const count = async (table: 'users' | 'credentials' | 'audit_events') => Number((await world.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      const count = async (table: 'users' | 'credentials' | 'audit_events') =>
+        Number(
+          (
+            await world.db
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
       const before = { users: await count('users'), credentials: await count('credentials'), audit: await count('audit_events') };
-      await seedDataSet({ databaseUrl: world.server.config.databaseUrl, tenantId: 'acme', storeName: STORE, rpId: RP_ID, seed: 'test-seed', from: 0, to: USERS, auditPerUser: AUDIT_PER_USER });
+      await seedDataSet({
+        databaseUrl: world.server.config.databaseUrl,
+        tenantId: 'acme',
+        storeName: STORE,
+        rpId: RP_ID,
+        seed: 'test-seed',
+        from: 0,
+        to: USERS,
+        auditPerUser: AUDIT_PER_USER,
+      });
       assert.deepEqual(
         { users: await count('users'), credentials: await count('credentials'), audit: await count('audit_events') },
         { users: before.users + USERS, credentials: before.credentials + USERS, audit: before.audit + USERS * AUDIT_PER_USER },
@@ -32,7 +49,13 @@ for (const kind of DATABASE_KINDS) {
       const browser = world.browser();
       const options = await expectStatus(browser.post('/login/webauthn/options', { identifier: user.identifier }), 200);
       assert.ok(options.body.publicKey.allowCredentials.some((d: { id: string }) => d.id === user.credentialId));
-      const credential = { id: Buffer.from(user.credentialId, 'base64url'), key: seededKey('test-seed', user.keyIndex), userHandle: user.userHandle, counter: 0, counts: false };
+      const credential = {
+        id: Buffer.from(user.credentialId, 'base64url'),
+        key: seededKey('test-seed', user.keyIndex),
+        userHandle: user.userHandle,
+        counter: 0,
+        counts: false,
+      };
       const finished = await expectStatus(browser.post('/login/webauthn/finish', assertion(credential, options.body.publicKey, ORIGIN)), 200);
       assert.equal(typeof finished.body.idToken, 'string');
       const row = await world.db.selectFrom('users').select(['user_key', 'status']).where('user_key', '=', user.identifier).executeTakeFirstOrThrow();

@@ -12,7 +12,9 @@ for (const kind of DATABASE_KINDS) {
       try {
         if (kind === 'sqlite') {
           const main = (await sql<{ name: string }>`select name from main.sqlite_master where type = 'table'`.execute(database.db)).rows.map((r) => r.name);
-          const ephemeral = (await sql<{ name: string }>`select name from ephemeral.sqlite_master where type = 'table'`.execute(database.db)).rows.map((r) => r.name);
+          const ephemeral = (await sql<{ name: string }>`select name from ephemeral.sqlite_master where type = 'table'`.execute(database.db)).rows.map(
+            (r) => r.name,
+          );
           for (const table of EPHEMERAL_TABLES) {
             assert.ok(!main.includes(table), `${table} is not in the synced main file`);
             assert.ok(ephemeral.includes(table), `${table} is in the ephemeral file`);
@@ -20,8 +22,20 @@ for (const kind of DATABASE_KINDS) {
           const synchronous = (await sql<{ synchronous: number }>`PRAGMA ephemeral.synchronous`.execute(database.db)).rows[0]!.synchronous;
           assert.equal(synchronous, 0, 'synchronous=OFF');
         } else {
-          const rows = (await sql<{ relname: string; relpersistence: string }>`select relname, relpersistence from pg_class where relname in ('ceremony_sessions', 'selfservice_flows', 'selfservice_rate_limits', 'audit_events')`.execute(database.db)).rows;
-          assert.deepEqual(Object.fromEntries(rows.map((r) => [r.relname, r.relpersistence])), { ceremony_sessions: 'u', selfservice_flows: 'u', selfservice_rate_limits: 'u', audit_events: 'p' });
+          const rows = (
+            await sql<{
+              relname: string;
+              relpersistence: string;
+            }>`select relname, relpersistence from pg_class where relname in ('ceremony_sessions', 'selfservice_flows', 'selfservice_rate_limits', 'audit_events')`.execute(
+              database.db,
+            )
+          ).rows;
+          assert.deepEqual(Object.fromEntries(rows.map((r) => [r.relname, r.relpersistence])), {
+            ceremony_sessions: 'u',
+            selfservice_flows: 'u',
+            selfservice_rate_limits: 'u',
+            audit_events: 'p',
+          });
         }
       } finally {
         await close();

@@ -67,7 +67,21 @@ for (const kind of DATABASE_KINDS) {
           ids.map((id, i) =>
             database.db.transaction().execute(async (trx) => {
               await trx.insertInto('tenants').values({ id, created_at: i }).execute();
-              await trx.insertInto('audit_events').values({ id: `audit-${id}`, tenant_id: id, actor: 'test', action: 'tenant.create', target_type: 'tenant', target_id: id, outcome: 'success', details: null, request_id: null, created_at: i }).execute();
+              await trx
+                .insertInto('audit_events')
+                .values({
+                  id: `audit-${id}`,
+                  tenant_id: id,
+                  actor: 'test',
+                  action: 'tenant.create',
+                  target_type: 'tenant',
+                  target_id: id,
+                  outcome: 'success',
+                  details: null,
+                  request_id: null,
+                  created_at: i,
+                })
+                .execute();
               if (i === 4) throw new Error('this one fails after its writes');
             }),
           ),
@@ -77,8 +91,13 @@ for (const kind of DATABASE_KINDS) {
           ids.map((_, i) => (i === 4 ? 'rejected' : 'fulfilled')),
         );
         const tenants = (await database.db.selectFrom('tenants').select('id').where('id', 'like', 'group-%').orderBy('id').execute()).map((r) => r.id);
-        assert.deepEqual(tenants, ids.filter((_, i) => i !== 4));
-        const audit = (await database.db.selectFrom('audit_events').select('target_id').where('id', 'like', 'audit-group-%').orderBy('target_id').execute()).map((r) => r.target_id);
+        assert.deepEqual(
+          tenants,
+          ids.filter((_, i) => i !== 4),
+        );
+        const audit = (
+          await database.db.selectFrom('audit_events').select('target_id').where('id', 'like', 'audit-group-%').orderBy('target_id').execute()
+        ).map((r) => r.target_id);
         assert.deepEqual(audit, tenants, 'each transaction is all or nothing');
         if (kind === 'sqlite') {
           const stats = database.groupCommit!;
@@ -98,7 +117,8 @@ describe('relaxed commits (relaxCommit)', () => {
   test('PostgreSQL: synchronous_commit is off for that transaction only', async () => {
     const { database, close } = await openMigratedDatabase('postgres');
     try {
-      const setting = async (executor: typeof database.db) => (await sql<{ setting: string }>`select current_setting('synchronous_commit') as setting`.execute(executor)).rows[0]!.setting;
+      const setting = async (executor: typeof database.db) =>
+        (await sql<{ setting: string }>`select current_setting('synchronous_commit') as setting`.execute(executor)).rows[0]!.setting;
       // (The throwaway test server runs with synchronous_commit off; production keeps PostgreSQL's default, on.)
       const before = await setting(database.db);
       const inside = await database.db.transaction().execute(async (trx) => {

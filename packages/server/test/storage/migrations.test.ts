@@ -30,7 +30,10 @@ for (const kind of DATABASE_KINDS) {
         const database = openDatabase(testDatabase.url);
         try {
           assert.deepEqual(await pendingMigrations(database), []);
-          const history = await database.db.selectFrom('keyway_migrations' as never).selectAll().execute();
+          const history = await database.db
+            .selectFrom('keyway_migrations' as never)
+            .selectAll()
+            .execute();
           assert.equal(history.length, messages.find((m) => m.startsWith('applied'))!.split(',').length);
         } finally {
           await database.close();

@@ -43,9 +43,21 @@ for (const kind of DATABASE_KINDS) {
 
     test('the counter sees reads, writes, commits and rollbacks at the driver', async () => {
       const db = world.db;
-      assert.deepEqual(await counter.measure(() => db.selectFrom('tenants').select('id').execute()), { statements: 1, writes: 0, commits: 0, durableCommits: 0, rollbacks: 0 });
+      assert.deepEqual(await counter.measure(() => db.selectFrom('tenants').select('id').execute()), {
+        statements: 1,
+        writes: 0,
+        commits: 0,
+        durableCommits: 0,
+        rollbacks: 0,
+      });
       // A write outside a transaction is its own commit.
-      assert.deepEqual(await counter.measure(() => db.deleteFrom('tenants').where('id', '=', 'nobody').execute()), { statements: 1, writes: 1, commits: 1, durableCommits: 1, rollbacks: 0 });
+      assert.deepEqual(await counter.measure(() => db.deleteFrom('tenants').where('id', '=', 'nobody').execute()), {
+        statements: 1,
+        writes: 1,
+        commits: 1,
+        durableCommits: 1,
+        rollbacks: 0,
+      });
       assert.deepEqual(
         await counter.measure(() =>
           db.transaction().execute(async (trx) => {
@@ -57,10 +69,13 @@ for (const kind of DATABASE_KINDS) {
         { statements: 3, writes: 2, commits: 1, durableCommits: 1, rollbacks: 0 },
       );
       // Ephemeral state only, or a relaxed commit: committed without waiting for the disk.
-      assert.deepEqual(
-        await counter.measure(() => db.deleteFrom('selfservice_rate_limits').where('key', '=', 'nobody').execute()),
-        { statements: 1, writes: 1, commits: 1, durableCommits: 0, rollbacks: 0 },
-      );
+      assert.deepEqual(await counter.measure(() => db.deleteFrom('selfservice_rate_limits').where('key', '=', 'nobody').execute()), {
+        statements: 1,
+        writes: 1,
+        commits: 1,
+        durableCommits: 0,
+        rollbacks: 0,
+      });
       assert.deepEqual(
         await counter.measure(() =>
           db.transaction().execute(async (trx) => {
@@ -106,10 +121,8 @@ for (const kind of DATABASE_KINDS) {
       const assertion = authenticator.authenticate(options!.body.publicKey, { origin: ORIGIN });
       const signInFinish = await counter.measure(() => expectStatus(other.post('/login/webauthn/finish', assertion), 200));
 
-
       const measured = { signUpBegin, signUpFinish, signInOptions, signInFinish };
       assert.deepEqual(measured, EXPECTED[kind]);
-
     });
   });
 }

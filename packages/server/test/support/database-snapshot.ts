@@ -9,7 +9,9 @@ async function tableNames(database: Database): Promise<string[]> {
   const query =
     database.dialect === 'sqlite'
       ? // the main file's tables and the ephemeral file's (ceremony sessions, flows, rate limits), minus its bookkeeping
-        sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' union select name from ephemeral.sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> 'ephemeral_boot'`
+        sql<{
+          name: string;
+        }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' union select name from ephemeral.sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> 'ephemeral_boot'`
       : sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`;
   return (await query.execute(database.db)).rows.map((r) => r.name).sort();
 }
@@ -20,7 +22,13 @@ export async function snapshotDatabase(database: Database, except: string[] = []
   for (const table of await tableNames(database)) {
     if (except.includes(table)) continue;
     const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(database.db)).rows;
-    const lines = rows.map((row) => JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value))).sort();
+    const lines = rows
+      .map((row) =>
+        JSON.stringify(row, (_key, value: unknown) =>
+          typeof value === 'bigint' ? value.toString() : value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
+        ),
+      )
+      .sort();
     snapshot[table] = { rows: rows.length, sha256: createHash('sha256').update(lines.join('\n')).digest('hex') };
   }
   return snapshot;

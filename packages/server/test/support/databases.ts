@@ -38,7 +38,10 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
 }
 
 /** A migrated database ready for repository/service tests. */
-export async function openMigratedDatabase(kind: DatabaseKind, options: OpenDatabaseOptions = {}): Promise<{ database: Database; testDatabase: TestDatabase; close(): Promise<void> }> {
+export async function openMigratedDatabase(
+  kind: DatabaseKind,
+  options: OpenDatabaseOptions = {},
+): Promise<{ database: Database; testDatabase: TestDatabase; close(): Promise<void> }> {
   const testDatabase = await createTestDatabase(kind);
   const database = openDatabase(testDatabase.url, options);
   await migrateToLatest(database);

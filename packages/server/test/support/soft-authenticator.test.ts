@@ -8,12 +8,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
+import { generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -145,7 +140,10 @@ describe('SoftAuthenticator: valid ceremonies verify with SimpleWebAuthn', () =>
   });
 
   it('counters advance per assertion, or stay 0 with incrementSignCount: false', async () => {
-    for (const [options, expected] of [[{}, [1, 2]], [{ incrementSignCount: false }, [0, 0]]] as const) {
+    for (const [options, expected] of [
+      [{}, [1, 2]],
+      [{ incrementSignCount: false }, [0, 0]],
+    ] as const) {
       const authenticator = new SoftAuthenticator(options);
       const { credential } = await enrol(authenticator);
       for (const counter of expected) {
@@ -178,7 +176,13 @@ describe('SoftAuthenticator: valid ceremonies verify with SimpleWebAuthn', () =>
     assert.equal(alicesDevice.credentials().length, 2);
 
     // The server asked for alice's credentials; the attacker answers with bob's anyway.
-    const authOptions = await generateAuthenticationOptions({ rpID: RP_ID, allowCredentials: alicesDevice.credentials().slice(0, 1).map(({ id }) => ({ id })) });
+    const authOptions = await generateAuthenticationOptions({
+      rpID: RP_ID,
+      allowCredentials: alicesDevice
+        .credentials()
+        .slice(0, 1)
+        .map(({ id }) => ({ id })),
+    });
     const assertion = alicesDevice.authenticate({ ...authOptions, allowCredentials: [] }, { ...CTX, credentialId: bob.credential.id });
     assert.equal(assertion.id, bob.credential.id);
     assert.equal((await verifyAuthentication(assertion, authOptions.challenge, bob.credential)).verified, true);
@@ -191,7 +195,12 @@ describe('SoftAuthenticator: each registration defect is caught', () => {
   // defect is the only thing wrong with it (BS-without-BE has no such switch).
   const cases: { name: string; defects: RegistrationDefects; error: RegExp; accept?: Partial<VerifyRegistrationResponseOpts> }[] = [
     { name: 'type', defects: { type: 'webauthn.get' }, error: /Unexpected registration response type/, accept: { expectedType: 'webauthn.get' } },
-    { name: 'challenge', defects: { challenge: OTHER_CHALLENGE }, error: /Unexpected registration response challenge/, accept: { expectedChallenge: OTHER_CHALLENGE } },
+    {
+      name: 'challenge',
+      defects: { challenge: OTHER_CHALLENGE },
+      error: /Unexpected registration response challenge/,
+      accept: { expectedChallenge: OTHER_CHALLENGE },
+    },
     { name: 'origin', defects: { origin: EVIL_ORIGIN }, error: /Unexpected registration response origin/, accept: { expectedOrigin: EVIL_ORIGIN } },
     { name: 'rpIdHash', defects: { rpIdHash: 'evil.test' }, error: /Unexpected RP ID hash/, accept: { expectedRPID: 'evil.test' } },
     { name: 'userPresent', defects: { userPresent: false }, error: /User presence was required/, accept: { requireUserPresence: false } },
@@ -246,11 +255,21 @@ describe('SoftAuthenticator: each authentication defect is caught', () => {
 
   const cases: { name: string; defects: AuthenticationDefects; error: RegExp; accept?: Partial<VerifyAuthenticationResponseOpts> }[] = [
     { name: 'type', defects: { type: 'webauthn.create' }, error: /Unexpected authentication response type/, accept: { expectedType: 'webauthn.create' } },
-    { name: 'challenge', defects: { challenge: OTHER_CHALLENGE }, error: /Unexpected authentication response challenge/, accept: { expectedChallenge: OTHER_CHALLENGE } },
+    {
+      name: 'challenge',
+      defects: { challenge: OTHER_CHALLENGE },
+      error: /Unexpected authentication response challenge/,
+      accept: { expectedChallenge: OTHER_CHALLENGE },
+    },
     { name: 'origin', defects: { origin: EVIL_ORIGIN }, error: /Unexpected authentication response origin/, accept: { expectedOrigin: EVIL_ORIGIN } },
     { name: 'rpIdHash', defects: { rpIdHash: 'evil.test' }, error: /Unexpected RP ID hash/, accept: { expectedRPID: 'evil.test' } },
     // advancedFIDOConfig 'preferred' is SimpleWebAuthn's only way to skip the UP check.
-    { name: 'userPresent', defects: { userPresent: false }, error: /User not present during authentication/, accept: { advancedFIDOConfig: { userVerification: 'preferred' } } },
+    {
+      name: 'userPresent',
+      defects: { userPresent: false },
+      error: /User not present during authentication/,
+      accept: { advancedFIDOConfig: { userVerification: 'preferred' } },
+    },
     { name: 'userVerified', defects: { userVerified: false }, error: /User verification required/, accept: { requireUserVerification: false } },
     { name: 'backupStateWithoutEligible', defects: { backupStateWithoutEligible: true }, error: /Single-device credential indicated that it was backed up/ },
   ];

@@ -29,8 +29,23 @@ import type {
 export type SoftAlgorithm = -7 | -35 | -36 | -8 | -257 | -258 | -259 | -65535 | -37 | -38 | -39;
 
 /** The curve of each ECDSA algorithm, and the hash of each ECDSA and RSA one. */
-const EC_CURVE: Partial<Record<SoftAlgorithm, { crv: number; namedCurve: string }>> = { [-7]: { crv: 1, namedCurve: 'P-256' }, [-35]: { crv: 2, namedCurve: 'P-384' }, [-36]: { crv: 3, namedCurve: 'P-521' } };
-const HASH: Partial<Record<SoftAlgorithm, string>> = { [-7]: 'sha256', [-35]: 'sha384', [-36]: 'sha512', [-257]: 'sha256', [-258]: 'sha384', [-259]: 'sha512', [-65535]: 'sha1', [-37]: 'sha256', [-38]: 'sha384', [-39]: 'sha512' };
+const EC_CURVE: Partial<Record<SoftAlgorithm, { crv: number; namedCurve: string }>> = {
+  [-7]: { crv: 1, namedCurve: 'P-256' },
+  [-35]: { crv: 2, namedCurve: 'P-384' },
+  [-36]: { crv: 3, namedCurve: 'P-521' },
+};
+const HASH: Partial<Record<SoftAlgorithm, string>> = {
+  [-7]: 'sha256',
+  [-35]: 'sha384',
+  [-36]: 'sha512',
+  [-257]: 'sha256',
+  [-258]: 'sha384',
+  [-259]: 'sha512',
+  [-65535]: 'sha1',
+  [-37]: 'sha256',
+  [-38]: 'sha384',
+  [-39]: 'sha512',
+};
 const PSS: ReadonlySet<SoftAlgorithm> = new Set([-37, -38, -39]);
 export type SoftAttestationFormat = 'none' | 'packed' | 'fido-u2f';
 export type SoftAttachment = 'platform' | 'cross-platform';
@@ -179,11 +194,7 @@ export class SoftAuthenticator {
   }
 
   /** navigator.credentials.create(): creates and stores a credential, returns the browser's JSON for it. */
-  register(
-    options: PublicKeyCredentialCreationOptionsJSON,
-    ctx: ClientContext,
-    defects: RegistrationDefects = {},
-  ): RegistrationResponseJSON {
+  register(options: PublicKeyCredentialCreationOptionsJSON, ctx: ClientContext, defects: RegistrationDefects = {}): RegistrationResponseJSON {
     const rpId = options.rp.id ?? new URL(ctx.origin).hostname;
     assertRpIdFitsOrigin(rpId, ctx.origin);
     for (const excluded of options.excludeCredentials ?? []) {
@@ -289,21 +300,13 @@ export class SoftAuthenticator {
    * credential the server did not allow (e.g. another user's), pass options with allowCredentials emptied and pick it
    * with ctx.credentialId, then verify against the original options.
    */
-  authenticate(
-    options: PublicKeyCredentialRequestOptionsJSON,
-    ctx: AuthenticationContext,
-    defects: AuthenticationDefects = {},
-  ): AuthenticationResponseJSON {
+  authenticate(options: PublicKeyCredentialRequestOptionsJSON, ctx: AuthenticationContext, defects: AuthenticationDefects = {}): AuthenticationResponseJSON {
     const rpId = options.rpId ?? new URL(ctx.origin).hostname;
     assertRpIdFitsOrigin(rpId, ctx.origin);
     const forRp = [...this.#credentials.values()].filter((c) => c.rpId === rpId);
     const allow = options.allowCredentials ?? [];
-    const candidates =
-      allow.length > 0
-        ? allow.flatMap((d) => forRp.filter((c) => c.id === d.id))
-        : forRp.reverse(); // newest first, like an account picker
-    const credential =
-      ctx.credentialId === undefined ? candidates[0] : candidates.find((c) => c.id === ctx.credentialId);
+    const candidates = allow.length > 0 ? allow.flatMap((d) => forRp.filter((c) => c.id === d.id)) : forRp.reverse(); // newest first, like an account picker
+    const credential = ctx.credentialId === undefined ? candidates[0] : candidates.find((c) => c.id === ctx.credentialId);
     if (!credential) {
       throw webAuthnError('NotAllowedError', `No matching credential for RP ID ${rpId}`);
     }
@@ -396,11 +399,27 @@ export function encodeCosePublicKey(publicKey: KeyObject, alg: SoftAlgorithm): U
   const curve = EC_CURVE[alg];
   let entries: [number, CBORType][];
   if (curve) {
-    entries = [[1, 2], [3, alg], [-1, curve.crv], [-2, bytes(jwk.x)], [-3, bytes(jwk.y)]]; // kty EC2
+    entries = [
+      [1, 2],
+      [3, alg],
+      [-1, curve.crv],
+      [-2, bytes(jwk.x)],
+      [-3, bytes(jwk.y)],
+    ]; // kty EC2
   } else if (alg === -8) {
-    entries = [[1, 1], [3, alg], [-1, 6], [-2, bytes(jwk.x)]]; // kty OKP, crv Ed25519
+    entries = [
+      [1, 1],
+      [3, alg],
+      [-1, 6],
+      [-2, bytes(jwk.x)],
+    ]; // kty OKP, crv Ed25519
   } else {
-    entries = [[1, 3], [3, alg], [-1, bytes(jwk.n)], [-2, bytes(jwk.e)]]; // kty RSA
+    entries = [
+      [1, 3],
+      [3, alg],
+      [-1, bytes(jwk.n)],
+      [-2, bytes(jwk.e)],
+    ]; // kty RSA
   }
   return encodeCBOR(new Map<number, CBORType>(entries));
 }

@@ -75,7 +75,11 @@ for (const kind of DATABASE_KINDS) {
 
     test('the tenant’s last enabled full-admin client cannot be disabled, narrowed or deleted', async () => {
       const before = await snapshot();
-      for (const [method, body] of [['PATCH', { enabled: false }], ['PATCH', { permissions: ['TNT#acme#Admin:*'] }], ['DELETE', undefined]] as const) {
+      for (const [method, body] of [
+        ['PATCH', { enabled: false }],
+        ['PATCH', { permissions: ['TNT#acme#Admin:*'] }],
+        ['DELETE', undefined],
+      ] as const) {
         const answer = await acme.api.request(method, `/api/admin/clients/${acme.clientId}`, body);
         assert.equal(answer.status, 409, `${method} ${JSON.stringify(body)}`);
         assert.equal(answer.body.code, 'LAST_FULL_ADMIN_CLIENT');
@@ -98,7 +102,11 @@ for (const kind of DATABASE_KINDS) {
 
     test('two full admins disabling each other at once: exactly one succeeds (client management is serialised per tenant)', async () => {
       const globex = await server.tenant('globex');
-      const second = await server.services.tenancy.createClient({ tenantId: 'globex', clientId: globex.clientId, permissions: ['TNT#globex#*'] }, { tenantId: 'globex', actor: globex.clientId }, { name: 'second', permissions: ['TNT#globex#*'] });
+      const second = await server.services.tenancy.createClient(
+        { tenantId: 'globex', clientId: globex.clientId, permissions: ['TNT#globex#*'] },
+        { tenantId: 'globex', actor: globex.clientId },
+        { name: 'second', permissions: ['TNT#globex#*'] },
+      );
       const as = (clientId: string) => ({ tenantId: 'globex', clientId, permissions: ['TNT#globex#*'] });
       // Straight to the service (the HTTP auth hook would see the first commit revoke the other's token).
       // Two warm connections, so the two transactions really overlap on PostgreSQL.

@@ -40,7 +40,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(body.status, 200);
       assert.notEqual(body.body.access_token, basic.body.access_token);
       const stored = await server.database.db.selectFrom('access_tokens').select('token_hash').execute();
-      assert.ok(stored.every((t) => t.token_hash !== body.body.access_token), 'tokens are stored hashed');
+      assert.ok(
+        stored.every((t) => t.token_hash !== body.body.access_token),
+        'tokens are stored hashed',
+      );
     });
 
     test('refuses wrong secrets, unknown clients, other grants and unheld scopes with OAuth error names', async () => {
@@ -58,7 +61,12 @@ for (const kind of DATABASE_KINDS) {
       const missing = await tokenRequest(server, {});
       assert.equal(missing.status, 400);
       assert.equal(missing.body.error, 'invalid_request');
-      const scope = await tokenRequest(server, { grant_type: 'client_credentials', client_id: acme.clientId, client_secret: acme.clientSecret, scope: 'TNT#globex#*' });
+      const scope = await tokenRequest(server, {
+        grant_type: 'client_credentials',
+        client_id: acme.clientId,
+        client_secret: acme.clientSecret,
+        scope: 'TNT#globex#*',
+      });
       assert.equal(scope.status, 400);
       assert.equal(scope.body.code, 'INVALID_SCOPE');
     });
@@ -111,7 +119,10 @@ for (const kind of DATABASE_KINDS) {
 
       assert.equal((await acme.api.patch(`/api/admin/clients/${created.clientId}`, { enabled: false })).body.enabled, false);
       assert.equal((await api.get('/api/identity-store/stores')).status, 401, 'disabled at once');
-      assert.equal((await tokenRequest(server, { grant_type: 'client_credentials', client_id: created.clientId, client_secret: created.clientSecret })).status, 401);
+      assert.equal(
+        (await tokenRequest(server, { grant_type: 'client_credentials', client_id: created.clientId, client_secret: created.clientSecret })).status,
+        401,
+      );
       await acme.api.patch(`/api/admin/clients/${created.clientId}`, { enabled: true });
 
       const fresh = server.http.withToken(await server.token(created.clientId, created.clientSecret));
@@ -119,7 +130,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(rotated.status, 200);
       assert.notEqual(rotated.body.clientSecret, created.clientSecret);
       assert.equal((await fresh.get('/api/identity-store/stores')).status, 401, 'tokens of the old secret are revoked');
-      assert.equal((await tokenRequest(server, { grant_type: 'client_credentials', client_id: created.clientId, client_secret: created.clientSecret })).status, 401);
+      assert.equal(
+        (await tokenRequest(server, { grant_type: 'client_credentials', client_id: created.clientId, client_secret: created.clientSecret })).status,
+        401,
+      );
       const afterRotation = server.http.withToken(await server.token(created.clientId, rotated.body.clientSecret));
       assert.equal((await afterRotation.get('/api/identity-store/stores')).status, 200);
 

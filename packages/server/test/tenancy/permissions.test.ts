@@ -6,7 +6,16 @@ test('parses the three permission shapes and rejects anything else', () => {
   assert.deepEqual(parsePermission('TNT#acme#IdentityStore:createUser'), { tenant: 'acme', service: 'IdentityStore', action: 'createUser' });
   assert.deepEqual(parsePermission('TNT#acme#IdentityStore:*'), { tenant: 'acme', service: 'IdentityStore', action: '*' });
   assert.deepEqual(parsePermission('TNT#acme#*'), { tenant: 'acme', service: '*', action: '*' });
-  for (const bad of ['TNT#acme#', 'TNT#ACME#*', 'TNT#acme#*:createUser', 'TNT#acme#IdentityStore', 'acme#*', 'TNT#acme#Identity Store:x', 'TNT#-acme#*', '__proto__']) {
+  for (const bad of [
+    'TNT#acme#',
+    'TNT#ACME#*',
+    'TNT#acme#*:createUser',
+    'TNT#acme#IdentityStore',
+    'acme#*',
+    'TNT#acme#Identity Store:x',
+    'TNT#-acme#*',
+    '__proto__',
+  ]) {
     assert.equal(parsePermission(bad), undefined, bad);
   }
 });

@@ -7,7 +7,10 @@ import { startTestServer, type TenantFixture, type TestServer } from '../support
 const LIMITS = { KEYWAY_RATE_LIMIT_TOKEN_PER_IP: '10', KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT: '3' };
 
 async function tokenRequest(server: TestServer, clientId: string, clientSecret: string) {
-  const response = await fetch(`${server.url}/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }) });
+  const response = await fetch(`${server.url}/oauth2/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
+  });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, string> };
 }
 

@@ -34,14 +34,35 @@ for (const kind of DATABASE_KINDS) {
     after(() => opened.close());
 
     const node = (masterKey: MasterKey, maxCachedKeys?: number) =>
-      new SigningKeyService({ db: opened.database.db, clock, masterKey, issuerBaseUrl: ISSUER_BASE, ...(maxCachedKeys === undefined ? {} : { maxCachedKeys }) });
+      new SigningKeyService({
+        db: opened.database.db,
+        clock,
+        masterKey,
+        issuerBaseUrl: ISSUER_BASE,
+        ...(maxCachedKeys === undefined ? {} : { maxCachedKeys }),
+      });
     const masterKey = () => new CountingMasterKey(Buffer.from(TEST_MASTER_KEY, 'base64url'));
 
     it('signIdToken answers the claims it signed: the token verifies against the JWKS and carries exactly those claims', async () => {
       const service = node(masterKey());
       const authTime = new Date(clock.now().getTime() - 5000);
-      const signed = await service.signIdToken('claims', { sub: 'user-1', aud: ['rp', 'client'], authTime, amr: ['pop', 'user'], nonce: 'n-1', store: 'customers', externalId: 'crm-1', credentialId: 'cred', attested: false, deviceBound: true });
-      const { payload, protectedHeader } = await jwtVerify(signed.idToken, createLocalJWKSet(await service.getJwks('claims')), { issuer: `${ISSUER_BASE}/claims`, audience: 'rp', currentDate: clock.now() });
+      const signed = await service.signIdToken('claims', {
+        sub: 'user-1',
+        aud: ['rp', 'client'],
+        authTime,
+        amr: ['pop', 'user'],
+        nonce: 'n-1',
+        store: 'customers',
+        externalId: 'crm-1',
+        credentialId: 'cred',
+        attested: false,
+        deviceBound: true,
+      });
+      const { payload, protectedHeader } = await jwtVerify(signed.idToken, createLocalJWKSet(await service.getJwks('claims')), {
+        issuer: `${ISSUER_BASE}/claims`,
+        audience: 'rp',
+        currentDate: clock.now(),
+      });
       assert.deepEqual(payload, { ...signed.claims });
       assert.deepEqual(Object.keys(protectedHeader).sort(), ['alg', 'kid', 'typ']);
       assert.equal(protectedHeader.alg, 'ES256');
@@ -49,7 +70,22 @@ for (const kind of DATABASE_KINDS) {
       const iat = Math.floor(clock.now().getTime() / 1000);
       assert.deepEqual(
         { ...signed.claims, jti: typeof signed.claims.jti },
-        { iss: `${ISSUER_BASE}/claims`, sub: 'user-1', aud: ['rp', 'client'], iat, exp: iat + 300, jti: 'string', auth_time: Math.floor(authTime.getTime() / 1000), amr: ['pop', 'user'], nonce: 'n-1', store: 'customers', external_id: 'crm-1', cred_id: 'cred', keyway_attested: false, keyway_device_bound: true },
+        {
+          iss: `${ISSUER_BASE}/claims`,
+          sub: 'user-1',
+          aud: ['rp', 'client'],
+          iat,
+          exp: iat + 300,
+          jti: 'string',
+          auth_time: Math.floor(authTime.getTime() / 1000),
+          amr: ['pop', 'user'],
+          nonce: 'n-1',
+          store: 'customers',
+          external_id: 'crm-1',
+          cred_id: 'cred',
+          keyway_attested: false,
+          keyway_device_bound: true,
+        },
       );
       // issueIdToken is the same token without the claims.
       const token = await service.issueIdToken('claims', { sub: 'user-2', aud: 'rp', amr: [] });

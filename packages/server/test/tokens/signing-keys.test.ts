@@ -100,7 +100,8 @@ for (const kind of DATABASE_KINDS) {
       const { payload } = await jwtVerify(token, jwksFor('acme'), { issuer: issuerOf('acme'), audience: 'b', currentDate: clock.now() });
       assert.deepEqual(payload.aud, ['a', 'b']);
       assert.equal(payload.auth_time, payload.iat);
-      for (const claim of ['acr', 'nonce', 'store', 'external_id', 'cred_id', 'keyway_attested', 'keyway_device_bound']) assert.equal(claim in payload, false, claim);
+      for (const claim of ['acr', 'nonce', 'store', 'external_id', 'cred_id', 'keyway_attested', 'keyway_device_bound'])
+        assert.equal(claim in payload, false, claim);
     });
 
     it('serves only public key material, cacheable, as a JWK set', async () => {
@@ -159,7 +160,9 @@ for (const kind of DATABASE_KINDS) {
       const globexKid = globexJwks.keys[0].kid;
       const [, body, signature] = token.split('.');
       const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: globexKid, typ: 'JWT' })).toString('base64url');
-      await assert.rejects(jwtVerify(`${header}.${body}.${signature}`, jwksFor('globex'), { currentDate: clock.now() }), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+      await assert.rejects(jwtVerify(`${header}.${body}.${signature}`, jwksFor('globex'), { currentDate: clock.now() }), {
+        code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      });
       assert.notEqual(globexKid, decodeProtectedHeader(token).kid);
     });
 
@@ -235,12 +238,19 @@ for (const kind of DATABASE_KINDS) {
 
     it('creates exactly one key when two nodes lazily create a tenant’s first key at once', async () => {
       const nodes = [node(first.database), node(second), node(first.database), node(second)];
-      const tokens = await Promise.all(Array.from({ length: 24 }, (_, i) => nodes[i % nodes.length]!.issueIdToken('race', { sub: `u${i}`, aud: 'rp', amr: [] })));
+      const tokens = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => nodes[i % nodes.length]!.issueIdToken('race', { sub: `u${i}`, aud: 'rp', amr: [] })),
+      );
       const rows = await first.database.db.selectFrom('signing_keys').selectAll().where('tenant_id', '=', 'race').execute();
       assert.equal(rows.length, 1);
       assert.equal(rows[0]!.retired_at, null);
       assert.ok(tokens.every((token) => decodeProtectedHeader(token).kid === rows[0]!.kid));
-      const created = await first.database.db.selectFrom('audit_events').select('id').where('tenant_id', '=', 'race').where('action', '=', 'signingKey.create').execute();
+      const created = await first.database.db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('tenant_id', '=', 'race')
+        .where('action', '=', 'signingKey.create')
+        .execute();
       assert.equal(created.length, 1);
       // The stored private key is a sealed JWK (secrets/envelope.ts); the public one has no private part.
       const privateJwk = JSON.parse(openSecret(masterKey, rows[0]!.private_jwk, sealedAad(SIGNING_KEY_COLUMN, rows[0]!))) as { kty: string; d?: string };
@@ -269,7 +279,12 @@ for (const kind of DATABASE_KINDS) {
       const b = node(second);
       const kids = await Promise.all([a.rotate('rotating'), b.rotate('rotating'), a.rotate('rotating'), b.rotate('rotating')]);
       assert.equal(new Set(kids).size, 4);
-      const active = await first.database.db.selectFrom('signing_keys').select('kid').where('tenant_id', '=', 'rotating').where('retired_at', 'is', null).execute();
+      const active = await first.database.db
+        .selectFrom('signing_keys')
+        .select('kid')
+        .where('tenant_id', '=', 'rotating')
+        .where('retired_at', 'is', null)
+        .execute();
       assert.equal(active.length, 1);
       assert.ok(kids.includes(active[0]!.kid));
     });

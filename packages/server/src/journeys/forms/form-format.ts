@@ -54,14 +54,20 @@ const inputFields = {
 };
 
 export const TextComponent = Type.Object({ type: Type.Literal('text'), ...inputFields }, { additionalProperties: false });
-export const EmailComponent = Type.Object({ type: Type.Literal('email'), ...inputFields }, { additionalProperties: false, description: 'A text field that must hold an e-mail address (invalidMessage otherwise)' });
+export const EmailComponent = Type.Object(
+  { type: Type.Literal('email'), ...inputFields },
+  { additionalProperties: false, description: 'A text field that must hold an e-mail address (invalidMessage otherwise)' },
+);
 export const ParagraphComponent = Type.Object(
   {
     type: Type.Literal('paragraph'),
     isValid: Type.Optional(Type.Boolean()),
     id: ComponentId,
     label: LocalizedText,
-    values: Type.Record(Type.String({ pattern: LANGUAGE_TAG_PATTERN }), Type.String({ maxLength: 16_384 }), { maxProperties: 64, description: 'The paragraph text per language' }),
+    values: Type.Record(Type.String({ pattern: LANGUAGE_TAG_PATTERN }), Type.String({ maxLength: 16_384 }), {
+      maxProperties: 64,
+      description: 'The paragraph text per language',
+    }),
     index: Type.Integer({ minimum: 0, maximum: 10_000 }),
   },
   { additionalProperties: false },
@@ -69,7 +75,11 @@ export const ParagraphComponent = Type.Object(
 
 const Button = <T extends string>(type: T) =>
   Type.Object(
-    { type: Type.Literal(type), isValid: Type.Optional(Type.Boolean()), values: Type.Record(Type.String({ pattern: LANGUAGE_TAG_PATTERN }), Type.String({ maxLength: 256 }), { maxProperties: 64 }) },
+    {
+      type: Type.Literal(type),
+      isValid: Type.Optional(Type.Boolean()),
+      values: Type.Record(Type.String({ pattern: LANGUAGE_TAG_PATTERN }), Type.String({ maxLength: 256 }), { maxProperties: 64 }),
+    },
     { additionalProperties: false },
   );
 
@@ -79,10 +89,19 @@ export const COMPONENT_TYPES = Object.keys(COMPONENT_SCHEMAS);
 export const FormDocumentSchema = Type.Object(
   {
     title: Type.Object(
-      { values: Type.Record(Type.String({ pattern: LANGUAGE_TAG_PATTERN }), Type.String({ maxLength: 512 }), { maxProperties: 64 }), isValid: Type.Optional(Type.Boolean()), type: Type.Literal('title') },
+      {
+        values: Type.Record(Type.String({ pattern: LANGUAGE_TAG_PATTERN }), Type.String({ maxLength: 512 }), { maxProperties: 64 }),
+        isValid: Type.Optional(Type.Boolean()),
+        type: Type.Literal('title'),
+      },
       { additionalProperties: false },
     ),
-    components: Type.Optional(Type.Array(Type.Union([TextComponent, EmailComponent, ParagraphComponent]), { maxItems: 100, description: 'Absent: a form with only a title (and its button)' })),
+    components: Type.Optional(
+      Type.Array(Type.Union([TextComponent, EmailComponent, ParagraphComponent]), {
+        maxItems: 100,
+        description: 'Absent: a form with only a title (and its button)',
+      }),
+    ),
     submitButton: Type.Optional(Button('submitButton')),
     continueButton: Type.Optional(Button('continueButton')),
   },
@@ -111,7 +130,10 @@ let validators: { topLevel: ValidateFunction; perType: Record<string, ValidateFu
 function formValidators(): { topLevel: ValidateFunction; perType: Record<string, ValidateFunction> } {
   if (validators) return validators;
   const ajv = new Ajv({ allErrors: true, strict: false });
-  const topLevel = ajv.compile({ ...FormDocumentSchema, properties: { ...FormDocumentSchema.properties, components: { type: 'array', maxItems: 100, items: { type: 'object' } } } });
+  const topLevel = ajv.compile({
+    ...FormDocumentSchema,
+    properties: { ...FormDocumentSchema.properties, components: { type: 'array', maxItems: 100, items: { type: 'object' } } },
+  });
   const perType: Record<string, ValidateFunction> = Object.fromEntries(Object.entries(COMPONENT_SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema)]));
   return (validators = { topLevel, perType });
 }
@@ -162,12 +184,17 @@ export function checkFormDocument(document: unknown): FieldProblem[] {
     if (sameId !== undefined) problems.push({ field: `${path}.id`, message: `${component.id} is also the id of component ${sameId}; ids must be unique` });
     ids.set(component.id, at);
     const sameIndex = indexes.get(component.index);
-    if (sameIndex !== undefined) problems.push({ field: `${path}.index`, message: `${component.index} is also the index of component ${sameIndex}; indexes order the form and must be unique` });
+    if (sameIndex !== undefined)
+      problems.push({
+        field: `${path}.index`,
+        message: `${component.index} is also the index of component ${sameIndex}; indexes order the form and must be unique`,
+      });
     indexes.set(component.index, at);
     if (!isInput(component)) return;
     const min = lengthLimit(component.validate?.minLength);
     const max = lengthLimit(component.validate?.maxLength);
-    if (min !== undefined && max !== undefined && min > max) problems.push({ field: `${path}.validate.minLength`, message: `${min} is more than maxLength ${max}` });
+    if (min !== undefined && max !== undefined && min > max)
+      problems.push({ field: `${path}.validate.minLength`, message: `${min} is more than maxLength ${max}` });
     if (max !== undefined && max === 0) problems.push({ field: `${path}.validate.maxLength`, message: 'must be at least 1, or "" for no limit' });
     const fallback = component.default ?? '';
     if (max !== undefined && fallback.length > max) problems.push({ field: `${path}.default`, message: `is longer than maxLength ${max}` });
@@ -175,6 +202,7 @@ export function checkFormDocument(document: unknown): FieldProblem[] {
       problems.push({ field: `${path}.default`, message: 'a read-only required field needs a default, or nobody can ever submit the form' });
     }
   });
-  if (form.submitButton !== undefined && form.continueButton !== undefined) problems.push({ field: 'form.continueButton', message: 'give either submitButton or continueButton, not both' });
+  if (form.submitButton !== undefined && form.continueButton !== undefined)
+    problems.push({ field: 'form.continueButton', message: 'give either submitButton or continueButton, not both' });
   return problems;
 }

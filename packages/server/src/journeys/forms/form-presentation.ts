@@ -27,7 +27,13 @@ export function presentForm(
   const components = [...(form.components ?? [])]
     .sort((a, b) => a.index - b.index)
     .map((component): PresentedInput | PresentedParagraph => {
-      if (!isInput(component)) return { type: 'paragraph', id: component.id, label: pickLocalized(component.label.values, locale) ?? '', text: pickLocalized(component.values, locale) ?? '' };
+      if (!isInput(component))
+        return {
+          type: 'paragraph',
+          id: component.id,
+          label: pickLocalized(component.label.values, locale) ?? '',
+          text: pickLocalized(component.values, locale) ?? '',
+        };
       const echoed = Object.hasOwn(submitted, component.id) ? submitted[component.id] : undefined;
       const min = lengthLimit(component.validate?.minLength);
       const placeholder = pickLocalized(component.placeholder?.values, locale);
@@ -55,5 +61,13 @@ export function presentForm(
       ? { type: 'submit', label: pickLocalized(form.submitButton.values, locale) ?? builtInMessage('submit', locale) }
       : { type: 'continue', label: pickLocalized(form.continueButton?.values, locale) ?? builtInMessage('continue', locale) };
   }
-  return { name: meta.name, version: meta.version, locale, title: pickLocalized(form.title.values, locale) ?? '', components, button, errors: after?.errors ?? [] };
+  return {
+    name: meta.name,
+    version: meta.version,
+    locale,
+    title: pickLocalized(form.title.values, locale) ?? '',
+    components,
+    button,
+    errors: after?.errors ?? [],
+  };
 }

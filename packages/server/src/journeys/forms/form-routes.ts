@@ -22,8 +22,22 @@ export async function customFormRoutes(app: FastifyInstance, { services }: { ser
     versionNotFound: 'FORM_VERSION_NOT_FOUND',
   });
 
-  const published = { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: '/schemas/custom-form.json', title: 'Keyway custom form', ...JSON.parse(JSON.stringify(FormDocumentSchema)) as object };
-  app.get('/schemas/custom-form.json', {
-    schema: { operationId: 'getCustomFormSchema', tags: ['custom forms'], summary: 'The JSON Schema of the custom form format (TrustX Custom Data Forms)', response: { 200: Type.Object({}, { additionalProperties: true }) } },
-  }, async (_request, reply) => reply.type('application/schema+json').send(published));
+  const published = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: '/schemas/custom-form.json',
+    title: 'Keyway custom form',
+    ...(JSON.parse(JSON.stringify(FormDocumentSchema)) as object),
+  };
+  app.get(
+    '/schemas/custom-form.json',
+    {
+      schema: {
+        operationId: 'getCustomFormSchema',
+        tags: ['custom forms'],
+        summary: 'The JSON Schema of the custom form format (TrustX Custom Data Forms)',
+        response: { 200: Type.Object({}, { additionalProperties: true }) },
+      },
+    },
+    async (_request, reply) => reply.type('application/schema+json').send(published),
+  );
 }

@@ -41,7 +41,11 @@ export function fieldMessage(component: InputComponent, code: FieldErrorCode, lo
   const min = lengthLimit(component.validate?.minLength);
   const max = lengthLimit(component.validate?.maxLength);
   const values = { label, min, max };
-  const own = { missing: component.validate?.missingMessage, invalid: component.validate?.invalidMessage, invalidLength: component.validate?.invalidLengthMessage }[code];
+  const own = {
+    missing: component.validate?.missingMessage,
+    invalid: component.validate?.invalidMessage,
+    invalidLength: component.validate?.invalidLengthMessage,
+  }[code];
   // The form's message in the user's language; else Keyway's in that language (en/de); else the form's in any language.
   const text = pickInLanguage(own?.values, locale) ?? (hasBuiltIn(locale) ? undefined : pickLocalized(own?.values, locale));
   if (text !== undefined) return fillPlaceholders(text, values);

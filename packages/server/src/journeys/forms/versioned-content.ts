@@ -127,18 +127,43 @@ export class VersionedContentService<Body> {
     const at = this.#clock.now();
     const now = at.getTime();
     const contentId = newTimeOrderedId(at);
-    const version = { id: newTimeOrderedId(at), content_id: contentId, tenant_id: actor.tenantId, version: 1, status: 'draft' as const, body: this.#spec.serialize(body), created_at: now, updated_at: now, published_at: null };
+    const version = {
+      id: newTimeOrderedId(at),
+      content_id: contentId,
+      tenant_id: actor.tenantId,
+      version: 1,
+      status: 'draft' as const,
+      body: this.#spec.serialize(body),
+      created_at: now,
+      updated_at: now,
+      published_at: null,
+    };
     try {
       await this.#db.transaction().execute(async (trx) => {
         await trx
           .insertInto('journey_content')
-          .values({ id: contentId, tenant_id: actor.tenantId, kind: this.#spec.kind, name: input.name, description: input.description ?? null, latest_version: 1, created_at: now, updated_at: now })
+          .values({
+            id: contentId,
+            tenant_id: actor.tenantId,
+            kind: this.#spec.kind,
+            name: input.name,
+            description: input.description ?? null,
+            latest_version: 1,
+            created_at: now,
+            updated_at: now,
+          })
           .execute();
         await trx.insertInto('journey_content_versions').values(version).execute();
-        await appendAuditEvent(trx, actor, { action: `journey.${this.#spec.noun}.create`, targetType: this.#spec.noun, targetId: input.name, details: { version: 1 } }, at);
+        await appendAuditEvent(
+          trx,
+          actor,
+          { action: `journey.${this.#spec.noun}.create`, targetType: this.#spec.noun, targetId: input.name, details: { version: 1 } },
+          at,
+        );
       });
     } catch (error) {
-      if (uniqueViolation(error) !== undefined) throw new KeywayError(this.#spec.alreadyExists, `name: a ${this.#spec.noun} named ${input.name} already exists`);
+      if (uniqueViolation(error) !== undefined)
+        throw new KeywayError(this.#spec.alreadyExists, `name: a ${this.#spec.noun} named ${input.name} already exists`);
       throw error;
     }
     return { ...toVersionSummary(input.name, version), body };
@@ -159,9 +184,24 @@ export class VersionedContentService<Body> {
           .where('latest_version', '=', content.latest_version)
           .executeTakeFirst();
         if (Number(moved.numUpdatedRows) !== 1) return undefined;
-        const row = { id: newTimeOrderedId(now), content_id: content.id, tenant_id: actor.tenantId, version: next, status: 'draft' as const, body: this.#spec.serialize(body), created_at: now.getTime(), updated_at: now.getTime(), published_at: null };
+        const row = {
+          id: newTimeOrderedId(now),
+          content_id: content.id,
+          tenant_id: actor.tenantId,
+          version: next,
+          status: 'draft' as const,
+          body: this.#spec.serialize(body),
+          created_at: now.getTime(),
+          updated_at: now.getTime(),
+          published_at: null,
+        };
         await trx.insertInto('journey_content_versions').values(row).execute();
-        await appendAuditEvent(trx, actor, { action: `journey.${this.#spec.noun}.version.create`, targetType: this.#spec.noun, targetId: name, details: { version: next } }, now);
+        await appendAuditEvent(
+          trx,
+          actor,
+          { action: `journey.${this.#spec.noun}.version.create`, targetType: this.#spec.noun, targetId: name, details: { version: next } },
+          now,
+        );
         return row;
       });
       if (created) return { ...toVersionSummary(name, created), body };
@@ -176,7 +216,8 @@ export class VersionedContentService<Body> {
     return this.#db.transaction().execute(async (trx) => {
       const content = await this.#findContent(trx, actor.tenantId, name);
       const row = await this.#findVersion(trx, content, version);
-      if (row.status === 'published') throw new KeywayError('CONTENT_VERSION_PUBLISHED', `${this.#spec.noun} ${name} version ${version} is published and cannot change; add a new version`);
+      if (row.status === 'published')
+        throw new KeywayError('CONTENT_VERSION_PUBLISHED', `${this.#spec.noun} ${name} version ${version} is published and cannot change; add a new version`);
       // Only a draft is updated: a publish that commits first makes this update match nothing.
       const updated = await trx
         .updateTable('journey_content_versions')
@@ -184,9 +225,15 @@ export class VersionedContentService<Body> {
         .where('id', '=', row.id)
         .where('status', '=', 'draft')
         .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) throw new KeywayError('CONTENT_VERSION_PUBLISHED', `${this.#spec.noun} ${name} version ${version} was published meanwhile`);
+      if (Number(updated.numUpdatedRows) !== 1)
+        throw new KeywayError('CONTENT_VERSION_PUBLISHED', `${this.#spec.noun} ${name} version ${version} was published meanwhile`);
       await trx.updateTable('journey_content').set({ updated_at: now.getTime() }).where('id', '=', content.id).execute();
-      await appendAuditEvent(trx, actor, { action: `journey.${this.#spec.noun}.version.update`, targetType: this.#spec.noun, targetId: name, details: { version } }, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: `journey.${this.#spec.noun}.version.update`, targetType: this.#spec.noun, targetId: name, details: { version } },
+        now,
+      );
       return { ...toVersionSummary(name, { ...row, updated_at: now.getTime() }), body };
     });
   }
@@ -199,10 +246,20 @@ export class VersionedContentService<Body> {
       const row = await this.#findVersion(trx, content, version);
       const body = this.#assertValid(this.#spec.parse(row.body));
       if (row.status === 'published') return { ...toVersionSummary(name, row), body };
-      const updated = await trx.updateTable('journey_content_versions').set({ status: 'published', published_at: now.getTime(), updated_at: now.getTime() }).where('id', '=', row.id).where('status', '=', 'draft').executeTakeFirst();
+      const updated = await trx
+        .updateTable('journey_content_versions')
+        .set({ status: 'published', published_at: now.getTime(), updated_at: now.getTime() })
+        .where('id', '=', row.id)
+        .where('status', '=', 'draft')
+        .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 1) {
         await trx.updateTable('journey_content').set({ updated_at: now.getTime() }).where('id', '=', content.id).execute();
-        await appendAuditEvent(trx, actor, { action: `journey.${this.#spec.noun}.publish`, targetType: this.#spec.noun, targetId: name, details: { version } }, now);
+        await appendAuditEvent(
+          trx,
+          actor,
+          { action: `journey.${this.#spec.noun}.publish`, targetType: this.#spec.noun, targetId: name, details: { version } },
+          now,
+        );
       }
       return { ...toVersionSummary(name, { ...row, status: 'published', published_at: now.getTime(), updated_at: now.getTime() }), body };
     });
@@ -213,7 +270,10 @@ export class VersionedContentService<Body> {
     const after = decodeCursor(page.cursor);
     let query = this.#db.selectFrom('journey_content').selectAll().where('tenant_id', '=', tenantId).where('kind', '=', this.#spec.kind);
     if (after) query = query.where('id', '>', after);
-    const rows = await query.orderBy('id').limit(limit + 1).execute();
+    const rows = await query
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
     const published = await this.#latestPublished(rows.map((r) => r.id));
     return toPage(rows, limit, (row) => this.#toSummary(row, published.get(row.id) ?? null));
   }
@@ -229,7 +289,14 @@ export class VersionedContentService<Body> {
     const after = decodeCursor(page.cursor);
     let query = this.#db.selectFrom('journey_content_versions').selectAll().where('content_id', '=', content.id);
     if (after) query = query.where('id', '>', after);
-    return toPage(await query.orderBy('id').limit(limit + 1).execute(), limit, (row) => toVersionSummary(name, row));
+    return toPage(
+      await query
+        .orderBy('id')
+        .limit(limit + 1)
+        .execute(),
+      limit,
+      (row) => toVersionSummary(name, row),
+    );
   }
 
   async getVersion(tenantId: string, name: string, version: number): Promise<ContentVersion<Body>> {
@@ -250,9 +317,17 @@ export class VersionedContentService<Body> {
     let row: Selectable<JourneyContentVersionsTable> | undefined;
     if (version !== undefined) {
       row = await this.#findVersion(this.#db, content, version);
-      if (row.status !== 'published') throw new KeywayError('CONTENT_VERSION_NOT_PUBLISHED', `${this.#spec.noun} ${name} version ${version} is a draft; publish it first`);
+      if (row.status !== 'published')
+        throw new KeywayError('CONTENT_VERSION_NOT_PUBLISHED', `${this.#spec.noun} ${name} version ${version} is a draft; publish it first`);
     } else {
-      row = await this.#db.selectFrom('journey_content_versions').selectAll().where('content_id', '=', content.id).where('status', '=', 'published').orderBy('version', 'desc').limit(1).executeTakeFirst();
+      row = await this.#db
+        .selectFrom('journey_content_versions')
+        .selectAll()
+        .where('content_id', '=', content.id)
+        .where('status', '=', 'published')
+        .orderBy('version', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       if (!row) throw new KeywayError('CONTENT_VERSION_NOT_PUBLISHED', `${this.#spec.noun} ${name} has no published version`);
     }
     const found = { id: row.id, ...toVersionSummary(name, row), body: this.#spec.parse(row.body) };
@@ -264,13 +339,24 @@ export class VersionedContentService<Body> {
   }
 
   async #findContent(executor: Kysely<Schema>, tenantId: string, name: string): Promise<Selectable<JourneyContentTable>> {
-    const row = await executor.selectFrom('journey_content').selectAll().where('tenant_id', '=', tenantId).where('kind', '=', this.#spec.kind).where('name', '=', name).executeTakeFirst();
+    const row = await executor
+      .selectFrom('journey_content')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('kind', '=', this.#spec.kind)
+      .where('name', '=', name)
+      .executeTakeFirst();
     if (!row) throw new KeywayError(this.#spec.notFound, `No ${this.#spec.noun} ${name}`);
     return row;
   }
 
   async #findVersion(executor: Kysely<Schema>, content: Selectable<JourneyContentTable>, version: number): Promise<Selectable<JourneyContentVersionsTable>> {
-    const row = await executor.selectFrom('journey_content_versions').selectAll().where('content_id', '=', content.id).where('version', '=', version).executeTakeFirst();
+    const row = await executor
+      .selectFrom('journey_content_versions')
+      .selectAll()
+      .where('content_id', '=', content.id)
+      .where('version', '=', version)
+      .executeTakeFirst();
     if (!row) throw new KeywayError(this.#spec.versionNotFound, `${this.#spec.noun} ${content.name} has no version ${version}`);
     return row;
   }

@@ -80,7 +80,10 @@ const BRIDGE = `(() => {
 
 /** JSON that can sit inside a <script> element: `<` is escaped so no `</script>` can end it early. */
 function scriptSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** The page with the step's data and the bridge inserted first thing in <head> (or wherever the document starts). */

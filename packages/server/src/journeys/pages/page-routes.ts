@@ -13,7 +13,11 @@ export async function customPageRoutes(app: FastifyInstance, { services }: { ser
     service: services.pages,
     base: '/api/custom-pages',
     bodyKey: 'html',
-    bodySchema: Type.String({ maxLength: MAX_PAGE_BYTES, 'x-multiline': true, description: 'The page: HTML with inline scripts and styles; window.keyway is the bridge to the journey' }),
+    bodySchema: Type.String({
+      maxLength: MAX_PAGE_BYTES,
+      'x-multiline': true,
+      description: 'The page: HTML with inline scripts and styles; window.keyway is the bridge to the journey',
+    }),
     permissionNoun: 'Page',
     tag: 'custom pages',
     notFound: 'PAGE_NOT_FOUND',
@@ -28,17 +32,21 @@ export async function customPageRoutes(app: FastifyInstance, { services }: { ser
  */
 export async function journeyPageRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  app.get('/:tenantId/journeys/pages/:grantId', {
-    schema: {
-      operationId: 'getJourneyStepPage',
-      tags: ['journey runtime'],
-      summary: 'A custom page of a journey step, for the runner’s sandboxed iframe (the URL comes from the step’s data)',
-      params: Type.Object({ tenantId: TenantIdParam, grantId: Type.String({ pattern: '^[A-Za-z0-9_-]{22}$' }) }),
-      response: { 200: Type.String({ description: 'text/html' }) },
+  app.get(
+    '/:tenantId/journeys/pages/:grantId',
+    {
+      schema: {
+        operationId: 'getJourneyStepPage',
+        tags: ['journey runtime'],
+        summary: 'A custom page of a journey step, for the runner’s sandboxed iframe (the URL comes from the step’s data)',
+        params: Type.Object({ tenantId: TenantIdParam, grantId: Type.String({ pattern: '^[A-Za-z0-9_-]{22}$' }) }),
+        response: { 200: Type.String({ description: 'text/html' }) },
+      },
+      config: { errors: ['PAGE_GRANT_NOT_FOUND'] },
     },
-    config: { errors: ['PAGE_GRANT_NOT_FOUND'] },
-  }, async (request, reply) => {
-    const page = await services.pages.served(request.params.tenantId, request.params.grantId);
-    return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(renderPage(page.html, page.data));
-  });
+    async (request, reply) => {
+      const page = await services.pages.served(request.params.tenantId, request.params.grantId);
+      return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(renderPage(page.html, page.data));
+    },
+  );
 }

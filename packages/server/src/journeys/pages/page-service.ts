@@ -26,7 +26,10 @@ export const PAGE_SPEC: ContentKindSpec<string> = {
   versionNotFound: 'PAGE_VERSION_NOT_FOUND',
   check: checkPage,
   warnings: (html) =>
-    blockedResources(html).map((url) => ({ field: 'html', message: `loads ${url}, which the page's Content-Security-Policy blocks (no network): inline it, or use a data: URL for images and fonts` })),
+    blockedResources(html).map((url) => ({
+      field: 'html',
+      message: `loads ${url}, which the page's Content-Security-Policy blocks (no network): inline it, or use a data: URL for images and fonts`,
+    })),
   serialize: (html) => html,
   parse: (text) => text,
 };
@@ -89,12 +92,29 @@ export class PageService extends VersionedContentService<string> {
     const id = randomBytes(16).toString('base64url');
     await this.#db.transaction().execute(async (trx) => {
       // Grants outlive their use by little; expired ones go when new ones come (indexed on expires_at).
-      await trx.deleteFrom('journey_page_grants').where('expires_at', '<', now - 24 * 3600 * 1000).execute();
+      await trx
+        .deleteFrom('journey_page_grants')
+        .where('expires_at', '<', now - 24 * 3600 * 1000)
+        .execute();
       // A step shown again (e.g. a retry loop) gets a new URL; the previous one stops working.
-      await trx.deleteFrom('journey_page_grants').where('tenant_id', '=', input.tenantId).where('session_id', '=', input.sessionId).where('step_id', '=', input.stepId).execute();
+      await trx
+        .deleteFrom('journey_page_grants')
+        .where('tenant_id', '=', input.tenantId)
+        .where('session_id', '=', input.sessionId)
+        .where('step_id', '=', input.stepId)
+        .execute();
       await trx
         .insertInto('journey_page_grants')
-        .values({ id: grantIdHash(id), tenant_id: input.tenantId, session_id: input.sessionId, step_id: input.stepId, version_id: version.id, data: JSON.stringify(input.data), expires_at: expiresAt, created_at: now })
+        .values({
+          id: grantIdHash(id),
+          tenant_id: input.tenantId,
+          session_id: input.sessionId,
+          step_id: input.stepId,
+          version_id: version.id,
+          data: JSON.stringify(input.data),
+          expires_at: expiresAt,
+          created_at: now,
+        })
         .execute();
     });
     return { url: `/${input.tenantId}/journeys/pages/${id}`, name: version.name, version: version.version, expiresAt: new Date(expiresAt).toISOString() };
@@ -102,7 +122,12 @@ export class PageService extends VersionedContentService<string> {
 
   /** Ends the step's grants once it is answered: the page (and its session data) is served no more. */
   async revoke(tenantId: string, sessionId: string, stepId: string): Promise<void> {
-    await this.#db.deleteFrom('journey_page_grants').where('tenant_id', '=', tenantId).where('session_id', '=', sessionId).where('step_id', '=', stepId).execute();
+    await this.#db
+      .deleteFrom('journey_page_grants')
+      .where('tenant_id', '=', tenantId)
+      .where('session_id', '=', sessionId)
+      .where('step_id', '=', stepId)
+      .execute();
   }
 
   /** The page and data of a live grant; anything else (unknown, another tenant's, expired) is PAGE_GRANT_NOT_FOUND. */
@@ -114,7 +139,8 @@ export class PageService extends VersionedContentService<string> {
       .where('g.id', '=', grantIdHash(grantId))
       .where('g.tenant_id', '=', tenantId)
       .executeTakeFirst();
-    if (!row || Number(row.expires_at) <= this.#clock.now().getTime()) throw new KeywayError('PAGE_GRANT_NOT_FOUND', 'This page is not (or no longer) part of a journey session');
+    if (!row || Number(row.expires_at) <= this.#clock.now().getTime())
+      throw new KeywayError('PAGE_GRANT_NOT_FOUND', 'This page is not (or no longer) part of a journey session');
     return { html: row.body, data: JSON.parse(row.data) as PageData };
   }
 }

@@ -85,7 +85,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['selfservice_rate_limits', 'selfservice_recovery_links', 'selfservice_sessions', 'selfservice_pending_signups', 'selfservice_flows', 'selfservice_tenant_keys']) {
+  for (const table of [
+    'selfservice_rate_limits',
+    'selfservice_recovery_links',
+    'selfservice_sessions',
+    'selfservice_pending_signups',
+    'selfservice_flows',
+    'selfservice_tenant_keys',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

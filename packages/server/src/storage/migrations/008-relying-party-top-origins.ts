@@ -6,7 +6,10 @@ import type { Kysely } from 'kysely';
  * which is what every existing relying party keeps.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('relying_parties').addColumn('top_origins', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+  await db.schema
+    .alterTable('relying_parties')
+    .addColumn('top_origins', 'text', (c) => c.notNull().defaultTo('[]'))
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -27,16 +27,25 @@ export function secretsAtRest(masterKey: MasterKey | undefined): Migration {
 
       const grants = (await db.selectFrom('journey_page_grants').select('id').execute()) as { id: string }[];
       for (const { id } of grants) {
-        await db.updateTable('journey_page_grants').set({ id: createHash('sha256').update(id).digest('base64url') }).where('id', '=', id).execute();
+        await db
+          .updateTable('journey_page_grants')
+          .set({ id: createHash('sha256').update(id).digest('base64url') })
+          .where('id', '=', id)
+          .execute();
       }
 
       const now = Date.now();
       for (const column of SEALED_COLUMNS) {
-        const rows = (await db.selectFrom(column.table).select([...column.identity, column.column]).execute()) as Record<string, string>[];
+        const rows = (await db
+          .selectFrom(column.table)
+          .select([...column.identity, column.column])
+          .execute()) as Record<string, string>[];
         for (const row of rows) {
           if (isSealed(row[column.column]!)) continue;
           if (!masterKey) {
-            throw new Error(`${column.table}.${column.column} holds secrets in clear: run this migration with the master key configured (keyway serve or keyway migrate)`);
+            throw new Error(
+              `${column.table}.${column.column} holds secrets in clear: run this migration with the master key configured (keyway serve or keyway migrate)`,
+            );
           }
           let update = db.updateTable(column.table).set({ [column.column]: sealSecret(masterKey, row[column.column]!, sealedAad(column, row)) });
           for (const name of column.identity) update = update.where(name, '=', row[name]);

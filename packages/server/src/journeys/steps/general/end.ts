@@ -27,9 +27,7 @@ export const endStep = defineStepType<EndParameters>({
   clientFacing: false,
   run(_ctx, params) {
     return Promise.resolve(
-      params.result === 'success'
-        ? { kind: 'end', result: 'success' }
-        : { kind: 'end', result: 'rejection', code: params.code ?? 'JOURNEY_REJECTED' },
+      params.result === 'success' ? { kind: 'end', result: 'success' } : { kind: 'end', result: 'rejection', code: params.code ?? 'JOURNEY_REJECTED' },
     );
   },
 });

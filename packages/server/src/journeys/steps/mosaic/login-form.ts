@@ -21,7 +21,12 @@ export const DEFAULT_PASSKEYS_BRANCH: CustomBranch = {
   schema: {
     type: 'object',
     required: ['webauthn_encoded_result'],
-    properties: { webauthn_encoded_result: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object' }], description: 'The WebAuthn encoded result: the credential JSON, or its JSON text / base64url' } },
+    properties: {
+      webauthn_encoded_result: {
+        anyOf: [{ type: 'string', minLength: 1 }, { type: 'object' }],
+        description: 'The WebAuthn encoded result: the credential JSON, or its JSON text / base64url',
+      },
+    },
   },
 };
 
@@ -58,9 +63,16 @@ export const loginFormStep = defineStepType<LoginFormParameters>({
     additionalProperties: false,
     properties: {
       enablePasskeys: { type: 'boolean', default: true, description: 'Offer the Passkeys login method' },
-      passkeysBranch: { ...CUSTOM_BRANCHES_SCHEMA.items, description: 'The passkeys branch: default id `passkeys` with a schema requiring webauthn_encoded_result' },
+      passkeysBranch: {
+        ...CUSTOM_BRANCHES_SCHEMA.items,
+        description: 'The passkeys branch: default id `passkeys` with a schema requiring webauthn_encoded_result',
+      },
       customBranches: CUSTOM_BRANCHES_SCHEMA,
-      outputVariable: { ...VARIABLE_NAME_SCHEMA, default: 'loginData', description: 'The variable that receives the data the client returns (default loginData)' },
+      outputVariable: {
+        ...VARIABLE_NAME_SCHEMA,
+        default: 'loginData',
+        description: 'The variable that receives the data the client returns (default loginData)',
+      },
       storeName: { type: 'string', description: 'The identity store; default the journey’s store' },
       relyingPartyId: { type: 'string', minLength: 1, description: 'The relying party of the passkeys' },
       authenticationPolicy: { type: 'string', minLength: 1, description: 'The authentication policy (must allow discoverable sign-in)' },
@@ -68,7 +80,10 @@ export const loginFormStep = defineStepType<LoginFormParameters>({
   },
   outcomes: ['passkeys', 'cancel'],
   outcomesFor: (params) => {
-    const passkeys = params.enablePasskeys === false ? [] : [typeof (params.passkeysBranch as { id?: unknown } | undefined)?.id === 'string' ? (params.passkeysBranch as { id: string }).id : 'passkeys'];
+    const passkeys =
+      params.enablePasskeys === false
+        ? []
+        : [typeof (params.passkeysBranch as { id?: unknown } | undefined)?.id === 'string' ? (params.passkeysBranch as { id: string }).id : 'passkeys'];
     return [...passkeys, ...branchIds(params.customBranches), 'cancel'];
   },
   clientFacing: true,
@@ -82,7 +97,12 @@ export const loginFormStep = defineStepType<LoginFormParameters>({
     if (params.enablePasskeys ?? true) {
       const storeName = storeOf(ctx, params.storeName);
       try {
-        const started = await ctx.services.ceremonies.startAuthentication(journeyActor(ctx), { storeName, rpId: params.relyingPartyId, policyName: params.authenticationPolicy, context: journeyContext(ctx) });
+        const started = await ctx.services.ceremonies.startAuthentication(journeyActor(ctx), {
+          storeName,
+          rpId: params.relyingPartyId,
+          policyName: params.authenticationPolicy,
+          context: journeyContext(ctx),
+        });
         passkeys = { branchId: branches[0]!.id, clientRequest: started.clientRequest };
         updates.push({ path: LOGIN_PASSKEY_PATH, value: { storeName, sessionId: started.sessionId, stepId: ctx.stepId } satisfies PendingAuthentication });
       } catch (error) {
@@ -92,7 +112,11 @@ export const loginFormStep = defineStepType<LoginFormParameters>({
     }
     return {
       kind: 'present',
-      data: { ...(passkeys ? { passkeys } : {}), branches: branches.map((b) => ({ id: b.id, ...(b.displayName ? { displayName: b.displayName } : {}) })), ...refused },
+      data: {
+        ...(passkeys ? { passkeys } : {}),
+        branches: branches.map((b) => ({ id: b.id, ...(b.displayName ? { displayName: b.displayName } : {}) })),
+        ...refused,
+      },
       options: [...branches.map((b) => b.id), 'cancel'],
       updates,
     };

@@ -37,7 +37,12 @@ export const CUSTOM_BRANCHES_SCHEMA = {
     required: ['id'],
     additionalProperties: false,
     properties: {
-      id: { type: 'string', pattern: BRANCH_ID_PATTERN, not: { enum: RESERVED_OPTION_IDS }, description: 'The branch id the client returns as clientResponseOptionId; also the outcome' },
+      id: {
+        type: 'string',
+        pattern: BRANCH_ID_PATTERN,
+        not: { enum: RESERVED_OPTION_IDS },
+        description: 'The branch id the client returns as clientResponseOptionId; also the outcome',
+      },
       displayName: { type: 'string', maxLength: 128 },
       schema: { type: 'object', description: 'JSON Schema of the data the client returns with this branch; checked on submit' },
     },
@@ -51,7 +56,12 @@ export interface StepError {
 }
 
 /** A failure under Failure Behavior: kept in Error Output Variable, then the `failure` outcome or a rejection. */
-export function failWith(behavior: 'abort' | 'failureBranch', errorOutputVariable: string | undefined, error: StepError, more: ContextUpdate[] = []): StepResult {
+export function failWith(
+  behavior: 'abort' | 'failureBranch',
+  errorOutputVariable: string | undefined,
+  error: StepError,
+  more: ContextUpdate[] = [],
+): StepResult {
   const updates = [...more, ...(errorOutputVariable ? [{ path: [errorOutputVariable], value: error }] : [])];
   return behavior === 'abort' ? { kind: 'end', result: 'rejection', code: error.code, updates } : { kind: 'outcome', outcome: 'failure', updates };
 }
@@ -78,7 +88,10 @@ export function checkBranchData(branch: CustomBranch, data: unknown): void {
   }
   if (!validate(data)) {
     const first = validate.errors?.[0];
-    throw validationError(`data${(first?.instancePath ?? '').replaceAll('/', '.')}`, `${first?.message ?? 'does not match the branch schema'} (branch ${branch.id})`);
+    throw validationError(
+      `data${(first?.instancePath ?? '').replaceAll('/', '.')}`,
+      `${first?.message ?? 'does not match the branch schema'} (branch ${branch.id})`,
+    );
   }
 }
 

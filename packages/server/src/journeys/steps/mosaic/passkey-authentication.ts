@@ -30,7 +30,10 @@ export const passkeyAuthenticationStep = defineStepType<PasskeyAuthenticationPar
     required: ['encodedResult'],
     additionalProperties: false,
     properties: {
-      encodedResult: { anyOf: [{ type: 'string', maxLength: 200_000 }, { type: 'object' }, { type: 'null' }], description: 'The WebAuthn encoded result, e.g. ${loginData.webauthn_encoded_result}' },
+      encodedResult: {
+        anyOf: [{ type: 'string', maxLength: 200_000 }, { type: 'object' }, { type: 'null' }],
+        description: 'The WebAuthn encoded result, e.g. ${loginData.webauthn_encoded_result}',
+      },
       errorOutputVariable: { ...VARIABLE_NAME_SCHEMA, description: 'Variable that receives {code, detail} of a failure' },
       failureBehavior: FAILURE_BEHAVIOR_SCHEMA('abort'),
     },
@@ -40,7 +43,13 @@ export const passkeyAuthenticationStep = defineStepType<PasskeyAuthenticationPar
   async run(ctx, params): Promise<StepResult> {
     const pending = readPath(ctx.vars, LOGIN_PASSKEY_PATH) as PendingAuthentication | null | undefined;
     // The refusal stays with the pending sign-in, so a Login Form the journey returns to can say why.
-    const fail = (error: StepError) => failWith(params.failureBehavior ?? 'abort', params.errorOutputVariable, error, pending ? [{ path: LOGIN_PASSKEY_PATH, value: { ...pending, refusedCode: error.code } satisfies PendingAuthentication }] : []);
+    const fail = (error: StepError) =>
+      failWith(
+        params.failureBehavior ?? 'abort',
+        params.errorOutputVariable,
+        error,
+        pending ? [{ path: LOGIN_PASSKEY_PATH, value: { ...pending, refusedCode: error.code } satisfies PendingAuthentication }] : [],
+      );
     if (!pending) return fail({ code: 'SESSION_NOT_FOUND', detail: 'No passkey sign-in is pending: a Login Form with passkeys must come first' });
     const decoded = decodeBrowserResponse(params.encodedResult);
     if (decoded.kind !== 'credential') return fail({ code: 'RESPONSE_MALFORMED', detail: 'Encoded Result is not a WebAuthn credential’s JSON' });

@@ -3,7 +3,16 @@ import { KeywayError } from '../../../errors/keyway-error.ts';
 import type { UserRef } from '../../../identity/identity-service.ts';
 import { defineStepType, type StepContext, type StepResult } from '../../step-type.ts';
 import { decodeBrowserResponse, errorOf, journeyActor, journeyContext, readPath } from '../trustx/trustx-support.ts';
-import { checkBranchData, CUSTOM_BRANCHES_SCHEMA, FAILURE_BEHAVIOR_SCHEMA, failWith, storeOf, VARIABLE_NAME_SCHEMA, type CustomBranch, type StepError } from './mosaic-support.ts';
+import {
+  checkBranchData,
+  CUSTOM_BRANCHES_SCHEMA,
+  FAILURE_BEHAVIOR_SCHEMA,
+  failWith,
+  storeOf,
+  VARIABLE_NAME_SCHEMA,
+  type CustomBranch,
+  type StepError,
+} from './mosaic-support.ts';
 
 /** Mosaic “Register Passkeys”: every configuration field, camelCased, plus where in Keyway (store, RP, policy). */
 export interface RegisterPasskeysParameters {
@@ -39,7 +48,8 @@ const pendingPath = (ctx: StepContext) => ['_mosaic', 'registrations', ctx.stepI
 
 async function userOf(ctx: StepContext, params: RegisterPasskeysParameters, storeName: string): Promise<UserRef> {
   if ((params.userAuthState ?? 'authenticated') === 'authenticated') {
-    if (!ctx.user || ctx.user.storeName !== storeName) throw new KeywayError('USER_NOT_FOUND', 'User Auth State is “authenticated” but the journey has not authenticated a user of this store');
+    if (!ctx.user || ctx.user.storeName !== storeName)
+      throw new KeywayError('USER_NOT_FOUND', 'User Auth State is “authenticated” but the journey has not authenticated a user of this store');
     return { id: ctx.user.userId };
   }
   const identifier = params.userIdentifier?.trim();
@@ -89,7 +99,12 @@ export const registerPasskeysStep = defineStepType<RegisterPasskeysParameters>({
     required: ['relyingPartyId', 'registrationPolicy'],
     additionalProperties: false,
     properties: {
-      userAuthState: { type: 'string', enum: ['authenticated', 'notAuthenticated'], default: 'authenticated', description: 'Whether the journey authenticated the user before this step (default) or User Identifier names the user' },
+      userAuthState: {
+        type: 'string',
+        enum: ['authenticated', 'notAuthenticated'],
+        default: 'authenticated',
+        description: 'Whether the journey authenticated the user before this step (default) or User Identifier names the user',
+      },
       userIdentifier: { type: 'string', maxLength: 256, description: 'The user, when User Auth State is notAuthenticated' },
       userIdentifierType: { type: 'string', enum: ['userKey', 'externalId', 'userId'], default: 'userKey', description: 'Which identifier User Identifier is' },
       allowCrossPlatform: { type: 'boolean', default: true, description: 'Allow security keys and other devices (hybrid/QR)' },
@@ -99,7 +114,12 @@ export const registerPasskeysStep = defineStepType<RegisterPasskeysParameters>({
       failureBehavior: FAILURE_BEHAVIOR_SCHEMA('failureBranch'),
       customBranches: CUSTOM_BRANCHES_SCHEMA,
       branchOutputVariable: { ...VARIABLE_NAME_SCHEMA, description: 'Variable that receives the data of a custom branch' },
-      cancelBehavior: { type: 'string', enum: ['abort', 'cancelBranch'], default: 'abort', description: 'abort (default): end the journey with USER_CANCELLED; cancelBranch: leave by `cancel`' },
+      cancelBehavior: {
+        type: 'string',
+        enum: ['abort', 'cancelBranch'],
+        default: 'abort',
+        description: 'abort (default): end the journey with USER_CANCELLED; cancelBranch: leave by `cancel`',
+      },
       storeName: { type: 'string', description: 'The identity store; default the journey’s store' },
       relyingPartyId: { type: 'string', minLength: 1, description: 'The relying party the passkey is for' },
       registrationPolicy: { type: 'string', minLength: 1, description: 'The registration policy' },
@@ -148,10 +168,16 @@ export const registerPasskeysStep = defineStepType<RegisterPasskeysParameters>({
     const branch = (params.customBranches ?? []).find((b) => b.id === input.clientResponseOptionId);
     if (branch) {
       checkBranchData(branch, input.data);
-      return { kind: 'outcome', outcome: branch.id, updates: params.branchOutputVariable ? [{ path: [params.branchOutputVariable], value: input.data ?? null }] : [] };
+      return {
+        kind: 'outcome',
+        outcome: branch.id,
+        updates: params.branchOutputVariable ? [{ path: [params.branchOutputVariable], value: input.data ?? null }] : [],
+      };
     }
     if (input.clientResponseOptionId === 'cancel') {
-      return (params.cancelBehavior ?? 'abort') === 'cancelBranch' ? { kind: 'outcome', outcome: 'cancel' } : { kind: 'end', result: 'rejection', code: 'USER_CANCELLED' };
+      return (params.cancelBehavior ?? 'abort') === 'cancelBranch'
+        ? { kind: 'outcome', outcome: 'cancel' }
+        : { kind: 'end', result: 'rejection', code: 'USER_CANCELLED' };
     }
     if (input.clientResponseOptionId === 'fail') {
       const reported = typeof input.data === 'object' && input.data !== null ? JSON.stringify(input.data).slice(0, 500) : 'no details';
@@ -161,7 +187,8 @@ export const registerPasskeysStep = defineStepType<RegisterPasskeysParameters>({
     if (!pending) return fail({ code: 'SESSION_NOT_FOUND', detail: 'No registration was started by this step' });
     const encoded = typeof input.data === 'object' && input.data !== null ? (input.data as Record<string, unknown>).webauthn_encoded_result : undefined;
     const decoded = decodeBrowserResponse(encoded);
-    if (decoded.kind !== 'credential') return fail({ code: 'RESPONSE_MALFORMED', detail: 'data.webauthn_encoded_result must be the credential’s JSON (PublicKeyCredential.toJSON())' });
+    if (decoded.kind !== 'credential')
+      return fail({ code: 'RESPONSE_MALFORMED', detail: 'data.webauthn_encoded_result must be the credential’s JSON (PublicKeyCredential.toJSON())' });
     if (params.allowCrossPlatform === false && decoded.credential.authenticatorAttachment === 'cross-platform') {
       return fail({ code: 'CREDENTIAL_NOT_ALLOWED', detail: 'This step allows only platform authenticators (Allow Cross Platform is No)' });
     }

@@ -27,7 +27,9 @@ export interface AddUserParameters {
 export const ADD_USER_OUTCOMES = { success: 'success', failed: 'Failed to add the user', extIdNotUnique: 'ExtId Not Unique' } as const;
 
 // The same checks as POST /api/identity-store/stores/{storeName}/users (formats included: TZDB, ISO 639, ISO 3166).
-const validateUser = validatorCompiler({ schema: CreateUserBody, httpPart: 'body', method: 'POST', url: '' }) as ((value: unknown) => boolean) & { errors?: { instancePath: string; message?: string; params: Record<string, unknown>; keyword: string }[] };
+const validateUser = validatorCompiler({ schema: CreateUserBody, httpPart: 'body', method: 'POST', url: '' }) as ((value: unknown) => boolean) & {
+  errors?: { instancePath: string; message?: string; params: Record<string, unknown>; keyword: string }[];
+};
 
 const text = (description: string, extra: object = {}) => ({ type: 'string', description, ...extra });
 
@@ -99,8 +101,14 @@ export const addUserStep = defineStepType<AddUserParameters>({
       userLocaleCountry: text('ISO 3166-1 alpha-2 country, e.g. IE'),
       userLocaleLanguage: text('ISO 639-1 two-letter language, e.g. en'),
       userLocaleVariant: text('Variant subtags: 5-8 letters or 4 characters starting with a digit, separated by hyphens'),
-      userNationalities: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'ISO 3166-1 alpha-2 codes; several separated by commas' },
-      userStatus: { type: 'string', description: `One of ${USER_STATUSES.join(', ')} (default active). Active or pending: pending until the journey registers the user's first passkey (deleted if abandoned for a day)` },
+      userNationalities: {
+        anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+        description: 'ISO 3166-1 alpha-2 codes; several separated by commas',
+      },
+      userStatus: {
+        type: 'string',
+        description: `One of ${USER_STATUSES.join(', ')} (default active). Active or pending: pending until the journey registers the user's first passkey (deleted if abandoned for a day)`,
+      },
       userTimezone: text('TZDB name, e.g. Europe/Berlin or EST'),
       userType: text('Up to 64 characters'),
     },
@@ -124,10 +132,7 @@ export const addUserStep = defineStepType<AddUserParameters>({
       return {
         kind: 'outcome',
         outcome: ADD_USER_OUTCOMES.success,
-        updates: [
-          { path: ['_identityStore', 'user'], value: user },
-          identifiedUser({ storeName: params.storeName, userId: user.id }),
-        ],
+        updates: [{ path: ['_identityStore', 'user'], value: user }, identifiedUser({ storeName: params.storeName, userId: user.id })],
       };
     } catch (error) {
       if (error instanceof KeywayError && error.code === 'EXT_ID_NOT_UNIQUE') return fail(ADD_USER_OUTCOMES.extIdNotUnique, errorOf(error));

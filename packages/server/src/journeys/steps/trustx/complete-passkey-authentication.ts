@@ -50,7 +50,11 @@ export const completePasskeyAuthenticationStep = defineStepType<CompletePasskeyA
           ...(record.userId === null ? {} : { userId: record.userId }),
           response: credential as unknown as AuthenticationResponseJSON,
         });
-        return { userId: result.user.id, answer: { user: result.user, credential: result.credential }, authentication: authenticatedBySignIn(result, ctx.clock.now()) };
+        return {
+          userId: result.user.id,
+          answer: { user: result.user, credential: result.credential },
+          authentication: authenticatedBySignIn(result, ctx.clock.now()),
+        };
       },
     );
   },

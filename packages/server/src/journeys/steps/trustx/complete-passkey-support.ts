@@ -25,7 +25,11 @@ export interface CompleteParameters {
   response?: unknown;
 }
 
-export type Completion = (record: CeremonyRecord, sessionId: string, credential: Record<string, unknown>) => Promise<{ userId: string; answer: unknown; authentication: ContextUpdate }>;
+export type Completion = (
+  record: CeremonyRecord,
+  sessionId: string,
+  credential: Record<string, unknown>,
+) => Promise<{ userId: string; answer: unknown; authentication: ContextUpdate }>;
 
 export async function completeCeremony(kind: CeremonyKind, ctx: StepContext, params: CompleteParameters, complete: Completion): Promise<StepResult> {
   const path = recordPath(kind, params.key);
@@ -41,14 +45,18 @@ export async function completeCeremony(kind: CeremonyKind, ctx: StepContext, par
   let decoded: ReturnType<typeof decodeBrowserResponse>;
   if (params.responseGiven) decoded = decodeBrowserResponse(params.response);
   else if (record.status === 'cancelled') decoded = { kind: 'cancelled' };
-  else if (record.browserResponse === undefined || record.browserResponse === null) return failed({ code: 'RESPONSE_MALFORMED', detail: 'No browser response: put a passkey form or a custom page before this step' });
+  else if (record.browserResponse === undefined || record.browserResponse === null)
+    return failed({ code: 'RESPONSE_MALFORMED', detail: 'No browser response: put a passkey form or a custom page before this step' });
   else decoded = decodeBrowserResponse(record.browserResponse);
 
   if (decoded.kind === 'cancelled') {
     return {
       kind: 'outcome',
       outcome: COMPLETE_OUTCOMES.cancelled,
-      updates: [{ path, value: { ...record, status: 'cancelled', browserResponse: null } }, ...(params.failCheckOnCancel ? [failureUpdate(ctx, COMPLETE_OUTCOMES.cancelled, 'USER_CANCELLED')] : [])],
+      updates: [
+        { path, value: { ...record, status: 'cancelled', browserResponse: null } },
+        ...(params.failCheckOnCancel ? [failureUpdate(ctx, COMPLETE_OUTCOMES.cancelled, 'USER_CANCELLED')] : []),
+      ],
     };
   }
   if (decoded.kind === 'malformed') return failed({ code: 'RESPONSE_MALFORMED', detail: 'The browser response is not a WebAuthn credential’s JSON' });
@@ -73,5 +81,6 @@ export async function completeCeremony(kind: CeremonyKind, ctx: StepContext, par
 
 export const BROWSER_RESPONSE_SCHEMA = {
   anyOf: [{ type: 'string', maxLength: 200_000 }, { type: 'object' }, { type: 'null' }],
-  description: 'The browser’s credential JSON (object, JSON text, or base64url of JSON) when a Custom Page collected it, e.g. ${pageOutput.credential}; empty means the user cancelled',
+  description:
+    'The browser’s credential JSON (object, JSON text, or base64url of JSON) when a Custom Page collected it, e.g. ${pageOutput.credential}; empty means the user cancelled',
 };

@@ -1,5 +1,15 @@
 import { defineStepType, type StepResult } from '../../step-type.ts';
-import { checkValues, displaySettings, FORM_PARAMETER_SCHEMAS, formForPresent, formForSubmit, objectData, outputUpdate, presented, type FormStepParameters } from './form-step-support.ts';
+import {
+  checkValues,
+  displaySettings,
+  FORM_PARAMETER_SCHEMAS,
+  formForPresent,
+  formForSubmit,
+  objectData,
+  outputUpdate,
+  presented,
+  type FormStepParameters,
+} from './form-step-support.ts';
 
 /** TrustX “Custom Data Form”: the form parameters the TrustX form steps share, in camelCase. */
 export interface CustomDataFormParameters extends FormStepParameters {
@@ -39,7 +49,12 @@ export const customDataFormStep = defineStepType<CustomDataFormParameters>({
     const form = await formForSubmit(ctx, params);
     const values = objectData(input.data);
     const result = checkValues(ctx, form, values);
-    if (!result.valid) return { kind: 'present', data: { form: presented(ctx, params, form, { result, submitted: values }), ...displaySettings(params) }, options: ['client_input', 'cancel'] };
+    if (!result.valid)
+      return {
+        kind: 'present',
+        data: { form: presented(ctx, params, form, { result, submitted: values }), ...displaySettings(params) },
+        options: ['client_input', 'cancel'],
+      };
     return { kind: 'outcome', outcome: 'success', updates: [outputUpdate(ctx, params, result)] };
   },
 });

@@ -36,11 +36,26 @@ export const customPageV2Step = defineStepType<CustomPageV2Parameters>({
     additionalProperties: false,
     properties: {
       pageName: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$', description: 'The custom page' },
-      pageVersion: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]{0,7}$' }], description: 'A published version; the latest published one when empty' },
+      pageVersion: {
+        anyOf: [
+          { type: 'integer', minimum: 1 },
+          { type: 'string', pattern: '^[0-9]{0,7}$' },
+        ],
+        description: 'A published version; the latest published one when empty',
+      },
       sessionData: { type: 'object', description: 'Key → value (usually an expression) given to the page as keyway.sessionData' },
       constants: { type: 'object', description: 'Key → constant value given to the page as keyway.constants' },
-      formDataKey: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$', description: 'The variable the page’s answer is stored under; default the step id' },
-      timeoutSeconds: { type: 'integer', minimum: 1, maximum: 86_400, description: 'Time to answer; later leads to `timeout` (and the page is no longer served)' },
+      formDataKey: {
+        type: 'string',
+        pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
+        description: 'The variable the page’s answer is stored under; default the step id',
+      },
+      timeoutSeconds: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 86_400,
+        description: 'Time to answer; later leads to `timeout` (and the page is no longer served)',
+      },
     },
   },
   outcomes: ['success', 'cancel', 'timeout'],
@@ -66,7 +81,8 @@ export const customPageV2Step = defineStepType<CustomPageV2Parameters>({
       return { kind: 'outcome', outcome: 'cancel', updates: [{ path: [key], value: { cancelled: true } }] };
     }
     const answer = objectData(input.data);
-    if (Buffer.byteLength(JSON.stringify(answer), 'utf8') > MAX_PAGE_ANSWER_BYTES) throw validationError('data', `must be at most ${MAX_PAGE_ANSWER_BYTES} bytes of JSON`);
+    if (Buffer.byteLength(JSON.stringify(answer), 'utf8') > MAX_PAGE_ANSWER_BYTES)
+      throw validationError('data', `must be at most ${MAX_PAGE_ANSWER_BYTES} bytes of JSON`);
     await ctx.services.pages.revoke(ctx.tenantId, ctx.instanceId, ctx.stepId);
     return { kind: 'outcome', outcome: 'success', updates: [{ path: [key], value: answer }] };
   },

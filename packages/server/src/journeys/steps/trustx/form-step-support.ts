@@ -22,8 +22,18 @@ export interface FormStepParameters {
 
 export const FORM_PARAMETER_SCHEMAS = {
   dataFormName: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$', description: 'The custom form shown to the user' },
-  dataFormVersion: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]{0,7}$' }], description: 'A published version of the form; the latest published one when empty' },
-  formDataKey: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$', description: 'The variable the form’s (non-transient) values are stored under, by component id; default the step id' },
+  dataFormVersion: {
+    anyOf: [
+      { type: 'integer', minimum: 1 },
+      { type: 'string', pattern: '^[0-9]{0,7}$' },
+    ],
+    description: 'A published version of the form; the latest published one when empty',
+  },
+  formDataKey: {
+    type: 'string',
+    pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
+    description: 'The variable the form’s (non-transient) values are stored under, by component id; default the step id',
+  },
   hideButtons: { type: 'boolean', default: false, description: 'Hide the continue/submit button; the page proceeds by itself after Delay' },
   delaySeconds: { type: 'integer', minimum: 0, maximum: 3600, description: 'With Hide buttons: how long the page shows before it proceeds' },
 } as const;
@@ -58,9 +68,18 @@ export async function formForSubmit(ctx: StepContext, params: FormStepParameters
   return { name: found.name, version: found.version, document: found.body };
 }
 
-export function presented(ctx: StepContext, params: FormStepParameters, form: LoadedForm | undefined, after?: { result: SubmissionResult; submitted: unknown }): PresentedForm | null {
+export function presented(
+  ctx: StepContext,
+  params: FormStepParameters,
+  form: LoadedForm | undefined,
+  after?: { result: SubmissionResult; submitted: unknown },
+): PresentedForm | null {
   if (!form) return null;
-  return presentForm(form.document, { name: form.name, version: form.version, locale: ctx.locale, hideButtons: params.hideButtons }, after ? { errors: after.result.errors, submitted: after.submitted } : undefined);
+  return presentForm(
+    form.document,
+    { name: form.name, version: form.version, locale: ctx.locale, hideButtons: params.hideButtons },
+    after ? { errors: after.result.errors, submitted: after.submitted } : undefined,
+  );
 }
 
 /** The step's common presentation settings. */

@@ -1,7 +1,16 @@
 import { validationError } from '../../../errors/keyway-error.ts';
 import type { PresentedForm } from '../../forms/form-presentation.ts';
 import type { ContextUpdate, StepResult, StepType } from '../../step-type.ts';
-import { checkValues, displaySettings, formForPresent, formForSubmit, objectData, outputUpdate, presented, type FormStepParameters } from './form-step-support.ts';
+import {
+  checkValues,
+  displaySettings,
+  formForPresent,
+  formForSubmit,
+  objectData,
+  outputUpdate,
+  presented,
+  type FormStepParameters,
+} from './form-step-support.ts';
 import { readRecord, recordPath, sessionOf, type CeremonyKind } from './trustx-support.ts';
 
 /**
@@ -25,7 +34,13 @@ export interface PasskeyFormParameters extends FormStepParameters {
 export const PASSKEY_FORM_OUTCOMES = ['success', 'timeout'] as const;
 
 /** What the runner is shown, the first time and again after a refused submission. */
-function passkeyFormPresent(kind: CeremonyKind, params: PasskeyFormParameters, clientRequest: unknown, form: PresentedForm | null, updates?: ContextUpdate[]): StepResult {
+function passkeyFormPresent(
+  kind: CeremonyKind,
+  params: PasskeyFormParameters,
+  clientRequest: unknown,
+  form: PresentedForm | null,
+  updates?: ContextUpdate[],
+): StepResult {
   const keyName = kind === 'registration' ? 'passkeyRegistrationKey' : 'passkeyAuthenticationKey';
   return {
     kind: 'present',
@@ -44,7 +59,12 @@ export async function presentPasskeyForm(kind: CeremonyKind, ctx: Parameters<Ste
   return passkeyFormPresent(kind, params, session.clientRequest, presented(ctx, params, form), updates);
 }
 
-export async function submitPasskeyForm(kind: CeremonyKind, ctx: Parameters<StepType['run']>[0], params: PasskeyFormParameters, input: { clientResponseOptionId: string; data: unknown }): Promise<StepResult> {
+export async function submitPasskeyForm(
+  kind: CeremonyKind,
+  ctx: Parameters<StepType['run']>[0],
+  params: PasskeyFormParameters,
+  input: { clientResponseOptionId: string; data: unknown },
+): Promise<StepResult> {
   const record = readRecord(ctx, kind, params.key);
   if (!record) return { kind: 'end', result: 'rejection', code: 'SESSION_NOT_FOUND' };
   const path = recordPath(kind, params.key);
@@ -55,7 +75,8 @@ export async function submitPasskeyForm(kind: CeremonyKind, ctx: Parameters<Step
   const form = await formForSubmit(ctx, params);
   const formData = objectData(data.formData, 'data.formData');
   const result = checkValues(ctx, form, formData);
-  if (!result.valid) return passkeyFormPresent(kind, params, sessionOf(record, kind)?.clientRequest, presented(ctx, params, form, { result, submitted: formData }));
+  if (!result.valid)
+    return passkeyFormPresent(kind, params, sessionOf(record, kind)?.clientRequest, presented(ctx, params, form, { result, submitted: formData }));
   const browserResponse = data.browserResponse;
   if (typeof browserResponse !== 'object' || browserResponse === null || Array.isArray(browserResponse)) {
     throw validationError('data.browserResponse', 'must be the credential’s JSON (PublicKeyCredential.toJSON()); submit cancel when the user cancelled');
@@ -66,4 +87,3 @@ export async function submitPasskeyForm(kind: CeremonyKind, ctx: Parameters<Step
     updates: [...(form ? [outputUpdate(ctx, params, result)] : []), { path, value: { ...record, status: 'responded', browserResponse } }],
   };
 }
-

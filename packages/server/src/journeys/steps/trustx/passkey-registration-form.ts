@@ -30,4 +30,3 @@ export const passkeyRegistrationFormStep = defineStepType<PasskeyRegistrationFor
   run: (ctx, params) => presentPasskeyForm('registration', ctx, { ...params, key: params.passkeyRegistrationKey }),
   submit: (ctx, params, input) => submitPasskeyForm('registration', ctx, { ...params, key: params.passkeyRegistrationKey }, input),
 });
-

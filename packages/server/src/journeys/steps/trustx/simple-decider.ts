@@ -44,7 +44,12 @@ export const simpleDeciderStep = defineStepType<SimpleDeciderParameters>({
   run(ctx, params) {
     const recorded = readPath(ctx.vars, ['_process', 'failures']);
     const failures = Array.isArray(recorded) ? (recorded as ProcessFailure[]) : [];
-    const decision: Decision = failures.length > 0 ? (asDecision(params.decisionOnAnyFailure) ?? 'FAILED') : (asDecision(params.deriveDecisionFrom) ?? 'PASSED');
-    return Promise.resolve({ kind: 'outcome', outcome: decision, updates: [{ path: ['_process', 'decision'], value: { decision, failures: failures.length } }] });
+    const decision: Decision =
+      failures.length > 0 ? (asDecision(params.decisionOnAnyFailure) ?? 'FAILED') : (asDecision(params.deriveDecisionFrom) ?? 'PASSED');
+    return Promise.resolve({
+      kind: 'outcome',
+      outcome: decision,
+      updates: [{ path: ['_process', 'decision'], value: { decision, failures: failures.length } }],
+    });
   },
 });

@@ -1,6 +1,16 @@
 import { defineStepType } from '../../step-type.ts';
 import { CEREMONY_KEY_SCHEMA, CHALLENGE_SCHEMA, START_OUTCOMES, START_TARGET_SCHEMAS } from './start-passkey-registration.ts';
-import { blankToUndefined, errorOf, failureUpdate, journeyActor, journeyContext, recordPath, resolveUser, userIdOf, type CeremonyRecord } from './trustx-support.ts';
+import {
+  blankToUndefined,
+  errorOf,
+  failureUpdate,
+  journeyActor,
+  journeyContext,
+  recordPath,
+  resolveUser,
+  userIdOf,
+  type CeremonyRecord,
+} from './trustx-support.ts';
 
 /** TrustX “Start Passkey Authentication”: its 8 input parameters, in camelCase. */
 export interface StartPasskeyAuthenticationParameters {
@@ -41,7 +51,11 @@ export const startPasskeyAuthenticationStep = defineStepType<StartPasskeyAuthent
   clientFacing: false,
   async run(ctx, params) {
     try {
-      const user = await resolveUser(ctx, params.storeName, { userId: blankToUndefined(params.userId), userExternalId: blankToUndefined(params.userExternalId), userKey: blankToUndefined(params.userKey) });
+      const user = await resolveUser(ctx, params.storeName, {
+        userId: blankToUndefined(params.userId),
+        userExternalId: blankToUndefined(params.userExternalId),
+        userKey: blankToUndefined(params.userKey),
+      });
       const started = await ctx.services.ceremonies.startAuthentication(journeyActor(ctx), {
         storeName: params.storeName,
         user,
@@ -58,13 +72,20 @@ export const startPasskeyAuthenticationStep = defineStepType<StartPasskeyAuthent
         startPasskeyAuthenticationResponse: { clientRequest: started.clientRequest, sessionId: started.sessionId },
         expiresAt: started.expiresAt,
       };
-      return { kind: 'outcome', outcome: START_OUTCOMES.success, updates: [{ path: recordPath('authentication', params.passkeyAuthenticationKey), value: record }] };
+      return {
+        kind: 'outcome',
+        outcome: START_OUTCOMES.success,
+        updates: [{ path: recordPath('authentication', params.passkeyAuthenticationKey), value: record }],
+      };
     } catch (error) {
       const failure = errorOf(error);
       return {
         kind: 'outcome',
         outcome: START_OUTCOMES.failed,
-        updates: [{ path: [...recordPath('authentication', params.passkeyAuthenticationKey), 'error'], value: failure }, failureUpdate(ctx, START_OUTCOMES.failed, failure.code)],
+        updates: [
+          { path: [...recordPath('authentication', params.passkeyAuthenticationKey), 'error'], value: failure },
+          failureUpdate(ctx, START_OUTCOMES.failed, failure.code),
+        ],
       };
     }
   },

@@ -1,6 +1,16 @@
 import { KeywayError } from '../../../errors/keyway-error.ts';
 import { defineStepType, type StepContext } from '../../step-type.ts';
-import { blankToUndefined, errorOf, failureUpdate, journeyActor, journeyContext, recordPath, resolveUser, userIdOf, type CeremonyRecord } from './trustx-support.ts';
+import {
+  blankToUndefined,
+  errorOf,
+  failureUpdate,
+  journeyActor,
+  journeyContext,
+  recordPath,
+  resolveUser,
+  userIdOf,
+  type CeremonyRecord,
+} from './trustx-support.ts';
 
 /** TrustX “Start Passkey Registration”: its 12 input parameters, in camelCase. */
 export interface StartPasskeyRegistrationParameters {
@@ -85,7 +95,10 @@ export const startPasskeyRegistrationStep = defineStepType<StartPasskeyRegistrat
     const failed = (error: { code: string; detail: string }) => ({
       kind: 'outcome' as const,
       outcome: START_OUTCOMES.failed,
-      updates: [{ path: [...recordPath('registration', params.passkeyRegistrationKey), 'error'], value: error }, failureUpdate(ctx, START_OUTCOMES.failed, error.code)],
+      updates: [
+        { path: [...recordPath('registration', params.passkeyRegistrationKey), 'error'], value: error },
+        failureUpdate(ctx, START_OUTCOMES.failed, error.code),
+      ],
     });
     try {
       const externalId = blankToUndefined(params.userExternalId);
@@ -93,8 +106,16 @@ export const startPasskeyRegistrationStep = defineStepType<StartPasskeyRegistrat
       if (params.createUser) await createPendingUnlessPresent(ctx, params.storeName, externalId!, blankToUndefined(params.passkeyUserName));
       const user = params.createUser
         ? { externalId: externalId! }
-        : await resolveUser(ctx, params.storeName, { userId: blankToUndefined(params.userId), userExternalId: externalId, userKey: blankToUndefined(params.userKey) });
-      if (!user) throw new KeywayError('VALIDATION_FAILED', 'Name the user with userId, userExternalId or userKey, or identify the journey’s user first (e.g. with Add User)');
+        : await resolveUser(ctx, params.storeName, {
+            userId: blankToUndefined(params.userId),
+            userExternalId: externalId,
+            userKey: blankToUndefined(params.userKey),
+          });
+      if (!user)
+        throw new KeywayError(
+          'VALIDATION_FAILED',
+          'Name the user with userId, userExternalId or userKey, or identify the journey’s user first (e.g. with Add User)',
+        );
       const started = await ctx.services.ceremonies.startRegistration(journeyActor(ctx), {
         storeName: params.storeName,
         user,

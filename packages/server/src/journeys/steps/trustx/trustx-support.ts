@@ -25,7 +25,10 @@ export function journeyContext(ctx: StepContext): Record<string, unknown> {
 
 export type CeremonyKind = 'registration' | 'authentication';
 
-const RECORD = { registration: ['registrations', 'currentPasskeyRegistrationRecord'], authentication: ['authentications', 'currentPasskeyAuthenticationRecord'] } as const;
+const RECORD = {
+  registration: ['registrations', 'currentPasskeyRegistrationRecord'],
+  authentication: ['authentications', 'currentPasskeyAuthenticationRecord'],
+} as const;
 
 /** `['_identityStore','passkeys','registrations', key, 'currentPasskeyRegistrationRecord']` (or the authentication twin). */
 export function recordPath(kind: CeremonyKind, key: string): string[] {
@@ -131,7 +134,9 @@ export function versionNumber(value: number | string | undefined): number | unde
  * base64url of JSON text (an SDK's “encoded result”). `cancelled` when the browser reported that
  * the user cancelled (NotAllowedError) or nothing was given; `malformed` when it is not a credential.
  */
-export function decodeBrowserResponse(value: unknown): { kind: 'credential'; credential: Record<string, unknown> } | { kind: 'cancelled' } | { kind: 'malformed' } {
+export function decodeBrowserResponse(
+  value: unknown,
+): { kind: 'credential'; credential: Record<string, unknown> } | { kind: 'cancelled' } | { kind: 'malformed' } {
   if (value === undefined || value === null || value === '') return { kind: 'cancelled' };
   let decoded: unknown = value;
   if (typeof value === 'string') {
