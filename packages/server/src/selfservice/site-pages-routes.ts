@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import serverPackage from '../../package.json' with { type: 'json' };
 import { renderHomePage, renderSiteNotFound } from '../../../hosted/src/site-shells.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { keywayVersion } from '../shared/version.ts';
 import { prefersHtml } from '../http/html-negotiation.ts';
 import { checkReadiness } from '../http/operations.ts';
 import type { Database } from '../storage/database.ts';
@@ -30,12 +30,13 @@ export interface SitePagesRoutesOptions {
 }
 
 export async function sitePagesRoutes(app: FastifyInstance, { database, assets }: SitePagesRoutesOptions): Promise<void> {
+  const version = keywayVersion();
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
     // An API client keeps the answer it always had: there is no endpoint here.
     if (!prefersHtml(request)) return reply.callNotFound();
     const { lang, path } = hostedPageLanguage(request);
     const health = await checkReadiness(database, request.log);
-    const html = renderHomePage({ lang, path, stylesheet: assets().forPage('signin').stylesheet, version: serverPackage.version, health });
+    const html = renderHomePage({ lang, path, stylesheet: assets().forPage('signin').stylesheet, version, health });
     return sendHostedPage(reply, { status: 200, csp: SITE_PAGE_CSP, lang, html });
   });
 

@@ -37,10 +37,15 @@ const PUBLIC_ROUTES = new Set([
   'POST /:tenantId/identity/:storeName/recovery/finish',
   'GET /_keyway/:version/*',
   'GET /_keyway/web.js',
+  'GET /:tenantId/identity/:storeName',
   'GET /:tenantId/identity/:storeName/signup',
   'GET /:tenantId/identity/:storeName/signin',
   'GET /:tenantId/identity/:storeName/passkeys',
   'GET /:tenantId/identity/:storeName/recover',
+  // For browsers: the home page and the favicon
+  'GET /',
+  'GET /favicon.ico',
+  'GET /favicon.svg',
   // Published JSON schemas
   'GET /schemas/custom-form.json',
   'GET /schemas/journey-definition.json',
