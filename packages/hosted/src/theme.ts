@@ -23,7 +23,8 @@ export type Palette = Record<PaletteRole, string>;
 
 export type ColorScheme = 'light' | 'dark';
 
-const CSS_PROPERTY: Record<PaletteRole, string> = {
+/** The custom property of keyway.css each palette role sets. */
+export const CSS_PROPERTY: Record<PaletteRole, string> = {
   primary: '--accent',
   onPrimary: '--accent-text',
   primaryHover: '--accent-hover',

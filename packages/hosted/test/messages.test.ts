@@ -8,7 +8,7 @@ import { BUILT_IN } from '../../web/src/journey-forms.ts';
 import { builtInMessage } from '../../server/src/journeys/forms/form-localization.ts';
 import { RUNNER_MESSAGES } from '../src/journey-runner-messages.ts';
 import { LANGUAGES, MESSAGES, SHARED_MESSAGES } from '../src/messages.ts';
-import { DEFAULT_PALETTES } from '../src/theme.ts';
+import { CSS_PROPERTY, DEFAULT_PALETTES, type PaletteRole } from '../src/theme.ts';
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -62,21 +62,9 @@ test('the theme’s default palettes are keyway.css’s own custom properties', 
   const css = readFileSync(new URL('../src/keyway.css', import.meta.url), 'utf8');
   const [light, dark] = [css.slice(css.indexOf(':root {'), css.indexOf('}')), css.slice(css.indexOf('@media (prefers-color-scheme: dark)'))];
   const value = (block: string, property: string) => new RegExp(`${property}:\\s*(#[0-9a-f]{6});`).exec(block!)?.[1];
-  const properties = {
-    primary: '--accent',
-    onPrimary: '--accent-text',
-    primaryHover: '--accent-hover',
-    background: '--bg',
-    surface: '--card',
-    text: '--text',
-    mutedText: '--muted',
-    border: '--border',
-    danger: '--danger',
-    success: '--ok',
-    focus: '--focus',
-  } as const;
+  const properties = CSS_PROPERTY;
   for (const [role, property] of Object.entries(properties)) {
-    assert.equal(DEFAULT_PALETTES.light[role as keyof typeof properties], value(light, property), `light ${role}`);
-    assert.equal(DEFAULT_PALETTES.dark[role as keyof typeof properties], value(dark, property), `dark ${role}`);
+    assert.equal(DEFAULT_PALETTES.light[role as PaletteRole], value(light, property), `light ${role}`);
+    assert.equal(DEFAULT_PALETTES.dark[role as PaletteRole], value(dark, property), `dark ${role}`);
   }
 });
