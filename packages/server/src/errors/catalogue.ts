@@ -1,7 +1,7 @@
 /**
  * Every error code Keyway answers with, its HTTP status and a fixed title.
  * The record is total over `ErrorCode`, so a new code cannot ship without a status,
- * and `test/errors/catalogue.test.ts` checks that each code is documented in the OpenAPI document.
+ * and `packages/server/test/foundation/http.test.ts` checks that each code is documented in the OpenAPI document.
  */
 export const ERROR_CATALOGUE = {
   // Request shape and generic HTTP
