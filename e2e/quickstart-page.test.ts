@@ -44,8 +44,8 @@ async function servePage(folder: string, port: number): Promise<ChildProcess> {
 
 /** Clicks a button of the page, once its module script has wired it, and waits for the status line to change. */
 async function clickAndReadStatus(page: Page, button: string): Promise<string> {
-  // The module imports @keyway/web before it sets the handlers: a click before then would do nothing.
-  await page.waitForFunction(() => document.getElementById('sign-in')!.onclick !== null);
+  // The buttons stay disabled until the module has imported @keyway/web and set the handlers; click() waits for
+  // an enabled button, as a person would.
   const status = page.getByRole('status');
   const before = await status.textContent();
   await page.getByRole('button', { name: button }).click();

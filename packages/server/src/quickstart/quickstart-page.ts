@@ -9,7 +9,8 @@ export interface QuickstartPageOptions {
  * The smallest page of one's own that signs up and signs in with a passkey: `@keyway/web` loaded
  * from Keyway (served to any origin), the store's self-service API called across origins (CORS
  * with credentials for the relying party's origins). It avoids `$` and backticks, so it can be
- * pasted into a shell here-document unchanged.
+ * pasted into a shell here-document unchanged. The buttons are enabled once the SDK has loaded, so an early
+ * click is never silently lost.
  */
 export function quickstartPage({ keywayUrl, tenant, store }: QuickstartPageOptions): string {
   return `<!doctype html>
@@ -18,8 +19,8 @@ export function quickstartPage({ keywayUrl, tenant, store }: QuickstartPageOptio
 <meta name="viewport" content="width=device-width">
 <title>My app</title>
 <label>Username <input id="username" autocomplete="username"></label>
-<button id="sign-up">Sign up with a passkey</button>
-<button id="sign-in">Sign in with a passkey</button>
+<button id="sign-up" disabled>Sign up with a passkey</button>
+<button id="sign-in" disabled>Sign in with a passkey</button>
 <p id="status" role="status"></p>
 <script type="module">
   const { Keyway } = await import('${keywayUrl}/_keyway/web.js');
@@ -29,6 +30,7 @@ export function quickstartPage({ keywayUrl, tenant, store }: QuickstartPageOptio
   const failed = (error) => show(error.message);
   document.getElementById('sign-up').onclick = () => keyway.register({ identifier: document.getElementById('username').value }).then(signedIn, failed);
   document.getElementById('sign-in').onclick = () => keyway.signIn().then(signedIn, failed);
+  for (const button of document.querySelectorAll('button')) button.disabled = false;
 </script>
 `;
 }
