@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
-import { attachEphemeral, attachEphemeralForReading, EPHEMERAL_TABLES } from './ephemeral-sqlite.ts';
+import { attachEphemeral, attachEphemeralForReading } from './ephemeral-sqlite.ts';
 import { nodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { GroupCommitStats, WalFlush } from './sqlite-group-commit.ts';
 import type { Schema } from './schema.ts';
@@ -69,7 +69,7 @@ function openSqlite(file: string, options: OpenDatabaseOptions): Database {
     attachEphemeralForReading(reader, file);
   }
   const wal = reader ? walFlusher(`${file}-wal`) : undefined;
-  const { dialect, driver } = nodeSqliteDialect({ writer, reader, flushWal: options.flushWal ?? wal?.flush, ephemeralTables: new Set(EPHEMERAL_TABLES) });
+  const { dialect, driver } = nodeSqliteDialect({ writer, reader, flushWal: options.flushWal ?? wal?.flush });
   const db = new Kysely<Schema>({ dialect: withOptions(dialect, options) });
   return {
     db,

@@ -70,12 +70,10 @@ class NodeSqliteDialect extends SqliteDialect {
 }
 
 /** The dialect over a writing connection and, for a file, a reading one (see GroupCommitDriver). */
-export function nodeSqliteDialect(connections: {
-  writer: DatabaseSync;
-  reader?: DatabaseSync | undefined;
-  flushWal?: WalFlush | undefined;
-  ephemeralTables: ReadonlySet<string>;
-}): { dialect: SqliteDialect; driver: GroupCommitDriver } {
+export function nodeSqliteDialect(connections: { writer: DatabaseSync; reader?: DatabaseSync | undefined; flushWal?: WalFlush | undefined }): {
+  dialect: SqliteDialect;
+  driver: GroupCommitDriver;
+} {
   const writer = adapt(connections.writer);
   const driver = new GroupCommitDriver({ ...connections, writer, reader: connections.reader && adapt(connections.reader) });
   return { dialect: new NodeSqliteDialect(driver, { database: writer }), driver };

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { Schema } from './schema.ts';
 
 /** The statement that relaxes a transaction's commit (PostgreSQL SQL; the SQLite driver reads it as the same instruction). */
@@ -16,4 +16,9 @@ export const RELAX_COMMIT_SQL = 'set local synchronous_commit = off';
  */
 export async function relaxCommit(trx: Kysely<Schema>): Promise<void> {
   await sql.raw(RELAX_COMMIT_SQL).execute(trx);
+}
+
+/** Whether a statement is the one `relaxCommit` sends. */
+export function isRelaxCommit(query: CompiledQuery): boolean {
+  return query.query.kind === 'RawNode' && query.sql === RELAX_COMMIT_SQL;
 }

@@ -1,6 +1,6 @@
 import { CompiledQuery, SelectQueryNode, type DatabaseConnection, type Driver, type QueryResult, type SqliteDatabase, type TransactionSettings } from 'kysely';
-import { RELAX_COMMIT_SQL } from './relaxed-commit.ts';
-import { writtenTable } from './written-table.ts';
+import { isRelaxCommit } from './relaxed-commit.ts';
+import { writesOnlyEphemeralState } from './written-table.ts';
 
 /**
  * Group commit for SQLite, with the disk flush off the event loop.
@@ -147,10 +147,6 @@ function isRead(query: CompiledQuery): boolean {
   return query.query.kind === 'RawNode' ? /^\s*select\b/i.test(query.sql) : SelectQueryNode.is(query.query);
 }
 
-function isRelaxCommit(query: CompiledQuery): boolean {
-  return query.query.kind === 'RawNode' && query.sql === RELAX_COMMIT_SQL;
-}
-
 /** Savepoints inside a transaction write nothing by themselves. */
 function isSavepointControl(query: CompiledQuery): boolean {
   return query.query.kind === 'RawNode' && /^\s*(savepoint|release|rollback to)\b/i.test(query.sql);
@@ -162,14 +158,11 @@ export interface GroupCommitConnections {
   reader?: SqliteDatabase | undefined;
   /** Absent for an in-memory database */
   flushWal?: WalFlush | undefined;
-  /** Tables that live in the never-synced ephemeral file: writing only these needs no flush */
-  ephemeralTables: ReadonlySet<string>;
 }
 
 export class GroupCommitDriver implements Driver {
   readonly #writer: SqliteDatabase;
   readonly #reader: SqliteDatabase | undefined;
-  readonly #ephemeralTables: ReadonlySet<string>;
   readonly #lock = new HandOverLock();
   readonly #flushes: FlushSequencer | undefined;
   readonly stats: GroupCommitStats = { transactions: 0, durable: 0, relaxed: 0, flushes: 0, rolledBack: 0 };
@@ -177,7 +170,6 @@ export class GroupCommitDriver implements Driver {
   constructor(connections: GroupCommitConnections) {
     this.#writer = connections.writer;
     this.#reader = connections.reader;
-    this.#ephemeralTables = connections.ephemeralTables;
     this.#flushes = connections.flushWal && new FlushSequencer(connections.flushWal, this.stats);
   }
 
@@ -251,7 +243,7 @@ export class GroupCommitDriver implements Driver {
       return { rows: [] };
     }
     if (lease.inTransaction) {
-      if (!lease.wroteMain && !isRead(query) && !isSavepointControl(query) && !this.#isEphemeralWrite(query)) lease.wroteMain = true;
+      if (!lease.wroteMain && !isRead(query) && !isSavepointControl(query) && !writesOnlyEphemeralState(query.query)) lease.wroteMain = true;
       return run<R>(this.#writer, query);
     }
     if (isRead(query) && this.#reader) return run<R>(this.#reader, query);
@@ -264,13 +256,8 @@ export class GroupCommitDriver implements Driver {
       this.#lock.unlock();
     }
     // Outside a transaction SQLite commits the statement itself (autocommit).
-    await this.#acknowledge(!isRead(query) && !this.#isEphemeralWrite(query));
+    await this.#acknowledge(!isRead(query) && !writesOnlyEphemeralState(query.query));
     return result;
-  }
-
-  #isEphemeralWrite(query: CompiledQuery): boolean {
-    const table = writtenTable(query.query);
-    return table !== undefined && this.#ephemeralTables.has(table);
   }
 
   async #acknowledge(wroteMain: boolean, relaxed = false): Promise<void> {

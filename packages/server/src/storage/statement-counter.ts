@@ -1,6 +1,5 @@
-import { EPHEMERAL_TABLES } from './ephemeral-sqlite.ts';
-import { RELAX_COMMIT_SQL } from './relaxed-commit.ts';
-import { writtenTable } from './written-table.ts';
+import { isRelaxCommit } from './relaxed-commit.ts';
+import { writesOnlyEphemeralState } from './written-table.ts';
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
 
 /** What a stretch of work sent to the database. */
@@ -97,13 +96,6 @@ const WRITE_NODES = new Set([
 ]);
 const RAW_WRITE = /^\s*(insert|update|delete|replace|merge|create|alter|drop)\b/i;
 
-const EPHEMERAL = new Set<string>(EPHEMERAL_TABLES);
-
-function isEphemeral(query: CompiledQuery): boolean {
-  const table = writtenTable(query.query);
-  return table !== undefined && EPHEMERAL.has(table);
-}
-
 function isWrite(query: CompiledQuery): boolean {
   const kind = query.query.kind;
   return kind === 'RawNode' ? RAW_WRITE.test(query.sql) : WRITE_NODES.has(kind);
@@ -126,10 +118,10 @@ class CountingConnection implements DatabaseConnection {
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const write = isWrite(query);
-    const durable = write && !isEphemeral(query);
+    const durable = write && !writesOnlyEphemeralState(query.query);
     if (this.inTransaction) {
       this.wroteDurable ||= durable;
-      this.relaxed ||= query.query.kind === 'RawNode' && query.sql === RELAX_COMMIT_SQL;
+      this.relaxed ||= isRelaxCommit(query);
     }
     this.#counter.record(write ? 'write' : 'read', this.inTransaction, query.sql, durable);
     return this.inner.executeQuery<R>(query);

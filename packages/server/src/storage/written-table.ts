@@ -1,4 +1,5 @@
 import type { OperationNode } from 'kysely';
+import { EPHEMERAL_TABLES } from './ephemeral-sqlite.ts';
 
 interface NamedTable {
   kind: 'TableNode';
@@ -28,4 +29,12 @@ export function writtenTable(node: OperationNode): string | undefined {
     default:
       return undefined;
   }
+}
+
+const EPHEMERAL = new Set<string>(EPHEMERAL_TABLES);
+
+/** Whether a write touches only ephemeral state (ephemeral-sqlite.ts): such a commit never waits for the disk. */
+export function writesOnlyEphemeralState(node: OperationNode): boolean {
+  const table = writtenTable(node);
+  return table !== undefined && EPHEMERAL.has(table);
 }
