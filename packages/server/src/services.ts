@@ -95,6 +95,7 @@ export function createServices({ config, database, clock, masterKey }: ServiceDe
     identity: services.identity,
     ceremonies: services.ceremonies,
     credentials: services.credentials,
+    relyingParties: services.relyingParties,
     policies: services.policies,
     metadata,
     publicUrl: config.publicUrl,

@@ -35,7 +35,7 @@ export interface IdentityServiceDeps {
   checkSelfService?: SelfServiceConfigCheck | undefined;
 }
 
-export function toStore(row: Selectable<StoresTable>): Store {
+export function toStore(row: Omit<Selectable<StoresTable>, 'config_version'>): Store {
   return {
     name: row.name,
     ...(row.display_name === null ? {} : { displayName: row.display_name }),

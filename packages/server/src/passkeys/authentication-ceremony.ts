@@ -87,8 +87,8 @@ export class AuthenticationCeremony {
     const { db, clock, identity, relyingParties, policies } = this.#deps;
     const now = clock.now();
     const store = input.store ?? (await identity.findStore(actor.tenantId, input.storeName));
-    const rp = await relyingParties.find(actor.tenantId, store.id, input.rpId);
-    const policy = await policies.findAuthenticationPolicy(actor.tenantId, store.id, input.policyName);
+    const rp = await relyingParties.findForStore(store, input.rpId);
+    const policy = await policies.findAuthenticationPolicyForStore(store, input.policyName);
 
     let userId: string | null = null;
     let userHandle: string | null = null;
@@ -155,8 +155,8 @@ export class AuthenticationCeremony {
       { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'authentication', userId: input.userId },
       now,
     );
-    const rp = await relyingParties.find(actor.tenantId, store.id, session.rp_id);
-    const policy = await policies.findAuthenticationPolicy(actor.tenantId, store.id, session.policy_name);
+    const rp = await relyingParties.findForStore(store, session.rp_id);
+    const policy = await policies.findAuthenticationPolicyForStore(store, session.policy_name);
     const issued = JSON.parse(session.options) as PublicKeyCredentialRequestOptionsJSON;
     const allowCredentialIds = (issued.allowCredentials ?? []).map((d) => d.id);
 

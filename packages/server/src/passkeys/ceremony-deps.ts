@@ -13,8 +13,8 @@ export interface CeremonyDeps {
   db: Kysely<Schema>;
   clock: Clock;
   identity: Pick<IdentityService, 'findStore' | 'createUser'>;
-  relyingParties: Pick<RelyingPartyService, 'find'>;
-  policies: Pick<PolicyService, 'findRegistrationPolicy' | 'findAuthenticationPolicy'>;
+  relyingParties: Pick<RelyingPartyService, 'findForStore'>;
+  policies: Pick<PolicyService, 'findRegistrationPolicyForStore' | 'findAuthenticationPolicyForStore'>;
   signingKeys: Pick<SigningKeyService, 'signIdToken'>;
   /** Imported credential public keys for sign-ins; default: a cache of its own with the default bound */
   credentialKeys?: CredentialKeyCache | undefined;

@@ -5,7 +5,9 @@ import type { IdentityService } from '../identity/identity-service.ts';
 import type { Clock } from '../shared/clock.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
+import { deepFreeze, VersionedCache } from '../shared/versioned-cache.ts';
 import type { PoliciesTable, Schema } from '../storage/schema.ts';
+import type { StoreVersion } from './relying-party-service.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import type {
   CreateAuthenticationPolicyInput,
@@ -76,7 +78,11 @@ function withoutNulls<T extends object>(patch: T): Partial<{ [K in keyof T]: Exc
 }
 
 /** Registration and authentication policies of an identity store. Every query is scoped by tenant and store. */
+/** Policies kept in memory per node (under a kilobyte each). */
+const CACHED_POLICIES = 10_000;
+
 export class PolicyService {
+  readonly #byStoreVersion = new VersionedCache<RegistrationPolicy | AuthenticationPolicy>(CACHED_POLICIES);
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
   readonly #identity: Pick<IdentityService, 'findStore'>;
@@ -99,6 +105,25 @@ export class PolicyService {
   /** The authentication policy `name` of the store `storeId`, or POLICY_NOT_FOUND. */
   async findAuthenticationPolicy(tenantId: string, storeId: string, name: string, executor: Kysely<Schema> = this.#db): Promise<AuthenticationPolicy> {
     return toPolicy(AUTHENTICATION, await this.#findRow(AUTHENTICATION, executor, tenantId, storeId, name));
+  }
+
+  /**
+   * `findRegistrationPolicy` for a store row read or checked in this request: served from memory while the store's
+   * config_version (which every change of its policies advances) is the one in the row. The object is shared: frozen.
+   */
+  async findRegistrationPolicyForStore(store: StoreVersion, name: string): Promise<RegistrationPolicy> {
+    const policy = this.#byStoreVersion.get(`${store.id}\nregistration\n${name}`, store.config_version, async () =>
+      deepFreeze(await this.findRegistrationPolicy(store.tenant_id, store.id, name)),
+    );
+    return policy as Promise<RegistrationPolicy>;
+  }
+
+  /** `findAuthenticationPolicy` from memory while the store's config_version is unchanged (see findRegistrationPolicyForStore). */
+  async findAuthenticationPolicyForStore(store: StoreVersion, name: string): Promise<AuthenticationPolicy> {
+    const policy = this.#byStoreVersion.get(`${store.id}\nauthentication\n${name}`, store.config_version, async () =>
+      deepFreeze(await this.findAuthenticationPolicy(store.tenant_id, store.id, name)),
+    );
+    return policy as Promise<AuthenticationPolicy>;
   }
 
   // ── registration policies ───────────────────────────────────────────────

@@ -80,8 +80,8 @@ export class RegistrationCeremony {
     const now = clock.now();
     const requestedHandle = userHandleOf(input.userHandle);
     const store = input.store ?? (await identity.findStore(actor.tenantId, input.storeName));
-    const rp = await relyingParties.find(actor.tenantId, store.id, input.rpId);
-    const policy = await policies.findRegistrationPolicy(actor.tenantId, store.id, input.policyName);
+    const rp = await relyingParties.findForStore(store, input.rpId);
+    const policy = await policies.findRegistrationPolicyForStore(store, input.policyName);
     const user = await this.#userForRegistration(actor, store.id, input);
     assertMayUsePasskeys(user);
     if (user.user_handle !== null && requestedHandle !== undefined && requestedHandle !== user.user_handle) {
@@ -151,8 +151,8 @@ export class RegistrationCeremony {
     const user = await getUserInStore(db, store.id, input.storeName, { id: session.user_id! });
     assertMayUsePasskeys(user);
     // The RP and policy as they are now: an origin removed or a policy tightened since the start applies at once.
-    const rp = await relyingParties.find(actor.tenantId, store.id, session.rp_id);
-    const policy = await policies.findRegistrationPolicy(actor.tenantId, store.id, session.policy_name);
+    const rp = await relyingParties.findForStore(store, session.rp_id);
+    const policy = await policies.findRegistrationPolicyForStore(store, session.policy_name);
     const issued = JSON.parse(session.options) as PublicKeyCredentialCreationOptionsJSON;
     const offered = new Set(issued.pubKeyCredParams.map((p) => p.alg));
 

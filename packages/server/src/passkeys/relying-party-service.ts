@@ -5,7 +5,8 @@ import type { IdentityService } from '../identity/identity-service.ts';
 import type { Clock } from '../shared/clock.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
-import type { RelyingPartiesTable, Schema } from '../storage/schema.ts';
+import { deepFreeze, VersionedCache } from '../shared/versioned-cache.ts';
+import type { RelyingPartiesTable, Schema, StoresTable } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import { isAndroidOrigin, originScopeProblem, originSyntaxProblem, rpIdProblem, webOriginProblem } from './origin-rules.ts';
 import type { CreateRelyingPartyInput, UpdateRelyingPartyInput } from './passkey-config-schemas.ts';
@@ -23,6 +24,12 @@ export interface RelyingPartyServiceDeps {
 type RelyingPartyFields = Pick<RelyingParty, 'id' | 'name' | 'origins' | 'relatedOrigins' | 'topOrigins' | 'androidApps' | 'appleAppIds'>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The columns of a store row that say which store and which version of its configuration. */
+export type StoreVersion = Pick<Selectable<StoresTable>, 'id' | 'tenant_id' | 'config_version'>;
+
+/** Relying parties kept in memory per node (a few hundred bytes each). */
+const CACHED_RELYING_PARTIES = 10_000;
 
 function toRelyingParty(row: Selectable<RelyingPartiesTable>): RelyingParty {
   return {
@@ -91,6 +98,7 @@ function checkRelyingParty(rp: RelyingPartyFields): RelyingPartyFields {
 
 /** Relying parties of an identity store. Every query is scoped by tenant and store. */
 export class RelyingPartyService {
+  readonly #byStoreVersion = new VersionedCache<RelyingParty>(CACHED_RELYING_PARTIES);
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
   readonly #identity: Pick<IdentityService, 'findStore'>;
@@ -116,6 +124,14 @@ export class RelyingPartyService {
   /** The ceremony lookup: the relying party `rpId` of the store `storeId`, or RELYING_PARTY_NOT_FOUND. */
   async find(tenantId: string, storeId: string, rpId: string, executor: Kysely<Schema> = this.#db): Promise<RelyingParty> {
     return toRelyingParty(await this.#findRow(executor, tenantId, storeId, rpId));
+  }
+
+  /**
+   * `find` for a store row read or checked in this request: served from memory while the store's config_version (which
+   * every change of its relying parties advances) is the one in the row. The object is shared: frozen, never changed.
+   */
+  async findForStore(store: StoreVersion, rpId: string): Promise<RelyingParty> {
+    return this.#byStoreVersion.get(`${store.id}\n${rpId}`, store.config_version, async () => deepFreeze(await this.find(store.tenant_id, store.id, rpId)));
   }
 
   /** Every relying party with this RP ID, across stores and tenants (for the well-known files served on its host). */

@@ -17,6 +17,7 @@ import { findUserInStore, getUserInStore, type UserRow } from '../passkeys/cerem
 import type { CredentialService } from '../passkeys/credential-service.ts';
 import type { MetadataBlob, MetadataProvider } from '../passkeys/mds-blob.ts';
 import type { PolicyService } from '../passkeys/policy-service.ts';
+import type { RelyingPartyService } from '../passkeys/relying-party-service.ts';
 import { credentialDescriptors, findCredential, type CredentialRow } from '../passkeys/credential-store.ts';
 import { webOrigins } from '../passkeys/origin-rules.ts';
 import type { Passkey } from '../passkeys/passkey-record.ts';
@@ -25,6 +26,7 @@ import type { Clock } from '../shared/clock.ts';
 import { normaliseIdentifier } from '../shared/identifier.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
+import { deepFreeze, VersionedCache } from '../shared/versioned-cache.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import {
   findLiveSession,
@@ -55,13 +57,21 @@ const METADATA_PATIENCE_MS = 2000;
 /** A user id no row has: an unknown identifier's credential lookup runs against it, like a known one's. */
 const SHADOW_USER_ID = '~no-user~';
 
+/** Resolved stores kept in memory per node. */
+const CACHED_STORES = 10_000;
+
+function selfServiceDisabled(tenantId: string, storeName: string): KeywayError {
+  return new KeywayError('SELF_SERVICE_DISABLED', `No self-service at ${tenantId}/${storeName}`);
+}
+
 export interface SelfServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
   identity: Pick<IdentityService, 'findStore' | 'createPendingUser'>;
   ceremonies: Pick<CeremonyService, 'startRegistration' | 'completeRegistration' | 'startAuthentication' | 'completeAuthentication'>;
   credentials: Pick<CredentialService, 'rename'>;
-  policies: Pick<PolicyService, 'findRegistrationPolicy'>;
+  relyingParties: Pick<RelyingPartyService, 'findForStore'>;
+  policies: Pick<PolicyService, 'findRegistrationPolicyForStore'>;
   /** FIDO metadata BLOBs (shared with attestation trust): the source of authenticator icons */
   metadata?: MetadataProvider | undefined;
   publicUrl: string;
@@ -192,6 +202,8 @@ export class SelfServiceService {
   readonly #db: Kysely<Schema>;
   readonly #decoys: DecoyCredentials;
   readonly #limiter: RateLimiter;
+  /** Resolved stores by id, at their config_version (shared by every request: frozen) */
+  readonly #targets = new VersionedCache<SelfServiceStore>(CACHED_STORES);
   #lastPurgeMs = Number.NEGATIVE_INFINITY;
 
   constructor(deps: SelfServiceDeps) {
@@ -201,21 +213,31 @@ export class SelfServiceService {
     this.#limiter = new RateLimiter({ db: deps.db, clock: deps.clock });
   }
 
-  /** The store if its self-service is enabled; an unknown tenant or store answers exactly the same 404. */
+  /**
+   * The store if its self-service is enabled; an unknown tenant or store answers exactly the same 404. Every browser
+   * request starts here, so the store's row, settings and origins come from memory while its config_version (read
+   * here, once per request) is unchanged.
+   */
   async resolve(tenantId: string, storeName: string): Promise<SelfServiceStore> {
+    const current = await this.#db
+      .selectFrom('stores')
+      .select(['id', 'config_version'])
+      .where('tenant_id', '=', tenantId)
+      .where('name', '=', storeName)
+      .executeTakeFirst();
+    if (!current) throw selfServiceDisabled(tenantId, storeName);
+    return this.#targets.get(current.id, current.config_version, () => this.#loadTarget(tenantId, storeName));
+  }
+
+  async #loadTarget(tenantId: string, storeName: string): Promise<SelfServiceStore> {
     const store = await this.#db.selectFrom('stores').selectAll().where('tenant_id', '=', tenantId).where('name', '=', storeName).executeTakeFirst();
     const config = store ? parseSelfServiceConfig(store.self_service) : undefined;
-    const rp =
-      store && config?.enabled
-        ? await this.#db
-            .selectFrom('relying_parties')
-            .select('origins')
-            .where('store_id', '=', store.id)
-            .where('rp_id', '=', config.relyingPartyId)
-            .executeTakeFirst()
-        : undefined;
-    if (!store || !config?.enabled || !rp) throw new KeywayError('SELF_SERVICE_DISABLED', `No self-service at ${tenantId}/${storeName}`);
-    return { store, config, origins: webOrigins(JSON.parse(rp.origins) as string[]) };
+    if (!store || !config?.enabled) throw selfServiceDisabled(tenantId, storeName);
+    const rp = await this.#deps.relyingParties.findForStore(store, config.relyingPartyId).catch((error: unknown) => {
+      if (error instanceof KeywayError && error.code === 'RELYING_PARTY_NOT_FOUND') throw selfServiceDisabled(tenantId, storeName);
+      throw error;
+    });
+    return deepFreeze({ store, config, origins: webOrigins(rp.origins) });
   }
 
   // ── sign-up ─────────────────────────────────────────────────────────────
@@ -875,7 +897,7 @@ export class SelfServiceService {
     const provider = this.#deps.metadata;
     if (!provider) return undefined;
     try {
-      const policy = await this.#deps.policies.findRegistrationPolicy(request.tenantId, target.store.id, target.config.registrationPolicy);
+      const policy = await this.#deps.policies.findRegistrationPolicyForStore(target.store, target.config.registrationPolicy);
       const source = policy.attestationTrust.metadata;
       if (!source || (!source.file && !source.url)) return undefined;
       const loading = provider.get(source, this.#deps.clock.now());

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Table shapes as Kysely sees them. Conventions that hold on both engines:
  * times are epoch milliseconds (bigint), booleans are 0/1 integers, JSON is text.
@@ -36,6 +38,8 @@ export interface StoresTable {
   self_service: string | null;
   created_at: number;
   updated_at: number;
+  /** Counts changes of the store, its relying parties and policies (database triggers, migration 022); what in-memory caches check */
+  config_version: Generated<number>;
 }
 
 export interface UsersTable {

@@ -166,7 +166,8 @@ for (const kind of DATABASE_KINDS) {
       statements.length = 0;
       await services.selfService.loginOptions(request, { identifier: 'unknown-parity@example.com' });
       assert.deepEqual(statements, known);
-      assert.ok(known.length >= 10, `${known.length} statements`);
+      // The user and credential lookups, the decoy key, the rate limits and the start transaction: a real ceremony was recorded.
+      assert.ok(known.length >= 6, `${known.length} statements`);
     });
 
     test('a decoy session cannot be completed, whatever credential answers it', async () => {
