@@ -26,6 +26,8 @@ export interface Config {
   rateLimitTokenPerIp: number;
   /** POST /oauth2/token requests allowed per client id and minute. */
   rateLimitTokenPerClient: number;
+  /** Requests a node serves at once; more are answered 503 SERVER_BUSY at once (http/admission-control.ts) */
+  maxConcurrentRequests: number;
   /** Where the master key that seals stored secrets comes from (see secrets/master-key-source.ts). */
   masterKey: MasterKeySetting;
 }
@@ -76,6 +78,7 @@ export const CONFIG_VARIABLES = [
   'KEYWAY_RATE_LIMIT_PER_IDENTIFIER',
   'KEYWAY_RATE_LIMIT_TOKEN_PER_IP',
   'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT',
+  'KEYWAY_MAX_CONCURRENT_REQUESTS',
   'KEYWAY_MASTER_KEY',
   'KEYWAY_MASTER_KEY_FILE',
 ] as const;
@@ -230,6 +233,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     rateLimitPerIdentifier: integer(env, 'KEYWAY_RATE_LIMIT_PER_IDENTIFIER', 10, 1, 1_000_000),
     rateLimitTokenPerIp: integer(env, 'KEYWAY_RATE_LIMIT_TOKEN_PER_IP', 60, 1, 1_000_000),
     rateLimitTokenPerClient: integer(env, 'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT', 20, 1, 1_000_000),
+    maxConcurrentRequests: integer(env, 'KEYWAY_MAX_CONCURRENT_REQUESTS', 256, 1, 100_000),
     masterKey: masterKey(env, cwd, database),
   };
 }

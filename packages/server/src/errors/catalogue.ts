@@ -14,6 +14,7 @@ export const ERROR_CATALOGUE = {
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
+  SERVER_BUSY: { status: 503, title: 'The server is at capacity; retry after the Retry-After delay' },
 
   // Authentication and authorisation of API callers
   UNAUTHENTICATED: { status: 401, title: 'A valid bearer token is required' },

@@ -36,6 +36,8 @@ import { ProblemSchema } from './problem.ts';
 import { answerFrameworkError, installProblemGate } from './problem-gate.ts';
 import { installTextRule } from './text-rule.ts';
 import { validatorCompiler } from './validators.ts';
+import { Registry } from 'prom-client';
+import { installAdmissionControl } from './admission-control.ts';
 
 export interface AppDeps {
   config: Config;
@@ -74,6 +76,9 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  const metrics = new Registry();
+  // First of all hooks: past capacity, a request is refused before any other work is spent on it.
+  installAdmissionControl(app, { maxConcurrentRequests: config.maxConcurrentRequests, registry: metrics });
   app.addSchema(ProblemSchema);
   // The hosted pages' assets are built once, on the first page that needs them.
   let builtHostedAssets: HostedAssets | undefined;
@@ -83,7 +88,7 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   // Before authentication and every route hook: no string with NUL, controls or lone surrogates goes further.
   installTextRule(app);
   installAuthentication(app, services.tenancy);
-  await installOperations(app, { database });
+  await installOperations(app, { database, registry: metrics });
 
   await app.register(swagger, SWAGGER_OPTIONS as never);
   await app.register(docsRoutes, { publicUrl: config.publicUrl });

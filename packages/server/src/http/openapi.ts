@@ -5,6 +5,7 @@ import { PERMISSION_CATALOGUE, PERMISSIONS, type Permission } from '../tenancy/p
 import { NoBody, emptyBodyIsEmptyObject, takesOptionalBody } from './optional-body.ts';
 import { problem, type Problem } from './problem.ts';
 import './route-config.ts';
+import { ALWAYS_ADMITTED } from './admission-control.ts';
 
 /** A route as declared: what the auth hook will require of it. */
 export interface DeclaredRoute {
@@ -85,8 +86,10 @@ export function installRouteDocumentation(app: FastifyInstance): void {
         bearer: config.permission === undefined ? 'none' : (config.bearer ?? 'required'),
       });
     }
-    // Any route can meet a database outage (503 with Retry-After) or an unexpected failure (500).
+    // Any route can meet a database outage (503 with Retry-After) or an unexpected failure (500), and all but the
+    // operations routes a node at capacity (503 SERVER_BUSY with Retry-After, admission-control.ts).
     const codes: ErrorCode[] = [...(config.errors ?? []), 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'];
+    if (!ALWAYS_ADMITTED.has(route.url)) codes.push('SERVER_BUSY');
     if (route.schema?.body || route.schema?.querystring || route.schema?.params) codes.push('VALIDATION_FAILED', 'MALFORMED_REQUEST');
     if (route.schema?.body) codes.push('PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE');
     if (config.permission) codes.push('UNAUTHENTICATED', 'FORBIDDEN');

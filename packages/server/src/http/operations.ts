@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Database } from '../storage/database.ts';
 import { pendingMigrations } from '../storage/migrate.ts';
@@ -21,8 +21,7 @@ export async function checkReadiness(database: Database, log: FastifyBaseLogger)
 }
 
 /** Operations: liveness, readiness (database reachable, schema current) and Prometheus metrics. */
-export async function installOperations(app: FastifyInstance, { database }: { database: Database }): Promise<void> {
-  const registry = new Registry();
+export async function installOperations(app: FastifyInstance, { database, registry }: { database: Database; registry: Registry }): Promise<void> {
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({
     name: 'keyway_http_request_duration_seconds',
