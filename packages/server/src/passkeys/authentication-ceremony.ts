@@ -43,6 +43,11 @@ export interface StartAuthenticationInput {
   decoyCredentials?: readonly CredentialDescriptor[] | undefined;
   /** Runs inside the transaction that stores the session */
   inTransaction?: CeremonyStartHook | undefined;
+  /**
+   * Runs first inside that transaction (e.g. self-service charges its rate limits there: one commit, not two). A
+   * refusal it returns ends the start: what the hook wrote is committed, nothing else is, and the refusal is thrown.
+   */
+  admit?: ((trx: Kysely<Schema>) => Promise<KeywayError | undefined>) | undefined;
 }
 
 /** A caller's own change, made inside the transaction that records the ceremony's outcome (commits or rolls back with it). */
@@ -111,9 +116,12 @@ export class AuthenticationCeremony {
     const sessionId = newCeremonySessionId();
     const expiresAt = now.getTime() + policy.timeout;
     const options = requestOptions({ rpId: rp.id, policy, challenge, allowed });
+    let refusal: KeywayError | undefined;
     await db.transaction().execute(async (trx) => {
       // Serves only this ceremony: its outcome commit makes it durable (relaxed-commit.ts).
       await relaxCommit(trx);
+      refusal = await input.admit?.(trx);
+      if (refusal) return;
       await insertSession(trx, {
         id: sessionId,
         tenant_id: actor.tenantId,
@@ -143,6 +151,7 @@ export class AuthenticationCeremony {
       );
       await input.inTransaction?.(trx, { sessionId, challenge, expiresAt: new Date(expiresAt).toISOString() });
     });
+    if (refusal) throw refusal;
     return { clientRequest: options, sessionId, expiresAt: new Date(expiresAt).toISOString() };
   }
 

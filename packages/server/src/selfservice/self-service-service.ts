@@ -336,7 +336,7 @@ export class SelfServiceService {
   async loginOptions(request: BrowserRequest, input: { identifier?: string | undefined }): Promise<BrowserCeremony<PublicKeyCredentialRequestOptionsJSON>> {
     const target = await this.#target(request);
     const identifier = input.identifier === undefined ? undefined : this.#identifier(input.identifier);
-    await this.#limit(request, identifier);
+    const limits = this.#limitChecks(request, identifier);
     const actor = this.#actor(request);
     const base = {
       storeName: request.storeName,
@@ -344,6 +344,9 @@ export class SelfServiceService {
       rpId: target.config.relyingPartyId,
       policyName: target.config.authenticationPolicy,
       context: { via: 'self-service', purpose: 'sign-in', requestId: request.requestId },
+      // Charged in the transaction that starts the ceremony (one commit): a refused call is still counted. The lookups
+      // before it are reads; the work a flood can make without being charged is bounded by them.
+      admit: (trx: Kysely<Schema>) => this.#limiter.charge(trx, limits),
     };
     let userId: string | undefined;
     let started;
@@ -774,15 +777,20 @@ export class SelfServiceService {
     return this.#db.selectFrom('users').selectAll().where('store_id', '=', storeId).where(userKeyMatches(userKey)).executeTakeFirst();
   }
 
+  /** Charges the rate limits of one call (#limitChecks) in a transaction of their own; a refusal is thrown. */
+  async #limit(request: BrowserRequest, identifier: string | undefined, counted: { address: boolean } = { address: true }): Promise<void> {
+    await this.#limiter.hitAll(this.#limitChecks(request, identifier, counted));
+  }
+
   /**
-   * The rate limits of one call, narrowest first (see RateLimiter.hitAll: a refused call is not charged further):
+   * The rate limits of one call, narrowest first (see RateLimiter.charge: a refused call is not charged further):
    * per client address; then, with an identifier, per (identifier, address) pair; then a per-identifier ceiling
    * across all addresses, IDENTIFIER_CEILING_FACTOR times higher. A per-identifier limit alone would let anyone
    * lock an account out from everywhere with a handful of calls from one address; keyed by the pair, a flood only
    * stops its own address, and the ceiling still bounds what many addresses together can spend on one account
    * (reaching it takes IDENTIFIER_CEILING_FACTOR addresses each at their own limit).
    */
-  async #limit(request: BrowserRequest, identifier: string | undefined, counted: { address: boolean } = { address: true }): Promise<void> {
+  #limitChecks(request: BrowserRequest, identifier: string | undefined, counted: { address: boolean } = { address: true }): RateLimitCheck[] {
     const checks: RateLimitCheck[] = [];
     if (counted.address) checks.push({ key: `ip|${request.tenantId}|${request.clientIp}`, limit: this.#deps.rateLimitPerIp, what: 'from this address' });
     if (identifier !== undefined) {
@@ -791,7 +799,7 @@ export class SelfServiceService {
       checks.push({ key: `id-ip|${account}|${request.clientIp}`, limit: this.#deps.rateLimitPerIdentifier, what: 'for this account from this address' });
       checks.push({ key: `id|${account}`, limit: this.#deps.rateLimitPerIdentifier * IDENTIFIER_CEILING_FACTOR, what: 'for this account' });
     }
-    await this.#limiter.hitAll(checks);
+    return checks;
   }
 
   /**

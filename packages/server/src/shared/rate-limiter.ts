@@ -37,47 +37,59 @@ export class RateLimiter {
 
   /**
    * Counts one call against the checks, in order, in one transaction (the windows are ephemeral state — an ATTACHed
-   * synchronous=OFF file on SQLite, UNLOGGED on PostgreSQL — so its commit never waits for the disk). The first check
-   * over its limit refuses the call, and the checks after it are not charged: a refused call must not spend a wider,
-   * shared budget (list the narrow keys first, e.g. per address before per account, so one address cannot exhaust
-   * what every address shares). All keys are charged by one upsert; on a refusal the keys after the refusing one are
-   * given their call back before the commit, so no other request ever sees them charged.
+   * synchronous=OFF file on SQLite, UNLOGGED on PostgreSQL — so its commit never waits for the disk), and throws the
+   * refusal (see `charge`).
    */
   async hitAll(checks: readonly RateLimitCheck[]): Promise<void> {
     if (checks.length === 0) return;
+    const refusal = await this.#db.transaction().execute((trx) => this.charge(trx, checks));
+    if (refusal) throw refusal;
+  }
+
+  /**
+   * Counts one call against the checks, in order, inside the caller's transaction, and returns the refusal (429
+   * RATE_LIMITED with Retry-After) rather than throwing it: the caller commits the charge and then refuses, so a
+   * refused call is still counted (a caller whose transaction goes on to do the call's work must stop at a refusal).
+   * The first check over its limit refuses the call, and the checks after it are not charged: a refused call must not
+   * spend a wider, shared budget (list the narrow keys first, e.g. per address before per account, so one address
+   * cannot exhaust what every address shares). All keys are charged by one upsert; on a refusal the keys after the
+   * refusing one are given their call back in the same transaction, so no other request ever sees them charged.
+   */
+  async charge(trx: Kysely<Schema>, checks: readonly RateLimitCheck[]): Promise<KeywayError | undefined> {
+    if (checks.length === 0) return undefined;
     const nowMs = this.#clock.now().getTime();
     const windowStart = Math.floor(nowMs / RATE_LIMIT_WINDOW_MS) * RATE_LIMIT_WINDOW_MS;
-    const distinct = new Set(checks.map((check) => check.key)).size === checks.length;
-    const exceeded = await this.#db.transaction().execute(async (trx) => {
-      if (!distinct) {
-        // One statement cannot update a row twice: the same key listed twice is counted twice, one upsert each.
-        for (const check of checks) if ((await this.#count(trx, [check.key], windowStart)).get(check.key)! > check.limit) return check;
-        return undefined;
-      }
-      const counts = await this.#count(
-        trx,
-        checks.map((check) => check.key),
-        windowStart,
-      );
-      const refusing = checks.findIndex((check) => counts.get(check.key)! > check.limit);
-      if (refusing === -1) return undefined;
-      const uncharged = checks.slice(refusing + 1).map((check) => check.key);
-      if (uncharged.length > 0) {
-        await trx
-          .updateTable('selfservice_rate_limits')
-          .set({ count: sql<number>`${sql.ref('count')} - 1` })
-          .where('key', 'in', uncharged)
-          .execute();
-      }
-      return checks[refusing];
+    const exceeded = await this.#exceeded(trx, checks, windowStart);
+    await this.#purgeNowAndThen(trx, nowMs);
+    if (!exceeded) return undefined;
+    const retryAfter = Math.max(1, Math.ceil((windowStart + RATE_LIMIT_WINDOW_MS - nowMs) / 1000));
+    return new KeywayError('RATE_LIMITED', `Too many requests ${exceeded.what}; try again in ${retryAfter} s`, {
+      headers: { 'retry-after': String(retryAfter) },
     });
-    await this.#purgeNowAndThen(nowMs);
-    if (exceeded) {
-      const retryAfter = Math.max(1, Math.ceil((windowStart + RATE_LIMIT_WINDOW_MS - nowMs) / 1000));
-      throw new KeywayError('RATE_LIMITED', `Too many requests ${exceeded.what}; try again in ${retryAfter} s`, {
-        headers: { 'retry-after': String(retryAfter) },
-      });
+  }
+
+  async #exceeded(trx: Kysely<Schema>, checks: readonly RateLimitCheck[], windowStart: number): Promise<RateLimitCheck | undefined> {
+    if (new Set(checks.map((check) => check.key)).size !== checks.length) {
+      // One statement cannot update a row twice: the same key listed twice is counted twice, one upsert each.
+      for (const check of checks) if ((await this.#count(trx, [check.key], windowStart)).get(check.key)! > check.limit) return check;
+      return undefined;
     }
+    const counts = await this.#count(
+      trx,
+      checks.map((check) => check.key),
+      windowStart,
+    );
+    const refusing = checks.findIndex((check) => counts.get(check.key)! > check.limit);
+    if (refusing === -1) return undefined;
+    const uncharged = checks.slice(refusing + 1).map((check) => check.key);
+    if (uncharged.length > 0) {
+      await trx
+        .updateTable('selfservice_rate_limits')
+        .set({ count: sql<number>`${sql.ref('count')} - 1` })
+        .where('key', 'in', uncharged)
+        .execute();
+    }
+    return checks[refusing];
   }
 
   /** One upsert on the primary keys: a new window starts at 1, the current one is incremented (RETURNING the counts). */
@@ -96,10 +108,11 @@ export class RateLimiter {
     return new Map(rows.map((row) => [row.key, Number(row.count)]));
   }
 
-  async #purgeNowAndThen(nowMs: number): Promise<void> {
+  /** Old windows go now and then, in the charging transaction (a statement outside it could wait for its lock). */
+  async #purgeNowAndThen(trx: Kysely<Schema>, nowMs: number): Promise<void> {
     if (nowMs - this.#lastPurgeMs < PURGE_INTERVAL_MS) return;
     this.#lastPurgeMs = nowMs;
-    await this.#db
+    await trx
       .deleteFrom('selfservice_rate_limits')
       .where('window_start', '<', nowMs - 2 * RATE_LIMIT_WINDOW_MS)
       .execute();

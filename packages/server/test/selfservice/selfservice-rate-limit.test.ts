@@ -25,6 +25,9 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(limited.headers.get('retry-after'), '50');
       await expectProblem(flooder.post('/login/webauthn/options'), 429, 'RATE_LIMITED');
       assert.deepEqual(await world.counts(), before, 'a refused call changes nothing');
+      // ...but is itself counted (a sign-in's charge is committed by the transaction that would have started it).
+      const window = await world.db.selectFrom('selfservice_rate_limits').select('count').where('key', '=', 'ip|acme|127.0.0.1').executeTakeFirstOrThrow();
+      assert.equal(Number(window.count), 7);
 
       // Another client address on loopback is served.
       const other = world.browser({ localAddress: '127.0.0.2' });
