@@ -10,6 +10,10 @@ const identifier = element<HTMLInputElement>('identifier');
 const continueButton = form.querySelector<HTMLButtonElement>('button[type="submit"]')!;
 const passkeyButton = element<HTMLButtonElement>('passkey-button');
 
+// An OpenID Connect client's `login_hint` (OpenID Connect Core §3.1.2.1) pre-fills the identifier.
+const loginHint = new URLSearchParams(location.search).get('login_hint');
+if (loginHint && identifier.value === '') identifier.value = loginHint.slice(0, 256);
+
 function signedIn(): void {
   page.status(page.t('signin.done'));
   location.assign(page.continueUrl());

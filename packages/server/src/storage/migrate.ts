@@ -13,6 +13,8 @@ import * as pendingAccountOwner from './migrations/010-pending-account-owner.ts'
 import * as ephemeralState from './migrations/014-ephemeral-state.ts';
 import * as storeBranding from './migrations/015-store-branding.ts';
 import * as credentialDevice from './migrations/016-credential-device.ts';
+import * as oidcClients from './migrations/017-oidc-clients.ts';
+import * as oidcState from './migrations/018-oidc-state.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -34,6 +36,8 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '014-ephemeral-state': ephemeralState,
   '015-store-branding': storeBranding,
   '016-credential-device': credentialDevice,
+  '017-oidc-clients': oidcClients,
+  '018-oidc-state': oidcState,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {
