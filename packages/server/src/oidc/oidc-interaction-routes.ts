@@ -34,7 +34,7 @@ const PAGE_CSP = "default-src 'none'; img-src data:; base-uri 'none'; frame-ance
  * tenant's clients); otherwise it goes to the store's hosted sign-in page, which comes back here. `prompt=login` asks
  * for a ceremony after the request began, `max_age` for one recent enough; `acr_values` must be met by the passkey
  * used (OpenID Connect Core §3.1.2.1), else the request ends with `unmet_authentication_requirements`. A first-party
- * client's grant is given at login; a third-party client's needs the user's consent.
+ * client's grant is given silently (the provider's loadExistingGrant); a third-party client's needs the user's consent.
  */
 export async function oidcInteractionRoutes(fastify: FastifyInstance, options: OidcInteractionRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -72,10 +72,9 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
         if (!session || !fresh(session.authenticated_at, details, login.now().getTime())) {
           return reply.header('cache-control', 'no-store').redirect(signInUrl(tenantId, client, uid, details), 303);
         }
-        return finish(request, reply, provider, await loginResult(provider, client, details, session, await login.amr(session)));
+        return finish(request, reply, provider, loginResult(details, session, await login.amr(session)));
       }
       if (details.prompt.name === 'consent') {
-        if (client.first_party === 1) return finish(request, reply, provider, { consent: { grantId: await grantRequested(provider, details) } }, true);
         const base = `/${encodeURIComponent(tenantId)}/oidc/interaction/${encodeURIComponent(uid)}`;
         const scopes = String(details.params['scope'] ?? 'openid').split(' ');
         return sendPage(reply, 200, consentPage({ clientName: client.name, scopes, allowAction: `${base}/consent`, denyAction: `${base}/abort` }));
@@ -127,13 +126,11 @@ function signInUrl(tenantId: string, client: OidcClientRow, uid: string, details
 }
 
 /** The login result for the browser session: its user, when, and how (amr from the passkey it was opened with). */
-async function loginResult(
-  provider: Provider,
-  client: OidcClientRow,
+function loginResult(
   details: Interaction,
   session: BrowserSessionRow,
   amr: string[],
-): Promise<InteractionResults> {
+): InteractionResults {
   const requested = details.params['acr_values'];
   const acr = acrFor(typeof requested === 'string' ? requested : undefined, amr);
   if (!acr) {
@@ -142,10 +139,7 @@ async function loginResult(
       error_description: `the passkey used (amr ${amr.join(' ')}) does not meet the requested acr_values`,
     };
   }
-  const result: InteractionResults = { login: { accountId: session.user_id, acr, amr, ts: Math.floor(Number(session.authenticated_at) / 1000), remember: true } };
-  // A first-party client is trusted with what it asks for (within its registered scopes): no consent screen.
-  if (client.first_party === 1) result['consent'] = { grantId: await grantRequested(provider, { ...details, session: { accountId: session.user_id } } as Interaction) };
-  return result;
+  return { login: { accountId: session.user_id, acr, amr, ts: Math.floor(Number(session.authenticated_at) / 1000), remember: true } };
 }
 
 /** A grant of what the request asks for (the provider has already limited it to the client's registered scopes). */

@@ -62,6 +62,8 @@ export function clientMetadata(row: OidcClientRow): AdapterPayload {
     application_type: native ? 'native' : 'web',
     token_endpoint_auth_method: row.public === 1 ? 'none' : 'client_secret_basic',
     id_token_signed_response_alg: 'ES256',
+    // OpenID Connect Registration §2: auth_time is always in the ID token.
+    require_auth_time: true,
     subject_type: row.subject_type as 'public' | 'pairwise',
     scope: (JSON.parse(row.scopes) as string[]).join(' '),
     keyway_store_id: row.store_id,
@@ -90,7 +92,7 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
   const login = policy.get('login')!;
   // The OP session lives only as long as Keyway's browser session (signing out of one ends the other).
   login.checks.add(
-    new interactionPolicy.Check('browser_session_ended', 'End-User authentication is required', async (ctx: KoaContextWithOIDC) => {
+    new interactionPolicy.Check('browser_session_ended', 'End-User authentication is required', 'login_required', async (ctx: KoaContextWithOIDC) => {
       const accountId = ctx.oidc.session?.accountId;
       if (!accountId || !ctx.oidc.client) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       const live = await liveBrowserSession(deps.db, deps.clock, tenantId, String(ctx.oidc.client['keyway_store_id']), ctx.get('cookie'));
@@ -99,7 +101,7 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
   );
   // acr_values (OpenID Connect Core §3.1.2.1): a session that does not meet the requested class signs in again.
   login.checks.add(
-    new interactionPolicy.Check('acr_values_unmet', 'The requested authentication context class is not met', (ctx: KoaContextWithOIDC) => {
+    new interactionPolicy.Check('acr_values_unmet', 'The requested authentication context class is not met', 'login_required', (ctx: KoaContextWithOIDC) => {
       const requested = ctx.oidc.params?.['acr_values'];
       if (typeof requested !== 'string' || requested === '' || !ctx.oidc.session?.accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       const acr = ctx.oidc.session.acr;
@@ -183,10 +185,20 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
         },
       },
     },
-    // A third party must be shown a consent screen; a first-party client's grant is given at login (interaction routes).
+    // A third-party client's grant comes from the consent screen; a first-party client is trusted with what it asks
+    // for (within its registered scopes, which the provider enforces), so its grant is given here, silently.
     loadExistingGrant: async (ctx) => {
-      const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
-      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+      const client = ctx.oidc.client!;
+      const session = ctx.oidc.session!;
+      const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+      const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      if (client['keyway_first_party'] !== true || !session.accountId) return existing;
+      const grant = existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
+      const claims = [...ctx.oidc.requestParamClaims];
+      if (claims.length > 0) grant.addOIDCClaims(claims);
+      await grant.save();
+      return grant;
     },
     // OpenID Connect Core §8.1: the same user gets a different, stable `sub` at each sector.
     pairwiseIdentifier: async (_ctx, accountId, client) =>
