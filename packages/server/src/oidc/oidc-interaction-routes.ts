@@ -75,6 +75,8 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
         return finish(request, reply, provider, loginResult(details, session, await login.amr(session)));
       }
       if (details.prompt.name === 'consent') {
+        // Even when the client asks for it (prompt=consent), a first-party client's user is not asked.
+        if (client.first_party === 1) return finish(request, reply, provider, { consent: { grantId: await grantRequested(provider, details) } }, true);
         const base = `/${encodeURIComponent(tenantId)}/oidc/interaction/${encodeURIComponent(uid)}`;
         const scopes = String(details.params['scope'] ?? 'openid').split(' ');
         return sendPage(reply, 200, consentPage({ clientName: client.name, scopes, allowAction: `${base}/consent`, denyAction: `${base}/abort` }));

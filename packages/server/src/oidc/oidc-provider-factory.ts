@@ -133,7 +133,7 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
     },
     responseTypes: ['code'],
     scopes: [...OIDC_SCOPES],
-    claims: { acr: null, amr: null, auth_time: null, iss: null, sid: null, ...CLAIMS_BY_SCOPE },
+    claims: { auth_time: null, iss: null, sid: null, ...CLAIMS_BY_SCOPE },
     subjectTypes: ['public', 'pairwise'],
     acrValues: ACR_VALUES,
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
@@ -222,6 +222,9 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
     const row = await compare(this.clientId);
     return row !== undefined && row.secret_hash !== null && (await verifySecret(actual, row.secret_hash));
   };
+  // Every ID token carries the session id (`sid`, OpenID Connect Front-Channel Logout §3), so a client can tie its
+  // own session to Keyway's and end it on logout; oidc-provider adds it only for back-channel logout clients.
+  provider.Client.prototype.includeSid = () => true;
   return provider;
 }
 

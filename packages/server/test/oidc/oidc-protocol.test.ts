@@ -60,7 +60,8 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(claims.nonce, flow.nonce);
       assert.equal(typeof claims.auth_time, 'number');
       assert.equal(typeof claims.sid, 'string');
-      assert.deepEqual(claims.amr, ['swk', 'user', 'mfa']);
+      // The soft authenticator's passkey is device-bound, its attestation `none`: proof of possession.
+      assert.deepEqual(claims.amr, ['pop', 'user', 'mfa']);
       assert.equal(claims.acr, 'urn:keyway:acr:passkey');
       assert.ok(tokens.refresh_token, 'offline_access with prompt=consent gives a refresh token');
       const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
