@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import Provider, { interactionPolicy, type Account, type AdapterPayload, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { Account, AdapterPayload, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { MasterKey } from '../secrets/master-key.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -83,7 +84,9 @@ export function clientMetadata(row: OidcClientRow): AdapterPayload {
  * the storage (its database), the clients (the admin API), the keys (the tenant's signing keys), the accounts and
  * claims (the store's users), and the login (its passkey sign-in, oidc-interaction-routes.ts).
  */
-export function createOidcProvider(deps: OidcProviderDeps): Provider {
+export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provider> {
+  // Loaded on first use: commands that never serve the protocol (migrate, init…) do not load it.
+  const { default: ProviderClass, interactionPolicy } = await import('oidc-provider');
   const { tenantId } = deps;
   const issuer = `${deps.publicUrl}/${tenantId}`;
   const pairwiseKey = deps.masterKey.derive(`oidc pairwise subject ${tenantId}`);
@@ -213,7 +216,7 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
     conformIdTokenClaims: true,
   };
 
-  const provider = new Provider(issuer, configuration);
+  const provider = new ProviderClass(issuer, configuration);
   // The public URL (KEYWAY_PUBLIC_URL) decides the scheme and host, set by the mount (oidc-routes.ts).
   provider.proxy = true;
   // A client's secret is stored hashed: compare against the hash (RFC 6749 §2.3.1 with a memory-hard KDF).

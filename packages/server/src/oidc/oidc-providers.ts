@@ -90,7 +90,7 @@ export class OidcProviders {
 
   async #build(tenantId: string, now: number): Promise<Entry> {
     const keys = await this.#deps.signingKeys.privateJwks(tenantId);
-    const provider = createOidcProvider({
+    const provider = await createOidcProvider({
       db: this.#deps.db,
       clock: this.#deps.clock,
       masterKey: this.#deps.masterKey,
