@@ -26,7 +26,10 @@ async function arrive(page: Page, url: string): Promise<void> {
   try {
     await page.waitForURL(url, { timeout: 15_000 });
   } catch (error) {
-    const text = await page.locator('body').innerText().catch(() => '');
+    const text = await page
+      .locator('body')
+      .innerText()
+      .catch(() => '');
     throw new Error(`expected ${url}, at ${page.url()}: ${text.slice(0, 500)}`, { cause: error });
   }
 }
@@ -116,7 +119,10 @@ for (const kind of DATABASE_KINDS) {
         visited.length = 0;
         await page.goto(`${first}/login?prompt=login`);
         await arrive(page, `${first}/`);
-        assert.ok(visited.some((url) => url.includes('/acme/identity/customers/signin?')), visited.join(' '));
+        assert.ok(
+          visited.some((url) => url.includes('/acme/identity/customers/signin?')),
+          visited.join(' '),
+        );
         assert.equal(await page.locator('td[data-claim="sub"]').textContent(), sub);
         assert.equal((await device.getCredentials(authenticator))[0]?.signCount, 2, 'the passkey was used again');
 

@@ -72,9 +72,17 @@ export async function startDemoApp(options: DemoAppOptions, port: number, host =
       delete session.pending;
       if (!pending) return send(res, 400, page(title, '<p>No sign-in in progress. <a href="/">Start again</a>.</p>'));
       if (url.searchParams.has('error')) {
-        return send(res, 200, page(title, `<p id="sign-in-error">Not signed in: ${escapeHtml(url.searchParams.get('error') ?? '')}</p><p><a href="/">Back</a></p>`));
+        return send(
+          res,
+          200,
+          page(title, `<p id="sign-in-error">Not signed in: ${escapeHtml(url.searchParams.get('error') ?? '')}</p><p><a href="/">Back</a></p>`),
+        );
       }
-      const tokens = await oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce });
+      const tokens = await oidc.authorizationCodeGrant(config, url, {
+        pkceCodeVerifier: pending.verifier,
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+      });
       const claims = tokens.claims()! as Record<string, unknown>;
       const userinfo = (await oidc.fetchUserInfo(config, tokens.access_token, String(claims.sub))) as Record<string, unknown>;
       session.tokens = { idToken: tokens.id_token!, accessToken: tokens.access_token, claims, userinfo };
@@ -104,9 +112,15 @@ function homePage(title: string, session: BrowserSession): string {
     return page(title, `<p>You are not signed in.</p><p><a id="sign-in" class="button" href="/login">Sign in with Keyway</a></p>`);
   }
   const { claims, userinfo, idToken } = session.tokens;
-  const [header, payload] = idToken.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown);
+  const [header, payload] = idToken
+    .split('.')
+    .slice(0, 2)
+    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown);
   const rows = Object.entries({ ...claims, ...userinfo })
-    .map(([name, value]) => `<tr><th scope="row">${escapeHtml(name)}</th><td data-claim="${escapeHtml(name)}">${escapeHtml(typeof value === 'string' ? value : JSON.stringify(value))}</td></tr>`)
+    .map(
+      ([name, value]) =>
+        `<tr><th scope="row">${escapeHtml(name)}</th><td data-claim="${escapeHtml(name)}">${escapeHtml(typeof value === 'string' ? value : JSON.stringify(value))}</td></tr>`,
+    )
     .join('');
   return page(
     title,

@@ -130,7 +130,6 @@ export const ERROR_CATALOGUE = {
   OIDC_REDIRECT_URI_INVALID: { status: 400, title: 'The redirect URI cannot be registered' },
   OIDC_SCOPE_UNSUPPORTED: { status: 400, title: 'The scope is not one this OpenID Provider offers' },
   OIDC_CLIENT_PUBLIC: { status: 409, title: 'A public client has no secret' },
-  OIDC_INTERACTION_NOT_FOUND: { status: 404, title: 'No such sign-in in progress (it ended or expired)' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

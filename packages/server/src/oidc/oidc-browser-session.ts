@@ -34,7 +34,12 @@ export async function endBrowserSession(
   await db.transaction().execute(async (trx) => {
     const ended = await revokeSessionByToken(trx, tenantId, token, now);
     if (ended) {
-      await appendAuditEvent(trx, { tenantId, actor: 'oidc' }, { action: 'oidc.logout', targetType: 'user', targetId: ended.user_id, details: { session: ended.id } }, now);
+      await appendAuditEvent(
+        trx,
+        { tenantId, actor: 'oidc' },
+        { action: 'oidc.logout', targetType: 'user', targetId: ended.user_id, details: { session: ended.id } },
+        now,
+      );
     }
   });
   return stringifySetCookie({ name: SESSION_COOKIE, value: '', httpOnly: true, sameSite: 'lax', secure, path: `/${tenantId}`, maxAge: 0 });

@@ -77,7 +77,13 @@ export async function oidcClientRoutes(fastify: FastifyInstance, { clients }: { 
   app.get(
     '/clients',
     {
-      schema: { operationId: 'listOidcClients', tags, summary: 'List the OpenID Connect clients', querystring: PageQuery, response: { 200: PageOf(OidcClientSchema) } },
+      schema: {
+        operationId: 'listOidcClients',
+        tags,
+        summary: 'List the OpenID Connect clients',
+        querystring: PageQuery,
+        response: { 200: PageOf(OidcClientSchema) },
+      },
       config: { permission: 'Oidc:listClient', errors: ['INVALID_CURSOR'] },
     },
     async (request) => clients.list(principalOf(request).tenantId, request.query),

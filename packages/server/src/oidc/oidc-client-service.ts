@@ -91,7 +91,12 @@ export class OidcClientService {
       row.store_id = (await this.#store(trx, actor.tenantId, input.store)).id;
       if (row.login_journey !== null) await this.#assertJourney(trx, actor.tenantId, row.login_journey);
       await trx.insertInto('oidc_clients').values(row).execute();
-      await appendAuditEvent(trx, actor, { action: 'oidc.client.create', targetType: 'oidcClient', targetId: row.id, details: auditDetails(row, input.store) }, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: 'oidc.client.create', targetType: 'oidcClient', targetId: row.id, details: auditDetails(row, input.store) },
+        now,
+      );
     });
     const client = toClient({ ...row, store_name: input.store });
     return secret === undefined ? client : { ...client, clientSecret: secret };
@@ -143,7 +148,12 @@ export class OidcClientService {
       const before = await this.findRow(actor.tenantId, clientId, trx);
       if (set.login_journey) await this.#assertJourney(trx, actor.tenantId, set.login_journey);
       await trx.updateTable('oidc_clients').set(set).where('tenant_id', '=', actor.tenantId).where('id', '=', clientId).execute();
-      await appendAuditEvent(trx, actor, { action: 'oidc.client.update', targetType: 'oidcClient', targetId: clientId, details: { store: before.store_name, changed: Object.keys(patch) } }, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: 'oidc.client.update', targetType: 'oidcClient', targetId: clientId, details: { store: before.store_name, changed: Object.keys(patch) } },
+        now,
+      );
     });
     return this.get(actor.tenantId, clientId);
   }
@@ -173,7 +183,12 @@ export class OidcClientService {
       const row = await this.findRow(actor.tenantId, clientId, trx);
       await trx.deleteFrom('oidc_clients').where('tenant_id', '=', actor.tenantId).where('id', '=', clientId).execute();
       await trx.deleteFrom('oidc_state').where('tenant_id', '=', actor.tenantId).where('client_id', '=', clientId).execute();
-      await appendAuditEvent(trx, actor, { action: 'oidc.client.delete', targetType: 'oidcClient', targetId: clientId, details: { store: row.store_name } }, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: 'oidc.client.delete', targetType: 'oidcClient', targetId: clientId, details: { store: row.store_name } },
+        now,
+      );
     });
   }
 
@@ -244,4 +259,3 @@ function toClient(row: OidcClientRow): OidcClient {
     secretRotatedAt: row.secret_rotated_at === null ? null : new Date(Number(row.secret_rotated_at)).toISOString(),
   };
 }
-

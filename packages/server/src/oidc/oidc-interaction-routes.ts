@@ -48,7 +48,11 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
     try {
       details = await provider.interactionDetails(request.raw, reply.raw);
     } catch {
-      return void sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'This sign-in has ended or expired. Start again from the application.' }));
+      return void sendPage(
+        reply,
+        400,
+        errorPage({ error: 'invalid_request', error_description: 'This sign-in has ended or expired. Start again from the application.' }),
+      );
     }
     const client = details.uid === uid ? await options.clients.lookup(tenantId, String(details.params['client_id'])) : undefined;
     if (!client) return void sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'This sign-in is not for this page.' }));
@@ -60,51 +64,40 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
     return reply.header('cache-control', 'no-store').redirect(url, 303);
   };
 
-  app.get(
-    '/:tenantId/oidc/interaction/:uid',
-    { schema: { hide: true, params: InteractionParams } },
-    async (request, reply) => {
-      const loaded = await load(request, reply);
-      if (!loaded) return reply;
-      const { tenantId, uid, provider, details, client } = loaded;
-      if (details.prompt.name === 'login') {
-        const session = await login.session(tenantId, client.store_id, request.headers.cookie);
-        if (!session || !fresh(session.authenticated_at, details, login.now().getTime())) {
-          return reply.header('cache-control', 'no-store').redirect(signInUrl(tenantId, client, uid, details), 303);
-        }
-        return finish(request, reply, provider, loginResult(details, session, await login.amr(session)));
+  app.get('/:tenantId/oidc/interaction/:uid', { schema: { hide: true, params: InteractionParams } }, async (request, reply) => {
+    const loaded = await load(request, reply);
+    if (!loaded) return reply;
+    const { tenantId, uid, provider, details, client } = loaded;
+    if (details.prompt.name === 'login') {
+      const session = await login.session(tenantId, client.store_id, request.headers.cookie);
+      if (!session || !fresh(session.authenticated_at, details, login.now().getTime())) {
+        return reply.header('cache-control', 'no-store').redirect(signInUrl(tenantId, client, uid, details), 303);
       }
-      if (details.prompt.name === 'consent') {
-        // Even when the client asks for it (prompt=consent), a first-party client's user is not asked.
-        if (client.first_party === 1) return finish(request, reply, provider, { consent: { grantId: await grantRequested(provider, details) } }, true);
-        const base = `/${encodeURIComponent(tenantId)}/oidc/interaction/${encodeURIComponent(uid)}`;
-        const scopes = String(details.params['scope'] ?? 'openid').split(' ');
-        return sendPage(reply, 200, consentPage({ clientName: client.name, scopes, allowAction: `${base}/consent`, denyAction: `${base}/abort` }));
-      }
-      return sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'This sign-in cannot continue.' }));
-    },
-  );
+      return finish(request, reply, provider, loginResult(details, session, await login.amr(session)));
+    }
+    if (details.prompt.name === 'consent') {
+      // Even when the client asks for it (prompt=consent), a first-party client's user is not asked.
+      if (client.first_party === 1) return finish(request, reply, provider, { consent: { grantId: await grantRequested(provider, details) } }, true);
+      const base = `/${encodeURIComponent(tenantId)}/oidc/interaction/${encodeURIComponent(uid)}`;
+      const scopes = String(details.params['scope'] ?? 'openid').split(' ');
+      return sendPage(reply, 200, consentPage({ clientName: client.name, scopes, allowAction: `${base}/consent`, denyAction: `${base}/abort` }));
+    }
+    return sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'This sign-in cannot continue.' }));
+  });
 
-  app.post(
-    '/:tenantId/oidc/interaction/:uid/consent',
-    { schema: { hide: true, params: InteractionParams } },
-    async (request, reply) => {
-      const loaded = await load(request, reply);
-      if (!loaded) return reply;
-      if (loaded.details.prompt.name !== 'consent') return sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'Nothing to consent to.' }));
-      return finish(request, reply, loaded.provider, { consent: { grantId: await grantRequested(loaded.provider, loaded.details) } }, true);
-    },
-  );
+  app.post('/:tenantId/oidc/interaction/:uid/consent', { schema: { hide: true, params: InteractionParams } }, async (request, reply) => {
+    const loaded = await load(request, reply);
+    if (!loaded) return reply;
+    if (loaded.details.prompt.name !== 'consent')
+      return sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'Nothing to consent to.' }));
+    return finish(request, reply, loaded.provider, { consent: { grantId: await grantRequested(loaded.provider, loaded.details) } }, true);
+  });
 
-  app.post(
-    '/:tenantId/oidc/interaction/:uid/abort',
-    { schema: { hide: true, params: InteractionParams } },
-    async (request, reply) => {
-      const loaded = await load(request, reply);
-      if (!loaded) return reply;
-      return finish(request, reply, loaded.provider, { error: 'access_denied', error_description: 'The user denied the request' });
-    },
-  );
+  app.post('/:tenantId/oidc/interaction/:uid/abort', { schema: { hide: true, params: InteractionParams } }, async (request, reply) => {
+    const loaded = await load(request, reply);
+    if (!loaded) return reply;
+    return finish(request, reply, loaded.provider, { error: 'access_denied', error_description: 'The user denied the request' });
+  });
 }
 
 /**
@@ -128,11 +121,7 @@ function signInUrl(tenantId: string, client: OidcClientRow, uid: string, details
 }
 
 /** The login result for the browser session: its user, when, and how (amr from the passkey it was opened with). */
-function loginResult(
-  details: Interaction,
-  session: BrowserSessionRow,
-  amr: string[],
-): InteractionResults {
+function loginResult(details: Interaction, session: BrowserSessionRow, amr: string[]): InteractionResults {
   const requested = details.params['acr_values'];
   const acr = acrFor(typeof requested === 'string' ? requested : undefined, amr);
   if (!acr) {

@@ -205,7 +205,9 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     },
     // OpenID Connect Core §8.1: the same user gets a different, stable `sub` at each sector.
     pairwiseIdentifier: async (_ctx, accountId, client) =>
-      createHmac('sha256', pairwiseKey).update(`${client.sectorIdentifier ?? ''}\n${accountId}`).digest('base64url'),
+      createHmac('sha256', pairwiseKey)
+        .update(`${client.sectorIdentifier ?? ''}\n${accountId}`)
+        .digest('base64url'),
     // CORS only for the origins of the client's own redirect URIs (a SPA calling the token endpoint).
     clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => safeOrigin(uri) === origin) ?? false,
     findAccount: async (ctx, sub) => findAccount(deps.db, tenantId, ctx, sub),

@@ -15,7 +15,15 @@ for (const kind of DATABASE_KINDS) {
     after(() => world.close());
 
     const api = () => world.acme.api;
-    const count = async () => Number((await world.db.selectFrom('oidc_clients').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async () =>
+      Number(
+        (
+          await world.db
+            .selectFrom('oidc_clients')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     test('a confidential client: 201 with its secret once, stored only as a hash; reads never show it', async () => {
       const created = await expectStatus(
@@ -26,7 +34,14 @@ for (const kind of DATABASE_KINDS) {
       assert.match(String(body.clientId), /^kwo_/);
       assert.match(String(body.clientSecret), /^kwos_/);
       assert.deepEqual(
-        { store: body.store, public: body.public, firstParty: body.firstParty, scopes: body.scopes, subjectType: body.subjectType, loginJourney: body.loginJourney },
+        {
+          store: body.store,
+          public: body.public,
+          firstParty: body.firstParty,
+          scopes: body.scopes,
+          subjectType: body.subjectType,
+          loginJourney: body.loginJourney,
+        },
         { store: STORE, public: false, firstParty: false, scopes: ['openid', 'profile', 'email', 'offline_access'], subjectType: 'public', loginJourney: null },
       );
       const row = await world.db.selectFrom('oidc_clients').selectAll().where('id', '=', String(body.clientId)).executeTakeFirstOrThrow();
@@ -36,12 +51,18 @@ for (const kind of DATABASE_KINDS) {
       const listed = await expectStatus(api().get(CLIENTS), 200);
       assert.ok((listed.body as { items: { clientId: string }[] }).items.some((c) => c.clientId === body.clientId));
       const audit = await world.db.selectFrom('audit_events').select(['action', 'details']).where('target_id', '=', String(body.clientId)).execute();
-      assert.deepEqual(audit.map((a) => a.action), ['oidc.client.create']);
+      assert.deepEqual(
+        audit.map((a) => a.action),
+        ['oidc.client.create'],
+      );
       assert.ok(!String(audit[0]!.details).includes(String(body.clientSecret)));
     });
 
     test('a public client has no secret, and rotating one is 409 OIDC_CLIENT_PUBLIC', async () => {
-      const created = await expectStatus(api().post(CLIENTS, { name: 'SPA', store: STORE, redirectUris: ['http://localhost:5173/callback'], public: true }), 201);
+      const created = await expectStatus(
+        api().post(CLIENTS, { name: 'SPA', store: STORE, redirectUris: ['http://localhost:5173/callback'], public: true }),
+        201,
+      );
       const body = created.body as { clientId: string; clientSecret?: string };
       assert.equal(body.clientSecret, undefined);
       await expectProblem(api().post(`${CLIENTS}/${body.clientId}/secret`), 409, 'OIDC_CLIENT_PUBLIC');
@@ -72,7 +93,10 @@ for (const kind of DATABASE_KINDS) {
     test('update, rotate and delete: each audited; the old secret stops working; delete revokes what was issued', async () => {
       const created = await world.register({ name: 'Rotating', firstParty: false });
       const id = created.clientId;
-      const updated = await expectStatus(api().patch(`${CLIENTS}/${id}`, { name: 'Renamed', firstParty: true, redirectUris: ['com.example.app:/callback'] }), 200);
+      const updated = await expectStatus(
+        api().patch(`${CLIENTS}/${id}`, { name: 'Renamed', firstParty: true, redirectUris: ['com.example.app:/callback'] }),
+        200,
+      );
       assert.equal((updated.body as { name: string }).name, 'Renamed');
       assert.deepEqual((updated.body as { redirectUris: string[] }).redirectUris, ['com.example.app:/callback']);
       await expectProblem(api().patch(`${CLIENTS}/${id}`, { redirectUris: ['ftp://x'] }), 400, 'OIDC_REDIRECT_URI_INVALID');
@@ -88,7 +112,21 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await tokenWith(created.clientSecret!)).status, 401, 'the old secret no longer authenticates');
       assert.equal((await tokenWith(secret)).status, 400, 'the new one does (the refresh token is what is refused)');
       // Something issued to the client, then the client deleted: gone with it.
-      await world.db.insertInto('oidc_state').values({ tenant_id: 'acme', model: 'AccessToken', id: 'at-1', payload: JSON.stringify({ clientId: id }), client_id: id, grant_id: 'g1', user_code: null, uid: null, expires_at: Date.now() + 60_000, consumed_at: null }).execute();
+      await world.db
+        .insertInto('oidc_state')
+        .values({
+          tenant_id: 'acme',
+          model: 'AccessToken',
+          id: 'at-1',
+          payload: JSON.stringify({ clientId: id }),
+          client_id: id,
+          grant_id: 'g1',
+          user_code: null,
+          uid: null,
+          expires_at: Date.now() + 60_000,
+          consumed_at: null,
+        })
+        .execute();
       await expectStatus(api().delete(`${CLIENTS}/${id}`), 204);
       await expectProblem(api().get(`${CLIENTS}/${id}`), 404, 'OIDC_CLIENT_NOT_FOUND');
       assert.equal((await world.db.selectFrom('oidc_state').select('id').where('client_id', '=', id).execute()).length, 0);

@@ -51,7 +51,23 @@ for (const kind of DATABASE_KINDS) {
       for (const scope of ['openid', 'profile', 'email', 'phone', 'address', 'offline_access']) assert.ok(scopes.includes(scope), scope);
       const claims = metadata.claims_supported as string[];
       // What the discovery answered before the provider existed is still there.
-      for (const claim of ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'auth_time', 'amr', 'acr', 'nonce', 'store', 'external_id', 'cred_id', 'keyway_attested', 'keyway_device_bound']) {
+      for (const claim of [
+        'iss',
+        'sub',
+        'aud',
+        'exp',
+        'iat',
+        'jti',
+        'auth_time',
+        'amr',
+        'acr',
+        'nonce',
+        'store',
+        'external_id',
+        'cred_id',
+        'keyway_attested',
+        'keyway_device_bound',
+      ]) {
         assert.ok(claims.includes(claim), claim);
       }
       assert.ok((metadata.acr_values_supported as string[]).includes('urn:keyway:acr:passkey'));
@@ -67,7 +83,11 @@ for (const kind of DATABASE_KINDS) {
       const b = browser();
       const flow = await codeFlow(config);
       const { location } = await authorize(world, b, flow.url, () => world.signUp(b, 'basic@example.com', new SoftAuthenticator()));
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(location), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(location), {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
       const jwks = (await (await world.publicFetch(`${ISSUER}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
       assert.deepEqual(jwks, await world.server.services.signingKeys.getJwks('acme'));
       const { payload, protectedHeader } = await jwtVerify(tokens.id_token!, createLocalJWKSet(jwks as never), { issuer: ISSUER, audience: client.clientId });
@@ -102,18 +122,38 @@ for (const kind of DATABASE_KINDS) {
       const a = new SoftAuthenticator();
       const first = await codeFlow(config2, { scope: 'openid' });
       const signedIn = await authorize(world, b, first.url, () => world.signUp(b, 'claims@example.com', a));
-      const bare = await oidc.authorizationCodeGrant(config2, new URL(signedIn.location), { pkceCodeVerifier: first.verifier, expectedState: first.state, expectedNonce: first.nonce });
+      const bare = await oidc.authorizationCodeGrant(config2, new URL(signedIn.location), {
+        pkceCodeVerifier: first.verifier,
+        expectedState: first.state,
+        expectedNonce: first.nonce,
+      });
       const sub = bare.claims()!.sub;
       await world.db
         .updateTable('users')
-        .set({ email: 'claims@example.com', first_name: 'Claire', last_name: 'Ims', date_of_birth: '1990-02-03', locale_language: 'en', locale_country: 'GB', timezone: 'Europe/London', attributes: JSON.stringify({ phoneNumber: '+441234567890', address: '1 Main St' }) })
+        .set({
+          email: 'claims@example.com',
+          first_name: 'Claire',
+          last_name: 'Ims',
+          date_of_birth: '1990-02-03',
+          locale_language: 'en',
+          locale_country: 'GB',
+          timezone: 'Europe/London',
+          attributes: JSON.stringify({ phoneNumber: '+441234567890', address: '1 Main St' }),
+        })
         .where('id', '=', sub)
         .execute();
       const bareInfo = await oidc.fetchUserInfo(config2, bare.access_token, sub);
-      assert.deepEqual(Object.keys(bareInfo).filter((k) => !['sub', 'store', 'external_id'].includes(k)), []);
+      assert.deepEqual(
+        Object.keys(bareInfo).filter((k) => !['sub', 'store', 'external_id'].includes(k)),
+        [],
+      );
       const full = await codeFlow(config2, { scope: 'openid profile email phone address', prompt: 'none' });
       const again = await authorize(world, b, full.url);
-      const tokens = await oidc.authorizationCodeGrant(config2, new URL(again.location), { pkceCodeVerifier: full.verifier, expectedState: full.state, expectedNonce: full.nonce });
+      const tokens = await oidc.authorizationCodeGrant(config2, new URL(again.location), {
+        pkceCodeVerifier: full.verifier,
+        expectedState: full.state,
+        expectedNonce: full.nonce,
+      });
       const info = await oidc.fetchUserInfo(config2, tokens.access_token, sub);
       assert.equal(info.sub, sub);
       assert.equal(info.email, 'claims@example.com');
@@ -138,9 +178,12 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('Basic OP: state is returned unchanged; an error without a valid client is never redirected', async () => {
-      const response = await world.publicFetch(`${ISSUER}/oidc/auth?client_id=nope&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&response_type=code&scope=openid`, {
-        redirect: 'manual',
-      });
+      const response = await world.publicFetch(
+        `${ISSUER}/oidc/auth?client_id=nope&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&response_type=code&scope=openid`,
+        {
+          redirect: 'manual',
+        },
+      );
       assert.equal(response.status, 400);
       assert.equal(response.headers.get('location'), null);
     });

@@ -153,7 +153,12 @@ export type { ApiResponse };
  * Runs an authorization request in the browser; when the store's sign-in page is shown, `signIn` runs (the browser's
  * passkey ceremony) and the browser goes back where the page would send it. Answers the redirect to the client.
  */
-export async function authorize(world: OidcWorld, browser: Browser, url: string, signIn?: () => Promise<unknown>): Promise<{ location: string; signedIn: boolean }> {
+export async function authorize(
+  world: OidcWorld,
+  browser: Browser,
+  url: string,
+  signIn?: () => Promise<unknown>,
+): Promise<{ location: string; signedIn: boolean }> {
   const first = await world.navigate(browser, url);
   if (first.location) return { location: first.location, signedIn: false };
   assert.ok(first.page && /\/identity\/customers\/signin\?/.test(first.page.url), `expected the sign-in page, got ${JSON.stringify(first)}`);

@@ -41,7 +41,11 @@ for (const kind of DATABASE_KINDS) {
       const browserOnB = Object.assign(Object.create(Object.getPrototypeOf(browser) as object) as typeof browser, browser, { baseUrl: other.url });
       const back = await world.navigate(browserOnB, new URL(start.page.url).searchParams.get('return_to')!);
       assert.ok(back.location, JSON.stringify(back));
-      const tokens = await oidc.authorizationCodeGrant(configB, new URL(back.location), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+      const tokens = await oidc.authorizationCodeGrant(configB, new URL(back.location), {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
       const refreshed = await oidc.refreshTokenGrant(configA, tokens.refresh_token!);
       assert.equal((await oidc.tokenIntrospection(configB, refreshed.access_token)).active, true);
       assert.equal((await oidc.fetchUserInfo(configA, refreshed.access_token, tokens.claims()!.sub)).preferred_username, 'nodes@example.com');

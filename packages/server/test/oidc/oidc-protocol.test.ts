@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
-import { Browser, ISSUER, OidcWorld, ORIGIN, REDIRECT_URI, authorize, codeFlow, type RegisteredClient } from './oidc-fixture.ts';
+import { ISSUER, OidcWorld, ORIGIN, REDIRECT_URI, authorize, codeFlow, type Browser, type RegisteredClient } from './oidc-fixture.ts';
 
 /** The OAuth error of a failed openid-client call. */
 async function oauthError(call: Promise<unknown>): Promise<string> {
@@ -69,7 +69,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(info['store'], 'customers');
       // The code and tokens are in the database, and each issue is audited.
       const actions = (await world.db.selectFrom('audit_events').select('action').where('action', 'like', 'oidc.%').execute()).map((r) => r.action);
-      assert.ok(actions.includes('oidc.authorizationCode.issue') && actions.includes('oidc.accessToken.issue') && actions.includes('oidc.refreshToken.issue'), actions.join());
+      assert.ok(
+        actions.includes('oidc.authorizationCode.issue') && actions.includes('oidc.accessToken.issue') && actions.includes('oidc.refreshToken.issue'),
+        actions.join(),
+      );
     });
 
     test('silent SSO: a signed-in browser gets a code with prompt=none; auth_time stays that of the sign-in', async () => {
@@ -91,10 +94,18 @@ for (const kind of DATABASE_KINDS) {
       await new Promise((resolve) => setImmediate(resolve));
       const flow = await codeFlow(config, { prompt: 'login' });
       // The interaction began after the last sign-in only when a second passes: make the session older instead.
-      await world.db.updateTable('selfservice_sessions').set({ authenticated_at: Date.now() - 5000 }).where('revoked_at', 'is', null).execute();
+      await world.db
+        .updateTable('selfservice_sessions')
+        .set({ authenticated_at: Date.now() - 5000 })
+        .where('revoked_at', 'is', null)
+        .execute();
       const { location, signedIn } = await authorize(world, browser, flow.url, () => world.signIn(browser, authenticator));
       assert.equal(signedIn, true, 'the sign-in page was shown although a session existed');
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(location), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(location), {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
       assert.ok(tokens.claims()!.auth_time! >= before);
     });
 
@@ -108,11 +119,19 @@ for (const kind of DATABASE_KINDS) {
         maxAge: 3600,
       });
       assert.equal(typeof kept.claims()!.auth_time, 'number');
-      await world.db.updateTable('selfservice_sessions').set({ authenticated_at: Date.now() - 5000 }).where('revoked_at', 'is', null).execute();
+      await world.db
+        .updateTable('selfservice_sessions')
+        .set({ authenticated_at: Date.now() - 5000 })
+        .where('revoked_at', 'is', null)
+        .execute();
       const strict = await codeFlow(config, { max_age: '0' });
       const { location, signedIn } = await authorize(world, browser, strict.url, () => world.signIn(browser, authenticator));
       assert.equal(signedIn, true);
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(location), { pkceCodeVerifier: strict.verifier, expectedState: strict.state, expectedNonce: strict.nonce });
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(location), {
+        pkceCodeVerifier: strict.verifier,
+        expectedState: strict.state,
+        expectedNonce: strict.nonce,
+      });
       assert.ok(Math.floor(Date.now() / 1000) - tokens.claims()!.auth_time! <= 5);
     });
 
@@ -130,7 +149,11 @@ for (const kind of DATABASE_KINDS) {
       const flow = await codeFlow(config, { prompt: 'none' });
       const { location } = await authorize(world, browser, flow.url);
       const error = await oauthError(
-        oidc.authorizationCodeGrant(config, new URL(location), { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: flow.state, expectedNonce: flow.nonce }),
+        oidc.authorizationCodeGrant(config, new URL(location), {
+          pkceCodeVerifier: oidc.randomPKCECodeVerifier(),
+          expectedState: flow.state,
+          expectedNonce: flow.nonce,
+        }),
       );
       assert.equal(error, 'invalid_grant');
     });
@@ -157,7 +180,9 @@ for (const kind of DATABASE_KINDS) {
         .where('id', '=', code)
         .executeTakeFirst();
       assert.equal(Number(updated.numUpdatedRows), 1);
-      const error = await oauthError(oidc.authorizationCodeGrant(config, new URL(location), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce }));
+      const error = await oauthError(
+        oidc.authorizationCodeGrant(config, new URL(location), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce }),
+      );
       assert.equal(error, 'invalid_grant');
     });
 
@@ -192,6 +217,18 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(info.name, 'Ada Lovelace');
     });
 
+    test('CORS at the token endpoint only for the origins of the client’s redirect URIs (a SPA exchanging its code)', async () => {
+      const spa = await world.register({ public: true, name: 'CORS SPA' });
+      const tokenRequest = (origin: string) =>
+        world.publicFetch(`${ISSUER}/oidc/token`, {
+          method: 'POST',
+          headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', client_id: spa.clientId }).toString(),
+        });
+      assert.equal((await tokenRequest('https://app.keyway.test')).headers.get('access-control-allow-origin'), 'https://app.keyway.test');
+      assert.equal((await tokenRequest('https://evil.example')).headers.get('access-control-allow-origin'), null);
+    });
+
     test('userinfo needs a valid bearer access token', async () => {
       const response = await world.publicFetch(`${ISSUER}/oidc/userinfo`, { headers: { authorization: 'Bearer not-a-token' } });
       assert.equal(response.status, 401);
@@ -215,7 +252,10 @@ for (const kind of DATABASE_KINDS) {
       for (const grant of ['password', 'client_credentials']) {
         const response = await world.publicFetch(`${ISSUER}/oidc/token`, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+          },
           body: new URLSearchParams({ grant_type: grant, username: 'ada', password: 'x' }).toString(),
         });
         assert.equal(response.status, 400);
@@ -226,7 +266,10 @@ for (const kind of DATABASE_KINDS) {
     test('a wrong client secret is refused; the stored secret is a hash', async () => {
       const response = await world.publicFetch(`${ISSUER}/oidc/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:kwos_wrong`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.clientId}:kwos_wrong`).toString('base64')}`,
+        },
         body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'whatever' }).toString(),
       });
       assert.equal(response.status, 401);
@@ -298,12 +341,21 @@ for (const kind of DATABASE_KINDS) {
       const second = await authorize(world, ssoBrowser, silent.url);
       assert.ok(new URL(second.location).searchParams.get('code'), second.location);
 
-      const logout = oidc.buildEndSessionUrl(config, { id_token_hint: firstTokens.id_token!, post_logout_redirect_uri: 'https://app.keyway.test/bye', state: 'bye' });
+      const logout = oidc.buildEndSessionUrl(config, {
+        id_token_hint: firstTokens.id_token!,
+        post_logout_redirect_uri: 'https://app.keyway.test/bye',
+        state: 'bye',
+      });
       const confirm = await world.navigate(ssoBrowser, logout.href);
       const xsrf = confirm.page!.body.match(/name="xsrf" value="([^"]+)"/)![1]!;
       const done = await world.submit(ssoBrowser, '/acme/oidc/session/end/confirm', { xsrf, logout: 'yes' });
       assert.equal(done.location, 'https://app.keyway.test/bye?state=bye');
-      const live = await world.db.selectFrom('selfservice_sessions').select('id').where('user_id', '=', String(firstTokens.claims()!.sub)).where('revoked_at', 'is', null).execute();
+      const live = await world.db
+        .selectFrom('selfservice_sessions')
+        .select('id')
+        .where('user_id', '=', String(firstTokens.claims()!.sub))
+        .where('revoked_at', 'is', null)
+        .execute();
       assert.equal(live.length, 0, 'Keyway’s browser session ended too');
       for (const cfg of [config, otherConfig]) {
         const flow = await codeFlow(cfg, { prompt: 'none' });

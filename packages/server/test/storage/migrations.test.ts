@@ -51,9 +51,23 @@ for (const kind of DATABASE_KINDS) {
         await assert.rejects(database.db.selectFrom('oidc_clients').selectAll().execute());
         assert.deepEqual(await migrateToLatest(database), ['017-oidc-clients', '018-oidc-state']);
         assert.equal((await database.db.selectFrom('oidc_clients').selectAll().execute()).length, 0);
-        const row = { tenant_id: 'acme', model: 'Session', id: 's1', payload: '{}', grant_id: null, client_id: null, user_code: null, uid: 'u1', expires_at: 1, consumed_at: null };
+        const row = {
+          tenant_id: 'acme',
+          model: 'Session',
+          id: 's1',
+          payload: '{}',
+          grant_id: null,
+          client_id: null,
+          user_code: null,
+          uid: 'u1',
+          expires_at: 1,
+          consumed_at: null,
+        };
         await database.db.insertInto('oidc_state').values(row).execute();
-        await database.db.insertInto('oidc_state').values({ ...row, tenant_id: 'globex' }).execute();
+        await database.db
+          .insertInto('oidc_state')
+          .values({ ...row, tenant_id: 'globex' })
+          .execute();
         await assert.rejects(database.db.insertInto('oidc_state').values(row).execute());
       } finally {
         await database.close();
