@@ -167,6 +167,40 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await oauthError(oidc.authorizationCodeGrant(config, new URL(location), checks)), 'invalid_grant');
       assert.equal((await oidc.tokenIntrospection(config, tokens.access_token)).active, false);
       assert.equal((await oidc.tokenIntrospection(config, tokens.refresh_token!)).active, false);
+      const revoked = await world.db
+        .selectFrom('audit_events')
+        .select(['action', 'details'])
+        .where('action', 'in', ['oidc.accessToken.revoke', 'oidc.refreshToken.revoke'])
+        .execute();
+      assert.ok(
+        revoked.some((event) => event.action === 'oidc.accessToken.revoke' && String(event.details).includes('grantRevoked')),
+        JSON.stringify(revoked),
+      );
+    });
+
+    test('a third-party client asks for consent: Deny answers access_denied, Allow answers a code; first-party ones never ask', async () => {
+      const third = await world.register({ name: 'Third party', firstParty: false });
+      const thirdConfig = await world.relyingParty(third);
+      const flow = await codeFlow(thirdConfig);
+      const shown = await world.navigate(browser, flow.url);
+      assert.ok(shown.page, JSON.stringify(shown));
+      assert.match(shown.page.body, /Third party wants to sign you in/);
+      const deny = shown.page.body.match(/action="([^"]+\/abort)"/)![1]!;
+      const denied = await world.submit(browser, deny);
+      assert.equal(new URL(denied.location!).searchParams.get('error'), 'access_denied');
+      const again = await codeFlow(thirdConfig);
+      const consent = await world.navigate(browser, again.url);
+      const allow = consent.page!.body.match(/action="([^"]+\/consent)"/)![1]!;
+      const allowed = await world.submit(browser, allow);
+      const tokens = await oidc.authorizationCodeGrant(thirdConfig, new URL(allowed.location!), {
+        pkceCodeVerifier: again.verifier,
+        expectedState: again.state,
+        expectedNonce: again.nonce,
+      });
+      assert.equal(tokens.claims()!.sub, userId);
+      // Once given, the grant is remembered: no consent screen the next time.
+      const silent = await codeFlow(thirdConfig, { prompt: 'none' });
+      assert.ok(new URL((await authorize(world, browser, silent.url)).location).searchParams.get('code'));
     });
 
     test('an expired code is refused', async () => {
