@@ -45,7 +45,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', 'bench/**', 'packages/server/src/cli.ts', 'packages/server/src/commands.ts', 'packages/server/bin/**'],
+    files: [
+      'scripts/**',
+      'bench/**',
+      'examples/demo-app/src/main.ts',
+      'examples/demo-app/src/run-demo.ts',
+      'packages/server/src/cli.ts',
+      'packages/server/src/commands.ts',
+      'packages/server/bin/**',
+    ],
     rules: { 'no-console': 'off' },
   },
   // Keyway's own tokens: signed once by SigningKeyService (which returns their claims); never decoded to be read back.

@@ -10,6 +10,19 @@ const identifier = element<HTMLInputElement>('identifier');
 const continueButton = form.querySelector<HTMLButtonElement>('button[type="submit"]')!;
 const passkeyButton = element<HTMLButtonElement>('passkey-button');
 
+// An OpenID Connect client's `login_hint` (OpenID Connect Core §3.1.2.1) pre-fills the identifier.
+const loginHint = new URLSearchParams(location.search).get('login_hint');
+if (loginHint && identifier.value === '') identifier.value = loginHint.slice(0, 256);
+// "Create an account" keeps where the browser goes afterwards (the sign-up page checks it as this page does).
+const returnTo = new URLSearchParams(location.search).get('return_to');
+if (returnTo) {
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('a[href$="/signup"]')) {
+    const target = new URL(link.href);
+    target.searchParams.set('return_to', returnTo);
+    link.href = target.href;
+  }
+}
+
 function signedIn(): void {
   page.status(page.t('signin.done'));
   location.assign(page.continueUrl());

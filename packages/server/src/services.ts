@@ -9,6 +9,9 @@ import { JourneyService } from './journeys/journey-service.ts';
 import { CeremonyService } from './passkeys/ceremony-service.ts';
 import { CredentialService } from './passkeys/credential-service.ts';
 import { MetadataBlobCache } from './passkeys/mds-blob.ts';
+import { OidcClientService } from './oidc/oidc-client-service.ts';
+import { OidcLoginService } from './oidc/oidc-login-service.ts';
+import { OidcProviders } from './oidc/oidc-providers.ts';
 import { PolicyService } from './passkeys/policy-service.ts';
 import { RelyingPartyService } from './passkeys/relying-party-service.ts';
 import type { MasterKey } from './secrets/master-key.ts';
@@ -40,6 +43,12 @@ export interface Services {
   journeys: JourneyEngine;
   /** Each store's logo, colours and languages for its pages, runner and e-mails */
   branding: BrandingService;
+  /** The OpenID Connect clients of each tenant */
+  oidcClients: OidcClientService;
+  /** Each tenant's OpenID Provider */
+  oidc: OidcProviders;
+  /** The provider's passkey login: browser sessions and their amr */
+  oidcLogin: OidcLoginService;
 }
 
 export interface ServiceDeps {
@@ -70,7 +79,7 @@ export function createServices({ config, database, clock, masterKey }: ServiceDe
   };
   // One cache of FIDO metadata BLOBs per process: attestation trust and self-service's authenticator icons.
   const metadata = new MetadataBlobCache();
-  const services: Omit<Services, 'selfService'> = {
+  const services: Omit<Services, 'selfService' | 'oidcClients' | 'oidc' | 'oidcLogin'> = {
     ...base,
     // The passkey ceremonies use the same service instances (one signing-key cache per process).
     ceremonies: new CeremonyService({
@@ -103,6 +112,8 @@ export function createServices({ config, database, clock, masterKey }: ServiceDe
     rateLimitPerIdentifier: config.rateLimitPerIdentifier,
     masterKey,
   });
-  const all: Services = { ...services, selfService };
+  const oidcClients = new OidcClientService({ db, clock });
+  const oidc = new OidcProviders({ db, clock, masterKey, publicUrl: config.publicUrl, signingKeys: base.signingKeys, clients: oidcClients });
+  const all: Services = { ...services, selfService, oidcClients, oidc, oidcLogin: new OidcLoginService({ db, clock }) };
   return all;
 }

@@ -125,6 +125,12 @@ export const ERROR_CATALOGUE = {
   JOURNEY_SESSION_EXPIRED: { status: 410, title: 'The journey session has expired' },
   JOURNEY_STEP_ALREADY_SUBMITTED: { status: 409, title: 'This journey step was already submitted' },
   JOURNEY_OPTION_NOT_OFFERED: { status: 400, title: 'The current journey step does not offer this response option' },
+
+  // OpenID Connect clients
+  OIDC_CLIENT_NOT_FOUND: { status: 404, title: 'No such OpenID Connect client' },
+  OIDC_REDIRECT_URI_INVALID: { status: 400, title: 'The redirect URI cannot be registered' },
+  OIDC_SCOPE_UNSUPPORTED: { status: 400, title: 'The scope is not one this OpenID Provider offers' },
+  OIDC_CLIENT_PUBLIC: { status: 409, title: 'A public client has no secret' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -38,6 +38,9 @@ import { installTextRule } from './text-rule.ts';
 import { validatorCompiler } from './validators.ts';
 import { Registry } from 'prom-client';
 import { installAdmissionControl } from './admission-control.ts';
+import { oidcClientRoutes } from '../oidc/oidc-client-routes.ts';
+import { oidcInteractionRoutes } from '../oidc/oidc-interaction-routes.ts';
+import { oidcRoutes } from '../oidc/oidc-routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -128,5 +131,9 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   await app.register(journeyRuntimeRoutes, { services });
   // The hosted journey runner page and its assets.
   await app.register(journeyRunnerRoutes, { services });
+  // Each tenant's OpenID Provider: its clients (admin), the protocol endpoints and discovery, the passkey login.
+  await app.register(oidcClientRoutes, { clients: services.oidcClients, prefix: '/api/oidc' });
+  await app.register(oidcRoutes, { providers: services.oidc, publicUrl: config.publicUrl });
+  await app.register(oidcInteractionRoutes, { login: services.oidcLogin, providers: services.oidc, clients: services.oidcClients });
   return app;
 }

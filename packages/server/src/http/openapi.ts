@@ -138,6 +138,10 @@ export const OPENAPI_TAGS = [
   { name: 'tokens', description: 'ID token signing keys and the tenant’s issuer metadata (JWKS, OpenID configuration).' },
   { name: 'audit', description: 'The tenant’s audit trail.' },
   {
+    name: 'openid connect',
+    description: 'Each tenant is an OpenID Provider: its discovery document and its clients (the applications that sign users in through Keyway).',
+  },
+  {
     name: 'well-known',
     description: 'Files browsers and mobile platforms fetch from a relying party’s domain (related origins, Android asset links, Apple app site association).',
   },

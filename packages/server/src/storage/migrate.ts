@@ -13,6 +13,8 @@ import * as pendingAccountOwner from './migrations/010-pending-account-owner.ts'
 import * as ephemeralState from './migrations/014-ephemeral-state.ts';
 import * as storeBranding from './migrations/015-store-branding.ts';
 import * as credentialDevice from './migrations/016-credential-device.ts';
+import * as oidcClients from './migrations/017-oidc-clients.ts';
+import * as oidcState from './migrations/018-oidc-state.ts';
 import * as storeConfigVersion from './migrations/022-store-config-version.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
@@ -35,6 +37,8 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '014-ephemeral-state': ephemeralState,
   '015-store-branding': storeBranding,
   '016-credential-device': credentialDevice,
+  '017-oidc-clients': oidcClients,
+  '018-oidc-state': oidcState,
   '022-store-config-version': storeConfigVersion,
 });
 

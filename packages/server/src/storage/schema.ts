@@ -367,6 +367,8 @@ export interface Schema {
   journey_page_grants: JourneyPageGrantsTable;
   keyway_master_key: KeywayMasterKeyTable;
   store_branding: StoreBrandingTable;
+  oidc_clients: OidcClientsTable;
+  oidc_state: OidcStateTable;
 }
 
 /** A store's branding (branding/branding-service.ts): the administrator's settings as JSON, one row per branded store. */
@@ -375,4 +377,40 @@ export interface StoreBrandingTable {
   tenant_id: string;
   settings: string;
   updated_at: number;
+}
+
+/** An OpenID Connect client of a tenant (oidc/oidc-client-service.ts); lists are JSON arrays. */
+export interface OidcClientsTable {
+  id: string;
+  tenant_id: string;
+  store_id: string;
+  name: string;
+  /** scrypt hash of a confidential client's secret (tenancy/secret-hash.ts); null for a public client */
+  secret_hash: string | null;
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  public: number;
+  first_party: number;
+  scopes: string;
+  login_journey: string | null;
+  /** `public` or `pairwise` (OpenID Connect Core §8) */
+  subject_type: string;
+  created_at: number;
+  updated_at: number;
+  secret_rotated_at: number | null;
+}
+
+/** One artifact of the OpenID Provider (oidc/oidc-adapter.ts): its payload as JSON, keyed by tenant, model and id. */
+export interface OidcStateTable {
+  tenant_id: string;
+  model: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  client_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  /** ms since the epoch; null for artifacts without an expiry */
+  expires_at: number | null;
+  consumed_at: number | null;
 }

@@ -90,6 +90,14 @@ export const PERMISSION_CATALOGUE = {
   'Journeys:createPageVersion': { description: 'Add a draft version to a custom page' },
   'Journeys:updatePageVersion': { description: 'Edit a draft version of a custom page' },
   'Journeys:publishPage': { description: 'Publish a version of a custom page' },
+
+  // OpenID Connect clients of the tenant's OpenID Provider
+  'Oidc:createClient': { description: 'Register an OpenID Connect client (its secret is shown once)' },
+  'Oidc:listClient': { description: 'List the OpenID Connect clients' },
+  'Oidc:getClient': { description: 'Read an OpenID Connect client' },
+  'Oidc:updateClient': { description: 'Change an OpenID Connect client (name, URIs, scopes, first party, login journey, subject type)' },
+  'Oidc:deleteClient': { description: 'Delete an OpenID Connect client and revoke everything issued to it' },
+  'Oidc:rotateClient': { description: 'Rotate the secret of a confidential OpenID Connect client' },
 } as const satisfies Record<string, { description: string }>;
 
 /** `Service:action`, one of the catalogue's keys. */

@@ -18,16 +18,6 @@ const PublicJwkSchema = Type.Object(
   { title: 'PublicJwk' },
 );
 const JwksSchema = Type.Object({ keys: Type.Array(PublicJwkSchema) }, { title: 'Jwks' });
-const OpenIdConfigurationSchema = Type.Object(
-  {
-    issuer: Type.String(),
-    jwks_uri: Type.String(),
-    id_token_signing_alg_values_supported: Type.Array(Type.String()),
-    subject_types_supported: Type.Array(Type.String()),
-    claims_supported: Type.Array(Type.String()),
-  },
-  { title: 'OpenIdConfiguration' },
-);
 const SigningKeySchema = Type.Object(
   {
     kid: Type.String(),
@@ -45,8 +35,8 @@ const TenantParams = Type.Object({ tenantId: AnyTenantIdParam });
 const PUBLIC_CACHE = 'public, max-age=300';
 
 /**
- * Each tenant's ID token signing keys (JWKS) and minimal OpenID Provider metadata,
- * public and unauthenticated; plus the admin routes to list and rotate the keys.
+ * Each tenant's ID token signing keys (JWKS), public and unauthenticated (the OpenID Provider's
+ * discovery document, oidc/oidc-routes.ts, points here); plus the admin routes to list and rotate the keys.
  */
 export async function jwksRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -69,25 +59,6 @@ export async function jwksRoutes(fastify: FastifyInstance, { services }: { servi
       const jwks = await keys.getJwks(request.params.tenantId);
       reply.header('cache-control', PUBLIC_CACHE).type('application/jwk-set+json; charset=utf-8');
       return jwks;
-    },
-  );
-
-  app.get(
-    '/:tenantId/.well-known/openid-configuration',
-    {
-      schema: {
-        operationId: 'getOpenIdConfiguration',
-        tags,
-        summary: 'OpenID Provider metadata of the tenant’s ID token issuer (minimal)',
-        params: TenantParams,
-        response: { 200: OpenIdConfigurationSchema },
-      },
-      config: { errors: ['TENANT_NOT_FOUND'] },
-    },
-    async (request, reply) => {
-      const configuration = await keys.openIdConfiguration(request.params.tenantId);
-      reply.header('cache-control', PUBLIC_CACHE);
-      return configuration;
     },
   );
 

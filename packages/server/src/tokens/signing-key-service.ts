@@ -291,6 +291,26 @@ export class SigningKeyService {
     };
   }
 
+  /**
+   * The tenant's private signing keys as JWKs (active first, then those still published), for the OpenID Provider,
+   * which signs with the first and verifies its own tokens (an `id_token_hint`) with any. The same keys as the JWKS.
+   */
+  async privateJwks(tenantId: string): Promise<JWK[]> {
+    const active = await this.#activeKey(tenantId);
+    const since = this.#clock.now().getTime() - this.#graceMs;
+    const rows = await this.#db
+      .selectFrom('signing_keys')
+      .select(['kid', 'private_jwk', 'retired_at'])
+      .where('tenant_id', '=', tenantId)
+      .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', since)]))
+      .execute();
+    rows.sort((a, b) => Number(b.kid === active.kid) - Number(a.kid === active.kid) || (b.retired_at ?? Infinity) - (a.retired_at ?? Infinity));
+    return rows.map((row) => {
+      const jwk = JSON.parse(openSecret(this.#masterKey, row.private_jwk, sealedAad(SIGNING_KEY_COLUMN, { tenant_id: tenantId, kid: row.kid }))) as JWK;
+      return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d, kid: row.kid, alg: ID_TOKEN_ALGORITHM, use: 'sig' } as JWK;
+    });
+  }
+
   /** Retires the active key and makes a new one active at once; returns the new kid. */
   async rotate(tenantId: string, actor: Actor = { tenantId, actor: 'system' }): Promise<string> {
     const fresh = await this.#newKey();

@@ -56,6 +56,14 @@ const PUBLIC_ROUTES = new Set([
   'GET /:tenantId/journeys/pages/:grantId',
   'GET /_keyway/journey-runner/:version/*',
   'GET /:tenantId/journeys/:journeyId',
+  // The OpenID Provider: its endpoints authenticate clients and tokens by the protocol (OpenID Connect Core, RFC 6749),
+  // and its login and consent are bound to the browser by the provider's interaction cookie
+  'GET /:tenantId/oidc/*',
+  'POST /:tenantId/oidc/*',
+  'OPTIONS /:tenantId/oidc/*',
+  'GET /:tenantId/oidc/interaction/:uid',
+  'POST /:tenantId/oidc/interaction/:uid/consent',
+  'POST /:tenantId/oidc/interaction/:uid/abort',
 ]);
 // Swagger UI's own routes.
 const isDocs = (url: string) => url === '/docs' || url.startsWith('/docs/');

@@ -44,8 +44,12 @@ export class Browser {
   }
 
   request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<BrowserResponse> {
+    return this.requestRaw(method, path, body === undefined ? undefined : JSON.stringify(body), headers);
+  }
+
+  /** A request whose body is sent as given (JSON unless `content-type` says otherwise, e.g. a form). */
+  requestRaw(method: string, path: string, payload: string | undefined, headers: Record<string, string> = {}): Promise<BrowserResponse> {
     const url = new URL(this.baseUrl + path);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     const sent: Record<string, string> = {
       ...(this.options.origin === undefined ? {} : { origin: this.options.origin }),

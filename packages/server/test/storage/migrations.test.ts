@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { openDatabase } from '../../src/storage/database.ts';
-import { pendingMigrations } from '../../src/storage/migrate.ts';
+import { migrateToLatest, migrateUpTo, pendingMigrations } from '../../src/storage/migrate.ts';
 import { DATABASE_KINDS, createTestDatabase } from '../support/databases.ts';
 
 const run = promisify(execFile);
@@ -39,6 +39,38 @@ for (const kind of DATABASE_KINDS) {
           await database.close();
         }
       } finally {
+        await testDatabase.drop();
+      }
+    });
+
+    test('017 and 018: the OpenID Provider’s clients and state arrive on a database that has data; a state row is unique per tenant, model and id', async () => {
+      const testDatabase = await createTestDatabase(kind);
+      const database = openDatabase(testDatabase.url);
+      try {
+        await migrateUpTo(database, '016-credential-device');
+        await assert.rejects(database.db.selectFrom('oidc_clients').selectAll().execute());
+        assert.deepEqual(await migrateToLatest(database), ['017-oidc-clients', '018-oidc-state']);
+        assert.equal((await database.db.selectFrom('oidc_clients').selectAll().execute()).length, 0);
+        const row = {
+          tenant_id: 'acme',
+          model: 'Session',
+          id: 's1',
+          payload: '{}',
+          grant_id: null,
+          client_id: null,
+          user_code: null,
+          uid: 'u1',
+          expires_at: 1,
+          consumed_at: null,
+        };
+        await database.db.insertInto('oidc_state').values(row).execute();
+        await database.db
+          .insertInto('oidc_state')
+          .values({ ...row, tenant_id: 'globex' })
+          .execute();
+        await assert.rejects(database.db.insertInto('oidc_state').values(row).execute());
+      } finally {
+        await database.close();
         await testDatabase.drop();
       }
     });

@@ -1,0 +1,143 @@
+// "Sign in with Keyway" through the demo application (examples/demo-app, openid-client as the relying party), in
+// Chromium with a virtual authenticator, on both databases: sign-up with a passkey on Keyway's hosted page → the
+// claims on the demo's page; a second application of the same tenant signs in silently (SSO); prompt=login asks for
+// the passkey again; logout from one application ends the session for both.
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
+import { startDemoApp } from '../examples/demo-app/src/demo-app.ts';
+import { launchChromium, PLATFORM_AUTHENTICATOR, WebAuthnPage } from './support/browser.ts';
+import { setUpHostedStore } from './support/hosted-pages.ts';
+import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
+
+async function freePort(): Promise<number> {
+  const probe: Server = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Waits for the page to be at `url`; when it is not, the failure shows where it is and what it says. */
+async function arrive(page: Page, url: string): Promise<void> {
+  try {
+    await page.waitForURL(url, { timeout: 15_000 });
+  } catch (error) {
+    const text = await page
+      .locator('body')
+      .innerText()
+      .catch(() => '');
+    throw new Error(`expected ${url}, at ${page.url()}: ${text.slice(0, 500)}`, { cause: error });
+  }
+}
+
+let browser: Browser;
+before(async () => {
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+});
+
+for (const kind of DATABASE_KINDS) {
+  describe(`OpenID Connect through the demo application, in Chromium (${kind})`, () => {
+    let server: SelfServiceServer;
+    const apps: HttpServer[] = [];
+    let first: string;
+    let second: string;
+
+    before(async () => {
+      server = await startSelfServiceServer(kind);
+      const hosted = await setUpHostedStore(server, 'acme', 'customers', 'Customers');
+      const issuer = `${server.origin}/acme`;
+      for (const title of ['Demo one', 'Demo two']) {
+        const port = await freePort();
+        const baseUrl = `http://localhost:${port}`;
+        const created = hosted.backend.expect(
+          await hosted.backend.call('POST', '/api/oidc/clients', {
+            name: title,
+            store: 'customers',
+            redirectUris: [`${baseUrl}/callback`],
+            postLogoutRedirectUris: [`${baseUrl}/`],
+            firstParty: true,
+          }),
+          201,
+        ).body as { clientId: string; clientSecret: string };
+        apps.push(await startDemoApp({ issuer, clientId: created.clientId, clientSecret: created.clientSecret, baseUrl, title, allowHttp: true }, port));
+        if (title === 'Demo one') first = baseUrl;
+        else second = baseUrl;
+      }
+    });
+    after(async () => {
+      for (const app of apps) await new Promise((resolve) => app.close(resolve));
+      await server?.close();
+    });
+
+    test('sign-up with a passkey → claims; SSO into a second application; prompt=login asks again; logout ends both', async () => {
+      const device = await WebAuthnPage.open(browser, `${first}/`);
+      try {
+        const { page } = device;
+        const authenticator = await device.addVirtualAuthenticator(PLATFORM_AUTHENTICATOR);
+        const visited: string[] = [];
+        page.on('framenavigated', (frame) => {
+          if (frame === page.mainFrame()) visited.push(frame.url());
+        });
+
+        // Sign up on Keyway's hosted page, starting from the demo application.
+        await page.getByRole('link', { name: 'Sign in with Keyway' }).click();
+        await page.waitForURL(/\/acme\/identity\/customers\/signin\?/);
+        await page.getByRole('link', { name: 'Create an account' }).click();
+        await page.waitForURL(/\/acme\/identity\/customers\/signup\?return_to=/);
+        await page.getByLabel('Username').fill('ada@example.com');
+        await page.getByRole('button', { name: 'Create account with a passkey' }).click();
+        await arrive(page, `${first}/`);
+        assert.match((await page.locator('#signed-in').textContent()) ?? '', /Signed in as ada@example\.com/);
+        const sub = await page.locator('td[data-claim="sub"]').textContent();
+        assert.ok(sub && sub.length > 0);
+        assert.equal(await page.locator('td[data-claim="acr"]').textContent(), 'urn:keyway:acr:passkey');
+        assert.match((await page.locator('#id-token-payload').textContent()) ?? '', new RegExp(`"iss": "${server.origin}/acme"`));
+        assert.equal((await device.getCredentials(authenticator)).length, 1);
+
+        // The second application: no sign-in page, no passkey ceremony.
+        visited.length = 0;
+        await page.goto(`${second}/`);
+        await page.getByRole('link', { name: 'Sign in with Keyway' }).click();
+        await arrive(page, `${second}/`);
+        assert.equal(await page.locator('td[data-claim="sub"]').textContent(), sub);
+        assert.deepEqual(
+          visited.filter((url) => url.includes('/identity/customers/')),
+          [],
+          'signed in silently',
+        );
+        assert.equal((await device.getCredentials(authenticator))[0]?.signCount, 1, 'no new passkey use');
+
+        // prompt=login: the sign-in page again, where the passkey signs in by autofill (Chrome's virtual
+        // authenticator answers the page's conditional request at once, as a user picking it would).
+        visited.length = 0;
+        await page.goto(`${first}/login?prompt=login`);
+        await arrive(page, `${first}/`);
+        assert.ok(
+          visited.some((url) => url.includes('/acme/identity/customers/signin?')),
+          visited.join(' '),
+        );
+        assert.equal(await page.locator('td[data-claim="sub"]').textContent(), sub);
+        assert.equal((await device.getCredentials(authenticator))[0]?.signCount, 2, 'the passkey was used again');
+
+        // Logout from the first application ends Keyway's session: the second cannot sign in silently any more.
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await page.waitForURL(/\/acme\/oidc\/session\/end/);
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await arrive(page, `${first}/`);
+        assert.equal(await page.getByRole('link', { name: 'Sign in with Keyway' }).count(), 1);
+        await page.goto(`${second}/login?prompt=none`);
+        await page.waitForURL(new RegExp(`^${second}/callback`));
+        assert.match((await page.locator('#sign-in-error').textContent()) ?? '', /login_required/);
+      } finally {
+        await device.close();
+      }
+    });
+  });
+}

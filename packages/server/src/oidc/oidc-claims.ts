@@ -1,0 +1,44 @@
+import type { Selectable } from 'kysely';
+import type { UsersTable } from '../storage/schema.ts';
+
+/** Claims by scope (OpenID Connect Core §5.4), plus Keyway's own in `openid` (as its sign-in ID tokens carry them). */
+export const CLAIMS_BY_SCOPE = {
+  // acr and amr always: how the user signed in is what a passkey provider is for.
+  openid: ['sub', 'acr', 'amr', 'store', 'external_id'],
+  profile: ['name', 'given_name', 'family_name', 'middle_name', 'preferred_username', 'birthdate', 'locale', 'zoneinfo', 'updated_at'],
+  email: ['email', 'email_verified'],
+  phone: ['phone_number', 'phone_number_verified'],
+  address: ['address'],
+};
+
+/**
+ * The standard claims (OpenID Connect Core §5.1) of a user, from the Add User fields. Only what is stored is
+ * answered: an absent field is an absent claim, never an empty string. Fields without a column of their own
+ * (middle name, phone number, postal address) come from the user's attributes under `middleName`, `phoneNumber`
+ * and `address`. Nothing is claimed verified unless an attribute says so (`emailVerified`/`phoneNumberVerified`
+ * = "true"): Keyway does not verify e-mail addresses or phone numbers itself.
+ */
+export function userClaims(user: Selectable<UsersTable>, storeName: string): Record<string, unknown> {
+  const attributes = JSON.parse(user.attributes || '{}') as Record<string, string>;
+  const claims: Record<string, unknown> = { sub: user.id, store: storeName, external_id: user.external_id, preferred_username: user.user_key };
+  const names = [user.first_name, attributes.middleName, user.last_name].filter((part): part is string => typeof part === 'string' && part !== '');
+  if (names.length > 0) claims.name = names.join(' ');
+  if (user.first_name) claims.given_name = user.first_name;
+  if (user.last_name) claims.family_name = user.last_name;
+  if (attributes.middleName) claims.middle_name = attributes.middleName;
+  if (user.date_of_birth) claims.birthdate = user.date_of_birth;
+  // BCP 47 language tag (§5.1 `locale`): language, then region.
+  if (user.locale_language) claims.locale = user.locale_country ? `${user.locale_language}-${user.locale_country}` : user.locale_language;
+  if (user.timezone) claims.zoneinfo = user.timezone;
+  claims.updated_at = Math.floor(Number(user.updated_at) / 1000);
+  if (user.email) {
+    claims.email = user.email;
+    claims.email_verified = attributes.emailVerified === 'true';
+  }
+  if (attributes.phoneNumber) {
+    claims.phone_number = attributes.phoneNumber;
+    claims.phone_number_verified = attributes.phoneNumberVerified === 'true';
+  }
+  if (attributes.address) claims.address = { formatted: attributes.address };
+  return claims;
+}

@@ -1,0 +1,155 @@
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+import { AnyTenantIdParam } from '../http/path-params.ts';
+import { pageSecurityHeaders } from '../http/page-security-headers.ts';
+import type { BrowserSessionRow } from '../selfservice/browser-sessions.ts';
+import { acrFor } from './oidc-acr.ts';
+import type { OidcClientRow, OidcClientService } from './oidc-client-service.ts';
+import type { OidcLoginService } from './oidc-login-service.ts';
+import { consentPage, errorPage } from './oidc-pages.ts';
+import type { OidcProviders } from './oidc-providers.ts';
+
+export interface OidcInteractionRoutesOptions {
+  login: OidcLoginService;
+  providers: Pick<OidcProviders, 'forTenant'>;
+  clients: Pick<OidcClientService, 'lookup'>;
+}
+
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+const InteractionParams = Type.Object({ tenantId: AnyTenantIdParam, uid: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/**
+ * No script, no styles; `form-action` is left open on purpose: after the consent form the browser is redirected on to
+ * the client's redirect URI, which Chromium checks against `form-action` too.
+ */
+const PAGE_CSP = "default-src 'none'; img-src data:; base-uri 'none'; frame-ancestors 'none'";
+
+/**
+ * The provider's login and consent (its "interactions"): Keyway's passkey sign-in is the login. A browser that
+ * already has a live self-service session in the client's store is signed in from it (single sign-on across the
+ * tenant's clients); otherwise it goes to the store's hosted sign-in page, which comes back here. `prompt=login` asks
+ * for a ceremony after the request began, `max_age` for one recent enough; `acr_values` must be met by the passkey
+ * used (OpenID Connect Core §3.1.2.1), else the request ends with `unmet_authentication_requirements`. A first-party
+ * client's grant is given silently (the provider's loadExistingGrant); a third-party client's needs the user's consent.
+ */
+export async function oidcInteractionRoutes(fastify: FastifyInstance, options: OidcInteractionRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { login } = options;
+
+  /** The interaction bound to this browser (its interaction cookie) and its client, or an error page. */
+  const load = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { tenantId, uid } = request.params as { tenantId: string; uid: string };
+    const provider = await options.providers.forTenant(tenantId);
+    let details: Interaction;
+    try {
+      details = await provider.interactionDetails(request.raw, reply.raw);
+    } catch {
+      return void sendPage(
+        reply,
+        400,
+        errorPage({ error: 'invalid_request', error_description: 'This sign-in has ended or expired. Start again from the application.' }),
+      );
+    }
+    const client = details.uid === uid ? await options.clients.lookup(tenantId, String(details.params['client_id'])) : undefined;
+    if (!client) return void sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'This sign-in is not for this page.' }));
+    return { tenantId, uid, provider, details, client };
+  };
+
+  const finish = async (request: FastifyRequest, reply: FastifyReply, provider: Provider, result: InteractionResults, merge = false) => {
+    const url = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: merge });
+    return reply.header('cache-control', 'no-store').redirect(url, 303);
+  };
+
+  app.get('/:tenantId/oidc/interaction/:uid', { schema: { hide: true, params: InteractionParams } }, async (request, reply) => {
+    const loaded = await load(request, reply);
+    if (!loaded) return reply;
+    const { tenantId, uid, provider, details, client } = loaded;
+    if (details.prompt.name === 'login') {
+      const session = await login.session(tenantId, client.store_id, request.headers.cookie);
+      if (!session || !fresh(session.authenticated_at, details, login.now().getTime())) {
+        return reply.header('cache-control', 'no-store').redirect(signInUrl(tenantId, client, uid, details), 303);
+      }
+      return finish(request, reply, provider, loginResult(details, session, await login.amr(session)));
+    }
+    if (details.prompt.name === 'consent') {
+      // Even when the client asks for it (prompt=consent), a first-party client's user is not asked.
+      if (client.first_party === 1) return finish(request, reply, provider, { consent: { grantId: await grantRequested(provider, details) } }, true);
+      const base = `/${encodeURIComponent(tenantId)}/oidc/interaction/${encodeURIComponent(uid)}`;
+      const scopes = String(details.params['scope'] ?? 'openid').split(' ');
+      return sendPage(reply, 200, consentPage({ clientName: client.name, scopes, allowAction: `${base}/consent`, denyAction: `${base}/abort` }));
+    }
+    return sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'This sign-in cannot continue.' }));
+  });
+
+  app.post('/:tenantId/oidc/interaction/:uid/consent', { schema: { hide: true, params: InteractionParams } }, async (request, reply) => {
+    const loaded = await load(request, reply);
+    if (!loaded) return reply;
+    if (loaded.details.prompt.name !== 'consent')
+      return sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'Nothing to consent to.' }));
+    return finish(request, reply, loaded.provider, { consent: { grantId: await grantRequested(loaded.provider, loaded.details) } }, true);
+  });
+
+  app.post('/:tenantId/oidc/interaction/:uid/abort', { schema: { hide: true, params: InteractionParams } }, async (request, reply) => {
+    const loaded = await load(request, reply);
+    if (!loaded) return reply;
+    return finish(request, reply, loaded.provider, { error: 'access_denied', error_description: 'The user denied the request' });
+  });
+}
+
+/**
+ * Whether a browser session's sign-in is recent enough for this request: after the request began for `prompt=login`
+ * (a fresh ceremony, OpenID Connect Core §3.1.2.1), within `max_age` seconds when one is given.
+ */
+function fresh(authenticatedAtMs: number, details: Interaction, nowMs: number): boolean {
+  const authenticatedAt = Number(authenticatedAtMs);
+  if (details.prompt.reasons.includes('login_prompt') && authenticatedAt < details.iat * 1000) return false;
+  const maxAge = details.params['max_age'];
+  if (maxAge !== undefined && nowMs - authenticatedAt > Number(maxAge) * 1000) return false;
+  return true;
+}
+
+/** The store's hosted sign-in page, back to this interaction afterwards; `login_hint` pre-fills the identifier. */
+function signInUrl(tenantId: string, client: OidcClientRow, uid: string, details: Interaction): string {
+  const query = new URLSearchParams({ return_to: `/${tenantId}/oidc/interaction/${uid}` });
+  const hint = details.params['login_hint'];
+  if (typeof hint === 'string' && hint !== '') query.set('login_hint', hint);
+  return `/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(client.store_name)}/signin?${query.toString()}`;
+}
+
+/** The login result for the browser session: its user, when, and how (amr from the passkey it was opened with). */
+function loginResult(details: Interaction, session: BrowserSessionRow, amr: string[]): InteractionResults {
+  const requested = details.params['acr_values'];
+  const acr = acrFor(typeof requested === 'string' ? requested : undefined, amr);
+  if (!acr) {
+    return {
+      error: 'unmet_authentication_requirements',
+      error_description: `the passkey used (amr ${amr.join(' ')}) does not meet the requested acr_values`,
+    };
+  }
+  return { login: { accountId: session.user_id, acr, amr, ts: Math.floor(Number(session.authenticated_at) / 1000), remember: true } };
+}
+
+/** A grant of what the request asks for (the provider has already limited it to the client's registered scopes). */
+async function grantRequested(provider: Provider, details: Interaction): Promise<string> {
+  const accountId = details.session?.accountId;
+  const clientId = String(details.params['client_id']);
+  const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+  const grant = existing ?? new provider.Grant({ accountId: accountId!, clientId });
+  const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+  const scopes = missing.missingOIDCScope ?? String(details.params['scope'] ?? 'openid').split(' ');
+  grant.addOIDCScope(scopes.join(' '));
+  if (missing.missingOIDCClaims?.length) grant.addOIDCClaims(missing.missingOIDCClaims);
+  return grant.save();
+}
+
+function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return reply
+    .code(status)
+    .headers({ ...pageSecurityHeaders(PAGE_CSP), 'cache-control': 'no-store' })
+    .type('text/html; charset=utf-8')
+    .send(html);
+}

@@ -1,0 +1,259 @@
+import { createHmac } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type Provider from 'oidc-provider';
+import type { Account, AdapterPayload, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { JWK } from 'jose';
+import type { MasterKey } from '../secrets/master-key.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Schema } from '../storage/schema.ts';
+import { verifySecret } from '../tenancy/secret-hash.ts';
+import { ACR_VALUES } from './oidc-acr.ts';
+import { oidcAdapterFactory } from './oidc-adapter.ts';
+import { CLAIMS_BY_SCOPE, userClaims } from './oidc-claims.ts';
+import type { OidcClientRow } from './oidc-client-service.ts';
+import { OIDC_SCOPES } from './oidc-client-rules.ts';
+import { errorPage, logoutPage, loggedOutPage } from './oidc-pages.ts';
+import { liveBrowserSession } from './oidc-browser-session.ts';
+
+/** Where the provider's endpoints live under the issuer `{publicUrl}/{tenantId}` (discovery lists them). */
+export const OIDC_ROUTES = {
+  authorization: '/oidc/auth',
+  token: '/oidc/token',
+  userinfo: '/oidc/userinfo',
+  // The tenant's existing JWKS, served by tokens/jwks-routes.ts: the provider signs with the same keys.
+  jwks: '/.well-known/jwks.json',
+  revocation: '/oidc/token/revocation',
+  introspection: '/oidc/token/introspection',
+  end_session: '/oidc/session/end',
+  pushed_authorization_request: '/oidc/par',
+  code_verification: '/oidc/device',
+  device_authorization: '/oidc/device/auth',
+  registration: '/oidc/reg',
+  backchannel_authentication: '/oidc/backchannel',
+  challenge: '/oidc/challenge',
+} as const;
+
+export interface OidcProviderDeps {
+  db: Kysely<Schema>;
+  clock: Clock;
+  masterKey: MasterKey;
+  /** KEYWAY_PUBLIC_URL, without a trailing slash */
+  publicUrl: string;
+  tenantId: string;
+  /** The tenant's signing keys, active first (SigningKeyService.privateJwks) */
+  keys: JWK[];
+  /** One of the tenant's clients, or undefined */
+  findClient: (clientId: string) => Promise<OidcClientRow | undefined>;
+}
+
+/** Keyway's own client metadata beside the registered ones (OpenID Connect Dynamic Client Registration §2). */
+const EXTRA_CLIENT_METADATA = ['keyway_store_id', 'keyway_store', 'keyway_first_party', 'keyway_login_journey'];
+
+/** oidc-provider's metadata for one of Keyway's clients. */
+export function clientMetadata(row: OidcClientRow): AdapterPayload {
+  const redirectUris = JSON.parse(row.redirect_uris) as string[];
+  const native = redirectUris.some((uri) => !/^https?:/.test(uri));
+  const metadata: AdapterPayload = {
+    client_id: row.id,
+    client_name: row.name,
+    redirect_uris: redirectUris,
+    post_logout_redirect_uris: JSON.parse(row.post_logout_redirect_uris) as string[],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    application_type: native ? 'native' : 'web',
+    token_endpoint_auth_method: row.public === 1 ? 'none' : 'client_secret_basic',
+    id_token_signed_response_alg: 'ES256',
+    // OpenID Connect Registration §2: auth_time is always in the ID token.
+    require_auth_time: true,
+    subject_type: row.subject_type as 'public' | 'pairwise',
+    scope: (JSON.parse(row.scopes) as string[]).join(' '),
+    keyway_store_id: row.store_id,
+    keyway_store: row.store_name,
+    keyway_first_party: row.first_party === 1,
+    keyway_login_journey: row.login_journey,
+  };
+  // The provider needs a value to accept client_secret_basic; it is the hash, never compared as a secret
+  // (compareClientSecret below verifies against it), and never used as an HMAC key (only ES256 is enabled).
+  if (row.secret_hash !== null) metadata.client_secret = row.secret_hash;
+  return metadata;
+}
+
+/**
+ * One tenant's OpenID Provider on panva's oidc-provider (OpenID Certified): the protocol (authorization code with
+ * PKCE, refresh rotation, revocation, introspection, RP-initiated logout, PAR) is the library's; Keyway supplies
+ * the storage (its database), the clients (the admin API), the keys (the tenant's signing keys), the accounts and
+ * claims (the store's users), and the login (its passkey sign-in, oidc-interaction-routes.ts).
+ */
+export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provider> {
+  // Loaded on first use: commands that never serve the protocol (migrate, init…) do not load it.
+  const { default: ProviderClass, interactionPolicy } = await import('oidc-provider');
+  const { tenantId } = deps;
+  const issuer = `${deps.publicUrl}/${tenantId}`;
+  const pairwiseKey = deps.masterKey.derive(`oidc pairwise subject ${tenantId}`);
+
+  const policy = interactionPolicy.base();
+  const login = policy.get('login')!;
+  // The OP session lives only as long as Keyway's browser session (signing out of one ends the other).
+  login.checks.add(
+    new interactionPolicy.Check('browser_session_ended', 'End-User authentication is required', 'login_required', async (ctx: KoaContextWithOIDC) => {
+      const accountId = ctx.oidc.session?.accountId;
+      if (!accountId || !ctx.oidc.client) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const live = await liveBrowserSession(deps.db, deps.clock, tenantId, String(ctx.oidc.client['keyway_store_id']), ctx.get('cookie'));
+      return live?.user_id === accountId ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
+    }),
+  );
+  // acr_values (OpenID Connect Core §3.1.2.1): a session that does not meet the requested class signs in again.
+  login.checks.add(
+    new interactionPolicy.Check('acr_values_unmet', 'The requested authentication context class is not met', 'login_required', (ctx: KoaContextWithOIDC) => {
+      const requested = ctx.oidc.params?.['acr_values'];
+      if (typeof requested !== 'string' || requested === '' || !ctx.oidc.session?.accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const acr = ctx.oidc.session.acr;
+      return acr && requested.split(' ').includes(acr) ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
+    }),
+  );
+
+  const configuration: Configuration = {
+    adapter: oidcAdapterFactory({
+      db: deps.db,
+      clock: deps.clock,
+      tenantId,
+      findClient: async (clientId) => {
+        const row = await deps.findClient(clientId);
+        return row ? clientMetadata(row) : undefined;
+      },
+    }),
+    jwks: { keys: deps.keys as never },
+    cookies: {
+      keys: [deps.masterKey.derive(`oidc cookies ${tenantId}`).toString('base64url')],
+      names: { session: `kw_oidc_session`, interaction: `kw_oidc_interaction`, resume: `kw_oidc_resume` },
+      long: { path: `/${tenantId}/`, httpOnly: true, sameSite: 'lax', signed: true },
+      short: { path: `/${tenantId}/`, httpOnly: true, sameSite: 'lax', signed: true },
+    },
+    routes: OIDC_ROUTES,
+    interactions: {
+      policy,
+      url: (_ctx, interaction) => `/${tenantId}/oidc/interaction/${interaction.uid}`,
+    },
+    responseTypes: ['code'],
+    scopes: [...OIDC_SCOPES],
+    claims: { auth_time: null, iss: null, sid: null, ...CLAIMS_BY_SCOPE },
+    subjectTypes: ['public', 'pairwise'],
+    acrValues: ACR_VALUES,
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256'],
+      userinfoSigningAlgValues: ['ES256'],
+      introspectionSigningAlgValues: ['ES256'],
+      authorizationSigningAlgValues: ['ES256'],
+      requestObjectSigningAlgValues: ['ES256'],
+      clientAuthSigningAlgValues: ['ES256'],
+    },
+    extraClientMetadata: { properties: EXTRA_CLIENT_METADATA },
+    // RFC 7636: S256 is the only method oidc-provider offers; a public client must use it.
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    // RFC 9700 §4.14.2: a refresh token is used once; its reuse revokes the grant (oidc-provider does so).
+    rotateRefreshToken: true,
+    issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    ttl: {
+      AccessToken: 10 * 60,
+      AuthorizationCode: 60,
+      IdToken: 10 * 60,
+      RefreshToken: 14 * 24 * 60 * 60,
+      Interaction: 30 * 60,
+      Session: 14 * 24 * 60 * 60,
+      Grant: 14 * 24 * 60 * 60,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: false },
+      userinfo: { enabled: true },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
+      },
+      pushedAuthorizationRequests: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = logoutPage(form);
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.type = 'html';
+          ctx.body = loggedOutPage();
+        },
+      },
+    },
+    // A third-party client's grant comes from the consent screen; a first-party client is trusted with what it asks
+    // for (within its registered scopes, which the provider enforces), so its grant is given here, silently.
+    loadExistingGrant: async (ctx) => {
+      const client = ctx.oidc.client!;
+      const session = ctx.oidc.session!;
+      const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+      const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      if (client['keyway_first_party'] !== true || !session.accountId) return existing;
+      const grant = existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
+      const claims = [...ctx.oidc.requestParamClaims];
+      if (claims.length > 0) grant.addOIDCClaims(claims);
+      await grant.save();
+      return grant;
+    },
+    // OpenID Connect Core §8.1: the same user gets a different, stable `sub` at each sector.
+    pairwiseIdentifier: async (_ctx, accountId, client) =>
+      createHmac('sha256', pairwiseKey)
+        .update(`${client.sectorIdentifier ?? ''}\n${accountId}`)
+        .digest('base64url'),
+    // CORS only for the origins of the client's own redirect URIs (a SPA calling the token endpoint).
+    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => safeOrigin(uri) === origin) ?? false,
+    findAccount: async (ctx, sub) => findAccount(deps.db, tenantId, ctx, sub),
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = errorPage(out);
+    },
+    conformIdTokenClaims: true,
+  };
+
+  const provider = new ProviderClass(issuer, configuration);
+  // The public URL (KEYWAY_PUBLIC_URL) decides the scheme and host, set by the mount (oidc-routes.ts).
+  provider.proxy = true;
+  // A client's secret is stored hashed: compare against the hash (RFC 6749 §2.3.1 with a memory-hard KDF).
+  const compare = deps.findClient;
+  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientId: string }, actual: string): Promise<boolean> {
+    const row = await compare(this.clientId);
+    return row !== undefined && row.secret_hash !== null && (await verifySecret(actual, row.secret_hash));
+  };
+  // Every ID token carries the session id (`sid`, OpenID Connect Front-Channel Logout §3), so a client can tie its
+  // own session to Keyway's and end it on logout; oidc-provider adds it only for back-channel logout clients.
+  provider.Client.prototype.includeSid = () => true;
+  return provider;
+}
+
+function safeOrigin(uri: string): string | undefined {
+  try {
+    return new URL(uri).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An account is a user of the client's store who may sign in (active or pending, never locked or disabled). */
+async function findAccount(db: Kysely<Schema>, tenantId: string, ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
+  const storeId = ctx.oidc.client?.['keyway_store_id'];
+  const row = await db
+    .selectFrom('users')
+    .innerJoin('stores', 'stores.id', 'users.store_id')
+    .selectAll('users')
+    .select('stores.name as store_name')
+    .where('users.tenant_id', '=', tenantId)
+    .where('users.id', '=', sub)
+    .executeTakeFirst();
+  if (!row || (typeof storeId === 'string' && row.store_id !== storeId)) return undefined;
+  if (row.status === 'locked' || row.status === 'disabled') return undefined;
+  const claims = userClaims(row, row.store_name);
+  return { accountId: row.id, claims: async () => ({ ...claims, sub: row.id }) };
+}

@@ -1,0 +1,121 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Kysely } from 'kysely';
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { MasterKey } from '../secrets/master-key.ts';
+import type { Clock } from '../shared/clock.ts';
+import { LruCache } from '../shared/lru-cache.ts';
+import type { Schema } from '../storage/schema.ts';
+import type { SigningKeyService } from '../tokens/signing-key-service.ts';
+import { endBrowserSession } from './oidc-browser-session.ts';
+import type { OidcClientService } from './oidc-client-service.ts';
+import { createOidcProvider } from './oidc-provider-factory.ts';
+
+export interface OidcProvidersDeps {
+  db: Kysely<Schema>;
+  clock: Clock;
+  masterKey: MasterKey;
+  publicUrl: string;
+  signingKeys: Pick<SigningKeyService, 'privateJwks'>;
+  clients: Pick<OidcClientService, 'lookup'>;
+  /** How long a node trusts its idea of a tenant's signing keys before looking again; 30 s, as for ID tokens */
+  keyCheckMs?: number;
+  /** Bound on providers kept in memory; 1 000 */
+  maxProviders?: number;
+}
+
+/** The claims Keyway's ID tokens already carried before it was a full provider; discovery keeps listing them. */
+const KEYWAY_CLAIMS = ['iss', 'aud', 'exp', 'iat', 'jti', 'nonce', 'cred_id', 'keyway_attested', 'keyway_device_bound'];
+
+interface Entry {
+  provider: Provider;
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
+  kids: string;
+  checkedAt: number;
+}
+
+/**
+ * One OpenID Provider per tenant, built on first use and kept in memory (bounded, least recently used forgotten).
+ * Nothing in it is state a node owns: sessions, codes and tokens are in the database, so a provider can be dropped
+ * and rebuilt at any time. It is rebuilt when the tenant's signing keys change (a rotation on any node is seen
+ * within `keyCheckMs`).
+ */
+export class OidcProviders {
+  readonly #deps: OidcProvidersDeps;
+  readonly #entries: LruCache<string, Promise<Entry>>;
+  readonly #keyCheckMs: number;
+  readonly #secure: boolean;
+
+  constructor(deps: OidcProvidersDeps) {
+    this.#deps = deps;
+    this.#entries = new LruCache(deps.maxProviders ?? 1000);
+    this.#keyCheckMs = deps.keyCheckMs ?? 30_000;
+    this.#secure = new URL(deps.publicUrl).protocol === 'https:';
+  }
+
+  /** The tenant's provider; TENANT_NOT_FOUND for an unknown tenant. */
+  async forTenant(tenantId: string): Promise<Provider> {
+    return (await this.#entry(tenantId)).provider;
+  }
+
+  /** The tenant's provider as a Node request handler (its Koa application). */
+  async handlerFor(tenantId: string): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
+    return (await this.#entry(tenantId)).handle;
+  }
+
+  async #entry(tenantId: string): Promise<Entry> {
+    const now = this.#deps.clock.now().getTime();
+    const cached = this.#entries.get(tenantId);
+    if (cached) {
+      const entry = await cached.catch(() => undefined);
+      if (entry && now - entry.checkedAt < this.#keyCheckMs) return entry;
+      if (entry) {
+        const keys = await this.#deps.signingKeys.privateJwks(tenantId);
+        if (kidsOf(keys) === entry.kids) {
+          entry.checkedAt = now;
+          return entry;
+        }
+      }
+    }
+    const building = this.#build(tenantId, now);
+    this.#entries.set(tenantId, building);
+    try {
+      return await building;
+    } catch (error) {
+      // A failed build (an unknown tenant) is not kept.
+      if (this.#entries.get(tenantId) === building) this.#entries.delete(tenantId);
+      throw error;
+    }
+  }
+
+  async #build(tenantId: string, now: number): Promise<Entry> {
+    const keys = await this.#deps.signingKeys.privateJwks(tenantId);
+    const provider = await createOidcProvider({
+      db: this.#deps.db,
+      clock: this.#deps.clock,
+      masterKey: this.#deps.masterKey,
+      publicUrl: this.#deps.publicUrl,
+      tenantId,
+      keys,
+      findClient: (clientId) => this.#deps.clients.lookup(tenantId, clientId),
+    });
+    provider.use(async (ctx, next) => {
+      await next();
+      const oidc = (ctx as KoaContextWithOIDC).oidc as KoaContextWithOIDC['oidc'] | undefined;
+      if (oidc?.route === 'discovery' && ctx.status === 200) {
+        const body = ctx.body as { claims_supported?: string[] };
+        body.claims_supported = [...new Set([...(body.claims_supported ?? []), ...KEYWAY_CLAIMS])];
+        ctx.set('cache-control', 'public, max-age=300');
+      }
+      // RP-initiated logout ends Keyway's browser session too (the OP session is that session).
+      if (oidc?.route === 'end_session_confirm' && oidc.params?.['logout'] && ctx.status === 303) {
+        ctx.append('set-cookie', await endBrowserSession(this.#deps.db, this.#deps.clock, tenantId, ctx.get('cookie'), this.#secure));
+      }
+    });
+    return { provider, handle: provider.callback(), kids: kidsOf(keys), checkedAt: now };
+  }
+}
+
+function kidsOf(keys: { kid?: string }[]): string {
+  return keys.map((key) => key.kid).join(' ');
+}

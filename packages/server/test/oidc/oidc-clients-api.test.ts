@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DATABASE_KINDS } from '../support/databases.ts';
+import { expectProblem } from '../selfservice/selfservice-fixture.ts';
+import { OidcWorld, REDIRECT_URI, STORE, expectStatus } from './oidc-fixture.ts';
+
+const CLIENTS = '/api/oidc/clients';
+
+for (const kind of DATABASE_KINDS) {
+  describe(`OpenID Connect clients admin API on ${kind}`, () => {
+    let world: OidcWorld;
+    before(async () => {
+      world = await OidcWorld.create(kind);
+    });
+    after(() => world.close());
+
+    const api = () => world.acme.api;
+    const count = async () =>
+      Number(
+        (
+          await world.db
+            .selectFrom('oidc_clients')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+
+    test('a confidential client: 201 with its secret once, stored only as a hash; reads never show it', async () => {
+      const created = await expectStatus(
+        api().post(CLIENTS, { name: 'Web app', store: STORE, redirectUris: [REDIRECT_URI], postLogoutRedirectUris: ['https://app.keyway.test/'] }),
+        201,
+      );
+      const body = created.body as Record<string, unknown>;
+      assert.match(String(body.clientId), /^kwo_/);
+      assert.match(String(body.clientSecret), /^kwos_/);
+      assert.deepEqual(
+        {
+          store: body.store,
+          public: body.public,
+          firstParty: body.firstParty,
+          scopes: body.scopes,
+          subjectType: body.subjectType,
+          loginJourney: body.loginJourney,
+        },
+        { store: STORE, public: false, firstParty: false, scopes: ['openid', 'profile', 'email', 'offline_access'], subjectType: 'public', loginJourney: null },
+      );
+      const row = await world.db.selectFrom('oidc_clients').selectAll().where('id', '=', String(body.clientId)).executeTakeFirstOrThrow();
+      assert.match(row.secret_hash!, /^scrypt\$/);
+      const read = await expectStatus(api().get(`${CLIENTS}/${String(body.clientId)}`), 200);
+      assert.equal((read.body as Record<string, unknown>).clientSecret, undefined);
+      const listed = await expectStatus(api().get(CLIENTS), 200);
+      assert.ok((listed.body as { items: { clientId: string }[] }).items.some((c) => c.clientId === body.clientId));
+      const audit = await world.db.selectFrom('audit_events').select(['action', 'details']).where('target_id', '=', String(body.clientId)).execute();
+      assert.deepEqual(
+        audit.map((a) => a.action),
+        ['oidc.client.create'],
+      );
+      assert.ok(!String(audit[0]!.details).includes(String(body.clientSecret)));
+    });
+
+    test('a public client has no secret, and rotating one is 409 OIDC_CLIENT_PUBLIC', async () => {
+      const created = await expectStatus(
+        api().post(CLIENTS, { name: 'SPA', store: STORE, redirectUris: ['http://localhost:5173/callback'], public: true }),
+        201,
+      );
+      const body = created.body as { clientId: string; clientSecret?: string };
+      assert.equal(body.clientSecret, undefined);
+      await expectProblem(api().post(`${CLIENTS}/${body.clientId}/secret`), 409, 'OIDC_CLIENT_PUBLIC');
+    });
+
+    test('bad input is a clear 4xx with its code and changes nothing', async () => {
+      const before = await count();
+      const cases: [Record<string, unknown>, number, string][] = [
+        [{ redirectUris: ['http://app.example.com/cb'] }, 400, 'OIDC_REDIRECT_URI_INVALID'],
+        [{ redirectUris: ['https://app.example.com/cb#frag'] }, 400, 'OIDC_REDIRECT_URI_INVALID'],
+        [{ redirectUris: ['javascript:alert(1)'] }, 400, 'OIDC_REDIRECT_URI_INVALID'],
+        [{ redirectUris: ['https://user:pw@app.example.com/cb'] }, 400, 'OIDC_REDIRECT_URI_INVALID'],
+        [{ redirectUris: ['/relative'] }, 400, 'OIDC_REDIRECT_URI_INVALID'],
+        [{ postLogoutRedirectUris: ['http://evil.example/'] }, 400, 'OIDC_REDIRECT_URI_INVALID'],
+        [{ scopes: ['profile'] }, 400, 'OIDC_SCOPE_UNSUPPORTED'],
+        [{ scopes: ['openid', 'admin'] }, 400, 'VALIDATION_FAILED'],
+        [{ store: 'nope' }, 404, 'STORE_NOT_FOUND'],
+        [{ loginJourney: 'no-such-journey' }, 404, 'JOURNEY_NOT_FOUND'],
+        [{ redirectUris: [] }, 400, 'VALIDATION_FAILED'],
+        [{ extra: true }, 400, 'VALIDATION_FAILED'],
+      ];
+      for (const [patch, status, code] of cases) {
+        await expectProblem(api().post(CLIENTS, { name: 'Bad', store: STORE, redirectUris: [REDIRECT_URI], ...patch }), status, code);
+      }
+      assert.equal(await count(), before);
+    });
+
+    test('update, rotate and delete: each audited; the old secret stops working; delete revokes what was issued', async () => {
+      const created = await world.register({ name: 'Rotating', firstParty: false });
+      const id = created.clientId;
+      const updated = await expectStatus(
+        api().patch(`${CLIENTS}/${id}`, { name: 'Renamed', firstParty: true, redirectUris: ['com.example.app:/callback'] }),
+        200,
+      );
+      assert.equal((updated.body as { name: string }).name, 'Renamed');
+      assert.deepEqual((updated.body as { redirectUris: string[] }).redirectUris, ['com.example.app:/callback']);
+      await expectProblem(api().patch(`${CLIENTS}/${id}`, { redirectUris: ['ftp://x'] }), 400, 'OIDC_REDIRECT_URI_INVALID');
+      const rotated = await expectStatus(api().post(`${CLIENTS}/${id}/secret`), 200);
+      const secret = (rotated.body as { clientSecret: string }).clientSecret;
+      assert.notEqual(secret, created.clientSecret);
+      const tokenWith = (s: string) =>
+        world.publicFetch(`${world.server.config.publicUrl}/acme/oidc/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${id}:${s}`).toString('base64')}` },
+          body: 'grant_type=refresh_token&refresh_token=x',
+        });
+      assert.equal((await tokenWith(created.clientSecret!)).status, 401, 'the old secret no longer authenticates');
+      assert.equal((await tokenWith(secret)).status, 400, 'the new one does (the refresh token is what is refused)');
+      // Something issued to the client, then the client deleted: gone with it.
+      await world.db
+        .insertInto('oidc_state')
+        .values({
+          tenant_id: 'acme',
+          model: 'AccessToken',
+          id: 'at-1',
+          payload: JSON.stringify({ clientId: id }),
+          client_id: id,
+          grant_id: 'g1',
+          user_code: null,
+          uid: null,
+          expires_at: Date.now() + 60_000,
+          consumed_at: null,
+        })
+        .execute();
+      await expectStatus(api().delete(`${CLIENTS}/${id}`), 204);
+      await expectProblem(api().get(`${CLIENTS}/${id}`), 404, 'OIDC_CLIENT_NOT_FOUND');
+      assert.equal((await world.db.selectFrom('oidc_state').select('id').where('client_id', '=', id).execute()).length, 0);
+      const actions = (await world.db.selectFrom('audit_events').select('action').where('target_id', '=', id).orderBy('id').execute()).map((a) => a.action);
+      assert.deepEqual(actions, ['oidc.client.create', 'oidc.client.update', 'oidc.client.rotateSecret', 'oidc.client.delete']);
+    });
+
+    test('permissions: each route needs its Oidc permission; another tenant’s client is 404', async () => {
+      const created = await world.register({ name: 'Guarded' });
+      const acme = world.acme;
+      const narrow = await expectStatus(acme.api.post('/api/admin/clients', { name: 'reader', permissions: ['TNT#acme#Oidc:getClient'] }), 201);
+      const { clientId, clientSecret } = narrow.body as { clientId: string; clientSecret: string };
+      const reader = world.server.http.withToken(await world.server.token(clientId, clientSecret));
+      await expectStatus(reader.get(`${CLIENTS}/${created.clientId}`), 200);
+      await expectProblem(reader.get(CLIENTS), 403, 'FORBIDDEN');
+      await expectProblem(reader.post(CLIENTS, { name: 'x', store: STORE, redirectUris: [REDIRECT_URI] }), 403, 'FORBIDDEN');
+      await expectProblem(reader.delete(`${CLIENTS}/${created.clientId}`), 403, 'FORBIDDEN');
+      await expectProblem(world.server.http.get(CLIENTS), 401, 'UNAUTHENTICATED');
+      const globex = await world.server.tenant('globex-api');
+      await expectProblem(globex.api.get(`${CLIENTS}/${created.clientId}`), 404, 'OIDC_CLIENT_NOT_FOUND');
+      await expectProblem(globex.api.delete(`${CLIENTS}/${created.clientId}`), 404, 'OIDC_CLIENT_NOT_FOUND');
+      assert.equal(((await expectStatus(globex.api.get(CLIENTS), 200)).body as { items: unknown[] }).items.length, 0);
+    });
+  });
+}

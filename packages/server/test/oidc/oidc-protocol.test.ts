@@ -1,0 +1,414 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as oidc from 'openid-client';
+import { DATABASE_KINDS } from '../support/databases.ts';
+import { SoftAuthenticator } from '../support/soft-authenticator.ts';
+import { ISSUER, OidcWorld, ORIGIN, REDIRECT_URI, authorize, codeFlow, type Browser, type RegisteredClient } from './oidc-fixture.ts';
+
+/** The OAuth error of a failed openid-client call. */
+async function oauthError(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+  } catch (error) {
+    const e = error as { error?: string; code?: string; cause?: { error?: string } };
+    return e.error ?? e.cause?.error ?? e.code ?? String(error);
+  }
+  assert.fail('expected the call to fail');
+}
+
+for (const kind of DATABASE_KINDS) {
+  describe(`OpenID Provider protocol on ${kind}`, () => {
+    let world: OidcWorld;
+    let client: RegisteredClient;
+    let config: oidc.Configuration;
+    let browser: Browser;
+    let authenticator: SoftAuthenticator;
+    let userId: string;
+
+    before(async () => {
+      world = await OidcWorld.create(kind);
+      client = await world.register({ postLogoutRedirectUris: ['https://app.keyway.test/bye'] });
+      config = await world.relyingParty(client);
+      browser = world.browser();
+      authenticator = new SoftAuthenticator();
+    });
+    after(() => world.close());
+
+    /** A complete sign-in of `browser` for `config`'s client; answers the tokens. */
+    const signIn = async (extra: Record<string, string> = {}, cfg = config, who = browser) => {
+      const flow = await codeFlow(cfg, extra);
+      const { location } = await authorize(world, who, flow.url, () => world.signIn(who, authenticator));
+      return oidc.authorizationCodeGrant(cfg, new URL(location), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    };
+
+    test('code flow with PKCE: the store’s sign-in page, a new passkey, the code, the tokens, userinfo', async () => {
+      const flow = await codeFlow(config, { prompt: 'consent' });
+      const { location, signedIn } = await authorize(world, browser, flow.url, async () => {
+        const signedUp = await world.signUp(browser, 'ada@example.com', authenticator);
+        userId = signedUp.user.id;
+      });
+      assert.equal(signedIn, true);
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(location), {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
+      const claims = tokens.claims()!;
+      assert.equal(claims.iss, ISSUER);
+      assert.equal(claims.sub, userId);
+      assert.equal(claims.aud, client.clientId);
+      assert.equal(claims.nonce, flow.nonce);
+      assert.equal(typeof claims.auth_time, 'number');
+      assert.equal(typeof claims.sid, 'string');
+      // The soft authenticator's passkey is device-bound, its attestation `none`: proof of possession.
+      assert.deepEqual(claims.amr, ['pop', 'user', 'mfa']);
+      assert.equal(claims.acr, 'urn:keyway:acr:passkey');
+      assert.ok(tokens.refresh_token, 'offline_access with prompt=consent gives a refresh token');
+      const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+      assert.equal(info.preferred_username, 'ada@example.com');
+      assert.equal(info['store'], 'customers');
+      // The code and tokens are in the database, and each issue is audited.
+      const actions = (await world.db.selectFrom('audit_events').select('action').where('action', 'like', 'oidc.%').execute()).map((r) => r.action);
+      assert.ok(
+        actions.includes('oidc.authorizationCode.issue') && actions.includes('oidc.accessToken.issue') && actions.includes('oidc.refreshToken.issue'),
+        actions.join(),
+      );
+    });
+
+    test('silent SSO: a signed-in browser gets a code with prompt=none; auth_time stays that of the sign-in', async () => {
+      const tokens = await signIn({ prompt: 'none' });
+      assert.equal(tokens.claims()!.sub, userId);
+    });
+
+    test('prompt=none without a session answers login_required at the redirect URI', async () => {
+      const flow = await codeFlow(config, { prompt: 'none' });
+      const result = await world.navigate(world.browser(), flow.url);
+      const callback = new URL(result.location!);
+      assert.equal(callback.origin + callback.pathname, REDIRECT_URI);
+      assert.equal(callback.searchParams.get('error'), 'login_required');
+      assert.equal(callback.searchParams.get('state'), flow.state);
+    });
+
+    test('prompt=login asks for the passkey again, and auth_time moves', async () => {
+      const before = (await signIn({ prompt: 'none' })).claims()!.auth_time!;
+      await new Promise((resolve) => setImmediate(resolve));
+      const flow = await codeFlow(config, { prompt: 'login' });
+      // The interaction began after the last sign-in only when a second passes: make the session older instead.
+      await world.db
+        .updateTable('selfservice_sessions')
+        .set({ authenticated_at: Date.now() - 5000 })
+        .where('revoked_at', 'is', null)
+        .execute();
+      const { location, signedIn } = await authorize(world, browser, flow.url, () => world.signIn(browser, authenticator));
+      assert.equal(signedIn, true, 'the sign-in page was shown although a session existed');
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(location), {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
+      assert.ok(tokens.claims()!.auth_time! >= before);
+    });
+
+    test('max_age: auth_time is stated; max_age=0 asks for the passkey again, a generous one does not', async () => {
+      const generous = await codeFlow(config, { max_age: '3600' });
+      const silent = await authorize(world, browser, generous.url);
+      const kept = await oidc.authorizationCodeGrant(config, new URL(silent.location), {
+        pkceCodeVerifier: generous.verifier,
+        expectedState: generous.state,
+        expectedNonce: generous.nonce,
+        maxAge: 3600,
+      });
+      assert.equal(typeof kept.claims()!.auth_time, 'number');
+      await world.db
+        .updateTable('selfservice_sessions')
+        .set({ authenticated_at: Date.now() - 5000 })
+        .where('revoked_at', 'is', null)
+        .execute();
+      const strict = await codeFlow(config, { max_age: '0' });
+      const { location, signedIn } = await authorize(world, browser, strict.url, () => world.signIn(browser, authenticator));
+      assert.equal(signedIn, true);
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(location), {
+        pkceCodeVerifier: strict.verifier,
+        expectedState: strict.state,
+        expectedNonce: strict.nonce,
+      });
+      assert.ok(Math.floor(Date.now() / 1000) - tokens.claims()!.auth_time! <= 5);
+    });
+
+    test('an unknown or mismatching redirect_uri is an error page, never a redirect', async () => {
+      for (const redirect of ['https://evil.example/callback', `${REDIRECT_URI}/`, `${REDIRECT_URI}?x=1`, 'https://app.keyway.test/Callback']) {
+        const flow = await codeFlow(config, { redirect_uri: redirect });
+        const result = await world.navigate(browser, flow.url);
+        assert.equal(result.location, undefined, redirect);
+        assert.equal(result.page!.status, 400, redirect);
+        assert.match(result.page!.body, /data-error="invalid_redirect_uri"/, redirect);
+      }
+    });
+
+    test('a PKCE verifier that does not match the challenge is refused', async () => {
+      const flow = await codeFlow(config, { prompt: 'none' });
+      const { location } = await authorize(world, browser, flow.url);
+      const error = await oauthError(
+        oidc.authorizationCodeGrant(config, new URL(location), {
+          pkceCodeVerifier: oidc.randomPKCECodeVerifier(),
+          expectedState: flow.state,
+          expectedNonce: flow.nonce,
+        }),
+      );
+      assert.equal(error, 'invalid_grant');
+    });
+
+    test('a code used twice: the second use is refused and the tokens of the first are revoked', async () => {
+      const flow = await codeFlow(config, { prompt: 'consent' });
+      const { location } = await authorize(world, browser, flow.url);
+      const checks = { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce };
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(location), checks);
+      assert.equal((await oidc.tokenIntrospection(config, tokens.access_token)).active, true);
+      assert.equal(await oauthError(oidc.authorizationCodeGrant(config, new URL(location), checks)), 'invalid_grant');
+      assert.equal((await oidc.tokenIntrospection(config, tokens.access_token)).active, false);
+      assert.equal((await oidc.tokenIntrospection(config, tokens.refresh_token!)).active, false);
+      const revoked = await world.db
+        .selectFrom('audit_events')
+        .select(['action', 'details'])
+        .where('action', 'in', ['oidc.accessToken.revoke', 'oidc.refreshToken.revoke'])
+        .execute();
+      assert.ok(
+        revoked.some((event) => event.action === 'oidc.accessToken.revoke' && String(event.details).includes('grantRevoked')),
+        JSON.stringify(revoked),
+      );
+    });
+
+    test('a third-party client asks for consent: Deny answers access_denied, Allow answers a code; first-party ones never ask', async () => {
+      const third = await world.register({ name: 'Third party', firstParty: false });
+      const thirdConfig = await world.relyingParty(third);
+      const flow = await codeFlow(thirdConfig);
+      const shown = await world.navigate(browser, flow.url);
+      assert.ok(shown.page, JSON.stringify(shown));
+      assert.match(shown.page.body, /Third party wants to sign you in/);
+      const deny = shown.page.body.match(/action="([^"]+\/abort)"/)![1]!;
+      const denied = await world.submit(browser, deny);
+      assert.equal(new URL(denied.location!).searchParams.get('error'), 'access_denied');
+      const again = await codeFlow(thirdConfig);
+      const consent = await world.navigate(browser, again.url);
+      const allow = consent.page!.body.match(/action="([^"]+\/consent)"/)![1]!;
+      const allowed = await world.submit(browser, allow);
+      const tokens = await oidc.authorizationCodeGrant(thirdConfig, new URL(allowed.location!), {
+        pkceCodeVerifier: again.verifier,
+        expectedState: again.state,
+        expectedNonce: again.nonce,
+      });
+      assert.equal(tokens.claims()!.sub, userId);
+      // Once given, the grant is remembered: no consent screen the next time.
+      const silent = await codeFlow(thirdConfig, { prompt: 'none' });
+      assert.ok(new URL((await authorize(world, browser, silent.url)).location).searchParams.get('code'));
+    });
+
+    test('an expired code is refused', async () => {
+      const flow = await codeFlow(config, { prompt: 'none' });
+      const { location } = await authorize(world, browser, flow.url);
+      const code = new URL(location).searchParams.get('code')!;
+      const updated = await world.db
+        .updateTable('oidc_state')
+        .set({ expires_at: Date.now() - 1 })
+        .where('model', '=', 'AuthorizationCode')
+        .where('id', '=', code)
+        .executeTakeFirst();
+      assert.equal(Number(updated.numUpdatedRows), 1);
+      const error = await oauthError(
+        oidc.authorizationCodeGrant(config, new URL(location), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce }),
+      );
+      assert.equal(error, 'invalid_grant');
+    });
+
+    test('refresh rotation: each use answers a new refresh token; reusing an old one revokes the whole family', async () => {
+      const first = await signIn({ prompt: 'consent' });
+      const second = await oidc.refreshTokenGrant(config, first.refresh_token!);
+      assert.notEqual(second.refresh_token, first.refresh_token);
+      assert.equal((await oidc.tokenIntrospection(config, second.access_token)).active, true);
+      assert.equal(await oauthError(oidc.refreshTokenGrant(config, first.refresh_token!)), 'invalid_grant');
+      assert.equal(await oauthError(oidc.refreshTokenGrant(config, second.refresh_token!)), 'invalid_grant');
+      assert.equal((await oidc.tokenIntrospection(config, second.access_token)).active, false);
+    });
+
+    test('revocation (RFC 7009): a revoked refresh token no longer refreshes', async () => {
+      const tokens = await signIn({ prompt: 'consent' });
+      await oidc.tokenRevocation(config, tokens.refresh_token!);
+      assert.equal(await oauthError(oidc.refreshTokenGrant(config, tokens.refresh_token!)), 'invalid_grant');
+    });
+
+    test('claims by scope: openid alone gives no profile or e-mail; email adds the e-mail', async () => {
+      await world.db.updateTable('users').set({ email: 'ada@example.com', first_name: 'Ada', last_name: 'Lovelace' }).where('id', '=', userId).execute();
+      const bare = await signIn({ prompt: 'none', scope: 'openid' });
+      const bareInfo = await oidc.fetchUserInfo(config, bare.access_token, userId);
+      assert.equal(bareInfo.email, undefined);
+      assert.equal(bareInfo.given_name, undefined);
+      const withEmail = await signIn({ prompt: 'none', scope: 'openid email profile' });
+      const info = await oidc.fetchUserInfo(config, withEmail.access_token, userId);
+      assert.equal(info.email, 'ada@example.com');
+      assert.equal(info.email_verified, false);
+      assert.equal(info.given_name, 'Ada');
+      assert.equal(info.family_name, 'Lovelace');
+      assert.equal(info.name, 'Ada Lovelace');
+    });
+
+    test('CORS at the token endpoint only for the origins of the client’s redirect URIs (a SPA exchanging its code)', async () => {
+      const spa = await world.register({ public: true, name: 'CORS SPA' });
+      const tokenRequest = (origin: string) =>
+        world.publicFetch(`${ISSUER}/oidc/token`, {
+          method: 'POST',
+          headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', client_id: spa.clientId }).toString(),
+        });
+      assert.equal((await tokenRequest('https://app.keyway.test')).headers.get('access-control-allow-origin'), 'https://app.keyway.test');
+      assert.equal((await tokenRequest('https://evil.example')).headers.get('access-control-allow-origin'), null);
+    });
+
+    test('userinfo needs a valid bearer access token', async () => {
+      const response = await world.publicFetch(`${ISSUER}/oidc/userinfo`, { headers: { authorization: 'Bearer not-a-token' } });
+      assert.equal(response.status, 401);
+    });
+
+    test('a public client must send PKCE', async () => {
+      const spa = await world.register({ public: true, name: 'SPA' });
+      const spaConfig = await world.relyingParty(spa);
+      const url = oidc.buildAuthorizationUrl(spaConfig, { redirect_uri: REDIRECT_URI, scope: 'openid', state: 's1' });
+      const result = await world.navigate(browser, url.href);
+      const callback = new URL(result.location!);
+      assert.equal(callback.searchParams.get('error'), 'invalid_request');
+      assert.match(callback.searchParams.get('error_description') ?? '', /PKCE/);
+    });
+
+    test('no implicit or hybrid response types, no password or client-credentials grant at the provider', async () => {
+      const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', response_type: 'id_token token', nonce: 'n', state: 's' });
+      const result = await world.navigate(browser, url.href);
+      // The error goes back in the fragment, as the requested response type would have.
+      assert.equal(new URLSearchParams(new URL(result.location!).hash.slice(1)).get('error'), 'unsupported_response_type');
+      for (const grant of ['password', 'client_credentials']) {
+        const response = await world.publicFetch(`${ISSUER}/oidc/token`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+          },
+          body: new URLSearchParams({ grant_type: grant, username: 'ada', password: 'x' }).toString(),
+        });
+        assert.equal(response.status, 400);
+        assert.equal(((await response.json()) as { error: string }).error, 'unsupported_grant_type');
+      }
+    });
+
+    test('a wrong client secret is refused; the stored secret is a hash', async () => {
+      const response = await world.publicFetch(`${ISSUER}/oidc/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.clientId}:kwos_wrong`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'whatever' }).toString(),
+      });
+      assert.equal(response.status, 401);
+      assert.equal(((await response.json()) as { error: string }).error, 'invalid_client');
+      const row = await world.db.selectFrom('oidc_clients').select('secret_hash').where('id', '=', client.clientId).executeTakeFirstOrThrow();
+      assert.match(row.secret_hash!, /^scrypt\$/);
+      assert.ok(!row.secret_hash!.includes(client.clientSecret!));
+    });
+
+    test('acr_values that the passkey used does not meet: unmet_authentication_requirements', async () => {
+      const flow = await codeFlow(config, { acr_values: 'urn:keyway:acr:attested' });
+      const { location } = await authorize(world, browser, flow.url, () => world.signIn(browser, authenticator));
+      const callback = new URL(location);
+      assert.equal(callback.searchParams.get('error'), 'unmet_authentication_requirements');
+      // A class the passkey meets is stated in the ID token.
+      const tokens = await signIn({ acr_values: 'urn:keyway:acr:attested urn:keyway:acr:mfa' });
+      assert.equal(tokens.claims()!.acr, 'urn:keyway:acr:mfa');
+    });
+
+    test('a tenant’s client at another tenant’s issuer is refused (an error page, no redirect)', async () => {
+      await world.server.tenant('globex');
+      const foreign = await world.relyingParty(client, `${ORIGIN}/globex`);
+      const flow = await codeFlow(foreign);
+      const result = await world.navigate(world.browser(), flow.url);
+      assert.equal(result.location, undefined);
+      assert.equal(result.page!.status, 400);
+      assert.match(result.page!.body, /data-error="invalid_client"/);
+    });
+
+    test('pushed authorization requests (RFC 9126): the request_uri starts the same flow', async () => {
+      const verifier = oidc.randomPKCECodeVerifier();
+      const url = await oidc.buildAuthorizationUrlWithPAR(config, {
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state: 'par-state',
+        prompt: 'none',
+      });
+      assert.ok(url.searchParams.get('request_uri')?.startsWith('urn:ietf:params:oauth:request_uri:'));
+      const { location } = await authorize(world, browser, url.href);
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(location), { pkceCodeVerifier: verifier, expectedState: 'par-state' });
+      assert.equal(tokens.claims()!.sub, userId);
+    });
+
+    test('pairwise subjects: a pairwise client sees its own stable sub, not the user id', async () => {
+      const pairwise = await world.register({ name: 'Pairwise', subjectType: 'pairwise' });
+      const pairwiseConfig = await world.relyingParty(pairwise);
+      const one = (await signIn({ prompt: 'none' }, pairwiseConfig)).claims()!.sub;
+      const two = (await signIn({ prompt: 'none' }, pairwiseConfig)).claims()!.sub;
+      assert.equal(one, two);
+      assert.notEqual(one, userId);
+    });
+
+    test('SSO across clients, and RP-initiated logout ends the session for every client and Keyway’s own', async () => {
+      const other = await world.register({ name: 'Second app' });
+      const otherConfig = await world.relyingParty(other);
+      const ssoBrowser = world.browser();
+      const ssoAuthenticator = new SoftAuthenticator();
+      const firstFlow = await codeFlow(config);
+      const first = await authorize(world, ssoBrowser, firstFlow.url, () => world.signUp(ssoBrowser, 'grace@example.com', ssoAuthenticator));
+      const firstTokens = await oidc.authorizationCodeGrant(config, new URL(first.location), {
+        pkceCodeVerifier: firstFlow.verifier,
+        expectedState: firstFlow.state,
+        expectedNonce: firstFlow.nonce,
+      });
+      // The second client signs in silently.
+      const silent = await codeFlow(otherConfig, { prompt: 'none' });
+      const second = await authorize(world, ssoBrowser, silent.url);
+      assert.ok(new URL(second.location).searchParams.get('code'), second.location);
+
+      const logout = oidc.buildEndSessionUrl(config, {
+        id_token_hint: firstTokens.id_token!,
+        post_logout_redirect_uri: 'https://app.keyway.test/bye',
+        state: 'bye',
+      });
+      const confirm = await world.navigate(ssoBrowser, logout.href);
+      const xsrf = confirm.page!.body.match(/name="xsrf" value="([^"]+)"/)![1]!;
+      const done = await world.submit(ssoBrowser, '/acme/oidc/session/end/confirm', { xsrf, logout: 'yes' });
+      assert.equal(done.location, 'https://app.keyway.test/bye?state=bye');
+      const live = await world.db
+        .selectFrom('selfservice_sessions')
+        .select('id')
+        .where('user_id', '=', String(firstTokens.claims()!.sub))
+        .where('revoked_at', 'is', null)
+        .execute();
+      assert.equal(live.length, 0, 'Keyway’s browser session ended too');
+      for (const cfg of [config, otherConfig]) {
+        const flow = await codeFlow(cfg, { prompt: 'none' });
+        const after = await world.navigate(ssoBrowser, flow.url);
+        assert.equal(new URL(after.location!).searchParams.get('error'), 'login_required');
+      }
+    });
+
+    test('signing out of Keyway’s own pages ends the OpenID Provider session too', async () => {
+      const b = world.browser();
+      const a = new SoftAuthenticator();
+      const flow = await codeFlow(config);
+      await authorize(world, b, flow.url, () => world.signUp(b, 'linus@example.com', a));
+      const silent = await codeFlow(config, { prompt: 'none' });
+      assert.ok(new URL((await authorize(world, b, silent.url)).location).searchParams.get('code'));
+      assert.equal((await b.post('/logout', {})).status < 300, true);
+      const again = await codeFlow(config, { prompt: 'none' });
+      const after = await world.navigate(b, again.url);
+      assert.equal(new URL(after.location!).searchParams.get('error'), 'login_required');
+    });
+  });
+}
