@@ -95,15 +95,24 @@ class KyselyAdapter implements Adapter {
     return this.#findBy('user_code', userCode);
   }
 
+  /**
+   * Marks a code or refresh token used, only if it is not yet: of two requests that redeem the same one at the same
+   * moment (both read it unused), exactly one wins here and the other is refused with invalid_grant (RFC 6749 §4.1.2,
+   * §10.5: a code is used once; a rotated refresh token likewise), instead of both being issued tokens.
+   */
   async consume(id: string): Promise<void> {
-    await this.#db
+    const marked = await this.#db
       .updateTable('oidc_state')
       .set({ consumed_at: this.#clock.now().getTime() })
       .where('tenant_id', '=', this.#tenantId)
       .where('model', '=', this.#model)
       .where('id', '=', id)
       .where('consumed_at', 'is', null)
-      .execute();
+      .executeTakeFirst();
+    if (Number(marked.numUpdatedRows) === 0) {
+      const { errors } = await import('oidc-provider');
+      throw new errors.InvalidGrant(`${this.#model} already consumed`);
+    }
   }
 
   async destroy(id: string): Promise<void> {
