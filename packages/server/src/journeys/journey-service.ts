@@ -8,6 +8,7 @@ import type { JourneyInstancesTable, JourneysTable, JourneyVersionsTable, Schema
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import type { JourneyDefinition } from './definition.ts';
 import { validateDefinition, type ValidationReport } from './definition-validation.ts';
+import type { StepTypeLookup } from './step-registry.ts';
 
 export interface Journey {
   journeyId: string;
@@ -47,6 +48,8 @@ export interface JourneyInstanceSummary {
 export interface JourneyServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
+  /** The step types definitions are checked against (the server's registry). */
+  stepTypes: StepTypeLookup;
 }
 
 const RESERVED_JOURNEY_IDS = ['templates', 'step-types', 'sessions'];
@@ -85,10 +88,12 @@ export function invalidDefinitionError(report: ValidationReport): KeywayError {
 export class JourneyService {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
+  readonly #stepTypes: StepTypeLookup;
 
   constructor(deps: JourneyServiceDeps) {
     this.#db = deps.db;
     this.#clock = deps.clock;
+    this.#stepTypes = deps.stepTypes;
   }
 
   async #row(executor: Kysely<Schema>, tenantId: string, journeyId: string): Promise<Selectable<JourneysTable>> {
@@ -168,18 +173,18 @@ export class JourneyService {
       await appendAuditEvent(trx, actor, { action: 'journey.draft.update', targetType: 'journey', targetId: journeyId }, now);
       return toJourney({ ...row, ...changes });
     });
-    return { journey, validation: validateDefinition(definition) };
+    return { journey, validation: validateDefinition(definition, this.#stepTypes) };
   }
 
   /** Validates the given definition, or the journey's draft. */
   async validate(tenantId: string, journeyId: string, definition?: unknown): Promise<ValidationReport> {
     if (definition !== undefined) {
       await this.#row(this.#db, tenantId, journeyId);
-      return validateDefinition(definition);
+      return validateDefinition(definition, this.#stepTypes);
     }
     const row = await this.#row(this.#db, tenantId, journeyId);
     if (row.draft === null) throw new KeywayError('JOURNEY_NO_DRAFT', `Journey ${journeyId} has no draft`);
-    return validateDefinition(JSON.parse(row.draft));
+    return validateDefinition(JSON.parse(row.draft), this.#stepTypes);
   }
 
   /**
@@ -193,7 +198,7 @@ export class JourneyService {
       const row = await this.#row(trx, actor.tenantId, journeyId);
       if (row.draft === null) throw new KeywayError('JOURNEY_NO_DRAFT', `Journey ${journeyId} has no draft to publish`);
       const definition = JSON.parse(row.draft) as unknown;
-      const report = validateDefinition(definition);
+      const report = validateDefinition(definition, this.#stepTypes);
       if (!report.valid) throw invalidDefinitionError(report);
       return this.#insertVersion(trx, actor, row, definition as JourneyDefinition, now);
     });
@@ -328,7 +333,7 @@ export class JourneyService {
     name: string,
     definition: JourneyDefinition,
   ): Promise<{ journeyId: string; version: number; status: 'created' | 'updated' | 'unchanged' }> {
-    const report = validateDefinition(definition);
+    const report = validateDefinition(definition, this.#stepTypes);
     if (!report.valid) throw invalidDefinitionError(report);
     const now = this.#clock.now();
     const install = () =>

@@ -1,0 +1,239 @@
+import { KeywayError } from '../../errors/keyway-error.ts';
+import type { IdentityService } from '../../identity/identity-service.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { evaluateValue, type CompiledJourney, type CompiledStep } from '../compiled-journey.ts';
+import { parameterValidator } from '../definition-validation.ts';
+import { ExpressionBudgetError, ExpressionError, ExpressionResultTooLargeError, evaluationContext } from '../expressions.ts';
+import { IDENTITY_ROOTS, isIdentityUpdate, type JourneyAuthentication } from '../journey-identity.ts';
+import { exceedsJsonBytes } from '../state-size.ts';
+import type { StepPort } from '../step-port.ts';
+import type { ClientInput, ContextUpdate, JourneyUser, StepContext, StepResult } from '../step-type.ts';
+import type { Presentation } from './instance-store.ts';
+import { userVariable, type JourneyVariables, type UserVariable } from './journey-variables.ts';
+import { isClientError, StepFailure } from './step-failure.ts';
+
+/** Default cap on steps run in one request: a definition looping through server-side steps is stopped, not spun forever. */
+export const DEFAULT_MAX_STEPS_PER_REQUEST = 100;
+/** Bound on the JSON size of an instance's variables. */
+export const MAX_VARS_BYTES = 256 * 1024;
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
+/** Where running stopped: a client-facing step waiting for a submit, or the end of the journey. */
+export type Stop =
+  | { kind: 'waiting'; stepId: string; presentation: Presentation; deadline: number | null }
+  | { kind: 'end'; result: 'success' | 'rejection'; code?: string | undefined; stepId?: string | undefined; message?: string | undefined };
+
+/** One request's work on an instance: its compiled journey, variables, and the budget spent so far. */
+export interface Run {
+  tenantId: string;
+  instanceId: string;
+  plan: CompiledJourney;
+  vars: JourneyVariables;
+  origin: string;
+  locale: string;
+  stepsRun: number;
+}
+
+export interface StepRunnerDeps {
+  clock: Clock;
+  port: StepPort;
+  /** Reads the user a step identified (the facts expressions see). */
+  identity: Pick<IdentityService, 'getUser'>;
+  maxStepsPerRequest?: number | undefined;
+}
+
+/**
+ * Runs steps: evaluates a step's parameters and checks them against its type's schema, calls the step, applies its
+ * variable updates, and follows its outcome to the next step, until a step presents to the client or the journey
+ * ends. It stores nothing: the engine persists where it stopped.
+ */
+export class StepRunner {
+  readonly #clock: Clock;
+  readonly #port: StepPort;
+  readonly #identity: StepRunnerDeps['identity'];
+  readonly maxSteps: number;
+
+  constructor(deps: StepRunnerDeps) {
+    this.#clock = deps.clock;
+    this.#port = deps.port;
+    this.#identity = deps.identity;
+    this.maxSteps = deps.maxStepsPerRequest ?? DEFAULT_MAX_STEPS_PER_REQUEST;
+  }
+
+  /** Runs steps from `firstStepId` until one presents to the client or the journey ends. */
+  async advance(run: Run, firstStepId: string): Promise<Stop> {
+    let stepId = firstStepId;
+    for (;;) {
+      if (run.stepsRun >= this.maxSteps) {
+        return {
+          kind: 'end',
+          result: 'rejection',
+          code: 'JOURNEY_STEP_LIMIT_EXCEEDED',
+          stepId,
+          message: `more than ${this.maxSteps} steps ran in one request`,
+        };
+      }
+      run.stepsRun += 1;
+      const step = run.plan.steps.get(stepId)!;
+      let result: StepResult;
+      let params: Record<string, unknown>;
+      try {
+        params = this.#parameters(run, step);
+        result = await step.type.run(this.#context(run, stepId), params);
+      } catch (error) {
+        return failure(stepId, error);
+      }
+      const after = await this.#afterResult(run, step, result, params);
+      if (after.kind !== 'next') return after;
+      stepId = after.next;
+    }
+  }
+
+  /**
+   * The client answered the waiting step `stepId`: the step handles the answer, then running continues. A client
+   * error (bad input) is thrown, so the caller can give the step back unchanged.
+   */
+  async submit(run: Run, stepId: string, input: ClientInput): Promise<Stop> {
+    const step = run.plan.steps.get(stepId)!;
+    let result: StepResult;
+    let params: Record<string, unknown>;
+    try {
+      run.stepsRun += 1;
+      params = this.#parameters(run, step);
+      if (!step.type.submit) throw new StepFailure('JOURNEY_STEP_FAILED', `step type ${step.type.type} takes no submit`);
+      result = await step.type.submit(this.#context(run, stepId), params, input);
+    } catch (error) {
+      if (isClientError(error)) throw error;
+      return failure(stepId, error);
+    }
+    const after = await this.#afterResult(run, step, result, params);
+    return after.kind === 'next' ? this.advance(run, after.next) : after;
+  }
+
+  /** The waiting step `stepId` timed out: its `timeout` outcome, or a rejection when the definition does not wire one. */
+  async timeout(run: Run, stepId: string): Promise<Stop> {
+    const next = run.plan.steps.get(stepId)!.definition.outcomes?.timeout;
+    if (next === undefined) return { kind: 'end', result: 'rejection', code: 'JOURNEY_STEP_TIMEOUT', stepId, message: `step ${stepId} timed out` };
+    return this.advance(run, next);
+  }
+
+  #context(run: Run, stepId: string): StepContext {
+    const user = run.vars.user;
+    return {
+      tenantId: run.tenantId,
+      journeyId: run.vars.journey.id,
+      instanceId: run.instanceId,
+      stepId,
+      port: this.#port,
+      clock: this.#clock,
+      vars: structuredClone(run.vars.values),
+      ...(user?.storeName && user.userId ? { user: { storeName: user.storeName, userId: user.userId } } : {}),
+      origin: run.origin,
+      locale: run.locale,
+    };
+  }
+
+  /** Evaluates the step's `${…}` parameters against the variables and checks them against the type's schema. */
+  #parameters(run: Run, step: CompiledStep): Record<string, unknown> {
+    let params: unknown;
+    try {
+      params = evaluateValue(step.parameters, evaluationContext(run.vars.values));
+    } catch (error) {
+      if (error instanceof ExpressionBudgetError) throw new StepFailure('JOURNEY_STEP_LIMIT_EXCEEDED', `\${${error.expression}}: ${error.message}`);
+      if (error instanceof ExpressionResultTooLargeError) throw new StepFailure('JOURNEY_STATE_TOO_LARGE', `\${${error.expression}}: ${error.message}`);
+      if (error instanceof ExpressionError) throw new StepFailure('JOURNEY_EXPRESSION_FAILED', `\${${error.expression}}: ${error.message}`);
+      throw error;
+    }
+    const validate = parameterValidator(step.type);
+    if (!validate(params)) {
+      const first = validate.errors?.[0];
+      throw new StepFailure('JOURNEY_PARAMETERS_INVALID', `parameters${first?.instancePath ?? ''} ${first?.message ?? 'are not valid'}`);
+    }
+    return params as Record<string, unknown>;
+  }
+
+  /** Applies a step's result: variables, then the next step (continue), a presentation or an end. */
+  async #afterResult(run: Run, step: CompiledStep, result: StepResult, params: Record<string, unknown>): Promise<Stop | { kind: 'next'; next: string }> {
+    const stepId = step.definition.id;
+    try {
+      await this.#applyUpdates(run, result.updates ?? []);
+    } catch (error) {
+      return failure(stepId, error);
+    }
+    // The variables are bounded as they grow, after every step (not only when stored): with the step budget per
+    // request and each expression's own bound, a definition that keeps enlarging them stops within a few steps.
+    if (exceedsJsonBytes(run.vars.values, MAX_VARS_BYTES))
+      return { kind: 'end', result: 'rejection', code: 'JOURNEY_STATE_TOO_LARGE', stepId, message: `the variables exceed ${MAX_VARS_BYTES} bytes` };
+    switch (result.kind) {
+      case 'outcome': {
+        const next = step.definition.outcomes?.[result.outcome];
+        if (next === undefined)
+          return {
+            kind: 'end',
+            result: 'rejection',
+            code: 'JOURNEY_OUTCOME_NOT_WIRED',
+            stepId,
+            message: `step ${stepId} left by outcome ${JSON.stringify(result.outcome)}, which leads nowhere`,
+          };
+        return { kind: 'next', next };
+      }
+      case 'present': {
+        if (!step.type.clientFacing) return failure(stepId, new StepFailure('JOURNEY_STEP_FAILED', `${step.type.type} is not client-facing but presented`));
+        // The step's own deadline reads the parameters it ran with.
+        const timeout = step.definition.timeoutSeconds ?? step.type.timeoutSeconds?.(params);
+        const deadline = timeout === undefined ? null : this.#clock.now().getTime() + timeout * 1000;
+        return { kind: 'waiting', stepId, presentation: { data: result.data, options: result.options }, deadline };
+      }
+      case 'end':
+        return result.result === 'success'
+          ? { kind: 'end', result: 'success', stepId }
+          : { kind: 'end', result: 'rejection', code: result.code ?? 'JOURNEY_REJECTED', stepId };
+    }
+  }
+
+  async #applyUpdates(run: Run, updates: ContextUpdate[]): Promise<void> {
+    const values = run.vars.values;
+    for (const update of updates) {
+      if (update.path.length === 0 || update.path.some((key) => FORBIDDEN_KEYS.has(String(key))))
+        throw new StepFailure('JOURNEY_STEP_FAILED', `a step wrote to the invalid path ${JSON.stringify(update.path)}`);
+      if (update.path[0] === '_journey') throw new StepFailure('JOURNEY_STEP_FAILED', '_journey is owned by the engine');
+      if (IDENTITY_ROOTS.has(String(update.path[0]))) {
+        // Who the journey is about and how they proved it come only from identifying steps, never
+        // from a definition's or a client's choice of variable name.
+        if (!isIdentityUpdate(update))
+          throw new StepFailure('JOURNEY_STEP_FAILED', `${String(update.path[0])} is set only by steps that identify or authenticate the user`);
+        if (update.path[0] === 'user') run.vars.identifyUser(await this.#identify(run, update.value));
+        else run.vars.setAuthentication(update.value as JourneyAuthentication);
+        continue;
+      }
+      let target: Record<string | number, unknown> = values;
+      for (const key of update.path.slice(0, -1)) {
+        const next = target[key];
+        if (next === null || typeof next !== 'object') target[key] = {};
+        target = target[key] as Record<string | number, unknown>;
+      }
+      target[update.path.at(-1)!] = update.value === undefined ? null : structuredClone(update.value);
+    }
+  }
+
+  /** A step identified the journey's user: keep the facts expressions and the end step need. */
+  async #identify(run: Run, value: unknown): Promise<UserVariable | null> {
+    if (value === null) return null;
+    const user = value as Partial<JourneyUser>;
+    if (typeof user.userId !== 'string') throw new StepFailure('JOURNEY_STEP_FAILED', 'a step set user without a userId');
+    const storeName = user.storeName ?? run.plan.definition.store;
+    return userVariable(storeName, await this.#identity.getUser(run.tenantId, storeName, { id: user.userId }));
+  }
+}
+
+/** A step's error as the end of the journey: its code for a known failure, a bare JOURNEY_STEP_FAILED otherwise. */
+export function failure(stepId: string, error: unknown): Stop {
+  if (error instanceof StepFailure) return { kind: 'end', result: 'rejection', code: error.code, stepId, message: error.message };
+  if (error instanceof KeywayError) return { kind: 'end', result: 'rejection', code: error.code, stepId, message: error.detail };
+  // Unexpected errors are not described to the client; the stack goes to the log.
+  process.emitWarning(`journey step ${stepId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, {
+    code: 'KEYWAY_JOURNEY_STEP',
+  });
+  return { kind: 'end', result: 'rejection', code: 'JOURNEY_STEP_FAILED', stepId };
+}
