@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config } from './config/config.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { BrandingService } from './branding/branding-service.ts';
@@ -9,6 +11,7 @@ import { KyselyJourneyInstanceStore } from './journeys/engine/instance-store.ts'
 import { JourneyAccess } from './journeys/engine/journey-access.ts';
 import { JourneyCompletion } from './journeys/engine/journey-completion.ts';
 import { JourneyEngine } from './journeys/engine/journey-engine.ts';
+import { JourneyTimers } from './journeys/engine/journey-timers.ts';
 import { StepRunner } from './journeys/engine/step-runner.ts';
 import { StepRegistry } from './journeys/step-registry.ts';
 import type { StepType } from './journeys/step-type.ts';
@@ -24,6 +27,7 @@ import { selfServiceConfigCheck } from './selfservice/self-service-config.ts';
 import { SelfServiceService } from './selfservice/self-service-service.ts';
 import type { Clock } from './shared/clock.ts';
 import type { Database } from './storage/database.ts';
+import { DatabaseLease } from './storage/database-lease.ts';
 import { RateLimiter } from './shared/rate-limiter.ts';
 import { TenancyService } from './tenancy/tenancy-service.ts';
 import { SigningKeyService } from './tokens/signing-key-service.ts';
@@ -49,6 +53,8 @@ export interface Services {
   journeys: JourneyEngine;
   /** The step types journeys may use: the built-in ones and any passed in */
   stepTypes: StepRegistry;
+  /** Fires journey step timeouts as they pass (started by the server; tests tick it) */
+  journeyTimers: JourneyTimers;
   /** Each store's logo, colours and languages for its pages, runner and e-mails */
   branding: BrandingService;
 }
@@ -96,17 +102,18 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
   const forms = new FormService({ db, clock });
   const pages = new PageService({ db, clock });
   const stepTypes = new StepRegistry(extraStepTypes);
-  const services: Omit<Services, 'selfService'> = {
+  const instances = new KyselyJourneyInstanceStore(db);
+  const services: Omit<Services, 'selfService' | 'journeyTimers'> = {
     ...base,
     ceremonies,
     credentials: new CredentialService({ db, clock, identity: stores }),
     forms,
     pages,
     stepTypes,
-    journeyDefinitions: new JourneyService({ db, clock, stepTypes }),
+    journeyDefinitions: new JourneyService({ db, clock, stepTypes, instances }),
     journeys: new JourneyEngine({
       clock,
-      store: new KyselyJourneyInstanceStore(db),
+      store: instances,
       access: new JourneyAccess({
         relyingParties: base.relyingParties,
         limiter: new RateLimiter({ db, clock }),
@@ -121,6 +128,12 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       purgeAlso: (now) => purgeAbandonedAccounts(db, now),
     }),
   };
+  const journeyTimers = new JourneyTimers({
+    lease: new DatabaseLease({ db, clock, name: 'journey-timers', holder: `${hostname()}:${process.pid}:${randomUUID()}`, ttlMs: 30_000 }),
+    store: instances,
+    fire: (instance) => services.journeys.fireTimeout(instance),
+    now: () => clock.now().getTime(),
+  });
   const selfService = new SelfServiceService({
     db,
     clock,
@@ -134,6 +147,6 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     rateLimitPerIdentifier: config.rateLimitPerIdentifier,
     masterKey,
   });
-  const all: Services = { ...services, selfService };
+  const all: Services = { ...services, selfService, journeyTimers };
   return all;
 }

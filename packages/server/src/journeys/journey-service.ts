@@ -4,10 +4,11 @@ import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { Clock } from '../shared/clock.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
-import type { JourneyInstancesTable, JourneysTable, JourneyVersionsTable, Schema } from '../storage/schema.ts';
+import type { JourneysTable, JourneyVersionsTable, Schema } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import type { JourneyDefinition } from './definition.ts';
 import { validateDefinition, type ValidationReport } from './definition-validation.ts';
+import type { InstanceStatus, JourneyInstanceStore } from './engine/instance-store.ts';
 import type { StepTypeLookup } from './step-registry.ts';
 
 export interface Journey {
@@ -35,7 +36,7 @@ export interface JourneyInstanceSummary {
   instanceId: string;
   journeyId: string;
   version: number;
-  status: JourneyInstancesTable['status'];
+  status: InstanceStatus;
   currentStep: string | null;
   resultCode: string | null;
   userId: string | null;
@@ -50,6 +51,7 @@ export interface JourneyServiceDeps {
   clock: Clock;
   /** The step types definitions are checked against (the server's registry). */
   stepTypes: StepTypeLookup;
+  instances: Pick<JourneyInstanceStore, 'list' | 'deleteAllOf'>;
 }
 
 const RESERVED_JOURNEY_IDS = ['templates', 'step-types', 'sessions'];
@@ -89,8 +91,10 @@ export class JourneyService {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
   readonly #stepTypes: StepTypeLookup;
+  readonly #instances: JourneyServiceDeps['instances'];
 
   constructor(deps: JourneyServiceDeps) {
+    this.#instances = deps.instances;
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#stepTypes = deps.stepTypes;
@@ -260,49 +264,24 @@ export class JourneyService {
   async listInstances(
     tenantId: string,
     journeyId: string,
-    query: PageRequest & { status?: JourneyInstancesTable['status'] | undefined },
+    query: PageRequest & { status?: InstanceStatus | undefined },
   ): Promise<Page<JourneyInstanceSummary>> {
     const row = await this.#row(this.#db, tenantId, journeyId);
     const limit = pageSize(query);
-    const after = decodeCursor(query.cursor);
-    let select = this.#db
-      .selectFrom('journey_instances')
-      .innerJoin('journey_versions', 'journey_versions.id', 'journey_instances.version_id')
-      .select([
-        'journey_instances.id as id',
-        'journey_versions.version as version',
-        'journey_instances.status as status',
-        'journey_instances.current_step as current_step',
-        'journey_instances.result_code as result_code',
-        'journey_instances.user_id as user_id',
-        'journey_instances.started_by as started_by',
-        'journey_instances.created_at as created_at',
-        'journey_instances.updated_at as updated_at',
-        'journey_instances.expires_at as expires_at',
-      ])
-      .where('journey_instances.journey_row_id', '=', row.id);
-    if (query.status !== undefined) select = select.where('journey_instances.status', '=', query.status);
-    if (after) select = select.where('journey_instances.id', '>', after);
-    return toPage(
-      await select
-        .orderBy('journey_instances.id')
-        .limit(limit + 1)
-        .execute(),
-      limit,
-      (instance) => ({
-        instanceId: instance.id,
-        journeyId,
-        version: Number(instance.version),
-        status: instance.status,
-        currentStep: instance.current_step,
-        resultCode: instance.result_code,
-        userId: instance.user_id,
-        startedBy: instance.started_by,
-        createdAt: iso(instance.created_at),
-        updatedAt: iso(instance.updated_at),
-        expiresAt: iso(instance.expires_at),
-      }),
-    );
+    const items = await this.#instances.list(row.id, { after: decodeCursor(query.cursor), limit: limit + 1, status: query.status });
+    return toPage(items, limit, (instance) => ({
+      instanceId: instance.id,
+      journeyId,
+      version: instance.version,
+      status: instance.status,
+      currentStep: instance.currentStep,
+      resultCode: instance.resultCode,
+      userId: instance.userId,
+      startedBy: instance.startedBy,
+      createdAt: iso(instance.createdAt),
+      updatedAt: iso(instance.updatedAt),
+      expiresAt: iso(instance.expiresAt),
+    }));
   }
 
   /** Deletes the journey, its versions and its instances (running ones end: their sessions are gone). */
@@ -311,7 +290,7 @@ export class JourneyService {
     await this.#db.transaction().execute(async (trx) => {
       const row = await this.#row(trx, actor.tenantId, journeyId);
       // Children first: SQLite enforces the foreign keys only when asked, so the order does not rely on cascades.
-      await trx.deleteFrom('journey_instances').where('journey_row_id', '=', row.id).execute();
+      await this.#instances.deleteAllOf(row.id, trx);
       await trx.deleteFrom('journey_versions').where('journey_row_id', '=', row.id).execute();
       await trx.deleteFrom('journeys').where('id', '=', row.id).execute();
       await appendAuditEvent(

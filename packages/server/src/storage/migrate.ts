@@ -13,6 +13,7 @@ import * as pendingAccountOwner from './migrations/010-pending-account-owner.ts'
 import * as ephemeralState from './migrations/014-ephemeral-state.ts';
 import * as storeBranding from './migrations/015-store-branding.ts';
 import * as credentialDevice from './migrations/016-credential-device.ts';
+import * as schedulerLeases from './migrations/021-scheduler-leases.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -34,6 +35,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '014-ephemeral-state': ephemeralState,
   '015-store-branding': storeBranding,
   '016-credential-device': credentialDevice,
+  '021-scheduler-leases': schedulerLeases,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {

@@ -8,6 +8,10 @@ export type InstanceStatus = JourneyInstancesTable['status'];
 export interface Presentation {
   data: unknown;
   options: string[];
+  /** The language the step was presented in (a step a timer enters is presented in it too). */
+  locale?: string;
+  /** Entered by a step timeout, not by an answer of the client: a submit must name the step it answers. */
+  afterTimeout?: boolean;
 }
 
 /** One journey instance as the engine sees it: everything it needs to continue on any node. */
@@ -19,6 +23,9 @@ export interface JourneyInstance {
   status: InstanceStatus;
   currentStep: string | null;
   presentation: Presentation | null;
+  sessionHash: string | null;
+  previousSessionHash: string | null;
+  resultCode: string | null;
   /** The variables (the expression context) as stored: JSON text. */
   varsJson: string;
   /** API client id, or 'public'. */
@@ -77,8 +84,30 @@ export interface JourneyInstanceStore {
   insert(instance: JourneyInstance, createdAt: number, changes: InstanceChanges, inTransaction?: InTransaction): Promise<void>;
   /** Writes `changes` if the instance is still at `expectedRevision`, with `inTransaction` in the same commit; false otherwise. */
   update(instanceId: string, expectedRevision: number, changes: InstanceChanges, inTransaction?: InTransaction): Promise<boolean>;
+  /** Spends the session of an instance a timer ended, once its end has been delivered; false when another request did first. */
+  spendSession(instanceId: string, expectedRevision: number, now: number): Promise<boolean>;
   /** Deletes instances that expired before `beforeMs`. */
   purgeExpired(beforeMs: number): Promise<void>;
+  /** Waiting instances whose step deadline passed before `now` (of every tenant: the timer serves them all), oldest deadline first. */
+  dueTimeouts(now: number, limit: number): Promise<JourneyInstance[]>;
+  /** A journey's instances by id (time order) after `after`, optionally by status (for support and monitoring). */
+  list(journeyRowId: string, query: { after: string | undefined; limit: number; status?: InstanceStatus | undefined }): Promise<InstanceSummary[]>;
+  /** Deletes a journey's instances, inside the transaction that deletes the journey. */
+  deleteAllOf(journeyRowId: string, trx: Transaction<Schema>): Promise<void>;
+}
+
+/** What an instance list shows: where each instance is, never its variables. */
+export interface InstanceSummary {
+  id: string;
+  version: number;
+  status: InstanceStatus;
+  currentStep: string | null;
+  resultCode: string | null;
+  userId: string | null;
+  startedBy: string;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
 }
 
 type InstanceRow = Selectable<JourneyInstancesTable>;
@@ -92,6 +121,9 @@ function toInstance(row: InstanceRow): JourneyInstance {
     status: row.status,
     currentStep: row.current_step,
     presentation: row.presentation === null ? null : (JSON.parse(row.presentation) as Presentation),
+    sessionHash: row.session_hash,
+    previousSessionHash: row.previous_session_hash,
+    resultCode: row.result_code,
     varsJson: row.vars,
     startedBy: row.started_by,
     origin: row.origin,
@@ -222,5 +254,66 @@ export class KyselyJourneyInstanceStore implements JourneyInstanceStore {
 
   async purgeExpired(beforeMs: number): Promise<void> {
     await this.#db.deleteFrom('journey_instances').where('expires_at', '<', beforeMs).execute();
+  }
+
+  async spendSession(instanceId: string, expectedRevision: number, now: number): Promise<boolean> {
+    const updated = await this.#db
+      .updateTable('journey_instances')
+      .set((eb) => ({ previous_session_hash: eb.ref('session_hash'), session_hash: null, revision: expectedRevision + 1, updated_at: now }))
+      .where('id', '=', instanceId)
+      .where('revision', '=', expectedRevision)
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
+  }
+
+  async dueTimeouts(now: number, limit: number): Promise<JourneyInstance[]> {
+    const rows = await this.#db
+      .selectFrom('journey_instances')
+      .selectAll()
+      .where('status', '=', 'waiting')
+      .where('step_deadline', '<', now)
+      .where('expires_at', '>', now)
+      .orderBy('step_deadline')
+      .limit(limit)
+      .execute();
+    return rows.map(toInstance);
+  }
+
+  async list(journeyRowId: string, query: { after: string | undefined; limit: number; status?: InstanceStatus | undefined }): Promise<InstanceSummary[]> {
+    let select = this.#db
+      .selectFrom('journey_instances')
+      .innerJoin('journey_versions', 'journey_versions.id', 'journey_instances.version_id')
+      .select([
+        'journey_instances.id as id',
+        'journey_versions.version as version',
+        'journey_instances.status as status',
+        'journey_instances.current_step as current_step',
+        'journey_instances.result_code as result_code',
+        'journey_instances.user_id as user_id',
+        'journey_instances.started_by as started_by',
+        'journey_instances.created_at as created_at',
+        'journey_instances.updated_at as updated_at',
+        'journey_instances.expires_at as expires_at',
+      ])
+      .where('journey_instances.journey_row_id', '=', journeyRowId);
+    if (query.status !== undefined) select = select.where('journey_instances.status', '=', query.status);
+    if (query.after) select = select.where('journey_instances.id', '>', query.after);
+    const rows = await select.orderBy('journey_instances.id').limit(query.limit).execute();
+    return rows.map((row) => ({
+      id: row.id,
+      version: Number(row.version),
+      status: row.status,
+      currentStep: row.current_step,
+      resultCode: row.result_code,
+      userId: row.user_id,
+      startedBy: row.started_by,
+      createdAt: Number(row.created_at),
+      updatedAt: Number(row.updated_at),
+      expiresAt: Number(row.expires_at),
+    }));
+  }
+
+  async deleteAllOf(journeyRowId: string, trx: Transaction<Schema>): Promise<void> {
+    await trx.deleteFrom('journey_instances').where('journey_row_id', '=', journeyRowId).execute();
   }
 }

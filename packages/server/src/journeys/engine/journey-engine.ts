@@ -135,6 +135,9 @@ export class JourneyEngine {
       status: 'running',
       currentStep: definition.start,
       presentation: null,
+      sessionHash: null,
+      previousSessionHash: null,
+      resultCode: null,
       varsJson: '{}',
       startedBy: starter.kind === 'public' ? 'public' : starter.caller.clientId,
       origin: origin === '' ? null : origin,
@@ -158,10 +161,19 @@ export class JourneyEngine {
     const requestOrigin = await this.#access.checkOrigin(tenantId, plan.definition.store, origin, instance.startedBy === 'public');
     const interrupted = await this.#interrupted(instance, plan, sessionId, locale);
     if (interrupted) return interrupted;
+    // A timer ended the journey while the client was on the step: its answer is the end.
+    if (instance.status === 'succeeded' || instance.status === 'rejected') return this.#deliverEnd(instance, sessionId);
     if (instance.status !== 'waiting' || instance.currentStep === null)
       throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'This step is being submitted by another request');
     if (input.journeyStepId !== undefined && input.journeyStepId !== instance.currentStep) {
       throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', `The journey is at step ${instance.currentStep}, not ${input.journeyStepId}`);
+    }
+    // A timer moved the journey on without the client: an answer that does not name its step may be meant for the old one.
+    if (input.journeyStepId === undefined && instance.presentation?.afterTimeout === true) {
+      throw new KeywayError(
+        'JOURNEY_STEP_ALREADY_SUBMITTED',
+        `The step timed out and the journey moved on to step ${instance.currentStep}: read it, then answer naming it`,
+      );
     }
     const options = instance.presentation?.options ?? [];
     const now = this.#clock.now().getTime();
@@ -208,6 +220,7 @@ export class JourneyEngine {
     await this.#access.checkOrigin(tenantId, plan.definition.store, origin, false);
     const interrupted = await this.#interrupted(instance, plan, sessionId, locale);
     if (interrupted) return interrupted;
+    if (instance.status === 'succeeded' || instance.status === 'rejected') return this.#deliverEnd(instance, sessionId);
     if (instance.status !== 'waiting' || instance.currentStep === null)
       throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'This step is being submitted by another request');
     const step = plan.steps.get(instance.currentStep)!;
@@ -266,11 +279,14 @@ export class JourneyEngine {
     run: Run,
     instance: JourneyInstance,
     stop: Stop,
-    how: { kind: 'start'; createdAt: number } | { kind: 'continue'; expectedRevision: number; usedSession: string },
+    how:
+      { kind: 'start'; createdAt: number } | { kind: 'continue'; expectedRevision: number; usedSession: string } | { kind: 'timer'; expectedRevision: number },
   ): Promise<StepResponse> {
     const now = this.#clock.now();
     const token = randomBytes(32).toString('base64url');
-    const usedSession = how.kind === 'start' ? null : how.usedSession;
+    const usedSession = how.kind === 'continue' ? how.usedSession : null;
+    // A timer has no client to hand a new session token to: the client's token stays, and its next read shows where the journey went.
+    const timer = how.kind === 'timer';
     const expectedRevision = how.kind === 'start' ? instance.revision : how.expectedRevision;
     const expiresAt = new Date(instance.expiresAt).toISOString();
     let end = stop;
@@ -299,7 +315,7 @@ export class JourneyEngine {
       userId,
       revision: expectedRevision + 1,
       updatedAt: now.getTime(),
-      previousSessionHash: usedSession === null ? null : sha256(usedSession),
+      previousSessionHash: timer ? instance.previousSessionHash : usedSession === null ? null : sha256(usedSession),
     };
     let changes: InstanceChanges;
     let response: StepResponse;
@@ -309,10 +325,10 @@ export class JourneyEngine {
         ...common,
         status: 'waiting',
         currentStep: end.stepId,
-        presentation: end.presentation,
+        presentation: { ...end.presentation, locale: run.locale, ...(timer ? { afterTimeout: true } : {}) },
         stepDeadline: end.deadline,
         resultCode: null,
-        sessionHash: sha256(token),
+        sessionHash: timer ? instance.sessionHash : sha256(token),
       };
       response = {
         journeyStepId: end.stepId,
@@ -325,25 +341,23 @@ export class JourneyEngine {
       };
     } else {
       const code = end.result === 'success' ? null : (end.code ?? 'JOURNEY_REJECTED');
+      const rejection = { code, ...(end.stepId ? { stepId: end.stepId } : {}), ...(end.message ? { detail: end.message } : {}) };
       changes = {
         ...common,
         status: code === null ? 'succeeded' : 'rejected',
         currentStep: null,
-        presentation: null,
+        // An end a timer reached waits for the client under its session: a rejection's data is kept to show it (a
+        // success's token is issued only when delivered).
+        presentation: timer && code !== null ? { data: rejection, options: [] } : null,
         stepDeadline: null,
-        sessionHash: null,
-        previousSessionHash: sha256(endSession),
+        sessionHash: timer ? instance.sessionHash : null,
+        previousSessionHash: timer ? instance.previousSessionHash : sha256(endSession),
         resultCode: code,
       };
       response =
         code === null
           ? { journeyStepId: 'success', data: successData, sessionId: endSession, expiresAt }
-          : {
-              journeyStepId: 'rejection',
-              data: { code, ...(end.stepId ? { stepId: end.stepId } : {}), ...(end.message ? { detail: end.message } : {}) },
-              sessionId: endSession,
-              expiresAt,
-            };
+          : { journeyStepId: 'rejection', data: rejection, sessionId: endSession, expiresAt };
     }
     const audit =
       end.kind === 'end'
@@ -362,6 +376,43 @@ export class JourneyEngine {
       throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'The journey was changed by another request');
     }
     return response;
+  }
+
+  /**
+   * Fires the timeout of a waiting step whose deadline passed, without a client request: claims the step (of several
+   * nodes, exactly one claim succeeds), runs its `timeout` branch and stores where it stopped under the client's
+   * unchanged session. Answers whether this call fired it.
+   */
+  async fireTimeout(due: JourneyInstance): Promise<boolean> {
+    const now = this.#clock.now().getTime();
+    if (due.status !== 'waiting' || due.currentStep === null || due.stepDeadline === null || now <= due.stepDeadline || now >= due.expiresAt) return false;
+    const plan = await this.#plan(due.versionId);
+    if (!(await this.#store.claim(due, now))) return false;
+    const run: Run = {
+      tenantId: due.tenantId,
+      instanceId: due.id,
+      plan,
+      vars: JourneyVariables.parse(due.varsJson),
+      origin: due.origin ?? '',
+      locale: due.presentation?.locale ?? 'en',
+      stepsRun: 0,
+    };
+    const stop = await this.#runner.timeout(run, due.currentStep);
+    await this.#persist(run, due, stop, { kind: 'timer', expectedRevision: due.revision + 1 });
+    return true;
+  }
+
+  /** The end a timer reached, delivered to the client that still holds the session (which it spends). */
+  async #deliverEnd(instance: JourneyInstance, sessionId: string): Promise<StepResponse> {
+    if (!(await this.#store.spendSession(instance.id, instance.revision, this.#clock.now().getTime())))
+      throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'The end of this journey was already delivered');
+    const expiresAt = new Date(instance.expiresAt).toISOString();
+    if (instance.status === 'rejected') {
+      const data = instance.presentation?.data ?? { code: instance.resultCode ?? 'JOURNEY_REJECTED' };
+      return { journeyStepId: 'rejection', data, sessionId, expiresAt };
+    }
+    const data = await this.#completion.successData(instance.tenantId, instance, JourneyVariables.parse(instance.varsJson));
+    return { journeyStepId: 'success', data, sessionId, expiresAt };
   }
 
   async #purgeNowAndThen(): Promise<void> {
