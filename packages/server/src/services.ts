@@ -11,6 +11,7 @@ import { KyselyJourneyInstanceStore } from './journeys/engine/instance-store.ts'
 import { JourneyAccess } from './journeys/engine/journey-access.ts';
 import { JourneyCompletion } from './journeys/engine/journey-completion.ts';
 import { JourneyEngine } from './journeys/engine/journey-engine.ts';
+import { JourneyPlans } from './journeys/engine/journey-plans.ts';
 import { JourneyTimers } from './journeys/engine/journey-timers.ts';
 import { StepRunner } from './journeys/engine/step-runner.ts';
 import { StepRegistry } from './journeys/step-registry.ts';
@@ -103,6 +104,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
   const pages = new PageService({ db, clock });
   const stepTypes = new StepRegistry(extraStepTypes);
   const instances = new KyselyJourneyInstanceStore(db);
+  const plans = new JourneyPlans(instances, new CompiledJourneyCache(500, stepTypes));
   const services: Omit<Services, 'selfService' | 'journeyTimers'> = {
     ...base,
     ceremonies,
@@ -120,10 +122,10 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
         publicStartsPerMinute: config.rateLimitPerIp,
       }),
       // Steps reach the application only through this port.
-      runner: new StepRunner({ clock, port: { ceremonies, identity: base.identity, forms, pages }, identity: base.identity }),
+      runner: new StepRunner({ clock, port: { ceremonies, identity: base.identity, forms, pages }, identity: base.identity, plans }),
       completion: new JourneyCompletion({ identity: base.identity, signingKeys: base.signingKeys }),
       identity: base.identity,
-      cache: new CompiledJourneyCache(500, stepTypes),
+      plans,
       // Add User's accounts whose journey never registered a passkey (the same purge as self-service's sign-ups).
       purgeAlso: (now) => purgeAbandonedAccounts(db, now),
     }),

@@ -22,7 +22,10 @@ export type ProblemCode =
   | 'TIMEOUT_NOT_ALLOWED'
   | 'INVALID_VARIABLE'
   | 'UNDECLARED_VARIABLE'
-  | 'UNWIRED_OUTCOME';
+  | 'UNWIRED_OUTCOME'
+  | 'SUBJOURNEY_NOT_CONSTANT'
+  | 'UNKNOWN_SUBJOURNEY'
+  | 'SUBJOURNEY_CYCLE';
 
 /** One finding: errors block publishing, warnings do not. `pointer` is a JSON pointer into the definition. */
 export interface DefinitionProblem {

@@ -10,6 +10,7 @@ import type { JourneyDefinition } from './definition.ts';
 import { validateDefinition, type ValidationReport } from './definition-validation.ts';
 import type { InstanceStatus, JourneyInstanceStore } from './engine/instance-store.ts';
 import type { StepTypeLookup } from './step-registry.ts';
+import { subJourneyProblems } from './sub-journey-check.ts';
 
 export interface Journey {
   journeyId: string;
@@ -177,18 +178,38 @@ export class JourneyService {
       await appendAuditEvent(trx, actor, { action: 'journey.draft.update', targetType: 'journey', targetId: journeyId }, now);
       return toJourney({ ...row, ...changes });
     });
-    return { journey, validation: validateDefinition(definition, this.#stepTypes) };
+    return { journey, validation: await this.#validate(this.#db, actor.tenantId, journeyId, definition) };
+  }
+
+  /** The definition's own checks, then those against the tenant's other journeys (its sub-journeys). */
+  async #validate(executor: Kysely<Schema>, tenantId: string, journeyId: string, definition: unknown): Promise<ValidationReport> {
+    const report = validateDefinition(definition, this.#stepTypes);
+    if (!report.valid) return report;
+    const latest = async (id: string) => {
+      const row = await executor
+        .selectFrom('journeys')
+        .innerJoin('journey_versions', (join) =>
+          join.onRef('journey_versions.journey_row_id', '=', 'journeys.id').onRef('journey_versions.version', '=', 'journeys.latest_version'),
+        )
+        .select('journey_versions.definition')
+        .where('journeys.tenant_id', '=', tenantId)
+        .where('journeys.journey_id', '=', id)
+        .executeTakeFirst();
+      return row ? (JSON.parse(row.definition) as JourneyDefinition) : undefined;
+    };
+    const problems = [...report.problems, ...(await subJourneyProblems(journeyId, definition as JourneyDefinition, latest))];
+    return { valid: !problems.some((p) => p.severity === 'error'), problems };
   }
 
   /** Validates the given definition, or the journey's draft. */
   async validate(tenantId: string, journeyId: string, definition?: unknown): Promise<ValidationReport> {
     if (definition !== undefined) {
       await this.#row(this.#db, tenantId, journeyId);
-      return validateDefinition(definition, this.#stepTypes);
+      return this.#validate(this.#db, tenantId, journeyId, definition);
     }
     const row = await this.#row(this.#db, tenantId, journeyId);
     if (row.draft === null) throw new KeywayError('JOURNEY_NO_DRAFT', `Journey ${journeyId} has no draft`);
-    return validateDefinition(JSON.parse(row.draft), this.#stepTypes);
+    return this.#validate(this.#db, tenantId, journeyId, JSON.parse(row.draft));
   }
 
   /**
@@ -202,7 +223,7 @@ export class JourneyService {
       const row = await this.#row(trx, actor.tenantId, journeyId);
       if (row.draft === null) throw new KeywayError('JOURNEY_NO_DRAFT', `Journey ${journeyId} has no draft to publish`);
       const definition = JSON.parse(row.draft) as unknown;
-      const report = validateDefinition(definition, this.#stepTypes);
+      const report = await this.#validate(trx, actor.tenantId, journeyId, definition);
       if (!report.valid) throw invalidDefinitionError(report);
       return this.#insertVersion(trx, actor, row, definition as JourneyDefinition, now);
     });

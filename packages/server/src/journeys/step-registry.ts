@@ -2,6 +2,7 @@ import type { StepType } from './step-type.ts';
 import { conditionStep } from './steps/general/condition.ts';
 import { endStep } from './steps/general/end.ts';
 import { setVariablesStep } from './steps/general/set-variables.ts';
+import { subJourneyStep } from './steps/general/sub-journey.ts';
 import { loginFormStep } from './steps/mosaic/login-form.ts';
 import { passkeyAuthenticationStep } from './steps/mosaic/passkey-authentication.ts';
 import { registerPasskeysStep } from './steps/mosaic/register-passkeys.ts';
@@ -21,6 +22,7 @@ export const BUILT_IN_STEP_TYPES: readonly StepType[] = [
   conditionStep,
   setVariablesStep,
   endStep,
+  subJourneyStep,
   addUserStep,
   startPasskeyRegistrationStep,
   passkeyRegistrationFormStep,

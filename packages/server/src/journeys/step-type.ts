@@ -54,7 +54,9 @@ export type StepResult =
   /** Show `data` to the client and wait for a submit choosing one of `options`. */
   | { kind: 'present'; data: unknown; options: string[]; updates?: ContextUpdate[] }
   /** End the journey. `code` is the problem code of a rejection. */
-  | { kind: 'end'; result: 'success' | 'rejection'; code?: string; updates?: ContextUpdate[] };
+  | { kind: 'end'; result: 'success' | 'rejection'; code?: string; updates?: ContextUpdate[] }
+  /** Run the published journey `journeyId` with these input variables; its end leads back here (see general.subJourney). */
+  | { kind: 'subJourney'; journeyId: string; input: Record<string, unknown>; output: Record<string, string>; updates?: ContextUpdate[] };
 
 /**
  * A write into the instance's variables, applied by the engine after the step returns, e.g.

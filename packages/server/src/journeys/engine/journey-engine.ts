@@ -4,6 +4,7 @@ import type { IdentityService } from '../../identity/identity-service.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { newTimeOrderedId } from '../../shared/time-ordered-id.ts';
 import type { CompiledJourney, CompiledJourneyCache } from '../compiled-journey.ts';
+import type { JourneyPlans } from './journey-plans.ts';
 import { DEFAULT_EXPIRES_IN_SECONDS } from '../definition.ts';
 import type { ClientInput } from '../step-type.ts';
 import type { InstanceChanges, JourneyInstance, JourneyInstanceStore } from './instance-store.ts';
@@ -49,7 +50,7 @@ export interface JourneyEngineDeps {
   runner: StepRunner;
   completion: JourneyCompletion;
   identity: Pick<IdentityService, 'getUser'>;
-  cache: CompiledJourneyCache;
+  plans: JourneyPlans;
   /** Housekeeping run now and then on a start (e.g. purging abandoned accounts), after expired instances are purged. */
   purgeAlso?: (now: Date) => Promise<void>;
 }
@@ -74,6 +75,7 @@ export class JourneyEngine {
   readonly #completion: JourneyCompletion;
   readonly #identity: JourneyEngineDeps['identity'];
   readonly #purgeAlso: JourneyEngineDeps['purgeAlso'];
+  readonly #plans: JourneyPlans;
   readonly cache: CompiledJourneyCache;
   #lastPurgeMs = Number.NEGATIVE_INFINITY;
 
@@ -85,20 +87,23 @@ export class JourneyEngine {
     this.#completion = deps.completion;
     this.#identity = deps.identity;
     this.#purgeAlso = deps.purgeAlso;
-    this.cache = deps.cache;
+    this.#plans = deps.plans;
+    this.cache = deps.plans.cache;
   }
 
-  async #plan(versionId: string): Promise<CompiledJourney> {
-    const cached = this.cache.peek(versionId);
-    if (cached) return cached;
-    const definition = await this.#store.definition(versionId);
-    return this.cache.get(versionId, () => definition);
+  #plan(versionId: string): Promise<CompiledJourney> {
+    return this.#plans.plan(versionId);
+  }
+
+  /** The journey the instance is at: its own, or the sub-journey it is running (the innermost). */
+  #activeVersion(instance: JourneyInstance): string {
+    return JourneyVariables.parse(instance.varsJson).journey?.versionId ?? instance.versionId;
   }
 
   async start(tenantId: string, journeyId: string, starter: JourneyStarter, input: StartInput, locale: string): Promise<StepResponse> {
     this.#access.checkNamedUser(starter, input.user);
     await this.#purgeNowAndThen();
-    const journey = await this.#store.findPublished(tenantId, journeyId);
+    const journey = await this.#plans.findPublished(tenantId, journeyId);
     if (journey === undefined || journey === 'unpublished') {
       // A browser is not told whether an unpublished journey exists.
       if (journey === 'unpublished' && starter.kind === 'api') throw new KeywayError('JOURNEY_NOT_PUBLISHED', `Journey ${journeyId} has no published version`);
@@ -151,7 +156,7 @@ export class JourneyEngine {
     // The instance is stored by #persist, in the one commit that ends this request: until the answer carries a
     // session token no other request can reach it, so nothing is lost by not inserting it first (and a start that
     // dies mid-step leaves no orphan row).
-    const run: Run = { tenantId, instanceId: instance.id, plan, vars, origin, locale, stepsRun: 0 };
+    const run: Run = { tenantId, instanceId: instance.id, rootVersionId: instance.versionId, plan, vars, origin, locale, stepsRun: 0 };
     const stop = await this.#runner.advance(run, definition.start);
     return this.#persist(run, instance, stop, { kind: 'start', createdAt: now.getTime() });
   }
@@ -191,6 +196,7 @@ export class JourneyEngine {
     const run: Run = {
       tenantId,
       instanceId: instance.id,
+      rootVersionId: instance.versionId,
       plan,
       vars: JourneyVariables.parse(instance.varsJson),
       origin: requestOrigin || (instance.origin ?? ''),
@@ -245,7 +251,7 @@ export class JourneyEngine {
     }
     if (this.#clock.now().getTime() >= instance.expiresAt)
       throw new KeywayError('JOURNEY_SESSION_EXPIRED', 'The journey session has expired; start the journey again');
-    return { instance, plan: await this.#plan(instance.versionId) };
+    return { instance, plan: await this.#plan(this.#activeVersion(instance)) };
   }
 
   /**
@@ -258,6 +264,7 @@ export class JourneyEngine {
     const run: Run = {
       tenantId: instance.tenantId,
       instanceId: instance.id,
+      rootVersionId: instance.versionId,
       plan,
       vars: JourneyVariables.parse(instance.varsJson),
       origin: instance.origin ?? '',
@@ -386,11 +393,12 @@ export class JourneyEngine {
   async fireTimeout(due: JourneyInstance): Promise<boolean> {
     const now = this.#clock.now().getTime();
     if (due.status !== 'waiting' || due.currentStep === null || due.stepDeadline === null || now <= due.stepDeadline || now >= due.expiresAt) return false;
-    const plan = await this.#plan(due.versionId);
+    const plan = await this.#plan(this.#activeVersion(due));
     if (!(await this.#store.claim(due, now))) return false;
     const run: Run = {
       tenantId: due.tenantId,
       instanceId: due.id,
+      rootVersionId: due.versionId,
       plan,
       vars: JourneyVariables.parse(due.varsJson),
       origin: due.origin ?? '',

@@ -9,6 +9,19 @@ export interface JourneyFacts {
   store: string;
   /** Whether a step of the journey identified `user` (a user only named by the API client that started it is not). */
   userIdentified?: boolean;
+  /** In a sub-journey: the published version it runs (the instance's own version otherwise). */
+  versionId?: string;
+  /** In a sub-journey: the journeys it was called from, outermost first, to return to when it ends. */
+  frames?: JourneyFrame[];
+}
+
+/** A journey waiting for the sub-journey its step `stepId` called: its variables as they were, and where outputs go. */
+export interface JourneyFrame {
+  versionId: string;
+  stepId: string;
+  /** Parent variable → the sub-journey's variable (a dotted path) whose value it receives on success. */
+  output: Record<string, string>;
+  vars: Record<string, unknown>;
 }
 
 /** `user`: what expressions and the end of the journey know of its user. */
