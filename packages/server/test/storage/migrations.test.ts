@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { openDatabase } from '../../src/storage/database.ts';
-import { pendingMigrations } from '../../src/storage/migrate.ts';
+import { migrateToLatest, pendingMigrations } from '../../src/storage/migrate.ts';
 import { DATABASE_KINDS, createTestDatabase } from '../support/databases.ts';
 
 const run = promisify(execFile);
@@ -39,6 +39,30 @@ for (const kind of DATABASE_KINDS) {
           await database.close();
         }
       } finally {
+        await testDatabase.drop();
+      }
+    });
+
+    test('021-scheduler-leases: one lease per job name, and the index the timeout scan reads', async () => {
+      const testDatabase = await createTestDatabase(kind);
+      const database = openDatabase(testDatabase.url);
+      try {
+        await migrateToLatest(database);
+        const lease = { name: 'journey-timers', holder: 'node-a', expires_at: 1 };
+        await database.db.insertInto('scheduler_leases').values(lease).execute();
+        await assert.rejects(
+          database.db
+            .insertInto('scheduler_leases')
+            .values({ ...lease, holder: 'node-b' })
+            .execute(),
+        );
+        const rows = await database.db.selectFrom('scheduler_leases').selectAll().execute();
+        assert.deepEqual(
+          rows.map((row) => ({ ...row, expires_at: Number(row.expires_at) })),
+          [lease],
+        );
+      } finally {
+        await database.close();
         await testDatabase.drop();
       }
     });
