@@ -125,6 +125,16 @@ for (const kind of DATABASE_KINDS) {
         unknown.body.validation.problems.map((p: { code: string }) => p.code),
         ['UNKNOWN_SUBJOURNEY'],
       );
+      // An output mapping cannot write who the user is: that comes back from the sub-journey on its own.
+      const forged = await draft(
+        'forges-user',
+        definition([{ ...call('ping'), parameters: { journeyId: 'ping', output: { user: 'someone' } } }, endSuccess()]),
+      );
+      assert.deepEqual(
+        [...new Set(forged.body.validation.problems.map((p: { code: string; pointer: string }) => `${p.code} ${p.pointer}`))],
+        ['INVALID_PARAMETER /steps/0/parameters/output'],
+        'the name `user` is refused (as a reserved name and by the property-name rule)',
+      );
       const computed = await draft(
         'calls-computed',
         definition([call('${target}'), endSuccess()], { variables: { target: { type: 'string', default: 'ping' } } }),

@@ -2,6 +2,7 @@ import { KeywayError } from '../../errors/keyway-error.ts';
 import type { IdentityService } from '../../identity/identity-service.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { evaluateValue, type CompiledJourney, type CompiledStep } from '../compiled-journey.ts';
+import { RESERVED_VARIABLES } from '../definition.ts';
 import { parameterValidator } from '../definition-validation.ts';
 import { ExpressionBudgetError, ExpressionError, ExpressionResultTooLargeError, evaluationContext } from '../expressions.ts';
 import { IDENTITY_ROOTS, isIdentityUpdate, type JourneyAuthentication } from '../journey-identity.ts';
@@ -20,6 +21,7 @@ export const DEFAULT_MAX_STEPS_PER_REQUEST = 100;
 export const MAX_VARS_BYTES = 256 * 1024;
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+const RESERVED_ROOTS: ReadonlySet<string> = new Set(RESERVED_VARIABLES);
 
 /** Where running stopped: a client-facing step waiting for a submit, or the end of the journey. */
 export type Stop =
@@ -209,7 +211,11 @@ export class StepRunner {
       // Not wired: the rejection goes on outwards with the sub-journey's code.
       return next === undefined ? end : { kind: 'next', next };
     }
-    for (const [name, path] of Object.entries(frame.output)) values[name] = structuredClone(readPath(child.values, path.split('.')) ?? null);
+    for (const [name, path] of Object.entries(frame.output)) {
+      // The parameter schema refuses these names already; the engine-owned roots are never written by a mapping.
+      if (RESERVED_ROOTS.has(name) || FORBIDDEN_KEYS.has(name)) continue;
+      values[name] = structuredClone(readPath(child.values, path.split('.')) ?? null);
+    }
     const next = outcomes?.success;
     if (next === undefined)
       return {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineStepType } from '../../step-type.ts';
-import { JOURNEY_ID_PATTERN } from '../../definition.ts';
+import { JOURNEY_ID_PATTERN, RESERVED_VARIABLES } from '../../definition.ts';
 import { anyObject } from '../parameter-schemas.ts';
 
 const SubJourneyParameters = Type.Object(
@@ -11,7 +11,11 @@ const SubJourneyParameters = Type.Object(
     }),
     input: Type.Optional(anyObject({ description: 'Its input variable → value (usually an expression over this journey’s variables)' })),
     output: Type.Optional(
-      Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }), Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$' }), {
+      Type.Unsafe<Record<string, string>>({
+        type: 'object',
+        // Not the engine-owned roots: who the user is comes back on its own, never through a mapping.
+        propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$', not: { enum: [...RESERVED_VARIABLES] } },
+        additionalProperties: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$' },
         description: 'This journey’s variable → the sub-journey’s variable (a dotted path) whose value it receives on success',
       }),
     ),
