@@ -119,22 +119,6 @@ export class RelyingPartyService {
   }
 
   /**
-   * The web origins of a store's relying parties: where a browser may run the store's journeys from. An unknown
-   * store has none (the caller refuses the origin, and learns nothing about which stores exist).
-   */
-  async webOrigins(tenantId: string, storeName: string): Promise<Set<string>> {
-    const rows = await this.#db
-      .selectFrom('relying_parties')
-      .innerJoin('stores', 'stores.id', 'relying_parties.store_id')
-      .select('relying_parties.origins')
-      .where('stores.tenant_id', '=', tenantId)
-      .where('relying_parties.tenant_id', '=', tenantId)
-      .where('stores.name', '=', storeName)
-      .execute();
-    return new Set(rows.flatMap((row) => JSON.parse(row.origins) as string[]).filter((origin) => /^https?:\/\//.test(origin)));
-  }
-
-  /**
    * The relying parties behind an RP ID's well-known files. Only one tenant may speak for a domain:
    * merging several tenants' entries would let one tenant put its apps into another's domain files,
    * so an RP ID configured by more than one tenant serves nothing (fail closed) until one removes it.
@@ -208,6 +192,22 @@ export class RelyingPartyService {
   async get(tenantId: string, storeName: string, rpId: string): Promise<RelyingParty> {
     const store = await this.#identity.findStore(tenantId, storeName);
     return this.find(tenantId, store.id, rpId);
+  }
+
+  /**
+   * The web origins of a store's relying parties: where a browser may run the store's journeys from. An unknown
+   * store has none (the caller refuses the origin, and learns nothing about which stores exist).
+   */
+  async webOrigins(tenantId: string, storeName: string): Promise<Set<string>> {
+    const rows = await this.#db
+      .selectFrom('relying_parties')
+      .innerJoin('stores', 'stores.id', 'relying_parties.store_id')
+      .select('relying_parties.origins')
+      .where('stores.tenant_id', '=', tenantId)
+      .where('relying_parties.tenant_id', '=', tenantId)
+      .where('stores.name', '=', storeName)
+      .execute();
+    return new Set(rows.flatMap((row) => JSON.parse(row.origins) as string[]).filter((origin) => /^https?:\/\//.test(origin)));
   }
 
   /** Replaces the fields the patch names, then validates the whole relying party again. */
