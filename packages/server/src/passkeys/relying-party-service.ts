@@ -118,6 +118,7 @@ export class RelyingPartyService {
     return toRelyingParty(await this.#findRow(executor, tenantId, storeId, rpId));
   }
 
+  /** Every relying party with this RP ID, across stores and tenants (for the well-known files served on its host). */
   /**
    * The relying parties behind an RP ID's well-known files. Only one tenant may speak for a domain:
    * merging several tenants' entries would let one tenant put its apps into another's domain files,
