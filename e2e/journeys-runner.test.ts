@@ -399,6 +399,48 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(problems(), []);
     });
 
+    test('a live step timeout: the runner shows the timeout branch as the server takes it, without an answer from the user', async () => {
+      const form = (name: string, title: string) =>
+        tenant.api.post('/api/custom-forms', {
+          name,
+          form: {
+            title: { values: { en: title }, type: 'title' },
+            components: [{ type: 'paragraph', id: 'note', label: { values: { en: '' } }, values: { en: `${title}.` }, index: 0 }],
+          },
+        });
+      for (const [name, title] of [
+        ['hurry', 'Quick question'],
+        ['too-late', 'Time is up'],
+      ] as const) {
+        assert.equal((await form(name, title)).status, 201);
+        assert.equal((await tenant.api.post(`/api/custom-forms/${name}/versions/1/publish`)).status, 200);
+      }
+      await publishJourney(tenant.api, 'timed-question', {
+        schemaVersion: 1,
+        store: STORE,
+        access: { public: true },
+        start: 'ask',
+        steps: [
+          {
+            id: 'ask',
+            type: 'trustx.customDataForm',
+            parameters: { dataFormName: 'hurry', timeoutSeconds: 60 },
+            outcomes: { success: 'end', cancel: 'end', timeout: 'late' },
+          },
+          { id: 'late', type: 'trustx.customDataForm', parameters: { dataFormName: 'too-late' }, outcomes: { success: 'end', cancel: 'end', timeout: 'end' } },
+          { id: 'end', type: 'general.end', parameters: { result: 'rejection', code: 'JOURNEY_REJECTED' } },
+        ],
+      });
+      await page.goto(tenant.runnerUrl('timed-question'));
+      await waitForStep(page, 'form', 'Quick question');
+      server.clock.advance(61_000);
+      assert.equal(await server.tickJourneyTimers(), 1, 'the server fired the timeout');
+      // The page reads its session while the step has a deadline, and shows where the journey went.
+      const late = await waitForStep(page, 'form', 'Time is up');
+      await late.getByText('Time is up.').waitFor();
+      assert.deepEqual(problems(), []);
+    });
+
     test('German (Accept-Language), a rejection screen with Start again, and the 404 page', async () => {
       await webauthn.context.setExtraHTTPHeaders({ 'accept-language': 'de-DE,de;q=0.9' });
       try {

@@ -31,6 +31,8 @@ export interface SelfServiceServer {
   origin: string;
   app: FastifyInstance;
   clock: OffsetClock;
+  /** Fires the journey step timeouts that are due now (the server does not tick by itself in tests). */
+  tickJourneyTimers(): Promise<number>;
   http: HttpClient;
   /** A tenant with an admin client, and an HTTP client carrying its token. */
   tenant(id: string): Promise<{ api: HttpClient }>;
@@ -74,6 +76,7 @@ export async function startSelfServiceServer(kind: DatabaseKind): Promise<SelfSe
       origin,
       app,
       clock,
+      tickJourneyTimers: () => services.journeyTimers.tick(),
       http,
       async tenant(id) {
         const created = await services.tenancy.initTenant(id);

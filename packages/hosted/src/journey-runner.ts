@@ -155,13 +155,41 @@ async function act(buttons: HTMLButtonElement[], waiting: string, action: () => 
   }
 }
 
+/** How often a step with a timeout asks the server whether its timeout branch was taken. */
+const TIMEOUT_POLL_MS = 2000;
+
+/**
+ * A step with a timeout: the server takes its timeout branch by itself when the time is up, so while the step is shown
+ * the runner reads its session now and then, and shows the step or the end the journey moved on to.
+ */
+function watchTimeout(step: Exclude<JourneyStep, { kind: 'success' | 'rejection' }>): void {
+  if (step.stepExpiresAt === undefined) return;
+  const mine = generation;
+  const poll = async () => {
+    if (mine !== generation || step.answered) return;
+    try {
+      const now = await resumeJourney({ ...client, sessionId: step.sessionId });
+      if (mine !== generation || step.answered) return;
+      if (now.kind === 'success' || now.kind === 'rejection' || now.journeyStepId !== step.journeyStepId) return show(now);
+    } catch (error) {
+      // Being answered right now, or briefly unreachable: the next poll (or the answer itself) tells.
+      if (isDeadSession(error) && mine === generation && !step.answered) return;
+    }
+    setTimeout(() => void poll(), TIMEOUT_POLL_MS);
+  };
+  setTimeout(() => void poll(), TIMEOUT_POLL_MS);
+}
+
 function show(step: JourneyStep): void {
   generation += 1;
   pageAbort?.abort();
   pageAbort = undefined;
   clearMessages();
   if (step.kind === 'success' || step.kind === 'rejection') remember(undefined);
-  else remember(step.sessionId);
+  else {
+    remember(step.sessionId);
+    watchTimeout(step);
+  }
   switch (step.kind) {
     case 'success':
       // Signed in only when the journey authenticated its user (and so issued an ID token).

@@ -57,11 +57,14 @@ export async function startServer(config: Config, { handleSignals = true } = {})
   if (applied.length > 0 && format === 'json') app.log.info({ migrations: applied }, 'migrations applied');
   const address = await app.listen({ port: config.port, host: config.host });
   logServing(app, format, { address, config, database, applied });
+  // Step timeouts fire as they pass (one node at a time scans, under a database lease).
+  services.journeyTimers.start(1000);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       // Stop taking connections, let in-flight requests finish, then release the database.
+      await services.journeyTimers.stop();
       await app.close();
       await database.close();
     })());

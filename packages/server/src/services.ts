@@ -1,10 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config } from './config/config.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { BrandingService } from './branding/branding-service.ts';
 import { IdentityService } from './identity/identity-service.ts';
 import { FormService } from './journeys/forms/form-service.ts';
 import { PageService } from './journeys/pages/page-service.ts';
-import { JourneyEngine } from './journeys/engine.ts';
+import { CompiledJourneyCache } from './journeys/compiled-journey.ts';
+import { KyselyJourneyInstanceStore } from './journeys/engine/instance-store.ts';
+import { JourneyAccess } from './journeys/engine/journey-access.ts';
+import { JourneyCompletion } from './journeys/engine/journey-completion.ts';
+import { JourneyEngine } from './journeys/engine/journey-engine.ts';
+import { JourneyPlans } from './journeys/engine/journey-plans.ts';
+import { JourneyTimers } from './journeys/engine/journey-timers.ts';
+import { StepRunner } from './journeys/engine/step-runner.ts';
+import { StepRegistry } from './journeys/step-registry.ts';
+import type { StepType } from './journeys/step-type.ts';
+import { purgeAbandonedAccounts } from './identity/pending-accounts.ts';
 import { JourneyService } from './journeys/journey-service.ts';
 import { CeremonyService } from './passkeys/ceremony-service.ts';
 import { CredentialService } from './passkeys/credential-service.ts';
@@ -19,6 +31,8 @@ import { selfServiceConfigCheck } from './selfservice/self-service-config.ts';
 import { SelfServiceService } from './selfservice/self-service-service.ts';
 import type { Clock } from './shared/clock.ts';
 import type { Database } from './storage/database.ts';
+import { DatabaseLease } from './storage/database-lease.ts';
+import { RateLimiter } from './shared/rate-limiter.ts';
 import { TenancyService } from './tenancy/tenancy-service.ts';
 import { SigningKeyService } from './tokens/signing-key-service.ts';
 
@@ -41,6 +55,10 @@ export interface Services {
   journeyDefinitions: JourneyService;
   /** The journey engine: runs instances */
   journeys: JourneyEngine;
+  /** The step types journeys may use: the built-in ones and any passed in */
+  stepTypes: StepRegistry;
+  /** Fires journey step timeouts as they pass (started by the server; tests tick it) */
+  journeyTimers: JourneyTimers;
   /** Each store's logo, colours and languages for its pages, runner and e-mails */
   branding: BrandingService;
   /** The OpenID Connect clients of each tenant */
@@ -57,9 +75,11 @@ export interface ServiceDeps {
   clock: Clock;
   /** The database's master key, checked at start-up (startup.ts) */
   masterKey: MasterKey;
+  /** Journey step types of the embedding application, besides the built-in ones */
+  stepTypes?: readonly StepType[] | undefined;
 }
 
-export function createServices({ config, database, clock, masterKey }: ServiceDeps): Services {
+export function createServices({ config, database, clock, masterKey, stepTypes: extraStepTypes }: ServiceDeps): Services {
   const db = database.db;
   // Store lookups (by name, tenant-scoped) for the passkey configuration services; IdentityService is stateless.
   const stores = new IdentityService({ db, clock });
@@ -79,25 +99,52 @@ export function createServices({ config, database, clock, masterKey }: ServiceDe
   };
   // One cache of FIDO metadata BLOBs per process: attestation trust and self-service's authenticator icons.
   const metadata = new MetadataBlobCache();
-  const services: Omit<Services, 'selfService' | 'oidcClients' | 'oidc' | 'oidcLogin'> = {
+  // The passkey ceremonies use the same service instances (one signing-key cache per process).
+  const ceremonies = new CeremonyService({
+    db,
+    clock,
+    identity: base.identity,
+    relyingParties: base.relyingParties,
+    policies: base.policies,
+    signingKeys: base.signingKeys,
+    metadata,
+  });
+  const forms = new FormService({ db, clock });
+  const pages = new PageService({ db, clock });
+  const stepTypes = new StepRegistry(extraStepTypes);
+  const instances = new KyselyJourneyInstanceStore(db);
+  const plans = new JourneyPlans(instances, new CompiledJourneyCache(500, stepTypes));
+  const services: Omit<Services, 'selfService' | 'journeyTimers' | 'oidcClients' | 'oidc' | 'oidcLogin'> = {
     ...base,
-    // The passkey ceremonies use the same service instances (one signing-key cache per process).
-    ceremonies: new CeremonyService({
-      db,
-      clock,
-      identity: base.identity,
-      relyingParties: base.relyingParties,
-      policies: base.policies,
-      signingKeys: base.signingKeys,
-      metadata,
-    }),
+    ceremonies,
     credentials: new CredentialService({ db, clock, identity: stores }),
-    forms: new FormService({ db, clock }),
-    pages: new PageService({ db, clock }),
-    journeyDefinitions: new JourneyService({ db, clock }),
-    // Steps get the whole service set; it exists once this function returns.
-    journeys: new JourneyEngine({ db, clock, services: () => all, publicStartsPerMinute: config.rateLimitPerIp }),
+    forms,
+    pages,
+    stepTypes,
+    journeyDefinitions: new JourneyService({ db, clock, stepTypes, instances }),
+    journeys: new JourneyEngine({
+      clock,
+      store: instances,
+      access: new JourneyAccess({
+        relyingParties: base.relyingParties,
+        limiter: new RateLimiter({ db, clock }),
+        publicStartsPerMinute: config.rateLimitPerIp,
+      }),
+      // Steps reach the application only through this port.
+      runner: new StepRunner({ clock, port: { ceremonies, identity: base.identity, forms, pages }, identity: base.identity, plans }),
+      completion: new JourneyCompletion({ identity: base.identity, signingKeys: base.signingKeys }),
+      identity: base.identity,
+      plans,
+      // Add User's accounts whose journey never registered a passkey (the same purge as self-service's sign-ups).
+      purgeAlso: (now) => purgeAbandonedAccounts(db, now),
+    }),
   };
+  const journeyTimers = new JourneyTimers({
+    lease: new DatabaseLease({ db, clock, name: 'journey-timers', holder: `${hostname()}:${process.pid}:${randomUUID()}`, ttlMs: 30_000 }),
+    store: instances,
+    fire: (instance) => services.journeys.fireTimeout(instance),
+    now: () => clock.now().getTime(),
+  });
   const selfService = new SelfServiceService({
     db,
     clock,
@@ -114,6 +161,6 @@ export function createServices({ config, database, clock, masterKey }: ServiceDe
   });
   const oidcClients = new OidcClientService({ db, clock });
   const oidc = new OidcProviders({ db, clock, masterKey, publicUrl: config.publicUrl, signingKeys: base.signingKeys, clients: oidcClients });
-  const all: Services = { ...services, selfService, oidcClients, oidc, oidcLogin: new OidcLoginService({ db, clock }) };
+  const all: Services = { ...services, selfService, journeyTimers, oidcClients, oidc, oidcLogin: new OidcLoginService({ db, clock }) };
   return all;
 }

@@ -52,6 +52,8 @@ export interface StepResponse {
   stepType?: string;
   clientResponseOptions?: string[];
   expiresAt: string;
+  /** When the current step times out, if it has a timeout. */
+  stepExpiresAt?: string;
 }
 
 export interface JourneyUser {
@@ -87,6 +89,8 @@ interface StepBase {
   stepType: string;
   sessionId: string;
   expiresAt: string;
+  /** When the step times out, if it has a timeout: the server then takes its timeout branch by itself (`resumeJourney` shows where it went). */
+  stepExpiresAt?: string;
   /** The response options the step accepts. */
   options: readonly string[];
   /** Answered (or being answered): every action now throws KeywayStepAnsweredError. */
@@ -386,6 +390,7 @@ function clientStep(response: StepResponse, answer: Answer): ClientStep {
     stepType: response.stepType ?? '',
     sessionId: response.sessionId,
     expiresAt: response.expiresAt,
+    ...(response.stepExpiresAt === undefined ? {} : { stepExpiresAt: response.stepExpiresAt }),
     options: Object.freeze([...(response.clientResponseOptions ?? [])]),
     // Replaced by a live getter below (a getter here would be copied as a value by the spreads).
     answered: false,

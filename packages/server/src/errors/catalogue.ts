@@ -131,6 +131,20 @@ export const ERROR_CATALOGUE = {
   OIDC_REDIRECT_URI_INVALID: { status: 400, title: 'The redirect URI cannot be registered' },
   OIDC_SCOPE_UNSUPPORTED: { status: 400, title: 'The scope is not one this OpenID Provider offers' },
   OIDC_CLIENT_PUBLIC: { status: 409, title: 'A public client has no secret' },
+  // Journey rejections the engine ends a journey with (answered as the data of a `rejection`, not as HTTP errors)
+  JOURNEY_REJECTED: { status: 403, title: 'An end step rejected the journey' },
+  JOURNEY_STEP_LIMIT_EXCEEDED: {
+    status: 500,
+    title: 'More steps ran in one request than allowed (the definition loops without a client-facing step), or one expression took too long',
+  },
+  JOURNEY_STEP_TIMEOUT: { status: 408, title: 'The step timed out and its timeout outcome is not wired' },
+  JOURNEY_OUTCOME_NOT_WIRED: { status: 500, title: 'A step left by an outcome that leads nowhere' },
+  JOURNEY_EXPRESSION_FAILED: { status: 500, title: 'An expression of a step parameter could not be evaluated' },
+  JOURNEY_PARAMETERS_INVALID: { status: 500, title: 'A step’s evaluated parameters do not match its parameter schema' },
+  JOURNEY_STEP_FAILED: { status: 500, title: 'A step failed' },
+  JOURNEY_NO_USER: { status: 500, title: 'The journey reached success without identifying a user' },
+  JOURNEY_STATE_TOO_LARGE: { status: 413, title: 'The journey’s variables grew beyond their size limit' },
+  JOURNEY_INTERRUPTED: { status: 503, title: 'The server running a step stopped before it finished; the journey must start again' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

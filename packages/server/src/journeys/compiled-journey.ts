@@ -1,7 +1,7 @@
 import { LruCache } from '../shared/lru-cache.ts';
 import { compileString, evaluateString, hasExpression, type CompiledString } from './expressions.ts';
 import type { JourneyDefinition, StepDefinition } from './definition.ts';
-import { findStepType } from './step-registry.ts';
+import { BUILT_IN_STEPS, type StepTypeLookup } from './step-registry.ts';
 import type { StepType } from './step-type.ts';
 
 /** A parameter value with its `${…}` strings compiled; constant subtrees stay as they are. */
@@ -67,10 +67,10 @@ export function escapePointer(token: string): string {
 }
 
 /** Compiles a definition that has passed validation (published versions only). */
-export function compileJourney(definition: JourneyDefinition): CompiledJourney {
+export function compileJourney(definition: JourneyDefinition, stepTypes: StepTypeLookup): CompiledJourney {
   const steps = new Map<string, CompiledStep>();
   for (const step of definition.steps) {
-    const type = findStepType(step.type);
+    const type = stepTypes.find(step.type);
     if (!type) throw new Error(`journey step ${step.id}: unknown step type ${step.type}`);
     steps.set(step.id, { definition: step, type, parameters: compileValue(step.parameters ?? {}) });
   }
@@ -83,9 +83,11 @@ export function compileJourney(definition: JourneyDefinition): CompiledJourney {
  */
 export class CompiledJourneyCache {
   readonly #entries: LruCache<string, CompiledJourney>;
+  readonly #stepTypes: StepTypeLookup;
 
-  constructor(max = 500) {
+  constructor(max = 500, stepTypes: StepTypeLookup = BUILT_IN_STEPS) {
     this.#entries = new LruCache(max);
+    this.#stepTypes = stepTypes;
   }
 
   peek(versionId: string): CompiledJourney | undefined {
@@ -95,7 +97,7 @@ export class CompiledJourneyCache {
   get(versionId: string, load: () => JourneyDefinition): CompiledJourney {
     const hit = this.#entries.get(versionId);
     if (hit) return hit;
-    const compiled = compileJourney(load());
+    const compiled = compileJourney(load(), this.#stepTypes);
     this.#entries.set(versionId, compiled);
     return compiled;
   }

@@ -3,7 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import { compileValue, escapePointer } from './compiled-journey.ts';
 import { JOURNEY_DEFINITION_SCHEMA, type JourneyDefinition, type VariableType } from './definition.ts';
 import { ExpressionError } from './expressions.ts';
-import { findStepType } from './step-registry.ts';
+import { BUILT_IN_STEPS, type StepTypeLookup } from './step-registry.ts';
 import type { StepType } from './step-type.ts';
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -22,7 +22,10 @@ export type ProblemCode =
   | 'TIMEOUT_NOT_ALLOWED'
   | 'INVALID_VARIABLE'
   | 'UNDECLARED_VARIABLE'
-  | 'UNWIRED_OUTCOME';
+  | 'UNWIRED_OUTCOME'
+  | 'SUBJOURNEY_NOT_CONSTANT'
+  | 'UNKNOWN_SUBJOURNEY'
+  | 'SUBJOURNEY_CYCLE';
 
 /** One finding: errors block publishing, warnings do not. `pointer` is a JSON pointer into the definition. */
 export interface DefinitionProblem {
@@ -44,13 +47,13 @@ addFormats(ajv, { mode: 'full' });
 let shapeValidator: ValidateFunction | undefined;
 const validateShapeOnce = (): ValidateFunction => (shapeValidator ??= ajv.compile(JOURNEY_DEFINITION_SCHEMA));
 
-/** Step parameter schemas, compiled once per step type. */
-const parameterValidators = new Map<string, ValidateFunction>();
+/** Step parameter schemas, compiled once per step type (a cache keyed by the step type itself). */
+const parameterValidators = new WeakMap<StepType, ValidateFunction>();
 export function parameterValidator(step: StepType): ValidateFunction {
-  let validate = parameterValidators.get(step.type);
+  let validate = parameterValidators.get(step);
   if (!validate) {
     validate = ajv.compile(step.parameterSchema);
-    parameterValidators.set(step.type, validate);
+    parameterValidators.set(step, validate);
   }
   return validate;
 }
@@ -106,7 +109,7 @@ function matchesType(value: unknown, type: VariableType): boolean {
  * each type's schema (a `${…}` expression is accepted wherever a value is, and must parse),
  * outcomes the type does not have, references to steps that do not exist, and unreachable steps.
  */
-export function validateDefinition(document: unknown): ValidationReport {
+export function validateDefinition(document: unknown, stepTypes: StepTypeLookup = BUILT_IN_STEPS): ValidationReport {
   const problems: DefinitionProblem[] = [];
   const report = (): ValidationReport => ({ valid: !problems.some((p) => p.severity === 'error'), problems });
 
@@ -159,7 +162,7 @@ export function validateDefinition(document: unknown): ValidationReport {
 
   definition.steps.forEach((step, index) => {
     const at = `/steps/${index}`;
-    const type = findStepType(step.type);
+    const type = stepTypes.find(step.type);
     if (!type) {
       problems.push({
         severity: 'error',

@@ -39,9 +39,3 @@ export function authenticatedUser(authentication: JourneyAuthentication): Contex
 export function isIdentityUpdate(update: ContextUpdate): boolean {
   return trusted.has(update);
 }
-
-/** The authentication of `userId`, if the journey verified one (a stale one of another user does not count). */
-export function authenticationOf(vars: Readonly<Record<string, unknown>>, userId: string): JourneyAuthentication | undefined {
-  const authentication = vars._authentication as JourneyAuthentication | null | undefined;
-  return authentication && authentication.userId === userId ? authentication : undefined;
-}

@@ -22,7 +22,6 @@ import {
   ValidateBody,
   ValidationReportSchema,
 } from './journey-schemas.ts';
-import { allStepTypes } from './step-registry.ts';
 import { installTemplates } from './templates.ts';
 
 const tags = ['journeys'];
@@ -53,7 +52,7 @@ export async function journeyRoutes(fastify: FastifyInstance, { services }: { se
       config: { permission: 'Journeys:listStepTypes' },
     },
     async () => ({
-      items: allStepTypes().map((step) => ({
+      items: services.stepTypes.all().map((step) => ({
         type: step.type,
         title: step.title,
         family: step.family,

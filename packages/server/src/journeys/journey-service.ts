@@ -4,10 +4,13 @@ import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { Clock } from '../shared/clock.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
-import type { JourneyInstancesTable, JourneysTable, JourneyVersionsTable, Schema } from '../storage/schema.ts';
+import type { JourneysTable, JourneyVersionsTable, Schema } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import type { JourneyDefinition } from './definition.ts';
 import { validateDefinition, type ValidationReport } from './definition-validation.ts';
+import type { InstanceStatus, JourneyInstanceStore } from './engine/instance-store.ts';
+import type { StepTypeLookup } from './step-registry.ts';
+import { subJourneyProblems } from './sub-journey-check.ts';
 
 export interface Journey {
   journeyId: string;
@@ -34,7 +37,7 @@ export interface JourneyInstanceSummary {
   instanceId: string;
   journeyId: string;
   version: number;
-  status: JourneyInstancesTable['status'];
+  status: InstanceStatus;
   currentStep: string | null;
   resultCode: string | null;
   userId: string | null;
@@ -47,6 +50,9 @@ export interface JourneyInstanceSummary {
 export interface JourneyServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
+  /** The step types definitions are checked against (the server's registry). */
+  stepTypes: StepTypeLookup;
+  instances: Pick<JourneyInstanceStore, 'list' | 'deleteAllOf'>;
 }
 
 const RESERVED_JOURNEY_IDS = ['templates', 'step-types', 'sessions'];
@@ -85,10 +91,14 @@ export function invalidDefinitionError(report: ValidationReport): KeywayError {
 export class JourneyService {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
+  readonly #stepTypes: StepTypeLookup;
+  readonly #instances: JourneyServiceDeps['instances'];
 
   constructor(deps: JourneyServiceDeps) {
+    this.#instances = deps.instances;
     this.#db = deps.db;
     this.#clock = deps.clock;
+    this.#stepTypes = deps.stepTypes;
   }
 
   async #row(executor: Kysely<Schema>, tenantId: string, journeyId: string): Promise<Selectable<JourneysTable>> {
@@ -168,18 +178,38 @@ export class JourneyService {
       await appendAuditEvent(trx, actor, { action: 'journey.draft.update', targetType: 'journey', targetId: journeyId }, now);
       return toJourney({ ...row, ...changes });
     });
-    return { journey, validation: validateDefinition(definition) };
+    return { journey, validation: await this.#validate(this.#db, actor.tenantId, journeyId, definition) };
+  }
+
+  /** The definition's own checks, then those against the tenant's other journeys (its sub-journeys). */
+  async #validate(executor: Kysely<Schema>, tenantId: string, journeyId: string, definition: unknown): Promise<ValidationReport> {
+    const report = validateDefinition(definition, this.#stepTypes);
+    if (!report.valid) return report;
+    const latest = async (id: string) => {
+      const row = await executor
+        .selectFrom('journeys')
+        .innerJoin('journey_versions', (join) =>
+          join.onRef('journey_versions.journey_row_id', '=', 'journeys.id').onRef('journey_versions.version', '=', 'journeys.latest_version'),
+        )
+        .select('journey_versions.definition')
+        .where('journeys.tenant_id', '=', tenantId)
+        .where('journeys.journey_id', '=', id)
+        .executeTakeFirst();
+      return row ? (JSON.parse(row.definition) as JourneyDefinition) : undefined;
+    };
+    const problems = [...report.problems, ...(await subJourneyProblems(journeyId, definition as JourneyDefinition, latest))];
+    return { valid: !problems.some((p) => p.severity === 'error'), problems };
   }
 
   /** Validates the given definition, or the journey's draft. */
   async validate(tenantId: string, journeyId: string, definition?: unknown): Promise<ValidationReport> {
     if (definition !== undefined) {
       await this.#row(this.#db, tenantId, journeyId);
-      return validateDefinition(definition);
+      return this.#validate(this.#db, tenantId, journeyId, definition);
     }
     const row = await this.#row(this.#db, tenantId, journeyId);
     if (row.draft === null) throw new KeywayError('JOURNEY_NO_DRAFT', `Journey ${journeyId} has no draft`);
-    return validateDefinition(JSON.parse(row.draft));
+    return this.#validate(this.#db, tenantId, journeyId, JSON.parse(row.draft));
   }
 
   /**
@@ -193,7 +223,7 @@ export class JourneyService {
       const row = await this.#row(trx, actor.tenantId, journeyId);
       if (row.draft === null) throw new KeywayError('JOURNEY_NO_DRAFT', `Journey ${journeyId} has no draft to publish`);
       const definition = JSON.parse(row.draft) as unknown;
-      const report = validateDefinition(definition);
+      const report = await this.#validate(trx, actor.tenantId, journeyId, definition);
       if (!report.valid) throw invalidDefinitionError(report);
       return this.#insertVersion(trx, actor, row, definition as JourneyDefinition, now);
     });
@@ -255,49 +285,24 @@ export class JourneyService {
   async listInstances(
     tenantId: string,
     journeyId: string,
-    query: PageRequest & { status?: JourneyInstancesTable['status'] | undefined },
+    query: PageRequest & { status?: InstanceStatus | undefined },
   ): Promise<Page<JourneyInstanceSummary>> {
     const row = await this.#row(this.#db, tenantId, journeyId);
     const limit = pageSize(query);
-    const after = decodeCursor(query.cursor);
-    let select = this.#db
-      .selectFrom('journey_instances')
-      .innerJoin('journey_versions', 'journey_versions.id', 'journey_instances.version_id')
-      .select([
-        'journey_instances.id as id',
-        'journey_versions.version as version',
-        'journey_instances.status as status',
-        'journey_instances.current_step as current_step',
-        'journey_instances.result_code as result_code',
-        'journey_instances.user_id as user_id',
-        'journey_instances.started_by as started_by',
-        'journey_instances.created_at as created_at',
-        'journey_instances.updated_at as updated_at',
-        'journey_instances.expires_at as expires_at',
-      ])
-      .where('journey_instances.journey_row_id', '=', row.id);
-    if (query.status !== undefined) select = select.where('journey_instances.status', '=', query.status);
-    if (after) select = select.where('journey_instances.id', '>', after);
-    return toPage(
-      await select
-        .orderBy('journey_instances.id')
-        .limit(limit + 1)
-        .execute(),
-      limit,
-      (instance) => ({
-        instanceId: instance.id,
-        journeyId,
-        version: Number(instance.version),
-        status: instance.status,
-        currentStep: instance.current_step,
-        resultCode: instance.result_code,
-        userId: instance.user_id,
-        startedBy: instance.started_by,
-        createdAt: iso(instance.created_at),
-        updatedAt: iso(instance.updated_at),
-        expiresAt: iso(instance.expires_at),
-      }),
-    );
+    const items = await this.#instances.list(row.id, { after: decodeCursor(query.cursor), limit: limit + 1, status: query.status });
+    return toPage(items, limit, (instance) => ({
+      instanceId: instance.id,
+      journeyId,
+      version: instance.version,
+      status: instance.status,
+      currentStep: instance.currentStep,
+      resultCode: instance.resultCode,
+      userId: instance.userId,
+      startedBy: instance.startedBy,
+      createdAt: iso(instance.createdAt),
+      updatedAt: iso(instance.updatedAt),
+      expiresAt: iso(instance.expiresAt),
+    }));
   }
 
   /** Deletes the journey, its versions and its instances (running ones end: their sessions are gone). */
@@ -306,7 +311,7 @@ export class JourneyService {
     await this.#db.transaction().execute(async (trx) => {
       const row = await this.#row(trx, actor.tenantId, journeyId);
       // Children first: SQLite enforces the foreign keys only when asked, so the order does not rely on cascades.
-      await trx.deleteFrom('journey_instances').where('journey_row_id', '=', row.id).execute();
+      await this.#instances.deleteAllOf(row.id, trx);
       await trx.deleteFrom('journey_versions').where('journey_row_id', '=', row.id).execute();
       await trx.deleteFrom('journeys').where('id', '=', row.id).execute();
       await appendAuditEvent(
@@ -328,7 +333,7 @@ export class JourneyService {
     name: string,
     definition: JourneyDefinition,
   ): Promise<{ journeyId: string; version: number; status: 'created' | 'updated' | 'unchanged' }> {
-    const report = validateDefinition(definition);
+    const report = validateDefinition(definition, this.#stepTypes);
     if (!report.valid) throw invalidDefinitionError(report);
     const now = this.#clock.now();
     const install = () =>

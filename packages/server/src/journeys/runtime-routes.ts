@@ -4,14 +4,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { allowReading, answerPreflight, originOf } from '../http/browser-origin.ts';
 import { AnyTenantIdParam, JourneyIdParam, JourneySessionIdParam } from '../http/path-params.ts';
 import type { Services } from '../services.ts';
-import { ENGINE_REJECTION_CODES, type JourneyStarter } from './engine.ts';
+import type { JourneyStarter } from './engine/journey-access.ts';
+import { describeRejectionCodes } from './engine/rejection-codes.ts';
 import { StartJourneyBody, StepResponseSchema, SubmitBody } from './journey-schemas.ts';
 
 const tags = ['journey runtime'];
 
-const rejectionCodes = Object.entries(ENGINE_REJECTION_CODES)
-  .map(([code, title]) => `- \`${code}\`: ${title}`)
-  .join('\n');
+const rejectionCodes = describeRejectionCodes();
 const protocol = `Answers \`{journeyStepId, data, sessionId}\`. At the end \`journeyStepId\` is \`success\` (data: the user and an ID token when the journey authenticated them, see the \`data\` schema) or \`rejection\` (data: a problem \`code\`). Engine rejection codes:\n${rejectionCodes}`;
 
 /** The first language tag of Accept-Language (steps localise with it). */

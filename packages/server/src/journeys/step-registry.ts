@@ -2,6 +2,7 @@ import type { StepType } from './step-type.ts';
 import { conditionStep } from './steps/general/condition.ts';
 import { endStep } from './steps/general/end.ts';
 import { setVariablesStep } from './steps/general/set-variables.ts';
+import { subJourneyStep } from './steps/general/sub-journey.ts';
 import { loginFormStep } from './steps/mosaic/login-form.ts';
 import { passkeyAuthenticationStep } from './steps/mosaic/passkey-authentication.ts';
 import { registerPasskeysStep } from './steps/mosaic/register-passkeys.ts';
@@ -16,14 +17,12 @@ import { simpleDeciderStep } from './steps/trustx/simple-decider.ts';
 import { startPasskeyAuthenticationStep } from './steps/trustx/start-passkey-authentication.ts';
 import { startPasskeyRegistrationStep } from './steps/trustx/start-passkey-registration.ts';
 
-/**
- * Every step type the engine knows. Step files add one import and one list entry here (additive
- * lines only); ids must be unique (checked at startup).
- */
-export const stepTypes: readonly StepType[] = [
+/** The step types Keyway ships. A new step file adds one import and one entry here. */
+export const BUILT_IN_STEP_TYPES: readonly StepType[] = [
   conditionStep,
   setVariablesStep,
   endStep,
+  subJourneyStep,
   addUserStep,
   startPasskeyRegistrationStep,
   passkeyRegistrationFormStep,
@@ -39,26 +38,34 @@ export const stepTypes: readonly StepType[] = [
   passkeyAuthenticationStep,
 ];
 
-const byType = new Map<string, StepType>();
-for (const step of stepTypes) {
-  if (byType.has(step.type)) throw new Error(`duplicate journey step type ${step.type}`);
-  byType.set(step.type, step);
-}
-
-export function findStepType(type: string): StepType | undefined {
-  return byType.get(type);
-}
-
-/** Every registered step type: the built-in list, then any added with registerStepType. */
-export function allStepTypes(): StepType[] {
-  return [...byType.values()];
+/** Finds step types by id: what definition validation and compilation need of a registry. */
+export interface StepTypeLookup {
+  find(type: string): StepType | undefined;
 }
 
 /**
- * Adds a step type at run time (an embedding application's own steps, or a test's probe step).
- * Published definitions refer to types by id, so an id can never be replaced.
+ * The step types one server knows: the built-in ones plus any the embedding application (or a test) passes in when
+ * the services are built. Fixed once made: published definitions refer to types by id, so an id is never replaced.
  */
-export function registerStepType(step: StepType): void {
-  if (byType.has(step.type)) throw new Error(`duplicate journey step type ${step.type}`);
-  byType.set(step.type, step);
+export class StepRegistry implements StepTypeLookup {
+  readonly #byType = new Map<string, StepType>();
+
+  constructor(extra: readonly StepType[] = [], builtIn: readonly StepType[] = BUILT_IN_STEP_TYPES) {
+    for (const step of [...builtIn, ...extra]) {
+      if (this.#byType.has(step.type)) throw new Error(`duplicate journey step type ${step.type}`);
+      this.#byType.set(step.type, step);
+    }
+  }
+
+  find(type: string): StepType | undefined {
+    return this.#byType.get(type);
+  }
+
+  /** Every step type: the built-in ones, then the extra ones. */
+  all(): StepType[] {
+    return [...this.#byType.values()];
+  }
 }
+
+/** The built-in step types alone (definition checks that need no server, e.g. the templates shipped with Keyway). */
+export const BUILT_IN_STEPS = new StepRegistry();

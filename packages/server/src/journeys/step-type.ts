@@ -1,5 +1,6 @@
-import type { Services } from '../services.ts';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { Clock } from '../shared/clock.ts';
+import type { StepPort } from './step-port.ts';
 
 /**
  * The contract between the journey engine and every step type. One file per step type
@@ -16,8 +17,8 @@ export interface StepType<P = Record<string, unknown>> {
   /** Human name, e.g. 'Add User'. */
   title: string;
   family: StepFamily;
-  /** JSON Schema (draft 2020-12 subset understood by Ajv) of the evaluated parameters; compiled once at startup. */
-  parameterSchema: object;
+  /** JSON Schema (draft 2020-12 subset understood by Ajv) of the evaluated parameters; compiled once per step type. */
+  parameterSchema: TSchema;
   /** Named outcomes a definition may wire to a next step, e.g. ['success', 'Failed to add the user']. */
   outcomes: readonly string[];
   /**
@@ -53,7 +54,9 @@ export type StepResult =
   /** Show `data` to the client and wait for a submit choosing one of `options`. */
   | { kind: 'present'; data: unknown; options: string[]; updates?: ContextUpdate[] }
   /** End the journey. `code` is the problem code of a rejection. */
-  | { kind: 'end'; result: 'success' | 'rejection'; code?: string; updates?: ContextUpdate[] };
+  | { kind: 'end'; result: 'success' | 'rejection'; code?: string; updates?: ContextUpdate[] }
+  /** Run the published journey `journeyId` with these input variables; its end leads back here (see general.subJourney). */
+  | { kind: 'subJourney'; journeyId: string; input: Record<string, unknown>; output: Record<string, string>; updates?: ContextUpdate[] };
 
 /**
  * A write into the instance's variables, applied by the engine after the step returns, e.g.
@@ -75,7 +78,8 @@ export interface StepContext {
   journeyId: string;
   instanceId: string;
   stepId: string;
-  services: Services;
+  /** The operations of the application a step may use. */
+  port: StepPort;
   clock: Clock;
   /** The evaluation context: declared variables, form outputs by key, _identityStore…, loginData, user. */
   vars: Readonly<Record<string, unknown>>;
@@ -88,10 +92,10 @@ export interface StepContext {
 }
 
 /**
- * Step files declare their typed parameters with this helper; the registry holds them untyped
- * (the engine validates evaluated parameters against `parameterSchema` before calling the step,
- * which is what makes the cast sound).
+ * Declares a step type: its parameters' JSON Schema is a TypeBox schema, and the parameter type `run` and `submit`
+ * receive is derived from it (`Static`), so the two cannot drift apart. The registry holds step types untyped; the
+ * engine validates evaluated parameters against `parameterSchema` before calling the step, which makes that sound.
  */
-export function defineStepType<P>(step: StepType<P>): StepType {
+export function defineStepType<S extends TSchema>(step: Omit<StepType<Static<S>>, 'parameterSchema'> & { parameterSchema: S }): StepType {
   return step as unknown as StepType;
 }

@@ -211,6 +211,22 @@ export class RelyingPartyService {
     return this.find(tenantId, store.id, rpId);
   }
 
+  /**
+   * The web origins of a store's relying parties: where a browser may run the store's journeys from. An unknown
+   * store has none (the caller refuses the origin, and learns nothing about which stores exist).
+   */
+  async webOrigins(tenantId: string, storeName: string): Promise<Set<string>> {
+    const rows = await this.#db
+      .selectFrom('relying_parties')
+      .innerJoin('stores', 'stores.id', 'relying_parties.store_id')
+      .select('relying_parties.origins')
+      .where('stores.tenant_id', '=', tenantId)
+      .where('relying_parties.tenant_id', '=', tenantId)
+      .where('stores.name', '=', storeName)
+      .execute();
+    return new Set(rows.flatMap((row) => JSON.parse(row.origins) as string[]).filter((origin) => /^https?:\/\//.test(origin)));
+  }
+
   /** Replaces the fields the patch names, then validates the whole relying party again. */
   async update(actor: Actor, storeName: string, rpId: string, patch: UpdateRelyingPartyInput): Promise<RelyingParty> {
     const now = this.#clock.now();

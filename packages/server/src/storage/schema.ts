@@ -340,7 +340,16 @@ export interface SelfServiceRateLimitsTable {
   count: number;
 }
 
+/** Leases of background jobs run by one node at a time */
+export interface SchedulerLeasesTable {
+  name: string;
+  /** The node holding the lease */
+  holder: string;
+  expires_at: number;
+}
+
 export interface Schema {
+  scheduler_leases: SchedulerLeasesTable;
   journeys: JourneysTable;
   journey_versions: JourneyVersionsTable;
   journey_instances: JourneyInstancesTable;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
-import { definition, endReject, endSuccess, publish, setUpTenant, startPublic, submit } from './engine-fixture.ts';
+import { definition, endReject, endSuccess, publish, setUpTenant, startPublic, submit, probeStep } from './engine-fixture.ts';
 
 for (const kind of DATABASE_KINDS) {
   describe(`journey definitions and versions on ${kind}`, () => {
@@ -13,7 +13,7 @@ for (const kind of DATABASE_KINDS) {
       server.database.db.selectFrom('audit_events').selectAll().where('tenant_id', '=', 'acme').where('action', '=', action).execute();
 
     before(async () => {
-      server = await startTestServer({ kind });
+      server = await startTestServer({ kind, stepTypes: [probeStep] });
       ({ admin, userId } = await setUpTenant(server));
     });
     after(() => server.close());

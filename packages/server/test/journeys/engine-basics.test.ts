@@ -3,7 +3,20 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
-import { definition, endReject, endSuccess, instanceRows, ORIGIN, probeCalls, publish, setUpTenant, startPublic, STORE, submit } from './engine-fixture.ts';
+import {
+  definition,
+  endReject,
+  endSuccess,
+  instanceRows,
+  ORIGIN,
+  probeCalls,
+  publish,
+  setUpTenant,
+  startPublic,
+  STORE,
+  submit,
+  probeStep,
+} from './engine-fixture.ts';
 
 for (const kind of DATABASE_KINDS) {
   describe(`journey engine on ${kind}`, () => {
@@ -12,7 +25,7 @@ for (const kind of DATABASE_KINDS) {
     let userId: string;
 
     before(async () => {
-      server = await startTestServer({ kind });
+      server = await startTestServer({ kind, stepTypes: [probeStep] });
       ({ admin, userId } = await setUpTenant(server));
     });
     after(() => server.close());
@@ -244,7 +257,7 @@ for (const kind of DATABASE_KINDS) {
   describe(`public journey starts are rate limited per address on ${kind}`, () => {
     let limited: TestServer;
     before(async () => {
-      limited = await startTestServer({ kind, env: { KEYWAY_RATE_LIMIT_PER_IP: '2' } });
+      limited = await startTestServer({ kind, stepTypes: [probeStep], env: { KEYWAY_RATE_LIMIT_PER_IP: '2' } });
       const { admin: owner } = await setUpTenant(limited);
       await publish(owner, 'open', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()]));
     });

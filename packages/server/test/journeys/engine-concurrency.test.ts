@@ -1,10 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { MAX_VARS_BYTES } from '../../src/journeys/engine.ts';
+import { MAX_VARS_BYTES } from '../../src/journeys/engine/step-runner.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
-import { definition, endReject, endSuccess, holdSubmits, instanceRows, probeCalls, publish, setUpTenant, startPublic, submit } from './engine-fixture.ts';
+import {
+  definition,
+  endReject,
+  endSuccess,
+  holdSubmits,
+  instanceRows,
+  probeCalls,
+  publish,
+  setUpTenant,
+  startPublic,
+  submit,
+  probeStep,
+} from './engine-fixture.ts';
 
 for (const kind of DATABASE_KINDS) {
   describe(`journey engine limits and races on ${kind}`, () => {
@@ -14,7 +26,7 @@ for (const kind of DATABASE_KINDS) {
     const clock = new ManualClock('2026-03-01T10:00:00Z');
 
     before(async () => {
-      server = await startTestServer({ kind, clock });
+      server = await startTestServer({ kind, stepTypes: [probeStep], clock });
       ({ admin, userId } = await setUpTenant(server));
     });
     after(() => server.close());

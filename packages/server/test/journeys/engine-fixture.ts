@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { KeywayError } from '../../src/errors/keyway-error.ts';
 import { authenticatedUser, identifiedUser } from '../../src/journeys/journey-identity.ts';
+import { Type } from '@sinclair/typebox';
 import { defineStepType } from '../../src/journeys/step-type.ts';
-import { findStepType, registerStepType } from '../../src/journeys/step-registry.ts';
 import type { ApiResponse } from '../support/http-client.ts';
 import type { TenantFixture, TestServer } from '../support/test-server.ts';
 
@@ -25,59 +25,59 @@ export function holdSubmits(): { open: () => void } {
   return { open: () => release?.() };
 }
 
-if (!findStepType('test.prompt')) {
-  registerStepType(
-    defineStepType<{ message?: unknown; timeoutSeconds?: number }>({
-      type: 'test.prompt',
-      title: 'Test prompt',
-      family: 'general',
-      parameterSchema: { type: 'object', additionalProperties: false, properties: { message: {}, timeoutSeconds: { type: 'integer', minimum: 1 } } },
-      outcomes: ['next', 'other'],
-      clientFacing: true,
-      timeoutSeconds: (params) => params.timeoutSeconds,
-      async run(ctx, params) {
-        probeCalls.runs += 1;
-        return {
-          kind: 'present',
-          data: { message: params.message ?? null, user: ctx.user ?? null, origin: ctx.origin, locale: ctx.locale },
-          options: ['client_input', 'cancel'],
-        };
-      },
-      async submit(_ctx, params, input) {
-        probeCalls.submits += 1;
-        if (gate) await gate;
-        const data = (input.data ?? {}) as {
-          outcome?: string;
-          bad?: boolean;
-          again?: boolean;
-          set?: Record<string, unknown>;
-          user?: string;
-          authenticated?: boolean;
-        };
-        if (data.bad) throw new KeywayError('VALIDATION_FAILED', 'data: refused by the probe', { errors: [{ field: '/data', message: 'refused' }] });
-        if (data.again) return { kind: 'present', data: { message: params.message ?? null, again: true }, options: ['client_input'] };
-        const updates = [
-          ...Object.entries(data.set ?? {}).map(([name, value]) => ({ path: [name], value })),
-          ...(data.user ? [identifiedUser({ storeName: STORE, userId: data.user })] : []),
-          // Stands in for a passkey ceremony of that user (a test seam: real steps verify one).
-          ...(data.user && data.authenticated
-            ? [
-                authenticatedUser({
-                  userId: data.user,
-                  amr: ['pop', 'user'],
-                  credentialId: 'probe-credential',
-                  attested: false,
-                  deviceBound: true,
-                  authTime: new Date(0).toISOString(),
-                }),
-              ]
-            : []),
-        ];
-        return { kind: 'outcome', outcome: input.clientResponseOptionId === 'cancel' ? 'other' : (data.outcome ?? 'next'), updates };
-      },
-    }),
-  );
-}
+/** Pass to startTestServer as `stepTypes: [probeStep]`. */
+export const probeStep = defineStepType({
+  type: 'test.prompt',
+  title: 'Test prompt',
+  family: 'general',
+  parameterSchema: Type.Object(
+    { message: Type.Optional(Type.Unknown()), timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1 })) },
+    { additionalProperties: false },
+  ),
+  outcomes: ['next', 'other'],
+  clientFacing: true,
+  timeoutSeconds: (params) => params.timeoutSeconds,
+  async run(ctx, params) {
+    probeCalls.runs += 1;
+    return {
+      kind: 'present',
+      data: { message: params.message ?? null, user: ctx.user ?? null, origin: ctx.origin, locale: ctx.locale },
+      options: ['client_input', 'cancel'],
+    };
+  },
+  async submit(_ctx, params, input) {
+    probeCalls.submits += 1;
+    if (gate) await gate;
+    const data = (input.data ?? {}) as {
+      outcome?: string;
+      bad?: boolean;
+      again?: boolean;
+      set?: Record<string, unknown>;
+      user?: string;
+      authenticated?: boolean;
+    };
+    if (data.bad) throw new KeywayError('VALIDATION_FAILED', 'data: refused by the probe', { errors: [{ field: '/data', message: 'refused' }] });
+    if (data.again) return { kind: 'present', data: { message: params.message ?? null, again: true }, options: ['client_input'] };
+    const updates = [
+      ...Object.entries(data.set ?? {}).map(([name, value]) => ({ path: [name], value })),
+      ...(data.user ? [identifiedUser({ storeName: STORE, userId: data.user })] : []),
+      // Stands in for a passkey ceremony of that user (a test seam: real steps verify one).
+      ...(data.user && data.authenticated
+        ? [
+            authenticatedUser({
+              userId: data.user,
+              amr: ['pop', 'user'],
+              credentialId: 'probe-credential',
+              attested: false,
+              deviceBound: true,
+              authTime: new Date(0).toISOString(),
+            }),
+          ]
+        : []),
+    ];
+    return { kind: 'outcome', outcome: input.clientResponseOptionId === 'cancel' ? 'other' : (data.outcome ?? 'next'), updates };
+  },
+});
 
 /** A tenant with store `customers` whose relying party allows ORIGIN, plus a user. */
 export async function setUpTenant(server: TestServer, tenant = 'acme'): Promise<{ admin: TenantFixture; userId: string }> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
-import { definition, endSuccess, publish, setUpTenant, startPublic, submit } from './engine-fixture.ts';
+import { definition, endSuccess, publish, setUpTenant, startPublic, submit, probeStep } from './engine-fixture.ts';
 
 describe('a journey continues on another node sharing one PostgreSQL', () => {
   let nodeA: TestServer;
@@ -10,8 +10,8 @@ describe('a journey continues on another node sharing one PostgreSQL', () => {
   let userId: string;
 
   before(async () => {
-    nodeA = await startTestServer({ kind: 'postgres' });
-    nodeB = await startTestServer({ kind: 'postgres', databaseUrl: nodeA.config.databaseUrl });
+    nodeA = await startTestServer({ kind: 'postgres', stepTypes: [probeStep] });
+    nodeB = await startTestServer({ kind: 'postgres', stepTypes: [probeStep], databaseUrl: nodeA.config.databaseUrl });
     ({ admin, userId } = await setUpTenant(nodeA));
   });
   after(async () => {

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
-import { definition, endSuccess, instanceRows, ORIGIN, publish, setUpTenant, startPublic, submit } from './engine-fixture.ts';
+import { definition, endSuccess, instanceRows, ORIGIN, publish, setUpTenant, startPublic, submit, probeStep } from './engine-fixture.ts';
 
 /** A journey acts on a user only as far as its starter may, and issues an ID token only after authenticating. */
 for (const kind of DATABASE_KINDS) {
@@ -13,7 +13,7 @@ for (const kind of DATABASE_KINDS) {
     let userId: string;
 
     before(async () => {
-      server = await startTestServer({ kind });
+      server = await startTestServer({ kind, stepTypes: [probeStep] });
       ({ admin, userId } = await setUpTenant(server));
     });
     after(() => server.close());

@@ -34,7 +34,7 @@ export class JourneyRun {
       journeyId: 'test-journey',
       instanceId: this.instanceId,
       stepId,
-      services: this.world.server.services,
+      port: this.world.server.services,
       clock: { now: () => new Date() } satisfies Clock,
       vars: structuredClone(this.vars),
       ...(user ? { user } : {}),

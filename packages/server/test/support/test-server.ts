@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createServices, type Services } from '../../src/services.ts';
+import type { StepType } from '../../src/journeys/step-type.ts';
 import { systemClock, type Clock } from '../../src/shared/clock.ts';
 import type { MasterKey } from '../../src/secrets/master-key.ts';
 import { openKeywayDatabase } from '../../src/startup.ts';
@@ -44,6 +45,8 @@ export interface TestServerOptions {
   databaseUrl?: string;
   /** Counts the SQL statements and commits the server sends (installed at the dialect). */
   statementCounter?: StatementCounter;
+  /** Journey step types besides the built-in ones (e.g. a test's probe step). */
+  stepTypes?: readonly StepType[];
 }
 
 /** The real application on a real loopback port, over a fresh database of the given kind. */
@@ -54,7 +57,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const config = loadConfig({ PORT: '0', KEYWAY_DATABASE_URL: databaseUrl, KEYWAY_LOG_LEVEL: 'silent', ...masterKeyEnv, ...options.env });
   const clock = options.clock ?? systemClock;
   const { database, masterKey } = await openKeywayDatabase(config, clock, options.statementCounter ? { statementCounter: options.statementCounter } : {});
-  const services = createServices({ config, database, clock, masterKey });
+  const services = createServices({ config, database, clock, masterKey, stepTypes: options.stepTypes });
   const app = await buildApp({ config, database, services, logger: false });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const http = new HttpClient(address);

@@ -1,21 +1,16 @@
+import { Type } from '@sinclair/typebox';
 import { defineStepType } from '../../step-type.ts';
 
-interface ConditionParameters {
-  /** Usually `${…}`; the engine evaluates it before the step runs. */
-  condition: unknown;
-}
-
 /** Branches on a boolean: outcome `true` or `false`. A non-boolean value is a definition error, not a silent truthiness test. */
-export const conditionStep = defineStepType<ConditionParameters>({
+export const conditionStep = defineStepType({
   type: 'general.condition',
   title: 'Condition',
   family: 'general',
-  parameterSchema: {
-    type: 'object',
-    required: ['condition'],
-    additionalProperties: false,
-    properties: { condition: { type: 'boolean', description: 'An expression such as ${user != null}; must evaluate to true or false.' } },
-  },
+  parameterSchema: Type.Object(
+    // Usually `${…}`; the engine evaluates it before the step runs.
+    { condition: Type.Boolean({ description: 'An expression such as ${user != null}; must evaluate to true or false.' }) },
+    { additionalProperties: false },
+  ),
   outcomes: ['true', 'false'],
   clientFacing: false,
   run(_ctx, params) {

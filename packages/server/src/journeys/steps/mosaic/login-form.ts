@@ -1,18 +1,25 @@
+import { Type, type Static } from '@sinclair/typebox';
 import { defineStepType, type StepContext, type StepResult } from '../../step-type.ts';
 import { errorOf, journeyActor, journeyContext, readPath } from '../trustx/trustx-support.ts';
-import { checkBranchData, CUSTOM_BRANCHES_SCHEMA, storeOf, VARIABLE_NAME_SCHEMA, type CustomBranch } from './mosaic-support.ts';
+import { checkBranchData, customBranch, customBranches, storeOf, variableName, type CustomBranch } from './mosaic-support.ts';
 import { branchIds } from './register-passkeys.ts';
 
 /** Mosaic “Login Form” with the Passkeys method, in camelCase, plus where in Keyway (store, RP, policy). */
-export interface LoginFormParameters {
-  enablePasskeys?: boolean;
-  passkeysBranch?: CustomBranch;
-  customBranches?: CustomBranch[];
-  outputVariable?: string;
-  storeName?: string;
-  relyingPartyId: string;
-  authenticationPolicy: string;
-}
+const LoginFormParameters = Type.Object(
+  {
+    enablePasskeys: Type.Optional(Type.Boolean({ default: true, description: 'Offer the Passkeys login method' })),
+    passkeysBranch: Type.Optional(customBranch('The passkeys branch: default id `passkeys` with a schema requiring webauthn_encoded_result')),
+    customBranches: Type.Optional(customBranches()),
+    outputVariable: Type.Optional(
+      variableName({ default: 'loginData', description: 'The variable that receives the data the client returns (default loginData)' }),
+    ),
+    storeName: Type.Optional(Type.String({ description: 'The identity store; default the journey’s store' })),
+    relyingPartyId: Type.String({ minLength: 1, description: 'The relying party of the passkeys' }),
+    authenticationPolicy: Type.String({ minLength: 1, description: 'The authentication policy (must allow discoverable sign-in)' }),
+  },
+  { additionalProperties: false },
+);
+export type LoginFormParameters = Static<typeof LoginFormParameters>;
 
 /** The passkeys branch as Mosaic describes its defaults: id `passkeys`, data `{webauthn_encoded_result}`. */
 export const DEFAULT_PASSKEYS_BRANCH: CustomBranch = {
@@ -53,31 +60,11 @@ function branchesOf(params: LoginFormParameters): CustomBranch[] {
  * variable (default `loginData`) for the Passkey Authentication step:
  * `${loginData.webauthn_encoded_result}`. The step leaves by the branch id.
  */
-export const loginFormStep = defineStepType<LoginFormParameters>({
+export const loginFormStep = defineStepType({
   type: 'mosaic.loginForm',
   title: 'Login Form',
   family: 'mosaic',
-  parameterSchema: {
-    type: 'object',
-    required: ['relyingPartyId', 'authenticationPolicy'],
-    additionalProperties: false,
-    properties: {
-      enablePasskeys: { type: 'boolean', default: true, description: 'Offer the Passkeys login method' },
-      passkeysBranch: {
-        ...CUSTOM_BRANCHES_SCHEMA.items,
-        description: 'The passkeys branch: default id `passkeys` with a schema requiring webauthn_encoded_result',
-      },
-      customBranches: CUSTOM_BRANCHES_SCHEMA,
-      outputVariable: {
-        ...VARIABLE_NAME_SCHEMA,
-        default: 'loginData',
-        description: 'The variable that receives the data the client returns (default loginData)',
-      },
-      storeName: { type: 'string', description: 'The identity store; default the journey’s store' },
-      relyingPartyId: { type: 'string', minLength: 1, description: 'The relying party of the passkeys' },
-      authenticationPolicy: { type: 'string', minLength: 1, description: 'The authentication policy (must allow discoverable sign-in)' },
-    },
-  },
+  parameterSchema: LoginFormParameters,
   outcomes: ['passkeys', 'cancel'],
   outcomesFor: (params) => {
     const passkeys =
@@ -97,7 +84,7 @@ export const loginFormStep = defineStepType<LoginFormParameters>({
     if (params.enablePasskeys ?? true) {
       const storeName = storeOf(ctx, params.storeName);
       try {
-        const started = await ctx.services.ceremonies.startAuthentication(journeyActor(ctx), {
+        const started = await ctx.port.ceremonies.startAuthentication(journeyActor(ctx), {
           storeName,
           rpId: params.relyingPartyId,
           policyName: params.authenticationPolicy,

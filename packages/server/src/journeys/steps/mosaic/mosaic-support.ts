@@ -1,7 +1,9 @@
+import { Type, type Static, type StringOptions } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { validationError } from '../../../errors/keyway-error.ts';
 import type { ContextUpdate, StepContext, StepResult } from '../../step-type.ts';
+import { anyObject, stringEnum } from '../parameter-schemas.ts';
 import { readPath } from '../trustx/trustx-support.ts';
 
 /**
@@ -10,45 +12,37 @@ import { readPath } from '../trustx/trustx-support.ts';
  * and where the ceremonies they start are kept (`_mosaic…`).
  */
 
-export const VARIABLE_NAME_SCHEMA = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' };
+/** The name of a variable a step writes to. */
+export const variableName = (options: StringOptions = {}) => Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$', ...options });
 export const BRANCH_ID_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{0,63}$';
 /** Response options of the IDO protocol; a custom branch cannot take one of these ids. */
 export const RESERVED_OPTION_IDS = ['client_input', 'cancel', 'fail'];
 
-export const FAILURE_BEHAVIOR_SCHEMA = (fallback: 'abort' | 'failureBranch') => ({
-  type: 'string',
-  enum: ['abort', 'failureBranch'],
-  default: fallback,
-  description: `abort: end the journey with a rejection; failureBranch: leave by the \`failure\` outcome (default ${fallback})`,
-});
+export const failureBehavior = (fallback: 'abort' | 'failureBranch') =>
+  stringEnum(['abort', 'failureBranch'], {
+    default: fallback,
+    description: `abort: end the journey with a rejection; failureBranch: leave by the \`failure\` outcome (default ${fallback})`,
+  });
 
-export interface CustomBranch {
-  id: string;
-  displayName?: string;
-  /** JSON Schema of the data the client returns with this branch */
-  schema?: Record<string, unknown>;
-}
-
-export const CUSTOM_BRANCHES_SCHEMA = {
-  type: 'array',
-  maxItems: 20,
-  items: {
-    type: 'object',
-    required: ['id'],
-    additionalProperties: false,
-    properties: {
-      id: {
-        type: 'string',
+/** A custom branch: an option the client may choose by id, with a JSON Schema for the data it returns. */
+export const customBranch = (description?: string) =>
+  Type.Object(
+    {
+      id: Type.String({
         pattern: BRANCH_ID_PATTERN,
         not: { enum: RESERVED_OPTION_IDS },
         description: 'The branch id the client returns as clientResponseOptionId; also the outcome',
-      },
-      displayName: { type: 'string', maxLength: 128 },
-      schema: { type: 'object', description: 'JSON Schema of the data the client returns with this branch; checked on submit' },
+      }),
+      displayName: Type.Optional(Type.String({ maxLength: 128 })),
+      schema: Type.Optional(anyObject({ description: 'JSON Schema of the data the client returns with this branch; checked on submit' })),
     },
-  },
-  description: 'Additional branches the client may select by id, each with a schema for its data',
-};
+    { additionalProperties: false, ...(description === undefined ? {} : { description }) },
+  );
+
+export type CustomBranch = Static<ReturnType<typeof customBranch>>;
+
+export const customBranches = () =>
+  Type.Array(customBranch(), { maxItems: 20, description: 'Additional branches the client may select by id, each with a schema for its data' });
 
 export interface StepError {
   code: string;

@@ -1,16 +1,24 @@
+import { Type, type Static } from '@sinclair/typebox';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { identifiedUser } from '../../journey-identity.ts';
 import { defineStepType, type StepResult } from '../../step-type.ts';
 import { authenticatedBySignIn, decodeBrowserResponse, errorOf, journeyActor, readPath } from '../trustx/trustx-support.ts';
 import { LOGIN_PASSKEY_PATH, type PendingAuthentication } from './login-form.ts';
-import { FAILURE_BEHAVIOR_SCHEMA, failWith, VARIABLE_NAME_SCHEMA, type StepError } from './mosaic-support.ts';
+import { anyObject } from '../parameter-schemas.ts';
+import { failureBehavior, failWith, variableName, type StepError } from './mosaic-support.ts';
 
 /** Mosaic “Passkey Authentication”: its configuration fields (Org context is B2B-only and Keyway has no organizations). */
-export interface PasskeyAuthenticationParameters {
-  encodedResult?: unknown;
-  errorOutputVariable?: string;
-  failureBehavior?: 'abort' | 'failureBranch';
-}
+const PasskeyAuthenticationParameters = Type.Object(
+  {
+    encodedResult: Type.Union([Type.String({ maxLength: 200_000 }), anyObject(), Type.Null()], {
+      description: 'The WebAuthn encoded result, e.g. ${loginData.webauthn_encoded_result}',
+    }),
+    errorOutputVariable: Type.Optional(variableName({ description: 'Variable that receives {code, detail} of a failure' })),
+    failureBehavior: Type.Optional(failureBehavior('abort')),
+  },
+  { additionalProperties: false },
+);
+export type PasskeyAuthenticationParameters = Static<typeof PasskeyAuthenticationParameters>;
 
 /**
  * Mosaic “Passkey Authentication”: completes, without user interaction, the passkey
@@ -21,23 +29,11 @@ export interface PasskeyAuthenticationParameters {
  * abort (default) rejects the journey with the ceremony's code, failureBranch leaves by `failure`;
  * either way Error Output Variable receives `{code, detail}`.
  */
-export const passkeyAuthenticationStep = defineStepType<PasskeyAuthenticationParameters>({
+export const passkeyAuthenticationStep = defineStepType({
   type: 'mosaic.passkeyAuthentication',
   title: 'Passkey Authentication',
   family: 'mosaic',
-  parameterSchema: {
-    type: 'object',
-    required: ['encodedResult'],
-    additionalProperties: false,
-    properties: {
-      encodedResult: {
-        anyOf: [{ type: 'string', maxLength: 200_000 }, { type: 'object' }, { type: 'null' }],
-        description: 'The WebAuthn encoded result, e.g. ${loginData.webauthn_encoded_result}',
-      },
-      errorOutputVariable: { ...VARIABLE_NAME_SCHEMA, description: 'Variable that receives {code, detail} of a failure' },
-      failureBehavior: FAILURE_BEHAVIOR_SCHEMA('abort'),
-    },
-  },
+  parameterSchema: PasskeyAuthenticationParameters,
   outcomes: ['success', 'failure'],
   clientFacing: false,
   async run(ctx, params): Promise<StepResult> {
@@ -54,7 +50,7 @@ export const passkeyAuthenticationStep = defineStepType<PasskeyAuthenticationPar
     const decoded = decodeBrowserResponse(params.encodedResult);
     if (decoded.kind !== 'credential') return fail({ code: 'RESPONSE_MALFORMED', detail: 'Encoded Result is not a WebAuthn credential’s JSON' });
     try {
-      const result = await ctx.services.ceremonies.completeAuthentication(journeyActor(ctx), {
+      const result = await ctx.port.ceremonies.completeAuthentication(journeyActor(ctx), {
         storeName: pending.storeName,
         sessionId: pending.sessionId,
         response: decoded.credential as unknown as AuthenticationResponseJSON,

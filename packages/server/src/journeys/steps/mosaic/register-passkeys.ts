@@ -1,37 +1,46 @@
+import { Type, type Static } from '@sinclair/typebox';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { KeywayError } from '../../../errors/keyway-error.ts';
 import type { UserRef } from '../../../identity/identity-service.ts';
 import { defineStepType, type StepContext, type StepResult } from '../../step-type.ts';
 import { decodeBrowserResponse, errorOf, journeyActor, journeyContext, readPath } from '../trustx/trustx-support.ts';
-import {
-  checkBranchData,
-  CUSTOM_BRANCHES_SCHEMA,
-  FAILURE_BEHAVIOR_SCHEMA,
-  failWith,
-  storeOf,
-  VARIABLE_NAME_SCHEMA,
-  type CustomBranch,
-  type StepError,
-} from './mosaic-support.ts';
+import { stringEnum } from '../parameter-schemas.ts';
+import { checkBranchData, customBranches, failureBehavior, failWith, storeOf, variableName, type StepError } from './mosaic-support.ts';
 
 /** Mosaic “Register Passkeys”: every configuration field, camelCased, plus where in Keyway (store, RP, policy). */
-export interface RegisterPasskeysParameters {
-  userAuthState?: 'authenticated' | 'notAuthenticated';
-  userIdentifier?: string;
-  /** How User Identifier names the user (Keyway has three identifiers) */
-  userIdentifierType?: 'userKey' | 'externalId' | 'userId';
-  allowCrossPlatform?: boolean;
-  registerDiscoverable?: boolean;
-  displayName?: string;
-  errorOutputVariable?: string;
-  failureBehavior?: 'abort' | 'failureBranch';
-  customBranches?: CustomBranch[];
-  branchOutputVariable?: string;
-  cancelBehavior?: 'abort' | 'cancelBranch';
-  storeName?: string;
-  relyingPartyId: string;
-  registrationPolicy: string;
-}
+const RegisterPasskeysParameters = Type.Object(
+  {
+    userAuthState: Type.Optional(
+      stringEnum(['authenticated', 'notAuthenticated'], {
+        default: 'authenticated',
+        description: 'Whether the journey authenticated the user before this step (default) or User Identifier names the user',
+      }),
+    ),
+    userIdentifier: Type.Optional(Type.String({ maxLength: 256, description: 'The user, when User Auth State is notAuthenticated' })),
+    // How User Identifier names the user (Keyway has three identifiers).
+    userIdentifierType: Type.Optional(
+      stringEnum(['userKey', 'externalId', 'userId'], { default: 'userKey', description: 'Which identifier User Identifier is' }),
+    ),
+    allowCrossPlatform: Type.Optional(Type.Boolean({ default: true, description: 'Allow security keys and other devices (hybrid/QR)' })),
+    registerDiscoverable: Type.Optional(Type.Boolean({ default: true, description: 'Register a discoverable credential (a passkey)' })),
+    displayName: Type.Optional(Type.String({ maxLength: 64, description: 'user.displayName; default the user’s external ID' })),
+    errorOutputVariable: Type.Optional(variableName({ description: 'Variable that receives {code, detail} of a failure' })),
+    failureBehavior: Type.Optional(failureBehavior('failureBranch')),
+    customBranches: Type.Optional(customBranches()),
+    branchOutputVariable: Type.Optional(variableName({ description: 'Variable that receives the data of a custom branch' })),
+    cancelBehavior: Type.Optional(
+      stringEnum(['abort', 'cancelBranch'], {
+        default: 'abort',
+        description: 'abort (default): end the journey with USER_CANCELLED; cancelBranch: leave by `cancel`',
+      }),
+    ),
+    storeName: Type.Optional(Type.String({ description: 'The identity store; default the journey’s store' })),
+    relyingPartyId: Type.String({ minLength: 1, description: 'The relying party the passkey is for' }),
+    registrationPolicy: Type.String({ minLength: 1, description: 'The registration policy' }),
+  },
+  { additionalProperties: false },
+);
+export type RegisterPasskeysParameters = Static<typeof RegisterPasskeysParameters>;
 
 interface PendingRegistration {
   storeName: string;
@@ -60,7 +69,7 @@ async function userOf(ctx: StepContext, params: RegisterPasskeysParameters, stor
     case 'externalId':
       return { externalId: identifier };
     case 'userKey': {
-      const found = await ctx.services.identity.listUsers(ctx.tenantId, storeName, { userKey: identifier, limit: 1 });
+      const found = await ctx.port.identity.listUsers(ctx.tenantId, storeName, { userKey: identifier, limit: 1 });
       if (!found.items[0]) throw new KeywayError('USER_NOT_FOUND', `No user ${identifier} in store ${storeName}`);
       return { id: found.items[0].id };
     }
@@ -90,41 +99,11 @@ function shaped(options: PublicKeyCredentialCreationOptionsJSON, params: Registe
  * JSON text / base64url), `cancel`, `fail`, or a custom branch id with data matching its schema.
  * Completion goes through CeremonyService.completeRegistration.
  */
-export const registerPasskeysStep = defineStepType<RegisterPasskeysParameters>({
+export const registerPasskeysStep = defineStepType({
   type: 'mosaic.registerPasskeys',
   title: 'Register Passkeys',
   family: 'mosaic',
-  parameterSchema: {
-    type: 'object',
-    required: ['relyingPartyId', 'registrationPolicy'],
-    additionalProperties: false,
-    properties: {
-      userAuthState: {
-        type: 'string',
-        enum: ['authenticated', 'notAuthenticated'],
-        default: 'authenticated',
-        description: 'Whether the journey authenticated the user before this step (default) or User Identifier names the user',
-      },
-      userIdentifier: { type: 'string', maxLength: 256, description: 'The user, when User Auth State is notAuthenticated' },
-      userIdentifierType: { type: 'string', enum: ['userKey', 'externalId', 'userId'], default: 'userKey', description: 'Which identifier User Identifier is' },
-      allowCrossPlatform: { type: 'boolean', default: true, description: 'Allow security keys and other devices (hybrid/QR)' },
-      registerDiscoverable: { type: 'boolean', default: true, description: 'Register a discoverable credential (a passkey)' },
-      displayName: { type: 'string', maxLength: 64, description: 'user.displayName; default the user’s external ID' },
-      errorOutputVariable: { ...VARIABLE_NAME_SCHEMA, description: 'Variable that receives {code, detail} of a failure' },
-      failureBehavior: FAILURE_BEHAVIOR_SCHEMA('failureBranch'),
-      customBranches: CUSTOM_BRANCHES_SCHEMA,
-      branchOutputVariable: { ...VARIABLE_NAME_SCHEMA, description: 'Variable that receives the data of a custom branch' },
-      cancelBehavior: {
-        type: 'string',
-        enum: ['abort', 'cancelBranch'],
-        default: 'abort',
-        description: 'abort (default): end the journey with USER_CANCELLED; cancelBranch: leave by `cancel`',
-      },
-      storeName: { type: 'string', description: 'The identity store; default the journey’s store' },
-      relyingPartyId: { type: 'string', minLength: 1, description: 'The relying party the passkey is for' },
-      registrationPolicy: { type: 'string', minLength: 1, description: 'The registration policy' },
-    },
-  },
+  parameterSchema: RegisterPasskeysParameters,
   outcomes: ['success', 'failure', 'cancel'],
   outcomesFor: (params) => ['success', 'failure', 'cancel', ...branchIds(params.customBranches)],
   clientFacing: true,
@@ -133,10 +112,10 @@ export const registerPasskeysStep = defineStepType<RegisterPasskeysParameters>({
     try {
       const storeName = storeOf(ctx, params.storeName);
       const ref = await userOf(ctx, params, storeName);
-      const user = await ctx.services.identity.getUser(ctx.tenantId, storeName, ref);
+      const user = await ctx.port.identity.getUser(ctx.tenantId, storeName, ref);
       const username = user.email ?? user.userKey;
       const displayName = params.displayName?.trim() || user.externalId;
-      const started = await ctx.services.ceremonies.startRegistration(journeyActor(ctx), {
+      const started = await ctx.port.ceremonies.startRegistration(journeyActor(ctx), {
         storeName,
         user: { id: user.id },
         rpId: params.relyingPartyId,
@@ -193,7 +172,7 @@ export const registerPasskeysStep = defineStepType<RegisterPasskeysParameters>({
       return fail({ code: 'CREDENTIAL_NOT_ALLOWED', detail: 'This step allows only platform authenticators (Allow Cross Platform is No)' });
     }
     try {
-      const passkey = await ctx.services.ceremonies.completeRegistration(journeyActor(ctx), {
+      const passkey = await ctx.port.ceremonies.completeRegistration(journeyActor(ctx), {
         storeName: pending.storeName,
         sessionId: pending.sessionId,
         userId: pending.userId,

@@ -1,3 +1,4 @@
+import { Type, type Static } from '@sinclair/typebox';
 import { KeywayError } from '../../../errors/keyway-error.ts';
 import { validatorCompiler } from '../../../http/validators.ts';
 import { CreateUserBody, type CreateUserInput, type User, USER_STATUSES } from '../../../identity/user-schemas.ts';
@@ -5,24 +6,40 @@ import { identifiedUser } from '../../journey-identity.ts';
 import { defineStepType, type ContextUpdate, type StepContext } from '../../step-type.ts';
 import { errorOf, failureUpdate, journeyActor } from './trustx-support.ts';
 
+const text = (description: string, extra: object = {}) => Type.Optional(Type.String({ description, ...extra }));
+
 /** TrustX “Add User”: every input parameter TrustX lists, in camelCase. */
-export interface AddUserParameters {
-  storeName: string;
-  userAttributes?: Record<string, string>;
-  userDateOfBirth?: string;
-  userEmail?: string;
-  userExternalId?: string;
-  userFirstName?: string;
-  userKey: string;
-  userLastName?: string;
-  userLocaleCountry?: string;
-  userLocaleLanguage?: string;
-  userLocaleVariant?: string;
-  userNationalities?: string | string[];
-  userStatus?: string;
-  userTimezone?: string;
-  userType?: string;
-}
+const AddUserParameters = Type.Object(
+  {
+    storeName: Type.String({ description: 'Required. The identity store the user is added to', minLength: 1 }),
+    userAttributes: Type.Optional(
+      Type.Unsafe<Record<string, string>>({
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description: 'Key-value pairs of additional attributes',
+      }),
+    ),
+    userDateOfBirth: text('yyyy-mm-dd'),
+    userEmail: text('e.g. example@domain.com'),
+    userExternalId: text('Unique in the store; generated when not given'),
+    userFirstName: text('First name'),
+    userKey: Type.String({ description: 'Required. Identifies the user; unique in the store', minLength: 1 }),
+    userLastName: text('Last name'),
+    userLocaleCountry: text('ISO 3166-1 alpha-2 country, e.g. IE'),
+    userLocaleLanguage: text('ISO 639-1 two-letter language, e.g. en'),
+    userLocaleVariant: text('Variant subtags: 5-8 letters or 4 characters starting with a digit, separated by hyphens'),
+    userNationalities: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.String())], { description: 'ISO 3166-1 alpha-2 codes; several separated by commas' }),
+    ),
+    userStatus: text(
+      `One of ${USER_STATUSES.join(', ')} (default active). Active or pending: pending until the journey registers the user's first passkey (deleted if abandoned for a day)`,
+    ),
+    userTimezone: text('TZDB name, e.g. Europe/Berlin or EST'),
+    userType: text('Up to 64 characters'),
+  },
+  { additionalProperties: false },
+);
+export type AddUserParameters = Static<typeof AddUserParameters>;
 
 export const ADD_USER_OUTCOMES = { success: 'success', failed: 'Failed to add the user', extIdNotUnique: 'ExtId Not Unique' } as const;
 
@@ -30,8 +47,6 @@ export const ADD_USER_OUTCOMES = { success: 'success', failed: 'Failed to add th
 const validateUser = validatorCompiler({ schema: CreateUserBody, httpPart: 'body', method: 'POST', url: '' }) as ((value: unknown) => boolean) & {
   errors?: { instancePath: string; message?: string; params: Record<string, unknown>; keyword: string }[];
 };
-
-const text = (description: string, extra: object = {}) => ({ type: 'string', description, ...extra });
 
 /** An optional parameter fed by an expression may evaluate to "" (an empty form field): that means “not given”. */
 const given = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value);
@@ -71,8 +86,8 @@ export function toCreateUserInput(params: AddUserParameters): CreateUserInput {
  */
 async function createPendingAccount(ctx: StepContext, storeName: string, input: CreateUserInput): Promise<User> {
   const actor = journeyActor(ctx);
-  if (input.status === 'locked' || input.status === 'disabled') return ctx.services.identity.createUser(actor, storeName, input);
-  return ctx.services.identity.createPendingUser(actor, storeName, input, `journey:${ctx.journeyId}`);
+  if (input.status === 'locked' || input.status === 'disabled') return ctx.port.identity.createUser(actor, storeName, input);
+  return ctx.port.identity.createPendingUser(actor, storeName, input, `journey:${ctx.journeyId}`);
 }
 
 /**
@@ -81,38 +96,11 @@ async function createPendingAccount(ctx: StepContext, storeName: string, input: 
  * leaves by `ExtId Not Unique`; anything else refused by `Failed to add the user`, with the error
  * kept in `_identityStore.addUserError` and the failure recorded for Simple Decider.
  */
-export const addUserStep = defineStepType<AddUserParameters>({
+export const addUserStep = defineStepType({
   type: 'trustx.addUser',
   title: 'Add User',
   family: 'trustx',
-  parameterSchema: {
-    type: 'object',
-    required: ['storeName', 'userKey'],
-    additionalProperties: false,
-    properties: {
-      storeName: text('Required. The identity store the user is added to', { minLength: 1 }),
-      userAttributes: { type: 'object', additionalProperties: { type: 'string' }, description: 'Key-value pairs of additional attributes' },
-      userDateOfBirth: text('yyyy-mm-dd'),
-      userEmail: text('e.g. example@domain.com'),
-      userExternalId: text('Unique in the store; generated when not given'),
-      userFirstName: text('First name'),
-      userKey: text('Required. Identifies the user; unique in the store', { minLength: 1 }),
-      userLastName: text('Last name'),
-      userLocaleCountry: text('ISO 3166-1 alpha-2 country, e.g. IE'),
-      userLocaleLanguage: text('ISO 639-1 two-letter language, e.g. en'),
-      userLocaleVariant: text('Variant subtags: 5-8 letters or 4 characters starting with a digit, separated by hyphens'),
-      userNationalities: {
-        anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
-        description: 'ISO 3166-1 alpha-2 codes; several separated by commas',
-      },
-      userStatus: {
-        type: 'string',
-        description: `One of ${USER_STATUSES.join(', ')} (default active). Active or pending: pending until the journey registers the user's first passkey (deleted if abandoned for a day)`,
-      },
-      userTimezone: text('TZDB name, e.g. Europe/Berlin or EST'),
-      userType: text('Up to 64 characters'),
-    },
-  },
+  parameterSchema: AddUserParameters,
   outcomes: Object.values(ADD_USER_OUTCOMES),
   clientFacing: false,
   async run(ctx, params) {

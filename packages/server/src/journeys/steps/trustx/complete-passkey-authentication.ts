@@ -1,15 +1,19 @@
+import { Type } from '@sinclair/typebox';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { defineStepType } from '../../step-type.ts';
-import { BROWSER_RESPONSE_SCHEMA, COMPLETE_OUTCOMES, completeCeremony } from './complete-passkey-support.ts';
-import { CEREMONY_KEY_SCHEMA } from './start-passkey-registration.ts';
+import { browserResponse, COMPLETE_OUTCOMES, completeCeremony } from './complete-passkey-support.ts';
+import { ceremonyKey } from './start-passkey-registration.ts';
 import { authenticatedBySignIn, journeyActor } from './trustx-support.ts';
 
 /** TrustX “Complete Passkey Authentication”: its three input parameters, in camelCase. */
-export interface CompletePasskeyAuthenticationParameters {
-  failCheckOnCancel?: boolean;
-  passkeyAuthenticationBrowserResponse?: unknown;
-  passkeyAuthenticationKey: string;
-}
+const CompletePasskeyAuthenticationParameters = Type.Object(
+  {
+    failCheckOnCancel: Type.Optional(Type.Boolean({ default: false, description: 'A cancel also counts as a failed check of the process' })),
+    passkeyAuthenticationBrowserResponse: Type.Optional(browserResponse()),
+    passkeyAuthenticationKey: ceremonyKey('The authentication started under this key'),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * TrustX “Complete Passkey Authentication”: completes the authentication started under
@@ -17,20 +21,11 @@ export interface CompletePasskeyAuthenticationParameters {
  * journey's user (also for a discoverable sign-in, where the credential names the user). The ID
  * token of the API answer is not kept in the journey's variables: the journey's end issues tokens.
  */
-export const completePasskeyAuthenticationStep = defineStepType<CompletePasskeyAuthenticationParameters>({
+export const completePasskeyAuthenticationStep = defineStepType({
   type: 'trustx.completePasskeyAuthentication',
   title: 'Complete Passkey Authentication',
   family: 'trustx',
-  parameterSchema: {
-    type: 'object',
-    required: ['passkeyAuthenticationKey'],
-    additionalProperties: false,
-    properties: {
-      failCheckOnCancel: { type: 'boolean', default: false, description: 'A cancel also counts as a failed check of the process' },
-      passkeyAuthenticationBrowserResponse: BROWSER_RESPONSE_SCHEMA,
-      passkeyAuthenticationKey: { ...CEREMONY_KEY_SCHEMA, description: 'The authentication started under this key' },
-    },
-  },
+  parameterSchema: CompletePasskeyAuthenticationParameters,
   outcomes: Object.values(COMPLETE_OUTCOMES),
   clientFacing: false,
   run(ctx, params) {
@@ -44,7 +39,7 @@ export const completePasskeyAuthenticationStep = defineStepType<CompletePasskeyA
         response: params.passkeyAuthenticationBrowserResponse,
       },
       async (record, sessionId, credential) => {
-        const result = await ctx.services.ceremonies.completeAuthentication(journeyActor(ctx), {
+        const result = await ctx.port.ceremonies.completeAuthentication(journeyActor(ctx), {
           storeName: record.storeName,
           sessionId,
           ...(record.userId === null ? {} : { userId: record.userId }),

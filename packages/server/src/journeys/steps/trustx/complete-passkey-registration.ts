@@ -1,16 +1,20 @@
+import { Type } from '@sinclair/typebox';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { activateOnFirstPasskey } from '../../../identity/pending-accounts.ts';
 import { defineStepType } from '../../step-type.ts';
-import { BROWSER_RESPONSE_SCHEMA, COMPLETE_OUTCOMES, completeCeremony } from './complete-passkey-support.ts';
-import { CEREMONY_KEY_SCHEMA } from './start-passkey-registration.ts';
+import { browserResponse, COMPLETE_OUTCOMES, completeCeremony } from './complete-passkey-support.ts';
+import { ceremonyKey } from './start-passkey-registration.ts';
 import { authenticatedByRegistration, journeyActor } from './trustx-support.ts';
 
 /** TrustX “Complete Passkey Registration”: its three input parameters, in camelCase. */
-export interface CompletePasskeyRegistrationParameters {
-  failCheckOnCancel?: boolean;
-  passkeyRegistrationBrowserResponse?: unknown;
-  passkeyRegistrationKey: string;
-}
+const CompletePasskeyRegistrationParameters = Type.Object(
+  {
+    failCheckOnCancel: Type.Optional(Type.Boolean({ default: false, description: 'A cancel also counts as a failed check of the process' })),
+    passkeyRegistrationBrowserResponse: Type.Optional(browserResponse()),
+    passkeyRegistrationKey: ceremonyKey('The registration started under this key'),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * TrustX “Complete Passkey Registration”: completes the registration started under the
@@ -18,20 +22,11 @@ export interface CompletePasskeyRegistrationParameters {
  * POST …/passkeys/registrations/sessions/{sessionId}). Outcomes: `success`, `User cancelled`,
  * `Failed ID Store Service Call` (complete-passkey-support.ts).
  */
-export const completePasskeyRegistrationStep = defineStepType<CompletePasskeyRegistrationParameters>({
+export const completePasskeyRegistrationStep = defineStepType({
   type: 'trustx.completePasskeyRegistration',
   title: 'Complete Passkey Registration',
   family: 'trustx',
-  parameterSchema: {
-    type: 'object',
-    required: ['passkeyRegistrationKey'],
-    additionalProperties: false,
-    properties: {
-      failCheckOnCancel: { type: 'boolean', default: false, description: 'A cancel also counts as a failed check of the process' },
-      passkeyRegistrationBrowserResponse: BROWSER_RESPONSE_SCHEMA,
-      passkeyRegistrationKey: { ...CEREMONY_KEY_SCHEMA, description: 'The registration started under this key' },
-    },
-  },
+  parameterSchema: CompletePasskeyRegistrationParameters,
   outcomes: Object.values(COMPLETE_OUTCOMES),
   clientFacing: false,
   run(ctx, params) {
@@ -45,7 +40,7 @@ export const completePasskeyRegistrationStep = defineStepType<CompletePasskeyReg
         response: params.passkeyRegistrationBrowserResponse,
       },
       async (record, sessionId, credential) => {
-        const passkey = await ctx.services.ceremonies.completeRegistration(journeyActor(ctx), {
+        const passkey = await ctx.port.ceremonies.completeRegistration(journeyActor(ctx), {
           storeName: record.storeName,
           sessionId,
           ...(record.userId === null ? {} : { userId: record.userId }),

@@ -1,3 +1,5 @@
+import { Type } from '@sinclair/typebox';
+import { anyObject } from '../parameter-schemas.ts';
 import { identifiedUser } from '../../journey-identity.ts';
 import type { ContextUpdate, StepContext, StepResult } from '../../step-type.ts';
 import { decodeBrowserResponse, errorOf, failureUpdate, readRecord, recordPath, sessionOf, type CeremonyKind, type CeremonyRecord } from './trustx-support.ts';
@@ -79,8 +81,8 @@ export async function completeCeremony(kind: CeremonyKind, ctx: StepContext, par
   }
 }
 
-export const BROWSER_RESPONSE_SCHEMA = {
-  anyOf: [{ type: 'string', maxLength: 200_000 }, { type: 'object' }, { type: 'null' }],
-  description:
-    'The browser’s credential JSON (object, JSON text, or base64url of JSON) when a Custom Page collected it, e.g. ${pageOutput.credential}; empty means the user cancelled',
-};
+export const browserResponse = () =>
+  Type.Union([Type.String({ maxLength: 200_000 }), anyObject(), Type.Null()], {
+    description:
+      'The browser’s credential JSON (object, JSON text, or base64url of JSON) when a Custom Page collected it, e.g. ${pageOutput.credential}; empty means the user cancelled',
+  });

@@ -1,21 +1,26 @@
+import { Type } from '@sinclair/typebox';
 import { defineStepType, type StepResult } from '../../step-type.ts';
 import {
   checkValues,
   displaySettings,
-  FORM_PARAMETER_SCHEMAS,
+  DATA_FORM_NAME,
+  FORM_PARAMETERS,
   formForPresent,
   formForSubmit,
   objectData,
   outputUpdate,
   presented,
-  type FormStepParameters,
 } from './form-step-support.ts';
 
 /** TrustX “Custom Data Form”: the form parameters the TrustX form steps share, in camelCase. */
-export interface CustomDataFormParameters extends FormStepParameters {
-  dataFormName: string;
-  timeoutSeconds?: number;
-}
+const CustomDataFormParameters = Type.Object(
+  {
+    ...FORM_PARAMETERS,
+    dataFormName: DATA_FORM_NAME,
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, description: 'Time to complete the form; later leads to `timeout`' })),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * TrustX “Custom Data Form” (e.g. the retry form after `User cancelled`): presents a
@@ -24,19 +29,11 @@ export interface CustomDataFormParameters extends FormStepParameters {
  * the non-transient values under Form data key (default the step id) and leaves by `success`.
  * `cancel` leaves by `cancel`.
  */
-export const customDataFormStep = defineStepType<CustomDataFormParameters>({
+export const customDataFormStep = defineStepType({
   type: 'trustx.customDataForm',
   title: 'Custom Data Form',
   family: 'trustx',
-  parameterSchema: {
-    type: 'object',
-    required: ['dataFormName'],
-    additionalProperties: false,
-    properties: {
-      ...FORM_PARAMETER_SCHEMAS,
-      timeoutSeconds: { type: 'integer', minimum: 1, maximum: 86_400, description: 'Time to complete the form; later leads to `timeout`' },
-    },
-  },
+  parameterSchema: CustomDataFormParameters,
   outcomes: ['success', 'cancel', 'timeout'],
   clientFacing: true,
   timeoutSeconds: (params) => params.timeoutSeconds,

@@ -1,17 +1,30 @@
+import { Type } from '@sinclair/typebox';
 import { validationError } from '../../../errors/keyway-error.ts';
 import { defineStepType, type StepResult } from '../../step-type.ts';
+import { anyObject } from '../parameter-schemas.ts';
 import { objectData } from './form-step-support.ts';
 import { versionNumber } from './trustx-support.ts';
 
 /** TrustX “Custom Page V2”: Session Data and Constants, plus which page and where its answer goes. */
-export interface CustomPageV2Parameters {
-  pageName: string;
-  pageVersion?: number | string;
-  sessionData?: Record<string, unknown>;
-  constants?: Record<string, unknown>;
-  formDataKey?: string;
-  timeoutSeconds?: number;
-}
+const CustomPageV2Parameters = Type.Object(
+  {
+    pageName: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$', description: 'The custom page' }),
+    pageVersion: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]{0,7}$' })], {
+        description: 'A published version; the latest published one when empty',
+      }),
+    ),
+    sessionData: Type.Optional(anyObject({ description: 'Key → value (usually an expression) given to the page as keyway.sessionData' })),
+    constants: Type.Optional(anyObject({ description: 'Key → constant value given to the page as keyway.constants' })),
+    formDataKey: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$', description: 'The variable the page’s answer is stored under; default the step id' }),
+    ),
+    timeoutSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 86_400, description: 'Time to answer; later leads to `timeout` (and the page is no longer served)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 /** A page's answer is stored in the journey's variables: bounded like any step output. */
 export const MAX_PAGE_ANSWER_BYTES = 64 * 1024;
@@ -26,44 +39,17 @@ export const MAX_PAGE_ANSWER_BYTES = 64 * 1024;
  * browser response from, e.g. `${passkeyPage.credential}` — or `keyway.cancel()` (`cancel`). Once the
  * step is answered (or shown again) the page's URL stops working.
  */
-export const customPageV2Step = defineStepType<CustomPageV2Parameters>({
+export const customPageV2Step = defineStepType({
   type: 'trustx.customPageV2',
   title: 'Custom Page V2',
   family: 'trustx',
-  parameterSchema: {
-    type: 'object',
-    required: ['pageName'],
-    additionalProperties: false,
-    properties: {
-      pageName: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$', description: 'The custom page' },
-      pageVersion: {
-        anyOf: [
-          { type: 'integer', minimum: 1 },
-          { type: 'string', pattern: '^[0-9]{0,7}$' },
-        ],
-        description: 'A published version; the latest published one when empty',
-      },
-      sessionData: { type: 'object', description: 'Key → value (usually an expression) given to the page as keyway.sessionData' },
-      constants: { type: 'object', description: 'Key → constant value given to the page as keyway.constants' },
-      formDataKey: {
-        type: 'string',
-        pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
-        description: 'The variable the page’s answer is stored under; default the step id',
-      },
-      timeoutSeconds: {
-        type: 'integer',
-        minimum: 1,
-        maximum: 86_400,
-        description: 'Time to answer; later leads to `timeout` (and the page is no longer served)',
-      },
-    },
-  },
+  parameterSchema: CustomPageV2Parameters,
   outcomes: ['success', 'cancel', 'timeout'],
   clientFacing: true,
   timeoutSeconds: (params) => params.timeoutSeconds,
   async run(ctx, params): Promise<StepResult> {
     const data = { sessionData: params.sessionData ?? {}, constants: params.constants ?? {} };
-    const page = await ctx.services.pages.grant({
+    const page = await ctx.port.pages.grant({
       tenantId: ctx.tenantId,
       sessionId: ctx.instanceId,
       stepId: ctx.stepId,
@@ -77,13 +63,13 @@ export const customPageV2Step = defineStepType<CustomPageV2Parameters>({
   async submit(ctx, params, input): Promise<StepResult> {
     const key = params.formDataKey || ctx.stepId;
     if (input.clientResponseOptionId === 'cancel') {
-      await ctx.services.pages.revoke(ctx.tenantId, ctx.instanceId, ctx.stepId);
+      await ctx.port.pages.revoke(ctx.tenantId, ctx.instanceId, ctx.stepId);
       return { kind: 'outcome', outcome: 'cancel', updates: [{ path: [key], value: { cancelled: true } }] };
     }
     const answer = objectData(input.data);
     if (Buffer.byteLength(JSON.stringify(answer), 'utf8') > MAX_PAGE_ANSWER_BYTES)
       throw validationError('data', `must be at most ${MAX_PAGE_ANSWER_BYTES} bytes of JSON`);
-    await ctx.services.pages.revoke(ctx.tenantId, ctx.instanceId, ctx.stepId);
+    await ctx.port.pages.revoke(ctx.tenantId, ctx.instanceId, ctx.stepId);
     return { kind: 'outcome', outcome: 'success', updates: [{ path: [key], value: answer }] };
   },
 });

@@ -1,3 +1,4 @@
+import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { validationError } from '../../../errors/keyway-error.ts';
 import type { FormDocument } from '../../forms/form-format.ts';
 import { presentForm, type PresentedForm } from '../../forms/form-presentation.ts';
@@ -12,31 +13,26 @@ import { readPath, versionNumber } from './trustx-support.ts';
  * against exactly the form the user saw even if a newer version is published meanwhile.
  */
 
-export interface FormStepParameters {
-  dataFormName?: string;
-  dataFormVersion?: number | string;
-  formDataKey?: string;
-  hideButtons?: boolean;
-  delaySeconds?: number;
-}
+/** The form parameters of the TrustX form steps (each step adds its own). */
+export const DATA_FORM_NAME = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$', description: 'The custom form shown to the user' });
 
-export const FORM_PARAMETER_SCHEMAS = {
-  dataFormName: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$', description: 'The custom form shown to the user' },
-  dataFormVersion: {
-    anyOf: [
-      { type: 'integer', minimum: 1 },
-      { type: 'string', pattern: '^[0-9]{0,7}$' },
-    ],
-    description: 'A published version of the form; the latest published one when empty',
-  },
-  formDataKey: {
-    type: 'string',
-    pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
-    description: 'The variable the form’s (non-transient) values are stored under, by component id; default the step id',
-  },
-  hideButtons: { type: 'boolean', default: false, description: 'Hide the continue/submit button; the page proceeds by itself after Delay' },
-  delaySeconds: { type: 'integer', minimum: 0, maximum: 3600, description: 'With Hide buttons: how long the page shows before it proceeds' },
-} as const;
+export const FORM_PARAMETERS = {
+  dataFormName: Type.Optional(DATA_FORM_NAME),
+  dataFormVersion: Type.Optional(
+    Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]{0,7}$' })], {
+      description: 'A published version of the form; the latest published one when empty',
+    }),
+  ),
+  formDataKey: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
+      description: 'The variable the form’s (non-transient) values are stored under, by component id; default the step id',
+    }),
+  ),
+  hideButtons: Type.Optional(Type.Boolean({ default: false, description: 'Hide the continue/submit button; the page proceeds by itself after Delay' })),
+  delaySeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600, description: 'With Hide buttons: how long the page shows before it proceeds' })),
+};
+export type FormStepParameters = Static<TObject<typeof FORM_PARAMETERS>>;
 
 interface PinnedForm {
   name: string;
@@ -54,7 +50,7 @@ export interface LoadedForm {
 /** The form to present (a published version), and the update that pins it for the submit. */
 export async function formForPresent(ctx: StepContext, params: FormStepParameters): Promise<{ form: LoadedForm | undefined; updates: ContextUpdate[] }> {
   if (!params.dataFormName) return { form: undefined, updates: [] };
-  const found = await ctx.services.forms.findPublished(ctx.tenantId, params.dataFormName, versionNumber(params.dataFormVersion));
+  const found = await ctx.port.forms.findPublished(ctx.tenantId, params.dataFormName, versionNumber(params.dataFormVersion));
   const form = { name: found.name, version: found.version, document: found.body };
   return { form, updates: [{ path: pinPath(ctx), value: { name: form.name, version: form.version } satisfies PinnedForm }] };
 }
@@ -64,7 +60,7 @@ export async function formForSubmit(ctx: StepContext, params: FormStepParameters
   const pinned = readPath(ctx.vars, pinPath(ctx)) as PinnedForm | undefined;
   if (!pinned && !params.dataFormName) return undefined;
   const name = pinned?.name ?? params.dataFormName!;
-  const found = await ctx.services.forms.findPublished(ctx.tenantId, name, pinned?.version ?? versionNumber(params.dataFormVersion));
+  const found = await ctx.port.forms.findPublished(ctx.tenantId, name, pinned?.version ?? versionNumber(params.dataFormVersion));
   return { name: found.name, version: found.version, document: found.body };
 }
 

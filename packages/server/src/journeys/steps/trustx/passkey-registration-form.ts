@@ -1,29 +1,27 @@
+import { Type } from '@sinclair/typebox';
 import { defineStepType } from '../../step-type.ts';
-import { FORM_PARAMETER_SCHEMAS, type FormStepParameters } from './form-step-support.ts';
+import { FORM_PARAMETERS } from './form-step-support.ts';
 import { PASSKEY_FORM_OUTCOMES, presentPasskeyForm, submitPasskeyForm } from './passkey-form-support.ts';
-import { CEREMONY_KEY_SCHEMA } from './start-passkey-registration.ts';
+import { ceremonyKey } from './start-passkey-registration.ts';
 
 /** TrustX “Passkey Registration Form”: its input parameters, in camelCase. */
-export interface PasskeyRegistrationFormParameters extends FormStepParameters {
-  passkeyRegistrationKey: string;
-  registrationTimeoutSeconds?: number;
-}
+const PasskeyRegistrationFormParameters = Type.Object(
+  {
+    ...FORM_PARAMETERS,
+    passkeyRegistrationKey: ceremonyKey('The registration started by Start Passkey Registration under this key'),
+    registrationTimeoutSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 86_400, description: 'Time to complete the form; later leads to `timeout`' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 /** TrustX “Passkey Registration Form”; see passkey-form-support.ts for the protocol. */
-export const passkeyRegistrationFormStep = defineStepType<PasskeyRegistrationFormParameters>({
+export const passkeyRegistrationFormStep = defineStepType({
   type: 'trustx.passkeyRegistrationForm',
   title: 'Passkey Registration Form',
   family: 'trustx',
-  parameterSchema: {
-    type: 'object',
-    required: ['passkeyRegistrationKey'],
-    additionalProperties: false,
-    properties: {
-      ...FORM_PARAMETER_SCHEMAS,
-      passkeyRegistrationKey: { ...CEREMONY_KEY_SCHEMA, description: 'The registration started by Start Passkey Registration under this key' },
-      registrationTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 86_400, description: 'Time to complete the form; later leads to `timeout`' },
-    },
-  },
+  parameterSchema: PasskeyRegistrationFormParameters,
   outcomes: PASSKEY_FORM_OUTCOMES,
   clientFacing: true,
   timeoutSeconds: (params) => params.registrationTimeoutSeconds,

@@ -1,11 +1,7 @@
+import { Type } from '@sinclair/typebox';
 import { defineStepType } from '../../step-type.ts';
+import { stringEnum } from '../parameter-schemas.ts';
 import { readPath, type ProcessFailure } from './trustx-support.ts';
-
-/** TrustX “Simple Decider”: its two input parameters, in camelCase. */
-export interface SimpleDeciderParameters {
-  decisionOnAnyFailure?: string;
-  deriveDecisionFrom?: unknown;
-}
 
 export const DECISIONS = ['PASSED', 'FAILED', 'REFER'] as const;
 type Decision = (typeof DECISIONS)[number];
@@ -17,6 +13,21 @@ function asDecision(value: unknown): Decision | undefined {
   return (DECISIONS as readonly string[]).includes(upper) ? (upper as Decision) : undefined;
 }
 
+/** TrustX “Simple Decider”: its two input parameters, in camelCase. */
+const SimpleDeciderParameters = Type.Object(
+  {
+    decisionOnAnyFailure: Type.Optional(
+      stringEnum([...DECISIONS, ''], { default: 'FAILED', description: 'The decision when any check of the process failed' }),
+    ),
+    deriveDecisionFrom: Type.Optional(
+      Type.Union([Type.Unsafe<string>({ type: 'string', enum: [...DECISIONS, ...DECISIONS.map((d) => d.toLowerCase()), ''] }), Type.Boolean(), Type.Null()], {
+        description: 'Optional: the decision from a variable (PASSED/FAILED/REFER, or a boolean: true → PASSED); blank to decide only on failures',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /**
  * TrustX “Simple Decider”: decides the result of the process. When any check of the
  * process failed (a failure outcome of an earlier step, e.g. `Failed ID Store Service Call`, or a
@@ -24,21 +35,11 @@ function asDecision(value: unknown): Decision | undefined {
  * value of Derive Decision From (an expression, e.g. `${score > 80}` or `${"REFER"}`) when set, else
  * PASSED. The decision is the outcome and is kept in `_process.decision`, with the failures it saw.
  */
-export const simpleDeciderStep = defineStepType<SimpleDeciderParameters>({
+export const simpleDeciderStep = defineStepType({
   type: 'trustx.simpleDecider',
   title: 'Simple Decider',
   family: 'trustx',
-  parameterSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      decisionOnAnyFailure: { type: 'string', enum: [...DECISIONS, ''], default: 'FAILED', description: 'The decision when any check of the process failed' },
-      deriveDecisionFrom: {
-        anyOf: [{ type: 'string', enum: [...DECISIONS, ...DECISIONS.map((d) => d.toLowerCase()), ''] }, { type: 'boolean' }, { type: 'null' }],
-        description: 'Optional: the decision from a variable (PASSED/FAILED/REFER, or a boolean: true → PASSED); blank to decide only on failures',
-      },
-    },
-  },
+  parameterSchema: SimpleDeciderParameters,
   outcomes: DECISIONS,
   clientFacing: false,
   run(ctx, params) {

@@ -1,5 +1,6 @@
+import { Type, type Static } from '@sinclair/typebox';
 import { defineStepType } from '../../step-type.ts';
-import { CEREMONY_KEY_SCHEMA, CHALLENGE_SCHEMA, START_OUTCOMES, START_TARGET_SCHEMAS } from './start-passkey-registration.ts';
+import { ceremonyKey, challenge, START_OUTCOMES, START_TARGETS } from './start-passkey-registration.ts';
 import {
   blankToUndefined,
   errorOf,
@@ -13,16 +14,17 @@ import {
 } from './trustx-support.ts';
 
 /** TrustX “Start Passkey Authentication”: its 8 input parameters, in camelCase. */
-export interface StartPasskeyAuthenticationParameters {
-  authenticationPolicy: string;
-  challenge?: string;
-  passkeyAuthenticationKey: string;
-  relyingPartyId: string;
-  storeName: string;
-  userExternalId?: string;
-  userId?: string;
-  userKey?: string;
-}
+const StartPasskeyAuthenticationParameters = Type.Object(
+  {
+    authenticationPolicy: Type.String({ minLength: 1, description: 'The authentication policy (the API path needs one, so it is required here too)' }),
+    challenge: Type.Optional(challenge()),
+    passkeyAuthenticationKey: ceremonyKey('Required. The ID of this authentication, e.g. passkeyAuth1'),
+    ...START_TARGETS,
+    userExternalId: Type.Optional(Type.String({ description: 'The user, by external id' })),
+  },
+  { additionalProperties: false },
+);
+export type StartPasskeyAuthenticationParameters = Static<typeof StartPasskeyAuthenticationParameters>;
 
 /**
  * TrustX “Start Passkey Authentication” (the Daon TrustX passkey authentication process): starts a
@@ -31,22 +33,11 @@ export interface StartPasskeyAuthenticationParameters {
  * Without any user (no ID, external ID, key, nor a journey user) it is a discoverable (usernameless)
  * sign-in, which the authentication policy must allow.
  */
-export const startPasskeyAuthenticationStep = defineStepType<StartPasskeyAuthenticationParameters>({
+export const startPasskeyAuthenticationStep = defineStepType({
   type: 'trustx.startPasskeyAuthentication',
   title: 'Start Passkey Authentication',
   family: 'trustx',
-  parameterSchema: {
-    type: 'object',
-    required: ['authenticationPolicy', 'passkeyAuthenticationKey', 'relyingPartyId', 'storeName'],
-    additionalProperties: false,
-    properties: {
-      authenticationPolicy: { type: 'string', minLength: 1, description: 'The authentication policy (the API path needs one, so it is required here too)' },
-      challenge: CHALLENGE_SCHEMA,
-      passkeyAuthenticationKey: { ...CEREMONY_KEY_SCHEMA, description: 'Required. The ID of this authentication, e.g. passkeyAuth1' },
-      ...START_TARGET_SCHEMAS,
-      userExternalId: { type: 'string', description: 'The user, by external id' },
-    },
-  },
+  parameterSchema: StartPasskeyAuthenticationParameters,
   outcomes: Object.values(START_OUTCOMES),
   clientFacing: false,
   async run(ctx, params) {
@@ -56,7 +47,7 @@ export const startPasskeyAuthenticationStep = defineStepType<StartPasskeyAuthent
         userExternalId: blankToUndefined(params.userExternalId),
         userKey: blankToUndefined(params.userKey),
       });
-      const started = await ctx.services.ceremonies.startAuthentication(journeyActor(ctx), {
+      const started = await ctx.port.ceremonies.startAuthentication(journeyActor(ctx), {
         storeName: params.storeName,
         user,
         rpId: params.relyingPartyId,

@@ -106,7 +106,7 @@ export async function resolveUser(ctx: StepContext, storeName: string, params: U
   if (params.userId) return { id: params.userId };
   if (params.userExternalId) return { externalId: params.userExternalId };
   if (params.userKey) {
-    const found = await ctx.services.identity.listUsers(ctx.tenantId, storeName, { userKey: params.userKey, limit: 1 });
+    const found = await ctx.port.identity.listUsers(ctx.tenantId, storeName, { userKey: params.userKey, limit: 1 });
     const user = found.items[0];
     if (!user) throw new KeywayError('USER_NOT_FOUND', `No user with userKey ${params.userKey} in store ${storeName}`);
     return { id: user.id };
@@ -120,7 +120,7 @@ export const blankToUndefined = (value: string | undefined) => (value === undefi
 
 /** `user.id` of a user named any way, for the journey's `user` variable. */
 export async function userIdOf(ctx: StepContext, storeName: string, ref: UserRef): Promise<string> {
-  return 'id' in ref ? ref.id : (await ctx.services.identity.getUser(ctx.tenantId, storeName, ref)).id;
+  return 'id' in ref ? ref.id : (await ctx.port.identity.getUser(ctx.tenantId, storeName, ref)).id;
 }
 
 /** A step's parameter for “the form/page version”: an integer, or digits as a string (TrustX types it String). */
