@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { Type } from '@sinclair/typebox';
@@ -24,7 +24,8 @@ const CONTENT_SECURITY_POLICY = [
   "connect-src 'self'",
   "frame-src 'self'",
   "object-src 'none'",
-  "base-uri 'none'",
+  // The page's <base href="/{tenantId}/console/"> (below) is its own origin's.
+  "base-uri 'self'",
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
@@ -55,17 +56,29 @@ export async function consoleAppRoutes(fastify: FastifyInstance, { dist = DEFAUL
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   // Not built yet is a state the pages answer (503 below), not a warning at every start.
   await app.register(fastifyStatic, { root: dist, serve: false, wildcard: false, suppressWarning: true });
-  const built = () => existsSync(path.join(dist, 'index.html'));
+  const indexFile = path.join(dist, 'index.html');
+  // The page as last read, re-read when the file changes (a new build shows without a restart).
+  let cached: { mtimeMs: number; html: string } | undefined;
+  const indexHtml = (): string | undefined => {
+    if (!existsSync(indexFile)) return undefined;
+    const { mtimeMs } = statSync(indexFile);
+    if (cached?.mtimeMs !== mtimeMs) cached = { mtimeMs, html: readFileSync(indexFile, 'utf8') };
+    return cached.html;
+  };
 
-  const page = async (reply: FastifyReply) => {
+  const page = async (reply: FastifyReply, tenantId: string) => {
     secure(reply);
-    if (!built()) return reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
+    const html = indexHtml();
+    if (html === undefined) return reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
+    // The same page answers every path under the console, so its relative URLs (./assets/…) are
+    // resolved against the console's root, whatever the depth (tenantId matched its pattern: no markup in it).
+    const based = /<base\s/i.test(html) ? html : html.replace(/<head(\s[^>]*)?>/i, (head) => `${head}<base href="/${tenantId}/console/">`);
     // The page names its hashed assets, so it is revalidated on every visit and a new build shows at once.
-    return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(based);
   };
 
   const schema = { hide: true, params: Params };
-  app.get('/:tenantId/console', { schema }, async (_request, reply) => page(reply));
+  app.get('/:tenantId/console', { schema }, async (request, reply) => page(reply, request.params.tenantId));
   app.get('/:tenantId/console/*', { schema }, async (request, reply) => {
     const rest = request.params['*'] ?? '';
     if (rest === 'api' || rest.startsWith('api/')) throw new KeywayError('ROUTE_NOT_FOUND', `No console API endpoint GET ${request.url.split('?')[0]}`);
@@ -77,6 +90,6 @@ export async function consoleAppRoutes(fastify: FastifyInstance, { dist = DEFAUL
       }
       return reply.sendFile(path.join('assets', file), { maxAge: '365d', immutable: true });
     }
-    return page(reply);
+    return page(reply, request.params.tenantId);
   });
 }
