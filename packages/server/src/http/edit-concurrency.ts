@@ -61,14 +61,14 @@ function pathOnly(url: string): string {
   return url.split('?')[0]!;
 }
 
-/** The current ETag of a resource, read through the application itself with the caller's credentials; undefined when it cannot be read. */
-async function currentEtag(app: FastifyInstance, request: FastifyRequest, path: string): Promise<string | undefined> {
+/** The current ETag of a resource, read through the application itself with the caller's credentials, or the status that read answered. */
+async function currentEtag(app: FastifyInstance, request: FastifyRequest, path: string): Promise<{ etag: string } | { status: number }> {
   const answer = await app.inject({
     method: 'GET',
     url: path,
     headers: request.headers.authorization === undefined ? {} : { authorization: request.headers.authorization },
   });
-  return answer.statusCode === 200 ? etagOf(answer.body) : undefined;
+  return answer.statusCode === 200 ? { etag: etagOf(answer.body) } : { status: answer.statusCode };
 }
 
 /** Declares the routes (call before any route is registered) and installs the checks. */
@@ -90,10 +90,14 @@ export function installEditConcurrency(app: FastifyInstance): void {
     const ifMatch = request.headers['if-match'];
     if (concurrency?.kind !== 'write' || ifMatch === undefined) return;
     const current = await currentEtag(app, request, concurrency.readPath(pathOnly(request.url)));
-    // A resource that cannot be read is left to the write itself to answer (404 and so on).
-    if (current !== undefined && !ifMatchAccepts(ifMatch, current)) {
+    if ('status' in current) {
+      // A resource that is not there is left to the write itself to answer (404); one the caller may not read cannot be compared, so the write is refused.
+      if (current.status === 404) return;
+      throw new KeywayError('EDIT_CONFLICT', `If-Match cannot be checked: reading the resource answered ${current.status}; send the write without If-Match`);
+    }
+    if (!ifMatchAccepts(ifMatch, current.etag)) {
       throw new KeywayError('EDIT_CONFLICT', 'This was changed by someone else since you loaded it: load it again, then make your change again', {
-        headers: { etag: current },
+        headers: { etag: current.etag },
       });
     }
   });
@@ -106,8 +110,8 @@ export function installEditConcurrency(app: FastifyInstance): void {
       return payload;
     }
     if (request.method !== 'DELETE') {
-      const etag = await currentEtag(app, request, concurrency.readPath(pathOnly(request.url)));
-      if (etag !== undefined) reply.header('etag', etag);
+      const current = await currentEtag(app, request, concurrency.readPath(pathOnly(request.url)));
+      if ('etag' in current) reply.header('etag', current.etag);
     }
     return payload;
   });

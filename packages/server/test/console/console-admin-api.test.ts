@@ -146,6 +146,12 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await world.api.get(url)).body.firstName, 'Two');
       await expectProblem(world.api.request('DELETE', url, undefined, { 'if-match': etag! }), 409, 'EDIT_CONFLICT');
       await expectStatus(world.api.patch(url, { firstName: 'Four' }), 200);
+      // A caller that may write but not read the resource cannot have its If-Match checked: refused, not waved through.
+      const writer = await expectStatus(world.api.post('/api/admin/clients', { name: 'writer', permissions: ['TNT#acme#IdentityStore:updateUser'] }), 201);
+      const writerApi = world.api.withToken(await world.server.token(writer.body.clientId, writer.body.clientSecret));
+      const unchecked = await expectProblem(writerApi.request('PATCH', url, { firstName: 'Five' }, { 'if-match': newEtag! }), 409, 'EDIT_CONFLICT');
+      assert.match(unchecked.body.detail, /cannot be checked: reading the resource answered 403/);
+      await expectStatus(writerApi.patch(url, { firstName: 'Five' }), 200);
 
       // The same on a policy, a relying party, a store (self-service settings) and an API client.
       const edits: [string, Record<string, unknown>][] = [
