@@ -3,6 +3,9 @@ import { hostname } from 'node:os';
 import type { Config } from './config/config.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { BrandingService } from './branding/branding-service.ts';
+import { ConsoleService } from './console/console-service.ts';
+import { OperatorService } from './console/operator-service.ts';
+import { OverviewService } from './console/overview-service.ts';
 import { IdentityService } from './identity/identity-service.ts';
 import { FormService } from './journeys/forms/form-service.ts';
 import { PageService } from './journeys/pages/page-service.ts';
@@ -67,6 +70,12 @@ export interface Services {
   oidc: OidcProviders;
   /** The provider's passkey login: browser sessions and their amr */
   oidcLogin: OidcLoginService;
+  /** The console's operators in the browser: enrolment, passkey sign-in, sessions and their access tokens */
+  console: ConsoleService;
+  /** The console's operators as the admin API manages them */
+  operators: OperatorService;
+  /** The tenant at a glance, for the console */
+  overview: OverviewService;
 }
 
 export interface ServiceDeps {
@@ -114,7 +123,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
   const stepTypes = new StepRegistry(extraStepTypes);
   const instances = new KyselyJourneyInstanceStore(db);
   const plans = new JourneyPlans(instances, new CompiledJourneyCache(500, stepTypes));
-  const services: Omit<Services, 'selfService' | 'journeyTimers' | 'oidcClients' | 'oidc' | 'oidcLogin'> = {
+  const services: Omit<Services, 'selfService' | 'journeyTimers' | 'oidcClients' | 'oidc' | 'oidcLogin' | 'console' | 'operators' | 'overview'> = {
     ...base,
     ceremonies,
     credentials: new CredentialService({ db, clock, identity: stores }),
@@ -161,6 +170,16 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
   });
   const oidcClients = new OidcClientService({ db, clock });
   const oidc = new OidcProviders({ db, clock, masterKey, publicUrl: config.publicUrl, signingKeys: base.signingKeys, clients: oidcClients });
-  const all: Services = { ...services, selfService, journeyTimers, oidcClients, oidc, oidcLogin: new OidcLoginService({ db, clock }) };
+  const all: Services = {
+    ...services,
+    selfService,
+    journeyTimers,
+    oidcClients,
+    oidc,
+    oidcLogin: new OidcLoginService({ db, clock }),
+    console: new ConsoleService({ db, clock, publicUrl: config.publicUrl, ceremoniesPerMinute: config.rateLimitPerIp }),
+    operators: new OperatorService({ db, clock, publicUrl: config.publicUrl }),
+    overview: new OverviewService({ db, clock }),
+  };
   return all;
 }

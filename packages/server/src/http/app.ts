@@ -5,6 +5,11 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { auditRoutes } from '../audit/audit-routes.ts';
 import { brandingRoutes } from '../branding/branding-routes.ts';
 import type { Config } from '../config/config.ts';
+import { consoleAppRoutes } from '../console/console-app-routes.ts';
+import { consoleRoutes } from '../console/console-routes.ts';
+import { isAccessToken } from '../console/console-secrets.ts';
+import { operatorRoutes } from '../console/operator-routes.ts';
+import { overviewRoutes } from '../console/overview-routes.ts';
 import { identityStoreRoutes } from '../identity/identity-store-routes.ts';
 import { customFormRoutes } from '../journeys/forms/form-routes.ts';
 import { customPageRoutes, journeyPageRoutes } from '../journeys/pages/page-routes.ts';
@@ -29,6 +34,7 @@ import { tokenRoutes } from '../tenancy/token-routes.ts';
 import { jwksRoutes } from '../tokens/jwks-routes.ts';
 import { installAuthentication } from './authenticate.ts';
 import { docsRoutes } from './docs-routes.ts';
+import { installEditConcurrency } from './edit-concurrency.ts';
 import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 import { installOperations } from './operations.ts';
 import { SWAGGER_OPTIONS, documentFor, installRouteDocumentation } from './openapi.ts';
@@ -46,6 +52,8 @@ export interface AppDeps {
   config: Config;
   database: Database;
   services: Services;
+  /** The built console (default packages/console/dist); tests point it at a fixture. */
+  consoleDist?: string;
   /** Pino options or an instance; tests pass `false` to keep output quiet. Default: JSON lines, or human ones on a terminal (`KEYWAY_LOG_FORMAT`). */
   logger?: FastifyServerOptions['logger'];
 }
@@ -53,7 +61,7 @@ export interface AppDeps {
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
 /** Builds the whole HTTP application: one plugin per area, one error gate, one auth hook. */
-export async function buildApp({ config, database, services, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, database, services, logger, consoleDist }: AppDeps): Promise<FastifyInstance> {
   // Validators and serializers compile on first use (lazy-schema-compilers.ts), not before listening.
   const compilers = lazySchemaCompilers(validatorCompiler);
   const app = Fastify({
@@ -87,10 +95,15 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   let builtHostedAssets: HostedAssets | undefined;
   const hostedAssets = () => (builtHostedAssets ??= buildHostedAssets());
   installProblemGate(app, { notFoundPage: htmlNotFoundPage({ selfService: services.selfService, assets: hostedAssets }) });
+  // Before the documentation hook, which lists the EDIT_CONFLICT it adds to the editable resources' writes.
+  installEditConcurrency(app);
   installRouteDocumentation(app);
   // Before authentication and every route hook: no string with NUL, controls or lone surrogates goes further.
   installTextRule(app);
-  installAuthentication(app, services.tenancy);
+  // Bearer tokens of API clients, and the console's access tokens bound to an operator's session.
+  installAuthentication(app, {
+    authenticate: (token) => (isAccessToken(token) ? services.console.authenticate(token) : services.tenancy.authenticate(token)),
+  });
   await installOperations(app, { database, registry: metrics });
 
   await app.register(swagger, SWAGGER_OPTIONS as never);
@@ -135,5 +148,10 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   await app.register(oidcClientRoutes, { clients: services.oidcClients, prefix: '/api/oidc' });
   await app.register(oidcRoutes, { providers: services.oidc, publicUrl: config.publicUrl });
   await app.register(oidcInteractionRoutes, { login: services.oidcLogin, providers: services.oidc, clients: services.oidcClients });
+  // The console: its operators' browser API, and the operators in the admin API.
+  await app.register(consoleRoutes, { console: services.console, publicUrl: config.publicUrl, prefix: '/:tenantId/console/api' });
+  await app.register(operatorRoutes, { operators: services.operators, prefix: '/api/console' });
+  await app.register(overviewRoutes, { overview: services.overview, prefix: '/api/console' });
+  await app.register(consoleAppRoutes, consoleDist === undefined ? {} : { dist: consoleDist });
   return app;
 }

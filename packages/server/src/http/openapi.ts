@@ -137,6 +137,12 @@ export const OPENAPI_TAGS = [
   { name: 'api clients', description: 'The tenant’s API clients, their permissions and secrets.' },
   { name: 'tokens', description: 'ID token signing keys and the tenant’s issuer metadata (JWKS, OpenID configuration).' },
   { name: 'audit', description: 'The tenant’s audit trail.' },
+  { name: 'console', description: 'The console’s operators, their invitations and the tenant overview (admin API).' },
+  {
+    name: 'console sign-in',
+    description:
+      'The console’s own browser API, same-origin only: operator enrolment and passkey sign-in (Keyway is the relying party), the session and its short-lived access token, the operator’s passkeys.',
+  },
   {
     name: 'openid connect',
     description: 'Each tenant is an OpenID Provider: its discovery document and its clients (the applications that sign users in through Keyway).',

@@ -15,6 +15,7 @@ import * as storeBranding from './migrations/015-store-branding.ts';
 import * as credentialDevice from './migrations/016-credential-device.ts';
 import * as oidcClients from './migrations/017-oidc-clients.ts';
 import * as oidcState from './migrations/018-oidc-state.ts';
+import * as consoleOperators from './migrations/019-console-operators.ts';
 import * as schedulerLeases from './migrations/021-scheduler-leases.ts';
 import * as storeConfigVersion from './migrations/022-store-config-version.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
@@ -40,6 +41,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '016-credential-device': credentialDevice,
   '017-oidc-clients': oidcClients,
   '018-oidc-state': oidcState,
+  '019-console-operators': consoleOperators,
   '021-scheduler-leases': schedulerLeases,
   '022-store-config-version': storeConfigVersion,
 });
