@@ -1,0 +1,6 @@
+export function FormsArea() {
+  return null;
+}
+export function PagesArea() {
+  return null;
+}

@@ -1,0 +1,6 @@
+export function FormDetail() {
+  return null;
+}
+export function PageDetail() {
+  return null;
+}

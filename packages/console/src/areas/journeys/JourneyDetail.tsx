@@ -1,0 +1,3 @@
+export function JourneyDetail() {
+  return null;
+}

@@ -1,0 +1,3 @@
+export function JourneysArea() {
+  return null;
+}

@@ -1,0 +1,3 @@
+export function PoliciesArea() {
+  return null;
+}

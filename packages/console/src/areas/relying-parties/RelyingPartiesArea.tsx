@@ -1,0 +1,3 @@
+export function RelyingPartiesArea() {
+  return null;
+}

@@ -1,0 +1,3 @@
+export function SelfServiceArea() {
+  return null;
+}

@@ -1,0 +1,22 @@
+// The console is built into dist/ and served by @keyway/server at /{tenantId}/console. Asset URLs are
+// relative (base './'): index.html resolves them against the <base href> the server fills in, and the
+// code-split chunks against their importer's URL, so one build serves every tenant.
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  base: './',
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // The budget is checked by scripts/build-console.ts on the gzipped initial chunks.
+    chunkSizeWarningLimit: 600,
+    modulePreload: { polyfill: false },
+  },
+  server: {
+    // `npm run dev -w @keyway/console`: the API and the console's session endpoints come from a running Keyway.
+    proxy: { '^/(api|[^/]+/console/api)/': 'http://localhost:8080' },
+  },
+});
