@@ -154,7 +154,7 @@ function CreateClient({ onCreated }: { onCreated(secret: { clientId: string; sec
       </Button>
       <FormDialog title={t('apiClients.add')} isOpen={open} onOpenChange={setOpen}>
         <form className="form" onSubmit={submit} noValidate>
-          <ErrorMessage error={error && !error.problem.errors ? error : undefined} />
+          <ErrorMessage error={error} />
           <TextField label={t('apiClients.name')} value={name} onChange={setName} isRequired error={error?.fieldMessage('name')} autoFocus />
           <PermissionPicker value={permissions} onChange={setPermissions} error={error?.fieldMessage('permissions')} />
           <div className="form-actions">

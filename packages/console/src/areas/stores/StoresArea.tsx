@@ -107,7 +107,7 @@ function AddStore() {
       </Button>
       <FormDialog title={t('stores.add')} isOpen={open} onOpenChange={setOpen}>
         <form className="form" onSubmit={submit} noValidate>
-          <ErrorMessage error={error && !error.problem.errors ? error : undefined} />
+          <ErrorMessage error={error} />
           <TextField
             label={t('stores.name')}
             value={name}
