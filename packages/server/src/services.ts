@@ -1,6 +1,8 @@
 import type { Config } from './config/config.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { BrandingService } from './branding/branding-service.ts';
+import { ConsoleService } from './console/console-service.ts';
+import { OperatorService } from './console/operator-service.ts';
 import { IdentityService } from './identity/identity-service.ts';
 import { FormService } from './journeys/forms/form-service.ts';
 import { PageService } from './journeys/pages/page-service.ts';
@@ -40,6 +42,10 @@ export interface Services {
   journeys: JourneyEngine;
   /** Each store's logo, colours and languages for its pages, runner and e-mails */
   branding: BrandingService;
+  /** The console's operators in the browser: enrolment, passkey sign-in, sessions and their access tokens */
+  console: ConsoleService;
+  /** The console's operators as the admin API manages them */
+  operators: OperatorService;
 }
 
 export interface ServiceDeps {
@@ -70,7 +76,7 @@ export function createServices({ config, database, clock, masterKey }: ServiceDe
   };
   // One cache of FIDO metadata BLOBs per process: attestation trust and self-service's authenticator icons.
   const metadata = new MetadataBlobCache();
-  const services: Omit<Services, 'selfService'> = {
+  const services: Omit<Services, 'selfService' | 'console' | 'operators'> = {
     ...base,
     // The passkey ceremonies use the same service instances (one signing-key cache per process).
     ceremonies: new CeremonyService({
@@ -102,6 +108,11 @@ export function createServices({ config, database, clock, masterKey }: ServiceDe
     rateLimitPerIdentifier: config.rateLimitPerIdentifier,
     masterKey,
   });
-  const all: Services = { ...services, selfService };
+  const all: Services = {
+    ...services,
+    selfService,
+    console: new ConsoleService({ db, clock, publicUrl: config.publicUrl }),
+    operators: new OperatorService({ db, clock, publicUrl: config.publicUrl }),
+  };
   return all;
 }

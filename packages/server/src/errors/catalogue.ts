@@ -124,6 +124,20 @@ export const ERROR_CATALOGUE = {
   JOURNEY_SESSION_EXPIRED: { status: 410, title: 'The journey session has expired' },
   JOURNEY_STEP_ALREADY_SUBMITTED: { status: 409, title: 'This journey step was already submitted' },
   JOURNEY_OPTION_NOT_OFFERED: { status: 400, title: 'The current journey step does not offer this response option' },
+
+  // The console: operators, their sign-in and sessions, and optimistic concurrency of edits
+  CONSOLE_SIGN_IN_REQUIRED: { status: 401, title: 'Sign in to the console first' },
+  CONSOLE_LINK_INVALID: { status: 400, title: 'The enrolment link is not valid' },
+  CONSOLE_LINK_USED: { status: 410, title: 'The enrolment link was already used' },
+  CONSOLE_LINK_EXPIRED: { status: 410, title: 'The enrolment link has expired' },
+  CONSOLE_CEREMONY_NOT_FOUND: { status: 400, title: 'No console passkey ceremony with this challenge is in progress' },
+  CONSOLE_CEREMONY_EXPIRED: { status: 400, title: 'The console passkey ceremony has expired; start again' },
+  OPERATOR_NOT_FOUND: { status: 404, title: 'No such operator' },
+  OPERATOR_PASSKEY_NOT_FOUND: { status: 404, title: 'No such passkey of this operator' },
+  LAST_OPERATOR_PASSKEY: { status: 409, title: 'An operator’s last passkey cannot be deleted' },
+  LAST_OWNER: { status: 409, title: 'The tenant’s last owner cannot be removed or demoted' },
+  OWNER_MANAGEMENT_FORBIDDEN: { status: 403, title: 'Only an owner can make, change or remove owners' },
+  EDIT_CONFLICT: { status: 409, title: 'Someone else changed this since you loaded it' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

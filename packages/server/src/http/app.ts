@@ -5,6 +5,9 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { auditRoutes } from '../audit/audit-routes.ts';
 import { brandingRoutes } from '../branding/branding-routes.ts';
 import type { Config } from '../config/config.ts';
+import { consoleRoutes } from '../console/console-routes.ts';
+import { isAccessToken } from '../console/console-secrets.ts';
+import { operatorRoutes } from '../console/operator-routes.ts';
 import { identityStoreRoutes } from '../identity/identity-store-routes.ts';
 import { customFormRoutes } from '../journeys/forms/form-routes.ts';
 import { customPageRoutes, journeyPageRoutes } from '../journeys/pages/page-routes.ts';
@@ -82,7 +85,10 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   installRouteDocumentation(app);
   // Before authentication and every route hook: no string with NUL, controls or lone surrogates goes further.
   installTextRule(app);
-  installAuthentication(app, services.tenancy);
+  // Bearer tokens of API clients, and the console's access tokens bound to an operator's session.
+  installAuthentication(app, {
+    authenticate: (token) => (isAccessToken(token) ? services.console.authenticate(token) : services.tenancy.authenticate(token)),
+  });
   await installOperations(app, { database });
 
   await app.register(swagger, SWAGGER_OPTIONS as never);
@@ -123,5 +129,8 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   await app.register(journeyRuntimeRoutes, { services });
   // The hosted journey runner page and its assets.
   await app.register(journeyRunnerRoutes, { services });
+  // The console: its operators' browser API, and the operators in the admin API.
+  await app.register(consoleRoutes, { console: services.console, publicUrl: config.publicUrl, prefix: '/:tenantId/console/api' });
+  await app.register(operatorRoutes, { operators: services.operators, prefix: '/api/console' });
   return app;
 }

@@ -134,6 +134,11 @@ export const OPENAPI_TAGS = [
   { name: 'api clients', description: 'The tenant’s API clients, their permissions and secrets.' },
   { name: 'tokens', description: 'ID token signing keys and the tenant’s issuer metadata (JWKS, OpenID configuration).' },
   { name: 'audit', description: 'The tenant’s audit trail.' },
+  { name: 'console', description: 'The console’s operators, their invitations and the tenant overview (admin API).' },
+  {
+    name: 'console sign-in',
+    description: 'The console’s own browser API, same-origin only: operator enrolment and passkey sign-in (Keyway is the relying party), the session and its short-lived access token, the operator’s passkeys.',
+  },
   {
     name: 'well-known',
     description: 'Files browsers and mobile platforms fetch from a relying party’s domain (related origins, Android asset links, Apple app site association).',

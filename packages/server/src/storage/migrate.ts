@@ -13,6 +13,7 @@ import * as pendingAccountOwner from './migrations/010-pending-account-owner.ts'
 import * as ephemeralState from './migrations/014-ephemeral-state.ts';
 import * as storeBranding from './migrations/015-store-branding.ts';
 import * as credentialDevice from './migrations/016-credential-device.ts';
+import * as consoleOperators from './migrations/019-console-operators.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -34,6 +35,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '014-ephemeral-state': ephemeralState,
   '015-store-branding': storeBranding,
   '016-credential-device': credentialDevice,
+  '019-console-operators': consoleOperators,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {

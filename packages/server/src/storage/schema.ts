@@ -363,6 +363,12 @@ export interface Schema {
   journey_page_grants: JourneyPageGrantsTable;
   keyway_master_key: KeywayMasterKeyTable;
   store_branding: StoreBrandingTable;
+  console_operators: ConsoleOperatorsTable;
+  console_operator_credentials: ConsoleOperatorCredentialsTable;
+  console_invitations: ConsoleInvitationsTable;
+  console_ceremonies: ConsoleCeremoniesTable;
+  console_sessions: ConsoleSessionsTable;
+  console_access_tokens: ConsoleAccessTokensTable;
 }
 
 /** A store's branding (branding/branding-service.ts): the administrator's settings as JSON, one row per branded store. */
@@ -371,4 +377,90 @@ export interface StoreBrandingTable {
   tenant_id: string;
   settings: string;
   updated_at: number;
+}
+
+/** An operator of the console (console/): a person administering the tenant, not an end user of a store. */
+export interface ConsoleOperatorsTable {
+  id: string;
+  tenant_id: string;
+  display_name: string;
+  /** owner | admin | support | viewer */
+  role: string;
+  /** base64url WebAuthn user handle */
+  user_handle: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An operator's passkey, for Keyway itself as relying party. */
+export interface ConsoleOperatorCredentialsTable {
+  id: string;
+  /** base64url of the raw credential ID */
+  credential_id: string;
+  tenant_id: string;
+  operator_id: string;
+  /** base64url COSE_Key */
+  public_key: string;
+  algorithm: number;
+  sign_count: number;
+  /** JSON string[] */
+  transports: string;
+  aaguid: string;
+  backup_eligible: number;
+  backed_up: number;
+  name: string | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** A one-time enrolment link for a new operator of a role. */
+export interface ConsoleInvitationsTable {
+  id: string;
+  /** SHA-256 (hex) of the token in the link */
+  token_hash: string;
+  tenant_id: string;
+  role: string;
+  created_by: string;
+  expires_at: number;
+  consumed_at: number | null;
+  /** The operator it enrolled */
+  operator_id: string | null;
+  created_at: number;
+}
+
+/** A console passkey ceremony in flight, found by its challenge. */
+export interface ConsoleCeremoniesTable {
+  id: string;
+  challenge: string;
+  tenant_id: string;
+  /** enrolment | sign-in | add-passkey */
+  purpose: string;
+  invitation_id: string | null;
+  operator_id: string | null;
+  user_handle: string | null;
+  display_name: string | null;
+  expires_at: number;
+  created_at: number;
+}
+
+export interface ConsoleSessionsTable {
+  id: string;
+  /** SHA-256 (hex) of the keyway_console cookie */
+  token_hash: string;
+  tenant_id: string;
+  operator_id: string;
+  credential_id: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface ConsoleAccessTokensTable {
+  /** SHA-256 (hex) of the bearer token */
+  token_hash: string;
+  session_id: string;
+  tenant_id: string;
+  operator_id: string;
+  expires_at: number;
+  created_at: number;
 }

@@ -17,6 +17,13 @@ export const PERMISSION_CATALOGUE = {
   'Admin:rotateSigningKey': { description: 'Rotate the tenant’s ID-token signing key' },
   'Audit:listEvents': { description: 'Read the audit log' },
 
+  // The console's operators and its overview
+  'Console:listOperators': { description: 'List the console’s operators' },
+  'Console:createInvitation': { description: 'Create a one-time enrolment link for a new operator (an owner’s only with TNT#{tenant}#*)' },
+  'Console:updateOperator': { description: 'Change an operator’s role (to or from owner only with TNT#{tenant}#*)' },
+  'Console:deleteOperator': { description: 'Remove an operator (an owner only with TNT#{tenant}#*)' },
+  'Console:getOverview': { description: 'Read the tenant’s statistics: users, passkeys, sign-ins, registrations, failures' },
+
   // Identity stores and users
   'IdentityStore:createStore': { description: 'Create an identity store' },
   'IdentityStore:listStores': { description: 'List identity stores' },

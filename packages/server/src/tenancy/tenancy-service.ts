@@ -15,8 +15,11 @@ import { assertKeepsFullAdmin, assertMayActOnClient, assertMayGrant, isFullAdmin
 /** The authenticated caller of an /api route. */
 export interface Principal {
   tenantId: string;
+  /** The API client, or for a console access token the operator (it is the audit actor either way) */
   clientId: string;
   permissions: string[];
+  /** Set when the token is a console operator's, bound to their browser session */
+  operator?: { id: string; role: string; sessionId: string };
 }
 
 export interface ApiClient {

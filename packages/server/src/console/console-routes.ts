@@ -1,0 +1,257 @@
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { parseCookie, stringifySetCookie } from 'cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorCode } from '../errors/catalogue.ts';
+import { KeywayError } from '../errors/keyway-error.ts';
+import { refuseForeignStateChange } from '../http/browser-origin.ts';
+import { TenantIdParam } from '../http/path-params.ts';
+import type { ConsoleService, OpenedConsoleSession } from './console-service.ts';
+import {
+  AddPasskeyFinishBody,
+  CreationOptionsAnswer,
+  EmptyBody,
+  EnrolmentFinishBody,
+  EnrolmentOptionsBody,
+  OperatorAnswer,
+  OperatorPasskeysAnswer,
+  RequestOptionsAnswer,
+  SessionAnswer,
+  SignInFinishBody,
+} from './console-schemas.ts';
+
+export const CONSOLE_COOKIE = 'keyway_console';
+
+export interface ConsoleRoutesOptions {
+  console: ConsoleService;
+  /** KEYWAY_PUBLIC_URL: the only origin the console API answers, and whether cookies are Secure */
+  publicUrl: string;
+}
+
+const TenantParams = Type.Object({ tenantId: TenantIdParam });
+const PasskeyParams = Type.Object({ tenantId: TenantIdParam, passkeyId: Type.String({ minLength: 1, maxLength: 64 }) });
+
+const SAME_ORIGIN: ErrorCode[] = ['CSRF_REJECTED'];
+const VERIFICATION: ErrorCode[] = [
+  ...SAME_ORIGIN,
+  'CONSOLE_CEREMONY_NOT_FOUND',
+  'CONSOLE_CEREMONY_EXPIRED',
+  'RESPONSE_MALFORMED',
+  'CEREMONY_TYPE_MISMATCH',
+  'CHALLENGE_MISMATCH',
+  'ORIGIN_MISMATCH',
+  'CROSS_ORIGIN_NOT_ALLOWED',
+  'TOKEN_BINDING_NOT_SUPPORTED',
+  'RP_ID_MISMATCH',
+  'USER_PRESENCE_REQUIRED',
+  'USER_VERIFICATION_REQUIRED',
+  'BACKUP_STATE_INVALID',
+];
+const REGISTRATION: ErrorCode[] = [
+  ...VERIFICATION,
+  'ALGORITHM_NOT_ALLOWED',
+  'CREDENTIAL_PUBLIC_KEY_INVALID',
+  'ATTESTATION_INVALID',
+  'CREDENTIAL_ID_TOO_LONG',
+  'CREDENTIAL_ALREADY_REGISTERED',
+];
+const LINK: ErrorCode[] = ['CONSOLE_LINK_INVALID', 'CONSOLE_LINK_USED', 'CONSOLE_LINK_EXPIRED'];
+
+/**
+ * The console's browser API under `/{tenantId}/console/api`: no bearer token; the operator's browser
+ * is identified by the HttpOnly `keyway_console` cookie (SameSite=Strict, path `/{tenantId}/console`).
+ * Same-origin only: no CORS, state changes only with the Origin of KEYWAY_PUBLIC_URL, and nothing
+ * answered to a request the browser marks as from another site.
+ */
+export async function consoleRoutes(fastify: FastifyInstance, { console: service, publicUrl }: ConsoleRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const origin = new URL(publicUrl).origin;
+  const secure = new URL(publicUrl).protocol === 'https:';
+  const tags = ['console sign-in'];
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const site = request.headers['sec-fetch-site'];
+    if (site === 'cross-site' || site === 'same-site') throw new KeywayError('CSRF_REJECTED', `Only the console itself (${origin}) may call this API`);
+    refuseForeignStateChange(request, [origin], 'CSRF_REJECTED');
+  });
+
+  const tenantOf = (request: FastifyRequest) => (request.params as { tenantId: string }).tenantId;
+  const cookieOf = (request: FastifyRequest) => parseCookie(request.headers.cookie ?? '')[CONSOLE_COOKIE];
+  const setCookie = (reply: FastifyReply, tenantId: string, session: OpenedConsoleSession | undefined) => {
+    reply.header(
+      'set-cookie',
+      stringifySetCookie({
+        name: CONSOLE_COOKIE,
+        value: session?.token ?? '',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure,
+        path: `/${tenantId}/console`,
+        maxAge: session?.maxAgeSeconds ?? 0,
+      }),
+    );
+  };
+
+  // ── enrolment ──
+  app.post(
+    '/enrolment/options',
+    {
+      schema: {
+        operationId: 'consoleEnrolmentOptions',
+        tags,
+        summary: 'Begin enrolling an operator from a one-time link: creation options for a passkey for Keyway',
+        params: TenantParams,
+        body: EnrolmentOptionsBody,
+        response: { 200: CreationOptionsAnswer },
+      },
+      config: { errors: [...SAME_ORIGIN, ...LINK] },
+    },
+    async (request) => ({ publicKey: await service.enrolmentOptions(request.params.tenantId, request.body) }),
+  );
+
+  app.post(
+    '/enrolment/finish',
+    {
+      schema: {
+        operationId: 'consoleEnrolmentFinish',
+        tags,
+        summary: 'Finish enrolling: verifies the passkey (WebAuthn §7.1), consumes the link, creates the operator and signs the browser in',
+        params: TenantParams,
+        body: EnrolmentFinishBody,
+        response: { 201: OperatorAnswer },
+      },
+      config: { errors: [...REGISTRATION, ...LINK] },
+    },
+    async (request, reply) => {
+      const body = request.body as unknown as { token: string; credential: RegistrationResponseJSON };
+      const opened = await service.enrolmentFinish(request.params.tenantId, body, request.id);
+      setCookie(reply, request.params.tenantId, opened);
+      return reply.code(201).send({ operator: opened.operator });
+    },
+  );
+
+  // ── sign-in ──
+  app.post(
+    '/sign-in/options',
+    {
+      schema: {
+        operationId: 'consoleSignInOptions',
+        tags,
+        summary: 'Begin an operator sign-in: request options for a discoverable passkey (usernameless)',
+        params: TenantParams,
+        body: EmptyBody,
+        response: { 200: RequestOptionsAnswer },
+      },
+      config: { errors: [...SAME_ORIGIN, 'TENANT_NOT_FOUND'] },
+    },
+    async (request) => ({ publicKey: await service.signInOptions(request.params.tenantId) }),
+  );
+
+  app.post(
+    '/sign-in/finish',
+    {
+      schema: {
+        operationId: 'consoleSignInFinish',
+        tags,
+        summary: 'Finish an operator sign-in: verifies the assertion (WebAuthn §7.2) and signs the browser in',
+        params: TenantParams,
+        body: SignInFinishBody,
+        response: { 200: OperatorAnswer },
+      },
+      config: { errors: [...VERIFICATION, 'CREDENTIAL_NOT_FOUND', 'USER_HANDLE_MISMATCH', 'SIGNATURE_INVALID', 'COUNTER_REGRESSION'] },
+    },
+    async (request, reply) => {
+      const opened = await service.signInFinish(request.params.tenantId, request.body.credential as unknown as AuthenticationResponseJSON, request.id);
+      setCookie(reply, request.params.tenantId, opened);
+      return { operator: opened.operator };
+    },
+  );
+
+  app.post(
+    '/sign-out',
+    {
+      schema: { operationId: 'consoleSignOut', tags, summary: 'Sign out: ends the session and its access tokens', params: TenantParams, response: { 204: Type.Null() } },
+      config: { errors: SAME_ORIGIN },
+    },
+    async (request, reply) => {
+      await service.signOut(request.params.tenantId, cookieOf(request), request.id);
+      setCookie(reply, request.params.tenantId, undefined);
+      return reply.code(204).send(null);
+    },
+  );
+
+  // ── the session ──
+  app.get(
+    '/session',
+    {
+      schema: {
+        operationId: 'consoleSession',
+        tags,
+        summary: 'The signed-in operator, their permissions and a new access token (5 minutes) for the admin API',
+        params: TenantParams,
+        response: { 200: SessionAnswer },
+      },
+      config: { errors: [...SAME_ORIGIN, 'CONSOLE_SIGN_IN_REQUIRED'] },
+    },
+    async (request) => service.session(tenantOf(request), cookieOf(request)),
+  );
+
+  // ── the operator's own passkeys ──
+  app.get(
+    '/passkeys',
+    {
+      schema: { operationId: 'consoleListPasskeys', tags, summary: 'The signed-in operator’s passkeys', params: TenantParams, response: { 200: OperatorPasskeysAnswer } },
+      config: { errors: [...SAME_ORIGIN, 'CONSOLE_SIGN_IN_REQUIRED'] },
+    },
+    async (request) => ({ items: await service.passkeys(tenantOf(request), cookieOf(request)) }),
+  );
+
+  app.post(
+    '/passkeys/options',
+    {
+      schema: {
+        operationId: 'consoleAddPasskeyOptions',
+        tags,
+        summary: 'Begin adding a passkey to the signed-in operator',
+        params: TenantParams,
+        body: EmptyBody,
+        response: { 200: CreationOptionsAnswer },
+      },
+      config: { errors: [...SAME_ORIGIN, 'CONSOLE_SIGN_IN_REQUIRED'] },
+    },
+    async (request) => ({ publicKey: await service.addPasskeyOptions(tenantOf(request), cookieOf(request)) }),
+  );
+
+  app.post(
+    '/passkeys/finish',
+    {
+      schema: {
+        operationId: 'consoleAddPasskeyFinish',
+        tags,
+        summary: 'Finish adding a passkey (WebAuthn §7.1); answers the operator’s passkeys',
+        params: TenantParams,
+        body: AddPasskeyFinishBody,
+        response: { 201: OperatorPasskeysAnswer },
+      },
+      config: { errors: [...REGISTRATION, 'CONSOLE_SIGN_IN_REQUIRED'] },
+    },
+    async (request, reply) => {
+      const items = await service.addPasskeyFinish(tenantOf(request), cookieOf(request), request.body.credential as unknown as RegistrationResponseJSON, request.id);
+      return reply.code(201).send({ items });
+    },
+  );
+
+  app.delete(
+    '/passkeys/:passkeyId',
+    {
+      schema: { operationId: 'consoleDeletePasskey', tags, summary: 'Delete one of the signed-in operator’s passkeys (not the last)', params: PasskeyParams, response: { 204: Type.Null() } },
+      config: { errors: [...SAME_ORIGIN, 'CONSOLE_SIGN_IN_REQUIRED', 'OPERATOR_PASSKEY_NOT_FOUND', 'LAST_OPERATOR_PASSKEY'] },
+    },
+    async (request, reply) => {
+      await service.deletePasskey(request.params.tenantId, cookieOf(request), request.params.passkeyId, request.id);
+      return reply.code(204).send(null);
+    },
+  );
+}

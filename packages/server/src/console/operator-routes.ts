@@ -1,0 +1,78 @@
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { actorOf, principalOf } from '../http/route-config.ts';
+import { InvitationSchema, OperatorSummarySchema, RoleSchema } from './console-schemas.ts';
+import type { OperatorService } from './operator-service.ts';
+
+const OperatorParams = Type.Object({ operatorId: Type.String({ minLength: 1, maxLength: 64 }) });
+const RoleBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });
+
+/** Admin API for the console's operators under `/api/console`: list, invite, change a role, remove. */
+export async function operatorRoutes(fastify: FastifyInstance, { operators }: { operators: OperatorService }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['console'];
+
+  app.get(
+    '/operators',
+    {
+      schema: {
+        operationId: 'listOperators',
+        tags,
+        summary: 'List the console’s operators and their roles',
+        response: { 200: Type.Object({ items: Type.Array(OperatorSummarySchema) }) },
+      },
+      config: { permission: 'Console:listOperators' },
+    },
+    async (request) => ({ items: await operators.list(principalOf(request).tenantId) }),
+  );
+
+  app.post(
+    '/invitations',
+    {
+      schema: {
+        operationId: 'createOperatorInvitation',
+        tags,
+        summary: 'Create a one-time enrolment link (24 hours) for a new operator of a role',
+        body: RoleBody,
+        response: { 201: InvitationSchema },
+      },
+      config: { permission: 'Console:createInvitation', errors: ['OWNER_MANAGEMENT_FORBIDDEN'] },
+    },
+    async (request, reply) => reply.code(201).send(await operators.invite(principalOf(request), actorOf(request), request.body.role)),
+  );
+
+  app.patch(
+    '/operators/:operatorId',
+    {
+      schema: {
+        operationId: 'updateOperator',
+        tags,
+        summary: 'Change an operator’s role (takes effect on their next request)',
+        params: OperatorParams,
+        body: RoleBody,
+        response: { 200: OperatorSummarySchema },
+      },
+      config: { permission: 'Console:updateOperator', errors: ['OPERATOR_NOT_FOUND', 'OWNER_MANAGEMENT_FORBIDDEN', 'LAST_OWNER'] },
+    },
+    async (request) => operators.updateRole(principalOf(request), actorOf(request), request.params.operatorId, request.body.role),
+  );
+
+  app.delete(
+    '/operators/:operatorId',
+    {
+      schema: {
+        operationId: 'deleteOperator',
+        tags,
+        summary: 'Remove an operator: their passkeys, sessions and access tokens end at once',
+        params: OperatorParams,
+        response: { 204: Type.Null() },
+      },
+      config: { permission: 'Console:deleteOperator', errors: ['OPERATOR_NOT_FOUND', 'OWNER_MANAGEMENT_FORBIDDEN', 'LAST_OWNER'] },
+    },
+    async (request, reply) => {
+      await operators.remove(principalOf(request), actorOf(request), request.params.operatorId);
+      return reply.code(204).send(null);
+    },
+  );
+}
