@@ -6,7 +6,7 @@
 // the audit log shows the operator's actions; a Viewer sees no "Add user" and the API refuses the forced
 // call with 403. Every view is checked with axe and screenshotted (en, de, dark, 360 px).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import type { HttpClient } from '../packages/server/test/support/http-client.ts';
@@ -57,6 +57,10 @@ for (const kind of DATABASE_KINDS) {
       await owner?.close();
       await server?.close();
     });
+    // Each test starts from a fresh load, so one that failed with a dialog open does not take the next along.
+    afterEach(async () => {
+      await page?.goto(`${server.origin}/${TENANT}/console/overview`);
+    });
 
     test('the first operator enrols from the init link and signs in again with the passkey', async () => {
       const link = await invitationLink(server, TENANT, 'owner');
@@ -99,8 +103,8 @@ for (const kind of DATABASE_KINDS) {
         await page.getByRole('button', { name: 'Add relying party' }).click();
         const dialog = page.getByRole('dialog');
         await dialog.getByLabel('RP ID').fill(id);
-        await dialog.getByLabel('Name', { exact: true }).fill(`${id} app`);
-        await dialog.getByLabel('Origins').fill(id === 'localhost' ? origin : 'https://login.example.com');
+        await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill(`${id} app`);
+        await dialog.getByRole('textbox', { name: 'Origins', exact: true }).fill(id === 'localhost' ? origin : 'https://login.example.com');
         if (id === 'example.com') await dialog.getByLabel('Apple app IDs').fill('ABCDE12345.com.example.app');
         await dialog.getByRole('button', { name: 'Save' }).click();
         await page.getByRole('heading', { name: `${id} app (${id})` }).waitFor();
@@ -110,7 +114,7 @@ for (const kind of DATABASE_KINDS) {
       await checkView(page, 'relying-parties');
       const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'example.com app (example.com)' }) });
       await card.getByRole('button', { name: 'Edit' }).click();
-      await page.getByRole('dialog').getByLabel('Name', { exact: true }).fill('Example');
+      await page.getByRole('dialog').getByRole('textbox', { name: 'Name', exact: true }).fill('Example');
       await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
       await page.getByRole('heading', { name: 'Example (example.com)' }).waitFor();
       const edited = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'Example (example.com)' }) });

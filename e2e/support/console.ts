@@ -2,11 +2,14 @@
 // one-time links with Chrome's virtual authenticator, and the checks every view gets (axe, and
 // screenshots light, dark and at 360 px into test-artifacts/console/).
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ensureConsoleBuilt } from '../../packages/console/scripts/console-build.ts';
 import { axeViolations } from './axe.ts';
 import { PLATFORM_AUTHENTICATOR, WebAuthnPage } from './browser.ts';
-import { screenshotViews } from './layout.ts';
+import { ARTIFACTS } from './hosted-pages.ts';
+import { assertNothingWraps } from './layout.ts';
 import type { SelfServiceServer } from './selfservice-server.ts';
 
 export type OperatorRole = 'owner' | 'admin' | 'support' | 'viewer';
@@ -28,6 +31,8 @@ export async function enrolOperator(browser: Browser, link: string, displayName:
   const session = await WebAuthnPage.open(browser, link);
   await session.addVirtualAuthenticator({ ...PLATFORM_AUTHENTICATOR, defaultBackupEligibility: true, defaultBackupState: true });
   const page = session.page;
+  // Every wait is for something the console shows within a moment; fail fast rather than after 30 s.
+  page.setDefaultTimeout(10_000);
   await page.getByRole('heading', { level: 1, name: 'Become an operator' }).waitFor();
   await page.getByLabel('Your name').fill(displayName);
   await page.getByRole('button', { name: 'Create passkey and sign in' }).click();
@@ -41,10 +46,29 @@ export async function assertAccessible(page: Page, view: string): Promise<void> 
   assert.deepEqual(violations, [], `${view}: axe violations`);
 }
 
-/** axe, then screenshots light, dark and 360 px (and nothing wraps or scrolls sideways there). */
+/**
+ * axe, then screenshots into test-artifacts/console/: light and dark at the page's width, and light at
+ * 360 px after checking that nothing scrolls sideways or wraps there. The viewport and colour scheme
+ * are put back even when a check fails, so the next test starts as the last one did.
+ */
 export async function checkView(page: Page, name: string): Promise<void> {
   await assertAccessible(page, name);
-  await screenshotViews(page, `console/${name}`);
+  const directory = resolve(ARTIFACTS, 'console');
+  mkdirSync(directory, { recursive: true });
+  const viewport = page.viewportSize() ?? { width: 1280, height: 720 };
+  await page.screenshot({ path: resolve(directory, `${name}-light.png`), fullPage: true });
+  try {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await assertAccessible(page, `${name} (dark)`);
+    await page.screenshot({ path: resolve(directory, `${name}-dark.png`), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 360, height: viewport.height });
+    await page.screenshot({ path: resolve(directory, `${name}-360.png`), fullPage: true });
+    await assertNothingWraps(page, `${name} at 360 px`);
+  } finally {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize(viewport);
+  }
 }
 
 /** The main navigation's link. */

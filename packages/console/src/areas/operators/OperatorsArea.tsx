@@ -73,15 +73,17 @@ export function OperatorsArea() {
                       )}
                     </td>
                     <td>{formatDate(op.createdAt)}</td>
-                    <td className="row-actions">
-                      {canManage && !self ? (
-                        <ConfirmButton
-                          label={t('operators.remove')}
-                          title={t('operators.remove')}
-                          message={t('operators.removeMessage', { name: op.displayName })}
-                          onConfirm={() => remove.mutateAsync(op.id)}
-                        />
-                      ) : null}
+                    <td>
+                      <div className="row-actions">
+                        {canManage && !self ? (
+                          <ConfirmButton
+                            label={t('operators.remove')}
+                            title={t('operators.remove')}
+                            message={t('operators.removeMessage', { name: op.displayName })}
+                            onConfirm={() => remove.mutateAsync(op.id)}
+                          />
+                        ) : null}
+                      </div>
                     </td>
                   </tr>
                 );

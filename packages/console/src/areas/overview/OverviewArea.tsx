@@ -18,17 +18,26 @@ const DAYS = 30;
 export function OverviewArea() {
   const { t, formatNumber } = useI18n();
   const overview = useQuery({ queryKey: ['overview', DAYS], queryFn: () => adminJson<Overview>('GET', `/api/console/overview?days=${DAYS}`) });
-  if (overview.isPending) return <Loading />;
-  if (overview.error) return <ErrorMessage error={overview.error} />;
+  const header = (
+    <PageHeader title={t('overview.title')}>
+      <p className="muted">{t('overview.days', { days: DAYS })}</p>
+    </PageHeader>
+  );
+  if (overview.isPending || overview.error) {
+    return (
+      <>
+        {header}
+        {overview.isPending ? <Loading /> : <ErrorMessage error={overview.error} />}
+      </>
+    );
+  }
   const o = overview.data;
   const sum = (key: 'signIns' | 'registrations' | 'failures') => o.daily.reduce((n, d) => n + d[key], 0);
   const passkeys = o.authenticators.synced + o.authenticators.deviceBound;
   const syncedShare = passkeys === 0 ? 0 : Math.round((o.authenticators.synced / passkeys) * 100);
   return (
     <>
-      <PageHeader title={t('overview.title')}>
-        <p className="muted">{t('overview.days', { days: DAYS })}</p>
-      </PageHeader>
+      {header}
       <ul className="stats">
         {(
           [

@@ -101,20 +101,22 @@ function PolicySection({ kind, store, onEdit }: { kind: PolicyKind; store: strin
                   <td>{p.userVerification}</td>
                   <td>{'residentKey' in p ? p.residentKey : (p as AuthenticationPolicy).allowDiscoverable ? t('common.yes') : t('common.no')}</td>
                   <td>{p.timeout}</td>
-                  <td className="row-actions">
-                    {canUpdate ? (
-                      <Button onPress={() => onEdit({ kind, name: p.name })} aria-label={t('policies.editPolicy', { name: p.name })}>
-                        {t('common.edit')}
-                      </Button>
-                    ) : null}
-                    {canDelete ? (
-                      <ConfirmButton
-                        label={t('common.delete')}
-                        title={t('common.delete')}
-                        message={t('policies.deleteMessage', { name: p.name })}
-                        onConfirm={() => remove.mutateAsync(p.name)}
-                      />
-                    ) : null}
+                  <td>
+                    <div className="row-actions">
+                      {canUpdate ? (
+                        <Button onPress={() => onEdit({ kind, name: p.name })} aria-label={t('policies.editPolicy', { name: p.name })}>
+                          {t('common.edit')}
+                        </Button>
+                      ) : null}
+                      {canDelete ? (
+                        <ConfirmButton
+                          label={t('common.delete')}
+                          title={t('common.delete')}
+                          message={t('policies.deleteMessage', { name: p.name })}
+                          onConfirm={() => remove.mutateAsync(p.name)}
+                        />
+                      ) : null}
+                    </div>
                   </td>
                 </tr>
               ))}

@@ -59,15 +59,17 @@ export function StoresArea() {
                   <td>{store.displayName ?? '—'}</td>
                   <td>{store.selfService?.enabled ? t('common.enabled') : t('common.disabled')}</td>
                   <td>{formatDate(store.createdAt)}</td>
-                  <td className="row-actions">
-                    {canDelete ? (
-                      <ConfirmButton
-                        label={t('common.delete')}
-                        title={t('stores.delete')}
-                        message={t('stores.deleteMessage', { store: store.name })}
-                        onConfirm={() => remove.mutateAsync(store.name)}
-                      />
-                    ) : null}
+                  <td>
+                    <div className="row-actions">
+                      {canDelete ? (
+                        <ConfirmButton
+                          label={t('common.delete')}
+                          title={t('stores.delete')}
+                          message={t('stores.deleteMessage', { store: store.name })}
+                          onConfirm={() => remove.mutateAsync(store.name)}
+                        />
+                      ) : null}
+                    </div>
                   </td>
                 </tr>
               ))}
