@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Invocation } from './cli/arguments.ts';
 import { EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME } from './cli/exit-codes.ts';
 import { ConfigError, type Config } from './config/config.ts';
+import { OperatorService } from './console/operator-service.ts';
 import { KeywayError } from './errors/keyway-error.ts';
 import { installTemplates } from './journeys/templates.ts';
 import { nextSteps } from './quickstart/next-steps.ts';
@@ -17,6 +18,7 @@ import { startServer } from './server.ts';
 import { createServices } from './services.ts';
 import { systemClock } from './shared/clock.ts';
 import { openKeywayDatabase } from './startup.ts';
+import type { Database } from './storage/database.ts';
 import { TenancyService } from './tenancy/tenancy-service.ts';
 
 type DatabaseCommand = Exclude<Invocation, { command: 'help' | 'version' | 'keys generate-master' }>;
@@ -40,7 +42,20 @@ export async function runCommand(invocation: DatabaseCommand, config: Config): P
       const { database } = await openKeywayDatabase(config);
       try {
         const tenancy = new TenancyService({ db: database.db, clock: systemClock, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
-        console.log(JSON.stringify(await tenancy.initTenant(invocation.tenant, invocation.name)));
+        const created = await tenancy.initTenant(invocation.tenant, invocation.name);
+        // The console's first owner enrols with this link (one-time, 24 hours).
+        const invitation = await operators(config, database).invite(undefined, { tenantId: invocation.tenant, actor: 'cli' }, 'owner');
+        console.log(JSON.stringify({ ...created, consoleEnrollmentUrl: invitation.url }));
+      } finally {
+        await database.close();
+      }
+      return EXIT_OK;
+    }
+    case 'console invite': {
+      const { database } = await openKeywayDatabase(config);
+      try {
+        const invitation = await operators(config, database).invite(undefined, { tenantId: invocation.tenant, actor: 'cli' }, invocation.role);
+        console.log(JSON.stringify({ url: invitation.url }));
       } finally {
         await database.close();
       }
@@ -53,6 +68,10 @@ export async function runCommand(invocation: DatabaseCommand, config: Config): P
     case 'keys rotate-master':
       return rotateMasterCommand(config, invocation.newKeyFile);
   }
+}
+
+function operators(config: Config, database: Database): OperatorService {
+  return new OperatorService({ db: database.db, clock: systemClock, publicUrl: config.publicUrl });
 }
 
 /** How a failure is told (configuration and master key errors name their kind, others start with `keyway:`) and its exit code. */

@@ -3,6 +3,7 @@ import { AuditService } from './audit/audit-service.ts';
 import { BrandingService } from './branding/branding-service.ts';
 import { ConsoleService } from './console/console-service.ts';
 import { OperatorService } from './console/operator-service.ts';
+import { OverviewService } from './console/overview-service.ts';
 import { IdentityService } from './identity/identity-service.ts';
 import { FormService } from './journeys/forms/form-service.ts';
 import { PageService } from './journeys/pages/page-service.ts';
@@ -46,6 +47,8 @@ export interface Services {
   console: ConsoleService;
   /** The console's operators as the admin API manages them */
   operators: OperatorService;
+  /** The tenant at a glance, for the console */
+  overview: OverviewService;
 }
 
 export interface ServiceDeps {
@@ -76,7 +79,7 @@ export function createServices({ config, database, clock, masterKey }: ServiceDe
   };
   // One cache of FIDO metadata BLOBs per process: attestation trust and self-service's authenticator icons.
   const metadata = new MetadataBlobCache();
-  const services: Omit<Services, 'selfService' | 'console' | 'operators'> = {
+  const services: Omit<Services, 'selfService' | 'console' | 'operators' | 'overview'> = {
     ...base,
     // The passkey ceremonies use the same service instances (one signing-key cache per process).
     ceremonies: new CeremonyService({
@@ -113,6 +116,7 @@ export function createServices({ config, database, clock, masterKey }: ServiceDe
     selfService,
     console: new ConsoleService({ db, clock, publicUrl: config.publicUrl }),
     operators: new OperatorService({ db, clock, publicUrl: config.publicUrl }),
+    overview: new OverviewService({ db, clock }),
   };
   return all;
 }

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { didYouMeanSuffix } from '../shared/did-you-mean.ts';
 import { TENANT_ID_PATTERN } from '../tenancy/permissions.ts';
+import { OPERATOR_ROLES as ROLES, isOperatorRole, type OperatorRole } from '../console/operator-roles.ts';
 
 export type Invocation =
   | { command: 'help' }
@@ -19,6 +20,7 @@ export type Invocation =
       registrationPolicy: string | undefined;
       authenticationPolicy: string | undefined;
     }
+  | { command: 'console invite'; tenant: string; role: OperatorRole }
   | { command: 'keys generate-master' }
   | { command: 'keys rotate-master'; newKeyFile: string };
 
@@ -30,8 +32,12 @@ export class UsageError extends Error {
   }
 }
 
-export const COMMANDS = ['serve', 'migrate', 'init', 'quickstart', 'journeys', 'keys', 'help'] as const;
-const SUBCOMMANDS: Record<string, readonly string[]> = { journeys: ['install-templates'], keys: ['generate-master', 'rotate-master'] };
+export const COMMANDS = ['serve', 'migrate', 'init', 'quickstart', 'journeys', 'console', 'keys', 'help'] as const;
+const SUBCOMMANDS: Record<string, readonly string[]> = {
+  journeys: ['install-templates'],
+  console: ['invite'],
+  keys: ['generate-master', 'rotate-master'],
+};
 
 /** The defaults `keyway quickstart` uses when no option names others. */
 export const QUICKSTART_DEFAULTS = { tenant: 'acme', store: 'customers', origin: 'http://localhost:3000' } as const;
@@ -175,6 +181,18 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
         registrationPolicy: values['registration-policy'],
         authenticationPolicy: values['authentication-policy'],
       };
+    }
+    case 'console': {
+      subcommand(command, rest[0]);
+      const name = 'console invite';
+      const values = options(name, rest.slice(1), { tenant: { type: 'string' }, role: { type: 'string' } });
+      const tenant = tenantId(name, values.tenant);
+      const role = values.role;
+      if (role === undefined || role === '') throw new UsageError(`${name}: --role <role> is missing: one of ${ROLES.join(', ')}`);
+      if (!isOperatorRole(role)) {
+        throw new UsageError(`${name}: --role ${JSON.stringify(role)} is invalid${didYouMeanSuffix(role, ROLES)}: one of ${ROLES.join(', ')}`);
+      }
+      return { command: 'console invite', tenant, role };
     }
     case 'keys': {
       const sub = subcommand(command, rest[0]);

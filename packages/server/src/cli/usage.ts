@@ -10,7 +10,10 @@ Commands:
   migrate                bring the database schema up to date and exit
   init --tenant <id> [--name <name>]
                          create the tenant if absent and a new admin API client;
-                         prints {"tenant","clientId","clientSecret"} (the secret is shown once)
+                         prints {"tenant","clientId","clientSecret","consoleEnrollmentUrl"} (the
+                         secret is shown once; the link enrols the console's first owner, once, 24 h)
+  console invite --tenant <id> --role owner|admin|support|viewer
+                         print {"url"}: a one-time link (24 h) that enrols a console operator
   journeys install-templates --tenant <id> [--store <name>] [--relying-party <rpId>]
            [--registration-policy <name>] [--authentication-policy <name>]
                          install (create or update and publish) the built-in journey templates

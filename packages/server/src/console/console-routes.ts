@@ -172,7 +172,13 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
   app.post(
     '/sign-out',
     {
-      schema: { operationId: 'consoleSignOut', tags, summary: 'Sign out: ends the session and its access tokens', params: TenantParams, response: { 204: Type.Null() } },
+      schema: {
+        operationId: 'consoleSignOut',
+        tags,
+        summary: 'Sign out: ends the session and its access tokens',
+        params: TenantParams,
+        response: { 204: Type.Null() },
+      },
       config: { errors: SAME_ORIGIN },
     },
     async (request, reply) => {
@@ -202,7 +208,13 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
   app.get(
     '/passkeys',
     {
-      schema: { operationId: 'consoleListPasskeys', tags, summary: 'The signed-in operator’s passkeys', params: TenantParams, response: { 200: OperatorPasskeysAnswer } },
+      schema: {
+        operationId: 'consoleListPasskeys',
+        tags,
+        summary: 'The signed-in operator’s passkeys',
+        params: TenantParams,
+        response: { 200: OperatorPasskeysAnswer },
+      },
       config: { errors: [...SAME_ORIGIN, 'CONSOLE_SIGN_IN_REQUIRED'] },
     },
     async (request) => ({ items: await service.passkeys(tenantOf(request), cookieOf(request)) }),
@@ -238,7 +250,12 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
       config: { errors: [...REGISTRATION, 'CONSOLE_SIGN_IN_REQUIRED'] },
     },
     async (request, reply) => {
-      const items = await service.addPasskeyFinish(tenantOf(request), cookieOf(request), request.body.credential as unknown as RegistrationResponseJSON, request.id);
+      const items = await service.addPasskeyFinish(
+        tenantOf(request),
+        cookieOf(request),
+        request.body.credential as unknown as RegistrationResponseJSON,
+        request.id,
+      );
       return reply.code(201).send({ items });
     },
   );
@@ -246,7 +263,13 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
   app.delete(
     '/passkeys/:passkeyId',
     {
-      schema: { operationId: 'consoleDeletePasskey', tags, summary: 'Delete one of the signed-in operator’s passkeys (not the last)', params: PasskeyParams, response: { 204: Type.Null() } },
+      schema: {
+        operationId: 'consoleDeletePasskey',
+        tags,
+        summary: 'Delete one of the signed-in operator’s passkeys (not the last)',
+        params: PasskeyParams,
+        response: { 204: Type.Null() },
+      },
       config: { errors: [...SAME_ORIGIN, 'CONSOLE_SIGN_IN_REQUIRED', 'OPERATOR_PASSKEY_NOT_FOUND', 'LAST_OPERATOR_PASSKEY'] },
     },
     async (request, reply) => {

@@ -201,7 +201,11 @@ export class ConsoleService {
   async enrolmentOptions(tenantId: string, input: { token: string; displayName: string }): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const invitation = await usableInvitation(this.#db, tenantId, input.token, this.#clock.now());
     const userHandle = newUserHandle();
-    const challenge = await this.#startCeremony(tenantId, 'enrolment', { invitation_id: invitation.id, user_handle: userHandle, display_name: input.displayName });
+    const challenge = await this.#startCeremony(tenantId, 'enrolment', {
+      invitation_id: invitation.id,
+      user_handle: userHandle,
+      display_name: input.displayName,
+    });
     return operatorCreationOptions(this.#rp, { challenge, userHandle, name: input.displayName, existing: [] });
   }
 
@@ -273,7 +277,12 @@ export class ConsoleService {
     const verified = await verifyOperatorAuthentication(this.#rp, credential, {
       challenge: ceremony.challenge,
       userHandle: record.user_handle,
-      credential: { id: record.credential_id, publicKey: fromBase64url(record.public_key)!, counter: Number(record.sign_count), backupEligible: record.backup_eligible === 1 },
+      credential: {
+        id: record.credential_id,
+        publicKey: fromBase64url(record.public_key)!,
+        counter: Number(record.sign_count),
+        backupEligible: record.backup_eligible === 1,
+      },
     });
     const token = await this.#db.transaction().execute(async (trx) => {
       await this.#consumeCeremony(trx, ceremony.id);
@@ -348,7 +357,12 @@ export class ConsoleService {
       if (!row) return;
       await trx.updateTable('console_sessions').set({ revoked_at: now.getTime() }).where('id', '=', row.id).execute();
       await trx.deleteFrom('console_access_tokens').where('session_id', '=', row.id).execute();
-      await appendAuditEvent(trx, { tenantId, actor: row.operator_id, requestId }, { action: 'console.signOut', targetType: 'operator', targetId: row.operator_id }, now);
+      await appendAuditEvent(
+        trx,
+        { tenantId, actor: row.operator_id, requestId },
+        { action: 'console.signOut', targetType: 'operator', targetId: row.operator_id },
+        now,
+      );
     });
   }
 
@@ -363,7 +377,15 @@ export class ConsoleService {
       .selectFrom('console_access_tokens')
       .innerJoin('console_sessions', 'console_sessions.id', 'console_access_tokens.session_id')
       .innerJoin('console_operators', 'console_operators.id', 'console_sessions.operator_id')
-      .select(['console_access_tokens.tenant_id', 'console_access_tokens.expires_at', 'console_sessions.id as session_id', 'console_sessions.expires_at as session_expires_at', 'console_sessions.revoked_at', 'console_operators.id', 'console_operators.role'])
+      .select([
+        'console_access_tokens.tenant_id',
+        'console_access_tokens.expires_at',
+        'console_sessions.id as session_id',
+        'console_sessions.expires_at as session_expires_at',
+        'console_sessions.revoked_at',
+        'console_operators.id',
+        'console_operators.role',
+      ])
       .where('console_access_tokens.token_hash', '=', hashConsoleSecret(token))
       .executeTakeFirst();
     if (!row || row.expires_at <= now || row.session_expires_at <= now || row.revoked_at !== null || !isOperatorRole(row.role)) return undefined;
@@ -401,8 +423,16 @@ export class ConsoleService {
 
   async addPasskeyOptions(tenantId: string, cookie: string | undefined): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const session = await this.#liveSession(tenantId, cookie, this.#clock.now());
-    const operator = await this.#db.selectFrom('console_operators').select(['user_handle', 'display_name']).where('id', '=', session.id).executeTakeFirstOrThrow();
-    const existing = await this.#db.selectFrom('console_operator_credentials').select(['credential_id', 'transports']).where('operator_id', '=', session.id).execute();
+    const operator = await this.#db
+      .selectFrom('console_operators')
+      .select(['user_handle', 'display_name'])
+      .where('id', '=', session.id)
+      .executeTakeFirstOrThrow();
+    const existing = await this.#db
+      .selectFrom('console_operator_credentials')
+      .select(['credential_id', 'transports'])
+      .where('operator_id', '=', session.id)
+      .execute();
     const challenge = await this.#startCeremony(tenantId, 'add-passkey', { operator_id: session.id });
     return operatorCreationOptions(this.#rp, {
       challenge,

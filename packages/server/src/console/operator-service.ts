@@ -50,10 +50,22 @@ export class OperatorService {
     const rows = await this.#db
       .selectFrom('console_operators')
       .leftJoin('console_operator_credentials', 'console_operator_credentials.operator_id', 'console_operators.id')
-      .select(['console_operators.id', 'console_operators.display_name', 'console_operators.role', 'console_operators.created_at', 'console_operators.updated_at'])
+      .select([
+        'console_operators.id',
+        'console_operators.display_name',
+        'console_operators.role',
+        'console_operators.created_at',
+        'console_operators.updated_at',
+      ])
       .select((eb) => eb.fn.count<string>('console_operator_credentials.id').as('passkeys'))
       .where('console_operators.tenant_id', '=', tenantId)
-      .groupBy(['console_operators.id', 'console_operators.display_name', 'console_operators.role', 'console_operators.created_at', 'console_operators.updated_at'])
+      .groupBy([
+        'console_operators.id',
+        'console_operators.display_name',
+        'console_operators.role',
+        'console_operators.created_at',
+        'console_operators.updated_at',
+      ])
       .orderBy('console_operators.id')
       .execute();
     return rows.map((row) => ({
@@ -79,7 +91,12 @@ export class OperatorService {
 
   async #lockTarget(trx: Kysely<Schema>, tenantId: string, operatorId: string) {
     await trx.updateTable('tenants').set({ id: tenantId }).where('id', '=', tenantId).execute();
-    const row = await trx.selectFrom('console_operators').select(['id', 'role']).where('tenant_id', '=', tenantId).where('id', '=', operatorId).executeTakeFirst();
+    const row = await trx
+      .selectFrom('console_operators')
+      .select(['id', 'role'])
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', operatorId)
+      .executeTakeFirst();
     if (!row) throw new KeywayError('OPERATOR_NOT_FOUND', `No operator ${operatorId}`);
     return row;
   }
@@ -105,7 +122,12 @@ export class OperatorService {
         throw new KeywayError('LAST_OWNER', 'This is the tenant’s last owner; make another operator owner first');
       }
       await trx.updateTable('console_operators').set({ role, updated_at: now.getTime() }).where('id', '=', operatorId).execute();
-      await appendAuditEvent(trx, actor, { action: 'console.operator.update', targetType: 'operator', targetId: operatorId, details: { role, previousRole: target.role } }, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: 'console.operator.update', targetType: 'operator', targetId: operatorId, details: { role, previousRole: target.role } },
+        now,
+      );
     });
     const updated = (await this.list(caller.tenantId)).find((o) => o.id === operatorId);
     if (!updated) throw new KeywayError('OPERATOR_NOT_FOUND', `No operator ${operatorId}`);
@@ -124,7 +146,12 @@ export class OperatorService {
         }
       }
       await trx.deleteFrom('console_operators').where('tenant_id', '=', caller.tenantId).where('id', '=', operatorId).execute();
-      await appendAuditEvent(trx, actor, { action: 'console.operator.delete', targetType: 'operator', targetId: operatorId, details: { role: target.role } }, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: 'console.operator.delete', targetType: 'operator', targetId: operatorId, details: { role: target.role } },
+        now,
+      );
     });
   }
 }

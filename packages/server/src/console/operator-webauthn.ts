@@ -6,8 +6,9 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { KeywayError } from '../errors/keyway-error.ts';
-import { verifyAuthentication, type VerifiedAuthentication } from '../passkeys/authentication-verification.ts';
-import { verifyRegistration, type VerifiedRegistration } from '../passkeys/registration-verification.ts';
+import type { VerifiedAuthentication } from '../passkeys/authentication-verification.ts';
+import type { VerifiedRegistration } from '../passkeys/registration-verification.ts';
+import { authenticationVerifier, registrationVerifier } from '../passkeys/verifiers.ts';
 import { canonicalBase64url, fromBase64url } from '../passkeys/webauthn-encoding.ts';
 
 /**
@@ -79,13 +80,14 @@ export function credentialIdOf(response: unknown): string {
   return rawId;
 }
 
-/** WebAuthn §7.1 with the console's fixed expectations. */
-export function verifyOperatorRegistration(
+/** WebAuthn §7.1 with the console's fixed expectations (the verifier loads with the first ceremony, as the stores' do). */
+export async function verifyOperatorRegistration(
   rp: OperatorRelyingParty,
   response: RegistrationResponseJSON,
   challenge: string,
   now: Date,
 ): Promise<VerifiedRegistration> {
+  const { verifyRegistration } = await registrationVerifier();
   return verifyRegistration(response, {
     challenge,
     origins: [rp.origin],
@@ -99,11 +101,12 @@ export function verifyOperatorRegistration(
 }
 
 /** WebAuthn §7.2 with the console's fixed expectations, for a discoverable sign-in. */
-export function verifyOperatorAuthentication(
+export async function verifyOperatorAuthentication(
   rp: OperatorRelyingParty,
   response: AuthenticationResponseJSON,
   expected: { challenge: string; userHandle: string; credential: { id: string; publicKey: Uint8Array; counter: number; backupEligible: boolean } },
 ): Promise<VerifiedAuthentication> {
+  const { verifyAuthentication } = await authenticationVerifier();
   return verifyAuthentication(response, {
     challenge: expected.challenge,
     origins: [rp.origin],

@@ -5,9 +5,11 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { auditRoutes } from '../audit/audit-routes.ts';
 import { brandingRoutes } from '../branding/branding-routes.ts';
 import type { Config } from '../config/config.ts';
+import { consoleAppRoutes } from '../console/console-app-routes.ts';
 import { consoleRoutes } from '../console/console-routes.ts';
 import { isAccessToken } from '../console/console-secrets.ts';
 import { operatorRoutes } from '../console/operator-routes.ts';
+import { overviewRoutes } from '../console/overview-routes.ts';
 import { identityStoreRoutes } from '../identity/identity-store-routes.ts';
 import { customFormRoutes } from '../journeys/forms/form-routes.ts';
 import { customPageRoutes, journeyPageRoutes } from '../journeys/pages/page-routes.ts';
@@ -44,6 +46,8 @@ export interface AppDeps {
   config: Config;
   database: Database;
   services: Services;
+  /** The built console (default packages/console/dist); tests point it at a fixture. */
+  consoleDist?: string;
   /** Pino options or an instance; tests pass `false` to keep output quiet. Default: JSON lines, or human ones on a terminal (`KEYWAY_LOG_FORMAT`). */
   logger?: FastifyServerOptions['logger'];
 }
@@ -51,7 +55,7 @@ export interface AppDeps {
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
 /** Builds the whole HTTP application: one plugin per area, one error gate, one auth hook. */
-export async function buildApp({ config, database, services, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, database, services, logger, consoleDist }: AppDeps): Promise<FastifyInstance> {
   // Validators and serializers compile on first use (lazy-schema-compilers.ts), not before listening.
   const compilers = lazySchemaCompilers(validatorCompiler);
   const app = Fastify({
@@ -132,5 +136,7 @@ export async function buildApp({ config, database, services, logger }: AppDeps):
   // The console: its operators' browser API, and the operators in the admin API.
   await app.register(consoleRoutes, { console: services.console, publicUrl: config.publicUrl, prefix: '/:tenantId/console/api' });
   await app.register(operatorRoutes, { operators: services.operators, prefix: '/api/console' });
+  await app.register(overviewRoutes, { overview: services.overview, prefix: '/api/console' });
+  await app.register(consoleAppRoutes, consoleDist === undefined ? {} : { dist: consoleDist });
   return app;
 }

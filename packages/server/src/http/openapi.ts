@@ -137,7 +137,8 @@ export const OPENAPI_TAGS = [
   { name: 'console', description: 'The console’s operators, their invitations and the tenant overview (admin API).' },
   {
     name: 'console sign-in',
-    description: 'The console’s own browser API, same-origin only: operator enrolment and passkey sign-in (Keyway is the relying party), the session and its short-lived access token, the operator’s passkeys.',
+    description:
+      'The console’s own browser API, same-origin only: operator enrolment and passkey sign-in (Keyway is the relying party), the session and its short-lived access token, the operator’s passkeys.',
   },
   {
     name: 'well-known',

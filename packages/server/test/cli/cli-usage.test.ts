@@ -66,6 +66,7 @@ describe('keyway --version and --help', () => {
       assert.equal(run.code, 0, args.join(' '));
       assert.match(run.stdout, /^Usage: keyway <command>/);
       assert.match(run.stdout, /quickstart \[--tenant <id>\]/);
+      assert.match(run.stdout, /console invite --tenant <id> --role owner\|admin\|support\|viewer/);
       assert.match(run.stdout, /Exit codes: 0 done, 1 failed while running, 2 wrong command line, 78 wrong configuration/);
       assert.equal(run.stderr, '');
       assertLight(run);
@@ -94,6 +95,13 @@ describe('usage errors: exit 2, a message that says what is wrong, nothing heavy
     [['journeys'], /^keyway: journeys: a subcommand is missing: install-templates\n/],
     [['journeys', 'install-template', '--tenant', 'acme'], /^keyway: journeys: unknown subcommand install-template \(did you mean install-templates\?\)/],
     [['keys', 'rotate-master'], /^keyway: keys rotate-master: --new-key-file <path> is missing/],
+    [['console'], /^keyway: console: a subcommand is missing: invite\n/],
+    [['console', 'invite', '--role', 'owner'], /^keyway: console invite: --tenant <id> is missing/],
+    [['console', 'invite', '--tenant', 'acme'], /^keyway: console invite: --role <role> is missing: one of owner, admin, support, viewer\n/],
+    [
+      ['console', 'invite', '--tenant', 'acme', '--role', 'ownr'],
+      /^keyway: console invite: --role "ownr" is invalid \(did you mean owner\?\): one of owner, admin, support, viewer\n/,
+    ],
   ];
   for (const [args, message] of cases) {
     test(`keyway ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ') || '(nothing)'}`, async () => {

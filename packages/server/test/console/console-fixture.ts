@@ -2,7 +2,8 @@
 // policies, KEYWAY_PUBLIC_URL = ORIGIN) plus operators enrolled the way the console's browser does it.
 import assert from 'node:assert/strict';
 import type { OperatorRole } from '../../src/console/operator-roles.ts';
-import { Browser, ORIGIN, SelfServiceWorld, expectStatus } from '../selfservice/selfservice-fixture.ts';
+import type { Browser, SelfServiceWorld } from '../selfservice/selfservice-fixture.ts';
+import { ORIGIN, expectStatus } from '../selfservice/selfservice-fixture.ts';
 import { HttpClient } from '../support/http-client.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 

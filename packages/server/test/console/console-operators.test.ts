@@ -34,9 +34,19 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(Date.parse(session.expiresAt as string) - world.clock.now().getTime(), 5 * 60 * 1000);
 
       const created = await expectStatus(api.post(`${ADMIN}/users`, { userKey: 'made-by-console' }), 201);
-      const audit = await world.db.selectFrom('audit_events').selectAll().where('action', '=', 'user.create').where('target_id', '=', created.body.id).executeTakeFirstOrThrow();
+      const audit = await world.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'user.create')
+        .where('target_id', '=', created.body.id)
+        .executeTakeFirstOrThrow();
       assert.equal(audit.actor, owner.operator.id);
-      const enrolled = await world.db.selectFrom('audit_events').selectAll().where('action', '=', 'console.operator.enrol').where('target_id', '=', owner.operator.id).executeTakeFirstOrThrow();
+      const enrolled = await world.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'console.operator.enrol')
+        .where('target_id', '=', owner.operator.id)
+        .executeTakeFirstOrThrow();
       assert.equal(enrolled.actor, owner.operator.id);
 
       const operators = await expectStatus(api.get('/api/console/operators'), 200);
@@ -64,13 +74,25 @@ for (const kind of DATABASE_KINDS) {
       const link = await invitationLink(world, 'admin');
       await enrol(world, link);
       const again = world.browser();
-      await expectProblem(again.request('POST', `${CONSOLE_API}/enrolment/options`, { token: tokenOfLink(link), displayName: 'Twice' }), 410, 'CONSOLE_LINK_USED');
+      await expectProblem(
+        again.request('POST', `${CONSOLE_API}/enrolment/options`, { token: tokenOfLink(link), displayName: 'Twice' }),
+        410,
+        'CONSOLE_LINK_USED',
+      );
 
       const operatorsBefore = await world.db.selectFrom('console_operators').select('id').execute();
       const stale = await invitationLink(world, 'admin');
       world.clock.advance(INVITATION_TTL_MS);
-      await expectProblem(again.request('POST', `${CONSOLE_API}/enrolment/options`, { token: tokenOfLink(stale), displayName: 'Late' }), 410, 'CONSOLE_LINK_EXPIRED');
-      await expectProblem(again.request('POST', `${CONSOLE_API}/enrolment/options`, { token: 'x'.repeat(43), displayName: 'Forged' }), 400, 'CONSOLE_LINK_INVALID');
+      await expectProblem(
+        again.request('POST', `${CONSOLE_API}/enrolment/options`, { token: tokenOfLink(stale), displayName: 'Late' }),
+        410,
+        'CONSOLE_LINK_EXPIRED',
+      );
+      await expectProblem(
+        again.request('POST', `${CONSOLE_API}/enrolment/options`, { token: 'x'.repeat(43), displayName: 'Forged' }),
+        400,
+        'CONSOLE_LINK_INVALID',
+      );
       assert.equal((await world.db.selectFrom('console_operators').select('id').execute()).length, operatorsBefore.length);
     });
 
@@ -188,7 +210,10 @@ for (const kind of DATABASE_KINDS) {
       // The remaining passkey signs in.
       const browser = world.browser();
       const signIn = await expectStatus(browser.request('POST', `${CONSOLE_API}/sign-in/options`, {}), 200);
-      await expectStatus(browser.request('POST', `${CONSOLE_API}/sign-in/finish`, { credential: second.authenticate(signIn.body.publicKey, { origin: ORIGIN }) }), 200);
+      await expectStatus(
+        browser.request('POST', `${CONSOLE_API}/sign-in/finish`, { credential: second.authenticate(signIn.body.publicKey, { origin: ORIGIN }) }),
+        200,
+      );
     });
 
     test('another origin cannot use the console API', async () => {

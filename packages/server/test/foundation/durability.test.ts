@@ -14,7 +14,7 @@ for (const kind of DATABASE_KINDS) {
         const init = await runCli(['init', '--tenant', 'acme'], env);
         assert.equal(init.code, 0, init.stderr);
         const credentials = JSON.parse(init.stdout) as { tenant: string; clientId: string; clientSecret: string };
-        assert.deepEqual(Object.keys(credentials), ['tenant', 'clientId', 'clientSecret']);
+        assert.deepEqual(Object.keys(credentials), ['tenant', 'clientId', 'clientSecret', 'consoleEnrollmentUrl']);
 
         const first = await startServerProcess(env);
         const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: credentials.clientSecret });

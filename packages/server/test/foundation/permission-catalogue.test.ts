@@ -56,6 +56,19 @@ const PUBLIC_ROUTES = new Set([
   'GET /:tenantId/journeys/pages/:grantId',
   'GET /_keyway/journey-runner/:version/*',
   'GET /:tenantId/journeys/:journeyId',
+  // The console: its pages, and its same-origin browser API (enrolment link or session cookie)
+  'GET /:tenantId/console',
+  'GET /:tenantId/console/*',
+  'POST /:tenantId/console/api/enrolment/options',
+  'POST /:tenantId/console/api/enrolment/finish',
+  'POST /:tenantId/console/api/sign-in/options',
+  'POST /:tenantId/console/api/sign-in/finish',
+  'POST /:tenantId/console/api/sign-out',
+  'GET /:tenantId/console/api/session',
+  'GET /:tenantId/console/api/passkeys',
+  'POST /:tenantId/console/api/passkeys/options',
+  'POST /:tenantId/console/api/passkeys/finish',
+  'DELETE /:tenantId/console/api/passkeys/:passkeyId',
 ]);
 // Swagger UI's own routes.
 const isDocs = (url: string) => url === '/docs' || url.startsWith('/docs/');

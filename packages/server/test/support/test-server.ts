@@ -44,6 +44,8 @@ export interface TestServerOptions {
   databaseUrl?: string;
   /** Counts the SQL statements and commits the server sends (installed at the dialect). */
   statementCounter?: StatementCounter;
+  /** A built console to serve (a fixture directory) instead of packages/console/dist */
+  consoleDist?: string;
 }
 
 /** The real application on a real loopback port, over a fresh database of the given kind. */
@@ -55,7 +57,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const clock = options.clock ?? systemClock;
   const { database, masterKey } = await openKeywayDatabase(config, clock, options.statementCounter ? { statementCounter: options.statementCounter } : {});
   const services = createServices({ config, database, clock, masterKey });
-  const app = await buildApp({ config, database, services, logger: false });
+  const app = await buildApp({ config, database, services, logger: false, ...(options.consoleDist ? { consoleDist: options.consoleDist } : {}) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const http = new HttpClient(address);
 
