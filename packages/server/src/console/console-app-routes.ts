@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { Type } from '@sinclair/typebox';
@@ -42,6 +43,9 @@ function secure(reply: FastifyReply): FastifyReply {
     .header('x-content-type-options', 'nosniff');
 }
 
+/** What the built index.html writes in front of its asset paths (packages/console/vite.config.ts). */
+const CONSOLE_BASE_PLACEHOLDER = '/__KEYWAY_CONSOLE_BASE__/';
+
 const Params = Type.Object({ tenantId: TenantIdParam, '*': Type.Optional(Type.String({ maxLength: 2048 })) });
 
 /**
@@ -57,15 +61,18 @@ export async function consoleAppRoutes(fastify: FastifyInstance, { dist = DEFAUL
   await app.register(fastifyStatic, { root: dist, serve: false, wildcard: false, suppressWarning: true });
   const built = () => existsSync(path.join(dist, 'index.html'));
 
-  const page = async (reply: FastifyReply) => {
+  const page = async (reply: FastifyReply, tenantId: string) => {
     secure(reply);
     if (!built()) return reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
-    // The page names its hashed assets, so it is revalidated on every visit and a new build shows at once.
-    return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+    // One build serves every tenant: the page names its assets under a placeholder prefix (see
+    // packages/console/vite.config.ts), which becomes this tenant's console path. The page names its
+    // hashed assets, so it is revalidated on every visit and a new build shows at once.
+    const html = (await readFile(path.join(dist, 'index.html'), 'utf8')).replaceAll(CONSOLE_BASE_PLACEHOLDER, `/${tenantId}/console/`);
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
   };
 
   const schema = { hide: true, params: Params };
-  app.get('/:tenantId/console', { schema }, async (_request, reply) => page(reply));
+  app.get('/:tenantId/console', { schema }, async (request, reply) => page(reply, request.params.tenantId));
   app.get('/:tenantId/console/*', { schema }, async (request, reply) => {
     const rest = request.params['*'] ?? '';
     if (rest === 'api' || rest.startsWith('api/')) throw new KeywayError('ROUTE_NOT_FOUND', `No console API endpoint GET ${request.url.split('?')[0]}`);
@@ -77,6 +84,6 @@ export async function consoleAppRoutes(fastify: FastifyInstance, { dist = DEFAUL
       }
       return reply.sendFile(path.join('assets', file), { maxAge: '365d', immutable: true });
     }
-    return page(reply);
+    return page(reply, request.params.tenantId);
   });
 }
