@@ -71,8 +71,8 @@ export async function checkView(page: Page, name: string): Promise<void> {
   }
 }
 
-/** The main navigation's link. */
-export async function navigate(page: Page, name: string, heading = name): Promise<void> {
-  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
+/** The main navigation's link (the navigation is called "Console", "Konsole" in German). */
+export async function navigate(page: Page, name: string, heading = name, navigation = 'Console'): Promise<void> {
+  await page.getByRole('navigation', { name: navigation }).getByRole('link', { name, exact: true }).click();
   await page.getByRole('heading', { level: 1, name: heading }).waitFor();
 }

@@ -321,6 +321,7 @@ export const de: Record<MessageKey, string> = {
   'operators.invite': 'Operator einladen',
   'operators.role': 'Rolle',
   'operators.inviteLink': 'Einladungslink',
+  'operators.inviteQr': 'QR-Code des Einladungslinks',
   'operators.inviteOnce': 'Senden Sie diesen einmaligen Link an den neuen Operator. Er ist gültig bis {time}.',
   'operators.remove': 'Entfernen',
   'operators.removeMessage': '{name} kann sich danach nicht mehr anmelden.',

@@ -317,6 +317,7 @@ export const en = {
   'operators.invite': 'Invite operator',
   'operators.role': 'Role',
   'operators.inviteLink': 'Invitation link',
+  'operators.inviteQr': 'QR code of the invitation link',
   'operators.inviteOnce': 'Send this one-time link to the new operator. It is valid until {time}.',
   'operators.remove': 'Remove',
   'operators.removeMessage': '{name} will no longer be able to sign in.',

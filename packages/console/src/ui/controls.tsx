@@ -78,7 +78,7 @@ export function Checkbox({
   description?: string;
 }) {
   return (
-    <div className="field field-checkbox">
+    <div className="checkbox-field">
       <AriaCheckbox isSelected={isSelected} onChange={onChange} className="checkbox">
         <span className="checkbox-box" aria-hidden="true">
           <svg viewBox="0 0 18 18">

@@ -145,7 +145,7 @@ function ContentDetail({ kind }: { kind: ContentKind }) {
                 <p className="notice">{t('common.valid')}</p>
               ) : (
                 <>
-                  <h3>{t('content.problems')}</h3>
+                  <h2 className="subheading">{t('content.problems')}</h2>
                   <ul className="problem-list">
                     {[...report.errors, ...report.warnings].map((p, i) => (
                       <li key={i}>

@@ -42,16 +42,6 @@ export const contentApi = {
 };
 
 export const STARTER: Record<ContentKind, string> = {
-  forms: JSON.stringify(
-    {
-      title: { type: 'title', values: { en: 'Tell us about you', de: 'Erzählen Sie uns von sich' } },
-      components: [
-        { type: 'text', id: 'displayName', index: 0, label: { values: { en: 'Display name', de: 'Anzeigename' } }, validate: { required: true } },
-        { type: 'submitButton', id: 'submit', index: 1, label: { values: { en: 'Continue', de: 'Weiter' } } },
-      ],
-    },
-    null,
-    2,
-  ),
+  forms: JSON.stringify({ title: { type: 'title', values: { en: 'Tell us about you', de: 'Erzählen Sie uns von sich' } } }, null, 2),
   pages: '<!doctype html>\n<html lang="en">\n  <body>\n    <h1>Welcome</h1>\n    <p>This page is shown by a journey.</p>\n  </body>\n</html>\n',
 };

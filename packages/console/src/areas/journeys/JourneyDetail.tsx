@@ -137,7 +137,7 @@ export function JourneyDetail() {
                 <p className="notice">{t('common.valid')}</p>
               ) : (
                 <>
-                  <h3>{t('content.problems')}</h3>
+                  <h2 className="subheading">{t('content.problems')}</h2>
                   <ul className="problem-list">
                     {report.problems.map((p, i) => (
                       <li key={i}>

@@ -118,7 +118,7 @@ function Invite() {
           {invite.data ? (
             <>
               <p>{t('operators.inviteOnce', { time: formatDate(invite.data.expiresAt) })}</p>
-              <QrCode text={invite.data.url} label={t('operators.inviteLink')} size={160} />
+              <QrCode text={invite.data.url} label={t('operators.inviteQr')} size={160} />
               <label className="field">
                 <span className="label">{t('operators.inviteLink')}</span>
                 <input readOnly value={invite.data.url} className="mono" onFocus={(e) => e.currentTarget.select()} />
