@@ -1,9 +1,11 @@
+import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { PageOf } from '../http/common-schemas.ts';
 import { principalOf } from '../http/route-config.ts';
 import type { Services } from '../services.ts';
+import { toCsv, toJsonLines } from './audit-export.ts';
 
 const AuditEventSchema = Type.Object(
   {
@@ -29,13 +31,19 @@ export async function auditRoutes(fastify: FastifyInstance, { services }: { serv
       schema: {
         operationId: 'listAuditEvents',
         tags: ['audit'],
-        summary: 'Page through the tenant’s audit events, oldest first',
+        summary: 'Page through the tenant’s audit events, oldest first, or export them all (format=jsonl or csv)',
+        description:
+          'Without `format`, a page of events as JSON. With `format=jsonl` (application/jsonl, one event per line) or `format=csv` (text/csv, RFC 4180, a header row), every event the filters match, as a download.',
         querystring: Type.Object(
           {
             action: Type.Optional(Type.String({ maxLength: 64 })),
             targetType: Type.Optional(Type.String({ maxLength: 64 })),
             targetId: Type.Optional(Type.String({ maxLength: 256 })),
-            actor: Type.Optional(Type.String({ maxLength: 128 })),
+            target: Type.Optional(Type.String({ maxLength: 256, description: 'The target’s id (the same as targetId)' })),
+            actor: Type.Optional(Type.String({ maxLength: 128, description: 'An API client id, an operator id (kwo_…), or cli / self-service / journey' })),
+            from: Type.Optional(Type.String({ format: 'date-time', description: 'Events at or after this instant' })),
+            to: Type.Optional(Type.String({ format: 'date-time', description: 'Events at or before this instant' })),
+            format: Type.Optional(Type.Union([Type.Literal('jsonl'), Type.Literal('csv')], { description: 'Export every matching event as a download' })),
             cursor: Type.Optional(Type.String({ maxLength: 200 })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
           },
@@ -45,6 +53,16 @@ export async function auditRoutes(fastify: FastifyInstance, { services }: { serv
       },
       config: { permission: 'Audit:listEvents', errors: ['INVALID_CURSOR'] },
     },
-    async (request) => services.audit.list(principalOf(request).tenantId, request.query),
+    async (request, reply) => {
+      const tenantId = principalOf(request).tenantId;
+      const { format, ...filter } = request.query;
+      if (format === undefined) return services.audit.list(tenantId, filter);
+      const events = services.audit.all(tenantId, filter);
+      const lines = format === 'csv' ? toCsv(events) : toJsonLines(events);
+      return reply
+        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/jsonl; charset=utf-8')
+        .header('content-disposition', `attachment; filename="audit-${tenantId}.${format}"`)
+        .send(Readable.from(lines) as never); // a stream is sent as it is, past the JSON response schema
+    },
   );
 }

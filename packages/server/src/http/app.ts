@@ -34,6 +34,7 @@ import { tokenRoutes } from '../tenancy/token-routes.ts';
 import { jwksRoutes } from '../tokens/jwks-routes.ts';
 import { installAuthentication } from './authenticate.ts';
 import { docsRoutes } from './docs-routes.ts';
+import { installEditConcurrency } from './edit-concurrency.ts';
 import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 import { installOperations } from './operations.ts';
 import { SWAGGER_OPTIONS, documentFor, installRouteDocumentation } from './openapi.ts';
@@ -86,6 +87,8 @@ export async function buildApp({ config, database, services, logger, consoleDist
   let builtHostedAssets: HostedAssets | undefined;
   const hostedAssets = () => (builtHostedAssets ??= buildHostedAssets());
   installProblemGate(app, { notFoundPage: htmlNotFoundPage({ selfService: services.selfService, assets: hostedAssets }) });
+  // Before the documentation hook, which lists the EDIT_CONFLICT it adds to the editable resources' writes.
+  installEditConcurrency(app);
   installRouteDocumentation(app);
   // Before authentication and every route hook: no string with NUL, controls or lone surrogates goes further.
   installTextRule(app);

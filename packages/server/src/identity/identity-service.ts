@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -16,6 +16,18 @@ import {
 } from '../selfservice/self-service-config.ts';
 import { columnsForCreate, columnsForUpdate, normaliseEmail, toUser, userKeyMatches } from './user-record.ts';
 import type { CreateUserInput, ListUsersFilter, UpdateUserInput, User } from './user-schemas.ts';
+
+/** The columns a users search (`q`) looks in. */
+const SEARCHED_COLUMNS = ['user_key', 'email', 'external_id', 'first_name', 'last_name'] as const;
+
+/** The words of a search, lower-cased (at most 8, so a search stays a bounded query). */
+function searchWords(q: string | undefined): string[] {
+  return (q ?? '')
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((word) => word !== '')
+    .slice(0, 8);
+}
 
 export interface Store {
   name: string;
@@ -253,6 +265,11 @@ export class IdentityService {
     if (filter.email !== undefined) query = query.where('email', '=', normaliseEmail(filter.email));
     if (filter.externalId !== undefined) query = query.where('external_id', '=', filter.externalId);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    for (const word of searchWords(filter.q)) {
+      const pattern = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      // lower() on both engines (LIKE is case-sensitive on PostgreSQL); `\` escapes the wildcards typed in a word.
+      query = query.where((eb) => eb.or(SEARCHED_COLUMNS.map((column) => sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`)));
+    }
     if (after) query = query.where('id', '>', after);
     return toPage(
       await query

@@ -122,6 +122,14 @@ export const ListUsersQuery = Type.Object(
     email: Type.Optional(Type.String({ maxLength: 254 })),
     externalId: Type.Optional(Type.String({ maxLength: 128 })),
     status: Type.Optional(fields.status),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description:
+          'Search: each word must appear (case-insensitively, anywhere) in the user key, e-mail, external id, first name or last name; "ada love" finds Ada Lovelace',
+      }),
+    ),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   },
