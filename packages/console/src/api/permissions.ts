@@ -37,6 +37,26 @@ export const PERMISSIONS: ReadonlyArray<{ id: string; description: string }> = [
     "description": "Read the audit log"
   },
   {
+    "id": "Console:listOperators",
+    "description": "List the console’s operators"
+  },
+  {
+    "id": "Console:createInvitation",
+    "description": "Create a one-time enrolment link for a new operator (an owner’s only with TNT#{tenant}#*)"
+  },
+  {
+    "id": "Console:updateOperator",
+    "description": "Change an operator’s role (to or from owner only with TNT#{tenant}#*)"
+  },
+  {
+    "id": "Console:deleteOperator",
+    "description": "Remove an operator (an owner only with TNT#{tenant}#*)"
+  },
+  {
+    "id": "Console:getOverview",
+    "description": "Read the tenant’s statistics: users, passkeys, sign-ins, registrations, failures"
+  },
+  {
     "id": "IdentityStore:createStore",
     "description": "Create an identity store"
   },

@@ -110,8 +110,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Page through the tenant’s audit events, oldest first
-         * @description Permission: `TNT#{tenant}#Audit:listEvents` — Read the audit log
+         * Page through the tenant’s audit events, oldest first, or export them all (format=jsonl or csv)
+         * @description Without `format`, a page of events as JSON. With `format=jsonl` (application/jsonl, one event per line) or `format=csv` (text/csv, RFC 4180, a header row), every event the filters match, as a download.
+         *
+         *     Permission: `TNT#{tenant}#Audit:listEvents` — Read the audit log
          *
          *     Permission: `TNT#{tenant}#Audit:listEvents` — Read the audit log
          */
@@ -1730,6 +1732,264 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/{tenantId}/console/api/enrolment/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Begin enrolling an operator from a one-time link: creation options for a passkey for Keyway */
+        post: operations["consoleEnrolmentOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{tenantId}/console/api/enrolment/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish enrolling: verifies the passkey (WebAuthn §7.1), consumes the link, creates the operator and signs the browser in */
+        post: operations["consoleEnrolmentFinish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{tenantId}/console/api/sign-in/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Begin an operator sign-in: request options for a discoverable passkey (usernameless) */
+        post: operations["consoleSignInOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{tenantId}/console/api/sign-in/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish an operator sign-in: verifies the assertion (WebAuthn §7.2) and signs the browser in */
+        post: operations["consoleSignInFinish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{tenantId}/console/api/sign-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out: ends the session and its access tokens */
+        post: operations["consoleSignOut"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{tenantId}/console/api/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in operator, their permissions and a new access token (5 minutes) for the admin API */
+        get: operations["consoleSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{tenantId}/console/api/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in operator’s passkeys */
+        get: operations["consoleListPasskeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{tenantId}/console/api/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Begin adding a passkey to the signed-in operator */
+        post: operations["consoleAddPasskeyOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{tenantId}/console/api/passkeys/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish adding a passkey (WebAuthn §7.1); answers the operator’s passkeys */
+        post: operations["consoleAddPasskeyFinish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{tenantId}/console/api/passkeys/{passkeyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one of the signed-in operator’s passkeys (not the last) */
+        delete: operations["consoleDeletePasskey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/console/operators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the console’s operators and their roles
+         * @description Permission: `TNT#{tenant}#Console:listOperators` — List the console’s operators
+         *
+         *     Permission: `TNT#{tenant}#Console:listOperators` — List the console’s operators
+         */
+        get: operations["listOperators"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/console/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a one-time enrolment link (24 hours) for a new operator of a role
+         * @description Permission: `TNT#{tenant}#Console:createInvitation` — Create a one-time enrolment link for a new operator (an owner’s only with TNT#{tenant}#*)
+         */
+        post: operations["createOperatorInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/console/operators/{operatorId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an operator: their passkeys, sessions and access tokens end at once
+         * @description Permission: `TNT#{tenant}#Console:deleteOperator` — Remove an operator (an owner only with TNT#{tenant}#*)
+         */
+        delete: operations["deleteOperator"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an operator’s role (takes effect on their next request)
+         * @description Permission: `TNT#{tenant}#Console:updateOperator` — Change an operator’s role (to or from owner only with TNT#{tenant}#*)
+         */
+        patch: operations["updateOperator"];
+        trace?: never;
+    };
+    "/api/console/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Users, passkeys, sign-ins and registrations per day, refused ceremonies by code, the authenticator mix
+         * @description Permission: `TNT#{tenant}#Console:getOverview` — Read the tenant’s statistics: users, passkeys, sign-ins, registrations, failures
+         *
+         *     Permission: `TNT#{tenant}#Console:getOverview` — Read the tenant’s statistics: users, passkeys, sign-ins, registrations, failures
+         */
+        get: operations["getConsoleOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1840,9 +2100,21 @@ export interface components {
          *     | `JOURNEY_SESSION_EXPIRED` | 410 | The journey session has expired |
          *     | `JOURNEY_STEP_ALREADY_SUBMITTED` | 409 | This journey step was already submitted |
          *     | `JOURNEY_OPTION_NOT_OFFERED` | 400 | The current journey step does not offer this response option |
+         *     | `CONSOLE_SIGN_IN_REQUIRED` | 401 | Sign in to the console first |
+         *     | `CONSOLE_LINK_INVALID` | 400 | The enrolment link is not valid |
+         *     | `CONSOLE_LINK_USED` | 410 | The enrolment link was already used |
+         *     | `CONSOLE_LINK_EXPIRED` | 410 | The enrolment link has expired |
+         *     | `CONSOLE_CEREMONY_NOT_FOUND` | 400 | No console passkey ceremony with this challenge is in progress |
+         *     | `CONSOLE_CEREMONY_EXPIRED` | 400 | The console passkey ceremony has expired; start again |
+         *     | `OPERATOR_NOT_FOUND` | 404 | No such operator |
+         *     | `OPERATOR_PASSKEY_NOT_FOUND` | 404 | No such passkey of this operator |
+         *     | `LAST_OPERATOR_PASSKEY` | 409 | An operator’s last passkey cannot be deleted |
+         *     | `LAST_OWNER` | 409 | The tenant’s last owner cannot be removed or demoted |
+         *     | `OWNER_MANAGEMENT_FORBIDDEN` | 403 | Only an owner can make, change or remove owners |
+         *     | `EDIT_CONFLICT` | 409 | Someone else changed this since you loaded it |
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT";
         /**
          * Permission
          * @description A token carries permissions `TNT#{tenant}#Service:action`; `*` may stand for the action or for `Service:action`. Each protected operation names the one it needs.
@@ -1858,6 +2130,11 @@ export interface components {
          *     | `Admin:listSigningKeys` | List the tenant’s ID-token signing keys |
          *     | `Admin:rotateSigningKey` | Rotate the tenant’s ID-token signing key |
          *     | `Audit:listEvents` | Read the audit log |
+         *     | `Console:listOperators` | List the console’s operators |
+         *     | `Console:createInvitation` | Create a one-time enrolment link for a new operator (an owner’s only with TNT#{tenant}#*) |
+         *     | `Console:updateOperator` | Change an operator’s role (to or from owner only with TNT#{tenant}#*) |
+         *     | `Console:deleteOperator` | Remove an operator (an owner only with TNT#{tenant}#*) |
+         *     | `Console:getOverview` | Read the tenant’s statistics: users, passkeys, sign-ins, registrations, failures |
          *     | `IdentityStore:createStore` | Create an identity store |
          *     | `IdentityStore:listStores` | List identity stores |
          *     | `IdentityStore:getStore` | Read an identity store (including its branding) |
@@ -1926,7 +2203,7 @@ export interface components {
          *     | `Journeys:publishPage` | Publish a version of a custom page |
          * @enum {string}
          */
-        Permission: "Admin:createApiClient" | "Admin:listApiClients" | "Admin:getApiClient" | "Admin:updateApiClient" | "Admin:rotateApiClientSecret" | "Admin:deleteApiClient" | "Admin:listSigningKeys" | "Admin:rotateSigningKey" | "Audit:listEvents" | "IdentityStore:createStore" | "IdentityStore:listStores" | "IdentityStore:getStore" | "IdentityStore:updateStore" | "IdentityStore:deleteStore" | "IdentityStore:createUser" | "IdentityStore:listUsers" | "IdentityStore:getUser" | "IdentityStore:getUserByExtId" | "IdentityStore:updateUser" | "IdentityStore:updateUserByExtId" | "IdentityStore:deleteUser" | "IdentityStore:deleteUserByExtId" | "IdentityStore:listUserSessions" | "IdentityStore:revokeUserSession" | "IdentityStore:createRecoveryLink" | "IdentityStore:createRelyingParty" | "IdentityStore:listRelyingParties" | "IdentityStore:getRelyingParty" | "IdentityStore:updateRelyingParty" | "IdentityStore:deleteRelyingParty" | "IdentityStore:createRegistrationPolicy" | "IdentityStore:listRegistrationPolicies" | "IdentityStore:getRegistrationPolicy" | "IdentityStore:updateRegistrationPolicy" | "IdentityStore:deleteRegistrationPolicy" | "IdentityStore:createAuthenticationPolicy" | "IdentityStore:listAuthenticationPolicies" | "IdentityStore:getAuthenticationPolicy" | "IdentityStore:updateAuthenticationPolicy" | "IdentityStore:deleteAuthenticationPolicy" | "IdentityStore:listPasskeys" | "IdentityStore:getPasskey" | "IdentityStore:updatePasskey" | "IdentityStore:deletePasskey" | "IdentityStore:createPasskeyRegistrationForUser" | "IdentityStore:createPasskeyRegistrationForUserByExtId" | "IdentityStore:createPasskeyAuthenticationForUser" | "IdentityStore:createPasskeyAuthenticationForUserByExtId" | "Journeys:create" | "Journeys:list" | "Journeys:get" | "Journeys:updateDraft" | "Journeys:validate" | "Journeys:publish" | "Journeys:delete" | "Journeys:listVersions" | "Journeys:getVersion" | "Journeys:listInstances" | "Journeys:listStepTypes" | "Journeys:installTemplates" | "Journeys:start" | "Journeys:createForm" | "Journeys:listForms" | "Journeys:getForm" | "Journeys:validateForm" | "Journeys:createFormVersion" | "Journeys:updateFormVersion" | "Journeys:publishForm" | "Journeys:createPage" | "Journeys:listPages" | "Journeys:getPage" | "Journeys:validatePage" | "Journeys:createPageVersion" | "Journeys:updatePageVersion" | "Journeys:publishPage";
+        Permission: "Admin:createApiClient" | "Admin:listApiClients" | "Admin:getApiClient" | "Admin:updateApiClient" | "Admin:rotateApiClientSecret" | "Admin:deleteApiClient" | "Admin:listSigningKeys" | "Admin:rotateSigningKey" | "Audit:listEvents" | "Console:listOperators" | "Console:createInvitation" | "Console:updateOperator" | "Console:deleteOperator" | "Console:getOverview" | "IdentityStore:createStore" | "IdentityStore:listStores" | "IdentityStore:getStore" | "IdentityStore:updateStore" | "IdentityStore:deleteStore" | "IdentityStore:createUser" | "IdentityStore:listUsers" | "IdentityStore:getUser" | "IdentityStore:getUserByExtId" | "IdentityStore:updateUser" | "IdentityStore:updateUserByExtId" | "IdentityStore:deleteUser" | "IdentityStore:deleteUserByExtId" | "IdentityStore:listUserSessions" | "IdentityStore:revokeUserSession" | "IdentityStore:createRecoveryLink" | "IdentityStore:createRelyingParty" | "IdentityStore:listRelyingParties" | "IdentityStore:getRelyingParty" | "IdentityStore:updateRelyingParty" | "IdentityStore:deleteRelyingParty" | "IdentityStore:createRegistrationPolicy" | "IdentityStore:listRegistrationPolicies" | "IdentityStore:getRegistrationPolicy" | "IdentityStore:updateRegistrationPolicy" | "IdentityStore:deleteRegistrationPolicy" | "IdentityStore:createAuthenticationPolicy" | "IdentityStore:listAuthenticationPolicies" | "IdentityStore:getAuthenticationPolicy" | "IdentityStore:updateAuthenticationPolicy" | "IdentityStore:deleteAuthenticationPolicy" | "IdentityStore:listPasskeys" | "IdentityStore:getPasskey" | "IdentityStore:updatePasskey" | "IdentityStore:deletePasskey" | "IdentityStore:createPasskeyRegistrationForUser" | "IdentityStore:createPasskeyRegistrationForUserByExtId" | "IdentityStore:createPasskeyAuthenticationForUser" | "IdentityStore:createPasskeyAuthenticationForUserByExtId" | "Journeys:create" | "Journeys:list" | "Journeys:get" | "Journeys:updateDraft" | "Journeys:validate" | "Journeys:publish" | "Journeys:delete" | "Journeys:listVersions" | "Journeys:getVersion" | "Journeys:listInstances" | "Journeys:listStepTypes" | "Journeys:installTemplates" | "Journeys:start" | "Journeys:createForm" | "Journeys:listForms" | "Journeys:getForm" | "Journeys:validateForm" | "Journeys:createFormVersion" | "Journeys:updateFormVersion" | "Journeys:publishForm" | "Journeys:createPage" | "Journeys:listPages" | "Journeys:getPage" | "Journeys:validatePage" | "Journeys:createPageVersion" | "Journeys:updatePageVersion" | "Journeys:publishPage";
         Problem: {
             /** @description urn:keyway:error:<code> */
             type: string;
@@ -1934,7 +2211,7 @@ export interface components {
             status: number;
             detail: string;
             /** @description Stable error code; see the ErrorCode schema */
-            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED";
+            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT";
             /** @description The request id, also sent as x-request-id */
             instance?: string;
             errors?: {
@@ -2961,6 +3238,86 @@ export interface components {
             /** @description The step being answered; a different current step means this submit is stale (409) */
             journeyStepId?: string;
         };
+        /** Operator */
+        Operator: {
+            id: string;
+            displayName: string;
+            /** @description owner: everything; admin: everything but managing owners; support: read users, issue recovery links, end sessions; viewer: read only */
+            role: "owner" | "admin" | "support" | "viewer";
+        };
+        /** ConsoleSession */
+        ConsoleSession: {
+            operator: components["schemas"]["Operator"];
+            /** @description The permission strings the access token carries */
+            permissions: string[];
+            /** @description Bearer token for the admin API, bound to this session */
+            accessToken: string;
+            /**
+             * Format: date-time
+             * @description When the access token stops working (fetch the session again before)
+             */
+            expiresAt: string;
+        };
+        /** OperatorPasskey */
+        OperatorPasskey: {
+            id: string;
+            name: string;
+            providerName?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastUsedAt?: string;
+            /** @description Backup eligible: synced across the operator’s devices */
+            synced: boolean;
+        };
+        /** OperatorSummary */
+        OperatorSummary: {
+            id: string;
+            displayName: string;
+            /** @description owner: everything; admin: everything but managing owners; support: read users, issue recovery links, end sessions; viewer: read only */
+            role: "owner" | "admin" | "support" | "viewer";
+            passkeys: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** Invitation */
+        Invitation: {
+            /** @description The one-time enrolment link (24 hours); the token is in the fragment */
+            url: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        /** Overview */
+        Overview: {
+            totals: {
+                users: number;
+                passkeys: number;
+            };
+            /** @description One entry per UTC day, oldest first, today last */
+            daily: {
+                /** Format: date */
+                date: string;
+                signIns: number;
+                registrations: number;
+                failures: number;
+            }[];
+            /** @description Refused passkey ceremonies in the window, by error code */
+            failuresByCode: {
+                code: string;
+                count: number;
+            }[];
+            authenticators: {
+                synced: number;
+                deviceBound: number;
+                top: {
+                    aaguid: string;
+                    name: string | null;
+                    count: number;
+                }[];
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -3362,7 +3719,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: LAST_FULL_ADMIN_CLIENT */
+            /** @description Error codes: LAST_FULL_ADMIN_CLIENT, EDIT_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3456,7 +3813,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: LAST_FULL_ADMIN_CLIENT */
+            /** @description Error codes: LAST_FULL_ADMIN_CLIENT, EDIT_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3611,7 +3968,16 @@ export interface operations {
                 action?: string;
                 targetType?: string;
                 targetId?: string;
+                /** @description The target’s id (the same as targetId) */
+                target?: string;
+                /** @description An API client id, an operator id (kwo_…), or cli / self-service / journey */
                 actor?: string;
+                /** @description Events at or after this instant */
+                from?: string;
+                /** @description Events at or before this instant */
+                to?: string;
+                /** @description Export every matching event as a download */
+                format?: "jsonl" | "csv";
                 cursor?: string;
                 limit?: number;
             };
@@ -4259,7 +4625,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: STORE_NOT_EMPTY */
+            /** @description Error codes: STORE_NOT_EMPTY, EDIT_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4349,6 +4715,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
@@ -4396,6 +4771,8 @@ export interface operations {
                 externalId?: string;
                 /** @description Default active. Locked and disabled users cannot use passkeys */
                 status?: "pending" | "active" | "locked" | "disabled";
+                /** @description Search: each word must appear (case-insensitively, anywhere) in the user key, e-mail, external id, first name or last name; "ada love" finds Ada Lovelace */
+                q?: string;
                 cursor?: string;
                 limit?: number;
             };
@@ -4715,6 +5092,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -4797,7 +5183,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: EXT_ID_NOT_UNIQUE, USER_KEY_NOT_UNIQUE */
+            /** @description Error codes: EXT_ID_NOT_UNIQUE, USER_KEY_NOT_UNIQUE, EDIT_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4978,6 +5364,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -5060,7 +5455,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: EXT_ID_NOT_UNIQUE, USER_KEY_NOT_UNIQUE */
+            /** @description Error codes: EXT_ID_NOT_UNIQUE, USER_KEY_NOT_UNIQUE, EDIT_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5432,6 +5827,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -5526,6 +5930,15 @@ export interface operations {
             };
             /** @description Error codes: STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5896,6 +6309,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -6007,6 +6429,15 @@ export interface operations {
             };
             /** @description Error codes: STORE_NOT_FOUND, POLICY_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6377,6 +6808,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -6461,6 +6901,15 @@ export interface operations {
             };
             /** @description Error codes: STORE_NOT_FOUND, POLICY_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9774,6 +10223,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
@@ -9860,6 +10318,15 @@ export interface operations {
             };
             /** @description Error codes: STORE_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10551,7 +11018,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: CONTENT_VERSION_PUBLISHED */
+            /** @description Error codes: CONTENT_VERSION_PUBLISHED, EDIT_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11397,7 +11864,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: CONTENT_VERSION_PUBLISHED */
+            /** @description Error codes: CONTENT_VERSION_PUBLISHED, EDIT_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -12105,6 +12572,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -12179,6 +12655,15 @@ export interface operations {
             };
             /** @description Error codes: JOURNEY_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13011,6 +13496,1291 @@ export interface operations {
         responses: {
             /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consoleEnrolmentOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The token from the enrolment link’s fragment (#token=…) */
+                    token: string;
+                    /** @description How the operator is shown (and the passkey’s account name) */
+                    displayName: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        publicKey: components["schemas"]["PublicKeyCredentialCreationOptionsJSON"];
+                    };
+                };
+            };
+            /** @description Error codes: CONSOLE_LINK_INVALID, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CSRF_REJECTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CONSOLE_LINK_USED, CONSOLE_LINK_EXPIRED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consoleEnrolmentFinish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The token from the enrolment link’s fragment (#token=…) */
+                    token: string;
+                    credential: components["schemas"]["RegistrationResponseJSON"];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        operator: components["schemas"]["Operator"];
+                    };
+                };
+            };
+            /** @description Error codes: CONSOLE_CEREMONY_NOT_FOUND, CONSOLE_CEREMONY_EXPIRED, RESPONSE_MALFORMED, CEREMONY_TYPE_MISMATCH, CHALLENGE_MISMATCH, ORIGIN_MISMATCH, CROSS_ORIGIN_NOT_ALLOWED, TOKEN_BINDING_NOT_SUPPORTED, RP_ID_MISMATCH, USER_PRESENCE_REQUIRED, USER_VERIFICATION_REQUIRED, BACKUP_STATE_INVALID, ALGORITHM_NOT_ALLOWED, CREDENTIAL_PUBLIC_KEY_INVALID, ATTESTATION_INVALID, CREDENTIAL_ID_TOO_LONG, CONSOLE_LINK_INVALID, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CSRF_REJECTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CREDENTIAL_ALREADY_REGISTERED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CONSOLE_LINK_USED, CONSOLE_LINK_EXPIRED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consoleSignInOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        publicKey: components["schemas"]["PublicKeyCredentialRequestOptionsJSON"];
+                    };
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CSRF_REJECTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consoleSignInFinish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    credential: components["schemas"]["AuthenticationResponseJSON"];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        operator: components["schemas"]["Operator"];
+                    };
+                };
+            };
+            /** @description Error codes: CONSOLE_CEREMONY_NOT_FOUND, CONSOLE_CEREMONY_EXPIRED, RESPONSE_MALFORMED, CEREMONY_TYPE_MISMATCH, CHALLENGE_MISMATCH, ORIGIN_MISMATCH, CROSS_ORIGIN_NOT_ALLOWED, TOKEN_BINDING_NOT_SUPPORTED, RP_ID_MISMATCH, USER_PRESENCE_REQUIRED, USER_VERIFICATION_REQUIRED, BACKUP_STATE_INVALID, CREDENTIAL_NOT_FOUND, USER_HANDLE_MISMATCH, SIGNATURE_INVALID, COUNTER_REGRESSION, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CSRF_REJECTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consoleSignOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        /** @description No body is needed; an empty JSON object is accepted. */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CSRF_REJECTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consoleSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleSession"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CONSOLE_SIGN_IN_REQUIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CSRF_REJECTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consoleListPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["OperatorPasskey"][];
+                    };
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CONSOLE_SIGN_IN_REQUIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CSRF_REJECTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consoleAddPasskeyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        publicKey: components["schemas"]["PublicKeyCredentialCreationOptionsJSON"];
+                    };
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CONSOLE_SIGN_IN_REQUIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CSRF_REJECTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consoleAddPasskeyFinish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    credential: components["schemas"]["RegistrationResponseJSON"];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["OperatorPasskey"][];
+                    };
+                };
+            };
+            /** @description Error codes: CONSOLE_CEREMONY_NOT_FOUND, CONSOLE_CEREMONY_EXPIRED, RESPONSE_MALFORMED, CEREMONY_TYPE_MISMATCH, CHALLENGE_MISMATCH, ORIGIN_MISMATCH, CROSS_ORIGIN_NOT_ALLOWED, TOKEN_BINDING_NOT_SUPPORTED, RP_ID_MISMATCH, USER_PRESENCE_REQUIRED, USER_VERIFICATION_REQUIRED, BACKUP_STATE_INVALID, ALGORITHM_NOT_ALLOWED, CREDENTIAL_PUBLIC_KEY_INVALID, ATTESTATION_INVALID, CREDENTIAL_ID_TOO_LONG, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CONSOLE_SIGN_IN_REQUIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CSRF_REJECTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CREDENTIAL_ALREADY_REGISTERED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consoleDeletePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+                passkeyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CONSOLE_SIGN_IN_REQUIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CSRF_REJECTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OPERATOR_PASSKEY_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: LAST_OPERATOR_PASSKEY */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOperators: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["OperatorSummary"][];
+                    };
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createOperatorInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description owner: everything; admin: everything but managing owners; support: read users, issue recovery links, end sessions; viewer: read only */
+                    role: "owner" | "admin" | "support" | "viewer";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OWNER_MANAGEMENT_FORBIDDEN, FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOperator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                operatorId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OWNER_MANAGEMENT_FORBIDDEN, FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: LAST_OWNER */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateOperator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                operatorId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description owner: everything; admin: everything but managing owners; support: read users, issue recovery links, end sessions; viewer: read only */
+                    role: "owner" | "admin" | "support" | "viewer";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorSummary"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OWNER_MANAGEMENT_FORBIDDEN, FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: LAST_OWNER */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getConsoleOverview: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -17,9 +17,8 @@ function query(filters: AuditFilters): Record<string, string> {
 }
 
 export function listAudit(filters: AuditFilters, cursor?: string) {
-  // `target` matches the target id; `from`/`to` bound the time.
-  const params = { ...query(filters), ...(cursor ? { cursor } : {}), limit: 50 };
-  return ok(api.GET('/api/audit', { params: { query: params as { limit: number } } }));
+  // `target` matches the target's id; `from`/`to` bound the time.
+  return ok(api.GET('/api/audit', { params: { query: { ...query(filters), ...(cursor ? { cursor } : {}), limit: 50 } } }));
 }
 
 export async function exportAudit(filters: AuditFilters, format: 'jsonl' | 'csv'): Promise<void> {

@@ -30,7 +30,7 @@ export function UsersArea() {
       ok(
         api.GET('/api/identity-store/stores/{storeName}/users', {
           // `q` searches user key, e-mail, external id and name; every status is listed.
-          params: { path: { storeName: store }, query: { limit: 100, ...(q ? { q } : {}) } as { limit: number } },
+          params: { path: { storeName: store }, query: { limit: 100, ...(q ? { q } : {}) } },
         }),
       ),
   });
