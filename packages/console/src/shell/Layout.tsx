@@ -129,7 +129,7 @@ export function Layout() {
                   const to = typeof item.to === 'string' ? item.to : store ? item.to(encodeURIComponent(store)) : '/stores';
                   return (
                     <li key={item.label}>
-                      <NavLink to={to} className="nav-link">
+                      <NavLink to={to} className="nav-link" end={item.label === 'nav.stores'}>
                         {t(item.label)}
                       </NavLink>
                     </li>

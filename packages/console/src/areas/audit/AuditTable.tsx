@@ -6,7 +6,7 @@ type AuditEvent = components['schemas']['AuditEvent'];
 export function AuditTable({ events, caption }: { events: AuditEvent[]; caption: string }) {
   const { t, formatDate } = useI18n();
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table className="table">
         <caption className="visually-hidden">{caption}</caption>
         <thead>

@@ -32,7 +32,7 @@ function ContentList({ kind }: { kind: ContentKind }) {
       {items.isPending ? <Loading /> : null}
       {items.data?.items.length === 0 ? <Empty>{t('content.empty')}</Empty> : null}
       {items.data && items.data.items.length > 0 ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table">
             <caption className="visually-hidden">{title}</caption>
             <thead>

@@ -33,7 +33,7 @@ export function JourneysArea() {
       {journeys.isPending ? <Loading /> : null}
       {journeys.data?.items.length === 0 ? <Empty>{t('journeys.empty')}</Empty> : null}
       {journeys.data && journeys.data.items.length > 0 ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table">
             <caption className="visually-hidden">{t('journeys.title')}</caption>
             <thead>

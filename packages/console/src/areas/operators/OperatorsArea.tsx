@@ -38,7 +38,7 @@ export function OperatorsArea() {
       <ErrorMessage error={operators.error ?? changeRole.error ?? remove.error} />
       {operators.isPending ? <Loading /> : null}
       {operators.data ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table">
             <caption className="visually-hidden">{t('operators.title')}</caption>
             <thead>

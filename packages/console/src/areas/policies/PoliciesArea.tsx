@@ -80,7 +80,7 @@ function PolicySection({ kind, store, onEdit }: { kind: PolicyKind; store: strin
       {policies.isPending ? <Loading /> : null}
       {policies.data?.items.length === 0 ? <Empty>{t('policies.empty')}</Empty> : null}
       {policies.data && policies.data.items.length > 0 ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table">
             <caption className="visually-hidden">{title}</caption>
             <thead>

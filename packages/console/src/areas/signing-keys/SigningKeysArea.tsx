@@ -37,7 +37,7 @@ export function SigningKeysArea() {
       <ErrorMessage error={keys.error ?? rotate.error} />
       {keys.isPending ? <Loading /> : null}
       {items.length > 0 ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table">
             <caption className="visually-hidden">{t('signingKeys.title')}</caption>
             <thead>

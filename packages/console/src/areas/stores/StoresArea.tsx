@@ -30,7 +30,7 @@ export function StoresArea() {
       {stores.isPending ? <Loading /> : null}
       {stores.data?.items.length === 0 ? <Empty>{t('stores.empty')}</Empty> : null}
       {stores.data && stores.data.items.length > 0 ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table">
             <caption className="visually-hidden">{t('stores.title')}</caption>
             <thead>

@@ -65,7 +65,7 @@ export function UserForm({
           value={values.dateOfBirth}
           onChange={set('dateOfBirth')}
           error={fieldError('dateOfBirth')}
-          description="yyyy-mm-dd"
+          description={t('user.dateOfBirthHelp')}
         />
         <TextField
           label={t('user.language')}
@@ -96,7 +96,13 @@ export function UserForm({
           options={USER_STATUSES.map((id) => ({ id, label: t(`status.${id}`) }))}
           error={fieldError('status')}
         />
-        <TextField label={t('user.timezone')} value={values.timezone} onChange={set('timezone')} error={fieldError('timezone')} description="Europe/Berlin" />
+        <TextField
+          label={t('user.timezone')}
+          value={values.timezone}
+          onChange={set('timezone')}
+          error={fieldError('timezone')}
+          description={t('user.timezoneHelp')}
+        />
         <TextField label={t('user.type')} value={values.type} onChange={set('type')} error={fieldError('type')} />
       </div>
       <TextField

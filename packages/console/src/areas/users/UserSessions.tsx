@@ -26,7 +26,7 @@ export function UserSessions({ store, userId }: { store: string; userId: string 
   return (
     <>
       <ErrorMessage error={revoke.error} />
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table className="table">
           <caption className="visually-hidden">{t('user.tab.sessions')}</caption>
           <thead>

@@ -57,7 +57,7 @@ export function UsersArea() {
       <ErrorMessage error={users.error} />
       {users.data && users.data.items.length === 0 ? <Empty>{q ? t('users.noMatch', { q }) : t('users.empty')}</Empty> : null}
       {users.data && users.data.items.length > 0 ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table">
             <caption className="visually-hidden">{t('users.title')}</caption>
             <thead>
