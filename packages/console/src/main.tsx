@@ -31,6 +31,10 @@ const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
       staleTime: 10_000,
+      // An edit form keeps what it loaded (and its ETag) until the operator saves or reloads: a refetch
+      // behind their back would replace their typing and turn a conflict into a silent overwrite.
+      refetchOnWindowFocus: false,
+      refetchOnReconnect: false,
       // A refused or missing resource will not appear by asking again.
       retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
     },

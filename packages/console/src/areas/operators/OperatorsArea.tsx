@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { adminJson } from '../../api/client.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import type { Operator, Role } from '../../session/session.ts';
-import { useSession } from '../../session/use-session.ts';
+import { useCan, useSession } from '../../session/use-session.ts';
 import { Button, SelectField } from '../../ui/controls.tsx';
 import { ConfirmButton, FormDialog } from '../../ui/dialogs.tsx';
 import { ErrorMessage, Loading, PageHeader } from '../../ui/feedback.tsx';
@@ -20,8 +20,10 @@ interface OperatorRow extends Operator {
 export function OperatorsArea() {
   const { t, formatDate } = useI18n();
   const session = useSession();
-  // Owners and admins manage operators; the server decides exactly who may change whom.
-  const canManage = session?.operator.role === 'owner' || session?.operator.role === 'admin';
+  // The server decides exactly who may change whom (an admin cannot touch owners).
+  const canInvite = useCan('Console:createInvitation');
+  const canUpdate = useCan('Console:updateOperator');
+  const canDelete = useCan('Console:deleteOperator');
   const queryClient = useQueryClient();
   const operators = useQuery({ queryKey: ['operators'], queryFn: () => adminJson<{ items: OperatorRow[] }>('GET', '/api/console/operators') });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['operators'] });
@@ -32,7 +34,7 @@ export function OperatorsArea() {
   const remove = useMutation({ mutationFn: (id: string) => adminJson('DELETE', `/api/console/operators/${encodeURIComponent(id)}`), onSuccess: refresh });
   return (
     <>
-      <PageHeader title={t('operators.title')} actions={canManage ? <Invite /> : null}>
+      <PageHeader title={t('operators.title')} actions={canInvite ? <Invite /> : null}>
         <p className="muted">{t('operators.intro')}</p>
       </PageHeader>
       <ErrorMessage error={operators.error ?? changeRole.error ?? remove.error} />
@@ -60,7 +62,7 @@ export function OperatorsArea() {
                       {op.displayName} {self ? <span className="muted">({t('operators.you')})</span> : null}
                     </td>
                     <td>
-                      {canManage && !self ? (
+                      {canUpdate && !self ? (
                         <SelectField<Role>
                           className="field-compact field-inline"
                           label={t('operators.changeRole', { name: op.displayName })}
@@ -75,7 +77,7 @@ export function OperatorsArea() {
                     <td>{formatDate(op.createdAt)}</td>
                     <td>
                       <div className="row-actions">
-                        {canManage && !self ? (
+                        {canDelete && !self ? (
                           <ConfirmButton
                             label={t('operators.remove')}
                             title={t('operators.remove')}

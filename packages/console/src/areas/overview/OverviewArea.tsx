@@ -10,7 +10,7 @@ export interface Overview {
   totals: { users: number; passkeys: number };
   daily: Array<{ date: string; signIns: number; registrations: number; failures: number }>;
   failuresByCode: Array<{ code: string; count: number }>;
-  authenticators: { synced: number; deviceBound: number; top: Array<{ aaguid: string; name: string; count: number }> };
+  authenticators: { synced: number; deviceBound: number; top: Array<{ aaguid: string; name: string | null; count: number }> };
 }
 
 const DAYS = 30;
@@ -107,7 +107,7 @@ export function OverviewArea() {
           <ol className="plain-list">
             {o.authenticators.top.map((a) => (
               <li key={a.aaguid}>
-                {a.name} <span className="muted">({formatNumber(a.count)})</span>
+                {a.name ?? t('passkeys.unknownProvider')} <span className="muted">({formatNumber(a.count)})</span>
               </li>
             ))}
           </ol>

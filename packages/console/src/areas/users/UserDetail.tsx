@@ -30,6 +30,8 @@ export function UserDetail() {
   const user = useQuery({
     queryKey: ['user', store, userId],
     queryFn: () => versioned(api.GET('/api/identity-store/stores/{storeName}/users/{userId}', { params: { path: { storeName: store, userId } } })),
+    // Refetched only when this console saved or the operator asks to reload (see the conflict message).
+    staleTime: Infinity,
   });
   if (user.isPending) return <Loading />;
   if (user.error) return <ErrorMessage error={user.error} />;
