@@ -265,6 +265,8 @@ export const de: Record<MessageKey, string> = {
   'selfService.preview': 'Live-Vorschau',
   'selfService.previewPage': 'Seite',
   'selfService.previewOff': 'Aktivieren und speichern Sie Self-Service, um die gehosteten Seiten zu sehen.',
+  'selfService.previewFramed':
+    'Die gehosteten Seiten lassen sich womöglich nicht in eine andere Seite einbetten; bleibt die Vorschau leer, öffnen Sie sie in einem neuen Tab.',
   'selfService.needsSetup': 'Legen Sie zuerst eine Relying Party und beide Arten von Richtlinien an.',
   'content.forms': 'Formulare',
   'content.pages': 'Seiten',

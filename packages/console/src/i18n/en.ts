@@ -261,6 +261,7 @@ export const en = {
   'selfService.preview': 'Live preview',
   'selfService.previewPage': 'Page',
   'selfService.previewOff': 'Enable self-service and save to see the hosted pages.',
+  'selfService.previewFramed': 'The hosted pages may refuse to be shown inside another page; if the preview stays empty, open it in a new tab.',
   'selfService.needsSetup': 'Create a relying party and both kinds of policy first.',
   'content.forms': 'Forms',
   'content.pages': 'Pages',

@@ -201,7 +201,8 @@ export function SelfServiceArea() {
                 src={previewUrl}
                 sandbox="allow-scripts allow-same-origin allow-forms"
               />
-              <p>
+              <p className="muted small">
+                {t('selfService.previewFramed')}{' '}
                 <a href={previewUrl} target="_blank" rel="noreferrer">
                   {t('common.open')} ↗
                 </a>
