@@ -1,19 +1,12 @@
 // The console is built into dist/ and served by @keyway/server at /{tenantId}/console, one build for
-// every tenant: index.html names its assets under a placeholder prefix that the server replaces with
-// /{tenantId}/console/ when it sends the page (the page's CSP has base-uri 'none', so no <base>), and
-// scripts and styles load their chunks relative to their own URL.
+// every tenant: asset URLs are relative (base './'); the server gives the page <base href="/{tenantId}/console/">,
+// so index.html finds them at any depth, and chunks load each other relative to their own URL.
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
-
-/** Replaced in index.html by the server with `/{tenantId}/console/`. */
-export const CONSOLE_BASE_PLACEHOLDER = '/__KEYWAY_CONSOLE_BASE__/';
 
 export default defineConfig({
   base: './',
   plugins: [react()],
-  experimental: {
-    renderBuiltUrl: (filename, { hostType }) => (hostType === 'html' ? `${CONSOLE_BASE_PLACEHOLDER}${filename}` : { relative: true }),
-  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -28,7 +28,7 @@ function sourceHash(): string {
 /** The gzipped size of what index.html loads before any area is opened. */
 export function initialLoadBytes(): number {
   const html = readFileSync(resolve(CONSOLE_DIST, 'index.html'), 'utf8');
-  const assets = [...html.matchAll(/(?:src|href)="\/__KEYWAY_CONSOLE_BASE__\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
+  const assets = [...html.matchAll(/(?:src|href)="\.\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
   return assets.reduce((total, asset) => total + gzipSync(readFileSync(resolve(CONSOLE_DIST, asset))).length, 0);
 }
 

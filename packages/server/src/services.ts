@@ -114,7 +114,7 @@ export function createServices({ config, database, clock, masterKey }: ServiceDe
   const all: Services = {
     ...services,
     selfService,
-    console: new ConsoleService({ db, clock, publicUrl: config.publicUrl }),
+    console: new ConsoleService({ db, clock, publicUrl: config.publicUrl, ceremoniesPerMinute: config.rateLimitPerIp }),
     operators: new OperatorService({ db, clock, publicUrl: config.publicUrl }),
     overview: new OverviewService({ db, clock }),
   };

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { Type } from '@sinclair/typebox';
@@ -25,7 +24,8 @@ const CONTENT_SECURITY_POLICY = [
   "connect-src 'self'",
   "frame-src 'self'",
   "object-src 'none'",
-  "base-uri 'none'",
+  // The page's <base href="/{tenantId}/console/"> (below) is its own origin's.
+  "base-uri 'self'",
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
@@ -43,9 +43,6 @@ function secure(reply: FastifyReply): FastifyReply {
     .header('x-content-type-options', 'nosniff');
 }
 
-/** What the built index.html writes in front of its asset paths (packages/console/vite.config.ts). */
-const CONSOLE_BASE_PLACEHOLDER = '/__KEYWAY_CONSOLE_BASE__/';
-
 const Params = Type.Object({ tenantId: TenantIdParam, '*': Type.Optional(Type.String({ maxLength: 2048 })) });
 
 /**
@@ -59,16 +56,25 @@ export async function consoleAppRoutes(fastify: FastifyInstance, { dist = DEFAUL
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   // Not built yet is a state the pages answer (503 below), not a warning at every start.
   await app.register(fastifyStatic, { root: dist, serve: false, wildcard: false, suppressWarning: true });
-  const built = () => existsSync(path.join(dist, 'index.html'));
+  const indexFile = path.join(dist, 'index.html');
+  // The page as last read, re-read when the file changes (a new build shows without a restart).
+  let cached: { mtimeMs: number; html: string } | undefined;
+  const indexHtml = (): string | undefined => {
+    if (!existsSync(indexFile)) return undefined;
+    const { mtimeMs } = statSync(indexFile);
+    if (cached?.mtimeMs !== mtimeMs) cached = { mtimeMs, html: readFileSync(indexFile, 'utf8') };
+    return cached.html;
+  };
 
   const page = async (reply: FastifyReply, tenantId: string) => {
     secure(reply);
-    if (!built()) return reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
-    // One build serves every tenant: the page names its assets under a placeholder prefix (see
-    // packages/console/vite.config.ts), which becomes this tenant's console path. The page names its
-    // hashed assets, so it is revalidated on every visit and a new build shows at once.
-    const html = (await readFile(path.join(dist, 'index.html'), 'utf8')).replaceAll(CONSOLE_BASE_PLACEHOLDER, `/${tenantId}/console/`);
-    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
+    const html = indexHtml();
+    if (html === undefined) return reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
+    // The same page answers every path under the console, so its relative URLs (./assets/…) are
+    // resolved against the console's root, whatever the depth (tenantId matched its pattern: no markup in it).
+    const based = /<base\s/i.test(html) ? html : html.replace(/<head(\s[^>]*)?>/i, (head) => `${head}<base href="/${tenantId}/console/">`);
+    // The page names its hashed assets, so it is revalidated on every visit and a new build shows at once.
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(based);
   };
 
   const schema = { hide: true, params: Params };

@@ -106,9 +106,9 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
         body: EnrolmentOptionsBody,
         response: { 200: CreationOptionsAnswer },
       },
-      config: { errors: [...SAME_ORIGIN, ...LINK] },
+      config: { errors: [...SAME_ORIGIN, ...LINK, 'RATE_LIMITED'] },
     },
-    async (request) => ({ publicKey: await service.enrolmentOptions(request.params.tenantId, request.body) }),
+    async (request) => ({ publicKey: await service.enrolmentOptions(request.params.tenantId, request.body, request.ip) }),
   );
 
   app.post(
@@ -144,9 +144,9 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
         body: EmptyBody,
         response: { 200: RequestOptionsAnswer },
       },
-      config: { errors: [...SAME_ORIGIN, 'TENANT_NOT_FOUND'] },
+      config: { errors: [...SAME_ORIGIN, 'TENANT_NOT_FOUND', 'RATE_LIMITED'] },
     },
-    async (request) => ({ publicKey: await service.signInOptions(request.params.tenantId) }),
+    async (request) => ({ publicKey: await service.signInOptions(request.params.tenantId, request.ip) }),
   );
 
   app.post(

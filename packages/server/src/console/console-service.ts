@@ -11,6 +11,7 @@ import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
 import type { VerifiedRegistration } from '../passkeys/registration-verification.ts';
 import { fromBase64url, newChallenge, newUserHandle, toBase64url } from '../passkeys/webauthn-encoding.ts';
 import type { Clock } from '../shared/clock.ts';
+import { RateLimiter } from '../shared/rate-limiter.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { ConsoleCeremoniesTable, ConsoleOperatorsTable, Schema } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
@@ -68,6 +69,8 @@ export interface ConsoleServiceDeps {
   clock: Clock;
   /** KEYWAY_PUBLIC_URL: Keyway's own relying party for operators' passkeys */
   publicUrl: string;
+  /** Passkey ceremonies one address may start per minute (each stores a challenge) */
+  ceremoniesPerMinute?: number;
 }
 
 type Purpose = 'enrolment' | 'sign-in' | 'add-passkey';
@@ -91,11 +94,20 @@ export class ConsoleService {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
   readonly #rp: OperatorRelyingParty;
+  readonly #limiter: RateLimiter;
+  readonly #ceremoniesPerMinute: number;
 
   constructor(deps: ConsoleServiceDeps) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#rp = operatorRelyingParty(deps.publicUrl);
+    this.#limiter = new RateLimiter({ db: deps.db, clock: deps.clock });
+    this.#ceremoniesPerMinute = deps.ceremoniesPerMinute ?? 60;
+  }
+
+  /** Starting a ceremony writes a row without any credential, so it is counted per address (any node, in the database). */
+  async #limit(clientIp: string): Promise<void> {
+    await this.#limiter.hit(`console-ceremony|ip|${clientIp}`, this.#ceremoniesPerMinute, 'from this address');
   }
 
   // ── ceremonies ──
@@ -178,6 +190,9 @@ export class ConsoleService {
   }
 
   async #openSession(trx: Kysely<Schema>, tenantId: string, operatorId: string, credentialId: string, now: Date): Promise<string> {
+    // Sessions that ended (expired or signed out) go as new ones open; their access tokens with them.
+    await trx.deleteFrom('console_sessions').where('operator_id', '=', operatorId).where('expires_at', '<=', now.getTime()).execute();
+    await trx.deleteFrom('console_sessions').where('operator_id', '=', operatorId).where('revoked_at', 'is not', null).execute();
     const token = newConsoleToken();
     await trx
       .insertInto('console_sessions')
@@ -198,7 +213,8 @@ export class ConsoleService {
   // ── enrolment ──
 
   /** Creation options for a new operator, once the link is known to be usable. */
-  async enrolmentOptions(tenantId: string, input: { token: string; displayName: string }): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  async enrolmentOptions(tenantId: string, input: { token: string; displayName: string }, clientIp: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    await this.#limit(clientIp);
     const invitation = await usableInvitation(this.#db, tenantId, input.token, this.#clock.now());
     const userHandle = newUserHandle();
     const challenge = await this.#startCeremony(tenantId, 'enrolment', {
@@ -248,7 +264,8 @@ export class ConsoleService {
 
   // ── sign-in ──
 
-  async signInOptions(tenantId: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  async signInOptions(tenantId: string, clientIp: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    await this.#limit(clientIp);
     await this.#assertTenant(tenantId);
     return operatorRequestOptions(this.#rp, await this.#startCeremony(tenantId, 'sign-in', {}));
   }

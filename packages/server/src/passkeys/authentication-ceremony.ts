@@ -17,6 +17,7 @@ import { toPasskey, type Passkey } from './passkey-record.ts';
 import { authenticationVerifier } from './verifiers.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge } from './webauthn-encoding.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
+import { recordingRefusals } from './ceremony-refusal.ts';
 
 /** A user the caller already looked up, with that user's credentials for the ceremony's RP (self-service does, to answer known and unknown identifiers alike). */
 export interface ResolvedUser {
@@ -146,10 +147,16 @@ export class AuthenticationCeremony {
     return { clientRequest: options, sessionId, expiresAt: new Date(expiresAt).toISOString() };
   }
 
+  /** Verifies and records the outcome; a refusal (any coded error once the store is known) reaches the audit log with its code. */
   async complete(actor: Actor, input: CompleteAuthenticationInput): Promise<AuthenticationResult> {
-    const { db, clock, identity, relyingParties, policies, signingKeys } = this.#deps;
-    const now = clock.now();
-    const store = input.store ?? (await identity.findStore(actor.tenantId, input.storeName));
+    const store = input.store ?? (await this.#deps.identity.findStore(actor.tenantId, input.storeName));
+    const now = this.#deps.clock.now();
+    const refusal = { action: 'passkey.authenticate' as const, storeName: input.storeName, sessionId: input.sessionId, now };
+    return recordingRefusals(this.#deps.db, actor, refusal, () => this.#complete(actor, input, store, now));
+  }
+
+  async #complete(actor: Actor, input: CompleteAuthenticationInput, store: Selectable<StoresTable>, now: Date): Promise<AuthenticationResult> {
+    const { db, relyingParties, policies, signingKeys } = this.#deps;
     const session = await findUsableSession(
       db,
       { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'authentication', userId: input.userId },

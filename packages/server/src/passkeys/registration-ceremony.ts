@@ -17,6 +17,7 @@ import { toPasskey, type Passkey } from './passkey-record.ts';
 import { registrationVerifier } from './verifiers.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge, newUserHandle, toBase64url } from './webauthn-encoding.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
+import { recordingRefusals } from './ceremony-refusal.ts';
 
 /** WebAuthn §5.4.3: a user handle is at most 64 bytes. */
 export const MAX_USER_HANDLE_BYTES = 64;
@@ -139,10 +140,16 @@ export class RegistrationCeremony {
     }
   }
 
+  /** Verifies and stores the passkey; a refusal (any coded error once the store is known) reaches the audit log with its code. */
   async complete(actor: Actor, input: CompleteRegistrationInput): Promise<Passkey> {
-    const { db, clock, identity, relyingParties, policies } = this.#deps;
-    const now = clock.now();
-    const store = input.store ?? (await identity.findStore(actor.tenantId, input.storeName));
+    const store = input.store ?? (await this.#deps.identity.findStore(actor.tenantId, input.storeName));
+    const now = this.#deps.clock.now();
+    const refusal = { action: 'passkey.register' as const, storeName: input.storeName, sessionId: input.sessionId, now };
+    return recordingRefusals(this.#deps.db, actor, refusal, () => this.#complete(actor, input, store, now));
+  }
+
+  async #complete(actor: Actor, input: CompleteRegistrationInput, store: Selectable<StoresTable>, now: Date): Promise<Passkey> {
+    const { db, relyingParties, policies } = this.#deps;
     const session = await findUsableSession(
       db,
       { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'registration', userId: input.userId },

@@ -163,7 +163,23 @@ for (const kind of DATABASE_KINDS) {
       }
     });
 
-    test('overview: totals, ceremonies per day and the authenticator mix', async () => {
+    test('overview: totals, ceremonies per day, refusals by code (recorded where they are decided) and the authenticator mix', async () => {
+      const browser = world.browser();
+      const { authenticator } = await world.signUp(browser, 'overview-user@example.com');
+      await world.signIn(browser, authenticator, 'overview-user@example.com');
+      // A sign-in whose clientDataJSON names another origin is refused, and the refusal is in the audit log with its code.
+      const options = await expectStatus(browser.post('/login/webauthn/options', { identifier: 'overview-user@example.com' }), 200);
+      const wrongOrigin = authenticator.authenticate(options.body.publicKey, { origin: 'https://elsewhere.keyway.test' });
+      await expectProblem(browser.post('/login/webauthn/finish', wrongOrigin), 400, 'ORIGIN_MISMATCH');
+      const refusal = await world.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'passkey.authenticate')
+        .where('outcome', '=', 'failure')
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(refusal.details!), { code: 'ORIGIN_MISMATCH', store: 'customers' });
+      assert.equal(refusal.actor, 'self-service');
+
       const { api } = await consoleApi(world, (await enrolAs(world, 'viewer')).browser);
       const overview = await expectStatus(api.get('/api/console/overview?days=7'), 200);
       assert.equal(overview.body.daily.length, 7);
@@ -171,6 +187,12 @@ for (const kind of DATABASE_KINDS) {
       const users = await world.db.selectFrom('users').select('id').where('tenant_id', '=', 'acme').execute();
       assert.equal(overview.body.totals.users, users.length);
       assert.deepEqual(Object.keys(overview.body.authenticators).sort(), ['deviceBound', 'synced', 'top']);
+      const today = overview.body.daily.at(-1);
+      assert.ok(today.signIns >= 1 && today.registrations >= 1 && today.failures >= 1, JSON.stringify(today));
+      assert.ok(overview.body.failuresByCode.some((f: { code: string; count: number }) => f.code === 'ORIGIN_MISMATCH' && f.count >= 1));
+      const passkeys = await world.db.selectFrom('credentials').select('id').where('tenant_id', '=', 'acme').execute();
+      assert.equal(overview.body.totals.passkeys, passkeys.length);
+      assert.equal(overview.body.authenticators.synced + overview.body.authenticators.deviceBound, passkeys.length);
     });
   });
 }

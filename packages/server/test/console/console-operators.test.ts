@@ -235,4 +235,22 @@ for (const kind of DATABASE_KINDS) {
       await expectProblem(other.get('/api/identity-store/globex/stores'), 404, 'TENANT_NOT_FOUND');
     });
   });
+
+  describe(`console ceremonies are rate-limited per address on ${kind}`, () => {
+    test('starting ceremonies past the limit is 429 RATE_LIMITED with Retry-After; a minute later it works again', async () => {
+      const limited = await SelfServiceWorld.create(kind, { env: { KEYWAY_RATE_LIMIT_PER_IP: '2' } });
+      try {
+        const browser = limited.browser();
+        await expectStatus(browser.request('POST', `${CONSOLE_API}/sign-in/options`, {}), 200);
+        await expectStatus(browser.request('POST', `${CONSOLE_API}/sign-in/options`, {}), 200);
+        const refused = await expectProblem(browser.request('POST', `${CONSOLE_API}/sign-in/options`, {}), 429, 'RATE_LIMITED');
+        assert.ok(Number(refused.headers.get('retry-after')) > 0);
+        await expectProblem(browser.request('POST', `${CONSOLE_API}/enrolment/options`, { token: 'x'.repeat(43), displayName: 'X' }), 429, 'RATE_LIMITED');
+        limited.clock.advance(60_000);
+        await expectStatus(browser.request('POST', `${CONSOLE_API}/sign-in/options`, {}), 200);
+      } finally {
+        await limited.close();
+      }
+    });
+  });
 }

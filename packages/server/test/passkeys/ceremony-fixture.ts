@@ -151,9 +151,11 @@ export class CeremonyWorld {
     const credentials = await this.db.selectFrom('credentials').selectAll().orderBy('id').execute();
     const sessions = await this.db.selectFrom('ceremony_sessions').select(['id', 'consumed_at']).orderBy('id').execute();
     const users = await this.db.selectFrom('users').select(['id', 'user_handle', 'status']).orderBy('id').execute();
+    // A refusal is recorded (outcome failure, with its code) and changes nothing else.
     const audit = await this.db
       .selectFrom('audit_events')
       .select((eb) => eb.fn.countAll().as('n'))
+      .where('outcome', '=', 'success')
       .executeTakeFirstOrThrow();
     return { credentials, sessions, users, auditEvents: Number(audit.n) };
   }

@@ -205,10 +205,18 @@ export class SelfServiceWorld {
     ] as const;
     const out: Record<string, number> = {};
     for (const table of tables) {
-      const row = await this.db
-        .selectFrom(table)
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow();
+      // A refused ceremony is recorded (outcome failure, with its code) and changes nothing else.
+      const row =
+        table === 'audit_events'
+          ? await this.db
+              .selectFrom('audit_events')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('outcome', '=', 'success')
+              .executeTakeFirstOrThrow()
+          : await this.db
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow();
       out[table] = Number(row.n);
     }
     const revoked = await this.db

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { openDatabase } from '../../src/storage/database.ts';
 import { pendingMigrations } from '../../src/storage/migrate.ts';
-import { DATABASE_KINDS, createTestDatabase } from '../support/databases.ts';
+import { DATABASE_KINDS, createTestDatabase, openMigratedDatabase } from '../support/databases.ts';
 
 const run = promisify(execFile);
 const CLI = path.resolve(import.meta.dirname, '../../src/cli.ts');
@@ -40,6 +40,86 @@ for (const kind of DATABASE_KINDS) {
         }
       } finally {
         await testDatabase.drop();
+      }
+    });
+  });
+
+  describe(`019-console-operators on ${kind}`, () => {
+    test('removing an operator removes their passkeys, sessions and access tokens; a tenant removes its operators and links', async () => {
+      const { database, close } = await openMigratedDatabase(kind);
+      const db = database.db;
+      try {
+        await db.insertInto('tenants').values({ id: 'acme', created_at: 1 }).execute();
+        await db
+          .insertInto('console_operators')
+          .values({ id: 'kwo_1', tenant_id: 'acme', display_name: 'Ada', role: 'owner', user_handle: 'h1', created_at: 1, updated_at: 1 })
+          .execute();
+        await db
+          .insertInto('console_operator_credentials')
+          .values({
+            id: 'c1',
+            credential_id: 'cred',
+            tenant_id: 'acme',
+            operator_id: 'kwo_1',
+            public_key: 'pk',
+            algorithm: -7,
+            sign_count: 0,
+            transports: '[]',
+            aaguid: '00000000-0000-0000-0000-000000000000',
+            backup_eligible: 1,
+            backed_up: 1,
+            name: null,
+            created_at: 1,
+            last_used_at: null,
+          })
+          .execute();
+        await db
+          .insertInto('console_sessions')
+          .values({
+            id: 's1',
+            token_hash: 't1',
+            tenant_id: 'acme',
+            operator_id: 'kwo_1',
+            credential_id: 'cred',
+            created_at: 1,
+            expires_at: 2,
+            revoked_at: null,
+          })
+          .execute();
+        await db
+          .insertInto('console_access_tokens')
+          .values({ token_hash: 'a1', session_id: 's1', tenant_id: 'acme', operator_id: 'kwo_1', expires_at: 2, created_at: 1 })
+          .execute();
+        await db
+          .insertInto('console_invitations')
+          .values({
+            id: 'i1',
+            token_hash: 'x1',
+            tenant_id: 'acme',
+            role: 'admin',
+            created_by: 'cli',
+            expires_at: 2,
+            consumed_at: null,
+            operator_id: null,
+            created_at: 1,
+          })
+          .execute();
+        // The credential ID and the user handle are unique across the database.
+        await assert.rejects(
+          db
+            .insertInto('console_operators')
+            .values({ id: 'kwo_2', tenant_id: 'acme', display_name: 'B', role: 'viewer', user_handle: 'h1', created_at: 1, updated_at: 1 })
+            .execute(),
+        );
+
+        await db.deleteFrom('console_operators').where('id', '=', 'kwo_1').execute();
+        for (const table of ['console_operator_credentials', 'console_sessions', 'console_access_tokens'] as const) {
+          assert.equal((await db.selectFrom(table).selectAll().execute()).length, 0, table);
+        }
+        await db.deleteFrom('tenants').where('id', '=', 'acme').execute();
+        assert.equal((await db.selectFrom('console_invitations').selectAll().execute()).length, 0);
+      } finally {
+        await close();
       }
     });
   });
