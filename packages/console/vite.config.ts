@@ -11,7 +11,7 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
-    // The budget is checked by scripts/build-console.ts on the gzipped initial chunks.
+    // The budget is checked by scripts/console-build.ts on the gzipped initial chunks.
     chunkSizeWarningLimit: 600,
     modulePreload: { polyfill: false },
   },
