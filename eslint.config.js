@@ -3,7 +3,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', 'test-artifacts/**', 'packages/web/dist/**', 'bench/peer/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      'data/**',
+      'test-artifacts/**',
+      'packages/web/dist/**',
+      'packages/console/dist/**',
+      'packages/console/src/api/schema.ts',
+      'packages/console/src/api/permissions.ts',
+      'bench/peer/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

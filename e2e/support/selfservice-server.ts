@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../packages/server/src/config/config.ts';
 import { buildApp } from '../../packages/server/src/http/app.ts';
-import { createServices } from '../../packages/server/src/services.ts';
+import { createServices, type Services } from '../../packages/server/src/services.ts';
 import type { Clock } from '../../packages/server/src/shared/clock.ts';
 import { openKeywayDatabase } from '../../packages/server/src/startup.ts';
 import { createTestDatabase } from '../../packages/server/test/support/databases.ts';
@@ -30,6 +30,8 @@ export interface SelfServiceServer {
   /** `http://localhost:<port>`: the public URL, the RP origin and what the browser loads. */
   origin: string;
   app: FastifyInstance;
+  /** The server's services, for what the command line does (e.g. operator invitations). */
+  services: Services;
   clock: OffsetClock;
   /** Fires the journey step timeouts that are due now (the server does not tick by itself in tests). */
   tickJourneyTimers(): Promise<number>;
@@ -75,6 +77,7 @@ export async function startSelfServiceServer(kind: DatabaseKind): Promise<SelfSe
       kind,
       origin,
       app,
+      services,
       clock,
       tickJourneyTimers: () => services.journeyTimers.tick(),
       http,

@@ -62,7 +62,7 @@ interface Import {
 function relativeImports(dirs: string[]): Import[] {
   const imports: Import[] = [];
   for (const file of globSync(
-    dirs.map((dir) => `${dir}/**/*.ts`),
+    dirs.flatMap((dir) => [`${dir}/**/*.ts`, `${dir}/**/*.tsx`]),
     { cwd: ROOT },
   )) {
     const text = readFileSync(join(ROOT, file), 'utf8');
@@ -100,6 +100,7 @@ const PACKAGE_IMPORTS: Record<string, string[]> = {
   'packages/web/src': [],
   'packages/hosted/src': ['packages/web/src'],
   'packages/server/src': ['packages/hosted/src', 'packages/web/src'],
+  'packages/console/src': ['packages/web/src'],
 };
 
 /** Every import that breaks the documented rule, as `importer → imported`. */

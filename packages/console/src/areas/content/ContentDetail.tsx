@@ -1,0 +1,173 @@
+// One custom form or page: its versions, an editor for the chosen one (drafts are edited in place, a
+// published version is copied into a new one), validation against the schema by the server's
+// validate endpoint as you type, a live preview, and publish.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { ApiError } from '../../api/problem.ts';
+import { useI18n } from '../../i18n/i18n.tsx';
+import { useCan } from '../../session/use-session.ts';
+import { Button, TextField } from '../../ui/controls.tsx';
+import { ErrorMessage, Loading, Notice, PageHeader } from '../../ui/feedback.tsx';
+import { contentApi, textOf, type ContentKind, type ValidationReport } from './content-api.ts';
+import { FormPreview } from './FormPreview.tsx';
+
+export function FormDetail() {
+  return <ContentDetail kind="forms" />;
+}
+
+export function PageDetail() {
+  return <ContentDetail kind="pages" />;
+}
+
+const VALIDATE_AFTER_MS = 400;
+
+function parse(kind: ContentKind, text: string): { value?: unknown; error?: string } {
+  if (kind === 'pages') return { value: text };
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+function ContentDetail({ kind }: { kind: ContentKind }) {
+  const { t, locale, formatDate } = useI18n();
+  const name = useParams().name!;
+  const [params, setParams] = useSearchParams();
+  const queryClient = useQueryClient();
+  const canEdit = useCan(kind === 'forms' ? 'Journeys:updateFormVersion' : 'Journeys:updatePageVersion');
+  const canPublish = useCan(kind === 'forms' ? 'Journeys:publishForm' : 'Journeys:publishPage');
+  const versions = useQuery({ queryKey: ['content-versions', kind, name], queryFn: () => contentApi.versions(kind, name) });
+  const latest = versions.data?.items.reduce((max, v) => Math.max(max, v.version), 0);
+  const selected = Number(params.get('version')) || latest;
+  const version = useQuery({
+    queryKey: ['content-version', kind, name, selected],
+    enabled: selected !== undefined && selected > 0,
+    queryFn: () => contentApi.version(kind, name, selected!),
+  });
+  const [text, setText] = useState('');
+  const [report, setReport] = useState<ValidationReport | undefined>();
+  const [notice, setNotice] = useState<string | undefined>();
+  useEffect(() => {
+    if (version.data) setText(textOf(kind, version.data));
+  }, [version.data, kind]);
+  const parsed = parse(kind, text);
+  // Validate as the operator types, once they pause.
+  useEffect(() => {
+    if (parsed.error !== undefined || text === '') return;
+    const timer = setTimeout(() => {
+      contentApi.validate(kind, text).then(setReport, () => setReport(undefined));
+    }, VALIDATE_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [text, kind, parsed.error]);
+  const refresh = async () => {
+    await queryClient.invalidateQueries({ queryKey: ['content-versions', kind, name] });
+    await queryClient.invalidateQueries({ queryKey: ['content-version', kind, name] });
+    await queryClient.invalidateQueries({ queryKey: ['content', kind] });
+  };
+  const isDraft = version.data?.status === 'draft';
+  const save = useMutation({
+    mutationFn: () => (isDraft ? contentApi.saveVersion(kind, name, selected!, text) : contentApi.newVersion(kind, name, text)),
+    onSuccess: async (saved) => {
+      setNotice(t('common.saved'));
+      await refresh();
+      setParams({ version: String(saved.version) }, { replace: true });
+    },
+  });
+  const publish = useMutation({
+    mutationFn: () => contentApi.publish(kind, name, selected!),
+    onSuccess: async () => {
+      setNotice(t('journeys.published', { version: selected! }));
+      await refresh();
+    },
+  });
+  if (versions.isPending) return <Loading />;
+  if (versions.error) return <ErrorMessage error={versions.error} />;
+  const saveError = save.error instanceof ApiError ? save.error : undefined;
+  return (
+    <>
+      <nav aria-label={t('common.breadcrumbs')} className="breadcrumbs">
+        <Link to={`/${kind}`}>{kind === 'forms' ? t('content.forms') : t('content.pages')}</Link> <span aria-hidden="true">/</span>{' '}
+        <span aria-current="page">{name}</span>
+      </nav>
+      <PageHeader
+        title={name}
+        actions={
+          <>
+            {canEdit ? (
+              <Button variant="primary" onPress={() => save.mutate()} isDisabled={save.isPending || parsed.error !== undefined}>
+                {isDraft ? t('content.saveVersion') : t('content.newVersion')}
+              </Button>
+            ) : null}
+            {canPublish && isDraft ? (
+              <Button onPress={() => publish.mutate()} isDisabled={publish.isPending}>
+                {t('content.publish')}
+              </Button>
+            ) : null}
+          </>
+        }
+      />
+      {notice && !save.isPending && !publish.isPending ? <Notice>{notice}</Notice> : null}
+      <ErrorMessage error={saveError ?? publish.error ?? version.error} />
+      <section className="section" aria-labelledby="versions-title">
+        <h2 id="versions-title">{t('content.versions')}</h2>
+        <ul className="version-list">
+          {versions.data.items.map((v) => (
+            <li key={v.version}>
+              <Link to={`?version=${v.version}`} aria-current={v.version === selected ? 'true' : undefined} className="version-link">
+                {t('common.version')} {v.version}{' '}
+                <span className={`badge ${v.status === 'published' ? 'badge-active' : 'badge-pending'}`}>
+                  {v.status === 'published' ? t('content.publishedBadge') : t('content.draftBadge')}
+                </span>{' '}
+                <span className="muted small">{formatDate(v.updatedAt)}</span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </section>
+      <div className="split">
+        <div className="stack editor-column">
+          <TextField
+            className="editor"
+            label={kind === 'forms' ? t('content.editor') : 'HTML'}
+            multiline
+            rows={24}
+            value={text}
+            onChange={setText}
+            isReadOnly={!canEdit}
+            description={t('content.editorHelp')}
+            error={parsed.error !== undefined ? t('content.invalidJson', { message: parsed.error }) : undefined}
+          />
+          <div role="status" aria-live="polite" className="validation">
+            {parsed.error === undefined && report ? (
+              report.valid && report.warnings.length === 0 ? (
+                <p className="notice">{t('common.valid')}</p>
+              ) : (
+                <>
+                  <h2 className="subheading">{t('content.problems')}</h2>
+                  <ul className="problem-list">
+                    {[...report.errors, ...report.warnings].map((p, i) => (
+                      <li key={i}>
+                        <code>{p.field}</code>: {p.message}
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              )
+            ) : null}
+          </div>
+        </div>
+        <section className="panel" aria-labelledby="preview-title">
+          <h2 id="preview-title">{t('common.preview')}</h2>
+          {kind === 'forms' ? (
+            <FormPreview form={parsed.value} locale={locale} />
+          ) : (
+            // Scripts do not run in the preview (sandbox without allow-scripts): it shows the markup and styles.
+            <iframe className="preview-frame" title={t('common.preview')} sandbox="" srcDoc={text} />
+          )}
+        </section>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,151 @@
+// Operators of this tenant: their roles (changed in place), removal, and one-time invitations.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { adminJson } from '../../api/client.ts';
+import { useI18n } from '../../i18n/i18n.tsx';
+import type { Operator, Role } from '../../session/session.ts';
+import { useCan, useSession } from '../../session/use-session.ts';
+import { Button, SelectField } from '../../ui/controls.tsx';
+import { ConfirmButton, FormDialog } from '../../ui/dialogs.tsx';
+import { ErrorMessage, Loading, PageHeader } from '../../ui/feedback.tsx';
+import { QrCode } from '../../ui/QrCode.tsx';
+
+const ROLES: Role[] = ['owner', 'admin', 'support', 'viewer'];
+
+interface OperatorRow extends Operator {
+  createdAt?: string;
+  lastSignInAt?: string | null;
+}
+
+export function OperatorsArea() {
+  const { t, formatDate } = useI18n();
+  const session = useSession();
+  // The server decides exactly who may change whom (an admin cannot touch owners).
+  const canInvite = useCan('Console:createInvitation');
+  const canUpdate = useCan('Console:updateOperator');
+  const canDelete = useCan('Console:deleteOperator');
+  const queryClient = useQueryClient();
+  const operators = useQuery({ queryKey: ['operators'], queryFn: () => adminJson<{ items: OperatorRow[] }>('GET', '/api/console/operators') });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['operators'] });
+  const changeRole = useMutation({
+    mutationFn: ({ id, role }: { id: string; role: Role }) => adminJson('PATCH', `/api/console/operators/${encodeURIComponent(id)}`, { role }),
+    onSuccess: refresh,
+  });
+  const remove = useMutation({ mutationFn: (id: string) => adminJson('DELETE', `/api/console/operators/${encodeURIComponent(id)}`), onSuccess: refresh });
+  return (
+    <>
+      <PageHeader title={t('operators.title')} actions={canInvite ? <Invite /> : null}>
+        <p className="muted">{t('operators.intro')}</p>
+      </PageHeader>
+      <ErrorMessage error={operators.error ?? changeRole.error ?? remove.error} />
+      {operators.isPending ? <Loading /> : null}
+      {operators.data ? (
+        <div className="table-wrap" tabIndex={0}>
+          <table className="table">
+            <caption className="visually-hidden">{t('operators.title')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('common.name')}</th>
+                <th scope="col">{t('operators.role')}</th>
+                <th scope="col">{t('common.created')}</th>
+                <th scope="col">
+                  <span className="visually-hidden">{t('common.actions')}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {operators.data.items.map((op) => {
+                const self = op.id === session?.operator.id;
+                return (
+                  <tr key={op.id}>
+                    <td>
+                      {op.displayName} {self ? <span className="muted">({t('operators.you')})</span> : null}
+                    </td>
+                    <td>
+                      {canUpdate && !self ? (
+                        <SelectField<Role>
+                          className="field-compact field-inline"
+                          label={t('operators.changeRole', { name: op.displayName })}
+                          value={op.role}
+                          onChange={(role) => changeRole.mutate({ id: op.id, role })}
+                          options={ROLES.map((id) => ({ id, label: t(`role.${id}`) }))}
+                        />
+                      ) : (
+                        t(`role.${op.role}`)
+                      )}
+                    </td>
+                    <td>{formatDate(op.createdAt)}</td>
+                    <td>
+                      <div className="row-actions">
+                        {canDelete && !self ? (
+                          <ConfirmButton
+                            label={t('operators.remove')}
+                            title={t('operators.remove')}
+                            message={t('operators.removeMessage', { name: op.displayName })}
+                            onConfirm={() => remove.mutateAsync(op.id)}
+                          />
+                        ) : null}
+                      </div>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+function Invite() {
+  const { t, formatDate } = useI18n();
+  const [open, setOpen] = useState(false);
+  const [role, setRole] = useState<Role>('viewer');
+  const invite = useMutation({ mutationFn: () => adminJson<{ url: string; expiresAt: string }>('POST', '/api/console/invitations', { role }) });
+  return (
+    <>
+      <Button variant="primary" onPress={() => setOpen(true)}>
+        {t('operators.invite')}
+      </Button>
+      <FormDialog
+        title={t('operators.invite')}
+        isOpen={open}
+        onOpenChange={(next) => {
+          setOpen(next);
+          if (!next) invite.reset();
+        }}
+      >
+        <div className="stack">
+          {invite.data ? (
+            <>
+              <p>{t('operators.inviteOnce', { time: formatDate(invite.data.expiresAt) })}</p>
+              <QrCode text={invite.data.url} label={t('operators.inviteQr')} size={160} />
+              <label className="field">
+                <span className="label">{t('operators.inviteLink')}</span>
+                <input readOnly value={invite.data.url} className="mono" onFocus={(e) => e.currentTarget.select()} />
+              </label>
+              <div className="dialog-actions">
+                <Button onPress={() => void navigator.clipboard.writeText(invite.data.url)}>{t('common.copy')}</Button>
+                <Button variant="primary" onPress={() => setOpen(false)}>
+                  {t('common.close')}
+                </Button>
+              </div>
+            </>
+          ) : (
+            <>
+              <SelectField<Role> label={t('operators.role')} value={role} onChange={setRole} options={ROLES.map((id) => ({ id, label: t(`role.${id}`) }))} />
+              <ErrorMessage error={invite.error} />
+              <div className="dialog-actions">
+                <Button onPress={() => setOpen(false)}>{t('common.cancel')}</Button>
+                <Button variant="primary" onPress={() => invite.mutate()} isDisabled={invite.isPending}>
+                  {t('operators.invite')}
+                </Button>
+              </div>
+            </>
+          )}
+        </div>
+      </FormDialog>
+    </>
+  );
+}

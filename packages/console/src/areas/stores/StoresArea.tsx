@@ -1,0 +1,133 @@
+// Identity stores: list, add, delete (an empty one).
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
+import { api, ok } from '../../api/client.ts';
+import { ApiError } from '../../api/problem.ts';
+import { useI18n } from '../../i18n/i18n.tsx';
+import { useCan } from '../../session/use-session.ts';
+import { rememberStore, useStores } from '../../shell/current-store.ts';
+import { Button, TextField } from '../../ui/controls.tsx';
+import { ConfirmButton, FormDialog } from '../../ui/dialogs.tsx';
+import { Empty, ErrorMessage, Loading, PageHeader } from '../../ui/feedback.tsx';
+
+export function StoresArea() {
+  const { t, formatDate } = useI18n();
+  const stores = useStores();
+  const canCreate = useCan('IdentityStore:createStore');
+  const canDelete = useCan('IdentityStore:deleteStore');
+  const queryClient = useQueryClient();
+  const remove = useMutation({
+    mutationFn: (storeName: string) => ok(api.DELETE('/api/identity-store/stores/{storeName}', { params: { path: { storeName } } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['stores'] }),
+  });
+  return (
+    <>
+      <PageHeader title={t('stores.title')} actions={canCreate ? <AddStore /> : null}>
+        <p className="muted">{t('stores.intro')}</p>
+      </PageHeader>
+      <ErrorMessage error={stores.error ?? remove.error} />
+      {stores.isPending ? <Loading /> : null}
+      {stores.data?.items.length === 0 ? <Empty>{t('stores.empty')}</Empty> : null}
+      {stores.data && stores.data.items.length > 0 ? (
+        <div className="table-wrap" tabIndex={0}>
+          <table className="table">
+            <caption className="visually-hidden">{t('stores.title')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('stores.name')}</th>
+                <th scope="col">{t('stores.displayName')}</th>
+                <th scope="col">{t('nav.selfService')}</th>
+                <th scope="col">{t('common.created')}</th>
+                <th scope="col">
+                  <span className="visually-hidden">{t('common.actions')}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {stores.data.items.map((store) => (
+                <tr key={store.name}>
+                  <td>
+                    <Link
+                      to={`/stores/${encodeURIComponent(store.name)}/users`}
+                      onClick={() => rememberStore(store.name)}
+                      aria-label={t('stores.open', { store: store.name })}
+                    >
+                      {store.name}
+                    </Link>
+                  </td>
+                  <td>{store.displayName ?? '—'}</td>
+                  <td>{store.selfService?.enabled ? t('common.enabled') : t('common.disabled')}</td>
+                  <td>{formatDate(store.createdAt)}</td>
+                  <td>
+                    <div className="row-actions">
+                      {canDelete ? (
+                        <ConfirmButton
+                          label={t('common.delete')}
+                          title={t('stores.delete')}
+                          message={t('stores.deleteMessage', { store: store.name })}
+                          onConfirm={() => remove.mutateAsync(store.name)}
+                        />
+                      ) : null}
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+function AddStore() {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const queryClient = useQueryClient();
+  const create = useMutation({
+    mutationFn: () => ok(api.POST('/api/identity-store/stores', { body: { name, ...(displayName ? { displayName } : {}) } })),
+    onSuccess: async () => {
+      rememberStore(name);
+      await queryClient.invalidateQueries({ queryKey: ['stores'] });
+      setOpen(false);
+      setName('');
+      setDisplayName('');
+    },
+  });
+  const error = create.error instanceof ApiError ? create.error : undefined;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate();
+  };
+  return (
+    <>
+      <Button variant="primary" onPress={() => setOpen(true)}>
+        {t('stores.add')}
+      </Button>
+      <FormDialog title={t('stores.add')} isOpen={open} onOpenChange={setOpen}>
+        <form className="form" onSubmit={submit} noValidate>
+          <ErrorMessage error={error} />
+          <TextField
+            label={t('stores.name')}
+            value={name}
+            onChange={setName}
+            isRequired
+            description={t('stores.nameHelp')}
+            error={error?.fieldMessage('name')}
+            autoFocus
+          />
+          <TextField label={t('stores.displayName')} value={displayName} onChange={setDisplayName} error={error?.fieldMessage('displayName')} />
+          <div className="form-actions">
+            <Button onPress={() => setOpen(false)}>{t('common.cancel')}</Button>
+            <Button type="submit" variant="primary" isDisabled={create.isPending}>
+              {t('common.save')}
+            </Button>
+          </div>
+        </form>
+      </FormDialog>
+    </>
+  );
+}
