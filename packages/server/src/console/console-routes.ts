@@ -32,7 +32,8 @@ export interface ConsoleRoutesOptions {
 const TenantParams = Type.Object({ tenantId: TenantIdParam });
 const PasskeyParams = Type.Object({ tenantId: TenantIdParam, passkeyId: Type.String({ minLength: 1, maxLength: 64 }) });
 
-const SAME_ORIGIN: ErrorCode[] = ['CSRF_REJECTED'];
+// Every route checks the caller's origin and that the path names a tenant.
+const SAME_ORIGIN: ErrorCode[] = ['CSRF_REJECTED', 'TENANT_NOT_FOUND'];
 const VERIFICATION: ErrorCode[] = [
   ...SAME_ORIGIN,
   'CONSOLE_CEREMONY_NOT_FOUND',
@@ -75,6 +76,9 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
     const site = request.headers['sec-fetch-site'];
     if (site === 'cross-site' || site === 'same-site') throw new KeywayError('CSRF_REJECTED', `Only the console itself (${origin}) may call this API`);
     refuseForeignStateChange(request, [origin], 'CSRF_REJECTED');
+    // A tenant that does not exist has no console: 404, not an empty success (e.g. a sign-out).
+    const tenantId = (request.params as { tenantId?: string } | undefined)?.tenantId;
+    if (tenantId !== undefined && !(await service.tenantExists(tenantId))) throw new KeywayError('TENANT_NOT_FOUND', `No tenant ${tenantId}`);
   });
 
   const tenantOf = (request: FastifyRequest) => (request.params as { tenantId: string }).tenantId;

@@ -360,6 +360,10 @@ export class ConsoleService {
   }
 
   /** Ends the session and every access token it handed out; answers nothing whether or not one was live. */
+  async tenantExists(tenantId: string): Promise<boolean> {
+    return (await this.#db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst()) !== undefined;
+  }
+
   async signOut(tenantId: string, cookie: string | undefined, requestId: string): Promise<void> {
     if (!isConsoleToken(cookie)) return;
     const now = this.#clock.now();

@@ -19,6 +19,7 @@ describe('the console application', () => {
     mkdirSync(path.join(dist, 'assets'));
     writeFileSync(path.join(dist, 'assets', 'app-1a2b3c.js'), 'console.log("console");\n');
     server = await startTestServer({ kind: 'sqlite', consoleDist: dist });
+    await server.tenant('acme');
     unbuilt = await startTestServer({ kind: 'sqlite', consoleDist: path.join(dist, 'missing') });
   });
   after(async () => {

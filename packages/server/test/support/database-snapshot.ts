@@ -17,11 +17,17 @@ async function tableNames(database: Database): Promise<string[]> {
 }
 
 /** A snapshot of every table except `except` (e.g. counters a request is meant to move, such as rate limits). */
-export async function snapshotDatabase(database: Database, except: string[] = []): Promise<DatabaseSnapshot> {
+export async function snapshotDatabase(
+  database: Database,
+  except: string[] = [],
+  /** Rows left out of the snapshot (e.g. the audit events a refusal is meant to write) */
+  ignoreRow: (table: string, row: Record<string, unknown>) => boolean = () => false,
+): Promise<DatabaseSnapshot> {
   const snapshot: DatabaseSnapshot = {};
   for (const table of await tableNames(database)) {
     if (except.includes(table)) continue;
-    const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(database.db)).rows;
+    const all = (await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(database.db)).rows;
+    const rows = all.filter((row) => !ignoreRow(table, row));
     const lines = rows
       .map((row) =>
         JSON.stringify(row, (_key, value: unknown) =>
