@@ -2,8 +2,7 @@ import type { Kysely } from 'kysely';
 import type { BrowserSessionRow } from '../selfservice/browser-sessions.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
-import { amrFor } from '../tokens/signing-key-service.ts';
-import { liveBrowserSession } from './oidc-browser-session.ts';
+import { browserSessionAmr, liveBrowserSession } from './oidc-browser-session.ts';
 
 export interface OidcLoginServiceDeps {
   db: Kysely<Schema>;
@@ -30,19 +29,7 @@ export class OidcLoginService {
   }
 
   /** RFC 8176 `amr` of the session's sign-in, from the facts Keyway verified about the passkey it was opened with. */
-  async amr(session: Pick<BrowserSessionRow, 'tenant_id' | 'credential_id'>): Promise<string[]> {
-    if (session.credential_id === null) return ['user'];
-    const credential = await this.#db
-      .selectFrom('credentials')
-      .select(['user_verified', 'backup_eligible', 'attestation_verified'])
-      .where('tenant_id', '=', session.tenant_id)
-      .where('credential_id', '=', session.credential_id)
-      .executeTakeFirst();
-    if (!credential) return ['user'];
-    return amrFor({
-      userVerified: credential.user_verified === 1,
-      backupEligible: credential.backup_eligible === 1,
-      attestationVerified: credential.attestation_verified === 1,
-    });
+  amr(session: Pick<BrowserSessionRow, 'tenant_id' | 'credential_id'>): Promise<string[]> {
+    return browserSessionAmr(this.#db, session);
   }
 }
