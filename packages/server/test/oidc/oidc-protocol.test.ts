@@ -122,7 +122,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(claims.auth_time, Math.floor(Number(session.authenticated_at) / 1000));
 
       // The rules of an interactive request hold: max_age=0 and an unmet acr_values cannot be silent.
-      for (const extra of [{ max_age: '0' }, { acr_values: 'urn:keyway:acr:attested' }]) {
+      for (const extra of [{ max_age: '0' }, { acr_values: 'urn:keyway:acr:attested' }] as Record<string, string>[]) {
         const refused = await world.navigate(hostedOnly(), (await codeFlow(config, { prompt: 'none', ...extra })).url);
         assert.equal(new URL(refused.location!).searchParams.get('error'), 'login_required', JSON.stringify(extra));
       }
