@@ -27,7 +27,8 @@ export interface JourneyLogin {
 }
 
 /** What a login journey came to: a new browser session (its cookie value, lifetime), still running, or no sign-in. */
-export type JourneyLoginOutcome = { kind: 'signedIn'; session: BrowserSessionRow; token: string; maxAgeSeconds: number } | { kind: 'pending' } | { kind: 'denied' };
+export type JourneyLoginOutcome =
+  { kind: 'signedIn'; session: BrowserSessionRow; token: string; maxAgeSeconds: number } | { kind: 'pending' } | { kind: 'denied' };
 
 /** What the provider's login needs from Keyway: the browser's session in a store, and how its passkey signed in. */
 export class OidcLoginService {
@@ -81,7 +82,8 @@ export class OidcLoginService {
       .executeTakeFirst();
     if (!row || row.status === 'locked' || row.status === 'disabled') return { kind: 'denied' };
     const store = await this.#db.selectFrom('stores').select('self_service').where('id', '=', input.storeId).executeTakeFirst();
-    const ttlSeconds = (store?.self_service ? (JSON.parse(store.self_service) as { sessionTtlSeconds?: number }).sessionTtlSeconds : undefined) ?? DEFAULT_SESSION_TTL_SECONDS;
+    const ttlSeconds =
+      (store?.self_service ? (JSON.parse(store.self_service) as { sessionTtlSeconds?: number }).sessionTtlSeconds : undefined) ?? DEFAULT_SESSION_TTL_SECONDS;
     const now = this.#clock.now();
     const opened = await this.#db.transaction().execute(async (trx) => {
       await revokeSessionByToken(trx, input.tenantId, parseCookie(input.cookieHeader ?? '')[SESSION_COOKIE], now);
