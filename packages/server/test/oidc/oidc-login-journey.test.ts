@@ -29,6 +29,26 @@ for (const kind of DATABASE_KINDS) {
       };
       await expectStatus(world.acme.api.request('PUT', '/api/journeys/always-no/draft', { definition: refusing }), 200);
       await expectStatus(world.acme.api.post('/api/journeys/always-no/publish'), 201);
+      // Succeeds with a user it created, never authenticated: identified is not signed in.
+      await expectStatus(world.acme.api.post('/api/journeys', { journeyId: 'adds-a-user' }), 201);
+      const identifying = {
+        schemaVersion: 1,
+        store: STORE,
+        start: 'form',
+        access: { public: true },
+        steps: [
+          {
+            id: 'form',
+            type: 'mosaic.loginForm',
+            parameters: { enablePasskeys: true, outputVariable: 'loginData', relyingPartyId: RP_ID, authenticationPolicy: 'default' },
+            outcomes: { passkeys: 'add', cancel: 'add' },
+          },
+          { id: 'add', type: 'trustx.addUser', parameters: { storeName: STORE, userKey: 'mallory' }, outcomes: { success: 'done' } },
+          { id: 'done', type: 'general.end', parameters: { result: 'success' } },
+        ],
+      };
+      await expectStatus(world.acme.api.request('PUT', '/api/journeys/adds-a-user/draft', { definition: identifying }), 200);
+      await expectStatus(world.acme.api.post('/api/journeys/adds-a-user/publish'), 201);
       // The user and their passkey exist already (signed up on the hosted pages in another browser).
       userId = (await world.signUp(world.browser(), 'ada@example.com', authenticator)).user.id;
     });
@@ -119,6 +139,24 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(browser.cookies.has('keyway_session'), false);
       const silent = await world.navigate(browser, (await codeFlow(config, { prompt: 'none' })).url);
       assert.equal(new URL(silent.location!).searchParams.get('error'), 'login_required');
+    });
+
+    test('a login journey that succeeds with a user it did not authenticate with a passkey: access_denied', async () => {
+      const client = await world.register({ name: 'Identifying app', loginJourney: 'adds-a-user' });
+      const config = await world.relyingParty(client);
+      const browser = world.browser();
+      const flow = await codeFlow(config);
+      const { sessionId, returnTo } = await toRunner(browser, flow.url);
+      const ended = await expectStatus(
+        world.server.http.post(`/acme/journeys/sessions/${sessionId}/submit`, { clientResponseOptionId: 'cancel' }, { origin: ORIGIN }),
+        200,
+      );
+      assert.equal(ended.body.journeyStepId, 'success', JSON.stringify(ended.body));
+      assert.equal(ended.body.data.idToken, undefined);
+      const back = await world.navigate(browser, returnTo);
+      assert.ok(back.location, JSON.stringify(back));
+      assert.equal(new URL(back.location).searchParams.get('error'), 'access_denied');
+      assert.equal(browser.cookies.has('keyway_session'), false);
     });
 
     test('a login journey that ends before asking the browser anything: access_denied, no runner', async () => {
