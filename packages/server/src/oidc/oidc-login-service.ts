@@ -1,11 +1,11 @@
+import { parseCookie } from 'cookie';
 import type { Kysely } from 'kysely';
 import { appendAuditEvent } from '../audit/audit-log.ts';
 import { JourneyVariables } from '../journeys/engine/journey-variables.ts';
 import { openBrowserSession, revokeSessionByToken, type BrowserSessionRow } from '../selfservice/browser-sessions.ts';
-import { DEFAULT_SESSION_TTL_SECONDS } from '../selfservice/self-service-config.ts';
+import { DEFAULT_SESSION_TTL_SECONDS, parseSelfServiceConfig } from '../selfservice/self-service-config.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
-import { parseCookie } from 'cookie';
 import { SESSION_COOKIE } from '../selfservice/self-service-routes.ts';
 import { browserSessionAmr, liveBrowserSession } from './oidc-browser-session.ts';
 
@@ -81,9 +81,14 @@ export class OidcLoginService {
       .where('id', '=', user.userId)
       .executeTakeFirst();
     if (!row || row.status === 'locked' || row.status === 'disabled') return { kind: 'denied' };
-    const store = await this.#db.selectFrom('stores').select('self_service').where('id', '=', input.storeId).executeTakeFirst();
-    const ttlSeconds =
-      (store?.self_service ? (JSON.parse(store.self_service) as { sessionTtlSeconds?: number }).sessionTtlSeconds : undefined) ?? DEFAULT_SESSION_TTL_SECONDS;
+    const store = await this.#db
+      .selectFrom('stores')
+      .select('self_service')
+      .where('tenant_id', '=', input.tenantId)
+      .where('id', '=', input.storeId)
+      .executeTakeFirst();
+    // The store's own session lifetime, as its hosted sign-in page gives.
+    const ttlSeconds = parseSelfServiceConfig(store?.self_service ?? null)?.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
     const now = this.#clock.now();
     const opened = await this.#db.transaction().execute(async (trx) => {
       await revokeSessionByToken(trx, input.tenantId, parseCookie(input.cookieHeader ?? '')[SESSION_COOKIE], now);
