@@ -464,7 +464,10 @@ function drawRejection(code: string): void {
   const text = key in data.messages ? t(key) : t('rejection.generic', { code });
   const again = data.startable ? h('button', { type: 'button', class: 'primary', 'data-action': 'start-again' }, t('runner.startAgain')) : null;
   again?.addEventListener('click', () => void begin(true));
-  draw(t('runner.rejection.title'), h('p', { class: 'lead', 'data-code': code }, text), again);
+  // The page that sent the user here learns the outcome itself (a sign-in of an application answers it "denied").
+  const back = sameOriginReturnTo();
+  const leave = back ? h('a', { href: back, class: 'button-link', 'data-action': 'continue' }, t('runner.success.continue')) : null;
+  draw(t('runner.rejection.title'), h('p', { class: 'lead', 'data-code': code }, text), again, leave);
   stepRoot.dataset.kind = 'rejection';
 }
 

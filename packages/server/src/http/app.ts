@@ -147,7 +147,13 @@ export async function buildApp({ config, database, services, logger, consoleDist
   // Each tenant's OpenID Provider: its clients (admin), the protocol endpoints and discovery, the passkey login.
   await app.register(oidcClientRoutes, { clients: services.oidcClients, prefix: '/api/oidc' });
   await app.register(oidcRoutes, { providers: services.oidc, publicUrl: config.publicUrl });
-  await app.register(oidcInteractionRoutes, { login: services.oidcLogin, providers: services.oidc, clients: services.oidcClients });
+  await app.register(oidcInteractionRoutes, {
+    login: services.oidcLogin,
+    providers: services.oidc,
+    clients: services.oidcClients,
+    journeys: services.journeys,
+    publicUrl: config.publicUrl,
+  });
   // The console: its operators' browser API, and the operators in the admin API.
   await app.register(consoleRoutes, { console: services.console, publicUrl: config.publicUrl, prefix: '/:tenantId/console/api' });
   await app.register(operatorRoutes, { operators: services.operators, prefix: '/api/console' });

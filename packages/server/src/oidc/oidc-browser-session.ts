@@ -5,6 +5,7 @@ import { findLiveSession, revokeSessionByToken, type BrowserSessionRow } from '.
 import { SESSION_COOKIE } from '../selfservice/self-service-routes.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
+import { amrFor } from '../tokens/signing-key-service.ts';
 
 /**
  * The store's self-service browser session is the OpenID Provider's session: the provider signs a user in from it,
@@ -19,6 +20,23 @@ export async function liveBrowserSession(
 ): Promise<BrowserSessionRow | undefined> {
   const token = parseCookie(cookieHeader ?? '')[SESSION_COOKIE];
   return findLiveSession(db, { tenantId, storeId }, token, clock.now());
+}
+
+/** RFC 8176 `amr` of a browser session's sign-in, from the facts Keyway verified about the passkey it was opened with. */
+export async function browserSessionAmr(db: Kysely<Schema>, session: Pick<BrowserSessionRow, 'tenant_id' | 'credential_id'>): Promise<string[]> {
+  if (session.credential_id === null) return ['user'];
+  const credential = await db
+    .selectFrom('credentials')
+    .select(['user_verified', 'backup_eligible', 'attestation_verified'])
+    .where('tenant_id', '=', session.tenant_id)
+    .where('credential_id', '=', session.credential_id)
+    .executeTakeFirst();
+  if (!credential) return ['user'];
+  return amrFor({
+    userVerified: credential.user_verified === 1,
+    backupEligible: credential.backup_eligible === 1,
+    attestationVerified: credential.attestation_verified === 1,
+  });
 }
 
 /** Ends the browser's session (audited with the logout) and answers the Set-Cookie header that clears its cookie. */

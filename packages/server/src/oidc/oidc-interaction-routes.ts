@@ -1,11 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { stringifySetCookie } from 'cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { AnyTenantIdParam } from '../http/path-params.ts';
 import { pageSecurityHeaders } from '../http/page-security-headers.ts';
+import type { JourneyEngine } from '../journeys/engine/journey-engine.ts';
 import type { BrowserSessionRow } from '../selfservice/browser-sessions.ts';
+import { SESSION_COOKIE } from '../selfservice/self-service-routes.ts';
 import { acrFor } from './oidc-acr.ts';
 import type { OidcClientRow, OidcClientService } from './oidc-client-service.ts';
 import type { OidcLoginService } from './oidc-login-service.ts';
@@ -16,6 +19,9 @@ export interface OidcInteractionRoutesOptions {
   login: OidcLoginService;
   providers: Pick<OidcProviders, 'forTenant'>;
   clients: Pick<OidcClientService, 'lookup'>;
+  journeys: Pick<JourneyEngine, 'start' | 'instanceIdOf'>;
+  /** KEYWAY_PUBLIC_URL: a login journey is started from Keyway's own origin (the hosted runner's). */
+  publicUrl: string;
 }
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -32,13 +38,17 @@ const PAGE_CSP = "default-src 'none'; img-src data:; base-uri 'none'; frame-ance
  * The provider's login and consent (its "interactions"): Keyway's passkey sign-in is the login. A browser that
  * already has a live self-service session in the client's store is signed in from it (single sign-on across the
  * tenant's clients); otherwise it goes to the store's hosted sign-in page, which comes back here. `prompt=login` asks
- * for a ceremony after the request began, `max_age` for one recent enough; `acr_values` must be met by the passkey
+ * for a ceremony after the request began, `max_age` for one recent enough. A client with a login journey runs that
+ * journey in the hosted journey runner instead of the sign-in page: the interaction starts the instance and keeps its id
+ * (so only the browser holding the interaction cookie resumes with it), and the instance's success with a passkey
+ * of a user of the store opens that user's browser session. `acr_values` must be met by the passkey
  * used (OpenID Connect Core §3.1.2.1), else the request ends with `unmet_authentication_requirements`. A first-party
  * client's grant is given silently (the provider's loadExistingGrant); a third-party client's needs the user's consent.
  */
 export async function oidcInteractionRoutes(fastify: FastifyInstance, options: OidcInteractionRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { login } = options;
+  const publicOrigin = new URL(options.publicUrl).origin;
 
   /** The interaction bound to this browser (its interaction cookie) and its client, or an error page. */
   const load = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -59,6 +69,8 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
     return { tenantId, uid, provider, details, client };
   };
 
+  type Loaded = NonNullable<Awaited<ReturnType<typeof load>>>;
+
   const finish = async (request: FastifyRequest, reply: FastifyReply, provider: Provider, result: InteractionResults, merge = false) => {
     const url = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: merge });
     return reply.header('cache-control', 'no-store').redirect(url, 303);
@@ -71,6 +83,7 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
     if (details.prompt.name === 'login') {
       const session = await login.session(tenantId, client.store_id, request.headers.cookie);
       if (!session || !fresh(session.authenticated_at, details, login.now().getTime())) {
+        if (client.login_journey !== null) return startJourney(request, reply, loaded, client.login_journey);
         return reply.header('cache-control', 'no-store').redirect(signInUrl(tenantId, client, uid, details), 303);
       }
       return finish(request, reply, provider, loginResult(details, session, await login.amr(session)));
@@ -83,6 +96,66 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
       return sendPage(reply, 200, consentPage({ clientName: client.name, scopes, allowAction: `${base}/consent`, denyAction: `${base}/abort` }));
     }
     return sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'This sign-in cannot continue.' }));
+  });
+
+  /** Starts the client's login journey for this interaction, keeps its instance in the interaction, opens the runner. */
+  const startJourney = async (request: FastifyRequest, reply: FastifyReply, loaded: Loaded, journeyId: string) => {
+    const { tenantId, uid, provider } = loaded;
+    let started: Awaited<ReturnType<JourneyEngine['start']>>;
+    try {
+      started = await options.journeys.start(tenantId, journeyId, { kind: 'public', origin: publicOrigin, clientIp: request.ip }, {}, localeOf(request));
+    } catch (error) {
+      request.log.warn({ err: error, journeyId }, 'the client’s login journey could not be started');
+      return finish(request, reply, provider, { error: 'access_denied', error_description: 'The sign-in journey could not be started' });
+    }
+    const { sessionId } = started;
+    // A journey that ended before asking the browser anything ran no passkey ceremony of it: no one to sign in.
+    const instanceId = started.stepType === undefined ? undefined : await options.journeys.instanceIdOf(tenantId, sessionId);
+    if (instanceId === undefined)
+      return finish(request, reply, provider, { error: 'access_denied', error_description: 'The sign-in journey did not authenticate a user' });
+    await provider.interactionResult(request.raw, reply.raw, { keywayJourney: instanceId }, { mergeWithLastSubmission: false });
+    const base = `/${encodeURIComponent(tenantId)}`;
+    const returnTo = `${base}/oidc/interaction/${encodeURIComponent(uid)}/journey`;
+    const runner = `${base}/journeys/${encodeURIComponent(journeyId)}?${new URLSearchParams({ return_to: returnTo }).toString()}`;
+    // The session id is the runner's bearer credential: in the fragment, never sent to a server or in a Referer.
+    return reply.header('cache-control', 'no-store').redirect(`${runner}#${new URLSearchParams({ session: sessionId }).toString()}`, 303);
+  };
+
+  // Where the runner sends the browser after the journey: the instance kept in this browser's interaction decides.
+  app.get('/:tenantId/oidc/interaction/:uid/journey', { schema: { hide: true, params: InteractionParams } }, async (request, reply) => {
+    const loaded = await load(request, reply);
+    if (!loaded) return reply;
+    const { tenantId, provider, details, client } = loaded;
+    const instanceId = (details.result as { keywayJourney?: unknown } | undefined)?.keywayJourney;
+    if (details.prompt.name !== 'login' || client.login_journey === null || typeof instanceId !== 'string')
+      return sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'No sign-in journey was started here.' }));
+    const outcome = await login.journeySignIn({
+      tenantId,
+      storeId: client.store_id,
+      storeName: client.store_name,
+      journeyId: client.login_journey,
+      instanceId,
+      cookieHeader: request.headers.cookie,
+      clientIp: request.ip,
+      userAgent: request.headers['user-agent'],
+    });
+    if (outcome.kind === 'pending')
+      return sendPage(reply, 409, errorPage({ error: 'invalid_request', error_description: 'The sign-in journey has not finished yet.' }));
+    if (outcome.kind === 'denied')
+      return finish(request, reply, provider, { error: 'access_denied', error_description: 'The sign-in journey did not authenticate a user' });
+    reply.header(
+      'set-cookie',
+      stringifySetCookie({
+        name: SESSION_COOKIE,
+        value: outcome.token,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: publicOrigin.startsWith('https:'),
+        path: `/${tenantId}`,
+        maxAge: outcome.maxAgeSeconds,
+      }),
+    );
+    return finish(request, reply, provider, loginResult(details, outcome.session, await login.amr(outcome.session)));
   });
 
   app.post('/:tenantId/oidc/interaction/:uid/consent', { schema: { hide: true, params: InteractionParams } }, async (request, reply) => {
@@ -110,6 +183,13 @@ function fresh(authenticatedAtMs: number, details: Interaction, nowMs: number): 
   const maxAge = details.params['max_age'];
   if (maxAge !== undefined && nowMs - authenticatedAt > Number(maxAge) * 1000) return false;
   return true;
+}
+
+/** The first language tag of Accept-Language: the language the journey's first step is presented in. */
+function localeOf(request: FastifyRequest): string {
+  const header = request.headers['accept-language'];
+  const first = typeof header === 'string' ? header.split(',')[0]?.split(';')[0]?.trim() : undefined;
+  return first && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(first) ? first : 'en';
 }
 
 /** The store's hosted sign-in page, back to this interaction afterwards; `login_hint` pre-fills the identifier. */

@@ -1,14 +1,34 @@
+import { parseCookie } from 'cookie';
 import type { Kysely } from 'kysely';
-import type { BrowserSessionRow } from '../selfservice/browser-sessions.ts';
+import { appendAuditEvent } from '../audit/audit-log.ts';
+import { JourneyVariables } from '../journeys/engine/journey-variables.ts';
+import { openBrowserSession, revokeSessionByToken, type BrowserSessionRow } from '../selfservice/browser-sessions.ts';
+import { DEFAULT_SESSION_TTL_SECONDS, parseSelfServiceConfig } from '../selfservice/self-service-config.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
-import { amrFor } from '../tokens/signing-key-service.ts';
-import { liveBrowserSession } from './oidc-browser-session.ts';
+import { SESSION_COOKIE } from '../selfservice/self-service-routes.ts';
+import { browserSessionAmr, liveBrowserSession } from './oidc-browser-session.ts';
 
 export interface OidcLoginServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
 }
+
+/** Which login journey instance an interaction ran, and for which client's store and journey. */
+export interface JourneyLogin {
+  tenantId: string;
+  storeId: string;
+  storeName: string;
+  journeyId: string;
+  instanceId: string;
+  cookieHeader: string | undefined;
+  clientIp: string | undefined;
+  userAgent: string | undefined;
+}
+
+/** What a login journey came to: a new browser session (its cookie value, lifetime), still running, or no sign-in. */
+export type JourneyLoginOutcome =
+  { kind: 'signedIn'; session: BrowserSessionRow; token: string; maxAgeSeconds: number } | { kind: 'pending' } | { kind: 'denied' };
 
 /** What the provider's login needs from Keyway: the browser's session in a store, and how its passkey signed in. */
 export class OidcLoginService {
@@ -30,19 +50,71 @@ export class OidcLoginService {
   }
 
   /** RFC 8176 `amr` of the session's sign-in, from the facts Keyway verified about the passkey it was opened with. */
-  async amr(session: Pick<BrowserSessionRow, 'tenant_id' | 'credential_id'>): Promise<string[]> {
-    if (session.credential_id === null) return ['user'];
-    const credential = await this.#db
-      .selectFrom('credentials')
-      .select(['user_verified', 'backup_eligible', 'attestation_verified'])
-      .where('tenant_id', '=', session.tenant_id)
-      .where('credential_id', '=', session.credential_id)
+  amr(session: Pick<BrowserSessionRow, 'tenant_id' | 'credential_id'>): Promise<string[]> {
+    return browserSessionAmr(this.#db, session);
+  }
+
+  /**
+   * The end of a client's login journey: when it succeeded and authenticated a user of the client's store with one of
+   * their passkeys (not merely identified one), that user's self-service browser session is opened (the browser's
+   * previous one ends), audited in the same commit. A journey still running is pending; any other end signs no one in.
+   */
+  async journeySignIn(input: JourneyLogin): Promise<JourneyLoginOutcome> {
+    const instance = await this.#db
+      .selectFrom('journey_instances')
+      .select(['status', 'vars'])
+      .where('tenant_id', '=', input.tenantId)
+      .where('id', '=', input.instanceId)
       .executeTakeFirst();
-    if (!credential) return ['user'];
-    return amrFor({
-      userVerified: credential.user_verified === 1,
-      backupEligible: credential.backup_eligible === 1,
-      attestationVerified: credential.attestation_verified === 1,
+    if (!instance) return { kind: 'denied' };
+    if (instance.status === 'waiting' || instance.status === 'running') return { kind: 'pending' };
+    if (instance.status !== 'succeeded') return { kind: 'denied' };
+    const vars = JourneyVariables.parse(instance.vars);
+    const user = vars.user;
+    const auth = user && vars.authenticationOf(user.userId);
+    if (!user || !auth || vars.journey.id !== input.journeyId || user.storeName !== input.storeName) return { kind: 'denied' };
+    const row = await this.#db
+      .selectFrom('users')
+      .select(['status'])
+      .where('tenant_id', '=', input.tenantId)
+      .where('store_id', '=', input.storeId)
+      .where('id', '=', user.userId)
+      .executeTakeFirst();
+    if (!row || row.status === 'locked' || row.status === 'disabled') return { kind: 'denied' };
+    const store = await this.#db
+      .selectFrom('stores')
+      .select('self_service')
+      .where('tenant_id', '=', input.tenantId)
+      .where('id', '=', input.storeId)
+      .executeTakeFirst();
+    // The store's own session lifetime, as its hosted sign-in page gives.
+    const ttlSeconds = parseSelfServiceConfig(store?.self_service ?? null)?.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
+    const now = this.#clock.now();
+    const opened = await this.#db.transaction().execute(async (trx) => {
+      await revokeSessionByToken(trx, input.tenantId, parseCookie(input.cookieHeader ?? '')[SESSION_COOKIE], now);
+      const session = await openBrowserSession(trx, {
+        tenantId: input.tenantId,
+        storeId: input.storeId,
+        userId: user.userId,
+        credentialId: auth.credentialId,
+        clientIp: input.clientIp,
+        userAgent: input.userAgent,
+        ttlSeconds,
+        now,
+      });
+      await appendAuditEvent(
+        trx,
+        { tenantId: input.tenantId, actor: 'oidc' },
+        {
+          action: 'oidc.journeyLogin',
+          targetType: 'user',
+          targetId: user.userId,
+          details: { journey: input.journeyId, instanceId: input.instanceId, session: session.row.id },
+        },
+        now,
+      );
+      return session;
     });
+    return { kind: 'signedIn', session: opened.row, token: opened.token, maxAgeSeconds: ttlSeconds };
   }
 }

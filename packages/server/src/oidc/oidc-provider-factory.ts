@@ -7,13 +7,13 @@ import type { MasterKey } from '../secrets/master-key.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
 import { verifySecret } from '../tenancy/secret-hash.ts';
-import { ACR_VALUES } from './oidc-acr.ts';
+import { ACR_VALUES, DEFAULT_ACR, acrFor } from './oidc-acr.ts';
 import { oidcAdapterFactory } from './oidc-adapter.ts';
 import { CLAIMS_BY_SCOPE, userClaims } from './oidc-claims.ts';
 import type { OidcClientRow } from './oidc-client-service.ts';
 import { OIDC_SCOPES } from './oidc-client-rules.ts';
 import { errorPage, logoutPage, loggedOutPage } from './oidc-pages.ts';
-import { liveBrowserSession } from './oidc-browser-session.ts';
+import { browserSessionAmr, liveBrowserSession } from './oidc-browser-session.ts';
 
 /** Where the provider's endpoints live under the issuer `{publicUrl}/{tenantId}` (discovery lists them). */
 export const OIDC_ROUTES = {
@@ -130,6 +130,10 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       short: { path: `/${tenantId}/`, httpOnly: true, sameSite: 'lax', signed: true },
     },
     routes: OIDC_ROUTES,
+    // oidc-provider runs extraParams validators on every authorization request (whatever the parameter's value), after
+    // the request is validated and before the session's account is loaded: the hook where the OP session is opened
+    // from the browser's self-service session. `prompt` is a standard parameter already, so no new one is accepted.
+    extraParams: { prompt: async (ctx: KoaContextWithOIDC) => adoptBrowserSession(deps, ctx) },
     interactions: {
       policy,
       url: (_ctx, interaction) => `/${tenantId}/oidc/interaction/${interaction.uid}`,
@@ -231,6 +235,26 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
   // own session to Keyway's and end it on logout; oidc-provider adds it only for back-channel logout clients.
   provider.Client.prototype.includeSid = () => true;
   return provider;
+}
+
+/**
+ * Signs the OP session in from the browser's live self-service session in the client's store when the OP session has
+ * no user yet (the browser signed in on the store's hosted pages only), so `prompt=none` is silent single sign-on too.
+ * The interaction policy then judges it as any session: `max_age`, `acr_values` and consent apply unchanged. An OP
+ * session of another user is left to the interaction (switching users is not done silently).
+ */
+async function adoptBrowserSession(deps: OidcProviderDeps, ctx: KoaContextWithOIDC): Promise<void> {
+  const session = ctx.oidc.session;
+  const client = ctx.oidc.client;
+  if (ctx.oidc.route !== 'authorization' || !session || !client || session.accountId) return;
+  const live = await liveBrowserSession(deps.db, deps.clock, deps.tenantId, String(client['keyway_store_id']), ctx.get('cookie'));
+  if (!live) return;
+  const amr = await browserSessionAmr(deps.db, live);
+  const requested = ctx.oidc.params?.['acr_values'];
+  const acr = acrFor(typeof requested === 'string' ? requested : undefined, amr) ?? DEFAULT_ACR;
+  session.loginAccount({ accountId: live.user_id, loginTs: Math.floor(Number(live.authenticated_at) / 1000), amr, acr });
+  // As after an interactive login (oidc-provider's resume): a stored session gets a new identifier (`new` is untyped).
+  if (!(session as unknown as { new: boolean }).new) session.resetIdentifier();
 }
 
 function safeOrigin(uri: string): string | undefined {

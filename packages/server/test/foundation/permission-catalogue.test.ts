@@ -64,6 +64,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /:tenantId/oidc/interaction/:uid',
   'POST /:tenantId/oidc/interaction/:uid/consent',
   'POST /:tenantId/oidc/interaction/:uid/abort',
+  'GET /:tenantId/oidc/interaction/:uid/journey',
   // The console: its pages, and its same-origin browser API (enrolment link or session cookie)
   'GET /:tenantId/console',
   'GET /:tenantId/console/*',

@@ -89,6 +89,62 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(callback.searchParams.get('state'), flow.state);
     });
 
+    test('a browser signed in on the store’s hosted pages only: prompt=none is silent SSO from that session', async () => {
+      const hosted = world.browser();
+      const hostedAuthenticator = new SoftAuthenticator();
+      const { user } = await world.signUp(hosted, 'hopper@example.com', hostedAuthenticator);
+      /** A browser with only the hosted pages' session cookie (no OP session yet). */
+      const hostedOnly = () => {
+        const copy = world.browser();
+        copy.cookies.set('keyway_session', hosted.cookies.get('keyway_session')!);
+        return copy;
+      };
+      const flow = await codeFlow(config, { prompt: 'none' });
+      assert.ok(hosted.cookies.has('keyway_session'));
+      assert.ok(![...hosted.cookies.keys()].some((name) => name.startsWith('kw_oidc')), 'no OP session yet');
+      const { location, signedIn } = await authorize(world, hosted, flow.url);
+      assert.equal(signedIn, false);
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(location), {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
+      const claims = tokens.claims()!;
+      assert.equal(claims.sub, user.id);
+      assert.deepEqual(claims.amr, ['pop', 'user', 'mfa']);
+      assert.equal(claims.acr, 'urn:keyway:acr:passkey');
+      const session = await world.db
+        .selectFrom('selfservice_sessions')
+        .select('authenticated_at')
+        .where('user_id', '=', user.id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      assert.equal(claims.auth_time, Math.floor(Number(session.authenticated_at) / 1000));
+
+      // The rules of an interactive request hold: max_age=0 and an unmet acr_values cannot be silent.
+      for (const extra of [{ max_age: '0' }, { acr_values: 'urn:keyway:acr:attested' }] as Record<string, string>[]) {
+        const refused = await world.navigate(hostedOnly(), (await codeFlow(config, { prompt: 'none', ...extra })).url);
+        assert.equal(new URL(refused.location!).searchParams.get('error'), 'login_required', JSON.stringify(extra));
+      }
+      // A class the passkey meets is silent too, and stated.
+      const mfa = await codeFlow(config, { prompt: 'none', acr_values: 'urn:keyway:acr:mfa' });
+      const mfaCallback = await authorize(world, hostedOnly(), mfa.url);
+      const mfaTokens = await oidc.authorizationCodeGrant(config, new URL(mfaCallback.location), {
+        pkceCodeVerifier: mfa.verifier,
+        expectedState: mfa.state,
+        expectedNonce: mfa.nonce,
+      });
+      assert.equal(mfaTokens.claims()!.acr, 'urn:keyway:acr:mfa');
+      // A third-party client still needs consent: prompt=none answers consent_required.
+      const third = await world.relyingParty(await world.register({ name: 'Third party', firstParty: false }));
+      const consent = await world.navigate(hostedOnly(), (await codeFlow(third, { prompt: 'none' })).url);
+      assert.equal(new URL(consent.location!).searchParams.get('error'), 'consent_required');
+      // Signed out on the hosted pages: login_required again.
+      assert.ok((await hosted.post('/logout', {})).status < 300);
+      const ended = await world.navigate(hosted, (await codeFlow(config, { prompt: 'none' })).url);
+      assert.equal(new URL(ended.location!).searchParams.get('error'), 'login_required');
+    });
+
     test('prompt=login asks for the passkey again, and auth_time moves', async () => {
       const before = (await signIn({ prompt: 'none' })).claims()!.auth_time!;
       await new Promise((resolve) => setImmediate(resolve));

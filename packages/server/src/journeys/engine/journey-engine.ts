@@ -100,6 +100,14 @@ export class JourneyEngine {
     return JourneyVariables.parse(instance.varsJson).journey?.versionId ?? instance.versionId;
   }
 
+  /**
+   * The id of the instance a session token currently reaches (undefined for an unknown or spent one): for a server
+   * that starts a journey on a browser's behalf and must later recognise that very instance, whatever tokens follow.
+   */
+  async instanceIdOf(tenantId: string, sessionId: string): Promise<string | undefined> {
+    return (await this.#store.findBySession(tenantId, sha256(sessionId)))?.id;
+  }
+
   async start(tenantId: string, journeyId: string, starter: JourneyStarter, input: StartInput, locale: string): Promise<StepResponse> {
     this.#access.checkNamedUser(starter, input.user);
     await this.#purgeNowAndThen();
