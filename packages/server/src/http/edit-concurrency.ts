@@ -73,6 +73,7 @@ async function currentEtag(app: FastifyInstance, request: FastifyRequest, path: 
 
 /** Declares the routes (call before any route is registered) and installs the checks. */
 export function installEditConcurrency(app: FastifyInstance): void {
+  // The hooks go on the editable resources' own routes only: every other request (a sign-in, say) runs none of them.
   app.addHook('onRoute', (route: RouteOptions) => {
     const url = canonical(route.url);
     const methods = [route.method].flat();
@@ -82,13 +83,23 @@ export function installEditConcurrency(app: FastifyInstance): void {
     else if (methods.some((m) => WRITES.has(m)) && WRITE_TO_READ[url]) concurrency = { kind: 'write', readPath: WRITE_TO_READ[url].path };
     if (concurrency === undefined) return;
     route.config = { ...route.config, editConcurrency: concurrency };
-    if (concurrency.kind === 'write') route.config.errors = [...(route.config.errors ?? []), 'EDIT_CONFLICT'];
+    if (concurrency.kind === 'write') {
+      route.config.errors = [...(route.config.errors ?? []), 'EDIT_CONFLICT'];
+      route.preHandler = [...hooksOf(route.preHandler), checkIfMatch(app, concurrency)];
+    }
+    route.onSend = [...hooksOf(route.onSend), answerEtag(app, concurrency)];
   });
+}
 
-  app.addHook('preHandler', async (request: FastifyRequest) => {
-    const concurrency = request.routeOptions.config.editConcurrency;
+function hooksOf<H>(hooks: H | H[] | undefined): H[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
+}
+
+/** A write with If-Match goes ahead only while the resource still has that ETag. */
+function checkIfMatch(app: FastifyInstance, concurrency: Extract<EditConcurrency, { kind: 'write' }>) {
+  return async (request: FastifyRequest) => {
     const ifMatch = request.headers['if-match'];
-    if (concurrency?.kind !== 'write' || ifMatch === undefined) return;
+    if (ifMatch === undefined) return;
     const current = await currentEtag(app, request, concurrency.readPath(pathOnly(request.url)));
     if ('status' in current) {
       // A resource that is not there is left to the write itself to answer (404); one the caller may not read cannot be compared, so the write is refused.
@@ -100,11 +111,13 @@ export function installEditConcurrency(app: FastifyInstance): void {
         headers: { etag: current.etag },
       });
     }
-  });
+  };
+}
 
-  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    const concurrency = request.routeOptions.config?.editConcurrency;
-    if (concurrency === undefined || reply.statusCode < 200 || reply.statusCode > 299) return payload;
+/** A read answers its representation's ETag; a successful write (but a delete) the resource's new one. */
+function answerEtag(app: FastifyInstance, concurrency: EditConcurrency) {
+  return async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (reply.statusCode < 200 || reply.statusCode > 299) return payload;
     if (concurrency.kind === 'read') {
       if (typeof payload === 'string') reply.header('etag', etagOf(payload));
       return payload;
@@ -114,5 +127,5 @@ export function installEditConcurrency(app: FastifyInstance): void {
       if ('etag' in current) reply.header('etag', current.etag);
     }
     return payload;
-  });
+  };
 }
