@@ -65,7 +65,15 @@ export async function startServer(config: Config, { handleSignals = true } = {})
     (stopping ??= (async () => {
       // Stop taking connections, let in-flight requests finish, then release the database.
       await services.journeyTimers.stop();
-      await app.close();
+      // A client that stops reading its answer keeps its connection busy, and app.close() would wait
+      // for it for ever: after the grace period the connections still open are cut, so a rolling
+      // deploy ends in bounded time.
+      const cut = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(cut);
+      }
       await database.close();
     })());
   if (handleSignals) {
