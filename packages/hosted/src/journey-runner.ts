@@ -366,9 +366,11 @@ function armAutofill(step: LoginFormStep, field: HTMLInputElement): void {
   void (async () => {
     const available = await isAutofillAvailable();
     if (mine !== generation) return;
-    // Visible state for tests and styling: whether the field offers passkeys.
+    // Visible state for tests and styling: whether the field offers passkeys. The field exists for autofill only
+    // (the prompt is the same discoverable request either way), so without it the plain form stays as it was.
     field.dataset.autofill = available ? 'armed' : 'unavailable';
     if (!available) return;
+    field.closest<HTMLElement>('.field')!.hidden = false;
     try {
       const next = await step.autofill({ signal: controller.signal });
       if (mine === generation) show(next);
@@ -437,7 +439,8 @@ function drawLoginForm(step: LoginFormStep): void {
           { class: 'stack', novalidate: true, 'data-form': 'login' },
           h(
             'div',
-            { class: 'field' },
+            // Shown once the browser says it can offer passkeys there.
+            { class: 'field', hidden: true },
             h('label', { for: usernameField.id }, t('runner.login.username')),
             usernameField,
             h('p', { id: 'field-username-hint', class: 'hint' }, t('runner.login.usernameHint')),
