@@ -335,7 +335,11 @@ for (const kind of DATABASE_KINDS) {
       assert.notEqual(second.data.passkeys.clientRequest.challenge, first.data.passkeys.clientRequest.challenge);
       const login = async (answer: unknown) => {
         await journey.submit(loginFormStep, params, { clientResponseOptionId: 'passkeys', data: { webauthn_encoded_result: answer } }, 'loginForm');
-        return journey.run(passkeyAuthenticationStep, { ...AUTHENTICATE(journey.vars), failureBehavior: 'failureBranch', errorOutputVariable: 'authError' }, 'passkeyAuth');
+        return journey.run(
+          passkeyAuthenticationStep,
+          { ...AUTHENTICATE(journey.vars), failureBehavior: 'failureBranch', errorOutputVariable: 'authError' },
+          'passkeyAuth',
+        );
       };
       assert.equal(outcomeOf(await login(stale)), 'failure');
       assert.equal((journey.vars.authError as { code: string }).code, 'CHALLENGE_MISMATCH');
