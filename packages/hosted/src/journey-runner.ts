@@ -378,6 +378,11 @@ function armAutofill(step: LoginFormStep, field: HTMLInputElement): void {
       if (mine !== generation || step.answered) return;
       // Cancelled: a button of the step took over (it re-arms autofill if the user comes back to the form).
       if (error instanceof KeywayWebError && error.code === 'ERR_CANCELLED') return;
+      if (isDeadSession(error)) {
+        remember(undefined);
+        showError(describe(error), data.startable ? { label: t('runner.startAgain'), run: () => void begin(true) } : undefined);
+        return;
+      }
       // NotAllowed is the user closing the passkey sheet: nothing to explain.
       if (!(error instanceof KeywayWebError && error.code === 'ERR_NOT_ALLOWED')) showError(describe(error));
       rearm();
