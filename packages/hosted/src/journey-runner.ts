@@ -3,7 +3,7 @@
 // custom pages in a sandboxed iframe — then success or rejection. Every new step moves focus to its
 // heading; errors go to an assertive live region; nothing is inserted as HTML.
 // Only the modules the runner needs (not the whole SDK index): less to download.
-import { isWebAuthnAvailable } from '../../web/src/capabilities.ts';
+import { isAutofillAvailable, isWebAuthnAvailable } from '../../web/src/capabilities.ts';
 import { KeywayServerError, KeywayWebError } from '../../web/src/errors.ts';
 import { isFormInput, type JourneyFieldError, type JourneyForm } from '../../web/src/journey-forms.ts';
 import { resumeJourney, startJourney, type ClientStep, type JourneyClientOptions, type JourneyStep } from '../../web/src/journey.ts';
@@ -350,9 +350,52 @@ function drawRegisterPasskeys(step: Extract<ClientStep, { kind: 'registerPasskey
   }
 }
 
-function drawLoginForm(step: Extract<ClientStep, { kind: 'loginForm' }>): void {
+type LoginFormStep = Extract<ClientStep, { kind: 'loginForm' }>;
+
+/**
+ * Passkey autofill on the Login Form: a conditional request waits while the form is shown; picking a passkey from
+ * the username field's suggestions answers the step. It is decided once per drawing (browsers without conditional
+ * mediation keep the plain form), stopped when the step changes (pageAbort), and after a failure re-armed on the
+ * user's next focus of the field, never in a loop.
+ */
+function armAutofill(step: LoginFormStep, field: HTMLInputElement): void {
+  const mine = generation;
+  const controller = new AbortController();
+  pageAbort = controller;
+  const rearm = () => field.addEventListener('focus', () => mine === generation && !step.answered && armAutofill(step, field), { once: true });
+  void (async () => {
+    const available = await isAutofillAvailable();
+    if (mine !== generation) return;
+    // Visible state for tests and styling: whether the field offers passkeys. The field exists for autofill only
+    // (the prompt is the same discoverable request either way), so without it the plain form stays as it was.
+    field.dataset.autofill = available ? 'armed' : 'unavailable';
+    if (!available) return;
+    field.closest<HTMLElement>('.field')!.hidden = false;
+    try {
+      const next = await step.autofill({ signal: controller.signal });
+      if (mine === generation) show(next);
+    } catch (error) {
+      if (mine !== generation || step.answered) return;
+      // Cancelled: a button of the step took over (it re-arms autofill if the user comes back to the form).
+      if (error instanceof KeywayWebError && error.code === 'ERR_CANCELLED') return;
+      if (isDeadSession(error)) {
+        remember(undefined);
+        showError(describe(error), data.startable ? { label: t('runner.startAgain'), run: () => void begin(true) } : undefined);
+        return;
+      }
+      // NotAllowed is the user closing the passkey sheet: nothing to explain.
+      if (!(error instanceof KeywayWebError && error.code === 'ERR_NOT_ALLOWED')) showError(describe(error));
+      rearm();
+    }
+  })();
+}
+
+function drawLoginForm(step: LoginFormStep): void {
   const buttons: HTMLButtonElement[] = [];
-  const passkey = step.passkeys ? h('button', { type: 'button', class: 'primary', 'data-action': 'passkey' }, t('runner.login.passkey')) : null;
+  const autofill = step.passkeys?.autofill === true && isWebAuthnAvailable();
+  const passkey = step.passkeys
+    ? h('button', { type: autofill ? 'submit' : 'button', class: 'primary', 'data-action': 'passkey' }, t('runner.login.passkey'))
+    : null;
   if (passkey) buttons.push(passkey);
   // Custom branches the definition adds (not the passkeys one): each a button; the server checks its data.
   const custom = step.branches
@@ -364,32 +407,70 @@ function drawLoginForm(step: Extract<ClientStep, { kind: 'loginForm' }>): void {
     });
   const cancel = step.options.includes('cancel') ? h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.cancel')) : null;
   const all = cancel ? [...buttons, cancel] : buttons;
-  // Dismissing the passkey prompt leaves the user on the form (the SDK throws KeywayNotAllowedError; the step stays open).
-  passkey?.addEventListener(
-    'click',
-    () =>
-      void act(
-        all,
-        t('runner.waiting'),
-        () => step.signInWithPasskey(),
-        (error) => {
-          if (error instanceof KeywayWebError && error.code === 'ERR_NOT_ALLOWED') {
-            showError(t('error.notAllowed'), { label: t('runner.tryAgain'), run: () => passkey.click() });
-            return true;
-          }
-          return false;
-        },
-      ),
-  );
+  // With autofill the passkeys method is a form: the username field (autocomplete "username webauthn", where the
+  // browser offers the passkeys) and the button as its submit, so typing a name and pressing Enter prompts too.
+  const usernameField = autofill
+    ? h('input', {
+        id: 'field-username',
+        name: 'username',
+        type: 'text',
+        autocomplete: 'username webauthn',
+        autocapitalize: 'none',
+        spellcheck: 'false',
+        maxlength: '256',
+        'aria-describedby': 'field-username-hint',
+      })
+    : null;
+  const signIn = () =>
+    void act(
+      all,
+      t('runner.waiting'),
+      // The SDK aborts the waiting autofill request before it prompts (one WebAuthn request at a time).
+      () => step.signInWithPasskey(),
+      (error) => {
+        if (usernameField && !isDeadSession(error)) armAutofill(step, usernameField);
+        // Dismissing the passkey prompt leaves the user on the form (the SDK throws KeywayNotAllowedError; the step stays open).
+        if (error instanceof KeywayWebError && error.code === 'ERR_NOT_ALLOWED') {
+          showError(t('error.notAllowed'), { label: t('runner.tryAgain'), run: () => passkey?.click() });
+          return true;
+        }
+        return false;
+      },
+    );
+  const passkeyForm =
+    passkey && usernameField
+      ? h(
+          'form',
+          { class: 'stack', novalidate: true, 'data-form': 'login' },
+          h(
+            'div',
+            // Shown once the browser says it can offer passkeys there.
+            { class: 'field', hidden: true },
+            h('label', { for: usernameField.id }, t('runner.login.username')),
+            usernameField,
+            h('p', { id: 'field-username-hint', class: 'hint' }, t('runner.login.usernameHint')),
+          ),
+          passkey,
+        )
+      : null;
+  const others = passkeyForm ? buttons.filter((b) => b !== passkey) : buttons;
+  if (passkeyForm)
+    passkeyForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      signIn();
+    });
+  else passkey?.addEventListener('click', signIn);
   for (const { button, id } of custom) button.addEventListener('click', () => void act(all, t('runner.sending'), () => step.branch(id, {})));
   cancel?.addEventListener('click', () => void act(all, t('runner.sending'), () => step.cancel()));
   draw(
     t('runner.login.title'),
     h('p', { class: 'lead' }, buttons.length > 0 ? t('runner.login.lead') : t('runner.login.noMethod')),
-    h('div', { class: 'stack' }, ...buttons),
+    passkeyForm,
+    others.length > 0 ? h('div', { class: 'stack' }, ...others) : null,
     cancel ? h('div', { class: 'button-row' }, cancel) : null,
   );
   stepRoot.dataset.kind = step.kind;
+  if (usernameField) armAutofill(step, usernameField);
   if (passkey && !isWebAuthnAvailable()) {
     showError(t('common.unsupported'));
     passkey.disabled = true;

@@ -3,7 +3,7 @@
 // typed step object that offers only the actions its step accepts and can be answered once; the
 // passkey steps run their WebAuthn part in the browser (a NotAllowedError — the user dismissed the
 // prompt — is answered as the step's `cancel` option).
-import { isWebAuthnAvailable } from './capabilities.ts';
+import { isAutofillAvailable, isWebAuthnAvailable } from './capabilities.ts';
 import { fromWebAuthnError, KeywayCancelledError, KeywayServerError, KeywayUnsupportedError, KeywayWebError } from './errors.ts';
 import { requestJSON } from './http.ts';
 import { validateJourneyForm, type JourneyFieldError, type JourneyForm } from './journey-forms.ts';
@@ -157,8 +157,8 @@ export interface RegisterPasskeysStep extends StepBase {
 /** Mosaic Login Form. */
 export interface LoginFormStep extends StepBase {
   kind: 'loginForm';
-  /** The passkeys method, when the form offers it. */
-  passkeys: { branchId: string; clientRequest: PublicKeyCredentialRequestOptionsJSON } | null;
+  /** The passkeys method, when the form offers it; `autofill`: the journey also offers it in the username field's autofill. */
+  passkeys: { branchId: string; clientRequest: PublicKeyCredentialRequestOptionsJSON; autofill: boolean } | null;
   branches: readonly { id: string; displayName?: string }[];
   /** Why the journey came back to this form: the code of the passkey it refused last (e.g. CREDENTIAL_NOT_FOUND), else null. */
   previousError: { code: string } | null;
@@ -168,6 +168,14 @@ export interface LoginFormStep extends StepBase {
    * stays open: dismissing the passkey prompt is not leaving the login form (`cancel()` is).
    */
   signInWithPasskey(options?: Ceremony): Promise<JourneyStep>;
+  /**
+   * Passkey autofill (`passkeys.autofill`): a conditional navigator.credentials.get on the step's request, for a
+   * page with `<input autocomplete="username webauthn">`. Waits without claiming the step; when the user picks a
+   * passkey it submits the passkeys branch as `signInWithPasskey()` does. Every other action of the step first
+   * aborts it (one WebAuthn request at a time), and it then rejects with KeywayCancelledError, as it does when
+   * `signal` aborts. KeywayUnsupportedError when the browser has no conditional mediation (show the plain form).
+   */
+  autofill(options?: Ceremony): Promise<JourneyStep>;
   branch(id: string, data?: unknown, options?: Ceremony): Promise<JourneyStep>;
   cancel(options?: Ceremony): Promise<JourneyStep>;
 }
@@ -248,19 +256,61 @@ function requireWebAuthn(): void {
 }
 
 /** Runs the ceremony; the user's NotAllowedError becomes CANCELLED, other failures typed errors. */
-async function webauthn(kind: 'create' | 'get', json: unknown, signal: AbortSignal | undefined): Promise<CredentialJSON | typeof CANCELLED> {
+async function webauthn(
+  kind: 'create' | 'get',
+  json: unknown,
+  signal: AbortSignal | undefined,
+  mediation?: 'conditional',
+): Promise<CredentialJSON | typeof CANCELLED> {
   requireWebAuthn();
+  if (signal?.aborted) throw new KeywayCancelledError(undefined, { cause: signal.reason });
   try {
     const credential =
       kind === 'create'
         ? await navigator.credentials.create({ publicKey: parseCreationOptions(json as PublicKeyCredentialCreationOptionsJSON), ...(signal ? { signal } : {}) })
-        : await navigator.credentials.get({ publicKey: parseRequestOptions(json as PublicKeyCredentialRequestOptionsJSON), ...(signal ? { signal } : {}) });
+        : await navigator.credentials.get({
+            publicKey: parseRequestOptions(json as PublicKeyCredentialRequestOptionsJSON),
+            ...(signal ? { signal } : {}),
+            ...(mediation ? { mediation } : {}),
+          });
     if (!credential) throw new KeywayCancelledError('The browser returned no credential');
     return credentialToJSON(credential as PublicKeyCredential);
   } catch (error) {
     if (signal?.aborted) throw new KeywayCancelledError(undefined, { cause: error });
     if (isNotAllowed(error)) return CANCELLED;
     throw fromWebAuthnError(error);
+  }
+}
+
+/**
+ * The Login Form's waiting conditional request. Browsers run one WebAuthn request at a time, so any other answer
+ * of the step aborts it and waits until it has settled before prompting or sending.
+ */
+class WaitingAutofill {
+  #waiting: { controller: AbortController; settled: Promise<unknown> } | undefined;
+
+  async wait(request: PublicKeyCredentialRequestOptionsJSON, signal: AbortSignal | undefined): Promise<CredentialJSON | typeof CANCELLED> {
+    await this.stop();
+    const controller = new AbortController();
+    const forward = () => controller.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    signal?.addEventListener('abort', forward, { once: true });
+    const attempt = webauthn('get', request, controller.signal, 'conditional');
+    const mine = { controller, settled: attempt.catch(() => undefined) };
+    this.#waiting = mine;
+    try {
+      return await attempt;
+    } finally {
+      signal?.removeEventListener('abort', forward);
+      if (this.#waiting === mine) this.#waiting = undefined;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const waiting = this.#waiting;
+    if (!waiting) return;
+    waiting.controller.abort(new DOMException('Another answer of the step replaced passkey autofill', 'AbortError'));
+    await waiting.settled;
   }
 }
 
@@ -479,8 +529,19 @@ function clientStep(response: StepResponse, answer: Answer): ClientStep {
       const passkeys = record(data.passkeys);
       const offered =
         typeof passkeys.branchId === 'string'
-          ? { branchId: passkeys.branchId, clientRequest: passkeys.clientRequest as PublicKeyCredentialRequestOptionsJSON }
+          ? {
+              branchId: passkeys.branchId,
+              clientRequest: passkeys.clientRequest as PublicKeyCredentialRequestOptionsJSON,
+              autofill: passkeys.autofill === true,
+            }
           : null;
+      const autofill = new WaitingAutofill();
+      /** Claims the step, stops a waiting autofill request, then prepares the answer. */
+      const answerAfterAutofill = (prepare: () => Promise<{ option: string; data: unknown }>, signal: AbortSignal | undefined) =>
+        answer.answerAfter(async () => {
+          await autofill.stop();
+          return prepare();
+        }, signal);
       return {
         ...common,
         kind: 'loginForm',
@@ -488,14 +549,23 @@ function clientStep(response: StepResponse, answer: Answer): ClientStep {
         branches: Object.freeze(Array.isArray(data.branches) ? (data.branches as { id: string; displayName?: string }[]) : []),
         previousError: typeof record(data.previousError).code === 'string' ? { code: record(data.previousError).code as string } : null,
         signInWithPasskey: ({ signal } = {}) =>
-          answer.answerAfter(async () => {
+          answerAfterAutofill(async () => {
             if (!offered) throw new TypeError(`Step ${response.journeyStepId} offers no passkey sign-in`);
             const credential = await webauthn('get', offered.clientRequest, signal);
             if (credential === CANCELLED) throw fromWebAuthnError(new DOMException('The passkey prompt was dismissed', 'NotAllowedError'));
             return { option: offered.branchId, data: { webauthn_encoded_result: credential } };
           }, signal),
-        branch: (id, branchData, o = {}) => answer.answer(id, branchData ?? {}, o.signal),
-        cancel,
+        autofill: async ({ signal } = {}) => {
+          if (!offered?.autofill) throw new TypeError(`Step ${response.journeyStepId} offers no passkey autofill`);
+          if (answer.answered) throw new KeywayStepAnsweredError(response.journeyStepId);
+          if (!(await isAutofillAvailable())) throw new KeywayUnsupportedError('Passkey autofill is not available in this browser');
+          const credential = await autofill.wait(offered.clientRequest, signal);
+          if (credential === CANCELLED) throw fromWebAuthnError(new DOMException('The passkey was not used', 'NotAllowedError'));
+          // The step is claimed only now: while autofill waited, the button, a branch or cancel could answer it instead.
+          return answer.answer(offered.branchId, { webauthn_encoded_result: credential }, signal);
+        },
+        branch: (id, branchData, o = {}) => answerAfterAutofill(async () => ({ option: id, data: branchData ?? {} }), o.signal),
+        cancel: (o = {}) => answerAfterAutofill(async () => ({ option: 'cancel', data: null }), o.signal),
       } satisfies LoginFormStep;
     }
     case 'trustx.customPageV2': {

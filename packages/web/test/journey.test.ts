@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { setUpTenant, STORE } from '../../server/test/journeys/engine-fixture.ts';
 import { DATABASE_KINDS } from '../../server/test/support/databases.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../../server/test/support/test-server.ts';
-import { KeywayServerError } from '../src/errors.ts';
+import { KeywayServerError, KeywayUnsupportedError } from '../src/errors.ts';
 import { KeywayFormInvalidError, KeywayStepAnsweredError, resumeJourney, submitClientResponse, type FormStep, type JourneyStep } from '../src/journey.ts';
 
 function as<K extends JourneyStep['kind']>(step: JourneyStep, kind: K): Extract<JourneyStep, { kind: K }> {
@@ -119,6 +119,38 @@ for (const kind of DATABASE_KINDS) {
       );
       const next = await other.submit({ userName: 'erin', displayName: 'Erin' });
       assert.equal(next.kind, 'passkeyRegistrationForm');
+    });
+
+    test('Login Form autofill: offered by the step; where conditional mediation is missing autofill() refuses and the step stays open', async () => {
+      const definition = {
+        schemaVersion: 1,
+        store: STORE,
+        access: { public: true, apiClients: true },
+        start: 'login',
+        steps: [
+          {
+            id: 'login',
+            type: 'mosaic.loginForm',
+            parameters: { passkeyAutofill: true, relyingPartyId: 'app.example.com', authenticationPolicy: 'default' },
+            outcomes: { passkeys: 'end', cancel: 'cancelled' },
+          },
+          { id: 'end', type: 'general.end', parameters: { result: 'success' } },
+          { id: 'cancelled', type: 'general.end', parameters: { result: 'rejection', code: 'USER_CANCELLED' } },
+        ],
+      };
+      assert.equal((await admin.api.post('/api/journeys', { journeyId: 'autofill-login' })).status, 201);
+      assert.equal((await admin.api.request('PUT', '/api/journeys/autofill-login/draft', { definition })).status, 200);
+      assert.equal((await admin.api.post('/api/journeys/autofill-login/publish')).status, 201);
+      const response = await admin.api.post('/acme/journeys/autofill-login/start', {});
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      const login = as(await resumeJourney({ ...client, sessionId: response.body.sessionId }), 'loginForm');
+      assert.equal(login.passkeys?.autofill, true);
+      assert.deepEqual(login.passkeys?.clientRequest.allowCredentials ?? [], []);
+      // Node has no PublicKeyCredential: the caller learns to show the plain form, and nothing was claimed or sent.
+      await assert.rejects(login.autofill(), (error: unknown) => error instanceof KeywayUnsupportedError && error.code === 'ERR_UNSUPPORTED');
+      assert.equal(login.answered, false);
+      assert.equal(as(await login.cancel(), 'rejection').code, 'USER_CANCELLED');
+      await assert.rejects(login.autofill(), KeywayStepAnsweredError);
     });
   });
 }

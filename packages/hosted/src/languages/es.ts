@@ -173,6 +173,8 @@ const runner: RunnerMessages = {
   'error.RATE_LIMITED': 'Demasiados intentos. Espere {seconds} segundos y vuelva a intentarlo.',
   'error.VALIDATION_FAILED': 'No se aceptó la respuesta. Revísela y vuelva a intentarlo.',
   'runner.login.refused': 'Esa llave de acceso no fue aceptada. Vuelva a intentarlo o elija otra llave de acceso.',
+  'runner.login.username': 'Nombre de usuario',
+  'runner.login.usernameHint': 'Elija su llave de acceso entre las sugerencias de este campo, o entre con una llave de acceso.',
   'runner.page.title': 'Su siguiente paso',
   'runner.success.account': 'Gestionar sus llaves de acceso',
   'runner.success.close': 'Ya puede cerrar esta ventana.',

@@ -174,6 +174,8 @@ const runner: RunnerMessages = {
   'error.RATE_LIMITED': 'Trop de tentatives. Attendez {seconds} secondes et réessayez.',
   'error.VALIDATION_FAILED': 'La réponse n’a pas été acceptée. Vérifiez-la et réessayez.',
   'runner.login.refused': 'Cette clé d’accès n’a pas été acceptée. Réessayez ou choisissez une autre clé d’accès.',
+  'runner.login.username': 'Nom d’utilisateur',
+  'runner.login.usernameHint': 'Choisissez votre clé d’accès parmi les suggestions de ce champ, ou connectez-vous par clé d’accès.',
   'runner.page.title': 'Étape suivante',
   'runner.success.account': 'Gérer vos clés d’accès',
   'runner.success.close': 'Vous pouvez maintenant fermer cette fenêtre.',

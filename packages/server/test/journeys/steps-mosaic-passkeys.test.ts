@@ -312,5 +312,50 @@ for (const kind of DATABASE_KINDS) {
         code: 'DISCOVERABLE_NOT_ALLOWED',
       });
     });
+
+    test('Login Form passkeyAutofill: off by default; on, the same discoverable request is offered for autofill, and a stale or replayed answer is refused', async () => {
+      const user = await world.createUser('autofill-user');
+      const authenticator = new SoftAuthenticator();
+      await world.register(authenticator, user.id);
+      assert.equal(presented(await new JourneyRun(world).run(loginFormStep, LOGIN, 'loginForm')).data.passkeys.autofill, false);
+      assert.equal(
+        presented(await new JourneyRun(world).run(loginFormStep, { ...LOGIN, enablePasskeys: false, passkeyAutofill: true }, 'loginForm')).data.passkeys,
+        undefined,
+        'no passkeys, so nothing to autofill',
+      );
+
+      const params = { ...LOGIN, passkeyAutofill: true };
+      const journey = new JourneyRun(world);
+      const first = presented(await journey.run(loginFormStep, params, 'loginForm'));
+      assert.equal(first.data.passkeys.autofill, true);
+      assert.deepEqual(first.data.passkeys.clientRequest.allowCredentials ?? [], [], 'conditional mediation needs a discoverable request');
+      const stale = authenticator.authenticate(first.data.passkeys.clientRequest, CTX);
+      // The form is shown again (e.g. the page reloaded): a new challenge, so the answer to the first one is stale.
+      const second = presented(await journey.run(loginFormStep, params, 'loginForm'));
+      assert.notEqual(second.data.passkeys.clientRequest.challenge, first.data.passkeys.clientRequest.challenge);
+      const login = async (answer: unknown) => {
+        await journey.submit(loginFormStep, params, { clientResponseOptionId: 'passkeys', data: { webauthn_encoded_result: answer } }, 'loginForm');
+        return journey.run(
+          passkeyAuthenticationStep,
+          { ...AUTHENTICATE(journey.vars), failureBehavior: 'failureBranch', errorOutputVariable: 'authError' },
+          'passkeyAuth',
+        );
+      };
+      assert.equal(outcomeOf(await login(stale)), 'failure');
+      assert.equal((journey.vars.authError as { code: string }).code, 'CHALLENGE_MISMATCH');
+      assert.equal(journey.vars.user, undefined);
+      // Another instance's answer is refused too: the challenge is bound to the instance that showed the form.
+      const elsewhere = new JourneyRun(world);
+      const theirs = authenticator.authenticate(presented(await elsewhere.run(loginFormStep, params, 'loginForm')).data.passkeys.clientRequest, CTX);
+      assert.equal(outcomeOf(await login(theirs)), 'failure');
+      assert.equal((journey.vars.authError as { code: string }).code, 'CHALLENGE_MISMATCH');
+
+      const current = authenticator.authenticate(second.data.passkeys.clientRequest, CTX);
+      assert.equal(outcomeOf(await login(current)), 'success');
+      assert.deepEqual(journey.vars.user, { storeName: STORE, userId: user.id });
+      // Replayed: the challenge was single-use, its pending sign-in is gone.
+      assert.equal(outcomeOf(await login(current)), 'failure');
+      assert.equal((journey.vars.authError as { code: string }).code, 'SESSION_NOT_FOUND');
+    });
   });
 }

@@ -8,6 +8,13 @@ import { branchIds } from './register-passkeys.ts';
 const LoginFormParameters = Type.Object(
   {
     enablePasskeys: Type.Optional(Type.Boolean({ default: true, description: 'Offer the Passkeys login method' })),
+    passkeyAutofill: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Also offer the passkeys in the username field’s autofill (WebAuthn conditional mediation); needs enablePasskeys (default off: the seed’s Login Form prompts for a passkey only when asked)',
+      }),
+    ),
     passkeysBranch: Type.Optional(customBranch('The passkeys branch: default id `passkeys` with a schema requiring webauthn_encoded_result')),
     customBranches: Type.Optional(customBranches()),
     outputVariable: Type.Optional(
@@ -58,7 +65,9 @@ function branchesOf(params: LoginFormParameters): CustomBranch[] {
  * (usernameless) WebAuthn sign-in; the client authenticates and submits the branch `passkeys` with
  * `{webauthn_encoded_result}`, which is checked against the branch schema and stored in the output
  * variable (default `loginData`) for the Passkey Authentication step:
- * `${loginData.webauthn_encoded_result}`. The step leaves by the branch id.
+ * `${loginData.webauthn_encoded_result}`. The step leaves by the branch id. With `passkeyAutofill` the client
+ * also offers the same request in the username field's suggestions (a conditional get): picking a passkey there
+ * answers the passkeys branch exactly as the button does, so Passkey Authentication runs every check either way.
  */
 export const loginFormStep = defineStepType({
   type: 'mosaic.loginForm',
@@ -90,7 +99,9 @@ export const loginFormStep = defineStepType({
           policyName: params.authenticationPolicy,
           context: journeyContext(ctx),
         });
-        passkeys = { branchId: branches[0]!.id, clientRequest: started.clientRequest };
+        // One discoverable request serves both the button and autofill (WebAuthn §5.1.4.1 conditional mediation needs an
+        // empty allowCredentials); its challenge is single-use and its session is bound to this instance's variables.
+        passkeys = { branchId: branches[0]!.id, clientRequest: started.clientRequest, autofill: params.passkeyAutofill ?? false };
         updates.push({ path: LOGIN_PASSKEY_PATH, value: { storeName, sessionId: started.sessionId, stepId: ctx.stepId } satisfies PendingAuthentication });
       } catch (error) {
         // A journey whose login form cannot start a passkey sign-in is misconfigured (store, RP, policy): reject with the code.
