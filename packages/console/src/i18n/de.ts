@@ -351,6 +351,7 @@ export const de: Record<MessageKey, string> = {
   'designer.apiClientAccess': 'API-Clients dürfen ihn starten',
   'designer.variables': 'Variablen',
   'designer.variableType': 'Typ von {name}',
+  'designer.variableDefault': 'Standardwert von {name}',
   'designer.removeVariable': 'Variable {name} entfernen',
   'designer.newVariable': 'Neue Variable',
   'designer.addVariable': 'Variable hinzufügen',

@@ -346,6 +346,7 @@ export const en = {
   'designer.apiClientAccess': 'API clients may start it',
   'designer.variables': 'Variables',
   'designer.variableType': 'Type of {name}',
+  'designer.variableDefault': 'Default of {name}',
   'designer.removeVariable': 'Remove variable {name}',
   'designer.newVariable': 'New variable',
   'designer.addVariable': 'Add variable',

@@ -26,7 +26,7 @@ export function JourneySettings({
     variable && (!VARIABLE_NAME.test(variable) || ENGINE_VARIABLES.includes(variable) || variable in variables) ? t('designer.invalidVariable') : undefined;
   const storeOptions = [...new Set([definition.store, ...stores.map((s) => s.name)])].filter(Boolean).map((name) => ({ id: name, label: name }));
   const access = definition.access ?? {};
-  const withVariables = (next: Record<string, { type?: string; description?: string }>) => {
+  const withVariables = (next: Record<string, { type?: string; description?: string; default?: unknown }>) => {
     const { variables: _old, ...rest } = definition;
     return Object.keys(next).length > 0 ? { ...rest, variables: next } : (rest as JourneyDefinition);
   };
@@ -70,6 +70,15 @@ export function JourneySettings({
               value={declaration.type ?? 'any'}
               onChange={(type) => apply(withVariables({ ...variables, [name]: { ...declaration, type } }))}
               options={VARIABLE_TYPES.map((id) => ({ id, label: id }))}
+            />
+            <TextField
+              label={t('designer.variableDefault', { name })}
+              value={typeof declaration.default === 'string' ? declaration.default : declaration.default === undefined ? '' : JSON.stringify(declaration.default)}
+              isReadOnly={isReadOnly}
+              onChange={(value) => {
+                const { default: _old, ...rest } = declaration;
+                apply(withVariables({ ...variables, [name]: value === '' ? rest : { ...rest, default: value } }), `default:${name}`);
+              }}
             />
             {!isReadOnly ? (
               <Button
