@@ -104,11 +104,13 @@ const StepNodeView = memo(function StepNodeView({ data }: NodeProps<StepNode>) {
 });
 
 const nodeTypes = { step: StepNodeView };
+/** Below this a fitted graph's labels are too small to read; a larger graph is panned instead. */
+const MIN_FIT_ZOOM = 0.55;
 
 function CanvasGraph(props: JourneyCanvasProps) {
   const { definition, stepTypes, selectedStepId, onSelect, onConnect, problems, trace, changes, label } = props;
   const t = useT();
-  const { fitView } = useReactFlow();
+  const { fitView, getViewport, setViewport } = useReactFlow();
   const [positions, setPositions] = useState<Map<string, { x: number; y: number }>>(new Map());
 
   const edges = useMemo<Edge[]>(() => {
@@ -149,14 +151,23 @@ function CanvasGraph(props: JourneyCanvasProps) {
       (next) => {
         if (!current) return;
         setPositions(next);
-        requestAnimationFrame(() => void fitView({ padding: 0.1, maxZoom: 1 }));
+        requestAnimationFrame(() => {
+          void fitView({ padding: 0.05, maxZoom: 1, minZoom: MIN_FIT_ZOOM }).then(() => {
+            // Too big to fit legibly: keep the zoom readable and show the graph from its top left (the start).
+            const viewport = getViewport();
+            if (viewport.zoom > MIN_FIT_ZOOM + 0.001 || next.size === 0) return;
+            const xs = [...next.values()].map((p) => p.x);
+            const ys = [...next.values()].map((p) => p.y);
+            void setViewport({ x: 16 - Math.min(...xs) * viewport.zoom, y: 16 - Math.min(...ys) * viewport.zoom, zoom: viewport.zoom });
+          });
+        });
       },
       () => undefined,
     );
     return () => {
       current = false;
     };
-  }, [shape, fitView]);
+  }, [shape, fitView, getViewport, setViewport]);
 
   const nodes = useMemo<StepNode[]>(() => {
     const numbers = new Map<string, number[]>();

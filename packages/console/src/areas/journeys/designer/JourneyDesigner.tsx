@@ -114,7 +114,10 @@ export function JourneyDesigner() {
   });
   const publishDoc = async (doc: JourneyDefinition) => {
     if (serialise(doc) !== saved) await saveDraft(doc);
-    return ok(api.POST('/api/journeys/{journeyId}/publish', { params: { path }, body: {} }));
+    const version = await ok(api.POST('/api/journeys/{journeyId}/publish', { params: { path }, body: {} }));
+    // Publishing changes the journey (its latest version), so the next save needs its new ETag.
+    setEtag((await versioned(api.GET('/api/journeys/{journeyId}', { params: { path } }))).etag);
+    return version;
   };
   const publish = useMutation({
     mutationFn: () => publishDoc(definition!),
