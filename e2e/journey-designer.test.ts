@@ -57,7 +57,9 @@ async function jsonView(page: Page): Promise<Record<string, unknown>> {
 }
 
 async function choose(page: Page, scope: Locator, label: string, option: string): Promise<void> {
-  await scope.getByRole('button', { name: label }).click();
+  // A select's button is named by its value, then its label.
+  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await scope.getByRole('button', { name: new RegExp(`${escaped}( \\*)?$`) }).click();
   await page.getByRole('option', { name: option, exact: true }).click();
 }
 
