@@ -341,7 +341,10 @@ describe('journey designer (sqlite)', () => {
       const definition = (await tenant.api.get(`/api/journeys/${journeyId}`)).body.draft as { steps: { id: string }[] };
       await page.goto(`${server.origin}/${TENANT}/console/journeys/${journeyId}/designer`);
       await page.getByRole('heading', { level: 1, name: /^Designer: / }).waitFor();
-      await page.locator('.designer-main .react-flow__node').nth(definition.steps.length - 1).waitFor();
+      await page
+        .locator('.designer-main .react-flow__node')
+        .nth(definition.steps.length - 1)
+        .waitFor();
       assert.equal(await page.locator('.designer-main .react-flow__node').count(), definition.steps.length);
       await page.getByText(/^Saved · No errors/).waitFor();
       await shot(page, journeyId);

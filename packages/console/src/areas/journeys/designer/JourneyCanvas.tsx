@@ -137,10 +137,7 @@ function CanvasGraph(props: JourneyCanvasProps) {
   }, [definition, trace, t]);
 
   // Layout only when the shape changes (steps, their outcome counts, arrows), not on every parameter edit.
-  const shape = JSON.stringify([
-    definition.steps.map((s) => [s.id, outcomesOf(s, stepTypes.get(s.type)).length]),
-    edges.map((e) => [e.source, e.target]),
-  ]);
+  const shape = JSON.stringify([definition.steps.map((s) => [s.id, outcomesOf(s, stepTypes.get(s.type)).length]), edges.map((e) => [e.source, e.target])]);
   useEffect(() => {
     let current = true;
     const [nodes, arrows] = JSON.parse(shape) as [[string, number][], [string, string][]];

@@ -382,7 +382,15 @@ export function JourneyDesigner() {
 }
 
 /** The document as JSON text: edits that parse replace the document (one undo step per burst of typing). */
-function JsonView({ definition, apply, isReadOnly }: { definition: JourneyDefinition; apply(next: JourneyDefinition, group?: string): void; isReadOnly: boolean }) {
+function JsonView({
+  definition,
+  apply,
+  isReadOnly,
+}: {
+  definition: JourneyDefinition;
+  apply(next: JourneyDefinition, group?: string): void;
+  isReadOnly: boolean;
+}) {
   const { t } = useI18n();
   const [text, setText] = useState(() => serialise(definition));
   const [error, setError] = useState<string | undefined>();

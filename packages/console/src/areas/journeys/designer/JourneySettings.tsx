@@ -73,7 +73,9 @@ export function JourneySettings({
             />
             <TextField
               label={t('designer.variableDefault', { name })}
-              value={typeof declaration.default === 'string' ? declaration.default : declaration.default === undefined ? '' : JSON.stringify(declaration.default)}
+              value={
+                typeof declaration.default === 'string' ? declaration.default : declaration.default === undefined ? '' : JSON.stringify(declaration.default)
+              }
               isReadOnly={isReadOnly}
               onChange={(value) => {
                 const { default: _old, ...rest } = declaration;

@@ -123,7 +123,6 @@ function ParameterText(props: {
   // Follow the document when it changes elsewhere (undo, the JSON view), not while this field's own text parses to it.
   useEffect(() => {
     setText((current) => (JSON.stringify(parse(current)) === JSON.stringify(value) ? current : shown));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shown]);
   function parse(current: string): unknown {
     if (multiline && current.trim().startsWith('{')) {
@@ -151,14 +150,7 @@ function ParameterText(props: {
   };
   const error = jsonError ?? props.error;
   return (
-    <AriaTextField
-      className="field"
-      value={text}
-      onChange={change}
-      isInvalid={error !== undefined}
-      validationBehavior="aria"
-      isReadOnly={props.isReadOnly}
-    >
+    <AriaTextField className="field" value={text} onChange={change} isInvalid={error !== undefined} validationBehavior="aria" isReadOnly={props.isReadOnly}>
       <Label className="mono">{props.label}</Label>
       {multiline ? <TextArea rows={4} spellCheck={false} /> : <Input spellCheck={false} list={props.listId} autoComplete="off" />}
       {props.description ? <Text slot="description">{props.description}</Text> : null}

@@ -44,7 +44,10 @@ export function VersionsPanel({ journeyId, draft, stepTypes, canPublish, busy, o
     key === DRAFT ? draft : data ? asDefinition(data.definition, draft.store) : undefined;
   const a = definitionOf(fromKey, before.data);
   const b = definitionOf(to, after.data);
-  const options = [{ id: DRAFT, label: t('designer.draftOption') }, ...items.map((v) => ({ id: String(v.version), label: `${t('common.version')} ${v.version}` }))];
+  const options = [
+    { id: DRAFT, label: t('designer.draftOption') },
+    ...items.map((v) => ({ id: String(v.version), label: `${t('common.version')} ${v.version}` })),
+  ];
   if (versions.isPending) return <Loading />;
   return (
     <div className="stack">

@@ -33,7 +33,9 @@ function loadElk(): Promise<ELK> {
 
 export async function layoutGraph(input: LayoutInput): Promise<Map<string, { x: number; y: number }>> {
   const ids = new Set(input.nodes.map((n) => n.id));
-  const graph = await (await loadElk()).layout({
+  const graph = await (
+    await loadElk()
+  ).layout({
     id: 'journey',
     layoutOptions: {
       'elk.algorithm': 'layered',
