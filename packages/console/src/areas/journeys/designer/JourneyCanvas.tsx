@@ -50,6 +50,8 @@ export interface JourneyCanvasProps {
   trace?: TraceEntry[];
   /** Per step: added, removed or changed since another version (the visual diff). */
   changes?: ReadonlyMap<string, StepChange>;
+  /** The smallest zoom fitting the graph may use (default: still readable; a larger graph is panned instead). */
+  fitMinZoom?: number;
 }
 
 interface StepNodeData extends Record<string, unknown> {
@@ -108,7 +110,7 @@ const nodeTypes = { step: StepNodeView };
 const MIN_FIT_ZOOM = 0.55;
 
 function CanvasGraph(props: JourneyCanvasProps) {
-  const { definition, stepTypes, selectedStepId, onSelect, onConnect, problems, trace, changes, label } = props;
+  const { definition, stepTypes, selectedStepId, onSelect, onConnect, problems, trace, changes, label, fitMinZoom = MIN_FIT_ZOOM } = props;
   const t = useT();
   const { fitView, getViewport, setViewport } = useReactFlow();
   const [positions, setPositions] = useState<Map<string, { x: number; y: number }>>(new Map());
@@ -149,10 +151,10 @@ function CanvasGraph(props: JourneyCanvasProps) {
         if (!current) return;
         setPositions(next);
         requestAnimationFrame(() => {
-          void fitView({ padding: 0.05, maxZoom: 1, minZoom: MIN_FIT_ZOOM }).then(() => {
+          void fitView({ padding: 0.05, maxZoom: 1, minZoom: fitMinZoom }).then(() => {
             // Too big to fit legibly: keep the zoom readable and show the graph from its top left (the start).
             const viewport = getViewport();
-            if (viewport.zoom > MIN_FIT_ZOOM + 0.001 || next.size === 0) return;
+            if (viewport.zoom > fitMinZoom + 0.001 || next.size === 0) return;
             const xs = [...next.values()].map((p) => p.x);
             const ys = [...next.values()].map((p) => p.y);
             void setViewport({ x: 16 - Math.min(...xs) * viewport.zoom, y: 16 - Math.min(...ys) * viewport.zoom, zoom: viewport.zoom });
@@ -164,7 +166,7 @@ function CanvasGraph(props: JourneyCanvasProps) {
     return () => {
       current = false;
     };
-  }, [shape, fitView, getViewport, setViewport]);
+  }, [shape, fitView, getViewport, setViewport, fitMinZoom]);
 
   const nodes = useMemo<StepNode[]>(() => {
     const numbers = new Map<string, number[]>();

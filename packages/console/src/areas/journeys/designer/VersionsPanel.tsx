@@ -6,7 +6,7 @@ import { api, ok } from '../../../api/client.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { Button, SelectField } from '../../../ui/controls.tsx';
 import { ErrorMessage, Loading } from '../../../ui/feedback.tsx';
-import { diffJson, diffSteps, unionOfSteps } from './definition-diff.ts';
+import { diffJson, diffSteps, unionOfSteps, type DiffLine } from './definition-diff.ts';
 import { JourneyCanvas } from './JourneyCanvas.tsx';
 import { asDefinition, type JourneyDefinition, type StepTypeInfo } from './journey-model.ts';
 
@@ -88,10 +88,23 @@ export function VersionsPanel({ journeyId, draft, stepTypes, canPublish, busy, o
   );
 }
 
+const GAP = 'gap';
+
+/** The changed lines with `context` unchanged lines around each; longer unchanged runs become one gap. */
+function withContext(lines: DiffLine[], context: number): (DiffLine | typeof GAP)[] {
+  const near = (i: number) => lines.slice(Math.max(0, i - context), i + context + 1).some((l) => l.kind !== 'same');
+  const out: (DiffLine | typeof GAP)[] = [];
+  lines.forEach((line, i) => {
+    if (line.kind !== 'same' || near(i)) out.push(line);
+    else if (out.at(-1) !== GAP) out.push(GAP);
+  });
+  return out;
+}
+
 function Comparison({ before, after, stepTypes }: { before: JourneyDefinition; after: JourneyDefinition; stepTypes: ReadonlyMap<string, StepTypeInfo> }) {
   const { t } = useI18n();
   const changes = diffSteps(before, after);
-  const lines = diffJson(before, after);
+  const lines = withContext(diffJson(before, after), 3);
   const counts = { added: 0, removed: 0, changed: 0 };
   for (const change of changes.values()) counts[change]++;
   return (
@@ -104,16 +117,28 @@ function Comparison({ before, after, stepTypes }: { before: JourneyDefinition; a
           </li>
         ))}
       </ul>
-      <JourneyCanvas definition={unionOfSteps(before, after)} stepTypes={stepTypes} changes={changes} label={t('designer.diffCanvas')} />
+      <JourneyCanvas
+        definition={unionOfSteps(before, after)}
+        stepTypes={stepTypes}
+        changes={changes}
+        label={t('designer.diffCanvas')}
+        fitMinZoom={0.15}
+      />
       <h3 className="subheading">{t('designer.jsonDiff')}</h3>
       <pre className="designer-json-diff" tabIndex={0} aria-label={t('designer.jsonDiff')}>
-        {lines.map((line, i) => (
-          <span key={i} className={`diff-${line.kind}`}>
-            {line.kind === 'added' ? '+ ' : line.kind === 'removed' ? '- ' : '  '}
-            {line.text}
-            {'\n'}
-          </span>
-        ))}
+        {lines.map((line, i) =>
+          line === GAP ? (
+            <span key={i} className="diff-gap">
+              {'  …\n'}
+            </span>
+          ) : (
+            <span key={i} className={`diff-${line.kind}`}>
+              {line.kind === 'added' ? '+ ' : line.kind === 'removed' ? '- ' : '  '}
+              {line.text}
+              {'\n'}
+            </span>
+          ),
+        )}
       </pre>
     </>
   );
