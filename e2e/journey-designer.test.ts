@@ -349,6 +349,22 @@ describe('journey designer (sqlite)', () => {
       await page.getByText(/^Saved · No errors/).waitFor();
       await shot(page, journeyId);
     }
+    // In German, dark: the designer's own texts, and axe.
+    await page.getByRole('button', { name: /Language/ }).click();
+    await page.getByRole('option', { name: 'Deutsch' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Schritttypen' }).waitFor();
+    await page
+      .getByRole('button', { name: 'Schritt hinzufügen: Bedingung' })
+      .or(page.getByRole('button', { name: /^Schritt hinzufügen: / }).first())
+      .first()
+      .waitFor();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await assertAccessible(page, 'designer (de, dark)');
+    await shot(page, 'designer-de-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.getByRole('button', { name: /Sprache/ }).click();
+    await page.getByRole('option', { name: 'English' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Step types' }).waitFor();
     assert.deepEqual(problems(), []);
   });
 });

@@ -83,12 +83,8 @@ export function JourneySettings({
               }}
             />
             {!isReadOnly ? (
-              <Button
-                variant="quiet"
-                aria-label={t('designer.removeVariable', { name })}
-                onPress={() => apply(withVariables(Object.fromEntries(Object.entries(variables).filter(([n]) => n !== name))))}
-              >
-                {t('common.delete')}
+              <Button variant="quiet" onPress={() => apply(withVariables(Object.fromEntries(Object.entries(variables).filter(([n]) => n !== name))))}>
+                {t('designer.remove')} <span className="visually-hidden">{t('designer.variableNamed', { name })}</span>
               </Button>
             ) : null}
           </li>

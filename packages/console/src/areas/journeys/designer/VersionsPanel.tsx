@@ -117,13 +117,7 @@ function Comparison({ before, after, stepTypes }: { before: JourneyDefinition; a
           </li>
         ))}
       </ul>
-      <JourneyCanvas
-        definition={unionOfSteps(before, after)}
-        stepTypes={stepTypes}
-        changes={changes}
-        label={t('designer.diffCanvas')}
-        fitMinZoom={0.15}
-      />
+      <JourneyCanvas definition={unionOfSteps(before, after)} stepTypes={stepTypes} changes={changes} label={t('designer.diffCanvas')} fitMinZoom={0.15} />
       <h3 className="subheading">{t('designer.jsonDiff')}</h3>
       <pre className="designer-json-diff" tabIndex={0} aria-label={t('designer.jsonDiff')}>
         {lines.map((line, i) =>
