@@ -347,6 +347,8 @@ describe('journey designer (sqlite)', () => {
         .waitFor();
       assert.equal(await page.locator('.designer-main .react-flow__node').count(), definition.steps.length);
       await page.getByText(/^Saved · No errors/).waitFor();
+      // The whole graph (the designer opens at a readable zoom, panned to the start).
+      await page.getByRole('button', { name: 'Fit the journey into view' }).click();
       await shot(page, journeyId);
     }
     // In German, dark: the designer's own texts, and axe.

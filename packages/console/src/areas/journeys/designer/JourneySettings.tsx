@@ -5,6 +5,7 @@ import { useT } from '../../../i18n/i18n.tsx';
 import { useStores } from '../../../shell/current-store.ts';
 import { Button, Checkbox, SelectField, TextField } from '../../../ui/controls.tsx';
 import { ENGINE_VARIABLES, type JourneyDefinition } from './journey-model.ts';
+import { fromText } from './parameter-values.ts';
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const VARIABLE_TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array', 'any'] as const;
@@ -79,7 +80,9 @@ export function JourneySettings({
               isReadOnly={isReadOnly}
               onChange={(value) => {
                 const { default: _old, ...rest } = declaration;
-                apply(withVariables({ ...variables, [name]: value === '' ? rest : { ...rest, default: value } }), `default:${name}`);
+                // Typed by the declaration: "0" for an integer is 0 (fromText keeps text that is not of the type).
+                const typed = fromText(value, { type: declaration.type ?? 'string' });
+                apply(withVariables({ ...variables, [name]: typed === undefined ? rest : { ...rest, default: typed } }), `default:${name}`);
               }}
             />
             {!isReadOnly ? (

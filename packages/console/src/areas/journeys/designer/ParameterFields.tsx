@@ -6,40 +6,11 @@ import { useEffect, useId, useState } from 'react';
 import { FieldError, Input, Label, Text, TextArea, TextField as AriaTextField } from 'react-aria-components';
 import { useT } from '../../../i18n/i18n.tsx';
 import { SelectField } from '../../../ui/controls.tsx';
-
-export interface PropertySchema {
-  type?: string;
-  enum?: unknown[];
-  anyOf?: PropertySchema[];
-  description?: string;
-  default?: unknown;
-}
+import { fromText, toText, typesOf, type PropertySchema } from './parameter-values.ts';
 
 interface ObjectSchema {
   properties?: Record<string, PropertySchema>;
   required?: string[];
-}
-
-/** The JSON types a property accepts (anyOf flattened). */
-function typesOf(schema: PropertySchema): string[] {
-  if (schema.anyOf) return schema.anyOf.flatMap(typesOf);
-  if (schema.enum) return [...new Set(schema.enum.map((v) => (v === null ? 'null' : typeof v)))];
-  return schema.type ? [schema.type] : ['string'];
-}
-
-/** The text in a field as the value the schema wants; an expression stays a string (the engine evaluates it). */
-export function fromText(text: string, schema: PropertySchema): unknown {
-  if (text === '') return undefined;
-  if (text.includes('${')) return text;
-  const types = typesOf(schema);
-  if (types.includes('boolean') && (text === 'true' || text === 'false')) return text === 'true';
-  if ((types.includes('integer') || types.includes('number')) && !types.includes('string') && /^-?\d+(\.\d+)?$/.test(text)) return Number(text);
-  return text;
-}
-
-export function toText(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 interface ParameterFieldsProps {
