@@ -361,6 +361,8 @@ describe('journey designer (sqlite)', () => {
       .first()
       .waitFor();
     await page.emulateMedia({ colorScheme: 'dark' });
+    // From the top: a control scrolled under the sticky header counts as an obscured (too small) target.
+    await page.evaluate(() => window.scrollTo(0, 0));
     await assertAccessible(page, 'designer (de, dark)');
     await shot(page, 'designer-de-dark');
     await page.emulateMedia({ colorScheme: 'light' });
