@@ -65,6 +65,8 @@ async function choose(page: Page, scope: Locator, label: string, option: string)
 
 async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
+  // From the top, so the sticky header is drawn where it belongs in the full-page image.
+  await page.evaluate(() => window.scrollTo(0, 0));
   // caret 'initial': hiding the caret would inject a <style>, which the console's CSP (rightly) refuses.
   await page.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage: true, caret: 'initial' });
 }
