@@ -103,6 +103,7 @@ const router = createBrowserRouter(
         { path: 'stores/:store/self-service', element: area(() => import('./areas/self-service/SelfServiceArea.tsx'), 'SelfServiceArea') },
         { path: 'journeys', element: area(() => import('./areas/journeys/JourneysArea.tsx'), 'JourneysArea') },
         { path: 'journeys/:journeyId', element: area(() => import('./areas/journeys/JourneyDetail.tsx'), 'JourneyDetail') },
+        { path: 'journeys/:journeyId/designer', element: area(() => import('./areas/journeys/designer/JourneyDesigner.tsx'), 'JourneyDesigner') },
         { path: 'forms', element: area(() => import('./areas/content/ContentArea.tsx'), 'FormsArea') },
         { path: 'forms/:name', element: area(() => import('./areas/content/ContentDetail.tsx'), 'FormDetail') },
         { path: 'pages', element: area(() => import('./areas/content/ContentArea.tsx'), 'PagesArea') },

@@ -84,6 +84,9 @@ export function JourneyDetail() {
         title={journey.data.data.name || journeyId}
         actions={
           <>
+            <Link className="button button-secondary" to={`/journeys/${encodeURIComponent(journeyId)}/designer`}>
+              {t('journeys.openDesigner')}
+            </Link>
             {canEdit ? (
               <Button variant="primary" onPress={() => save.mutate()} isDisabled={busy || parseError !== undefined}>
                 {t('common.save')}
