@@ -190,6 +190,7 @@ export class JourneyDryRun {
           const type = run.plan.steps.get(stop.stepId)?.type.type ?? '';
           trace.push({ stepId: stop.stepId, type, outcome: 'failed', variables: structuredClone(run.vars.values) });
         }
+        if (stop.result === 'success') stop = await completion(identity, tenantId, run, stop);
         const result: DryRunResult =
           stop.result === 'success'
             ? { status: 'success', ...(stop.stepId ? { stepId: stop.stepId } : {}) }
@@ -249,6 +250,16 @@ export class JourneyDryRun {
     }
     return { kind: 'submit', input: { clientResponseOptionId: 'client_input', data: passkey.answer(typeof answer === 'string' ? {} : answer, credential) } };
   }
+}
+
+/** The checks of JourneyCompletion.successData (a success needs a user who may sign in), without issuing a token. */
+async function completion(identity: SandboxIdentity, tenantId: string, run: Run, end: Extract<Stop, { kind: 'end' }>): Promise<Extract<Stop, { kind: 'end' }>> {
+  const user = run.vars.user;
+  if (!user) return { kind: 'end', result: 'rejection', code: 'JOURNEY_NO_USER', stepId: end.stepId, message: 'the journey ended in success without identifying a user' };
+  const record = await identity.getUser(tenantId, user.storeName, { id: user.userId });
+  if (record.status === 'locked' || record.status === 'disabled')
+    return { kind: 'end', result: 'rejection', code: 'USER_DISABLED', stepId: end.stepId, message: `the user is ${record.status}` };
+  return end;
 }
 
 function defaultAnswer(type: string): ScriptAnswer {
