@@ -69,8 +69,9 @@ for (const kind of DATABASE_KINDS) {
       const completed = trace[4]!.variables;
       const user = completed.user as { userId: string; status: string };
       assert.equal(user.status, 'active', 'the pending user of Add User is active after its first passkey, in the run');
-      const record = (completed._identityStore as { passkeys: { registrations: { passkeyReg1: { currentPasskeyRegistrationRecord: Record<string, unknown> } } } })
-        .passkeys.registrations.passkeyReg1.currentPasskeyRegistrationRecord;
+      const record = (
+        completed._identityStore as { passkeys: { registrations: { passkeyReg1: { currentPasskeyRegistrationRecord: Record<string, unknown> } } } }
+      ).passkeys.registrations.passkeyReg1.currentPasskeyRegistrationRecord;
       assert.equal(record.status, 'completed');
       assert.equal((await admin.api.get(`/api/identity-store/stores/${STORE}/users/${user.userId}`)).status, 404, 'the user never existed outside the run');
       const listed = await admin.api.get(`/api/identity-store/stores/${STORE}/users?userKey=bob`);
@@ -79,7 +80,12 @@ for (const kind of DATABASE_KINDS) {
 
     test('userCancels takes the retry branch; a list answers the visits in turn', async () => {
       const cancelled = await tried(REGISTRATION, { ...DETAILS, registrationForm: 'userCancels', retry: 'userCancels' });
-      assert.deepEqual(path(cancelled.trace).slice(3), ['registrationForm:success', 'completeRegistration:User cancelled', 'retry:cancel', 'rejected:rejection']);
+      assert.deepEqual(path(cancelled.trace).slice(3), [
+        'registrationForm:success',
+        'completeRegistration:User cancelled',
+        'retry:cancel',
+        'rejected:rejection',
+      ]);
       assert.deepEqual(cancelled.result, { status: 'rejection', code: 'USER_CANCELLED', stepId: 'rejected' });
 
       const retried = await tried(REGISTRATION, { ...DETAILS, registrationForm: ['userCancels', 'succeeds'], retry: {} });
@@ -101,9 +107,18 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(path(timedOut.trace).slice(3), ['registrationForm:timeout', 'decide:PASSED', 'end:success']);
 
       const unverified = await tried(REGISTRATION, { ...DETAILS, registrationForm: 'failsUserVerification' });
-      assert.deepEqual(path(unverified.trace).slice(3), ['registrationForm:success', 'completeRegistration:Failed ID Store Service Call', 'decide:FAILED', 'failed:rejection']);
-      const error = (unverified.trace[4]!.variables._identityStore as { addUserError?: unknown; passkeys: { registrations: { passkeyReg1: { currentPasskeyRegistrationRecord: { error: { code: string } } } } } })
-        .passkeys.registrations.passkeyReg1.currentPasskeyRegistrationRecord.error;
+      assert.deepEqual(path(unverified.trace).slice(3), [
+        'registrationForm:success',
+        'completeRegistration:Failed ID Store Service Call',
+        'decide:FAILED',
+        'failed:rejection',
+      ]);
+      const error = (
+        unverified.trace[4]!.variables._identityStore as {
+          addUserError?: unknown;
+          passkeys: { registrations: { passkeyReg1: { currentPasskeyRegistrationRecord: { error: { code: string } } } } };
+        }
+      ).passkeys.registrations.passkeyReg1.currentPasskeyRegistrationRecord.error;
       assert.equal(error.code, 'USER_VERIFICATION_REQUIRED');
     });
 
@@ -125,7 +140,12 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((signedIn.trace.at(-1)!.variables.user as { userKey?: string; externalId: string }).externalId, 'ext-alice');
 
       const unknown = await tried(AUTHENTICATION, { signIn: { userName: 'alice' }, authenticationForm: 'unknownCredential' });
-      assert.deepEqual(path(unknown.trace).slice(2), ['authenticationForm:success', 'completeAuthentication:Failed ID Store Service Call', 'decide:FAILED', 'failed:rejection']);
+      assert.deepEqual(path(unknown.trace).slice(2), [
+        'authenticationForm:success',
+        'completeAuthentication:Failed ID Store Service Call',
+        'decide:FAILED',
+        'failed:rejection',
+      ]);
       const unverified = await tried(AUTHENTICATION, { signIn: { userName: 'alice' }, authenticationForm: 'failsUserVerification' });
       assert.equal(unverified.result.code, 'PASSKEY_AUTHENTICATION_FAILED');
       const cancelled = await tried(AUTHENTICATION, { signIn: { userName: 'alice' }, authenticationForm: 'userCancels', retry: 'userCancels' });
@@ -134,10 +154,7 @@ for (const kind of DATABASE_KINDS) {
 
     test('the definition in the body is tried instead of the draft; without one the draft, else the latest version', async () => {
       const own = definition(
-        [
-          { id: 'greet', type: 'general.setVariables', parameters: { variables: { greeting: 'hello' } }, outcomes: { success: 'done' } },
-          endSuccess(),
-        ],
+        [{ id: 'greet', type: 'general.setVariables', parameters: { variables: { greeting: 'hello' } }, outcomes: { success: 'done' } }, endSuccess()],
         { start: 'greet', variables: { greeting: { type: 'string' } } },
       );
       const response = await dryRun(REGISTRATION, { definition: own, script: {} });

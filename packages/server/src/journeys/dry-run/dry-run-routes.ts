@@ -31,7 +31,14 @@ export async function journeyDryRunRoutes(fastify: FastifyInstance, { services }
       config: {
         // Trying a journey is part of editing it.
         permission: 'Journeys:updateDraft',
-        errors: ['JOURNEY_NOT_FOUND', 'JOURNEY_NO_DRAFT', 'JOURNEY_DEFINITION_INVALID', 'JOURNEY_DRY_RUN_UNKNOWN_STEP', 'JOURNEY_DRY_RUN_SCRIPT_INVALID', 'RATE_LIMITED'],
+        errors: [
+          'JOURNEY_NOT_FOUND',
+          'JOURNEY_NO_DRAFT',
+          'JOURNEY_DEFINITION_INVALID',
+          'JOURNEY_DRY_RUN_UNKNOWN_STEP',
+          'JOURNEY_DRY_RUN_SCRIPT_INVALID',
+          'RATE_LIMITED',
+        ],
       },
     },
     async (request) => {

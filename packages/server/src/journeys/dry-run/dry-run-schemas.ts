@@ -16,7 +16,8 @@ export const DryRunBody = Type.Object(
     ),
     script: Type.Record(Type.String({ maxLength: 64 }), Type.Union([Answer, Type.Array(Answer, { minItems: 1, maxItems: 20 })]), {
       maxProperties: 200,
-      description: 'Step id → its answer; a list answers the step’s visits in turn (the last repeats). Unscripted passkey steps succeed; unscripted forms are submitted empty.',
+      description:
+        'Step id → its answer; a list answers the step’s visits in turn (the last repeats). Unscripted passkey steps succeed; unscripted forms are submitted empty.',
     }),
   },
   { title: 'JourneyDryRunRequest', additionalProperties: false },

@@ -114,12 +114,25 @@ export class JourneyDryRun {
     return compileJourney(definition, this.#deps.stepTypes);
   }
 
-  async run(tenantId: string, journeyId: string, plan: CompiledJourney, script: DryRunScript, locale: string): Promise<{ result: DryRunResult; trace: DryRunTraceEntry[] }> {
+  async run(
+    tenantId: string,
+    journeyId: string,
+    plan: CompiledJourney,
+    script: DryRunScript,
+    locale: string,
+  ): Promise<{ result: DryRunResult; trace: DryRunTraceEntry[] }> {
     const { clock } = this.#deps;
     const startedMs = performance.now();
     const authenticator = new SoftAuthenticator({ backupEligible: true, backupState: true });
     const identity = new SandboxIdentity(this.#deps.identity, clock);
-    const ceremonies = new SandboxCeremonies({ clock, identity, stores: this.#deps.identity, relyingParties: this.#deps.relyingParties, policies: this.#deps.policies, authenticator });
+    const ceremonies = new SandboxCeremonies({
+      clock,
+      identity,
+      stores: this.#deps.identity,
+      relyingParties: this.#deps.relyingParties,
+      policies: this.#deps.policies,
+      authenticator,
+    });
     const plans: JourneyDryRunDeps['plans'] = {
       plan: (versionId) => (versionId === DRAFT_VERSION_ID ? Promise.resolve(plan) : this.#deps.plans.plan(versionId)),
       findPublished: (t, id) => this.#deps.plans.findPublished(t, id),
@@ -238,12 +251,16 @@ export class JourneyDryRun {
     if (answer === 'userCancels') return { kind: 'submit', input: { clientResponseOptionId: 'cancel', data: null } };
     const passkey = PASSKEY_STEPS[type];
     if (!passkey) return { kind: 'submit', input: { clientResponseOptionId: 'client_input', data: typeof answer === 'string' ? {} : answer } };
-    const clientRequest = (data as { clientRequest?: unknown } | null)?.clientRequest as PublicKeyCredentialCreationOptionsJSON & PublicKeyCredentialRequestOptionsJSON;
+    const clientRequest = (data as { clientRequest?: unknown } | null)?.clientRequest as PublicKeyCredentialCreationOptionsJSON &
+      PublicKeyCredentialRequestOptionsJSON;
     const origin = ceremonies.originOf(clientRequest.challenge) ?? '';
     const behaviour: PasskeyBehaviour = typeof answer === 'string' ? answer : 'succeeds';
     let credential: RegistrationResponseJSON | AuthenticationResponseJSON;
     try {
-      credential = passkey.ceremony === 'registration' ? register(authenticator, clientRequest, origin, behaviour) : authenticate(authenticator, clientRequest, origin, behaviour);
+      credential =
+        passkey.ceremony === 'registration'
+          ? register(authenticator, clientRequest, origin, behaviour)
+          : authenticate(authenticator, clientRequest, origin, behaviour);
     } catch {
       // The authenticator refused (no passkey to offer, one already registered): a browser reports NotAllowedError, which clients send as cancel.
       return { kind: 'submit', input: { clientResponseOptionId: 'cancel', data: null } };
@@ -255,7 +272,14 @@ export class JourneyDryRun {
 /** The checks of JourneyCompletion.successData (a success needs a user who may sign in), without issuing a token. */
 async function completion(identity: SandboxIdentity, tenantId: string, run: Run, end: Extract<Stop, { kind: 'end' }>): Promise<Extract<Stop, { kind: 'end' }>> {
   const user = run.vars.user;
-  if (!user) return { kind: 'end', result: 'rejection', code: 'JOURNEY_NO_USER', stepId: end.stepId, message: 'the journey ended in success without identifying a user' };
+  if (!user)
+    return {
+      kind: 'end',
+      result: 'rejection',
+      code: 'JOURNEY_NO_USER',
+      stepId: end.stepId,
+      message: 'the journey ended in success without identifying a user',
+    };
   const record = await identity.getUser(tenantId, user.storeName, { id: user.userId });
   if (record.status === 'locked' || record.status === 'disabled')
     return { kind: 'end', result: 'rejection', code: 'USER_DISABLED', stepId: end.stepId, message: `the user is ${record.status}` };
@@ -266,17 +290,32 @@ function defaultAnswer(type: string): ScriptAnswer {
   return PASSKEY_STEPS[type] ? 'succeeds' : {};
 }
 
-function register(authenticator: SoftAuthenticator, options: PublicKeyCredentialCreationOptionsJSON, origin: string, behaviour: PasskeyBehaviour): RegistrationResponseJSON {
+function register(
+  authenticator: SoftAuthenticator,
+  options: PublicKeyCredentialCreationOptionsJSON,
+  origin: string,
+  behaviour: PasskeyBehaviour,
+): RegistrationResponseJSON {
   return authenticator.register(options, { origin }, behaviour === 'failsUserVerification' ? { userVerified: false } : {});
 }
 
-function authenticate(authenticator: SoftAuthenticator, options: PublicKeyCredentialRequestOptionsJSON, origin: string, behaviour: PasskeyBehaviour): AuthenticationResponseJSON {
+function authenticate(
+  authenticator: SoftAuthenticator,
+  options: PublicKeyCredentialRequestOptionsJSON,
+  origin: string,
+  behaviour: PasskeyBehaviour,
+): AuthenticationResponseJSON {
   if (behaviour === 'unknownCredential') {
     // A passkey the server never registered: another authenticator's, for the same relying party.
     const stranger = new SoftAuthenticator();
     const rpId = options.rpId ?? new URL(origin).hostname;
     stranger.register(
-      { rp: { id: rpId, name: rpId }, user: { id: 'c3RyYW5nZXI', name: 'stranger', displayName: 'stranger' }, challenge: options.challenge, pubKeyCredParams: [{ type: 'public-key', alg: -7 }] },
+      {
+        rp: { id: rpId, name: rpId },
+        user: { id: 'c3RyYW5nZXI', name: 'stranger', displayName: 'stranger' },
+        challenge: options.challenge,
+        pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+      },
       { origin },
     );
     return stranger.authenticate({ ...options, allowCredentials: [] }, { origin });

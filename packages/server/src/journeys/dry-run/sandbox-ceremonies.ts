@@ -1,9 +1,4 @@
-import type {
-  AuthenticationResponseJSON,
-  PublicKeyCredentialCreationOptionsJSON,
-  PublicKeyCredentialRequestOptionsJSON,
-  RegistrationResponseJSON,
-} from '@simplewebauthn/server';
+import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Selectable } from 'kysely';
 import type { Actor } from '../../audit/audit-log.ts';
 import { KeywayError } from '../../errors/keyway-error.ts';
@@ -19,7 +14,7 @@ import type { PolicyService } from '../../passkeys/policy-service.ts';
 import type { RelyingPartyService } from '../../passkeys/relying-party-service.ts';
 import { authenticationVerifier, registrationVerifier } from '../../passkeys/verifiers.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge, newUserHandle, toBase64url } from '../../passkeys/webauthn-encoding.ts';
-import { SoftAuthenticator } from '../../passkeys/soft-authenticator.ts';
+import type { SoftAuthenticator } from '../../passkeys/soft-authenticator.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { newTimeOrderedId } from '../../shared/time-ordered-id.ts';
 import type { CredentialsTable } from '../../storage/schema.ts';
@@ -121,7 +116,17 @@ export class SandboxCeremonies {
     const expiresAt = this.#deps.clock.now().getTime() + policy.timeout;
     this.#open(
       sessionId,
-      { ceremony: 'registration', storeName: input.storeName, userId: user.id, rpId: rp.id, policyName: policy.name, challenge, options, expiresAt, consumed: false },
+      {
+        ceremony: 'registration',
+        storeName: input.storeName,
+        userId: user.id,
+        rpId: rp.id,
+        policyName: policy.name,
+        challenge,
+        options,
+        expiresAt,
+        consumed: false,
+      },
       rp,
     );
     return { clientRequest: options, sessionId, expiresAt: new Date(expiresAt).toISOString() };
@@ -135,7 +140,13 @@ export class SandboxCeremonies {
     return this.#register(actor, session, input.storeName, input.response, policy);
   }
 
-  async #register(actor: Actor, session: SandboxSession, storeName: string, response: RegistrationResponseJSON, policy: RegistrationExpectations): Promise<Passkey> {
+  async #register(
+    actor: Actor,
+    session: SandboxSession,
+    storeName: string,
+    response: RegistrationResponseJSON,
+    policy: RegistrationExpectations,
+  ): Promise<Passkey> {
     const { store, rp } = await this.#config(actor.tenantId, storeName, session.rpId);
     const issued = session.options as PublicKeyCredentialCreationOptionsJSON;
     const offered = new Set(issued.pubKeyCredParams.map((p) => p.alg));
@@ -246,7 +257,13 @@ export class SandboxCeremonies {
     });
     session.consumed = true;
     const now = this.#deps.clock.now();
-    const updated = { ...record, sign_count: verified.newCounter, backed_up: verified.backedUp ? 1 : 0, last_used_at: now.getTime(), updated_at: now.getTime() };
+    const updated = {
+      ...record,
+      sign_count: verified.newCounter,
+      backed_up: verified.backedUp ? 1 : 0,
+      last_used_at: now.getTime(),
+      updated_at: now.getTime(),
+    };
     this.#credentials.set(credentialId, updated);
     const seconds = Math.floor(now.getTime() / 1000);
     return {
