@@ -64,7 +64,7 @@ export function parseFormData(text: string): Record<string, unknown> | 'invalid'
   }
 }
 
-type ScriptAnswer = string | Record<string, unknown>;
+type ScriptAnswer = PasskeyBehaviour | Record<string, unknown>;
 
 /**
  * The script of the request; undefined while some form data is not a JSON object. A passkey step answers its first
