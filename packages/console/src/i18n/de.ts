@@ -349,7 +349,7 @@ export const de: Record<MessageKey, string> = {
   'dryRun.behaviour.unknownCredential': 'Unbekannter Passkey',
   'dryRun.form.action': 'Aktion des Benutzers',
   'dryRun.form.submit': 'Sendet das Formular',
-  'dryRun.formData': 'Testeingabe für {step}',
+  'dryRun.formData': 'Testeingabe',
   'dryRun.formDataHelp': 'Ein JSON-Objekt aus Feld-ID → Wert, z. B. {"userName": "test-user"}.',
   'dryRun.formDataInvalid': 'Geben Sie ein JSON-Objekt ein.',
   'dryRun.run': 'Probelauf starten',

@@ -343,7 +343,7 @@ export const en = {
   'dryRun.behaviour.unknownCredential': 'Unknown credential',
   'dryRun.form.action': 'User action',
   'dryRun.form.submit': 'Submits the form',
-  'dryRun.formData': 'Test input for {step}',
+  'dryRun.formData': 'Test input',
   'dryRun.formDataHelp': 'A JSON object of field ID → value, e.g. {"userName": "test-user"}.',
   'dryRun.formDataInvalid': 'Enter a JSON object.',
   'dryRun.run': 'Run dry-run',

@@ -103,7 +103,7 @@ export function DryRunPanel({ journeyId, definition, onTrace }: DryRunPanelProps
               {showData ? (
                 <TextField
                   className="editor"
-                  label={t('dryRun.formData', { step: step.id })}
+                  label={t('dryRun.formData')}
                   multiline
                   rows={3}
                   value={answer.formData}
@@ -151,7 +151,8 @@ export function DryRunTrace({ response }: { response: DryRunResponse }) {
             <span className="mono">{entry.stepId}</span> <span className="muted">({entry.type})</span> → <strong>{entry.outcome}</strong>
             <details>
               <summary>{t('dryRun.variables')}</summary>
-              <pre className="mono dry-run-variables">{JSON.stringify(entry.variables, null, 2)}</pre>
+              {/* Focusable: it scrolls, and keyboard users scroll it too. */}
+              <pre className="mono dry-run-variables" tabIndex={0}>{JSON.stringify(entry.variables, null, 2)}</pre>
             </details>
           </li>
         ))}
