@@ -35,7 +35,10 @@ for (const kind of DATABASE_KINDS) {
       admin = (await server.tenant(TENANT)).api;
       assert.equal((await admin.post('/api/identity-store/stores', { name: STORE })).status, 201);
       const passkeys = `/api/identity-store/stores/${STORE}/passkeys`;
-      assert.equal((await admin.post(`${passkeys}/relyingParties`, { id: 'app.example.com', name: 'Example', origins: ['https://app.example.com'] })).status, 201);
+      assert.equal(
+        (await admin.post(`${passkeys}/relyingParties`, { id: 'app.example.com', name: 'Example', origins: ['https://app.example.com'] })).status,
+        201,
+      );
       assert.equal((await admin.post(`${passkeys}/registrationPolicies`, { name: 'default' })).status, 201);
       assert.equal((await admin.post(`${passkeys}/authenticationPolicies`, { name: 'default' })).status, 201);
       assert.equal((await admin.post('/api/journeys/templates/install', { store: STORE })).status, 200);
@@ -52,7 +55,10 @@ for (const kind of DATABASE_KINDS) {
       await page.goto(`${server.origin}/${TENANT}/console/journeys/${JOURNEY}`);
       const panel = page.getByRole('region', { name: 'Try it' });
       await panel.waitFor();
-      await panel.locator('li', { hasText: 'registrationDetails' }).getByRole('textbox', { name: 'Test input' }).fill(JSON.stringify({ userName: 'dry-run-user', displayName: 'Dry Run' }));
+      await panel
+        .locator('li', { hasText: 'registrationDetails' })
+        .getByRole('textbox', { name: 'Test input' })
+        .fill(JSON.stringify({ userName: 'dry-run-user', displayName: 'Dry Run' }));
       // React Aria's Select, by keyboard: focus the button, open it, pick the option.
       const behaviour = panel.locator('li', { hasText: 'registrationForm' }).getByRole('button', { name: /Passkey behaviour/ });
       await behaviour.focus();
@@ -63,7 +69,9 @@ for (const kind of DATABASE_KINDS) {
 
       const path = panel.getByRole('list').filter({ has: page.locator('[data-step-id]') });
       await path.locator('[data-step-id="retry"]').first().waitFor();
-      const steps = await path.locator('[data-step-id]').evaluateAll((items) => items.map((li) => `${li.getAttribute('data-step-id')}:${li.getAttribute('data-outcome')}`));
+      const steps = await path
+        .locator('[data-step-id]')
+        .evaluateAll((items) => items.map((li) => `${li.getAttribute('data-step-id')}:${li.getAttribute('data-outcome')}`));
       assert.deepEqual(steps.slice(3, 7), ['registrationForm:success', 'completeRegistration:User cancelled', 'retry:success', 'registrationForm:success']);
       assert.equal(steps.at(-1), 'end:success', 'the retry succeeds: later visits of the passkey step succeed');
       await panel.getByText('Ends in success').waitFor();

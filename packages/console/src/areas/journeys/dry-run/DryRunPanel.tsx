@@ -102,7 +102,7 @@ export function DryRunPanel({ journeyId, definition, onTrace }: DryRunPanelProps
               )}
               {showData ? (
                 <TextField
-                  className="editor"
+                  className="dry-run-input"
                   label={t('dryRun.formData')}
                   multiline
                   rows={3}
@@ -152,7 +152,9 @@ export function DryRunTrace({ response }: { response: DryRunResponse }) {
             <details>
               <summary>{t('dryRun.variables')}</summary>
               {/* Focusable: it scrolls, and keyboard users scroll it too. */}
-              <pre className="mono dry-run-variables" tabIndex={0}>{JSON.stringify(entry.variables, null, 2)}</pre>
+              <pre className="mono dry-run-variables" tabIndex={0}>
+                {JSON.stringify(entry.variables, null, 2)}
+              </pre>
             </details>
           </li>
         ))}
