@@ -21,7 +21,7 @@ import { StepRegistry } from './journeys/step-registry.ts';
 import type { StepType } from './journeys/step-type.ts';
 import { purgeAbandonedAccounts } from './identity/pending-accounts.ts';
 import { JourneyService } from './journeys/journey-service.ts';
-import { DryRunLimiter } from './journeys/dry-run/dry-run-limiter.ts';
+import { DRY_RUN_LIMITS, DryRunLimiter } from './journeys/dry-run/dry-run-limiter.ts';
 import { JourneyDryRun } from './journeys/dry-run/journey-dry-run.ts';
 import { CeremonyService } from './passkeys/ceremony-service.ts';
 import { CredentialService } from './passkeys/credential-service.ts';
@@ -161,7 +161,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       forms,
       plans,
     }),
-    journeyDryRunLimiter: new DryRunLimiter(clock, { perMinute: 30, concurrent: 2 }),
+    journeyDryRunLimiter: new DryRunLimiter(clock, DRY_RUN_LIMITS),
   };
   const journeyTimers = new JourneyTimers({
     lease: new DatabaseLease({ db, clock, name: 'journey-timers', holder: `${hostname()}:${process.pid}:${randomUUID()}`, ttlMs: 30_000 }),

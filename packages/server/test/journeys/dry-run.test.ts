@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { DRY_RUN_LIMITS } from '../../src/journeys/dry-run/dry-run-limiter.ts';
+import { ManualClock } from '../../src/shared/clock.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { snapshotDatabase } from '../support/database-snapshot.ts';
 import type { ApiResponse } from '../support/http-client.ts';
@@ -25,6 +27,7 @@ for (const kind of DATABASE_KINDS) {
   describe(`journey dry-run on ${kind}`, () => {
     let server: TestServer;
     let admin: TenantFixture;
+    const clock = new ManualClock(new Date());
 
     /** Runs a dry-run and checks that no table changed, not by a row or a byte. */
     async function dryRun(journeyId: string, body: Record<string, unknown>, api = admin.api): Promise<ApiResponse> {
@@ -42,7 +45,7 @@ for (const kind of DATABASE_KINDS) {
     }
 
     before(async () => {
-      server = await startTestServer({ kind });
+      server = await startTestServer({ kind, clock });
       ({ admin } = await setUpTenant(server));
       const api = `/api/identity-store/stores/${STORE}/passkeys`;
       assert.equal((await admin.api.post(`${api}/registrationPolicies`, { name: 'default', userVerification: 'required' })).status, 201);
@@ -206,6 +209,20 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(refused.status, 403);
       assert.equal(refused.body.code, 'FORBIDDEN');
       assert.match(refused.body.detail, /Journeys:updateDraft/);
+    });
+
+    test(`rate-limited per tenant: ${DRY_RUN_LIMITS.perMinute} a minute, then 429 RATE_LIMITED with Retry-After until the minute is over`, async () => {
+      clock.advance(61_000);
+      const quick = { definition: definition([endSuccess()], { start: 'done' }), script: {} };
+      for (let i = 0; i < DRY_RUN_LIMITS.perMinute; i += 1) assert.equal((await dryRun(REGISTRATION, quick)).status, 200);
+      const limited = await dryRun(REGISTRATION, quick);
+      assert.equal(limited.status, 429);
+      assert.equal(limited.body.code, 'RATE_LIMITED');
+      assert.equal(limited.headers.get('retry-after'), '60');
+      const other = await server.tenant('calm');
+      assert.equal((await dryRun(REGISTRATION, quick, other.api)).body.code, 'JOURNEY_NOT_FOUND', 'another tenant has its own budget');
+      clock.advance(60_000);
+      assert.equal((await dryRun(REGISTRATION, quick)).status, 200);
     });
   });
 }

@@ -2,6 +2,9 @@ import { KeywayError } from '../../errors/keyway-error.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { LruCache } from '../../shared/lru-cache.ts';
 
+/** Dry-runs each node admits: per tenant and minute, and at once over all tenants. */
+export const DRY_RUN_LIMITS = { perMinute: 30, concurrent: 2 } as const;
+
 /**
  * Per-tenant bound on dry-runs, kept in memory on each node: a dry-run writes nothing, and a rate-limit row in the
  * database would be the one write it made. Each node admits `perMinute` per tenant, and `concurrent` at once overall.
