@@ -75,7 +75,8 @@ export function DryRunPanel({ journeyId, definition, onTrace }: DryRunPanelProps
         {steps.map((step) => {
           const answer = answerOf(step);
           const invalid = parseFormData(answer.formData) === 'invalid';
-          const showData = answer.kind === 'form' ? answer.action === 'submit' : answer.behaviour === 'succeeds';
+          // A passkey step's form data goes with every visit that submits (a retry's too).
+          const showData = answer.kind === 'passkey' || answer.action === 'submit';
           return (
             <li key={step.id} className="dry-run-step">
               <p className="dry-run-step-name">

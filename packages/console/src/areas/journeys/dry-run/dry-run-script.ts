@@ -77,10 +77,13 @@ export function buildScript(
   const script: Record<string, ScriptAnswer | ScriptAnswer[]> = {};
   for (const step of steps) {
     const answer = answers[step.id] ?? defaultAnswer(step);
+    if (answer.kind === 'form' && answer.action !== 'submit') {
+      script[step.id] = answer.action;
+      continue;
+    }
     const data = parseFormData(answer.formData);
     if (data === 'invalid') return undefined;
-    if (answer.kind === 'passkey') script[step.id] = answer.behaviour === 'succeeds' ? data : [answer.behaviour, data];
-    else script[step.id] = answer.action === 'submit' ? data : answer.action;
+    script[step.id] = answer.kind === 'passkey' && answer.behaviour !== 'succeeds' ? [answer.behaviour, data] : data;
   }
   return script;
 }
