@@ -53,7 +53,8 @@ export class SandboxIdentity {
       .filter((entry) => filter.externalId === undefined || entry.user.externalId === filter.externalId)
       .map((entry) => structuredClone(entry.user));
     const real = await this.#real.listUsers(tenantId, storeName, filter);
-    return { ...real, items: [...own, ...real.items].slice(0, Math.max(filter.limit ?? 50, own.length)) };
+    // The run's own users first (they are the newest), then the real ones, within the page size asked for.
+    return { ...real, items: [...own, ...real.items].slice(0, filter.limit ?? 50) };
   }
 
   createUser(actor: Actor, storeName: string, input: CreateUserInput): Promise<User> {
