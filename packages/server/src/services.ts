@@ -21,6 +21,8 @@ import { StepRegistry } from './journeys/step-registry.ts';
 import type { StepType } from './journeys/step-type.ts';
 import { purgeAbandonedAccounts } from './identity/pending-accounts.ts';
 import { JourneyService } from './journeys/journey-service.ts';
+import { DRY_RUN_LIMITS, DryRunLimiter } from './journeys/dry-run/dry-run-limiter.ts';
+import { JourneyDryRun } from './journeys/dry-run/journey-dry-run.ts';
 import { CeremonyService } from './passkeys/ceremony-service.ts';
 import { CredentialService } from './passkeys/credential-service.ts';
 import { MetadataBlobCache } from './passkeys/mds-blob.ts';
@@ -76,6 +78,9 @@ export interface Services {
   operators: OperatorService;
   /** The tenant at a glance, for the console */
   overview: OverviewService;
+  /** Journey dry-runs ("Try it") in a sandbox, and their per-tenant bound */
+  journeyDryRun: JourneyDryRun;
+  journeyDryRunLimiter: DryRunLimiter;
 }
 
 export interface ServiceDeps {
@@ -147,6 +152,16 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       // Add User's accounts whose journey never registered a passkey (the same purge as self-service's sign-ups).
       purgeAlso: (now) => purgeAbandonedAccounts(db, now),
     }),
+    journeyDryRun: new JourneyDryRun({
+      clock,
+      stepTypes,
+      identity: base.identity,
+      relyingParties: base.relyingParties,
+      policies: base.policies,
+      forms,
+      plans,
+    }),
+    journeyDryRunLimiter: new DryRunLimiter(clock, DRY_RUN_LIMITS),
   };
   const journeyTimers = new JourneyTimers({
     lease: new DatabaseLease({ db, clock, name: 'journey-timers', holder: `${hostname()}:${process.pid}:${randomUUID()}`, ttlMs: 30_000 }),

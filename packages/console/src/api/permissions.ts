@@ -319,5 +319,29 @@ export const PERMISSIONS: ReadonlyArray<{ id: string; description: string }> = [
   {
     "id": "Journeys:publishPage",
     "description": "Publish a version of a custom page"
+  },
+  {
+    "id": "Oidc:createClient",
+    "description": "Register an OpenID Connect client (its secret is shown once)"
+  },
+  {
+    "id": "Oidc:listClient",
+    "description": "List the OpenID Connect clients"
+  },
+  {
+    "id": "Oidc:getClient",
+    "description": "Read an OpenID Connect client"
+  },
+  {
+    "id": "Oidc:updateClient",
+    "description": "Change an OpenID Connect client (name, URIs, scopes, first party, login journey, subject type)"
+  },
+  {
+    "id": "Oidc:deleteClient",
+    "description": "Delete an OpenID Connect client and revoke everything issued to it"
+  },
+  {
+    "id": "Oidc:rotateClient",
+    "description": "Rotate the secret of a confidential OpenID Connect client"
   }
 ];

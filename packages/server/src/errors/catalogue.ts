@@ -145,6 +145,9 @@ export const ERROR_CATALOGUE = {
   JOURNEY_NO_USER: { status: 500, title: 'The journey reached success without identifying a user' },
   JOURNEY_STATE_TOO_LARGE: { status: 413, title: 'The journey’s variables grew beyond their size limit' },
   JOURNEY_INTERRUPTED: { status: 503, title: 'The server running a step stopped before it finished; the journey must start again' },
+  // Journey dry-runs ("Try it")
+  JOURNEY_DRY_RUN_UNKNOWN_STEP: { status: 400, title: 'The dry-run script names a step the journey does not have' },
+  JOURNEY_DRY_RUN_SCRIPT_INVALID: { status: 400, title: 'The dry-run script gives a step an answer it cannot take' },
   // The console: operators, their sign-in and sessions, and optimistic concurrency of edits
   CONSOLE_SIGN_IN_REQUIRED: { status: 401, title: 'Sign in to the console first' },
   CONSOLE_LINK_INVALID: { status: 400, title: 'The enrolment link is not valid' },

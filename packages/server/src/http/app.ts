@@ -14,6 +14,7 @@ import { identityStoreRoutes } from '../identity/identity-store-routes.ts';
 import { customFormRoutes } from '../journeys/forms/form-routes.ts';
 import { customPageRoutes, journeyPageRoutes } from '../journeys/pages/page-routes.ts';
 import { journeyRoutes } from '../journeys/journey-routes.ts';
+import { journeyDryRunRoutes } from '../journeys/dry-run/dry-run-routes.ts';
 import { journeyRuntimeRoutes } from '../journeys/runtime-routes.ts';
 import { journeyRunnerRoutes } from '../journeys/runner-routes.ts';
 import { loggerOptions, resolveLogFormat } from '../logging/log-output.ts';
@@ -141,6 +142,7 @@ export async function buildApp({ config, database, services, logger, consoleDist
   await app.register(journeyPageRoutes, { services });
   // Journeys: definitions and versions (admin), and the runtime protocol.
   await app.register(journeyRoutes, { services });
+  await app.register(journeyDryRunRoutes, { services });
   await app.register(journeyRuntimeRoutes, { services });
   // The hosted journey runner page and its assets.
   await app.register(journeyRunnerRoutes, { services });

@@ -14,7 +14,7 @@ const rejectionCodes = describeRejectionCodes();
 const protocol = `Answers \`{journeyStepId, data, sessionId}\`. At the end \`journeyStepId\` is \`success\` (data: the user and an ID token when the journey authenticated them, see the \`data\` schema) or \`rejection\` (data: a problem \`code\`). Engine rejection codes:\n${rejectionCodes}`;
 
 /** The first language tag of Accept-Language (steps localise with it). */
-function localeOf(request: FastifyRequest): string {
+export function localeOf(request: FastifyRequest): string {
   const header = request.headers['accept-language'];
   const first = typeof header === 'string' ? header.split(',')[0]?.split(';')[0]?.trim() : undefined;
   return first && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(first) ? first : 'en';

@@ -10,6 +10,7 @@ import { useCan } from '../../session/use-session.ts';
 import { Button, TextField } from '../../ui/controls.tsx';
 import { ConfirmButton } from '../../ui/dialogs.tsx';
 import { ErrorMessage, Loading, Notice, PageHeader } from '../../ui/feedback.tsx';
+import { DryRunPanel } from './dry-run/index.ts';
 
 type Report = components['schemas']['JourneyValidationReport'];
 
@@ -165,6 +166,7 @@ export function JourneyDetail() {
           </ul>
         </section>
       </div>
+      {canEdit ? <DryRunPanel journeyId={journeyId} definition={parseError === undefined ? definition : undefined} /> : null}
     </>
   );
 }

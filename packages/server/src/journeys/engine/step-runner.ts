@@ -46,7 +46,12 @@ export interface Run {
   origin: string;
   locale: string;
   stepsRun: number;
+  /** Told of each step's result once its variable updates are applied (the dry-run's trace); absent for real instances. */
+  observe?: StepObserver | undefined;
 }
+
+/** What a step did, as seen after its updates: `kind` is the StepResult's kind, `outcome` its outcome or end result. */
+export type StepObserver = (event: { stepId: string; type: string; kind: StepResult['kind']; outcome: string; variables: Record<string, unknown> }) => void;
 
 export interface StepRunnerDeps {
   clock: Clock;
@@ -275,6 +280,13 @@ export class StepRunner {
     // request and each expression's own bound, a definition that keeps enlarging them stops within a few steps.
     if (exceedsJsonBytes(run.vars.values, MAX_VARS_BYTES))
       return { kind: 'end', result: 'rejection', code: 'JOURNEY_STATE_TOO_LARGE', stepId, message: `the variables exceed ${MAX_VARS_BYTES} bytes` };
+    run.observe?.({
+      stepId,
+      type: step.type.type,
+      kind: result.kind,
+      outcome: result.kind === 'outcome' ? result.outcome : result.kind === 'end' ? result.result : result.kind,
+      variables: structuredClone(run.vars.values),
+    });
     switch (result.kind) {
       case 'outcome': {
         const next = step.definition.outcomes?.[result.outcome];

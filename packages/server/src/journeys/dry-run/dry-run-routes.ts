@@ -1,0 +1,62 @@
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { KeywayError } from '../../errors/keyway-error.ts';
+import { JourneyIdParam } from '../../http/path-params.ts';
+import { principalOf } from '../../http/route-config.ts';
+import type { Services } from '../../services.ts';
+import type { JourneyDefinition } from '../definition.ts';
+import { invalidDefinitionError } from '../journey-service.ts';
+import { localeOf } from '../runtime-routes.ts';
+import { DryRunBody, DryRunResponse } from './dry-run-schemas.ts';
+import type { DryRunScript } from './journey-dry-run.ts';
+
+/** POST /api/journeys/{journeyId}/dry-run: "Try it" (journey-dry-run.ts). */
+export async function journeyDryRunRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.post(
+    '/api/journeys/:journeyId/dry-run',
+    {
+      schema: {
+        operationId: 'dryRunJourney',
+        tags: ['journeys'],
+        summary: 'Try the draft (or the definition in the body) without publishing: passkey steps are answered by a software authenticator',
+        description:
+          'Runs the definition through the real steps in a sandbox: no user, passkey, session, instance or audit event is stored. ' +
+          'Without `definition` it runs the draft, or the latest published version when there is no draft.',
+        params: Type.Object({ journeyId: JourneyIdParam }),
+        body: DryRunBody,
+        response: { 200: DryRunResponse },
+      },
+      config: {
+        // Trying a journey is part of editing it.
+        permission: 'Journeys:updateDraft',
+        errors: [
+          'JOURNEY_NOT_FOUND',
+          'JOURNEY_NO_DRAFT',
+          'JOURNEY_DEFINITION_INVALID',
+          'JOURNEY_DRY_RUN_UNKNOWN_STEP',
+          'JOURNEY_DRY_RUN_SCRIPT_INVALID',
+          'RATE_LIMITED',
+        ],
+      },
+    },
+    async (request) => {
+      const { tenantId } = principalOf(request);
+      const { journeyId } = request.params;
+      return services.journeyDryRunLimiter.run(tenantId, async () => {
+        const journey = await services.journeyDefinitions.get(tenantId, journeyId);
+        let definition = request.body.definition ?? journey.draft;
+        if (definition === null && journey.latestVersion !== null)
+          definition = (await services.journeyDefinitions.getVersion(tenantId, journeyId, journey.latestVersion)).definition;
+        if (definition === null) throw new KeywayError('JOURNEY_NO_DRAFT', `Journey ${journeyId} has no draft and no published version`);
+        const report = await services.journeyDefinitions.validate(tenantId, journeyId, definition);
+        if (!report.valid) throw invalidDefinitionError(report);
+        const plan = services.journeyDryRun.compile(definition as JourneyDefinition);
+        const script = request.body.script as DryRunScript;
+        services.journeyDryRun.checkScript(plan, script);
+        return services.journeyDryRun.run(tenantId, journeyId, plan, script, localeOf(request));
+      });
+    },
+  );
+}

@@ -1,0 +1,103 @@
+import type { Actor } from '../../audit/audit-log.ts';
+import { KeywayError } from '../../errors/keyway-error.ts';
+import type { IdentityService, UserRef } from '../../identity/identity-service.ts';
+import { columnsForCreate, toUser } from '../../identity/user-record.ts';
+import { normaliseIdentifier } from '../../shared/identifier.ts';
+import type { CreateUserInput, ListUsersFilter, User } from '../../identity/user-schemas.ts';
+import type { Clock } from '../../shared/clock.ts';
+import type { Page } from '../../shared/pagination.ts';
+import { newTimeOrderedId } from '../../shared/time-ordered-id.ts';
+import { randomUUID } from 'node:crypto';
+
+/** The reads a dry-run may make of the real identity stores. */
+export type IdentityReads = Pick<IdentityService, 'findStore' | 'getUser' | 'listUsers'>;
+
+interface SandboxUser {
+  storeId: string;
+  storeName: string;
+  userKeyNormalized: string;
+  user: User;
+}
+
+/**
+ * The identity port of a dry-run: users a step creates live in this object only (made by the same column rules as
+ * real ones, `columnsForCreate`), and lookups see them first, then the real stores read-only. It holds no handle
+ * that writes, so nothing a dry-run does to users can reach the database.
+ */
+export class SandboxIdentity {
+  readonly #real: IdentityReads;
+  readonly #clock: Clock;
+  readonly #users = new Map<string, SandboxUser>();
+
+  constructor(real: IdentityReads, clock: Clock) {
+    this.#real = real;
+    this.#clock = clock;
+  }
+
+  #find(storeName: string, match: (entry: SandboxUser) => boolean): SandboxUser | undefined {
+    for (const entry of this.#users.values()) if (entry.storeName === storeName && match(entry)) return entry;
+    return undefined;
+  }
+
+  async getUser(tenantId: string, storeName: string, ref: UserRef): Promise<User> {
+    const own = this.#find(storeName, (entry) => ('id' in ref ? entry.user.id === ref.id : entry.user.externalId === ref.externalId));
+    if (own) return structuredClone(own.user);
+    return this.#real.getUser(tenantId, storeName, ref);
+  }
+
+  async listUsers(tenantId: string, storeName: string, filter: ListUsersFilter): Promise<Page<User>> {
+    const key = filter.userKey === undefined ? undefined : (normaliseIdentifier(filter.userKey) ?? filter.userKey);
+    const own = [...this.#users.values()]
+      .filter((entry) => entry.storeName === storeName)
+      .filter((entry) => key === undefined || entry.userKeyNormalized === key)
+      .filter((entry) => filter.externalId === undefined || entry.user.externalId === filter.externalId)
+      .map((entry) => structuredClone(entry.user));
+    const real = await this.#real.listUsers(tenantId, storeName, filter);
+    // The run's own users first (they are the newest), then the real ones, within the page size asked for.
+    return { ...real, items: [...own, ...real.items].slice(0, filter.limit ?? 50) };
+  }
+
+  createUser(actor: Actor, storeName: string, input: CreateUserInput): Promise<User> {
+    return this.#create(actor, storeName, input);
+  }
+
+  createPendingUser(actor: Actor, storeName: string, input: CreateUserInput): Promise<User> {
+    return this.#create(actor, storeName, { ...input, status: 'pending' });
+  }
+
+  async #create(actor: Actor, storeName: string, input: CreateUserInput): Promise<User> {
+    const store = await this.#real.findStore(actor.tenantId, storeName);
+    const now = this.#clock.now();
+    const columns = columnsForCreate(input, input.externalId ?? randomUUID());
+    // The same uniqueness the database enforces, over the real users and the run's own.
+    const keyTaken =
+      this.#find(storeName, (entry) => entry.userKeyNormalized === columns.user_key_normalized) !== undefined ||
+      (await this.#real.listUsers(actor.tenantId, storeName, { userKey: input.userKey, limit: 1 })).items.length > 0;
+    if (keyTaken) throw new KeywayError('USER_KEY_NOT_UNIQUE', `userKey: ${input.userKey} is already used in this store`);
+    const externalTaken =
+      this.#find(storeName, (entry) => entry.user.externalId === columns.external_id) !== undefined ||
+      (await this.#real.getUser(actor.tenantId, storeName, { externalId: columns.external_id }).then(
+        () => true,
+        () => false,
+      ));
+    if (externalTaken) throw new KeywayError('EXT_ID_NOT_UNIQUE', `externalId: ${columns.external_id} is already used in this store`);
+    const row = {
+      id: newTimeOrderedId(now),
+      tenant_id: actor.tenantId,
+      store_id: store.id,
+      ...columns,
+      user_handle: null,
+      created_at: now.getTime(),
+      updated_at: now.getTime(),
+    };
+    const user = toUser(row);
+    this.#users.set(user.id, { storeId: store.id, storeName, userKeyNormalized: columns.user_key_normalized ?? columns.user_key, user });
+    return structuredClone(user);
+  }
+
+  /** A pending user of the run registered a passkey: active now, as activateOnFirstPasskey makes a real one. */
+  activate(userId: string): void {
+    const entry = this.#users.get(userId);
+    if (entry?.user.status === 'pending') entry.user = { ...entry.user, status: 'active' };
+  }
+}

@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DRY_RUN_LIMITS } from '../../src/journeys/dry-run/dry-run-limiter.ts';
+import { ManualClock } from '../../src/shared/clock.ts';
+import { DATABASE_KINDS } from '../support/databases.ts';
+import { snapshotDatabase } from '../support/database-snapshot.ts';
+import type { ApiResponse } from '../support/http-client.ts';
+import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
+import { definition, endSuccess, setUpTenant, STORE } from './engine-fixture.ts';
+
+// POST /api/journeys/{journeyId}/dry-run: the real steps and branching, a sandboxed port, nothing stored.
+
+interface TraceEntry {
+  stepId: string;
+  type: string;
+  outcome: string;
+  variables: Record<string, unknown>;
+}
+
+const REGISTRATION = 'trustx-passkey-registration';
+const AUTHENTICATION = 'trustx-passkey-authentication';
+const DETAILS = { registrationDetails: { userName: 'bob', displayName: 'Bob Builder' } };
+
+const path = (trace: TraceEntry[]) => trace.map((entry) => `${entry.stepId}:${entry.outcome}`);
+
+for (const kind of DATABASE_KINDS) {
+  describe(`journey dry-run on ${kind}`, () => {
+    let server: TestServer;
+    let admin: TenantFixture;
+    const clock = new ManualClock(new Date());
+
+    /** Runs a dry-run and checks that no table changed, not by a row or a byte. */
+    async function dryRun(journeyId: string, body: Record<string, unknown>, api = admin.api): Promise<ApiResponse> {
+      const before = await snapshotDatabase(server.database);
+      const response = await api.post(`/api/journeys/${journeyId}/dry-run`, body);
+      assert.deepEqual(await snapshotDatabase(server.database), before, 'a dry-run changes no table');
+      return response;
+    }
+
+    async function tried(journeyId: string, script: Record<string, unknown>): Promise<{ result: Record<string, unknown>; trace: TraceEntry[] }> {
+      const response = await dryRun(journeyId, { script });
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      assert.deepEqual(Object.keys(response.body).sort(), ['result', 'trace']);
+      return response.body;
+    }
+
+    before(async () => {
+      server = await startTestServer({ kind, clock });
+      ({ admin } = await setUpTenant(server));
+      const api = `/api/identity-store/stores/${STORE}/passkeys`;
+      assert.equal((await admin.api.post(`${api}/registrationPolicies`, { name: 'default', userVerification: 'required' })).status, 201);
+      assert.equal((await admin.api.post(`${api}/authenticationPolicies`, { name: 'default', userVerification: 'required' })).status, 201);
+      const installed = await admin.api.post('/api/journeys/templates/install', { store: STORE });
+      assert.equal(installed.status, 200, JSON.stringify(installed.body));
+    });
+    after(() => server.close());
+
+    test('succeeds: the whole registration path, form input in the variables, a user and a passkey that exist only in the run', async () => {
+      const { result, trace } = await tried(REGISTRATION, { ...DETAILS, registrationForm: 'succeeds' });
+      assert.deepEqual(result, { status: 'success', stepId: 'end' });
+      assert.deepEqual(path(trace), [
+        'registrationDetails:success',
+        'addUser:success',
+        'startRegistration:success',
+        'registrationForm:success',
+        'completeRegistration:success',
+        'decide:PASSED',
+        'end:success',
+      ]);
+      assert.equal(trace[0]!.type, 'trustx.customDataForm');
+      assert.deepEqual(trace[0]!.variables.registrationDetails, { userName: 'bob', displayName: 'Bob Builder' });
+      const completed = trace[4]!.variables;
+      const user = completed.user as { userId: string; status: string };
+      assert.equal(user.status, 'active', 'the pending user of Add User is active after its first passkey, in the run');
+      const record = (
+        completed._identityStore as { passkeys: { registrations: { passkeyReg1: { currentPasskeyRegistrationRecord: Record<string, unknown> } } } }
+      ).passkeys.registrations.passkeyReg1.currentPasskeyRegistrationRecord;
+      assert.equal(record.status, 'completed');
+      assert.equal((await admin.api.get(`/api/identity-store/stores/${STORE}/users/${user.userId}`)).status, 404, 'the user never existed outside the run');
+      const listed = await admin.api.get(`/api/identity-store/stores/${STORE}/users?userKey=bob`);
+      assert.deepEqual(listed.body.items, []);
+    });
+
+    test('userCancels takes the retry branch; a list answers the visits in turn', async () => {
+      const cancelled = await tried(REGISTRATION, { ...DETAILS, registrationForm: 'userCancels', retry: 'userCancels' });
+      assert.deepEqual(path(cancelled.trace).slice(3), [
+        'registrationForm:success',
+        'completeRegistration:User cancelled',
+        'retry:cancel',
+        'rejected:rejection',
+      ]);
+      assert.deepEqual(cancelled.result, { status: 'rejection', code: 'USER_CANCELLED', stepId: 'rejected' });
+
+      const retried = await tried(REGISTRATION, { ...DETAILS, registrationForm: ['userCancels', 'succeeds'], retry: {} });
+      assert.deepEqual(path(retried.trace).slice(3), [
+        'registrationForm:success',
+        'completeRegistration:User cancelled',
+        'retry:success',
+        'registrationForm:success',
+        'completeRegistration:success',
+        'decide:PASSED',
+        'end:success',
+      ]);
+      assert.equal(retried.result.status, 'success');
+    });
+
+    test('timesOut takes the timeout outcome; failsUserVerification is refused by the real verifier under a policy that requires it', async () => {
+      const timedOut = await tried(REGISTRATION, { ...DETAILS, registrationForm: 'timesOut' });
+      // The template wires timeout to the decider, which records no failed check for a timeout: the same path as a real run.
+      assert.deepEqual(path(timedOut.trace).slice(3), ['registrationForm:timeout', 'decide:PASSED', 'end:success']);
+
+      const unverified = await tried(REGISTRATION, { ...DETAILS, registrationForm: 'failsUserVerification' });
+      assert.deepEqual(path(unverified.trace).slice(3), [
+        'registrationForm:success',
+        'completeRegistration:Failed ID Store Service Call',
+        'decide:FAILED',
+        'failed:rejection',
+      ]);
+      const error = (
+        unverified.trace[4]!.variables._identityStore as {
+          addUserError?: unknown;
+          passkeys: { registrations: { passkeyReg1: { currentPasskeyRegistrationRecord: { error: { code: string } } } } };
+        }
+      ).passkeys.registrations.passkeyReg1.currentPasskeyRegistrationRecord.error;
+      assert.equal(error.code, 'USER_VERIFICATION_REQUIRED');
+    });
+
+    test('a real user is seen read-only: a taken username takes the Add User failure branch', async () => {
+      const taken = await tried(REGISTRATION, { registrationDetails: { userName: 'alice', displayName: 'Alice' } });
+      assert.deepEqual(path(taken.trace), ['registrationDetails:success', 'addUser:Failed to add the user', 'usernameTaken:true', 'taken:rejection']);
+      assert.equal(taken.result.code, 'IDENTIFIER_TAKEN');
+    });
+
+    test('sign-in: succeeds with the authenticator’s own passkey for a real user; unknownCredential is refused', async () => {
+      const signedIn = await tried(AUTHENTICATION, { signIn: { userName: 'alice' }, authenticationForm: 'succeeds' });
+      assert.deepEqual(path(signedIn.trace).slice(1), [
+        'startAuthentication:success',
+        'authenticationForm:success',
+        'completeAuthentication:success',
+        'decide:PASSED',
+        'end:success',
+      ]);
+      assert.equal((signedIn.trace.at(-1)!.variables.user as { userKey?: string; externalId: string }).externalId, 'ext-alice');
+
+      const unknown = await tried(AUTHENTICATION, { signIn: { userName: 'alice' }, authenticationForm: 'unknownCredential' });
+      assert.deepEqual(path(unknown.trace).slice(2), [
+        'authenticationForm:success',
+        'completeAuthentication:Failed ID Store Service Call',
+        'decide:FAILED',
+        'failed:rejection',
+      ]);
+      const unverified = await tried(AUTHENTICATION, { signIn: { userName: 'alice' }, authenticationForm: 'failsUserVerification' });
+      assert.equal(unverified.result.code, 'PASSKEY_AUTHENTICATION_FAILED');
+      const cancelled = await tried(AUTHENTICATION, { signIn: { userName: 'alice' }, authenticationForm: 'userCancels', retry: 'userCancels' });
+      assert.ok(path(cancelled.trace).includes('completeAuthentication:User cancelled'));
+    });
+
+    test('the definition in the body is tried instead of the draft; without one the draft, else the latest version', async () => {
+      const own = definition(
+        [{ id: 'greet', type: 'general.setVariables', parameters: { variables: { greeting: 'hello' } }, outcomes: { success: 'done' } }, endSuccess()],
+        { start: 'greet', variables: { greeting: { type: 'string' } } },
+      );
+      const response = await dryRun(REGISTRATION, { definition: own, script: {} });
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      assert.deepEqual(path(response.body.trace), ['greet:success', 'done:success']);
+      assert.equal(response.body.trace[0].variables.greeting, 'hello');
+      assert.equal(response.body.result.code, 'JOURNEY_NO_USER', 'a success without a user fails, as the engine’s completion does');
+
+      assert.equal((await admin.api.post('/api/journeys', { journeyId: 'drafted', definition: own })).status, 201);
+      const draft = await dryRun('drafted', { script: {} });
+      assert.equal(draft.status, 200, JSON.stringify(draft.body));
+      assert.deepEqual(path(draft.body.trace), ['greet:success', 'done:success']);
+    });
+
+    test('errors: unknown journey 404, invalid definition 400 with its problems, unknown step 400, unfitting answer 400, each with its code', async () => {
+      const missing = await dryRun('nope', { script: {} });
+      assert.equal(missing.status, 404);
+      assert.equal(missing.body.code, 'JOURNEY_NOT_FOUND');
+
+      const invalid = await dryRun(REGISTRATION, { definition: { schemaVersion: 1, store: STORE, start: 'ghost', steps: [] }, script: {} });
+      assert.equal(invalid.status, 400);
+      assert.equal(invalid.body.code, 'JOURNEY_DEFINITION_INVALID');
+      assert.ok(invalid.body.errors.length > 0, JSON.stringify(invalid.body));
+
+      const unknownStep = await dryRun(REGISTRATION, { script: { ghost: 'succeeds' } });
+      assert.equal(unknownStep.status, 400);
+      assert.equal(unknownStep.body.code, 'JOURNEY_DRY_RUN_UNKNOWN_STEP');
+      assert.deepEqual(unknownStep.body.errors, [{ field: '/script/ghost', message: 'no step with this id' }]);
+
+      const unfitting = await dryRun(REGISTRATION, { script: { registrationForm: 'unknownCredential' } });
+      assert.equal(unfitting.status, 400);
+      assert.equal(unfitting.body.code, 'JOURNEY_DRY_RUN_SCRIPT_INVALID');
+      const serverSide = await dryRun(REGISTRATION, { script: { addUser: 'succeeds' } });
+      assert.equal(serverSide.body.code, 'JOURNEY_DRY_RUN_SCRIPT_INVALID');
+
+      const badBehaviour = await dryRun(REGISTRATION, { script: { registrationForm: 'explodes' } });
+      assert.equal(badBehaviour.status, 400);
+      assert.equal(badBehaviour.body.code, 'VALIDATION_FAILED');
+    });
+
+    test('another tenant’s journey is not found; a caller without Journeys:updateDraft is refused', async () => {
+      const other = await server.tenant('other');
+      const foreign = await dryRun(REGISTRATION, { script: {} }, other.api);
+      assert.equal(foreign.status, 404);
+      assert.equal(foreign.body.code, 'JOURNEY_NOT_FOUND');
+
+      const reader = server.http.withToken(await server.token(admin.clientId, admin.clientSecret, 'TNT#acme#Journeys:get TNT#acme#Journeys:validate'));
+      const refused = await dryRun(REGISTRATION, { script: {} }, reader);
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.code, 'FORBIDDEN');
+      assert.match(refused.body.detail, /Journeys:updateDraft/);
+    });
+
+    test(`rate-limited per tenant: ${DRY_RUN_LIMITS.perMinute} a minute, then 429 RATE_LIMITED with Retry-After until the minute is over`, async () => {
+      clock.advance(61_000);
+      const quick = { definition: definition([endSuccess()], { start: 'done' }), script: {} };
+      for (let i = 0; i < DRY_RUN_LIMITS.perMinute; i += 1) assert.equal((await dryRun(REGISTRATION, quick)).status, 200);
+      const limited = await dryRun(REGISTRATION, quick);
+      assert.equal(limited.status, 429);
+      assert.equal(limited.body.code, 'RATE_LIMITED');
+      assert.equal(limited.headers.get('retry-after'), '60');
+      const other = await server.tenant('calm');
+      assert.equal((await dryRun(REGISTRATION, quick, other.api)).body.code, 'JOURNEY_NOT_FOUND', 'another tenant has its own budget');
+      clock.advance(60_000);
+      assert.equal((await dryRun(REGISTRATION, quick)).status, 200);
+    });
+  });
+}
