@@ -96,7 +96,7 @@ export async function buildApp({ config, database, services, logger, consoleDist
   const hostedAssets = () => (builtHostedAssets ??= buildHostedAssets());
   installProblemGate(app, { notFoundPage: htmlNotFoundPage({ selfService: services.selfService, assets: hostedAssets }) });
   // Before the documentation hook, which lists the EDIT_CONFLICT it adds to the editable resources' writes.
-  installEditConcurrency(app);
+  installEditConcurrency(app, database.db);
   installRouteDocumentation(app);
   // Before authentication and every route hook: no string with NUL, controls or lone surrogates goes further.
   installTextRule(app);
