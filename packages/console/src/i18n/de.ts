@@ -336,4 +336,7 @@ export const de: Record<MessageKey, string> = {
   'account.add': 'Passkey hinzufügen',
   'account.lastOne': 'Ihr einziger Passkey kann nicht gelöscht werden.',
   'notFound.title': 'Nicht gefunden',
+  // console helper (issue 12 leftovers): user list pages, self-service preview, provider icons
+  'users.shownMore': 'Die ersten {count} Benutzer werden angezeigt.',
+  'users.shownAll': 'Alle {count} Benutzer werden angezeigt.',
 };

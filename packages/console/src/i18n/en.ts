@@ -331,6 +331,9 @@ export const en = {
   'account.add': 'Add a passkey',
   'account.lastOne': 'Your only passkey cannot be deleted.',
   'notFound.title': 'Not found',
+  // console helper (issue 12 leftovers): user list pages, self-service preview, provider icons
+  'users.shownMore': 'Showing the first {count} users.',
+  'users.shownAll': 'Showing all {count} users.',
 } as const;
 
 export type MessageKey = keyof typeof en;
