@@ -6,6 +6,7 @@ import { auditRoutes } from '../audit/audit-routes.ts';
 import { brandingRoutes } from '../branding/branding-routes.ts';
 import type { Config } from '../config/config.ts';
 import { consoleAppRoutes } from '../console/console-app-routes.ts';
+import { selfServicePreviewRoutes } from '../console/self-service-preview-routes.ts';
 import { consoleRoutes } from '../console/console-routes.ts';
 import { isAccessToken } from '../console/console-secrets.ts';
 import { operatorRoutes } from '../console/operator-routes.ts';
@@ -158,6 +159,7 @@ export async function buildApp({ config, database, services, logger, consoleDist
   await app.register(consoleRoutes, { console: services.console, publicUrl: config.publicUrl, prefix: '/:tenantId/console/api' });
   await app.register(operatorRoutes, { operators: services.operators, prefix: '/api/console' });
   await app.register(overviewRoutes, { overview: services.overview, prefix: '/api/console' });
+  await app.register(selfServicePreviewRoutes, { console: services.console, identity: services.identity, branding: services.branding, assets: hostedAssets });
   await app.register(consoleAppRoutes, consoleDist === undefined ? {} : { dist: consoleDist });
   return app;
 }
