@@ -168,7 +168,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(store.body.selfService.enabled, true);
       assert.equal(store.body.selfService.relyingPartyId, 'localhost');
       // The preview is framed (the one hosted page that allows it) and shows the form's settings before they are saved.
-      await page.getByRole('button', { name: /^Page/ }).click();
+      await page.getByRole('region', { name: 'Live preview' }).getByRole('button', { name: /Page/ }).click();
       await page.getByRole('option', { name: 'signup' }).click();
       const preview = page.frameLocator('iframe[title="Live preview"]');
       await preview.getByRole('heading', { level: 1, name: 'Create your account' }).waitFor();
