@@ -20,6 +20,7 @@ import { isAllowed } from '../tenancy/permissions.ts';
 import { PAGE_NAMES, renderShell, type PageName } from '../../../hosted/src/shells.ts';
 import type { HostedAssets } from '../selfservice/hosted-assets.ts';
 import { HostedPageQuery, hostedPageLanguage } from '../selfservice/hosted-language.ts';
+import { parseSelfServiceConfig } from '../selfservice/self-service-config.ts';
 import { CONSOLE_COOKIE } from './console-routes.ts';
 import type { ConsoleService } from './console-service.ts';
 
@@ -70,14 +71,17 @@ export async function selfServicePreviewRoutes(fastify: FastifyInstance, options
       const store = await options.identity.findStore(tenantId, storeName);
       const branding = await options.branding.forStore(store);
       const { lang, path } = hostedPageLanguage(request, branding.languages);
+      // A setting the address does not give is the saved one (a link followed inside the preview carries none).
+      const saved = parseSelfServiceConfig(store.self_service);
       const html = renderShell({
         lang,
-        base: `/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(storeName)}`,
+        // The pages' links lead to the other pages of the preview: the hosted pages themselves refuse to be framed.
+        base: `/${encodeURIComponent(tenantId)}/console/preview/${encodeURIComponent(storeName)}`,
         path,
         page: page as PageName,
         serviceName: branding.productName,
-        allowSignUp: query.allowSignUp === 'true',
-        applicationUrl: webAddress(query.applicationUrl),
+        allowSignUp: query.allowSignUp === undefined ? (saved?.allowSignUp ?? false) : query.allowSignUp === 'true',
+        applicationUrl: query.applicationUrl === undefined ? saved?.applicationUrl : webAddress(query.applicationUrl),
         // The stylesheet only: the preview runs no script.
         assets: { stylesheet: options.assets().forPage(page as PageName).stylesheet, preload: [] },
         branding: hostedBranding(branding),

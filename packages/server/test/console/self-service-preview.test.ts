@@ -25,10 +25,11 @@ for (const kind of DATABASE_KINDS) {
         return response;
       };
       const closed = await html(`${PREVIEW}/signup?allowSignUp=false&lang=en`);
-      assert.match(closed.body as string, /New accounts cannot be created here/);
+      assert.match(closed.body as string, /<p class="lead">New accounts cannot be created here/);
+      assert.doesNotMatch(closed.body as string, /<form id="signup-form"/);
       const open = await html(`${PREVIEW}/signup?allowSignUp=true&lang=de`);
       assert.match(open.body as string, /Konto erstellen/);
-      assert.doesNotMatch(open.body as string, /New accounts cannot be created here/);
+      assert.match(open.body as string, /<form id="signup-form"/);
       const csp = open.headers.get('content-security-policy') ?? '';
       assert.match(csp, /frame-ancestors 'self'/);
       assert.match(csp, /script-src 'none'/);
@@ -36,6 +37,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(open.headers.get('x-frame-options'), 'SAMEORIGIN');
       assert.equal(open.headers.get('cache-control'), 'no-store');
       assert.doesNotMatch(open.body as string, /<script(?![^>]*application\/json)/, 'the preview loads no script (its page data is JSON, never run)');
+      // Its links stay in the preview (a hosted page refuses every frame); without the setting in the address, the saved one.
+      assert.match(open.body as string, /href="\/acme\/console\/preview\/customers\/signin"/);
+      const followed = await html(`${PREVIEW}/signup`);
+      assert.match(followed.body as string, /<form id="signup-form"/, 'the fixture store allows sign-up');
       // Only an http(s) application address is shown.
       const link = await html(`${PREVIEW}/signin?allowSignUp=true&applicationUrl=${encodeURIComponent('javascript:alert(1)')}`);
       assert.doesNotMatch(link.body as string, /javascript:/);
