@@ -6,11 +6,12 @@
 // the audit log shows the operator's actions; a Viewer sees no "Add user" and the API refuses the forced
 // call with 403. Every view is checked with axe and screenshotted (en, de, dark, 360 px).
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import type { HttpClient } from '../packages/server/test/support/http-client.ts';
-import { launchChromium, type WebAuthnPage } from './support/browser.ts';
+import { PLATFORM_AUTHENTICATOR, WebAuthnPage, launchChromium } from './support/browser.ts';
 import { checkView, enrolOperator, ensureConsoleBuilt, invitationLink, navigate } from './support/console.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
@@ -26,6 +27,11 @@ after(async () => {
   await browser?.close();
 });
 
+/** The signed-in operator's id, from the console's session endpoint. */
+function sessionOperatorId(page: Page): Promise<string> {
+  return page.evaluate(async (tenant) => ((await (await fetch(`/${tenant}/console/api/session`)).json()) as { operator: { id: string } }).operator.id, TENANT);
+}
+
 /** A fetch from inside the console page with the operator's session token: the status. */
 function pageFetchStatus(page: Page, method: string, path: string, body?: unknown): Promise<number> {
   return page.evaluate(
@@ -33,7 +39,8 @@ function pageFetchStatus(page: Page, method: string, path: string, body?: unknow
       const session = (await (await fetch(`/${tenant}/console/api/session`)).json()) as { accessToken: string };
       const response = await fetch(path, {
         method,
-        headers: { authorization: `Bearer ${session.accessToken}`, 'content-type': 'application/json' },
+        // A JSON content type only with a body (an empty JSON body is refused with 400).
+        headers: { authorization: `Bearer ${session.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return response.status;
@@ -157,11 +164,22 @@ for (const kind of DATABASE_KINDS) {
       await page.getByText('Self-service enabled').click();
       await page.getByRole('button', { name: 'Save' }).click();
       await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
-      await page.locator('iframe[title="Live preview"]').waitFor();
       const store = await admin.get(`/api/identity-store/stores/${STORE}`);
       assert.equal(store.body.selfService.enabled, true);
       assert.equal(store.body.selfService.relyingPartyId, 'localhost');
+      // The preview is framed (the one hosted page that allows it) and shows the form's settings before they are saved.
+      await page.getByRole('region', { name: 'Live preview' }).getByRole('button', { name: /Page/ }).click();
+      await page.getByRole('option', { name: 'signup' }).click();
+      const preview = page.frameLocator('iframe[title="Live preview"]');
+      await preview.getByRole('heading', { level: 1, name: 'Create your account' }).waitFor();
+      const signUpOffered = store.body.selfService.allowSignUp as boolean;
+      const closedText = preview.getByText('New accounts cannot be created here.', { exact: false });
+      assert.equal(await closedText.count(), signUpOffered ? 0 : 1);
+      await page.getByText('Allow sign-up').click();
+      await (signUpOffered ? closedText.waitFor() : closedText.waitFor({ state: 'detached' }));
+      assert.equal((await admin.get(`/api/identity-store/stores/${STORE}`)).body.selfService.allowSignUp, signUpOffered, 'not saved');
       await checkView(page, 'self-service');
+      await page.getByText('Allow sign-up').click();
     });
 
     test('users: add with every field, the API’s messages on the fields, edit, lock, recovery link, delete', async () => {
@@ -245,6 +263,31 @@ for (const kind of DATABASE_KINDS) {
       // The form now shows the current record, the other writer's change included.
       await page.waitForFunction(() => [...document.querySelectorAll('input')].some((input) => input.value === 'Hopper'));
       await page.getByRole('alert').filter({ hasText: 'Someone else changed this' }).waitFor({ state: 'detached' });
+    });
+
+    test('users: more than a page — "Show more" follows the cursor and keeps the search', async () => {
+      // 105 users match the search (the API's page is 100); one more user does not.
+      for (let i = 0; i < 105; i++) {
+        const made = await admin.post(`/api/identity-store/stores/${STORE}/users`, { userKey: `paged-${String(i).padStart(3, '0')}` });
+        assert.equal(made.status, 201);
+      }
+      assert.equal((await admin.post(`/api/identity-store/stores/${STORE}/users`, { userKey: 'unpaged' })).status, 201);
+      // The search is part of the address (a searched list is a link); the box shows it.
+      await page.goto(`${server.origin}/${TENANT}/console/stores/${STORE}/users?q=paged-`);
+      await page.getByRole('status').filter({ hasText: 'Showing the first 100 users.' }).waitFor();
+      assert.equal(await page.getByRole('searchbox', { name: 'Search users' }).inputValue(), 'paged-');
+      const rows = page.getByRole('table', { name: 'Users' }).getByRole('row');
+      assert.equal(await rows.count(), 101, 'a header row and the first page');
+      await page.getByRole('link', { name: 'paged-099' }).waitFor();
+      assert.equal(await page.getByRole('link', { name: 'paged-100' }).count(), 0);
+      await checkView(page, 'users-paged');
+      await page.getByRole('button', { name: 'Show more' }).click();
+      await page.getByRole('status').filter({ hasText: 'Showing all 105 users.' }).waitFor();
+      assert.equal(await rows.count(), 106);
+      await page.getByRole('link', { name: 'paged-104' }).waitFor();
+      assert.equal(await page.getByRole('link', { name: 'unpaged' }).count(), 0, 'the second page kept the search');
+      assert.equal(await page.getByRole('button', { name: 'Show more' }).count(), 0);
+      assert.equal(new URL(page.url()).searchParams.get('q'), 'paged-');
     });
 
     test('API clients: create with the permission picker, rotate, disable, delete', async () => {
@@ -359,6 +402,121 @@ for (const kind of DATABASE_KINDS) {
       await page.getByRole('link', { name: /Ada Operator/ }).click();
       await page.getByRole('heading', { level: 1, name: 'My passkeys' }).waitFor();
       await checkView(page, 'my-passkeys');
+    });
+
+    test('an operator adds a second passkey and sees both', async () => {
+      // Its own operator, so the authenticator the first passkey lives on is known and can be swapped for a second one
+      // (an authenticator that already holds an excluded credential would refuse the new one).
+      const session = await WebAuthnPage.open(browser, await invitationLink(server, TENANT, 'viewer'));
+      try {
+        const first = await session.addVirtualAuthenticator({ ...PLATFORM_AUTHENTICATOR, defaultBackupEligibility: true, defaultBackupState: true });
+        const operator = session.page;
+        operator.setDefaultTimeout(10_000);
+        await operator.getByLabel('Your name').fill('Paula Passkeys');
+        await operator.getByRole('button', { name: 'Create passkey and sign in' }).click();
+        await operator.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+        await operator.getByRole('link', { name: /Paula Passkeys/ }).click();
+        await operator.getByRole('heading', { level: 1, name: 'My passkeys' }).waitFor();
+        await operator.getByText('Your only passkey cannot be deleted.').waitFor();
+        await session.removeVirtualAuthenticator(first);
+        await session.addVirtualAuthenticator({ protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true });
+        await operator.getByRole('button', { name: 'Add a passkey' }).click();
+        await operator.locator('.passkey-card').nth(1).waitFor();
+        assert.equal(await operator.locator('.passkey-card').count(), 2);
+        await operator.getByText('Synced', { exact: true }).waitFor();
+        await operator.getByText('Device-bound', { exact: true }).waitFor();
+        // With two, either can be deleted: the "only passkey" note is gone and each card has its Delete.
+        assert.equal(await operator.getByText('Your only passkey cannot be deleted.').count(), 0);
+        assert.equal(await operator.getByRole('button', { name: 'Delete' }).count(), 2);
+        await checkView(operator, 'my-passkeys-two');
+      } finally {
+        await session.close();
+      }
+    });
+
+    test('operators: an owner changes another operator’s role and removes them; no one raises their own role or removes the last owner', async () => {
+      const alan = await enrolOperator(browser, await invitationLink(server, TENANT, 'admin'), 'Alan Admin');
+      try {
+        const alanId = await sessionOperatorId(alan.page);
+        // An admin may manage operators, but not make anyone an owner, themselves least of all.
+        assert.equal(await pageFetchStatus(alan.page, 'PATCH', `/api/console/operators/${alanId}`, { role: 'owner' }), 403);
+        const ownerId = await sessionOperatorId(page);
+        // The tenant's only owner cannot remove or demote themselves.
+        assert.equal(await pageFetchStatus(page, 'DELETE', `/api/console/operators/${ownerId}`), 409);
+        assert.equal(await pageFetchStatus(page, 'PATCH', `/api/console/operators/${ownerId}`, { role: 'admin' }), 409);
+
+        await navigate(page, 'Operators');
+        const row = page.getByRole('row').filter({ hasText: 'Alan Admin' });
+        await row.getByRole('button', { name: /Role of Alan Admin/ }).click();
+        await page.getByRole('option', { name: 'Support' }).click();
+        await row.getByRole('button', { name: /Support/ }).waitFor();
+        const listed = await admin.get('/api/console/operators');
+        assert.equal(listed.body.items.find((o: { id: string }) => o.id === alanId).role, 'support');
+        // The new role applies to Alan's next request: Support may not manage operators at all.
+        assert.equal(await pageFetchStatus(alan.page, 'PATCH', `/api/console/operators/${alanId}`, { role: 'admin' }), 403);
+        await checkView(page, 'operators');
+
+        await row.getByRole('button', { name: 'Remove' }).click();
+        await page.getByRole('alertdialog').getByRole('button', { name: 'Remove' }).click();
+        await row.waitFor({ state: 'detached' });
+        const after = await admin.get('/api/console/operators');
+        assert.equal(
+          after.body.items.some((o: { id: string }) => o.id === alanId),
+          false,
+        );
+        assert.equal(await pageFetchStatus(alan.page, 'GET', '/api/console/operators'), 401, 'a removed operator’s session ends');
+      } finally {
+        await alan.close();
+      }
+    });
+
+    test('journey templates install from the console', async () => {
+      await navigate(page, 'Journeys');
+      await page.getByRole('button', { name: 'Install templates' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByRole('button', { name: 'Install templates' }).click();
+      await dialog.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      await checkView(page, 'journeys-templates');
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      const journeys = await admin.get('/api/journeys');
+      assert.ok(journeys.body.items.length > 0, 'templates were installed');
+      for (const journey of journeys.body.items as { journeyId: string; latestVersion: number }[]) {
+        await page.getByRole('link', { name: journey.journeyId, exact: true }).waitFor();
+        assert.ok(journey.latestVersion >= 1, `${journey.journeyId} is published`);
+      }
+    });
+
+    test('the audit log exports JSON Lines and CSV, each a file a program can read', async () => {
+      await navigate(page, 'Audit log');
+      await page.getByLabel('Action').fill('user.create');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.getByRole('cell', { name: 'user.create' }).first().waitFor();
+      const expected = (await admin.get('/api/audit?action=user.create&limit=200')).body.items.length as number;
+
+      const jsonl = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Export JSON Lines' }).click();
+      const jsonlFile = await jsonl;
+      assert.match(jsonlFile.suggestedFilename(), /^audit-.*\.jsonl$/);
+      const lines = (await readFile((await jsonlFile.path())!, 'utf8')).split('\n').filter((line) => line !== '');
+      const events = lines.map((line) => JSON.parse(line) as { action: string; actor: string; time: string });
+      assert.equal(events.length, expected);
+      assert.ok(
+        events.every((e) => e.action === 'user.create'),
+        'the export keeps the filter',
+      );
+      assert.ok(events.every((e) => typeof e.actor === 'string' && !Number.isNaN(Date.parse(e.time))));
+
+      const csv = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Export CSV' }).click();
+      const csvFile = await csv;
+      assert.match(csvFile.suggestedFilename(), /^audit-.*\.csv$/);
+      const records = (await readFile((await csvFile.path())!, 'utf8')).split('\r\n').filter((line) => line !== '');
+      const header = records[0]!.split(',');
+      for (const column of ['action', 'actor']) assert.ok(header.includes(column), `CSV column ${column}`);
+      assert.equal(records.length, expected + 1, 'a header and one record per event');
+      const actionColumn = header.indexOf('action');
+      // No field of a user.create event holds a line break, so each record is one line here.
+      assert.ok(records.slice(1).every((record) => record.split(',')[actionColumn] === 'user.create'));
     });
 
     test('German', async () => {

@@ -265,8 +265,6 @@ export const de: Record<MessageKey, string> = {
   'selfService.preview': 'Live-Vorschau',
   'selfService.previewPage': 'Seite',
   'selfService.previewOff': 'Aktivieren und speichern Sie Self-Service, um die gehosteten Seiten zu sehen.',
-  'selfService.previewFramed':
-    'Die gehosteten Seiten lassen sich womöglich nicht in eine andere Seite einbetten; bleibt die Vorschau leer, öffnen Sie sie in einem neuen Tab.',
   'selfService.needsSetup': 'Legen Sie zuerst eine Relying Party und beide Arten von Richtlinien an.',
   'content.forms': 'Formulare',
   'content.pages': 'Seiten',
@@ -446,4 +444,8 @@ export const de: Record<MessageKey, string> = {
   'dryRun.result.rejection': 'Endet mit Ablehnung',
   'dryRun.result.stopped': 'Vor dem Ende angehalten',
   'notFound.title': 'Nicht gefunden',
+  // console helper (issue 12 leftovers): user list pages, self-service preview, provider icons
+  'users.shownMore': 'Die ersten {count} Benutzer werden angezeigt.',
+  'users.shownAll': 'Alle {count} Benutzer werden angezeigt.',
+  'selfService.previewUnsaved': 'Die Vorschau zeigt die Einstellungen im Formular, gespeichert oder nicht; ihre Schaltflächen tun nichts.',
 };

@@ -261,7 +261,6 @@ export const en = {
   'selfService.preview': 'Live preview',
   'selfService.previewPage': 'Page',
   'selfService.previewOff': 'Enable self-service and save to see the hosted pages.',
-  'selfService.previewFramed': 'The hosted pages may refuse to be shown inside another page; if the preview stays empty, open it in a new tab.',
   'selfService.needsSetup': 'Create a relying party and both kinds of policy first.',
   'content.forms': 'Forms',
   'content.pages': 'Pages',
@@ -440,6 +439,10 @@ export const en = {
   'dryRun.result.rejection': 'Ends in rejection',
   'dryRun.result.stopped': 'Stopped before the end',
   'notFound.title': 'Not found',
+  // console helper (issue 12 leftovers): user list pages, self-service preview, provider icons
+  'users.shownMore': 'Showing the first {count} users.',
+  'users.shownAll': 'Showing all {count} users.',
+  'selfService.previewUnsaved': 'The preview shows the settings in the form, saved or not; its buttons do nothing.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,3 +1,4 @@
+import { editOf } from '../http/edit-concurrency.ts';
 import { Type, type TProperties } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
@@ -58,7 +59,7 @@ export async function brandingRoutes(fastify: FastifyInstance, { services, tenan
         errors: ['STORE_NOT_FOUND', 'BRANDING_COLOR_INVALID', 'BRANDING_CONTRAST_TOO_LOW', 'BRANDING_LOGO_INVALID', 'BRANDING_LANGUAGE_UNSUPPORTED'],
       },
     },
-    async (request) => branding.replace(actorOf(request), request.params.storeName, request.body),
+    async (request) => branding.replace(actorOf(request), request.params.storeName, request.body, editOf(request)),
   );
 
   app.delete(
@@ -73,7 +74,7 @@ export async function brandingRoutes(fastify: FastifyInstance, { services, tenan
       config: { permission: 'IdentityStore:updateStore', errors: ['STORE_NOT_FOUND'] },
     },
     async (request, reply) => {
-      await branding.reset(actorOf(request), request.params.storeName);
+      await branding.reset(actorOf(request), request.params.storeName, editOf(request));
       return reply.code(204).send(null);
     },
   );

@@ -1,3 +1,4 @@
+import { claimEdit, created, type EditPrecondition } from '../storage/edit-version.ts';
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { LANGUAGES, type Language } from '../../../hosted/src/messages.ts';
@@ -99,17 +100,26 @@ export class BrandingService {
   }
 
   /** Replaces the store's whole branding; nothing is stored when a rule refuses it. */
-  async replace(actor: Actor, storeName: string, input: BrandingInput): Promise<BrandingView> {
+  async replace(actor: Actor, storeName: string, input: BrandingInput, edit?: EditPrecondition): Promise<BrandingView> {
     const settings = checkBranding(input);
     const now = this.#clock.now().getTime();
     const store = await this.#db.transaction().execute(async (trx) => {
       const found = await this.#identity.findStore(actor.tenantId, storeName, trx);
       const row = { store_id: found.id, tenant_id: found.tenant_id, settings: JSON.stringify(settings), updated_at: now };
-      await trx
-        .insertInto('store_branding')
-        .values(row)
-        .onConflict((c) => c.column('store_id').doUpdateSet({ settings: row.settings, updated_at: now }))
-        .execute();
+      // The first save creates the row at version 1; later saves claim its version. Of two first saves at once, the
+      // later finds the row after all and claims it like any save (refused when its If-Match expected no branding).
+      const key = { column: 'store_id', value: found.id } as const;
+      let exists = await claimEdit(trx, edit, 'store_branding', key);
+      if (!exists) {
+        const inserted = await trx
+          .insertInto('store_branding')
+          .values({ ...row, edit_version: 1 })
+          .onConflict((c) => c.column('store_id').doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) created(edit, found.id);
+        else exists = await claimEdit(trx, edit, 'store_branding', key);
+      }
+      if (exists) await trx.updateTable('store_branding').set({ settings: row.settings, updated_at: now }).where('store_id', '=', found.id).execute();
       await appendAuditEvent(
         trx,
         actor,
@@ -123,10 +133,11 @@ export class BrandingService {
   }
 
   /** Back to Keyway's look and every language. */
-  async reset(actor: Actor, storeName: string): Promise<void> {
+  async reset(actor: Actor, storeName: string, edit?: EditPrecondition): Promise<void> {
     const now = this.#clock.now();
     const store = await this.#db.transaction().execute(async (trx) => {
       const found = await this.#identity.findStore(actor.tenantId, storeName, trx);
+      await claimEdit(trx, edit, 'store_branding', { column: 'store_id', value: found.id });
       await trx.deleteFrom('store_branding').where('store_id', '=', found.id).where('tenant_id', '=', found.tenant_id).execute();
       await appendAuditEvent(trx, actor, { action: 'store.branding.reset', targetType: 'store', targetId: storeName }, now);
       return found;

@@ -335,6 +335,12 @@ export class ConsoleService {
     return row;
   }
 
+  /** The signed-in operator and their permissions, with no token minted (a page the console frames, such as a preview). */
+  async signedInOperator(tenantId: string, cookie: string | undefined): Promise<{ operator: Operator; permissions: string[] }> {
+    const operator = toOperator(await this.#liveSession(tenantId, cookie, this.#clock.now()));
+    return { operator, permissions: permissionsOfRole(tenantId, operator.role) };
+  }
+
   /** The signed-in operator and a new access token for the admin API, bound to this session. */
   async session(tenantId: string, cookie: string | undefined): Promise<ConsoleSession> {
     const now = this.#clock.now();

@@ -6,6 +6,7 @@ import { auditRoutes } from '../audit/audit-routes.ts';
 import { brandingRoutes } from '../branding/branding-routes.ts';
 import type { Config } from '../config/config.ts';
 import { consoleAppRoutes } from '../console/console-app-routes.ts';
+import { selfServicePreviewRoutes } from '../console/self-service-preview-routes.ts';
 import { consoleRoutes } from '../console/console-routes.ts';
 import { isAccessToken } from '../console/console-secrets.ts';
 import { operatorRoutes } from '../console/operator-routes.ts';
@@ -97,7 +98,7 @@ export async function buildApp({ config, database, services, logger, consoleDist
   const hostedAssets = () => (builtHostedAssets ??= buildHostedAssets());
   installProblemGate(app, { notFoundPage: htmlNotFoundPage({ selfService: services.selfService, assets: hostedAssets }) });
   // Before the documentation hook, which lists the EDIT_CONFLICT it adds to the editable resources' writes.
-  installEditConcurrency(app);
+  installEditConcurrency(app, database.db);
   installRouteDocumentation(app);
   // Before authentication and every route hook: no string with NUL, controls or lone surrogates goes further.
   installTextRule(app);
@@ -160,6 +161,7 @@ export async function buildApp({ config, database, services, logger, consoleDist
   await app.register(consoleRoutes, { console: services.console, publicUrl: config.publicUrl, prefix: '/:tenantId/console/api' });
   await app.register(operatorRoutes, { operators: services.operators, prefix: '/api/console' });
   await app.register(overviewRoutes, { overview: services.overview, prefix: '/api/console' });
+  await app.register(selfServicePreviewRoutes, { console: services.console, identity: services.identity, branding: services.branding, assets: hostedAssets });
   await app.register(consoleAppRoutes, consoleDist === undefined ? {} : { dist: consoleDist });
   return app;
 }

@@ -1,3 +1,4 @@
+import { claimEdit, type EditPrecondition } from '../storage/edit-version.ts';
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
@@ -102,6 +103,7 @@ export class IdentityService {
       self_service: null as string | null,
       created_at: now.getTime(),
       updated_at: now.getTime(),
+      edit_version: 0,
     };
     try {
       await this.#db.transaction().execute(async (trx) => {
@@ -149,10 +151,16 @@ export class IdentityService {
     return toStore(await this.findStore(tenantId, storeName));
   }
 
-  async updateStore(actor: Actor, storeName: string, patch: { displayName?: string | null; selfService?: SelfServiceConfigInput | null }): Promise<Store> {
+  async updateStore(
+    actor: Actor,
+    storeName: string,
+    patch: { displayName?: string | null; selfService?: SelfServiceConfigInput | null },
+    edit?: EditPrecondition,
+  ): Promise<Store> {
     const now = this.#clock.now();
     return this.#db.transaction().execute(async (trx) => {
       const store = await this.findStore(actor.tenantId, storeName, trx);
+      await claimEdit(trx, edit, 'stores', { column: 'id', value: store.id });
       const selfService =
         patch.selfService === undefined
           ? {}
@@ -165,10 +173,11 @@ export class IdentityService {
   }
 
   /** Deleting a store deletes its users; without `force` a store that still has users is kept. */
-  async deleteStore(actor: Actor, storeName: string, force: boolean): Promise<void> {
+  async deleteStore(actor: Actor, storeName: string, force: boolean, edit?: EditPrecondition): Promise<void> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
       const store = await this.findStore(actor.tenantId, storeName, trx);
+      await claimEdit(trx, edit, 'stores', { column: 'id', value: store.id });
       if (!force) {
         const user = await trx.selectFrom('users').select('id').where('store_id', '=', store.id).limit(1).executeTakeFirst();
         if (user) throw new KeywayError('STORE_NOT_EMPTY', `Store ${storeName} still has users; delete them first or pass force=true`);
@@ -222,6 +231,7 @@ export class IdentityService {
           user_handle: null,
           created_at: now.getTime(),
           updated_at: now.getTime(),
+          edit_version: 0,
         };
         await trx.insertInto('users').values(row).execute();
         await appendAuditEvent(
@@ -281,11 +291,12 @@ export class IdentityService {
     );
   }
 
-  async updateUser(actor: Actor, storeName: string, ref: UserRef, patch: UpdateUserInput): Promise<User> {
+  async updateUser(actor: Actor, storeName: string, ref: UserRef, patch: UpdateUserInput, edit?: EditPrecondition): Promise<User> {
     const now = this.#clock.now();
     try {
       return await this.#db.transaction().execute(async (trx) => {
         const row = await this.#findUserRow(trx, actor.tenantId, storeName, ref);
+        await claimEdit(trx, edit, 'users', { column: 'id', value: row.id });
         const changes = { ...columnsForUpdate(patch), updated_at: now.getTime() };
         await trx.updateTable('users').set(changes).where('id', '=', row.id).execute();
         await appendAuditEvent(
@@ -301,10 +312,11 @@ export class IdentityService {
     }
   }
 
-  async deleteUser(actor: Actor, storeName: string, ref: UserRef): Promise<void> {
+  async deleteUser(actor: Actor, storeName: string, ref: UserRef, edit?: EditPrecondition): Promise<void> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
       const row = await this.#findUserRow(trx, actor.tenantId, storeName, ref);
+      await claimEdit(trx, edit, 'users', { column: 'id', value: row.id });
       await trx.deleteFrom('users').where('id', '=', row.id).execute();
       await appendAuditEvent(
         trx,

@@ -1,3 +1,4 @@
+import { editOf } from '../http/edit-concurrency.ts';
 import { Type, type TProperties } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
@@ -100,7 +101,7 @@ export async function identityStoreRoutes(fastify: FastifyInstance, { services, 
       },
       config: { permission: 'IdentityStore:updateStore', errors: ['STORE_NOT_FOUND'] },
     },
-    async (request) => identity.updateStore(actorOf(request), request.params.storeName, request.body),
+    async (request) => identity.updateStore(actorOf(request), request.params.storeName, request.body, editOf(request)),
   );
 
   app.delete(
@@ -116,7 +117,7 @@ export async function identityStoreRoutes(fastify: FastifyInstance, { services, 
       config: { permission: 'IdentityStore:deleteStore', errors: ['STORE_NOT_FOUND', 'STORE_NOT_EMPTY'] },
     },
     async (request, reply) => {
-      await identity.deleteStore(actorOf(request), request.params.storeName, request.query.force ?? false);
+      await identity.deleteStore(actorOf(request), request.params.storeName, request.query.force ?? false, editOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -176,7 +177,7 @@ export async function identityStoreRoutes(fastify: FastifyInstance, { services, 
       schema: { operationId: 'updateUser', ...doc(['users'], 'Update a user by id'), params: userParams, body: UpdateUserBody, response: { 200: UserSchema } },
       config: { permission: 'IdentityStore:updateUser', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
     },
-    async (request) => identity.updateUser(actorOf(request), request.params.storeName, { id: request.params.userId }, request.body),
+    async (request) => identity.updateUser(actorOf(request), request.params.storeName, { id: request.params.userId }, request.body, editOf(request)),
   );
 
   app.patch(
@@ -191,7 +192,7 @@ export async function identityStoreRoutes(fastify: FastifyInstance, { services, 
       },
       config: { permission: 'IdentityStore:updateUserByExtId', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND', 'EXT_ID_NOT_UNIQUE', 'USER_KEY_NOT_UNIQUE'] },
     },
-    async (request) => identity.updateUser(actorOf(request), request.params.storeName, { externalId: request.params.userExtId }, request.body),
+    async (request) => identity.updateUser(actorOf(request), request.params.storeName, { externalId: request.params.userExtId }, request.body, editOf(request)),
   );
 
   app.delete(
@@ -201,7 +202,7 @@ export async function identityStoreRoutes(fastify: FastifyInstance, { services, 
       config: { permission: 'IdentityStore:deleteUser', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
     },
     async (request, reply) => {
-      await identity.deleteUser(actorOf(request), request.params.storeName, { id: request.params.userId });
+      await identity.deleteUser(actorOf(request), request.params.storeName, { id: request.params.userId }, editOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -213,7 +214,7 @@ export async function identityStoreRoutes(fastify: FastifyInstance, { services, 
       config: { permission: 'IdentityStore:deleteUserByExtId', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
     },
     async (request, reply) => {
-      await identity.deleteUser(actorOf(request), request.params.storeName, { externalId: request.params.userExtId });
+      await identity.deleteUser(actorOf(request), request.params.storeName, { externalId: request.params.userExtId }, editOf(request));
       return reply.code(204).send(null);
     },
   );

@@ -45,7 +45,7 @@ export function userKeyColumns(userKey: string): { user_key: string; user_key_no
   return { user_key: userKey, user_key_normalized: normalised };
 }
 
-type UserColumns = Omit<Selectable<UsersTable>, 'id' | 'tenant_id' | 'store_id' | 'created_at' | 'updated_at' | 'user_handle'>;
+type UserColumns = Omit<Selectable<UsersTable>, 'id' | 'tenant_id' | 'store_id' | 'created_at' | 'updated_at' | 'user_handle' | 'edit_version'>;
 
 export function columnsForCreate(input: CreateUserInput, externalId: string): UserColumns {
   return {

@@ -1,3 +1,4 @@
+import { editOf } from '../http/edit-concurrency.ts';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
@@ -130,7 +131,7 @@ export async function journeyRoutes(fastify: FastifyInstance, { services }: { se
       },
       config: { permission: 'Journeys:updateDraft', errors: ['JOURNEY_NOT_FOUND'] },
     },
-    async (request) => journeys.putDraft(actorOf(request), request.params.journeyId, request.body.definition, request.body.name),
+    async (request) => journeys.putDraft(actorOf(request), request.params.journeyId, request.body.definition, request.body.name, editOf(request)),
   );
 
   app.post(
@@ -227,7 +228,7 @@ export async function journeyRoutes(fastify: FastifyInstance, { services }: { se
       config: { permission: 'Journeys:delete', errors: ['JOURNEY_NOT_FOUND'] },
     },
     async (request, reply) => {
-      await journeys.delete(actorOf(request), request.params.journeyId);
+      await journeys.delete(actorOf(request), request.params.journeyId, editOf(request));
       return reply.code(204).send(null);
     },
   );

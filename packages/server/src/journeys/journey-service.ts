@@ -1,3 +1,4 @@
+import { claimEdit, type EditPrecondition } from '../storage/edit-version.ts';
 import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
@@ -121,6 +122,7 @@ export class JourneyService {
       latest_version: 0,
       created_at: now.getTime(),
       updated_at: now.getTime(),
+      edit_version: 0,
     };
     try {
       await this.#db.transaction().execute(async (trx) => {
@@ -164,10 +166,17 @@ export class JourneyService {
   }
 
   /** Replaces the draft (drafts may be invalid: they are work in progress) and answers its validation report. */
-  async putDraft(actor: Actor, journeyId: string, definition: unknown, name?: string): Promise<{ journey: Journey; validation: ValidationReport }> {
+  async putDraft(
+    actor: Actor,
+    journeyId: string,
+    definition: unknown,
+    name?: string,
+    edit?: EditPrecondition,
+  ): Promise<{ journey: Journey; validation: ValidationReport }> {
     const now = this.#clock.now();
     const journey = await this.#db.transaction().execute(async (trx) => {
       const row = await this.#row(trx, actor.tenantId, journeyId);
+      await claimEdit(trx, edit, 'journeys', { column: 'id', value: row.id });
       const changes = {
         draft: JSON.stringify(definition),
         draft_updated_at: now.getTime(),
@@ -306,10 +315,11 @@ export class JourneyService {
   }
 
   /** Deletes the journey, its versions and its instances (running ones end: their sessions are gone). */
-  async delete(actor: Actor, journeyId: string): Promise<void> {
+  async delete(actor: Actor, journeyId: string, edit?: EditPrecondition): Promise<void> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
       const row = await this.#row(trx, actor.tenantId, journeyId);
+      await claimEdit(trx, edit, 'journeys', { column: 'id', value: row.id });
       // Children first: SQLite enforces the foreign keys only when asked, so the order does not rely on cascades.
       await this.#instances.deleteAllOf(row.id, trx);
       await trx.deleteFrom('journey_versions').where('journey_row_id', '=', row.id).execute();
@@ -352,6 +362,7 @@ export class JourneyService {
             latest_version: 0,
             created_at: now.getTime(),
             updated_at: now.getTime(),
+            edit_version: 0,
           };
           await trx.insertInto('journeys').values(row).execute();
           await appendAuditEvent(trx, actor, { action: 'journey.create', targetType: 'journey', targetId: journeyId, details: { name, template: true } }, now);
@@ -364,6 +375,8 @@ export class JourneyService {
             .executeTakeFirstOrThrow();
           if (latest.definition === JSON.stringify(definition)) return { journeyId, version: Number(latest.version), status: 'unchanged' as const };
         }
+        // Replacing the draft is an edit: a console holding the journey's old ETag must not overwrite it.
+        await claimEdit(trx, undefined, 'journeys', { column: 'id', value: row.id });
         await trx
           .updateTable('journeys')
           .set({ draft: JSON.stringify(definition), draft_updated_at: now.getTime() })

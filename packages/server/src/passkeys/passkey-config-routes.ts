@@ -1,3 +1,4 @@
+import { editOf } from '../http/edit-concurrency.ts';
 import { Type, type TProperties } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
@@ -88,7 +89,7 @@ export async function passkeyConfigRoutes(fastify: FastifyInstance, { services, 
       },
       config: { permission: 'IdentityStore:updateRelyingParty', errors: ['STORE_NOT_FOUND', 'RELYING_PARTY_NOT_FOUND'] },
     },
-    async (request) => relyingParties.update(actorOf(request), request.params.storeName, request.params.rpId, request.body),
+    async (request) => relyingParties.update(actorOf(request), request.params.storeName, request.params.rpId, request.body, editOf(request)),
   );
 
   app.delete(
@@ -103,7 +104,7 @@ export async function passkeyConfigRoutes(fastify: FastifyInstance, { services, 
       config: { permission: 'IdentityStore:deleteRelyingParty', errors: ['STORE_NOT_FOUND', 'RELYING_PARTY_NOT_FOUND'] },
     },
     async (request, reply) => {
-      await relyingParties.delete(actorOf(request), request.params.storeName, request.params.rpId);
+      await relyingParties.delete(actorOf(request), request.params.storeName, request.params.rpId, editOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -166,7 +167,7 @@ export async function passkeyConfigRoutes(fastify: FastifyInstance, { services, 
       },
       config: { permission: 'IdentityStore:updateRegistrationPolicy', errors: ['STORE_NOT_FOUND', 'POLICY_NOT_FOUND', 'INVALID_TRUST_ANCHOR'] },
     },
-    async (request) => policies.updateRegistrationPolicy(actorOf(request), request.params.storeName, request.params.policyName, request.body),
+    async (request) => policies.updateRegistrationPolicy(actorOf(request), request.params.storeName, request.params.policyName, request.body, editOf(request)),
   );
 
   app.delete(
@@ -176,7 +177,7 @@ export async function passkeyConfigRoutes(fastify: FastifyInstance, { services, 
       config: { permission: 'IdentityStore:deleteRegistrationPolicy', errors: ['STORE_NOT_FOUND', 'POLICY_NOT_FOUND'] },
     },
     async (request, reply) => {
-      await policies.deleteRegistrationPolicy(actorOf(request), request.params.storeName, request.params.policyName);
+      await policies.deleteRegistrationPolicy(actorOf(request), request.params.storeName, request.params.policyName, editOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -239,7 +240,8 @@ export async function passkeyConfigRoutes(fastify: FastifyInstance, { services, 
       },
       config: { permission: 'IdentityStore:updateAuthenticationPolicy', errors: ['STORE_NOT_FOUND', 'POLICY_NOT_FOUND'] },
     },
-    async (request) => policies.updateAuthenticationPolicy(actorOf(request), request.params.storeName, request.params.policyName, request.body),
+    async (request) =>
+      policies.updateAuthenticationPolicy(actorOf(request), request.params.storeName, request.params.policyName, request.body, editOf(request)),
   );
 
   app.delete(
@@ -249,7 +251,7 @@ export async function passkeyConfigRoutes(fastify: FastifyInstance, { services, 
       config: { permission: 'IdentityStore:deleteAuthenticationPolicy', errors: ['STORE_NOT_FOUND', 'POLICY_NOT_FOUND'] },
     },
     async (request, reply) => {
-      await policies.deleteAuthenticationPolicy(actorOf(request), request.params.storeName, request.params.policyName);
+      await policies.deleteAuthenticationPolicy(actorOf(request), request.params.storeName, request.params.policyName, editOf(request));
       return reply.code(204).send(null);
     },
   );

@@ -1,3 +1,4 @@
+import { claimEdit, type EditPrecondition } from '../storage/edit-version.ts';
 import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
@@ -144,8 +145,14 @@ export class PolicyService {
   }
 
   /** Replaces the top-level fields the patch names (null clears authenticatorAttachment), then validates the whole policy. */
-  async updateRegistrationPolicy(actor: Actor, storeName: string, name: string, patch: UpdateRegistrationPolicyInput): Promise<RegistrationPolicy> {
-    return this.#update(REGISTRATION, actor, storeName, name, Object.keys(patch), async (current) => {
+  async updateRegistrationPolicy(
+    actor: Actor,
+    storeName: string,
+    name: string,
+    patch: UpdateRegistrationPolicyInput,
+    edit?: EditPrecondition,
+  ): Promise<RegistrationPolicy> {
+    return this.#update(REGISTRATION, actor, storeName, name, Object.keys(patch), edit, async (current) => {
       const { name: _name, createdAt: _c, updatedAt: _u, ...settings } = current;
       const merged = { ...settings, ...withoutNulls(patch) };
       if (patch.authenticatorAttachment === null) delete merged.authenticatorAttachment;
@@ -153,8 +160,8 @@ export class PolicyService {
     });
   }
 
-  async deleteRegistrationPolicy(actor: Actor, storeName: string, name: string): Promise<void> {
-    await this.#delete(REGISTRATION, actor, storeName, name);
+  async deleteRegistrationPolicy(actor: Actor, storeName: string, name: string, edit?: EditPrecondition): Promise<void> {
+    await this.#delete(REGISTRATION, actor, storeName, name, edit);
   }
 
   // ── authentication policies ─────────────────────────────────────────────
@@ -174,15 +181,21 @@ export class PolicyService {
     return this.findAuthenticationPolicy(tenantId, store.id, name);
   }
 
-  async updateAuthenticationPolicy(actor: Actor, storeName: string, name: string, patch: UpdateAuthenticationPolicyInput): Promise<AuthenticationPolicy> {
-    return this.#update(AUTHENTICATION, actor, storeName, name, Object.keys(patch), async (current) => {
+  async updateAuthenticationPolicy(
+    actor: Actor,
+    storeName: string,
+    name: string,
+    patch: UpdateAuthenticationPolicyInput,
+    edit?: EditPrecondition,
+  ): Promise<AuthenticationPolicy> {
+    return this.#update(AUTHENTICATION, actor, storeName, name, Object.keys(patch), edit, async (current) => {
       const { name: _name, createdAt: _c, updatedAt: _u, ...settings } = current;
       return checkAuthenticationSettings(authenticationSettingsWithDefaults({ ...settings, ...patch }));
     });
   }
 
-  async deleteAuthenticationPolicy(actor: Actor, storeName: string, name: string): Promise<void> {
-    await this.#delete(AUTHENTICATION, actor, storeName, name);
+  async deleteAuthenticationPolicy(actor: Actor, storeName: string, name: string, edit?: EditPrecondition): Promise<void> {
+    await this.#delete(AUTHENTICATION, actor, storeName, name, edit);
   }
 
   // ── shared by both kinds ────────────────────────────────────────────────
@@ -212,6 +225,7 @@ export class PolicyService {
           settings: JSON.stringify(settings),
           created_at: now.getTime(),
           updated_at: now.getTime(),
+          edit_version: 0,
         };
         await trx.insertInto(kind.table).values(row).execute();
         await appendAuditEvent(trx, actor, { action: `${kind.noun}.create`, targetType: kind.noun, targetId: name, details: { store: storeName } }, now);
@@ -246,6 +260,7 @@ export class PolicyService {
     storeName: string,
     name: string,
     fields: string[],
+    edit: EditPrecondition | undefined,
     merge: (current: Policy<S>) => Promise<S>,
   ): Promise<Policy<S>> {
     const now = this.#clock.now();
@@ -261,6 +276,7 @@ export class PolicyService {
         .where('name', '=', name)
         .execute();
       const row = await this.#findRow(kind, trx, actor.tenantId, store.id, name);
+      await claimEdit(trx, edit, kind.table, { column: 'id', value: row.id });
       const settings = await merge(toPolicy(kind, row));
       const changes = { settings: JSON.stringify(settings), updated_at: now.getTime() };
       await trx.updateTable(kind.table).set(changes).where('id', '=', row.id).execute();
@@ -269,11 +285,12 @@ export class PolicyService {
     });
   }
 
-  async #delete<S>(kind: PolicyKind<S>, actor: Actor, storeName: string, name: string): Promise<void> {
+  async #delete<S>(kind: PolicyKind<S>, actor: Actor, storeName: string, name: string, edit: EditPrecondition | undefined): Promise<void> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
       const store = await this.#identity.findStore(actor.tenantId, storeName, trx);
       const row = await this.#findRow(kind, trx, actor.tenantId, store.id, name);
+      await claimEdit(trx, edit, kind.table, { column: 'id', value: row.id });
       await trx.deleteFrom(kind.table).where('id', '=', row.id).execute();
       await appendAuditEvent(trx, actor, { action: `${kind.noun}.delete`, targetType: kind.noun, targetId: name, details: { store: storeName } }, now);
     });

@@ -1,3 +1,4 @@
+import { claimEdit, type EditPrecondition } from '../storage/edit-version.ts';
 import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, type FieldProblem } from '../errors/keyway-error.ts';
@@ -173,6 +174,7 @@ export class RelyingPartyService {
           ...columns(rp),
           created_at: now.getTime(),
           updated_at: now.getTime(),
+          edit_version: 0,
         };
         await trx.insertInto('relying_parties').values(row).execute();
         await appendAuditEvent(
@@ -228,7 +230,7 @@ export class RelyingPartyService {
   }
 
   /** Replaces the fields the patch names, then validates the whole relying party again. */
-  async update(actor: Actor, storeName: string, rpId: string, patch: UpdateRelyingPartyInput): Promise<RelyingParty> {
+  async update(actor: Actor, storeName: string, rpId: string, patch: UpdateRelyingPartyInput, edit?: EditPrecondition): Promise<RelyingParty> {
     const now = this.#clock.now();
     return this.#db.transaction().execute(async (trx) => {
       const store = await this.#identity.findStore(actor.tenantId, storeName, trx);
@@ -242,6 +244,7 @@ export class RelyingPartyService {
         .where('rp_id', '=', rpId)
         .execute();
       const row = await this.#findRow(trx, actor.tenantId, store.id, rpId);
+      await claimEdit(trx, edit, 'relying_parties', { column: 'id', value: row.id });
       const current = toRelyingParty(row);
       const merged = checkRelyingParty({
         id: current.id,
@@ -268,11 +271,12 @@ export class RelyingPartyService {
    * Removes the relying party's configuration. Passkeys registered for its RP ID stay (they are
    * the users'); they cannot be used until a relying party with that ID is configured again.
    */
-  async delete(actor: Actor, storeName: string, rpId: string): Promise<void> {
+  async delete(actor: Actor, storeName: string, rpId: string, edit?: EditPrecondition): Promise<void> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
       const store = await this.#identity.findStore(actor.tenantId, storeName, trx);
       const row = await this.#findRow(trx, actor.tenantId, store.id, rpId);
+      await claimEdit(trx, edit, 'relying_parties', { column: 'id', value: row.id });
       await trx.deleteFrom('relying_parties').where('id', '=', row.id).execute();
       await appendAuditEvent(trx, actor, { action: 'relyingParty.delete', targetType: 'relyingParty', targetId: rpId, details: { store: storeName } }, now);
     });

@@ -19,6 +19,8 @@ export interface ApiClientsTable {
   created_at: number;
   updated_at: number;
   secret_rotated_at: number;
+  /** Advanced by every admin-API edit of the row; what its ETag names (migration 027, storage/edit-version.ts) */
+  edit_version: Generated<number>;
 }
 
 export interface AccessTokensTable {
@@ -40,6 +42,8 @@ export interface StoresTable {
   updated_at: number;
   /** Counts changes of the store, its relying parties and policies (database triggers, migration 022); what in-memory caches check */
   config_version: Generated<number>;
+  /** Advanced by every admin-API edit of the row; what its ETag names (migration 027, storage/edit-version.ts) */
+  edit_version: Generated<number>;
 }
 
 export interface UsersTable {
@@ -65,6 +69,8 @@ export interface UsersTable {
   user_handle: string | null;
   created_at: number;
   updated_at: number;
+  /** Advanced by every admin-API edit of the row; what its ETag names (migration 027, storage/edit-version.ts) */
+  edit_version: Generated<number>;
 }
 
 export interface AuditEventsTable {
@@ -98,6 +104,8 @@ export interface RelyingPartiesTable {
   apple_app_ids: string;
   created_at: number;
   updated_at: number;
+  /** Advanced by every admin-API edit of the row; what its ETag names (migration 027, storage/edit-version.ts) */
+  edit_version: Generated<number>;
 }
 
 export interface PoliciesTable {
@@ -109,6 +117,8 @@ export interface PoliciesTable {
   settings: string;
   created_at: number;
   updated_at: number;
+  /** Advanced by every admin-API edit of the row; what its ETag names (migration 027, storage/edit-version.ts) */
+  edit_version: Generated<number>;
 }
 
 export interface CredentialsTable {
@@ -193,6 +203,8 @@ export interface JourneyContentVersionsTable {
   created_at: number;
   updated_at: number;
   published_at: number | null;
+  /** Advanced by every admin-API edit of the row; what its ETag names (migration 027, storage/edit-version.ts) */
+  edit_version: Generated<number>;
 }
 
 /** The database's master key (one row, id 'current'): its id and a check value sealed under it. */
@@ -230,6 +242,8 @@ export interface JourneysTable {
   latest_version: number;
   created_at: number;
   updated_at: number;
+  /** Advanced by every admin-API edit of the row; what its ETag names (migration 027, storage/edit-version.ts) */
+  edit_version: Generated<number>;
 }
 
 /** A published, immutable journey definition version. */
@@ -392,6 +406,8 @@ export interface StoreBrandingTable {
   tenant_id: string;
   settings: string;
   updated_at: number;
+  /** Advanced by every admin-API edit of the row; what its ETag names (migration 027, storage/edit-version.ts) */
+  edit_version: Generated<number>;
 }
 
 /** An OpenID Connect client of a tenant (oidc/oidc-client-service.ts); lists are JSON arrays. */

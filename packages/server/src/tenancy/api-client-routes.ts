@@ -1,3 +1,4 @@
+import { editOf } from '../http/edit-concurrency.ts';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
@@ -96,7 +97,7 @@ export async function apiClientRoutes(fastify: FastifyInstance, { services }: { 
         errors: ['API_CLIENT_NOT_FOUND', 'PERMISSION_NOT_GRANTABLE', 'API_CLIENT_NOT_COVERED', 'LAST_FULL_ADMIN_CLIENT'],
       },
     },
-    async (request) => tenancy.updateClient(principalOf(request), actorOf(request), request.params.clientId, request.body),
+    async (request) => tenancy.updateClient(principalOf(request), actorOf(request), request.params.clientId, request.body, editOf(request)),
   );
 
   app.post(
@@ -130,7 +131,7 @@ export async function apiClientRoutes(fastify: FastifyInstance, { services }: { 
       config: { permission: 'Admin:deleteApiClient', errors: ['API_CLIENT_NOT_FOUND', 'API_CLIENT_NOT_COVERED', 'LAST_FULL_ADMIN_CLIENT'] },
     },
     async (request, reply) => {
-      await tenancy.deleteClient(principalOf(request), actorOf(request), request.params.clientId);
+      await tenancy.deleteClient(principalOf(request), actorOf(request), request.params.clientId, editOf(request));
       return reply.code(204).send(null);
     },
   );

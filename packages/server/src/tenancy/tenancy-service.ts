@@ -1,3 +1,4 @@
+import { claimEdit, type EditPrecondition } from '../storage/edit-version.ts';
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
@@ -244,11 +245,13 @@ export class TenancyService {
     actor: Actor,
     clientId: string,
     patch: { name?: string; permissions?: string[]; enabled?: boolean },
+    edit?: EditPrecondition,
   ): Promise<ApiClient> {
     if (patch.permissions) assertMayGrant(principal, patch.permissions);
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
       const row = await this.#lockTarget(trx, principal, clientId);
+      await claimEdit(trx, edit, 'api_clients', { column: 'id', value: row.id });
       const before = { enabled: row.enabled === 1, permissions: JSON.parse(row.permissions) as string[] };
       const after = { enabled: patch.enabled ?? before.enabled, permissions: patch.permissions ?? before.permissions };
       assertKeepsFullAdmin(principal.tenantId, { before, after, otherFullAdmins: await this.#otherFullAdmins(trx, principal.tenantId, clientId) });
@@ -288,10 +291,11 @@ export class TenancyService {
     return { ...(await this.getClient(principal.tenantId, clientId)), clientSecret: secret };
   }
 
-  async deleteClient(principal: Principal, actor: Actor, clientId: string): Promise<void> {
+  async deleteClient(principal: Principal, actor: Actor, clientId: string, edit?: EditPrecondition): Promise<void> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
       const row = await this.#lockTarget(trx, principal, clientId);
+      await claimEdit(trx, edit, 'api_clients', { column: 'id', value: row.id });
       const before = { enabled: row.enabled === 1, permissions: JSON.parse(row.permissions) as string[] };
       assertKeepsFullAdmin(principal.tenantId, { before, after: undefined, otherFullAdmins: await this.#otherFullAdmins(trx, principal.tenantId, clientId) });
       // Tokens go with the client (ON DELETE CASCADE), so they stop working on every node at once.

@@ -1,5 +1,7 @@
-// The store's self-service settings (hosted sign-up, sign-in, my passkeys, recovery) with a live preview
-// of the hosted page beside the form; saving reloads the preview. Edits send the store's ETag as If-Match.
+// The store's self-service settings (hosted sign-up, sign-in, my passkeys, recovery) with a live preview of the hosted
+// page beside the form, showing the settings as they are in the form, before they are saved: the server renders it
+// for the signed-in operator at /{tenantId}/console/preview/… (the only hosted page it lets Keyway frame; inert, with
+// no script). Edits send the store's ETag as If-Match.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
@@ -102,7 +104,13 @@ export function SelfServiceArea() {
   };
   const ready = rps.data.items.length > 0 && regs.data.items.length > 0 && auths.data.items.length > 0;
   const live = loaded.data?.data.selfService?.enabled === true;
-  const previewUrl = `/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(store)}/${page}?lang=${locale}`;
+  const pageUrl = `/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(store)}/${page}?lang=${locale}`;
+  const unsaved = new URLSearchParams({
+    lang: locale,
+    allowSignUp: String(form.allowSignUp),
+    ...(form.applicationUrl ? { applicationUrl: form.applicationUrl } : {}),
+  });
+  const previewUrl = `/${encodeURIComponent(tenantId)}/console/preview/${encodeURIComponent(store)}/${page}?${unsaved}`;
   return (
     <>
       <PageHeader title={t('selfService.title')}>
@@ -192,25 +200,24 @@ export function SelfServiceArea() {
               options={PAGES.map((id) => ({ id, label: id }))}
             />
           </div>
-          {live ? (
-            <>
-              <iframe
-                key={`${previewUrl}#${saved}`}
-                className="preview-frame"
-                title={t('selfService.preview')}
-                src={previewUrl}
-                sandbox="allow-scripts allow-same-origin allow-forms"
-              />
-              <p className="muted small">
-                {t('selfService.previewFramed')}{' '}
-                <a href={previewUrl} target="_blank" rel="noreferrer">
-                  {t('common.open')} ↗
-                </a>
-              </p>
-            </>
-          ) : (
-            <p className="muted">{t('selfService.previewOff')}</p>
-          )}
+          <iframe
+            key={`${previewUrl}#${saved}`}
+            className="preview-frame"
+            title={t('selfService.preview')}
+            src={previewUrl}
+            // Same origin, for the console cookie; no scripts (the server's policy forbids them too).
+            sandbox="allow-same-origin"
+          />
+          <p className="muted small">
+            {t('selfService.previewUnsaved')}{' '}
+            {live ? (
+              <a href={pageUrl} target="_blank" rel="noreferrer">
+                {t('common.open')} ↗
+              </a>
+            ) : (
+              t('selfService.previewOff')
+            )}
+          </p>
         </section>
       </div>
     </>

@@ -1,5 +1,6 @@
-// Users of one store: search (user key, e-mail, external id, name), the list, and "Add user".
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+// Users of one store: search (user key, e-mail, external id, name), the list a page at a time ("Show more" follows
+// the API's cursor, with the search kept), and "Add user".
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { SearchField, Input, Label } from 'react-aria-components';
@@ -13,6 +14,9 @@ import { UserForm } from './UserForm.tsx';
 import { createRequest, EMPTY_USER_FORM, type User } from './user-form.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 
+/** Users per request: the API's largest page. */
+const PAGE_SIZE = 100;
+
 function displayName(user: User): string {
   return [user.firstName, user.lastName].filter(Boolean).join(' ');
 }
@@ -24,16 +28,19 @@ export function UsersArea() {
   const q = params.get('q') ?? '';
   const [search, setSearch] = useState(q);
   const canCreate = useCan('IdentityStore:createUser');
-  const users = useQuery({
+  const users = useInfiniteQuery({
     queryKey: ['users', store, q],
-    queryFn: () =>
+    queryFn: ({ pageParam }) =>
       ok(
         api.GET('/api/identity-store/stores/{storeName}/users', {
           // `q` searches user key, e-mail, external id and name; every status is listed.
-          params: { path: { storeName: store }, query: { limit: 100, ...(q ? { q } : {}) } },
+          params: { path: { storeName: store }, query: { limit: PAGE_SIZE, ...(q ? { q } : {}), ...(pageParam ? { cursor: pageParam } : {}) } },
         }),
       ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
   });
+  const items = users.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <>
       <PageHeader title={t('users.title')} actions={canCreate ? <AddUser store={store} /> : null}>
@@ -55,8 +62,8 @@ export function UsersArea() {
       </form>
       {users.isPending ? <Loading /> : null}
       <ErrorMessage error={users.error} />
-      {users.data && users.data.items.length === 0 ? <Empty>{q ? t('users.noMatch', { q }) : t('users.empty')}</Empty> : null}
-      {users.data && users.data.items.length > 0 ? (
+      {users.data && items.length === 0 ? <Empty>{q ? t('users.noMatch', { q }) : t('users.empty')}</Empty> : null}
+      {items.length > 0 ? (
         <div className="table-wrap" tabIndex={0}>
           <table className="table">
             <caption className="visually-hidden">{t('users.title')}</caption>
@@ -69,7 +76,7 @@ export function UsersArea() {
               </tr>
             </thead>
             <tbody>
-              {users.data.items.map((user) => (
+              {items.map((user) => (
                 <tr key={user.id}>
                   <td>
                     <Link to={`/stores/${encodeURIComponent(store)}/users/${encodeURIComponent(user.id)}`}>{user.userKey}</Link>
@@ -83,6 +90,18 @@ export function UsersArea() {
               ))}
             </tbody>
           </table>
+        </div>
+      ) : null}
+      {items.length > 0 ? (
+        <div className="list-footer">
+          <p className="muted" role="status">
+            {t(users.hasNextPage ? 'users.shownMore' : 'users.shownAll', { count: items.length })}
+          </p>
+          {users.hasNextPage ? (
+            <Button onPress={() => void users.fetchNextPage()} isDisabled={users.isFetchingNextPage}>
+              {t('common.more')}
+            </Button>
+          ) : null}
         </div>
       ) : null}
     </>

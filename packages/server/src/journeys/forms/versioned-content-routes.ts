@@ -1,3 +1,4 @@
+import { editOf } from '../../http/edit-concurrency.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -188,7 +189,8 @@ export async function versionedContentRoutes<Body>(fastify: FastifyInstance, opt
       },
       config: { permission: `Journeys:update${noun}Version`, errors: [notFound, versionNotFound, 'CONTENT_VERSION_PUBLISHED'] },
     },
-    async (request) => out(await service.updateDraft(actorOf(request), request.params.name, request.params.version, { body: bodyOf(request) })),
+    async (request) =>
+      out(await service.updateDraft(actorOf(request), request.params.name, request.params.version, { body: bodyOf(request) }, editOf(request))),
   );
 
   app.post(

@@ -1,3 +1,4 @@
+import { claimEdit, type EditPrecondition } from '../../storage/edit-version.ts';
 import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../../audit/audit-log.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
@@ -137,6 +138,7 @@ export class VersionedContentService<Body> {
       created_at: now,
       updated_at: now,
       published_at: null,
+      edit_version: 0,
     };
     try {
       await this.#db.transaction().execute(async (trx) => {
@@ -194,6 +196,7 @@ export class VersionedContentService<Body> {
           created_at: now.getTime(),
           updated_at: now.getTime(),
           published_at: null,
+          edit_version: 0,
         };
         await trx.insertInto('journey_content_versions').values(row).execute();
         await appendAuditEvent(
@@ -210,7 +213,7 @@ export class VersionedContentService<Body> {
   }
 
   /** Replaces the body of a draft; a published version is immutable (CONTENT_VERSION_PUBLISHED). */
-  async updateDraft(actor: Actor, name: string, version: number, input: { body: unknown }): Promise<ContentVersion<Body>> {
+  async updateDraft(actor: Actor, name: string, version: number, input: { body: unknown }, edit?: EditPrecondition): Promise<ContentVersion<Body>> {
     const body = this.#assertValid(input.body);
     const now = this.#clock.now();
     return this.#db.transaction().execute(async (trx) => {
@@ -218,6 +221,7 @@ export class VersionedContentService<Body> {
       const row = await this.#findVersion(trx, content, version);
       if (row.status === 'published')
         throw new KeywayError('CONTENT_VERSION_PUBLISHED', `${this.#spec.noun} ${name} version ${version} is published and cannot change; add a new version`);
+      await claimEdit(trx, edit, 'journey_content_versions', { column: 'id', value: row.id });
       // Only a draft is updated: a publish that commits first makes this update match nothing.
       const updated = await trx
         .updateTable('journey_content_versions')
