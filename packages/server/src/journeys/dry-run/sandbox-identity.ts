@@ -87,6 +87,7 @@ export class SandboxIdentity {
       store_id: store.id,
       ...columns,
       user_handle: null,
+      edit_version: 1,
       created_at: now.getTime(),
       updated_at: now.getTime(),
     };

@@ -18,6 +18,7 @@ import { JourneySettings } from './JourneySettings.tsx';
 import { StepPanel, type Problem } from './StepPanel.tsx';
 import { useEditHistory } from './use-edit-history.ts';
 import { VersionsPanel } from './VersionsPanel.tsx';
+import { DryRunPanel, type DryRunResponse } from '../dry-run/index.ts';
 
 const TABS = ['canvas', 'json', 'versions'] as const;
 type TabId = (typeof TABS)[number];
@@ -55,6 +56,9 @@ export function JourneyDesigner() {
   const [notice, setNotice] = useState<string | undefined>();
   const [problems, setProblems] = useState<Problem[] | undefined>();
   const [importError, setImportError] = useState<string | undefined>();
+  // The last "Try it" run: its path is drawn on the canvas until the next run starts.
+  const [dryRun, setDryRun] = useState<DryRunResponse | undefined>();
+  const trace = useMemo(() => dryRun?.trace.map((entry) => ({ stepId: entry.stepId, ...(entry.outcome ? { outcome: entry.outcome } : {}) })), [dryRun]);
   const loaded = useRef(false);
 
   useEffect(() => {
@@ -330,6 +334,7 @@ export function JourneyDesigner() {
                 selectedStepId={selected}
                 onSelect={setSelected}
                 problems={problemsByStep}
+                {...(trace ? { trace } : {})}
                 {...(canEdit ? { onConnect: (id: string, outcome: string, target: string) => apply(setOutcome(definition, id, outcome, target)) } : {})}
               />
               {errors.length > 0 ? (
@@ -344,6 +349,7 @@ export function JourneyDesigner() {
                   </ul>
                 </section>
               ) : null}
+              {canEdit ? <DryRunPanel journeyId={journeyId} definition={definition as unknown as Record<string, unknown>} onTrace={setDryRun} /> : null}
             </div>
             {step ? (
               <StepPanel
