@@ -18,6 +18,8 @@ import {
   MyPasskeysAnswer,
   RecoveryBeginAnswer,
   RecoveryBeginBody,
+  RecoveryEmailAnswer,
+  RecoveryEmailBody,
   RecoveryFinishAnswer,
   RecoveryFinishBody,
   RegisterBeginBody,
@@ -363,6 +365,27 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
       const started = await selfService.recoveryBegin(browser(request), request.body.token);
       setFlowCookie(reply, request, started.flowToken);
       return { publicKey: started.publicKey, user: started.user };
+    },
+  );
+
+  app.post(
+    '/recovery/email',
+    {
+      schema: {
+        operationId: 'requestRecoveryEmail',
+        ...doc(
+          'E-mail a recovery link (“I lost my passkey”)',
+          'Sends a one-time link to the recovery page to the store’s account with this e-mail address, if there is one. The answer is 202 either way (no account enumeration); rate-limited per client address and per e-mail address. 503 EMAIL_NOT_CONFIGURED when the server has no SMTP server.',
+        ),
+        params: StoreParams,
+        body: RecoveryEmailBody,
+        response: { 202: RecoveryEmailAnswer },
+      },
+      config: { errors: [...LIMITED, 'EMAIL_NOT_CONFIGURED'] },
+    },
+    async (request, reply) => {
+      await selfService.requestRecoveryEmail(browser(request), request.body);
+      return reply.code(202).send({ accepted: true as const });
     },
   );
 

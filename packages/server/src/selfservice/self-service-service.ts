@@ -9,7 +9,9 @@ import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import { claimPendingAccount, isSignUpOwned, purgeAbandonedAccounts, replaceAbandonedAccount } from '../identity/pending-accounts.ts';
-import { toUser, userKeyMatches } from '../identity/user-record.ts';
+import { normaliseEmail, toUser, userKeyMatches } from '../identity/user-record.ts';
+import { enqueueEmail } from '../email/email-outbox.ts';
+import type { EmailService } from '../email/email-service.ts';
 import type { User } from '../identity/user-schemas.ts';
 import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
 import type { CeremonyService } from '../passkeys/ceremony-service.ts';
@@ -79,6 +81,8 @@ export interface SelfServiceDeps {
   rateLimitPerIdentifier: number;
   /** Seals the decoy keys at rest */
   masterKey: MasterKey;
+  /** The lost-passkey e-mail and address verification; refuses when no SMTP server is configured */
+  email: Pick<EmailService, 'configured' | 'requireConfigured' | 'compose'>;
 }
 
 /** What the public routes know about the browser's request. */
@@ -589,24 +593,10 @@ export class SelfServiceService {
       throw new KeywayError('SELF_SERVICE_DISABLED', `Self-service is not enabled for store ${storeName}; recovery links open its hosted pages`);
     const user = await getUserInStore(this.#db, store.id, storeName, { id: userId });
     const now = this.#deps.clock.now();
-    const token = newBrowserToken();
-    const id = newTimeOrderedId(now);
-    const expiresAt = now.getTime() + (ttlSeconds ?? config.recoveryLinkTtlSeconds) * 1000;
+    const ttl = ttlSeconds ?? config.recoveryLinkTtlSeconds;
+    const link = this.#newRecoveryLink(actor.tenantId, storeName, now, ttl);
     await this.#db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('selfservice_recovery_links')
-        .values({
-          id,
-          token_hash: hashBrowserToken(token),
-          tenant_id: actor.tenantId,
-          store_id: store.id,
-          user_id: user.id,
-          created_by: actor.actor,
-          expires_at: expiresAt,
-          consumed_at: null,
-          created_at: now.getTime(),
-        })
-        .execute();
+      await link.insert(trx, { storeId: store.id, userId: user.id, createdBy: actor.actor });
       await appendAuditEvent(
         trx,
         actor,
@@ -614,13 +604,86 @@ export class SelfServiceService {
           action: 'selfservice.recoveryLink.create',
           targetType: 'user',
           targetId: user.id,
-          details: { store: storeName, linkId: id, expiresAt: iso(expiresAt) },
+          details: { store: storeName, linkId: link.id, expiresAt: iso(link.expiresAt) },
         },
         now,
       );
     });
-    const url = `${this.#deps.publicUrl}/${encodeURIComponent(actor.tenantId)}/identity/${encodeURIComponent(storeName)}/recover#${token}`;
-    return { id, url, expiresAt: iso(expiresAt) };
+    return { id: link.id, url: link.url, expiresAt: iso(link.expiresAt) };
+  }
+
+  /**
+   * "I lost my passkey": e-mails a one-time recovery link (the admin's kind, to the same recovery page) to the store's
+   * user with this address. The answer is the same whether or not there is one, and both cases take the same path
+   * (the lookup, the e-mail rendered, one transaction with its audit event), so neither the answer nor its timing
+   * tells whether the address has an account. Rate-limited per client address and per e-mail address.
+   */
+  async requestRecoveryEmail(request: BrowserRequest, input: { email: string; language?: string | undefined }): Promise<void> {
+    const target = await this.#target(request);
+    this.#deps.email.requireConfigured();
+    const address = normaliseEmail(input.email.trim());
+    await this.#limit(request, `recovery-email:${address}`);
+    const user = await this.#db.selectFrom('users').selectAll().where('store_id', '=', target.store.id).where('email', '=', address).executeTakeFirst();
+    // A locked or disabled account is not recovered by e-mail (the administrators decide about it).
+    const eligible = user !== undefined && user.status !== 'locked' && user.status !== 'disabled';
+    const now = this.#deps.clock.now();
+    const ttl = target.config.recoveryLinkTtlSeconds;
+    const link = this.#newRecoveryLink(request.tenantId, request.storeName, now, ttl);
+    const email = await this.#deps.email.compose({
+      store: target.store,
+      to: address,
+      purpose: 'lost-passkey',
+      content: { kind: 'lostPasskey', link: link.url, expiresInMinutes: Math.round(ttl / 60) },
+      languages: [user?.locale_language, input.language],
+    });
+    const actor = this.#actor(request);
+    await this.#db.transaction().execute(async (trx) => {
+      if (eligible) {
+        await link.insert(trx, { storeId: target.store.id, userId: user.id, createdBy: 'self-service:email' });
+        await enqueueEmail(trx, email, now);
+      }
+      await appendAuditEvent(
+        trx,
+        actor,
+        {
+          action: 'selfservice.recoveryEmail.request',
+          targetType: eligible ? 'user' : 'store',
+          targetId: eligible ? user.id : target.store.id,
+          outcome: eligible ? 'success' : 'failure',
+          details: { store: request.storeName, clientIp: request.clientIp, ...(eligible ? { linkId: link.id } : { reason: user ? 'account not active' : 'no such address' }) },
+        },
+        now,
+      );
+    });
+  }
+
+  /** A new recovery link (not stored yet): its id, URL with the one-time token, expiry, and the insert that stores it. */
+  #newRecoveryLink(tenantId: string, storeName: string, now: Date, ttlSeconds: number) {
+    const token = newBrowserToken();
+    const id = newTimeOrderedId(now);
+    const expiresAt = now.getTime() + ttlSeconds * 1000;
+    const url = `${this.#deps.publicUrl}/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(storeName)}/recover#${token}`;
+    return {
+      id,
+      url,
+      expiresAt,
+      insert: async (trx: Kysely<Schema>, owner: { storeId: string; userId: string; createdBy: string }) => {
+        await trx
+          .insertInto('selfservice_recovery_links')
+          .values({
+            id,
+            token_hash: hashBrowserToken(token),
+            tenant_id: tenantId,
+            store_id: owner.storeId,
+            user_id: owner.userId,
+            created_by: owner.createdBy,
+            expires_at: expiresAt,
+            consumed_at: null,
+            created_at: now.getTime(),
+          })
+          .execute();
+      },
+    };
   }
 
   async recoveryBegin(
