@@ -146,13 +146,14 @@ export class EmailOutbox {
     this.#interval.unref();
   }
 
+  /** Stops ticking and gives the lease up (if this node holds it), so another node need not wait for it to expire. */
   async stop(): Promise<void> {
     if (this.#interval) {
       clearInterval(this.#interval);
       this.#interval = undefined;
-      await this.#ticking;
-      await this.#deps.lease.release();
     }
+    await this.#ticking;
+    if (this.#deps.transport) await this.#deps.lease.release();
     this.#deps.transport?.close();
   }
 }
