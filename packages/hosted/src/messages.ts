@@ -132,6 +132,10 @@ const en = {
   'lostPasskey.back': 'Back to sign in',
   'lostPasskey.required': 'Please enter your e-mail address.',
   'lostPasskey.invalid': 'Please enter an e-mail address such as name@example.com.',
+  'verifyEmail.title': 'Confirm your e-mail address',
+  'verifyEmail.checking': 'Confirming your e-mail address…',
+  'verifyEmail.done': 'Thank you: {email} is confirmed.',
+  'verifyEmail.missing': 'This page needs the link exactly as you received it.',
 
   'error.unsupported': 'This browser or device cannot create or use a passkey here.',
   'error.IDENTIFIER_TAKEN': 'This username is already taken. Choose another one, or sign in.',
@@ -250,6 +254,10 @@ const de: Messages = {
   'lostPasskey.back': 'Zurück zur Anmeldung',
   'lostPasskey.required': 'Bitte geben Sie Ihre E-Mail-Adresse ein.',
   'lostPasskey.invalid': 'Bitte geben Sie eine E-Mail-Adresse wie name@example.com ein.',
+  'verifyEmail.title': 'E-Mail-Adresse bestätigen',
+  'verifyEmail.checking': 'Ihre E-Mail-Adresse wird bestätigt …',
+  'verifyEmail.done': 'Danke: {email} ist bestätigt.',
+  'verifyEmail.missing': 'Diese Seite braucht den Link genau so, wie Sie ihn erhalten haben.',
 
   'error.unsupported': 'Dieser Browser oder dieses Gerät kann hier keinen Passkey erstellen oder verwenden.',
   'error.IDENTIFIER_TAKEN': 'Dieser Benutzername ist schon vergeben. Wählen Sie einen anderen oder melden Sie sich an.',

@@ -4,8 +4,8 @@
 import { MESSAGES, type Language, type MessageKey, type Messages } from './messages.ts';
 import { escapeHtml, renderHostedDocument, type HostedBranding } from './shell-kit.ts';
 
-export type PageName = 'signup' | 'signin' | 'passkeys' | 'recover' | 'lost-passkey';
-export const PAGE_NAMES: readonly PageName[] = ['signup', 'signin', 'passkeys', 'recover', 'lost-passkey'];
+export type PageName = 'signup' | 'signin' | 'passkeys' | 'recover' | 'lost-passkey' | 'verify-email';
+export const PAGE_NAMES: readonly PageName[] = ['signup', 'signin', 'passkeys', 'recover', 'lost-passkey', 'verify-email'];
 
 export interface ShellAssets {
   stylesheet: string;
@@ -186,6 +186,14 @@ ${noscript(t)}
 }
 ${liveRegions()}
 <p class="aside"><a href="${link('signin')}">${t('lostPasskey.back')}</a></p>`,
+      };
+    case 'verify-email':
+      return {
+        titleKey: 'verifyEmail.title',
+        main: `<h1>${t('verifyEmail.title')}</h1>
+${noscript(t)}
+${liveRegions()}
+<p class="aside"><a href="${link('signin')}">${t('signin.title')}</a></p>`,
       };
     case 'not-found':
       return {

@@ -106,7 +106,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       tokenRequestsPerMinute: { perAddress: config.rateLimitTokenPerIp, perClient: config.rateLimitTokenPerClient },
     }),
-    identity: new IdentityService({ db, clock, checkSelfService: selfServiceConfigCheck(config.publicUrl) }),
+    identity: new IdentityService({ db, clock, checkSelfService: selfServiceConfigCheck(config.publicUrl, { emailConfigured: config.smtp !== undefined }) }),
     relyingParties: new RelyingPartyService({ db, clock, identity: stores }),
     policies: new PolicyService({ db, clock, identity: stores, trustDir: config.trustDir }),
     audit: new AuditService({ db }),

@@ -207,6 +207,11 @@ export class Keyway {
     await requestJSON<{ accepted: true }>('POST', this.#url('/recovery/email'), { email, ...(language ? { language } : {}) });
   }
 
+  /** Follows an e-mail verification link (its one-time token): the account's address becomes verified. */
+  async verifyEmail(token: string): Promise<{ email: string }> {
+    return requestJSON<{ email: string }>('POST', this.#url('/email/verify'), { token });
+  }
+
   /** Ends the session on the server (the cookie is cleared). */
   async signOut(): Promise<void> {
     await requestJSON<void>('POST', this.#url('/logout'));

@@ -91,6 +91,10 @@ const pages: Messages = {
   'lostPasskey.back': 'Volver a iniciar sesión',
   'lostPasskey.required': 'Introduzca su dirección de correo electrónico.',
   'lostPasskey.invalid': 'Introduzca una dirección como nombre@example.com.',
+  'verifyEmail.title': 'Confirme su dirección de correo',
+  'verifyEmail.checking': 'Confirmando su dirección de correo…',
+  'verifyEmail.done': 'Gracias: {email} está confirmada.',
+  'verifyEmail.missing': 'Esta página necesita el enlace exactamente como lo recibió.',
 
   'error.unsupported': 'Este navegador o dispositivo no puede crear ni usar una llave de acceso aquí.',
   'error.IDENTIFIER_TAKEN': 'Este nombre de usuario ya está en uso. Elija otro o inicie sesión.',

@@ -92,6 +92,10 @@ const pages: Messages = {
   'lostPasskey.back': 'Retour à la connexion',
   'lostPasskey.required': 'Veuillez saisir votre adresse e-mail.',
   'lostPasskey.invalid': 'Veuillez saisir une adresse e-mail comme nom@example.com.',
+  'verifyEmail.title': 'Confirmez votre adresse e-mail',
+  'verifyEmail.checking': 'Confirmation de votre adresse e-mail…',
+  'verifyEmail.done': 'Merci : {email} est confirmée.',
+  'verifyEmail.missing': 'Cette page a besoin du lien exactement tel que vous l’avez reçu.',
 
   'error.unsupported': 'Ce navigateur ou cet appareil ne peut pas créer ni utiliser de clé d’accès ici.',
   'error.IDENTIFIER_TAKEN': 'Ce nom d’utilisateur est déjà pris. Choisissez-en un autre ou connectez-vous.',

@@ -12,6 +12,7 @@ const PAGE_SCRIPTS: Record<PageName, string> = {
   passkeys: 'hosted/src/passkeys-page.ts',
   recover: 'hosted/src/recover-page.ts',
   'lost-passkey': 'hosted/src/lost-passkey-page.ts',
+  'verify-email': 'hosted/src/verify-email-page.ts',
 };
 
 export interface HostedAssets extends HostedAssetBundle {

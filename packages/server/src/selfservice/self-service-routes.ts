@@ -27,6 +27,8 @@ import {
   RequestOptionsAnswer,
   SignedInAnswer,
   SignedUpAnswer,
+  VerifyEmailAnswer,
+  VerifyEmailBody,
 } from './self-service-schemas.ts';
 
 export const FLOW_COOKIE = 'keyway_flow';
@@ -387,6 +389,21 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
       await selfService.requestRecoveryEmail(browser(request), request.body);
       return reply.code(202).send({ accepted: true as const });
     },
+  );
+
+  app.post(
+    '/email/verify',
+    {
+      schema: {
+        operationId: 'verifyEmail',
+        ...doc('Verify an e-mail address', 'Follows the one-time link e-mailed at sign-up (when the store’s selfService.verifyEmail is on): the account’s address becomes verified (`emailVerified` in the admin API).'),
+        params: StoreParams,
+        body: VerifyEmailBody,
+        response: { 200: VerifyEmailAnswer },
+      },
+      config: { errors: [...LIMITED, 'EMAIL_VERIFICATION_NOT_FOUND', 'EMAIL_VERIFICATION_USED', 'EMAIL_VERIFICATION_EXPIRED'] },
+    },
+    async (request) => selfService.verifyEmail(browser(request), request.body.token),
   );
 
   app.post(

@@ -139,3 +139,9 @@ export const RecoveryEmailAnswer = Type.Object(
   { accepted: Type.Literal(true, { description: 'Always true: the answer does not tell whether the address has an account' }) },
   { title: 'RecoveryEmailAnswer' },
 );
+
+export const VerifyEmailBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 128, description: 'The token from the verification link’s fragment' }) },
+  { title: 'VerifyEmailRequest', additionalProperties: false },
+);
+export const VerifyEmailAnswer = Type.Object({ email: Type.String({ description: 'The address now verified' }) }, { title: 'VerifyEmailAnswer' });

@@ -46,6 +46,10 @@ import type { CeremonyStartHook } from '../passkeys/ceremony-deps.ts';
 import { RateLimiter, type RateLimitCheck } from '../shared/rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
 import { deviceLabel } from './device-label.ts';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
+
+/** How long an e-mail verification link works. */
+export const EMAIL_VERIFICATION_TTL_SECONDS = 24 * 3600;
 
 /** A sign-in counts as fresh for this long: deleting a passkey needs one. */
 export const FRESH_SIGN_IN_MS = 5 * 60 * 1000;
@@ -254,6 +258,10 @@ export class SelfServiceService {
     const identifier = this.#identifier(input.identifier);
     await this.#limit(request, identifier);
     if (!target.config.allowSignUp) throw new KeywayError('SIGN_UP_DISABLED', 'Accounts of this store are created by its administrators');
+    const verifyEmail = target.config.verifyEmail === true;
+    // A store that verifies e-mail addresses signs up with one (the same rule as the admin API's `email`).
+    if (verifyEmail && !(identifier.length <= 254 && (fullFormats.email as RegExp).test(identifier)))
+      throw validationError('identifier', 'must be an e-mail address: this store verifies e-mail addresses at sign-up');
     const actor = this.#actor(request);
     const displayName = input.displayName?.trim() || undefined;
 
@@ -274,7 +282,7 @@ export class SelfServiceService {
         await this.#deps.identity.createPendingUser(
           actor,
           request.storeName,
-          { userKey: identifier, ...(displayName ? { attributes: { displayName } } : {}) },
+          { userKey: identifier, ...(verifyEmail ? { email: identifier } : {}), ...(displayName ? { attributes: { displayName } } : {}) },
           'self-service',
         );
       } catch (error) {
@@ -306,6 +314,11 @@ export class SelfServiceService {
     const actor = this.#actor(request);
     const now = this.#deps.clock.now();
     let session: OpenedSession | undefined;
+    // With verification on (and an SMTP server), the new account's address gets a link, queued with the sign-up.
+    const verification =
+      target.config.verifyEmail === true && this.#deps.email.configured && flow.identifier !== null
+        ? await this.#emailVerification(request, target, normaliseEmail(flow.identifier), now)
+        : undefined;
     const credential = await this.#deps.ceremonies.completeRegistration(actor, {
       storeName: request.storeName,
       store: target.store,
@@ -318,6 +331,7 @@ export class SelfServiceService {
         await claimPendingAccount(trx, userId, now);
         await deleteFlow(trx, flow.id);
         session = await this.#openSession(trx, request, target, userId, credentialId, now);
+        await verification?.queue(trx, userId);
         await appendAuditEvent(
           trx,
           actor,
@@ -771,6 +785,90 @@ export class SelfServiceService {
     });
     const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: credential.userId });
     return { body: { user: toSelfServiceUser(toUser(user)), credential, revokedPasskeys }, session: session! };
+  }
+
+  // ── e-mail verification ─────────────────────────────────────────────────
+
+  /**
+   * Follows an e-mail verification link: marks the account's address verified, if it is still the address the link
+   * was sent to. The link is consumed by compare-and-set in the same transaction (it works once).
+   */
+  async verifyEmail(request: BrowserRequest, token: string): Promise<{ email: string }> {
+    const target = await this.#target(request);
+    await this.#limit(request, `verify-email:${hashBrowserToken(token)}`);
+    const link = isBrowserToken(token)
+      ? await this.#db
+          .selectFrom('email_verifications')
+          .selectAll()
+          .where('token_hash', '=', hashBrowserToken(token))
+          .where('store_id', '=', target.store.id)
+          .executeTakeFirst()
+      : undefined;
+    if (!link) throw new KeywayError('EMAIL_VERIFICATION_NOT_FOUND', 'This verification link is not valid');
+    if (link.consumed_at !== null) throw new KeywayError('EMAIL_VERIFICATION_USED', 'This verification link was already used');
+    const now = this.#deps.clock.now();
+    if (now.getTime() > Number(link.expires_at)) throw new KeywayError('EMAIL_VERIFICATION_EXPIRED', 'This verification link has expired');
+    await this.#db.transaction().execute(async (trx) => {
+      const consumed = await trx
+        .updateTable('email_verifications')
+        .set({ consumed_at: now.getTime() })
+        .where('id', '=', link.id)
+        .where('consumed_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(consumed.numUpdatedRows) !== 1) throw new KeywayError('EMAIL_VERIFICATION_USED', 'This verification link was just used');
+      // Only the address the link went to: an account whose e-mail changed since stays unverified.
+      const verified = await trx
+        .updateTable('users')
+        .set({ email_verified_at: now.getTime() })
+        .where('id', '=', link.user_id)
+        .where('store_id', '=', target.store.id)
+        .where('email', '=', link.email)
+        .executeTakeFirst();
+      if (Number(verified.numUpdatedRows) !== 1) throw new KeywayError('EMAIL_VERIFICATION_NOT_FOUND', 'The account no longer has the address this link verifies');
+      await appendAuditEvent(
+        trx,
+        this.#actor(request),
+        { action: 'selfservice.email.verify', targetType: 'user', targetId: link.user_id, details: { store: request.storeName, verificationId: link.id } },
+        now,
+      );
+    });
+    return { email: link.email };
+  }
+
+  /** A verification link for `address` (rendered now, outside any transaction) and the statements that queue it with a change. */
+  async #emailVerification(request: BrowserRequest, target: SelfServiceStore, address: string, now: Date) {
+    const token = newBrowserToken();
+    const id = newTimeOrderedId(now);
+    const expiresAt = now.getTime() + EMAIL_VERIFICATION_TTL_SECONDS * 1000;
+    const link = `${this.#deps.publicUrl}/${encodeURIComponent(request.tenantId)}/identity/${encodeURIComponent(request.storeName)}/verify-email#${token}`;
+    const email = await this.#deps.email.compose({
+      store: target.store,
+      to: address,
+      purpose: 'email-verification',
+      content: { kind: 'verifyEmail', link, expiresInMinutes: EMAIL_VERIFICATION_TTL_SECONDS / 60 },
+      languages: [],
+    });
+    return {
+      queue: async (trx: Kysely<Schema>, userId: string) => {
+        const user = await trx.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst();
+        if (user?.email !== address) return;
+        await trx
+          .insertInto('email_verifications')
+          .values({
+            id,
+            token_hash: hashBrowserToken(token),
+            tenant_id: request.tenantId,
+            store_id: target.store.id,
+            user_id: userId,
+            email: address,
+            expires_at: expiresAt,
+            consumed_at: null,
+            created_at: now.getTime(),
+          })
+          .execute();
+        await enqueueEmail(trx, email, now);
+      },
+    };
   }
 
   // ── admin: a user's browser sessions ────────────────────────────────────
