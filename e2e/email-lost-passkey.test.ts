@@ -127,6 +127,46 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await server.deliverEmails(), 0);
     });
 
+    test(`with verifyEmail on, sign-up e-mails a link that verifies the address (${kind})`, async () => {
+      const settings = store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/${STORE}`), 200).body.selfService;
+      store.backend.expect(await store.backend.call('PATCH', `/api/identity-store/stores/${STORE}`, { selfService: { ...settings, verifyEmail: true } }), 200);
+      const refused = await server.http.request('POST', `/${TENANT}/identity/${STORE}/register/webauthn/begin`, { identifier: 'grace' }, { origin: server.origin });
+      assert.equal(refused.status, 400, 'the identifier must be an e-mail address');
+      assert.equal((refused.body as { code: string }).code, 'VALIDATION_FAILED');
+
+      const before = smtp.mails.length;
+      const device = await WebAuthnPage.open(browser, store.url('signup'));
+      try {
+        const page = device.page;
+        await device.addVirtualAuthenticator(PLATFORM_AUTHENTICATOR);
+        await page.getByLabel('Username').fill('grace@example.com');
+        await page.getByRole('button', { name: 'Create account with a passkey' }).click();
+        await page.waitForURL(store.url('passkeys'));
+        const listed = store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/${STORE}/users?userKey=grace%40example.com`), 200).body;
+        assert.equal(listed.items[0].email, 'grace@example.com');
+        assert.equal(listed.items[0].emailVerified, false);
+
+        assert.equal(await server.deliverEmails(), 1);
+        const mail = await smtp.waitFor(before + 1);
+        assert.deepEqual(mail.to, ['grace@example.com']);
+        assert.equal(mail.subject, 'Confirm your e-mail address for Acme <Customers>');
+        const link = /(http:\/\/localhost:\d+\/acme\/identity\/customers\/verify-email#[A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
+        assert.ok(link, mail.text);
+        await page.goto(link);
+        await page.getByRole('status').filter({ hasText: 'Thank you: grace@example.com is confirmed.' }).waitFor();
+        if (kind === 'sqlite') await screenshot(page, 'verify-email-en');
+        const user = store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/${STORE}/users/${listed.items[0].id}`), 200).body;
+        assert.equal(user.emailVerified, true);
+
+        const again = await server.http.request('POST', `/${TENANT}/identity/${STORE}/email/verify`, { token: link.split('#')[1] }, { origin: server.origin });
+        assert.equal(again.status, 410);
+        assert.equal((again.body as { code: string }).code, 'EMAIL_VERIFICATION_USED');
+      } finally {
+        await device.close();
+        store.backend.expect(await store.backend.call('PATCH', `/api/identity-store/stores/${STORE}`, { selfService: settings }), 200);
+      }
+    });
+
     test(`asking too often for one address is refused (${kind})`, async () => {
       const ask = () => server.http.request('POST', `/${TENANT}/identity/${STORE}/recovery/email`, { email: 'limit@example.com' }, { origin: server.origin });
       for (let i = 0; i < 5; i++) assert.equal((await ask()).status, 202);
@@ -134,6 +174,33 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(refused.status, 429);
       assert.equal((refused.body as { code: string }).code, 'RATE_LIMITED');
       assert.ok(refused.headers.get('retry-after'));
+    });
+  });
+}
+
+for (const kind of DATABASE_KINDS) {
+  describe(`without SMTP (${kind})`, () => {
+    let server: SelfServiceServer;
+    let store: HostedStore;
+    before(async () => {
+      server = await startSelfServiceServer(kind);
+      store = await setUpHostedStore(server, TENANT, STORE, 'Acme');
+    });
+    after(async () => {
+      await server?.close();
+    });
+
+    test(`e-mail features answer EMAIL_NOT_CONFIGURED and the sign-in page offers no link (${kind})`, async () => {
+      const asked = await server.http.request('POST', `/${TENANT}/identity/${STORE}/recovery/email`, { email: EMAIL }, { origin: server.origin });
+      assert.equal(asked.status, 503);
+      assert.equal((asked.body as { code: string }).code, 'EMAIL_NOT_CONFIGURED');
+      const settings = store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/${STORE}`), 200).body.selfService;
+      store.backend.expect(await store.backend.call('PATCH', `/api/identity-store/stores/${STORE}`, { selfService: { ...settings, verifyEmail: true } }), 503, 'EMAIL_NOT_CONFIGURED');
+      const signin = await fetch(store.url('signin'));
+      const html = await signin.text();
+      assert.ok(!html.includes('lost-passkey'), 'no link to the lost-passkey page');
+      const lost = await fetch(store.url('lost-passkey'));
+      assert.match(await lost.text(), /This service cannot send e-mail/);
     });
   });
 }
