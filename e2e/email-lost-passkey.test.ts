@@ -157,6 +157,11 @@ for (const kind of DATABASE_KINDS) {
         if (kind === 'sqlite') await screenshot(page, 'verify-email-en');
         const user = store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/${STORE}/users/${listed.items[0].id}`), 200).body;
         assert.equal(user.emailVerified, true);
+        const changed = store.backend.expect(
+          await store.backend.call('PATCH', `/api/identity-store/stores/${STORE}/users/${user.id}`, { email: 'grace@example.org' }),
+          200,
+        ).body;
+        assert.equal(changed.emailVerified, false, 'a new address starts unverified');
 
         const again = await server.http.request('POST', `/${TENANT}/identity/${STORE}/email/verify`, { token: link.split('#')[1] }, { origin: server.origin });
         assert.equal(again.status, 410);
