@@ -89,7 +89,12 @@ for (const kind of DATABASE_KINDS) {
         await page.getByText('Signed in as Ada').waitFor();
 
         // The link worked once.
-        const again = await server.http.request('POST', `/${TENANT}/identity/${STORE}/recovery/begin`, { token: link.split('#')[1] }, { origin: server.origin });
+        const again = await server.http.request(
+          'POST',
+          `/${TENANT}/identity/${STORE}/recovery/begin`,
+          { token: link.split('#')[1] },
+          { origin: server.origin },
+        );
         assert.equal(again.status, 410);
         assert.equal((again.body as { code: string }).code, 'RECOVERY_LINK_USED');
         assert.deepEqual(watch.problems(), []);
@@ -100,8 +105,7 @@ for (const kind of DATABASE_KINDS) {
 
     test(`an unknown address gets the same answer and no e-mail (${kind})`, async () => {
       const before = smtp.mails.length;
-      const ask = (email: string) =>
-        server.http.request('POST', `/${TENANT}/identity/${STORE}/recovery/email`, { email }, { origin: server.origin });
+      const ask = (email: string) => server.http.request('POST', `/${TENANT}/identity/${STORE}/recovery/email`, { email }, { origin: server.origin });
       const known = await ask(EMAIL);
       const unknown = await ask('nobody@example.com');
       assert.equal(known.status, 202);
@@ -130,7 +134,12 @@ for (const kind of DATABASE_KINDS) {
     test(`with verifyEmail on, sign-up e-mails a link that verifies the address (${kind})`, async () => {
       const settings = store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/${STORE}`), 200).body.selfService;
       store.backend.expect(await store.backend.call('PATCH', `/api/identity-store/stores/${STORE}`, { selfService: { ...settings, verifyEmail: true } }), 200);
-      const refused = await server.http.request('POST', `/${TENANT}/identity/${STORE}/register/webauthn/begin`, { identifier: 'grace' }, { origin: server.origin });
+      const refused = await server.http.request(
+        'POST',
+        `/${TENANT}/identity/${STORE}/register/webauthn/begin`,
+        { identifier: 'grace' },
+        { origin: server.origin },
+      );
       assert.equal(refused.status, 400, 'the identifier must be an e-mail address');
       assert.equal((refused.body as { code: string }).code, 'VALIDATION_FAILED');
 
@@ -200,7 +209,11 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(asked.status, 503);
       assert.equal((asked.body as { code: string }).code, 'EMAIL_NOT_CONFIGURED');
       const settings = store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/${STORE}`), 200).body.selfService;
-      store.backend.expect(await store.backend.call('PATCH', `/api/identity-store/stores/${STORE}`, { selfService: { ...settings, verifyEmail: true } }), 503, 'EMAIL_NOT_CONFIGURED');
+      store.backend.expect(
+        await store.backend.call('PATCH', `/api/identity-store/stores/${STORE}`, { selfService: { ...settings, verifyEmail: true } }),
+        503,
+        'EMAIL_NOT_CONFIGURED',
+      );
       const signin = await fetch(store.url('signin'));
       const html = await signin.text();
       assert.ok(!html.includes('lost-passkey'), 'no link to the lost-passkey page');

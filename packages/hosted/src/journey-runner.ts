@@ -447,7 +447,9 @@ function drawEmailOtp(step: Extract<ClientStep, { kind: 'other' }>): void {
   });
   const error = h('p', { id: 'otp-code-error', class: 'field-error', hidden: true });
   const submit = h('button', { type: 'submit', class: 'primary' }, t('runner.emailOtp.submit'));
-  const resend = step.options.includes('resend') ? h('button', { type: 'button', class: 'link-button', 'data-action': 'resend' }, t('runner.emailOtp.resend')) : null;
+  const resend = step.options.includes('resend')
+    ? h('button', { type: 'button', class: 'link-button', 'data-action': 'resend' }, t('runner.emailOtp.resend'))
+    : null;
   const cancel = step.options.includes('cancel') ? h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.cancel')) : null;
   const buttons = [submit, resend, cancel].filter((b): b is HTMLButtonElement => b !== null);
   const form = h(

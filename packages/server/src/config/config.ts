@@ -232,7 +232,11 @@ function smtp(env: Env): SmtpConfig | undefined {
   const user = env.KEYWAY_SMTP_USER || undefined;
   const password = env.KEYWAY_SMTP_PASSWORD || undefined;
   if ((user === undefined) !== (password === undefined))
-    throw new ConfigError(user === undefined ? 'KEYWAY_SMTP_USER' : 'KEYWAY_SMTP_PASSWORD', 'to be set together with the other (SMTP authentication)', undefined);
+    throw new ConfigError(
+      user === undefined ? 'KEYWAY_SMTP_USER' : 'KEYWAY_SMTP_PASSWORD',
+      'to be set together with the other (SMTP authentication)',
+      undefined,
+    );
   const from = env.KEYWAY_SMTP_FROM;
   // A display name and an address, or an address alone; no line breaks (header injection).
   if (!from || !/^(?:[^<>\r\n\0]{0,100}<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(from))

@@ -123,7 +123,11 @@ export class EmailOutbox {
         process.emitWarning(`e-mail ${candidate.id} attempt ${attempt} failed: ${reason}`, { code: 'KEYWAY_EMAIL_OUTBOX' });
         continue;
       }
-      await db.updateTable('email_outbox').set({ sent_at: this.#deps.clock.now().getTime(), body: '', last_error: null }).where('id', '=', candidate.id).execute();
+      await db
+        .updateTable('email_outbox')
+        .set({ sent_at: this.#deps.clock.now().getTime(), body: '', last_error: null })
+        .where('id', '=', candidate.id)
+        .execute();
       delivered += 1;
     }
     return delivered;

@@ -43,7 +43,8 @@ export class EmailService {
 
   /** Refuses (503 EMAIL_NOT_CONFIGURED) when no SMTP server is configured, before any change is made. */
   requireConfigured(): void {
-    if (!this.#deps.configured) throw new KeywayError('EMAIL_NOT_CONFIGURED', 'This server has no SMTP server configured (KEYWAY_SMTP_HOST), so it sends no e-mail');
+    if (!this.#deps.configured)
+      throw new KeywayError('EMAIL_NOT_CONFIGURED', 'This server has no SMTP server configured (KEYWAY_SMTP_HOST), so it sends no e-mail');
   }
 
   /** Renders an e-mail in the store's branding and the first of the reader's languages that e-mails are written in. */

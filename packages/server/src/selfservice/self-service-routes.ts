@@ -396,7 +396,10 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
     {
       schema: {
         operationId: 'verifyEmail',
-        ...doc('Verify an e-mail address', 'Follows the one-time link e-mailed at sign-up (when the store’s selfService.verifyEmail is on): the account’s address becomes verified (`emailVerified` in the admin API).'),
+        ...doc(
+          'Verify an e-mail address',
+          'Follows the one-time link e-mailed at sign-up (when the store’s selfService.verifyEmail is on): the account’s address becomes verified (`emailVerified` in the admin API).',
+        ),
         params: StoreParams,
         body: VerifyEmailBody,
         response: { 200: VerifyEmailAnswer },

@@ -131,7 +131,13 @@ export const BrowserSessionSchema = Type.Object(
 export const RecoveryEmailBody = Type.Object(
   {
     email: Type.String({ format: 'email', minLength: 3, maxLength: 254, description: 'The e-mail address of the account' }),
-    language: Type.Optional(Type.String({ pattern: '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$', maxLength: 35, description: 'The e-mail’s language when the account names none (e.g. the page’s)' })),
+    language: Type.Optional(
+      Type.String({
+        pattern: '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$',
+        maxLength: 35,
+        description: 'The e-mail’s language when the account names none (e.g. the page’s)',
+      }),
+    ),
   },
   { title: 'RecoveryEmailRequest', additionalProperties: false },
 );

@@ -664,7 +664,11 @@ export class SelfServiceService {
           targetType: eligible ? 'user' : 'store',
           targetId: eligible ? user.id : target.store.id,
           outcome: eligible ? 'success' : 'failure',
-          details: { store: request.storeName, clientIp: request.clientIp, ...(eligible ? { linkId: link.id } : { reason: user ? 'account not active' : 'no such address' }) },
+          details: {
+            store: request.storeName,
+            clientIp: request.clientIp,
+            ...(eligible ? { linkId: link.id } : { reason: user ? 'account not active' : 'no such address' }),
+          },
         },
         now,
       );
@@ -824,7 +828,8 @@ export class SelfServiceService {
         .where('store_id', '=', target.store.id)
         .where('email', '=', link.email)
         .executeTakeFirst();
-      if (Number(verified.numUpdatedRows) !== 1) throw new KeywayError('EMAIL_VERIFICATION_NOT_FOUND', 'The account no longer has the address this link verifies');
+      if (Number(verified.numUpdatedRows) !== 1)
+        throw new KeywayError('EMAIL_VERIFICATION_NOT_FOUND', 'The account no longer has the address this link verifies');
       await appendAuditEvent(
         trx,
         this.#actor(request),

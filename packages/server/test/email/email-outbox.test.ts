@@ -34,7 +34,13 @@ for (const kind of DATABASE_KINDS) {
       try {
         const { api } = await first.tenant('acme');
         assert.equal((await api.post('/api/identity-store/stores', { name: 'shop', displayName: 'Shop <&> Co' })).status, 201);
-        await first.services.email.sendOneTimeCode(ACTOR, { storeName: 'shop', to: 'ada@example.com', code: '042042', expiresInMinutes: 5, languages: ['de-AT'] });
+        await first.services.email.sendOneTimeCode(ACTOR, {
+          storeName: 'shop',
+          to: 'ada@example.com',
+          code: '042042',
+          expiresInMinutes: 5,
+          languages: ['de-AT'],
+        });
         const [queued] = await rows(first);
         assert.ok(queued);
         assert.equal(queued.sent_at, null);
@@ -57,7 +63,11 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(Number(sent!.sent_at), clock.now().getTime());
         assert.equal(sent!.body, '', 'the code does not stay in the database');
         assert.equal(Number(sent!.attempts), 1);
-        const audit = await second.database.db.selectFrom('audit_events').select(['action', 'details']).where('action', '=', 'email.oneTimeCode.send').execute();
+        const audit = await second.database.db
+          .selectFrom('audit_events')
+          .select(['action', 'details'])
+          .where('action', '=', 'email.oneTimeCode.send')
+          .execute();
         assert.equal(audit.length, 1);
         assert.doesNotMatch(audit[0]!.details ?? '', /042042/, 'the audit event does not hold the code');
       } finally {

@@ -26,10 +26,19 @@ test('SMTP: unset by default; STARTTLS on 587 unless told otherwise; a password 
     password: undefined,
     from: 'Acme <no-reply@acme.example>',
   });
-  const tls = loadConfig({ KEYWAY_SMTP_HOST: 'smtp.example.com', KEYWAY_SMTP_FROM: 'a@example.com', KEYWAY_SMTP_SECURITY: 'tls', KEYWAY_SMTP_USER: 'u', KEYWAY_SMTP_PASSWORD: 'p4ss' });
+  const tls = loadConfig({
+    KEYWAY_SMTP_HOST: 'smtp.example.com',
+    KEYWAY_SMTP_FROM: 'a@example.com',
+    KEYWAY_SMTP_SECURITY: 'tls',
+    KEYWAY_SMTP_USER: 'u',
+    KEYWAY_SMTP_PASSWORD: 'p4ss',
+  });
   assert.equal(tls.smtp?.port, 465);
   assert.equal(tls.smtp?.password, 'p4ss');
-  assert.equal(loadConfig({ KEYWAY_SMTP_HOST: '127.0.0.1', KEYWAY_SMTP_FROM: 'a@example.com', KEYWAY_SMTP_SECURITY: 'none', KEYWAY_SMTP_PORT: '2525' }).smtp?.port, 2525);
+  assert.equal(
+    loadConfig({ KEYWAY_SMTP_HOST: '127.0.0.1', KEYWAY_SMTP_FROM: 'a@example.com', KEYWAY_SMTP_SECURITY: 'none', KEYWAY_SMTP_PORT: '2525' }).smtp?.port,
+    2525,
+  );
   assert.throws(
     () => loadConfig({ KEYWAY_SMTP_HOST: 'smtp.example.com', KEYWAY_SMTP_FROM: 'a@example.com', KEYWAY_SMTP_PASSWORD: 'hunter2' }),
     (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2'),

@@ -69,7 +69,12 @@ export async function startSmtpListener(): Promise<SmtpListener> {
   return {
     port,
     mails,
-    env: { KEYWAY_SMTP_HOST: '127.0.0.1', KEYWAY_SMTP_PORT: String(port), KEYWAY_SMTP_SECURITY: 'none', KEYWAY_SMTP_FROM: 'Keyway Test <no-reply@keyway.test>' },
+    env: {
+      KEYWAY_SMTP_HOST: '127.0.0.1',
+      KEYWAY_SMTP_PORT: String(port),
+      KEYWAY_SMTP_SECURITY: 'none',
+      KEYWAY_SMTP_FROM: 'Keyway Test <no-reply@keyway.test>',
+    },
     waitFor(count) {
       if (mails.length >= count) return Promise.resolve(mails[count - 1]!);
       return new Promise((resolve) => waiters.push({ count, resolve }));

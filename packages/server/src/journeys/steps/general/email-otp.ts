@@ -118,7 +118,8 @@ export const emailOtpStep = defineStepType({
       const storeName = storeOf(ctx, params.storeName);
       let to = params.emailAddress;
       if (to === undefined && ctx.user) to = (await ctx.port.identity.getUser(ctx.tenantId, ctx.user.storeName, { id: ctx.user.userId })).email;
-      if (to === undefined) throw new KeywayError('EMAIL_ADDRESS_MISSING', 'general.emailOtp: no emailAddress parameter and the journey’s user has no e-mail address');
+      if (to === undefined)
+        throw new KeywayError('EMAIL_ADDRESS_MISSING', 'general.emailOtp: no emailAddress parameter and the journey’s user has no e-mail address');
       return present(ctx, await sendCode(ctx, storeName, to, undefined, settings), settings);
     } catch (error) {
       return { kind: 'end', result: 'rejection', code: errorOf(error).code };
