@@ -9,6 +9,8 @@ import type { MailAttachment, MailTransport } from './mail-transport.ts';
 export const MAX_DELIVERY_ATTEMPTS = 8;
 const FIRST_RETRY_MS = 30_000;
 const LONGEST_RETRY_MS = 60 * 60 * 1000;
+/** Delivered and given-up e-mails are kept this long (for support questions: sent when, to whom), then deleted. */
+export const OUTBOX_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** The wait before attempt `attempt + 1`: 30 s, 1 min, 2 min, … at most an hour. */
 export function retryDelayMs(attempt: number): number {
@@ -130,6 +132,11 @@ export class EmailOutbox {
         .execute();
       delivered += 1;
     }
+    const horizon = this.#deps.clock.now().getTime() - OUTBOX_RETENTION_MS;
+    await db
+      .deleteFrom('email_outbox')
+      .where((eb) => eb.or([eb('sent_at', '<', horizon), eb('failed_at', '<', horizon)]))
+      .execute();
     return delivered;
   }
 

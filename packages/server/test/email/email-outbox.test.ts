@@ -3,7 +3,7 @@
 // backoff and not before; a delivered e-mail keeps no body. Rendering: the store's branding, German, HTML escaped.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { retryDelayMs } from '../../src/email/email-outbox.ts';
+import { OUTBOX_RETENTION_MS, retryDelayMs } from '../../src/email/email-outbox.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.ts';
 import { startSmtpListener, type SmtpListener } from '../support/smtp-listener.ts';
@@ -97,6 +97,15 @@ for (const kind of DATABASE_KINDS) {
         row = (await rows(server)).at(-1)!;
         assert.equal(Number(row.attempts), 2);
         assert.equal(row.last_error, null);
+
+        // Delivered e-mails are deleted after the retention period, not before.
+        const ids = async () => (await rows(server)).map((r) => r.id);
+        clock.set(new Date(Number(row.sent_at) + OUTBOX_RETENTION_MS));
+        await server.services.emailOutbox.tick();
+        assert.ok((await ids()).includes(row.id), 'kept for the whole retention period');
+        clock.advance(1);
+        await server.services.emailOutbox.tick();
+        assert.ok(!(await ids()).includes(row.id), 'deleted after it');
       } finally {
         await server.close();
       }
