@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import { startSmtpListener, type SmtpListener } from '../packages/server/test/support/smtp-listener.ts';
 import { base64ToBase64Url, launchChromium, PLATFORM_AUTHENTICATOR, WebAuthnPage } from './support/browser.ts';
+import { axeViolations } from './support/axe.ts';
 import { screenshot, setUpHostedStore, watchPage, type HostedStore } from './support/hosted-pages.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
@@ -51,6 +52,7 @@ for (const kind of DATABASE_KINDS) {
         await page.waitForURL(store.url('lost-passkey'));
         await page.getByLabel('E-mail address').fill(EMAIL.toUpperCase());
         if (kind === 'sqlite') await screenshot(page, 'lost-passkey-en');
+        assert.deepEqual(await axeViolations(page), []);
         await page.getByRole('button', { name: 'Send me a link' }).click();
         await page.getByRole('status').filter({ hasText: SENT_EN }).waitFor();
         assert.equal(await page.locator('#lost-passkey-form').isHidden(), true);
@@ -121,6 +123,10 @@ for (const kind of DATABASE_KINDS) {
       // In German for a German page.
       const device = await WebAuthnPage.open(browser, `${store.url('lost-passkey')}?lang=de`);
       try {
+        // A phone in dark mode.
+        await device.page.setViewportSize({ width: 360, height: 740 });
+        await device.page.emulateMedia({ colorScheme: 'dark' });
+        assert.deepEqual(await axeViolations(device.page), []);
         await device.page.getByLabel('E-Mail-Adresse').fill('niemand@example.com');
         await device.page.getByRole('button', { name: 'Link senden' }).click();
         await device.page.getByRole('status').filter({ hasText: 'Wenn ein Konto diese E-Mail-Adresse hat' }).waitFor();
