@@ -69,6 +69,13 @@ for (const kind of DATABASE_KINDS) {
         assert.ok(!mail.html.includes('Acme <Customers>'));
         assert.ok(mail.html.includes(`href="${link}"`), 'the HTML part links to the same page');
         assert.equal(await server.deliverEmails(), 0, 'a delivered e-mail is not sent again');
+        if (kind === 'sqlite') {
+          // The e-mail as a mail client would show its HTML part (a page of its own, outside Keyway's CSP).
+          const viewer = await browser.newPage();
+          await viewer.setContent(mail.html);
+          await screenshot(viewer, 'lost-passkey-email-en');
+          await viewer.close();
+        }
 
         await page.goto(link);
         await page.locator('#recover-account', { hasText: 'Ada (ada)' }).waitFor();
