@@ -101,7 +101,7 @@ for (const kind of DATABASE_KINDS) {
   });
 
   describe(`023-email on ${kind}`, () => {
-    test('the outbox keeps what it needs to deliver and retry; users gain email_verified_at; the due scan and the e-mail lookup have indexes', async () => {
+    test('the outbox keeps what it needs to deliver and retry; users gain email_verified_at; the verification table exists', async () => {
       const testDatabase = await createTestDatabase(kind);
       const database = openDatabase(testDatabase.url);
       try {
