@@ -16,7 +16,7 @@ export interface HostedStore {
   backend: KeywayBackend;
   /** `http://localhost:<port>/{tenant}/identity/{store}` */
   base: string;
-  url(page: 'signup' | 'signin' | 'passkeys' | 'recover'): string;
+  url(page: 'signup' | 'signin' | 'passkeys' | 'recover' | 'lost-passkey' | 'verify-email'): string;
 }
 
 /** A tenant and a store whose self-service uses an RP on the server's own origin (passkeys on localhost, UV required). */

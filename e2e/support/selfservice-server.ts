@@ -35,6 +35,8 @@ export interface SelfServiceServer {
   clock: OffsetClock;
   /** Fires the journey step timeouts that are due now (the server does not tick by itself in tests). */
   tickJourneyTimers(): Promise<number>;
+  /** Delivers the queued e-mails that are due now (the outbox does not tick by itself in tests). */
+  deliverEmails(): Promise<number>;
   http: HttpClient;
   /** A tenant with an admin client, and an HTTP client carrying its token. */
   tenant(id: string): Promise<{ api: HttpClient }>;
@@ -52,14 +54,15 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startSelfServiceServer(kind: DatabaseKind): Promise<SelfServiceServer> {
+/** `env`: more settings, e.g. KEYWAY_SMTP_* for a test's SMTP listener. */
+export async function startSelfServiceServer(kind: DatabaseKind, env: Record<string, string> = {}): Promise<SelfServiceServer> {
   const testDatabase = await createTestDatabase(kind);
   const clock = new OffsetClock();
   // Another process may take the probed port between probe and listen: try a few.
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const origin = `http://localhost:${port}`;
-    const config = loadConfig({ PORT: String(port), KEYWAY_PUBLIC_URL: origin, KEYWAY_LOG_LEVEL: 'silent', ...testDatabase.env });
+    const config = loadConfig({ PORT: String(port), KEYWAY_PUBLIC_URL: origin, KEYWAY_LOG_LEVEL: 'silent', ...testDatabase.env, ...env });
     const { database, masterKey } = await openKeywayDatabase(config, clock);
     const services = createServices({ config, database, clock, masterKey });
     const app = await buildApp({ config, database, services, logger: false });
@@ -80,6 +83,7 @@ export async function startSelfServiceServer(kind: DatabaseKind): Promise<SelfSe
       services,
       clock,
       tickJourneyTimers: () => services.journeyTimers.tick(),
+      deliverEmails: () => services.emailOutbox.tick(),
       http,
       async tenant(id) {
         const created = await services.tenancy.initTenant(id);
@@ -90,6 +94,7 @@ export async function startSelfServiceServer(kind: DatabaseKind): Promise<SelfSe
         return { api: http.withToken(token) };
       },
       async close() {
+        await services.emailOutbox.stop();
         await app.close();
         await database.close();
         await testDatabase.drop();

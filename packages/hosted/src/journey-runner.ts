@@ -224,7 +224,7 @@ function show(step: JourneyStep): void {
     case 'customPage':
       return drawCustomPage(step);
     case 'other':
-      return drawUnsupported(step);
+      return step.stepType === 'general.emailOtp' ? drawEmailOtp(step) : drawUnsupported(step);
   }
 }
 
@@ -509,6 +509,63 @@ function drawCustomPage(step: Extract<ClientStep, { kind: 'customPage' }>): void
     },
   );
   cancel.addEventListener('click', () => void act([cancel], t('runner.sending'), () => step.cancel()));
+}
+
+/** E-mail One-Time Code (general.emailOtp): one code field, a new code on request, cancel. */
+function drawEmailOtp(step: Extract<ClientStep, { kind: 'other' }>): void {
+  const otp = (step.data ?? {}) as { destination?: string; codeLength?: number; attemptsLeft?: number; previousError?: { code: string }; notice?: string };
+  const length = otp.codeLength ?? 6;
+  const input = h('input', {
+    id: 'otp-code',
+    name: 'code',
+    type: 'text',
+    inputmode: 'numeric',
+    autocomplete: 'one-time-code',
+    pattern: '[0-9]*',
+    maxlength: String(length),
+    spellcheck: 'false',
+    'aria-required': 'true',
+  });
+  const error = h('p', { id: 'otp-code-error', class: 'field-error', hidden: true });
+  const submit = h('button', { type: 'submit', class: 'primary' }, t('runner.emailOtp.submit'));
+  const resend = step.options.includes('resend')
+    ? h('button', { type: 'button', class: 'link-button', 'data-action': 'resend' }, t('runner.emailOtp.resend'))
+    : null;
+  const cancel = step.options.includes('cancel') ? h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.cancel')) : null;
+  const buttons = [submit, resend, cancel].filter((b): b is HTMLButtonElement => b !== null);
+  const form = h(
+    'form',
+    { class: 'stack', novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: 'otp-code' }, t('runner.emailOtp.code')), input, error),
+    h('div', { class: 'button-row' }, submit, cancel),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const code = input.value.trim();
+    if (!new RegExp(`^\\d{${length}}$`).test(code)) {
+      error.textContent = t('runner.emailOtp.required', { length });
+      error.hidden = false;
+      input.setAttribute('aria-invalid', 'true');
+      input.setAttribute('aria-describedby', error.id);
+      input.focus();
+      return;
+    }
+    void act(buttons, t('runner.sending'), () => step.respond('client_input', { code }));
+  });
+  resend?.addEventListener('click', () => void act(buttons, t('runner.sending'), () => step.respond('resend')));
+  cancel?.addEventListener('click', () => void act(buttons, t('runner.sending'), () => step.respond('cancel')));
+  draw(
+    t('runner.emailOtp.title'),
+    h('p', { class: 'lead' }, t('runner.emailOtp.lead', { length, destination: otp.destination ?? '' })),
+    form,
+    resend ? h('p', { class: 'aside' }, resend) : null,
+  );
+  stepRoot.dataset.kind = 'emailOtp';
+  if (otp.previousError?.code === 'OTP_INVALID') {
+    showError(t('runner.emailOtp.invalid', { attemptsLeft: otp.attemptsLeft ?? 0 }));
+    input.focus();
+  } else if (otp.previousError?.code === 'OTP_RESEND_LIMIT') showError(t('runner.emailOtp.resendLimit'));
+  else if (otp.notice === 'resent') status(t('runner.emailOtp.resent'));
 }
 
 function drawUnsupported(step: Extract<ClientStep, { kind: 'other' }>): void {

@@ -33,7 +33,7 @@ export interface Page {
   describe(error: unknown): string | undefined;
   /** Runs `action` with `buttons` disabled and marked busy; a second click meanwhile does nothing. */
   busy<T>(buttons: HTMLButtonElement[], action: () => Promise<T>): Promise<T | undefined>;
-  url(page: 'signin' | 'signup' | 'passkeys'): string;
+  url(page: 'signin' | 'signup' | 'passkeys' | 'lost-passkey'): string;
   /**
    * After sign-in: `return_to` when it is a path on this origin (never elsewhere: no open redirect), else the store's
    * application URL (its administrators' setting), else my passkeys.

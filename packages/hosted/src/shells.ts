@@ -4,8 +4,8 @@
 import { MESSAGES, type Language, type MessageKey, type Messages } from './messages.ts';
 import { escapeHtml, renderHostedDocument, type HostedBranding } from './shell-kit.ts';
 
-export type PageName = 'signup' | 'signin' | 'passkeys' | 'recover';
-export const PAGE_NAMES: readonly PageName[] = ['signup', 'signin', 'passkeys', 'recover'];
+export type PageName = 'signup' | 'signin' | 'passkeys' | 'recover' | 'lost-passkey' | 'verify-email';
+export const PAGE_NAMES: readonly PageName[] = ['signup', 'signin', 'passkeys', 'recover', 'lost-passkey', 'verify-email'];
 
 export interface ShellAssets {
   stylesheet: string;
@@ -30,6 +30,8 @@ export interface ShellInput {
   branding?: HostedBranding | undefined;
   /** The store's application: where sign-in and sign-up lead when the page has no `return_to`. */
   applicationUrl?: string | undefined;
+  /** Whether the server sends e-mail: the sign-in page then links to the lost-passkey page. */
+  emailEnabled?: boolean | undefined;
 }
 
 /** What the page scripts read from `#keyway-page`. */
@@ -66,8 +68,10 @@ export function renderShell(input: ShellInput): string {
 
 /** The texts a page script can show: shared ones, errors, its own, and the sign-in link and confirmation. */
 function clientMessages(m: Messages, page: ShellInput['page']): Messages {
+  // A page's own keys start with its name in camelCase (`lost-passkey` → `lostPasskey.`).
+  const own = `${page.replace(/-(\w)/g, (_dash, letter: string) => letter.toUpperCase())}.`;
   const wanted = (key: string) =>
-    key.startsWith('common.') || key.startsWith('error.') || key.startsWith(`${page}.`) || key === 'signin.title' || key === 'signin.done';
+    key.startsWith('common.') || key.startsWith('error.') || key.startsWith(own) || key === 'signin.title' || key === 'signin.done';
   return Object.fromEntries(Object.entries(m).filter(([key]) => wanted(key))) as Messages;
 }
 
@@ -129,7 +133,7 @@ ${usernameField(t, 'username webauthn')}
 <button type="button" id="passkey-button" class="secondary">${t('signin.passkey')}</button>
 ${liveRegions()}
 ${input.allowSignUp ? `<p class="aside">${t('signin.noAccount')} <a href="${link('signup')}">${t('signin.createAccount')}</a></p>` : ''}
-<p class="aside">${t('signin.lost')}</p>`,
+${input.emailEnabled ? `<p class="aside"><a id="lost-passkey-link" href="${link('lost-passkey')}">${t('signin.lostLink')}</a></p>` : `<p class="aside">${t('signin.lost')}</p>`}`,
       };
     case 'passkeys':
       return {
@@ -161,6 +165,35 @@ ${noscript(t)}
 <button type="submit" class="primary">${t('recover.submit')}</button>
 </form>
 ${liveRegions()}`,
+      };
+    case 'lost-passkey':
+      return {
+        titleKey: 'lostPasskey.title',
+        main: `<h1>${t('lostPasskey.title')}</h1>
+${
+  input.emailEnabled
+    ? `<p class="lead">${t('lostPasskey.lead')}</p>
+${noscript(t)}
+<form id="lost-passkey-form" class="stack" novalidate>
+<div class="field">
+<label for="email">${t('lostPasskey.email')}</label>
+<input id="email" name="email" type="email" autocomplete="email" autocapitalize="none" spellcheck="false" required maxlength="254" aria-describedby="email-error">
+<p id="email-error" class="field-error" role="alert"></p>
+</div>
+<button type="submit" class="primary">${t('lostPasskey.submit')}</button>
+</form>`
+    : `<p class="lead">${t('lostPasskey.unavailable')}</p>`
+}
+${liveRegions()}
+<p class="aside"><a href="${link('signin')}">${t('lostPasskey.back')}</a></p>`,
+      };
+    case 'verify-email':
+      return {
+        titleKey: 'verifyEmail.title',
+        main: `<h1>${t('verifyEmail.title')}</h1>
+${noscript(t)}
+${liveRegions()}
+<p class="aside"><a href="${link('signin')}">${t('signin.title')}</a></p>`,
       };
     case 'not-found':
       return {

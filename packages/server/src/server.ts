@@ -59,12 +59,15 @@ export async function startServer(config: Config, { handleSignals = true } = {})
   logServing(app, format, { address, config, database, applied });
   // Step timeouts fire as they pass (one node at a time scans, under a database lease).
   services.journeyTimers.start(1000);
+  // Queued e-mails go out (one node at a time, under a database lease; nothing without SMTP).
+  services.emailOutbox.start(2000);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       // Stop taking connections, let in-flight requests finish, then release the database.
       await services.journeyTimers.stop();
+      await services.emailOutbox.stop();
       // A client that stops reading its answer keeps its connection busy, and app.close() would wait
       // for it for ever: after the grace period the connections still open are cut, so a rolling
       // deploy ends in bounded time.

@@ -3,6 +3,9 @@ import { hostname } from 'node:os';
 import type { Config } from './config/config.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { BrandingService } from './branding/branding-service.ts';
+import { EmailOutbox } from './email/email-outbox.ts';
+import { EmailService } from './email/email-service.ts';
+import { smtpTransport } from './email/mail-transport.ts';
 import { ConsoleService } from './console/console-service.ts';
 import { OperatorService } from './console/operator-service.ts';
 import { OverviewService } from './console/overview-service.ts';
@@ -66,6 +69,10 @@ export interface Services {
   journeyTimers: JourneyTimers;
   /** Each store's logo, colours and languages for its pages, runner and e-mails */
   branding: BrandingService;
+  /** Writes stores' e-mails for the outbox (knows whether SMTP is configured) */
+  email: EmailService;
+  /** Delivers queued e-mails (started by the server; tests tick it) */
+  emailOutbox: EmailOutbox;
   /** The OpenID Connect clients of each tenant */
   oidcClients: OidcClientService;
   /** Each tenant's OpenID Provider */
@@ -104,11 +111,17 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       tokenRequestsPerMinute: { perAddress: config.rateLimitTokenPerIp, perClient: config.rateLimitTokenPerClient },
     }),
-    identity: new IdentityService({ db, clock, checkSelfService: selfServiceConfigCheck(config.publicUrl) }),
+    identity: new IdentityService({ db, clock, checkSelfService: selfServiceConfigCheck(config.publicUrl, { emailConfigured: config.smtp !== undefined }) }),
     relyingParties: new RelyingPartyService({ db, clock, identity: stores }),
     policies: new PolicyService({ db, clock, identity: stores, trustDir: config.trustDir }),
     audit: new AuditService({ db }),
     branding: new BrandingService({ db, clock, identity: stores }),
+    emailOutbox: new EmailOutbox({
+      db,
+      clock,
+      lease: new DatabaseLease({ db, clock, name: 'email-outbox', holder: `${hostname()}:${process.pid}:${randomUUID()}`, ttlMs: 120_000 }),
+      transport: config.smtp && smtpTransport(config.smtp),
+    }),
     signingKeys: new SigningKeyService({ db, clock, masterKey, issuerBaseUrl: config.publicUrl }),
   };
   // One cache of FIDO metadata BLOBs per process: attestation trust and self-service's authenticator icons.
@@ -123,6 +136,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     signingKeys: base.signingKeys,
     metadata,
   });
+  const email = new EmailService({ db, clock, branding: base.branding, identity: stores, configured: config.smtp !== undefined });
   const forms = new FormService({ db, clock });
   const pages = new PageService({ db, clock });
   const stepTypes = new StepRegistry(extraStepTypes);
@@ -130,6 +144,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
   const plans = new JourneyPlans(instances, new CompiledJourneyCache(500, stepTypes));
   const services: Omit<Services, 'selfService' | 'journeyTimers' | 'oidcClients' | 'oidc' | 'oidcLogin' | 'console' | 'operators' | 'overview'> = {
     ...base,
+    email,
     ceremonies,
     credentials: new CredentialService({ db, clock, identity: stores }),
     forms,
@@ -145,7 +160,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
         publicStartsPerMinute: config.rateLimitPerIp,
       }),
       // Steps reach the application only through this port.
-      runner: new StepRunner({ clock, port: { ceremonies, identity: base.identity, forms, pages }, identity: base.identity, plans }),
+      runner: new StepRunner({ clock, port: { ceremonies, identity: base.identity, forms, pages, email }, identity: base.identity, plans }),
       completion: new JourneyCompletion({ identity: base.identity, signingKeys: base.signingKeys }),
       identity: base.identity,
       plans,
@@ -182,6 +197,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     rateLimitPerIp: config.rateLimitPerIp,
     rateLimitPerIdentifier: config.rateLimitPerIdentifier,
     masterKey,
+    email,
   });
   const oidcClients = new OidcClientService({ db, clock });
   const oidc = new OidcProviders({ db, clock, masterKey, publicUrl: config.publicUrl, signingKeys: base.signingKeys, clients: oidcClients });

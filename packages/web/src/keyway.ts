@@ -199,6 +199,19 @@ export class Keyway {
     return requestJSON<RegistrationResult>('POST', this.#url('/recovery/finish'), { token, credential: credentialToJSON(credential), revokeOthers });
   }
 
+  /**
+   * “I lost my passkey”: asks the server to e-mail a one-time recovery link to the account with this address. It
+   * resolves the same whether or not there is such an account (the server does not tell).
+   */
+  async requestRecoveryEmail({ email, language }: { email: string; language?: string }): Promise<void> {
+    await requestJSON<{ accepted: true }>('POST', this.#url('/recovery/email'), { email, ...(language ? { language } : {}) });
+  }
+
+  /** Follows an e-mail verification link (its one-time token): the account's address becomes verified. */
+  async verifyEmail(token: string): Promise<{ email: string }> {
+    return requestJSON<{ email: string }>('POST', this.#url('/email/verify'), { token });
+  }
+
   /** Ends the session on the server (the cookie is cleared). */
   async signOut(): Promise<void> {
     await requestJSON<void>('POST', this.#url('/logout'));

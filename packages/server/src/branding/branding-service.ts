@@ -48,7 +48,7 @@ export interface BrandingServiceDeps {
 
 export const DEFAULT_BRANDING_CACHE_TTL_MS = 30_000;
 
-type StoreRef = Pick<Selectable<StoresTable>, 'id' | 'tenant_id' | 'name' | 'display_name'>;
+export type StoreRef = Pick<Selectable<StoresTable>, 'id' | 'tenant_id' | 'name' | 'display_name'>;
 
 /** Everything of a Branding that does not depend on the store's own names. */
 type Look = Omit<Branding, 'productName'> & { productName: string | undefined };

@@ -32,6 +32,22 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** Where the master key that seals stored secrets comes from (see secrets/master-key-source.ts). */
   masterKey: MasterKeySetting;
+  /** The SMTP server e-mails go out through (lost-passkey links, address verification, one-time codes); undefined: no e-mail. */
+  smtp: SmtpConfig | undefined;
+}
+
+/**
+ * An SMTP relay. `security`: `tls` speaks TLS from the first byte (port 465), `starttls` upgrades and refuses a
+ * server that cannot (port 587), `none` sends in clear and is only accepted for a relay on this machine.
+ */
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  security: 'tls' | 'starttls' | 'none';
+  user: string | undefined;
+  password: string | undefined;
+  /** The From address, e.g. `Keyway <no-reply@example.com>` */
+  from: string;
 }
 
 /**
@@ -84,6 +100,12 @@ export const CONFIG_VARIABLES = [
   'KEYWAY_SHUTDOWN_GRACE',
   'KEYWAY_MASTER_KEY',
   'KEYWAY_MASTER_KEY_FILE',
+  'KEYWAY_SMTP_HOST',
+  'KEYWAY_SMTP_PORT',
+  'KEYWAY_SMTP_SECURITY',
+  'KEYWAY_SMTP_USER',
+  'KEYWAY_SMTP_PASSWORD',
+  'KEYWAY_SMTP_FROM',
 ] as const;
 
 /** The name of the key file created beside an SQLite database when no master key is configured. */
@@ -192,6 +214,46 @@ function masterKey(env: Env, cwd: string, database: string): MasterKeySetting {
   );
 }
 
+const SMTP_SECURITY = ['tls', 'starttls', 'none'] as const;
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
+
+function smtp(env: Env): SmtpConfig | undefined {
+  const host = env.KEYWAY_SMTP_HOST;
+  if (host === undefined || host === '') {
+    const stray = (['KEYWAY_SMTP_PORT', 'KEYWAY_SMTP_SECURITY', 'KEYWAY_SMTP_USER', 'KEYWAY_SMTP_PASSWORD', 'KEYWAY_SMTP_FROM'] as const).find(
+      (name) => env[name] !== undefined && env[name] !== '',
+    );
+    if (stray) throw new ConfigError('KEYWAY_SMTP_HOST', `the SMTP server's host name when ${stray} is set`, host);
+    return undefined;
+  }
+  if (!/^[A-Za-z0-9.:[\]-]{1,253}$/.test(host)) throw new ConfigError('KEYWAY_SMTP_HOST', 'a host name or IP address', host);
+  const security = env.KEYWAY_SMTP_SECURITY || 'starttls';
+  if (!(SMTP_SECURITY as readonly string[]).includes(security)) throw new ConfigError('KEYWAY_SMTP_SECURITY', SMTP_SECURITY.join('|'), security);
+  // Links that let someone register a passkey must not cross a network in clear.
+  if (security === 'none' && !LOCAL_HOSTS.has(host.replace(/^\[|\]$/g, '')))
+    throw new ConfigError('KEYWAY_SMTP_SECURITY', 'tls or starttls for a relay that is not on this machine', security);
+  const user = env.KEYWAY_SMTP_USER || undefined;
+  const password = env.KEYWAY_SMTP_PASSWORD || undefined;
+  if ((user === undefined) !== (password === undefined))
+    throw new ConfigError(
+      user === undefined ? 'KEYWAY_SMTP_USER' : 'KEYWAY_SMTP_PASSWORD',
+      'to be set together with the other (SMTP authentication)',
+      undefined,
+    );
+  const from = env.KEYWAY_SMTP_FROM;
+  // A display name and an address, or an address alone; no line breaks (header injection).
+  if (!from || !/^(?:[^<>\r\n\0]{0,100}<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(from))
+    throw new ConfigError('KEYWAY_SMTP_FROM', 'the From address, e.g. "Example <no-reply@example.com>" or no-reply@example.com', from);
+  return {
+    host,
+    port: integer(env, 'KEYWAY_SMTP_PORT', security === 'tls' ? 465 : 587, 1, 65535),
+    security: security as SmtpConfig['security'],
+    user,
+    password,
+    from,
+  };
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const unknown = Object.keys(env).filter(
     (name) =>
@@ -239,5 +301,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxConcurrentRequests: integer(env, 'KEYWAY_MAX_CONCURRENT_REQUESTS', 256, 1, 100_000),
     shutdownGraceSeconds: integer(env, 'KEYWAY_SHUTDOWN_GRACE', 10, 0, 600),
     masterKey: masterKey(env, cwd, database),
+    smtp: smtp(env),
   };
 }

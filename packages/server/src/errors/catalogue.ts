@@ -97,6 +97,13 @@ export const ERROR_CATALOGUE = {
   RECOVERY_LINK_USED: { status: 410, title: 'The recovery link was already used' },
   RECOVERY_LINK_EXPIRED: { status: 410, title: 'The recovery link has expired' },
 
+  // E-mail channel
+  EMAIL_NOT_CONFIGURED: { status: 503, title: 'This server sends no e-mail (no SMTP server is configured)' },
+  EMAIL_ADDRESS_MISSING: { status: 422, title: 'There is no e-mail address to send to' },
+  EMAIL_VERIFICATION_NOT_FOUND: { status: 404, title: 'No such e-mail verification link' },
+  EMAIL_VERIFICATION_USED: { status: 410, title: 'The e-mail verification link was already used' },
+  EMAIL_VERIFICATION_EXPIRED: { status: 410, title: 'The e-mail verification link has expired' },
+
   // Journey custom forms and custom pages
   FORM_NOT_FOUND: { status: 404, title: 'No such custom form' },
   FORM_ALREADY_EXISTS: { status: 409, title: 'A custom form with this name already exists' },

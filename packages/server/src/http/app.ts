@@ -134,7 +134,7 @@ export async function buildApp({ config, database, services, logger, consoleDist
   await app.register(brandingRoutes, { services, prefix: '/api/identity-store' });
   await app.register(brandingRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
   // Hosted self-service pages (sign up, sign in, my passkeys, recovery) and their assets under /_keyway/.
-  await app.register(hostedPagesRoutes, { selfService: services.selfService, branding: services.branding, assets: hostedAssets });
+  await app.register(hostedPagesRoutes, { selfService: services.selfService, branding: services.branding, email: services.email, assets: hostedAssets });
   // For browsers: the home page at `/` and the favicon.
   await app.register(sitePagesRoutes, { database, assets: hostedAssets });
   // Journey custom forms and pages: admin API, and pages served to journey steps.

@@ -15,7 +15,7 @@ export function toUser(row: Selectable<UsersTable>): User {
     id: row.id,
     userKey: row.user_key,
     externalId: row.external_id,
-    ...(row.email === null ? {} : { email: row.email }),
+    ...(row.email === null ? {} : { email: row.email, emailVerified: row.email_verified_at !== null }),
     ...(row.first_name === null ? {} : { firstName: row.first_name }),
     ...(row.last_name === null ? {} : { lastName: row.last_name }),
     ...(row.date_of_birth === null ? {} : { dateOfBirth: row.date_of_birth }),
@@ -52,6 +52,7 @@ export function columnsForCreate(input: CreateUserInput, externalId: string): Us
     ...userKeyColumns(input.userKey),
     external_id: externalId,
     email: input.email === undefined ? null : normaliseEmail(input.email),
+    email_verified_at: null,
     first_name: input.firstName ?? null,
     last_name: input.lastName ?? null,
     date_of_birth: input.dateOfBirth ?? null,
@@ -83,7 +84,11 @@ export function columnsForUpdate(patch: UpdateUserInput): Partial<UserColumns> {
   const columns: Partial<UserColumns> = {};
   if (patch.userKey !== undefined) Object.assign(columns, userKeyColumns(patch.userKey));
   if (patch.externalId !== undefined) columns.external_id = patch.externalId;
-  if (patch.email !== undefined) columns.email = patch.email === null ? null : normaliseEmail(patch.email);
+  if (patch.email !== undefined) {
+    columns.email = patch.email === null ? null : normaliseEmail(patch.email);
+    // A new address is not verified by the old one's verification.
+    columns.email_verified_at = null;
+  }
   if (patch.firstName !== undefined) columns.first_name = patch.firstName;
   if (patch.lastName !== undefined) columns.last_name = patch.lastName;
   if (patch.dateOfBirth !== undefined) columns.date_of_birth = patch.dateOfBirth;

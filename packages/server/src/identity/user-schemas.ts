@@ -96,6 +96,9 @@ export const UserSchema = Type.Object(
     userKey: Type.String(),
     externalId: Type.String(),
     email: Type.Optional(Type.String()),
+    emailVerified: Type.Optional(
+      Type.Boolean({ description: 'Whether `email` was verified by a link sent to it (present with `email`); a changed address starts unverified' }),
+    ),
     firstName: Type.Optional(Type.String()),
     lastName: Type.Optional(Type.String()),
     dateOfBirth: Type.Optional(Type.String()),

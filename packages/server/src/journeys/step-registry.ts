@@ -1,5 +1,6 @@
 import type { StepType } from './step-type.ts';
 import { conditionStep } from './steps/general/condition.ts';
+import { emailOtpStep } from './steps/general/email-otp.ts';
 import { endStep } from './steps/general/end.ts';
 import { setVariablesStep } from './steps/general/set-variables.ts';
 import { subJourneyStep } from './steps/general/sub-journey.ts';
@@ -23,6 +24,7 @@ export const BUILT_IN_STEP_TYPES: readonly StepType[] = [
   setVariablesStep,
   endStep,
   subJourneyStep,
+  emailOtpStep,
   addUserStep,
   startPasskeyRegistrationStep,
   passkeyRegistrationFormStep,

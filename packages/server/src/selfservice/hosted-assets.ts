@@ -11,6 +11,8 @@ const PAGE_SCRIPTS: Record<PageName, string> = {
   signin: 'hosted/src/signin-page.ts',
   passkeys: 'hosted/src/passkeys-page.ts',
   recover: 'hosted/src/recover-page.ts',
+  'lost-passkey': 'hosted/src/lost-passkey-page.ts',
+  'verify-email': 'hosted/src/verify-email-page.ts',
 };
 
 export interface HostedAssets extends HostedAssetBundle {

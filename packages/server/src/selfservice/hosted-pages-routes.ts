@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { brandedCsp, hostedBranding } from '../branding/page-branding.ts';
 import type { BrandingService } from '../branding/branding-service.ts';
+import type { EmailService } from '../email/email-service.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import { prefersHtml } from '../http/html-negotiation.ts';
 import { AnyTenantIdParam } from '../http/path-params.ts';
@@ -21,6 +22,8 @@ export interface HostedPagesRoutesOptions {
   selfService: Pick<SelfServiceService, 'resolve'>;
   /** The store's logo, colours and languages; Keyway's look without it. */
   branding?: Pick<BrandingService, 'forStore'> | undefined;
+  /** Whether the server sends e-mail (the lost-passkey page and the sign-in page's link to it). */
+  email?: Pick<EmailService, 'configured'> | undefined;
   /** The assets, built on first use (shared with the other pages of the server). */
   assets?: () => HostedAssets;
 }
@@ -80,6 +83,7 @@ export async function hostedPagesRoutes(fastify: FastifyInstance, options: Hoste
       serviceName: branding?.productName ?? target.store.display_name ?? target.store.name,
       allowSignUp: target.config.allowSignUp,
       applicationUrl: target.config.applicationUrl,
+      emailEnabled: options.email?.configured === true,
       assets: assets().forPage(page),
       branding: branding && hostedBranding(branding),
     });

@@ -37,6 +37,13 @@ export const SelfServiceConfigBody = Type.Object(
         description: 'Default recovery link lifetime, 60 s to 7 days',
       }),
     ),
+    verifyEmail: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Verify e-mail addresses at sign-up: the identifier must then be an e-mail address, which becomes the account’s `email`, and a one-time verification link is e-mailed (needs KEYWAY_SMTP_HOST). Off by default',
+      }),
+    ),
     applicationUrl: Type.Optional(
       Type.String({
         minLength: 1,
@@ -58,6 +65,7 @@ export const SelfServiceConfigSchema = Type.Object(
     allowSignUp: Type.Boolean(),
     sessionTtlSeconds: Type.Integer(),
     recoveryLinkTtlSeconds: Type.Integer(),
+    verifyEmail: Type.Optional(Type.Boolean()),
     applicationUrl: Type.Optional(Type.String()),
   },
   { title: 'SelfServiceConfig' },
@@ -74,6 +82,7 @@ export function withDefaults(input: SelfServiceConfigInput): SelfServiceConfig {
     allowSignUp: input.allowSignUp,
     sessionTtlSeconds: input.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS,
     recoveryLinkTtlSeconds: input.recoveryLinkTtlSeconds ?? DEFAULT_RECOVERY_LINK_TTL_SECONDS,
+    ...(input.verifyEmail === undefined ? {} : { verifyEmail: input.verifyEmail }),
     ...(input.applicationUrl === undefined ? {} : { applicationUrl: input.applicationUrl }),
   };
 }
@@ -91,10 +100,12 @@ export type SelfServiceConfigCheck = (executor: Kysely<Schema>, storeId: string,
  * origins must include the origin that serves the hosted pages (KEYWAY_PUBLIC_URL). A disabled one is kept as
  * given, so a store can be configured first and enabled once its RP and policies exist.
  */
-export function selfServiceConfigCheck(publicUrl: string): SelfServiceConfigCheck {
+export function selfServiceConfigCheck(publicUrl: string, { emailConfigured = false } = {}): SelfServiceConfigCheck {
   const publicOrigin = new URL(publicUrl).origin;
   return async (executor, storeId, input) => {
     const config = withDefaults(input);
+    if (config.verifyEmail && !emailConfigured)
+      throw new KeywayError('EMAIL_NOT_CONFIGURED', 'selfService.verifyEmail needs an SMTP server (KEYWAY_SMTP_HOST): this server sends no e-mail');
     if (config.applicationUrl !== undefined) {
       // Stored as the absolute URL it resolves to, so every page reads one form.
       const applicationUrl = safeApplicationUrl(config.applicationUrl, publicOrigin);

@@ -18,6 +18,8 @@ import {
   MyPasskeysAnswer,
   RecoveryBeginAnswer,
   RecoveryBeginBody,
+  RecoveryEmailAnswer,
+  RecoveryEmailBody,
   RecoveryFinishAnswer,
   RecoveryFinishBody,
   RegisterBeginBody,
@@ -25,6 +27,8 @@ import {
   RequestOptionsAnswer,
   SignedInAnswer,
   SignedUpAnswer,
+  VerifyEmailAnswer,
+  VerifyEmailBody,
 } from './self-service-schemas.ts';
 
 export const FLOW_COOKIE = 'keyway_flow';
@@ -364,6 +368,45 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
       setFlowCookie(reply, request, started.flowToken);
       return { publicKey: started.publicKey, user: started.user };
     },
+  );
+
+  app.post(
+    '/recovery/email',
+    {
+      schema: {
+        operationId: 'requestRecoveryEmail',
+        ...doc(
+          'E-mail a recovery link (“I lost my passkey”)',
+          'Sends a one-time link to the recovery page to the store’s account with this e-mail address, if there is one. The answer is 202 either way (no account enumeration); rate-limited per client address and per e-mail address. 503 EMAIL_NOT_CONFIGURED when the server has no SMTP server.',
+        ),
+        params: StoreParams,
+        body: RecoveryEmailBody,
+        response: { 202: RecoveryEmailAnswer },
+      },
+      config: { errors: [...LIMITED, 'EMAIL_NOT_CONFIGURED'] },
+    },
+    async (request, reply) => {
+      await selfService.requestRecoveryEmail(browser(request), request.body);
+      return reply.code(202).send({ accepted: true as const });
+    },
+  );
+
+  app.post(
+    '/email/verify',
+    {
+      schema: {
+        operationId: 'verifyEmail',
+        ...doc(
+          'Verify an e-mail address',
+          'Follows the one-time link e-mailed at sign-up (when the store’s selfService.verifyEmail is on): the account’s address becomes verified (`emailVerified` in the admin API).',
+        ),
+        params: StoreParams,
+        body: VerifyEmailBody,
+        response: { 200: VerifyEmailAnswer },
+      },
+      config: { errors: [...LIMITED, 'EMAIL_VERIFICATION_NOT_FOUND', 'EMAIL_VERIFICATION_USED', 'EMAIL_VERIFICATION_EXPIRED'] },
+    },
+    async (request) => selfService.verifyEmail(browser(request), request.body.token),
   );
 
   app.post(

@@ -127,3 +127,27 @@ export const BrowserSessionSchema = Type.Object(
   },
   { title: 'BrowserSession' },
 );
+
+export const RecoveryEmailBody = Type.Object(
+  {
+    email: Type.String({ format: 'email', minLength: 3, maxLength: 254, description: 'The e-mail address of the account' }),
+    language: Type.Optional(
+      Type.String({
+        pattern: '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$',
+        maxLength: 35,
+        description: 'The e-mail’s language when the account names none (e.g. the page’s)',
+      }),
+    ),
+  },
+  { title: 'RecoveryEmailRequest', additionalProperties: false },
+);
+export const RecoveryEmailAnswer = Type.Object(
+  { accepted: Type.Literal(true, { description: 'Always true: the answer does not tell whether the address has an account' }) },
+  { title: 'RecoveryEmailAnswer' },
+);
+
+export const VerifyEmailBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 128, description: 'The token from the verification link’s fragment' }) },
+  { title: 'VerifyEmailRequest', additionalProperties: false },
+);
+export const VerifyEmailAnswer = Type.Object({ email: Type.String({ description: 'The address now verified' }) }, { title: 'VerifyEmailAnswer' });

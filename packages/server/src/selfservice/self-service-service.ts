@@ -9,7 +9,9 @@ import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import { claimPendingAccount, isSignUpOwned, purgeAbandonedAccounts, replaceAbandonedAccount } from '../identity/pending-accounts.ts';
-import { toUser, userKeyMatches } from '../identity/user-record.ts';
+import { normaliseEmail, toUser, userKeyMatches } from '../identity/user-record.ts';
+import { enqueueEmail } from '../email/email-outbox.ts';
+import type { EmailService } from '../email/email-service.ts';
 import type { User } from '../identity/user-schemas.ts';
 import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
 import type { CeremonyService } from '../passkeys/ceremony-service.ts';
@@ -44,6 +46,10 @@ import type { CeremonyStartHook } from '../passkeys/ceremony-deps.ts';
 import { RateLimiter, type RateLimitCheck } from '../shared/rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
 import { deviceLabel } from './device-label.ts';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
+
+/** How long an e-mail verification link works. */
+export const EMAIL_VERIFICATION_TTL_SECONDS = 24 * 3600;
 
 /** A sign-in counts as fresh for this long: deleting a passkey needs one. */
 export const FRESH_SIGN_IN_MS = 5 * 60 * 1000;
@@ -79,6 +85,8 @@ export interface SelfServiceDeps {
   rateLimitPerIdentifier: number;
   /** Seals the decoy keys at rest */
   masterKey: MasterKey;
+  /** The lost-passkey e-mail and address verification; refuses when no SMTP server is configured */
+  email: Pick<EmailService, 'configured' | 'requireConfigured' | 'compose'>;
 }
 
 /** What the public routes know about the browser's request. */
@@ -250,6 +258,10 @@ export class SelfServiceService {
     const identifier = this.#identifier(input.identifier);
     await this.#limit(request, identifier);
     if (!target.config.allowSignUp) throw new KeywayError('SIGN_UP_DISABLED', 'Accounts of this store are created by its administrators');
+    const verifyEmail = target.config.verifyEmail === true;
+    // A store that verifies e-mail addresses signs up with one (the same rule as the admin API's `email`).
+    if (verifyEmail && !(identifier.length <= 254 && (fullFormats.email as RegExp).test(identifier)))
+      throw validationError('identifier', 'must be an e-mail address: this store verifies e-mail addresses at sign-up');
     const actor = this.#actor(request);
     const displayName = input.displayName?.trim() || undefined;
 
@@ -270,7 +282,7 @@ export class SelfServiceService {
         await this.#deps.identity.createPendingUser(
           actor,
           request.storeName,
-          { userKey: identifier, ...(displayName ? { attributes: { displayName } } : {}) },
+          { userKey: identifier, ...(verifyEmail ? { email: identifier } : {}), ...(displayName ? { attributes: { displayName } } : {}) },
           'self-service',
         );
       } catch (error) {
@@ -302,6 +314,11 @@ export class SelfServiceService {
     const actor = this.#actor(request);
     const now = this.#deps.clock.now();
     let session: OpenedSession | undefined;
+    // With verification on (and an SMTP server), the new account's address gets a link, queued with the sign-up.
+    const verification =
+      target.config.verifyEmail === true && this.#deps.email.configured && flow.identifier !== null
+        ? await this.#emailVerification(request, target, normaliseEmail(flow.identifier), now)
+        : undefined;
     const credential = await this.#deps.ceremonies.completeRegistration(actor, {
       storeName: request.storeName,
       store: target.store,
@@ -314,6 +331,7 @@ export class SelfServiceService {
         await claimPendingAccount(trx, userId, now);
         await deleteFlow(trx, flow.id);
         session = await this.#openSession(trx, request, target, userId, credentialId, now);
+        await verification?.queue(trx, userId);
         await appendAuditEvent(
           trx,
           actor,
@@ -589,24 +607,10 @@ export class SelfServiceService {
       throw new KeywayError('SELF_SERVICE_DISABLED', `Self-service is not enabled for store ${storeName}; recovery links open its hosted pages`);
     const user = await getUserInStore(this.#db, store.id, storeName, { id: userId });
     const now = this.#deps.clock.now();
-    const token = newBrowserToken();
-    const id = newTimeOrderedId(now);
-    const expiresAt = now.getTime() + (ttlSeconds ?? config.recoveryLinkTtlSeconds) * 1000;
+    const ttl = ttlSeconds ?? config.recoveryLinkTtlSeconds;
+    const link = this.#newRecoveryLink(actor.tenantId, storeName, now, ttl);
     await this.#db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('selfservice_recovery_links')
-        .values({
-          id,
-          token_hash: hashBrowserToken(token),
-          tenant_id: actor.tenantId,
-          store_id: store.id,
-          user_id: user.id,
-          created_by: actor.actor,
-          expires_at: expiresAt,
-          consumed_at: null,
-          created_at: now.getTime(),
-        })
-        .execute();
+      await link.insert(trx, { storeId: store.id, userId: user.id, createdBy: actor.actor });
       await appendAuditEvent(
         trx,
         actor,
@@ -614,13 +618,90 @@ export class SelfServiceService {
           action: 'selfservice.recoveryLink.create',
           targetType: 'user',
           targetId: user.id,
-          details: { store: storeName, linkId: id, expiresAt: iso(expiresAt) },
+          details: { store: storeName, linkId: link.id, expiresAt: iso(link.expiresAt) },
         },
         now,
       );
     });
-    const url = `${this.#deps.publicUrl}/${encodeURIComponent(actor.tenantId)}/identity/${encodeURIComponent(storeName)}/recover#${token}`;
-    return { id, url, expiresAt: iso(expiresAt) };
+    return { id: link.id, url: link.url, expiresAt: iso(link.expiresAt) };
+  }
+
+  /**
+   * "I lost my passkey": e-mails a one-time recovery link (the admin's kind, to the same recovery page) to the store's
+   * user with this address. The answer is the same whether or not there is one, and both cases take the same path
+   * (the lookup, the e-mail rendered, one transaction with its audit event), so neither the answer nor its timing
+   * tells whether the address has an account. Rate-limited per client address and per e-mail address.
+   */
+  async requestRecoveryEmail(request: BrowserRequest, input: { email: string; language?: string | undefined }): Promise<void> {
+    const target = await this.#target(request);
+    this.#deps.email.requireConfigured();
+    const address = normaliseEmail(input.email.trim());
+    await this.#limit(request, `recovery-email:${address}`);
+    const user = await this.#db.selectFrom('users').selectAll().where('store_id', '=', target.store.id).where('email', '=', address).executeTakeFirst();
+    // A locked or disabled account is not recovered by e-mail (the administrators decide about it).
+    const eligible = user !== undefined && user.status !== 'locked' && user.status !== 'disabled';
+    const now = this.#deps.clock.now();
+    const ttl = target.config.recoveryLinkTtlSeconds;
+    const link = this.#newRecoveryLink(request.tenantId, request.storeName, now, ttl);
+    const email = await this.#deps.email.compose({
+      store: target.store,
+      to: address,
+      purpose: 'lost-passkey',
+      content: { kind: 'lostPasskey', link: link.url, expiresInMinutes: Math.round(ttl / 60) },
+      languages: [user?.locale_language, input.language],
+    });
+    const actor = this.#actor(request);
+    await this.#db.transaction().execute(async (trx) => {
+      if (eligible) {
+        await link.insert(trx, { storeId: target.store.id, userId: user.id, createdBy: 'self-service:email' });
+        await enqueueEmail(trx, email, now);
+      }
+      await appendAuditEvent(
+        trx,
+        actor,
+        {
+          action: 'selfservice.recoveryEmail.request',
+          targetType: eligible ? 'user' : 'store',
+          targetId: eligible ? user.id : target.store.id,
+          outcome: eligible ? 'success' : 'failure',
+          details: {
+            store: request.storeName,
+            clientIp: request.clientIp,
+            ...(eligible ? { linkId: link.id } : { reason: user ? 'account not active' : 'no such address' }),
+          },
+        },
+        now,
+      );
+    });
+  }
+
+  /** A new recovery link (not stored yet): its id, URL with the one-time token, expiry, and the insert that stores it. */
+  #newRecoveryLink(tenantId: string, storeName: string, now: Date, ttlSeconds: number) {
+    const token = newBrowserToken();
+    const id = newTimeOrderedId(now);
+    const expiresAt = now.getTime() + ttlSeconds * 1000;
+    const url = `${this.#deps.publicUrl}/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(storeName)}/recover#${token}`;
+    return {
+      id,
+      url,
+      expiresAt,
+      insert: async (trx: Kysely<Schema>, owner: { storeId: string; userId: string; createdBy: string }) => {
+        await trx
+          .insertInto('selfservice_recovery_links')
+          .values({
+            id,
+            token_hash: hashBrowserToken(token),
+            tenant_id: tenantId,
+            store_id: owner.storeId,
+            user_id: owner.userId,
+            created_by: owner.createdBy,
+            expires_at: expiresAt,
+            consumed_at: null,
+            created_at: now.getTime(),
+          })
+          .execute();
+      },
+    };
   }
 
   async recoveryBegin(
@@ -708,6 +789,91 @@ export class SelfServiceService {
     });
     const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: credential.userId });
     return { body: { user: toSelfServiceUser(toUser(user)), credential, revokedPasskeys }, session: session! };
+  }
+
+  // ── e-mail verification ─────────────────────────────────────────────────
+
+  /**
+   * Follows an e-mail verification link: marks the account's address verified, if it is still the address the link
+   * was sent to. The link is consumed by compare-and-set in the same transaction (it works once).
+   */
+  async verifyEmail(request: BrowserRequest, token: string): Promise<{ email: string }> {
+    const target = await this.#target(request);
+    await this.#limit(request, `verify-email:${hashBrowserToken(token)}`);
+    const link = isBrowserToken(token)
+      ? await this.#db
+          .selectFrom('email_verifications')
+          .selectAll()
+          .where('token_hash', '=', hashBrowserToken(token))
+          .where('store_id', '=', target.store.id)
+          .executeTakeFirst()
+      : undefined;
+    if (!link) throw new KeywayError('EMAIL_VERIFICATION_NOT_FOUND', 'This verification link is not valid');
+    if (link.consumed_at !== null) throw new KeywayError('EMAIL_VERIFICATION_USED', 'This verification link was already used');
+    const now = this.#deps.clock.now();
+    if (now.getTime() > Number(link.expires_at)) throw new KeywayError('EMAIL_VERIFICATION_EXPIRED', 'This verification link has expired');
+    await this.#db.transaction().execute(async (trx) => {
+      const consumed = await trx
+        .updateTable('email_verifications')
+        .set({ consumed_at: now.getTime() })
+        .where('id', '=', link.id)
+        .where('consumed_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(consumed.numUpdatedRows) !== 1) throw new KeywayError('EMAIL_VERIFICATION_USED', 'This verification link was just used');
+      // Only the address the link went to: an account whose e-mail changed since stays unverified.
+      const verified = await trx
+        .updateTable('users')
+        .set({ email_verified_at: now.getTime() })
+        .where('id', '=', link.user_id)
+        .where('store_id', '=', target.store.id)
+        .where('email', '=', link.email)
+        .executeTakeFirst();
+      if (Number(verified.numUpdatedRows) !== 1)
+        throw new KeywayError('EMAIL_VERIFICATION_NOT_FOUND', 'The account no longer has the address this link verifies');
+      await appendAuditEvent(
+        trx,
+        this.#actor(request),
+        { action: 'selfservice.email.verify', targetType: 'user', targetId: link.user_id, details: { store: request.storeName, verificationId: link.id } },
+        now,
+      );
+    });
+    return { email: link.email };
+  }
+
+  /** A verification link for `address` (rendered now, outside any transaction) and the statements that queue it with a change. */
+  async #emailVerification(request: BrowserRequest, target: SelfServiceStore, address: string, now: Date) {
+    const token = newBrowserToken();
+    const id = newTimeOrderedId(now);
+    const expiresAt = now.getTime() + EMAIL_VERIFICATION_TTL_SECONDS * 1000;
+    const link = `${this.#deps.publicUrl}/${encodeURIComponent(request.tenantId)}/identity/${encodeURIComponent(request.storeName)}/verify-email#${token}`;
+    const email = await this.#deps.email.compose({
+      store: target.store,
+      to: address,
+      purpose: 'email-verification',
+      content: { kind: 'verifyEmail', link, expiresInMinutes: EMAIL_VERIFICATION_TTL_SECONDS / 60 },
+      languages: [],
+    });
+    return {
+      queue: async (trx: Kysely<Schema>, userId: string) => {
+        const user = await trx.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst();
+        if (user?.email !== address) return;
+        await trx
+          .insertInto('email_verifications')
+          .values({
+            id,
+            token_hash: hashBrowserToken(token),
+            tenant_id: request.tenantId,
+            store_id: target.store.id,
+            user_id: userId,
+            email: address,
+            expires_at: expiresAt,
+            consumed_at: null,
+            created_at: now.getTime(),
+          })
+          .execute();
+        await enqueueEmail(trx, email, now);
+      },
+    };
   }
 
   // ── admin: a user's browser sessions ────────────────────────────────────

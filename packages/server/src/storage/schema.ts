@@ -67,6 +67,8 @@ export interface UsersTable {
   type: string | null;
   attributes: string;
   user_handle: string | null;
+  /** When the current `email` was verified (a verification link followed); null: not verified */
+  email_verified_at: number | null;
   created_at: number;
   updated_at: number;
   /** Advanced by every admin-API edit of the row; what its ETag names (migration 027, storage/edit-version.ts) */
@@ -362,7 +364,41 @@ export interface SchedulerLeasesTable {
   expires_at: number;
 }
 
+/** E-mails to deliver, written in the transaction of the change that sends them (email/email-outbox.ts). */
+export interface EmailOutboxTable {
+  id: string;
+  tenant_id: string;
+  to_address: string;
+  subject: string;
+  /** JSON {text, html, attachments}; '' once sent */
+  body: string;
+  /** What the e-mail is for, e.g. 'lost-passkey' (for the log and metrics; never its content) */
+  purpose: string;
+  attempts: number;
+  next_attempt_at: number;
+  sent_at: number | null;
+  failed_at: number | null;
+  last_error: string | null;
+  created_at: number;
+}
+
+/** One-time links that verify a user's e-mail address. */
+export interface EmailVerificationsTable {
+  id: string;
+  /** SHA-256 (hex) of the one-time token */
+  token_hash: string;
+  tenant_id: string;
+  store_id: string;
+  user_id: string;
+  email: string;
+  expires_at: number;
+  consumed_at: number | null;
+  created_at: number;
+}
+
 export interface Schema {
+  email_outbox: EmailOutboxTable;
+  email_verifications: EmailVerificationsTable;
   scheduler_leases: SchedulerLeasesTable;
   journeys: JourneysTable;
   journey_versions: JourneyVersionsTable;

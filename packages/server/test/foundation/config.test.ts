@@ -16,6 +16,35 @@ test('defaults: port 8080, SQLite under ./data, public URL on localhost', () => 
   assert.equal(config.rateLimitTokenPerClient, 20);
 });
 
+test('SMTP: unset by default; STARTTLS on 587 unless told otherwise; a password is never echoed', () => {
+  assert.equal(loadConfig({}).smtp, undefined);
+  assert.deepEqual(loadConfig({ KEYWAY_SMTP_HOST: 'smtp.example.com', KEYWAY_SMTP_FROM: 'Acme <no-reply@acme.example>' }).smtp, {
+    host: 'smtp.example.com',
+    port: 587,
+    security: 'starttls',
+    user: undefined,
+    password: undefined,
+    from: 'Acme <no-reply@acme.example>',
+  });
+  const tls = loadConfig({
+    KEYWAY_SMTP_HOST: 'smtp.example.com',
+    KEYWAY_SMTP_FROM: 'a@example.com',
+    KEYWAY_SMTP_SECURITY: 'tls',
+    KEYWAY_SMTP_USER: 'u',
+    KEYWAY_SMTP_PASSWORD: 'p4ss',
+  });
+  assert.equal(tls.smtp?.port, 465);
+  assert.equal(tls.smtp?.password, 'p4ss');
+  assert.equal(
+    loadConfig({ KEYWAY_SMTP_HOST: '127.0.0.1', KEYWAY_SMTP_FROM: 'a@example.com', KEYWAY_SMTP_SECURITY: 'none', KEYWAY_SMTP_PORT: '2525' }).smtp?.port,
+    2525,
+  );
+  assert.throws(
+    () => loadConfig({ KEYWAY_SMTP_HOST: 'smtp.example.com', KEYWAY_SMTP_FROM: 'a@example.com', KEYWAY_SMTP_PASSWORD: 'hunter2' }),
+    (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2'),
+  );
+});
+
 test('token endpoint limits are configurable', () => {
   const config = loadConfig({ KEYWAY_RATE_LIMIT_TOKEN_PER_IP: '500', KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT: '7' });
   assert.equal(config.rateLimitTokenPerIp, 500);
@@ -53,6 +82,13 @@ const bad: Array<[Record<string, string>, string, RegExp]> = [
   [{ KEYWAY_MASTER_KEY: KEY, KEYWAY_MASTER_KEY_FILE: '/etc/keyway.key' }, 'KEYWAY_MASTER_KEY_FILE', /one master key source/],
   [{ KEYWAY_MASTER_KEY_FILE: '/nonexistent/keyway.key' }, 'KEYWAY_MASTER_KEY_FILE', /a readable file holding the master key, got "\/nonexistent\/keyway.key"/],
   [{ KEYWAY_DATABASE_URL: 'postgres://db/keyway' }, 'KEYWAY_MASTER_KEY', /when KEYWAY_DATABASE_URL is PostgreSQL, got nothing/],
+  [{ KEYWAY_SMTP_FROM: 'a@example.com' }, 'KEYWAY_SMTP_HOST', /when KEYWAY_SMTP_FROM is set/],
+  [{ KEYWAY_SMTP_HOST: 'smtp.example.com' }, 'KEYWAY_SMTP_FROM', /the From address/],
+  [{ KEYWAY_SMTP_HOST: 'smtp.example.com', KEYWAY_SMTP_FROM: 'a@example.com\r\nBcc: x@evil.example' }, 'KEYWAY_SMTP_FROM', /the From address/],
+  [{ KEYWAY_SMTP_HOST: 'smtp.example.com', KEYWAY_SMTP_FROM: 'a@example.com', KEYWAY_SMTP_SECURITY: 'ssl' }, 'KEYWAY_SMTP_SECURITY', /tls\|starttls\|none/],
+  [{ KEYWAY_SMTP_HOST: 'smtp.example.com', KEYWAY_SMTP_FROM: 'a@example.com', KEYWAY_SMTP_SECURITY: 'none' }, 'KEYWAY_SMTP_SECURITY', /not on this machine/],
+  [{ KEYWAY_SMTP_HOST: 'smtp.example.com', KEYWAY_SMTP_FROM: 'a@example.com', KEYWAY_SMTP_USER: 'keyway' }, 'KEYWAY_SMTP_PASSWORD', /set together/],
+  [{ KEYWAY_SMTP_HOST: 'smtp.example.com', KEYWAY_SMTP_FROM: 'a@example.com', KEYWAY_SMTP_PORT: '0' }, 'KEYWAY_SMTP_PORT', /integer from 1 to 65535/],
 ];
 for (const [env, variable, expected] of bad) {
   test(`${variable}=${Object.values(env)[0]} stops start-up naming the variable`, () => {

@@ -35,6 +35,8 @@ const PUBLIC_ROUTES = new Set([
   'POST /:tenantId/identity/:storeName/me/passkeys/register/finish',
   'POST /:tenantId/identity/:storeName/recovery/begin',
   'POST /:tenantId/identity/:storeName/recovery/finish',
+  'POST /:tenantId/identity/:storeName/recovery/email',
+  'POST /:tenantId/identity/:storeName/email/verify',
   'GET /_keyway/:version/*',
   'GET /_keyway/web.js',
   'GET /:tenantId/identity/:storeName',
@@ -42,6 +44,8 @@ const PUBLIC_ROUTES = new Set([
   'GET /:tenantId/identity/:storeName/signin',
   'GET /:tenantId/identity/:storeName/passkeys',
   'GET /:tenantId/identity/:storeName/recover',
+  'GET /:tenantId/identity/:storeName/lost-passkey',
+  'GET /:tenantId/identity/:storeName/verify-email',
   // For browsers: the home page and the favicon
   'GET /',
   'GET /favicon.ico',

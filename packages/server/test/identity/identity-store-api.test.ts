@@ -50,7 +50,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(user.email, 'alice@example.com', 'e-mail is stored lower-cased');
       assert.deepEqual(
         { ...user, id: undefined, createdAt: undefined, updatedAt: undefined },
-        { ...FULL_USER, email: 'alice@example.com', id: undefined, createdAt: undefined, updatedAt: undefined },
+        { ...FULL_USER, email: 'alice@example.com', emailVerified: false, id: undefined, createdAt: undefined, updatedAt: undefined },
       );
 
       const byId = await acme.api.get(`${users}/${user.id}`);

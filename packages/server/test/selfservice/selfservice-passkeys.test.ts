@@ -146,6 +146,7 @@ for (const kind of DATABASE_KINDS) {
           rateLimitPerIp: 100,
           rateLimitPerIdentifier: 100,
           masterKey: world.server.masterKey,
+          email: services.email,
         });
         const request = {
           tenantId: 'acme',
@@ -175,6 +176,7 @@ for (const kind of DATABASE_KINDS) {
           rateLimitPerIp: 100,
           rateLimitPerIdentifier: 100,
           masterKey: world.server.masterKey,
+          email: services.email,
         });
         assert.equal((await broken.myPasskeys(request)).items[0]!.authenticatorIcon, null);
       } finally {

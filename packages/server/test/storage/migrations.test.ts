@@ -100,6 +100,38 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 
+  describe(`023-email on ${kind}`, () => {
+    test('the outbox keeps what it needs to deliver and retry; users gain email_verified_at; the verification table exists', async () => {
+      const testDatabase = await createTestDatabase(kind);
+      const database = openDatabase(testDatabase.url);
+      try {
+        await migrateToLatest(database);
+        const row = {
+          id: 'm1',
+          tenant_id: 'acme',
+          to_address: 'ada@example.com',
+          subject: 'Hello',
+          body: '{}',
+          purpose: 'lost-passkey',
+          attempts: 0,
+          next_attempt_at: 1,
+          sent_at: null,
+          failed_at: null,
+          last_error: null,
+          created_at: 1,
+        };
+        await database.db.insertInto('email_outbox').values(row).execute();
+        const [stored] = await database.db.selectFrom('email_outbox').selectAll().execute();
+        assert.deepEqual({ ...stored, next_attempt_at: Number(stored!.next_attempt_at), created_at: Number(stored!.created_at) }, row);
+        assert.deepEqual(await database.db.selectFrom('users').select('email_verified_at').execute(), []);
+        assert.deepEqual(await database.db.selectFrom('email_verifications').selectAll().execute(), []);
+      } finally {
+        await database.close();
+        await testDatabase.drop();
+      }
+    });
+  });
+
   describe(`019-console-operators on ${kind}`, () => {
     test('removing an operator removes their passkeys, sessions and access tokens; a tenant removes its operators and links', async () => {
       const { database, close } = await openMigratedDatabase(kind);

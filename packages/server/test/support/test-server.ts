@@ -87,6 +87,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       return { ...created, token: accessToken, api: http.withToken(accessToken) };
     },
     async close() {
+      await services.emailOutbox.stop();
       await app.close();
       await database.close();
       await testDatabase?.drop();

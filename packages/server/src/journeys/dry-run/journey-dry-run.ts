@@ -148,6 +148,8 @@ export class JourneyDryRun {
           grant: () => Promise.reject(new StepFailure('JOURNEY_STEP_FAILED', 'custom pages are not served in a dry-run')),
           revoke: () => Promise.resolve(),
         },
+        // A dry-run sends no mail: a code would reach a real inbox.
+        email: { sendOneTimeCode: () => Promise.reject(new StepFailure('JOURNEY_STEP_FAILED', 'e-mail codes are not sent in a dry-run')) },
       },
       identity,
       plans,

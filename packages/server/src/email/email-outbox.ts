@@ -1,0 +1,170 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../shared/clock.ts';
+import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
+import type { DatabaseLease } from '../storage/database-lease.ts';
+import type { Schema } from '../storage/schema.ts';
+import type { MailAttachment, MailTransport } from './mail-transport.ts';
+
+/** Attempts per e-mail before it is given up (failed_at set). */
+export const MAX_DELIVERY_ATTEMPTS = 8;
+const FIRST_RETRY_MS = 30_000;
+const LONGEST_RETRY_MS = 60 * 60 * 1000;
+/** Delivered and given-up e-mails are kept this long (for support questions: sent when, to whom), then deleted. */
+export const OUTBOX_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** The wait before attempt `attempt + 1`: 30 s, 1 min, 2 min, … at most an hour. */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempt - 1));
+}
+
+/** An e-mail ready to queue: rendered, addressed, and what it is for. */
+export interface OutgoingEmail {
+  tenantId: string;
+  to: string;
+  /** e.g. 'lost-passkey', 'email-verification', 'one-time-code' */
+  purpose: string;
+  subject: string;
+  text: string;
+  html: string;
+  attachments: MailAttachment[];
+}
+
+/**
+ * Queues an e-mail inside the caller's transaction: it is sent if and only if the change that sends it commits (a
+ * recovery link and the e-mail that carries it exist together or not at all). The outbox worker delivers it.
+ */
+export async function enqueueEmail(trx: Kysely<Schema>, email: OutgoingEmail, now: Date): Promise<string> {
+  const id = newTimeOrderedId(now);
+  await trx
+    .insertInto('email_outbox')
+    .values({
+      id,
+      tenant_id: email.tenantId,
+      to_address: email.to,
+      subject: email.subject,
+      body: JSON.stringify({ text: email.text, html: email.html, attachments: email.attachments }),
+      purpose: email.purpose,
+      attempts: 0,
+      next_attempt_at: now.getTime(),
+      sent_at: null,
+      failed_at: null,
+      last_error: null,
+      created_at: now.getTime(),
+    })
+    .execute();
+  return id;
+}
+
+export interface EmailOutboxDeps {
+  db: Kysely<Schema>;
+  clock: Clock;
+  /** Held by the one node that delivers (the lease of the job `email-outbox`). */
+  lease: Pick<DatabaseLease, 'acquire' | 'release'>;
+  /** Undefined when no SMTP server is configured: nothing is delivered (and nothing is queued: see EmailService). */
+  transport: MailTransport | undefined;
+  /** E-mails attempted per tick at most (the rest on the next tick). */
+  batchSize?: number;
+}
+
+/**
+ * Delivers queued e-mails. Each tick, the node holding the database lease takes the due e-mails; each attempt is
+ * claimed first by compare-and-set on its attempt count, which also schedules the retry (so a node that dies while
+ * sending leaves the e-mail to be retried, not lost). A delivered e-mail is marked sent and its body emptied (it may
+ * hold a one-time link or code); a failed attempt is retried with exponential backoff, up to MAX_DELIVERY_ATTEMPTS.
+ * Delivery is at least once: a node that dies between the relay's acceptance and the mark sends it again.
+ */
+export class EmailOutbox {
+  readonly #deps: EmailOutboxDeps;
+  readonly #batchSize: number;
+  #interval: ReturnType<typeof setInterval> | undefined;
+  #ticking: Promise<number> | undefined;
+
+  constructor(deps: EmailOutboxDeps) {
+    this.#deps = deps;
+    this.#batchSize = deps.batchSize ?? 50;
+  }
+
+  /** One pass: answers how many e-mails this node delivered. */
+  async tick(): Promise<number> {
+    const transport = this.#deps.transport;
+    if (!transport || !(await this.#deps.lease.acquire())) return 0;
+    const db = this.#deps.db;
+    const due = await db
+      .selectFrom('email_outbox')
+      .select(['id', 'attempts'])
+      .where('sent_at', 'is', null)
+      .where('failed_at', 'is', null)
+      .where('next_attempt_at', '<=', this.#deps.clock.now().getTime())
+      .orderBy('next_attempt_at')
+      .limit(this.#batchSize)
+      .execute();
+    let delivered = 0;
+    for (const candidate of due) {
+      const now = this.#deps.clock.now().getTime();
+      const attempt = Number(candidate.attempts) + 1;
+      const claimed = await db
+        .updateTable('email_outbox')
+        .set({ attempts: attempt, next_attempt_at: now + retryDelayMs(attempt) })
+        .where('id', '=', candidate.id)
+        .where('attempts', '=', Number(candidate.attempts))
+        .where('sent_at', 'is', null)
+        .where('failed_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) continue;
+      const row = await db.selectFrom('email_outbox').select(['to_address', 'subject', 'body']).where('id', '=', candidate.id).executeTakeFirstOrThrow();
+      const body = JSON.parse(row.body) as { text: string; html: string; attachments: MailAttachment[] };
+      try {
+        await transport.send({ to: row.to_address, subject: row.subject, ...body });
+      } catch (error) {
+        const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+        await db
+          .updateTable('email_outbox')
+          .set({ last_error: reason, ...(attempt >= MAX_DELIVERY_ATTEMPTS ? { failed_at: this.#deps.clock.now().getTime() } : {}) })
+          .where('id', '=', candidate.id)
+          .execute();
+        process.emitWarning(`e-mail ${candidate.id} attempt ${attempt} failed: ${reason}`, { code: 'KEYWAY_EMAIL_OUTBOX' });
+        continue;
+      }
+      await db
+        .updateTable('email_outbox')
+        .set({ sent_at: this.#deps.clock.now().getTime(), body: '', last_error: null })
+        .where('id', '=', candidate.id)
+        .execute();
+      delivered += 1;
+    }
+    const horizon = this.#deps.clock.now().getTime() - OUTBOX_RETENTION_MS;
+    await db
+      .deleteFrom('email_outbox')
+      .where((eb) => eb.or([eb('sent_at', '<', horizon), eb('failed_at', '<', horizon)]))
+      .execute();
+    return delivered;
+  }
+
+  /** Ticks every `intervalMs` until `stop` (a tick still running is not overlapped). */
+  start(intervalMs: number): void {
+    if (this.#interval || !this.#deps.transport) return;
+    this.#interval = setInterval(() => {
+      if (this.#ticking) return;
+      this.#ticking = this.tick()
+        .catch((error: unknown) => {
+          process.emitWarning(`e-mail outbox: ${error instanceof Error ? error.message : String(error)}`, { code: 'KEYWAY_EMAIL_OUTBOX' });
+          return 0;
+        })
+        .finally(() => {
+          this.#ticking = undefined;
+        });
+    }, intervalMs);
+    this.#interval.unref();
+  }
+
+  /** Stops ticking and gives the lease up (if this node holds it), so another node need not wait for it to expire. */
+  async stop(): Promise<void> {
+    if (this.#interval) {
+      clearInterval(this.#interval);
+      this.#interval = undefined;
+    }
+    await this.#ticking;
+    if (this.#deps.transport) await this.#deps.lease.release();
+    this.#deps.transport?.close();
+  }
+}

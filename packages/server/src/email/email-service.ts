@@ -1,0 +1,87 @@
+import type { Kysely } from 'kysely';
+import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
+import type { BrandingService, StoreRef } from '../branding/branding-service.ts';
+import { KeywayError } from '../errors/keyway-error.ts';
+import type { IdentityService } from '../identity/identity-service.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Schema } from '../storage/schema.ts';
+import { enqueueEmail, type OutgoingEmail } from './email-outbox.ts';
+import { emailLanguage, renderEmail, type EmailContent } from './email-templates.ts';
+
+export interface EmailServiceDeps {
+  db: Kysely<Schema>;
+  clock: Clock;
+  branding: Pick<BrandingService, 'forStore'>;
+  identity: Pick<IdentityService, 'findStore'>;
+  /** Whether an SMTP server is configured (KEYWAY_SMTP_HOST): without one, nothing is queued. */
+  configured: boolean;
+}
+
+/** An e-mail to write for a store: to whom, why, what, and the languages the reader prefers, best first. */
+export interface EmailRequest {
+  store: StoreRef;
+  to: string;
+  purpose: string;
+  content: EmailContent;
+  languages: readonly (string | null | undefined)[];
+}
+
+/**
+ * Writes a store's e-mails (its branding, the reader's language) for the outbox. Callers queue them with
+ * `enqueueEmail` inside the transaction of the change they announce; `sendOneTimeCode` is the journeys' way in.
+ */
+export class EmailService {
+  readonly #deps: EmailServiceDeps;
+
+  constructor(deps: EmailServiceDeps) {
+    this.#deps = deps;
+  }
+
+  get configured(): boolean {
+    return this.#deps.configured;
+  }
+
+  /** Refuses (503 EMAIL_NOT_CONFIGURED) when no SMTP server is configured, before any change is made. */
+  requireConfigured(): void {
+    if (!this.#deps.configured)
+      throw new KeywayError('EMAIL_NOT_CONFIGURED', 'This server has no SMTP server configured (KEYWAY_SMTP_HOST), so it sends no e-mail');
+  }
+
+  /** Renders an e-mail in the store's branding and the first of the reader's languages that e-mails are written in. */
+  async compose(request: EmailRequest): Promise<OutgoingEmail> {
+    const branding = await this.#deps.branding.forStore(request.store);
+    const language = emailLanguage([...request.languages, branding.languages.default]);
+    return { tenantId: request.store.tenant_id, to: request.to, purpose: request.purpose, ...renderEmail(request.content, language, branding) };
+  }
+
+  /** A journey's one-time code: queued (with its audit event, never the code) in one transaction. */
+  async sendOneTimeCode(
+    actor: Actor,
+    input: { storeName: string; to: string; code: string; expiresInMinutes: number; languages: readonly string[]; userId?: string | undefined },
+  ): Promise<void> {
+    this.requireConfigured();
+    const store = await this.#deps.identity.findStore(actor.tenantId, input.storeName);
+    const email = await this.compose({
+      store,
+      to: input.to,
+      purpose: 'one-time-code',
+      content: { kind: 'oneTimeCode', code: input.code, expiresInMinutes: input.expiresInMinutes },
+      languages: input.languages,
+    });
+    const now = this.#deps.clock.now();
+    await this.#deps.db.transaction().execute(async (trx) => {
+      const id = await enqueueEmail(trx, email, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        {
+          action: 'email.oneTimeCode.send',
+          targetType: input.userId ? 'user' : 'email',
+          targetId: input.userId ?? null,
+          details: { store: input.storeName, emailId: id },
+        },
+        now,
+      );
+    });
+  }
+}
