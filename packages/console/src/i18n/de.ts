@@ -256,6 +256,8 @@ export const de: Record<MessageKey, string> = {
   'selfService.authenticationPolicy': 'Authentifizierungsrichtlinie',
   'selfService.allowSignUp': 'Registrierung erlauben',
   'selfService.allowSignUpHelp': 'Jeder darf ein Konto anlegen; aus bedeutet, nur von Ihnen angelegte Benutzer können sich anmelden.',
+  'selfService.verifyEmail': 'E-Mail-Adresse bei der Registrierung bestätigen',
+  'selfService.verifyEmailHelp': 'Die Registrierung verlangt eine E-Mail-Adresse und sendet einen Link zur Bestätigung (braucht SMTP, siehe KEYWAY_SMTP_HOST).',
   'selfService.sessionTtl': 'Sitzungsdauer (Sekunden)',
   'selfService.sessionTtlHelp': 'Wie lange ein angemeldeter Browser angemeldet bleibt.',
   'selfService.recoveryTtl': 'Gültigkeit von Wiederherstellungslinks (Sekunden)',

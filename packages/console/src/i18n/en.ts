@@ -252,6 +252,8 @@ export const en = {
   'selfService.authenticationPolicy': 'Authentication policy',
   'selfService.allowSignUp': 'Allow sign-up',
   'selfService.allowSignUpHelp': 'Anyone may create an account; off means only users you add can sign in.',
+  'selfService.verifyEmail': 'Verify e-mail at sign-up',
+  'selfService.verifyEmailHelp': 'Sign-up asks for an e-mail address and sends a link to confirm it (needs SMTP, see KEYWAY_SMTP_HOST).',
   'selfService.sessionTtl': 'Session lifetime (seconds)',
   'selfService.sessionTtlHelp': 'How long a signed-in browser stays signed in.',
   'selfService.recoveryTtl': 'Recovery link lifetime (seconds)',

@@ -22,6 +22,7 @@ interface Settings {
   registrationPolicy: string;
   authenticationPolicy: string;
   allowSignUp: boolean;
+  verifyEmail: boolean;
   sessionTtlSeconds: string;
   recoveryLinkTtlSeconds: string;
   applicationUrl: string;
@@ -58,6 +59,7 @@ export function SelfServiceArea() {
       registrationPolicy: s?.registrationPolicy ?? regs.data.items[0]?.name ?? '',
       authenticationPolicy: s?.authenticationPolicy ?? auths.data.items[0]?.name ?? '',
       allowSignUp: s?.allowSignUp ?? true,
+      verifyEmail: s?.verifyEmail ?? false,
       sessionTtlSeconds: String(s?.sessionTtlSeconds ?? 28800),
       recoveryLinkTtlSeconds: String(s?.recoveryLinkTtlSeconds ?? 3600),
       applicationUrl: s?.applicationUrl ?? '',
@@ -76,6 +78,7 @@ export function SelfServiceArea() {
               registrationPolicy: f.registrationPolicy,
               authenticationPolicy: f.authenticationPolicy,
               allowSignUp: f.allowSignUp,
+              verifyEmail: f.verifyEmail,
               sessionTtlSeconds: Number(f.sessionTtlSeconds),
               recoveryLinkTtlSeconds: Number(f.recoveryLinkTtlSeconds),
               ...(f.applicationUrl.trim() ? { applicationUrl: f.applicationUrl.trim() } : {}),
@@ -154,6 +157,9 @@ export function SelfServiceArea() {
           />
           <Checkbox isSelected={form.allowSignUp} onChange={set('allowSignUp')} description={t('selfService.allowSignUpHelp')}>
             {t('selfService.allowSignUp')}
+          </Checkbox>
+          <Checkbox isSelected={form.verifyEmail} onChange={set('verifyEmail')} description={t('selfService.verifyEmailHelp')}>
+            {t('selfService.verifyEmail')}
           </Checkbox>
           <TextField
             label={t('selfService.sessionTtl')}
