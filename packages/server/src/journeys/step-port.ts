@@ -1,5 +1,6 @@
 import type { IdentityService } from '../identity/identity-service.ts';
 import type { CeremonyService } from '../passkeys/ceremony-service.ts';
+import type { DeviceKeyService } from '../passkeys/device-key-service.ts';
 import type { FormService } from './forms/form-service.ts';
 import type { PageService } from './pages/page-service.ts';
 
@@ -13,4 +14,6 @@ export interface StepPort {
   identity: Pick<IdentityService, 'getUser' | 'listUsers' | 'createUser' | 'createPendingUser'>;
   forms: Pick<FormService, 'findPublished'>;
   pages: Pick<PageService, 'grant' | 'revoke'>;
+  /** Device binding at registration and Known Device Status. */
+  devices: Pick<DeviceKeyService, 'verifyBindingProof' | 'bind' | 'status'>;
 }
