@@ -139,6 +139,8 @@ const runner: RunnerMessages = {
   'runner.registerPasskeys.title': 'Añadir una llave de acceso',
   'runner.registerPasskeys.lead': 'Cree una llave de acceso para {username} en este dispositivo. La próxima vez iniciará sesión con ella, sin contraseña.',
   'runner.registerPasskeys.notNow': 'Ahora no',
+  'runner.knownDevice.title': 'Comprobando este dispositivo',
+  'runner.knownDevice.lead': 'Un momento: comprobamos si este es un dispositivo que registró antes.',
   'runner.login.title': 'Iniciar sesión',
   'runner.login.lead': 'Inicie sesión con la llave de acceso guardada en este dispositivo, su teléfono o una llave de seguridad.',
   'runner.login.passkey': 'Entrar con llave de acceso',
@@ -159,6 +161,7 @@ const runner: RunnerMessages = {
   'rejection.PASSKEY_REGISTRATION_FAILED': 'No se pudo crear la llave de acceso.',
   'rejection.JOURNEY_STEP_TIMEOUT': 'Tardó demasiado y el proceso caducó.',
   'rejection.JOURNEY_INTERRUPTED': 'El proceso se interrumpió por nuestra parte.',
+  'rejection.DEVICE_CHALLENGE_INVALID': 'Esta comprobación del dispositivo ya se usó o ha caducado.',
   'rejection.generic': 'El proceso terminó sin éxito (código {code}).',
 
   'error.unsupported': 'Ninguna llave de acceso de este dispositivo sirve para esta solicitud.',

@@ -140,6 +140,8 @@ const runner: RunnerMessages = {
   'runner.registerPasskeys.title': 'Ajouter une clé d’accès',
   'runner.registerPasskeys.lead': 'Créez une clé d’accès pour {username} sur cet appareil. La prochaine fois, vous vous connecterez avec, sans mot de passe.',
   'runner.registerPasskeys.notNow': 'Pas maintenant',
+  'runner.knownDevice.title': 'Vérification de cet appareil',
+  'runner.knownDevice.lead': 'Un instant : nous vérifions s’il s’agit d’un appareil que vous avez déjà enregistré.',
   'runner.login.title': 'Se connecter',
   'runner.login.lead': 'Connectez-vous avec la clé d’accès enregistrée sur cet appareil, votre téléphone ou une clé de sécurité.',
   'runner.login.passkey': 'Connexion par clé d’accès',
@@ -160,6 +162,7 @@ const runner: RunnerMessages = {
   'rejection.PASSKEY_REGISTRATION_FAILED': 'La clé d’accès n’a pas pu être créée.',
   'rejection.JOURNEY_STEP_TIMEOUT': 'Cela a pris trop de temps et le processus a expiré.',
   'rejection.JOURNEY_INTERRUPTED': 'Le processus a été interrompu de notre côté.',
+  'rejection.DEVICE_CHALLENGE_INVALID': 'Cette vérification de l’appareil a déjà été utilisée ou a expiré.',
   'rejection.generic': 'Le processus s’est terminé sans succès (code {code}).',
 
   'error.unsupported': 'Aucune clé d’accès de cet appareil ne peut servir pour cette demande.',

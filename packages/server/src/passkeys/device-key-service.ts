@@ -54,6 +54,19 @@ const toDevice = (row: Selectable<DeviceKeysTable>): BoundDevice => ({
   revokedAt: row.revoked_at === null ? null : new Date(Number(row.revoked_at)).toISOString(),
 });
 
+/** The key ids (thumbprints) of a user's bound devices that are not revoked, oldest binding first: the `device_keys` claim. */
+export async function activeDeviceKeyIds(db: Kysely<Schema>, tenantId: string, userId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('device_keys')
+    .select('key_id')
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .orderBy('id')
+    .execute();
+  return [...new Set(rows.map((r) => r.key_id))];
+}
+
 /**
  * Device binding: the keys browsers prove at passkey registration, bound to the user (and the passkey); the Known
  * Device Status check; the lists and revocation of the admin and self-service APIs. Every query is scoped by tenant
@@ -175,16 +188,8 @@ export class DeviceKeyService {
   }
 
   /** The key ids of a user's devices that are not revoked: the ID token's `device_keys` claim. */
-  async activeKeyIds(tenantId: string, userId: string): Promise<string[]> {
-    const rows = await this.#db
-      .selectFrom('device_keys')
-      .select('key_id')
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .orderBy('id')
-      .execute();
-    return [...new Set(rows.map((r) => r.key_id))];
+  activeKeyIds(tenantId: string, userId: string): Promise<string[]> {
+    return activeDeviceKeyIds(this.#db, tenantId, userId);
   }
 
   /**
