@@ -9,6 +9,7 @@ import { decodeJwt } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import { launchChromium, WebAuthnPage } from './support/browser.ts';
+import { checkView, enrolOperator, ensureConsoleBuilt, invitationLink } from './support/console.ts';
 import { REGISTRATION_POLICY, RP_ID, watchPage } from './support/hosted-pages.ts';
 import { Device, journeyScreenshot, publishJourney, recordRuntime, setUpJourneyTenant, STORE, waitForStep, type JourneyTenant } from './support/journey-runner.ts';
 import { AUTHENTICATION_POLICY } from './support/hosted-pages.ts';
@@ -16,6 +17,7 @@ import { startSelfServiceServer, type SelfServiceServer } from './support/selfse
 
 let browser: Browser;
 before(async () => {
+  await ensureConsoleBuilt();
   browser = await launchChromium();
 });
 after(async () => {
@@ -249,13 +251,39 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(forged.body.data.code, 'DEVICE_UNKNOWN');
     });
 
+    test('the console’s user page lists the bound device (en, de; axe, dark, 360 px) and revokes it', async () => {
+      const [device] = await devicesOf(alice.id);
+      const operator = await enrolOperator(browser, await invitationLink(server, 'acme', 'support'), 'Sam Support');
+      try {
+        const console = operator.page;
+        await console.goto(`${server.origin}/acme/console/stores/${STORE}/users/${alice.id}?tab=devices`);
+        const row = console.locator(`tr[data-device="${device!.id}"]`);
+        await row.getByRole('cell', { name: keyId }).waitFor();
+        await row.getByText('Active').waitFor();
+        await checkView(console, `user-devices-${kind}`);
+        await console.getByRole('button', { name: /Language/ }).click();
+        await console.getByRole('option', { name: 'Deutsch' }).click();
+        await console.getByRole('tab', { name: 'Geräte' }).waitFor();
+        await row.getByText('Aktiv').waitFor();
+        await checkView(console, `user-devices-de-${kind}`);
+        await console.getByRole('button', { name: /Sprache/ }).click();
+        await console.getByRole('option', { name: 'English' }).click();
+        await row.getByRole('button', { name: 'Revoke' }).click();
+        await console.getByRole('alertdialog').getByRole('button', { name: 'Revoke' }).click();
+        await row.getByText(/^Revoked/).waitFor();
+        assert.equal(await row.getByRole('button', { name: 'Revoke' }).count(), 0, 'a revoked device cannot be revoked again');
+      } finally {
+        await operator.close();
+      }
+    });
+
     test('a revoked device is unknown again and leaves device_keys; revoking is audited, an unknown device is 404 DEVICE_NOT_FOUND', async () => {
       const [device] = await devicesOf(alice.id);
+      assert.notEqual(device!.revokedAt, null, 'revoked in the console');
       const other = await tenant.backend.call('DELETE', `/api/identity-store/stores/${STORE}/users/${bob.id}/devices/${device!.id}`);
       assert.equal(other.status, 404, 'another user’s device');
       assert.equal(other.body.code, 'DEVICE_NOT_FOUND');
-      assert.equal((await tenant.backend.call('DELETE', `/api/identity-store/stores/${STORE}/users/${alice.id}/devices/${device!.id}`)).status, 204);
-      assert.notEqual((await devicesOf(alice.id))[0]!.revokedAt, null);
+      assert.equal((await tenant.backend.call('DELETE', `/api/identity-store/stores/${STORE}/users/${alice.id}/devices/${device!.id}`)).status, 204, 'again: no change');
       const audit = tenant.backend.expect(await tenant.backend.call('GET', '/api/audit?action=device.revoke'), 200).body.items as { targetId: string }[];
       assert.deepEqual(
         audit.map((e) => e.targetId),

@@ -197,6 +197,14 @@ export const PERMISSIONS: ReadonlyArray<{ id: string; description: string }> = [
     "description": "Delete one of a user’s passkeys"
   },
   {
+    "id": "IdentityStore:listDevices",
+    "description": "List a user’s bound devices (device binding)"
+  },
+  {
+    "id": "IdentityStore:revokeDevice",
+    "description": "Revoke one of a user’s bound devices"
+  },
+  {
     "id": "IdentityStore:createPasskeyRegistrationForUser",
     "description": "Start and complete a passkey registration for a user named by id"
   },
@@ -319,5 +327,29 @@ export const PERMISSIONS: ReadonlyArray<{ id: string; description: string }> = [
   {
     "id": "Journeys:publishPage",
     "description": "Publish a version of a custom page"
+  },
+  {
+    "id": "Oidc:createClient",
+    "description": "Register an OpenID Connect client (its secret is shown once)"
+  },
+  {
+    "id": "Oidc:listClient",
+    "description": "List the OpenID Connect clients"
+  },
+  {
+    "id": "Oidc:getClient",
+    "description": "Read an OpenID Connect client"
+  },
+  {
+    "id": "Oidc:updateClient",
+    "description": "Change an OpenID Connect client (name, URIs, scopes, first party, login journey, subject type)"
+  },
+  {
+    "id": "Oidc:deleteClient",
+    "description": "Delete an OpenID Connect client and revoke everything issued to it"
+  },
+  {
+    "id": "Oidc:rotateClient",
+    "description": "Rotate the secret of a confidential OpenID Connect client"
   }
 ];

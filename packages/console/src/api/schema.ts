@@ -143,23 +143,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/{tenantId}/.well-known/openid-configuration": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** OpenID Provider metadata of the tenant’s ID token issuer (minimal) */
-        get: operations["getOpenIdConfiguration"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/admin/signing-keys": {
         parameters: {
             query?: never;
@@ -694,6 +677,48 @@ export interface paths {
          * @description Permission: `TNT#{tenant}#IdentityStore:updatePasskey` — Rename or enable/disable one of a user’s passkeys
          */
         patch: operations["renamePasskey"];
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/users/{userId}/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a user’s bound devices, oldest first (revoked ones too, with revokedAt)
+         * @description Permission: `TNT#{tenant}#IdentityStore:listDevices` — List a user’s bound devices (device binding)
+         *
+         *     Permission: `TNT#{tenant}#IdentityStore:listDevices` — List a user’s bound devices (device binding)
+         */
+        get: operations["listDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/users/{userId}/devices/{deviceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a bound device: it is no longer known to Known Device Status and leaves the device_keys claim
+         * @description Permission: `TNT#{tenant}#IdentityStore:revokeDevice` — Revoke one of a user’s bound devices
+         */
+        delete: operations["revokeDevice"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/.well-known/webauthn": {
@@ -1732,6 +1757,101 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/oidc/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the OpenID Connect clients
+         * @description Permission: `TNT#{tenant}#Oidc:listClient` — List the OpenID Connect clients
+         *
+         *     Permission: `TNT#{tenant}#Oidc:listClient` — List the OpenID Connect clients
+         */
+        get: operations["listOidcClients"];
+        put?: never;
+        /**
+         * Register an OpenID Connect client of one store (a confidential client’s secret is answered once)
+         * @description Redirect URIs are matched exactly. Each is https, http on a loopback host, or a reverse-domain private-use scheme (native apps); no fragment. Scopes default to openid, profile, email and offline_access.
+         *
+         *     Permission: `TNT#{tenant}#Oidc:createClient` — Register an OpenID Connect client (its secret is shown once)
+         */
+        post: operations["createOidcClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oidc/clients/{clientId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an OpenID Connect client
+         * @description Permission: `TNT#{tenant}#Oidc:getClient` — Read an OpenID Connect client
+         *
+         *     Permission: `TNT#{tenant}#Oidc:getClient` — Read an OpenID Connect client
+         */
+        get: operations["getOidcClient"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an OpenID Connect client and revoke every code and token issued to it
+         * @description Permission: `TNT#{tenant}#Oidc:deleteClient` — Delete an OpenID Connect client and revoke everything issued to it
+         */
+        delete: operations["deleteOidcClient"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an OpenID Connect client (its store and whether it is public are fixed at registration)
+         * @description Permission: `TNT#{tenant}#Oidc:updateClient` — Change an OpenID Connect client (name, URIs, scopes, first party, login journey, subject type)
+         */
+        patch: operations["updateOidcClient"];
+        trace?: never;
+    };
+    "/api/oidc/clients/{clientId}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a confidential client’s secret (the old one stops working at once; the new one is answered once)
+         * @description Permission: `TNT#{tenant}#Oidc:rotateClient` — Rotate the secret of a confidential OpenID Connect client
+         */
+        post: operations["rotateOidcClientSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{tenantId}/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OpenID Provider metadata of the tenant (OpenID Connect Discovery 1.0 §3) */
+        get: operations["getOpenIdConfiguration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/{tenantId}/console/api/enrolment/options": {
         parameters: {
             query?: never;
@@ -2009,6 +2129,7 @@ export interface components {
          *     | `RATE_LIMITED` | 429 | Too many requests |
          *     | `INTERNAL_ERROR` | 500 | Internal server error |
          *     | `SERVICE_UNAVAILABLE` | 503 | Service unavailable |
+         *     | `SERVER_BUSY` | 503 | The server is at capacity; retry after the Retry-After delay |
          *     | `UNAUTHENTICATED` | 401 | A valid bearer token is required |
          *     | `INVALID_CLIENT` | 401 | Client authentication failed |
          *     | `INVALID_GRANT_TYPE` | 400 | Unsupported grant type |
@@ -2037,6 +2158,9 @@ export interface components {
          *     | `POLICY_ALREADY_EXISTS` | 409 | A policy with this name already exists in the store |
          *     | `INVALID_TRUST_ANCHOR` | 400 | A trusted root certificate or metadata source is not valid |
          *     | `PASSKEY_NOT_FOUND` | 404 | No such passkey |
+         *     | `DEVICE_NOT_FOUND` | 404 | No such bound device of this user |
+         *     | `DEVICE_KEY_INVALID` | 400 | The device key is not an ECDSA P-256 public JWK, or its signature over the challenge does not verify |
+         *     | `DEVICE_CHALLENGE_INVALID` | 400 | The device proof is not over the challenge this step issued (replayed, expired or already used) |
          *     | `SESSION_NOT_FOUND` | 404 | No such ceremony session |
          *     | `SESSION_ALREADY_USED` | 409 | The ceremony session was already completed |
          *     | `CHALLENGE_EXPIRED` | 400 | The ceremony session has expired |
@@ -2100,6 +2224,20 @@ export interface components {
          *     | `JOURNEY_SESSION_EXPIRED` | 410 | The journey session has expired |
          *     | `JOURNEY_STEP_ALREADY_SUBMITTED` | 409 | This journey step was already submitted |
          *     | `JOURNEY_OPTION_NOT_OFFERED` | 400 | The current journey step does not offer this response option |
+         *     | `OIDC_CLIENT_NOT_FOUND` | 404 | No such OpenID Connect client |
+         *     | `OIDC_REDIRECT_URI_INVALID` | 400 | The redirect URI cannot be registered |
+         *     | `OIDC_SCOPE_UNSUPPORTED` | 400 | The scope is not one this OpenID Provider offers |
+         *     | `OIDC_CLIENT_PUBLIC` | 409 | A public client has no secret |
+         *     | `JOURNEY_REJECTED` | 403 | An end step rejected the journey |
+         *     | `JOURNEY_STEP_LIMIT_EXCEEDED` | 500 | More steps ran in one request than allowed (the definition loops without a client-facing step), or one expression took too long |
+         *     | `JOURNEY_STEP_TIMEOUT` | 408 | The step timed out and its timeout outcome is not wired |
+         *     | `JOURNEY_OUTCOME_NOT_WIRED` | 500 | A step left by an outcome that leads nowhere |
+         *     | `JOURNEY_EXPRESSION_FAILED` | 500 | An expression of a step parameter could not be evaluated |
+         *     | `JOURNEY_PARAMETERS_INVALID` | 500 | A step’s evaluated parameters do not match its parameter schema |
+         *     | `JOURNEY_STEP_FAILED` | 500 | A step failed |
+         *     | `JOURNEY_NO_USER` | 500 | The journey reached success without identifying a user |
+         *     | `JOURNEY_STATE_TOO_LARGE` | 413 | The journey’s variables grew beyond their size limit |
+         *     | `JOURNEY_INTERRUPTED` | 503 | The server running a step stopped before it finished; the journey must start again |
          *     | `CONSOLE_SIGN_IN_REQUIRED` | 401 | Sign in to the console first |
          *     | `CONSOLE_LINK_INVALID` | 400 | The enrolment link is not valid |
          *     | `CONSOLE_LINK_USED` | 410 | The enrolment link was already used |
@@ -2114,7 +2252,7 @@ export interface components {
          *     | `EDIT_CONFLICT` | 409 | Someone else changed this since you loaded it |
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT";
         /**
          * Permission
          * @description A token carries permissions `TNT#{tenant}#Service:action`; `*` may stand for the action or for `Service:action`. Each protected operation names the one it needs.
@@ -2170,6 +2308,8 @@ export interface components {
          *     | `IdentityStore:getPasskey` | Read one of a user’s passkeys |
          *     | `IdentityStore:updatePasskey` | Rename or enable/disable one of a user’s passkeys |
          *     | `IdentityStore:deletePasskey` | Delete one of a user’s passkeys |
+         *     | `IdentityStore:listDevices` | List a user’s bound devices (device binding) |
+         *     | `IdentityStore:revokeDevice` | Revoke one of a user’s bound devices |
          *     | `IdentityStore:createPasskeyRegistrationForUser` | Start and complete a passkey registration for a user named by id |
          *     | `IdentityStore:createPasskeyRegistrationForUserByExtId` | Start a passkey registration for a user named by external id |
          *     | `IdentityStore:createPasskeyAuthenticationForUser` | Start and complete a passkey authentication for a user named by id |
@@ -2201,9 +2341,15 @@ export interface components {
          *     | `Journeys:createPageVersion` | Add a draft version to a custom page |
          *     | `Journeys:updatePageVersion` | Edit a draft version of a custom page |
          *     | `Journeys:publishPage` | Publish a version of a custom page |
+         *     | `Oidc:createClient` | Register an OpenID Connect client (its secret is shown once) |
+         *     | `Oidc:listClient` | List the OpenID Connect clients |
+         *     | `Oidc:getClient` | Read an OpenID Connect client |
+         *     | `Oidc:updateClient` | Change an OpenID Connect client (name, URIs, scopes, first party, login journey, subject type) |
+         *     | `Oidc:deleteClient` | Delete an OpenID Connect client and revoke everything issued to it |
+         *     | `Oidc:rotateClient` | Rotate the secret of a confidential OpenID Connect client |
          * @enum {string}
          */
-        Permission: "Admin:createApiClient" | "Admin:listApiClients" | "Admin:getApiClient" | "Admin:updateApiClient" | "Admin:rotateApiClientSecret" | "Admin:deleteApiClient" | "Admin:listSigningKeys" | "Admin:rotateSigningKey" | "Audit:listEvents" | "Console:listOperators" | "Console:createInvitation" | "Console:updateOperator" | "Console:deleteOperator" | "Console:getOverview" | "IdentityStore:createStore" | "IdentityStore:listStores" | "IdentityStore:getStore" | "IdentityStore:updateStore" | "IdentityStore:deleteStore" | "IdentityStore:createUser" | "IdentityStore:listUsers" | "IdentityStore:getUser" | "IdentityStore:getUserByExtId" | "IdentityStore:updateUser" | "IdentityStore:updateUserByExtId" | "IdentityStore:deleteUser" | "IdentityStore:deleteUserByExtId" | "IdentityStore:listUserSessions" | "IdentityStore:revokeUserSession" | "IdentityStore:createRecoveryLink" | "IdentityStore:createRelyingParty" | "IdentityStore:listRelyingParties" | "IdentityStore:getRelyingParty" | "IdentityStore:updateRelyingParty" | "IdentityStore:deleteRelyingParty" | "IdentityStore:createRegistrationPolicy" | "IdentityStore:listRegistrationPolicies" | "IdentityStore:getRegistrationPolicy" | "IdentityStore:updateRegistrationPolicy" | "IdentityStore:deleteRegistrationPolicy" | "IdentityStore:createAuthenticationPolicy" | "IdentityStore:listAuthenticationPolicies" | "IdentityStore:getAuthenticationPolicy" | "IdentityStore:updateAuthenticationPolicy" | "IdentityStore:deleteAuthenticationPolicy" | "IdentityStore:listPasskeys" | "IdentityStore:getPasskey" | "IdentityStore:updatePasskey" | "IdentityStore:deletePasskey" | "IdentityStore:createPasskeyRegistrationForUser" | "IdentityStore:createPasskeyRegistrationForUserByExtId" | "IdentityStore:createPasskeyAuthenticationForUser" | "IdentityStore:createPasskeyAuthenticationForUserByExtId" | "Journeys:create" | "Journeys:list" | "Journeys:get" | "Journeys:updateDraft" | "Journeys:validate" | "Journeys:publish" | "Journeys:delete" | "Journeys:listVersions" | "Journeys:getVersion" | "Journeys:listInstances" | "Journeys:listStepTypes" | "Journeys:installTemplates" | "Journeys:start" | "Journeys:createForm" | "Journeys:listForms" | "Journeys:getForm" | "Journeys:validateForm" | "Journeys:createFormVersion" | "Journeys:updateFormVersion" | "Journeys:publishForm" | "Journeys:createPage" | "Journeys:listPages" | "Journeys:getPage" | "Journeys:validatePage" | "Journeys:createPageVersion" | "Journeys:updatePageVersion" | "Journeys:publishPage";
+        Permission: "Admin:createApiClient" | "Admin:listApiClients" | "Admin:getApiClient" | "Admin:updateApiClient" | "Admin:rotateApiClientSecret" | "Admin:deleteApiClient" | "Admin:listSigningKeys" | "Admin:rotateSigningKey" | "Audit:listEvents" | "Console:listOperators" | "Console:createInvitation" | "Console:updateOperator" | "Console:deleteOperator" | "Console:getOverview" | "IdentityStore:createStore" | "IdentityStore:listStores" | "IdentityStore:getStore" | "IdentityStore:updateStore" | "IdentityStore:deleteStore" | "IdentityStore:createUser" | "IdentityStore:listUsers" | "IdentityStore:getUser" | "IdentityStore:getUserByExtId" | "IdentityStore:updateUser" | "IdentityStore:updateUserByExtId" | "IdentityStore:deleteUser" | "IdentityStore:deleteUserByExtId" | "IdentityStore:listUserSessions" | "IdentityStore:revokeUserSession" | "IdentityStore:createRecoveryLink" | "IdentityStore:createRelyingParty" | "IdentityStore:listRelyingParties" | "IdentityStore:getRelyingParty" | "IdentityStore:updateRelyingParty" | "IdentityStore:deleteRelyingParty" | "IdentityStore:createRegistrationPolicy" | "IdentityStore:listRegistrationPolicies" | "IdentityStore:getRegistrationPolicy" | "IdentityStore:updateRegistrationPolicy" | "IdentityStore:deleteRegistrationPolicy" | "IdentityStore:createAuthenticationPolicy" | "IdentityStore:listAuthenticationPolicies" | "IdentityStore:getAuthenticationPolicy" | "IdentityStore:updateAuthenticationPolicy" | "IdentityStore:deleteAuthenticationPolicy" | "IdentityStore:listPasskeys" | "IdentityStore:getPasskey" | "IdentityStore:updatePasskey" | "IdentityStore:deletePasskey" | "IdentityStore:listDevices" | "IdentityStore:revokeDevice" | "IdentityStore:createPasskeyRegistrationForUser" | "IdentityStore:createPasskeyRegistrationForUserByExtId" | "IdentityStore:createPasskeyAuthenticationForUser" | "IdentityStore:createPasskeyAuthenticationForUserByExtId" | "Journeys:create" | "Journeys:list" | "Journeys:get" | "Journeys:updateDraft" | "Journeys:validate" | "Journeys:publish" | "Journeys:delete" | "Journeys:listVersions" | "Journeys:getVersion" | "Journeys:listInstances" | "Journeys:listStepTypes" | "Journeys:installTemplates" | "Journeys:start" | "Journeys:createForm" | "Journeys:listForms" | "Journeys:getForm" | "Journeys:validateForm" | "Journeys:createFormVersion" | "Journeys:updateFormVersion" | "Journeys:publishForm" | "Journeys:createPage" | "Journeys:listPages" | "Journeys:getPage" | "Journeys:validatePage" | "Journeys:createPageVersion" | "Journeys:updatePageVersion" | "Journeys:publishPage" | "Oidc:createClient" | "Oidc:listClient" | "Oidc:getClient" | "Oidc:updateClient" | "Oidc:deleteClient" | "Oidc:rotateClient";
         Problem: {
             /** @description urn:keyway:error:<code> */
             type: string;
@@ -2211,7 +2357,7 @@ export interface components {
             status: number;
             detail: string;
             /** @description Stable error code; see the ErrorCode schema */
-            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT";
+            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT";
             /** @description The request id, also sent as x-request-id */
             instance?: string;
             errors?: {
@@ -2306,14 +2452,6 @@ export interface components {
         /** Jwks */
         Jwks: {
             keys: components["schemas"]["PublicJwk"][];
-        };
-        /** OpenIdConfiguration */
-        OpenIdConfiguration: {
-            issuer: string;
-            jwks_uri: string;
-            id_token_signing_alg_values_supported: string[];
-            subject_types_supported: string[];
-            claims_supported: string[];
         };
         /** SigningKey */
         SigningKey: {
@@ -2893,6 +3031,35 @@ export interface components {
         RenamePasskeyRequest: {
             name: string;
         };
+        /** BoundDevice */
+        BoundDevice: {
+            /** @description The binding’s id */
+            id: string;
+            /** @description RFC 7638 JWK thumbprint of the device key: the value in the ID token’s device_keys */
+            keyId: string;
+            /** @description The passkey registered with the binding (base64url) */
+            credentialId: string | null;
+            /** @description The device’s public key (JWK) */
+            publicKey: {
+                /** @enum {string} */
+                kty: "EC";
+                /** @enum {string} */
+                crv: "P-256";
+                x: string;
+                y: string;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Last proven (registration or Known Device Status) */
+            lastSeenAt: string | null;
+            /** @description Set when revoked: no longer known, not in device_keys */
+            revokedAt: string | null;
+        };
+        /** BoundDevicePage */
+        BoundDevicePage: {
+            items: components["schemas"]["BoundDevice"][];
+            nextCursor: string | null;
+        };
         /** BeginSignUpRequest */
         BeginSignUpRequest: {
             /**
@@ -3129,7 +3296,7 @@ export interface components {
         /** JourneyProblem */
         JourneyProblem: {
             severity: "error" | "warning";
-            /** @description SCHEMA_VIOLATION, DUPLICATE_STEP_ID, UNKNOWN_STEP_TYPE, MISSING_PARAMETER, UNKNOWN_PARAMETER, INVALID_PARAMETER, EXPRESSION_SYNTAX, UNKNOWN_OUTCOME, DANGLING_REFERENCE, UNREACHABLE_STEP, TIMEOUT_NOT_ALLOWED, INVALID_VARIABLE, UNDECLARED_VARIABLE, UNWIRED_OUTCOME */
+            /** @description SCHEMA_VIOLATION, DUPLICATE_STEP_ID, UNKNOWN_STEP_TYPE, MISSING_PARAMETER, UNKNOWN_PARAMETER, INVALID_PARAMETER, EXPRESSION_SYNTAX, UNKNOWN_OUTCOME, DANGLING_REFERENCE, UNREACHABLE_STEP, TIMEOUT_NOT_ALLOWED, INVALID_VARIABLE, UNDECLARED_VARIABLE, UNWIRED_OUTCOME, SUBJOURNEY_NOT_CONSTANT, UNKNOWN_SUBJOURNEY, SUBJOURNEY_CYCLE */
             code: string;
             stepId?: string;
             /** @description JSON pointer into the definition */
@@ -3237,6 +3404,54 @@ export interface components {
             data?: unknown;
             /** @description The step being answered; a different current step means this submit is stale (409) */
             journeyStepId?: string;
+        };
+        /** OidcClient */
+        OidcClient: {
+            clientId: string;
+            name: string;
+            store: string;
+            redirectUris: string[];
+            postLogoutRedirectUris: string[];
+            /** @description A public client (SPA, native app) has no secret and must use PKCE (S256) */
+            public: boolean;
+            /** @description First-party clients skip the consent screen */
+            firstParty: boolean;
+            scopes: string[];
+            loginJourney: string | null;
+            /** @description pairwise: each client (sector) sees its own stable `sub` for a user (OpenID Connect Core §8) */
+            subjectType: "public" | "pairwise";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+        };
+        /** OidcClientPage */
+        OidcClientPage: {
+            items: components["schemas"]["OidcClient"][];
+            nextCursor: string | null;
+        };
+        /** OpenIdConfiguration */
+        OpenIdConfiguration: {
+            issuer: string;
+            jwks_uri: string;
+            authorization_endpoint: string;
+            token_endpoint: string;
+            userinfo_endpoint: string;
+            revocation_endpoint: string;
+            introspection_endpoint: string;
+            end_session_endpoint: string;
+            pushed_authorization_request_endpoint: string;
+            id_token_signing_alg_values_supported: string[];
+            subject_types_supported: string[];
+            claims_supported: string[];
+            scopes_supported: string[];
+            response_types_supported: string[];
+            grant_types_supported: string[];
+            code_challenge_methods_supported: string[];
+            acr_values_supported: string[];
+        } & {
+            [key: string]: unknown;
         };
         /** Operator */
         Operator: {
@@ -3414,7 +3629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3483,7 +3698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3578,7 +3793,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3654,7 +3869,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3737,7 +3952,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3849,7 +4064,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3951,7 +4166,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4032,7 +4247,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4090,65 +4305,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getOpenIdConfiguration: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenantId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OpenIdConfiguration"];
-                };
-            };
-            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error codes: TENANT_NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error codes: INTERNAL_ERROR */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4215,7 +4372,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4315,7 +4472,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4384,7 +4541,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4480,7 +4637,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4557,7 +4714,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4643,7 +4800,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4751,7 +4908,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4839,7 +4996,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4947,7 +5104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5025,7 +5182,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5110,7 +5267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5219,7 +5376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5297,7 +5454,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5382,7 +5539,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5491,7 +5648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5572,7 +5729,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5680,7 +5837,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5759,7 +5916,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5845,7 +6002,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5973,7 +6130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6054,7 +6211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6162,7 +6319,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6241,7 +6398,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6327,7 +6484,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6472,7 +6629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6553,7 +6710,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6661,7 +6818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6740,7 +6897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6826,7 +6983,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6944,7 +7101,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7057,7 +7214,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7170,7 +7327,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7282,7 +7439,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7387,7 +7544,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7492,7 +7649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7604,7 +7761,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7688,7 +7845,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7768,7 +7925,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7846,7 +8003,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7948,7 +8105,167 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDevices: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoundDevicePage"];
+                };
+            };
+            /** @description Error codes: INVALID_CURSOR, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, USER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                userId: string;
+                /** @description The bound device’s id */
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, USER_NOT_FOUND, DEVICE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7997,7 +8314,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8052,7 +8369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8103,7 +8420,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8215,7 +8532,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8355,7 +8672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8458,7 +8775,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8600,7 +8917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8691,7 +9008,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8797,7 +9114,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8873,7 +9190,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8961,7 +9278,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9064,7 +9381,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9186,7 +9503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9306,7 +9623,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9431,7 +9748,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9580,7 +9897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9686,7 +10003,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9768,7 +10085,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9845,7 +10162,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9974,7 +10291,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10259,7 +10576,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10343,7 +10660,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10412,7 +10729,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10508,7 +10825,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10600,7 +10917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10677,7 +10994,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10758,7 +11075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10862,7 +11179,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10940,7 +11257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11054,7 +11371,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11155,7 +11472,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11195,7 +11512,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11264,7 +11581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11360,7 +11677,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11450,7 +11767,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11527,7 +11844,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11608,7 +11925,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11710,7 +12027,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11788,7 +12105,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11900,7 +12217,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12001,7 +12318,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12061,7 +12378,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12099,7 +12416,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12157,7 +12474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12264,7 +12581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12333,7 +12650,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12429,7 +12746,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12506,7 +12823,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12590,7 +12907,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12698,7 +13015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12806,7 +13123,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12915,7 +13232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12996,7 +13313,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13074,7 +13391,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13155,7 +13472,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13273,7 +13590,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13382,7 +13699,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13469,7 +13786,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13512,7 +13829,612 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOidcClients: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcClientPage"];
+                };
+            };
+            /** @description Error codes: INVALID_CURSOR, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createOidcClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description Letters, digits, _ and -, at most 64 */
+                    store: string;
+                    redirectUris: string[];
+                    postLogoutRedirectUris?: string[];
+                    public?: boolean;
+                    firstParty?: boolean;
+                    scopes?: ("openid" | "profile" | "email" | "phone" | "address" | "offline_access")[];
+                    loginJourney?: string | null;
+                    /** @description pairwise: each client (sector) sees its own stable `sub` for a user (OpenID Connect Core §8) */
+                    subjectType?: "public" | "pairwise";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcClient"] & {
+                        /** @description Confidential clients only; shown once, Keyway keeps only a hash */
+                        clientSecret?: string;
+                    };
+                };
+            };
+            /** @description Error codes: OIDC_REDIRECT_URI_INVALID, OIDC_SCOPE_UNSUPPORTED, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, JOURNEY_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOidcClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcClient"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OIDC_CLIENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOidcClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OIDC_CLIENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateOidcClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    redirectUris?: string[];
+                    postLogoutRedirectUris?: string[];
+                    firstParty?: boolean;
+                    scopes?: ("openid" | "profile" | "email" | "phone" | "address" | "offline_access")[];
+                    loginJourney?: string | null;
+                    /** @description pairwise: each client (sector) sees its own stable `sub` for a user (OpenID Connect Core §8) */
+                    subjectType?: "public" | "pairwise";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcClient"];
+                };
+            };
+            /** @description Error codes: OIDC_REDIRECT_URI_INVALID, OIDC_SCOPE_UNSUPPORTED, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OIDC_CLIENT_NOT_FOUND, JOURNEY_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateOidcClientSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        /** @description No body is needed; an empty JSON object is accepted. */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcClient"] & {
+                        clientSecret: string;
+                    };
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OIDC_CLIENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OIDC_CLIENT_PUBLIC */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOpenIdConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenIdConfiguration"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13573,6 +14495,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: CONSOLE_LINK_USED, CONSOLE_LINK_EXPIRED */
             410: {
                 headers: {
@@ -13600,6 +14531,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -13609,7 +14549,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13669,6 +14609,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: CREDENTIAL_ALREADY_REGISTERED */
             409: {
                 headers: {
@@ -13714,7 +14663,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13797,6 +14746,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -13806,7 +14764,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13864,6 +14822,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
@@ -13891,7 +14858,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13944,6 +14911,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
@@ -13971,7 +14947,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14030,6 +15006,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -14039,7 +15024,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14100,6 +15085,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -14109,7 +15103,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14174,6 +15168,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
@@ -14201,7 +15204,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14268,6 +15271,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: CREDENTIAL_ALREADY_REGISTERED */
             409: {
                 headers: {
@@ -14304,7 +15316,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14362,7 +15374,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: OPERATOR_PASSKEY_NOT_FOUND */
+            /** @description Error codes: TENANT_NOT_FOUND, OPERATOR_PASSKEY_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -14389,7 +15401,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14447,7 +15459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14537,7 +15549,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14620,7 +15632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14730,7 +15742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14797,7 +15809,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
