@@ -10,7 +10,8 @@ import type { Browser, Page } from 'playwright-core';
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import { launchChromium, WebAuthnPage } from './support/browser.ts';
 import { checkView, enrolOperator, ensureConsoleBuilt, invitationLink } from './support/console.ts';
-import { REGISTRATION_POLICY, RP_ID, watchPage } from './support/hosted-pages.ts';
+import { axeViolations } from './support/axe.ts';
+import { REGISTRATION_POLICY, RP_ID, screenshot, watchPage } from './support/hosted-pages.ts';
 import { Device, journeyScreenshot, publishJourney, recordRuntime, setUpJourneyTenant, STORE, waitForStep, type JourneyTenant } from './support/journey-runner.ts';
 import { AUTHENTICATION_POLICY } from './support/hosted-pages.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
@@ -251,6 +252,82 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(forged.body.data.code, 'DEVICE_UNKNOWN');
     });
 
+    test('self-service: My passkeys lists the bound devices, marks this browser, and revokes another (en, de; axe)', async () => {
+      // A second browser binds itself to alice too.
+      const other = await WebAuthnPage.open(browser, `${server.origin}/healthz`);
+      try {
+        await new Device(other).attach();
+        await startFor('bind-registration', alice.id, other.page);
+        await (await waitForStep(other.page, 'registerPasskeys', 'Add a passkey')).getByRole('button', { name: 'Create a passkey' }).click();
+        await waitForStep(other.page, 'success', 'All done');
+      } finally {
+        await other.close();
+      }
+      const [mine, theirs] = await devicesOf(alice.id);
+      assert.ok(mine && theirs && mine.keyId !== theirs.keyId, 'two devices, two keys');
+
+      tenant.backend.expect(
+        await tenant.backend.call('PATCH', `/api/identity-store/stores/${STORE}`, {
+          selfService: {
+            enabled: true,
+            relyingPartyId: RP_ID,
+            registrationPolicy: REGISTRATION_POLICY,
+            authenticationPolicy: AUTHENTICATION_POLICY,
+            allowSignUp: false,
+          },
+        }),
+        200,
+      );
+      const base = `${server.origin}/acme/identity/${STORE}`;
+      await page.goto(`${base}/signin`);
+      // The page's autofill request may sign alice in by itself (one passkey on the authenticator) before the click lands.
+      const signedIn = page.waitForURL(`${base}/passkeys`);
+      await Promise.race([signedIn, page.getByRole('button', { name: 'Sign in with a passkey' }).click().catch(() => undefined)]);
+      await signedIn;
+      const devices = page.getByRole('region', { name: 'Bound devices' });
+      const mineItem = devices.locator(`li[data-id="${mine.id}"]`);
+      const theirsItem = devices.locator(`li[data-id="${theirs.id}"]`);
+      await mineItem.getByText('this browser').waitFor();
+      assert.equal(await theirsItem.getByText('this browser').count(), 0);
+      assert.deepEqual(await axeViolations(page), []);
+      if (shots) await screenshot(page, 'devices-en');
+
+      await theirsItem.getByRole('button', { name: `Revoke device ${theirs.keyId.slice(0, 8)}` }).click();
+      await page.getByText(`Device ${theirs.keyId.slice(0, 8)} revoked.`).waitFor();
+      await theirsItem.getByText('Revoked').waitFor();
+      assert.equal(await theirsItem.getByRole('button').count(), 0);
+      const after = await devicesOf(alice.id);
+      assert.deepEqual(
+        after.map((d) => d.revokedAt !== null),
+        [false, true],
+        'only the other device is revoked',
+      );
+      const audit = tenant.backend.expect(await tenant.backend.call('GET', `/api/audit?action=device.revoke&actor=self-service`), 200).body.items as {
+        targetId: string;
+      }[];
+      assert.deepEqual(
+        audit.map((e) => e.targetId),
+        [theirs.id],
+      );
+
+      await page.goto(`${base}/passkeys?lang=de`);
+      const geraete = page.getByRole('region', { name: 'Gebundene Geräte' });
+      await geraete.locator(`li[data-id="${mine.id}"]`).getByText('dieser Browser').waitFor();
+      assert.deepEqual(await axeViolations(page), []);
+      if (shots) {
+        await screenshot(page, 'devices-de');
+        await page.emulateMedia({ colorScheme: 'dark' });
+        assert.deepEqual(await axeViolations(page), []);
+        await screenshot(page, 'devices-dark-de');
+        await page.emulateMedia({ colorScheme: 'light' });
+        await page.setViewportSize({ width: 360, height: 740 });
+        assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'no horizontal scrolling at 360 px');
+        await screenshot(page, 'devices-mobile-de');
+        await page.setViewportSize({ width: 1280, height: 720 });
+      }
+      assert.deepEqual(problems(), []);
+    });
+
     test('the console’s user page lists the bound device (en, de; axe, dark, 360 px) and revokes it', async () => {
       const [device] = await devicesOf(alice.id);
       const operator = await enrolOperator(browser, await invitationLink(server, 'acme', 'support'), 'Sam Support');
@@ -284,11 +361,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(other.status, 404, 'another user’s device');
       assert.equal(other.body.code, 'DEVICE_NOT_FOUND');
       assert.equal((await tenant.backend.call('DELETE', `/api/identity-store/stores/${STORE}/users/${alice.id}/devices/${device!.id}`)).status, 204, 'again: no change');
-      const audit = tenant.backend.expect(await tenant.backend.call('GET', '/api/audit?action=device.revoke'), 200).body.items as { targetId: string }[];
-      assert.deepEqual(
-        audit.map((e) => e.targetId),
-        [device!.id],
-      );
+      const audit = tenant.backend.expect(await tenant.backend.call('GET', `/api/audit?action=device.revoke&target=${device!.id}`), 200).body
+        .items as { actor: string }[];
+      assert.equal(audit.length, 1, 'revoked once, in the console; revoking again changed nothing');
+      assert.match(audit[0]!.actor, /^kwo_/, 'by the operator');
 
       await startFor('device-check', alice.id);
       const rejected = await waitForStep(page, 'rejection');
@@ -301,6 +377,15 @@ for (const kind of DATABASE_KINDS) {
       await waitForStep(page, 'rejection');
       const signIn = answers.find((a) => a.body.journeyStepId === 'rejection');
       assert.equal(signIn?.body.data?.code, 'DEVICE_UNKNOWN');
+
+      // Both of alice's devices are revoked now: a sign-in's ID token has no device_keys.
+      const plain = recordRuntime(page);
+      await page.goto(tenant.runnerUrl('mosaic-passkey-sign-in'));
+      await (await waitForStep(page, 'loginForm', 'Sign in')).getByRole('button', { name: 'Sign in with a passkey' }).click();
+      await waitForStep(page, 'success', 'All done');
+      const claims = decodeJwt(String(plain.find((a) => a.body.journeyStepId === 'success')?.body.data?.idToken));
+      assert.equal(claims.sub, alice.id);
+      assert.equal(claims.device_keys, undefined);
       assert.deepEqual(problems(), []);
     });
   });

@@ -343,7 +343,7 @@ export const de: Record<MessageKey, string> = {
   'devices.bound': 'Gebunden',
   'devices.lastSeen': 'Zuletzt erkannt',
   'devices.active': 'Aktiv',
-  'devices.revoked': 'Widerrufen {time}',
+  'devices.revoked': 'Widerrufen',
   'devices.revoke': 'Widerrufen',
   'devices.revokeTitle': 'Dieses Gerät widerrufen?',
   'devices.revokeMessage': 'Das Gerät wird nicht mehr als Gerät dieser Person erkannt und fehlt künftig in device_keys ihrer ID-Tokens.',

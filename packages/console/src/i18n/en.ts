@@ -338,7 +338,7 @@ export const en = {
   'devices.bound': 'Bound',
   'devices.lastSeen': 'Last recognised',
   'devices.active': 'Active',
-  'devices.revoked': 'Revoked {time}',
+  'devices.revoked': 'Revoked',
   'devices.revoke': 'Revoke',
   'devices.revokeTitle': 'Revoke this device?',
   'devices.revokeMessage': 'The device is no longer recognised as this user’s, and leaves their ID tokens’ device_keys.',

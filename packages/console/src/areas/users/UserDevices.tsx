@@ -55,7 +55,9 @@ export function UserDevices({ store, userId }: { store: string; userId: string }
                 </td>
                 <td>
                   {d.revokedAt ? (
-                    <span className="badge badge-disabled">{t('devices.revoked', { time: formatDate(d.revokedAt) })}</span>
+                    <span className="badge badge-disabled" title={formatDate(d.revokedAt)}>
+                      {t('devices.revoked')}
+                    </span>
                   ) : (
                     <span className="badge badge-active">{t('devices.active')}</span>
                   )}
