@@ -172,6 +172,9 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       devInteractions: { enabled: false },
       clientCredentials: { enabled: false },
       userinfo: { enabled: true },
+      // OpenID Connect Core §5.5: a client may ask for a claim in the ID token itself (e.g. device_keys, which the code
+      // flow otherwise answers at userinfo only).
+      claimsParameter: { enabled: true },
       revocation: {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
