@@ -12,7 +12,16 @@ import { launchChromium, WebAuthnPage } from './support/browser.ts';
 import { checkView, enrolOperator, ensureConsoleBuilt, invitationLink } from './support/console.ts';
 import { axeViolations } from './support/axe.ts';
 import { REGISTRATION_POLICY, RP_ID, screenshot, watchPage } from './support/hosted-pages.ts';
-import { Device, journeyScreenshot, publishJourney, recordRuntime, setUpJourneyTenant, STORE, waitForStep, type JourneyTenant } from './support/journey-runner.ts';
+import {
+  Device,
+  journeyScreenshot,
+  publishJourney,
+  recordRuntime,
+  setUpJourneyTenant,
+  STORE,
+  waitForStep,
+  type JourneyTenant,
+} from './support/journey-runner.ts';
 import { AUTHENTICATION_POLICY } from './support/hosted-pages.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
@@ -79,7 +88,12 @@ const SIGN_IN_CHECK = {
       parameters: { relyingPartyId: RP_ID, authenticationPolicy: AUTHENTICATION_POLICY },
       outcomes: { passkeys: 'authenticate', cancel: 'unknown' },
     },
-    { id: 'authenticate', type: 'mosaic.passkeyAuthentication', parameters: { encodedResult: '${loginData.webauthn_encoded_result}' }, outcomes: { success: 'check', failure: 'unknown' } },
+    {
+      id: 'authenticate',
+      type: 'mosaic.passkeyAuthentication',
+      parameters: { encodedResult: '${loginData.webauthn_encoded_result}' },
+      outcomes: { success: 'check', failure: 'unknown' },
+    },
     { id: 'check', type: 'mosaic.knownDeviceStatus', parameters: { outputVariable: 'device' }, outcomes: statusEnds },
     ...ENDS,
   ],
@@ -282,7 +296,13 @@ for (const kind of DATABASE_KINDS) {
       await page.goto(`${base}/signin`);
       // The page's autofill request may sign alice in by itself (one passkey on the authenticator) before the click lands.
       const signedIn = page.waitForURL(`${base}/passkeys`);
-      await Promise.race([signedIn, page.getByRole('button', { name: 'Sign in with a passkey' }).click().catch(() => undefined)]);
+      await Promise.race([
+        signedIn,
+        page
+          .getByRole('button', { name: 'Sign in with a passkey' })
+          .click()
+          .catch(() => undefined),
+      ]);
       await signedIn;
       const devices = page.getByRole('region', { name: 'Bound devices' });
       const mineItem = devices.locator(`li[data-id="${mine.id}"]`);
@@ -360,9 +380,14 @@ for (const kind of DATABASE_KINDS) {
       const other = await tenant.backend.call('DELETE', `/api/identity-store/stores/${STORE}/users/${bob.id}/devices/${device!.id}`);
       assert.equal(other.status, 404, 'another user’s device');
       assert.equal(other.body.code, 'DEVICE_NOT_FOUND');
-      assert.equal((await tenant.backend.call('DELETE', `/api/identity-store/stores/${STORE}/users/${alice.id}/devices/${device!.id}`)).status, 204, 'again: no change');
-      const audit = tenant.backend.expect(await tenant.backend.call('GET', `/api/audit?action=device.revoke&target=${device!.id}`), 200).body
-        .items as { actor: string }[];
+      assert.equal(
+        (await tenant.backend.call('DELETE', `/api/identity-store/stores/${STORE}/users/${alice.id}/devices/${device!.id}`)).status,
+        204,
+        'again: no change',
+      );
+      const audit = tenant.backend.expect(await tenant.backend.call('GET', `/api/audit?action=device.revoke&target=${device!.id}`), 200).body.items as {
+        actor: string;
+      }[];
       assert.equal(audit.length, 1, 'revoked once, in the console; revoking again changed nothing');
       assert.match(audit[0]!.actor, /^kwo_/, 'by the operator');
 

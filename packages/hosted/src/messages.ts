@@ -114,7 +114,8 @@ const en = {
   'passkeys.reauth': 'For your security, confirm it is you with a passkey.',
   'passkeys.signInFirst': 'Please sign in to manage your passkeys.',
   'passkeys.devices.title': 'Bound devices',
-  'passkeys.devices.intro': 'Browsers bound to your account when you created a passkey there. Revoke one you no longer use: it is then no longer recognised as yours.',
+  'passkeys.devices.intro':
+    'Browsers bound to your account when you created a passkey there. Revoke one you no longer use: it is then no longer recognised as yours.',
   'passkeys.devices.name': 'Device {key}',
   'passkeys.devices.thisBrowser': 'this browser',
   'passkeys.devices.bound': 'Bound',
@@ -232,7 +233,8 @@ const de: Messages = {
   'passkeys.reauth': 'Bestätigen Sie zu Ihrer Sicherheit mit einem Passkey, dass Sie es sind.',
   'passkeys.signInFirst': 'Bitte melden Sie sich an, um Ihre Passkeys zu verwalten.',
   'passkeys.devices.title': 'Gebundene Geräte',
-  'passkeys.devices.intro': 'Browser, die an Ihr Konto gebunden wurden, als Sie dort einen Passkey erstellt haben. Widerrufen Sie ein Gerät, das Sie nicht mehr nutzen: Es wird dann nicht mehr als Ihres erkannt.',
+  'passkeys.devices.intro':
+    'Browser, die an Ihr Konto gebunden wurden, als Sie dort einen Passkey erstellt haben. Widerrufen Sie ein Gerät, das Sie nicht mehr nutzen: Es wird dann nicht mehr als Ihres erkannt.',
   'passkeys.devices.name': 'Gerät {key}',
   'passkeys.devices.thisBrowser': 'dieser Browser',
   'passkeys.devices.bound': 'Gebunden',

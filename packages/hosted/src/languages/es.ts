@@ -73,7 +73,8 @@ const pages: Messages = {
   'passkeys.reauth': 'Por su seguridad, confirme su identidad con una llave de acceso.',
   'passkeys.signInFirst': 'Inicie sesión para gestionar sus llaves de acceso.',
   'passkeys.devices.title': 'Dispositivos vinculados',
-  'passkeys.devices.intro': 'Navegadores vinculados a su cuenta al crear allí una llave de acceso. Revoque los que ya no use: dejarán de reconocerse como suyos.',
+  'passkeys.devices.intro':
+    'Navegadores vinculados a su cuenta al crear allí una llave de acceso. Revoque los que ya no use: dejarán de reconocerse como suyos.',
   'passkeys.devices.name': 'Dispositivo {key}',
   'passkeys.devices.thisBrowser': 'este navegador',
   'passkeys.devices.bound': 'Vinculado',

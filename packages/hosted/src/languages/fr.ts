@@ -74,7 +74,8 @@ const pages: Messages = {
   'passkeys.reauth': 'Pour votre sécurité, confirmez votre identité avec une clé d’accès.',
   'passkeys.signInFirst': 'Connectez-vous pour gérer vos clés d’accès.',
   'passkeys.devices.title': 'Appareils liés',
-  'passkeys.devices.intro': 'Navigateurs liés à votre compte lorsque vous y avez créé une clé d’accès. Révoquez ceux que vous n’utilisez plus : ils ne seront plus reconnus comme les vôtres.',
+  'passkeys.devices.intro':
+    'Navigateurs liés à votre compte lorsque vous y avez créé une clé d’accès. Révoquez ceux que vous n’utilisez plus : ils ne seront plus reconnus comme les vôtres.',
   'passkeys.devices.name': 'Appareil {key}',
   'passkeys.devices.thisBrowser': 'ce navigateur',
   'passkeys.devices.bound': 'Lié',

@@ -164,7 +164,11 @@ export class DeviceKeyService {
     await this.#db
       .updateTable('device_keys')
       .set({ last_seen_at: this.#clock.now().getTime() })
-      .where('id', 'in', rows.map((r) => r.id))
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
       .execute();
     return rows.some((r) => r.user_id === userId) ? 'knownForThisUser' : 'knownForAnotherUser';
   }

@@ -27,4 +27,3 @@ export const ListDevicesQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-

@@ -54,7 +54,10 @@ for (const kind of DATABASE_KINDS) {
       const result = await journey.submit(
         registerPasskeysStep,
         REGISTER,
-        { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: credential, device_key: { publicKey: key.jwk, signature: key.sign(challenge) } } },
+        {
+          clientResponseOptionId: 'client_input',
+          data: { webauthn_encoded_result: credential, device_key: { publicKey: key.jwk, signature: key.sign(challenge) } },
+        },
         'register',
       );
       assert.equal(outcomeOf(result), 'success', JSON.stringify(journey.vars.error));
@@ -84,7 +87,10 @@ for (const kind of DATABASE_KINDS) {
         const result = await journey.submit(
           registerPasskeysStep,
           REGISTER,
-          { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: credential, ...(deviceKey === undefined ? {} : { device_key: deviceKey }) } },
+          {
+            clientResponseOptionId: 'client_input',
+            data: { webauthn_encoded_result: credential, ...(deviceKey === undefined ? {} : { device_key: deviceKey }) },
+          },
           'register',
         );
         assert.equal(outcomeOf(result), 'failure', defect);
@@ -95,7 +101,10 @@ for (const kind of DATABASE_KINDS) {
       const result = await journey.submit(
         registerPasskeysStep,
         REGISTER,
-        { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: credential, device_key: { publicKey: key.jwk, signature: key.sign(challenge) } } },
+        {
+          clientResponseOptionId: 'client_input',
+          data: { webauthn_encoded_result: credential, device_key: { publicKey: key.jwk, signature: key.sign(challenge) } },
+        },
         'register',
       );
       assert.equal(outcomeOf(result), 'success');
@@ -161,7 +170,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((expired.result as { code: string }).code, 'DEVICE_CHALLENGE_INVALID');
 
       // Revoked: unknown.
-      await world.server.services.devices.revoke({ tenantId: 'acme', actor: 'test' }, { storeName: STORE, userId: alice.id, deviceId: (await devicesOf(alice.id))[0]!.id });
+      await world.server.services.devices.revoke(
+        { tenantId: 'acme', actor: 'test' },
+        { storeName: STORE, userId: alice.id, deviceId: (await devicesOf(alice.id))[0]!.id },
+      );
       assert.equal(outcomeOf((await check(alice.id, proof(key, keyId))).result), 'unknown');
     });
   });

@@ -188,11 +188,25 @@ for (const kind of DATABASE_KINDS) {
       const db = database.db;
       try {
         await db.insertInto('tenants').values({ id: 'acme', created_at: 1 }).execute();
-        await db.insertInto('stores').values({ id: 's1', tenant_id: 'acme', name: 'customers', display_name: null, self_service: null, created_at: 1, updated_at: 1 }).execute();
+        await db
+          .insertInto('stores')
+          .values({ id: 's1', tenant_id: 'acme', name: 'customers', display_name: null, self_service: null, created_at: 1, updated_at: 1 })
+          .execute();
         for (const id of ['u1', 'u2'])
           await db
             .insertInto('users')
-            .values({ id, tenant_id: 'acme', store_id: 's1', user_key: id, user_key_normalized: id, external_id: id, status: 'active', attributes: '{}', created_at: 1, updated_at: 1 } as never)
+            .values({
+              id,
+              tenant_id: 'acme',
+              store_id: 's1',
+              user_key: id,
+              user_key_normalized: id,
+              external_id: id,
+              status: 'active',
+              attributes: '{}',
+              created_at: 1,
+              updated_at: 1,
+            } as never)
             .execute();
         const device = (id: string, user: string) => ({
           id,
@@ -206,7 +220,10 @@ for (const kind of DATABASE_KINDS) {
           last_seen_at: null,
           revoked_at: null,
         });
-        await db.insertInto('device_keys').values([device('d1', 'u1'), device('d2', 'u2')]).execute();
+        await db
+          .insertInto('device_keys')
+          .values([device('d1', 'u1'), device('d2', 'u2')])
+          .execute();
         await db.deleteFrom('users').where('id', '=', 'u1').execute();
         assert.deepEqual(
           (await db.selectFrom('device_keys').select('id').execute()).map((r) => r.id),

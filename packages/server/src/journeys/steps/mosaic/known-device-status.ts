@@ -8,9 +8,7 @@ import { storeOf, variableName } from './mosaic-support.ts';
 const KnownDeviceStatusParameters = Type.Object(
   {
     storeName: Type.Optional(Type.String({ description: 'The identity store; default the journey’s store' })),
-    outputVariable: Type.Optional(
-      variableName({ default: 'deviceStatus', description: 'The variable that receives {status, keyId} (default deviceStatus)' }),
-    ),
+    outputVariable: Type.Optional(variableName({ default: 'deviceStatus', description: 'The variable that receives {status, keyId} (default deviceStatus)' })),
   },
   { additionalProperties: false },
 );
