@@ -99,6 +99,13 @@ const SIGN_IN_CHECK = {
   ],
 };
 
+/** The runner's Login Form, once drawn (the runner moves focus to the step's heading last): click its passkey button. */
+async function signInWithPasskey(page: Page): Promise<void> {
+  const login = await waitForStep(page, 'loginForm', 'Sign in');
+  await page.waitForFunction(() => document.activeElement?.id === 'step-title');
+  await login.getByRole('button', { name: 'Sign in with a passkey' }).click();
+}
+
 interface RuntimeBody {
   journeyStepId: string;
   sessionId: string;
@@ -203,8 +210,7 @@ for (const kind of DATABASE_KINDS) {
     test('a passkey sign-in on the bound device: Known Device Status → knownForThisUser; the ID token carries device_keys', async () => {
       const answers = recordRuntime(page);
       await page.goto(tenant.runnerUrl('sign-in-check'));
-      const login = await waitForStep(page, 'loginForm', 'Sign in');
-      await login.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      await signInWithPasskey(page);
       await waitForStep(page, 'success', 'All done');
       const end = answers.at(-1)!.body;
       assert.equal(end.journeyStepId, 'success');
@@ -398,7 +404,7 @@ for (const kind of DATABASE_KINDS) {
 
       const answers = recordRuntime(page);
       await page.goto(tenant.runnerUrl('sign-in-check'));
-      await (await waitForStep(page, 'loginForm', 'Sign in')).getByRole('button', { name: 'Sign in with a passkey' }).click();
+      await signInWithPasskey(page);
       await waitForStep(page, 'rejection');
       const signIn = answers.find((a) => a.body.journeyStepId === 'rejection');
       assert.equal(signIn?.body.data?.code, 'DEVICE_UNKNOWN');
@@ -406,7 +412,7 @@ for (const kind of DATABASE_KINDS) {
       // Both of alice's devices are revoked now: a sign-in's ID token has no device_keys.
       const plain = recordRuntime(page);
       await page.goto(tenant.runnerUrl('mosaic-passkey-sign-in'));
-      await (await waitForStep(page, 'loginForm', 'Sign in')).getByRole('button', { name: 'Sign in with a passkey' }).click();
+      await signInWithPasskey(page);
       await waitForStep(page, 'success', 'All done');
       const claims = decodeJwt(String(plain.find((a) => a.body.journeyStepId === 'success')?.body.data?.idToken));
       assert.equal(claims.sub, alice.id);

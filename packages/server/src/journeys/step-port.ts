@@ -15,5 +15,5 @@ export interface StepPort {
   forms: Pick<FormService, 'findPublished'>;
   pages: Pick<PageService, 'grant' | 'revoke'>;
   /** Device binding at registration and Known Device Status. */
-  devices: Pick<DeviceKeyService, 'verifyBindingProof' | 'bind' | 'status'>;
+  devices: Pick<DeviceKeyService, 'verifyBindingProof' | 'bindIn' | 'status'>;
 }

@@ -38,6 +38,14 @@ export interface DeviceProof {
 /** Known Device Status: what a proof over a challenge says about the browser, for the journey's user. */
 export type DeviceStatus = 'knownForThisUser' | 'knownForAnotherUser' | 'unknown';
 
+/** What binding a device takes: where, whose, with which passkey, and the verified key. */
+export interface DeviceBinding {
+  storeName: string;
+  userId: string;
+  credentialId: string | null;
+  key: DevicePublicKey;
+}
+
 export interface DeviceRef {
   storeName: string;
   userId: string;
@@ -95,51 +103,57 @@ export class DeviceKeyService {
    * Binds a verified device key to a user (and the passkey registered with it), audited in the same transaction. A
    * key already bound to this user and not revoked is bound again to the new passkey, not duplicated.
    */
-  async bind(actor: Actor, binding: { storeName: string; userId: string; credentialId: string | null; key: DevicePublicKey }): Promise<BoundDevice> {
+  bind(actor: Actor, binding: DeviceBinding): Promise<BoundDevice> {
+    return this.#db.transaction().execute((trx) => this.bindIn(trx, actor, binding));
+  }
+
+  /**
+   * `bind` inside the caller's transaction: Register Passkeys binds the device in the commit that stores the passkey
+   * (the registration ceremony's completion hook), so there is never a passkey whose binding was lost, or the reverse.
+   */
+  async bindIn(trx: Kysely<Schema>, actor: Actor, binding: DeviceBinding): Promise<BoundDevice> {
     const now = this.#clock.now();
-    return this.#db.transaction().execute(async (trx) => {
-      const store = await this.#identity.findStore(actor.tenantId, binding.storeName, trx);
-      const user = await getUserInStore(trx, store.id, binding.storeName, { id: binding.userId });
-      const existing = await trx
-        .selectFrom('device_keys')
-        .selectAll()
-        .where('store_id', '=', store.id)
-        .where('user_id', '=', user.id)
-        .where('key_id', '=', binding.key.keyId)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      let row: Selectable<DeviceKeysTable>;
-      if (existing) {
-        row = { ...existing, credential_id: binding.credentialId, last_seen_at: now.getTime() };
-        await trx.updateTable('device_keys').set({ credential_id: row.credential_id, last_seen_at: row.last_seen_at }).where('id', '=', row.id).execute();
-      } else {
-        row = {
-          id: newTimeOrderedId(now),
-          tenant_id: actor.tenantId,
-          store_id: store.id,
-          user_id: user.id,
-          key_id: binding.key.keyId,
-          public_jwk: JSON.stringify(binding.key.jwk),
-          credential_id: binding.credentialId,
-          created_at: now.getTime(),
-          last_seen_at: now.getTime(),
-          revoked_at: null,
-        };
-        await trx.insertInto('device_keys').values(row).execute();
-      }
-      await appendAuditEvent(
-        trx,
-        actor,
-        {
-          action: 'device.bind',
-          targetType: 'device',
-          targetId: row.id,
-          details: { store: binding.storeName, userId: user.id, keyId: row.key_id, credentialId: binding.credentialId },
-        },
-        now,
-      );
-      return toDevice(row);
-    });
+    const store = await this.#identity.findStore(actor.tenantId, binding.storeName, trx);
+    const user = await getUserInStore(trx, store.id, binding.storeName, { id: binding.userId });
+    const existing = await trx
+      .selectFrom('device_keys')
+      .selectAll()
+      .where('store_id', '=', store.id)
+      .where('user_id', '=', user.id)
+      .where('key_id', '=', binding.key.keyId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    let row: Selectable<DeviceKeysTable>;
+    if (existing) {
+      row = { ...existing, credential_id: binding.credentialId, last_seen_at: now.getTime() };
+      await trx.updateTable('device_keys').set({ credential_id: row.credential_id, last_seen_at: row.last_seen_at }).where('id', '=', row.id).execute();
+    } else {
+      row = {
+        id: newTimeOrderedId(now),
+        tenant_id: actor.tenantId,
+        store_id: store.id,
+        user_id: user.id,
+        key_id: binding.key.keyId,
+        public_jwk: JSON.stringify(binding.key.jwk),
+        credential_id: binding.credentialId,
+        created_at: now.getTime(),
+        last_seen_at: now.getTime(),
+        revoked_at: null,
+      };
+      await trx.insertInto('device_keys').values(row).execute();
+    }
+    await appendAuditEvent(
+      trx,
+      actor,
+      {
+        action: 'device.bind',
+        targetType: 'device',
+        targetId: row.id,
+        details: { store: binding.storeName, userId: user.id, keyId: row.key_id, credentialId: binding.credentialId },
+      },
+      now,
+    );
+    return toDevice(row);
   }
 
   /**

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { KeywayError } from '../../../errors/keyway-error.ts';
 import { newDeviceChallenge, type DevicePublicKey } from '../../../passkeys/device-key-proof.ts';
-import type { DeviceProof } from '../../../passkeys/device-key-service.ts';
+import type { BoundDevice, DeviceProof } from '../../../passkeys/device-key-service.ts';
 import type { UserRef } from '../../../identity/identity-service.ts';
 import { defineStepType, type StepContext, type StepResult } from '../../step-type.ts';
 import { decodeBrowserResponse, errorOf, journeyActor, journeyContext, readPath } from '../trustx/trustx-support.ts';
@@ -113,7 +113,7 @@ function shaped(options: PublicKeyCredentialCreationOptionsJSON, params: Registe
  *
  * Bind Device (Keyway's device binding): the presented data also carries `device_binding: {challenge, scope}`, and
  * the client adds `device_key: {publicKey (JWK), signature}` — its non-extractable key's signature over the
- * challenge. The proof is verified before the passkey is stored, then the key is bound to the user and the passkey.
+ * challenge. The proof is verified before anything is stored; the key is bound to the user and the passkey in the commit that stores the passkey.
  */
 export const registerPasskeysStep = defineStepType({
   type: 'mosaic.registerPasskeys',
@@ -203,20 +203,26 @@ export const registerPasskeysStep = defineStepType({
       }
     }
     try {
+      let bound: BoundDevice | undefined;
       const passkey = await ctx.port.ceremonies.completeRegistration(journeyActor(ctx), {
         storeName: pending.storeName,
         sessionId: pending.sessionId,
         userId: pending.userId,
         response: decoded.credential as unknown as RegistrationResponseJSON,
+        // The binding commits with the passkey, or neither does.
+        ...(device
+          ? {
+              inTransaction: async (trx, outcome) => {
+                bound = await ctx.port.devices.bindIn(trx, journeyActor(ctx), {
+                  storeName: pending.storeName,
+                  userId: outcome.userId,
+                  credentialId: outcome.credentialId,
+                  key: device,
+                });
+              },
+            }
+          : {}),
       });
-      const bound = device
-        ? await ctx.port.devices.bind(journeyActor(ctx), {
-            storeName: pending.storeName,
-            userId: pending.userId,
-            credentialId: passkey.credentialId,
-            key: device,
-          })
-        : undefined;
       return {
         kind: 'outcome',
         outcome: 'success',
