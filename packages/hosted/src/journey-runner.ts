@@ -221,6 +221,8 @@ function show(step: JourneyStep): void {
       return drawRegisterPasskeys(step);
     case 'loginForm':
       return drawLoginForm(step);
+    case 'knownDeviceStatus':
+      return drawKnownDeviceStatus(step);
     case 'customPage':
       return drawCustomPage(step);
     case 'other':
@@ -348,6 +350,16 @@ function drawRegisterPasskeys(step: Extract<ClientStep, { kind: 'registerPasskey
     showError(t('common.unsupported'));
     create.disabled = true;
   }
+}
+
+/** Known Device Status asks nothing of the user: the page proves its device key (if it keeps one) at once. */
+function drawKnownDeviceStatus(step: Extract<ClientStep, { kind: 'knownDeviceStatus' }>): void {
+  draw(t('runner.knownDevice.title'), h('p', { class: 'lead' }, t('runner.knownDevice.lead')));
+  stepRoot.dataset.kind = step.kind;
+  const retry = h('button', { type: 'button', class: 'primary', hidden: true }, t('runner.tryAgain'));
+  retry.addEventListener('click', () => void act([retry], t('runner.sending'), () => step.prove()));
+  stepRoot.append(retry);
+  void act([retry], t('runner.sending'), () => step.prove());
 }
 
 type LoginFormStep = Extract<ClientStep, { kind: 'loginForm' }>;

@@ -1,7 +1,9 @@
 // My passkeys: who is signed in, each passkey (authenticator, synced or device-bound, created, last
-// used), rename, delete (after a fresh sign-in, never the last one), add another, sign out.
+// used), rename, delete (after a fresh sign-in, never the last one), add another, sign out; the browsers bound to the
+// account (device binding), this one marked, and revoking one.
 import { KeywayServerError } from '../../web/src/errors.ts';
-import { displayNameOf, type CurrentSession, type Passkey, type PasskeyList } from '../../web/src/keyway.ts';
+import { deviceKeyId } from '../../web/src/device-key.ts';
+import { displayNameOf, type BoundDevice, type CurrentSession, type Passkey, type PasskeyList } from '../../web/src/keyway.ts';
 import { element, loadPage } from './page-kit.ts';
 
 const page = loadPage();
@@ -9,6 +11,8 @@ const account = element('account');
 const signOutButton = element<HTMLButtonElement>('sign-out');
 const addButton = element<HTMLButtonElement>('add-passkey');
 const list = element<HTMLUListElement>('passkey-list');
+const devicesSection = element('devices');
+const deviceList = element<HTMLUListElement>('device-list');
 // With the time zone: a time without one is ambiguous for anyone who travels or reads it on another device.
 const dates = new Intl.DateTimeFormat(page.data.lang, {
   year: 'numeric',
@@ -238,6 +242,8 @@ function signInFirst(): void {
   session = undefined;
   passkeys = undefined;
   list.replaceChildren();
+  deviceList.replaceChildren();
+  devicesSection.hidden = true;
   addButton.hidden = true;
   signOutButton.hidden = true;
   const link = make(
@@ -251,6 +257,66 @@ function signInFirst(): void {
 async function refresh(): Promise<void> {
   passkeys = await page.keyway.passkeys();
   render();
+}
+
+// ── bound devices (device binding) ──
+
+/** The scope this browser's device key is kept under: "<tenant>/<store>", from the store's API base. */
+function deviceScope(): string {
+  const [tenant, , store] = new URL(page.keyway.baseUrl, location.href).pathname.split('/').filter(Boolean);
+  return `${tenant}/${store}`;
+}
+
+/** A key id is long; its first characters name the device well enough for a person. */
+const shortKey = (device: BoundDevice) => device.keyId.slice(0, 8);
+
+async function refreshDevices(): Promise<void> {
+  const devices: BoundDevice[] = [];
+  let cursor: string | undefined;
+  do {
+    const next = await page.keyway.devices(cursor);
+    devices.push(...next.items);
+    cursor = next.nextCursor ?? undefined;
+  } while (cursor);
+  const mine = await deviceKeyId(deviceScope()).catch(() => null);
+  devicesSection.hidden = devices.length === 0;
+  deviceList.replaceChildren(
+    ...devices.map((device, index) => {
+      const key = shortKey(device);
+      const heading = make('h3', { className: 'passkey-name', id: `device-${index}-name` }, page.t('passkeys.devices.name', { key }));
+      const meta = make('p', { className: 'meta' });
+      if (mine === device.keyId && !device.revokedAt) meta.append(badge(page.t('passkeys.devices.thisBrowser'), 'current'));
+      const facts = make(
+        'dl',
+        { className: 'dates' },
+        make('div', {}, make('dt', {}, page.t('passkeys.devices.bound')), make('dd', {}, time(device.createdAt))),
+        device.revokedAt
+          ? make('div', {}, make('dt', {}, page.t('passkeys.devices.revokedAt')), make('dd', {}, time(device.revokedAt)))
+          : make('div', {}, make('dt', {}, page.t('passkeys.devices.lastSeen')), make('dd', {}, time(device.lastSeenAt))),
+      );
+      const item = make('li', { className: 'passkey device' }, genericIcon('device'), make('div', { className: 'details' }, heading, meta, facts));
+      item.dataset.id = device.id;
+      item.setAttribute('aria-labelledby', heading.id);
+      if (!device.revokedAt) {
+        const revoke = make('button', { type: 'button', className: 'link-button danger' }, page.t('passkeys.devices.revoke'));
+        revoke.setAttribute('aria-label', page.t('passkeys.devices.revokeLabel', { key }));
+        revoke.addEventListener('click', () => {
+          void page.busy([revoke], async () => {
+            try {
+              await page.keyway.revokeDevice(device.id);
+              await refreshDevices();
+              page.status(page.t('passkeys.devices.revoked', { key }));
+              element('devices-heading').focus();
+            } catch (error) {
+              await handle(error);
+            }
+          });
+        });
+        item.append(make('div', { className: 'actions' }, revoke));
+      }
+      return item;
+    }),
+  );
 }
 
 async function load(): Promise<void> {
@@ -274,6 +340,7 @@ async function load(): Promise<void> {
     await refresh();
     // Keep the user's passkey provider in line with the server (Signal API), best effort.
     void page.keyway.syncPasskeyProvider({ list: passkeys! }).catch(() => undefined);
+    await refreshDevices();
   } catch (error) {
     await handle(error);
   }

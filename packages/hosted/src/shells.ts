@@ -148,6 +148,11 @@ ${liveRegions()}
 <h2 id="passkeys-heading" class="visually-hidden">${t('passkeys.listLabel')}</h2>
 <ul id="passkey-list" class="passkeys" aria-labelledby="passkeys-heading"></ul>
 <button type="button" id="add-passkey" class="secondary" hidden>${t('passkeys.add')}</button>
+<section id="devices" class="devices-section" aria-labelledby="devices-heading" hidden>
+<h2 id="devices-heading" tabindex="-1">${t('passkeys.devices.title')}</h2>
+<p class="hint">${t('passkeys.devices.intro')}</p>
+<ul id="device-list" class="passkeys"></ul>
+</section>
 ${input.applicationUrl ? `<p class="aside"><a id="continue-to-app" href="${escapeHtml(input.applicationUrl)}">${t('passkeys.continueToApp')}</a></p>` : ''}`,
       };
     case 'recover':

@@ -28,6 +28,7 @@ import { DRY_RUN_LIMITS, DryRunLimiter } from './journeys/dry-run/dry-run-limite
 import { JourneyDryRun } from './journeys/dry-run/journey-dry-run.ts';
 import { CeremonyService } from './passkeys/ceremony-service.ts';
 import { CredentialService } from './passkeys/credential-service.ts';
+import { DeviceKeyService } from './passkeys/device-key-service.ts';
 import { MetadataBlobCache } from './passkeys/mds-blob.ts';
 import { OidcClientService } from './oidc/oidc-client-service.ts';
 import { OidcLoginService } from './oidc/oidc-login-service.ts';
@@ -54,6 +55,8 @@ export interface Services {
   signingKeys: SigningKeyService;
   ceremonies: CeremonyService;
   credentials: CredentialService;
+  /** Device binding: browsers' device keys bound to users at passkey registration (Known Device Status, device_keys) */
+  devices: DeviceKeyService;
   /** Browser self-service: sign-up, sign-in, sessions, recovery */
   selfService: SelfServiceService;
   /** Journey custom forms and custom pages */
@@ -137,6 +140,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     metadata,
   });
   const email = new EmailService({ db, clock, branding: base.branding, identity: stores, configured: config.smtp !== undefined });
+  const devices = new DeviceKeyService({ db, clock, identity: stores });
   const forms = new FormService({ db, clock });
   const pages = new PageService({ db, clock });
   const stepTypes = new StepRegistry(extraStepTypes);
@@ -147,6 +151,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     email,
     ceremonies,
     credentials: new CredentialService({ db, clock, identity: stores }),
+    devices,
     forms,
     pages,
     stepTypes,
@@ -160,8 +165,8 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
         publicStartsPerMinute: config.rateLimitPerIp,
       }),
       // Steps reach the application only through this port.
-      runner: new StepRunner({ clock, port: { ceremonies, identity: base.identity, forms, pages, email }, identity: base.identity, plans }),
-      completion: new JourneyCompletion({ identity: base.identity, signingKeys: base.signingKeys }),
+      runner: new StepRunner({ clock, port: { ceremonies, identity: base.identity, forms, pages, email, devices }, identity: base.identity, plans }),
+      completion: new JourneyCompletion({ identity: base.identity, signingKeys: base.signingKeys, devices }),
       identity: base.identity,
       plans,
       // Add User's accounts whose journey never registered a passkey (the same purge as self-service's sign-ups).

@@ -1,6 +1,17 @@
 // @keyway/web: the browser SDK for Keyway's self-service API. Zero runtime dependencies.
 export { displayNameOf, Keyway } from './keyway.ts';
-export type { CurrentSession, KeywayOptions, KeywayUser, Passkey, PasskeyList, RecoveryDetails, RegistrationResult, SignInResult } from './keyway.ts';
+export type {
+  BoundDevice,
+  BoundDeviceList,
+  CurrentSession,
+  KeywayOptions,
+  KeywayUser,
+  Passkey,
+  PasskeyList,
+  RecoveryDetails,
+  RegistrationResult,
+  SignInResult,
+} from './keyway.ts';
 export {
   KeywayCancelledError,
   KeywayCredentialExistsError,

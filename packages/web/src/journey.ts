@@ -12,6 +12,8 @@ export { isFormInput, validateJourneyForm } from './journey-forms.ts';
 export type { JourneyFieldError, JourneyFieldErrorCode, JourneyForm, JourneyFormInput, JourneyFormParagraph } from './journey-forms.ts';
 export { KeywayCancelledError, KeywayNetworkError, KeywayNotAllowedError, KeywayServerError, KeywayUnsupportedError, KeywayWebError } from './errors.ts';
 import { credentialToJSON, parseCreationOptions, parseRequestOptions, type CredentialJSON } from './webauthn-json.ts';
+import { proveDeviceBinding, proveKnownDevice } from './device-key.ts';
+export { deviceKeyId, isDeviceBindingAvailable } from './device-key.ts';
 
 export interface JourneyClientOptions {
   /** The tenant's base URL, absolute or relative: `https://id.example.com/acme`. */
@@ -147,7 +149,16 @@ export interface RegisterPasskeysStep extends StepBase {
   clientRequest: PublicKeyCredentialCreationOptionsJSON;
   /** The custom branches the step offers (besides client_input, cancel, fail). */
   branches: readonly string[];
-  /** Runs navigator.credentials.create and submits `{webauthn_encoded_result}`; NotAllowedError → `cancel`. */
+  /**
+   * With Bind Device: the challenge this browser's device key signs, and the key's scope ("<tenant>/<store>"); null
+   * when the step does not bind the device.
+   */
+  deviceBinding: { challenge: string; scope: string } | null;
+  /**
+   * Runs navigator.credentials.create and submits `{webauthn_encoded_result}` (with Bind Device also
+   * `device_key`: the public key of this browser's non-extractable key and its signature over the challenge);
+   * NotAllowedError → `cancel`.
+   */
   register(options?: Ceremony): Promise<JourneyStep>;
   cancel(options?: Ceremony): Promise<JourneyStep>;
   fail(options?: Ceremony): Promise<JourneyStep>;
@@ -180,6 +191,19 @@ export interface LoginFormStep extends StepBase {
   cancel(options?: Ceremony): Promise<JourneyStep>;
 }
 
+/** Mosaic Known Device Status: proves (or not) that this browser is a bound device. */
+export interface KnownDeviceStatusStep extends StepBase {
+  kind: 'knownDeviceStatus';
+  challenge: string;
+  /** The store whose device key counts ("<tenant>/<store>"). */
+  scope: string;
+  /**
+   * Signs the challenge with this browser's device key for the scope and submits `{challenge, device_key_id,
+   * signature}`, or `{}` when the browser keeps no key (the journey then takes `unknown`). Never makes a key.
+   */
+  prove(options?: Ceremony): Promise<JourneyStep>;
+}
+
 /** TrustX Custom Page V2: an admin page shown in a sandboxed iframe. */
 export interface CustomPageStep extends StepBase {
   kind: 'customPage';
@@ -204,7 +228,14 @@ export interface OtherStep extends StepBase {
 }
 
 export type ClientStep =
-  FormStep | PasskeyRegistrationFormStep | PasskeyAuthenticationFormStep | RegisterPasskeysStep | LoginFormStep | CustomPageStep | OtherStep;
+  | FormStep
+  | PasskeyRegistrationFormStep
+  | PasskeyAuthenticationFormStep
+  | RegisterPasskeysStep
+  | LoginFormStep
+  | KnownDeviceStatusStep
+  | CustomPageStep
+  | OtherStep;
 export type JourneyStep = ClientStep | JourneySuccess | JourneyRejection;
 
 // ── HTTP ──
@@ -506,7 +537,10 @@ function clientStep(response: StepResponse, answer: Answer): ClientStep {
           }, signal),
         cancel,
       } satisfies PasskeyAuthenticationFormStep;
-    case 'mosaic.registerPasskeys':
+    case 'mosaic.registerPasskeys': {
+      const binding = record(data.device_binding);
+      const deviceBinding =
+        typeof binding.challenge === 'string' && typeof binding.scope === 'string' ? { challenge: binding.challenge, scope: binding.scope } : null;
       return {
         ...common,
         kind: 'registerPasskeys',
@@ -515,16 +549,32 @@ function clientStep(response: StepResponse, answer: Answer): ClientStep {
         allowCrossPlatformAuthenticators: data.allow_cross_platform_authenticators !== false,
         registerAsDiscoverable: data.register_as_discoverable !== false,
         clientRequest: data.clientRequest as PublicKeyCredentialCreationOptionsJSON,
+        deviceBinding,
         branches: Object.freeze(common.options.filter((o) => !['client_input', 'cancel', 'fail'].includes(o))),
         register: ({ signal } = {}) =>
           answer.answerAfter(async () => {
             const credential = await webauthn('create', data.clientRequest, signal);
-            return credential === CANCELLED ? { option: 'cancel', data: null } : { option: 'client_input', data: { webauthn_encoded_result: credential } };
+            if (credential === CANCELLED) return { option: 'cancel', data: null };
+            const device_key = deviceBinding ? await proveDeviceBinding(deviceBinding.scope, deviceBinding.challenge) : undefined;
+            return { option: 'client_input', data: { webauthn_encoded_result: credential, ...(device_key ? { device_key } : {}) } };
           }, signal),
         cancel,
         fail: (o = {}) => answer.answer('fail', null, o.signal),
         branch: (id, branchData, o = {}) => answer.answer(id, branchData ?? {}, o.signal),
       } satisfies RegisterPasskeysStep;
+    }
+    case 'mosaic.knownDeviceStatus': {
+      const challenge = String(data.challenge ?? '');
+      const scope = String(data.scope ?? '');
+      return {
+        ...common,
+        kind: 'knownDeviceStatus',
+        challenge,
+        scope,
+        prove: ({ signal } = {}) =>
+          answer.answerAfter(async () => ({ option: 'client_input', data: (await proveKnownDevice(scope, challenge)) ?? {} }), signal),
+      } satisfies KnownDeviceStatusStep;
+    }
     case 'mosaic.loginForm': {
       const passkeys = record(data.passkeys);
       const offered =

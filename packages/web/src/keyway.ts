@@ -63,6 +63,22 @@ export interface PasskeyList {
   allCredentialIds: string[];
 }
 
+/** A browser bound to the user at passkey registration (device binding). */
+export interface BoundDevice {
+  id: string;
+  /** RFC 7638 thumbprint of the device key: the value in the ID token's `device_keys` */
+  keyId: string;
+  credentialId: string | null;
+  createdAt: string;
+  lastSeenAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface BoundDeviceList {
+  items: BoundDevice[];
+  nextCursor: string | null;
+}
+
 export interface RecoveryDetails {
   user: { userKey: string; displayName?: string | null };
 }
@@ -224,6 +240,16 @@ export class Keyway {
 
   passkeys(): Promise<PasskeyList> {
     return requestJSON<PasskeyList>('GET', this.#url('/me/passkeys'));
+  }
+
+  /** My bound devices, oldest first, a page at a time (`cursor`: the previous page's `nextCursor`). */
+  devices(cursor?: string): Promise<BoundDeviceList> {
+    return requestJSON<BoundDeviceList>('GET', this.#url(`/me/devices${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`));
+  }
+
+  /** Revokes one of my bound devices: it is no longer recognised as mine. */
+  async revokeDevice(id: string): Promise<void> {
+    await requestJSON<void>('DELETE', this.#url(`/me/devices/${encodeURIComponent(id)}`));
   }
 
   /** Adds a passkey to the signed-in account (needs a recent sign-in: `REAUTHENTICATION_REQUIRED`). */

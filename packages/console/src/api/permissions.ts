@@ -197,6 +197,14 @@ export const PERMISSIONS: ReadonlyArray<{ id: string; description: string }> = [
     "description": "Delete one of a user’s passkeys"
   },
   {
+    "id": "IdentityStore:listDevices",
+    "description": "List a user’s bound devices (device binding)"
+  },
+  {
+    "id": "IdentityStore:revokeDevice",
+    "description": "Revoke one of a user’s bound devices"
+  },
+  {
     "id": "IdentityStore:createPasskeyRegistrationForUser",
     "description": "Start and complete a passkey registration for a user named by id"
   },

@@ -679,6 +679,48 @@ export interface paths {
         patch: operations["renamePasskey"];
         trace?: never;
     };
+    "/api/identity-store/stores/{storeName}/users/{userId}/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a user’s bound devices, oldest first (revoked ones too, with revokedAt)
+         * @description Permission: `TNT#{tenant}#IdentityStore:listDevices` — List a user’s bound devices (device binding)
+         *
+         *     Permission: `TNT#{tenant}#IdentityStore:listDevices` — List a user’s bound devices (device binding)
+         */
+        get: operations["listDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/users/{userId}/devices/{deviceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a bound device: it is no longer known to Known Device Status and leaves the device_keys claim
+         * @description Permission: `TNT#{tenant}#IdentityStore:revokeDevice` — Revoke one of a user’s bound devices
+         */
+        delete: operations["revokeDevice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/webauthn": {
         parameters: {
             query?: never;
@@ -886,6 +928,46 @@ export interface paths {
         head?: never;
         /** Rename one of my passkeys */
         patch: operations["renameMyPasskey"];
+        trace?: never;
+    };
+    "/{tenantId}/identity/{storeName}/me/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My bound devices
+         * @description Browsers bound to me at passkey registration, oldest first; revoked ones with revokedAt.
+         */
+        get: operations["listMyDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{tenantId}/identity/{storeName}/me/devices/{deviceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke one of my bound devices
+         * @description It is no longer recognised as mine and leaves my ID tokens’ device_keys.
+         */
+        delete: operations["revokeMyDevice"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/{tenantId}/identity/{storeName}/me/passkeys/register/begin": {
@@ -2178,6 +2260,9 @@ export interface components {
          *     | `POLICY_ALREADY_EXISTS` | 409 | A policy with this name already exists in the store |
          *     | `INVALID_TRUST_ANCHOR` | 400 | A trusted root certificate or metadata source is not valid |
          *     | `PASSKEY_NOT_FOUND` | 404 | No such passkey |
+         *     | `DEVICE_NOT_FOUND` | 404 | No such bound device of this user |
+         *     | `DEVICE_KEY_INVALID` | 400 | The device key is not an ECDSA P-256 public JWK, or its signature over the challenge does not verify |
+         *     | `DEVICE_CHALLENGE_INVALID` | 400 | The device proof is not over the challenge this step issued (replayed, expired or already used) |
          *     | `SESSION_NOT_FOUND` | 404 | No such ceremony session |
          *     | `SESSION_ALREADY_USED` | 409 | The ceremony session was already completed |
          *     | `CHALLENGE_EXPIRED` | 400 | The ceremony session has expired |
@@ -2276,7 +2361,7 @@ export interface components {
          *     | `EDIT_CONFLICT` | 409 | Someone else changed this since you loaded it |
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT";
         /**
          * Permission
          * @description A token carries permissions `TNT#{tenant}#Service:action`; `*` may stand for the action or for `Service:action`. Each protected operation names the one it needs.
@@ -2332,6 +2417,8 @@ export interface components {
          *     | `IdentityStore:getPasskey` | Read one of a user’s passkeys |
          *     | `IdentityStore:updatePasskey` | Rename or enable/disable one of a user’s passkeys |
          *     | `IdentityStore:deletePasskey` | Delete one of a user’s passkeys |
+         *     | `IdentityStore:listDevices` | List a user’s bound devices (device binding) |
+         *     | `IdentityStore:revokeDevice` | Revoke one of a user’s bound devices |
          *     | `IdentityStore:createPasskeyRegistrationForUser` | Start and complete a passkey registration for a user named by id |
          *     | `IdentityStore:createPasskeyRegistrationForUserByExtId` | Start a passkey registration for a user named by external id |
          *     | `IdentityStore:createPasskeyAuthenticationForUser` | Start and complete a passkey authentication for a user named by id |
@@ -2371,7 +2458,7 @@ export interface components {
          *     | `Oidc:rotateClient` | Rotate the secret of a confidential OpenID Connect client |
          * @enum {string}
          */
-        Permission: "Admin:createApiClient" | "Admin:listApiClients" | "Admin:getApiClient" | "Admin:updateApiClient" | "Admin:rotateApiClientSecret" | "Admin:deleteApiClient" | "Admin:listSigningKeys" | "Admin:rotateSigningKey" | "Audit:listEvents" | "Console:listOperators" | "Console:createInvitation" | "Console:updateOperator" | "Console:deleteOperator" | "Console:getOverview" | "IdentityStore:createStore" | "IdentityStore:listStores" | "IdentityStore:getStore" | "IdentityStore:updateStore" | "IdentityStore:deleteStore" | "IdentityStore:createUser" | "IdentityStore:listUsers" | "IdentityStore:getUser" | "IdentityStore:getUserByExtId" | "IdentityStore:updateUser" | "IdentityStore:updateUserByExtId" | "IdentityStore:deleteUser" | "IdentityStore:deleteUserByExtId" | "IdentityStore:listUserSessions" | "IdentityStore:revokeUserSession" | "IdentityStore:createRecoveryLink" | "IdentityStore:createRelyingParty" | "IdentityStore:listRelyingParties" | "IdentityStore:getRelyingParty" | "IdentityStore:updateRelyingParty" | "IdentityStore:deleteRelyingParty" | "IdentityStore:createRegistrationPolicy" | "IdentityStore:listRegistrationPolicies" | "IdentityStore:getRegistrationPolicy" | "IdentityStore:updateRegistrationPolicy" | "IdentityStore:deleteRegistrationPolicy" | "IdentityStore:createAuthenticationPolicy" | "IdentityStore:listAuthenticationPolicies" | "IdentityStore:getAuthenticationPolicy" | "IdentityStore:updateAuthenticationPolicy" | "IdentityStore:deleteAuthenticationPolicy" | "IdentityStore:listPasskeys" | "IdentityStore:getPasskey" | "IdentityStore:updatePasskey" | "IdentityStore:deletePasskey" | "IdentityStore:createPasskeyRegistrationForUser" | "IdentityStore:createPasskeyRegistrationForUserByExtId" | "IdentityStore:createPasskeyAuthenticationForUser" | "IdentityStore:createPasskeyAuthenticationForUserByExtId" | "Journeys:create" | "Journeys:list" | "Journeys:get" | "Journeys:updateDraft" | "Journeys:validate" | "Journeys:publish" | "Journeys:delete" | "Journeys:listVersions" | "Journeys:getVersion" | "Journeys:listInstances" | "Journeys:listStepTypes" | "Journeys:installTemplates" | "Journeys:start" | "Journeys:createForm" | "Journeys:listForms" | "Journeys:getForm" | "Journeys:validateForm" | "Journeys:createFormVersion" | "Journeys:updateFormVersion" | "Journeys:publishForm" | "Journeys:createPage" | "Journeys:listPages" | "Journeys:getPage" | "Journeys:validatePage" | "Journeys:createPageVersion" | "Journeys:updatePageVersion" | "Journeys:publishPage" | "Oidc:createClient" | "Oidc:listClient" | "Oidc:getClient" | "Oidc:updateClient" | "Oidc:deleteClient" | "Oidc:rotateClient";
+        Permission: "Admin:createApiClient" | "Admin:listApiClients" | "Admin:getApiClient" | "Admin:updateApiClient" | "Admin:rotateApiClientSecret" | "Admin:deleteApiClient" | "Admin:listSigningKeys" | "Admin:rotateSigningKey" | "Audit:listEvents" | "Console:listOperators" | "Console:createInvitation" | "Console:updateOperator" | "Console:deleteOperator" | "Console:getOverview" | "IdentityStore:createStore" | "IdentityStore:listStores" | "IdentityStore:getStore" | "IdentityStore:updateStore" | "IdentityStore:deleteStore" | "IdentityStore:createUser" | "IdentityStore:listUsers" | "IdentityStore:getUser" | "IdentityStore:getUserByExtId" | "IdentityStore:updateUser" | "IdentityStore:updateUserByExtId" | "IdentityStore:deleteUser" | "IdentityStore:deleteUserByExtId" | "IdentityStore:listUserSessions" | "IdentityStore:revokeUserSession" | "IdentityStore:createRecoveryLink" | "IdentityStore:createRelyingParty" | "IdentityStore:listRelyingParties" | "IdentityStore:getRelyingParty" | "IdentityStore:updateRelyingParty" | "IdentityStore:deleteRelyingParty" | "IdentityStore:createRegistrationPolicy" | "IdentityStore:listRegistrationPolicies" | "IdentityStore:getRegistrationPolicy" | "IdentityStore:updateRegistrationPolicy" | "IdentityStore:deleteRegistrationPolicy" | "IdentityStore:createAuthenticationPolicy" | "IdentityStore:listAuthenticationPolicies" | "IdentityStore:getAuthenticationPolicy" | "IdentityStore:updateAuthenticationPolicy" | "IdentityStore:deleteAuthenticationPolicy" | "IdentityStore:listPasskeys" | "IdentityStore:getPasskey" | "IdentityStore:updatePasskey" | "IdentityStore:deletePasskey" | "IdentityStore:listDevices" | "IdentityStore:revokeDevice" | "IdentityStore:createPasskeyRegistrationForUser" | "IdentityStore:createPasskeyRegistrationForUserByExtId" | "IdentityStore:createPasskeyAuthenticationForUser" | "IdentityStore:createPasskeyAuthenticationForUserByExtId" | "Journeys:create" | "Journeys:list" | "Journeys:get" | "Journeys:updateDraft" | "Journeys:validate" | "Journeys:publish" | "Journeys:delete" | "Journeys:listVersions" | "Journeys:getVersion" | "Journeys:listInstances" | "Journeys:listStepTypes" | "Journeys:installTemplates" | "Journeys:start" | "Journeys:createForm" | "Journeys:listForms" | "Journeys:getForm" | "Journeys:validateForm" | "Journeys:createFormVersion" | "Journeys:updateFormVersion" | "Journeys:publishForm" | "Journeys:createPage" | "Journeys:listPages" | "Journeys:getPage" | "Journeys:validatePage" | "Journeys:createPageVersion" | "Journeys:updatePageVersion" | "Journeys:publishPage" | "Oidc:createClient" | "Oidc:listClient" | "Oidc:getClient" | "Oidc:updateClient" | "Oidc:deleteClient" | "Oidc:rotateClient";
         Problem: {
             /** @description urn:keyway:error:<code> */
             type: string;
@@ -2379,7 +2466,7 @@ export interface components {
             status: number;
             detail: string;
             /** @description Stable error code; see the ErrorCode schema */
-            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT";
+            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT";
             /** @description The request id, also sent as x-request-id */
             instance?: string;
             errors?: {
@@ -3062,6 +3149,35 @@ export interface components {
         /** RenamePasskeyRequest */
         RenamePasskeyRequest: {
             name: string;
+        };
+        /** BoundDevice */
+        BoundDevice: {
+            /** @description The binding’s id */
+            id: string;
+            /** @description RFC 7638 JWK thumbprint of the device key: the value in the ID token’s device_keys */
+            keyId: string;
+            /** @description The passkey registered with the binding (base64url) */
+            credentialId: string | null;
+            /** @description The device’s public key (JWK) */
+            publicKey: {
+                /** @enum {string} */
+                kty: "EC";
+                /** @enum {string} */
+                crv: "P-256";
+                x: string;
+                y: string;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Last proven (registration or Known Device Status) */
+            lastSeenAt: string | null;
+            /** @description Set when revoked: no longer known, not in device_keys */
+            revokedAt: string | null;
+        };
+        /** BoundDevicePage */
+        BoundDevicePage: {
+            items: components["schemas"]["BoundDevice"][];
+            nextCursor: string | null;
         };
         /** BeginSignUpRequest */
         BeginSignUpRequest: {
@@ -8186,6 +8302,166 @@ export interface operations {
             };
         };
     };
+    listDevices: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoundDevicePage"];
+                };
+            };
+            /** @description Error codes: INVALID_CURSOR, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, USER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                userId: string;
+                /** @description The bound device’s id */
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, USER_NOT_FOUND, DEVICE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getWebauthnRelatedOrigins: {
         parameters: {
             query?: never;
@@ -9281,6 +9557,159 @@ export interface operations {
             };
             /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMyDevices: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoundDevicePage"];
+                };
+            };
+            /** @description Error codes: INVALID_CURSOR, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SESSION_REQUIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SELF_SERVICE_DISABLED */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeMyDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The bound device’s id */
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SESSION_REQUIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CSRF_REJECTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SELF_SERVICE_DISABLED, DEVICE_NOT_FOUND */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

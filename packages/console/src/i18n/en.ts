@@ -445,6 +445,17 @@ export const en = {
   'users.shownMore': 'Showing the first {count} users.',
   'users.shownAll': 'Showing all {count} users.',
   'selfService.previewUnsaved': 'The preview shows the settings in the form, saved or not; its buttons do nothing.',
+  'user.tab.devices': 'Devices',
+  'devices.empty': 'No bound devices. A device is bound when a passkey is registered with device binding.',
+  'devices.intro': 'Browsers bound to this user at passkey registration. A revoked device is no longer recognised.',
+  'devices.key': 'Device key',
+  'devices.bound': 'Bound',
+  'devices.lastSeen': 'Last recognised',
+  'devices.active': 'Active',
+  'devices.revoked': 'Revoked',
+  'devices.revoke': 'Revoke',
+  'devices.revokeTitle': 'Revoke this device?',
+  'devices.revokeMessage': 'The device is no longer recognised as this user’s, and leaves their ID tokens’ device_keys.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -9,7 +9,7 @@ export function isOperatorRole(value: unknown): value is OperatorRole {
   return typeof value === 'string' && (OPERATOR_ROLES as readonly string[]).includes(value);
 }
 
-/** What a support operator does: read users, their passkeys and the audit log, issue recovery links, end browser sessions. */
+/** What a support operator does: read users, their passkeys and the audit log, issue recovery links, end browser sessions, revoke bound devices. */
 const SUPPORT: readonly Permission[] = [
   'IdentityStore:listStores',
   'IdentityStore:getStore',
@@ -21,6 +21,8 @@ const SUPPORT: readonly Permission[] = [
   'IdentityStore:listUserSessions',
   'IdentityStore:revokeUserSession',
   'IdentityStore:createRecoveryLink',
+  'IdentityStore:listDevices',
+  'IdentityStore:revokeDevice',
   'Audit:listEvents',
   'Console:getOverview',
 ];

@@ -54,6 +54,11 @@ export const ERROR_CATALOGUE = {
   INVALID_TRUST_ANCHOR: { status: 400, title: 'A trusted root certificate or metadata source is not valid' },
   PASSKEY_NOT_FOUND: { status: 404, title: 'No such passkey' },
 
+  // Device binding (a browser's WebCrypto key bound at passkey registration; Known Device Status)
+  DEVICE_NOT_FOUND: { status: 404, title: 'No such bound device of this user' },
+  DEVICE_KEY_INVALID: { status: 400, title: 'The device key is not an ECDSA P-256 public JWK, or its signature over the challenge does not verify' },
+  DEVICE_CHALLENGE_INVALID: { status: 400, title: 'The device proof is not over the challenge this step issued (replayed, expired or already used)' },
+
   // Passkey ceremonies (WebAuthn §7.1 registration, §7.2 authentication): each failed check has its code
   SESSION_NOT_FOUND: { status: 404, title: 'No such ceremony session' },
   SESSION_ALREADY_USED: { status: 409, title: 'The ceremony session was already completed' },

@@ -22,6 +22,7 @@ import { loggerOptions, resolveLogFormat } from '../logging/log-output.ts';
 import { OneLinePerRequest } from '../logging/one-line-per-request.ts';
 import { ceremonyRoutes } from '../passkeys/ceremony-routes.ts';
 import { credentialRoutes } from '../passkeys/credential-routes.ts';
+import { deviceRoutes } from '../passkeys/device-routes.ts';
 import { passkeyConfigRoutes } from '../passkeys/passkey-config-routes.ts';
 import { wellKnownRoutes } from '../passkeys/well-known-routes.ts';
 import { buildHostedAssets, type HostedAssets } from '../selfservice/hosted-assets.ts';
@@ -126,6 +127,7 @@ export async function buildApp({ config, database, services, logger, consoleDist
   await app.register(ceremonyRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
   await app.register(credentialRoutes, { services, prefix: '/api/identity-store' });
   await app.register(credentialRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
+  await app.register(deviceRoutes, { services, prefix: '/api/identity-store' });
   await app.register(wellKnownRoutes, { services });
   // Browser self-service: the public API per store, and its admin side (recovery links, sessions).
   await app.register(selfServiceRoutes, { services, publicUrl: config.publicUrl, prefix: '/:tenantId/identity/:storeName' });

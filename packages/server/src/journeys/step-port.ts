@@ -1,6 +1,7 @@
 import type { EmailService } from '../email/email-service.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import type { CeremonyService } from '../passkeys/ceremony-service.ts';
+import type { DeviceKeyService } from '../passkeys/device-key-service.ts';
 import type { FormService } from './forms/form-service.ts';
 import type { PageService } from './pages/page-service.ts';
 
@@ -16,4 +17,6 @@ export interface StepPort {
   pages: Pick<PageService, 'grant' | 'revoke'>;
   /** One-time codes by e-mail (general.emailOtp); refuses with EMAIL_NOT_CONFIGURED without SMTP. */
   email: Pick<EmailService, 'sendOneTimeCode'>;
+  /** Device binding at registration and Known Device Status. */
+  devices: Pick<DeviceKeyService, 'verifyBindingProof' | 'bindIn' | 'status'>;
 }

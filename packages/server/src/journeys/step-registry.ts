@@ -4,6 +4,7 @@ import { emailOtpStep } from './steps/general/email-otp.ts';
 import { endStep } from './steps/general/end.ts';
 import { setVariablesStep } from './steps/general/set-variables.ts';
 import { subJourneyStep } from './steps/general/sub-journey.ts';
+import { knownDeviceStatusStep } from './steps/mosaic/known-device-status.ts';
 import { loginFormStep } from './steps/mosaic/login-form.ts';
 import { passkeyAuthenticationStep } from './steps/mosaic/passkey-authentication.ts';
 import { registerPasskeysStep } from './steps/mosaic/register-passkeys.ts';
@@ -38,6 +39,7 @@ export const BUILT_IN_STEP_TYPES: readonly StepType[] = [
   registerPasskeysStep,
   loginFormStep,
   passkeyAuthenticationStep,
+  knownDeviceStatusStep,
 ];
 
 /** Finds step types by id: what definition validation and compilation need of a registry. */

@@ -3,8 +3,8 @@ import type { UsersTable } from '../storage/schema.ts';
 
 /** Claims by scope (OpenID Connect Core §5.4), plus Keyway's own in `openid` (as its sign-in ID tokens carry them). */
 export const CLAIMS_BY_SCOPE = {
-  // acr and amr always: how the user signed in is what a passkey provider is for.
-  openid: ['sub', 'acr', 'amr', 'store', 'external_id'],
+  // acr and amr always: how the user signed in is what a passkey provider is for. device_keys: the user's bound devices.
+  openid: ['sub', 'acr', 'amr', 'store', 'external_id', 'device_keys'],
   profile: ['name', 'given_name', 'family_name', 'middle_name', 'preferred_username', 'birthdate', 'locale', 'zoneinfo', 'updated_at'],
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],

@@ -10,6 +10,7 @@ import { verifySecret } from '../tenancy/secret-hash.ts';
 import { ACR_VALUES, DEFAULT_ACR, acrFor } from './oidc-acr.ts';
 import { oidcAdapterFactory } from './oidc-adapter.ts';
 import { CLAIMS_BY_SCOPE, userClaims } from './oidc-claims.ts';
+import { activeDeviceKeyIds } from '../passkeys/device-key-service.ts';
 import type { OidcClientRow } from './oidc-client-service.ts';
 import { OIDC_SCOPES } from './oidc-client-rules.ts';
 import { errorPage, logoutPage, loggedOutPage } from './oidc-pages.ts';
@@ -171,6 +172,9 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       devInteractions: { enabled: false },
       clientCredentials: { enabled: false },
       userinfo: { enabled: true },
+      // OpenID Connect Core §5.5: a client may ask for a claim in the ID token itself (e.g. device_keys, which the code
+      // flow otherwise answers at userinfo only).
+      claimsParameter: { enabled: true },
       revocation: {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
@@ -279,5 +283,12 @@ async function findAccount(db: Kysely<Schema>, tenantId: string, ctx: KoaContext
   if (!row || (typeof storeId === 'string' && row.store_id !== storeId)) return undefined;
   if (row.status === 'locked' || row.status === 'disabled') return undefined;
   const claims = userClaims(row, row.store_name);
-  return { accountId: row.id, claims: async () => ({ ...claims, sub: row.id }) };
+  return {
+    accountId: row.id,
+    claims: async () => {
+      // device_keys: the user's bound devices (Known Device Status), only when there are any.
+      const deviceKeys = await activeDeviceKeyIds(db, tenantId, row.id);
+      return { ...claims, ...(deviceKeys.length > 0 ? { device_keys: deviceKeys } : {}), sub: row.id };
+    },
+  };
 }

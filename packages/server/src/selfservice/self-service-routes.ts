@@ -8,6 +8,8 @@ import { allowReading, answerPreflight, refuseForeignStateChange } from '../http
 import { emptyBodyIsEmptyObject } from '../http/optional-body.ts';
 import { CredentialIdParam, StoreNameSchema, TenantIdParam } from '../http/path-params.ts';
 import { AuthenticationResponseBody, RegistrationResponseBody } from '../passkeys/ceremony-schemas.ts';
+import { BoundDeviceSchema, DeviceIdParam, ListDevicesQuery } from '../passkeys/device-schemas.ts';
+import { PageOf } from '../http/common-schemas.ts';
 import type { Services } from '../services.ts';
 import type { BrowserRequest, OpenedSession, SelfServiceStore } from './self-service-service.ts';
 import {
@@ -309,6 +311,44 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
     },
     async (request, reply) => {
       await selfService.deletePasskey(browser(request), request.params.credentialId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  // ── my bound devices (device binding) ──
+  app.get(
+    '/me/devices',
+    {
+      schema: {
+        operationId: 'listMyDevices',
+        ...doc('My bound devices', 'Browsers bound to me at passkey registration, oldest first; revoked ones with revokedAt.'),
+        params: StoreParams,
+        querystring: ListDevicesQuery,
+        response: { 200: PageOf(BoundDeviceSchema) },
+      },
+      config: { errors: [...COMMON, 'SESSION_REQUIRED', 'INVALID_CURSOR'] },
+    },
+    async (request) => {
+      const { user } = await selfService.me(browser(request));
+      return services.devices.list(request.params.tenantId, request.params.storeName, user.id, request.query);
+    },
+  );
+
+  app.delete(
+    '/me/devices/:deviceId',
+    {
+      schema: {
+        operationId: 'revokeMyDevice',
+        ...doc('Revoke one of my bound devices', 'It is no longer recognised as mine and leaves my ID tokens’ device_keys.'),
+        params: Type.Object({ tenantId: TenantIdParam, storeName: StoreNameSchema, deviceId: DeviceIdParam }),
+        response: { 204: Type.Null() },
+      },
+      config: { errors: [...STATEFUL, 'SESSION_REQUIRED', 'DEVICE_NOT_FOUND'] },
+    },
+    async (request, reply) => {
+      const { user } = await selfService.me(browser(request));
+      const { tenantId, storeName, deviceId } = request.params;
+      await services.devices.revoke({ tenantId, actor: 'self-service', requestId: request.id }, { storeName, userId: user.id, deviceId });
       return reply.code(204).send(null);
     },
   );

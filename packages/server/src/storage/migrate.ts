@@ -19,6 +19,7 @@ import * as consoleOperators from './migrations/019-console-operators.ts';
 import * as schedulerLeases from './migrations/021-scheduler-leases.ts';
 import * as storeConfigVersion from './migrations/022-store-config-version.ts';
 import * as email from './migrations/023-email.ts';
+import * as deviceKeys from './migrations/025-device-keys.ts';
 import * as editVersions from './migrations/027-edit-versions.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
@@ -47,6 +48,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '021-scheduler-leases': schedulerLeases,
   '022-store-config-version': storeConfigVersion,
   '023-email': email,
+  '025-device-keys': deviceKeys,
   '027-edit-versions': editVersions,
 });
 

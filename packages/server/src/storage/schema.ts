@@ -434,6 +434,23 @@ export interface Schema {
   console_ceremonies: ConsoleCeremoniesTable;
   console_sessions: ConsoleSessionsTable;
   console_access_tokens: ConsoleAccessTokensTable;
+  device_keys: DeviceKeysTable;
+}
+
+/** A browser's device key bound to a user of a store at passkey registration (passkeys/device-key-service.ts). */
+export interface DeviceKeysTable {
+  id: string;
+  tenant_id: string;
+  store_id: string;
+  user_id: string;
+  /** RFC 7638 JWK thumbprint (SHA-256, base64url) of the public key */
+  key_id: string;
+  /** The public key as JSON (JWK: kty, crv, x, y) */
+  public_jwk: string;
+  credential_id: string | null;
+  created_at: number;
+  last_seen_at: number | null;
+  revoked_at: number | null;
 }
 
 /** A store's branding (branding/branding-service.ts): the administrator's settings as JSON, one row per branded store. */

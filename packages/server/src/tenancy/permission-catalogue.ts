@@ -62,6 +62,8 @@ export const PERMISSION_CATALOGUE = {
   'IdentityStore:getPasskey': { description: 'Read one of a user’s passkeys' },
   'IdentityStore:updatePasskey': { description: 'Rename or enable/disable one of a user’s passkeys' },
   'IdentityStore:deletePasskey': { description: 'Delete one of a user’s passkeys' },
+  'IdentityStore:listDevices': { description: 'List a user’s bound devices (device binding)' },
+  'IdentityStore:revokeDevice': { description: 'Revoke one of a user’s bound devices' },
 
   // Passkey ceremonies (the names TrustX gives them)
   'IdentityStore:createPasskeyRegistrationForUser': { description: 'Start and complete a passkey registration for a user named by id' },

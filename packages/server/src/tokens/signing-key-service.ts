@@ -90,6 +90,8 @@ export interface IdTokenClaims {
   attested?: boolean;
   /** Whether the passkey is device-bound (not backup eligible) */
   deviceBound?: boolean;
+  /** Key ids (RFC 7638 thumbprints) of the user's bound devices that are not revoked: the `device_keys` claim */
+  deviceKeys?: string[];
   /** Overrides the default lifetime for this token */
   ttlSeconds?: number;
 }
@@ -111,6 +113,8 @@ export interface IdTokenPayload {
   cred_id?: string;
   keyway_attested?: boolean;
   keyway_device_bound?: boolean;
+  /** RFC 7638 thumbprints of the user's bound device keys (not revoked), when the user has any */
+  device_keys?: string[];
 }
 
 /** An ID token and the claims it carries. */
@@ -237,6 +241,7 @@ export class SigningKeyService {
     if (claims.credentialId !== undefined) payload.cred_id = claims.credentialId;
     if (claims.attested !== undefined) payload.keyway_attested = claims.attested;
     if (claims.deviceBound !== undefined) payload.keyway_device_bound = claims.deviceBound;
+    if (claims.deviceKeys !== undefined) payload.device_keys = claims.deviceKeys;
     // RFC 7515 §7.1 compact serialisation: BASE64URL(header) . BASE64URL(payload) . BASE64URL(signature),
     // the signature over the first two parts; RFC 7518 §3.4: ES256 is ECDSA P-256 SHA-256 with r ‖ s
     // as two 32-byte big-endian integers (ieee-p1363), not DER.
@@ -287,6 +292,7 @@ export class SigningKeyService {
         'cred_id',
         'keyway_attested',
         'keyway_device_bound',
+        'device_keys',
       ],
     };
   }

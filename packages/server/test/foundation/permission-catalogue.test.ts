@@ -33,6 +33,8 @@ const PUBLIC_ROUTES = new Set([
   'DELETE /:tenantId/identity/:storeName/me/passkeys/:credentialId',
   'POST /:tenantId/identity/:storeName/me/passkeys/register/begin',
   'POST /:tenantId/identity/:storeName/me/passkeys/register/finish',
+  'GET /:tenantId/identity/:storeName/me/devices',
+  'DELETE /:tenantId/identity/:storeName/me/devices/:deviceId',
   'POST /:tenantId/identity/:storeName/recovery/begin',
   'POST /:tenantId/identity/:storeName/recovery/finish',
   'POST /:tenantId/identity/:storeName/recovery/email',

@@ -212,3 +212,58 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+for (const kind of DATABASE_KINDS) {
+  describe(`025-device-keys on ${kind}`, () => {
+    test('one device key bound to two users of a store; a user’s bound devices go with the user', async () => {
+      const { database, close } = await openMigratedDatabase(kind);
+      const db = database.db;
+      try {
+        await db.insertInto('tenants').values({ id: 'acme', created_at: 1 }).execute();
+        await db
+          .insertInto('stores')
+          .values({ id: 's1', tenant_id: 'acme', name: 'customers', display_name: null, self_service: null, created_at: 1, updated_at: 1 })
+          .execute();
+        for (const id of ['u1', 'u2'])
+          await db
+            .insertInto('users')
+            .values({
+              id,
+              tenant_id: 'acme',
+              store_id: 's1',
+              user_key: id,
+              user_key_normalized: id,
+              external_id: id,
+              status: 'active',
+              attributes: '{}',
+              created_at: 1,
+              updated_at: 1,
+            } as never)
+            .execute();
+        const device = (id: string, user: string) => ({
+          id,
+          tenant_id: 'acme',
+          store_id: 's1',
+          user_id: user,
+          key_id: 'same-key',
+          public_jwk: '{}',
+          credential_id: null,
+          created_at: 1,
+          last_seen_at: null,
+          revoked_at: null,
+        });
+        await db
+          .insertInto('device_keys')
+          .values([device('d1', 'u1'), device('d2', 'u2')])
+          .execute();
+        await db.deleteFrom('users').where('id', '=', 'u1').execute();
+        assert.deepEqual(
+          (await db.selectFrom('device_keys').select('id').execute()).map((r) => r.id),
+          ['d2'],
+        );
+      } finally {
+        await close();
+      }
+    });
+  });
+}

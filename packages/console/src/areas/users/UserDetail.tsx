@@ -1,4 +1,4 @@
-// One user: profile (edit with If-Match, status, delete), passkeys, recovery link with a QR code,
+// One user: profile (edit with If-Match, status, delete), passkeys, bound devices, recovery link with a QR code,
 // browser sessions and the user's audit trail. The tab is in the URL (?tab=passkeys), so each is a deep link.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -16,9 +16,10 @@ import { formFromUser, updateRequest, type UserFormValues } from './user-form.ts
 import { UserPasskeys } from './UserPasskeys.tsx';
 import { RecoveryLink } from './RecoveryLink.tsx';
 import { UserSessions } from './UserSessions.tsx';
+import { UserDevices } from './UserDevices.tsx';
 import { AuditTrail } from '../audit/AuditTrail.tsx';
 
-const TABS = ['profile', 'passkeys', 'recovery', 'sessions', 'audit'] as const;
+const TABS = ['profile', 'passkeys', 'devices', 'recovery', 'sessions', 'audit'] as const;
 type TabId = (typeof TABS)[number];
 
 export function UserDetail() {
@@ -60,6 +61,9 @@ export function UserDetail() {
         </TabPanel>
         <TabPanel id="passkeys" className="tab-panel">
           <UserPasskeys store={store} userId={userId} />
+        </TabPanel>
+        <TabPanel id="devices" className="tab-panel">
+          <UserDevices store={store} userId={userId} />
         </TabPanel>
         <TabPanel id="recovery" className="tab-panel">
           <RecoveryLink store={store} userId={userId} />

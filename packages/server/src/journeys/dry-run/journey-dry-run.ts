@@ -150,6 +150,12 @@ export class JourneyDryRun {
         },
         // A dry-run sends no mail: a code would reach a real inbox.
         email: { sendOneTimeCode: () => Promise.reject(new StepFailure('JOURNEY_STEP_FAILED', 'e-mail codes are not sent in a dry-run')) },
+        // Device keys live in the operator's browser, not the run's: binding and proving are refused in a dry-run.
+        devices: {
+          verifyBindingProof: () => Promise.reject(new StepFailure('JOURNEY_STEP_FAILED', 'devices are not bound in a dry-run')),
+          bindIn: () => Promise.reject(new StepFailure('JOURNEY_STEP_FAILED', 'devices are not bound in a dry-run')),
+          status: () => Promise.reject(new StepFailure('JOURNEY_STEP_FAILED', 'devices are not recognised in a dry-run')),
+        },
       },
       identity,
       plans,

@@ -1,6 +1,7 @@
 import { appendAuditEvent } from '../../audit/audit-log.ts';
 import { KeywayError } from '../../errors/keyway-error.ts';
 import type { IdentityService } from '../../identity/identity-service.ts';
+import type { DeviceKeyService } from '../../passkeys/device-key-service.ts';
 import type { SigningKeyService } from '../../tokens/signing-key-service.ts';
 import type { InTransaction, JourneyInstance } from './instance-store.ts';
 import type { JourneyVariables } from './journey-variables.ts';
@@ -9,6 +10,8 @@ import { StepFailure } from './step-failure.ts';
 export interface JourneyCompletionDeps {
   identity: Pick<IdentityService, 'getUser'>;
   signingKeys: Pick<SigningKeyService, 'issueIdToken' | 'issuer'>;
+  /** The user's bound devices for the `device_keys` claim (absent: no claim). */
+  devices?: Pick<DeviceKeyService, 'activeKeyIds'>;
 }
 
 /** How a journey ended, as recorded in its audit event. */
@@ -18,10 +21,12 @@ export type JourneyEnd = { result: 'success' } | { result: 'rejection'; code: st
 export class JourneyCompletion {
   readonly #identity: JourneyCompletionDeps['identity'];
   readonly #signingKeys: JourneyCompletionDeps['signingKeys'];
+  readonly #devices: JourneyCompletionDeps['devices'];
 
   constructor(deps: JourneyCompletionDeps) {
     this.#identity = deps.identity;
     this.#signingKeys = deps.signingKeys;
+    this.#devices = deps.devices;
   }
 
   /**
@@ -36,6 +41,7 @@ export class JourneyCompletion {
     if (record.status === 'locked' || record.status === 'disabled') throw new KeywayError('USER_DISABLED', `the user is ${record.status}`);
     const auth = vars.authenticationOf(user.userId);
     if (!auth) return vars.userIdentified ? { user: { ...record, storeName: user.storeName } } : {};
+    const deviceKeys = (await this.#devices?.activeKeyIds(tenantId, record.id)) ?? [];
     const audience = instance.startedBy === 'public' ? (instance.origin ?? tenantId) : instance.startedBy;
     const idToken = await this.#signingKeys.issueIdToken(tenantId, {
       sub: record.id,
@@ -47,6 +53,7 @@ export class JourneyCompletion {
       credentialId: auth.credentialId,
       attested: auth.attested,
       deviceBound: auth.deviceBound,
+      ...(deviceKeys.length > 0 ? { deviceKeys } : {}),
     });
     return { user: { ...record, storeName: user.storeName }, idToken, tokenType: 'id_token', issuer: this.#signingKeys.issuer(tenantId) };
   }

@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { KeywayError } from '../../../errors/keyway-error.ts';
+import { newDeviceChallenge, type DevicePublicKey } from '../../../passkeys/device-key-proof.ts';
+import type { BoundDevice, DeviceProof } from '../../../passkeys/device-key-service.ts';
 import type { UserRef } from '../../../identity/identity-service.ts';
 import { defineStepType, type StepContext, type StepResult } from '../../step-type.ts';
 import { decodeBrowserResponse, errorOf, journeyActor, journeyContext, readPath } from '../trustx/trustx-support.ts';
@@ -34,6 +36,14 @@ const RegisterPasskeysParameters = Type.Object(
         description: 'abort (default): end the journey with USER_CANCELLED; cancelBranch: leave by `cancel`',
       }),
     ),
+    bindDevice: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Bind the device: the client also proves a non-extractable device key (ECDSA P-256) over the presented challenge, ' +
+          'which Keyway stores with the passkey and the user (for Known Device Status and the device_keys claim)',
+      }),
+    ),
     storeName: Type.Optional(Type.String({ description: 'The identity store; default the journey’s store' })),
     relyingPartyId: Type.String({ minLength: 1, description: 'The relying party the passkey is for' }),
     registrationPolicy: Type.String({ minLength: 1, description: 'The registration policy' }),
@@ -46,6 +56,8 @@ interface PendingRegistration {
   storeName: string;
   userId: string;
   sessionId: string;
+  /** With Bind Device: the challenge the device key must sign (single use: cleared with the registration). */
+  deviceChallenge?: string;
 }
 
 /** The custom branch ids of parameters as written (for definition validation; anything malformed yields none). */
@@ -98,6 +110,10 @@ function shaped(options: PublicKeyCredentialCreationOptionsJSON, params: Registe
  * the client submits `client_input` with `{webauthn_encoded_result}` (the credential JSON, or its
  * JSON text / base64url), `cancel`, `fail`, or a custom branch id with data matching its schema.
  * Completion goes through CeremonyService.completeRegistration.
+ *
+ * Bind Device (Keyway's device binding): the presented data also carries `device_binding: {challenge, scope}`, and
+ * the client adds `device_key: {publicKey (JWK), signature}` — its non-extractable key's signature over the
+ * challenge. The proof is verified before anything is stored; the key is bound to the user and the passkey in the commit that stores the passkey.
  */
 export const registerPasskeysStep = defineStepType({
   type: 'mosaic.registerPasskeys',
@@ -124,7 +140,8 @@ export const registerPasskeysStep = defineStepType({
         userDisplayName: displayName,
         context: journeyContext(ctx),
       });
-      const pending: PendingRegistration = { storeName, userId: user.id, sessionId: started.sessionId };
+      const deviceChallenge = params.bindDevice ? newDeviceChallenge() : undefined;
+      const pending: PendingRegistration = { storeName, userId: user.id, sessionId: started.sessionId, ...(deviceChallenge ? { deviceChallenge } : {}) };
       return {
         kind: 'present',
         data: {
@@ -133,6 +150,8 @@ export const registerPasskeysStep = defineStepType({
           allow_cross_platform_authenticators: params.allowCrossPlatform ?? true,
           register_as_discoverable: params.registerDiscoverable ?? true,
           clientRequest: shaped(started.clientRequest, params),
+          // The browser keeps one device key per tenant and store (`scope`) and signs the challenge with it.
+          ...(deviceChallenge ? { device_binding: { challenge: deviceChallenge, scope: `${ctx.tenantId}/${storeName}` } } : {}),
         },
         options: ['client_input', 'cancel', 'fail', ...(params.customBranches ?? []).map((b) => b.id)],
         updates: [{ path: pendingPath(ctx), value: pending }],
@@ -171,12 +190,38 @@ export const registerPasskeysStep = defineStepType({
     if (params.allowCrossPlatform === false && decoded.credential.authenticatorAttachment === 'cross-platform') {
       return fail({ code: 'CREDENTIAL_NOT_ALLOWED', detail: 'This step allows only platform authenticators (Allow Cross Platform is No)' });
     }
+    const deviceKey = typeof input.data === 'object' && input.data !== null ? (input.data as Record<string, unknown>).device_key : undefined;
+    let device: DevicePublicKey | undefined;
+    if (pending.deviceChallenge) {
+      // Bind Device: the device key's proof is checked before the passkey is stored, so a bad proof stores nothing.
+      if (typeof deviceKey !== 'object' || deviceKey === null)
+        return fail({ code: 'DEVICE_KEY_INVALID', detail: 'Bind Device is on: data.device_key {publicKey, signature} is required' });
+      try {
+        device = await ctx.port.devices.verifyBindingProof(pending.deviceChallenge, deviceKey as DeviceProof);
+      } catch (error) {
+        return fail(errorOf(error));
+      }
+    }
     try {
+      let bound: BoundDevice | undefined;
       const passkey = await ctx.port.ceremonies.completeRegistration(journeyActor(ctx), {
         storeName: pending.storeName,
         sessionId: pending.sessionId,
         userId: pending.userId,
         response: decoded.credential as unknown as RegistrationResponseJSON,
+        // The binding commits with the passkey, or neither does.
+        ...(device
+          ? {
+              inTransaction: async (trx, outcome) => {
+                bound = await ctx.port.devices.bindIn(trx, journeyActor(ctx), {
+                  storeName: pending.storeName,
+                  userId: outcome.userId,
+                  credentialId: outcome.credentialId,
+                  key: device,
+                });
+              },
+            }
+          : {}),
       });
       return {
         kind: 'outcome',
@@ -184,6 +229,7 @@ export const registerPasskeysStep = defineStepType({
         updates: [
           { path: pendingPath(ctx), value: null },
           { path: ['_mosaic', 'registeredPasskey'], value: passkey },
+          ...(bound ? [{ path: ['_mosaic', 'boundDevice'], value: { id: bound.id, keyId: bound.keyId } }] : []),
           // The journey's user is not changed: registering a passkey for a User Identifier does not prove who is at the browser.
         ],
       };
