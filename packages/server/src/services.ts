@@ -38,6 +38,7 @@ import { DatabaseLease } from './storage/database-lease.ts';
 import { RateLimiter } from './shared/rate-limiter.ts';
 import { TenancyService } from './tenancy/tenancy-service.ts';
 import { SigningKeyService } from './tokens/signing-key-service.ts';
+import { OrganizationService } from './organizations/organization-service.ts';
 
 /** Every domain service, built once per process from explicit dependencies (no singletons). */
 export interface Services {
@@ -49,6 +50,8 @@ export interface Services {
   signingKeys: SigningKeyService;
   ceremonies: CeremonyService;
   credentials: CredentialService;
+  /** Organizations (B2B) of a store: members, domains, sign-in policy */
+  organizations: OrganizationService;
   /** Browser self-service: sign-up, sign-in, sessions, recovery */
   selfService: SelfServiceService;
   /** Journey custom forms and custom pages */
@@ -105,6 +108,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     audit: new AuditService({ db }),
     branding: new BrandingService({ db, clock, identity: stores }),
     signingKeys: new SigningKeyService({ db, clock, masterKey, issuerBaseUrl: config.publicUrl }),
+    organizations: new OrganizationService({ db, clock, identity: stores }),
   };
   // One cache of FIDO metadata BLOBs per process: attestation trust and self-service's authenticator icons.
   const metadata = new MetadataBlobCache();

@@ -11,6 +11,7 @@ import { isAccessToken } from '../console/console-secrets.ts';
 import { operatorRoutes } from '../console/operator-routes.ts';
 import { overviewRoutes } from '../console/overview-routes.ts';
 import { identityStoreRoutes } from '../identity/identity-store-routes.ts';
+import { organizationRoutes } from '../organizations/organization-routes.ts';
 import { customFormRoutes } from '../journeys/forms/form-routes.ts';
 import { customPageRoutes, journeyPageRoutes } from '../journeys/pages/page-routes.ts';
 import { journeyRoutes } from '../journeys/journey-routes.ts';
@@ -118,6 +119,8 @@ export async function buildApp({ config, database, services, logger, consoleDist
   // TrustX shows identity-store paths both with and without the tenant; both are accepted.
   await app.register(identityStoreRoutes, { services, prefix: '/api/identity-store' });
   await app.register(identityStoreRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
+  await app.register(organizationRoutes, { services, prefix: '/api/identity-store' });
+  await app.register(organizationRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
   await app.register(passkeyConfigRoutes, { services, prefix: '/api/identity-store' });
   await app.register(passkeyConfigRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
   await app.register(ceremonyRoutes, { services, prefix: '/api/identity-store' });

@@ -21,6 +21,7 @@ const READ_PATHS = new Set([
   '/api/identity-store/stores/:storeName/passkeys/registrationPolicies/:policyName',
   '/api/identity-store/stores/:storeName/passkeys/authenticationPolicies/:policyName',
   '/api/identity-store/stores/:storeName/branding',
+  '/api/identity-store/stores/:storeName/organizations/:organizationId',
   '/api/custom-forms/:name/versions/:version',
   '/api/custom-pages/:name/versions/:version',
   '/api/journeys/:journeyId',

@@ -18,6 +18,7 @@ import * as oidcState from './migrations/018-oidc-state.ts';
 import * as consoleOperators from './migrations/019-console-operators.ts';
 import * as schedulerLeases from './migrations/021-scheduler-leases.ts';
 import * as storeConfigVersion from './migrations/022-store-config-version.ts';
+import * as organizations from './migrations/026-organizations.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -44,6 +45,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '019-console-operators': consoleOperators,
   '021-scheduler-leases': schedulerLeases,
   '022-store-config-version': storeConfigVersion,
+  '026-organizations': organizations,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {

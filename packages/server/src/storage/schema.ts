@@ -384,6 +384,9 @@ export interface Schema {
   console_ceremonies: ConsoleCeremoniesTable;
   console_sessions: ConsoleSessionsTable;
   console_access_tokens: ConsoleAccessTokensTable;
+  organizations: OrganizationsTable;
+  organization_members: OrganizationMembersTable;
+  organization_domains: OrganizationDomainsTable;
 }
 
 /** A store's branding (branding/branding-service.ts): the administrator's settings as JSON, one row per branded store. */
@@ -513,5 +516,42 @@ export interface ConsoleAccessTokensTable {
   tenant_id: string;
   operator_id: string;
   expires_at: number;
+  created_at: number;
+}
+
+/** An organization (B2B) inside an identity store (organizations/organization-service.ts); `policy` is its sign-in policy as JSON. */
+export interface OrganizationsTable {
+  id: string;
+  tenant_id: string;
+  store_id: string;
+  name: string;
+  name_key: string;
+  display_name: string | null;
+  policy: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A user's membership of an organization; `roles` is a JSON string[]. */
+export interface OrganizationMembersTable {
+  id: string;
+  tenant_id: string;
+  store_id: string;
+  organization_id: string;
+  user_id: string;
+  roles: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An e-mail domain an organization claims; verified_at is set when an administrator marks it verified. */
+export interface OrganizationDomainsTable {
+  id: string;
+  tenant_id: string;
+  store_id: string;
+  organization_id: string;
+  domain: string;
+  verification_token: string;
+  verified_at: number | null;
   created_at: number;
 }
