@@ -144,9 +144,15 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
         publicStartsPerMinute: config.rateLimitPerIp,
       }),
       // Steps reach the application only through this port.
-      runner: new StepRunner({ clock, port: { ceremonies, identity: base.identity, forms, pages }, identity: base.identity, plans }),
-      completion: new JourneyCompletion({ identity: base.identity, signingKeys: base.signingKeys }),
+      runner: new StepRunner({
+        clock,
+        port: { ceremonies, identity: base.identity, forms, pages, organizations: base.organizations },
+        identity: base.identity,
+        plans,
+      }),
+      completion: new JourneyCompletion({ identity: base.identity, signingKeys: base.signingKeys, organizations: base.organizations }),
       identity: base.identity,
+      organizations: base.organizations,
       plans,
       // Add User's accounts whose journey never registered a passkey (the same purge as self-service's sign-ups).
       purgeAlso: (now) => purgeAbandonedAccounts(db, now),

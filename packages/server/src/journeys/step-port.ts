@@ -1,4 +1,5 @@
 import type { IdentityService } from '../identity/identity-service.ts';
+import type { OrganizationService } from '../organizations/organization-service.ts';
 import type { CeremonyService } from '../passkeys/ceremony-service.ts';
 import type { FormService } from './forms/form-service.ts';
 import type { PageService } from './pages/page-service.ts';
@@ -13,4 +14,5 @@ export interface StepPort {
   identity: Pick<IdentityService, 'getUser' | 'listUsers' | 'createUser' | 'createPendingUser'>;
   forms: Pick<FormService, 'findPublished'>;
   pages: Pick<PageService, 'grant' | 'revoke'>;
+  organizations: Pick<OrganizationService, 'membershipsOf'>;
 }

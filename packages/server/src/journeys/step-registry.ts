@@ -3,6 +3,7 @@ import { conditionStep } from './steps/general/condition.ts';
 import { endStep } from './steps/general/end.ts';
 import { setVariablesStep } from './steps/general/set-variables.ts';
 import { subJourneyStep } from './steps/general/sub-journey.ts';
+import { selectOrganizationStep } from './steps/general/select-organization.ts';
 import { loginFormStep } from './steps/mosaic/login-form.ts';
 import { passkeyAuthenticationStep } from './steps/mosaic/passkey-authentication.ts';
 import { registerPasskeysStep } from './steps/mosaic/register-passkeys.ts';
@@ -23,6 +24,7 @@ export const BUILT_IN_STEP_TYPES: readonly StepType[] = [
   setVariablesStep,
   endStep,
   subJourneyStep,
+  selectOrganizationStep,
   addUserStep,
   startPasskeyRegistrationStep,
   passkeyRegistrationFormStep,

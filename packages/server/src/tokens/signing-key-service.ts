@@ -90,6 +90,9 @@ export interface IdTokenClaims {
   attested?: boolean;
   /** Whether the passkey is device-bound (not backup eligible) */
   deviceBound?: boolean;
+  /** The organization the user signed in to (organizations/), and their roles there */
+  orgId?: string;
+  orgRoles?: string[];
   /** Overrides the default lifetime for this token */
   ttlSeconds?: number;
 }
@@ -111,6 +114,8 @@ export interface IdTokenPayload {
   cred_id?: string;
   keyway_attested?: boolean;
   keyway_device_bound?: boolean;
+  org_id?: string;
+  org_roles?: string[];
 }
 
 /** An ID token and the claims it carries. */
@@ -237,6 +242,8 @@ export class SigningKeyService {
     if (claims.credentialId !== undefined) payload.cred_id = claims.credentialId;
     if (claims.attested !== undefined) payload.keyway_attested = claims.attested;
     if (claims.deviceBound !== undefined) payload.keyway_device_bound = claims.deviceBound;
+    if (claims.orgId !== undefined) payload.org_id = claims.orgId;
+    if (claims.orgRoles !== undefined) payload.org_roles = claims.orgRoles;
     // RFC 7515 §7.1 compact serialisation: BASE64URL(header) . BASE64URL(payload) . BASE64URL(signature),
     // the signature over the first two parts; RFC 7518 §3.4: ES256 is ECDSA P-256 SHA-256 with r ‖ s
     // as two 32-byte big-endian integers (ieee-p1363), not DER.

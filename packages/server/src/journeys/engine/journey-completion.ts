@@ -1,6 +1,7 @@
 import { appendAuditEvent } from '../../audit/audit-log.ts';
 import { KeywayError } from '../../errors/keyway-error.ts';
 import type { IdentityService } from '../../identity/identity-service.ts';
+import type { OrganizationService } from '../../organizations/organization-service.ts';
 import type { SigningKeyService } from '../../tokens/signing-key-service.ts';
 import type { InTransaction, JourneyInstance } from './instance-store.ts';
 import type { JourneyVariables } from './journey-variables.ts';
@@ -9,6 +10,7 @@ import { StepFailure } from './step-failure.ts';
 export interface JourneyCompletionDeps {
   identity: Pick<IdentityService, 'getUser'>;
   signingKeys: Pick<SigningKeyService, 'issueIdToken' | 'issuer'>;
+  organizations: Pick<OrganizationService, 'admitSignIn'>;
 }
 
 /** How a journey ended, as recorded in its audit event. */
@@ -18,10 +20,12 @@ export type JourneyEnd = { result: 'success' } | { result: 'rejection'; code: st
 export class JourneyCompletion {
   readonly #identity: JourneyCompletionDeps['identity'];
   readonly #signingKeys: JourneyCompletionDeps['signingKeys'];
+  readonly #organizations: JourneyCompletionDeps['organizations'];
 
   constructor(deps: JourneyCompletionDeps) {
     this.#identity = deps.identity;
     this.#signingKeys = deps.signingKeys;
+    this.#organizations = deps.organizations;
   }
 
   /**
@@ -35,7 +39,13 @@ export class JourneyCompletion {
     const record = await this.#identity.getUser(tenantId, user.storeName, { id: user.userId });
     if (record.status === 'locked' || record.status === 'disabled') throw new KeywayError('USER_DISABLED', `the user is ${record.status}`);
     const auth = vars.authenticationOf(user.userId);
-    if (!auth) return vars.userIdentified ? { user: { ...record, storeName: user.storeName } } : {};
+    if (!auth && !vars.userIdentified) return {};
+    // With an organization context the user must be its member and the passkey must satisfy its policy, whatever
+    // the steps did: a refusal here ends the journey as a rejection with the organization's code.
+    const context = vars.organization;
+    const membership = context ? await this.#organizations.admitSignIn(tenantId, user.storeName, context.id, user.userId, auth?.credentialId) : undefined;
+    const organization = membership ? { organization: { id: membership.organizationId, name: membership.name, roles: membership.roles } } : {};
+    if (!auth) return { user: { ...record, storeName: user.storeName }, ...organization };
     const audience = instance.startedBy === 'public' ? (instance.origin ?? tenantId) : instance.startedBy;
     const idToken = await this.#signingKeys.issueIdToken(tenantId, {
       sub: record.id,
@@ -47,8 +57,9 @@ export class JourneyCompletion {
       credentialId: auth.credentialId,
       attested: auth.attested,
       deviceBound: auth.deviceBound,
+      ...(membership ? { orgId: membership.organizationId, orgRoles: membership.roles } : {}),
     });
-    return { user: { ...record, storeName: user.storeName }, idToken, tokenType: 'id_token', issuer: this.#signingKeys.issuer(tenantId) };
+    return { user: { ...record, storeName: user.storeName }, ...organization, idToken, tokenType: 'id_token', issuer: this.#signingKeys.issuer(tenantId) };
   }
 
   /** The end of a journey is a security event (a sign-in, a registration, or a refusal): audited in the commit that ends it. */
