@@ -143,23 +143,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/{tenantId}/.well-known/openid-configuration": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** OpenID Provider metadata of the tenant’s ID token issuer (minimal) */
-        get: operations["getOpenIdConfiguration"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/admin/signing-keys": {
         parameters: {
             query?: never;
@@ -342,6 +325,184 @@ export interface paths {
          * @description Permission: `TNT#{tenant}#IdentityStore:updateUserByExtId` — Update a user by external id
          */
         patch: operations["updateUserByExtId"];
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List organizations, optionally those whose name contains q
+         * @description Permission: `TNT#{tenant}#IdentityStore:listOrganizations` — List organizations
+         *
+         *     Permission: `TNT#{tenant}#IdentityStore:listOrganizations` — List organizations
+         */
+        get: operations["listOrganizations"];
+        put?: never;
+        /**
+         * Create an organization
+         * @description Permission: `TNT#{tenant}#IdentityStore:createOrganization` — Create an organization
+         */
+        post: operations["createOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/organizations/{organizationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an organization and its policy
+         * @description Permission: `TNT#{tenant}#IdentityStore:getOrganization` — Read an organization and its sign-in policy
+         *
+         *     Permission: `TNT#{tenant}#IdentityStore:getOrganization` — Read an organization and its sign-in policy
+         */
+        get: operations["getOrganization"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an organization with its memberships and domains
+         * @description Permission: `TNT#{tenant}#IdentityStore:deleteOrganization` — Delete an organization with its memberships and domains
+         */
+        delete: operations["deleteOrganization"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename an organization or change its policy (If-Match with the ETag of a read refuses a concurrent change)
+         * @description Permission: `TNT#{tenant}#IdentityStore:updateOrganization` — Rename an organization or change its sign-in policy
+         */
+        patch: operations["updateOrganization"];
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/organizations/{organizationId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an organization’s members
+         * @description Permission: `TNT#{tenant}#IdentityStore:listOrganizationMembers` — List an organization’s members and their roles
+         *
+         *     Permission: `TNT#{tenant}#IdentityStore:listOrganizationMembers` — List an organization’s members and their roles
+         */
+        get: operations["listOrganizationMembers"];
+        put?: never;
+        /**
+         * Add a user of the store as a member, with roles
+         * @description Permission: `TNT#{tenant}#IdentityStore:addOrganizationMember` — Add a user of the store to an organization
+         */
+        post: operations["addOrganizationMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/organizations/{organizationId}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a member and their roles
+         * @description Permission: `TNT#{tenant}#IdentityStore:listOrganizationMembers` — List an organization’s members and their roles
+         *
+         *     Permission: `TNT#{tenant}#IdentityStore:listOrganizationMembers` — List an organization’s members and their roles
+         */
+        get: operations["getOrganizationMember"];
+        /**
+         * Replace a member’s roles
+         * @description Permission: `TNT#{tenant}#IdentityStore:updateOrganizationMember` — Change a member’s roles
+         */
+        put: operations["updateOrganizationMember"];
+        post?: never;
+        /**
+         * Remove a member (the user stays)
+         * @description Permission: `TNT#{tenant}#IdentityStore:removeOrganizationMember` — Remove a member from an organization
+         */
+        delete: operations["removeOrganizationMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/organizations/{organizationId}/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an organization’s domains
+         * @description Permission: `TNT#{tenant}#IdentityStore:listOrganizationDomains` — List an organization’s e-mail domains
+         *
+         *     Permission: `TNT#{tenant}#IdentityStore:listOrganizationDomains` — List an organization’s e-mail domains
+         */
+        get: operations["listOrganizationDomains"];
+        put?: never;
+        /**
+         * Claim an e-mail domain (unverified, with the TXT record that would prove it)
+         * @description Permission: `TNT#{tenant}#IdentityStore:manageOrganizationDomains` — Claim or give up an e-mail domain for an organization
+         */
+        post: operations["addOrganizationDomain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/organizations/{organizationId}/domains/{domain}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a claimed domain verified (Keyway makes no DNS query: the administrator vouches for it)
+         * @description Permission: `TNT#{tenant}#IdentityStore:verifyOrganizationDomain` — Mark an organization’s claimed domain verified
+         */
+        post: operations["verifyOrganizationDomain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/organizations/{organizationId}/domains/{domain}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Give up a claimed domain
+         * @description Permission: `TNT#{tenant}#IdentityStore:manageOrganizationDomains` — Claim or give up an e-mail domain for an organization
+         */
+        delete: operations["removeOrganizationDomain"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/identity-store/stores/{storeName}/passkeys/relyingParties": {
@@ -1655,6 +1816,10 @@ export interface paths {
          *     - `JOURNEY_NO_USER`: The journey reached success without identifying a user
          *     - `JOURNEY_STATE_TOO_LARGE`: The journey’s variables grew beyond their size limit
          *     - `JOURNEY_INTERRUPTED`: The server running a step stopped before it finished; the journey must start again
+         *     - `ORGANIZATION_MEMBERSHIP_REQUIRED`: The user is not a member of the organization of this sign-in
+         *     - `ORGANIZATION_PASSKEY_REQUIRED`: The organization requires signing in with a passkey
+         *     - `ORGANIZATION_SYNCED_PASSKEY_REFUSED`: The organization accepts only device-bound passkeys
+         *     - `ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED`: The organization does not accept passkeys of this authenticator model
          *
          *     Permission: `TNT#{tenant}#Journeys:start` — Start any published journey as an API client (naming a user also needs the permission to read that user)
          */
@@ -1687,6 +1852,10 @@ export interface paths {
          *     - `JOURNEY_NO_USER`: The journey reached success without identifying a user
          *     - `JOURNEY_STATE_TOO_LARGE`: The journey’s variables grew beyond their size limit
          *     - `JOURNEY_INTERRUPTED`: The server running a step stopped before it finished; the journey must start again
+         *     - `ORGANIZATION_MEMBERSHIP_REQUIRED`: The user is not a member of the organization of this sign-in
+         *     - `ORGANIZATION_PASSKEY_REQUIRED`: The organization requires signing in with a passkey
+         *     - `ORGANIZATION_SYNCED_PASSKEY_REFUSED`: The organization accepts only device-bound passkeys
+         *     - `ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED`: The organization does not accept passkeys of this authenticator model
          */
         post: operations["submitJourneyStep"];
         delete?: never;
@@ -1724,6 +1893,101 @@ export interface paths {
          * @description Runs the journey in the browser with the @keyway/web journey client. A public journey starts on load; a journey an API client started is continued with its sessionId in the fragment: `/{tenantId}/journeys/{journeyId}#session={sessionId}`. `?lang=en|de|fr|es` (among the languages the store’s branding offers) overrides Accept-Language; `?return_to=/path` (same origin only) is offered after success, else the store’s self-service `applicationUrl`.
          */
         get: operations["openJourneyRunner"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oidc/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the OpenID Connect clients
+         * @description Permission: `TNT#{tenant}#Oidc:listClient` — List the OpenID Connect clients
+         *
+         *     Permission: `TNT#{tenant}#Oidc:listClient` — List the OpenID Connect clients
+         */
+        get: operations["listOidcClients"];
+        put?: never;
+        /**
+         * Register an OpenID Connect client of one store (a confidential client’s secret is answered once)
+         * @description Redirect URIs are matched exactly. Each is https, http on a loopback host, or a reverse-domain private-use scheme (native apps); no fragment. Scopes default to openid, profile, email and offline_access.
+         *
+         *     Permission: `TNT#{tenant}#Oidc:createClient` — Register an OpenID Connect client (its secret is shown once)
+         */
+        post: operations["createOidcClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oidc/clients/{clientId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an OpenID Connect client
+         * @description Permission: `TNT#{tenant}#Oidc:getClient` — Read an OpenID Connect client
+         *
+         *     Permission: `TNT#{tenant}#Oidc:getClient` — Read an OpenID Connect client
+         */
+        get: operations["getOidcClient"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an OpenID Connect client and revoke every code and token issued to it
+         * @description Permission: `TNT#{tenant}#Oidc:deleteClient` — Delete an OpenID Connect client and revoke everything issued to it
+         */
+        delete: operations["deleteOidcClient"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an OpenID Connect client (its store and whether it is public are fixed at registration)
+         * @description Permission: `TNT#{tenant}#Oidc:updateClient` — Change an OpenID Connect client (name, URIs, scopes, first party, login journey, subject type)
+         */
+        patch: operations["updateOidcClient"];
+        trace?: never;
+    };
+    "/api/oidc/clients/{clientId}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a confidential client’s secret (the old one stops working at once; the new one is answered once)
+         * @description Permission: `TNT#{tenant}#Oidc:rotateClient` — Rotate the secret of a confidential OpenID Connect client
+         */
+        post: operations["rotateOidcClientSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{tenantId}/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OpenID Provider metadata of the tenant (OpenID Connect Discovery 1.0 §3) */
+        get: operations["getOpenIdConfiguration"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2009,6 +2273,7 @@ export interface components {
          *     | `RATE_LIMITED` | 429 | Too many requests |
          *     | `INTERNAL_ERROR` | 500 | Internal server error |
          *     | `SERVICE_UNAVAILABLE` | 503 | Service unavailable |
+         *     | `SERVER_BUSY` | 503 | The server is at capacity; retry after the Retry-After delay |
          *     | `UNAUTHENTICATED` | 401 | A valid bearer token is required |
          *     | `INVALID_CLIENT` | 401 | Client authentication failed |
          *     | `INVALID_GRANT_TYPE` | 400 | Unsupported grant type |
@@ -2100,6 +2365,20 @@ export interface components {
          *     | `JOURNEY_SESSION_EXPIRED` | 410 | The journey session has expired |
          *     | `JOURNEY_STEP_ALREADY_SUBMITTED` | 409 | This journey step was already submitted |
          *     | `JOURNEY_OPTION_NOT_OFFERED` | 400 | The current journey step does not offer this response option |
+         *     | `OIDC_CLIENT_NOT_FOUND` | 404 | No such OpenID Connect client |
+         *     | `OIDC_REDIRECT_URI_INVALID` | 400 | The redirect URI cannot be registered |
+         *     | `OIDC_SCOPE_UNSUPPORTED` | 400 | The scope is not one this OpenID Provider offers |
+         *     | `OIDC_CLIENT_PUBLIC` | 409 | A public client has no secret |
+         *     | `JOURNEY_REJECTED` | 403 | An end step rejected the journey |
+         *     | `JOURNEY_STEP_LIMIT_EXCEEDED` | 500 | More steps ran in one request than allowed (the definition loops without a client-facing step), or one expression took too long |
+         *     | `JOURNEY_STEP_TIMEOUT` | 408 | The step timed out and its timeout outcome is not wired |
+         *     | `JOURNEY_OUTCOME_NOT_WIRED` | 500 | A step left by an outcome that leads nowhere |
+         *     | `JOURNEY_EXPRESSION_FAILED` | 500 | An expression of a step parameter could not be evaluated |
+         *     | `JOURNEY_PARAMETERS_INVALID` | 500 | A step’s evaluated parameters do not match its parameter schema |
+         *     | `JOURNEY_STEP_FAILED` | 500 | A step failed |
+         *     | `JOURNEY_NO_USER` | 500 | The journey reached success without identifying a user |
+         *     | `JOURNEY_STATE_TOO_LARGE` | 413 | The journey’s variables grew beyond their size limit |
+         *     | `JOURNEY_INTERRUPTED` | 503 | The server running a step stopped before it finished; the journey must start again |
          *     | `CONSOLE_SIGN_IN_REQUIRED` | 401 | Sign in to the console first |
          *     | `CONSOLE_LINK_INVALID` | 400 | The enrolment link is not valid |
          *     | `CONSOLE_LINK_USED` | 410 | The enrolment link was already used |
@@ -2112,9 +2391,19 @@ export interface components {
          *     | `LAST_OWNER` | 409 | The tenant’s last owner cannot be removed or demoted |
          *     | `OWNER_MANAGEMENT_FORBIDDEN` | 403 | Only an owner can make, change or remove owners |
          *     | `EDIT_CONFLICT` | 409 | Someone else changed this since you loaded it |
+         *     | `ORGANIZATION_NOT_FOUND` | 404 | No such organization |
+         *     | `ORGANIZATION_ALREADY_EXISTS` | 409 | An organization with this name already exists in the store |
+         *     | `ORGANIZATION_MEMBER_NOT_FOUND` | 404 | The user is not a member of this organization |
+         *     | `ORGANIZATION_MEMBER_EXISTS` | 409 | The user is already a member of this organization |
+         *     | `ORGANIZATION_DOMAIN_NOT_FOUND` | 404 | The organization has not claimed this domain |
+         *     | `ORGANIZATION_DOMAIN_TAKEN` | 409 | The domain is already claimed by an organization of this store |
+         *     | `ORGANIZATION_MEMBERSHIP_REQUIRED` | 403 | The user is not a member of the organization of this sign-in |
+         *     | `ORGANIZATION_PASSKEY_REQUIRED` | 403 | The organization requires signing in with a passkey |
+         *     | `ORGANIZATION_SYNCED_PASSKEY_REFUSED` | 403 | The organization accepts only device-bound passkeys |
+         *     | `ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED` | 403 | The organization does not accept passkeys of this authenticator model |
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
         /**
          * Permission
          * @description A token carries permissions `TNT#{tenant}#Service:action`; `*` may stand for the action or for `Service:action`. Each protected operation names the one it needs.
@@ -2151,6 +2440,18 @@ export interface components {
          *     | `IdentityStore:listUserSessions` | List a user’s self-service browser sessions |
          *     | `IdentityStore:revokeUserSession` | End a user’s self-service browser session |
          *     | `IdentityStore:createRecoveryLink` | Create an account recovery link for a user |
+         *     | `IdentityStore:createOrganization` | Create an organization |
+         *     | `IdentityStore:listOrganizations` | List organizations |
+         *     | `IdentityStore:getOrganization` | Read an organization and its sign-in policy |
+         *     | `IdentityStore:updateOrganization` | Rename an organization or change its sign-in policy |
+         *     | `IdentityStore:deleteOrganization` | Delete an organization with its memberships and domains |
+         *     | `IdentityStore:listOrganizationMembers` | List an organization’s members and their roles |
+         *     | `IdentityStore:addOrganizationMember` | Add a user of the store to an organization |
+         *     | `IdentityStore:updateOrganizationMember` | Change a member’s roles |
+         *     | `IdentityStore:removeOrganizationMember` | Remove a member from an organization |
+         *     | `IdentityStore:listOrganizationDomains` | List an organization’s e-mail domains |
+         *     | `IdentityStore:manageOrganizationDomains` | Claim or give up an e-mail domain for an organization |
+         *     | `IdentityStore:verifyOrganizationDomain` | Mark an organization’s claimed domain verified |
          *     | `IdentityStore:createRelyingParty` | Create a relying party |
          *     | `IdentityStore:listRelyingParties` | List relying parties |
          *     | `IdentityStore:getRelyingParty` | Read a relying party |
@@ -2201,9 +2502,15 @@ export interface components {
          *     | `Journeys:createPageVersion` | Add a draft version to a custom page |
          *     | `Journeys:updatePageVersion` | Edit a draft version of a custom page |
          *     | `Journeys:publishPage` | Publish a version of a custom page |
+         *     | `Oidc:createClient` | Register an OpenID Connect client (its secret is shown once) |
+         *     | `Oidc:listClient` | List the OpenID Connect clients |
+         *     | `Oidc:getClient` | Read an OpenID Connect client |
+         *     | `Oidc:updateClient` | Change an OpenID Connect client (name, URIs, scopes, first party, login journey, subject type) |
+         *     | `Oidc:deleteClient` | Delete an OpenID Connect client and revoke everything issued to it |
+         *     | `Oidc:rotateClient` | Rotate the secret of a confidential OpenID Connect client |
          * @enum {string}
          */
-        Permission: "Admin:createApiClient" | "Admin:listApiClients" | "Admin:getApiClient" | "Admin:updateApiClient" | "Admin:rotateApiClientSecret" | "Admin:deleteApiClient" | "Admin:listSigningKeys" | "Admin:rotateSigningKey" | "Audit:listEvents" | "Console:listOperators" | "Console:createInvitation" | "Console:updateOperator" | "Console:deleteOperator" | "Console:getOverview" | "IdentityStore:createStore" | "IdentityStore:listStores" | "IdentityStore:getStore" | "IdentityStore:updateStore" | "IdentityStore:deleteStore" | "IdentityStore:createUser" | "IdentityStore:listUsers" | "IdentityStore:getUser" | "IdentityStore:getUserByExtId" | "IdentityStore:updateUser" | "IdentityStore:updateUserByExtId" | "IdentityStore:deleteUser" | "IdentityStore:deleteUserByExtId" | "IdentityStore:listUserSessions" | "IdentityStore:revokeUserSession" | "IdentityStore:createRecoveryLink" | "IdentityStore:createRelyingParty" | "IdentityStore:listRelyingParties" | "IdentityStore:getRelyingParty" | "IdentityStore:updateRelyingParty" | "IdentityStore:deleteRelyingParty" | "IdentityStore:createRegistrationPolicy" | "IdentityStore:listRegistrationPolicies" | "IdentityStore:getRegistrationPolicy" | "IdentityStore:updateRegistrationPolicy" | "IdentityStore:deleteRegistrationPolicy" | "IdentityStore:createAuthenticationPolicy" | "IdentityStore:listAuthenticationPolicies" | "IdentityStore:getAuthenticationPolicy" | "IdentityStore:updateAuthenticationPolicy" | "IdentityStore:deleteAuthenticationPolicy" | "IdentityStore:listPasskeys" | "IdentityStore:getPasskey" | "IdentityStore:updatePasskey" | "IdentityStore:deletePasskey" | "IdentityStore:createPasskeyRegistrationForUser" | "IdentityStore:createPasskeyRegistrationForUserByExtId" | "IdentityStore:createPasskeyAuthenticationForUser" | "IdentityStore:createPasskeyAuthenticationForUserByExtId" | "Journeys:create" | "Journeys:list" | "Journeys:get" | "Journeys:updateDraft" | "Journeys:validate" | "Journeys:publish" | "Journeys:delete" | "Journeys:listVersions" | "Journeys:getVersion" | "Journeys:listInstances" | "Journeys:listStepTypes" | "Journeys:installTemplates" | "Journeys:start" | "Journeys:createForm" | "Journeys:listForms" | "Journeys:getForm" | "Journeys:validateForm" | "Journeys:createFormVersion" | "Journeys:updateFormVersion" | "Journeys:publishForm" | "Journeys:createPage" | "Journeys:listPages" | "Journeys:getPage" | "Journeys:validatePage" | "Journeys:createPageVersion" | "Journeys:updatePageVersion" | "Journeys:publishPage";
+        Permission: "Admin:createApiClient" | "Admin:listApiClients" | "Admin:getApiClient" | "Admin:updateApiClient" | "Admin:rotateApiClientSecret" | "Admin:deleteApiClient" | "Admin:listSigningKeys" | "Admin:rotateSigningKey" | "Audit:listEvents" | "Console:listOperators" | "Console:createInvitation" | "Console:updateOperator" | "Console:deleteOperator" | "Console:getOverview" | "IdentityStore:createStore" | "IdentityStore:listStores" | "IdentityStore:getStore" | "IdentityStore:updateStore" | "IdentityStore:deleteStore" | "IdentityStore:createUser" | "IdentityStore:listUsers" | "IdentityStore:getUser" | "IdentityStore:getUserByExtId" | "IdentityStore:updateUser" | "IdentityStore:updateUserByExtId" | "IdentityStore:deleteUser" | "IdentityStore:deleteUserByExtId" | "IdentityStore:listUserSessions" | "IdentityStore:revokeUserSession" | "IdentityStore:createRecoveryLink" | "IdentityStore:createOrganization" | "IdentityStore:listOrganizations" | "IdentityStore:getOrganization" | "IdentityStore:updateOrganization" | "IdentityStore:deleteOrganization" | "IdentityStore:listOrganizationMembers" | "IdentityStore:addOrganizationMember" | "IdentityStore:updateOrganizationMember" | "IdentityStore:removeOrganizationMember" | "IdentityStore:listOrganizationDomains" | "IdentityStore:manageOrganizationDomains" | "IdentityStore:verifyOrganizationDomain" | "IdentityStore:createRelyingParty" | "IdentityStore:listRelyingParties" | "IdentityStore:getRelyingParty" | "IdentityStore:updateRelyingParty" | "IdentityStore:deleteRelyingParty" | "IdentityStore:createRegistrationPolicy" | "IdentityStore:listRegistrationPolicies" | "IdentityStore:getRegistrationPolicy" | "IdentityStore:updateRegistrationPolicy" | "IdentityStore:deleteRegistrationPolicy" | "IdentityStore:createAuthenticationPolicy" | "IdentityStore:listAuthenticationPolicies" | "IdentityStore:getAuthenticationPolicy" | "IdentityStore:updateAuthenticationPolicy" | "IdentityStore:deleteAuthenticationPolicy" | "IdentityStore:listPasskeys" | "IdentityStore:getPasskey" | "IdentityStore:updatePasskey" | "IdentityStore:deletePasskey" | "IdentityStore:createPasskeyRegistrationForUser" | "IdentityStore:createPasskeyRegistrationForUserByExtId" | "IdentityStore:createPasskeyAuthenticationForUser" | "IdentityStore:createPasskeyAuthenticationForUserByExtId" | "Journeys:create" | "Journeys:list" | "Journeys:get" | "Journeys:updateDraft" | "Journeys:validate" | "Journeys:publish" | "Journeys:delete" | "Journeys:listVersions" | "Journeys:getVersion" | "Journeys:listInstances" | "Journeys:listStepTypes" | "Journeys:installTemplates" | "Journeys:start" | "Journeys:createForm" | "Journeys:listForms" | "Journeys:getForm" | "Journeys:validateForm" | "Journeys:createFormVersion" | "Journeys:updateFormVersion" | "Journeys:publishForm" | "Journeys:createPage" | "Journeys:listPages" | "Journeys:getPage" | "Journeys:validatePage" | "Journeys:createPageVersion" | "Journeys:updatePageVersion" | "Journeys:publishPage" | "Oidc:createClient" | "Oidc:listClient" | "Oidc:getClient" | "Oidc:updateClient" | "Oidc:deleteClient" | "Oidc:rotateClient";
         Problem: {
             /** @description urn:keyway:error:<code> */
             type: string;
@@ -2211,7 +2518,7 @@ export interface components {
             status: number;
             detail: string;
             /** @description Stable error code; see the ErrorCode schema */
-            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT";
+            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
             /** @description The request id, also sent as x-request-id */
             instance?: string;
             errors?: {
@@ -2306,14 +2613,6 @@ export interface components {
         /** Jwks */
         Jwks: {
             keys: components["schemas"]["PublicJwk"][];
-        };
-        /** OpenIdConfiguration */
-        OpenIdConfiguration: {
-            issuer: string;
-            jwks_uri: string;
-            id_token_signing_alg_values_supported: string[];
-            subject_types_supported: string[];
-            claims_supported: string[];
         };
         /** SigningKey */
         SigningKey: {
@@ -2481,6 +2780,108 @@ export interface components {
             attributes?: {
                 [key: string]: string;
             } | null;
+        };
+        /** OrganizationPolicyPatch */
+        OrganizationPolicyPatch: {
+            /** @description A sign-in in this organization must be a verified passkey ceremony */
+            passkeyRequired?: boolean;
+            /** @description Refuse synced passkeys (backup eligible, WebAuthn §6.1 flag BE) */
+            deviceBoundOnly?: boolean;
+            /** @description When not empty, only passkeys of these authenticator models */
+            aaguidAllowList?: string[];
+            /** @description Never passkeys of these authenticator models */
+            aaguidDenyList?: string[];
+        };
+        /** CreateOrganizationRequest */
+        CreateOrganizationRequest: {
+            /** @description Unique in the store, compared without regard to case or width */
+            name: string;
+            displayName?: string;
+            policy?: components["schemas"]["OrganizationPolicyPatch"];
+        };
+        /** OrganizationPolicy */
+        OrganizationPolicy: {
+            /** @description A sign-in in this organization must be a verified passkey ceremony */
+            passkeyRequired: boolean;
+            /** @description Refuse synced passkeys (backup eligible, WebAuthn §6.1 flag BE) */
+            deviceBoundOnly: boolean;
+            /** @description When not empty, only passkeys of these authenticator models */
+            aaguidAllowList: string[];
+            /** @description Never passkeys of these authenticator models */
+            aaguidDenyList: string[];
+        };
+        /** Organization */
+        Organization: {
+            id: string;
+            name: string;
+            displayName?: string;
+            policy: components["schemas"]["OrganizationPolicy"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** OrganizationPage */
+        OrganizationPage: {
+            items: components["schemas"]["Organization"][];
+            nextCursor: string | null;
+        };
+        /** UpdateOrganizationRequest */
+        UpdateOrganizationRequest: {
+            /** @description Unique in the store, compared without regard to case or width */
+            name?: string;
+            displayName?: string | null;
+            policy?: components["schemas"]["OrganizationPolicyPatch"];
+        };
+        /** AddOrganizationMemberRequest */
+        AddOrganizationMemberRequest: {
+            /** @description An existing user of the same store */
+            userId: string;
+            /** @description Role names (letters, digits, _ . : -); repeats are dropped */
+            roles?: string[];
+        };
+        /** OrganizationMember */
+        OrganizationMember: {
+            userId: string;
+            userKey?: string;
+            email?: string;
+            roles: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** OrganizationMemberPage */
+        OrganizationMemberPage: {
+            items: components["schemas"]["OrganizationMember"][];
+            nextCursor: string | null;
+        };
+        /** UpdateOrganizationMemberRequest */
+        UpdateOrganizationMemberRequest: {
+            /** @description Role names (letters, digits, _ . : -); repeats are dropped */
+            roles: string[];
+        };
+        /** AddOrganizationDomainRequest */
+        AddOrganizationDomainRequest: {
+            /** @description The domain, in any form (normalised to its lower-case xn-- form) */
+            domain: string;
+        };
+        /** OrganizationDomain */
+        OrganizationDomain: {
+            /** @description Lower-case IDNA (xn--) form */
+            domain: string;
+            verified: boolean;
+            /** Format: date-time */
+            verifiedAt?: string;
+            /** @description The DNS TXT record that would prove control: Keyway does not look it up, an administrator marks the domain verified */
+            verificationRecord: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** OrganizationDomainPage */
+        OrganizationDomainPage: {
+            items: components["schemas"]["OrganizationDomain"][];
+            nextCursor: string | null;
         };
         /** CreateRelyingPartyRequest */
         CreateRelyingPartyRequest: {
@@ -3129,7 +3530,7 @@ export interface components {
         /** JourneyProblem */
         JourneyProblem: {
             severity: "error" | "warning";
-            /** @description SCHEMA_VIOLATION, DUPLICATE_STEP_ID, UNKNOWN_STEP_TYPE, MISSING_PARAMETER, UNKNOWN_PARAMETER, INVALID_PARAMETER, EXPRESSION_SYNTAX, UNKNOWN_OUTCOME, DANGLING_REFERENCE, UNREACHABLE_STEP, TIMEOUT_NOT_ALLOWED, INVALID_VARIABLE, UNDECLARED_VARIABLE, UNWIRED_OUTCOME */
+            /** @description SCHEMA_VIOLATION, DUPLICATE_STEP_ID, UNKNOWN_STEP_TYPE, MISSING_PARAMETER, UNKNOWN_PARAMETER, INVALID_PARAMETER, EXPRESSION_SYNTAX, UNKNOWN_OUTCOME, DANGLING_REFERENCE, UNREACHABLE_STEP, TIMEOUT_NOT_ALLOWED, INVALID_VARIABLE, UNDECLARED_VARIABLE, UNWIRED_OUTCOME, SUBJOURNEY_NOT_CONSTANT, UNKNOWN_SUBJOURNEY, SUBJOURNEY_CYCLE */
             code: string;
             stepId?: string;
             /** @description JSON pointer into the definition */
@@ -3211,6 +3612,8 @@ export interface components {
             variables?: {
                 [key: string]: unknown;
             };
+            /** @description The id of an organization of the journey’s store: the sign-in is for it (`organization` in expressions; the user must be a member and the passkey must satisfy its policy; `org_id` and `org_roles` in the ID token) */
+            organization?: string;
         };
         /** JourneyStep */
         JourneyStep: {
@@ -3237,6 +3640,54 @@ export interface components {
             data?: unknown;
             /** @description The step being answered; a different current step means this submit is stale (409) */
             journeyStepId?: string;
+        };
+        /** OidcClient */
+        OidcClient: {
+            clientId: string;
+            name: string;
+            store: string;
+            redirectUris: string[];
+            postLogoutRedirectUris: string[];
+            /** @description A public client (SPA, native app) has no secret and must use PKCE (S256) */
+            public: boolean;
+            /** @description First-party clients skip the consent screen */
+            firstParty: boolean;
+            scopes: string[];
+            loginJourney: string | null;
+            /** @description pairwise: each client (sector) sees its own stable `sub` for a user (OpenID Connect Core §8) */
+            subjectType: "public" | "pairwise";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+        };
+        /** OidcClientPage */
+        OidcClientPage: {
+            items: components["schemas"]["OidcClient"][];
+            nextCursor: string | null;
+        };
+        /** OpenIdConfiguration */
+        OpenIdConfiguration: {
+            issuer: string;
+            jwks_uri: string;
+            authorization_endpoint: string;
+            token_endpoint: string;
+            userinfo_endpoint: string;
+            revocation_endpoint: string;
+            introspection_endpoint: string;
+            end_session_endpoint: string;
+            pushed_authorization_request_endpoint: string;
+            id_token_signing_alg_values_supported: string[];
+            subject_types_supported: string[];
+            claims_supported: string[];
+            scopes_supported: string[];
+            response_types_supported: string[];
+            grant_types_supported: string[];
+            code_challenge_methods_supported: string[];
+            acr_values_supported: string[];
+        } & {
+            [key: string]: unknown;
         };
         /** Operator */
         Operator: {
@@ -3414,7 +3865,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3483,7 +3934,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3578,7 +4029,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3654,7 +4105,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3737,7 +4188,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3849,7 +4300,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3951,7 +4402,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4032,7 +4483,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4090,65 +4541,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getOpenIdConfiguration: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenantId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OpenIdConfiguration"];
-                };
-            };
-            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error codes: TENANT_NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error codes: INTERNAL_ERROR */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4215,7 +4608,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4315,7 +4708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4384,7 +4777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4480,7 +4873,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4557,7 +4950,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4643,7 +5036,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4751,7 +5144,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4839,7 +5232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4947,7 +5340,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5025,7 +5418,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5110,7 +5503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5219,7 +5612,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5297,7 +5690,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5382,7 +5775,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5491,7 +5884,1305 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrganizations: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+                /** @description Names containing this */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationPage"];
+                };
+            };
+            /** @description Error codes: INVALID_CURSOR, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateOrganizationRequest"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organization"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: ORGANIZATION_ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organization"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateOrganizationRequest"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organization"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: ORGANIZATION_ALREADY_EXISTS, EDIT_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrganizationMembers: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationMemberPage"];
+                };
+            };
+            /** @description Error codes: INVALID_CURSOR, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addOrganizationMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddOrganizationMemberRequest"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationMember"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND, USER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: ORGANIZATION_MEMBER_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrganizationMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+                /** @description The member’s user id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationMember"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND, ORGANIZATION_MEMBER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateOrganizationMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+                /** @description The member’s user id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateOrganizationMemberRequest"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationMember"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND, ORGANIZATION_MEMBER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeOrganizationMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+                /** @description The member’s user id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND, ORGANIZATION_MEMBER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrganizationDomains: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationDomainPage"];
+                };
+            };
+            /** @description Error codes: INVALID_CURSOR, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addOrganizationDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddOrganizationDomainRequest"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationDomain"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: ORGANIZATION_DOMAIN_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyOrganizationDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+                /** @description The domain, in any form (normalised to its lower-case xn-- form) */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        /** @description No body is needed; an empty JSON object is accepted. */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationDomain"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND, ORGANIZATION_DOMAIN_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeOrganizationDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+                /** @description The domain, in any form (normalised to its lower-case xn-- form) */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND, ORGANIZATION_DOMAIN_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5572,7 +7263,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5680,7 +7371,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5759,7 +7450,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5845,7 +7536,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5973,7 +7664,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6054,7 +7745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6162,7 +7853,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6241,7 +7932,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6327,7 +8018,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6472,7 +8163,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6553,7 +8244,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6661,7 +8352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6740,7 +8431,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6826,7 +8517,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6944,7 +8635,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7057,7 +8748,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7170,7 +8861,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7282,7 +8973,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7387,7 +9078,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7492,7 +9183,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7604,7 +9295,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7688,7 +9379,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7768,7 +9459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7846,7 +9537,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7948,7 +9639,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7997,7 +9688,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8052,7 +9743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8103,7 +9794,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8215,7 +9906,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8355,7 +10046,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8458,7 +10149,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8600,7 +10291,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8691,7 +10382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8797,7 +10488,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8873,7 +10564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8961,7 +10652,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9064,7 +10755,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9186,7 +10877,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9306,7 +10997,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9431,7 +11122,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9580,7 +11271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9686,7 +11377,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9768,7 +11459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9845,7 +11536,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9974,7 +11665,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10259,7 +11950,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10343,7 +12034,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10412,7 +12103,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10508,7 +12199,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10600,7 +12291,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10677,7 +12368,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10758,7 +12449,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10862,7 +12553,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10940,7 +12631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11054,7 +12745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11155,7 +12846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11195,7 +12886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11264,7 +12955,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11360,7 +13051,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11450,7 +13141,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11527,7 +13218,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11608,7 +13299,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11710,7 +13401,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11788,7 +13479,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11900,7 +13591,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12001,7 +13692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12061,7 +13752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12099,7 +13790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12157,7 +13848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12264,7 +13955,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12333,7 +14024,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12429,7 +14120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12506,7 +14197,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12590,7 +14281,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12698,7 +14389,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12806,7 +14497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12915,7 +14606,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12996,7 +14687,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13074,7 +14765,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13155,7 +14846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13219,7 +14910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: JOURNEY_NOT_FOUND, USER_NOT_FOUND, STORE_NOT_FOUND, TENANT_NOT_FOUND */
+            /** @description Error codes: JOURNEY_NOT_FOUND, USER_NOT_FOUND, STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND, TENANT_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -13273,7 +14964,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13382,7 +15073,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13469,7 +15160,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13512,7 +15203,612 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOidcClients: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcClientPage"];
+                };
+            };
+            /** @description Error codes: INVALID_CURSOR, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createOidcClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description Letters, digits, _ and -, at most 64 */
+                    store: string;
+                    redirectUris: string[];
+                    postLogoutRedirectUris?: string[];
+                    public?: boolean;
+                    firstParty?: boolean;
+                    scopes?: ("openid" | "profile" | "email" | "phone" | "address" | "offline_access")[];
+                    loginJourney?: string | null;
+                    /** @description pairwise: each client (sector) sees its own stable `sub` for a user (OpenID Connect Core §8) */
+                    subjectType?: "public" | "pairwise";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcClient"] & {
+                        /** @description Confidential clients only; shown once, Keyway keeps only a hash */
+                        clientSecret?: string;
+                    };
+                };
+            };
+            /** @description Error codes: OIDC_REDIRECT_URI_INVALID, OIDC_SCOPE_UNSUPPORTED, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, JOURNEY_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOidcClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcClient"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OIDC_CLIENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOidcClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OIDC_CLIENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateOidcClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    redirectUris?: string[];
+                    postLogoutRedirectUris?: string[];
+                    firstParty?: boolean;
+                    scopes?: ("openid" | "profile" | "email" | "phone" | "address" | "offline_access")[];
+                    loginJourney?: string | null;
+                    /** @description pairwise: each client (sector) sees its own stable `sub` for a user (OpenID Connect Core §8) */
+                    subjectType?: "public" | "pairwise";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcClient"];
+                };
+            };
+            /** @description Error codes: OIDC_REDIRECT_URI_INVALID, OIDC_SCOPE_UNSUPPORTED, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OIDC_CLIENT_NOT_FOUND, JOURNEY_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateOidcClientSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        /** @description No body is needed; an empty JSON object is accepted. */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcClient"] & {
+                        clientSecret: string;
+                    };
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OIDC_CLIENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: OIDC_CLIENT_PUBLIC */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOpenIdConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenIdConfiguration"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13573,6 +15869,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: CONSOLE_LINK_USED, CONSOLE_LINK_EXPIRED */
             410: {
                 headers: {
@@ -13600,6 +15905,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -13609,7 +15923,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13669,6 +15983,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: CREDENTIAL_ALREADY_REGISTERED */
             409: {
                 headers: {
@@ -13714,7 +16037,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13797,6 +16120,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -13806,7 +16138,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13864,6 +16196,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
@@ -13891,7 +16232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13944,6 +16285,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
@@ -13971,7 +16321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14030,6 +16380,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -14039,7 +16398,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14100,6 +16459,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -14109,7 +16477,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14174,6 +16542,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
@@ -14201,7 +16578,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14268,6 +16645,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error codes: TENANT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error codes: CREDENTIAL_ALREADY_REGISTERED */
             409: {
                 headers: {
@@ -14304,7 +16690,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14362,7 +16748,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: OPERATOR_PASSKEY_NOT_FOUND */
+            /** @description Error codes: TENANT_NOT_FOUND, OPERATOR_PASSKEY_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -14389,7 +16775,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14447,7 +16833,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14537,7 +16923,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14620,7 +17006,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14730,7 +17116,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14797,7 +17183,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: SERVICE_UNAVAILABLE */
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
             503: {
                 headers: {
                     [name: string]: unknown;
