@@ -356,6 +356,8 @@ export const de: Record<MessageKey, string> = {
   'org.allowList': 'Erlaubte Authenticator-Modelle (AAGUIDs)',
   'org.allowListHelp': 'Eine AAGUID pro Zeile. Wenn nicht leer, werden nur Passkeys dieser Modelle akzeptiert.',
   'org.denyList': 'Abgelehnte Authenticator-Modelle (AAGUIDs)',
+  'org.allowListShort': 'AAGUID-Positivliste',
+  'org.denyListShort': 'AAGUID-Sperrliste',
   'org.denyListHelp': 'Eine AAGUID pro Zeile. Passkeys dieser Modelle werden nie akzeptiert.',
   'org.back': 'Alle Organisationen',
   'org.members': 'Mitglieder',

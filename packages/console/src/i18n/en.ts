@@ -351,6 +351,8 @@ export const en = {
   'org.allowList': 'Allowed authenticator models (AAGUIDs)',
   'org.allowListHelp': 'One AAGUID per line. When not empty, only passkeys of these models are accepted.',
   'org.denyList': 'Refused authenticator models (AAGUIDs)',
+  'org.allowListShort': 'AAGUID allow list',
+  'org.denyListShort': 'AAGUID deny list',
   'org.denyListHelp': 'One AAGUID per line. Passkeys of these models are never accepted.',
   'org.back': 'All organizations',
   'org.members': 'Members',

@@ -33,7 +33,7 @@ export function OrganizationDetail() {
       <ErrorMessage error={org.error} />
       {org.isPending ? <Loading /> : null}
       {org.data ? (
-        <>
+        <div className="card-list">
           <section className="card" aria-labelledby="org-policy">
             <h2 id="org-policy" className="card-title">
               {t('org.policy')}
@@ -42,7 +42,7 @@ export function OrganizationDetail() {
           </section>
           <Members store={store} organizationId={organizationId} />
           <Domains store={store} organizationId={organizationId} />
-        </>
+        </div>
       ) : null}
     </>
   );

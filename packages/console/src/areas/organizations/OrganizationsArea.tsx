@@ -127,11 +127,11 @@ export function PolicySummary({ org }: { org: Organization }) {
         <dd>{yesNo(org.policy.deviceBoundOnly)}</dd>
       </div>
       <div>
-        <dt>{t('org.allowList')}</dt>
+        <dt>{t('org.allowListShort')}</dt>
         <dd className="mono">{org.policy.aaguidAllowList.join(', ') || '—'}</dd>
       </div>
       <div>
-        <dt>{t('org.denyList')}</dt>
+        <dt>{t('org.denyListShort')}</dt>
         <dd className="mono">{org.policy.aaguidDenyList.join(', ') || '—'}</dd>
       </div>
     </dl>
