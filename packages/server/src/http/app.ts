@@ -155,6 +155,7 @@ export async function buildApp({ config, database, services, logger, consoleDist
     providers: services.oidc,
     clients: services.oidcClients,
     journeys: services.journeys,
+    organizations: services.organizations,
     publicUrl: config.publicUrl,
   });
   // The console: its operators' browser API, and the operators in the admin API.
