@@ -179,7 +179,15 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     masterKey,
   });
   const oidcClients = new OidcClientService({ db, clock });
-  const oidc = new OidcProviders({ db, clock, masterKey, publicUrl: config.publicUrl, signingKeys: base.signingKeys, clients: oidcClients, organizations: base.organizations });
+  const oidc = new OidcProviders({
+    db,
+    clock,
+    masterKey,
+    publicUrl: config.publicUrl,
+    signingKeys: base.signingKeys,
+    clients: oidcClients,
+    organizations: base.organizations,
+  });
   const all: Services = {
     ...services,
     selfService,
