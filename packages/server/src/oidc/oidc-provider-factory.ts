@@ -46,7 +46,7 @@ export interface OidcProviderDeps {
   /** One of the tenant's clients, or undefined */
   findClient: (clientId: string) => Promise<OidcClientRow | undefined>;
   /** The user's organizations, for the `org_id` and `org_roles` claims */
-  organizations: Pick<OrganizationService, 'membershipsOf'>;
+  organizations: Pick<OrganizationService, 'membershipsOf' | 'admitSignIn'>;
 }
 
 /** Keyway's own client metadata beside the registered ones (OpenID Connect Dynamic Client Registration §2). */
@@ -115,14 +115,23 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     }),
   );
 
-  // A sign-in for an organization always passes through the login interaction, which checks membership and the
-  // organization's policy against the passkey the session was opened with (even when the session would do otherwise).
+  // A sign-in for an organization: the session's user must be a member and the passkey the session was opened with
+  // must satisfy the organization's policy; otherwise the login interaction runs (and says why it refuses).
   login.checks.add(
-    new interactionPolicy.Check('organization_requested', 'The sign-in is for an organization', 'login_required', (ctx: KoaContextWithOIDC) =>
-      typeof ctx.oidc.params?.[ORGANIZATION_PARAMETER] === 'string' && !ctx.oidc.result?.login
-        ? interactionPolicy.Check.REQUEST_PROMPT
-        : interactionPolicy.Check.NO_NEED_TO_PROMPT,
-    ),
+    new interactionPolicy.Check('organization_not_admitted', 'The sign-in is for an organization', 'login_required', async (ctx: KoaContextWithOIDC) => {
+      const organization = ctx.oidc.params?.[ORGANIZATION_PARAMETER];
+      const accountId = ctx.oidc.session?.accountId;
+      const client = ctx.oidc.client;
+      if (typeof organization !== 'string' || ctx.oidc.result?.login || !accountId || !client) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const live = await liveBrowserSession(deps.db, deps.clock, tenantId, String(client['keyway_store_id']), ctx.get('cookie'));
+      if (live?.user_id !== accountId) return interactionPolicy.Check.REQUEST_PROMPT;
+      try {
+        await deps.organizations.admitSignIn(tenantId, String(client['keyway_store']), organization, accountId, live.credential_id ?? undefined);
+        return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      } catch {
+        return interactionPolicy.Check.REQUEST_PROMPT;
+      }
+    }),
   );
 
   const configuration: Configuration = {

@@ -61,6 +61,16 @@ for (const kind of DATABASE_KINDS) {
         expectedNonce: plain.flow.nonce,
       });
       assert.equal(plainTokens.claims()!.org_id, undefined);
+
+      // A member with a live session is signed in silently (prompt=none), with the claims.
+      const silent = await codeFlow(config, { scope: 'openid organization', organization: org.id, prompt: 'none' });
+      const answered = await world.navigate(browser, silent.url);
+      const silentTokens = await oidc.authorizationCodeGrant(config, new URL(answered.location!), {
+        pkceCodeVerifier: silent.verifier,
+        expectedState: silent.state,
+        expectedNonce: silent.nonce,
+      });
+      assert.equal(silentTokens.claims()!.org_id, org.id);
     });
 
     test('someone not a member is refused (access_denied naming the code), even with a live session', async () => {
@@ -68,6 +78,9 @@ for (const kind of DATABASE_KINDS) {
       const { callback } = await authorizeFor(other.id);
       assert.equal(callback.searchParams.get('error'), 'access_denied', callback.href);
       assert.equal(callback.searchParams.get('error_description'), 'ORGANIZATION_MEMBERSHIP_REQUIRED');
+      // Silently, a non-member is not signed in either.
+      const silent = await codeFlow(config, { scope: 'openid organization', organization: other.id, prompt: 'none' });
+      assert.equal(new URL((await world.navigate(browser, silent.url)).location!).searchParams.get('error'), 'login_required');
       const malformed = await authorizeFor('not an id!');
       assert.equal(malformed.callback.searchParams.get('error'), 'invalid_request');
     });
