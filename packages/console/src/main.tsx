@@ -100,6 +100,11 @@ const router = createBrowserRouter(
         { path: 'stores/:store/users/:userId', element: area(() => import('./areas/users/UserDetail.tsx'), 'UserDetail') },
         { path: 'stores/:store/relying-parties', element: area(() => import('./areas/relying-parties/RelyingPartiesArea.tsx'), 'RelyingPartiesArea') },
         { path: 'stores/:store/policies', element: area(() => import('./areas/policies/PoliciesArea.tsx'), 'PoliciesArea') },
+        { path: 'stores/:store/organizations', element: area(() => import('./areas/organizations/OrganizationsArea.tsx'), 'OrganizationsArea') },
+        {
+          path: 'stores/:store/organizations/:organizationId',
+          element: area(() => import('./areas/organizations/OrganizationDetail.tsx'), 'OrganizationDetail'),
+        },
         { path: 'stores/:store/self-service', element: area(() => import('./areas/self-service/SelfServiceArea.tsx'), 'SelfServiceArea') },
         { path: 'journeys', element: area(() => import('./areas/journeys/JourneysArea.tsx'), 'JourneysArea') },
         { path: 'journeys/:journeyId', element: area(() => import('./areas/journeys/JourneyDetail.tsx'), 'JourneyDetail') },

@@ -44,6 +44,7 @@ import { DatabaseLease } from './storage/database-lease.ts';
 import { RateLimiter } from './shared/rate-limiter.ts';
 import { TenancyService } from './tenancy/tenancy-service.ts';
 import { SigningKeyService } from './tokens/signing-key-service.ts';
+import { OrganizationService } from './organizations/organization-service.ts';
 
 /** Every domain service, built once per process from explicit dependencies (no singletons). */
 export interface Services {
@@ -57,6 +58,8 @@ export interface Services {
   credentials: CredentialService;
   /** Device binding: browsers' device keys bound to users at passkey registration (Known Device Status, device_keys) */
   devices: DeviceKeyService;
+  /** Organizations (B2B) of a store: members, domains, sign-in policy */
+  organizations: OrganizationService;
   /** Browser self-service: sign-up, sign-in, sessions, recovery */
   selfService: SelfServiceService;
   /** Journey custom forms and custom pages */
@@ -126,6 +129,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       transport: config.smtp && smtpTransport(config.smtp),
     }),
     signingKeys: new SigningKeyService({ db, clock, masterKey, issuerBaseUrl: config.publicUrl }),
+    organizations: new OrganizationService({ db, clock, identity: stores }),
   };
   // One cache of FIDO metadata BLOBs per process: attestation trust and self-service's authenticator icons.
   const metadata = new MetadataBlobCache();
@@ -165,9 +169,15 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
         publicStartsPerMinute: config.rateLimitPerIp,
       }),
       // Steps reach the application only through this port.
-      runner: new StepRunner({ clock, port: { ceremonies, identity: base.identity, forms, pages, email, devices }, identity: base.identity, plans }),
-      completion: new JourneyCompletion({ identity: base.identity, signingKeys: base.signingKeys, devices }),
+      runner: new StepRunner({
+        clock,
+        port: { ceremonies, identity: base.identity, forms, pages, email, devices, organizations: base.organizations },
+        identity: base.identity,
+        plans,
+      }),
+      completion: new JourneyCompletion({ identity: base.identity, signingKeys: base.signingKeys, devices, organizations: base.organizations }),
       identity: base.identity,
+      organizations: base.organizations,
       plans,
       // Add User's accounts whose journey never registered a passkey (the same purge as self-service's sign-ups).
       purgeAlso: (now) => purgeAbandonedAccounts(db, now),
@@ -179,6 +189,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       relyingParties: base.relyingParties,
       policies: base.policies,
       forms,
+      organizations: base.organizations,
       plans,
     }),
     journeyDryRunLimiter: new DryRunLimiter(clock, DRY_RUN_LIMITS),
@@ -205,7 +216,15 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     email,
   });
   const oidcClients = new OidcClientService({ db, clock });
-  const oidc = new OidcProviders({ db, clock, masterKey, publicUrl: config.publicUrl, signingKeys: base.signingKeys, clients: oidcClients });
+  const oidc = new OidcProviders({
+    db,
+    clock,
+    masterKey,
+    publicUrl: config.publicUrl,
+    signingKeys: base.signingKeys,
+    clients: oidcClients,
+    organizations: base.organizations,
+  });
   const all: Services = {
     ...services,
     selfService,

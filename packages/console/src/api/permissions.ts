@@ -121,6 +121,54 @@ export const PERMISSIONS: ReadonlyArray<{ id: string; description: string }> = [
     "description": "Create an account recovery link for a user"
   },
   {
+    "id": "IdentityStore:createOrganization",
+    "description": "Create an organization"
+  },
+  {
+    "id": "IdentityStore:listOrganizations",
+    "description": "List organizations"
+  },
+  {
+    "id": "IdentityStore:getOrganization",
+    "description": "Read an organization and its sign-in policy"
+  },
+  {
+    "id": "IdentityStore:updateOrganization",
+    "description": "Rename an organization or change its sign-in policy"
+  },
+  {
+    "id": "IdentityStore:deleteOrganization",
+    "description": "Delete an organization with its memberships and domains"
+  },
+  {
+    "id": "IdentityStore:listOrganizationMembers",
+    "description": "List an organization’s members and their roles"
+  },
+  {
+    "id": "IdentityStore:addOrganizationMember",
+    "description": "Add a user of the store to an organization"
+  },
+  {
+    "id": "IdentityStore:updateOrganizationMember",
+    "description": "Change a member’s roles"
+  },
+  {
+    "id": "IdentityStore:removeOrganizationMember",
+    "description": "Remove a member from an organization"
+  },
+  {
+    "id": "IdentityStore:listOrganizationDomains",
+    "description": "List an organization’s e-mail domains"
+  },
+  {
+    "id": "IdentityStore:manageOrganizationDomains",
+    "description": "Claim or give up an e-mail domain for an organization"
+  },
+  {
+    "id": "IdentityStore:verifyOrganizationDomain",
+    "description": "Mark an organization’s claimed domain verified"
+  },
+  {
     "id": "IdentityStore:createRelyingParty",
     "description": "Create a relying party"
   },

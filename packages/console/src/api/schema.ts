@@ -327,6 +327,184 @@ export interface paths {
         patch: operations["updateUserByExtId"];
         trace?: never;
     };
+    "/api/identity-store/stores/{storeName}/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List organizations, optionally those whose name contains q
+         * @description Permission: `TNT#{tenant}#IdentityStore:listOrganizations` — List organizations
+         *
+         *     Permission: `TNT#{tenant}#IdentityStore:listOrganizations` — List organizations
+         */
+        get: operations["listOrganizations"];
+        put?: never;
+        /**
+         * Create an organization
+         * @description Permission: `TNT#{tenant}#IdentityStore:createOrganization` — Create an organization
+         */
+        post: operations["createOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/organizations/{organizationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an organization and its policy
+         * @description Permission: `TNT#{tenant}#IdentityStore:getOrganization` — Read an organization and its sign-in policy
+         *
+         *     Permission: `TNT#{tenant}#IdentityStore:getOrganization` — Read an organization and its sign-in policy
+         */
+        get: operations["getOrganization"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an organization with its memberships and domains
+         * @description Permission: `TNT#{tenant}#IdentityStore:deleteOrganization` — Delete an organization with its memberships and domains
+         */
+        delete: operations["deleteOrganization"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename an organization or change its policy (If-Match with the ETag of a read refuses a concurrent change)
+         * @description Permission: `TNT#{tenant}#IdentityStore:updateOrganization` — Rename an organization or change its sign-in policy
+         */
+        patch: operations["updateOrganization"];
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/organizations/{organizationId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an organization’s members
+         * @description Permission: `TNT#{tenant}#IdentityStore:listOrganizationMembers` — List an organization’s members and their roles
+         *
+         *     Permission: `TNT#{tenant}#IdentityStore:listOrganizationMembers` — List an organization’s members and their roles
+         */
+        get: operations["listOrganizationMembers"];
+        put?: never;
+        /**
+         * Add a user of the store as a member, with roles
+         * @description Permission: `TNT#{tenant}#IdentityStore:addOrganizationMember` — Add a user of the store to an organization
+         */
+        post: operations["addOrganizationMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/organizations/{organizationId}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a member and their roles
+         * @description Permission: `TNT#{tenant}#IdentityStore:listOrganizationMembers` — List an organization’s members and their roles
+         *
+         *     Permission: `TNT#{tenant}#IdentityStore:listOrganizationMembers` — List an organization’s members and their roles
+         */
+        get: operations["getOrganizationMember"];
+        /**
+         * Replace a member’s roles
+         * @description Permission: `TNT#{tenant}#IdentityStore:updateOrganizationMember` — Change a member’s roles
+         */
+        put: operations["updateOrganizationMember"];
+        post?: never;
+        /**
+         * Remove a member (the user stays)
+         * @description Permission: `TNT#{tenant}#IdentityStore:removeOrganizationMember` — Remove a member from an organization
+         */
+        delete: operations["removeOrganizationMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/organizations/{organizationId}/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an organization’s domains
+         * @description Permission: `TNT#{tenant}#IdentityStore:listOrganizationDomains` — List an organization’s e-mail domains
+         *
+         *     Permission: `TNT#{tenant}#IdentityStore:listOrganizationDomains` — List an organization’s e-mail domains
+         */
+        get: operations["listOrganizationDomains"];
+        put?: never;
+        /**
+         * Claim an e-mail domain (unverified, with the TXT record that would prove it)
+         * @description Permission: `TNT#{tenant}#IdentityStore:manageOrganizationDomains` — Claim or give up an e-mail domain for an organization
+         */
+        post: operations["addOrganizationDomain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/organizations/{organizationId}/domains/{domain}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a claimed domain verified (Keyway makes no DNS query: the administrator vouches for it)
+         * @description Permission: `TNT#{tenant}#IdentityStore:verifyOrganizationDomain` — Mark an organization’s claimed domain verified
+         */
+        post: operations["verifyOrganizationDomain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/organizations/{organizationId}/domains/{domain}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Give up a claimed domain
+         * @description Permission: `TNT#{tenant}#IdentityStore:manageOrganizationDomains` — Claim or give up an e-mail domain for an organization
+         */
+        delete: operations["removeOrganizationDomain"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity-store/stores/{storeName}/passkeys/relyingParties": {
         parameters: {
             query?: never;
@@ -1782,6 +1960,10 @@ export interface paths {
          *     - `JOURNEY_NO_USER`: The journey reached success without identifying a user
          *     - `JOURNEY_STATE_TOO_LARGE`: The journey’s variables grew beyond their size limit
          *     - `JOURNEY_INTERRUPTED`: The server running a step stopped before it finished; the journey must start again
+         *     - `ORGANIZATION_MEMBERSHIP_REQUIRED`: The user is not a member of the organization of this sign-in
+         *     - `ORGANIZATION_PASSKEY_REQUIRED`: The organization requires signing in with a passkey
+         *     - `ORGANIZATION_SYNCED_PASSKEY_REFUSED`: The organization accepts only device-bound passkeys
+         *     - `ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED`: The organization does not accept passkeys of this authenticator model
          *
          *     Permission: `TNT#{tenant}#Journeys:start` — Start any published journey as an API client (naming a user also needs the permission to read that user)
          */
@@ -1814,6 +1996,10 @@ export interface paths {
          *     - `JOURNEY_NO_USER`: The journey reached success without identifying a user
          *     - `JOURNEY_STATE_TOO_LARGE`: The journey’s variables grew beyond their size limit
          *     - `JOURNEY_INTERRUPTED`: The server running a step stopped before it finished; the journey must start again
+         *     - `ORGANIZATION_MEMBERSHIP_REQUIRED`: The user is not a member of the organization of this sign-in
+         *     - `ORGANIZATION_PASSKEY_REQUIRED`: The organization requires signing in with a passkey
+         *     - `ORGANIZATION_SYNCED_PASSKEY_REFUSED`: The organization accepts only device-bound passkeys
+         *     - `ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED`: The organization does not accept passkeys of this authenticator model
          */
         post: operations["submitJourneyStep"];
         delete?: never;
@@ -2359,9 +2545,19 @@ export interface components {
          *     | `LAST_OWNER` | 409 | The tenant’s last owner cannot be removed or demoted |
          *     | `OWNER_MANAGEMENT_FORBIDDEN` | 403 | Only an owner can make, change or remove owners |
          *     | `EDIT_CONFLICT` | 409 | Someone else changed this since you loaded it |
+         *     | `ORGANIZATION_NOT_FOUND` | 404 | No such organization |
+         *     | `ORGANIZATION_ALREADY_EXISTS` | 409 | An organization with this name already exists in the store |
+         *     | `ORGANIZATION_MEMBER_NOT_FOUND` | 404 | The user is not a member of this organization |
+         *     | `ORGANIZATION_MEMBER_EXISTS` | 409 | The user is already a member of this organization |
+         *     | `ORGANIZATION_DOMAIN_NOT_FOUND` | 404 | The organization has not claimed this domain |
+         *     | `ORGANIZATION_DOMAIN_TAKEN` | 409 | The domain is already claimed by an organization of this store |
+         *     | `ORGANIZATION_MEMBERSHIP_REQUIRED` | 403 | The user is not a member of the organization of this sign-in |
+         *     | `ORGANIZATION_PASSKEY_REQUIRED` | 403 | The organization requires signing in with a passkey |
+         *     | `ORGANIZATION_SYNCED_PASSKEY_REFUSED` | 403 | The organization accepts only device-bound passkeys |
+         *     | `ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED` | 403 | The organization does not accept passkeys of this authenticator model |
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
         /**
          * Permission
          * @description A token carries permissions `TNT#{tenant}#Service:action`; `*` may stand for the action or for `Service:action`. Each protected operation names the one it needs.
@@ -2398,6 +2594,18 @@ export interface components {
          *     | `IdentityStore:listUserSessions` | List a user’s self-service browser sessions |
          *     | `IdentityStore:revokeUserSession` | End a user’s self-service browser session |
          *     | `IdentityStore:createRecoveryLink` | Create an account recovery link for a user |
+         *     | `IdentityStore:createOrganization` | Create an organization |
+         *     | `IdentityStore:listOrganizations` | List organizations |
+         *     | `IdentityStore:getOrganization` | Read an organization and its sign-in policy |
+         *     | `IdentityStore:updateOrganization` | Rename an organization or change its sign-in policy |
+         *     | `IdentityStore:deleteOrganization` | Delete an organization with its memberships and domains |
+         *     | `IdentityStore:listOrganizationMembers` | List an organization’s members and their roles |
+         *     | `IdentityStore:addOrganizationMember` | Add a user of the store to an organization |
+         *     | `IdentityStore:updateOrganizationMember` | Change a member’s roles |
+         *     | `IdentityStore:removeOrganizationMember` | Remove a member from an organization |
+         *     | `IdentityStore:listOrganizationDomains` | List an organization’s e-mail domains |
+         *     | `IdentityStore:manageOrganizationDomains` | Claim or give up an e-mail domain for an organization |
+         *     | `IdentityStore:verifyOrganizationDomain` | Mark an organization’s claimed domain verified |
          *     | `IdentityStore:createRelyingParty` | Create a relying party |
          *     | `IdentityStore:listRelyingParties` | List relying parties |
          *     | `IdentityStore:getRelyingParty` | Read a relying party |
@@ -2458,7 +2666,7 @@ export interface components {
          *     | `Oidc:rotateClient` | Rotate the secret of a confidential OpenID Connect client |
          * @enum {string}
          */
-        Permission: "Admin:createApiClient" | "Admin:listApiClients" | "Admin:getApiClient" | "Admin:updateApiClient" | "Admin:rotateApiClientSecret" | "Admin:deleteApiClient" | "Admin:listSigningKeys" | "Admin:rotateSigningKey" | "Audit:listEvents" | "Console:listOperators" | "Console:createInvitation" | "Console:updateOperator" | "Console:deleteOperator" | "Console:getOverview" | "IdentityStore:createStore" | "IdentityStore:listStores" | "IdentityStore:getStore" | "IdentityStore:updateStore" | "IdentityStore:deleteStore" | "IdentityStore:createUser" | "IdentityStore:listUsers" | "IdentityStore:getUser" | "IdentityStore:getUserByExtId" | "IdentityStore:updateUser" | "IdentityStore:updateUserByExtId" | "IdentityStore:deleteUser" | "IdentityStore:deleteUserByExtId" | "IdentityStore:listUserSessions" | "IdentityStore:revokeUserSession" | "IdentityStore:createRecoveryLink" | "IdentityStore:createRelyingParty" | "IdentityStore:listRelyingParties" | "IdentityStore:getRelyingParty" | "IdentityStore:updateRelyingParty" | "IdentityStore:deleteRelyingParty" | "IdentityStore:createRegistrationPolicy" | "IdentityStore:listRegistrationPolicies" | "IdentityStore:getRegistrationPolicy" | "IdentityStore:updateRegistrationPolicy" | "IdentityStore:deleteRegistrationPolicy" | "IdentityStore:createAuthenticationPolicy" | "IdentityStore:listAuthenticationPolicies" | "IdentityStore:getAuthenticationPolicy" | "IdentityStore:updateAuthenticationPolicy" | "IdentityStore:deleteAuthenticationPolicy" | "IdentityStore:listPasskeys" | "IdentityStore:getPasskey" | "IdentityStore:updatePasskey" | "IdentityStore:deletePasskey" | "IdentityStore:listDevices" | "IdentityStore:revokeDevice" | "IdentityStore:createPasskeyRegistrationForUser" | "IdentityStore:createPasskeyRegistrationForUserByExtId" | "IdentityStore:createPasskeyAuthenticationForUser" | "IdentityStore:createPasskeyAuthenticationForUserByExtId" | "Journeys:create" | "Journeys:list" | "Journeys:get" | "Journeys:updateDraft" | "Journeys:validate" | "Journeys:publish" | "Journeys:delete" | "Journeys:listVersions" | "Journeys:getVersion" | "Journeys:listInstances" | "Journeys:listStepTypes" | "Journeys:installTemplates" | "Journeys:start" | "Journeys:createForm" | "Journeys:listForms" | "Journeys:getForm" | "Journeys:validateForm" | "Journeys:createFormVersion" | "Journeys:updateFormVersion" | "Journeys:publishForm" | "Journeys:createPage" | "Journeys:listPages" | "Journeys:getPage" | "Journeys:validatePage" | "Journeys:createPageVersion" | "Journeys:updatePageVersion" | "Journeys:publishPage" | "Oidc:createClient" | "Oidc:listClient" | "Oidc:getClient" | "Oidc:updateClient" | "Oidc:deleteClient" | "Oidc:rotateClient";
+        Permission: "Admin:createApiClient" | "Admin:listApiClients" | "Admin:getApiClient" | "Admin:updateApiClient" | "Admin:rotateApiClientSecret" | "Admin:deleteApiClient" | "Admin:listSigningKeys" | "Admin:rotateSigningKey" | "Audit:listEvents" | "Console:listOperators" | "Console:createInvitation" | "Console:updateOperator" | "Console:deleteOperator" | "Console:getOverview" | "IdentityStore:createStore" | "IdentityStore:listStores" | "IdentityStore:getStore" | "IdentityStore:updateStore" | "IdentityStore:deleteStore" | "IdentityStore:createUser" | "IdentityStore:listUsers" | "IdentityStore:getUser" | "IdentityStore:getUserByExtId" | "IdentityStore:updateUser" | "IdentityStore:updateUserByExtId" | "IdentityStore:deleteUser" | "IdentityStore:deleteUserByExtId" | "IdentityStore:listUserSessions" | "IdentityStore:revokeUserSession" | "IdentityStore:createRecoveryLink" | "IdentityStore:createOrganization" | "IdentityStore:listOrganizations" | "IdentityStore:getOrganization" | "IdentityStore:updateOrganization" | "IdentityStore:deleteOrganization" | "IdentityStore:listOrganizationMembers" | "IdentityStore:addOrganizationMember" | "IdentityStore:updateOrganizationMember" | "IdentityStore:removeOrganizationMember" | "IdentityStore:listOrganizationDomains" | "IdentityStore:manageOrganizationDomains" | "IdentityStore:verifyOrganizationDomain" | "IdentityStore:createRelyingParty" | "IdentityStore:listRelyingParties" | "IdentityStore:getRelyingParty" | "IdentityStore:updateRelyingParty" | "IdentityStore:deleteRelyingParty" | "IdentityStore:createRegistrationPolicy" | "IdentityStore:listRegistrationPolicies" | "IdentityStore:getRegistrationPolicy" | "IdentityStore:updateRegistrationPolicy" | "IdentityStore:deleteRegistrationPolicy" | "IdentityStore:createAuthenticationPolicy" | "IdentityStore:listAuthenticationPolicies" | "IdentityStore:getAuthenticationPolicy" | "IdentityStore:updateAuthenticationPolicy" | "IdentityStore:deleteAuthenticationPolicy" | "IdentityStore:listPasskeys" | "IdentityStore:getPasskey" | "IdentityStore:updatePasskey" | "IdentityStore:deletePasskey" | "IdentityStore:listDevices" | "IdentityStore:revokeDevice" | "IdentityStore:createPasskeyRegistrationForUser" | "IdentityStore:createPasskeyRegistrationForUserByExtId" | "IdentityStore:createPasskeyAuthenticationForUser" | "IdentityStore:createPasskeyAuthenticationForUserByExtId" | "Journeys:create" | "Journeys:list" | "Journeys:get" | "Journeys:updateDraft" | "Journeys:validate" | "Journeys:publish" | "Journeys:delete" | "Journeys:listVersions" | "Journeys:getVersion" | "Journeys:listInstances" | "Journeys:listStepTypes" | "Journeys:installTemplates" | "Journeys:start" | "Journeys:createForm" | "Journeys:listForms" | "Journeys:getForm" | "Journeys:validateForm" | "Journeys:createFormVersion" | "Journeys:updateFormVersion" | "Journeys:publishForm" | "Journeys:createPage" | "Journeys:listPages" | "Journeys:getPage" | "Journeys:validatePage" | "Journeys:createPageVersion" | "Journeys:updatePageVersion" | "Journeys:publishPage" | "Oidc:createClient" | "Oidc:listClient" | "Oidc:getClient" | "Oidc:updateClient" | "Oidc:deleteClient" | "Oidc:rotateClient";
         Problem: {
             /** @description urn:keyway:error:<code> */
             type: string;
@@ -2466,7 +2674,7 @@ export interface components {
             status: number;
             detail: string;
             /** @description Stable error code; see the ErrorCode schema */
-            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT";
+            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
             /** @description The request id, also sent as x-request-id */
             instance?: string;
             errors?: {
@@ -2736,6 +2944,108 @@ export interface components {
             attributes?: {
                 [key: string]: string;
             } | null;
+        };
+        /** OrganizationPolicyPatch */
+        OrganizationPolicyPatch: {
+            /** @description A sign-in in this organization must be a verified passkey ceremony */
+            passkeyRequired?: boolean;
+            /** @description Refuse synced passkeys (backup eligible, WebAuthn §6.1 flag BE) */
+            deviceBoundOnly?: boolean;
+            /** @description When not empty, only passkeys of these authenticator models */
+            aaguidAllowList?: string[];
+            /** @description Never passkeys of these authenticator models */
+            aaguidDenyList?: string[];
+        };
+        /** CreateOrganizationRequest */
+        CreateOrganizationRequest: {
+            /** @description Unique in the store, compared without regard to case or width */
+            name: string;
+            displayName?: string;
+            policy?: components["schemas"]["OrganizationPolicyPatch"];
+        };
+        /** OrganizationPolicy */
+        OrganizationPolicy: {
+            /** @description A sign-in in this organization must be a verified passkey ceremony */
+            passkeyRequired: boolean;
+            /** @description Refuse synced passkeys (backup eligible, WebAuthn §6.1 flag BE) */
+            deviceBoundOnly: boolean;
+            /** @description When not empty, only passkeys of these authenticator models */
+            aaguidAllowList: string[];
+            /** @description Never passkeys of these authenticator models */
+            aaguidDenyList: string[];
+        };
+        /** Organization */
+        Organization: {
+            id: string;
+            name: string;
+            displayName?: string;
+            policy: components["schemas"]["OrganizationPolicy"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** OrganizationPage */
+        OrganizationPage: {
+            items: components["schemas"]["Organization"][];
+            nextCursor: string | null;
+        };
+        /** UpdateOrganizationRequest */
+        UpdateOrganizationRequest: {
+            /** @description Unique in the store, compared without regard to case or width */
+            name?: string;
+            displayName?: string | null;
+            policy?: components["schemas"]["OrganizationPolicyPatch"];
+        };
+        /** AddOrganizationMemberRequest */
+        AddOrganizationMemberRequest: {
+            /** @description An existing user of the same store */
+            userId: string;
+            /** @description Role names (letters, digits, _ . : -); repeats are dropped */
+            roles?: string[];
+        };
+        /** OrganizationMember */
+        OrganizationMember: {
+            userId: string;
+            userKey?: string;
+            email?: string;
+            roles: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** OrganizationMemberPage */
+        OrganizationMemberPage: {
+            items: components["schemas"]["OrganizationMember"][];
+            nextCursor: string | null;
+        };
+        /** UpdateOrganizationMemberRequest */
+        UpdateOrganizationMemberRequest: {
+            /** @description Role names (letters, digits, _ . : -); repeats are dropped */
+            roles: string[];
+        };
+        /** AddOrganizationDomainRequest */
+        AddOrganizationDomainRequest: {
+            /** @description The domain, in any form (normalised to its lower-case xn-- form) */
+            domain: string;
+        };
+        /** OrganizationDomain */
+        OrganizationDomain: {
+            /** @description Lower-case IDNA (xn--) form */
+            domain: string;
+            verified: boolean;
+            /** Format: date-time */
+            verifiedAt?: string;
+            /** @description The DNS TXT record that would prove control: Keyway does not look it up, an administrator marks the domain verified */
+            verificationRecord: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** OrganizationDomainPage */
+        OrganizationDomainPage: {
+            items: components["schemas"]["OrganizationDomain"][];
+            nextCursor: string | null;
         };
         /** CreateRelyingPartyRequest */
         CreateRelyingPartyRequest: {
@@ -3564,6 +3874,8 @@ export interface components {
             variables?: {
                 [key: string]: unknown;
             };
+            /** @description The id of an organization of the journey’s store: the sign-in is for it (`organization` in expressions; the user must be a member and the passkey must satisfy its policy; `org_id` and `org_roles` in the ID token) */
+            organization?: string;
         };
         /** JourneyStep */
         JourneyStep: {
@@ -5818,6 +6130,1304 @@ export interface operations {
             };
             /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrganizations: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+                /** @description Names containing this */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationPage"];
+                };
+            };
+            /** @description Error codes: INVALID_CURSOR, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateOrganizationRequest"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organization"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: ORGANIZATION_ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organization"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: EDIT_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateOrganizationRequest"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organization"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: ORGANIZATION_ALREADY_EXISTS, EDIT_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrganizationMembers: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationMemberPage"];
+                };
+            };
+            /** @description Error codes: INVALID_CURSOR, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addOrganizationMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddOrganizationMemberRequest"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationMember"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND, USER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: ORGANIZATION_MEMBER_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrganizationMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+                /** @description The member’s user id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationMember"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND, ORGANIZATION_MEMBER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateOrganizationMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+                /** @description The member’s user id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateOrganizationMemberRequest"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationMember"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND, ORGANIZATION_MEMBER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeOrganizationMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+                /** @description The member’s user id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND, ORGANIZATION_MEMBER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrganizationDomains: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationDomainPage"];
+                };
+            };
+            /** @description Error codes: INVALID_CURSOR, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addOrganizationDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddOrganizationDomainRequest"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationDomain"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: ORGANIZATION_DOMAIN_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyOrganizationDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+                /** @description The domain, in any form (normalised to its lower-case xn-- form) */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        /** @description No body is needed; an empty JSON object is accepted. */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationDomain"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND, ORGANIZATION_DOMAIN_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeOrganizationDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                /** @description The organization’s id */
+                organizationId: string;
+                /** @description The domain, in any form (normalised to its lower-case xn-- form) */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND, ORGANIZATION_DOMAIN_NOT_FOUND */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14211,7 +15821,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: JOURNEY_NOT_FOUND, USER_NOT_FOUND, STORE_NOT_FOUND, TENANT_NOT_FOUND */
+            /** @description Error codes: JOURNEY_NOT_FOUND, USER_NOT_FOUND, STORE_NOT_FOUND, ORGANIZATION_NOT_FOUND, TENANT_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -14601,7 +16211,7 @@ export interface operations {
                     postLogoutRedirectUris?: string[];
                     public?: boolean;
                     firstParty?: boolean;
-                    scopes?: ("openid" | "profile" | "email" | "phone" | "address" | "offline_access")[];
+                    scopes?: ("openid" | "profile" | "email" | "phone" | "address" | "offline_access" | "organization")[];
                     loginJourney?: string | null;
                     /** @description pairwise: each client (sector) sees its own stable `sub` for a user (OpenID Connect Core §8) */
                     subjectType?: "public" | "pairwise";
@@ -14861,7 +16471,7 @@ export interface operations {
                     redirectUris?: string[];
                     postLogoutRedirectUris?: string[];
                     firstParty?: boolean;
-                    scopes?: ("openid" | "profile" | "email" | "phone" | "address" | "offline_access")[];
+                    scopes?: ("openid" | "profile" | "email" | "phone" | "address" | "offline_access" | "organization")[];
                     loginJourney?: string | null;
                     /** @description pairwise: each client (sector) sees its own stable `sub` for a user (OpenID Connect Core §8) */
                     subjectType?: "public" | "pairwise";

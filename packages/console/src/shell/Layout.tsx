@@ -26,6 +26,7 @@ const NAV_GROUPS: Array<{ title: MessageKey; items: NavItem[] }> = [
       { label: 'nav.relyingParties', to: (s) => `/stores/${s}/relying-parties` },
       { label: 'nav.policies', to: (s) => `/stores/${s}/policies` },
       { label: 'nav.selfService', to: (s) => `/stores/${s}/self-service` },
+      { label: 'nav.organizations', to: (s) => `/stores/${s}/organizations` },
     ],
   },
   {

@@ -173,6 +173,18 @@ export const ERROR_CATALOGUE = {
   LAST_OWNER: { status: 409, title: 'The tenant’s last owner cannot be removed or demoted' },
   OWNER_MANAGEMENT_FORBIDDEN: { status: 403, title: 'Only an owner can make, change or remove owners' },
   EDIT_CONFLICT: { status: 409, title: 'Someone else changed this since you loaded it' },
+
+  // Organizations (B2B) of an identity store, and their sign-in policy
+  ORGANIZATION_NOT_FOUND: { status: 404, title: 'No such organization' },
+  ORGANIZATION_ALREADY_EXISTS: { status: 409, title: 'An organization with this name already exists in the store' },
+  ORGANIZATION_MEMBER_NOT_FOUND: { status: 404, title: 'The user is not a member of this organization' },
+  ORGANIZATION_MEMBER_EXISTS: { status: 409, title: 'The user is already a member of this organization' },
+  ORGANIZATION_DOMAIN_NOT_FOUND: { status: 404, title: 'The organization has not claimed this domain' },
+  ORGANIZATION_DOMAIN_TAKEN: { status: 409, title: 'The domain is already claimed by an organization of this store' },
+  ORGANIZATION_MEMBERSHIP_REQUIRED: { status: 403, title: 'The user is not a member of the organization of this sign-in' },
+  ORGANIZATION_PASSKEY_REQUIRED: { status: 403, title: 'The organization requires signing in with a passkey' },
+  ORGANIZATION_SYNCED_PASSKEY_REFUSED: { status: 403, title: 'The organization accepts only device-bound passkeys' },
+  ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED: { status: 403, title: 'The organization does not accept passkeys of this authenticator model' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

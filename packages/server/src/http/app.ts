@@ -12,6 +12,7 @@ import { isAccessToken } from '../console/console-secrets.ts';
 import { operatorRoutes } from '../console/operator-routes.ts';
 import { overviewRoutes } from '../console/overview-routes.ts';
 import { identityStoreRoutes } from '../identity/identity-store-routes.ts';
+import { organizationRoutes } from '../organizations/organization-routes.ts';
 import { customFormRoutes } from '../journeys/forms/form-routes.ts';
 import { customPageRoutes, journeyPageRoutes } from '../journeys/pages/page-routes.ts';
 import { journeyRoutes } from '../journeys/journey-routes.ts';
@@ -121,6 +122,8 @@ export async function buildApp({ config, database, services, logger, consoleDist
   // TrustX shows identity-store paths both with and without the tenant; both are accepted.
   await app.register(identityStoreRoutes, { services, prefix: '/api/identity-store' });
   await app.register(identityStoreRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
+  await app.register(organizationRoutes, { services, prefix: '/api/identity-store' });
+  await app.register(organizationRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
   await app.register(passkeyConfigRoutes, { services, prefix: '/api/identity-store' });
   await app.register(passkeyConfigRoutes, { services, prefix: '/api/identity-store/:tenantId', tenantAlias: true });
   await app.register(ceremonyRoutes, { services, prefix: '/api/identity-store' });
@@ -157,6 +160,7 @@ export async function buildApp({ config, database, services, logger, consoleDist
     providers: services.oidc,
     clients: services.oidcClients,
     journeys: services.journeys,
+    organizations: services.organizations,
     publicUrl: config.publicUrl,
   });
   // The console: its operators' browser API, and the operators in the admin API.

@@ -84,6 +84,14 @@ const RESOURCES: Record<string, Locate> = {
       .executeTakeFirst();
     return row && { tagId: row.id, version: row.edit_version ?? 0 };
   },
+  '/api/identity-store/stores/:storeName/organizations/:organizationId': async (db, tenantId, params) =>
+    found(
+      await storeRow(db, tenantId, params.storeName!)
+        .innerJoin('organizations', 'organizations.store_id', 'stores.id')
+        .select(['organizations.id as id', 'organizations.edit_version as edit_version'])
+        .where('organizations.id', '=', params.organizationId!)
+        .executeTakeFirst(),
+    ),
   '/api/custom-forms/:name/versions/:version': contentVersion('form'),
   '/api/custom-pages/:name/versions/:version': contentVersion('page'),
   '/api/journeys/:journeyId': async (db, tenantId, params) =>

@@ -115,6 +115,7 @@ export const OPENAPI_TAGS = [
   { name: 'oauth2', description: 'Get a bearer token for the `/api` routes with OAuth 2.0 client credentials (RFC 6749 §4.4).' },
   { name: 'stores', description: 'Identity stores: the containers of users, relying parties and policies.' },
   { name: 'users', description: 'Users of a store, addressed by id or by external id.' },
+  { name: 'organizations', description: 'Organizations (B2B) of a store: members with roles, claimed e-mail domains and a sign-in policy.' },
   { name: 'relying parties', description: 'The WebAuthn relying parties of a store: RP ID, name and the origins allowed to use them.' },
   {
     name: 'registration policies',

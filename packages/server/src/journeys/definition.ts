@@ -9,7 +9,7 @@ export const STEP_ID_PATTERN = '^[A-Za-z][A-Za-z0-9_.-]{0,63}$';
 export const VARIABLE_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 export const JOURNEY_ID_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$';
 /** Names the engine owns in the expression context; a definition cannot declare them. */
-export const RESERVED_VARIABLES = ['user', '_journey', '_authentication', '_identityStore'] as const;
+export const RESERVED_VARIABLES = ['user', '_journey', '_authentication', '_identityStore', 'organization'] as const;
 /** journeyStepId values of the end of a journey; no step may be called so. */
 export const END_STEP_IDS = ['success', 'rejection'] as const;
 export const MAX_STEPS = 200;

@@ -7,7 +7,7 @@ import type { ContextUpdate, JourneyUser } from './step-type.ts';
  * The success answer reads them: an ID token only for a user the journey authenticated, a user
  * record only for a user the journey itself identified.
  */
-export const IDENTITY_ROOTS: ReadonlySet<string> = new Set(['user', '_authentication']);
+export const IDENTITY_ROOTS: ReadonlySet<string> = new Set(['user', '_authentication', 'organization']);
 
 /** How the journey's user proved themselves (the facts of a passkey ceremony), bound to that user. */
 export interface JourneyAuthentication {
@@ -17,6 +17,16 @@ export interface JourneyAuthentication {
   attested: boolean;
   deviceBound: boolean;
   authTime: string;
+}
+
+/**
+ * `organization`: the organization the journey signs in to (organizations/), given at the start or chosen by a step;
+ * `roles` once the journey's user is known to be a member. The end of the journey checks membership and policy again.
+ */
+export interface JourneyOrganization {
+  id: string;
+  name: string;
+  roles?: string[];
 }
 
 // Updates made by the functions below; the objects are not serialisable, so no input can forge one.
@@ -32,6 +42,13 @@ export function identifiedUser(user: JourneyUser): ContextUpdate {
 /** A step verified a passkey ceremony of the journey's user. */
 export function authenticatedUser(authentication: JourneyAuthentication): ContextUpdate {
   const update: ContextUpdate = { path: ['_authentication'], value: authentication };
+  trusted.add(update);
+  return update;
+}
+
+/** A step chose the organization the journey signs in to (among the user's memberships). */
+export function chosenOrganization(organization: JourneyOrganization): ContextUpdate {
+  const update: ContextUpdate = { path: ['organization'], value: organization };
   trusted.add(update);
   return update;
 }

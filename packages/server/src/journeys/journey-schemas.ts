@@ -131,6 +131,13 @@ export const StartJourneyBody = Type.Object(
     variables: Type.Optional(
       Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }), Type.Unknown(), { description: 'Values of the definition’s input variables' }),
     ),
+    organization: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_-]{1,64}$',
+        description:
+          'The id of an organization of the journey’s store: the sign-in is for it (`organization` in expressions; the user must be a member and the passkey must satisfy its policy; `org_id` and `org_roles` in the ID token)',
+      }),
+    ),
   },
   { title: 'StartJourneyRequest', additionalProperties: false },
 );

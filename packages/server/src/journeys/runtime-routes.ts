@@ -83,6 +83,7 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
           'UNAUTHENTICATED',
           'USER_NOT_FOUND',
           'STORE_NOT_FOUND',
+          'ORGANIZATION_NOT_FOUND',
         ],
       },
     },

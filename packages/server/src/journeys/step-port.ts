@@ -1,5 +1,6 @@
 import type { EmailService } from '../email/email-service.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
+import type { OrganizationService } from '../organizations/organization-service.ts';
 import type { CeremonyService } from '../passkeys/ceremony-service.ts';
 import type { DeviceKeyService } from '../passkeys/device-key-service.ts';
 import type { FormService } from './forms/form-service.ts';
@@ -19,4 +20,5 @@ export interface StepPort {
   email: Pick<EmailService, 'sendOneTimeCode'>;
   /** Device binding at registration and Known Device Status. */
   devices: Pick<DeviceKeyService, 'verifyBindingProof' | 'bindIn' | 'status'>;
+  organizations: Pick<OrganizationService, 'membershipsOf'>;
 }

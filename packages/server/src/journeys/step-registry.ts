@@ -5,6 +5,7 @@ import { endStep } from './steps/general/end.ts';
 import { setVariablesStep } from './steps/general/set-variables.ts';
 import { subJourneyStep } from './steps/general/sub-journey.ts';
 import { knownDeviceStatusStep } from './steps/mosaic/known-device-status.ts';
+import { selectOrganizationStep } from './steps/general/select-organization.ts';
 import { loginFormStep } from './steps/mosaic/login-form.ts';
 import { passkeyAuthenticationStep } from './steps/mosaic/passkey-authentication.ts';
 import { registerPasskeysStep } from './steps/mosaic/register-passkeys.ts';
@@ -26,6 +27,7 @@ export const BUILT_IN_STEP_TYPES: readonly StepType[] = [
   endStep,
   subJourneyStep,
   emailOtpStep,
+  selectOrganizationStep,
   addUserStep,
   startPasskeyRegistrationStep,
   passkeyRegistrationFormStep,

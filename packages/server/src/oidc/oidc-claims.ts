@@ -9,7 +9,21 @@ export const CLAIMS_BY_SCOPE = {
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],
   address: ['address'],
+  // The organization the sign-in was for (the `organization` authorization parameter), and the user's roles there.
+  organization: ['org_id', 'org_roles'],
 };
+
+/** The authorization parameter naming the organization a sign-in is for (an organization id of the client's store). */
+export const ORGANIZATION_PARAMETER = 'organization';
+export const ORGANIZATION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** The claims a sign-in for an organization asks the grant for. */
+export const ORGANIZATION_CLAIMS = ['org_id', 'org_roles'];
+
+/** The organization the claims requested for an ID token or userinfo carry (set from the authorization parameter), if any. */
+export function requestedOrganization(requested: Record<string, unknown> | undefined): string | undefined {
+  const value = (requested?.org_id as { value?: unknown } | null | undefined)?.value;
+  return typeof value === 'string' ? value : undefined;
+}
 
 /**
  * The standard claims (OpenID Connect Core §5.1) of a user, from the Add User fields. Only what is stored is

@@ -1,7 +1,7 @@
 import { KeywayError } from '../errors/keyway-error.ts';
 
 /** The scopes a client may be allowed (OpenID Connect Core §5.4, and §11 for offline_access). */
-export const OIDC_SCOPES = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'] as const;
+export const OIDC_SCOPES = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access', 'organization'] as const;
 export const DEFAULT_CLIENT_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 
 const MAX_URI_LENGTH = 2048;

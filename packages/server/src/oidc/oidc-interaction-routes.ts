@@ -4,12 +4,15 @@ import { stringifySetCookie } from 'cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
+import { KeywayError } from '../errors/keyway-error.ts';
 import { AnyTenantIdParam } from '../http/path-params.ts';
 import { pageSecurityHeaders } from '../http/page-security-headers.ts';
 import type { JourneyEngine } from '../journeys/engine/journey-engine.ts';
+import type { OrganizationService } from '../organizations/organization-service.ts';
 import type { BrowserSessionRow } from '../selfservice/browser-sessions.ts';
 import { SESSION_COOKIE } from '../selfservice/self-service-routes.ts';
 import { acrFor } from './oidc-acr.ts';
+import { ORGANIZATION_CLAIMS, ORGANIZATION_PARAMETER } from './oidc-claims.ts';
 import type { OidcClientRow, OidcClientService } from './oidc-client-service.ts';
 import type { OidcLoginService } from './oidc-login-service.ts';
 import { consentPage, errorPage } from './oidc-pages.ts';
@@ -20,6 +23,8 @@ export interface OidcInteractionRoutesOptions {
   providers: Pick<OidcProviders, 'forTenant'>;
   clients: Pick<OidcClientService, 'lookup'>;
   journeys: Pick<JourneyEngine, 'start' | 'instanceIdOf'>;
+  /** A sign-in for an organization (the `organization` parameter): membership and the organization's policy */
+  organizations: Pick<OrganizationService, 'admitSignIn'>;
   /** KEYWAY_PUBLIC_URL: a login journey is started from Keyway's own origin (the hosted runner's). */
   publicUrl: string;
 }
@@ -71,6 +76,23 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
 
   type Loaded = NonNullable<Awaited<ReturnType<typeof load>>>;
 
+  /**
+   * The login result for the browser session; for an organization's sign-in, only when the user is its member and the
+   * passkey the session was opened with satisfies its policy (else access_denied naming the refusal's code).
+   */
+  const loginFor = async ({ tenantId, details, client }: Loaded, session: BrowserSessionRow): Promise<InteractionResults> => {
+    const organization = details.params[ORGANIZATION_PARAMETER];
+    if (typeof organization === 'string') {
+      try {
+        await options.organizations.admitSignIn(tenantId, client.store_name, organization, session.user_id, session.credential_id ?? undefined);
+      } catch (error) {
+        if (error instanceof KeywayError) return { error: 'access_denied', error_description: error.code };
+        throw error;
+      }
+    }
+    return loginResult(details, session, await login.amr(session));
+  };
+
   const finish = async (request: FastifyRequest, reply: FastifyReply, provider: Provider, result: InteractionResults, merge = false) => {
     const url = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: merge });
     return reply.header('cache-control', 'no-store').redirect(url, 303);
@@ -86,7 +108,7 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
         if (client.login_journey !== null) return startJourney(request, reply, loaded, client.login_journey);
         return reply.header('cache-control', 'no-store').redirect(signInUrl(tenantId, client, uid, details), 303);
       }
-      return finish(request, reply, provider, loginResult(details, session, await login.amr(session)));
+      return finish(request, reply, provider, await loginFor(loaded, session));
     }
     if (details.prompt.name === 'consent') {
       // Even when the client asks for it (prompt=consent), a first-party client's user is not asked.
@@ -100,10 +122,18 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
 
   /** Starts the client's login journey for this interaction, keeps its instance in the interaction, opens the runner. */
   const startJourney = async (request: FastifyRequest, reply: FastifyReply, loaded: Loaded, journeyId: string) => {
-    const { tenantId, uid, provider } = loaded;
+    const { tenantId, uid, provider, details } = loaded;
+    // The journey runs for the organization too (its end checks membership and policy, and `organization` is in its variables).
+    const organization = details.params[ORGANIZATION_PARAMETER];
     let started: Awaited<ReturnType<JourneyEngine['start']>>;
     try {
-      started = await options.journeys.start(tenantId, journeyId, { kind: 'public', origin: publicOrigin, clientIp: request.ip }, {}, localeOf(request));
+      started = await options.journeys.start(
+        tenantId,
+        journeyId,
+        { kind: 'public', origin: publicOrigin, clientIp: request.ip },
+        typeof organization === 'string' ? { organization } : {},
+        localeOf(request),
+      );
     } catch (error) {
       request.log.warn({ err: error, journeyId }, 'the client’s login journey could not be started');
       return finish(request, reply, provider, { error: 'access_denied', error_description: 'The sign-in journey could not be started' });
@@ -155,7 +185,7 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
         maxAge: outcome.maxAgeSeconds,
       }),
     );
-    return finish(request, reply, provider, loginResult(details, outcome.session, await login.amr(outcome.session)));
+    return finish(request, reply, provider, await loginFor(loaded, outcome.session));
   });
 
   app.post('/:tenantId/oidc/interaction/:uid/consent', { schema: { hide: true, params: InteractionParams } }, async (request, reply) => {
@@ -223,6 +253,7 @@ async function grantRequested(provider: Provider, details: Interaction): Promise
   const scopes = missing.missingOIDCScope ?? String(details.params['scope'] ?? 'openid').split(' ');
   grant.addOIDCScope(scopes.join(' '));
   if (missing.missingOIDCClaims?.length) grant.addOIDCClaims(missing.missingOIDCClaims);
+  if (typeof details.params[ORGANIZATION_PARAMETER] === 'string') grant.addOIDCClaims(ORGANIZATION_CLAIMS);
   return grant.save();
 }
 

@@ -3,13 +3,14 @@ import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
 import type { Account, AdapterPayload, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
+import type { OrganizationService } from '../organizations/organization-service.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
 import { verifySecret } from '../tenancy/secret-hash.ts';
 import { ACR_VALUES, DEFAULT_ACR, acrFor } from './oidc-acr.ts';
 import { oidcAdapterFactory } from './oidc-adapter.ts';
-import { CLAIMS_BY_SCOPE, userClaims } from './oidc-claims.ts';
+import { CLAIMS_BY_SCOPE, ORGANIZATION_CLAIMS, ORGANIZATION_ID_PATTERN, ORGANIZATION_PARAMETER, requestedOrganization, userClaims } from './oidc-claims.ts';
 import { activeDeviceKeyIds } from '../passkeys/device-key-service.ts';
 import type { OidcClientRow } from './oidc-client-service.ts';
 import { OIDC_SCOPES } from './oidc-client-rules.ts';
@@ -45,6 +46,8 @@ export interface OidcProviderDeps {
   keys: JWK[];
   /** One of the tenant's clients, or undefined */
   findClient: (clientId: string) => Promise<OidcClientRow | undefined>;
+  /** The user's organizations, for the `org_id` and `org_roles` claims */
+  organizations: Pick<OrganizationService, 'membershipsOf' | 'admitSignIn'>;
 }
 
 /** Keyway's own client metadata beside the registered ones (OpenID Connect Dynamic Client Registration §2). */
@@ -87,7 +90,7 @@ export function clientMetadata(row: OidcClientRow): AdapterPayload {
  */
 export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provider> {
   // Loaded on first use: commands that never serve the protocol (migrate, init…) do not load it.
-  const { default: ProviderClass, interactionPolicy } = await import('oidc-provider');
+  const { default: ProviderClass, interactionPolicy, errors } = await import('oidc-provider');
   const { tenantId } = deps;
   const issuer = `${deps.publicUrl}/${tenantId}`;
   const pairwiseKey = deps.masterKey.derive(`oidc pairwise subject ${tenantId}`);
@@ -113,6 +116,25 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     }),
   );
 
+  // A sign-in for an organization: the session's user must be a member and the passkey the session was opened with
+  // must satisfy the organization's policy; otherwise the login interaction runs (and says why it refuses).
+  login.checks.add(
+    new interactionPolicy.Check('organization_not_admitted', 'The sign-in is for an organization', 'login_required', async (ctx: KoaContextWithOIDC) => {
+      const organization = ctx.oidc.params?.[ORGANIZATION_PARAMETER];
+      const accountId = ctx.oidc.session?.accountId;
+      const client = ctx.oidc.client;
+      if (typeof organization !== 'string' || ctx.oidc.result?.login || !accountId || !client) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const live = await liveBrowserSession(deps.db, deps.clock, tenantId, String(client['keyway_store_id']), ctx.get('cookie'));
+      if (live?.user_id !== accountId) return interactionPolicy.Check.REQUEST_PROMPT;
+      try {
+        await deps.organizations.admitSignIn(tenantId, String(client['keyway_store']), organization, accountId, live.credential_id ?? undefined);
+        return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      } catch {
+        return interactionPolicy.Check.REQUEST_PROMPT;
+      }
+    }),
+  );
+
   const configuration: Configuration = {
     adapter: oidcAdapterFactory({
       db: deps.db,
@@ -134,7 +156,13 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     // oidc-provider runs extraParams validators on every authorization request (whatever the parameter's value), after
     // the request is validated and before the session's account is loaded: the hook where the OP session is opened
     // from the browser's self-service session. `prompt` is a standard parameter already, so no new one is accepted.
-    extraParams: { prompt: async (ctx: KoaContextWithOIDC) => adoptBrowserSession(deps, ctx) },
+    extraParams: {
+      prompt: async (ctx: KoaContextWithOIDC) => adoptBrowserSession(deps, ctx),
+      // The organization the sign-in is for (an id; the login interaction checks membership and policy).
+      [ORGANIZATION_PARAMETER]: async (_ctx: KoaContextWithOIDC, value: string | undefined) => {
+        if (value !== undefined && !ORGANIZATION_ID_PATTERN.test(value)) throw new errors.InvalidRequest('organization must be an organization id');
+      },
+    },
     interactions: {
       policy,
       url: (_ctx, interaction) => `/${tenantId}/oidc/interaction/${interaction.uid}`,
@@ -199,6 +227,7 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     // A third-party client's grant comes from the consent screen; a first-party client is trusted with what it asks
     // for (within its registered scopes, which the provider enforces), so its grant is given here, silently.
     loadExistingGrant: async (ctx) => {
+      requestOrganizationClaim(ctx);
       const client = ctx.oidc.client!;
       const session = ctx.oidc.session!;
       const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
@@ -206,7 +235,7 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       if (client['keyway_first_party'] !== true || !session.accountId) return existing;
       const grant = existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
       grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
-      const claims = [...ctx.oidc.requestParamClaims];
+      const claims = [...ctx.oidc.requestParamClaims, ...(typeof ctx.oidc.params?.[ORGANIZATION_PARAMETER] === 'string' ? ORGANIZATION_CLAIMS : [])];
       if (claims.length > 0) grant.addOIDCClaims(claims);
       await grant.save();
       return grant;
@@ -218,7 +247,7 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
         .digest('base64url'),
     // CORS only for the origins of the client's own redirect URIs (a SPA calling the token endpoint).
     clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => safeOrigin(uri) === origin) ?? false,
-    findAccount: async (ctx, sub) => findAccount(deps.db, tenantId, ctx, sub),
+    findAccount: async (ctx, sub) => findAccount(deps, ctx, sub),
     renderError: async (ctx, out) => {
       ctx.type = 'html';
       ctx.body = errorPage(out);
@@ -261,6 +290,20 @@ async function adoptBrowserSession(deps: OidcProviderDeps, ctx: KoaContextWithOI
   if (!(session as unknown as { new: boolean }).new) session.resetIdentifier();
 }
 
+/**
+ * Keeps the organization of the request as the value of the requested `org_id` claim (OpenID Connect Core §5.5.1),
+ * which the provider stores with the code and the tokens, so the claims name it at the token and userinfo endpoints.
+ * Called where the provider looks up the grant: on the authorization request and again when it resumes after login.
+ */
+function requestOrganizationClaim(ctx: KoaContextWithOIDC): void {
+  const value = ctx.oidc.params?.[ORGANIZATION_PARAMETER];
+  if (typeof value !== 'string' || !ORGANIZATION_ID_PATTERN.test(value)) return;
+  const claims = ctx.oidc.claims as { id_token?: Record<string, unknown>; userinfo?: Record<string, unknown> };
+  // org_roles is requested too: with the code flow an ID token carries only requested claims (conformIdTokenClaims).
+  claims.id_token = { ...claims.id_token, org_id: { value }, org_roles: null };
+  claims.userinfo = { ...claims.userinfo, org_id: { value }, org_roles: null };
+}
+
 function safeOrigin(uri: string): string | undefined {
   try {
     return new URL(uri).origin;
@@ -270,7 +313,12 @@ function safeOrigin(uri: string): string | undefined {
 }
 
 /** An account is a user of the client's store who may sign in (active or pending, never locked or disabled). */
-async function findAccount(db: Kysely<Schema>, tenantId: string, ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
+async function findAccount(
+  deps: Pick<OidcProviderDeps, 'db' | 'tenantId' | 'organizations'>,
+  ctx: KoaContextWithOIDC,
+  sub: string,
+): Promise<Account | undefined> {
+  const { db, tenantId } = deps;
   const storeId = ctx.oidc.client?.['keyway_store_id'];
   const row = await db
     .selectFrom('users')
@@ -285,10 +333,15 @@ async function findAccount(db: Kysely<Schema>, tenantId: string, ctx: KoaContext
   const claims = userClaims(row, row.store_name);
   return {
     accountId: row.id,
-    claims: async () => {
+    claims: async (_use, scope, requested) => {
       // device_keys: the user's bound devices (Known Device Status), only when there are any.
       const deviceKeys = await activeDeviceKeyIds(db, tenantId, row.id);
-      return { ...claims, ...(deviceKeys.length > 0 ? { device_keys: deviceKeys } : {}), sub: row.id };
+      const base = { ...claims, ...(deviceKeys.length > 0 ? { device_keys: deviceKeys } : {}), sub: row.id };
+      const organizationId = scope.split(' ').includes('organization') ? requestedOrganization(requested as never) : undefined;
+      if (organizationId === undefined) return base;
+      // Read live: a member removed since the sign-in gets no organization claims.
+      const membership = (await deps.organizations.membershipsOf(tenantId, row.store_name, row.id)).find((m) => m.organizationId === organizationId);
+      return { ...base, ...(membership ? { org_id: membership.organizationId, org_roles: membership.roles } : {}) };
     },
   };
 }

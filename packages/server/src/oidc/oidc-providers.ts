@@ -9,7 +9,7 @@ import type { Schema } from '../storage/schema.ts';
 import type { SigningKeyService } from '../tokens/signing-key-service.ts';
 import { endBrowserSession } from './oidc-browser-session.ts';
 import type { OidcClientService } from './oidc-client-service.ts';
-import { createOidcProvider } from './oidc-provider-factory.ts';
+import { createOidcProvider, type OidcProviderDeps } from './oidc-provider-factory.ts';
 
 export interface OidcProvidersDeps {
   db: Kysely<Schema>;
@@ -18,6 +18,7 @@ export interface OidcProvidersDeps {
   publicUrl: string;
   signingKeys: Pick<SigningKeyService, 'privateJwks'>;
   clients: Pick<OidcClientService, 'lookup'>;
+  organizations: OidcProviderDeps['organizations'];
   /** How long a node trusts its idea of a tenant's signing keys before looking again; 30 s, as for ID tokens */
   keyCheckMs?: number;
   /** Bound on providers kept in memory; 1 000 */
@@ -98,6 +99,7 @@ export class OidcProviders {
       tenantId,
       keys,
       findClient: (clientId) => this.#deps.clients.lookup(tenantId, clientId),
+      organizations: this.#deps.organizations,
     });
     provider.use(async (ctx, next) => {
       await next();

@@ -435,6 +435,9 @@ export interface Schema {
   console_sessions: ConsoleSessionsTable;
   console_access_tokens: ConsoleAccessTokensTable;
   device_keys: DeviceKeysTable;
+  organizations: OrganizationsTable;
+  organization_members: OrganizationMembersTable;
+  organization_domains: OrganizationDomainsTable;
 }
 
 /** A browser's device key bound to a user of a store at passkey registration (passkeys/device-key-service.ts). */
@@ -582,5 +585,43 @@ export interface ConsoleAccessTokensTable {
   tenant_id: string;
   operator_id: string;
   expires_at: number;
+  created_at: number;
+}
+
+/** An organization (B2B) inside an identity store (organizations/organization-service.ts); `policy` is its sign-in policy as JSON. */
+export interface OrganizationsTable {
+  id: string;
+  tenant_id: string;
+  store_id: string;
+  name: string;
+  name_key: string;
+  display_name: string | null;
+  policy: string;
+  created_at: number;
+  updated_at: number;
+  edit_version: Generated<number>;
+}
+
+/** A user's membership of an organization; `roles` is a JSON string[]. */
+export interface OrganizationMembersTable {
+  id: string;
+  tenant_id: string;
+  store_id: string;
+  organization_id: string;
+  user_id: string;
+  roles: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An e-mail domain an organization claims; verified_at is set when an administrator marks it verified. */
+export interface OrganizationDomainsTable {
+  id: string;
+  tenant_id: string;
+  store_id: string;
+  organization_id: string;
+  domain: string;
+  verification_token: string;
+  verified_at: number | null;
   created_at: number;
 }

@@ -42,6 +42,20 @@ export const PERMISSION_CATALOGUE = {
   'IdentityStore:revokeUserSession': { description: 'End a user’s self-service browser session' },
   'IdentityStore:createRecoveryLink': { description: 'Create an account recovery link for a user' },
 
+  // Organizations (B2B) of a store, their members and e-mail domains
+  'IdentityStore:createOrganization': { description: 'Create an organization' },
+  'IdentityStore:listOrganizations': { description: 'List organizations' },
+  'IdentityStore:getOrganization': { description: 'Read an organization and its sign-in policy' },
+  'IdentityStore:updateOrganization': { description: 'Rename an organization or change its sign-in policy' },
+  'IdentityStore:deleteOrganization': { description: 'Delete an organization with its memberships and domains' },
+  'IdentityStore:listOrganizationMembers': { description: 'List an organization’s members and their roles' },
+  'IdentityStore:addOrganizationMember': { description: 'Add a user of the store to an organization' },
+  'IdentityStore:updateOrganizationMember': { description: 'Change a member’s roles' },
+  'IdentityStore:removeOrganizationMember': { description: 'Remove a member from an organization' },
+  'IdentityStore:listOrganizationDomains': { description: 'List an organization’s e-mail domains' },
+  'IdentityStore:manageOrganizationDomains': { description: 'Claim or give up an e-mail domain for an organization' },
+  'IdentityStore:verifyOrganizationDomain': { description: 'Mark an organization’s claimed domain verified' },
+
   // Passkey configuration and a user's passkeys
   'IdentityStore:createRelyingParty': { description: 'Create a relying party' },
   'IdentityStore:listRelyingParties': { description: 'List relying parties' },

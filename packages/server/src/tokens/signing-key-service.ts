@@ -92,6 +92,9 @@ export interface IdTokenClaims {
   deviceBound?: boolean;
   /** Key ids (RFC 7638 thumbprints) of the user's bound devices that are not revoked: the `device_keys` claim */
   deviceKeys?: string[];
+  /** The organization the user signed in to (organizations/), and their roles there */
+  orgId?: string;
+  orgRoles?: string[];
   /** Overrides the default lifetime for this token */
   ttlSeconds?: number;
 }
@@ -115,6 +118,8 @@ export interface IdTokenPayload {
   keyway_device_bound?: boolean;
   /** RFC 7638 thumbprints of the user's bound device keys (not revoked), when the user has any */
   device_keys?: string[];
+  org_id?: string;
+  org_roles?: string[];
 }
 
 /** An ID token and the claims it carries. */
@@ -242,6 +247,8 @@ export class SigningKeyService {
     if (claims.attested !== undefined) payload.keyway_attested = claims.attested;
     if (claims.deviceBound !== undefined) payload.keyway_device_bound = claims.deviceBound;
     if (claims.deviceKeys !== undefined) payload.device_keys = claims.deviceKeys;
+    if (claims.orgId !== undefined) payload.org_id = claims.orgId;
+    if (claims.orgRoles !== undefined) payload.org_roles = claims.orgRoles;
     // RFC 7515 §7.1 compact serialisation: BASE64URL(header) . BASE64URL(payload) . BASE64URL(signature),
     // the signature over the first two parts; RFC 7518 §3.4: ES256 is ECDSA P-256 SHA-256 with r ‖ s
     // as two 32-byte big-endian integers (ieee-p1363), not DER.

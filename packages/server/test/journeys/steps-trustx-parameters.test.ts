@@ -127,7 +127,7 @@ const SEED_PARAMETERS: Record<string, { title: string; parameters: string[]; out
   },
   'mosaic.passkeyAuthentication': {
     title: 'Passkey Authentication',
-    // Mosaic Passkey Authentication “Configuration” table, less Org context (B2B only; Keyway has no organizations)
+    // Mosaic Passkey Authentication “Configuration” table, less Org context (the journey's `organization`, checked when it ends)
     parameters: ['encodedResult', 'errorOutputVariable', 'failureBehavior'],
     outcomes: ['success', 'failure'],
     clientFacing: false,

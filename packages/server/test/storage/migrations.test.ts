@@ -132,6 +132,62 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 
+  describe(`026-organizations on ${kind}`, () => {
+    test('an organization name (comparison form) and a domain are unique per store; deleting the store removes its organizations, domains', async () => {
+      const { database, close } = await openMigratedDatabase(kind);
+      const db = database.db;
+      try {
+        await db.insertInto('tenants').values({ id: 'acme', created_at: 1 }).execute();
+        for (const id of ['s1', 's2'])
+          await db
+            .insertInto('stores')
+            .values({ id, tenant_id: 'acme', name: id, display_name: null, self_service: null, created_at: 1, updated_at: 1 })
+            .execute();
+        const org = { tenant_id: 'acme', name: 'Globex', name_key: 'globex', display_name: null, policy: '{}', created_at: 1, updated_at: 1 };
+        await db
+          .insertInto('organizations')
+          .values({ ...org, id: 'o1', store_id: 's1' })
+          .execute();
+        await db
+          .insertInto('organizations')
+          .values({ ...org, id: 'o2', store_id: 's2' })
+          .execute();
+        await assert.rejects(
+          db
+            .insertInto('organizations')
+            .values({ ...org, id: 'o3', store_id: 's1', name: 'GLOBEX' })
+            .execute(),
+        );
+        const domain = { tenant_id: 'acme', domain: 'globex.example', verification_token: 't', verified_at: null, created_at: 1 };
+        await db
+          .insertInto('organization_domains')
+          .values({ ...domain, id: 'd1', store_id: 's1', organization_id: 'o1' })
+          .execute();
+        await db
+          .insertInto('organization_domains')
+          .values({ ...domain, id: 'd2', store_id: 's2', organization_id: 'o2' })
+          .execute();
+        await assert.rejects(
+          db
+            .insertInto('organization_domains')
+            .values({ ...domain, id: 'd3', store_id: 's1', organization_id: 'o1' })
+            .execute(),
+        );
+        await db.deleteFrom('stores').where('id', '=', 's1').execute();
+        assert.deepEqual(
+          (await db.selectFrom('organizations').select('id').execute()).map((r) => r.id),
+          ['o2'],
+        );
+        assert.deepEqual(
+          (await db.selectFrom('organization_domains').select('id').execute()).map((r) => r.id),
+          ['d2'],
+        );
+      } finally {
+        await close();
+      }
+    });
+  });
+
   describe(`019-console-operators on ${kind}`, () => {
     test('removing an operator removes their passkeys, sessions and access tokens; a tenant removes its operators and links', async () => {
       const { database, close } = await openMigratedDatabase(kind);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { OrganizationService } from '../../organizations/organization-service.ts';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -68,6 +69,8 @@ export interface JourneyDryRunDeps {
   relyingParties: Pick<RelyingPartyService, 'findForStore'>;
   policies: Pick<PolicyService, 'findRegistrationPolicyForStore' | 'findAuthenticationPolicyForStore'>;
   forms: Pick<FormService, 'findPublished'>;
+  /** Read only: the organizations a (real) user of the store belongs to, for Select Organization. */
+  organizations: Pick<OrganizationService, 'membershipsOf'>;
   plans: Pick<JourneyPlans, 'plan' | 'findPublished'>;
 }
 
@@ -150,6 +153,7 @@ export class JourneyDryRun {
         },
         // A dry-run sends no mail: a code would reach a real inbox.
         email: { sendOneTimeCode: () => Promise.reject(new StepFailure('JOURNEY_STEP_FAILED', 'e-mail codes are not sent in a dry-run')) },
+        organizations: this.#deps.organizations,
         // Device keys live in the operator's browser, not the run's: binding and proving are refused in a dry-run.
         devices: {
           verifyBindingProof: () => Promise.reject(new StepFailure('JOURNEY_STEP_FAILED', 'devices are not bound in a dry-run')),

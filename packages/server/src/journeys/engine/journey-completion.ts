@@ -2,6 +2,7 @@ import { appendAuditEvent } from '../../audit/audit-log.ts';
 import { KeywayError } from '../../errors/keyway-error.ts';
 import type { IdentityService } from '../../identity/identity-service.ts';
 import type { DeviceKeyService } from '../../passkeys/device-key-service.ts';
+import type { OrganizationService } from '../../organizations/organization-service.ts';
 import type { SigningKeyService } from '../../tokens/signing-key-service.ts';
 import type { InTransaction, JourneyInstance } from './instance-store.ts';
 import type { JourneyVariables } from './journey-variables.ts';
@@ -12,6 +13,7 @@ export interface JourneyCompletionDeps {
   signingKeys: Pick<SigningKeyService, 'issueIdToken' | 'issuer'>;
   /** The user's bound devices for the `device_keys` claim (absent: no claim). */
   devices?: Pick<DeviceKeyService, 'activeKeyIds'>;
+  organizations: Pick<OrganizationService, 'admitSignIn'>;
 }
 
 /** How a journey ended, as recorded in its audit event. */
@@ -22,11 +24,13 @@ export class JourneyCompletion {
   readonly #identity: JourneyCompletionDeps['identity'];
   readonly #signingKeys: JourneyCompletionDeps['signingKeys'];
   readonly #devices: JourneyCompletionDeps['devices'];
+  readonly #organizations: JourneyCompletionDeps['organizations'];
 
   constructor(deps: JourneyCompletionDeps) {
     this.#identity = deps.identity;
     this.#signingKeys = deps.signingKeys;
     this.#devices = deps.devices;
+    this.#organizations = deps.organizations;
   }
 
   /**
@@ -40,7 +44,13 @@ export class JourneyCompletion {
     const record = await this.#identity.getUser(tenantId, user.storeName, { id: user.userId });
     if (record.status === 'locked' || record.status === 'disabled') throw new KeywayError('USER_DISABLED', `the user is ${record.status}`);
     const auth = vars.authenticationOf(user.userId);
-    if (!auth) return vars.userIdentified ? { user: { ...record, storeName: user.storeName } } : {};
+    if (!auth && !vars.userIdentified) return {};
+    // With an organization context the user must be its member and the passkey must satisfy its policy, whatever
+    // the steps did: a refusal here ends the journey as a rejection with the organization's code.
+    const context = vars.organization;
+    const membership = context ? await this.#organizations.admitSignIn(tenantId, user.storeName, context.id, user.userId, auth?.credentialId) : undefined;
+    const organization = membership ? { organization: { id: membership.organizationId, name: membership.name, roles: membership.roles } } : {};
+    if (!auth) return { user: { ...record, storeName: user.storeName }, ...organization };
     const deviceKeys = (await this.#devices?.activeKeyIds(tenantId, record.id)) ?? [];
     const audience = instance.startedBy === 'public' ? (instance.origin ?? tenantId) : instance.startedBy;
     const idToken = await this.#signingKeys.issueIdToken(tenantId, {
@@ -54,8 +64,9 @@ export class JourneyCompletion {
       attested: auth.attested,
       deviceBound: auth.deviceBound,
       ...(deviceKeys.length > 0 ? { deviceKeys } : {}),
+      ...(membership ? { orgId: membership.organizationId, orgRoles: membership.roles } : {}),
     });
-    return { user: { ...record, storeName: user.storeName }, idToken, tokenType: 'id_token', issuer: this.#signingKeys.issuer(tenantId) };
+    return { user: { ...record, storeName: user.storeName }, ...organization, idToken, tokenType: 'id_token', issuer: this.#signingKeys.issuer(tenantId) };
   }
 
   /** The end of a journey is a security event (a sign-in, a registration, or a refusal): audited in the commit that ends it. */

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { KeywayError } from '../../errors/keyway-error.ts';
 import type { IdentityService } from '../../identity/identity-service.ts';
+import type { OrganizationService } from '../../organizations/organization-service.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { newTimeOrderedId } from '../../shared/time-ordered-id.ts';
 import type { CompiledJourney, CompiledJourneyCache } from '../compiled-journey.ts';
@@ -21,6 +22,8 @@ const PURGE_AFTER_MS = 24 * 60 * 60 * 1000;
 export interface StartInput {
   user?: { userId: string } | { externalId: string } | undefined;
   variables?: Record<string, unknown> | undefined;
+  /** The organization the journey signs in to (an id in the journey's store). */
+  organization?: string | undefined;
 }
 
 export interface SubmitInput extends ClientInput {
@@ -50,6 +53,7 @@ export interface JourneyEngineDeps {
   runner: StepRunner;
   completion: JourneyCompletion;
   identity: Pick<IdentityService, 'getUser'>;
+  organizations: Pick<OrganizationService, 'get'>;
   plans: JourneyPlans;
   /** Housekeeping run now and then on a start (e.g. purging abandoned accounts), after expired instances are purged. */
   purgeAlso?: (now: Date) => Promise<void>;
@@ -74,6 +78,7 @@ export class JourneyEngine {
   readonly #runner: StepRunner;
   readonly #completion: JourneyCompletion;
   readonly #identity: JourneyEngineDeps['identity'];
+  readonly #organizations: JourneyEngineDeps['organizations'];
   readonly #purgeAlso: JourneyEngineDeps['purgeAlso'];
   readonly #plans: JourneyPlans;
   readonly cache: CompiledJourneyCache;
@@ -86,6 +91,7 @@ export class JourneyEngine {
     this.#runner = deps.runner;
     this.#completion = deps.completion;
     this.#identity = deps.identity;
+    this.#organizations = deps.organizations;
     this.#purgeAlso = deps.purgeAlso;
     this.#plans = deps.plans;
     this.cache = deps.plans.cache;
@@ -136,6 +142,11 @@ export class JourneyEngine {
     if (input.user !== undefined) {
       const ref = 'userId' in input.user ? { id: input.user.userId } : { externalId: input.user.externalId };
       vars.nameUser(userVariable(definition.store, await this.#identity.getUser(tenantId, definition.store, ref)));
+    }
+    if (input.organization !== undefined) {
+      // Only an organization of the journey's own store; membership and policy are checked when the journey ends.
+      const organization = await this.#organizations.get(tenantId, definition.store, input.organization);
+      vars.setOrganization({ id: organization.id, name: organization.name });
     }
 
     const now = this.#clock.now();

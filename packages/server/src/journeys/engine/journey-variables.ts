@@ -1,5 +1,5 @@
 import type { User } from '../../identity/user-schemas.ts';
-import type { JourneyAuthentication } from '../journey-identity.ts';
+import type { JourneyAuthentication, JourneyOrganization } from '../journey-identity.ts';
 
 /** `_journey`: which journey, version and instance this is. Owned by the engine; no step or definition writes it. */
 export interface JourneyFacts {
@@ -98,6 +98,15 @@ export class JourneyVariables {
   authenticationOf(userId: string): JourneyAuthentication | undefined {
     const authentication = this.values._authentication as JourneyAuthentication | null | undefined;
     return authentication && authentication.userId === userId ? authentication : undefined;
+  }
+
+  /** The organization context (start parameter or a step's choice), if any. */
+  get organization(): JourneyOrganization | undefined {
+    return (this.values.organization as JourneyOrganization | null | undefined) ?? undefined;
+  }
+
+  setOrganization(organization: JourneyOrganization): void {
+    this.values.organization = structuredClone(organization);
   }
 
   serialize(): string {

@@ -15,6 +15,11 @@ export const JOURNEY_REJECTION_CODES = [
   'JOURNEY_NO_USER',
   'JOURNEY_STATE_TOO_LARGE',
   'JOURNEY_INTERRUPTED',
+  // The organization context of a sign-in (journey-completion.ts): membership, then the organization's policy.
+  'ORGANIZATION_MEMBERSHIP_REQUIRED',
+  'ORGANIZATION_PASSKEY_REQUIRED',
+  'ORGANIZATION_SYNCED_PASSKEY_REFUSED',
+  'ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED',
 ] as const satisfies readonly ErrorCode[];
 
 export type JourneyRejectionCode = (typeof JOURNEY_REJECTION_CODES)[number];

@@ -5,7 +5,7 @@ import { evaluateValue, type CompiledJourney, type CompiledStep } from '../compi
 import { RESERVED_VARIABLES } from '../definition.ts';
 import { parameterValidator } from '../definition-validation.ts';
 import { ExpressionBudgetError, ExpressionError, ExpressionResultTooLargeError, evaluationContext } from '../expressions.ts';
-import { IDENTITY_ROOTS, isIdentityUpdate, type JourneyAuthentication } from '../journey-identity.ts';
+import { IDENTITY_ROOTS, isIdentityUpdate, type JourneyAuthentication, type JourneyOrganization } from '../journey-identity.ts';
 import { exceedsJsonBytes } from '../state-size.ts';
 import { readPath } from '../steps/trustx/trustx-support.ts';
 import type { StepPort } from '../step-port.ts';
@@ -175,7 +175,7 @@ export class StepRunner {
         };
       values[name] = structuredClone(value);
     }
-    for (const root of ['user', '_authentication']) if (parent.values[root] !== undefined) values[root] = structuredClone(parent.values[root]);
+    for (const root of ['user', '_authentication', 'organization']) if (parent.values[root] !== undefined) values[root] = structuredClone(parent.values[root]);
     const { frames: _ignored, ...parentFacts } = parent.journey;
     const frame: JourneyFrame = {
       versionId: parent.journey.versionId ?? run.rootVersionId,
@@ -206,7 +206,7 @@ export class StepRunner {
     const facts = values._journey as JourneyFacts;
     if (frames.length > 0) facts.frames = frames;
     // Who the user is, and how they proved it, is the whole journey's.
-    for (const root of ['user', '_authentication']) if (child.values[root] !== undefined) values[root] = child.values[root];
+    for (const root of ['user', '_authentication', 'organization']) if (child.values[root] !== undefined) values[root] = child.values[root];
     if (child.journey.userIdentified !== undefined) facts.userIdentified = child.journey.userIdentified;
     run.vars = new JourneyVariables(values);
     run.plan = await this.#plans.plan(frame.versionId);
@@ -328,6 +328,7 @@ export class StepRunner {
         if (!isIdentityUpdate(update))
           throw new StepFailure('JOURNEY_STEP_FAILED', `${String(update.path[0])} is set only by steps that identify or authenticate the user`);
         if (update.path[0] === 'user') run.vars.identifyUser(await this.#identify(run, update.value));
+        else if (update.path[0] === 'organization') run.vars.setOrganization(update.value as JourneyOrganization);
         else run.vars.setAuthentication(update.value as JourneyAuthentication);
         continue;
       }

@@ -17,6 +17,7 @@ export const EDITABLE_TABLES = [
   'journey_content_versions',
   'journeys',
   'store_branding',
+  'organizations',
 ] as const;
 
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -7,7 +7,7 @@ import { LOGIN_PASSKEY_PATH, type PendingAuthentication } from './login-form.ts'
 import { anyObject } from '../parameter-schemas.ts';
 import { failureBehavior, failWith, variableName, type StepError } from './mosaic-support.ts';
 
-/** Mosaic “Passkey Authentication”: its configuration fields (Org context is B2B-only and Keyway has no organizations). */
+/** Mosaic “Passkey Authentication”: its configuration fields (Org context is the journey's `organization`, checked when it ends). */
 const PasskeyAuthenticationParameters = Type.Object(
   {
     encodedResult: Type.Union([Type.String({ maxLength: 200_000 }), anyObject(), Type.Null()], {
