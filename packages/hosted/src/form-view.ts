@@ -74,8 +74,17 @@ function drawInput(input: JourneyFormInput, prefix: string, texts: FormViewTexts
       const rows = (input.options ?? []).map((option, at) => h('div', { class: 'choice' }, radios[at]!, h('label', { for: `${id}-${at}` }, option.label)));
       // aria-required belongs to the group (radiogroup), not to each radio.
       for (const radio of radios) radio.removeAttribute('aria-required');
-      const group = h('fieldset', { class: 'field choices', id, role: 'radiogroup', 'aria-required': input.required ? 'true' : undefined }, h('legend', {}, input.label, requiredMark(input, texts)), ...rows, error);
-      return { node: group, field: { controls: radios, error, value: () => radios.find((radio) => radio.checked)?.value ?? (input.readOnly ? input.value : '') } };
+      const group = h(
+        'fieldset',
+        { class: 'field choices', id, role: 'radiogroup', 'aria-required': input.required ? 'true' : undefined },
+        h('legend', {}, input.label, requiredMark(input, texts)),
+        ...rows,
+        error,
+      );
+      return {
+        node: group,
+        field: { controls: radios, error, value: () => radios.find((radio) => radio.checked)?.value ?? (input.readOnly ? input.value : '') },
+      };
     }
     case 'checkbox': {
       const box = h('input', { ...common, id, type: 'checkbox', value: 'true', checked: input.value === 'true', disabled: input.readOnly });

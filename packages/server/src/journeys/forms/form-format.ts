@@ -67,7 +67,10 @@ const NumberValidate = Type.Object(
   { ...requiredRule, min: Type.Optional(NumberLimit), max: Type.Optional(NumberLimit), ...rangeMessages },
   { additionalProperties: false },
 );
-const DateValidate = Type.Object({ ...requiredRule, min: Type.Optional(DateLimit), max: Type.Optional(DateLimit), ...rangeMessages }, { additionalProperties: false });
+const DateValidate = Type.Object(
+  { ...requiredRule, min: Type.Optional(DateLimit), max: Type.Optional(DateLimit), ...rangeMessages },
+  { additionalProperties: false },
+);
 
 /** Option values are what the form outputs: printable, no control characters. */
 const OPTION_VALUE_PATTERN = '^[^\\p{Cc}]{1,256}$';
@@ -106,7 +109,12 @@ export const RadioComponent = Type.Object(
   { additionalProperties: false, description: 'A group of radio buttons: the value must be one of the options' },
 );
 export const CheckboxComponent = Type.Object(
-  { type: Type.Literal('checkbox'), ...inputFields, default: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('true'), Type.Literal('false')])), validate: Type.Optional(ChoiceValidate) },
+  {
+    type: Type.Literal('checkbox'),
+    ...inputFields,
+    default: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('true'), Type.Literal('false')])),
+    validate: Type.Optional(ChoiceValidate),
+  },
   { additionalProperties: false, description: 'One box to tick: outputs "true" or "false"; required means it must be ticked' },
 );
 export const DateComponent = Type.Object(
@@ -216,9 +224,10 @@ export const FormDocumentSchema = Type.Object(
           NotificationComponent,
         ]),
         {
-        maxItems: 100,
-        description: 'Absent: a form with only a title (and its button)',
-      }),
+          maxItems: 100,
+          description: 'Absent: a form with only a title (and its button)',
+        },
+      ),
     ),
     submitButton: Type.Optional(Button('submitButton')),
     continueButton: Type.Optional(Button('continueButton')),
@@ -234,7 +243,8 @@ export type CheckboxComponent = Static<typeof CheckboxComponent>;
 export type DateComponent = Static<typeof DateComponent>;
 export type PhoneComponent = Static<typeof PhoneComponent>;
 export type NumberComponent = Static<typeof NumberComponent>;
-export type InputComponent = TextComponent | EmailComponent | SelectComponent | RadioComponent | CheckboxComponent | DateComponent | PhoneComponent | NumberComponent;
+export type InputComponent =
+  TextComponent | EmailComponent | SelectComponent | RadioComponent | CheckboxComponent | DateComponent | PhoneComponent | NumberComponent;
 export type ParagraphComponent = Static<typeof ParagraphComponent>;
 export type ImageComponent = Static<typeof ImageComponent>;
 export type NotificationComponent = Static<typeof NotificationComponent>;
@@ -343,7 +353,8 @@ function checkTypeRules(component: InputComponent, path: string): FieldProblem[]
   if (component.type === 'select' || component.type === 'radio') {
     const seen = new Set<string>();
     component.options.forEach((option, at) => {
-      if (seen.has(option.value)) problems.push({ field: `${path}.options.${at}.value`, message: `${option.value} is also the value of another option; values must be unique` });
+      if (seen.has(option.value))
+        problems.push({ field: `${path}.options.${at}.value`, message: `${option.value} is also the value of another option; values must be unique` });
       seen.add(option.value);
     });
   }

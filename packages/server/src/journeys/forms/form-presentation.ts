@@ -33,7 +33,12 @@ export type PresentedForm = Omit<JourneyForm, 'components'> & { components: Pres
 function presentShown(component: Exclude<FormComponent, InputComponent>, locale: string): PresentedComponent {
   switch (component.type) {
     case 'paragraph':
-      return { type: 'paragraph', id: component.id, label: pickLocalized(component.label.values, locale) ?? '', text: pickLocalized(component.values, locale) ?? '' };
+      return {
+        type: 'paragraph',
+        id: component.id,
+        label: pickLocalized(component.label.values, locale) ?? '',
+        text: pickLocalized(component.values, locale) ?? '',
+      };
     case 'image':
       return { type: 'image', id: component.id, alt: pickLocalized(component.alt?.values, locale) ?? '', src: component.src };
     case 'notification':
