@@ -175,6 +175,27 @@ for (const kind of DATABASE_KINDS) {
       });
     }
 
+    test('preview: the form as the runner is sent it, in the language asked; an invalid one has its problems and no presentation', async () => {
+      const preview = expect(await admin.api.post(`${BASE}/preview`, { form: ELEMENTS_FORM, locale: 'de' }), 200);
+      const started = expect(await startPublic(server, 'about'), 200);
+      assert.equal(preview.body.valid, true);
+      assert.deepEqual(preview.body.errors, []);
+      assert.equal(preview.body.presented.title, 'Über Sie');
+      assert.equal(preview.body.presented.components[2].options[0].label, 'Deutschland');
+      assert.equal(preview.body.presented.components.length, started.body.data.form.components.length);
+      const broken = structuredClone(ELEMENTS_FORM) as { components: { options?: { value: string }[] }[] };
+      broken.components[2]!.options![1]!.value = 'DE';
+      const refused = expect(await admin.api.post(`${BASE}/preview`, { form: broken }), 200);
+      assert.deepEqual(refused.body, {
+        valid: false,
+        errors: [{ field: 'form.components.2.options.1.value', message: 'DE is also the value of another option; values must be unique' }],
+        warnings: [],
+        presented: null,
+      });
+      expect(await admin.api.post(`${BASE}/preview`, { form: ELEMENTS_FORM, locale: 'de\u0000' }), 400, 'VALIDATION_FAILED');
+      expect(await admin.api.get(`${BASE}/preview`), 404, 'FORM_NOT_FOUND');
+    });
+
     test('the runner is sent each type with its rules, options and messages in the user’s language', async () => {
       const started = expect(await startPublic(server, 'about', {}, undefined, undefined), 200);
       const { components } = started.body.data.form;
