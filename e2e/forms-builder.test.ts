@@ -108,7 +108,11 @@ for (const kind of DATABASE_KINDS) {
       await builder.getByRole('button', { name: 'Move up: Date Start date' }).focus();
       await page.keyboard.press('Enter');
       await page.getByRole('status').filter({ hasText: 'Date Start date is now at position 1.' }).waitFor();
-      const json = () => page.getByRole('textbox', { name: 'JSON definition' }).inputValue().then((text) => JSON.parse(text));
+      const json = () =>
+        page
+          .getByRole('textbox', { name: 'JSON definition' })
+          .inputValue()
+          .then((text) => JSON.parse(text));
       assert.deepEqual(
         (await json()).components.map((c: { id: string; index: number }) => [c.id, c.index]),
         [

@@ -43,7 +43,7 @@ export async function customFormRoutes(app: FastifyInstance, { services }: { ser
           200: Type.Object({
             ...ValidationReportSchema.properties,
             presented: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], {
-              description: 'The form resolved for the locale, with each field\'s rules and messages, as a form step sends it; null when the form is not valid',
+              description: "The form resolved for the locale, with each field's rules and messages, as a form step sends it; null when the form is not valid",
             }),
           }),
         },
