@@ -83,6 +83,11 @@ const DEFECTS: Defect[] = [
     [{ field: 'form.components.11.validate.pattern', message: 'is not a valid regular expression (JavaScript syntax, v flag)' }],
   ],
   [
+    'a pattern with nested repetition',
+    (f) => (f.components[11].validate.pattern = '(a+)+b'),
+    [{ field: 'form.components.11.validate.pattern', message: 'repeats a repetition (such as (a+)+), which can take exponential time; simplify it' }],
+  ],
+  [
     'an image from another site',
     (f) => (f.components[0].src = 'https://evil.example/x.png'),
     [{ field: 'form.components.0.src', message: 'must match pattern "^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+={0,2}$"' }],

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import safeRegex from 'safe-regex2';
 import { checkJourneyValue, isCalendarDate, JOURNEY_INPUT_TYPES, patternRegExp } from '../../../../web/src/journey-forms.ts';
 import type { FieldProblem } from '../../errors/keyway-error.ts';
 import { fieldRules, lengthLimit, validateOf } from './form-rules.ts';
@@ -348,8 +349,14 @@ export function checkFormDocument(document: unknown): FieldProblem[] {
 /** The rules of the newer element types a schema cannot say: a pattern that compiles, unique options, ranges in order. */
 function checkTypeRules(component: InputComponent, path: string): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  if (component.type === 'text' && component.validate?.pattern && patternRegExp(component.validate.pattern) === undefined)
-    problems.push({ field: `${path}.validate.pattern`, message: 'is not a valid regular expression (JavaScript syntax, v flag)' });
+  if (component.type === 'text' && component.validate?.pattern) {
+    const pattern = component.validate.pattern;
+    if (patternRegExp(pattern) === undefined)
+      problems.push({ field: `${path}.validate.pattern`, message: 'is not a valid regular expression (JavaScript syntax, v flag)' });
+    // The server runs the pattern on every submission: nested repetition such as (a+)+ can take exponential time.
+    else if (!safeRegex(pattern))
+      problems.push({ field: `${path}.validate.pattern`, message: 'repeats a repetition (such as (a+)+), which can take exponential time; simplify it' });
+  }
   if (component.type === 'select' || component.type === 'radio') {
     const seen = new Set<string>();
     component.options.forEach((option, at) => {
