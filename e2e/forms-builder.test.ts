@@ -123,9 +123,12 @@ for (const kind of DATABASE_KINDS) {
       await builder.getByRole('button', { name: 'Move down: Date Start date' }).focus();
       await page.keyboard.press('Enter');
       await page.getByRole('status').filter({ hasText: 'Date Start date is now at position 2.' }).waitFor();
-      // And with the mouse: the date dragged above the list, then back by the keyboard.
-      const rows = builder.locator('.builder-list').getByRole('row');
-      await rows.nth(1).dragTo(rows.first(), { targetPosition: { x: 60, y: 2 } });
+      // And by dragging (React Aria's keyboard drag and drop on the handle): the date above the list, then back.
+      await builder.getByRole('button', { name: 'Drag Date Start date' }).focus();
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('ArrowUp');
+      await page.keyboard.press('ArrowUp');
+      await page.keyboard.press('Enter');
       await page.getByRole('status').filter({ hasText: 'Date Start date is now at position 1.' }).waitFor();
       assert.deepEqual(
         (await json()).components.map((c: { id: string }) => c.id),
