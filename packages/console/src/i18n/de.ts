@@ -287,7 +287,7 @@ export const de: Record<MessageKey, string> = {
   'content.draftBadge': 'Entwurf',
   'content.invalidJson': 'Das ist kein gültiges JSON: {message}',
   'content.problems': 'Probleme',
-  // Form builder (issue 13)
+  // Form builder
   'formBuilder.title': 'Baukasten',
   'formBuilder.language': 'Sprache der Texte',
   'formBuilder.formTitle': 'Titel des Formulars',

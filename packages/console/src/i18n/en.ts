@@ -282,7 +282,7 @@ export const en = {
   'content.draftBadge': 'Draft',
   'content.invalidJson': 'This is not valid JSON: {message}',
   'content.problems': 'Problems',
-  // Form builder (issue 13)
+  // Form builder
   'formBuilder.title': 'Builder',
   'formBuilder.language': 'Language of the texts',
   'formBuilder.formTitle': 'Form title',
