@@ -291,6 +291,7 @@ export const de: Record<MessageKey, string> = {
   'formBuilder.title': 'Baukasten',
   'formBuilder.language': 'Sprache der Texte',
   'formBuilder.formTitle': 'Titel des Formulars',
+  'formBuilder.buttonText': 'Text der Schaltfläche (leer: Weiter)',
   'formBuilder.elementType': 'Elementtyp',
   'formBuilder.add': 'Element hinzufügen',
   'formBuilder.elements': 'Elemente',

@@ -286,6 +286,7 @@ export const en = {
   'formBuilder.title': 'Builder',
   'formBuilder.language': 'Language of the texts',
   'formBuilder.formTitle': 'Form title',
+  'formBuilder.buttonText': 'Button text (empty: Continue)',
   'formBuilder.elementType': 'Element type',
   'formBuilder.add': 'Add element',
   'formBuilder.elements': 'Elements',

@@ -8,6 +8,7 @@ import type { MessageKey } from '../../i18n/en.ts';
 import { Button, Checkbox, SelectField, TextField } from '../../ui/controls.tsx';
 import {
   addComponent,
+  buttonText,
   ELEMENT_TYPES,
   INPUT_TYPES,
   moveComponent,
@@ -17,6 +18,7 @@ import {
   updateComponent,
   withRule,
   withText,
+  withButtonText,
   withTitle,
   type BuilderComponent,
   type BuilderForm,
@@ -77,6 +79,12 @@ export function FormBuilder({
           label={t('formBuilder.formTitle')}
           value={form.title?.values?.[language] ?? ''}
           onChange={(text) => onChange(withTitle(form, language, text))}
+          isReadOnly={isReadOnly}
+        />
+        <TextField
+          label={t('formBuilder.buttonText')}
+          value={buttonText(form, language)}
+          onChange={(text) => onChange(withButtonText(form, language, text))}
           isReadOnly={isReadOnly}
         />
       </div>

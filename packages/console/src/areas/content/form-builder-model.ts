@@ -127,3 +127,16 @@ export function withRule(component: BuilderComponent, rule: string, value: unkno
 export function withTitle(form: BuilderForm, language: string, text: string): BuilderForm {
   return { ...form, title: { type: 'title', values: { ...(form.title?.values ?? {}), [language]: text } } };
 }
+
+/** The form's button text in `language` (a submit button's, else a continue button's). */
+export function buttonText(form: BuilderForm, language: string): string {
+  const button = (form.submitButton ?? form.continueButton) as { values?: Record<string, string> } | undefined;
+  return button?.values?.[language] ?? '';
+}
+
+/** Sets the button text: on the form's submit button if it has one, else on its continue button (added if absent). */
+export function withButtonText(form: BuilderForm, language: string, text: string): BuilderForm {
+  const member = form.submitButton ? 'submitButton' : 'continueButton';
+  const button = (form[member] ?? { type: member, values: {} }) as { type: string; values?: Record<string, string> };
+  return { ...form, [member]: { ...button, values: { ...(button.values ?? {}), [language]: text } } };
+}
