@@ -14,6 +14,7 @@ import { launchChromium, type WebAuthnPage } from './support/browser.ts';
 import { assertAccessible, enrolOperator, ensureConsoleBuilt, invitationLink, navigate } from './support/console.ts';
 import { ARTIFACTS, watchPage } from './support/hosted-pages.ts';
 import { publishJourney, setUpJourneyTenant, waitForStep, type JourneyTenant } from './support/journey-runner.ts';
+import { ELEMENTS_FORM } from '../packages/server/test/journeys/forms-fixtures.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
 const TENANT = 'acme';
@@ -219,6 +220,42 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(body.journeyStepId, 'rejection', 'the server took the answers: the journey went on to its end');
         assert.equal(body.data.code, 'ABOUT_RECEIVED');
         assert.deepEqual(problems(), []);
+      } finally {
+        await runner.close();
+      }
+    });
+
+    test('every element type in the runner: accessible, radios in a fieldset with their error linked', async () => {
+      assert.equal((await tenant.api.post('/api/custom-forms', { name: 'elements', form: ELEMENTS_FORM })).status, 201);
+      assert.equal((await tenant.api.post('/api/custom-forms/elements/versions/1/publish')).status, 200);
+      await publishJourney(tenant.api, 'elements', {
+        schemaVersion: 1,
+        store: 'customers',
+        start: 'all',
+        access: { public: true },
+        steps: [
+          {
+            id: 'all',
+            type: 'trustx.customDataForm',
+            parameters: { dataFormName: 'elements', formDataKey: 'all' },
+            outcomes: { success: 'received', cancel: 'received', timeout: 'received' },
+          },
+          { id: 'received', type: 'general.end', parameters: { result: 'rejection', code: 'ALL_RECEIVED' } },
+        ],
+      });
+      const runner = await page.context().newPage();
+      try {
+        await runner.goto(tenant.runnerUrl('elements'));
+        const step = await waitForStep(runner, 'form', 'About you');
+        await step.getByRole('img', { name: 'Company logo' }).waitFor();
+        const plan = step.getByRole('radiogroup', { name: /Plan/ });
+        await plan.getByRole('radio', { name: 'Pro' }).waitFor();
+        await step.getByRole('button', { name: 'Send' }).click();
+        await step.getByText('Pick a Plan.').waitFor();
+        assert.equal(await plan.getByRole('radio', { name: 'Basic' }).getAttribute('aria-describedby'), 'field-plan-error');
+        assert.equal(await step.getByRole('checkbox', { name: /I accept the terms/ }).getAttribute('aria-invalid'), 'true');
+        if (shots) await shoot(runner, 'runner-elements');
+        else await assertAccessible(runner, 'runner-elements');
       } finally {
         await runner.close();
       }

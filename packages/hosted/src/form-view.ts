@@ -69,11 +69,10 @@ function drawInput(input: JourneyFormInput, prefix: string, texts: FormViewTexts
   switch (input.type) {
     case 'radio': {
       const radios = (input.options ?? []).map((option, at) =>
-        h('input', { ...common, id: `${id}-${at}`, type: 'radio', value: option.value, checked: option.value === input.value, disabled: input.readOnly }),
+        // aria-required belongs to the group (radiogroup), not to each radio.
+        h('input', { name: input.id, id: `${id}-${at}`, type: 'radio', value: option.value, checked: option.value === input.value, disabled: input.readOnly }),
       );
       const rows = (input.options ?? []).map((option, at) => h('div', { class: 'choice' }, radios[at]!, h('label', { for: `${id}-${at}` }, option.label)));
-      // aria-required belongs to the group (radiogroup), not to each radio.
-      for (const radio of radios) radio.removeAttribute('aria-required');
       const group = h(
         'fieldset',
         { class: 'field choices', id, role: 'radiogroup', 'aria-required': input.required ? 'true' : undefined },
