@@ -19,6 +19,7 @@ const en = {
   'runner.autoContinue': 'This page continues by itself in a moment…',
   'runner.fixErrors': 'Please correct the marked fields.',
   'runner.required': 'required',
+  'runner.choose': 'Choose…',
   'runner.registration.lead': 'Your device creates a passkey for this account. You confirm it with your fingerprint, face, screen lock or security key.',
   'runner.registration.button': 'Create a passkey',
   'runner.authentication.lead': 'Confirm it is you with your passkey.',
@@ -106,6 +107,7 @@ const de: RunnerMessages = {
   'runner.autoContinue': 'Diese Seite geht gleich von selbst weiter …',
   'runner.fixErrors': 'Bitte korrigieren Sie die markierten Felder.',
   'runner.required': 'Pflichtfeld',
+  'runner.choose': 'Bitte wählen…',
   'runner.registration.lead':
     'Ihr Gerät erstellt einen Passkey für dieses Konto. Sie bestätigen ihn mit Fingerabdruck, Gesicht, Bildschirmsperre oder Sicherheitsschlüssel.',
   'runner.registration.button': 'Passkey erstellen',

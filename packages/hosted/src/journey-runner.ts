@@ -5,9 +5,10 @@
 // Only the modules the runner needs (not the whole SDK index): less to download.
 import { isAutofillAvailable, isWebAuthnAvailable } from '../../web/src/capabilities.ts';
 import { KeywayServerError, KeywayWebError } from '../../web/src/errors.ts';
-import { isFormInput, type JourneyFieldError, type JourneyForm } from '../../web/src/journey-forms.ts';
+import type { JourneyFieldError, JourneyForm } from '../../web/src/journey-forms.ts';
 import { resumeJourney, startJourney, type ClientStep, type JourneyClientOptions, type JourneyStep } from '../../web/src/journey.ts';
 import { format } from './format.ts';
+import { h, renderForm, sentenceCase, type Child } from './form-view.ts';
 import type { RunnerMessageKey } from './journey-runner-messages.ts';
 import type { RunnerData } from './journey-runner-shell.ts';
 import { describeError, element, sameOriginReturnTo } from './ui-kit.ts';
@@ -21,21 +22,6 @@ const errorRegion = element('error');
 const storageKey = `keyway.journey.${data.tenantBase}.${data.journeyId}`;
 
 const t = (key: RunnerMessageKey, values?: Record<string, string | number>) => format(data.messages[key] ?? key, values);
-
-type Child = Node | string | null | undefined | false;
-function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attributes: Record<string, string | boolean | undefined> = {},
-  ...children: Child[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === false) continue;
-    node.setAttribute(name, value === true ? '' : value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 function remember(sessionId: string | undefined): void {
   try {
@@ -98,17 +84,6 @@ function isDeadSession(error: unknown): boolean {
 
 let generation = 0;
 let pageAbort: AbortController | undefined;
-
-/**
- * Headings are sentence case: a title written all in capitals (TrustX form titles often are, e.g. "REGISTRATION")
- * is shown with only its first letter capital. Short ones (up to four letters, such as "PIN") are left as written.
- */
-function sentenceCase(title: string, lang: string): string {
-  const letters = title.replace(/[^\p{L}]/gu, '');
-  if (letters.length <= 4 || title !== title.toLocaleUpperCase(lang) || title === title.toLocaleLowerCase(lang)) return title;
-  const lower = title.toLocaleLowerCase(lang);
-  return lower.charAt(0).toLocaleUpperCase(lang) + lower.slice(1);
-}
 
 /** Replaces the step area and moves focus to the new heading. */
 function draw(heading: string | HTMLHeadingElement, ...children: Child[]): void {
@@ -240,65 +215,19 @@ function drawForm(
   submit: (values: Record<string, string>, buttons: HTMLButtonElement[]) => Promise<void>,
 ): void {
   const { label, lead } = texts();
-  const fields = new Map<string, { input: HTMLInputElement; error: HTMLElement; hint?: string }>();
-  const formElement = h('form', { class: 'stack', novalidate: true, 'data-form': form?.name });
-  for (const component of form?.components ?? []) {
-    if (!isFormInput(component)) {
-      formElement.append(
-        h(
-          'div',
-          { class: 'paragraph', 'data-component': component.id },
-          component.label ? h('p', { class: 'paragraph-label' }, component.label) : null,
-          h('p', {}, component.text),
-        ),
-      );
-      continue;
-    }
-    const id = `field-${component.id}`;
-    const errorId = `${id}-error`;
-    const input = h('input', {
-      id,
-      name: component.id,
-      type: component.type === 'email' ? 'email' : 'text',
-      value: component.value,
-      placeholder: component.placeholder,
-      readonly: component.readOnly,
-      'aria-required': component.required ? 'true' : undefined,
-      maxlength: String(component.maxLength),
-      autocomplete: component.type === 'email' ? 'email' : 'off',
-      spellcheck: 'false',
-    });
-    const error = h('p', { id: errorId, class: 'field-error', hidden: true });
-    fields.set(component.id, { input, error });
-    const labelElement = h('label', { for: id }, component.label, component.required ? h('span', { class: 'required' }, ` (${t('runner.required')})`) : null);
-    formElement.append(h('div', { class: 'field' }, labelElement, input, error));
-  }
-  const primary = h('button', { type: 'submit', class: 'primary' }, label);
+  const view = renderForm(form, { texts: { required: t('runner.required'), choose: t('runner.choose') }, buttonLabel: label });
+  const { element: formElement, primary } = view;
   const cancel = step.options.includes('cancel') ? h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.cancel')) : null;
+  if (cancel) view.buttonRow.append(cancel);
   const hidden = form?.button === null && step.hideButtons;
   if (hidden) primary.hidden = true;
-  formElement.append(h('div', { class: 'button-row' }, primary, cancel));
 
-  const values = () => Object.fromEntries([...fields].map(([key, field]) => [key, field.input.value]));
+  const values = () => view.values();
   const markErrors = (errors: JourneyFieldError[]): boolean => {
-    for (const field of fields.values()) {
-      field.input.removeAttribute('aria-invalid');
-      field.input.removeAttribute('aria-describedby');
-      field.error.hidden = true;
-      field.error.textContent = '';
-    }
-    const known = errors.filter((e) => fields.has(e.field));
-    for (const e of known) {
-      const field = fields.get(e.field)!;
-      field.input.setAttribute('aria-invalid', 'true');
-      field.input.setAttribute('aria-describedby', field.error.id);
-      field.error.textContent = e.message;
-      field.error.hidden = false;
-    }
+    const first = view.markErrors(errors);
     if (errors.length === 0) return false;
     // One assertive announcement for the whole form; the messages stay next to their fields.
     errorRegion.replaceChildren(h('p', {}, t('runner.fixErrors')), h('ul', {}, ...errors.map((e) => h('li', {}, e.message))));
-    const first = known[0] ? fields.get(known[0].field)!.input : undefined;
     (first ?? errorRegion).focus();
     return true;
   };

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { checkFormDocument, type FormDocument } from '../../server/src/journeys/forms/form-format.ts';
 import { presentForm } from '../../server/src/journeys/forms/form-presentation.ts';
 import { validateSubmission } from '../../server/src/journeys/forms/form-submission.ts';
+import { ELEMENTS_FORM, ELEMENTS_VALID } from '../../server/test/journeys/forms-fixtures.ts';
 import { isFormInput, validateJourneyForm, type JourneyForm, type JourneyFormInput } from '../src/journey-forms.ts';
 
 const text = (values: Record<string, string>) => ({ values });
@@ -178,4 +179,79 @@ test('the browser shows the sent messages before submitting: the same text the s
     { field: 'code', code: 'invalidLength', message: 'Kennung muss 2 bis 10000 Zeichen lang sein.' },
   ]);
   assert.deepEqual(browser, validateSubmission(OWN, { email: 'x', code: 'x' }, 'de').errors);
+});
+
+// The element types beyond text and e-mail: every way each can be refused, in the same matrix.
+const ELEMENTS = ELEMENTS_FORM as unknown as FormDocument;
+const ELEMENT_VALUES: Record<string, unknown>[] = [
+  {},
+  ELEMENTS_VALID,
+  { ...ELEMENTS_VALID, country: 'XX', plan: 'gold', terms: 'yes', newsletter: 'maybe' },
+  { ...ELEMENTS_VALID, country: '', plan: '', terms: 'false', birthday: '' },
+  { ...ELEMENTS_VALID, birthday: '2011-01-01', start: '2025-12-31', seats: '0', budget: '1000.5' },
+  { ...ELEMENTS_VALID, birthday: '1899-12-31', seats: '51', budget: '1e3' },
+  { ...ELEMENTS_VALID, birthday: '2001-02-29', start: '17.05.2026', seats: 'twelve', budget: '1,5' },
+  { ...ELEMENTS_VALID, mobile: '030 1234567', postcode: '1011' },
+  { ...ELEMENTS_VALID, mobile: '+0 30 1234567', postcode: '10115a' },
+  { ...ELEMENTS_VALID, mobile: '+4930123456789012', seats: 'Infinity', budget: '.5' },
+  { ...ELEMENTS_VALID, country: 7, plan: ['pro'], terms: true, birthday: null },
+  { ...ELEMENTS_VALID, terms: ' true ', seats: ' 50 ', start: '2026-01-01', birthday: '2010-12-31' },
+];
+
+for (const locale of ['en', 'de-DE', 'fr', 'es']) {
+  test(`the newer element types: browser check = server check, errors and messages (${locale})`, () => {
+    assert.deepEqual(checkFormDocument(ELEMENTS), [], 'a form an admin can save');
+    const presented = presentForm(ELEMENTS, { name: 'elements', version: 1, locale }) as JourneyForm;
+    for (const values of ELEMENT_VALUES) {
+      const server = validateSubmission(ELEMENTS, values, locale).errors;
+      assert.deepEqual(validateJourneyForm(presented, values), server, JSON.stringify(values));
+    }
+    // And with the messages stripped, Keyway's built-in wording is the server's where the form sets none.
+    for (const component of presented.components) if (isFormInput(component)) delete component.messages;
+    for (const values of ELEMENT_VALUES) {
+      const server = validateSubmission(ELEMENTS, values, locale).errors.filter((e) => !['plan', 'seats', 'postcode'].includes(e.field));
+      const browser = validateJourneyForm(presented, values).filter((e) => !['plan', 'seats', 'postcode'].includes(e.field));
+      assert.deepEqual(browser, server, JSON.stringify(values));
+    }
+  });
+}
+
+test('each refusal of the newer types has its code and message (en and de)', () => {
+  const invalid = {
+    ...ELEMENTS_VALID,
+    country: 'XX',
+    plan: '',
+    terms: 'false',
+    birthday: '2011-01-01',
+    start: '2026-02-30',
+    mobile: '12345',
+    seats: '0',
+    budget: 'x',
+    postcode: 'abc',
+  };
+  assert.deepEqual(validateSubmission(ELEMENTS, invalid, 'en').errors, [
+    { field: 'country', code: 'invalid', message: 'Country: choose one of the options.' },
+    { field: 'plan', code: 'missing', message: 'Pick a Plan.' },
+    { field: 'terms', code: 'missing', message: 'I accept the terms is required.' },
+    { field: 'birthday', code: 'outOfRange', message: 'Birthday must be from 1900-01-01 to 2010-12-31.' },
+    { field: 'start', code: 'invalid', message: 'Start must be a date.' },
+    { field: 'mobile', code: 'invalid', message: 'Mobile must be a phone number in international format, such as +49 30 1234567.' },
+    { field: 'seats', code: 'outOfRange', message: 'Seats: 1–50.' },
+    { field: 'budget', code: 'invalid', message: 'Budget must be a number.' },
+    { field: 'postcode', code: 'invalid', message: 'Postcode: five digits.' },
+  ]);
+  assert.deepEqual(
+    validateSubmission(ELEMENTS, { ...ELEMENTS_VALID, start: '2025-01-01', budget: '1001', seats: '99' }, 'de').errors,
+    [
+      { field: 'start', code: 'outOfRange', message: 'Beginn darf nicht vor dem 2026-01-01 liegen.' },
+      { field: 'seats', code: 'outOfRange', message: 'Plätze muss zwischen 1 und 50 liegen.' },
+      { field: 'budget', code: 'outOfRange', message: 'Budget darf höchstens 1000 sein.' },
+    ],
+    'a German user with an English-only own message gets Keyway’s German',
+  );
+  const accepted = validateSubmission(ELEMENTS, ELEMENTS_VALID, 'en');
+  assert.deepEqual(accepted.errors, []);
+  assert.equal(accepted.values.mobile, '+49301234567', 'a phone number is kept in its compact E.164 form');
+  assert.equal(accepted.values.newsletter, 'false');
+  assert.equal(accepted.values.start, '');
 });

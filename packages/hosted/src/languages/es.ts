@@ -156,6 +156,7 @@ const runner: RunnerMessages = {
   'runner.autoContinue': 'Esta página continuará sola en un momento…',
   'runner.fixErrors': 'Corrija los campos marcados.',
   'runner.required': 'obligatorio',
+  'runner.choose': 'Elija…',
   'runner.registration.lead':
     'Su dispositivo crea una llave de acceso para esta cuenta. La confirma con su huella, su cara, el bloqueo de pantalla o una llave de seguridad.',
   'runner.registration.button': 'Crear una llave de acceso',

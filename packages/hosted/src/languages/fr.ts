@@ -157,6 +157,7 @@ const runner: RunnerMessages = {
   'runner.autoContinue': 'Cette page va continuer d’elle-même dans un instant…',
   'runner.fixErrors': 'Veuillez corriger les champs signalés.',
   'runner.required': 'obligatoire',
+  'runner.choose': 'Choisissez…',
   'runner.registration.lead':
     'Votre appareil crée une clé d’accès pour ce compte. Vous la confirmez avec votre empreinte, votre visage, le verrouillage de l’écran ou une clé de sécurité.',
   'runner.registration.button': 'Créer une clé d’accès',

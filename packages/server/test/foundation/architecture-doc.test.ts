@@ -100,7 +100,7 @@ const PACKAGE_IMPORTS: Record<string, string[]> = {
   'packages/web/src': [],
   'packages/hosted/src': ['packages/web/src'],
   'packages/server/src': ['packages/hosted/src', 'packages/web/src'],
-  'packages/console/src': ['packages/web/src'],
+  'packages/console/src': ['packages/hosted/src', 'packages/web/src'],
 };
 
 /** Every import that breaks the documented rule, as `importer → imported`. */

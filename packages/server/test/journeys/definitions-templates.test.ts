@@ -90,7 +90,7 @@ describe('journey templates in German', () => {
     const registration = present('keyway-registration-details');
     assert.equal(registration.title, 'Konto anlegen');
     assert.deepEqual(
-      registration.components.map((c) => c.label),
+      registration.components.map((c) => ('label' in c ? c.label : '')),
       ['Benutzername', 'Anzeigename'],
     );
     assert.deepEqual((registration.components[0] as { messages: unknown }).messages, {

@@ -141,3 +141,86 @@ export const PROFILE_FORM = {
   ],
   submitButton: { type: 'submitButton', values: { en: 'Save', de: 'Speichern' } },
 };
+
+const texts = (en: string, de: string) => ({ values: { en, de } });
+/** A 1×1 transparent PNG. */
+export const PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+
+/** Every element type beyond text, e-mail and paragraph, each with its rules; own messages on some, Keyway's on the others. */
+export const ELEMENTS_FORM = {
+  title: { values: { en: 'About you', de: 'Über Sie' }, type: 'title' },
+  components: [
+    { type: 'image', id: 'logo', src: PIXEL, alt: texts('Company logo', 'Firmenlogo'), index: 0 },
+    {
+      type: 'notification',
+      id: 'info',
+      severity: 'warning',
+      label: texts('Note', 'Hinweis'),
+      values: { en: 'We check every answer.', de: 'Wir prüfen jede Antwort.' },
+      index: 1,
+    },
+    {
+      type: 'select',
+      id: 'country',
+      label: texts('Country', 'Land'),
+      options: [
+        { value: 'DE', label: texts('Germany', 'Deutschland') },
+        { value: 'FR', label: texts('France', 'Frankreich') },
+      ],
+      validate: { required: true },
+      index: 2,
+    },
+    {
+      type: 'radio',
+      id: 'plan',
+      label: texts('Plan', 'Tarif'),
+      options: [
+        { value: 'basic', label: texts('Basic', 'Basis') },
+        { value: 'pro', label: texts('Pro', 'Pro') },
+      ],
+      validate: { required: true, missingMessage: texts('Pick a {label}.', 'Bitte einen {label} wählen.') },
+      index: 3,
+    },
+    { type: 'checkbox', id: 'terms', label: texts('I accept the terms', 'Ich akzeptiere die Bedingungen'), validate: { required: true }, index: 4 },
+    { type: 'checkbox', id: 'newsletter', label: texts('Newsletter', 'Newsletter'), index: 5 },
+    {
+      type: 'date',
+      id: 'birthday',
+      label: texts('Birthday', 'Geburtstag'),
+      validate: { required: true, min: '1900-01-01', max: '2010-12-31' },
+      index: 6,
+    },
+    { type: 'date', id: 'start', label: texts('Start', 'Beginn'), validate: { min: '2026-01-01', max: '' }, index: 7 },
+    { type: 'phone', id: 'mobile', label: texts('Mobile', 'Mobilnummer'), validate: { required: false }, index: 8 },
+    {
+      type: 'number',
+      id: 'seats',
+      label: texts('Seats', 'Plätze'),
+      validate: { min: 1, max: '50', outOfRangeMessage: texts('{label}: {min}–{max}.', '') },
+      index: 9,
+    },
+    { type: 'number', id: 'budget', label: texts('Budget', 'Budget'), validate: { max: 1000 }, index: 10 },
+    {
+      type: 'text',
+      id: 'postcode',
+      label: texts('Postcode', 'Postleitzahl'),
+      validate: { pattern: '[0-9]{5}', invalidMessage: texts('{label}: five digits.', '{label}: fünf Ziffern.') },
+      index: 11,
+    },
+  ],
+  submitButton: { type: 'submitButton', values: { en: 'Send', de: 'Senden' } },
+};
+
+/** Values ELEMENTS_FORM accepts. */
+export const ELEMENTS_VALID = {
+  country: 'DE',
+  plan: 'pro',
+  terms: 'true',
+  newsletter: 'false',
+  birthday: '1990-05-17',
+  start: '',
+  mobile: '+49 (30) 123-4567',
+  seats: '12',
+  budget: '-3.5',
+  postcode: '10115',
+};

@@ -31,7 +31,7 @@ describe('custom form format', () => {
       { field: 'form.components.1.validate.requierd', message: 'is not a known field' },
     ]);
     assert.deepEqual(checkFormDocument({ title: { values: { en: 'x' }, type: 'title' }, components: [{ type: 'slider', id: 'a', index: 0 }] }), [
-      { field: 'form.components.0.type', message: 'must be one of text, email, paragraph' },
+      { field: 'form.components.0.type', message: 'must be one of text, email, select, radio, checkbox, date, phone, number, paragraph, image, notification' },
     ]);
     assert.deepEqual(checkFormDocument({ components: [] }), [{ field: 'form.title', message: 'is required' }]);
     assert.deepEqual(

@@ -10,7 +10,10 @@ import { useCan } from '../../session/use-session.ts';
 import { Button, TextField } from '../../ui/controls.tsx';
 import { ErrorMessage, Loading, Notice, PageHeader } from '../../ui/feedback.tsx';
 import { contentApi, textOf, type ContentKind, type ValidationReport } from './content-api.ts';
-import { FormPreview } from './FormPreview.tsx';
+import { FormBuilder } from './FormBuilder.tsx';
+import { isBuilderForm, type BuilderForm } from './form-builder-model.ts';
+import { RunnerPreview } from './RunnerPreview.tsx';
+import type { JourneyForm } from '../../../../web/src/journey-forms.ts';
 
 export function FormDetail() {
   return <ContentDetail kind="forms" />;
@@ -49,6 +52,10 @@ function ContentDetail({ kind }: { kind: ContentKind }) {
   const [text, setText] = useState('');
   const [report, setReport] = useState<ValidationReport | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
+  // The builder's language of texts, which is also the preview's: the console's own at first.
+  const [language, setLanguage] = useState<'en' | 'de'>(locale);
+  // The last valid form as the runner would be sent it: kept while the JSON is mid-edit and invalid.
+  const [presented, setPresented] = useState<JourneyForm | null | undefined>();
   useEffect(() => {
     if (version.data) setText(textOf(kind, version.data));
   }, [version.data, kind]);
@@ -57,10 +64,20 @@ function ContentDetail({ kind }: { kind: ContentKind }) {
   useEffect(() => {
     if (parsed.error !== undefined || text === '') return;
     const timer = setTimeout(() => {
-      contentApi.validate(kind, text).then(setReport, () => setReport(undefined));
+      if (kind === 'forms')
+        contentApi.preview(text, language).then(
+          ({ presented: next, ...validation }) => {
+            setReport(validation);
+            if (next) setPresented(next);
+          },
+          () => setReport(undefined),
+        );
+      else contentApi.validate(kind, text).then(setReport, () => setReport(undefined));
     }, VALIDATE_AFTER_MS);
     return () => clearTimeout(timer);
-  }, [text, kind, parsed.error]);
+  }, [text, kind, parsed.error, language]);
+  const builderForm = kind === 'forms' && isBuilderForm(parsed.value) ? parsed.value : undefined;
+  const editFromBuilder = (next: BuilderForm) => setText(JSON.stringify(next, null, 2));
   const refresh = async () => {
     await queryClient.invalidateQueries({ queryKey: ['content-versions', kind, name] });
     await queryClient.invalidateQueries({ queryKey: ['content-version', kind, name] });
@@ -126,7 +143,17 @@ function ContentDetail({ kind }: { kind: ContentKind }) {
           ))}
         </ul>
       </section>
-      <div className="split">
+      {builderForm ? (
+        <div className="split">
+          <FormBuilder form={builderForm} onChange={editFromBuilder} language={language} onLanguageChange={setLanguage} isReadOnly={!canEdit} />
+          <section className="panel builder-preview" aria-labelledby="preview-title">
+            <h2 id="preview-title">{t('formBuilder.preview')}</h2>
+            {report && !report.valid && presented ? <p className="muted small">{t('formBuilder.previewInvalid')}</p> : null}
+            <RunnerPreview presented={presented} accepted={t('formBuilder.accepted')} />
+          </section>
+        </div>
+      ) : null}
+      <div className={kind === 'forms' ? 'stack editor-column' : 'split'}>
         <div className="stack editor-column">
           <TextField
             className="editor"
@@ -158,15 +185,13 @@ function ContentDetail({ kind }: { kind: ContentKind }) {
             ) : null}
           </div>
         </div>
-        <section className="panel" aria-labelledby="preview-title">
-          <h2 id="preview-title">{t('common.preview')}</h2>
-          {kind === 'forms' ? (
-            <FormPreview form={parsed.value} locale={locale} />
-          ) : (
-            // Scripts do not run in the preview (sandbox without allow-scripts): it shows the markup and styles.
+        {kind === 'pages' ? (
+          <section className="panel" aria-labelledby="preview-title">
+            <h2 id="preview-title">{t('common.preview')}</h2>
+            {/* Scripts do not run in the preview (sandbox without allow-scripts): it shows the markup and styles. */}
             <iframe className="preview-frame" title={t('common.preview')} sandbox="" srcDoc={text} />
-          )}
-        </section>
+          </section>
+        ) : null}
       </div>
     </>
   );

@@ -3,6 +3,7 @@
 // the path and the member holding the content (`form` or `html`), so one client serves both.
 import { adminJson } from '../../api/client.ts';
 import type { components } from '../../api/schema.ts';
+import type { JourneyForm } from '../../../../web/src/journey-forms.ts';
 
 export type ContentKind = 'forms' | 'pages';
 export type ContentSummary = components['schemas']['ContentSummary'];
@@ -39,6 +40,9 @@ export const contentApi = {
     adminJson<ContentVersion>('PUT', `${at(kind, name)}/versions/${version}`, contentOf(kind, text)),
   publish: (kind: ContentKind, name: string, version: number) => adminJson<ContentVersion>('POST', `${at(kind, name)}/versions/${version}/publish`, {}),
   validate: (kind: ContentKind, text: string) => adminJson<ValidationReport>('POST', `${base(kind)}/validate`, contentOf(kind, text)),
+  /** A form's problems and, when it has none, the form as a form step sends the journey runner, in `locale`. */
+  preview: (text: string, locale: string) =>
+    adminJson<ValidationReport & { presented: JourneyForm | null }>('POST', '/api/custom-forms/preview', { ...contentOf('forms', text), locale }),
 };
 
 export const STARTER: Record<ContentKind, string> = {

@@ -1,6 +1,9 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import safeRegex from 'safe-regex2';
+import { checkJourneyValue, isCalendarDate, JOURNEY_INPUT_TYPES, patternRegExp } from '../../../../web/src/journey-forms.ts';
 import type { FieldProblem } from '../../errors/keyway-error.ts';
+import { fieldRules, lengthLimit, validateOf } from './form-rules.ts';
 
 /**
  * The custom form format of TrustX “Custom Data Forms”: a localized title, a list
@@ -29,17 +32,54 @@ const LengthLimit = Type.Union([Type.Integer({ minimum: 0, maximum: 100_000 }), 
   description: 'Characters (UTF-16 code units, as HTML minlength/maxlength count them); "" means no limit',
 });
 
+const requiredRule = { required: Type.Optional(Type.Boolean()) };
+const missingAndInvalid = { missingMessage: Type.Optional(LocalizedText), invalidMessage: Type.Optional(LocalizedText) };
+
 const Validate = Type.Object(
   {
-    required: Type.Optional(Type.Boolean()),
+    ...requiredRule,
     minLength: Type.Optional(LengthLimit),
     maxLength: Type.Optional(LengthLimit),
-    missingMessage: Type.Optional(LocalizedText),
-    invalidMessage: Type.Optional(LocalizedText),
+    ...missingAndInvalid,
     invalidLengthMessage: Type.Optional(LocalizedText),
   },
   { additionalProperties: false },
 );
+
+const TextValidate = Type.Object(
+  {
+    ...Validate.properties,
+    pattern: Type.Optional(
+      Type.String({ maxLength: 1024, description: 'The whole value must match, as the HTML pattern attribute (JavaScript syntax, v flag); "" for none' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** select, radio, checkbox, phone: required or not, and the value must be what the type takes. */
+const ChoiceValidate = Type.Object({ ...requiredRule, ...missingAndInvalid }, { additionalProperties: false });
+
+/** A number limit: a number, a decimal number as a string, or "" for none. */
+const NumberLimit = Type.Union([Type.Number(), Type.String({ pattern: '^(?:|-?[0-9]{1,15}(?:\\.[0-9]{1,15})?)$' })]);
+/** A date limit: YYYY-MM-DD (inclusive), or "" for none. */
+const DateLimit = Type.String({ pattern: '^(?:|[0-9]{4}-[0-9]{2}-[0-9]{2})$', description: 'YYYY-MM-DD, inclusive; "" for none' });
+const rangeMessages = { ...missingAndInvalid, outOfRangeMessage: Type.Optional(LocalizedText) };
+const NumberValidate = Type.Object(
+  { ...requiredRule, min: Type.Optional(NumberLimit), max: Type.Optional(NumberLimit), ...rangeMessages },
+  { additionalProperties: false },
+);
+const DateValidate = Type.Object(
+  { ...requiredRule, min: Type.Optional(DateLimit), max: Type.Optional(DateLimit), ...rangeMessages },
+  { additionalProperties: false },
+);
+
+/** Option values are what the form outputs: printable, no control characters. */
+const OPTION_VALUE_PATTERN = '^[^\\p{Cc}]{1,256}$';
+const Option = Type.Object(
+  { value: Type.String({ pattern: OPTION_VALUE_PATTERN, description: 'What the form outputs when this option is chosen' }), label: LocalizedText },
+  { additionalProperties: false },
+);
+const Options = Type.Array(Option, { minItems: 1, maxItems: 200, description: 'The choices, in the order shown; values unique' });
 
 const inputFields = {
   isValid: Type.Optional(Type.Boolean({ description: 'Written by the form builder; not used' })),
@@ -53,10 +93,42 @@ const inputFields = {
   index: Type.Integer({ minimum: 0, maximum: 10_000 }),
 };
 
-export const TextComponent = Type.Object({ type: Type.Literal('text'), ...inputFields }, { additionalProperties: false });
+export const TextComponent = Type.Object(
+  { type: Type.Literal('text'), ...inputFields, validate: Type.Optional(TextValidate) },
+  { additionalProperties: false },
+);
 export const EmailComponent = Type.Object(
   { type: Type.Literal('email'), ...inputFields },
   { additionalProperties: false, description: 'A text field that must hold an e-mail address (invalidMessage otherwise)' },
+);
+export const SelectComponent = Type.Object(
+  { type: Type.Literal('select'), ...inputFields, options: Options, validate: Type.Optional(ChoiceValidate) },
+  { additionalProperties: false, description: 'A drop-down list: the value must be one of the options (invalidMessage otherwise)' },
+);
+export const RadioComponent = Type.Object(
+  { type: Type.Literal('radio'), ...inputFields, options: Options, validate: Type.Optional(ChoiceValidate) },
+  { additionalProperties: false, description: 'A group of radio buttons: the value must be one of the options' },
+);
+export const CheckboxComponent = Type.Object(
+  {
+    type: Type.Literal('checkbox'),
+    ...inputFields,
+    default: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('true'), Type.Literal('false')])),
+    validate: Type.Optional(ChoiceValidate),
+  },
+  { additionalProperties: false, description: 'One box to tick: outputs "true" or "false"; required means it must be ticked' },
+);
+export const DateComponent = Type.Object(
+  { type: Type.Literal('date'), ...inputFields, validate: Type.Optional(DateValidate) },
+  { additionalProperties: false, description: 'A calendar day, YYYY-MM-DD, optionally within min and max (outOfRangeMessage otherwise)' },
+);
+export const PhoneComponent = Type.Object(
+  { type: Type.Literal('phone'), ...inputFields, validate: Type.Optional(ChoiceValidate) },
+  { additionalProperties: false, description: 'A phone number in international (E.164) format; stored without spaces, e.g. +49301234567' },
+);
+export const NumberComponent = Type.Object(
+  { type: Type.Literal('number'), ...inputFields, validate: Type.Optional(NumberValidate) },
+  { additionalProperties: false, description: 'A decimal number, optionally within min and max (outOfRangeMessage otherwise)' },
 );
 export const ParagraphComponent = Type.Object(
   {
@@ -72,6 +144,35 @@ export const ParagraphComponent = Type.Object(
   },
   { additionalProperties: false },
 );
+/** The hosted pages load images from data: URLs only (their Content-Security-Policy), and never SVG (it can carry script). */
+export const IMAGE_SOURCE_PATTERN = '^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+={0,2}$';
+export const ImageComponent = Type.Object(
+  {
+    type: Type.Literal('image'),
+    isValid: Type.Optional(Type.Boolean()),
+    id: ComponentId,
+    label: Type.Optional(LocalizedText),
+    src: Type.String({ pattern: IMAGE_SOURCE_PATTERN, maxLength: 400_000, description: 'A data: URL of a PNG, JPEG, GIF or WebP image (at most ~300 kB)' }),
+    alt: Type.Optional(LocalizedText),
+    index: Type.Integer({ minimum: 0, maximum: 10_000 }),
+  },
+  { additionalProperties: false, description: 'A picture; alt is its text alternative (absent or empty: decorative)' },
+);
+export const NotificationComponent = Type.Object(
+  {
+    type: Type.Literal('notification'),
+    isValid: Type.Optional(Type.Boolean()),
+    id: ComponentId,
+    label: LocalizedText,
+    severity: Type.Optional(Type.Union([Type.Literal('info'), Type.Literal('success'), Type.Literal('warning'), Type.Literal('error')])),
+    values: Type.Record(Type.String({ pattern: LANGUAGE_TAG_PATTERN }), Type.String({ maxLength: 16_384 }), {
+      maxProperties: 64,
+      description: 'The message per language',
+    }),
+    index: Type.Integer({ minimum: 0, maximum: 10_000 }),
+  },
+  { additionalProperties: false, description: 'A highlighted message (info by default), shown and never submitted' },
+);
 
 const Button = <T extends string>(type: T) =>
   Type.Object(
@@ -83,7 +184,19 @@ const Button = <T extends string>(type: T) =>
     { additionalProperties: false },
   );
 
-const COMPONENT_SCHEMAS: Record<string, TSchema> = { text: TextComponent, email: EmailComponent, paragraph: ParagraphComponent };
+const COMPONENT_SCHEMAS: Record<string, TSchema> = {
+  text: TextComponent,
+  email: EmailComponent,
+  select: SelectComponent,
+  radio: RadioComponent,
+  checkbox: CheckboxComponent,
+  date: DateComponent,
+  phone: PhoneComponent,
+  number: NumberComponent,
+  paragraph: ParagraphComponent,
+  image: ImageComponent,
+  notification: NotificationComponent,
+};
 export const COMPONENT_TYPES = Object.keys(COMPONENT_SCHEMAS);
 
 export const FormDocumentSchema = Type.Object(
@@ -97,10 +210,25 @@ export const FormDocumentSchema = Type.Object(
       { additionalProperties: false },
     ),
     components: Type.Optional(
-      Type.Array(Type.Union([TextComponent, EmailComponent, ParagraphComponent]), {
-        maxItems: 100,
-        description: 'Absent: a form with only a title (and its button)',
-      }),
+      Type.Array(
+        Type.Union([
+          TextComponent,
+          EmailComponent,
+          SelectComponent,
+          RadioComponent,
+          CheckboxComponent,
+          DateComponent,
+          PhoneComponent,
+          NumberComponent,
+          ParagraphComponent,
+          ImageComponent,
+          NotificationComponent,
+        ]),
+        {
+          maxItems: 100,
+          description: 'Absent: a form with only a title (and its button)',
+        },
+      ),
     ),
     submitButton: Type.Optional(Button('submitButton')),
     continueButton: Type.Optional(Button('continueButton')),
@@ -110,20 +238,25 @@ export const FormDocumentSchema = Type.Object(
 
 export type TextComponent = Static<typeof TextComponent>;
 export type EmailComponent = Static<typeof EmailComponent>;
-export type InputComponent = TextComponent | EmailComponent;
+export type SelectComponent = Static<typeof SelectComponent>;
+export type RadioComponent = Static<typeof RadioComponent>;
+export type CheckboxComponent = Static<typeof CheckboxComponent>;
+export type DateComponent = Static<typeof DateComponent>;
+export type PhoneComponent = Static<typeof PhoneComponent>;
+export type NumberComponent = Static<typeof NumberComponent>;
+export type InputComponent =
+  TextComponent | EmailComponent | SelectComponent | RadioComponent | CheckboxComponent | DateComponent | PhoneComponent | NumberComponent;
 export type ParagraphComponent = Static<typeof ParagraphComponent>;
-export type FormComponent = InputComponent | ParagraphComponent;
+export type ImageComponent = Static<typeof ImageComponent>;
+export type NotificationComponent = Static<typeof NotificationComponent>;
+export type FormComponent = InputComponent | ParagraphComponent | ImageComponent | NotificationComponent;
 export type FormDocument = Static<typeof FormDocumentSchema>;
 
 export function isInput(component: FormComponent): component is InputComponent {
-  return component.type === 'text' || component.type === 'email';
+  return (JOURNEY_INPUT_TYPES as readonly string[]).includes(component.type);
 }
 
-/** A limit as a number, or undefined for "no limit". */
-export function lengthLimit(value: number | string | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  return typeof value === 'number' ? value : Number.parseInt(value, 10);
-}
+export { lengthLimit };
 
 // Compiled on the first check, not when the server loads this module (start-up time).
 let validators: { topLevel: ValidateFunction; perType: Record<string, ValidateFunction> } | undefined;
@@ -191,18 +324,55 @@ export function checkFormDocument(document: unknown): FieldProblem[] {
       });
     indexes.set(component.index, at);
     if (!isInput(component)) return;
-    const min = lengthLimit(component.validate?.minLength);
-    const max = lengthLimit(component.validate?.maxLength);
+    const lengths = validateOf(component);
+    const min = lengthLimit(lengths.minLength);
+    const max = lengthLimit(lengths.maxLength);
     if (min !== undefined && max !== undefined && min > max)
       problems.push({ field: `${path}.validate.minLength`, message: `${min} is more than maxLength ${max}` });
     if (max !== undefined && max === 0) problems.push({ field: `${path}.validate.maxLength`, message: 'must be at least 1, or "" for no limit' });
     const fallback = component.default ?? '';
     if (max !== undefined && fallback.length > max) problems.push({ field: `${path}.default`, message: `is longer than maxLength ${max}` });
-    if (component.readOnly && component.validate?.required && fallback.trim() === '') {
+    problems.push(...checkTypeRules(component, path));
+    const rules = fieldRules(component);
+    const defaultBreach = checkJourneyValue({ ...rules, readOnly: false }, fallback).code;
+    if (component.readOnly && component.validate?.required && defaultBreach === 'missing') {
       problems.push({ field: `${path}.default`, message: 'a read-only required field needs a default, or nobody can ever submit the form' });
     }
+    if (component.type !== 'text' && component.type !== 'email' && defaultBreach !== undefined && defaultBreach !== 'missing')
+      problems.push({ field: `${path}.default`, message: `breaks the field's own rules (${defaultBreach})` });
   });
   if (form.submitButton !== undefined && form.continueButton !== undefined)
     problems.push({ field: 'form.continueButton', message: 'give either submitButton or continueButton, not both' });
+  return problems;
+}
+
+/** The rules of the newer element types a schema cannot say: a pattern that compiles, unique options, ranges in order. */
+function checkTypeRules(component: InputComponent, path: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (component.type === 'text' && component.validate?.pattern) {
+    const pattern = component.validate.pattern;
+    if (patternRegExp(pattern) === undefined)
+      problems.push({ field: `${path}.validate.pattern`, message: 'is not a valid regular expression (JavaScript syntax, v flag)' });
+    // The server runs the pattern on every submission: nested repetition such as (a+)+ can take exponential time.
+    else if (!safeRegex(pattern))
+      problems.push({ field: `${path}.validate.pattern`, message: 'repeats a repetition (such as (a+)+), which can take exponential time; simplify it' });
+  }
+  if (component.type === 'select' || component.type === 'radio') {
+    const seen = new Set<string>();
+    component.options.forEach((option, at) => {
+      if (seen.has(option.value))
+        problems.push({ field: `${path}.options.${at}.value`, message: `${option.value} is also the value of another option; values must be unique` });
+      seen.add(option.value);
+    });
+  }
+  if (component.type === 'number' || component.type === 'date') {
+    const { min, max } = fieldRules(component);
+    if (component.type === 'date') {
+      if (min !== undefined && !isCalendarDate(min)) problems.push({ field: `${path}.validate.min`, message: 'is not a calendar date' });
+      if (max !== undefined && !isCalendarDate(max)) problems.push({ field: `${path}.validate.max`, message: 'is not a calendar date' });
+    }
+    const inOrder = component.type === 'date' ? (min ?? '') <= (max ?? '') : Number(min) <= Number(max);
+    if (min !== undefined && max !== undefined && !inOrder) problems.push({ field: `${path}.validate.min`, message: `${min} is more than max ${max}` });
+  }
   return problems;
 }
