@@ -48,6 +48,25 @@ function node(page: Page, stepId: string): Locator {
   return page.locator(`.designer-main .react-flow__node[data-id="${stepId}"]`);
 }
 
+/**
+ * Selects a step by clicking its node until its panel shows. The automatic layout runs after each edit and can move
+ * the nodes just after Playwright found one stable, so on a loaded machine a click can land beside it; it is repeated.
+ */
+async function selectStep(page: Page, stepId: string): Promise<void> {
+  const panel = page.getByRole('region', { name: `Step ${stepId}` });
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    if (await panel.isVisible()) return;
+    await node(page, stepId).click();
+    try {
+      await panel.waitFor({ timeout: 3_000 });
+      return;
+    } catch {
+      // The node moved under the click: look again.
+    }
+  }
+  assert.fail(`the panel of step ${stepId} did not open after five clicks`);
+}
+
 /** The designer's definition as its JSON view shows it. */
 async function jsonView(page: Page): Promise<Record<string, unknown>> {
   await page.getByRole('tab', { name: 'JSON' }).click();
@@ -146,7 +165,7 @@ describe('journey designer (sqlite)', () => {
     await shot(page, 'build-steps-added');
 
     // An expression is checked by the server as it is typed: a syntax error lands on the field, and goes.
-    await node(page, 'usernameTaken').click();
+    await selectStep(page, 'usernameTaken');
     const conditionPanel = page.getByRole('region', { name: 'Step usernameTaken' });
     const condition = parameterField(conditionPanel, 'condition');
     const written = await condition.inputValue();
@@ -172,11 +191,15 @@ describe('journey designer (sqlite)', () => {
     assert.deepEqual(((await jsonView(page)).steps as TemplateStep[])[0]!.outcomes, { [dragOutcome]: dragTarget }, 'the dragged arrow wired the outcome');
 
     // Keyboard: a focused node is selected with Enter.
-    await node(page, first.id).focus();
-    await page.keyboard.press('Enter');
-    await page.getByRole('region', { name: `Step ${first.id}` }).waitFor();
+    const firstPanel = page.getByRole('region', { name: `Step ${first.id}` });
+    for (let attempt = 1; !(await firstPanel.isVisible()); attempt++) {
+      assert.ok(attempt <= 5, 'Enter on the focused node opens its panel');
+      await node(page, first.id).focus();
+      await page.keyboard.press('Enter');
+      await firstPanel.waitFor({ timeout: 3_000 }).catch(() => undefined);
+    }
     for (const step of template.definition.steps) {
-      await node(page, step.id).click();
+      await selectStep(page, step.id);
       const panel = page.getByRole('region', { name: `Step ${step.id}` });
       await panel.waitFor();
       for (const [outcome, targetId] of Object.entries(step.outcomes ?? {})) {
@@ -205,7 +228,7 @@ describe('journey designer (sqlite)', () => {
     await page.getByText(/^Saved · No errors/).waitFor();
     await shot(page, 'trustx-registration-built');
     await assertAccessible(page, 'designer with a journey');
-    await node(page, 'completeRegistration').click();
+    await selectStep(page, 'completeRegistration');
     await assertAccessible(page, 'designer with a step selected');
     await shot(page, 'step-panel');
     await page.emulateMedia({ colorScheme: 'dark' });
@@ -250,7 +273,7 @@ describe('journey designer (sqlite)', () => {
 
   test('undo/redo and copy/paste of a step', async () => {
     const before = await jsonView(page);
-    await node(page, 'retry').click();
+    await selectStep(page, 'retry');
     await page.keyboard.press('Control+C');
     await page.getByText('Step retry copied.').waitFor();
     await page.keyboard.press('Control+V');
@@ -291,7 +314,7 @@ describe('journey designer (sqlite)', () => {
     const saved = resolve(SHOTS, `${JOURNEY}.json`);
     writeFileSync(saved, exported);
     // Change the document, then import the file: it is back, byte for byte.
-    await node(page, 'taken').click();
+    await selectStep(page, 'taken');
     await page.getByRole('button', { name: 'Delete step' }).click();
     await node(page, 'taken').waitFor({ state: 'detached' });
     const chooser = page.waitForEvent('filechooser');
@@ -311,7 +334,7 @@ describe('journey designer (sqlite)', () => {
   });
 
   test('versions: visual and JSON diff, roll back by publishing an old version again', async () => {
-    await node(page, 'end').click();
+    await selectStep(page, 'end');
     await page.getByRole('region', { name: 'Step end' }).getByRole('textbox', { name: 'Title' }).fill('All done');
     await page.getByRole('button', { name: 'Publish draft' }).click();
     await page.getByText('Published version 2.').waitFor();

@@ -507,7 +507,7 @@ export const de: Record<MessageKey, string> = {
   'dryRun.result.rejection': 'Endet mit Ablehnung',
   'dryRun.result.stopped': 'Vor dem Ende angehalten',
   'notFound.title': 'Nicht gefunden',
-  // console helper (issue 12 leftovers): user list pages, self-service preview, provider icons
+  // User list pages and the self-service preview
   'users.shownMore': 'Die ersten {count} Benutzer werden angezeigt.',
   'users.shownAll': 'Alle {count} Benutzer werden angezeigt.',
   'selfService.previewUnsaved': 'Die Vorschau zeigt die Einstellungen im Formular, gespeichert oder nicht; ihre Schaltflächen tun nichts.',

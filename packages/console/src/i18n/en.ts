@@ -502,7 +502,7 @@ export const en = {
   'dryRun.result.rejection': 'Ends in rejection',
   'dryRun.result.stopped': 'Stopped before the end',
   'notFound.title': 'Not found',
-  // console helper (issue 12 leftovers): user list pages, self-service preview, provider icons
+  // User list pages and the self-service preview
   'users.shownMore': 'Showing the first {count} users.',
   'users.shownAll': 'Showing all {count} users.',
   'selfService.previewUnsaved': 'The preview shows the settings in the form, saved or not; its buttons do nothing.',

@@ -84,6 +84,8 @@ const PUBLIC_ROUTES = new Set([
   'POST /:tenantId/console/api/passkeys/options',
   'POST /:tenantId/console/api/passkeys/finish',
   'DELETE /:tenantId/console/api/passkeys/:passkeyId',
+  // The self-service preview the console frames: the operator's session cookie, and the role's IdentityStore:getStore
+  'GET /:tenantId/console/preview/:storeName/:page',
 ]);
 // Swagger UI's own routes.
 const isDocs = (url: string) => url === '/docs' || url.startsWith('/docs/');

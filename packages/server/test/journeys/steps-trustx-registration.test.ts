@@ -66,6 +66,7 @@ for (const kind of DATABASE_KINDS) {
           userKey: 'ada',
           externalId: 'ext-ada',
           email: 'ada@example.com',
+          emailVerified: false,
           firstName: 'Ada',
           lastName: 'Lovelace',
           dateOfBirth: '1815-12-10',

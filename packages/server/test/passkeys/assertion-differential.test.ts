@@ -452,9 +452,16 @@ const KINDS: readonly Kind[] = [
     applies: (alg) => alg === -7 || alg === -35,
     keyway: 'SIGNATURE_INVALID',
     build: (b) => {
-      // r written with one more leading zero byte than DER allows, the lengths adjusted.
-      const c = signed(b, {});
-      const body = derContents(signatureOf(c));
+      // r written with one more leading zero byte than DER allows, the lengths adjusted. SimpleWebAuthn reads r by
+      // its length: an r that is short by a byte (one signature in 256) comes out exactly as long as the curve's with
+      // the extra zero and passes there, so such a signature is made again and the case stays one defect for both.
+      const componentLength = b.alg === -7 ? 32 : 48;
+      let c = signed(b, {});
+      let body = derContents(signatureOf(c));
+      while (body[1]! < componentLength) {
+        c = signed(b, {});
+        body = derContents(signatureOf(c));
+      }
       const rLength = body[1]!;
       const r = Buffer.concat([Buffer.from([0x02, rLength + 1, 0x00]), body.subarray(2, 2 + rLength)]);
       const rest = body.subarray(2 + rLength);

@@ -292,6 +292,11 @@ export function JourneyDesigner() {
           <Tab id="versions" className="tab">
             {t('designer.tabVersions')}
           </Tab>
+          {canEdit ? (
+            <Tab id="try" className="tab">
+              {t('dryRun.title')}
+            </Tab>
+          ) : null}
         </TabList>
         <TabPanel id="canvas" className="tab-panel">
           <div className="designer-layout">
@@ -334,7 +339,6 @@ export function JourneyDesigner() {
                 selectedStepId={selected}
                 onSelect={setSelected}
                 problems={problemsByStep}
-                {...(trace ? { trace } : {})}
                 {...(canEdit ? { onConnect: (id: string, outcome: string, target: string) => apply(setOutcome(definition, id, outcome, target)) } : {})}
               />
               {errors.length > 0 ? (
@@ -349,7 +353,6 @@ export function JourneyDesigner() {
                   </ul>
                 </section>
               ) : null}
-              {canEdit ? <DryRunPanel journeyId={journeyId} definition={definition as unknown as Record<string, unknown>} onTrace={setDryRun} /> : null}
             </div>
             {step ? (
               <StepPanel
@@ -372,6 +375,15 @@ export function JourneyDesigner() {
         <TabPanel id="json" className="tab-panel">
           <JsonView definition={definition} apply={apply} isReadOnly={readOnly} />
         </TabPanel>
+        {canEdit ? (
+          <TabPanel id="try" className="tab-panel">
+            {/* The path of the last run is drawn on the graph of the definition being edited. */}
+            <div className="designer-main">
+              <JourneyCanvas definition={definition} stepTypes={stepTypes} label={t('designer.canvas')} {...(trace ? { trace } : {})} />
+              <DryRunPanel journeyId={journeyId} definition={definition as unknown as Record<string, unknown>} onTrace={setDryRun} />
+            </div>
+          </TabPanel>
+        ) : null}
         <TabPanel id="versions" className="tab-panel">
           <VersionsPanel
             journeyId={journeyId}

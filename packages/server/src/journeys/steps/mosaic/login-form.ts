@@ -12,7 +12,7 @@ const LoginFormParameters = Type.Object(
       Type.Boolean({
         default: false,
         description:
-          'Also offer the passkeys in the username field’s autofill (WebAuthn conditional mediation); needs enablePasskeys (default off: the seed’s Login Form prompts for a passkey only when asked)',
+          'Also offer the passkeys in the username field’s autofill (WebAuthn conditional mediation); needs enablePasskeys (default off: the Login Form prompts for a passkey only when asked)',
       }),
     ),
     passkeysBranch: Type.Optional(customBranch('The passkeys branch: default id `passkeys` with a schema requiring webauthn_encoded_result')),
