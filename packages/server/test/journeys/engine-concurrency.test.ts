@@ -171,7 +171,9 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(started.body.data.code, 'JOURNEY_STEP_LIMIT_EXCEEDED', JSON.stringify(started.body.data).slice(0, 300));
       assert.equal(started.body.data.stepId, 'heavy');
       const grewKiB = process.resourceUsage().maxRSS - peakBefore;
-      assert.ok(grewKiB < 300 * 1024, `peak memory grew by ${grewKiB} KiB`);
+      // Unstopped, the step would copy hundreds of millions of elements (gigabytes). What it allocates before the
+      // deadline stops it depends on how much CPU the process got meanwhile; 512 MiB leaves room for a loaded machine.
+      assert.ok(grewKiB < 512 * 1024, `peak memory grew by ${grewKiB} KiB`);
       const row = (await instanceRows(server)).at(-1)!;
       assert.equal(row.result_code, 'JOURNEY_STEP_LIMIT_EXCEEDED');
       assert.equal(JSON.parse(row.vars).l.length, 51_200, 'the state before the heavy step is kept');
