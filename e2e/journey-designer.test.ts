@@ -396,4 +396,56 @@ describe('journey designer (sqlite)', () => {
     await page.getByRole('heading', { level: 2, name: 'Step types' }).waitFor();
     assert.deepEqual(problems(), []);
   });
+
+  test('"Try it": a dry-run where the user cancels the passkey highlights the retry branch on the canvas', async () => {
+    await page.goto(`${server.origin}/${TENANT}/console/journeys/trustx-passkey-registration/designer`);
+    await page.getByRole('heading', { level: 1, name: /^Designer: / }).waitFor();
+    await page.getByRole('tab', { name: 'Try it' }).click();
+    assert.equal(new URL(page.url()).searchParams.get('tab'), 'try', 'the tab is in the address (a deep link)');
+    const panel = page.getByRole('region', { name: 'Try it' });
+    await panel.waitFor();
+    const canvas = page.getByRole('tabpanel', { name: 'Try it' });
+    // Nothing is highlighted before a run.
+    await canvas.locator('.react-flow__node').first().waitFor();
+    assert.equal(await canvas.locator('.designer-node.is-traced, .react-flow__edge.is-traced').count(), 0);
+
+    await panel
+      .locator('li', { hasText: 'registrationDetails' })
+      .getByRole('textbox', { name: 'Test input' })
+      .fill(JSON.stringify({ userName: 'try-it-user', displayName: 'Try It' }));
+    // The software authenticator's behaviour belongs to the step that asks the browser for the passkey (its result
+    // is what Complete Passkey Registration turns into "User cancelled").
+    await choose(page, panel.locator('li', { hasText: 'registrationForm' }), 'Passkey behaviour', 'User cancels');
+    await panel.getByRole('button', { name: 'Run dry-run' }).click();
+    await panel.getByText('Ends in success').waitFor();
+
+    // The retry branch: the retry step is on the path, and so is the arrow that leads to it.
+    const traced = (stepId: string) => canvas.locator(`.react-flow__node[data-id="${stepId}"] .designer-node`);
+    const arrow = (from: string, outcome: string, to: string) => canvas.getByRole('img', { name: `${from}: ${outcome} leads to ${to}`, exact: true });
+    await canvas.locator('.react-flow__node[data-id="retry"] .designer-node.is-traced').waitFor();
+    const cancelled = arrow('completeRegistration', 'User cancelled', 'retry');
+    assert.match((await cancelled.getAttribute('class')) ?? '', /\bis-traced\b/, 'the "User cancelled" arrow is on the path');
+    assert.match((await cancelled.getAttribute('class')) ?? '', /\banimated\b/, 'and animated');
+    assert.match((await arrow('retry', 'success', 'registrationForm').getAttribute('class')) ?? '', /\bis-traced\b/, 'back from the retry');
+    // The passkey steps were visited twice (before and after the retry), in order; a step not taken is not marked.
+    assert.equal(await traced('registrationForm').locator('.designer-badge-trace').textContent(), '#4, #7');
+    assert.equal(await traced('completeRegistration').locator('.designer-badge-trace').textContent(), '#5, #8');
+    for (const notTaken of ['usernameTaken', 'taken', 'failed', 'rejected']) {
+      assert.doesNotMatch((await traced(notTaken).getAttribute('class')) ?? '', /\bis-traced\b/, `${notTaken} was not taken`);
+      assert.equal(await traced(notTaken).locator('.designer-badge-trace').count(), 0);
+    }
+    assert.doesNotMatch((await arrow('completeRegistration', 'Failed ID Store Service Call', 'decide').getAttribute('class')) ?? '', /\bis-traced\b/);
+    assert.doesNotMatch((await arrow('retry', 'cancel', 'rejected').getAttribute('class')) ?? '', /\bis-traced\b/);
+
+    // No colour transitions or moving dashes while axe reads the colours.
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    await page.getByRole('button', { name: 'Fit the journey into view' }).click();
+    await assertAccessible(page, 'designer, Try it');
+    await shot(page, 'try-it-user-cancels');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await assertAccessible(page, 'designer, Try it (dark)');
+    await shot(page, 'try-it-user-cancels-dark');
+    await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+    assert.deepEqual(problems(), []);
+  });
 });

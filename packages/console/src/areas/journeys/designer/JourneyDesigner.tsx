@@ -20,7 +20,7 @@ import { useEditHistory } from './use-edit-history.ts';
 import { VersionsPanel } from './VersionsPanel.tsx';
 import { DryRunPanel, type DryRunResponse } from '../dry-run/index.ts';
 
-const TABS = ['canvas', 'json', 'versions'] as const;
+const TABS = ['canvas', 'json', 'versions', 'try'] as const;
 type TabId = (typeof TABS)[number];
 const VALIDATE_DELAY_MS = 300;
 
