@@ -56,6 +56,10 @@ const en = {
   'runner.emailOtp.invalid': 'That code is not right. Attempts left: {attemptsLeft}.',
   'runner.emailOtp.resendLimit': 'No more new codes can be sent. Use the last one.',
   'runner.emailOtp.required': 'Enter the {length}-digit code.',
+  'runner.organization.title': 'Choose an organization',
+  'runner.organization.lead': 'You belong to several organizations. Choose the one to sign in to.',
+  'runner.organization.roles': 'Your roles: {roles}',
+  'runner.organization.noRoles': 'Member',
   'runner.notFound.title': 'Page not found',
   'runner.notFound.body': 'This journey does not exist or is not published.',
 
@@ -145,6 +149,10 @@ const de: RunnerMessages = {
   'runner.emailOtp.invalid': 'Dieser Code ist nicht richtig. Verbleibende Versuche: {attemptsLeft}.',
   'runner.emailOtp.resendLimit': 'Es können keine neuen Codes mehr gesendet werden. Verwenden Sie den letzten.',
   'runner.emailOtp.required': 'Geben Sie den {length}-stelligen Code ein.',
+  'runner.organization.title': 'Organisation wählen',
+  'runner.organization.lead': 'Sie gehören zu mehreren Organisationen. Wählen Sie die, bei der Sie sich anmelden möchten.',
+  'runner.organization.roles': 'Ihre Rollen: {roles}',
+  'runner.organization.noRoles': 'Mitglied',
   'runner.notFound.title': 'Seite nicht gefunden',
   'runner.notFound.body': 'Diesen Ablauf gibt es nicht oder er ist nicht veröffentlicht.',
 

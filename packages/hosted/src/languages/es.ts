@@ -188,6 +188,10 @@ const runner: RunnerMessages = {
   'runner.emailOtp.invalid': 'Ese código no es correcto. Intentos restantes: {attemptsLeft}.',
   'runner.emailOtp.resendLimit': 'No se pueden enviar más códigos. Use el último.',
   'runner.emailOtp.required': 'Introduzca el código de {length} dígitos.',
+  'runner.organization.title': 'Elija una organización',
+  'runner.organization.lead': 'Pertenece a varias organizaciones. Elija aquella en la que desea iniciar sesión.',
+  'runner.organization.roles': 'Sus roles: {roles}',
+  'runner.organization.noRoles': 'Miembro',
   'runner.notFound.title': 'Página no encontrada',
   'runner.notFound.body': 'Este recorrido no existe o no está publicado.',
 

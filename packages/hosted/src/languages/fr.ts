@@ -189,6 +189,10 @@ const runner: RunnerMessages = {
   'runner.emailOtp.invalid': 'Ce code n’est pas correct. Essais restants : {attemptsLeft}.',
   'runner.emailOtp.resendLimit': 'Aucun nouveau code ne peut être envoyé. Utilisez le dernier.',
   'runner.emailOtp.required': 'Saisissez le code à {length} chiffres.',
+  'runner.organization.title': 'Choisissez une organisation',
+  'runner.organization.lead': 'Vous appartenez à plusieurs organisations. Choisissez celle à laquelle vous connecter.',
+  'runner.organization.roles': 'Vos rôles : {roles}',
+  'runner.organization.noRoles': 'Membre',
   'runner.notFound.title': 'Page introuvable',
   'runner.notFound.body': 'Ce parcours n’existe pas ou n’est pas publié.',
 
