@@ -37,7 +37,12 @@ const ORG_SIGN_IN = {
       parameters: { relyingPartyId: RP_ID, authenticationPolicy: AUTHENTICATION_POLICY },
       outcomes: { passkeys: 'authenticate' },
     },
-    { id: 'authenticate', type: 'mosaic.passkeyAuthentication', parameters: { encodedResult: '${loginData.webauthn_encoded_result}' }, outcomes: { success: 'choose' } },
+    {
+      id: 'authenticate',
+      type: 'mosaic.passkeyAuthentication',
+      parameters: { encodedResult: '${loginData.webauthn_encoded_result}' },
+      outcomes: { success: 'choose' },
+    },
     { id: 'choose', type: 'general.selectOrganization', parameters: {}, outcomes: { success: 'done' } },
     { id: 'done', type: 'general.end', parameters: { result: 'success' } },
   ],
@@ -143,7 +148,11 @@ for (const kind of DATABASE_KINDS) {
         const chooser = await waitForStep(page, 'selectOrganization', 'Choose an organization');
         // Globex (the first test), Hooli and Umbrella: each a button named by the organization and Dana's roles there.
         const choices = chooser.getByRole('list').getByRole('button');
-        assert.deepEqual(await choices.allTextContents(), ['GlobexYour roles: admin, support', 'HooliYour roles: viewer', 'UmbrellaYour roles: owner, billing']);
+        assert.deepEqual(await choices.allTextContents(), [
+          'GlobexYour roles: admin, support',
+          'HooliYour roles: viewer',
+          'UmbrellaYour roles: owner, billing',
+        ]);
         assert.deepEqual(await axeViolations(page), []);
         if (kind === 'sqlite') await journeyScreenshot(page, 'organization-chooser-en');
         // Keyboard: Tab from the heading reaches the first choice; Tab again the second.

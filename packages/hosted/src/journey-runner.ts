@@ -530,7 +530,10 @@ function drawSelectOrganization(step: Extract<ClientStep, { kind: 'other' }>): v
   const cancel = step.options.includes('cancel') ? h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.cancel')) : null;
   const all = [...buttons.map((b) => b.button), ...(cancel ? [cancel] : [])];
   for (const { button, id } of buttons)
-    button.addEventListener('click', () => void act([button, ...all.filter((b) => b !== button)], t('runner.sending'), () => step.respond('client_input', { organizationId: id })));
+    button.addEventListener(
+      'click',
+      () => void act([button, ...all.filter((b) => b !== button)], t('runner.sending'), () => step.respond('client_input', { organizationId: id })),
+    );
   cancel?.addEventListener('click', () => void act(all, t('runner.sending'), () => step.respond('cancel')));
   draw(
     t('runner.organization.title'),
