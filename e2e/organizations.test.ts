@@ -206,6 +206,15 @@ for (const kind of DATABASE_KINDS) {
         assert.deepEqual(claims.org_roles, ['owner', 'billing']);
         assert.deepEqual(problems(), []);
       });
+
+      test('?organization= naming no organization of the store: no journey starts, and the page says why', async () => {
+        const started = page.waitForResponse((r) => r.url().endsWith('/start')).then(async (r) => ({ status: r.status(), body: await r.json() }));
+        await page.goto(tenant.runnerUrl('org-sign-in', '?lang=en&organization=no-such-organization'));
+        const answer = await started;
+        assert.equal(answer.status, 404);
+        assert.equal(answer.body.code, 'ORGANIZATION_NOT_FOUND');
+        await page.locator('#error').getByText('This organization does not exist here.').waitFor();
+      });
     });
   });
 }

@@ -208,6 +208,7 @@ const runner: RunnerMessages = {
   'error.JOURNEY_NOT_PUBLISHED': 'Este recorrido no está publicado.',
   'error.UNAUTHENTICATED': 'Este recorrido lo inicia la aplicación de la que viene. Vuelva a ella e inténtelo de nuevo.',
   'error.JOURNEY_NOT_STARTABLE': 'Este recorrido no se puede iniciar aquí.',
+  'error.ORGANIZATION_NOT_FOUND': 'Esta organización no existe aquí. Compruebe el enlace que ha seguido.',
   'error.JOURNEY_SESSION_NOT_FOUND': 'Este proceso ya no está disponible. Empiece de nuevo.',
   'error.JOURNEY_SESSION_EXPIRED': 'Este proceso ha caducado. Empiece de nuevo.',
   'error.JOURNEY_STEP_ALREADY_SUBMITTED': 'Este paso ya se respondió, quizá en otra ventana. Empiece de nuevo.',
