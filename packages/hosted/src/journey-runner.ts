@@ -201,7 +201,9 @@ function show(step: JourneyStep): void {
     case 'customPage':
       return drawCustomPage(step);
     case 'other':
-      return step.stepType === 'general.emailOtp' ? drawEmailOtp(step) : drawUnsupported(step);
+      if (step.stepType === 'general.emailOtp') return drawEmailOtp(step);
+      if (step.stepType === 'general.selectOrganization') return drawSelectOrganization(step);
+      return drawUnsupported(step);
   }
 }
 
@@ -509,6 +511,39 @@ function drawEmailOtp(step: Extract<ClientStep, { kind: 'other' }>): void {
   else if (otp.notice === 'resent') status(t('runner.emailOtp.resent'));
 }
 
+/**
+ * Select Organization (general.selectOrganization) with several memberships: one button per organization (its name
+ * and the user's roles there, both in the button's accessible name); a click answers `client_input` with its id.
+ */
+function drawSelectOrganization(step: Extract<ClientStep, { kind: 'other' }>): void {
+  const offered = ((step.data ?? {}) as { organizations?: Array<{ id: string; name: string; roles?: string[] }> }).organizations ?? [];
+  const buttons = offered.map((organization) => {
+    const roles = organization.roles ?? [];
+    const button = h(
+      'button',
+      { type: 'button', class: 'secondary choice', 'data-organization': organization.id },
+      h('span', { class: 'choice-name' }, organization.name),
+      h('span', { class: 'choice-detail' }, roles.length > 0 ? t('runner.organization.roles', { roles: roles.join(', ') }) : t('runner.organization.noRoles')),
+    );
+    return { button, id: organization.id };
+  });
+  const cancel = step.options.includes('cancel') ? h('button', { type: 'button', class: 'link-button', 'data-action': 'cancel' }, t('runner.cancel')) : null;
+  const all = [...buttons.map((b) => b.button), ...(cancel ? [cancel] : [])];
+  for (const { button, id } of buttons)
+    button.addEventListener(
+      'click',
+      () => void act([button, ...all.filter((b) => b !== button)], t('runner.sending'), () => step.respond('client_input', { organizationId: id })),
+    );
+  cancel?.addEventListener('click', () => void act(all, t('runner.sending'), () => step.respond('cancel')));
+  draw(
+    t('runner.organization.title'),
+    h('p', { class: 'lead', id: 'organization-lead' }, t('runner.organization.lead')),
+    h('ul', { class: 'choices', 'aria-labelledby': 'step-title' }, ...buttons.map(({ button }) => h('li', {}, button))),
+    cancel ? h('div', { class: 'button-row' }, cancel) : null,
+  );
+  stepRoot.dataset.kind = 'selectOrganization';
+}
+
 function drawUnsupported(step: Extract<ClientStep, { kind: 'other' }>): void {
   draw(t('runner.unsupportedStep.title'), h('p', { class: 'lead' }, t('runner.unsupportedStep.body', { type: step.stepType })));
   stepRoot.dataset.kind = 'other';
@@ -577,7 +612,9 @@ async function begin(fresh = false): Promise<void> {
       showError(t('error.UNAUTHENTICATED'));
       return;
     }
-    show(await startJourney({ ...client, journeyId: data.journeyId }));
+    // `?organization=<id>`: the browser names the organization to sign in to (the server narrows the choice to it).
+    const organization = new URLSearchParams(location.search).get('organization') ?? undefined;
+    show(await startJourney({ ...client, journeyId: data.journeyId, organization }));
   } catch (error) {
     document.getElementById('loading')?.setAttribute('hidden', '');
     showError(describe(error), { label: t('runner.tryAgain'), run: () => void begin() });

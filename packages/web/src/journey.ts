@@ -254,9 +254,13 @@ function call(options: JourneyClientOptions, method: string, path: string, body:
 
 /** Starts journey `journeyId` (a public one, from the browser). */
 export async function startJourney(
-  options: JourneyClientOptions & { journeyId: string; variables?: Record<string, unknown> } & Ceremony,
+  options: JourneyClientOptions & { journeyId: string; variables?: Record<string, unknown>; organization?: string } & Ceremony,
 ): Promise<JourneyStep> {
-  const body = options.variables ? { variables: options.variables } : {};
+  // `organization`: the id of the organization the sign-in is for (the server checks membership when the journey ends).
+  const body = {
+    ...(options.variables ? { variables: options.variables } : {}),
+    ...(options.organization ? { organization: options.organization } : {}),
+  };
   return toStep(options, await call(options, 'POST', `/journeys/${encodeURIComponent(options.journeyId)}/start`, body, options.signal));
 }
 

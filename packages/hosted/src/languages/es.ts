@@ -188,6 +188,10 @@ const runner: RunnerMessages = {
   'runner.emailOtp.invalid': 'Ese código no es correcto. Intentos restantes: {attemptsLeft}.',
   'runner.emailOtp.resendLimit': 'No se pueden enviar más códigos. Use el último.',
   'runner.emailOtp.required': 'Introduzca el código de {length} dígitos.',
+  'runner.organization.title': 'Elija una organización',
+  'runner.organization.lead': 'Pertenece a varias organizaciones. Elija aquella en la que desea iniciar sesión.',
+  'runner.organization.roles': 'Sus roles: {roles}',
+  'runner.organization.noRoles': 'Miembro',
   'runner.notFound.title': 'Página no encontrada',
   'runner.notFound.body': 'Este recorrido no existe o no está publicado.',
 
@@ -204,6 +208,7 @@ const runner: RunnerMessages = {
   'error.JOURNEY_NOT_PUBLISHED': 'Este recorrido no está publicado.',
   'error.UNAUTHENTICATED': 'Este recorrido lo inicia la aplicación de la que viene. Vuelva a ella e inténtelo de nuevo.',
   'error.JOURNEY_NOT_STARTABLE': 'Este recorrido no se puede iniciar aquí.',
+  'error.ORGANIZATION_NOT_FOUND': 'Esta organización no existe aquí. Compruebe el enlace que ha seguido.',
   'error.JOURNEY_SESSION_NOT_FOUND': 'Este proceso ya no está disponible. Empiece de nuevo.',
   'error.JOURNEY_SESSION_EXPIRED': 'Este proceso ha caducado. Empiece de nuevo.',
   'error.JOURNEY_STEP_ALREADY_SUBMITTED': 'Este paso ya se respondió, quizá en otra ventana. Empiece de nuevo.',

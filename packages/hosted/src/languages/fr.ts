@@ -189,6 +189,10 @@ const runner: RunnerMessages = {
   'runner.emailOtp.invalid': 'Ce code n’est pas correct. Essais restants : {attemptsLeft}.',
   'runner.emailOtp.resendLimit': 'Aucun nouveau code ne peut être envoyé. Utilisez le dernier.',
   'runner.emailOtp.required': 'Saisissez le code à {length} chiffres.',
+  'runner.organization.title': 'Choisissez une organisation',
+  'runner.organization.lead': 'Vous appartenez à plusieurs organisations. Choisissez celle à laquelle vous connecter.',
+  'runner.organization.roles': 'Vos rôles : {roles}',
+  'runner.organization.noRoles': 'Membre',
   'runner.notFound.title': 'Page introuvable',
   'runner.notFound.body': 'Ce parcours n’existe pas ou n’est pas publié.',
 
@@ -205,6 +209,7 @@ const runner: RunnerMessages = {
   'error.JOURNEY_NOT_PUBLISHED': 'Ce parcours n’est pas publié.',
   'error.UNAUTHENTICATED': 'Ce parcours est lancé par l’application d’où vous venez. Retournez-y et réessayez.',
   'error.JOURNEY_NOT_STARTABLE': 'Ce parcours ne peut pas être lancé ici.',
+  'error.ORGANIZATION_NOT_FOUND': 'Cette organisation n’existe pas ici. Vérifiez le lien que vous avez suivi.',
   'error.JOURNEY_SESSION_NOT_FOUND': 'Ce processus n’est plus disponible. Recommencez.',
   'error.JOURNEY_SESSION_EXPIRED': 'Ce processus a expiré. Recommencez.',
   'error.JOURNEY_STEP_ALREADY_SUBMITTED': 'Cette étape a déjà reçu une réponse, peut-être dans une autre fenêtre. Recommencez.',

@@ -21,7 +21,7 @@ const chosen = (organization: JourneyOrganization): StepResult => ({ kind: 'outc
 /**
  * General “Select Organization” (Mosaic's B2B step): sets the organization context of the journey (`organization`
  * in expressions: `{id, name, roles}`) among the organizations its user belongs to. One is chosen at once; several
- * are presented as `{organizations: [{id, name}]}` and the client answers `client_input` with `{organizationId}`;
+ * are presented as `{organizations: [{id, name, roles}]}` (the user's own roles, to tell them apart) and the client answers `client_input` with `{organizationId}`;
  * none (or not the one the journey was started for) rejects with ORGANIZATION_MEMBERSHIP_REQUIRED. The end of the
  * journey checks membership and the organization's policy again, and puts `org_id` and `org_roles` in the ID token.
  */
@@ -36,7 +36,7 @@ export const selectOrganizationStep = defineStepType({
     const open = await membershipsOf(ctx);
     if (!Array.isArray(open)) return open;
     if (open.length === 1) return chosen(open[0]!);
-    return { kind: 'present', data: { organizations: open.map(({ id, name }) => ({ id, name })) }, options: ['client_input'] };
+    return { kind: 'present', data: { organizations: open.map(({ id, name, roles }) => ({ id, name, roles })) }, options: ['client_input'] };
   },
   async submit(ctx, _params, input): Promise<StepResult> {
     const open = await membershipsOf(ctx);
