@@ -103,7 +103,24 @@ const SIGN_IN_CHECK = {
 async function signInWithPasskey(page: Page): Promise<void> {
   const login = await waitForStep(page, 'loginForm', 'Sign in');
   await page.waitForFunction(() => document.activeElement?.id === 'step-title');
-  await login.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  // Playwright checks where a click landed as its mouse events arrive; when the runner redraws the form just then, it
+  // retries a click that went through and finds the button busy, then gone. The step moving on answers the click.
+  const clicked = login
+    .getByRole('button', { name: 'Sign in with a passkey' })
+    .click()
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  const movedOn = page
+    .locator('#step:not([data-kind="loginForm"])')
+    .waitFor({ timeout: 60_000 })
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  const outcome = await Promise.race([clicked, movedOn]);
+  if (outcome instanceof Error) throw outcome;
 }
 
 interface RuntimeBody {
