@@ -189,5 +189,39 @@ for (const kind of DATABASE_KINDS) {
       const notMember = await signIn(bobDevice, globex.id, 'org-sign-in');
       assert.equal(notMember.body.data.code, 'ORGANIZATION_MEMBERSHIP_REQUIRED');
     });
+
+    test('Passkey Authentication with Org context manual signs in to the organization its orgId names; a non-member is refused', async () => {
+      const globex = (await admin.api.get(`${ORGS}?q=globex`)).body.items[0] as { id: string };
+      await publish(
+        admin,
+        'manual-org-sign-in',
+        definition(
+          [
+            {
+              id: 'login',
+              type: 'mosaic.loginForm',
+              parameters: { enablePasskeys: true, outputVariable: 'loginData', relyingPartyId: 'app.example.com', authenticationPolicy: 'default' },
+              outcomes: { passkeys: 'verify' },
+            },
+            {
+              id: 'verify',
+              type: 'mosaic.passkeyAuthentication',
+              parameters: { encodedResult: '${loginData.webauthn_encoded_result}', orgContext: 'manual', orgId: '${orgToUse}' },
+              outcomes: { success: 'done' },
+            },
+            { id: 'done', type: 'general.end', parameters: { result: 'success' } },
+          ],
+          { access: { public: true, apiClients: true }, variables: { orgToUse: { default: globex.id } } },
+        ),
+      );
+      const member = await signIn(aliceDevice, undefined, 'manual-org-sign-in');
+      assert.equal(member.body.journeyStepId, 'success', JSON.stringify(member.body));
+      const claims = decodeJwt(member.body.data.idToken);
+      assert.equal(claims.org_id, globex.id);
+      assert.deepEqual(claims.org_roles, ['admin', 'billing']);
+      const refused = await signIn(bobDevice, undefined, 'manual-org-sign-in');
+      assert.equal(refused.body.journeyStepId, 'rejection', JSON.stringify(refused.body));
+      assert.equal(refused.body.data.code, 'ORGANIZATION_MEMBERSHIP_REQUIRED');
+    });
   });
 }

@@ -1,18 +1,28 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { identifiedUser } from '../../journey-identity.ts';
+import { chosenOrganization, identifiedUser } from '../../journey-identity.ts';
 import { defineStepType, type StepResult } from '../../step-type.ts';
 import { authenticatedBySignIn, decodeBrowserResponse, errorOf, journeyActor, readPath } from '../trustx/trustx-support.ts';
 import { LOGIN_PASSKEY_PATH, type PendingAuthentication } from './login-form.ts';
 import { anyObject } from '../parameter-schemas.ts';
 import { failureBehavior, failWith, variableName, type StepError } from './mosaic-support.ts';
 
-/** Mosaic “Passkey Authentication”: its configuration fields (Org context is the journey's `organization`, checked when it ends). */
+/** Mosaic “Passkey Authentication”: its configuration fields (Encoded Result, Org context, Error Output Variable, Failure Behavior). */
 const PasskeyAuthenticationParameters = Type.Object(
   {
     encodedResult: Type.Union([Type.String({ maxLength: 200_000 }), anyObject(), Type.Null()], {
       description: 'The WebAuthn encoded result, e.g. ${loginData.webauthn_encoded_result}',
     }),
+    orgContext: Type.Optional(
+      Type.Union([Type.Literal('journey'), Type.Literal('manual')], {
+        default: 'journey',
+        description:
+          'B2B journeys: journey (default) keeps the organization the journey already has (e.g. from Select Organization); manual signs in to the organization orgId names',
+      }),
+    ),
+    orgId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'With orgContext manual: the organization id, usually an expression such as ${input.org}' }),
+    ),
     errorOutputVariable: Type.Optional(variableName({ description: 'Variable that receives {code, detail} of a failure' })),
     failureBehavior: Type.Optional(failureBehavior('abort')),
   },
@@ -55,10 +65,22 @@ export const passkeyAuthenticationStep = defineStepType({
         sessionId: pending.sessionId,
         response: decoded.credential as unknown as AuthenticationResponseJSON,
       });
+      // Org context "manual": the sign-in is to the organization orgId names, which the user must belong to (the
+      // journey's end checks that organization's policy against this passkey, as for one chosen by a step).
+      const organization = [];
+      if (params.orgContext === 'manual') {
+        const wanted = params.orgId;
+        const membership = wanted
+          ? (await ctx.port.organizations.membershipsOf(ctx.tenantId, pending.storeName, result.user.id)).find((m) => m.organizationId === wanted)
+          : undefined;
+        if (!membership) return fail({ code: 'ORGANIZATION_MEMBERSHIP_REQUIRED', detail: `the user is not a member of organization ${String(wanted)}` });
+        organization.push(chosenOrganization({ id: membership.organizationId, name: membership.name, roles: membership.roles }));
+      }
       return {
         kind: 'outcome',
         outcome: 'success',
         updates: [
+          ...organization,
           { path: LOGIN_PASSKEY_PATH, value: null },
           { path: ['_mosaic', 'authenticatedPasskey'], value: result.credential },
           identifiedUser({ storeName: pending.storeName, userId: result.user.id }),
