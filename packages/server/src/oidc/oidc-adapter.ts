@@ -75,7 +75,8 @@ class KyselyAdapter implements Adapter {
     await this.#db.transaction().execute(async (trx) => {
       await trx
         .insertInto('oidc_state')
-        .values({ tenant_id: this.#tenantId, model: this.#model, id, consumed_at: null, ...row })
+        // created_at on the first store only: an update (the same id saved again) keeps it.
+        .values({ tenant_id: this.#tenantId, model: this.#model, id, consumed_at: null, created_at: now, ...row })
         .onConflict((oc) => oc.columns(['tenant_id', 'model', 'id']).doUpdateSet(row))
         .execute();
       const kind = AUDITED_TOKENS[this.#model];

@@ -104,7 +104,8 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
     const { tenantId, uid, provider, details, client } = loaded;
     if (details.prompt.name === 'login') {
       const session = await login.session(tenantId, client.store_id, request.headers.cookie);
-      if (!session || !fresh(session.authenticated_at, details, login.now().getTime())) {
+      const began = session ? await login.interactionCreatedAt(tenantId, uid) : undefined;
+      if (!session || !fresh(session.authenticated_at, details, login.now().getTime(), began)) {
         if (client.login_journey !== null) return startJourney(request, reply, loaded, client.login_journey);
         return reply.header('cache-control', 'no-store').redirect(signInUrl(tenantId, client, uid, details), 303);
       }
@@ -207,9 +208,11 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
  * Whether a browser session's sign-in is recent enough for this request: after the request began for `prompt=login`
  * (a fresh ceremony, OpenID Connect Core §3.1.2.1), within `max_age` seconds when one is given.
  */
-function fresh(authenticatedAtMs: number, details: Interaction, nowMs: number): boolean {
+function fresh(authenticatedAtMs: number, details: Interaction, nowMs: number, beganAtMs?: number): boolean {
   const authenticatedAt = Number(authenticatedAtMs);
-  if (details.prompt.reasons.includes('login_prompt') && authenticatedAt < details.iat * 1000) return false;
+  // The request began when Keyway stored its interaction (ms); oidc-provider's iat is whole seconds, and a sign-in in
+  // that second could be the one from before the request.
+  if (details.prompt.reasons.includes('login_prompt') && authenticatedAt < (beganAtMs ?? details.iat * 1000)) return false;
   const maxAge = details.params['max_age'];
   if (maxAge !== undefined && nowMs - authenticatedAt > Number(maxAge) * 1000) return false;
   return true;

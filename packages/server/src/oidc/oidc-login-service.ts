@@ -45,6 +45,18 @@ export class OidcLoginService {
   }
 
   /** The live self-service session of the browser (its Cookie header) in the store, if any. */
+  /** When the interaction `uid` was first stored, in ms (undefined for one stored before migration 028). */
+  async interactionCreatedAt(tenantId: string, uid: string): Promise<number | undefined> {
+    const row = await this.#db
+      .selectFrom('oidc_state')
+      .select('created_at')
+      .where('tenant_id', '=', tenantId)
+      .where('model', '=', 'Interaction')
+      .where('id', '=', uid)
+      .executeTakeFirst();
+    return row?.created_at == null ? undefined : Number(row.created_at);
+  }
+
   session(tenantId: string, storeId: string, cookieHeader: string | undefined): Promise<BrowserSessionRow | undefined> {
     return liveBrowserSession(this.#db, this.#clock, tenantId, storeId, cookieHeader);
   }

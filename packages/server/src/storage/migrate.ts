@@ -21,6 +21,7 @@ import * as storeConfigVersion from './migrations/022-store-config-version.ts';
 import * as email from './migrations/023-email.ts';
 import * as deviceKeys from './migrations/025-device-keys.ts';
 import * as editVersions from './migrations/027-edit-versions.ts';
+import * as oidcStateCreated from './migrations/028-oidc-state-created.ts';
 import * as organizations from './migrations/026-organizations.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
@@ -51,6 +52,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '023-email': email,
   '025-device-keys': deviceKeys,
   '027-edit-versions': editVersions,
+  '028-oidc-state-created': oidcStateCreated,
   '026-organizations': organizations,
 });
 

@@ -500,6 +500,8 @@ export interface OidcStateTable {
   /** ms since the epoch; null for artifacts without an expiry */
   expires_at: number | null;
   consumed_at: number | null;
+  /** ms since the epoch when first stored (migration 028); null for rows stored before it */
+  created_at: number | null;
 }
 
 /** An operator of the console (console/): a person administering the tenant, not an end user of a store. */
