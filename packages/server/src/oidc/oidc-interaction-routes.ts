@@ -104,7 +104,8 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
     const { tenantId, uid, provider, details, client } = loaded;
     if (details.prompt.name === 'login') {
       const session = await login.session(tenantId, client.store_id, request.headers.cookie);
-      const began = session ? await login.interactionCreatedAt(tenantId, uid) : undefined;
+      // Only prompt=login compares with the request's start (max_age alone does not need it).
+      const began = session && details.prompt.reasons.includes('login_prompt') ? await login.interactionCreatedAt(tenantId, uid) : undefined;
       if (!session || !fresh(session.authenticated_at, details, login.now().getTime(), began)) {
         if (client.login_journey !== null) return startJourney(request, reply, loaded, client.login_journey);
         return reply.header('cache-control', 'no-store').redirect(signInUrl(tenantId, client, uid, details), 303);

@@ -1,5 +1,9 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
+import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { CredentialsTable, Schema } from '../storage/schema.ts';
+import { describeAuthenticator } from './authenticator-catalog.ts';
+import type { VerifiedRegistration } from './registration-verification.ts';
+import { toBase64url } from './webauthn-encoding.ts';
 
 /**
  * SQL for credential records, shared by the ceremonies and the passkey API. Every lookup is scoped
@@ -7,6 +11,37 @@ import type { CredentialsTable, Schema } from '../storage/schema.ts';
  */
 
 export type CredentialRow = Selectable<CredentialsTable>;
+
+/** The record a verified registration (§7.1) stores for its user: named after its authenticator model, never used yet. */
+export function newCredentialRow(
+  verified: VerifiedRegistration,
+  owner: { tenantId: string; storeId: string; userId: string; rpId: string; device: string | null },
+  now: Date,
+): CredentialRow {
+  return {
+    id: newTimeOrderedId(now),
+    credential_id: verified.credentialId,
+    tenant_id: owner.tenantId,
+    store_id: owner.storeId,
+    user_id: owner.userId,
+    rp_id: owner.rpId,
+    public_key: toBase64url(verified.publicKey),
+    algorithm: verified.algorithm,
+    sign_count: verified.counter,
+    transports: JSON.stringify(verified.transports),
+    aaguid: verified.aaguid,
+    backup_eligible: verified.backupEligible ? 1 : 0,
+    backed_up: verified.backedUp ? 1 : 0,
+    user_verified: verified.userVerified ? 1 : 0,
+    attestation_format: verified.attestationFormat,
+    attestation_verified: verified.attestationVerified ? 1 : 0,
+    name: describeAuthenticator(verified.aaguid)?.name ?? null,
+    created_at: now.getTime(),
+    updated_at: now.getTime(),
+    last_used_at: null,
+    created_device: owner.device,
+  };
+}
 
 /** A descriptor for excludeCredentials / allowCredentials. */
 export interface CredentialDescriptor {

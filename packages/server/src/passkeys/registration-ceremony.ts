@@ -3,16 +3,14 @@ import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { UserRef } from '../identity/identity-service.ts';
-import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
-import { describeAuthenticator } from './authenticator-catalog.ts';
 import type { CeremonyCompletionHook } from './authentication-ceremony.ts';
 import type { CeremonyDeps, CeremonyStartHook, StartedCeremony } from './ceremony-deps.ts';
 import { creationOptions } from './ceremony-options.ts';
 import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
 import { assertMayUsePasskeys, findUserInStore, getUserInStore, type UserRow } from './ceremony-user.ts';
-import { credentialDescriptors, insertCredential } from './credential-store.ts';
+import { credentialDescriptors, insertCredential, newCredentialRow } from './credential-store.ts';
 import { toPasskey, type Passkey } from './passkey-record.ts';
 import { registrationVerifier } from './verifiers.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge, newUserHandle, toBase64url } from './webauthn-encoding.ts';
@@ -178,29 +176,11 @@ export class RegistrationCeremony {
       now,
     });
 
-    const row = {
-      id: newTimeOrderedId(now),
-      credential_id: verified.credentialId,
-      tenant_id: actor.tenantId,
-      store_id: store.id,
-      user_id: user.id,
-      rp_id: session.rp_id,
-      public_key: toBase64url(verified.publicKey),
-      algorithm: verified.algorithm,
-      sign_count: verified.counter,
-      transports: JSON.stringify(verified.transports),
-      aaguid: verified.aaguid,
-      backup_eligible: verified.backupEligible ? 1 : 0,
-      backed_up: verified.backedUp ? 1 : 0,
-      user_verified: verified.userVerified ? 1 : 0,
-      attestation_format: verified.attestationFormat,
-      attestation_verified: verified.attestationVerified ? 1 : 0,
-      name: describeAuthenticator(verified.aaguid)?.name ?? null,
-      created_at: now.getTime(),
-      updated_at: now.getTime(),
-      last_used_at: null,
-      created_device: input.device ?? null,
-    };
+    const row = newCredentialRow(
+      verified,
+      { tenantId: actor.tenantId, storeId: store.id, userId: user.id, rpId: session.rp_id, device: input.device ?? null },
+      now,
+    );
     try {
       await db.transaction().execute(async (trx) => {
         await consumeSession(trx, session.id, now);

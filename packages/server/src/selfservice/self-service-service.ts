@@ -46,7 +46,7 @@ import type { CeremonyStartHook } from '../passkeys/ceremony-deps.ts';
 import { RateLimiter, type RateLimitCheck } from '../shared/rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
 import { deviceLabel } from './device-label.ts';
-import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { isEmailAddress } from '../shared/formats.ts';
 
 /** How long an e-mail verification link works. */
 export const EMAIL_VERIFICATION_TTL_SECONDS = 24 * 3600;
@@ -260,7 +260,7 @@ export class SelfServiceService {
     if (!target.config.allowSignUp) throw new KeywayError('SIGN_UP_DISABLED', 'Accounts of this store are created by its administrators');
     const verifyEmail = target.config.verifyEmail === true;
     // A store that verifies e-mail addresses signs up with one (the same rule as the admin API's `email`).
-    if (verifyEmail && !(identifier.length <= 254 && (fullFormats.email as RegExp).test(identifier)))
+    if (verifyEmail && !isEmailAddress(identifier))
       throw validationError('identifier', 'must be an e-mail address: this store verifies e-mail addresses at sign-up');
     const actor = this.#actor(request);
     const displayName = input.displayName?.trim() || undefined;

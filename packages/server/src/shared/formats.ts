@@ -2,8 +2,18 @@
  * Semantic string formats used by request schemas, checked against ICU data that ships with Node
  * (TZDB, ISO 639, ISO 3166), not against hand-kept lists.
  */
+import { fullFormats } from 'ajv-formats/dist/formats.js';
+
 const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+
+/**
+ * The schemas' `email` format (ajv-formats, full mode) with their 254-character limit, for a value that reaches an
+ * address check other than through a schema (a sign-up identifier that must be an address).
+ */
+export function isEmailAddress(value: string): boolean {
+  return value.length <= 254 && (fullFormats.email as RegExp).test(value);
+}
 
 /** A TZDB zone name (`Europe/Berlin`, `EST`); numeric offsets such as `+01:00` are not names. */
 export function isTimeZone(value: string): boolean {

@@ -3,20 +3,18 @@ import type { Selectable } from 'kysely';
 import type { Actor } from '../../audit/audit-log.ts';
 import { KeywayError } from '../../errors/keyway-error.ts';
 import type { User } from '../../identity/user-schemas.ts';
-import { describeAuthenticator } from '../../passkeys/authenticator-catalog.ts';
 import type { AuthenticationResult, CompleteAuthenticationInput, StartAuthenticationInput, StartedCeremony } from '../../passkeys/ceremony-service.ts';
 import { creationOptions, requestOptions } from '../../passkeys/ceremony-options.ts';
 import type { CompleteRegistrationInput, StartRegistrationInput } from '../../passkeys/ceremony-service.ts';
-import type { CredentialDescriptor } from '../../passkeys/credential-store.ts';
+import { newCredentialRow, type CredentialDescriptor } from '../../passkeys/credential-store.ts';
 import type { RegistrationPolicy, RelyingParty } from '../../passkeys/passkey-config.ts';
 import { toPasskey, type Passkey } from '../../passkeys/passkey-record.ts';
 import type { PolicyService } from '../../passkeys/policy-service.ts';
 import type { RelyingPartyService } from '../../passkeys/relying-party-service.ts';
 import { authenticationVerifier, registrationVerifier } from '../../passkeys/verifiers.ts';
-import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge, newUserHandle, toBase64url } from '../../passkeys/webauthn-encoding.ts';
+import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge, newUserHandle } from '../../passkeys/webauthn-encoding.ts';
 import type { SoftAuthenticator } from '../../passkeys/soft-authenticator.ts';
 import type { Clock } from '../../shared/clock.ts';
-import { newTimeOrderedId } from '../../shared/time-ordered-id.ts';
 import type { CredentialsTable } from '../../storage/schema.ts';
 import type { IdentityReads, SandboxIdentity } from './sandbox-identity.ts';
 
@@ -166,29 +164,7 @@ export class SandboxCeremonies {
     });
     if (this.#credentials.has(verified.credentialId)) throw new KeywayError('CREDENTIAL_ALREADY_REGISTERED', 'This credential ID is already registered');
     session.consumed = true;
-    const row: Selectable<CredentialsTable> = {
-      id: newTimeOrderedId(now),
-      credential_id: verified.credentialId,
-      tenant_id: actor.tenantId,
-      store_id: store.id,
-      user_id: session.userId!,
-      rp_id: session.rpId,
-      public_key: toBase64url(verified.publicKey),
-      algorithm: verified.algorithm,
-      sign_count: verified.counter,
-      transports: JSON.stringify(verified.transports),
-      aaguid: verified.aaguid,
-      backup_eligible: verified.backupEligible ? 1 : 0,
-      backed_up: verified.backedUp ? 1 : 0,
-      user_verified: verified.userVerified ? 1 : 0,
-      attestation_format: verified.attestationFormat,
-      attestation_verified: verified.attestationVerified ? 1 : 0,
-      name: describeAuthenticator(verified.aaguid)?.name ?? null,
-      created_at: now.getTime(),
-      updated_at: now.getTime(),
-      last_used_at: null,
-      created_device: null,
-    };
+    const row = newCredentialRow(verified, { tenantId: actor.tenantId, storeId: store.id, userId: session.userId!, rpId: session.rpId, device: null }, now);
     this.#credentials.set(row.credential_id, row);
     // What activateOnFirstPasskey does to a pending account, done to the run's own copy.
     this.#deps.identity.activate(row.user_id);
