@@ -104,6 +104,10 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('relying parties: create with origins and app ids, see the well-known preview, edit, delete', async () => {
+      // The store-less link (where the navigation points before the stores have loaded) forwards to the current store's area.
+      await page.goto(`${server.origin}/${TENANT}/console/store/relying-parties`);
+      await page.getByRole('heading', { level: 1, name: 'Relying parties' }).waitFor();
+      assert.equal(new URL(page.url()).pathname, `/${TENANT}/console/stores/${STORE}/relying-parties`);
       await navigate(page, 'Relying parties');
       const origin = server.origin;
       for (const id of ['localhost', 'example.com']) {

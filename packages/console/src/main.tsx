@@ -10,6 +10,7 @@ import { LocaleProvider } from './i18n/i18n.tsx';
 import { EnrolScreen, SignInScreen } from './session/AuthScreens.tsx';
 import { loadSession } from './session/session.ts';
 import { useSession } from './session/use-session.ts';
+import { CurrentStoreArea } from './shell/current-store.tsx';
 import { Layout } from './shell/Layout.tsx';
 import { consoleBase } from './tenant.ts';
 import { applyTheme, savedTheme } from './theme.ts';
@@ -96,6 +97,7 @@ const router = createBrowserRouter(
         { index: true, element: <Navigate to="/overview" replace /> },
         { path: 'overview', element: area(() => import('./areas/overview/OverviewArea.tsx'), 'OverviewArea') },
         { path: 'stores', element: area(() => import('./areas/stores/StoresArea.tsx'), 'StoresArea') },
+        { path: 'store/:area', element: <CurrentStoreArea /> },
         { path: 'stores/:store/users', element: area(() => import('./areas/users/UsersArea.tsx'), 'UsersArea') },
         { path: 'stores/:store/users/:userId', element: area(() => import('./areas/users/UserDetail.tsx'), 'UserDetail') },
         { path: 'stores/:store/relying-parties', element: area(() => import('./areas/relying-parties/RelyingPartiesArea.tsx'), 'RelyingPartiesArea') },

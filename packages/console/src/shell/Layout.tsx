@@ -7,13 +7,13 @@ import type { MessageKey } from '../i18n/en.ts';
 import { signOut } from '../session/session.ts';
 import { useSession } from '../session/use-session.ts';
 import { Button, SelectField } from '../ui/controls.tsx';
-import { rememberStore, useCurrentStore, useStores } from './current-store.ts';
+import { rememberStore, useCurrentStore, useStores } from './current-store.tsx';
 import { Preferences } from './Preferences.tsx';
 
 interface NavItem {
   label: MessageKey;
-  /** A path, or a function of the current store for the store's areas. */
-  to: string | ((store: string) => string);
+  /** A path, or for a store's areas a function of the store's base path (`stores/{store}`, or `store` while unknown). */
+  to: string | ((base: string) => string);
 }
 
 const NAV_GROUPS: Array<{ title: MessageKey; items: NavItem[] }> = [
@@ -22,11 +22,11 @@ const NAV_GROUPS: Array<{ title: MessageKey; items: NavItem[] }> = [
     title: 'nav.group.identity',
     items: [
       { label: 'nav.stores', to: '/stores' },
-      { label: 'nav.users', to: (s) => `/stores/${s}/users` },
-      { label: 'nav.relyingParties', to: (s) => `/stores/${s}/relying-parties` },
-      { label: 'nav.policies', to: (s) => `/stores/${s}/policies` },
-      { label: 'nav.selfService', to: (s) => `/stores/${s}/self-service` },
-      { label: 'nav.organizations', to: (s) => `/stores/${s}/organizations` },
+      { label: 'nav.users', to: (base) => `/${base}/users` },
+      { label: 'nav.relyingParties', to: (base) => `/${base}/relying-parties` },
+      { label: 'nav.policies', to: (base) => `/${base}/policies` },
+      { label: 'nav.selfService', to: (base) => `/${base}/self-service` },
+      { label: 'nav.organizations', to: (base) => `/${base}/organizations` },
     ],
   },
   {
@@ -127,7 +127,9 @@ export function Layout() {
               <h2 className="nav-group-title">{t(group.title)}</h2>
               <ul>
                 {group.items.map((item) => {
-                  const to = typeof item.to === 'string' ? item.to : store ? item.to(encodeURIComponent(store)) : '/stores';
+                  // Before the stores have loaded, a store's area links to its store-less path, which
+                  // forwards to the current store once known (a click in that moment is not lost).
+                  const to = typeof item.to === 'string' ? item.to : item.to(store ? `stores/${encodeURIComponent(store)}` : 'store');
                   return (
                     <li key={item.label}>
                       <NavLink to={to} className="nav-link" end={item.label === 'nav.stores'}>

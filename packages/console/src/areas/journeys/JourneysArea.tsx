@@ -6,7 +6,7 @@ import { api, ok } from '../../api/client.ts';
 import { ApiError } from '../../api/problem.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { useCan } from '../../session/use-session.ts';
-import { useStores } from '../../shell/current-store.ts';
+import { useStores } from '../../shell/current-store.tsx';
 import { Button, SelectField, TextField } from '../../ui/controls.tsx';
 import { FormDialog } from '../../ui/dialogs.tsx';
 import { Empty, ErrorMessage, Loading, Notice, PageHeader } from '../../ui/feedback.tsx';

@@ -6,7 +6,7 @@ import { api, ok } from '../../api/client.ts';
 import { ApiError } from '../../api/problem.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { useCan } from '../../session/use-session.ts';
-import { rememberStore, useStores } from '../../shell/current-store.ts';
+import { rememberStore, useStores } from '../../shell/current-store.tsx';
 import { Button, TextField } from '../../ui/controls.tsx';
 import { ConfirmButton, FormDialog } from '../../ui/dialogs.tsx';
 import { Empty, ErrorMessage, Loading, PageHeader } from '../../ui/feedback.tsx';

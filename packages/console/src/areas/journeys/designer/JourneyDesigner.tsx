@@ -9,7 +9,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { api, ifMatch, ok, versioned } from '../../../api/client.ts';
 import { useI18n } from '../../../i18n/i18n.tsx';
 import { useCan } from '../../../session/use-session.ts';
-import { useStores } from '../../../shell/current-store.ts';
+import { useStores } from '../../../shell/current-store.tsx';
 import { Button, TextField } from '../../../ui/controls.tsx';
 import { ErrorMessage, Loading, Notice, PageHeader } from '../../../ui/feedback.tsx';
 import { JourneyCanvas, type StepProblems } from './JourneyCanvas.tsx';

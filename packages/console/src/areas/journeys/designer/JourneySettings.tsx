@@ -2,7 +2,7 @@
 // and its declared variables (the names `${…}` expressions read besides the engine's and the steps').
 import { useState } from 'react';
 import { useT } from '../../../i18n/i18n.tsx';
-import { useStores } from '../../../shell/current-store.ts';
+import { useStores } from '../../../shell/current-store.tsx';
 import { Button, Checkbox, SelectField, TextField } from '../../../ui/controls.tsx';
 import { ENGINE_VARIABLES, type JourneyDefinition } from './journey-model.ts';
 import { fromText } from './parameter-values.ts';
