@@ -182,13 +182,23 @@ export class OidcClientService {
     await this.#db.transaction().execute(async (trx) => {
       const row = await this.findRow(actor.tenantId, clientId, trx);
       await trx.deleteFrom('oidc_clients').where('tenant_id', '=', actor.tenantId).where('id', '=', clientId).execute();
-      await trx.deleteFrom('oidc_state').where('tenant_id', '=', actor.tenantId).where('client_id', '=', clientId).execute();
+      const removed = await trx.deleteFrom('oidc_state').where('tenant_id', '=', actor.tenantId).where('client_id', '=', clientId).returning('model').execute();
       await appendAuditEvent(
         trx,
         actor,
         { action: 'oidc.client.delete', targetType: 'oidcClient', targetId: clientId, details: { store: row.store_name } },
         now,
       );
+      // The client's live tokens are revoked with it: audited as every revocation is (oidc-adapter.ts), one event per kind.
+      for (const [model, kind] of [
+        ['AccessToken', 'accessToken'],
+        ['RefreshToken', 'refreshToken'],
+      ] as const) {
+        const count = removed.filter((r) => r.model === model).length;
+        if (count === 0) continue;
+        const details = { store: row.store_name, count, reason: 'clientDeleted' };
+        await appendAuditEvent(trx, actor, { action: `oidc.${kind}.revoke`, targetType: 'oidcClient', targetId: clientId, details }, now);
+      }
     });
   }
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
-import type { Account, AdapterPayload, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Account, AdapterPayload, Client, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { OrganizationService } from '../organizations/organization-service.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
@@ -209,7 +209,7 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       },
       introspection: {
         enabled: true,
-        allowedPolicy: async (_ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
+        allowedPolicy: introspectionAllowed,
       },
       pushedAuthorizationRequests: { enabled: true },
       rpInitiatedLogout: {
@@ -302,6 +302,19 @@ function requestOrganizationClaim(ctx: KoaContextWithOIDC): void {
   // org_roles is requested too: with the code flow an ID token carries only requested claims (conformIdTokenClaims).
   claims.id_token = { ...claims.id_token, org_id: { value }, org_roles: null };
   claims.userinfo = { ...claims.userinfo, org_id: { value }, org_roles: null };
+}
+
+/**
+ * Who may learn about a token at the introspection endpoint (RFC 7662 §4: the server decides, and answers
+ * `{"active": false}` otherwise): the client it was issued to, or a confidential client of the same store (an API
+ * behind the store's applications, serving the same users). A public client (its identity is not proven) sees only its
+ * own tokens, and no client sees another store's: the answer names the user and what they signed in to.
+ */
+async function introspectionAllowed(ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string | undefined }): Promise<boolean> {
+  if (token.clientId === client.clientId) return true;
+  if (client.clientAuthMethod === 'none' || typeof token.clientId !== 'string') return false;
+  const owner = await ctx.oidc.provider.Client.find(token.clientId);
+  return owner !== undefined && owner['keyway_store_id'] === client['keyway_store_id'];
 }
 
 function safeOrigin(uri: string): string | undefined {

@@ -8,6 +8,7 @@ import { LruCache } from '../shared/lru-cache.ts';
 import type { Schema } from '../storage/schema.ts';
 import type { SigningKeyService } from '../tokens/signing-key-service.ts';
 import { endBrowserSession } from './oidc-browser-session.ts';
+import { auditIssuedIdToken } from './oidc-id-token-audit.ts';
 import type { OidcClientService } from './oidc-client-service.ts';
 import { createOidcProvider, type OidcProviderDeps } from './oidc-provider-factory.ts';
 
@@ -109,6 +110,7 @@ export class OidcProviders {
         body.claims_supported = [...new Set([...(body.claims_supported ?? []), ...KEYWAY_CLAIMS])];
         ctx.set('cache-control', 'public, max-age=300');
       }
+      await auditIssuedIdToken(this.#deps.db, this.#deps.clock, tenantId, ctx as KoaContextWithOIDC);
       // RP-initiated logout ends Keyway's browser session too (the OP session is that session).
       if (oidc?.route === 'end_session_confirm' && oidc.params?.['logout'] && ctx.status === 303) {
         ctx.append('set-cookie', await endBrowserSession(this.#deps.db, this.#deps.clock, tenantId, ctx.get('cookie'), this.#secure));

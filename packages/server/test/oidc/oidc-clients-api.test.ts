@@ -131,7 +131,14 @@ for (const kind of DATABASE_KINDS) {
       await expectProblem(api().get(`${CLIENTS}/${id}`), 404, 'OIDC_CLIENT_NOT_FOUND');
       assert.equal((await world.db.selectFrom('oidc_state').select('id').where('client_id', '=', id).execute()).length, 0);
       const actions = (await world.db.selectFrom('audit_events').select('action').where('target_id', '=', id).orderBy('id').execute()).map((a) => a.action);
-      assert.deepEqual(actions, ['oidc.client.create', 'oidc.client.update', 'oidc.client.rotateSecret', 'oidc.client.delete']);
+      assert.deepEqual(actions, ['oidc.client.create', 'oidc.client.update', 'oidc.client.rotateSecret', 'oidc.client.delete', 'oidc.accessToken.revoke']);
+      const revoked = await world.db
+        .selectFrom('audit_events')
+        .select('details')
+        .where('target_id', '=', id)
+        .where('action', '=', 'oidc.accessToken.revoke')
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(String(revoked.details)), { store: STORE, count: 1, reason: 'clientDeleted' });
     });
 
     test('permissions: each route needs its Oidc permission; another tenant’s client is 404', async () => {

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
-import { ISSUER, OidcWorld, ORIGIN, REDIRECT_URI, authorize, codeFlow, type Browser, type RegisteredClient } from './oidc-fixture.ts';
+import { ISSUER, OidcWorld, ORIGIN, REDIRECT_URI, authorize, codeFlow, expectStatus, type Browser, type RegisteredClient } from './oidc-fixture.ts';
 
 /** The OAuth error of a failed openid-client call. */
 async function oauthError(call: Promise<unknown>): Promise<string> {
@@ -73,6 +73,22 @@ for (const kind of DATABASE_KINDS) {
         actions.includes('oidc.authorizationCode.issue') && actions.includes('oidc.accessToken.issue') && actions.includes('oidc.refreshToken.issue'),
         actions.join(),
       );
+      // The ID token is never stored: its issue is audited as the token endpoint answers it.
+      const idTokens = await world.db.selectFrom('audit_events').select(['actor', 'target_id', 'details']).where('action', '=', 'oidc.idToken.issue').execute();
+      assert.equal(idTokens.length, 1);
+      assert.equal(idTokens[0]!.actor, `oidc-client:${client.clientId}`);
+      assert.equal(idTokens[0]!.target_id, userId);
+      assert.equal(JSON.parse(String(idTokens[0]!.details)).grantType, 'authorization_code');
+    });
+
+    test('login_hint goes to the store’s sign-in page, which pre-fills the identifier with it', async () => {
+      const flow = await codeFlow(config, { login_hint: 'ada@example.com' });
+      const shown = await world.navigate(world.browser(), flow.url);
+      assert.ok(shown.page, JSON.stringify(shown));
+      const signInPage = new URL(shown.page.url);
+      assert.match(signInPage.pathname, /\/acme\/identity\/customers\/signin$/);
+      assert.equal(signInPage.searchParams.get('login_hint'), 'ada@example.com');
+      assert.match(signInPage.searchParams.get('return_to') ?? '', /^\/acme\/oidc\/interaction\//);
     });
 
     test('silent SSO: a signed-in browser gets a code with prompt=none; auth_time stays that of the sign-in', async () => {
@@ -280,6 +296,36 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await oauthError(oidc.refreshTokenGrant(config, first.refresh_token!)), 'invalid_grant');
       assert.equal(await oauthError(oidc.refreshTokenGrant(config, second.refresh_token!)), 'invalid_grant');
       assert.equal((await oidc.tokenIntrospection(config, second.access_token)).active, false);
+      // The refresh answered a new ID token too, audited; the family's revocation is audited per kind.
+      const refreshed = await world.db.selectFrom('audit_events').select('details').where('action', '=', 'oidc.idToken.issue').execute();
+      assert.ok(refreshed.some((event) => JSON.parse(String(event.details)).grantType === 'refresh_token'));
+      const grantId = JSON.parse(String(refreshed.at(-1)!.details)).grantId as string;
+      const revoked = await world.db.selectFrom('audit_events').select(['action', 'details']).where('action', 'like', 'oidc.%.revoke').execute();
+      for (const kind of ['accessToken', 'refreshToken']) {
+        assert.ok(
+          revoked.some((event) => event.action === `oidc.${kind}.revoke` && JSON.parse(String(event.details)).grantId === grantId),
+          `${kind}: ${JSON.stringify(revoked)}`,
+        );
+      }
+    });
+
+    test('introspection (RFC 7662): the token’s own client and confidential clients of its store only', async () => {
+      const tokens = await signIn({ prompt: 'consent' });
+      const introspect = async (cfg: oidc.Configuration) => oidc.tokenIntrospection(cfg, tokens.access_token);
+      const own = await introspect(config);
+      assert.equal(own.active, true);
+      assert.equal(own.client_id, client.clientId);
+      assert.equal(own.sub, userId);
+      // An API of the same store (a confidential client) may check the token it is handed.
+      const sameStore = await world.relyingParty(await world.register({ name: 'Same store API' }));
+      assert.equal((await introspect(sameStore)).active, true);
+      // A public client's identity is not proven; a client of another store serves other users: nothing to learn.
+      const spa = await world.relyingParty(await world.register({ name: 'Introspecting SPA', public: true }));
+      await expectStatus(world.acme.api.post('/api/identity-store/stores', { name: 'partners', displayName: 'Partners' }), 201);
+      const otherStore = await world.relyingParty(await world.register({ name: 'Partner API', store: 'partners' }));
+      for (const cfg of [spa, otherStore]) assert.deepEqual(await introspect(cfg), { active: false });
+      // The refusal changed nothing: the token is still live for its own client.
+      assert.equal((await introspect(config)).active, true);
     });
 
     test('revocation (RFC 7009): a revoked refresh token no longer refreshes', async () => {
