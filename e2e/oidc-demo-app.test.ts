@@ -1,7 +1,7 @@
 // "Sign in with Keyway" through the demo application (examples/demo-app, openid-client as the relying party), in
 // Chromium with a virtual authenticator, on both databases: sign-up with a passkey on Keyway's hosted page → the
 // claims on the demo's page; a second application of the same tenant signs in silently (SSO); prompt=login asks for
-// the passkey again; logout from one application ends the session for both.
+// the passkey again; logout from one application ends the session for both; login_hint pre-fills the username.
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
@@ -56,6 +56,7 @@ for (const kind of DATABASE_KINDS) {
       for (const title of ['Demo one', 'Demo two']) {
         const port = await freePort();
         const baseUrl = `http://localhost:${port}`;
+        // The second is a public client: openid-client knows nothing but the issuer, the client id and the redirect URI.
         const created = hosted.backend.expect(
           await hosted.backend.call('POST', '/api/oidc/clients', {
             name: title,
@@ -63,9 +64,11 @@ for (const kind of DATABASE_KINDS) {
             redirectUris: [`${baseUrl}/callback`],
             postLogoutRedirectUris: [`${baseUrl}/`],
             firstParty: true,
+            public: title === 'Demo two',
           }),
           201,
-        ).body as { clientId: string; clientSecret: string };
+        ).body as { clientId: string; clientSecret?: string };
+        assert.equal(created.clientSecret === undefined, title === 'Demo two');
         apps.push(await startDemoApp({ issuer, clientId: created.clientId, clientSecret: created.clientSecret, baseUrl, title, allowHttp: true }, port));
         if (title === 'Demo one') first = baseUrl;
         else second = baseUrl;
@@ -76,7 +79,7 @@ for (const kind of DATABASE_KINDS) {
       await server?.close();
     });
 
-    test('sign-up with a passkey → claims; SSO into a second application; prompt=login asks again; logout ends both', async () => {
+    test('sign-up with a passkey → claims; SSO into a second application; prompt=login asks again; logout ends both; login_hint pre-fills', async () => {
       const device = await WebAuthnPage.open(browser, `${first}/`);
       try {
         const { page } = device;
@@ -135,6 +138,14 @@ for (const kind of DATABASE_KINDS) {
         await page.goto(`${second}/login?prompt=none`);
         await page.waitForURL(new RegExp(`^${second}/callback`));
         assert.match((await page.locator('#sign-in-error').textContent()) ?? '', /login_required/);
+
+        // login_hint pre-fills the username on the sign-in page (without an authenticator, so nothing signs in by
+        // autofill before the field is read; data-autofill is set once the page's script has run).
+        await device.removeVirtualAuthenticator(authenticator);
+        await page.goto(`${second}/login?login_hint=${encodeURIComponent('ada@example.com')}`);
+        await page.waitForURL(/\/acme\/identity\/customers\/signin\?/);
+        await page.locator('#identifier[data-autofill]').waitFor();
+        assert.equal(await page.getByLabel('Username').inputValue(), 'ada@example.com');
       } finally {
         await device.close();
       }

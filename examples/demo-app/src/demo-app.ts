@@ -65,6 +65,9 @@ export async function startDemoApp(options: DemoAppOptions, port: number, host =
       // ?prompt=login asks for the passkey again; ?prompt=none signs in only if Keyway already knows the browser.
       const prompt = url.searchParams.get('prompt');
       if (prompt === 'login' || prompt === 'none') parameters.prompt = prompt;
+      // ?login_hint=… pre-fills the username on Keyway's sign-in page.
+      const loginHint = url.searchParams.get('login_hint');
+      if (loginHint) parameters.login_hint = loginHint;
       return redirect(res, oidc.buildAuthorizationUrl(config, parameters).href);
     }
     if (url.pathname === '/callback') {
