@@ -38,6 +38,19 @@ export function checkRedirectUri(value: string, field: string): string {
   return value;
 }
 
+/**
+ * A pairwise client's redirect URIs are all on one host: that host is its sector, the unit a pairwise `sub` is computed
+ * for (OpenID Connect Core §8.1). Several hosts would need a `sector_identifier_uri` document, which Keyway does not
+ * take; without this check the client would be stored but refused by the provider at every request.
+ */
+export function checkPairwiseSector(subjectType: string, redirectUris: string[]): void {
+  if (subjectType !== 'pairwise') return;
+  const hosts = [...new Set(redirectUris.map((uri) => new URL(uri).host))];
+  if (hosts.length > 1) {
+    throw new KeywayError('OIDC_REDIRECT_URI_INVALID', `redirectUris: a pairwise client's redirect URIs share one host, its sector (got ${hosts.join(', ')})`);
+  }
+}
+
 export function checkScopes(scopes: string[]): string[] {
   for (const scope of scopes) {
     if (!(OIDC_SCOPES as readonly string[]).includes(scope)) {

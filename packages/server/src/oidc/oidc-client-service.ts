@@ -7,7 +7,7 @@ import { newSecret } from '../shared/secrets.ts';
 import { TIME_ORDERED_ID_PATTERN, newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { OidcClientsTable, Schema } from '../storage/schema.ts';
 import { hashSecret, verifySecret, DUMMY_SECRET_HASH } from '../tenancy/secret-hash.ts';
-import { DEFAULT_CLIENT_SCOPES, checkRedirectUri, checkScopes } from './oidc-client-rules.ts';
+import { DEFAULT_CLIENT_SCOPES, checkPairwiseSector, checkRedirectUri, checkScopes } from './oidc-client-rules.ts';
 
 export type SubjectType = 'public' | 'pairwise';
 
@@ -87,6 +87,7 @@ export class OidcClientService {
       updated_at: now.getTime(),
       secret_rotated_at: secret === undefined ? null : now.getTime(),
     };
+    checkPairwiseSector(row.subject_type, input.redirectUris);
     await this.#db.transaction().execute(async (trx) => {
       row.store_id = (await this.#store(trx, actor.tenantId, input.store)).id;
       if (row.login_journey !== null) await this.#assertJourney(trx, actor.tenantId, row.login_journey);
@@ -146,6 +147,7 @@ export class OidcClientService {
     if (patch.subjectType !== undefined) set.subject_type = patch.subjectType;
     await this.#db.transaction().execute(async (trx) => {
       const before = await this.findRow(actor.tenantId, clientId, trx);
+      checkPairwiseSector(set.subject_type ?? before.subject_type, JSON.parse(set.redirect_uris ?? before.redirect_uris) as string[]);
       if (set.login_journey) await this.#assertJourney(trx, actor.tenantId, set.login_journey);
       await trx.updateTable('oidc_clients').set(set).where('tenant_id', '=', actor.tenantId).where('id', '=', clientId).execute();
       await appendAuditEvent(

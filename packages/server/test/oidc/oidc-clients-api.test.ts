@@ -83,6 +83,8 @@ for (const kind of DATABASE_KINDS) {
         [{ loginJourney: 'no-such-journey' }, 404, 'JOURNEY_NOT_FOUND'],
         [{ redirectUris: [] }, 400, 'VALIDATION_FAILED'],
         [{ extra: true }, 400, 'VALIDATION_FAILED'],
+        // A pairwise client's sector is its redirect URIs' one host.
+        [{ subjectType: 'pairwise', redirectUris: [REDIRECT_URI, 'https://other.keyway.test/callback'] }, 400, 'OIDC_REDIRECT_URI_INVALID'],
       ];
       for (const [patch, status, code] of cases) {
         await expectProblem(api().post(CLIENTS, { name: 'Bad', store: STORE, redirectUris: [REDIRECT_URI], ...patch }), status, code);
@@ -100,6 +102,21 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((updated.body as { name: string }).name, 'Renamed');
       assert.deepEqual((updated.body as { redirectUris: string[] }).redirectUris, ['com.example.app:/callback']);
       await expectProblem(api().patch(`${CLIENTS}/${id}`, { redirectUris: ['ftp://x'] }), 400, 'OIDC_REDIRECT_URI_INVALID');
+      // Pairwise with redirect URIs on two hosts, whichever of the two the update changes: refused, nothing changed.
+      await expectStatus(api().patch(`${CLIENTS}/${id}`, { redirectUris: [REDIRECT_URI, 'https://other.keyway.test/callback'] }), 200);
+      await expectProblem(api().patch(`${CLIENTS}/${id}`, { subjectType: 'pairwise' }), 400, 'OIDC_REDIRECT_URI_INVALID');
+      await expectStatus(api().patch(`${CLIENTS}/${id}`, { subjectType: 'pairwise', redirectUris: ['com.example.app:/callback'] }), 200);
+      await expectProblem(
+        api().patch(`${CLIENTS}/${id}`, { redirectUris: [REDIRECT_URI, 'https://other.keyway.test/callback'] }),
+        400,
+        'OIDC_REDIRECT_URI_INVALID',
+      );
+      const unchanged = await expectStatus(api().get(`${CLIENTS}/${id}`), 200);
+      assert.deepEqual(unchanged.body as { redirectUris: string[]; subjectType: string }, {
+        ...(unchanged.body as object),
+        redirectUris: ['com.example.app:/callback'],
+        subjectType: 'pairwise',
+      });
       const rotated = await expectStatus(api().post(`${CLIENTS}/${id}/secret`), 200);
       const secret = (rotated.body as { clientSecret: string }).clientSecret;
       assert.notEqual(secret, created.clientSecret);
@@ -131,7 +148,15 @@ for (const kind of DATABASE_KINDS) {
       await expectProblem(api().get(`${CLIENTS}/${id}`), 404, 'OIDC_CLIENT_NOT_FOUND');
       assert.equal((await world.db.selectFrom('oidc_state').select('id').where('client_id', '=', id).execute()).length, 0);
       const actions = (await world.db.selectFrom('audit_events').select('action').where('target_id', '=', id).orderBy('id').execute()).map((a) => a.action);
-      assert.deepEqual(actions, ['oidc.client.create', 'oidc.client.update', 'oidc.client.rotateSecret', 'oidc.client.delete', 'oidc.accessToken.revoke']);
+      assert.deepEqual(actions, [
+        'oidc.client.create',
+        'oidc.client.update',
+        'oidc.client.update',
+        'oidc.client.update',
+        'oidc.client.rotateSecret',
+        'oidc.client.delete',
+        'oidc.accessToken.revoke',
+      ]);
       const revoked = await world.db
         .selectFrom('audit_events')
         .select('details')

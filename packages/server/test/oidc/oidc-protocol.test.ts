@@ -454,6 +454,22 @@ for (const kind of DATABASE_KINDS) {
       const two = (await signIn({ prompt: 'none' }, pairwiseConfig)).claims()!.sub;
       assert.equal(one, two);
       assert.notEqual(one, userId);
+      // Another sector (the host of the redirect URIs): another sub for the same user; userinfo answers the same one.
+      const elsewhere = 'https://other.keyway.test/callback';
+      const otherConfig = await world.relyingParty(await world.register({ name: 'Pairwise elsewhere', subjectType: 'pairwise', redirectUris: [elsewhere] }));
+      const tokens = await signIn({ prompt: 'none', redirect_uri: elsewhere }, otherConfig);
+      const three = tokens.claims()!.sub;
+      assert.notEqual(three, one);
+      assert.notEqual(three, userId);
+      assert.equal((await oidc.fetchUserInfo(otherConfig, tokens.access_token, three)).sub, three);
+      // The tokens still name the user underneath: the audit log records who signed in.
+      const issued = await world.db
+        .selectFrom('audit_events')
+        .select('target_id')
+        .where('action', '=', 'oidc.idToken.issue')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      assert.equal(issued.target_id, userId);
     });
 
     test('SSO across clients, and RP-initiated logout ends the session for every client and Keyway’s own', async () => {
