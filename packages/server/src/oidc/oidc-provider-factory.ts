@@ -106,13 +106,18 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       return live?.user_id === accountId ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
     }),
   );
-  // acr_values (OpenID Connect Core §3.1.2.1): a session that does not meet the requested class signs in again.
+  // acr_values (OpenID Connect Core §3.1.2.1): judged by the passkey the session was opened with (its amr), not by the
+  // class an earlier request stated; a session that meets none of the requested classes signs in again. The class met
+  // (the default without acr_values) becomes the session's acr, which the provider states in this request's ID token.
   login.checks.add(
     new interactionPolicy.Check('acr_values_unmet', 'The requested authentication context class is not met', 'login_required', (ctx: KoaContextWithOIDC) => {
+      const session = ctx.oidc.session;
+      if (!session?.accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       const requested = ctx.oidc.params?.['acr_values'];
-      if (typeof requested !== 'string' || requested === '' || !ctx.oidc.session?.accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      const acr = ctx.oidc.session.acr;
-      return acr && requested.split(' ').includes(acr) ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
+      const met = acrFor(typeof requested === 'string' ? requested : undefined, session.amr ?? []);
+      if (!met) return interactionPolicy.Check.REQUEST_PROMPT;
+      session.acr = met;
+      return interactionPolicy.Check.NO_NEED_TO_PROMPT;
     }),
   );
 
