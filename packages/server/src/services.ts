@@ -32,7 +32,9 @@ import { DeviceKeyService } from './passkeys/device-key-service.ts';
 import { MetadataBlobCache } from './passkeys/mds-blob.ts';
 import { OidcClientService } from './oidc/oidc-client-service.ts';
 import { OidcLoginService } from './oidc/oidc-login-service.ts';
+import { OidcPages } from './oidc/oidc-pages.ts';
 import { OidcProviders } from './oidc/oidc-providers.ts';
+import { buildHostedAssets, type HostedAssets } from './selfservice/hosted-assets.ts';
 import { PolicyService } from './passkeys/policy-service.ts';
 import { RelyingPartyService } from './passkeys/relying-party-service.ts';
 import type { MasterKey } from './secrets/master-key.ts';
@@ -85,6 +87,10 @@ export interface Services {
   oidc: OidcProviders;
   /** The provider's passkey login: browser sessions and their amr */
   oidcLogin: OidcLoginService;
+  /** The OpenID Provider's own pages (consent, logout, errors), drawn in the hosted pages' frame */
+  oidcPages: OidcPages;
+  /** The hosted pages' assets, built once, on the first page that needs them */
+  hostedAssets: () => HostedAssets;
   /** The console's operators in the browser: enrolment, passkey sign-in, sessions and their access tokens */
   console: ConsoleService;
   /** The console's operators as the admin API manages them */
@@ -150,7 +156,10 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
   const stepTypes = new StepRegistry(extraStepTypes);
   const instances = new KyselyJourneyInstanceStore(db);
   const plans = new JourneyPlans(instances, new CompiledJourneyCache(500, stepTypes));
-  const services: Omit<Services, 'selfService' | 'journeyTimers' | 'oidcClients' | 'oidc' | 'oidcLogin' | 'console' | 'operators' | 'overview'> = {
+  const services: Omit<
+    Services,
+    'selfService' | 'journeyTimers' | 'oidcClients' | 'oidc' | 'oidcLogin' | 'oidcPages' | 'hostedAssets' | 'console' | 'operators' | 'overview'
+  > = {
     ...base,
     email,
     ceremonies,
@@ -216,6 +225,9 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     email,
   });
   const oidcClients = new OidcClientService({ db, clock });
+  let builtHostedAssets: HostedAssets | undefined;
+  const hostedAssets = () => (builtHostedAssets ??= buildHostedAssets());
+  const oidcPages = new OidcPages({ db, stylesheet: () => hostedAssets().forPage('signin').stylesheet, branding: base.branding });
   const oidc = new OidcProviders({
     db,
     clock,
@@ -224,6 +236,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     signingKeys: base.signingKeys,
     clients: oidcClients,
     organizations: base.organizations,
+    pages: oidcPages,
   });
   const all: Services = {
     ...services,
@@ -232,6 +245,8 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     oidcClients,
     oidc,
     oidcLogin: new OidcLoginService({ db, clock }),
+    oidcPages,
+    hostedAssets,
     console: new ConsoleService({ db, clock, publicUrl: config.publicUrl, ceremoniesPerMinute: config.rateLimitPerIp }),
     operators: new OperatorService({ db, clock, publicUrl: config.publicUrl }),
     overview: new OverviewService({ db, clock }),

@@ -26,7 +26,6 @@ import { credentialRoutes } from '../passkeys/credential-routes.ts';
 import { deviceRoutes } from '../passkeys/device-routes.ts';
 import { passkeyConfigRoutes } from '../passkeys/passkey-config-routes.ts';
 import { wellKnownRoutes } from '../passkeys/well-known-routes.ts';
-import { buildHostedAssets, type HostedAssets } from '../selfservice/hosted-assets.ts';
 import { hostedPagesRoutes } from '../selfservice/hosted-pages-routes.ts';
 import { selfServiceAdminRoutes } from '../selfservice/self-service-admin-routes.ts';
 import { selfServiceRoutes } from '../selfservice/self-service-routes.ts';
@@ -95,9 +94,7 @@ export async function buildApp({ config, database, services, logger, consoleDist
   // First of all hooks: past capacity, a request is refused before any other work is spent on it.
   installAdmissionControl(app, { maxConcurrentRequests: config.maxConcurrentRequests, registry: metrics });
   app.addSchema(ProblemSchema);
-  // The hosted pages' assets are built once, on the first page that needs them.
-  let builtHostedAssets: HostedAssets | undefined;
-  const hostedAssets = () => (builtHostedAssets ??= buildHostedAssets());
+  const hostedAssets = services.hostedAssets;
   installProblemGate(app, { notFoundPage: htmlNotFoundPage({ selfService: services.selfService, assets: hostedAssets }) });
   // Before the documentation hook, which lists the EDIT_CONFLICT it adds to the editable resources' writes.
   installEditConcurrency(app, database.db);
@@ -162,6 +159,7 @@ export async function buildApp({ config, database, services, logger, consoleDist
     journeys: services.journeys,
     organizations: services.organizations,
     publicUrl: config.publicUrl,
+    pages: services.oidcPages,
   });
   // The console: its operators' browser API, and the operators in the admin API.
   await app.register(consoleRoutes, { console: services.console, publicUrl: config.publicUrl, prefix: '/:tenantId/console/api' });

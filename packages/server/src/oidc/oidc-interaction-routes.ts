@@ -6,7 +6,6 @@ import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { KeywayError } from '../errors/keyway-error.ts';
 import { AnyTenantIdParam } from '../http/path-params.ts';
-import { pageSecurityHeaders } from '../http/page-security-headers.ts';
 import type { JourneyEngine } from '../journeys/engine/journey-engine.ts';
 import type { OrganizationService } from '../organizations/organization-service.ts';
 import type { BrowserSessionRow } from '../selfservice/browser-sessions.ts';
@@ -15,7 +14,7 @@ import { acrFor } from './oidc-acr.ts';
 import { ORGANIZATION_CLAIMS, ORGANIZATION_PARAMETER } from './oidc-claims.ts';
 import type { OidcClientRow, OidcClientService } from './oidc-client-service.ts';
 import type { OidcLoginService } from './oidc-login-service.ts';
-import { consentPage, errorPage } from './oidc-pages.ts';
+import type { OidcPage, OidcPages } from './oidc-pages.ts';
 import type { OidcProviders } from './oidc-providers.ts';
 
 export interface OidcInteractionRoutesOptions {
@@ -27,17 +26,13 @@ export interface OidcInteractionRoutesOptions {
   organizations: Pick<OrganizationService, 'admitSignIn'>;
   /** KEYWAY_PUBLIC_URL: a login journey is started from Keyway's own origin (the hosted runner's). */
   publicUrl: string;
+  /** The consent screen and the error pages, drawn as the store's hosted pages */
+  pages: Pick<OidcPages, 'render'>;
 }
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 const InteractionParams = Type.Object({ tenantId: AnyTenantIdParam, uid: Type.String({ minLength: 1, maxLength: 64 }) });
-
-/**
- * No script, no styles; `form-action` is left open on purpose: after the consent form the browser is redirected on to
- * the client's redirect URI, which Chromium checks against `form-action` too.
- */
-const PAGE_CSP = "default-src 'none'; img-src data:; base-uri 'none'; frame-ancestors 'none'";
 
 /**
  * The provider's login and consent (its "interactions"): Keyway's passkey sign-in is the login. A browser that
@@ -55,6 +50,19 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
   const { login } = options;
   const publicOrigin = new URL(options.publicUrl).origin;
 
+  /** One of the provider's pages, as the store's hosted pages look (Keyway's before the client is known). */
+  const sendPage = async (request: FastifyRequest, reply: FastifyReply, status: number, storeId: string | undefined, page: OidcPage) => {
+    const { tenantId } = request.params as { tenantId: string };
+    const rendered = await options.pages.render({ tenantId, storeId, acceptLanguage: request.headers['accept-language'], url: request.url }, page);
+    return reply.code(status).headers(rendered.headers).type('text/html; charset=utf-8').send(rendered.html);
+  };
+  const invalid = (reason: 'request' | 'expired' | 'notThisPage' | 'journeyPending', description: string): OidcPage => ({
+    kind: 'error',
+    reason,
+    error: 'invalid_request',
+    description,
+  });
+
   /** The interaction bound to this browser (its interaction cookie) and its client, or an error page. */
   const load = async (request: FastifyRequest, reply: FastifyReply) => {
     const { tenantId, uid } = request.params as { tenantId: string; uid: string };
@@ -63,14 +71,10 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
     try {
       details = await provider.interactionDetails(request.raw, reply.raw);
     } catch {
-      return void sendPage(
-        reply,
-        400,
-        errorPage({ error: 'invalid_request', error_description: 'This sign-in has ended or expired. Start again from the application.' }),
-      );
+      return void (await sendPage(request, reply, 400, undefined, invalid('expired', 'interaction not found: ended or expired')));
     }
     const client = details.uid === uid ? await options.clients.lookup(tenantId, String(details.params['client_id'])) : undefined;
-    if (!client) return void sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'This sign-in is not for this page.' }));
+    if (!client) return void (await sendPage(request, reply, 400, undefined, invalid('notThisPage', 'the interaction of this browser is another one')));
     return { tenantId, uid, provider, details, client };
   };
 
@@ -117,9 +121,15 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
       if (client.first_party === 1) return finish(request, reply, provider, { consent: { grantId: await grantRequested(provider, details) } }, true);
       const base = `/${encodeURIComponent(tenantId)}/oidc/interaction/${encodeURIComponent(uid)}`;
       const scopes = String(details.params['scope'] ?? 'openid').split(' ');
-      return sendPage(reply, 200, consentPage({ clientName: client.name, scopes, allowAction: `${base}/consent`, denyAction: `${base}/abort` }));
+      return sendPage(request, reply, 200, client.store_id, {
+        kind: 'consent',
+        clientName: client.name,
+        scopes,
+        allowAction: `${base}/consent`,
+        denyAction: `${base}/abort`,
+      });
     }
-    return sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'This sign-in cannot continue.' }));
+    return sendPage(request, reply, 400, client.store_id, invalid('request', `no page for the prompt ${details.prompt.name}`));
   });
 
   /** Starts the client's login journey for this interaction, keeps its instance in the interaction, opens the runner. */
@@ -160,7 +170,7 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
     const { tenantId, provider, details, client } = loaded;
     const instanceId = (details.result as { keywayJourney?: unknown } | undefined)?.keywayJourney;
     if (details.prompt.name !== 'login' || client.login_journey === null || typeof instanceId !== 'string')
-      return sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'No sign-in journey was started here.' }));
+      return sendPage(request, reply, 400, client.store_id, invalid('notThisPage', 'no sign-in journey was started in this interaction'));
     const outcome = await login.journeySignIn({
       tenantId,
       storeId: client.store_id,
@@ -171,8 +181,7 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
       clientIp: request.ip,
       userAgent: request.headers['user-agent'],
     });
-    if (outcome.kind === 'pending')
-      return sendPage(reply, 409, errorPage({ error: 'invalid_request', error_description: 'The sign-in journey has not finished yet.' }));
+    if (outcome.kind === 'pending') return sendPage(request, reply, 409, client.store_id, invalid('journeyPending', 'the sign-in journey has not finished'));
     if (outcome.kind === 'denied')
       return finish(request, reply, provider, { error: 'access_denied', error_description: 'The sign-in journey did not authenticate a user' });
     reply.header(
@@ -193,8 +202,7 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
   app.post('/:tenantId/oidc/interaction/:uid/consent', { schema: { hide: true, params: InteractionParams } }, async (request, reply) => {
     const loaded = await load(request, reply);
     if (!loaded) return reply;
-    if (loaded.details.prompt.name !== 'consent')
-      return sendPage(reply, 400, errorPage({ error: 'invalid_request', error_description: 'Nothing to consent to.' }));
+    if (loaded.details.prompt.name !== 'consent') return sendPage(request, reply, 400, loaded.client.store_id, invalid('notThisPage', 'nothing to consent to'));
     return finish(request, reply, loaded.provider, { consent: { grantId: await grantRequested(loaded.provider, loaded.details) } }, true);
   });
 
@@ -259,12 +267,4 @@ async function grantRequested(provider: Provider, details: Interaction): Promise
   if (missing.missingOIDCClaims?.length) grant.addOIDCClaims(missing.missingOIDCClaims);
   if (typeof details.params[ORGANIZATION_PARAMETER] === 'string') grant.addOIDCClaims(ORGANIZATION_CLAIMS);
   return grant.save();
-}
-
-function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply
-    .code(status)
-    .headers({ ...pageSecurityHeaders(PAGE_CSP), 'cache-control': 'no-store' })
-    .type('text/html; charset=utf-8')
-    .send(html);
 }

@@ -1,55 +1,75 @@
-// The few pages the OpenID Provider shows itself: an error that must not be redirected (an unknown client or
-// redirect URI, RFC 6749 §4.1.2.1), the logout confirmation, the signed-out page, and the consent screen of a
-// third-party client. Plain, self-contained HTML: no script, one small inline-free stylesheet.
+import type { Kysely } from 'kysely';
+import { renderOidcPage, type OidcPage } from '../../../hosted/src/oidc-shells.ts';
+import type { BrandingService } from '../branding/branding-service.ts';
+import { brandedCsp, hostedBranding } from '../branding/page-branding.ts';
+import { pageSecurityHeaders } from '../http/page-security-headers.ts';
+import { negotiateLanguage } from '../selfservice/hosted-language.ts';
+import type { Schema } from '../storage/schema.ts';
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export type { OidcPage };
+
+/**
+ * No script. `form-action` is left open on purpose: after the consent and logout forms the browser is redirected on to
+ * the client's redirect URI, which Chromium checks against `form-action` too.
+ */
+const OIDC_PAGE_CSP = "default-src 'self'; script-src 'none'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+export interface OidcPageRequest {
+  tenantId: string;
+  /** The client's store when the page belongs to a known client: its name, look and languages. */
+  storeId?: string | undefined;
+  acceptLanguage?: string | undefined;
+  /** The request's path and query as the browser sent it (for `?lang=` and the language links). */
+  url: string;
 }
 
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title><link rel="icon" href="data:,"></head>
-<body><main>${body}</main></body></html>`;
+export interface RenderedOidcPage {
+  html: string;
+  headers: Record<string, string>;
 }
 
-/** An error the browser's user sees (never redirected): the OAuth error code and its description. */
-export function errorPage(out: { error?: string; error_description?: string }): string {
-  const code = escapeHtml(out.error ?? 'server_error');
-  const description = escapeHtml(out.error_description ?? 'The request could not be processed.');
-  return page('Sign-in error', `<h1>Sign-in error</h1><p id="error-code" data-error="${code}">${code}</p><p id="error-description">${description}</p>`);
+export interface OidcPagesDeps {
+  db: Kysely<Schema>;
+  /** The hosted pages' stylesheet URL (content-hashed), resolved when the first page is drawn. */
+  stylesheet: () => string;
+  branding: Pick<BrandingService, 'forStore'>;
 }
 
-/** RP-initiated logout's confirmation (OpenID Connect RP-Initiated Logout §2): `form` is the provider's, with its xsrf token. */
-export function logoutPage(form: string): string {
-  return page(
-    'Sign out',
-    `<h1>Sign out?</h1><p>You will be signed out of every application that uses this sign-in.</p>${form}
-<button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Sign out</button>
-<button type="submit" form="op.logoutForm">Stay signed in</button>`,
-  );
-}
+/**
+ * Draws the OpenID Provider's own pages (oidc-shells.ts) as the store's hosted pages look: the client's store's name,
+ * branding and languages, the language from `?lang=` or Accept-Language. A page for no known client (an unknown
+ * `client_id`) is Keyway's, in every language.
+ */
+export class OidcPages {
+  readonly #deps: OidcPagesDeps;
 
-export function loggedOutPage(): string {
-  return page('Signed out', '<h1>Signed out</h1><p>You are signed out.</p>');
-}
+  constructor(deps: OidcPagesDeps) {
+    this.#deps = deps;
+  }
 
-/** The consent screen of a third-party client: what it asks for, to allow or deny. */
-export function consentPage(input: { clientName: string; scopes: string[]; allowAction: string; denyAction: string }): string {
-  const items = input.scopes.map((scope) => `<li>${escapeHtml(SCOPE_TEXT[scope] ?? scope)}</li>`).join('');
-  return page(
-    'Allow access',
-    `<h1>${escapeHtml(input.clientName)} wants to sign you in</h1><p>It asks for:</p><ul>${items}</ul>
-<form method="post" action="${escapeHtml(input.allowAction)}"><button type="submit" autofocus>Allow</button></form>
-<form method="post" action="${escapeHtml(input.denyAction)}"><button type="submit">Deny</button></form>`,
-  );
+  async render(request: OidcPageRequest, page: OidcPage): Promise<RenderedOidcPage> {
+    const store =
+      request.storeId === undefined
+        ? undefined
+        : await this.#deps.db
+            .selectFrom('stores')
+            .select(['id', 'tenant_id', 'name', 'display_name'])
+            .where('tenant_id', '=', request.tenantId)
+            .where('id', '=', request.storeId)
+            .executeTakeFirst();
+    const branding = store ? await this.#deps.branding.forStore(store) : undefined;
+    const url = new URL(request.url, 'http://localhost');
+    const lang = negotiateLanguage(request.acceptLanguage, url.searchParams.get('lang') ?? undefined, branding?.languages);
+    url.searchParams.delete('lang');
+    const html = renderOidcPage({
+      lang,
+      path: url.pathname + url.search,
+      stylesheet: this.#deps.stylesheet(),
+      serviceName: branding?.productName ?? 'Keyway',
+      branding: branding && hostedBranding(branding),
+      page,
+    });
+    const csp = branding ? brandedCsp(OIDC_PAGE_CSP, branding) : OIDC_PAGE_CSP;
+    return { html, headers: { ...pageSecurityHeaders(csp), 'cache-control': 'no-store', vary: 'Accept-Language', 'content-language': lang } };
+  }
 }
-
-const SCOPE_TEXT: Record<string, string> = {
-  openid: 'Your identity (a user identifier)',
-  profile: 'Your name, date of birth, language and time zone',
-  email: 'Your e-mail address',
-  phone: 'Your phone number',
-  address: 'Your postal address',
-  offline_access: 'Access while you are away (stays signed in)',
-};

@@ -14,7 +14,7 @@ import { CLAIMS_BY_SCOPE, ORGANIZATION_CLAIMS, ORGANIZATION_ID_PATTERN, ORGANIZA
 import { activeDeviceKeyIds } from '../passkeys/device-key-service.ts';
 import type { OidcClientRow } from './oidc-client-service.ts';
 import { OIDC_SCOPES } from './oidc-client-rules.ts';
-import { errorPage, logoutPage, loggedOutPage } from './oidc-pages.ts';
+import type { OidcPage, OidcPages } from './oidc-pages.ts';
 import { browserSessionAmr, liveBrowserSession } from './oidc-browser-session.ts';
 
 /** Where the provider's endpoints live under the issuer `{publicUrl}/{tenantId}` (discovery lists them). */
@@ -48,6 +48,8 @@ export interface OidcProviderDeps {
   findClient: (clientId: string) => Promise<OidcClientRow | undefined>;
   /** The user's organizations, for the `org_id` and `org_roles` claims */
   organizations: Pick<OrganizationService, 'membershipsOf' | 'admitSignIn'>;
+  /** The provider's own pages (an error not redirected, the logout confirmation, the signed-out page) */
+  pages: Pick<OidcPages, 'render'>;
 }
 
 /** Keyway's own client metadata beside the registered ones (OpenID Connect Dynamic Client Registration §2). */
@@ -219,14 +221,8 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       pushedAuthorizationRequests: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: async (ctx, form) => {
-          ctx.type = 'html';
-          ctx.body = logoutPage(form);
-        },
-        postLogoutSuccessSource: async (ctx) => {
-          ctx.type = 'html';
-          ctx.body = loggedOutPage();
-        },
+        logoutSource: async (ctx, form) => sendPage(deps, ctx, { kind: 'logout', form }),
+        postLogoutSuccessSource: async (ctx) => sendPage(deps, ctx, { kind: 'signedOut' }),
       },
     },
     // A third-party client's grant comes from the consent screen; a first-party client is trusted with what it asks
@@ -253,10 +249,7 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     // CORS only for the origins of the client's own redirect URIs (a SPA calling the token endpoint).
     clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => safeOrigin(uri) === origin) ?? false,
     findAccount: async (ctx, sub) => findAccount(deps, ctx, sub),
-    renderError: async (ctx, out) => {
-      ctx.type = 'html';
-      ctx.body = errorPage(out);
-    },
+    renderError: async (ctx, out) => sendPage(deps, ctx, { kind: 'error', reason: 'request', error: out.error, description: out.error_description }),
     conformIdTokenClaims: true,
   };
 
@@ -320,6 +313,21 @@ async function introspectionAllowed(ctx: KoaContextWithOIDC, client: Client, tok
   if (client.clientAuthMethod === 'none' || typeof token.clientId !== 'string') return false;
   const owner = await ctx.oidc.provider.Client.find(token.clientId);
   return owner !== undefined && owner['keyway_store_id'] === client['keyway_store_id'];
+}
+
+/** Answers one of the provider's pages, drawn as the client's store's hosted pages (Keyway's when no client is known). */
+async function sendPage(deps: Pick<OidcProviderDeps, 'pages' | 'tenantId'>, ctx: KoaContextWithOIDC, page: OidcPage): Promise<void> {
+  const storeId = ctx.oidc?.client?.['keyway_store_id'];
+  // The path as the browser sent it (oidc-routes.ts gives the provider the path below the issuer).
+  const url = (ctx.req as { originalUrl?: string }).originalUrl ?? ctx.url;
+  const accept = ctx.get('accept-language');
+  const rendered = await deps.pages.render(
+    { tenantId: deps.tenantId, storeId: typeof storeId === 'string' ? storeId : undefined, acceptLanguage: accept === '' ? undefined : accept, url },
+    page,
+  );
+  ctx.set(rendered.headers);
+  ctx.type = 'html';
+  ctx.body = rendered.html;
 }
 
 function safeOrigin(uri: string): string | undefined {

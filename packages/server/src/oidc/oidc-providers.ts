@@ -20,6 +20,7 @@ export interface OidcProvidersDeps {
   signingKeys: Pick<SigningKeyService, 'privateJwks'>;
   clients: Pick<OidcClientService, 'lookup'>;
   organizations: OidcProviderDeps['organizations'];
+  pages: OidcProviderDeps['pages'];
   /** How long a node trusts its idea of a tenant's signing keys before looking again; 30 s, as for ID tokens */
   keyCheckMs?: number;
   /** Bound on providers kept in memory; 1 000 */
@@ -101,6 +102,7 @@ export class OidcProviders {
       keys,
       findClient: (clientId) => this.#deps.clients.lookup(tenantId, clientId),
       organizations: this.#deps.organizations,
+      pages: this.#deps.pages,
     });
     provider.use(async (ctx, next) => {
       await next();
