@@ -374,6 +374,19 @@ for (const kind of DATABASE_KINDS) {
       const callback = new URL(result.location!);
       assert.equal(callback.searchParams.get('error'), 'invalid_request');
       assert.match(callback.searchParams.get('error_description') ?? '', /PKCE/);
+      // S256 only (RFC 7636 §4.2: plain is for clients that cannot hash), for public and confidential clients alike.
+      for (const cfg of [spaConfig, config]) {
+        const plain = oidc.buildAuthorizationUrl(cfg, {
+          redirect_uri: REDIRECT_URI,
+          scope: 'openid',
+          state: 's2',
+          code_challenge: oidc.randomPKCECodeVerifier(),
+          code_challenge_method: 'plain',
+        });
+        const refused = new URL((await world.navigate(browser, plain.href)).location!);
+        assert.equal(refused.searchParams.get('error'), 'invalid_request');
+        assert.match(refused.searchParams.get('error_description') ?? '', /code_challenge_method/);
+      }
     });
 
     test('no implicit or hybrid response types, no password or client-credentials grant at the provider', async () => {
