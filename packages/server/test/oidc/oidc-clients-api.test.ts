@@ -182,5 +182,33 @@ for (const kind of DATABASE_KINDS) {
       await expectProblem(globex.api.delete(`${CLIENTS}/${created.clientId}`), 404, 'OIDC_CLIENT_NOT_FOUND');
       assert.equal(((await expectStatus(globex.api.get(CLIENTS), 200)).body as { items: unknown[] }).items.length, 0);
     });
+
+    test('permissions: exactly TNT#{tenant}#Oidc:{action}Client opens each route, and no other', async () => {
+      const target = await world.register({ name: 'Permission target' });
+      const path = `${CLIENTS}/${target.clientId}`;
+      type Caller = ReturnType<typeof world.server.http.withToken>;
+      // Each action's request; a permitted one answers anything but 403 (a body that is wrong still passed the gate).
+      const routes: Record<string, (caller: Caller) => Promise<{ status: number }>> = {
+        createClient: (c) => c.post(CLIENTS, { name: 'Created', store: STORE, redirectUris: [REDIRECT_URI] }),
+        listClient: (c) => c.get(CLIENTS),
+        getClient: (c) => c.get(path),
+        updateClient: (c) => c.patch(path, { name: 'Updated' }),
+        rotateClient: (c) => c.post(`${path}/secret`),
+        deleteClient: (c) => c.delete(`${CLIENTS}/kwo_00000000000000000000000000`),
+      };
+      for (const action of Object.keys(routes)) {
+        const created = await expectStatus(
+          world.acme.api.post('/api/admin/clients', { name: `only ${action}`, permissions: [`TNT#acme#Oidc:${action}`] }),
+          201,
+        );
+        const { clientId, clientSecret } = created.body as { clientId: string; clientSecret: string };
+        const caller = world.server.http.withToken(await world.server.token(clientId, clientSecret));
+        for (const [other, call] of Object.entries(routes)) {
+          const response = await call(caller);
+          if (other === action) assert.notEqual(response.status, 403, `${action} opens its own route`);
+          else assert.equal(response.status, 403, `${action} does not open ${other}`);
+        }
+      }
+    });
   });
 }
