@@ -14,7 +14,7 @@ import { acrFor } from './oidc-acr.ts';
 import { ORGANIZATION_CLAIMS, ORGANIZATION_PARAMETER } from './oidc-claims.ts';
 import type { OidcClientRow, OidcClientService } from './oidc-client-service.ts';
 import type { OidcLoginService } from './oidc-login-service.ts';
-import type { OidcPage, OidcPages } from './oidc-pages.ts';
+import type { OidcErrorReason, OidcPage, OidcPages } from './oidc-pages.ts';
 import type { OidcProviders } from './oidc-providers.ts';
 
 export interface OidcInteractionRoutesOptions {
@@ -56,7 +56,7 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
     const rendered = await options.pages.render({ tenantId, storeId, acceptLanguage: request.headers['accept-language'], url: request.url }, page);
     return reply.code(status).headers(rendered.headers).type('text/html; charset=utf-8').send(rendered.html);
   };
-  const invalid = (reason: 'request' | 'expired' | 'notThisPage' | 'journeyPending', description: string): OidcPage => ({
+  const invalid = (reason: OidcErrorReason, description: string): OidcPage => ({
     kind: 'error',
     reason,
     error: 'invalid_request',

@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
-import { renderOidcPage, type OidcPage } from '../../../hosted/src/oidc-shells.ts';
+import { renderOidcPage, type OidcErrorReason, type OidcPage } from '../../../hosted/src/oidc-shells.ts';
 import type { BrandingService } from '../branding/branding-service.ts';
 import { brandedCsp, hostedBranding } from '../branding/page-branding.ts';
 import { pageSecurityHeaders } from '../http/page-security-headers.ts';
 import { negotiateLanguage } from '../selfservice/hosted-language.ts';
 import type { Schema } from '../storage/schema.ts';
 
-export type { OidcPage };
+export type { OidcErrorReason, OidcPage };
 
 /**
  * No script. `form-action` is left open on purpose: after the consent and logout forms the browser is redirected on to

@@ -213,6 +213,17 @@ for (const kind of DATABASE_KINDS) {
       }
     });
 
+    test('an interaction this browser does not hold: an error page in its language, with no script allowed', async () => {
+      const response = await world.publicFetch(`${ISSUER}/oidc/interaction/not-this-one?lang=fr`, { headers: { accept: 'text/html' } });
+      assert.equal(response.status, 400);
+      assert.match(response.headers.get('content-security-policy') ?? '', /script-src 'none'/);
+      assert.equal(response.headers.get('content-language'), 'fr');
+      assert.equal(response.headers.get('cache-control'), 'no-store');
+      const body = await response.text();
+      assert.match(body, /data-error="invalid_request"/);
+      assert.match(body, /Cette connexion est terminée ou a expiré/);
+    });
+
     test('a PKCE verifier that does not match the challenge is refused', async () => {
       const flow = await codeFlow(config, { prompt: 'none' });
       const { location } = await authorize(world, browser, flow.url);
