@@ -14,7 +14,7 @@ import { acrFor } from './oidc-acr.ts';
 import { ORGANIZATION_CLAIMS, ORGANIZATION_PARAMETER } from './oidc-claims.ts';
 import type { OidcClientRow, OidcClientService } from './oidc-client-service.ts';
 import type { OidcLoginService } from './oidc-login-service.ts';
-import type { OidcErrorReason, OidcPage, OidcPages } from './oidc-pages.ts';
+import { uiLocaleLanguage, type OidcErrorReason, type OidcPage, type OidcPages } from './oidc-pages.ts';
 import type { OidcProviders } from './oidc-providers.ts';
 
 export interface OidcInteractionRoutesOptions {
@@ -51,9 +51,9 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
   const publicOrigin = new URL(options.publicUrl).origin;
 
   /** One of the provider's pages, as the store's hosted pages look (Keyway's before the client is known). */
-  const sendPage = async (request: FastifyRequest, reply: FastifyReply, status: number, storeId: string | undefined, page: OidcPage) => {
+  const sendPage = async (request: FastifyRequest, reply: FastifyReply, status: number, storeId: string | undefined, page: OidcPage, uiLocales?: unknown) => {
     const { tenantId } = request.params as { tenantId: string };
-    const rendered = await options.pages.render({ tenantId, storeId, acceptLanguage: request.headers['accept-language'], url: request.url }, page);
+    const rendered = await options.pages.render({ tenantId, storeId, acceptLanguage: request.headers['accept-language'], uiLocales, url: request.url }, page);
     return reply.code(status).headers(rendered.headers).type('text/html; charset=utf-8').send(rendered.html);
   };
   const invalid = (reason: OidcErrorReason, description: string): OidcPage => ({
@@ -121,13 +121,20 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
       if (client.first_party === 1) return finish(request, reply, provider, { consent: { grantId: await grantRequested(provider, details) } }, true);
       const base = `/${encodeURIComponent(tenantId)}/oidc/interaction/${encodeURIComponent(uid)}`;
       const scopes = String(details.params['scope'] ?? 'openid').split(' ');
-      return sendPage(request, reply, 200, client.store_id, {
-        kind: 'consent',
-        clientName: client.name,
-        scopes,
-        allowAction: `${base}/consent`,
-        denyAction: `${base}/abort`,
-      });
+      return sendPage(
+        request,
+        reply,
+        200,
+        client.store_id,
+        {
+          kind: 'consent',
+          clientName: client.name,
+          scopes,
+          allowAction: `${base}/consent`,
+          denyAction: `${base}/abort`,
+        },
+        details.params['ui_locales'],
+      );
     }
     return sendPage(request, reply, 400, client.store_id, invalid('request', `no page for the prompt ${details.prompt.name}`));
   });
@@ -234,11 +241,14 @@ function localeOf(request: FastifyRequest): string {
   return first && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(first) ? first : 'en';
 }
 
-/** The store's hosted sign-in page, back to this interaction afterwards; `login_hint` pre-fills the identifier. */
+/** The store's hosted sign-in page, back to this interaction afterwards; `login_hint` pre-fills the identifier, `ui_locales` picks the language. */
 function signInUrl(tenantId: string, client: OidcClientRow, uid: string, details: Interaction): string {
   const query = new URLSearchParams({ return_to: `/${tenantId}/oidc/interaction/${uid}` });
   const hint = details.params['login_hint'];
   if (typeof hint === 'string' && hint !== '') query.set('login_hint', hint);
+  // ui_locales: the sign-in page in the client's preferred language (the user's own choice there still wins).
+  const lang = uiLocaleLanguage(details.params['ui_locales']);
+  if (lang) query.set('lang', lang);
   return `/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(client.store_name)}/signin?${query.toString()}`;
 }
 

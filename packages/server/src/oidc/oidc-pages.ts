@@ -3,7 +3,8 @@ import { renderOidcPage, type OidcErrorReason, type OidcPage } from '../../../ho
 import type { BrandingService } from '../branding/branding-service.ts';
 import { brandedCsp, hostedBranding } from '../branding/page-branding.ts';
 import { pageSecurityHeaders } from '../http/page-security-headers.ts';
-import { negotiateLanguage } from '../selfservice/hosted-language.ts';
+import type { Language } from '../../../hosted/src/messages.ts';
+import { isLanguage, negotiateLanguage } from '../selfservice/hosted-language.ts';
 import type { Schema } from '../storage/schema.ts';
 
 export type { OidcErrorReason, OidcPage };
@@ -19,6 +20,8 @@ export interface OidcPageRequest {
   /** The client's store when the page belongs to a known client: its name, look and languages. */
   storeId?: string | undefined;
   acceptLanguage?: string | undefined;
+  /** The client's `ui_locales` parameter, which wins over Accept-Language (not over the user's own `?lang=`) */
+  uiLocales?: unknown;
   /** The request's path and query as the browser sent it (for `?lang=` and the language links). */
   url: string;
 }
@@ -59,7 +62,8 @@ export class OidcPages {
             .executeTakeFirst();
     const branding = store ? await this.#deps.branding.forStore(store) : undefined;
     const url = new URL(request.url, 'http://localhost');
-    const lang = negotiateLanguage(request.acceptLanguage, url.searchParams.get('lang') ?? undefined, branding?.languages);
+    const explicit = url.searchParams.get('lang') ?? uiLocaleLanguage(request.uiLocales);
+    const lang = negotiateLanguage(request.acceptLanguage, explicit, branding?.languages);
     url.searchParams.delete('lang');
     const html = renderOidcPage({
       lang,
@@ -72,4 +76,16 @@ export class OidcPages {
     const csp = branding ? brandedCsp(OIDC_PAGE_CSP, branding) : OIDC_PAGE_CSP;
     return { html, headers: { ...pageSecurityHeaders(csp), 'cache-control': 'no-store', vary: 'Accept-Language', 'content-language': lang } };
   }
+}
+
+/**
+ * The first of a client's `ui_locales` (OpenID Connect Core §3.1.2.1: space-separated BCP 47 tags, preferred first)
+ * that Keyway has pages in, by its language subtag (`de-CH` → `de`).
+ */
+export function uiLocaleLanguage(uiLocales: unknown): Language | undefined {
+  if (typeof uiLocales !== 'string') return undefined;
+  return uiLocales
+    .split(' ')
+    .map((tag) => tag.toLowerCase().split('-')[0])
+    .find(isLanguage);
 }

@@ -15,6 +15,7 @@ import { activeDeviceKeyIds } from '../passkeys/device-key-service.ts';
 import type { OidcClientRow } from './oidc-client-service.ts';
 import { OIDC_SCOPES } from './oidc-client-rules.ts';
 import type { OidcPage, OidcPages } from './oidc-pages.ts';
+import { LANGUAGES } from '../../../hosted/src/messages.ts';
 import { browserSessionAmr, liveBrowserSession } from './oidc-browser-session.ts';
 
 /** Where the provider's endpoints live under the issuer `{publicUrl}/{tenantId}` (discovery lists them). */
@@ -177,6 +178,8 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     responseTypes: ['code'],
     scopes: [...OIDC_SCOPES],
     claims: { auth_time: null, iss: null, sid: null, ...CLAIMS_BY_SCOPE },
+    // The languages of the sign-in, consent and logout pages, for `ui_locales` (a store's branding may offer fewer).
+    discovery: { ui_locales_supported: [...LANGUAGES] },
     subjectTypes: ['public', 'pairwise'],
     acrValues: ACR_VALUES,
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
@@ -322,7 +325,13 @@ async function sendPage(deps: Pick<OidcProviderDeps, 'pages' | 'tenantId'>, ctx:
   const url = (ctx.req as { originalUrl?: string }).originalUrl ?? ctx.url;
   const accept = ctx.get('accept-language');
   const rendered = await deps.pages.render(
-    { tenantId: deps.tenantId, storeId: typeof storeId === 'string' ? storeId : undefined, acceptLanguage: accept === '' ? undefined : accept, url },
+    {
+      tenantId: deps.tenantId,
+      storeId: typeof storeId === 'string' ? storeId : undefined,
+      acceptLanguage: accept === '' ? undefined : accept,
+      uiLocales: ctx.oidc?.params?.['ui_locales'],
+      url,
+    },
     page,
   );
   ctx.set(rendered.headers);

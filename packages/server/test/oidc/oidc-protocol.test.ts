@@ -213,6 +213,20 @@ for (const kind of DATABASE_KINDS) {
       }
     });
 
+    test('ui_locales (Core §3.1.2.1): the sign-in page and the consent screen in the first language Keyway has pages in', async () => {
+      const discovery = (await (await world.publicFetch(`${ISSUER}/.well-known/openid-configuration`)).json()) as { ui_locales_supported: string[] };
+      assert.deepEqual(discovery.ui_locales_supported, ['en', 'de', 'fr', 'es']);
+      const fresh = world.browser();
+      const shown = await world.navigate(fresh, (await codeFlow(config, { ui_locales: 'ja fr-CA de' })).url);
+      assert.equal(new URL(shown.page!.url).searchParams.get('lang'), 'fr');
+      // A third-party client's consent screen for a signed-in browser, whatever its Accept-Language says.
+      await world.signUp(fresh, 'locales@example.com');
+      const third = await world.relyingParty(await world.register({ name: 'Tiers', firstParty: false }));
+      const consent = await world.navigate(fresh, (await codeFlow(third, { ui_locales: 'de-CH' })).url);
+      assert.match(consent.page!.body, /<html lang="de">/);
+      assert.match(consent.page!.body, /Tiers möchte Sie anmelden/);
+    });
+
     test('an interaction this browser does not hold: an error page in its language, with no script allowed', async () => {
       const response = await world.publicFetch(`${ISSUER}/oidc/interaction/not-this-one?lang=fr`, { headers: { accept: 'text/html' } });
       assert.equal(response.status, 400);
