@@ -219,7 +219,7 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       },
       introspection: {
         enabled: true,
-        allowedPolicy: introspectionAllowed,
+        allowedPolicy: (ctx, client, token) => introspectionAllowed(deps, ctx, client, token),
       },
       pushedAuthorizationRequests: { enabled: true },
       rpInitiatedLogout: {
@@ -311,11 +311,28 @@ function requestOrganizationClaim(ctx: KoaContextWithOIDC): void {
  * behind the store's applications, serving the same users). A public client (its identity is not proven) sees only its
  * own tokens, and no client sees another store's: the answer names the user and what they signed in to.
  */
-async function introspectionAllowed(ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string | undefined }): Promise<boolean> {
+async function introspectionAllowed(
+  deps: Pick<OidcProviderDeps, 'db' | 'tenantId'>,
+  ctx: KoaContextWithOIDC,
+  client: Client,
+  token: { clientId?: string | undefined; accountId?: string | undefined },
+): Promise<boolean> {
+  if (!(await mayIntrospect(ctx, client, token))) return false;
+  // A user locked, disabled or deleted since the token was issued: the token waits in storage for its expiry but is no
+  // longer active (RFC 7662 §2.2), as it no longer opens userinfo or refreshes (findAccount refuses them too).
+  return typeof token.accountId !== 'string' || (await accountIsActive(deps, token.accountId));
+}
+
+async function mayIntrospect(ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string | undefined }): Promise<boolean> {
   if (token.clientId === client.clientId) return true;
   if (client.clientAuthMethod === 'none' || typeof token.clientId !== 'string') return false;
   const owner = await ctx.oidc.provider.Client.find(token.clientId);
   return owner !== undefined && owner['keyway_store_id'] === client['keyway_store_id'];
+}
+
+async function accountIsActive(deps: Pick<OidcProviderDeps, 'db' | 'tenantId'>, userId: string): Promise<boolean> {
+  const row = await deps.db.selectFrom('users').select('status').where('tenant_id', '=', deps.tenantId).where('id', '=', userId).executeTakeFirst();
+  return row !== undefined && row.status !== 'locked' && row.status !== 'disabled';
 }
 
 /** Answers one of the provider's pages, drawn as the client's store's hosted pages (Keyway's when no client is known). */

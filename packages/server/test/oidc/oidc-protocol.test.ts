@@ -351,6 +351,17 @@ for (const kind of DATABASE_KINDS) {
       for (const cfg of [spa, otherStore]) assert.deepEqual(await introspect(cfg), { active: false });
       // The refusal changed nothing: the token is still live for its own client.
       assert.equal((await introspect(config)).active, true);
+      // A user locked since: their token is no longer active, for anyone; active again when they are.
+      const user = `/api/identity-store/stores/customers/users/${userId}`;
+      for (const [status, active] of [
+        ['locked', false],
+        ['disabled', false],
+        ['active', true],
+      ] as const) {
+        await expectStatus(world.acme.api.patch(user, { status }), 200);
+        assert.equal((await introspect(config)).active, active, status);
+        assert.equal((await introspect(sameStore)).active, active, status);
+      }
     });
 
     test('revocation (RFC 7009): a revoked refresh token no longer refreshes', async () => {
