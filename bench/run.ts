@@ -169,7 +169,7 @@ let nextPort = 18_700 + Math.floor(Math.random() * 500);
 async function startKeywayNode(env: Record<string, string>, cores: string): Promise<KeywayNode> {
   const port = nextPort++;
   const log: string[] = [];
-  const child = start(pinned(cores, [NODE, ...NODE_FLAGS, 'packages/server/src/cli.ts', 'serve']), { ...env, PORT: String(port) }, root, log);
+  const child = start(pinned(cores, [NODE, ...NODE_FLAGS, 'packages/server/bin/keyway.js', 'serve']), { ...env, PORT: String(port) }, root, log);
   const base = `http://127.0.0.1:${port}`;
   await waitUp(`${base}/healthz`, child, log);
   return { base, child, log };
@@ -189,7 +189,7 @@ async function startKeyway(databaseUrl: string, nodes = 1): Promise<Keyway> {
     ...(databaseUrl.startsWith('sqlite:') ? {} : { KEYWAY_MASTER_KEY: randomBytes(32).toString('base64url') }),
   };
   const first = await startKeywayNode(env, '0');
-  const init = spawnSync(NODE, [...NODE_FLAGS, 'packages/server/src/cli.ts', 'init', '--tenant', 'bench'], {
+  const init = spawnSync(NODE, [...NODE_FLAGS, 'packages/server/bin/keyway.js', 'init', '--tenant', 'bench'], {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: 'utf8',
