@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'packages/server/bin/keyway.js');
-const PROBE = path.join(import.meta.dirname, 'support/idle-memory-probe.ts');
+const PROBE = path.join(import.meta.dirname, 'support/idle-memory-probe.js');
 const START_DEADLINE_MS = 60_000;
 const SETTLE_MS = 15_000;
 
@@ -115,7 +115,7 @@ async function startOnce({ dataDir, viaNpm, measureMemory, cpuProfileDir, settle
   }
 }
 
-/** The probe (support/idle-memory-probe.ts) answers a 'memory' message after a full GC. */
+/** The probe (support/idle-memory-probe.js) answers a 'memory' message after a full GC. */
 function askIdleMemory(child: ChildProcess): Promise<Start['memory']> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the memory probe did not answer')), 10_000);
