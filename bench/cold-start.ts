@@ -1,5 +1,7 @@
 // Benchmark (not a test): cold start and idle memory of the Keyway server.
-// Spawns the server N times and measures the time from spawn to the first 200 from /healthz, polling
+// Spawns the server N times the way `npx keyway serve` and `npm start` do (bin/keyway.js: a JavaScript entry
+// that turns Node's compile cache on before any TypeScript loads) and measures the time from spawn to the
+// first 200 from /healthz, polling
 // with a tight loop of connection attempts, on an existing SQLite database and on a fresh one
 // (migrations and first-start key file included); then the idle resident memory after a full GC.
 // Bounded: every start has a deadline and every server is stopped before the next one starts.
@@ -17,8 +19,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'packages/server/src/cli.ts');
-const PROBE = path.join(import.meta.dirname, 'support/idle-memory-probe.ts');
+const BIN = path.join(ROOT, 'packages/server/bin/keyway.js');
+const PROBE = path.join(import.meta.dirname, 'support/idle-memory-probe.js');
 const START_DEADLINE_MS = 60_000;
 const SETTLE_MS = 15_000;
 
@@ -93,7 +95,7 @@ async function startOnce({ dataDir, viaNpm, measureMemory, cpuProfileDir, settle
     HOST: '127.0.0.1',
     KEYWAY_DATABASE_URL: `sqlite:${path.join(dataDir, 'keyway.db')}`,
     KEYWAY_LOG_LEVEL: 'warn',
-    // npm start runs `node … cli.ts serve`: its flags reach that node through NODE_OPTIONS.
+    // npm start runs `node … bin/keyway.js serve`: its flags reach that node through NODE_OPTIONS.
     ...(viaNpm ? { NODE_OPTIONS: nodeFlags.join(' ') } : {}),
   };
   const started = performance.now();
@@ -101,7 +103,7 @@ async function startOnce({ dataDir, viaNpm, measureMemory, cpuProfileDir, settle
   const stdio = measureMemory ? (['ignore', 'ignore', 'inherit', 'ipc'] as const) : (['ignore', 'ignore', 'inherit'] as const);
   const child = viaNpm
     ? spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: [...stdio], detached: true })
-    : spawn(process.execPath, [...nodeFlags, CLI, 'serve'], { cwd: ROOT, env, stdio: [...stdio], detached: true });
+    : spawn(process.execPath, [...nodeFlags, BIN, 'serve'], { cwd: ROOT, env, stdio: [...stdio], detached: true });
   try {
     const ms = await waitForHealthy(port, child, started);
     let memory: Start['memory'];
@@ -113,7 +115,7 @@ async function startOnce({ dataDir, viaNpm, measureMemory, cpuProfileDir, settle
   }
 }
 
-/** The probe (support/idle-memory-probe.ts) answers a 'memory' message after a full GC. */
+/** The probe (support/idle-memory-probe.js) answers a 'memory' message after a full GC. */
 function askIdleMemory(child: ChildProcess): Promise<Start['memory']> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the memory probe did not answer')), 10_000);
@@ -215,8 +217,8 @@ function printProfileSummary(file: string): void {
 
 const work = mkdtempSync(path.join(tmpdir(), 'keyway-cold-start-'));
 try {
-  await series('existing database, node cli.ts serve', false, false, work, true);
-  await series('fresh database, node cli.ts serve', false, true, work, false);
+  await series('existing database, keyway serve', false, false, work, true);
+  await series('fresh database, keyway serve', false, true, work, false);
   if (values.npm) await series('existing database, npm start', true, false, work, false);
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -16,7 +16,7 @@
 // PEER_TMP=/dev/shm (or --tmp) puts the databases on tmpfs: CPU cost without fsync cost.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -169,7 +169,7 @@ let nextPort = 18_700 + Math.floor(Math.random() * 500);
 async function startKeywayNode(env: Record<string, string>, cores: string): Promise<KeywayNode> {
   const port = nextPort++;
   const log: string[] = [];
-  const child = start(pinned(cores, [NODE, ...NODE_FLAGS, 'packages/server/src/cli.ts', 'serve']), { ...env, PORT: String(port) }, root, log);
+  const child = start(pinned(cores, [NODE, ...NODE_FLAGS, 'packages/server/bin/keyway.js', 'serve']), { ...env, PORT: String(port) }, root, log);
   const base = `http://127.0.0.1:${port}`;
   await waitUp(`${base}/healthz`, child, log);
   return { base, child, log };
@@ -189,7 +189,7 @@ async function startKeyway(databaseUrl: string, nodes = 1): Promise<Keyway> {
     ...(databaseUrl.startsWith('sqlite:') ? {} : { KEYWAY_MASTER_KEY: randomBytes(32).toString('base64url') }),
   };
   const first = await startKeywayNode(env, '0');
-  const init = spawnSync(NODE, [...NODE_FLAGS, 'packages/server/src/cli.ts', 'init', '--tenant', 'bench'], {
+  const init = spawnSync(NODE, [...NODE_FLAGS, 'packages/server/bin/keyway.js', 'init', '--tenant', 'bench'], {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: 'utf8',
@@ -220,6 +220,16 @@ async function startKeyway(databaseUrl: string, nodes = 1): Promise<Keyway> {
   const all = [first];
   for (let n = 1; n < nodes; n++) all.push(await startKeywayNode(env, String(n)));
   return { nodes: all, origin, env, path: '/bench/identity/bench', tenant: 'bench' };
+}
+
+/** A process's resident memory in MB (Linux /proc; undefined elsewhere): the Keyway node's, read between the runs. */
+function residentMb(child: ChildProcess): number | undefined {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
 }
 
 async function stopKeyway(keyway: Keyway): Promise<void> {
@@ -299,8 +309,14 @@ async function sideBySide(): Promise<void> {
   const keyway = await startKeyway(databaseUrl);
   let k: { signIn: LoadResult; signUp: LoadResult };
   let half: LoadResult | undefined;
+  // Resident memory of the Keyway node after its set-up, after the sign-in run and after the sign-up run.
+  const resident: (number | undefined)[] = [residentMb(keyway.nodes[0]!.child)];
   try {
-    k = { signIn: await keywayLoad(keyway, keyway.nodes, { mode: 'signin' }), signUp: await keywayLoad(keyway, keyway.nodes, { mode: 'signup' }) };
+    const signIn = await keywayLoad(keyway, keyway.nodes, { mode: 'signin' });
+    resident.push(residentMb(keyway.nodes[0]!.child));
+    const signUp = await keywayLoad(keyway, keyway.nodes, { mode: 'signup' });
+    resident.push(residentMb(keyway.nodes[0]!.child));
+    k = { signIn, signUp };
     // Latency at half the peak: open loop at 50 % of the closed-loop sign-in rate, with clients to spare.
     if (o.latency && k.signIn.perSecond > 0)
       half = await keywayLoad(keyway, keyway.nodes, { mode: 'signin', rate: Math.max(1, Math.round(k.signIn.perSecond / 2)), clients: Math.max(CLIENTS, 64) });
@@ -308,7 +324,14 @@ async function sideBySide(): Promise<void> {
     await stopKeyway(keyway);
   }
   const engine = databaseUrl.startsWith('sqlite:') ? `SQLite file in ${o.tmp}` : 'PostgreSQL';
+  const printResident = () => {
+    if (resident.every((mb) => mb !== undefined))
+      console.log(
+        `\nKeyway resident memory (RSS): ${resident.map((mb, i) => `${['after start and set-up', 'after the sign-in run', 'after the sign-up run'][i]} ${fmt(mb)} MB`).join(', ')}`,
+      );
+  };
   const printLatency = () => {
+    printResident();
     if (!half) return;
     console.log(
       `\nKeyway sign-in, open loop at 50 % of its peak (${half.rate}/s started), ${SECONDS} s: p50 ${fmt(half.p50, 1)} ms, p99 ${fmt(half.p99, 1)} ms, p99/p50 ${half.p50 ? (half.p99! / half.p50).toFixed(1) : '–'}, ok ${half.ok}, failed ${failures(half)}`,

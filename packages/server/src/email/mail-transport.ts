@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { SmtpConfig } from '../config/config.ts';
 
 /** One e-mail as the outbox hands it to the transport. */
@@ -26,23 +26,29 @@ export interface MailTransport {
 /**
  * An SMTP transport through nodemailer. `starttls` requires the upgrade (a server that does not offer it is an
  * error, not a reason to send in clear); `none` is only configurable for a relay on this machine (config.ts).
+ * nodemailer (about 40 modules) loads with the first e-mail, not at start: most processes send none.
  */
 export function smtpTransport(config: SmtpConfig): MailTransport {
-  const transporter = nodemailer.createTransport({
-    host: config.host,
-    port: config.port,
-    secure: config.security === 'tls',
-    requireTLS: config.security === 'starttls',
-    ignoreTLS: config.security === 'none',
-    ...(config.user === undefined ? {} : { auth: { user: config.user, pass: config.password ?? '' } }),
-    // A relay that hangs must not hold the outbox's lease for minutes.
-    connectionTimeout: 15_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 30_000,
-  });
+  let transporter: Promise<Transporter> | undefined;
+  const connect = async () =>
+    (await import('nodemailer')).default.createTransport({
+      host: config.host,
+      port: config.port,
+      secure: config.security === 'tls',
+      requireTLS: config.security === 'starttls',
+      ignoreTLS: config.security === 'none',
+      ...(config.user === undefined ? {} : { auth: { user: config.user, pass: config.password ?? '' } }),
+      // A relay that hangs must not hold the outbox's lease for minutes.
+      connectionTimeout: 15_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 30_000,
+    });
   return {
     async send(message) {
-      await transporter.sendMail({
+      transporter ??= connect();
+      await (
+        await transporter
+      ).sendMail({
         from: config.from,
         to: message.to,
         subject: message.subject,
@@ -55,7 +61,10 @@ export function smtpTransport(config: SmtpConfig): MailTransport {
       });
     },
     close() {
-      transporter.close();
+      void transporter?.then(
+        (t) => t.close(),
+        () => undefined, // nodemailer never loaded: nothing to close
+      );
     },
   };
 }

@@ -1,4 +1,5 @@
-import { parse as parseDomain } from 'tldts';
+import { createRequire } from 'node:module';
+import type { parse } from 'tldts';
 
 /**
  * What a relying party's RP ID and origins may be. Each check answers a
@@ -9,6 +10,13 @@ import { parse as parseDomain } from 'tldts';
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** `android:apk-key-hash:` + base64url (no padding) of the SHA-256 of the app's signing certificate. */
 const ANDROID_ORIGIN = /^android:apk-key-hash:[A-Za-z0-9_-]{43}$/;
+
+/**
+ * tldts (the Public Suffix List, about 1.5 MB in memory) is required on the first RP ID check: only creating or
+ * changing a relying party needs it, so a process that serves sign-ins never loads it.
+ */
+let parseDomain: typeof parse | undefined;
+const publicSuffixParser = () => (parseDomain ??= (createRequire(import.meta.url)('tldts') as { parse: typeof parse }).parse);
 
 /** Whether `host` is `localhost` or a name under it, which browsers treat as a secure context over http. */
 function isLocalhost(host: string): boolean {
@@ -34,7 +42,7 @@ export function rpIdProblem(rpId: string): string | undefined {
     return 'must be a domain name: dot-separated labels of 1-63 letters, digits and inner hyphens (internationalised names in their xn-- form)';
   }
   if (rpId === 'localhost') return undefined;
-  const parsed = parseDomain(rpId, { allowPrivateDomains: true });
+  const parsed = publicSuffixParser()(rpId, { allowPrivateDomains: true });
   if (parsed.isIp) return 'must be a domain name; an IP address cannot be an RP ID';
   if (parsed.domain === null) return `is a public suffix, which cannot be an RP ID; use a domain registered under it (such as example.${rpId})`;
   return undefined;

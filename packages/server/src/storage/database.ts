@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { attachEphemeral, attachEphemeralForReading } from './ephemeral-sqlite.ts';
 import { nodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { GroupCommitStats, WalFlush } from './sqlite-group-commit.ts';
@@ -85,7 +85,9 @@ function openSqlite(file: string, options: OpenDatabaseOptions): Database {
   };
 }
 
-function openPostgres(url: string, options: OpenDatabaseOptions): Database {
+/** The pg pool; pg itself (about 30 modules) loads when Kysely opens the first connection, never on SQLite. */
+async function postgresPool(url: string): Promise<pg.Pool> {
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -111,7 +113,11 @@ function openPostgres(url: string, options: OpenDatabaseOptions): Database {
       process.emitWarning(`PostgreSQL connection lost: ${error.message}`, { code: 'KEYWAY_PG_LOST' });
     });
   });
-  const db = new Kysely<Schema>({ dialect: withOptions(new PostgresDialect({ pool }), options) });
+  return pool;
+}
+
+function openPostgres(url: string, options: OpenDatabaseOptions): Database {
+  const db = new Kysely<Schema>({ dialect: withOptions(new PostgresDialect({ pool: () => postgresPool(url) }), options) });
   return {
     db,
     dialect: 'postgres',

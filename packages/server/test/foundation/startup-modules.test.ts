@@ -1,6 +1,8 @@
-// The server starts without loading the WebAuthn verifiers (SimpleWebAuthn and its X.509/ASN.1 stack): they load
-// with the first ceremony that verifies something (passkeys/verifiers.ts), so start-up and idle memory do not pay
-// for them.
+// The server starts without loading what only some requests or deployments need, so start-up and idle memory do
+// not pay for it: the WebAuthn verifiers (SimpleWebAuthn and its X.509/ASN.1 stack) load with the first ceremony
+// that verifies something (passkeys/verifiers.ts); oidc-provider with the first OIDC request (oidc/oidc-providers.ts);
+// nodemailer with the first e-mail (email/mail-transport.ts); pg with the first PostgreSQL connection
+// (storage/database.ts); tldts, the Public Suffix List, with the first RP ID check (passkeys/origin-rules.ts).
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ const RECORDER = path.resolve(import.meta.dirname, '../support/record-loaded-mod
 const scratch = mkdtempSync(path.join(tmpdir(), 'keyway-startup-modules-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-test('serving /healthz loads neither SimpleWebAuthn nor @peculiar', async () => {
+test('serving /healthz on SQLite loads none of SimpleWebAuthn, @peculiar, oidc-provider, nodemailer, pg or tldts', async () => {
   const moduleLog = path.join(scratch, 'modules.txt');
   const server = await startServerProcess(
     { KEYWAY_DATABASE_URL: `sqlite:${path.join(scratch, 'keyway.db')}`, KEYWAY_PUBLIC_URL: 'http://localhost:1', KEYWAY_TEST_MODULE_LOG: moduleLog },
@@ -28,7 +30,7 @@ test('serving /healthz loads neither SimpleWebAuthn nor @peculiar', async () => 
     'the recorder saw the server load',
   );
   assert.deepEqual(
-    modules.filter((url) => /node_modules\/@(simplewebauthn|peculiar)\//.test(url)),
+    modules.filter((url) => /node_modules\/(@simplewebauthn|@peculiar|oidc-provider|nodemailer|pg|tldts)\//.test(url)),
     [],
   );
 });
