@@ -329,6 +329,8 @@ export interface SelfServiceSessionsTable {
   user_id: string;
   /** The passkey the session was signed in with */
   credential_id: string | null;
+  /** RFC 8176 methods (JSON array) of a sign-in without a passkey (e.g. ["otp"]); null for a passkey's (derived from it) */
+  amr: string | null;
   client_ip: string | null;
   user_agent: string | null;
   created_at: number;
