@@ -3,6 +3,7 @@ import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import type { BrandingService, StoreRef } from '../branding/branding-service.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
+import type { MasterKey } from '../secrets/master-key.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
 import { enqueueEmail, type OutgoingEmail } from './email-outbox.ts';
@@ -11,6 +12,8 @@ import { emailLanguage, renderEmail, type EmailContent } from './email-templates
 export interface EmailServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
+  /** Seals the bodies of queued e-mails */
+  masterKey: MasterKey;
   branding: Pick<BrandingService, 'forStore'>;
   identity: Pick<IdentityService, 'findStore'>;
   /** Whether an SMTP server is configured (KEYWAY_SMTP_HOST): without one, nothing is queued. */
@@ -28,7 +31,7 @@ export interface EmailRequest {
 
 /**
  * Writes a store's e-mails (its branding, the reader's language) for the outbox. Callers queue them with
- * `enqueueEmail` inside the transaction of the change they announce; `sendOneTimeCode` is the journeys' way in.
+ * `enqueue` inside the transaction of the change they announce; `sendOneTimeCode` is the journeys' way in.
  */
 export class EmailService {
   readonly #deps: EmailServiceDeps;
@@ -54,6 +57,11 @@ export class EmailService {
     return { tenantId: request.store.tenant_id, to: request.to, purpose: request.purpose, ...renderEmail(request.content, language, branding) };
   }
 
+  /** Queues an e-mail in the caller's transaction, its body sealed (email-outbox.ts). */
+  enqueue(trx: Kysely<Schema>, email: OutgoingEmail, now: Date): Promise<string> {
+    return enqueueEmail(trx, this.#deps.masterKey, email, now);
+  }
+
   /** A journey's one-time code: queued (with its audit event, never the code) in one transaction. */
   async sendOneTimeCode(
     actor: Actor,
@@ -70,7 +78,7 @@ export class EmailService {
     });
     const now = this.#deps.clock.now();
     await this.#deps.db.transaction().execute(async (trx) => {
-      const id = await enqueueEmail(trx, email, now);
+      const id = await this.enqueue(trx, email, now);
       await appendAuditEvent(
         trx,
         actor,

@@ -10,7 +10,6 @@ import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import { claimPendingAccount, isSignUpOwned, purgeAbandonedAccounts, replaceAbandonedAccount } from '../identity/pending-accounts.ts';
 import { normaliseEmail, toUser, userKeyMatches } from '../identity/user-record.ts';
-import { enqueueEmail } from '../email/email-outbox.ts';
 import type { EmailService } from '../email/email-service.ts';
 import type { User } from '../identity/user-schemas.ts';
 import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
@@ -86,7 +85,7 @@ export interface SelfServiceDeps {
   /** Seals the decoy keys at rest */
   masterKey: MasterKey;
   /** The lost-passkey e-mail and address verification; refuses when no SMTP server is configured */
-  email: Pick<EmailService, 'configured' | 'requireConfigured' | 'compose'>;
+  email: Pick<EmailService, 'configured' | 'requireConfigured' | 'compose' | 'enqueue'>;
 }
 
 /** What the public routes know about the browser's request. */
@@ -654,7 +653,7 @@ export class SelfServiceService {
     await this.#db.transaction().execute(async (trx) => {
       if (eligible) {
         await link.insert(trx, { storeId: target.store.id, userId: user.id, createdBy: 'self-service:email' });
-        await enqueueEmail(trx, email, now);
+        await this.#deps.email.enqueue(trx, email, now);
       }
       await appendAuditEvent(
         trx,
@@ -871,7 +870,7 @@ export class SelfServiceService {
             created_at: now.getTime(),
           })
           .execute();
-        await enqueueEmail(trx, email, now);
+        await this.#deps.email.enqueue(trx, email, now);
       },
     };
   }
