@@ -1,7 +1,9 @@
 // The e-mail one-time code step (general.emailOtp) in the hosted journey runner, in Chromium, with a real SMTP
 // listener, on both databases: a wrong code then the right one leads to `success`; a code past its lifetime to
 // `expired`; a new code on request, then too many wrong codes to `failed`. Each outcome leads to a form that names it.
-// A sign-in journey: a wrong code, then the right one signs the address's owner in (ID token with amr `otp`).
+// A sign-in journey: a wrong code, then the right one signs the address's owner in (ID token with amr `otp`). Seed 002's
+// advice, "register passkeys only for a user who verified their identity (e.g. e-mail OTP)": a code, then Register
+// Passkeys for the user it authenticated, on the browser's authenticator.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -9,9 +11,10 @@ import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import { startSmtpListener, type SmtpListener } from '../packages/server/test/support/smtp-listener.ts';
 import { axeViolations } from './support/axe.ts';
 import { launchChromium, WebAuthnPage } from './support/browser.ts';
+import { REGISTRATION_POLICY, RP_ID } from './support/hosted-pages.ts';
 import { watchPage } from './support/hosted-pages.ts';
 import { verifyIdToken } from './support/id-token.ts';
-import { journeyScreenshot, publishJourney, recordRuntime, setUpJourneyTenant, STORE, waitForStep, type JourneyTenant } from './support/journey-runner.ts';
+import { Device, journeyScreenshot, publishJourney, recordRuntime, setUpJourneyTenant, STORE, waitForStep, type JourneyTenant } from './support/journey-runner.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
 const ADDRESS = 'otp@example.com';
@@ -104,8 +107,31 @@ for (const kind of DATABASE_KINDS) {
           { id: 'end', type: 'general.end', parameters: { result: 'rejection', code: 'JOURNEY_REJECTED' } },
         ],
       });
+      await publishJourney(tenant.api, 'verify-then-passkey', {
+        schemaVersion: 1,
+        store: STORE,
+        access: { public: true },
+        start: 'otp',
+        steps: [
+          {
+            id: 'otp',
+            type: 'general.emailOtp',
+            parameters: { emailAddress: 'hana@example.com' },
+            outcomes: { success: 'register', failed: 'end', expired: 'end', cancel: 'end' },
+          },
+          {
+            id: 'register',
+            type: 'mosaic.registerPasskeys',
+            parameters: { userAuthState: 'authenticated', relyingPartyId: RP_ID, registrationPolicy: REGISTRATION_POLICY },
+            outcomes: { success: 'done', failure: 'end', cancel: 'end' },
+          },
+          { id: 'done', type: 'general.end', parameters: { result: 'success' } },
+          { id: 'end', type: 'general.end', parameters: { result: 'rejection', code: 'JOURNEY_REJECTED' } },
+        ],
+      });
       webauthn = await WebAuthnPage.open(browser, `${server.origin}/healthz`);
       page = webauthn.page;
+      await new Device(webauthn).attach();
       ({ problems } = watchPage(page));
     });
     after(async () => {
@@ -187,6 +213,19 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(payload.amr, ['otp']);
       assert.equal(payload.cred_id, undefined);
       assert.equal(payload.keyway_device_bound, undefined);
+      assert.deepEqual(problems(), []);
+    });
+
+    test(`a code first, then Register Passkeys for the user it authenticated: the passkey is stored for that user (${kind})`, async () => {
+      const hana = await tenant.backend.createUser({ userKey: 'hana', email: 'hana@example.com' });
+      const code = await startAndReadCode('verify-then-passkey', 'hana@example.com', 'h•••@example.com');
+      await enter(code);
+      const step = await waitForStep(page, 'registerPasskeys', 'Add a passkey');
+      await step.getByRole('button', { name: 'Create a passkey' }).click();
+      await waitForStep(page, 'success', 'All done');
+      const passkeys = await tenant.backend.listPasskeys(hana.id);
+      assert.equal(passkeys.length, 1);
+      assert.equal(passkeys[0]!.rpId, RP_ID);
       assert.deepEqual(problems(), []);
     });
   });
