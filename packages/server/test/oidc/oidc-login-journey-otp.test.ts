@@ -25,12 +25,20 @@ for (const kind of DATABASE_KINDS) {
         store: STORE,
         start: 'otp',
         access: { public: true },
+        variables: { signedInAs: { default: null }, method: { default: null } },
         steps: [
           {
             id: 'otp',
             type: 'general.emailOtp',
             parameters: { emailAddress: OWNER, maxAttempts: 3 },
-            outcomes: { success: 'done', failed: 'no', expired: 'no', cancel: 'no' },
+            outcomes: { success: 'note', failed: 'no', expired: 'no', cancel: 'no' },
+          },
+          // Later steps read the user context (seed 004's @policy.userContext()): who, and how they signed in.
+          {
+            id: 'note',
+            type: 'general.setVariables',
+            parameters: { variables: { signedInAs: '${user.userId}', method: '${_authentication.amr}' } },
+            outcomes: { success: 'done' },
           },
           { id: 'done', type: 'general.end', parameters: { result: 'success' } },
           { id: 'no', type: 'general.end', parameters: { result: 'rejection', code: 'JOURNEY_REJECTED' } },
@@ -75,6 +83,10 @@ for (const kind of DATABASE_KINDS) {
         200,
       );
       assert.equal(done.body.journeyStepId, 'success', JSON.stringify(done.body));
+      const instance = await world.db.selectFrom('journey_instances').select('vars').where('status', '=', 'succeeded').executeTakeFirstOrThrow();
+      const vars = JSON.parse(instance.vars) as { signedInAs: string; method: string[] };
+      assert.equal(vars.signedInAs, userId);
+      assert.deepEqual(vars.method, ['otp']);
 
       const back = await world.navigate(browser, returnTo);
       assert.ok(back.location, JSON.stringify(back));
