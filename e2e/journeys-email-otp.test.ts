@@ -14,7 +14,16 @@ import { launchChromium, WebAuthnPage } from './support/browser.ts';
 import { REGISTRATION_POLICY, RP_ID } from './support/hosted-pages.ts';
 import { watchPage } from './support/hosted-pages.ts';
 import { verifyIdToken } from './support/id-token.ts';
-import { Device, journeyScreenshot, publishJourney, recordRuntime, setUpJourneyTenant, STORE, waitForStep, type JourneyTenant } from './support/journey-runner.ts';
+import {
+  Device,
+  journeyScreenshot,
+  publishJourney,
+  recordRuntime,
+  setUpJourneyTenant,
+  STORE,
+  waitForStep,
+  type JourneyTenant,
+} from './support/journey-runner.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
 const ADDRESS = 'otp@example.com';

@@ -75,9 +75,11 @@ const en = {
   'rejection.USER_DISABLED': MESSAGES.en['error.USER_DISABLED'],
   'rejection.CREDENTIAL_NOT_FOUND': MESSAGES.en['error.CREDENTIAL_NOT_FOUND'],
   'rejection.generic': 'The process ended without success (code {code}).',
-  'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED': 'This account is not a member of the organization. Sign in with another passkey or ask the organization for access.',
+  'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'This account is not a member of the organization. Sign in with another passkey or ask the organization for access.',
   'rejection.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED': 'The organization does not accept this kind of passkey. Use another security key or device.',
-  'rejection.ORGANIZATION_SYNCED_PASSKEY_REFUSED': 'The organization accepts only passkeys kept on one device, and this one is synced. Use a device-bound passkey.',
+  'rejection.ORGANIZATION_SYNCED_PASSKEY_REFUSED':
+    'The organization accepts only passkeys kept on one device, and this one is synced. Use a device-bound passkey.',
   'rejection.ORGANIZATION_PASSKEY_REQUIRED': 'The organization requires signing in with a passkey.',
 
   'error.unsupported': 'No passkey on this device can be used for this request.',
@@ -86,7 +88,8 @@ const en = {
   'error.UNAUTHENTICATED': 'This journey is started by the application you came from. Go back to it and try again.',
   'error.JOURNEY_NOT_STARTABLE': 'This journey cannot be started here.',
   'error.ORGANIZATION_NOT_FOUND': 'This organization does not exist here. Check the link you followed.',
-  'error.ORGANIZATION_MEMBERSHIP_REQUIRED': 'This account is not a member of the organization. Sign in with another passkey or ask the organization for access.',
+  'error.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'This account is not a member of the organization. Sign in with another passkey or ask the organization for access.',
   'error.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED': 'The organization does not accept this kind of passkey. Use another security key or device.',
   'error.ORGANIZATION_SYNCED_PASSKEY_REFUSED': 'The organization accepts only passkeys kept on one device, and this one is synced. Use a device-bound passkey.',
   'error.ORGANIZATION_PASSKEY_REQUIRED': 'The organization requires signing in with a passkey.',
@@ -176,9 +179,12 @@ const de: RunnerMessages = {
   'rejection.USER_DISABLED': MESSAGES.de['error.USER_DISABLED'],
   'rejection.CREDENTIAL_NOT_FOUND': MESSAGES.de['error.CREDENTIAL_NOT_FOUND'],
   'rejection.generic': 'Der Vorgang wurde ohne Erfolg beendet (Code {code}).',
-  'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED': 'Dieses Konto ist kein Mitglied der Organisation. Melden Sie sich mit einem anderen Passkey an oder bitten Sie die Organisation um Zugang.',
-  'rejection.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED': 'Die Organisation akzeptiert diese Art von Passkey nicht. Verwenden Sie einen anderen Sicherheitsschlüssel oder ein anderes Gerät.',
-  'rejection.ORGANIZATION_SYNCED_PASSKEY_REFUSED': 'Die Organisation akzeptiert nur Passkeys, die auf einem Gerät bleiben, und dieser wird synchronisiert. Verwenden Sie einen gerätegebundenen Passkey.',
+  'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'Dieses Konto ist kein Mitglied der Organisation. Melden Sie sich mit einem anderen Passkey an oder bitten Sie die Organisation um Zugang.',
+  'rejection.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED':
+    'Die Organisation akzeptiert diese Art von Passkey nicht. Verwenden Sie einen anderen Sicherheitsschlüssel oder ein anderes Gerät.',
+  'rejection.ORGANIZATION_SYNCED_PASSKEY_REFUSED':
+    'Die Organisation akzeptiert nur Passkeys, die auf einem Gerät bleiben, und dieser wird synchronisiert. Verwenden Sie einen gerätegebundenen Passkey.',
   'rejection.ORGANIZATION_PASSKEY_REQUIRED': 'Die Organisation verlangt die Anmeldung mit einem Passkey.',
 
   'error.unsupported': 'Kein Passkey auf diesem Gerät kann für diese Anfrage verwendet werden.',
@@ -187,9 +193,12 @@ const de: RunnerMessages = {
   'error.UNAUTHENTICATED': 'Dieser Ablauf wird von der Anwendung gestartet, von der Sie kommen. Kehren Sie dorthin zurück und versuchen Sie es erneut.',
   'error.JOURNEY_NOT_STARTABLE': 'Dieser Ablauf kann hier nicht gestartet werden.',
   'error.ORGANIZATION_NOT_FOUND': 'Diese Organisation gibt es hier nicht. Prüfen Sie den Link, dem Sie gefolgt sind.',
-  'error.ORGANIZATION_MEMBERSHIP_REQUIRED': 'Dieses Konto ist kein Mitglied der Organisation. Melden Sie sich mit einem anderen Passkey an oder bitten Sie die Organisation um Zugang.',
-  'error.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED': 'Die Organisation akzeptiert diese Art von Passkey nicht. Verwenden Sie einen anderen Sicherheitsschlüssel oder ein anderes Gerät.',
-  'error.ORGANIZATION_SYNCED_PASSKEY_REFUSED': 'Die Organisation akzeptiert nur Passkeys, die auf einem Gerät bleiben, und dieser wird synchronisiert. Verwenden Sie einen gerätegebundenen Passkey.',
+  'error.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'Dieses Konto ist kein Mitglied der Organisation. Melden Sie sich mit einem anderen Passkey an oder bitten Sie die Organisation um Zugang.',
+  'error.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED':
+    'Die Organisation akzeptiert diese Art von Passkey nicht. Verwenden Sie einen anderen Sicherheitsschlüssel oder ein anderes Gerät.',
+  'error.ORGANIZATION_SYNCED_PASSKEY_REFUSED':
+    'Die Organisation akzeptiert nur Passkeys, die auf einem Gerät bleiben, und dieser wird synchronisiert. Verwenden Sie einen gerätegebundenen Passkey.',
   'error.ORGANIZATION_PASSKEY_REQUIRED': 'Die Organisation verlangt die Anmeldung mit einem Passkey.',
   'error.JOURNEY_SESSION_NOT_FOUND': 'Dieser Vorgang ist nicht mehr verfügbar. Beginnen Sie neu.',
   'error.JOURNEY_SESSION_EXPIRED': 'Dieser Vorgang ist abgelaufen. Beginnen Sie neu.',

@@ -202,9 +202,11 @@ const runner: RunnerMessages = {
   'rejection.JOURNEY_INTERRUPTED': 'El proceso se interrumpió por nuestra parte.',
   'rejection.DEVICE_CHALLENGE_INVALID': 'Esta comprobación del dispositivo ya se usó o ha caducado.',
   'rejection.generic': 'El proceso terminó sin éxito (código {code}).',
-  'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED': 'Esta cuenta no es miembro de la organización. Inicie sesión con otra llave de acceso o pida acceso a la organización.',
+  'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'Esta cuenta no es miembro de la organización. Inicie sesión con otra llave de acceso o pida acceso a la organización.',
   'rejection.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED': 'La organización no acepta este tipo de llave de acceso. Use otra llave de seguridad u otro dispositivo.',
-  'rejection.ORGANIZATION_SYNCED_PASSKEY_REFUSED': 'La organización solo acepta llaves de acceso guardadas en un único dispositivo, y esta se sincroniza. Use una llave vinculada al dispositivo.',
+  'rejection.ORGANIZATION_SYNCED_PASSKEY_REFUSED':
+    'La organización solo acepta llaves de acceso guardadas en un único dispositivo, y esta se sincroniza. Use una llave vinculada al dispositivo.',
   'rejection.ORGANIZATION_PASSKEY_REQUIRED': 'La organización exige iniciar sesión con una llave de acceso.',
 
   'error.unsupported': 'Ninguna llave de acceso de este dispositivo sirve para esta solicitud.',
@@ -213,9 +215,11 @@ const runner: RunnerMessages = {
   'error.UNAUTHENTICATED': 'Este recorrido lo inicia la aplicación de la que viene. Vuelva a ella e inténtelo de nuevo.',
   'error.JOURNEY_NOT_STARTABLE': 'Este recorrido no se puede iniciar aquí.',
   'error.ORGANIZATION_NOT_FOUND': 'Esta organización no existe aquí. Compruebe el enlace que ha seguido.',
-  'error.ORGANIZATION_MEMBERSHIP_REQUIRED': 'Esta cuenta no es miembro de la organización. Inicie sesión con otra llave de acceso o pida acceso a la organización.',
+  'error.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'Esta cuenta no es miembro de la organización. Inicie sesión con otra llave de acceso o pida acceso a la organización.',
   'error.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED': 'La organización no acepta este tipo de llave de acceso. Use otra llave de seguridad u otro dispositivo.',
-  'error.ORGANIZATION_SYNCED_PASSKEY_REFUSED': 'La organización solo acepta llaves de acceso guardadas en un único dispositivo, y esta se sincroniza. Use una llave vinculada al dispositivo.',
+  'error.ORGANIZATION_SYNCED_PASSKEY_REFUSED':
+    'La organización solo acepta llaves de acceso guardadas en un único dispositivo, y esta se sincroniza. Use una llave vinculada al dispositivo.',
   'error.ORGANIZATION_PASSKEY_REQUIRED': 'La organización exige iniciar sesión con una llave de acceso.',
   'error.JOURNEY_SESSION_NOT_FOUND': 'Este proceso ya no está disponible. Empiece de nuevo.',
   'error.JOURNEY_SESSION_EXPIRED': 'Este proceso ha caducado. Empiece de nuevo.',

@@ -203,9 +203,12 @@ const runner: RunnerMessages = {
   'rejection.JOURNEY_INTERRUPTED': 'Le processus a été interrompu de notre côté.',
   'rejection.DEVICE_CHALLENGE_INVALID': 'Cette vérification de l’appareil a déjà été utilisée ou a expiré.',
   'rejection.generic': 'Le processus s’est terminé sans succès (code {code}).',
-  'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED': 'Ce compte n’est pas membre de l’organisation. Connectez-vous avec une autre clé d’accès ou demandez l’accès à l’organisation.',
-  'rejection.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED': 'L’organisation n’accepte pas ce type de clé d’accès. Utilisez une autre clé de sécurité ou un autre appareil.',
-  'rejection.ORGANIZATION_SYNCED_PASSKEY_REFUSED': 'L’organisation n’accepte que les clés d’accès conservées sur un seul appareil, et celle-ci est synchronisée. Utilisez une clé liée à l’appareil.',
+  'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'Ce compte n’est pas membre de l’organisation. Connectez-vous avec une autre clé d’accès ou demandez l’accès à l’organisation.',
+  'rejection.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED':
+    'L’organisation n’accepte pas ce type de clé d’accès. Utilisez une autre clé de sécurité ou un autre appareil.',
+  'rejection.ORGANIZATION_SYNCED_PASSKEY_REFUSED':
+    'L’organisation n’accepte que les clés d’accès conservées sur un seul appareil, et celle-ci est synchronisée. Utilisez une clé liée à l’appareil.',
   'rejection.ORGANIZATION_PASSKEY_REQUIRED': 'L’organisation exige une connexion avec une clé d’accès.',
 
   'error.unsupported': 'Aucune clé d’accès de cet appareil ne peut servir pour cette demande.',
@@ -214,9 +217,12 @@ const runner: RunnerMessages = {
   'error.UNAUTHENTICATED': 'Ce parcours est lancé par l’application d’où vous venez. Retournez-y et réessayez.',
   'error.JOURNEY_NOT_STARTABLE': 'Ce parcours ne peut pas être lancé ici.',
   'error.ORGANIZATION_NOT_FOUND': 'Cette organisation n’existe pas ici. Vérifiez le lien que vous avez suivi.',
-  'error.ORGANIZATION_MEMBERSHIP_REQUIRED': 'Ce compte n’est pas membre de l’organisation. Connectez-vous avec une autre clé d’accès ou demandez l’accès à l’organisation.',
-  'error.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED': 'L’organisation n’accepte pas ce type de clé d’accès. Utilisez une autre clé de sécurité ou un autre appareil.',
-  'error.ORGANIZATION_SYNCED_PASSKEY_REFUSED': 'L’organisation n’accepte que les clés d’accès conservées sur un seul appareil, et celle-ci est synchronisée. Utilisez une clé liée à l’appareil.',
+  'error.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'Ce compte n’est pas membre de l’organisation. Connectez-vous avec une autre clé d’accès ou demandez l’accès à l’organisation.',
+  'error.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED':
+    'L’organisation n’accepte pas ce type de clé d’accès. Utilisez une autre clé de sécurité ou un autre appareil.',
+  'error.ORGANIZATION_SYNCED_PASSKEY_REFUSED':
+    'L’organisation n’accepte que les clés d’accès conservées sur un seul appareil, et celle-ci est synchronisée. Utilisez une clé liée à l’appareil.',
   'error.ORGANIZATION_PASSKEY_REQUIRED': 'L’organisation exige une connexion avec une clé d’accès.',
   'error.JOURNEY_SESSION_NOT_FOUND': 'Ce processus n’est plus disponible. Recommencez.',
   'error.JOURNEY_SESSION_EXPIRED': 'Ce processus a expiré. Recommencez.',

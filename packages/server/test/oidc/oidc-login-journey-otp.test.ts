@@ -72,14 +72,22 @@ for (const kind of DATABASE_KINDS) {
       const code = /Your code: (\d{6})/.exec(mail.text)![1]!;
       const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
       const again = await expectStatus(
-        world.server.http.post(`/acme/journeys/sessions/${current.body.sessionId}/submit`, { clientResponseOptionId: 'client_input', data: { code: wrong } }, { origin: ORIGIN }),
+        world.server.http.post(
+          `/acme/journeys/sessions/${current.body.sessionId}/submit`,
+          { clientResponseOptionId: 'client_input', data: { code: wrong } },
+          { origin: ORIGIN },
+        ),
         200,
       );
       assert.equal(again.body.data.previousError.code, 'OTP_INVALID');
       // Not signed in yet: the interaction stays open.
       assert.equal((await world.navigate(browser, returnTo)).page?.status, 409);
       const done = await expectStatus(
-        world.server.http.post(`/acme/journeys/sessions/${again.body.sessionId}/submit`, { clientResponseOptionId: 'client_input', data: { code } }, { origin: ORIGIN }),
+        world.server.http.post(
+          `/acme/journeys/sessions/${again.body.sessionId}/submit`,
+          { clientResponseOptionId: 'client_input', data: { code } },
+          { origin: ORIGIN },
+        ),
         200,
       );
       assert.equal(done.body.journeyStepId, 'success', JSON.stringify(done.body));

@@ -51,10 +51,10 @@ for (const kind of DATABASE_KINDS) {
      * applies the organization's membership and policy before the use is recorded) leads back to the Login Form, which
      * shows the refusal's code and offers the sign-in again.
      */
-    function assertRefused(answer: { body: Record<string, any> }, code: string): void {
+    function assertRefused(answer: { body: { journeyStepId?: string; data?: { previousError?: { code?: string }; idToken?: unknown } } }, code: string): void {
       assert.equal(answer.body.journeyStepId, 'loginForm', JSON.stringify(answer.body));
-      assert.equal(answer.body.data.previousError.code, code);
-      assert.equal(answer.body.data.idToken, undefined);
+      assert.equal(answer.body.data?.previousError?.code, code);
+      assert.equal(answer.body.data?.idToken, undefined);
     }
 
     before(async () => {

@@ -17,6 +17,5 @@ export function organizationAdmission(
   organizationId: string | undefined = (ctx.vars.organization as JourneyOrganization | null | undefined)?.id,
 ): CeremonyAdmission | undefined {
   if (organizationId === undefined) return undefined;
-  return (passkey) =>
-    ctx.port.organizations.admitPasskey(ctx.tenantId, storeName, organizationId, passkey, kind === 'sign-in' ? passkey.userId : undefined);
+  return (passkey) => ctx.port.organizations.admitPasskey(ctx.tenantId, storeName, organizationId, passkey, kind === 'sign-in' ? passkey.userId : undefined);
 }
