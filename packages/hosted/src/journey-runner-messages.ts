@@ -55,6 +55,7 @@ const en = {
   'runner.emailOtp.resent': 'A new code is on its way.',
   'runner.emailOtp.invalid': 'That code is not right. Attempts left: {attemptsLeft}.',
   'runner.emailOtp.resendLimit': 'No more new codes can be sent. Use the last one.',
+  'runner.emailOtp.tooMany': 'Too many codes were sent to this address just now. Use the last one, or ask again in a minute.',
   'runner.emailOtp.required': 'Enter the {length}-digit code.',
   'runner.organization.title': 'Choose an organization',
   'runner.organization.lead': 'You belong to several organizations. Choose the one to sign in to.',
@@ -75,6 +76,7 @@ const en = {
   'rejection.USER_DISABLED': MESSAGES.en['error.USER_DISABLED'],
   'rejection.CREDENTIAL_NOT_FOUND': MESSAGES.en['error.CREDENTIAL_NOT_FOUND'],
   'rejection.generic': 'The process ended without success (code {code}).',
+  'rejection.RATE_LIMITED': 'Too many attempts just now. Wait a minute, then start again.',
   'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED':
     'This account is not a member of the organization. Sign in with another passkey or ask the organization for access.',
   'rejection.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED': 'The organization does not accept this kind of passkey. Use another security key or device.',
@@ -160,6 +162,8 @@ const de: RunnerMessages = {
   'runner.emailOtp.resent': 'Ein neuer Code ist unterwegs.',
   'runner.emailOtp.invalid': 'Dieser Code ist nicht richtig. Verbleibende Versuche: {attemptsLeft}.',
   'runner.emailOtp.resendLimit': 'Es können keine neuen Codes mehr gesendet werden. Verwenden Sie den letzten.',
+  'runner.emailOtp.tooMany':
+    'An diese Adresse wurden gerade zu viele Codes gesendet. Verwenden Sie den letzten oder fordern Sie in einer Minute einen neuen an.',
   'runner.emailOtp.required': 'Geben Sie den {length}-stelligen Code ein.',
   'runner.organization.title': 'Organisation wählen',
   'runner.organization.lead': 'Sie gehören zu mehreren Organisationen. Wählen Sie die, bei der Sie sich anmelden möchten.',
@@ -179,6 +183,7 @@ const de: RunnerMessages = {
   'rejection.USER_DISABLED': MESSAGES.de['error.USER_DISABLED'],
   'rejection.CREDENTIAL_NOT_FOUND': MESSAGES.de['error.CREDENTIAL_NOT_FOUND'],
   'rejection.generic': 'Der Vorgang wurde ohne Erfolg beendet (Code {code}).',
+  'rejection.RATE_LIMITED': 'Gerade eben zu viele Versuche. Warten Sie eine Minute und beginnen Sie dann erneut.',
   'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED':
     'Dieses Konto ist kein Mitglied der Organisation. Melden Sie sich mit einem anderen Passkey an oder bitten Sie die Organisation um Zugang.',
   'rejection.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED':

@@ -144,7 +144,15 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     signingKeys: base.signingKeys,
     metadata,
   });
-  const email = new EmailService({ db, clock, masterKey, branding: base.branding, identity: stores, configured: config.smtp !== undefined });
+  const email = new EmailService({
+    db,
+    clock,
+    masterKey,
+    branding: base.branding,
+    identity: stores,
+    configured: config.smtp !== undefined,
+    limiter: new RateLimiter({ db, clock }),
+  });
   const devices = new DeviceKeyService({ db, clock, identity: stores });
   const forms = new FormService({ db, clock });
   const pages = new PageService({ db, clock });

@@ -187,6 +187,7 @@ const runner: RunnerMessages = {
   'runner.emailOtp.resent': 'Un código nuevo va en camino.',
   'runner.emailOtp.invalid': 'Ese código no es correcto. Intentos restantes: {attemptsLeft}.',
   'runner.emailOtp.resendLimit': 'No se pueden enviar más códigos. Use el último.',
+  'runner.emailOtp.tooMany': 'Se han enviado demasiados códigos a esta dirección hace un momento. Use el último o vuelva a pedirlo dentro de un minuto.',
   'runner.emailOtp.required': 'Introduzca el código de {length} dígitos.',
   'runner.organization.title': 'Elija una organización',
   'runner.organization.lead': 'Pertenece a varias organizaciones. Elija aquella en la que desea iniciar sesión.',
@@ -202,6 +203,7 @@ const runner: RunnerMessages = {
   'rejection.JOURNEY_INTERRUPTED': 'El proceso se interrumpió por nuestra parte.',
   'rejection.DEVICE_CHALLENGE_INVALID': 'Esta comprobación del dispositivo ya se usó o ha caducado.',
   'rejection.generic': 'El proceso terminó sin éxito (código {code}).',
+  'rejection.RATE_LIMITED': 'Demasiados intentos hace un momento. Espere un minuto y vuelva a empezar.',
   'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED':
     'Esta cuenta no es miembro de la organización. Inicie sesión con otra llave de acceso o pida acceso a la organización.',
   'rejection.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED': 'La organización no acepta este tipo de llave de acceso. Use otra llave de seguridad u otro dispositivo.',

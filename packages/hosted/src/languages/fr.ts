@@ -188,6 +188,7 @@ const runner: RunnerMessages = {
   'runner.emailOtp.resent': 'Un nouveau code est en route.',
   'runner.emailOtp.invalid': 'Ce code n’est pas correct. Essais restants : {attemptsLeft}.',
   'runner.emailOtp.resendLimit': 'Aucun nouveau code ne peut être envoyé. Utilisez le dernier.',
+  'runner.emailOtp.tooMany': 'Trop de codes ont été envoyés à cette adresse à l’instant. Utilisez le dernier ou redemandez dans une minute.',
   'runner.emailOtp.required': 'Saisissez le code à {length} chiffres.',
   'runner.organization.title': 'Choisissez une organisation',
   'runner.organization.lead': 'Vous appartenez à plusieurs organisations. Choisissez celle à laquelle vous connecter.',
@@ -203,6 +204,7 @@ const runner: RunnerMessages = {
   'rejection.JOURNEY_INTERRUPTED': 'Le processus a été interrompu de notre côté.',
   'rejection.DEVICE_CHALLENGE_INVALID': 'Cette vérification de l’appareil a déjà été utilisée ou a expiré.',
   'rejection.generic': 'Le processus s’est terminé sans succès (code {code}).',
+  'rejection.RATE_LIMITED': 'Trop de tentatives à l’instant. Attendez une minute, puis recommencez.',
   'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED':
     'Ce compte n’est pas membre de l’organisation. Connectez-vous avec une autre clé d’accès ou demandez l’accès à l’organisation.',
   'rejection.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED':

@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import type { BrandingService, StoreRef } from '../branding/branding-service.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
+import { normaliseEmail } from '../identity/user-record.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
+import type { RateLimiter } from '../shared/rate-limiter.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
 import { enqueueEmail, type OutgoingEmail } from './email-outbox.ts';
@@ -18,7 +21,16 @@ export interface EmailServiceDeps {
   identity: Pick<IdentityService, 'findStore'>;
   /** Whether an SMTP server is configured (KEYWAY_SMTP_HOST): without one, nothing is queued. */
   configured: boolean;
+  /** Limits the one-time codes sent to one address (absent: unlimited, for tools that send no codes). */
+  limiter?: Pick<RateLimiter, 'hit'> | undefined;
 }
+
+/**
+ * One-time codes one address receives per minute at most, across journeys and nodes: each code gives a few guesses
+ * (general.emailOtp's maxAttempts), so this bounds the guesses an attacker gets at an account per minute however many
+ * journeys they start, and stops a flood of codes into someone's inbox.
+ */
+export const ONE_TIME_CODES_PER_ADDRESS_PER_MINUTE = 5;
 
 /** An e-mail to write for a store: to whom, why, what, and the languages the reader prefers, best first. */
 export interface EmailRequest {
@@ -69,6 +81,12 @@ export class EmailService {
   ): Promise<void> {
     this.requireConfigured();
     const store = await this.#deps.identity.findStore(actor.tenantId, input.storeName);
+    // Keyed by a hash of the address's comparison form: the rate-limit table holds no addresses.
+    await this.#deps.limiter?.hit(
+      `one-time-code|${actor.tenantId}|${createHash('sha256').update(normaliseEmail(input.to)).digest('base64url')}`,
+      ONE_TIME_CODES_PER_ADDRESS_PER_MINUTE,
+      'for this e-mail address',
+    );
     const email = await this.compose({
       store,
       to: input.to,

@@ -173,6 +173,8 @@ export const emailOtpStep = defineStepType({
       try {
         return present(ctx, await sendCode(ctx, storeOf(ctx, params.storeName), state.to, state, settings), settings, undefined, 'resent');
       } catch (error) {
+        // Too many codes to this address just now: the code already sent still works; the user may ask again later.
+        if (errorOf(error).code === 'RATE_LIMITED') return present(ctx, state, settings, 'RATE_LIMITED');
         return { kind: 'end', result: 'rejection', code: errorOf(error).code };
       }
     }
