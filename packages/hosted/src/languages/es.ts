@@ -110,6 +110,7 @@ const pages: Messages = {
   'error.unsupported': 'Este navegador o dispositivo no puede crear ni usar una llave de acceso aquí.',
   'error.IDENTIFIER_TAKEN': 'Este nombre de usuario ya está en uso. Elija otro o inicie sesión.',
   'error.SIGN_UP_DISABLED': 'Aquí no se pueden crear cuentas nuevas.',
+  'error.SIGN_UP_CHALLENGE_INVALID': 'La comprobación que protege el registro no ha funcionado. Vuelva a intentarlo.',
   'error.CREDENTIAL_NOT_FOUND': 'Esta llave de acceso ya no pertenece a ninguna cuenta de aquí. Elija otra.',
   'error.RATE_LIMITED': 'Demasiados intentos. Espere {seconds} segundos y vuelva a intentarlo.',
   'error.SESSION_REQUIRED': 'Su sesión ha terminado. Vuelva a iniciar sesión.',

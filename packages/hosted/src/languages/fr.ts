@@ -111,6 +111,7 @@ const pages: Messages = {
   'error.unsupported': 'Ce navigateur ou cet appareil ne peut pas créer ni utiliser de clé d’accès ici.',
   'error.IDENTIFIER_TAKEN': 'Ce nom d’utilisateur est déjà pris. Choisissez-en un autre ou connectez-vous.',
   'error.SIGN_UP_DISABLED': 'Il n’est pas possible de créer un compte ici.',
+  'error.SIGN_UP_CHALLENGE_INVALID': 'La vérification qui protège l’inscription n’a pas abouti. Veuillez réessayer.',
   'error.CREDENTIAL_NOT_FOUND': 'Cette clé d’accès n’est plus associée à aucun compte ici. Choisissez-en une autre.',
   'error.RATE_LIMITED': 'Trop de tentatives. Attendez {seconds} secondes et réessayez.',
   'error.SESSION_REQUIRED': 'Votre session est terminée. Veuillez vous reconnecter.',

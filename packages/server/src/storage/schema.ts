@@ -352,6 +352,13 @@ export interface SelfServiceRecoveryLinksTable {
   created_at: number;
 }
 
+/** A solved sign-up challenge (selfservice/sign-up-challenge.ts), kept until it expires so it signs up once */
+export interface SelfServiceUsedChallengesTable {
+  tenant_id: string;
+  challenge: string;
+  expires_at: number;
+}
+
 export interface SelfServiceRateLimitsTable {
   key: string;
   window_start: number;
@@ -423,6 +430,7 @@ export interface Schema {
   selfservice_sessions: SelfServiceSessionsTable;
   selfservice_recovery_links: SelfServiceRecoveryLinksTable;
   selfservice_rate_limits: SelfServiceRateLimitsTable;
+  selfservice_used_challenges: SelfServiceUsedChallengesTable;
   journey_content: JourneyContentTable;
   journey_content_versions: JourneyContentVersionsTable;
   journey_page_grants: JourneyPageGrantsTable;
