@@ -166,7 +166,7 @@ for (const kind of DATABASE_KINDS) {
     test('self-service: enabled from the console, with the hosted page previewed', async () => {
       await navigate(page, 'Self-service');
       await page.getByText('Self-service enabled').click();
-      // The self-hosted CAPTCHA of sign-ups (seed 003): a checkbox with its explanation.
+      // The self-hosted CAPTCHA of sign-ups: a checkbox with its explanation.
       await page.getByText('Ask sign-ups to solve a challenge').click();
       await page.getByRole('button', { name: 'Save' }).click();
       await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();

@@ -1,7 +1,7 @@
 // The e-mail one-time code step (general.emailOtp) in the hosted journey runner, in Chromium, with a real SMTP
 // listener, on both databases: a wrong code then the right one leads to `success`; a code past its lifetime to
 // `expired`; a new code on request, then too many wrong codes to `failed`. Each outcome leads to a form that names it.
-// A sign-in journey: a wrong code, then the right one signs the address's owner in (ID token with amr `otp`). Seed 002's
+// A sign-in journey: a wrong code, then the right one signs the address's owner in (ID token with amr `otp`). Mosaic's
 // advice, "register passkeys only for a user who verified their identity (e.g. e-mail OTP)": a code, then Register
 // Passkeys for the user it authenticated, on the browser's authenticator.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// The hosted sign-up page of a store that asks for a solved sign-up challenge (seed 003's "complete the Captcha", as a
+// The hosted sign-up page of a store that asks for a solved sign-up challenge (SecureAuth's "complete the Captcha", as a
 // self-hosted proof of work), in Chromium on both databases: @keyway/web is refused SIGN_UP_CHALLENGE_REQUIRED, asks
 // for a challenge, solves it with WebCrypto and begins again, so the person only creates their passkey.
 import assert from 'node:assert/strict';

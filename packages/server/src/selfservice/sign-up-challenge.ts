@@ -2,8 +2,8 @@ import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 
 import { KeywayError } from '../errors/keyway-error.ts';
 
 /**
- * The sign-up challenge: a proof of work in place of a third-party CAPTCHA (SecureAuth's sign-up asks for one, seed
- * 003), in the open ALTCHA format. The server picks a secret number up to `maxnumber`, publishes
+ * The sign-up challenge: a proof of work in place of a third-party CAPTCHA (SecureAuth's sign-up asks for one), in
+ * the open ALTCHA format. The server picks a secret number up to `maxnumber`, publishes
  * `challenge = SHA-256(salt ‖ number)` with an HMAC `signature` under the tenant's key, and keeps nothing; the
  * browser finds the number by trying them (some tens of thousands of hashes: a moment for a person's browser, a
  * cost per account for a script signing up thousands), and sends the solution with the sign-up. The salt carries the

@@ -33,7 +33,7 @@ for (const kind of DATABASE_KINDS) {
             parameters: { emailAddress: OWNER, maxAttempts: 3 },
             outcomes: { success: 'note', failed: 'no', expired: 'no', cancel: 'no' },
           },
-          // Later steps read the user context (seed 004's @policy.userContext()): who, and how they signed in.
+          // Later steps read the user context (Mosaic's @policy.userContext()): who, and how they signed in.
           {
             id: 'note',
             type: 'general.setVariables',

@@ -1,4 +1,4 @@
-// The sign-up challenge (seed 003's "complete the Captcha", as a self-hosted proof of work), on both databases: with
+// The sign-up challenge (SecureAuth's "complete the Captcha" at sign-up, as a self-hosted proof of work), on both databases: with
 // `signUpChallenge` on, a sign-up without a solution is 400 SIGN_UP_CHALLENGE_REQUIRED and creates nothing; a solved
 // challenge signs up once (a second use, a wrong number, a forged signature, an expired one: 400
 // SIGN_UP_CHALLENGE_INVALID); with it off, nothing is asked.
