@@ -56,15 +56,16 @@ interface Settings {
 }
 
 /**
- * The user a right code authenticates: the one whose e-mail address the code goes to — the journey's user if it is
- * their address, else the one user of the journey's store with that address. Never a user whose address it is not
- * (an `emailAddress` expression may name any address), and none when several users share it.
+ * The user a right code authenticates: the one whose e-mail address the code goes to. A journey that has a user
+ * authenticates only that user, and only if it is their address (an `emailAddress` expression may name any address;
+ * the journey never switches to another account); one without a user authenticates the one user of the journey's
+ * store with that address, and none when several users share it.
  */
 async function ownerOf(ctx: StepContext, to: string): Promise<JourneyUser | undefined> {
   const address = normaliseEmail(to);
   if (ctx.user) {
     const user = await ctx.port.identity.getUser(ctx.tenantId, ctx.user.storeName, { id: ctx.user.userId });
-    if (user.email === address) return { storeName: ctx.user.storeName, userId: user.id };
+    return user.email === address ? { storeName: ctx.user.storeName, userId: user.id } : undefined;
   }
   const store = storeOf(ctx, undefined);
   const found = await ctx.port.identity.listUsers(ctx.tenantId, store, { email: address, limit: 2 });
