@@ -166,11 +166,14 @@ for (const kind of DATABASE_KINDS) {
     test('self-service: enabled from the console, with the hosted page previewed', async () => {
       await navigate(page, 'Self-service');
       await page.getByText('Self-service enabled').click();
+      // The self-hosted CAPTCHA of sign-ups: a checkbox with its explanation.
+      await page.getByText('Ask sign-ups to solve a challenge').click();
       await page.getByRole('button', { name: 'Save' }).click();
       await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
       const store = await admin.get(`/api/identity-store/stores/${STORE}`);
       assert.equal(store.body.selfService.enabled, true);
       assert.equal(store.body.selfService.relyingPartyId, 'localhost');
+      assert.equal(store.body.selfService.signUpChallenge, true);
       // The preview is framed (the one hosted page that allows it) and shows the form's settings before they are saved.
       await page.getByRole('region', { name: 'Live preview' }).getByRole('button', { name: /Page/ }).click();
       await page.getByRole('option', { name: 'signup' }).click();

@@ -1,6 +1,9 @@
 // The e-mail one-time code step (general.emailOtp) in the hosted journey runner, in Chromium, with a real SMTP
 // listener, on both databases: a wrong code then the right one leads to `success`; a code past its lifetime to
 // `expired`; a new code on request, then too many wrong codes to `failed`. Each outcome leads to a form that names it.
+// A sign-in journey: a wrong code, then the right one signs the address's owner in (ID token with amr `otp`). Mosaic's
+// advice, "register passkeys only for a user who verified their identity (e.g. e-mail OTP)": a code, then Register
+// Passkeys for the user it authenticated, on the browser's authenticator.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -8,11 +11,24 @@ import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import { startSmtpListener, type SmtpListener } from '../packages/server/test/support/smtp-listener.ts';
 import { axeViolations } from './support/axe.ts';
 import { launchChromium, WebAuthnPage } from './support/browser.ts';
+import { REGISTRATION_POLICY, RP_ID } from './support/hosted-pages.ts';
 import { watchPage } from './support/hosted-pages.ts';
-import { journeyScreenshot, publishJourney, setUpJourneyTenant, STORE, waitForStep, type JourneyTenant } from './support/journey-runner.ts';
+import { verifyIdToken } from './support/id-token.ts';
+import {
+  Device,
+  journeyScreenshot,
+  publishJourney,
+  recordRuntime,
+  setUpJourneyTenant,
+  STORE,
+  waitForStep,
+  type JourneyTenant,
+} from './support/journey-runner.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
 const ADDRESS = 'otp@example.com';
+/** The address of a user of the store, whom the sign-in journey's code authenticates. */
+const OWNER = 'grace@example.com';
 
 let browser: Browser;
 before(async () => {
@@ -84,8 +100,47 @@ for (const kind of DATABASE_KINDS) {
           { id: 'end', type: 'general.end', parameters: { result: 'rejection', code: 'JOURNEY_REJECTED' } },
         ],
       });
+      await publishJourney(tenant.api, 'email-sign-in', {
+        schemaVersion: 1,
+        store: STORE,
+        access: { public: true },
+        start: 'otp',
+        steps: [
+          {
+            id: 'otp',
+            type: 'general.emailOtp',
+            parameters: { emailAddress: OWNER, maxAttempts: 3 },
+            outcomes: { success: 'signedIn', failed: 'end', expired: 'end', cancel: 'end' },
+          },
+          { id: 'signedIn', type: 'general.end', parameters: { result: 'success' } },
+          { id: 'end', type: 'general.end', parameters: { result: 'rejection', code: 'JOURNEY_REJECTED' } },
+        ],
+      });
+      await publishJourney(tenant.api, 'verify-then-passkey', {
+        schemaVersion: 1,
+        store: STORE,
+        access: { public: true },
+        start: 'otp',
+        steps: [
+          {
+            id: 'otp',
+            type: 'general.emailOtp',
+            parameters: { emailAddress: 'hana@example.com' },
+            outcomes: { success: 'register', failed: 'end', expired: 'end', cancel: 'end' },
+          },
+          {
+            id: 'register',
+            type: 'mosaic.registerPasskeys',
+            parameters: { userAuthState: 'authenticated', relyingPartyId: RP_ID, registrationPolicy: REGISTRATION_POLICY },
+            outcomes: { success: 'done', failure: 'end', cancel: 'end' },
+          },
+          { id: 'done', type: 'general.end', parameters: { result: 'success' } },
+          { id: 'end', type: 'general.end', parameters: { result: 'rejection', code: 'JOURNEY_REJECTED' } },
+        ],
+      });
       webauthn = await WebAuthnPage.open(browser, `${server.origin}/healthz`);
       page = webauthn.page;
+      await new Device(webauthn).attach();
       ({ problems } = watchPage(page));
     });
     after(async () => {
@@ -95,15 +150,15 @@ for (const kind of DATABASE_KINDS) {
     });
 
     /** A new instance of the journey in the runner, and the code it e-mailed. */
-    async function startAndReadCode(): Promise<string> {
+    async function startAndReadCode(journeyId = 'email-code', address = ADDRESS, masked = 'o••@example.com'): Promise<string> {
       await page.evaluate(() => sessionStorage.clear());
       const mails = smtp.mails.length;
-      await page.goto(tenant.runnerUrl('email-code'));
+      await page.goto(tenant.runnerUrl(journeyId));
       await waitForStep(page, 'emailOtp', 'Enter the code we e-mailed you');
-      await page.getByText('We sent a 6-digit code to o••@example.com.').waitFor();
+      await page.getByText(`We sent a 6-digit code to ${masked}.`).waitFor();
       assert.equal(await server.deliverEmails(), 1);
       const mail = await smtp.waitFor(mails + 1);
-      assert.deepEqual(mail.to, [ADDRESS]);
+      assert.deepEqual(mail.to, [address]);
       assert.equal(mail.subject, 'Your Acme Shop code');
       return codeOf(mail.text);
     }
@@ -148,6 +203,39 @@ for (const kind of DATABASE_KINDS) {
       await page.getByRole('alert').filter({ hasText: 'Attempts left: 1.' }).waitFor();
       await enter(wrong(second));
       await waitForStep(page, 'form', 'Too many wrong codes');
+    });
+
+    test(`sign-in: a wrong code, then the right one signs the address's owner in, amr otp (${kind})`, async () => {
+      const owner = await tenant.backend.createUser({ userKey: 'grace', email: OWNER });
+      const answers = recordRuntime(page);
+      const code = await startAndReadCode('email-sign-in', OWNER, 'g••••@example.com');
+      await enter(wrong(code));
+      await page.getByRole('alert').filter({ hasText: 'That code is not right. Attempts left: 2.' }).waitFor();
+      await enter(code);
+      await waitForStep(page, 'success', 'All done');
+      await page.getByText('You are signed in as grace.').waitFor();
+      const success = answers.find((answer) => answer.body.journeyStepId === 'success');
+      assert.ok(success, JSON.stringify(answers));
+      const { payload } = await verifyIdToken(server.http, tenant.tenantId, success.body.data?.idToken);
+      assert.equal(payload.sub, owner.id);
+      // RFC 8176: a one-time code, not a hardware or software key; no passkey facts.
+      assert.deepEqual(payload.amr, ['otp']);
+      assert.equal(payload.cred_id, undefined);
+      assert.equal(payload.keyway_device_bound, undefined);
+      assert.deepEqual(problems(), []);
+    });
+
+    test(`a code first, then Register Passkeys for the user it authenticated: the passkey is stored for that user (${kind})`, async () => {
+      const hana = await tenant.backend.createUser({ userKey: 'hana', email: 'hana@example.com' });
+      const code = await startAndReadCode('verify-then-passkey', 'hana@example.com', 'h•••@example.com');
+      await enter(code);
+      const step = await waitForStep(page, 'registerPasskeys', 'Add a passkey');
+      await step.getByRole('button', { name: 'Create a passkey' }).click();
+      await waitForStep(page, 'success', 'All done');
+      const passkeys = await tenant.backend.listPasskeys(hana.id);
+      assert.equal(passkeys.length, 1);
+      assert.equal(passkeys[0]!.rpId, RP_ID);
+      assert.deepEqual(problems(), []);
     });
   });
 }

@@ -55,6 +55,7 @@ const en = {
   'runner.emailOtp.resent': 'A new code is on its way.',
   'runner.emailOtp.invalid': 'That code is not right. Attempts left: {attemptsLeft}.',
   'runner.emailOtp.resendLimit': 'No more new codes can be sent. Use the last one.',
+  'runner.emailOtp.tooMany': 'Too many codes were sent to this address just now. Use the last one, or ask again in a minute.',
   'runner.emailOtp.required': 'Enter the {length}-digit code.',
   'runner.organization.title': 'Choose an organization',
   'runner.organization.lead': 'You belong to several organizations. Choose the one to sign in to.',
@@ -75,6 +76,13 @@ const en = {
   'rejection.USER_DISABLED': MESSAGES.en['error.USER_DISABLED'],
   'rejection.CREDENTIAL_NOT_FOUND': MESSAGES.en['error.CREDENTIAL_NOT_FOUND'],
   'rejection.generic': 'The process ended without success (code {code}).',
+  'rejection.RATE_LIMITED': 'Too many attempts just now. Wait a minute, then start again.',
+  'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'This account is not a member of the organization. Sign in with another passkey or ask the organization for access.',
+  'rejection.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED': 'The organization does not accept this kind of passkey. Use another security key or device.',
+  'rejection.ORGANIZATION_SYNCED_PASSKEY_REFUSED':
+    'The organization accepts only passkeys kept on one device, and this one is synced. Use a device-bound passkey.',
+  'rejection.ORGANIZATION_PASSKEY_REQUIRED': 'The organization requires signing in with a passkey.',
 
   'error.unsupported': 'No passkey on this device can be used for this request.',
   'error.JOURNEY_NOT_FOUND': 'This journey does not exist or is not published.',
@@ -82,6 +90,11 @@ const en = {
   'error.UNAUTHENTICATED': 'This journey is started by the application you came from. Go back to it and try again.',
   'error.JOURNEY_NOT_STARTABLE': 'This journey cannot be started here.',
   'error.ORGANIZATION_NOT_FOUND': 'This organization does not exist here. Check the link you followed.',
+  'error.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'This account is not a member of the organization. Sign in with another passkey or ask the organization for access.',
+  'error.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED': 'The organization does not accept this kind of passkey. Use another security key or device.',
+  'error.ORGANIZATION_SYNCED_PASSKEY_REFUSED': 'The organization accepts only passkeys kept on one device, and this one is synced. Use a device-bound passkey.',
+  'error.ORGANIZATION_PASSKEY_REQUIRED': 'The organization requires signing in with a passkey.',
   'error.JOURNEY_SESSION_NOT_FOUND': 'This process is no longer available. Start again.',
   'error.JOURNEY_SESSION_EXPIRED': 'This process has expired. Start again.',
   'error.JOURNEY_STEP_ALREADY_SUBMITTED': 'This step was already answered, perhaps in another window. Start again.',
@@ -149,6 +162,8 @@ const de: RunnerMessages = {
   'runner.emailOtp.resent': 'Ein neuer Code ist unterwegs.',
   'runner.emailOtp.invalid': 'Dieser Code ist nicht richtig. Verbleibende Versuche: {attemptsLeft}.',
   'runner.emailOtp.resendLimit': 'Es können keine neuen Codes mehr gesendet werden. Verwenden Sie den letzten.',
+  'runner.emailOtp.tooMany':
+    'An diese Adresse wurden gerade zu viele Codes gesendet. Verwenden Sie den letzten oder fordern Sie in einer Minute einen neuen an.',
   'runner.emailOtp.required': 'Geben Sie den {length}-stelligen Code ein.',
   'runner.organization.title': 'Organisation wählen',
   'runner.organization.lead': 'Sie gehören zu mehreren Organisationen. Wählen Sie die, bei der Sie sich anmelden möchten.',
@@ -168,6 +183,14 @@ const de: RunnerMessages = {
   'rejection.USER_DISABLED': MESSAGES.de['error.USER_DISABLED'],
   'rejection.CREDENTIAL_NOT_FOUND': MESSAGES.de['error.CREDENTIAL_NOT_FOUND'],
   'rejection.generic': 'Der Vorgang wurde ohne Erfolg beendet (Code {code}).',
+  'rejection.RATE_LIMITED': 'Gerade eben zu viele Versuche. Warten Sie eine Minute und beginnen Sie dann erneut.',
+  'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'Dieses Konto ist kein Mitglied der Organisation. Melden Sie sich mit einem anderen Passkey an oder bitten Sie die Organisation um Zugang.',
+  'rejection.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED':
+    'Die Organisation akzeptiert diese Art von Passkey nicht. Verwenden Sie einen anderen Sicherheitsschlüssel oder ein anderes Gerät.',
+  'rejection.ORGANIZATION_SYNCED_PASSKEY_REFUSED':
+    'Die Organisation akzeptiert nur Passkeys, die auf einem Gerät bleiben, und dieser wird synchronisiert. Verwenden Sie einen gerätegebundenen Passkey.',
+  'rejection.ORGANIZATION_PASSKEY_REQUIRED': 'Die Organisation verlangt die Anmeldung mit einem Passkey.',
 
   'error.unsupported': 'Kein Passkey auf diesem Gerät kann für diese Anfrage verwendet werden.',
   'error.JOURNEY_NOT_FOUND': 'Diesen Ablauf gibt es nicht oder er ist nicht veröffentlicht.',
@@ -175,6 +198,13 @@ const de: RunnerMessages = {
   'error.UNAUTHENTICATED': 'Dieser Ablauf wird von der Anwendung gestartet, von der Sie kommen. Kehren Sie dorthin zurück und versuchen Sie es erneut.',
   'error.JOURNEY_NOT_STARTABLE': 'Dieser Ablauf kann hier nicht gestartet werden.',
   'error.ORGANIZATION_NOT_FOUND': 'Diese Organisation gibt es hier nicht. Prüfen Sie den Link, dem Sie gefolgt sind.',
+  'error.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'Dieses Konto ist kein Mitglied der Organisation. Melden Sie sich mit einem anderen Passkey an oder bitten Sie die Organisation um Zugang.',
+  'error.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED':
+    'Die Organisation akzeptiert diese Art von Passkey nicht. Verwenden Sie einen anderen Sicherheitsschlüssel oder ein anderes Gerät.',
+  'error.ORGANIZATION_SYNCED_PASSKEY_REFUSED':
+    'Die Organisation akzeptiert nur Passkeys, die auf einem Gerät bleiben, und dieser wird synchronisiert. Verwenden Sie einen gerätegebundenen Passkey.',
+  'error.ORGANIZATION_PASSKEY_REQUIRED': 'Die Organisation verlangt die Anmeldung mit einem Passkey.',
   'error.JOURNEY_SESSION_NOT_FOUND': 'Dieser Vorgang ist nicht mehr verfügbar. Beginnen Sie neu.',
   'error.JOURNEY_SESSION_EXPIRED': 'Dieser Vorgang ist abgelaufen. Beginnen Sie neu.',
   'error.JOURNEY_STEP_ALREADY_SUBMITTED': 'Dieser Schritt wurde bereits beantwortet, vielleicht in einem anderen Fenster. Beginnen Sie neu.',

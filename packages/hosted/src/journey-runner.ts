@@ -508,6 +508,7 @@ function drawEmailOtp(step: Extract<ClientStep, { kind: 'other' }>): void {
     showError(t('runner.emailOtp.invalid', { attemptsLeft: otp.attemptsLeft ?? 0 }));
     input.focus();
   } else if (otp.previousError?.code === 'OTP_RESEND_LIMIT') showError(t('runner.emailOtp.resendLimit'));
+  else if (otp.previousError?.code === 'RATE_LIMITED') showError(t('runner.emailOtp.tooMany'));
   else if (otp.notice === 'resent') status(t('runner.emailOtp.resent'));
 }
 

@@ -131,6 +131,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     emailOutbox: new EmailOutbox({
       db,
       clock,
+      masterKey,
       lease: new DatabaseLease({ db, clock, name: 'email-outbox', holder: `${hostname()}:${process.pid}:${randomUUID()}`, ttlMs: 120_000 }),
       transport: config.smtp && smtpTransport(config.smtp),
     }),
@@ -149,7 +150,15 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     signingKeys: base.signingKeys,
     metadata,
   });
-  const email = new EmailService({ db, clock, branding: base.branding, identity: stores, configured: config.smtp !== undefined });
+  const email = new EmailService({
+    db,
+    clock,
+    masterKey,
+    branding: base.branding,
+    identity: stores,
+    configured: config.smtp !== undefined,
+    limiter: new RateLimiter({ db, clock }),
+  });
   const devices = new DeviceKeyService({ db, clock, identity: stores });
   const forms = new FormService({ db, clock });
   const pages = new PageService({ db, clock });

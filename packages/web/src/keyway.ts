@@ -6,6 +6,7 @@ import { fromWebAuthnError, KeywayCancelledError, KeywayNotAllowedError, KeywayS
 import { requestJSON } from './http.ts';
 import { signalAllAcceptedCredentials, signalCurrentUserDetails, signalUnknownCredential } from './signals.ts';
 import { credentialToJSON, parseCreationOptions, parseRequestOptions } from './webauthn-json.ts';
+import { solveSignUpChallenge, type SignUpChallenge } from './sign-up-challenge.ts';
 
 export interface KeywayOptions {
   /** The store's self-service base URL, absolute or relative: `https://id.example.com/acme/identity/customers`. */
@@ -131,8 +132,19 @@ export class Keyway {
   async register({ identifier, displayName, signal }: { identifier: string; displayName?: string } & CeremonyOptions): Promise<RegistrationResult> {
     requireWebAuthn();
     await cancelAutofill();
-    const body = displayName ? { identifier, displayName } : { identifier };
-    const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>('POST', this.#url('/register/webauthn/begin'), body, signal);
+    const body: Record<string, string> = displayName ? { identifier, displayName } : { identifier };
+    const begin = () => requestJSON<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>('POST', this.#url('/register/webauthn/begin'), body, signal);
+    let started: { publicKey: PublicKeyCredentialCreationOptionsJSON };
+    try {
+      started = await begin();
+    } catch (error) {
+      // The store asks for a solved sign-up challenge (its self-hosted CAPTCHA): solve one, then begin again.
+      if (!(error instanceof KeywayServerError && error.problem.code === 'SIGN_UP_CHALLENGE_REQUIRED')) throw error;
+      const challenge = await requestJSON<SignUpChallenge>('POST', this.#url('/register/challenge'), undefined, signal);
+      body.challenge = await solveSignUpChallenge(challenge, signal);
+      started = await begin();
+    }
+    const { publicKey } = started;
     const credential = await this.#create(publicKey, signal);
     return requestJSON<RegistrationResult>('POST', this.#url('/register/webauthn/finish'), credentialToJSON(credential));
   }

@@ -950,6 +950,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/{tenantId}/identity/{storeName}/register/challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A sign-up challenge
+         * @description A proof-of-work challenge (ALTCHA format): find `number` ≤ `maxnumber` with SHA-256(salt ‖ number) = challenge, and send base64 of {algorithm, challenge, number, salt, signature} as `challenge` to …/register/webauthn/begin. Needed when the store’s `signUpChallenge` is on; @keyway/web does it by itself.
+         */
+        post: operations["signUpChallenge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/{tenantId}/identity/{storeName}/register/webauthn/begin": {
         parameters: {
             query?: never;
@@ -2497,6 +2517,8 @@ export interface components {
          *     | `USER_HANDLE_CONFLICT` | 409 | The user handle differs from the one the user already has, or belongs to another user |
          *     | `SELF_SERVICE_DISABLED` | 404 | No self-service for this store |
          *     | `SIGN_UP_DISABLED` | 403 | This store does not allow sign-up |
+         *     | `SIGN_UP_CHALLENGE_REQUIRED` | 400 | This store asks for a solved sign-up challenge |
+         *     | `SIGN_UP_CHALLENGE_INVALID` | 400 | The sign-up challenge is not solved, expired, already used or not ours |
          *     | `IDENTIFIER_TAKEN` | 409 | An account with this identifier already exists |
          *     | `CREDENTIAL_NOT_FOUND` | 400 | The passkey is not known to this store |
          *     | `FLOW_NOT_FOUND` | 400 | No ceremony started by this browser matches the response; start again |
@@ -2577,7 +2599,7 @@ export interface components {
          *     | `ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED` | 403 | The organization does not accept passkeys of this authenticator model |
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "SIGN_UP_CHALLENGE_REQUIRED" | "SIGN_UP_CHALLENGE_INVALID" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
         /**
          * Permission
          * @description A token carries permissions `TNT#{tenant}#Service:action`; `*` may stand for the action or for `Service:action`. Each protected operation names the one it needs.
@@ -2694,7 +2716,7 @@ export interface components {
             status: number;
             detail: string;
             /** @description Stable error code; see the ErrorCode schema */
-            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
+            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "SIGN_UP_CHALLENGE_REQUIRED" | "SIGN_UP_CHALLENGE_INVALID" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
             /** @description The request id, also sent as x-request-id */
             instance?: string;
             errors?: {
@@ -2823,6 +2845,8 @@ export interface components {
              * @default 3600
              */
             recoveryLinkTtlSeconds: number;
+            /** @description Ask sign-ups for a solved proof-of-work challenge (POST …/register/challenge; @keyway/web solves it), the self-hosted CAPTCHA that slows scripted sign-ups. Default false */
+            signUpChallenge?: boolean;
             /**
              * @description Verify e-mail addresses at sign-up: the identifier must then be an e-mail address, which becomes the account’s `email`, and a one-time verification link is e-mailed (needs KEYWAY_SMTP_HOST). Off by default
              * @default false
@@ -2848,6 +2872,7 @@ export interface components {
             sessionTtlSeconds: number;
             recoveryLinkTtlSeconds: number;
             verifyEmail?: boolean;
+            signUpChallenge?: boolean;
             applicationUrl?: string;
         };
         /** Store */
@@ -3509,6 +3534,19 @@ export interface components {
             items: components["schemas"]["BoundDevice"][];
             nextCursor: string | null;
         };
+        /** SignUpChallenge */
+        SignUpChallenge: {
+            /** @enum {string} */
+            algorithm: "SHA-256";
+            /** @description hex SHA-256 of salt ‖ number */
+            challenge: string;
+            /** @description The number is at most this */
+            maxnumber: number;
+            /** @description Random, with the expiry: `…?expires=<Unix seconds>` */
+            salt: string;
+            /** @description hex HMAC-SHA256 of the challenge under the tenant’s key */
+            signature: string;
+        };
         /** BeginSignUpRequest */
         BeginSignUpRequest: {
             /**
@@ -3518,6 +3556,8 @@ export interface components {
             identifier: string;
             /** @description Shown by authenticators; default the identifier */
             displayName?: string;
+            /** @description With signUpChallenge on: the solved challenge of POST …/register/challenge, base64 of {algorithm, challenge, number, salt, signature} */
+            challenge?: string;
         };
         /** BeginSignInRequest */
         BeginSignInRequest: {
@@ -10247,6 +10287,108 @@ export interface operations {
             };
         };
     };
+    signUpChallenge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+            };
+            cookie?: never;
+        };
+        /** @description No body is needed; an empty JSON object is accepted. */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignUpChallenge"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CSRF_REJECTED, SIGN_UP_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SELF_SERVICE_DISABLED */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     beginSignUp: {
         parameters: {
             query?: never;
@@ -10276,7 +10418,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            /** @description Error codes: SIGN_UP_CHALLENGE_REQUIRED, SIGN_UP_CHALLENGE_INVALID, VALIDATION_FAILED, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -258,6 +258,9 @@ export const de: Record<MessageKey, string> = {
   'selfService.allowSignUpHelp': 'Jeder darf ein Konto anlegen; aus bedeutet, nur von Ihnen angelegte Benutzer können sich anmelden.',
   'selfService.verifyEmail': 'E-Mail-Adresse bei der Registrierung bestätigen',
   'selfService.verifyEmailHelp': 'Die Registrierung verlangt eine E-Mail-Adresse und sendet einen Link zur Bestätigung (braucht SMTP, siehe KEYWAY_SMTP_HOST).',
+  'selfService.signUpChallenge': 'Bei der Registrierung eine Aufgabe lösen lassen',
+  'selfService.signUpChallengeHelp':
+    'Ein selbst betriebenes CAPTCHA: Der Browser löst vor dem Anlegen des Kontos eine kleine Rechenaufgabe, was automatisierte Registrierungen bremst. Menschen merken davon nichts.',
   'selfService.sessionTtl': 'Sitzungsdauer (Sekunden)',
   'selfService.sessionTtlHelp': 'Wie lange ein angemeldeter Browser angemeldet bleibt.',
   'selfService.recoveryTtl': 'Gültigkeit von Wiederherstellungslinks (Sekunden)',

@@ -254,6 +254,9 @@ export const en = {
   'selfService.allowSignUpHelp': 'Anyone may create an account; off means only users you add can sign in.',
   'selfService.verifyEmail': 'Verify e-mail at sign-up',
   'selfService.verifyEmailHelp': 'Sign-up asks for an e-mail address and sends a link to confirm it (needs SMTP, see KEYWAY_SMTP_HOST).',
+  'selfService.signUpChallenge': 'Ask sign-ups to solve a challenge',
+  'selfService.signUpChallengeHelp':
+    'A self-hosted CAPTCHA: the browser solves a small proof of work before the account is created, which slows scripted sign-ups. People see nothing.',
   'selfService.sessionTtl': 'Session lifetime (seconds)',
   'selfService.sessionTtlHelp': 'How long a signed-in browser stays signed in.',
   'selfService.recoveryTtl': 'Recovery link lifetime (seconds)',

@@ -110,6 +110,7 @@ const pages: Messages = {
   'error.unsupported': 'Este navegador o dispositivo no puede crear ni usar una llave de acceso aquí.',
   'error.IDENTIFIER_TAKEN': 'Este nombre de usuario ya está en uso. Elija otro o inicie sesión.',
   'error.SIGN_UP_DISABLED': 'Aquí no se pueden crear cuentas nuevas.',
+  'error.SIGN_UP_CHALLENGE_INVALID': 'La comprobación que protege el registro no ha funcionado. Vuelva a intentarlo.',
   'error.CREDENTIAL_NOT_FOUND': 'Esta llave de acceso ya no pertenece a ninguna cuenta de aquí. Elija otra.',
   'error.RATE_LIMITED': 'Demasiados intentos. Espere {seconds} segundos y vuelva a intentarlo.',
   'error.SESSION_REQUIRED': 'Su sesión ha terminado. Vuelva a iniciar sesión.',
@@ -211,6 +212,7 @@ const runner: RunnerMessages = {
   'runner.emailOtp.resent': 'Un código nuevo va en camino.',
   'runner.emailOtp.invalid': 'Ese código no es correcto. Intentos restantes: {attemptsLeft}.',
   'runner.emailOtp.resendLimit': 'No se pueden enviar más códigos. Use el último.',
+  'runner.emailOtp.tooMany': 'Se han enviado demasiados códigos a esta dirección hace un momento. Use el último o vuelva a pedirlo dentro de un minuto.',
   'runner.emailOtp.required': 'Introduzca el código de {length} dígitos.',
   'runner.organization.title': 'Elija una organización',
   'runner.organization.lead': 'Pertenece a varias organizaciones. Elija aquella en la que desea iniciar sesión.',
@@ -226,6 +228,13 @@ const runner: RunnerMessages = {
   'rejection.JOURNEY_INTERRUPTED': 'El proceso se interrumpió por nuestra parte.',
   'rejection.DEVICE_CHALLENGE_INVALID': 'Esta comprobación del dispositivo ya se usó o ha caducado.',
   'rejection.generic': 'El proceso terminó sin éxito (código {code}).',
+  'rejection.RATE_LIMITED': 'Demasiados intentos hace un momento. Espere un minuto y vuelva a empezar.',
+  'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'Esta cuenta no es miembro de la organización. Inicie sesión con otra llave de acceso o pida acceso a la organización.',
+  'rejection.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED': 'La organización no acepta este tipo de llave de acceso. Use otra llave de seguridad u otro dispositivo.',
+  'rejection.ORGANIZATION_SYNCED_PASSKEY_REFUSED':
+    'La organización solo acepta llaves de acceso guardadas en un único dispositivo, y esta se sincroniza. Use una llave vinculada al dispositivo.',
+  'rejection.ORGANIZATION_PASSKEY_REQUIRED': 'La organización exige iniciar sesión con una llave de acceso.',
 
   'error.unsupported': 'Ninguna llave de acceso de este dispositivo sirve para esta solicitud.',
   'error.JOURNEY_NOT_FOUND': 'Este recorrido no existe o no está publicado.',
@@ -233,6 +242,12 @@ const runner: RunnerMessages = {
   'error.UNAUTHENTICATED': 'Este recorrido lo inicia la aplicación de la que viene. Vuelva a ella e inténtelo de nuevo.',
   'error.JOURNEY_NOT_STARTABLE': 'Este recorrido no se puede iniciar aquí.',
   'error.ORGANIZATION_NOT_FOUND': 'Esta organización no existe aquí. Compruebe el enlace que ha seguido.',
+  'error.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'Esta cuenta no es miembro de la organización. Inicie sesión con otra llave de acceso o pida acceso a la organización.',
+  'error.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED': 'La organización no acepta este tipo de llave de acceso. Use otra llave de seguridad u otro dispositivo.',
+  'error.ORGANIZATION_SYNCED_PASSKEY_REFUSED':
+    'La organización solo acepta llaves de acceso guardadas en un único dispositivo, y esta se sincroniza. Use una llave vinculada al dispositivo.',
+  'error.ORGANIZATION_PASSKEY_REQUIRED': 'La organización exige iniciar sesión con una llave de acceso.',
   'error.JOURNEY_SESSION_NOT_FOUND': 'Este proceso ya no está disponible. Empiece de nuevo.',
   'error.JOURNEY_SESSION_EXPIRED': 'Este proceso ha caducado. Empiece de nuevo.',
   'error.JOURNEY_STEP_ALREADY_SUBMITTED': 'Este paso ya se respondió, quizá en otra ventana. Empiece de nuevo.',

@@ -111,6 +111,7 @@ const pages: Messages = {
   'error.unsupported': 'Ce navigateur ou cet appareil ne peut pas créer ni utiliser de clé d’accès ici.',
   'error.IDENTIFIER_TAKEN': 'Ce nom d’utilisateur est déjà pris. Choisissez-en un autre ou connectez-vous.',
   'error.SIGN_UP_DISABLED': 'Il n’est pas possible de créer un compte ici.',
+  'error.SIGN_UP_CHALLENGE_INVALID': 'La vérification qui protège l’inscription n’a pas abouti. Veuillez réessayer.',
   'error.CREDENTIAL_NOT_FOUND': 'Cette clé d’accès n’est plus associée à aucun compte ici. Choisissez-en une autre.',
   'error.RATE_LIMITED': 'Trop de tentatives. Attendez {seconds} secondes et réessayez.',
   'error.SESSION_REQUIRED': 'Votre session est terminée. Veuillez vous reconnecter.',
@@ -212,6 +213,7 @@ const runner: RunnerMessages = {
   'runner.emailOtp.resent': 'Un nouveau code est en route.',
   'runner.emailOtp.invalid': 'Ce code n’est pas correct. Essais restants : {attemptsLeft}.',
   'runner.emailOtp.resendLimit': 'Aucun nouveau code ne peut être envoyé. Utilisez le dernier.',
+  'runner.emailOtp.tooMany': 'Trop de codes ont été envoyés à cette adresse à l’instant. Utilisez le dernier ou redemandez dans une minute.',
   'runner.emailOtp.required': 'Saisissez le code à {length} chiffres.',
   'runner.organization.title': 'Choisissez une organisation',
   'runner.organization.lead': 'Vous appartenez à plusieurs organisations. Choisissez celle à laquelle vous connecter.',
@@ -227,6 +229,14 @@ const runner: RunnerMessages = {
   'rejection.JOURNEY_INTERRUPTED': 'Le processus a été interrompu de notre côté.',
   'rejection.DEVICE_CHALLENGE_INVALID': 'Cette vérification de l’appareil a déjà été utilisée ou a expiré.',
   'rejection.generic': 'Le processus s’est terminé sans succès (code {code}).',
+  'rejection.RATE_LIMITED': 'Trop de tentatives à l’instant. Attendez une minute, puis recommencez.',
+  'rejection.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'Ce compte n’est pas membre de l’organisation. Connectez-vous avec une autre clé d’accès ou demandez l’accès à l’organisation.',
+  'rejection.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED':
+    'L’organisation n’accepte pas ce type de clé d’accès. Utilisez une autre clé de sécurité ou un autre appareil.',
+  'rejection.ORGANIZATION_SYNCED_PASSKEY_REFUSED':
+    'L’organisation n’accepte que les clés d’accès conservées sur un seul appareil, et celle-ci est synchronisée. Utilisez une clé liée à l’appareil.',
+  'rejection.ORGANIZATION_PASSKEY_REQUIRED': 'L’organisation exige une connexion avec une clé d’accès.',
 
   'error.unsupported': 'Aucune clé d’accès de cet appareil ne peut servir pour cette demande.',
   'error.JOURNEY_NOT_FOUND': 'Ce parcours n’existe pas ou n’est pas publié.',
@@ -234,6 +244,13 @@ const runner: RunnerMessages = {
   'error.UNAUTHENTICATED': 'Ce parcours est lancé par l’application d’où vous venez. Retournez-y et réessayez.',
   'error.JOURNEY_NOT_STARTABLE': 'Ce parcours ne peut pas être lancé ici.',
   'error.ORGANIZATION_NOT_FOUND': 'Cette organisation n’existe pas ici. Vérifiez le lien que vous avez suivi.',
+  'error.ORGANIZATION_MEMBERSHIP_REQUIRED':
+    'Ce compte n’est pas membre de l’organisation. Connectez-vous avec une autre clé d’accès ou demandez l’accès à l’organisation.',
+  'error.ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED':
+    'L’organisation n’accepte pas ce type de clé d’accès. Utilisez une autre clé de sécurité ou un autre appareil.',
+  'error.ORGANIZATION_SYNCED_PASSKEY_REFUSED':
+    'L’organisation n’accepte que les clés d’accès conservées sur un seul appareil, et celle-ci est synchronisée. Utilisez une clé liée à l’appareil.',
+  'error.ORGANIZATION_PASSKEY_REQUIRED': 'L’organisation exige une connexion avec une clé d’accès.',
   'error.JOURNEY_SESSION_NOT_FOUND': 'Ce processus n’est plus disponible. Recommencez.',
   'error.JOURNEY_SESSION_EXPIRED': 'Ce processus a expiré. Recommencez.',
   'error.JOURNEY_STEP_ALREADY_SUBMITTED': 'Cette étape a déjà reçu une réponse, peut-être dans une autre fenêtre. Recommencez.',

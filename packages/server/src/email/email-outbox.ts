@@ -1,4 +1,7 @@
 import type { Kysely } from 'kysely';
+import { isSealed, openSecret, sealSecret } from '../secrets/envelope.ts';
+import type { MasterKey } from '../secrets/master-key.ts';
+import { OUTBOX_BODY_COLUMN, sealedAad } from '../secrets/sealed-columns.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { DatabaseLease } from '../storage/database-lease.ts';
@@ -29,12 +32,21 @@ export interface OutgoingEmail {
   attachments: MailAttachment[];
 }
 
+interface EmailBody {
+  text: string;
+  html: string;
+  attachments: MailAttachment[];
+}
+
 /**
  * Queues an e-mail inside the caller's transaction: it is sent if and only if the change that sends it commits (a
- * recovery link and the e-mail that carries it exist together or not at all). The outbox worker delivers it.
+ * recovery link and the e-mail that carries it exist together or not at all). The outbox worker delivers it. The
+ * body (it carries a recovery link or a one-time code) is sealed under the master key, bound to the row's id: a
+ * database reader sees neither until delivery empties it.
  */
-export async function enqueueEmail(trx: Kysely<Schema>, email: OutgoingEmail, now: Date): Promise<string> {
+export async function enqueueEmail(trx: Kysely<Schema>, masterKey: MasterKey, email: OutgoingEmail, now: Date): Promise<string> {
   const id = newTimeOrderedId(now);
+  const body: EmailBody = { text: email.text, html: email.html, attachments: email.attachments };
   await trx
     .insertInto('email_outbox')
     .values({
@@ -42,7 +54,7 @@ export async function enqueueEmail(trx: Kysely<Schema>, email: OutgoingEmail, no
       tenant_id: email.tenantId,
       to_address: email.to,
       subject: email.subject,
-      body: JSON.stringify({ text: email.text, html: email.html, attachments: email.attachments }),
+      body: sealSecret(masterKey, JSON.stringify(body), sealedAad(OUTBOX_BODY_COLUMN, { id })),
       purpose: email.purpose,
       attempts: 0,
       next_attempt_at: now.getTime(),
@@ -58,6 +70,8 @@ export async function enqueueEmail(trx: Kysely<Schema>, email: OutgoingEmail, no
 export interface EmailOutboxDeps {
   db: Kysely<Schema>;
   clock: Clock;
+  /** Opens the sealed bodies. */
+  masterKey: MasterKey;
   /** Held by the one node that delivers (the lease of the job `email-outbox`). */
   lease: Pick<DatabaseLease, 'acquire' | 'release'>;
   /** Undefined when no SMTP server is configured: nothing is delivered (and nothing is queued: see EmailService). */
@@ -112,14 +126,17 @@ export class EmailOutbox {
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) continue;
       const row = await db.selectFrom('email_outbox').select(['to_address', 'subject', 'body']).where('id', '=', candidate.id).executeTakeFirstOrThrow();
-      const body = JSON.parse(row.body) as { text: string; html: string; attachments: MailAttachment[] };
+      // One queued before bodies were sealed is still clear.
+      const clear = isSealed(row.body) ? openSecret(this.#deps.masterKey, row.body, sealedAad(OUTBOX_BODY_COLUMN, { id: candidate.id })) : row.body;
+      const body = JSON.parse(clear) as EmailBody;
       try {
         await transport.send({ to: row.to_address, subject: row.subject, ...body });
       } catch (error) {
         const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
         await db
           .updateTable('email_outbox')
-          .set({ last_error: reason, ...(attempt >= MAX_DELIVERY_ATTEMPTS ? { failed_at: this.#deps.clock.now().getTime() } : {}) })
+          // Given up: the body goes too (its link or code is of no use to anyone now).
+          .set({ last_error: reason, ...(attempt >= MAX_DELIVERY_ATTEMPTS ? { failed_at: this.#deps.clock.now().getTime(), body: '' } : {}) })
           .where('id', '=', candidate.id)
           .execute();
         process.emitWarning(`e-mail ${candidate.id} attempt ${attempt} failed: ${reason}`, { code: 'KEYWAY_EMAIL_OUTBOX' });

@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import type { BrandingService, StoreRef } from '../branding/branding-service.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
+import { normaliseEmail } from '../identity/user-record.ts';
+import type { MasterKey } from '../secrets/master-key.ts';
+import type { RateLimiter } from '../shared/rate-limiter.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
 import { enqueueEmail, type OutgoingEmail } from './email-outbox.ts';
@@ -11,11 +15,22 @@ import { emailLanguage, renderEmail, type EmailContent } from './email-templates
 export interface EmailServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
+  /** Seals the bodies of queued e-mails */
+  masterKey: MasterKey;
   branding: Pick<BrandingService, 'forStore'>;
   identity: Pick<IdentityService, 'findStore'>;
   /** Whether an SMTP server is configured (KEYWAY_SMTP_HOST): without one, nothing is queued. */
   configured: boolean;
+  /** Limits the one-time codes sent to one address (absent: unlimited, for tools that send no codes). */
+  limiter?: Pick<RateLimiter, 'hit'> | undefined;
 }
+
+/**
+ * One-time codes one address receives per minute at most, across journeys and nodes: each code gives a few guesses
+ * (general.emailOtp's maxAttempts), so this bounds the guesses an attacker gets at an account per minute however many
+ * journeys they start, and stops a flood of codes into someone's inbox.
+ */
+export const ONE_TIME_CODES_PER_ADDRESS_PER_MINUTE = 5;
 
 /** An e-mail to write for a store: to whom, why, what, and the languages the reader prefers, best first. */
 export interface EmailRequest {
@@ -28,7 +43,7 @@ export interface EmailRequest {
 
 /**
  * Writes a store's e-mails (its branding, the reader's language) for the outbox. Callers queue them with
- * `enqueueEmail` inside the transaction of the change they announce; `sendOneTimeCode` is the journeys' way in.
+ * `enqueue` inside the transaction of the change they announce; `sendOneTimeCode` is the journeys' way in.
  */
 export class EmailService {
   readonly #deps: EmailServiceDeps;
@@ -54,6 +69,11 @@ export class EmailService {
     return { tenantId: request.store.tenant_id, to: request.to, purpose: request.purpose, ...renderEmail(request.content, language, branding) };
   }
 
+  /** Queues an e-mail in the caller's transaction, its body sealed (email-outbox.ts). */
+  enqueue(trx: Kysely<Schema>, email: OutgoingEmail, now: Date): Promise<string> {
+    return enqueueEmail(trx, this.#deps.masterKey, email, now);
+  }
+
   /** A journey's one-time code: queued (with its audit event, never the code) in one transaction. */
   async sendOneTimeCode(
     actor: Actor,
@@ -61,6 +81,12 @@ export class EmailService {
   ): Promise<void> {
     this.requireConfigured();
     const store = await this.#deps.identity.findStore(actor.tenantId, input.storeName);
+    // Keyed by a hash of the address's comparison form: the rate-limit table holds no addresses.
+    await this.#deps.limiter?.hit(
+      `one-time-code|${actor.tenantId}|${createHash('sha256').update(normaliseEmail(input.to)).digest('base64url')}`,
+      ONE_TIME_CODES_PER_ADDRESS_PER_MINUTE,
+      'for this e-mail address',
+    );
     const email = await this.compose({
       store,
       to: input.to,
@@ -70,7 +96,7 @@ export class EmailService {
     });
     const now = this.#deps.clock.now();
     await this.#deps.db.transaction().execute(async (trx) => {
-      const id = await enqueueEmail(trx, email, now);
+      const id = await this.enqueue(trx, email, now);
       await appendAuditEvent(
         trx,
         actor,

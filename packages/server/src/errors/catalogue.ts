@@ -90,6 +90,8 @@ export const ERROR_CATALOGUE = {
   // Browser self-service
   SELF_SERVICE_DISABLED: { status: 404, title: 'No self-service for this store' },
   SIGN_UP_DISABLED: { status: 403, title: 'This store does not allow sign-up' },
+  SIGN_UP_CHALLENGE_REQUIRED: { status: 400, title: 'This store asks for a solved sign-up challenge' },
+  SIGN_UP_CHALLENGE_INVALID: { status: 400, title: 'The sign-up challenge is not solved, expired, already used or not ours' },
   IDENTIFIER_TAKEN: { status: 409, title: 'An account with this identifier already exists' },
   CREDENTIAL_NOT_FOUND: { status: 400, title: 'The passkey is not known to this store' },
   FLOW_NOT_FOUND: { status: 400, title: 'No ceremony started by this browser matches the response; start again' },

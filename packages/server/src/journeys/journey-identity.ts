@@ -9,13 +9,16 @@ import type { ContextUpdate, JourneyUser } from './step-type.ts';
  */
 export const IDENTITY_ROOTS: ReadonlySet<string> = new Set(['user', '_authentication', 'organization']);
 
-/** How the journey's user proved themselves (the facts of a passkey ceremony), bound to that user. */
+/**
+ * How the journey's user proved themselves, bound to that user: RFC 8176 `amr` and, for a passkey ceremony, the
+ * passkey's facts (absent for an authentication without one, e.g. an e-mail one-time code, amr `otp`).
+ */
 export interface JourneyAuthentication {
   userId: string;
   amr: string[];
-  credentialId: string;
-  attested: boolean;
-  deviceBound: boolean;
+  credentialId?: string;
+  attested?: boolean;
+  deviceBound?: boolean;
   authTime: string;
 }
 

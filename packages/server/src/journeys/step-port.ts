@@ -20,5 +20,6 @@ export interface StepPort {
   email: Pick<EmailService, 'sendOneTimeCode'>;
   /** Device binding at registration and Known Device Status. */
   devices: Pick<DeviceKeyService, 'verifyBindingProof' | 'bindIn' | 'status'>;
-  organizations: Pick<OrganizationService, 'membershipsOf'>;
+  /** Memberships (Select Organization), and an organization's policy applied to a passkey before it is stored or used. */
+  organizations: Pick<OrganizationService, 'membershipsOf' | 'admitPasskey'>;
 }

@@ -23,7 +23,9 @@ export async function liveBrowserSession(
 }
 
 /** RFC 8176 `amr` of a browser session's sign-in, from the facts Keyway verified about the passkey it was opened with. */
-export async function browserSessionAmr(db: Kysely<Schema>, session: Pick<BrowserSessionRow, 'tenant_id' | 'credential_id'>): Promise<string[]> {
+export async function browserSessionAmr(db: Kysely<Schema>, session: Pick<BrowserSessionRow, 'tenant_id' | 'credential_id' | 'amr'>): Promise<string[]> {
+  // A sign-in without a passkey (a login journey's e-mail code) recorded its methods.
+  if (session.credential_id === null && session.amr !== null) return JSON.parse(session.amr) as string[];
   if (session.credential_id === null) return ['user'];
   const credential = await db
     .selectFrom('credentials')

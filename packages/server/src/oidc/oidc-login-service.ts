@@ -62,13 +62,13 @@ export class OidcLoginService {
   }
 
   /** RFC 8176 `amr` of the session's sign-in, from the facts Keyway verified about the passkey it was opened with. */
-  amr(session: Pick<BrowserSessionRow, 'tenant_id' | 'credential_id'>): Promise<string[]> {
+  amr(session: Pick<BrowserSessionRow, 'tenant_id' | 'credential_id' | 'amr'>): Promise<string[]> {
     return browserSessionAmr(this.#db, session);
   }
 
   /**
-   * The end of a client's login journey: when it succeeded and authenticated a user of the client's store with one of
-   * their passkeys (not merely identified one), that user's self-service browser session is opened (the browser's
+   * The end of a client's login journey: when it succeeded and authenticated a user of the client's store (with one of
+   * their passkeys, or an e-mail one-time code; not merely identified one), that user's self-service browser session is opened (the browser's
    * previous one ends), audited in the same commit. A journey still running is pending; any other end signs no one in.
    */
   async journeySignIn(input: JourneyLogin): Promise<JourneyLoginOutcome> {
@@ -108,7 +108,9 @@ export class OidcLoginService {
         tenantId: input.tenantId,
         storeId: input.storeId,
         userId: user.userId,
-        credentialId: auth.credentialId,
+        credentialId: auth.credentialId ?? null,
+        // Without a passkey (an e-mail code) the session keeps the journey's methods, RFC 8176 `otp`.
+        ...(auth.credentialId === undefined ? { amr: auth.amr } : {}),
         clientIp: input.clientIp,
         userAgent: input.userAgent,
         ttlSeconds,

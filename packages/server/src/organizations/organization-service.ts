@@ -9,7 +9,7 @@ import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { OrganizationDomainsTable, OrganizationsTable, Schema } from '../storage/schema.ts';
 import { claimEdit, type EditPrecondition } from '../storage/edit-version.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
-import { DEFAULT_POLICY, enforcePolicy, mergePolicy, parsePolicy, type OrganizationPolicy } from './organization-policy.ts';
+import { DEFAULT_POLICY, enforcePolicy, mergePolicy, parsePolicy, type OrganizationPolicy, type SignInPasskey } from './organization-policy.ts';
 import { distinctRoles, normaliseDomain, organizationName } from './organization-rules.ts';
 import type { CreateOrganizationInput, Domain, Member, Membership, Organization, UpdateOrganizationInput } from './organization-schemas.ts';
 
@@ -444,6 +444,33 @@ export class OrganizationService {
       .limit(200)
       .execute();
     return rows.map((row) => ({ organizationId: row.id, name: row.name, roles: JSON.parse(row.roles) as string[] }));
+  }
+
+  /**
+   * An organization's policy applied to a passkey before it is stored or its use recorded (a registration or a sign-in
+   * in the organization's context): refuses with the policy's code (ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED,
+   * ORGANIZATION_SYNCED_PASSKEY_REFUSED). With `memberId` that user must be a member (ORGANIZATION_MEMBERSHIP_REQUIRED,
+   * also for an organization that does not exist, as admitSignIn).
+   */
+  async admitPasskey(tenantId: string, storeName: string, organizationId: string, passkey: SignInPasskey, memberId?: string): Promise<void> {
+    const store = await this.#identity.findStore(tenantId, storeName);
+    let query = this.#db
+      .selectFrom('organizations')
+      .select(['organizations.policy'])
+      .where('organizations.tenant_id', '=', tenantId)
+      .where('organizations.store_id', '=', store.id)
+      .where('organizations.id', '=', organizationId);
+    if (memberId !== undefined)
+      query = query
+        .innerJoin('organization_members', 'organization_members.organization_id', 'organizations.id')
+        .where('organization_members.tenant_id', '=', tenantId)
+        .where('organization_members.user_id', '=', memberId);
+    const row = await query.executeTakeFirst();
+    if (!row) {
+      if (memberId !== undefined) throw new KeywayError('ORGANIZATION_MEMBERSHIP_REQUIRED', `The user is not a member of organization ${organizationId}`);
+      throw new KeywayError('ORGANIZATION_NOT_FOUND', `No organization ${organizationId} in store ${storeName}`);
+    }
+    enforcePolicy(organizationId, parsePolicy(row.policy), passkey);
   }
 
   /**

@@ -54,6 +54,12 @@ export interface StartAuthenticationInput {
 /** A caller's own change, made inside the transaction that records the ceremony's outcome (commits or rolls back with it). */
 export type CeremonyCompletionHook = (trx: Kysely<Schema>, outcome: { userId: string; credentialId: string }) => Promise<void>;
 
+/**
+ * A caller's own rule on the verified passkey, checked before anything is stored (e.g. an organization's policy): it
+ * throws a coded KeywayError to refuse, and the ceremony then changes nothing (the refusal is audited with its code).
+ */
+export type CeremonyAdmission = (passkey: { userId: string; aaguid: string; backupEligible: boolean }) => Promise<void>;
+
 export interface CompleteAuthenticationInput {
   storeName: string;
   /** The store row when the caller already resolved `storeName` in the actor's tenant (saves reading it again) */
@@ -65,6 +71,8 @@ export interface CompleteAuthenticationInput {
   response: AuthenticationResponseJSON;
   /** OpenID Connect nonce to echo in the ID token */
   nonce?: string | undefined;
+  /** Runs once the assertion is verified, before its use is recorded: a refusal leaves the credential untouched */
+  admit?: CeremonyAdmission | undefined;
   /** Runs last inside the completion's transaction (e.g. self-service opens a browser session) */
   inTransaction?: CeremonyCompletionHook | undefined;
 }
@@ -213,6 +221,8 @@ export class AuthenticationCeremony {
       },
       (credential) => credentialKeys.publicKey({ tenantId: actor.tenantId, credentialId: credential.id }, credential.publicKey),
     );
+
+    await input.admit?.({ userId: user.id, aaguid: record.aaguid, backupEligible: verified.backupEligible });
 
     const attested = record.attestation_verified === 1;
     // Signed before the transaction (signing may create the tenant's first key in a transaction of

@@ -11,7 +11,13 @@ import { purgeExpiredSessions } from './ceremony-session-store.ts';
 import type { Passkey } from './passkey-record.ts';
 import { RegistrationCeremony, type CompleteRegistrationInput, type StartRegistrationInput } from './registration-ceremony.ts';
 
-export type { AuthenticationResult, CeremonyCompletionHook, CompleteAuthenticationInput, StartAuthenticationInput } from './authentication-ceremony.ts';
+export type {
+  AuthenticationResult,
+  CeremonyAdmission,
+  CeremonyCompletionHook,
+  CompleteAuthenticationInput,
+  StartAuthenticationInput,
+} from './authentication-ceremony.ts';
 export type { CeremonyDeps, StartedCeremony } from './ceremony-deps.ts';
 export type { CompleteRegistrationInput, StartRegistrationInput } from './registration-ceremony.ts';
 

@@ -5,7 +5,7 @@ import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { UserRef } from '../identity/identity-service.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
-import type { CeremonyCompletionHook } from './authentication-ceremony.ts';
+import type { CeremonyAdmission, CeremonyCompletionHook } from './authentication-ceremony.ts';
 import type { CeremonyDeps, CeremonyStartHook, StartedCeremony } from './ceremony-deps.ts';
 import { creationOptions } from './ceremony-options.ts';
 import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
@@ -53,6 +53,8 @@ export interface CompleteRegistrationInput {
   response: RegistrationResponseJSON;
   /** The device the browser says it runs on ("Chrome on Android"), when the caller knows it */
   device?: string | undefined;
+  /** Runs once the attestation is verified, before the credential is stored: a refusal stores nothing */
+  admit?: CeremonyAdmission | undefined;
   /** Runs last inside the transaction that stores the credential (e.g. self-service activates the user, opens a session) */
   inTransaction?: CeremonyCompletionHook | undefined;
 }
@@ -175,6 +177,8 @@ export class RegistrationCeremony {
       metadata: this.#deps.metadata,
       now,
     });
+
+    await input.admit?.({ userId: user.id, aaguid: verified.aaguid, backupEligible: verified.backupEligible });
 
     const row = newCredentialRow(
       verified,

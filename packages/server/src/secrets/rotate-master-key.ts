@@ -1,7 +1,7 @@
-import { rewrapSecret } from './envelope.ts';
+import { isSealed, rewrapSecret } from './envelope.ts';
 import type { MasterKey } from './master-key.ts';
 import { MasterKeyError, replaceMasterKey, verifyMasterKey, type AnyDb } from './master-key-check.ts';
-import { SEALED_COLUMNS, sealedAad } from './sealed-columns.ts';
+import { ROTATED_COLUMNS, sealedAad } from './sealed-columns.ts';
 
 /**
  * Re-wraps every data key under `to` and records `to` as the master key, in one transaction:
@@ -13,12 +13,13 @@ export async function rotateMasterKey(db: AnyDb, from: MasterKey, to: MasterKey,
   return db.transaction().execute(async (trx) => {
     await verifyMasterKey(trx, from, now);
     let rewrapped = 0;
-    for (const column of SEALED_COLUMNS) {
+    for (const column of ROTATED_COLUMNS) {
       const rows = (await trx
         .selectFrom(column.table)
         .select([...column.identity, column.column])
         .execute()) as Record<string, string>[];
       for (const row of rows) {
+        if (column.mayBeClear && !isSealed(row[column.column]!)) continue;
         let update = trx.updateTable(column.table).set({ [column.column]: rewrapSecret(row[column.column]!, sealedAad(column, row), from, to) });
         for (const name of column.identity) update = update.where(name, '=', row[name]);
         await update.execute();

@@ -14,7 +14,10 @@ export interface OpenSessionInput {
   tenantId: string;
   storeId: string;
   userId: string;
-  credentialId: string;
+  /** The passkey of the sign-in; null for one without (then `amr` says how) */
+  credentialId: string | null;
+  /** RFC 8176 methods of a sign-in without a passkey, e.g. ['otp'] */
+  amr?: readonly string[] | undefined;
   clientIp: string | undefined;
   userAgent: string | undefined;
   ttlSeconds: number;
@@ -31,6 +34,7 @@ export async function openBrowserSession(db: Kysely<Schema>, input: OpenSessionI
     store_id: input.storeId,
     user_id: input.userId,
     credential_id: input.credentialId,
+    amr: input.amr === undefined ? null : JSON.stringify(input.amr),
     client_ip: input.clientIp?.slice(0, 64) ?? null,
     user_agent: input.userAgent?.slice(0, 512) ?? null,
     created_at: input.now.getTime(),

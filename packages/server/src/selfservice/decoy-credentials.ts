@@ -70,6 +70,13 @@ export class DecoyCredentials {
     return padding;
   }
 
+  /** The key of the tenant's sign-up challenges (sign-up-challenge.ts): derived from the same secret, for its own use. */
+  async challengeKey(tenantId: string): Promise<Buffer> {
+    return createHmac('sha256', await this.#key(tenantId))
+      .update('sign-up challenge')
+      .digest();
+  }
+
   /** The tenant's key: created once (the first node to insert wins; the others read the winner's). */
   async #key(tenantId: string): Promise<Buffer> {
     const cached = this.#keys.get(tenantId);

@@ -37,6 +37,12 @@ export const SelfServiceConfigBody = Type.Object(
         description: 'Default recovery link lifetime, 60 s to 7 days',
       }),
     ),
+    signUpChallenge: Type.Optional(
+      Type.Boolean({
+        description:
+          'Ask sign-ups for a solved proof-of-work challenge (POST …/register/challenge; @keyway/web solves it), the self-hosted CAPTCHA that slows scripted sign-ups. Default false',
+      }),
+    ),
     verifyEmail: Type.Optional(
       Type.Boolean({
         default: false,
@@ -66,6 +72,7 @@ export const SelfServiceConfigSchema = Type.Object(
     sessionTtlSeconds: Type.Integer(),
     recoveryLinkTtlSeconds: Type.Integer(),
     verifyEmail: Type.Optional(Type.Boolean()),
+    signUpChallenge: Type.Optional(Type.Boolean()),
     applicationUrl: Type.Optional(Type.String()),
   },
   { title: 'SelfServiceConfig' },
@@ -83,6 +90,7 @@ export function withDefaults(input: SelfServiceConfigInput): SelfServiceConfig {
     sessionTtlSeconds: input.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS,
     recoveryLinkTtlSeconds: input.recoveryLinkTtlSeconds ?? DEFAULT_RECOVERY_LINK_TTL_SECONDS,
     ...(input.verifyEmail === undefined ? {} : { verifyEmail: input.verifyEmail }),
+    ...(input.signUpChallenge === undefined ? {} : { signUpChallenge: input.signUpChallenge }),
     ...(input.applicationUrl === undefined ? {} : { applicationUrl: input.applicationUrl }),
   };
 }

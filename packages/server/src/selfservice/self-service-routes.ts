@@ -25,6 +25,7 @@ import {
   RecoveryFinishAnswer,
   RecoveryFinishBody,
   RegisterBeginBody,
+  SignUpChallengeAnswer,
   RenameBody,
   RequestOptionsAnswer,
   SignedInAnswer,
@@ -154,6 +155,23 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
 
   // ── sign-up ──
   app.post(
+    '/register/challenge',
+    {
+      schema: {
+        operationId: 'signUpChallenge',
+        ...doc(
+          'A sign-up challenge',
+          'A proof-of-work challenge (ALTCHA format): find `number` ≤ `maxnumber` with SHA-256(salt ‖ number) = challenge, and send base64 of {algorithm, challenge, number, salt, signature} as `challenge` to …/register/webauthn/begin. Needed when the store’s `signUpChallenge` is on; @keyway/web does it by itself.',
+        ),
+        params: StoreParams,
+        response: { 200: SignUpChallengeAnswer },
+      },
+      config: { errors: [...LIMITED, 'SIGN_UP_DISABLED'] },
+    },
+    async (request) => selfService.signUpChallenge(browser(request)),
+  );
+
+  app.post(
     '/register/webauthn/begin',
     {
       schema: {
@@ -166,7 +184,9 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
         body: RegisterBeginBody,
         response: { 200: CreationOptionsAnswer },
       },
-      config: { errors: [...LIMITED, 'SIGN_UP_DISABLED', 'IDENTIFIER_TAKEN', 'USER_HANDLE_CONFLICT'] },
+      config: {
+        errors: [...LIMITED, 'SIGN_UP_DISABLED', 'IDENTIFIER_TAKEN', 'USER_HANDLE_CONFLICT', 'SIGN_UP_CHALLENGE_REQUIRED', 'SIGN_UP_CHALLENGE_INVALID'],
+      },
     },
     async (request, reply) => {
       const started = await selfService.registerBegin(browser(request), request.body);

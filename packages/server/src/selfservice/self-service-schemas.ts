@@ -12,6 +12,17 @@ const User = Type.Object({
   displayName: Type.String({ description: 'The sign-up display name; else first and last name; else userKey' }),
 });
 
+export const SignUpChallengeAnswer = Type.Object(
+  {
+    algorithm: Type.Literal('SHA-256'),
+    challenge: Type.String({ description: 'hex SHA-256 of salt ‖ number' }),
+    maxnumber: Type.Integer({ description: 'The number is at most this' }),
+    salt: Type.String({ description: 'Random, with the expiry: `…?expires=<Unix seconds>`' }),
+    signature: Type.String({ description: 'hex HMAC-SHA256 of the challenge under the tenant’s key' }),
+  },
+  { title: 'SignUpChallenge', additionalProperties: false },
+);
+
 export const RegisterBeginBody = Type.Object(
   {
     identifier: Type.String({
@@ -21,6 +32,13 @@ export const RegisterBeginBody = Type.Object(
       description: 'The new account’s userKey (trimmed), e.g. an e-mail address; unique by its comparison form (NFKC, lower-cased)',
     }),
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Shown by authenticators; default the identifier' })),
+    challenge: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2048,
+        description: 'With signUpChallenge on: the solved challenge of POST …/register/challenge, base64 of {algorithm, challenge, number, salt, signature}',
+      }),
+    ),
   },
   { title: 'BeginSignUpRequest', additionalProperties: false },
 );

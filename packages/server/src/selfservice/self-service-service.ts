@@ -10,8 +10,9 @@ import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import { claimPendingAccount, isSignUpOwned, purgeAbandonedAccounts, replaceAbandonedAccount } from '../identity/pending-accounts.ts';
 import { normaliseEmail, toUser, userKeyMatches } from '../identity/user-record.ts';
-import { enqueueEmail } from '../email/email-outbox.ts';
 import type { EmailService } from '../email/email-service.ts';
+import { checkSolution, issueChallenge, type SignUpChallenge } from './sign-up-challenge.ts';
+import { uniqueViolation } from '../storage/unique-violation.ts';
 import type { User } from '../identity/user-schemas.ts';
 import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
 import type { CeremonyService } from '../passkeys/ceremony-service.ts';
@@ -86,7 +87,7 @@ export interface SelfServiceDeps {
   /** Seals the decoy keys at rest */
   masterKey: MasterKey;
   /** The lost-passkey e-mail and address verification; refuses when no SMTP server is configured */
-  email: Pick<EmailService, 'configured' | 'requireConfigured' | 'compose'>;
+  email: Pick<EmailService, 'configured' | 'requireConfigured' | 'compose' | 'enqueue'>;
 }
 
 /** What the public routes know about the browser's request. */
@@ -250,14 +251,44 @@ export class SelfServiceService {
 
   // ── sign-up ─────────────────────────────────────────────────────────────
 
+  /** A sign-up challenge to solve (sign-up-challenge.ts); answered whether or not the store asks for one. */
+  async signUpChallenge(request: BrowserRequest): Promise<SignUpChallenge> {
+    const target = await this.#target(request);
+    await this.#limit(request, undefined);
+    if (!target.config.allowSignUp) throw new KeywayError('SIGN_UP_DISABLED', 'Accounts of this store are created by its administrators');
+    return issueChallenge(await this.#decoys.challengeKey(request.tenantId), this.#deps.clock.now());
+  }
+
+  /**
+   * A store with `signUpChallenge` on takes a sign-up only with a solved challenge, once: the solution is recorded as
+   * used (expired records are purged here too), and a second use is refused like a wrong one.
+   */
+  async #requireSolvedChallenge(request: BrowserRequest, payload: string | undefined): Promise<void> {
+    if (payload === undefined)
+      throw new KeywayError('SIGN_UP_CHALLENGE_REQUIRED', 'challenge: this store asks for a solved sign-up challenge (POST …/register/challenge)');
+    const now = this.#deps.clock.now();
+    const solved = checkSolution(await this.#decoys.challengeKey(request.tenantId), payload, now);
+    await this.#db.deleteFrom('selfservice_used_challenges').where('expires_at', '<', now.getTime()).execute();
+    try {
+      await this.#db
+        .insertInto('selfservice_used_challenges')
+        .values({ tenant_id: request.tenantId, challenge: solved.challenge, expires_at: solved.expiresAt })
+        .execute();
+    } catch (error) {
+      if (uniqueViolation(error) !== undefined) throw new KeywayError('SIGN_UP_CHALLENGE_INVALID', 'challenge: already used; ask for a new challenge');
+      throw error;
+    }
+  }
+
   async registerBegin(
     request: BrowserRequest,
-    input: { identifier: string; displayName?: string | undefined },
+    input: { identifier: string; displayName?: string | undefined; challenge?: string | undefined },
   ): Promise<BrowserCeremony<PublicKeyCredentialCreationOptionsJSON>> {
     const target = await this.#target(request);
     const identifier = this.#identifier(input.identifier);
     await this.#limit(request, identifier);
     if (!target.config.allowSignUp) throw new KeywayError('SIGN_UP_DISABLED', 'Accounts of this store are created by its administrators');
+    if (target.config.signUpChallenge === true) await this.#requireSolvedChallenge(request, input.challenge);
     const verifyEmail = target.config.verifyEmail === true;
     // A store that verifies e-mail addresses signs up with one (the same rule as the admin API's `email`).
     if (verifyEmail && !isEmailAddress(identifier))
@@ -654,7 +685,7 @@ export class SelfServiceService {
     await this.#db.transaction().execute(async (trx) => {
       if (eligible) {
         await link.insert(trx, { storeId: target.store.id, userId: user.id, createdBy: 'self-service:email' });
-        await enqueueEmail(trx, email, now);
+        await this.#deps.email.enqueue(trx, email, now);
       }
       await appendAuditEvent(
         trx,
@@ -871,7 +902,7 @@ export class SelfServiceService {
             created_at: now.getTime(),
           })
           .execute();
-        await enqueueEmail(trx, email, now);
+        await this.#deps.email.enqueue(trx, email, now);
       },
     };
   }

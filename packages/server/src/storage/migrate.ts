@@ -22,6 +22,7 @@ import * as email from './migrations/023-email.ts';
 import * as deviceKeys from './migrations/025-device-keys.ts';
 import * as editVersions from './migrations/027-edit-versions.ts';
 import * as oidcStateCreated from './migrations/028-oidc-state-created.ts';
+import * as sessionAmr from './migrations/030-session-amr-sign-up-challenges.ts';
 import * as organizations from './migrations/026-organizations.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
@@ -53,6 +54,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '025-device-keys': deviceKeys,
   '027-edit-versions': editVersions,
   '028-oidc-state-created': oidcStateCreated,
+  '030-session-amr-sign-up-challenges': sessionAmr,
   '026-organizations': organizations,
 });
 

@@ -329,6 +329,8 @@ export interface SelfServiceSessionsTable {
   user_id: string;
   /** The passkey the session was signed in with */
   credential_id: string | null;
+  /** RFC 8176 methods (JSON array) of a sign-in without a passkey (e.g. ["otp"]); null for a passkey's (derived from it) */
+  amr: string | null;
   client_ip: string | null;
   user_agent: string | null;
   created_at: number;
@@ -348,6 +350,13 @@ export interface SelfServiceRecoveryLinksTable {
   expires_at: number;
   consumed_at: number | null;
   created_at: number;
+}
+
+/** A solved sign-up challenge (selfservice/sign-up-challenge.ts), kept until it expires so it signs up once */
+export interface SelfServiceUsedChallengesTable {
+  tenant_id: string;
+  challenge: string;
+  expires_at: number;
 }
 
 export interface SelfServiceRateLimitsTable {
@@ -421,6 +430,7 @@ export interface Schema {
   selfservice_sessions: SelfServiceSessionsTable;
   selfservice_recovery_links: SelfServiceRecoveryLinksTable;
   selfservice_rate_limits: SelfServiceRateLimitsTable;
+  selfservice_used_challenges: SelfServiceUsedChallengesTable;
   journey_content: JourneyContentTable;
   journey_content_versions: JourneyContentVersionsTable;
   journey_page_grants: JourneyPageGrantsTable;

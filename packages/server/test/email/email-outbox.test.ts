@@ -1,9 +1,14 @@
 // The e-mail outbox on both databases with a real SMTP listener: an e-mail queued by one server that closed before
 // delivering it is delivered once by the next server on the same database; a refused attempt is retried after its
-// backoff and not before; a delivered e-mail keeps no body. Rendering: the store's branding, German, HTML escaped.
+// backoff and not before; a queued body is sealed (never clear in the database), a delivered or given-up e-mail keeps
+// none. Rendering: the store's branding, German, HTML escaped.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { OUTBOX_RETENTION_MS, retryDelayMs } from '../../src/email/email-outbox.ts';
+import { MAX_DELIVERY_ATTEMPTS, OUTBOX_RETENTION_MS, retryDelayMs } from '../../src/email/email-outbox.ts';
+import { openSecret, SealedSecretError } from '../../src/secrets/envelope.ts';
+import { generateMasterKeyText, parseMasterKey } from '../../src/secrets/master-key.ts';
+import { rotateMasterKey } from '../../src/secrets/rotate-master-key.ts';
+import { OUTBOX_BODY_COLUMN, sealedAad } from '../../src/secrets/sealed-columns.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.ts';
 import { startSmtpListener, type SmtpListener } from '../support/smtp-listener.ts';
@@ -45,6 +50,11 @@ for (const kind of DATABASE_KINDS) {
         assert.ok(queued);
         assert.equal(queued.sent_at, null);
         assert.equal(queued.purpose, 'one-time-code');
+        // Sealed under the master key, bound to its row: the code is not readable in the database.
+        assert.match(queued.body, /^kw1\./);
+        assert.doesNotMatch(queued.body, /042042/);
+        assert.match(openSecret(first.masterKey, queued.body, sealedAad(OUTBOX_BODY_COLUMN, queued)), /042042/);
+        assert.throws(() => openSecret(first.masterKey, queued.body, sealedAad(OUTBOX_BODY_COLUMN, { id: 'another-row' })), SealedSecretError);
         await first.close();
 
         assert.equal(smtp.mails.length, 0, 'nothing was sent by the server that queued it');
@@ -106,6 +116,55 @@ for (const kind of DATABASE_KINDS) {
         clock.advance(1);
         await server.services.emailOutbox.tick();
         assert.ok(!(await ids()).includes(row.id), 'deleted after it');
+      } finally {
+        await server.close();
+      }
+    });
+
+    test(`rotate-master re-wraps queued bodies and leaves delivered (empty) ones alone (${kind})`, async () => {
+      const server = await start();
+      try {
+        await server.services.email.sendOneTimeCode(ACTOR, { storeName: 'shop', to: 'kim@example.com', code: '101010', expiresInMinutes: 5, languages: [] });
+        assert.equal(await server.services.emailOutbox.tick(), 1);
+        const delivered = (await rows(server)).filter((row) => row.body === '').map((row) => row.id);
+        assert.equal(delivered.length, 1);
+        await server.services.email.sendOneTimeCode(ACTOR, { storeName: 'shop', to: 'kim@example.com', code: '646464', expiresInMinutes: 5, languages: [] });
+        const queued = (await rows(server)).at(-1)!;
+        const next = parseMasterKey(generateMasterKeyText())!;
+        await rotateMasterKey(server.database.db, server.masterKey, next, clock.now().getTime());
+        const after = await rows(server);
+        const body = after.find((row) => row.id === queued.id)!.body;
+        assert.notEqual(body, queued.body);
+        assert.match(openSecret(next, body, sealedAad(OUTBOX_BODY_COLUMN, queued)), /646464/);
+        assert.deepEqual(
+          after.filter((row) => row.body === '').map((row) => row.id),
+          delivered,
+        );
+        // Back to the key the test servers use (they share this database), which opens the body again.
+        await rotateMasterKey(server.database.db, next, server.masterKey, clock.now().getTime());
+        const back = (await rows(server)).find((row) => row.id === queued.id)!.body;
+        assert.match(openSecret(server.masterKey, back, sealedAad(OUTBOX_BODY_COLUMN, queued)), /646464/);
+        // Not delivered: removed so that the next test's ticks see only its own e-mail.
+        await server.database.db.deleteFrom('email_outbox').where('id', '=', queued.id).execute();
+      } finally {
+        await server.close();
+      }
+    });
+
+    test(`an e-mail given up after ${MAX_DELIVERY_ATTEMPTS} refused attempts keeps no body (${kind})`, async () => {
+      const server = await start();
+      try {
+        smtp.refuseNext(MAX_DELIVERY_ATTEMPTS);
+        await server.services.email.sendOneTimeCode(ACTOR, { storeName: 'shop', to: 'eve@example.com', code: '313131', expiresInMinutes: 5, languages: [] });
+        const id = (await rows(server)).at(-1)!.id;
+        for (let attempt = 1; attempt <= MAX_DELIVERY_ATTEMPTS; attempt++) {
+          assert.equal(await server.services.emailOutbox.tick(), 0);
+          clock.advance(retryDelayMs(attempt));
+        }
+        const row = (await rows(server)).find((r) => r.id === id)!;
+        assert.equal(Number(row.attempts), MAX_DELIVERY_ATTEMPTS);
+        assert.notEqual(row.failed_at, null);
+        assert.equal(row.body, '', 'the code does not stay in the database');
       } finally {
         await server.close();
       }

@@ -22,6 +22,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /.well-known/apple-app-site-association',
   // Browser self-service (cookies, Origin-checked) and its hosted pages and assets
   'OPTIONS /:tenantId/identity/:storeName/*',
+  'POST /:tenantId/identity/:storeName/register/challenge',
   'POST /:tenantId/identity/:storeName/register/webauthn/begin',
   'POST /:tenantId/identity/:storeName/register/webauthn/finish',
   'POST /:tenantId/identity/:storeName/login/webauthn/options',

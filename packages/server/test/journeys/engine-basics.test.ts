@@ -87,7 +87,8 @@ for (const kind of DATABASE_KINDS) {
       const [event] = await server.database.db.selectFrom('audit_events').selectAll().where('action', '=', 'journey.success').execute();
       assert.equal(event!.target_id, 'flow');
       assert.equal(event!.actor, 'journey:public');
-      assert.deepEqual(JSON.parse(event!.details!), { instanceId: finished.id, version: 1, userId });
+      // How the user was authenticated (RFC 8176), as in the token.
+      assert.deepEqual(JSON.parse(event!.details!), { instanceId: finished.id, version: 1, userId, amr: claims.amr });
 
       // The used session is spent: submitting it again is a double submit.
       const again = await submit(server, started.body.sessionId, { clientResponseOptionId: 'client_input', data: {} });

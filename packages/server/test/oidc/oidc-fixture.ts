@@ -29,10 +29,11 @@ export class OidcWorld {
   }
 
   /** The server runs on the real clock: oidc-provider reads the time itself, and Keyway's sign-in times must agree. */
-  static async create(kind: DatabaseKind): Promise<OidcWorld> {
+  /** `env`: more settings, e.g. KEYWAY_SMTP_* for a test's SMTP listener. */
+  static async create(kind: DatabaseKind, env: Record<string, string> = {}): Promise<OidcWorld> {
     const server = await startTestServer({
       kind,
-      env: { KEYWAY_PUBLIC_URL: ORIGIN, KEYWAY_RATE_LIMIT_PER_IP: '100000', KEYWAY_RATE_LIMIT_PER_IDENTIFIER: '100000' },
+      env: { KEYWAY_PUBLIC_URL: ORIGIN, KEYWAY_RATE_LIMIT_PER_IP: '100000', KEYWAY_RATE_LIMIT_PER_IDENTIFIER: '100000', ...env },
     });
     const acme = await server.tenant('acme');
     await expectStatus(acme.api.post('/api/identity-store/stores', { name: STORE, displayName: 'Customers' }), 201);

@@ -46,6 +46,17 @@ for (const kind of DATABASE_KINDS) {
       return submit(server, started.body.sessionId, { clientResponseOptionId: 'passkeys', data: { webauthn_encoded_result: assertion } });
     }
 
+    /**
+     * The sign-in template's refusal of a passkey for the organization: its Passkey Authentication step (whose ceremony
+     * applies the organization's membership and policy before the use is recorded) leads back to the Login Form, which
+     * shows the refusal's code and offers the sign-in again.
+     */
+    function assertRefused(answer: { body: { journeyStepId?: string; data?: { previousError?: { code?: string }; idToken?: unknown } } }, code: string): void {
+      assert.equal(answer.body.journeyStepId, 'loginForm', JSON.stringify(answer.body));
+      assert.equal(answer.body.data?.previousError?.code, code);
+      assert.equal(answer.body.data?.idToken, undefined);
+    }
+
     before(async () => {
       server = await startTestServer({ kind });
       ({ admin, userId: aliceId } = await setUpTenant(server));
@@ -77,14 +88,12 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(plain.body.journeyStepId, 'success');
       assert.equal(decodeJwt(plain.body.data.idToken).org_id, undefined);
 
-      const refused = await signIn(bobDevice, org.id);
-      assert.equal(refused.body.journeyStepId, 'rejection', JSON.stringify(refused.body));
-      assert.equal(refused.body.data.code, 'ORGANIZATION_MEMBERSHIP_REQUIRED');
-      assert.equal(refused.body.data.idToken, undefined);
+      assertRefused(await signIn(bobDevice, org.id), 'ORGANIZATION_MEMBERSHIP_REQUIRED');
       const audited = await server.database.db
         .selectFrom('audit_events')
         .select('details')
-        .where('action', '=', 'journey.rejection')
+        .where('action', '=', 'passkey.authenticate')
+        .where('outcome', '=', 'failure')
         .orderBy('id', 'desc')
         .executeTakeFirstOrThrow();
       assert.equal(JSON.parse(audited.details ?? '{}').code, 'ORGANIZATION_MEMBERSHIP_REQUIRED');
@@ -103,9 +112,7 @@ for (const kind of DATABASE_KINDS) {
     test('policy: a device-bound-only organization refuses a synced passkey and accepts a device-bound one', async () => {
       const org = await createOrg('Bound Only', { deviceBoundOnly: true });
       await addMember(org.id, aliceId, ['engineer']);
-      const synced = await signIn(aliceSynced, org.id);
-      assert.equal(synced.body.journeyStepId, 'rejection', JSON.stringify(synced.body));
-      assert.equal(synced.body.data.code, 'ORGANIZATION_SYNCED_PASSKEY_REFUSED');
+      assertRefused(await signIn(aliceSynced, org.id), 'ORGANIZATION_SYNCED_PASSKEY_REFUSED');
       const bound = await signIn(aliceDevice, org.id);
       assert.equal(bound.body.journeyStepId, 'success', JSON.stringify(bound.body));
       assert.equal(decodeJwt(bound.body.data.idToken).keyway_device_bound, true);
@@ -115,15 +122,14 @@ for (const kind of DATABASE_KINDS) {
       const denied = await createOrg('Deny Yubikeys', { aaguidDenyList: [YUBIKEY_AAGUID.toUpperCase()] });
       await addMember(denied.id, aliceId, []);
       await addMember(denied.id, bobId, []);
-      const refused = await signIn(aliceDevice, denied.id);
-      assert.equal(refused.body.data.code, 'ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED');
+      assertRefused(await signIn(aliceDevice, denied.id), 'ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED');
       assert.equal((await signIn(bobDevice, denied.id)).body.journeyStepId, 'success');
 
       const allowed = await createOrg('Only Yubikeys', { aaguidAllowList: [YUBIKEY_AAGUID] });
       await addMember(allowed.id, aliceId, []);
       await addMember(allowed.id, bobId, []);
       assert.equal((await signIn(aliceDevice, allowed.id)).body.journeyStepId, 'success');
-      assert.equal((await signIn(bobDevice, allowed.id)).body.data.code, 'ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED');
+      assertRefused(await signIn(bobDevice, allowed.id), 'ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED');
     });
 
     test('general.selectOrganization: one organization is chosen at once, several are offered; the choice is in expressions and the token', async () => {
@@ -222,6 +228,80 @@ for (const kind of DATABASE_KINDS) {
       const refused = await signIn(bobDevice, undefined, 'manual-org-sign-in');
       assert.equal(refused.body.journeyStepId, 'rejection', JSON.stringify(refused.body));
       assert.equal(refused.body.data.code, 'ORGANIZATION_MEMBERSHIP_REQUIRED');
+    });
+
+    test('policy at registration: in an organization context a disallowed authenticator is refused before the credential is stored', async () => {
+      const denied = await createOrg('No Yubikeys at enrolment', { aaguidDenyList: [YUBIKEY_AAGUID] });
+      await addMember(denied.id, bobId, ['member']);
+      await publish(
+        admin,
+        'org-registration',
+        definition(
+          [
+            {
+              id: 'register',
+              type: 'mosaic.registerPasskeys',
+              parameters: { userAuthState: 'authenticated', relyingPartyId: 'app.example.com', registrationPolicy: 'default', failureBehavior: 'abort' },
+              outcomes: { success: 'done', failure: 'done', cancel: 'done' },
+            },
+            { id: 'done', type: 'general.end', parameters: { result: 'success' } },
+          ],
+          { access: { public: false, apiClients: true } },
+        ),
+      );
+      const register = async (authenticator: SoftAuthenticator) => {
+        const started = await admin.api.post('/acme/journeys/org-registration/start', { user: { userId: bobId }, organization: denied.id }, CTX);
+        assert.equal(started.status, 200, JSON.stringify(started.body));
+        const credential = authenticator.register(started.body.data.clientRequest as PublicKeyCredentialCreationOptionsJSON, CTX);
+        return submit(server, started.body.sessionId, { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: credential } });
+      };
+      const bobsPasskeys = async () =>
+        (await server.database.db.selectFrom('credentials').select('aaguid').where('user_id', '=', bobId).execute()).map((row) => row.aaguid).sort();
+      const before = await bobsPasskeys();
+
+      const refused = await register(new SoftAuthenticator({ aaguid: YUBIKEY_AAGUID }));
+      assert.equal(refused.body.journeyStepId, 'rejection', JSON.stringify(refused.body));
+      assert.equal(refused.body.data.code, 'ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED');
+      assert.deepEqual(await bobsPasskeys(), before, 'nothing stored');
+      // The ceremony itself refused (audited with the policy's code), not only the journey's end.
+      const audited = await server.database.db
+        .selectFrom('audit_events')
+        .select(['outcome', 'details'])
+        .where('action', '=', 'passkey.register')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      assert.equal(audited.outcome, 'failure');
+      assert.equal(JSON.parse(audited.details ?? '{}').code, 'ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED');
+
+      // Another model is accepted and stored.
+      const accepted = await register(new SoftAuthenticator());
+      assert.equal(accepted.body.journeyStepId, 'success', JSON.stringify(accepted.body));
+      assert.equal((await bobsPasskeys()).length, before.length + 1);
+    });
+
+    test('policy at sign-in: the ceremony refuses a disallowed passkey before its use is recorded', async () => {
+      const bound = await createOrg('Bound at sign-in', { deviceBoundOnly: true });
+      await addMember(bound.id, aliceId, []);
+      const usage = () =>
+        server.database.db
+          .selectFrom('credentials')
+          .select(['sign_count', 'last_used_at'])
+          .where('credential_id', '=', aliceSynced.credentials()[0]!.id)
+          .executeTakeFirstOrThrow();
+      const before = await usage();
+      assertRefused(await signIn(aliceSynced, bound.id), 'ORGANIZATION_SYNCED_PASSKEY_REFUSED');
+      assert.deepEqual(await usage(), before, 'the refused sign-in is not recorded as a use of the passkey');
+      const audited = await server.database.db
+        .selectFrom('audit_events')
+        .select(['outcome', 'details'])
+        .where('action', '=', 'passkey.authenticate')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      assert.equal(audited.outcome, 'failure');
+      assert.equal(JSON.parse(audited.details ?? '{}').code, 'ORGANIZATION_SYNCED_PASSKEY_REFUSED');
+      // Without the organization the same passkey signs in, and its use is recorded.
+      assert.equal((await signIn(aliceSynced)).body.journeyStepId, 'success');
+      assert.notEqual((await usage()).last_used_at, before.last_used_at);
     });
   });
 }

@@ -23,6 +23,7 @@ interface Settings {
   authenticationPolicy: string;
   allowSignUp: boolean;
   verifyEmail: boolean;
+  signUpChallenge: boolean;
   sessionTtlSeconds: string;
   recoveryLinkTtlSeconds: string;
   applicationUrl: string;
@@ -60,6 +61,7 @@ export function SelfServiceArea() {
       authenticationPolicy: s?.authenticationPolicy ?? auths.data.items[0]?.name ?? '',
       allowSignUp: s?.allowSignUp ?? true,
       verifyEmail: s?.verifyEmail ?? false,
+      signUpChallenge: s?.signUpChallenge ?? false,
       sessionTtlSeconds: String(s?.sessionTtlSeconds ?? 28800),
       recoveryLinkTtlSeconds: String(s?.recoveryLinkTtlSeconds ?? 3600),
       applicationUrl: s?.applicationUrl ?? '',
@@ -79,6 +81,7 @@ export function SelfServiceArea() {
               authenticationPolicy: f.authenticationPolicy,
               allowSignUp: f.allowSignUp,
               verifyEmail: f.verifyEmail,
+              signUpChallenge: f.signUpChallenge,
               sessionTtlSeconds: Number(f.sessionTtlSeconds),
               recoveryLinkTtlSeconds: Number(f.recoveryLinkTtlSeconds),
               ...(f.applicationUrl.trim() ? { applicationUrl: f.applicationUrl.trim() } : {}),
@@ -160,6 +163,9 @@ export function SelfServiceArea() {
           </Checkbox>
           <Checkbox isSelected={form.verifyEmail} onChange={set('verifyEmail')} description={t('selfService.verifyEmailHelp')}>
             {t('selfService.verifyEmail')}
+          </Checkbox>
+          <Checkbox isSelected={form.signUpChallenge} onChange={set('signUpChallenge')} description={t('selfService.signUpChallengeHelp')}>
+            {t('selfService.signUpChallenge')}
           </Checkbox>
           <TextField
             label={t('selfService.sessionTtl')}

@@ -70,7 +70,7 @@ export interface JourneyDryRunDeps {
   policies: Pick<PolicyService, 'findRegistrationPolicyForStore' | 'findAuthenticationPolicyForStore'>;
   forms: Pick<FormService, 'findPublished'>;
   /** Read only: the organizations a (real) user of the store belongs to, for Select Organization. */
-  organizations: Pick<OrganizationService, 'membershipsOf'>;
+  organizations: Pick<OrganizationService, 'membershipsOf' | 'admitPasskey'>;
   plans: Pick<JourneyPlans, 'plan' | 'findPublished'>;
 }
 

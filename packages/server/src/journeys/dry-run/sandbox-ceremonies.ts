@@ -135,7 +135,7 @@ export class SandboxCeremonies {
     const { store } = await this.#config(actor.tenantId, input.storeName, session.rpId);
     const policy = await this.#deps.policies.findRegistrationPolicyForStore(store, session.policyName);
     // The caller's `inTransaction` hook writes to the database (e.g. activates a pending account): never run here.
-    return this.#register(actor, session, input.storeName, input.response, policy);
+    return this.#register(actor, session, input.storeName, input.response, policy, input.admit);
   }
 
   async #register(
@@ -144,6 +144,7 @@ export class SandboxCeremonies {
     storeName: string,
     response: RegistrationResponseJSON,
     policy: RegistrationExpectations,
+    admit?: CompleteRegistrationInput['admit'],
   ): Promise<Passkey> {
     const { store, rp } = await this.#config(actor.tenantId, storeName, session.rpId);
     const issued = session.options as PublicKeyCredentialCreationOptionsJSON;
@@ -163,6 +164,8 @@ export class SandboxCeremonies {
       now,
     });
     if (this.#credentials.has(verified.credentialId)) throw new KeywayError('CREDENTIAL_ALREADY_REGISTERED', 'This credential ID is already registered');
+    // An organization's policy, as in RegistrationCeremony.complete (it only reads).
+    await admit?.({ userId: session.userId!, aaguid: verified.aaguid, backupEligible: verified.backupEligible });
     session.consumed = true;
     const row = newCredentialRow(verified, { tenantId: actor.tenantId, storeId: store.id, userId: session.userId!, rpId: session.rpId, device: null }, now);
     this.#credentials.set(row.credential_id, row);
@@ -231,6 +234,7 @@ export class SandboxCeremonies {
         backupEligible: record.backup_eligible === 1,
       },
     });
+    await input.admit?.({ userId: user.id, aaguid: record.aaguid, backupEligible: verified.backupEligible });
     session.consumed = true;
     const now = this.#deps.clock.now();
     const updated = {

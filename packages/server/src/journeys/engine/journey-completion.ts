@@ -73,6 +73,8 @@ export class JourneyCompletion {
   audit(tenantId: string, instance: Pick<JourneyInstance, 'id' | 'startedBy'>, vars: JourneyVariables, end: JourneyEnd, now: Date): InTransaction {
     const journey = vars.journey;
     const userId = vars.user?.userId;
+    // How a success authenticated its user (RFC 8176), e.g. ['otp'] for an e-mail code: the sign-in's audit record.
+    const amr = end.result === 'success' && userId ? vars.authenticationOf(userId)?.amr : undefined;
     return (trx) =>
       appendAuditEvent(
         trx,
@@ -86,6 +88,7 @@ export class JourneyCompletion {
             instanceId: instance.id,
             version: journey.version,
             ...(userId ? { userId } : {}),
+            ...(amr ? { amr } : {}),
             ...(end.result === 'rejection' ? { code: end.code, stepId: end.stepId ?? null } : {}),
           },
         },

@@ -1,7 +1,9 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { KeywayError } from '../../../errors/keyway-error.ts';
-import { defineStepType, type ContextUpdate, type StepContext, type StepResult } from '../../step-type.ts';
+import { normaliseEmail } from '../../../identity/user-record.ts';
+import { authenticatedUser, identifiedUser, type JourneyAuthentication } from '../../journey-identity.ts';
+import { defineStepType, type ContextUpdate, type JourneyUser, type StepContext, type StepResult } from '../../step-type.ts';
 import { storeOf } from '../mosaic/mosaic-support.ts';
 import { errorOf, journeyActor, readPath } from '../trustx/trustx-support.ts';
 
@@ -25,6 +27,8 @@ const EmailOtpParameters = Type.Object(
 /** The step's state in the instance's variables: the code only as an HMAC under a random key of its own. */
 interface OtpState {
   to: string;
+  /** The store's user whose e-mail address `to` is, whom a right code authenticates (none: the code proves the address only). */
+  user?: JourneyUser;
   codeKey: string;
   codeHash: string;
   expiresAt: number;
@@ -51,19 +55,52 @@ interface Settings {
   maxResends: number;
 }
 
+/**
+ * The user a right code authenticates: the one whose e-mail address the code goes to. A journey that has a user
+ * authenticates only that user, and only if it is their address (an `emailAddress` expression may name any address;
+ * the journey never switches to another account); one without a user authenticates the one user of the journey's
+ * store with that address, and none when several users share it.
+ */
+async function ownerOf(ctx: StepContext, to: string): Promise<JourneyUser | undefined> {
+  const address = normaliseEmail(to);
+  if (ctx.user) {
+    const user = await ctx.port.identity.getUser(ctx.tenantId, ctx.user.storeName, { id: ctx.user.userId });
+    return user.email === address ? { storeName: ctx.user.storeName, userId: user.id } : undefined;
+  }
+  const store = storeOf(ctx, undefined);
+  const found = await ctx.port.identity.listUsers(ctx.tenantId, store, { email: address, limit: 2 });
+  return found.items.length === 1 ? { storeName: store, userId: found.items[0]!.id } : undefined;
+}
+
+/**
+ * A right code authenticates the address's owner (RFC 8176 `otp`). After a passkey of the same user in this journey it
+ * is a second factor: both methods and `mfa`, the passkey's facts kept (RFC 8176 §2).
+ */
+function authenticatedByCode(ctx: StepContext, user: JourneyUser): ContextUpdate[] {
+  const previous = readPath(ctx.vars, ['_authentication']) as JourneyAuthentication | null | undefined;
+  const authTime = ctx.clock.now().toISOString();
+  const authentication: JourneyAuthentication =
+    previous?.userId === user.userId && previous.credentialId !== undefined
+      ? { ...previous, amr: [...new Set([...previous.amr.filter((m) => m !== 'mfa'), 'otp', 'mfa'])], authTime }
+      : { userId: user.userId, amr: ['otp'], authTime };
+  return [identifiedUser(user), authenticatedUser(authentication)];
+}
+
 async function sendCode(ctx: StepContext, storeName: string, to: string, previous: OtpState | undefined, settings: Settings): Promise<OtpState> {
   const code = String(randomInt(0, 10 ** OTP_DIGITS)).padStart(OTP_DIGITS, '0');
   const codeKey = randomBytes(32).toString('base64url');
+  const user = previous ? previous.user : await ownerOf(ctx, to);
   await ctx.port.email.sendOneTimeCode(journeyActor(ctx), {
     storeName,
     to,
     code,
     expiresInMinutes: Math.round(settings.lifetimeSeconds / 60),
     languages: [ctx.locale],
-    userId: ctx.user?.userId,
+    userId: user?.userId,
   });
   return {
     to,
+    ...(user ? { user } : {}),
     codeKey,
     codeHash: hashCode(codeKey, code),
     expiresAt: ctx.clock.now().getTime() + settings.lifetimeSeconds * 1000,
@@ -101,7 +138,9 @@ const cleared = (ctx: StepContext): ContextUpdate[] => [{ path: statePath(ctx), 
  * E-mail one-time code: sends a 6-digit code to an address (the parameter, else the journey user's e-mail) and waits
  * for it. The code is kept only as an HMAC under a random key; wrong codes count against `maxAttempts` across every
  * code sent (a resend does not reset them); a code past its lifetime leads to `expired`. Submit `client_input` with
- * `{code}`, `resend` for a new code (at most `maxResends`), or `cancel`. Outcomes: `success` (the address is proven),
+ * `{code}`, `resend` for a new code (at most `maxResends`), or `cancel`. Outcomes: `success` (the address is proven,
+ * and the user whose address it is, if the store has one, is the journey's authenticated user: amr `otp`, as Mosaic's
+ * e-mail OTP authentication; the end's ID token and an OIDC login's browser session carry it),
  * `failed` (too many wrong codes), `expired`, `cancel`. Without an address the journey is rejected with
  * EMAIL_ADDRESS_MISSING, without SMTP with EMAIL_NOT_CONFIGURED.
  */
@@ -135,6 +174,8 @@ export const emailOtpStep = defineStepType({
       try {
         return present(ctx, await sendCode(ctx, storeOf(ctx, params.storeName), state.to, state, settings), settings, undefined, 'resent');
       } catch (error) {
+        // Too many codes to this address just now: the code already sent still works; the user may ask again later.
+        if (errorOf(error).code === 'RATE_LIMITED') return present(ctx, state, settings, 'RATE_LIMITED');
         return { kind: 'end', result: 'rejection', code: errorOf(error).code };
       }
     }
@@ -143,7 +184,7 @@ export const emailOtpStep = defineStepType({
     const given = typeof code === 'string' && /^\d{6}$/.test(code.trim()) ? code.trim() : '';
     const expected = Buffer.from(state.codeHash, 'base64url');
     if (given !== '' && timingSafeEqual(Buffer.from(hashCode(state.codeKey, given), 'base64url'), expected))
-      return { kind: 'outcome', outcome: 'success', updates: cleared(ctx) };
+      return { kind: 'outcome', outcome: 'success', updates: [...cleared(ctx), ...(state.user ? authenticatedByCode(ctx, state.user) : [])] };
     const attempts = state.attempts + 1;
     if (attempts >= settings.maxAttempts) return { kind: 'outcome', outcome: 'failed', updates: cleared(ctx) };
     return present(ctx, { ...state, attempts }, settings, 'OTP_INVALID');

@@ -1,3 +1,4 @@
+import { organizationAdmission } from '../organization-admission.ts';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { chosenOrganization, identifiedUser } from '../../journey-identity.ts';
@@ -64,6 +65,9 @@ export const passkeyAuthenticationStep = defineStepType({
         storeName: pending.storeName,
         sessionId: pending.sessionId,
         response: decoded.credential as unknown as AuthenticationResponseJSON,
+        // The organization of the sign-in (Org context: the journey's, or orgId's with manual): a member, with a
+        // passkey its policy accepts, checked before the use is recorded.
+        admit: organizationAdmission(ctx, pending.storeName, 'sign-in', params.orgContext === 'manual' ? (params.orgId ?? '') : undefined),
       });
       // Org context "manual": the sign-in is to the organization orgId names, which the user must belong to (the
       // journey's end checks that organization's policy against this passkey, as for one chosen by a step).

@@ -1,3 +1,4 @@
+import { organizationAdmission } from '../organization-admission.ts';
 import { Type, type Static } from '@sinclair/typebox';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { KeywayError } from '../../../errors/keyway-error.ts';
@@ -209,6 +210,8 @@ export const registerPasskeysStep = defineStepType({
         sessionId: pending.sessionId,
         userId: pending.userId,
         response: decoded.credential as unknown as RegistrationResponseJSON,
+        // In an organization's context its policy refuses a disallowed authenticator before anything is stored.
+        admit: organizationAdmission(ctx, pending.storeName, 'registration'),
         // The binding commits with the passkey, or neither does.
         ...(device
           ? {

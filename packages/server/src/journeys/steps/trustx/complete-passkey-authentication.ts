@@ -1,3 +1,4 @@
+import { organizationAdmission } from '../organization-admission.ts';
 import { Type } from '@sinclair/typebox';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { defineStepType } from '../../step-type.ts';
@@ -44,6 +45,8 @@ export const completePasskeyAuthenticationStep = defineStepType({
           sessionId,
           ...(record.userId === null ? {} : { userId: record.userId }),
           response: credential as unknown as AuthenticationResponseJSON,
+          // In an organization's context: a member, with a passkey its policy accepts, before the use is recorded.
+          admit: organizationAdmission(ctx, record.storeName, 'sign-in'),
         });
         return {
           userId: result.user.id,

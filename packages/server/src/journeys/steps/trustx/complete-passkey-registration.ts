@@ -1,3 +1,4 @@
+import { organizationAdmission } from '../organization-admission.ts';
 import { Type } from '@sinclair/typebox';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { activateOnFirstPasskey } from '../../../identity/pending-accounts.ts';
@@ -45,6 +46,8 @@ export const completePasskeyRegistrationStep = defineStepType({
           sessionId,
           ...(record.userId === null ? {} : { userId: record.userId }),
           response: credential as unknown as RegistrationResponseJSON,
+          // In an organization's context its policy refuses a disallowed authenticator before anything is stored.
+          admit: organizationAdmission(ctx, record.storeName, 'registration'),
           // A pending account (Add User's) becomes active with its first passkey, in the same transaction.
           inTransaction: (trx, { userId }) => activateOnFirstPasskey(trx, userId, ctx.clock.now()),
         });
