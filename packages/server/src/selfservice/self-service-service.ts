@@ -29,6 +29,7 @@ import { normaliseIdentifier } from '../shared/identifier.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import { deepFreeze, VersionedCache } from '../shared/versioned-cache.ts';
+import { advanceEdit } from '../storage/edit-version.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import {
   findLiveSession,
@@ -509,6 +510,8 @@ export class SelfServiceService {
       // Serialises deletions of one user's passkeys (a row lock on PostgreSQL; SQLite transactions are exclusive),
       // so two concurrent deletions cannot remove the last two passkeys together.
       await trx.updateTable('users').set({ updated_at: now.getTime() }).where('id', '=', user.id).execute();
+      // The user's updatedAt moved: an admin's copy loaded before this is stale.
+      await advanceEdit(trx, 'users', { column: 'id', value: user.id });
       const row =
         id === undefined
           ? undefined
@@ -830,6 +833,7 @@ export class SelfServiceService {
         .executeTakeFirst();
       if (Number(verified.numUpdatedRows) !== 1)
         throw new KeywayError('EMAIL_VERIFICATION_NOT_FOUND', 'The account no longer has the address this link verifies');
+      await advanceEdit(trx, 'users', { column: 'id', value: link.user_id });
       await appendAuditEvent(
         trx,
         this.#actor(request),
