@@ -4,13 +4,18 @@ import { useQuery } from '@tanstack/react-query';
 import { adminJson } from '../../api/client.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { ErrorMessage, Loading, PageHeader } from '../../ui/feedback.tsx';
+import { ProviderIcon } from '../../ui/ProviderIcon.tsx';
 import { DailyChart } from './DailyChart.tsx';
 
 export interface Overview {
   totals: { users: number; passkeys: number };
   daily: Array<{ date: string; signIns: number; registrations: number; failures: number }>;
   failuresByCode: Array<{ code: string; count: number }>;
-  authenticators: { synced: number; deviceBound: number; top: Array<{ aaguid: string; name: string | null; count: number }> };
+  authenticators: {
+    synced: number;
+    deviceBound: number;
+    top: Array<{ aaguid: string; name: string | null; iconLight?: string; iconDark?: string; count: number }>;
+  };
 }
 
 const DAYS = 30;
@@ -104,10 +109,13 @@ export function OverviewArea() {
             </div>
           </dl>
           <h3>{t('overview.topProviders')}</h3>
-          <ol className="plain-list">
+          <ol className="plain-list provider-list">
             {o.authenticators.top.map((a) => (
               <li key={a.aaguid}>
-                {a.name ?? t('passkeys.unknownProvider')} <span className="muted">({formatNumber(a.count)})</span>
+                <ProviderIcon iconLight={a.iconLight} iconDark={a.iconDark} small />
+                <span>
+                  {a.name ?? t('passkeys.unknownProvider')} <span className="muted">({formatNumber(a.count)})</span>
+                </span>
               </li>
             ))}
           </ol>

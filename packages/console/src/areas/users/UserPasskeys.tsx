@@ -33,7 +33,7 @@ export function UserPasskeys({ store, userId }: { store: string; userId: string 
           const provider = passkey.authenticatorName ?? t('passkeys.unknownProvider');
           return (
             <li key={passkey.credentialId} className="card passkey-card">
-              <ProviderIcon name={provider} />
+              <ProviderIcon iconLight={passkey.authenticatorIconLight} iconDark={passkey.authenticatorIconDark} />
               <div className="passkey-main">
                 <h3>{passkey.name ?? provider}</h3>
                 <p className="muted">
