@@ -90,6 +90,11 @@ for (const kind of DATABASE_KINDS) {
       owner = await enrolOperator(browser, link, 'Ada Operator');
       page = owner.page;
       assert.equal(new URL(page.url()).hash, '', 'the spent token is gone from the address bar');
+      // A new tenant's Overview says where to begin: five steps, none done, the first a link to Stores.
+      const start = page.getByRole('region', { name: 'Get started' });
+      await start.getByRole('link', { name: 'Create an identity store for your users' }).waitFor();
+      assert.equal(await start.getByRole('listitem').count(), 5);
+      assert.equal(await start.getByText('Done', { exact: true }).count(), 0);
       await checkView(page, 'overview');
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { level: 1, name: 'Sign in to the Keyway console' }).waitFor();
@@ -199,6 +204,13 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await admin.get(`/api/identity-store/stores/${STORE}`)).body.selfService.allowSignUp, signUpOffered, 'not saved');
       await checkView(page, 'self-service');
       await page.getByText('Allow sign-up').click();
+      // Overview ticks what is set up now: store, relying party, policies, self-service; a user is still to come.
+      await navigate(page, 'Overview');
+      const start = page.getByRole('region', { name: 'Get started' });
+      await start.getByRole('link', { name: 'Add a user, or let one sign up' }).waitFor();
+      await start.getByText('Done', { exact: true }).nth(3).waitFor();
+      assert.equal(await start.getByText('Done', { exact: true }).count(), 4);
+      await checkView(page, 'overview-start');
     });
 
     test('users: add with every field, the API’s messages on the fields, edit, lock, recovery link, delete', async () => {

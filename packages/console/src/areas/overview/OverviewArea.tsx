@@ -6,6 +6,7 @@ import { useI18n } from '../../i18n/i18n.tsx';
 import { ErrorMessage, Loading, PageHeader } from '../../ui/feedback.tsx';
 import { ProviderIcon } from '../../ui/ProviderIcon.tsx';
 import { DailyChart } from './DailyChart.tsx';
+import { GettingStarted } from './GettingStarted.tsx';
 
 export interface Overview {
   totals: { users: number; passkeys: number };
@@ -43,6 +44,7 @@ export function OverviewArea() {
   return (
     <>
       {header}
+      <GettingStarted users={o.totals.users} />
       <ul className="stats">
         {(
           [
@@ -91,7 +93,7 @@ export function OverviewArea() {
         </section>
         <section className="panel" aria-labelledby="mix-title">
           <h2 id="mix-title">{t('overview.authenticators')}</h2>
-          <div className="mix-bar" aria-hidden="true">
+          <div className={`mix-bar${passkeys === 0 ? ' mix-empty' : ''}`} aria-hidden="true">
             <span className="mix-synced" style={{ width: `${syncedShare}%` }} />
           </div>
           <dl className="inline-details">
@@ -109,6 +111,7 @@ export function OverviewArea() {
             </div>
           </dl>
           <h3>{t('overview.topProviders')}</h3>
+          {o.authenticators.top.length === 0 ? <p className="muted">{t('overview.noPasskeys')}</p> : null}
           <ol className="plain-list provider-list">
             {o.authenticators.top.map((a) => (
               <li key={a.aaguid}>

@@ -35,7 +35,7 @@ export function UserPasskeys({ store, userId }: { store: string; userId: string 
             <li key={passkey.credentialId} className="card passkey-card">
               <ProviderIcon iconLight={passkey.authenticatorIconLight} iconDark={passkey.authenticatorIconDark} />
               <div className="passkey-main">
-                <h3>{passkey.name ?? provider}</h3>
+                <h2 className="card-title">{passkey.name ?? provider}</h2>
                 <p className="muted">
                   {provider} ·{' '}
                   <span className={`badge ${passkey.backupEligible ? 'badge-synced' : 'badge-device'}`}>
