@@ -3,7 +3,7 @@
 // nor skips a row), and `PagedTable` shows it — loading, error, empty, the table with its caption, and a footer that
 // says how much is shown with "Show more" while there is more.
 import { useInfiniteQuery, type QueryKey } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
+import { Children, cloneElement, isValidElement, type ReactElement, type ReactNode } from 'react';
 import type { MessageKey } from '../i18n/en.ts';
 import { useT } from '../i18n/i18n.tsx';
 import { Button } from './controls.tsx';
@@ -66,19 +66,21 @@ export function PagedTable<T>({ list, caption, columns, row, empty, shown }: Pag
   if (list.items.length === 0) return <Empty>{empty}</Empty>;
   return (
     <>
-      <div className="table-wrap" tabIndex={0}>
-        <table className="table">
+      {/* Below 560 px each row stacks as a card, its cells labelled by their column (styles.css, .table-stack); the
+          explicit roles keep it a table for assistive technology whatever the display. */}
+      <div className="table-wrap table-stack" tabIndex={0}>
+        <table className="table" role="table">
           <caption className="visually-hidden">{caption}</caption>
-          <thead>
-            <tr>
+          <thead role="rowgroup">
+            <tr role="row">
               {columns.map((column, index) => (
-                <th key={index} scope="col">
+                <th key={index} scope="col" role="columnheader">
                   {column.hidden ? <span className="visually-hidden">{column.header}</span> : column.header}
                 </th>
               ))}
             </tr>
           </thead>
-          <tbody>{list.items.map(row)}</tbody>
+          <tbody role="rowgroup">{list.items.map((item) => labelled(row(item), columns))}</tbody>
         </table>
       </div>
       {list.isPaged ? (
@@ -95,4 +97,16 @@ export function PagedTable<T>({ list, caption, columns, row, empty, shown }: Pag
       ) : null}
     </>
   );
+}
+
+/** The row with each cell carrying its column's name (`data-label`, shown when the rows stack) and role. */
+function labelled(row: ReactNode, columns: PagedTableProps<unknown>['columns']): ReactNode {
+  if (!isValidElement<{ children?: ReactNode }>(row)) return row;
+  let index = 0;
+  const cells = Children.map(row.props.children, (cell) => {
+    if (!isValidElement(cell)) return cell;
+    const column = columns[index++];
+    return cloneElement(cell as ReactElement<Record<string, unknown>>, { role: 'cell', 'data-label': column && !column.hidden ? column.header : '' });
+  });
+  return cloneElement(row as ReactElement<Record<string, unknown>>, { role: 'row' }, cells);
 }
