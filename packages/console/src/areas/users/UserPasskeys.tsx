@@ -37,7 +37,8 @@ export function UserPasskeys({ store, userId }: { store: string; userId: string 
               <div className="passkey-main">
                 <h2 className="card-title">{passkey.name ?? provider}</h2>
                 <p className="muted">
-                  {provider} ·{' '}
+                  {/* The provider is the title of an unnamed passkey: said once. */}
+                  {passkey.name ? <>{provider} · </> : null}
                   <span className={`badge ${passkey.backupEligible ? 'badge-synced' : 'badge-device'}`}>
                     {passkey.backupEligible ? t('passkeys.synced') : t('passkeys.deviceBound')}
                   </span>
