@@ -307,7 +307,10 @@ for (const kind of DATABASE_KINDS) {
         const started = await admin.post(`/api/identity-store/stores/${STORE}/users/${userId}/passkeys/relyingParties/localhost/registrations/default`, {});
         assert.equal(started.status, 200, JSON.stringify(started.body));
         const response = new SoftAuthenticator({ aaguid }).register(started.body.clientRequest, { origin: server.origin });
-        const finished = await admin.post(`/api/identity-store/stores/${STORE}/users/${userId}/passkeys/registrations/sessions/${started.body.sessionId}`, response);
+        const finished = await admin.post(
+          `/api/identity-store/stores/${STORE}/users/${userId}/passkeys/registrations/sessions/${started.body.sessionId}`,
+          response,
+        );
         assert.equal(finished.status, 201, JSON.stringify(finished.body));
       }
       await page.goto(`${server.origin}/${TENANT}/console/stores/${STORE}/users/${userId}`);
