@@ -23,7 +23,12 @@ const DAYS = 30;
 
 export function OverviewArea() {
   const { t, formatNumber } = useI18n();
-  const overview = useQuery({ queryKey: ['overview', DAYS], queryFn: () => adminJson<Overview>('GET', `/api/console/overview?days=${DAYS}`) });
+  const overview = useQuery({
+    queryKey: ['overview', DAYS],
+    queryFn: () => adminJson<Overview>('GET', `/api/console/overview?days=${DAYS}`),
+    // A dashboard is read anew each time it is opened (a user just added elsewhere counts at once).
+    staleTime: 0,
+  });
   const header = (
     <PageHeader title={t('overview.title')}>
       <p className="muted">{t('overview.days', { days: DAYS })}</p>
