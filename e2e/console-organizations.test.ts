@@ -57,8 +57,8 @@ for (const kind of DATABASE_KINDS) {
       await page.getByRole('link', { name: 'Globex', exact: true }).waitFor();
       await checkView(page, 'organizations');
 
-      const card = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: 'Globex', exact: true }) });
-      await card.getByRole('button', { name: 'Edit' }).click();
+      const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'Globex', exact: true }) });
+      await row.getByRole('button', { name: 'Edit' }).click();
       const edit = page.getByRole('dialog');
       await edit.getByLabel('Organization name').fill('Globex Corp');
       await edit.getByLabel('Refused authenticator models (AAGUIDs)').fill(AAGUID.toUpperCase());
@@ -92,7 +92,7 @@ for (const kind of DATABASE_KINDS) {
       );
 
       await page.getByRole('link', { name: 'All organizations' }).click();
-      const again = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: 'Globex Corp', exact: true }) });
+      const again = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'Globex Corp', exact: true }) });
       await again.getByRole('button', { name: 'Delete' }).click();
       await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
       await page.getByText('No organizations yet.').waitFor();

@@ -10,13 +10,28 @@ import { readFile } from 'node:fs/promises';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
+import { MetadataBlob, type MetadataProvider } from '../packages/server/src/passkeys/mds-blob.ts';
 import type { HttpClient } from '../packages/server/test/support/http-client.ts';
+import { SoftAuthenticator } from '../packages/server/test/support/soft-authenticator.ts';
 import { PLATFORM_AUTHENTICATOR, WebAuthnPage, launchChromium } from './support/browser.ts';
 import { checkView, enrolOperator, ensureConsoleBuilt, invitationLink, navigate } from './support/console.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
 const TENANT = 'acme';
 const STORE = 'customers';
+// FIDO metadata naming one authenticator model with an icon: a real MetadataBlob, handed in where the server loads
+// BLOBs (loading and verifying one is attestation-trust.test.ts's subject).
+const METADATA_URL = 'https://mds.keyway.test/blob';
+const ICON_MODEL = '0f0e0d0c-0b0a-0908-0706-050403020100';
+const ICON = `data:image/svg+xml;base64,${Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><rect width="40" height="40" rx="9" fill="#0b6e4f"/><path d="M13 10v20M13 20l12-10M17 17l9 13" stroke="#fff" stroke-width="4" fill="none" stroke-linecap="round"/></svg>',
+).toString('base64')}`;
+const METADATA: MetadataProvider = {
+  get: async () =>
+    new MetadataBlob(1, new Date('2099-01-01'), [
+      { aaguid: ICON_MODEL, description: 'Keyway Test Key', icon: ICON, attestationRootCertificates: [], attestationTypes: [], statusReports: [] },
+    ]),
+};
 
 let browser: Browser;
 before(async () => {
@@ -57,7 +72,7 @@ for (const kind of DATABASE_KINDS) {
     let page: Page;
 
     before(async () => {
-      server = await startSelfServiceServer(kind);
+      server = await startSelfServiceServer(kind, {}, { metadata: METADATA });
       admin = (await server.tenant(TENANT)).api;
     });
     after(async () => {
@@ -75,6 +90,11 @@ for (const kind of DATABASE_KINDS) {
       owner = await enrolOperator(browser, link, 'Ada Operator');
       page = owner.page;
       assert.equal(new URL(page.url()).hash, '', 'the spent token is gone from the address bar');
+      // A new tenant's Overview says where to begin: five steps, none done, the first a link to Stores.
+      const start = page.getByRole('region', { name: 'Get started' });
+      await start.getByRole('link', { name: 'Create an identity store for your users' }).waitFor();
+      assert.equal(await start.getByRole('listitem').count(), 5);
+      assert.equal(await start.getByText('Done', { exact: true }).count(), 0);
       await checkView(page, 'overview');
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { level: 1, name: 'Sign in to the Keyway console' }).waitFor();
@@ -187,6 +207,13 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await admin.get(`/api/identity-store/stores/${STORE}`)).body.selfService.allowSignUp, signUpOffered, 'not saved');
       await checkView(page, 'self-service');
       await page.getByText('Allow sign-up').click();
+      // Overview ticks what is set up now: store, relying party, policies, self-service; a user is still to come.
+      await navigate(page, 'Overview');
+      const start = page.getByRole('region', { name: 'Get started' });
+      await start.getByRole('link', { name: 'Add a user, or let one sign up' }).waitFor();
+      await start.getByText('Done', { exact: true }).nth(3).waitFor();
+      assert.equal(await start.getByText('Done', { exact: true }).count(), 4);
+      await checkView(page, 'overview-start');
     });
 
     test('users: add with every field, the API’s messages on the fields, edit, lock, recovery link, delete', async () => {
@@ -272,6 +299,48 @@ for (const kind of DATABASE_KINDS) {
       await page.getByRole('alert').filter({ hasText: 'Someone else changed this' }).waitFor({ state: 'detached' });
     });
 
+    test('a user’s passkeys show their provider’s icon from the FIDO metadata the policy names, or a neutral mark; so does Overview', async () => {
+      await admin.patch(`/api/identity-store/stores/${STORE}/passkeys/registrationPolicies/default`, {
+        attestationTrust: { requireTrustedAttestation: false, metadata: { url: METADATA_URL } },
+      });
+      const created = await admin.post(`/api/identity-store/stores/${STORE}/users`, { userKey: 'icons@example.com' });
+      assert.equal(created.status, 201);
+      const userId = created.body.id as string;
+      for (const aaguid of [ICON_MODEL, '7f0e0d0c-0b0a-0908-0706-050403020100']) {
+        const started = await admin.post(`/api/identity-store/stores/${STORE}/users/${userId}/passkeys/relyingParties/localhost/registrations/default`, {});
+        assert.equal(started.status, 200, JSON.stringify(started.body));
+        const response = new SoftAuthenticator({ aaguid }).register(started.body.clientRequest, { origin: server.origin });
+        const finished = await admin.post(
+          `/api/identity-store/stores/${STORE}/users/${userId}/passkeys/registrations/sessions/${started.body.sessionId}`,
+          response,
+        );
+        assert.equal(finished.status, 201, JSON.stringify(finished.body));
+      }
+      await page.goto(`${server.origin}/${TENANT}/console/stores/${STORE}/users/${userId}`);
+      await page.getByRole('heading', { level: 1, name: 'icons@example.com' }).waitFor();
+      await page.getByRole('tab', { name: 'Passkeys' }).click();
+      const known = page.locator('.passkey-card').filter({ hasText: 'Keyway Test Key' });
+      await known.waitFor();
+      assert.equal(await known.locator('img.provider-icon-light').getAttribute('src'), ICON);
+      assert.ok(await known.locator('img.provider-icon-light').isVisible());
+      const unknown = page.locator('.passkey-card').filter({ hasText: 'Unknown provider' });
+      assert.equal(await unknown.getByTestId('provider-icon-neutral').count(), 1);
+      assert.equal(await unknown.locator('img').count(), 0);
+      await checkView(page, 'user-passkeys');
+      // The dark scheme shows the dark icon (here the statement's one icon again), not the light one.
+      await page.emulateMedia({ colorScheme: 'dark' });
+      try {
+        assert.ok(await known.locator('img.provider-icon-dark').isVisible());
+        assert.ok(!(await known.locator('img.provider-icon-light').isVisible()));
+      } finally {
+        await page.emulateMedia({ colorScheme: 'light' });
+      }
+      await navigate(page, 'Overview');
+      const top = page.locator('.provider-list li').filter({ hasText: 'Keyway Test Key' });
+      assert.equal(await top.locator('img.provider-icon-light').getAttribute('src'), ICON);
+      await checkView(page, 'overview-providers');
+    });
+
     test('users: more than a page — "Show more" follows the cursor and keeps the search', async () => {
       // 105 users match the search (the API's page is 100); one more user does not.
       for (let i = 0; i < 105; i++) {
@@ -295,6 +364,9 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await page.getByRole('link', { name: 'unpaged' }).count(), 0, 'the second page kept the search');
       assert.equal(await page.getByRole('button', { name: 'Show more' }).count(), 0);
       assert.equal(new URL(page.url()).searchParams.get('q'), 'paged-');
+      // With users, the tenant is set up: Overview (read anew, not from the visit before) drops "Get started".
+      await navigate(page, 'Overview');
+      await page.getByRole('region', { name: 'Get started' }).waitFor({ state: 'detached' });
     });
 
     test('API clients: create with the permission picker, rotate, disable, delete', async () => {

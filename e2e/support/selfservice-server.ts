@@ -2,6 +2,7 @@
 // KEYWAY_PUBLIC_URL is exactly the origin the browser loads (http://localhost:<port>), because the
 // relying party's origins must include it. Time is the real clock plus an offset the test can move
 // (recovery-link expiry without sleeping).
+import type { MetadataProvider } from '../../packages/server/src/passkeys/mds-blob.ts';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -55,7 +56,11 @@ async function freePort(): Promise<number> {
 }
 
 /** `env`: more settings, e.g. KEYWAY_SMTP_* for a test's SMTP listener. */
-export async function startSelfServiceServer(kind: DatabaseKind, env: Record<string, string> = {}): Promise<SelfServiceServer> {
+export async function startSelfServiceServer(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+  options: { metadata?: MetadataProvider } = {},
+): Promise<SelfServiceServer> {
   const testDatabase = await createTestDatabase(kind);
   const clock = new OffsetClock();
   // Another process may take the probed port between probe and listen: try a few.
@@ -64,7 +69,7 @@ export async function startSelfServiceServer(kind: DatabaseKind, env: Record<str
     const origin = `http://localhost:${port}`;
     const config = loadConfig({ PORT: String(port), KEYWAY_PUBLIC_URL: origin, KEYWAY_LOG_LEVEL: 'silent', ...testDatabase.env, ...env });
     const { database, masterKey } = await openKeywayDatabase(config, clock);
-    const services = createServices({ config, database, clock, masterKey });
+    const services = createServices({ config, database, clock, masterKey, metadata: options.metadata });
     const app = await buildApp({ config, database, services, logger: false });
     try {
       await app.listen({ port, host: '127.0.0.1' });

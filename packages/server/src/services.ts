@@ -29,7 +29,8 @@ import { JourneyDryRun } from './journeys/dry-run/journey-dry-run.ts';
 import { CeremonyService } from './passkeys/ceremony-service.ts';
 import { CredentialService } from './passkeys/credential-service.ts';
 import { DeviceKeyService } from './passkeys/device-key-service.ts';
-import { MetadataBlobCache } from './passkeys/mds-blob.ts';
+import { AuthenticatorDirectory } from './passkeys/authenticator-directory.ts';
+import { MetadataBlobCache, type MetadataProvider } from './passkeys/mds-blob.ts';
 import { OidcClientService } from './oidc/oidc-client-service.ts';
 import { OidcLoginService } from './oidc/oidc-login-service.ts';
 import { OidcPages } from './oidc/oidc-pages.ts';
@@ -110,9 +111,11 @@ export interface ServiceDeps {
   masterKey: MasterKey;
   /** Journey step types of the embedding application, besides the built-in ones */
   stepTypes?: readonly StepType[] | undefined;
+  /** Where FIDO metadata BLOBs come from; by default a cache that verifies them against FIDO's roots */
+  metadata?: MetadataProvider | undefined;
 }
 
-export function createServices({ config, database, clock, masterKey, stepTypes: extraStepTypes }: ServiceDeps): Services {
+export function createServices({ config, database, clock, masterKey, stepTypes: extraStepTypes, metadata: metadataProvider }: ServiceDeps): Services {
   const db = database.db;
   // Store lookups (by name, tenant-scoped) for the passkey configuration services; IdentityService is stateless.
   const stores = new IdentityService({ db, clock });
@@ -139,7 +142,8 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     organizations: new OrganizationService({ db, clock, identity: stores }),
   };
   // One cache of FIDO metadata BLOBs per process: attestation trust and self-service's authenticator icons.
-  const metadata = new MetadataBlobCache();
+  const metadata = metadataProvider ?? new MetadataBlobCache();
+  const authenticators = new AuthenticatorDirectory({ db, clock, metadata });
   // The passkey ceremonies use the same service instances (one signing-key cache per process).
   const ceremonies = new CeremonyService({
     db,
@@ -172,7 +176,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     ...base,
     email,
     ceremonies,
-    credentials: new CredentialService({ db, clock, identity: stores }),
+    credentials: new CredentialService({ db, clock, identity: stores, authenticators }),
     devices,
     forms,
     pages,
@@ -258,7 +262,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     hostedAssets,
     console: new ConsoleService({ db, clock, publicUrl: config.publicUrl, ceremoniesPerMinute: config.rateLimitPerIp }),
     operators: new OperatorService({ db, clock, publicUrl: config.publicUrl }),
-    overview: new OverviewService({ db, clock }),
+    overview: new OverviewService({ db, clock, authenticators }),
   };
   return all;
 }

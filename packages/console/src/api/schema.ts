@@ -3387,6 +3387,10 @@ export interface components {
             aaguid: string;
             /** @description The passkey provider behind the AAGUID, when known (display only) */
             authenticatorName?: string;
+            /** @description The provider’s icon for light backgrounds, when known: a data:image/… URI (never a URL), at most 48 KiB (display only) */
+            authenticatorIconLight?: string;
+            /** @description The provider’s icon for dark backgrounds, when known; as authenticatorIconLight */
+            authenticatorIconDark?: string;
             /** @description BE: the passkey can be synced */
             backupEligible: boolean;
             /** @description BS: the passkey is synced (as of its last use) */
@@ -4087,6 +4091,10 @@ export interface components {
                 top: {
                     aaguid: string;
                     name: string | null;
+                    /** @description The provider’s icon for light backgrounds: a data:image/… URI, never a URL */
+                    iconLight?: string;
+                    /** @description The provider’s icon for dark backgrounds: a data:image/… URI, never a URL */
+                    iconDark?: string;
                     count: number;
                 }[];
             };

@@ -15,7 +15,15 @@ const OverviewSchema = Type.Object(
     authenticators: Type.Object({
       synced: Count,
       deviceBound: Count,
-      top: Type.Array(Type.Object({ aaguid: Type.String(), name: Type.Union([Type.String(), Type.Null()]), count: Count })),
+      top: Type.Array(
+        Type.Object({
+          aaguid: Type.String(),
+          name: Type.Union([Type.String(), Type.Null()]),
+          iconLight: Type.Optional(Type.String({ description: 'The provider’s icon for light backgrounds: a data:image/… URI, never a URL' })),
+          iconDark: Type.Optional(Type.String({ description: 'The provider’s icon for dark backgrounds: a data:image/… URI, never a URL' })),
+          count: Count,
+        }),
+      ),
     }),
   },
   { title: 'Overview' },

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
+import type { AuthenticatorDirectory } from '../passkeys/authenticator-directory.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
 
@@ -13,7 +14,16 @@ export interface Overview {
   totals: { users: number; passkeys: number };
   daily: { date: string; signIns: number; registrations: number; failures: number }[];
   failuresByCode: { code: string; count: number }[];
-  authenticators: { synced: number; deviceBound: number; top: { aaguid: string; name: string | null; count: number }[] };
+  authenticators: { synced: number; deviceBound: number; top: TopAuthenticator[] };
+}
+
+/** One of the most used authenticator models: its provider's name and icons when known (authenticator-directory.ts). */
+export interface TopAuthenticator {
+  aaguid: string;
+  name: string | null;
+  iconLight?: string;
+  iconDark?: string;
+  count: number;
 }
 
 /** The smallest time-ordered id of an instant (shared/time-ordered-id.ts), so a time window uses the (tenant_id, id) index. */
@@ -28,10 +38,12 @@ function firstIdAt(ms: number): string {
 export class OverviewService {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
+  readonly #authenticators: AuthenticatorDirectory | undefined;
 
-  constructor({ db, clock }: { db: Kysely<Schema>; clock: Clock }) {
+  constructor({ db, clock, authenticators }: { db: Kysely<Schema>; clock: Clock; authenticators?: AuthenticatorDirectory }) {
     this.#db = db;
     this.#clock = clock;
+    this.#authenticators = authenticators;
   }
 
   async overview(tenantId: string, days: number): Promise<Overview> {
@@ -106,6 +118,7 @@ export class OverviewService {
       perAaguid.set(row.aaguid, (perAaguid.get(row.aaguid) ?? 0) + n);
     }
 
+    const describe = (await this.#authenticators?.forTenant(tenantId)) ?? describeAuthenticator;
     return {
       totals: { users: await count('users'), passkeys: await count('credentials') },
       daily,
@@ -116,7 +129,16 @@ export class OverviewService {
         top: [...perAaguid]
           .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
           .slice(0, TOP_AUTHENTICATORS)
-          .map(([aaguid, n]) => ({ aaguid, name: describeAuthenticator(aaguid)?.name ?? null, count: n })),
+          .map(([aaguid, n]): TopAuthenticator => {
+            const known = describe(aaguid);
+            return {
+              aaguid,
+              name: known?.name ?? null,
+              ...(known?.iconLight ? { iconLight: known.iconLight } : {}),
+              ...(known?.iconDark ? { iconDark: known.iconDark } : {}),
+              count: n,
+            };
+          }),
       },
     };
   }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { appendAuditEvent } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { advanceEdit } from '../storage/edit-version.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
 import type { Schema } from '../storage/schema.ts';
 import { userKeyMatches } from './user-record.ts';
@@ -52,7 +53,7 @@ export function isSignUpOwned(createdBy: string | null): boolean {
 export async function claimPendingAccount(trx: Kysely<Schema>, userId: string, now: Date): Promise<void> {
   const claimed = await trx.deleteFrom('selfservice_pending_signups').where('user_id', '=', userId).executeTakeFirst();
   if (Number(claimed.numDeletedRows) !== 1) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: this account was just created by another sign-up');
-  await trx.updateTable('users').set({ status: 'active', updated_at: now.getTime() }).where('id', '=', userId).where('status', '=', 'pending').execute();
+  await activatePending(trx, userId, now);
 }
 
 /**
@@ -61,8 +62,18 @@ export async function claimPendingAccount(trx: Kysely<Schema>, userId: string, n
  */
 export async function activateOnFirstPasskey(trx: Kysely<Schema>, userId: string, now: Date): Promise<void> {
   const claimed = await trx.deleteFrom('selfservice_pending_signups').where('user_id', '=', userId).executeTakeFirst();
-  if (Number(claimed.numDeletedRows) === 1)
-    await trx.updateTable('users').set({ status: 'active', updated_at: now.getTime() }).where('id', '=', userId).where('status', '=', 'pending').execute();
+  if (Number(claimed.numDeletedRows) === 1) await activatePending(trx, userId, now);
+}
+
+/** Pending → active; a new status is a new version of the user (an edit form opened before it is stale). */
+async function activatePending(trx: Kysely<Schema>, userId: string, now: Date): Promise<void> {
+  const activated = await trx
+    .updateTable('users')
+    .set({ status: 'active', updated_at: now.getTime() })
+    .where('id', '=', userId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  if (Number(activated.numUpdatedRows) === 1) await advanceEdit(trx, 'users', { column: 'id', value: userId });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { claimEdit, type EditPrecondition } from '../storage/edit-version.ts';
+import { advanceEdit, claimEdit, type EditPrecondition } from '../storage/edit-version.ts';
 import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
@@ -248,6 +248,8 @@ export class JourneyService {
       .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1)
       throw new KeywayError('JOURNEY_CHANGED_CONCURRENTLY', 'Another publish of this journey happened at the same time; publish again');
+    // The journey's latest version is part of it: a copy loaded before the publish is stale.
+    await advanceEdit(trx, 'journeys', { column: 'id', value: row.id });
     const versionRow: Selectable<JourneyVersionsTable> = {
       id: newTimeOrderedId(now),
       tenant_id: actor.tenantId,

@@ -7,7 +7,7 @@ import type { Clock } from '../shared/clock.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { OrganizationDomainsTable, OrganizationsTable, Schema } from '../storage/schema.ts';
-import { claimEdit, type EditPrecondition } from '../storage/edit-version.ts';
+import { advanceEdit, claimEdit, type EditPrecondition } from '../storage/edit-version.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import { DEFAULT_POLICY, enforcePolicy, mergePolicy, parsePolicy, type OrganizationPolicy, type SignInPasskey } from './organization-policy.ts';
 import { distinctRoles, normaliseDomain, organizationName } from './organization-rules.ts';
@@ -237,6 +237,7 @@ export class OrganizationService {
           updated_at: now.getTime(),
         };
         await trx.insertInto('organization_members').values(row).execute();
+        await advanceEdit(trx, 'organizations', { column: 'id', value: organization.id });
         await appendAuditEvent(
           trx,
           actor,
@@ -296,6 +297,7 @@ export class OrganizationService {
       if (!row) throw new KeywayError('ORGANIZATION_MEMBER_NOT_FOUND', `User ${userId} is not a member of organization ${organizationId}`);
       const changes = { roles: JSON.stringify(roles), updated_at: now.getTime() };
       await trx.updateTable('organization_members').set(changes).where('id', '=', row.id).execute();
+      await advanceEdit(trx, 'organizations', { column: 'id', value: organization.id });
       await appendAuditEvent(
         trx,
         actor,
@@ -317,6 +319,7 @@ export class OrganizationService {
         .executeTakeFirst();
       if (Number(removed.numDeletedRows) === 0)
         throw new KeywayError('ORGANIZATION_MEMBER_NOT_FOUND', `User ${userId} is not a member of organization ${organizationId}`);
+      await advanceEdit(trx, 'organizations', { column: 'id', value: organization.id });
       await appendAuditEvent(
         trx,
         actor,
@@ -346,6 +349,7 @@ export class OrganizationService {
           created_at: now.getTime(),
         };
         await trx.insertInto('organization_domains').values(row).execute();
+        await advanceEdit(trx, 'organizations', { column: 'id', value: organization.id });
         await appendAuditEvent(
           trx,
           actor,
@@ -396,6 +400,7 @@ export class OrganizationService {
       const verified = { ...row, verified_at: row.verified_at ?? now.getTime() };
       if (row.verified_at === null) {
         await trx.updateTable('organization_domains').set({ verified_at: verified.verified_at }).where('id', '=', row.id).execute();
+        await advanceEdit(trx, 'organizations', { column: 'id', value: organization.id });
         await appendAuditEvent(
           trx,
           actor,
@@ -419,6 +424,7 @@ export class OrganizationService {
         .executeTakeFirst();
       if (Number(removed.numDeletedRows) === 0)
         throw new KeywayError('ORGANIZATION_DOMAIN_NOT_FOUND', `Organization ${organizationId} has not claimed ${domain}`);
+      await advanceEdit(trx, 'organizations', { column: 'id', value: organization.id });
       await appendAuditEvent(
         trx,
         actor,

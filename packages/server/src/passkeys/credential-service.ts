@@ -7,6 +7,8 @@ import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../
 import type { Schema } from '../storage/schema.ts';
 import { getUserInStore } from './ceremony-user.ts';
 import { findUserCredential, type CredentialRow } from './credential-store.ts';
+import { describeAuthenticator } from './authenticator-catalog.ts';
+import type { AuthenticatorDirectory, DescribeAuthenticator } from './authenticator-directory.ts';
 import { toPasskey, type Passkey } from './passkey-record.ts';
 import { canonicalBase64url } from './webauthn-encoding.ts';
 
@@ -14,6 +16,8 @@ export interface CredentialServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
   identity: Pick<IdentityService, 'findStore'>;
+  /** Names and icons of the passkeys' providers; the bundled catalogue (names only) when not given */
+  authenticators?: AuthenticatorDirectory;
 }
 
 export interface ListPasskeysFilter extends PageRequest {
@@ -38,11 +42,17 @@ export class CredentialService {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
   readonly #identity: Pick<IdentityService, 'findStore'>;
+  readonly #authenticators: AuthenticatorDirectory | undefined;
 
   constructor(deps: CredentialServiceDeps) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#identity = deps.identity;
+    this.#authenticators = deps.authenticators;
+  }
+
+  #describe(tenantId: string, storeId: string): Promise<DescribeAuthenticator> {
+    return this.#authenticators?.forStore(tenantId, storeId) ?? Promise.resolve(describeAuthenticator);
   }
 
   async list(tenantId: string, storeName: string, userId: string, filter: ListPasskeysFilter = {}): Promise<Page<Passkey>> {
@@ -53,18 +63,17 @@ export class CredentialService {
     let query = this.#db.selectFrom('credentials').selectAll().where('user_id', '=', user.id);
     if (filter.rpId !== undefined) query = query.where('rp_id', '=', filter.rpId);
     if (after) query = query.where('id', '>', after);
-    return toPage(
-      await query
-        .orderBy('id')
-        .limit(limit + 1)
-        .execute(),
-      limit,
-      toPasskey,
-    );
+    const rows = await query
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
+    const describe = await this.#describe(tenantId, store.id);
+    return toPage(rows, limit, (row) => toPasskey(row, describe));
   }
 
   async get(tenantId: string, ref: PasskeyRef): Promise<Passkey> {
-    return toPasskey(await this.#find(this.#db, tenantId, ref));
+    const row = await this.#find(this.#db, tenantId, ref);
+    return toPasskey(row, await this.#describe(tenantId, row.store_id));
   }
 
   async rename(actor: Actor, ref: PasskeyRef, name: string): Promise<Passkey> {
@@ -72,7 +81,7 @@ export class CredentialService {
     if (trimmed.length === 0 || trimmed.length > MAX_PASSKEY_NAME_LENGTH)
       throw validationError('name', `must be 1 to ${MAX_PASSKEY_NAME_LENGTH} characters, not only spaces`);
     const now = this.#clock.now();
-    return this.#db.transaction().execute(async (trx) => {
+    const renamed = await this.#db.transaction().execute(async (trx) => {
       const row = await this.#find(trx, actor.tenantId, ref);
       await trx.updateTable('credentials').set({ name: trimmed, updated_at: now.getTime() }).where('id', '=', row.id).execute();
       await appendAuditEvent(
@@ -81,8 +90,9 @@ export class CredentialService {
         { action: 'passkey.update', targetType: 'passkey', targetId: row.credential_id, details: { store: ref.storeName, userId: row.user_id, name: trimmed } },
         now,
       );
-      return toPasskey({ ...row, name: trimmed, updated_at: now.getTime() });
+      return { ...row, name: trimmed, updated_at: now.getTime() };
     });
+    return toPasskey(renamed, await this.#describe(actor.tenantId, renamed.store_id));
   }
 
   async delete(actor: Actor, ref: PasskeyRef): Promise<void> {

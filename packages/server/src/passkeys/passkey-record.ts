@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Selectable } from 'kysely';
 import type { CredentialsTable } from '../storage/schema.ts';
 import { describeAuthenticator } from './authenticator-catalog.ts';
+import type { DescribeAuthenticator } from './authenticator-directory.ts';
 
 /** A user's passkey as the API shows it (the WebAuthn credential record). Never the public key. */
 export const PasskeySchema = Type.Object(
@@ -12,6 +13,12 @@ export const PasskeySchema = Type.Object(
     userId: Type.String(),
     aaguid: Type.String({ description: 'The authenticator model (all zeros when it does not say)' }),
     authenticatorName: Type.Optional(Type.String({ description: 'The passkey provider behind the AAGUID, when known (display only)' })),
+    authenticatorIconLight: Type.Optional(
+      Type.String({
+        description: 'The provider’s icon for light backgrounds, when known: a data:image/… URI (never a URL), at most 48 KiB (display only)',
+      }),
+    ),
+    authenticatorIconDark: Type.Optional(Type.String({ description: 'The provider’s icon for dark backgrounds, when known; as authenticatorIconLight' })),
     backupEligible: Type.Boolean({ description: 'BE: the passkey can be synced' }),
     backedUp: Type.Boolean({ description: 'BS: the passkey is synced (as of its last use)' }),
     deviceType: Type.Union([Type.Literal('singleDevice'), Type.Literal('multiDevice')]),
@@ -28,8 +35,9 @@ export const PasskeySchema = Type.Object(
 );
 export type Passkey = Static<typeof PasskeySchema>;
 
-export function toPasskey(row: Selectable<CredentialsTable>): Passkey {
-  const authenticator = describeAuthenticator(row.aaguid);
+/** The API's passkey; `describe` names the provider (by default from the bundled catalogue, which has no icons). */
+export function toPasskey(row: Selectable<CredentialsTable>, describe: DescribeAuthenticator = describeAuthenticator): Passkey {
+  const authenticator = describe(row.aaguid);
   return {
     credentialId: row.credential_id,
     name: row.name,
@@ -37,6 +45,8 @@ export function toPasskey(row: Selectable<CredentialsTable>): Passkey {
     userId: row.user_id,
     aaguid: row.aaguid,
     ...(authenticator ? { authenticatorName: authenticator.name } : {}),
+    ...(authenticator?.iconLight ? { authenticatorIconLight: authenticator.iconLight } : {}),
+    ...(authenticator?.iconDark ? { authenticatorIconDark: authenticator.iconDark } : {}),
     backupEligible: row.backup_eligible === 1,
     backedUp: row.backed_up === 1,
     deviceType: row.backup_eligible === 1 ? 'multiDevice' : 'singleDevice',

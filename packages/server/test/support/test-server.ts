@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { MetadataProvider } from '../../src/passkeys/mds-blob.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createServices, type Services } from '../../src/services.ts';
@@ -49,6 +50,8 @@ export interface TestServerOptions {
   stepTypes?: readonly StepType[];
   /** A built console to serve (a fixture directory) instead of packages/console/dist */
   consoleDist?: string;
+  /** Where FIDO metadata BLOBs come from, instead of FIDO's (e.g. a BLOB a test made) */
+  metadata?: MetadataProvider;
 }
 
 /** The real application on a real loopback port, over a fresh database of the given kind. */
@@ -59,7 +62,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const config = loadConfig({ PORT: '0', KEYWAY_DATABASE_URL: databaseUrl, KEYWAY_LOG_LEVEL: 'silent', ...masterKeyEnv, ...options.env });
   const clock = options.clock ?? systemClock;
   const { database, masterKey } = await openKeywayDatabase(config, clock, options.statementCounter ? { statementCounter: options.statementCounter } : {});
-  const services = createServices({ config, database, clock, masterKey, stepTypes: options.stepTypes });
+  const services = createServices({ config, database, clock, masterKey, stepTypes: options.stepTypes, metadata: options.metadata });
   const app = await buildApp({ config, database, services, logger: false, ...(options.consoleDist ? { consoleDist: options.consoleDist } : {}) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const http = new HttpClient(address);

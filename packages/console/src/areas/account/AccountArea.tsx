@@ -52,7 +52,7 @@ export function AccountArea() {
           const provider = p.providerName ?? t('passkeys.unknownProvider');
           return (
             <li key={p.id} className="card passkey-card">
-              <ProviderIcon name={provider} />
+              <ProviderIcon />
               <div className="passkey-main">
                 <h2 className="card-title">{p.name}</h2>
                 <p className="muted">

@@ -1,13 +1,13 @@
 // The tenant's audit log: filter by actor, action, target and time (the filters live in the URL, so a
 // filtered view is a link), page through, export JSON Lines or CSV.
-import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { useT } from '../../i18n/i18n.tsx';
 import { Button, TextField } from '../../ui/controls.tsx';
-import { Empty, ErrorMessage, Loading, PageHeader } from '../../ui/feedback.tsx';
-import { exportAudit, listAudit, type AuditFilters } from './audit-query.ts';
-import { AuditTable } from './AuditTable.tsx';
+import { ErrorMessage, PageHeader } from '../../ui/feedback.tsx';
+import { exportAudit, type AuditFilters } from './audit-query.ts';
+import { AuditEvents } from './AuditEvents.tsx';
 
 const FIELDS = ['actor', 'action', 'target', 'from', 'to'] as const;
 
@@ -27,19 +27,12 @@ export function AuditArea() {
     from: '',
     to: '',
   }));
-  const events = useInfiniteQuery({
-    queryKey: ['audit', filters],
-    queryFn: ({ pageParam }) => listAudit(filters, pageParam),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (page) => page.nextCursor ?? undefined,
-  });
   const download = useMutation({ mutationFn: (format: 'jsonl' | 'csv') => exportAudit(filters, format) });
   const apply = (event: FormEvent) => {
     event.preventDefault();
     const next = { ...draft, from: toIso(draft.from), to: toIso(draft.to) };
     setParams(Object.fromEntries(Object.entries(next).filter(([, v]) => v !== '')));
   };
-  const items = events.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <>
       <PageHeader
@@ -69,15 +62,8 @@ export function AuditArea() {
           </Button>
         </div>
       </form>
-      <ErrorMessage error={download.error ?? events.error} />
-      {events.isPending ? <Loading /> : null}
-      {events.data && items.length === 0 ? <Empty>{t('audit.empty')}</Empty> : null}
-      {items.length > 0 ? <AuditTable events={items} caption={t('audit.title')} /> : null}
-      {events.hasNextPage ? (
-        <Button onPress={() => void events.fetchNextPage()} isDisabled={events.isFetchingNextPage}>
-          {t('common.more')}
-        </Button>
-      ) : null}
+      <ErrorMessage error={download.error} />
+      <AuditEvents filters={filters} caption={t('audit.title')} />
     </>
   );
 }

@@ -1,5 +1,5 @@
 // Operators of this tenant: their roles (changed in place), removal, and one-time invitations.
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { adminJson } from '../../api/client.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
@@ -7,7 +7,8 @@ import type { Operator, Role } from '../../session/session.ts';
 import { useCan, useSession } from '../../session/use-session.ts';
 import { Button, SelectField } from '../../ui/controls.tsx';
 import { ConfirmButton, FormDialog } from '../../ui/dialogs.tsx';
-import { ErrorMessage, Loading, PageHeader } from '../../ui/feedback.tsx';
+import { ErrorMessage, PageHeader } from '../../ui/feedback.tsx';
+import { PagedTable, usePagedList, type ListPage } from '../../ui/PagedTable.tsx';
 import { QrCode } from '../../ui/QrCode.tsx';
 
 const ROLES: Role[] = ['owner', 'admin', 'support', 'viewer'];
@@ -25,7 +26,8 @@ export function OperatorsArea() {
   const canUpdate = useCan('Console:updateOperator');
   const canDelete = useCan('Console:deleteOperator');
   const queryClient = useQueryClient();
-  const operators = useQuery({ queryKey: ['operators'], queryFn: () => adminJson<{ items: OperatorRow[] }>('GET', '/api/console/operators') });
+  // One page: a tenant's operators are few, and the API lists them all.
+  const operators = usePagedList(['operators'], () => adminJson<ListPage<OperatorRow>>('GET', '/api/console/operators'));
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['operators'] });
   const changeRole = useMutation({
     mutationFn: ({ id, role }: { id: string; role: Role }) => adminJson('PATCH', `/api/console/operators/${encodeURIComponent(id)}`, { role }),
@@ -37,63 +39,55 @@ export function OperatorsArea() {
       <PageHeader title={t('operators.title')} actions={canInvite ? <Invite /> : null}>
         <p className="muted">{t('operators.intro')}</p>
       </PageHeader>
-      <ErrorMessage error={operators.error ?? changeRole.error ?? remove.error} />
-      {operators.isPending ? <Loading /> : null}
-      {operators.data ? (
-        <div className="table-wrap" tabIndex={0}>
-          <table className="table">
-            <caption className="visually-hidden">{t('operators.title')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('common.name')}</th>
-                <th scope="col">{t('operators.role')}</th>
-                <th scope="col">{t('common.created')}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t('common.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {operators.data.items.map((op) => {
-                const self = op.id === session?.operator.id;
-                return (
-                  <tr key={op.id}>
-                    <td>
-                      {op.displayName} {self ? <span className="muted">({t('operators.you')})</span> : null}
-                    </td>
-                    <td>
-                      {canUpdate && !self ? (
-                        <SelectField<Role>
-                          className="field-compact field-inline"
-                          label={t('operators.changeRole', { name: op.displayName })}
-                          value={op.role}
-                          onChange={(role) => changeRole.mutate({ id: op.id, role })}
-                          options={ROLES.map((id) => ({ id, label: t(`role.${id}`) }))}
-                        />
-                      ) : (
-                        t(`role.${op.role}`)
-                      )}
-                    </td>
-                    <td>{formatDate(op.createdAt)}</td>
-                    <td>
-                      <div className="row-actions">
-                        {canDelete && !self ? (
-                          <ConfirmButton
-                            label={t('operators.remove')}
-                            title={t('operators.remove')}
-                            message={t('operators.removeMessage', { name: op.displayName })}
-                            onConfirm={() => remove.mutateAsync(op.id)}
-                          />
-                        ) : null}
-                      </div>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <ErrorMessage error={changeRole.error ?? remove.error} />
+      <PagedTable
+        list={operators}
+        caption={t('operators.title')}
+        columns={[
+          { header: t('common.name') },
+          { header: t('operators.role') },
+          { header: t('common.created') },
+          { header: t('common.actions'), hidden: true },
+        ]}
+        row={(op) => {
+          const self = op.id === session?.operator.id;
+          return (
+            <tr key={op.id}>
+              <td>
+                {op.displayName} {self ? <span className="muted">({t('operators.you')})</span> : null}
+              </td>
+              <td>
+                {canUpdate && !self ? (
+                  <SelectField<Role>
+                    className="field-compact field-inline"
+                    label={t('operators.changeRole', { name: op.displayName })}
+                    value={op.role}
+                    onChange={(role) => changeRole.mutate({ id: op.id, role })}
+                    options={ROLES.map((id) => ({ id, label: t(`role.${id}`) }))}
+                  />
+                ) : (
+                  t(`role.${op.role}`)
+                )}
+              </td>
+              <td>{formatDate(op.createdAt)}</td>
+              <td>
+                <div className="row-actions">
+                  {canDelete && !self ? (
+                    <ConfirmButton
+                      label={t('operators.remove')}
+                      title={t('operators.remove')}
+                      message={t('operators.removeMessage', { name: op.displayName })}
+                      onConfirm={() => remove.mutateAsync(op.id)}
+                    />
+                  ) : null}
+                </div>
+              </td>
+            </tr>
+          );
+        }}
+        empty={null}
+        shown={{ more: 'operators.shownMore', all: 'operators.shownAll' }}
+      />
     </>
   );
 }

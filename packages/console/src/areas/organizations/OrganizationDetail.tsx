@@ -63,7 +63,9 @@ function Members({ store, organizationId }: { store: string; organizationId: str
     queryKey: key,
     queryFn: () => ok(api.GET('/api/identity-store/stores/{storeName}/organizations/{organizationId}/members', { params: { path, query: { limit: 200 } } })),
   });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: key });
+  // A membership or domain change is a new version of the organization: its edit form must load the new ETag.
+  const refresh = () =>
+    Promise.all([queryClient.invalidateQueries({ queryKey: key }), queryClient.invalidateQueries({ queryKey: ['organization', store, organizationId] })]);
   const add = useMutation({
     mutationFn: async () => {
       const found = await ok(api.GET('/api/identity-store/stores/{storeName}/users', { params: { path: { storeName: store }, query: { userKey } } }));
@@ -191,7 +193,9 @@ function Domains({ store, organizationId }: { store: string; organizationId: str
     queryKey: key,
     queryFn: () => ok(api.GET('/api/identity-store/stores/{storeName}/organizations/{organizationId}/domains', { params: { path, query: { limit: 200 } } })),
   });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: key });
+  // A membership or domain change is a new version of the organization: its edit form must load the new ETag.
+  const refresh = () =>
+    Promise.all([queryClient.invalidateQueries({ queryKey: key }), queryClient.invalidateQueries({ queryKey: ['organization', store, organizationId] })]);
   const add = useMutation({
     mutationFn: () => ok(api.POST('/api/identity-store/stores/{storeName}/organizations/{organizationId}/domains', { params: { path }, body: { domain } })),
     onSuccess: async () => {

@@ -10,7 +10,8 @@ import { useT } from '../../i18n/i18n.tsx';
 import { useCan } from '../../session/use-session.ts';
 import { Button, Checkbox, TextField } from '../../ui/controls.tsx';
 import { ConfirmButton, FormDialog } from '../../ui/dialogs.tsx';
-import { Empty, ErrorMessage, Loading, PageHeader } from '../../ui/feedback.tsx';
+import { ErrorMessage, PageHeader } from '../../ui/feedback.tsx';
+import { PagedTable, usePagedList } from '../../ui/PagedTable.tsx';
 
 export type Organization = components['schemas']['Organization'];
 
@@ -50,6 +51,9 @@ function policyOf(form: OrgForm) {
   };
 }
 
+/** Organizations per request: the API's largest page. */
+const PAGE_SIZE = 100;
+
 export function OrganizationsArea() {
   const t = useT();
   const store = useParams().store!;
@@ -58,10 +62,13 @@ export function OrganizationsArea() {
   const canDelete = useCan('IdentityStore:deleteOrganization');
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState<{ org?: Organization } | undefined>();
-  const orgs = useQuery({
-    queryKey: ['organizations', store],
-    queryFn: () => ok(api.GET('/api/identity-store/stores/{storeName}/organizations', { params: { path: { storeName: store }, query: { limit: 200 } } })),
-  });
+  const orgs = usePagedList(['organizations', store], (cursor) =>
+    ok(
+      api.GET('/api/identity-store/stores/{storeName}/organizations', {
+        params: { path: { storeName: store }, query: { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) } },
+      }),
+    ),
+  );
   const remove = useMutation({
     mutationFn: (organizationId: string) =>
       ok(api.DELETE('/api/identity-store/stores/{storeName}/organizations/{organizationId}', { params: { path: { storeName: store, organizationId } } })),
@@ -81,17 +88,25 @@ export function OrganizationsArea() {
       >
         <p className="muted">{t('org.intro')}</p>
       </PageHeader>
-      <ErrorMessage error={orgs.error ?? remove.error} />
-      {orgs.isPending ? <Loading /> : null}
-      {orgs.data?.items.length === 0 ? <Empty>{t('org.empty')}</Empty> : null}
-      <ul className="card-list">
-        {orgs.data?.items.map((org) => (
-          <li key={org.id} className="card">
-            <div className="card-head">
-              <h2 className="card-title">
-                <Link to={`/stores/${encodeURIComponent(store)}/organizations/${encodeURIComponent(org.id)}`}>{org.name}</Link>
-                {org.displayName ? <span className="muted"> ({org.displayName})</span> : null}
-              </h2>
+      <ErrorMessage error={remove.error} />
+      <PagedTable
+        list={orgs}
+        caption={t('org.title')}
+        columns={[
+          { header: t('common.name') },
+          { header: t('org.passkeyRequired') },
+          { header: t('org.deviceBoundOnly') },
+          { header: t('common.actions'), hidden: true },
+        ]}
+        row={(org) => (
+          <tr key={org.id}>
+            <td>
+              <Link to={`/stores/${encodeURIComponent(store)}/organizations/${encodeURIComponent(org.id)}`}>{org.name}</Link>
+              {org.displayName ? <span className="muted"> ({org.displayName})</span> : null}
+            </td>
+            <td>{org.policy.passkeyRequired ? t('org.yes') : t('org.no')}</td>
+            <td>{org.policy.deviceBoundOnly ? t('org.yes') : t('org.no')}</td>
+            <td>
               <div className="row-actions">
                 {canUpdate ? <Button onPress={() => setEditing({ org })}>{t('common.edit')}</Button> : null}
                 {canDelete ? (
@@ -103,11 +118,12 @@ export function OrganizationsArea() {
                   />
                 ) : null}
               </div>
-            </div>
-            <PolicySummary org={org} />
-          </li>
-        ))}
-      </ul>
+            </td>
+          </tr>
+        )}
+        empty={t('org.empty')}
+        shown={{ more: 'org.shownMore', all: 'org.shownAll' }}
+      />
       {editing ? <OrgDialog store={store} org={editing.org} onClose={() => setEditing(undefined)} /> : null}
     </>
   );

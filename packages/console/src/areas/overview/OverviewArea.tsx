@@ -4,20 +4,31 @@ import { useQuery } from '@tanstack/react-query';
 import { adminJson } from '../../api/client.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { ErrorMessage, Loading, PageHeader } from '../../ui/feedback.tsx';
+import { ProviderIcon } from '../../ui/ProviderIcon.tsx';
 import { DailyChart } from './DailyChart.tsx';
+import { GettingStarted } from './GettingStarted.tsx';
 
 export interface Overview {
   totals: { users: number; passkeys: number };
   daily: Array<{ date: string; signIns: number; registrations: number; failures: number }>;
   failuresByCode: Array<{ code: string; count: number }>;
-  authenticators: { synced: number; deviceBound: number; top: Array<{ aaguid: string; name: string | null; count: number }> };
+  authenticators: {
+    synced: number;
+    deviceBound: number;
+    top: Array<{ aaguid: string; name: string | null; iconLight?: string; iconDark?: string; count: number }>;
+  };
 }
 
 const DAYS = 30;
 
 export function OverviewArea() {
   const { t, formatNumber } = useI18n();
-  const overview = useQuery({ queryKey: ['overview', DAYS], queryFn: () => adminJson<Overview>('GET', `/api/console/overview?days=${DAYS}`) });
+  const overview = useQuery({
+    queryKey: ['overview', DAYS],
+    queryFn: () => adminJson<Overview>('GET', `/api/console/overview?days=${DAYS}`),
+    // A dashboard is read anew each time it is opened (a user just added elsewhere counts at once).
+    staleTime: 0,
+  });
   const header = (
     <PageHeader title={t('overview.title')}>
       <p className="muted">{t('overview.days', { days: DAYS })}</p>
@@ -38,6 +49,7 @@ export function OverviewArea() {
   return (
     <>
       {header}
+      <GettingStarted users={o.totals.users} />
       <ul className="stats">
         {(
           [
@@ -86,7 +98,7 @@ export function OverviewArea() {
         </section>
         <section className="panel" aria-labelledby="mix-title">
           <h2 id="mix-title">{t('overview.authenticators')}</h2>
-          <div className="mix-bar" aria-hidden="true">
+          <div className={`mix-bar${passkeys === 0 ? ' mix-empty' : ''}`} aria-hidden="true">
             <span className="mix-synced" style={{ width: `${syncedShare}%` }} />
           </div>
           <dl className="inline-details">
@@ -104,10 +116,14 @@ export function OverviewArea() {
             </div>
           </dl>
           <h3>{t('overview.topProviders')}</h3>
-          <ol className="plain-list">
+          {o.authenticators.top.length === 0 ? <p className="muted">{t('overview.noPasskeys')}</p> : null}
+          <ol className="plain-list provider-list">
             {o.authenticators.top.map((a) => (
               <li key={a.aaguid}>
-                {a.name ?? t('passkeys.unknownProvider')} <span className="muted">({formatNumber(a.count)})</span>
+                <ProviderIcon iconLight={a.iconLight} iconDark={a.iconDark} small />
+                <span>
+                  {a.name ?? t('passkeys.unknownProvider')} <span className="muted">({formatNumber(a.count)})</span>
+                </span>
               </li>
             ))}
           </ol>

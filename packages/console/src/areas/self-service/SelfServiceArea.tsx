@@ -212,24 +212,27 @@ export function SelfServiceArea() {
               options={PAGES.map((id) => ({ id, label: id }))}
             />
           </div>
-          <iframe
-            key={`${previewUrl}#${saved}`}
-            className="preview-frame"
-            title={t('selfService.preview')}
-            src={previewUrl}
-            // Same origin, for the console cookie; no scripts (the server's policy forbids them too).
-            sandbox="allow-same-origin"
-          />
-          <p className="muted small">
-            {t('selfService.previewUnsaved')}{' '}
-            {live ? (
-              <a href={pageUrl} target="_blank" rel="noreferrer">
-                {t('common.open')} ↗
-              </a>
-            ) : (
-              t('selfService.previewOff')
-            )}
-          </p>
+          {live ? (
+            <>
+              <iframe
+                key={`${previewUrl}#${saved}`}
+                className="preview-frame"
+                title={t('selfService.preview')}
+                src={previewUrl}
+                // Same origin, for the console cookie; no scripts (the server's policy forbids them too).
+                sandbox="allow-same-origin"
+              />
+              <p className="muted small">
+                {t('selfService.previewUnsaved')}{' '}
+                <a href={pageUrl} target="_blank" rel="noreferrer">
+                  {t('common.open')} ↗
+                </a>
+              </p>
+            </>
+          ) : (
+            // Nothing is served for a store without self-service: say so rather than frame a blank page.
+            <p className="preview-frame preview-off muted">{t('selfService.previewOff')}</p>
+          )}
         </section>
       </div>
     </>

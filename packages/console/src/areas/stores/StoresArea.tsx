@@ -6,14 +6,20 @@ import { api, ok } from '../../api/client.ts';
 import { ApiError } from '../../api/problem.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { useCan } from '../../session/use-session.ts';
-import { rememberStore, useStores } from '../../shell/current-store.tsx';
+import { rememberStore } from '../../shell/current-store.tsx';
 import { Button, TextField } from '../../ui/controls.tsx';
 import { ConfirmButton, FormDialog } from '../../ui/dialogs.tsx';
-import { Empty, ErrorMessage, Loading, PageHeader } from '../../ui/feedback.tsx';
+import { ErrorMessage, PageHeader } from '../../ui/feedback.tsx';
+import { PagedTable, usePagedList } from '../../ui/PagedTable.tsx';
+
+/** Stores per request: the API's largest page. */
+const PAGE_SIZE = 100;
 
 export function StoresArea() {
   const { t, formatDate } = useI18n();
-  const stores = useStores();
+  const stores = usePagedList(['stores', 'paged'], (cursor) =>
+    ok(api.GET('/api/identity-store/stores', { params: { query: { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) } } })),
+  );
   const canCreate = useCan('IdentityStore:createStore');
   const canDelete = useCan('IdentityStore:deleteStore');
   const queryClient = useQueryClient();
@@ -26,57 +32,48 @@ export function StoresArea() {
       <PageHeader title={t('stores.title')} actions={canCreate ? <AddStore /> : null}>
         <p className="muted">{t('stores.intro')}</p>
       </PageHeader>
-      <ErrorMessage error={stores.error ?? remove.error} />
-      {stores.isPending ? <Loading /> : null}
-      {stores.data?.items.length === 0 ? <Empty>{t('stores.empty')}</Empty> : null}
-      {stores.data && stores.data.items.length > 0 ? (
-        <div className="table-wrap" tabIndex={0}>
-          <table className="table">
-            <caption className="visually-hidden">{t('stores.title')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('stores.name')}</th>
-                <th scope="col">{t('stores.displayName')}</th>
-                <th scope="col">{t('nav.selfService')}</th>
-                <th scope="col">{t('common.created')}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t('common.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {stores.data.items.map((store) => (
-                <tr key={store.name}>
-                  <td>
-                    <Link
-                      to={`/stores/${encodeURIComponent(store.name)}/users`}
-                      onClick={() => rememberStore(store.name)}
-                      aria-label={t('stores.open', { store: store.name })}
-                    >
-                      {store.name}
-                    </Link>
-                  </td>
-                  <td>{store.displayName ?? '—'}</td>
-                  <td>{store.selfService?.enabled ? t('common.enabled') : t('common.disabled')}</td>
-                  <td>{formatDate(store.createdAt)}</td>
-                  <td>
-                    <div className="row-actions">
-                      {canDelete ? (
-                        <ConfirmButton
-                          label={t('common.delete')}
-                          title={t('stores.delete')}
-                          message={t('stores.deleteMessage', { store: store.name })}
-                          onConfirm={() => remove.mutateAsync(store.name)}
-                        />
-                      ) : null}
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <ErrorMessage error={remove.error} />
+      <PagedTable
+        list={stores}
+        caption={t('stores.title')}
+        columns={[
+          { header: t('stores.name') },
+          { header: t('stores.displayName') },
+          { header: t('nav.selfService') },
+          { header: t('common.created') },
+          { header: t('common.actions'), hidden: true },
+        ]}
+        row={(store) => (
+          <tr key={store.name}>
+            <td>
+              <Link
+                to={`/stores/${encodeURIComponent(store.name)}/users`}
+                onClick={() => rememberStore(store.name)}
+                aria-label={t('stores.open', { store: store.name })}
+              >
+                {store.name}
+              </Link>
+            </td>
+            <td>{store.displayName ?? '—'}</td>
+            <td>{store.selfService?.enabled ? t('common.enabled') : t('common.disabled')}</td>
+            <td>{formatDate(store.createdAt)}</td>
+            <td>
+              <div className="row-actions">
+                {canDelete ? (
+                  <ConfirmButton
+                    label={t('common.delete')}
+                    title={t('stores.delete')}
+                    message={t('stores.deleteMessage', { store: store.name })}
+                    onConfirm={() => remove.mutateAsync(store.name)}
+                  />
+                ) : null}
+              </div>
+            </td>
+          </tr>
+        )}
+        empty={t('stores.empty')}
+        shown={{ more: 'stores.shownMore', all: 'stores.shownAll' }}
+      />
     </>
   );
 }

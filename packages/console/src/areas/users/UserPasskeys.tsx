@@ -33,11 +33,12 @@ export function UserPasskeys({ store, userId }: { store: string; userId: string 
           const provider = passkey.authenticatorName ?? t('passkeys.unknownProvider');
           return (
             <li key={passkey.credentialId} className="card passkey-card">
-              <ProviderIcon name={provider} />
+              <ProviderIcon iconLight={passkey.authenticatorIconLight} iconDark={passkey.authenticatorIconDark} />
               <div className="passkey-main">
-                <h3>{passkey.name ?? provider}</h3>
+                <h2 className="card-title">{passkey.name ?? provider}</h2>
                 <p className="muted">
-                  {provider} ·{' '}
+                  {/* The provider is the title of an unnamed passkey: said once. */}
+                  {passkey.name ? <>{provider} · </> : null}
                   <span className={`badge ${passkey.backupEligible ? 'badge-synced' : 'badge-device'}`}>
                     {passkey.backupEligible ? t('passkeys.synced') : t('passkeys.deviceBound')}
                   </span>

@@ -1,6 +1,6 @@
 // Users of one store: search (user key, e-mail, external id, name), the list a page at a time ("Show more" follows
 // the API's cursor, with the search kept), and "Add user".
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { SearchField, Input, Label } from 'react-aria-components';
@@ -9,7 +9,8 @@ import { useT } from '../../i18n/i18n.tsx';
 import { useCan } from '../../session/use-session.ts';
 import { Button } from '../../ui/controls.tsx';
 import { FormDialog } from '../../ui/dialogs.tsx';
-import { Empty, ErrorMessage, Loading, PageHeader } from '../../ui/feedback.tsx';
+import { PageHeader } from '../../ui/feedback.tsx';
+import { PagedTable, usePagedList } from '../../ui/PagedTable.tsx';
 import { UserForm } from './UserForm.tsx';
 import { createRequest, EMPTY_USER_FORM, type User } from './user-form.ts';
 import { StatusBadge } from './StatusBadge.tsx';
@@ -28,19 +29,14 @@ export function UsersArea() {
   const q = params.get('q') ?? '';
   const [search, setSearch] = useState(q);
   const canCreate = useCan('IdentityStore:createUser');
-  const users = useInfiniteQuery({
-    queryKey: ['users', store, q],
-    queryFn: ({ pageParam }) =>
-      ok(
-        api.GET('/api/identity-store/stores/{storeName}/users', {
-          // `q` searches user key, e-mail, external id and name; every status is listed.
-          params: { path: { storeName: store }, query: { limit: PAGE_SIZE, ...(q ? { q } : {}), ...(pageParam ? { cursor: pageParam } : {}) } },
-        }),
-      ),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (page) => page.nextCursor ?? undefined,
-  });
-  const items = users.data?.pages.flatMap((page) => page.items) ?? [];
+  const users = usePagedList(['users', store, q], (cursor) =>
+    ok(
+      api.GET('/api/identity-store/stores/{storeName}/users', {
+        // `q` searches user key, e-mail, external id and name; every status is listed.
+        params: { path: { storeName: store }, query: { limit: PAGE_SIZE, ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) } },
+      }),
+    ),
+  );
   return (
     <>
       <PageHeader title={t('users.title')} actions={canCreate ? <AddUser store={store} /> : null}>
@@ -60,50 +56,25 @@ export function UsersArea() {
         </SearchField>
         <Button type="submit">{t('common.search')}</Button>
       </form>
-      {users.isPending ? <Loading /> : null}
-      <ErrorMessage error={users.error} />
-      {users.data && items.length === 0 ? <Empty>{q ? t('users.noMatch', { q }) : t('users.empty')}</Empty> : null}
-      {items.length > 0 ? (
-        <div className="table-wrap" tabIndex={0}>
-          <table className="table">
-            <caption className="visually-hidden">{t('users.title')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('user.userKey')}</th>
-                <th scope="col">{t('users.name')}</th>
-                <th scope="col">{t('user.email')}</th>
-                <th scope="col">{t('user.status')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((user) => (
-                <tr key={user.id}>
-                  <td>
-                    <Link to={`/stores/${encodeURIComponent(store)}/users/${encodeURIComponent(user.id)}`}>{user.userKey}</Link>
-                  </td>
-                  <td>{displayName(user) || '—'}</td>
-                  <td>{user.email ?? '—'}</td>
-                  <td>
-                    <StatusBadge status={user.status} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-      {items.length > 0 ? (
-        <div className="list-footer">
-          <p className="muted" role="status">
-            {t(users.hasNextPage ? 'users.shownMore' : 'users.shownAll', { count: items.length })}
-          </p>
-          {users.hasNextPage ? (
-            <Button onPress={() => void users.fetchNextPage()} isDisabled={users.isFetchingNextPage}>
-              {t('common.more')}
-            </Button>
-          ) : null}
-        </div>
-      ) : null}
+      <PagedTable
+        list={users}
+        caption={t('users.title')}
+        columns={[{ header: t('user.userKey') }, { header: t('users.name') }, { header: t('user.email') }, { header: t('user.status') }]}
+        row={(user) => (
+          <tr key={user.id}>
+            <td>
+              <Link to={`/stores/${encodeURIComponent(store)}/users/${encodeURIComponent(user.id)}`}>{user.userKey}</Link>
+            </td>
+            <td>{displayName(user) || '—'}</td>
+            <td>{user.email ?? '—'}</td>
+            <td>
+              <StatusBadge status={user.status} />
+            </td>
+          </tr>
+        )}
+        empty={q ? t('users.noMatch', { q }) : t('users.empty')}
+        shown={{ more: 'users.shownMore', all: 'users.shownAll' }}
+      />
     </>
   );
 }

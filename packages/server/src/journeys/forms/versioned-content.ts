@@ -1,4 +1,4 @@
-import { claimEdit, type EditPrecondition } from '../../storage/edit-version.ts';
+import { advanceEdit, claimEdit, type EditPrecondition } from '../../storage/edit-version.ts';
 import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../../audit/audit-log.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
@@ -257,6 +257,7 @@ export class VersionedContentService<Body> {
         .where('status', '=', 'draft')
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 1) {
+        await advanceEdit(trx, 'journey_content_versions', { column: 'id', value: row.id });
         await trx.updateTable('journey_content').set({ updated_at: now.getTime() }).where('id', '=', content.id).execute();
         await appendAuditEvent(
           trx,
