@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import { appendAuditEvent } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
-import { advanceEdit } from '../storage/edit-version.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
 import type { Schema } from '../storage/schema.ts';
 import { userKeyMatches } from './user-record.ts';
@@ -65,15 +64,17 @@ export async function activateOnFirstPasskey(trx: Kysely<Schema>, userId: string
   if (Number(claimed.numDeletedRows) === 1) await activatePending(trx, userId, now);
 }
 
-/** Pending → active; a new status is a new version of the user (an edit form opened before it is stale). */
+/**
+ * Pending → active; a new status is a new version of the user (an edit form opened before it is stale), advanced in
+ * the same statement: this is on every sign-up's path.
+ */
 async function activatePending(trx: Kysely<Schema>, userId: string, now: Date): Promise<void> {
-  const activated = await trx
+  await trx
     .updateTable('users')
-    .set({ status: 'active', updated_at: now.getTime() })
+    .set((eb) => ({ status: 'active', updated_at: now.getTime(), edit_version: eb('edit_version', '+', 1) }))
     .where('id', '=', userId)
     .where('status', '=', 'pending')
-    .executeTakeFirst();
-  if (Number(activated.numUpdatedRows) === 1) await advanceEdit(trx, 'users', { column: 'id', value: userId });
+    .execute();
 }
 
 /**
