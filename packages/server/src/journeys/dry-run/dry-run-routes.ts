@@ -37,6 +37,7 @@ export async function journeyDryRunRoutes(fastify: FastifyInstance, { services }
           'JOURNEY_DEFINITION_INVALID',
           'JOURNEY_DRY_RUN_UNKNOWN_STEP',
           'JOURNEY_DRY_RUN_SCRIPT_INVALID',
+          'USER_NOT_FOUND',
           'RATE_LIMITED',
         ],
       },
@@ -55,7 +56,7 @@ export async function journeyDryRunRoutes(fastify: FastifyInstance, { services }
         const plan = services.journeyDryRun.compile(definition as JourneyDefinition);
         const script = request.body.script as DryRunScript;
         services.journeyDryRun.checkScript(plan, script);
-        return services.journeyDryRun.run(tenantId, journeyId, plan, script, localeOf(request));
+        return services.journeyDryRun.run(tenantId, journeyId, plan, script, localeOf(request), request.body.startUser);
       });
     },
   );
