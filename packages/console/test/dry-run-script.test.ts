@@ -56,7 +56,7 @@ describe('dry-run script', () => {
     });
     assert.deepEqual(script, {
       details: { userName: 'ada' },
-      form: 'userCancels',
+      form: ['userCancels', {}],
       signIn: ['unknownCredential', { x: 1 }],
       login: { clientResponseOptionId: 'password', data: { password: 'pw' } },
       code: ['wrongCode', 'succeeds'],

@@ -123,12 +123,13 @@ export function buildScript(
     if (data === 'invalid') return undefined;
     const { choice } = answer;
     if (choice.startsWith('branch:')) script[step.id] = { clientResponseOptionId: choice.slice('branch:'.length), data };
+    else if (step.kind === 'passkeyRegistration' || step.kind === 'passkeyAuthentication')
+      script[step.id] = choice === 'succeeds' ? data : [choice as PasskeyBehaviour, data];
     else if (choice === 'userCancels' || choice === 'timesOut') script[step.id] = choice;
     else if (step.kind === 'deviceStatus') script[step.id] = { deviceStatus: choice };
     else if (step.kind === 'emailCode')
       script[step.id] = choice === 'wrongCodeOnce' ? ['wrongCode', 'succeeds'] : choice === 'wrongCodeAlways' ? Array<Behaviour>(WRONG_CODES_ALWAYS).fill('wrongCode') : 'succeeds';
-    else if (step.kind === 'form') script[step.id] = data;
-    else script[step.id] = choice === 'succeeds' ? data : [choice as PasskeyBehaviour, data];
+    else script[step.id] = data;
   }
   return script;
 }
