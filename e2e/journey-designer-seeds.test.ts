@@ -107,6 +107,9 @@ async function assertGraphReadable(scope: Locator, definition: { steps: { id: st
       const overlap = a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
       assert.ok(!overlap, `nodes ${a.id} and ${b.id} overlap`);
     }
+  // Fitted whole, the graph is still drawn at a zoom whose text can be read (the designer's own bound, MIN_FIT_ZOOM).
+  const zoom = await scope.locator('.react-flow__viewport').evaluate((viewport) => new DOMMatrix(getComputedStyle(viewport).transform).a);
+  assert.ok(zoom >= 0.55, `the whole graph fits at a readable zoom (${zoom.toFixed(2)})`);
   const labels = await scope.locator('.react-flow__edge-text').allTextContents();
   const outcomes = definition.steps.flatMap((s) => Object.keys(s.outcomes ?? {}));
   assert.deepEqual([...labels].sort(), [...outcomes].sort(), 'each arrow carries its outcome');
@@ -127,6 +130,8 @@ describe('seed flows in the designer (sqlite)', () => {
     assert.equal(user.status, 201, JSON.stringify(user.body));
     operator = await enrolOperator(browser, await invitationLink(server, TENANT, 'owner'), 'Sam Seeds');
     page = operator.page;
+    // A large screen: each whole seed flow fits the canvas at a zoom whose labels can be read.
+    await page.setViewportSize({ width: 1920, height: 1400 });
     const watched = watchPage(page);
     problems = () => watched.problems().filter((p) => !p.includes(REACT_ARIA_PRESS_STYLE));
   });
@@ -177,24 +182,33 @@ describe('seed flows in the designer (sqlite)', () => {
     });
   }
 
-  test('the seed flows in German: the graph and its labels, a screenshot each', async () => {
+  test('the seed flows in German: tried in "Ausprobieren", the graph and its labels, a screenshot each', async () => {
     await page.goto(`${server.origin}/${TENANT}/console/journeys/${SEEDS[0]!.journeyId}/designer`);
     await page.getByRole('button', { name: /Language/ }).click();
     await page.getByRole('option', { name: 'Deutsch' }).click();
     await page.getByRole('heading', { level: 2, name: 'Schritttypen' }).waitFor();
     for (const seed of SEEDS) {
       const definition = (await tenant.api.get(`/api/journeys/${seed.journeyId}`)).body.draft as { steps: { id: string; outcomes?: Record<string, string> }[] };
-      await page.goto(`${server.origin}/${TENANT}/console/journeys/${seed.journeyId}/designer`);
-      await page.getByRole('heading', { level: 2, name: 'Schritttypen' }).waitFor();
-      const canvas = page.locator('.designer-main');
+      await page.goto(`${server.origin}/${TENANT}/console/journeys/${seed.journeyId}/designer?tab=try`);
+      const canvas = page.getByRole('tabpanel', { name: 'Ausprobieren' });
+      const panel = page.getByRole('region', { name: 'Ausprobieren' });
       await canvas.locator('.react-flow__node').nth(definition.steps.length - 1).waitFor();
+      if (seed.startUser) await panel.getByRole('textbox', { name: 'Als Benutzer ausführen (Benutzerschlüssel)' }).fill(seed.startUser);
+      for (const [stepId, input] of Object.entries(seed.inputs ?? {}))
+        await stepAnswer(panel, stepId).getByRole('textbox', { name: 'Testeingabe' }).fill(JSON.stringify(input));
+      await panel.getByRole('button', { name: 'Probelauf starten' }).click();
+      await panel.getByText('Endet erfolgreich').waitFor();
+      await page.emulateMedia({ reducedMotion: 'reduce' });
       await page.getByRole('button', { name: 'Ablauf einpassen' }).click();
       await assertGraphReadable(canvas, definition);
       written.push(await shot(page, `seed-${seed.seed}-${seed.journeyId}-de`));
     }
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await assertAccessible(page, 'Ausprobieren (de, dark)');
+    await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
     await page.getByRole('button', { name: /Sprache/ }).click();
     await page.getByRole('option', { name: 'English' }).click();
-    await page.getByRole('heading', { level: 2, name: 'Step types' }).waitFor();
+    await page.getByRole('region', { name: 'Try it' }).waitFor();
     assert.deepEqual(problems(), []);
   });
 
