@@ -138,8 +138,8 @@ describe('seed flows in the designer (sqlite)', () => {
   after(async () => {
     await operator?.close();
     await server?.close();
-    // The lead's closing note lists them.
-    if (written.length > 0) console.log(`screenshots:\n${written.join('\n')}`);
+    // The screenshots this run wrote, for the closing note: test-artifacts/designer/written.txt.
+    if (written.length > 0) writeFileSync(resolve(SHOTS, 'written.txt'), `${written.join('\n')}\n`);
   });
 
   for (const seed of SEEDS) {
@@ -150,7 +150,10 @@ describe('seed flows in the designer (sqlite)', () => {
       await page.getByRole('heading', { level: 1, name: /^Designer: / }).waitFor();
       const canvas = page.getByRole('tabpanel', { name: 'Try it' });
       const panel = page.getByRole('region', { name: 'Try it' });
-      await canvas.locator('.react-flow__node').nth(definition.steps.length - 1).waitFor();
+      await canvas
+        .locator('.react-flow__node')
+        .nth(definition.steps.length - 1)
+        .waitFor();
       if (seed.startUser) await panel.getByRole('textbox', { name: 'Run as user (user key)' }).fill(seed.startUser);
       for (const [stepId, input] of Object.entries(seed.inputs ?? {}))
         await stepAnswer(panel, stepId).getByRole('textbox', { name: 'Test input' }).fill(JSON.stringify(input));
@@ -192,7 +195,10 @@ describe('seed flows in the designer (sqlite)', () => {
       await page.goto(`${server.origin}/${TENANT}/console/journeys/${seed.journeyId}/designer?tab=try`);
       const canvas = page.getByRole('tabpanel', { name: 'Ausprobieren' });
       const panel = page.getByRole('region', { name: 'Ausprobieren' });
-      await canvas.locator('.react-flow__node').nth(definition.steps.length - 1).waitFor();
+      await canvas
+        .locator('.react-flow__node')
+        .nth(definition.steps.length - 1)
+        .waitFor();
       if (seed.startUser) await panel.getByRole('textbox', { name: 'Als Benutzer ausführen (Benutzerschlüssel)' }).fill(seed.startUser);
       for (const [stepId, input] of Object.entries(seed.inputs ?? {}))
         await stepAnswer(panel, stepId).getByRole('textbox', { name: 'Testeingabe' }).fill(JSON.stringify(input));
@@ -222,7 +228,9 @@ describe('seed flows in the designer (sqlite)', () => {
     assert.equal(await page.getByRole('button', { name: 'Auto layout' }).isDisabled(), true, 'nothing to reset yet');
     const positionsIn = async (): Promise<Record<string, { x: number; y: number }> | undefined> => {
       await page.getByRole('tab', { name: 'JSON' }).click();
-      const json = JSON.parse(await page.getByRole('textbox', { name: 'Definition (JSON)' }).inputValue()) as { ui?: { positions?: Record<string, { x: number; y: number }> } };
+      const json = JSON.parse(await page.getByRole('textbox', { name: 'Definition (JSON)' }).inputValue()) as {
+        ui?: { positions?: Record<string, { x: number; y: number }> };
+      };
       await page.getByRole('tab', { name: 'Canvas' }).click();
       await node('failed').waitFor();
       return json.ui?.positions;
@@ -259,14 +267,11 @@ describe('seed flows in the designer (sqlite)', () => {
     await node('failed').focus();
     const before = dragged.failed!;
     for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
-    await page.waitForFunction(
-      (x) => {
-        const text = document.querySelector('.designer-main .react-flow__node[data-id="failed"]')?.getAttribute('style') ?? '';
-        const match = /translate\(([-\d.]+)px/.exec(text);
-        return match !== null && Number(match[1]) > x;
-      },
-      before.x,
-    );
+    await page.waitForFunction((x) => {
+      const text = document.querySelector('.designer-main .react-flow__node[data-id="failed"]')?.getAttribute('style') ?? '';
+      const match = /translate\(([-\d.]+)px/.exec(text);
+      return match !== null && Number(match[1]) > x;
+    }, before.x);
     const placed = (await positionsIn())!;
     assert.ok(placed.failed!.x > before.x, 'the arrow keys moved the node');
     assert.deepEqual(placed.failed!.y, before.y);

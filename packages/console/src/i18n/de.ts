@@ -445,7 +445,8 @@ export const de: Record<MessageKey, string> = {
   'designer.fitView': 'Ablauf einpassen',
   'designer.autoLayout': 'Automatisch anordnen',
   'designer.placedByHand': 'Knoten bleiben, wo Sie sie hinziehen (mit dem Entwurf gespeichert).',
-  'designer.placedAutomatically': 'Automatisch angeordnet; ziehen Sie einen Knoten (oder wählen Sie ihn und nutzen Sie die Pfeiltasten), um ihn selbst zu platzieren.',
+  'designer.placedAutomatically':
+    'Automatisch angeordnet; ziehen Sie einen Knoten (oder wählen Sie ihn und nutzen Sie die Pfeiltasten), um ihn selbst zu platzieren.',
   'designer.interactive': 'Interaktivität umschalten',
   'designer.handle': 'Ausgangsgriff',
   'apiClients.title': 'API-Clients',

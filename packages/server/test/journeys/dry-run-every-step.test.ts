@@ -50,16 +50,24 @@ const OWN_JOURNEYS: Record<string, { journeyId: string; definition: Record<strin
   },
   'general.subJourney': {
     journeyId: 'try-sub-journey',
-    definition: definition([{ id: 'inner', type: 'general.subJourney', parameters: { journeyId: 'try-email-code' }, outcomes: { success: 'done' } }, endSuccess()], {
-      start: 'inner',
-    }),
+    definition: definition(
+      [{ id: 'inner', type: 'general.subJourney', parameters: { journeyId: 'try-email-code' }, outcomes: { success: 'done' } }, endSuccess()],
+      {
+        start: 'inner',
+      },
+    ),
     script: {},
   },
   'trustx.customPageV2': {
     journeyId: 'try-page',
     definition: definition(
       [
-        { id: 'consentPage', type: 'trustx.customPageV2', parameters: { pageName: 'consent' }, outcomes: { success: 'done', cancel: 'rejected', timeout: 'rejected' } },
+        {
+          id: 'consentPage',
+          type: 'trustx.customPageV2',
+          parameters: { pageName: 'consent' },
+          outcomes: { success: 'done', cancel: 'rejected', timeout: 'rejected' },
+        },
         endSuccess(),
         endReject(),
       ],

@@ -248,7 +248,8 @@ export class JourneyDryRun {
       // answer would only repeat. (Back at the step by way of other steps, e.g. a retry branch, is a new visit.)
       const given = script[stepId];
       const answersLeft = Array.isArray(given) && (visits.get(stepId) ?? 0) < given.length;
-      if (presentedBySubmit === stepId && trace.length === traced && !answersLeft) return stopped('DRY_RUN_INPUT_REFUSED', `step ${stepId} refused the script's input and asks again`);
+      if (presentedBySubmit === stepId && trace.length === traced && !answersLeft)
+        return stopped('DRY_RUN_INPUT_REFUSED', `step ${stepId} refused the script's input and asks again`);
     }
   }
 

@@ -147,9 +147,7 @@ function withPositions(definition: JourneyDefinition, positions: Record<string, 
  */
 export function placeNodes(definition: JourneyDefinition, shown: ReadonlyMap<string, NodePosition>): JourneyDefinition {
   const ids = new Set(definition.steps.map((s) => s.id));
-  const positions = Object.fromEntries(
-    [...shown].filter(([id]) => ids.has(id)).map(([id, at]) => [id, { x: Math.round(at.x), y: Math.round(at.y) }]),
-  );
+  const positions = Object.fromEntries([...shown].filter(([id]) => ids.has(id)).map(([id, at]) => [id, { x: Math.round(at.x), y: Math.round(at.y) }]));
   return withPositions(definition, positions);
 }
 

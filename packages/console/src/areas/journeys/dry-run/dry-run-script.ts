@@ -128,7 +128,12 @@ export function buildScript(
     else if (choice === 'userCancels' || choice === 'timesOut') script[step.id] = choice;
     else if (step.kind === 'deviceStatus') script[step.id] = { deviceStatus: choice };
     else if (step.kind === 'emailCode')
-      script[step.id] = choice === 'wrongCodeOnce' ? ['wrongCode', 'succeeds'] : choice === 'wrongCodeAlways' ? Array<Behaviour>(WRONG_CODES_ALWAYS).fill('wrongCode') : 'succeeds';
+      script[step.id] =
+        choice === 'wrongCodeOnce'
+          ? ['wrongCode', 'succeeds']
+          : choice === 'wrongCodeAlways'
+            ? Array<Behaviour>(WRONG_CODES_ALWAYS).fill('wrongCode')
+            : 'succeeds';
     else script[step.id] = data;
   }
   return script;
