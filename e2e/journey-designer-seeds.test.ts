@@ -199,7 +199,7 @@ describe('seed flows in the designer (sqlite)', () => {
         .locator('.react-flow__node')
         .nth(definition.steps.length - 1)
         .waitFor();
-      if (seed.startUser) await panel.getByRole('textbox', { name: 'Als Benutzer ausführen (Benutzerschlüssel)' }).fill(seed.startUser);
+      if (seed.startUser) await panel.getByRole('textbox', { name: 'Lauf als Benutzer' }).fill(seed.startUser);
       for (const [stepId, input] of Object.entries(seed.inputs ?? {}))
         await stepAnswer(panel, stepId).getByRole('textbox', { name: 'Testeingabe' }).fill(JSON.stringify(input));
       await panel.getByRole('button', { name: 'Probelauf starten' }).click();

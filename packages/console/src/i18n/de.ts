@@ -504,9 +504,9 @@ export const de: Record<MessageKey, string> = {
   'dryRun.formData': 'Testeingabe',
   'dryRun.formDataHelp': 'Ein JSON-Objekt aus Feld-ID → Wert, z. B. {"userName": "test-user"}.',
   'dryRun.formDataInvalid': 'Geben Sie ein JSON-Objekt ein.',
-  'dryRun.startUser': 'Als Benutzer ausführen (Benutzerschlüssel)',
+  'dryRun.startUser': 'Lauf als Benutzer',
   'dryRun.startUserHelp':
-    'Optional: ein vorhandener Benutzer des Speichers, als der der Lauf beginnt (nur gelesen) — nötig, wo eine Anmeldung niemanden nennt (Mosaic-Login-Formular) oder ein Schritt einen angemeldeten Benutzer braucht.',
+    'Optional: der Benutzerschlüssel eines vorhandenen Benutzers des Speichers, als der der Lauf beginnt (nur gelesen) — nötig, wo eine Anmeldung niemanden nennt (Mosaic-Login-Formular) oder ein Schritt einen angemeldeten Benutzer braucht.',
   'dryRun.code.right': 'Gibt den gesendeten Code ein',
   'dryRun.code.wrongOnce': 'Gibt erst einen falschen, dann den richtigen Code ein',
   'dryRun.code.wrongAlways': 'Gibt nur falsche Codes ein',
