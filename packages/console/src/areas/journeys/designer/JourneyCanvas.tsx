@@ -24,7 +24,8 @@ import './designer.css';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { useT } from '../../../i18n/i18n.tsx';
 import type { StepChange } from './definition-diff.ts';
-import { layoutGraph, NODE_WIDTH, nodeHeight } from './graph-layout.ts';
+import { layoutGraph, NODE_WIDTH, nodeHeight, type Point } from './graph-layout.ts';
+import { RoutedEdge, type RoutedEdgeType } from './RoutedEdge.tsx';
 import { outcomesOf, type JourneyDefinition, type NodePosition, type StepDefinition, type StepTypeInfo } from './journey-model.ts';
 
 /** One step of a run's path and the outcome it left by (none for the last one). */
@@ -112,6 +113,7 @@ const StepNodeView = memo(function StepNodeView({ data }: NodeProps<StepNode>) {
 });
 
 const nodeTypes = { step: StepNodeView };
+const edgeTypes = { routed: RoutedEdge };
 /** Below this a fitted graph's labels are too small to read; a larger graph is panned instead. */
 const MIN_FIT_ZOOM = 0.55;
 
@@ -120,11 +122,12 @@ function CanvasGraph(props: JourneyCanvasProps) {
   const t = useT();
   const { fitView, getViewport, setViewport } = useReactFlow();
   const [positions, setPositions] = useState<Map<string, NodePosition>>(new Map());
+  const [routes, setRoutes] = useState<Map<string, Point[]>>(new Map());
   // Where nodes being dragged are right now (the definition changes once, when they are dropped).
   const [dragged, setDragged] = useState<ReadonlyMap<string, NodePosition>>(new Map());
   const stored = definition.ui?.positions;
 
-  const edges = useMemo<Edge[]>(() => {
+  const edges = useMemo<RoutedEdgeType[]>(() => {
     const ids = new Set(definition.steps.map((s) => s.id));
     const traced = new Set((trace ?? []).filter((e) => e.outcome !== undefined).map((e) => `${e.stepId}\u0000${e.outcome}`));
     return definition.steps.flatMap((step) =>
@@ -134,6 +137,9 @@ function CanvasGraph(props: JourneyCanvasProps) {
           const isTraced = traced.has(`${step.id}\u0000${outcome}`);
           return {
             id: `${step.id}\u0000${outcome}`,
+            type: 'routed',
+            // ELK's route fits ELK's positions only: with nodes placed by hand (or moving) the arrow is a curve.
+            data: { route: stored || dragged.size > 0 ? undefined : routes.get(`${step.id}\u0000${outcome}`) },
             source: step.id,
             sourceHandle: outcome,
             target,
@@ -142,26 +148,31 @@ function CanvasGraph(props: JourneyCanvasProps) {
             className: isTraced ? 'is-traced' : undefined,
             animated: isTraced,
             markerEnd: { type: MarkerType.ArrowClosed },
-          } satisfies Edge;
+          } satisfies RoutedEdgeType;
         }),
     );
-  }, [definition, trace, t]);
+  }, [definition, trace, t, routes, stored, dragged]);
 
   // The fit reads the stored positions as they are then, without laying out again when a node is moved.
   const storedRef = useRef(stored);
   storedRef.current = stored;
   // Layout only when the shape changes (steps, their outcome counts, arrows), not on every parameter edit.
-  const shape = JSON.stringify([definition.steps.map((s) => [s.id, outcomesOf(s, stepTypes.get(s.type)).length]), edges.map((e) => [e.source, e.target])]);
+  const shape = JSON.stringify([
+    definition.steps.map((s) => [s.id, outcomesOf(s, stepTypes.get(s.type))]),
+    edges.map((e) => [e.id, e.source, e.sourceHandle, e.target]),
+  ]);
   useEffect(() => {
     let current = true;
-    const [nodes, arrows] = JSON.parse(shape) as [[string, number][], [string, string][]];
+    const [nodes, arrows] = JSON.parse(shape) as [[string, string[]][], [string, string, string, string][]];
     layoutGraph({
       nodes: nodes.map(([id, outcomes]) => ({ id, outcomes })),
-      edges: arrows.map(([source, target], i) => ({ id: String(i), source, target })),
+      edges: arrows.map(([id, source, sourceHandle, target]) => ({ id, source, sourceHandle, target })),
     }).then(
-      (next) => {
+      (layout) => {
         if (!current) return;
+        const next = layout.positions;
         setPositions(next);
+        setRoutes(layout.routes);
         requestAnimationFrame(() => {
           void fitView({ padding: 0.05, maxZoom: 1, minZoom: fitMinZoom }).then(() => {
             // Too big to fit legibly: keep the zoom readable and show the graph from its top left (the start).
@@ -232,6 +243,7 @@ function CanvasGraph(props: JourneyCanvasProps) {
       nodes={nodes}
       edges={edges}
       nodeTypes={nodeTypes}
+      edgeTypes={edgeTypes}
       onNodesChange={onNodesChange}
       onPaneClick={() => onSelect?.(undefined)}
       onConnect={(c: Connection) => {

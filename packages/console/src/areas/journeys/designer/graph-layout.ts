@@ -1,6 +1,8 @@
 // Automatic layout of the journey graph with ELK's layered algorithm (left to right, outcomes in their declared
-// order), so no position is stored in the definition and every journey, imported or drawn, reads the same way.
-import type { ELK } from 'elkjs/lib/elk-api.js';
+// order), so every journey, imported or drawn, reads the same way until the operator places nodes by hand. ELK also
+// routes the arrows (orthogonal, around the nodes, from each outcome's row to the target's left side), so that an
+// arrow back to an earlier step (a retry) does not cross the nodes in between.
+import type { ELK, ElkExtendedEdge } from 'elkjs/lib/elk-api.js';
 
 export const NODE_WIDTH = 240;
 const HEADER_HEIGHT = 62;
@@ -11,9 +13,27 @@ export function nodeHeight(outcomes: number): number {
 }
 
 export interface LayoutInput {
-  nodes: { id: string; outcomes: number }[];
-  edges: { id: string; source: string; target: string }[];
+  nodes: { id: string; outcomes: string[] }[];
+  edges: { id: string; source: string; sourceHandle: string; target: string }[];
 }
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface Layout {
+  positions: Map<string, Point>;
+  /** Each arrow's route (its start, bends and end), by edge id. */
+  routes: Map<string, Point[]>;
+}
+
+/** Where an outcome's handle sits on a node: its row's middle on the right edge (the node's CSS: header, then 26 px rows). */
+function outcomePort(index: number): Point {
+  return { x: NODE_WIDTH, y: HEADER_HEIGHT + index * OUTCOME_ROW_HEIGHT + OUTCOME_ROW_HEIGHT / 2 };
+}
+const port = (node: string, name: string) => `${node}\u0000${name}`;
+const INPUT = '\u0001in';
 
 let elk: Promise<ELK> | undefined;
 
@@ -31,7 +51,7 @@ function loadElk(): Promise<ELK> {
   return elk;
 }
 
-export async function layoutGraph(input: LayoutInput): Promise<Map<string, { x: number; y: number }>> {
+export async function layoutGraph(input: LayoutInput): Promise<Layout> {
   const ids = new Set(input.nodes.map((n) => n.id));
   const graph = await (
     await loadElk()
@@ -40,13 +60,37 @@ export async function layoutGraph(input: LayoutInput): Promise<Map<string, { x: 
     layoutOptions: {
       'elk.algorithm': 'layered',
       'elk.direction': 'RIGHT',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '90',
+      // Room between the layers for an arrow's bend and its outcome's label.
+      'elk.layered.spacing.nodeNodeBetweenLayers': '120',
       'elk.spacing.nodeNode': '40',
+      'elk.spacing.edgeNode': '24',
+      'elk.spacing.edgeEdge': '14',
       'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
       'elk.layered.cycleBreaking.strategy': 'DEPTH_FIRST',
+      'elk.edgeRouting': 'ORTHOGONAL',
     },
-    children: input.nodes.map((n) => ({ id: n.id, width: NODE_WIDTH, height: nodeHeight(n.outcomes) })),
-    edges: input.edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
+    children: input.nodes.map((n) => {
+      const height = nodeHeight(n.outcomes.length);
+      return {
+        id: n.id,
+        width: NODE_WIDTH,
+        height,
+        // The handles are where the node draws them: each outcome on its row, the way in at the left middle.
+        layoutOptions: { 'elk.portConstraints': 'FIXED_POS' },
+        ports: [
+          { id: port(n.id, INPUT), x: 0, y: height / 2, width: 0, height: 0, layoutOptions: { 'elk.port.side': 'WEST' } },
+          ...n.outcomes.map((outcome, i) => ({ id: port(n.id, outcome), ...outcomePort(i), width: 0, height: 0, layoutOptions: { 'elk.port.side': 'EAST' } })),
+        ],
+      };
+    }),
+    edges: input.edges
+      .filter((e) => ids.has(e.source) && ids.has(e.target))
+      .map((e) => ({ id: e.id, sources: [port(e.source, e.sourceHandle)], targets: [port(e.target, INPUT)] })),
   });
-  return new Map((graph.children ?? []).map((c) => [c.id, { x: c.x ?? 0, y: c.y ?? 0 }]));
+  const routes = new Map<string, Point[]>();
+  for (const edge of (graph.edges ?? []) as ElkExtendedEdge[]) {
+    const section = edge.sections?.[0];
+    if (section) routes.set(edge.id, [section.startPoint, ...(section.bendPoints ?? []), section.endPoint]);
+  }
+  return { positions: new Map((graph.children ?? []).map((c) => [c.id, { x: c.x ?? 0, y: c.y ?? 0 }])), routes };
 }

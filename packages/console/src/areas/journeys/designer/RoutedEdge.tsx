@@ -1,0 +1,51 @@
+// An arrow along the route ELK computed (graph-layout.ts): orthogonal, around the nodes, its label on its longest
+// straight stretch. Without a route (nodes placed by hand, or the layout not done yet) it is React Flow's curve.
+import { BaseEdge, getBezierPath, type Edge, type EdgeProps } from '@xyflow/react';
+import type { Point } from './graph-layout.ts';
+
+export type RoutedEdgeData = { route?: Point[] | undefined };
+export type RoutedEdgeType = Edge<RoutedEdgeData, 'routed'>;
+
+/**
+ * The route, pinned to the handles as drawn: ELK's ends are the handles' computed places, the drawn ones may sit a
+ * pixel or two off; the first and last stretches are horizontal, so moving an end moves its neighbouring bend with it.
+ */
+function pinned(route: Point[], source: Point, target: Point): Point[] {
+  const points = route.map((p) => ({ ...p }));
+  const first = points[0]!;
+  const last = points.at(-1)!;
+  if (points.length > 2 && points[1]!.y === first.y) points[1]!.y = source.y;
+  if (points.length > 2 && points.at(-2)!.y === last.y) points.at(-2)!.y = target.y;
+  points[0] = source;
+  points[points.length - 1] = target;
+  return points;
+}
+
+/**
+ * The middle of the longest level stretch (else of the longest one): a label reads along it, clear of the nodes a
+ * vertical stretch runs beside, and easy to tell apart from its neighbours'.
+ */
+function labelPoint(points: Point[]): Point {
+  let best = { score: -1, x: points[0]!.x, y: points[0]!.y };
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1]!;
+    const b = points[i]!;
+    const level = Math.abs(b.y - a.y) < 1;
+    const score = Math.abs(b.x - a.x) + Math.abs(b.y - a.y) + (level ? 100_000 : 0);
+    if (score > best.score) best = { score, x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+  }
+  return best;
+}
+
+export function RoutedEdge(props: EdgeProps<RoutedEdgeType>) {
+  const { sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, label, markerEnd, style, interactionWidth } = props;
+  const route = data?.route;
+  if (!route || route.length < 2) {
+    const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
+    return <BaseEdge path={path} labelX={labelX} labelY={labelY} label={label} markerEnd={markerEnd} style={style} interactionWidth={interactionWidth} />;
+  }
+  const points = pinned(route, { x: sourceX, y: sourceY }, { x: targetX, y: targetY });
+  const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x},${p.y}`).join(' ');
+  const at = labelPoint(points);
+  return <BaseEdge path={path} labelX={at.x} labelY={at.y} label={label} markerEnd={markerEnd} style={style} interactionWidth={interactionWidth} />;
+}
