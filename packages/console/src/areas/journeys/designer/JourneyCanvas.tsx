@@ -122,7 +122,7 @@ function CanvasGraph(props: JourneyCanvasProps) {
   const t = useT();
   const { fitView, getViewport, setViewport } = useReactFlow();
   const [positions, setPositions] = useState<Map<string, NodePosition>>(new Map());
-  const [routes, setRoutes] = useState<Map<string, Point[]>>(new Map());
+  const [routes, setRoutes] = useState<{ routes: Map<string, Point[]>; labels: Map<string, Point> }>({ routes: new Map(), labels: new Map() });
   // Where nodes being dragged are right now (the definition changes once, when they are dropped).
   const [dragged, setDragged] = useState<ReadonlyMap<string, NodePosition>>(new Map());
   const stored = definition.ui?.positions;
@@ -139,7 +139,10 @@ function CanvasGraph(props: JourneyCanvasProps) {
             id: `${step.id}\u0000${outcome}`,
             type: 'routed',
             // ELK's route fits ELK's positions only: with nodes placed by hand (or moving) the arrow is a curve.
-            data: { route: stored || dragged.size > 0 ? undefined : routes.get(`${step.id}\u0000${outcome}`) },
+            data:
+              stored || dragged.size > 0
+                ? {}
+                : { route: routes.routes.get(`${step.id}\u0000${outcome}`), label: routes.labels.get(`${step.id}\u0000${outcome}`) },
             source: step.id,
             sourceHandle: outcome,
             target,
@@ -172,7 +175,7 @@ function CanvasGraph(props: JourneyCanvasProps) {
         if (!current) return;
         const next = layout.positions;
         setPositions(next);
-        setRoutes(layout.routes);
+        setRoutes({ routes: layout.routes, labels: layout.labels });
         requestAnimationFrame(() => {
           void fitView({ padding: 0.05, maxZoom: 1, minZoom: fitMinZoom }).then(() => {
             // Too big to fit legibly: keep the zoom readable and show the graph from its top left (the start).

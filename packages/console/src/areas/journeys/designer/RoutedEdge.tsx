@@ -3,7 +3,7 @@
 import { BaseEdge, getBezierPath, type Edge, type EdgeProps } from '@xyflow/react';
 import type { Point } from './graph-layout.ts';
 
-export type RoutedEdgeData = { route?: Point[] | undefined };
+export type RoutedEdgeData = { route?: Point[] | undefined; label?: Point | undefined };
 export type RoutedEdgeType = Edge<RoutedEdgeData, 'routed'>;
 
 /**
@@ -46,6 +46,9 @@ export function RoutedEdge(props: EdgeProps<RoutedEdgeType>) {
   }
   const points = pinned(route, { x: sourceX, y: sourceY }, { x: targetX, y: targetY });
   const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x},${p.y}`).join(' ');
-  const at = labelPoint(points);
+  // The layout's place for the label (clear of other arrows' stretches), on the route as pinned.
+  const at = data?.label
+    ? { x: data.label.x, y: Math.abs(data.label.y - route[0]!.y) < 0.5 ? sourceY : Math.abs(data.label.y - route.at(-1)!.y) < 0.5 ? targetY : data.label.y }
+    : labelPoint(points);
   return <BaseEdge path={path} labelX={at.x} labelY={at.y} label={label} markerEnd={markerEnd} style={style} interactionWidth={interactionWidth} />;
 }

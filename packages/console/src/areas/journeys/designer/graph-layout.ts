@@ -26,6 +26,8 @@ export interface Layout {
   positions: Map<string, Point>;
   /** Each arrow's route (its start, bends and end), by edge id. */
   routes: Map<string, Point[]>;
+  /** Where each arrow's outcome label goes (its centre). */
+  labels: Map<string, Point>;
 }
 
 /** Where an outcome's handle sits on a node: its row's middle on the right edge (the node's CSS: header, then 26 px rows). */
@@ -92,5 +94,66 @@ export async function layoutGraph(input: LayoutInput): Promise<Layout> {
     const section = edge.sections?.[0];
     if (section) routes.set(edge.id, [section.startPoint, ...(section.bendPoints ?? []), section.endPoint]);
   }
-  return { positions: new Map((graph.children ?? []).map((c) => [c.id, { x: c.x ?? 0, y: c.y ?? 0 }])), routes };
+  return {
+    positions: new Map((graph.children ?? []).map((c) => [c.id, { x: c.x ?? 0, y: c.y ?? 0 }])),
+    routes,
+    labels: labelPlaces(routes, new Map(input.edges.map((e) => [e.id, labelWidth(e.sourceHandle)]))),
+  };
+}
+
+interface Stretch {
+  y: number;
+  from: number;
+  to: number;
+}
+
+/** An arrow's level stretches (where a label reads along it), left to right. */
+function levelStretches(route: Point[]): Stretch[] {
+  const stretches: Stretch[] = [];
+  for (let i = 1; i < route.length; i++) {
+    const a = route[i - 1]!;
+    const b = route[i]!;
+    if (Math.abs(a.y - b.y) < 0.5 && Math.abs(a.x - b.x) > 0.5) stretches.push({ y: a.y, from: Math.min(a.x, b.x), to: Math.max(a.x, b.x) });
+  }
+  return stretches;
+}
+
+/** A label's width as the canvas draws it (11 px text, bold on a run's path, with padding): a generous estimate. */
+export function labelWidth(text: string): number {
+  return Math.ceil(text.length * 6.8) + 10;
+}
+
+/**
+ * Where each arrow's label goes: the middle of the longest part of a level stretch that no other arrow runs along
+ * (arrows into one step share their last stretches, and labels there would cover each other), if the label fits
+ * there; else just after the handle it leaves by (each outcome has its own row, so such labels never meet).
+ */
+export function labelPlaces(routes: ReadonlyMap<string, Point[]>, widths: ReadonlyMap<string, number> = new Map()): Map<string, Point> {
+  const all = [...routes].map(([id, route]) => ({ id, stretches: levelStretches(route) }));
+  const places = new Map<string, Point>();
+  for (const { id, stretches } of all) {
+    const others = all.filter((other) => other.id !== id).flatMap((other) => other.stretches);
+    let best: { length: number; at: Point } | undefined;
+    for (const stretch of stretches) {
+      // The free parts: the stretch minus every other arrow's stretch on the same line.
+      let free: [number, number][] = [[stretch.from, stretch.to]];
+      for (const other of others) {
+        if (Math.abs(other.y - stretch.y) >= 0.5) continue;
+        free = free.flatMap(([from, to]) =>
+          [
+            [from, Math.min(to, other.from)],
+            [Math.max(from, other.to), to],
+          ].filter(([a, b]) => b! - a! > 0.5),
+        ) as [number, number][];
+      }
+      for (const [from, to] of free) if (!best || to - from > best.length) best = { length: to - from, at: { x: (from + to) / 2, y: stretch.y } };
+    }
+    const width = widths.get(id) ?? 0;
+    if (!best || best.length < width + 8) {
+      const start = routes.get(id)![0]!;
+      best = { length: 0, at: { x: start.x + width / 2 + 8, y: start.y } };
+    }
+    places.set(id, best.at);
+  }
+  return places;
 }
