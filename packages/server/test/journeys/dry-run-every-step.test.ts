@@ -196,7 +196,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(path(cancelled.trace), ['loginForm:cancel', 'cancelled:rejection']);
     });
 
-    test('a sign-in that names nobody, without a user to run as: stopped with DRY_RUN_NO_PASSKEY; an unknown start user is 404', async () => {
+    test('a sign-in that names nobody, without a user to run as: stopped with DRY_RUN_NO_PASSKEY; an unknown start user is 404; running as a user needs the permission to read them', async () => {
       const nobody = await tried(SIGN_IN, { script: { loginForm: 'succeeds' } });
       assert.equal(nobody.result.status, 'stopped');
       assert.equal(nobody.result.code, 'DRY_RUN_NO_PASSKEY');
@@ -205,6 +205,22 @@ for (const kind of DATABASE_KINDS) {
       const unknown = await dryRun(SIGN_IN, { startUser: { userKey: 'nobody' }, script: {} });
       assert.equal(unknown.status, 404);
       assert.equal(unknown.body.code, 'USER_NOT_FOUND');
+      // Running as a user shows their variables: it needs the permission reading that user needs.
+      const editor = server.http.withToken(
+        await server.token(admin.clientId, admin.clientSecret, 'TNT#acme#Journeys:updateDraft TNT#acme#IdentityStore:getUser'),
+      );
+      const byKey = await editor.post(`/api/journeys/${SIGN_IN}/dry-run`, { startUser: ALICE, script: {} });
+      assert.equal(byKey.status, 403);
+      assert.equal(byKey.body.code, 'FORBIDDEN');
+      assert.match(byKey.body.detail, /IdentityStore:listUsers/);
+      const byExternalId = await editor.post(`/api/journeys/${SIGN_IN}/dry-run`, { startUser: { externalId: 'ext-alice' }, script: {} });
+      assert.equal(byExternalId.body.code, 'FORBIDDEN');
+      assert.match(byExternalId.body.detail, /IdentityStore:getUserByExtId/);
+      const alice = (await admin.api.get(`/api/identity-store/stores/${STORE}/users?userKey=alice`)).body.items[0].id as string;
+      const byId = await editor.post(`/api/journeys/${SIGN_IN}/dry-run`, { startUser: { userId: alice }, script: {} });
+      assert.equal(byId.status, 200, JSON.stringify(byId.body));
+      assert.equal(byId.body.result.status, 'success');
+
       const malformed = await dryRun(SIGN_IN, { startUser: { name: 'alice' }, script: {} });
       assert.equal(malformed.status, 400);
       assert.equal(malformed.body.code, 'VALIDATION_FAILED');
