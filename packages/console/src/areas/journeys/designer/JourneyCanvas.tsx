@@ -14,7 +14,6 @@ import {
   ReactFlowProvider,
   useReactFlow,
   type Connection,
-  type Edge,
   type Node,
   type NodeChange,
   type NodeProps,

@@ -1,7 +1,11 @@
-// An arrow along the route ELK computed (graph-layout.ts): orthogonal, around the nodes, its label on its longest
-// straight stretch. Without a route (nodes placed by hand, or the layout not done yet) it is React Flow's curve.
-import { BaseEdge, getBezierPath, type Edge, type EdgeProps } from '@xyflow/react';
+// An arrow along the route ELK computed (graph-layout.ts): orthogonal, around the nodes, its label on a stretch of
+// its own. Without a route (nodes placed by hand, or the layout not done yet) it is React Flow's curve, except an
+// arrow back to a step on its left (a retry), which goes over every step between them rather than through them.
+import { BaseEdge, getBezierPath, useStore, type Edge, type EdgeProps } from '@xyflow/react';
 import type { Point } from './graph-layout.ts';
+
+/** How far a hand-placed retry arrow keeps from the steps it goes round. */
+const BACK_EDGE_CLEARANCE = 24;
 
 export type RoutedEdgeData = { route?: Point[] | undefined; label?: Point | undefined };
 export type RoutedEdgeType = Edge<RoutedEdgeData, 'routed'>;
@@ -40,6 +44,41 @@ function labelPoint(points: Point[]): Point {
 export function RoutedEdge(props: EdgeProps<RoutedEdgeType>) {
   const { sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, label, markerEnd, style, interactionWidth } = props;
   const route = data?.route;
+  const back = (!route || route.length < 2) && targetX < sourceX;
+  // The top of the highest step between the target's left and the source's right (only a back arrow needs it).
+  const highest = useStore((state) => {
+    if (!back) return 0;
+    let top = Math.min(sourceY, targetY);
+    for (const node of state.nodeLookup.values()) {
+      const { x, y } = node.internals.positionAbsolute;
+      if (x + (node.measured.width ?? 0) >= targetX && x <= sourceX) top = Math.min(top, y);
+    }
+    return top;
+  });
+  if (back) {
+    // Over the steps, out to the right of the source and in from the left of the target.
+    const top = highest - BACK_EDGE_CLEARANCE;
+    const points = [
+      { x: sourceX, y: sourceY },
+      { x: sourceX + BACK_EDGE_CLEARANCE, y: sourceY },
+      { x: sourceX + BACK_EDGE_CLEARANCE, y: top },
+      { x: targetX - BACK_EDGE_CLEARANCE, y: top },
+      { x: targetX - BACK_EDGE_CLEARANCE, y: targetY },
+      { x: targetX, y: targetY },
+    ];
+    const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x},${p.y}`).join(' ');
+    return (
+      <BaseEdge
+        path={path}
+        labelX={(sourceX + targetX) / 2}
+        labelY={top}
+        label={label}
+        markerEnd={markerEnd}
+        style={style}
+        interactionWidth={interactionWidth}
+      />
+    );
+  }
   if (!route || route.length < 2) {
     const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
     return <BaseEdge path={path} labelX={labelX} labelY={labelY} label={label} markerEnd={markerEnd} style={style} interactionWidth={interactionWidth} />;
