@@ -229,6 +229,8 @@ describe('journey designer (sqlite)', () => {
     await shot(page, 'trustx-registration-built');
     await assertAccessible(page, 'designer with a journey');
     await selectStep(page, 'completeRegistration');
+    // From the top: the click scrolled the node into view, and a control under the sticky header counts as obscured.
+    await page.evaluate(() => window.scrollTo(0, 0));
     await assertAccessible(page, 'designer with a step selected');
     await shot(page, 'step-panel');
     await page.emulateMedia({ colorScheme: 'dark' });

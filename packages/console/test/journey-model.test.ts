@@ -6,6 +6,8 @@ import { diffJson, diffSteps, unionOfSteps } from '../src/areas/journeys/designe
 import {
   addStep,
   asDefinition,
+  autoLayout,
+  placeNodes,
   isValidStepId,
   outcomesOf,
   pasteStep,
@@ -116,4 +118,30 @@ test('a field’s text is typed by the schema; expressions stay text', () => {
   assert.equal(fromText('${x > 1}', { type: 'boolean' }), '${x > 1}');
   assert.equal(fromText('abc', { type: 'integer' }), 'abc', 'left for the server to report');
   assert.equal(fromText('', { type: 'string' }), undefined, 'an empty field removes the parameter');
+});
+
+test('node positions: placing keeps every shown node (whole pixels), renames and removals follow, Auto layout drops them', () => {
+  const doc = journey();
+  const shown = new Map(doc.steps.map((s, i) => [s.id, { x: i * 100.4, y: 20.6 }]));
+  shown.set('ghost', { x: 1, y: 1 });
+  const placed = placeNodes(doc, shown);
+  assert.deepEqual(
+    placed.ui?.positions,
+    Object.fromEntries(doc.steps.map((s, i) => [s.id, { x: Math.round(i * 100.4), y: 21 }])),
+    'a node that is no step is not kept',
+  );
+  assert.equal(doc.ui, undefined, 'the document itself is not changed');
+  const renamed = renameStep(placed, 'details', 'account');
+  assert.deepEqual(renamed.ui?.positions?.account, placed.ui?.positions?.details);
+  assert.equal(renamed.ui?.positions?.details, undefined);
+  const removed = removeStep(placed, 'details');
+  assert.equal(removed.ui?.positions?.details, undefined);
+  assert.deepEqual(
+    Object.keys(removed.ui?.positions ?? {}),
+    doc.steps.filter((s) => s.id !== 'details').map((s) => s.id),
+  );
+  const reset = autoLayout(placed);
+  assert.equal('ui' in reset, false, 'no empty ui member is left behind');
+  assert.deepEqual(reset, doc);
+  assert.deepEqual(autoLayout({ ...placed, ui: { ...placed.ui, other: 1 } as never }).ui, { other: 1 }, 'other designer metadata stays');
 });

@@ -211,6 +211,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       relyingParties: base.relyingParties,
       policies: base.policies,
       forms,
+      pages,
       organizations: base.organizations,
       plans,
     }),

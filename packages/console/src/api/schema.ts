@@ -3893,11 +3893,19 @@ export interface components {
             definition?: {
                 [key: string]: unknown;
             };
+            /** @description Run as this existing user of the journey’s store (read only), as an API client starts a journey for a named user; a sign-in that names nobody (the Login Form) is answered with a passkey of this user’s, made in the sandbox */
+            startUser?: {
+                userKey: string;
+            } | {
+                userId: string;
+            } | {
+                externalId: string;
+            };
             /** @description Step id → its answer; a list answers the step’s visits in turn (the last repeats). Unscripted passkey steps succeed; unscripted forms are submitted empty. */
             script: {
-                [key: string]: (("succeeds" | "userCancels" | "timesOut" | "failsUserVerification" | "unknownCredential") | {
+                [key: string]: (("succeeds" | "userCancels" | "timesOut" | "failsUserVerification" | "unknownCredential" | "wrongCode") | {
                     [key: string]: unknown;
-                }) | (("succeeds" | "userCancels" | "timesOut" | "failsUserVerification" | "unknownCredential") | {
+                }) | (("succeeds" | "userCancels" | "timesOut" | "failsUserVerification" | "unknownCredential" | "wrongCode") | {
                     [key: string]: unknown;
                 })[];
             };
@@ -15981,7 +15989,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: JOURNEY_NOT_FOUND */
+            /** @description Error codes: JOURNEY_NOT_FOUND, USER_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;

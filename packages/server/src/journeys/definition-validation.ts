@@ -159,6 +159,15 @@ export function validateDefinition(document: unknown, stepTypes: StepTypeLookup 
   });
   if (!ids.has(definition.start))
     problems.push({ severity: 'error', code: 'DANGLING_REFERENCE', pointer: '/start', message: `start names ${definition.start}, which is not a step` });
+  // A position left behind by a removed step changes nothing the engine does: a warning, for the next save to drop.
+  for (const id of Object.keys(definition.ui?.positions ?? {}))
+    if (!ids.has(id))
+      problems.push({
+        severity: 'warning',
+        code: 'DANGLING_REFERENCE',
+        pointer: `/ui/positions/${escapePointer(id)}`,
+        message: `a node position for ${id}, which is not a step`,
+      });
 
   definition.steps.forEach((step, index) => {
     const at = `/steps/${index}`;

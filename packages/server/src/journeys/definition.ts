@@ -54,7 +54,12 @@ export interface JourneyDefinition {
   start: string;
   variables?: Record<string, VariableDeclaration>;
   steps: StepDefinition[];
+  /** The designer's own metadata: the engine ignores it (node positions the operator dragged; none: laid out automatically). */
+  ui?: { positions?: Record<string, { x: number; y: number }> };
 }
+
+/** Bound of a stored node position (the canvas's coordinates), so that UI metadata stays small and sane. */
+export const MAX_UI_COORDINATE = 1_000_000;
 
 const variableType = { enum: ['string', 'number', 'integer', 'boolean', 'object', 'array', 'any'] };
 
@@ -94,6 +99,28 @@ export const JOURNEY_DEFINITION_SCHEMA = {
           default: {},
           input: { type: 'boolean', default: false },
           description: { type: 'string', maxLength: 500 },
+        },
+      },
+    },
+    ui: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'The designer’s metadata, ignored by the engine',
+      properties: {
+        positions: {
+          type: 'object',
+          maxProperties: MAX_STEPS,
+          propertyNames: { pattern: STEP_ID_PATTERN },
+          description: 'Step id → where the operator placed its node; steps without one are laid out automatically',
+          additionalProperties: {
+            type: 'object',
+            required: ['x', 'y'],
+            additionalProperties: false,
+            properties: {
+              x: { type: 'number', minimum: -MAX_UI_COORDINATE, maximum: MAX_UI_COORDINATE },
+              y: { type: 'number', minimum: -MAX_UI_COORDINATE, maximum: MAX_UI_COORDINATE },
+            },
+          },
         },
       },
     },

@@ -92,6 +92,19 @@ describe('journey definition validation reports', () => {
     );
   });
 
+  test('ui.positions: the designer’s node positions are checked for shape; one for a missing step is a warning', () => {
+    const placed = definition([endSuccess()], { ui: { positions: { done: { x: 120.5, y: -40 } } } });
+    assert.deepEqual(problemsOf(placed), []);
+    assert.deepEqual(problemsOf({ ...placed, ui: { positions: { done: { x: 1 }, ghost: { x: 0, y: 0 } } } }), [
+      'error SCHEMA_VIOLATION - /ui/positions/done/y',
+    ]);
+    assert.deepEqual(problemsOf({ ...placed, ui: { positions: { done: { x: 0, y: 0 }, ghost: { x: 0, y: 0 } } } }), [
+      'warning DANGLING_REFERENCE - /ui/positions/ghost',
+    ]);
+    assert.deepEqual(problemsOf({ ...placed, ui: { positions: { done: { x: 2_000_000, y: 0 } } } }), ['error SCHEMA_VIOLATION - /ui/positions/done/x']);
+    assert.deepEqual(problemsOf({ ...placed, ui: { zoom: 2 } }), ['error SCHEMA_VIOLATION - /ui/zoom']);
+  });
+
   test('timeout is an outcome only of client-facing steps that declare a timeout', () => {
     const lines = problemsOf(
       definition([
@@ -144,6 +157,15 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await admin.api.get('/api/audit-events?limit=200')).body.items?.length, auditBefore);
       const body = await admin.api.post('/api/journeys/broken/validate', { definition: definition([endSuccess()]) });
       assert.equal(body.body.valid, true);
+    });
+
+    test('node positions are saved with the draft, published with the version and read back unchanged; the engine ignores them', async () => {
+      const placed = definition([endSuccess()], { ui: { positions: { done: { x: 312, y: 48.25 } } } });
+      assert.equal((await admin.api.post('/api/journeys', { journeyId: 'placed', definition: placed })).status, 201);
+      assert.deepEqual((await admin.api.get('/api/journeys/placed')).body.draft, placed);
+      const published = await admin.api.post('/api/journeys/placed/publish');
+      assert.equal(published.status, 201, JSON.stringify(published.body));
+      assert.deepEqual((await admin.api.get(`/api/journeys/placed/versions/${published.body.version}`)).body.definition, placed);
     });
 
     test('step types are listed with their parameter schemas and outcomes', async () => {

@@ -5,11 +5,24 @@ import { KeywayError } from '../../errors/keyway-error.ts';
 import { JourneyIdParam } from '../../http/path-params.ts';
 import { principalOf } from '../../http/route-config.ts';
 import type { Services } from '../../services.ts';
+import { permissionString, isAllowed } from '../../tenancy/permissions.ts';
+import type { Principal } from '../../tenancy/tenancy-service.ts';
+import { userReadPermission } from '../../tenancy/target-rules.ts';
 import type { JourneyDefinition } from '../definition.ts';
 import { invalidDefinitionError } from '../journey-service.ts';
 import { localeOf } from '../runtime-routes.ts';
 import { DryRunBody, DryRunResponse } from './dry-run-schemas.ts';
-import type { DryRunScript } from './journey-dry-run.ts';
+import type { DryRunScript, StartUserRef } from './journey-dry-run.ts';
+
+/**
+ * Running as a user reveals that user (the trace holds their variables), so it needs what reading the user needs,
+ * as naming a user at a journey's start does (target-rules.ts): by user key, listing users.
+ */
+function assertMayRunAs(principal: Principal, ref: StartUserRef): void {
+  const needed = 'userKey' in ref ? 'IdentityStore:listUsers' : userReadPermission(ref);
+  if (!isAllowed(principal.permissions, principal.tenantId, needed))
+    throw new KeywayError('FORBIDDEN', `Running as a user needs ${permissionString(principal.tenantId, needed)}`);
+}
 
 /** POST /api/journeys/{journeyId}/dry-run: "Try it" (journey-dry-run.ts). */
 export async function journeyDryRunRoutes(fastify: FastifyInstance, { services }: { services: Services }): Promise<void> {
@@ -37,13 +50,16 @@ export async function journeyDryRunRoutes(fastify: FastifyInstance, { services }
           'JOURNEY_DEFINITION_INVALID',
           'JOURNEY_DRY_RUN_UNKNOWN_STEP',
           'JOURNEY_DRY_RUN_SCRIPT_INVALID',
+          'USER_NOT_FOUND',
           'RATE_LIMITED',
         ],
       },
     },
     async (request) => {
-      const { tenantId } = principalOf(request);
+      const principal = principalOf(request);
+      const { tenantId } = principal;
       const { journeyId } = request.params;
+      if (request.body.startUser) assertMayRunAs(principal, request.body.startUser);
       return services.journeyDryRunLimiter.run(tenantId, async () => {
         const journey = await services.journeyDefinitions.get(tenantId, journeyId);
         let definition = request.body.definition ?? journey.draft;
@@ -55,7 +71,7 @@ export async function journeyDryRunRoutes(fastify: FastifyInstance, { services }
         const plan = services.journeyDryRun.compile(definition as JourneyDefinition);
         const script = request.body.script as DryRunScript;
         services.journeyDryRun.checkScript(plan, script);
-        return services.journeyDryRun.run(tenantId, journeyId, plan, script, localeOf(request));
+        return services.journeyDryRun.run(tenantId, journeyId, plan, script, localeOf(request), request.body.startUser);
       });
     },
   );

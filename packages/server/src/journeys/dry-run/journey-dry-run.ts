@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { OrganizationService } from '../../organizations/organization-service.ts';
-import type {
-  AuthenticationResponseJSON,
-  PublicKeyCredentialCreationOptionsJSON,
-  PublicKeyCredentialRequestOptionsJSON,
-  RegistrationResponseJSON,
-} from '@simplewebauthn/server';
 import { KeywayError } from '../../errors/keyway-error.ts';
+import type { User } from '../../identity/user-schemas.ts';
+import type { OrganizationService } from '../../organizations/organization-service.ts';
 import type { PolicyService } from '../../passkeys/policy-service.ts';
 import type { RelyingPartyService } from '../../passkeys/relying-party-service.ts';
 import { SoftAuthenticator } from '../../passkeys/soft-authenticator.ts';
@@ -14,22 +9,20 @@ import type { Clock } from '../../shared/clock.ts';
 import { compileJourney, type CompiledJourney } from '../compiled-journey.ts';
 import type { JourneyDefinition } from '../definition.ts';
 import type { JourneyPlans } from '../engine/journey-plans.ts';
-import { JourneyVariables } from '../engine/journey-variables.ts';
-import { StepFailure } from '../engine/step-failure.ts';
+import { JourneyVariables, userVariable } from '../engine/journey-variables.ts';
 import { StepRunner, type Run, type Stop } from '../engine/step-runner.ts';
 import type { FormService } from '../forms/form-service.ts';
+import type { PageService } from '../pages/page-service.ts';
 import type { StepTypeLookup } from '../step-registry.ts';
-import type { ClientInput } from '../step-type.ts';
 import { SandboxCeremonies } from './sandbox-ceremonies.ts';
+import { behavioursFor, objectAnswerProblem, SandboxClient, type ScriptAnswer } from './sandbox-client.ts';
 import { SandboxIdentity, type IdentityReads } from './sandbox-identity.ts';
+import { SandboxServices } from './sandbox-services.ts';
 
-/** How the software authenticator behaves at a passkey step. */
-export const PASSKEY_BEHAVIOURS = ['succeeds', 'userCancels', 'timesOut', 'failsUserVerification', 'unknownCredential'] as const;
-export type PasskeyBehaviour = (typeof PASSKEY_BEHAVIOURS)[number];
-
-/** A step's answer: a behaviour, or the form data to submit; a list answers the step's visits in turn (the last repeats). */
-export type ScriptAnswer = PasskeyBehaviour | Record<string, unknown>;
 export type DryRunScript = Record<string, ScriptAnswer | ScriptAnswer[]>;
+
+/** Whom the run is about from its start, as a journey an API client starts for a named user (read only). */
+export type StartUserRef = { userKey: string } | { userId: string } | { externalId: string };
 
 export interface DryRunTraceEntry {
   stepId: string;
@@ -52,13 +45,6 @@ export const DRY_RUN_MAX_MS = 10_000;
 /** Bound on the trace's JSON (each entry carries all variables). */
 export const DRY_RUN_MAX_TRACE_BYTES = 2 * 1024 * 1024;
 
-/** Passkey steps the software authenticator answers, and which ceremony each runs. */
-const PASSKEY_STEPS: Record<string, { ceremony: 'registration' | 'authentication'; answer: (formData: unknown, credential: unknown) => unknown }> = {
-  'trustx.passkeyRegistrationForm': { ceremony: 'registration', answer: (formData, credential) => ({ formData, browserResponse: credential }) },
-  'trustx.passkeyAuthenticationForm': { ceremony: 'authentication', answer: (formData, credential) => ({ formData, browserResponse: credential }) },
-  'mosaic.registerPasskeys': { ceremony: 'registration', answer: (_formData, credential) => ({ webauthn_encoded_result: credential }) },
-};
-
 /** The id the draft runs under: sub-journeys that return to it find it here, never in the database. */
 const DRAFT_VERSION_ID = 'dry-run:draft';
 
@@ -69,6 +55,8 @@ export interface JourneyDryRunDeps {
   relyingParties: Pick<RelyingPartyService, 'findForStore'>;
   policies: Pick<PolicyService, 'findRegistrationPolicyForStore' | 'findAuthenticationPolicyForStore'>;
   forms: Pick<FormService, 'findPublished'>;
+  /** Read only: a Custom Page V2 must name a published page (none is served). */
+  pages: Pick<PageService, 'findPublished'>;
   /** Read only: the organizations a (real) user of the store belongs to, for Select Organization. */
   organizations: Pick<OrganizationService, 'membershipsOf' | 'admitPasskey'>;
   plans: Pick<JourneyPlans, 'plan' | 'findPublished'>;
@@ -99,15 +87,20 @@ export class JourneyDryRun {
     const errors: { field: string; message: string }[] = [];
     for (const [stepId, given] of Object.entries(script)) {
       const step = plan.steps.get(stepId)!;
-      const passkey = PASSKEY_STEPS[step.type.type];
+      const field = `/script/${stepId}`;
+      if (!step.type.clientFacing) {
+        errors.push({ field, message: `${step.type.type} runs on the server and takes no answer` });
+        continue;
+      }
+      const fitting = behavioursFor(step.type.type);
       for (const answer of Array.isArray(given) ? given : [given]) {
-        const field = `/script/${stepId}`;
-        if (!step.type.clientFacing) errors.push({ field, message: `${step.type.type} runs on the server and takes no answer` });
-        else if (typeof answer !== 'string') continue;
-        else if (!passkey && (answer === 'failsUserVerification' || answer === 'unknownCredential'))
-          errors.push({ field, message: `${answer} applies to passkey steps only` });
-        else if (passkey?.ceremony === 'registration' && answer === 'unknownCredential')
-          errors.push({ field, message: 'unknownCredential applies to passkey sign-in steps only' });
+        const problem =
+          typeof answer === 'string'
+            ? fitting.includes(answer)
+              ? undefined
+              : `${answer} does not apply to ${step.type.type} (it takes ${fitting.join(', ')}, or input)`
+            : objectAnswerProblem(step.type.type, answer);
+        if (problem) errors.push({ field, message: problem });
       }
     }
     if (errors.length > 0) throw new KeywayError('JOURNEY_DRY_RUN_SCRIPT_INVALID', errors[0]!.message, { errors });
@@ -123,6 +116,7 @@ export class JourneyDryRun {
     plan: CompiledJourney,
     script: DryRunScript,
     locale: string,
+    startUser?: StartUserRef,
   ): Promise<{ result: DryRunResult; trace: DryRunTraceEntry[] }> {
     const { clock } = this.#deps;
     const startedMs = performance.now();
@@ -140,33 +134,33 @@ export class JourneyDryRun {
       plan: (versionId) => (versionId === DRAFT_VERSION_ID ? Promise.resolve(plan) : this.#deps.plans.plan(versionId)),
       findPublished: (t, id) => this.#deps.plans.findPublished(t, id),
     };
+    const services = new SandboxServices({ clock, pages: this.#deps.pages });
+    const definition = plan.definition;
+    // The start user is read, never changed; the run's own copy of it is what steps see.
+    const user = startUser === undefined ? undefined : await this.#startUser(tenantId, definition.store, startUser);
+    const client = new SandboxClient({
+      ceremonies,
+      services,
+      authenticator,
+      startUser: user && { tenantId, storeName: definition.store, userId: user.id },
+    });
     const runner = new StepRunner({
       clock,
       port: {
         ceremonies,
         identity,
         forms: this.#deps.forms,
-        pages: {
-          // A grant is a database row the hosted page is served by: a dry-run serves no page.
-          grant: () => Promise.reject(new StepFailure('JOURNEY_STEP_FAILED', 'custom pages are not served in a dry-run')),
-          revoke: () => Promise.resolve(),
-        },
-        // A dry-run sends no mail: a code would reach a real inbox.
-        email: { sendOneTimeCode: () => Promise.reject(new StepFailure('JOURNEY_STEP_FAILED', 'e-mail codes are not sent in a dry-run')) },
+        // Pages, mail and devices: kept in the run (sandbox-services.ts); no grant, no outbox row, no device key is written.
+        pages: services.pages(),
+        email: services.email(),
         organizations: this.#deps.organizations,
-        // Device keys live in the operator's browser, not the run's: binding and proving are refused in a dry-run.
-        devices: {
-          verifyBindingProof: () => Promise.reject(new StepFailure('JOURNEY_STEP_FAILED', 'devices are not bound in a dry-run')),
-          bindIn: () => Promise.reject(new StepFailure('JOURNEY_STEP_FAILED', 'devices are not bound in a dry-run')),
-          status: () => Promise.reject(new StepFailure('JOURNEY_STEP_FAILED', 'devices are not recognised in a dry-run')),
-        },
+        devices: services.devices(),
       },
       identity,
       plans,
       maxStepsPerRequest: DRY_RUN_MAX_STEPS,
     });
 
-    const definition = plan.definition;
     const values: Record<string, unknown> = {};
     for (const [name, declaration] of Object.entries(definition.variables ?? {})) {
       if (declaration.default !== undefined) values[name] = structuredClone(declaration.default);
@@ -174,6 +168,7 @@ export class JourneyDryRun {
     const instanceId = `dry-run-${randomUUID()}`;
     const vars = new JourneyVariables(values);
     vars.journey = { id: journeyId, version: 0, instanceId, store: definition.store };
+    if (user) vars.nameUser(userVariable(definition.store, user));
 
     const trace: DryRunTraceEntry[] = [];
     let traceBytes = 0;
@@ -233,13 +228,15 @@ export class JourneyDryRun {
       if (traceBytes > DRY_RUN_MAX_TRACE_BYTES) return stopped('DRY_RUN_TRACE_TOO_LARGE', `the trace grew beyond ${DRY_RUN_MAX_TRACE_BYTES} bytes`);
       if (run.stepsRun >= DRY_RUN_MAX_STEPS) return stopped('JOURNEY_STEP_LIMIT_EXCEEDED', `more than ${DRY_RUN_MAX_STEPS} steps ran`);
       const step = run.plan.steps.get(stepId)!;
-      const answer = await this.#answer(ceremonies, authenticator, step.type.type, stop.presentation.data, answerFor(stepId) ?? defaultAnswer(step.type.type));
+      const answer = await client.answer(step.type.type, stop.presentation.data, answerFor(stepId) ?? 'succeeds');
+      if (answer.kind === 'stop') return stopped(answer.code, answer.detail);
       if (answer.kind === 'timeout') {
         trace.push({ stepId, type: step.type.type, outcome: 'timeout', variables: structuredClone(run.vars.values) });
         stop = await runner.timeout(run, stepId);
         continue;
       }
       presentedBySubmit = undefined;
+      const traced = trace.length;
       try {
         stop = await runner.submit(run, stepId, answer.input);
       } catch (error) {
@@ -247,37 +244,22 @@ export class JourneyDryRun {
         if (error instanceof KeywayError) return stopped('DRY_RUN_INPUT_REFUSED', error.detail);
         throw error;
       }
-      if (presentedBySubmit === stepId) return stopped('DRY_RUN_INPUT_REFUSED', `step ${stepId} refused the script's input and asks again`);
+      // Asked again with no step left (a wrong e-mail code, a refused choice): a list goes on to its next answer; one
+      // answer would only repeat. (Back at the step by way of other steps, e.g. a retry branch, is a new visit.)
+      const given = script[stepId];
+      const answersLeft = Array.isArray(given) && (visits.get(stepId) ?? 0) < given.length;
+      if (presentedBySubmit === stepId && trace.length === traced && !answersLeft)
+        return stopped('DRY_RUN_INPUT_REFUSED', `step ${stepId} refused the script's input and asks again`);
     }
   }
 
-  /** What the client would send at a waiting step: the software authenticator's answer at a passkey step, form data elsewhere. */
-  async #answer(
-    ceremonies: SandboxCeremonies,
-    authenticator: SoftAuthenticator,
-    type: string,
-    data: unknown,
-    answer: ScriptAnswer,
-  ): Promise<{ kind: 'timeout' } | { kind: 'submit'; input: ClientInput }> {
-    if (answer === 'timesOut') return { kind: 'timeout' };
-    if (answer === 'userCancels') return { kind: 'submit', input: { clientResponseOptionId: 'cancel', data: null } };
-    const passkey = PASSKEY_STEPS[type];
-    if (!passkey) return { kind: 'submit', input: { clientResponseOptionId: 'client_input', data: typeof answer === 'string' ? {} : answer } };
-    const clientRequest = (data as { clientRequest?: unknown } | null)?.clientRequest as PublicKeyCredentialCreationOptionsJSON &
-      PublicKeyCredentialRequestOptionsJSON;
-    const origin = ceremonies.originOf(clientRequest.challenge) ?? '';
-    const behaviour: PasskeyBehaviour = typeof answer === 'string' ? answer : 'succeeds';
-    let credential: RegistrationResponseJSON | AuthenticationResponseJSON;
-    try {
-      credential =
-        passkey.ceremony === 'registration'
-          ? register(authenticator, clientRequest, origin, behaviour)
-          : authenticate(authenticator, clientRequest, origin, behaviour);
-    } catch {
-      // The authenticator refused (no passkey to offer, one already registered): a browser reports NotAllowedError, which clients send as cancel.
-      return { kind: 'submit', input: { clientResponseOptionId: 'cancel', data: null } };
-    }
-    return { kind: 'submit', input: { clientResponseOptionId: 'client_input', data: passkey.answer(typeof answer === 'string' ? {} : answer, credential) } };
+  /** The user named to start the run as: a real user of the journey's store, read only (USER_NOT_FOUND otherwise). */
+  async #startUser(tenantId: string, storeName: string, ref: StartUserRef): Promise<User> {
+    if ('userId' in ref) return this.#deps.identity.getUser(tenantId, storeName, { id: ref.userId });
+    if ('externalId' in ref) return this.#deps.identity.getUser(tenantId, storeName, { externalId: ref.externalId });
+    const found = (await this.#deps.identity.listUsers(tenantId, storeName, { userKey: ref.userKey, limit: 1 })).items[0];
+    if (!found) throw new KeywayError('USER_NOT_FOUND', `No user ${ref.userKey} in store ${storeName}`);
+    return found;
   }
 }
 
@@ -296,41 +278,4 @@ async function completion(identity: SandboxIdentity, tenantId: string, run: Run,
   if (record.status === 'locked' || record.status === 'disabled')
     return { kind: 'end', result: 'rejection', code: 'USER_DISABLED', stepId: end.stepId, message: `the user is ${record.status}` };
   return end;
-}
-
-function defaultAnswer(type: string): ScriptAnswer {
-  return PASSKEY_STEPS[type] ? 'succeeds' : {};
-}
-
-function register(
-  authenticator: SoftAuthenticator,
-  options: PublicKeyCredentialCreationOptionsJSON,
-  origin: string,
-  behaviour: PasskeyBehaviour,
-): RegistrationResponseJSON {
-  return authenticator.register(options, { origin }, behaviour === 'failsUserVerification' ? { userVerified: false } : {});
-}
-
-function authenticate(
-  authenticator: SoftAuthenticator,
-  options: PublicKeyCredentialRequestOptionsJSON,
-  origin: string,
-  behaviour: PasskeyBehaviour,
-): AuthenticationResponseJSON {
-  if (behaviour === 'unknownCredential') {
-    // A passkey the server never registered: another authenticator's, for the same relying party.
-    const stranger = new SoftAuthenticator();
-    const rpId = options.rpId ?? new URL(origin).hostname;
-    stranger.register(
-      {
-        rp: { id: rpId, name: rpId },
-        user: { id: 'c3RyYW5nZXI', name: 'stranger', displayName: 'stranger' },
-        challenge: options.challenge,
-        pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
-      },
-      { origin },
-    );
-    return stranger.authenticate({ ...options, allowCredentials: [] }, { origin });
-  }
-  return authenticator.authenticate(options, { origin }, behaviour === 'failsUserVerification' ? { userVerified: false } : {});
 }

@@ -299,6 +299,12 @@ export class SandboxCeremonies {
     await this.#register(actor, session, target.storeName, response, ENROLMENT);
   }
 
+  /** Gives a (real, read-only) user of the store a passkey of the run's authenticator, e.g. the user the run is started as. */
+  async enrol(tenantId: string, storeName: string, userId: string, rpId: string): Promise<void> {
+    const { rp } = await this.#config(tenantId, storeName, rpId);
+    if (!this.hasPasskey(userId, rp.id)) await this.#enrol({ tenantId, actor: 'dry-run', requestId: 'dry-run' }, { storeName, userId, rp });
+  }
+
   /** Whether the user already has a passkey of the sandbox for the relying party. */
   hasPasskey(userId: string, rpId: string): boolean {
     return this.#descriptors(userId, rpId).length > 0;

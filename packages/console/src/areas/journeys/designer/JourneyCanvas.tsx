@@ -1,6 +1,8 @@
 // The journey as a graph: a node per step (its title, id and type, its problems), a handle per outcome on the
 // node's right edge, an arrow per wired outcome. Dragging from an outcome's handle to a step wires it; a step is
-// selected by click or, with the keyboard, by Tab and Enter. Used by the designer, the version diff, and (through
+// selected by click or, with the keyboard, by Tab and Enter. Where the definition stores node positions
+// (`ui.positions`) they are used, else ELK lays the graph out; with `onPlace` nodes can be dragged (or moved with the
+// arrow keys once selected). Used by the designer, the version diff, and (through
 // `trace`) by whoever wants to show the path a run took.
 import {
   Background,
@@ -12,18 +14,18 @@ import {
   ReactFlowProvider,
   useReactFlow,
   type Connection,
-  type Edge,
   type Node,
   type NodeChange,
   type NodeProps,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import './designer.css';
-import { memo, useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { useT } from '../../../i18n/i18n.tsx';
 import type { StepChange } from './definition-diff.ts';
-import { layoutGraph, NODE_WIDTH, nodeHeight } from './graph-layout.ts';
-import { outcomesOf, type JourneyDefinition, type StepDefinition, type StepTypeInfo } from './journey-model.ts';
+import { layoutGraph, NODE_WIDTH, nodeHeight, type Point } from './graph-layout.ts';
+import { RoutedEdge, type RoutedEdgeType } from './RoutedEdge.tsx';
+import { outcomesOf, type JourneyDefinition, type NodePosition, type StepDefinition, type StepTypeInfo } from './journey-model.ts';
 
 /** One step of a run's path and the outcome it left by (none for the last one). */
 export interface TraceEntry {
@@ -52,6 +54,10 @@ export interface JourneyCanvasProps {
   changes?: ReadonlyMap<string, StepChange>;
   /** The smallest zoom fitting the graph may use (default: still readable; a larger graph is panned instead). */
   fitMinZoom?: number;
+  /** A node was moved: every node's position as now shown; `group` is the same for consecutive moves of one node. Without it nodes stay put. */
+  onPlace?(positions: ReadonlyMap<string, NodePosition>, group: string): void;
+  /** Changing it lays the graph out and fits it again (e.g. after "Auto layout"). */
+  layoutKey?: number;
 }
 
 interface StepNodeData extends Record<string, unknown> {
@@ -106,16 +112,21 @@ const StepNodeView = memo(function StepNodeView({ data }: NodeProps<StepNode>) {
 });
 
 const nodeTypes = { step: StepNodeView };
+const edgeTypes = { routed: RoutedEdge };
 /** Below this a fitted graph's labels are too small to read; a larger graph is panned instead. */
 const MIN_FIT_ZOOM = 0.55;
 
 function CanvasGraph(props: JourneyCanvasProps) {
-  const { definition, stepTypes, selectedStepId, onSelect, onConnect, problems, trace, changes, label, fitMinZoom = MIN_FIT_ZOOM } = props;
+  const { definition, stepTypes, selectedStepId, onSelect, onConnect, onPlace, problems, trace, changes, label, fitMinZoom = MIN_FIT_ZOOM, layoutKey } = props;
   const t = useT();
   const { fitView, getViewport, setViewport } = useReactFlow();
-  const [positions, setPositions] = useState<Map<string, { x: number; y: number }>>(new Map());
+  const [positions, setPositions] = useState<Map<string, NodePosition>>(new Map());
+  const [routes, setRoutes] = useState<{ routes: Map<string, Point[]>; labels: Map<string, Point> }>({ routes: new Map(), labels: new Map() });
+  // Where nodes being dragged are right now (the definition changes once, when they are dropped).
+  const [dragged, setDragged] = useState<ReadonlyMap<string, NodePosition>>(new Map());
+  const stored = definition.ui?.positions;
 
-  const edges = useMemo<Edge[]>(() => {
+  const edges = useMemo<RoutedEdgeType[]>(() => {
     const ids = new Set(definition.steps.map((s) => s.id));
     const traced = new Set((trace ?? []).filter((e) => e.outcome !== undefined).map((e) => `${e.stepId}\u0000${e.outcome}`));
     return definition.steps.flatMap((step) =>
@@ -125,6 +136,12 @@ function CanvasGraph(props: JourneyCanvasProps) {
           const isTraced = traced.has(`${step.id}\u0000${outcome}`);
           return {
             id: `${step.id}\u0000${outcome}`,
+            type: 'routed',
+            // ELK's route fits ELK's positions only: with nodes placed by hand (or moving) the arrow is a curve.
+            data:
+              stored || dragged.size > 0
+                ? {}
+                : { route: routes.routes.get(`${step.id}\u0000${outcome}`), label: routes.labels.get(`${step.id}\u0000${outcome}`) },
             source: step.id,
             sourceHandle: outcome,
             target,
@@ -133,30 +150,39 @@ function CanvasGraph(props: JourneyCanvasProps) {
             className: isTraced ? 'is-traced' : undefined,
             animated: isTraced,
             markerEnd: { type: MarkerType.ArrowClosed },
-          } satisfies Edge;
+          } satisfies RoutedEdgeType;
         }),
     );
-  }, [definition, trace, t]);
+  }, [definition, trace, t, routes, stored, dragged]);
 
+  // The fit reads the stored positions as they are then, without laying out again when a node is moved.
+  const storedRef = useRef(stored);
+  storedRef.current = stored;
   // Layout only when the shape changes (steps, their outcome counts, arrows), not on every parameter edit.
-  const shape = JSON.stringify([definition.steps.map((s) => [s.id, outcomesOf(s, stepTypes.get(s.type)).length]), edges.map((e) => [e.source, e.target])]);
+  const shape = JSON.stringify([
+    definition.steps.map((s) => [s.id, outcomesOf(s, stepTypes.get(s.type))]),
+    edges.map((e) => [e.id, e.source, e.sourceHandle, e.target]),
+  ]);
   useEffect(() => {
     let current = true;
-    const [nodes, arrows] = JSON.parse(shape) as [[string, number][], [string, string][]];
+    const [nodes, arrows] = JSON.parse(shape) as [[string, string[]][], [string, string, string, string][]];
     layoutGraph({
       nodes: nodes.map(([id, outcomes]) => ({ id, outcomes })),
-      edges: arrows.map(([source, target], i) => ({ id: String(i), source, target })),
+      edges: arrows.map(([id, source, sourceHandle, target]) => ({ id, source, sourceHandle, target })),
     }).then(
-      (next) => {
+      (layout) => {
         if (!current) return;
+        const next = layout.positions;
         setPositions(next);
+        setRoutes({ routes: layout.routes, labels: layout.labels });
         requestAnimationFrame(() => {
           void fitView({ padding: 0.05, maxZoom: 1, minZoom: fitMinZoom }).then(() => {
             // Too big to fit legibly: keep the zoom readable and show the graph from its top left (the start).
             const viewport = getViewport();
-            if (viewport.zoom > fitMinZoom + 0.001 || next.size === 0) return;
-            const xs = [...next.values()].map((p) => p.x);
-            const ys = [...next.values()].map((p) => p.y);
+            const shown = [...next].map(([id, at]) => storedRef.current?.[id] ?? at);
+            if (viewport.zoom > fitMinZoom + 0.001 || shown.length === 0) return;
+            const xs = shown.map((p) => p.x);
+            const ys = shown.map((p) => p.y);
             void setViewport({ x: 16 - Math.min(...xs) * viewport.zoom, y: 16 - Math.min(...ys) * viewport.zoom, zoom: viewport.zoom });
           });
         });
@@ -166,7 +192,7 @@ function CanvasGraph(props: JourneyCanvasProps) {
     return () => {
       current = false;
     };
-  }, [shape, fitView, getViewport, setViewport, fitMinZoom]);
+  }, [shape, fitView, getViewport, setViewport, fitMinZoom, layoutKey]);
 
   const nodes = useMemo<StepNode[]>(() => {
     const numbers = new Map<string, number[]>();
@@ -176,7 +202,7 @@ function CanvasGraph(props: JourneyCanvasProps) {
       return {
         id: step.id,
         type: 'step',
-        position: positions.get(step.id) ?? { x: 0, y: index * 120 },
+        position: dragged.get(step.id) ?? stored?.[step.id] ?? positions.get(step.id) ?? { x: 0, y: index * 120 },
         selected: step.id === selectedStepId,
         ariaLabel: t('designer.nodeLabel', { title: step.title || type?.title || step.type, id: step.id }),
         data: {
@@ -191,10 +217,27 @@ function CanvasGraph(props: JourneyCanvasProps) {
         },
       };
     });
-  }, [definition, stepTypes, positions, selectedStepId, problems, changes, trace, onConnect, t]);
+  }, [definition, stepTypes, positions, dragged, stored, selectedStepId, problems, changes, trace, onConnect, t]);
 
   const onNodesChange = (changesToNodes: NodeChange<StepNode>[]) => {
-    for (const change of changesToNodes) if (change.type === 'select' && change.selected) onSelect?.(change.id);
+    for (const change of changesToNodes) {
+      if (change.type === 'select' && change.selected) onSelect?.(change.id);
+      if (change.type !== 'position' || !onPlace) continue;
+      const at = change.position ?? dragged.get(change.id);
+      if (change.dragging && change.position) {
+        setDragged((all) => new Map(all).set(change.id, change.position!));
+      } else if (!change.dragging && at) {
+        // Dropped (or moved by an arrow key): the definition keeps every node where it is now shown.
+        const shown = new Map(nodes.map((node) => [node.id, node.position]));
+        shown.set(change.id, at);
+        onPlace(shown, `move:${change.id}`);
+        setDragged((all) => {
+          const rest = new Map(all);
+          rest.delete(change.id);
+          return rest;
+        });
+      }
+    }
   };
 
   return (
@@ -202,12 +245,13 @@ function CanvasGraph(props: JourneyCanvasProps) {
       nodes={nodes}
       edges={edges}
       nodeTypes={nodeTypes}
+      edgeTypes={edgeTypes}
       onNodesChange={onNodesChange}
       onPaneClick={() => onSelect?.(undefined)}
       onConnect={(c: Connection) => {
         if (c.sourceHandle && c.source !== undefined && c.target) onConnect?.(c.source, c.sourceHandle, c.target);
       }}
-      nodesDraggable={false}
+      nodesDraggable={onPlace !== undefined}
       nodesConnectable={onConnect !== undefined}
       edgesFocusable={false}
       deleteKeyCode={null}

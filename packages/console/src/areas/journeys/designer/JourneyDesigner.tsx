@@ -13,7 +13,18 @@ import { useStores } from '../../../shell/current-store.tsx';
 import { Button, TextField } from '../../../ui/controls.tsx';
 import { ErrorMessage, Loading, Notice, PageHeader } from '../../../ui/feedback.tsx';
 import { JourneyCanvas, type StepProblems } from './JourneyCanvas.tsx';
-import { addStep, asDefinition, pasteStep, removeStep, setOutcome, type JourneyDefinition, type StepDefinition, type StepTypeInfo } from './journey-model.ts';
+import {
+  addStep,
+  asDefinition,
+  autoLayout,
+  pasteStep,
+  placeNodes,
+  removeStep,
+  setOutcome,
+  type JourneyDefinition,
+  type StepDefinition,
+  type StepTypeInfo,
+} from './journey-model.ts';
 import { JourneySettings } from './JourneySettings.tsx';
 import { StepPanel, type Problem } from './StepPanel.tsx';
 import { useEditHistory } from './use-edit-history.ts';
@@ -58,6 +69,8 @@ export function JourneyDesigner() {
   const [importError, setImportError] = useState<string | undefined>();
   // The last "Try it" run: its path is drawn on the canvas until the next run starts.
   const [dryRun, setDryRun] = useState<DryRunResponse | undefined>();
+  // Bumped by "Auto layout": the canvas lays the graph out and fits it again.
+  const [layoutKey, setLayoutKey] = useState(0);
   const trace = useMemo(() => dryRun?.trace.map((entry) => ({ stepId: entry.stepId, ...(entry.outcome ? { outcome: entry.outcome } : {}) })), [dryRun]);
   const loaded = useRef(false);
 
@@ -332,6 +345,20 @@ export function JourneyDesigner() {
             ) : null}
             <div className="designer-main">
               {definition.steps.length === 0 ? <p className="muted">{t('designer.emptyCanvas')}</p> : null}
+              {canEdit && definition.steps.length > 0 ? (
+                <div className="designer-canvas-toolbar">
+                  <p className="muted">{definition.ui?.positions ? t('designer.placedByHand') : t('designer.placedAutomatically')}</p>
+                  <Button
+                    onPress={() => {
+                      apply(autoLayout(definition));
+                      setLayoutKey((key) => key + 1);
+                    }}
+                    isDisabled={!definition.ui?.positions}
+                  >
+                    {t('designer.autoLayout')}
+                  </Button>
+                </div>
+              ) : null}
               <JourneyCanvas
                 definition={definition}
                 stepTypes={stepTypes}
@@ -339,7 +366,13 @@ export function JourneyDesigner() {
                 selectedStepId={selected}
                 onSelect={setSelected}
                 problems={problemsByStep}
-                {...(canEdit ? { onConnect: (id: string, outcome: string, target: string) => apply(setOutcome(definition, id, outcome, target)) } : {})}
+                layoutKey={layoutKey}
+                {...(canEdit
+                  ? {
+                      onConnect: (id: string, outcome: string, target: string) => apply(setOutcome(definition, id, outcome, target)),
+                      onPlace: (shown: ReadonlyMap<string, { x: number; y: number }>, group: string) => apply(placeNodes(definition, shown), group),
+                    }
+                  : {})}
               />
               {errors.length > 0 ? (
                 <section className="panel" aria-labelledby="designer-problems-title">

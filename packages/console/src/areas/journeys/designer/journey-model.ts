@@ -27,7 +27,14 @@ export interface JourneyDefinition {
   start: string;
   variables?: Record<string, VariableDeclaration>;
   steps: StepDefinition[];
+  /** The designer's metadata, which the engine ignores: where the operator placed each node (none: automatic layout). */
+  ui?: { positions?: Record<string, NodePosition> };
   [key: string]: unknown;
+}
+
+export interface NodePosition {
+  x: number;
+  y: number;
 }
 
 /** What the designer needs of a step type from GET /api/journeys/step-types. */
@@ -102,11 +109,15 @@ export function pasteStep(definition: JourneyDefinition, step: StepDefinition): 
 export function renameStep(definition: JourneyDefinition, from: string, to: string): JourneyDefinition {
   const retarget = (outcomes: Record<string, string> | undefined) =>
     outcomes && Object.fromEntries(Object.entries(outcomes).map(([outcome, target]) => [outcome, target === from ? to : target]));
-  return {
-    ...definition,
-    start: definition.start === from ? to : definition.start,
-    steps: definition.steps.map((s) => ({ ...s, ...(s.id === from ? { id: to } : {}), ...(s.outcomes ? { outcomes: retarget(s.outcomes) } : {}) })),
-  };
+  const positions = definition.ui?.positions;
+  return withPositions(
+    {
+      ...definition,
+      start: definition.start === from ? to : definition.start,
+      steps: definition.steps.map((s) => ({ ...s, ...(s.id === from ? { id: to } : {}), ...(s.outcomes ? { outcomes: retarget(s.outcomes) } : {}) })),
+    },
+    positions && Object.fromEntries(Object.entries(positions).map(([id, at]) => [id === from ? to : id, at])),
+  );
 }
 
 /** Removes a step; outcomes that led to it become unwired. */
@@ -115,7 +126,34 @@ export function removeStep(definition: JourneyDefinition, id: string): JourneyDe
     .filter((s) => s.id !== id)
     .map((s) => (s.outcomes ? { ...s, outcomes: Object.fromEntries(Object.entries(s.outcomes).filter(([, target]) => target !== id)) } : s))
     .map(({ outcomes, ...rest }) => (outcomes && Object.keys(outcomes).length > 0 ? { ...rest, outcomes } : rest));
-  return { ...definition, start: definition.start === id ? (steps[0]?.id ?? '') : definition.start, steps };
+  const positions = definition.ui?.positions;
+  return withPositions(
+    { ...definition, start: definition.start === id ? (steps[0]?.id ?? '') : definition.start, steps },
+    positions && Object.fromEntries(Object.entries(positions).filter(([stepId]) => stepId !== id)),
+  );
+}
+
+/** The definition with these node positions (none: the `ui` member goes, and the graph is laid out automatically). */
+function withPositions(definition: JourneyDefinition, positions: Record<string, NodePosition> | undefined): JourneyDefinition {
+  const { ui, ...rest } = definition;
+  const { positions: _old, ...otherUi } = ui ?? {};
+  const nextUi = positions && Object.keys(positions).length > 0 ? { ...otherUi, positions } : otherUi;
+  return Object.keys(nextUi).length > 0 ? { ...rest, ui: nextUi } : rest;
+}
+
+/**
+ * Keeps where the operator placed the nodes: every node's position as shown (the moved ones where they were dropped),
+ * so the saved draft opens exactly as it was left. Whole pixels: the JSON stays readable.
+ */
+export function placeNodes(definition: JourneyDefinition, shown: ReadonlyMap<string, NodePosition>): JourneyDefinition {
+  const ids = new Set(definition.steps.map((s) => s.id));
+  const positions = Object.fromEntries([...shown].filter(([id]) => ids.has(id)).map(([id, at]) => [id, { x: Math.round(at.x), y: Math.round(at.y) }]));
+  return withPositions(definition, positions);
+}
+
+/** Back to the automatic layout: the stored positions go. */
+export function autoLayout(definition: JourneyDefinition): JourneyDefinition {
+  return withPositions(definition, undefined);
 }
 
 /** Wires an outcome to a step, or unwires it (target ''). */

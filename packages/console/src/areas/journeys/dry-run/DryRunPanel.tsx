@@ -1,5 +1,6 @@
 // "Try it": runs the journey on the server in a sandbox (nothing is stored) with the answers picked here — each
-// passkey step's software-authenticator behaviour, each form's test input — and shows the path taken with the
+// passkey step's software-authenticator behaviour, each form's test input, an e-mail code typed right or wrong, a
+// device's status, a custom branch — optionally as an existing user of the store, and shows the path taken with the
 // variables after each step. The designer shows the same trace on its canvas through `onTrace`.
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useMemo, useState } from 'react';
@@ -11,13 +12,14 @@ import { ErrorMessage } from '../../../ui/feedback.tsx';
 import {
   answerableSteps,
   buildScript,
+  choicesOf,
   defaultAnswer,
-  FORM_ACTIONS,
   parseFormData,
-  PASSKEY_BEHAVIOURS,
+  takesFormData,
   type AnswerableStep,
   type DryRunResponse,
   type StepAnswer,
+  type StepKind,
 } from './dry-run-script.ts';
 
 export interface DryRunPanelProps {
@@ -28,17 +30,28 @@ export interface DryRunPanelProps {
   onTrace?: (response: DryRunResponse | undefined) => void;
 }
 
-const BEHAVIOUR_LABELS: Record<(typeof PASSKEY_BEHAVIOURS)[number], MessageKey> = {
+const CHOICE_LABELS: Record<string, MessageKey> = {
   succeeds: 'dryRun.behaviour.succeeds',
   userCancels: 'dryRun.behaviour.userCancels',
   timesOut: 'dryRun.behaviour.timesOut',
   failsUserVerification: 'dryRun.behaviour.failsUserVerification',
   unknownCredential: 'dryRun.behaviour.unknownCredential',
-};
-const FORM_LABELS: Record<(typeof FORM_ACTIONS)[number], MessageKey> = {
   submit: 'dryRun.form.submit',
-  userCancels: 'dryRun.behaviour.userCancels',
-  timesOut: 'dryRun.behaviour.timesOut',
+  wrongCodeOnce: 'dryRun.code.wrongOnce',
+  wrongCodeAlways: 'dryRun.code.wrongAlways',
+  knownForThisUser: 'dryRun.device.knownForThisUser',
+  knownForAnotherUser: 'dryRun.device.knownForAnotherUser',
+  unknown: 'dryRun.device.unknown',
+};
+const EMAIL_CODE_SUCCEEDS: MessageKey = 'dryRun.code.right';
+
+/** What the choice is called per kind of step: a passkey behaviour, a user's action, the device's status. */
+const CHOICE_FIELD: Record<StepKind, MessageKey> = {
+  passkeyRegistration: 'dryRun.behaviour',
+  passkeyAuthentication: 'dryRun.behaviour',
+  emailCode: 'dryRun.form.action',
+  deviceStatus: 'dryRun.device',
+  form: 'dryRun.form.action',
 };
 
 export function DryRunPanel({ journeyId, definition, onTrace }: DryRunPanelProps) {
@@ -50,57 +63,49 @@ export function DryRunPanel({ journeyId, definition, onTrace }: DryRunPanelProps
   const clientFacing = useMemo(() => new Set((stepTypes.data?.items ?? []).filter((s) => s.clientFacing).map((s) => s.type)), [stepTypes.data]);
   const steps = useMemo(() => answerableSteps(given, clientFacing), [given, clientFacing]);
   const [answers, setAnswers] = useState<Record<string, StepAnswer>>({});
+  const [startUser, setStartUser] = useState('');
   const script = buildScript(steps, answers);
   const run = useMutation({
     mutationFn: () =>
       ok(
         api.POST('/api/journeys/{journeyId}/dry-run', {
           params: { path: { journeyId } },
-          body: { ...(given ? { definition: given } : {}), script: script! },
+          body: { ...(given ? { definition: given } : {}), ...(startUser.trim() ? { startUser: { userKey: startUser.trim() } } : {}), script: script! },
         }),
       ),
     onMutate: () => onTrace?.(undefined),
     onSuccess: (response) => onTrace?.(response),
   });
   const answerOf = (step: AnswerableStep) => answers[step.id] ?? defaultAnswer(step);
-  const setAnswer = (step: AnswerableStep, change: Partial<StepAnswer>) =>
-    setAnswers((all) => ({ ...all, [step.id]: { ...answerOf(step), ...change } as StepAnswer }));
+  const setAnswer = (step: AnswerableStep, change: Partial<StepAnswer>) => setAnswers((all) => ({ ...all, [step.id]: { ...answerOf(step), ...change } }));
+  const choiceLabel = (step: AnswerableStep, choice: string) =>
+    choice.startsWith('branch:')
+      ? t('dryRun.branch', { id: choice.slice('branch:'.length) })
+      : t(step.kind === 'emailCode' && choice === 'succeeds' ? EMAIL_CODE_SUCCEEDS : (CHOICE_LABELS[choice] ?? 'dryRun.form.submit'));
 
   return (
     <section className="panel dry-run" aria-labelledby={headingId}>
       <h2 id={headingId}>{t('dryRun.title')}</h2>
       <p className="muted">{t('dryRun.intro')}</p>
+      <TextField label={t('dryRun.startUser')} value={startUser} onChange={setStartUser} description={t('dryRun.startUserHelp')} />
       {steps.length === 0 ? <p className="muted">{t('dryRun.noSteps')}</p> : null}
       <ul className="dry-run-steps plain-list">
         {steps.map((step) => {
           const answer = answerOf(step);
-          const invalid = parseFormData(answer.formData) === 'invalid';
-          // A passkey step's form data goes with every visit that submits (a retry's too).
-          const showData = answer.kind === 'passkey' || answer.action === 'submit';
+          const showData = takesFormData(step, answer);
+          const invalid = showData && parseFormData(answer.formData) === 'invalid';
           return (
             <li key={step.id} className="dry-run-step">
               <p className="dry-run-step-name">
                 <strong>{step.title}</strong> <span className="mono muted">{step.id}</span>
               </p>
-              {answer.kind === 'passkey' ? (
-                <SelectField
-                  label={t('dryRun.behaviour')}
-                  value={answer.behaviour}
-                  onChange={(behaviour) => setAnswer(step, { behaviour })}
-                  options={PASSKEY_BEHAVIOURS.filter((b) => b !== 'unknownCredential' || step.ceremony === 'authentication').map((id) => ({
-                    id,
-                    label: t(BEHAVIOUR_LABELS[id]),
-                  }))}
-                  description={t('dryRun.behaviourHelp')}
-                />
-              ) : (
-                <SelectField
-                  label={t('dryRun.form.action')}
-                  value={answer.action}
-                  onChange={(action) => setAnswer(step, { action })}
-                  options={FORM_ACTIONS.map((id) => ({ id, label: t(FORM_LABELS[id]) }))}
-                />
-              )}
+              <SelectField
+                label={t(CHOICE_FIELD[step.kind])}
+                value={answer.choice}
+                onChange={(choice) => setAnswer(step, { choice })}
+                options={choicesOf(step).map((id) => ({ id, label: choiceLabel(step, id) }))}
+                {...(step.kind === 'passkeyRegistration' || step.kind === 'passkeyAuthentication' ? { description: t('dryRun.behaviourHelp') } : {})}
+              />
               {showData ? (
                 <TextField
                   className="dry-run-input"
