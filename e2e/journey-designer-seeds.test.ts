@@ -1,6 +1,5 @@
-// The seed flows, visually (real Chromium, a real Keyway): each installed template — TrustX passkey registration
-// (seed 000), TrustX passkey authentication (seed 001), Mosaic passkey registration after sign-in (seed 002) and Mosaic
-// passkey sign-in (seed 004) — opens in the designer and is tried in "Try it": to success, and down a failure branch
+// The seed flows, visually (real Chromium, a real Keyway): each installed template — TrustX passkey registration,
+// TrustX passkey authentication, Mosaic passkey registration after sign-in and Mosaic passkey sign-in — opens in the designer and is tried in "Try it": to success, and down a failure branch
 // chosen per step (a passkey that fails user verification, an unknown credential, a cancel), the Mosaic flows run as an
 // existing user. Each graph is checked for overlapping nodes and for an outcome label on every arrow, and a screenshot
 // per seed flow goes to test-artifacts/designer/ (English light, English dark on the failure branch, German).
