@@ -266,6 +266,18 @@ export class IdentityService {
     return toUser(await this.#findUserRow(this.#db, tenantId, storeName, ref));
   }
 
+  /** Whether the user holds at least one passkey (a right e-mail code to an unverified address must not open such an account). */
+  async hasPasskeys(tenantId: string, userId: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('credentials')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('tenant_id', '=', tenantId)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async listUsers(tenantId: string, storeName: string, filter: ListUsersFilter): Promise<Page<User>> {
     const store = await this.findStore(tenantId, storeName);
     const limit = pageSize(filter);

@@ -13,7 +13,7 @@ import type { PageService } from './pages/page-service.ts';
  */
 export interface StepPort {
   ceremonies: Pick<CeremonyService, 'startRegistration' | 'completeRegistration' | 'startAuthentication' | 'completeAuthentication'>;
-  identity: Pick<IdentityService, 'getUser' | 'listUsers' | 'createUser' | 'createPendingUser'>;
+  identity: Pick<IdentityService, 'getUser' | 'listUsers' | 'hasPasskeys' | 'createUser' | 'createPendingUser'>;
   forms: Pick<FormService, 'findPublished'>;
   pages: Pick<PageService, 'grant' | 'revoke'>;
   /** One-time codes by e-mail (general.emailOtp); refuses with EMAIL_NOT_CONFIGURED without SMTP. */

@@ -10,7 +10,7 @@ import { newTimeOrderedId } from '../../shared/time-ordered-id.ts';
 import { randomUUID } from 'node:crypto';
 
 /** The reads a dry-run may make of the real identity stores. */
-export type IdentityReads = Pick<IdentityService, 'findStore' | 'getUser' | 'listUsers'>;
+export type IdentityReads = Pick<IdentityService, 'findStore' | 'getUser' | 'listUsers' | 'hasPasskeys'>;
 
 interface SandboxUser {
   storeId: string;
@@ -43,6 +43,12 @@ export class SandboxIdentity {
     const own = this.#find(storeName, (entry) => ('id' in ref ? entry.user.id === ref.id : entry.user.externalId === ref.externalId));
     if (own) return structuredClone(own.user);
     return this.#real.getUser(tenantId, storeName, ref);
+  }
+
+  /** A user the run created holds no real passkey (its sandbox passkeys are the run's, not the account's). */
+  async hasPasskeys(tenantId: string, userId: string): Promise<boolean> {
+    if ([...this.#users.values()].some((entry) => entry.user.id === userId)) return false;
+    return this.#real.hasPasskeys(tenantId, userId);
   }
 
   async listUsers(tenantId: string, storeName: string, filter: ListUsersFilter): Promise<Page<User>> {

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 import { Type } from '@sinclair/typebox';
 import { KeywayError } from '../../../errors/keyway-error.ts';
 import { normaliseEmail } from '../../../identity/user-record.ts';
+import type { User } from '../../../identity/user-schemas.ts';
 import { authenticatedUser, identifiedUser, type JourneyAuthentication } from '../../journey-identity.ts';
 import { defineStepType, type ContextUpdate, type JourneyUser, type StepContext, type StepResult } from '../../step-type.ts';
 import { storeOf } from '../mosaic/mosaic-support.ts';
@@ -63,13 +64,27 @@ interface Settings {
  */
 async function ownerOf(ctx: StepContext, to: string): Promise<JourneyUser | undefined> {
   const address = normaliseEmail(to);
+  let owner: { storeName: string; user: User } | undefined;
   if (ctx.user) {
     const user = await ctx.port.identity.getUser(ctx.tenantId, ctx.user.storeName, { id: ctx.user.userId });
-    return user.email === address ? { storeName: ctx.user.storeName, userId: user.id } : undefined;
+    if (user.email === address) owner = { storeName: ctx.user.storeName, user };
+  } else {
+    const store = storeOf(ctx, undefined);
+    const found = await ctx.port.identity.listUsers(ctx.tenantId, store, { email: address, limit: 2 });
+    if (found.items.length === 1) owner = { storeName: store, user: found.items[0]! };
   }
-  const store = storeOf(ctx, undefined);
-  const found = await ctx.port.identity.listUsers(ctx.tenantId, store, { email: address, limit: 2 });
-  return found.items.length === 1 ? { storeName: store, userId: found.items[0]!.id } : undefined;
+  if (!owner || !(await mayOpenByCode(ctx, owner.user))) return undefined;
+  return { storeName: owner.storeName, userId: owner.user.id };
+}
+
+/**
+ * An address nobody has proven is only what whoever created the account typed: someone may sign up with another
+ * person's address and a passkey of their own, and wait for that person to sign in by e-mail code into an account
+ * they still hold (account pre-hijacking). A code therefore opens an account whose address is verified, or one that
+ * holds no passkey yet (nobody else can get in); otherwise it proves the address only.
+ */
+async function mayOpenByCode(ctx: StepContext, user: User): Promise<boolean> {
+  return user.emailVerified === true || !(await ctx.port.identity.hasPasskeys(ctx.tenantId, user.id));
 }
 
 /**
