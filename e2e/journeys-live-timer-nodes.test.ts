@@ -45,7 +45,12 @@ const TIMED_JOURNEY = {
       parameters: { dataFormName: 'hurry', timeoutSeconds: 60 },
       outcomes: { success: 'answered', cancel: 'answered', timeout: 'late' },
     },
-    { id: 'late', type: 'trustx.customDataForm', parameters: { dataFormName: 'too-late' }, outcomes: { success: 'tooLate', cancel: 'tooLate', timeout: 'tooLate' } },
+    {
+      id: 'late',
+      type: 'trustx.customDataForm',
+      parameters: { dataFormName: 'too-late' },
+      outcomes: { success: 'tooLate', cancel: 'tooLate', timeout: 'tooLate' },
+    },
     { id: 'answered', type: 'general.end', parameters: { result: 'rejection', code: 'ANSWERED_IN_TIME' } },
     { id: 'tooLate', type: 'general.end', parameters: { result: 'rejection', code: 'ANSWERED_TOO_LATE' } },
   ],
@@ -82,7 +87,11 @@ for (const kind of DATABASE_KINDS) {
       const listed = await tenant.api.get('/api/journeys/timed-question/instances');
       assert.equal(listed.status, 200, JSON.stringify(listed.body));
       assert.equal(listed.body.items.length, 1, 'one instance');
-      const row = await nodeB.database.db.selectFrom('journey_instances').selectAll().where('id', '=', listed.body.items[0].instanceId).executeTakeFirstOrThrow();
+      const row = await nodeB.database.db
+        .selectFrom('journey_instances')
+        .selectAll()
+        .where('id', '=', listed.body.items[0].instanceId)
+        .executeTakeFirstOrThrow();
       return { summary: listed.body.items[0], row };
     }
 
@@ -154,10 +163,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(ended.row.result_code, 'ANSWERED_TOO_LATE');
       const ends = await auditedEnds();
       assert.equal(ends.length, 1, 'one end');
-      assert.equal(ends[0]!.action, 'journey.rejection');
+      const details = JSON.parse(ends[0]!.details ?? '{}') as { code?: string; stepId?: string };
       assert.deepEqual(
-        { code: JSON.parse(ends[0]!.details).code, stepId: JSON.parse(ends[0]!.details).stepId },
-        { code: 'ANSWERED_TOO_LATE', stepId: 'tooLate' },
+        { action: ends[0]!.action, code: details.code, stepId: details.stepId },
+        { action: 'journey.rejection', code: 'ANSWERED_TOO_LATE', stepId: 'tooLate' },
       );
       assert.deepEqual(problems(), []);
     });
