@@ -1,5 +1,5 @@
-// A live step timeout on two Keyway nodes sharing one database (issue 14, "a timer firing with an injected clock on
-// two nodes"), in Chromium on both databases: the browser runs the journey on node A; node B holds the scheduler's
+// A live step timeout on two Keyway nodes sharing one database, with an injected clock,
+// in Chromium on both databases: the browser runs the journey on node A; node B holds the scheduler's
 // database lease and fires the timeout when the shared (frozen, injected) clock passes the deadline (node A's tick at the same moment
 // fires nothing); the runner on node A shows the timeout branch with no answer from the user. The persisted instance
 // is checked before and after, and the journey's end is audited once.

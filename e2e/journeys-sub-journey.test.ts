@@ -1,4 +1,4 @@
-// A sub-journey's outputs used by its parent (issue 14), in Chromium on both databases: the parent runs a published
+// A sub-journey's outputs used by its parent, in Chromium on both databases: the parent runs a published
 // child journey with `general.subJourney`; the child asks for a user name and a plan in a form in the runner and
 // adds the user; the output mapping brings the plan and the name back; the parent branches on the plan and, for gold,
 // shows both on a custom page. Checked in the browser, the persisted instance (status, user, variables) and the
