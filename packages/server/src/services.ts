@@ -214,6 +214,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       pages,
       organizations: base.organizations,
       plans,
+      email,
     }),
     journeyDryRunLimiter: new DryRunLimiter(clock, DRY_RUN_LIMITS),
   };

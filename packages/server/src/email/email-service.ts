@@ -25,6 +25,11 @@ export interface EmailServiceDeps {
   limiter?: Pick<RateLimiter, 'hit'> | undefined;
 }
 
+/** The refusal of every e-mail feature on a server without SMTP. */
+export function emailNotConfigured(): KeywayError {
+  return new KeywayError('EMAIL_NOT_CONFIGURED', 'This server has no SMTP server configured (KEYWAY_SMTP_HOST), so it sends no e-mail');
+}
+
 /**
  * One-time codes one address receives per minute at most, across journeys and nodes: each code gives a few guesses
  * (general.emailOtp's maxAttempts), so this bounds the guesses an attacker gets at an account per minute however many
@@ -58,8 +63,7 @@ export class EmailService {
 
   /** Refuses (503 EMAIL_NOT_CONFIGURED) when no SMTP server is configured, before any change is made. */
   requireConfigured(): void {
-    if (!this.#deps.configured)
-      throw new KeywayError('EMAIL_NOT_CONFIGURED', 'This server has no SMTP server configured (KEYWAY_SMTP_HOST), so it sends no e-mail');
+    if (!this.#deps.configured) throw emailNotConfigured();
   }
 
   /** Renders an e-mail in the store's branding and the first of the reader's languages that e-mails are written in. */

@@ -6,7 +6,7 @@ import { DATABASE_KINDS } from '../support/databases.ts';
 import { snapshotDatabase } from '../support/database-snapshot.ts';
 import type { ApiResponse } from '../support/http-client.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
-import { definition, endSuccess, setUpTenant, STORE } from './engine-fixture.ts';
+import { definition, endSuccess, publish, setUpTenant, startPublic, STORE } from './engine-fixture.ts';
 
 // POST /api/journeys/{journeyId}/dry-run: the real steps and branching, a sandboxed port, nothing stored.
 
@@ -35,6 +35,12 @@ for (const kind of DATABASE_KINDS) {
       const response = await api.post(`/api/journeys/${journeyId}/dry-run`, body);
       assert.deepEqual(await snapshotDatabase(server.database), before, 'a dry-run changes no table');
       return response;
+    }
+
+    /** Publishes the definition as `journeyId`; answers the id. */
+    async function publishedAs(journeyId: string, body: Record<string, unknown>): Promise<string> {
+      await publish(admin, journeyId, body);
+      return journeyId;
     }
 
     async function tried(journeyId: string, script: Record<string, unknown>): Promise<{ result: Record<string, unknown>; trace: TraceEntry[] }> {
@@ -209,6 +215,28 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(refused.status, 403);
       assert.equal(refused.body.code, 'FORBIDDEN');
       assert.match(refused.body.detail, /Journeys:updateDraft/);
+    });
+
+    test('an e-mail code on a server without SMTP fails in the run as it would for real, instead of "succeeding"', async () => {
+      const otp = definition(
+        [
+          {
+            id: 'code',
+            type: 'general.emailOtp',
+            parameters: { emailAddress: 'someone@example.com' },
+            outcomes: { success: 'done', failed: 'done', expired: 'done', cancel: 'done' },
+          },
+          endSuccess(),
+        ],
+        { start: 'code' },
+      );
+      const real = await startPublic(server, await publishedAs('otp-without-smtp', otp));
+      const tried = await dryRun('otp-without-smtp', { definition: otp, script: { code: 'succeeds' } });
+      assert.equal(real.status, 200, JSON.stringify(real.body));
+      assert.deepEqual([real.body.journeyStepId, real.body.data], ['rejection', { code: 'EMAIL_NOT_CONFIGURED', stepId: 'code' }]);
+      assert.equal(tried.status, 200, JSON.stringify(tried.body));
+      assert.deepEqual(tried.body.result, { status: 'rejection', code: 'EMAIL_NOT_CONFIGURED', stepId: 'code' });
+      assert.deepEqual(path(tried.body.trace), ['code:rejection']);
     });
 
     test(`rate-limited per tenant: ${DRY_RUN_LIMITS.perMinute} a minute, then 429 RATE_LIMITED with Retry-After until the minute is over`, async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { KeywayError } from '../../errors/keyway-error.ts';
+import type { EmailService } from '../../email/email-service.ts';
 import type { User } from '../../identity/user-schemas.ts';
 import type { OrganizationService } from '../../organizations/organization-service.ts';
 import type { PolicyService } from '../../passkeys/policy-service.ts';
@@ -60,6 +61,8 @@ export interface JourneyDryRunDeps {
   /** Read only: the organizations a (real) user of the store belongs to, for Select Organization. */
   organizations: Pick<OrganizationService, 'membershipsOf' | 'admitPasskey'>;
   plans: Pick<JourneyPlans, 'plan' | 'findPublished'>;
+  /** Whether mail can go out: a run's e-mail step fails without SMTP as a real one does. */
+  email: Pick<EmailService, 'configured'>;
 }
 
 /**
@@ -134,7 +137,7 @@ export class JourneyDryRun {
       plan: (versionId) => (versionId === DRAFT_VERSION_ID ? Promise.resolve(plan) : this.#deps.plans.plan(versionId)),
       findPublished: (t, id) => this.#deps.plans.findPublished(t, id),
     };
-    const services = new SandboxServices({ clock, pages: this.#deps.pages });
+    const services = new SandboxServices({ clock, pages: this.#deps.pages, emailConfigured: this.#deps.email.configured });
     const definition = plan.definition;
     // The start user is read, never changed; the run's own copy of it is what steps see.
     const user = startUser === undefined ? undefined : await this.#startUser(tenantId, definition.store, startUser);

@@ -1,6 +1,7 @@
 import type { Actor } from '../../audit/audit-log.ts';
 import type { DeviceProof, DeviceStatus } from '../../passkeys/device-key-service.ts';
 import { parseDevicePublicKey, verifyDeviceProof, type DevicePublicKey } from '../../passkeys/device-key-proof.ts';
+import { emailNotConfigured } from '../../email/email-service.ts';
 import { KeywayError } from '../../errors/keyway-error.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { StepPort } from '../step-port.ts';
@@ -23,9 +24,12 @@ export class SandboxServices {
   /** What the next Known Device Status proof is judged to be (the operator's choice for that step). */
   deviceStatus: DeviceStatus = 'unknown';
 
-  constructor(deps: { clock: Clock; pages: Pick<PageService, 'findPublished'> }) {
+  readonly #emailConfigured: boolean;
+
+  constructor(deps: { clock: Clock; pages: Pick<PageService, 'findPublished'>; emailConfigured: boolean }) {
     this.#clock = deps.clock;
     this.#pages = deps.pages;
+    this.#emailConfigured = deps.emailConfigured;
   }
 
   /** The code last "sent" to an address in this run. */
@@ -41,6 +45,8 @@ export class SandboxServices {
   email(): StepPort['email'] {
     return {
       sendOneTimeCode: (_actor: Actor, input: { to: string; code: string }) => {
+        // As the real service: without SMTP a real run cannot send the code, so the run shows that, not a success.
+        if (!this.#emailConfigured) return Promise.reject(emailNotConfigured());
         // Deleted first so the map's order is the order of sending.
         this.#codes.delete(input.to);
         this.#codes.set(input.to, input.code);
