@@ -132,6 +132,26 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 
+  describe(`030-session-amr-sign-up-challenges on ${kind}`, () => {
+    test('a solved sign-up challenge is recorded once per tenant; sessions gain an amr column', async () => {
+      const { database, close } = await openMigratedDatabase(kind);
+      const db = database.db;
+      try {
+        const used = { tenant_id: 'acme', challenge: 'c1', expires_at: 1 };
+        await db.insertInto('selfservice_used_challenges').values(used).execute();
+        await assert.rejects(db.insertInto('selfservice_used_challenges').values(used).execute(), 'the same solution twice in one tenant');
+        await db
+          .insertInto('selfservice_used_challenges')
+          .values({ ...used, tenant_id: 'globex' })
+          .execute();
+        assert.equal((await db.selectFrom('selfservice_used_challenges').select('challenge').execute()).length, 2);
+        assert.deepEqual(await db.selectFrom('selfservice_sessions').select('amr').execute(), []);
+      } finally {
+        await close();
+      }
+    });
+  });
+
   describe(`026-organizations on ${kind}`, () => {
     test('an organization name (comparison form) and a domain are unique per store; deleting the store removes its organizations, domains', async () => {
       const { database, close } = await openMigratedDatabase(kind);
