@@ -141,7 +141,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     signingKeys: new SigningKeyService({ db, clock, masterKey, issuerBaseUrl: config.publicUrl }),
     organizations: new OrganizationService({ db, clock, identity: stores }),
   };
-  // One cache of FIDO metadata BLOBs per process: attestation trust and self-service's authenticator icons.
+  // One cache of FIDO metadata BLOBs per process: attestation trust and the providers' icons (admin API, console, self-service).
   const metadata = metadataProvider ?? new MetadataBlobCache();
   const authenticators = new AuthenticatorDirectory({ db, clock, metadata });
   // The passkey ceremonies use the same service instances (one signing-key cache per process).
@@ -232,7 +232,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     credentials: services.credentials,
     relyingParties: services.relyingParties,
     policies: services.policies,
-    metadata,
+    authenticators,
     publicUrl: config.publicUrl,
     rateLimitPerIp: config.rateLimitPerIp,
     rateLimitPerIdentifier: config.rateLimitPerIdentifier,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { appendAuditEvent } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { nextEditVersion } from '../storage/edit-version.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
 import type { Schema } from '../storage/schema.ts';
 import { userKeyMatches } from './user-record.ts';
@@ -71,7 +72,7 @@ export async function activateOnFirstPasskey(trx: Kysely<Schema>, userId: string
 async function activatePending(trx: Kysely<Schema>, userId: string, now: Date): Promise<void> {
   await trx
     .updateTable('users')
-    .set((eb) => ({ status: 'active', updated_at: now.getTime(), edit_version: eb('edit_version', '+', 1) }))
+    .set({ status: 'active', updated_at: now.getTime(), edit_version: nextEditVersion })
     .where('id', '=', userId)
     .where('status', '=', 'pending')
     .execute();

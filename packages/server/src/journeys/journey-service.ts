@@ -1,4 +1,4 @@
-import { advanceEdit, claimEdit, type EditPrecondition } from '../storage/edit-version.ts';
+import { claimEdit, nextEditVersion, type EditPrecondition } from '../storage/edit-version.ts';
 import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
@@ -242,14 +242,13 @@ export class JourneyService {
     const version = Number(row.latest_version) + 1;
     const claimed = await trx
       .updateTable('journeys')
-      .set({ latest_version: version, updated_at: now.getTime() })
+      // The journey's latest version is part of it: a copy loaded before the publish is stale.
+      .set({ latest_version: version, updated_at: now.getTime(), edit_version: nextEditVersion })
       .where('id', '=', row.id)
       .where('latest_version', '=', row.latest_version)
       .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1)
       throw new KeywayError('JOURNEY_CHANGED_CONCURRENTLY', 'Another publish of this journey happened at the same time; publish again');
-    // The journey's latest version is part of it: a copy loaded before the publish is stale.
-    await advanceEdit(trx, 'journeys', { column: 'id', value: row.id });
     const versionRow: Selectable<JourneyVersionsTable> = {
       id: newTimeOrderedId(now),
       tenant_id: actor.tenantId,

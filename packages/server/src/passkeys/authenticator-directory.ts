@@ -12,7 +12,7 @@ export type DescribeAuthenticator = (aaguid: string) => AuthenticatorDescription
 const METADATA_PATIENCE_MS = 2000;
 
 /**
- * Who made a passkey, for the admin API and the console: the provider's name from the bundled catalogue
+ * Who made a passkey, for the admin API, the console and self-service's "my passkeys": the provider's name from the bundled catalogue
  * (authenticator-catalog.ts), else from the FIDO metadata BLOBs the registration policies name; its icons from the
  * catalogue when it has them, else from those BLOBs (a metadata statement has one icon: it serves light and dark).
  * Every icon passes safeIcon. Display only, so it never fails or holds up an answer: a BLOB that cannot be loaded,
@@ -39,9 +39,13 @@ export class AuthenticatorDirectory {
     return combine(await this.#blobs(tenantId, undefined));
   }
 
+  /** The lookup over one metadata source (e.g. the registration policy self-service uses); the catalogue alone without one. */
+  async forSource(source: MetadataSource | undefined): Promise<DescribeAuthenticator> {
+    return combine(source?.file || source?.url ? await this.#load([source]) : []);
+  }
+
   async #blobs(tenantId: string, storeId: string | undefined): Promise<MetadataBlob[]> {
-    const provider = this.#metadata;
-    if (!provider) return [];
+    if (!this.#metadata) return [];
     let query = this.#db.selectFrom('registration_policies').select('settings').where('tenant_id', '=', tenantId);
     if (storeId !== undefined) query = query.where('store_id', '=', storeId);
     const sources = new Map<string, MetadataSource>();
@@ -49,9 +53,15 @@ export class AuthenticatorDirectory {
       const source = (JSON.parse(row.settings) as { attestationTrust?: { metadata?: MetadataSource } }).attestationTrust?.metadata;
       if (source?.file || source?.url) sources.set(JSON.stringify([source.url, source.file]), source);
     }
-    if (sources.size === 0) return [];
+    return this.#load([...sources.values()]);
+  }
+
+  /** The BLOBs that load within the patience; none when a load fails or is late (it goes on in the cache). */
+  async #load(sources: readonly MetadataSource[]): Promise<MetadataBlob[]> {
+    const provider = this.#metadata;
+    if (!provider || sources.length === 0) return [];
     const now = this.#clock.now();
-    const loads = [...sources.values()].map((source) => {
+    const loads = sources.map((source) => {
       const loading = provider.get(source, now);
       loading.catch(() => undefined);
       return loading;

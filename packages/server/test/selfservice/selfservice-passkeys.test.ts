@@ -1,6 +1,7 @@
 // "My passkeys" through real HTTP on both databases: the list with authenticator names, synced state
 // and the Signal API fields, rename, adding a passkey and deleting one — both only after a fresh sign-in (5 minutes,
 // injected clock) — and never the last passkey.
+import { AuthenticatorDirectory } from '../../src/passkeys/authenticator-directory.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DATABASE_KINDS } from '../support/databases.ts';
@@ -141,7 +142,7 @@ for (const kind of DATABASE_KINDS) {
           credentials: services.credentials,
           relyingParties: services.relyingParties,
           policies: services.policies,
-          metadata,
+          authenticators: new AuthenticatorDirectory({ db: world.db, clock: world.clock, metadata }),
           publicUrl: ORIGIN,
           rateLimitPerIp: 100,
           rateLimitPerIdentifier: 100,
@@ -171,7 +172,11 @@ for (const kind of DATABASE_KINDS) {
           credentials: services.credentials,
           relyingParties: services.relyingParties,
           policies: services.policies,
-          metadata: { get: async () => Promise.reject(new Error('offline')) },
+          authenticators: new AuthenticatorDirectory({
+            db: world.db,
+            clock: world.clock,
+            metadata: { get: async () => Promise.reject(new Error('offline')) },
+          }),
           publicUrl: ORIGIN,
           rateLimitPerIp: 100,
           rateLimitPerIdentifier: 100,

@@ -1,4 +1,4 @@
-import { advanceEdit, claimEdit, type EditPrecondition } from '../../storage/edit-version.ts';
+import { claimEdit, nextEditVersion, type EditPrecondition } from '../../storage/edit-version.ts';
 import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../../audit/audit-log.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
@@ -252,12 +252,11 @@ export class VersionedContentService<Body> {
       if (row.status === 'published') return { ...toVersionSummary(name, row), body };
       const updated = await trx
         .updateTable('journey_content_versions')
-        .set({ status: 'published', published_at: now.getTime(), updated_at: now.getTime() })
+        .set({ status: 'published', published_at: now.getTime(), updated_at: now.getTime(), edit_version: nextEditVersion })
         .where('id', '=', row.id)
         .where('status', '=', 'draft')
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 1) {
-        await advanceEdit(trx, 'journey_content_versions', { column: 'id', value: row.id });
         await trx.updateTable('journey_content').set({ updated_at: now.getTime() }).where('id', '=', content.id).execute();
         await appendAuditEvent(
           trx,
