@@ -104,3 +104,8 @@ export function columnsForUpdate(patch: UpdateUserInput): Partial<UserColumns> {
   if (patch.attributes !== undefined) columns.attributes = JSON.stringify(patch.attributes ?? {});
   return columns;
 }
+
+/** A locked or disabled account: it signs in nowhere (passkeys, OpenID Connect, journeys, self-service). */
+export function isSignInBarred(status: string): boolean {
+  return status === 'locked' || status === 'disabled';
+}

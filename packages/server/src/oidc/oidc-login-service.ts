@@ -1,4 +1,5 @@
 import { parseCookie } from 'cookie';
+import { isSignInBarred } from '../identity/user-record.ts';
 import type { Kysely } from 'kysely';
 import { appendAuditEvent } from '../audit/audit-log.ts';
 import { JourneyVariables } from '../journeys/engine/journey-variables.ts';
@@ -92,7 +93,7 @@ export class OidcLoginService {
       .where('store_id', '=', input.storeId)
       .where('id', '=', user.userId)
       .executeTakeFirst();
-    if (!row || row.status === 'locked' || row.status === 'disabled') return { kind: 'denied' };
+    if (!row || isSignInBarred(row.status)) return { kind: 'denied' };
     const store = await this.#db
       .selectFrom('stores')
       .select('self_service')

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { isSignInBarred } from '../identity/user-record.ts';
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
 import type { Account, AdapterPayload, Client, Configuration, KoaContextWithOIDC } from 'oidc-provider';
@@ -332,7 +333,7 @@ async function mayIntrospect(ctx: KoaContextWithOIDC, client: Client, token: { c
 
 async function accountIsActive(deps: Pick<OidcProviderDeps, 'db' | 'tenantId'>, userId: string): Promise<boolean> {
   const row = await deps.db.selectFrom('users').select('status').where('tenant_id', '=', deps.tenantId).where('id', '=', userId).executeTakeFirst();
-  return row !== undefined && row.status !== 'locked' && row.status !== 'disabled';
+  return row !== undefined && !isSignInBarred(row.status);
 }
 
 /** Answers one of the provider's pages, drawn as the client's store's hosted pages (Keyway's when no client is known). */
@@ -381,7 +382,7 @@ async function findAccount(
     .where('users.id', '=', sub)
     .executeTakeFirst();
   if (!row || (typeof storeId === 'string' && row.store_id !== storeId)) return undefined;
-  if (row.status === 'locked' || row.status === 'disabled') return undefined;
+  if (isSignInBarred(row.status)) return undefined;
   const claims = userClaims(row, row.store_name);
   return {
     accountId: row.id,

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { isSignInBarred } from '../identity/user-record.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { UserRef } from '../identity/identity-service.ts';
 import type { Schema, UsersTable } from '../storage/schema.ts';
@@ -25,7 +26,7 @@ export async function getUserInStore(db: Kysely<Schema>, storeId: string, storeN
 
 /** Locked and disabled users cannot use passkeys, neither to start nor to complete a ceremony. */
 export function assertMayUsePasskeys(user: UserRow): void {
-  if (user.status === 'locked' || user.status === 'disabled') {
+  if (isSignInBarred(user.status)) {
     throw new KeywayError('USER_DISABLED', `User ${user.id} is ${user.status} and cannot use passkeys`);
   }
 }

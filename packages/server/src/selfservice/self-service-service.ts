@@ -9,7 +9,7 @@ import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import { claimPendingAccount, isSignUpOwned, purgeAbandonedAccounts, replaceAbandonedAccount } from '../identity/pending-accounts.ts';
-import { normaliseEmail, toUser, userKeyMatches } from '../identity/user-record.ts';
+import { isSignInBarred, normaliseEmail, toUser, userKeyMatches } from '../identity/user-record.ts';
 import type { EmailService } from '../email/email-service.ts';
 import { checkSolution, issueChallenge, type SignUpChallenge } from './sign-up-challenge.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
@@ -1087,8 +1087,7 @@ export class SelfServiceService {
     const target = await this.#target(request);
     const session = await findLiveSession(this.#db, { tenantId: request.tenantId, storeId: target.store.id }, request.sessionToken, this.#deps.clock.now());
     const user = session ? await findUserInStore(this.#db, target.store.id, { id: session.user_id }) : undefined;
-    if (!session || !user || user.status === 'locked' || user.status === 'disabled')
-      throw new KeywayError('SESSION_REQUIRED', 'Sign in first (no live session for this browser)');
+    if (!session || !user || isSignInBarred(user.status)) throw new KeywayError('SESSION_REQUIRED', 'Sign in first (no live session for this browser)');
     return { target, session, user };
   }
 

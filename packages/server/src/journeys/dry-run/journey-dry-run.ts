@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isSignInBarred } from '../../identity/user-record.ts';
 import { KeywayError } from '../../errors/keyway-error.ts';
 import type { EmailService } from '../../email/email-service.ts';
 import type { User } from '../../identity/user-schemas.ts';
@@ -278,7 +279,7 @@ async function completion(identity: SandboxIdentity, tenantId: string, run: Run,
       message: 'the journey ended in success without identifying a user',
     };
   const record = await identity.getUser(tenantId, user.storeName, { id: user.userId });
-  if (record.status === 'locked' || record.status === 'disabled')
+  if (isSignInBarred(record.status))
     return { kind: 'end', result: 'rejection', code: 'USER_DISABLED', stepId: end.stepId, message: `the user is ${record.status}` };
   return end;
 }

@@ -1,4 +1,5 @@
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { isSignInBarred } from '../../identity/user-record.ts';
 import type { Selectable } from 'kysely';
 import type { Actor } from '../../audit/audit-log.ts';
 import { KeywayError } from '../../errors/keyway-error.ts';
@@ -319,5 +320,5 @@ export class SandboxCeremonies {
 
 /** The status rule of ceremony-user.ts (a disabled or locked user may not use passkeys), for sandbox users. */
 function assertMayUsePasskeys(user: User): void {
-  if (user.status === 'disabled' || user.status === 'locked') throw new KeywayError('USER_DISABLED', `User ${user.id} is ${user.status}`);
+  if (isSignInBarred(user.status)) throw new KeywayError('USER_DISABLED', `User ${user.id} is ${user.status}`);
 }

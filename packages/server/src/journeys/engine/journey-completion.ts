@@ -1,4 +1,5 @@
 import { appendAuditEvent } from '../../audit/audit-log.ts';
+import { isSignInBarred } from '../../identity/user-record.ts';
 import { KeywayError } from '../../errors/keyway-error.ts';
 import type { IdentityService } from '../../identity/identity-service.ts';
 import type { DeviceKeyService } from '../../passkeys/device-key-service.ts';
@@ -42,7 +43,7 @@ export class JourneyCompletion {
     const user = vars.user;
     if (!user) throw new StepFailure('JOURNEY_NO_USER', 'the journey ended in success without identifying a user');
     const record = await this.#identity.getUser(tenantId, user.storeName, { id: user.userId });
-    if (record.status === 'locked' || record.status === 'disabled') throw new KeywayError('USER_DISABLED', `the user is ${record.status}`);
+    if (isSignInBarred(record.status)) throw new KeywayError('USER_DISABLED', `the user is ${record.status}`);
     const auth = vars.authenticationOf(user.userId);
     if (!auth && !vars.userIdentified) return {};
     // With an organization context the user must be its member and the passkey must satisfy its policy, whatever
