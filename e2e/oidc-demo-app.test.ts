@@ -3,36 +3,14 @@
 // claims on the demo's page; a second application of the same tenant signs in silently (SSO); prompt=login asks for
 // the passkey again; logout from one application ends the session for both; login_hint pre-fills the username.
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import { startDemoApp } from '../examples/demo-app/src/demo-app.ts';
-import { launchChromium, PLATFORM_AUTHENTICATOR, WebAuthnPage } from './support/browser.ts';
+import { arrive, launchChromium, PLATFORM_AUTHENTICATOR, WebAuthnPage } from './support/browser.ts';
 import { setUpHostedStore } from './support/hosted-pages.ts';
-import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
-
-async function freePort(): Promise<number> {
-  const probe: Server = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** Waits for the page to be at `url`; when it is not, the failure shows where it is and what it says. */
-async function arrive(page: Page, url: string): Promise<void> {
-  try {
-    await page.waitForURL(url, { timeout: 15_000 });
-  } catch (error) {
-    const text = await page
-      .locator('body')
-      .innerText()
-      .catch(() => '');
-    throw new Error(`expected ${url}, at ${page.url()}: ${text.slice(0, 500)}`, { cause: error });
-  }
-}
+import { freePort, startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
 let browser: Browser;
 before(async () => {

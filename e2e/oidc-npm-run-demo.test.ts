@@ -5,23 +5,15 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../packages/server/test/support/databases.ts';
-import { launchChromium, PLATFORM_AUTHENTICATOR, WebAuthnPage } from './support/browser.ts';
+import { arrive, launchChromium, PLATFORM_AUTHENTICATOR, WebAuthnPage } from './support/browser.ts';
+import { freePort } from './support/selfservice-server.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 interface Demo {
   child: ChildProcess;
@@ -53,19 +45,6 @@ async function stopDemo(demo: Demo | undefined): Promise<void> {
   if (!demo || demo.child.exitCode !== null) return;
   demo.child.kill('SIGINT');
   await demo.exited;
-}
-
-/** Waits for the page to be at `url`; when it is not, the failure shows where it is and what it says. */
-async function arrive(page: Page, url: string): Promise<void> {
-  try {
-    await page.waitForURL(url, { timeout: 15_000 });
-  } catch (error) {
-    const text = await page
-      .locator('body')
-      .innerText()
-      .catch(() => '');
-    throw new Error(`expected ${url}, at ${page.url()}: ${text.slice(0, 500)}`, { cause: error });
-  }
 }
 
 let browser: Browser;

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,17 +15,10 @@ import type { Browser, Page } from 'playwright-core';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../packages/server/test/support/databases.ts';
 import { runCli, startServerProcess, type ServerProcess } from '../packages/server/test/support/server-process.ts';
 import { launchChromium, PLATFORM_AUTHENTICATOR, WebAuthnPage } from './support/browser.ts';
+import { freePort } from './support/selfservice-server.ts';
 
 const SERVE = path.resolve(import.meta.dirname, '../examples/serve.ts');
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** `npx node examples/serve.ts <folder> --port <port>`, resolved once it says it is serving. */
 async function servePage(folder: string, port: number): Promise<ChildProcess> {

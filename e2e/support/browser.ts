@@ -141,3 +141,16 @@ export function base64UrlToBase64(value: string): string {
 export function base64ToBase64Url(value: string): string {
   return Buffer.from(value, 'base64').toString('base64url');
 }
+
+/** Waits for the page to be at `url`; when it is not, the failure shows where it is and what it says. */
+export async function arrive(page: Page, url: string): Promise<void> {
+  try {
+    await page.waitForURL(url, { timeout: 15_000 });
+  } catch (error) {
+    const text = await page
+      .locator('body')
+      .innerText()
+      .catch(() => '');
+    throw new Error(`expected ${url}, at ${page.url()}: ${text.slice(0, 500)}`, { cause: error });
+  }
+}
