@@ -1,6 +1,7 @@
-import type { ExpressionBuilder, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { validationError } from '../errors/keyway-error.ts';
 import { IDENTIFIER_MESSAGE, normaliseIdentifier } from '../shared/identifier.ts';
+import { precompiled } from '../storage/precompiled-query.ts';
 import type { Schema, UsersTable } from '../storage/schema.ts';
 import type { CreateUserInput, UpdateUserInput, User } from './user-schemas.ts';
 
@@ -72,12 +73,30 @@ export function columnsForCreate(input: CreateUserInput, externalId: string): Us
  * (refused by the rule, or a collision left by the migration to it) is still found by its exact key.
  */
 export function userKeyMatches(userKey: string) {
-  const normalised = normaliseIdentifier(userKey);
+  return keyMatches(userKey, normaliseIdentifier(userKey));
+}
+
+/** userKeyMatches with the comparison form given (undefined: the key has none). */
+function keyMatches(userKey: string, normalised: string | undefined) {
   return (eb: ExpressionBuilder<Schema, 'users'>) => {
     const legacy = eb.and([eb('users.user_key_normalized', 'is', null), eb('users.user_key', '=', userKey)]);
     return normalised === undefined ? legacy : eb.or([eb('users.user_key_normalized', '=', normalised), legacy]);
   };
 }
+
+/** The user of a store with this key (see userKeyMatches). */
+export async function findUserByKey(db: Kysely<Schema>, storeId: string, userKey: string): Promise<Selectable<UsersTable> | undefined> {
+  const normalised = normaliseIdentifier(userKey);
+  return normalised === undefined ? userByLegacyKey.first(db, { storeId, userKey }) : userByKey.first(db, { storeId, userKey, normalised });
+}
+
+// Identifier-first sign-in and sign-up look the user up on every request: built once.
+const userByKey = precompiled((db, v: { storeId: string; userKey: string; normalised: string }) =>
+  db.selectFrom('users').selectAll().where('store_id', '=', v.storeId).where(keyMatches(v.userKey, v.normalised)),
+);
+const userByLegacyKey = precompiled((db, v: { storeId: string; userKey: string }) =>
+  db.selectFrom('users').selectAll().where('store_id', '=', v.storeId).where(keyMatches(v.userKey, undefined)),
+);
 
 /** Only the fields present in the patch; `null` clears. */
 export function columnsForUpdate(patch: UpdateUserInput): Partial<UserColumns> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { KeywayError } from '../errors/keyway-error.ts';
 import { assertionSignatureVerifies } from './assertion-signature.ts';
@@ -56,7 +56,7 @@ export type CredentialKeySource = (credential: CredentialRecordForAssertion) => 
 const importEachTime: CredentialKeySource = (credential) => importCredentialPublicKey(credential.publicKey);
 
 function sha256(data: string | Uint8Array): Buffer {
-  return typeof data === 'string' ? createHash('sha256').update(data, 'utf8').digest() : createHash('sha256').update(data).digest();
+  return hash('sha256', data, 'buffer');
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { CeremonySessionsTable, Schema } from '../storage/schema.ts';
+import { precompiled } from '../storage/precompiled-query.ts';
 
 /**
  * Ceremony sessions: everything a ceremony's completion is checked against lives in the database
@@ -25,8 +26,33 @@ export interface SessionLookup {
 export const EXPIRED_SESSION_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 export async function insertSession(db: Kysely<Schema>, row: CeremonySessionRow): Promise<void> {
-  await db.insertInto('ceremony_sessions').values(row).execute();
+  await insertSessionRow.execute(db, row);
 }
+
+// A ceremony's start, completion and consumption run on every sign-in and sign-up: built once.
+const insertSessionRow = precompiled((db, row: CeremonySessionRow) => db.insertInto('ceremony_sessions').values(row));
+const selectSession = precompiled((db, v: { id: string; tenantId: string; storeId: string; ceremony: SessionLookup['ceremony'] }) =>
+  db
+    .selectFrom('ceremony_sessions')
+    .selectAll()
+    .where('id', '=', v.id)
+    .where('tenant_id', '=', v.tenantId)
+    .where('store_id', '=', v.storeId)
+    .where('ceremony', '=', v.ceremony),
+);
+const selectUserSession = precompiled((db, v: { id: string; tenantId: string; storeId: string; ceremony: SessionLookup['ceremony']; userId: string }) =>
+  db
+    .selectFrom('ceremony_sessions')
+    .selectAll()
+    .where('id', '=', v.id)
+    .where('tenant_id', '=', v.tenantId)
+    .where('store_id', '=', v.storeId)
+    .where('ceremony', '=', v.ceremony)
+    .where('user_id', '=', v.userId),
+);
+const consumeSessionRow = precompiled((db, v: { id: string; consumedAt: number }) =>
+  db.updateTable('ceremony_sessions').set({ consumed_at: v.consumedAt }).where('id', '=', v.id).where('consumed_at', 'is', null),
+);
 
 /**
  * The session a completion may use, checked in this order: it exists for this tenant, store, user
@@ -35,15 +61,8 @@ export async function insertSession(db: Kysely<Schema>, row: CeremonySessionRow)
  * `expires_at`; at `expires_at` exactly it is still valid).
  */
 export async function findUsableSession(db: Kysely<Schema>, lookup: SessionLookup, now: Date): Promise<CeremonySessionRow> {
-  let query = db
-    .selectFrom('ceremony_sessions')
-    .selectAll()
-    .where('id', '=', lookup.id)
-    .where('tenant_id', '=', lookup.tenantId)
-    .where('store_id', '=', lookup.storeId)
-    .where('ceremony', '=', lookup.ceremony);
-  if (lookup.userId !== undefined) query = query.where('user_id', '=', lookup.userId);
-  const row = await query.executeTakeFirst();
+  const key = { id: lookup.id, tenantId: lookup.tenantId, storeId: lookup.storeId, ceremony: lookup.ceremony };
+  const row = await (lookup.userId === undefined ? selectSession.first(db, key) : selectUserSession.first(db, { ...key, userId: lookup.userId }));
   if (!row) throw new KeywayError('SESSION_NOT_FOUND', `No ${lookup.ceremony} session ${lookup.id} for this user`);
   if (row.consumed_at !== null) throw new KeywayError('SESSION_ALREADY_USED', `The ${lookup.ceremony} session ${lookup.id} was already completed`);
   if (now.getTime() > Number(row.expires_at)) {
@@ -61,13 +80,8 @@ export async function findUsableSession(db: Kysely<Schema>, lookup: SessionLooku
  * get SESSION_ALREADY_USED and their transaction rolls back.
  */
 export async function consumeSession(db: Kysely<Schema>, id: string, now: Date): Promise<void> {
-  const result = await db
-    .updateTable('ceremony_sessions')
-    .set({ consumed_at: now.getTime() })
-    .where('id', '=', id)
-    .where('consumed_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) throw new KeywayError('SESSION_ALREADY_USED', `The ceremony session ${id} was already completed`);
+  const consumed = await consumeSessionRow.run(db, { id, consumedAt: now.getTime() });
+  if (consumed !== 1) throw new KeywayError('SESSION_ALREADY_USED', `The ceremony session ${id} was already completed`);
 }
 
 /** Deletes sessions that expired more than the retention period before `now`; answers how many. */

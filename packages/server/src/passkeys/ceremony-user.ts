@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { isSignInBarred } from '../identity/user-record.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { UserRef } from '../identity/identity-service.ts';
+import { precompiled } from '../storage/precompiled-query.ts';
 import type { Schema, UsersTable } from '../storage/schema.ts';
 
 /** The user rows ceremonies work with: found within one store, usable only while not locked or disabled. */
@@ -9,10 +10,16 @@ import type { Schema, UsersTable } from '../storage/schema.ts';
 export type UserRow = Selectable<UsersTable>;
 
 export async function findUserInStore(db: Kysely<Schema>, storeId: string, ref: UserRef): Promise<UserRow | undefined> {
-  let query = db.selectFrom('users').selectAll().where('store_id', '=', storeId);
-  query = 'id' in ref ? query.where('id', '=', ref.id) : query.where('external_id', '=', ref.externalId);
-  return query.executeTakeFirst();
+  return 'id' in ref ? userById.first(db, { storeId, id: ref.id }) : userByExternalId.first(db, { storeId, externalId: ref.externalId });
 }
+
+// Every ceremony reads its user: built once.
+const userById = precompiled((db, v: { storeId: string; id: string }) =>
+  db.selectFrom('users').selectAll().where('store_id', '=', v.storeId).where('id', '=', v.id),
+);
+const userByExternalId = precompiled((db, v: { storeId: string; externalId: string }) =>
+  db.selectFrom('users').selectAll().where('store_id', '=', v.storeId).where('external_id', '=', v.externalId),
+);
 
 export async function getUserInStore(db: Kysely<Schema>, storeId: string, storeName: string, ref: UserRef): Promise<UserRow> {
   const row = await findUserInStore(db, storeId, ref);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LruCache } from '../shared/lru-cache.ts';
 import { importCredentialPublicKey, type CredentialPublicKey } from './credential-public-key.ts';
 
@@ -35,7 +35,7 @@ export class CredentialKeyCache {
    * (and caches nothing) when the bytes are not a key Keyway can verify with.
    */
   publicKey(owner: CredentialKeyOwner, coseKey: Uint8Array): CredentialPublicKey {
-    const fingerprint = createHash('sha256').update(coseKey).digest('base64url');
+    const fingerprint = hash('sha256', coseKey, 'base64url');
     // The separator cannot occur in a tenant ID or in base64url.
     const cacheKey = `${owner.tenantId}\n${owner.credentialId}\n${fingerprint}`;
     const cached = this.#keys.get(cacheKey);

@@ -4,6 +4,7 @@ import type { CredentialsTable, Schema } from '../storage/schema.ts';
 import { describeAuthenticator } from './authenticator-catalog.ts';
 import type { VerifiedRegistration } from './registration-verification.ts';
 import { toBase64url } from './webauthn-encoding.ts';
+import { precompiled } from '../storage/precompiled-query.ts';
 
 /**
  * SQL for credential records, shared by the ceremonies and the passkey API. Every lookup is scoped
@@ -54,14 +55,7 @@ export const MAX_CREDENTIALS_PER_USER_AND_RP = 100;
 
 /** The user's credentials for one RP ID, oldest first, as descriptors. */
 export async function credentialDescriptors(db: Kysely<Schema>, userId: string, rpId: string): Promise<CredentialDescriptor[]> {
-  const rows = await db
-    .selectFrom('credentials')
-    .select(['credential_id', 'transports'])
-    .where('user_id', '=', userId)
-    .where('rp_id', '=', rpId)
-    .orderBy('id')
-    .limit(MAX_CREDENTIALS_PER_USER_AND_RP)
-    .execute();
+  const rows = await descriptorsOfUser.rows(db, { userId, rpId });
   return rows.map((row) => ({ id: row.credential_id, transports: JSON.parse(row.transports) as string[] }));
 }
 
@@ -71,14 +65,7 @@ export async function findCredential(
   scope: { tenantId: string; storeId: string; rpId: string },
   credentialId: string,
 ): Promise<CredentialRow | undefined> {
-  return db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('credential_id', '=', credentialId)
-    .where('tenant_id', '=', scope.tenantId)
-    .where('store_id', '=', scope.storeId)
-    .where('rp_id', '=', scope.rpId)
-    .executeTakeFirst();
+  return credentialInScope.first(db, { credentialId, tenantId: scope.tenantId, storeId: scope.storeId, rpId: scope.rpId });
 }
 
 /** A user's credential by its WebAuthn ID, or undefined. */
@@ -97,12 +84,32 @@ export async function insertCredential(db: Kysely<Schema>, row: Insertable<Crede
  * legitimately increasing ones (7 then 8) both do. Answers whether the row was updated.
  */
 export async function recordCredentialUse(db: Kysely<Schema>, id: string, use: { counter: number; backedUp: boolean; at: number }): Promise<boolean> {
-  let query = db
-    .updateTable('credentials')
-    .set({ sign_count: use.counter, backed_up: use.backedUp ? 1 : 0, last_used_at: use.at, updated_at: use.at })
-    .where('id', '=', id);
+  const values = { id, counter: use.counter, backedUp: use.backedUp ? 1 : 0, at: use.at };
   // WebAuthn §7.2 step 23 as SQL: both zero, or the new counter above the stored one.
-  query = use.counter === 0 ? query.where('sign_count', '=', 0) : query.where('sign_count', '<', use.counter);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return (await (use.counter === 0 ? recordUseWithoutCounter : recordUseWithCounter).run(db, values)) === 1;
 }
+
+// Every identifier-first sign-in lists the user's passkeys, and every sign-in reads and updates one: built once.
+const descriptorsOfUser = precompiled((db, v: { userId: string; rpId: string }) =>
+  db
+    .selectFrom('credentials')
+    .select(['credential_id', 'transports'])
+    .where('user_id', '=', v.userId)
+    .where('rp_id', '=', v.rpId)
+    .orderBy('id')
+    .limit(MAX_CREDENTIALS_PER_USER_AND_RP),
+);
+const credentialInScope = precompiled((db, v: { credentialId: string; tenantId: string; storeId: string; rpId: string }) =>
+  db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('credential_id', '=', v.credentialId)
+    .where('tenant_id', '=', v.tenantId)
+    .where('store_id', '=', v.storeId)
+    .where('rp_id', '=', v.rpId),
+);
+type CredentialUse = { id: string; counter: number; backedUp: number; at: number };
+const recordUse = (db: Kysely<Schema>, v: CredentialUse) =>
+  db.updateTable('credentials').set({ sign_count: v.counter, backed_up: v.backedUp, last_used_at: v.at, updated_at: v.at }).where('id', '=', v.id);
+const recordUseWithCounter = precompiled((db, v: CredentialUse) => recordUse(db, v).where('sign_count', '<', v.counter));
+const recordUseWithoutCounter = precompiled((db, v: CredentialUse) => recordUse(db, v).where('sign_count', '=', 0));

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, SelfServiceSessionsTable } from '../storage/schema.ts';
 import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
+import { precompiled } from '../storage/precompiled-query.ts';
 
 /**
  * Browser sessions: a row per session, found by the SHA-256 of the keyway_session cookie, so they
@@ -42,9 +43,18 @@ export async function openBrowserSession(db: Kysely<Schema>, input: OpenSessionI
     expires_at: input.now.getTime() + input.ttlSeconds * 1000,
     revoked_at: null,
   };
-  await db.insertInto('selfservice_sessions').values(row).execute();
+  await insertSessionRow.execute(db, row);
   return { token, row };
 }
+
+// Every sign-in opens a session and rotates the one the browser had: built once.
+const insertSessionRow = precompiled((db, row: BrowserSessionRow) => db.insertInto('selfservice_sessions').values(row));
+const liveSessionOfTenant = precompiled((db, v: { tokenHash: string; tenantId: string }) =>
+  db.selectFrom('selfservice_sessions').selectAll().where('token_hash', '=', v.tokenHash).where('tenant_id', '=', v.tenantId).where('revoked_at', 'is', null),
+);
+const revokeSessionRow = precompiled((db, v: { id: string; revokedAt: number }) =>
+  db.updateTable('selfservice_sessions').set({ revoked_at: v.revokedAt }).where('id', '=', v.id).where('revoked_at', 'is', null),
+);
 
 /** The live session of a cookie value in one store: not revoked, not expired (at `expires_at` exactly it has ended). */
 export async function findLiveSession(
@@ -68,15 +78,9 @@ export async function findLiveSession(
 /** Revokes the session of a cookie value (any store of the tenant); answers its row if one was live. */
 export async function revokeSessionByToken(db: Kysely<Schema>, tenantId: string, token: string | undefined, now: Date): Promise<BrowserSessionRow | undefined> {
   if (!isBrowserToken(token)) return undefined;
-  const row = await db
-    .selectFrom('selfservice_sessions')
-    .selectAll()
-    .where('token_hash', '=', hashBrowserToken(token))
-    .where('tenant_id', '=', tenantId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+  const row = await liveSessionOfTenant.first(db, { tokenHash: hashBrowserToken(token), tenantId });
   if (!row) return undefined;
-  await db.updateTable('selfservice_sessions').set({ revoked_at: now.getTime() }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+  await revokeSessionRow.execute(db, { id: row.id, revokedAt: now.getTime() });
   return row;
 }
 

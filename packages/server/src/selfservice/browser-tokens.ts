@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * Bearer secrets handed to browsers (session cookies, flow cookies, recovery link tokens): 32 random bytes, stored
@@ -17,5 +17,5 @@ export function isBrowserToken(value: unknown): value is string {
 }
 
 export function hashBrowserToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }

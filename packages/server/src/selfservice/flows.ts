@@ -1,8 +1,9 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { KeywayError } from '../errors/keyway-error.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, SelfServiceFlowsTable } from '../storage/schema.ts';
 import { hashBrowserToken, isBrowserToken } from './browser-tokens.ts';
+import { precompiled } from '../storage/precompiled-query.ts';
 
 /**
  * A ceremony a browser started: bound to that browser by the hash of its keyway_flow cookie and found at
@@ -31,24 +32,28 @@ export interface NewFlow {
 }
 
 export async function insertFlow(db: Kysely<Schema>, flow: NewFlow): Promise<void> {
-  await db
-    .insertInto('selfservice_flows')
-    .values({
-      id: newTimeOrderedId(flow.now),
-      binding_hash: hashBrowserToken(flow.bindingToken),
-      challenge: flow.challenge,
-      tenant_id: flow.tenantId,
-      store_id: flow.storeId,
-      purpose: flow.purpose,
-      ceremony_session_id: flow.ceremonySessionId,
-      identifier: flow.identifier ?? null,
-      user_id: flow.userId ?? null,
-      recovery_link_id: flow.recoveryLinkId ?? null,
-      expires_at: Date.parse(flow.expiresAt),
-      created_at: flow.now.getTime(),
-    })
-    .execute();
+  await insertFlowRow.execute(db, {
+    id: newTimeOrderedId(flow.now),
+    binding_hash: hashBrowserToken(flow.bindingToken),
+    challenge: flow.challenge,
+    tenant_id: flow.tenantId,
+    store_id: flow.storeId,
+    purpose: flow.purpose,
+    ceremony_session_id: flow.ceremonySessionId,
+    identifier: flow.identifier ?? null,
+    user_id: flow.userId ?? null,
+    recovery_link_id: flow.recoveryLinkId ?? null,
+    expires_at: Date.parse(flow.expiresAt),
+    created_at: flow.now.getTime(),
+  });
 }
+
+// Every browser ceremony starts, finds and ends its flow: built once.
+const insertFlowRow = precompiled((db, row: Insertable<SelfServiceFlowsTable>) => db.insertInto('selfservice_flows').values(row));
+const selectFlow = precompiled((db, v: { bindingHash: string; challenge: string }) =>
+  db.selectFrom('selfservice_flows').selectAll().where('binding_hash', '=', v.bindingHash).where('challenge', '=', v.challenge),
+);
+const deleteFlowRow = precompiled((db, v: { id: string }) => db.deleteFrom('selfservice_flows').where('id', '=', v.id));
 
 /** The challenge a WebAuthn response answers (its clientDataJSON), only to find the flow; the ceremony verifies it. */
 export function challengeOf(response: unknown): string {
@@ -69,14 +74,7 @@ export async function findFlow(
   bindingToken: string | undefined,
   challenge: string,
 ): Promise<FlowRow> {
-  const row = isBrowserToken(bindingToken)
-    ? await db
-        .selectFrom('selfservice_flows')
-        .selectAll()
-        .where('binding_hash', '=', hashBrowserToken(bindingToken))
-        .where('challenge', '=', challenge)
-        .executeTakeFirst()
-    : undefined;
+  const row = isBrowserToken(bindingToken) ? await selectFlow.first(db, { bindingHash: hashBrowserToken(bindingToken), challenge }) : undefined;
   if (!row || row.tenant_id !== scope.tenantId || row.store_id !== scope.storeId || row.purpose !== scope.purpose) {
     throw new KeywayError(
       'FLOW_NOT_FOUND',
@@ -87,7 +85,7 @@ export async function findFlow(
 }
 
 export async function deleteFlow(db: Kysely<Schema>, id: string): Promise<void> {
-  await db.deleteFrom('selfservice_flows').where('id', '=', id).execute();
+  await deleteFlowRow.execute(db, { id });
 }
 
 export async function purgeExpiredFlows(db: Kysely<Schema>, now: Date): Promise<void> {

@@ -9,7 +9,7 @@ import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import { claimPendingAccount, isSignUpOwned, purgeAbandonedAccounts, replaceAbandonedAccount } from '../identity/pending-accounts.ts';
-import { isSignInBarred, normaliseEmail, toUser, userKeyMatches } from '../identity/user-record.ts';
+import { findUserByKey, isSignInBarred, normaliseEmail, toUser } from '../identity/user-record.ts';
 import type { EmailService } from '../email/email-service.ts';
 import { checkSolution, issueChallenge, type SignUpChallenge } from './sign-up-challenge.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
@@ -49,6 +49,7 @@ import { RateLimiter, type RateLimitCheck } from '../shared/rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
 import { deviceLabel } from './device-label.ts';
 import { isEmailAddress } from '../shared/formats.ts';
+import { precompiled } from '../storage/precompiled-query.ts';
 
 /** How long an e-mail verification link works. */
 export const EMAIL_VERIFICATION_TTL_SECONDS = 24 * 3600;
@@ -65,6 +66,11 @@ const SHADOW_USER_ID = '~no-user~';
 
 /** Resolved stores kept in memory per node. */
 const CACHED_STORES = 10_000;
+
+// Every browser request starts by reading its store's config_version (resolve): built once.
+const storeVersion = precompiled((db, v: { tenantId: string; storeName: string }) =>
+  db.selectFrom('stores').select(['id', 'config_version']).where('tenant_id', '=', v.tenantId).where('name', '=', v.storeName),
+);
 
 function selfServiceDisabled(tenantId: string, storeName: string): KeywayError {
   return new KeywayError('SELF_SERVICE_DISABLED', `No self-service at ${tenantId}/${storeName}`);
@@ -225,12 +231,7 @@ export class SelfServiceService {
    * here, once per request) is unchanged.
    */
   async resolve(tenantId: string, storeName: string): Promise<SelfServiceStore> {
-    const current = await this.#db
-      .selectFrom('stores')
-      .select(['id', 'config_version'])
-      .where('tenant_id', '=', tenantId)
-      .where('name', '=', storeName)
-      .executeTakeFirst();
+    const current = await storeVersion.first(this.#db, { tenantId, storeName });
     if (!current) throw selfServiceDisabled(tenantId, storeName);
     return this.#targets.get(current.id, current.config_version, () => this.#loadTarget(tenantId, storeName));
   }
@@ -968,7 +969,7 @@ export class SelfServiceService {
   }
 
   async #userByKey(storeId: string, userKey: string): Promise<UserRow | undefined> {
-    return this.#db.selectFrom('users').selectAll().where('store_id', '=', storeId).where(userKeyMatches(userKey)).executeTakeFirst();
+    return findUserByKey(this.#db, storeId, userKey);
   }
 
   /** Charges the rate limits of one call (#limitChecks) in a transaction of their own; a refusal is thrown. */

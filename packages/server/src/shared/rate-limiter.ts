@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Clock } from './clock.ts';
+import { precompiled, type PrecompiledQuery } from '../storage/precompiled-query.ts';
 import type { Schema } from '../storage/schema.ts';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
@@ -12,6 +13,33 @@ export interface RateLimitCheck {
   what: string;
 }
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+
+/** The values of a charge of n keys: `windowStart` and `key0` … `key{n-1}`. */
+type ChargeValues = Record<string, string | number>;
+const chargeStatements = new Map<number, PrecompiledQuery<ChargeValues, { key: string; count: number }>>();
+
+/** The upsert that charges `keyCount` keys, built once per count (every public request runs one). */
+function chargeStatement(keyCount: number): PrecompiledQuery<ChargeValues, { key: string; count: number }> {
+  let statement = chargeStatements.get(keyCount);
+  if (statement === undefined) {
+    statement = precompiled((db, v: ChargeValues) => {
+      const windowStart = v.windowStart as number;
+      const rows = Array.from({ length: keyCount }, (_, index) => ({ key: v[`key${index}`] as string, window_start: windowStart, count: 1 }));
+      return db
+        .insertInto('selfservice_rate_limits')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({
+            count: sql<number>`case when ${sql.ref('selfservice_rate_limits.window_start')} = ${windowStart} then ${sql.ref('selfservice_rate_limits.count')} + 1 else 1 end`,
+            window_start: windowStart,
+          }),
+        )
+        .returning(['key', 'count']);
+    });
+    chargeStatements.set(keyCount, statement);
+  }
+  return statement;
+}
 
 /**
  * The request limiter of every public, costly endpoint (self-service ceremonies, public journey
@@ -94,17 +122,9 @@ export class RateLimiter {
 
   /** One upsert on the primary keys: a new window starts at 1, the current one is incremented (RETURNING the counts). */
   async #count(executor: Kysely<Schema>, keys: readonly string[], windowStart: number): Promise<Map<string, number>> {
-    const rows = await executor
-      .insertInto('selfservice_rate_limits')
-      .values(keys.map((key) => ({ key, window_start: windowStart, count: 1 })))
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          count: sql<number>`case when ${sql.ref('selfservice_rate_limits.window_start')} = ${windowStart} then ${sql.ref('selfservice_rate_limits.count')} + 1 else 1 end`,
-          window_start: windowStart,
-        }),
-      )
-      .returning(['key', 'count'])
-      .execute();
+    const values: ChargeValues = { windowStart };
+    keys.forEach((key, index) => (values[`key${index}`] = key));
+    const rows = await chargeStatement(keys.length).rows(executor, values);
     return new Map(rows.map((row) => [row.key, Number(row.count)]));
   }
 

@@ -61,7 +61,7 @@ function openSqlite(file: string, options: OpenDatabaseOptions): Database {
   writer.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
   // State that lives for seconds goes to a second file that is never synced (ephemeral-sqlite.ts).
   attachEphemeral(writer, file);
-  // Reads outside transactions see only committed, acknowledged data (group commit); an in-memory database has one connection.
+  // A second connection reads while a transaction holds the writer (group commit); an in-memory database has one connection.
   let reader: DatabaseSync | undefined;
   if (file !== ':memory:') {
     reader = new DatabaseSync(file, { readOnly: true });

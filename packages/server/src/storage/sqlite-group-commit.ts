@@ -15,8 +15,9 @@ import { writesOnlyEphemeralState } from './written-table.ts';
  *
  * - An acknowledged transaction survives power loss: its frames and every frame before them were flushed.
  * - A failing transaction rolls back alone: each runs in its own `BEGIN IMMEDIATE … COMMIT`.
- * - Reads outside a transaction run on a read-only connection and may see a transaction whose flush is still
- *   running; its writer has not been answered yet (the window PostgreSQL has between commit and reply).
+ * - Reads outside a transaction run on the writer when no transaction holds it, else on a read-only connection; either
+ *   may see a transaction whose flush is still running, whose writer has not been answered yet (the window
+ *   PostgreSQL has between commit and reply).
  * - A transaction that wrote only the ephemeral file (ephemeral-sqlite.ts, never synced) waits for no flush, nor does
  *   one that asked for a relaxed commit (relaxed-commit.ts): the next flush, which a later durable commit waits for,
  *   carries it.
@@ -50,6 +51,12 @@ class HandOverLock {
       return;
     }
     await new Promise<void>((resolve) => this.#queue.push(resolve));
+  }
+  /** Takes the lock only if nobody holds it (nothing to wait for). */
+  tryLock(): boolean {
+    if (this.#held) return false;
+    this.#held = true;
+    return true;
   }
   unlock(): void {
     const next = this.#queue.shift();
@@ -246,7 +253,7 @@ export class GroupCommitDriver implements Driver {
       if (!lease.wroteMain && !isRead(query) && !isSavepointControl(query) && !writesOnlyEphemeralState(query.query)) lease.wroteMain = true;
       return run<R>(this.#writer, query);
     }
-    if (isRead(query) && this.#reader) return run<R>(this.#reader, query);
+    if (isRead(query) && this.#reader) return this.#read<R>(this.#reader, query);
     this.#flushes?.assertHealthy();
     await this.#lock.lock();
     let result: QueryResult<R>;
@@ -258,6 +265,21 @@ export class GroupCommitDriver implements Driver {
     // Outside a transaction SQLite commits the statement itself (autocommit).
     await this.#acknowledge(!isRead(query) && !writesOnlyEphemeralState(query.query));
     return result;
+  }
+
+  /**
+   * A read outside a transaction. Every commit of the writer empties the reading connection's page cache (another
+   * connection changed the file), so a read there starts by reading its pages again; the writer's own cache stays
+   * valid across its commits. So a read runs on the writer whenever no transaction holds it (it sees the same
+   * committed state), and on the reader otherwise.
+   */
+  #read<R>(reader: SqliteDatabase, query: CompiledQuery): QueryResult<R> {
+    if (!this.#lock.tryLock()) return run<R>(reader, query);
+    try {
+      return run<R>(this.#writer, query);
+    } finally {
+      this.#lock.unlock();
+    }
   }
 
   async #acknowledge(wroteMain: boolean, relaxed = false): Promise<void> {

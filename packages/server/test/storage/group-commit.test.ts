@@ -220,6 +220,36 @@ describe('SQLite: acknowledged only once on disk', () => {
     }
   });
 
+  test('a read outside a transaction never sees a transaction that holds the writer, and sees what committed before it', async () => {
+    const { database, close } = await openMigratedDatabase('sqlite');
+    try {
+      await database.db.insertInto('tenants').values(tenant('committed')).execute();
+      let readInside: string[] = [];
+      let unblock!: () => void;
+      const blocked = new Promise<void>((resolve) => (unblock = resolve));
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      const open = database.db.transaction().execute(async (trx) => {
+        await trx.insertInto('tenants').values(tenant('uncommitted')).execute();
+        entered();
+        await blocked;
+      });
+      await inside;
+      // The writer is held by the open transaction: this read runs on the reading connection.
+      readInside = (await database.db.selectFrom('tenants').select('id').where('id', 'in', ['committed', 'uncommitted']).execute()).map((row) => row.id);
+      unblock();
+      await open;
+      // Nothing holds the writer now: the read runs there, and sees the commit.
+      const readAfter = (await database.db.selectFrom('tenants').select('id').where('id', 'in', ['committed', 'uncommitted']).orderBy('id').execute()).map(
+        (row) => row.id,
+      );
+      assert.deepEqual(readInside, ['committed']);
+      assert.deepEqual(readAfter, ['committed', 'uncommitted']);
+    } finally {
+      await close();
+    }
+  });
+
   test('a failed flush refuses its writers and stops all later writes (503-class), reads still answer', async () => {
     const held = new HeldFlush();
     const { database, close } = await openMigratedDatabase('sqlite', { flushWal: held.flush });
