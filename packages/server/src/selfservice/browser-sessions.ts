@@ -49,11 +49,14 @@ export async function openBrowserSession(db: Kysely<Schema>, input: OpenSessionI
 
 // Every sign-in opens a session and rotates the one the browser had: built once.
 const insertSessionRow = precompiled((db, row: BrowserSessionRow) => db.insertInto('selfservice_sessions').values(row));
-const liveSessionOfTenant = precompiled((db, v: { tokenHash: string; tenantId: string }) =>
-  db.selectFrom('selfservice_sessions').selectAll().where('token_hash', '=', v.tokenHash).where('tenant_id', '=', v.tenantId).where('revoked_at', 'is', null),
-);
-const revokeSessionRow = precompiled((db, v: { id: string; revokedAt: number }) =>
-  db.updateTable('selfservice_sessions').set({ revoked_at: v.revokedAt }).where('id', '=', v.id).where('revoked_at', 'is', null),
+const revokeSessionOfToken = precompiled((db, v: { tokenHash: string; tenantId: string; revokedAt: number }) =>
+  db
+    .updateTable('selfservice_sessions')
+    .set({ revoked_at: v.revokedAt })
+    .where('token_hash', '=', v.tokenHash)
+    .where('tenant_id', '=', v.tenantId)
+    .where('revoked_at', 'is', null)
+    .returningAll(),
 );
 
 /** The live session of a cookie value in one store: not revoked, not expired (at `expires_at` exactly it has ended). */
@@ -75,13 +78,10 @@ export async function findLiveSession(
     .executeTakeFirst();
 }
 
-/** Revokes the session of a cookie value (any store of the tenant); answers its row if one was live. */
+/** Revokes the session of a cookie value (any store of the tenant) in one statement; answers its row, now revoked, if one was live. */
 export async function revokeSessionByToken(db: Kysely<Schema>, tenantId: string, token: string | undefined, now: Date): Promise<BrowserSessionRow | undefined> {
   if (!isBrowserToken(token)) return undefined;
-  const row = await liveSessionOfTenant.first(db, { tokenHash: hashBrowserToken(token), tenantId });
-  if (!row) return undefined;
-  await revokeSessionRow.execute(db, { id: row.id, revokedAt: now.getTime() });
-  return row;
+  return revokeSessionOfToken.first(db, { tokenHash: hashBrowserToken(token), tenantId, revokedAt: now.getTime() });
 }
 
 /** Revokes every live session of a user; answers how many. */
