@@ -44,7 +44,7 @@ import { SelfServiceService } from './selfservice/self-service-service.ts';
 import type { Clock } from './shared/clock.ts';
 import type { Database } from './storage/database.ts';
 import { DatabaseLease } from './storage/database-lease.ts';
-import { RateLimiter } from './shared/rate-limiter.ts';
+import { RateLimiter } from './http/rate-limiter.ts';
 import { TenancyService } from './tenancy/tenancy-service.ts';
 import { SigningKeyService } from './tokens/signing-key-service.ts';
 import { OrganizationService } from './organizations/organization-service.ts';

@@ -11,7 +11,7 @@ import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
 import type { VerifiedRegistration } from '../passkeys/registration-verification.ts';
 import { fromBase64url, newChallenge, newUserHandle, toBase64url } from '../passkeys/webauthn-encoding.ts';
 import type { Clock } from '../shared/clock.ts';
-import { RateLimiter } from '../shared/rate-limiter.ts';
+import { RateLimiter } from '../http/rate-limiter.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { ConsoleCeremoniesTable, ConsoleOperatorsTable, Schema } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';

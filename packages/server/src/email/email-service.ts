@@ -6,7 +6,7 @@ import { KeywayError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import { normaliseEmail } from '../identity/user-record.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
-import type { RateLimiter } from '../shared/rate-limiter.ts';
+import type { RateLimiter } from '../http/rate-limiter.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
 import { enqueueEmail, type OutgoingEmail } from './email-outbox.ts';

@@ -45,7 +45,7 @@ import { DecoyCredentials } from './decoy-credentials.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 import { challengeOf, deleteFlow, findFlow, insertFlow, purgeExpiredFlows, type FlowPurpose, type FlowRow } from './flows.ts';
 import type { CeremonyStartHook } from '../passkeys/ceremony-deps.ts';
-import { RateLimiter, type RateLimitCheck } from '../shared/rate-limiter.ts';
+import { RateLimiter, type RateLimitCheck } from '../http/rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
 import { deviceLabel } from './device-label.ts';
 import { isEmailAddress } from '../shared/formats.ts';

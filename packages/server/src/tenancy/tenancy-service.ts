@@ -4,7 +4,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Clock } from '../shared/clock.ts';
-import { RateLimiter } from '../shared/rate-limiter.ts';
+import { RateLimiter } from '../http/rate-limiter.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newSecret } from '../shared/secrets.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';

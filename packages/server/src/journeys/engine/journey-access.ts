@@ -1,6 +1,6 @@
 import { KeywayError } from '../../errors/keyway-error.ts';
 import type { RelyingPartyService } from '../../passkeys/relying-party-service.ts';
-import type { RateLimiter } from '../../shared/rate-limiter.ts';
+import type { RateLimiter } from '../../http/rate-limiter.ts';
 import { assertMayNameUser, type Caller } from '../../tenancy/target-rules.ts';
 import type { JourneyDefinition } from '../definition.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { RateLimiter } from '../../src/shared/rate-limiter.ts';
+import { RateLimiter } from '../../src/http/rate-limiter.ts';
 import { DATABASE_KINDS, openMigratedDatabase } from '../support/databases.ts';
 
 const clock = { now: () => new Date(Date.UTC(2026, 11, 2, 9, 0, 30)) };

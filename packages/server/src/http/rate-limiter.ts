@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { KeywayError } from '../errors/keyway-error.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../shared/clock.ts';
 import { precompiled, type PrecompiledQuery } from '../storage/precompiled-query.ts';
 import type { Schema } from '../storage/schema.ts';
 
