@@ -285,7 +285,7 @@ for (const kind of DATABASE_KINDS) {
           await login.getByRole('button', { name: button }).click();
           await submitted;
           await page.locator('#error').getByText(message).waitFor();
-          const back = answers.find((a) => a.url.endsWith('/submit'));
+          const back = await answers.first((a) => a.url.endsWith('/submit'));
           assert.equal(back?.body.journeyStepId, 'loginForm', 'the journey came back to the form');
           assert.equal(typeof (back?.body.data?.previousError as { code?: unknown } | undefined)?.code, 'string', 'with the refusal’s code');
           assert.equal(await page.evaluate(() => document.activeElement?.textContent), retry, 'focus on Try again');

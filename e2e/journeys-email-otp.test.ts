@@ -214,7 +214,7 @@ for (const kind of DATABASE_KINDS) {
       await enter(code);
       await waitForStep(page, 'success', 'All done');
       await page.getByText('You are signed in as grace.').waitFor();
-      const success = answers.find((answer) => answer.body.journeyStepId === 'success');
+      const success = await answers.first((answer) => answer.body.journeyStepId === 'success');
       assert.ok(success, JSON.stringify(answers));
       const { payload } = await verifyIdToken(server.http, tenant.tenantId, success.body.data?.idToken);
       assert.equal(payload.sub, owner.id);

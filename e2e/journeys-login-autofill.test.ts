@@ -124,7 +124,7 @@ for (const kind of DATABASE_KINDS) {
       const done = await waitForStep(page, 'success', 'All done');
       await done.getByText('You are signed in as bob.').waitFor();
       assert.deepEqual(calls, [{ method: 'get', mediation: 'conditional', descriptors: 0 }], 'one conditional request, discoverable, nothing modal');
-      const login = answers.find((a) => a.body.journeyStepId === 'loginForm');
+      const login = await answers.first((a) => a.body.journeyStepId === 'loginForm');
       assert.ok(login, 'the Login Form was presented');
       const offered = login.body.data as { passkeys: { autofill: boolean; clientRequest: { allowCredentials?: unknown[] } } };
       assert.equal(offered.passkeys.autofill, true);

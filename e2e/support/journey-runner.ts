@@ -63,15 +63,39 @@ export interface RuntimeAnswer {
   body: { journeyStepId?: string; sessionId?: string; data?: Record<string, unknown>; code?: string };
 }
 
+/**
+ * Every answer of the runtime API (start, submit, current) the page receives, in order. An answer's body is read
+ * after the page has it, so the page may already show the next step when it is recorded: `first` waits for it.
+ */
+export class RuntimeAnswers extends Array<RuntimeAnswer> {
+  readonly #waiting: { matches(answer: RuntimeAnswer): boolean; resolve(answer: RuntimeAnswer): void }[] = [];
+
+  /** @internal */
+  record(answer: RuntimeAnswer): void {
+    this.push(answer);
+    for (const waiter of this.#waiting.filter((w) => w.matches(answer))) {
+      this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
+      waiter.resolve(answer);
+    }
+  }
+
+  /** The first answer that matches, once it has been recorded. */
+  first(matches: (answer: RuntimeAnswer) => boolean): Promise<RuntimeAnswer> {
+    const found = this.find(matches);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve) => this.#waiting.push({ matches, resolve }));
+  }
+}
+
 /** Records every answer of the runtime API (start, submit, current) the page receives. */
-export function recordRuntime(page: Page): RuntimeAnswer[] {
-  const answers: RuntimeAnswer[] = [];
+export function recordRuntime(page: Page): RuntimeAnswers {
+  const answers = new RuntimeAnswers();
   page.on('response', (response) => {
     const url = response.url();
     if (!/\/journeys\/(?:[^/]+\/start|sessions\/[^/]+(?:\/submit)?)$/.test(new URL(url).pathname)) return;
     response
       .json()
-      .then((body: RuntimeAnswer['body']) => answers.push({ url, status: response.status(), body }))
+      .then((body: RuntimeAnswer['body']) => answers.record({ url, status: response.status(), body }))
       .catch(() => undefined);
   });
   return answers;
