@@ -31,25 +31,17 @@ export async function insertSession(db: Kysely<Schema>, row: CeremonySessionRow)
 
 // A ceremony's start, completion and consumption run on every sign-in and sign-up: built once.
 const insertSessionRow = precompiled((db, row: CeremonySessionRow) => db.insertInto('ceremony_sessions').values(row));
-const selectSession = precompiled((db, v: { id: string; tenantId: string; storeId: string; ceremony: SessionLookup['ceremony'] }) =>
+type SessionKey = { id: string; tenantId: string; storeId: string; ceremony: SessionLookup['ceremony'] };
+const sessionOf = (db: Kysely<Schema>, v: SessionKey) =>
   db
     .selectFrom('ceremony_sessions')
     .selectAll()
     .where('id', '=', v.id)
     .where('tenant_id', '=', v.tenantId)
     .where('store_id', '=', v.storeId)
-    .where('ceremony', '=', v.ceremony),
-);
-const selectUserSession = precompiled((db, v: { id: string; tenantId: string; storeId: string; ceremony: SessionLookup['ceremony']; userId: string }) =>
-  db
-    .selectFrom('ceremony_sessions')
-    .selectAll()
-    .where('id', '=', v.id)
-    .where('tenant_id', '=', v.tenantId)
-    .where('store_id', '=', v.storeId)
-    .where('ceremony', '=', v.ceremony)
-    .where('user_id', '=', v.userId),
-);
+    .where('ceremony', '=', v.ceremony);
+const selectSession = precompiled((db, v: SessionKey) => sessionOf(db, v));
+const selectUserSession = precompiled((db, v: SessionKey & { userId: string }) => sessionOf(db, v).where('user_id', '=', v.userId));
 const consumeSessionRow = precompiled((db, v: { id: string; consumedAt: number }) =>
   db.updateTable('ceremony_sessions').set({ consumed_at: v.consumedAt }).where('id', '=', v.id).where('consumed_at', 'is', null),
 );
