@@ -17,9 +17,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { KEYWAY_BIN, serverNodeFlags } from './support/server-node-flags.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const BIN = path.join(ROOT, 'packages/server/bin/keyway.js');
 const PROBE = path.join(import.meta.dirname, 'support/idle-memory-probe.js');
 const START_DEADLINE_MS = 60_000;
 const SETTLE_MS = 15_000;
@@ -86,7 +86,8 @@ interface StartOptions {
 /** Starts the server once, waits for /healthz, optionally reads its idle memory, and stops it. */
 async function startOnce({ dataDir, viaNpm, measureMemory, cpuProfileDir, settleMs = 0 }: StartOptions): Promise<Start> {
   const port = await freePort();
-  const nodeFlags = ['--disable-warning=ExperimentalWarning'];
+  // The flags `npx keyway serve` starts the server with (bin/keyway.js' first line; `npm start` repeats them).
+  const nodeFlags = serverNodeFlags();
   if (measureMemory) nodeFlags.push('--expose-gc', `--import=${PROBE}`);
   if (cpuProfileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`);
   const env = {
@@ -103,7 +104,7 @@ async function startOnce({ dataDir, viaNpm, measureMemory, cpuProfileDir, settle
   const stdio = measureMemory ? (['ignore', 'ignore', 'inherit', 'ipc'] as const) : (['ignore', 'ignore', 'inherit'] as const);
   const child = viaNpm
     ? spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: [...stdio], detached: true })
-    : spawn(process.execPath, [...nodeFlags, BIN, 'serve'], { cwd: ROOT, env, stdio: [...stdio], detached: true });
+    : spawn(process.execPath, [...nodeFlags, KEYWAY_BIN, 'serve'], { cwd: ROOT, env, stdio: [...stdio], detached: true });
   try {
     const ms = await waitForHealthy(port, child, started);
     let memory: Start['memory'];
