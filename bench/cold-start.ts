@@ -23,6 +23,8 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const PROBE = path.join(import.meta.dirname, 'support/idle-memory-probe.js');
 const START_DEADLINE_MS = 60_000;
 const SETTLE_MS = 15_000;
+/** Starts measured after the settling time: a median of three, at most RUNS (each costs SETTLE_MS). */
+const SETTLED_RUNS = 3;
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '7' }, npm: { type: 'boolean', default: false }, profile: { type: 'string' }, summary: { type: 'string' } },
@@ -168,8 +170,12 @@ async function series(label: string, viaNpm: boolean, fresh: boolean, work: stri
     line += `  idle RSS after GC median ${mb(median(memories.map((m) => m.rss)))} (heap used ${mb(median(memories.map((m) => m.heapUsed)))}, external ${mb(median(memories.map((m) => m.external)))})`;
   console.log(line);
   if (measureMemory) {
-    const settled = (await startOnce({ dataDir: existingDir, viaNpm, measureMemory: true, settleMs: SETTLE_MS })).memory!;
-    console.log(`  after ${SETTLE_MS / 1000} s idle + GC: RSS ${mb(settled.rss)} (heap used ${mb(settled.heapUsed)})`);
+    const settled: NonNullable<Start['memory']>[] = [];
+    for (let i = 0; i < Math.min(SETTLED_RUNS, RUNS); i++)
+      settled.push((await startOnce({ dataDir: existingDir, viaNpm, measureMemory: true, settleMs: SETTLE_MS })).memory!);
+    console.log(
+      `  after ${SETTLE_MS / 1000} s idle + GC: RSS median ${mb(median(settled.map((m) => m.rss)))} (min ${mb(Math.min(...settled.map((m) => m.rss)))}, max ${mb(Math.max(...settled.map((m) => m.rss)))}, heap used ${mb(median(settled.map((m) => m.heapUsed)))}, n=${settled.length})`,
+    );
   }
   if (values.profile) {
     const dir = path.resolve(values.profile, label.replace(/[^a-z0-9]+/gi, '-').toLowerCase());

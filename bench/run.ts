@@ -420,7 +420,18 @@ async function withData(users: number): Promise<void> {
   console.log(
     `\nSign-in with data (identifier-first, seeded users picked at random; ${AUDIT_PER_USER} audit rows per user): ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, Keyway on one core`,
   );
-  header(['database', `${BASELINE_USERS} users /s`, 'p50 / p99 ms', 'failed', `${users} users /s`, 'p50 / p99 ms', 'failed', 'big / small', 'seeding time', 'Keyway RSS after small / big']);
+  header([
+    'database',
+    `${BASELINE_USERS} users /s`,
+    'p50 / p99 ms',
+    'failed',
+    `${users} users /s`,
+    'p50 / p99 ms',
+    'failed',
+    'big / small',
+    'seeding time',
+    'Keyway RSS after small / big',
+  ]);
   for (const r of results) row(r);
 }
 
