@@ -10,7 +10,9 @@ import { runInNewContext } from 'node:vm';
  * milliseconds of one core, once: no request pays for it but one that arrives in those milliseconds.
  *
  * The collector is reached the way `--expose-gc` reaches it, in a throwaway context, and the flag is turned off again
- * at once (synchronously), so no other context — the journeys' expression sandbox — ever sees a `gc` function.
+ * at once (synchronously), so no other context — the journeys' expression sandbox — ever sees a `gc` function. (V8's
+ * flags are per process; no worker thread starts at that moment: the only one, the attestation clock's, runs within a
+ * registration.)
  */
 export function releaseStartUpMemory(): void {
   collector()({ type: 'major', execution: 'sync', flavor: 'last-resort' });
