@@ -17,12 +17,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { KEYWAY_BIN, serverNodeFlags } from './support/server-node-flags.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const BIN = path.join(ROOT, 'packages/server/bin/keyway.js');
 const PROBE = path.join(import.meta.dirname, 'support/idle-memory-probe.js');
 const START_DEADLINE_MS = 60_000;
 const SETTLE_MS = 15_000;
+/** Starts measured after the settling time: a median of three, at most RUNS (each costs SETTLE_MS). */
+const SETTLED_RUNS = 3;
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '7' }, npm: { type: 'boolean', default: false }, profile: { type: 'string' }, summary: { type: 'string' } },
@@ -86,7 +88,8 @@ interface StartOptions {
 /** Starts the server once, waits for /healthz, optionally reads its idle memory, and stops it. */
 async function startOnce({ dataDir, viaNpm, measureMemory, cpuProfileDir, settleMs = 0 }: StartOptions): Promise<Start> {
   const port = await freePort();
-  const nodeFlags = ['--disable-warning=ExperimentalWarning'];
+  // The flags `npx keyway serve` starts the server with (bin/keyway.js' first line; `npm start` repeats them).
+  const nodeFlags = serverNodeFlags();
   if (measureMemory) nodeFlags.push('--expose-gc', `--import=${PROBE}`);
   if (cpuProfileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`);
   const env = {
@@ -103,7 +106,7 @@ async function startOnce({ dataDir, viaNpm, measureMemory, cpuProfileDir, settle
   const stdio = measureMemory ? (['ignore', 'ignore', 'inherit', 'ipc'] as const) : (['ignore', 'ignore', 'inherit'] as const);
   const child = viaNpm
     ? spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: [...stdio], detached: true })
-    : spawn(process.execPath, [...nodeFlags, BIN, 'serve'], { cwd: ROOT, env, stdio: [...stdio], detached: true });
+    : spawn(process.execPath, [...nodeFlags, KEYWAY_BIN, 'serve'], { cwd: ROOT, env, stdio: [...stdio], detached: true });
   try {
     const ms = await waitForHealthy(port, child, started);
     let memory: Start['memory'];
@@ -167,8 +170,12 @@ async function series(label: string, viaNpm: boolean, fresh: boolean, work: stri
     line += `  idle RSS after GC median ${mb(median(memories.map((m) => m.rss)))} (heap used ${mb(median(memories.map((m) => m.heapUsed)))}, external ${mb(median(memories.map((m) => m.external)))})`;
   console.log(line);
   if (measureMemory) {
-    const settled = (await startOnce({ dataDir: existingDir, viaNpm, measureMemory: true, settleMs: SETTLE_MS })).memory!;
-    console.log(`  after ${SETTLE_MS / 1000} s idle + GC: RSS ${mb(settled.rss)} (heap used ${mb(settled.heapUsed)})`);
+    const settled: NonNullable<Start['memory']>[] = [];
+    for (let i = 0; i < Math.min(SETTLED_RUNS, RUNS); i++)
+      settled.push((await startOnce({ dataDir: existingDir, viaNpm, measureMemory: true, settleMs: SETTLE_MS })).memory!);
+    console.log(
+      `  after ${SETTLE_MS / 1000} s idle + GC: RSS median ${mb(median(settled.map((m) => m.rss)))} (min ${mb(Math.min(...settled.map((m) => m.rss)))}, max ${mb(Math.max(...settled.map((m) => m.rss)))}, heap used ${mb(median(settled.map((m) => m.heapUsed)))}, n=${settled.length})`,
+    );
   }
   if (values.profile) {
     const dir = path.resolve(values.profile, label.replace(/[^a-z0-9]+/gi, '-').toLowerCase());

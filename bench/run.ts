@@ -9,7 +9,8 @@
 //   npm run bench -- --latency                      also Keyway's sign-in in open loop at 50 % of its closed-loop peak
 //   npm run bench -- --database postgres://…/empty  Keyway on that (empty) PostgreSQL database instead of SQLite
 //   npm run bench -- --seed-users 1000000           data set: sign-in at 1 k users vs 1 M users (+10 audit rows
-//                                                   each) on SQLite and PostgreSQL, and the time seeding took
+//                                                   each) on SQLite and PostgreSQL, the time seeding took and
+//                                                   Keyway's RSS after each run (--engine sqlite|postgres: one)
 //   npm run bench -- --two-nodes                    PostgreSQL: two Keyway nodes on one database vs one node
 //   npm run bench -- --api                          the in-process admin API / passkey / journey bench (bench/api.ts)
 // PostgreSQL runs use --database if given, else a throwaway local cluster with production durability settings.
@@ -23,6 +24,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startThrowawayPostgres } from '../scripts/test-support/postgres.ts';
 import { seedDataSet } from './seed.ts';
+import { KEYWAY_BIN, serverNodeFlags } from './support/server-node-flags.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 // --api hands every other argument to the in-process bench, which parses its own.
@@ -40,6 +42,7 @@ const { values: o } = parseArgs({
     database: { type: 'string' },
     tmp: { type: 'string', default: process.env.PEER_TMP ?? '/tmp' },
     'seed-users': { type: 'string' },
+    engine: { type: 'string', default: 'both' },
     'audit-per-user': { type: 'string', default: '10' },
     'two-nodes': { type: 'boolean', default: false },
     'no-peer': { type: 'boolean', default: false },
@@ -58,11 +61,15 @@ const WARMUP = bounded(o.warmup, 60, 'warmup');
 const RATE = bounded(o.rate, 100_000, 'rate');
 const SEED_USERS = o['seed-users'] === undefined ? undefined : bounded(o['seed-users'], 10_000_000, 'seed-users');
 const AUDIT_PER_USER = bounded(o['audit-per-user'], 100, 'audit-per-user');
+if (!['both', 'sqlite', 'postgres'].includes(o.engine as string)) throw new Error('--engine must be both, sqlite or postgres');
+const ENGINES = o.engine === 'both' ? (['sqlite', 'postgres'] as const) : [o.engine as 'sqlite' | 'postgres'];
 const BASELINE_USERS = 1000;
 // A ceremony count no run gets near, so every loop is bounded by count as well as by time.
 const MAX_CEREMONIES = 10_000_000;
 const NODE = process.execPath;
 const NODE_FLAGS = ['--disable-warning=ExperimentalWarning'];
+// Keyway's server runs with the flags `npx keyway serve` gives it (bin/keyway.js' first line).
+const SERVER_NODE_FLAGS = serverNodeFlags();
 
 // ── cores: servers on core 0, the load generator on core 1 (as ../shared/perf/run.sh); unpinned without taskset ──
 const CORES = availableParallelism();
@@ -169,7 +176,7 @@ let nextPort = 18_700 + Math.floor(Math.random() * 500);
 async function startKeywayNode(env: Record<string, string>, cores: string): Promise<KeywayNode> {
   const port = nextPort++;
   const log: string[] = [];
-  const child = start(pinned(cores, [NODE, ...NODE_FLAGS, 'packages/server/bin/keyway.js', 'serve']), { ...env, PORT: String(port) }, root, log);
+  const child = start(pinned(cores, [NODE, ...SERVER_NODE_FLAGS, KEYWAY_BIN, 'serve']), { ...env, PORT: String(port) }, root, log);
   const base = `http://127.0.0.1:${port}`;
   await waitUp(`${base}/healthz`, child, log);
   return { base, child, log };
@@ -189,7 +196,7 @@ async function startKeyway(databaseUrl: string, nodes = 1): Promise<Keyway> {
     ...(databaseUrl.startsWith('sqlite:') ? {} : { KEYWAY_MASTER_KEY: randomBytes(32).toString('base64url') }),
   };
   const first = await startKeywayNode(env, '0');
-  const init = spawnSync(NODE, [...NODE_FLAGS, 'packages/server/bin/keyway.js', 'init', '--tenant', 'bench'], {
+  const init = spawnSync(NODE, [...SERVER_NODE_FLAGS, KEYWAY_BIN, 'init', '--tenant', 'bench'], {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: 'utf8',
@@ -409,7 +416,7 @@ async function sideBySide(): Promise<void> {
 
 async function withData(users: number): Promise<void> {
   const results: string[][] = [];
-  for (const engine of ['sqlite', 'postgres'] as const) {
+  for (const engine of ENGINES) {
     const dir = mkdtempSync(path.join(o.tmp as string, 'keyway-bench-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const databaseUrl = engine === 'sqlite' ? `sqlite:${path.join(dir, 'keyway.db')}` : await postgresDatabase();
@@ -421,6 +428,7 @@ async function withData(users: number): Promise<void> {
       const small = Math.min(BASELINE_USERS, users);
       const smallSeconds = await seedDataSet({ ...seedOptions, from: 0, to: small });
       const atSmall = await signInAt(small);
+      const residentSmall = residentMb(keyway.nodes[0]!.child);
       let last = 0;
       const bigSeconds = await seedDataSet({ ...seedOptions, from: small, to: users }, (done) => {
         if (done - last >= users / 10) {
@@ -429,6 +437,7 @@ async function withData(users: number): Promise<void> {
         }
       });
       const atBig = await signInAt(users);
+      const residentBig = residentMb(keyway.nodes[0]!.child);
       const perMillion = ((smallSeconds + bigSeconds) / users) * 1_000_000;
       results.push([
         engine,
@@ -440,6 +449,7 @@ async function withData(users: number): Promise<void> {
         failures(atBig),
         `${((atBig.perSecond / atSmall.perSecond) * 100).toFixed(0)} %`,
         `${(smallSeconds + bigSeconds).toFixed(0)} s (${perMillion.toFixed(0)} s per million)`,
+        `${fmt(residentSmall)} / ${fmt(residentBig)} MB`,
       ]);
     } finally {
       await stopKeyway(keyway);
@@ -448,7 +458,18 @@ async function withData(users: number): Promise<void> {
   console.log(
     `\nSign-in with data (identifier-first, seeded users picked at random; ${AUDIT_PER_USER} audit rows per user): ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, Keyway on one core`,
   );
-  header(['database', `${BASELINE_USERS} users /s`, 'p50 / p99 ms', 'failed', `${users} users /s`, 'p50 / p99 ms', 'failed', 'big / small', 'seeding time']);
+  header([
+    'database',
+    `${BASELINE_USERS} users /s`,
+    'p50 / p99 ms',
+    'failed',
+    `${users} users /s`,
+    'p50 / p99 ms',
+    'failed',
+    'big / small',
+    'seeding time',
+    'Keyway RSS after small / big',
+  ]);
   for (const r of results) row(r);
 }
 

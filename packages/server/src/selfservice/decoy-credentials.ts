@@ -4,6 +4,7 @@ import { openSecret, sealSecret } from '../secrets/envelope.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 import { DECOY_KEY_COLUMN, sealedAad } from '../secrets/sealed-columns.ts';
 import type { Clock } from '../shared/clock.ts';
+import { LruCache } from '../shared/lru-cache.ts';
 import { normaliseIdentifier } from '../shared/identifier.ts';
 import type { Schema } from '../storage/schema.ts';
 import type { CredentialDescriptor } from '../passkeys/credential-store.ts';
@@ -50,10 +51,12 @@ export class DecoyCredentials {
   readonly #clock: Clock;
   readonly #masterKey: MasterKey;
   /**
-   * The keys never change once stored, so each node keeps them after the first read — as KeyObjects: an HMAC under a
-   * KeyObject costs a quarter of one under raw key bytes (which Node imports again on every call).
+   * The keys never change once stored, so each node keeps them after the first read — as KeyObjects (an HMAC under a
+   * KeyObject costs a quarter of one under raw key bytes, which Node imports again on every call), bounded so that a
+   * node serving many tenants stays small (10,000 keys are a few MB); a tenant whose key was dropped has it read and
+   * unsealed again.
    */
-  readonly #keys = new Map<string, KeyObject>();
+  readonly #keys = new LruCache<string, KeyObject>(10_000);
 
   constructor(deps: { db: Kysely<Schema>; clock: Clock; masterKey: MasterKey }) {
     this.#db = deps.db;
