@@ -10,7 +10,7 @@
 //   npm run bench -- --database postgres://…/empty  Keyway on that (empty) PostgreSQL database instead of SQLite
 //   npm run bench -- --seed-users 1000000           data set: sign-in at 1 k users vs 1 M users (+10 audit rows
 //                                                   each) on SQLite and PostgreSQL, and the time seeding took
-//                                                   (--engines postgres: one of them)
+//                                                   (--engines postgres: one of them; --rounds N alternations)
 //   npm run bench -- --two-nodes                    PostgreSQL: two Keyway nodes on one database vs one node
 //   npm run bench -- --api                          the in-process admin API / passkey / journey bench (bench/api.ts)
 // PostgreSQL runs use --database if given, else a throwaway local cluster with production durability settings.
@@ -43,6 +43,7 @@ const { values: o } = parseArgs({
     'seed-users': { type: 'string' },
     'audit-per-user': { type: 'string', default: '10' },
     engines: { type: 'string', default: 'sqlite,postgres' },
+    rounds: { type: 'string', default: '3' },
     'two-nodes': { type: 'boolean', default: false },
     'no-peer': { type: 'boolean', default: false },
     latency: { type: 'boolean', default: false },
@@ -64,6 +65,7 @@ const ENGINES = (o.engines as string).split(',').map((engine) => {
   if (engine !== 'sqlite' && engine !== 'postgres') throw new Error('--engines: sqlite, postgres or both (comma-separated)');
   return engine;
 });
+const ROUNDS = Math.max(1, bounded(o.rounds, 20, 'rounds'));
 const BASELINE_USERS = 1000;
 // A ceremony count no run gets near, so every loop is bounded by count as well as by time.
 const MAX_CEREMONIES = 10_000_000;
@@ -375,48 +377,86 @@ async function sideBySide(): Promise<void> {
   printLatency();
 }
 
+/** One Keyway node on a fresh database of `engine`, seeded with users [0, users): the node and the seconds seeding took. */
+async function seededKeyway(engine: 'sqlite' | 'postgres', users: number, seed: string): Promise<{ keyway: Keyway; seconds: number }> {
+  const dir = mkdtempSync(path.join(o.tmp as string, 'keyway-bench-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const databaseUrl = engine === 'sqlite' ? `sqlite:${path.join(dir, 'keyway.db')}` : await postgresDatabase();
+  const keyway = await startKeyway(databaseUrl);
+  cleanups.push(() => stopKeyway(keyway));
+  let last = 0;
+  const seconds = await seedDataSet(
+    { databaseUrl, tenantId: keyway.tenant, storeName: 'bench', rpId: 'localhost', seed, auditPerUser: AUDIT_PER_USER, from: 0, to: users },
+    (done) => {
+      if (users >= 100_000 && done - last >= users / 10) {
+        last = done;
+        console.error(`  ${engine}: ${done} users seeded`);
+      }
+    },
+  );
+  return { keyway, seconds };
+}
+
+const median = (values: number[]) => {
+  const sorted = values.toSorted((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/**
+ * Sign-in at 1 k users vs `users`, per engine: two databases side by side (one node each, both on the server core,
+ * only one loaded at a time), measured in alternation, small then big, ROUNDS times; the medians are compared. On a
+ * shared machine one run can be slowed by something else; alternating spreads that over both sides.
+ */
 async function withData(users: number): Promise<void> {
+  if (o.database && ENGINES.includes('postgres'))
+    throw new Error('--seed-users compares two databases on one cluster: it runs on a throwaway local cluster (leave out --database)');
   const results: string[][] = [];
   for (const engine of ENGINES) {
-    const dir = mkdtempSync(path.join(o.tmp as string, 'keyway-bench-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const databaseUrl = engine === 'sqlite' ? `sqlite:${path.join(dir, 'keyway.db')}` : await postgresDatabase();
-    const keyway = await startKeyway(databaseUrl);
+    const seed = `bench-${randomBytes(4).toString('hex')}`;
+    const small = await seededKeyway(engine, Math.min(BASELINE_USERS, users), seed);
+    const big = await seededKeyway(engine, users, seed);
+    const runs: { small: LoadResult[]; big: LoadResult[] } = { small: [], big: [] };
     try {
-      const seed = `bench-${randomBytes(4).toString('hex')}`;
-      const seedOptions = { databaseUrl, tenantId: keyway.tenant, storeName: 'bench', rpId: 'localhost', seed, auditPerUser: AUDIT_PER_USER };
-      const signInAt = async (n: number) => keywayLoad(keyway, keyway.nodes, { mode: 'signin', seed, users: n });
-      const small = Math.min(BASELINE_USERS, users);
-      const smallSeconds = await seedDataSet({ ...seedOptions, from: 0, to: small });
-      const atSmall = await signInAt(small);
-      let last = 0;
-      const bigSeconds = await seedDataSet({ ...seedOptions, from: small, to: users }, (done) => {
-        if (done - last >= users / 10) {
-          last = done;
-          console.error(`  ${engine}: ${done} users seeded`);
-        }
-      });
-      const atBig = await signInAt(users);
-      const perMillion = ((smallSeconds + bigSeconds) / users) * 1_000_000;
-      results.push([
-        engine,
-        fmt(atSmall.perSecond),
-        `${fmt(atSmall.p50, 1)} / ${fmt(atSmall.p99, 1)}`,
-        failures(atSmall),
-        fmt(atBig.perSecond),
-        `${fmt(atBig.p50, 1)} / ${fmt(atBig.p99, 1)}`,
-        failures(atBig),
-        `${((atBig.perSecond / atSmall.perSecond) * 100).toFixed(0)} %`,
-        `${(smallSeconds + bigSeconds).toFixed(0)} s (${perMillion.toFixed(0)} s per million)`,
-      ]);
+      for (let round = 0; round < ROUNDS; round++) {
+        runs.small.push(await keywayLoad(small.keyway, small.keyway.nodes, { mode: 'signin', seed, users: Math.min(BASELINE_USERS, users) }));
+        runs.big.push(await keywayLoad(big.keyway, big.keyway.nodes, { mode: 'signin', seed, users }));
+      }
     } finally {
-      await stopKeyway(keyway);
+      await stopKeyway(small.keyway);
+      await stopKeyway(big.keyway);
     }
+    const rates = (list: LoadResult[]) => list.map((r) => fmt(r.perSecond)).join(', ');
+    const p = (list: LoadResult[], key: 'p50' | 'p99') => fmt(median(list.map((r) => r[key] ?? Number.NaN)), 1);
+    const failed = (list: LoadResult[]) => list.reduce((sum, r) => sum + r.failed, 0);
+    const smallRate = median(runs.small.map((r) => r.perSecond));
+    const bigRate = median(runs.big.map((r) => r.perSecond));
+    results.push([
+      engine,
+      `${fmt(smallRate)} (${rates(runs.small)})`,
+      `${p(runs.small, 'p50')} / ${p(runs.small, 'p99')}`,
+      String(failed(runs.small)),
+      `${fmt(bigRate)} (${rates(runs.big)})`,
+      `${p(runs.big, 'p50')} / ${p(runs.big, 'p99')}`,
+      String(failed(runs.big)),
+      `${((bigRate / smallRate) * 100).toFixed(0)} %`,
+      `${big.seconds.toFixed(0)} s (${((big.seconds / users) * 1_000_000).toFixed(0)} s per million)`,
+    ]);
   }
   console.log(
-    `\nSign-in with data (identifier-first, seeded users picked at random; ${AUDIT_PER_USER} audit rows per user): ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, Keyway on one core`,
+    `\nSign-in with data (identifier-first, seeded users picked at random; ${AUDIT_PER_USER} audit rows per user): ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, Keyway on one core; ${ROUNDS} rounds alternating the two databases, median (each run)`,
   );
-  header(['database', `${BASELINE_USERS} users /s`, 'p50 / p99 ms', 'failed', `${users} users /s`, 'p50 / p99 ms', 'failed', 'big / small', 'seeding time']);
+  header([
+    'database',
+    `${BASELINE_USERS} users /s`,
+    'p50 / p99 ms',
+    'failed',
+    `${users} users /s`,
+    'p50 / p99 ms',
+    'failed',
+    'big / small',
+    `seeding ${users}`,
+  ]);
   for (const r of results) row(r);
 }
 
