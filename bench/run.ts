@@ -397,6 +397,33 @@ async function seededKeyway(engine: 'sqlite' | 'postgres', users: number, seed: 
   return { keyway, seconds };
 }
 
+interface WalUse {
+  bytes: number;
+  fpi: number;
+}
+
+/**
+ * Runs `work` and, on PostgreSQL, answers the WAL the cluster wrote meanwhile (pg_stat_wal: bytes and full-page
+ * images). Only the node under load writes then, so it is that run's WAL.
+ */
+async function withWal(engine: 'sqlite' | 'postgres', keyway: Keyway, work: () => Promise<LoadResult>): Promise<[LoadResult, WalUse | undefined]> {
+  if (engine !== 'postgres') return [await work(), undefined];
+  const client = new pg.Client({ connectionString: keyway.env.KEYWAY_DATABASE_URL });
+  await client.connect();
+  try {
+    const read = async () => {
+      const { rows } = await client.query<{ bytes: string; fpi: string }>('select wal_bytes::text as bytes, wal_fpi::text as fpi from pg_stat_wal');
+      return { bytes: Number(rows[0]!.bytes), fpi: Number(rows[0]!.fpi) };
+    };
+    const before = await read();
+    const result = await work();
+    const after = await read();
+    return [result, { bytes: after.bytes - before.bytes, fpi: after.fpi - before.fpi }];
+  } finally {
+    await client.end();
+  }
+}
+
 const median = (values: number[]) => {
   const sorted = values.toSorted((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -412,15 +439,23 @@ async function withData(users: number): Promise<void> {
   if (o.database && ENGINES.includes('postgres'))
     throw new Error('--seed-users compares two databases on one cluster: it runs on a throwaway local cluster (leave out --database)');
   const results: string[][] = [];
+  const walLines: string[] = [];
   for (const engine of ENGINES) {
     const seed = `bench-${randomBytes(4).toString('hex')}`;
     const small = await seededKeyway(engine, Math.min(BASELINE_USERS, users), seed);
     const big = await seededKeyway(engine, users, seed);
     const runs: { small: LoadResult[]; big: LoadResult[] } = { small: [], big: [] };
+    const wal: { small: (WalUse | undefined)[]; big: (WalUse | undefined)[] } = { small: [], big: [] };
     try {
       for (let round = 0; round < ROUNDS; round++) {
-        runs.small.push(await keywayLoad(small.keyway, small.keyway.nodes, { mode: 'signin', seed, users: Math.min(BASELINE_USERS, users) }));
-        runs.big.push(await keywayLoad(big.keyway, big.keyway.nodes, { mode: 'signin', seed, users }));
+        const [smallRun, smallWal] = await withWal(engine, small.keyway, () =>
+          keywayLoad(small.keyway, small.keyway.nodes, { mode: 'signin', seed, users: Math.min(BASELINE_USERS, users) }),
+        );
+        runs.small.push(smallRun);
+        wal.small.push(smallWal);
+        const [bigRun, bigWal] = await withWal(engine, big.keyway, () => keywayLoad(big.keyway, big.keyway.nodes, { mode: 'signin', seed, users }));
+        runs.big.push(bigRun);
+        wal.big.push(bigWal);
       }
     } finally {
       await stopKeyway(small.keyway);
@@ -431,6 +466,17 @@ async function withData(users: number): Promise<void> {
     const failed = (list: LoadResult[]) => list.reduce((sum, r) => sum + r.failed, 0);
     const smallRate = median(runs.small.map((r) => r.perSecond));
     const bigRate = median(runs.big.map((r) => r.perSecond));
+    if (engine === 'postgres') {
+      const perSignIn = (list: (WalUse | undefined)[], measured: LoadResult[]) => {
+        const total = list.reduce<WalUse>((sum, w) => ({ bytes: sum.bytes + (w?.bytes ?? 0), fpi: sum.fpi + (w?.fpi ?? 0) }), { bytes: 0, fpi: 0 });
+        // The load generator's count of finished sign-ins excludes its warm-up; the WAL counts include it: an upper bound.
+        const n = measured.reduce((sum, r) => sum + r.ok, 0);
+        return n > 0 ? `${fmt(total.bytes / n / 1024, 1)} KB WAL, ${fmt(total.fpi / n, 2)} full-page images` : '–';
+      };
+      walLines.push(
+        `\nPostgreSQL WAL per sign-in (warm-up included): ${BASELINE_USERS} users ${perSignIn(wal.small, runs.small)}; ${users} users ${perSignIn(wal.big, runs.big)}`,
+      );
+    }
     results.push([
       engine,
       `${fmt(smallRate)} (${rates(runs.small)})`,
@@ -458,6 +504,7 @@ async function withData(users: number): Promise<void> {
     `seeding ${users}`,
   ]);
   for (const r of results) row(r);
+  for (const line of walLines) console.log(line);
 }
 
 async function twoNodes(): Promise<void> {
