@@ -18,7 +18,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -43,7 +43,7 @@ const { values: o } = parseArgs({
     'seed-users': { type: 'string' },
     'audit-per-user': { type: 'string', default: '10' },
     engines: { type: 'string', default: 'sqlite,postgres' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     'two-nodes': { type: 'boolean', default: false },
     'no-peer': { type: 'boolean', default: false },
     latency: { type: 'boolean', default: false },
@@ -432,8 +432,9 @@ const median = (values: number[]) => {
 
 /**
  * Sign-in at 1 k users vs `users`, per engine: two databases side by side (one node each, both on the server core,
- * only one loaded at a time), measured in alternation, small then big, ROUNDS times; the medians are compared. On a
- * shared machine one run can be slowed by something else; alternating spreads that over both sides.
+ * only one loaded at a time), measured in alternation, small then big, ROUNDS times; the ratio is the median of the
+ * rounds' ratios. On a shared machine one run can be slowed by something else: a pair run back to back sees nearly the
+ * same machine, and the median drops the pair that did not.
  */
 async function withData(users: number): Promise<void> {
   if (o.database && ENGINES.includes('postgres'))
@@ -445,9 +446,12 @@ async function withData(users: number): Promise<void> {
     const small = await seededKeyway(engine, Math.min(BASELINE_USERS, users), seed);
     const big = await seededKeyway(engine, users, seed);
     const runs: { small: LoadResult[]; big: LoadResult[] } = { small: [], big: [] };
+    // The machine's 1-minute load average as each round starts: what else was running shows here.
+    const loads: number[] = [];
     const wal: { small: (WalUse | undefined)[]; big: (WalUse | undefined)[] } = { small: [], big: [] };
     try {
       for (let round = 0; round < ROUNDS; round++) {
+        loads.push(loadavg()[0]!);
         const [smallRun, smallWal] = await withWal(engine, small.keyway, () =>
           keywayLoad(small.keyway, small.keyway.nodes, { mode: 'signin', seed, users: Math.min(BASELINE_USERS, users) }),
         );
@@ -466,6 +470,8 @@ async function withData(users: number): Promise<void> {
     const failed = (list: LoadResult[]) => list.reduce((sum, r) => sum + r.failed, 0);
     const smallRate = median(runs.small.map((r) => r.perSecond));
     const bigRate = median(runs.big.map((r) => r.perSecond));
+    // Each round's pair ran back to back, so its ratio is the least disturbed by other work on the machine.
+    const ratios = runs.big.map((r, i) => (runs.small[i]!.perSecond > 0 ? r.perSecond / runs.small[i]!.perSecond : 0));
     if (engine === 'postgres') {
       const perSignIn = (list: (WalUse | undefined)[], measured: LoadResult[]) => {
         const total = list.reduce<WalUse>((sum, w) => ({ bytes: sum.bytes + (w?.bytes ?? 0), fpi: sum.fpi + (w?.fpi ?? 0) }), { bytes: 0, fpi: 0 });
@@ -485,12 +491,12 @@ async function withData(users: number): Promise<void> {
       `${fmt(bigRate)} (${rates(runs.big)})`,
       `${p(runs.big, 'p50')} / ${p(runs.big, 'p99')}`,
       String(failed(runs.big)),
-      `${((bigRate / smallRate) * 100).toFixed(0)} %`,
+      `${(median(ratios) * 100).toFixed(0)} % (${ratios.map((r) => `${(r * 100).toFixed(0)} %`).join(', ')}; load ${loads.map((l) => l.toFixed(1)).join(', ')})`,
       `${big.seconds.toFixed(0)} s (${((big.seconds / users) * 1_000_000).toFixed(0)} s per million)`,
     ]);
   }
   console.log(
-    `\nSign-in with data (identifier-first, seeded users picked at random; ${AUDIT_PER_USER} audit rows per user): ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, Keyway on one core; ${ROUNDS} rounds alternating the two databases, median (each run)`,
+    `\nSign-in with data (identifier-first, seeded users picked at random; ${AUDIT_PER_USER} audit rows per user): ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, Keyway on one core; ${ROUNDS} rounds alternating the two databases: median rate (each run); big / small is the median of the rounds' ratios (each round's, the load average as it began)`,
   );
   header([
     'database',
