@@ -258,14 +258,21 @@ const keywayLoad = (keyway: Keyway, nodes: KeywayNode[], args: Record<string, st
  * example above ceiling / example cannot be measured here.
  */
 async function ceilingRuns(): Promise<{ signIn: LoadResult; signUp: LoadResult }> {
+  const [signIn, signUp] = await nullPeerRuns([{ mode: 'signin' }, { mode: 'signup' }]);
+  return { signIn: signIn!, signUp: signUp! };
+}
+
+/** Load runs against bench/support/null-peer.js, pinned like every server: what the load generator adds by itself. */
+async function nullPeerRuns(runs: Record<string, string | number>[]): Promise<LoadResult[]> {
   const port = nextPort++;
   const log: string[] = [];
   const child = start(pinned('0', [NODE, path.join(root, 'bench/support/null-peer.js')]), { PORT: String(port) }, root, log);
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitUp(`${base}/generate-authentication-options`, child, log);
-    const common = { target: 'swa', base, origin: `http://localhost:${port}` };
-    return { signIn: await load({ ...common, mode: 'signin' }), signUp: await load({ ...common, mode: 'signup' }) };
+    const results: LoadResult[] = [];
+    for (const run of runs) results.push(await load({ target: 'swa', base, origin: `http://localhost:${port}`, ...run }));
+    return results;
   } finally {
     await stop(child);
   }
@@ -340,6 +347,8 @@ async function sideBySide(): Promise<void> {
   const keyway = await startKeyway(databaseUrl);
   let k: { signIn: LoadResult; signUp: LoadResult };
   let half: LoadResult | undefined;
+  let overPeak: LoadResult | undefined;
+  let floor: LoadResult | undefined;
   // Resident memory of the Keyway node after its set-up, after the sign-in run and after the sign-up run.
   const resident: (number | undefined)[] = [residentMb(keyway.nodes[0]!.child)];
   try {
@@ -349,11 +358,18 @@ async function sideBySide(): Promise<void> {
     resident.push(residentMb(keyway.nodes[0]!.child));
     k = { signIn, signUp };
     // Latency at half the peak: open loop at 50 % of the closed-loop sign-in rate, with clients to spare.
-    if (o.latency && k.signIn.perSecond > 0)
+    if (o.latency && k.signIn.perSecond > 0) {
       half = await keywayLoad(keyway, keyway.nodes, { mode: 'signin', rate: Math.max(1, Math.round(k.signIn.perSecond / 2)), clients: Math.max(CLIENTS, 64) });
+      // Above peak: twice the closed-loop rate started, with more clients than admission control lets in at once, so
+      // the node has to shed what it cannot serve (503 SERVER_BUSY with Retry-After) rather than queue without end.
+      overPeak = await keywayLoad(keyway, keyway.nodes, { mode: 'signin', rate: Math.round(k.signIn.perSecond * 2), clients: 400 });
+    }
   } finally {
     await stopKeyway(keyway);
   }
+  // The load generator's own latency at the half-peak rate, against a server that answers at once: the floor under
+  // Keyway's figures (its p99 is the generator's pauses, not a server's).
+  if (half) [floor] = await nullPeerRuns([{ mode: 'signin', rate: half.rate, clients: Math.max(CLIENTS, 64) }]);
   const engine = databaseUrl.startsWith('sqlite:') ? `SQLite file in ${o.tmp}` : 'PostgreSQL';
   const printResident = () => {
     if (resident.every((mb) => mb !== undefined))
@@ -367,6 +383,14 @@ async function sideBySide(): Promise<void> {
     console.log(
       `\nKeyway sign-in, open loop at 50 % of its peak (${half.rate}/s started), ${SECONDS} s: p50 ${fmt(half.p50, 1)} ms, p99 ${fmt(half.p99, 1)} ms, p99/p50 ${half.p50 ? (half.p99! / half.p50).toFixed(1) : '–'}, ok ${half.ok}, failed ${failures(half)}`,
     );
+    if (floor)
+      console.log(
+        `the load generator alone at that rate (bench/support/null-peer.js): p50 ${fmt(floor.p50, 1)} ms, p99 ${fmt(floor.p99, 1)} ms, p99/p50 ${floor.p50 ? (floor.p99! / floor.p50).toFixed(1) : '–'}`,
+      );
+    if (overPeak)
+      console.log(
+        `above peak, open loop at twice it (${overPeak.rate}/s started, 400 clients), ${SECONDS} s: ${fmt(overPeak.perSecond)} signed in/s, p50 ${fmt(overPeak.p50, 1)} ms, p99 ${fmt(overPeak.p99, 1)} ms, failed ${failures(overPeak)}`,
+      );
   };
   console.log(
     `\nKeyway (${engine})${o['no-peer'] ? '' : " vs SimpleWebAuthn's example server (express, in memory)"}: ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, server on one core${hasTaskset && CORES >= 2 ? '' : ' (unpinned: no taskset)'}`,
