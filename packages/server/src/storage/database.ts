@@ -62,7 +62,9 @@ function openSqlite(file: string, options: OpenDatabaseOptions): Database {
   // inside the COMMIT that crosses the mark, on the event loop, and syncs the file twice, so at sign-in rates the
   // default held every request up several times a second; a hot page written many times between checkpoints is
   // copied once.
-  writer.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 10000;');
+  writer.exec(
+    'PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 10000;',
+  );
   // State that lives for seconds goes to a second file that is never synced (ephemeral-sqlite.ts).
   attachEphemeral(writer, file);
   // A second connection reads while a transaction holds the writer (group commit); an in-memory database has one connection.
