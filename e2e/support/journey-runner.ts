@@ -68,6 +68,11 @@ export interface RuntimeAnswer {
  * after the page has it, so the page may already show the next step when it is recorded: `first` waits for it.
  */
 export class RuntimeAnswers extends Array<RuntimeAnswer> {
+  /** filter, map and slice answer plain arrays (compared to array literals by the tests). */
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+
   readonly #waiting: { matches(answer: RuntimeAnswer): boolean; resolve(answer: RuntimeAnswer): void }[] = [];
 
   /** @internal */
