@@ -37,9 +37,12 @@ export class PrecompiledQuery<Values extends Record<string, unknown>, Row> {
   }
 
   async execute(db: Db, values: Values): Promise<QueryResult<Row>> {
+    // getExecutor() is marked internal in Kysely's typings; its adapter is the one object that says which engine
+    // (and so which SQL) a handle or transaction speaks.
+    const executor = db.getExecutor();
     // Kysely plugins transform each query as it is built (tests record statements so): built every time there.
-    if (db.getExecutor().plugins.length > 0) return db.executeQuery(this.#build(db, values));
-    const template = this.#template(db, values);
+    if (executor.plugins.length > 0) return db.executeQuery(this.#build(db, values));
+    const template = this.#template(db, executor.adapter, values);
     const parameters = template.slots.map((slot) => ('value' in slot ? defined(values[slot.value], slot.value) : slot.constant));
     return db.executeQuery<Row>({ sql: template.sql, query: template.query, queryId: createQueryId(), parameters });
   }
@@ -59,10 +62,7 @@ export class PrecompiledQuery<Values extends Record<string, unknown>, Row> {
     return Number((await this.execute(db, values)).numAffectedRows ?? 0n);
   }
 
-  #template(db: Db, values: Values): Template {
-    // getExecutor() is marked internal in Kysely's typings; its adapter is the one object that says which engine
-    // (and so which SQL) a handle or transaction speaks.
-    const engine = db.getExecutor().adapter;
+  #template(db: Db, engine: object, values: Values): Template {
     let template = this.#templates.get(engine);
     if (template === undefined) {
       template = this.#compile(db, Object.keys(values));
