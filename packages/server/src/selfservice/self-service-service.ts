@@ -298,7 +298,7 @@ export class SelfServiceService {
     // its account. An abandoned pending account (a sign-up's or a journey's) is replaced; a journey's that is still
     // fresh holds it, like a finished account.
     const now = this.#deps.clock.now();
-    let user = await this.#userByKey(target.store.id, identifier);
+    let user = await findUserByKey(this.#db, target.store.id, identifier);
     if (user && (await replaceAbandonedAccount(this.#db, { storeId: target.store.id, userKey: identifier, now }))) user = undefined;
     if (user) {
       const pending = await this.#db.selectFrom('selfservice_pending_signups').select('created_by').where('user_id', '=', user.id).executeTakeFirst();
@@ -317,7 +317,7 @@ export class SelfServiceService {
         // A concurrent sign-up created it first: that one's pending user is used (or it finished: taken).
         if (!(error instanceof KeywayError && error.code === 'USER_KEY_NOT_UNIQUE')) throw error;
       }
-      user = await this.#userByKey(target.store.id, identifier);
+      user = await findUserByKey(this.#db, target.store.id, identifier);
       if (!user) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: an account with this identifier already exists; sign in instead');
     }
 
@@ -404,7 +404,7 @@ export class SelfServiceService {
       // shape and count (DecoyCredentials: padded to the identifier's stable minimum); an account that cannot sign in
       // (no passkey yet, locked, disabled) answers like an unknown identifier. The ceremony is handed what was looked
       // up here, so it reads neither again.
-      const user = await this.#userByKey(target.store.id, identifier);
+      const user = await findUserByKey(this.#db, target.store.id, identifier);
       const passkeys = await credentialDescriptors(this.#db, user?.id ?? SHADOW_USER_ID, target.config.relyingPartyId);
       const usable = user !== undefined && passkeys.length > 0 && user.status !== 'locked' && user.status !== 'disabled';
       const decoys = await this.#decoys.paddingFor(
@@ -966,10 +966,6 @@ export class SelfServiceService {
     if (identifier.length === 0 || identifier.length > MAX_IDENTIFIER_LENGTH)
       throw validationError('identifier', `must be 1 to ${MAX_IDENTIFIER_LENGTH} characters, not only spaces`);
     return identifier;
-  }
-
-  async #userByKey(storeId: string, userKey: string): Promise<UserRow | undefined> {
-    return findUserByKey(this.#db, storeId, userKey);
   }
 
   /** Charges the rate limits of one call (#limitChecks) in a transaction of their own; a refusal is thrown. */
