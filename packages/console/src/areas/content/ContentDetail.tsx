@@ -101,6 +101,8 @@ function ContentDetail({ kind }: { kind: ContentKind }) {
   });
   if (versions.isPending) return <Loading />;
   if (versions.error) return <ErrorMessage error={versions.error} />;
+  // The editor appears with the version's text: typed into before it arrived, the text would be replaced by it.
+  if (selected !== undefined && selected > 0 && version.isPending) return <Loading />;
   const saveError = save.error instanceof ApiError ? save.error : undefined;
   return (
     <>
