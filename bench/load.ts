@@ -164,6 +164,10 @@ async function ceremony(c: Client): Promise<Outcome> {
 }
 
 const latencies: number[] = [];
+// Split by outcome: the ceremonies served to the end, and those the server refused (429/503) — a refusal is meant to
+// be quick, and its latency must not hide or flatter the admitted ones'.
+const admittedLatencies: number[] = [];
+const refusedLatencies: number[] = [];
 const statuses = new Map<number, number>();
 let ok = 0;
 let failed = 0;
@@ -182,9 +186,13 @@ async function one(c: Client): Promise<void> {
     outcome = -1; // no answer (connection refused or reset)
   }
   if (!measuring) return;
-  latencies.push(performance.now() - t0);
-  if (outcome === true) ok++;
-  else {
+  const elapsed = performance.now() - t0;
+  latencies.push(elapsed);
+  if (outcome === true) {
+    ok++;
+    admittedLatencies.push(elapsed);
+  } else {
+    if (outcome === 429 || outcome === 503) refusedLatencies.push(elapsed);
     failed++;
     statuses.set(outcome, (statuses.get(outcome) ?? 0) + 1);
   }
@@ -231,8 +239,11 @@ const seconds = (performance.now() - t0) / 1000;
 stop = true;
 await Promise.all(loops);
 
-latencies.sort((x, y) => x - y);
-const pct = (p: number) => (latencies.length > 0 ? +latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!.toFixed(2) : null);
+const percentile = (list: number[], p: number) => {
+  list.sort((x, y) => x - y);
+  return list.length > 0 ? +list[Math.min(list.length - 1, Math.floor(list.length * p))]!.toFixed(2) : null;
+};
+const pct = (p: number) => percentile(latencies, p);
 console.log(
   JSON.stringify({
     target: a.target,
@@ -248,6 +259,12 @@ console.log(
     p99: pct(0.99),
     // Failures by status: 429 and 503 are the server shedding load; 0 a wrong answer; -1 no answer.
     statuses: Object.fromEntries(statuses),
+    // Ceremonies served to the end (ok) and refused with 429/503 (shed): their own rates and latencies.
+    okP50: percentile(admittedLatencies, 0.5),
+    okP99: percentile(admittedLatencies, 0.99),
+    shedPerSecond: +(refusedLatencies.length / seconds).toFixed(1),
+    shedP50: percentile(refusedLatencies, 0.5),
+    shedP99: percentile(refusedLatencies, 0.99),
     overload,
   }),
 );

@@ -142,6 +142,11 @@ interface LoadResult {
   p50: number | null;
   p99: number | null;
   statuses: Record<string, number>;
+  okP50: number | null;
+  okP99: number | null;
+  shedPerSecond: number;
+  shedP50: number | null;
+  shedP99: number | null;
   overload: number;
 }
 
@@ -251,6 +256,14 @@ async function stopKeyway(keyway: Keyway): Promise<void> {
 const keywayLoad = (keyway: Keyway, nodes: KeywayNode[], args: Record<string, string | number>) =>
   load({ target: 'keyway', base: nodes.map((n) => n.base).join(','), origin: keyway.origin, path: keyway.path, ...args });
 
+/** The node's count of requests shed, by reason (`/metrics`, keyway_http_requests_shed_total). */
+async function shedByServer(base: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const match of text.matchAll(/^keyway_http_requests_shed_total\{reason="(\w+)"\} (\d+)$/gm)) counts[match[1]!] = Number(match[2]);
+  return counts;
+}
+
 // ── SimpleWebAuthn's example ──
 /**
  * The load generator's own ceiling: sign-in and sign-up against bench/support/null-peer.js (answers at once, verifies
@@ -349,6 +362,7 @@ async function sideBySide(): Promise<void> {
   let half: LoadResult | undefined;
   let overPeak: LoadResult | undefined;
   let floor: LoadResult | undefined;
+  let serverShed: Record<string, number> = {};
   // Resident memory of the Keyway node after its set-up, after the sign-in run and after the sign-up run.
   const resident: (number | undefined)[] = [residentMb(keyway.nodes[0]!.child)];
   try {
@@ -362,7 +376,10 @@ async function sideBySide(): Promise<void> {
       half = await keywayLoad(keyway, keyway.nodes, { mode: 'signin', rate: Math.max(1, Math.round(k.signIn.perSecond / 2)), clients: Math.max(CLIENTS, 64) });
       // Above peak: twice the closed-loop rate started, with more clients than admission control lets in at once, so
       // the node has to shed what it cannot serve (503 SERVER_BUSY with Retry-After) rather than queue without end.
+      const shedBefore = await shedByServer(keyway.nodes[0]!.base);
       overPeak = await keywayLoad(keyway, keyway.nodes, { mode: 'signin', rate: Math.round(k.signIn.perSecond * 2), clients: 400 });
+      const shedAfter = await shedByServer(keyway.nodes[0]!.base);
+      serverShed = Object.fromEntries(Object.entries(shedAfter).map(([reason, n]) => [reason, n - (shedBefore[reason] ?? 0)]));
     }
   } finally {
     await stopKeyway(keyway);
@@ -387,10 +404,18 @@ async function sideBySide(): Promise<void> {
       console.log(
         `the load generator alone at that rate (bench/support/null-peer.js): p50 ${fmt(floor.p50, 1)} ms, p99 ${fmt(floor.p99, 1)} ms, p99/p50 ${floor.p50 ? (floor.p99! / floor.p50).toFixed(1) : '–'}`,
       );
-    if (overPeak)
+    if (overPeak) {
       console.log(
-        `above peak, open loop at twice it (${overPeak.rate}/s started, 400 clients), ${SECONDS} s: ${fmt(overPeak.perSecond)} signed in/s, p50 ${fmt(overPeak.p50, 1)} ms, p99 ${fmt(overPeak.p99, 1)} ms, failed ${failures(overPeak)}`,
+        `above peak, open loop at twice it (${overPeak.rate}/s started, 400 clients), ${SECONDS} s: admitted ${fmt(overPeak.perSecond)} signed in/s (p50 ${fmt(overPeak.okP50, 1)} ms, p99 ${fmt(overPeak.okP99, 1)} ms), shed ${fmt(overPeak.shedPerSecond)} ceremonies/s with 429/503 (p50 ${fmt(overPeak.shedP50, 1)} ms, p99 ${fmt(overPeak.shedP99, 1)} ms), failed ${failures(overPeak)}`,
       );
+      console.log(
+        `  the node's own count of requests it shed in that run (keyway_http_requests_shed_total): ${
+          Object.entries(serverShed)
+            .map(([reason, n]) => `${reason} ${n}`)
+            .join(', ') || 'none'
+        }`,
+      );
+    }
   };
   console.log(
     `\nKeyway (${engine})${o['no-peer'] ? '' : " vs SimpleWebAuthn's example server (express, in memory)"}: ${loopLabel}, ${SECONDS} s after ${WARMUP} s warm-up, server on one core${hasTaskset && CORES >= 2 ? '' : ' (unpinned: no taskset)'}`,

@@ -28,6 +28,8 @@ export interface Config {
   rateLimitTokenPerClient: number;
   /** Requests a node serves at once; more are answered 503 SERVER_BUSY at once (http/admission-control.ts) */
   maxConcurrentRequests: number;
+  /** Queueing delay (ms) above which, standing for 100 ms, a node sheds requests with 503 (http/queue-delay-shedder.ts); 0: never. */
+  shedDelayTargetMs: number;
   /** On SIGTERM/SIGINT, how long in-flight requests may take before their connections are cut (server.ts). */
   shutdownGraceSeconds: number;
   /** Where the master key that seals stored secrets comes from (see secrets/master-key-source.ts). */
@@ -97,6 +99,7 @@ export const CONFIG_VARIABLES = [
   'KEYWAY_RATE_LIMIT_TOKEN_PER_IP',
   'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT',
   'KEYWAY_MAX_CONCURRENT_REQUESTS',
+  'KEYWAY_SHED_DELAY_TARGET_MS',
   'KEYWAY_SHUTDOWN_GRACE',
   'KEYWAY_MASTER_KEY',
   'KEYWAY_MASTER_KEY_FILE',
@@ -299,6 +302,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     rateLimitTokenPerIp: integer(env, 'KEYWAY_RATE_LIMIT_TOKEN_PER_IP', 60, 1, 1_000_000),
     rateLimitTokenPerClient: integer(env, 'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT', 20, 1, 1_000_000),
     maxConcurrentRequests: integer(env, 'KEYWAY_MAX_CONCURRENT_REQUESTS', 256, 1, 100_000),
+    shedDelayTargetMs: integer(env, 'KEYWAY_SHED_DELAY_TARGET_MS', 50, 0, 10_000),
     shutdownGraceSeconds: integer(env, 'KEYWAY_SHUTDOWN_GRACE', 10, 0, 600),
     masterKey: masterKey(env, cwd, database),
     smtp: smtp(env),

@@ -92,7 +92,11 @@ export async function buildApp({ config, database, services, logger, consoleDist
   });
   const metrics = new Registry();
   // First of all hooks: past capacity, a request is refused before any other work is spent on it.
-  installAdmissionControl(app, { maxConcurrentRequests: config.maxConcurrentRequests, registry: metrics });
+  installAdmissionControl(app, {
+    maxConcurrentRequests: config.maxConcurrentRequests,
+    shedDelayTargetMs: config.shedDelayTargetMs,
+    registry: metrics,
+  });
   app.addSchema(ProblemSchema);
   const hostedAssets = services.hostedAssets;
   installProblemGate(app, { notFoundPage: htmlNotFoundPage({ selfService: services.selfService, assets: hostedAssets }) });

@@ -13,6 +13,12 @@ export interface KeywayRouteConfig {
   bearer?: 'optional';
   /** Domain error codes the route can answer with (auth and validation codes are added for you). */
   errors?: ErrorCode[];
+  /**
+   * `continuation`: the second half of a ceremony whose first half the node already served (a WebAuthn finish).
+   * Shedding it would waste that work and fail a user mid-ceremony, so the queue-delay rule spares it unless it is
+   * shedding all it can (http/admission-control.ts); the number of these is bounded by the first halves admitted.
+   */
+  admission?: 'continuation';
 }
 
 declare module 'fastify' {

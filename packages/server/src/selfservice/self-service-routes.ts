@@ -205,7 +205,7 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
         body: RegistrationResponseBody,
         response: { 201: SignedUpAnswer },
       },
-      config: { errors: [...REGISTRATION_FINISH, 'IDENTIFIER_TAKEN'] },
+      config: { errors: [...REGISTRATION_FINISH, 'IDENTIFIER_TAKEN'], admission: 'continuation' },
     },
     async (request, reply) => {
       const signedUp = await selfService.registerFinish(browser(request), request.body as RegistrationResponseJSON);
@@ -251,7 +251,10 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
         body: AuthenticationResponseBody,
         response: { 200: SignedInAnswer },
       },
-      config: { errors: [...FINISH, 'CREDENTIAL_NOT_FOUND', 'CREDENTIAL_NOT_ALLOWED', 'USER_HANDLE_MISMATCH', 'SIGNATURE_INVALID', 'COUNTER_REGRESSION'] },
+      config: {
+        errors: [...FINISH, 'CREDENTIAL_NOT_FOUND', 'CREDENTIAL_NOT_ALLOWED', 'USER_HANDLE_MISMATCH', 'SIGNATURE_INVALID', 'COUNTER_REGRESSION'],
+        admission: 'continuation',
+      },
     },
     async (request, reply) => {
       const signedIn = await selfService.loginFinish(browser(request), request.body as AuthenticationResponseJSON);
