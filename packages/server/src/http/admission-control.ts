@@ -52,6 +52,9 @@ export function installAdmissionControl(app: FastifyInstance, options: Admission
   // Bound once: a refusal then costs no label lookup.
   const shedForDelay = shedCounter.labels({ reason: 'queue_delay' });
   const shedForInFlight = shedCounter.labels({ reason: 'in_flight' });
+  // Both series exist from the start (at 0), so a dashboard's rate() sees the first refusals.
+  shedForDelay.inc(0);
+  shedForInFlight.inc(0);
 
   let lastDelayMs = 0;
   const shedder =

@@ -1,5 +1,5 @@
 /** How long after it is due the probe's timer may run and still count as on time: the timer's own granularity. */
-const PERIOD_MS = 10;
+const PERIOD_MS = 5;
 
 /**
  * Measures how late the event loop runs a timer: on a single-threaded server the time a request waits in the
