@@ -1,11 +1,17 @@
-/** How long after it is due the probe's timer may run and still count as on time: the timer's own granularity. */
+/** When the probe's timer is due after it is armed; lateness beyond this is delay. */
 const PERIOD_MS = 5;
 
 /**
- * Measures how late the event loop runs a timer: on a single-threaded server the time a request waits in the
- * kernel's socket buffers before the node reads it is the time the loop takes to come round, and a timer is late by
- * just that. One timer for the whole process (refreshed, never re-created), armed by traffic and idle without it, so
- * an idle node does not wake up; per request it costs one boolean test (`poke`).
+ * Measures the queueing delay of a single-threaded node: how late the event loop runs a timer, counting only the time
+ * the loop's own thread spent working meanwhile. A request waiting in the kernel's socket buffers waits for the loop
+ * to come round, and the timer is late by just that; but a loop can also be late because other processes had the
+ * CPU, and shedding requests would not shorten that wait (it would only throw away work a starved node can still
+ * do). So a measurement is the smaller of the lateness and the thread's CPU time over the same span: the work queued
+ * ahead of a request, which shedding does shorten.
+ *
+ * One timer for the whole process (refreshed, never re-created), armed by traffic and idle without it, so an idle node
+ * does not wake up. Per request it costs one boolean test (`poke`); per measurement, two reads of the thread's CPU
+ * time (getrusage, well under a microsecond).
  */
 export class EventLoopDelayProbe {
   readonly #onDelay: (delayMs: number, nowMs: number) => void;
@@ -13,12 +19,13 @@ export class EventLoopDelayProbe {
   #timer: NodeJS.Timeout | undefined;
   #armed = false;
   #armedAt = 0;
+  #cpuAtArm: NodeJS.CpuUsage | undefined;
   #sawTraffic = false;
   #stopped = false;
 
   /**
-   * `onDelay` receives each measurement; `keepMeasuring` says whether to go on measuring with no traffic (while
-   * shedding: the delay must be seen falling even if the callers have gone quiet).
+   * `onDelay` receives each measurement; `keepMeasuring` says whether to go on measuring with no traffic (during an
+   * overload episode: the delay must be seen falling even if the callers have gone quiet).
    */
   constructor(onDelay: (delayMs: number, nowMs: number) => void, keepMeasuring: () => boolean) {
     this.#onDelay = onDelay;
@@ -39,14 +46,17 @@ export class EventLoopDelayProbe {
   #arm(): void {
     this.#armed = true;
     this.#armedAt = performance.now();
+    this.#cpuAtArm = process.threadCpuUsage();
     if (this.#timer) this.#timer.refresh();
     else this.#timer = setTimeout(this.#fire, PERIOD_MS).unref();
   }
 
   readonly #fire = (): void => {
     const now = performance.now();
+    const cpu = process.threadCpuUsage(this.#cpuAtArm);
     this.#armed = false;
-    this.#onDelay(Math.max(0, now - this.#armedAt - PERIOD_MS), now);
+    const lateMs = Math.max(0, now - this.#armedAt - PERIOD_MS);
+    this.#onDelay(Math.min(lateMs, (cpu.user + cpu.system) / 1000), now);
     if (this.#stopped) return;
     if (this.#sawTraffic || this.#keepMeasuring()) {
       this.#sawTraffic = false;
