@@ -1,4 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyServerFactory, FastifyServerOptions } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { EventLoopDelayProbe } from './event-loop-delay-probe.ts';
 import { sendProblem } from './problem-gate.ts';
@@ -9,6 +11,7 @@ import { QueueDelayShedder } from './queue-delay-shedder.ts';
 export const ALWAYS_ADMITTED: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 /** Seconds a refused caller is asked to wait: the queue it would have joined drains in well under that. */
 const BUSY_RETRY_AFTER_SECONDS = 1;
+const BUSY_DETAIL = 'The server is at capacity; retry after the Retry-After delay';
 /** CoDel's interval: a delay above the target that lasts less than this is a burst (a GC pause, a flush), not overload. */
 export const SHED_INTERVAL_MS = 100;
 
@@ -21,38 +24,39 @@ export interface AdmissionControlOptions {
   shedder?: QueueDelayShedder;
 }
 
+export interface AdmissionControl {
+  /** Fastify's `serverFactory`: the queue-delay rule refuses here, before Fastify spends anything on a request. */
+  serverFactory: FastifyServerFactory;
+  /** The in-flight bound, the metrics and the continuation routes; on the app built with `serverFactory`. */
+  install(app: FastifyInstance): void;
+}
+
 /**
  * Load shedding. A node past its peak rate does not slow every request down until all of them time out: it answers
  * the excess at once with 503 SERVER_BUSY and Retry-After, before reading their bodies, so the requests it serves keep
  * the latency of a busy node, not of a collapsing one. Two rules, each for its own kind of overload:
  * - Queueing delay (queue-delay-shedder.ts): with the CPU saturated, requests wait in the kernel's socket queues,
- *   where no count of requests in progress sees them (the node reads a request only when it is free to start on
- *   it); the event loop's delay does, and past the target a share of requests is refused.
+ *   where no count of requests in progress sees them (the node reads a request only when its loop comes round); the
+ *   event loop's delay does, and past the target a share of ceremony starts is refused. The refusal is written
+ *   straight onto the connection, ahead of Fastify (no routing, hooks, serializer or log line): shedding must cost
+ *   far less than serving, or the work of refusing eats the capacity it was meant to protect.
  * - Requests in progress: with something slow behind the node (a stalled database), requests pile up inside it
  *   while its loop is idle; at most `maxConcurrentRequests` are served at once.
- * A closed-loop client pool at peak meets neither: its few requests never make the loop late for long.
+ * A closed-loop client pool at peak meets neither: its few requests never keep the loop late for long.
  */
-export function installAdmissionControl(app: FastifyInstance, options: AdmissionControlOptions): void {
+export function createAdmissionControl(options: AdmissionControlOptions): AdmissionControl {
   let inFlight = 0;
   let refusedAtCapacity = 0;
-  new Gauge({
-    name: 'keyway_http_requests_in_flight',
-    help: 'Requests admitted and not yet answered',
-    registers: [options.registry],
-    collect() {
-      this.set(inFlight);
-    },
-  });
+  let log: FastifyInstance['log'] | undefined;
   const shedCounter = new Counter({
     name: 'keyway_http_requests_shed_total',
     help: 'Requests answered 503 SERVER_BUSY at once: queue_delay (the event loop stayed late), in_flight (too many in progress)',
     labelNames: ['reason'],
     registers: [options.registry],
   });
-  // Bound once: a refusal then costs no label lookup.
+  // Bound once: a refusal then costs no label lookup. Both series exist from the start (at 0) for rate().
   const shedForDelay = shedCounter.labels({ reason: 'queue_delay' });
   const shedForInFlight = shedCounter.labels({ reason: 'in_flight' });
-  // Both series exist from the start (at 0), so a dashboard's rate() sees the first refusals.
   shedForDelay.inc(0);
   shedForInFlight.inc(0);
 
@@ -65,11 +69,11 @@ export function installAdmissionControl(app: FastifyInstance, options: Admission
           intervalMs: SHED_INTERVAL_MS,
           episodes: {
             started: (delayMs) =>
-              app.log.warn(
+              log?.warn(
                 { delayMs: Math.round(delayMs), targetMs: options.shedDelayTargetMs },
-                'overloaded: requests wait longer than the target, shedding some with 503 SERVER_BUSY',
+                'overloaded: requests wait longer than the target, shedding ceremony starts with 503 SERVER_BUSY',
               ),
-            ended: (shed, durationMs) => app.log.warn({ shed, durationMs: Math.round(durationMs) }, 'overload over: every request admitted again'),
+            ended: (shed, durationMs) => log?.warn({ shed, durationMs: Math.round(durationMs) }, 'overload over: every request admitted again'),
           },
         })
       : undefined);
@@ -83,10 +87,17 @@ export function installAdmissionControl(app: FastifyInstance, options: Admission
           () => shedder.inEpisode,
         )
       : undefined;
-  if (probe) app.addHook('onClose', async () => probe.stop());
+  new Gauge({
+    name: 'keyway_http_requests_in_flight',
+    help: 'Requests admitted and not yet answered',
+    registers: [options.registry],
+    collect() {
+      this.set(inFlight);
+    },
+  });
   new Gauge({
     name: 'keyway_http_admitted_share',
-    help: 'Share of requests the queue-delay rule admits (1: not shedding)',
+    help: 'Share of ceremony starts the queue-delay rule admits (1: not shedding)',
     registers: [options.registry],
     collect() {
       this.set(shedder?.admittedShare ?? 1);
@@ -94,43 +105,93 @@ export function installAdmissionControl(app: FastifyInstance, options: Admission
   });
   new Gauge({
     name: 'keyway_event_loop_delay_seconds',
-    help: 'How late the event loop last ran work it was given: the time a request waits before the node reads it',
+    help: "The node's last queueing-delay measurement: how long its own work kept the event loop from coming round",
     registers: [options.registry],
     collect() {
       this.set(lastDelayMs / 1000);
     },
   });
 
-  const refuse = (request: FastifyRequest, reply: FastifyReply) =>
-    // Answered here, not thrown: a refusal costs no stack trace and no log line (overload is logged per episode).
-    sendProblem(reply, {
-      status: 503,
-      body: problem('SERVER_BUSY', 'The server is at capacity; retry after the Retry-After delay', request.id),
-      headers: { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) },
-    });
+  // The routes declared `admission: 'continuation'`, as one expression over the request path (path parameters match
+  // any segment): known before Fastify routes the request.
+  const continuationPaths: string[] = [];
+  let continuation: RegExp | undefined;
+  const isContinuation = (request: IncomingMessage) => request.method === 'POST' && continuation !== undefined && continuation.test(request.url ?? '');
 
-  // The first onRequest hook: a refused request costs no authentication, routing work or body parsing.
-  app.addHook('onRequest', async (request, reply) => {
-    if (ALWAYS_ADMITTED.has(request.url)) return;
-    probe?.poke();
-    if (inFlight >= options.maxConcurrentRequests) {
-      if (refusedAtCapacity++ === 0)
-        app.log.warn({ maxConcurrentRequests: options.maxConcurrentRequests }, 'at capacity: refusing requests with 503 SERVER_BUSY');
-      shedForInFlight.inc();
-      return refuse(request, reply);
-    }
-    if (shedder?.shedding && !(request.routeOptions.config.admission === 'continuation' ? shedder.admitContinuation() : shedder.admit())) {
-      shedForDelay.inc();
-      return refuse(request, reply);
-    }
-    inFlight += 1;
-    // 'close' fires once the response is sent or the connection is gone, whichever comes first.
-    reply.raw.once('close', () => {
-      inFlight -= 1;
-      if (refusedAtCapacity > 0 && inFlight < options.maxConcurrentRequests) {
-        app.log.warn({ refused: refusedAtCapacity }, 'below capacity again: every request admitted');
-        refusedAtCapacity = 0;
-      }
+  const refuseRaw = (response: ServerResponse) => {
+    const requestId = randomUUID();
+    const body = JSON.stringify(problem('SERVER_BUSY', BUSY_DETAIL, requestId));
+    response.writeHead(503, {
+      'content-type': 'application/problem+json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'retry-after': String(BUSY_RETRY_AFTER_SECONDS),
+      'x-request-id': requestId,
     });
-  });
+    // An unread body is discarded by Node once the answer is sent; the connection stays usable.
+    response.end(body);
+  };
+
+  const serverFactory: FastifyServerFactory = (handler, given) => {
+    // Fastify hands its own options (defaults filled in) to the factory.
+    const fastifyOptions = given as FastifyServerOptions & {
+      http?: ServerOptions;
+      keepAliveTimeout: number;
+      requestTimeout: number;
+      connectionTimeout: number;
+    };
+    const server = createServer(fastifyOptions.http ?? {}, (request, response) => {
+      if (shedder !== undefined && !ALWAYS_ADMITTED.has(request.url ?? '')) {
+        probe?.poke();
+        if (shedder.shedding && !(isContinuation(request) ? shedder.admitContinuation() : shedder.admit())) {
+          shedForDelay.inc();
+          refuseRaw(response);
+          return;
+        }
+      }
+      handler(request, response);
+    });
+    // What Fastify sets on an HTTP server it creates itself (its defaults are already in its options here).
+    server.keepAliveTimeout = fastifyOptions.keepAliveTimeout;
+    server.requestTimeout = fastifyOptions.requestTimeout;
+    server.setTimeout(fastifyOptions.connectionTimeout);
+    if (fastifyOptions.maxRequestsPerSocket) server.maxRequestsPerSocket = fastifyOptions.maxRequestsPerSocket;
+    return server;
+  };
+
+  const install = (app: FastifyInstance) => {
+    log = app.log;
+    if (probe) app.addHook('onClose', async () => probe.stop());
+    app.addHook('onRoute', (route) => {
+      if (route.config?.admission !== 'continuation') return;
+      const pattern = route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/?]+');
+      continuationPaths.push(pattern);
+      continuation = new RegExp(`^(?:${continuationPaths.join('|')})/?(?:\\?|$)`);
+    });
+    // The first onRequest hook: a refused request costs no authentication, routing work or body parsing.
+    app.addHook('onRequest', async (request, reply) => {
+      if (ALWAYS_ADMITTED.has(request.url)) return;
+      if (inFlight >= options.maxConcurrentRequests) {
+        if (refusedAtCapacity++ === 0)
+          app.log.warn({ maxConcurrentRequests: options.maxConcurrentRequests }, 'at capacity: refusing requests with 503 SERVER_BUSY');
+        shedForInFlight.inc();
+        // Answered here, not thrown: a refusal costs no stack trace and no log line of its own.
+        return sendProblem(reply, {
+          status: 503,
+          body: problem('SERVER_BUSY', BUSY_DETAIL, request.id),
+          headers: { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) },
+        });
+      }
+      inFlight += 1;
+      // 'close' fires once the response is sent or the connection is gone, whichever comes first.
+      reply.raw.once('close', () => {
+        inFlight -= 1;
+        if (refusedAtCapacity > 0 && inFlight < options.maxConcurrentRequests) {
+          app.log.warn({ refused: refusedAtCapacity }, 'below capacity again: every request admitted');
+          refusedAtCapacity = 0;
+        }
+      });
+    });
+  };
+
+  return { serverFactory, install };
 }

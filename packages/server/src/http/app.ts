@@ -46,7 +46,7 @@ import { answerFrameworkError, installProblemGate } from './problem-gate.ts';
 import { installTextRule } from './text-rule.ts';
 import { validatorCompiler } from './validators.ts';
 import { Registry } from 'prom-client';
-import { installAdmissionControl } from './admission-control.ts';
+import { createAdmissionControl } from './admission-control.ts';
 import { oidcClientRoutes } from '../oidc/oidc-client-routes.ts';
 import { oidcInteractionRoutes } from '../oidc/oidc-interaction-routes.ts';
 import { oidcRoutes } from '../oidc/oidc-routes.ts';
@@ -67,7 +67,15 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 export async function buildApp({ config, database, services, logger, consoleDist }: AppDeps): Promise<FastifyInstance> {
   // Validators and serializers compile on first use (lazy-schema-compilers.ts), not before listening.
   const compilers = lazySchemaCompilers(validatorCompiler);
+  const metrics = new Registry();
+  // Load shedding: its queue-delay rule answers in the HTTP server itself, ahead of Fastify (serverFactory).
+  const admission = createAdmissionControl({
+    maxConcurrentRequests: config.maxConcurrentRequests,
+    shedDelayTargetMs: config.shedDelayTargetMs,
+    registry: metrics,
+  });
   const app = Fastify({
+    serverFactory: admission.serverFactory,
     schemaController: { compilersFactory: { buildSerializer: compilers.buildSerializer } },
     logger: logger ?? loggerOptions(config, resolveLogFormat(config.logFormat, process.stdout.isTTY === true)),
     logController: new OneLinePerRequest(),
@@ -90,13 +98,8 @@ export async function buildApp({ config, database, services, logger, consoleDist
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  const metrics = new Registry();
   // First of all hooks: past capacity, a request is refused before any other work is spent on it.
-  installAdmissionControl(app, {
-    maxConcurrentRequests: config.maxConcurrentRequests,
-    shedDelayTargetMs: config.shedDelayTargetMs,
-    registry: metrics,
-  });
+  admission.install(app);
   app.addSchema(ProblemSchema);
   const hostedAssets = services.hostedAssets;
   installProblemGate(app, { notFoundPage: htmlNotFoundPage({ selfService: services.selfService, assets: hostedAssets }) });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
-import { installAdmissionControl } from '../../src/http/admission-control.ts';
+import { createAdmissionControl } from '../../src/http/admission-control.ts';
 import { installProblemGate } from '../../src/http/problem-gate.ts';
 import '../../src/http/route-config.ts';
 import { QueueDelayShedder } from '../../src/http/queue-delay-shedder.ts';
@@ -18,13 +18,14 @@ interface ShedApp {
 }
 
 /**
- * A node with the admission control, the problem gate and a few routes: `/work` (a ceremony start), `/finish` (a
+ * A node with the admission control, the problem gate and a few routes: `/work` (a ceremony start), `/:tenant/finish` (a
  * ceremony's second half), `/slow` (holds the event loop for `slowMs`, the overload), the probes and `/metrics`.
  */
 async function startShedApp(options: { shedder?: QueueDelayShedder; shedDelayTargetMs: number; slowMs?: number }): Promise<ShedApp> {
-  const app = Fastify({ logger: false });
   const registry = new Registry();
-  installAdmissionControl(app, { maxConcurrentRequests: 1000, shedDelayTargetMs: options.shedDelayTargetMs, registry, shedder: options.shedder });
+  const admission = createAdmissionControl({ maxConcurrentRequests: 1000, shedDelayTargetMs: options.shedDelayTargetMs, registry, shedder: options.shedder });
+  const app = Fastify({ logger: false, serverFactory: admission.serverFactory });
+  admission.install(app);
   installProblemGate(app);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async () => ({ status: 'ready' }));
@@ -33,7 +34,7 @@ async function startShedApp(options: { shedder?: QueueDelayShedder; shedDelayTar
     return registry.metrics();
   });
   app.get('/work', async () => ({ done: true }));
-  app.post('/finish', { config: { admission: 'continuation' } }, async () => ({ done: true }));
+  app.post('/:tenant/finish', { config: { admission: 'continuation' } }, async () => ({ done: true }));
   app.get('/slow', async () => {
     // The seam: this handler keeps the single thread busy, as a CPU-bound request above peak does.
     const until = performance.now() + (options.slowMs ?? 0);
@@ -101,7 +102,7 @@ describe('load shedding, driven by delay measurements the test feeds in', () => 
     while (response.status === 200) response = await fetch(`${node.url}/work`);
     await assertRefused(response);
     for (const probe of ['/healthz', '/readyz', '/metrics']) assert.equal((await fetch(`${node.url}${probe}`)).status, 200, probe);
-    for (let i = 0; i < 20; i++) assert.equal((await fetch(`${node.url}/finish`, { method: 'POST' })).status, 200, 'a ceremony finish is spared');
+    for (let i = 0; i < 20; i++) assert.equal((await fetch(`${node.url}/acme/finish?step=${i}`, { method: 'POST' })).status, 200, 'a ceremony finish is spared');
   });
 
   test('once the delay has fallen, every request is served again', async () => {
