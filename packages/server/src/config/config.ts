@@ -302,7 +302,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     rateLimitTokenPerIp: integer(env, 'KEYWAY_RATE_LIMIT_TOKEN_PER_IP', 60, 1, 1_000_000),
     rateLimitTokenPerClient: integer(env, 'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT', 20, 1, 1_000_000),
     maxConcurrentRequests: integer(env, 'KEYWAY_MAX_CONCURRENT_REQUESTS', 256, 1, 100_000),
-    shedDelayTargetMs: integer(env, 'KEYWAY_SHED_DELAY_TARGET_MS', 50, 0, 10_000),
+    shedDelayTargetMs: integer(env, 'KEYWAY_SHED_DELAY_TARGET_MS', 25, 0, 10_000),
     shutdownGraceSeconds: integer(env, 'KEYWAY_SHUTDOWN_GRACE', 10, 0, 600),
     masterKey: masterKey(env, cwd, database),
     smtp: smtp(env),

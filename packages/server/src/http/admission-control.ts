@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerOptions, type ServerResp
 import type { FastifyInstance, FastifyServerFactory, FastifyServerOptions } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { EventLoopDelayProbe } from './event-loop-delay-probe.ts';
-import { sendProblem } from './problem-gate.ts';
+import { acceptInParallel } from './parallel-accept.ts';
 import { problem } from './problem.ts';
 import { QueueDelayShedder } from './queue-delay-shedder.ts';
 
@@ -12,6 +12,8 @@ export const ALWAYS_ADMITTED: ReadonlySet<string> = new Set(['/healthz', '/ready
 /** Seconds a refused caller is asked to wait: the queue it would have joined drains in well under that. */
 const BUSY_RETRY_AFTER_SECONDS = 1;
 const BUSY_DETAIL = 'The server is at capacity; retry after the Retry-After delay';
+/** Sockets listening besides the server's own (parallel-accept.ts): up to 8 new connections accepted per loop turn. */
+const EXTRA_ACCEPTORS = 7;
 /** CoDel's interval: a delay above the target that lasts less than this is a burst (a GC pause, a flush), not overload. */
 export const SHED_INTERVAL_MS = 100;
 
@@ -118,7 +120,7 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
   let continuation: RegExp | undefined;
   const isContinuation = (request: IncomingMessage) => request.method === 'POST' && continuation !== undefined && continuation.test(request.url ?? '');
 
-  const refuseRaw = (response: ServerResponse) => {
+  const refuse = (response: ServerResponse) => {
     const requestId = randomUUID();
     const body = JSON.stringify(problem('SERVER_BUSY', BUSY_DETAIL, requestId));
     response.writeHead(503, {
@@ -140,14 +142,29 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
       connectionTimeout: number;
     };
     const server = createServer(fastifyOptions.http ?? {}, (request, response) => {
-      if (shedder !== undefined && !ALWAYS_ADMITTED.has(request.url ?? '')) {
-        probe?.poke();
-        if (shedder.shedding && !(isContinuation(request) ? shedder.admitContinuation() : shedder.admit())) {
-          shedForDelay.inc();
-          refuseRaw(response);
-          return;
-        }
+      if (ALWAYS_ADMITTED.has(request.url ?? '')) return handler(request, response);
+      probe?.poke();
+      const secondHalf = isContinuation(request);
+      // A ceremony's second half may use the room above the bound: refusing it would waste its first half.
+      if (inFlight >= (secondHalf ? 2 * options.maxConcurrentRequests : options.maxConcurrentRequests)) {
+        if (refusedAtCapacity++ === 0)
+          log?.warn({ maxConcurrentRequests: options.maxConcurrentRequests }, 'at capacity: refusing requests with 503 SERVER_BUSY');
+        shedForInFlight.inc();
+        return refuse(response);
       }
+      if (shedder?.shedding && !(secondHalf ? shedder.admitContinuation() : shedder.admit())) {
+        shedForDelay.inc();
+        return refuse(response);
+      }
+      inFlight += 1;
+      // 'close' fires once the answer is sent or the connection is gone, whichever comes first.
+      response.once('close', () => {
+        inFlight -= 1;
+        if (refusedAtCapacity > 0 && inFlight < options.maxConcurrentRequests) {
+          log?.warn({ refused: refusedAtCapacity }, 'below capacity again: every request admitted');
+          refusedAtCapacity = 0;
+        }
+      });
       handler(request, response);
     });
     // What Fastify sets on an HTTP server it creates itself (its defaults are already in its options here).
@@ -155,6 +172,8 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     server.requestTimeout = fastifyOptions.requestTimeout;
     server.setTimeout(fastifyOptions.connectionTimeout);
     if (fastifyOptions.maxRequestsPerSocket) server.maxRequestsPerSocket = fastifyOptions.maxRequestsPerSocket;
+    // New connections reach the node, and its admission control, promptly even while its loop is saturated.
+    acceptInParallel(server, EXTRA_ACCEPTORS);
     return server;
   };
 
@@ -166,30 +185,6 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
       const pattern = route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/?]+');
       continuationPaths.push(pattern);
       continuation = new RegExp(`^(?:${continuationPaths.join('|')})/?(?:\\?|$)`);
-    });
-    // The first onRequest hook: a refused request costs no authentication, routing work or body parsing.
-    app.addHook('onRequest', async (request, reply) => {
-      if (ALWAYS_ADMITTED.has(request.url)) return;
-      if (inFlight >= options.maxConcurrentRequests) {
-        if (refusedAtCapacity++ === 0)
-          app.log.warn({ maxConcurrentRequests: options.maxConcurrentRequests }, 'at capacity: refusing requests with 503 SERVER_BUSY');
-        shedForInFlight.inc();
-        // Answered here, not thrown: a refusal costs no stack trace and no log line of its own.
-        return sendProblem(reply, {
-          status: 503,
-          body: problem('SERVER_BUSY', BUSY_DETAIL, request.id),
-          headers: { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) },
-        });
-      }
-      inFlight += 1;
-      // 'close' fires once the response is sent or the connection is gone, whichever comes first.
-      reply.raw.once('close', () => {
-        inFlight -= 1;
-        if (refusedAtCapacity > 0 && inFlight < options.maxConcurrentRequests) {
-          app.log.warn({ refused: refusedAtCapacity }, 'below capacity again: every request admitted');
-          refusedAtCapacity = 0;
-        }
-      });
     });
   };
 

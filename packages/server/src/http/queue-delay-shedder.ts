@@ -78,7 +78,7 @@ export class QueueDelayShedder {
       return;
     }
     this.#aboveSince ??= nowMs;
-    const decrease = Math.min(DECREASE, this.#targetMs / delayMs);
+    const decrease = Math.min(DECREASE, Math.max(0.5, this.#targetMs / delayMs));
     if (this.shedding) {
       this.#admittedShare = Math.max(MIN_ADMITTED_SHARE, this.#admittedShare * decrease);
     } else if (this.#endPending || nowMs - this.#aboveSince >= this.#intervalMs) {
