@@ -100,11 +100,12 @@ describe('queue-delay shedder', () => {
     const low = shedder.admittedShare;
     observeSteady(shedder, 10, INTERVAL + 10, INTERVAL + 200);
     assert.ok(shedder.admittedShare > low && shedder.admittedShare < 1, `grows gradually (${shedder.admittedShare})`);
-    observeSteady(shedder, 10, INTERVAL + 210, INTERVAL + 1500);
+    // Back to all requests about 500 ms after the delay fell; the episode is reported over 1 s after that.
+    observeSteady(shedder, 10, INTERVAL + 210, INTERVAL + 900);
     assert.equal(shedder.shedding, false);
     assert.equal(admitted(shedder, 1000), 1000);
     assert.equal(shedder.inEpisode, true, 'not reported over until it has stayed over for a while');
-    observeSteady(shedder, 10, INTERVAL + 1510, INTERVAL + 3000);
+    observeSteady(shedder, 10, INTERVAL + 910, INTERVAL + 3000);
     assert.equal(shedder.inEpisode, false);
     assert.equal(episodes.length, 2);
     assert.equal(episodes[0], 'started at 200 ms');
@@ -115,7 +116,7 @@ describe('queue-delay shedder', () => {
     const { shedder, episodes } = shedderWithEpisodes();
     observeSteady(shedder, 200, 0, INTERVAL);
     assert.equal(admitted(shedder, 100) < 100, true);
-    // Back to all requests within 1 s of the delay falling (at ~860 ms), then over the target again 640 ms later.
+    // Back to all requests within 1 s of the delay falling (at ~600 ms), then over the target again 900 ms later.
     observeSteady(shedder, 10, INTERVAL + 10, 1500);
     assert.equal(shedder.shedding, false);
     shedder.observe(200, 1510);
