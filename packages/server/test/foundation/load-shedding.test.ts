@@ -102,7 +102,8 @@ describe('load shedding, driven by delay measurements the test feeds in', () => 
     while (response.status === 200) response = await fetch(`${node.url}/work`);
     await assertRefused(response);
     for (const probe of ['/healthz', '/readyz', '/metrics']) assert.equal((await fetch(`${node.url}${probe}`)).status, 200, probe);
-    for (let i = 0; i < 20; i++) assert.equal((await fetch(`${node.url}/acme/finish?step=${i}`, { method: 'POST' })).status, 200, 'a ceremony finish is spared');
+    for (let i = 0; i < 20; i++)
+      assert.equal((await fetch(`${node.url}/acme/finish?step=${i}`, { method: 'POST' })).status, 200, 'a ceremony finish is spared');
   });
 
   test('once the delay has fallen, every request is served again', async () => {
