@@ -27,9 +27,9 @@ export interface AdmissionControlOptions {
 }
 
 export interface AdmissionControl {
-  /** Fastify's `serverFactory`: the queue-delay rule refuses here, before Fastify spends anything on a request. */
+  /** Fastify's `serverFactory`: both rules refuse here, before Fastify spends anything on a request. */
   serverFactory: FastifyServerFactory;
-  /** The in-flight bound, the metrics and the continuation routes; on the app built with `serverFactory`. */
+  /** On the app built with `serverFactory`: its logger for the episodes, its continuation routes, the probe's stop. */
   install(app: FastifyInstance): void;
 }
 
@@ -39,11 +39,12 @@ export interface AdmissionControl {
  * the latency of a busy node, not of a collapsing one. Two rules, each for its own kind of overload:
  * - Queueing delay (queue-delay-shedder.ts): with the CPU saturated, requests wait in the kernel's socket queues,
  *   where no count of requests in progress sees them (the node reads a request only when its loop comes round); the
- *   event loop's delay does, and past the target a share of ceremony starts is refused. The refusal is written
- *   straight onto the connection, ahead of Fastify (no routing, hooks, serializer or log line): shedding must cost
- *   far less than serving, or the work of refusing eats the capacity it was meant to protect.
+ *   event loop's delay does, and past the target a share of ceremony starts is refused. New connections are taken
+ *   in on several sockets (parallel-accept.ts), so they too reach this rule promptly.
  * - Requests in progress: with something slow behind the node (a stalled database), requests pile up inside it
- *   while its loop is idle; at most `maxConcurrentRequests` are served at once.
+ *   while its loop is idle; at most `maxConcurrentRequests` are served at once (a ceremony's finish: twice that).
+ * Both refusals are written straight onto the connection, ahead of Fastify (no routing, hooks, serializer or log
+ * line): shedding must cost far less than serving, or the work of refusing eats the capacity it protects.
  * A closed-loop client pool at peak meets neither: its few requests never keep the loop late for long.
  */
 export function createAdmissionControl(options: AdmissionControlOptions): AdmissionControl {
