@@ -51,6 +51,12 @@ test('token endpoint limits are configurable', () => {
   assert.equal(config.rateLimitTokenPerClient, 7);
 });
 
+test('load shedding: a 25 ms queueing-delay target by default, configurable, 0 turns it off', () => {
+  assert.equal(loadConfig({}).shedDelayTargetMs, 25);
+  assert.equal(loadConfig({ KEYWAY_SHED_DELAY_TARGET_MS: '80' }).shedDelayTargetMs, 80);
+  assert.equal(loadConfig({ KEYWAY_SHED_DELAY_TARGET_MS: '0' }).shedDelayTargetMs, 0);
+});
+
 test('accepts PostgreSQL URLs and https public URLs', () => {
   const config = loadConfig({
     KEYWAY_DATABASE_URL: 'postgres://u:p@db:5432/keyway',
@@ -75,6 +81,7 @@ const bad: Array<[Record<string, string>, string, RegExp]> = [
   [{ KEYWAY_RATE_LIMIT_TOKEN_PER_IP: '0' }, 'KEYWAY_RATE_LIMIT_TOKEN_PER_IP', /integer from 1 to 1000000/],
   [{ KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT: 'many' }, 'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT', /integer from 1 to 1000000/],
   [{ KEYWAY_LOG_FORMAT: 'pretty' }, 'KEYWAY_LOG_FORMAT', /auto\|human\|json/],
+  [{ KEYWAY_SHED_DELAY_TARGET_MS: '25ms' }, 'KEYWAY_SHED_DELAY_TARGET_MS', /integer from 0 to 10000/],
   [{ KEYWAY_MASTER_KEY: 'c2hvcnQ' }, 'KEYWAY_MASTER_KEY', /43 base64url characters encoding 32 random bytes .*got "7 characters that are not one"/],
   [{ KEYWAY_MASTER_KEY: `${KEY.slice(0, 42)}+` }, 'KEYWAY_MASTER_KEY', /43 base64url characters/],
   // 43 characters whose last one carries bits beyond the 32 bytes: not the canonical form of a key.
