@@ -1,6 +1,20 @@
 /** When the probe's timer is due after it is armed; lateness beyond this is delay. */
 const PERIOD_MS = 5;
 
+/** Where the probe reads time: the wall clock and the CPU time of the loop's thread, both in milliseconds. */
+export interface ProbeClocks {
+  nowMs(): number;
+  threadCpuMs(): number;
+}
+
+const systemClocks: ProbeClocks = {
+  nowMs: () => performance.now(),
+  threadCpuMs: () => {
+    const usage = process.threadCpuUsage();
+    return (usage.user + usage.system) / 1000;
+  },
+};
+
 /**
  * Measures the queueing delay of a single-threaded node: how late the event loop runs a timer, counting only the time
  * the loop's own thread spent working meanwhile. A request waiting in the kernel's socket buffers waits for the loop
@@ -16,26 +30,33 @@ const PERIOD_MS = 5;
 export class EventLoopDelayProbe {
   readonly #onDelay: (delayMs: number, nowMs: number) => void;
   readonly #keepMeasuring: () => boolean;
+  readonly #clocks: ProbeClocks;
   #timer: NodeJS.Timeout | undefined;
   #armed = false;
   #armedAt = 0;
-  #cpuAtArm: NodeJS.CpuUsage | undefined;
+  #cpuAtArm = 0;
   #sawTraffic = false;
   #stopped = false;
 
   /**
    * `onDelay` receives each measurement; `keepMeasuring` says whether to go on measuring with no traffic (during an
-   * overload episode: the delay must be seen falling even if the callers have gone quiet).
+   * overload episode: the delay must be seen falling even if the callers have gone quiet). Tests pass `clocks`.
    */
-  constructor(onDelay: (delayMs: number, nowMs: number) => void, keepMeasuring: () => boolean) {
+  constructor(onDelay: (delayMs: number, nowMs: number) => void, keepMeasuring: () => boolean, clocks: ProbeClocks = systemClocks) {
     this.#onDelay = onDelay;
     this.#keepMeasuring = keepMeasuring;
+    this.#clocks = clocks;
   }
 
   /** Called for each request: measures from now if no measurement is running. */
   poke(): void {
     this.#sawTraffic = true;
     if (!this.#armed && !this.#stopped) this.#arm();
+  }
+
+  /** Whether a measurement is running (its timer armed). */
+  get measuring(): boolean {
+    return this.#armed;
   }
 
   stop(): void {
@@ -45,18 +66,18 @@ export class EventLoopDelayProbe {
 
   #arm(): void {
     this.#armed = true;
-    this.#armedAt = performance.now();
-    this.#cpuAtArm = process.threadCpuUsage();
+    this.#armedAt = this.#clocks.nowMs();
+    this.#cpuAtArm = this.#clocks.threadCpuMs();
     if (this.#timer) this.#timer.refresh();
     else this.#timer = setTimeout(this.#fire, PERIOD_MS).unref();
   }
 
   readonly #fire = (): void => {
-    const now = performance.now();
-    const cpu = process.threadCpuUsage(this.#cpuAtArm);
+    const now = this.#clocks.nowMs();
+    const workedMs = this.#clocks.threadCpuMs() - this.#cpuAtArm;
     this.#armed = false;
     const lateMs = Math.max(0, now - this.#armedAt - PERIOD_MS);
-    this.#onDelay(Math.min(lateMs, (cpu.user + cpu.system) / 1000), now);
+    this.#onDelay(Math.min(lateMs, workedMs), now);
     if (this.#stopped) return;
     if (this.#sawTraffic || this.#keepMeasuring()) {
       this.#sawTraffic = false;
