@@ -21,10 +21,14 @@ interface ShedApp {
  * A node with the admission control, the problem gate and a few routes: `/work` (a ceremony start), `/:tenant/finish` (a
  * ceremony's second half), `/slow` (holds the event loop for `slowMs`, the overload), the probes and `/metrics`.
  */
-async function startShedApp(options: { shedder?: QueueDelayShedder; shedDelayTargetMs: number; slowMs?: number }): Promise<ShedApp> {
+async function startShedApp(options: { shedder?: QueueDelayShedder; shedDelayTargetMs: number; slowMs?: number; logLines?: string[] }): Promise<ShedApp> {
   const registry = new Registry();
   const admission = createAdmissionControl({ maxConcurrentRequests: 1000, shedDelayTargetMs: options.shedDelayTargetMs, registry, shedder: options.shedder });
-  const app = Fastify({ logger: false, serverFactory: admission.serverFactory });
+  const lines = options.logLines;
+  const app = Fastify({
+    logger: lines ? { level: 'warn', stream: { write: (line: string) => lines.push(line) } } : false,
+    serverFactory: admission.serverFactory,
+  });
   admission.install(app);
   installProblemGate(app);
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -117,22 +121,23 @@ describe('load shedding, driven by delay measurements the test feeds in', () => 
 
 describe('load shedding, measured by the node itself', () => {
   let node: ShedApp;
+  const logLines: string[] = [];
   before(async () => {
     // Each /slow holds the loop four times the target: the delay stays above it while such requests keep coming.
-    node = await startShedApp({ shedDelayTargetMs: 20, slowMs: 80 });
+    node = await startShedApp({ shedDelayTargetMs: 20, slowMs: 80, logLines });
   });
   after(() => node.app.close());
 
-  test('overloaded by slow requests, the node sheds with 503 SERVER_BUSY and Retry-After and still answers its probes', async () => {
-    // Four callers, each sending its next request as soon as the last is answered (at most 200 in all): the loop is
+  test('overloaded by slow requests, the node sheds with 503 SERVER_BUSY and Retry-After, still answers its probes, and logs the episode once', async () => {
+    // Four callers, each sending its next request as soon as the last is answered (at most 300 in all): the loop is
     // never free, the delay stands above the target, and the node must start refusing.
-    let refusal: Response | undefined;
+    const refusals: Response[] = [];
     let sent = 0;
     const caller = async () => {
-      while (!refusal && sent < 200) {
+      while (refusals.length < 10 && sent < 300) {
         sent++;
         const response = await fetch(`${node.url}/slow`);
-        if (response.status === 503) refusal ??= response;
+        if (response.status === 503) refusals.push(response);
         else {
           assert.equal(response.status, 200);
           await response.arrayBuffer();
@@ -140,9 +145,16 @@ describe('load shedding, measured by the node itself', () => {
       }
     };
     await Promise.all([caller(), caller(), caller(), caller()]);
-    assert.ok(refusal, `no 503 in ${sent} requests`);
-    await assertRefused(refusal);
+    assert.ok(refusals.length >= 10, `${refusals.length} refusals in ${sent} requests`);
+    for (const refusal of refusals) await assertRefused(refusal);
     assert.equal((await fetch(`${node.url}/healthz`)).status, 200);
-    assert.ok((await shedCount(node.url)) > 0);
+    assert.ok((await shedCount(node.url)) >= 10);
+    const overloaded = logLines.filter((line) => line.includes('overloaded: '));
+    assert.equal(overloaded.length, 1, 'one line as the episode starts, none per refusal');
+    // Besides it, at most the line saying the episode ended: nothing per request.
+    assert.ok(
+      logLines.every((line) => line.includes('overloaded: ') || line.includes('overload over: ')),
+      logLines.join(''),
+    );
   });
 });
