@@ -1,9 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import { nextEditVersion } from '../storage/edit-version.ts';
-import { relaxCommit } from '../storage/relaxed-commit.ts';
-import type { Schema } from '../storage/schema.ts';
+import type { Schema, UsersTable } from '../storage/schema.ts';
 import { userKeyMatches } from './user-record.ts';
 
 /**
@@ -21,13 +20,13 @@ export type PendingAccountCreator = 'self-service' | `journey:${string}`;
 
 /**
  * Lists a just-created pending account (in the transaction that created it). That transaction need not wait for the
- * disk: the account serves only the registration in flight, whose outcome commit makes it durable (relaxed-commit.ts).
+ * disk: the account serves only the registration in flight, whose outcome commit makes it durable — its caller
+ * relaxes the commit (relaxed-commit.ts; a ceremony's start that stores the account already does).
  */
 export async function recordPendingAccount(
   trx: Kysely<Schema>,
   account: { userId: string; tenantId: string; storeId: string; createdBy: PendingAccountCreator; now: Date },
 ): Promise<void> {
-  await relaxCommit(trx);
   await trx
     .insertInto('selfservice_pending_signups')
     .values({
@@ -50,10 +49,10 @@ export function isSignUpOwned(createdBy: string | null): boolean {
  * finishes racing for one pending account exactly one claims it) and activates it. Refused (IDENTIFIER_TAKEN, so the
  * transaction rolls back) when it is no longer listed.
  */
-export async function claimPendingAccount(trx: Kysely<Schema>, userId: string, now: Date): Promise<void> {
+export async function claimPendingAccount(trx: Kysely<Schema>, userId: string, now: Date): Promise<Selectable<UsersTable> | undefined> {
   const claimed = await trx.deleteFrom('selfservice_pending_signups').where('user_id', '=', userId).executeTakeFirst();
   if (Number(claimed.numDeletedRows) !== 1) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: this account was just created by another sign-up');
-  await activatePending(trx, userId, now);
+  return activatePending(trx, userId, now);
 }
 
 /**
@@ -67,15 +66,17 @@ export async function activateOnFirstPasskey(trx: Kysely<Schema>, userId: string
 
 /**
  * Pending → active; a new status is a new version of the user (an edit form opened before it is stale), advanced in
- * the same statement: this is on every sign-up's path.
+ * the same statement: this is on every sign-up's path. Answers the activated row (RETURNING: the sign-up answers it
+ * without reading it back), or undefined when the account was no longer pending.
  */
-async function activatePending(trx: Kysely<Schema>, userId: string, now: Date): Promise<void> {
-  await trx
+async function activatePending(trx: Kysely<Schema>, userId: string, now: Date): Promise<Selectable<UsersTable> | undefined> {
+  return trx
     .updateTable('users')
     .set({ status: 'active', updated_at: now.getTime(), edit_version: nextEditVersion })
     .where('id', '=', userId)
     .where('status', '=', 'pending')
-    .execute();
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /**

@@ -11,19 +11,13 @@ import type { CeremonyDeps, CeremonyStartHook, StartedCeremony } from './ceremon
 import { requestOptions } from './ceremony-options.ts';
 import type { CredentialKeyCache } from './credential-key-cache.ts';
 import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
-import { assertMayUsePasskeys, getUserInStore, type UserRow } from './ceremony-user.ts';
+import { assertMayUsePasskeys, getUserInStore, type ResolvedUser } from './ceremony-user.ts';
 import { credentialDescriptors, findCredential, recordCredentialUse, type CredentialDescriptor } from './credential-store.ts';
 import { toPasskey, type Passkey } from './passkey-record.ts';
 import { authenticationVerifier } from './verifiers.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge } from './webauthn-encoding.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
 import { recordingRefusals } from './ceremony-refusal.ts';
-
-/** A user the caller already looked up, with that user's credentials for the ceremony's RP (self-service does, to answer known and unknown identifiers alike). */
-export interface ResolvedUser {
-  row: UserRow;
-  credentials: readonly CredentialDescriptor[];
-}
 
 export interface StartAuthenticationInput {
   storeName: string;

@@ -4,10 +4,20 @@ import { KeywayError } from '../errors/keyway-error.ts';
 import type { UserRef } from '../identity/identity-service.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
 import type { Schema, UsersTable } from '../storage/schema.ts';
+import type { CredentialDescriptor } from './credential-store.ts';
 
 /** The user rows ceremonies work with: found within one store, usable only while not locked or disabled. */
 
 export type UserRow = Selectable<UsersTable>;
+
+/**
+ * A user the caller already looked up, with that user's credentials for the ceremony's RP: self-service does, to
+ * answer known and unknown identifiers alike (sign-in) and to start with the account it just created (sign-up).
+ */
+export interface ResolvedUser {
+  row: UserRow;
+  credentials: readonly CredentialDescriptor[];
+}
 
 export async function findUserInStore(db: Kysely<Schema>, storeId: string, ref: UserRef): Promise<UserRow | undefined> {
   return 'id' in ref ? userById.first(db, { storeId, id: ref.id }) : userByExternalId.first(db, { storeId, externalId: ref.externalId });
