@@ -8,7 +8,7 @@ import { uniqueViolation } from '../storage/unique-violation.ts';
 import type { CeremonyAdmission, CeremonyCompletionHook } from './authentication-ceremony.ts';
 import type { CeremonyDeps, CeremonyStartHook, StartedCeremony } from './ceremony-deps.ts';
 import { creationOptions } from './ceremony-options.ts';
-import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
+import { checkUsableSession, consumeSession, findUsableSession, insertSession, type CeremonySessionRow } from './ceremony-session-store.ts';
 import { assertMayUsePasskeys, findUserInStore, getUserInStore, type ResolvedUser, type UserRow } from './ceremony-user.ts';
 import { credentialDescriptors, insertCredential, newCredentialRow } from './credential-store.ts';
 import { toPasskey, type Passkey } from './passkey-record.ts';
@@ -54,6 +54,8 @@ export interface CompleteRegistrationInput {
   /** The store row when the caller already resolved `storeName` in the actor's tenant (saves reading it again) */
   store?: Selectable<StoresTable> | undefined;
   sessionId: string;
+  /** The session as the caller read it (self-service reads it with its flow: one statement); checked like one read here */
+  session?: CeremonySessionRow | undefined;
   /** The user the completion names (the API path always does); the session must be this user's */
   userId?: string | undefined;
   /** The browser's `PublicKeyCredential.toJSON()` */
@@ -163,11 +165,8 @@ export class RegistrationCeremony {
 
   async #complete(actor: Actor, input: CompleteRegistrationInput, store: Selectable<StoresTable>, now: Date): Promise<Passkey> {
     const { db, relyingParties, policies } = this.#deps;
-    const session = await findUsableSession(
-      db,
-      { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'registration', userId: input.userId },
-      now,
-    );
+    const lookup = { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'registration' as const, userId: input.userId };
+    const session = input.session ? checkUsableSession(input.session, lookup, now) : await findUsableSession(db, lookup, now);
     const user = await getUserInStore(db, store.id, input.storeName, { id: session.user_id! });
     assertMayUsePasskeys(user);
     // The RP and policy as they are now: an origin removed or a policy tightened since the start applies at once.

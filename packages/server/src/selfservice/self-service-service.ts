@@ -16,12 +16,13 @@ import { uniqueViolation } from '../storage/unique-violation.ts';
 import type { User } from '../identity/user-schemas.ts';
 import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
 import type { CeremonyService } from '../passkeys/ceremony-service.ts';
+import type { CeremonySessionRow } from '../passkeys/ceremony-session-store.ts';
 import { findUserInStore, getUserInStore, type ResolvedUser, type UserRow } from '../passkeys/ceremony-user.ts';
 import type { CredentialService } from '../passkeys/credential-service.ts';
 import type { AuthenticatorDirectory, DescribeAuthenticator } from '../passkeys/authenticator-directory.ts';
 import type { PolicyService } from '../passkeys/policy-service.ts';
 import type { RelyingPartyService } from '../passkeys/relying-party-service.ts';
-import { credentialDescriptors, findCredential, type CredentialRow } from '../passkeys/credential-store.ts';
+import { findCredential, findUserByKeyWithDescriptors, type CredentialRow } from '../passkeys/credential-store.ts';
 import { webOrigins } from '../passkeys/origin-rules.ts';
 import type { Passkey } from '../passkeys/passkey-record.ts';
 import { canonicalBase64url, newUserHandle } from '../passkeys/webauthn-encoding.ts';
@@ -43,7 +44,7 @@ import {
 import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
 import { DecoyCredentials } from './decoy-credentials.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
-import { challengeOf, deleteFlow, findFlow, insertFlow, purgeExpiredFlows, type FlowPurpose, type FlowRow } from './flows.ts';
+import { challengeOf, deleteFlow, findFlow, findFlowWithSession, insertFlow, purgeExpiredFlows, type FlowPurpose, type FlowRow } from './flows.ts';
 import type { CeremonyStartHook } from '../passkeys/ceremony-deps.ts';
 import { RateLimiter, type RateLimitCheck } from '../http/rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
@@ -61,8 +62,6 @@ const MAX_PASSKEYS_LISTED = 100;
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 /** The per-identifier ceiling across all addresses, as a multiple of the per-(identifier, address) limit. */
 export const IDENTIFIER_CEILING_FACTOR = 10;
-/** A user id no row has: an unknown identifier's credential lookup runs against it, like a known one's. */
-const SHADOW_USER_ID = '~no-user~';
 
 /** Resolved stores kept in memory per node. */
 const CACHED_STORES = 10_000;
@@ -390,7 +389,7 @@ export class SelfServiceService {
   }
 
   async registerFinish(request: BrowserRequest, response: RegistrationResponseJSON): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey }>> {
-    const { target, flow } = await this.#finishFlow(request, 'sign-up', response);
+    const { target, flow, session: ceremonySession } = await this.#finishFlow(request, 'sign-up', response);
     const actor = this.#actor(request);
     const now = this.#deps.clock.now();
     let session: OpenedSession | undefined;
@@ -404,6 +403,7 @@ export class SelfServiceService {
       storeName: request.storeName,
       store: target.store,
       sessionId: flow.ceremony_session_id,
+      session: ceremonySession,
       device: deviceLabel(request.userAgent),
       ...(flow.user_id === null ? {} : { userId: flow.user_id }),
       response,
@@ -454,12 +454,13 @@ export class SelfServiceService {
     if (identifier === undefined) {
       started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, inTransaction: binding.bind });
     } else {
-      // Known and unknown identifiers do the same work (user lookup, credential lookup, decoys) and answer the same
-      // shape and count (DecoyCredentials: padded to the identifier's stable minimum); an account that cannot sign in
-      // (no passkey yet, locked, disabled) answers like an unknown identifier. The ceremony is handed what was looked
-      // up here, so it reads neither again.
-      const user = await findUserByKey(this.#db, target.store.id, identifier);
-      const passkeys = await credentialDescriptors(this.#db, user?.id ?? SHADOW_USER_ID, target.config.relyingPartyId);
+      // Known and unknown identifiers do the same work (one statement looking up the user with its credentials,
+      // decoys) and answer the same shape and count (DecoyCredentials: padded to the identifier's stable minimum); an
+      // account that cannot sign in (no passkey yet, locked, disabled) answers like an unknown identifier. The ceremony
+      // is handed what was looked up here, so it reads neither again.
+      const found = await findUserByKeyWithDescriptors(this.#db, target.store.id, identifier, target.config.relyingPartyId);
+      const user = found?.user;
+      const passkeys = found?.credentials ?? [];
       const usable = user !== undefined && passkeys.length > 0 && user.status !== 'locked' && user.status !== 'disabled';
       const decoys = await this.#decoys.paddingFor(
         request.tenantId,
@@ -486,7 +487,7 @@ export class SelfServiceService {
     request: BrowserRequest,
     response: AuthenticationResponseJSON,
   ): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey; idToken: string }>> {
-    const { target, flow } = await this.#finishFlow(request, 'sign-in', response);
+    const { target, flow, session: ceremonySession } = await this.#finishFlow(request, 'sign-in', response);
     const actor = this.#actor(request);
     const now = this.#deps.clock.now();
     let session: OpenedSession | undefined;
@@ -495,6 +496,7 @@ export class SelfServiceService {
         storeName: request.storeName,
         store: target.store,
         sessionId: flow.ceremony_session_id,
+        session: ceremonySession,
         response,
         inTransaction: async (trx, { userId, credentialId }) => {
           await deleteFlow(trx, flow.id);
@@ -1096,19 +1098,24 @@ export class SelfServiceService {
   }
 
   /** A sign-up or sign-in finish's flow, rate-limited per address and then per the identifier its begin named. */
-  async #finishFlow(request: BrowserRequest, purpose: 'sign-up' | 'sign-in', response: unknown): Promise<{ target: SelfServiceStore; flow: FlowRow }> {
+  async #finishFlow(
+    request: BrowserRequest,
+    purpose: 'sign-up' | 'sign-in',
+    response: unknown,
+  ): Promise<{ target: SelfServiceStore; flow: FlowRow; session: CeremonySessionRow | undefined }> {
     const target = await this.#target(request);
-    // The flow is read first so that one rate-limit transaction charges the address and the identifier; a finish
-    // with no flow is still charged (and refused) per address before its FLOW_NOT_FOUND.
-    let flow: FlowRow;
+    // The flow is read first (with its ceremony session, which the ceremony then checks instead of reading it) so that
+    // one rate-limit transaction charges the address and the identifier; a finish with no flow is still charged (and
+    // refused) per address before its FLOW_NOT_FOUND.
+    let found: { flow: FlowRow; session: CeremonySessionRow | undefined };
     try {
-      flow = await this.#flow(request, target, purpose, response);
+      found = await findFlowWithSession(this.#db, { tenantId: request.tenantId, storeId: target.store.id, purpose }, request.flowToken, challengeOf(response));
     } catch (error) {
       await this.#limit(request, undefined);
       throw error;
     }
-    await this.#limit(request, flow.identifier ?? undefined);
-    return { target, flow };
+    await this.#limit(request, found.flow.identifier ?? undefined);
+    return { target, ...found };
   }
 
   /** Opens a session inside the ceremony's transaction; the browser's previous session (if any) ends (rotation). */

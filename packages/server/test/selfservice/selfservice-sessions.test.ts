@@ -223,6 +223,28 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(Number(window.count), 1);
     });
 
+    test('a flow whose ceremony session is gone (purged) is SESSION_NOT_FOUND at finish, and changes nothing', async () => {
+      const browser = world.browser();
+      const { authenticator } = await world.signUp(browser, 'session-gone@example.com');
+      const options = await expectStatus(browser.post('/login/webauthn/options', { identifier: 'session-gone@example.com' }), 200);
+      await world.db.deleteFrom('ceremony_sessions').where('challenge', '=', options.body.publicKey.challenge).execute();
+      const before = await world.counts();
+      await expectProblem(
+        browser.post('/login/webauthn/finish', authenticator.authenticate(options.body.publicKey, { origin: ORIGIN })),
+        404,
+        'SESSION_NOT_FOUND',
+      );
+      assert.deepEqual(await world.counts(), before);
+      const refusal = await world.db
+        .selectFrom('audit_events')
+        .select('details')
+        .where('action', '=', 'passkey.authenticate')
+        .where('outcome', '=', 'failure')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      assert.equal(JSON.parse(refusal.details!).code, 'SESSION_NOT_FOUND', 'the refusal is audited with its code');
+    });
+
     test('an unknown credential at sign-in is CREDENTIAL_NOT_FOUND (for signalUnknownCredential)', async () => {
       const browser = world.browser();
       const stranger = new SoftAuthenticator();
