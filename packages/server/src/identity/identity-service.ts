@@ -7,6 +7,7 @@ import type { Clock } from '../shared/clock.ts';
 import { decodeCursor, pageSize, toPage, type Page } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, StoresTable, UsersTable } from '../storage/schema.ts';
+import { precompiled } from '../storage/precompiled-query.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import { recordPendingAccount, replaceAbandonedAccount, type PendingAccountCreator } from './pending-accounts.ts';
@@ -67,6 +68,9 @@ function userConflict(error: unknown): KeywayError | undefined {
   if (on.includes('user_key')) return new KeywayError('USER_KEY_NOT_UNIQUE', 'userKey: already used by another user in this store');
   return undefined;
 }
+
+// Every sign-up stores its account: built once (a whole row, every column named).
+const insertUserRow = precompiled((db, row: Selectable<UsersTable>) => db.insertInto('users').values(row));
 
 /** Identity stores and their users. Every query is scoped by tenant. */
 export class IdentityService {
@@ -279,7 +283,7 @@ export class IdentityService {
   }
 
   async #writeUser(trx: Kysely<Schema>, actor: Actor, storeName: string, row: Selectable<UsersTable>, now: Date): Promise<void> {
-    await trx.insertInto('users').values(row).execute();
+    await insertUserRow.execute(trx, row);
     await appendAuditEvent(
       trx,
       actor,

@@ -118,8 +118,8 @@ export async function findUserCredential(db: Kysely<Schema>, userId: string, cre
   return db.selectFrom('credentials').selectAll().where('user_id', '=', userId).where('credential_id', '=', credentialId).executeTakeFirst();
 }
 
-export async function insertCredential(db: Kysely<Schema>, row: Insertable<CredentialsTable>): Promise<void> {
-  await db.insertInto('credentials').values(row).execute();
+export async function insertCredential(db: Kysely<Schema>, row: CredentialRow): Promise<void> {
+  await insertCredentialRow.execute(db, row);
 }
 
 /**
@@ -135,6 +135,8 @@ export async function recordCredentialUse(db: Kysely<Schema>, id: string, use: {
 }
 
 // Every identifier-first sign-in lists the user's passkeys, and every sign-in reads and updates one: built once.
+// Every sign-up stores one: built once (a whole row, every column named).
+const insertCredentialRow = precompiled((db, row: CredentialRow) => db.insertInto('credentials').values(row));
 const descriptorsOfUser = precompiled((db, v: { userId: string; rpId: string }) =>
   db
     .selectFrom('credentials')
