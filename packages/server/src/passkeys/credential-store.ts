@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Insertable, Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { CredentialsTable, Schema } from '../storage/schema.ts';
 import { describeAuthenticator } from './authenticator-catalog.ts';
