@@ -6,7 +6,9 @@ import { KeywayError } from '../errors/keyway-error.ts';
 import type { Clock } from '../shared/clock.ts';
 import { decodeCursor, pageSize, toPage, type Page } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
-import type { Schema, StoresTable } from '../storage/schema.ts';
+import type { Schema, StoresTable, UsersTable } from '../storage/schema.ts';
+import { precompiled } from '../storage/precompiled-query.ts';
+import { relaxCommit } from '../storage/relaxed-commit.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import { recordPendingAccount, replaceAbandonedAccount, type PendingAccountCreator } from './pending-accounts.ts';
 import {
@@ -66,6 +68,9 @@ function userConflict(error: unknown): KeywayError | undefined {
   if (on.includes('user_key')) return new KeywayError('USER_KEY_NOT_UNIQUE', 'userKey: already used by another user in this store');
   return undefined;
 }
+
+// Every sign-up stores its account: built once (a whole row, every column named).
+const insertUserRow = precompiled((db, row: Selectable<UsersTable>) => db.insertInto('users').values(row));
 
 /** Identity stores and their users. Every query is scoped by tenant. */
 export class IdentityService {
@@ -190,7 +195,7 @@ export class IdentityService {
   // ── users ───────────────────────────────────────────────────────────────
 
   async createUser(actor: Actor, storeName: string, input: CreateUserInput): Promise<User> {
-    return this.#insertUser(actor, storeName, input);
+    return toUser(await this.#insertUser(actor, storeName, input));
   }
 
   /**
@@ -200,53 +205,91 @@ export class IdentityService {
   async createPendingUser(actor: Actor, storeName: string, input: CreateUserInput, createdBy: PendingAccountCreator): Promise<User> {
     const now = this.#clock.now();
     const create = () =>
-      this.#insertUser(actor, storeName, { ...input, status: 'pending' }, (trx, user, storeId) =>
-        recordPendingAccount(trx, { userId: user.id, tenantId: actor.tenantId, storeId, createdBy, now }),
-      );
+      this.#insertUser(actor, storeName, { ...input, status: 'pending' }, async (trx, user, storeId) => {
+        await relaxCommit(trx);
+        await recordPendingAccount(trx, { userId: user.id, tenantId: actor.tenantId, storeId, createdBy, now });
+      });
     try {
-      return await create();
+      return toUser(await create());
     } catch (error) {
       if (!(error instanceof KeywayError && error.code === 'USER_KEY_NOT_UNIQUE')) throw error;
       const store = await this.findStore(actor.tenantId, storeName);
       if (!(await replaceAbandonedAccount(this.#db, { storeId: store.id, userKey: input.userKey, now }))) throw error;
-      return create();
+      return toUser(await create());
     }
+  }
+
+  /**
+   * A pending account (as createPendingUser makes) built now and stored by `write` inside the caller's transaction:
+   * self-service sign-up stores the account, its ceremony session and its flow binding in one commit, and starts the
+   * ceremony from `row` instead of reading it back. `store` is the caller's row of its own tenant's store. `write`
+   * stores the row, its audit event and its pending listing; a user key or external id already taken is thrown as
+   * USER_KEY_NOT_UNIQUE / EXT_ID_NOT_UNIQUE (on PostgreSQL the transaction is then aborted: the caller ends it).
+   * `userHandle`: the WebAuthn user handle, settled at creation (a sign-up registers a passkey at once).
+   */
+  preparePendingUser(
+    actor: Actor,
+    store: Selectable<StoresTable>,
+    input: CreateUserInput,
+    createdBy: PendingAccountCreator,
+    options: { userHandle: string },
+  ): { row: Selectable<UsersTable>; write(trx: Kysely<Schema>): Promise<void> } {
+    const now = this.#clock.now();
+    const row = this.#newUserRow(actor, store.id, { ...input, status: 'pending' }, now, options.userHandle);
+    return {
+      row,
+      write: async (trx) => {
+        try {
+          await this.#writeUser(trx, actor, store.name, row, now);
+        } catch (error) {
+          throw userConflict(error) ?? error;
+        }
+        await recordPendingAccount(trx, { userId: row.id, tenantId: actor.tenantId, storeId: store.id, createdBy, now });
+      },
+    };
   }
 
   async #insertUser(
     actor: Actor,
     storeName: string,
     input: CreateUserInput,
-    inTransaction?: (trx: Kysely<Schema>, user: User, storeId: string) => Promise<void>,
-  ): Promise<User> {
+    inTransaction?: (trx: Kysely<Schema>, user: Selectable<UsersTable>, storeId: string) => Promise<void>,
+  ): Promise<Selectable<UsersTable>> {
     const now = this.#clock.now();
     try {
       return await this.#db.transaction().execute(async (trx) => {
         const store = await this.findStore(actor.tenantId, storeName, trx);
-        const row = {
-          id: newTimeOrderedId(now),
-          tenant_id: actor.tenantId,
-          store_id: store.id,
-          ...columnsForCreate(input, input.externalId ?? randomUUID()),
-          user_handle: null,
-          created_at: now.getTime(),
-          updated_at: now.getTime(),
-          edit_version: 0,
-        };
-        await trx.insertInto('users').values(row).execute();
-        await appendAuditEvent(
-          trx,
-          actor,
-          { action: 'user.create', targetType: 'user', targetId: row.id, details: { store: storeName, externalId: row.external_id } },
-          now,
-        );
-        const user = toUser(row);
-        await inTransaction?.(trx, user, store.id);
-        return user;
+        const row = this.#newUserRow(actor, store.id, input, now, null);
+        await this.#writeUser(trx, actor, storeName, row, now);
+        await inTransaction?.(trx, row, store.id);
+        return row;
       });
     } catch (error) {
       throw userConflict(error) ?? error;
     }
+  }
+
+  #newUserRow(actor: Actor, storeId: string, input: CreateUserInput, now: Date, userHandle: string | null): Selectable<UsersTable> {
+    return {
+      id: newTimeOrderedId(now),
+      tenant_id: actor.tenantId,
+      store_id: storeId,
+      ...columnsForCreate(input, input.externalId ?? randomUUID()),
+      user_handle: userHandle,
+      created_at: now.getTime(),
+      updated_at: now.getTime(),
+      edit_version: 0,
+    };
+  }
+
+  async #writeUser(trx: Kysely<Schema>, actor: Actor, storeName: string, row: Selectable<UsersTable>, now: Date): Promise<void> {
+    await insertUserRow.execute(trx, row);
+    await appendAuditEvent(
+      trx,
+      actor,
+      { action: 'user.create', targetType: 'user', targetId: row.id, details: { store: storeName, externalId: row.external_id } },
+      now,
+    );
   }
 
   async #findUserRow(executor: Kysely<Schema>, tenantId: string, storeName: string, ref: UserRef) {

@@ -1,9 +1,9 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { appendAuditEvent } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import { nextEditVersion } from '../storage/edit-version.ts';
-import { relaxCommit } from '../storage/relaxed-commit.ts';
-import type { Schema } from '../storage/schema.ts';
+import { precompiled } from '../storage/precompiled-query.ts';
+import type { Schema, SelfServicePendingSignupsTable, UsersTable } from '../storage/schema.ts';
 import { userKeyMatches } from './user-record.ts';
 
 /**
@@ -21,24 +21,33 @@ export type PendingAccountCreator = 'self-service' | `journey:${string}`;
 
 /**
  * Lists a just-created pending account (in the transaction that created it). That transaction need not wait for the
- * disk: the account serves only the registration in flight, whose outcome commit makes it durable (relaxed-commit.ts).
+ * disk: the account serves only the registration in flight, whose outcome commit makes it durable — its caller
+ * relaxes the commit (relaxed-commit.ts; a ceremony's start that stores the account already does).
  */
 export async function recordPendingAccount(
   trx: Kysely<Schema>,
   account: { userId: string; tenantId: string; storeId: string; createdBy: PendingAccountCreator; now: Date },
 ): Promise<void> {
-  await relaxCommit(trx);
-  await trx
-    .insertInto('selfservice_pending_signups')
-    .values({
-      user_id: account.userId,
-      tenant_id: account.tenantId,
-      store_id: account.storeId,
-      created_by: account.createdBy,
-      created_at: account.now.getTime(),
-    })
-    .execute();
+  await insertPendingRow.execute(trx, {
+    user_id: account.userId,
+    tenant_id: account.tenantId,
+    store_id: account.storeId,
+    created_by: account.createdBy,
+    created_at: account.now.getTime(),
+  });
 }
+
+// Every sign-up lists, claims and activates its account: built once.
+const insertPendingRow = precompiled((db, row: Insertable<SelfServicePendingSignupsTable>) => db.insertInto('selfservice_pending_signups').values(row));
+const deletePendingRow = precompiled((db, v: { userId: string }) => db.deleteFrom('selfservice_pending_signups').where('user_id', '=', v.userId));
+const activatePendingRow = precompiled((db, v: { userId: string; updatedAt: number }) =>
+  db
+    .updateTable('users')
+    .set({ status: 'active', updated_at: v.updatedAt, edit_version: nextEditVersion })
+    .where('id', '=', v.userId)
+    .where('status', '=', 'pending')
+    .returningAll(),
+);
 
 /** How a pending account may be reused by a new sign-up: rows of sign-ups (self-service or from before the owner was kept). */
 export function isSignUpOwned(createdBy: string | null): boolean {
@@ -50,10 +59,10 @@ export function isSignUpOwned(createdBy: string | null): boolean {
  * finishes racing for one pending account exactly one claims it) and activates it. Refused (IDENTIFIER_TAKEN, so the
  * transaction rolls back) when it is no longer listed.
  */
-export async function claimPendingAccount(trx: Kysely<Schema>, userId: string, now: Date): Promise<void> {
-  const claimed = await trx.deleteFrom('selfservice_pending_signups').where('user_id', '=', userId).executeTakeFirst();
-  if (Number(claimed.numDeletedRows) !== 1) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: this account was just created by another sign-up');
-  await activatePending(trx, userId, now);
+export async function claimPendingAccount(trx: Kysely<Schema>, userId: string, now: Date): Promise<Selectable<UsersTable> | undefined> {
+  const claimed = await deletePendingRow.run(trx, { userId });
+  if (claimed !== 1) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: this account was just created by another sign-up');
+  return activatePending(trx, userId, now);
 }
 
 /**
@@ -61,21 +70,16 @@ export async function claimPendingAccount(trx: Kysely<Schema>, userId: string, n
  * and activated; any other account is left as it is (an active one gets a further passkey).
  */
 export async function activateOnFirstPasskey(trx: Kysely<Schema>, userId: string, now: Date): Promise<void> {
-  const claimed = await trx.deleteFrom('selfservice_pending_signups').where('user_id', '=', userId).executeTakeFirst();
-  if (Number(claimed.numDeletedRows) === 1) await activatePending(trx, userId, now);
+  if ((await deletePendingRow.run(trx, { userId })) === 1) await activatePending(trx, userId, now);
 }
 
 /**
  * Pending → active; a new status is a new version of the user (an edit form opened before it is stale), advanced in
- * the same statement: this is on every sign-up's path.
+ * the same statement: this is on every sign-up's path. Answers the activated row (RETURNING: the sign-up answers it
+ * without reading it back), or undefined when the account was no longer pending.
  */
-async function activatePending(trx: Kysely<Schema>, userId: string, now: Date): Promise<void> {
-  await trx
-    .updateTable('users')
-    .set({ status: 'active', updated_at: now.getTime(), edit_version: nextEditVersion })
-    .where('id', '=', userId)
-    .where('status', '=', 'pending')
-    .execute();
+async function activatePending(trx: Kysely<Schema>, userId: string, now: Date): Promise<Selectable<UsersTable> | undefined> {
+  return activatePendingRow.first(trx, { userId, updatedAt: now.getTime() });
 }
 
 /**

@@ -10,20 +10,14 @@ import { amrFor, type IdTokenPayload } from '../tokens/signing-key-service.ts';
 import type { CeremonyDeps, CeremonyStartHook, StartedCeremony } from './ceremony-deps.ts';
 import { requestOptions } from './ceremony-options.ts';
 import type { CredentialKeyCache } from './credential-key-cache.ts';
-import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
-import { assertMayUsePasskeys, getUserInStore, type UserRow } from './ceremony-user.ts';
-import { credentialDescriptors, findCredential, recordCredentialUse, type CredentialDescriptor } from './credential-store.ts';
+import { checkUsableSession, consumeSession, findUsableSession, insertSession, type CeremonySessionRow } from './ceremony-session-store.ts';
+import { assertMayUsePasskeys, getUserInStore, type ResolvedUser } from './ceremony-user.ts';
+import { credentialDescriptors, findCredentialWithOwner, recordCredentialUse, type CredentialDescriptor } from './credential-store.ts';
 import { toPasskey, type Passkey } from './passkey-record.ts';
 import { authenticationVerifier } from './verifiers.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge } from './webauthn-encoding.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
 import { recordingRefusals } from './ceremony-refusal.ts';
-
-/** A user the caller already looked up, with that user's credentials for the ceremony's RP (self-service does, to answer known and unknown identifiers alike). */
-export interface ResolvedUser {
-  row: UserRow;
-  credentials: readonly CredentialDescriptor[];
-}
 
 export interface StartAuthenticationInput {
   storeName: string;
@@ -65,6 +59,8 @@ export interface CompleteAuthenticationInput {
   /** The store row when the caller already resolved `storeName` in the actor's tenant (saves reading it again) */
   store?: Selectable<StoresTable> | undefined;
   sessionId: string;
+  /** The session as the caller read it (self-service reads it with its flow: one statement); checked like one read here */
+  session?: CeremonySessionRow | undefined;
   /** The user the completion names (the API path always does); the session must be this user's */
   userId?: string | undefined;
   /** The browser's `PublicKeyCredential.toJSON()` */
@@ -174,11 +170,8 @@ export class AuthenticationCeremony {
 
   async #complete(actor: Actor, input: CompleteAuthenticationInput, store: Selectable<StoresTable>, now: Date): Promise<AuthenticationResult> {
     const { db, relyingParties, policies, signingKeys } = this.#deps;
-    const session = await findUsableSession(
-      db,
-      { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'authentication', userId: input.userId },
-      now,
-    );
+    const lookup = { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'authentication' as const, userId: input.userId };
+    const session = input.session ? checkUsableSession(input.session, lookup, now) : await findUsableSession(db, lookup, now);
     const rp = await relyingParties.findForStore(store, session.rp_id);
     const policy = await policies.findAuthenticationPolicyForStore(store, session.policy_name);
     const issued = JSON.parse(session.options) as PublicKeyCredentialRequestOptionsJSON;
@@ -193,11 +186,12 @@ export class AuthenticationCeremony {
     if (allowCredentialIds.length > 0 && !allowCredentialIds.includes(credentialId)) {
       throw new KeywayError('CREDENTIAL_NOT_ALLOWED', 'The credential is not one this session allows');
     }
-    const record = await findCredential(db, { tenantId: actor.tenantId, storeId: store.id, rpId: session.rp_id }, credentialId);
-    if (!record || (session.user_id !== null && record.user_id !== session.user_id)) {
+    const found = await findCredentialWithOwner(db, { tenantId: actor.tenantId, storeId: store.id, rpId: session.rp_id }, credentialId);
+    if (!found || (session.user_id !== null && found.record.user_id !== session.user_id)) {
       throw new KeywayError('CREDENTIAL_NOT_ALLOWED', 'The credential is not a passkey of this user for this relying party');
     }
-    const user = await getUserInStore(db, store.id, input.storeName, { id: record.user_id });
+    const { record, owner: user } = found;
+    if (!user) throw new KeywayError('USER_NOT_FOUND', `No user ${record.user_id} in store ${input.storeName}`);
     assertMayUsePasskeys(user);
 
     const { verifyAuthentication, CredentialKeyCache } = await authenticationVerifier();

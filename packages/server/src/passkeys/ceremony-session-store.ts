@@ -55,6 +55,25 @@ const consumeSessionRow = precompiled((db, v: { id: string; consumedAt: number }
 export async function findUsableSession(db: Kysely<Schema>, lookup: SessionLookup, now: Date): Promise<CeremonySessionRow> {
   const key = { id: lookup.id, tenantId: lookup.tenantId, storeId: lookup.storeId, ceremony: lookup.ceremony };
   const row = await (lookup.userId === undefined ? selectSession.first(db, key) : selectUserSession.first(db, { ...key, userId: lookup.userId }));
+  return usableSession(row, lookup, now);
+}
+
+/**
+ * findUsableSession for a row the caller read itself (self-service reads it with the browser's flow, in one
+ * statement): the same checks, the lookup's match included, so a row of another tenant, store, ceremony or user is
+ * SESSION_NOT_FOUND as if it had not been found.
+ */
+export function checkUsableSession(row: CeremonySessionRow, lookup: SessionLookup, now: Date): CeremonySessionRow {
+  const matches =
+    row.id === lookup.id &&
+    row.tenant_id === lookup.tenantId &&
+    row.store_id === lookup.storeId &&
+    row.ceremony === lookup.ceremony &&
+    (lookup.userId === undefined || row.user_id === lookup.userId);
+  return usableSession(matches ? row : undefined, lookup, now);
+}
+
+function usableSession(row: CeremonySessionRow | undefined, lookup: SessionLookup, now: Date): CeremonySessionRow {
   if (!row) throw new KeywayError('SESSION_NOT_FOUND', `No ${lookup.ceremony} session ${lookup.id} for this user`);
   if (row.consumed_at !== null) throw new KeywayError('SESSION_ALREADY_USED', `The ${lookup.ceremony} session ${lookup.id} was already completed`);
   if (now.getTime() > Number(row.expires_at)) {

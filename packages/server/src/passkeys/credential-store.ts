@@ -1,10 +1,14 @@
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { CredentialsTable, Schema } from '../storage/schema.ts';
 import { describeAuthenticator } from './authenticator-catalog.ts';
 import type { VerifiedRegistration } from './registration-verification.ts';
 import { toBase64url } from './webauthn-encoding.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
+import { prefixedColumns, splitJoinedRow } from '../storage/joined-row.ts';
+import { keyMatches } from '../identity/user-record.ts';
+import { normaliseIdentifier } from '../shared/identifier.ts';
+import { USER_COLUMNS, type UserRow } from './ceremony-user.ts';
 
 /**
  * SQL for credential records, shared by the ceremonies and the passkey API. Every lookup is scoped
@@ -68,13 +72,54 @@ export async function findCredential(
   return credentialInScope.first(db, { credentialId, tenantId: scope.tenantId, storeId: scope.storeId, rpId: scope.rpId });
 }
 
+/**
+ * The user of a store with this key (identity/user-record.ts findUserByKey) and that user's credentials for the RP
+ * (credentialDescriptors), read in one statement: an identifier-first sign-in's options need both, and an unknown
+ * identifier costs the same one statement as a known one.
+ */
+export async function findUserByKeyWithDescriptors(
+  db: Kysely<Schema>,
+  storeId: string,
+  userKey: string,
+  rpId: string,
+): Promise<{ user: UserRow; credentials: CredentialDescriptor[] } | undefined> {
+  const normalised = normaliseIdentifier(userKey);
+  const rows =
+    normalised === undefined
+      ? await userByLegacyKeyWithDescriptors.rows(db, { storeId, userKey, rpId })
+      : await userByKeyWithDescriptors.rows(db, { storeId, userKey, normalised, rpId });
+  const first = rows[0];
+  if (first === undefined) return undefined;
+  // One user per key; a legacy key that collided may match a second one, of which (as findUserByKey) the first counts.
+  const { first: user } = splitJoinedRow<UserRow, never>(first, 'passkey_');
+  const credentials = rows
+    .filter((row) => row.id === user.id && row.passkey_credential_id !== null)
+    .map((row) => ({ id: row.passkey_credential_id!, transports: JSON.parse(row.passkey_transports!) as string[] }));
+  return { user, credentials };
+}
+
+/**
+ * findCredential with the user it belongs to, read in one statement (a sign-in reads both). The user is looked for in
+ * the same store; `owner` is undefined if there is none.
+ */
+export async function findCredentialWithOwner(
+  db: Kysely<Schema>,
+  scope: { tenantId: string; storeId: string; rpId: string },
+  credentialId: string,
+): Promise<{ record: CredentialRow; owner: UserRow | undefined } | undefined> {
+  const row = await credentialWithOwnerInScope.first(db, { credentialId, tenantId: scope.tenantId, storeId: scope.storeId, rpId: scope.rpId });
+  if (!row) return undefined;
+  const { first: record, second: owner } = splitJoinedRow<CredentialRow, UserRow>(row, 'owner_');
+  return { record, owner };
+}
+
 /** A user's credential by its WebAuthn ID, or undefined. */
 export async function findUserCredential(db: Kysely<Schema>, userId: string, credentialId: string): Promise<CredentialRow | undefined> {
   return db.selectFrom('credentials').selectAll().where('user_id', '=', userId).where('credential_id', '=', credentialId).executeTakeFirst();
 }
 
-export async function insertCredential(db: Kysely<Schema>, row: Insertable<CredentialsTable>): Promise<void> {
-  await db.insertInto('credentials').values(row).execute();
+export async function insertCredential(db: Kysely<Schema>, row: CredentialRow): Promise<void> {
+  await insertCredentialRow.execute(db, row);
 }
 
 /**
@@ -90,6 +135,8 @@ export async function recordCredentialUse(db: Kysely<Schema>, id: string, use: {
 }
 
 // Every identifier-first sign-in lists the user's passkeys, and every sign-in reads and updates one: built once.
+// Every sign-up stores one: built once (a whole row, every column named).
+const insertCredentialRow = precompiled((db, row: CredentialRow) => db.insertInto('credentials').values(row));
 const descriptorsOfUser = precompiled((db, v: { userId: string; rpId: string }) =>
   db
     .selectFrom('credentials')
@@ -107,6 +154,32 @@ const credentialInScope = precompiled((db, v: { credentialId: string; tenantId: 
     .where('tenant_id', '=', v.tenantId)
     .where('store_id', '=', v.storeId)
     .where('rp_id', '=', v.rpId),
+);
+const userWithDescriptors = (db: Kysely<Schema>, v: { storeId: string; userKey: string; normalised: string | undefined; rpId: string }) =>
+  db
+    .selectFrom('users')
+    .leftJoin('credentials', (join) => join.onRef('credentials.user_id', '=', 'users.id').on('credentials.rp_id', '=', v.rpId))
+    .selectAll('users')
+    .select(['credentials.credential_id as passkey_credential_id', 'credentials.transports as passkey_transports'])
+    .where('users.store_id', '=', v.storeId)
+    .where((eb) => keyMatches(v.userKey, v.normalised)(eb as unknown as ExpressionBuilder<Schema, 'users'>))
+    .orderBy('users.id')
+    .orderBy('credentials.id')
+    .limit(MAX_CREDENTIALS_PER_USER_AND_RP);
+const userByKeyWithDescriptors = precompiled((db, v: { storeId: string; userKey: string; normalised: string; rpId: string }) => userWithDescriptors(db, v));
+const userByLegacyKeyWithDescriptors = precompiled((db, v: { storeId: string; userKey: string; rpId: string }) =>
+  userWithDescriptors(db, { ...v, normalised: undefined }),
+);
+const credentialWithOwnerInScope = precompiled((db, v: { credentialId: string; tenantId: string; storeId: string; rpId: string }) =>
+  db
+    .selectFrom('credentials')
+    .leftJoin('users', (join) => join.onRef('users.id', '=', 'credentials.user_id').on('users.store_id', '=', v.storeId))
+    .selectAll('credentials')
+    .select(prefixedColumns('users', USER_COLUMNS, 'owner_'))
+    .where('credentials.credential_id', '=', v.credentialId)
+    .where('credentials.tenant_id', '=', v.tenantId)
+    .where('credentials.store_id', '=', v.storeId)
+    .where('credentials.rp_id', '=', v.rpId),
 );
 type CredentialUse = { id: string; counter: number; backedUp: number; at: number };
 const recordUse = (db: Kysely<Schema>, v: CredentialUse) =>

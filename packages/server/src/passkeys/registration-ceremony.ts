@@ -8,8 +8,8 @@ import { uniqueViolation } from '../storage/unique-violation.ts';
 import type { CeremonyAdmission, CeremonyCompletionHook } from './authentication-ceremony.ts';
 import type { CeremonyDeps, CeremonyStartHook, StartedCeremony } from './ceremony-deps.ts';
 import { creationOptions } from './ceremony-options.ts';
-import { consumeSession, findUsableSession, insertSession } from './ceremony-session-store.ts';
-import { assertMayUsePasskeys, findUserInStore, getUserInStore, type UserRow } from './ceremony-user.ts';
+import { checkUsableSession, consumeSession, findUsableSession, insertSession, type CeremonySessionRow } from './ceremony-session-store.ts';
+import { assertMayUsePasskeys, findUserInStore, getUserInStore, type ResolvedUser, type UserRow } from './ceremony-user.ts';
 import { credentialDescriptors, insertCredential, newCredentialRow } from './credential-store.ts';
 import { toPasskey, type Passkey } from './passkey-record.ts';
 import { registrationVerifier } from './verifiers.ts';
@@ -24,8 +24,8 @@ export interface StartRegistrationInput {
   storeName: string;
   /** The store row when the caller already resolved `storeName` in the actor's tenant (saves reading it again) */
   store?: Selectable<StoresTable> | undefined;
-  /** The user, by Keyway id or by external id */
-  user: UserRef;
+  /** The user, by Keyway id or by external id; or already looked up by the caller, with its credentials for this RP */
+  user: UserRef | ResolvedUser;
   rpId: string;
   policyName: string;
   /** user.name in the options (default: the user's e-mail, else userKey) */
@@ -40,6 +40,13 @@ export interface StartRegistrationInput {
   context?: Record<string, unknown> | undefined;
   /** Runs inside the transaction that stores the session */
   inTransaction?: CeremonyStartHook | undefined;
+  /**
+   * Runs first inside that transaction (self-service charges its rate limits there: one commit, not two). A refusal it
+   * returns ends the start: what the hook wrote is committed, nothing else is, and the refusal is thrown.
+   */
+  admit?: ((trx: Kysely<Schema>) => Promise<KeywayError | undefined>) | undefined;
+  /** Runs next inside that transaction, before the session is stored (self-service stores the account it signs up) */
+  prepare?: ((trx: Kysely<Schema>) => Promise<void>) | undefined;
 }
 
 export interface CompleteRegistrationInput {
@@ -47,6 +54,8 @@ export interface CompleteRegistrationInput {
   /** The store row when the caller already resolved `storeName` in the actor's tenant (saves reading it again) */
   store?: Selectable<StoresTable> | undefined;
   sessionId: string;
+  /** The session as the caller read it (self-service reads it with its flow: one statement); checked like one read here */
+  session?: CeremonySessionRow | undefined;
   /** The user the completion names (the API path always does); the session must be this user's */
   userId?: string | undefined;
   /** The browser's `PublicKeyCredential.toJSON()` */
@@ -83,23 +92,27 @@ export class RegistrationCeremony {
     const store = input.store ?? (await identity.findStore(actor.tenantId, input.storeName));
     const rp = await relyingParties.findForStore(store, input.rpId);
     const policy = await policies.findRegistrationPolicyForStore(store, input.policyName);
-    const user = await this.#userForRegistration(actor, store.id, input);
+    const user = 'row' in input.user ? input.user.row : await this.#userForRegistration(actor, store.id, input.user, input);
     assertMayUsePasskeys(user);
     if (user.user_handle !== null && requestedHandle !== undefined && requestedHandle !== user.user_handle) {
       throw new KeywayError('USER_HANDLE_CONFLICT', 'userHandle: the user already has a different user handle; omit userHandle or send the one it has');
     }
-    const existing = await credentialDescriptors(db, user.id, rp.id);
+    const existing = 'row' in input.user ? input.user.credentials : await credentialDescriptors(db, user.id, rp.id);
     const userName = input.userName ?? user.email ?? user.user_key;
     const displayName = input.userDisplayName ?? ([user.first_name, user.last_name].filter((n) => n !== null).join(' ') || userName);
     const challenge = newChallenge();
     const sessionId = newCeremonySessionId();
     const expiresAt = now.getTime() + policy.timeout;
 
+    let refusal: KeywayError | undefined;
     try {
-      return await db.transaction().execute(async (trx) => {
+      const started = await db.transaction().execute(async (trx) => {
         // Serves only this ceremony (a user handle settled here is settled again by a next attempt): its outcome
         // commit makes it durable (relaxed-commit.ts).
         await relaxCommit(trx);
+        refusal = await input.admit?.(trx);
+        if (refusal) return undefined;
+        await input.prepare?.(trx);
         const handle = await this.#settleUserHandle(trx, user, requestedHandle);
         const options = creationOptions({ rp, policy, challenge, user: { id: handle, name: userName, displayName }, existing });
         await insertSession(trx, {
@@ -132,6 +145,8 @@ export class RegistrationCeremony {
         await input.inTransaction?.(trx, { sessionId, challenge, expiresAt: new Date(expiresAt).toISOString() });
         return { clientRequest: options, sessionId, expiresAt: new Date(expiresAt).toISOString() };
       });
+      if (refusal) throw refusal;
+      return started!;
     } catch (error) {
       // users (store_id, user_handle) is unique: the caller's handle is another user's.
       if (uniqueViolation(error)?.includes('user_handle'))
@@ -150,11 +165,8 @@ export class RegistrationCeremony {
 
   async #complete(actor: Actor, input: CompleteRegistrationInput, store: Selectable<StoresTable>, now: Date): Promise<Passkey> {
     const { db, relyingParties, policies } = this.#deps;
-    const session = await findUsableSession(
-      db,
-      { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'registration', userId: input.userId },
-      now,
-    );
+    const lookup = { id: input.sessionId, tenantId: actor.tenantId, storeId: store.id, ceremony: 'registration' as const, userId: input.userId };
+    const session = input.session ? checkUsableSession(input.session, lookup, now) : await findUsableSession(db, lookup, now);
     const user = await getUserInStore(db, store.id, input.storeName, { id: session.user_id! });
     assertMayUsePasskeys(user);
     // The RP and policy as they are now: an origin removed or a policy tightened since the start applies at once.
@@ -222,19 +234,19 @@ export class RegistrationCeremony {
   }
 
   /** The user to register for; with createUser and an external id, created when absent. */
-  async #userForRegistration(actor: Actor, storeId: string, input: StartRegistrationInput): Promise<UserRow> {
+  async #userForRegistration(actor: Actor, storeId: string, ref: UserRef, input: StartRegistrationInput): Promise<UserRow> {
     const { db, identity } = this.#deps;
-    const found = await findUserInStore(db, storeId, input.user);
+    const found = await findUserInStore(db, storeId, ref);
     if (found) return found;
-    if (input.createUser && 'externalId' in input.user) {
+    if (input.createUser && 'externalId' in ref) {
       try {
-        await identity.createUser(actor, input.storeName, { userKey: input.userName ?? input.user.externalId, externalId: input.user.externalId });
+        await identity.createUser(actor, input.storeName, { userKey: input.userName ?? ref.externalId, externalId: ref.externalId });
       } catch (error) {
         // A concurrent start created the same user first: use it.
         if (!(error instanceof KeywayError && error.code === 'EXT_ID_NOT_UNIQUE')) throw error;
       }
     }
-    return getUserInStore(db, storeId, input.storeName, input.user);
+    return getUserInStore(db, storeId, input.storeName, ref);
   }
 
   /**

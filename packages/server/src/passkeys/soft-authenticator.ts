@@ -127,6 +127,8 @@ export interface RegistrationDefects extends CommonDefects {
   attStmtAlg?: number;
   /** Bytes appended after the attestationObject's CBOR map. */
   trailingBytes?: Uint8Array;
+  /** Entries added to the attestation statement (e.g. making a "none" statement, which must be empty, not so). */
+  attStmtEntries?: [string, CBORType][];
   /** x5c to send instead of the attestation certificate chain (the signature is still by the real leaf key). */
   x5c?: Uint8Array[];
 }
@@ -264,6 +266,7 @@ export class SoftAuthenticator {
       attStmt.set('sig', new Uint8Array(sign('sha256', signed, { key: certificate.privateKey, dsaEncoding: 'der' })));
       attStmt.set('x5c', defects.x5c ?? certificate.x5c);
     }
+    for (const [key, value] of defects.attStmtEntries ?? []) attStmt.set(key, value);
     const attestationMap = encodeCBOR(
       new Map<string, CBORType>([
         ['fmt', this.attestationFormat],

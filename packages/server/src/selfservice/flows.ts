@@ -4,6 +4,8 @@ import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, SelfServiceFlowsTable } from '../storage/schema.ts';
 import { hashBrowserToken, isBrowserToken } from './browser-tokens.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
+import { everyColumn, prefixedColumns, splitJoinedRow } from '../storage/joined-row.ts';
+import type { CeremonySessionRow } from '../passkeys/ceremony-session-store.ts';
 
 /**
  * A ceremony a browser started: bound to that browser by the hash of its keyway_flow cookie and found at
@@ -54,6 +56,33 @@ const selectFlow = precompiled((db, v: { bindingHash: string; challenge: string 
   db.selectFrom('selfservice_flows').selectAll().where('binding_hash', '=', v.bindingHash).where('challenge', '=', v.challenge),
 );
 const deleteFlowRow = precompiled((db, v: { id: string }) => db.deleteFrom('selfservice_flows').where('id', '=', v.id));
+// A finish reads its flow and the flow's ceremony session in one statement (left join: a missing session is the
+// ceremony's own SESSION_NOT_FOUND to answer).
+const SESSION_COLUMNS = everyColumn<CeremonySessionRow>({
+  id: true,
+  tenant_id: true,
+  store_id: true,
+  user_id: true,
+  rp_id: true,
+  policy_name: true,
+  ceremony: true,
+  challenge: true,
+  user_handle: true,
+  options: true,
+  context: true,
+  expires_at: true,
+  consumed_at: true,
+  created_at: true,
+});
+const selectFlowWithSession = precompiled((db, v: { bindingHash: string; challenge: string }) =>
+  db
+    .selectFrom('selfservice_flows')
+    .leftJoin('ceremony_sessions', 'ceremony_sessions.id', 'selfservice_flows.ceremony_session_id')
+    .selectAll('selfservice_flows')
+    .select(prefixedColumns('ceremony_sessions', SESSION_COLUMNS, 'session_'))
+    .where('selfservice_flows.binding_hash', '=', v.bindingHash)
+    .where('selfservice_flows.challenge', '=', v.challenge),
+);
 
 /** The challenge a WebAuthn response answers (its clientDataJSON), only to find the flow; the ceremony verifies it. */
 export function challengeOf(response: unknown): string {
@@ -75,13 +104,31 @@ export async function findFlow(
   challenge: string,
 ): Promise<FlowRow> {
   const row = isBrowserToken(bindingToken) ? await selectFlow.first(db, { bindingHash: hashBrowserToken(bindingToken), challenge }) : undefined;
-  if (!row || row.tenant_id !== scope.tenantId || row.store_id !== scope.storeId || row.purpose !== scope.purpose) {
-    throw new KeywayError(
-      'FLOW_NOT_FOUND',
-      'This browser started no matching ceremony (the keyway_flow cookie is missing, or the response answers another challenge); start again',
-    );
-  }
+  if (!row || row.tenant_id !== scope.tenantId || row.store_id !== scope.storeId || row.purpose !== scope.purpose) throw flowNotFound();
   return row;
+}
+
+function flowNotFound(): KeywayError {
+  return new KeywayError(
+    'FLOW_NOT_FOUND',
+    'This browser started no matching ceremony (the keyway_flow cookie is missing, or the response answers another challenge); start again',
+  );
+}
+
+/**
+ * findFlow, with the flow's ceremony session as stored (undefined when there is none). The session is the ceremony's
+ * to check (its completion checks a row it is handed as one it reads: ceremony-session-store.ts).
+ */
+export async function findFlowWithSession(
+  db: Kysely<Schema>,
+  scope: { tenantId: string; storeId: string; purpose: FlowPurpose },
+  bindingToken: string | undefined,
+  challenge: string,
+): Promise<{ flow: FlowRow; session: CeremonySessionRow | undefined }> {
+  const row = isBrowserToken(bindingToken) ? await selectFlowWithSession.first(db, { bindingHash: hashBrowserToken(bindingToken), challenge }) : undefined;
+  if (!row || row.tenant_id !== scope.tenantId || row.store_id !== scope.storeId || row.purpose !== scope.purpose) throw flowNotFound();
+  const { first: flow, second: session } = splitJoinedRow<FlowRow, CeremonySessionRow>(row, 'session_');
+  return { flow, session };
 }
 
 export async function deleteFlow(db: Kysely<Schema>, id: string): Promise<void> {

@@ -16,22 +16,23 @@ import { uniqueViolation } from '../storage/unique-violation.ts';
 import type { User } from '../identity/user-schemas.ts';
 import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
 import type { CeremonyService } from '../passkeys/ceremony-service.ts';
-import { findUserInStore, getUserInStore, type UserRow } from '../passkeys/ceremony-user.ts';
+import type { CeremonySessionRow } from '../passkeys/ceremony-session-store.ts';
+import { findUserInStore, getUserInStore, type ResolvedUser, type UserRow } from '../passkeys/ceremony-user.ts';
 import type { CredentialService } from '../passkeys/credential-service.ts';
 import type { AuthenticatorDirectory, DescribeAuthenticator } from '../passkeys/authenticator-directory.ts';
 import type { PolicyService } from '../passkeys/policy-service.ts';
 import type { RelyingPartyService } from '../passkeys/relying-party-service.ts';
-import { credentialDescriptors, findCredential, type CredentialRow } from '../passkeys/credential-store.ts';
+import { findCredential, findUserByKeyWithDescriptors, type CredentialRow } from '../passkeys/credential-store.ts';
 import { webOrigins } from '../passkeys/origin-rules.ts';
 import type { Passkey } from '../passkeys/passkey-record.ts';
-import { canonicalBase64url } from '../passkeys/webauthn-encoding.ts';
+import { canonicalBase64url, newUserHandle } from '../passkeys/webauthn-encoding.ts';
 import type { Clock } from '../shared/clock.ts';
 import { normaliseIdentifier } from '../shared/identifier.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import { deepFreeze, VersionedCache } from '../shared/versioned-cache.ts';
 import { nextEditVersion } from '../storage/edit-version.ts';
-import type { Schema, StoresTable } from '../storage/schema.ts';
+import type { Schema, StoresTable, UsersTable } from '../storage/schema.ts';
 import {
   findLiveSession,
   openBrowserSession,
@@ -43,7 +44,7 @@ import {
 import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
 import { DecoyCredentials } from './decoy-credentials.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
-import { challengeOf, deleteFlow, findFlow, insertFlow, purgeExpiredFlows, type FlowPurpose, type FlowRow } from './flows.ts';
+import { challengeOf, deleteFlow, findFlow, findFlowWithSession, insertFlow, purgeExpiredFlows, type FlowPurpose, type FlowRow } from './flows.ts';
 import type { CeremonyStartHook } from '../passkeys/ceremony-deps.ts';
 import { RateLimiter, type RateLimitCheck } from '../http/rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
@@ -61,8 +62,6 @@ const MAX_PASSKEYS_LISTED = 100;
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 /** The per-identifier ceiling across all addresses, as a multiple of the per-(identifier, address) limit. */
 export const IDENTIFIER_CEILING_FACTOR = 10;
-/** A user id no row has: an unknown identifier's credential lookup runs against it, like a known one's. */
-const SHADOW_USER_ID = '~no-user~';
 
 /** Resolved stores kept in memory per node. */
 const CACHED_STORES = 10_000;
@@ -72,6 +71,10 @@ const storeVersion = precompiled((db, v: { tenantId: string; storeName: string }
   db.selectFrom('stores').select(['id', 'config_version']).where('tenant_id', '=', v.tenantId).where('name', '=', v.storeName),
 );
 
+function identifierTaken(): KeywayError {
+  return new KeywayError('IDENTIFIER_TAKEN', 'identifier: an account with this identifier already exists; sign in instead');
+}
+
 function selfServiceDisabled(tenantId: string, storeName: string): KeywayError {
   return new KeywayError('SELF_SERVICE_DISABLED', `No self-service at ${tenantId}/${storeName}`);
 }
@@ -79,7 +82,7 @@ function selfServiceDisabled(tenantId: string, storeName: string): KeywayError {
 export interface SelfServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
-  identity: Pick<IdentityService, 'findStore' | 'createPendingUser'>;
+  identity: Pick<IdentityService, 'findStore' | 'preparePendingUser'>;
   ceremonies: Pick<CeremonyService, 'startRegistration' | 'completeRegistration' | 'startAuthentication' | 'completeAuthentication'>;
   credentials: Pick<CredentialService, 'rename'>;
   relyingParties: Pick<RelyingPartyService, 'findForStore'>;
@@ -283,65 +286,114 @@ export class SelfServiceService {
   ): Promise<BrowserCeremony<PublicKeyCredentialCreationOptionsJSON>> {
     const target = await this.#target(request);
     const identifier = this.#identifier(input.identifier);
-    await this.#limit(request, identifier);
-    if (!target.config.allowSignUp) throw new KeywayError('SIGN_UP_DISABLED', 'Accounts of this store are created by its administrators');
-    if (target.config.signUpChallenge === true) await this.#requireSolvedChallenge(request, input.challenge);
-    const verifyEmail = target.config.verifyEmail === true;
-    // A store that verifies e-mail addresses signs up with one (the same rule as the admin API's `email`).
-    if (verifyEmail && !isEmailAddress(identifier))
-      throw validationError('identifier', 'must be an e-mail address: this store verifies e-mail addresses at sign-up');
+    const limits = this.#limitChecks(request, identifier);
+    // Every call is charged, a refused one too, and before its answer can tell whether an account exists. The common
+    // case, a new account, is charged in the transaction that stores it and starts its ceremony (one commit); every
+    // other way out is charged on its own before it answers (chargeNow).
+    let charged = false;
+    const chargeNow = async () => {
+      if (charged) return;
+      charged = true;
+      await this.#limiter.hitAll(limits);
+    };
+    let refused: KeywayError | undefined;
+    const admit = async (trx: Kysely<Schema>) => {
+      if (!charged) refused = await this.#limiter.charge(trx, limits);
+      return refused;
+    };
     const actor = this.#actor(request);
     const displayName = input.displayName?.trim() || undefined;
-
-    // The account is created pending at the start (a ceremony needs its user) and activated by the finish
-    // (pending-accounts.ts). Another browser's unfinished sign-up does not hold the identifier: starting again reuses
-    // its account. An abandoned pending account (a sign-up's or a journey's) is replaced; a journey's that is still
-    // fresh holds it, like a finished account.
-    const now = this.#deps.clock.now();
-    let user = await findUserByKey(this.#db, target.store.id, identifier);
-    if (user && (await replaceAbandonedAccount(this.#db, { storeId: target.store.id, userKey: identifier, now }))) user = undefined;
-    if (user) {
-      const pending = await this.#db.selectFrom('selfservice_pending_signups').select('created_by').where('user_id', '=', user.id).executeTakeFirst();
-      const hasPasskey = await this.#db.selectFrom('credentials').select('id').where('user_id', '=', user.id).limit(1).executeTakeFirst();
-      if (!pending || !isSignUpOwned(pending.created_by) || hasPasskey)
-        throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: an account with this identifier already exists; sign in instead');
-    } else {
-      try {
-        await this.#deps.identity.createPendingUser(
-          actor,
-          request.storeName,
-          { userKey: identifier, ...(verifyEmail ? { email: identifier } : {}), ...(displayName ? { attributes: { displayName } } : {}) },
-          'self-service',
-        );
-      } catch (error) {
-        // A concurrent sign-up created it first: that one's pending user is used (or it finished: taken).
-        if (!(error instanceof KeywayError && error.code === 'USER_KEY_NOT_UNIQUE')) throw error;
+    let user: Selectable<UsersTable> | undefined;
+    let account: ReturnType<IdentityService['preparePendingUser']> | undefined;
+    try {
+      if (!target.config.allowSignUp) throw new KeywayError('SIGN_UP_DISABLED', 'Accounts of this store are created by its administrators');
+      if (target.config.signUpChallenge === true) {
+        // The solution is checked and recorded as used only once the call is charged.
+        await chargeNow();
+        await this.#requireSolvedChallenge(request, input.challenge);
       }
+      // A store that verifies e-mail addresses signs up with one (the same rule as the admin API's `email`).
+      if (target.config.verifyEmail === true && !isEmailAddress(identifier))
+        throw validationError('identifier', 'must be an e-mail address: this store verifies e-mail addresses at sign-up');
+
+      // The account is created pending at the start (a ceremony needs its user) and activated by the finish
+      // (pending-accounts.ts). Another browser's unfinished sign-up does not hold the identifier: starting again reuses
+      // its account. An abandoned pending account (a sign-up's or a journey's) is replaced; a journey's that is still
+      // fresh holds it, like a finished account.
+      const now = this.#deps.clock.now();
       user = await findUserByKey(this.#db, target.store.id, identifier);
-      if (!user) throw new KeywayError('IDENTIFIER_TAKEN', 'identifier: an account with this identifier already exists; sign in instead');
+      if (user && (await replaceAbandonedAccount(this.#db, { storeId: target.store.id, userKey: identifier, now }))) user = undefined;
+      if (user) {
+        const pending = await this.#db.selectFrom('selfservice_pending_signups').select('created_by').where('user_id', '=', user.id).executeTakeFirst();
+        const hasPasskey = await this.#db.selectFrom('credentials').select('id').where('user_id', '=', user.id).limit(1).executeTakeFirst();
+        if (!pending || !isSignUpOwned(pending.created_by) || hasPasskey) throw identifierTaken();
+      } else {
+        // A new account is built here and stored by the ceremony's transaction, with its user handle: the ceremony
+        // starts from this row. Neither it nor a pending account found above (no passkey at all) has a credential to
+        // exclude.
+        account = this.#deps.identity.preparePendingUser(
+          actor,
+          target.store,
+          {
+            userKey: identifier,
+            ...(target.config.verifyEmail === true ? { email: identifier } : {}),
+            ...(displayName ? { attributes: { displayName } } : {}),
+          },
+          'self-service',
+          { userHandle: newUserHandle() },
+        );
+      }
+    } catch (error) {
+      await chargeNow();
+      throw error;
     }
 
-    const binding = this.#flowBinding(request, target, 'sign-up', { identifier, userId: user.id });
-    const started = await this.#deps.ceremonies.startRegistration(actor, {
-      storeName: request.storeName,
-      store: target.store,
-      user: { id: user.id },
-      rpId: target.config.relyingPartyId,
-      policyName: target.config.registrationPolicy,
-      userName: identifier,
-      userDisplayName: displayName ?? displayNameOf(toUser(user)),
-      context: { via: 'self-service', purpose: 'sign-up', requestId: request.requestId },
-      inTransaction: binding.bind,
-    });
+    let userId = (user ?? account!.row).id;
+    const binding = this.#flowBinding(request, target, 'sign-up', { identifier, userId: () => userId });
+    const start = (ceremonyUser: ResolvedUser | { id: string }, prepare?: (trx: Kysely<Schema>) => Promise<void>) =>
+      this.#deps.ceremonies.startRegistration(actor, {
+        storeName: request.storeName,
+        store: target.store,
+        user: ceremonyUser,
+        rpId: target.config.relyingPartyId,
+        policyName: target.config.registrationPolicy,
+        userName: identifier,
+        userDisplayName: displayName ?? displayNameOf(toUser('row' in ceremonyUser ? ceremonyUser.row : user!)),
+        context: { via: 'self-service', purpose: 'sign-up', requestId: request.requestId },
+        admit,
+        prepare,
+        inTransaction: binding.bind,
+      });
+    let started;
+    try {
+      try {
+        started = await start({ row: user ?? account!.row, credentials: [] }, account?.write);
+      } catch (error) {
+        if (!(account && error instanceof KeywayError && error.code === 'USER_KEY_NOT_UNIQUE')) throw error;
+        // A concurrent sign-up created the account first: that one's pending account is used, read again by the
+        // ceremony (it may have finished meanwhile: then taken).
+        const other = await findUserByKey(this.#db, target.store.id, identifier);
+        if (!other) throw identifierTaken();
+        user = other;
+        userId = other.id;
+        started = await start({ id: other.id });
+      }
+    } catch (error) {
+      // The admission's refusal was committed with its charge; any other failure rolled the charge back (or came
+      // before it).
+      if (error !== refused) await chargeNow();
+      throw error;
+    }
     const flowToken = await binding.bound();
     return { publicKey: started.clientRequest, flowToken };
   }
 
   async registerFinish(request: BrowserRequest, response: RegistrationResponseJSON): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey }>> {
-    const { target, flow } = await this.#finishFlow(request, 'sign-up', response);
+    const { target, flow, session: ceremonySession } = await this.#finishFlow(request, 'sign-up', response);
     const actor = this.#actor(request);
     const now = this.#deps.clock.now();
     let session: OpenedSession | undefined;
+    let activated: Selectable<UsersTable> | undefined;
     // With verification on (and an SMTP server), the new account's address gets a link, queued with the sign-up.
     const verification =
       target.config.verifyEmail === true && this.#deps.email.configured && flow.identifier !== null
@@ -351,12 +403,13 @@ export class SelfServiceService {
       storeName: request.storeName,
       store: target.store,
       sessionId: flow.ceremony_session_id,
+      session: ceremonySession,
       device: deviceLabel(request.userAgent),
       ...(flow.user_id === null ? {} : { userId: flow.user_id }),
       response,
       inTransaction: async (trx, { userId, credentialId }) => {
         // The first finish of a sign-up claims the account; a second browser racing for the same identifier is refused.
-        await claimPendingAccount(trx, userId, now);
+        activated = await claimPendingAccount(trx, userId, now);
         await deleteFlow(trx, flow.id);
         session = await this.#openSession(trx, request, target, userId, credentialId, now);
         await verification?.queue(trx, userId);
@@ -373,7 +426,8 @@ export class SelfServiceService {
         );
       },
     });
-    const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: credential.userId });
+    // The account as its activation left it (read back only if it was no longer pending, e.g. locked meanwhile).
+    const user = activated ?? (await getUserInStore(this.#db, target.store.id, request.storeName, { id: credential.userId }));
     return { body: { user: toSelfServiceUser(toUser(user)), credential }, session: session! };
   }
 
@@ -400,12 +454,13 @@ export class SelfServiceService {
     if (identifier === undefined) {
       started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, inTransaction: binding.bind });
     } else {
-      // Known and unknown identifiers do the same work (user lookup, credential lookup, decoys) and answer the same
-      // shape and count (DecoyCredentials: padded to the identifier's stable minimum); an account that cannot sign in
-      // (no passkey yet, locked, disabled) answers like an unknown identifier. The ceremony is handed what was looked
-      // up here, so it reads neither again.
-      const user = await findUserByKey(this.#db, target.store.id, identifier);
-      const passkeys = await credentialDescriptors(this.#db, user?.id ?? SHADOW_USER_ID, target.config.relyingPartyId);
+      // Known and unknown identifiers do the same work (one statement looking up the user with its credentials,
+      // decoys) and answer the same shape and count (DecoyCredentials: padded to the identifier's stable minimum); an
+      // account that cannot sign in (no passkey yet, locked, disabled) answers like an unknown identifier. The ceremony
+      // is handed what was looked up here, so it reads neither again.
+      const found = await findUserByKeyWithDescriptors(this.#db, target.store.id, identifier, target.config.relyingPartyId);
+      const user = found?.user;
+      const passkeys = found?.credentials ?? [];
       const usable = user !== undefined && passkeys.length > 0 && user.status !== 'locked' && user.status !== 'disabled';
       const decoys = await this.#decoys.paddingFor(
         request.tenantId,
@@ -432,7 +487,7 @@ export class SelfServiceService {
     request: BrowserRequest,
     response: AuthenticationResponseJSON,
   ): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey; idToken: string }>> {
-    const { target, flow } = await this.#finishFlow(request, 'sign-in', response);
+    const { target, flow, session: ceremonySession } = await this.#finishFlow(request, 'sign-in', response);
     const actor = this.#actor(request);
     const now = this.#deps.clock.now();
     let session: OpenedSession | undefined;
@@ -441,6 +496,7 @@ export class SelfServiceService {
         storeName: request.storeName,
         store: target.store,
         sessionId: flow.ceremony_session_id,
+        session: ceremonySession,
         response,
         inTransaction: async (trx, { userId, credentialId }) => {
           await deleteFlow(trx, flow.id);
@@ -1042,19 +1098,24 @@ export class SelfServiceService {
   }
 
   /** A sign-up or sign-in finish's flow, rate-limited per address and then per the identifier its begin named. */
-  async #finishFlow(request: BrowserRequest, purpose: 'sign-up' | 'sign-in', response: unknown): Promise<{ target: SelfServiceStore; flow: FlowRow }> {
+  async #finishFlow(
+    request: BrowserRequest,
+    purpose: 'sign-up' | 'sign-in',
+    response: unknown,
+  ): Promise<{ target: SelfServiceStore; flow: FlowRow; session: CeremonySessionRow | undefined }> {
     const target = await this.#target(request);
-    // The flow is read first so that one rate-limit transaction charges the address and the identifier; a finish
-    // with no flow is still charged (and refused) per address before its FLOW_NOT_FOUND.
-    let flow: FlowRow;
+    // The flow is read first (with its ceremony session, which the ceremony then checks instead of reading it) so that
+    // one rate-limit transaction charges the address and the identifier; a finish with no flow is still charged (and
+    // refused) per address before its FLOW_NOT_FOUND.
+    let found: { flow: FlowRow; session: CeremonySessionRow | undefined };
     try {
-      flow = await this.#flow(request, target, purpose, response);
+      found = await findFlowWithSession(this.#db, { tenantId: request.tenantId, storeId: target.store.id, purpose }, request.flowToken, challengeOf(response));
     } catch (error) {
       await this.#limit(request, undefined);
       throw error;
     }
-    await this.#limit(request, flow.identifier ?? undefined);
-    return { target, flow };
+    await this.#limit(request, found.flow.identifier ?? undefined);
+    return { target, ...found };
   }
 
   /** Opens a session inside the ceremony's transaction; the browser's previous session (if any) ends (rotation). */

@@ -1,9 +1,12 @@
 // Small pure pieces of the ceremonies: the mapping of @simplewebauthn/server 14's failure messages to Keyway codes
 // (the second line behind Keyway's own checks, so an upgrade that rewords them is caught here), the counter rule,
-// and the encodings (session ids, canonical base64url).
+// the encodings (session ids, canonical base64url), the checks of a ceremony session a caller read, and joined rows.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { KeywayError } from '../../src/errors/keyway-error.ts';
 import { counterAdvances } from '../../src/passkeys/authentication-verification.ts';
+import { checkUsableSession, type CeremonySessionRow } from '../../src/passkeys/ceremony-session-store.ts';
+import { prefixedColumns, splitJoinedRow } from '../../src/storage/joined-row.ts';
 import { fromLibraryError } from '../../src/passkeys/verification-errors.ts';
 import { canonicalBase64url, isBase64url, newCeremonySessionId, newChallenge, newUserHandle } from '../../src/passkeys/webauthn-encoding.ts';
 
@@ -64,5 +67,54 @@ describe('ceremony encodings', () => {
     assert.equal(isBase64url('abcde'), false, '5 characters cannot encode whole bytes');
     assert.equal(isBase64url(''), true);
     assert.equal(isBase64url(42), false);
+  });
+});
+
+describe('a ceremony session handed in by the caller (read with its flow) is checked like one read here', () => {
+  const row: CeremonySessionRow = {
+    id: 'S1',
+    tenant_id: 'acme',
+    store_id: 'store-1',
+    user_id: 'user-1',
+    rp_id: 'example.com',
+    policy_name: 'default',
+    ceremony: 'authentication',
+    challenge: 'c',
+    user_handle: null,
+    options: '{}',
+    context: null,
+    expires_at: 1_000,
+    consumed_at: null,
+    created_at: 0,
+  };
+  const lookup = { id: 'S1', tenantId: 'acme', storeId: 'store-1', ceremony: 'authentication' as const, userId: 'user-1' };
+  const refusal = (code: string) => (error: unknown) => error instanceof KeywayError && error.code === code;
+
+  test('its own session, unused and in time (at expires_at exactly too): accepted', () => {
+    assert.equal(checkUsableSession(row, lookup, new Date(1_000)), row);
+    assert.equal(checkUsableSession(row, { ...lookup, userId: undefined }, new Date(0)), row);
+  });
+
+  test('another id, tenant, store, ceremony or user: SESSION_NOT_FOUND, as if not found', () => {
+    for (const other of [{ id: 'S2' }, { tenantId: 'other' }, { storeId: 'store-2' }, { ceremony: 'registration' as const }, { userId: 'user-2' }]) {
+      assert.throws(() => checkUsableSession(row, { ...lookup, ...other }, new Date(0)), refusal('SESSION_NOT_FOUND'));
+    }
+  });
+
+  test('used: SESSION_ALREADY_USED; past expires_at: CHALLENGE_EXPIRED', () => {
+    assert.throws(() => checkUsableSession({ ...row, consumed_at: 500 }, lookup, new Date(0)), refusal('SESSION_ALREADY_USED'));
+    assert.throws(() => checkUsableSession(row, lookup, new Date(1_001)), refusal('CHALLENGE_EXPIRED'));
+  });
+});
+
+describe('two rows read in one statement (storage/joined-row.ts)', () => {
+  test('the prefixed columns are split off as the second row; a left join that found none gives undefined', () => {
+    assert.deepEqual(prefixedColumns('users', ['id', 'status'], 'owner_'), ['users.id as owner_id', 'users.status as owner_status']);
+    const joined = splitJoinedRow<{ id: string; user_id: string }, { id: string; status: string }>(
+      { id: 'c1', user_id: 'u1', owner_id: 'u1', owner_status: 'active' },
+      'owner_',
+    );
+    assert.deepEqual(joined, { first: { id: 'c1', user_id: 'u1' }, second: { id: 'u1', status: 'active' } });
+    assert.deepEqual(splitJoinedRow({ id: 'c1', owner_id: null, owner_status: null }, 'owner_'), { first: { id: 'c1' }, second: undefined });
   });
 });

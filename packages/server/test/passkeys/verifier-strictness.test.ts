@@ -11,6 +11,7 @@ import { ManualClock } from '../../src/shared/clock.ts';
 import { makeAttestationPki, type AttestationPki } from '../support/attestation-pki.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { SoftAuthenticator, encodeCoseKey, type AuthenticationDefects, type ClientContext, type RegistrationDefects } from '../support/soft-authenticator.ts';
+import type { CBORType } from '@levischuck/tiny-cbor';
 import { API, CTX, CeremonyWorld, ORIGIN, RP_ID } from './ceremony-fixture.ts';
 
 const NOW = '2026-06-01T00:00:00Z';
@@ -207,6 +208,20 @@ for (const kind of DATABASE_KINDS) {
           assert.equal(passkey.algorithm, alg);
           await signsIn(authenticator, user.id);
         }
+      });
+    });
+
+    describe('none attestation (§8.7): an empty statement, nothing to verify', () => {
+      test('refused: a "none" statement with entries (a signature, an empty x5c) → ATTESTATION_INVALID, nothing stored', async () => {
+        for (const entries of [[['sig', new Uint8Array([0x30, 0x00])]], [['x5c', []]]] as [string, CBORType][][]) {
+          await refusedRegistration(new SoftAuthenticator(), 'default', { attStmtEntries: entries }, 'ATTESTATION_INVALID');
+        }
+      });
+
+      test('accepted: the empty statement; the passkey is stored unattested', async () => {
+        const { passkey } = await registered(new SoftAuthenticator(), 'default');
+        assert.equal(passkey.attestationFormat, 'none');
+        assert.equal(passkey.attestationVerified, false);
       });
     });
 

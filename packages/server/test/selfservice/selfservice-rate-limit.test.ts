@@ -38,6 +38,30 @@ for (const kind of DATABASE_KINDS) {
       await expectStatus(flooder.post('/login/webauthn/options'), 200);
     });
 
+    test('sign-up begin: every answer is charged — a new account, a taken identifier and a refusal alike', async () => {
+      world.clock.advance(60_000);
+      await world.signUp(world.browser({ localAddress: '127.0.2.1' }), 'charged-taken@example.com');
+      const prober = world.browser({ localAddress: '127.0.2.2' });
+      const charged = async () =>
+        Number((await world.db.selectFrom('selfservice_rate_limits').select('count').where('key', '=', 'ip|acme|127.0.2.2').executeTakeFirst())?.count ?? 0);
+      // Whether an account exists is answered only by a charged call (409 would otherwise enumerate accounts for free).
+      await expectProblem(prober.post('/register/webauthn/begin', { identifier: 'charged-taken@example.com' }), 409, 'IDENTIFIER_TAKEN');
+      assert.equal(await charged(), 1);
+      await expectStatus(prober.post('/register/webauthn/begin', { identifier: 'charged-new@example.com' }), 200);
+      assert.equal(await charged(), 2);
+      await expectProblem(prober.post('/register/webauthn/begin', { identifier: 'charged-taken@example.com' }), 409, 'IDENTIFIER_TAKEN');
+      await expectStatus(prober.post('/register/webauthn/begin', { identifier: 'charged-new-2@example.com' }), 200);
+      await expectProblem(prober.post('/register/webauthn/begin', { identifier: 'charged-taken@example.com' }), 409, 'IDENTIFIER_TAKEN');
+      assert.equal(await charged(), 5);
+      // Over the limit: refused before anything is looked up or stored, and still counted.
+      const before = await world.counts();
+      await expectProblem(prober.post('/register/webauthn/begin', { identifier: 'charged-taken@example.com' }), 429, 'RATE_LIMITED');
+      await expectProblem(prober.post('/register/webauthn/begin', { identifier: 'charged-new-3@example.com' }), 429, 'RATE_LIMITED');
+      assert.deepEqual(await world.counts(), before, 'a refused call changes nothing');
+      assert.equal(await world.db.selectFrom('users').select('id').where('user_key', '=', 'charged-new-3@example.com').executeTakeFirst(), undefined);
+      assert.equal(await charged(), 7);
+    });
+
     test('per identifier: a flood for one account stops only its own address; the other addresses are still served', async () => {
       world.clock.advance(60_000);
       const flooder = world.browser({ localAddress: '127.0.0.3' });

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
+import { AuthenticatorDirectory } from '../../src/passkeys/authenticator-directory.ts';
+import { SelfServiceService } from '../../src/selfservice/self-service-service.ts';
 import { ADMIN, BASE, Browser, ORIGIN, RP_ID, SELF_SERVICE, SelfServiceWorld, STORE, expectProblem, expectStatus } from './selfservice-fixture.ts';
 
 for (const kind of DATABASE_KINDS) {
@@ -146,6 +148,101 @@ for (const kind of DATABASE_KINDS) {
       );
       const after = await world.counts();
       assert.deepEqual(after, before, 'the refused finish changed nothing');
+    });
+
+    test('sign-up: two begins racing for one new identifier share one pending account; either browser can finish', async () => {
+      const [first, second] = [world.browser(), world.browser()];
+      // Both look the identifier up before either stores it: one stores the account with its ceremony, the other's
+      // store fails on the unique key and starts its ceremony for that account instead.
+      const [a, b] = await Promise.all([
+        expectStatus(first.post('/register/webauthn/begin', { identifier: 'together@example.com' }), 200),
+        expectStatus(second.post('/register/webauthn/begin', { identifier: 'together@example.com' }), 200),
+      ]);
+      assert.equal(a.body.publicKey.user.id, b.body.publicKey.user.id, 'one account, one user handle');
+      const accounts = await world.db.selectFrom('users').select(['id', 'status']).where('user_key', '=', 'together@example.com').execute();
+      assert.deepEqual(
+        accounts.map((account) => account.status),
+        ['pending'],
+      );
+      const listed = await world.db.selectFrom('selfservice_pending_signups').select('user_id').where('user_id', '=', accounts[0]!.id).execute();
+      assert.equal(listed.length, 1);
+      await expectStatus(second.post('/register/webauthn/finish', new SoftAuthenticator().register(b.body.publicKey, { origin: ORIGIN })), 201);
+      const after = await world.db.selectFrom('users').select('status').where('id', '=', accounts[0]!.id).executeTakeFirstOrThrow();
+      assert.equal(after.status, 'active');
+    });
+
+    test('sign-up: an account another sign-up stores between the lookup and the start is used, not duplicated', async () => {
+      const services = world.server.services;
+      const identity = services.identity;
+      let concurrent: Promise<unknown> | undefined;
+      // A seam of the service's own: the account is created by "another browser" once this begin has looked the
+      // identifier up and found nothing, before its transaction stores the account it built.
+      const racing = new SelfServiceService({
+        db: world.db,
+        clock: world.clock,
+        identity: {
+          findStore: (...args) => identity.findStore(...args),
+          preparePendingUser: (actor, store, input, createdBy, options) => {
+            concurrent = identity.createPendingUser(actor, store.name, input, 'self-service');
+            return identity.preparePendingUser(actor, store, input, createdBy, options);
+          },
+        },
+        ceremonies: services.ceremonies,
+        credentials: services.credentials,
+        relyingParties: services.relyingParties,
+        policies: services.policies,
+        authenticators: new AuthenticatorDirectory({ db: world.db, clock: world.clock, metadata: { get: async () => Promise.reject(new Error('unused')) } }),
+        publicUrl: ORIGIN,
+        rateLimitPerIp: 100,
+        rateLimitPerIdentifier: 100,
+        masterKey: world.server.masterKey,
+        email: services.email,
+      });
+      const request = {
+        tenantId: 'acme',
+        storeName: STORE,
+        requestId: 'race',
+        clientIp: '127.0.3.1',
+        userAgent: undefined,
+        flowToken: undefined,
+        sessionToken: undefined,
+      };
+      const started = await racing.registerBegin(request, { identifier: 'between@example.com' });
+      const other = (await concurrent) as { id: string };
+      const accounts = await world.db.selectFrom('users').select(['id', 'user_handle']).where('user_key', '=', 'between@example.com').execute();
+      assert.deepEqual(
+        accounts.map((account) => account.id),
+        [other.id],
+        'the other sign-up’s account, and no second one',
+      );
+      assert.equal(started.publicKey.user.id, accounts[0]!.user_handle);
+      const flow = await world.db.selectFrom('selfservice_flows').select('user_id').where('identifier', '=', 'between@example.com').executeTakeFirstOrThrow();
+      assert.equal(flow.user_id, other.id);
+      // Charged once: the rolled-back first attempt's charge is not counted twice.
+      const window = await world.db.selectFrom('selfservice_rate_limits').select('count').where('key', '=', 'ip|acme|127.0.3.1').executeTakeFirstOrThrow();
+      assert.equal(Number(window.count), 1);
+    });
+
+    test('a flow whose ceremony session is gone (purged) is SESSION_NOT_FOUND at finish, and changes nothing', async () => {
+      const browser = world.browser();
+      const { authenticator } = await world.signUp(browser, 'session-gone@example.com');
+      const options = await expectStatus(browser.post('/login/webauthn/options', { identifier: 'session-gone@example.com' }), 200);
+      await world.db.deleteFrom('ceremony_sessions').where('challenge', '=', options.body.publicKey.challenge).execute();
+      const before = await world.counts();
+      await expectProblem(
+        browser.post('/login/webauthn/finish', authenticator.authenticate(options.body.publicKey, { origin: ORIGIN })),
+        404,
+        'SESSION_NOT_FOUND',
+      );
+      assert.deepEqual(await world.counts(), before);
+      const refusal = await world.db
+        .selectFrom('audit_events')
+        .select('details')
+        .where('action', '=', 'passkey.authenticate')
+        .where('outcome', '=', 'failure')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      assert.equal(JSON.parse(refusal.details!).code, 'SESSION_NOT_FOUND', 'the refusal is audited with its code');
     });
 
     test('an unknown credential at sign-in is CREDENTIAL_NOT_FOUND (for signalUnknownCredential)', async () => {
@@ -292,8 +389,14 @@ for (const kind of DATABASE_KINDS) {
       await expectStatus(world.browser().post('/login/webauthn/options'), 200); // the periodic purge runs with a start
       assert.equal(await world.db.selectFrom('users').select('id').where('id', '=', pending.id).executeTakeFirst(), undefined);
       assert.ok(await world.db.selectFrom('users').select('id').where('user_key', '=', 'admin-made@example.com').executeTakeFirst());
-      const audit = await world.db.selectFrom('audit_events').selectAll().where('action', '=', 'selfservice.signUp.expire').executeTakeFirstOrThrow();
-      assert.equal(audit.target_id, pending.id);
+      // (Other tests' unfinished sign-ups expire with it.)
+      const audit = await world.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'selfservice.signUp.expire')
+        .where('target_id', '=', pending.id)
+        .executeTakeFirst();
+      assert.ok(audit, 'the expiry is audited');
       await world.signUp(world.browser(), 'abandoned@example.com');
     });
 

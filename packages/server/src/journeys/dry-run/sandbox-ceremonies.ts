@@ -103,7 +103,7 @@ export class SandboxCeremonies {
   async startRegistration(actor: Actor, input: StartRegistrationInput): Promise<StartedCeremony<PublicKeyCredentialCreationOptionsJSON>> {
     const { store, rp } = await this.#config(actor.tenantId, input.storeName, input.rpId);
     const policy = await this.#deps.policies.findRegistrationPolicyForStore(store, input.policyName);
-    const user = await this.#deps.identity.getUser(actor.tenantId, input.storeName, input.user);
+    const user = await this.#deps.identity.getUser(actor.tenantId, input.storeName, 'row' in input.user ? { id: input.user.row.id } : input.user);
     assertMayUsePasskeys(user);
     const handle = this.#handles.get(user.id) ?? input.userHandle ?? newUserHandle();
     this.#handles.set(user.id, handle);
