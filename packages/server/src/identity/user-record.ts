@@ -77,7 +77,7 @@ export function userKeyMatches(userKey: string) {
 }
 
 /** userKeyMatches with the comparison form given (undefined: the key has none). */
-export function keyMatches(userKey: string, normalised: string | undefined) {
+function keyMatches(userKey: string, normalised: string | undefined) {
   return (eb: ExpressionBuilder<Schema, 'users'>) => {
     const legacy = eb.and([eb('users.user_key_normalized', 'is', null), eb('users.user_key', '=', userKey)]);
     return normalised === undefined ? legacy : eb.or([eb('users.user_key_normalized', '=', normalised), legacy]);

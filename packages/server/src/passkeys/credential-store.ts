@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { CredentialsTable, Schema } from '../storage/schema.ts';
 import { describeAuthenticator } from './authenticator-catalog.ts';
@@ -6,8 +6,6 @@ import type { VerifiedRegistration } from './registration-verification.ts';
 import { toBase64url } from './webauthn-encoding.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
 import { prefixedColumns, splitJoinedRow } from '../storage/joined-row.ts';
-import { keyMatches } from '../identity/user-record.ts';
-import { normaliseIdentifier } from '../shared/identifier.ts';
 import { USER_COLUMNS, type UserRow } from './ceremony-user.ts';
 
 /**
@@ -73,32 +71,6 @@ export async function findCredential(
 }
 
 /**
- * The user of a store with this key (identity/user-record.ts findUserByKey) and that user's credentials for the RP
- * (credentialDescriptors), read in one statement: an identifier-first sign-in's options need both, and an unknown
- * identifier costs the same one statement as a known one.
- */
-export async function findUserByKeyWithDescriptors(
-  db: Kysely<Schema>,
-  storeId: string,
-  userKey: string,
-  rpId: string,
-): Promise<{ user: UserRow; credentials: CredentialDescriptor[] } | undefined> {
-  const normalised = normaliseIdentifier(userKey);
-  const rows =
-    normalised === undefined
-      ? await userByLegacyKeyWithDescriptors.rows(db, { storeId, userKey, rpId })
-      : await userByKeyWithDescriptors.rows(db, { storeId, userKey, normalised, rpId });
-  const first = rows[0];
-  if (first === undefined) return undefined;
-  // One user per key; a legacy key that collided may match a second one, of which (as findUserByKey) the first counts.
-  const { first: user } = splitJoinedRow<UserRow, never>(first, 'passkey_');
-  const credentials = rows
-    .filter((row) => row.id === user.id && row.passkey_credential_id !== null)
-    .map((row) => ({ id: row.passkey_credential_id!, transports: JSON.parse(row.passkey_transports!) as string[] }));
-  return { user, credentials };
-}
-
-/**
  * findCredential with the user it belongs to, read in one statement (a sign-in reads both). The user is looked for in
  * the same store; `owner` is undefined if there is none.
  */
@@ -154,21 +126,6 @@ const credentialInScope = precompiled((db, v: { credentialId: string; tenantId: 
     .where('tenant_id', '=', v.tenantId)
     .where('store_id', '=', v.storeId)
     .where('rp_id', '=', v.rpId),
-);
-const userWithDescriptors = (db: Kysely<Schema>, v: { storeId: string; userKey: string; normalised: string | undefined; rpId: string }) =>
-  db
-    .selectFrom('users')
-    .leftJoin('credentials', (join) => join.onRef('credentials.user_id', '=', 'users.id').on('credentials.rp_id', '=', v.rpId))
-    .selectAll('users')
-    .select(['credentials.credential_id as passkey_credential_id', 'credentials.transports as passkey_transports'])
-    .where('users.store_id', '=', v.storeId)
-    .where((eb) => keyMatches(v.userKey, v.normalised)(eb as unknown as ExpressionBuilder<Schema, 'users'>))
-    .orderBy('users.id')
-    .orderBy('credentials.id')
-    .limit(MAX_CREDENTIALS_PER_USER_AND_RP);
-const userByKeyWithDescriptors = precompiled((db, v: { storeId: string; userKey: string; normalised: string; rpId: string }) => userWithDescriptors(db, v));
-const userByLegacyKeyWithDescriptors = precompiled((db, v: { storeId: string; userKey: string; rpId: string }) =>
-  userWithDescriptors(db, { ...v, normalised: undefined }),
 );
 const credentialWithOwnerInScope = precompiled((db, v: { credentialId: string; tenantId: string; storeId: string; rpId: string }) =>
   db
