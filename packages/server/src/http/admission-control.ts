@@ -14,8 +14,14 @@ const BUSY_RETRY_AFTER_SECONDS = 1;
 const BUSY_DETAIL = 'The server is at capacity; retry after the Retry-After delay';
 /** Sockets listening besides the server's own (parallel-accept.ts): up to 8 new connections accepted per loop turn. */
 const EXTRA_ACCEPTORS = 7;
-/** CoDel's interval: a delay above the target that lasts less than this is a burst (a GC pause, a flush), not overload. */
-export const SHED_INTERVAL_MS = 100;
+/**
+ * CoDel's interval: a delay above the target that lasts less than this, or fewer than SHED_STANDING_MEASUREMENTS
+ * loop turns, is a burst (a GC pause, a flush, twenty requests arriving together, code loaded on first use), not
+ * overload. (At 100 ms and any one measurement, a burst of parallel ceremonies on a busy machine shed the requests
+ * that followed it for a second: seen in CI.)
+ */
+export const SHED_INTERVAL_MS = 500;
+export const SHED_STANDING_MEASUREMENTS = 5;
 
 export interface AdmissionControlOptions {
   maxConcurrentRequests: number;
@@ -70,6 +76,7 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
       ? new QueueDelayShedder({
           targetMs: options.shedDelayTargetMs,
           intervalMs: SHED_INTERVAL_MS,
+          standingMeasurements: SHED_STANDING_MEASUREMENTS,
           episodes: {
             started: (delayMs) =>
               log?.warn(

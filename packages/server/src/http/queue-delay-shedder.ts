@@ -9,6 +9,12 @@ export interface QueueDelayShedderOptions {
   targetMs: number;
   /** How long the delay must stay above the target before it counts as a standing queue, not a burst. */
   intervalMs: number;
+  /**
+   * How many measurements in a row must be above the target as well (default 1). A measurement is taken once per
+   * loop turn at most, so one or two long turns (a burst of requests arriving together, code loaded on first use) are
+   * not a standing queue however long they take; an overload keeps every turn late.
+   */
+  standingMeasurements?: number;
   episodes?: SheddingEpisodeListener;
 }
 
@@ -38,6 +44,9 @@ const MIN_ADMITTED_SHARE = 1 / 32;
 export class QueueDelayShedder {
   readonly #targetMs: number;
   readonly #intervalMs: number;
+  readonly #standingMeasurements: number;
+  /** Measurements in a row above the target */
+  #aboveCount = 0;
   readonly #episodes: SheddingEpisodeListener | undefined;
   /** Share of requests admitted: 1 when not shedding. */
   #admittedShare = 1;
@@ -56,6 +65,7 @@ export class QueueDelayShedder {
   constructor(options: QueueDelayShedderOptions) {
     this.#targetMs = options.targetMs;
     this.#intervalMs = options.intervalMs;
+    this.#standingMeasurements = options.standingMeasurements ?? 1;
     this.#episodes = options.episodes;
   }
 
@@ -69,6 +79,7 @@ export class QueueDelayShedder {
     }
     if (delayMs <= this.#targetMs) {
       this.#aboveSince = undefined;
+      this.#aboveCount = 0;
       if (!this.shedding) return;
       this.#admittedShare = Math.min(1, this.#admittedShare + sinceLast / RECOVERY_MS);
       if (this.#admittedShare === 1) {
@@ -78,10 +89,11 @@ export class QueueDelayShedder {
       return;
     }
     this.#aboveSince ??= nowMs;
+    this.#aboveCount += 1;
     const decrease = Math.min(DECREASE, Math.max(0.5, this.#targetMs / delayMs));
     if (this.shedding) {
       this.#admittedShare = Math.max(MIN_ADMITTED_SHARE, this.#admittedShare * decrease);
-    } else if (this.#endPending || nowMs - this.#aboveSince >= this.#intervalMs) {
+    } else if (this.#endPending || (nowMs - this.#aboveSince >= this.#intervalMs && this.#aboveCount >= this.#standingMeasurements)) {
       this.#admittedShare = Math.max(MIN_ADMITTED_SHARE, decrease);
       this.#credit = 0;
       if (this.#endPending) {

@@ -57,6 +57,21 @@ describe('queue-delay shedder', () => {
     assert.deepEqual(episodes, []);
   });
 
+  test('a few long loop turns are a burst however long they last: shedding needs as many late measurements in a row as asked', () => {
+    const shedder = new QueueDelayShedder({ targetMs: TARGET, intervalMs: INTERVAL, standingMeasurements: 5 });
+    // Two turns of 300 ms each (a burst of parallel ceremonies, code loaded on first use): far past the interval.
+    shedder.observe(300, 0);
+    shedder.observe(300, 300);
+    shedder.observe(10, 310);
+    assert.equal(shedder.shedding, false);
+    assert.equal(admitted(shedder, 100), 100);
+    // Five late turns in a row spanning the interval: a standing queue.
+    for (const t of [400, 430, 460, 490]) shedder.observe(80, t);
+    assert.equal(shedder.shedding, false, 'four measurements, under the interval');
+    shedder.observe(80, 520);
+    assert.equal(shedder.shedding, true);
+  });
+
   test('a delay standing above the target for an interval starts shedding, reported once', () => {
     const { shedder, episodes } = shedderWithEpisodes();
     shedder.observe(80, 0);
