@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { parseSetCookie, type SetCookie } from 'cookie';
 import { ManualClock } from '../../src/shared/clock.ts';
+import { AuthenticatorDirectory } from '../../src/passkeys/authenticator-directory.ts';
+import { SelfServiceService, type SelfServiceDeps } from '../../src/selfservice/self-service-service.ts';
 import type { StatementCounter } from '../../src/storage/statement-counter.ts';
 import type { DatabaseKind } from '../support/databases.ts';
 import type { ApiResponse } from '../support/http-client.ts';
@@ -201,6 +203,34 @@ export class SelfServiceWorld {
   }
 
   /** Row counts of everything a public request may change. */
+  /**
+   * A self-service service over this world's database and services with some dependencies replaced (a test's own
+   * seam: an identity port that races, metadata that cannot load). Not the one the HTTP server uses.
+   */
+  selfServiceWith(replaced: Partial<SelfServiceDeps>): SelfServiceService {
+    const services = this.server.services;
+    return new SelfServiceService({
+      db: this.db,
+      clock: this.clock,
+      identity: services.identity,
+      ceremonies: services.ceremonies,
+      credentials: services.credentials,
+      relyingParties: services.relyingParties,
+      policies: services.policies,
+      authenticators: new AuthenticatorDirectory({
+        db: this.db,
+        clock: this.clock,
+        metadata: { get: async () => Promise.reject(new Error('no metadata here')) },
+      }),
+      publicUrl: ORIGIN,
+      rateLimitPerIp: 100,
+      rateLimitPerIdentifier: 100,
+      masterKey: this.server.masterKey,
+      email: services.email,
+      ...replaced,
+    });
+  }
+
   async counts(): Promise<Record<string, number>> {
     const tables = [
       'users',

@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { MetadataBlob } from '../../src/passkeys/mds-blob.ts';
-import { SelfServiceService } from '../../src/selfservice/self-service-service.ts';
 import { ADMIN, ORIGIN, RP_ID, SELF_SERVICE, STORE, SelfServiceWorld, expectProblem, expectStatus } from './selfservice-fixture.ts';
 
 /** AAGUID of "Google Password Manager" in the authenticator catalogue. */
@@ -133,22 +132,7 @@ for (const kind of DATABASE_KINDS) {
             ]);
           },
         };
-        const services = world.server.services;
-        const withMetadata = new SelfServiceService({
-          db: world.db,
-          clock: world.clock,
-          identity: services.identity,
-          ceremonies: services.ceremonies,
-          credentials: services.credentials,
-          relyingParties: services.relyingParties,
-          policies: services.policies,
-          authenticators: new AuthenticatorDirectory({ db: world.db, clock: world.clock, metadata }),
-          publicUrl: ORIGIN,
-          rateLimitPerIp: 100,
-          rateLimitPerIdentifier: 100,
-          masterKey: world.server.masterKey,
-          email: services.email,
-        });
+        const withMetadata = world.selfServiceWith({ authenticators: new AuthenticatorDirectory({ db: world.db, clock: world.clock, metadata }) });
         const request = {
           tenantId: 'acme',
           storeName: STORE,
@@ -164,24 +148,12 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(listed.items[0]!.authenticatorName, 'Keyway Test Key');
         assert.deepEqual(sources, [{ url: 'https://mds.keyway.test/blob' }]);
         // Metadata that cannot be loaded means no icons, never a failed answer.
-        const broken = new SelfServiceService({
-          db: world.db,
-          clock: world.clock,
-          identity: services.identity,
-          ceremonies: services.ceremonies,
-          credentials: services.credentials,
-          relyingParties: services.relyingParties,
-          policies: services.policies,
+        const broken = world.selfServiceWith({
           authenticators: new AuthenticatorDirectory({
             db: world.db,
             clock: world.clock,
             metadata: { get: async () => Promise.reject(new Error('offline')) },
           }),
-          publicUrl: ORIGIN,
-          rateLimitPerIp: 100,
-          rateLimitPerIdentifier: 100,
-          masterKey: world.server.masterKey,
-          email: services.email,
         });
         assert.equal((await broken.myPasskeys(request)).items[0]!.authenticatorIcon, null);
       } finally {

@@ -5,8 +5,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
-import { AuthenticatorDirectory } from '../../src/passkeys/authenticator-directory.ts';
-import { SelfServiceService } from '../../src/selfservice/self-service-service.ts';
 import { ADMIN, BASE, Browser, ORIGIN, RP_ID, SELF_SERVICE, SelfServiceWorld, STORE, expectProblem, expectStatus } from './selfservice-fixture.ts';
 
 for (const kind of DATABASE_KINDS) {
@@ -172,31 +170,26 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('sign-up: an account another sign-up stores between the lookup and the start is used, not duplicated', async () => {
-      const services = world.server.services;
-      const identity = services.identity;
+      const identity = world.server.services.identity;
       let concurrent: Promise<unknown> | undefined;
       // A seam of the service's own: the account is created by "another browser" once this begin has looked the
       // identifier up and found nothing, before its transaction stores the account it built.
-      const racing = new SelfServiceService({
-        db: world.db,
-        clock: world.clock,
+      const racing = world.selfServiceWith({
         identity: {
           findStore: (...args) => identity.findStore(...args),
           preparePendingUser: (actor, store, input, createdBy, options) => {
             concurrent = identity.createPendingUser(actor, store.name, input, 'self-service');
-            return identity.preparePendingUser(actor, store, input, createdBy, options);
+            const prepared = identity.preparePendingUser(actor, store, input, createdBy, options);
+            // The other sign-up has committed before this one stores its row (on PostgreSQL either could be first).
+            return {
+              row: prepared.row,
+              write: async (trx) => {
+                await concurrent;
+                await prepared.write(trx);
+              },
+            };
           },
         },
-        ceremonies: services.ceremonies,
-        credentials: services.credentials,
-        relyingParties: services.relyingParties,
-        policies: services.policies,
-        authenticators: new AuthenticatorDirectory({ db: world.db, clock: world.clock, metadata: { get: async () => Promise.reject(new Error('unused')) } }),
-        publicUrl: ORIGIN,
-        rateLimitPerIp: 100,
-        rateLimitPerIdentifier: 100,
-        masterKey: world.server.masterKey,
-        email: services.email,
       });
       const request = {
         tenantId: 'acme',
