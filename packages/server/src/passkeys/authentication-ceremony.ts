@@ -7,7 +7,7 @@ import { toUser } from '../identity/user-record.ts';
 import type { User } from '../identity/user-schemas.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import { amrFor, type IdTokenPayload } from '../tokens/signing-key-service.ts';
-import type { CeremonyDeps, CeremonyStartHook, StartedCeremony } from './ceremony-deps.ts';
+import type { CeremonyDeps, CeremonyStartAdmission, CeremonyStartHook, StartedCeremony } from './ceremony-deps.ts';
 import { requestOptions } from './ceremony-options.ts';
 import type { CredentialKeyCache } from './credential-key-cache.ts';
 import { checkUsableSession, consumeSession, findUsableSession, insertSession, type CeremonySessionRow } from './ceremony-session-store.ts';
@@ -38,11 +38,8 @@ export interface StartAuthenticationInput {
   decoyCredentials?: readonly CredentialDescriptor[] | undefined;
   /** Runs inside the transaction that stores the session */
   inTransaction?: CeremonyStartHook | undefined;
-  /**
-   * Runs first inside that transaction (e.g. self-service charges its rate limits there: one commit, not two). A
-   * refusal it returns ends the start: what the hook wrote is committed, nothing else is, and the refusal is thrown.
-   */
-  admit?: ((trx: Kysely<Schema>) => Promise<KeywayError | undefined>) | undefined;
+  /** Runs first inside that transaction (CeremonyStartAdmission) */
+  admit?: CeremonyStartAdmission | undefined;
 }
 
 /** A caller's own change, made inside the transaction that records the ceremony's outcome (commits or rolls back with it). */

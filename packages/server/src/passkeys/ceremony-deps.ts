@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { KeywayError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
@@ -31,4 +32,11 @@ export interface StartedCeremony<Options> {
 }
 
 /** A caller's own write, made inside the transaction that stores the ceremony session (e.g. self-service binds the browser's flow): one commit, not two. */
+/**
+ * Runs first inside the transaction that starts a ceremony (self-service charges its rate limits there: one commit,
+ * not two). A refusal it returns ends the start: what the hook wrote is committed, nothing else is, and the refusal is
+ * thrown.
+ */
+export type CeremonyStartAdmission = (trx: Kysely<Schema>) => Promise<KeywayError | undefined>;
+
 export type CeremonyStartHook = (trx: Kysely<Schema>, started: { sessionId: string; challenge: string; expiresAt: string }) => Promise<void>;

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { CeremonySessionsTable, Schema } from '../storage/schema.ts';
+import { everyColumn } from '../storage/joined-row.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
 
 /**
@@ -11,6 +12,24 @@ import { precompiled } from '../storage/precompiled-query.ts';
 
 export type CeremonyType = CeremonySessionsTable['ceremony'];
 export type CeremonySessionRow = Selectable<CeremonySessionsTable>;
+
+/** Every column of a session row, for statements that read one joined to another table (storage/joined-row.ts). */
+export const CEREMONY_SESSION_COLUMNS = everyColumn<CeremonySessionRow>({
+  id: true,
+  tenant_id: true,
+  store_id: true,
+  user_id: true,
+  rp_id: true,
+  policy_name: true,
+  ceremony: true,
+  challenge: true,
+  user_handle: true,
+  options: true,
+  context: true,
+  expires_at: true,
+  consumed_at: true,
+  created_at: true,
+});
 
 /** How a completion names its session: always by id, tenant and store; by user when the URL names one. */
 export interface SessionLookup {

@@ -106,8 +106,8 @@ export async function recordCredentialUse(db: Kysely<Schema>, id: string, use: {
   return (await (use.counter === 0 ? recordUseWithoutCounter : recordUseWithCounter).run(db, values)) === 1;
 }
 
-// Every identifier-first sign-in lists the user's passkeys, and every sign-in reads and updates one: built once.
-// Every sign-up stores one: built once (a whole row, every column named).
+// Built once: every identifier-first sign-in lists the user's passkeys, every sign-in reads and updates one, every
+// sign-up stores one (a whole row, every column named).
 const insertCredentialRow = precompiled((db, row: CredentialRow) => db.insertInto('credentials').values(row));
 const descriptorsOfUser = precompiled((db, v: { userId: string; rpId: string }) =>
   db

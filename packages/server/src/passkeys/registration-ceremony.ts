@@ -6,7 +6,7 @@ import type { UserRef } from '../identity/identity-service.ts';
 import type { Schema, StoresTable } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import type { CeremonyAdmission, CeremonyCompletionHook } from './authentication-ceremony.ts';
-import type { CeremonyDeps, CeremonyStartHook, StartedCeremony } from './ceremony-deps.ts';
+import type { CeremonyDeps, CeremonyStartAdmission, CeremonyStartHook, StartedCeremony } from './ceremony-deps.ts';
 import { creationOptions } from './ceremony-options.ts';
 import { checkUsableSession, consumeSession, findUsableSession, insertSession, type CeremonySessionRow } from './ceremony-session-store.ts';
 import { assertMayUsePasskeys, findUserInStore, getUserInStore, type ResolvedUser, type UserRow } from './ceremony-user.ts';
@@ -40,11 +40,8 @@ export interface StartRegistrationInput {
   context?: Record<string, unknown> | undefined;
   /** Runs inside the transaction that stores the session */
   inTransaction?: CeremonyStartHook | undefined;
-  /**
-   * Runs first inside that transaction (self-service charges its rate limits there: one commit, not two). A refusal it
-   * returns ends the start: what the hook wrote is committed, nothing else is, and the refusal is thrown.
-   */
-  admit?: ((trx: Kysely<Schema>) => Promise<KeywayError | undefined>) | undefined;
+  /** Runs first inside that transaction (CeremonyStartAdmission) */
+  admit?: CeremonyStartAdmission | undefined;
   /** Runs next inside that transaction, before the session is stored (self-service stores the account it signs up) */
   prepare?: ((trx: Kysely<Schema>) => Promise<void>) | undefined;
 }

@@ -4,8 +4,8 @@ import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, SelfServiceFlowsTable } from '../storage/schema.ts';
 import { hashBrowserToken, isBrowserToken } from './browser-tokens.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
-import { everyColumn, prefixedColumns, splitJoinedRow } from '../storage/joined-row.ts';
-import type { CeremonySessionRow } from '../passkeys/ceremony-session-store.ts';
+import { prefixedColumns, splitJoinedRow } from '../storage/joined-row.ts';
+import { CEREMONY_SESSION_COLUMNS, type CeremonySessionRow } from '../passkeys/ceremony-session-store.ts';
 
 /**
  * A ceremony a browser started: bound to that browser by the hash of its keyway_flow cookie and found at
@@ -52,34 +52,15 @@ export async function insertFlow(db: Kysely<Schema>, flow: NewFlow): Promise<voi
 
 // Every browser ceremony starts, finds and ends its flow: built once.
 const insertFlowRow = precompiled((db, row: Insertable<SelfServiceFlowsTable>) => db.insertInto('selfservice_flows').values(row));
-const selectFlow = precompiled((db, v: { bindingHash: string; challenge: string }) =>
-  db.selectFrom('selfservice_flows').selectAll().where('binding_hash', '=', v.bindingHash).where('challenge', '=', v.challenge),
-);
 const deleteFlowRow = precompiled((db, v: { id: string }) => db.deleteFrom('selfservice_flows').where('id', '=', v.id));
-// A finish reads its flow and the flow's ceremony session in one statement (left join: a missing session is the
+// A finish reads its flow with the flow's ceremony session, in one statement (left join: a missing session is the
 // ceremony's own SESSION_NOT_FOUND to answer).
-const SESSION_COLUMNS = everyColumn<CeremonySessionRow>({
-  id: true,
-  tenant_id: true,
-  store_id: true,
-  user_id: true,
-  rp_id: true,
-  policy_name: true,
-  ceremony: true,
-  challenge: true,
-  user_handle: true,
-  options: true,
-  context: true,
-  expires_at: true,
-  consumed_at: true,
-  created_at: true,
-});
 const selectFlowWithSession = precompiled((db, v: { bindingHash: string; challenge: string }) =>
   db
     .selectFrom('selfservice_flows')
     .leftJoin('ceremony_sessions', 'ceremony_sessions.id', 'selfservice_flows.ceremony_session_id')
     .selectAll('selfservice_flows')
-    .select(prefixedColumns('ceremony_sessions', SESSION_COLUMNS, 'session_'))
+    .select(prefixedColumns('ceremony_sessions', CEREMONY_SESSION_COLUMNS, 'session_'))
     .where('selfservice_flows.binding_hash', '=', v.bindingHash)
     .where('selfservice_flows.challenge', '=', v.challenge),
 );
@@ -96,18 +77,6 @@ export function challengeOf(response: unknown): string {
   throw new KeywayError('RESPONSE_MALFORMED', 'response.clientDataJSON must be base64url of the client data JSON with a challenge');
 }
 
-/** The flow of this browser (cookie) for this response (challenge), store and purpose, or FLOW_NOT_FOUND. */
-export async function findFlow(
-  db: Kysely<Schema>,
-  scope: { tenantId: string; storeId: string; purpose: FlowPurpose },
-  bindingToken: string | undefined,
-  challenge: string,
-): Promise<FlowRow> {
-  const row = isBrowserToken(bindingToken) ? await selectFlow.first(db, { bindingHash: hashBrowserToken(bindingToken), challenge }) : undefined;
-  if (!row || row.tenant_id !== scope.tenantId || row.store_id !== scope.storeId || row.purpose !== scope.purpose) throw flowNotFound();
-  return row;
-}
-
 function flowNotFound(): KeywayError {
   return new KeywayError(
     'FLOW_NOT_FOUND',
@@ -116,10 +85,11 @@ function flowNotFound(): KeywayError {
 }
 
 /**
- * findFlow, with the flow's ceremony session as stored (undefined when there is none). The session is the ceremony's
- * to check (its completion checks a row it is handed as one it reads: ceremony-session-store.ts).
+ * The flow of this browser (cookie) for this response (challenge), store and purpose, or FLOW_NOT_FOUND; with the
+ * flow's ceremony session as stored (undefined when there is none), which is the ceremony's to check (its completion
+ * checks a row it is handed as one it reads: ceremony-session-store.ts).
  */
-export async function findFlowWithSession(
+export async function findFlow(
   db: Kysely<Schema>,
   scope: { tenantId: string; storeId: string; purpose: FlowPurpose },
   bindingToken: string | undefined,

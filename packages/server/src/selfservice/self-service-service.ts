@@ -44,7 +44,7 @@ import {
 import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
 import { DecoyCredentials } from './decoy-credentials.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
-import { challengeOf, deleteFlow, findFlow, findFlowWithSession, insertFlow, purgeExpiredFlows, type FlowPurpose, type FlowRow } from './flows.ts';
+import { challengeOf, deleteFlow, findFlow, insertFlow, purgeExpiredFlows, type FlowPurpose, type FlowRow } from './flows.ts';
 import type { CeremonyStartHook } from '../passkeys/ceremony-deps.ts';
 import { RateLimiter, type RateLimitCheck } from '../http/rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
@@ -648,7 +648,7 @@ export class SelfServiceService {
     const { target, session, user } = await this.#requireSession(request);
     await this.#limit(request, user.user_key);
     this.#requireFresh(session, 'Adding a passkey');
-    const flow = await this.#flow(request, target, 'add-passkey', response);
+    const { flow, session: ceremonySession } = await this.#flow(request, target, 'add-passkey', response);
     if (flow.user_id !== user.id) throw new KeywayError('FLOW_NOT_FOUND', 'This ceremony was started for another account; start again');
     const actor = this.#actor(request);
     const now = this.#deps.clock.now();
@@ -656,6 +656,7 @@ export class SelfServiceService {
       storeName: request.storeName,
       store: target.store,
       sessionId: flow.ceremony_session_id,
+      session: ceremonySession,
       device: deviceLabel(request.userAgent),
       userId: user.id,
       response,
@@ -822,7 +823,7 @@ export class SelfServiceService {
     const target = await this.#target(request);
     await this.#limit(request, `recovery:${hashBrowserToken(input.token)}`);
     const link = await this.#usableLink(target, input.token);
-    const flow = await this.#flow(request, target, 'recovery', input.credential);
+    const { flow, session: ceremonySession } = await this.#flow(request, target, 'recovery', input.credential);
     if (flow.recovery_link_id !== link.id) throw new KeywayError('FLOW_NOT_FOUND', 'This ceremony was started for another recovery link; start again');
     const actor = this.#actor(request);
     const now = this.#deps.clock.now();
@@ -832,6 +833,7 @@ export class SelfServiceService {
       storeName: request.storeName,
       store: target.store,
       sessionId: flow.ceremony_session_id,
+      session: ceremonySession,
       device: deviceLabel(request.userAgent),
       userId: link.user_id,
       response: input.credential,
@@ -1095,7 +1097,13 @@ export class SelfServiceService {
     };
   }
 
-  async #flow(request: BrowserRequest, target: SelfServiceStore, purpose: FlowPurpose, response: unknown): Promise<FlowRow> {
+  /** The browser's flow for this response, with its ceremony session (handed to the ceremony, which checks it). */
+  async #flow(
+    request: BrowserRequest,
+    target: SelfServiceStore,
+    purpose: FlowPurpose,
+    response: unknown,
+  ): Promise<{ flow: FlowRow; session: CeremonySessionRow | undefined }> {
     return findFlow(this.#db, { tenantId: request.tenantId, storeId: target.store.id, purpose }, request.flowToken, challengeOf(response));
   }
 
@@ -1111,7 +1119,7 @@ export class SelfServiceService {
     // refused) per address before its FLOW_NOT_FOUND.
     let found: { flow: FlowRow; session: CeremonySessionRow | undefined };
     try {
-      found = await findFlowWithSession(this.#db, { tenantId: request.tenantId, storeId: target.store.id, purpose }, request.flowToken, challengeOf(response));
+      found = await this.#flow(request, target, purpose, response);
     } catch (error) {
       await this.#limit(request, undefined);
       throw error;
