@@ -152,17 +152,22 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     const server = createServer(fastifyOptions.http ?? {}, (request, response) => {
       if (ALWAYS_ADMITTED.has(request.url ?? '')) return handler(request, response);
       probe?.poke();
-      const secondHalf = isContinuation(request);
-      // A ceremony's second half may use the room above the bound: refusing it would waste its first half.
-      if (inFlight >= (secondHalf ? 2 * options.maxConcurrentRequests : options.maxConcurrentRequests)) {
-        if (refusedAtCapacity++ === 0)
-          log?.warn({ maxConcurrentRequests: options.maxConcurrentRequests }, 'at capacity: refusing requests with 503 SERVER_BUSY');
-        shedForInFlight.inc();
-        return refuse(response);
-      }
-      if (shedder?.shedding && !(secondHalf ? shedder.admitContinuation() : shedder.admit())) {
-        shedForDelay.inc();
-        return refuse(response);
+      const atCapacity = inFlight >= options.maxConcurrentRequests;
+      const shedding = shedder?.shedding === true;
+      // Whether it is a ceremony's second half matters only when a rule is refusing: asked then, not per request.
+      if (atCapacity || shedding) {
+        const secondHalf = isContinuation(request);
+        // A ceremony's second half may use the room above the bound: refusing it would waste its first half.
+        if (atCapacity && (!secondHalf || inFlight >= 2 * options.maxConcurrentRequests)) {
+          if (refusedAtCapacity++ === 0)
+            log?.warn({ maxConcurrentRequests: options.maxConcurrentRequests }, 'at capacity: refusing requests with 503 SERVER_BUSY');
+          shedForInFlight.inc();
+          return refuse(response);
+        }
+        if (shedding && !(secondHalf ? shedder!.admitContinuation() : shedder!.admit())) {
+          shedForDelay.inc();
+          return refuse(response);
+        }
       }
       inFlight += 1;
       // 'close' fires once the answer is sent or the connection is gone, whichever comes first.
