@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { decodeJwt } from 'jose';
 import { definition, ORIGIN, publish, setUpTenant, STORE, submit } from '../journeys/engine-fixture.ts';
+import { latestRefusalCode } from '../support/audited-refusal.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
@@ -89,14 +90,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(decodeJwt(plain.body.data.idToken).org_id, undefined);
 
       assertRefused(await signIn(bobDevice, org.id), 'ORGANIZATION_MEMBERSHIP_REQUIRED');
-      const audited = await server.database.db
-        .selectFrom('audit_events')
-        .select('details')
-        .where('action', '=', 'passkey.authenticate')
-        .where('outcome', '=', 'failure')
-        .orderBy('id', 'desc')
-        .executeTakeFirstOrThrow();
-      assert.equal(JSON.parse(audited.details ?? '{}').code, 'ORGANIZATION_MEMBERSHIP_REQUIRED');
+      assert.equal(await latestRefusalCode(server.database.db, 'passkey.authenticate'), 'ORGANIZATION_MEMBERSHIP_REQUIRED');
     });
 
     test('the organization must be one of the journey’s store: unknown or another store’s is 404 ORGANIZATION_NOT_FOUND at the start', async () => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DATABASE_KINDS } from '../support/databases.ts';
+import { latestRefusalCode } from '../support/audited-refusal.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { ADMIN, BASE, Browser, ORIGIN, RP_ID, SELF_SERVICE, SelfServiceWorld, STORE, expectProblem, expectStatus } from './selfservice-fixture.ts';
 
@@ -228,14 +229,7 @@ for (const kind of DATABASE_KINDS) {
         'SESSION_NOT_FOUND',
       );
       assert.deepEqual(await world.counts(), before);
-      const refusal = await world.db
-        .selectFrom('audit_events')
-        .select('details')
-        .where('action', '=', 'passkey.authenticate')
-        .where('outcome', '=', 'failure')
-        .orderBy('id', 'desc')
-        .executeTakeFirstOrThrow();
-      assert.equal(JSON.parse(refusal.details!).code, 'SESSION_NOT_FOUND', 'the refusal is audited with its code');
+      assert.equal(await latestRefusalCode(world.db, 'passkey.authenticate'), 'SESSION_NOT_FOUND', 'the refusal is audited with its code');
     });
 
     test('an unknown credential at sign-in is CREDENTIAL_NOT_FOUND (for signalUnknownCredential)', async () => {
