@@ -30,6 +30,8 @@ export interface OpenDatabaseOptions {
   statementCounter?: StatementCounter;
   /** SQLite: replaces the WAL flush (tests hold or fail it to see what waits for the disk) */
   flushWal?: WalFlush;
+  /** SQLite: how long a group commit waits for a transaction that holds the writer before giving the group up (tests shorten it) */
+  stuckMemberMs?: number;
 }
 
 function withOptions(dialect: Dialect, options: OpenDatabaseOptions): Dialect {
@@ -75,7 +77,7 @@ function openSqlite(file: string, options: OpenDatabaseOptions): Database {
     attachEphemeralForReading(reader, file);
   }
   const wal = reader ? walFlusher(`${file}-wal`) : undefined;
-  const { dialect, driver } = nodeSqliteDialect({ writer, reader, flushWal: options.flushWal ?? wal?.flush });
+  const { dialect, driver } = nodeSqliteDialect({ writer, reader, flushWal: options.flushWal ?? wal?.flush, stuckMemberMs: options.stuckMemberMs });
   const db = new Kysely<Schema>({ dialect: withOptions(dialect, options) });
   return {
     db,

@@ -24,6 +24,7 @@ import * as editVersions from './migrations/027-edit-versions.ts';
 import * as oidcStateCreated from './migrations/028-oidc-state-created.ts';
 import * as sessionAmr from './migrations/030-session-amr-sign-up-challenges.ts';
 import * as organizations from './migrations/026-organizations.ts';
+import * as duplicateEmailIndex from './migrations/031-duplicate-email-index.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -56,6 +57,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '028-oidc-state-created': oidcStateCreated,
   '030-session-amr-sign-up-challenges': sessionAmr,
   '026-organizations': organizations,
+  '031-duplicate-email-index': duplicateEmailIndex,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {

@@ -1,13 +1,13 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { SqliteAdapter, SqliteDialect, type DialectAdapter, type Driver, type SqliteDatabase, type SqliteDialectConfig, type SqliteStatement } from 'kysely';
-import { GroupCommitDriver, type WalFlush } from './sqlite-group-commit.ts';
+import { GroupCommitDriver, type SqliteWriter, type WalFlush } from './sqlite-group-commit.ts';
 
 /**
  * Kysely's SqliteDialect speaks the better-sqlite3 interface; Node's built-in `node:sqlite`
  * differs only in taking parameters spread instead of as an array and in how a statement
  * reports whether it returns rows. This adapter bridges the two, so no native module is needed.
  */
-function adapt(database: DatabaseSync): SqliteDatabase {
+function adapt(database: DatabaseSync): SqliteWriter {
   // Kysely prepares every query it runs; compiling the same SQL again costs a few percent of CPU on
   // hot paths. Prepared statements are cached by their text (bounded, oldest dropped first). Reuse is
   // safe: node:sqlite runs each all()/run() to completion synchronously. iterate() (streaming, not
@@ -25,6 +25,9 @@ function adapt(database: DatabaseSync): SqliteDatabase {
   };
   const params = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
   return {
+    get isTransaction() {
+      return database.isTransaction;
+    },
     close: () => {
       cache.clear();
       database.close();
@@ -75,7 +78,12 @@ class NodeSqliteDialect extends SqliteDialect {
 }
 
 /** The dialect over a writing connection and, for a file, a reading one (see GroupCommitDriver). */
-export function nodeSqliteDialect(connections: { writer: DatabaseSync; reader?: DatabaseSync | undefined; flushWal?: WalFlush | undefined }): {
+export function nodeSqliteDialect(connections: {
+  writer: DatabaseSync;
+  reader?: DatabaseSync | undefined;
+  flushWal?: WalFlush | undefined;
+  stuckMemberMs?: number | undefined;
+}): {
   dialect: SqliteDialect;
   driver: GroupCommitDriver;
 } {

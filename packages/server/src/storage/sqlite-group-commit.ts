@@ -13,22 +13,37 @@ import { writesOnlyEphemeralState } from './written-table.ts';
  * event loop keeps serving, and every commit that lands while one flush runs waits for the next: concurrent
  * transactions share flushes with no batching delay.
  *
+ * Transactions share COMMITs too. Each of the caller's transactions (a member) runs as a SAVEPOINT inside one open
+ * SQLite transaction (a group), which commits once the event loop has run what was ready this turn (setImmediate):
+ * under load the dozen transactions of one loop turn append their pages to the WAL once — a page that several of them
+ * wrote (the right edge of an index on time-ordered ids, the audit table's last page) is written once, with one round
+ * of WAL locking, instead of once each (a sign-in wrote about 35 frames, two pwrite(2) calls each). A member is
+ * answered only after its group's COMMIT (and, if it wrote the main file, after the flush that follows it), so nothing
+ * is acknowledged that another connection or node cannot see.
+ *
  * - An acknowledged transaction survives power loss: its frames and every frame before them were flushed.
- * - A failing transaction rolls back alone: each runs in its own `BEGIN IMMEDIATE … COMMIT`.
- * - Reads outside a transaction run on the writer when no transaction holds it, else on a read-only connection; either
- *   may see a transaction whose flush is still running, whose writer has not been answered yet (the window
- *   PostgreSQL has between commit and reply).
+ * - A failing transaction rolls back alone: ROLLBACK TO its savepoint undoes it and nothing else. Should SQLite undo
+ *   the whole group instead (a hard error such as a full disk ends the transaction), every member of the group is
+ *   refused: none of them was acknowledged.
+ * - Reads outside a transaction run on the writer when no member holds it, else on a read-only connection. On the
+ *   writer they see what members of the open group wrote, before it commits; on either they may see a commit whose
+ *   flush still runs. Either way the writer has not been answered yet (PostgreSQL has the same window between
+ *   commit and reply).
  * - A transaction that wrote only the ephemeral file (ephemeral-sqlite.ts, never synced) waits for no flush, nor does
  *   one that asked for a relaxed commit (relaxed-commit.ts): the next flush, which a later durable commit waits for,
  *   carries it.
  * - A failed flush stops all writing: after an fdatasync error the kernel may have dropped the dirty pages, so a
  *   later flush that succeeds would prove nothing. Writes are refused until a restart lets SQLite recover from disk.
+ * - Another process on the same file (a second node) waits for the group's write lock (busy_timeout), as it waited
+ *   for single transactions before; a group holds it for one loop turn.
  */
 
 /** Counts of the writer, for tests and benchmarks. */
 export interface GroupCommitStats {
   /** Transactions committed (writes outside a transaction count as one each) */
   transactions: number;
+  /** SQLite COMMITs run: each carries the transactions of one group */
+  groups: number;
   /** Of those, the ones that wrote the main file and so waited for a WAL flush */
   durable: number;
   /** Of those, the ones that wrote the main file and asked not to wait (relaxed-commit.ts) */
@@ -51,6 +66,21 @@ class HandOverLock {
       return;
     }
     await new Promise<void>((resolve) => this.#queue.push(resolve));
+  }
+  /** Takes the lock unless `ms` pass first (then resolves false, and the caller is no longer in the queue). */
+  async lockWithin(ms: number): Promise<boolean> {
+    if (this.tryLock()) return true;
+    return new Promise<boolean>((resolve) => {
+      const waiter = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#queue.splice(this.#queue.indexOf(waiter), 1);
+        resolve(false);
+      }, ms);
+      this.#queue.push(waiter);
+    });
   }
   /** Takes the lock only if nobody holds it (nothing to wait for). */
   tryLock(): boolean {
@@ -120,12 +150,61 @@ export class WalFlushFailedError extends Error {
   }
 }
 
+/** How long a group waits for another connection's write lock: the connections' busy_timeout (database.ts), which applies to every other statement */
+const BUSY_TIMEOUT_MS = 5_000;
+/** Waits between tries, as SQLite's own busy handler spaces them */
+const BUSY_BACKOFF_MS = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
+
+/** SQLITE_BUSY or one of its extended codes (another connection holds the lock, or is recovering the WAL), from node:sqlite */
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  return typeof code === 'number' && (code & 0xff) === SQLITE_BUSY;
+}
+const SQLITE_BUSY = 5;
+
+/** The SQL savepoint a member runs in (members never nest: the writer's lock is held from begin to commit). */
+const MEMBER = 'keyway_member';
+
+/** One open SQLite transaction that members join as savepoints; committed once, after the loop turn it opened in. */
+class Group {
+  /** Set once the group can take no more statements: committed, failed, or undone by SQLite */
+  ended = false;
+  /** Whether a member that wrote the main file and did not relax its commit released into it: its COMMIT is flushed */
+  durable = false;
+  readonly committed: Promise<void>;
+  /** After the COMMIT, when durable: the flush that makes it so */
+  flushed: Promise<void> | undefined;
+  #settle!: { resolve(): void; reject(error: unknown): void };
+  constructor() {
+    this.committed = new Promise<void>((resolve, reject) => (this.#settle = { resolve, reject }));
+    this.committed.catch(() => {}); // a group whose members all rolled back has nobody waiting on it
+  }
+  succeed(flushed: Promise<void> | undefined): void {
+    this.flushed = flushed;
+    flushed?.catch(() => {}); // every durable member awaits it; this only keeps a rejection from being reported twice
+    this.#settle.resolve();
+  }
+  fail(error: unknown): void {
+    this.#settle.reject(error);
+  }
+}
+
+/** The group's COMMIT failed, or SQLite ended its transaction: the member's work was undone with it. */
+export class GroupCommitFailedError extends Error {
+  constructor(cause: unknown) {
+    super('the transaction was undone with the group it was committed in', { cause });
+    this.name = 'GroupCommitFailedError';
+  }
+}
+
 class Lease implements DatabaseConnection {
   inTransaction = false;
   /** Whether the open transaction wrote anything outside the ephemeral file */
   wroteMain = false;
   /** Whether the open transaction asked not to wait for the disk (relaxed-commit.ts) */
   relaxed = false;
+  /** The group the open transaction runs in */
+  group: Group | undefined;
   readonly #driver: GroupCommitDriver;
   constructor(driver: GroupCommitDriver) {
     this.#driver = driver;
@@ -159,25 +238,36 @@ function isSavepointControl(query: CompiledQuery): boolean {
   return query.query.kind === 'RawNode' && /^\s*(savepoint|release|rollback to)\b/i.test(query.sql);
 }
 
+/** A connection the driver writes through: Kysely's SQLite interface plus whether a transaction is open on it. */
+export interface SqliteWriter extends SqliteDatabase {
+  readonly isTransaction: boolean;
+}
+
 export interface GroupCommitConnections {
-  writer: SqliteDatabase;
+  writer: SqliteWriter;
   /** Absent for an in-memory database (one connection, nothing to flush) */
   reader?: SqliteDatabase | undefined;
   /** Absent for an in-memory database */
   flushWal?: WalFlush | undefined;
+  /** How long a group waits at its COMMIT for a member that holds the writer (tests shorten it); default 5 s */
+  stuckMemberMs?: number | undefined;
 }
 
 export class GroupCommitDriver implements Driver {
-  readonly #writer: SqliteDatabase;
+  readonly #writer: SqliteWriter;
   readonly #reader: SqliteDatabase | undefined;
   readonly #lock = new HandOverLock();
   readonly #flushes: FlushSequencer | undefined;
-  readonly stats: GroupCommitStats = { transactions: 0, durable: 0, relaxed: 0, flushes: 0, rolledBack: 0 };
+  readonly #stuckMemberMs: number;
+  /** The open SQLite transaction, if any */
+  #group: Group | undefined;
+  readonly stats: GroupCommitStats = { transactions: 0, groups: 0, durable: 0, relaxed: 0, flushes: 0, rolledBack: 0 };
 
   constructor(connections: GroupCommitConnections) {
     this.#writer = connections.writer;
     this.#reader = connections.reader;
     this.#flushes = connections.flushWal && new FlushSequencer(connections.flushWal, this.stats);
+    this.#stuckMemberMs = connections.stuckMemberMs ?? BUSY_TIMEOUT_MS;
   }
 
   async init(): Promise<void> {}
@@ -189,13 +279,14 @@ export class GroupCommitDriver implements Driver {
   async beginTransaction(connection: DatabaseConnection, _settings?: TransactionSettings): Promise<void> {
     this.#flushes?.assertHealthy();
     await this.#lock.lock();
+    const lease = connection as Lease;
     try {
-      exec(this.#writer, 'begin immediate');
+      lease.group = this.#group ?? (await this.#openGroup());
+      exec(this.#writer, `savepoint ${MEMBER}`);
     } catch (error) {
       this.#lock.unlock();
       throw error;
     }
-    const lease = connection as Lease;
     lease.inTransaction = true;
     lease.wroteMain = false;
     lease.relaxed = false;
@@ -205,22 +296,38 @@ export class GroupCommitDriver implements Driver {
     const lease = connection as Lease;
     if (!lease.inTransaction) return;
     lease.inTransaction = false;
+    const group = lease.group!;
+    if (group.ended) {
+      this.#lock.unlock();
+      throw new GroupCommitFailedError(new Error('the group this transaction ran in was undone'));
+    }
     try {
-      exec(this.#writer, 'commit');
+      exec(this.#writer, `release ${MEMBER}`);
     } catch (error) {
-      this.#rollBack();
+      this.#rollBackMember(group);
       this.#lock.unlock();
       throw error;
     }
+    const durable = lease.wroteMain && !lease.relaxed && this.#flushes !== undefined;
+    group.durable ||= durable;
     this.#lock.unlock();
-    await this.#acknowledge(lease.wroteMain, lease.relaxed);
+    try {
+      await group.committed;
+    } catch (error) {
+      throw new GroupCommitFailedError(error);
+    }
+    this.stats.transactions++;
+    if (durable) {
+      this.stats.durable++;
+      await group.flushed;
+    } else if (lease.wroteMain && lease.relaxed && this.#flushes) this.stats.relaxed++;
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
-    if (!lease.inTransaction) return; // its COMMIT failed: already rolled back
+    if (!lease.inTransaction) return; // its release failed: already rolled back
     lease.inTransaction = false;
-    this.#rollBack();
+    if (!lease.group!.ended) this.#rollBackMember(lease.group!);
     this.#lock.unlock();
   }
 
@@ -239,6 +346,7 @@ export class GroupCommitDriver implements Driver {
   async releaseConnection(): Promise<void> {}
 
   async destroy(): Promise<void> {
+    if (this.#group) await this.#commitGroup(this.#group);
     this.#writer.close();
     this.#reader?.close();
   }
@@ -250,28 +358,29 @@ export class GroupCommitDriver implements Driver {
       return { rows: [] };
     }
     if (lease.inTransaction) {
+      if (lease.group!.ended) throw new GroupCommitFailedError(new Error('the group this transaction ran in was undone'));
       if (!lease.wroteMain && !isRead(query) && !isSavepointControl(query) && !writesOnlyEphemeralState(query.query)) lease.wroteMain = true;
       return run<R>(this.#writer, query);
     }
-    if (isRead(query) && this.#reader) return this.#read<R>(this.#reader, query);
-    this.#flushes?.assertHealthy();
-    await this.#lock.lock();
+    if (isRead(query)) return this.#reader ? this.#read<R>(this.#reader, query) : this.#readOnWriter<R>(query);
+    // A write outside a transaction is a transaction of its own (SQLite's autocommit would commit the group with it).
+    const own = new Lease(this);
+    await this.beginTransaction(own);
     let result: QueryResult<R>;
     try {
-      result = run<R>(this.#writer, query);
-    } finally {
-      this.#lock.unlock();
+      result = await this.execute<R>(own, query);
+    } catch (error) {
+      await this.rollbackTransaction(own);
+      throw error;
     }
-    // Outside a transaction SQLite commits the statement itself (autocommit).
-    await this.#acknowledge(!isRead(query) && !writesOnlyEphemeralState(query.query));
+    await this.commitTransaction(own);
     return result;
   }
 
   /**
    * A read outside a transaction. Every commit of the writer empties the reading connection's page cache (another
    * connection changed the file), so a read there starts by reading its pages again; the writer's own cache stays
-   * valid across its commits. So a read runs on the writer whenever no transaction holds it (it sees the same
-   * committed state), and on the reader otherwise.
+   * valid across its commits. So a read runs on the writer whenever no member holds it, and on the reader otherwise.
    */
   #read<R>(reader: SqliteDatabase, query: CompiledQuery): QueryResult<R> {
     if (!this.#lock.tryLock()) return run<R>(reader, query);
@@ -282,23 +391,93 @@ export class GroupCommitDriver implements Driver {
     }
   }
 
-  async #acknowledge(wroteMain: boolean, relaxed = false): Promise<void> {
-    this.stats.transactions++;
-    if (!wroteMain || !this.#flushes) return;
-    if (relaxed) {
-      this.stats.relaxed++;
-      return;
+  /** A read of an in-memory database (no second connection): on the writer, once no member holds it. */
+  async #readOnWriter<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    await this.#lock.lock();
+    try {
+      return run<R>(this.#writer, query);
+    } finally {
+      this.#lock.unlock();
     }
-    this.stats.durable++;
-    await this.#flushes.durable();
   }
 
-  #rollBack(): void {
+  /**
+   * Under the lock: a new group (BEGIN IMMEDIATE), whose COMMIT runs once this loop turn's work is done.
+   * While another connection (another node) holds the write lock, it waits without blocking the event loop: SQLite's
+   * busy handler sleeps on the thread, so it would stop every request of this node — and, were that other connection
+   * in this process, the loop turn that ends its group, until the timeout.
+   */
+  async #openGroup(): Promise<Group> {
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    for (let attempt = 0; ; attempt++) {
+      exec(this.#writer, 'pragma busy_timeout = 0');
+      try {
+        exec(this.#writer, 'begin immediate');
+        break;
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= deadline) throw error;
+      } finally {
+        exec(this.#writer, `pragma busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, BUSY_BACKOFF_MS[Math.min(attempt, BUSY_BACKOFF_MS.length - 1)]));
+    }
+    const group = new Group();
+    this.#group = group;
+    setImmediate(() => void this.#commitGroup(group));
+    return group;
+  }
+
+  async #commitGroup(group: Group): Promise<void> {
+    if (!(await this.#lock.lockWithin(this.#stuckMemberMs))) {
+      // A member has held the writer across loop turns for this long. Were it waiting for one of the members released
+      // before it to be answered (which waits for this COMMIT), neither would ever end: the group is undone instead,
+      // its members refused (none was answered), and the member still holding the writer fails at its next statement.
+      if (this.#group !== group) return;
+      this.#group = undefined;
+      this.#endGroup(group, new Error(`a transaction held the database for over ${this.#stuckMemberMs} ms while others waited to commit`));
+      return;
+    }
+    try {
+      if (this.#group !== group) return; // already ended (SQLite undid it, or the database is closing)
+      this.#group = undefined;
+      group.ended = true;
+      try {
+        exec(this.#writer, 'commit');
+      } catch (error) {
+        this.#endGroup(group, error);
+        return;
+      }
+      this.stats.groups++;
+      group.succeed(group.durable ? this.#flushes!.durable() : undefined);
+    } finally {
+      this.#lock.unlock();
+    }
+  }
+
+  /** Under the lock: undoes one member. If SQLite ended the whole transaction instead, the group fails. */
+  #rollBackMember(group: Group): void {
     this.stats.rolledBack++;
     try {
-      exec(this.#writer, 'rollback');
+      exec(this.#writer, `rollback to ${MEMBER}`);
+      exec(this.#writer, `release ${MEMBER}`);
     } catch {
       // SQLite already ended the transaction (a hard error such as a full disk rolls back by itself)
     }
+    if (!this.#writer.isTransaction && this.#group === group) {
+      this.#group = undefined;
+      group.ended = true;
+      group.fail(new Error('SQLite rolled the transaction back'));
+    }
+  }
+
+  /** The group's COMMIT failed, or it is given up: undone, and its members refused. */
+  #endGroup(group: Group, error: unknown): void {
+    group.ended = true;
+    try {
+      exec(this.#writer, 'rollback');
+    } catch {
+      // SQLite already ended the transaction
+    }
+    group.fail(error);
   }
 }

@@ -171,25 +171,28 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('sign-up: an account another sign-up stores between the lookup and the start is used, not duplicated', async () => {
-      const identity = world.server.services.identity;
+      const { identity, ceremonies } = world.server.services;
       let concurrent: Promise<unknown> | undefined;
-      // A seam of the service's own: the account is created by "another browser" once this begin has looked the
-      // identifier up and found nothing, before its transaction stores the account it built.
+      // Seams of the service's own: the account is created by "another browser" once this begin has looked the
+      // identifier up and found nothing, and has committed before this begin's transaction stores the account it built
+      // (on PostgreSQL either could be first). (Nothing waits inside the transaction: on SQLite its commit is shared
+      // with the other's, and a transaction must never wait for another to be acknowledged.)
       const racing = world.selfServiceWith({
         identity: {
           findStore: (...args) => identity.findStore(...args),
           preparePendingUser: (actor, store, input, createdBy, options) => {
             concurrent = identity.createPendingUser(actor, store.name, input, 'self-service');
-            const prepared = identity.preparePendingUser(actor, store, input, createdBy, options);
-            // The other sign-up has committed before this one stores its row (on PostgreSQL either could be first).
-            return {
-              row: prepared.row,
-              write: async (trx) => {
-                await concurrent;
-                await prepared.write(trx);
-              },
-            };
+            return identity.preparePendingUser(actor, store, input, createdBy, options);
           },
+        },
+        ceremonies: {
+          startRegistration: async (...args) => {
+            await concurrent;
+            return ceremonies.startRegistration(...args);
+          },
+          completeRegistration: (...args) => ceremonies.completeRegistration(...args),
+          startAuthentication: (...args) => ceremonies.startAuthentication(...args),
+          completeAuthentication: (...args) => ceremonies.completeAuthentication(...args),
         },
       });
       const request = {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Schema } from '../../src/storage/schema.ts';
 import { relaxCommit } from '../../src/storage/relaxed-commit.ts';
 import { isDatabaseUnavailable } from '../../src/storage/database-unavailable.ts';
-import { WalFlushFailedError } from '../../src/storage/sqlite-group-commit.ts';
+import { GroupCommitFailedError, WalFlushFailedError } from '../../src/storage/sqlite-group-commit.ts';
+import { openDatabase } from '../../src/storage/database.ts';
 import { DATABASE_KINDS, openMigratedDatabase } from '../support/databases.ts';
 
 function tenant(id: string) {
@@ -271,6 +273,140 @@ describe('SQLite: acknowledged only once on disk', () => {
       assert.equal(held.calls, 1, 'no flush is tried again');
       assert.deepEqual((await database.db.selectFrom('tenants').select('id').where('id', '=', 'after').execute()).length, 0);
     } finally {
+      await close();
+    }
+  });
+});
+
+describe('SQLite: transactions of one loop turn share one COMMIT', () => {
+  const tenantIds = async (db: Kysely<Schema>, prefix: string) =>
+    (await db.selectFrom('tenants').select('id').where('id', 'like', `${prefix}%`).orderBy('id').execute()).map((row) => row.id);
+
+  test('ten transactions begun together commit once, and each is answered only once another node sees it', async () => {
+    const { database, testDatabase, close } = await openMigratedDatabase('sqlite');
+    const otherNode = openDatabase(testDatabase.url);
+    try {
+      const before = { ...database.groupCommit! };
+      const ids = Array.from({ length: 10 }, (_, i) => `shared-${i}`);
+      const seenByOtherNode = await Promise.all(
+        ids.map(async (id) => {
+          await database.db.transaction().execute((trx) => trx.insertInto('tenants').values(tenant(id)).execute());
+          return (await tenantIds(otherNode.db, id)).length;
+        }),
+      );
+      assert.deepEqual(seenByOtherNode, Array(10).fill(1), 'every acknowledged transaction is visible to another connection');
+      assert.equal(database.groupCommit!.transactions - before.transactions, 10);
+      assert.equal(database.groupCommit!.groups - before.groups, 1, 'one COMMIT carried all ten');
+      assert.equal(database.groupCommit!.durable - before.durable, 10);
+    } finally {
+      await otherNode.close();
+      await close();
+    }
+  });
+
+  test('a group whose COMMIT fails refuses every transaction in it and keeps none of their writes; the next group commits', async () => {
+    const { database, close } = await openMigratedDatabase('sqlite');
+    try {
+      await sql`create table test_parent (id text primary key)`.execute(database.db);
+      await sql`create table test_child (id text primary key, parent_id text references test_parent (id))`.execute(database.db);
+      const outcomes = await Promise.allSettled([
+        database.db.transaction().execute((trx) => trx.insertInto('tenants').values(tenant('doomed-1')).execute()),
+        database.db.transaction().execute(async (trx) => {
+          // A deferred foreign key is checked at COMMIT: the device that makes this group's COMMIT fail.
+          await sql`pragma defer_foreign_keys = on`.execute(trx);
+          await sql`insert into test_child (id, parent_id) values ('orphan', 'missing')`.execute(trx);
+        }),
+        database.db.transaction().execute((trx) => trx.insertInto('tenants').values(tenant('doomed-2')).execute()),
+      ]);
+      assert.deepEqual(
+        outcomes.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as Error).name : 'fulfilled')),
+        ['GroupCommitFailedError', 'GroupCommitFailedError', 'GroupCommitFailedError'],
+      );
+      assert.ok(outcomes.every((outcome) => outcome.status === 'rejected' && outcome.reason instanceof GroupCommitFailedError));
+      assert.deepEqual(await tenantIds(database.db, 'doomed-'), []);
+      assert.deepEqual((await sql<{ id: string }>`select id from test_child`.execute(database.db)).rows, []);
+      await database.db.transaction().execute((trx) => trx.insertInto('tenants').values(tenant('after-failed-group')).execute());
+      assert.deepEqual(await tenantIds(database.db, 'after-failed-group'), ['after-failed-group']);
+    } finally {
+      await close();
+    }
+  });
+
+  test('when SQLite ends the whole transaction under one member, the members committed before it in that group are refused too', async () => {
+    const { database, close } = await openMigratedDatabase('sqlite');
+    try {
+      const outcomes = await Promise.allSettled([
+        database.db.transaction().execute((trx) => trx.insertInto('tenants').values(tenant('undone-1')).execute()),
+        database.db.transaction().execute(async (trx) => {
+          await trx.insertInto('tenants').values(tenant('undone-2')).execute();
+          // What a hard error (a full disk, an I/O error) may do inside a transaction: SQLite rolls all of it back.
+          await sql`rollback`.execute(trx);
+        }),
+      ]);
+      assert.equal(outcomes[0].status, 'rejected');
+      assert.ok((outcomes[0] as PromiseRejectedResult).reason instanceof GroupCommitFailedError);
+      assert.equal(outcomes[1].status, 'rejected');
+      assert.deepEqual(await tenantIds(database.db, 'undone-'), []);
+      await database.db.insertInto('tenants').values(tenant('undone-then-fine')).execute();
+      assert.deepEqual(await tenantIds(database.db, 'undone-then-fine'), ['undone-then-fine']);
+    } finally {
+      await close();
+    }
+  });
+
+  test('a transaction that waits for one committed before it in its group is refused with it, after a bound, instead of hanging', async () => {
+    const { database, close } = await openMigratedDatabase('sqlite', { stuckMemberMs: 50 });
+    try {
+      let entered!: () => void;
+      const inFirst = new Promise<void>((resolve) => (entered = resolve));
+      // Released into the open group: answered only once the group commits.
+      const first = database.db.transaction().execute(async (trx) => {
+        await trx.insertInto('tenants').values(tenant('stuck-1')).execute();
+        entered();
+      });
+      await inFirst;
+      // Holds the writer while it waits for `first`, which waits for this one to end: a deadlock, which the bound breaks.
+      const second = database.db.transaction().execute(async (trx) => {
+        await trx.insertInto('tenants').values(tenant('stuck-2')).execute();
+        await first;
+        await trx.insertInto('tenants').values(tenant('stuck-3')).execute();
+      });
+      const outcomes = await Promise.allSettled([first, second]);
+      assert.ok(outcomes.every((outcome) => outcome.status === 'rejected' && outcome.reason instanceof GroupCommitFailedError));
+      assert.deepEqual(await tenantIds(database.db, 'stuck-'), []);
+      await database.db.insertInto('tenants').values(tenant('unstuck')).execute();
+      assert.deepEqual(await tenantIds(database.db, 'unstuck'), ['unstuck']);
+    } finally {
+      await close();
+    }
+  });
+
+  test("waiting for another node's write lock leaves this node's event loop running", async () => {
+    const { database, testDatabase, close } = await openMigratedDatabase('sqlite');
+    const otherNode = openDatabase(testDatabase.url);
+    try {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const holding = new Promise<void>((resolve) => (locked = resolve));
+      // The other node holds the write lock across an await.
+      const other = otherNode.db.transaction().execute(async (trx) => {
+        await trx.insertInto('tenants').values(tenant('other-node')).execute();
+        locked();
+        await released;
+      });
+      await holding;
+      const waiting = track(database.db.insertInto('tenants').values(tenant('this-node')).execute());
+      // Timers still fire while this node waits (SQLite's own busy handler would sleep on the thread).
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(waiting.settled, false, 'still waiting for the lock');
+      release();
+      await other;
+      await waiting.promise;
+      assert.deepEqual(await tenantIds(database.db, 'other-node'), ['other-node']);
+      assert.deepEqual(await tenantIds(database.db, 'this-node'), ['this-node']);
+    } finally {
+      await otherNode.close();
       await close();
     }
   });
