@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { SqliteAdapter, SqliteDialect, type DialectAdapter, type Driver, type SqliteDatabase, type SqliteDialectConfig, type SqliteStatement } from 'kysely';
+import { SqliteAdapter, SqliteDialect, type DialectAdapter, type Driver, type SqliteDialectConfig, type SqliteStatement } from 'kysely';
 import { GroupCommitDriver, type SqliteWriter, type WalFlush } from './sqlite-group-commit.ts';
 
 /**
