@@ -448,9 +448,18 @@ export class GroupCommitDriver implements Driver {
         return;
       }
       this.stats.groups++;
-      group.succeed(group.durable ? this.#flushes!.durable() : undefined);
+      group.succeed(group.durable ? this.#flushAfterCommit() : undefined);
     } finally {
       this.#lock.unlock();
+    }
+  }
+
+  /** The flush a durable group's members wait for; refused (not thrown) when an earlier flush failed while the group was open. */
+  #flushAfterCommit(): Promise<void> {
+    try {
+      return this.#flushes!.durable();
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
   }
 

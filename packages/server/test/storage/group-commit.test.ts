@@ -381,6 +381,33 @@ describe('SQLite: transactions of one loop turn share one COMMIT', () => {
     }
   });
 
+  test('a transaction whose group commits after a flush failed is refused, not left waiting', async () => {
+    const held = new HeldFlush();
+    const { database, close } = await openMigratedDatabase('sqlite', { flushWal: held.flush });
+    held.hold();
+    try {
+      const first = database.db.insertInto('tenants').values(tenant('before-failure')).execute();
+      await held.started(1);
+      let proceed!: () => void;
+      const gate = new Promise<void>((resolve) => (proceed = resolve));
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      // Begun while the flush runs, committed after it failed.
+      const second = database.db.transaction().execute(async (trx) => {
+        await trx.insertInto('tenants').values(tenant('during-failure')).execute();
+        entered();
+        await gate;
+      });
+      await inside;
+      held.fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      await assert.rejects(first, WalFlushFailedError);
+      proceed();
+      await assert.rejects(second, WalFlushFailedError);
+    } finally {
+      await close();
+    }
+  });
+
   test("waiting for another node's write lock leaves this node's event loop running", async () => {
     const { database, testDatabase, close } = await openMigratedDatabase('sqlite');
     const otherNode = openDatabase(testDatabase.url);
