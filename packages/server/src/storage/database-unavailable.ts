@@ -1,4 +1,4 @@
-import { WalFlushFailedError } from './sqlite-group-commit.ts';
+import { GroupCommitFailedError, WalFlushFailedError } from './sqlite-group-commit.ts';
 
 /**
  * Whether an error means the database cannot be reached or cannot take the request right now (a
@@ -33,6 +33,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current !== null && typeof current === 'object' && depth < 5; depth++) {
     // Not passing, but this node cannot take writes any more: another node can.
     if (current instanceof WalFlushFailedError) return true;
+    // Undone with the other transactions of its SQLite group (group commit): nothing was wrong with this one; again works.
+    if (current instanceof GroupCommitFailedError) return true;
     const e = current as { code?: unknown; errcode?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
     if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || POSTGRES_STATES.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))) return true;
     if (e.code === 'ERR_SQLITE_ERROR' && typeof e.errcode === 'number' && [SQLITE_BUSY, SQLITE_LOCKED].includes(e.errcode & 0xff)) return true;

@@ -323,6 +323,7 @@ describe('SQLite: transactions of one loop turn share one COMMIT', () => {
         ['GroupCommitFailedError', 'GroupCommitFailedError', 'GroupCommitFailedError'],
       );
       assert.ok(outcomes.every((outcome) => outcome.status === 'rejected' && outcome.reason instanceof GroupCommitFailedError));
+      assert.ok(isDatabaseUnavailable((outcomes[0] as PromiseRejectedResult).reason), 'answered 503: trying again works');
       assert.deepEqual(await tenantIds(database.db, 'doomed-'), []);
       assert.deepEqual((await sql<{ id: string }>`select id from test_child`.execute(database.db)).rows, []);
       await database.db.transaction().execute((trx) => trx.insertInto('tenants').values(tenant('after-failed-group')).execute());
