@@ -34,8 +34,9 @@ import { writesOnlyEphemeralState } from './written-table.ts';
  *   carries it.
  * - A failed flush stops all writing: after an fdatasync error the kernel may have dropped the dirty pages, so a
  *   later flush that succeeds would prove nothing. Writes are refused until a restart lets SQLite recover from disk.
- * - Another process on the same file (a second node) waits for the group's write lock (busy_timeout), as it waited
- *   for single transactions before; a group holds it for one loop turn.
+ * - Another process on the same file (a second node) waits for the group's write lock, as it waited for single
+ *   transactions before; a group holds it for one loop turn. Waiting for it, this driver tries again on a timer instead
+ *   of letting SQLite's busy handler sleep on the event loop.
  */
 
 /** Counts of the writer, for tests and benchmarks. */
@@ -358,6 +359,9 @@ export class GroupCommitDriver implements Driver {
       return { rows: [] };
     }
     if (lease.inTransaction) {
+      // Once SQLite has ended the transaction under the group (a hard error rolls all of it back), a statement would run
+      // on its own in autocommit: the group is over, and so is every member of it.
+      if (!lease.group!.ended && !this.#writer.isTransaction) this.#abandonGroup(lease.group!);
       if (lease.group!.ended) throw new GroupCommitFailedError(new Error('the group this transaction ran in was undone'));
       if (!lease.wroteMain && !isRead(query) && !isSavepointControl(query) && !writesOnlyEphemeralState(query.query)) lease.wroteMain = true;
       return run<R>(this.#writer, query);
@@ -472,11 +476,14 @@ export class GroupCommitDriver implements Driver {
     } catch {
       // SQLite already ended the transaction (a hard error such as a full disk rolls back by itself)
     }
-    if (!this.#writer.isTransaction && this.#group === group) {
-      this.#group = undefined;
-      group.ended = true;
-      group.fail(new Error('SQLite rolled the transaction back'));
-    }
+    if (!this.#writer.isTransaction) this.#abandonGroup(group);
+  }
+
+  /** SQLite ended the group's transaction by itself: its members are refused. */
+  #abandonGroup(group: Group): void {
+    if (this.#group === group) this.#group = undefined;
+    group.ended = true;
+    group.fail(new Error('SQLite rolled the transaction back'));
   }
 
   /** The group's COMMIT failed, or it is given up: undone, and its members refused. */

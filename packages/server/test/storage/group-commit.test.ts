@@ -342,11 +342,14 @@ describe('SQLite: transactions of one loop turn share one COMMIT', () => {
           await trx.insertInto('tenants').values(tenant('undone-2')).execute();
           // What a hard error (a full disk, an I/O error) may do inside a transaction: SQLite rolls all of it back.
           await sql`rollback`.execute(trx);
+          // Refused: run now, it would commit on its own (autocommit).
+          await trx.insertInto('tenants').values(tenant('undone-3')).execute();
         }),
       ]);
       assert.equal(outcomes[0].status, 'rejected');
       assert.ok((outcomes[0] as PromiseRejectedResult).reason instanceof GroupCommitFailedError);
       assert.equal(outcomes[1].status, 'rejected');
+      assert.ok((outcomes[1] as PromiseRejectedResult).reason instanceof GroupCommitFailedError);
       assert.deepEqual(await tenantIds(database.db, 'undone-'), []);
       await database.db.insertInto('tenants').values(tenant('undone-then-fine')).execute();
       assert.deepEqual(await tenantIds(database.db, 'undone-then-fine'), ['undone-then-fine']);
