@@ -76,8 +76,7 @@ for (const kind of DATABASE_KINDS) {
     }
 
     async function liveSessions(userId: string): Promise<number> {
-      return store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/customers/users/${userId}/sessions`), 200).body.items
-        .length;
+      return store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/customers/users/${userId}/sessions`), 200).body.items.length;
     }
 
     test('a click while the autofill sign-in finishes waits for it: one sign-in, and My passkeys is signed in', async () => {
