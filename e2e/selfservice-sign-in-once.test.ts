@@ -118,8 +118,10 @@ for (const kind of DATABASE_KINDS) {
           });
         });
         await page.getByRole('button', { name: 'Sign out' }).click();
+        // Back on My passkeys once the sign-in page noted the click (My passkeys of before the sign-out says the same).
+        const noted = await page.waitForFunction(() => location.pathname.endsWith('/passkeys') && sessionStorage.getItem('clicked-while-leaving'));
+        assert.equal(await noted.jsonValue(), 'nothing', 'the click while leaving started no sign-in');
         await page.getByText('Signed in as Bea').waitFor();
-        assert.equal(await page.evaluate(() => sessionStorage.getItem('clicked-while-leaving')), 'nothing', 'the click while leaving started no sign-in');
         assert.equal(await liveSessions(userId), 1, 'one sign-in: one live session');
         assert.deepEqual(problems(), []);
       } finally {
