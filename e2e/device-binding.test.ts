@@ -317,7 +317,8 @@ for (const kind of DATABASE_KINDS) {
       );
       const base = `${server.origin}/acme/identity/${STORE}`;
       await page.goto(`${base}/signin`);
-      // The page's autofill request may sign alice in by itself (one passkey on the authenticator) before the click lands.
+      // The page's autofill request may sign alice in by itself (one passkey on the authenticator) before the click lands;
+      // a click while that sign-in finishes or the page leaves starts no second one (selfservice-sign-in-once.test.ts).
       const signedIn = page.waitForURL(`${base}/passkeys`);
       await Promise.race([
         signedIn,

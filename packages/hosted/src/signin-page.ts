@@ -23,7 +23,13 @@ if (returnTo) {
   }
 }
 
+// Signed in, the page is leaving: it starts no other sign-in. A second one would end this one's session (the server
+// rotates it), and its answer, with the new cookie, can be cut off by the navigation: the next page signed out.
+let leaving = false;
+
 function signedIn(): void {
+  if (leaving) return;
+  leaving = true;
   page.status(page.t('signin.done'));
   location.assign(page.continueUrl());
 }
@@ -34,6 +40,7 @@ function signedIn(): void {
  * must not turn into a stream of requests).
  */
 async function startAutofill(): Promise<void> {
+  if (leaving) return;
   const available = await isAutofillAvailable();
   // Visible state for tests and for styling: whether the field offers passkeys.
   identifier.dataset.autofill = available ? 'armed' : 'unavailable';
@@ -54,6 +61,7 @@ async function startAutofill(): Promise<void> {
 }
 
 async function modalSignIn(withIdentifier: boolean): Promise<void> {
+  if (leaving) return;
   page.clear();
   const value = identifier.value.trim();
   if (withIdentifier && value === '') {

@@ -88,17 +88,22 @@ interface CeremonyOptions {
   signal?: AbortSignal;
 }
 
-// WebAuthn allows one outstanding request per page; a pending autofill request is shared by every client.
-let pendingAutofill: { controller: AbortController; settled: Promise<unknown> } | undefined;
+// WebAuthn allows one outstanding request per page; a pending autofill request is shared by every client. It stays
+// pending through its finish: once the user has picked a passkey the sign-in cannot be aborted, only waited for.
+let pendingAutofill: { controller: AbortController; signingIn: Promise<SignInResult> } | undefined;
 const REFRESH = Symbol('refresh');
 /** Re-arm a waiting autofill request this long before its challenge expires. */
 const REFRESH_MARGIN_MS = 5_000;
 
-async function cancelAutofill(): Promise<void> {
+/**
+ * Stops a waiting autofill request. When the user already picked a passkey from the suggestions, its sign-in is
+ * finishing and goes on: this waits for it and answers it (undefined when there was none or it failed).
+ */
+async function cancelAutofill(): Promise<SignInResult | undefined> {
   const pending = pendingAutofill;
-  if (!pending) return;
+  if (!pending) return undefined;
   pending.controller.abort(new DOMException('A modal passkey request replaced autofill', 'AbortError'));
-  await pending.settled;
+  return pending.signingIn.catch(() => undefined);
 }
 
 function requireWebAuthn(): void {
@@ -155,7 +160,10 @@ export class Keyway {
    */
   async signIn({ identifier, signal }: { identifier?: string } & CeremonyOptions = {}): Promise<SignInResult> {
     requireWebAuthn();
-    await cancelAutofill();
+    // The user signed in through autofill meanwhile: that is this sign-in. A second one would end the first's session
+    // (the server rotates it) while the page may already be leaving with the first's cookie, signed out.
+    const signedIn = await cancelAutofill();
+    if (signedIn) return signedIn;
     const body = identifier === undefined || identifier === '' ? {} : { identifier };
     const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialRequestOptionsJSON }>('POST', this.#url('/login/webauthn/options'), body, signal);
     const credential = await this.#get(publicKey, signal, undefined);
@@ -177,7 +185,7 @@ export class Keyway {
       const forward = () => controller.abort(signal?.reason);
       signal?.addEventListener('abort', forward, { once: true });
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const attempt = (async () => {
+      const signingIn = (async () => {
         const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialRequestOptionsJSON }>(
           'POST',
           this.#url('/login/webauthn/options'),
@@ -188,14 +196,13 @@ export class Keyway {
           timer = setTimeout(() => controller.abort(REFRESH), publicKey.timeout - REFRESH_MARGIN_MS);
         const credential = await this.#get(publicKey, controller.signal, 'conditional');
         clearTimeout(timer);
-        return { credential, rpId: publicKey.rpId };
+        // Picked: from here on an abort changes nothing; the finish is not given the signal.
+        return this.#finishSignIn(credential, publicKey.rpId);
       })();
-      const mine = { controller, settled: attempt.catch(() => undefined) };
+      const mine = { controller, signingIn };
       pendingAutofill = mine;
       try {
-        const { credential, rpId } = await attempt;
-        if (pendingAutofill === mine) pendingAutofill = undefined;
-        return await this.#finishSignIn(credential, rpId);
+        return await signingIn;
       } catch (error) {
         if (controller.signal.reason === REFRESH) continue;
         throw error;
@@ -207,9 +214,9 @@ export class Keyway {
     }
   }
 
-  /** Stops a waiting autofill request (e.g. when leaving the page). */
-  cancelAutofill(): Promise<void> {
-    return cancelAutofill();
+  /** Stops a waiting autofill request (e.g. when leaving the page); a sign-in the user already picked finishes first. */
+  async cancelAutofill(): Promise<void> {
+    await cancelAutofill();
   }
 
   /** Checks a recovery link (token from the URL fragment) without using it: whose account it recovers. */
