@@ -174,9 +174,9 @@ for (const kind of DATABASE_KINDS) {
       const { identity, ceremonies } = world.server.services;
       let concurrent: Promise<unknown> | undefined;
       // Seams of the service's own: the account is created by "another browser" once this begin has looked the
-      // identifier up and found nothing, and has committed before this begin's transaction stores the account it built
-      // (on PostgreSQL either could be first). (Nothing waits inside the transaction: on SQLite its commit is shared
-      // with the other's, and a transaction must never wait for another to be acknowledged.)
+      // identifier up and found nothing, and has committed before this begin's transaction stores the account it built.
+      // The wait is before that transaction, not inside it: on SQLite a transaction shares its COMMIT with the others
+      // of its loop turn, so one must never wait inside for another to be answered.
       const racing = world.selfServiceWith({
         identity: {
           findStore: (...args) => identity.findStore(...args),
