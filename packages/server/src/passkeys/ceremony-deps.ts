@@ -31,7 +31,6 @@ export interface StartedCeremony<Options> {
   expiresAt: string;
 }
 
-/** A caller's own write, made inside the transaction that stores the ceremony session (e.g. self-service binds the browser's flow): one commit, not two. */
 /**
  * Runs first inside the transaction that starts a ceremony (self-service charges its rate limits there: one commit,
  * not two). A refusal it returns ends the start: what the hook wrote is committed, nothing else is, and the refusal is
@@ -39,4 +38,5 @@ export interface StartedCeremony<Options> {
  */
 export type CeremonyStartAdmission = (trx: Kysely<Schema>) => Promise<KeywayError | undefined>;
 
+/** A caller's own write, made inside the transaction that stores the ceremony session (e.g. self-service binds the browser's flow): one commit, not two. */
 export type CeremonyStartHook = (trx: Kysely<Schema>, started: { sessionId: string; challenge: string; expiresAt: string }) => Promise<void>;
