@@ -168,8 +168,6 @@ const MEMBER = 'keyway_member';
 
 /** One open SQLite transaction that members join as savepoints; committed once, after the loop turn it opened in. */
 class Group {
-  /** Set once the group can take no more statements: committed, failed, or undone by SQLite */
-  ended = false;
   /** Whether a member that wrote the main file and did not relax its commit released into it: its COMMIT is flushed */
   durable = false;
   readonly committed: Promise<void>;
@@ -196,6 +194,11 @@ export class GroupCommitFailedError extends Error {
     super('the transaction was undone with the group it was committed in', { cause });
     this.name = 'GroupCommitFailedError';
   }
+}
+
+/** A member's statement or release after its group ended (undone under it) */
+function groupUndone(): GroupCommitFailedError {
+  return new GroupCommitFailedError(new Error('the group this transaction ran in was undone'));
 }
 
 class Lease implements DatabaseConnection {
@@ -298,9 +301,9 @@ export class GroupCommitDriver implements Driver {
     if (!lease.inTransaction) return;
     lease.inTransaction = false;
     const group = lease.group!;
-    if (group.ended) {
+    if (group !== this.#group) {
       this.#lock.unlock();
-      throw new GroupCommitFailedError(new Error('the group this transaction ran in was undone'));
+      throw groupUndone();
     }
     try {
       exec(this.#writer, `release ${MEMBER}`);
@@ -328,7 +331,7 @@ export class GroupCommitDriver implements Driver {
     const lease = connection as Lease;
     if (!lease.inTransaction) return; // its release failed: already rolled back
     lease.inTransaction = false;
-    if (!lease.group!.ended) this.#rollBackMember(lease.group!);
+    if (lease.group === this.#group) this.#rollBackMember(lease.group!);
     this.#lock.unlock();
   }
 
@@ -361,8 +364,8 @@ export class GroupCommitDriver implements Driver {
     if (lease.inTransaction) {
       // Once SQLite has ended the transaction under the group (a hard error rolls all of it back), a statement would run
       // on its own in autocommit: the group is over, and so is every member of it.
-      if (!lease.group!.ended && !this.#writer.isTransaction) this.#abandonGroup(lease.group!);
-      if (lease.group!.ended) throw new GroupCommitFailedError(new Error('the group this transaction ran in was undone'));
+      if (lease.group === this.#group && !this.#writer.isTransaction) this.#abandonGroup(lease.group!);
+      if (lease.group !== this.#group) throw groupUndone();
       if (!lease.wroteMain && !isRead(query) && !isSavepointControl(query) && !writesOnlyEphemeralState(query.query)) lease.wroteMain = true;
       return run<R>(this.#writer, query);
     }
@@ -436,15 +439,13 @@ export class GroupCommitDriver implements Driver {
       // A member has held the writer across loop turns for this long. Were it waiting for one of the members released
       // before it to be answered (which waits for this COMMIT), neither would ever end: the group is undone instead,
       // its members refused (none was answered), and the member still holding the writer fails at its next statement.
-      if (this.#group !== group) return;
-      this.#group = undefined;
-      this.#endGroup(group, new Error(`a transaction held the database for over ${this.#stuckMemberMs} ms while others waited to commit`));
+      if (this.#group === group)
+        this.#endGroup(group, new Error(`a transaction held the database for over ${this.#stuckMemberMs} ms while others waited to commit`));
       return;
     }
     try {
       if (this.#group !== group) return; // already ended (SQLite undid it, or the database is closing)
       this.#group = undefined;
-      group.ended = true;
       try {
         exec(this.#writer, 'commit');
       } catch (error) {
@@ -476,19 +477,21 @@ export class GroupCommitDriver implements Driver {
     } catch {
       // SQLite already ended the transaction (a hard error such as a full disk rolls back by itself)
     }
-    if (!this.#writer.isTransaction) this.#abandonGroup(group);
+    if (!this.#writer.isTransaction && this.#group === group) this.#abandonGroup(group);
   }
 
-  /** SQLite ended the group's transaction by itself: its members are refused. */
+  /**
+   * SQLite ended the open group's transaction by itself: its members are refused. (A group has ended exactly when it is
+   * no longer the open one: a member whose group is not `#group` any more was committed, refused or undone.)
+   */
   #abandonGroup(group: Group): void {
-    if (this.#group === group) this.#group = undefined;
-    group.ended = true;
+    this.#group = undefined;
     group.fail(new Error('SQLite rolled the transaction back'));
   }
 
   /** The group's COMMIT failed, or it is given up: undone, and its members refused. */
   #endGroup(group: Group, error: unknown): void {
-    group.ended = true;
+    if (this.#group === group) this.#group = undefined;
     try {
       exec(this.#writer, 'rollback');
     } catch {
