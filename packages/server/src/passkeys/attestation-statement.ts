@@ -4,7 +4,8 @@ import { KeywayError } from '../errors/keyway-error.ts';
 
 /**
  * Rules of the attestation statement formats (WebAuthn L3 §8) that @simplewebauthn/server 14 does
- * not apply, checked by Keyway before the library verifies the statement, each ATTESTATION_INVALID.
+ * not apply, checked by Keyway before the library verifies the statement, each ATTESTATION_INVALID;
+ * and the whole rule of "none", whose statement Keyway verifies without the library.
  */
 
 function invalid(fmt: string, detail: string): KeywayError {
@@ -18,7 +19,10 @@ function certificates(attStmt: Map<string, unknown>): unknown[] | undefined {
 
 /** Checks the format rules the library leaves out, for a credential whose COSE algorithm is `algorithm`. */
 export function checkAttestationStatement(fmt: string, attStmt: Map<string, unknown>, algorithm: number): void {
-  if (fmt === 'packed') {
+  if (fmt === 'none') {
+    // §8.7: "none" attests nothing: its statement is the empty map, with no signature to verify.
+    if (attStmt.size !== 0) throw invalid(fmt, `the statement must be empty; it holds ${[...attStmt.keys()].join(', ')}`);
+  } else if (fmt === 'packed') {
     // §8.2 verification procedure, self attestation (no x5c): alg must be the credential's algorithm.
     if (attStmt.get('x5c') === undefined && attStmt.get('alg') !== algorithm) {
       throw invalid(fmt, `self attestation with alg ${JSON.stringify(attStmt.get('alg') ?? null)}, but the credential's algorithm is ${algorithm}`);
