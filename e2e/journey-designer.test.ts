@@ -49,22 +49,35 @@ function node(page: Page, stepId: string): Locator {
 }
 
 /**
- * Selects a step by clicking its node until its panel shows. The automatic layout runs after each edit and can move
- * the nodes just after Playwright found one stable, so on a loaded machine a click can land beside it; it is repeated.
+ * Selects a step by clicking its node, as a user would: with the canvas in view, and — when the node lies outside
+ * the canvas (a large graph is shown from its start at a readable zoom) — after fitting the graph into view with the
+ * canvas's own control. Clicking a node outside the canvas does not work: Playwright scrolls the canvas to reach it,
+ * React Flow undoes that scroll, and on a loaded machine the click lands on whatever is there by then. The automatic
+ * layout also runs after each edit and can move the nodes just after a click was aimed, so the click is repeated.
  */
 async function selectStep(page: Page, stepId: string): Promise<void> {
   const panel = page.getByRole('region', { name: `Step ${stepId}` });
   for (let attempt = 1; attempt <= 5; attempt++) {
     if (await panel.isVisible()) return;
-    await node(page, stepId).click();
+    await page.locator('.designer-main .designer-canvas').scrollIntoViewIfNeeded();
+    if (!(await clickable(page, stepId))) await page.getByRole('button', { name: 'Fit the journey into view' }).click();
+    if (await clickable(page, stepId)) await node(page, stepId).click({ timeout: 2_000 }).catch(() => undefined);
     try {
       await panel.waitFor({ timeout: 3_000 });
       return;
     } catch {
-      // The node moved under the click: look again.
+      // Not drawn yet where it was looked for, or the node moved under the click: look again.
     }
   }
-  assert.fail(`the panel of step ${stepId} did not open after five clicks`);
+  assert.fail(`the panel of step ${stepId} did not open after five attempts`);
+}
+
+/** Whether a click in the middle of a step's node lands on it (not clipped by the canvas, not covered). */
+async function clickable(page: Page, stepId: string): Promise<boolean> {
+  return node(page, stepId).evaluate((element) => {
+    const box = element.getBoundingClientRect();
+    return document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2)?.closest('.react-flow__node') === element;
+  });
 }
 
 /** The designer's definition as its JSON view shows it. */
