@@ -187,7 +187,9 @@ for (const kind of DATABASE_KINDS) {
       // runner then arms autofill again on the field's next focus, never in a loop.
       await username.fill('bob');
       await device.addCredential(authenticatorId, passkey);
-      await username.press('Enter');
+      // Enter on the focused field through the keyboard, not the field's locator: an autofill request armed again may
+      // already have signed in and replaced the form (see below), and a locator would wait for a field that is gone.
+      await page.keyboard.press('Enter');
       await waitForStep(page, 'success', 'All done');
       const modal = calls.filter((c) => c.mediation === 'modal');
       // The virtual authenticator answers a waiting conditional request at once when it holds the passkey again. When
