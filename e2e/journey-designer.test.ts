@@ -61,7 +61,10 @@ async function selectStep(page: Page, stepId: string): Promise<void> {
     if (await panel.isVisible()) return;
     await page.locator('.designer-main .designer-canvas').scrollIntoViewIfNeeded();
     if (!(await clickable(page, stepId))) await page.getByRole('button', { name: 'Fit the journey into view' }).click();
-    if (await clickable(page, stepId)) await node(page, stepId).click({ timeout: 2_000 }).catch(() => undefined);
+    if (await clickable(page, stepId))
+      await node(page, stepId)
+        .click({ timeout: 2_000 })
+        .catch(() => undefined);
     try {
       await panel.waitFor({ timeout: 3_000 });
       return;
