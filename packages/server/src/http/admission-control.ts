@@ -127,16 +127,30 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
   const continuationPaths: string[] = [];
   let continuation: RegExp | undefined;
   const isContinuation = (request: IncomingMessage) => request.method === 'POST' && continuation !== undefined && continuation.test(request.url ?? '');
+  // Spared like a ceremony's second half: a CORS preflight (Fetch §4.8) costs little, and refusing it would leave the
+  // browser with a network error instead of the 503 its request would get.
+  const isSpared = (request: IncomingMessage) => request.method === 'OPTIONS' || isContinuation(request);
 
-  const refuse = (response: ServerResponse) => {
+  const refuse = (request: IncomingMessage, response: ServerResponse) => {
     const requestId = randomUUID();
     const body = JSON.stringify(problem('SERVER_BUSY', BUSY_DETAIL, requestId));
-    response.writeHead(503, {
+    const headers: Record<string, string | number> = {
       'content-type': 'application/problem+json; charset=utf-8',
       'content-length': Buffer.byteLength(body),
       'retry-after': String(BUSY_RETRY_AFTER_SECONDS),
       'x-request-id': requestId,
-    });
+    };
+    // A browser page calling cross-origin (the SDK, with cookies) may read the refusal and its Retry-After (Fetch
+    // §3.2.3); otherwise it sees only a network error. Whether the origin may use the route is not known here, before
+    // routing — and need not be: the request did nothing, and this answer is the same for everyone.
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== 'null') {
+      headers['access-control-allow-origin'] = origin;
+      headers['access-control-allow-credentials'] = 'true';
+      headers['access-control-expose-headers'] = 'retry-after, x-request-id';
+      headers.vary = 'Origin';
+    }
+    response.writeHead(503, headers);
     // An unread body is discarded by Node once the answer is sent; the connection stays usable.
     response.end(body);
   };
@@ -156,17 +170,17 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
       const shedding = shedder?.shedding === true;
       // Whether it is a ceremony's second half matters only when a rule is refusing: asked then, not per request.
       if (atCapacity || shedding) {
-        const secondHalf = isContinuation(request);
+        const spared = isSpared(request);
         // A ceremony's second half may use the room above the bound: refusing it would waste its first half.
-        if (atCapacity && (!secondHalf || inFlight >= 2 * options.maxConcurrentRequests)) {
+        if (atCapacity && (!spared || inFlight >= 2 * options.maxConcurrentRequests)) {
           if (refusedAtCapacity++ === 0)
             log?.warn({ maxConcurrentRequests: options.maxConcurrentRequests }, 'at capacity: refusing requests with 503 SERVER_BUSY');
           shedForInFlight.inc();
-          return refuse(response);
+          return refuse(request, response);
         }
-        if (shedding && !(secondHalf ? shedder!.admitContinuation() : shedder!.admit())) {
+        if (shedding && !(spared ? shedder!.admitContinuation() : shedder!.admit())) {
           shedForDelay.inc();
-          return refuse(response);
+          return refuse(request, response);
         }
       }
       inFlight += 1;

@@ -38,6 +38,7 @@ async function startShedApp(options: { shedder?: QueueDelayShedder; shedDelayTar
     return registry.metrics();
   });
   app.get('/work', async () => ({ done: true }));
+  app.options('/work', async (_request, reply) => reply.code(204).header('access-control-allow-methods', 'GET').send());
   app.post('/:tenant/finish', { config: { admission: 'continuation' } }, async () => ({ done: true }));
   app.get('/slow', async () => {
     // The seam: this handler keeps the single thread busy, as a CPU-bound request above peak does.
@@ -108,6 +109,25 @@ describe('load shedding, driven by delay measurements the test feeds in', () => 
     for (const probe of ['/healthz', '/readyz', '/metrics']) assert.equal((await fetch(`${node.url}${probe}`)).status, 200, probe);
     for (let i = 0; i < 20; i++)
       assert.equal((await fetch(`${node.url}/acme/finish?step=${i}`, { method: 'POST' })).status, 200, 'a ceremony finish is spared');
+  });
+
+  test('a browser page calling from another origin can read the refusal and its Retry-After; its preflights are spared', async () => {
+    assert.equal(shedder.shedding, true);
+    const origin = 'https://shop.example';
+    let response = await fetch(`${node.url}/work`, { headers: { origin } });
+    while (response.status === 200) response = await fetch(`${node.url}/work`, { headers: { origin } });
+    assert.equal(response.headers.get('access-control-allow-origin'), origin);
+    assert.equal(response.headers.get('access-control-allow-credentials'), 'true', 'the SDK sends its cookies');
+    assert.deepEqual(response.headers.get('access-control-expose-headers')?.split(/,\s*/).sort(), ['retry-after', 'x-request-id']);
+    assert.equal(response.headers.get('vary'), 'Origin');
+    await assertRefused(response);
+    // Without an Origin (a server calling), no CORS headers.
+    response = await fetch(`${node.url}/work`);
+    while (response.status === 200) response = await fetch(`${node.url}/work`);
+    assert.equal(response.headers.get('access-control-allow-origin'), null);
+    await response.arrayBuffer();
+    const preflight = () => fetch(`${node.url}/work`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+    for (let i = 0; i < 20; i++) assert.equal((await preflight()).status, 204, 'a preflight is spared');
   });
 
   test('once the delay has fallen, every request is served again', async () => {
