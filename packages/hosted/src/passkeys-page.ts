@@ -278,6 +278,8 @@ async function refreshDevices(): Promise<void> {
     devices.push(...next.items);
     cursor = next.nextCursor ?? undefined;
   } while (cursor);
+  // Only the "this browser" badge depends on it: a browser whose key store cannot be read (IndexedDB refused, e.g. in
+  // some private modes) still lists and revokes its devices, without the badge.
   const mine = await deviceKeyId(deviceScope()).catch(() => null);
   devicesSection.hidden = devices.length === 0;
   deviceList.replaceChildren(
