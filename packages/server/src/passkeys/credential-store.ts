@@ -5,7 +5,7 @@ import { describeAuthenticator } from './authenticator-catalog.ts';
 import type { VerifiedRegistration } from './registration-verification.ts';
 import { toBase64url } from './webauthn-encoding.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
-import { prefixedColumns, splitJoinedRow } from '../storage/joined-row.ts';
+import { everyColumn, JoinedRowSplit, prefixedColumns, qualifiedColumns } from '../storage/joined-row.ts';
 import { USER_COLUMNS, type UserRow } from './ceremony-user.ts';
 
 /**
@@ -14,6 +14,31 @@ import { USER_COLUMNS, type UserRow } from './ceremony-user.ts';
  */
 
 export type CredentialRow = Selectable<CredentialsTable>;
+
+/** Every column of a credential row, for statements that read one joined to another table (storage/joined-row.ts). */
+export const CREDENTIAL_COLUMNS = everyColumn<CredentialRow>({
+  id: true,
+  credential_id: true,
+  tenant_id: true,
+  store_id: true,
+  user_id: true,
+  rp_id: true,
+  public_key: true,
+  algorithm: true,
+  sign_count: true,
+  transports: true,
+  aaguid: true,
+  backup_eligible: true,
+  backed_up: true,
+  user_verified: true,
+  attestation_format: true,
+  attestation_verified: true,
+  name: true,
+  created_at: true,
+  updated_at: true,
+  last_used_at: true,
+  created_device: true,
+});
 
 /** The record a verified registration (§7.1) stores for its user: named after its authenticator model, never used yet. */
 export function newCredentialRow(
@@ -81,7 +106,7 @@ export async function findCredentialWithOwner(
 ): Promise<{ record: CredentialRow; owner: UserRow | undefined } | undefined> {
   const row = await credentialWithOwnerInScope.first(db, { credentialId, tenantId: scope.tenantId, storeId: scope.storeId, rpId: scope.rpId });
   if (!row) return undefined;
-  const { first: record, second: owner } = splitJoinedRow<CredentialRow, UserRow>(row, 'owner_');
+  const { first: record, second: owner } = credentialWithOwner.split(row);
   return { record, owner };
 }
 
@@ -127,11 +152,12 @@ const credentialInScope = precompiled((db, v: { credentialId: string; tenantId: 
     .where('store_id', '=', v.storeId)
     .where('rp_id', '=', v.rpId),
 );
+const credentialWithOwner = new JoinedRowSplit<CredentialRow, UserRow>(CREDENTIAL_COLUMNS, USER_COLUMNS, 'owner_');
 const credentialWithOwnerInScope = precompiled((db, v: { credentialId: string; tenantId: string; storeId: string; rpId: string }) =>
   db
     .selectFrom('credentials')
     .leftJoin('users', (join) => join.onRef('users.id', '=', 'credentials.user_id').on('users.store_id', '=', v.storeId))
-    .selectAll('credentials')
+    .select(qualifiedColumns('credentials', CREDENTIAL_COLUMNS))
     .select(prefixedColumns('users', USER_COLUMNS, 'owner_'))
     .where('credentials.credential_id', '=', v.credentialId)
     .where('credentials.tenant_id', '=', v.tenantId)

@@ -4,7 +4,7 @@ import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, SelfServiceFlowsTable } from '../storage/schema.ts';
 import { hashBrowserToken, isBrowserToken } from './browser-tokens.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
-import { prefixedColumns, splitJoinedRow } from '../storage/joined-row.ts';
+import { everyColumn, JoinedRowSplit, prefixedColumns, qualifiedColumns } from '../storage/joined-row.ts';
 import { CEREMONY_SESSION_COLUMNS, type CeremonySessionRow } from '../passkeys/ceremony-session-store.ts';
 
 /**
@@ -14,6 +14,21 @@ import { CEREMONY_SESSION_COLUMNS, type CeremonySessionRow } from '../passkeys/c
  */
 
 export type FlowRow = Selectable<SelfServiceFlowsTable>;
+/** Every column of a flow row, for the statement that reads one with its ceremony session (storage/joined-row.ts). */
+const FLOW_COLUMNS = everyColumn<FlowRow>({
+  id: true,
+  binding_hash: true,
+  challenge: true,
+  tenant_id: true,
+  store_id: true,
+  purpose: true,
+  ceremony_session_id: true,
+  identifier: true,
+  user_id: true,
+  recovery_link_id: true,
+  expires_at: true,
+  created_at: true,
+});
 export type FlowPurpose = SelfServiceFlowsTable['purpose'];
 
 /** Kept a day past expiry, then purged with the ceremony sessions' rhythm. */
@@ -55,11 +70,12 @@ const insertFlowRow = precompiled((db, row: Insertable<SelfServiceFlowsTable>) =
 const deleteFlowRow = precompiled((db, v: { id: string }) => db.deleteFrom('selfservice_flows').where('id', '=', v.id));
 // A finish reads its flow with the flow's ceremony session, in one statement (left join: a missing session is the
 // ceremony's own SESSION_NOT_FOUND to answer).
+const flowWithSession = new JoinedRowSplit<FlowRow, CeremonySessionRow>(FLOW_COLUMNS, CEREMONY_SESSION_COLUMNS, 'session_');
 const selectFlowWithSession = precompiled((db, v: { bindingHash: string; challenge: string }) =>
   db
     .selectFrom('selfservice_flows')
     .leftJoin('ceremony_sessions', 'ceremony_sessions.id', 'selfservice_flows.ceremony_session_id')
-    .selectAll('selfservice_flows')
+    .select(qualifiedColumns('selfservice_flows', FLOW_COLUMNS))
     .select(prefixedColumns('ceremony_sessions', CEREMONY_SESSION_COLUMNS, 'session_'))
     .where('selfservice_flows.binding_hash', '=', v.bindingHash)
     .where('selfservice_flows.challenge', '=', v.challenge),
@@ -97,7 +113,7 @@ export async function findFlow(
 ): Promise<{ flow: FlowRow; session: CeremonySessionRow | undefined }> {
   const row = isBrowserToken(bindingToken) ? await selectFlowWithSession.first(db, { bindingHash: hashBrowserToken(bindingToken), challenge }) : undefined;
   if (!row || row.tenant_id !== scope.tenantId || row.store_id !== scope.storeId || row.purpose !== scope.purpose) throw flowNotFound();
-  const { first: flow, second: session } = splitJoinedRow<FlowRow, CeremonySessionRow>(row, 'session_');
+  const { first: flow, second: session } = flowWithSession.split(row);
   return { flow, session };
 }
 

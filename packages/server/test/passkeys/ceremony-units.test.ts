@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { KeywayError } from '../../src/errors/keyway-error.ts';
 import { counterAdvances } from '../../src/passkeys/authentication-verification.ts';
 import { checkUsableSession, type CeremonySessionRow } from '../../src/passkeys/ceremony-session-store.ts';
-import { prefixedColumns, splitJoinedRow } from '../../src/storage/joined-row.ts';
+import { JoinedRowSplit, prefixedColumns, qualifiedColumns } from '../../src/storage/joined-row.ts';
 import { fromLibraryError } from '../../src/passkeys/verification-errors.ts';
 import { canonicalBase64url, isBase64url, newCeremonySessionId, newChallenge, newUserHandle } from '../../src/passkeys/webauthn-encoding.ts';
 
@@ -109,12 +109,13 @@ describe('a ceremony session handed in by the caller (read with its flow) is che
 
 describe('two rows read in one statement (storage/joined-row.ts)', () => {
   test('the prefixed columns are split off as the second row; a left join that found none gives undefined', () => {
+    assert.deepEqual(qualifiedColumns('credentials', ['id', 'user_id']), ['credentials.id', 'credentials.user_id']);
     assert.deepEqual(prefixedColumns('users', ['id', 'status'], 'owner_'), ['users.id as owner_id', 'users.status as owner_status']);
-    const joined = splitJoinedRow<{ id: string; user_id: string }, { id: string; status: string }>(
-      { id: 'c1', user_id: 'u1', owner_id: 'u1', owner_status: 'active' },
-      'owner_',
-    );
-    assert.deepEqual(joined, { first: { id: 'c1', user_id: 'u1' }, second: { id: 'u1', status: 'active' } });
-    assert.deepEqual(splitJoinedRow({ id: 'c1', owner_id: null, owner_status: null }, 'owner_'), { first: { id: 'c1' }, second: undefined });
+    const split = new JoinedRowSplit<{ id: string; user_id: string }, { id: string; status: string }>(['id', 'user_id'], ['id', 'status'], 'owner_');
+    assert.deepEqual(split.split({ id: 'c1', user_id: 'u1', owner_id: 'u1', owner_status: 'active' }), {
+      first: { id: 'c1', user_id: 'u1' },
+      second: { id: 'u1', status: 'active' },
+    });
+    assert.deepEqual(split.split({ id: 'c1', user_id: 'u1', owner_id: null, owner_status: null }), { first: { id: 'c1', user_id: 'u1' }, second: undefined });
   });
 });
