@@ -16,7 +16,7 @@ import { USER_COLUMNS, type UserRow } from './ceremony-user.ts';
 export type CredentialRow = Selectable<CredentialsTable>;
 
 /** Every column of a credential row, for statements that read one joined to another table (storage/joined-row.ts). */
-export const CREDENTIAL_COLUMNS = everyColumn<CredentialRow>({
+const CREDENTIAL_COLUMNS = everyColumn<CredentialRow>({
   id: true,
   credential_id: true,
   tenant_id: true,
