@@ -11,10 +11,7 @@ import { dataUrl, discPng } from '../packages/server/test/branding/logo-fixture.
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import { axeViolations } from './support/axe.ts';
 import { launchChromium } from './support/browser.ts';
-import { ARTIFACTS, AUTHENTICATION_POLICY, REGISTRATION_POLICY, RP_ID, setUpHostedStore, watchPage } from './support/hosted-pages.ts';
-import type { HostedStore } from './support/hosted-pages.ts';
-import { startSelfServiceServer } from './support/selfservice-server.ts';
-import type { SelfServiceServer } from './support/selfservice-server.ts';
+import { ARTIFACTS, AUTHENTICATION_POLICY, REGISTRATION_POLICY, RP_ID, hostedStoreSuite, watchPage } from './support/hosted-pages.ts';
 
 const LOGO_SIZE = 96;
 const BRANDING = {
@@ -80,18 +77,12 @@ after(async () => {
 
 for (const kind of DATABASE_KINDS) {
   describe(`a branded store in Chromium (${kind})`, () => {
-    let server: SelfServiceServer;
-    let store: HostedStore;
+    const hosted = hostedStoreSuite(kind);
     let effective: { light: Record<string, string>; dark: Record<string, string> };
 
     before(async () => {
-      server = await startSelfServiceServer(kind);
-      store = await setUpHostedStore(server, 'acme', 'customers', 'Acme Customers');
-      const put = await store.backend.call('PUT', '/api/identity-store/stores/customers/branding', BRANDING);
-      effective = store.backend.expect(put, 200).body.effective;
-    });
-    after(async () => {
-      await server?.close();
+      const put = await hosted.store.backend.call('PUT', '/api/identity-store/stores/customers/branding', BRANDING);
+      effective = hosted.store.backend.expect(put, 200).body.effective;
     });
 
     for (const scheme of ['light', 'dark'] as const) {
@@ -100,7 +91,7 @@ for (const kind of DATABASE_KINDS) {
         try {
           const page = await context.newPage();
           const watch = watchPage(page);
-          await page.goto(store.url('signin'));
+          await page.goto(hosted.store.url('signin'));
           await page.locator('#identifier[data-autofill]').waitFor({ state: 'attached' });
           const seen = await observe(page);
           assert.equal(seen.buttonBackground, rgb(effective[scheme].primary!), 'the primary button has the branding’s primary colour');
@@ -120,18 +111,18 @@ for (const kind of DATABASE_KINDS) {
     }
 
     test(`the journey runner of the store: logo, product name, colours, the store's languages; axe clean (${kind})`, async () => {
-      const installed = await store.backend.call('POST', '/api/journeys/templates/install', {
+      const installed = await hosted.store.backend.call('POST', '/api/journeys/templates/install', {
         store: 'customers',
         relyingPartyId: RP_ID,
         registrationPolicy: REGISTRATION_POLICY,
         authenticationPolicy: AUTHENTICATION_POLICY,
       });
-      store.backend.expect(installed, 200);
+      hosted.store.backend.expect(installed, 200);
       const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
       try {
         const page = await context.newPage();
         const watch = watchPage(page);
-        await page.goto(`${server.origin}/acme/journeys/trustx-passkey-registration?lang=es`);
+        await page.goto(`${hosted.server.origin}/acme/journeys/trustx-passkey-registration?lang=es`);
         await page.locator('#step form button.primary').waitFor();
         const seen = await observe(page);
         assert.equal(seen.buttonBackground, rgb(effective.light.primary!));
@@ -155,7 +146,7 @@ for (const kind of DATABASE_KINDS) {
           const watch = watchPage(page);
           for (const lang of BRANDING.languages.offered) {
             for (const name of ['signup', 'signin'] as const) {
-              await page.goto(`${store.url(name)}?lang=${lang}`);
+              await page.goto(`${hosted.store.url(name)}?lang=${lang}`);
               await page.locator('html[lang]').waitFor();
               assert.equal(await page.locator('html').getAttribute('lang'), lang);
               const problems = await layoutProblems(page);

@@ -8,11 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import { launchChromium } from './support/browser.ts';
-import { setUpHostedStore, watchPage } from './support/hosted-pages.ts';
-import type { HostedStore } from './support/hosted-pages.ts';
+import { hostedStoreSuite, watchPage } from './support/hosted-pages.ts';
 import { screenshotViews } from './support/layout.ts';
-import { startSelfServiceServer } from './support/selfservice-server.ts';
-import type { SelfServiceServer } from './support/selfservice-server.ts';
 
 const VERSION = (JSON.parse(readFileSync(resolve(import.meta.dirname, '..', 'packages', 'server', 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -34,22 +31,14 @@ async function asApiClient(url: string, accept: string): Promise<{ status: numbe
 
 for (const kind of DATABASE_KINDS) {
   describe(`browser pages outside the API (${kind})`, () => {
-    let server: SelfServiceServer;
-    let store: HostedStore;
-    before(async () => {
-      server = await startSelfServiceServer(kind);
-      store = await setUpHostedStore(server, 'acme', 'customers', 'Acme Customers');
-    });
-    after(async () => {
-      await server?.close();
-    });
+    const hosted = hostedStoreSuite(kind);
 
     test(`/ answers a browser with the Keyway page: version, documentation, health (${kind})`, async () => {
       const context = await browser.newContext({ extraHTTPHeaders: { 'accept-language': 'en' } });
       try {
         const page = await context.newPage();
         const watch = watchPage(page);
-        const response = await page.goto(`${server.origin}/`);
+        const response = await page.goto(`${hosted.server.origin}/`);
         assert.equal(response?.status(), 200);
         assert.match(response?.headers()['content-type'] ?? '', /^text\/html/);
         await page.getByRole('heading', { level: 1, name: 'Keyway is running' }).waitFor();
@@ -75,7 +64,7 @@ for (const kind of DATABASE_KINDS) {
       // API clients keep today's answer: no endpoint at `/`.
       for (const accept of ['application/json', '*/*', 'application/json, text/html;q=0.5']) {
         assert.deepEqual(
-          await asApiClient(`${server.origin}/`, accept),
+          await asApiClient(`${hosted.server.origin}/`, accept),
           { status: 404, type: 'application/problem+json; charset=utf-8', code: 'ROUTE_NOT_FOUND' },
           accept,
         );
@@ -86,15 +75,15 @@ for (const kind of DATABASE_KINDS) {
       const context = await browser.newContext();
       try {
         const page = await context.newPage();
-        await page.goto(`${store.base}?lang=de&return_to=%2Facme%2Fidentity%2Fcustomers%2Fpasskeys`);
-        assert.equal(page.url(), `${store.url('signin')}?lang=de&return_to=%2Facme%2Fidentity%2Fcustomers%2Fpasskeys`);
+        await page.goto(`${hosted.store.base}?lang=de&return_to=%2Facme%2Fidentity%2Fcustomers%2Fpasskeys`);
+        assert.equal(page.url(), `${hosted.store.url('signin')}?lang=de&return_to=%2Facme%2Fidentity%2Fcustomers%2Fpasskeys`);
         await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();
-        await page.goto(`${store.base}/`);
-        assert.equal(page.url(), store.url('signin'));
+        await page.goto(`${hosted.store.base}/`);
+        assert.equal(page.url(), hosted.store.url('signin'));
       } finally {
         await context.close();
       }
-      assert.deepEqual(await asApiClient(store.base, 'application/json'), {
+      assert.deepEqual(await asApiClient(hosted.store.base, 'application/json'), {
         status: 404,
         type: 'application/problem+json; charset=utf-8',
         code: 'ROUTE_NOT_FOUND',
@@ -106,20 +95,20 @@ for (const kind of DATABASE_KINDS) {
       try {
         const page = await context.newPage();
         const watch = watchPage(page);
-        const response = await page.goto(`${store.base}/sigin`);
+        const response = await page.goto(`${hosted.store.base}/sigin`);
         assert.equal(response?.status(), 404);
         assert.match(response?.headers()['content-type'] ?? '', /^text\/html/);
         await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
         assert.equal(await page.locator('.service-name').textContent(), 'Acme Customers');
         await page.getByRole('link', { name: 'Go to the sign-in page' }).click();
-        await page.waitForURL(store.url('signin'));
+        await page.waitForURL(hosted.store.url('signin'));
         if (kind === 'sqlite') {
-          await page.goto(`${store.base}/sigin`);
+          await page.goto(`${hosted.store.base}/sigin`);
           await screenshotViews(page, 'site-not-found-store-en');
         }
         // An unknown store, or an address that is nothing: the generic page (no hint that a store exists).
         for (const path of ['/acme/identity/nobody/sigin', '/nothing/here']) {
-          const missing = await page.goto(`${server.origin}${path}?lang=de`);
+          const missing = await page.goto(`${hosted.server.origin}${path}?lang=de`);
           assert.equal(missing?.status(), 404, path);
           await page.getByRole('heading', { level: 1, name: 'Seite nicht gefunden' }).waitFor();
           assert.equal(await page.locator('.service-name').textContent(), 'Keyway', path);
@@ -130,12 +119,12 @@ for (const kind of DATABASE_KINDS) {
       } finally {
         await context.close();
       }
-      assert.deepEqual(await asApiClient(`${store.base}/sigin`, 'application/json'), {
+      assert.deepEqual(await asApiClient(`${hosted.store.base}/sigin`, 'application/json'), {
         status: 404,
         type: 'application/problem+json; charset=utf-8',
         code: 'ROUTE_NOT_FOUND',
       });
-      assert.deepEqual(await asApiClient(`${store.base}/sigin`, '*/*'), {
+      assert.deepEqual(await asApiClient(`${hosted.store.base}/sigin`, '*/*'), {
         status: 404,
         type: 'application/problem+json; charset=utf-8',
         code: 'ROUTE_NOT_FOUND',
@@ -143,17 +132,17 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test(`a favicon at /favicon.ico and linked from every page (${kind})`, async () => {
-      const ico = await fetch(`${server.origin}/favicon.ico`);
+      const ico = await fetch(`${hosted.server.origin}/favicon.ico`);
       assert.equal(ico.status, 200);
       assert.equal(ico.headers.get('content-type'), 'image/x-icon');
       assert.deepEqual([...new Uint8Array(await ico.arrayBuffer()).slice(0, 4)], [0, 0, 1, 0], 'an ICO file');
       const context = await browser.newContext();
       try {
         const page = await context.newPage();
-        for (const url of [`${server.origin}/`, store.url('signin'), `${store.base}/sigin`]) {
+        for (const url of [`${hosted.server.origin}/`, hosted.store.url('signin'), `${hosted.store.base}/sigin`]) {
           await page.goto(url);
           const icons = await page.locator('link[rel="icon"]').evaluateAll((links) => links.map((l) => (l as HTMLLinkElement).href));
-          assert.deepEqual(icons, [`${server.origin}/favicon.ico`, `${server.origin}/favicon.svg`], url);
+          assert.deepEqual(icons, [`${hosted.server.origin}/favicon.ico`, `${hosted.server.origin}/favicon.svg`], url);
         }
         // Both decode as images in the browser (the page's CSP allows them: img-src 'self').
         const sizes = await page.evaluate(

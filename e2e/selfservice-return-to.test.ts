@@ -9,10 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { RETURN_TO_BYPASSES } from '../packages/hosted/test/return-to-bypasses.ts';
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import { launchChromium, PLATFORM_AUTHENTICATOR, WebAuthnPage } from './support/browser.ts';
-import { setUpHostedStore, watchPage } from './support/hosted-pages.ts';
-import type { HostedStore } from './support/hosted-pages.ts';
-import { startSelfServiceServer } from './support/selfservice-server.ts';
-import type { SelfServiceServer } from './support/selfservice-server.ts';
+import { hostedStoreSuite, watchPage } from './support/hosted-pages.ts';
 
 let browser: Browser;
 before(async () => {
@@ -35,25 +32,17 @@ async function landing(page: Page, from: string): Promise<URL> {
 
 for (const kind of DATABASE_KINDS) {
   describe(`return_to after a passkey sign-in in Chromium (${kind})`, () => {
-    let server: SelfServiceServer;
-    let store: HostedStore;
-    before(async () => {
-      server = await startSelfServiceServer(kind);
-      store = await setUpHostedStore(server, 'acme', 'customers', 'Acme Customers');
-    });
-    after(async () => {
-      await server?.close();
-    });
+    const hosted = hostedStoreSuite(kind);
 
     test(`every bypass form ends on Keyway's default page; a path of ours is followed (${kind})`, async () => {
-      const signUp = `${store.url('signup')}?return_to=${encodeURIComponent('/.//evil.example/phish')}`;
+      const signUp = `${hosted.store.url('signup')}?return_to=${encodeURIComponent('/.//evil.example/phish')}`;
       const device = await WebAuthnPage.open(browser, signUp);
       try {
         const page = device.page;
         const watch = watchPage(page);
         const escaped: string[] = [];
         await device.context.route(
-          (url) => url.origin !== server.origin,
+          (url) => url.origin !== hosted.server.origin,
           (route) => {
             escaped.push(route.request().url());
             return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>elsewhere</title>' });
@@ -65,21 +54,21 @@ for (const kind of DATABASE_KINDS) {
         // Sign-up redirects through the same rule.
         await page.getByLabel('Username').fill('ada@example.com');
         await page.getByRole('button', { name: 'Create account with a passkey' }).click();
-        assert.equal((await landing(page, signUp)).href, store.url('passkeys'));
+        assert.equal((await landing(page, signUp)).href, hosted.store.url('passkeys'));
 
         const values = [
           ...RETURN_TO_BYPASSES,
-          `http://localhost:${new URL(server.origin).port}@evil.example/`,
-          `//localhost:${new URL(server.origin).port}@evil.example`,
+          `http://localhost:${new URL(hosted.server.origin).port}@evil.example/`,
+          `//localhost:${new URL(hosted.server.origin).port}@evil.example`,
         ];
-        const expected = new Map<string, string>(values.map((value) => [value, store.url('passkeys')]));
-        expected.set('/acme/identity/customers/passkeys?tab=devices#list', `${store.url('passkeys')}?tab=devices#list`);
-        expected.set('/acme/identity/customers/x/../passkeys', store.url('passkeys'));
+        const expected = new Map<string, string>(values.map((value) => [value, hosted.store.url('passkeys')]));
+        expected.set('/acme/identity/customers/passkeys?tab=devices#list', `${hosted.store.url('passkeys')}?tab=devices#list`);
+        expected.set('/acme/identity/customers/x/../passkeys', hosted.store.url('passkeys'));
         const wrong: string[] = [];
         for (const [value, target] of expected) {
           // A fresh rate-limit window for each sign-in (the clock is the server's; the table is longer than a minute's allowance).
-          server.clock.advance(61_000);
-          const signIn = `${store.url('signin')}?return_to=${encodeURIComponent(value)}`;
+          hosted.server.clock.advance(61_000);
+          const signIn = `${hosted.store.url('signin')}?return_to=${encodeURIComponent(value)}`;
           if (CONTROL.test(value)) {
             // A query carrying a control character never reaches the page: Keyway's one text rule refuses the
             // request (400 VALIDATION_FAILED) before any handler runs, so nothing is served that could redirect.
@@ -91,7 +80,7 @@ for (const kind of DATABASE_KINDS) {
           await page.goto(signIn);
           // The authenticator holds a discoverable passkey, so the page's autofill request signs in at once.
           const landed = await landing(page, signIn);
-          if (landed.origin !== server.origin || landed.href !== target) wrong.push(`${JSON.stringify(value)} → ${landed.href}`);
+          if (landed.origin !== hosted.server.origin || landed.href !== target) wrong.push(`${JSON.stringify(value)} → ${landed.href}`);
         }
         assert.deepEqual(wrong, [], 'every sign-in ended on the expected page of Keyway');
 
@@ -105,7 +94,7 @@ for (const kind of DATABASE_KINDS) {
           },
           { url: moduleUrl, inputs: [...values, '/acme/identity/customers/passkeys'] },
         );
-        assert.deepEqual(decided, [...values.map(() => null), store.url('passkeys')]);
+        assert.deepEqual(decided, [...values.map(() => null), hosted.store.url('passkeys')]);
         assert.deepEqual(escaped, [], 'no request left for another origin');
         assert.deepEqual(watch.problems(), []);
       } finally {

@@ -8,8 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page, Route } from 'playwright-core';
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import { launchChromium, PLATFORM_AUTHENTICATOR, WebAuthnPage } from './support/browser.ts';
-import { setUpHostedStore, watchPage, type HostedStore } from './support/hosted-pages.ts';
-import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
+import { hostedStoreSuite, watchPage } from './support/hosted-pages.ts';
 
 let browser: Browser;
 before(async () => {
@@ -39,19 +38,11 @@ function signInRequests(page: Page): Promise<string[]> {
 
 for (const kind of DATABASE_KINDS) {
   describe(`the sign-in page signs in once (${kind})`, () => {
-    let server: SelfServiceServer;
-    let store: HostedStore;
-    before(async () => {
-      server = await startSelfServiceServer(kind);
-      store = await setUpHostedStore(server, 'acme', 'customers', 'Acme Customers');
-    });
-    after(async () => {
-      await server?.close();
-    });
+    const hosted = hostedStoreSuite(kind);
 
     /** A browser with a platform authenticator whose user `name` signed up (and is signed in). */
     async function signedUp(name: string): Promise<{ device: WebAuthnPage; userId: string }> {
-      const device = await WebAuthnPage.open(browser, `${server.origin}/healthz`);
+      const device = await WebAuthnPage.open(browser, `${hosted.server.origin}/healthz`);
       await device.addVirtualAuthenticator(PLATFORM_AUTHENTICATOR);
       await device.context.addInitScript(() => {
         const page = window as unknown as { keywaySignInRequests: string[] };
@@ -63,20 +54,21 @@ for (const kind of DATABASE_KINDS) {
           return send(input, init);
         };
       });
-      await device.page.goto(store.url('signup'));
+      await device.page.goto(hosted.store.url('signup'));
       await device.page.getByLabel('Username').fill(`${name}@example.com`);
       await device.page.getByLabel('Display name').fill(name);
       await device.page.getByRole('button', { name: 'Create account with a passkey' }).click();
       await device.page.getByText(`Signed in as ${name}`).waitFor();
-      const users = store.backend.expect(
-        await store.backend.call('GET', `/api/identity-store/stores/customers/users?userKey=${encodeURIComponent(`${name}@example.com`)}`),
+      const users = hosted.store.backend.expect(
+        await hosted.store.backend.call('GET', `/api/identity-store/stores/customers/users?userKey=${encodeURIComponent(`${name}@example.com`)}`),
         200,
       ).body.items as { id: string }[];
       return { device, userId: users[0]!.id };
     }
 
     async function liveSessions(userId: string): Promise<number> {
-      return store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/customers/users/${userId}/sessions`), 200).body.items.length;
+      return hosted.store.backend.expect(await hosted.store.backend.call('GET', `/api/identity-store/stores/customers/users/${userId}/sessions`), 200).body
+        .items.length;
     }
 
     test('a click while the autofill sign-in finishes waits for it: one sign-in, and My passkeys is signed in', async () => {
@@ -84,7 +76,7 @@ for (const kind of DATABASE_KINDS) {
       try {
         const page = device.page;
         const { problems } = watchPage(page);
-        const finish = await holdFirst(page, `${store.base}/login/webauthn/finish`);
+        const finish = await holdFirst(page, `${hosted.store.base}/login/webauthn/finish`);
         // Signing out lands on the sign-in page, whose autofill request the authenticator answers at once.
         await page.getByRole('button', { name: 'Sign out' }).click();
         await finish.held;
@@ -93,7 +85,7 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(await button.getAttribute('aria-busy'), 'true', 'the click started a sign-in');
         assert.deepEqual(await signInRequests(page), ['/login/webauthn/options', '/login/webauthn/finish'], 'it waits for the autofill sign-in; no second one');
         await finish.release();
-        await page.waitForURL(store.url('passkeys'));
+        await page.waitForURL(hosted.store.url('passkeys'));
         await page.getByText('Signed in as Ada').waitFor();
         assert.equal(await liveSessions(userId), 1, 'one sign-in: one live session');
         assert.deepEqual(problems(), []);

@@ -6,8 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import { launchChromium, PLATFORM_AUTHENTICATOR, WebAuthnPage } from './support/browser.ts';
-import { AUTHENTICATION_POLICY, REGISTRATION_POLICY, RP_ID, setUpHostedStore, watchPage, type HostedStore } from './support/hosted-pages.ts';
-import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
+import { AUTHENTICATION_POLICY, REGISTRATION_POLICY, RP_ID, hostedStoreSuite, watchPage } from './support/hosted-pages.ts';
 
 let browser: Browser;
 before(async () => {
@@ -19,13 +18,10 @@ after(async () => {
 
 for (const kind of DATABASE_KINDS) {
   describe(`sign-up challenge on the hosted sign-up page (${kind})`, () => {
-    let server: SelfServiceServer;
-    let store: HostedStore;
+    const hosted = hostedStoreSuite(kind);
     before(async () => {
-      server = await startSelfServiceServer(kind);
-      store = await setUpHostedStore(server, 'acme', 'customers', 'Acme Customers');
-      store.backend.expect(
-        await store.backend.call('PATCH', '/api/identity-store/stores/customers', {
+      hosted.store.backend.expect(
+        await hosted.store.backend.call('PATCH', '/api/identity-store/stores/customers', {
           selfService: {
             enabled: true,
             relyingPartyId: RP_ID,
@@ -38,12 +34,9 @@ for (const kind of DATABASE_KINDS) {
         200,
       );
     });
-    after(async () => {
-      await server?.close();
-    });
 
     test(`the page solves the challenge and signs up (${kind})`, async () => {
-      const device = await WebAuthnPage.open(browser, store.url('signup'));
+      const device = await WebAuthnPage.open(browser, hosted.store.url('signup'));
       try {
         const page = device.page;
         const watch = watchPage(page);

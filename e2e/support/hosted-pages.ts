@@ -3,9 +3,11 @@
 // uncaught page errors (a strict CSP that silently blocks a script would otherwise look like a hang).
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { after, before } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
+import type { DatabaseKind } from '../../packages/server/test/support/databases.ts';
 import { KeywayBackend } from './keyway-backend.ts';
-import type { SelfServiceServer } from './selfservice-server.ts';
+import { startSelfServiceServer, type SelfServiceServer } from './selfservice-server.ts';
 
 export const ARTIFACTS = resolve(import.meta.dirname, '..', '..', 'test-artifacts');
 export const RP_ID = 'localhost';
@@ -17,6 +19,22 @@ export interface HostedStore {
   /** `http://localhost:<port>/{tenant}/identity/{store}` */
   base: string;
   url(page: 'signup' | 'signin' | 'passkeys' | 'recover' | 'lost-passkey' | 'verify-email'): string;
+}
+
+/**
+ * Inside a describe: a Keyway server on `kind` with the acme/customers hosted store (setUpHostedStore), started before
+ * the suite's tests (and before hooks declared after this call) and closed after them.
+ */
+export function hostedStoreSuite(kind: DatabaseKind): { server: SelfServiceServer; store: HostedStore } {
+  const suite = {} as { server: SelfServiceServer; store: HostedStore };
+  before(async () => {
+    suite.server = await startSelfServiceServer(kind);
+    suite.store = await setUpHostedStore(suite.server, 'acme', 'customers', 'Acme Customers');
+  });
+  after(async () => {
+    await suite.server?.close();
+  });
+  return suite;
 }
 
 /** A tenant and a store whose self-service uses an RP on the server's own origin (passkeys on localhost, UV required). */
