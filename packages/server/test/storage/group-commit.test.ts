@@ -53,6 +53,21 @@ function track<T>(promise: Promise<T>): { readonly settled: boolean; promise: Pr
   return state;
 }
 
+/**
+ * A transaction that inserts tenant `id` and then holds its connection (on SQLite, the writer) until `release()`;
+ * `inside` resolves once it has written, `done` when it has ended.
+ */
+function heldTransaction(db: Kysely<Schema>, id: string): { inside: Promise<void>; release(): void; done: Promise<void> } {
+  const inside = Promise.withResolvers<void>();
+  const gate = Promise.withResolvers<void>();
+  const done = db.transaction().execute(async (trx) => {
+    await trx.insertInto('tenants').values(tenant(id)).execute();
+    inside.resolve();
+    await gate.promise;
+  });
+  return { inside: inside.promise, release: gate.resolve, done };
+}
+
 /** Lets every already-settled promise callback run. */
 async function drain(): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
@@ -226,21 +241,12 @@ describe('SQLite: acknowledged only once on disk', () => {
     const { database, close } = await openMigratedDatabase('sqlite');
     try {
       await database.db.insertInto('tenants').values(tenant('committed')).execute();
-      let readInside: string[] = [];
-      let unblock!: () => void;
-      const blocked = new Promise<void>((resolve) => (unblock = resolve));
-      let entered!: () => void;
-      const inside = new Promise<void>((resolve) => (entered = resolve));
-      const open = database.db.transaction().execute(async (trx) => {
-        await trx.insertInto('tenants').values(tenant('uncommitted')).execute();
-        entered();
-        await blocked;
-      });
-      await inside;
+      const open = heldTransaction(database.db, 'uncommitted');
+      await open.inside;
       // The writer is held by the open transaction: this read runs on the reading connection.
-      readInside = (await database.db.selectFrom('tenants').select('id').where('id', 'in', ['committed', 'uncommitted']).execute()).map((row) => row.id);
-      unblock();
-      await open;
+      const readInside = (await database.db.selectFrom('tenants').select('id').where('id', 'in', ['committed', 'uncommitted']).execute()).map((row) => row.id);
+      open.release();
+      await open.done;
       // Nothing holds the writer now: the read runs there, and sees the commit.
       const readAfter = (await database.db.selectFrom('tenants').select('id').where('id', 'in', ['committed', 'uncommitted']).orderBy('id').execute()).map(
         (row) => row.id,
@@ -392,21 +398,13 @@ describe('SQLite: transactions of one loop turn share one COMMIT', () => {
     try {
       const first = database.db.insertInto('tenants').values(tenant('before-failure')).execute();
       await held.started(1);
-      let proceed!: () => void;
-      const gate = new Promise<void>((resolve) => (proceed = resolve));
-      let entered!: () => void;
-      const inside = new Promise<void>((resolve) => (entered = resolve));
       // Begun while the flush runs, committed after it failed.
-      const second = database.db.transaction().execute(async (trx) => {
-        await trx.insertInto('tenants').values(tenant('during-failure')).execute();
-        entered();
-        await gate;
-      });
-      await inside;
+      const second = heldTransaction(database.db, 'during-failure');
+      await second.inside;
       held.fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
       await assert.rejects(first, WalFlushFailedError);
-      proceed();
-      await assert.rejects(second, WalFlushFailedError);
+      second.release();
+      await assert.rejects(second.done, WalFlushFailedError);
     } finally {
       await close();
     }
@@ -416,23 +414,15 @@ describe('SQLite: transactions of one loop turn share one COMMIT', () => {
     const { database, testDatabase, close } = await openMigratedDatabase('sqlite');
     const otherNode = openDatabase(testDatabase.url);
     try {
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let locked!: () => void;
-      const holding = new Promise<void>((resolve) => (locked = resolve));
       // The other node holds the write lock across an await.
-      const other = otherNode.db.transaction().execute(async (trx) => {
-        await trx.insertInto('tenants').values(tenant('other-node')).execute();
-        locked();
-        await released;
-      });
-      await holding;
+      const other = heldTransaction(otherNode.db, 'other-node');
+      await other.inside;
       const waiting = track(database.db.insertInto('tenants').values(tenant('this-node')).execute());
       // Timers still fire while this node waits (SQLite's own busy handler would sleep on the thread).
       for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 5));
       assert.equal(waiting.settled, false, 'still waiting for the lock');
-      release();
-      await other;
+      other.release();
+      await other.done;
       await waiting.promise;
       assert.deepEqual(await tenantIds(database.db, 'other-node'), ['other-node']);
       assert.deepEqual(await tenantIds(database.db, 'this-node'), ['this-node']);
