@@ -196,6 +196,9 @@ export class GroupCommitFailedError extends Error {
   }
 }
 
+/** Why a group ends when SQLite ended its transaction by itself (a hard error such as a full disk rolls all of it back) */
+const rolledBackBySqlite = () => new Error('SQLite rolled the transaction back');
+
 /** A member's statement or release after its group ended (undone under it) */
 function groupUndone(): GroupCommitFailedError {
   return new GroupCommitFailedError(new Error('the group this transaction ran in was undone'));
@@ -364,7 +367,7 @@ export class GroupCommitDriver implements Driver {
     if (lease.inTransaction) {
       // Once SQLite has ended the transaction under the group (a hard error rolls all of it back), a statement would run
       // on its own in autocommit: the group is over, and so is every member of it.
-      if (lease.group === this.#group && !this.#writer.isTransaction) this.#abandonGroup(lease.group!);
+      if (lease.group === this.#group && !this.#writer.isTransaction) this.#endGroup(lease.group!, rolledBackBySqlite());
       if (lease.group !== this.#group) throw groupUndone();
       if (!lease.wroteMain && !isRead(query) && !isSavepointControl(query) && !writesOnlyEphemeralState(query.query)) lease.wroteMain = true;
       return run<R>(this.#writer, query);
@@ -477,19 +480,14 @@ export class GroupCommitDriver implements Driver {
     } catch {
       // SQLite already ended the transaction (a hard error such as a full disk rolls back by itself)
     }
-    if (!this.#writer.isTransaction && this.#group === group) this.#abandonGroup(group);
+    if (!this.#writer.isTransaction && this.#group === group) this.#endGroup(group, rolledBackBySqlite());
   }
 
   /**
-   * SQLite ended the open group's transaction by itself: its members are refused. (A group has ended exactly when it is
-   * no longer the open one: a member whose group is not `#group` any more was committed, refused or undone.)
+   * The group's COMMIT failed, it is given up, or SQLite ended its transaction by itself: undone, and its members
+   * refused. (A group has ended exactly when it is no longer the open one: a member whose group is not `#group` any
+   * more was committed, refused or undone.)
    */
-  #abandonGroup(group: Group): void {
-    this.#group = undefined;
-    group.fail(new Error('SQLite rolled the transaction back'));
-  }
-
-  /** The group's COMMIT failed, or it is given up: undone, and its members refused. */
   #endGroup(group: Group, error: unknown): void {
     if (this.#group === group) this.#group = undefined;
     try {
