@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomBytes } from '../shared/random-bytes.ts';
 
 /**
  * The console's bearer secrets: enrolment-link tokens, the session cookie, and access tokens

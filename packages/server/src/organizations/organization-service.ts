@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
@@ -12,6 +11,7 @@ import { uniqueViolation } from '../storage/unique-violation.ts';
 import { DEFAULT_POLICY, enforcePolicy, mergePolicy, parsePolicy, type OrganizationPolicy, type SignInPasskey } from './organization-policy.ts';
 import { distinctRoles, normaliseDomain, organizationName } from './organization-rules.ts';
 import type { CreateOrganizationInput, Domain, Member, Membership, Organization, UpdateOrganizationInput } from './organization-schemas.ts';
+import { randomBytes } from '../shared/random-bytes.ts';
 
 export interface OrganizationServiceDeps {
   db: Kysely<Schema>;

@@ -1,6 +1,7 @@
-import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { randomBytes } from '../shared/random-bytes.ts';
 
 /**
  * A device proof: the browser signs `keyway-device-key:v1:<challenge>` (UTF-8) with its non-extractable ECDSA P-256

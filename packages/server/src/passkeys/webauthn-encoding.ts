@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../shared/random-bytes.ts';
 
 /**
  * The byte encodings WebAuthn JSON uses, and the random values a ceremony is made of. Credential

@@ -1,4 +1,5 @@
-import { hash, randomBytes } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { randomBytes } from '../shared/random-bytes.ts';
 
 /**
  * Bearer secrets handed to browsers (session cookies, flow cookies, recovery link tokens): 32 random bytes, stored

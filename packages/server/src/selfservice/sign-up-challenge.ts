@@ -1,5 +1,6 @@
-import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { randomBytes } from '../shared/random-bytes.ts';
 
 /**
  * The sign-up challenge: a proof of work in place of a third-party CAPTCHA (SecureAuth's sign-up asks for one), in

@@ -1,4 +1,5 @@
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes } from '../shared/random-bytes.ts';
 
 /**
  * Client secrets are stored only as scrypt hashes (RFC 7914), a deliberately slow,

@@ -1,4 +1,4 @@
-import { createPrivateKey, randomBytes, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
@@ -11,6 +11,7 @@ import { LruCache } from '../shared/lru-cache.ts';
 import type { Schema } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import { TENANT_ID_PATTERN } from '../tenancy/permissions.ts';
+import { randomBytes } from '../shared/random-bytes.ts';
 
 /**
  * Per-tenant ES256 signing keys and the ID tokens Keyway issues after a passkey sign-in

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { KeywayError } from '../../errors/keyway-error.ts';
 import type { IdentityService } from '../../identity/identity-service.ts';
 import type { OrganizationService } from '../../organizations/organization-service.ts';
@@ -13,6 +13,7 @@ import type { JourneyAccess, JourneyStarter } from './journey-access.ts';
 import type { JourneyCompletion } from './journey-completion.ts';
 import { JourneyVariables, userVariable } from './journey-variables.ts';
 import { failure, MAX_VARS_BYTES, type Run, type Stop, type StepRunner } from './step-runner.ts';
+import { randomBytes } from '../../shared/random-bytes.ts';
 
 /** A step claimed longer ago than this without finishing was on a node that died. */
 const INTERRUPTED_AFTER_MS = 2 * 60 * 1000;

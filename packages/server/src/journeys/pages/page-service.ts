@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { KeywayError, type FieldProblem } from '../../errors/keyway-error.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Schema } from '../../storage/schema.ts';
 import { VersionedContentService, type ContentKindSpec } from '../forms/versioned-content.ts';
 import { blockedResources } from './page-document.ts';
+import { randomBytes } from '../../shared/random-bytes.ts';
 
 export const MAX_PAGE_BYTES = 256 * 1024;
 /** How long a page served to a journey step stays available when the step sets no timeout. */

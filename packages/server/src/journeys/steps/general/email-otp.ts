@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { KeywayError } from '../../../errors/keyway-error.ts';
 import { normaliseEmail } from '../../../identity/user-record.ts';
@@ -7,6 +7,7 @@ import { authenticatedUser, identifiedUser, type JourneyAuthentication } from '.
 import { defineStepType, type ContextUpdate, type JourneyUser, type StepContext, type StepResult } from '../../step-type.ts';
 import { storeOf } from '../mosaic/mosaic-support.ts';
 import { errorOf, journeyActor, readPath } from '../trustx/trustx-support.ts';
+import { randomBytes } from '../../../shared/random-bytes.ts';
 
 export const OTP_DIGITS = 6;
 
