@@ -18,6 +18,7 @@ import { authenticationVerifier } from './verifiers.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge } from './webauthn-encoding.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
 import { recordingRefusals } from './ceremony-refusal.ts';
+import { declareSmallTransaction } from '../storage/small-transaction.ts';
 
 export interface StartAuthenticationInput {
   storeName: string;
@@ -120,6 +121,7 @@ export class AuthenticationCeremony {
     const options = requestOptions({ rpId: rp.id, policy, challenge, allowed });
     let refusal: KeywayError | undefined;
     await db.transaction().execute(async (trx) => {
+      await declareSmallTransaction(trx);
       // Serves only this ceremony: its outcome commit makes it durable (relaxed-commit.ts).
       await relaxCommit(trx);
       refusal = await input.admit?.(trx);
@@ -232,6 +234,7 @@ export class AuthenticationCeremony {
     });
 
     await db.transaction().execute(async (trx) => {
+      await declareSmallTransaction(trx);
       await consumeSession(trx, session.id, now);
       // §7.2 steps 23 and 25, atomically: the counter still advances over what is stored now.
       const recorded = await recordCredentialUse(trx, record.id, { counter: verified.newCounter, backedUp: verified.backedUp, at: now.getTime() });

@@ -3,6 +3,7 @@ import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Schema } from '../storage/schema.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
+import { declareSmallTransaction } from '../storage/small-transaction.ts';
 
 /**
  * Records a refused completion of a passkey ceremony in the audit log: the action the success would
@@ -21,6 +22,7 @@ export async function recordRefusal(
   const code = refusal.error.code;
   try {
     await db.transaction().execute(async (trx) => {
+      await declareSmallTransaction(trx);
       await relaxCommit(trx);
       await appendAuditEvent(
         trx,

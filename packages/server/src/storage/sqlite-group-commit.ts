@@ -1,5 +1,6 @@
 import { CompiledQuery, SelectQueryNode, type DatabaseConnection, type Driver, type QueryResult, type SqliteDatabase, type TransactionSettings } from 'kysely';
 import { isRelaxCommit } from './relaxed-commit.ts';
+import { isSmallTransactionDeclaration } from './small-transaction.ts';
 import { writesOnlyEphemeralState } from './written-table.ts';
 
 /**
@@ -20,6 +21,12 @@ import { writesOnlyEphemeralState } from './written-table.ts';
  * of WAL locking, instead of once each (a sign-in wrote about 35 frames, two pwrite(2) calls each). A member is
  * answered only after its group's COMMIT (and, if it wrote the main file, after the flush that follows it), so nothing
  * is acknowledged that another connection or node cannot see.
+ *
+ * A member's savepoint is the journal that lets it roll back alone: SQLite copies each page a member changes into it
+ * first. A group of transactions that declared themselves small (small-transaction.ts: a ceremony's own rows) keeps
+ * those copies in memory; any other transaction runs in a group that keeps them as SQLite does, in memory up to 64 KiB
+ * and then in a temporary file, so that a transaction changing a whole table never holds a copy of it in memory.
+ * Kinds never share a group: a transaction of the other kind commits the open group first.
  *
  * - An acknowledged transaction survives power loss: its frames and every frame before them were flushed.
  * - A failing transaction rolls back alone: ROLLBACK TO its savepoint undoes it and nothing else. Should SQLite undo
@@ -45,6 +52,8 @@ export interface GroupCommitStats {
   transactions: number;
   /** SQLite COMMITs run: each carries the transactions of one group */
   groups: number;
+  /** Of those, groups of small transactions, whose savepoint journal was kept in memory (small-transaction.ts) */
+  smallGroups: number;
   /** Of those, the ones that wrote the main file and so waited for a WAL flush */
   durable: number;
   /** Of those, the ones that wrote the main file and asked not to wait (relaxed-commit.ts) */
@@ -170,11 +179,14 @@ const MEMBER = 'keyway_member';
 class Group {
   /** Whether a member that wrote the main file and did not relax its commit released into it: its COMMIT is flushed */
   durable = false;
+  /** A group of small transactions (small-transaction.ts): its savepoint journal is kept in memory */
+  readonly small: boolean;
   readonly committed: Promise<void>;
   /** After the COMMIT, when durable: the flush that makes it so */
   flushed: Promise<void> | undefined;
   #settle!: { resolve(): void; reject(error: unknown): void };
-  constructor() {
+  constructor(small: boolean) {
+    this.small = small;
     this.committed = new Promise<void>((resolve, reject) => (this.#settle = { resolve, reject }));
     this.committed.catch(() => {}); // a group whose members all rolled back has nobody waiting on it
   }
@@ -206,6 +218,13 @@ function groupUndone(): GroupCommitFailedError {
 
 class Lease implements DatabaseConnection {
   inTransaction = false;
+  /**
+   * Whether the open transaction's savepoint is open. It opens at the transaction's first statement, once the driver
+   * knows whether the transaction declared itself small, in a group of its kind.
+   */
+  joined = false;
+  /** Whether the open transaction declared itself small (small-transaction.ts) */
+  small = false;
   /** Whether the open transaction wrote anything outside the ephemeral file */
   wroteMain = false;
   /** Whether the open transaction asked not to wait for the disk (relaxed-commit.ts) */
@@ -268,7 +287,7 @@ export class GroupCommitDriver implements Driver {
   readonly #stuckMemberMs: number;
   /** The open SQLite transaction, if any */
   #group: Group | undefined;
-  readonly stats: GroupCommitStats = { transactions: 0, groups: 0, durable: 0, relaxed: 0, flushes: 0, rolledBack: 0 };
+  readonly stats: GroupCommitStats = { transactions: 0, groups: 0, smallGroups: 0, durable: 0, relaxed: 0, flushes: 0, rolledBack: 0 };
 
   constructor(connections: GroupCommitConnections) {
     this.#writer = connections.writer;
@@ -283,18 +302,15 @@ export class GroupCommitDriver implements Driver {
     return new Lease(this);
   }
 
+  /** Takes the writer; the transaction joins a group at its first statement (#join). */
   async beginTransaction(connection: DatabaseConnection, _settings?: TransactionSettings): Promise<void> {
     this.#flushes?.assertHealthy();
     await this.#lock.lock();
     const lease = connection as Lease;
-    try {
-      lease.group = this.#group ?? (await this.#openGroup());
-      exec(this.#writer, `savepoint ${MEMBER}`);
-    } catch (error) {
-      this.#lock.unlock();
-      throw error;
-    }
     lease.inTransaction = true;
+    lease.joined = false;
+    lease.small = false;
+    lease.group = undefined;
     lease.wroteMain = false;
     lease.relaxed = false;
   }
@@ -303,6 +319,11 @@ export class GroupCommitDriver implements Driver {
     const lease = connection as Lease;
     if (!lease.inTransaction) return;
     lease.inTransaction = false;
+    if (!lease.joined) {
+      // No statement ran: nothing to commit.
+      this.#lock.unlock();
+      return;
+    }
     const group = lease.group!;
     if (group !== this.#group) {
       this.#lock.unlock();
@@ -334,7 +355,7 @@ export class GroupCommitDriver implements Driver {
     const lease = connection as Lease;
     if (!lease.inTransaction) return; // its release failed: already rolled back
     lease.inTransaction = false;
-    if (lease.group === this.#group) this.#rollBackMember(lease.group!);
+    if (lease.joined && lease.group === this.#group) this.#rollBackMember(lease.group!);
     this.#lock.unlock();
   }
 
@@ -364,7 +385,13 @@ export class GroupCommitDriver implements Driver {
       lease.relaxed = lease.inTransaction; // like SET LOCAL, it means nothing outside a transaction
       return { rows: [] };
     }
+    if (isSmallTransactionDeclaration(query)) {
+      // Only a transaction's first statement can choose its group.
+      lease.small = lease.inTransaction && !lease.joined;
+      return { rows: [] };
+    }
     if (lease.inTransaction) {
+      if (!lease.joined) await this.#join(lease);
       // Once SQLite has ended the transaction under the group (a hard error rolls all of it back), a statement would run
       // on its own in autocommit: the group is over, and so is every member of it.
       if (lease.group === this.#group && !this.#writer.isTransaction) this.#endGroup(lease.group!, rolledBackBySqlite());
@@ -417,10 +444,36 @@ export class GroupCommitDriver implements Driver {
    * busy handler sleeps on the thread, so it would stop every request of this node — and, were that other connection
    * in this process, the loop turn that ends its group, until the timeout.
    */
-  async #openGroup(): Promise<Group> {
+  /**
+   * Under the lock, at the transaction's first statement: its savepoint, in the open group if that is of its kind
+   * (small or not), else in a new one. An open group of the other kind is committed first, at once: its members have
+   * all released (the lock is this transaction's), and committing before the end of the loop turn only shares the
+   * COMMIT among fewer of them.
+   */
+  async #join(lease: Lease): Promise<void> {
+    if (this.#group && this.#group.small !== lease.small) this.#commitHeld(this.#group);
+    lease.group = this.#group ?? (await this.#openGroup(lease.small));
+    exec(this.#writer, `savepoint ${MEMBER}`);
+    lease.joined = true;
+  }
+
+  /**
+   * Under the lock: a new group (BEGIN IMMEDIATE), whose COMMIT runs once this loop turn's work is done.
+   * While another connection (another node) holds the write lock, it waits without blocking the event loop: SQLite's
+   * busy handler sleeps on the thread, so it would stop every request of this node — and, were that other connection
+   * in this process, the loop turn that ends its group, until the timeout.
+   *
+   * A group of small transactions keeps its savepoint journal in memory. SQLite keeps it in memory only up to 64 KiB,
+   * then writes it to a temporary file for the rest of the transaction: two pwrite(2) calls per page a member changes,
+   * which was a quarter of a sign-up's CPU once groups held a few ceremonies. SQLite decides where the journal goes
+   * when the transaction begins, from `temp_store`: so the group begins under `temp_store = memory`, and it is put
+   * back at once, so that sorts and temporary indexes (of reads on this connection too) still go to files.
+   */
+  async #openGroup(small: boolean): Promise<Group> {
     const deadline = Date.now() + BUSY_TIMEOUT_MS;
     for (let attempt = 0; ; attempt++) {
       exec(this.#writer, 'pragma busy_timeout = 0');
+      if (small) exec(this.#writer, 'pragma temp_store = memory');
       try {
         exec(this.#writer, 'begin immediate');
         break;
@@ -428,10 +481,11 @@ export class GroupCommitDriver implements Driver {
         if (!isBusy(error) || Date.now() >= deadline) throw error;
       } finally {
         exec(this.#writer, `pragma busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        if (small) exec(this.#writer, 'pragma temp_store = default');
       }
       await new Promise((resolve) => setTimeout(resolve, BUSY_BACKOFF_MS[Math.min(attempt, BUSY_BACKOFF_MS.length - 1)]));
     }
-    const group = new Group();
+    const group = new Group(small);
     this.#group = group;
     setImmediate(() => void this.#commitGroup(group));
     return group;
@@ -447,19 +501,24 @@ export class GroupCommitDriver implements Driver {
       return;
     }
     try {
-      if (this.#group !== group) return; // already ended (SQLite undid it, or the database is closing)
-      this.#group = undefined;
-      try {
-        exec(this.#writer, 'commit');
-      } catch (error) {
-        this.#endGroup(group, error);
-        return;
-      }
-      this.stats.groups++;
-      group.succeed(group.durable ? this.#flushAfterCommit() : undefined);
+      if (this.#group === group) this.#commitHeld(group); // else already ended (SQLite undid it, or the database is closing)
     } finally {
       this.#lock.unlock();
     }
+  }
+
+  /** Under the lock: the open group's COMMIT; its members are answered once it (and, if durable, its flush) is done. */
+  #commitHeld(group: Group): void {
+    this.#group = undefined;
+    try {
+      exec(this.#writer, 'commit');
+    } catch (error) {
+      this.#endGroup(group, error);
+      return;
+    }
+    this.stats.groups++;
+    if (group.small) this.stats.smallGroups++;
+    group.succeed(group.durable ? this.#flushAfterCommit() : undefined);
   }
 
   /** The flush a durable group's members wait for; refused (not thrown) when an earlier flush failed while the group was open. */

@@ -1,4 +1,5 @@
 import { isRelaxCommit } from './relaxed-commit.ts';
+import { isSmallTransactionDeclaration } from './small-transaction.ts';
 import { writesOnlyEphemeralState } from './written-table.ts';
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
 
@@ -117,6 +118,8 @@ class CountingConnection implements DatabaseConnection {
   }
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    // An instruction to the SQLite driver, which runs nothing for it (and PostgreSQL is never sent one).
+    if (isSmallTransactionDeclaration(query)) return this.inner.executeQuery<R>(query);
     const write = isWrite(query);
     const durable = write && !writesOnlyEphemeralState(query.query);
     if (this.inTransaction) {

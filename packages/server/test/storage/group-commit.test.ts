@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../../src/storage/schema.ts';
 import { relaxCommit } from '../../src/storage/relaxed-commit.ts';
+import { declareSmallTransaction } from '../../src/storage/small-transaction.ts';
 import { isDatabaseUnavailable } from '../../src/storage/database-unavailable.ts';
 import { GroupCommitFailedError, WalFlushFailedError } from '../../src/storage/sqlite-group-commit.ts';
 import { openDatabase } from '../../src/storage/database.ts';
@@ -278,6 +279,111 @@ describe('SQLite: acknowledged only once on disk', () => {
       assert.ok(isDatabaseUnavailable(later), 'answered as 503 database unavailable');
       assert.equal(held.calls, 1, 'no flush is tried again');
       assert.deepEqual((await database.db.selectFrom('tenants').select('id').where('id', '=', 'after').execute()).length, 0);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('SQLite: small transactions keep their savepoint journal in memory', () => {
+  const ids = async (db: Kysely<Schema>, prefix: string) =>
+    (await db.selectFrom('tenants').select('id').where('id', 'like', `${prefix}%`).orderBy('id').execute()).map((row) => row.id);
+
+  test('small transactions share a group of their own; one that changed 100 pages and failed rolls back alone', async () => {
+    const { database, close } = await openMigratedDatabase('sqlite');
+    try {
+      // ~100 pages of rows: one transaction's undo copies well beyond the 64 KiB SQLite keeps in memory by itself.
+      await sql`create table test_pages (id integer primary key, body text not null)`.execute(database.db);
+      await sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < 1000) insert into test_pages (body) select printf('%.300c', 'a') from n`.execute(
+        database.db,
+      );
+      const before = { ...database.groupCommit! };
+      let tempStoreInside: unknown;
+      const outcomes = await Promise.allSettled([
+        database.db.transaction().execute(async (trx) => {
+          await declareSmallTransaction(trx);
+          await trx.insertInto('tenants').values(tenant('small-1')).execute();
+          // Sorts and temporary indexes of the group still go to files: only the savepoint journal is in memory.
+          tempStoreInside = (await sql<{ temp_store: number }>`pragma temp_store`.execute(trx)).rows[0]?.temp_store;
+        }),
+        database.db.transaction().execute(async (trx) => {
+          await declareSmallTransaction(trx);
+          await trx.insertInto('tenants').values(tenant('small-failing')).execute();
+          await sql`update test_pages set body = printf('%.300c', 'b')`.execute(trx);
+          throw new Error('fails after changing every page of test_pages');
+        }),
+        database.db.transaction().execute(async (trx) => {
+          await declareSmallTransaction(trx);
+          await trx.insertInto('tenants').values(tenant('small-2')).execute();
+        }),
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.deepEqual(await ids(database.db, 'small-'), ['small-1', 'small-2']);
+      const bodies = (await sql<{ n: number; body: string }>`select count(*) as n, min(body) as body from test_pages`.execute(database.db)).rows[0]!;
+      assert.deepEqual(
+        { n: bodies.n, first: bodies.body[0], length: bodies.body.length },
+        { n: 1000, first: 'a', length: 300 },
+        'the failed one is undone from memory',
+      );
+      assert.equal(tempStoreInside, 0, 'temp_store is back to its default while the group is open');
+      const stats = database.groupCommit!;
+      assert.equal(stats.groups - before.groups, 1, 'one COMMIT');
+      assert.equal(stats.smallGroups - before.smallGroups, 1, 'of a group of small transactions');
+      assert.equal(stats.rolledBack - before.rolledBack, 1);
+      assert.equal(stats.durable - before.durable, 2);
+    } finally {
+      await close();
+    }
+  });
+
+  test('a transaction that does not declare itself small never joins their group: the open group commits first, and the next small one opens another', async () => {
+    const { database, close } = await openMigratedDatabase('sqlite');
+    try {
+      const before = { ...database.groupCommit! };
+      const small = (id: string) =>
+        database.db.transaction().execute(async (trx) => {
+          await declareSmallTransaction(trx);
+          await trx.insertInto('tenants').values(tenant(id)).execute();
+        });
+      await Promise.all([
+        small('mixed-1'),
+        database.db.transaction().execute((trx) => trx.insertInto('tenants').values(tenant('mixed-2')).execute()),
+        // A write outside a transaction is a transaction of its own, and not a small one either.
+        database.db.insertInto('tenants').values(tenant('mixed-3')).execute(),
+        small('mixed-4'),
+        small('mixed-5'),
+      ]);
+      assert.deepEqual(await ids(database.db, 'mixed-'), ['mixed-1', 'mixed-2', 'mixed-3', 'mixed-4', 'mixed-5']);
+      const stats = database.groupCommit!;
+      assert.equal(stats.groups - before.groups, 3, 'small | the two others | the two small ones after them');
+      assert.equal(stats.smallGroups - before.smallGroups, 2);
+      assert.equal(stats.transactions - before.transactions, 5);
+      assert.equal(stats.durable - before.durable, 5, 'each answered after the flush that follows its own COMMIT');
+    } finally {
+      await close();
+    }
+  });
+
+  test('only a first statement declares: later, or outside a transaction, the declaration changes nothing', async () => {
+    const { database, close } = await openMigratedDatabase('sqlite');
+    try {
+      const before = { ...database.groupCommit! };
+      await declareSmallTransaction(database.db);
+      await database.db.transaction().execute(async (trx) => {
+        await trx.insertInto('tenants').values(tenant('late-1')).execute();
+        await declareSmallTransaction(trx);
+        await trx.insertInto('tenants').values(tenant('late-2')).execute();
+      });
+      assert.deepEqual(await ids(database.db, 'late-'), ['late-1', 'late-2']);
+      assert.equal(database.groupCommit!.groups - before.groups, 1);
+      assert.equal(database.groupCommit!.smallGroups - before.smallGroups, 0);
+      // A transaction that runs no statement has nothing to commit and holds nothing afterwards.
+      await database.db.transaction().execute(async (trx) => declareSmallTransaction(trx));
+      await database.db.transaction().execute((trx) => trx.insertInto('tenants').values(tenant('late-3')).execute());
+      assert.deepEqual(await ids(database.db, 'late-3'), ['late-3']);
     } finally {
       await close();
     }
