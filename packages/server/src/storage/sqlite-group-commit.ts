@@ -467,7 +467,9 @@ export class GroupCommitDriver implements Driver {
    * then writes it to a temporary file for the rest of the transaction: two pwrite(2) calls per page a member changes,
    * which was a quarter of a sign-up's CPU once groups held a few ceremonies. SQLite decides where the journal goes
    * when the transaction begins, from `temp_store`: so the group begins under `temp_store = memory`, and it is put
-   * back at once, so that sorts and temporary indexes (of reads on this connection too) still go to files.
+   * back at once, so that sorts and temporary indexes (of reads on this connection too) still go to files. (SQLite
+   * refuses to change `temp_store` inside a transaction only while a temporary database is open; changing it before
+   * BEGIN closes any, and Keyway creates no temporary tables.)
    */
   async #openGroup(small: boolean): Promise<Group> {
     const deadline = Date.now() + BUSY_TIMEOUT_MS;

@@ -5,7 +5,7 @@ import type { Schema } from '../../src/storage/schema.ts';
 import { relaxCommit } from '../../src/storage/relaxed-commit.ts';
 import { declareSmallTransaction } from '../../src/storage/small-transaction.ts';
 import { isDatabaseUnavailable } from '../../src/storage/database-unavailable.ts';
-import { GroupCommitFailedError, WalFlushFailedError } from '../../src/storage/sqlite-group-commit.ts';
+import { GroupCommitFailedError, WalFlushFailedError, type GroupCommitStats } from '../../src/storage/sqlite-group-commit.ts';
 import { openDatabase } from '../../src/storage/database.ts';
 import { DATABASE_KINDS, openMigratedDatabase } from '../support/databases.ts';
 
@@ -286,6 +286,9 @@ describe('SQLite: acknowledged only once on disk', () => {
 });
 
 describe('SQLite: small transactions keep their savepoint journal in memory', () => {
+  /** How much each group-commit count grew since `before`. */
+  const growth = (now: GroupCommitStats, before: GroupCommitStats) =>
+    Object.fromEntries(Object.entries(now).map(([name, count]) => [name, count - before[name as keyof GroupCommitStats]])) as unknown as GroupCommitStats;
   const ids = async (db: Kysely<Schema>, prefix: string) =>
     (await db.selectFrom('tenants').select('id').where('id', 'like', `${prefix}%`).orderBy('id').execute()).map((row) => row.id);
 
@@ -329,11 +332,9 @@ describe('SQLite: small transactions keep their savepoint journal in memory', ()
         'the failed one is undone from memory',
       );
       assert.equal(tempStoreInside, 0, 'temp_store is back to its default while the group is open');
-      const stats = database.groupCommit!;
-      assert.equal(stats.groups - before.groups, 1, 'one COMMIT');
-      assert.equal(stats.smallGroups - before.smallGroups, 1, 'of a group of small transactions');
-      assert.equal(stats.rolledBack - before.rolledBack, 1);
-      assert.equal(stats.durable - before.durable, 2);
+      // One COMMIT, of a group of small transactions.
+      const { groups, smallGroups, rolledBack, durable } = growth(database.groupCommit!, before);
+      assert.deepEqual({ groups, smallGroups, rolledBack, durable }, { groups: 1, smallGroups: 1, rolledBack: 1, durable: 2 });
     } finally {
       await close();
     }
@@ -357,11 +358,10 @@ describe('SQLite: small transactions keep their savepoint journal in memory', ()
         small('mixed-5'),
       ]);
       assert.deepEqual(await ids(database.db, 'mixed-'), ['mixed-1', 'mixed-2', 'mixed-3', 'mixed-4', 'mixed-5']);
-      const stats = database.groupCommit!;
-      assert.equal(stats.groups - before.groups, 3, 'small | the two others | the two small ones after them');
-      assert.equal(stats.smallGroups - before.smallGroups, 2);
-      assert.equal(stats.transactions - before.transactions, 5);
-      assert.equal(stats.durable - before.durable, 5, 'each answered after the flush that follows its own COMMIT');
+      // Groups: the first small one | the two others | the two small ones after them. Each transaction is answered
+      // after the flush that follows its own COMMIT.
+      const { groups, smallGroups, transactions, durable } = growth(database.groupCommit!, before);
+      assert.deepEqual({ groups, smallGroups, transactions, durable }, { groups: 3, smallGroups: 2, transactions: 5, durable: 5 });
     } finally {
       await close();
     }
