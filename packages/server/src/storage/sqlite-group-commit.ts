@@ -439,12 +439,6 @@ export class GroupCommitDriver implements Driver {
   }
 
   /**
-   * Under the lock: a new group (BEGIN IMMEDIATE), whose COMMIT runs once this loop turn's work is done.
-   * While another connection (another node) holds the write lock, it waits without blocking the event loop: SQLite's
-   * busy handler sleeps on the thread, so it would stop every request of this node — and, were that other connection
-   * in this process, the loop turn that ends its group, until the timeout.
-   */
-  /**
    * Under the lock, at the transaction's first statement: its savepoint, in the open group if that is of its kind
    * (small or not), else in a new one. An open group of the other kind is committed first, at once: its members have
    * all released (the lock is this transaction's), and committing before the end of the loop turn only shares the
@@ -465,7 +459,7 @@ export class GroupCommitDriver implements Driver {
    *
    * A group of small transactions keeps its savepoint journal in memory. SQLite keeps it in memory only up to 64 KiB,
    * then writes it to a temporary file for the rest of the transaction: two pwrite(2) calls per page a member changes,
-   * which was a quarter of a sign-up's CPU once groups held a few ceremonies. SQLite decides where the journal goes
+   * about a fifth of a sign-up's CPU once groups held a few ceremonies. SQLite decides where the journal goes
    * when the transaction begins, from `temp_store`: so the group begins under `temp_store = memory`, and it is put
    * back at once, so that sorts and temporary indexes (of reads on this connection too) still go to files. (SQLite
    * refuses to change `temp_store` inside a transaction only while a temporary database is open; changing it before
