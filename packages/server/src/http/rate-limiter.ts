@@ -3,7 +3,7 @@ import { KeywayError } from '../errors/keyway-error.ts';
 import type { Clock } from '../shared/clock.ts';
 import { precompiled, type PrecompiledQuery } from '../storage/precompiled-query.ts';
 import type { Schema } from '../storage/schema.ts';
-import { declareSmallTransaction } from '../storage/small-transaction.ts';
+import { inSmallTransaction } from '../storage/small-transaction.ts';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
@@ -71,10 +71,7 @@ export class RateLimiter {
    */
   async hitAll(checks: readonly RateLimitCheck[]): Promise<void> {
     if (checks.length === 0) return;
-    const refusal = await this.#db.transaction().execute(async (trx) => {
-      await declareSmallTransaction(trx);
-      return this.charge(trx, checks);
-    });
+    const refusal = await inSmallTransaction(this.#db, (trx) => this.charge(trx, checks));
     if (refusal) throw refusal;
   }
 

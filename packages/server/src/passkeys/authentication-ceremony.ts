@@ -18,7 +18,7 @@ import { authenticationVerifier } from './verifiers.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge } from './webauthn-encoding.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
 import { recordingRefusals } from './ceremony-refusal.ts';
-import { declareSmallTransaction } from '../storage/small-transaction.ts';
+import { inSmallTransaction } from '../storage/small-transaction.ts';
 
 export interface StartAuthenticationInput {
   storeName: string;
@@ -120,8 +120,7 @@ export class AuthenticationCeremony {
     const expiresAt = now.getTime() + policy.timeout;
     const options = requestOptions({ rpId: rp.id, policy, challenge, allowed });
     let refusal: KeywayError | undefined;
-    await db.transaction().execute(async (trx) => {
-      await declareSmallTransaction(trx);
+    await inSmallTransaction(db, async (trx) => {
       // Serves only this ceremony: its outcome commit makes it durable (relaxed-commit.ts).
       await relaxCommit(trx);
       refusal = await input.admit?.(trx);
@@ -233,8 +232,7 @@ export class AuthenticationCeremony {
       ...(input.nonce === undefined ? {} : { nonce: input.nonce }),
     });
 
-    await db.transaction().execute(async (trx) => {
-      await declareSmallTransaction(trx);
+    await inSmallTransaction(db, async (trx) => {
       await consumeSession(trx, session.id, now);
       // §7.2 steps 23 and 25, atomically: the counter still advances over what is stored now.
       const recorded = await recordCredentialUse(trx, record.id, { counter: verified.newCounter, backedUp: verified.backedUp, at: now.getTime() });

@@ -3,7 +3,7 @@ import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Schema } from '../storage/schema.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
-import { declareSmallTransaction } from '../storage/small-transaction.ts';
+import { inSmallTransaction } from '../storage/small-transaction.ts';
 
 /**
  * Records a refused completion of a passkey ceremony in the audit log: the action the success would
@@ -21,8 +21,7 @@ export async function recordRefusal(
   if (!(refusal.error instanceof KeywayError)) return;
   const code = refusal.error.code;
   try {
-    await db.transaction().execute(async (trx) => {
-      await declareSmallTransaction(trx);
+    await inSmallTransaction(db, async (trx) => {
       await relaxCommit(trx);
       await appendAuditEvent(
         trx,

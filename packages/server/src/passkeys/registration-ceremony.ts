@@ -16,7 +16,7 @@ import { registrationVerifier } from './verifiers.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge, newUserHandle, toBase64url } from './webauthn-encoding.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
 import { recordingRefusals } from './ceremony-refusal.ts';
-import { declareSmallTransaction } from '../storage/small-transaction.ts';
+import { inSmallTransaction } from '../storage/small-transaction.ts';
 
 /** WebAuthn §5.4.3: a user handle is at most 64 bytes. */
 export const MAX_USER_HANDLE_BYTES = 64;
@@ -104,8 +104,7 @@ export class RegistrationCeremony {
 
     let refusal: KeywayError | undefined;
     try {
-      const started = await db.transaction().execute(async (trx) => {
-        await declareSmallTransaction(trx);
+      const started = await inSmallTransaction(db, async (trx) => {
         // Serves only this ceremony (a user handle settled here is settled again by a next attempt): its outcome
         // commit makes it durable (relaxed-commit.ts).
         await relaxCommit(trx);
@@ -197,8 +196,7 @@ export class RegistrationCeremony {
       now,
     );
     try {
-      await db.transaction().execute(async (trx) => {
-        await declareSmallTransaction(trx);
+      await inSmallTransaction(db, async (trx) => {
         await consumeSession(trx, session.id, now);
         // §7.1 step 27: a credential ID registers once across the whole database (unique index).
         await insertCredential(trx, row);

@@ -1,8 +1,19 @@
-import { SqliteAdapter, sql, type CompiledQuery, type Kysely } from 'kysely';
+import { SqliteAdapter, sql, type CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Schema } from './schema.ts';
 
 /** The instruction `declareSmallTransaction` sends; the SQLite driver takes it and runs nothing (a comment is not SQL anyone else sees). */
 export const SMALL_TRANSACTION_SQL = '/* keyway: small transaction */';
+
+/**
+ * Runs `work` in a transaction that says, as its first statement (declareSmallTransaction), that it changes a bounded
+ * handful of rows. The ceremonies' transactions run this way.
+ */
+export function inSmallTransaction<T>(db: Kysely<Schema>, work: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await declareSmallTransaction(trx);
+    return work(trx);
+  });
+}
 
 /**
  * As the transaction's first statement: says it changes a bounded handful of rows (one ceremony's session, flow,

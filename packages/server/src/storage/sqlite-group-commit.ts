@@ -218,18 +218,16 @@ function groupUndone(): GroupCommitFailedError {
 
 class Lease implements DatabaseConnection {
   inTransaction = false;
-  /**
-   * Whether the open transaction's savepoint is open. It opens at the transaction's first statement, once the driver
-   * knows whether the transaction declared itself small, in a group of its kind.
-   */
-  joined = false;
   /** Whether the open transaction declared itself small (small-transaction.ts) */
   small = false;
   /** Whether the open transaction wrote anything outside the ephemeral file */
   wroteMain = false;
   /** Whether the open transaction asked not to wait for the disk (relaxed-commit.ts) */
   relaxed = false;
-  /** The group the open transaction runs in */
+  /**
+   * The group the open transaction runs in. Set once its savepoint is open: at the transaction's first statement, when
+   * the driver knows whether it declared itself small, in a group of its kind (#join).
+   */
   group: Group | undefined;
   readonly #driver: GroupCommitDriver;
   constructor(driver: GroupCommitDriver) {
@@ -308,7 +306,6 @@ export class GroupCommitDriver implements Driver {
     await this.#lock.lock();
     const lease = connection as Lease;
     lease.inTransaction = true;
-    lease.joined = false;
     lease.small = false;
     lease.group = undefined;
     lease.wroteMain = false;
@@ -319,12 +316,12 @@ export class GroupCommitDriver implements Driver {
     const lease = connection as Lease;
     if (!lease.inTransaction) return;
     lease.inTransaction = false;
-    if (!lease.joined) {
+    const group = lease.group;
+    if (!group) {
       // No statement ran: nothing to commit.
       this.#lock.unlock();
       return;
     }
-    const group = lease.group!;
     if (group !== this.#group) {
       this.#lock.unlock();
       throw groupUndone();
@@ -355,7 +352,7 @@ export class GroupCommitDriver implements Driver {
     const lease = connection as Lease;
     if (!lease.inTransaction) return; // its release failed: already rolled back
     lease.inTransaction = false;
-    if (lease.joined && lease.group === this.#group) this.#rollBackMember(lease.group!);
+    if (lease.group && lease.group === this.#group) this.#rollBackMember(lease.group);
     this.#lock.unlock();
   }
 
@@ -387,11 +384,11 @@ export class GroupCommitDriver implements Driver {
     }
     if (isSmallTransactionDeclaration(query)) {
       // Only a transaction's first statement can choose its group.
-      lease.small = lease.inTransaction && !lease.joined;
+      lease.small = lease.inTransaction && !lease.group;
       return { rows: [] };
     }
     if (lease.inTransaction) {
-      if (!lease.joined) await this.#join(lease);
+      if (!lease.group) await this.#join(lease);
       // Once SQLite has ended the transaction under the group (a hard error rolls all of it back), a statement would run
       // on its own in autocommit: the group is over, and so is every member of it.
       if (lease.group === this.#group && !this.#writer.isTransaction) this.#endGroup(lease.group!, rolledBackBySqlite());
@@ -446,9 +443,9 @@ export class GroupCommitDriver implements Driver {
    */
   async #join(lease: Lease): Promise<void> {
     if (this.#group && this.#group.small !== lease.small) this.#commitHeld(this.#group);
-    lease.group = this.#group ?? (await this.#openGroup(lease.small));
+    const group = this.#group ?? (await this.#openGroup(lease.small));
     exec(this.#writer, `savepoint ${MEMBER}`);
-    lease.joined = true;
+    lease.group = group;
   }
 
   /**

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../../src/storage/schema.ts';
 import { relaxCommit } from '../../src/storage/relaxed-commit.ts';
-import { declareSmallTransaction } from '../../src/storage/small-transaction.ts';
+import { declareSmallTransaction, inSmallTransaction } from '../../src/storage/small-transaction.ts';
 import { isDatabaseUnavailable } from '../../src/storage/database-unavailable.ts';
 import { GroupCommitFailedError, WalFlushFailedError, type GroupCommitStats } from '../../src/storage/sqlite-group-commit.ts';
 import { openDatabase } from '../../src/storage/database.ts';
@@ -303,20 +303,17 @@ describe('SQLite: small transactions keep their savepoint journal in memory', ()
       const before = { ...database.groupCommit! };
       let tempStoreInside: unknown;
       const outcomes = await Promise.allSettled([
-        database.db.transaction().execute(async (trx) => {
-          await declareSmallTransaction(trx);
+        inSmallTransaction(database.db, async (trx) => {
           await trx.insertInto('tenants').values(tenant('small-1')).execute();
           // Sorts and temporary indexes of the group still go to files: only the savepoint journal is in memory.
           tempStoreInside = (await sql<{ temp_store: number }>`pragma temp_store`.execute(trx)).rows[0]?.temp_store;
         }),
-        database.db.transaction().execute(async (trx) => {
-          await declareSmallTransaction(trx);
+        inSmallTransaction(database.db, async (trx) => {
           await trx.insertInto('tenants').values(tenant('small-failing')).execute();
           await sql`update test_pages set body = printf('%.300c', 'b')`.execute(trx);
           throw new Error('fails after changing every page of test_pages');
         }),
-        database.db.transaction().execute(async (trx) => {
-          await declareSmallTransaction(trx);
+        inSmallTransaction(database.db, async (trx) => {
           await trx.insertInto('tenants').values(tenant('small-2')).execute();
         }),
       ]);
@@ -344,11 +341,7 @@ describe('SQLite: small transactions keep their savepoint journal in memory', ()
     const { database, close } = await openMigratedDatabase('sqlite');
     try {
       const before = { ...database.groupCommit! };
-      const small = (id: string) =>
-        database.db.transaction().execute(async (trx) => {
-          await declareSmallTransaction(trx);
-          await trx.insertInto('tenants').values(tenant(id)).execute();
-        });
+      const small = (id: string) => inSmallTransaction(database.db, (trx) => trx.insertInto('tenants').values(tenant(id)).execute());
       await Promise.all([
         small('mixed-1'),
         database.db.transaction().execute((trx) => trx.insertInto('tenants').values(tenant('mixed-2')).execute()),
