@@ -228,6 +228,38 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(problems(), []);
     });
 
+    test('SDK: autofill() and signInWithPasskey() in the same moment: only the modal request runs; autofill refuses, the step is answered once', async () => {
+      // The runner's module of @keyway/web, as the runner page preloads it (read from the page's HTML: opened in the
+      // browser, the page's own autofill would sign in at once with the passkey the authenticator holds).
+      const shell = await server.http.get(`/${tenant.tenantId}/journeys/${JOURNEY}`);
+      const journeyModule = /<link rel="modulepreload" href="([^"]+\/web\/src\/journey\.js)"/.exec(String(shell.body))?.[1];
+      assert.ok(journeyModule, 'the runner preloads the journey client');
+      // A same-origin page without a page script (an unknown journey's 404 page), so only the SDK calls below run.
+      await page.goto(tenant.runnerUrl('no-such-journey'));
+      const started = await server.http.post(`/${tenant.tenantId}/journeys/${JOURNEY}/start`, {}, { origin: server.origin });
+      assert.equal(started.status, 200, JSON.stringify(started.body));
+      calls.length = 0;
+      const outcomes = await page.evaluate(
+        async ({ url, baseUrl, sessionId }) => {
+          const sdk = await import(url);
+          const step = await sdk.resumeJourney({ baseUrl, sessionId });
+          const settle = (promise: Promise<{ kind: string }>) =>
+            promise.then(
+              (next) => ({ ok: true, kind: next.kind }),
+              (error: { code?: string }) => ({ ok: false, code: error.code }),
+            );
+          // Autofill first, the button in the same task: autofill has not reached its conditional request yet.
+          const autofill = settle(step.autofill());
+          const button = settle(step.signInWithPasskey());
+          return { autofill: await autofill, button: await button, answered: step.answered };
+        },
+        { url: journeyModule, baseUrl: `/${tenant.tenantId}/`, sessionId: started.body.sessionId as string },
+      );
+      assert.deepEqual(outcomes, { autofill: { ok: false, code: 'ERR_STEP_ANSWERED' }, button: { ok: true, kind: 'success' }, answered: true });
+      assert.deepEqual(calls, [{ method: 'get', mediation: 'modal', descriptors: 0 }], 'no conditional request started after the step was claimed');
+      assert.deepEqual(problems(), []);
+    });
+
     test('a browser without conditional mediation keeps the plain form: no username field, no request until the button', async () => {
       const plain = await WebAuthnPage.open(browser, `${server.origin}/healthz`);
       try {

@@ -152,6 +152,40 @@ for (const kind of DATABASE_KINDS) {
       }
     });
 
+    test(`autofill() and signIn() in the same moment: only the modal request runs, autofill says cancelled; one session (${kind})`, async () => {
+      const device = await openSdkPage(server, store);
+      try {
+        await device.addVirtualAuthenticator(PLATFORM_AUTHENTICATOR);
+        const registered = expectOk(await call(device.page, 'register', { identifier: 'hedy' }), 'register');
+        const userId = (registered.user as { id: string }).id;
+        expectOk(await call(device.page, 'signOut'), 'signOut');
+        const calls = await device.page.evaluate(async () => {
+          const keyway = (window as unknown as { keyway: { autofill(): Promise<unknown>; signIn(): Promise<unknown> } }).keyway;
+          const made: string[] = [];
+          const get = navigator.credentials.get.bind(navigator.credentials);
+          navigator.credentials.get = (options) => {
+            made.push(options?.mediation ?? 'modal');
+            return get(options);
+          };
+          const settle = (promise: Promise<unknown>) =>
+            promise.then(
+              () => 'signed in',
+              (error: { code?: string }) => error.code,
+            );
+          // Autofill first, the button in the same task: autofill has not reached its request yet. The authenticator
+          // holds the passkey, so a conditional request that started would be answered at once: a second sign-in.
+          const autofill = settle(keyway.autofill());
+          const signIn = settle(keyway.signIn());
+          return { autofill: await autofill, signIn: await signIn, made };
+        });
+        assert.deepEqual(calls, { autofill: 'ERR_CANCELLED', signIn: 'signed in', made: ['modal'] });
+        const sessions = store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/${STORE}/users/${userId}/sessions`), 200);
+        assert.equal(sessions.body.items.length, 1, 'one sign-in: one live session');
+      } finally {
+        await device.close();
+      }
+    });
+
     test(`a rename tells the authenticator the account's current names (signalCurrentUserDetails) (${kind})`, async () => {
       const device = await openSdkPage(server, store);
       try {

@@ -324,8 +324,18 @@ async function webauthn(
 class WaitingAutofill {
   #waiting: { controller: AbortController; settled: Promise<unknown> } | undefined;
 
-  async wait(request: PublicKeyCredentialRequestOptionsJSON, signal: AbortSignal | undefined): Promise<CredentialJSON | typeof CANCELLED> {
-    await this.stop();
+  /**
+   * Starts the conditional request once any earlier one has settled. `assertOpen` runs in the same task as the
+   * request starts: another answer of the step may have claimed it during the waits before, and a request started
+   * after that claim would run beside the button's prompt (which `stop` could no longer reach).
+   */
+  async wait(
+    request: PublicKeyCredentialRequestOptionsJSON,
+    signal: AbortSignal | undefined,
+    assertOpen: () => void,
+  ): Promise<CredentialJSON | typeof CANCELLED> {
+    while (this.#waiting) await this.stop();
+    assertOpen();
     const controller = new AbortController();
     const forward = () => controller.abort(signal?.reason);
     if (signal?.aborted) forward();
@@ -613,7 +623,9 @@ function clientStep(response: StepResponse, answer: Answer): ClientStep {
           if (!offered?.autofill) throw new TypeError(`Step ${response.journeyStepId} offers no passkey autofill`);
           if (answer.answered) throw new KeywayStepAnsweredError(response.journeyStepId);
           if (!(await isAutofillAvailable())) throw new KeywayUnsupportedError('Passkey autofill is not available in this browser');
-          const credential = await autofill.wait(offered.clientRequest, signal);
+          const credential = await autofill.wait(offered.clientRequest, signal, () => {
+            if (answer.answered) throw new KeywayStepAnsweredError(response.journeyStepId);
+          });
           if (credential === CANCELLED) throw fromWebAuthnError(new DOMException('The passkey was not used', 'NotAllowedError'));
           // The step is claimed only now: while autofill waited, the button, a branch or cancel could answer it instead.
           return answer.answer(offered.branchId, { webauthn_encoded_result: credential }, signal);

@@ -106,6 +106,24 @@ async function cancelAutofill(): Promise<SignInResult | undefined> {
   return pending.signingIn.catch(() => undefined);
 }
 
+/** Modal ceremonies under way, counted from their first step (before any await). */
+let modalCeremonies = 0;
+
+/**
+ * Runs a modal ceremony (sign-up, sign-in, recovery, adding a passkey): stops a waiting autofill request first, and
+ * while the ceremony runs autofill does not start. An autofill call still in its first awaits when the ceremony
+ * began would otherwise start its conditional request beside the modal one, out of `cancelAutofill`'s reach.
+ * `run` is given the sign-in of an autofill request the user had already picked, if any.
+ */
+async function modalCeremony<T>(run: (autofillSignIn: SignInResult | undefined) => Promise<T>): Promise<T> {
+  modalCeremonies++;
+  try {
+    return await run(await cancelAutofill());
+  } finally {
+    modalCeremonies--;
+  }
+}
+
 function requireWebAuthn(): void {
   if (!isWebAuthnAvailable()) throw new KeywayUnsupportedError('This browser cannot use passkeys here (WebAuthn needs a secure context)');
 }
@@ -136,22 +154,23 @@ export class Keyway {
   /** Sign-up: creates the user `identifier` with a new passkey and signs them in. */
   async register({ identifier, displayName, signal }: { identifier: string; displayName?: string } & CeremonyOptions): Promise<RegistrationResult> {
     requireWebAuthn();
-    await cancelAutofill();
-    const body: Record<string, string> = displayName ? { identifier, displayName } : { identifier };
-    const begin = () => requestJSON<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>('POST', this.#url('/register/webauthn/begin'), body, signal);
-    let started: { publicKey: PublicKeyCredentialCreationOptionsJSON };
-    try {
-      started = await begin();
-    } catch (error) {
-      // The store asks for a solved sign-up challenge (its self-hosted CAPTCHA): solve one, then begin again.
-      if (!(error instanceof KeywayServerError && error.problem.code === 'SIGN_UP_CHALLENGE_REQUIRED')) throw error;
-      const challenge = await requestJSON<SignUpChallenge>('POST', this.#url('/register/challenge'), undefined, signal);
-      body.challenge = await solveSignUpChallenge(challenge, signal);
-      started = await begin();
-    }
-    const { publicKey } = started;
-    const credential = await this.#create(publicKey, signal);
-    return requestJSON<RegistrationResult>('POST', this.#url('/register/webauthn/finish'), credentialToJSON(credential));
+    return modalCeremony(async () => {
+      const body: Record<string, string> = displayName ? { identifier, displayName } : { identifier };
+      const begin = () => requestJSON<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>('POST', this.#url('/register/webauthn/begin'), body, signal);
+      let started: { publicKey: PublicKeyCredentialCreationOptionsJSON };
+      try {
+        started = await begin();
+      } catch (error) {
+        // The store asks for a solved sign-up challenge (its self-hosted CAPTCHA): solve one, then begin again.
+        if (!(error instanceof KeywayServerError && error.problem.code === 'SIGN_UP_CHALLENGE_REQUIRED')) throw error;
+        const challenge = await requestJSON<SignUpChallenge>('POST', this.#url('/register/challenge'), undefined, signal);
+        body.challenge = await solveSignUpChallenge(challenge, signal);
+        started = await begin();
+      }
+      const { publicKey } = started;
+      const credential = await this.#create(publicKey, signal);
+      return requestJSON<RegistrationResult>('POST', this.#url('/register/webauthn/finish'), credentialToJSON(credential));
+    });
   }
 
   /**
@@ -160,14 +179,15 @@ export class Keyway {
    */
   async signIn({ identifier, signal }: { identifier?: string } & CeremonyOptions = {}): Promise<SignInResult> {
     requireWebAuthn();
-    // The user signed in through autofill meanwhile: that is this sign-in. A second one would end the first's session
-    // (the server rotates it) while the page may already be leaving with the first's cookie, signed out.
-    const signedIn = await cancelAutofill();
-    if (signedIn) return signedIn;
-    const body = identifier === undefined || identifier === '' ? {} : { identifier };
-    const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialRequestOptionsJSON }>('POST', this.#url('/login/webauthn/options'), body, signal);
-    const credential = await this.#get(publicKey, signal, undefined);
-    return this.#finishSignIn(credential, publicKey.rpId);
+    return modalCeremony(async (autofillSignIn) => {
+      // The user signed in through autofill meanwhile: that is this sign-in. A second one would end the first's session
+      // (the server rotates it) while the page may already be leaving with the first's cookie, signed out.
+      if (autofillSignIn) return autofillSignIn;
+      const body = identifier === undefined || identifier === '' ? {} : { identifier };
+      const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialRequestOptionsJSON }>('POST', this.#url('/login/webauthn/options'), body, signal);
+      const credential = await this.#get(publicKey, signal, undefined);
+      return this.#finishSignIn(credential, publicKey.rpId);
+    });
   }
 
   /**
@@ -181,6 +201,8 @@ export class Keyway {
     await cancelAutofill();
     for (;;) {
       throwIfAborted(signal);
+      // A modal ceremony began while this call awaited: it has the browser's one WebAuthn request.
+      if (modalCeremonies > 0) throw new KeywayCancelledError('A modal passkey request replaced autofill');
       const controller = new AbortController();
       const forward = () => controller.abort(signal?.reason);
       signal?.addEventListener('abort', forward, { once: true });
@@ -228,10 +250,11 @@ export class Keyway {
   /** Registers a new passkey through a one-time recovery link; `revokeOthers` deletes every other passkey. Signs the user in. */
   async recover({ token, revokeOthers, signal }: { token: string; revokeOthers: boolean } & CeremonyOptions): Promise<RegistrationResult> {
     requireWebAuthn();
-    await cancelAutofill();
-    const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>('POST', this.#url('/recovery/begin'), { token }, signal);
-    const credential = await this.#create(publicKey, signal);
-    return requestJSON<RegistrationResult>('POST', this.#url('/recovery/finish'), { token, credential: credentialToJSON(credential), revokeOthers });
+    return modalCeremony(async () => {
+      const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>('POST', this.#url('/recovery/begin'), { token }, signal);
+      const credential = await this.#create(publicKey, signal);
+      return requestJSON<RegistrationResult>('POST', this.#url('/recovery/finish'), { token, credential: credentialToJSON(credential), revokeOthers });
+    });
   }
 
   /**
@@ -274,15 +297,16 @@ export class Keyway {
   /** Adds a passkey to the signed-in account (needs a recent sign-in: `REAUTHENTICATION_REQUIRED`). */
   async addPasskey({ signal }: CeremonyOptions = {}): Promise<Passkey> {
     requireWebAuthn();
-    await cancelAutofill();
-    const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>(
-      'POST',
-      this.#url('/me/passkeys/register/begin'),
-      {},
-      signal,
-    );
-    const credential = await this.#create(publicKey, signal);
-    return requestJSON<Passkey>('POST', this.#url('/me/passkeys/register/finish'), credentialToJSON(credential));
+    return modalCeremony(async () => {
+      const { publicKey } = await requestJSON<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>(
+        'POST',
+        this.#url('/me/passkeys/register/begin'),
+        {},
+        signal,
+      );
+      const credential = await this.#create(publicKey, signal);
+      return requestJSON<Passkey>('POST', this.#url('/me/passkeys/register/finish'), credentialToJSON(credential));
+    });
   }
 
   /** Renames a passkey, then tells the passkey provider the account's current name (Signal API). */
