@@ -143,6 +143,7 @@ async function startNode(settings: NodeSettings): Promise<SelfServiceServer> {
       },
       async close() {
         await services.emailOutbox.stop();
+        await services.retention.stop();
         await app.close();
         await database.close();
         await settings.drop();

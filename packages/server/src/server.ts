@@ -61,6 +61,8 @@ export async function startServer(config: Config, { handleSignals = true } = {})
   services.journeyTimers.start(1000);
   // Queued e-mails go out (one node at a time, under a database lease; nothing without SMTP).
   services.emailOutbox.start(2000);
+  // Expired rows and abandoned sign-ups go (one node at a time, under a database lease; in bounded batches).
+  services.retention.start(60_000);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -68,6 +70,7 @@ export async function startServer(config: Config, { handleSignals = true } = {})
       // Stop taking connections, let in-flight requests finish, then release the database.
       await services.journeyTimers.stop();
       await services.emailOutbox.stop();
+      await services.retention.stop();
       // A client that stops reading its answer keeps its connection busy, and app.close() would wait
       // for it for ever: after the grace period the connections still open are cut, so a rolling
       // deploy ends in bounded time.

@@ -22,7 +22,6 @@ import { JourneyTimers } from './journeys/engine/journey-timers.ts';
 import { StepRunner } from './journeys/engine/step-runner.ts';
 import { StepRegistry } from './journeys/step-registry.ts';
 import type { StepType } from './journeys/step-type.ts';
-import { purgeAbandonedAccounts } from './identity/pending-accounts.ts';
 import { JourneyService } from './journeys/journey-service.ts';
 import { DRY_RUN_LIMITS, DryRunLimiter } from './journeys/dry-run/dry-run-limiter.ts';
 import { JourneyDryRun } from './journeys/dry-run/journey-dry-run.ts';
@@ -38,6 +37,7 @@ import { OidcProviders } from './oidc/oidc-providers.ts';
 import { buildHostedAssets, type HostedAssets } from './selfservice/hosted-assets.ts';
 import { PolicyService } from './passkeys/policy-service.ts';
 import { RelyingPartyService } from './passkeys/relying-party-service.ts';
+import { RetentionSweeper } from './retention/retention-sweeper.ts';
 import type { MasterKey } from './secrets/master-key.ts';
 import { selfServiceConfigCheck } from './selfservice/self-service-config.ts';
 import { SelfServiceService } from './selfservice/self-service-service.ts';
@@ -82,6 +82,8 @@ export interface Services {
   email: EmailService;
   /** Delivers queued e-mails (started by the server; tests tick it) */
   emailOutbox: EmailOutbox;
+  /** Deletes what has expired (retention-rules.ts) and abandoned sign-ups (started by the server; tests sweep it) */
+  retention: RetentionSweeper;
   /** The OpenID Connect clients of each tenant */
   oidcClients: OidcClientService;
   /** Each tenant's OpenID Provider */
@@ -137,6 +139,11 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       masterKey,
       lease: new DatabaseLease({ db, clock, name: 'email-outbox', holder: `${hostname()}:${process.pid}:${randomUUID()}`, ttlMs: 120_000 }),
       transport: config.smtp && smtpTransport(config.smtp),
+    }),
+    retention: new RetentionSweeper({
+      db,
+      clock,
+      lease: new DatabaseLease({ db, clock, name: 'retention', holder: `${hostname()}:${process.pid}:${randomUUID()}`, ttlMs: 600_000 }),
     }),
     signingKeys: new SigningKeyService({ db, clock, masterKey, issuerBaseUrl: config.publicUrl }),
     organizations: new OrganizationService({ db, clock, identity: stores }),
@@ -201,8 +208,6 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       identity: base.identity,
       organizations: base.organizations,
       plans,
-      // Add User's accounts whose journey never registered a passkey (the same purge as self-service's sign-ups).
-      purgeAlso: (now) => purgeAbandonedAccounts(db, now),
     }),
     journeyDryRun: new JourneyDryRun({
       clock,

@@ -3,6 +3,7 @@ import { isSealed, openSecret, sealSecret } from '../secrets/envelope.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 import { OUTBOX_BODY_COLUMN, sealedAad } from '../secrets/sealed-columns.ts';
 import type { Clock } from '../shared/clock.ts';
+import { IntervalJob } from '../shared/interval-job.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { DatabaseLease } from '../storage/database-lease.ts';
 import type { Schema } from '../storage/schema.ts';
@@ -12,7 +13,7 @@ import type { MailAttachment, MailTransport } from './mail-transport.ts';
 export const MAX_DELIVERY_ATTEMPTS = 8;
 const FIRST_RETRY_MS = 30_000;
 const LONGEST_RETRY_MS = 60 * 60 * 1000;
-/** Delivered and given-up e-mails are kept this long (for support questions: sent when, to whom), then deleted. */
+/** Delivered and given-up e-mails are kept this long (for support questions: sent when, to whom), then deleted (retention-rules.ts). */
 export const OUTBOX_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** The wait before attempt `attempt + 1`: 30 s, 1 min, 2 min, … at most an hour. */
@@ -90,8 +91,7 @@ export interface EmailOutboxDeps {
 export class EmailOutbox {
   readonly #deps: EmailOutboxDeps;
   readonly #batchSize: number;
-  #interval: ReturnType<typeof setInterval> | undefined;
-  #ticking: Promise<number> | undefined;
+  readonly #job = new IntervalJob('e-mail outbox', 'KEYWAY_EMAIL_OUTBOX', () => this.tick());
 
   constructor(deps: EmailOutboxDeps) {
     this.#deps = deps;
@@ -149,38 +149,17 @@ export class EmailOutbox {
         .execute();
       delivered += 1;
     }
-    const horizon = this.#deps.clock.now().getTime() - OUTBOX_RETENTION_MS;
-    await db
-      .deleteFrom('email_outbox')
-      .where((eb) => eb.or([eb('sent_at', '<', horizon), eb('failed_at', '<', horizon)]))
-      .execute();
     return delivered;
   }
 
-  /** Ticks every `intervalMs` until `stop` (a tick still running is not overlapped). */
+  /** Ticks every `intervalMs` until `stop` (a tick still running is not overlapped); nothing without a transport. */
   start(intervalMs: number): void {
-    if (this.#interval || !this.#deps.transport) return;
-    this.#interval = setInterval(() => {
-      if (this.#ticking) return;
-      this.#ticking = this.tick()
-        .catch((error: unknown) => {
-          process.emitWarning(`e-mail outbox: ${error instanceof Error ? error.message : String(error)}`, { code: 'KEYWAY_EMAIL_OUTBOX' });
-          return 0;
-        })
-        .finally(() => {
-          this.#ticking = undefined;
-        });
-    }, intervalMs);
-    this.#interval.unref();
+    if (this.#deps.transport) this.#job.start(intervalMs);
   }
 
   /** Stops ticking and gives the lease up (if this node holds it), so another node need not wait for it to expire. */
   async stop(): Promise<void> {
-    if (this.#interval) {
-      clearInterval(this.#interval);
-      this.#interval = undefined;
-    }
-    await this.#ticking;
+    await this.#job.stop();
     if (this.#deps.transport) await this.#deps.lease.release();
     this.#deps.transport?.close();
   }

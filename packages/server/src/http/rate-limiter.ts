@@ -13,7 +13,6 @@ export interface RateLimitCheck {
   /** How the refusal names what was limited, e.g. "from this address" */
   what: string;
 }
-const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
 /** The values of a charge of n keys: `windowStart` and `key0` … `key{n-1}`. */
 type ChargeValues = Record<string, string | number>;
@@ -52,7 +51,6 @@ function chargeStatement(keyCount: number): PrecompiledQuery<ChargeValues, { key
 export class RateLimiter {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
-  #lastPurgeMs = Number.NEGATIVE_INFINITY;
 
   constructor(deps: { db: Kysely<Schema>; clock: Clock }) {
     this.#db = deps.db;
@@ -89,7 +87,6 @@ export class RateLimiter {
     const nowMs = this.#clock.now().getTime();
     const windowStart = Math.floor(nowMs / RATE_LIMIT_WINDOW_MS) * RATE_LIMIT_WINDOW_MS;
     const exceeded = await this.#exceeded(trx, checks, windowStart);
-    await this.#purgeNowAndThen(trx, nowMs);
     if (!exceeded) return undefined;
     const retryAfter = Math.max(1, Math.ceil((windowStart + RATE_LIMIT_WINDOW_MS - nowMs) / 1000));
     return new KeywayError('RATE_LIMITED', `Too many requests ${exceeded.what}; try again in ${retryAfter} s`, {
@@ -127,15 +124,5 @@ export class RateLimiter {
     keys.forEach((key, index) => (values[`key${index}`] = key));
     const rows = await chargeStatement(keys.length).rows(executor, values);
     return new Map(rows.map((row) => [row.key, Number(row.count)]));
-  }
-
-  /** Old windows go now and then, in the charging transaction (a statement outside it could wait for its lock). */
-  async #purgeNowAndThen(trx: Kysely<Schema>, nowMs: number): Promise<void> {
-    if (nowMs - this.#lastPurgeMs < PURGE_INTERVAL_MS) return;
-    this.#lastPurgeMs = nowMs;
-    await trx
-      .deleteFrom('selfservice_rate_limits')
-      .where('window_start', '<', nowMs - 2 * RATE_LIMIT_WINDOW_MS)
-      .execute();
   }
 }

@@ -13,9 +13,8 @@ import { userKeyMatches } from './user-record.ts';
  * is never held by someone who walked away before registering a passkey.
  */
 
-/** A pending account not claimed within this long is abandoned: deleted by the purge, or replaced by a new sign-up. */
+/** A pending account not claimed within this long is abandoned: deleted by the retention sweep, or replaced by a new sign-up. */
 export const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
-const PURGE_BATCH = 100;
 
 export type PendingAccountCreator = 'self-service' | `journey:${string}`;
 
@@ -92,9 +91,9 @@ export async function replaceAbandonedAccount(db: Kysely<Schema>, at: { storeId:
   return (await deleteAbandoned(db, abandoned, at.now)) > 0;
 }
 
-/** Deletes a batch of abandoned pending accounts, each audited; run now and then by self-service and the journey engine. */
-export async function purgeAbandonedAccounts(db: Kysely<Schema>, now: Date): Promise<void> {
-  await deleteAbandoned(db, await abandonedAccounts(db, now).limit(PURGE_BATCH).execute(), now);
+/** Deletes at most `limit` abandoned pending accounts, each audited, in one transaction; answers how many (the retention sweeper's). */
+export async function purgeAbandonedAccounts(db: Kysely<Schema>, now: Date, limit: number): Promise<number> {
+  return deleteAbandoned(db, await abandonedAccounts(db, now).limit(limit).execute(), now);
 }
 
 function abandonedAccounts(db: Kysely<Schema>, now: Date) {

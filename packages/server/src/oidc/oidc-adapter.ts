@@ -170,11 +170,3 @@ class KyselyAdapter implements Adapter {
     return payload;
   }
 }
-
-/** Removes the artifacts whose lifetime ended over a day ago (called with the other periodic clean-ups). */
-export async function purgeExpiredOidcState(db: Kysely<Schema>, now: Date): Promise<void> {
-  await db
-    .deleteFrom('oidc_state')
-    .where('expires_at', '<', now.getTime() - 24 * 60 * 60 * 1000)
-    .execute();
-}

@@ -41,9 +41,6 @@ export interface SessionLookup {
   userId?: string | undefined;
 }
 
-/** Expired sessions are kept this long after expiry (so a late completion still says CHALLENGE_EXPIRED), then purged. */
-export const EXPIRED_SESSION_RETENTION_MS = 24 * 60 * 60 * 1000;
-
 export async function insertSession(db: Kysely<Schema>, row: CeremonySessionRow): Promise<void> {
   await insertSessionRow.execute(db, row);
 }
@@ -112,13 +109,4 @@ function usableSession(row: CeremonySessionRow | undefined, lookup: SessionLooku
 export async function consumeSession(db: Kysely<Schema>, id: string, now: Date): Promise<void> {
   const consumed = await consumeSessionRow.run(db, { id, consumedAt: now.getTime() });
   if (consumed !== 1) throw new KeywayError('SESSION_ALREADY_USED', `The ceremony session ${id} was already completed`);
-}
-
-/** Deletes sessions that expired more than the retention period before `now`; answers how many. */
-export async function purgeExpiredSessions(db: Kysely<Schema>, now: Date): Promise<number> {
-  const result = await db
-    .deleteFrom('ceremony_sessions')
-    .where('expires_at', '<', now.getTime() - EXPIRED_SESSION_RETENTION_MS)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
 }

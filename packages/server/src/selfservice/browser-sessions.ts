@@ -94,11 +94,3 @@ export async function revokeUserSessions(db: Kysely<Schema>, userId: string, now
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
-
-/** Sessions that expired over a day ago (revoked ones too, once past their expiry) are deleted; the audit log keeps their history. */
-export async function purgeEndedSessions(db: Kysely<Schema>, now: Date): Promise<void> {
-  await db
-    .deleteFrom('selfservice_sessions')
-    .where('expires_at', '<', now.getTime() - 24 * 60 * 60 * 1000)
-    .execute();
-}

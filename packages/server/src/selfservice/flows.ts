@@ -31,9 +31,6 @@ const FLOW_COLUMNS = everyColumn<FlowRow>({
 });
 export type FlowPurpose = SelfServiceFlowsTable['purpose'];
 
-/** Kept a day past expiry, then purged with the ceremony sessions' rhythm. */
-const EXPIRED_FLOW_RETENTION_MS = 24 * 60 * 60 * 1000;
-
 export interface NewFlow {
   bindingToken: string;
   challenge: string;
@@ -119,11 +116,4 @@ export async function findFlow(
 
 export async function deleteFlow(db: Kysely<Schema>, id: string): Promise<void> {
   await deleteFlowRow.execute(db, { id });
-}
-
-export async function purgeExpiredFlows(db: Kysely<Schema>, now: Date): Promise<void> {
-  await db
-    .deleteFrom('selfservice_flows')
-    .where('expires_at', '<', now.getTime() - EXPIRED_FLOW_RETENTION_MS)
-    .execute();
 }

@@ -8,7 +8,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
-import { claimPendingAccount, isSignUpOwned, purgeAbandonedAccounts, replaceAbandonedAccount } from '../identity/pending-accounts.ts';
+import { claimPendingAccount, isSignUpOwned, replaceAbandonedAccount } from '../identity/pending-accounts.ts';
 import { findUserByKey, isSignInBarred, normaliseEmail, toUser } from '../identity/user-record.ts';
 import type { EmailService } from '../email/email-service.ts';
 import { checkSolution, issueChallenge, type SignUpChallenge } from './sign-up-challenge.ts';
@@ -33,18 +33,11 @@ import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import { deepFreeze, VersionedCache } from '../shared/versioned-cache.ts';
 import { nextEditVersion } from '../storage/edit-version.ts';
 import type { Schema, StoresTable, UsersTable } from '../storage/schema.ts';
-import {
-  findLiveSession,
-  openBrowserSession,
-  purgeEndedSessions,
-  revokeSessionByToken,
-  revokeUserSessions,
-  type BrowserSessionRow,
-} from './browser-sessions.ts';
+import { findLiveSession, openBrowserSession, revokeSessionByToken, revokeUserSessions, type BrowserSessionRow } from './browser-sessions.ts';
 import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
 import { DecoyCredentials } from './decoy-credentials.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
-import { challengeOf, deleteFlow, findFlow, insertFlow, purgeExpiredFlows, type FlowPurpose, type FlowRow } from './flows.ts';
+import { challengeOf, deleteFlow, findFlow, insertFlow, type FlowPurpose, type FlowRow } from './flows.ts';
 import type { CeremonyStartHook } from '../passkeys/ceremony-deps.ts';
 import { RateLimiter, type RateLimitCheck } from '../http/rate-limiter.ts';
 import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
@@ -59,7 +52,6 @@ export const EMAIL_VERIFICATION_TTL_SECONDS = 24 * 3600;
 export const FRESH_SIGN_IN_MS = 5 * 60 * 1000;
 export const MAX_IDENTIFIER_LENGTH = 256;
 const MAX_PASSKEYS_LISTED = 100;
-const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 /** The per-identifier ceiling across all addresses, as a multiple of the per-(identifier, address) limit. */
 export const IDENTIFIER_CEILING_FACTOR = 10;
 
@@ -222,7 +214,6 @@ export class SelfServiceService {
   readonly #limiter: RateLimiter;
   /** Resolved stores by id, at their config_version (shared by every request: frozen) */
   readonly #targets = new VersionedCache<SelfServiceStore>(CACHED_STORES);
-  #lastPurgeMs = Number.NEGATIVE_INFINITY;
 
   constructor(deps: SelfServiceDeps) {
     this.#deps = deps;
@@ -265,7 +256,7 @@ export class SelfServiceService {
 
   /**
    * A store with `signUpChallenge` on takes a sign-up only with a solved challenge, once: the solution is recorded as
-   * used (until it expires: the periodic purge with the flows), and a second use is refused like a wrong one.
+   * used (until it expires: then the retention sweep deletes the record), and a second use is refused like a wrong one.
    */
   async #requireSolvedChallenge(request: BrowserRequest, payload: string | undefined): Promise<void> {
     if (payload === undefined)
@@ -1083,17 +1074,7 @@ export class SelfServiceService {
           now,
         });
       },
-      bound: async () => {
-        if (now.getTime() - this.#lastPurgeMs >= PURGE_INTERVAL_MS) {
-          this.#lastPurgeMs = now.getTime();
-          await purgeExpiredFlows(this.#db, now);
-          await purgeEndedSessions(this.#db, now);
-          await purgeAbandonedAccounts(this.#db, now);
-          // An expired challenge is refused by its expiry: its record of use is no longer needed.
-          await this.#db.deleteFrom('selfservice_used_challenges').where('expires_at', '<', now.getTime()).execute();
-        }
-        return bindingToken;
-      },
+      bound: async () => bindingToken,
     };
   }
 

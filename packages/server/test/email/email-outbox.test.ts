@@ -111,10 +111,10 @@ for (const kind of DATABASE_KINDS) {
         // Delivered e-mails are deleted after the retention period, not before.
         const ids = async () => (await rows(server)).map((r) => r.id);
         clock.set(new Date(Number(row.sent_at) + OUTBOX_RETENTION_MS));
-        await server.services.emailOutbox.tick();
+        await server.services.retention.sweep();
         assert.ok((await ids()).includes(row.id), 'kept for the whole retention period');
         clock.advance(1);
-        await server.services.emailOutbox.tick();
+        assert.equal((await server.services.retention.sweep()).email_outbox, 1, 'the retention sweep deletes it');
         assert.ok(!(await ids()).includes(row.id), 'deleted after it');
       } finally {
         await server.close();
@@ -165,6 +165,16 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(Number(row.attempts), MAX_DELIVERY_ATTEMPTS);
         assert.notEqual(row.failed_at, null);
         assert.equal(row.body, '', 'the code does not stay in the database');
+        // Kept for the retention period after it was given up, then deleted by the retention sweep.
+        clock.set(new Date(Number(row.failed_at) + OUTBOX_RETENTION_MS));
+        await server.services.retention.sweep();
+        assert.ok(
+          (await rows(server)).some((r) => r.id === id),
+          'kept for the whole retention period',
+        );
+        clock.advance(1);
+        await server.services.retention.sweep();
+        assert.ok(!(await rows(server)).some((r) => r.id === id), 'deleted after it');
       } finally {
         await server.close();
       }

@@ -131,8 +131,8 @@ for (const kind of DATABASE_KINDS) {
         await world.assertRejected(await world.completeAuthentication(user.id, used.sessionId, used.response), 409, 'SESSION_ALREADY_USED', before);
 
         clock.advance(24 * 60 * 60 * 1000);
-        const purged = await world.server.services.ceremonies.purgeExpiredSessions();
-        assert.ok(purged >= 1);
+        const swept = await world.server.services.retention.sweep();
+        assert.ok((swept.ceremony_sessions ?? 0) >= 1, JSON.stringify(swept));
         const left = await world.db.selectFrom('ceremony_sessions').select('id').where('id', '=', used.sessionId).executeTakeFirst();
         assert.equal(left, undefined);
       });

@@ -159,7 +159,7 @@ for (const kind of DATABASE_KINDS) {
         flowToken: undefined,
         sessionToken: undefined,
       };
-      await services.selfService.loginOptions(request, { identifier: 'warm-up@example.com' }); // loads the key, runs the periodic purges
+      await services.selfService.loginOptions(request, { identifier: 'warm-up@example.com' }); // loads the key
       statements.length = 0;
       await services.selfService.loginOptions(request, { identifier: 'known@example.com' });
       const known = [...statements];

@@ -10,7 +10,7 @@ import { relaxCommit } from '../../src/storage/relaxed-commit.ts';
 import { StatementCounter, type StatementCounts } from '../../src/storage/statement-counter.ts';
 import { ORIGIN, SelfServiceWorld, expectStatus } from '../selfservice/selfservice-fixture.ts';
 
-/** Per request, steady state (after one warm-up ceremony: keys cached, periodic purges done). The statements are listed by `new StatementCounter({ keepSql: true }).sql`. */
+/** Per request, steady state (after one warm-up ceremony: keys cached). The statements are listed by `new StatementCounter({ keepSql: true }).sql`. */
 // Before the ephemeral store and these merges: sign-up 20 + 20 statements, 4 + 3 commits; sign-in 12 + 18, 3 + 3 —
 // every commit durable. Now the rate-limit commit of each request writes only ephemeral state (no disk flush), so
 // a sign-in makes one durable commit per request: options (session, flow binding and start audit event in one
@@ -112,7 +112,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('one sign-up (begin + finish) and one sign-in (options + finish)', async () => {
-      // Warm-up: the first ceremonies create the signing key and run the periodic purges.
+      // Warm-up: the first ceremonies create the signing key and fill the caches.
       const warm = world.browser();
       const warmUp = await world.signUp(warm, 'warm-up@example.com');
       await world.signIn(warm, warmUp.authenticator, 'warm-up@example.com');

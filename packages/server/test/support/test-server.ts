@@ -91,6 +91,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     },
     async close() {
       await services.emailOutbox.stop();
+      await services.retention.stop();
       await app.close();
       await database.close();
       await testDatabase?.drop();

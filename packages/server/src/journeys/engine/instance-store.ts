@@ -86,8 +86,6 @@ export interface JourneyInstanceStore {
   update(instanceId: string, expectedRevision: number, changes: InstanceChanges, inTransaction?: InTransaction): Promise<boolean>;
   /** Spends the session of an instance a timer ended, once its end has been delivered; false when another request did first. */
   spendSession(instanceId: string, expectedRevision: number, now: number): Promise<boolean>;
-  /** Deletes instances that expired before `beforeMs`. */
-  purgeExpired(beforeMs: number): Promise<void>;
   /** Waiting instances whose step deadline passed before `now` (of every tenant: the timer serves them all), oldest deadline first. */
   dueTimeouts(now: number, limit: number): Promise<JourneyInstance[]>;
   /** A journey's instances by id (time order) after `after`, optionally by status (for support and monitoring). */
@@ -250,10 +248,6 @@ export class KyselyJourneyInstanceStore implements JourneyInstanceStore {
       await inTransaction?.(trx);
       return true;
     });
-  }
-
-  async purgeExpired(beforeMs: number): Promise<void> {
-    await this.#db.deleteFrom('journey_instances').where('expires_at', '<', beforeMs).execute();
   }
 
   async spendSession(instanceId: string, expectedRevision: number, now: number): Promise<boolean> {

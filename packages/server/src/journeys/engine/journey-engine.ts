@@ -17,8 +17,6 @@ import { randomBytes } from '../../shared/random-bytes.ts';
 
 /** A step claimed longer ago than this without finishing was on a node that died. */
 const INTERRUPTED_AFTER_MS = 2 * 60 * 1000;
-const PURGE_INTERVAL_MS = 10 * 60 * 1000;
-const PURGE_AFTER_MS = 24 * 60 * 60 * 1000;
 
 export interface StartInput {
   user?: { userId: string } | { externalId: string } | undefined;
@@ -56,8 +54,6 @@ export interface JourneyEngineDeps {
   identity: Pick<IdentityService, 'getUser'>;
   organizations: Pick<OrganizationService, 'get'>;
   plans: JourneyPlans;
-  /** Housekeeping run now and then on a start (e.g. purging abandoned accounts), after expired instances are purged. */
-  purgeAlso?: (now: Date) => Promise<void>;
 }
 
 const sha256 = (token: string) => createHash('sha256').update(token).digest('base64url');
@@ -80,10 +76,8 @@ export class JourneyEngine {
   readonly #completion: JourneyCompletion;
   readonly #identity: JourneyEngineDeps['identity'];
   readonly #organizations: JourneyEngineDeps['organizations'];
-  readonly #purgeAlso: JourneyEngineDeps['purgeAlso'];
   readonly #plans: JourneyPlans;
   readonly cache: CompiledJourneyCache;
-  #lastPurgeMs = Number.NEGATIVE_INFINITY;
 
   constructor(deps: JourneyEngineDeps) {
     this.#clock = deps.clock;
@@ -93,7 +87,6 @@ export class JourneyEngine {
     this.#completion = deps.completion;
     this.#identity = deps.identity;
     this.#organizations = deps.organizations;
-    this.#purgeAlso = deps.purgeAlso;
     this.#plans = deps.plans;
     this.cache = deps.plans.cache;
   }
@@ -117,7 +110,6 @@ export class JourneyEngine {
 
   async start(tenantId: string, journeyId: string, starter: JourneyStarter, input: StartInput, locale: string): Promise<StepResponse> {
     this.#access.checkNamedUser(starter, input.user);
-    await this.#purgeNowAndThen();
     const journey = await this.#plans.findPublished(tenantId, journeyId);
     if (journey === undefined || journey === 'unpublished') {
       // A browser is not told whether an unpublished journey exists.
@@ -441,13 +433,5 @@ export class JourneyEngine {
     }
     const data = await this.#completion.successData(instance.tenantId, instance, JourneyVariables.parse(instance.varsJson));
     return { journeyStepId: 'success', data, sessionId, expiresAt };
-  }
-
-  async #purgeNowAndThen(): Promise<void> {
-    const nowMs = this.#clock.now().getTime();
-    if (nowMs - this.#lastPurgeMs < PURGE_INTERVAL_MS) return;
-    this.#lastPurgeMs = nowMs;
-    await this.#store.purgeExpired(nowMs - PURGE_AFTER_MS);
-    await this.#purgeAlso?.(new Date(nowMs));
   }
 }

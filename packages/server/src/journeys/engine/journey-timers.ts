@@ -1,3 +1,4 @@
+import { IntervalJob } from '../../shared/interval-job.ts';
 import type { DatabaseLease } from '../../storage/database-lease.ts';
 import type { JourneyInstance, JourneyInstanceStore } from './instance-store.ts';
 
@@ -21,8 +22,7 @@ export interface JourneyTimersDeps {
 export class JourneyTimers {
   readonly #deps: JourneyTimersDeps;
   readonly #batchSize: number;
-  #interval: ReturnType<typeof setInterval> | undefined;
-  #ticking: Promise<number> | undefined;
+  readonly #job = new IntervalJob('journey timers', 'KEYWAY_JOURNEY_TIMER', () => this.tick());
 
   constructor(deps: JourneyTimersDeps) {
     this.#deps = deps;
@@ -49,26 +49,12 @@ export class JourneyTimers {
 
   /** Ticks every `intervalMs` until `stop` (a tick still running is not overlapped). */
   start(intervalMs: number): void {
-    if (this.#interval) return;
-    this.#interval = setInterval(() => {
-      if (this.#ticking) return;
-      this.#ticking = this.tick()
-        .catch((error: unknown) => {
-          process.emitWarning(`journey timers: ${error instanceof Error ? error.message : String(error)}`, { code: 'KEYWAY_JOURNEY_TIMER' });
-          return 0;
-        })
-        .finally(() => {
-          this.#ticking = undefined;
-        });
-    }, intervalMs);
-    this.#interval.unref();
+    this.#job.start(intervalMs);
   }
 
   async stop(): Promise<void> {
-    if (!this.#interval) return;
-    clearInterval(this.#interval);
-    this.#interval = undefined;
-    await this.#ticking;
+    if (!this.#job.running) return;
+    await this.#job.stop();
     await this.#deps.lease.release();
   }
 }

@@ -92,11 +92,6 @@ export class PageService extends VersionedContentService<string> {
     // 128 random bits: the URL is the capability to read this step's session data.
     const id = randomBytes(16).toString('base64url');
     await this.#db.transaction().execute(async (trx) => {
-      // Grants outlive their use by little; expired ones go when new ones come (indexed on expires_at).
-      await trx
-        .deleteFrom('journey_page_grants')
-        .where('expires_at', '<', now - 24 * 3600 * 1000)
-        .execute();
       // A step shown again (e.g. a retry loop) gets a new URL; the previous one stops working.
       await trx
         .deleteFrom('journey_page_grants')
