@@ -13,7 +13,7 @@ export interface RetentionSweeperDeps {
   /** Held by the one node that sweeps (the lease of the job `retention`). */
   lease: Pick<DatabaseLease, 'acquire' | 'release'>;
   rules?: readonly RetentionRule[];
-  /** Rows per statement (abandoned accounts: per transaction, each audited). */
+  /** Rows per statement. */
   batchSize?: number;
 }
 
@@ -22,6 +22,8 @@ export type SweepReport = Record<string, number>;
 
 /** Abandoned sign-ups are users: deleted through their own audited purge, reported under this name. */
 const ABANDONED_ACCOUNTS = 'abandoned pending accounts';
+/** Abandoned accounts per transaction: each is a user's deletion (with its cascades) and an audit event. */
+const ABANDONED_BATCH = 100;
 
 /**
  * Deletes what has expired (RETENTION_RULES) and abandoned pending accounts, in the background on the node holding
@@ -51,21 +53,21 @@ export class RetentionSweeper {
     const now = this.#deps.clock.now();
     const report: SweepReport = {};
     for (const rule of this.#rules) {
-      const deleted = await this.#drain((limit) => deleteExpiredBatch(this.#deps.db, rule, now.getTime(), limit));
+      const deleted = await this.#drain(this.#batchSize, (limit) => deleteExpiredBatch(this.#deps.db, rule, now.getTime(), limit));
       if (deleted > 0) report[rule.table] = (report[rule.table] ?? 0) + deleted;
     }
-    const abandoned = await this.#drain((limit) => purgeAbandonedAccounts(this.#deps.db, now, limit));
+    const abandoned = await this.#drain(ABANDONED_BATCH, (limit) => purgeAbandonedAccounts(this.#deps.db, now, limit));
     if (abandoned > 0) report[ABANDONED_ACCOUNTS] = abandoned;
     return report;
   }
 
-  /** Runs `batch` until one deletes fewer than a full batch (or the sweeper stops); answers the total. */
-  async #drain(batch: (limit: number) => Promise<number>): Promise<number> {
+  /** Runs `batch` until one deletes fewer than `limit` (or the sweeper stops); answers the total. */
+  async #drain(limit: number, batch: (limit: number) => Promise<number>): Promise<number> {
     let total = 0;
     while (!this.#stopping) {
-      const deleted = await batch(this.#batchSize);
+      const deleted = await batch(limit);
       total += deleted;
-      if (deleted < this.#batchSize) break;
+      if (deleted < limit) break;
     }
     return total;
   }
