@@ -119,6 +119,8 @@ export interface ServiceDeps {
 
 export function createServices({ config, database, clock, masterKey, stepTypes: extraStepTypes, metadata: metadataProvider }: ServiceDeps): Services {
   const db = database.db;
+  // This node, as the holder of the background jobs' database leases (unique even for two services in one process).
+  const node = `${hostname()}:${process.pid}:${randomUUID()}`;
   // Store lookups (by name, tenant-scoped) for the passkey configuration services; IdentityService is stateless.
   const stores = new IdentityService({ db, clock });
   const base = {
@@ -137,13 +139,13 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       db,
       clock,
       masterKey,
-      lease: new DatabaseLease({ db, clock, name: 'email-outbox', holder: `${hostname()}:${process.pid}:${randomUUID()}`, ttlMs: 120_000 }),
+      lease: new DatabaseLease({ db, clock, name: 'email-outbox', holder: node, ttlMs: 120_000 }),
       transport: config.smtp && smtpTransport(config.smtp),
     }),
     retention: new RetentionSweeper({
       db,
       clock,
-      lease: new DatabaseLease({ db, clock, name: 'retention', holder: `${hostname()}:${process.pid}:${randomUUID()}`, ttlMs: 600_000 }),
+      lease: new DatabaseLease({ db, clock, name: 'retention', holder: node, ttlMs: 600_000 }),
     }),
     signingKeys: new SigningKeyService({ db, clock, masterKey, issuerBaseUrl: config.publicUrl }),
     organizations: new OrganizationService({ db, clock, identity: stores }),
@@ -224,7 +226,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     journeyDryRunLimiter: new DryRunLimiter(clock, DRY_RUN_LIMITS),
   };
   const journeyTimers = new JourneyTimers({
-    lease: new DatabaseLease({ db, clock, name: 'journey-timers', holder: `${hostname()}:${process.pid}:${randomUUID()}`, ttlMs: 30_000 }),
+    lease: new DatabaseLease({ db, clock, name: 'journey-timers', holder: node, ttlMs: 30_000 }),
     store: instances,
     fire: (instance) => services.journeys.fireTimeout(instance),
     now: () => clock.now().getTime(),
