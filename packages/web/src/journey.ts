@@ -379,9 +379,14 @@ class Answer {
     return this.#state !== 'open';
   }
 
+  /** Throws KeywayStepAnsweredError unless the step is open. */
+  assertOpen(): void {
+    if (this.#state !== 'open') throw new KeywayStepAnsweredError(this.#response.journeyStepId);
+  }
+
   /** Claims the step for an answer (before any WebAuthn prompt, so two clicks cannot both prompt). */
   claim(): void {
-    if (this.#state !== 'open') throw new KeywayStepAnsweredError(this.#response.journeyStepId);
+    this.assertOpen();
     this.#state = 'sending';
   }
 
@@ -621,11 +626,9 @@ function clientStep(response: StepResponse, answer: Answer): ClientStep {
           }, signal),
         autofill: async ({ signal } = {}) => {
           if (!offered?.autofill) throw new TypeError(`Step ${response.journeyStepId} offers no passkey autofill`);
-          if (answer.answered) throw new KeywayStepAnsweredError(response.journeyStepId);
+          answer.assertOpen();
           if (!(await isAutofillAvailable())) throw new KeywayUnsupportedError('Passkey autofill is not available in this browser');
-          const credential = await autofill.wait(offered.clientRequest, signal, () => {
-            if (answer.answered) throw new KeywayStepAnsweredError(response.journeyStepId);
-          });
+          const credential = await autofill.wait(offered.clientRequest, signal, () => answer.assertOpen());
           if (credential === CANCELLED) throw fromWebAuthnError(new DOMException('The passkey was not used', 'NotAllowedError'));
           // The step is claimed only now: while autofill waited, the button, a branch or cancel could answer it instead.
           return answer.answer(offered.branchId, { webauthn_encoded_result: credential }, signal);

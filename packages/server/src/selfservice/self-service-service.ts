@@ -378,8 +378,7 @@ export class SelfServiceService {
       if (error !== refused) await chargeNow();
       throw error;
     }
-    const flowToken = await binding.bound();
-    return { publicKey: started.clientRequest, flowToken };
+    return { publicKey: started.clientRequest, flowToken: binding.token };
   }
 
   async registerFinish(request: BrowserRequest, response: RegistrationResponseJSON): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey }>> {
@@ -472,8 +471,7 @@ export class SelfServiceService {
         started = await this.#deps.ceremonies.startAuthentication(actor, { ...base, inTransaction: binding.bind, decoyCredentials: decoys });
       }
     }
-    const flowToken = await binding.bound();
-    return { publicKey: started.clientRequest, flowToken };
+    return { publicKey: started.clientRequest, flowToken: binding.token };
   }
 
   async loginFinish(
@@ -631,8 +629,7 @@ export class SelfServiceService {
       context: { via: 'self-service', purpose: 'add-passkey', requestId: request.requestId },
       inTransaction: binding.bind,
     });
-    const flowToken = await binding.bound();
-    return { publicKey: started.clientRequest, flowToken };
+    return { publicKey: started.clientRequest, flowToken: binding.token };
   }
 
   async addPasskeyFinish(request: BrowserRequest, response: RegistrationResponseJSON): Promise<MyPasskey> {
@@ -803,8 +800,7 @@ export class SelfServiceService {
       context: { via: 'self-service', purpose: 'recovery', requestId: request.requestId, recoveryLinkId: link.id },
       inTransaction: binding.bind,
     });
-    const flowToken = await binding.bound();
-    return { publicKey: started.clientRequest, flowToken, user: { userKey: user.user_key, displayName: displayNameOf(toUser(user)) } };
+    return { publicKey: started.clientRequest, flowToken: binding.token, user: { userKey: user.user_key, displayName: displayNameOf(toUser(user)) } };
   }
 
   async recoveryFinish(
@@ -1046,14 +1042,14 @@ export class SelfServiceService {
 
   /**
    * The browser's flow binding for a ceremony about to start: `bind` stores it inside the transaction that stores the
-   * ceremony session (one commit), `bound` answers the cookie value once the start returned.
+   * ceremony session (one commit); `token` is the cookie value the start answers.
    */
   #flowBinding(
     request: BrowserRequest,
     target: SelfServiceStore,
     purpose: FlowPurpose,
     links: { identifier?: string | undefined; userId?: string | (() => string | undefined) | undefined; recoveryLinkId?: string },
-  ): { bind: CeremonyStartHook; bound(): Promise<string> } {
+  ): { bind: CeremonyStartHook; token: string } {
     const now = this.#deps.clock.now();
     // One binding per browser, reused by its ceremonies (several may be open at once), refreshed by each start.
     const bindingToken = isBrowserToken(request.flowToken) ? request.flowToken : newBrowserToken();
@@ -1074,7 +1070,7 @@ export class SelfServiceService {
           now,
         });
       },
-      bound: async () => bindingToken,
+      token: bindingToken,
     };
   }
 
