@@ -1,6 +1,7 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { SqliteAdapter, SqliteDialect, type DialectAdapter, type Driver, type SqliteDialectConfig, type SqliteStatement } from 'kysely';
+import { SqliteAdapter, SqliteDialect, type DialectAdapter, type Driver, type QueryCompiler, type SqliteDialectConfig, type SqliteStatement } from 'kysely';
 import { GroupCommitDriver, type SqliteWriter, type WalFlush } from './sqlite-group-commit.ts';
+import { LiteralLimitSqliteQueryCompiler } from './sqlite-query-compiler.ts';
 
 /**
  * Kysely's SqliteDialect speaks the better-sqlite3 interface; Node's built-in `node:sqlite`
@@ -74,6 +75,9 @@ class NodeSqliteDialect extends SqliteDialect {
   }
   override createDriver(): Driver {
     return this.#driver;
+  }
+  override createQueryCompiler(): QueryCompiler {
+    return new LiteralLimitSqliteQueryCompiler();
   }
 }
 
