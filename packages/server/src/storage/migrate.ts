@@ -25,6 +25,7 @@ import * as oidcStateCreated from './migrations/028-oidc-state-created.ts';
 import * as sessionAmr from './migrations/030-session-amr-sign-up-challenges.ts';
 import * as organizations from './migrations/026-organizations.ts';
 import * as duplicateEmailIndex from './migrations/031-duplicate-email-index.ts';
+import * as outboxGivenUpIndex from './migrations/032-outbox-given-up-index.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -58,6 +59,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '030-session-amr-sign-up-challenges': sessionAmr,
   '026-organizations': organizations,
   '031-duplicate-email-index': duplicateEmailIndex,
+  '032-outbox-given-up-index': outboxGivenUpIndex,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {
