@@ -35,6 +35,13 @@ function authorize(principal: Principal, permission: Permission, pathTenant: str
   }
 }
 
+/** Sets the request's principal from its bearer token, if that principal may do `permission` here. */
+async function authenticateRequest(tenancy: Pick<TenancyService, 'authenticate'>, request: FastifyRequest, permission: Permission): Promise<void> {
+  const principal = await authenticateBearer(tenancy, request.headers.authorization);
+  authorize(principal, permission, (request.params as { tenantId?: string } | undefined)?.tenantId);
+  request.principal = principal;
+}
+
 /**
  * Bearer-token authentication of API callers, checked before any validation or handler runs, for
  * every route that declares a permission (the admin API and the journey runtime alike): no or bad
@@ -42,12 +49,13 @@ function authorize(principal: Principal, permission: Permission, pathTenant: str
  */
 export function installAuthentication(app: FastifyInstance, tenancy: Pick<TenancyService, 'authenticate'>): void {
   app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  // A callback hook, so that the routes without a permission (browsers' self-service, hosted pages) pay no promise.
+  app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
     const { permission, bearer } = request.routeOptions.config;
-    if (permission === undefined) return;
-    if (bearer === 'optional' && request.headers.authorization === undefined) return;
-    const principal = await authenticateBearer(tenancy, request.headers.authorization);
-    authorize(principal, permission, (request.params as { tenantId?: string } | undefined)?.tenantId);
-    request.principal = principal;
+    if (permission === undefined || (bearer === 'optional' && request.headers.authorization === undefined)) {
+      done();
+      return;
+    }
+    authenticateRequest(tenancy, request, permission).then(() => done(), done);
   });
 }

@@ -33,16 +33,17 @@ export async function installOperations(app: FastifyInstance, { database, regist
   const errors = new Counter({ name: 'keyway_http_errors_total', help: 'Error responses by code', labelNames: ['code'], registers: [registry] });
 
   // Called on the root instance (not registered as a child plugin), so these hooks see every route.
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (reply.statusCode >= 400 && typeof payload === 'string' && String(reply.getHeader('content-type')).startsWith('application/problem+json')) {
       const code = /"code":"([A-Z_]+)"/.exec(payload)?.[1];
       if (code) errors.inc({ code });
     }
-    return payload;
+    done(null, payload);
   });
 
   app.get(

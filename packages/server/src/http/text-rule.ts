@@ -68,8 +68,8 @@ function printable(name: string): string {
   return name.replace(CONTROLS_SINGLE_LINE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function refuse(problem: FieldProblem | undefined): void {
-  if (problem) throw new KeywayError('VALIDATION_FAILED', `${problem.field}: ${problem.message}`, { errors: [problem] });
+function refusal(problem: FieldProblem | undefined): KeywayError | undefined {
+  return problem && new KeywayError('VALIDATION_FAILED', `${problem.field}: ${problem.message}`, { errors: [problem] });
 }
 
 /**
@@ -77,10 +77,11 @@ function refuse(problem: FieldProblem | undefined): void {
  * routed (before authentication and route hooks that read them), the body once it is parsed.
  */
 export function installTextRule(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    refuse(unsafeTextProblem(request.params, 'params') ?? unsafeTextProblem(request.query, 'query') ?? unsafeTextProblem(request.headers, 'headers'));
+  // Synchronous hooks take a callback: no promise per request (see app.ts).
+  app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
+    done(refusal(unsafeTextProblem(request.params, 'params') ?? unsafeTextProblem(request.query, 'query') ?? unsafeTextProblem(request.headers, 'headers')));
   });
-  app.addHook('preValidation', async (request: FastifyRequest) => {
-    refuse(unsafeTextProblem(request.body, 'body'));
+  app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
+    done(refusal(unsafeTextProblem(request.body, 'body')));
   });
 }
