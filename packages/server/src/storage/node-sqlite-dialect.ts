@@ -47,7 +47,7 @@ function adapt(database: DatabaseSync): SqliteWriter {
 
 /**
  * Far more than a workload's own statements (a sign-in runs 20, a sign-up 30), so the hot ones are prepared once;
- * bounded because texts vary with list lengths (`in (?, ?, …)`). A prepared statement holds some 4–10 KB of SQLite
+ * bounded because texts vary with list lengths (`in (?, ?, …)`) and with LIMIT values (sqlite-query-compiler.ts). A prepared statement holds some 4–10 KB of SQLite
  * memory (8 KB measured for a two-table join), so a full cache is about 4 MB per connection (two per database).
  */
 const STATEMENT_CACHE_SIZE = 500;
