@@ -160,7 +160,7 @@ export class EmailOutbox {
   /** Stops ticking and gives the lease up (if this node holds it), so another node need not wait for it to expire. */
   async stop(): Promise<void> {
     await this.#job.stop();
-    if (this.#deps.transport) await this.#deps.lease.release();
+    await this.#deps.lease.release();
     this.#deps.transport?.close();
   }
 }

@@ -37,8 +37,6 @@ export class RetentionSweeper {
   readonly #batchSize: number;
   readonly #job = new IntervalJob('retention sweep', 'KEYWAY_RETENTION', () => this.sweep());
   #stopping = false;
-  /** Whether this node took the lease (then `stop` gives it up). */
-  #tookLease = false;
 
   constructor(deps: RetentionSweeperDeps) {
     this.#deps = deps;
@@ -49,7 +47,6 @@ export class RetentionSweeper {
   /** One sweep, if this node holds the lease: answers what it deleted. Stops between batches once `stop` is called. */
   async sweep(): Promise<SweepReport> {
     if (!(await this.#deps.lease.acquire())) return {};
-    this.#tookLease = true;
     const now = this.#deps.clock.now();
     const report: SweepReport = {};
     for (const rule of this.#rules) {
@@ -77,15 +74,10 @@ export class RetentionSweeper {
     this.#job.start(intervalMs);
   }
 
-  /**
-   * Stops after the batch under way and gives the lease up if this node took it (a sweep called directly takes it
-   * too), so another node need not wait for it to expire.
-   */
+  /** Stops after the batch under way and gives the lease up if this node holds it, so another need not wait for it to expire. */
   async stop(): Promise<void> {
     this.#stopping = true;
     await this.#job.stop();
-    if (!this.#tookLease) return;
-    this.#tookLease = false;
     await this.#deps.lease.release();
   }
 }

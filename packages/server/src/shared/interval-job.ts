@@ -17,10 +17,6 @@ export class IntervalJob {
     this.#tick = tick;
   }
 
-  get running(): boolean {
-    return this.#interval !== undefined;
-  }
-
   start(intervalMs: number): void {
     if (this.#interval) return;
     this.#interval = setInterval(() => {

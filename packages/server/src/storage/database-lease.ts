@@ -24,6 +24,8 @@ export class DatabaseLease {
   readonly name: string;
   readonly holder: string;
   readonly #ttlMs: number;
+  /** Whether this object's last acquire took the lease: only then does release send anything. */
+  #taken = false;
 
   constructor(deps: DatabaseLeaseDeps) {
     this.#db = deps.db;
@@ -42,18 +44,24 @@ export class DatabaseLease {
       .values({ name: this.name, holder: this.holder, expires_at: expiresAt })
       .onConflict((conflict) => conflict.column('name').doNothing())
       .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return true;
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return (this.#taken = true);
     const renewed = await this.#db
       .updateTable('scheduler_leases')
       .set({ holder: this.holder, expires_at: expiresAt })
       .where('name', '=', this.name)
       .where((eb) => eb.or([eb('holder', '=', this.holder), eb('expires_at', '<=', now)]))
       .executeTakeFirst();
-    return Number(renewed.numUpdatedRows) === 1;
+    return (this.#taken = Number(renewed.numUpdatedRows) === 1);
   }
 
-  /** Gives the lease up (at shutdown), so another node need not wait for it to expire. */
+  /**
+   * Gives the lease up (at shutdown), so another node need not wait for it to expire. A lease this object did not take
+   * sends nothing: a job that never ran (no SMTP, never started) does not touch the database at shutdown, which may be
+   * the moment it cannot be reached.
+   */
   async release(): Promise<void> {
+    if (!this.#taken) return;
+    this.#taken = false;
     await this.#db.deleteFrom('scheduler_leases').where('name', '=', this.name).where('holder', '=', this.holder).execute();
   }
 }

@@ -109,6 +109,14 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await theirs.acquire(), true, 'taken over once expired');
       await theirs.release();
       assert.equal(await mine.acquire(), true, 'free again once released');
+      // A lease object gives up only what it took: one that never acquired sends nothing, even under the same holder.
+      const untaken = new DatabaseLease({ db: nodeA.database.db, clock, name: 'test-lease', holder: mine.holder, ttlMs: 10_000 });
+      await untaken.release();
+      const still = await nodeA.database.db.selectFrom('scheduler_leases').select('holder').where('name', '=', 'test-lease').executeTakeFirst();
+      assert.equal(still?.holder, mine.holder, 'still held after a release by an object that never took it');
+      await mine.release();
+      assert.equal(await nodeA.database.db.selectFrom('scheduler_leases').select('holder').where('name', '=', 'test-lease').executeTakeFirst(), undefined);
+      await mine.release(); // a second release sends nothing either
     });
   });
 }

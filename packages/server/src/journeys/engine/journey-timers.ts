@@ -52,8 +52,8 @@ export class JourneyTimers {
     this.#job.start(intervalMs);
   }
 
+  /** Stops ticking and gives the lease up if this node holds it. */
   async stop(): Promise<void> {
-    if (!this.#job.running) return;
     await this.#job.stop();
     await this.#deps.lease.release();
   }
