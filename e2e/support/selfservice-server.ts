@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../packages/server/src/config/config.ts';
 import { buildApp } from '../../packages/server/src/http/app.ts';
-import { createServices, type Services } from '../../packages/server/src/services.ts';
+import { createServices, stopBackgroundJobs, type Services } from '../../packages/server/src/services.ts';
 import type { Clock } from '../../packages/server/src/shared/clock.ts';
 import { openKeywayDatabase } from '../../packages/server/src/startup.ts';
 import type { Database } from '../../packages/server/src/storage/database.ts';
@@ -142,8 +142,7 @@ async function startNode(settings: NodeSettings): Promise<SelfServiceServer> {
         return { api: http.withToken(token) };
       },
       async close() {
-        await services.emailOutbox.stop();
-        await services.retention.stop();
+        await stopBackgroundJobs(services);
         await app.close();
         await database.close();
         await settings.drop();

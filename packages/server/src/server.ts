@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/config.ts';
 import { buildApp } from './http/app.ts';
 import { loggerOptions, resolveLogFormat, type LogFormat } from './logging/log-output.ts';
-import { createServices } from './services.ts';
+import { createServices, stopBackgroundJobs } from './services.ts';
 import { systemClock } from './shared/clock.ts';
 import { keywayVersion } from './shared/version.ts';
 import type { Database } from './storage/database.ts';
@@ -68,9 +68,7 @@ export async function startServer(config: Config, { handleSignals = true } = {})
   const stop = () =>
     (stopping ??= (async () => {
       // Stop taking connections, let in-flight requests finish, then release the database.
-      await services.journeyTimers.stop();
-      await services.emailOutbox.stop();
-      await services.retention.stop();
+      await stopBackgroundJobs(services);
       // A client that stops reading its answer keeps its connection busy, and app.close() would wait
       // for it for ever: after the grace period the connections still open are cut, so a rolling
       // deploy ends in bounded time.

@@ -275,3 +275,13 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
   };
   return all;
 }
+
+/**
+ * Stops the node's background jobs (journey timers, e-mail outbox, retention sweep) and gives up the database leases
+ * it holds, so another node takes the jobs over at once. A job that never started stops at once and sends nothing.
+ */
+export async function stopBackgroundJobs(services: Pick<Services, 'journeyTimers' | 'emailOutbox' | 'retention'>): Promise<void> {
+  await services.journeyTimers.stop();
+  await services.emailOutbox.stop();
+  await services.retention.stop();
+}

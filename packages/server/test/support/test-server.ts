@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { MetadataProvider } from '../../src/passkeys/mds-blob.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { buildApp } from '../../src/http/app.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { createServices, stopBackgroundJobs, type Services } from '../../src/services.ts';
 import type { StepType } from '../../src/journeys/step-type.ts';
 import { systemClock, type Clock } from '../../src/shared/clock.ts';
 import type { MasterKey } from '../../src/secrets/master-key.ts';
@@ -90,8 +90,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       return { ...created, token: accessToken, api: http.withToken(accessToken) };
     },
     async close() {
-      await services.emailOutbox.stop();
-      await services.retention.stop();
+      await stopBackgroundJobs(services);
       await app.close();
       await database.close();
       await testDatabase?.drop();
