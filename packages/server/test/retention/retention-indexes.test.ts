@@ -2,21 +2,17 @@
 // without one, every minute's sweep would read the whole table inside its write transaction (migration 032 added the
 // missing one, for given-up e-mails).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { RETENTION_RULES } from '../../src/retention/retention-rules.ts';
-import { DATABASE_KINDS, openMigratedDatabase } from '../support/databases.ts';
+import { DATABASE_KINDS, migratedDatabaseSuite } from '../support/databases.ts';
 
 for (const kind of DATABASE_KINDS) {
   describe(`retention rules' indexes on ${kind}`, () => {
-    let opened: Awaited<ReturnType<typeof openMigratedDatabase>>;
-    before(async () => {
-      opened = await openMigratedDatabase(kind);
-    });
-    after(() => opened.close());
+    const database = migratedDatabaseSuite(kind);
 
     test('every rule’s expiry column leads an index of its table', async () => {
-      const db = opened.database.db;
+      const db = database();
       for (const rule of RETENTION_RULES) {
         const label = `${rule.table}.${rule.expiry}`;
         if (kind === 'sqlite') {

@@ -1,10 +1,10 @@
 // Statements built once and run with new values (storage/precompiled-query.ts): the same rows as the query built each
 // time, on both databases, and a builder that does anything but pass its values through is refused at its first run.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { precompiled } from '../../src/storage/precompiled-query.ts';
-import { DATABASE_KINDS, openMigratedDatabase } from '../support/databases.ts';
+import { DATABASE_KINDS, migratedDatabaseSuite } from '../support/databases.ts';
 
 const tenantsCreatedBetween = precompiled((db, v: { from: number; to: number; limit: number }) =>
   db.selectFrom('tenants').select(['id', 'created_at']).where('created_at', '>=', v.from).where('created_at', '<', v.to).orderBy('id').limit(v.limit),
@@ -14,14 +14,10 @@ const deleteTenant = precompiled((db, v: { id: string }) => db.deleteFrom('tenan
 
 for (const kind of DATABASE_KINDS) {
   describe(`precompiled statements on ${kind}`, () => {
-    let opened: Awaited<ReturnType<typeof openMigratedDatabase>>;
-    before(async () => {
-      opened = await openMigratedDatabase(kind);
-    });
-    after(() => opened.close());
+    const database = migratedDatabaseSuite(kind);
 
     test('each run binds its own values, in and out of transactions, and answers what the built query answers', async () => {
-      const db = opened.database.db;
+      const db = database();
       for (const [id, createdAt] of [
         ['pq-a', 10],
         ['pq-b', 20],
@@ -56,7 +52,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a handle with plugins builds the statement every time, so each plugin sees each query', async () => {
-      const db = opened.database.db;
+      const db = database();
       const seen: string[] = [];
       const recording = db.withPlugin({
         transformQuery: (args) => {
@@ -71,7 +67,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a builder that changes a value, writes it into SQL or leaves it out is refused before anything runs', async () => {
-      const db = opened.database.db;
+      const db = database();
       const changes = precompiled((qb, v: { prefix: string }) => qb.selectFrom('tenants').select('id').where('id', 'like', `${v.prefix}%`));
       await assert.rejects(changes.rows(db, { prefix: 'pq' }), /changed one of its values/);
       const intoSql = precompiled((qb, v: { column: string }) => qb.selectFrom('tenants').select('id').where(sql.ref(v.column), '=', 'x'));

@@ -2,27 +2,25 @@
 // (storage/sqlite-query-compiler.ts): on SQLite an integer LIMIT or OFFSET is written into the SQL text, anything else
 // stays a parameter, PostgreSQL keeps parameters, and the rows are those the limit asks for.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { precompiled } from '../../src/storage/precompiled-query.ts';
-import { DATABASE_KINDS, openMigratedDatabase } from '../support/databases.ts';
+import { DATABASE_KINDS, migratedDatabaseSuite } from '../support/databases.ts';
 
 const firstTenants = precompiled((db, v: { prefix: string }) => db.selectFrom('tenants').select('id').where('id', 'like', v.prefix).orderBy('id').limit(2));
 
 for (const kind of DATABASE_KINDS) {
   describe(`LIMIT and OFFSET on ${kind}`, () => {
-    let opened: Awaited<ReturnType<typeof openMigratedDatabase>>;
+    const database = migratedDatabaseSuite(kind);
     before(async () => {
-      opened = await openMigratedDatabase(kind);
-      await opened.database.db
+      await database()
         .insertInto('tenants')
         .values(['lim-a', 'lim-b', 'lim-c', 'lim-d', 'lim-e'].map((id, index) => ({ id, created_at: index })))
         .execute();
     });
-    after(() => opened.close());
 
     test('an integer limit and offset are literals on SQLite, parameters on PostgreSQL', () => {
-      const compiled = opened.database.db.selectFrom('tenants').select('id').where('id', '=', 'x').limit(10).offset(20).compile();
+      const compiled = database().selectFrom('tenants').select('id').where('id', '=', 'x').limit(10).offset(20).compile();
       if (kind === 'sqlite') {
         assert.match(compiled.sql, / limit 10 offset 20$/);
         assert.deepEqual(compiled.parameters, ['x']);
@@ -33,7 +31,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a limit that is not a safe integer stays a parameter (never SQL text)', () => {
-      const db = opened.database.db;
+      const db = database();
       for (const limit of [2 ** 53, 1.5, '10; drop table tenants'] as unknown as number[]) {
         const compiled = db.selectFrom('tenants').select('id').limit(limit).compile();
         assert.match(compiled.sql, / limit (\?|\$1)$/, String(limit));
@@ -48,7 +46,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('pages answer the rows their limit and offset ask for, each statement run again with new values', async () => {
-      const db = opened.database.db;
+      const db = database();
       const page = (limit: number, offset: number) =>
         db.selectFrom('tenants').select('id').where('id', 'like', 'lim-%').orderBy('id').limit(limit).offset(offset).execute();
       for (let round = 0; round < 2; round++) {

@@ -1,9 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
+import type { Kysely } from 'kysely';
 import { createPostgresTestDatabase } from '../../../../scripts/test-support/postgres.ts';
 import { openDatabase, type Database, type OpenDatabaseOptions } from '../../src/storage/database.ts';
 import { migrateToLatest } from '../../src/storage/migrate.ts';
+import type { Schema } from '../../src/storage/schema.ts';
 
 /** Every storage and API test runs once per engine (the same tests on both real databases). */
 export const DATABASE_KINDS = ['sqlite', 'postgres'] as const;
@@ -52,5 +55,21 @@ export async function openMigratedDatabase(
       await database.close();
       await testDatabase.drop();
     },
+  };
+}
+
+/**
+ * Inside a `describe`: a migrated database of `kind`, opened before the suite's tests (and its later `before` hooks)
+ * and dropped after them. Answers a getter for its Kysely handle, valid once the suite runs.
+ */
+export function migratedDatabaseSuite(kind: DatabaseKind): () => Kysely<Schema> {
+  let opened: Awaited<ReturnType<typeof openMigratedDatabase>> | undefined;
+  before(async () => {
+    opened = await openMigratedDatabase(kind);
+  });
+  after(() => opened?.close());
+  return () => {
+    if (!opened) throw new Error('the suite database is opened by its before hook');
+    return opened.database.db;
   };
 }

@@ -2,14 +2,14 @@
 // just signed), every token verifies with jose against the tenant's published JWKS, and a tenant's sealed private
 // key is unsealed and imported once per tenant and kid however many tokens and active-key refreshes follow, within a
 // bound. On both databases.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { MasterKey } from '../../src/secrets/master-key.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { TenancyService } from '../../src/tenancy/tenancy-service.ts';
 import { SigningKeyService } from '../../src/tokens/signing-key-service.ts';
-import { DATABASE_KINDS, TEST_MASTER_KEY, openMigratedDatabase } from '../support/databases.ts';
+import { DATABASE_KINDS, TEST_MASTER_KEY, migratedDatabaseSuite } from '../support/databases.ts';
 
 /** The test master key, counting how often a sealed secret is opened with it. */
 class CountingMasterKey extends MasterKey {
@@ -22,20 +22,18 @@ class CountingMasterKey extends MasterKey {
 
 for (const kind of DATABASE_KINDS) {
   describe(`ID token signing with a cached key (${kind})`, () => {
-    let opened: Awaited<ReturnType<typeof openMigratedDatabase>>;
+    const database = migratedDatabaseSuite(kind);
     const clock = new ManualClock('2026-03-01T12:00:00Z');
     const ISSUER_BASE = 'https://id.example.com';
 
     before(async () => {
-      opened = await openMigratedDatabase(kind);
-      const tenancy = new TenancyService({ db: opened.database.db, clock, accessTokenTtlSeconds: 3600 });
+      const tenancy = new TenancyService({ db: database(), clock, accessTokenTtlSeconds: 3600 });
       for (const tenant of ['claims', 'once', 'bound-a', 'bound-b']) await tenancy.initTenant(tenant);
     });
-    after(() => opened.close());
 
     const node = (masterKey: MasterKey, maxCachedKeys?: number) =>
       new SigningKeyService({
-        db: opened.database.db,
+        db: database(),
         clock,
         masterKey,
         issuerBaseUrl: ISSUER_BASE,
