@@ -61,6 +61,40 @@ describe('credential public keys against their COSE algorithm', () => {
     }
   });
 
+  test("the imported key is the authenticator's own, and a point off its curve is refused, on every curve", () => {
+    // EC and Ed25519 keys are imported from a SubjectPublicKeyInfo built from the COSE_Key (credential-public-key.ts).
+    for (const [curve, crv, alg] of [
+      ['P-256', 1, -7],
+      ['P-384', 2, -35],
+      ['P-521', 3, -36],
+    ] as const) {
+      const original = generateKeyPairSync('ec', { namedCurve: curve }).publicKey.export({ format: 'jwk' });
+      const coseKey = (y: Uint8Array) =>
+        encodeCoseKey([
+          [1, 2],
+          [3, alg],
+          [-1, crv],
+          [-2, bytes(original.x)],
+          [-3, y],
+        ]);
+      const imported = importCredentialPublicKey(coseKey(bytes(original.y))).key.export({ format: 'jwk' });
+      assert.deepEqual([imported.crv, imported.x, imported.y], [curve, original.x, original.y], curve);
+      const offCurve = bytes(original.y);
+      offCurve.set([offCurve.at(-1)! ^ 1], offCurve.length - 1);
+      refused(coseKey(offCurve), new RegExp(`cannot be imported as a ${curve} key`));
+    }
+    const original = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+    const imported = importCredentialPublicKey(
+      encodeCoseKey([
+        [1, 1],
+        [3, -8],
+        [-1, 6],
+        [-2, bytes(original.x)],
+      ]),
+    ).key.export({ format: 'jwk' });
+    assert.deepEqual([imported.crv, imported.x], ['Ed25519', original.x]);
+  });
+
   test('a key of another curve or type than its alg names is refused, naming what it needs', () => {
     refused(ec('P-384', 2, -7), /needs crv 1/);
     refused(ec('P-256', 1, -35), /needs crv 2/);
