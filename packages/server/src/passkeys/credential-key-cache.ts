@@ -7,7 +7,7 @@ import { importCredentialPublicKey, type CredentialPublicKey } from './credentia
  * million users; and a cache only helps a credential that signs in again while it is still held: at a node's peak
  * (some 400 sign-ins/s) 2,000 keys are the last 5 s or more of sign-ins, and the benchmark's 1,000 users all fit.
  * Beyond a working set that fits, no size helps (1 M users signing in at random hit 1 % of 10,000). A miss costs one
- * import (about half a verification), never a wrong answer.
+ * import (about a third of a P-256 verification), never a wrong answer.
  */
 export const DEFAULT_MAX_CACHED_CREDENTIAL_KEYS = 2000;
 
