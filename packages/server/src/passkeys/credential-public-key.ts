@@ -9,11 +9,10 @@ import { KeywayError } from '../errors/keyway-error.ts';
  * WebAuthn L3 §6.5.1.1 and RFC 9053 §2/§7, RFC 8230 §4: an algorithm fixes the key type and curve.
  * ES256, ES384 and ES512 are ECDSA over P-256, P-384 and P-521 (kty EC2, crv 1/2/3, x and y of the
  * curve's exact field size); EdDSA is Ed25519 (kty OKP, crv 6, x of 32 bytes); RS* and PS* are RSA
- * (kty 3). The key is then imported by node:crypto (OpenSSL), which refuses a point that is not on its
- * curve. RSA keys are held to RFC 8230 §6 (at
- * least 2048 bits) and to a public exponent that is odd and at least 3 (RFC 8017 §3.1); Keyway also
- * refuses moduli above 8192 bits: no authenticator makes them, and each one costs a verifier
- * proportionally more work at every sign-in.
+ * (kty 3). The key is then imported by node:crypto (OpenSSL), which refuses a point that is not on
+ * its curve. RSA keys are held to RFC 8230 §6 (at least 2048 bits) and to a public exponent that is
+ * odd and at least 3 (RFC 8017 §3.1); Keyway also refuses moduli above 8192 bits: no authenticator
+ * makes them, and each one costs a verifier proportionally more work at every sign-in.
  */
 
 export const MIN_RSA_BITS = 2048;

@@ -487,7 +487,7 @@ function importSigningKey(privateJwk: JWK): JwsSigningKey {
     key: { kty: privateJwk.kty, crv: privateJwk.crv, x: privateJwk.x, y: privateJwk.y, d: privateJwk.d } as JsonWebKey,
     format: 'jwk',
   });
-  return Object.defineProperty(key, 'dsaEncoding', { value: 'ieee-p1363', enumerable: true }) as JwsSigningKey;
+  return Object.defineProperty(key, 'dsaEncoding', { value: 'ieee-p1363' }) as JwsSigningKey;
 }
 
 function base64urlJson(value: unknown): string {
