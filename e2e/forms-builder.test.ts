@@ -167,7 +167,12 @@ for (const kind of DATABASE_KINDS) {
       await preview.getByRole('button', { name: 'Continue' }).click();
       const previewEmpty = await fieldErrors(preview);
       assert.deepEqual(previewEmpty, ['Country is required.', 'Start date is required.']);
-      assert.equal(await preview.getByLabel(/Country/).getAttribute('aria-invalid'), 'true');
+      // Waits for the field to be marked invalid (times out, failing, if it never is): read at once, a CI run read it
+      // before the render that marks it.
+      await preview
+        .getByLabel(/Country/)
+        .and(preview.locator('[aria-invalid="true"]'))
+        .waitFor();
       await preview.getByLabel(/Country/).selectOption('DE');
       await preview.getByLabel(/Start date/).fill('2025-12-31');
       await preview.getByRole('button', { name: 'Continue' }).click();
