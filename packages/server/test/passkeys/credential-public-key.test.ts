@@ -9,8 +9,12 @@ import { encodeCoseKey } from '../support/soft-authenticator.ts';
 
 const bytes = (value: string | undefined) => new Uint8Array(Buffer.from(value!, 'base64url'));
 
-function ec(curve: 'P-256' | 'P-384' | 'P-521', crv: number, alg: number) {
-  const jwk = generateKeyPairSync('ec', { namedCurve: curve }).publicKey.export({ format: 'jwk' });
+function ec(
+  curve: 'P-256' | 'P-384' | 'P-521',
+  crv: number,
+  alg: number,
+  jwk = generateKeyPairSync('ec', { namedCurve: curve }).publicKey.export({ format: 'jwk' }),
+) {
   return encodeCoseKey([
     [1, 2],
     [3, alg],
@@ -28,12 +32,12 @@ function rsa(alg: number, key: KeyObject = generateKeyPairSync('rsa', { modulusL
     [-2, bytes(jwk.e)],
   ]);
 }
-const ed25519 = (alg = -8) =>
+const ed25519 = (alg = -8, jwk = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' })) =>
   encodeCoseKey([
     [1, 1],
     [3, alg],
     [-1, 6],
-    [-2, bytes(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x)],
+    [-2, bytes(jwk.x)],
   ]);
 
 function refused(cose: Uint8Array, detail: RegExp) {
@@ -69,29 +73,14 @@ describe('credential public keys against their COSE algorithm', () => {
       ['P-521', 3, -36],
     ] as const) {
       const original = generateKeyPairSync('ec', { namedCurve: curve }).publicKey.export({ format: 'jwk' });
-      const coseKey = (y: Uint8Array) =>
-        encodeCoseKey([
-          [1, 2],
-          [3, alg],
-          [-1, crv],
-          [-2, bytes(original.x)],
-          [-3, y],
-        ]);
-      const imported = importCredentialPublicKey(coseKey(bytes(original.y))).key.export({ format: 'jwk' });
+      const imported = importCredentialPublicKey(ec(curve, crv, alg, original)).key.export({ format: 'jwk' });
       assert.deepEqual([imported.crv, imported.x, imported.y], [curve, original.x, original.y], curve);
       const offCurve = bytes(original.y);
       offCurve.set([offCurve.at(-1)! ^ 1], offCurve.length - 1);
-      refused(coseKey(offCurve), new RegExp(`cannot be imported as a ${curve} key`));
+      refused(ec(curve, crv, alg, { ...original, y: Buffer.from(offCurve).toString('base64url') }), new RegExp(`cannot be imported as a ${curve} key`));
     }
     const original = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
-    const imported = importCredentialPublicKey(
-      encodeCoseKey([
-        [1, 1],
-        [3, -8],
-        [-1, 6],
-        [-2, bytes(original.x)],
-      ]),
-    ).key.export({ format: 'jwk' });
+    const imported = importCredentialPublicKey(ed25519(-8, original)).key.export({ format: 'jwk' });
     assert.deepEqual([imported.crv, imported.x], ['Ed25519', original.x]);
   });
 
