@@ -116,7 +116,7 @@ export class AuthenticationCeremony {
     }
 
     const challenge = newChallenge();
-    const sessionId = newCeremonySessionId();
+    const sessionId = newCeremonySessionId(now);
     const expiresAt = now.getTime() + policy.timeout;
     const options = requestOptions({ rpId: rp.id, policy, challenge, allowed });
     let refusal: KeywayError | undefined;

@@ -99,7 +99,7 @@ export class RegistrationCeremony {
     const userName = input.userName ?? user.email ?? user.user_key;
     const displayName = input.userDisplayName ?? ([user.first_name, user.last_name].filter((n) => n !== null).join(' ') || userName);
     const challenge = newChallenge();
-    const sessionId = newCeremonySessionId();
+    const sessionId = newCeremonySessionId(now);
     const expiresAt = now.getTime() + policy.timeout;
 
     let refusal: KeywayError | undefined;

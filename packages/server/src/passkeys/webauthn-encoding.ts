@@ -52,9 +52,17 @@ function base32(bytes: Uint8Array): string {
   return out;
 }
 
-/** A ceremony session id: 128 random bits as 26 base32 characters, the shape TrustX uses (`T4NJA4PEEM6Q3GXSON5QQZYMG4`). */
-export function newCeremonySessionId(): string {
-  return base32(randomBytes(16));
+/**
+ * A ceremony session id: 16 bytes as 26 base32 characters, the shape TrustX uses (`T4NJA4PEEM6Q3GXSON5QQZYMG4`). The
+ * first 6 bytes are the creation time in milliseconds and the other 80 bits random (unguessable, like a UUIDv7's 74),
+ * so ids made in the same few milliseconds share their first 9 characters: new rows land in a few leaves of the
+ * session table's primary-key index, which a group of ceremonies then writes once, instead of a leaf each anywhere in
+ * it (2.9 of 22 WAL pages per commit of a sign-up's ephemeral file were that index's, with random ids).
+ */
+export function newCeremonySessionId(now: Date): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(now.getTime(), 0, 6);
+  return base32(bytes);
 }
 
 /** A WebAuthn challenge: 32 random bytes (WebAuthn §13.4.3 asks for at least 16). */

@@ -53,11 +53,27 @@ describe('the signature counter rule (WebAuthn §7.2 step 23)', () => {
 
 describe('ceremony encodings', () => {
   test('session ids are 26 base32 characters and unique; challenges and user handles are 32 random bytes', () => {
-    const ids = new Set(Array.from({ length: 1000 }, () => newCeremonySessionId()));
-    assert.equal(ids.size, 1000);
+    const now = new Date('2026-12-04T08:00:00.000Z');
+    const ids = new Set(Array.from({ length: 1000 }, () => newCeremonySessionId(now)));
+    assert.equal(ids.size, 1000, 'the same millisecond still gives unique ids (80 random bits)');
     for (const id of ids) assert.match(id, /^[A-Z2-7]{26}$/);
     assert.equal(Buffer.from(newChallenge(), 'base64url').length, 32);
     assert.equal(Buffer.from(newUserHandle(), 'base64url').length, 32);
+  });
+
+  test('session ids begin with their creation time: ids of the same few milliseconds share a prefix (index locality)', () => {
+    const at = (iso: string) => newCeremonySessionId(new Date(iso));
+    const first = at('2026-12-04T08:00:00.000Z');
+    const prefix = first.slice(0, 9);
+    // 9 characters hold the top 45 of the 48 time bits: the same 8 ms window.
+    assert.equal(at('2026-12-04T08:00:00.000Z').slice(0, 9), prefix);
+    assert.equal(at('2026-12-04T08:00:00.007Z').slice(0, 9), prefix);
+    assert.notEqual(at('2026-12-04T08:00:00.008Z').slice(0, 9), prefix);
+    // The rest is random: ids of the same millisecond differ after the time.
+    assert.notEqual(at('2026-12-04T08:00:00.000Z').slice(10), first.slice(10));
+    // The time is the id's first 6 bytes, big-endian, decoded here with the RFC 4648 alphabet.
+    const bits = [...first.slice(0, 10)].map((c) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'.indexOf(c).toString(2).padStart(5, '0')).join('');
+    assert.equal(parseInt(bits.slice(0, 48), 2), Date.parse('2026-12-04T08:00:00.000Z'));
   });
 
   test('base64url: padding is accepted and dropped, other alphabets and impossible lengths are not base64url', () => {

@@ -111,8 +111,9 @@ export class SandboxCeremonies {
     const displayName = input.userDisplayName ?? ([user.firstName, user.lastName].filter((n) => n !== undefined).join(' ') || userName);
     const challenge = newChallenge();
     const options = creationOptions({ rp, policy, challenge, user: { id: handle, name: userName, displayName }, existing: this.#descriptors(user.id, rp.id) });
-    const sessionId = newCeremonySessionId();
-    const expiresAt = this.#deps.clock.now().getTime() + policy.timeout;
+    const now = this.#deps.clock.now();
+    const sessionId = newCeremonySessionId(now);
+    const expiresAt = now.getTime() + policy.timeout;
     this.#open(
       sessionId,
       {
@@ -194,8 +195,9 @@ export class SandboxCeremonies {
     }
     const challenge = newChallenge();
     const options = requestOptions({ rpId: rp.id, policy, challenge, allowed });
-    const sessionId = newCeremonySessionId();
-    const expiresAt = this.#deps.clock.now().getTime() + policy.timeout;
+    const now = this.#deps.clock.now();
+    const sessionId = newCeremonySessionId(now);
+    const expiresAt = now.getTime() + policy.timeout;
     this.#open(
       sessionId,
       { ceremony: 'authentication', storeName: input.storeName, userId, rpId: rp.id, policyName: policy.name, challenge, options, expiresAt, consumed: false },
@@ -295,7 +297,7 @@ export class SandboxCeremonies {
       expiresAt: Number.POSITIVE_INFINITY,
       consumed: false,
     };
-    this.#open(newCeremonySessionId(), session, rp);
+    this.#open(newCeremonySessionId(this.#deps.clock.now()), session, rp);
     const response = this.#deps.authenticator.register(options, { origin: rp.origins[0] ?? `https://${rp.id}` });
     await this.#register(actor, session, target.storeName, response, ENROLMENT);
   }
