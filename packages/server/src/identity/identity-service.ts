@@ -1,5 +1,5 @@
 import { claimEdit, type EditPrecondition } from '../storage/edit-version.ts';
-import { randomUUID } from 'node:crypto';
+import { randomUUIDv7 } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
@@ -274,7 +274,9 @@ export class IdentityService {
       id: newTimeOrderedId(now),
       tenant_id: actor.tenantId,
       store_id: storeId,
-      ...columnsForCreate(input, input.externalId ?? randomUUID()),
+      // A generated externalId is a UUIDv7 (RFC 9562: time first, then 74 random bits), so new users append to the
+      // unique (store_id, external_id) index instead of writing a random leaf of it each (one WAL page per sign-up).
+      ...columnsForCreate(input, input.externalId ?? randomUUIDv7()),
       user_handle: userHandle,
       created_at: now.getTime(),
       updated_at: now.getTime(),

@@ -64,10 +64,15 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(viaTenantPath.body, user);
     });
 
-    test('generates an externalId when absent and accepts a single nationality', async () => {
+    test('generates an externalId when absent (a UUIDv7: time first) and accepts a single nationality', async () => {
       const created = await acme.api.post(users, { userKey: 'no-ext', nationalities: 'DE' });
       assert.equal(created.status, 201);
-      assert.match(created.body.externalId, /^[0-9a-f-]{36}$/);
+      assert.match(created.body.externalId, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      // Its first 48 bits are the time it was made, in milliseconds (RFC 9562 §5.7): later ones do not sort before it.
+      const millis = (uuid: string) => parseInt(uuid.replace(/-/g, '').slice(0, 12), 16);
+      assert.ok(Math.abs(millis(created.body.externalId) - Date.now()) < 60_000);
+      const later = await acme.api.post(users, { userKey: 'no-ext-later' });
+      assert.ok(millis(later.body.externalId) >= millis(created.body.externalId));
       assert.deepEqual(created.body.nationalities, ['DE']);
       assert.equal(created.body.status, 'active');
     });

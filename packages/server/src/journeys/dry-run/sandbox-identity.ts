@@ -7,7 +7,7 @@ import type { CreateUserInput, ListUsersFilter, User } from '../../identity/user
 import type { Clock } from '../../shared/clock.ts';
 import type { Page } from '../../shared/pagination.ts';
 import { newTimeOrderedId } from '../../shared/time-ordered-id.ts';
-import { randomUUID } from 'node:crypto';
+import { randomUUIDv7 } from 'node:crypto';
 
 /** The reads a dry-run may make of the real identity stores. */
 export type IdentityReads = Pick<IdentityService, 'findStore' | 'getUser' | 'listUsers' | 'hasPasskeys'>;
@@ -74,7 +74,7 @@ export class SandboxIdentity {
   async #create(actor: Actor, storeName: string, input: CreateUserInput): Promise<User> {
     const store = await this.#real.findStore(actor.tenantId, storeName);
     const now = this.#clock.now();
-    const columns = columnsForCreate(input, input.externalId ?? randomUUID());
+    const columns = columnsForCreate(input, input.externalId ?? randomUUIDv7());
     // The same uniqueness the database enforces, over the real users and the run's own.
     const keyTaken =
       this.#find(storeName, (entry) => entry.userKeyNormalized === columns.user_key_normalized) !== undefined ||
