@@ -1,11 +1,11 @@
 import type { Kysely, Selectable } from 'kysely';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, SelfServiceSessionsTable } from '../storage/schema.ts';
-import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
+import { hashSessionToken, isSessionToken, newSessionToken } from './browser-tokens.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
 
 /**
- * Browser sessions: a row per session, found by the SHA-256 of the keyway_session cookie, so they
+ * Browser sessions: a row per session, found by the hash of the keyway_session cookie (browser-tokens.ts), so they
  * survive restarts, work on every node and can be revoked server-side (logout, rotation at sign-in, admin).
  */
 
@@ -27,10 +27,10 @@ export interface OpenSessionInput {
 
 /** Opens a session; answers the cookie value (shown once, stored only hashed) and the row. */
 export async function openBrowserSession(db: Kysely<Schema>, input: OpenSessionInput): Promise<{ token: string; row: BrowserSessionRow }> {
-  const token = newBrowserToken();
+  const token = newSessionToken(input.now);
   const row: BrowserSessionRow = {
     id: newTimeOrderedId(input.now),
-    token_hash: hashBrowserToken(token),
+    token_hash: hashSessionToken(token),
     tenant_id: input.tenantId,
     store_id: input.storeId,
     user_id: input.userId,
@@ -66,11 +66,11 @@ export async function findLiveSession(
   token: string | undefined,
   now: Date,
 ): Promise<BrowserSessionRow | undefined> {
-  if (!isBrowserToken(token)) return undefined;
+  if (!isSessionToken(token)) return undefined;
   return db
     .selectFrom('selfservice_sessions')
     .selectAll()
-    .where('token_hash', '=', hashBrowserToken(token))
+    .where('token_hash', '=', hashSessionToken(token))
     .where('tenant_id', '=', scope.tenantId)
     .where('store_id', '=', scope.storeId)
     .where('revoked_at', 'is', null)
@@ -80,8 +80,8 @@ export async function findLiveSession(
 
 /** Revokes the session of a cookie value (any store of the tenant) in one statement; answers its row, now revoked, if one was live. */
 export async function revokeSessionByToken(db: Kysely<Schema>, tenantId: string, token: string | undefined, now: Date): Promise<BrowserSessionRow | undefined> {
-  if (!isBrowserToken(token)) return undefined;
-  return revokeSessionOfToken.first(db, { tokenHash: hashBrowserToken(token), tenantId, revokedAt: now.getTime() });
+  if (!isSessionToken(token)) return undefined;
+  return revokeSessionOfToken.first(db, { tokenHash: hashSessionToken(token), tenantId, revokedAt: now.getTime() });
 }
 
 /** Revokes every live session of a user; answers how many. */

@@ -2,6 +2,7 @@
 // server-side) → identifier-first and usernameless sign-in, cookie attributes, session rotation at sign-in, flow
 // binding to the browser, CSRF and CORS, the store configuration, and the admin session API.
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { latestRefusalCode } from '../support/audited-refusal.ts';
@@ -100,6 +101,39 @@ for (const kind of DATABASE_KINDS) {
       old.cookies.set('keyway_session', first);
       await expectProblem(old.get('/me'), 401, 'SESSION_REQUIRED');
       await expectStatus(browser.get('/me'), 200);
+    });
+
+    test('the session cookie begins with its time and is stored as that time and a hash; a cookie of the older shape still works', async () => {
+      const browser = world.browser();
+      const { user } = await world.signUp(browser, 'token-shape@example.com');
+      const token = browser.cookies.get('keyway_session')!;
+      // 16 hex digits of the sign-in's epoch milliseconds (the world's clock), then 32 random bytes.
+      assert.match(token, /^[0-9a-f]{16}[A-Za-z0-9_-]{43}$/);
+      assert.equal(parseInt(token.slice(0, 16), 16), Date.parse('2026-03-01T10:00:00Z'));
+      const row = await world.db.selectFrom('selfservice_sessions').selectAll().where('user_id', '=', user.id).executeTakeFirstOrThrow();
+      assert.equal(row.token_hash, token.slice(0, 16) + createHash('sha256').update(token).digest('hex'));
+      assert.ok(!row.token_hash.includes(token.slice(16)), 'the secret part is stored only hashed');
+
+      // A session opened before the time prefix: a plain 43-character token, stored as its SHA-256.
+      const plain = randomBytes(32).toString('base64url');
+      await world.db
+        .updateTable('selfservice_sessions')
+        .set({ token_hash: createHash('sha256').update(plain).digest('hex') })
+        .where('id', '=', row.id)
+        .execute();
+      const older = new Browser(world.server.url);
+      older.cookies.set('keyway_session', plain);
+      assert.equal((await expectStatus(older.get('/me'), 200)).body.user.id, user.id);
+      await expectProblem(browser.get('/me'), 401, 'SESSION_REQUIRED');
+      // A time prefix in front of the old token is another token, not a way to reach its session.
+      const prefixed = new Browser(world.server.url);
+      prefixed.cookies.set('keyway_session', token.slice(0, 16) + plain);
+      await expectProblem(prefixed.get('/me'), 401, 'SESSION_REQUIRED');
+      await expectStatus(older.post('/logout'), 204);
+      assert.notEqual(
+        (await world.db.selectFrom('selfservice_sessions').select('revoked_at').where('id', '=', row.id).executeTakeFirstOrThrow()).revoked_at,
+        null,
+      );
     });
 
     test('a ceremony is bound to the browser that began it: another browser cannot finish it', async () => {
