@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, SelfServiceSessionsTable } from '../storage/schema.ts';
-import { hashSessionToken, isSessionToken, newSessionToken } from './browser-tokens.ts';
+import { newSessionToken, sessionTokenHash } from './browser-tokens.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
 
 /**
@@ -30,7 +30,7 @@ export async function openBrowserSession(db: Kysely<Schema>, input: OpenSessionI
   const token = newSessionToken(input.now);
   const row: BrowserSessionRow = {
     id: newTimeOrderedId(input.now),
-    token_hash: hashSessionToken(token),
+    token_hash: sessionTokenHash(token)!,
     tenant_id: input.tenantId,
     store_id: input.storeId,
     user_id: input.userId,
@@ -66,11 +66,12 @@ export async function findLiveSession(
   token: string | undefined,
   now: Date,
 ): Promise<BrowserSessionRow | undefined> {
-  if (!isSessionToken(token)) return undefined;
+  const tokenHash = sessionTokenHash(token);
+  if (tokenHash === undefined) return undefined;
   return db
     .selectFrom('selfservice_sessions')
     .selectAll()
-    .where('token_hash', '=', hashSessionToken(token))
+    .where('token_hash', '=', tokenHash)
     .where('tenant_id', '=', scope.tenantId)
     .where('store_id', '=', scope.storeId)
     .where('revoked_at', 'is', null)
@@ -80,8 +81,9 @@ export async function findLiveSession(
 
 /** Revokes the session of a cookie value (any store of the tenant) in one statement; answers its row, now revoked, if one was live. */
 export async function revokeSessionByToken(db: Kysely<Schema>, tenantId: string, token: string | undefined, now: Date): Promise<BrowserSessionRow | undefined> {
-  if (!isSessionToken(token)) return undefined;
-  return revokeSessionOfToken.first(db, { tokenHash: hashSessionToken(token), tenantId, revokedAt: now.getTime() });
+  const tokenHash = sessionTokenHash(token);
+  if (tokenHash === undefined) return undefined;
+  return revokeSessionOfToken.first(db, { tokenHash, tenantId, revokedAt: now.getTime() });
 }
 
 /** Revokes every live session of a user; answers how many. */

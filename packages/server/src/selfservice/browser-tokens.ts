@@ -35,12 +35,13 @@ export function newSessionToken(now: Date): string {
   return now.getTime().toString(16).padStart(TIME_DIGITS, '0') + newBrowserToken();
 }
 
-/** A session cookie this server issued: the time-prefixed shape, or a plain browser token (sessions opened before it). */
-export function isSessionToken(value: unknown): value is string {
-  return isBrowserToken(value) || (typeof value === 'string' && SESSION_TOKEN.test(value));
-}
-
-/** What a session row stores of its token: the time prefix and the token's SHA-256 (a plain token: its SHA-256). */
-export function hashSessionToken(token: string): string {
-  return SESSION_TOKEN.test(token) ? token.slice(0, TIME_DIGITS) + hashBrowserToken(token) : hashBrowserToken(token);
+/**
+ * What a session row stores of a cookie value, or undefined when the value is no session token this server issues: a
+ * time-prefixed token gives its prefix and its SHA-256; a plain browser token (sessions opened before the prefix) its
+ * SHA-256. One check of the shape, then the hash.
+ */
+export function sessionTokenHash(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (SESSION_TOKEN.test(value)) return value.slice(0, TIME_DIGITS) + hashBrowserToken(value);
+  return isBrowserToken(value) ? hashBrowserToken(value) : undefined;
 }
