@@ -51,8 +51,20 @@ async function shoot(page: Page, name: string): Promise<void> {
 }
 
 /** The field messages a form shows now, in form order. */
-async function fieldErrors(scope: Locator): Promise<string[]> {
-  return scope.locator('.field-error:not([hidden])').allTextContents();
+/**
+ * The visible field errors of a form once they read `expected`, in order. A click on Continue re-renders them, so a
+ * read at once can see the errors of the click before (CI did): this waits with Playwright's locators until each
+ * expected message shows and no other does (failing on their timeout), then asserts the exact list.
+ */
+async function expectFieldErrors(scope: Locator, expected: readonly string[], message?: string): Promise<void> {
+  const errors = scope.locator('.field-error:not([hidden])');
+  let others = errors;
+  for (const text of expected) {
+    await errors.filter({ hasText: text }).first().waitFor();
+    others = others.filter({ hasNotText: text });
+  }
+  await others.first().waitFor({ state: 'hidden' });
+  assert.deepEqual(await errors.allTextContents(), expected, message);
 }
 
 for (const kind of DATABASE_KINDS) {
@@ -165,8 +177,8 @@ for (const kind of DATABASE_KINDS) {
       await preview.getByRole('heading', { level: 1, name: 'About you' }).waitFor();
       await preview.getByLabel(/Start date/).waitFor();
       await preview.getByRole('button', { name: 'Continue' }).click();
-      const previewEmpty = await fieldErrors(preview);
-      assert.deepEqual(previewEmpty, ['Country is required.', 'Start date is required.']);
+      const previewEmpty = ['Country is required.', 'Start date is required.'];
+      await expectFieldErrors(preview, previewEmpty);
       // Waits for the field to be marked invalid (times out, failing, if it never is): read at once, a CI run read it
       // before the render that marks it.
       await preview
@@ -176,8 +188,8 @@ for (const kind of DATABASE_KINDS) {
       await preview.getByLabel(/Country/).selectOption('DE');
       await preview.getByLabel(/Start date/).fill('2025-12-31');
       await preview.getByRole('button', { name: 'Continue' }).click();
-      const previewOutOfRange = await fieldErrors(preview);
-      assert.deepEqual(previewOutOfRange, ['Start date: a day in 2026, please.']);
+      const previewOutOfRange = ['Start date: a day in 2026, please.'];
+      await expectFieldErrors(preview, previewOutOfRange);
       if (shots) await shoot(page, 'builder-en');
       else await assertAccessible(page, 'builder-en');
 
@@ -208,12 +220,12 @@ for (const kind of DATABASE_KINDS) {
         await runner.goto(tenant.runnerUrl('about'));
         const step = await waitForStep(runner, 'form', 'About you');
         await step.getByRole('button', { name: 'Continue' }).click();
-        assert.deepEqual(await fieldErrors(step), previewEmpty, 'empty: the preview’s messages');
+        await expectFieldErrors(step, previewEmpty, 'empty: the preview’s messages');
         assert.equal(await step.getByLabel(/Country/).getAttribute('aria-describedby'), 'field-country-error');
         await step.getByLabel(/Country/).selectOption('DE');
         await step.getByLabel(/Start date/).fill('2025-12-31');
         await step.getByRole('button', { name: 'Continue' }).click();
-        assert.deepEqual(await fieldErrors(step), previewOutOfRange, 'out of range: the preview’s message');
+        await expectFieldErrors(step, previewOutOfRange, 'out of range: the preview’s message');
         if (shots) await shoot(runner, 'runner-en');
         else await assertAccessible(runner, 'runner-en');
         await step.getByLabel(/Start date/).fill('2026-03-01');
