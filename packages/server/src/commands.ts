@@ -17,7 +17,7 @@ import { rotateMasterKey } from './secrets/rotate-master-key.ts';
 import { startServer } from './server.ts';
 import { createServices } from './services.ts';
 import { systemClock } from './shared/clock.ts';
-import { releaseStartUpMemory } from './shared/release-start-up-memory.ts';
+import { releaseStartUpMemorySoon } from './shared/release-start-up-memory.ts';
 import { openKeywayDatabase } from './startup.ts';
 import type { Database } from './storage/database.ts';
 import { TenancyService } from './tenancy/tenancy-service.ts';
@@ -29,7 +29,7 @@ export async function runCommand(invocation: DatabaseCommand, config: Config): P
   switch (invocation.command) {
     case 'serve':
       await startServer(config);
-      releaseStartUpMemory();
+      releaseStartUpMemorySoon();
       return undefined;
     case 'migrate': {
       const { database, applied } = await openKeywayDatabase(config);
