@@ -10,6 +10,7 @@ export default tseslint.config(
       'test-artifacts/**',
       'packages/web/dist/**',
       'packages/console/dist/**',
+      'packages/server/dist/**',
       'packages/console/src/api/schema.ts',
       'packages/console/src/api/permissions.ts',
       'bench/peer/**',

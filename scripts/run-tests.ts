@@ -1,10 +1,12 @@
-// `npm test` runner: provides Chromium and a throwaway PostgreSQL, then runs node's test runner over the tests.
+// `npm test` runner: provides Chromium, a throwaway PostgreSQL and an up-to-date server bundle (so the servers that
+// tests start as processes run what `npm start` runs), then runs node's test runner over the tests.
 // Usage: run-tests.ts [node test flags, e.g. --test-name-pattern=x] [test files to run instead of all]
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, globSync } from 'node:fs';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
+import { ensureServerBundle } from '../packages/server/scripts/server-bundle.ts';
 import { ensureChromium } from './test-support/chromium.ts';
 import { startThrowawayPostgres } from './test-support/postgres.ts';
 
@@ -46,6 +48,8 @@ let exitCode = 1;
 let postgres: Awaited<ReturnType<typeof startThrowawayPostgres>> | undefined;
 try {
   process.env.KEYWAY_CHROMIUM_PATH = await ensureChromium();
+  const bundle = await ensureServerBundle();
+  if (bundle.built) console.error(`[run-tests] server bundled in ${bundle.ms} ms (${bundle.reason})`);
   const started = Date.now();
   postgres = await startThrowawayPostgres();
   process.env.KEYWAY_TEST_POSTGRES_ADMIN_URL = postgres.adminUrl;

@@ -5,6 +5,7 @@ import { buildApp } from './http/app.ts';
 import { loggerOptions, resolveLogFormat, type LogFormat } from './logging/log-output.ts';
 import { createServices, stopBackgroundJobs } from './services.ts';
 import { systemClock } from './shared/clock.ts';
+import { RUNS_FROM_BUNDLE } from './shared/server-package-dir.ts';
 import { keywayVersion } from './shared/version.ts';
 import type { Database } from './storage/database.ts';
 import { openKeywayDatabase } from './startup.ts';
@@ -27,6 +28,9 @@ export function describeDatabase(databaseUrl: string): string {
   return `PostgreSQL ${url.host}${url.pathname}`;
 }
 
+/** Said when a server started from its sources: that is slower, and `npm start` or `npm run build:server` ends it. */
+const FROM_SOURCES = ' · started from the sources, the bundle being out of date (npm run build:server makes it)';
+
 /**
  * The start-up line: on a terminal one sentence with what a person needs next (the URL, the
  * database, the docs); in JSON the same facts as fields (`keyway is serving`, which supervisors
@@ -39,12 +43,15 @@ function logServing(
 ): void {
   const docs = `${config.publicUrl}/docs`;
   if (format === 'json') {
-    app.log.info({ address, publicUrl: config.publicUrl, database: database.dialect, docs, version: keywayVersion() }, 'keyway is serving');
+    app.log.info(
+      { address, publicUrl: config.publicUrl, database: database.dialect, docs, version: keywayVersion(), code: RUNS_FROM_BUNDLE ? 'bundle' : 'sources' },
+      'keyway is serving',
+    );
     return;
   }
   const migrations = applied.length > 0 ? ` (${applied.length} migration${applied.length === 1 ? '' : 's'} applied)` : '';
   app.log.info(
-    `Keyway ${keywayVersion()} is serving ${config.publicUrl} (listening on ${address}) · database ${describeDatabase(config.databaseUrl)}${migrations} · API docs ${docs} · Ctrl+C stops it`,
+    `Keyway ${keywayVersion()} is serving ${config.publicUrl} (listening on ${address}) · database ${describeDatabase(config.databaseUrl)}${migrations} · API docs ${docs}${RUNS_FROM_BUNDLE ? '' : FROM_SOURCES} · Ctrl+C stops it`,
   );
 }
 

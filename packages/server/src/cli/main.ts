@@ -1,10 +1,13 @@
 // What `keyway` does before any command runs: parse the command line, answer help and version,
 // load the configuration and, for `serve`, check the port. Only then are the commands (and with
-// them Fastify, Kysely and the rest) loaded, so every mistake here is told in milliseconds.
+// them Fastify, Kysely and the rest) loaded, so every mistake here is told in milliseconds; they come
+// from the server's bundle when it is up to date, else from the sources (server-bundle.ts).
+import type * as Commands from '../commands.ts';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { parseCommandLine, UsageError, type Invocation } from './arguments.ts';
 import { EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.ts';
 import { portProblem } from './port-check.ts';
+import { commandsModuleSpecifier } from './server-bundle.ts';
 import { keywayVersion } from '../shared/version.ts';
 import { USAGE } from './usage.ts';
 
@@ -48,7 +51,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       return EXIT_RUNTIME;
     }
   }
-  const { runCommand, failureOf } = await import('../commands.ts');
+  const { runCommand, failureOf } = (await import(commandsModuleSpecifier())) as typeof Commands;
   try {
     return await runCommand(invocation, config);
   } catch (error) {

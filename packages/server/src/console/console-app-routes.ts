@@ -6,9 +6,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { KeywayError } from '../errors/keyway-error.ts';
 import { TenantIdParam } from '../http/path-params.ts';
+import { serverPackagePath } from '../shared/server-package-dir.ts';
 
 /** Where `npm run build:console` writes the console (packages/console/dist). */
-export const DEFAULT_CONSOLE_DIST = path.resolve(import.meta.dirname, '../../../console/dist');
+export const DEFAULT_CONSOLE_DIST = serverPackagePath('..', 'console', 'dist');
 
 /**
  * The console's pages: scripts, styles and connections only from this origin, never framed, no

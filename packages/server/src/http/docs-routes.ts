@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { documentFor } from './openapi.ts';
+import { serverPackagePath } from '../shared/server-package-dir.ts';
 import { pageSecurityHeaders } from './page-security-headers.ts';
 
 /**
@@ -14,7 +15,7 @@ import { pageSecurityHeaders } from './page-security-headers.ts';
 const SWAGGER_UI_INLINE_STYLE = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
 export const DOCS_CSP = `default-src 'self'; style-src 'self' ${SWAGGER_UI_INLINE_STYLE}; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
 
-const asset = (file: string) => readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
+const asset = (file: string) => readFileSync(serverPackagePath('src', 'http', file), 'utf8');
 
 export interface DocsRoutesOptions {
   publicUrl: string;

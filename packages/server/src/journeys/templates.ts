@@ -1,4 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { serverPackagePath } from '../shared/server-package-dir.ts';
 import type { Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { Services } from '../services.ts';
@@ -27,14 +29,14 @@ export interface JourneyTemplate {
   definition: JourneyDefinition;
 }
 
-const TEMPLATE_DIR = new URL('./templates/', import.meta.url);
+const TEMPLATE_DIR = serverPackagePath('src', 'journeys', 'templates');
 
 export function loadTemplates(): JourneyTemplate[] {
   if (!existsSync(TEMPLATE_DIR)) return [];
   return readdirSync(TEMPLATE_DIR)
     .filter((file) => file.endsWith('.json'))
     .sort()
-    .map((file) => JSON.parse(readFileSync(new URL(file, TEMPLATE_DIR), 'utf8')) as JourneyTemplate);
+    .map((file) => JSON.parse(readFileSync(path.join(TEMPLATE_DIR, file), 'utf8')) as JourneyTemplate);
 }
 
 export type InstallResult = { journeyId: string; version: number; status: 'created' | 'updated' | 'unchanged' };

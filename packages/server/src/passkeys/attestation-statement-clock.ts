@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { verifyRegistrationResponse } from '@simplewebauthn/server';
 import { LIBRARY_FORMATS } from './attestation-trust.ts';
 import { X509Certificate } from './certificate-chain.ts';
+import { serverPackagePath } from '../shared/server-package-dir.ts';
 
 /**
  * @simplewebauthn/server judges attestation certificates' validity periods by the process clock and
@@ -54,7 +55,7 @@ let queue: Promise<unknown> = Promise.resolve();
 
 function runWorker(options: RegistrationOptions, instant: Date): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./attestation-statement-clock-worker.ts', import.meta.url), {
+    const worker = new Worker(serverPackagePath('src', 'passkeys', 'attestation-statement-clock-worker.ts'), {
       workerData: { instant: instant.getTime(), options, formats: [...LIBRARY_FORMATS] },
     });
     const timer = setTimeout(() => {

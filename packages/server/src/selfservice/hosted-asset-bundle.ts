@@ -10,10 +10,11 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { serverPackagePath } from '../shared/server-package-dir.ts';
 import { transpileModule } from '../../../web/scripts/transpile.ts';
 
 /** packages/ — asset keys are paths below it (`web/src/index.js`), so relative imports resolve unchanged. */
-const PACKAGES_DIR = resolve(import.meta.dirname, '..', '..', '..');
+const PACKAGES_DIR = serverPackagePath('..');
 const IMPORT_SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"\n]+)\1/g;
 
 export interface HostedAsset {

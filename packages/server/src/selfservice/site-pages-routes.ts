@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderHomePage, renderSiteNotFound } from '../../../hosted/src/site-shells.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { serverPackagePath } from '../shared/server-package-dir.ts';
 import { keywayVersion } from '../shared/version.ts';
 import { prefersHtml } from '../http/html-negotiation.ts';
 import { checkReadiness } from '../http/operations.ts';
@@ -18,7 +19,7 @@ import type { SelfServiceService } from './self-service-service.ts';
 const SITE_PAGE_CSP =
   "default-src 'self'; script-src 'none'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-const HOSTED_DIR = resolve(import.meta.dirname, '..', '..', '..', 'hosted', 'src');
+const HOSTED_DIR = serverPackagePath('..', 'hosted', 'src');
 const FAVICONS = {
   '/favicon.ico': { file: 'favicon.ico', type: 'image/x-icon' },
   '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },

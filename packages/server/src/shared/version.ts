@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { serverPackagePath } from './server-package-dir.ts';
 
 /** Keyway's version: the server package's, read when asked (the CLI prints it without loading anything else). */
 export function keywayVersion(): string {
-  const manifest = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readFileSync(serverPackagePath('package.json'), 'utf8')) as { version: string };
   return manifest.version;
 }
