@@ -29,7 +29,7 @@ export function describeDatabase(databaseUrl: string): string {
 }
 
 /** Said when a server started from its sources: that is slower, and `npm start` or `npm run build:server` ends it. */
-const FROM_SOURCES = ' · started from the sources, the bundle being out of date (npm run build:server makes it)';
+const FROM_SOURCES = ' · started from the sources, the bundle being missing or out of date (npm run build:server makes it)';
 
 /**
  * The start-up line: on a terminal one sentence with what a person needs next (the URL, the
@@ -44,7 +44,7 @@ function logServing(
   const docs = `${config.publicUrl}/docs`;
   if (format === 'json') {
     app.log.info(
-      { address, publicUrl: config.publicUrl, database: database.dialect, docs, version: keywayVersion(), code: RUNS_FROM_BUNDLE ? 'bundle' : 'sources' },
+      { address, publicUrl: config.publicUrl, database: database.dialect, docs, version: keywayVersion(), runsFrom: RUNS_FROM_BUNDLE ? 'bundle' : 'sources' },
       'keyway is serving',
     );
     return;

@@ -83,7 +83,7 @@ describe('a server started from the bundle', () => {
     assert.deepEqual(serverBundleState(), { fresh: true });
     assert.equal(commandsModuleSpecifier(), pathToFileURL(SERVER_BUNDLE_FILE).href);
     const serving = server.stdoutLines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'keyway is serving');
-    assert.equal(serving?.code, 'bundle');
+    assert.equal(serving?.runsFrom, 'bundle');
   });
 
   test('finds the files it reads beside its code: API reference assets, Swagger UI, hosted pages, its version', async () => {

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface, type Interface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
+import { serverBundleState } from '../../src/cli/server-bundle.ts';
 import { humanLine, resolveLogFormat } from '../../src/logging/log-output.ts';
 import { describeDatabase } from '../../src/server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -128,10 +129,14 @@ describe('a server process', () => {
       const seen: string[] = [];
       lines.on('line', (line) => seen.push(line));
       const serving = await nextLine(lines, (line) => line.includes('is serving'));
+      // The server said so when it ran from its sources (the test runner bundles them first, `node --test` does not).
+      const fromSources = serverBundleState().fresh
+        ? ''
+        : ' · started from the sources, the bundle being missing or out of date \\(npm run build:server makes it\\)';
       assert.match(
         serving,
         new RegExp(
-          `^\\d\\d:\\d\\d:\\d\\d Keyway \\S+ is serving http://localhost:${port} \\(listening on http://127\\.0\\.0\\.1:${port}\\) · database SQLite \\S+keyway\\.db · API docs http://localhost:${port}/docs · Ctrl\\+C stops it$`,
+          `^\\d\\d:\\d\\d:\\d\\d Keyway \\S+ is serving http://localhost:${port} \\(listening on http://127\\.0\\.0\\.1:${port}\\) · database SQLite \\S+keyway\\.db · API docs http://localhost:${port}/docs${fromSources} · Ctrl\\+C stops it$`,
         ),
       );
       const request = nextLine(lines, (line) => line.includes('/healthz'));
