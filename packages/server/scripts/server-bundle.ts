@@ -19,7 +19,8 @@ const ownDirname: Plugin = {
   transform: {
     filter: { code: /\b__(?:dirname|filename)\b/ },
     handler(code, id) {
-      if (!path.isAbsolute(id) || !/\.c?js$/.test(id)) return null;
+      // Only where the module does not declare them itself (an ES module computing its own from import.meta).
+      if (!path.isAbsolute(id) || !/\.c?js$/.test(id) || /\b(?:const|let|var)\s+__(?:dirname|filename)\b/.test(code)) return null;
       const relativeFile = JSON.stringify(path.relative(SERVER_BUNDLE_DIR, id));
       const prologue = `var __filename = require('node:path').join(import.meta.dirname, ${relativeFile}), __dirname = require('node:path').dirname(__filename);`;
       return { code: `${prologue}${code}`, map: null };
@@ -51,6 +52,9 @@ export async function ensureServerBundle(options: { force?: boolean } = {}): Pro
     return { built: false, ms: Math.round(performance.now() - started), bytes: statSync(SERVER_BUNDLE_FILE).size, modules: manifest };
   }
   const { rolldown } = await import('rolldown');
+  // A second's margin for the file system's coarse clock: an input whose status changed since then may have been read
+  // before or after its change.
+  const readFrom = Date.now() - 1_000;
   const warnings: string[] = [];
   const bundle = await rolldown({
     input: serverPackagePath('src', 'commands.ts'),
@@ -76,12 +80,12 @@ export async function ensureServerBundle(options: { force?: boolean } = {}): Pro
     });
     if (warnings.length > 0) throw new Error(`bundling the server warned:\n${warnings.join('\n')}`);
     const chunks = output.filter((file) => file.type === 'chunk');
-    // The inputs as they were when read: a file edited during the build then reads as changed, and the next start
-    // uses the sources rather than a bundle that may hold the older text.
+    // Each input's status-change time and size. One that changed while the build ran may be in the bundle with its
+    // older text: it is recorded as changed (time 0), so starts use the sources until the next build.
     const inputs: ServerBundleManifest['inputs'] = {};
     for (const id of [...new Set(chunks.flatMap((chunk) => chunk.moduleIds))].filter((id) => path.isAbsolute(id)).sort()) {
       const stats = statSync(id);
-      inputs[path.relative(SERVER_BUNDLE_DIR, id)] = [stats.ctimeMs, stats.size];
+      inputs[path.relative(SERVER_BUNDLE_DIR, id)] = [stats.ctimeMs >= readFrom ? 0 : stats.ctimeMs, stats.size];
     }
     mkdirSync(SERVER_BUNDLE_DIR, { recursive: true });
     // Each file is written beside its place and renamed over it: the chunks first, then the entry that imports them,
