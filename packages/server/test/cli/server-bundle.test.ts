@@ -1,13 +1,13 @@
 // The server's bundle (dist/server, scripts/server-bundle.ts): a start uses it only while every file it was built from
 // is as it was, and a server started from it serves what the sources serve, files found beside the code included.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { ensureServerBundle } from '../../scripts/server-bundle.ts';
-import { commandsModuleSpecifier, SERVER_BUNDLE_FILE, serverBundleState, type ServerBundleManifest } from '../../src/cli/server-bundle.ts';
+import { commandsModuleSpecifier, SERVER_BUNDLE_DIR, SERVER_BUNDLE_FILE, serverBundleState, type ServerBundleManifest } from '../../src/cli/server-bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 
@@ -106,4 +106,23 @@ describe('a server started from the bundle', () => {
     const { version } = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
     assert.ok((await home.text()).includes(version), 'the home page shows the version from package.json');
   });
+});
+
+test('a rebuild leaves a day-old chunk of an earlier build to the servers that may still import it, and removes older ones', async () => {
+  const dayAndAHalfAgo = new Date(Date.now() - 36 * 60 * 60 * 1000);
+  const older = path.join(SERVER_BUNDLE_DIR, 'earlier-chunk-Older0.mjs');
+  const recent = path.join(SERVER_BUNDLE_DIR, 'earlier-chunk-Recent.mjs');
+  writeFileSync(older, 'export {};\n');
+  utimesSync(older, dayAndAHalfAgo, dayAndAHalfAgo);
+  writeFileSync(recent, 'export {};\n');
+  try {
+    const result = await ensureServerBundle({ force: true });
+    assert.equal(result.built, true);
+    assert.equal(result.reason, 'forced');
+    assert.equal(existsSync(older), false, 'a chunk no build has had for over a day is removed');
+    assert.equal(existsSync(recent), true, 'a chunk replaced less than a day ago stays');
+    assert.deepEqual(serverBundleState(), { fresh: true });
+  } finally {
+    rmSync(recent, { force: true });
+  }
 });
