@@ -16,8 +16,6 @@ if (major < 24) {
   );
   process.exit(78);
 }
-const { enableCompileCache } = await import('node:module');
-const path = await import('node:path');
-
-enableCompileCache(process.env.NODE_COMPILE_CACHE || path.resolve(import.meta.dirname, '../../../node_modules/.cache/keyway-compile-cache'));
+const { enableKeywayCompileCache } = await import('./compile-cache.js');
+enableKeywayCompileCache();
 await import('../src/cli.ts');

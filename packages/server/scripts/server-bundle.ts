@@ -2,7 +2,7 @@
 // dist/server/commands.mjs with Rolldown: one module to load at start instead of about 1,450 (see
 // src/cli/server-bundle.ts for when a start uses it). Used by `npm install` (prepare), `npm start`, `npm run
 // build:server` and the test runner, which all build only when an input changed since the last build.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Plugin } from 'rolldown';
 import { SERVER_BUNDLE_DIR, SERVER_BUNDLE_FILE, SERVER_BUNDLE_MANIFEST, serverBundleState, type ServerBundleManifest } from '../src/cli/server-bundle.ts';
@@ -22,7 +22,7 @@ const ownDirname: Plugin = {
       // Only where the module does not declare them itself (an ES module computing its own from import.meta).
       if (!path.isAbsolute(id) || !/\.c?js$/.test(id) || /\b(?:const|let|var)\s+__(?:dirname|filename)\b/.test(code)) return null;
       const relativeFile = JSON.stringify(path.relative(SERVER_BUNDLE_DIR, id));
-      const prologue = `var __filename = require('node:path').join(import.meta.dirname, ${relativeFile}), __dirname = require('node:path').dirname(__filename);`;
+      const prologue = `var __keywayPath = require('node:path'), __filename = __keywayPath.join(import.meta.dirname, ${relativeFile}), __dirname = __keywayPath.dirname(__filename);`;
       return { code: `${prologue}${code}`, map: null };
     },
   },
@@ -48,8 +48,7 @@ export async function ensureServerBundle(options: { force?: boolean } = {}): Pro
   const started = performance.now();
   const state = serverBundleState();
   if (state.fresh && !options.force) {
-    const manifest = Object.keys(readManifestInputs()).length;
-    return { built: false, ms: Math.round(performance.now() - started), bytes: statSync(SERVER_BUNDLE_FILE).size, modules: manifest };
+    return { built: false, ms: Math.round(performance.now() - started), bytes: statSync(SERVER_BUNDLE_FILE).size, modules: state.inputs };
   }
   const { rolldown } = await import('rolldown');
   // A second's margin for the file system's coarse clock: an input whose status changed since then may have been read
@@ -110,10 +109,6 @@ export async function ensureServerBundle(options: { force?: boolean } = {}): Pro
   } finally {
     await bundle.close();
   }
-}
-
-function readManifestInputs(): ServerBundleManifest['inputs'] {
-  return (JSON.parse(readFileSync(SERVER_BUNDLE_MANIFEST, 'utf8')) as ServerBundleManifest).inputs;
 }
 
 /**

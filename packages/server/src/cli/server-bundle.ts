@@ -9,8 +9,10 @@ import { pathToFileURL } from 'node:url';
 import { serverPackagePath } from '../shared/server-package-dir.ts';
 
 export const SERVER_BUNDLE_DIR = serverPackagePath('dist', 'server');
-export const SERVER_BUNDLE_FILE = path.join(SERVER_BUNDLE_DIR, 'commands.mjs');
-export const SERVER_BUNDLE_MANIFEST = path.join(SERVER_BUNDLE_DIR, 'manifest.json');
+const ENTRY = 'commands.mjs';
+const MANIFEST = 'manifest.json';
+export const SERVER_BUNDLE_FILE = path.join(SERVER_BUNDLE_DIR, ENTRY);
+export const SERVER_BUNDLE_MANIFEST = path.join(SERVER_BUNDLE_DIR, MANIFEST);
 
 /**
  * What the bundle was built from: every file it contains (paths relative to the bundle's directory, so a moved
@@ -22,7 +24,8 @@ export interface ServerBundleManifest {
   inputs: Record<string, [ctimeMs: number, size: number]>;
 }
 
-export type ServerBundleState = { fresh: true } | { fresh: false; reason: string };
+/** Fresh with the number of files it was built from, or stale and why. */
+export type ServerBundleState = { fresh: true; inputs: number } | { fresh: false; reason: string };
 
 /**
  * Whether the bundle in `dir` may run: its manifest is there and every input still has the status-change time and
@@ -31,18 +34,19 @@ export type ServerBundleState = { fresh: true } | { fresh: false; reason: string
 export function serverBundleState(dir = SERVER_BUNDLE_DIR): ServerBundleState {
   let manifest: ServerBundleManifest;
   try {
-    manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ServerBundleManifest;
-    statSync(path.join(dir, 'commands.mjs'));
+    manifest = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as ServerBundleManifest;
+    statSync(path.join(dir, ENTRY));
   } catch {
     return { fresh: false, reason: 'not built' };
   }
   if (manifest.format !== 1 || typeof manifest.inputs !== 'object' || manifest.inputs === null) return { fresh: false, reason: 'built by another version' };
-  for (const [file, [ctimeMs, size]] of Object.entries(manifest.inputs)) {
+  const inputs = Object.entries(manifest.inputs);
+  for (const [file, [ctimeMs, size]] of inputs) {
     const stats = statSync(path.join(dir, file), { throwIfNoEntry: false });
     if (stats === undefined) return { fresh: false, reason: `${file} is gone` };
     if (stats.ctimeMs !== ctimeMs || stats.size !== size) return { fresh: false, reason: `${file} changed` };
   }
-  return { fresh: true };
+  return { fresh: true, inputs: inputs.length };
 }
 
 /** The specifier to import the commands from: the bundle when it is fresh, else the sources (relative to cli/). */

@@ -25,11 +25,11 @@ export function releaseStartUpMemory(): void {
  * has been answered, and traffic has rarely been moved to the node yet: health checks need several answers, seconds
  * apart, before a balancer sends any.
  */
-export const START_UP_MEMORY_RELEASE_DELAY_MS = 1_000;
+const RELEASE_DELAY_MS = 1_000;
 
 /** Runs {@link releaseStartUpMemory} a little after listening; the timer does not keep a stopping process alive. */
-export function releaseStartUpMemorySoon(delayMs = START_UP_MEMORY_RELEASE_DELAY_MS): void {
-  setTimeout(releaseStartUpMemory, delayMs).unref();
+export function releaseStartUpMemorySoon(): void {
+  setTimeout(releaseStartUpMemory, RELEASE_DELAY_MS).unref();
 }
 
 function collector(): NodeJS.GCFunction {
