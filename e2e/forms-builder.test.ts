@@ -172,7 +172,9 @@ for (const kind of DATABASE_KINDS) {
         validate: { required: true, min: '2026-01-01', max: '2026-12-31', outOfRangeMessage: { values: { en: '{label}: a day in 2026, please.' } } },
       });
 
-      // The preview: the runner's form, refusing what the runner refuses.
+      // The preview: the runner's form, refusing what the runner refuses. It follows the builder a moment behind (the
+      // server makes it); typed into before the last edit's preview arrived, the values would be wiped (a CI run was).
+      await page.locator('section.builder-preview[aria-busy="false"]').waitFor();
       const preview = page.getByTestId('form-preview');
       await preview.getByRole('heading', { level: 1, name: 'About you' }).waitFor();
       await preview.getByLabel(/Start date/).waitFor();
@@ -288,6 +290,7 @@ for (const kind of DATABASE_KINDS) {
       await builder.locator('.builder-list').getByRole('row').first().click();
       await builder.getByRole('textbox', { name: 'Beschriftung', exact: true }).fill('Land');
       await page.getByTestId('form-preview').getByRole('heading', { level: 1, name: 'Über Sie' }).waitFor();
+      await page.locator('section.builder-preview[aria-busy="false"]').waitFor();
       if (shots) await shoot(page, 'builder-de');
       else await assertAccessible(page, 'builder-de');
       const runner = await browser.newPage({ locale: 'de-DE' });

@@ -60,22 +60,42 @@ function ContentDetail({ kind }: { kind: ContentKind }) {
     if (version.data) setText(textOf(kind, version.data));
   }, [version.data, kind]);
   const parsed = parse(kind, text);
-  // Validate as the operator types, once they pause.
+  // The text and language the report and preview were made from: while they differ from the editor's, the preview is
+  // being brought up to date (aria-busy).
+  const [checked, setChecked] = useState<string | undefined>();
+  const editing = `${language}\n${text}`;
+  // Validate as the operator types, once they pause. An answer for a text edited since is dropped: answers can arrive
+  // out of order, and an older one would put back a preview of the form as it was.
   useEffect(() => {
     if (parsed.error !== undefined || text === '') return;
+    let superseded = false;
     const timer = setTimeout(() => {
+      const settle = (apply: () => void) => {
+        if (superseded) return;
+        apply();
+        setChecked(editing);
+      };
       if (kind === 'forms')
         contentApi.preview(text, language).then(
-          ({ presented: next, ...validation }) => {
-            setReport(validation);
-            if (next) setPresented(next);
-          },
-          () => setReport(undefined),
+          ({ presented: next, ...validation }) =>
+            settle(() => {
+              setReport(validation);
+              if (next) setPresented(next);
+            }),
+          () => settle(() => setReport(undefined)),
         );
-      else contentApi.validate(kind, text).then(setReport, () => setReport(undefined));
+      else
+        contentApi.validate(kind, text).then(
+          (next) => settle(() => setReport(next)),
+          () => settle(() => setReport(undefined)),
+        );
     }, VALIDATE_AFTER_MS);
-    return () => clearTimeout(timer);
-  }, [text, kind, parsed.error, language]);
+    return () => {
+      superseded = true;
+      clearTimeout(timer);
+    };
+  }, [text, kind, parsed.error, language, editing]);
+  const previewBusy = parsed.error === undefined && text !== '' && checked !== editing;
   const builderForm = kind === 'forms' && isBuilderForm(parsed.value) ? parsed.value : undefined;
   const editFromBuilder = (next: BuilderForm) => setText(JSON.stringify(next, null, 2));
   const refresh = async () => {
@@ -148,7 +168,7 @@ function ContentDetail({ kind }: { kind: ContentKind }) {
       {builderForm ? (
         <div className="split">
           <FormBuilder form={builderForm} onChange={editFromBuilder} language={language} onLanguageChange={setLanguage} isReadOnly={!canEdit} />
-          <section className="panel builder-preview" aria-labelledby="preview-title">
+          <section className="panel builder-preview" aria-labelledby="preview-title" aria-busy={previewBusy}>
             <h2 id="preview-title">{t('formBuilder.preview')}</h2>
             {report && !report.valid && presented ? <p className="muted small">{t('formBuilder.previewInvalid')}</p> : null}
             <RunnerPreview presented={presented} accepted={t('formBuilder.accepted')} />
