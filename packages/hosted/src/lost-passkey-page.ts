@@ -26,4 +26,5 @@ if (form) {
       }
     });
   });
+  page.enable(submit);
 }

@@ -31,6 +31,8 @@ export interface Page {
   clear(): void;
   /** The sentence for an SDK error, or undefined when the error needs no message (cancelled). */
   describe(error: unknown): string | undefined;
+  /** Enables the shell's action buttons (disabled until the script has attached what they do). */
+  enable(...buttons: HTMLButtonElement[]): void;
   /** Runs `action` with `buttons` disabled and marked busy; a second click meanwhile does nothing. */
   busy<T>(buttons: HTMLButtonElement[], action: () => Promise<T>): Promise<T | undefined>;
   url(page: 'signin' | 'signup' | 'passkeys' | 'lost-passkey'): string;
@@ -85,6 +87,9 @@ export function loadPage(): Page {
       field.setAttribute('aria-invalid', 'true');
       field.setAttribute('aria-describedby', `${message.id} ${field.dataset.describedby}`.trim());
       field.focus();
+    },
+    enable(...buttons) {
+      for (const b of buttons) b.disabled = false;
     },
     async busy(buttons, action) {
       if (buttons.some((b) => b.getAttribute('aria-busy') === 'true')) return undefined;

@@ -81,6 +81,15 @@ function liveRegions(): string {
 <p id="error" class="error" role="alert" aria-live="assertive" tabindex="-1"></p>`;
 }
 
+/**
+ * A form's or page's action button. It starts disabled: the page script does the action, and pressed before the
+ * script has attached it, the browser would submit the form itself (a GET to this page, the username in the URL).
+ * The script enables it (page-kit's `enable`); without scripts it stays disabled beside the noscript message.
+ */
+function actionButton(type: 'submit' | 'button', className: string, label: string, id?: string): string {
+  return `<button type="${type}"${id ? ` id="${id}"` : ''} class="${className}" disabled>${label}</button>`;
+}
+
 function noscript(t: (key: MessageKey) => string): string {
   return `<noscript><p class="error">${t('common.noscript')}</p></noscript>`;
 }
@@ -112,7 +121,7 @@ ${usernameField(t, 'username')}
 <input id="display-name" name="name" type="text" autocomplete="name" maxlength="64" aria-describedby="display-name-hint">
 <p id="display-name-hint" class="hint">${t('signup.displayNameHint')}</p>
 </div>
-<button type="submit" class="primary">${t('signup.submit')}</button>
+${actionButton('submit', 'primary', t('signup.submit'))}
 </form>`
     : `<p class="lead">${t('signup.closed')}</p>`
 }
@@ -127,10 +136,10 @@ ${liveRegions()}
 ${noscript(t)}
 <form id="signin-form" class="stack" novalidate>
 ${usernameField(t, 'username webauthn')}
-<button type="submit" class="primary">${t('signin.continue')}</button>
+${actionButton('submit', 'primary', t('signin.continue'))}
 </form>
 <p class="divider"><span>${t('signin.or')}</span></p>
-<button type="button" id="passkey-button" class="secondary">${t('signin.passkey')}</button>
+${actionButton('button', 'secondary', t('signin.passkey'), 'passkey-button')}
 ${liveRegions()}
 ${input.allowSignUp ? `<p class="aside">${t('signin.noAccount')} <a href="${link('signup')}">${t('signin.createAccount')}</a></p>` : ''}
 ${input.emailEnabled ? `<p class="aside"><a id="lost-passkey-link" href="${link('lost-passkey')}">${t('signin.lostLink')}</a></p>` : `<p class="aside">${t('signin.lost')}</p>`}`,
@@ -185,7 +194,7 @@ ${noscript(t)}
 <input id="email" name="email" type="email" autocomplete="email" autocapitalize="none" spellcheck="false" required maxlength="254" aria-describedby="email-error">
 <p id="email-error" class="field-error" role="alert"></p>
 </div>
-<button type="submit" class="primary">${t('lostPasskey.submit')}</button>
+${actionButton('submit', 'primary', t('lostPasskey.submit'))}
 </form>`
     : `<p class="lead">${t('lostPasskey.unavailable')}</p>`
 }

@@ -90,8 +90,7 @@ passkeyButton.addEventListener('click', () => void modalSignIn(false));
 
 if (!isWebAuthnAvailable()) {
   page.error(page.t('common.unsupported'));
-  continueButton.disabled = true;
-  passkeyButton.disabled = true;
 } else {
+  page.enable(continueButton, passkeyButton);
   void startAutofill();
 }

@@ -9,10 +9,6 @@ if (form) {
   const identifier = element<HTMLInputElement>('identifier');
   const displayName = element<HTMLInputElement>('display-name');
   const submit = form.querySelector<HTMLButtonElement>('button[type="submit"]')!;
-  if (!isWebAuthnAvailable()) {
-    page.error(page.t('common.unsupported'));
-    submit.disabled = true;
-  }
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     page.clear();
@@ -35,4 +31,6 @@ if (form) {
       }
     });
   });
+  if (isWebAuthnAvailable()) page.enable(submit);
+  else page.error(page.t('common.unsupported'));
 }
