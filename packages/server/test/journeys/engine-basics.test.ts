@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
+import { ManualClock } from '../../src/shared/clock.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
 import {
@@ -258,7 +259,9 @@ for (const kind of DATABASE_KINDS) {
   describe(`public journey starts are rate limited per address on ${kind}`, () => {
     let limited: TestServer;
     before(async () => {
-      limited = await startTestServer({ kind, stepTypes: [probeStep], env: { KEYWAY_RATE_LIMIT_PER_IP: '2' } });
+      // A stopped clock: the limit counts in fixed one-minute windows, and on a running one the three starts could
+      // straddle two of them.
+      limited = await startTestServer({ kind, stepTypes: [probeStep], env: { KEYWAY_RATE_LIMIT_PER_IP: '2' }, clock: new ManualClock(new Date()) });
       const { admin: owner } = await setUpTenant(limited);
       await publish(owner, 'open', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()]));
     });
