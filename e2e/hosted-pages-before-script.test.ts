@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startSmtpListener, type SmtpListener } from '../packages/server/test/support/smtp-listener.ts';
 import { launchChromium } from './support/browser.ts';
-import { setUpHostedStore, watchPage, type HostedStore } from './support/hosted-pages.ts';
+import { screenshot, setUpHostedStore, watchPage, type HostedStore } from './support/hosted-pages.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
 /** Each page with a form and the buttons that act on it. */
@@ -42,9 +42,7 @@ async function disabledButtons(page: Page, names: readonly string[]): Promise<bo
 }
 
 describe('hosted pages: action buttons wait for the page script', () => {
-  // (Chromium's "scripts disabled" here only stops scripts from running; the parser still drops <noscript>, so its
-  // message is not on screen in this test as it is in a browser with JavaScript off.)
-  test('without scripts: every action button is disabled, and Enter submits nothing', async () => {
+  test('without scripts: every action button is disabled beside the noscript message, and Enter submits nothing', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     try {
       const page = await context.newPage();
@@ -55,6 +53,8 @@ describe('hosted pages: action buttons wait for the page script', () => {
           buttons.map(() => true),
           `${name}: disabled without the script`,
         );
+        await page.locator('noscript .error').filter({ hasText: 'These pages need JavaScript to talk to your passkey.' }).waitFor();
+        if (name === 'signin') await screenshot(page, 'signin-without-script');
       }
       await page.goto(store.url('signup'));
       await page.getByLabel('Username').fill('ada@example.com');
