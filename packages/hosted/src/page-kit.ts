@@ -1,6 +1,7 @@
 // What every hosted page script shares: its data block, messages, the live regions, busy buttons,
 // and turning SDK errors into sentences.
 // The SDK's modules are imported one by one (not its index), so the pages load only the self-service client.
+import { isWebAuthnAvailable } from '../../web/src/capabilities.ts';
 import { KeywayServerError } from '../../web/src/errors.ts';
 import { Keyway } from '../../web/src/keyway.ts';
 import { format } from './format.ts';
@@ -33,6 +34,11 @@ export interface Page {
   describe(error: unknown): string | undefined;
   /** Enables the shell's action buttons (disabled until the script has attached what they do). */
   enable(...buttons: HTMLButtonElement[]): void;
+  /**
+   * Enables buttons that start a passkey ceremony where this browser can run one and answers true; else says that it
+   * cannot, leaves them disabled and answers false.
+   */
+  enablePasskeyButtons(...buttons: HTMLButtonElement[]): boolean;
   /** Runs `action` with `buttons` disabled and marked busy; a second click meanwhile does nothing. */
   busy<T>(buttons: HTMLButtonElement[], action: () => Promise<T>): Promise<T | undefined>;
   url(page: 'signin' | 'signup' | 'passkeys' | 'lost-passkey'): string;
@@ -90,6 +96,14 @@ export function loadPage(): Page {
     },
     enable(...buttons) {
       for (const b of buttons) b.disabled = false;
+    },
+    enablePasskeyButtons(...buttons) {
+      if (!isWebAuthnAvailable()) {
+        this.error(t('common.unsupported'));
+        return false;
+      }
+      this.enable(...buttons);
+      return true;
     },
     async busy(buttons, action) {
       if (buttons.some((b) => b.getAttribute('aria-busy') === 'true')) return undefined;

@@ -1,6 +1,6 @@
 // Sign in: passkey autofill on the username field (conditional mediation), identifier-first with
 // "Continue", and usernameless with "Sign in with a passkey".
-import { isAutofillAvailable, isWebAuthnAvailable } from '../../web/src/capabilities.ts';
+import { isAutofillAvailable } from '../../web/src/capabilities.ts';
 import { KeywayWebError } from '../../web/src/errors.ts';
 import { element, isAboutIdentifier, loadPage } from './page-kit.ts';
 
@@ -88,9 +88,4 @@ form.addEventListener('submit', (event) => {
 });
 passkeyButton.addEventListener('click', () => void modalSignIn(false));
 
-if (!isWebAuthnAvailable()) {
-  page.error(page.t('common.unsupported'));
-} else {
-  page.enable(continueButton, passkeyButton);
-  void startAutofill();
-}
+if (page.enablePasskeyButtons(continueButton, passkeyButton)) void startAutofill();

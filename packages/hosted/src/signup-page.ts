@@ -1,5 +1,4 @@
 // Sign up: a username and an optional display name, then the browser creates the passkey.
-import { isWebAuthnAvailable } from '../../web/src/capabilities.ts';
 import { element, isAboutIdentifier, loadPage } from './page-kit.ts';
 
 const page = loadPage();
@@ -31,6 +30,5 @@ if (form) {
       }
     });
   });
-  if (isWebAuthnAvailable()) page.enable(submit);
-  else page.error(page.t('common.unsupported'));
+  page.enablePasskeyButtons(submit);
 }
