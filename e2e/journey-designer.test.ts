@@ -48,38 +48,60 @@ function node(page: Page, stepId: string): Locator {
   return page.locator(`.designer-main .react-flow__node[data-id="${stepId}"]`);
 }
 
+/** The designer's canvas once its nodes are laid out and fitted (it is aria-busy while they still move). */
+async function canvasSettled(page: Page): Promise<void> {
+  await page.locator('.designer-main .react-flow[aria-busy="false"]').waitFor();
+}
+
 /**
- * Selects a step by clicking its node, as a user would: with the canvas in view, and — when the node lies outside
- * the canvas (a large graph is shown from its start at a readable zoom) — after fitting the graph into view with the
- * canvas's own control. Clicking a node outside the canvas does not work: Playwright scrolls the canvas to reach it,
- * React Flow undoes that scroll, and on a loaded machine the click lands on whatever is there by then. The automatic
- * layout also runs after each edit and can move the nodes just after a click was aimed, so the click is repeated.
+ * Selects a step by clicking its node, as a user would: once the canvas has laid the graph out (a click aimed while
+ * the automatic layout still moves the nodes lands on whatever is there by then), with the canvas in view, and — when
+ * the node lies outside the canvas (a large graph is shown from its start at a readable zoom) — after fitting the
+ * graph into view with the canvas's own control (Playwright's scroll of the canvas to reach a clipped node is undone
+ * by React Flow); where the mouse still cannot reach it, with the keyboard. A failure says what each attempt saw.
  */
 async function selectStep(page: Page, stepId: string): Promise<void> {
   const panel = page.getByRole('region', { name: `Step ${stepId}` });
-  for (let attempt = 1; attempt <= 5; attempt++) {
+  const seen: string[] = [];
+  for (let attempt = 1; attempt <= 3; attempt++) {
     if (await panel.isVisible()) return;
+    await canvasSettled(page);
     await page.locator('.designer-main .designer-canvas').scrollIntoViewIfNeeded();
-    if (!(await clickable(page, stepId))) await page.getByRole('button', { name: 'Fit the journey into view' }).click();
-    if (await clickable(page, stepId))
-      await node(page, stepId)
-        .click({ timeout: 2_000 })
-        .catch(() => undefined);
+    if ((await clickable(page, stepId)) !== true) {
+      await page.getByRole('button', { name: 'Fit the journey into view' }).click();
+      await canvasSettled(page);
+    }
+    const where = await clickable(page, stepId);
+    seen.push(`attempt ${attempt}: ${where === true ? 'clicked' : `not clickable (${where}), Enter on the focused node`}`);
+    if (where === true) {
+      await node(page, stepId).click({ timeout: 5_000 });
+    } else {
+      // Still out of reach of the mouse: the keyboard's way (a focused node is panned into view and Enter selects it).
+      await node(page, stepId).focus();
+      await page.keyboard.press('Enter');
+    }
     try {
-      await panel.waitFor({ timeout: 3_000 });
+      await panel.waitFor({ timeout: 5_000 });
       return;
     } catch {
-      // Not drawn yet where it was looked for, or the node moved under the click: look again.
+      const open = await page.locator('section.designer-panel #designer-step-title').allTextContents();
+      seen.push(`  no panel; the step panel open: ${open.join(', ') || 'none'}`);
     }
   }
-  assert.fail(`the panel of step ${stepId} did not open after five attempts`);
+  assert.fail(`the panel of step ${stepId} did not open:\n${seen.join('\n')}`);
 }
 
-/** Whether a click in the middle of a step's node lands on it (not clipped by the canvas, not covered). */
-async function clickable(page: Page, stepId: string): Promise<boolean> {
+/** Whether a click in the middle of a step's node lands on it (not clipped by the canvas, not covered), else what is there. */
+async function clickable(page: Page, stepId: string): Promise<true | string> {
   return node(page, stepId).evaluate((element) => {
     const box = element.getBoundingClientRect();
-    return document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2)?.closest('.react-flow__node') === element;
+    const x = box.x + box.width / 2;
+    const y = box.y + box.height / 2;
+    const there = document.elementFromPoint(x, y);
+    if (there?.closest('.react-flow__node') === element) return true;
+    const describe = (e: Element | null | undefined) => (e ? `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}` : 'nothing');
+    const canvas = element.closest('.react-flow')?.getBoundingClientRect();
+    return `its middle (${Math.round(x)}, ${Math.round(y)}) shows ${describe(there)}; window ${innerWidth}×${innerHeight}, canvas ${canvas ? `${Math.round(canvas.x)},${Math.round(canvas.y)} ${Math.round(canvas.width)}×${Math.round(canvas.height)}` : 'none'}`;
   });
 }
 
@@ -390,7 +412,8 @@ describe('journey designer (sqlite)', () => {
         .waitFor();
       assert.equal(await page.locator('.designer-main .react-flow__node').count(), definition.steps.length);
       await page.getByText(/^Saved · No errors/).waitFor();
-      // The whole graph (the designer opens at a readable zoom, panned to the start).
+      // The whole graph (the designer opens at a readable zoom, panned to the start), once laid out.
+      await canvasSettled(page);
       await page.getByRole('button', { name: 'Fit the journey into view' }).click();
       await shot(page, journeyId);
     }

@@ -163,8 +163,15 @@ function CanvasGraph(props: JourneyCanvasProps) {
     definition.steps.map((s) => [s.id, outcomesOf(s, stepTypes.get(s.type))]),
     edges.map((e) => [e.id, e.source, e.sourceHandle, e.target]),
   ]);
+  // Until the layout of the current shape is drawn and fitted, nodes are still moving: the canvas says so
+  // (aria-busy), for assistive technology and for whoever aims a click at a node.
+  const layoutFor = `${layoutKey ?? 0}\u0000${shape}`;
+  const [settledFor, setSettledFor] = useState<string>();
   useEffect(() => {
     let current = true;
+    const settle = () => {
+      if (current) setSettledFor(layoutFor);
+    };
     const [nodes, arrows] = JSON.parse(shape) as [[string, string[]][], [string, string, string, string][]];
     layoutGraph({
       nodes: nodes.map(([id, outcomes]) => ({ id, outcomes })),
@@ -176,23 +183,26 @@ function CanvasGraph(props: JourneyCanvasProps) {
         setPositions(next);
         setRoutes({ routes: layout.routes, labels: layout.labels });
         requestAnimationFrame(() => {
-          void fitView({ padding: 0.05, maxZoom: 1, minZoom: fitMinZoom }).then(() => {
-            // Too big to fit legibly: keep the zoom readable and show the graph from its top left (the start).
-            const viewport = getViewport();
-            const shown = [...next].map(([id, at]) => storedRef.current?.[id] ?? at);
-            if (viewport.zoom > fitMinZoom + 0.001 || shown.length === 0) return;
-            const xs = shown.map((p) => p.x);
-            const ys = shown.map((p) => p.y);
-            void setViewport({ x: 16 - Math.min(...xs) * viewport.zoom, y: 16 - Math.min(...ys) * viewport.zoom, zoom: viewport.zoom });
-          });
+          void fitView({ padding: 0.05, maxZoom: 1, minZoom: fitMinZoom })
+            .then(async () => {
+              // Too big to fit legibly: keep the zoom readable and show the graph from its top left (the start).
+              const viewport = getViewport();
+              const shown = [...next].map(([id, at]) => storedRef.current?.[id] ?? at);
+              if (viewport.zoom > fitMinZoom + 0.001 || shown.length === 0) return;
+              const xs = shown.map((p) => p.x);
+              const ys = shown.map((p) => p.y);
+              await setViewport({ x: 16 - Math.min(...xs) * viewport.zoom, y: 16 - Math.min(...ys) * viewport.zoom, zoom: viewport.zoom });
+            })
+            .finally(settle);
         });
       },
-      () => undefined,
+      // Without a layout the nodes stay where they are (stored or stacked); nothing more will move them.
+      settle,
     );
     return () => {
       current = false;
     };
-  }, [shape, fitView, getViewport, setViewport, fitMinZoom, layoutKey]);
+  }, [shape, layoutFor, fitView, getViewport, setViewport, fitMinZoom, layoutKey]);
 
   const nodes = useMemo<StepNode[]>(() => {
     const numbers = new Map<string, number[]>();
@@ -261,6 +271,7 @@ function CanvasGraph(props: JourneyCanvasProps) {
       maxZoom={1.5}
       proOptions={{ hideAttribution: true }}
       aria-label={label}
+      aria-busy={settledFor !== layoutFor}
       ariaLabelConfig={{
         'node.a11yDescription.default': t('designer.a11yNode'),
         'node.a11yDescription.keyboardDisabled': t('designer.a11yNode'),
