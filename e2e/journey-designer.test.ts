@@ -420,7 +420,11 @@ describe('journey designer (sqlite)', () => {
     // In German, dark: the designer's own texts, and axe.
     await page.getByRole('button', { name: /Language/ }).click();
     await page.getByRole('option', { name: 'Deutsch' }).click();
-    await page.getByRole('heading', { level: 2, name: 'Schritttypen' }).waitFor();
+    // A journey with steps opens with the step palette folded (the canvas in view); its heading unfolds it.
+    const palette = page.getByRole('heading', { level: 2, name: 'Schritttypen' });
+    await palette.waitFor();
+    assert.equal(await page.getByRole('button', { name: /^Schritt hinzufügen: / }).count(), 0, 'the palette is folded');
+    await palette.click();
     await page
       .getByRole('button', { name: 'Schritt hinzufügen: Bedingung' })
       .or(page.getByRole('button', { name: /^Schritt hinzufügen: / }).first())

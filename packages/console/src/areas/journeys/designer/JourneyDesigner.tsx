@@ -71,6 +71,8 @@ export function JourneyDesigner() {
   const [dryRun, setDryRun] = useState<DryRunResponse | undefined>();
   // Bumped by "Auto layout": the canvas lays the graph out and fits it again.
   const [layoutKey, setLayoutKey] = useState(0);
+  // The step palette is open for an empty journey and folded for one that has steps, so the canvas is in view.
+  const [paletteOpen, setPaletteOpen] = useState(true);
   const trace = useMemo(() => dryRun?.trace.map((entry) => ({ stepId: entry.stepId, ...(entry.outcome ? { outcome: entry.outcome } : {}) })), [dryRun]);
   const loaded = useRef(false);
 
@@ -80,6 +82,7 @@ export function JourneyDesigner() {
     const doc = asDefinition(journey.data.data.draft, defaultStore);
     if (!doc.name && journey.data.data.name && journey.data.data.draft === null) doc.name = journey.data.data.name;
     history.reset(doc);
+    setPaletteOpen(doc.steps.length === 0);
     setEtag(journey.data.etag);
     setSaved(journey.data.data.draft === null ? undefined : serialise(doc));
   }, [journey.data, defaultStore, history]);
@@ -314,40 +317,44 @@ export function JourneyDesigner() {
         <TabPanel id="canvas" className="tab-panel">
           <div className="designer-layout">
             {canEdit ? (
-              <section className="panel designer-palette" aria-labelledby="designer-palette-title">
-                <h2 id="designer-palette-title">{t('designer.palette')}</h2>
-                {families.map((family) => (
-                  <div key={family} className="designer-palette-group">
-                    <h3 className="subheading">{family}</h3>
-                    <ul className="plain-list">
-                      {[...stepTypes.values()]
-                        .filter((s) => s.family === family)
-                        .map((type) => (
-                          <li key={type.type}>
-                            <Button
-                              variant="quiet"
-                              aria-label={t('designer.addStep', { title: type.title })}
-                              onPress={() => {
-                                const next = addStep(definition, type);
-                                apply(next.definition);
-                                setSelected(next.id);
-                              }}
-                            >
-                              + {type.title}
-                            </Button>
-                          </li>
-                        ))}
-                    </ul>
-                  </div>
-                ))}
-                {clipboard ? <Button onPress={paste}>{t('designer.pasteStep', { id: clipboard.id })}</Button> : null}
-              </section>
+              <details className="panel designer-palette" open={paletteOpen} onToggle={(event) => setPaletteOpen(event.currentTarget.open)}>
+                <summary>
+                  <h2>{t('designer.palette')}</h2>
+                </summary>
+                <div className="designer-palette-body">
+                  {families.map((family) => (
+                    <div key={family} className="designer-palette-group">
+                      <h3 className="subheading">{family}</h3>
+                      <ul className="plain-list">
+                        {[...stepTypes.values()]
+                          .filter((s) => s.family === family)
+                          .map((type) => (
+                            <li key={type.type}>
+                              <Button
+                                variant="quiet"
+                                aria-label={t('designer.addStep', { title: type.title })}
+                                onPress={() => {
+                                  const next = addStep(definition, type);
+                                  apply(next.definition);
+                                  setSelected(next.id);
+                                }}
+                              >
+                                + {type.title}
+                              </Button>
+                            </li>
+                          ))}
+                      </ul>
+                    </div>
+                  ))}
+                </div>
+              </details>
             ) : null}
             <div className="designer-main">
               {definition.steps.length === 0 ? <p className="muted">{t('designer.emptyCanvas')}</p> : null}
               {canEdit && definition.steps.length > 0 ? (
                 <div className="designer-canvas-toolbar">
                   <p className="muted">{definition.ui?.positions ? t('designer.placedByHand') : t('designer.placedAutomatically')}</p>
+                  {clipboard ? <Button onPress={paste}>{t('designer.pasteStep', { id: clipboard.id })}</Button> : null}
                   <Button
                     onPress={() => {
                       apply(autoLayout(definition));
