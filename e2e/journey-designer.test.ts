@@ -316,6 +316,8 @@ describe('journey designer (sqlite)', () => {
     await selectStep(page, 'retry');
     await page.keyboard.press('Control+C');
     await page.getByText('Step retry copied.').waitFor();
+    // The canvas toolbar offers the paste too (the palette, where it was, is folded for a journey with steps).
+    await page.getByRole('button', { name: 'Paste step retry' }).waitFor();
     await page.keyboard.press('Control+V');
     await node(page, 'retryCopy').waitFor();
     const pasted = ((await jsonView(page)).steps as TemplateStep[]).find((s) => s.id === 'retryCopy')!;
