@@ -2,7 +2,7 @@
 // build's initial load size (measured once, when built: gzipping it again took ~17 ms of every `npm start`), are
 // kept in dist/.source-hash. Used by `npm install` (prepare), `npm start` and the browser tests.
 import { createHash } from 'node:crypto';
-import { existsSync, globSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { globSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -40,7 +40,6 @@ interface Stamp {
 
 /** The last build's stamp; undefined when there is none or it is unreadable (an older format): then dist/ is rebuilt. */
 function readStamp(): Stamp | undefined {
-  if (!existsSync(STAMP)) return undefined;
   try {
     const stamp = JSON.parse(readFileSync(STAMP, 'utf8')) as Partial<Stamp>;
     return typeof stamp.sourceHash === 'string' && Number.isSafeInteger(stamp.initialBytes) ? (stamp as Stamp) : undefined;

@@ -202,7 +202,7 @@ function CanvasGraph(props: JourneyCanvasProps) {
     return () => {
       current = false;
     };
-  }, [shape, layoutFor, fitView, getViewport, setViewport, fitMinZoom, layoutKey]);
+  }, [shape, layoutFor, fitView, getViewport, setViewport, fitMinZoom]);
 
   const nodes = useMemo<StepNode[]>(() => {
     const numbers = new Map<string, number[]>();
