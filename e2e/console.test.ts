@@ -15,6 +15,7 @@ import type { HttpClient } from '../packages/server/test/support/http-client.ts'
 import { SoftAuthenticator } from '../packages/server/test/support/soft-authenticator.ts';
 import { PLATFORM_AUTHENTICATOR, WebAuthnPage, launchChromium } from './support/browser.ts';
 import { checkView, enrolOperator, ensureConsoleBuilt, invitationLink, navigate } from './support/console.ts';
+import { watchPage } from './support/hosted-pages.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
 const TENANT = 'acme';
@@ -104,6 +105,21 @@ for (const kind of DATABASE_KINDS) {
       for (const name of ['Overview', 'Users', 'Relying parties', 'Policies', 'Journeys', 'Forms', 'Pages', 'API clients', 'Audit log']) {
         await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).waitFor();
       }
+    });
+
+    test('the console keeps its CSP: no inline style or script on a fresh load, React Aria’s press rule from the stylesheet', async () => {
+      const { problems } = watchPage(page);
+      await page.reload();
+      await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+      await navigate(page, 'Stores');
+      await navigate(page, 'Audit log');
+      const signOut = page.getByRole('button', { name: 'Sign out' });
+      // React Aria marks what it handles presses on, and would add this rule inline (refused by style-src 'self').
+      assert.equal(await signOut.getAttribute('data-react-aria-pressable'), 'true');
+      // pan-x pan-y pinch-zoom, which Chromium serialises as the one keyword meaning just that.
+      assert.equal(await signOut.evaluate((button) => getComputedStyle(button).touchAction), 'manipulation');
+      assert.equal(await page.locator('head style').count(), 0, 'no inline <style> in the head');
+      assert.deepEqual(problems(), []);
     });
 
     test('stores: create, see, delete', async () => {
