@@ -6,7 +6,8 @@
 //   npm run bench                                   sign-in and sign-up, Keyway (SQLite file) vs the example (~2 min)
 //   npm run bench -- --clients 16 --seconds 20      longer runs
 //   npm run bench -- --rate 300                     open loop: 300 ceremonies/s started; p50/p99, failures, 429/503
-//   npm run bench -- --latency                      also Keyway's sign-in in open loop at 50 % of its closed-loop peak
+//   npm run bench -- --latency                      also Keyway's sign-in in open loop at 50 % of its closed-loop peak,
+//                                                   the example's at 50 % of its own, the generator's floor, 2× peak
 //   npm run bench -- --database postgres://…/empty  Keyway on that (empty) PostgreSQL database instead of SQLite
 //   npm run bench -- --seed-users 1000000           data set: sign-in at 1 k users vs 1 M users (+10 audit rows
 //                                                   each) on SQLite and PostgreSQL, the time seeding took and
@@ -291,7 +292,8 @@ async function nullPeerRuns(runs: Record<string, string | number>[]): Promise<Lo
   }
 }
 
-async function peerRuns(): Promise<{ signIn: LoadResult; signUp: LoadResult }> {
+/** The example's sign-in and sign-up in closed loop; with `halfPeak`, also its sign-in in open loop at half its own peak (as Keyway's with --latency). */
+async function peerRuns(halfPeak: boolean): Promise<{ signIn: LoadResult; signUp: LoadResult; half?: LoadResult }> {
   const peer = path.join(root, 'bench/peer');
   if (!existsSync(path.join(peer, 'node_modules/@simplewebauthn/server'))) {
     console.error('installing the peer’s dependencies (bench/peer, npm ci)…');
@@ -308,7 +310,9 @@ async function peerRuns(): Promise<{ signIn: LoadResult; signUp: LoadResult }> {
     // Sign-in first: the example keeps every registered credential of its one user in its options.
     const signIn = await load({ ...common, mode: 'signin' });
     const signUp = await load({ ...common, mode: 'signup' });
-    return { signIn, signUp };
+    if (!halfPeak || signIn.perSecond <= 0) return { signIn, signUp };
+    const half = await load({ ...common, mode: 'signin', rate: Math.max(1, Math.round(signIn.perSecond / 2)), clients: Math.max(CLIENTS, 64) });
+    return { signIn, signUp, half };
   } finally {
     await stop(child);
   }
@@ -394,15 +398,20 @@ async function sideBySide(): Promise<void> {
         `\nKeyway resident memory (RSS): ${resident.map((mb, i) => `${['after start and set-up', 'after the sign-in run', 'after the sign-up run'][i]} ${fmt(mb)} MB`).join(', ')}`,
       );
   };
-  const printLatency = () => {
+  const spread = (r: LoadResult) => (r.p50 ? (r.p99! / r.p50).toFixed(1) : '–');
+  const printLatency = (peerHalf?: LoadResult) => {
     printResident();
     if (!half) return;
     console.log(
-      `\nKeyway sign-in, open loop at 50 % of its peak (${half.rate}/s started), ${SECONDS} s: p50 ${fmt(half.p50, 1)} ms, p99 ${fmt(half.p99, 1)} ms, p99/p50 ${half.p50 ? (half.p99! / half.p50).toFixed(1) : '–'}, ok ${half.ok}, failed ${failures(half)}`,
+      `\nKeyway sign-in, open loop at 50 % of its peak (${half.rate}/s started), ${SECONDS} s: p50 ${fmt(half.p50, 1)} ms, p99 ${fmt(half.p99, 1)} ms, p99/p50 ${spread(half)}, ok ${half.ok}, failed ${failures(half)}`,
     );
+    if (peerHalf)
+      console.log(
+        `the example at 50 % of its own peak (${peerHalf.rate}/s started): p50 ${fmt(peerHalf.p50, 1)} ms, p99 ${fmt(peerHalf.p99, 1)} ms, p99/p50 ${spread(peerHalf)}, failed ${failures(peerHalf)}`,
+      );
     if (floor)
       console.log(
-        `the load generator alone at that rate (bench/support/null-peer.js): p50 ${fmt(floor.p50, 1)} ms, p99 ${fmt(floor.p99, 1)} ms, p99/p50 ${floor.p50 ? (floor.p99! / floor.p50).toFixed(1) : '–'}`,
+        `the load generator alone at Keyway's rate (bench/support/null-peer.js): p50 ${fmt(floor.p50, 1)} ms, p99 ${fmt(floor.p99, 1)} ms, p99/p50 ${spread(floor)}`,
       );
     if (overPeak) {
       console.log(
@@ -427,7 +436,7 @@ async function sideBySide(): Promise<void> {
     printLatency();
     return;
   }
-  const s = await peerRuns();
+  const s = await peerRuns(half !== undefined);
   const ceiling = await ceilingRuns();
   header([
     'ceremony',
@@ -465,7 +474,7 @@ async function sideBySide(): Promise<void> {
   console.log(
     `\nceiling: the load generator (one core) against a server that answers at once and verifies nothing (bench/support/null-peer.js); no server can be measured faster here, so a ratio to the example above "highest ratio measurable" cannot be shown on this machine.`,
   );
-  printLatency();
+  printLatency(s.half);
 }
 
 /** One Keyway node on a fresh database of `engine`, seeded with users [0, users): the node and the seconds seeding took. */
