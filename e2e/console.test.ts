@@ -71,6 +71,8 @@ for (const kind of DATABASE_KINDS) {
     let admin: HttpClient;
     let owner: WebAuthnPage;
     let page: Page;
+    /** CSP refusals and uncaught errors on the owner's page, from enrolment to the last test */
+    let problems: () => string[] = () => [];
 
     before(async () => {
       server = await startSelfServiceServer(kind, {}, { metadata: METADATA });
@@ -90,6 +92,7 @@ for (const kind of DATABASE_KINDS) {
       assert.match(link, new RegExp(`^${server.origin}/${TENANT}/console/enrol#token=`));
       owner = await enrolOperator(browser, link, 'Ada Operator');
       page = owner.page;
+      ({ problems } = watchPage(page));
       assert.equal(new URL(page.url()).hash, '', 'the spent token is gone from the address bar');
       // A new tenant's Overview says where to begin: five steps, none done, the first a link to Stores.
       const start = page.getByRole('region', { name: 'Get started' });
@@ -108,7 +111,6 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('the console keeps its CSP: no inline style or script on a fresh load, React Aria’s press rule from the stylesheet', async () => {
-      const { problems } = watchPage(page);
       await page.reload();
       await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
       await navigate(page, 'Stores');
@@ -625,6 +627,10 @@ for (const kind of DATABASE_KINDS) {
       await page.getByRole('button', { name: /Sprache/ }).click();
       await page.getByRole('option', { name: 'English' }).click();
       await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    });
+
+    test('no view the tests above opened broke the CSP or threw', () => {
+      assert.deepEqual(problems(), []);
     });
   });
 }
