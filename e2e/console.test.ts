@@ -429,6 +429,33 @@ for (const kind of DATABASE_KINDS) {
           await page.getByRole('textbox', { name: 'JSON definition' }).fill(JSON.stringify({ title: { type: 'title', values: { en: 'Hello there' } } }));
           await page.getByRole('status').filter({ hasText: 'Valid.' }).waitFor();
           await page.getByRole('heading', { name: 'Hello there' }).waitFor();
+        } else {
+          // The preview draws the page with its own inline styles (the console's CSP refuses them in its own document)
+          // and runs none of its scripts; typing adds nothing to the browser's history.
+          const history = await page.evaluate(() => window.history.length);
+          const preview = page.frameLocator('iframe[title="Preview"]');
+          for (const [colour, rgb] of [
+            ['rebeccapurple', 'rgb(102, 51, 153)'],
+            ['teal', 'rgb(0, 128, 128)'],
+          ] as const) {
+            await page
+              .getByRole('textbox', { name: 'HTML' })
+              .fill(
+                `<!doctype html><html lang="en"><head><script>document.documentElement.dataset.ran = 'yes'</script>` +
+                  `<style>h1 { color: ${colour} }</style></head><body><h1 style="letter-spacing: 3px">Welcome in ${colour}</h1></body></html>`,
+              );
+            const heading = preview.getByRole('heading', { name: `Welcome in ${colour}` });
+            await heading.waitFor();
+            assert.deepEqual(
+              await heading.evaluate((h1) => [
+                getComputedStyle(h1).color,
+                getComputedStyle(h1).letterSpacing,
+                h1.ownerDocument.documentElement.dataset.ran ?? 'no',
+              ]),
+              [rgb, '3px', 'no'],
+            );
+          }
+          assert.equal(await page.evaluate(() => window.history.length), history);
         }
         await page.getByRole('button', { name: 'Save version' }).click();
         await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();

@@ -6,6 +6,7 @@ import { auditRoutes } from '../audit/audit-routes.ts';
 import { brandingRoutes } from '../branding/branding-routes.ts';
 import type { Config } from '../config/config.ts';
 import { consoleAppRoutes } from '../console/console-app-routes.ts';
+import { pagePreviewRoutes } from '../console/page-preview-routes.ts';
 import { selfServicePreviewRoutes } from '../console/self-service-preview-routes.ts';
 import { consoleRoutes } from '../console/console-routes.ts';
 import { isAccessToken } from '../console/console-secrets.ts';
@@ -176,6 +177,7 @@ export async function buildApp({ config, database, services, logger, consoleDist
   await app.register(operatorRoutes, { operators: services.operators, prefix: '/api/console' });
   await app.register(overviewRoutes, { overview: services.overview, prefix: '/api/console' });
   await app.register(selfServicePreviewRoutes, { console: services.console, identity: services.identity, branding: services.branding, assets: hostedAssets });
+  await app.register(pagePreviewRoutes, { console: services.console, publicUrl: config.publicUrl });
   await app.register(consoleAppRoutes, consoleDist === undefined ? {} : { dist: consoleDist });
   return app;
 }

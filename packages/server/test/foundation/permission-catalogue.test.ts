@@ -85,8 +85,9 @@ const PUBLIC_ROUTES = new Set([
   'POST /:tenantId/console/api/passkeys/options',
   'POST /:tenantId/console/api/passkeys/finish',
   'DELETE /:tenantId/console/api/passkeys/:passkeyId',
-  // The self-service preview the console frames: the operator's session cookie, and the role's IdentityStore:getStore
+  // The previews the console frames: the operator's session cookie, and the role's IdentityStore:getStore or Journeys:getPage
   'GET /:tenantId/console/preview/:storeName/:page',
+  'POST /:tenantId/console/preview/page',
 ]);
 // Swagger UI's own routes.
 const isDocs = (url: string) => url === '/docs' || url.startsWith('/docs/');

@@ -12,6 +12,7 @@ import { ErrorMessage, Loading, Notice, PageHeader } from '../../ui/feedback.tsx
 import { contentApi, textOf, type ContentKind, type ValidationReport } from './content-api.ts';
 import { FormBuilder } from './FormBuilder.tsx';
 import { isBuilderForm, type BuilderForm } from './form-builder-model.ts';
+import { PagePreview } from './PagePreview.tsx';
 import { RunnerPreview } from './RunnerPreview.tsx';
 import type { JourneyForm } from '../../../../web/src/journey-forms.ts';
 
@@ -210,8 +211,8 @@ function ContentDetail({ kind }: { kind: ContentKind }) {
         {kind === 'pages' ? (
           <section className="panel" aria-labelledby="preview-title">
             <h2 id="preview-title">{t('common.preview')}</h2>
-            {/* Scripts do not run in the preview (sandbox without allow-scripts): it shows the markup and styles. */}
-            <iframe className="preview-frame" title={t('common.preview')} sandbox="" srcDoc={text} />
+            {/* Scripts do not run in the preview: it shows the markup and styles. */}
+            <PagePreview html={text} title={t('common.preview')} />
           </section>
         ) : null}
       </div>

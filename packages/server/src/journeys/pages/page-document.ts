@@ -7,22 +7,29 @@ import type { PageData } from './page-service.ts';
  * with `connect-src 'none'` and `form-action 'none'` leaves it no network: its only way out is the
  * postMessage bridge to the runner page that framed it (`frame-ancestors 'self'`).
  * Inline scripts and styles are allowed (that is what the page is made of); external ones are not.
+ * The console's preview of a page (console/page-preview-routes.ts) is the same confinement with no script and no form:
+ * it shows the page as its styles draw it, and nothing on it acts.
  */
-export const PAGE_CSP = [
-  'sandbox allow-scripts allow-forms',
-  "default-src 'none'",
-  "script-src 'unsafe-inline'",
-  "style-src 'unsafe-inline'",
-  'img-src data:',
-  'font-src data:',
-  'media-src data:',
-  "connect-src 'none'",
-  "form-action 'none'",
-  "frame-src 'none'",
-  "worker-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'self'",
-].join('; ');
+function pagePolicy(live: boolean): string {
+  return [
+    live ? 'sandbox allow-scripts allow-forms' : 'sandbox',
+    "default-src 'none'",
+    live ? "script-src 'unsafe-inline'" : "script-src 'none'",
+    "style-src 'unsafe-inline'",
+    'img-src data:',
+    'font-src data:',
+    'media-src data:',
+    "connect-src 'none'",
+    "form-action 'none'",
+    "frame-src 'none'",
+    "worker-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'self'",
+  ].join('; ');
+}
+
+export const PAGE_CSP = pagePolicy(true);
+export const PAGE_PREVIEW_CSP = pagePolicy(false);
 
 export const PAGE_HEADERS: Record<string, string> = {
   'content-security-policy': PAGE_CSP,

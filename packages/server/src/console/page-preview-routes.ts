@@ -1,0 +1,74 @@
+// The custom page editor's live preview in the console: POST /{tenantId}/console/preview/page with the unsaved HTML
+// (form field `html`), answered as that HTML under the policy a journey serves the page with, made inert
+// (PAGE_PREVIEW_CSP: sandboxed, no script, no form, framable by Keyway's own pages only).
+//
+// Why a round trip: a page is made of inline styles (and scripts), and a frame the console fills itself (srcdoc, a
+// blob: URL) inherits the console's own CSP, which refuses inline styles: the preview showed the page unstyled. A
+// response of its own carries its own policy. The console submits a form into a new frame each time (a navigation
+// from a frame's first blank document replaces it, so the preview adds nothing to the browser's history).
+//
+// Why it is safe: it answers only a signed-in operator whose role may read pages (the HttpOnly, SameSite=Strict
+// console cookie, whose path `/{tenantId}/console` covers this route, so a form on another site carries none), only
+// from the console's own origin, and what it answers is sandboxed (an opaque origin) and runs nothing.
+import { Type, type Static } from '@sinclair/typebox';
+import { parseCookie } from 'cookie';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { KeywayError } from '../errors/keyway-error.ts';
+import { AnyTenantIdParam } from '../http/path-params.ts';
+import { PAGE_PREVIEW_CSP } from '../journeys/pages/page-document.ts';
+import { MAX_PAGE_BYTES } from '../journeys/pages/page-service.ts';
+import { isAllowed } from '../tenancy/permissions.ts';
+import { CONSOLE_COOKIE } from './console-routes.ts';
+import type { ConsoleService } from './console-service.ts';
+
+const PreviewParams = Type.Object({ tenantId: AnyTenantIdParam });
+const PreviewBody = Type.Object({ html: Type.String({ maxLength: MAX_PAGE_BYTES, 'x-multiline': true }) });
+
+export interface PagePreviewRoutesOptions {
+  console: Pick<ConsoleService, 'signedInOperator'>;
+  /** KEYWAY_PUBLIC_URL: the only origin the preview answers */
+  publicUrl: string;
+}
+
+/**
+ * Whether the console's own page sent the request. A form submitted into a sandboxed frame is sent with `Origin: null`
+ * (the frame's document will have an opaque origin), so the browser's Sec-Fetch-Site says where it came from:
+ * `same-origin` only for a document of Keyway's own origin (an opaque-origin document, such as a custom page in a
+ * journey, is cross-site to it). Without Sec-Fetch-Site (an older browser), the Origin must be the console's.
+ */
+function fromTheConsole(request: FastifyRequest, consoleOrigin: string): boolean {
+  const site = request.headers['sec-fetch-site'];
+  const sender = request.headers.origin;
+  if (site === undefined) return sender === consoleOrigin;
+  return site === 'same-origin' && (sender === undefined || sender === 'null' || sender === consoleOrigin);
+}
+
+export async function pagePreviewRoutes(fastify: FastifyInstance, options: PagePreviewRoutesOptions): Promise<void> {
+  const origin = new URL(options.publicUrl).origin;
+  fastify.post(
+    '/:tenantId/console/preview/page',
+    {
+      schema: { hide: true, params: PreviewParams, body: PreviewBody },
+      // Form-encoded, a page of MAX_PAGE_BYTES takes up to three times that (every byte a %XX escape).
+      bodyLimit: 3 * MAX_PAGE_BYTES + 1024,
+    },
+    async (request, reply) => {
+      const { tenantId } = request.params as Static<typeof PreviewParams>;
+      if (!fromTheConsole(request, origin)) throw new KeywayError('CSRF_REJECTED', `Only the console itself (${origin}) may ask for a preview`);
+      // Fail closed: no live console session (CONSOLE_SIGN_IN_REQUIRED), or a role that may not read pages, sees nothing.
+      const { permissions } = await options.console.signedInOperator(tenantId, parseCookie(request.headers.cookie ?? '')[CONSOLE_COOKIE]);
+      if (!isAllowed(permissions, tenantId, 'Journeys:getPage')) throw new KeywayError('FORBIDDEN', 'Your role may not read custom pages');
+      return reply
+        .headers({
+          'content-security-policy': PAGE_PREVIEW_CSP,
+          'x-content-type-options': 'nosniff',
+          // Legacy twin of frame-ancestors 'self'.
+          'x-frame-options': 'SAMEORIGIN',
+          'referrer-policy': 'no-referrer',
+          'cache-control': 'no-store',
+        })
+        .type('text/html; charset=utf-8')
+        .send((request.body as Static<typeof PreviewBody>).html);
+    },
+  );
+}
