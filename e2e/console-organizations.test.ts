@@ -9,6 +9,7 @@ import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import type { HttpClient } from '../packages/server/test/support/http-client.ts';
 import { launchChromium, type WebAuthnPage } from './support/browser.ts';
 import { checkView, enrolOperator, ensureConsoleBuilt, invitationLink } from './support/console.ts';
+import { watchPage } from './support/hosted-pages.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
 const TENANT = 'acme';
@@ -30,6 +31,8 @@ for (const kind of DATABASE_KINDS) {
     let admin: HttpClient;
     let owner: WebAuthnPage;
     let page: Page;
+    /** CSP refusals and uncaught errors on the operator's page, from enrolment to the last test */
+    let problems: () => string[] = () => [];
 
     before(async () => {
       server = await startSelfServiceServer(kind);
@@ -38,6 +41,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await admin.post(`/api/identity-store/stores/${STORE}/users`, { userKey: 'alice' })).status, 201);
       owner = await enrolOperator(browser, await invitationLink(server, TENANT, 'owner'), 'Ada Operator');
       page = owner.page;
+      ({ problems } = watchPage(page));
     });
     after(async () => {
       await owner?.close();
@@ -97,6 +101,10 @@ for (const kind of DATABASE_KINDS) {
       await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
       await page.getByText('No organizations yet.').waitFor();
       assert.equal((await admin.get(`/api/identity-store/stores/${STORE}/organizations/${orgId}`)).body.code, 'ORGANIZATION_NOT_FOUND');
+    });
+
+    test('no view the tests above opened broke the CSP or threw', () => {
+      assert.deepEqual(problems(), []);
     });
   });
 }

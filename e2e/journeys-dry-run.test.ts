@@ -8,6 +8,7 @@ import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import type { HttpClient } from '../packages/server/test/support/http-client.ts';
 import { launchChromium, type WebAuthnPage } from './support/browser.ts';
 import { checkView, enrolOperator, ensureConsoleBuilt, invitationLink } from './support/console.ts';
+import { watchPage } from './support/hosted-pages.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
 const TENANT = 'acme';
@@ -29,6 +30,8 @@ for (const kind of DATABASE_KINDS) {
     let admin: HttpClient;
     let owner: WebAuthnPage;
     let page: Page;
+    /** CSP refusals and uncaught errors on the operator's page, from enrolment to the last test */
+    let problems: () => string[] = () => [];
 
     before(async () => {
       server = await startSelfServiceServer(kind);
@@ -44,6 +47,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await admin.post('/api/journeys/templates/install', { store: STORE })).status, 200);
       owner = await enrolOperator(browser, await invitationLink(server, TENANT, 'owner'), 'Ada Operator');
       page = owner.page;
+      ({ problems } = watchPage(page));
     });
     after(async () => {
       await owner?.close();
@@ -97,6 +101,10 @@ for (const kind of DATABASE_KINDS) {
       await page.getByRole('button', { name: /Sprache/ }).click();
       await page.getByRole('option', { name: 'English' }).click();
       await page.getByRole('region', { name: 'Try it' }).waitFor();
+    });
+
+    test('no view the tests above opened broke the CSP or threw', () => {
+      assert.deepEqual(problems(), []);
     });
   });
 }
