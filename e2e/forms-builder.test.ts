@@ -74,12 +74,15 @@ for (const kind of DATABASE_KINDS) {
     let operator: WebAuthnPage;
     let page: Page;
     const shots = kind === 'sqlite';
+    /** CSP refusals and uncaught errors on the operator's page (the builder and its preview), from enrolment on */
+    let problems: () => string[] = () => [];
 
     before(async () => {
       server = await startSelfServiceServer(kind);
       tenant = await setUpJourneyTenant(server, TENANT);
       operator = await enrolOperator(browser, await invitationLink(server, TENANT, 'owner'), 'Ada Operator');
       page = operator.page;
+      ({ problems } = watchPage(page));
     });
     after(async () => {
       await operator?.close();
@@ -217,7 +220,7 @@ for (const kind of DATABASE_KINDS) {
         ],
       });
       const runner = await page.context().newPage();
-      const { problems } = watchPage(runner);
+      const runnerProblems = watchPage(runner).problems;
       try {
         await runner.goto(tenant.runnerUrl('about'));
         const step = await waitForStep(runner, 'form', 'About you');
@@ -238,7 +241,7 @@ for (const kind of DATABASE_KINDS) {
         const body = (await answer.json()) as { journeyStepId: string; data: { code: string } };
         assert.equal(body.journeyStepId, 'rejection', 'the server took the answers: the journey went on to its end');
         assert.equal(body.data.code, 'ABOUT_RECEIVED');
-        assert.deepEqual(problems(), []);
+        assert.deepEqual(runnerProblems(), []);
       } finally {
         await runner.close();
       }
@@ -306,6 +309,10 @@ for (const kind of DATABASE_KINDS) {
       }
       await page.getByRole('button', { name: 'Deutsch Sprache', exact: true }).click();
       await page.getByRole('option', { name: 'English' }).click();
+    });
+
+    test('no view of the builder the tests above opened broke the CSP or threw', () => {
+      assert.deepEqual(problems(), []);
     });
   });
 }
