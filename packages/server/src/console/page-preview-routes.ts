@@ -51,14 +51,17 @@ export async function pagePreviewRoutes(fastify: FastifyInstance, options: PageP
       schema: { hide: true, params: PreviewParams, body: PreviewBody },
       // Form-encoded, a page of MAX_PAGE_BYTES takes up to three times that (every byte a %XX escape).
       bodyLimit: 3 * MAX_PAGE_BYTES + 1024,
+      // Who asks is settled before the body is read: nobody else gets a page's worth of form parsed.
+      onRequest: async (request) => {
+        const { tenantId } = request.params as Static<typeof PreviewParams>;
+        if (!fromTheConsole(request, origin)) throw new KeywayError('CSRF_REJECTED', `Only the console itself (${origin}) may ask for a preview`);
+        // Fail closed: no live console session (CONSOLE_SIGN_IN_REQUIRED), or a role that may not read pages, sees nothing.
+        const { permissions } = await options.console.signedInOperator(tenantId, parseCookie(request.headers.cookie ?? '')[CONSOLE_COOKIE]);
+        if (!isAllowed(permissions, tenantId, 'Journeys:getPage')) throw new KeywayError('FORBIDDEN', 'Your role may not read custom pages');
+      },
     },
-    async (request, reply) => {
-      const { tenantId } = request.params as Static<typeof PreviewParams>;
-      if (!fromTheConsole(request, origin)) throw new KeywayError('CSRF_REJECTED', `Only the console itself (${origin}) may ask for a preview`);
-      // Fail closed: no live console session (CONSOLE_SIGN_IN_REQUIRED), or a role that may not read pages, sees nothing.
-      const { permissions } = await options.console.signedInOperator(tenantId, parseCookie(request.headers.cookie ?? '')[CONSOLE_COOKIE]);
-      if (!isAllowed(permissions, tenantId, 'Journeys:getPage')) throw new KeywayError('FORBIDDEN', 'Your role may not read custom pages');
-      return reply
+    async (request, reply) =>
+      reply
         .headers({
           'content-security-policy': PAGE_PREVIEW_CSP,
           'x-content-type-options': 'nosniff',
@@ -68,7 +71,6 @@ export async function pagePreviewRoutes(fastify: FastifyInstance, options: PageP
           'cache-control': 'no-store',
         })
         .type('text/html; charset=utf-8')
-        .send((request.body as Static<typeof PreviewBody>).html);
-    },
+        .send((request.body as Static<typeof PreviewBody>).html),
   );
 }

@@ -69,6 +69,8 @@ for (const kind of DATABASE_KINDS) {
 
     test('no console session, a role that may not read pages, another tenant or another site: nothing is shown', async () => {
       await expectProblem(submit(new Browser(world.server.url), PAGE), 401, 'CONSOLE_SIGN_IN_REQUIRED');
+      // Refused before its body is read: an invalid one gets the same answer.
+      await expectProblem(submit(new Browser(world.server.url), 'x'.repeat(MAX_PAGE_BYTES + 1)), 401, 'CONSOLE_SIGN_IN_REQUIRED');
       const support = await enrolAs(world, 'support', 'Sam Support');
       await expectProblem(submit(support.browser, PAGE), 403, 'FORBIDDEN');
       const { browser } = await enrolAs(world, 'admin', 'Ann Admin');
