@@ -60,6 +60,20 @@ const REGISTRATION: ErrorCode[] = [
 const LINK: ErrorCode[] = ['CONSOLE_LINK_INVALID', 'CONSOLE_LINK_USED', 'CONSOLE_LINK_EXPIRED'];
 
 /**
+ * Refuses (CSRF_REJECTED) a request the browser marks as coming from another site, and a state change whose Origin is
+ * not the console's (KEYWAY_PUBLIC_URL): the console's API and the previews it frames answer the console only.
+ */
+export function refuseAllButTheConsole(request: FastifyRequest, consoleOrigin: string): void {
+  const site = request.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') throw new KeywayError('CSRF_REJECTED', `Only the console itself (${consoleOrigin}) may call this API`);
+  // A form the console submits (the page preview's) is a navigation, and the console's pages send no Referer
+  // (Referrer-Policy: no-referrer), under which a navigation's Origin is serialised as `null` (Fetch, "append a request
+  // Origin header"). The browser's own Sec-Fetch-Site: same-origin then says where it came from.
+  if (site === 'same-origin' && request.headers.origin === 'null') return;
+  refuseForeignStateChange(request, [consoleOrigin], 'CSRF_REJECTED');
+}
+
+/**
  * The console's browser API under `/{tenantId}/console/api`: no bearer token; the operator's browser
  * is identified by the HttpOnly `keyway_console` cookie (SameSite=Strict, path `/{tenantId}/console`).
  * Same-origin only: no CORS, state changes only with the Origin of KEYWAY_PUBLIC_URL, and nothing
@@ -73,9 +87,7 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    const site = request.headers['sec-fetch-site'];
-    if (site === 'cross-site' || site === 'same-site') throw new KeywayError('CSRF_REJECTED', `Only the console itself (${origin}) may call this API`);
-    refuseForeignStateChange(request, [origin], 'CSRF_REJECTED');
+    refuseAllButTheConsole(request, origin);
     // A tenant that does not exist has no console: 404, not an empty success (e.g. a sign-out).
     const tenantId = (request.params as { tenantId?: string } | undefined)?.tenantId;
     if (tenantId !== undefined && !(await service.tenantExists(tenantId))) throw new KeywayError('TENANT_NOT_FOUND', `No tenant ${tenantId}`);

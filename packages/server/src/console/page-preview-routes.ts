@@ -9,16 +9,17 @@
 //
 // Why it is safe: it answers only a signed-in operator whose role may read pages (the HttpOnly, SameSite=Strict
 // console cookie, whose path `/{tenantId}/console` covers this route, so a form on another site carries none), only
-// from the console's own origin, and what it answers is sandboxed (an opaque origin) and runs nothing.
+// from the console's own origin (the same check as the console's API), and what it answers is sandboxed by its own
+// policy (an opaque origin) and runs nothing.
 import { Type, type Static } from '@sinclair/typebox';
 import { parseCookie } from 'cookie';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { KeywayError } from '../errors/keyway-error.ts';
 import { AnyTenantIdParam } from '../http/path-params.ts';
 import { PAGE_PREVIEW_CSP } from '../journeys/pages/page-document.ts';
 import { MAX_PAGE_BYTES } from '../journeys/pages/page-service.ts';
 import { isAllowed } from '../tenancy/permissions.ts';
-import { CONSOLE_COOKIE } from './console-routes.ts';
+import { CONSOLE_COOKIE, refuseAllButTheConsole } from './console-routes.ts';
 import type { ConsoleService } from './console-service.ts';
 
 const PreviewParams = Type.Object({ tenantId: AnyTenantIdParam });
@@ -28,19 +29,6 @@ export interface PagePreviewRoutesOptions {
   console: Pick<ConsoleService, 'signedInOperator'>;
   /** KEYWAY_PUBLIC_URL: the only origin the preview answers */
   publicUrl: string;
-}
-
-/**
- * Whether the console's own page sent the request. A form submitted into a sandboxed frame is sent with `Origin: null`
- * (the frame's document will have an opaque origin), so the browser's Sec-Fetch-Site says where it came from:
- * `same-origin` only for a document of Keyway's own origin (an opaque-origin document, such as a custom page in a
- * journey, is cross-site to it). Without Sec-Fetch-Site (an older browser), the Origin must be the console's.
- */
-function fromTheConsole(request: FastifyRequest, consoleOrigin: string): boolean {
-  const site = request.headers['sec-fetch-site'];
-  const sender = request.headers.origin;
-  if (site === undefined) return sender === consoleOrigin;
-  return site === 'same-origin' && (sender === undefined || sender === 'null' || sender === consoleOrigin);
 }
 
 export async function pagePreviewRoutes(fastify: FastifyInstance, options: PagePreviewRoutesOptions): Promise<void> {
@@ -54,7 +42,7 @@ export async function pagePreviewRoutes(fastify: FastifyInstance, options: PageP
       // Who asks is settled before the body is read: nobody else gets a page's worth of form parsed.
       onRequest: async (request) => {
         const { tenantId } = request.params as Static<typeof PreviewParams>;
-        if (!fromTheConsole(request, origin)) throw new KeywayError('CSRF_REJECTED', `Only the console itself (${origin}) may ask for a preview`);
+        refuseAllButTheConsole(request, origin);
         // Fail closed: no live console session (CONSOLE_SIGN_IN_REQUIRED), or a role that may not read pages, sees nothing.
         const { permissions } = await options.console.signedInOperator(tenantId, parseCookie(request.headers.cookie ?? '')[CONSOLE_COOKIE]);
         if (!isAllowed(permissions, tenantId, 'Journeys:getPage')) throw new KeywayError('FORBIDDEN', 'Your role may not read custom pages');

@@ -226,6 +226,13 @@ for (const kind of DATABASE_KINDS) {
       const foreignWithCookie = world.browser({ origin: 'https://evil.example' });
       for (const [name, value] of enrolled.browser.cookies) foreignWithCookie.cookies.set(name, value);
       await expectProblem(foreignWithCookie.request('DELETE', `${CONSOLE_API}/passkeys/${passkey.body.items[0].id}`), 403, 'CSRF_REJECTED');
+      // Origin: null (an opaque origin, or a no-referrer page's navigation) counts as the console's only where the
+      // browser says the request came from Keyway's own origin.
+      const opaque = world.browser({ origin: 'null' });
+      for (const [name, value] of enrolled.browser.cookies) opaque.cookies.set(name, value);
+      const passkeyPath = `${CONSOLE_API}/passkeys/${passkey.body.items[0].id}`;
+      await expectProblem(opaque.request('DELETE', passkeyPath), 403, 'CSRF_REJECTED');
+      await expectProblem(opaque.request('DELETE', passkeyPath, undefined, { 'sec-fetch-site': 'cross-site' }), 403, 'CSRF_REJECTED');
     });
 
     test('a console access token of one tenant is refused on another tenant’s path', async () => {

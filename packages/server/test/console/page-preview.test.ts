@@ -85,8 +85,8 @@ for (const kind of DATABASE_KINDS) {
       await expectProblem(submit(browser, PAGE, PREVIEW, { origin: 'null', 'sec-fetch-site': undefined }), 403, 'CSRF_REJECTED');
       assert.equal((await submit(browser, PAGE, PREVIEW, { 'sec-fetch-site': undefined })).status, 200, 'an older browser, from the console');
       assert.equal((await submit(browser, PAGE)).status, 200, 'the same operator from the console');
-      // The console's form posts into a sandboxed frame, which Chromium sends with Origin: null.
-      assert.equal((await submit(browser, PAGE, PREVIEW, { origin: 'null' })).status, 200, 'from the console into the sandboxed frame');
+      // The console's form is a navigation from a no-referrer page, which Chromium sends with Origin: null.
+      assert.equal((await submit(browser, PAGE, PREVIEW, { origin: 'null' })).status, 200, 'the console’s form into the frame');
     });
   });
 }

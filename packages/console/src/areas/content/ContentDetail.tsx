@@ -12,7 +12,7 @@ import { ErrorMessage, Loading, Notice, PageHeader } from '../../ui/feedback.tsx
 import { contentApi, textOf, type ContentKind, type ValidationReport } from './content-api.ts';
 import { FormBuilder } from './FormBuilder.tsx';
 import { isBuilderForm, type BuilderForm } from './form-builder-model.ts';
-import { PagePreview } from './PagePreview.tsx';
+import { PagePreview, type PreviewedPage } from './PagePreview.tsx';
 import { RunnerPreview } from './RunnerPreview.tsx';
 import type { JourneyForm } from '../../../../web/src/journey-forms.ts';
 
@@ -65,8 +65,10 @@ function ContentDetail({ kind }: { kind: ContentKind }) {
   // being brought up to date (aria-busy).
   const [checked, setChecked] = useState<string | undefined>();
   const editing = `${language}\n${text}`;
-  // Validate as the operator types, once they pause. An answer for a text edited since is dropped: answers can arrive
-  // out of order, and an older one would put back a preview of the form as it was.
+  // A page's HTML as the preview last drew it: updated at the same pause as validation, each time in a new frame.
+  const [previewed, setPreviewed] = useState<PreviewedPage | undefined>();
+  // Validate (and draw a page's preview) as the operator types, once they pause. An answer for a text edited since is
+  // dropped: answers can arrive out of order, and an older one would put back a preview of the form as it was.
   useEffect(() => {
     if (parsed.error !== undefined || text === '') return;
     let superseded = false;
@@ -85,11 +87,13 @@ function ContentDetail({ kind }: { kind: ContentKind }) {
             }),
           () => settle(() => setReport(undefined)),
         );
-      else
+      else {
+        setPreviewed((last) => ({ html: text, frame: (last?.frame ?? 0) + 1 }));
         contentApi.validate(kind, text).then(
           (next) => settle(() => setReport(next)),
           () => settle(() => setReport(undefined)),
         );
+      }
     }, VALIDATE_AFTER_MS);
     return () => {
       superseded = true;
@@ -212,7 +216,7 @@ function ContentDetail({ kind }: { kind: ContentKind }) {
           <section className="panel" aria-labelledby="preview-title">
             <h2 id="preview-title">{t('common.preview')}</h2>
             {/* Scripts do not run in the preview: it shows the markup and styles. */}
-            <PagePreview html={text} title={t('common.preview')} />
+            <PagePreview page={previewed} title={t('common.preview')} />
           </section>
         ) : null}
       </div>
