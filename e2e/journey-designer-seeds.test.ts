@@ -220,7 +220,11 @@ describe('seed flows in the designer (sqlite)', () => {
     await page.goto(`${server.origin}/${TENANT}/console/journeys/${journeyId}/designer`);
     await page.getByRole('heading', { level: 1, name: /^Designer: / }).waitFor();
     const node = (id: string) => page.locator(`.designer-main .react-flow__node[data-id="${id}"]`);
+    // Until the layout is drawn and fitted the nodes still move (the canvas is aria-busy): a drag aimed at a node
+    // then lands on whatever is there by the time the pointer goes down.
+    const settled = () => page.locator('.designer-main .react-flow[aria-busy="false"]').waitFor();
     await node('failed').waitFor();
+    await settled();
     await page.getByText('Laid out automatically; drag a node').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Auto layout' }).isDisabled(), true, 'nothing to reset yet');
     const positionsIn = async (): Promise<Record<string, { x: number; y: number }> | undefined> => {
@@ -230,6 +234,7 @@ describe('seed flows in the designer (sqlite)', () => {
       };
       await page.getByRole('tab', { name: 'Canvas' }).click();
       await node('failed').waitFor();
+      await settled();
       return json.ui?.positions;
     };
     const boxOf = async (id: string) => (await node(id).boundingBox())!;
