@@ -12,7 +12,11 @@ const JSON_TYPES = new Set(['application/json', 'application/problem+json']);
  */
 export function prefersHtml(request: FastifyRequest): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
-  const accept = request.headers.accept;
+  return acceptPrefersHtml(request.headers.accept);
+}
+
+/** Whether an Accept header names HTML (or XHTML) explicitly, not below any JSON type it names; see prefersHtml. */
+export function acceptPrefersHtml(accept: string | undefined): boolean {
   if (typeof accept !== 'string') return false;
   let html = 0;
   let json = 0;

@@ -2,7 +2,9 @@
 // made inert (sandboxed, inline styles drawn, no script, no form, framable by Keyway only), and only to a signed-in
 // operator who may read pages, from the console's own origin.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { PREVIEW_REFUSAL_CSP } from '../../src/console/page-preview-refusal.ts';
 import { PAGE_CSP, PAGE_PREVIEW_CSP } from '../../src/journeys/pages/page-document.ts';
 import { MAX_PAGE_BYTES } from '../../src/journeys/pages/page-service.ts';
 import { Browser, SelfServiceWorld, expectProblem, type BrowserResponse } from '../selfservice/selfservice-fixture.ts';
@@ -87,6 +89,47 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await submit(browser, PAGE)).status, 200, 'the same operator from the console');
       // The console's form is a navigation from a no-referrer page, which Chromium sends with Origin: null.
       assert.equal((await submit(browser, PAGE, PREVIEW, { origin: 'null' })).status, 200, 'the console’s form into the frame');
+    });
+
+    test('in the frame, a refusal is a page in the console’s language that says why; every other caller gets problem+json', async () => {
+      const frame = { 'sec-fetch-dest': 'iframe', accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+      const refusal = async (response: Promise<BrowserResponse>, status: number, code: string, lang: string, says: RegExp) => {
+        const answer = await response;
+        assert.equal(answer.status, status);
+        assert.equal(answer.headers.get('content-type'), 'text/html; charset=utf-8');
+        assert.equal(answer.headers.get('content-security-policy'), PREVIEW_REFUSAL_CSP);
+        assert.equal(answer.headers.get('x-frame-options'), 'SAMEORIGIN');
+        assert.equal(answer.headers.get('cache-control'), 'no-store');
+        const html = answer.body as string;
+        assert.match(html, new RegExp(`<html lang="${lang}">`));
+        assert.match(html, says);
+        assert.ok(html.includes(code), 'the code, for whoever reports it');
+        assert.ok(html.includes(answer.headers.get('x-request-id')!), 'and the request id');
+        // The one style element the policy allows, by its hash.
+        const style = /<style>([^<]*)<\/style>/.exec(html)![1]!;
+        assert.ok(PREVIEW_REFUSAL_CSP.includes(`'sha256-${createHash('sha256').update(style).digest('base64')}'`));
+      };
+      const nobody = new Browser(world.server.url);
+      await refusal(submit(nobody, PAGE, `${PREVIEW}?lang=de`, frame), 401, 'CONSOLE_SIGN_IN_REQUIRED', 'de', /Melden Sie sich erneut an/);
+      await refusal(submit(nobody, PAGE, PREVIEW, frame), 401, 'CONSOLE_SIGN_IN_REQUIRED', 'en', /Sign in again/);
+      // An unknown language is English.
+      await refusal(submit(nobody, PAGE, `${PREVIEW}?lang=xx`, frame), 401, 'CONSOLE_SIGN_IN_REQUIRED', 'en', /Sign in again/);
+      const support = await enrolAs(world, 'support', 'Sid Support');
+      await refusal(submit(support.browser, PAGE, `${PREVIEW}?lang=de`, frame), 403, 'FORBIDDEN', 'de', /Ihre Rolle darf eigene Seiten nicht lesen/);
+      const { browser } = await enrolAs(world, 'admin', 'Ada Admin');
+      await refusal(submit(browser, 'x'.repeat(MAX_PAGE_BYTES + 1), PREVIEW, frame), 400, 'VALIDATION_FAILED', 'en', /at most 256 KiB/);
+      // Larger than the body limit (form-encoded, three bytes a letter): refused while being read.
+      await refusal(submit(browser, '\u{1F600}'.repeat(MAX_PAGE_BYTES), PREVIEW, frame), 413, 'PAYLOAD_TOO_LARGE', 'en', /at most 256 KiB/);
+      await refusal(submit(browser, PAGE, PREVIEW, { ...frame, 'sec-fetch-site': 'cross-site' }), 403, 'CSRF_REJECTED', 'en', /Only the console itself/);
+      // A browser too old for Sec-Fetch-Dest is recognised by what it accepts.
+      await refusal(submit(nobody, PAGE, PREVIEW, { accept: frame.accept }), 401, 'CONSOLE_SIGN_IN_REQUIRED', 'en', /Sign in again/);
+      // Another destination (a script's fetch) keeps the problem+json of the rest of the API.
+      await expectProblem(submit(nobody, PAGE, PREVIEW, { 'sec-fetch-dest': 'empty', accept: '*/*' }), 401, 'CONSOLE_SIGN_IN_REQUIRED');
+      // A successful preview in the frame is the page itself, as before.
+      const shown = await submit(browser, PAGE, `${PREVIEW}?lang=de`, frame);
+      assert.equal(shown.status, 200);
+      assert.equal(shown.body, PAGE);
+      assert.equal(shown.headers.get('content-security-policy'), PAGE_PREVIEW_CSP);
     });
   });
 }
