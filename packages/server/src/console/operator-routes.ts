@@ -34,10 +34,12 @@ export async function operatorRoutes(fastify: FastifyInstance, { operators }: { 
         operationId: 'createOperatorInvitation',
         tags,
         summary: 'Create a one-time enrolment link (24 hours) for a new operator of a role',
+        description:
+          'Only for a role whose every permission the caller holds (else 403 PERMISSION_NOT_GRANTABLE; an owner only with TNT#{tenant}#*, else 403 OWNER_MANAGEMENT_FORBIDDEN).',
         body: RoleBody,
         response: { 201: InvitationSchema },
       },
-      config: { permission: 'Console:createInvitation', errors: ['OWNER_MANAGEMENT_FORBIDDEN'] },
+      config: { permission: 'Console:createInvitation', errors: ['PERMISSION_NOT_GRANTABLE', 'OWNER_MANAGEMENT_FORBIDDEN'] },
     },
     async (request, reply) => reply.code(201).send(await operators.invite(principalOf(request), actorOf(request), request.body.role)),
   );
@@ -49,11 +51,16 @@ export async function operatorRoutes(fastify: FastifyInstance, { operators }: { 
         operationId: 'updateOperator',
         tags,
         summary: 'Change an operator’s role (takes effect on their next request)',
+        description:
+          'The caller must hold every permission of the operator’s current role (else 403 OPERATOR_NOT_COVERED) and of the new one (else 403 PERMISSION_NOT_GRANTABLE); making or changing an owner needs TNT#{tenant}#* (else 403 OWNER_MANAGEMENT_FORBIDDEN), and the last owner stays one (409 LAST_OWNER).',
         params: OperatorParams,
         body: RoleBody,
         response: { 200: OperatorSummarySchema },
       },
-      config: { permission: 'Console:updateOperator', errors: ['OPERATOR_NOT_FOUND', 'OWNER_MANAGEMENT_FORBIDDEN', 'LAST_OWNER'] },
+      config: {
+        permission: 'Console:updateOperator',
+        errors: ['OPERATOR_NOT_FOUND', 'OPERATOR_NOT_COVERED', 'PERMISSION_NOT_GRANTABLE', 'OWNER_MANAGEMENT_FORBIDDEN', 'LAST_OWNER'],
+      },
     },
     async (request) => operators.updateRole(principalOf(request), actorOf(request), request.params.operatorId, request.body.role),
   );
@@ -65,10 +72,12 @@ export async function operatorRoutes(fastify: FastifyInstance, { operators }: { 
         operationId: 'deleteOperator',
         tags,
         summary: 'Remove an operator: their passkeys, sessions and access tokens end at once',
+        description:
+          'Only an operator whose role’s every permission the caller holds (else 403 OPERATOR_NOT_COVERED; an owner only with TNT#{tenant}#*, else 403 OWNER_MANAGEMENT_FORBIDDEN), and never the last owner (409 LAST_OWNER).',
         params: OperatorParams,
         response: { 204: Type.Null() },
       },
-      config: { permission: 'Console:deleteOperator', errors: ['OPERATOR_NOT_FOUND', 'OWNER_MANAGEMENT_FORBIDDEN', 'LAST_OWNER'] },
+      config: { permission: 'Console:deleteOperator', errors: ['OPERATOR_NOT_FOUND', 'OPERATOR_NOT_COVERED', 'OWNER_MANAGEMENT_FORBIDDEN', 'LAST_OWNER'] },
     },
     async (request, reply) => {
       await operators.remove(principalOf(request), actorOf(request), request.params.operatorId);

@@ -3,10 +3,10 @@ import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
-import { isFullAdmin } from '../tenancy/target-rules.ts';
+import { assertMayActOnOperator, assertMayGrantRole, isFullAdmin } from '../tenancy/target-rules.ts';
 import type { Principal } from '../tenancy/tenancy-service.ts';
 import { insertInvitation, type Invitation } from './console-invitations.ts';
-import { isOperatorRole, type OperatorRole } from './operator-roles.ts';
+import { isOperatorRole, permissionsOfRole, type OperatorRole } from './operator-roles.ts';
 
 export interface OperatorSummary {
   id: string;
@@ -23,11 +23,31 @@ export interface OperatorServiceDeps {
   publicUrl: string;
 }
 
-/** Making, changing or removing an owner needs `TNT#{tenant}#*`, which owners (and full-admin API clients) hold and admins do not. */
+/**
+ * Making, changing or removing an owner needs `TNT#{tenant}#*`, which owners (and full-admin API clients) hold and
+ * admins do not. The general rules below would refuse it too (an owner's role is that wildcard); this gives the
+ * refusal its own code.
+ */
 function assertMayManageOwners(caller: Principal, what: string): void {
   if (!isFullAdmin(caller.tenantId, caller.permissions)) {
     throw new KeywayError('OWNER_MANAGEMENT_FORBIDDEN', `Only an owner can ${what}`);
   }
+}
+
+/** A role the caller hands out (an invitation, a role change): it must hold every permission of the role. */
+function assertMayHandOut(caller: Principal, role: OperatorRole): void {
+  if (role === 'owner') assertMayManageOwners(caller, 'make an owner');
+  assertMayGrantRole(caller, { name: role, permissions: permissionsOfRole(caller.tenantId, role) });
+}
+
+/**
+ * An operator the caller changes or removes: it must hold every permission of the operator's current role. A stored
+ * role this version does not know (a newer version wrote it) counts as an owner's, so only an owner acts on it.
+ */
+function assertMayActOn(caller: Principal, target: { id: string; role: string }): void {
+  if (target.role === 'owner') assertMayManageOwners(caller, 'change or remove an owner');
+  const permissions = permissionsOfRole(caller.tenantId, isOperatorRole(target.role) ? target.role : 'owner');
+  assertMayActOnOperator(caller, { operatorId: target.id, role: target.role, permissions });
 }
 
 /**
@@ -78,9 +98,12 @@ export class OperatorService {
     }));
   }
 
-  /** A one-time enrolment link; for the command line (`caller` undefined) any role, for the API an owner's only with `TNT#{tenant}#*`. */
+  /**
+   * A one-time enrolment link; for the command line (`caller` undefined, trusted as the database's owner) any role,
+   * through the API only a role whose every permission the caller (API client or operator) holds.
+   */
   async invite(caller: Principal | undefined, actor: Actor, role: OperatorRole): Promise<Invitation> {
-    if (caller && role === 'owner') assertMayManageOwners(caller, 'invite an owner');
+    if (caller) assertMayHandOut(caller, role);
     const now = this.#clock.now();
     return this.#db.transaction().execute(async (trx) => {
       const tenant = await trx.selectFrom('tenants').select('id').where('id', '=', actor.tenantId).executeTakeFirst();
@@ -89,15 +112,17 @@ export class OperatorService {
     });
   }
 
-  async #lockTarget(trx: Kysely<Schema>, tenantId: string, operatorId: string) {
-    await trx.updateTable('tenants').set({ id: tenantId }).where('id', '=', tenantId).execute();
+  /** Locks the tenant, then reads the operator and checks that the caller covers their role, before anything changes. */
+  async #lockTarget(trx: Kysely<Schema>, caller: Principal, operatorId: string) {
+    await trx.updateTable('tenants').set({ id: caller.tenantId }).where('id', '=', caller.tenantId).execute();
     const row = await trx
       .selectFrom('console_operators')
       .select(['id', 'role'])
-      .where('tenant_id', '=', tenantId)
+      .where('tenant_id', '=', caller.tenantId)
       .where('id', '=', operatorId)
       .executeTakeFirst();
     if (!row) throw new KeywayError('OPERATOR_NOT_FOUND', `No operator ${operatorId}`);
+    assertMayActOn(caller, row);
     return row;
   }
 
@@ -112,12 +137,16 @@ export class OperatorService {
     return Number(row.n);
   }
 
+  /**
+   * The caller must cover both the operator's current role and the new one, so nobody raises an operator (themselves
+   * included) above what they hold, or demotes one who holds more.
+   */
   async updateRole(caller: Principal, actor: Actor, operatorId: string, role: OperatorRole): Promise<OperatorSummary> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
-      const target = await this.#lockTarget(trx, caller.tenantId, operatorId);
+      const target = await this.#lockTarget(trx, caller, operatorId);
+      assertMayHandOut(caller, role);
       if (target.role === role) return;
-      if (target.role === 'owner' || role === 'owner') assertMayManageOwners(caller, 'make or change an owner');
       if (target.role === 'owner' && (await this.#otherOwners(trx, caller.tenantId, operatorId)) === 0) {
         throw new KeywayError('LAST_OWNER', 'This is the tenant’s last owner; make another operator owner first');
       }
@@ -134,16 +163,13 @@ export class OperatorService {
     return updated;
   }
 
-  /** Removes an operator; their passkeys, sessions and access tokens go with them (ON DELETE CASCADE). */
+  /** Removes an operator the caller covers; their passkeys, sessions and access tokens go with them (ON DELETE CASCADE). */
   async remove(caller: Principal, actor: Actor, operatorId: string): Promise<void> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
-      const target = await this.#lockTarget(trx, caller.tenantId, operatorId);
-      if (target.role === 'owner') {
-        assertMayManageOwners(caller, 'remove an owner');
-        if ((await this.#otherOwners(trx, caller.tenantId, operatorId)) === 0) {
-          throw new KeywayError('LAST_OWNER', 'This is the tenant’s last owner; make another operator owner first');
-        }
+      const target = await this.#lockTarget(trx, caller, operatorId);
+      if (target.role === 'owner' && (await this.#otherOwners(trx, caller.tenantId, operatorId)) === 0) {
+        throw new KeywayError('LAST_OWNER', 'This is the tenant’s last owner; make another operator owner first');
       }
       await trx.deleteFrom('console_operators').where('tenant_id', '=', caller.tenantId).where('id', '=', operatorId).execute();
       await appendAuditEvent(

@@ -174,6 +174,7 @@ export const ERROR_CATALOGUE = {
   LAST_OPERATOR_PASSKEY: { status: 409, title: 'An operator’s last passkey cannot be deleted' },
   LAST_OWNER: { status: 409, title: 'The tenant’s last owner cannot be removed or demoted' },
   OWNER_MANAGEMENT_FORBIDDEN: { status: 403, title: 'Only an owner can make, change or remove owners' },
+  OPERATOR_NOT_COVERED: { status: 403, title: 'The operator’s role holds permissions the caller does not hold' },
   EDIT_CONFLICT: { status: 409, title: 'Someone else changed this since you loaded it' },
 
   // Organizations (B2B) of an identity store, and their sign-in policy

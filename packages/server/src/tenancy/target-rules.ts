@@ -4,8 +4,8 @@ import { isAllowed, isSubset, parsePermission, permissionString } from './permis
 
 /**
  * The rules for operations one principal performs on another: an API client managing another API
- * client, or an API client naming a user (starting a journey for them). Each rule lives here once;
- * the services call these before they change or reveal anything.
+ * client or a console operator, or an API client naming a user (starting a journey for them). Each
+ * rule lives here once; the services call these before they change or reveal anything.
  */
 
 /** Who acts: an authenticated API client of a tenant. */
@@ -38,6 +38,29 @@ export function assertMayGrant(caller: Caller, permissions: readonly string[]): 
 export function assertMayActOnClient(caller: Caller, target: { clientId: string; permissions: readonly string[] }): void {
   if (!isSubset(target.permissions, caller.permissions)) {
     throw new KeywayError('API_CLIENT_NOT_COVERED', `API client ${target.clientId} holds permissions the calling client does not hold`);
+  }
+}
+
+/**
+ * Inviting an operator of a role, or giving an operator a role, hands out every permission of the
+ * role, so the caller must hold them all, as for a client's permissions (assertMayGrant): otherwise
+ * a client holding only `Console:createInvitation` could mint an admin operator, and that admin
+ * near-full-admin clients.
+ */
+export function assertMayGrantRole(caller: Caller, role: { name: string; permissions: readonly string[] }): void {
+  if (!isSubset(role.permissions, caller.permissions)) {
+    throw new KeywayError('PERMISSION_NOT_GRANTABLE', `role: ${role.name} holds permissions the caller does not hold`);
+  }
+}
+
+/**
+ * Changing an operator's role or removing them needs every permission of their current role, as
+ * acting on a client does (assertMayActOnClient): otherwise a weak caller could demote or remove a
+ * stronger operator.
+ */
+export function assertMayActOnOperator(caller: Caller, target: { operatorId: string; role: string; permissions: readonly string[] }): void {
+  if (!isSubset(target.permissions, caller.permissions)) {
+    throw new KeywayError('OPERATOR_NOT_COVERED', `Operator ${target.operatorId} (${target.role}) holds permissions the caller does not hold`);
   }
 }
 
