@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { allowReading, answerPreflight, originOf } from '../http/browser-origin.ts';
 import { AnyTenantIdParam, JourneyIdParam, JourneySessionIdParam } from '../http/path-params.ts';
 import type { Services } from '../services.ts';
+import { browserSecretOf } from './engine/browser-binding.ts';
 import type { JourneyStarter } from './engine/journey-access.ts';
 import { describeRejectionCodes } from './engine/rejection-codes.ts';
 import { StartJourneyBody, StepResponseSchema, SubmitBody } from './journey-schemas.ts';
@@ -28,8 +29,9 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
   // CORS (Fetch §3.2), so an application's own pages can run a journey with @keyway/web/journey.
   // The engine already refuses a browser request whose Origin is not one of the store's relying
   // parties (JOURNEY_ORIGIN_NOT_ALLOWED, before it changes anything); every other answer may be read
-  // by the requesting origin. No cookies are involved (the session id is the credential), so no
-  // Allow-Credentials.
+  // by the requesting origin. The session id is the credential, so no Allow-Credentials: the one cookie the runtime
+  // reads, the journey browser cookie of an instance bound to its browser (engine/browser-binding.ts: a login journey
+  // of an OIDC interaction), is only ever sent by Keyway's own hosted runner, same-origin.
   const refusedOrigin = new WeakSet<FastifyRequest>();
   async function judgingOrigin<T>(request: FastifyRequest, work: () => Promise<T>): Promise<T> {
     try {
@@ -124,6 +126,7 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
           originOf(request),
           { clientResponseOptionId: body.clientResponseOptionId, data: body.data ?? null, journeyStepId: body.journeyStepId },
           localeOf(request),
+          browserSecretOf(request.headers.cookie),
         ),
       );
     },
@@ -143,7 +146,9 @@ export async function journeyRuntimeRoutes(fastify: FastifyInstance, { services 
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      return judgingOrigin(request, () => engine.current(request.params.tenantId, request.params.sessionId, originOf(request), localeOf(request)));
+      return judgingOrigin(request, () =>
+        engine.current(request.params.tenantId, request.params.sessionId, originOf(request), localeOf(request), browserSecretOf(request.headers.cookie)),
+      );
     },
   );
 }

@@ -6,12 +6,13 @@ import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { KeywayError } from '../errors/keyway-error.ts';
 import { AnyTenantIdParam } from '../http/path-params.ts';
+import { bindBrowser, bindingOf } from '../journeys/engine/browser-binding.ts';
 import type { JourneyEngine } from '../journeys/engine/journey-engine.ts';
 import type { OrganizationService } from '../organizations/organization-service.ts';
 import type { BrowserSessionRow } from '../selfservice/browser-sessions.ts';
 import { SESSION_COOKIE } from '../selfservice/self-service-routes.ts';
 import { acrFor } from './oidc-acr.ts';
-import { ORGANIZATION_CLAIMS, ORGANIZATION_PARAMETER } from './oidc-claims.ts';
+import { ORGANIZATION_CLAIMS, ORGANIZATION_PARAMETER, claimsForScopes, claimsNamedIn, scopesOfClaims } from './oidc-claims.ts';
 import type { OidcClientRow, OidcClientService } from './oidc-client-service.ts';
 import type { OidcLoginService } from './oidc-login-service.ts';
 import { uiLocaleLanguage, type OidcErrorReason, type OidcPage, type OidcPages } from './oidc-pages.ts';
@@ -120,7 +121,10 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
       // Even when the client asks for it (prompt=consent), a first-party client's user is not asked.
       if (client.first_party === 1) return finish(request, reply, provider, { consent: { grantId: await grantRequested(provider, details) } }, true);
       const base = `/${encodeURIComponent(tenantId)}/oidc/interaction/${encodeURIComponent(uid)}`;
-      const scopes = String(details.params['scope'] ?? 'openid').split(' ');
+      // Claims named in the `claims` parameter (the provider kept those within the registered scopes) are granted with
+      // the scopes: the user is shown the sentence of each claim's scope too (OpenID Connect Core §3.1.2.4).
+      const requested = String(details.params['scope'] ?? 'openid').split(' ');
+      const scopes = [...new Set([...requested, ...scopesOfClaims(claimsNamedIn(details.params['claims']))])];
       return sendPage(
         request,
         reply,
@@ -144,12 +148,15 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
     const { tenantId, uid, provider, details } = loaded;
     // The journey runs for the organization too (its end checks membership and policy, and `organization` is in its variables).
     const organization = details.params[ORGANIZATION_PARAMETER];
+    // Only this browser may drive the instance: its success signs in whoever holds this interaction, so a runner link
+    // sent on must not let someone else's passkey complete it (journeys/engine/browser-binding.ts).
+    const browser = bindBrowser(request.headers.cookie, tenantId, publicOrigin.startsWith('https:'));
     let started: Awaited<ReturnType<JourneyEngine['start']>>;
     try {
       started = await options.journeys.start(
         tenantId,
         journeyId,
-        { kind: 'public', origin: publicOrigin, clientIp: request.ip },
+        { kind: 'public', origin: publicOrigin, clientIp: request.ip, browserBinding: bindingOf(browser.secret) },
         typeof organization === 'string' ? { organization } : {},
         localeOf(request),
       );
@@ -166,8 +173,12 @@ export async function oidcInteractionRoutes(fastify: FastifyInstance, options: O
     const base = `/${encodeURIComponent(tenantId)}`;
     const returnTo = `${base}/oidc/interaction/${encodeURIComponent(uid)}/journey`;
     const runner = `${base}/journeys/${encodeURIComponent(journeyId)}?${new URLSearchParams({ return_to: returnTo }).toString()}`;
-    // The session id is the runner's bearer credential: in the fragment, never sent to a server or in a Referer.
-    return reply.header('cache-control', 'no-store').redirect(`${runner}#${new URLSearchParams({ session: sessionId }).toString()}`, 303);
+    // The session id is the runner's credential, with the browser's cookie: in the fragment, never sent to a server or
+    // in a Referer.
+    return reply
+      .header('cache-control', 'no-store')
+      .header('set-cookie', browser.setCookie)
+      .redirect(`${runner}#${new URLSearchParams({ session: sessionId }).toString()}`, 303);
   };
 
   // Where the runner sends the browser after the journey: the instance kept in this browser's interaction decides.
@@ -265,16 +276,21 @@ function loginResult(details: Interaction, session: BrowserSessionRow, amr: stri
   return { login: { accountId: session.user_id, acr, amr, ts: Math.floor(Number(session.authenticated_at) / 1000), remember: true } };
 }
 
-/** A grant of what the request asks for (the provider has already limited it to the client's registered scopes). */
+/**
+ * A grant of what the request asks for (the provider has already limited it to the client's registered scopes); a claim
+ * is granted only within those scopes too (OpenID Connect Core §5.5), whatever the request carried.
+ */
 async function grantRequested(provider: Provider, details: Interaction): Promise<string> {
   const accountId = details.session?.accountId;
   const clientId = String(details.params['client_id']);
+  const allowed = claimsForScopes((await provider.Client.find(clientId))?.scope);
   const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
   const grant = existing ?? new provider.Grant({ accountId: accountId!, clientId });
   const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
   const scopes = missing.missingOIDCScope ?? String(details.params['scope'] ?? 'openid').split(' ');
   grant.addOIDCScope(scopes.join(' '));
-  if (missing.missingOIDCClaims?.length) grant.addOIDCClaims(missing.missingOIDCClaims);
-  if (typeof details.params[ORGANIZATION_PARAMETER] === 'string') grant.addOIDCClaims(ORGANIZATION_CLAIMS);
+  const claims = [...(missing.missingOIDCClaims ?? []), ...(typeof details.params[ORGANIZATION_PARAMETER] === 'string' ? ORGANIZATION_CLAIMS : [])];
+  const granted = claims.filter((claim) => allowed.has(claim));
+  if (granted.length > 0) grant.addOIDCClaims(granted);
   return grant.save();
 }

@@ -26,6 +26,7 @@ import * as sessionAmr from './migrations/030-session-amr-sign-up-challenges.ts'
 import * as organizations from './migrations/026-organizations.ts';
 import * as duplicateEmailIndex from './migrations/031-duplicate-email-index.ts';
 import * as outboxGivenUpIndex from './migrations/032-outbox-given-up-index.ts';
+import * as journeyBrowserBinding from './migrations/033-journey-browser-binding.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -60,6 +61,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '026-organizations': organizations,
   '031-duplicate-email-index': duplicateEmailIndex,
   '032-outbox-given-up-index': outboxGivenUpIndex,
+  '033-journey-browser-binding': journeyBrowserBinding,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {

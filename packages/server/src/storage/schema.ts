@@ -279,6 +279,8 @@ export interface JourneyInstancesTable {
   /** API client id, or 'public' */
   started_by: string;
   origin: string | null;
+  /** SHA-256 (base64url) of the cookie secret of the one browser that may drive the instance; null: any holder of the session id */
+  browser_binding: string | null;
   step_deadline: number | null;
   result_code: string | null;
   revision: number;

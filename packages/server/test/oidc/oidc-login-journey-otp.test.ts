@@ -64,7 +64,7 @@ for (const kind of DATABASE_KINDS) {
       const returnTo = runner.searchParams.get('return_to')!;
       assert.ok(sessionId && returnTo, runner.href);
 
-      const current = await expectStatus(world.server.http.get(`/acme/journeys/sessions/${sessionId}`, { origin: ORIGIN }), 200);
+      const current = await expectStatus(browser.request('GET', `/acme/journeys/sessions/${sessionId}`), 200);
       assert.equal(current.body.journeyStepId, 'otp', JSON.stringify(current.body));
       assert.equal(await world.server.services.emailOutbox.tick(), 1);
       const mail = await smtp.waitFor(1);
@@ -72,22 +72,14 @@ for (const kind of DATABASE_KINDS) {
       const code = /Your code: (\d{6})/.exec(mail.text)![1]!;
       const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
       const again = await expectStatus(
-        world.server.http.post(
-          `/acme/journeys/sessions/${current.body.sessionId}/submit`,
-          { clientResponseOptionId: 'client_input', data: { code: wrong } },
-          { origin: ORIGIN },
-        ),
+        browser.request('POST', `/acme/journeys/sessions/${current.body.sessionId}/submit`, { clientResponseOptionId: 'client_input', data: { code: wrong } }),
         200,
       );
       assert.equal(again.body.data.previousError.code, 'OTP_INVALID');
       // Not signed in yet: the interaction stays open.
       assert.equal((await world.navigate(browser, returnTo)).page?.status, 409);
       const done = await expectStatus(
-        world.server.http.post(
-          `/acme/journeys/sessions/${again.body.sessionId}/submit`,
-          { clientResponseOptionId: 'client_input', data: { code } },
-          { origin: ORIGIN },
-        ),
+        browser.request('POST', `/acme/journeys/sessions/${again.body.sessionId}/submit`, { clientResponseOptionId: 'client_input', data: { code } }),
         200,
       );
       assert.equal(done.body.journeyStepId, 'success', JSON.stringify(done.body));

@@ -4,7 +4,7 @@ import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/serv
 import * as oidc from 'openid-client';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
-import { RP_ID } from '../selfservice/selfservice-fixture.ts';
+import { RP_ID, expectProblem } from '../selfservice/selfservice-fixture.ts';
 import { OidcWorld, ORIGIN, STORE, codeFlow, expectStatus, type Browser } from './oidc-fixture.ts';
 
 for (const kind of DATABASE_KINDS) {
@@ -78,15 +78,14 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await world.navigate(browser, returnTo)).page?.status, 409);
 
       // The journey, as the runner drives it: the login form's passkeys branch, answered by the authenticator.
-      const current = await expectStatus(world.server.http.get(`/acme/journeys/sessions/${sessionId}`, { origin: ORIGIN }), 200);
+      const current = await expectStatus(browser.request('GET', `/acme/journeys/sessions/${sessionId}`), 200);
       assert.equal(current.body.journeyStepId, 'loginForm', JSON.stringify(current.body));
       const assertion = authenticator.authenticate(current.body.data.passkeys.clientRequest as PublicKeyCredentialRequestOptionsJSON, { origin: ORIGIN });
       const done = await expectStatus(
-        world.server.http.post(
-          `/acme/journeys/sessions/${current.body.sessionId}/submit`,
-          { clientResponseOptionId: 'passkeys', data: { webauthn_encoded_result: assertion } },
-          { origin: ORIGIN },
-        ),
+        browser.request('POST', `/acme/journeys/sessions/${current.body.sessionId}/submit`, {
+          clientResponseOptionId: 'passkeys',
+          data: { webauthn_encoded_result: assertion },
+        }),
         200,
       );
       assert.equal(done.body.journeyStepId, 'success', JSON.stringify(done.body));
@@ -120,16 +119,61 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await world.navigate(browser, returnTo)).page?.status, 400);
     });
 
+    test('a runner link sent on drives nothing in another browser: only the browser that began the sign-in runs its journey', async () => {
+      // Mallory begins a sign-in to the client and sends the runner's link (session id in its fragment) to Ada, hoping
+      // Ada completes the journey with her passkey and so signs Mallory's browser in as Ada (RFC 9700 §4.1.1).
+      const client = await world.register({ name: 'Forwarded app', loginJourney: 'mosaic-passkey-sign-in' });
+      const config = await world.relyingParty(client);
+      const mallory = world.browser();
+      const flow = await codeFlow(config);
+      const { sessionId, returnTo } = await toRunner(mallory, flow.url);
+      const bound = mallory.cookies.get('keyway_journey_browser');
+      assert.ok(bound, 'the browser that began the sign-in holds the journey cookie');
+      const step = await expectStatus(mallory.request('GET', `/acme/journeys/sessions/${sessionId}`), 200);
+      const assertion = authenticator.authenticate(step.body.data.passkeys.clientRequest as PublicKeyCredentialRequestOptionsJSON, { origin: ORIGIN });
+
+      // Ada's browser (which has a journey cookie of its own from another sign-in) and a client without cookies see no
+      // such session, and cannot answer it.
+      const ada = world.browser();
+      await toRunner(ada, (await codeFlow(config)).url);
+      assert.notEqual(ada.cookies.get('keyway_journey_browser'), bound);
+      for (const other of [ada, world.browser()]) {
+        await expectProblem(other.request('GET', `/acme/journeys/sessions/${sessionId}`), 404, 'JOURNEY_SESSION_NOT_FOUND');
+        await expectProblem(
+          other.request('POST', `/acme/journeys/sessions/${sessionId}/submit`, {
+            clientResponseOptionId: 'passkeys',
+            data: { webauthn_encoded_result: assertion },
+          }),
+          404,
+          'JOURNEY_SESSION_NOT_FOUND',
+        );
+      }
+      await expectProblem(world.server.http.get(`/acme/journeys/sessions/${sessionId}`, { origin: ORIGIN }), 404, 'JOURNEY_SESSION_NOT_FOUND');
+      // Nothing moved: the journey still waits at its first step, under the same session, and signs no one in.
+      const still = await expectStatus(mallory.request('GET', `/acme/journeys/sessions/${sessionId}`), 200);
+      assert.equal(still.body.journeyStepId, 'loginForm');
+      assert.equal(still.body.sessionId, sessionId);
+      assert.equal((await world.navigate(mallory, returnTo)).page?.status, 409);
+      assert.equal(mallory.cookies.has('keyway_session'), false);
+
+      // A second sign-in in the same browser keeps its cookie: two tabs signing in at once both work.
+      const second = await toRunner(mallory, (await codeFlow(config)).url);
+      assert.equal(mallory.cookies.get('keyway_journey_browser'), bound);
+      assert.equal((await expectStatus(mallory.request('GET', `/acme/journeys/sessions/${second.sessionId}`), 200)).body.journeyStepId, 'loginForm');
+      assert.equal((await expectStatus(mallory.request('GET', `/acme/journeys/sessions/${sessionId}`), 200)).body.journeyStepId, 'loginForm');
+      // The instance keeps only the cookie's hash.
+      const stored = await world.db.selectFrom('journey_instances').select('browser_binding').where('browser_binding', 'is not', null).execute();
+      assert.ok(stored.length >= 3);
+      assert.ok(stored.every((row) => row.browser_binding !== bound && /^[A-Za-z0-9_-]{43}$/.test(row.browser_binding!)));
+    });
+
     test('a login journey that rejects signs no one in: access_denied at the client', async () => {
       const client = await world.register({ name: 'Cancelled app', loginJourney: 'mosaic-passkey-sign-in' });
       const config = await world.relyingParty(client);
       const browser = world.browser();
       const flow = await codeFlow(config);
       const { sessionId, returnTo } = await toRunner(browser, flow.url);
-      const cancelled = await expectStatus(
-        world.server.http.post(`/acme/journeys/sessions/${sessionId}/submit`, { clientResponseOptionId: 'cancel' }, { origin: ORIGIN }),
-        200,
-      );
+      const cancelled = await expectStatus(browser.request('POST', `/acme/journeys/sessions/${sessionId}/submit`, { clientResponseOptionId: 'cancel' }), 200);
       assert.equal(cancelled.body.journeyStepId, 'rejection', JSON.stringify(cancelled.body));
       const back = await world.navigate(browser, returnTo);
       assert.ok(back.location, JSON.stringify(back));
@@ -147,10 +191,7 @@ for (const kind of DATABASE_KINDS) {
       const browser = world.browser();
       const flow = await codeFlow(config);
       const { sessionId, returnTo } = await toRunner(browser, flow.url);
-      const ended = await expectStatus(
-        world.server.http.post(`/acme/journeys/sessions/${sessionId}/submit`, { clientResponseOptionId: 'cancel' }, { origin: ORIGIN }),
-        200,
-      );
+      const ended = await expectStatus(browser.request('POST', `/acme/journeys/sessions/${sessionId}/submit`, { clientResponseOptionId: 'cancel' }), 200);
       assert.equal(ended.body.journeyStepId, 'success', JSON.stringify(ended.body));
       assert.equal(ended.body.data.idToken, undefined);
       const back = await world.navigate(browser, returnTo);

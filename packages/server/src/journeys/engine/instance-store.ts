@@ -31,6 +31,8 @@ export interface JourneyInstance {
   /** API client id, or 'public'. */
   startedBy: string;
   origin: string | null;
+  /** The one browser that may drive it (browser-binding.ts): its cookie secret's SHA-256; null for any holder of the session id. */
+  browserBinding: string | null;
   stepDeadline: number | null;
   revision: number;
   expiresAt: number;
@@ -125,6 +127,7 @@ function toInstance(row: InstanceRow): JourneyInstance {
     varsJson: row.vars,
     startedBy: row.started_by,
     origin: row.origin,
+    browserBinding: row.browser_binding,
     stepDeadline: row.step_deadline === null ? null : Number(row.step_deadline),
     revision: Number(row.revision),
     expiresAt: Number(row.expires_at),
@@ -227,6 +230,7 @@ export class KyselyJourneyInstanceStore implements JourneyInstanceStore {
           version_id: instance.versionId,
           started_by: instance.startedBy,
           origin: instance.origin,
+          browser_binding: instance.browserBinding,
           expires_at: instance.expiresAt,
           created_at: createdAt,
           ...toColumns(changes),

@@ -4,8 +4,13 @@ import type { RateLimiter } from '../../http/rate-limiter.ts';
 import { assertMayNameUser, type Caller } from '../../tenancy/target-rules.ts';
 import type { JourneyDefinition } from '../definition.ts';
 
-/** Who starts a journey: a browser without a token (public journeys), or an API client with one. */
-export type JourneyStarter = { kind: 'public'; origin: string; clientIp: string } | { kind: 'api'; caller: Caller; origin?: string | undefined };
+/**
+ * Who starts a journey: a browser without a token (public journeys), or an API client with one. A browser start may
+ * bind the instance to that browser (`browserBinding`, browser-binding.ts): then only requests carrying its cookie
+ * drive it.
+ */
+export type JourneyStarter =
+  { kind: 'public'; origin: string; clientIp: string; browserBinding?: string | undefined } | { kind: 'api'; caller: Caller; origin?: string | undefined };
 
 export interface JourneyAccessDeps {
   relyingParties: Pick<RelyingPartyService, 'webOrigins'>;

@@ -12,6 +12,7 @@ import type { InstanceChanges, JourneyInstance, JourneyInstanceStore } from './i
 import type { JourneyAccess, JourneyStarter } from './journey-access.ts';
 import type { JourneyCompletion } from './journey-completion.ts';
 import { JourneyVariables, userVariable } from './journey-variables.ts';
+import { admitsBrowser } from './browser-binding.ts';
 import { failure, MAX_VARS_BYTES, type Run, type Stop, type StepRunner } from './step-runner.ts';
 import { randomBytes } from '../../shared/random-bytes.ts';
 
@@ -158,6 +159,7 @@ export class JourneyEngine {
       varsJson: '{}',
       startedBy: starter.kind === 'public' ? 'public' : starter.caller.clientId,
       origin: origin === '' ? null : origin,
+      browserBinding: (starter.kind === 'public' && starter.browserBinding) || null,
       stepDeadline: null,
       revision: 0,
       expiresAt: now.getTime() + expiresInSeconds * 1000,
@@ -173,8 +175,16 @@ export class JourneyEngine {
     return this.#persist(run, instance, stop, { kind: 'start', createdAt: now.getTime() });
   }
 
-  async submit(tenantId: string, sessionId: string, origin: string | undefined, input: SubmitInput, locale: string): Promise<StepResponse> {
-    const { instance, plan } = await this.#findBySession(tenantId, sessionId);
+  /** `browserSecret`: the request's journey browser cookie (browser-binding.ts), for an instance bound to one browser. */
+  async submit(
+    tenantId: string,
+    sessionId: string,
+    origin: string | undefined,
+    input: SubmitInput,
+    locale: string,
+    browserSecret?: string,
+  ): Promise<StepResponse> {
+    const { instance, plan } = await this.#findBySession(tenantId, sessionId, browserSecret);
     const requestOrigin = await this.#access.checkOrigin(tenantId, plan.definition.store, origin, instance.startedBy === 'public');
     const interrupted = await this.#interrupted(instance, plan, sessionId, locale);
     if (interrupted) return interrupted;
@@ -232,8 +242,8 @@ export class JourneyEngine {
   }
 
   /** The current step again (e.g. after a page reload), without changing anything. */
-  async current(tenantId: string, sessionId: string, origin: string | undefined, locale: string): Promise<StepResponse> {
-    const { instance, plan } = await this.#findBySession(tenantId, sessionId);
+  async current(tenantId: string, sessionId: string, origin: string | undefined, locale: string, browserSecret?: string): Promise<StepResponse> {
+    const { instance, plan } = await this.#findBySession(tenantId, sessionId, browserSecret);
     // A read changes nothing (no CSRF risk) and browsers send no Origin on same-origin GETs: checked only when sent.
     await this.#access.checkOrigin(tenantId, plan.definition.store, origin, false);
     const interrupted = await this.#interrupted(instance, plan, sessionId, locale);
@@ -253,9 +263,11 @@ export class JourneyEngine {
     };
   }
 
-  async #findBySession(tenantId: string, sessionId: string): Promise<{ instance: JourneyInstance; plan: CompiledJourney }> {
+  async #findBySession(tenantId: string, sessionId: string, browserSecret: string | undefined): Promise<{ instance: JourneyInstance; plan: CompiledJourney }> {
     const hash = sha256(sessionId);
     const instance = await this.#store.findBySession(tenantId, hash);
+    // An instance bound to another browser is, for this request, a session that does not exist (browser-binding.ts).
+    if (instance && !admitsBrowser(instance.browserBinding, browserSecret)) throw new KeywayError('JOURNEY_SESSION_NOT_FOUND', 'No such journey session');
     if (!instance) {
       if (await this.#store.isSpentSession(tenantId, hash))
         throw new KeywayError('JOURNEY_STEP_ALREADY_SUBMITTED', 'This session token was already used: continue with the sessionId of the latest answer');
