@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DATABASE_KINDS } from '../packages/server/test/support/databases.ts';
 import { axeViolations } from './support/axe.ts';
 import { launchChromium, PLATFORM_AUTHENTICATOR, WebAuthnPage } from './support/browser.ts';
-import { setUpHostedStore, watchPage } from './support/hosted-pages.ts';
+import { AUTHENTICATION_POLICY, RP_ID, setUpHostedStore, watchPage } from './support/hosted-pages.ts';
 import { screenshotViews } from './support/layout.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
@@ -39,12 +39,36 @@ for (const kind of DATABASE_KINDS) {
     let server: SelfServiceServer;
     let clientId: string;
 
+    let journeyClientId: string;
+
     before(async () => {
       server = await startSelfServiceServer(kind);
       const hosted = await setUpHostedStore(server, 'acme', 'customers', 'Customers');
       clientId = (
         hosted.backend.expect(
           await hosted.backend.call('POST', '/api/oidc/clients', { name: 'Partner app', store: 'customers', redirectUris: [CALLBACK], public: true }),
+          201,
+        ).body as { clientId: string }
+      ).clientId;
+      hosted.backend.expect(
+        await hosted.backend.call('POST', '/api/journeys/templates/install', {
+          store: 'customers',
+          templates: ['mosaic-passkey-sign-in'],
+          relyingPartyId: RP_ID,
+          authenticationPolicy: AUTHENTICATION_POLICY,
+        }),
+        200,
+      );
+      journeyClientId = (
+        hosted.backend.expect(
+          await hosted.backend.call('POST', '/api/oidc/clients', {
+            name: 'Journey app',
+            store: 'customers',
+            redirectUris: [CALLBACK],
+            public: true,
+            firstParty: true,
+            loginJourney: 'mosaic-passkey-sign-in',
+          }),
           201,
         ).body as { clientId: string }
       ).clientId;
@@ -133,6 +157,57 @@ for (const kind of DATABASE_KINDS) {
         await page.waitForURL(/\/acme\/identity\/customers\/signin\?/);
         assert.deepEqual(problems.problems(), []);
       } finally {
+        await device.close();
+      }
+    });
+
+    test('a client’s login journey in the hosted runner: only the browser that began the sign-in can run it; the passkey answers a code', async () => {
+      const device = await WebAuthnPage.open(browser, `${server.origin}/`);
+      const forwarded = await WebAuthnPage.open(browser, `${server.origin}/`);
+      try {
+        const { page } = device;
+        const problems = watchPage(page);
+        await device.addVirtualAuthenticator(PLATFORM_AUTHENTICATOR);
+        await page.route(`${CALLBACK}**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'the client' }));
+        // An account with a passkey, then no session: the client's sign-in runs its journey.
+        await page.goto(`${server.origin}/acme/identity/customers/signin`);
+        await page.getByRole('link', { name: 'Create an account' }).click();
+        await page.getByLabel('Username').fill('journey@example.com');
+        await page.getByRole('button', { name: 'Create account with a passkey' }).click();
+        await page.waitForURL((url) => !url.pathname.endsWith('/signup'));
+        await device.context.clearCookies();
+
+        // The interaction sends the browser to the runner with the session in the fragment (the runner takes it out of
+        // the address bar at once, so it is read from the redirect).
+        const toRunner = page.waitForResponse((response) => /\/acme\/oidc\/interaction\/[^/]+$/.test(new URL(response.url()).pathname));
+        await page.goto(authorizationUrl(journeyClientId));
+        const runnerLink = new URL((await toRunner).headers()['location']!, server.origin).href;
+        assert.match(runnerLink, /\/acme\/journeys\/mosaic-passkey-sign-in\?return_to=.+#session=/);
+        const sessionId = new URLSearchParams(new URL(runnerLink).hash.slice(1)).get('session')!;
+        const login = page.getByRole('button', { name: 'Sign in with a passkey' });
+        await login.waitFor();
+        const cookie = (await device.context.cookies()).find((c) => c.name === 'keyway_journey_browser');
+        assert.ok(cookie, 'the browser holds the journey cookie');
+        assert.equal(cookie.httpOnly, true);
+        assert.equal(cookie.path, '/acme/journeys');
+        assert.equal(cookie.sameSite, 'Lax');
+
+        // The same link in another browser: its runner cannot read that session (and starts one of its own).
+        const refused = forwarded.page.waitForResponse((response) => response.url().endsWith(`/acme/journeys/sessions/${sessionId}`));
+        await forwarded.page.goto(runnerLink);
+        assert.equal((await refused).status(), 404);
+        await forwarded.page.getByRole('button', { name: 'Sign in with a passkey' }).waitFor();
+
+        // The browser that began it signs in with its passkey and continues to the client with a code.
+        await login.click();
+        await page.getByRole('link', { name: 'Continue' }).click();
+        await page.waitForURL(`${CALLBACK}?**`);
+        const callback = new URL(page.url());
+        assert.ok(callback.searchParams.get('code'), page.url());
+        assert.equal(callback.searchParams.get('state'), 'pages');
+        assert.deepEqual(problems.problems(), []);
+      } finally {
+        await forwarded.close();
         await device.close();
       }
     });
