@@ -134,6 +134,7 @@ export const ERROR_CATALOGUE = {
   JOURNEY_DEFINITION_INVALID: { status: 400, title: 'The journey definition is not valid' },
   JOURNEY_NOT_PUBLISHED: { status: 409, title: 'The journey has no published version' },
   JOURNEY_NOT_STARTABLE: { status: 403, title: 'This journey cannot be started this way' },
+  JOURNEY_PUBLISHER_NOT_PERMITTED: { status: 403, title: 'The journey acts on users in ways its publisher lacks the permissions for' },
   JOURNEY_ORIGIN_NOT_ALLOWED: { status: 403, title: 'The request did not come from an origin of the journey store’s relying parties' },
   JOURNEY_SESSION_NOT_FOUND: { status: 404, title: 'No such journey session' },
   JOURNEY_SESSION_EXPIRED: { status: 410, title: 'The journey session has expired' },

@@ -24,6 +24,7 @@ import {
   ValidationReportSchema,
 } from './journey-schemas.ts';
 import { installTemplates } from './templates.ts';
+import { publisherOf } from './user-acts.ts';
 
 const tags = ['journeys'];
 const journeyParams = Type.Object({ journeyId: JourneyIdParam });
@@ -71,17 +72,29 @@ export async function journeyRoutes(fastify: FastifyInstance, { services }: { se
         operationId: 'installJourneyTemplates',
         tags,
         summary: 'Install (create or update and publish) the built-in journey templates',
+        description:
+          'Installing publishes, so the caller answers for the templates as for a publish (403 JOURNEY_PUBLISHER_NOT_PERMITTED, nothing installed): ' +
+          'the TrustX registration template adds users (IdentityStore:createUser), the TrustX authentication template signs in the user a form names ' +
+          '(IdentityStore:createPasskeyAuthenticationForUser).',
         body: InstallTemplatesBody,
         response: { 200: Type.Object({ items: Type.Array(InstalledTemplateSchema) }) },
       },
       config: {
         permission: 'Journeys:installTemplates',
-        errors: ['JOURNEY_NOT_FOUND', 'JOURNEY_DEFINITION_INVALID', 'JOURNEY_CHANGED_CONCURRENTLY', 'STORE_NOT_FOUND', 'FORM_ALREADY_EXISTS'],
+        errors: [
+          'JOURNEY_NOT_FOUND',
+          'JOURNEY_DEFINITION_INVALID',
+          'JOURNEY_PUBLISHER_NOT_PERMITTED',
+          'JOURNEY_CHANGED_CONCURRENTLY',
+          'STORE_NOT_FOUND',
+          'FORM_ALREADY_EXISTS',
+        ],
       },
     },
     async (request) => {
       const { store, templates, ...settings } = request.body;
-      return { items: await installTemplates(services, actorOf(request), store, { only: templates, settings }) };
+      const publisher = publisherOf(principalOf(request));
+      return { items: await installTemplates(services, actorOf(request), store, { only: templates, settings, publisher }) };
     },
   );
 
@@ -157,15 +170,20 @@ export async function journeyRoutes(fastify: FastifyInstance, { services }: { se
         operationId: 'publishJourney',
         tags,
         summary: 'Publish the draft as the next immutable version',
+        description:
+          'The publisher answers for what the journey does to users other than its own (the user it creates or authenticates, or the one its starter names): ' +
+          'a step that registers a passkey for, or starts a passkey sign-in for, a user its parameters name needs the permission the passkey ceremony API asks for the same ceremony ' +
+          '(by external id: both the …ByExtId and the by-id permission), a step that adds users needs IdentityStore:createUser, and a sub-journey’s acts count as the caller’s. ' +
+          'Without them: 403 JOURNEY_PUBLISHER_NOT_PERMITTED, one entry in `errors` per missing permission, and nothing is published.',
         params: journeyParams,
         response: { 201: JourneyVersionSchema },
       },
       config: {
         permission: 'Journeys:publish',
-        errors: ['JOURNEY_NOT_FOUND', 'JOURNEY_NO_DRAFT', 'JOURNEY_DEFINITION_INVALID', 'JOURNEY_CHANGED_CONCURRENTLY'],
+        errors: ['JOURNEY_NOT_FOUND', 'JOURNEY_NO_DRAFT', 'JOURNEY_DEFINITION_INVALID', 'JOURNEY_PUBLISHER_NOT_PERMITTED', 'JOURNEY_CHANGED_CONCURRENTLY'],
       },
     },
-    async (request, reply) => reply.code(201).send(await journeys.publish(actorOf(request), request.params.journeyId)),
+    async (request, reply) => reply.code(201).send(await journeys.publish(actorOf(request), request.params.journeyId, publisherOf(principalOf(request)))),
   );
 
   app.get(

@@ -12,6 +12,7 @@ import { validateDefinition, type ValidationReport } from './definition-validati
 import type { InstanceStatus, JourneyInstanceStore } from './engine/instance-store.ts';
 import type { StepTypeLookup } from './step-registry.ts';
 import { subJourneyProblems } from './sub-journey-check.ts';
+import { assertMayPublishActs, userActsOf, type Publisher } from './user-acts.ts';
 
 export interface Journey {
   journeyId: string;
@@ -190,11 +191,9 @@ export class JourneyService {
     return { journey, validation: await this.#validate(this.#db, actor.tenantId, journeyId, definition) };
   }
 
-  /** The definition's own checks, then those against the tenant's other journeys (its sub-journeys). */
-  async #validate(executor: Kysely<Schema>, tenantId: string, journeyId: string, definition: unknown): Promise<ValidationReport> {
-    const report = validateDefinition(definition, this.#stepTypes);
-    if (!report.valid) return report;
-    const latest = async (id: string) => {
+  /** Reads a journey's latest published definition (for the checks of the journeys a definition calls). */
+  #latest(executor: Kysely<Schema>, tenantId: string): (journeyId: string) => Promise<JourneyDefinition | undefined> {
+    return async (id: string) => {
       const row = await executor
         .selectFrom('journeys')
         .innerJoin('journey_versions', (join) =>
@@ -206,8 +205,23 @@ export class JourneyService {
         .executeTakeFirst();
       return row ? (JSON.parse(row.definition) as JourneyDefinition) : undefined;
     };
-    const problems = [...report.problems, ...(await subJourneyProblems(journeyId, definition as JourneyDefinition, latest))];
+  }
+
+  /** The definition's own checks, then those against the tenant's other journeys (its sub-journeys). */
+  async #validate(executor: Kysely<Schema>, tenantId: string, journeyId: string, definition: unknown): Promise<ValidationReport> {
+    const report = validateDefinition(definition, this.#stepTypes);
+    if (!report.valid) return report;
+    const problems = [...report.problems, ...(await subJourneyProblems(journeyId, definition as JourneyDefinition, this.#latest(executor, tenantId)))];
     return { valid: !problems.some((p) => p.severity === 'error'), problems };
+  }
+
+  /**
+   * The publisher answers for what the definition does to users other than the journey's own (user-acts.ts): each
+   * act needs the permission the same act needs through the API, checked before anything is written.
+   */
+  async #assertPublisherMay(executor: Kysely<Schema>, tenantId: string, publisher: Publisher, definition: JourneyDefinition, what?: string): Promise<void> {
+    if (publisher.kind === 'command-line') return;
+    assertMayPublishActs(publisher, await userActsOf(definition, this.#stepTypes, this.#latest(executor, tenantId)), what);
   }
 
   /** Validates the given definition, or the journey's draft. */
@@ -224,9 +238,10 @@ export class JourneyService {
   /**
    * Publishes the draft as the next version. The version number is taken by compare-and-set on
    * the journey's latest_version (and the (journey, version) key is unique), so two concurrent
-   * publishes produce two consecutive versions, never one overwritten.
+   * publishes produce two consecutive versions, never one overwritten. The publisher must hold the permissions the
+   * definition's acts on users need (403 JOURNEY_PUBLISHER_NOT_PERMITTED, nothing published).
    */
-  async publish(actor: Actor, journeyId: string): Promise<JourneyVersion> {
+  async publish(actor: Actor, journeyId: string, publisher: Publisher): Promise<JourneyVersion> {
     const now = this.#clock.now();
     return this.#db.transaction().execute(async (trx) => {
       const row = await this.#row(trx, actor.tenantId, journeyId);
@@ -234,6 +249,7 @@ export class JourneyService {
       const definition = JSON.parse(row.draft) as unknown;
       const report = await this.#validate(trx, actor.tenantId, journeyId, definition);
       if (!report.valid) throw invalidDefinitionError(report);
+      await this.#assertPublisherMay(trx, actor.tenantId, publisher, definition as JourneyDefinition);
       return this.#insertVersion(trx, actor, row, definition as JourneyDefinition, now);
     });
   }
@@ -261,6 +277,16 @@ export class JourneyService {
     await trx.insertInto('journey_versions').values(versionRow).execute();
     await appendAuditEvent(trx, actor, { action: 'journey.publish', targetType: 'journey', targetId: row.journey_id, details: { version } }, now);
     return { ...toSummary(row.journey_id, versionRow), definition };
+  }
+
+  /**
+   * What installing a definition as `journeyId` needs, without writing anything: a valid definition, and a publisher
+   * who may publish what it does to users (templates check every template this way before installing any).
+   */
+  async checkInstall(tenantId: string, journeyId: string, definition: JourneyDefinition, publisher: Publisher): Promise<void> {
+    const report = validateDefinition(definition, this.#stepTypes);
+    if (!report.valid) throw invalidDefinitionError(report);
+    await this.#assertPublisherMay(this.#db, tenantId, publisher, definition, journeyId);
   }
 
   async listVersions(tenantId: string, journeyId: string, page: PageRequest): Promise<Page<JourneyVersionSummary>> {
@@ -336,16 +362,17 @@ export class JourneyService {
 
   /**
    * Installs a definition as a journey's newest version (templates): creates the journey if it
-   * is absent, and publishes only when the definition differs from the latest version.
+   * is absent, and publishes only when the definition differs from the latest version. The
+   * publisher answers for it as for a publish (checkInstall).
    */
   async installDefinition(
     actor: Actor,
     journeyId: string,
     name: string,
     definition: JourneyDefinition,
+    publisher: Publisher,
   ): Promise<{ journeyId: string; version: number; status: 'created' | 'updated' | 'unchanged' }> {
-    const report = validateDefinition(definition, this.#stepTypes);
-    if (!report.valid) throw invalidDefinitionError(report);
+    await this.checkInstall(actor.tenantId, journeyId, definition, publisher);
     const now = this.#clock.now();
     const install = () =>
       this.#db.transaction().execute(async (trx) => {

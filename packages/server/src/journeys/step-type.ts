@@ -1,6 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Clock } from '../shared/clock.ts';
 import type { StepPort } from './step-port.ts';
+import type { UserAct } from './user-acts.ts';
 
 /**
  * The contract between the journey engine and every step type. One file per step type
@@ -26,6 +27,13 @@ export interface StepType<P = Record<string, unknown>> {
    * when a definition is validated. Receives the parameters as written (expressions unevaluated).
    */
   outcomesFor?(parameters: Record<string, unknown>): readonly string[];
+  /**
+   * What the step does to users other than the journey's own (one the run created or authenticated, or the one its
+   * starter named): a user its parameters name, or a user it creates; each act with the permissions the same act
+   * needs through the API. Whoever publishes a definition must hold them (user-acts.ts). Receives the parameters as
+   * written: a parameter given by an expression may name anyone. Absent: the step acts on no such user.
+   */
+  actsOnUsers?(parameters: Record<string, unknown>): readonly UserAct[];
   /** false: runs server-side and returns an outcome/end at once. true: presents to the client and waits for a submit. */
   clientFacing: boolean;
   /**

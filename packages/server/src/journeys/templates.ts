@@ -5,8 +5,7 @@ import type { Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { Services } from '../services.ts';
 import type { JourneyDefinition } from './definition.ts';
-import { validateDefinition } from './definition-validation.ts';
-import { invalidDefinitionError } from './journey-service.ts';
+import { COMMAND_LINE, type Publisher } from './user-acts.ts';
 
 /**
  * Journey templates: the TrustX passkey processes and Mosaic passkey journeys as definitions under
@@ -82,8 +81,17 @@ export async function installTemplates(
   services: InstallServices,
   actor: Actor,
   store: string,
-  options: { only?: string[] | undefined; settings?: InstallSettings | undefined } = {},
+  options: {
+    only?: string[] | undefined;
+    settings?: InstallSettings | undefined;
+    /**
+     * Who answers for what the templates do to users (user-acts.ts): the caller of the API; by default the command
+     * line (`keyway journeys install-templates`, the quickstart), which the server's operator runs.
+     */
+    publisher?: Publisher | undefined;
+  } = {},
 ): Promise<InstallResult[]> {
+  const publisher = options.publisher ?? COMMAND_LINE;
   await services.identity.findStore(actor.tenantId, store);
   const templates = loadTemplates();
   const chosen =
@@ -104,20 +112,20 @@ export async function installTemplates(
     for (const setting of template.settings) variables[setting] = { ...variables[setting], default: settings[setting] };
     return { ...template.definition, store, variables };
   });
-  // Everything is checked before anything is written, so a bad template cannot leave a partial install.
-  chosen.forEach((template, index) => {
+  // Everything is checked before anything is written, so a bad template, or one its installer may not publish (it adds
+  // users, or signs in a user a form names), cannot leave a partial install.
+  for (const [index, template] of chosen.entries()) {
     for (const form of template.forms) {
       const report = services.forms.validate(form.body);
       if (!report.valid)
         throw new KeywayError('JOURNEY_DEFINITION_INVALID', `template ${template.journeyId}: form ${form.name} is not valid`, { errors: report.errors });
     }
-    const report = validateDefinition(definitions[index]);
-    if (!report.valid) throw invalidDefinitionError(report);
-  });
+    await services.journeyDefinitions.checkInstall(actor.tenantId, template.journeyId, definitions[index]!, publisher);
+  }
   const results: InstallResult[] = [];
   for (const [index, template] of chosen.entries()) {
     for (const form of template.forms) await installForm(services, actor, form);
-    results.push(await services.journeyDefinitions.installDefinition(actor, template.journeyId, template.name, definitions[index]!));
+    results.push(await services.journeyDefinitions.installDefinition(actor, template.journeyId, template.name, definitions[index]!, publisher));
   }
   return results;
 }

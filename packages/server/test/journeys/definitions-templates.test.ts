@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FormDocument } from '../../src/journeys/forms/form-format.ts';
 import { presentForm } from '../../src/journeys/forms/form-presentation.ts';
 import { loadTemplates } from '../../src/journeys/templates.ts';
+import { COMMAND_LINE } from '../../src/journeys/user-acts.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
 import { definition, endReject, endSuccess, setUpTenant } from './engine-fixture.ts';
@@ -21,14 +22,22 @@ for (const kind of DATABASE_KINDS) {
       const journeys = server.services.journeyDefinitions;
       const actor = { tenantId: 'acme', actor: 'cli' };
       const first = definition([endSuccess()]);
-      assert.deepEqual(await journeys.installDefinition(actor, 'tpl', 'Template', first as never), { journeyId: 'tpl', version: 1, status: 'created' });
-      assert.deepEqual(await journeys.installDefinition(actor, 'tpl', 'Template', first as never), { journeyId: 'tpl', version: 1, status: 'unchanged' });
-      assert.deepEqual(await journeys.installDefinition(actor, 'tpl', 'Template', definition([endReject()]) as never), {
+      assert.deepEqual(await journeys.installDefinition(actor, 'tpl', 'Template', first as never, COMMAND_LINE), {
+        journeyId: 'tpl',
+        version: 1,
+        status: 'created',
+      });
+      assert.deepEqual(await journeys.installDefinition(actor, 'tpl', 'Template', first as never, COMMAND_LINE), {
+        journeyId: 'tpl',
+        version: 1,
+        status: 'unchanged',
+      });
+      assert.deepEqual(await journeys.installDefinition(actor, 'tpl', 'Template', definition([endReject()]) as never, COMMAND_LINE), {
         journeyId: 'tpl',
         version: 2,
         status: 'updated',
       });
-      await assert.rejects(journeys.installDefinition(actor, 'tpl2', 'Bad', definition([{ id: 'x', type: 'nope' }]) as never), {
+      await assert.rejects(journeys.installDefinition(actor, 'tpl2', 'Bad', definition([{ id: 'x', type: 'nope' }]) as never, COMMAND_LINE), {
         code: 'JOURNEY_DEFINITION_INVALID',
       });
       assert.equal((await admin.api.get('/api/journeys/tpl2')).status, 404, 'nothing written for an invalid template');

@@ -1,9 +1,45 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
+import { CEREMONY_PERMISSIONS } from '../../src/journeys/user-acts.ts';
+import { snapshotDatabase } from '../support/database-snapshot.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
+import type { HttpClient } from '../support/http-client.ts';
+import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
-import { definition, endSuccess, instanceRows, ORIGIN, publish, setUpTenant, startPublic, submit, probeStep } from './engine-fixture.ts';
+import { definition, endReject, endSuccess, instanceRows, ORIGIN, publish, setUpTenant, startPublic, STORE, submit, probeStep } from './engine-fixture.ts';
+
+const REGISTER_FOR_USER = 'TNT#acme#IdentityStore:createPasskeyRegistrationForUser';
+const REGISTER_BY_EXT_ID = 'TNT#acme#IdentityStore:createPasskeyRegistrationForUserByExtId';
+const AUTHENTICATE_FOR_USER = 'TNT#acme#IdentityStore:createPasskeyAuthenticationForUser';
+const AUTHENTICATE_BY_EXT_ID = 'TNT#acme#IdentityStore:createPasskeyAuthenticationForUserByExtId';
+const CREATE_USER = 'TNT#acme#IdentityStore:createUser';
+
+/** Mosaic Register Passkeys for the user a parameter names (the auditor's takeover: anyone at the browser registers). */
+const registerFor = (userIdentifier: string, userIdentifierType = 'userKey') =>
+  definition(
+    [
+      {
+        id: 'reg',
+        type: 'mosaic.registerPasskeys',
+        parameters: { userAuthState: 'notAuthenticated', userIdentifier, userIdentifierType, relyingPartyId: 'app.example.com', registrationPolicy: 'default' },
+        outcomes: { success: 'done', failure: 'rejected', cancel: 'rejected' },
+      },
+      endSuccess(),
+      endReject(),
+    ],
+    { access: { public: true } },
+  );
+
+/** One server-side step before a success end, its outcomes all wired to it. */
+const oneStep = (type: string, parameters: Record<string, unknown>, outcomes: string[]) =>
+  definition([{ id: 'act', type, parameters, outcomes: Object.fromEntries(outcomes.map((o) => [o, 'done'])) }, endSuccess()]);
+const START = ['success', 'Failed ID Store Service Call'];
+const TRUSTX = { storeName: STORE, relyingPartyId: 'app.example.com' };
+const startRegistration = (user: Record<string, unknown>) =>
+  oneStep('trustx.startPasskeyRegistration', { ...TRUSTX, registrationPolicy: 'default', passkeyRegistrationKey: 'r', ...user }, START);
+const startAuthentication = (user: Record<string, unknown>) =>
+  oneStep('trustx.startPasskeyAuthentication', { ...TRUSTX, authenticationPolicy: 'default', passkeyAuthenticationKey: 'a', ...user }, START);
 
 /** A journey acts on a user only as far as its starter may, and issues an ID token only after authenticating. */
 for (const kind of DATABASE_KINDS) {
@@ -15,6 +51,9 @@ for (const kind of DATABASE_KINDS) {
     before(async () => {
       server = await startTestServer({ kind, stepTypes: [probeStep] });
       ({ admin, userId } = await setUpTenant(server));
+      const passkeys = `/api/identity-store/stores/${STORE}/passkeys`;
+      assert.equal((await admin.api.post(`${passkeys}/registrationPolicies`, { name: 'default' })).status, 201);
+      assert.equal((await admin.api.post(`${passkeys}/authenticationPolicies`, { name: 'default' })).status, 201);
     });
     after(() => server.close());
 
@@ -121,6 +160,218 @@ for (const kind of DATABASE_KINDS) {
       const refused = await admin.api.post('/api/journeys/forge/publish');
       assert.equal(refused.status, 400, 'Set Variables may not name _authentication');
       assert.match(JSON.stringify(refused.body), /_authentication|propertyNames|variables/);
+    });
+
+    /**
+     * Drafts the definition as `journeyId` (created when absent) with `api` and publishes it; answers the publish
+     * response. A refused publish must leave every table as the draft left it.
+     */
+    async function draftAndPublish(api: HttpClient, journeyId: string, body: Record<string, unknown>) {
+      if ((await api.get(`/api/journeys/${journeyId}`)).status === 404) assert.equal((await api.post('/api/journeys', { journeyId })).status, 201);
+      const drafted = await api.request('PUT', `/api/journeys/${journeyId}/draft`, { definition: body });
+      assert.equal(drafted.status, 200, JSON.stringify(drafted.body));
+      const before = await snapshotDatabase(server.database);
+      const published = await api.post(`/api/journeys/${journeyId}/publish`);
+      if (published.status === 403) assert.deepEqual(await snapshotDatabase(server.database), before, `${journeyId}: a refused publish writes nothing`);
+      return published;
+    }
+    const alicePasskeys = async () =>
+      (await server.database.db.selectFrom('credentials').select('credential_id').where('user_id', '=', userId).execute()).map((r) => r.credential_id);
+
+    test('the auditor’s takeover: a client holding only Journeys:* cannot publish a journey that registers a passkey for a user a step names (403, nothing published, no passkey)', async () => {
+      const journeysOnly = await clientWith(['TNT#acme#Journeys:*']);
+      assert.equal((await journeysOnly.post('/api/journeys', { journeyId: 'takeover' })).status, 201);
+      const drafted = await journeysOnly.request('PUT', '/api/journeys/takeover/draft', { definition: registerFor('alice') });
+      assert.equal(drafted.status, 200, 'a draft is only work in progress');
+      const before = await snapshotDatabase(server.database);
+      const refused = await journeysOnly.post('/api/journeys/takeover/publish');
+      assert.equal(refused.status, 403, JSON.stringify(refused.body));
+      assert.equal(refused.body.code, 'JOURNEY_PUBLISHER_NOT_PERMITTED');
+      assert.equal(
+        refused.body.detail,
+        `Publishing the journey needs 1 permission(s) the publisher does not hold; the first: step reg registers a passkey for the user userIdentifier names, which needs ${REGISTER_FOR_USER}`,
+      );
+      assert.deepEqual(refused.body.errors, [
+        {
+          field: '/steps/0/parameters/userIdentifier',
+          message: `step reg registers a passkey for the user userIdentifier names, which needs ${REGISTER_FOR_USER}`,
+        },
+      ]);
+      assert.deepEqual(await snapshotDatabase(server.database), before, 'no version, no audit event, nothing written');
+      assert.equal((await journeysOnly.get('/api/journeys/takeover')).body.latestVersion, null);
+      const started = await journeysOnly.post('/acme/journeys/takeover/start', {}, { origin: ORIGIN });
+      assert.equal(started.status, 409);
+      assert.equal(started.body.code, 'JOURNEY_NOT_PUBLISHED');
+      assert.equal((await startPublic(server, 'takeover')).status, 404, 'a browser is not told it exists');
+      assert.deepEqual(await alicePasskeys(), []);
+      // The second half of the sequence: the sign-in templates cannot be installed by it either (they add users and sign in a named user).
+      const beforeInstall = await snapshotDatabase(server.database);
+      const installed = await journeysOnly.post('/api/journeys/templates/install', { store: STORE });
+      assert.equal(installed.status, 403, JSON.stringify(installed.body));
+      assert.equal(installed.body.code, 'JOURNEY_PUBLISHER_NOT_PERMITTED');
+      assert.match(installed.body.detail, /^Publishing trustx-passkey-authentication needs 1 permission/);
+      assert.match(
+        installed.body.detail,
+        /step startAuthentication starts a passkey sign-in for the user userKey names, which needs TNT#acme#IdentityStore:createPasskeyAuthenticationForUser$/,
+      );
+      assert.deepEqual(await snapshotDatabase(server.database), beforeInstall, 'no template journey and no form installed');
+    });
+
+    test('every way a definition names or adds a user needs the API’s permission for the same act; each missing one is listed', async () => {
+      const journeysOnly = await clientWith(['TNT#acme#Journeys:*']);
+      const cases: [string, Record<string, unknown>, { field: string; needs: string }[]][] = [
+        ['by-user-id', registerFor(userId, 'userId'), [{ field: '/steps/0/parameters/userIdentifier', needs: REGISTER_FOR_USER }]],
+        // By external id the API starts by …/ext and completes by id: both permissions.
+        [
+          'by-ext-id',
+          registerFor('ext-alice', 'externalId'),
+          [
+            { field: '/steps/0/parameters/userIdentifier', needs: REGISTER_BY_EXT_ID },
+            { field: '/steps/0/parameters/userIdentifier', needs: REGISTER_FOR_USER },
+          ],
+        ],
+        [
+          'type-by-expression',
+          registerFor('${loginData.name}', '${loginData.kind}'),
+          [
+            { field: '/steps/0/parameters/userIdentifier', needs: REGISTER_FOR_USER },
+            { field: '/steps/0/parameters/userIdentifier', needs: REGISTER_BY_EXT_ID },
+          ],
+        ],
+        ['trustx-user-key', startRegistration({ userKey: 'alice' }), [{ field: '/steps/0/parameters/userKey', needs: REGISTER_FOR_USER }]],
+        ['trustx-user-id-expression', startRegistration({ userId: '${_journey.id}' }), [{ field: '/steps/0/parameters/userId', needs: REGISTER_FOR_USER }]],
+        [
+          'trustx-create-user',
+          startRegistration({ createUser: true, userExternalId: 'ext-alice' }),
+          [
+            { field: '/steps/0/parameters/createUser', needs: CREATE_USER },
+            { field: '/steps/0/parameters/userExternalId', needs: REGISTER_BY_EXT_ID },
+            { field: '/steps/0/parameters/userExternalId', needs: REGISTER_FOR_USER },
+          ],
+        ],
+        ['sign-in-user-id', startAuthentication({ userId }), [{ field: '/steps/0/parameters/userId', needs: AUTHENTICATE_FOR_USER }]],
+        [
+          'sign-in-ext-id',
+          startAuthentication({ userExternalId: 'ext-alice' }),
+          [
+            { field: '/steps/0/parameters/userExternalId', needs: AUTHENTICATE_BY_EXT_ID },
+            { field: '/steps/0/parameters/userExternalId', needs: AUTHENTICATE_FOR_USER },
+          ],
+        ],
+        [
+          'add-user',
+          oneStep('trustx.addUser', { storeName: STORE, userKey: 'mallory' }, ['success', 'Failed to add the user', 'ExtId Not Unique']),
+          [{ field: '/steps/0/parameters/userKey', needs: CREATE_USER }],
+        ],
+      ];
+      for (const [journeyId, body, expected] of cases) {
+        const refused = await draftAndPublish(journeysOnly, journeyId, body);
+        assert.equal(refused.status, 403, journeyId);
+        assert.equal(refused.body.code, 'JOURNEY_PUBLISHER_NOT_PERMITTED', journeyId);
+        assert.deepEqual(
+          refused.body.errors.map((e: { field: string; message: string }) => ({ field: e.field, needs: /which needs (\S+)$/.exec(e.message)?.[1] })),
+          expected,
+          journeyId,
+        );
+        assert.equal((await journeysOnly.get(`/api/journeys/${journeyId}`)).body.latestVersion, null, `${journeyId}: no version`);
+      }
+      // Blank, absent or "authenticated": the journey's own user, no permission needed.
+      for (const [journeyId, body] of [
+        [
+          'own-user-mosaic',
+          definition([
+            {
+              ...(registerFor('alice').steps as Record<string, unknown>[])[0],
+              parameters: { userAuthState: 'authenticated', relyingPartyId: 'app.example.com', registrationPolicy: 'default' },
+            },
+            endSuccess(),
+            endReject(),
+          ]),
+        ],
+        ['own-user-trustx', startRegistration({ userKey: ' ', userId: '' })],
+        ['discoverable', startAuthentication({})],
+      ] as const) {
+        assert.equal((await draftAndPublish(journeysOnly, journeyId, body)).status, 201, journeyId);
+      }
+    });
+
+    test('a sub-journey’s acts count as its caller’s: the caller chooses the inputs that name the user', async () => {
+      // An admin publishes a building block that registers for the user its input names; it is not startable itself.
+      await publish(admin, 'register-for', {
+        ...registerFor('${target}'),
+        access: { public: false, apiClients: false },
+        variables: { target: { type: 'string', input: true } },
+      });
+      const journeysOnly = await clientWith(['TNT#acme#Journeys:*']);
+      const caller = definition([
+        {
+          id: 'call',
+          type: 'general.subJourney',
+          parameters: { journeyId: 'register-for', input: { target: 'alice' } },
+          outcomes: { success: 'done', rejection: 'done' },
+        },
+        endSuccess(),
+      ]);
+      const refused = await draftAndPublish(journeysOnly, 'calls-register-for', caller);
+      assert.equal(refused.status, 403, JSON.stringify(refused.body));
+      assert.equal(refused.body.code, 'JOURNEY_PUBLISHER_NOT_PERMITTED');
+      assert.deepEqual(refused.body.errors, [
+        {
+          field: '/steps/0/parameters/journeyId',
+          message: `step call (sub-journey step register-for/reg) registers a passkey for the user userIdentifier names, which needs ${REGISTER_FOR_USER}`,
+        },
+      ]);
+      const allowed = await clientWith(['TNT#acme#Journeys:*', 'TNT#acme#IdentityStore:createPasskeyRegistrationForUser']);
+      assert.equal((await draftAndPublish(allowed, 'calls-register-for', caller)).status, 201);
+    });
+
+    test('a publisher holding the permission publishes, and the step registers onto the named user as it did before the rule', async () => {
+      const registrar = await clientWith(['TNT#acme#Journeys:*', REGISTER_FOR_USER]);
+      const byExtIdOnly = await clientWith(['TNT#acme#Journeys:*', REGISTER_BY_EXT_ID]);
+      const refused = await draftAndPublish(byExtIdOnly, 'enrol-ext', registerFor('ext-alice', 'externalId'));
+      assert.equal(refused.status, 403);
+      assert.deepEqual(
+        refused.body.errors.map((e: { message: string }) => e.message),
+        [`step reg registers a passkey for the user userIdentifier names, which needs ${REGISTER_FOR_USER}`],
+        'the by-id completion is still missing',
+      );
+      const published = await draftAndPublish(registrar, 'enrol-alice', registerFor('alice'));
+      assert.equal(published.status, 201, JSON.stringify(published.body));
+      const started = await startPublic(server, 'enrol-alice');
+      assert.equal(started.body.journeyStepId, 'reg', JSON.stringify(started.body));
+      const credential = new SoftAuthenticator().register(started.body.data.clientRequest, { origin: ORIGIN });
+      const done = await submit(server, started.body.sessionId, { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: credential } });
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+      assert.deepEqual(await alicePasskeys(), [credential.id]);
+      // The templates install for a client holding what they need, as they do for a full admin.
+      const installer = await clientWith(['TNT#acme#Journeys:*', CREATE_USER, AUTHENTICATE_FOR_USER]);
+      const installed = await installer.post('/api/journeys/templates/install', { store: STORE });
+      assert.equal(installed.status, 200, JSON.stringify(installed.body));
+      assert.equal(installed.body.items.length, 4);
+    });
+
+    test('the permissions mirror the passkey ceremony API’s, and the refusal is documented on publish and install', async () => {
+      const document = (await server.http.get('/openapi.json')).body;
+      const permissionOf = (operationId: string) => {
+        for (const methods of Object.values<Record<string, { operationId?: string; 'x-keyway-permission'?: string }>>(document.paths))
+          for (const operation of Object.values(methods))
+            if (operation.operationId === operationId) return operation['x-keyway-permission']?.replace('TNT#{tenant}#', '');
+        throw new Error(`no operation ${operationId}`);
+      };
+      assert.deepEqual(CEREMONY_PERMISSIONS.registration.id, [permissionOf('startPasskeyRegistration')]);
+      assert.equal(permissionOf('completePasskeyRegistration'), CEREMONY_PERMISSIONS.registration.id[0]);
+      assert.deepEqual(CEREMONY_PERMISSIONS.registration.externalId, [
+        permissionOf('startPasskeyRegistrationByExtId'),
+        permissionOf('completePasskeyRegistration'),
+      ]);
+      assert.deepEqual(CEREMONY_PERMISSIONS.authentication.id, [permissionOf('startPasskeyAuthentication')]);
+      assert.equal(permissionOf('completePasskeyAuthentication'), CEREMONY_PERMISSIONS.authentication.id[0]);
+      assert.deepEqual(CEREMONY_PERMISSIONS.authentication.externalId, [
+        permissionOf('startPasskeyAuthenticationByExtId'),
+        permissionOf('completePasskeyAuthentication'),
+      ]);
+      for (const path of ['/api/journeys/{journeyId}/publish', '/api/journeys/templates/install'])
+        assert.match(JSON.stringify(document.paths[path].post.responses), /JOURNEY_PUBLISHER_NOT_PERMITTED/, path);
     });
   });
 }

@@ -8,6 +8,7 @@ import type { UserRef } from '../../../identity/identity-service.ts';
 import { defineStepType, type StepContext, type StepResult } from '../../step-type.ts';
 import { decodeBrowserResponse, errorOf, journeyActor, journeyContext, readPath } from '../trustx/trustx-support.ts';
 import { stringEnum } from '../parameter-schemas.ts';
+import { ceremonyFor, constantOf, isGiven } from '../../user-acts.ts';
 import { checkBranchData, customBranches, failureBehavior, failWith, storeOf, variableName, type StepError } from './mosaic-support.ts';
 
 /** Mosaic “Register Passkeys”: every configuration field, camelCased, plus where in Keyway (store, RP, policy). */
@@ -123,6 +124,13 @@ export const registerPasskeysStep = defineStepType({
   parameterSchema: RegisterPasskeysParameters,
   outcomes: ['success', 'failure', 'cancel'],
   outcomesFor: (params) => ['success', 'failure', 'cancel', ...branchIds(params.customBranches)],
+  // Not authenticated: User Identifier names the user, who proves nothing here (the passkey registered becomes theirs).
+  actsOnUsers: (params) => {
+    const state = constantOf(params.userAuthState);
+    if (state === undefined || state === 'authenticated' || !isGiven(params.userIdentifier)) return [];
+    const type = constantOf(params.userIdentifierType) ?? 'userKey';
+    return [ceremonyFor('registration', 'userIdentifier', type === 'expression' ? 'either' : type === 'externalId' ? 'externalId' : 'id')];
+  },
   clientFacing: true,
   async run(ctx, params): Promise<StepResult> {
     const behavior = params.failureBehavior ?? 'failureBranch';

@@ -4,6 +4,7 @@ import { validatorCompiler } from '../../../http/validators.ts';
 import { CreateUserBody, type CreateUserInput, type User, USER_STATUSES } from '../../../identity/user-schemas.ts';
 import { identifiedUser } from '../../journey-identity.ts';
 import { defineStepType, type ContextUpdate, type StepContext } from '../../step-type.ts';
+import { CREATE_USER_PERMISSION } from '../../user-acts.ts';
 import { errorOf, failureUpdate, journeyActor } from './trustx-support.ts';
 
 const text = (description: string, extra: object = {}) => Type.Optional(Type.String({ description, ...extra }));
@@ -108,6 +109,7 @@ export const addUserStep = defineStepType({
   family: 'trustx',
   parameterSchema: AddUserParameters,
   outcomes: Object.values(ADD_USER_OUTCOMES),
+  actsOnUsers: () => [{ parameter: 'userKey', act: 'adds a user', permissions: [CREATE_USER_PERMISSION] }],
   clientFacing: false,
   async run(ctx, params) {
     const input = toCreateUserInput(params);

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineStepType } from '../../step-type.ts';
+import { ceremonyFor, isGiven, type UserAct } from '../../user-acts.ts';
 import { ceremonyKey, challenge, START_OUTCOMES, START_TARGETS } from './start-passkey-registration.ts';
 import {
   blankToUndefined,
@@ -39,6 +40,14 @@ export const startPasskeyAuthenticationStep = defineStepType({
   family: 'trustx',
   parameterSchema: StartPasskeyAuthenticationParameters,
   outcomes: Object.values(START_OUTCOMES),
+  // A sign-in for a named user lists that user's passkeys to whoever runs the journey (the API asks the same permission).
+  actsOnUsers: (params) => {
+    const acts: UserAct[] = [];
+    if (isGiven(params.userId)) acts.push(ceremonyFor('authentication', 'userId', 'id'));
+    if (isGiven(params.userExternalId)) acts.push(ceremonyFor('authentication', 'userExternalId', 'externalId'));
+    if (isGiven(params.userKey)) acts.push(ceremonyFor('authentication', 'userKey', 'id'));
+    return acts;
+  },
   clientFacing: false,
   async run(ctx, params) {
     try {

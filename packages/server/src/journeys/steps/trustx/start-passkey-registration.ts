@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { KeywayError } from '../../../errors/keyway-error.ts';
 import { defineStepType, type StepContext } from '../../step-type.ts';
+import { ceremonyFor, CREATE_USER_PERMISSION, isGiven, type UserAct } from '../../user-acts.ts';
 import {
   blankToUndefined,
   errorOf,
@@ -77,6 +78,17 @@ export const startPasskeyRegistrationStep = defineStepType({
   family: 'trustx',
   parameterSchema: StartPasskeyRegistrationParameters,
   outcomes: Object.values(START_OUTCOMES),
+  // Every way of naming the user a definition gives counts (which one wins is decided at run time). Create User also
+  // registers for the user External ID names when that user exists already.
+  actsOnUsers: (params) => {
+    const acts: UserAct[] = [];
+    if (isGiven(params.createUser))
+      acts.push({ parameter: 'createUser', act: 'adds the user userExternalId names when absent', permissions: [CREATE_USER_PERMISSION] });
+    if (isGiven(params.createUser) || isGiven(params.userExternalId)) acts.push(ceremonyFor('registration', 'userExternalId', 'externalId'));
+    if (isGiven(params.userId)) acts.push(ceremonyFor('registration', 'userId', 'id'));
+    if (isGiven(params.userKey)) acts.push(ceremonyFor('registration', 'userKey', 'id'));
+    return acts;
+  },
   clientFacing: false,
   async run(ctx, params) {
     const failed = (error: { code: string; detail: string }) => ({
