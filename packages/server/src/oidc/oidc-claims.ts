@@ -13,11 +13,81 @@ export const CLAIMS_BY_SCOPE = {
   organization: ['org_id', 'org_roles'],
 };
 
+/** Claims of no scope, which the provider states itself (auth_time, iss, the session's sid); a client may name them too. */
+export const CLAIMS_OF_NO_SCOPE = ['auth_time', 'iss', 'sid'] as const;
+
+function claimsOfScope(scope: string): readonly string[] {
+  // Own properties only: a scope named `constructor` or `__proto__` has no claims.
+  return Object.hasOwn(CLAIMS_BY_SCOPE, scope) ? CLAIMS_BY_SCOPE[scope as keyof typeof CLAIMS_BY_SCOPE] : [];
+}
+
+/**
+ * The claims a client registered with `scopes` (its `scope` metadata, space-separated) may receive, however it asks:
+ * those of its registered scopes (OpenID Connect Core §5.4) and those of no scope. Naming a claim in the `claims`
+ * parameter (§5.5) is another way to ask, not a way round the registration; `openid` is always in.
+ */
+export function claimsForScopes(scopes: string | undefined): Set<string> {
+  const allowed = new Set<string>([...CLAIMS_OF_NO_SCOPE, ...CLAIMS_BY_SCOPE.openid]);
+  for (const scope of (scopes ?? '').split(' ')) for (const claim of claimsOfScope(scope)) allowed.add(claim);
+  return allowed;
+}
+
+/** The scopes (other than `openid`, shown always) whose sentences on the consent screen cover the claims named. */
+export function scopesOfClaims(claims: Iterable<string>): string[] {
+  const scopes = new Set<string>();
+  for (const claim of claims) {
+    const scope = Object.keys(CLAIMS_BY_SCOPE).find((name) => name !== 'openid' && claimsOfScope(name).includes(claim));
+    if (scope) scopes.add(scope);
+  }
+  return [...scopes];
+}
+
+/** The claims named in a `claims` parameter (OpenID Connect Core §5.5), for the ID token or userinfo; none if malformed. */
+export function claimsNamedIn(parameter: unknown): string[] {
+  if (typeof parameter !== 'string') return [];
+  try {
+    const parsed = JSON.parse(parameter) as { id_token?: unknown; userinfo?: unknown } | null;
+    const members = [parsed?.id_token, parsed?.userinfo].filter((value): value is object => typeof value === 'object' && value !== null);
+    return [...new Set(members.flatMap((value) => Object.keys(value)))];
+  } catch {
+    return [];
+  }
+}
+
 /** The authorization parameter naming the organization a sign-in is for (an organization id of the client's store). */
 export const ORGANIZATION_PARAMETER = 'organization';
 export const ORGANIZATION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** The claims a sign-in for an organization asks the grant for. */
 export const ORGANIZATION_CLAIMS = ['org_id', 'org_roles'];
+
+type ClaimsRequest = { id_token?: Record<string, unknown>; userinfo?: Record<string, unknown> } & Record<string, unknown>;
+
+/**
+ * A `claims` parameter (OpenID Connect Core §5.5) without the claims the client may not have: those outside `allowed`
+ * (claimsForScopes), and the organization's, which only the `organization` parameter asks for, after its membership and
+ * policy check (a named `org_id` value would otherwise state an organization that check never saw).
+ */
+export function claimsRequestWithin(request: ClaimsRequest, allowed: ReadonlySet<string>): ClaimsRequest {
+  const keep = (members: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(members).filter(([claim]) => allowed.has(claim) && !ORGANIZATION_CLAIMS.includes(claim)));
+  return {
+    ...request,
+    ...(request.id_token === undefined ? {} : { id_token: keep(request.id_token) }),
+    ...(request.userinfo === undefined ? {} : { userinfo: keep(request.userinfo) }),
+  };
+}
+
+/**
+ * What the provider may release of a user's claims to a client: only claims of its registered scopes, however they were
+ * asked for and whatever a grant stored before says.
+ */
+export function releasableClaims(
+  claims: { sub: string } & Record<string, unknown>,
+  client: { scope?: string | undefined },
+): { sub: string } & Record<string, unknown> {
+  const allowed = claimsForScopes(client.scope);
+  return { ...Object.fromEntries(Object.entries(claims).filter(([claim]) => allowed.has(claim))), sub: claims.sub };
+}
 
 /** The organization the claims requested for an ID token or userinfo carry (set from the authorization parameter), if any. */
 export function requestedOrganization(requested: Record<string, unknown> | undefined): string | undefined {

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { isSignInBarred } from '../identity/user-record.ts';
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
-import type { Account, AdapterPayload, Client, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Account, AdapterPayload, ClaimsParameter, Client, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { OrganizationService } from '../organizations/organization-service.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
@@ -11,7 +11,18 @@ import type { Schema } from '../storage/schema.ts';
 import { verifySecret } from '../tenancy/secret-hash.ts';
 import { ACR_VALUES, DEFAULT_ACR, acrFor } from './oidc-acr.ts';
 import { oidcAdapterFactory } from './oidc-adapter.ts';
-import { CLAIMS_BY_SCOPE, ORGANIZATION_CLAIMS, ORGANIZATION_ID_PATTERN, ORGANIZATION_PARAMETER, requestedOrganization, userClaims } from './oidc-claims.ts';
+import {
+  CLAIMS_BY_SCOPE,
+  CLAIMS_OF_NO_SCOPE,
+  ORGANIZATION_CLAIMS,
+  ORGANIZATION_ID_PATTERN,
+  ORGANIZATION_PARAMETER,
+  claimsForScopes,
+  claimsRequestWithin,
+  releasableClaims,
+  requestedOrganization,
+  userClaims,
+} from './oidc-claims.ts';
 import { activeDeviceKeyIds } from '../passkeys/device-key-service.ts';
 import type { OidcClientRow } from './oidc-client-service.ts';
 import { OIDC_SCOPES } from './oidc-client-rules.ts';
@@ -178,7 +189,7 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     },
     responseTypes: ['code'],
     scopes: [...OIDC_SCOPES],
-    claims: { auth_time: null, iss: null, sid: null, ...CLAIMS_BY_SCOPE },
+    claims: { ...Object.fromEntries(CLAIMS_OF_NO_SCOPE.map((claim) => [claim, null])), ...CLAIMS_BY_SCOPE },
     // The languages of the sign-in, consent and logout pages, for `ui_locales` (a store's branding may offer fewer).
     discovery: { ui_locales_supported: [...LANGUAGES] },
     subjectTypes: ['public', 'pairwise'],
@@ -212,8 +223,8 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       clientCredentials: { enabled: false },
       userinfo: { enabled: true },
       // OpenID Connect Core §5.5: a client may ask for a claim in the ID token itself (e.g. device_keys, which the code
-      // flow otherwise answers at userinfo only).
-      claimsParameter: { enabled: true },
+      // flow otherwise answers at userinfo only). Only for claims of its registered scopes (the hook below).
+      claimsParameter: { enabled: true, assertClaimsParameter: (ctx, claims, client) => assertClaimsParameter(ctx, claims, client, errors.InvalidRequest) },
       revocation: {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
@@ -230,7 +241,8 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       },
     },
     // A third-party client's grant comes from the consent screen; a first-party client is trusted with what it asks
-    // for (within its registered scopes, which the provider enforces), so its grant is given here, silently.
+    // for (within its registered scopes: the provider refuses other scopes, and the claims parameter hook above drops
+    // other claims), so its grant is given here, silently.
     loadExistingGrant: async (ctx) => {
       requestOrganizationClaim(ctx);
       const client = ctx.oidc.client!;
@@ -241,7 +253,10 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       const grant = existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
       grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
       const claims = [...ctx.oidc.requestParamClaims, ...(typeof ctx.oidc.params?.[ORGANIZATION_PARAMETER] === 'string' ? ORGANIZATION_CLAIMS : [])];
-      if (claims.length > 0) grant.addOIDCClaims(claims);
+      // Never a claim outside the client's registered scopes, whatever the request carried (OpenID Connect Core §5.5).
+      const allowed = claimsForScopes(client.scope);
+      const granted = claims.filter((claim) => allowed.has(claim));
+      if (granted.length > 0) grant.addOIDCClaims(granted);
       await grant.save();
       return grant;
     },
@@ -290,6 +305,26 @@ async function adoptBrowserSession(deps: OidcProviderDeps, ctx: KoaContextWithOI
   session.loginAccount({ accountId: live.user_id, loginTs: Math.floor(Number(live.authenticated_at) / 1000), amr, acr });
   // As after an interactive login (oidc-provider's resume): a stored session gets a new identifier (`new` is untyped).
   if (!(session as unknown as { new: boolean }).new) session.resetIdentifier();
+}
+
+/**
+ * The `claims` parameter (OpenID Connect Core §5.5) within the client's registered scopes. Each member must be null or
+ * an object (§5.5.1; the library's own check, which this hook replaces). A claim the client may not have is dropped
+ * from the request, not refused: §5.5.1 says the OP does not answer an error for a requested claim it does not return,
+ * essential or not, and the provider likewise drops `offline_access` it will not honour. The request goes on as if the
+ * claim had not been named, so the grant, the consent screen, the stored interaction and the code see only the rest (a
+ * claim left in the request but kept out of the grant would have the provider's consent check ask for it again, forever).
+ */
+function assertClaimsParameter(ctx: KoaContextWithOIDC, claims: ClaimsParameter, client: Client, InvalidRequest: new (description: string) => Error): void {
+  for (const container of ['userinfo', 'id_token'] as const) {
+    for (const value of Object.values(claims[container] ?? {})) {
+      if (value !== null && (typeof value !== 'object' || Array.isArray(value)))
+        throw new InvalidRequest(`claims.${container} members must be null or objects`);
+    }
+  }
+  const within = claimsRequestWithin(claims as Record<string, never>, claimsForScopes(client.scope));
+  // The provider reads the parameter again from the request's params (requestParamClaims, assignClaims) after this hook.
+  (ctx.oidc.params as Record<string, unknown>)['claims'] = JSON.stringify(within);
 }
 
 /**
@@ -384,17 +419,20 @@ async function findAccount(
   if (!row || (typeof storeId === 'string' && row.store_id !== storeId)) return undefined;
   if (isSignInBarred(row.status)) return undefined;
   const claims = userClaims(row, row.store_name);
+  const accountClaims = async (scope: string, requested: Record<string, unknown> | undefined): Promise<{ sub: string } & Record<string, unknown>> => {
+    // device_keys: the user's bound devices (Known Device Status), only when there are any.
+    const deviceKeys = await activeDeviceKeyIds(db, tenantId, row.id);
+    const base = { ...claims, ...(deviceKeys.length > 0 ? { device_keys: deviceKeys } : {}), sub: row.id };
+    const organizationId = scope.split(' ').includes('organization') ? requestedOrganization(requested) : undefined;
+    if (organizationId === undefined) return base;
+    // Read live: a member removed since the sign-in gets no organization claims.
+    const membership = (await deps.organizations.membershipsOf(tenantId, row.store_name, row.id)).find((m) => m.organizationId === organizationId);
+    return { ...base, ...(membership ? { org_id: membership.organizationId, org_roles: membership.roles } : {}) };
+  };
   return {
     accountId: row.id,
-    claims: async (_use, scope, requested) => {
-      // device_keys: the user's bound devices (Known Device Status), only when there are any.
-      const deviceKeys = await activeDeviceKeyIds(db, tenantId, row.id);
-      const base = { ...claims, ...(deviceKeys.length > 0 ? { device_keys: deviceKeys } : {}), sub: row.id };
-      const organizationId = scope.split(' ').includes('organization') ? requestedOrganization(requested as never) : undefined;
-      if (organizationId === undefined) return base;
-      // Read live: a member removed since the sign-in gets no organization claims.
-      const membership = (await deps.organizations.membershipsOf(tenantId, row.store_name, row.id)).find((m) => m.organizationId === organizationId);
-      return { ...base, ...(membership ? { org_id: membership.organizationId, org_roles: membership.roles } : {}) };
-    },
+    // The one place the user's claims leave for a client (ID token, userinfo): a grant or token stored before the
+    // claims parameter was bounded by the registered scopes releases no more than the registration allows now.
+    claims: async (_use, scope, requested) => releasableClaims(await accountClaims(scope, requested as never), ctx.oidc.client ?? {}),
   };
 }

@@ -105,5 +105,36 @@ for (const kind of DATABASE_KINDS) {
       });
       assert.deepEqual([tokens.claims()!.org_id, tokens.claims()!.org_roles], [bound.id, ['dev']]);
     });
+
+    test('the claims parameter does not name an organization: org_id with a value, without the parameter, is ignored', async () => {
+      // A member whose synced passkey the organization's policy refuses: only the `organization` parameter runs that check.
+      const strict = await createOrg('Strict', { deviceBoundOnly: true });
+      const synced = new SoftAuthenticator({ backupEligible: true, backupState: true, incrementSignCount: false });
+      const carolBrowser = world.browser();
+      let carol = '';
+      const named = JSON.stringify({
+        id_token: { org_id: { value: strict.id }, org_roles: null },
+        userinfo: { org_id: { value: strict.id }, org_roles: null },
+      });
+      const flow = await codeFlow(config, { scope: 'openid organization', claims: named });
+      const { location } = await authorize(world, carolBrowser, flow.url, async () => {
+        carol = (await world.signUp(carolBrowser, 'carol@example.com', synced)).user.id;
+        await addMember(strict.id, carol, ['admin']);
+      });
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(location), {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      });
+      assert.equal(tokens.claims()!.sub, carol);
+      assert.equal(tokens.claims()!.org_id, undefined);
+      assert.equal(tokens.claims()!.org_roles, undefined);
+      const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, carol);
+      assert.equal(userinfo.org_id, undefined);
+      assert.equal(userinfo.org_roles, undefined);
+      // With the parameter, the policy refuses this sign-in.
+      const refused = await authorizeFor(strict.id, carolBrowser);
+      assert.equal(refused.callback.searchParams.get('error_description'), 'ORGANIZATION_SYNCED_PASSKEY_REFUSED');
+    });
   });
 }
