@@ -217,6 +217,119 @@ for (const kind of DATABASE_KINDS) {
       assert.match(refused.body.detail, /Journeys:updateDraft/);
     });
 
+    test('the auditor’s leak: with only Journeys:updateDraft, a real user a step or the script names is not found, exactly as an absent one, and nothing of them is shown', async () => {
+      clock.advance(61_000); // a fresh minute of the dry-run budget
+      const editor = server.http.withToken(await server.token(admin.clientId, admin.clientSecret, 'TNT#acme#Journeys:updateDraft'));
+      const alice = (await admin.api.get(`/api/identity-store/stores/${STORE}/users?userKey=alice`)).body.items[0] as { id: string };
+      const secrets = ['alice@example.com', 'ext-alice', alice.id];
+      /** The response with the run's random instance id removed and `name` written as `alice`, to compare two runs. */
+      const comparable = (body: unknown, name: string) =>
+        JSON.stringify(body)
+          .replaceAll(/"instanceId":"dry-run-[^"]+"/g, '"instanceId":""')
+          .replaceAll(name, 'alice');
+      const runs = async (journeyId: string, named: string, unknown: string, build: (name: string) => Record<string, unknown>) => {
+        const hidden = await dryRun(journeyId, build(named), editor);
+        assert.equal(hidden.status, 200, JSON.stringify(hidden.body));
+        // What the caller wrote itself comes back in the "not found"; nothing else of the user does.
+        for (const secret of secrets.filter((s) => s !== named))
+          assert.ok(!JSON.stringify(hidden.body).includes(secret), `${journeyId}: ${secret} is not shown`);
+        const absent = await dryRun(journeyId, build(unknown), editor);
+        assert.equal(comparable(hidden.body, named), comparable(absent.body, unknown), `${journeyId}: ${named} looks exactly like an absent user`);
+        return hidden.body as { result: Record<string, unknown>; trace: TraceEntry[] };
+      };
+
+      // The script names alice at the template's sign-in form (User Key → the store's users).
+      const signIn = await runs(AUTHENTICATION, 'alice', 'nobody', (name) => ({ script: { signIn: { userName: name }, authenticationForm: 'succeeds' } }));
+      assert.deepEqual(path(signIn.trace).slice(0, 2), ['signIn:success', 'startAuthentication:Failed ID Store Service Call']);
+      assert.equal(signIn.result.code, 'PASSKEY_AUTHENTICATION_FAILED');
+      const record = (
+        signIn.trace[1]!.variables._identityStore as {
+          passkeys: { authentications: { passkeyAuth1: { currentPasskeyAuthenticationRecord: { error: unknown } } } };
+        }
+      ).passkeys.authentications.passkeyAuth1.currentPasskeyAuthenticationRecord;
+      assert.deepEqual(record.error, { code: 'USER_NOT_FOUND', detail: 'No user with userKey alice in store customers' });
+
+      // A definition in the body names alice by a constant, by key, by id and by external id.
+      const naming = (user: Record<string, unknown>) => ({
+        definition: definition(
+          [
+            {
+              id: 'start',
+              type: 'trustx.startPasskeyRegistration',
+              parameters: { storeName: STORE, relyingPartyId: 'app.example.com', registrationPolicy: 'default', passkeyRegistrationKey: 'r', ...user },
+              outcomes: { success: 'done', 'Failed ID Store Service Call': 'done' },
+            },
+            endSuccess(),
+          ],
+          { start: 'start' },
+        ),
+        script: {},
+      });
+      const errorOf = (trace: TraceEntry[]) =>
+        (trace[0]!.variables._identityStore as { passkeys: { registrations: { r: { currentPasskeyRegistrationRecord: { error: { code: string } } } } } })
+          .passkeys.registrations.r.currentPasskeyRegistrationRecord.error;
+      const byKey = await runs(REGISTRATION, 'alice', 'nobody', (name) => naming({ userKey: name }));
+      assert.equal(errorOf(byKey.trace).code, 'USER_NOT_FOUND');
+      const byId = await runs(REGISTRATION, alice.id, `${alice.id.slice(0, -4)}zzzz`, (id) => naming({ userId: id }));
+      assert.equal(errorOf(byId.trace).code, 'USER_NOT_FOUND');
+      const byExternalId = await runs(REGISTRATION, 'ext-alice', 'ext-nobody', (externalId) => naming({ userExternalId: externalId }));
+      assert.equal(errorOf(byExternalId.trace).code, 'USER_NOT_FOUND');
+
+      // A taken user key is free in the run: trying alice's tells nothing either (the same path as a free one).
+      const signUp = (name: string) => dryRun(REGISTRATION, { script: { registrationDetails: { userName: name, displayName: 'A' } } }, editor);
+      const [taken, free] = [await signUp('alice'), await signUp('nobody')];
+      assert.deepEqual(taken.body.result, { status: 'success', stepId: 'end' });
+      assert.deepEqual(path(taken.body.trace), path(free.body.trace));
+      for (const secret of secrets) assert.ok(!JSON.stringify(taken.body).includes(secret), `sign-up: ${secret} is not shown`);
+    });
+
+    test('with the permission to read users, the run shows the real user a step names, as the identity API would', async () => {
+      clock.advance(61_000); // a fresh minute of the dry-run budget
+      const tokenFor = async (scope: string) => server.http.withToken(await server.token(admin.clientId, admin.clientSecret, scope));
+      const lister = await tokenFor('TNT#acme#Journeys:updateDraft TNT#acme#IdentityStore:listUsers');
+      const signIn = await dryRun(AUTHENTICATION, { script: { signIn: { userName: 'alice' }, authenticationForm: 'succeeds' } }, lister);
+      assert.equal(signIn.status, 200, JSON.stringify(signIn.body));
+      assert.equal(signIn.body.result.status, 'success');
+      assert.equal((signIn.body.trace.at(-1).variables.user as { externalId: string; email: string }).email, 'alice@example.com');
+      // Reading by id needs IdentityStore:getUser; by user key, listing (the step looks the key up).
+      const alice = (await admin.api.get(`/api/identity-store/stores/${STORE}/users?userKey=alice`)).body.items[0] as { id: string };
+      const byId = (scope: string) =>
+        tokenFor(scope).then((api) =>
+          dryRun(
+            REGISTRATION,
+            {
+              definition: definition(
+                [
+                  {
+                    id: 'start',
+                    type: 'trustx.startPasskeyRegistration',
+                    parameters: {
+                      storeName: STORE,
+                      relyingPartyId: 'app.example.com',
+                      registrationPolicy: 'default',
+                      passkeyRegistrationKey: 'r',
+                      userId: alice.id,
+                    },
+                    outcomes: { success: 'done', 'Failed ID Store Service Call': 'done' },
+                  },
+                  endSuccess(),
+                ],
+                { start: 'start' },
+              ),
+              script: {},
+            },
+            api,
+          ),
+        );
+      const reader = await byId('TNT#acme#Journeys:updateDraft TNT#acme#IdentityStore:getUser');
+      assert.equal(reader.body.trace[0].outcome, 'success', JSON.stringify(reader.body));
+      assert.match(JSON.stringify(reader.body.trace[0].variables), /alice@example\.com/, 'the options name the user, as the ceremony would');
+      const listerById = await byId('TNT#acme#Journeys:updateDraft TNT#acme#IdentityStore:listUsers');
+      assert.equal(listerById.body.trace[0].outcome, 'Failed ID Store Service Call');
+      const signUp = await dryRun(REGISTRATION, { script: { registrationDetails: { userName: 'alice', displayName: 'A' } } }, lister);
+      assert.equal(signUp.body.result.code, 'IDENTIFIER_TAKEN', 'a caller who may list users sees the key taken, as the real run would');
+    });
+
     test('an e-mail code on a server without SMTP fails in the run as it would for real, instead of "succeeding"', async () => {
       const otp = definition(
         [

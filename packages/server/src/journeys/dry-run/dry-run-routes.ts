@@ -16,7 +16,8 @@ import type { DryRunScript, StartUserRef } from './journey-dry-run.ts';
 
 /**
  * Running as a user reveals that user (the trace holds their variables), so it needs what reading the user needs,
- * as naming a user at a journey's start does (target-rules.ts): by user key, listing users.
+ * as naming a user at a journey's start does (target-rules.ts): by user key, listing users. Users a step names are
+ * held to the same permissions inside the run (the caller's principal goes to SandboxIdentity).
  */
 function assertMayRunAs(principal: Principal, ref: StartUserRef): void {
   const needed = 'userKey' in ref ? 'IdentityStore:listUsers' : userReadPermission(ref);
@@ -36,7 +37,10 @@ export async function journeyDryRunRoutes(fastify: FastifyInstance, { services }
         summary: 'Try the draft (or the definition in the body) without publishing: passkey steps are answered by a software authenticator',
         description:
           'Runs the definition through the real steps in a sandbox: no user, passkey, session, instance or audit event is stored. ' +
-          'Without `definition` it runs the draft, or the latest published version when there is no draft.',
+          'Without `definition` it runs the draft, or the latest published version when there is no draft. ' +
+          'The trace shows every variable, so a real user (the start user, or one a step or the script names) is seen only with the permission ' +
+          'reading them through the identity API needs (IdentityStore:getUser by id, …:getUserByExtId by external id, …:listUsers by user key); ' +
+          'any other real user is not found, exactly as an absent one.',
         params: Type.Object({ journeyId: JourneyIdParam }),
         body: DryRunBody,
         response: { 200: DryRunResponse },
@@ -71,7 +75,7 @@ export async function journeyDryRunRoutes(fastify: FastifyInstance, { services }
         const plan = services.journeyDryRun.compile(definition as JourneyDefinition);
         const script = request.body.script as DryRunScript;
         services.journeyDryRun.checkScript(plan, script);
-        return services.journeyDryRun.run(tenantId, journeyId, plan, script, localeOf(request), request.body.startUser);
+        return services.journeyDryRun.run(tenantId, journeyId, plan, script, localeOf(request), principal, request.body.startUser);
       });
     },
   );

@@ -18,7 +18,7 @@ import type { PageService } from '../pages/page-service.ts';
 import type { StepTypeLookup } from '../step-registry.ts';
 import { SandboxCeremonies } from './sandbox-ceremonies.ts';
 import { behavioursFor, objectAnswerProblem, SandboxClient, type ScriptAnswer } from './sandbox-client.ts';
-import { SandboxIdentity, type IdentityReads } from './sandbox-identity.ts';
+import { SandboxIdentity, type DryRunReader, type IdentityReads } from './sandbox-identity.ts';
 import { SandboxServices } from './sandbox-services.ts';
 
 export type DryRunScript = Record<string, ScriptAnswer | ScriptAnswer[]>;
@@ -120,12 +120,14 @@ export class JourneyDryRun {
     plan: CompiledJourney,
     script: DryRunScript,
     locale: string,
+    reader: DryRunReader,
     startUser?: StartUserRef,
   ): Promise<{ result: DryRunResult; trace: DryRunTraceEntry[] }> {
     const { clock } = this.#deps;
     const startedMs = performance.now();
     const authenticator = new SoftAuthenticator({ backupEligible: true, backupState: true });
-    const identity = new SandboxIdentity(this.#deps.identity, clock);
+    // Real users are seen only as far as the caller may read them (sandbox-identity.ts): the trace shows them whole.
+    const identity = new SandboxIdentity(this.#deps.identity, clock, reader);
     const ceremonies = new SandboxCeremonies({
       clock,
       identity,
@@ -142,6 +144,8 @@ export class JourneyDryRun {
     const definition = plan.definition;
     // The start user is read, never changed; the run's own copy of it is what steps see.
     const user = startUser === undefined ? undefined : await this.#startUser(tenantId, definition.store, startUser);
+    // The caller may read the user it runs as (the route checked it), however it named them.
+    if (user) identity.reveal(user.id);
     const client = new SandboxClient({
       ceremonies,
       services,
