@@ -4,6 +4,7 @@ import type { UsersTable } from '../storage/schema.ts';
 /** Claims by scope (OpenID Connect Core §5.4), plus Keyway's own in `openid` (as its sign-in ID tokens carry them). */
 export const CLAIMS_BY_SCOPE = {
   // acr and amr always: how the user signed in is what a passkey provider is for. device_keys: the user's bound devices.
+  // external_id and device_keys not for a pairwise client (CORRELATING_CLAIMS).
   openid: ['sub', 'acr', 'amr', 'store', 'external_id', 'device_keys'],
   profile: ['name', 'given_name', 'family_name', 'middle_name', 'preferred_username', 'birthdate', 'locale', 'zoneinfo', 'updated_at'],
   email: ['email', 'email_verified'],
@@ -15,6 +16,14 @@ export const CLAIMS_BY_SCOPE = {
 
 /** Claims of no scope, which the provider states itself (auth_time, iss, the session's sid); a client may name them too. */
 export const CLAIMS_OF_NO_SCOPE = ['auth_time', 'iss', 'sid'] as const;
+
+/**
+ * Claims that are the same for a user at every client: external_id (the user's id in the operator's systems) and
+ * device_keys (the thumbprints of the user's device keys, one key per device and store). Beside a pairwise `sub` they
+ * would let clients join what they know of the user again (OpenID Connect Core §8, §17.3), so a pairwise client does
+ * not get them.
+ */
+export const CORRELATING_CLAIMS = ['external_id', 'device_keys'] as const;
 
 function claimsOfScope(scope: string): readonly string[] {
   // Own properties only: a scope named `constructor` or `__proto__` has no claims.
@@ -79,13 +88,16 @@ export function claimsRequestWithin(request: ClaimsRequest, allowed: ReadonlySet
 
 /**
  * What the provider may release of a user's claims to a client: only claims of its registered scopes, however they were
- * asked for and whatever a grant stored before says.
+ * asked for and whatever a grant stored before says; for a pairwise client none of the correlating ones (OpenID Connect
+ * Core §8: a pairwise `sub` keeps clients of different sectors from joining what they know of a user, which the claims
+ * every client gets with `openid` must not undo).
  */
 export function releasableClaims(
   claims: { sub: string } & Record<string, unknown>,
-  client: { scope?: string | undefined },
+  client: { scope?: string | undefined; subjectType?: string | undefined },
 ): { sub: string } & Record<string, unknown> {
   const allowed = claimsForScopes(client.scope);
+  if (client.subjectType === 'pairwise') for (const claim of CORRELATING_CLAIMS) allowed.delete(claim);
   return { ...Object.fromEntries(Object.entries(claims).filter(([claim]) => allowed.has(claim))), sub: claims.sub };
 }
 

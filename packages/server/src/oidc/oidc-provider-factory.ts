@@ -432,7 +432,8 @@ async function findAccount(
   return {
     accountId: row.id,
     // The one place the user's claims leave for a client (ID token, userinfo): a grant or token stored before the
-    // claims parameter was bounded by the registered scopes releases no more than the registration allows now.
+    // claims parameter was bounded by the registered scopes releases no more than the registration allows now, and a
+    // pairwise client gets no claim that is the same at every client (releasableClaims).
     claims: async (_use, scope, requested) => releasableClaims(await accountClaims(scope, requested as never), ctx.oidc.client ?? {}),
   };
 }

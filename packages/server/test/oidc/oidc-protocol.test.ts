@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
+import { parseDevicePublicKey } from '../../src/passkeys/device-key-proof.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
-import { ISSUER, OidcWorld, ORIGIN, REDIRECT_URI, authorize, codeFlow, expectStatus, type Browser, type RegisteredClient } from './oidc-fixture.ts';
+import { ISSUER, OidcWorld, ORIGIN, REDIRECT_URI, STORE, authorize, codeFlow, expectStatus, type Browser, type RegisteredClient } from './oidc-fixture.ts';
 
 /** The OAuth error of a failed openid-client call. */
 async function oauthError(call: Promise<unknown>): Promise<string> {
@@ -519,6 +521,40 @@ for (const kind of DATABASE_KINDS) {
         .orderBy('id', 'desc')
         .executeTakeFirstOrThrow();
       assert.equal(issued.target_id, userId);
+    });
+
+    test('pairwise clients get no external_id or device_keys (the same at every client, Core §8, §17.3); a public-subject client does', async () => {
+      const { external_id: externalId } = await world.db.selectFrom('users').select('external_id').where('id', '=', userId).executeTakeFirstOrThrow();
+      assert.ok(externalId);
+      const key = await parseDevicePublicKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }));
+      await world.server.services.devices.bind({ tenantId: 'acme', actor: 'test' }, { storeName: STORE, userId, credentialId: null, key });
+      // Asked for by name too: the claims parameter does not bring them back.
+      const named = JSON.stringify({ id_token: { external_id: null, device_keys: null }, userinfo: { external_id: null, device_keys: null } });
+
+      const publicTokens = await signIn({ prompt: 'none', scope: 'openid', claims: named });
+      assert.equal(publicTokens.claims()!.external_id, externalId);
+      assert.deepEqual(publicTokens.claims()!.device_keys, [key.keyId]);
+      const publicInfo = await oidc.fetchUserInfo(config, publicTokens.access_token, userId);
+      assert.equal(publicInfo.external_id, externalId);
+      assert.deepEqual(publicInfo.device_keys, [key.keyId]);
+
+      const subs = new Set<string>();
+      for (const [name, redirectUri] of [
+        ['Pairwise one', 'https://one.keyway.test/callback'],
+        ['Pairwise two', 'https://two.keyway.test/callback'],
+      ] as const) {
+        const pairwiseConfig = await world.relyingParty(await world.register({ name, subjectType: 'pairwise', redirectUris: [redirectUri] }));
+        for (const extra of [{ scope: 'openid' }, { scope: 'openid', claims: named }] as Record<string, string>[]) {
+          const tokens = await signIn({ prompt: 'none', redirect_uri: redirectUri, ...extra }, pairwiseConfig);
+          const claims = tokens.claims()!;
+          subs.add(claims.sub);
+          assert.equal(claims.external_id, undefined, name);
+          assert.equal(claims.device_keys, undefined, name);
+          const info = await oidc.fetchUserInfo(pairwiseConfig, tokens.access_token, claims.sub);
+          assert.deepEqual(Object.keys(info).sort(), ['store', 'sub'], name);
+        }
+      }
+      assert.equal(subs.size, 2, 'one stable sub per sector');
     });
 
     test('SSO across clients, and RP-initiated logout ends the session for every client and Keyway’s own', async () => {
