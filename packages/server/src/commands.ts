@@ -7,6 +7,7 @@ import { EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME } from './cli/exit-codes.ts';
 import { ConfigError, type Config } from './config/config.ts';
 import { OperatorService } from './console/operator-service.ts';
 import { KeywayError } from './errors/keyway-error.ts';
+import { COMMAND_LINE } from './journeys/user-acts.ts';
 import { installTemplates } from './journeys/templates.ts';
 import { nextSteps } from './quickstart/next-steps.ts';
 import { quickstartPage } from './quickstart/quickstart-page.ts';
@@ -131,7 +132,7 @@ async function installTemplatesCommand(config: Config, invocation: Extract<Invoc
       authenticationPolicy: invocation.authenticationPolicy,
     };
     const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
-    const results = await installTemplates(services, { tenantId: invocation.tenant, actor: 'cli' }, store, { settings: given });
+    const results = await installTemplates(services, { tenantId: invocation.tenant, actor: 'cli' }, store, { settings: given, publisher: COMMAND_LINE });
     console.log(JSON.stringify({ items: results }));
   } finally {
     await database.close();

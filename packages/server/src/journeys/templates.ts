@@ -5,7 +5,7 @@ import type { Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { Services } from '../services.ts';
 import type { JourneyDefinition } from './definition.ts';
-import { COMMAND_LINE, type Publisher } from './user-acts.ts';
+import type { Publisher } from './user-acts.ts';
 
 /**
  * Journey templates: the TrustX passkey processes and Mosaic passkey journeys as definitions under
@@ -85,13 +85,14 @@ export async function installTemplates(
     only?: string[] | undefined;
     settings?: InstallSettings | undefined;
     /**
-     * Who answers for what the templates do to users (user-acts.ts): the caller of the API; by default the command
-     * line (`keyway journeys install-templates`, the quickstart), which the server's operator runs.
+     * Who answers for what the templates do to users (user-acts.ts): the caller of the API, or COMMAND_LINE (user-acts.ts)
+     * (`keyway journeys install-templates`, the quickstart), which the server's operator runs. Always said, never
+     * assumed: a caller that forgot it must not install with the command line's authority.
      */
-    publisher?: Publisher | undefined;
-  } = {},
+    publisher: Publisher;
+  },
 ): Promise<InstallResult[]> {
-  const publisher = options.publisher ?? COMMAND_LINE;
+  const { publisher } = options;
   await services.identity.findStore(actor.tenantId, store);
   const templates = loadTemplates();
   const chosen =

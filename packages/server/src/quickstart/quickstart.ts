@@ -1,4 +1,5 @@
 import { KeywayError } from '../errors/keyway-error.ts';
+import { COMMAND_LINE } from '../journeys/user-acts.ts';
 import { installTemplates, type InstallResult } from '../journeys/templates.ts';
 import type { Services } from '../services.ts';
 
@@ -94,8 +95,10 @@ export async function runQuickstart(services: QuickstartServices, options: Quick
   const same = current !== undefined && (Object.keys(selfService) as (keyof typeof selfService)[]).every((key) => current[key] === selfService[key]);
   if (!same) await services.identity.updateStore(actor, options.store, { selfService });
 
+  // The quickstart is the server's command line, run by whoever operates the server.
   const journeys = await installTemplates(services, actor, options.store, {
     settings: { relyingPartyId: QUICKSTART_RP_ID, registrationPolicy: QUICKSTART_POLICY, authenticationPolicy: QUICKSTART_POLICY },
+    publisher: COMMAND_LINE,
   });
   return {
     tenant: options.tenant,
