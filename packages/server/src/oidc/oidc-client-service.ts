@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -156,6 +156,16 @@ export class OidcClientService {
         { action: 'oidc.client.update', targetType: 'oidcClient', targetId: clientId, details: { store: before.store_name, changed: Object.keys(patch) } },
         now,
       );
+      // What the users granted the client before is no longer what the client may have: a scope taken away (its
+      // refresh tokens would keep it), consent now required (its grants were given silently), or another kind of
+      // subject (its tokens name users differently). So everything issued to it goes, in this transaction: its users
+      // sign in again and, for a third-party client, consent again.
+      const removedScopes =
+        set.scopes === undefined ? [] : (JSON.parse(before.scopes) as string[]).filter((scope) => !(JSON.parse(set.scopes!) as string[]).includes(scope));
+      const consentNowNeeded = before.first_party === 1 && set.first_party === 0;
+      const otherSubjects = set.subject_type !== undefined && set.subject_type !== before.subject_type;
+      if (removedScopes.length > 0 || consentNowNeeded || otherSubjects)
+        await this.#revokeIssued(trx, actor, clientId, before.store_name, 'clientNarrowed', now);
     });
     return this.get(actor.tenantId, clientId);
   }
@@ -184,24 +194,42 @@ export class OidcClientService {
     await this.#db.transaction().execute(async (trx) => {
       const row = await this.findRow(actor.tenantId, clientId, trx);
       await trx.deleteFrom('oidc_clients').where('tenant_id', '=', actor.tenantId).where('id', '=', clientId).execute();
-      const removed = await trx.deleteFrom('oidc_state').where('tenant_id', '=', actor.tenantId).where('client_id', '=', clientId).returning('model').execute();
       await appendAuditEvent(
         trx,
         actor,
         { action: 'oidc.client.delete', targetType: 'oidcClient', targetId: clientId, details: { store: row.store_name } },
         now,
       );
-      // The client's live tokens are revoked with it: audited as every revocation is (oidc-adapter.ts), one event per kind.
-      for (const [model, kind] of [
-        ['AccessToken', 'accessToken'],
-        ['RefreshToken', 'refreshToken'],
-      ] as const) {
-        const count = removed.filter((r) => r.model === model).length;
-        if (count === 0) continue;
-        const details = { store: row.store_name, count, reason: 'clientDeleted' };
-        await appendAuditEvent(trx, actor, { action: `oidc.${kind}.revoke`, targetType: 'oidcClient', targetId: clientId, details }, now);
-      }
+      await this.#revokeIssued(trx, actor, clientId, row.store_name, 'clientDeleted', now);
     });
+  }
+
+  /**
+   * Removes everything the provider issued to the client (grants, codes, access and refresh tokens, interactions in
+   * flight): its tokens stop working at once. Audited as every revocation is (oidc-adapter.ts), one event per kind.
+   */
+  async #revokeIssued(
+    trx: Transaction<Schema>,
+    actor: Actor,
+    clientId: string,
+    store: string,
+    reason: 'clientDeleted' | 'clientNarrowed',
+    now: Date,
+  ): Promise<void> {
+    const removed = await trx.deleteFrom('oidc_state').where('tenant_id', '=', actor.tenantId).where('client_id', '=', clientId).returning('model').execute();
+    for (const [model, kind] of [
+      ['AccessToken', 'accessToken'],
+      ['RefreshToken', 'refreshToken'],
+    ] as const) {
+      const count = removed.filter((r) => r.model === model).length;
+      if (count === 0) continue;
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: `oidc.${kind}.revoke`, targetType: 'oidcClient', targetId: clientId, details: { store, count, reason } },
+        now,
+      );
+    }
   }
 
   /** Checks a confidential client's secret against its hash, spending the same time on clients without one. */

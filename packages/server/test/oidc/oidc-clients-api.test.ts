@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { expectProblem } from '../selfservice/selfservice-fixture.ts';
-import { OidcWorld, REDIRECT_URI, STORE, expectStatus } from './oidc-fixture.ts';
+import * as oidc from 'openid-client';
+import { ISSUER, OidcWorld, REDIRECT_URI, STORE, authorize, codeFlow, expectStatus } from './oidc-fixture.ts';
 
 const CLIENTS = '/api/oidc/clients';
 
@@ -164,6 +165,85 @@ for (const kind of DATABASE_KINDS) {
         .where('action', '=', 'oidc.accessToken.revoke')
         .executeTakeFirstOrThrow();
       assert.deepEqual(JSON.parse(String(revoked.details)), { store: STORE, count: 1, reason: 'clientDeleted' });
+    });
+
+    test('narrowing a client (a scope taken away, consent now required, another subject type) revokes what was issued to it; other changes do not', async () => {
+      const client = await world.register({ name: 'Narrowed', scopes: ['openid', 'profile', 'email', 'offline_access'] });
+      const config = await world.relyingParty(client);
+      const browser = world.browser();
+      const { authenticator } = await world.signUp(browser, 'narrowed@example.com');
+      const signIn = async (scope = 'openid profile email offline_access') => {
+        const flow = await codeFlow(config, { prompt: 'consent', scope });
+        const { location } = await authorize(world, browser, flow.url, () => world.signIn(browser, authenticator));
+        return oidc.authorizationCodeGrant(config, new URL(location), {
+          pkceCodeVerifier: flow.verifier,
+          expectedState: flow.state,
+          expectedNonce: flow.nonce,
+        });
+      };
+      const issued = async () =>
+        (await world.db.selectFrom('oidc_state').select('model').where('client_id', '=', client.clientId).execute()).map((r) => r.model).sort();
+      const refusedRefresh = async (refreshToken: string) => {
+        try {
+          await oidc.refreshTokenGrant(config, refreshToken);
+        } catch (error) {
+          const e = error as { error?: string; cause?: { error?: string } };
+          return e.error ?? e.cause?.error;
+        }
+        return 'refreshed';
+      };
+
+      let tokens = await signIn();
+      assert.ok(tokens.refresh_token);
+      // A change that takes nothing away: the tokens live on.
+      await expectStatus(
+        api().patch(`${CLIENTS}/${client.clientId}`, { name: 'Narrowed app', redirectUris: [REDIRECT_URI, 'https://app.keyway.test/other'] }),
+        200,
+      );
+      await expectStatus(api().patch(`${CLIENTS}/${client.clientId}`, { scopes: ['openid', 'profile', 'email', 'offline_access', 'phone'] }), 200);
+      const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+      assert.ok((await issued()).includes('RefreshToken'));
+
+      // email taken away: the refresh token would have kept it. Everything issued goes, audited with the reason.
+      const before = await issued();
+      await expectStatus(api().patch(`${CLIENTS}/${client.clientId}`, { scopes: ['openid', 'profile', 'offline_access'] }), 200);
+      assert.deepEqual(await issued(), []);
+      assert.equal(await refusedRefresh(refreshed.refresh_token!), 'invalid_grant');
+      const userinfo = await world.publicFetch(`${ISSUER}/oidc/userinfo`, { headers: { authorization: `Bearer ${refreshed.access_token}` } });
+      assert.equal(userinfo.status, 401);
+      const revocations = await world.db
+        .selectFrom('audit_events')
+        .select(['action', 'details'])
+        .where('target_id', '=', client.clientId)
+        .where('action', 'like', 'oidc.%.revoke')
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(
+        revocations.map((r) => [r.action, JSON.parse(String(r.details))]),
+        [
+          ['oidc.accessToken.revoke', { store: STORE, count: before.filter((m) => m === 'AccessToken').length, reason: 'clientNarrowed' }],
+          ['oidc.refreshToken.revoke', { store: STORE, count: before.filter((m) => m === 'RefreshToken').length, reason: 'clientNarrowed' }],
+        ],
+      );
+      // The user signs in again, within the new scopes (email is no longer one: asking for it is invalid_scope).
+      tokens = await signIn('openid profile offline_access');
+      assert.equal(tokens.claims()!.email, undefined);
+
+      // First-party to third-party: the grant had been given without asking; now the user is asked.
+      await expectStatus(api().patch(`${CLIENTS}/${client.clientId}`, { firstParty: false }), 200);
+      assert.deepEqual(await issued(), []);
+      const asked = await world.navigate(browser, (await codeFlow(config, { scope: 'openid profile offline_access' })).url);
+      assert.equal(asked.location, undefined, `no code without consent: ${asked.location}`);
+      assert.match(asked.page!.url, /\/acme\/oidc\/interaction\//);
+      assert.match(asked.page!.body, /Narrowed app/);
+      assert.equal(await refusedRefresh(tokens.refresh_token!), 'invalid_grant');
+
+      // Another subject type: the client's tokens named its users by the old subjects.
+      await expectStatus(api().patch(`${CLIENTS}/${client.clientId}`, { firstParty: true }), 200);
+      tokens = await signIn('openid profile offline_access');
+      await expectStatus(api().patch(`${CLIENTS}/${client.clientId}`, { subjectType: 'pairwise' }), 200);
+      assert.deepEqual(await issued(), []);
+      assert.equal(await refusedRefresh(tokens.refresh_token!), 'invalid_grant');
     });
 
     test('permissions: each route needs its Oidc permission; another tenant’s client is 404', async () => {
