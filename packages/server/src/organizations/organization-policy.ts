@@ -38,12 +38,20 @@ export function parsePolicy(json: string): OrganizationPolicy {
 export interface SignInPasskey {
   aaguid: string;
   backupEligible: boolean;
+  /**
+   * Whether its attestation was verified against a root the registration policy trusts (or the FIDO metadata). Only
+   * then is the AAGUID the authenticator's model; otherwise it is whatever the client said (attestation `none`, self
+   * attestation), which any software authenticator can set to an allowed model's.
+   */
+  attested: boolean;
 }
 
 /**
  * Checks a sign-in against the policy, failing closed: without a passkey when one is required, a synced passkey
  * when only device-bound ones are allowed (backup eligibility is fixed at creation, WebAuthn §6.1.3), an
- * authenticator model on the deny list or missing from a non-empty allow list.
+ * authenticator model on the deny list or missing from a non-empty allow list. An allow list admits only passkeys
+ * whose model is attested (WebAuthn §6.5.1: the AAGUID is only as trustworthy as the attestation that signs it); the
+ * deny list refuses a model whether attested or merely claimed.
  */
 export function enforcePolicy(organizationId: string, policy: OrganizationPolicy, passkey: SignInPasskey | undefined): void {
   if (passkey === undefined) {
@@ -54,6 +62,11 @@ export function enforcePolicy(organizationId: string, policy: OrganizationPolicy
   if (policy.deviceBoundOnly && passkey.backupEligible)
     throw new KeywayError('ORGANIZATION_SYNCED_PASSKEY_REFUSED', `Organization ${organizationId} accepts only device-bound passkeys, and this one is synced`);
   const aaguid = passkey.aaguid.toLowerCase();
+  if (policy.aaguidAllowList.length > 0 && policy.aaguidAllowList.includes(aaguid) && !passkey.attested)
+    throw new KeywayError(
+      'ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED',
+      `Organization ${organizationId} accepts only passkeys of attested authenticator models, and this one's model (${aaguid}) is not attested`,
+    );
   if (policy.aaguidDenyList.includes(aaguid) || (policy.aaguidAllowList.length > 0 && !policy.aaguidAllowList.includes(aaguid)))
     throw new KeywayError(
       'ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED',

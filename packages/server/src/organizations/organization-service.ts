@@ -501,7 +501,7 @@ export class OrganizationService {
         ? undefined
         : await this.#db
             .selectFrom('credentials')
-            .select(['aaguid', 'backup_eligible'])
+            .select(['aaguid', 'backup_eligible', 'attestation_verified'])
             .where('tenant_id', '=', tenantId)
             .where('store_id', '=', store.id)
             .where('user_id', '=', userId)
@@ -509,7 +509,13 @@ export class OrganizationService {
             .executeTakeFirst();
     if (credentialId !== undefined && !passkey) throw new KeywayError('ORGANIZATION_PASSKEY_REQUIRED', 'The passkey of this sign-in no longer exists');
     const policy: OrganizationPolicy = parsePolicy(row.policy);
-    enforcePolicy(organizationId, policy, passkey ? { aaguid: passkey.aaguid, backupEligible: Number(passkey.backup_eligible) === 1 } : undefined);
+    enforcePolicy(
+      organizationId,
+      policy,
+      passkey
+        ? { aaguid: passkey.aaguid, backupEligible: Number(passkey.backup_eligible) === 1, attested: Number(passkey.attestation_verified) === 1 }
+        : undefined,
+    );
     return { organizationId: row.id, name: row.name, roles: JSON.parse(row.roles) as string[] };
   }
 }

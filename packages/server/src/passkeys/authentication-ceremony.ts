@@ -50,7 +50,7 @@ export type CeremonyCompletionHook = (trx: Kysely<Schema>, outcome: { userId: st
  * A caller's own rule on the verified passkey, checked before anything is stored (e.g. an organization's policy): it
  * throws a coded KeywayError to refuse, and the ceremony then changes nothing (the refusal is audited with its code).
  */
-export type CeremonyAdmission = (passkey: { userId: string; aaguid: string; backupEligible: boolean }) => Promise<void>;
+export type CeremonyAdmission = (passkey: { userId: string; aaguid: string; backupEligible: boolean; attested: boolean }) => Promise<void>;
 
 export interface CompleteAuthenticationInput {
   storeName: string;
@@ -214,7 +214,7 @@ export class AuthenticationCeremony {
       (credential) => credentialKeys.publicKey({ tenantId: actor.tenantId, credentialId: credential.id }, credential.publicKey),
     );
 
-    await input.admit?.({ userId: user.id, aaguid: record.aaguid, backupEligible: verified.backupEligible });
+    await input.admit?.({ userId: user.id, aaguid: record.aaguid, backupEligible: verified.backupEligible, attested: record.attestation_verified === 1 });
 
     const attested = record.attestation_verified === 1;
     // Signed before the transaction (signing may create the tenant's first key in a transaction of

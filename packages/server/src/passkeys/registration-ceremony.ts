@@ -188,7 +188,7 @@ export class RegistrationCeremony {
       now,
     });
 
-    await input.admit?.({ userId: user.id, aaguid: verified.aaguid, backupEligible: verified.backupEligible });
+    await input.admit?.({ userId: user.id, aaguid: verified.aaguid, backupEligible: verified.backupEligible, attested: verified.attestationVerified });
 
     const row = newCredentialRow(
       verified,

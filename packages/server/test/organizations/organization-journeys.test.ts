@@ -5,6 +5,7 @@ import { decodeJwt } from 'jose';
 import { definition, ORIGIN, publish, setUpTenant, STORE, submit } from '../journeys/engine-fixture.ts';
 import { latestRefusalCode } from '../support/audited-refusal.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
+import { makeAttestationPki } from '../support/attestation-pki.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
 
@@ -18,8 +19,10 @@ for (const kind of DATABASE_KINDS) {
     let admin: TenantFixture;
     let aliceId: string;
     let bobId: string;
-    // Alice has a device-bound passkey of a known model and a synced one; Bob a device-bound one.
-    const aliceDevice = new SoftAuthenticator({ aaguid: YUBIKEY_AAGUID });
+    // Alice has a device-bound passkey of a known model (its attestation chains to a root the registration policy
+    // trusts), one that merely claims that model (attestation none), and a synced one; Bob a device-bound one.
+    let aliceDevice: SoftAuthenticator;
+    const aliceClaimed = new SoftAuthenticator({ aaguid: YUBIKEY_AAGUID });
     const aliceSynced = new SoftAuthenticator({ backupEligible: true, backupState: true, incrementSignCount: false });
     const bobDevice = new SoftAuthenticator();
 
@@ -63,10 +66,18 @@ for (const kind of DATABASE_KINDS) {
       ({ admin, userId: aliceId } = await setUpTenant(server));
       bobId = (await admin.api.post(`/api/identity-store/stores/${STORE}/users`, { userKey: 'bob' })).body.id;
       const api = `/api/identity-store/stores/${STORE}/passkeys`;
-      assert.equal((await admin.api.post(`${api}/registrationPolicies`, { name: 'default' })).status, 201);
+      const pki = await makeAttestationPki();
+      aliceDevice = new SoftAuthenticator({
+        aaguid: YUBIKEY_AAGUID,
+        attestationFormat: 'packed',
+        attestationCertificate: { x5c: [pki.leaf], privateKey: pki.privateKey },
+      });
+      const trusted = { name: 'default', attestation: 'direct', attestationTrust: { requireTrustedAttestation: false, rootCertificates: [pki.rootPem] } };
+      assert.equal((await admin.api.post(`${api}/registrationPolicies`, trusted)).status, 201);
       assert.equal((await admin.api.post(`${api}/authenticationPolicies`, { name: 'default' })).status, 201);
       assert.equal((await admin.api.post('/api/journeys/templates/install', { store: STORE })).status, 200);
       await registerPasskey(aliceId, aliceDevice);
+      await registerPasskey(aliceId, aliceClaimed);
       await registerPasskey(aliceId, aliceSynced);
       await registerPasskey(bobId, bobDevice);
     });
@@ -124,6 +135,10 @@ for (const kind of DATABASE_KINDS) {
       await addMember(allowed.id, bobId, []);
       assert.equal((await signIn(aliceDevice, allowed.id)).body.journeyStepId, 'success');
       assertRefused(await signIn(bobDevice, allowed.id), 'ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED');
+      // The same AAGUID without an attestation that vouches for it is a claim any software authenticator can make.
+      assertRefused(await signIn(aliceClaimed, allowed.id), 'ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED');
+      // The deny list refuses a model whether attested or claimed.
+      assertRefused(await signIn(aliceClaimed, denied.id), 'ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED');
     });
 
     test('general.selectOrganization: one organization is chosen at once, several are offered; the choice is in expressions and the token', async () => {

@@ -167,7 +167,7 @@ export class SandboxCeremonies {
     });
     if (this.#credentials.has(verified.credentialId)) throw new KeywayError('CREDENTIAL_ALREADY_REGISTERED', 'This credential ID is already registered');
     // An organization's policy, as in RegistrationCeremony.complete (it only reads).
-    await admit?.({ userId: session.userId!, aaguid: verified.aaguid, backupEligible: verified.backupEligible });
+    await admit?.({ userId: session.userId!, aaguid: verified.aaguid, backupEligible: verified.backupEligible, attested: verified.attestationVerified });
     session.consumed = true;
     const row = newCredentialRow(verified, { tenantId: actor.tenantId, storeId: store.id, userId: session.userId!, rpId: session.rpId, device: null }, now);
     this.#credentials.set(row.credential_id, row);
@@ -237,7 +237,7 @@ export class SandboxCeremonies {
         backupEligible: record.backup_eligible === 1,
       },
     });
-    await input.admit?.({ userId: user.id, aaguid: record.aaguid, backupEligible: verified.backupEligible });
+    await input.admit?.({ userId: user.id, aaguid: record.aaguid, backupEligible: verified.backupEligible, attested: record.attestation_verified === 1 });
     session.consumed = true;
     const now = this.#deps.clock.now();
     const updated = {
