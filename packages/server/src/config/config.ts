@@ -3,6 +3,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MASTER_KEY_FORMAT, MasterKey, parseMasterKey } from '../secrets/master-key.ts';
 import { didYouMeanSuffix } from '../shared/did-you-mean.ts';
+import { isAddressOrRange, type TrustProxy } from './trust-proxy.ts';
 
 /** Validated runtime configuration. Built once at start-up from environment variables (12-factor). */
 export interface Config {
@@ -15,7 +16,11 @@ export interface Config {
   logFormat: 'auto' | 'human' | 'json';
   accessTokenTtlSeconds: number;
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  /**
+   * Whom `X-Forwarded-For` is believed from: false (nobody: the socket's address is the client's), a number of proxy
+   * hops in front of Keyway, or the addresses/CIDR ranges of the proxies (trust-proxy.ts).
+   */
+  trustProxy: TrustProxy;
   /** Directory that MDS3 metadata file sources must come from; undefined: only https sources. */
   trustDir: string | undefined;
   /** Self-service begin/options/finish calls allowed per client IP and minute. */
@@ -127,12 +132,23 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new ConfigError(name, '"true" or "false"', raw);
+/**
+ * KEYWAY_TRUST_PROXY: `false` (default), a hop count (`1`…`10`; `true` is one hop, the single reverse proxy of the usual
+ * deployment), or a comma-separated list of the proxies' addresses or CIDR ranges. Never "trust every hop": then the
+ * leftmost X-Forwarded-For entry, which the client writes, would be the client IP that rate limits count.
+ */
+function trustProxy(env: Env, name: string): TrustProxy {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true') return 1;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops >= 1 && hops <= 10) return hops;
+  } else {
+    const proxies = raw.split(',').map((entry) => entry.trim());
+    if (proxies.every(isAddressOrRange)) return proxies;
+  }
+  throw new ConfigError(name, '"false", a number of proxy hops from 1 to 10 ("true" is 1), or the proxies\' addresses or CIDR ranges, comma-separated', raw);
 }
 
 function databaseUrl(env: Env, cwd: string): string {
@@ -295,7 +311,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logFormat: logFormat as Config['logFormat'],
     accessTokenTtlSeconds: integer(env, 'KEYWAY_ACCESS_TOKEN_TTL', 3600, 60, 86_400),
     bodyLimitBytes: integer(env, 'KEYWAY_BODY_LIMIT', 256 * 1024, 1024, 10 * 1024 * 1024),
-    trustProxy: boolean(env, 'KEYWAY_TRUST_PROXY', false),
+    trustProxy: trustProxy(env, 'KEYWAY_TRUST_PROXY'),
     trustDir: directory(env, 'KEYWAY_TRUST_DIR', cwd),
     rateLimitPerIp: integer(env, 'KEYWAY_RATE_LIMIT_PER_IP', 30, 1, 1_000_000),
     rateLimitPerIdentifier: integer(env, 'KEYWAY_RATE_LIMIT_PER_IDENTIFIER', 10, 1, 1_000_000),

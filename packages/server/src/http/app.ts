@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { auditRoutes } from '../audit/audit-routes.ts';
 import { brandingRoutes } from '../branding/branding-routes.ts';
 import type { Config } from '../config/config.ts';
+import { fastifyTrustProxy } from '../config/trust-proxy.ts';
 import { consoleAppRoutes } from '../console/console-app-routes.ts';
 import { pagePreviewRoutes } from '../console/page-preview-routes.ts';
 import { selfServicePreviewRoutes } from '../console/self-service-preview-routes.ts';
@@ -81,7 +82,7 @@ export async function buildApp({ config, database, services, logger, consoleDist
     logger: logger ?? loggerOptions(config, resolveLogFormat(config.logFormat, process.stdout.isTTY === true)),
     logController: new OneLinePerRequest(),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // Honour a caller's request id (for tracing across services) when it is well-formed.
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];

@@ -69,6 +69,15 @@ test('accepts PostgreSQL URLs and https public URLs', () => {
   assert.equal(config.port, 9000);
 });
 
+test('KEYWAY_TRUST_PROXY: nobody by default, a hop count (true is one), or the proxies’ addresses; never every hop', () => {
+  assert.equal(loadConfig({}).trustProxy, false);
+  assert.equal(loadConfig({ KEYWAY_TRUST_PROXY: 'false' }).trustProxy, false);
+  assert.equal(loadConfig({ KEYWAY_TRUST_PROXY: '0' }).trustProxy, false);
+  assert.equal(loadConfig({ KEYWAY_TRUST_PROXY: 'true' }).trustProxy, 1);
+  assert.equal(loadConfig({ KEYWAY_TRUST_PROXY: '2' }).trustProxy, 2);
+  assert.deepEqual(loadConfig({ KEYWAY_TRUST_PROXY: '10.0.0.1, 10.1.0.0/16,fd00::/8' }).trustProxy, ['10.0.0.1', '10.1.0.0/16', 'fd00::/8']);
+});
+
 const bad: Array<[Record<string, string>, string, RegExp]> = [
   [{ PORT: 'eighty' }, 'PORT', /integer from 0 to 65535/],
   [{ PORT: '70000' }, 'PORT', /integer/],
@@ -77,7 +86,10 @@ const bad: Array<[Record<string, string>, string, RegExp]> = [
   [{ KEYWAY_PUBLIC_URL: 'https://id.example.com/app' }, 'KEYWAY_PUBLIC_URL', /without path/],
   [{ KEYWAY_LOG_LEVEL: 'loud' }, 'KEYWAY_LOG_LEVEL', /info/],
   [{ KEYWAY_ACCESS_TOKEN_TTL: '5' }, 'KEYWAY_ACCESS_TOKEN_TTL', /from 60/],
-  [{ KEYWAY_TRUST_PROXY: 'yes' }, 'KEYWAY_TRUST_PROXY', /"true" or "false"/],
+  [{ KEYWAY_TRUST_PROXY: 'yes' }, 'KEYWAY_TRUST_PROXY', /"false", a number of proxy hops from 1 to 10/],
+  [{ KEYWAY_TRUST_PROXY: '11' }, 'KEYWAY_TRUST_PROXY', /from 1 to 10/],
+  [{ KEYWAY_TRUST_PROXY: '10.0.0.1/33' }, 'KEYWAY_TRUST_PROXY', /CIDR ranges/],
+  [{ KEYWAY_TRUST_PROXY: '10.0.0.1, proxy.internal' }, 'KEYWAY_TRUST_PROXY', /CIDR ranges/],
   [{ KEYWAY_RATE_LIMIT_TOKEN_PER_IP: '0' }, 'KEYWAY_RATE_LIMIT_TOKEN_PER_IP', /integer from 1 to 1000000/],
   [{ KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT: 'many' }, 'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT', /integer from 1 to 1000000/],
   [{ KEYWAY_LOG_FORMAT: 'pretty' }, 'KEYWAY_LOG_FORMAT', /auto\|human\|json/],

@@ -126,5 +126,29 @@ for (const kind of DATABASE_KINDS) {
       assert.ok(Number(limited.headers.get('retry-after')) >= 1 && Number(limited.headers.get('retry-after')) <= 60);
       await expectStatus(world.browser({ headers: { 'x-forwarded-for': '203.0.113.2' } }).post('/login/webauthn/options'), 200);
     });
+
+    test('only as many hops as configured: addresses the client wrote in front of the proxy’s entry are not believed', async () => {
+      // What a proxy that appends the address it saw (nginx's $proxy_add_x_forwarded_for) forwards for a client that
+      // sent X-Forwarded-For: 10.9.<i>.1 itself: the client is 203.0.113.7 each time, and is limited as one.
+      const spoofing = (i: number) => world.browser({ headers: { 'x-forwarded-for': `10.9.${i}.1, 203.0.113.7` } });
+      for (let i = 0; i < 3; i++) await expectStatus(spoofing(i).post('/login/webauthn/options'), 200);
+      await expectProblem(spoofing(3).post('/login/webauthn/options'), 429, 'RATE_LIMITED');
+    });
+  });
+
+  describe(`self-service rate limits behind proxies named by address on ${kind}`, () => {
+    let world: SelfServiceWorld;
+    before(async () => {
+      world = await SelfServiceWorld.create(kind, { env: { KEYWAY_RATE_LIMIT_PER_IP: '3', KEYWAY_TRUST_PROXY: '127.0.0.0/8, 10.0.0.0/8' } });
+    });
+    after(() => world.close());
+
+    test('the client is the first address, from the right, that is not one of the proxies', async () => {
+      // Loopback (the socket) and 10.0.0.5 are proxies; 198.51.100.9 is the client; what it wrote before is not believed.
+      const client = (spoofed: string) => world.browser({ headers: { 'x-forwarded-for': `${spoofed}, 198.51.100.9, 10.0.0.5` } });
+      for (let i = 0; i < 3; i++) await expectStatus(client(`192.0.2.${i}`).post('/login/webauthn/options'), 200);
+      await expectProblem(client('192.0.2.99').post('/login/webauthn/options'), 429, 'RATE_LIMITED');
+      await expectStatus(world.browser({ headers: { 'x-forwarded-for': '198.51.100.10, 10.0.0.5' } }).post('/login/webauthn/options'), 200);
+    });
   });
 }
