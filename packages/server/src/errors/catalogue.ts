@@ -135,6 +135,7 @@ export const ERROR_CATALOGUE = {
   JOURNEY_NOT_PUBLISHED: { status: 409, title: 'The journey has no published version' },
   JOURNEY_NOT_STARTABLE: { status: 403, title: 'This journey cannot be started this way' },
   JOURNEY_PUBLISHER_NOT_PERMITTED: { status: 403, title: 'The journey acts on users in ways its publisher lacks the permissions for' },
+  JOURNEY_STARTER_NOT_PERMITTED: { status: 403, title: 'The journey acts on the user its starter names in ways the starter lacks the permissions for' },
   JOURNEY_ORIGIN_NOT_ALLOWED: { status: 403, title: 'The request did not come from an origin of the journey store’s relying parties' },
   JOURNEY_SESSION_NOT_FOUND: { status: 404, title: 'No such journey session' },
   JOURNEY_SESSION_EXPIRED: { status: 410, title: 'The journey session has expired' },

@@ -1,6 +1,7 @@
 import { LruCache } from '../shared/lru-cache.ts';
 import { compileString, evaluateString, hasExpression, type CompiledString } from './expressions.ts';
 import type { JourneyDefinition, StepDefinition } from './definition.ts';
+import { journeyUserActsOf, type OwnJourneyUserActs } from './journey-user-acts.ts';
 import { BUILT_IN_STEPS, type StepTypeLookup } from './step-registry.ts';
 import type { StepType } from './step-type.ts';
 
@@ -20,6 +21,8 @@ export interface CompiledStep {
 export interface CompiledJourney {
   definition: JourneyDefinition;
   steps: Map<string, CompiledStep>;
+  /** What the version does to its journey's user, for a start that names the user (journey-user-acts.ts). */
+  journeyUserActs: OwnJourneyUserActs;
 }
 
 /** Compiles a value, calling `onError` (with the JSON pointer below `pointer`) for each bad expression. */
@@ -74,7 +77,7 @@ export function compileJourney(definition: JourneyDefinition, stepTypes: StepTyp
     if (!type) throw new Error(`journey step ${step.id}: unknown step type ${step.type}`);
     steps.set(step.id, { definition: step, type, parameters: compileValue(step.parameters ?? {}) });
   }
-  return { definition, steps };
+  return { definition, steps, journeyUserActs: journeyUserActsOf(definition, stepTypes) };
 }
 
 /**

@@ -125,7 +125,10 @@ export const StartJourneyBody = Type.Object(
           Type.Object({ userId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
           Type.Object({ externalId: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
         ],
-        { description: 'API clients only: the user the journey runs for' },
+        {
+          description:
+            'API clients only: the user the journey runs for (read permission needed; for a journey that registers a passkey for its user or starts their sign-in, the ceremony API’s permissions for the act too)',
+        },
       ),
     ),
     variables: Type.Optional(

@@ -1,6 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Clock } from '../shared/clock.ts';
 import type { StepPort } from './step-port.ts';
+import type { JourneyUserAct } from './journey-user-acts.ts';
 import type { UserAct } from './user-acts.ts';
 
 /**
@@ -34,6 +35,20 @@ export interface StepType<P = Record<string, unknown>> {
    * written: a parameter given by an expression may name anyone. Absent: the step acts on no such user.
    */
   actsOnUsers?(parameters: Record<string, unknown>): readonly UserAct[];
+  /**
+   * What the step may do to the journey's own user (registers a passkey for them, starts a sign-in for them): when an
+   * API client names that user at the start, the starter must hold the permissions the same act needs through the API
+   * (journey-user-acts.ts), as the publisher does for `actsOnUsers`. Receives the parameters as written: a step whose
+   * user parameter is given by an expression may fall back to the journey's user. Absent: the step does no such act.
+   */
+  actsOnJourneyUser?(parameters: Record<string, unknown>): readonly JourneyUserAct[];
+  /**
+   * The outcomes the step leaves by only after making the journey's user, whoever it was before, the user it created
+   * or the user of the passkey ceremony it completed (whose start, if it was for the named user, is an act above): the
+   * steps after them act on that user, not merely on the one the starter named. A step that may leave the named user
+   * in place (e.g. an e-mail code to an address no user has) does not list the outcome.
+   */
+  identifiesUserOn?: readonly string[];
   /** false: runs server-side and returns an outcome/end at once. true: presents to the client and waits for a submit. */
   clientFacing: boolean;
   /**

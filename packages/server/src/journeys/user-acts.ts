@@ -9,10 +9,11 @@ import type { StepTypeLookup } from './step-registry.ts';
 
 /**
  * What a journey does to users other than its own: a user a step's parameters name (rather than the user the run
- * created, authenticated, or was started for by a starter allowed to name them), and users it creates. Anyone who
- * runs a journey runs these acts, so whoever publishes it answers for them: publishing needs the permissions the same
- * acts need through the API. Otherwise `Journeys:*` alone would be enough to register a passkey onto any user (and
- * sign in as them), which the ceremony API refuses without `IdentityStore:createPasskeyRegistrationForUser`.
+ * created, authenticated, or was started for by a starter allowed to name them and to act on them, for which see
+ * journey-user-acts.ts), and users it creates. Anyone who runs a journey runs these acts, so whoever publishes it
+ * answers for them: publishing needs the permissions the same acts need through the API. Otherwise `Journeys:*` alone
+ * would be enough to register a passkey onto any user (and sign in as them), which the ceremony API refuses without
+ * `IdentityStore:createPasskeyRegistrationForUser`.
  */
 
 /** One act of a step, with the permissions the same act needs through the API. */

@@ -350,7 +350,208 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(installed.body.items.length, 4);
     });
 
-    test('the permissions mirror the passkey ceremony API’s, and the refusal is documented on publish and install', async () => {
+    /** Starts `journeyId` naming `user` as `starter`; a refused start must leave every table as it was. */
+    async function startNaming(starter: HttpClient, journeyId: string, user: { userId: string } | { externalId: string }, variables?: Record<string, unknown>) {
+      const before = await snapshotDatabase(server.database);
+      const started = await starter.post(`/acme/journeys/${journeyId}/start`, { user, ...(variables ? { variables } : {}) }, { origin: ORIGIN });
+      if (started.status === 403) assert.deepEqual(await snapshotDatabase(server.database), before, `${journeyId}: a refused start writes nothing`);
+      return started;
+    }
+    const missing = (refused: { body: { errors: { field: string; message: string }[] } }) =>
+      refused.body.errors.map((e) => ({ field: e.field, needs: /which needs (\S+)$/.exec(e.message)?.[1] }));
+    /** Register Passkeys for the journey's own user (User Auth State "authenticated"), then `done`. */
+    const registerOwn = (id = 'reg') => ({
+      id,
+      type: 'mosaic.registerPasskeys',
+      parameters: { userAuthState: 'authenticated', relyingPartyId: 'app.example.com', registrationPolicy: 'default' },
+      outcomes: { success: 'done', failure: 'rejected', cancel: 'rejected' },
+    });
+    const PRIVATE = { access: { public: false } };
+
+    test('the starter’s takeover: Journeys:start and getUser cannot start a registration for alice (403, nothing stored); with the ceremony API’s permission the passkey is hers', async () => {
+      assert.equal((await admin.api.post('/api/journeys/templates/install', { store: STORE })).status, 200);
+      const passkeysBefore = await alicePasskeys();
+      const reader = await clientWith(['TNT#acme#Journeys:start', 'TNT#acme#IdentityStore:getUser']);
+      const refused = await startNaming(reader, 'mosaic-passkey-registration', { userId });
+      assert.equal(refused.status, 403, JSON.stringify(refused.body));
+      assert.equal(refused.body.code, 'JOURNEY_STARTER_NOT_PERMITTED');
+      const message = `step registerPasskeys registers a passkey for the journey’s user, named by userId, which needs ${REGISTER_FOR_USER}`;
+      assert.equal(
+        refused.body.detail,
+        `Starting journey mosaic-passkey-registration for a named user needs 1 permission(s) the starter does not hold; the first: ${message}`,
+      );
+      assert.deepEqual(refused.body.errors, [{ field: '/user', message }]);
+      assert.ok(!JSON.stringify(refused.body).includes('alice'), 'nothing about the user leaks');
+      // Refused before the user is read: an absent user is refused alike (no 404 telling who exists).
+      const absent = await startNaming(reader, 'mosaic-passkey-registration', { userId: 'no-such-user' });
+      assert.equal(absent.status, 403);
+      assert.equal(absent.body.code, 'JOURNEY_STARTER_NOT_PERMITTED');
+      assert.deepEqual(await alicePasskeys(), passkeysBefore, 'no passkey');
+
+      // A backend allowed to register passkeys for users (as the ceremony API asks) starts it, and the passkey is alice’s.
+      const registrar = await clientWith(['TNT#acme#Journeys:start', 'TNT#acme#IdentityStore:getUser', REGISTER_FOR_USER]);
+      const started = await startNaming(registrar, 'mosaic-passkey-registration', { userId });
+      assert.equal(started.status, 200, JSON.stringify(started.body));
+      assert.equal(started.body.journeyStepId, 'registerPasskeys');
+      const authenticator = new SoftAuthenticator();
+      const credential = authenticator.register(started.body.data.clientRequest, { origin: ORIGIN });
+      const done = await submit(server, started.body.sessionId, { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: credential } });
+      assert.equal(done.body.journeyStepId, 'success', JSON.stringify(done.body));
+      assert.deepEqual((await alicePasskeys()).sort(), [...passkeysBefore, credential.id].sort());
+
+      // A journey that signs its user in before registering acts on whoever proved a passkey: naming alice needs
+      // nothing more than reading her, and the registration is for the user who signed in.
+      await publish(
+        admin,
+        'sign-in-then-register',
+        definition(
+          [
+            {
+              id: 'login',
+              type: 'mosaic.loginForm',
+              parameters: { enablePasskeys: true, outputVariable: 'loginData', relyingPartyId: 'app.example.com', authenticationPolicy: 'default' },
+              outcomes: { passkeys: 'verify', cancel: 'rejected' },
+            },
+            {
+              id: 'verify',
+              type: 'mosaic.passkeyAuthentication',
+              parameters: { encodedResult: '${loginData.webauthn_encoded_result}', failureBehavior: 'failureBranch' },
+              outcomes: { success: 'reg', failure: 'rejected' },
+            },
+            registerOwn(),
+            endSuccess(),
+            endReject(),
+          ],
+          PRIVATE,
+        ),
+      );
+      const login = await startNaming(reader, 'sign-in-then-register', { userId });
+      assert.equal(login.status, 200, JSON.stringify(login.body));
+      assert.equal(login.body.journeyStepId, 'login');
+      const assertion = authenticator.authenticate(login.body.data.passkeys.clientRequest, { origin: ORIGIN });
+      const signedIn = await submit(server, login.body.sessionId, { clientResponseOptionId: 'passkeys', data: { webauthn_encoded_result: assertion } });
+      assert.equal(signedIn.body.journeyStepId, 'reg', JSON.stringify(signedIn.body));
+      // Another device: the first already holds a passkey of alice's (excludeCredentials).
+      const second = new SoftAuthenticator().register(signedIn.body.data.clientRequest, { origin: ORIGIN });
+      const registered = await submit(server, signedIn.body.sessionId, { clientResponseOptionId: 'client_input', data: { webauthn_encoded_result: second } });
+      assert.equal(registered.body.journeyStepId, 'success', JSON.stringify(registered.body));
+      assert.equal(registered.body.data.user.id, userId);
+      assert.ok((await alicePasskeys()).includes(second.id));
+    });
+
+    test('naming the user by external id needs both registration permissions, as the ceremony API asks for its start by …/ext and its completion by id', async () => {
+      assert.equal((await admin.api.post('/api/journeys/templates/install', { store: STORE })).status, 200);
+      const byExtId = { externalId: 'ext-alice' };
+      const READ_BY_EXT_ID = 'TNT#acme#IdentityStore:getUserByExtId';
+      for (const [held, needs] of [
+        [[], [REGISTER_BY_EXT_ID, REGISTER_FOR_USER]],
+        [[REGISTER_FOR_USER], [REGISTER_BY_EXT_ID]],
+        [[REGISTER_BY_EXT_ID], [REGISTER_FOR_USER]],
+      ] as const) {
+        const starter = await clientWith(['TNT#acme#Journeys:start', READ_BY_EXT_ID, ...held]);
+        const refused = await startNaming(starter, 'mosaic-passkey-registration', byExtId);
+        assert.equal(refused.status, 403, JSON.stringify(held));
+        assert.equal(refused.body.code, 'JOURNEY_STARTER_NOT_PERMITTED');
+        assert.deepEqual(
+          missing(refused),
+          needs.map((permission) => ({ field: '/user', needs: permission })),
+          JSON.stringify(held),
+        );
+        assert.match(refused.body.errors[0].message, /^step registerPasskeys registers a passkey for the journey’s user, named by externalId, which needs /);
+      }
+      const both = await clientWith(['TNT#acme#Journeys:start', READ_BY_EXT_ID, REGISTER_BY_EXT_ID, REGISTER_FOR_USER]);
+      const started = await startNaming(both, 'mosaic-passkey-registration', byExtId);
+      assert.equal(started.status, 200, JSON.stringify(started.body));
+      assert.equal(started.body.journeyStepId, 'registerPasskeys');
+      assert.equal(started.body.data.username, 'alice@example.com');
+      // By id the by-external-id permission is not enough: the by-id one is what the API asks.
+      const extOnly = await clientWith(['TNT#acme#Journeys:start', 'TNT#acme#IdentityStore:getUser', REGISTER_BY_EXT_ID]);
+      assert.deepEqual(missing(await startNaming(extOnly, 'mosaic-passkey-registration', { userId })), [{ field: '/user', needs: REGISTER_FOR_USER }]);
+    });
+
+    test('a journey that starts its user’s sign-in needs the authentication permission; one whose user is created in the run, or that names its user itself, needs nothing more', async () => {
+      const reader = await clientWith(['TNT#acme#Journeys:start', 'TNT#acme#IdentityStore:getUser']);
+      // Start Passkey Authentication naming nobody: for a named start, alice's sign-in (her passkeys are listed to the starter).
+      await publish(admin, 'sign-in-own', startAuthentication({}));
+      const refused = await startNaming(reader, 'sign-in-own', { userId });
+      assert.equal(refused.status, 403, JSON.stringify(refused.body));
+      assert.equal(refused.body.code, 'JOURNEY_STARTER_NOT_PERMITTED');
+      assert.deepEqual(refused.body.errors, [
+        { field: '/user', message: `step act starts a passkey sign-in for the journey’s user, named by userId, which needs ${AUTHENTICATE_FOR_USER}` },
+      ]);
+      const authenticator = await clientWith(['TNT#acme#Journeys:start', 'TNT#acme#IdentityStore:getUser', AUTHENTICATE_FOR_USER]);
+      const allowed = await startNaming(authenticator, 'sign-in-own', { userId });
+      assert.equal(allowed.status, 200, JSON.stringify(allowed.body));
+      // Without a named user the same journey is a discoverable sign-in, as before.
+      assert.equal((await startPublic(server, 'sign-in-own')).status, 200);
+      // A user given by an expression may be empty in the run, and the step then uses the journey's user.
+      await publish(admin, 'register-maybe-own', {
+        ...startRegistration({ userKey: '${key}' }),
+        variables: { key: { type: 'string', input: true, default: '' } },
+      });
+      assert.deepEqual(missing(await startNaming(reader, 'register-maybe-own', { userId })), [{ field: '/user', needs: REGISTER_FOR_USER }]);
+
+      // The user is created in the run before the registration: it is for them, not for the one named.
+      await publish(
+        admin,
+        'add-then-register',
+        definition(
+          [
+            {
+              id: 'add',
+              type: 'trustx.addUser',
+              parameters: { storeName: STORE, userKey: '${key}' },
+              outcomes: { success: 'act', 'Failed to add the user': 'rejected', 'ExtId Not Unique': 'rejected' },
+            },
+            { ...(startRegistration({}).steps as Record<string, unknown>[])[0], outcomes: { success: 'done', 'Failed ID Store Service Call': 'rejected' } },
+            endSuccess(),
+            endReject(),
+          ],
+          { ...PRIVATE, variables: { key: { type: 'string', input: true } } },
+        ),
+      );
+      const created = await startNaming(reader, 'add-then-register', { userId }, { key: 'newcomer' });
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      assert.equal(created.body.journeyStepId, 'success', JSON.stringify(created.body));
+      assert.equal(created.body.data.user.userKey, 'newcomer');
+      // A step naming its user by a constant: the publisher answered for that user (user-acts.ts), the starter for nobody.
+      await publish(admin, 'register-named', startRegistration({ userKey: 'alice' }));
+      assert.equal((await startNaming(reader, 'register-named', { userId })).status, 200);
+    });
+
+    test('a sub-journey’s acts on the journey’s user count as its caller’s: it runs with the caller’s user', async () => {
+      await publish(admin, 'register-own', definition([registerOwn(), endSuccess(), endReject()], { access: { public: false, apiClients: false } }));
+      await publish(
+        admin,
+        'calls-register-own',
+        definition(
+          [
+            { id: 'call', type: 'general.subJourney', parameters: { journeyId: 'register-own' }, outcomes: { success: 'done', rejection: 'done' } },
+            endSuccess(),
+          ],
+          PRIVATE,
+        ),
+      );
+      const reader = await clientWith(['TNT#acme#Journeys:start', 'TNT#acme#IdentityStore:getUser']);
+      const refused = await startNaming(reader, 'calls-register-own', { userId });
+      assert.equal(refused.status, 403, JSON.stringify(refused.body));
+      assert.equal(refused.body.code, 'JOURNEY_STARTER_NOT_PERMITTED');
+      assert.deepEqual(refused.body.errors, [
+        {
+          field: '/user',
+          message: `step call (sub-journey step register-own/reg) registers a passkey for the journey’s user, named by userId, which needs ${REGISTER_FOR_USER}`,
+        },
+      ]);
+      const registrar = await clientWith(['TNT#acme#Journeys:start', 'TNT#acme#IdentityStore:getUser', REGISTER_FOR_USER]);
+      const started = await startNaming(registrar, 'calls-register-own', { userId });
+      assert.equal(started.status, 200, JSON.stringify(started.body));
+      assert.equal(started.body.journeyStepId, 'reg', 'the sub-journey’s step, for alice');
+      // Its latest version counts: a new one that names its user itself needs nothing of the starter.
+      await publish(admin, 'register-own', { ...registerFor('alice'), access: { public: false, apiClients: false } });
+      assert.equal((await startNaming(reader, 'calls-register-own', { userId })).status, 200);
+    });
+
+    test('the permissions mirror the passkey ceremony API’s, and the refusals are documented on publish, install and start', async () => {
       const document = (await server.http.get('/openapi.json')).body;
       const permissionOf = (operationId: string) => {
         for (const methods of Object.values<Record<string, { operationId?: string; 'x-keyway-permission'?: string }>>(document.paths))
@@ -372,6 +573,7 @@ for (const kind of DATABASE_KINDS) {
       ]);
       for (const path of ['/api/journeys/{journeyId}/publish', '/api/journeys/templates/install'])
         assert.match(JSON.stringify(document.paths[path].post.responses), /JOURNEY_PUBLISHER_NOT_PERMITTED/, path);
+      assert.match(JSON.stringify(document.paths['/{tenantId}/journeys/{journeyId}/start'].post.responses), /JOURNEY_STARTER_NOT_PERMITTED/);
     });
   });
 }

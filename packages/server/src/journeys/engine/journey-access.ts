@@ -3,6 +3,7 @@ import type { RelyingPartyService } from '../../passkeys/relying-party-service.t
 import type { RateLimiter } from '../../http/rate-limiter.ts';
 import { assertMayNameUser, type Caller } from '../../tenancy/target-rules.ts';
 import type { JourneyDefinition } from '../definition.ts';
+import { assertMayStartFor, type FoundJourneyUserAct } from '../journey-user-acts.ts';
 
 /**
  * Who starts a journey: a browser without a token (public journeys), or an API client with one. A browser start may
@@ -54,6 +55,20 @@ export class JourneyAccess {
   /** Checked before anything is read: a caller that may not read the user learns nothing about them. */
   checkNamedUser(starter: JourneyStarter, user: { userId: string } | { externalId: string } | undefined): void {
     if (starter.kind === 'api' && user !== undefined) assertMayNameUser(starter.caller, user);
+  }
+
+  /**
+   * A starter naming the user answers for what the journey does to them: registering a passkey onto them, or starting
+   * their sign-in, needs what the passkey ceremony API asks for the same act (journey-user-acts.ts), or the read
+   * permission alone would hand the account to whoever holds the session. Checked before the user is read.
+   */
+  checkActsOnNamedUser(
+    starter: JourneyStarter,
+    journeyId: string,
+    user: { userId: string } | { externalId: string } | undefined,
+    acts: readonly FoundJourneyUserAct[],
+  ): void {
+    if (starter.kind === 'api' && user !== undefined) assertMayStartFor(starter.caller, journeyId, user, acts);
   }
 
   /** Whether this starter may start this journey; answers the request's origin ('' for an API client without one). */

@@ -120,6 +120,8 @@ export class JourneyEngine {
     const plan = await this.#plan(journey.versionId);
     const definition = plan.definition;
     const origin = await this.#access.admitStart(tenantId, journeyId, definition, starter, input.user !== undefined);
+    // Only a named start asks (a public start cannot name the user: admitStart refused it).
+    if (input.user !== undefined) this.#access.checkActsOnNamedUser(starter, journeyId, input.user, await this.#plans.actsOnJourneyUser(tenantId, plan));
 
     // Variables: declared defaults, then the starter's values for `input` variables only.
     const vars = new JourneyVariables({});

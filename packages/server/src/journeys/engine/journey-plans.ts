@@ -1,4 +1,5 @@
 import type { CompiledJourney, CompiledJourneyCache } from '../compiled-journey.ts';
+import { journeyUserActsThrough, type FoundJourneyUserAct } from '../journey-user-acts.ts';
 import type { JourneyInstanceStore, PublishedJourney } from './instance-store.ts';
 
 /**
@@ -19,6 +20,18 @@ export class JourneyPlans {
     if (cached) return cached;
     const definition = await this.#store.definition(versionId);
     return this.cache.get(versionId, () => definition);
+  }
+
+  /**
+   * What a version does to its journey's user, its sub-journeys' acts included: its own are compiled with it, and each
+   * sub-journey it calls costs the read of that journey's latest version (which publishing may change; its acts are
+   * compiled with it too). No read at all for a version that calls none.
+   */
+  actsOnJourneyUser(tenantId: string, plan: CompiledJourney): Promise<FoundJourneyUserAct[]> {
+    return journeyUserActsThrough(plan.journeyUserActs, async (journeyId) => {
+      const published = await this.#store.findPublished(tenantId, journeyId);
+      return published === undefined || published === 'unpublished' ? undefined : (await this.plan(published.versionId)).journeyUserActs;
+    });
   }
 
   /** The latest published version; `unpublished` when the journey exists without one. */

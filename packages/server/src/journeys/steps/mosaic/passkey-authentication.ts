@@ -46,6 +46,8 @@ export const passkeyAuthenticationStep = defineStepType({
   family: 'mosaic',
   parameterSchema: PasskeyAuthenticationParameters,
   outcomes: ['success', 'failure'],
+  // The user whose passkey signed in is the journey's user from then on.
+  identifiesUserOn: ['success'],
   clientFacing: false,
   async run(ctx, params): Promise<StepResult> {
     const pending = readPath(ctx.vars, LOGIN_PASSKEY_PATH) as PendingAuthentication | null | undefined;

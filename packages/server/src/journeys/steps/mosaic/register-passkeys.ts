@@ -9,6 +9,7 @@ import { defineStepType, type StepContext, type StepResult } from '../../step-ty
 import { decodeBrowserResponse, errorOf, journeyActor, journeyContext, readPath } from '../trustx/trustx-support.ts';
 import { stringEnum } from '../parameter-schemas.ts';
 import { ceremonyFor, constantOf, isGiven } from '../../user-acts.ts';
+import type { JourneyUserAct } from '../../journey-user-acts.ts';
 import { checkBranchData, customBranches, failureBehavior, failWith, storeOf, variableName, type StepError } from './mosaic-support.ts';
 
 /** Mosaic “Register Passkeys”: every configuration field, camelCased, plus where in Keyway (store, RP, policy). */
@@ -131,6 +132,8 @@ export const registerPasskeysStep = defineStepType({
     const type = constantOf(params.userIdentifierType) ?? 'userKey';
     return [ceremonyFor('registration', 'userIdentifier', type === 'expression' ? 'either' : type === 'externalId' ? 'externalId' : 'id')];
   },
+  // Authenticated (the default, or an expression that may say so): the journey's user, who may be the one its starter named.
+  actsOnJourneyUser: (params): JourneyUserAct[] => (constantOf(params.userAuthState) === 'notAuthenticated' ? [] : [{ ceremony: 'registration' }]),
   clientFacing: true,
   async run(ctx, params): Promise<StepResult> {
     const behavior = params.failureBehavior ?? 'failureBranch';

@@ -109,6 +109,8 @@ export const addUserStep = defineStepType({
   family: 'trustx',
   parameterSchema: AddUserParameters,
   outcomes: Object.values(ADD_USER_OUTCOMES),
+  // The user it added is the journey's user from then on.
+  identifiesUserOn: [ADD_USER_OUTCOMES.success],
   actsOnUsers: () => [{ parameter: 'userKey', act: 'adds a user', permissions: [CREATE_USER_PERMISSION] }],
   clientFacing: false,
   async run(ctx, params) {

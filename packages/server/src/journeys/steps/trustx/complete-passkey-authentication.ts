@@ -28,6 +28,8 @@ export const completePasskeyAuthenticationStep = defineStepType({
   family: 'trustx',
   parameterSchema: CompletePasskeyAuthenticationParameters,
   outcomes: Object.values(COMPLETE_OUTCOMES),
+  // The user of the completed sign-in is the journey's user from then on.
+  identifiesUserOn: [COMPLETE_OUTCOMES.success],
   clientFacing: false,
   run(ctx, params) {
     return completeCeremony(

@@ -29,6 +29,8 @@ export const completePasskeyRegistrationStep = defineStepType({
   family: 'trustx',
   parameterSchema: CompletePasskeyRegistrationParameters,
   outcomes: Object.values(COMPLETE_OUTCOMES),
+  // The user of the completed registration is the journey's user from then on.
+  identifiesUserOn: [COMPLETE_OUTCOMES.success],
   clientFacing: false,
   run(ctx, params) {
     return completeCeremony(

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineStepType } from '../../step-type.ts';
 import { ceremonyFor, isGiven, type UserAct } from '../../user-acts.ts';
+import { mayUseJourneyUser, type JourneyUserAct } from '../../journey-user-acts.ts';
 import { ceremonyKey, challenge, START_OUTCOMES, START_TARGETS } from './start-passkey-registration.ts';
 import {
   blankToUndefined,
@@ -48,6 +49,9 @@ export const startPasskeyAuthenticationStep = defineStepType({
     if (isGiven(params.userKey)) acts.push(ceremonyFor('authentication', 'userKey', 'id'));
     return acts;
   },
+  // No constant user: the journey's user, whose passkeys the sign-in lists (without one it is discoverable).
+  actsOnJourneyUser: (params): JourneyUserAct[] =>
+    mayUseJourneyUser(params.userId, params.userExternalId, params.userKey) ? [{ ceremony: 'authentication' }] : [],
   clientFacing: false,
   async run(ctx, params) {
     try {

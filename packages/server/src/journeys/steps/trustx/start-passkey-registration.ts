@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { KeywayError } from '../../../errors/keyway-error.ts';
 import { defineStepType, type StepContext } from '../../step-type.ts';
 import { ceremonyFor, CREATE_USER_PERMISSION, isGiven, type UserAct } from '../../user-acts.ts';
+import { mayUseJourneyUser, type JourneyUserAct } from '../../journey-user-acts.ts';
 import {
   blankToUndefined,
   errorOf,
@@ -89,6 +90,9 @@ export const startPasskeyRegistrationStep = defineStepType({
     if (isGiven(params.userKey)) acts.push(ceremonyFor('registration', 'userKey', 'id'));
     return acts;
   },
+  // No constant user (Create User needs User External ID, so never falls back): the journey's user.
+  actsOnJourneyUser: (params): JourneyUserAct[] =>
+    params.createUser !== true && mayUseJourneyUser(params.userId, params.userExternalId, params.userKey) ? [{ ceremony: 'registration' }] : [],
   clientFacing: false,
   async run(ctx, params) {
     const failed = (error: { code: string; detail: string }) => ({
