@@ -91,14 +91,20 @@ export const PERMISSION_CATALOGUE = {
   'Journeys:get': { description: 'Read a journey and its draft' },
   'Journeys:updateDraft': { description: 'Edit a journey’s draft' },
   'Journeys:validate': { description: 'Validate a journey definition' },
-  'Journeys:publish': { description: 'Publish a journey’s draft as a new version' },
+  'Journeys:publish': {
+    description:
+      'Publish a journey’s draft as a new version (a definition whose steps register passkeys for, start sign-ins for or add users it names also needs the IdentityStore permissions of those acts)',
+  },
   'Journeys:delete': { description: 'Delete a journey' },
   'Journeys:listVersions': { description: 'List a journey’s published versions' },
   'Journeys:getVersion': { description: 'Read a published journey version' },
   'Journeys:listInstances': { description: 'List a journey’s running and finished instances' },
   'Journeys:listStepTypes': { description: 'List the step types journeys can use' },
-  'Journeys:installTemplates': { description: 'Install the journey templates' },
-  'Journeys:start': { description: 'Start any published journey as an API client (naming a user also needs the permission to read that user)' },
+  'Journeys:installTemplates': { description: 'Install the journey templates (as a publish: also the IdentityStore permissions of what they do to users)' },
+  'Journeys:start': {
+    description:
+      'Start any published journey as an API client (naming a user also needs the permission to read that user, and those of the passkey registrations and sign-ins the journey starts for them)',
+  },
   'Journeys:createForm': { description: 'Create a custom form' },
   'Journeys:listForms': { description: 'List custom forms' },
   'Journeys:getForm': { description: 'Read a custom form and its versions' },
