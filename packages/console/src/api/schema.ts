@@ -1769,7 +1769,9 @@ export interface paths {
         put?: never;
         /**
          * Install (create or update and publish) the built-in journey templates
-         * @description Permission: `TNT#{tenant}#Journeys:installTemplates` — Install the journey templates
+         * @description Installing publishes, so the caller answers for the templates as for a publish (403 JOURNEY_PUBLISHER_NOT_PERMITTED, nothing installed): the TrustX registration template adds users (IdentityStore:createUser), the TrustX authentication template signs in the user a form names (IdentityStore:createPasskeyAuthenticationForUser).
+         *
+         *     Permission: `TNT#{tenant}#Journeys:installTemplates` — Install the journey templates (as a publish: also the IdentityStore permissions of what they do to users)
          */
         post: operations["installJourneyTemplates"];
         delete?: never;
@@ -1881,7 +1883,9 @@ export interface paths {
         put?: never;
         /**
          * Publish the draft as the next immutable version
-         * @description Permission: `TNT#{tenant}#Journeys:publish` — Publish a journey’s draft as a new version
+         * @description The publisher answers for what the journey does to users other than its own (the user it creates or authenticates, or the one its starter names): a step that registers a passkey for, or starts a passkey sign-in for, a user its parameters name needs the permission the passkey ceremony API asks for the same ceremony (by external id: both the …ByExtId and the by-id permission), a step that adds users needs IdentityStore:createUser, and a sub-journey’s acts count as the caller’s. Without them: 403 JOURNEY_PUBLISHER_NOT_PERMITTED, one entry in `errors` per missing permission, and nothing is published.
+         *
+         *     Permission: `TNT#{tenant}#Journeys:publish` — Publish a journey’s draft as a new version (a definition whose steps register passkeys for, start sign-ins for or add users it names also needs the IdentityStore permissions of those acts)
          */
         post: operations["publishJourney"];
         delete?: never;
@@ -1967,7 +1971,7 @@ export interface paths {
         put?: never;
         /**
          * Try the draft (or the definition in the body) without publishing: passkey steps are answered by a software authenticator
-         * @description Runs the definition through the real steps in a sandbox: no user, passkey, session, instance or audit event is stored. Without `definition` it runs the draft, or the latest published version when there is no draft.
+         * @description Runs the definition through the real steps in a sandbox: no user, passkey, session, instance or audit event is stored. Without `definition` it runs the draft, or the latest published version when there is no draft. The trace shows every variable, so a real user (the start user, or one a step or the script names) is seen only with the permission reading them through the identity API needs (IdentityStore:getUser by id, …:getUserByExtId by external id, …:listUsers by user key); any other real user is not found, exactly as an absent one.
          *
          *     Permission: `TNT#{tenant}#Journeys:updateDraft` — Edit a journey’s draft
          */
@@ -1989,7 +1993,7 @@ export interface paths {
         put?: never;
         /**
          * Start a journey
-         * @description Public journeys start from a browser without a token (the Origin must be one of the store’s relying parties); any journey can be started by an API client with a bearer token holding `TNT#{tenant}#Journeys:start`, optionally for a named user (which also needs the permission to read that user). Answers `{journeyStepId, data, sessionId}`. At the end `journeyStepId` is `success` (data: the user and an ID token when the journey authenticated them, see the `data` schema) or `rejection` (data: a problem `code`). Engine rejection codes:
+         * @description Public journeys start from a browser without a token (the Origin must be one of the store’s relying parties); any journey can be started by an API client with a bearer token holding `TNT#{tenant}#Journeys:start`, optionally for a named user (which also needs the permission to read that user, and, when the journey registers a passkey for its user or starts their sign-in before a step identifies someone, the permissions of the passkey ceremony API for the same act: `IdentityStore:createPasskeyRegistrationForUser` / `…AuthenticationForUser`, by `externalId` also `…ByExtId`; 403 JOURNEY_STARTER_NOT_PERMITTED otherwise, nothing read or stored). Answers `{journeyStepId, data, sessionId}`. At the end `journeyStepId` is `success` (data: the user and an ID token when the journey authenticated them, see the `data` schema) or `rejection` (data: a problem `code`). Engine rejection codes:
          *     - `JOURNEY_REJECTED`: An end step rejected the journey
          *     - `JOURNEY_STEP_LIMIT_EXCEEDED`: More steps ran in one request than allowed (the definition loops without a client-facing step), or one expression took too long
          *     - `JOURNEY_STEP_TIMEOUT`: The step timed out and its timeout outcome is not wired
@@ -2005,7 +2009,7 @@ export interface paths {
          *     - `ORGANIZATION_SYNCED_PASSKEY_REFUSED`: The organization accepts only device-bound passkeys
          *     - `ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED`: The organization does not accept passkeys of this authenticator model
          *
-         *     Permission: `TNT#{tenant}#Journeys:start` — Start any published journey as an API client (naming a user also needs the permission to read that user)
+         *     Permission: `TNT#{tenant}#Journeys:start` — Start any published journey as an API client (naming a user also needs the permission to read that user, and those of the passkey registrations and sign-ins the journey starts for them)
          */
         post: operations["startJourney"];
         delete?: never;
@@ -2383,7 +2387,9 @@ export interface paths {
         put?: never;
         /**
          * Create a one-time enrolment link (24 hours) for a new operator of a role
-         * @description Permission: `TNT#{tenant}#Console:createInvitation` — Create a one-time enrolment link for a new operator (an owner’s only with TNT#{tenant}#*)
+         * @description Only for a role whose every permission the caller holds (else 403 PERMISSION_NOT_GRANTABLE; an owner only with TNT#{tenant}#*, else 403 OWNER_MANAGEMENT_FORBIDDEN).
+         *
+         *     Permission: `TNT#{tenant}#Console:createInvitation` — Create a one-time enrolment link for a new operator (an owner’s only with TNT#{tenant}#*)
          */
         post: operations["createOperatorInvitation"];
         delete?: never;
@@ -2404,14 +2410,18 @@ export interface paths {
         post?: never;
         /**
          * Remove an operator: their passkeys, sessions and access tokens end at once
-         * @description Permission: `TNT#{tenant}#Console:deleteOperator` — Remove an operator (an owner only with TNT#{tenant}#*)
+         * @description Only an operator whose role’s every permission the caller holds (else 403 OPERATOR_NOT_COVERED; an owner only with TNT#{tenant}#*, else 403 OWNER_MANAGEMENT_FORBIDDEN), and never the last owner (409 LAST_OWNER).
+         *
+         *     Permission: `TNT#{tenant}#Console:deleteOperator` — Remove an operator (an owner only with TNT#{tenant}#*)
          */
         delete: operations["deleteOperator"];
         options?: never;
         head?: never;
         /**
          * Change an operator’s role (takes effect on their next request)
-         * @description Permission: `TNT#{tenant}#Console:updateOperator` — Change an operator’s role (to or from owner only with TNT#{tenant}#*)
+         * @description The caller must hold every permission of the operator’s current role (else 403 OPERATOR_NOT_COVERED) and of the new one (else 403 PERMISSION_NOT_GRANTABLE); making or changing an owner needs TNT#{tenant}#* (else 403 OWNER_MANAGEMENT_FORBIDDEN), and the last owner stays one (409 LAST_OWNER).
+         *
+         *     Permission: `TNT#{tenant}#Console:updateOperator` — Change an operator’s role (to or from owner only with TNT#{tenant}#*)
          */
         patch: operations["updateOperator"];
         trace?: never;
@@ -2554,6 +2564,8 @@ export interface components {
          *     | `JOURNEY_DEFINITION_INVALID` | 400 | The journey definition is not valid |
          *     | `JOURNEY_NOT_PUBLISHED` | 409 | The journey has no published version |
          *     | `JOURNEY_NOT_STARTABLE` | 403 | This journey cannot be started this way |
+         *     | `JOURNEY_PUBLISHER_NOT_PERMITTED` | 403 | The journey acts on users in ways its publisher lacks the permissions for |
+         *     | `JOURNEY_STARTER_NOT_PERMITTED` | 403 | The journey acts on the user its starter names in ways the starter lacks the permissions for |
          *     | `JOURNEY_ORIGIN_NOT_ALLOWED` | 403 | The request did not come from an origin of the journey store’s relying parties |
          *     | `JOURNEY_SESSION_NOT_FOUND` | 404 | No such journey session |
          *     | `JOURNEY_SESSION_EXPIRED` | 410 | The journey session has expired |
@@ -2586,6 +2598,7 @@ export interface components {
          *     | `LAST_OPERATOR_PASSKEY` | 409 | An operator’s last passkey cannot be deleted |
          *     | `LAST_OWNER` | 409 | The tenant’s last owner cannot be removed or demoted |
          *     | `OWNER_MANAGEMENT_FORBIDDEN` | 403 | Only an owner can make, change or remove owners |
+         *     | `OPERATOR_NOT_COVERED` | 403 | The operator’s role holds permissions the caller does not hold |
          *     | `EDIT_CONFLICT` | 409 | Someone else changed this since you loaded it |
          *     | `ORGANIZATION_NOT_FOUND` | 404 | No such organization |
          *     | `ORGANIZATION_ALREADY_EXISTS` | 409 | An organization with this name already exists in the store |
@@ -2599,7 +2612,7 @@ export interface components {
          *     | `ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED` | 403 | The organization does not accept passkeys of this authenticator model |
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "SIGN_UP_CHALLENGE_REQUIRED" | "SIGN_UP_CHALLENGE_INVALID" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "SIGN_UP_CHALLENGE_REQUIRED" | "SIGN_UP_CHALLENGE_INVALID" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_PUBLISHER_NOT_PERMITTED" | "JOURNEY_STARTER_NOT_PERMITTED" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "OPERATOR_NOT_COVERED" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
         /**
          * Permission
          * @description A token carries permissions `TNT#{tenant}#Service:action`; `*` may stand for the action or for `Service:action`. Each protected operation names the one it needs.
@@ -2678,14 +2691,14 @@ export interface components {
          *     | `Journeys:get` | Read a journey and its draft |
          *     | `Journeys:updateDraft` | Edit a journey’s draft |
          *     | `Journeys:validate` | Validate a journey definition |
-         *     | `Journeys:publish` | Publish a journey’s draft as a new version |
+         *     | `Journeys:publish` | Publish a journey’s draft as a new version (a definition whose steps register passkeys for, start sign-ins for or add users it names also needs the IdentityStore permissions of those acts) |
          *     | `Journeys:delete` | Delete a journey |
          *     | `Journeys:listVersions` | List a journey’s published versions |
          *     | `Journeys:getVersion` | Read a published journey version |
          *     | `Journeys:listInstances` | List a journey’s running and finished instances |
          *     | `Journeys:listStepTypes` | List the step types journeys can use |
-         *     | `Journeys:installTemplates` | Install the journey templates |
-         *     | `Journeys:start` | Start any published journey as an API client (naming a user also needs the permission to read that user) |
+         *     | `Journeys:installTemplates` | Install the journey templates (as a publish: also the IdentityStore permissions of what they do to users) |
+         *     | `Journeys:start` | Start any published journey as an API client (naming a user also needs the permission to read that user, and those of the passkey registrations and sign-ins the journey starts for them) |
          *     | `Journeys:createForm` | Create a custom form |
          *     | `Journeys:listForms` | List custom forms |
          *     | `Journeys:getForm` | Read a custom form and its versions |
@@ -2716,7 +2729,7 @@ export interface components {
             status: number;
             detail: string;
             /** @description Stable error code; see the ErrorCode schema */
-            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "SIGN_UP_CHALLENGE_REQUIRED" | "SIGN_UP_CHALLENGE_INVALID" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
+            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "SIGN_UP_CHALLENGE_REQUIRED" | "SIGN_UP_CHALLENGE_INVALID" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_PUBLISHER_NOT_PERMITTED" | "JOURNEY_STARTER_NOT_PERMITTED" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "OPERATOR_NOT_COVERED" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
             /** @description The request id, also sent as x-request-id */
             instance?: string;
             errors?: {
@@ -3936,7 +3949,7 @@ export interface components {
         };
         /** StartJourneyRequest */
         StartJourneyRequest: {
-            /** @description API clients only: the user the journey runs for */
+            /** @description API clients only: the user the journey runs for (read permission needed; for a journey that registers a passkey for its user or starts their sign-in, the ceremony API’s permissions for the act too) */
             user?: {
                 userId: string;
             } | {
@@ -14981,7 +14994,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: FORBIDDEN */
+            /** @description Error codes: JOURNEY_PUBLISHER_NOT_PERMITTED, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15632,7 +15645,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: FORBIDDEN */
+            /** @description Error codes: JOURNEY_PUBLISHER_NOT_PERMITTED, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16098,7 +16111,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: JOURNEY_NOT_STARTABLE, JOURNEY_ORIGIN_NOT_ALLOWED, FORBIDDEN */
+            /** @description Error codes: JOURNEY_NOT_STARTABLE, JOURNEY_STARTER_NOT_PERMITTED, JOURNEY_ORIGIN_NOT_ALLOWED, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18084,7 +18097,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: OWNER_MANAGEMENT_FORBIDDEN, FORBIDDEN */
+            /** @description Error codes: PERMISSION_NOT_GRANTABLE, OWNER_MANAGEMENT_FORBIDDEN, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18167,7 +18180,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: OWNER_MANAGEMENT_FORBIDDEN, FORBIDDEN */
+            /** @description Error codes: OPERATOR_NOT_COVERED, OWNER_MANAGEMENT_FORBIDDEN, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18259,7 +18272,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: OWNER_MANAGEMENT_FORBIDDEN, FORBIDDEN */
+            /** @description Error codes: OPERATOR_NOT_COVERED, PERMISSION_NOT_GRANTABLE, OWNER_MANAGEMENT_FORBIDDEN, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
