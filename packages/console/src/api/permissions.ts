@@ -290,7 +290,7 @@ export const PERMISSIONS: ReadonlyArray<{ id: string; description: string }> = [
   },
   {
     "id": "Journeys:publish",
-    "description": "Publish a journey’s draft as a new version"
+    "description": "Publish a journey’s draft as a new version (a definition whose steps register passkeys for, start sign-ins for or add users it names also needs the IdentityStore permissions of those acts)"
   },
   {
     "id": "Journeys:delete",
@@ -314,11 +314,11 @@ export const PERMISSIONS: ReadonlyArray<{ id: string; description: string }> = [
   },
   {
     "id": "Journeys:installTemplates",
-    "description": "Install the journey templates"
+    "description": "Install the journey templates (as a publish: also the IdentityStore permissions of what they do to users)"
   },
   {
     "id": "Journeys:start",
-    "description": "Start any published journey as an API client (naming a user also needs the permission to read that user)"
+    "description": "Start any published journey as an API client (naming a user also needs the permission to read that user, and those of the passkey registrations and sign-ins the journey starts for them)"
   },
   {
     "id": "Journeys:createForm",
