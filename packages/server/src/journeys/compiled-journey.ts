@@ -1,3 +1,4 @@
+import { escapePointer } from '../shared/json-pointer.ts';
 import { LruCache } from '../shared/lru-cache.ts';
 import { compileString, evaluateString, hasExpression, type CompiledString } from './expressions.ts';
 import type { JourneyDefinition, StepDefinition } from './definition.ts';
@@ -63,10 +64,6 @@ export function evaluateValue(compiled: CompiledValue, context: Record<string, u
     case 'object':
       return Object.fromEntries(compiled.entries.map(([key, inner]) => [key, evaluateValue(inner, context)]));
   }
-}
-
-export function escapePointer(token: string): string {
-  return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 /** Compiles a definition that has passed validation (published versions only). */

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { compileValue, escapePointer } from './compiled-journey.ts';
+import { escapePointer } from '../shared/json-pointer.ts';
+import { compileValue } from './compiled-journey.ts';
 import { JOURNEY_DEFINITION_SCHEMA, type JourneyDefinition, type VariableType } from './definition.ts';
 import { ExpressionError } from './expressions.ts';
 import { BUILT_IN_STEPS, type StepTypeLookup } from './step-registry.ts';

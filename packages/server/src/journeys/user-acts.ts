@@ -2,7 +2,7 @@ import { KeywayError, type FieldProblem } from '../errors/keyway-error.ts';
 import type { Permission } from '../tenancy/permission-catalogue.ts';
 import { isAllowed, permissionString } from '../tenancy/permissions.ts';
 import type { Caller } from '../tenancy/target-rules.ts';
-import { escapePointer } from './compiled-journey.ts';
+import { escapePointer } from '../shared/json-pointer.ts';
 import type { JourneyDefinition } from './definition.ts';
 import { hasExpression } from './expressions.ts';
 import type { StepTypeLookup } from './step-registry.ts';
