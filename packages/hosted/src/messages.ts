@@ -129,6 +129,8 @@ const en = {
   'recover.lead': 'Create a new passkey for your account with this one-time link.',
   'recover.account': 'Account',
   'recover.revokeOthers': 'Remove all my other passkeys (choose this if a device was lost or stolen)',
+  'recover.emailUnverified':
+    'If this link came by e-mail and the account’s address was not confirmed yet, all other passkeys are removed and other devices signed out in any case: someone else may have set them up. The address then counts as confirmed.',
   'recover.submit': 'Create a new passkey',
   'recover.checking': 'Checking your recovery link…',
   'recover.missing': 'This page needs the recovery link exactly as you received it.',
@@ -287,6 +289,8 @@ const de: Messages = {
   'recover.lead': 'Erstellen Sie mit diesem einmaligen Link einen neuen Passkey für Ihr Konto.',
   'recover.account': 'Konto',
   'recover.revokeOthers': 'Alle meine anderen Passkeys entfernen (wenn ein Gerät verloren oder gestohlen wurde)',
+  'recover.emailUnverified':
+    'Kam dieser Link per E-Mail und war die Adresse des Kontos noch nicht bestätigt, werden alle anderen Passkeys in jedem Fall entfernt und andere Geräte abgemeldet: Jemand anderes könnte sie eingerichtet haben. Die Adresse gilt danach als bestätigt.',
   'recover.submit': 'Neuen Passkey erstellen',
   'recover.checking': 'Ihr Wiederherstellungslink wird geprüft …',
   'recover.missing': 'Diese Seite braucht den Wiederherstellungslink genau so, wie Sie ihn erhalten haben.',

@@ -173,9 +173,10 @@ ${noscript(t)}
 <form id="recover-form" class="stack" novalidate hidden>
 <p class="account">${t('recover.account')}: <strong id="recover-account"></strong></p>
 <div class="checkbox">
-<input id="revoke-others" name="revokeOthers" type="checkbox">
+<input id="revoke-others" name="revokeOthers" type="checkbox" aria-describedby="revoke-others-hint">
 <label for="revoke-others">${t('recover.revokeOthers')}</label>
 </div>
+<p id="revoke-others-hint" class="hint">${t('recover.emailUnverified')}</p>
 <button type="submit" class="primary">${t('recover.submit')}</button>
 </form>
 ${liveRegions()}`,

@@ -88,6 +88,8 @@ const pages: Messages = {
   'recover.lead': 'Cree una nueva llave de acceso para su cuenta con este enlace de un solo uso.',
   'recover.account': 'Cuenta',
   'recover.revokeOthers': 'Quitar todas mis otras llaves de acceso (elija esto si perdió o le robaron un dispositivo)',
+  'recover.emailUnverified':
+    'Si este enlace le llegó por correo electrónico y la dirección de la cuenta aún no estaba confirmada, se quitan en todo caso todas las demás llaves de acceso y se cierra la sesión en los demás dispositivos: otra persona podría haberlas creado. La dirección queda entonces confirmada.',
   'recover.submit': 'Crear una llave de acceso',
   'recover.checking': 'Comprobando su enlace de recuperación…',
   'recover.missing': 'Esta página necesita el enlace de recuperación exactamente como lo recibió.',

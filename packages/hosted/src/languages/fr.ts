@@ -89,6 +89,8 @@ const pages: Messages = {
   'recover.lead': 'Créez une nouvelle clé d’accès pour votre compte avec ce lien à usage unique.',
   'recover.account': 'Compte',
   'recover.revokeOthers': 'Supprimer toutes mes autres clés d’accès (à choisir si un appareil a été perdu ou volé)',
+  'recover.emailUnverified':
+    'Si ce lien vous est parvenu par e-mail et que l’adresse du compte n’était pas encore confirmée, toutes les autres clés d’accès sont supprimées et les autres appareils déconnectés dans tous les cas : quelqu’un d’autre a pu les créer. L’adresse est alors considérée comme confirmée.',
   'recover.submit': 'Créer une clé d’accès',
   'recover.checking': 'Vérification de votre lien de récupération…',
   'recover.missing': 'Cette page a besoin du lien de récupération exactement tel que vous l’avez reçu.',

@@ -440,7 +440,7 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
         operationId: 'requestRecoveryEmail',
         ...doc(
           'E-mail a recovery link (“I lost my passkey”)',
-          'Sends a one-time link to the recovery page to the store’s account with this e-mail address, if there is one. The answer is 202 either way (no account enumeration); rate-limited per client address and per e-mail address. 503 EMAIL_NOT_CONFIGURED when the server has no SMTP server.',
+          'Sends a one-time link to the recovery page to the store’s account with this e-mail address, if there is one: when several accounts share the address, to the one whose address is verified, and to none when that leaves more than one. The answer is 202 either way (no account enumeration); rate-limited per client address and per e-mail address. 503 EMAIL_NOT_CONFIGURED when the server has no SMTP server.',
         ),
         params: StoreParams,
         body: RecoveryEmailBody,
@@ -479,7 +479,7 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
         operationId: 'finishRecovery',
         ...doc(
           'Finish an account recovery',
-          'Stores the new passkey and uses up the link in one transaction (it works once), optionally deletes the other passkeys and ends the other sessions, and signs the browser in.',
+          'Stores the new passkey and uses up the link in one transaction (it works once), optionally deletes the other passkeys and ends the other sessions, and signs the browser in. Through a link the lost-passkey e-mail carried, to an account whose e-mail address is not verified, the other passkeys and sessions are removed whatever `revokeOthers` says (someone else may have signed up with the address and a passkey of their own), and the address becomes verified; `revokedBecause` says which.',
         ),
         params: StoreParams,
         body: RecoveryFinishBody,

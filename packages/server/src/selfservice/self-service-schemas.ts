@@ -116,11 +116,23 @@ export const RecoveryFinishBody = Type.Object(
   {
     token: RecoveryToken,
     credential: RegistrationResponseBody,
-    revokeOthers: Type.Boolean({ description: 'Delete the account’s other passkeys and end its other sessions' }),
+    revokeOthers: Type.Boolean({
+      description:
+        'Delete the account’s other passkeys and end its other sessions. An e-mailed link to an account whose address is not verified does this in any case (and verifies the address)',
+    }),
   },
   { title: 'FinishRecoveryRequest', additionalProperties: false },
 );
-export const RecoveryFinishAnswer = Type.Object({ user: User, credential: PasskeySchema, revokedPasskeys: Type.Integer() });
+export const RecoveryFinishAnswer = Type.Object({
+  user: User,
+  credential: PasskeySchema,
+  revokedPasskeys: Type.Integer({ description: 'The account’s other passkeys deleted' }),
+  revokedSessions: Type.Integer({ description: 'The account’s other browser sessions ended' }),
+  revokedBecause: Type.Union([Type.Literal('requested'), Type.Literal('emailUnverified'), Type.Null()], {
+    description:
+      'Why they were revoked: `requested` (revokeOthers), `emailUnverified` (an e-mailed link to an address nobody had verified: the account’s other access may be someone else’s), null: nothing was',
+  }),
+});
 
 // ── admin ──
 export const RecoveryLinkBody = Type.Object(

@@ -44,6 +44,8 @@ import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-c
 import { deviceLabel } from './device-label.ts';
 import { isEmailAddress } from '../shared/formats.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
+import { consumeRecoveryLink, EMAILED_LINK_CREATOR, findUsableRecoveryLink, newRecoveryLink, type RecoveryLinkRow } from './recovery-links.ts';
+import { recoveryRecipient } from './recovery-recipient.ts';
 
 /** How long an e-mail verification link works. */
 export const EMAIL_VERIFICATION_TTL_SECONDS = 24 * 3600;
@@ -146,6 +148,16 @@ export interface MyPasskey {
   lastUsedAt: string | null;
   current: boolean;
   device: string | null;
+}
+
+/** A finished recovery: the account, its new passkey, and what of the account's other access was revoked and why. */
+export interface RecoveryFinished {
+  user: SelfServiceUser;
+  credential: Passkey;
+  revokedPasskeys: number;
+  revokedSessions: number;
+  /** `requested`: revokeOthers; `emailUnverified`: an e-mailed link to an unverified address (always); null: nothing revoked */
+  revokedBecause: 'requested' | 'emailUnverified' | null;
 }
 
 export interface BrowserSessionView {
@@ -684,7 +696,7 @@ export class SelfServiceService {
     const user = await getUserInStore(this.#db, store.id, storeName, { id: userId });
     const now = this.#deps.clock.now();
     const ttl = ttlSeconds ?? config.recoveryLinkTtlSeconds;
-    const link = this.#newRecoveryLink(actor.tenantId, storeName, now, ttl);
+    const link = newRecoveryLink({ publicUrl: this.#deps.publicUrl, tenantId: actor.tenantId, storeName, now, ttlSeconds: ttl });
     await this.#db.transaction().execute(async (trx) => {
       await link.insert(trx, { storeId: store.id, userId: user.id, createdBy: actor.actor });
       await appendAuditEvent(
@@ -704,21 +716,23 @@ export class SelfServiceService {
 
   /**
    * "I lost my passkey": e-mails a one-time recovery link (the admin's kind, to the same recovery page) to the store's
-   * user with this address. The answer is the same whether or not there is one, and both cases take the same path
-   * (the lookup, the e-mail rendered, one transaction with its audit event), so neither the answer nor its timing
-   * tells whether the address has an account. Rate-limited per client address and per e-mail address.
+   * user with this address (recovery-recipient.ts: which one, when users share it). The answer is the same whether or
+   * not there is one, and both cases take the same path (the lookup, the e-mail rendered, one transaction with its
+   * audit event), so neither the answer nor its timing tells whether the address has an account. Rate-limited per
+   * client address and per e-mail address.
    */
   async requestRecoveryEmail(request: BrowserRequest, input: { email: string; language?: string | undefined }): Promise<void> {
     const target = await this.#target(request);
     this.#deps.email.requireConfigured();
     const address = normaliseEmail(input.email.trim());
     await this.#limit(request, `recovery-email:${address}`);
-    const user = await this.#db.selectFrom('users').selectAll().where('store_id', '=', target.store.id).where('email', '=', address).executeTakeFirst();
+    const recipient = await recoveryRecipient(this.#db, target.store.id, address);
+    const user = recipient.user;
     // A locked or disabled account is not recovered by e-mail (the administrators decide about it).
     const eligible = user !== undefined && user.status !== 'locked' && user.status !== 'disabled';
     const now = this.#deps.clock.now();
     const ttl = target.config.recoveryLinkTtlSeconds;
-    const link = this.#newRecoveryLink(request.tenantId, request.storeName, now, ttl);
+    const link = newRecoveryLink({ publicUrl: this.#deps.publicUrl, tenantId: request.tenantId, storeName: request.storeName, now, ttlSeconds: ttl });
     const email = await this.#deps.email.compose({
       store: target.store,
       to: address,
@@ -729,7 +743,7 @@ export class SelfServiceService {
     const actor = this.#actor(request);
     await this.#db.transaction().execute(async (trx) => {
       if (eligible) {
-        await link.insert(trx, { storeId: target.store.id, userId: user.id, createdBy: 'self-service:email' });
+        await link.insert(trx, { storeId: target.store.id, userId: user.id, createdBy: EMAILED_LINK_CREATOR });
         await this.#deps.email.enqueue(trx, email, now);
       }
       await appendAuditEvent(
@@ -743,41 +757,12 @@ export class SelfServiceService {
           details: {
             store: request.storeName,
             clientIp: request.clientIp,
-            ...(eligible ? { linkId: link.id } : { reason: user ? 'account not active' : 'no such address' }),
+            ...(eligible ? { linkId: link.id } : { reason: user ? 'account not active' : recipient.reason }),
           },
         },
         now,
       );
     });
-  }
-
-  /** A new recovery link (not stored yet): its id, URL with the one-time token, expiry, and the insert that stores it. */
-  #newRecoveryLink(tenantId: string, storeName: string, now: Date, ttlSeconds: number) {
-    const token = newBrowserToken();
-    const id = newTimeOrderedId(now);
-    const expiresAt = now.getTime() + ttlSeconds * 1000;
-    const url = `${this.#deps.publicUrl}/${encodeURIComponent(tenantId)}/identity/${encodeURIComponent(storeName)}/recover#${token}`;
-    return {
-      id,
-      url,
-      expiresAt,
-      insert: async (trx: Kysely<Schema>, owner: { storeId: string; userId: string; createdBy: string }) => {
-        await trx
-          .insertInto('selfservice_recovery_links')
-          .values({
-            id,
-            token_hash: hashBrowserToken(token),
-            tenant_id: tenantId,
-            store_id: owner.storeId,
-            user_id: owner.userId,
-            created_by: owner.createdBy,
-            expires_at: expiresAt,
-            consumed_at: null,
-            created_at: now.getTime(),
-          })
-          .execute();
-      },
-    };
   }
 
   async recoveryBegin(
@@ -786,7 +771,7 @@ export class SelfServiceService {
   ): Promise<BrowserCeremony<PublicKeyCredentialCreationOptionsJSON> & { user: { userKey: string; displayName: string } }> {
     const target = await this.#target(request);
     await this.#limit(request, `recovery:${hashBrowserToken(token)}`);
-    const link = await this.#usableLink(target, token);
+    const link = await findUsableRecoveryLink(this.#db, target.store.id, token, this.#deps.clock.now());
     const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: link.user_id });
     const binding = this.#flowBinding(request, target, 'recovery', { userId: user.id, recoveryLinkId: link.id });
     const started = await this.#deps.ceremonies.startRegistration(this.#actor(request), {
@@ -803,19 +788,25 @@ export class SelfServiceService {
     return { publicKey: started.clientRequest, flowToken: binding.token, user: { userKey: user.user_key, displayName: displayNameOf(toUser(user)) } };
   }
 
+  /**
+   * Registers the new passkey and spends the link in one transaction (it works once), signs the browser in, and with
+   * `revokeOthers` deletes the account's other passkeys and ends its other sessions. An e-mailed link to an account
+   * whose address was never verified does that whatever `revokeOthers` says (see #takesOverAlone), and verifies the
+   * address; the answer says what was revoked and why.
+   */
   async recoveryFinish(
     request: BrowserRequest,
     input: { token: string; credential: RegistrationResponseJSON; revokeOthers: boolean },
-  ): Promise<SignedIn<{ user: SelfServiceUser; credential: Passkey; revokedPasskeys: number }>> {
+  ): Promise<SignedIn<RecoveryFinished>> {
     const target = await this.#target(request);
     await this.#limit(request, `recovery:${hashBrowserToken(input.token)}`);
-    const link = await this.#usableLink(target, input.token);
+    const link = await findUsableRecoveryLink(this.#db, target.store.id, input.token, this.#deps.clock.now());
     const { flow, session: ceremonySession } = await this.#flow(request, target, 'recovery', input.credential);
     if (flow.recovery_link_id !== link.id) throw new KeywayError('FLOW_NOT_FOUND', 'This ceremony was started for another recovery link; start again');
     const actor = this.#actor(request);
     const now = this.#deps.clock.now();
     let session: OpenedSession | undefined;
-    let revokedPasskeys = 0;
+    const revoked: Omit<RecoveryFinished, 'user' | 'credential'> = { revokedPasskeys: 0, revokedSessions: 0, revokedBecause: null };
     const credential = await this.#deps.ceremonies.completeRegistration(actor, {
       storeName: request.storeName,
       store: target.store,
@@ -826,19 +817,35 @@ export class SelfServiceService {
       response: input.credential,
       inTransaction: async (trx, { userId, credentialId }) => {
         // The link is consumed by compare-and-set in the transaction that stores the passkey: it works exactly once.
-        const consumed = await trx
-          .updateTable('selfservice_recovery_links')
-          .set({ consumed_at: now.getTime() })
-          .where('id', '=', link.id)
-          .where('consumed_at', 'is', null)
-          .where('expires_at', '>=', now.getTime())
-          .executeTakeFirst();
-        if (Number(consumed.numUpdatedRows) !== 1) throw new KeywayError('RECOVERY_LINK_USED', 'This recovery link was just used');
-        let revokedSessions = 0;
-        if (input.revokeOthers) {
+        if (!(await consumeRecoveryLink(trx, link.id, now))) throw new KeywayError('RECOVERY_LINK_USED', 'This recovery link was just used');
+        // Read in this transaction: the address as it is when the passkey is stored decides.
+        const account = await trx.selectFrom('users').select(['email', 'email_verified_at']).where('id', '=', userId).executeTakeFirstOrThrow();
+        const takeOver = this.#takesOverAlone(link, account);
+        revoked.revokedBecause = takeOver ? 'emailUnverified' : input.revokeOthers ? 'requested' : null;
+        if (revoked.revokedBecause !== null) {
           const deleted = await trx.deleteFrom('credentials').where('user_id', '=', userId).where('credential_id', '!=', credentialId).executeTakeFirst();
-          revokedPasskeys = Number(deleted.numDeletedRows);
-          revokedSessions = await revokeUserSessions(trx, userId, now);
+          revoked.revokedPasskeys = Number(deleted.numDeletedRows);
+          revoked.revokedSessions = await revokeUserSessions(trx, userId, now);
+        }
+        if (takeOver && account.email !== null) {
+          // The e-mail was just answered from this address: it is proven, as a verification link would prove it.
+          await trx
+            .updateTable('users')
+            .set({ email_verified_at: now.getTime(), edit_version: nextEditVersion })
+            .where('id', '=', userId)
+            .where('email', '=', account.email)
+            .execute();
+          await appendAuditEvent(
+            trx,
+            actor,
+            {
+              action: 'selfservice.email.verify',
+              targetType: 'user',
+              targetId: userId,
+              details: { store: request.storeName, via: 'recovery', linkId: link.id },
+            },
+            now,
+          );
         }
         await deleteFlow(trx, flow.id);
         session = await this.#openSession(trx, request, target, userId, credentialId, now);
@@ -854,8 +861,9 @@ export class SelfServiceService {
               linkId: link.id,
               credentialId,
               revokeOthers: input.revokeOthers,
-              revokedPasskeys,
-              revokedSessions,
+              revokedBecause: revoked.revokedBecause,
+              revokedPasskeys: revoked.revokedPasskeys,
+              revokedSessions: revoked.revokedSessions,
               clientIp: request.clientIp,
             },
           },
@@ -864,7 +872,22 @@ export class SelfServiceService {
       },
     });
     const user = await getUserInStore(this.#db, target.store.id, request.storeName, { id: credential.userId });
-    return { body: { user: toSelfServiceUser(toUser(user)), credential, revokedPasskeys }, session: session! };
+    return { body: { user: toSelfServiceUser(toUser(user)), credential, ...revoked }, session: session! };
+  }
+
+  /**
+   * Whether a recovery takes the account over alone, whatever its `revokeOthers`: through an e-mailed link, of an
+   * account whose address nobody has verified. Such an address is only what whoever created the account typed:
+   * someone may sign up with another person's address and a passkey of their own, wait for that person (refused at
+   * sign-up: the identifier is taken) to recover "their" account by e-mail, and keep signing in to it
+   * (pre-hijacking). The reader of the e-mail has just proven the address, which nobody else has; the journeys' e-mail
+   * code rule (mayOpenByCode) therefore opens such an account only while no passkey holds it, and so does this: the
+   * others go. Refusing the e-mail instead would leave the address's real owner locked out of an account that bears
+   * their address, and leave it to the one who planted it. An admin-issued link is the administrators' decision and
+   * keeps `revokeOthers` as chosen.
+   */
+  #takesOverAlone(link: RecoveryLinkRow, account: { email_verified_at: number | null }): boolean {
+    return link.created_by === EMAILED_LINK_CREATOR && account.email_verified_at === null;
   }
 
   // ── e-mail verification ─────────────────────────────────────────────────
@@ -1154,21 +1177,5 @@ export class SelfServiceService {
     if (this.#deps.clock.now().getTime() - Number(session.authenticated_at) > FRESH_SIGN_IN_MS) {
       throw new KeywayError('REAUTHENTICATION_REQUIRED', `${what} needs a sign-in from the last 5 minutes; sign in again`);
     }
-  }
-
-  async #usableLink(target: SelfServiceStore, token: string) {
-    const link = isBrowserToken(token)
-      ? await this.#db
-          .selectFrom('selfservice_recovery_links')
-          .selectAll()
-          .where('token_hash', '=', hashBrowserToken(token))
-          .where('store_id', '=', target.store.id)
-          .executeTakeFirst()
-      : undefined;
-    if (!link) throw new KeywayError('RECOVERY_LINK_NOT_FOUND', 'This recovery link is not valid; ask for a new one');
-    if (link.consumed_at !== null) throw new KeywayError('RECOVERY_LINK_USED', 'This recovery link was already used; ask for a new one');
-    if (this.#deps.clock.now().getTime() > Number(link.expires_at))
-      throw new KeywayError('RECOVERY_LINK_EXPIRED', 'This recovery link has expired; ask for a new one');
-    return link;
   }
 }
