@@ -7,6 +7,7 @@ import type { ErrorCode } from '../errors/catalogue.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import { refuseForeignStateChange } from '../http/browser-origin.ts';
 import { TenantIdParam } from '../http/path-params.ts';
+import { bindCeremonyBrowser, ceremonySecretOf } from './ceremony-binding.ts';
 import type { ConsoleService, OpenedConsoleSession } from './console-service.ts';
 import {
   AddPasskeyFinishBody,
@@ -59,6 +60,11 @@ const REGISTRATION: ErrorCode[] = [
 ];
 const LINK: ErrorCode[] = ['CONSOLE_LINK_INVALID', 'CONSOLE_LINK_USED', 'CONSOLE_LINK_EXPIRED'];
 
+const BINDS =
+  'Sets the keyway_console_ceremony cookie (HttpOnly, SameSite=Strict, path /{tenantId}/console; reused while it lives), which binds the ceremony to this browser.';
+const FINISHES =
+  'Only with the keyway_console_ceremony cookie of the browser that began the ceremony: without it, or with another browser’s, 400 CONSOLE_CEREMONY_NOT_FOUND and nothing changes.';
+
 /**
  * Refuses (CSRF_REJECTED) a request the browser marks as coming from another site, and a state change whose Origin is
  * not the console's (KEYWAY_PUBLIC_URL): the console's API and the previews it frames answer the console only.
@@ -75,7 +81,9 @@ export function refuseAllButTheConsole(request: FastifyRequest, consoleOrigin: s
 
 /**
  * The console's browser API under `/{tenantId}/console/api`: no bearer token; the operator's browser
- * is identified by the HttpOnly `keyway_console` cookie (SameSite=Strict, path `/{tenantId}/console`).
+ * is identified by the HttpOnly `keyway_console` cookie (SameSite=Strict, path `/{tenantId}/console`),
+ * and each passkey ceremony is bound to the browser that began it by the `keyway_console_ceremony`
+ * cookie (same attributes) its options route sets; only that browser can finish it.
  * Same-origin only: no CORS, state changes only with the Origin of KEYWAY_PUBLIC_URL, and nothing
  * answered to a request the browser marks as from another site.
  */
@@ -110,6 +118,14 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
     );
   };
 
+  /** Binds the ceremony this request begins to its browser: the secret to store (hashed), the cookie set on the answer. */
+  const bindCeremony = (request: FastifyRequest, reply: FastifyReply): string => {
+    const { secret, setCookie: cookie } = bindCeremonyBrowser(request.headers.cookie, tenantOf(request), secure);
+    reply.header('set-cookie', cookie);
+    return secret;
+  };
+  const ceremonyOf = (request: FastifyRequest) => ({ requestId: request.id, ceremonySecret: ceremonySecretOf(request.headers.cookie) });
+
   // ── enrolment ──
   app.post(
     '/enrolment/options',
@@ -118,13 +134,16 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
         operationId: 'consoleEnrolmentOptions',
         tags,
         summary: 'Begin enrolling an operator from a one-time link: creation options for a passkey for Keyway',
+        description: BINDS,
         params: TenantParams,
         body: EnrolmentOptionsBody,
         response: { 200: CreationOptionsAnswer },
       },
       config: { errors: [...SAME_ORIGIN, ...LINK, 'RATE_LIMITED'] },
     },
-    async (request) => ({ publicKey: await service.enrolmentOptions(request.params.tenantId, request.body, request.ip) }),
+    async (request, reply) => ({
+      publicKey: await service.enrolmentOptions(request.params.tenantId, request.body, { clientIp: request.ip, ceremonySecret: bindCeremony(request, reply) }),
+    }),
   );
 
   app.post(
@@ -134,6 +153,7 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
         operationId: 'consoleEnrolmentFinish',
         tags,
         summary: 'Finish enrolling: verifies the passkey (WebAuthn §7.1), consumes the link, creates the operator and signs the browser in',
+        description: FINISHES,
         params: TenantParams,
         body: EnrolmentFinishBody,
         response: { 201: OperatorAnswer },
@@ -142,7 +162,7 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
     },
     async (request, reply) => {
       const body = request.body as unknown as { token: string; credential: RegistrationResponseJSON };
-      const opened = await service.enrolmentFinish(request.params.tenantId, body, request.id);
+      const opened = await service.enrolmentFinish(request.params.tenantId, body, ceremonyOf(request));
       setCookie(reply, request.params.tenantId, opened);
       return reply.code(201).send({ operator: opened.operator });
     },
@@ -156,13 +176,16 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
         operationId: 'consoleSignInOptions',
         tags,
         summary: 'Begin an operator sign-in: request options for a discoverable passkey (usernameless)',
+        description: BINDS,
         params: TenantParams,
         body: EmptyBody,
         response: { 200: RequestOptionsAnswer },
       },
       config: { errors: [...SAME_ORIGIN, 'TENANT_NOT_FOUND', 'RATE_LIMITED'] },
     },
-    async (request) => ({ publicKey: await service.signInOptions(request.params.tenantId, request.ip) }),
+    async (request, reply) => ({
+      publicKey: await service.signInOptions(request.params.tenantId, { clientIp: request.ip, ceremonySecret: bindCeremony(request, reply) }),
+    }),
   );
 
   app.post(
@@ -172,6 +195,7 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
         operationId: 'consoleSignInFinish',
         tags,
         summary: 'Finish an operator sign-in: verifies the assertion (WebAuthn §7.2) and signs the browser in',
+        description: FINISHES,
         params: TenantParams,
         body: SignInFinishBody,
         response: { 200: OperatorAnswer },
@@ -179,7 +203,7 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
       config: { errors: [...VERIFICATION, 'CREDENTIAL_NOT_FOUND', 'USER_HANDLE_MISMATCH', 'SIGNATURE_INVALID', 'COUNTER_REGRESSION'] },
     },
     async (request, reply) => {
-      const opened = await service.signInFinish(request.params.tenantId, request.body.credential as unknown as AuthenticationResponseJSON, request.id);
+      const opened = await service.signInFinish(request.params.tenantId, request.body.credential as unknown as AuthenticationResponseJSON, ceremonyOf(request));
       setCookie(reply, request.params.tenantId, opened);
       return { operator: opened.operator };
     },
@@ -243,13 +267,14 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
         operationId: 'consoleAddPasskeyOptions',
         tags,
         summary: 'Begin adding a passkey to the signed-in operator',
+        description: BINDS,
         params: TenantParams,
         body: EmptyBody,
         response: { 200: CreationOptionsAnswer },
       },
       config: { errors: [...SAME_ORIGIN, 'CONSOLE_SIGN_IN_REQUIRED'] },
     },
-    async (request) => ({ publicKey: await service.addPasskeyOptions(tenantOf(request), cookieOf(request)) }),
+    async (request, reply) => ({ publicKey: await service.addPasskeyOptions(tenantOf(request), cookieOf(request), bindCeremony(request, reply)) }),
   );
 
   app.post(
@@ -259,6 +284,7 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
         operationId: 'consoleAddPasskeyFinish',
         tags,
         summary: 'Finish adding a passkey (WebAuthn §7.1); answers the operator’s passkeys',
+        description: FINISHES,
         params: TenantParams,
         body: AddPasskeyFinishBody,
         response: { 201: OperatorPasskeysAnswer },
@@ -270,7 +296,7 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
         tenantOf(request),
         cookieOf(request),
         request.body.credential as unknown as RegistrationResponseJSON,
-        request.id,
+        ceremonyOf(request),
       );
       return reply.code(201).send({ items });
     },

@@ -16,6 +16,7 @@ import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { ConsoleCeremoniesTable, ConsoleOperatorsTable, Schema } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
 import type { Principal } from '../tenancy/tenancy-service.ts';
+import { admitsCeremonyBrowser, ceremonyBindingOf } from './ceremony-binding.ts';
 import { consumeInvitation, usableInvitation } from './console-invitations.ts';
 import { hashConsoleSecret, isAccessToken, isConsoleToken, newAccessToken, newConsoleToken } from './console-secrets.ts';
 import { isOperatorRole, permissionsOfRole, type OperatorRole } from './operator-roles.ts';
@@ -112,9 +113,11 @@ export class ConsoleService {
 
   // ── ceremonies ──
 
+  /** Stores a ceremony bound to the browser holding `browserSecret` (its keyway_console_ceremony cookie). */
   async #startCeremony(
     tenantId: string,
     purpose: Purpose,
+    browserSecret: string,
     fields: Partial<Pick<ConsoleCeremoniesTable, 'invitation_id' | 'operator_id' | 'user_handle' | 'display_name'>>,
   ): Promise<string> {
     const now = this.#clock.now();
@@ -133,6 +136,7 @@ export class ConsoleService {
           operator_id: fields.operator_id ?? null,
           user_handle: fields.user_handle ?? null,
           display_name: fields.display_name ?? null,
+          browser_binding: ceremonyBindingOf(browserSecret),
           expires_at: now.getTime() + CEREMONY_TIMEOUT_MS,
           created_at: now.getTime(),
         })
@@ -141,8 +145,18 @@ export class ConsoleService {
     return challenge;
   }
 
-  /** The ceremony a response answers, by its challenge, in this tenant and for this purpose. */
-  async #ceremonyFor(tenantId: string, purpose: Purpose, response: unknown, now: Date): Promise<Selectable<ConsoleCeremoniesTable>> {
+  /**
+   * The ceremony a response answers, by its challenge, in this tenant and for this purpose, and only for the browser
+   * that started it: without that browser's secret (or with another's) it is not found, expired or not, so an
+   * assertion obtained for a challenge finishes nothing anywhere else.
+   */
+  async #ceremonyFor(
+    tenantId: string,
+    purpose: Purpose,
+    response: unknown,
+    browserSecret: string | undefined,
+    now: Date,
+  ): Promise<Selectable<ConsoleCeremoniesTable>> {
     const row = await this.#db
       .selectFrom('console_ceremonies')
       .selectAll()
@@ -150,7 +164,9 @@ export class ConsoleService {
       .where('tenant_id', '=', tenantId)
       .where('purpose', '=', purpose)
       .executeTakeFirst();
-    if (!row) throw new KeywayError('CONSOLE_CEREMONY_NOT_FOUND', 'No console passkey ceremony with this challenge is in progress; start again');
+    if (!row || !admitsCeremonyBrowser(row.browser_binding, browserSecret)) {
+      throw new KeywayError('CONSOLE_CEREMONY_NOT_FOUND', 'No console passkey ceremony with this challenge is in progress in this browser; start again');
+    }
     if (row.expires_at <= now.getTime()) throw new KeywayError('CONSOLE_CEREMONY_EXPIRED', 'The passkey ceremony took too long; start again');
     return row;
   }
@@ -213,11 +229,15 @@ export class ConsoleService {
   // ── enrolment ──
 
   /** Creation options for a new operator, once the link is known to be usable. */
-  async enrolmentOptions(tenantId: string, input: { token: string; displayName: string }, clientIp: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    await this.#limit(clientIp);
+  async enrolmentOptions(
+    tenantId: string,
+    input: { token: string; displayName: string },
+    browser: { clientIp: string; ceremonySecret: string },
+  ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    await this.#limit(browser.clientIp);
     const invitation = await usableInvitation(this.#db, tenantId, input.token, this.#clock.now());
     const userHandle = newUserHandle();
-    const challenge = await this.#startCeremony(tenantId, 'enrolment', {
+    const challenge = await this.#startCeremony(tenantId, 'enrolment', browser.ceremonySecret, {
       invitation_id: invitation.id,
       user_handle: userHandle,
       display_name: input.displayName,
@@ -226,10 +246,15 @@ export class ConsoleService {
   }
 
   /** Verifies the new passkey (WebAuthn §7.1), consumes the link, creates the operator and signs the browser in, in one transaction. */
-  async enrolmentFinish(tenantId: string, input: { token: string; credential: RegistrationResponseJSON }, requestId: string): Promise<OpenedConsoleSession> {
+  async enrolmentFinish(
+    tenantId: string,
+    input: { token: string; credential: RegistrationResponseJSON },
+    browser: { requestId: string; ceremonySecret: string | undefined },
+  ): Promise<OpenedConsoleSession> {
+    const { requestId } = browser;
     const now = this.#clock.now();
     const invitation = await usableInvitation(this.#db, tenantId, input.token, now);
-    const ceremony = await this.#ceremonyFor(tenantId, 'enrolment', input.credential, now);
+    const ceremony = await this.#ceremonyFor(tenantId, 'enrolment', input.credential, browser.ceremonySecret, now);
     if (ceremony.invitation_id !== invitation.id) throw new KeywayError('CONSOLE_CEREMONY_NOT_FOUND', 'This passkey ceremony was started with another link');
     const verified = await verifyOperatorRegistration(this.#rp, input.credential, ceremony.challenge, now);
     const operatorId = newOperatorId(now);
@@ -264,16 +289,21 @@ export class ConsoleService {
 
   // ── sign-in ──
 
-  async signInOptions(tenantId: string, clientIp: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    await this.#limit(clientIp);
+  async signInOptions(tenantId: string, browser: { clientIp: string; ceremonySecret: string }): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    await this.#limit(browser.clientIp);
     await this.#assertTenant(tenantId);
-    return operatorRequestOptions(this.#rp, await this.#startCeremony(tenantId, 'sign-in', {}));
+    return operatorRequestOptions(this.#rp, await this.#startCeremony(tenantId, 'sign-in', browser.ceremonySecret, {}));
   }
 
   /** Verifies the assertion (WebAuthn §7.2) of a discoverable credential and signs the browser in. */
-  async signInFinish(tenantId: string, credential: AuthenticationResponseJSON, requestId: string): Promise<OpenedConsoleSession> {
+  async signInFinish(
+    tenantId: string,
+    credential: AuthenticationResponseJSON,
+    browser: { requestId: string; ceremonySecret: string | undefined },
+  ): Promise<OpenedConsoleSession> {
+    const { requestId } = browser;
     const now = this.#clock.now();
-    const ceremony = await this.#ceremonyFor(tenantId, 'sign-in', credential, now);
+    const ceremony = await this.#ceremonyFor(tenantId, 'sign-in', credential, browser.ceremonySecret, now);
     const record = await this.#db
       .selectFrom('console_operator_credentials')
       .innerJoin('console_operators', 'console_operators.id', 'console_operator_credentials.operator_id')
@@ -448,7 +478,7 @@ export class ConsoleService {
     });
   }
 
-  async addPasskeyOptions(tenantId: string, cookie: string | undefined): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  async addPasskeyOptions(tenantId: string, cookie: string | undefined, ceremonySecret: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const session = await this.#liveSession(tenantId, cookie, this.#clock.now());
     const operator = await this.#db
       .selectFrom('console_operators')
@@ -460,7 +490,7 @@ export class ConsoleService {
       .select(['credential_id', 'transports'])
       .where('operator_id', '=', session.id)
       .execute();
-    const challenge = await this.#startCeremony(tenantId, 'add-passkey', { operator_id: session.id });
+    const challenge = await this.#startCeremony(tenantId, 'add-passkey', ceremonySecret, { operator_id: session.id });
     return operatorCreationOptions(this.#rp, {
       challenge,
       userHandle: operator.user_handle,
@@ -469,10 +499,16 @@ export class ConsoleService {
     });
   }
 
-  async addPasskeyFinish(tenantId: string, cookie: string | undefined, credential: RegistrationResponseJSON, requestId: string): Promise<OperatorPasskey[]> {
+  async addPasskeyFinish(
+    tenantId: string,
+    cookie: string | undefined,
+    credential: RegistrationResponseJSON,
+    browser: { requestId: string; ceremonySecret: string | undefined },
+  ): Promise<OperatorPasskey[]> {
+    const { requestId } = browser;
     const now = this.#clock.now();
     const session = await this.#liveSession(tenantId, cookie, now);
-    const ceremony = await this.#ceremonyFor(tenantId, 'add-passkey', credential, now);
+    const ceremony = await this.#ceremonyFor(tenantId, 'add-passkey', credential, browser.ceremonySecret, now);
     if (ceremony.operator_id !== session.id) throw new KeywayError('CONSOLE_CEREMONY_NOT_FOUND', 'This passkey ceremony was started by another operator');
     const verified = await verifyOperatorRegistration(this.#rp, credential, ceremony.challenge, now);
     await this.#db.transaction().execute(async (trx) => {

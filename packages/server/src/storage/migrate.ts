@@ -27,6 +27,7 @@ import * as organizations from './migrations/026-organizations.ts';
 import * as duplicateEmailIndex from './migrations/031-duplicate-email-index.ts';
 import * as outboxGivenUpIndex from './migrations/032-outbox-given-up-index.ts';
 import * as journeyBrowserBinding from './migrations/033-journey-browser-binding.ts';
+import * as consoleCeremonyBinding from './migrations/034-console-ceremony-binding.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -62,6 +63,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '031-duplicate-email-index': duplicateEmailIndex,
   '032-outbox-given-up-index': outboxGivenUpIndex,
   '033-journey-browser-binding': journeyBrowserBinding,
+  '034-console-ceremony-binding': consoleCeremonyBinding,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {

@@ -576,6 +576,8 @@ export interface ConsoleCeremoniesTable {
   operator_id: string | null;
   user_handle: string | null;
   display_name: string | null;
+  /** SHA-256 (hex) of the starting browser's keyway_console_ceremony cookie; only that browser finishes it */
+  browser_binding: string | null;
   expires_at: number;
   created_at: number;
 }
