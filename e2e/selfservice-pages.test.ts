@@ -331,7 +331,7 @@ for (const kind of DATABASE_KINDS) {
 
           // The same link a second time: refused, and nothing changes.
           await phonePage.goto(link.url);
-          await phonePage.getByText('This recovery link has already been used. Ask for a new one.').waitFor();
+          await phonePage.getByText('This recovery link has already been used or no longer works. Ask for a new one.').waitFor();
           assert.equal(await phonePage.locator('#recover-form').isVisible(), false, 'no form for a spent link');
           if (kind === 'sqlite') await screenshot(phonePage, 'recover-used-en');
 

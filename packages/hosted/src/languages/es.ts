@@ -118,7 +118,7 @@ const pages: Messages = {
   'error.SESSION_REQUIRED': 'Su sesión ha terminado. Vuelva a iniciar sesión.',
   'error.LAST_PASSKEY': 'Esta es su única llave de acceso. Añada otra antes de eliminarla.',
   'error.REAUTHENTICATION_REQUIRED': 'Primero confirme su identidad con una llave de acceso.',
-  'error.RECOVERY_LINK_USED': 'Este enlace de recuperación ya se usó. Pida uno nuevo.',
+  'error.RECOVERY_LINK_USED': 'Este enlace de recuperación ya se usó o ya no es válido. Pida uno nuevo.',
   'error.RECOVERY_LINK_EXPIRED': 'Este enlace de recuperación ha caducado. Pida uno nuevo.',
   'error.RECOVERY_LINK_NOT_FOUND': 'Este enlace de recuperación no es válido. Compruebe que abrió el enlace completo.',
   'error.VALIDATION_FAILED': 'Revise lo que ha escrito.',

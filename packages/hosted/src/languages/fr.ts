@@ -119,7 +119,7 @@ const pages: Messages = {
   'error.SESSION_REQUIRED': 'Votre session est terminée. Veuillez vous reconnecter.',
   'error.LAST_PASSKEY': 'C’est votre seule clé d’accès. Ajoutez-en une autre avant de la supprimer.',
   'error.REAUTHENTICATION_REQUIRED': 'Confirmez d’abord votre identité avec une clé d’accès.',
-  'error.RECOVERY_LINK_USED': 'Ce lien de récupération a déjà été utilisé. Demandez-en un nouveau.',
+  'error.RECOVERY_LINK_USED': 'Ce lien de récupération a déjà été utilisé ou n’est plus valable. Demandez-en un nouveau.',
   'error.RECOVERY_LINK_EXPIRED': 'Ce lien de récupération a expiré. Demandez-en un nouveau.',
   'error.RECOVERY_LINK_NOT_FOUND': 'Ce lien de récupération n’est pas valide. Vérifiez que vous avez ouvert le lien en entier.',
   'error.VALIDATION_FAILED': 'Vérifiez ce que vous avez saisi.',

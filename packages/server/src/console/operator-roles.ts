@@ -9,7 +9,7 @@ export function isOperatorRole(value: unknown): value is OperatorRole {
   return typeof value === 'string' && (OPERATOR_ROLES as readonly string[]).includes(value);
 }
 
-/** What a support operator does: read users, their passkeys and the audit log, issue recovery links, end browser sessions, revoke bound devices. */
+/** What a support operator does: read users, their passkeys and the audit log, issue and revoke recovery links, end browser sessions, revoke bound devices. */
 const SUPPORT: readonly Permission[] = [
   'IdentityStore:listStores',
   'IdentityStore:getStore',
@@ -21,6 +21,7 @@ const SUPPORT: readonly Permission[] = [
   'IdentityStore:listUserSessions',
   'IdentityStore:revokeUserSession',
   'IdentityStore:createRecoveryLink',
+  'IdentityStore:revokeRecoveryLinks',
   'IdentityStore:listDevices',
   'IdentityStore:revokeDevice',
   'Audit:listEvents',

@@ -101,7 +101,7 @@ export const ERROR_CATALOGUE = {
   CSRF_REJECTED: { status: 403, title: 'The request did not come from an origin of the relying party' },
   BROWSER_SESSION_NOT_FOUND: { status: 404, title: 'No such browser session' },
   RECOVERY_LINK_NOT_FOUND: { status: 404, title: 'No such recovery link' },
-  RECOVERY_LINK_USED: { status: 410, title: 'The recovery link was already used' },
+  RECOVERY_LINK_USED: { status: 410, title: 'The recovery link was already used or has been revoked' },
   RECOVERY_LINK_EXPIRED: { status: 410, title: 'The recovery link has expired' },
 
   // E-mail channel

@@ -17,7 +17,8 @@ import {
   type SelfServiceConfigCheck,
   type SelfServiceConfigInput,
 } from '../selfservice/self-service-config.ts';
-import { columnsForCreate, columnsForUpdate, normaliseEmail, toUser, userKeyMatches } from './user-record.ts';
+import { columnsForCreate, columnsForUpdate, isSignInBarred, normaliseEmail, toUser, userKeyMatches } from './user-record.ts';
+import { revokeRecoveryLinks } from '../selfservice/recovery-links.ts';
 import type { CreateUserInput, ListUsersFilter, UpdateUserInput, User } from './user-schemas.ts';
 
 /** The columns a users search (`q`) looks in. */
@@ -362,11 +363,42 @@ export class IdentityService {
           { action: 'user.update', targetType: 'user', targetId: row.id, details: { store: storeName, fields: Object.keys(patch) } },
           now,
         );
+        await this.#revokeRecoveryLinksVoidedBy(trx, actor, storeName, row, changes, now);
         return toUser({ ...row, ...changes });
       });
     } catch (error) {
       throw userConflict(error) ?? error;
     }
+  }
+
+  /**
+   * A user's outstanding recovery links stop working when their address changes (an e-mailed link went to the old
+   * one, which may no longer be theirs) or when they are locked or disabled (the administrators decide how they come
+   * back, and a link issued before must not bring them back by itself). Audited when there were any.
+   */
+  async #revokeRecoveryLinksVoidedBy(
+    trx: Kysely<Schema>,
+    actor: Actor,
+    storeName: string,
+    row: Selectable<UsersTable>,
+    changes: { email?: string | null; status?: string },
+    now: Date,
+  ): Promise<void> {
+    const reason =
+      changes.status !== undefined && isSignInBarred(changes.status)
+        ? changes.status
+        : changes.email !== undefined && changes.email !== row.email
+          ? 'emailChanged'
+          : undefined;
+    if (reason === undefined) return;
+    const count = await revokeRecoveryLinks(trx, row.id, now);
+    if (count > 0)
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: 'selfservice.recoveryLink.revoke', targetType: 'user', targetId: row.id, details: { store: storeName, reason, count } },
+        now,
+      );
   }
 
   async deleteUser(actor: Actor, storeName: string, ref: UserRef, edit?: EditPrecondition): Promise<void> {

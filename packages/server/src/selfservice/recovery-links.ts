@@ -6,7 +6,10 @@ import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tok
 
 /**
  * Recovery links: one-time, expiring links to the hosted recovery page, where the holder registers a new passkey for
- * the link's user. A row per link, found by the hash of its token (browser-tokens.ts); its use sets `consumed_at`.
+ * the link's user. A row per link, found by the hash of its token (browser-tokens.ts). A link is spent by setting
+ * `consumed_at`: by its own use, and by whatever makes the user's other outstanding links untrustworthy
+ * (`revokeRecoveryLinks`): a completed recovery, a newer e-mailed link, a change of the address, a lock, an admin.
+ * A revoked link answers as a used one (RECOVERY_LINK_USED: the page says it no longer works; ask for a new one).
  */
 
 export type RecoveryLinkRow = Selectable<SelfServiceRecoveryLinksTable>;
@@ -44,8 +47,8 @@ export function newRecoveryLink(input: { publicUrl: string; tenantId: string; st
 }
 
 /**
- * The link of a token in one store, if it can still be used: unknown → 404 RECOVERY_LINK_NOT_FOUND, used → 410
- * RECOVERY_LINK_USED, past its expiry →
+ * The link of a token in one store, if it can still be used: unknown → 404 RECOVERY_LINK_NOT_FOUND, used or
+ * revoked → 410 RECOVERY_LINK_USED, past its expiry →
  * 410 RECOVERY_LINK_EXPIRED (at `expires_at` exactly it still works).
  */
 export async function findUsableRecoveryLink(db: Kysely<Schema>, storeId: string, token: string, now: Date): Promise<RecoveryLinkRow> {
@@ -58,7 +61,8 @@ export async function findUsableRecoveryLink(db: Kysely<Schema>, storeId: string
         .executeTakeFirst()
     : undefined;
   if (!link) throw new KeywayError('RECOVERY_LINK_NOT_FOUND', 'This recovery link is not valid; ask for a new one');
-  if (link.consumed_at !== null) throw new KeywayError('RECOVERY_LINK_USED', 'This recovery link was already used; ask for a new one');
+  if (link.consumed_at !== null)
+    throw new KeywayError('RECOVERY_LINK_USED', 'This recovery link was already used or has been revoked (e.g. replaced by a newer one); ask for a new one');
   if (now.getTime() > Number(link.expires_at)) throw new KeywayError('RECOVERY_LINK_EXPIRED', 'This recovery link has expired; ask for a new one');
   return link;
 }
@@ -73,4 +77,19 @@ export async function consumeRecoveryLink(trx: Kysely<Schema>, linkId: string, n
     .where('expires_at', '>=', now.getTime())
     .executeTakeFirst();
   return Number(consumed.numUpdatedRows) === 1;
+}
+
+/**
+ * Revokes a user's outstanding links (unspent and unexpired: expired ones are refused anyway) by marking them spent,
+ * so they answer RECOVERY_LINK_USED; `createdBy` narrows it to one kind (the e-mailed ones). Answers how many.
+ */
+export async function revokeRecoveryLinks(trx: Kysely<Schema>, userId: string, now: Date, createdBy?: string): Promise<number> {
+  let query = trx
+    .updateTable('selfservice_recovery_links')
+    .set({ consumed_at: now.getTime() })
+    .where('user_id', '=', userId)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>=', now.getTime());
+  if (createdBy !== undefined) query = query.where('created_by', '=', createdBy);
+  return Number((await query.executeTakeFirst()).numUpdatedRows);
 }

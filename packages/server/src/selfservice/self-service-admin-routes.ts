@@ -13,7 +13,7 @@ export interface SelfServiceAdminRoutesOptions {
   tenantAlias?: boolean;
 }
 
-/** Admin side of self-service: recovery links and a user's browser sessions. */
+/** Admin side of self-service: recovery links (issue, revoke) and a user's browser sessions. */
 export async function selfServiceAdminRoutes(fastify: FastifyInstance, { services, tenantAlias = false }: SelfServiceAdminRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const selfService = services.selfService;
@@ -46,6 +46,26 @@ export async function selfServiceAdminRoutes(fastify: FastifyInstance, { service
     },
     async (request, reply) =>
       reply.code(201).send(await selfService.createRecoveryLink(actorOf(request), request.params.storeName, request.params.userId, request.body.ttlSeconds)),
+  );
+
+  app.delete(
+    '/stores/:storeName/users/:userId/recovery-links',
+    {
+      schema: {
+        operationId: 'revokeRecoveryLinks',
+        ...doc(
+          'Revoke a user’s recovery links',
+          'Every outstanding (unused, unexpired) recovery link of the user stops working at once: the admin’s and the lost-passkey e-mail’s. They then answer 410 RECOVERY_LINK_USED. Audited with the count (selfservice.recoveryLink.revoke). A recovery, a new lost-passkey e-mail (its older e-mailed links), a change of the user’s e-mail address and locking or disabling the user revoke them too.',
+        ),
+        params: userParams,
+        response: { 204: Type.Null() },
+      },
+      config: { permission: 'IdentityStore:revokeRecoveryLinks', errors: ['STORE_NOT_FOUND', 'USER_NOT_FOUND'] },
+    },
+    async (request, reply) => {
+      await selfService.revokeRecoveryLinks(actorOf(request), request.params.storeName, request.params.userId);
+      return reply.code(204).send(null);
+    },
   );
 
   app.get(

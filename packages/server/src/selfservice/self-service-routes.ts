@@ -479,7 +479,7 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
         operationId: 'finishRecovery',
         ...doc(
           'Finish an account recovery',
-          'Stores the new passkey and uses up the link in one transaction (it works once), optionally deletes the other passkeys and ends the other sessions, and signs the browser in. Through a link the lost-passkey e-mail carried, to an account whose e-mail address is not verified, the other passkeys and sessions are removed whatever `revokeOthers` says (someone else may have signed up with the address and a passkey of their own), and the address becomes verified; `revokedBecause` says which.',
+          'Stores the new passkey and uses up the link in one transaction (it works once), revokes the account’s other outstanding recovery links, optionally deletes the other passkeys and ends the other sessions, and signs the browser in. Through a link the lost-passkey e-mail carried, to an account whose e-mail address is not verified, the other passkeys and sessions are removed whatever `revokeOthers` says (someone else may have signed up with the address and a passkey of their own), and the address becomes verified; `revokedBecause` says which.',
         ),
         params: StoreParams,
         body: RecoveryFinishBody,

@@ -128,6 +128,7 @@ export const RecoveryFinishAnswer = Type.Object({
   credential: PasskeySchema,
   revokedPasskeys: Type.Integer({ description: 'The account’s other passkeys deleted' }),
   revokedSessions: Type.Integer({ description: 'The account’s other browser sessions ended' }),
+  revokedRecoveryLinks: Type.Integer({ description: 'The account’s other outstanding recovery links revoked (every recovery revokes them)' }),
   revokedBecause: Type.Union([Type.Literal('requested'), Type.Literal('emailUnverified'), Type.Null()], {
     description:
       'Why they were revoked: `requested` (revokeOthers), `emailUnverified` (an e-mailed link to an address nobody had verified: the account’s other access may be someone else’s), null: nothing was',

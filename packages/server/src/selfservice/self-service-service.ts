@@ -44,7 +44,14 @@ import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-c
 import { deviceLabel } from './device-label.ts';
 import { isEmailAddress } from '../shared/formats.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
-import { consumeRecoveryLink, EMAILED_LINK_CREATOR, findUsableRecoveryLink, newRecoveryLink, type RecoveryLinkRow } from './recovery-links.ts';
+import {
+  consumeRecoveryLink,
+  EMAILED_LINK_CREATOR,
+  findUsableRecoveryLink,
+  newRecoveryLink,
+  revokeRecoveryLinks,
+  type RecoveryLinkRow,
+} from './recovery-links.ts';
 import { recoveryRecipient } from './recovery-recipient.ts';
 
 /** How long an e-mail verification link works. */
@@ -156,6 +163,8 @@ export interface RecoveryFinished {
   credential: Passkey;
   revokedPasskeys: number;
   revokedSessions: number;
+  /** The account's other outstanding recovery links, revoked by every recovery */
+  revokedRecoveryLinks: number;
   /** `requested`: revokeOthers; `emailUnverified`: an e-mailed link to an unverified address (always); null: nothing revoked */
   revokedBecause: 'requested' | 'emailUnverified' | null;
 }
@@ -714,6 +723,23 @@ export class SelfServiceService {
     return { id: link.id, url: link.url, expiresAt: iso(link.expiresAt) };
   }
 
+  /** Admin API: revokes the user's outstanding recovery links (a link sent to the wrong person, a suspected leak); audited with the count. */
+  async revokeRecoveryLinks(actor: Actor, storeName: string, userId: string): Promise<{ revoked: number }> {
+    const now = this.#deps.clock.now();
+    return this.#db.transaction().execute(async (trx) => {
+      const store = await this.#deps.identity.findStore(actor.tenantId, storeName, trx);
+      const user = await getUserInStore(trx, store.id, storeName, { id: userId });
+      const revoked = await revokeRecoveryLinks(trx, user.id, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        { action: 'selfservice.recoveryLink.revoke', targetType: 'user', targetId: user.id, details: { store: storeName, reason: 'admin', count: revoked } },
+        now,
+      );
+      return { revoked };
+    });
+  }
+
   /**
    * "I lost my passkey": e-mails a one-time recovery link (the admin's kind, to the same recovery page) to the store's
    * user with this address (recovery-recipient.ts: which one, when users share it). The answer is the same whether or
@@ -742,7 +768,11 @@ export class SelfServiceService {
     });
     const actor = this.#actor(request);
     await this.#db.transaction().execute(async (trx) => {
+      let replaced = 0;
       if (eligible) {
+        // The newest e-mail is the one the reader follows; an older link left in an inbox (or a mailbox someone else
+        // reads) must not stay usable beside it.
+        replaced = await revokeRecoveryLinks(trx, user.id, now, EMAILED_LINK_CREATOR);
         await link.insert(trx, { storeId: target.store.id, userId: user.id, createdBy: EMAILED_LINK_CREATOR });
         await this.#deps.email.enqueue(trx, email, now);
       }
@@ -757,7 +787,7 @@ export class SelfServiceService {
           details: {
             store: request.storeName,
             clientIp: request.clientIp,
-            ...(eligible ? { linkId: link.id } : { reason: user ? 'account not active' : recipient.reason }),
+            ...(eligible ? { linkId: link.id, replacedLinks: replaced } : { reason: user ? 'account not active' : recipient.reason }),
           },
         },
         now,
@@ -789,8 +819,9 @@ export class SelfServiceService {
   }
 
   /**
-   * Registers the new passkey and spends the link in one transaction (it works once), signs the browser in, and with
-   * `revokeOthers` deletes the account's other passkeys and ends its other sessions. An e-mailed link to an account
+   * Registers the new passkey and spends the link in one transaction (it works once), revokes the account's other
+   * outstanding links, signs the browser in, and with `revokeOthers` deletes the account's other passkeys and ends its
+   * other sessions. An e-mailed link to an account
    * whose address was never verified does that whatever `revokeOthers` says (see #takesOverAlone), and verifies the
    * address; the answer says what was revoked and why.
    */
@@ -806,7 +837,7 @@ export class SelfServiceService {
     const actor = this.#actor(request);
     const now = this.#deps.clock.now();
     let session: OpenedSession | undefined;
-    const revoked: Omit<RecoveryFinished, 'user' | 'credential'> = { revokedPasskeys: 0, revokedSessions: 0, revokedBecause: null };
+    const revoked: Omit<RecoveryFinished, 'user' | 'credential'> = { revokedPasskeys: 0, revokedSessions: 0, revokedRecoveryLinks: 0, revokedBecause: null };
     const credential = await this.#deps.ceremonies.completeRegistration(actor, {
       storeName: request.storeName,
       store: target.store,
@@ -818,6 +849,9 @@ export class SelfServiceService {
       inTransaction: async (trx, { userId, credentialId }) => {
         // The link is consumed by compare-and-set in the transaction that stores the passkey: it works exactly once.
         if (!(await consumeRecoveryLink(trx, link.id, now))) throw new KeywayError('RECOVERY_LINK_USED', 'This recovery link was just used');
+        // The account is recovered: any other link of it (a leaked one, an older e-mail) would recover it again, from
+        // whoever holds it, after its owner chose what stays.
+        revoked.revokedRecoveryLinks = await revokeRecoveryLinks(trx, userId, now);
         // Read in this transaction: the address as it is when the passkey is stored decides.
         const account = await trx.selectFrom('users').select(['email', 'email_verified_at']).where('id', '=', userId).executeTakeFirstOrThrow();
         const takeOver = this.#takesOverAlone(link, account);
@@ -864,6 +898,7 @@ export class SelfServiceService {
               revokedBecause: revoked.revokedBecause,
               revokedPasskeys: revoked.revokedPasskeys,
               revokedSessions: revoked.revokedSessions,
+              revokedRecoveryLinks: revoked.revokedRecoveryLinks,
               clientIp: request.clientIp,
             },
           },

@@ -41,6 +41,7 @@ export const PERMISSION_CATALOGUE = {
   'IdentityStore:listUserSessions': { description: 'List a user’s self-service browser sessions' },
   'IdentityStore:revokeUserSession': { description: 'End a user’s self-service browser session' },
   'IdentityStore:createRecoveryLink': { description: 'Create an account recovery link for a user' },
+  'IdentityStore:revokeRecoveryLinks': { description: 'Revoke a user’s outstanding account recovery links' },
 
   // Organizations (B2B) of a store, their members and e-mail domains
   'IdentityStore:createOrganization': { description: 'Create an organization' },

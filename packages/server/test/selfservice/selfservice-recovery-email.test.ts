@@ -2,8 +2,8 @@
 // account whose address nobody verified takes the account over (every other passkey and session goes, whatever
 // revokeOthers says, and the address becomes verified), which defeats pre-hijacking (an attacker who signed up with
 // the victim's address and a passkey of their own); a verified address recovers as before (the others stay unless
-// revokeOthers); admin-issued links keep revokeOthers as chosen; when users share an address the link goes to the
-// verified one, and to nobody when that leaves several.
+// revokeOthers); admin-issued links keep revokeOthers as chosen; a new e-mail replaces the older e-mailed links; when
+// users share an address the link goes to the verified one, and to nobody when that leaves several.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DATABASE_KINDS } from '../support/databases.ts';
@@ -101,6 +101,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(finished.body.revokedPasskeys, 1);
       assert.equal(finished.body.revokedSessions, 1);
       assert.equal(finished.body.revokedBecause, 'emailUnverified');
+      assert.equal(finished.body.revokedRecoveryLinks, 0);
 
       // Persisted: only the victim's passkey, only the victim's session, the link spent, the address verified.
       assert.deepEqual(await passkeysOf(account), [credentialId]);
@@ -120,6 +121,7 @@ for (const kind of DATABASE_KINDS) {
           revokedBecause: 'emailUnverified',
           revokedPasskeys: 1,
           revokedSessions: 1,
+          revokedRecoveryLinks: 0,
           clientIp: undefined,
         },
       );
@@ -178,6 +180,28 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual([again.finished.body.revokedPasskeys, again.finished.body.revokedSessions, again.finished.body.revokedBecause], [0, 0, null]);
       assert.deepEqual(await passkeysOf(created.body.id), [enrolled.credentialId, again.credentialId]);
       assert.equal((await userRow(created.body.id)).email_verified_at, null, 'an admin link proves no address');
+    });
+
+    test('a new lost-passkey e-mail replaces the older e-mailed links (not the admin’s); a recovery revokes them all', async () => {
+      const { user } = await signUpVerified(world.browser(), 'twice@example.com');
+      const first = await recoveryToken(world.browser(), 'twice@example.com');
+      const adminUrl = (await expectStatus(world.api.post(`${ADMIN}/users/${user.id}/recovery-links`, {}), 201)).body.url as string;
+      const second = await recoveryToken(world.browser(), 'twice@example.com');
+      await expectProblem(world.browser().post('/recovery/begin', { token: first }), 410, 'RECOVERY_LINK_USED');
+      const [, replacing] = await auditOf('selfservice.recoveryEmail.request', user.id);
+      assert.equal(replacing!.details.replacedLinks, 1);
+      await expectStatus(world.browser().post('/recovery/begin', { token: adminUrl.split('#')[1] }), 200);
+
+      const { finished } = await recover(world.browser(), second, false);
+      assert.equal(finished.body.revokedRecoveryLinks, 1, 'the admin’s link');
+      await expectProblem(world.browser().post('/recovery/begin', { token: adminUrl.split('#')[1] }), 410, 'RECOVERY_LINK_USED');
+      const outstanding = await world.db
+        .selectFrom('selfservice_recovery_links')
+        .select('id')
+        .where('user_id', '=', user.id)
+        .where('consumed_at', 'is', null)
+        .execute();
+      assert.deepEqual(outstanding, []);
     });
 
     test('users sharing an address: the verified one gets the link; several verified, or several and none verified: nobody', async () => {
