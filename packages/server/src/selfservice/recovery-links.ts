@@ -93,3 +93,15 @@ export async function revokeRecoveryLinks(trx: Kysely<Schema>, userId: string, n
   if (createdBy !== undefined) query = query.where('created_by', '=', createdBy);
   return Number((await query.executeTakeFirst()).numUpdatedRows);
 }
+
+/** How many e-mailed links the user was sent since `since` (spent or not: each was an e-mail). */
+export async function countEmailedLinksSince(db: Kysely<Schema>, userId: string, since: number): Promise<number> {
+  const row = await db
+    .selectFrom('selfservice_recovery_links')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('user_id', '=', userId)
+    .where('created_by', '=', EMAILED_LINK_CREATOR)
+    .where('created_at', '>', since)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -440,7 +440,7 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
         operationId: 'requestRecoveryEmail',
         ...doc(
           'E-mail a recovery link (“I lost my passkey”)',
-          'Sends a one-time link to the recovery page to the store’s account with this e-mail address, if there is one: when several accounts share the address, to the one whose address is verified, and to none when that leaves more than one. The answer is 202 either way (no account enumeration); rate-limited per client address and per e-mail address. 503 EMAIL_NOT_CONFIGURED when the server has no SMTP server.',
+          'Sends a one-time link to the recovery page to the store’s account with this e-mail address, if there is one: when several accounts share the address, to the one whose address is verified, and to none when that leaves more than one. The answer is 202 either way (no account enumeration); rate-limited per client address and per e-mail address. At most 3 e-mails to one address in 15 minutes (across client addresses and nodes): beyond, still 202, and nothing is sent. 503 EMAIL_NOT_CONFIGURED when the server has no SMTP server.',
         ),
         params: StoreParams,
         body: RecoveryEmailBody,
@@ -449,7 +449,10 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
       config: { errors: [...LIMITED, 'EMAIL_NOT_CONFIGURED'] },
     },
     async (request, reply) => {
-      await selfService.requestRecoveryEmail(browser(request), request.body);
+      const { capped } = await selfService.requestRecoveryEmail(browser(request), request.body);
+      // Not an error for the client (it is told nothing), but worth seeing: someone may be flooding an inbox.
+      if (capped)
+        request.log.info({ tenantId: request.params.tenantId, storeName: request.params.storeName }, 'lost-passkey e-mail not sent: too many for this address');
       return reply.code(202).send({ accepted: true as const });
     },
   );

@@ -53,6 +53,7 @@ import {
   type RecoveryLinkRow,
 } from './recovery-links.ts';
 import { recoveryRecipient } from './recovery-recipient.ts';
+import { recoveryEmailCapReached } from './recovery-email-cap.ts';
 
 /** How long an e-mail verification link works. */
 export const EMAIL_VERIFICATION_TTL_SECONDS = 24 * 3600;
@@ -745,9 +746,10 @@ export class SelfServiceService {
    * user with this address (recovery-recipient.ts: which one, when users share it). The answer is the same whether or
    * not there is one, and both cases take the same path (the lookup, the e-mail rendered, one transaction with its
    * audit event), so neither the answer nor its timing tells whether the address has an account. Rate-limited per
-   * client address and per e-mail address.
+   * client address and per e-mail address; beyond RECOVERY_EMAILS_PER_ADDRESS in 15 minutes the answer is the same and
+   * nothing is sent (`capped`, for the log).
    */
-  async requestRecoveryEmail(request: BrowserRequest, input: { email: string; language?: string | undefined }): Promise<void> {
+  async requestRecoveryEmail(request: BrowserRequest, input: { email: string; language?: string | undefined }): Promise<{ capped: boolean }> {
     const target = await this.#target(request);
     this.#deps.email.requireConfigured();
     const address = normaliseEmail(input.email.trim());
@@ -767,9 +769,17 @@ export class SelfServiceService {
       languages: [user?.locale_language, input.language],
     });
     const actor = this.#actor(request);
-    await this.#db.transaction().execute(async (trx) => {
+    return this.#db.transaction().execute(async (trx) => {
+      // Over the address's cap the answer stays the same and nothing is sent (recovery-email-cap.ts).
+      const capped = await recoveryEmailCapReached(trx, this.#limiter, {
+        tenantId: request.tenantId,
+        address,
+        userId: eligible ? user.id : undefined,
+        now,
+      });
+      const sent = eligible && !capped;
       let replaced = 0;
-      if (eligible) {
+      if (sent) {
         // The newest e-mail is the one the reader follows; an older link left in an inbox (or a mailbox someone else
         // reads) must not stay usable beside it.
         replaced = await revokeRecoveryLinks(trx, user.id, now, EMAILED_LINK_CREATOR);
@@ -783,15 +793,18 @@ export class SelfServiceService {
           action: 'selfservice.recoveryEmail.request',
           targetType: eligible ? 'user' : 'store',
           targetId: eligible ? user.id : target.store.id,
-          outcome: eligible ? 'success' : 'failure',
+          outcome: sent ? 'success' : 'failure',
           details: {
             store: request.storeName,
             clientIp: request.clientIp,
-            ...(eligible ? { linkId: link.id, replacedLinks: replaced } : { reason: user ? 'account not active' : recipient.reason }),
+            ...(sent
+              ? { linkId: link.id, replacedLinks: replaced }
+              : { reason: capped ? 'too many recovery e-mails' : user ? 'account not active' : recipient.reason }),
           },
         },
         now,
       );
+      return { capped };
     });
   }
 

@@ -2,8 +2,9 @@
 // account whose address nobody verified takes the account over (every other passkey and session goes, whatever
 // revokeOthers says, and the address becomes verified), which defeats pre-hijacking (an attacker who signed up with
 // the victim's address and a passkey of their own); a verified address recovers as before (the others stay unless
-// revokeOthers); admin-issued links keep revokeOthers as chosen; a new e-mail replaces the older e-mailed links; when
-// users share an address the link goes to the verified one, and to nobody when that leaves several.
+// revokeOthers); admin-issued links keep revokeOthers as chosen; a new e-mail replaces the older e-mailed links; at
+// most 3 e-mails go to one address in 15 minutes (beyond, the same 202 and nothing sent); when users share an address
+// the link goes to the verified one, and to nobody when that leaves several.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DATABASE_KINDS } from '../support/databases.ts';
@@ -202,6 +203,64 @@ for (const kind of DATABASE_KINDS) {
         .where('consumed_at', 'is', null)
         .execute();
       assert.deepEqual(outstanding, []);
+    });
+
+    test('at most 3 lost-passkey e-mails per address in 15 minutes, across client addresses: beyond, the same 202 and nothing sent', async () => {
+      const created = await expectStatus(world.api.post(`${ADMIN}/users`, { userKey: 'flooded', email: 'flooded@example.com' }), 201);
+      const userId = created.body.id as string;
+      const t0 = world.clock.now().getTime();
+      const fromAddress = (n: number) => world.browser({ localAddress: `127.0.0.${n}` });
+      const tokens = [];
+      for (const n of [2, 3, 4]) tokens.push(await recoveryToken(fromAddress(n), 'flooded@example.com'));
+
+      const links = () => world.db.selectFrom('selfservice_recovery_links').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+      const refusedAsk = async (browser: Browser) => {
+        const since = (await world.server.services.emailOutbox.tick(), smtp.mails.length);
+        const before = await links();
+        const asked = await expectStatus(browser.post('/recovery/email', { email: 'flooded@example.com' }), 202);
+        assert.deepEqual(asked.body, { accepted: true });
+        assert.deepEqual(await mailsTo('flooded@example.com', since), [], 'nothing sent');
+        assert.deepEqual(await links(), before, 'no link stored, none replaced');
+        const [last] = (await auditOf('selfservice.recoveryEmail.request', userId)).slice(-1);
+        assert.deepEqual(last, { outcome: 'failure', details: { store: 'customers', clientIp: last!.details.clientIp, reason: 'too many recovery e-mails' } });
+      };
+      await refusedAsk(fromAddress(5));
+      // The newest e-mail's link still works: the refused request changed nothing.
+      await expectStatus(world.browser().post('/recovery/begin', { token: tokens[2] }), 200);
+      await expectProblem(world.browser().post('/recovery/begin', { token: tokens[1] }), 410, 'RECOVERY_LINK_USED');
+
+      // An e-mail counts for 15 minutes: 1 ms before, still over; at 15 minutes, one more goes out.
+      world.clock.set(new Date(t0 + 15 * 60_000 - 1));
+      await refusedAsk(fromAddress(6));
+      world.clock.set(new Date(t0 + 15 * 60_000));
+      const later = await recoveryToken(fromAddress(7), 'flooded@example.com');
+      await recover(world.browser(), later, false);
+      // An address without an account answers the same however often it is asked.
+      for (let i = 0; i < 5; i++)
+        assert.deepEqual((await expectStatus(fromAddress(8).post('/recovery/email', { email: 'nobody-here@example.com' }), 202)).body, { accepted: true });
+    });
+
+    test('five requests for one address at once, from five client addresses, with two e-mails sent: exactly one more', async () => {
+      const created = await expectStatus(world.api.post(`${ADMIN}/users`, { userKey: 'rushed', email: 'rushed@example.com' }), 201);
+      const since = (await world.server.services.emailOutbox.tick(), smtp.mails.length);
+      await recoveryToken(world.browser(), 'rushed@example.com');
+      await recoveryToken(world.browser(), 'rushed@example.com');
+      // In a new minute the address's one-minute limiter window admits three: only the count of e-mailed links, taken
+      // in turn (each request waits for the one before to commit), holds them to one.
+      world.clock.advance(2 * 60_000);
+      const answers = await Promise.all(
+        [2, 3, 4, 5, 6].map((n) => world.browser({ localAddress: `127.0.0.${n}` }).post('/recovery/email', { email: 'rushed@example.com' })),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [202, 202, 202, 202, 202],
+      );
+      assert.equal((await mailsTo('rushed@example.com', since)).length, 3);
+      const stored = await world.db.selectFrom('selfservice_recovery_links').selectAll().where('user_id', '=', created.body.id).execute();
+      assert.equal(stored.length, 3);
+      assert.equal(stored.filter((l) => l.consumed_at === null).length, 1, 'each newer e-mail replaced the one before');
+      const refused = (await auditOf('selfservice.recoveryEmail.request', created.body.id)).filter((e) => e.outcome === 'failure');
+      assert.equal(refused.length, 4);
     });
 
     test('users sharing an address: the verified one gets the link; several verified, or several and none verified: nobody', async () => {
