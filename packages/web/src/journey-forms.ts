@@ -4,6 +4,8 @@
 // packages/web/test/journey-forms.test.ts compares both checks over the same inputs. So a value the page
 // accepts is one the server accepts; the messages are the ones the server sends with each field.
 
+import { compileJourneyPattern, type CompiledPattern, type JourneyPattern } from './journey-pattern.ts';
+
 export type JourneyFieldErrorCode = 'missing' | 'invalidLength' | 'invalid' | 'outOfRange';
 
 /** A refused field: as the server reports it in `form.errors`, and as `validateJourneyForm` answers it. */
@@ -37,7 +39,7 @@ export interface JourneyFieldRules {
   minLength?: number;
   /** Every type: a value is capped (ABSOLUTE_MAX_LENGTH when the form sets no limit) */
   maxLength: number;
-  /** text: the whole value must match, as the HTML `pattern` attribute (`v` flag) */
+  /** text: the whole value must match, as the HTML `pattern` attribute (`v` flag), in linear time (journey-pattern.ts) */
   pattern?: string;
   /** select, radio: the allowed values */
   options?: readonly { value: string }[];
@@ -126,13 +128,19 @@ export function isCalendarDate(value: string): boolean {
   return year >= 1 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
-/** The text pattern as HTML applies it: the whole value, `v` flag; undefined for a pattern that does not compile. */
-export function patternRegExp(pattern: string): RegExp | undefined {
-  try {
-    return new RegExp(`^(?:${pattern})$`, 'v');
-  } catch {
-    return undefined;
+const compiledPatterns = new Map<string, CompiledPattern>();
+/**
+ * The text pattern as HTML applies it (the whole value, `v` flag), matched in linear time (journey-pattern.ts);
+ * undefined for a pattern forms cannot use (the server refuses to save one; see `compileJourneyPattern`).
+ */
+export function fieldPattern(pattern: string): JourneyPattern | undefined {
+  let compiled = compiledPatterns.get(pattern);
+  if (!compiled) {
+    if (compiledPatterns.size >= 256) compiledPatterns.clear();
+    compiled = compileJourneyPattern(pattern);
+    compiledPatterns.set(pattern, compiled);
   }
+  return compiled.pattern;
 }
 
 export type BuiltInKey =
@@ -302,8 +310,8 @@ export function checkJourneyValue(rules: JourneyFieldRules, raw: unknown): { cod
     case 'email':
       return { code: EMAIL.test(value) ? undefined : 'invalid', value };
     case 'text':
-      // A pattern the server refused to save never gets here; one that does not compile refuses rather than passes.
-      return { code: rules.pattern === undefined || patternRegExp(rules.pattern)?.test(value) === true ? undefined : 'invalid', value };
+      // A pattern the server refuses to save (one stored before today's rules) refuses every value rather than passes.
+      return { code: rules.pattern === undefined || fieldPattern(rules.pattern)?.matches(value) === true ? undefined : 'invalid', value };
     case 'select':
     case 'radio':
       return { code: (rules.options ?? []).some((option) => option.value === value) ? undefined : 'invalid', value };

@@ -255,3 +255,31 @@ test('each refusal of the newer types has its code and message (en and de)', () 
   assert.equal(accepted.values.newsletter, 'false');
   assert.equal(accepted.values.start, '');
 });
+
+// Text patterns: matched in linear time by both checks, so the ReDoS report's patterns answer at once, and a pattern
+// stored before the linear-time rules (a lookahead) refuses every value in the browser as on the server.
+const PATTERNS: FormDocument = {
+  title: { values: { en: 'Codes' }, type: 'title' },
+  components: [
+    ['alternation', '(a|a)*b'],
+    ['adjacent', '\\d*\\d*\\d*!'],
+    ['letters', '[\\p{L}--[a-z]]+'],
+    ['stored', '(?=.*[0-9]).{8,}'],
+  ].map(([id, pattern], index) => ({ type: 'text' as const, id: id!, label: text({ en: id!, de: id! }), index, validate: { pattern: pattern! } })),
+};
+const PATTERN_VALUES: Record<string, unknown>[] = [
+  {},
+  { alternation: 'a'.repeat(10_000), adjacent: '1'.repeat(10_000), letters: 'Ωmega', stored: 'password1' },
+  { alternation: `${'a'.repeat(9_999)}b`, adjacent: `${'1'.repeat(9_999)}!`, letters: 'ΩÉ', stored: '' },
+];
+
+test('text patterns: browser check = server check, the ReDoS report’s patterns and a pattern stored before the linear-time rules', () => {
+  const presented = presentForm(PATTERNS, { name: 'codes', version: 1, locale: 'en' }) as JourneyForm;
+  for (const values of PATTERN_VALUES)
+    assert.deepEqual(validateJourneyForm(presented, values), validateSubmission(PATTERNS, values, 'en').errors, JSON.stringify(values).slice(0, 80));
+  assert.deepEqual(
+    validateSubmission(PATTERNS, PATTERN_VALUES[1]!, 'en').errors.map((e) => e.field),
+    ['alternation', 'adjacent', 'letters', 'stored'],
+  );
+  assert.deepEqual(validateSubmission(PATTERNS, PATTERN_VALUES[2]!, 'en').errors, []);
+});

@@ -3,6 +3,7 @@
 // their path with nothing stored, the journey runtime presents each type with its rules, and each way a value can
 // be refused comes back as the field's code and localized message on the same step, with no journey variable
 // written; the corrected submission stores the values as kept (a phone number compact, a box "true"/"false").
+// Text patterns are matched in linear time: the ReDoS report's patterns save and answer 10,000-character values.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DATABASE_KINDS } from '../support/databases.ts';
@@ -29,6 +30,27 @@ function expect(response: ApiResponse, status: number, code?: string): ApiRespon
   if (code) assert.equal(response.body.code, code);
   return response;
 }
+
+// The patterns of the ReDoS report (seconds of a blocked server on a few dozen characters before), as an operator saves them.
+const REDOS_FORM = {
+  title: { type: 'title', values: { en: 'Codes' } },
+  components: [
+    ['alternation', '(a|a)*b'],
+    ['overlap', '(\\w|\\d)*!'],
+    ['adjacent', '\\d*\\d*\\d*!'],
+  ].map(([id, pattern], index) => ({ type: 'text', id, label: { values: { en: id } }, validate: { required: true, pattern }, index })),
+  submitButton: { type: 'submitButton', values: { en: 'Send' } },
+};
+const REDOS_JOURNEY = definition([
+  {
+    id: 'codes',
+    type: 'trustx.customDataForm',
+    parameters: { dataFormName: 'codes', formDataKey: 'codes' },
+    outcomes: { success: 'received', cancel: 'rejected', timeout: 'rejected' },
+  },
+  { id: 'received', type: 'general.end', parameters: { result: 'rejection', code: 'CODES_RECEIVED' } },
+  { id: 'rejected', type: 'general.end', parameters: { result: 'rejection', code: 'CODES_REFUSED' } },
+]);
 
 type Defect = [name: string, edit: (form: any) => void, problems: { field: string; message: string }[]]; // eslint-disable-line @typescript-eslint/no-explicit-any -- test edits
 const DEFECTS: Defect[] = [
@@ -83,9 +105,47 @@ const DEFECTS: Defect[] = [
     [{ field: 'form.components.11.validate.pattern', message: 'is not a valid regular expression (JavaScript syntax, v flag)' }],
   ],
   [
-    'a pattern with nested repetition',
-    (f) => (f.components[11].validate.pattern = '(a+)+b'),
-    [{ field: 'form.components.11.validate.pattern', message: 'repeats a repetition (such as (a+)+), which can take exponential time; simplify it' }],
+    'a pattern with a lookahead (not matchable in linear time)',
+    (f) => (f.components[11].validate.pattern = '(?=.*[0-9]).{8,}'),
+    [
+      {
+        field: 'form.components.11.validate.pattern',
+        message:
+          'uses a lookahead or lookbehind ((?=, (?!, (?<=, (?<!), which form patterns do not support (they are matched in linear time, so only regular constructs)',
+      },
+    ],
+  ],
+  [
+    'a pattern with a backreference',
+    (f) => (f.components[11].validate.pattern = '([0-9])\\1{4}'),
+    [
+      {
+        field: 'form.components.11.validate.pattern',
+        message: 'uses a backreference (\\1, \\k<name>), which form patterns do not support (they are matched in linear time, so only regular constructs)',
+      },
+    ],
+  ],
+  [
+    'a pattern that expands too far',
+    (f) => (f.components[11].validate.pattern = '[0-9]{1,2000}'),
+    [
+      {
+        field: 'form.components.11.validate.pattern',
+        message:
+          'expands to 4000 states, more than 1000: a counted repetition such as {2,50} repeats its part that many times (for a length limit use minLength and maxLength); simplify it',
+      },
+    ],
+  ],
+  [
+    'a pattern that takes too many steps over the longest value the field allows',
+    (f) => (f.components[11].validate.pattern = '[a-z ]*a[a-z ]{100}'),
+    [
+      {
+        field: 'form.components.11.validate.pattern',
+        message:
+          "takes up to 1050000 steps per value (its states times the characters it reads, at most maxLength, 10000 when unset), more than the 1000000 a form's patterns may take together: set a lower validate.maxLength or simplify the pattern",
+      },
+    ],
   ],
   [
     'an image from another site',
@@ -167,6 +227,9 @@ for (const kind of DATABASE_KINDS) {
       expect(await admin.api.post(BASE, { name: 'elements', form: ELEMENTS_FORM }), 201);
       expect(await admin.api.post(`${BASE}/elements/versions/1/publish`), 200);
       await publish(admin, 'about', JOURNEY);
+      expect(await admin.api.post(BASE, { name: 'codes', form: REDOS_FORM }), 201);
+      expect(await admin.api.post(`${BASE}/codes/versions/1/publish`), 200);
+      await publish(admin, 'codes', REDOS_JOURNEY);
     });
     after(() => server.close());
 
@@ -237,6 +300,26 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(JSON.parse(row.vars).about, undefined, 'no journey variable written');
       });
     }
+
+    test('the patterns of the ReDoS report save, and answer 10,000-character values right (matched in linear time)', async () => {
+      const started = expect(await startPublic(server, 'codes'), 200);
+      const hostile = { alternation: 'a'.repeat(10_000), overlap: '1'.repeat(10_000), adjacent: '1'.repeat(10_000) };
+      const refused = expect(await submit(server, started.body.sessionId, { clientResponseOptionId: 'client_input', data: hostile }), 200);
+      assert.equal(refused.body.journeyStepId, 'codes', 'still the form');
+      assert.deepEqual(
+        refused.body.data.form.errors.map((e: { field: string; code: string }) => [e.field, e.code]),
+        [
+          ['alternation', 'invalid'],
+          ['overlap', 'invalid'],
+          ['adjacent', 'invalid'],
+        ],
+      );
+      const matching = { alternation: `${'a'.repeat(9_999)}b`, overlap: `${'1'.repeat(9_999)}!`, adjacent: `${'1'.repeat(9_999)}!` };
+      const done = expect(await submit(server, refused.body.sessionId, { clientResponseOptionId: 'client_input', data: matching }), 200);
+      assert.equal(done.body.data.code, 'CODES_RECEIVED', JSON.stringify(done.body).slice(0, 500));
+      const instance = await server.database.db.selectFrom('journey_instances').select('vars').orderBy('id', 'desc').executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(instance.vars).codes, matching);
+    });
 
     test('the corrected submission stores each value as kept', async () => {
       const started = expect(await startPublic(server, 'about'), 200);

@@ -3,7 +3,7 @@
 // read-only, transient), and messages are localized (the form's own for the locale, else Keyway's en/de).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkFormDocument, type FormDocument } from '../../src/journeys/forms/form-format.ts';
+import { checkFormDocument, FORM_PATTERN_STEPS, type FormDocument } from '../../src/journeys/forms/form-format.ts';
 import { pickLocalized } from '../../src/journeys/forms/form-localization.ts';
 import { presentForm } from '../../src/journeys/forms/form-presentation.ts';
 import { ABSOLUTE_MAX_LENGTH, validateSubmission } from '../../src/journeys/forms/form-submission.ts';
@@ -68,6 +68,31 @@ describe('custom form format', () => {
     const proto = clone(SEED_RETRY_FORM);
     proto.components[0]!.id = '__proto__';
     assert.deepEqual(checkFormDocument(proto), [{ field: 'form.components.0.id', message: '__proto__ is reserved' }]);
+  });
+
+  test("patterns: a form's patterns together may take FORM_PATTERN_STEPS per submission, counted with each field's maxLength", () => {
+    // [a-z ]*[0-9]{1,30}: 3 + 1 + 29 × 2 + 1 (the match) = 63 states, unbounded, so 63 × maxLength (10,000 unset).
+    const field = (id: string, index: number, maxLength?: number) => ({
+      type: 'text' as const,
+      id,
+      label: { values: { en: id } },
+      validate: { pattern: '[a-z ]*[0-9]{1,30}', ...(maxLength === undefined ? {} : { maxLength }) },
+      index,
+    });
+    const form = (...components: ReturnType<typeof field>[]) => ({ title: { type: 'title', values: { en: 'Codes' } }, components });
+    assert.deepEqual(checkFormDocument(form(field('a', 0))), [], '630,000 steps');
+    assert.deepEqual(checkFormDocument(form(field('a', 0), field('b', 1))), [
+      {
+        field: 'form.components.1.validate.pattern',
+        message:
+          "takes up to 630000 steps per value (its states times the characters it reads, at most maxLength, 10000 when unset), bringing the form's patterns to 1260000, more than the 1000000 a form's patterns may take together: set a lower validate.maxLength or simplify the pattern",
+      },
+    ]);
+    assert.deepEqual(checkFormDocument(form(field('a', 0), field('b', 1, 5_000))), [], 'a maxLength lowers what a pattern may take');
+    assert.equal(FORM_PATTERN_STEPS, 1_000_000);
+    // A bounded pattern reads no more than its longest match: [0-9]{5} (6 states) reads at most 6 characters.
+    const postcodes = Array.from({ length: 100 }, (_, index) => ({ ...field(`p${index}`, index), validate: { pattern: '[0-9]{5}' } }));
+    assert.deepEqual(checkFormDocument(form(...postcodes)), []);
   });
 });
 

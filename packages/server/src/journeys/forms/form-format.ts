@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import safeRegex from 'safe-regex2';
-import { checkJourneyValue, isCalendarDate, JOURNEY_INPUT_TYPES, patternRegExp } from '../../../../web/src/journey-forms.ts';
+import { ABSOLUTE_MAX_LENGTH, checkJourneyValue, fieldPattern, isCalendarDate, JOURNEY_INPUT_TYPES } from '../../../../web/src/journey-forms.ts';
+import { compileJourneyPattern } from '../../../../web/src/journey-pattern.ts';
 import type { FieldProblem } from '../../errors/keyway-error.ts';
 import { fieldRules, lengthLimit, validateOf } from './form-rules.ts';
 
@@ -310,6 +310,7 @@ export function checkFormDocument(document: unknown): FieldProblem[] {
   const components = (document as FormDocument).components ?? [];
   const ids = new Map<string, number>();
   const indexes = new Map<number, number>();
+  let patternSteps = 0;
   components.forEach((component, at) => {
     const path = `form.components.${at}`;
     if (RESERVED_IDS.has(component.id)) problems.push({ field: `${path}.id`, message: `${component.id} is reserved` });
@@ -333,6 +334,17 @@ export function checkFormDocument(document: unknown): FieldProblem[] {
     const fallback = component.default ?? '';
     if (max !== undefined && fallback.length > max) problems.push({ field: `${path}.default`, message: `is longer than maxLength ${max}` });
     problems.push(...checkTypeRules(component, path));
+    const steps = patternStepsOf(component, max ?? ABSOLUTE_MAX_LENGTH);
+    patternSteps += steps;
+    if (steps > 0 && patternSteps > FORM_PATTERN_STEPS) {
+      const cost = `takes up to ${steps} steps per value (its states times the characters it reads, at most maxLength, ${ABSOLUTE_MAX_LENGTH} when unset)`;
+      const over =
+        steps === patternSteps ? `more than the ${FORM_PATTERN_STEPS}` : `bringing the form's patterns to ${patternSteps}, more than the ${FORM_PATTERN_STEPS}`;
+      problems.push({
+        field: `${path}.validate.pattern`,
+        message: `${cost}, ${over} a form's patterns may take together: set a lower validate.maxLength or simplify the pattern`,
+      });
+    }
     const rules = fieldRules(component);
     const defaultBreach = checkJourneyValue({ ...rules, readOnly: false }, fallback).code;
     if (component.readOnly && component.validate?.required && defaultBreach === 'missing') {
@@ -346,16 +358,27 @@ export function checkFormDocument(document: unknown): FieldProblem[] {
   return problems;
 }
 
-/** The rules of the newer element types a schema cannot say: a pattern that compiles, unique options, ranges in order. */
+/**
+ * What one submission may cost the server in pattern matching, over all the form's text fields: a pattern does
+ * O(states) work per character (journey-pattern.ts), so states × characters: some 20–40 ms at this bound.
+ * Without it a linear pattern could still be slow: 1000 states over a 100,000-character maxLength.
+ */
+export const FORM_PATTERN_STEPS = 1_000_000;
+
+/** The most work the field's pattern can do on one value: its states × the characters it reads (the value stops at maxLength, the match at its longest). */
+function patternStepsOf(component: InputComponent, maxLength: number): number {
+  if (component.type !== 'text' || !component.validate?.pattern) return 0;
+  const pattern = fieldPattern(component.validate.pattern);
+  return pattern === undefined ? 0 : pattern.states * Math.min(maxLength, pattern.longest + 1);
+}
+
+/** The rules of the newer element types a schema cannot say: a pattern forms can use, unique options, ranges in order. */
 function checkTypeRules(component: InputComponent, path: string): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (component.type === 'text' && component.validate?.pattern) {
-    const pattern = component.validate.pattern;
-    if (patternRegExp(pattern) === undefined)
-      problems.push({ field: `${path}.validate.pattern`, message: 'is not a valid regular expression (JavaScript syntax, v flag)' });
-    // The server runs the pattern on every submission: nested repetition such as (a+)+ can take exponential time.
-    else if (!safeRegex(pattern))
-      problems.push({ field: `${path}.validate.pattern`, message: 'repeats a repetition (such as (a+)+), which can take exponential time; simplify it' });
+    // Lookarounds, backreferences, too large an expansion…: what `checkJourneyValue` could only refuse every value with.
+    const { problem } = compileJourneyPattern(component.validate.pattern);
+    if (problem !== undefined) problems.push({ field: `${path}.validate.pattern`, message: problem });
   }
   if (component.type === 'select' || component.type === 'radio') {
     const seen = new Set<string>();
