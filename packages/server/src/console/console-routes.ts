@@ -58,7 +58,7 @@ const REGISTRATION: ErrorCode[] = [
   'CREDENTIAL_ID_TOO_LONG',
   'CREDENTIAL_ALREADY_REGISTERED',
 ];
-const LINK: ErrorCode[] = ['CONSOLE_LINK_INVALID', 'CONSOLE_LINK_USED', 'CONSOLE_LINK_EXPIRED'];
+const LINK: ErrorCode[] = ['CONSOLE_LINK_INVALID', 'CONSOLE_LINK_USED', 'CONSOLE_LINK_REVOKED', 'CONSOLE_LINK_EXPIRED'];
 
 const BINDS =
   'Sets the keyway_console_ceremony cookie (HttpOnly, SameSite=Strict, path /{tenantId}/console; reused while it lives), which binds the ceremony to this browser.';

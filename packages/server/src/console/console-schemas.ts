@@ -62,8 +62,31 @@ export const OperatorSummarySchema = Type.Object(
 
 export const InvitationSchema = Type.Object(
   {
+    id: Type.String({ description: 'What revoking it names (DELETE /api/console/invitations/{invitationId})' }),
     url: Type.String({ description: 'The one-time enrolment link (24 hours); the token is in the fragment' }),
     expiresAt: Type.String({ format: 'date-time' }),
   },
   { title: 'Invitation' },
+);
+
+export const InvitationSummarySchema = Type.Object(
+  {
+    id: Type.String(),
+    role: RoleSchema,
+    createdBy: Type.Object(
+      {
+        id: Type.String({ description: 'The audit actor: an operator (kwo_…), an API client, or cli for the command line' }),
+        kind: Type.Union([Type.Literal('operator'), Type.Literal('apiClient'), Type.Literal('commandLine')]),
+        name: Type.Optional(Type.String({ description: 'The operator’s display name or the client’s name, while they exist' })),
+      },
+      { title: 'InvitationCreator' },
+    ),
+    createdAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.String({ format: 'date-time' }),
+    usable: Type.Boolean({
+      description:
+        'False while whoever made the link may not grant its role (a removed operator, a deleted, disabled or narrowed API client): it enrols nobody then',
+    }),
+  },
+  { title: 'InvitationSummary' },
 );

@@ -2,11 +2,22 @@ import type { Kysely } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Clock } from '../shared/clock.ts';
+import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { Schema } from '../storage/schema.ts';
-import { assertMayActOnOperator, assertMayGrantRole, isFullAdmin } from '../tenancy/target-rules.ts';
+import { isSubset } from '../tenancy/permissions.ts';
+import { assertMayActOnOperator } from '../tenancy/target-rules.ts';
 import type { Principal } from '../tenancy/tenancy-service.ts';
-import { insertInvitation, type Invitation } from './console-invitations.ts';
+import {
+  creatorMayGrant,
+  insertInvitation,
+  invitationCreators,
+  revokeInvitation,
+  revokeInvitationsOf,
+  type Invitation,
+  type InvitationCreator,
+} from './console-invitations.ts';
 import { isOperatorRole, permissionsOfRole, type OperatorRole } from './operator-roles.ts';
+import { assertMayHandOut, assertMayManageOwners } from './role-handout.ts';
 
 export interface OperatorSummary {
   id: string;
@@ -17,27 +28,21 @@ export interface OperatorSummary {
   updatedAt: string;
 }
 
+/** An unused enrolment link as the list shows it (its token is not kept, so not its URL). */
+export interface InvitationSummary {
+  id: string;
+  role: OperatorRole;
+  createdBy: Omit<InvitationCreator, 'permissions'>;
+  createdAt: string;
+  expiresAt: string;
+  /** False while whoever made it may not grant its role (a narrowed or disabled API client): it enrols nobody then */
+  usable: boolean;
+}
+
 export interface OperatorServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
   publicUrl: string;
-}
-
-/**
- * Making, changing or removing an owner needs `TNT#{tenant}#*`, which owners (and full-admin API clients) hold and
- * admins do not. The general rules below would refuse it too (an owner's role is that wildcard); this gives the
- * refusal its own code.
- */
-function assertMayManageOwners(caller: Principal, what: string): void {
-  if (!isFullAdmin(caller.tenantId, caller.permissions)) {
-    throw new KeywayError('OWNER_MANAGEMENT_FORBIDDEN', `Only an owner can ${what}`);
-  }
-}
-
-/** A role the caller hands out (an invitation, a role change): it must hold every permission of the role. */
-function assertMayHandOut(caller: Principal, role: OperatorRole): void {
-  if (role === 'owner') assertMayManageOwners(caller, 'make an owner');
-  assertMayGrantRole(caller, { name: role, permissions: permissionsOfRole(caller.tenantId, role) });
 }
 
 /**
@@ -112,6 +117,69 @@ export class OperatorService {
     });
   }
 
+  /**
+   * The tenant's unused enrolment links that have not expired or been revoked, oldest first, with who made them
+   * (keyset pages on the invitation id).
+   */
+  async listInvitations(tenantId: string, page: PageRequest): Promise<Page<InvitationSummary>> {
+    const limit = pageSize(page);
+    const after = decodeCursor(page.cursor);
+    let query = this.#db
+      .selectFrom('console_invitations')
+      .select(['id', 'role', 'created_by', 'created_at', 'expires_at'])
+      .where('tenant_id', '=', tenantId)
+      .where('consumed_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', this.#clock.now().getTime());
+    if (after) query = query.where('id', '>', after);
+    const rows = await query
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
+    const creators = await invitationCreators(
+      this.#db,
+      tenantId,
+      rows.map((row) => row.created_by),
+    );
+    return toPage(rows, limit, (row) => {
+      const creator = creators.get(row.created_by)!;
+      return {
+        id: row.id,
+        // A role this version does not know is shown as the strongest (only an owner revokes it).
+        role: isOperatorRole(row.role) ? row.role : 'owner',
+        createdBy: { id: creator.id, kind: creator.kind, ...(creator.name === undefined ? {} : { name: creator.name }) },
+        createdAt: new Date(Number(row.created_at)).toISOString(),
+        expiresAt: new Date(Number(row.expires_at)).toISOString(),
+        usable: creatorMayGrant(tenantId, creator, row.role),
+      };
+    });
+  }
+
+  /**
+   * Revokes an unused enrolment link: only one of a role the caller may hand out (as inviting it), so nobody withdraws
+   * a stronger role's links. Used, expired or revoked links, and other tenants', are not found.
+   */
+  async revokeInvitation(caller: Principal, actor: Actor, invitationId: string): Promise<void> {
+    const now = this.#clock.now();
+    await this.#db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('console_invitations')
+        .select(['id', 'role'])
+        .where('tenant_id', '=', caller.tenantId)
+        .where('id', '=', invitationId)
+        .where('consumed_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now.getTime())
+        .executeTakeFirst();
+      if (!row) throw new KeywayError('CONSOLE_INVITATION_NOT_FOUND', `No unused enrolment link ${invitationId}`);
+      assertMayHandOut(caller, isOperatorRole(row.role) ? row.role : 'owner', 'revoke a link for an owner');
+      // The compare-and-set decides a race with an enrolment using the link: one of them wins.
+      if (!(await revokeInvitation(trx, actor, row, 'revoked', now))) {
+        throw new KeywayError('CONSOLE_INVITATION_NOT_FOUND', `No unused enrolment link ${invitationId}`);
+      }
+    });
+  }
+
   /** Locks the tenant, then reads the operator and checks that the caller covers their role, before anything changes. */
   async #lockTarget(trx: Kysely<Schema>, caller: Principal, operatorId: string) {
     await trx.updateTable('tenants').set({ id: caller.tenantId }).where('id', '=', caller.tenantId).execute();
@@ -157,13 +225,22 @@ export class OperatorService {
         { action: 'console.operator.update', targetType: 'operator', targetId: operatorId, details: { role, previousRole: target.role } },
         now,
       );
+      // A demotion (or a move sideways: a role without every permission of the old one) revokes every unused link
+      // they made, whatever its role: links made under the trust the old role carried end with it. A promotion keeps them.
+      const previous = isOperatorRole(target.role) ? target.role : 'owner';
+      if (!isSubset(permissionsOfRole(caller.tenantId, previous), permissionsOfRole(caller.tenantId, role))) {
+        await revokeInvitationsOf(trx, actor, operatorId, 'creatorRoleChanged', now);
+      }
     });
     const updated = (await this.list(caller.tenantId)).find((o) => o.id === operatorId);
     if (!updated) throw new KeywayError('OPERATOR_NOT_FOUND', `No operator ${operatorId}`);
     return updated;
   }
 
-  /** Removes an operator the caller covers; their passkeys, sessions and access tokens go with them (ON DELETE CASCADE). */
+  /**
+   * Removes an operator the caller covers; their passkeys, sessions and access tokens go with them (ON DELETE CASCADE),
+   * and their unused enrolment links are revoked.
+   */
   async remove(caller: Principal, actor: Actor, operatorId: string): Promise<void> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
@@ -178,6 +255,7 @@ export class OperatorService {
         { action: 'console.operator.delete', targetType: 'operator', targetId: operatorId, details: { role: target.role } },
         now,
       );
+      await revokeInvitationsOf(trx, actor, operatorId, 'creatorRemoved', now);
     });
   }
 }

@@ -169,6 +169,8 @@ export const ERROR_CATALOGUE = {
   CONSOLE_LINK_INVALID: { status: 400, title: 'The enrolment link is not valid' },
   CONSOLE_LINK_USED: { status: 410, title: 'The enrolment link was already used' },
   CONSOLE_LINK_EXPIRED: { status: 410, title: 'The enrolment link has expired' },
+  CONSOLE_LINK_REVOKED: { status: 410, title: 'The enrolment link was revoked, or whoever made it may no longer grant its role' },
+  CONSOLE_INVITATION_NOT_FOUND: { status: 404, title: 'No such unused enrolment link' },
   CONSOLE_CEREMONY_NOT_FOUND: { status: 400, title: 'No console passkey ceremony with this challenge is in progress' },
   CONSOLE_CEREMONY_EXPIRED: { status: 400, title: 'The console passkey ceremony has expired; start again' },
   OPERATOR_NOT_FOUND: { status: 404, title: 'No such operator' },

@@ -28,6 +28,7 @@ import * as duplicateEmailIndex from './migrations/031-duplicate-email-index.ts'
 import * as outboxGivenUpIndex from './migrations/032-outbox-given-up-index.ts';
 import * as journeyBrowserBinding from './migrations/033-journey-browser-binding.ts';
 import * as consoleCeremonyBinding from './migrations/034-console-ceremony-binding.ts';
+import * as consoleInvitationRevocation from './migrations/035-console-invitation-revocation.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -64,6 +65,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '032-outbox-given-up-index': outboxGivenUpIndex,
   '033-journey-browser-binding': journeyBrowserBinding,
   '034-console-ceremony-binding': consoleCeremonyBinding,
+  '035-console-invitation-revocation': consoleInvitationRevocation,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {

@@ -560,6 +560,8 @@ export interface ConsoleInvitationsTable {
   created_by: string;
   expires_at: number;
   consumed_at: number | null;
+  /** When it was revoked unused (by a caller, or as its creator was removed or demoted); it then enrols nobody */
+  revoked_at: number | null;
   /** The operator it enrolled */
   operator_id: string | null;
   created_at: number;

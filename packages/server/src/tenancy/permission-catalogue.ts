@@ -20,6 +20,8 @@ export const PERMISSION_CATALOGUE = {
   // The console's operators and its overview
   'Console:listOperators': { description: 'List the console’s operators' },
   'Console:createInvitation': { description: 'Create a one-time enrolment link for a new operator (an owner’s only with TNT#{tenant}#*)' },
+  'Console:listInvitations': { description: 'List the unused enrolment links: role, who made them, when they expire (not the links themselves)' },
+  'Console:revokeInvitation': { description: 'Revoke an unused enrolment link of a role the caller may grant (an owner’s only with TNT#{tenant}#*)' },
   'Console:updateOperator': { description: 'Change an operator’s role (to or from owner only with TNT#{tenant}#*)' },
   'Console:deleteOperator': { description: 'Remove an operator (an owner only with TNT#{tenant}#*)' },
   'Console:getOverview': { description: 'Read the tenant’s statistics: users, passkeys, sign-ins, registrations, failures' },
