@@ -308,7 +308,7 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
       schema: {
         operationId: 'consoleDeletePasskey',
         tags,
-        summary: 'Delete one of the signed-in operator’s passkeys (not the last)',
+        summary: 'Delete one of the signed-in operator’s passkeys (not the last); the other console sessions opened with it end, with their access tokens',
         params: PasskeyParams,
         response: { 204: Type.Null() },
       },

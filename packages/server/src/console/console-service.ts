@@ -524,20 +524,40 @@ export class ConsoleService {
     return this.passkeys(tenantId, cookie);
   }
 
+  /**
+   * Deletes one of the operator's passkeys (not the last) and, in the same transaction, ends every other console session
+   * opened with it and their access tokens: a passkey deleted because it was lost or stolen must not leave a browser
+   * signed in with it. The session asking keeps going, whichever passkey opened it: it is the operator acting.
+   */
   async deletePasskey(tenantId: string, cookie: string | undefined, passkeyId: string, requestId: string): Promise<void> {
     const now = this.#clock.now();
     const session = await this.#liveSession(tenantId, cookie, now);
     await this.#db.transaction().execute(async (trx) => {
       // Lock the operator's row, so two deletions cannot each leave the other as the last passkey.
       await trx.updateTable('console_operators').set({ updated_at: now.getTime() }).where('id', '=', session.id).execute();
-      const rows = await trx.selectFrom('console_operator_credentials').select('id').where('operator_id', '=', session.id).execute();
-      if (!rows.some((r) => r.id === passkeyId)) throw new KeywayError('OPERATOR_PASSKEY_NOT_FOUND', `No passkey ${passkeyId} of yours`);
+      const rows = await trx.selectFrom('console_operator_credentials').select(['id', 'credential_id']).where('operator_id', '=', session.id).execute();
+      const deleted = rows.find((r) => r.id === passkeyId);
+      if (!deleted) throw new KeywayError('OPERATOR_PASSKEY_NOT_FOUND', `No passkey ${passkeyId} of yours`);
       if (rows.length === 1) throw new KeywayError('LAST_OPERATOR_PASSKEY', 'This is your only passkey; add another one before deleting it');
       await trx.deleteFrom('console_operator_credentials').where('id', '=', passkeyId).where('operator_id', '=', session.id).execute();
+      const opened = await trx
+        .selectFrom('console_sessions')
+        .select('id')
+        .where('operator_id', '=', session.id)
+        .where('credential_id', '=', deleted.credential_id)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now.getTime())
+        .where('id', '!=', session.session_id)
+        .execute();
+      const ended = opened.map((r) => r.id);
+      if (ended.length > 0) {
+        await trx.updateTable('console_sessions').set({ revoked_at: now.getTime() }).where('id', 'in', ended).execute();
+        await trx.deleteFrom('console_access_tokens').where('session_id', 'in', ended).execute();
+      }
       await appendAuditEvent(
         trx,
         { tenantId, actor: session.id, requestId },
-        { action: 'console.passkey.delete', targetType: 'operator', targetId: session.id, details: { passkey: passkeyId } },
+        { action: 'console.passkey.delete', targetType: 'operator', targetId: session.id, details: { passkey: passkeyId, endedSessions: ended.length } },
         now,
       );
     });
