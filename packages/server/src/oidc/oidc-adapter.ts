@@ -68,6 +68,7 @@ class KyselyAdapter implements Adapter {
       // A grant is part of its own family: revoking it removes it with its tokens.
       grant_id: this.#model === 'Grant' ? id : typeof payload.grantId === 'string' ? payload.grantId : null,
       client_id: typeof payload.clientId === 'string' ? payload.clientId : null,
+      account_id: typeof payload.accountId === 'string' ? payload.accountId : null,
       user_code: typeof payload.userCode === 'string' ? payload.userCode : null,
       uid: typeof payload.uid === 'string' ? payload.uid : null,
       expires_at: expiresIn === undefined ? null : now + expiresIn * 1000,

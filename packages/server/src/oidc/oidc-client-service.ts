@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -7,6 +7,7 @@ import { newSecret } from '../shared/secrets.ts';
 import { TIME_ORDERED_ID_PATTERN, newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { OidcClientsTable, Schema } from '../storage/schema.ts';
 import { hashSecret, verifySecret, DUMMY_SECRET_HASH } from '../tenancy/secret-hash.ts';
+import { revokeIssuedToClient } from './oidc-revocation.ts';
 import { DEFAULT_CLIENT_SCOPES, checkPairwiseSector, checkRedirectUri, checkScopes } from './oidc-client-rules.ts';
 
 export type SubjectType = 'public' | 'pairwise';
@@ -165,7 +166,7 @@ export class OidcClientService {
       const consentNowNeeded = before.first_party === 1 && set.first_party === 0;
       const otherSubjects = set.subject_type !== undefined && set.subject_type !== before.subject_type;
       if (removedScopes.length > 0 || consentNowNeeded || otherSubjects)
-        await this.#revokeIssued(trx, actor, clientId, before.store_name, 'clientNarrowed', now);
+        await revokeIssuedToClient(trx, actor, clientId, { store: before.store_name, reason: 'clientNarrowed' }, now);
     });
     return this.get(actor.tenantId, clientId);
   }
@@ -200,36 +201,8 @@ export class OidcClientService {
         { action: 'oidc.client.delete', targetType: 'oidcClient', targetId: clientId, details: { store: row.store_name } },
         now,
       );
-      await this.#revokeIssued(trx, actor, clientId, row.store_name, 'clientDeleted', now);
+      await revokeIssuedToClient(trx, actor, clientId, { store: row.store_name, reason: 'clientDeleted' }, now);
     });
-  }
-
-  /**
-   * Removes everything the provider issued to the client (grants, codes, access and refresh tokens, interactions in
-   * flight): its tokens stop working at once. Audited as every revocation is (oidc-adapter.ts), one event per kind.
-   */
-  async #revokeIssued(
-    trx: Transaction<Schema>,
-    actor: Actor,
-    clientId: string,
-    store: string,
-    reason: 'clientDeleted' | 'clientNarrowed',
-    now: Date,
-  ): Promise<void> {
-    const removed = await trx.deleteFrom('oidc_state').where('tenant_id', '=', actor.tenantId).where('client_id', '=', clientId).returning('model').execute();
-    for (const [model, kind] of [
-      ['AccessToken', 'accessToken'],
-      ['RefreshToken', 'refreshToken'],
-    ] as const) {
-      const count = removed.filter((r) => r.model === model).length;
-      if (count === 0) continue;
-      await appendAuditEvent(
-        trx,
-        actor,
-        { action: `oidc.${kind}.revoke`, targetType: 'oidcClient', targetId: clientId, details: { store, count, reason } },
-        now,
-      );
-    }
   }
 
   /** Checks a confidential client's secret against its hash, spending the same time on clients without one. */

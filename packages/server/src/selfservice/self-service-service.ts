@@ -33,6 +33,7 @@ import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import { deepFreeze, VersionedCache } from '../shared/versioned-cache.ts';
 import { nextEditVersion } from '../storage/edit-version.ts';
 import type { Schema, StoresTable, UsersTable } from '../storage/schema.ts';
+import { revokeIssuedForUser } from '../oidc/oidc-revocation.ts';
 import { findLiveSession, openBrowserSession, revokeSessionByToken, revokeUserSessions, type BrowserSessionRow } from './browser-sessions.ts';
 import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
 import { DecoyCredentials } from './decoy-credentials.ts';
@@ -873,6 +874,9 @@ export class SelfServiceService {
           const deleted = await trx.deleteFrom('credentials').where('user_id', '=', userId).where('credential_id', '!=', credentialId).executeTakeFirst();
           revoked.revokedPasskeys = Number(deleted.numDeletedRows);
           revoked.revokedSessions = await revokeUserSessions(trx, userId, now);
+          // The applications' sessions too: an OP session, a grant or a refresh token of whoever held the account
+          // would otherwise outlive its passkeys (a refresh token by 14 days).
+          await revokeIssuedForUser(trx, actor, userId, { store: request.storeName, reason: 'accountRecovered' }, now);
         }
         if (takeOver && account.email !== null) {
           // The e-mail was just answered from this address: it is proven, as a verification link would prove it.

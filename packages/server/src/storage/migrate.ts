@@ -29,6 +29,8 @@ import * as outboxGivenUpIndex from './migrations/032-outbox-given-up-index.ts';
 import * as journeyBrowserBinding from './migrations/033-journey-browser-binding.ts';
 import * as consoleCeremonyBinding from './migrations/034-console-ceremony-binding.ts';
 import * as consoleInvitationRevocation from './migrations/035-console-invitation-revocation.ts';
+import * as consoleSessionIdle from './migrations/037-console-session-idle.ts';
+import * as oidcStateAccount from './migrations/036-oidc-state-account.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -66,6 +68,8 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '033-journey-browser-binding': journeyBrowserBinding,
   '034-console-ceremony-binding': consoleCeremonyBinding,
   '035-console-invitation-revocation': consoleInvitationRevocation,
+  '037-console-session-idle': consoleSessionIdle,
+  '036-oidc-state-account': oidcStateAccount,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {

@@ -507,6 +507,8 @@ export interface OidcStateTable {
   payload: string;
   grant_id: string | null;
   client_id: string | null;
+  /** The user it belongs to (payload.accountId; migration 036) */
+  account_id: string | null;
   user_code: string | null;
   uid: string | null;
   /** ms since the epoch; null for artifacts without an expiry */
@@ -592,6 +594,8 @@ export interface ConsoleSessionsTable {
   operator_id: string;
   credential_id: string;
   created_at: number;
+  /** Its last recorded use (at most once a minute); unused for 60 minutes it has ended. Null: from before migration 037 */
+  last_used_at: number | null;
   expires_at: number;
   revoked_at: number | null;
 }
