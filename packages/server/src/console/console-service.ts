@@ -32,8 +32,14 @@ import {
   type OperatorRelyingParty,
 } from './operator-webauthn.ts';
 
-/** A console session lasts 12 hours from sign-in; its access tokens 5 minutes each. */
+/**
+ * A console session lasts 12 hours from sign-in at most, and ends sooner once unused for 60 minutes (a browser left
+ * signed in on a desk); its access tokens last 5 minutes each. A use is recorded at most once a minute (one write per
+ * minute per session, not per request), so the idle window counts from the last recorded use.
+ */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+export const SESSION_IDLE_MS = 60 * 60 * 1000;
+export const SESSION_USE_RECORDED_EVERY_MS = 60 * 1000;
 export const ACCESS_TOKEN_TTL_MS = 5 * 60 * 1000;
 
 export interface Operator {
@@ -206,9 +212,14 @@ export class ConsoleService {
   }
 
   async #openSession(trx: Kysely<Schema>, tenantId: string, operatorId: string, credentialId: string, now: Date): Promise<string> {
-    // Sessions that ended (expired or signed out) go as new ones open; their access tokens with them.
+    // Sessions that ended (expired, idle or signed out) go as new ones open; their access tokens with them.
     await trx.deleteFrom('console_sessions').where('operator_id', '=', operatorId).where('expires_at', '<=', now.getTime()).execute();
     await trx.deleteFrom('console_sessions').where('operator_id', '=', operatorId).where('revoked_at', 'is not', null).execute();
+    await trx
+      .deleteFrom('console_sessions')
+      .where('operator_id', '=', operatorId)
+      .where('last_used_at', '<=', now.getTime() - SESSION_IDLE_MS)
+      .execute();
     const token = newConsoleToken();
     await trx
       .insertInto('console_sessions')
@@ -219,6 +230,7 @@ export class ConsoleService {
         operator_id: operatorId,
         credential_id: credentialId,
         created_at: now.getTime(),
+        last_used_at: now.getTime(),
         expires_at: now.getTime() + SESSION_TTL_MS,
         revoked_at: null,
       })
@@ -349,12 +361,23 @@ export class ConsoleService {
 
   // ── the session ──
 
+  /**
+   * The live session a cookie names (not signed out, not past 12 hours, used within the last 60 minutes), recording
+   * this use when the last recorded one is a minute old or more.
+   */
   async #liveSession(tenantId: string, cookie: string | undefined, now: Date) {
     const row = isConsoleToken(cookie)
       ? await this.#db
           .selectFrom('console_sessions')
           .innerJoin('console_operators', 'console_operators.id', 'console_sessions.operator_id')
-          .select(['console_sessions.id as session_id', 'console_operators.id', 'console_operators.display_name', 'console_operators.role'])
+          .select([
+            'console_sessions.id as session_id',
+            'console_sessions.created_at as session_created_at',
+            'console_sessions.last_used_at as session_last_used_at',
+            'console_operators.id',
+            'console_operators.display_name',
+            'console_operators.role',
+          ])
           .where('console_sessions.token_hash', '=', hashConsoleSecret(cookie))
           .where('console_sessions.tenant_id', '=', tenantId)
           .where('console_sessions.revoked_at', 'is', null)
@@ -362,6 +385,14 @@ export class ConsoleService {
           .executeTakeFirst()
       : undefined;
     if (!row) throw new KeywayError('CONSOLE_SIGN_IN_REQUIRED', 'Sign in to the console with your passkey');
+    // Sessions from before last_used_at was kept count from their sign-in.
+    const lastUsed = Number(row.session_last_used_at ?? row.session_created_at);
+    if (now.getTime() - lastUsed >= SESSION_IDLE_MS) {
+      throw new KeywayError('CONSOLE_SIGN_IN_REQUIRED', 'The console session ended after 60 minutes without use; sign in with your passkey again');
+    }
+    if (now.getTime() - lastUsed >= SESSION_USE_RECORDED_EVERY_MS) {
+      await this.#db.updateTable('console_sessions').set({ last_used_at: now.getTime() }).where('id', '=', row.session_id).execute();
+    }
     return row;
   }
 
@@ -445,6 +476,7 @@ export class ConsoleService {
       ])
       .where('console_access_tokens.token_hash', '=', hashConsoleSecret(token))
       .executeTakeFirst();
+    // An access token lives 5 minutes from the /session call that recorded a use, well inside the idle window.
     if (!row || row.expires_at <= now || row.session_expires_at <= now || row.revoked_at !== null || !isOperatorRole(row.role)) return undefined;
     return {
       tenantId: row.tenant_id,
