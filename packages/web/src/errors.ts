@@ -10,7 +10,8 @@ export type KeywayWebErrorCode =
   | 'ERR_SERVER'
   // Journey client (journey.ts)
   | 'ERR_STEP_ANSWERED'
-  | 'ERR_FORM_INVALID';
+  | 'ERR_FORM_INVALID'
+  | 'ERR_PAGE_CEREMONY_REFUSED';
 
 export class KeywayWebError extends Error {
   static readonly code: KeywayWebErrorCode = 'ERR_NOT_ALLOWED';

@@ -11,6 +11,9 @@ import { validateJourneyForm, type JourneyFieldError, type JourneyForm } from '.
 export { isFormInput, validateJourneyForm } from './journey-forms.ts';
 export type { JourneyFieldError, JourneyFieldErrorCode, JourneyForm, JourneyFormInput, JourneyFormParagraph } from './journey-forms.ts';
 export { KeywayCancelledError, KeywayNetworkError, KeywayNotAllowedError, KeywayServerError, KeywayUnsupportedError, KeywayWebError } from './errors.ts';
+import { KeywayPageCeremonyRefusedError, pageCeremonies, pageCeremonyRequest, type PageCeremony } from './page-ceremony.ts';
+export { KeywayPageCeremonyRefusedError };
+export type { PageCeremony } from './page-ceremony.ts';
 import { credentialToJSON, parseCreationOptions, parseRequestOptions, type CredentialJSON } from './webauthn-json.ts';
 import { proveDeviceBinding, proveKnownDevice } from './device-key.ts';
 export { deviceKeyId, isDeviceBindingAvailable } from './device-key.ts';
@@ -210,10 +213,13 @@ export interface CustomPageStep extends StepBase {
   page: { url: string; name: string; version: number; expiresAt?: string };
   sessionData: Record<string, unknown>;
   constants: Record<string, unknown>;
+  /** The passkey ceremonies the journey started (Start Passkey Registration / Authentication): the only ones the page may run. */
+  ceremonies: readonly PageCeremony[];
   /**
    * Serves the page's postMessage bridge for `iframe` (which must show `page.url`, sandboxed
-   * `allow-scripts allow-forms`): runs the WebAuthn requests it relays, and submits its answer or
-   * cancel. Resolves with the next step.
+   * `allow-scripts allow-forms`): runs the WebAuthn request of one of `ceremonies` when the page asks for it (by its
+   * options, or with none when the step has one of the kind), refuses any other (the page gets a `SecurityError` with
+   * code `ERR_PAGE_CEREMONY_REFUSED`, and nothing runs), and submits its answer or cancel. Resolves with the next step.
    */
   attach(iframe: HTMLIFrameElement, options?: Ceremony): Promise<JourneyStep>;
   submit(data: Readonly<Record<string, unknown>>, options?: Ceremony): Promise<JourneyStep>;
@@ -644,6 +650,7 @@ function clientStep(response: StepResponse, answer: Answer): ClientStep {
         page: data.page as CustomPageStep['page'],
         sessionData: record(data.sessionData),
         constants: record(data.constants),
+        ceremonies: Object.freeze(pageCeremonies(data.ceremonies)),
         attach: (iframe, o = {}) => bridge(step, iframe, o.signal),
         submit: (pageData, o = {}) => answer.answer('client_input', pageData, o.signal),
         cancel,
@@ -695,8 +702,18 @@ function bridge(step: CustomPageStep, iframe: HTMLIFrameElement, signal: AbortSi
         case 'keyway:webauthn:get': {
           const id = message.id;
           const kind = message.type === 'keyway:webauthn:create' ? 'create' : 'get';
-          // A page asks for a ceremony; the user's dismissal is reported to the page as NotAllowedError, which then decides.
-          webauthn(kind, message.options, signal).then(
+          // The page names a ceremony; what runs is the server's request for it (page-ceremony.ts says why), never the
+          // page's options, and without a mediation: no conditional (autofill) request waits on the page's behalf.
+          let request: PublicKeyCredentialCreationOptionsJSON | PublicKeyCredentialRequestOptionsJSON;
+          try {
+            request = pageCeremonyRequest(step.ceremonies, kind, message.options);
+          } catch (error) {
+            if (!(error instanceof KeywayPageCeremonyRefusedError)) throw error;
+            reply({ type: 'keyway:webauthn:error', id, name: 'SecurityError', code: error.code, message: error.message });
+            break;
+          }
+          // The user's dismissal is reported to the page as NotAllowedError, which then decides.
+          webauthn(kind, request, signal).then(
             (credential) =>
               credential === CANCELLED
                 ? reply({ type: 'keyway:webauthn:error', id, name: 'NotAllowedError', message: 'The passkey prompt was dismissed' })

@@ -44,9 +44,12 @@ export const PAGE_HEADERS: Record<string, string> = {
 /**
  * The bridge, run before the page's own scripts. `window.keyway` offers the step's session data and
  * constants, `submit(data)` / `cancel()` (once), and `createCredential(options)` /
- * `getCredential(options)`, which ask the runner page to run WebAuthn and resolve with the
- * credential's JSON (or reject with the browser's error name, e.g. NotAllowedError). A form the
- * page does not handle itself is submitted as its fields, so plain HTML forms work unchanged.
+ * `getCredential(options)`, which ask the runner page to run the passkey ceremony of the journey
+ * those options name (without options: its only one of the kind) and resolve with the credential's
+ * JSON, or reject with the browser's error name (e.g. NotAllowedError), or with SecurityError and
+ * `code` ERR_PAGE_CEREMONY_REFUSED for options of no ceremony the journey started (nothing ran;
+ * @keyway/web page-ceremony.ts says why). A form the page does not handle itself is submitted as
+ * its fields, so plain HTML forms work unchanged.
  */
 const BRIDGE = `(() => {
   'use strict';
@@ -63,7 +66,12 @@ const BRIDGE = `(() => {
     const waiting = pending.get(m.id);
     pending.delete(m.id);
     if (m.type === 'keyway:webauthn:result') waiting.resolve(m.credential);
-    else { const error = new Error(String(m.message || 'WebAuthn failed')); error.name = String(m.name || 'NotAllowedError'); waiting.reject(error); }
+    else {
+      const error = new Error(String(m.message || 'WebAuthn failed'));
+      error.name = String(m.name || 'NotAllowedError');
+      if (typeof m.code === 'string') error.code = m.code;
+      waiting.reject(error);
+    }
   });
   const ask = (type, options) => new Promise((resolve, reject) => { const id = ++sequence; pending.set(id, { resolve, reject }); post({ type, id, options }); });
   const finish = (message) => { if (done) return false; done = true; post(message); return true; };

@@ -2,6 +2,7 @@ import { Type, type Static, type StringOptions } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { validationError } from '../../../errors/keyway-error.ts';
+import { RESERVED_VARIABLES } from '../../definition.ts';
 import type { ContextUpdate, StepContext, StepResult } from '../../step-type.ts';
 import { anyObject, stringEnum } from '../parameter-schemas.ts';
 import { readPath } from '../trustx/trustx-support.ts';
@@ -12,8 +13,13 @@ import { readPath } from '../trustx/trustx-support.ts';
  * and where the ceremonies they start are kept (`_mosaic…`).
  */
 
-/** The name of a variable a step writes to. */
-export const variableName = (options: StringOptions = {}) => Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$', ...options });
+/**
+ * The name of a variable a step writes to; not an engine-owned root. Some of these receive the client's data (a
+ * branch's), which under `_identityStore` could pose as a passkey ceremony the journey started (the Custom Page
+ * step offers those to its page's WebAuthn requests).
+ */
+export const variableName = (options: StringOptions = {}) =>
+  Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$', not: { enum: [...RESERVED_VARIABLES] }, ...options });
 export const BRANCH_ID_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{0,63}$';
 /** Response options of the IDO protocol; a custom branch cannot take one of these ids. */
 export const RESERVED_OPTION_IDS = ['client_input', 'cancel', 'fail'];
