@@ -1,4 +1,4 @@
-// Operators of this tenant: their roles (changed in place), removal, and one-time invitations.
+// Operators of this tenant: their roles (changed in place), removal, and one-time invitations (made, listed, revoked).
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { adminJson } from '../../api/client.ts';
@@ -12,6 +12,17 @@ import { PagedTable, usePagedList, type ListPage } from '../../ui/PagedTable.tsx
 import { QrCode } from '../../ui/QrCode.tsx';
 
 const ROLES: Role[] = ['owner', 'admin', 'support', 'viewer'];
+
+/** An unused enrolment link as the API lists it (never the link itself). */
+interface InvitationRow {
+  id: string;
+  role: Role;
+  createdBy: { id: string; kind: 'operator' | 'apiClient' | 'commandLine'; name?: string };
+  createdAt: string;
+  expiresAt: string;
+  /** False while whoever made it may not grant its role: it enrols nobody then */
+  usable: boolean;
+}
 
 interface OperatorRow extends Operator {
   createdAt?: string;
@@ -28,7 +39,11 @@ export function OperatorsArea() {
   const queryClient = useQueryClient();
   // One page: a tenant's operators are few, and the API lists them all.
   const operators = usePagedList(['operators'], () => adminJson<ListPage<OperatorRow>>('GET', '/api/console/operators'));
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['operators'] });
+  // A removal or a demotion revokes the operator's unused links, so the invitations are read again too.
+  const refresh = async () => {
+    await queryClient.invalidateQueries({ queryKey: ['operators'] });
+    await queryClient.invalidateQueries({ queryKey: ['operator-invitations'] });
+  };
   const changeRole = useMutation({
     mutationFn: ({ id, role }: { id: string; role: Role }) => adminJson('PATCH', `/api/console/operators/${encodeURIComponent(id)}`, { role }),
     onSuccess: refresh,
@@ -40,55 +55,121 @@ export function OperatorsArea() {
         <p className="muted">{t('operators.intro')}</p>
       </PageHeader>
       <ErrorMessage error={changeRole.error ?? remove.error} />
+      <div className="section">
+        <PagedTable
+          list={operators}
+          caption={t('operators.title')}
+          columns={[
+            { header: t('common.name') },
+            { header: t('operators.role') },
+            { header: t('common.created') },
+            { header: t('common.actions'), hidden: true },
+          ]}
+          row={(op) => {
+            const self = op.id === session?.operator.id;
+            return (
+              <tr key={op.id}>
+                <td>
+                  {op.displayName} {self ? <span className="muted">({t('operators.you')})</span> : null}
+                </td>
+                <td>
+                  {canUpdate && !self ? (
+                    <SelectField<Role>
+                      className="field-compact field-inline"
+                      label={t('operators.changeRole', { name: op.displayName })}
+                      value={op.role}
+                      onChange={(role) => changeRole.mutate({ id: op.id, role })}
+                      options={ROLES.map((id) => ({ id, label: t(`role.${id}`) }))}
+                    />
+                  ) : (
+                    t(`role.${op.role}`)
+                  )}
+                </td>
+                <td>{formatDate(op.createdAt)}</td>
+                <td>
+                  <div className="row-actions">
+                    {canDelete && !self ? (
+                      <ConfirmButton
+                        label={t('operators.remove')}
+                        title={t('operators.remove')}
+                        message={t('operators.removeMessage', { name: op.displayName })}
+                        onConfirm={() => remove.mutateAsync(op.id)}
+                      />
+                    ) : null}
+                  </div>
+                </td>
+              </tr>
+            );
+          }}
+          empty={null}
+          shown={{ more: 'operators.shownMore', all: 'operators.shownAll' }}
+        />
+      </div>
+      <Invitations />
+    </>
+  );
+}
+
+/** The unused enrolment links, with who made them and until when they work; revoking one ends it at once. */
+function Invitations() {
+  const { t, formatDate } = useI18n();
+  const canList = useCan('Console:listInvitations');
+  const canRevoke = useCan('Console:revokeInvitation');
+  const queryClient = useQueryClient();
+  const invitations = usePagedList(['operator-invitations'], (cursor) =>
+    adminJson<ListPage<InvitationRow>>('GET', `/api/console/invitations${cursor === undefined ? '' : `?cursor=${encodeURIComponent(cursor)}`}`),
+  );
+  const revoke = useMutation({
+    mutationFn: (id: string) => adminJson('DELETE', `/api/console/invitations/${encodeURIComponent(id)}`),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['operator-invitations'] }),
+  });
+  if (!canList) return null;
+  const maker = (by: InvitationRow['createdBy']) => {
+    if (by.kind === 'commandLine') return t('invitations.byCommandLine');
+    if (by.kind === 'apiClient') return by.name === undefined ? t('invitations.byDeletedClient') : t('invitations.byClient', { name: by.name });
+    return by.name ?? t('invitations.byRemovedOperator');
+  };
+  return (
+    <section className="section" aria-labelledby="invitations-title">
+      <div className="section-head">
+        <h2 id="invitations-title">{t('invitations.title')}</h2>
+      </div>
+      <p className="muted">{t('invitations.intro')}</p>
+      <ErrorMessage error={revoke.error} />
       <PagedTable
-        list={operators}
-        caption={t('operators.title')}
+        list={invitations}
+        caption={t('invitations.title')}
         columns={[
-          { header: t('common.name') },
           { header: t('operators.role') },
-          { header: t('common.created') },
+          { header: t('invitations.createdBy') },
+          { header: t('invitations.expires') },
           { header: t('common.actions'), hidden: true },
         ]}
-        row={(op) => {
-          const self = op.id === session?.operator.id;
-          return (
-            <tr key={op.id}>
-              <td>
-                {op.displayName} {self ? <span className="muted">({t('operators.you')})</span> : null}
-              </td>
-              <td>
-                {canUpdate && !self ? (
-                  <SelectField<Role>
-                    className="field-compact field-inline"
-                    label={t('operators.changeRole', { name: op.displayName })}
-                    value={op.role}
-                    onChange={(role) => changeRole.mutate({ id: op.id, role })}
-                    options={ROLES.map((id) => ({ id, label: t(`role.${id}`) }))}
+        row={(invitation) => (
+          <tr key={invitation.id}>
+            <td>
+              {t(`role.${invitation.role}`)} {invitation.usable ? null : <span className="badge badge-disabled">{t('invitations.notUsable')}</span>}
+            </td>
+            <td>{maker(invitation.createdBy)}</td>
+            <td>{formatDate(invitation.expiresAt)}</td>
+            <td>
+              <div className="row-actions">
+                {canRevoke ? (
+                  <ConfirmButton
+                    label={t('invitations.revoke')}
+                    title={t('invitations.revoke')}
+                    message={t('invitations.revokeMessage', { role: t(`role.${invitation.role}`) })}
+                    onConfirm={() => revoke.mutateAsync(invitation.id)}
                   />
-                ) : (
-                  t(`role.${op.role}`)
-                )}
-              </td>
-              <td>{formatDate(op.createdAt)}</td>
-              <td>
-                <div className="row-actions">
-                  {canDelete && !self ? (
-                    <ConfirmButton
-                      label={t('operators.remove')}
-                      title={t('operators.remove')}
-                      message={t('operators.removeMessage', { name: op.displayName })}
-                      onConfirm={() => remove.mutateAsync(op.id)}
-                    />
-                  ) : null}
-                </div>
-              </td>
-            </tr>
-          );
-        }}
-        empty={null}
-        shown={{ more: 'operators.shownMore', all: 'operators.shownAll' }}
+                ) : null}
+              </div>
+            </td>
+          </tr>
+        )}
+        empty={t('invitations.none')}
+        shown={{ more: 'invitations.shownMore', all: 'invitations.shownAll' }}
       />
-    </>
+    </section>
   );
 }
 
@@ -96,7 +177,11 @@ function Invite() {
   const { t, formatDate } = useI18n();
   const [open, setOpen] = useState(false);
   const [role, setRole] = useState<Role>('viewer');
-  const invite = useMutation({ mutationFn: () => adminJson<{ url: string; expiresAt: string }>('POST', '/api/console/invitations', { role }) });
+  const queryClient = useQueryClient();
+  const invite = useMutation({
+    mutationFn: () => adminJson<{ id: string; url: string; expiresAt: string }>('POST', '/api/console/invitations', { role }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['operator-invitations'] }),
+  });
   return (
     <>
       <Button variant="primary" onPress={() => setOpen(true)}>
