@@ -515,6 +515,7 @@ export const de: Record<MessageKey, string> = {
   'account.title': 'Meine Passkeys',
   'account.intro': 'Die Passkeys, mit denen Sie sich bei dieser Konsole anmelden. Legen Sie einen zweiten als Reserve an.',
   'account.add': 'Passkey hinzufügen',
+  'account.confirmFirst': 'Wenn Ihre Anmeldung mehr als 5 Minuten zurückliegt, bestätigen Sie zuerst mit einem Ihrer Passkeys, dass Sie es sind.',
   'account.lastOne': 'Ihr einziger Passkey kann nicht gelöscht werden.',
   // Journey dry-run ("Try it")
   'dryRun.title': 'Ausprobieren',

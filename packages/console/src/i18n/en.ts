@@ -510,6 +510,7 @@ export const en = {
   'account.title': 'My passkeys',
   'account.intro': 'The passkeys you sign in to this console with. Add a second one as a backup.',
   'account.add': 'Add a passkey',
+  'account.confirmFirst': 'If you signed in more than 5 minutes ago, you first confirm it is you with one of your passkeys.',
   'account.lastOne': 'Your only passkey cannot be deleted.',
   // Journey dry-run ("Try it")
   'dryRun.title': 'Try it',

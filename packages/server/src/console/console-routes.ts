@@ -194,7 +194,7 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
       schema: {
         operationId: 'consoleSignInFinish',
         tags,
-        summary: 'Finish an operator sign-in: verifies the assertion (WebAuthn §7.2) and signs the browser in',
+        summary: 'Finish an operator sign-in: verifies the assertion (WebAuthn §7.2) and signs the browser in (replacing its previous session)',
         description: FINISHES,
         params: TenantParams,
         body: SignInFinishBody,
@@ -203,7 +203,10 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
       config: { errors: [...VERIFICATION, 'CREDENTIAL_NOT_FOUND', 'USER_HANDLE_MISMATCH', 'SIGNATURE_INVALID', 'COUNTER_REGRESSION'] },
     },
     async (request, reply) => {
-      const opened = await service.signInFinish(request.params.tenantId, request.body.credential as unknown as AuthenticationResponseJSON, ceremonyOf(request));
+      const opened = await service.signInFinish(request.params.tenantId, request.body.credential as unknown as AuthenticationResponseJSON, {
+        ...ceremonyOf(request),
+        sessionCookie: cookieOf(request),
+      });
       setCookie(reply, request.params.tenantId, opened);
       return { operator: opened.operator };
     },
@@ -267,12 +270,12 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
         operationId: 'consoleAddPasskeyOptions',
         tags,
         summary: 'Begin adding a passkey to the signed-in operator',
-        description: BINDS,
+        description: `Needs a sign-in from the last 5 minutes (else 403 REAUTHENTICATION_REQUIRED: sign in again, then retry). ${BINDS}`,
         params: TenantParams,
         body: EmptyBody,
         response: { 200: CreationOptionsAnswer },
       },
-      config: { errors: [...SAME_ORIGIN, 'CONSOLE_SIGN_IN_REQUIRED'] },
+      config: { errors: [...SAME_ORIGIN, 'CONSOLE_SIGN_IN_REQUIRED', 'REAUTHENTICATION_REQUIRED'] },
     },
     async (request, reply) => ({ publicKey: await service.addPasskeyOptions(tenantOf(request), cookieOf(request), bindCeremony(request, reply)) }),
   );
@@ -289,7 +292,7 @@ export async function consoleRoutes(fastify: FastifyInstance, { console: service
         body: AddPasskeyFinishBody,
         response: { 201: OperatorPasskeysAnswer },
       },
-      config: { errors: [...REGISTRATION, 'CONSOLE_SIGN_IN_REQUIRED'] },
+      config: { errors: [...REGISTRATION, 'CONSOLE_SIGN_IN_REQUIRED', 'REAUTHENTICATION_REQUIRED'] },
     },
     async (request, reply) => {
       const items = await service.addPasskeyFinish(

@@ -41,6 +41,8 @@ export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 export const SESSION_IDLE_MS = 60 * 60 * 1000;
 export const SESSION_USE_RECORDED_EVERY_MS = 60 * 1000;
 export const ACCESS_TOKEN_TTL_MS = 5 * 60 * 1000;
+/** Adding a passkey needs a sign-in this recent (at exactly 5 minutes it still counts), as self-service does. */
+export const FRESH_SIGN_IN_MS = 5 * 60 * 1000;
 
 export interface Operator {
   id: string;
@@ -211,6 +213,28 @@ export class ConsoleService {
     }
   }
 
+  /** Ends the session a cookie names (if live) and its access tokens, in the caller's transaction. */
+  async #endBrowserSession(trx: Kysely<Schema>, tenantId: string, cookie: string | undefined, now: Date): Promise<void> {
+    if (!isConsoleToken(cookie)) return;
+    const row = await trx
+      .selectFrom('console_sessions')
+      .select('id')
+      .where('token_hash', '=', hashConsoleSecret(cookie))
+      .where('tenant_id', '=', tenantId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) return;
+    await trx.updateTable('console_sessions').set({ revoked_at: now.getTime() }).where('id', '=', row.id).execute();
+    await trx.deleteFrom('console_access_tokens').where('session_id', '=', row.id).execute();
+  }
+
+  /** A sign-in (or enrolment) from the last 5 minutes: what a stolen session cookie alone cannot show. */
+  #requireFresh(session: { session_created_at: number | string }, now: Date, what: string): void {
+    if (now.getTime() - Number(session.session_created_at) > FRESH_SIGN_IN_MS) {
+      throw new KeywayError('REAUTHENTICATION_REQUIRED', `${what} needs a sign-in from the last 5 minutes; sign in again`);
+    }
+  }
+
   async #openSession(trx: Kysely<Schema>, tenantId: string, operatorId: string, credentialId: string, now: Date): Promise<string> {
     // Sessions that ended (expired, idle or signed out) go as new ones open; their access tokens with them.
     await trx.deleteFrom('console_sessions').where('operator_id', '=', operatorId).where('expires_at', '<=', now.getTime()).execute();
@@ -311,7 +335,7 @@ export class ConsoleService {
   async signInFinish(
     tenantId: string,
     credential: AuthenticationResponseJSON,
-    browser: { requestId: string; ceremonySecret: string | undefined },
+    browser: { requestId: string; ceremonySecret: string | undefined; sessionCookie?: string | undefined },
   ): Promise<OpenedConsoleSession> {
     const { requestId } = browser;
     const now = this.#clock.now();
@@ -354,6 +378,8 @@ export class ConsoleService {
         .executeTakeFirst();
       if (Number(advanced.numUpdatedRows) !== 1) throw new KeywayError('COUNTER_REGRESSION', 'The signature counter changed during this sign-in');
       await appendAuditEvent(trx, { tenantId, actor: record.id, requestId }, { action: 'console.signIn', targetType: 'operator', targetId: record.id }, now);
+      // Signing in again (e.g. to confirm it is you before adding a passkey) replaces this browser's session.
+      await this.#endBrowserSession(trx, tenantId, browser.sessionCookie, now);
       return this.#openSession(trx, tenantId, record.id, record.credential_id, now);
     });
     return { operator: toOperator(record), token, maxAgeSeconds: SESSION_TTL_MS / 1000 };
@@ -510,8 +536,14 @@ export class ConsoleService {
     });
   }
 
+  /**
+   * Adding a passkey needs a sign-in from the last 5 minutes (here and at the finish): a session cookie that leaked
+   * must not be able to plant a lasting passkey, which would outlive the session and any sign-out.
+   */
   async addPasskeyOptions(tenantId: string, cookie: string | undefined, ceremonySecret: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    const session = await this.#liveSession(tenantId, cookie, this.#clock.now());
+    const now = this.#clock.now();
+    const session = await this.#liveSession(tenantId, cookie, now);
+    this.#requireFresh(session, now, 'Adding a passkey');
     const operator = await this.#db
       .selectFrom('console_operators')
       .select(['user_handle', 'display_name'])
@@ -540,6 +572,7 @@ export class ConsoleService {
     const { requestId } = browser;
     const now = this.#clock.now();
     const session = await this.#liveSession(tenantId, cookie, now);
+    this.#requireFresh(session, now, 'Adding a passkey');
     const ceremony = await this.#ceremonyFor(tenantId, 'add-passkey', credential, browser.ceremonySecret, now);
     if (ceremony.operator_id !== session.id) throw new KeywayError('CONSOLE_CEREMONY_NOT_FOUND', 'This passkey ceremony was started by another operator');
     const verified = await verifyOperatorRegistration(this.#rp, credential, ceremony.challenge, now);

@@ -1,8 +1,9 @@
 // The operator's own passkeys: list, add another (a backup), delete any but the last.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ApiError } from '../../api/problem.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
-import { consoleApi } from '../../session/session.ts';
-import { createPasskey, isCancelled } from '../../session/webauthn.ts';
+import { consoleApi, sessionStarted } from '../../session/session.ts';
+import { createPasskey, getPasskey, isCancelled } from '../../session/webauthn.ts';
 import { Button } from '../../ui/controls.tsx';
 import { ConfirmButton } from '../../ui/dialogs.tsx';
 import { ErrorMessage, Loading, PageHeader } from '../../ui/feedback.tsx';
@@ -17,6 +18,24 @@ interface OperatorPasskey {
   synced: boolean;
 }
 
+/**
+ * Creation options for another passkey. Adding one needs a sign-in from the last 5 minutes; after that the server
+ * answers REAUTHENTICATION_REQUIRED, and the operator confirms with a passkey they have (a new sign-in, which replaces
+ * this browser's session) before the options are asked for again.
+ */
+async function addPasskeyOptions(): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const ask = () => consoleApi<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>('passkeys/options', {});
+  try {
+    return (await ask()).publicKey;
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === 'REAUTHENTICATION_REQUIRED')) throw error;
+    const { publicKey } = await consoleApi<{ publicKey: PublicKeyCredentialRequestOptionsJSON }>('sign-in/options', {});
+    await consoleApi('sign-in/finish', { credential: await getPasskey(publicKey) });
+    await sessionStarted();
+    return (await ask()).publicKey;
+  }
+}
+
 export function AccountArea() {
   const { t, formatDate } = useI18n();
   const queryClient = useQueryClient();
@@ -24,8 +43,7 @@ export function AccountArea() {
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['my-passkeys'] });
   const add = useMutation({
     mutationFn: async () => {
-      const { publicKey } = await consoleApi<{ publicKey: PublicKeyCredentialCreationOptionsJSON }>('passkeys/options', {});
-      const credential = await createPasskey(publicKey);
+      const credential = await createPasskey(await addPasskeyOptions());
       await consoleApi('passkeys/finish', { credential });
     },
     onSuccess: refresh,
@@ -43,6 +61,7 @@ export function AccountArea() {
         }
       >
         <p className="muted">{t('account.intro')}</p>
+        <p className="muted">{t('account.confirmFirst')}</p>
       </PageHeader>
       {add.error && isCancelled(add.error) ? <p className="alert alert-warning">{t('auth.cancelled')}</p> : <ErrorMessage error={add.error} />}
       <ErrorMessage error={passkeys.error ?? remove.error} />
