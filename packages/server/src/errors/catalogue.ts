@@ -149,10 +149,8 @@ export const ERROR_CATALOGUE = {
   OIDC_CLIENT_PUBLIC: { status: 409, title: 'A public client has no secret' },
   // Journey rejections the engine ends a journey with (answered as the data of a `rejection`, not as HTTP errors)
   JOURNEY_REJECTED: { status: 403, title: 'An end step rejected the journey' },
-  JOURNEY_STEP_LIMIT_EXCEEDED: {
-    status: 500,
-    title: 'More steps ran in one request than allowed (the definition loops without a client-facing step), or one expression took too long',
-  },
+  JOURNEY_STEP_LIMIT_EXCEEDED: { status: 500, title: 'More steps ran in one request than allowed (the definition loops without a client-facing step)' },
+  JOURNEY_EXPRESSION_BUDGET_EXCEEDED: { status: 500, title: 'The step parameters’ expressions took more time than one request may spend on them' },
   JOURNEY_STEP_TIMEOUT: { status: 408, title: 'The step timed out and its timeout outcome is not wired' },
   JOURNEY_OUTCOME_NOT_WIRED: { status: 500, title: 'A step left by an outcome that leads nowhere' },
   JOURNEY_EXPRESSION_FAILED: { status: 500, title: 'An expression of a step parameter could not be evaluated' },

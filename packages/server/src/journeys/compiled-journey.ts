@@ -1,6 +1,6 @@
 import { escapePointer } from '../shared/json-pointer.ts';
 import { LruCache } from '../shared/lru-cache.ts';
-import { compileString, evaluateString, hasExpression, type CompiledString } from './expressions.ts';
+import { compileString, evaluateString, hasExpression, mayTakeLongToEvaluate, type CompiledString, type ExpressionBudget } from './expressions.ts';
 import type { JourneyDefinition, StepDefinition } from './definition.ts';
 import { journeyUserActsOf, type OwnJourneyUserActs } from './journey-user-acts.ts';
 import { BUILT_IN_STEPS, type StepTypeLookup } from './step-registry.ts';
@@ -52,17 +52,38 @@ export function compileValue(value: unknown, pointer = '', onError?: (pointer: s
   return { kind: 'const', value };
 }
 
-/** Evaluates a compiled value (expressions against `context`), producing plain JSON. */
-export function evaluateValue(compiled: CompiledValue, context: Record<string, unknown>): unknown {
+/**
+ * Evaluates a compiled value (expressions against `context`), producing plain JSON. All its expressions are charged
+ * to `budget` as one batch: one measurement, and one deadline when any of them may take long.
+ */
+export function evaluateValue(compiled: CompiledValue, context: Record<string, unknown>, budget: ExpressionBudget): unknown {
+  if (compiled.kind === 'const') return structuredClone(compiled.value);
+  return budget.batch(mayTakeLong(compiled), () => evaluateTree(compiled, context, budget));
+}
+
+function evaluateTree(compiled: CompiledValue, context: Record<string, unknown>, budget: ExpressionBudget): unknown {
   switch (compiled.kind) {
     case 'const':
       return structuredClone(compiled.value);
     case 'string':
-      return evaluateString(compiled.compiled, context);
+      return evaluateString(compiled.compiled, context, budget);
     case 'array':
-      return compiled.items.map((item) => evaluateValue(item, context));
+      return compiled.items.map((item) => evaluateTree(item, context, budget));
     case 'object':
-      return Object.fromEntries(compiled.entries.map(([key, inner]) => [key, evaluateValue(inner, context)]));
+      return Object.fromEntries(compiled.entries.map(([key, inner]) => [key, evaluateTree(inner, context, budget)]));
+  }
+}
+
+function mayTakeLong(compiled: CompiledValue): boolean {
+  switch (compiled.kind) {
+    case 'const':
+      return false;
+    case 'string':
+      return mayTakeLongToEvaluate(compiled.compiled);
+    case 'array':
+      return compiled.items.some(mayTakeLong);
+    case 'object':
+      return compiled.entries.some(([, inner]) => mayTakeLong(inner));
   }
 }
 

@@ -86,6 +86,14 @@ function ajvMessage(error: ErrorObject): string {
   return error.message ?? 'is not valid';
 }
 
+/**
+ * Bound on the `${…}` expressions of one definition (the built-in templates have fewer than ten). Each is parsed when
+ * the definition is validated and compiled (a dry-run does both per call) and a step's are evaluated together, so the
+ * per-expression costs stay bounded however large a body the server accepts. Reported as a SCHEMA_VIOLATION: a size
+ * bound the JSON Schema cannot state, checked before any expression is parsed.
+ */
+export const MAX_EXPRESSIONS = 1000;
+
 const isWithin = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
 
 /** Whether a JSON value matches a declared variable type. */
@@ -132,6 +140,16 @@ export function validateDefinition(document: unknown, stepTypes: StepTypeLookup 
     return report();
   }
   const definition = document as JourneyDefinition;
+  const expressionCount = definition.steps.reduce((sum, step) => sum + countExpressions(step.parameters), 0);
+  if (expressionCount > MAX_EXPRESSIONS) {
+    problems.push({
+      severity: 'error',
+      code: 'SCHEMA_VIOLATION',
+      pointer: '/steps',
+      message: `/steps hold ${expressionCount} \${…} expressions, more than ${MAX_EXPRESSIONS}`,
+    });
+    return report();
+  }
 
   // Variables: defaults must match their declared type.
   const declared = new Set(Object.keys(definition.variables ?? {}));
@@ -305,6 +323,14 @@ export function validateDefinition(document: unknown, stepTypes: StepTypeLookup 
     });
   }
   return report();
+}
+
+/** How many `${…}` a value holds (each unescaped `${` counts; found without parsing them). */
+function countExpressions(value: unknown): number {
+  if (typeof value === 'string') return value.match(/(^|[^$])\$\{/g)?.length ?? 0;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + countExpressions(item), 0);
+  if (value !== null && typeof value === 'object') return Object.values(value).reduce((sum: number, inner) => sum + countExpressions(inner), 0);
+  return 0;
 }
 
 /** JSON pointers of every string holding a `${…}` (their values are only known at run time). */

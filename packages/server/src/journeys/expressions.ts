@@ -31,7 +31,11 @@ export const MAX_EXPRESSION_LENGTH = 2000;
  */
 export const MAX_EXPRESSION_RESULT_BYTES = 256 * 1024;
 
-type Evaluate = (context: Record<string, unknown>) => unknown;
+/** One parsed expression; `costly` ones may do much work and run under a deadline (see ExpressionBudget). */
+interface Evaluate {
+  (context: Record<string, unknown>): unknown;
+  costly: boolean;
+}
 
 export class ExpressionError extends Error {
   readonly expression: string;
@@ -118,33 +122,133 @@ export function compileExpression(source: string): Evaluate {
   if (source.length > MAX_EXPRESSION_LENGTH) throw new ExpressionError(source, `longer than ${MAX_EXPRESSION_LENGTH} characters`);
   try {
     const parsed = env.parse(trimmed);
-    return mayTakeLong(parsed.ast) ? (context) => withDeadline(source, () => parsed(context)) : (context) => parsed(context);
+    return Object.assign((context: Record<string, unknown>) => parsed(context), { costly: mayTakeLong(parsed.ast) });
   } catch (error) {
     throw new ExpressionError(source, firstLine(error));
   }
 }
 
 /**
+ * The expression time one run may spend, in total: a runtime request (start, submit), a timer firing, or a dry-run.
  * CEL has no loops, but one expression can still do a lot of work: a comprehension over a long list whose body does
- * more (`l.map(x, l + l)`), or a chain of concatenations (`l + l + … + l` copies the growing list at every `+`), can
- * run for minutes and allocate gigabytes before its (bounded) value is checked. Such expressions run under a
- * deadline (V8 terminates the evaluation: vm `timeout`), which stops them whatever they do. Expressions without
- * calls, comprehensions or arithmetic (paths, comparisons, conditions: nearly all of them) cannot take long and run
- * without the deadline's cost (a watchdog per run). The deadline is a guard against runaway work, not a performance
- * budget: it must never fire for a legitimate expression on a busy node (a process can be descheduled for far more
- * than 100 ms under load), so it is a full second.
+ * more (`l.map(x, l + l)`), a chain of concatenations (`l + l + … + l` copies the growing list at every `+`), or an
+ * equality of large nested values. Evaluation is synchronous on the one thread that serves every tenant, so a bound
+ * per expression is not enough: a definition looping through server-side steps evaluates hundreds of expressions in
+ * one request, each under any per-expression bound. So every evaluation of the run is charged to one budget, and the
+ * run ends (JOURNEY_EXPRESSION_BUDGET_EXCEEDED) when it is spent.
+ *
+ * The size: measured over the journey tests, the built-in templates spend at most about 2 ms a request (the first
+ * request of a process included), the other test journeys at most a few ms, and the loops that double a value until
+ * the state limit stops them under 20 ms: over ten times less. At 250 ms, the most a request can hold the thread
+ * with expressions stays a quarter of a second.
  */
-export const EXPRESSION_DEADLINE_MS = 1000;
-const COSTLY_OPERATORS = new Set(['+', '*', 'call', 'rcall']);
+export const EXPRESSION_BUDGET_MS = 250;
+/** Operators that may do work proportional to their operands' size: calls and comprehensions, `+`/`*`, and deep equality. */
+const COSTLY_OPERATORS = new Set(['+', '*', '==', '!=', 'in', 'call', 'rcall']);
 const deadlineSandbox = vm.createContext({ job: undefined as (() => unknown) | undefined });
 const runJob = new vm.Script('job()');
 
-/** An expression's evaluation ran out of its time (EXPRESSION_DEADLINE_MS). */
+/** The run's expression time is spent (EXPRESSION_BUDGET_MS): the engine ends the journey JOURNEY_EXPRESSION_BUDGET_EXCEEDED. */
 export class ExpressionBudgetError extends ExpressionError {
-  constructor(expression: string) {
-    super(expression, `the evaluation took longer than ${EXPRESSION_DEADLINE_MS} ms (too much work for one expression)`);
+  constructor(expression: string, budgetMs: number) {
+    super(expression, `the expressions of this request took longer than ${budgetMs} ms in total (too much work)`);
     this.name = 'ExpressionBudgetError';
   }
+}
+
+/**
+ * One run's expression time: evaluations are measured and charged, and those that may take long (calls,
+ * comprehensions, `+`, `*`, `==`, `!=`, `in`) run under a deadline of the time left (V8 terminates them: vm `timeout`),
+ * which stops them whatever they do. Expressions without such operators (paths, ordering comparisons, conditions)
+ * cannot take long and run without the deadline's cost, but are charged too. The deadline's cost is a watchdog thread
+ * per vm call (a few hundred microseconds on a busy node, far more than a typical evaluation), so a step's parameters
+ * are evaluated as one batch: one measurement and at most one deadline for all their expressions.
+ * What is charged is the thread's CPU time (`clockMs`; tests pass their own clock): the work done, which a node under
+ * load does not inflate by descheduling the thread. Some kernels account it in ticks of a few milliseconds, so one
+ * short evaluation may be charged a tick or nothing; summed over a run that is the time spent, give or take a tick.
+ * The deadline itself is wall-clock time: on a loaded node it can stop a batch early, but only one that needs a good
+ * part of the budget in any case.
+ */
+export class ExpressionBudget {
+  readonly budgetMs: number;
+  readonly #clockMs: () => number;
+  #spentMs = 0;
+  #inBatch = false;
+  /** The expression being evaluated: named in the error when a batch's deadline stops it. */
+  #current = '';
+
+  constructor(budgetMs: number = EXPRESSION_BUDGET_MS, clockMs: () => number = threadCpuMs) {
+    this.budgetMs = budgetMs;
+    this.#clockMs = clockMs;
+  }
+
+  get spentMs(): number {
+    return this.#spentMs;
+  }
+
+  get exhausted(): boolean {
+    return this.#spentMs >= this.budgetMs;
+  }
+
+  /** Runs one evaluation of `expression`, charged to the budget; throws ExpressionBudgetError once the budget is spent. */
+  charge<T>(expression: string, costly: boolean, job: () => T): T {
+    if (this.exhausted) throw new ExpressionBudgetError(expression, this.budgetMs);
+    this.#current = expression;
+    // Within a batch, the batch measures it (and its deadline, if any of its expressions may take long, bounds it).
+    if (this.#inBatch) return job();
+    return this.#measured(costly, job);
+  }
+
+  /** Runs several evaluations (a step's parameters) as one charge, under one deadline when `costly` (any may take long). */
+  batch<T>(costly: boolean, job: () => T): T {
+    if (this.#inBatch) return job();
+    this.#inBatch = true;
+    try {
+      return this.#measured(costly, job);
+    } finally {
+      this.#inBatch = false;
+    }
+  }
+
+  #measured<T>(costly: boolean, job: () => T): T {
+    const started = this.#clockMs();
+    let stopped = false;
+    let value: T;
+    try {
+      value = costly ? withDeadline(job, Math.max(1, Math.ceil(this.budgetMs - this.#spentMs))) : job();
+    } catch (error) {
+      if ((error as { code?: unknown } | null)?.code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw error;
+      stopped = true;
+      throw new ExpressionBudgetError(this.#current, this.budgetMs);
+    } finally {
+      this.#spentMs += Math.max(0, this.#clockMs() - started);
+      // Stopped at the deadline: the budget is spent, whatever the clock read.
+      if (stopped) this.#spentMs = Math.max(this.#spentMs, this.budgetMs);
+    }
+    // The evaluation that spends the rest fails too: the run ends at it, not one evaluation later.
+    if (this.exhausted) throw new ExpressionBudgetError(this.#current, this.budgetMs);
+    return value;
+  }
+}
+
+/** The CPU time this thread has used, in milliseconds (user and system). */
+function threadCpuMs(): number {
+  const { user, system } = process.threadCpuUsage();
+  return (user + system) / 1000;
+}
+
+function withDeadline<T>(job: () => T, timeoutMs: number): T {
+  deadlineSandbox.job = job;
+  try {
+    return runJob.runInContext(deadlineSandbox, { timeout: timeoutMs }) as T;
+  } finally {
+    deadlineSandbox.job = undefined;
+  }
+}
+
+/** Whether a compiled string has an expression that may take long (and so needs the deadline). */
+export function mayTakeLongToEvaluate(compiled: CompiledString): boolean {
+  return compiled.parts.some((part) => 'expression' in part && part.evaluate.costly);
 }
 
 function mayTakeLong(ast: unknown): boolean {
@@ -154,18 +258,6 @@ function mayTakeLong(ast: unknown): boolean {
   return (typeof node.op === 'string' && COSTLY_OPERATORS.has(node.op)) || mayTakeLong(node.args);
 }
 
-function withDeadline(source: string, job: () => unknown): unknown {
-  deadlineSandbox.job = job;
-  try {
-    return runJob.runInContext(deadlineSandbox, { timeout: EXPRESSION_DEADLINE_MS });
-  } catch (error) {
-    if ((error as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new ExpressionBudgetError(source);
-    throw error;
-  } finally {
-    deadlineSandbox.job = undefined;
-  }
-}
-
 /** Compiles a parameter string that contains `${…}`. */
 export function compileString(value: string): CompiledString {
   const split = splitTemplate(value);
@@ -173,33 +265,39 @@ export function compileString(value: string): CompiledString {
   return { whole: parts.length === 1 && 'expression' in parts[0]!, parts };
 }
 
-/** Evaluates a compiled string against a context made by `evaluationContext`. */
-export function evaluateString(compiled: CompiledString, context: Record<string, unknown>): unknown {
+/** Evaluates a compiled string against a context made by `evaluationContext`, charging each expression to `budget`. */
+export function evaluateString(compiled: CompiledString, context: Record<string, unknown>, budget: ExpressionBudget): unknown {
   if (compiled.whole) {
     const part = compiled.parts[0] as { expression: string; evaluate: Evaluate };
-    return fromCel(run(part, context));
+    return fromCel(run(part, context, budget));
   }
   let out = '';
   for (const part of compiled.parts) {
     if ('literal' in part) out += part.literal;
-    else out += stringify(fromCel(run(part, context)));
+    else out += stringify(fromCel(run(part, context, budget)));
     if (out.length > MAX_EXPRESSION_RESULT_BYTES)
       throw new ExpressionResultTooLargeError(compiled.parts.map((p) => ('literal' in p ? p.literal : `\${${p.expression}}`)).join(''));
   }
   return out;
 }
 
-/** Evaluates one expression; its value is refused when larger than MAX_EXPRESSION_RESULT_BYTES, before it is copied. */
-function run(part: { expression: string; evaluate: Evaluate }, context: Record<string, unknown>): unknown {
-  let value: unknown;
-  try {
-    value = part.evaluate(context);
-  } catch (error) {
-    if (error instanceof ExpressionError) throw error;
-    throw new ExpressionError(part.expression, firstLine(error));
-  }
-  if (exceedsJsonBytes(value, MAX_EXPRESSION_RESULT_BYTES)) throw new ExpressionResultTooLargeError(part.expression);
-  return value;
+/**
+ * Evaluates one expression, charged to the budget; its value is refused when larger than MAX_EXPRESSION_RESULT_BYTES,
+ * before it is copied.
+ */
+function run(part: { expression: string; evaluate: Evaluate }, context: Record<string, unknown>, budget: ExpressionBudget): unknown {
+  return budget.charge(part.expression, part.evaluate.costly, () => {
+    let value: unknown;
+    try {
+      value = part.evaluate(context);
+    } catch (error) {
+      // (A deadline's termination cannot be caught here: it unwinds to the budget's vm call.)
+      if (error instanceof ExpressionError) throw error;
+      throw new ExpressionError(part.expression, firstLine(error));
+    }
+    if (exceedsJsonBytes(value, MAX_EXPRESSION_RESULT_BYTES)) throw new ExpressionResultTooLargeError(part.expression);
+    return value;
+  });
 }
 
 function stringify(value: unknown): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { validateDefinition } from '../../src/journeys/definition-validation.ts';
+import { MAX_EXPRESSIONS, validateDefinition } from '../../src/journeys/definition-validation.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
 import { definition, endReject, endSuccess } from './engine-fixture.ts';
@@ -90,6 +90,26 @@ describe('journey definition validation reports', () => {
       problemsOf({ ...definition([endSuccess()]), variables: { user: {} } }).every((l) => l.startsWith('error SCHEMA_VIOLATION - /variables')),
       'user is reserved',
     );
+  });
+
+  test(`at most ${MAX_EXPRESSIONS} expressions a definition: more is a SCHEMA_VIOLATION, reported alone before any is parsed`, () => {
+    const holding = (count: number, extra: string) =>
+      definition(
+        [
+          {
+            id: 'vars',
+            type: 'general.setVariables',
+            // Template parts count one by one; an escaped $${ is not an expression.
+            parameters: { variables: { many: Array.from({ length: count / 2 }, () => '${a + 1} and ${a} $${literal}'), other: extra } },
+            outcomes: { success: 'done' },
+          },
+          endSuccess(),
+        ],
+        { variables: { a: { type: 'integer', default: 1 }, many: { type: 'array' }, other: {} } },
+      );
+    assert.deepEqual(problemsOf(holding(MAX_EXPRESSIONS, 'plain')), []);
+    assert.deepEqual(problemsOf(holding(MAX_EXPRESSIONS, '${1 +}')), ['error SCHEMA_VIOLATION - /steps'], 'one more, and a syntax error not looked at');
+    assert.match(validateDefinition(holding(MAX_EXPRESSIONS, '${1 +}')).problems[0]!.message, /1001 \$\{…\} expressions, more than 1000/);
   });
 
   test('ui.positions: the designer’s node positions are checked for shape; one for a missing step is a warning', () => {

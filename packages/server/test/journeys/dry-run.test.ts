@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Type } from '@sinclair/typebox';
 import { DRY_RUN_LIMITS } from '../../src/journeys/dry-run/dry-run-limiter.ts';
+import { DRY_RUN_MAX_MS, DRY_RUN_MAX_STEPS } from '../../src/journeys/dry-run/journey-dry-run.ts';
+import { defineStepType } from '../../src/journeys/step-type.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { snapshotDatabase } from '../support/database-snapshot.ts';
@@ -364,6 +367,77 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await dryRun(REGISTRATION, quick, other.api)).body.code, 'JOURNEY_NOT_FOUND', 'another tenant has its own budget');
       clock.advance(60_000);
       assert.equal((await dryRun(REGISTRATION, quick)).status, 200);
+    });
+  });
+
+  describe(`journey dry-run bounds inside a chain of server-side steps on ${kind}`, () => {
+    let server: TestServer;
+    let admin: TenantFixture;
+    const clock = new ManualClock(new Date());
+    /** A server-side step that takes three seconds (of the injected clock). */
+    const slowStep = defineStepType({
+      type: 'test.slow',
+      title: 'Test slow step',
+      family: 'general',
+      parameterSchema: Type.Object({}, { additionalProperties: false }),
+      outcomes: ['next'],
+      clientFacing: false,
+      run() {
+        clock.advance(3_000);
+        return Promise.resolve({ kind: 'outcome', outcome: 'next' });
+      },
+    });
+
+    before(async () => {
+      server = await startTestServer({ kind, clock, stepTypes: [slowStep] });
+      ({ admin } = await setUpTenant(server));
+    });
+    after(() => server.close());
+
+    async function tryDefinition(journeyId: string, body: Record<string, unknown>): Promise<{ result: Record<string, unknown>; trace: TraceEntry[] }> {
+      assert.equal((await admin.api.post('/api/journeys', { journeyId })).status, 201);
+      const before = await snapshotDatabase(server.database);
+      const response = await admin.api.post(`/api/journeys/${journeyId}/dry-run`, { definition: body, script: {} });
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      assert.deepEqual(await snapshotDatabase(server.database), before, 'a dry-run changes no table');
+      return response.body;
+    }
+
+    test('the auditor’s loop of slow expressions ends with JOURNEY_EXPRESSION_BUDGET_EXCEEDED, as a real start does, within its first loops', async () => {
+      const hundred = `[${Array.from({ length: 100 }, (_, i) => i).join(', ')}]`;
+      const slow = `\${${hundred}.exists(a, ${hundred}.exists(b, ${hundred}.exists(c, false)))}`;
+      const four = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`v${i}`, slow]));
+      const { result, trace } = await tryDefinition(
+        'slow-expressions',
+        definition(
+          [
+            { id: 'a', type: 'general.setVariables', parameters: { variables: four }, outcomes: { success: 'c' } },
+            { id: 'c', type: 'general.condition', parameters: { condition: '${true}' }, outcomes: { true: 'a', false: 'done' } },
+            endSuccess(),
+          ],
+          { variables: Object.fromEntries(Object.keys(four).map((name) => [name, { type: 'boolean' }])) },
+        ),
+      );
+      assert.equal(result.status, 'rejection');
+      assert.equal(result.code, 'JOURNEY_EXPRESSION_BUDGET_EXCEEDED');
+      assert.equal(result.stepId, 'a');
+      assert.deepEqual(trace.at(-1)!.stepId, 'a');
+      assert.equal(trace.at(-1)!.outcome, 'failed');
+      assert.ok(trace.length < DRY_RUN_MAX_STEPS, `${trace.length} steps ran; the step limit would have let ${DRY_RUN_MAX_STEPS}`);
+    });
+
+    test(`a chain of server-side steps is stopped at the dry-run’s time limit (${DRY_RUN_MAX_MS} ms) inside the chain, not at its step limit`, async () => {
+      const { result, trace } = await tryDefinition(
+        'slow-steps',
+        definition([
+          { id: 'slow', type: 'test.slow', outcomes: { next: 'c' } },
+          { id: 'c', type: 'general.condition', parameters: { condition: '${true}' }, outcomes: { true: 'slow', false: 'done' } },
+          endSuccess(),
+        ]),
+      );
+      // 3 s a slow step: the fourth ends at 12 s, and the run stops before the step after it.
+      assert.deepEqual(result, { status: 'stopped', code: 'DRY_RUN_TIME_LIMIT', stepId: 'c', detail: `the dry-run ran longer than ${DRY_RUN_MAX_MS} ms` });
+      assert.deepEqual(path(trace), ['slow:next', 'c:true', 'slow:next', 'c:true', 'slow:next', 'c:true', 'slow:next']);
     });
   });
 }

@@ -254,6 +254,38 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(unknownUser.status, 404);
       assert.equal(unknownUser.body.code, 'USER_NOT_FOUND');
     });
+
+    test('the auditor’s loop of slow expressions ends with JOURNEY_EXPRESSION_BUDGET_EXCEEDED within its first loops, not after 100 steps', async () => {
+      const hundred = `[${Array.from({ length: 100 }, (_, i) => i).join(', ')}]`;
+      // A million iterations: tens of milliseconds of work, under any per-expression bound; eight of them a step.
+      const slow = `\${${hundred}.exists(a, ${hundred}.exists(b, ${hundred}.exists(c, false)))}`;
+      const eight = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`v${i}`, slow]));
+      await publish(
+        admin,
+        'slow-loop',
+        definition(
+          [
+            { id: 'a', type: 'general.setVariables', parameters: { variables: { ...eight, n: '${n + 1}' } }, outcomes: { success: 'c' } },
+            { id: 'c', type: 'general.condition', parameters: { condition: '${true}' }, outcomes: { true: 'a', false: 'done' } },
+            endSuccess(),
+          ],
+          { variables: { n: { type: 'integer', default: 0 }, ...Object.fromEntries(Object.keys(eight).map((name) => [name, { type: 'boolean' }])) } },
+        ),
+      );
+      const started = await startPublic(server, 'slow-loop');
+      assert.equal(started.status, 200);
+      assert.equal(started.body.journeyStepId, 'rejection');
+      assert.equal(started.body.data.code, 'JOURNEY_EXPRESSION_BUDGET_EXCEEDED', JSON.stringify(started.body.data).slice(0, 300));
+      assert.equal(started.body.data.stepId, 'a');
+      const row = (await instanceRows(server)).at(-1)!;
+      assert.equal(row.status, 'rejected');
+      assert.equal(row.result_code, 'JOURNEY_EXPRESSION_BUDGET_EXCEEDED');
+      const stored = JSON.parse(row.vars) as Record<string, unknown>;
+      // The step limit lets 50 loops run; the budget (each step's eight evaluations charged to it) ends far sooner.
+      assert.ok(Number(stored.n) < 50, `${String(stored.n)} loops ran`);
+      // Nothing half-applied: the step that ran out set none of its variables, the loops before it all of theirs.
+      for (const name of Object.keys(eight)) assert.equal(stored[name], Number(stored.n) > 0 ? false : undefined, name);
+    });
   });
 
   describe(`public journey starts are rate limited per address on ${kind}`, () => {

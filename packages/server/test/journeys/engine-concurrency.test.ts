@@ -136,7 +136,7 @@ for (const kind of DATABASE_KINDS) {
       });
     }
 
-    test('one expression doing too much work (a long chain of list concatenations) is stopped with JOURNEY_STEP_LIMIT_EXCEEDED, without ballooning memory', async () => {
+    test('one expression doing too much work (a long chain of list concatenations) is stopped with JOURNEY_EXPRESSION_BUDGET_EXCEEDED, without ballooning memory', async () => {
       const eight = (name: string) => `\${${Array.from({ length: 8 }, () => name).join(' + ')}}`;
       await publish(
         admin,
@@ -168,14 +168,14 @@ for (const kind of DATABASE_KINDS) {
       const peakBefore = process.resourceUsage().maxRSS;
       const started = await startPublic(server, 'heavy');
       assert.equal(started.status, 200);
-      assert.equal(started.body.data.code, 'JOURNEY_STEP_LIMIT_EXCEEDED', JSON.stringify(started.body.data).slice(0, 300));
+      assert.equal(started.body.data.code, 'JOURNEY_EXPRESSION_BUDGET_EXCEEDED', JSON.stringify(started.body.data).slice(0, 300));
       assert.equal(started.body.data.stepId, 'heavy');
       const grewKiB = process.resourceUsage().maxRSS - peakBefore;
       // Unstopped, the step would copy hundreds of millions of elements (gigabytes). What it allocates before the
       // deadline stops it depends on how much CPU the process got meanwhile; 512 MiB leaves room for a loaded machine.
       assert.ok(grewKiB < 512 * 1024, `peak memory grew by ${grewKiB} KiB`);
       const row = (await instanceRows(server)).at(-1)!;
-      assert.equal(row.result_code, 'JOURNEY_STEP_LIMIT_EXCEEDED');
+      assert.equal(row.result_code, 'JOURNEY_EXPRESSION_BUDGET_EXCEEDED');
       assert.equal(JSON.parse(row.vars).l.length, 51_200, 'the state before the heavy step is kept');
       assert.equal(JSON.parse(row.vars).n, 0);
     });

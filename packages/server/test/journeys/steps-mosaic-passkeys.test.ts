@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { compileValue, evaluateValue } from '../../src/journeys/compiled-journey.ts';
-import { evaluationContext } from '../../src/journeys/expressions.ts';
+import { evaluationContext, ExpressionBudget } from '../../src/journeys/expressions.ts';
 import { loginFormStep } from '../../src/journeys/steps/mosaic/login-form.ts';
 import { passkeyAuthenticationStep } from '../../src/journeys/steps/mosaic/passkey-authentication.ts';
 import { registerPasskeysStep } from '../../src/journeys/steps/mosaic/register-passkeys.ts';
@@ -18,7 +18,9 @@ const REGISTER = { relyingPartyId: RP_ID, registrationPolicy: 'default' };
 const LOGIN = { relyingPartyId: RP_ID, authenticationPolicy: 'default' };
 /** Passkey Authentication's Encoded Result as the Mosaic sign-in writes it, evaluated by the expression library. */
 const AUTHENTICATE = (vars: Record<string, unknown>, loginVariable = 'loginData') =>
-  evaluateValue(compileValue({ encodedResult: `\${${loginVariable}.webauthn_encoded_result}` }), evaluationContext(vars)) as { encodedResult: unknown };
+  evaluateValue(compileValue({ encodedResult: `\${${loginVariable}.webauthn_encoded_result}` }), evaluationContext(vars), new ExpressionBudget()) as {
+    encodedResult: unknown;
+  };
 
 for (const kind of DATABASE_KINDS) {
   describe(`Mosaic steps on ${kind}`, () => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { compileValue, evaluateValue } from '../../src/journeys/compiled-journey.ts';
-import { evaluationContext } from '../../src/journeys/expressions.ts';
+import { evaluationContext, ExpressionBudget } from '../../src/journeys/expressions.ts';
 import { completePasskeyAuthenticationStep } from '../../src/journeys/steps/trustx/complete-passkey-authentication.ts';
 import { customDataFormStep } from '../../src/journeys/steps/trustx/custom-data-form.ts';
 import { customPageV2Step } from '../../src/journeys/steps/trustx/custom-page-v2.ts';
@@ -202,7 +202,7 @@ for (const kind of DATABASE_KINDS) {
         formDataKey: 'passkeyPage',
         timeoutSeconds: 120,
       };
-      const pageParams = evaluateValue(compileValue(written), evaluationContext(journey.vars)) as typeof written & {
+      const pageParams = evaluateValue(compileValue(written), evaluationContext(journey.vars), new ExpressionBudget()) as typeof written & {
         sessionData: { passkeyAuthClientRequest: unknown };
       };
       assert.deepEqual(pageParams.sessionData, { passkeyAuthClientRequest: clientRequest });
@@ -238,6 +238,7 @@ for (const kind of DATABASE_KINDS) {
       const completeParams = evaluateValue(
         compileValue({ ...COMPLETE, passkeyAuthenticationBrowserResponse: '${passkeyPage.credential}' }),
         evaluationContext(journey.vars),
+        new ExpressionBudget(),
       ) as Record<string, unknown>;
       assert.deepEqual(completeParams.passkeyAuthenticationBrowserResponse, response);
       assert.equal(outcomeOf(await journey.run(completePasskeyAuthenticationStep, completeParams, 'complete')), 'success');

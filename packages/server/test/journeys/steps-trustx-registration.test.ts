@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { compileValue, evaluateValue } from '../../src/journeys/compiled-journey.ts';
-import { evaluationContext } from '../../src/journeys/expressions.ts';
+import { evaluationContext, ExpressionBudget } from '../../src/journeys/expressions.ts';
 import { addUserStep } from '../../src/journeys/steps/trustx/add-user.ts';
 import { completePasskeyRegistrationStep } from '../../src/journeys/steps/trustx/complete-passkey-registration.ts';
 import { customDataFormStep } from '../../src/journeys/steps/trustx/custom-data-form.ts';
@@ -154,7 +154,9 @@ for (const kind of DATABASE_KINDS) {
         passkeyRegClientRequest:
           '${_identityStore.passkeys.registrations["passkeyReg1"].currentPasskeyRegistrationRecord.startPasskeyRegistrationResponse.clientRequest}',
       };
-      assert.deepEqual(evaluateValue(compileValue(seedExpression), evaluationContext(journey.vars)), { passkeyRegClientRequest: clientRequest });
+      assert.deepEqual(evaluateValue(compileValue(seedExpression), evaluationContext(journey.vars), new ExpressionBudget()), {
+        passkeyRegClientRequest: clientRequest,
+      });
 
       const shown = presented(await journey.run(passkeyRegistrationFormStep, FORM, 'form'));
       assert.deepEqual(shown.options, ['client_input', 'cancel']);

@@ -41,7 +41,11 @@ export interface DryRunResult {
   detail?: string;
 }
 
-/** Bounds of one dry-run: steps (all visits, across the whole run) and wall-clock time. */
+/**
+ * Bounds of one dry-run: steps (all visits, across the whole run) and time (by the injected clock), both checked before
+ * every step, server-side ones too. Its expressions share one budget for the whole run (EXPRESSION_BUDGET_MS, as one
+ * request of a real instance has), which ends it as a real instance ends: JOURNEY_EXPRESSION_BUDGET_EXCEEDED.
+ */
 export const DRY_RUN_MAX_STEPS = 50;
 export const DRY_RUN_MAX_MS = 10_000;
 /** Bound on the trace's JSON (each entry carries all variables). */
@@ -124,7 +128,7 @@ export class JourneyDryRun {
     startUser?: StartUserRef,
   ): Promise<{ result: DryRunResult; trace: DryRunTraceEntry[] }> {
     const { clock } = this.#deps;
-    const startedMs = performance.now();
+    const startedMs = clock.now().getTime();
     const authenticator = new SoftAuthenticator({ backupEligible: true, backupState: true });
     // Real users are seen only as far as the caller may read them (sandbox-identity.ts): the trace shows them whole.
     const identity = new SandboxIdentity(this.#deps.identity, clock, reader);
@@ -181,6 +185,14 @@ export class JourneyDryRun {
     const trace: DryRunTraceEntry[] = [];
     let traceBytes = 0;
     let presentedBySubmit: string | undefined;
+    /** Why the run's own bounds stopped it (checked before every step, inside the runner and between answers). */
+    let stoppedBy: { code: string; message: string } | undefined;
+    const bounds = (): { code: string; message: string } | undefined => {
+      if (clock.now().getTime() - startedMs > DRY_RUN_MAX_MS)
+        return { code: 'DRY_RUN_TIME_LIMIT', message: `the dry-run ran longer than ${DRY_RUN_MAX_MS} ms` };
+      if (traceBytes > DRY_RUN_MAX_TRACE_BYTES) return { code: 'DRY_RUN_TRACE_TOO_LARGE', message: `the trace grew beyond ${DRY_RUN_MAX_TRACE_BYTES} bytes` };
+      return undefined;
+    };
     const run: Run = {
       tenantId,
       instanceId,
@@ -190,6 +202,8 @@ export class JourneyDryRun {
       origin: '',
       locale,
       stepsRun: 0,
+      expressionTime: runner.expressionBudget(),
+      checkpoint: () => (stoppedBy ??= bounds()),
       observe: (event) => {
         if (event.kind === 'present') {
           presentedBySubmit ??= event.stepId;
@@ -211,6 +225,10 @@ export class JourneyDryRun {
 
     let stop: Stop = await runner.advance(run, definition.start);
     for (;;) {
+      if (stop.kind === 'end' && stoppedBy !== undefined) {
+        // Stopped by its own bounds inside the runner (a chain of server-side steps), not ended by the journey.
+        return { result: { status: 'stopped', code: stoppedBy.code, ...(stop.stepId ? { stepId: stop.stepId } : {}), detail: stoppedBy.message }, trace };
+      }
       if (stop.kind === 'end') {
         const last = trace.at(-1);
         // A step that failed (threw) left no event of its own: its end is its entry.
@@ -232,8 +250,8 @@ export class JourneyDryRun {
       }
       const stepId = stop.stepId;
       const stopped = (code: string, detail: string) => ({ result: { status: 'stopped' as const, code, stepId, detail }, trace });
-      if (performance.now() - startedMs > DRY_RUN_MAX_MS) return stopped('DRY_RUN_TIME_LIMIT', `the dry-run ran longer than ${DRY_RUN_MAX_MS} ms`);
-      if (traceBytes > DRY_RUN_MAX_TRACE_BYTES) return stopped('DRY_RUN_TRACE_TOO_LARGE', `the trace grew beyond ${DRY_RUN_MAX_TRACE_BYTES} bytes`);
+      stoppedBy ??= bounds();
+      if (stoppedBy) return stopped(stoppedBy.code, stoppedBy.message);
       if (run.stepsRun >= DRY_RUN_MAX_STEPS) return stopped('JOURNEY_STEP_LIMIT_EXCEEDED', `more than ${DRY_RUN_MAX_STEPS} steps ran`);
       const step = run.plan.steps.get(stepId)!;
       const answer = await client.answer(step.type.type, stop.presentation.data, answerFor(stepId) ?? 'succeeds');

@@ -172,7 +172,17 @@ export class JourneyEngine {
     // The instance is stored by #persist, in the one commit that ends this request: until the answer carries a
     // session token no other request can reach it, so nothing is lost by not inserting it first (and a start that
     // dies mid-step leaves no orphan row).
-    const run: Run = { tenantId, instanceId: instance.id, rootVersionId: instance.versionId, plan, vars, origin, locale, stepsRun: 0 };
+    const run: Run = {
+      tenantId,
+      instanceId: instance.id,
+      rootVersionId: instance.versionId,
+      plan,
+      vars,
+      origin,
+      locale,
+      stepsRun: 0,
+      expressionTime: this.#runner.expressionBudget(),
+    };
     const stop = await this.#runner.advance(run, definition.start);
     return this.#persist(run, instance, stop, { kind: 'start', createdAt: now.getTime() });
   }
@@ -226,6 +236,7 @@ export class JourneyEngine {
       origin: requestOrigin || (instance.origin ?? ''),
       locale,
       stepsRun: 0,
+      expressionTime: this.#runner.expressionBudget(),
     };
     const stepId = instance.currentStep;
     let stop: Stop;
@@ -296,6 +307,7 @@ export class JourneyEngine {
       origin: instance.origin ?? '',
       locale,
       stepsRun: 0,
+      expressionTime: this.#runner.expressionBudget(),
     };
     const stop: Stop = {
       kind: 'end',
@@ -430,6 +442,7 @@ export class JourneyEngine {
       origin: due.origin ?? '',
       locale: due.presentation?.locale ?? 'en',
       stepsRun: 0,
+      expressionTime: this.#runner.expressionBudget(),
     };
     const stop = await this.#runner.timeout(run, due.currentStep);
     await this.#persist(run, due, stop, { kind: 'timer', expectedRevision: due.revision + 1 });

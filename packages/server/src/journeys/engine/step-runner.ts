@@ -4,7 +4,7 @@ import type { Clock } from '../../shared/clock.ts';
 import { evaluateValue, type CompiledJourney, type CompiledStep } from '../compiled-journey.ts';
 import { RESERVED_VARIABLES } from '../definition.ts';
 import { parameterValidator } from '../definition-validation.ts';
-import { ExpressionBudgetError, ExpressionError, ExpressionResultTooLargeError, evaluationContext } from '../expressions.ts';
+import { ExpressionBudget, ExpressionBudgetError, ExpressionError, ExpressionResultTooLargeError, evaluationContext } from '../expressions.ts';
 import { IDENTITY_ROOTS, isIdentityUpdate, type JourneyAuthentication, type JourneyOrganization } from '../journey-identity.ts';
 import { exceedsJsonBytes } from '../state-size.ts';
 import { readPath } from '../steps/trustx/trustx-support.ts';
@@ -46,6 +46,10 @@ export interface Run {
   origin: string;
   locale: string;
   stepsRun: number;
+  /** The expression time left to this request (one budget per run, from StepRunner.expressionBudget): every evaluation is charged. */
+  expressionTime: ExpressionBudget;
+  /** Asked before each step: a reason to end the run there (the dry-run's own bounds); absent for real instances. */
+  checkpoint?: ((stepId: string) => { code: string; message: string } | undefined) | undefined;
   /** Told of each step's result once its variable updates are applied (the dry-run's trace); absent for real instances. */
   observe?: StepObserver | undefined;
 }
@@ -61,6 +65,8 @@ export interface StepRunnerDeps {
   /** Where sub-journeys are found. */
   plans: Pick<JourneyPlans, 'plan' | 'findPublished'>;
   maxStepsPerRequest?: number | undefined;
+  /** A new run's expression budget (default: EXPRESSION_BUDGET_MS of the thread's CPU time; tests pass one with their own clock). */
+  expressionBudget?: (() => ExpressionBudget) | undefined;
 }
 
 /**
@@ -74,6 +80,7 @@ export class StepRunner {
   readonly #identity: StepRunnerDeps['identity'];
   readonly #plans: StepRunnerDeps['plans'];
   readonly maxSteps: number;
+  readonly #expressionBudget: () => ExpressionBudget;
 
   constructor(deps: StepRunnerDeps) {
     this.#clock = deps.clock;
@@ -81,6 +88,12 @@ export class StepRunner {
     this.#identity = deps.identity;
     this.#plans = deps.plans;
     this.maxSteps = deps.maxStepsPerRequest ?? DEFAULT_MAX_STEPS_PER_REQUEST;
+    this.#expressionBudget = deps.expressionBudget ?? (() => new ExpressionBudget());
+  }
+
+  /** The expression budget of a new run (a request, a timer firing, a dry-run): one per Run, never shared. */
+  expressionBudget(): ExpressionBudget {
+    return this.#expressionBudget();
   }
 
   /** Runs steps from `firstStepId` until one presents to the client or the journey ends. */
@@ -131,6 +144,10 @@ export class StepRunner {
     if (run.stepsRun >= this.maxSteps) {
       return { kind: 'end', result: 'rejection', code: 'JOURNEY_STEP_LIMIT_EXCEEDED', stepId, message: `more than ${this.maxSteps} steps ran in one request` };
     }
+    // Spent in a sub-journey whose caller wires `rejection`: the caller's steps do not run on either.
+    if (run.expressionTime.exhausted) return expressionBudgetEnd(run, stepId);
+    const stop = run.checkpoint?.(stepId);
+    if (stop) return { kind: 'end', result: 'rejection', code: stop.code, stepId, message: stop.message };
     run.stepsRun += 1;
     const step = run.plan.steps.get(stepId)!;
     let result: StepResult;
@@ -253,9 +270,13 @@ export class StepRunner {
   #parameters(run: Run, step: CompiledStep): Record<string, unknown> {
     let params: unknown;
     try {
-      params = evaluateValue(step.parameters, evaluationContext(run.vars.values));
+      // Constant parameters need no context: the variables are not converted for CEL.
+      params =
+        step.parameters.kind === 'const'
+          ? structuredClone(step.parameters.value)
+          : evaluateValue(step.parameters, evaluationContext(run.vars.values), run.expressionTime);
     } catch (error) {
-      if (error instanceof ExpressionBudgetError) throw new StepFailure('JOURNEY_STEP_LIMIT_EXCEEDED', `\${${error.expression}}: ${error.message}`);
+      if (error instanceof ExpressionBudgetError) throw new StepFailure('JOURNEY_EXPRESSION_BUDGET_EXCEEDED', `\${${error.expression}}: ${error.message}`);
       if (error instanceof ExpressionResultTooLargeError) throw new StepFailure('JOURNEY_STATE_TOO_LARGE', `\${${error.expression}}: ${error.message}`);
       if (error instanceof ExpressionError) throw new StepFailure('JOURNEY_EXPRESSION_FAILED', `\${${error.expression}}: ${error.message}`);
       throw error;
@@ -350,6 +371,16 @@ export class StepRunner {
     const storeName = user.storeName ?? run.plan.definition.store;
     return userVariable(storeName, await this.#identity.getUser(run.tenantId, storeName, { id: user.userId }));
   }
+}
+
+function expressionBudgetEnd(run: Run, stepId: string): Stop {
+  return {
+    kind: 'end',
+    result: 'rejection',
+    code: 'JOURNEY_EXPRESSION_BUDGET_EXCEEDED',
+    stepId,
+    message: `the expressions of this request took longer than ${run.expressionTime.budgetMs} ms in total (too much work)`,
+  };
 }
 
 /** A step's error as the end of the journey: its code for a known failure, a bare JOURNEY_STEP_FAILED otherwise. */
