@@ -45,6 +45,14 @@ export const PERMISSIONS: ReadonlyArray<{ id: string; description: string }> = [
     "description": "Create a one-time enrolment link for a new operator (an owner’s only with TNT#{tenant}#*)"
   },
   {
+    "id": "Console:listInvitations",
+    "description": "List the unused enrolment links: role, who made them, when they expire (not the links themselves)"
+  },
+  {
+    "id": "Console:revokeInvitation",
+    "description": "Revoke an unused enrolment link of a role the caller may grant (an owner’s only with TNT#{tenant}#*)"
+  },
+  {
     "id": "Console:updateOperator",
     "description": "Change an operator’s role (to or from owner only with TNT#{tenant}#*)"
   },
@@ -119,6 +127,10 @@ export const PERMISSIONS: ReadonlyArray<{ id: string; description: string }> = [
   {
     "id": "IdentityStore:createRecoveryLink",
     "description": "Create an account recovery link for a user"
+  },
+  {
+    "id": "IdentityStore:revokeRecoveryLinks",
+    "description": "Revoke a user’s outstanding account recovery links"
   },
   {
     "id": "IdentityStore:createOrganization",

@@ -1236,7 +1236,7 @@ export interface paths {
         put?: never;
         /**
          * E-mail a recovery link (“I lost my passkey”)
-         * @description Sends a one-time link to the recovery page to the store’s account with this e-mail address, if there is one. The answer is 202 either way (no account enumeration); rate-limited per client address and per e-mail address. 503 EMAIL_NOT_CONFIGURED when the server has no SMTP server.
+         * @description Sends a one-time link to the recovery page to the store’s account with this e-mail address, if there is one: when several accounts share the address, to the one whose address is verified, and to none when that leaves more than one. The answer is 202 either way (no account enumeration); rate-limited per client address and per e-mail address. At most 3 e-mails to one address in 15 minutes (across client addresses and nodes): beyond, still 202, and nothing is sent. 503 EMAIL_NOT_CONFIGURED when the server has no SMTP server.
          */
         post: operations["requestRecoveryEmail"];
         delete?: never;
@@ -1276,7 +1276,7 @@ export interface paths {
         put?: never;
         /**
          * Finish an account recovery
-         * @description Stores the new passkey and uses up the link in one transaction (it works once), optionally deletes the other passkeys and ends the other sessions, and signs the browser in.
+         * @description Stores the new passkey and uses up the link in one transaction (it works once), revokes the account’s other outstanding recovery links, optionally deletes the other passkeys and ends the other sessions, and signs the browser in. Through a link the lost-passkey e-mail carried, to an account whose e-mail address is not verified, the other passkeys and sessions are removed whatever `revokeOthers` says (someone else may have signed up with the address and a passkey of their own), and the address becomes verified; `revokedBecause` says which.
          */
         post: operations["finishRecovery"];
         delete?: never;
@@ -1301,7 +1301,13 @@ export interface paths {
          *     Permission: `TNT#{tenant}#IdentityStore:createRecoveryLink` — Create an account recovery link for a user
          */
         post: operations["createRecoveryLink"];
-        delete?: never;
+        /**
+         * Revoke a user’s recovery links
+         * @description Every outstanding (unused, unexpired) recovery link of the user stops working at once: the admin’s and the lost-passkey e-mail’s. They then answer 410 RECOVERY_LINK_USED. Audited with the count (selfservice.recoveryLink.revoke). A recovery, a new lost-passkey e-mail (its older e-mailed links), a change of the user’s e-mail address and locking or disabling the user revoke them too.
+         *
+         *     Permission: `TNT#{tenant}#IdentityStore:revokeRecoveryLinks` — Revoke a user’s outstanding account recovery links
+         */
+        delete: operations["revokeRecoveryLinks"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2193,7 +2199,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Begin enrolling an operator from a one-time link: creation options for a passkey for Keyway */
+        /**
+         * Begin enrolling an operator from a one-time link: creation options for a passkey for Keyway
+         * @description Sets the keyway_console_ceremony cookie (HttpOnly, SameSite=Strict, path /{tenantId}/console; reused while it lives), which binds the ceremony to this browser.
+         */
         post: operations["consoleEnrolmentOptions"];
         delete?: never;
         options?: never;
@@ -2210,7 +2219,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Finish enrolling: verifies the passkey (WebAuthn §7.1), consumes the link, creates the operator and signs the browser in */
+        /**
+         * Finish enrolling: verifies the passkey (WebAuthn §7.1), consumes the link, creates the operator and signs the browser in
+         * @description Only with the keyway_console_ceremony cookie of the browser that began the ceremony: without it, or with another browser’s, 400 CONSOLE_CEREMONY_NOT_FOUND and nothing changes.
+         */
         post: operations["consoleEnrolmentFinish"];
         delete?: never;
         options?: never;
@@ -2227,7 +2239,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Begin an operator sign-in: request options for a discoverable passkey (usernameless) */
+        /**
+         * Begin an operator sign-in: request options for a discoverable passkey (usernameless)
+         * @description Sets the keyway_console_ceremony cookie (HttpOnly, SameSite=Strict, path /{tenantId}/console; reused while it lives), which binds the ceremony to this browser.
+         */
         post: operations["consoleSignInOptions"];
         delete?: never;
         options?: never;
@@ -2244,7 +2259,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Finish an operator sign-in: verifies the assertion (WebAuthn §7.2) and signs the browser in */
+        /**
+         * Finish an operator sign-in: verifies the assertion (WebAuthn §7.2) and signs the browser in (replacing its previous session)
+         * @description Only with the keyway_console_ceremony cookie of the browser that began the ceremony: without it, or with another browser’s, 400 CONSOLE_CEREMONY_NOT_FOUND and nothing changes.
+         */
         post: operations["consoleSignInFinish"];
         delete?: never;
         options?: never;
@@ -2312,7 +2330,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Begin adding a passkey to the signed-in operator */
+        /**
+         * Begin adding a passkey to the signed-in operator
+         * @description Needs a sign-in from the last 5 minutes (else 403 REAUTHENTICATION_REQUIRED: sign in again, then retry). Sets the keyway_console_ceremony cookie (HttpOnly, SameSite=Strict, path /{tenantId}/console; reused while it lives), which binds the ceremony to this browser.
+         */
         post: operations["consoleAddPasskeyOptions"];
         delete?: never;
         options?: never;
@@ -2329,7 +2350,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Finish adding a passkey (WebAuthn §7.1); answers the operator’s passkeys */
+        /**
+         * Finish adding a passkey (WebAuthn §7.1); answers the operator’s passkeys
+         * @description Only with the keyway_console_ceremony cookie of the browser that began the ceremony: without it, or with another browser’s, 400 CONSOLE_CEREMONY_NOT_FOUND and nothing changes.
+         */
         post: operations["consoleAddPasskeyFinish"];
         delete?: never;
         options?: never;
@@ -2347,7 +2371,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete one of the signed-in operator’s passkeys (not the last) */
+        /** Delete one of the signed-in operator’s passkeys (not the last); the other console sessions opened with it end, with their access tokens */
         delete: operations["consoleDeletePasskey"];
         options?: never;
         head?: never;
@@ -2383,7 +2407,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List the unused enrolment links that have not expired or been revoked, with their role and who made them
+         * @description The links themselves are not kept (only their hash), so they are not shown. A link whose maker may no longer grant its role (usable: false) enrols nobody; removing or demoting an operator revokes theirs.
+         *
+         *     Permission: `TNT#{tenant}#Console:listInvitations` — List the unused enrolment links: role, who made them, when they expire (not the links themselves)
+         *
+         *     Permission: `TNT#{tenant}#Console:listInvitations` — List the unused enrolment links: role, who made them, when they expire (not the links themselves)
+         */
+        get: operations["listOperatorInvitations"];
         put?: never;
         /**
          * Create a one-time enrolment link (24 hours) for a new operator of a role
@@ -2393,6 +2425,28 @@ export interface paths {
          */
         post: operations["createOperatorInvitation"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/console/invitations/{invitationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an unused enrolment link: it enrols nobody afterwards (410 CONSOLE_LINK_REVOKED)
+         * @description Only a link of a role whose every permission the caller holds, as for inviting it (else 403 PERMISSION_NOT_GRANTABLE; an owner’s only with TNT#{tenant}#*, else 403 OWNER_MANAGEMENT_FORBIDDEN). A used, expired or already revoked link, or another tenant’s, is 404 CONSOLE_INVITATION_NOT_FOUND.
+         *
+         *     Permission: `TNT#{tenant}#Console:revokeInvitation` — Revoke an unused enrolment link of a role the caller may grant (an owner’s only with TNT#{tenant}#*)
+         */
+        delete: operations["revokeOperatorInvitation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2409,7 +2463,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Remove an operator: their passkeys, sessions and access tokens end at once
+         * Remove an operator: their passkeys, sessions and access tokens end at once, and their unused enrolment links are revoked
          * @description Only an operator whose role’s every permission the caller holds (else 403 OPERATOR_NOT_COVERED; an owner only with TNT#{tenant}#*, else 403 OWNER_MANAGEMENT_FORBIDDEN), and never the last owner (409 LAST_OWNER).
          *
          *     Permission: `TNT#{tenant}#Console:deleteOperator` — Remove an operator (an owner only with TNT#{tenant}#*)
@@ -2419,7 +2473,7 @@ export interface paths {
         head?: never;
         /**
          * Change an operator’s role (takes effect on their next request)
-         * @description The caller must hold every permission of the operator’s current role (else 403 OPERATOR_NOT_COVERED) and of the new one (else 403 PERMISSION_NOT_GRANTABLE); making or changing an owner needs TNT#{tenant}#* (else 403 OWNER_MANAGEMENT_FORBIDDEN), and the last owner stays one (409 LAST_OWNER).
+         * @description The caller must hold every permission of the operator’s current role (else 403 OPERATOR_NOT_COVERED) and of the new one (else 403 PERMISSION_NOT_GRANTABLE); making or changing an owner needs TNT#{tenant}#* (else 403 OWNER_MANAGEMENT_FORBIDDEN), and the last owner stays one (409 LAST_OWNER). The operator’s unused enrolment links of roles the new role may not grant are revoked with the change.
          *
          *     Permission: `TNT#{tenant}#Console:updateOperator` — Change an operator’s role (to or from owner only with TNT#{tenant}#*)
          */
@@ -2538,7 +2592,7 @@ export interface components {
          *     | `CSRF_REJECTED` | 403 | The request did not come from an origin of the relying party |
          *     | `BROWSER_SESSION_NOT_FOUND` | 404 | No such browser session |
          *     | `RECOVERY_LINK_NOT_FOUND` | 404 | No such recovery link |
-         *     | `RECOVERY_LINK_USED` | 410 | The recovery link was already used |
+         *     | `RECOVERY_LINK_USED` | 410 | The recovery link was already used or has been revoked |
          *     | `RECOVERY_LINK_EXPIRED` | 410 | The recovery link has expired |
          *     | `EMAIL_NOT_CONFIGURED` | 503 | This server sends no e-mail (no SMTP server is configured) |
          *     | `EMAIL_ADDRESS_MISSING` | 422 | There is no e-mail address to send to |
@@ -2591,6 +2645,8 @@ export interface components {
          *     | `CONSOLE_LINK_INVALID` | 400 | The enrolment link is not valid |
          *     | `CONSOLE_LINK_USED` | 410 | The enrolment link was already used |
          *     | `CONSOLE_LINK_EXPIRED` | 410 | The enrolment link has expired |
+         *     | `CONSOLE_LINK_REVOKED` | 410 | The enrolment link was revoked, or whoever made it may no longer grant its role |
+         *     | `CONSOLE_INVITATION_NOT_FOUND` | 404 | No such unused enrolment link |
          *     | `CONSOLE_CEREMONY_NOT_FOUND` | 400 | No console passkey ceremony with this challenge is in progress |
          *     | `CONSOLE_CEREMONY_EXPIRED` | 400 | The console passkey ceremony has expired; start again |
          *     | `OPERATOR_NOT_FOUND` | 404 | No such operator |
@@ -2612,7 +2668,7 @@ export interface components {
          *     | `ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED` | 403 | The organization does not accept passkeys of this authenticator model |
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "SIGN_UP_CHALLENGE_REQUIRED" | "SIGN_UP_CHALLENGE_INVALID" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_PUBLISHER_NOT_PERMITTED" | "JOURNEY_STARTER_NOT_PERMITTED" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "OPERATOR_NOT_COVERED" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "SIGN_UP_CHALLENGE_REQUIRED" | "SIGN_UP_CHALLENGE_INVALID" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_PUBLISHER_NOT_PERMITTED" | "JOURNEY_STARTER_NOT_PERMITTED" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_LINK_REVOKED" | "CONSOLE_INVITATION_NOT_FOUND" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "OPERATOR_NOT_COVERED" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
         /**
          * Permission
          * @description A token carries permissions `TNT#{tenant}#Service:action`; `*` may stand for the action or for `Service:action`. Each protected operation names the one it needs.
@@ -2630,6 +2686,8 @@ export interface components {
          *     | `Audit:listEvents` | Read the audit log |
          *     | `Console:listOperators` | List the console’s operators |
          *     | `Console:createInvitation` | Create a one-time enrolment link for a new operator (an owner’s only with TNT#{tenant}#*) |
+         *     | `Console:listInvitations` | List the unused enrolment links: role, who made them, when they expire (not the links themselves) |
+         *     | `Console:revokeInvitation` | Revoke an unused enrolment link of a role the caller may grant (an owner’s only with TNT#{tenant}#*) |
          *     | `Console:updateOperator` | Change an operator’s role (to or from owner only with TNT#{tenant}#*) |
          *     | `Console:deleteOperator` | Remove an operator (an owner only with TNT#{tenant}#*) |
          *     | `Console:getOverview` | Read the tenant’s statistics: users, passkeys, sign-ins, registrations, failures |
@@ -2649,6 +2707,7 @@ export interface components {
          *     | `IdentityStore:listUserSessions` | List a user’s self-service browser sessions |
          *     | `IdentityStore:revokeUserSession` | End a user’s self-service browser session |
          *     | `IdentityStore:createRecoveryLink` | Create an account recovery link for a user |
+         *     | `IdentityStore:revokeRecoveryLinks` | Revoke a user’s outstanding account recovery links |
          *     | `IdentityStore:createOrganization` | Create an organization |
          *     | `IdentityStore:listOrganizations` | List organizations |
          *     | `IdentityStore:getOrganization` | Read an organization and its sign-in policy |
@@ -2721,7 +2780,7 @@ export interface components {
          *     | `Oidc:rotateClient` | Rotate the secret of a confidential OpenID Connect client |
          * @enum {string}
          */
-        Permission: "Admin:createApiClient" | "Admin:listApiClients" | "Admin:getApiClient" | "Admin:updateApiClient" | "Admin:rotateApiClientSecret" | "Admin:deleteApiClient" | "Admin:listSigningKeys" | "Admin:rotateSigningKey" | "Audit:listEvents" | "Console:listOperators" | "Console:createInvitation" | "Console:updateOperator" | "Console:deleteOperator" | "Console:getOverview" | "IdentityStore:createStore" | "IdentityStore:listStores" | "IdentityStore:getStore" | "IdentityStore:updateStore" | "IdentityStore:deleteStore" | "IdentityStore:createUser" | "IdentityStore:listUsers" | "IdentityStore:getUser" | "IdentityStore:getUserByExtId" | "IdentityStore:updateUser" | "IdentityStore:updateUserByExtId" | "IdentityStore:deleteUser" | "IdentityStore:deleteUserByExtId" | "IdentityStore:listUserSessions" | "IdentityStore:revokeUserSession" | "IdentityStore:createRecoveryLink" | "IdentityStore:createOrganization" | "IdentityStore:listOrganizations" | "IdentityStore:getOrganization" | "IdentityStore:updateOrganization" | "IdentityStore:deleteOrganization" | "IdentityStore:listOrganizationMembers" | "IdentityStore:addOrganizationMember" | "IdentityStore:updateOrganizationMember" | "IdentityStore:removeOrganizationMember" | "IdentityStore:listOrganizationDomains" | "IdentityStore:manageOrganizationDomains" | "IdentityStore:verifyOrganizationDomain" | "IdentityStore:createRelyingParty" | "IdentityStore:listRelyingParties" | "IdentityStore:getRelyingParty" | "IdentityStore:updateRelyingParty" | "IdentityStore:deleteRelyingParty" | "IdentityStore:createRegistrationPolicy" | "IdentityStore:listRegistrationPolicies" | "IdentityStore:getRegistrationPolicy" | "IdentityStore:updateRegistrationPolicy" | "IdentityStore:deleteRegistrationPolicy" | "IdentityStore:createAuthenticationPolicy" | "IdentityStore:listAuthenticationPolicies" | "IdentityStore:getAuthenticationPolicy" | "IdentityStore:updateAuthenticationPolicy" | "IdentityStore:deleteAuthenticationPolicy" | "IdentityStore:listPasskeys" | "IdentityStore:getPasskey" | "IdentityStore:updatePasskey" | "IdentityStore:deletePasskey" | "IdentityStore:listDevices" | "IdentityStore:revokeDevice" | "IdentityStore:createPasskeyRegistrationForUser" | "IdentityStore:createPasskeyRegistrationForUserByExtId" | "IdentityStore:createPasskeyAuthenticationForUser" | "IdentityStore:createPasskeyAuthenticationForUserByExtId" | "Journeys:create" | "Journeys:list" | "Journeys:get" | "Journeys:updateDraft" | "Journeys:validate" | "Journeys:publish" | "Journeys:delete" | "Journeys:listVersions" | "Journeys:getVersion" | "Journeys:listInstances" | "Journeys:listStepTypes" | "Journeys:installTemplates" | "Journeys:start" | "Journeys:createForm" | "Journeys:listForms" | "Journeys:getForm" | "Journeys:validateForm" | "Journeys:createFormVersion" | "Journeys:updateFormVersion" | "Journeys:publishForm" | "Journeys:createPage" | "Journeys:listPages" | "Journeys:getPage" | "Journeys:validatePage" | "Journeys:createPageVersion" | "Journeys:updatePageVersion" | "Journeys:publishPage" | "Oidc:createClient" | "Oidc:listClient" | "Oidc:getClient" | "Oidc:updateClient" | "Oidc:deleteClient" | "Oidc:rotateClient";
+        Permission: "Admin:createApiClient" | "Admin:listApiClients" | "Admin:getApiClient" | "Admin:updateApiClient" | "Admin:rotateApiClientSecret" | "Admin:deleteApiClient" | "Admin:listSigningKeys" | "Admin:rotateSigningKey" | "Audit:listEvents" | "Console:listOperators" | "Console:createInvitation" | "Console:listInvitations" | "Console:revokeInvitation" | "Console:updateOperator" | "Console:deleteOperator" | "Console:getOverview" | "IdentityStore:createStore" | "IdentityStore:listStores" | "IdentityStore:getStore" | "IdentityStore:updateStore" | "IdentityStore:deleteStore" | "IdentityStore:createUser" | "IdentityStore:listUsers" | "IdentityStore:getUser" | "IdentityStore:getUserByExtId" | "IdentityStore:updateUser" | "IdentityStore:updateUserByExtId" | "IdentityStore:deleteUser" | "IdentityStore:deleteUserByExtId" | "IdentityStore:listUserSessions" | "IdentityStore:revokeUserSession" | "IdentityStore:createRecoveryLink" | "IdentityStore:revokeRecoveryLinks" | "IdentityStore:createOrganization" | "IdentityStore:listOrganizations" | "IdentityStore:getOrganization" | "IdentityStore:updateOrganization" | "IdentityStore:deleteOrganization" | "IdentityStore:listOrganizationMembers" | "IdentityStore:addOrganizationMember" | "IdentityStore:updateOrganizationMember" | "IdentityStore:removeOrganizationMember" | "IdentityStore:listOrganizationDomains" | "IdentityStore:manageOrganizationDomains" | "IdentityStore:verifyOrganizationDomain" | "IdentityStore:createRelyingParty" | "IdentityStore:listRelyingParties" | "IdentityStore:getRelyingParty" | "IdentityStore:updateRelyingParty" | "IdentityStore:deleteRelyingParty" | "IdentityStore:createRegistrationPolicy" | "IdentityStore:listRegistrationPolicies" | "IdentityStore:getRegistrationPolicy" | "IdentityStore:updateRegistrationPolicy" | "IdentityStore:deleteRegistrationPolicy" | "IdentityStore:createAuthenticationPolicy" | "IdentityStore:listAuthenticationPolicies" | "IdentityStore:getAuthenticationPolicy" | "IdentityStore:updateAuthenticationPolicy" | "IdentityStore:deleteAuthenticationPolicy" | "IdentityStore:listPasskeys" | "IdentityStore:getPasskey" | "IdentityStore:updatePasskey" | "IdentityStore:deletePasskey" | "IdentityStore:listDevices" | "IdentityStore:revokeDevice" | "IdentityStore:createPasskeyRegistrationForUser" | "IdentityStore:createPasskeyRegistrationForUserByExtId" | "IdentityStore:createPasskeyAuthenticationForUser" | "IdentityStore:createPasskeyAuthenticationForUserByExtId" | "Journeys:create" | "Journeys:list" | "Journeys:get" | "Journeys:updateDraft" | "Journeys:validate" | "Journeys:publish" | "Journeys:delete" | "Journeys:listVersions" | "Journeys:getVersion" | "Journeys:listInstances" | "Journeys:listStepTypes" | "Journeys:installTemplates" | "Journeys:start" | "Journeys:createForm" | "Journeys:listForms" | "Journeys:getForm" | "Journeys:validateForm" | "Journeys:createFormVersion" | "Journeys:updateFormVersion" | "Journeys:publishForm" | "Journeys:createPage" | "Journeys:listPages" | "Journeys:getPage" | "Journeys:validatePage" | "Journeys:createPageVersion" | "Journeys:updatePageVersion" | "Journeys:publishPage" | "Oidc:createClient" | "Oidc:listClient" | "Oidc:getClient" | "Oidc:updateClient" | "Oidc:deleteClient" | "Oidc:rotateClient";
         Problem: {
             /** @description urn:keyway:error:<code> */
             type: string;
@@ -2729,7 +2788,7 @@ export interface components {
             status: number;
             detail: string;
             /** @description Stable error code; see the ErrorCode schema */
-            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "SIGN_UP_CHALLENGE_REQUIRED" | "SIGN_UP_CHALLENGE_INVALID" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_PUBLISHER_NOT_PERMITTED" | "JOURNEY_STARTER_NOT_PERMITTED" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "OPERATOR_NOT_COVERED" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
+            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "SIGN_UP_CHALLENGE_REQUIRED" | "SIGN_UP_CHALLENGE_INVALID" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_PUBLISHER_NOT_PERMITTED" | "JOURNEY_STARTER_NOT_PERMITTED" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_LINK_REVOKED" | "CONSOLE_INVITATION_NOT_FOUND" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "OPERATOR_NOT_COVERED" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
             /** @description The request id, also sent as x-request-id */
             instance?: string;
             errors?: {
@@ -3643,7 +3702,7 @@ export interface components {
             /** @description The token from the recovery link’s fragment */
             token: string;
             credential: components["schemas"]["RegistrationResponseJSON"];
-            /** @description Delete the account’s other passkeys and end its other sessions */
+            /** @description Delete the account’s other passkeys and end its other sessions. An e-mailed link to an account whose address is not verified does this in any case (and verifies the address) */
             revokeOthers: boolean;
         };
         /** CreateRecoveryLinkRequest */
@@ -4082,10 +4141,38 @@ export interface components {
         };
         /** Invitation */
         Invitation: {
+            /** @description What revoking it names (DELETE /api/console/invitations/{invitationId}) */
+            id: string;
             /** @description The one-time enrolment link (24 hours); the token is in the fragment */
             url: string;
             /** Format: date-time */
             expiresAt: string;
+        };
+        /** InvitationCreator */
+        InvitationCreator: {
+            /** @description The audit actor: an operator (kwo_…), an API client, or cli for the command line */
+            id: string;
+            kind: "operator" | "apiClient" | "commandLine";
+            /** @description The operator’s display name or the client’s name, while they exist */
+            name?: string;
+        };
+        /** InvitationSummary */
+        InvitationSummary: {
+            id: string;
+            /** @description owner: everything; admin: everything but managing owners; support: read users, issue recovery links, end sessions; viewer: read only */
+            role: "owner" | "admin" | "support" | "viewer";
+            createdBy: components["schemas"]["InvitationCreator"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** @description False while whoever made the link may not grant its role (a removed operator, a deleted, disabled or narrowed API client): it enrols nobody then */
+            usable: boolean;
+        };
+        /** InvitationSummaryPage */
+        InvitationSummaryPage: {
+            items: components["schemas"]["InvitationSummary"][];
+            nextCursor: string | null;
         };
         /** Overview */
         Overview: {
@@ -12171,7 +12258,14 @@ export interface operations {
                             displayName: string;
                         };
                         credential: components["schemas"]["Passkey"];
+                        /** @description The account’s other passkeys deleted */
                         revokedPasskeys: number;
+                        /** @description The account’s other browser sessions ended */
+                        revokedSessions: number;
+                        /** @description The account’s other outstanding recovery links revoked (every recovery revokes them) */
+                        revokedRecoveryLinks: number;
+                        /** @description Why they were revoked: `requested` (revokeOthers), `emailUnverified` (an e-mailed link to an address nobody had verified: the account’s other access may be someone else’s), null: nothing was */
+                        revokedBecause: "requested" | "emailUnverified" | null;
                     };
                 };
             };
@@ -12346,6 +12440,82 @@ export interface operations {
             };
             /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeRecoveryLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: STORE_NOT_FOUND, USER_NOT_FOUND */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17088,7 +17258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: CONSOLE_LINK_USED, CONSOLE_LINK_EXPIRED */
+            /** @description Error codes: CONSOLE_LINK_USED, CONSOLE_LINK_REVOKED, CONSOLE_LINK_EXPIRED */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -17211,7 +17381,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: CONSOLE_LINK_USED, CONSOLE_LINK_EXPIRED */
+            /** @description Error codes: CONSOLE_LINK_USED, CONSOLE_LINK_REVOKED, CONSOLE_LINK_EXPIRED */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -17743,7 +17913,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: CSRF_REJECTED */
+            /** @description Error codes: CSRF_REJECTED, REAUTHENTICATION_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17846,7 +18016,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error codes: CSRF_REJECTED */
+            /** @description Error codes: CSRF_REJECTED, REAUTHENTICATION_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18054,6 +18224,75 @@ export interface operations {
             };
         };
     };
+    listOperatorInvitations: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationSummaryPage"];
+                };
+            };
+            /** @description Error codes: INVALID_CURSOR, VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createOperatorInvitation: {
         parameters: {
             query?: never;
@@ -18117,6 +18356,80 @@ export interface operations {
             };
             /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeOperatorInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PERMISSION_NOT_GRANTABLE, OWNER_MANAGEMENT_FORBIDDEN, FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CONSOLE_INVITATION_NOT_FOUND */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
