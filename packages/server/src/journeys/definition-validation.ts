@@ -96,8 +96,8 @@ export const MAX_EXPRESSIONS = 1000;
 
 const isWithin = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
 
-/** Whether a JSON value matches a declared variable type. */
-function matchesType(value: unknown, type: VariableType): boolean {
+/** Whether a JSON value matches a declared variable type (a default, a starter's or a calling journey's input). */
+export function matchesType(value: unknown, type: VariableType): boolean {
   switch (type) {
     case 'any':
       return true;

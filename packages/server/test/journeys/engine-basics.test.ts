@@ -286,6 +286,48 @@ for (const kind of DATABASE_KINDS) {
       // Nothing half-applied: the step that ran out set none of its variables, the loops before it all of theirs.
       for (const name of Object.keys(eight)) assert.equal(stored[name], Number(stored.n) > 0 ? false : undefined, name);
     });
+
+    test('the starter’s variables must be of their declared type: 400 VALIDATION_FAILED naming each, and no instance', async () => {
+      await publish(
+        admin,
+        'typed',
+        definition([{ id: 'ask', type: 'test.prompt', parameters: { message: '${plan}' }, outcomes: { next: 'done' } }, endSuccess()], {
+          access: { public: false, apiClients: true },
+          variables: {
+            plan: { type: 'string', input: true, default: 'basic' },
+            count: { type: 'integer', input: true },
+            settings: { type: 'object', input: true },
+            anything: { input: true },
+          },
+        }),
+      );
+      const start = (variables: Record<string, unknown>) => admin.api.post(`/acme/journeys/typed/start`, { variables });
+      const before = (await instanceRows(server)).length;
+      for (const [variables, fields] of [
+        [{ plan: { nested: ['x'] } }, ['/variables/plan']],
+        [{ plan: 12345 }, ['/variables/plan']],
+        [{ plan: ['a', 'b'] }, ['/variables/plan']],
+        [{ plan: null }, ['/variables/plan']],
+        [{ count: 1.5 }, ['/variables/count']],
+        [{ count: '3' }, ['/variables/count']],
+        [{ settings: [] }, ['/variables/settings']],
+        [{ plan: 'pro', count: true, settings: 'x', other: 1 }, ['/variables/count', '/variables/settings', '/variables/other']],
+      ] as const) {
+        const refused = await start(variables);
+        assert.equal(refused.status, 400, JSON.stringify(variables));
+        assert.equal(refused.body.code, 'VALIDATION_FAILED');
+        assert.deepEqual(
+          (refused.body.errors as { field: string }[]).map((error) => error.field),
+          fields,
+          JSON.stringify(variables),
+        );
+      }
+      assert.match((await start({ count: '3' })).body.detail, /variables\.count: must be of type integer/);
+      assert.equal((await instanceRows(server)).length, before, 'nothing was created');
+      const started = await start({ plan: 'pro', count: 3, settings: { a: 1 }, anything: [null, { b: 'c' }] });
+      assert.equal(started.status, 200, JSON.stringify(started.body));
+      assert.equal(started.body.data.message, 'pro');
+    });
   });
 
   describe(`public journey starts are rate limited per address on ${kind}`, () => {

@@ -92,6 +92,33 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(started.body.data.code, 'PARENT_SORRY');
     });
 
+    test('an input of the wrong type for the sub-journey’s declaration ends the call JOURNEY_PARAMETERS_INVALID, before the sub-journey runs', async () => {
+      await publish(
+        admin,
+        'counts',
+        definition([{ id: 'show', type: 'test.prompt', parameters: { message: '${count}' }, outcomes: { next: 'done' } }, endSuccess()], {
+          variables: { count: { type: 'integer', input: true, default: 0 } },
+        }),
+      );
+      const caller = (count: string) =>
+        definition([
+          { id: 'call', type: 'general.subJourney', parameters: { journeyId: 'counts', input: { count } }, outcomes: { success: 'done' } },
+          endSuccess(),
+        ]);
+      await publish(admin, 'passes-text', caller('${"three"}'));
+      const refused = await startPublic(server, 'passes-text');
+      assert.equal(refused.body.journeyStepId, 'rejection');
+      assert.deepEqual(refused.body.data, {
+        code: 'JOURNEY_PARAMETERS_INVALID',
+        stepId: 'call',
+        detail: 'input.count: not of type integer (the type counts declares)',
+      });
+      await publish(admin, 'passes-number', caller('${1 + 2}'));
+      const shown = await startPublic(server, 'passes-number');
+      assert.equal(shown.body.journeyStepId, 'show');
+      assert.equal(shown.body.data.message, 3);
+    });
+
     test('cycles are refused when published: a journey calling itself, or back through another; unpublished and non-constant ids too', async () => {
       const call = (journeyId: unknown) => ({
         id: 'call',

@@ -7,6 +7,8 @@ import { newTimeOrderedId } from '../../shared/time-ordered-id.ts';
 import type { CompiledJourney, CompiledJourneyCache } from '../compiled-journey.ts';
 import type { JourneyPlans } from './journey-plans.ts';
 import { DEFAULT_EXPIRES_IN_SECONDS } from '../definition.ts';
+import { matchesType } from '../definition-validation.ts';
+import { escapePointer } from '../../shared/json-pointer.ts';
 import type { ClientInput } from '../step-type.ts';
 import type { InstanceChanges, JourneyInstance, JourneyInstanceStore } from './instance-store.ts';
 import type { JourneyAccess, JourneyStarter } from './journey-access.ts';
@@ -123,18 +125,23 @@ export class JourneyEngine {
     // Only a named start asks (a public start cannot name the user: admitStart refused it).
     if (input.user !== undefined) this.#access.checkActsOnNamedUser(starter, journeyId, input.user, await this.#plans.actsOnJourneyUser(tenantId, plan));
 
-    // Variables: declared defaults, then the starter's values for `input` variables only.
+    // Variables: declared defaults, then the starter's values for `input` variables only, each of its declared type
+    // (as a default must be): expressions and steps may rely on the declaration.
     const vars = new JourneyVariables({});
     for (const [name, declaration] of Object.entries(definition.variables ?? {})) {
       if (declaration.default !== undefined) vars.values[name] = structuredClone(declaration.default);
     }
+    const refused: { name: string; message: string }[] = [];
     for (const [name, value] of Object.entries(input.variables ?? {})) {
-      if (!definition.variables?.[name]?.input)
-        throw new KeywayError('VALIDATION_FAILED', `variables.${name}: not an input variable of this journey`, {
-          errors: [{ field: `/variables/${name}`, message: 'not an input variable of this journey' }],
-        });
-      vars.values[name] = value;
+      const declaration = definition.variables?.[name];
+      if (!declaration?.input) refused.push({ name, message: 'not an input variable of this journey' });
+      else if (!matchesType(value, declaration.type ?? 'any')) refused.push({ name, message: `must be of type ${declaration.type}` });
+      else vars.values[name] = value;
     }
+    if (refused.length > 0)
+      throw new KeywayError('VALIDATION_FAILED', `variables.${refused[0]!.name}: ${refused[0]!.message}`, {
+        errors: refused.map(({ name, message }) => ({ field: `/variables/${escapePointer(name)}`, message })),
+      });
     if (input.user !== undefined) {
       const ref = 'userId' in input.user ? { id: input.user.userId } : { externalId: input.user.externalId };
       vars.nameUser(userVariable(definition.store, await this.#identity.getUser(tenantId, definition.store, ref)));

@@ -3,7 +3,7 @@ import type { IdentityService } from '../../identity/identity-service.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { evaluateValue, type CompiledJourney, type CompiledStep } from '../compiled-journey.ts';
 import { RESERVED_VARIABLES } from '../definition.ts';
-import { parameterValidator } from '../definition-validation.ts';
+import { matchesType, parameterValidator } from '../definition-validation.ts';
 import { ExpressionBudget, ExpressionBudgetError, ExpressionError, ExpressionResultTooLargeError, evaluationContext } from '../expressions.ts';
 import { IDENTITY_ROOTS, isIdentityUpdate, type JourneyAuthentication, type JourneyOrganization } from '../journey-identity.ts';
 import { exceedsJsonBytes } from '../state-size.ts';
@@ -182,14 +182,14 @@ export class StepRunner {
       if (declaration.default !== undefined) values[name] = structuredClone(declaration.default);
     }
     for (const [name, value] of Object.entries(call.input)) {
-      if (!definition.variables?.[name]?.input || FORBIDDEN_KEYS.has(name))
-        return {
-          kind: 'end',
-          result: 'rejection',
-          code: 'JOURNEY_PARAMETERS_INVALID',
-          stepId: call.stepId,
-          message: `input.${name}: not an input variable of ${call.journeyId}`,
-        };
+      const declaration = definition.variables?.[name];
+      const problem =
+        !declaration?.input || FORBIDDEN_KEYS.has(name)
+          ? `not an input variable of ${call.journeyId}`
+          : matchesType(value, declaration.type ?? 'any')
+            ? undefined
+            : `not of type ${declaration.type} (the type ${call.journeyId} declares)`;
+      if (problem) return { kind: 'end', result: 'rejection', code: 'JOURNEY_PARAMETERS_INVALID', stepId: call.stepId, message: `input.${name}: ${problem}` };
       values[name] = structuredClone(value);
     }
     for (const root of ['user', '_authentication', 'organization']) if (parent.values[root] !== undefined) values[root] = structuredClone(parent.values[root]);
