@@ -49,6 +49,12 @@ export interface StepType<P = Record<string, unknown>> {
    * in place (e.g. an e-mail code to an address no user has) does not list the outcome.
    */
   identifiesUserOn?: readonly string[];
+  /**
+   * true: the step keeps the journey's user and passkey ceremony records under `_identityStore` (the TrustX steps).
+   * No other step writes there: a record there poses as a ceremony the journey started, which the custom page bridge
+   * runs (custom-page-v2.ts), so a step writing what a definition or a client chose must not reach it.
+   */
+  writesIdentityStore?: true;
   /** false: runs server-side and returns an outcome/end at once. true: presents to the client and waits for a submit. */
   clientFacing: boolean;
   /**

@@ -138,6 +138,25 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(probeCalls.submits - before, 2, 'the refused option never reached the step');
     });
 
+    test('only the identity store’s steps write _identityStore: another step writing there fails, nothing of it kept', async () => {
+      // A record there poses as a passkey ceremony the journey started, which the custom page bridge runs.
+      await publish(admin, 'posing', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()]));
+      const started = await startPublic(server, 'posing');
+      const forged = {
+        passkeys: { authentications: { x: { currentPasskeyAuthenticationRecord: { startPasskeyAuthenticationResponse: { clientRequest: {} } } } } },
+      };
+      const answer = await submit(server, started.body.sessionId, {
+        clientResponseOptionId: 'client_input',
+        data: { set: { _identityStore: forged }, user: userId },
+      });
+      assert.equal(answer.status, 200);
+      assert.equal(answer.body.journeyStepId, 'rejection', JSON.stringify(answer.body));
+      assert.equal(answer.body.data.code, 'JOURNEY_STEP_FAILED');
+      const stored = (await instanceRows(server)).at(-1)!;
+      assert.equal(stored.status, 'rejected');
+      assert.equal((JSON.parse(String(stored.vars)) as Record<string, unknown>)._identityStore, undefined);
+    });
+
     test('a step presenting again rotates the session: the previous one is stale (409), the new one continues', async () => {
       await publish(admin, 'again', definition([{ id: 'ask', type: 'test.prompt', outcomes: { next: 'done' } }, endSuccess()]));
       const started = await startPublic(server, 'again');

@@ -9,7 +9,7 @@ import { IDENTITY_ROOTS, isIdentityUpdate, type JourneyAuthentication, type Jour
 import { exceedsJsonBytes } from '../state-size.ts';
 import { readPath } from '../steps/trustx/trustx-support.ts';
 import type { StepPort } from '../step-port.ts';
-import type { ClientInput, ContextUpdate, JourneyUser, StepContext, StepResult } from '../step-type.ts';
+import type { ClientInput, ContextUpdate, JourneyUser, StepContext, StepResult, StepType } from '../step-type.ts';
 import type { Presentation } from './instance-store.ts';
 import type { JourneyPlans } from './journey-plans.ts';
 import { JourneyVariables, userVariable, type JourneyFacts, type JourneyFrame, type UserVariable } from './journey-variables.ts';
@@ -293,7 +293,7 @@ export class StepRunner {
   async #afterResult(run: Run, step: CompiledStep, result: StepResult, params: Record<string, unknown>): Promise<Next> {
     const stepId = step.definition.id;
     try {
-      await this.#applyUpdates(run, result.updates ?? []);
+      await this.#applyUpdates(run, result.updates ?? [], step.type);
     } catch (error) {
       return failure(stepId, error);
     }
@@ -337,12 +337,14 @@ export class StepRunner {
     }
   }
 
-  async #applyUpdates(run: Run, updates: ContextUpdate[]): Promise<void> {
+  async #applyUpdates(run: Run, updates: ContextUpdate[], by: Pick<StepType, 'type' | 'writesIdentityStore'>): Promise<void> {
     const values = run.vars.values;
     for (const update of updates) {
       if (update.path.length === 0 || update.path.some((key) => FORBIDDEN_KEYS.has(String(key))))
         throw new StepFailure('JOURNEY_STEP_FAILED', `a step wrote to the invalid path ${JSON.stringify(update.path)}`);
       if (update.path[0] === '_journey') throw new StepFailure('JOURNEY_STEP_FAILED', '_journey is owned by the engine');
+      if (update.path[0] === '_identityStore' && by.writesIdentityStore !== true)
+        throw new StepFailure('JOURNEY_STEP_FAILED', `_identityStore is written only by the identity store's steps, not by ${by.type}`);
       if (IDENTITY_ROOTS.has(String(update.path[0]))) {
         // Who the journey is about and how they proved it come only from identifying steps, never
         // from a definition's or a client's choice of variable name.

@@ -112,6 +112,7 @@ export const addUserStep = defineStepType({
   // The user it added is the journey's user from then on.
   identifiesUserOn: [ADD_USER_OUTCOMES.success],
   actsOnUsers: () => [{ parameter: 'userKey', act: 'adds a user', permissions: [CREATE_USER_PERMISSION] }],
+  writesIdentityStore: true,
   clientFacing: false,
   async run(ctx, params) {
     const input = toCreateUserInput(params);

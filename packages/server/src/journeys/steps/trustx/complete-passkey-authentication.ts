@@ -30,6 +30,7 @@ export const completePasskeyAuthenticationStep = defineStepType({
   outcomes: Object.values(COMPLETE_OUTCOMES),
   // The user of the completed sign-in is the journey's user from then on.
   identifiesUserOn: [COMPLETE_OUTCOMES.success],
+  writesIdentityStore: true,
   clientFacing: false,
   run(ctx, params) {
     return completeCeremony(

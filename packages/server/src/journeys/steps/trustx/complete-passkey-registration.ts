@@ -31,6 +31,7 @@ export const completePasskeyRegistrationStep = defineStepType({
   outcomes: Object.values(COMPLETE_OUTCOMES),
   // The user of the completed registration is the journey's user from then on.
   identifiesUserOn: [COMPLETE_OUTCOMES.success],
+  writesIdentityStore: true,
   clientFacing: false,
   run(ctx, params) {
     return completeCeremony(

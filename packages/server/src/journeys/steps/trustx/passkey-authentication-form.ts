@@ -23,6 +23,7 @@ export const passkeyAuthenticationFormStep = defineStepType({
   family: 'trustx',
   parameterSchema: PasskeyAuthenticationFormParameters,
   outcomes: PASSKEY_FORM_OUTCOMES,
+  writesIdentityStore: true,
   clientFacing: true,
   timeoutSeconds: (params) => params.authenticationTimeoutSeconds,
   run: (ctx, params) => presentPasskeyForm('authentication', ctx, { ...params, key: params.passkeyAuthenticationKey }),

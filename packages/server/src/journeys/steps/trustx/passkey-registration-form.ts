@@ -23,6 +23,7 @@ export const passkeyRegistrationFormStep = defineStepType({
   family: 'trustx',
   parameterSchema: PasskeyRegistrationFormParameters,
   outcomes: PASSKEY_FORM_OUTCOMES,
+  writesIdentityStore: true,
   clientFacing: true,
   timeoutSeconds: (params) => params.registrationTimeoutSeconds,
   run: (ctx, params) => presentPasskeyForm('registration', ctx, { ...params, key: params.passkeyRegistrationKey }),

@@ -52,6 +52,7 @@ export const startPasskeyAuthenticationStep = defineStepType({
   // No constant user: the journey's user, whose passkeys the sign-in lists (without one it is discoverable).
   actsOnJourneyUser: (params): JourneyUserAct[] =>
     mayUseJourneyUser(params.userId, params.userExternalId, params.userKey) ? [{ ceremony: 'authentication' }] : [],
+  writesIdentityStore: true,
   clientFacing: false,
   async run(ctx, params) {
     try {

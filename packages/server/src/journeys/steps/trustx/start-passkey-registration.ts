@@ -93,6 +93,7 @@ export const startPasskeyRegistrationStep = defineStepType({
   // No constant user (Create User needs User External ID, so never falls back): the journey's user.
   actsOnJourneyUser: (params): JourneyUserAct[] =>
     params.createUser !== true && mayUseJourneyUser(params.userId, params.userExternalId, params.userKey) ? [{ ceremony: 'registration' }] : [],
+  writesIdentityStore: true,
   clientFacing: false,
   async run(ctx, params) {
     const failed = (error: { code: string; detail: string }) => ({
