@@ -213,19 +213,20 @@ export class ConsoleService {
     }
   }
 
-  /** Ends the session a cookie names (if live) and its access tokens, in the caller's transaction. */
-  async #endBrowserSession(trx: Kysely<Schema>, tenantId: string, cookie: string | undefined, now: Date): Promise<void> {
-    if (!isConsoleToken(cookie)) return;
+  /** Ends the session a cookie names (if live) and its access tokens, in the caller's transaction; answers its operator. */
+  async #endBrowserSession(trx: Kysely<Schema>, tenantId: string, cookie: string | undefined, now: Date): Promise<string | undefined> {
+    if (!isConsoleToken(cookie)) return undefined;
     const row = await trx
       .selectFrom('console_sessions')
-      .select('id')
+      .select(['id', 'operator_id'])
       .where('token_hash', '=', hashConsoleSecret(cookie))
       .where('tenant_id', '=', tenantId)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    if (!row) return;
+    if (!row) return undefined;
     await trx.updateTable('console_sessions').set({ revoked_at: now.getTime() }).where('id', '=', row.id).execute();
     await trx.deleteFrom('console_access_tokens').where('session_id', '=', row.id).execute();
+    return row.operator_id;
   }
 
   /** A sign-in (or enrolment) from the last 5 minutes: what a stolen session cookie alone cannot show. */
@@ -452,31 +453,18 @@ export class ConsoleService {
     return { operator, permissions: permissionsOfRole(tenantId, operator.role), accessToken, expiresAt: iso(expiresAt) };
   }
 
-  /** Ends the session and every access token it handed out; answers nothing whether or not one was live. */
   async tenantExists(tenantId: string): Promise<boolean> {
     return (await this.#db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst()) !== undefined;
   }
 
+  /** Ends the session and every access token it handed out; answers nothing whether or not one was live. */
   async signOut(tenantId: string, cookie: string | undefined, requestId: string): Promise<void> {
     if (!isConsoleToken(cookie)) return;
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('console_sessions')
-        .select(['id', 'operator_id'])
-        .where('token_hash', '=', hashConsoleSecret(cookie))
-        .where('tenant_id', '=', tenantId)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      if (!row) return;
-      await trx.updateTable('console_sessions').set({ revoked_at: now.getTime() }).where('id', '=', row.id).execute();
-      await trx.deleteFrom('console_access_tokens').where('session_id', '=', row.id).execute();
-      await appendAuditEvent(
-        trx,
-        { tenantId, actor: row.operator_id, requestId },
-        { action: 'console.signOut', targetType: 'operator', targetId: row.operator_id },
-        now,
-      );
+      const operatorId = await this.#endBrowserSession(trx, tenantId, cookie, now);
+      if (operatorId === undefined) return;
+      await appendAuditEvent(trx, { tenantId, actor: operatorId, requestId }, { action: 'console.signOut', targetType: 'operator', targetId: operatorId }, now);
     });
   }
 
