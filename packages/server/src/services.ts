@@ -31,6 +31,7 @@ import { DeviceKeyService } from './passkeys/device-key-service.ts';
 import { AuthenticatorDirectory } from './passkeys/authenticator-directory.ts';
 import { MetadataBlobCache, type MetadataProvider } from './passkeys/mds-blob.ts';
 import { OidcClientService } from './oidc/oidc-client-service.ts';
+import { revokeIssuedForUser } from './oidc/oidc-revocation.ts';
 import { OidcLoginService } from './oidc/oidc-login-service.ts';
 import { OidcPages } from './oidc/oidc-pages.ts';
 import { OidcProviders } from './oidc/oidc-providers.ts';
@@ -245,6 +246,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     rateLimitPerIdentifier: config.rateLimitPerIdentifier,
     masterKey,
     email,
+    endClientSessions: revokeIssuedForUser,
   });
   const oidcClients = new OidcClientService({ db, clock });
   let builtHostedAssets: HostedAssets | undefined;

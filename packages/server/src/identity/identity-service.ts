@@ -18,7 +18,7 @@ import {
   type SelfServiceConfigInput,
 } from '../selfservice/self-service-config.ts';
 import { columnsForCreate, columnsForUpdate, isSignInBarred, normaliseEmail, toUser, userKeyMatches } from './user-record.ts';
-import { revokeRecoveryLinks } from '../selfservice/recovery-links.ts';
+import { revokeRecoveryLinks } from './recovery-link-revocation.ts';
 import type { CreateUserInput, ListUsersFilter, UpdateUserInput, User } from './user-schemas.ts';
 
 /** The columns a users search (`q`) looks in. */

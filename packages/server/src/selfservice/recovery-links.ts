@@ -8,7 +8,7 @@ import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tok
  * Recovery links: one-time, expiring links to the hosted recovery page, where the holder registers a new passkey for
  * the link's user. A row per link, found by the hash of its token (browser-tokens.ts). A link is spent by setting
  * `consumed_at`: by its own use, and by whatever makes the user's other outstanding links untrustworthy
- * (`revokeRecoveryLinks`): a completed recovery, a newer e-mailed link, a change of the address, a lock, an admin.
+ * (`revokeRecoveryLinks`, identity/recovery-link-revocation.ts): a completed recovery, a newer e-mailed link, a change of the address, a lock, an admin.
  * A revoked link answers as a used one (RECOVERY_LINK_USED: the page says it no longer works; ask for a new one).
  */
 
@@ -77,21 +77,6 @@ export async function consumeRecoveryLink(trx: Kysely<Schema>, linkId: string, n
     .where('expires_at', '>=', now.getTime())
     .executeTakeFirst();
   return Number(consumed.numUpdatedRows) === 1;
-}
-
-/**
- * Revokes a user's outstanding links (unspent and unexpired: expired ones are refused anyway) by marking them spent,
- * so they answer RECOVERY_LINK_USED; `createdBy` narrows it to one kind (the e-mailed ones). Answers how many.
- */
-export async function revokeRecoveryLinks(trx: Kysely<Schema>, userId: string, now: Date, createdBy?: string): Promise<number> {
-  let query = trx
-    .updateTable('selfservice_recovery_links')
-    .set({ consumed_at: now.getTime() })
-    .where('user_id', '=', userId)
-    .where('consumed_at', 'is', null)
-    .where('expires_at', '>=', now.getTime());
-  if (createdBy !== undefined) query = query.where('created_by', '=', createdBy);
-  return Number((await query.executeTakeFirst()).numUpdatedRows);
 }
 
 /** How many e-mailed links the user was sent since `since` (spent or not: each was an e-mail). */

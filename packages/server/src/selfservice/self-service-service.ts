@@ -33,7 +33,6 @@ import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import { deepFreeze, VersionedCache } from '../shared/versioned-cache.ts';
 import { nextEditVersion } from '../storage/edit-version.ts';
 import type { Schema, StoresTable, UsersTable } from '../storage/schema.ts';
-import { revokeIssuedForUser } from '../oidc/oidc-revocation.ts';
 import { findLiveSession, openBrowserSession, revokeSessionByToken, revokeUserSessions, type BrowserSessionRow } from './browser-sessions.ts';
 import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
 import { DecoyCredentials } from './decoy-credentials.ts';
@@ -45,14 +44,8 @@ import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-c
 import { deviceLabel } from './device-label.ts';
 import { isEmailAddress } from '../shared/formats.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
-import {
-  consumeRecoveryLink,
-  EMAILED_LINK_CREATOR,
-  findUsableRecoveryLink,
-  newRecoveryLink,
-  revokeRecoveryLinks,
-  type RecoveryLinkRow,
-} from './recovery-links.ts';
+import { consumeRecoveryLink, EMAILED_LINK_CREATOR, findUsableRecoveryLink, newRecoveryLink, type RecoveryLinkRow } from './recovery-links.ts';
+import { revokeRecoveryLinks } from '../identity/recovery-link-revocation.ts';
 import { recoveryRecipient } from './recovery-recipient.ts';
 import { recoveryEmailCapReached } from './recovery-email-cap.ts';
 
@@ -102,6 +95,12 @@ export interface SelfServiceDeps {
   masterKey: MasterKey;
   /** The lost-passkey e-mail and address verification; refuses when no SMTP server is configured */
   email: Pick<EmailService, 'configured' | 'requireConfigured' | 'compose' | 'enqueue'>;
+  /**
+   * Ends, in the caller's transaction, everything the OpenID Provider issued for a user (oidc/oidc-revocation.ts,
+   * `revokeIssuedForUser`, which sits above self-service): a recovery that ends the account's other sign-ins ends its
+   * applications' sessions too. Answers how many artifacts went.
+   */
+  endClientSessions: (trx: Kysely<Schema>, actor: Actor, userId: string, details: { store: string; reason: string }, now: Date) => Promise<number>;
 }
 
 /** What the public routes know about the browser's request. */
@@ -876,7 +875,7 @@ export class SelfServiceService {
           revoked.revokedSessions = await revokeUserSessions(trx, userId, now);
           // The applications' sessions too: an OP session, a grant or a refresh token of whoever held the account
           // would otherwise outlive its passkeys (a refresh token by 14 days).
-          await revokeIssuedForUser(trx, actor, userId, { store: request.storeName, reason: 'accountRecovered' }, now);
+          await this.#deps.endClientSessions(trx, actor, userId, { store: request.storeName, reason: 'accountRecovered' }, now);
         }
         if (takeOver && account.email !== null) {
           // The e-mail was just answered from this address: it is proven, as a verification link would prove it.

@@ -8,6 +8,7 @@ import http from 'node:http';
 import { parseSetCookie, type SetCookie } from 'cookie';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { AuthenticatorDirectory } from '../../src/passkeys/authenticator-directory.ts';
+import { revokeIssuedForUser } from '../../src/oidc/oidc-revocation.ts';
 import { SelfServiceService, type SelfServiceDeps } from '../../src/selfservice/self-service-service.ts';
 import type { StatementCounter } from '../../src/storage/statement-counter.ts';
 import type { DatabaseKind } from '../support/databases.ts';
@@ -227,6 +228,7 @@ export class SelfServiceWorld {
       rateLimitPerIdentifier: 100,
       masterKey: this.server.masterKey,
       email: services.email,
+      endClientSessions: revokeIssuedForUser,
       ...replaced,
     });
   }
