@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { startSmtpListener, type SmtpListener } from '../support/smtp-listener.ts';
-import { OidcWorld, ORIGIN, STORE, codeFlow, expectStatus } from './oidc-fixture.ts';
+import { OidcWorld, STORE, codeFlow, expectStatus } from './oidc-fixture.ts';
 
 const OWNER = 'lin@example.com';
 
