@@ -355,7 +355,7 @@ export class IdentityService {
       return await this.#db.transaction().execute(async (trx) => {
         const row = await this.#findUserRow(trx, actor.tenantId, storeName, ref);
         await claimEdit(trx, edit, 'users', { column: 'id', value: row.id });
-        const changes = { ...columnsForUpdate(patch), updated_at: now.getTime() };
+        const changes = { ...columnsForUpdate(patch, row.email), updated_at: now.getTime() };
         await trx.updateTable('users').set(changes).where('id', '=', row.id).execute();
         await appendAuditEvent(
           trx,

@@ -98,15 +98,16 @@ const userByLegacyKey = precompiled((db, v: { storeId: string; userKey: string }
   db.selectFrom('users').selectAll().where('store_id', '=', v.storeId).where(keyMatches(v.userKey, undefined)),
 );
 
-/** Only the fields present in the patch; `null` clears. */
-export function columnsForUpdate(patch: UpdateUserInput): Partial<UserColumns> {
+/** Only the fields present in the patch; `null` clears. `currentEmail`: the stored address, which a patch may repeat. */
+export function columnsForUpdate(patch: UpdateUserInput, currentEmail: string | null): Partial<UserColumns> {
   const columns: Partial<UserColumns> = {};
   if (patch.userKey !== undefined) Object.assign(columns, userKeyColumns(patch.userKey));
   if (patch.externalId !== undefined) columns.external_id = patch.externalId;
   if (patch.email !== undefined) {
     columns.email = patch.email === null ? null : normaliseEmail(patch.email);
-    // A new address is not verified by the old one's verification.
-    columns.email_verified_at = null;
+    // A new address is not verified by the old one's verification; the same address sent back (a client that PATCHes
+    // the whole user, in any letter case) keeps it.
+    if (columns.email !== currentEmail) columns.email_verified_at = null;
   }
   if (patch.firstName !== undefined) columns.first_name = patch.firstName;
   if (patch.lastName !== undefined) columns.last_name = patch.lastName;

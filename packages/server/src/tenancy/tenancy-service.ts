@@ -362,8 +362,11 @@ export class TenancyService {
       .executeTakeFirst();
     if (!row || row.enabled !== 1 || row.expires_at <= this.#clock.now().getTime()) return undefined;
     const current = JSON.parse(row.permissions) as string[];
-    // A token keeps only what the client still holds: narrowing a client narrows its live tokens.
-    const permissions = (JSON.parse(row.scope) as string[]).filter((p) => isSubset([p], current));
+    // A token keeps only what the client still holds: narrowing a client narrows its live tokens to the intersection of
+    // the two — a scope entry still held whole, and each of the client's permissions that the scope covers (a token
+    // for TNT#acme#* of a client narrowed to TNT#acme#IdentityStore:* keeps IdentityStore:*, not nothing).
+    const scope = JSON.parse(row.scope) as string[];
+    const permissions = [...new Set([...scope.filter((p) => isSubset([p], current)), ...current.filter((p) => isSubset([p], scope))])];
     return { tenantId: row.tenant_id, clientId: row.client_id, permissions };
   }
 }

@@ -188,6 +188,19 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(empty.status, 400);
     });
 
+    test('an e-mail address sent back unchanged (in any letter case) stays verified; a new one starts unverified', async () => {
+      const created = (await acme.api.post(users, { userKey: 'verified-mail', email: 'vera@example.com' })).body;
+      await server.database.db.updateTable('users').set({ email_verified_at: Date.now() }).where('id', '=', created.id).execute();
+      assert.equal((await acme.api.get(`${users}/${created.id}`)).body.emailVerified, true);
+      // A client that PATCHes the whole user sends the address back.
+      const same = await acme.api.patch(`${users}/${created.id}`, { email: 'Vera@Example.com', firstName: 'Vera' });
+      assert.equal(same.status, 200);
+      assert.equal(same.body.email, 'vera@example.com');
+      assert.equal(same.body.emailVerified, true);
+      const other = await acme.api.patch(`${users}/${created.id}`, { email: 'vera@elsewhere.example' });
+      assert.equal(other.body.emailVerified, false);
+    });
+
     test('deletes by id and by externalId', async () => {
       const a = (await acme.api.post(users, { userKey: 'del-a' })).body;
       await acme.api.post(users, { userKey: 'del-b', externalId: 'del-b-ext' });

@@ -115,6 +115,8 @@ for (const kind of DATABASE_KINDS) {
       const narrowed = await acme.api.patch(`/api/admin/clients/${created.clientId}`, { permissions: ['TNT#acme#IdentityStore:getStore'] });
       assert.equal(narrowed.status, 200);
       assert.equal((await api.get('/api/identity-store/stores')).status, 403, 'narrowed at once');
+      // …to what the client still holds, not to nothing: the token's IdentityStore:* keeps its getStore.
+      assert.deepEqual((await server.services.tenancy.authenticate(token))?.permissions, ['TNT#acme#IdentityStore:getStore']);
       await acme.api.patch(`/api/admin/clients/${created.clientId}`, { permissions: ['TNT#acme#IdentityStore:*'] });
 
       assert.equal((await acme.api.patch(`/api/admin/clients/${created.clientId}`, { enabled: false })).body.enabled, false);
