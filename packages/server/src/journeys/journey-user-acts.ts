@@ -4,6 +4,7 @@ import type { Caller } from '../tenancy/target-rules.ts';
 import type { JourneyDefinition } from './definition.ts';
 import { hasExpression } from './expressions.ts';
 import type { StepTypeLookup } from './step-registry.ts';
+import { subJourneyCalls, throughSubJourneys } from './sub-journey-calls.ts';
 import { CEREMONY_PERMISSIONS } from './user-acts.ts';
 
 /**
@@ -39,8 +40,6 @@ export interface FoundJourneyUserAct {
   via?: string;
 }
 
-const SUB_JOURNEY = 'general.subJourney';
-
 /**
  * Whether a step whose parameters name its user, or else use the journey's, may use the journey's: unless one of them
  * is a constant that is not blank, each may be empty in the run (an expression may evaluate to '') and the step then
@@ -70,8 +69,9 @@ export function journeyUserActsOf(definition: JourneyDefinition, stepTypes: Step
   for (const step of definition.steps) {
     if (!reached.has(step.id)) continue;
     for (const act of stepTypes.find(step.type)?.actsOnJourneyUser?.(step.parameters ?? {}) ?? []) own.acts.push({ stepId: step.id, act });
-    const journeyId = (step.parameters as { journeyId?: unknown } | undefined)?.journeyId;
-    if (step.type === SUB_JOURNEY && typeof journeyId === 'string') own.subJourneys.push({ stepId: step.id, journeyId });
+  }
+  for (const { stepId, journeyId } of subJourneyCalls(definition)) {
+    if (reached.has(stepId) && typeof journeyId === 'string') own.subJourneys.push({ stepId, journeyId });
   }
   return own;
 }
@@ -85,21 +85,11 @@ export async function journeyUserActsThrough(
   own: OwnJourneyUserActs,
   latest: (journeyId: string) => Promise<OwnJourneyUserActs | undefined>,
 ): Promise<FoundJourneyUserAct[]> {
-  const found: FoundJourneyUserAct[] = own.acts.map(({ stepId, act }) => ({ stepId, act }));
-  const visited = new Set<string>();
-  const inherited = async (journeyId: string): Promise<{ via: string; act: JourneyUserAct }[]> => {
-    if (visited.has(journeyId)) return [];
-    visited.add(journeyId);
+  const inherited = await throughSubJourneys(own.subJourneys, async (journeyId) => {
     const called = await latest(journeyId);
-    if (!called) return [];
-    const acts = called.acts.map(({ stepId, act }) => ({ via: `${journeyId}/${stepId}`, act }));
-    for (const next of called.subJourneys) acts.push(...(await inherited(next.journeyId)));
-    return acts;
-  };
-  for (const { stepId, journeyId } of own.subJourneys) {
-    for (const { via, act } of await inherited(journeyId)) found.push({ stepId, act, via });
-  }
-  return found;
+    return called && { own: called.acts.map(({ stepId, act }) => ({ stepId, item: act })), calls: called.subJourneys.map((call) => call.journeyId) };
+  });
+  return [...own.acts.map(({ stepId, act }) => ({ stepId, act })), ...inherited.map(({ call, via, item }) => ({ stepId: call.stepId, act: item, via }))];
 }
 
 const VERBS: Record<JourneyUserAct['ceremony'], string> = {

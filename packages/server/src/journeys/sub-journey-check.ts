@@ -1,19 +1,6 @@
 import type { JourneyDefinition } from './definition.ts';
 import type { DefinitionProblem } from './definition-validation.ts';
-
-const SUB_JOURNEY = 'general.subJourney';
-
-interface Reference {
-  index: number;
-  stepId: string;
-  journeyId: unknown;
-}
-
-function referencesOf(definition: JourneyDefinition): Reference[] {
-  return (definition.steps ?? []).flatMap((step, index) =>
-    step.type === SUB_JOURNEY ? [{ index, stepId: step.id, journeyId: (step.parameters as { journeyId?: unknown } | undefined)?.journeyId }] : [],
-  );
-}
+import { subJourneyCalls } from './sub-journey-calls.ts';
 
 /**
  * The sub-journeys a definition calls, checked against the published journeys of its tenant: each must be named by a
@@ -31,7 +18,7 @@ export async function subJourneyProblems(
     if (!known.has(id)) known.set(id, await latest(id));
     return known.get(id);
   };
-  for (const reference of referencesOf(definition)) {
+  for (const reference of subJourneyCalls(definition)) {
     const pointer = `/steps/${reference.index}/parameters/journeyId`;
     const problem = (code: DefinitionProblem['code'], message: string) =>
       problems.push({ severity: 'error', code, stepId: reference.stepId, pointer, message });
@@ -47,7 +34,7 @@ export async function subJourneyProblems(
       if (visited.has(id)) return undefined;
       visited.add(id);
       const called = await load(id);
-      for (const next of called ? referencesOf(called) : []) {
+      for (const next of called ? subJourneyCalls(called) : []) {
         if (typeof next.journeyId !== 'string') continue;
         const found = await cycle(next.journeyId, [...trail, next.journeyId]);
         if (found) return found;

@@ -6,6 +6,7 @@ import { escapePointer } from '../shared/json-pointer.ts';
 import type { JourneyDefinition } from './definition.ts';
 import { hasExpression } from './expressions.ts';
 import type { StepTypeLookup } from './step-registry.ts';
+import { subJourneyCalls, throughSubJourneys, type SubJourneyCall } from './sub-journey-calls.ts';
 
 /**
  * What a journey does to users other than its own: a user a step's parameters name (rather than the user the run
@@ -81,8 +82,6 @@ export interface FoundUserAct extends UserAct {
   via?: string;
 }
 
-const SUB_JOURNEY = 'general.subJourney';
-
 /**
  * Every act of the definition's steps, and of the sub-journeys it calls (their latest published versions, followed
  * through): a sub-journey runs with the inputs the caller gives it, so a caller that picks the user a sub-journey's step
@@ -93,34 +92,22 @@ export async function userActsOf(
   stepTypes: StepTypeLookup,
   latest: (journeyId: string) => Promise<JourneyDefinition | undefined>,
 ): Promise<FoundUserAct[]> {
-  const found: FoundUserAct[] = [];
-  const visited = new Set<string>();
   // The acts of one definition's own steps.
   const own = (of: JourneyDefinition) =>
     of.steps.flatMap((step, index) => (stepTypes.find(step.type)?.actsOnUsers?.(step.parameters ?? {}) ?? []).map((act) => ({ step, index, act })));
-  // A sub-journey's acts, its own and its sub-journeys', each as `journeyId/stepId`.
-  const inherited = async (journeyId: string): Promise<{ via: string; act: UserAct }[]> => {
-    if (visited.has(journeyId)) return [];
-    visited.add(journeyId);
+  const found: FoundUserAct[] = own(definition).map(({ step, index, act }) => ({
+    ...act,
+    stepId: step.id,
+    pointer: `/steps/${index}/parameters/${escapePointer(act.parameter)}`,
+  }));
+  const calls = subJourneyCalls(definition).filter((call): call is SubJourneyCall & { journeyId: string } => typeof call.journeyId === 'string');
+  const inherited = await throughSubJourneys(calls, async (journeyId) => {
     const called = await latest(journeyId);
-    if (!called) return [];
-    const acts = own(called).map(({ step, act }) => ({ via: `${journeyId}/${step.id}`, act }));
-    for (const step of called.steps) {
-      const next = (step.parameters as { journeyId?: unknown } | undefined)?.journeyId;
-      if (step.type === SUB_JOURNEY && typeof next === 'string') acts.push(...(await inherited(next)));
-    }
-    return acts;
-  };
-  for (const { step, index, act } of own(definition)) {
-    found.push({ ...act, stepId: step.id, pointer: `/steps/${index}/parameters/${escapePointer(act.parameter)}` });
-  }
-  for (const [index, step] of definition.steps.entries()) {
-    const journeyId = (step.parameters as { journeyId?: unknown } | undefined)?.journeyId;
-    if (step.type !== SUB_JOURNEY || typeof journeyId !== 'string') continue;
-    for (const { via, act } of await inherited(journeyId)) {
-      found.push({ ...act, stepId: step.id, pointer: `/steps/${index}/parameters/journeyId`, via });
-    }
-  }
+    if (!called) return undefined;
+    const ids = subJourneyCalls(called).flatMap((call) => (typeof call.journeyId === 'string' ? [call.journeyId] : []));
+    return { own: own(called).map(({ step, act }) => ({ stepId: step.id, item: act })), calls: ids };
+  });
+  for (const { call, via, item } of inherited) found.push({ ...item, stepId: call.stepId, pointer: `/steps/${call.index}/parameters/journeyId`, via });
   return found;
 }
 
