@@ -6,49 +6,27 @@
 // with another browser's, the ceremony is "not found" (nothing tells a stranger that it exists).
 //
 // One secret per browser (reused while its cookie lives), not per ceremony: two tabs may have ceremonies open at once
-// (self-service's flow cookie does the same).
-import { timingSafeEqual } from 'node:crypto';
-import { parseCookie, stringifySetCookie } from 'cookie';
-import { hashConsoleSecret, isConsoleToken, newConsoleToken } from './console-secrets.ts';
-
-export const CONSOLE_CEREMONY_COOKIE = 'keyway_console_ceremony';
+// (self-service's flow cookie does the same). The mechanism is shared/browser-binding.ts.
+import { bindBrowser, bindingOf, bindingSecretOf, matchesBinding, type BindingCookie } from '../shared/browser-binding.ts';
 
 /** An hour: longer than any ceremony (5 minutes), short enough not to linger on a shared machine. */
-const COOKIE_MAX_AGE_SECONDS = 60 * 60;
+const COOKIE: BindingCookie = { name: 'keyway_console_ceremony', sameSite: 'strict', maxAgeSeconds: 60 * 60 };
+export const CONSOLE_CEREMONY_COOKIE = COOKIE.name;
 
 /** The ceremony secret a request's cookies carry, if well formed. */
 export function ceremonySecretOf(cookieHeader: string | undefined): string | undefined {
-  const secret = parseCookie(cookieHeader ?? '')[CONSOLE_CEREMONY_COOKIE];
-  return isConsoleToken(secret) ? secret : undefined;
+  return bindingSecretOf(cookieHeader, COOKIE.name);
 }
 
-/** What a ceremony stores of the secret: its SHA-256 (hex). */
-export function ceremonyBindingOf(secret: string): string {
-  return hashConsoleSecret(secret);
-}
+/** What a ceremony stores of the secret. */
+export const ceremonyBindingOf = bindingOf;
 
 /** Whether a request carrying `secret` may finish a ceremony with this binding; a ceremony without one admits nobody. */
 export function admitsCeremonyBrowser(binding: string | null, secret: string | undefined): boolean {
-  if (binding === null || secret === undefined) return false;
-  const presented = Buffer.from(ceremonyBindingOf(secret));
-  const stored = Buffer.from(binding);
-  return presented.length === stored.length && timingSafeEqual(presented, stored);
+  return binding !== null && matchesBinding(binding, secret);
 }
 
-/**
- * The browser's ceremony secret (its cookie's, or a new one) and the Set-Cookie that keeps it: HttpOnly,
- * SameSite=Strict, Secure on https, for the tenant's console only (`/{tenantId}/console`).
- */
+/** The browser's ceremony secret and the Set-Cookie that keeps it, for the tenant's console only (`/{tenantId}/console`). */
 export function bindCeremonyBrowser(cookieHeader: string | undefined, tenantId: string, secure: boolean): { secret: string; setCookie: string } {
-  const secret = ceremonySecretOf(cookieHeader) ?? newConsoleToken();
-  const setCookie = stringifySetCookie({
-    name: CONSOLE_CEREMONY_COOKIE,
-    value: secret,
-    httpOnly: true,
-    sameSite: 'strict',
-    secure,
-    path: `/${tenantId}/console`,
-    maxAge: COOKIE_MAX_AGE_SECONDS,
-  });
-  return { secret, setCookie };
+  return bindBrowser(cookieHeader, COOKIE, `/${tenantId}/console`, secure);
 }
