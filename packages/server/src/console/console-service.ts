@@ -238,12 +238,12 @@ export class ConsoleService {
 
   async #openSession(trx: Kysely<Schema>, tenantId: string, operatorId: string, credentialId: string, now: Date): Promise<string> {
     // Sessions that ended (expired, idle or signed out) go as new ones open; their access tokens with them.
-    await trx.deleteFrom('console_sessions').where('operator_id', '=', operatorId).where('expires_at', '<=', now.getTime()).execute();
-    await trx.deleteFrom('console_sessions').where('operator_id', '=', operatorId).where('revoked_at', 'is not', null).execute();
     await trx
       .deleteFrom('console_sessions')
       .where('operator_id', '=', operatorId)
-      .where('last_used_at', '<=', now.getTime() - SESSION_IDLE_MS)
+      .where((eb) =>
+        eb.or([eb('expires_at', '<=', now.getTime()), eb('revoked_at', 'is not', null), eb('last_used_at', '<=', now.getTime() - SESSION_IDLE_MS)]),
+      )
       .execute();
     const token = newConsoleToken();
     await trx
