@@ -23,6 +23,7 @@ function fieldProblems(validation: AjvError[], context: string | undefined): Fie
     if (e.keyword === 'format') message = FORMAT_MESSAGES[String(e.params.format)] ?? message;
     if (e.keyword === 'required') message = 'is required';
     if (e.keyword === 'singleLine') message = 'must be a single line (no tab or line break)';
+    if (e.keyword === 'noBidiControls') message = 'must not contain bidirectional embedding, override or isolate controls (U+202A-U+202E, U+2066-U+2069)';
     if (e.keyword === 'additionalProperties') message = 'is not a known field';
     return { field: context && context !== 'body' ? `${context}.${field}` : field, message };
   });

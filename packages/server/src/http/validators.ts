@@ -22,6 +22,13 @@ function makeAjv(options: Options): Ajv {
     validate: (on: boolean, data: string) => !on || !LINE_BREAK_OR_TAB.test(data),
     errors: false,
   });
+  ajv.addKeyword({
+    keyword: NO_BIDI_CONTROLS,
+    type: 'string',
+    schemaType: 'boolean',
+    validate: (on: boolean, data: string) => !on || !BIDI_EMBEDDING_OVERRIDE_ISOLATE.test(data),
+    errors: false,
+  });
   return ajv;
 }
 
@@ -35,7 +42,18 @@ const MULTILINE = 'x-multiline';
 const SINGLE_LINE = 'singleLine';
 const LINE_BREAK_OR_TAB = /[\t\n\r]/;
 
-/** A copy of `schema` in which every string schema not marked multi-line carries the single-line keyword. */
+/**
+ * Typed single-line strings (names, labels, display names) also refuse the explicit bidirectional formatting
+ * characters of UAX #9 §2.1–2.2: embeddings and overrides (U+202A–U+202E) and isolates (U+2066–U+2069). They
+ * reorder the text around them wherever the string is shown — "Ada\u202Eninmda" reads as "Adaadmin" in the console,
+ * an e-mail or an authenticator's account picker (CVE-2021-42574, "Trojan Source"). The implicit marks (LRM U+200E,
+ * RLM U+200F, ALM U+061C) stay allowed: they fix the direction of neighbouring neutrals in mixed-script names and
+ * cannot reorder anything beyond them. Identifiers refuse every bidi control by their own rule (shared/identifier.ts).
+ */
+const NO_BIDI_CONTROLS = 'noBidiControls';
+const BIDI_EMBEDDING_OVERRIDE_ISOLATE = /[\u202A-\u202E\u2066-\u2069]/;
+
+/** A copy of `schema` in which every string schema not marked multi-line carries the single-line and no-bidi-control keywords. */
 function withSingleLineStrings(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(withSingleLineStrings);
   if (typeof schema !== 'object' || schema === null) return schema;
@@ -44,7 +62,10 @@ function withSingleLineStrings(schema: unknown): unknown {
     copy[key] = key === 'default' || key === 'examples' || key === 'const' || key === 'enum' ? value : withSingleLineStrings(value);
   const type = copy.type;
   const isString = type === 'string' || (Array.isArray(type) && type.includes('string'));
-  if (isString && copy[MULTILINE] !== true) copy[SINGLE_LINE] = true;
+  if (isString && copy[MULTILINE] !== true) {
+    copy[SINGLE_LINE] = true;
+    copy[NO_BIDI_CONTROLS] = true;
+  }
   return copy;
 }
 

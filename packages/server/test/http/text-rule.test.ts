@@ -131,5 +131,31 @@ for (const kind of DATABASE_KINDS) {
       const page = await expectStatus(api.post('/api/custom-pages', { name: 'multi', description: 'line one\nline two', html: '<p>\n\tHello\n</p>' }), 201);
       assert.equal(page.body.html, '<p>\n\tHello\n</p>');
     });
+
+    test('typed single-line strings refuse bidi embedding, override and isolate controls (Trojan Source): 400 naming the field, nothing stored; LRM/RLM stay allowed', async () => {
+      const api = world.api;
+      const message = 'must not contain bidirectional embedding, override or isolate controls (U+202A-U+202E, U+2066-U+2069)';
+      const before = await snapshotDatabase(world.server.database, ['selfservice_rate_limits']);
+      for (const [send, field] of [
+        [() => api.post(`${ADMIN}/users`, { userKey: 'mallory', firstName: 'Ada\u202Eninmda' }), 'firstName'],
+        [() => api.post(`${ADMIN}/users`, { userKey: 'mallory', lastName: 'x\u2067y\u2069' }), 'lastName'],
+        [() => api.post(`${ADMIN}/users`, { userKey: 'mallory', type: '\u202Dstaff' }), 'type'],
+        [() => api.patch(ADMIN, { displayName: 'Customers\u202A' }), 'displayName'],
+        [() => api.post('/api/admin/clients', { name: 'c\u2066', permissions: ['TNT#acme#*'] }), 'name'],
+        [() => world.browser().post('/register/webauthn/begin', { identifier: 'mallory@x.example', displayName: 'Bank\u202Eadmin' }), 'displayName'],
+      ] as const) {
+        const refused = await send();
+        assert.equal(refused.status, 400, JSON.stringify(refused.body));
+        assert.equal(refused.body.code, 'VALIDATION_FAILED');
+        assert.deepEqual(refused.body.errors[0], { field, message });
+      }
+      assert.deepEqual(await snapshotDatabase(world.server.database, ['selfservice_rate_limits']), before);
+      // The implicit direction marks are how mixed-script names are written; they reorder nothing beyond a neutral.
+      const named = await expectStatus(api.post(`${ADMIN}/users`, { userKey: 'mixed', firstName: 'دانا\u200F', lastName: 'Smith\u200E' }), 201);
+      assert.equal(named.body.firstName, 'دانا\u200F');
+      // Multi-line free text (custom page HTML) is not a name and keeps what it was given.
+      const page = await expectStatus(api.post('/api/custom-pages', { name: 'bidi', html: '<p dir="rtl">\u2067x\u2069</p>' }), 201);
+      assert.equal(page.body.html, '<p dir="rtl">\u2067x\u2069</p>');
+    });
   });
 }
