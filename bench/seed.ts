@@ -8,6 +8,7 @@
 // measured next do not pay for the load.
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import pg from 'pg';
+import { userSearchText } from '../packages/server/src/identity/user-record.ts';
 import { KEY_POOL, seededKey, seededUser } from './authenticator.ts';
 
 export interface SeedOptions {
@@ -45,6 +46,7 @@ const USER_COLUMNS: Record<string, ColumnType> = {
   user_handle: 'text',
   created_at: 'bigint',
   updated_at: 'bigint',
+  search_text: 'text',
 };
 const CREDENTIAL_COLUMNS: Record<string, ColumnType> = {
   id: 'text',
@@ -71,6 +73,7 @@ function rowsFor(options: SeedOptions, storeId: string, i: number, publicKeys: s
   const seeded = seededUser(options.seed, i);
   const at = BASE_MS + Math.floor(i / 16);
   const userId = seededId('su', i);
+  const searched = { user_key: seeded.identifier, email: seeded.identifier, external_id: `seeded-${i}`, first_name: null, last_name: null };
   return {
     user: {
       id: userId,
@@ -79,8 +82,10 @@ function rowsFor(options: SeedOptions, storeId: string, i: number, publicKeys: s
       user_key: seeded.identifier,
       // The identifiers are already in their comparison form (lower-case ASCII).
       user_key_normalized: seeded.identifier,
-      external_id: `seeded-${i}`,
+      external_id: searched.external_id,
       email: seeded.identifier,
+      // What the users search looks in, as the server writes it (ASCII: its fold is a lower-casing, cheap per row).
+      search_text: userSearchText(searched),
       status: 'active',
       attributes: '{}',
       user_handle: seeded.userHandle,

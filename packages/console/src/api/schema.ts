@@ -5605,7 +5605,7 @@ export interface operations {
                 externalId?: string;
                 /** @description Default active. Locked and disabled users cannot use passkeys */
                 status?: "pending" | "active" | "locked" | "disabled";
-                /** @description Search: each word must appear (case-insensitively, anywhere) in the user key, e-mail, external id, first name or last name; "ada love" finds Ada Lovelace */
+                /** @description Search: each word (at most 8) must appear anywhere in the user key, e-mail, external id, first name or last name, ignoring letter case, accents and character width in every script, and with ß = ss; "ada love" finds Ada Lovelace, "emile" and "ÉMILE" find Émile, "strasse" finds Straße */
                 q?: string;
                 cursor?: string;
                 limit?: number;

@@ -17,21 +17,9 @@ import {
   type SelfServiceConfigCheck,
   type SelfServiceConfigInput,
 } from '../selfservice/self-service-config.ts';
-import { columnsForCreate, columnsForUpdate, isSignInBarred, normaliseEmail, toUser, userKeyMatches } from './user-record.ts';
+import { columnsForCreate, columnsForUpdate, isSignInBarred, normaliseEmail, toUser, userKeyMatches, userSearchWords } from './user-record.ts';
 import { revokeRecoveryLinks } from './recovery-link-revocation.ts';
 import type { CreateUserInput, ListUsersFilter, UpdateUserInput, User } from './user-schemas.ts';
-
-/** The columns a users search (`q`) looks in. */
-const SEARCHED_COLUMNS = ['user_key', 'email', 'external_id', 'first_name', 'last_name'] as const;
-
-/** The words of a search, lower-cased (at most 8, so a search stays a bounded query). */
-function searchWords(q: string | undefined): string[] {
-  return (q ?? '')
-    .toLowerCase()
-    .split(/\s+/)
-    .filter((word) => word !== '')
-    .slice(0, 8);
-}
 
 export interface Store {
   name: string;
@@ -333,10 +321,11 @@ export class IdentityService {
     if (filter.email !== undefined) query = query.where('email', '=', normaliseEmail(filter.email));
     if (filter.externalId !== undefined) query = query.where('external_id', '=', filter.externalId);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-    for (const word of searchWords(filter.q)) {
+    // Each word, folded as search_text is (shared/search-fold.ts: case, width, accents, ß/ss in any script; never SQL
+    // lower(), which is ASCII-only on SQLite and C-locale PostgreSQL), must appear in it; `\` escapes typed wildcards.
+    for (const word of userSearchWords(filter.q)) {
       const pattern = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      // lower() on both engines (LIKE is case-sensitive on PostgreSQL); `\` escapes the wildcards typed in a word.
-      query = query.where((eb) => eb.or(SEARCHED_COLUMNS.map((column) => sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`)));
+      query = query.where(sql<SqlBool>`search_text like ${pattern} escape '\\'`);
     }
     if (after) query = query.where('id', '>', after);
     return toPage(
@@ -355,7 +344,7 @@ export class IdentityService {
       return await this.#db.transaction().execute(async (trx) => {
         const row = await this.#findUserRow(trx, actor.tenantId, storeName, ref);
         await claimEdit(trx, edit, 'users', { column: 'id', value: row.id });
-        const changes = { ...columnsForUpdate(patch, row.email), updated_at: now.getTime() };
+        const changes = { ...columnsForUpdate(patch, row), updated_at: now.getTime() };
         await trx.updateTable('users').set(changes).where('id', '=', row.id).execute();
         await appendAuditEvent(
           trx,

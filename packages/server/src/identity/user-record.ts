@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { validationError } from '../errors/keyway-error.ts';
 import { IDENTIFIER_MESSAGE, normaliseIdentifier } from '../shared/identifier.ts';
+import { searchText, searchWords } from '../shared/search-fold.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
 import type { Schema, UsersTable } from '../storage/schema.ts';
 import type { CreateUserInput, UpdateUserInput, User } from './user-schemas.ts';
@@ -48,8 +49,28 @@ export function userKeyColumns(userKey: string): { user_key: string; user_key_no
 
 type UserColumns = Omit<Selectable<UsersTable>, 'id' | 'tenant_id' | 'store_id' | 'created_at' | 'updated_at' | 'user_handle' | 'edit_version'>;
 
+/** The columns a users search (`q`) looks in, in the order `search_text` holds them. */
+const SEARCHED_COLUMNS = ['user_key', 'email', 'external_id', 'first_name', 'last_name'] as const;
+
+export type SearchedUserFields = Pick<Selectable<UsersTable>, (typeof SEARCHED_COLUMNS)[number]>;
+
+/**
+ * `search_text` of a user with these fields: what a users search looks in, folded in JavaScript (shared/search-fold.ts)
+ * since SQL lower() folds differently per engine and locale (ASCII only on SQLite and a C-locale PostgreSQL). The
+ * column mappings below write it with the fields (columnsForCreate, columnsForUpdate), so no write path forgets it;
+ * migration 038 wrote it for the users stored before it.
+ */
+export function userSearchText(fields: SearchedUserFields): string {
+  return searchText(SEARCHED_COLUMNS.map((column) => fields[column]));
+}
+
+/** The words of a users search, folded as `search_text` is; at most 8, so a search stays a bounded query. */
+export function userSearchWords(q: string | undefined): string[] {
+  return searchWords(q, 8);
+}
+
 export function columnsForCreate(input: CreateUserInput, externalId: string): UserColumns {
-  return {
+  const columns = {
     ...userKeyColumns(input.userKey),
     external_id: externalId,
     email: input.email === undefined ? null : normaliseEmail(input.email),
@@ -66,6 +87,7 @@ export function columnsForCreate(input: CreateUserInput, externalId: string): Us
     type: input.type ?? null,
     attributes: JSON.stringify(input.attributes ?? {}),
   };
+  return { ...columns, search_text: userSearchText(columns) };
 }
 
 /**
@@ -98,8 +120,11 @@ const userByLegacyKey = precompiled((db, v: { storeId: string; userKey: string }
   db.selectFrom('users').selectAll().where('store_id', '=', v.storeId).where(keyMatches(v.userKey, undefined)),
 );
 
-/** Only the fields present in the patch; `null` clears. `currentEmail`: the stored address, which a patch may repeat. */
-export function columnsForUpdate(patch: UpdateUserInput, currentEmail: string | null): Partial<UserColumns> {
+/**
+ * Only the fields present in the patch; `null` clears. `current`: the stored user, whose address a patch may repeat
+ * and whose other searched fields go into `search_text` with the patched ones.
+ */
+export function columnsForUpdate(patch: UpdateUserInput, current: SearchedUserFields): Partial<UserColumns> {
   const columns: Partial<UserColumns> = {};
   if (patch.userKey !== undefined) Object.assign(columns, userKeyColumns(patch.userKey));
   if (patch.externalId !== undefined) columns.external_id = patch.externalId;
@@ -107,7 +132,7 @@ export function columnsForUpdate(patch: UpdateUserInput, currentEmail: string | 
     columns.email = patch.email === null ? null : normaliseEmail(patch.email);
     // A new address is not verified by the old one's verification; the same address sent back (a client that PATCHes
     // the whole user, in any letter case) keeps it.
-    if (columns.email !== currentEmail) columns.email_verified_at = null;
+    if (columns.email !== current.email) columns.email_verified_at = null;
   }
   if (patch.firstName !== undefined) columns.first_name = patch.firstName;
   if (patch.lastName !== undefined) columns.last_name = patch.lastName;
@@ -122,6 +147,7 @@ export function columnsForUpdate(patch: UpdateUserInput, currentEmail: string | 
   if (patch.timezone !== undefined) columns.timezone = patch.timezone;
   if (patch.type !== undefined) columns.type = patch.type;
   if (patch.attributes !== undefined) columns.attributes = JSON.stringify(patch.attributes ?? {});
+  if (SEARCHED_COLUMNS.some((column) => column in columns)) columns.search_text = userSearchText({ ...current, ...columns });
   return columns;
 }
 

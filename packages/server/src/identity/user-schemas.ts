@@ -130,7 +130,7 @@ export const ListUsersQuery = Type.Object(
         minLength: 1,
         maxLength: 128,
         description:
-          'Search: each word must appear (case-insensitively, anywhere) in the user key, e-mail, external id, first name or last name; "ada love" finds Ada Lovelace',
+          'Search: each word (at most 8) must appear anywhere in the user key, e-mail, external id, first name or last name, ignoring letter case, accents and character width in every script, and with ß = ss; "ada love" finds Ada Lovelace, "emile" and "ÉMILE" find Émile, "strasse" finds Straße',
       }),
     ),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),

@@ -36,6 +36,7 @@ export const USER_COLUMNS = everyColumn<UserRow>({
   created_at: true,
   updated_at: true,
   edit_version: true,
+  search_text: true,
 });
 
 /**

@@ -31,6 +31,7 @@ import * as consoleCeremonyBinding from './migrations/034-console-ceremony-bindi
 import * as consoleInvitationRevocation from './migrations/035-console-invitation-revocation.ts';
 import * as consoleSessionIdle from './migrations/037-console-session-idle.ts';
 import * as oidcStateAccount from './migrations/036-oidc-state-account.ts';
+import * as userSearchText from './migrations/038-user-search-text.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -70,6 +71,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '035-console-invitation-revocation': consoleInvitationRevocation,
   '037-console-session-idle': consoleSessionIdle,
   '036-oidc-state-account': oidcStateAccount,
+  '038-user-search-text': userSearchText,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {

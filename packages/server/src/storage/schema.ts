@@ -73,6 +73,12 @@ export interface UsersTable {
   updated_at: number;
   /** Advanced by every admin-API edit of the row; what its ETag names (migration 027, storage/edit-version.ts) */
   edit_version: Generated<number>;
+  /**
+   * What a users search (`q`) looks in: user_key, email, external_id, first_name and last_name folded for search
+   * (shared/search-fold.ts), one per line. Written with those columns by identity/user-record.ts (userSearchText);
+   * migration 038 filled it for the rows before it
+   */
+  search_text: string;
 }
 
 export interface AuditEventsTable {

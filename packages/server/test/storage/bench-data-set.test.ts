@@ -1,13 +1,14 @@
 // The benchmark's data set (bench/seed.ts) written straight into the database must stay a valid Keyway data set as
-// the schema grows: every NOT NULL column filled, and a seeded user signs in through the real API with the key the
-// bench derives for it, on both databases; on PostgreSQL the loaded tables are vacuumed and analysed afterwards.
+// the schema grows: every NOT NULL column filled, a seeded user found by the users search and signing in through the
+// real API with the key the bench derives for it, on both databases; on PostgreSQL the loaded tables are vacuumed and
+// analysed afterwards.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { assertion, seededKey, seededUser } from '../../../../bench/authenticator.ts';
 import { seedDataSet } from '../../../../bench/seed.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
-import { ORIGIN, RP_ID, STORE, SelfServiceWorld, expectStatus } from '../selfservice/selfservice-fixture.ts';
+import { ADMIN, ORIGIN, RP_ID, STORE, SelfServiceWorld, expectStatus } from '../selfservice/selfservice-fixture.ts';
 
 const USERS = 40;
 const AUDIT_PER_USER = 3;
@@ -20,7 +21,7 @@ for (const kind of DATABASE_KINDS) {
     });
     after(() => world.close());
 
-    test('seeds users, credentials and audit rows in bulk; a seeded user signs in with its derived key', async () => {
+    test('seeds users, credentials and audit rows in bulk; a seeded user is found by the users search and signs in with its derived key', async () => {
       const count = async (table: 'users' | 'credentials' | 'audit_events') =>
         Number(
           (
@@ -72,6 +73,12 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(typeof finished.body.idToken, 'string');
       const row = await world.db.selectFrom('users').select(['user_key', 'status']).where('user_key', '=', user.identifier).executeTakeFirstOrThrow();
       assert.equal(row.status, 'active');
+      // The users search finds a seeded user (the seeder writes the search text as the server does).
+      const found = await expectStatus(world.api.get(`${ADMIN}/users?q=${encodeURIComponent('SEEDED-7@BENCH')}`), 200);
+      assert.deepEqual(
+        found.body.items.map((u: { userKey: string }) => u.userKey),
+        [user.identifier],
+      );
     });
   });
 }

@@ -1,7 +1,7 @@
 import type { Actor } from '../../audit/audit-log.ts';
 import { KeywayError } from '../../errors/keyway-error.ts';
 import type { IdentityService, UserRef } from '../../identity/identity-service.ts';
-import { columnsForCreate, toUser } from '../../identity/user-record.ts';
+import { columnsForCreate, toUser, userSearchWords } from '../../identity/user-record.ts';
 import { normaliseIdentifier } from '../../shared/identifier.ts';
 import type { CreateUserInput, ListUsersFilter, User } from '../../identity/user-schemas.ts';
 import type { Clock } from '../../shared/clock.ts';
@@ -30,6 +30,8 @@ interface SandboxUser {
   storeId: string;
   storeName: string;
   userKeyNormalized: string;
+  /** What a search (`q`) looks in, as the real store keeps it (user-record.ts, userSearchText) */
+  searchText: string;
   user: User;
 }
 
@@ -90,10 +92,12 @@ export class SandboxIdentity {
 
   async listUsers(tenantId: string, storeName: string, filter: ListUsersFilter): Promise<Page<User>> {
     const key = filter.userKey === undefined ? undefined : (normaliseIdentifier(filter.userKey) ?? filter.userKey);
+    const words = userSearchWords(filter.q);
     const own = [...this.#users.values()]
       .filter((entry) => entry.storeName === storeName)
       .filter((entry) => key === undefined || entry.userKeyNormalized === key)
       .filter((entry) => filter.externalId === undefined || entry.user.externalId === filter.externalId)
+      .filter((entry) => words.every((word) => entry.searchText.includes(word)))
       .map((entry) => structuredClone(entry.user));
     const real = await this.#real.listUsers(tenantId, storeName, filter);
     // Without the permission to list users, only real users the run already sees (the page's cursor would tell more).
@@ -140,7 +144,13 @@ export class SandboxIdentity {
       updated_at: now.getTime(),
     };
     const user = toUser(row);
-    this.#users.set(user.id, { storeId: store.id, storeName, userKeyNormalized: columns.user_key_normalized ?? columns.user_key, user });
+    this.#users.set(user.id, {
+      storeId: store.id,
+      storeName,
+      userKeyNormalized: columns.user_key_normalized ?? columns.user_key,
+      searchText: columns.search_text,
+      user,
+    });
     return structuredClone(user);
   }
 
