@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
 import { after, before, describe, test } from 'node:test';
 import { IdentityService } from '../../src/identity/identity-service.ts';
+import type { ListUsersFilter } from '../../src/identity/user-schemas.ts';
 import { SandboxIdentity, type IdentityReads } from '../../src/journeys/dry-run/sandbox-identity.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { foldForSearch, searchWords } from '../../src/shared/search-fold.ts';
@@ -41,25 +42,30 @@ describe('search fold', () => {
   });
 });
 
+/** An identity store with one empty store: in a dry-run, only the run's own users can answer. */
+function emptyStore(): IdentityReads {
+  return {
+    findStore: async () => ({
+      id: 's1',
+      tenant_id: 'acme',
+      name: 'customers',
+      display_name: null,
+      self_service: null,
+      created_at: 0,
+      updated_at: 0,
+      config_version: 0,
+      edit_version: 0,
+    }),
+    listUsers: async () => ({ items: [], nextCursor: null }),
+    getUser: async () => Promise.reject(new Error('no real users here')),
+    hasPasskeys: async () => false,
+  };
+}
+
 describe('users search in a dry-run', () => {
   test('the users a run created are searched as the store searches its own (folded fields, every word)', async () => {
     // The real store is empty: only the run's own users can answer.
-    const real: IdentityReads = {
-      findStore: async () => ({
-        id: 's1',
-        tenant_id: 'acme',
-        name: 'customers',
-        display_name: null,
-        self_service: null,
-        created_at: 0,
-        updated_at: 0,
-        config_version: 0,
-        edit_version: 0,
-      }),
-      listUsers: async () => ({ items: [], nextCursor: null }),
-      getUser: async () => Promise.reject(new Error('no real users here')),
-      hasPasskeys: async () => false,
-    };
+    const real = emptyStore();
     const sandbox = new SandboxIdentity(real, new ManualClock(), { tenantId: 'acme', permissions: [] });
     const actor = { tenantId: 'acme', actor: 'journey:test' };
     await sandbox.createUser(actor, 'customers', { userKey: 'zola', firstName: 'Émile', lastName: 'Zola' });
@@ -69,6 +75,20 @@ describe('users search in a dry-run', () => {
     assert.deepEqual(await keys('EMILE zola'), ['zola']);
     assert.deepEqual(await keys('STRASSE'), ['strasse']);
     assert.deepEqual(await keys('émile straße'), []);
+  });
+
+  test("the e-mail and status filters apply to the run's own users as to the store's (an e-mail OTP step asks by e-mail)", async () => {
+    const sandbox = new SandboxIdentity(emptyStore(), new ManualClock(), { tenantId: 'acme', permissions: [] });
+    const actor = { tenantId: 'acme', actor: 'journey:test' };
+    await sandbox.createUser(actor, 'customers', { userKey: 'ada', email: 'Ada@Example.com' });
+    await sandbox.createUser(actor, 'customers', { userKey: 'bob', email: 'bob@example.com', status: 'locked' });
+    await sandbox.createPendingUser(actor, 'customers', { userKey: 'cy' });
+    const keys = async (filter: ListUsersFilter) => (await sandbox.listUsers('acme', 'customers', filter)).items.map((u) => u.userKey).sort();
+    assert.deepEqual(await keys({ email: 'ADA@example.COM' }), ['ada']);
+    assert.deepEqual(await keys({ email: 'nobody@example.com' }), []);
+    assert.deepEqual(await keys({ status: 'locked' }), ['bob']);
+    assert.deepEqual(await keys({ status: 'pending' }), ['cy']);
+    assert.deepEqual(await keys({ status: 'active', email: 'bob@example.com' }), []);
   });
 });
 

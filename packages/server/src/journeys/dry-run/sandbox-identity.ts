@@ -1,7 +1,7 @@
 import type { Actor } from '../../audit/audit-log.ts';
 import { KeywayError } from '../../errors/keyway-error.ts';
 import type { IdentityService, UserRef } from '../../identity/identity-service.ts';
-import { columnsForCreate, toUser, userSearchWords } from '../../identity/user-record.ts';
+import { columnsForCreate, normaliseEmail, toUser, userSearchWords } from '../../identity/user-record.ts';
 import { normaliseIdentifier } from '../../shared/identifier.ts';
 import type { CreateUserInput, ListUsersFilter, User } from '../../identity/user-schemas.ts';
 import type { Clock } from '../../shared/clock.ts';
@@ -93,9 +93,14 @@ export class SandboxIdentity {
   async listUsers(tenantId: string, storeName: string, filter: ListUsersFilter): Promise<Page<User>> {
     const key = filter.userKey === undefined ? undefined : (normaliseIdentifier(filter.userKey) ?? filter.userKey);
     const words = userSearchWords(filter.q);
+    const email = filter.email === undefined ? undefined : normaliseEmail(filter.email);
+    // Every filter the real store applies (identity-service.ts listUsers), so a step asking for a user by e-mail
+    // (e-mail OTP) or status is never handed one of the run's users that does not match.
     const own = [...this.#users.values()]
       .filter((entry) => entry.storeName === storeName)
       .filter((entry) => key === undefined || entry.userKeyNormalized === key)
+      .filter((entry) => email === undefined || entry.user.email === email)
+      .filter((entry) => filter.status === undefined || entry.user.status === filter.status)
       .filter((entry) => filter.externalId === undefined || entry.user.externalId === filter.externalId)
       .filter((entry) => words.every((word) => entry.searchText.includes(word)))
       .map((entry) => structuredClone(entry.user));
