@@ -326,6 +326,19 @@ export class TenancyService {
     const token = newSecret('kwt');
     const now = this.#clock.now().getTime();
     await this.#db.transaction().execute(async (trx) => {
+      // The secret was checked outside this transaction (scrypt is slow); a rotation, a disable or a deletion that
+      // committed since must not be outlived by this token (rotateSecret deletes only the tokens it can see). Taking
+      // the client's row lock on the condition that it is still what was verified decides it: PostgreSQL waits for a
+      // concurrent rotation and re-reads the row (0 rows: refused), and a rotation that comes after waits for this
+      // commit and then deletes this token with the others. SQLite runs write transactions one at a time.
+      const unchanged = await trx
+        .updateTable('api_clients')
+        .set({ secret_hash: row.secret_hash })
+        .where('id', '=', clientId)
+        .where('secret_hash', '=', row.secret_hash)
+        .where('enabled', '=', 1)
+        .executeTakeFirst();
+      if (Number(unchanged.numUpdatedRows) !== 1) throw new KeywayError('INVALID_CLIENT', 'Unknown client, wrong secret or disabled client');
       await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).where('expires_at', '<=', now).execute();
       await trx
         .insertInto('access_tokens')
