@@ -112,9 +112,41 @@ class KyselyAdapter implements Adapter {
       .where('consumed_at', 'is', null)
       .executeTakeFirst();
     if (Number(marked.numUpdatedRows) === 0) {
+      await this.#revokeReusedGrant(id);
       const { errors } = await import('oidc-provider');
       throw new errors.InvalidGrant(`${this.#model} already consumed`);
     }
+  }
+
+  /**
+   * The loser of a concurrent redemption is a reuse like any other, so it revokes the grant's whole family — the
+   * winner's tokens included — as oidc-provider does when it sees the code or refresh token already consumed
+   * (RFC 6749 §4.1.2: tokens issued from a reused code SHOULD be revoked; RFC 9700 §4.14.2 for refresh tokens).
+   * Without this, a reuse that raced the first use (both read it unconsumed) left the family alive.
+   */
+  async #revokeReusedGrant(id: string): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      const reused = await trx
+        .selectFrom('oidc_state')
+        .select(['grant_id', 'payload'])
+        .where('tenant_id', '=', this.#tenantId)
+        .where('model', '=', this.#model)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!reused?.grant_id) return;
+      const gone = await trx
+        .deleteFrom('oidc_state')
+        .where('tenant_id', '=', this.#tenantId)
+        .where('grant_id', '=', reused.grant_id)
+        .returning(['model', 'payload'])
+        .execute();
+      for (const [model, kind] of Object.entries(AUDITED_TOKENS)) {
+        const ofModel = gone.filter((row) => row.model === model);
+        if (ofModel.length === 0 || !kind || kind === 'authorizationCode') continue;
+        const payload = JSON.parse(ofModel[0]!.payload) as AdapterPayload;
+        await this.#audit(trx, `oidc.${kind}.revoke`, payload, { grantId: reused.grant_id, count: ofModel.length, reason: 'reused' });
+      }
+    });
   }
 
   async destroy(id: string): Promise<void> {
