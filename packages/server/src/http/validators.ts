@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import { isCountry, isLanguage, isLocaleVariant, isTimeZone } from '../shared/formats.ts';
 import { isIdentifier } from '../shared/identifier.ts';
+import { BIDI_EMBEDDING_OVERRIDE_ISOLATE, LINE_BREAK_OR_TAB } from '../shared/one-line-text.ts';
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives as the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -40,18 +41,13 @@ function makeAjv(options: Options): Ajv {
  */
 const MULTILINE = 'x-multiline';
 const SINGLE_LINE = 'singleLine';
-const LINE_BREAK_OR_TAB = /[\t\n\r]/;
 
 /**
  * Typed single-line strings (names, labels, display names) also refuse the explicit bidirectional formatting
- * characters of UAX #9 §2.1–2.2: embeddings and overrides (U+202A–U+202E) and isolates (U+2066–U+2069). They
- * reorder the text around them wherever the string is shown — "Ada\u202Eninmda" reads as "Adaadmin" in the console,
- * an e-mail or an authenticator's account picker (CVE-2021-42574, "Trojan Source"). The implicit marks (LRM U+200E,
- * RLM U+200F, ALM U+061C) stay allowed: they fix the direction of neighbouring neutrals in mixed-script names and
- * cannot reorder anything beyond them. Identifiers refuse every bidi control by their own rule (shared/identifier.ts).
+ * characters, which reorder the text around them wherever it is shown (shared/one-line-text.ts says which and why).
+ * Identifiers refuse every bidi control by their own rule (shared/identifier.ts).
  */
 const NO_BIDI_CONTROLS = 'noBidiControls';
-const BIDI_EMBEDDING_OVERRIDE_ISOLATE = /[\u202A-\u202E\u2066-\u2069]/;
 
 /** A copy of `schema` in which every string schema not marked multi-line carries the single-line and no-bidi-control keywords. */
 function withSingleLineStrings(schema: unknown): unknown {

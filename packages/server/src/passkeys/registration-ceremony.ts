@@ -15,6 +15,7 @@ import { toPasskey, type Passkey } from './passkey-record.ts';
 import { registrationVerifier } from './verifiers.ts';
 import { canonicalBase64url, fromBase64url, newCeremonySessionId, newChallenge, newUserHandle, toBase64url } from './webauthn-encoding.ts';
 import { relaxCommit } from '../storage/relaxed-commit.ts';
+import { isOneLineText, ONE_LINE_TEXT_MESSAGE } from '../shared/one-line-text.ts';
 import { recordingRefusals } from './ceremony-refusal.ts';
 import { inSmallTransaction } from '../storage/small-transaction.ts';
 
@@ -98,6 +99,10 @@ export class RegistrationCeremony {
     const existing = 'row' in input.user ? input.user.credentials : await credentialDescriptors(db, user.id, rp.id);
     const userName = input.userName ?? user.email ?? user.user_key;
     const displayName = input.userDisplayName ?? ([user.first_name, user.last_name].filter((n) => n !== null).join(' ') || userName);
+    // The names the authenticator shows in its account picker. The typed APIs refuse such names already; a journey
+    // builds them from expressions over form input, which reach here unchecked.
+    if (!isOneLineText(userName)) throw validationError('userName', ONE_LINE_TEXT_MESSAGE);
+    if (!isOneLineText(displayName)) throw validationError('userDisplayName', ONE_LINE_TEXT_MESSAGE);
     const challenge = newChallenge();
     const sessionId = newCeremonySessionId(now);
     const expiresAt = now.getTime() + policy.timeout;

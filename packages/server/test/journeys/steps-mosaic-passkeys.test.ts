@@ -97,6 +97,30 @@ for (const kind of DATABASE_KINDS) {
       }
     });
 
+    test('a Display Name built from form input with a line break or a bidi override is refused (VALIDATION_FAILED, the failure branch), no ceremony stored', async () => {
+      await world.createUser('spoofed', { externalId: 'ext-spoofed' });
+      const sessions = async () => (await world.db.selectFrom('ceremony_sessions').select('id').execute()).length;
+      const before = await sessions();
+      for (const displayName of ['Ada\u202Eninmda', 'Ada\nsecond line', 'x\u2067y\u2069']) {
+        const journey = new JourneyRun(world);
+        const params = { ...REGISTER, userAuthState: 'notAuthenticated', userIdentifier: 'spoofed', displayName, errorOutputVariable: 'problem' };
+        assert.equal(outcomeOf(await journey.run(registerPasskeysStep, params, 'register')), 'failure');
+        const problem = journey.vars.problem as { code: string; detail: string };
+        assert.equal(problem.code, 'VALIDATION_FAILED');
+        assert.match(problem.detail, /^userDisplayName: /);
+      }
+      assert.equal(await sessions(), before);
+      // Direction marks are how mixed-script names are written.
+      const shown = presented(
+        await new JourneyRun(world).run(
+          registerPasskeysStep,
+          { ...REGISTER, userAuthState: 'notAuthenticated', userIdentifier: 'spoofed', displayName: 'دانا\u200F' },
+          'register',
+        ),
+      );
+      assert.equal(shown.data.clientRequest.user.displayName, 'دانا\u200F');
+    });
+
     test('Allow Cross Platform = No refuses a security key’s response; failures follow Failure Behavior and fill Error Output Variable', async () => {
       const user = await world.createUser('strict-user');
       const params = { ...REGISTER, allowCrossPlatform: false, errorOutputVariable: 'registrationError' };
