@@ -99,10 +99,11 @@ export class RegistrationCeremony {
     const existing = 'row' in input.user ? input.user.credentials : await credentialDescriptors(db, user.id, rp.id);
     const userName = input.userName ?? user.email ?? user.user_key;
     const displayName = input.userDisplayName ?? ([user.first_name, user.last_name].filter((n) => n !== null).join(' ') || userName);
-    // The names the authenticator shows in its account picker. The typed APIs refuse such names already; a journey
-    // builds them from expressions over form input, which reach here unchecked.
-    if (!isOneLineText(userName)) throw validationError('userName', ONE_LINE_TEXT_MESSAGE);
-    if (!isOneLineText(displayName)) throw validationError('userDisplayName', ONE_LINE_TEXT_MESSAGE);
+    // The names the authenticator shows in its account picker, when the caller gives them: the typed APIs refuse such
+    // names already, but a journey builds them from expressions over form input. (Names taken from the user record
+    // were checked when they were written; a legacy one does not keep its user from registering.)
+    if (input.userName !== undefined && !isOneLineText(input.userName)) throw validationError('userName', ONE_LINE_TEXT_MESSAGE);
+    if (input.userDisplayName !== undefined && !isOneLineText(input.userDisplayName)) throw validationError('userDisplayName', ONE_LINE_TEXT_MESSAGE);
     const challenge = newChallenge();
     const sessionId = newCeremonySessionId(now);
     const expiresAt = now.getTime() + policy.timeout;
