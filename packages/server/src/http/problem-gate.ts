@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ErrorCode } from '../errors/catalogue.ts';
 import { KeywayError, type FieldProblem } from '../errors/keyway-error.ts';
 import { FORMAT_MESSAGES } from '../shared/formats.ts';
+import { isConcurrentCollision } from '../storage/concurrent-collision.ts';
 import { isDatabaseUnavailable } from '../storage/database-unavailable.ts';
 import { problem, type Problem } from './problem.ts';
 
@@ -39,6 +40,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 
 /** Seconds a client is asked to wait after a database outage answer (RFC 9110 §10.2.3). */
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+/** …and after a collision with a concurrent transaction, which is over as soon as the other commits. */
+const COLLISION_RETRY_AFTER_SECONDS = 1;
 
 export interface ProblemAnswer {
   status: number;
@@ -71,6 +74,19 @@ export function problemFor(error: unknown, request: FastifyRequest): ProblemAnsw
       status: 503,
       body: problem('SERVICE_UNAVAILABLE', 'The database is not reachable right now; retry after the Retry-After delay', request.id),
       headers: { 'retry-after': String(OUTAGE_RETRY_AFTER_SECONDS) },
+    };
+  }
+  if (isConcurrentCollision(error)) {
+    // Undone whole by the database; the retry meets the other transaction's result (storage/concurrent-collision.ts).
+    request.log.warn({ err: error }, 'transaction collided with a concurrent one');
+    return {
+      status: 503,
+      body: problem(
+        'SERVICE_UNAVAILABLE',
+        'A concurrent change to the same data collided with this request and nothing was changed; retry after the Retry-After delay',
+        request.id,
+      ),
+      headers: { 'retry-after': String(COLLISION_RETRY_AFTER_SECONDS) },
     };
   }
   request.log.error({ err: error }, 'unhandled error');
