@@ -14,6 +14,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `human`: one readable line per event (for a terminal); `json`: pino's JSON lines; `auto`: human when stdout is a terminal. */
   logFormat: 'auto' | 'human' | 'json';
+  /** Whether request log lines carry the client's address (`remoteAddress`), which is personal data; KEYWAY_LOG_CLIENT_IP. */
+  logClientIp: boolean;
   accessTokenTtlSeconds: number;
   bodyLimitBytes: number;
   /**
@@ -95,6 +97,7 @@ export const CONFIG_VARIABLES = [
   'KEYWAY_DATABASE_URL',
   'KEYWAY_LOG_LEVEL',
   'KEYWAY_LOG_FORMAT',
+  'KEYWAY_LOG_CLIENT_IP',
   'KEYWAY_ACCESS_TOKEN_TTL',
   'KEYWAY_BODY_LIMIT',
   'KEYWAY_TRUST_PROXY',
@@ -301,6 +304,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
     throw new ConfigError('KEYWAY_LOG_FORMAT', LOG_FORMATS.join('|'), logFormat);
   }
+  const logClientIp = env.KEYWAY_LOG_CLIENT_IP || 'true';
+  if (logClientIp !== 'true' && logClientIp !== 'false') throw new ConfigError('KEYWAY_LOG_CLIENT_IP', 'true|false', logClientIp);
   const database = databaseUrl(env, cwd);
   return {
     port,
@@ -309,6 +314,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     databaseUrl: database,
     logLevel: logLevel as Config['logLevel'],
     logFormat: logFormat as Config['logFormat'],
+    logClientIp: logClientIp === 'true',
     accessTokenTtlSeconds: integer(env, 'KEYWAY_ACCESS_TOKEN_TTL', 3600, 60, 86_400),
     bodyLimitBytes: integer(env, 'KEYWAY_BODY_LIMIT', 256 * 1024, 1024, 10 * 1024 * 1024),
     trustProxy: trustProxy(env, 'KEYWAY_TRUST_PROXY'),

@@ -2,6 +2,7 @@
 // Anywhere else (a file, a pipe, a container's log collector) a program does: pino's JSON lines.
 import type { FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/config.ts';
+import { requestSerializer } from './request-log.ts';
 
 export type LogFormat = 'human' | 'json';
 
@@ -10,6 +11,7 @@ export function resolveLogFormat(setting: Config['logFormat'], stdoutIsTty: bool
   return setting === 'auto' ? (stdoutIsTty ? 'human' : 'json') : setting;
 }
 
+// The request serializer (request-log.ts) logs no header but Host; should a line carry headers another way, these go.
 const REDACT = { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' };
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
@@ -55,20 +57,24 @@ export function humanLine(json: string): string | undefined {
   return `${time} ${level}${text}`;
 }
 
-/** Fastify's logger: JSON to stdout, or the same entries turned into human lines. */
+/**
+ * Fastify's logger: JSON to stdout (or `out`), or the same entries turned into human lines. Requests are logged by
+ * request-log.ts: route, path and query without personal data or secrets, the client's address if `logClientIp`.
+ */
 export function loggerOptions(
-  config: Pick<Config, 'logLevel'>,
+  config: Pick<Config, 'logLevel' | 'logClientIp'>,
   format: LogFormat,
-  out: NodeJS.WritableStream = process.stdout,
+  out?: NodeJS.WritableStream,
 ): NonNullable<FastifyServerOptions['logger']> {
-  if (format === 'json') return { level: config.logLevel, redact: REDACT };
+  const options = { level: config.logLevel, redact: REDACT, serializers: { req: requestSerializer({ clientIp: config.logClientIp }) } };
+  if (format === 'json') return out === undefined ? options : { ...options, stream: out };
+  const to = out ?? process.stdout;
   return {
-    level: config.logLevel,
-    redact: REDACT,
+    ...options,
     stream: {
       write: (line: string) => {
         const text = humanLine(line);
-        if (text !== undefined) out.write(`${text}\n`);
+        if (text !== undefined) to.write(`${text}\n`);
       },
     },
   };

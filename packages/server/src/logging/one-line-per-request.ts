@@ -8,6 +8,10 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 export class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
 
+  // Fastify's default 404 handler would add `Route GET:<the whole URL, query and all> not found`: the request's own
+  // line says it, without the query's values (request-log.ts).
+  override routeNotFound(): void {}
+
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return;
     if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');

@@ -93,6 +93,7 @@ const bad: Array<[Record<string, string>, string, RegExp]> = [
   [{ KEYWAY_RATE_LIMIT_TOKEN_PER_IP: '0' }, 'KEYWAY_RATE_LIMIT_TOKEN_PER_IP', /integer from 1 to 1000000/],
   [{ KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT: 'many' }, 'KEYWAY_RATE_LIMIT_TOKEN_PER_CLIENT', /integer from 1 to 1000000/],
   [{ KEYWAY_LOG_FORMAT: 'pretty' }, 'KEYWAY_LOG_FORMAT', /auto\|human\|json/],
+  [{ KEYWAY_LOG_CLIENT_IP: 'no' }, 'KEYWAY_LOG_CLIENT_IP', /true\|false, got "no"/],
   [{ KEYWAY_SHED_DELAY_TARGET_MS: '25ms' }, 'KEYWAY_SHED_DELAY_TARGET_MS', /integer from 0 to 10000/],
   [{ KEYWAY_MASTER_KEY: 'c2hvcnQ' }, 'KEYWAY_MASTER_KEY', /43 base64url characters encoding 32 random bytes .*got "7 characters that are not one"/],
   [{ KEYWAY_MASTER_KEY: `${KEY.slice(0, 42)}+` }, 'KEYWAY_MASTER_KEY', /43 base64url characters/],
@@ -174,6 +175,12 @@ test('the log format: auto by default, human or json when set', () => {
   assert.equal(loadConfig({}).logFormat, 'auto');
   assert.equal(loadConfig({ KEYWAY_LOG_FORMAT: 'json' }).logFormat, 'json');
   assert.equal(loadConfig({ KEYWAY_LOG_FORMAT: 'human' }).logFormat, 'human');
+});
+
+test('the client address in request logs: on by default, KEYWAY_LOG_CLIENT_IP=false leaves it out', () => {
+  assert.equal(loadConfig({}).logClientIp, true);
+  assert.equal(loadConfig({ KEYWAY_LOG_CLIENT_IP: 'true' }).logClientIp, true);
+  assert.equal(loadConfig({ KEYWAY_LOG_CLIENT_IP: 'false' }).logClientIp, false);
 });
 
 test('did you mean: close names only, case ignored', () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import type { ApiResponse } from '../support/http-client.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
-import { startTestServer, type TenantFixture, type TestServer } from '../support/test-server.ts';
+import { startTestServer, type TenantFixture, type TestServer, type TestServerOptions } from '../support/test-server.ts';
 import type { DatabaseKind } from '../support/databases.ts';
 import { ADMIN, Browser, ORIGIN, RP_ID, SELF_SERVICE, STORE, expectStatus } from '../selfservice/selfservice-fixture.ts';
 
@@ -29,9 +29,10 @@ export class OidcWorld {
   }
 
   /** The server runs on the real clock: oidc-provider reads the time itself, and Keyway's sign-in times must agree. */
-  /** `env`: more settings, e.g. KEYWAY_SMTP_* for a test's SMTP listener. */
-  static async create(kind: DatabaseKind, env: Record<string, string> = {}): Promise<OidcWorld> {
+  /** `env`: more settings, e.g. KEYWAY_SMTP_* for a test's SMTP listener; `options`: more of the test server's. */
+  static async create(kind: DatabaseKind, env: Record<string, string> = {}, options: Pick<TestServerOptions, 'logger' | 'stepTypes'> = {}): Promise<OidcWorld> {
     const server = await startTestServer({
+      ...options,
       kind,
       env: { KEYWAY_PUBLIC_URL: ORIGIN, KEYWAY_RATE_LIMIT_PER_IP: '100000', KEYWAY_RATE_LIMIT_PER_IDENTIFIER: '100000', ...env },
     });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { MetadataProvider } from '../../src/passkeys/mds-blob.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -52,6 +52,8 @@ export interface TestServerOptions {
   consoleDist?: string;
   /** Where FIDO metadata BLOBs come from, instead of FIDO's (e.g. a BLOB a test made) */
   metadata?: MetadataProvider;
+  /** The application's logger (e.g. loggerOptions writing to a stream the test reads); default: none. */
+  logger?: FastifyServerOptions['logger'];
 }
 
 /** The real application on a real loopback port, over a fresh database of the given kind. */
@@ -63,7 +65,13 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const clock = options.clock ?? systemClock;
   const { database, masterKey } = await openKeywayDatabase(config, clock, options.statementCounter ? { statementCounter: options.statementCounter } : {});
   const services = createServices({ config, database, clock, masterKey, stepTypes: options.stepTypes, metadata: options.metadata });
-  const app = await buildApp({ config, database, services, logger: false, ...(options.consoleDist ? { consoleDist: options.consoleDist } : {}) });
+  const app = await buildApp({
+    config,
+    database,
+    services,
+    logger: options.logger ?? false,
+    ...(options.consoleDist ? { consoleDist: options.consoleDist } : {}),
+  });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const http = new HttpClient(address);
 
