@@ -1,7 +1,9 @@
 // "I lost my passkey" in a real browser with a real SMTP listener, on both databases: the sign-in page links to the
 // lost-passkey page, the user asks for a link, the outbox delivers the e-mail, Chromium follows its link to the
 // recovery page and creates a new passkey with the virtual authenticator, then signs in with it. An unknown address
-// gets the same answer and no mail; asking too often is refused (429) per e-mail address.
+// gets the same answer and no mail; asking too often is refused (429) per e-mail address. With verifyEmail on, the
+// sign-up's verification link shows the account and verifies nothing until the reader confirms; "I did not sign up"
+// deletes an account someone made with the reader's address, who can then sign up with it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -10,6 +12,7 @@ import { startSmtpListener, type SmtpListener } from '../packages/server/test/su
 import { base64ToBase64Url, launchChromium, PLATFORM_AUTHENTICATOR, WebAuthnPage } from './support/browser.ts';
 import { axeViolations } from './support/axe.ts';
 import { screenshot, setUpHostedStore, watchPage, type HostedStore } from './support/hosted-pages.ts';
+import { assertNothingWraps, screenshotViews } from './support/layout.ts';
 import { startSelfServiceServer, type SelfServiceServer } from './support/selfservice-server.ts';
 
 const TENANT = 'acme';
@@ -144,54 +147,160 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await server.deliverEmails(), 0);
     });
 
-    test(`with verifyEmail on, sign-up e-mails a link that verifies the address (${kind})`, async () => {
+    /** Runs `body` with the store's verifyEmail on (and puts the setting back). */
+    async function withVerifyEmail(body: () => Promise<void>): Promise<void> {
       const settings = store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/${STORE}`), 200).body.selfService;
       store.backend.expect(await store.backend.call('PATCH', `/api/identity-store/stores/${STORE}`, { selfService: { ...settings, verifyEmail: true } }), 200);
-      const refused = await server.http.request(
-        'POST',
-        `/${TENANT}/identity/${STORE}/register/webauthn/begin`,
-        { identifier: 'grace' },
-        { origin: server.origin },
-      );
-      assert.equal(refused.status, 400, 'the identifier must be an e-mail address');
-      assert.equal((refused.body as { code: string }).code, 'VALIDATION_FAILED');
-
-      const before = smtp.mails.length;
-      const device = await WebAuthnPage.open(browser, store.url('signup'));
       try {
-        const page = device.page;
-        await device.addVirtualAuthenticator(PLATFORM_AUTHENTICATOR);
-        await page.getByLabel('Username').fill('grace@example.com');
-        await page.getByRole('button', { name: 'Create account with a passkey' }).click();
-        await page.waitForURL(store.url('passkeys'));
-        const listed = store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/${STORE}/users?userKey=grace%40example.com`), 200).body;
-        assert.equal(listed.items[0].email, 'grace@example.com');
-        assert.equal(listed.items[0].emailVerified, false);
-
-        assert.equal(await server.deliverEmails(), 1);
-        const mail = await smtp.waitFor(before + 1);
-        assert.deepEqual(mail.to, ['grace@example.com']);
-        assert.equal(mail.subject, 'Confirm your e-mail address for Acme <Customers>');
-        const link = /(http:\/\/localhost:\d+\/acme\/identity\/customers\/verify-email#[A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
-        assert.ok(link, mail.text);
-        await page.goto(link);
-        await page.getByRole('status').filter({ hasText: 'Thank you: grace@example.com is confirmed.' }).waitFor();
-        if (kind === 'sqlite') await screenshot(page, 'verify-email-en');
-        const user = store.backend.expect(await store.backend.call('GET', `/api/identity-store/stores/${STORE}/users/${listed.items[0].id}`), 200).body;
-        assert.equal(user.emailVerified, true);
-        const changed = store.backend.expect(
-          await store.backend.call('PATCH', `/api/identity-store/stores/${STORE}/users/${user.id}`, { email: 'grace@example.org' }),
-          200,
-        ).body;
-        assert.equal(changed.emailVerified, false, 'a new address starts unverified');
-
-        const again = await server.http.request('POST', `/${TENANT}/identity/${STORE}/email/verify`, { token: link.split('#')[1] }, { origin: server.origin });
-        assert.equal(again.status, 410);
-        assert.equal((again.body as { code: string }).code, 'EMAIL_VERIFICATION_USED');
+        await body();
       } finally {
-        await device.close();
         store.backend.expect(await store.backend.call('PATCH', `/api/identity-store/stores/${STORE}`, { selfService: settings }), 200);
       }
+    }
+
+    /** Signs `address` up on the hosted sign-up page (a virtual authenticator of its own) and answers the verification link e-mailed for it. */
+    async function signUpOnPage(address: string): Promise<{ device: WebAuthnPage; link: string; userId: string }> {
+      const before = smtp.mails.length;
+      const device = await WebAuthnPage.open(browser, store.url('signup'));
+      await device.addVirtualAuthenticator(PLATFORM_AUTHENTICATOR);
+      await device.page.getByLabel('Username').fill(address);
+      await device.page.getByRole('button', { name: 'Create account with a passkey' }).click();
+      await device.page.waitForURL(store.url('passkeys'));
+      const listed = store.backend.expect(
+        await store.backend.call('GET', `/api/identity-store/stores/${STORE}/users?userKey=${encodeURIComponent(address)}`),
+        200,
+      ).body;
+      assert.equal(listed.items[0].email, address);
+      assert.equal(listed.items[0].emailVerified, false);
+      assert.equal(await server.deliverEmails(), 1);
+      const mail = await smtp.waitFor(before + 1);
+      assert.deepEqual(mail.to, [address]);
+      assert.equal(mail.subject, 'Confirm your e-mail address for Acme <Customers>');
+      assert.match(mail.text, /choose “No, I did not sign up”/, 'the e-mail tells a reader who did not sign up what to do');
+      const link = /(http:\/\/localhost:\d+\/acme\/identity\/customers\/verify-email#[A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
+      assert.ok(link, mail.text);
+      return { device, link, userId: listed.items[0].id };
+    }
+
+    const userById = async (id: string) => store.backend.call('GET', `/api/identity-store/stores/${STORE}/users/${id}`);
+
+    test(`with verifyEmail on, the e-mailed link shows the account first and verifies only when confirmed (${kind})`, async () => {
+      await withVerifyEmail(async () => {
+        const refused = await server.http.request(
+          'POST',
+          `/${TENANT}/identity/${STORE}/register/webauthn/begin`,
+          { identifier: 'grace' },
+          { origin: server.origin },
+        );
+        assert.equal(refused.status, 400, 'the identifier must be an e-mail address');
+        assert.equal((refused.body as { code: string }).code, 'VALIDATION_FAILED');
+        const { device, link, userId } = await signUpOnPage('grace@example.com');
+        try {
+          const page = device.page;
+          const watch = watchPage(page);
+          await page.goto(link);
+          // Opening the link (as a mail scanner would) shows the account and changes nothing.
+          await page.locator('#verify-account', { hasText: 'grace@example.com' }).waitFor();
+          await page.getByRole('heading', { name: 'Did you create this account?' }).waitFor();
+          const confirm = page.getByRole('button', { name: 'Yes, confirm my address', disabled: false });
+          await confirm.waitFor();
+          assert.equal(await page.getByRole('button', { name: 'No, I did not sign up' }).getAttribute('aria-describedby'), 'disown-hint');
+          assert.match(await page.locator('#disown-hint').innerText(), /the account and its passkeys are deleted/);
+          assert.match(await page.locator('#verify-created').innerText(), /\d{4}/, 'the creation time is shown');
+          assert.equal(store.backend.expect(await userById(userId), 200).body.emailVerified, false, 'not verified by opening the link');
+          assert.deepEqual(await axeViolations(page), []);
+          if (kind === 'sqlite') await screenshotViews(page, 'selfservice-verify-email-ask');
+
+          await confirm.click();
+          await page.getByRole('status').filter({ hasText: 'Thank you: grace@example.com is confirmed.' }).waitFor();
+          assert.equal(await page.locator('#verify-details').isHidden(), true, 'the choice is gone');
+          assert.equal(await page.evaluate(() => document.activeElement?.id), 'verify-title', 'focus moves to the heading');
+          assert.equal(new URL(page.url()).hash, '', 'the spent link leaves the address bar');
+          assert.deepEqual(await axeViolations(page), []);
+          if (kind === 'sqlite') await screenshot(page, 'verify-email-en');
+          const user = store.backend.expect(await userById(userId), 200).body;
+          assert.equal(user.emailVerified, true);
+          const changed = store.backend.expect(
+            await store.backend.call('PATCH', `/api/identity-store/stores/${STORE}/users/${user.id}`, { email: 'grace@example.org' }),
+            200,
+          ).body;
+          assert.equal(changed.emailVerified, false, 'a new address starts unverified');
+
+          const again = await server.http.request(
+            'POST',
+            `/${TENANT}/identity/${STORE}/email/verify`,
+            { token: link.split('#')[1] },
+            { origin: server.origin },
+          );
+          assert.equal(again.status, 410);
+          assert.equal((again.body as { code: string }).code, 'EMAIL_VERIFICATION_USED');
+          // Opened again, the page says so in words, and offers nothing to press.
+          await page.goto(link);
+          await page.getByRole('alert').filter({ hasText: 'This link has already been used.' }).waitFor();
+          assert.equal(await page.locator('#verify-details').isHidden(), true);
+          assert.deepEqual(watch.problems(), []);
+        } finally {
+          await device.close();
+        }
+      });
+    });
+
+    test(`“I did not sign up”: the account someone made with my address is deleted, and I sign up with it (${kind})`, async () => {
+      await withVerifyEmail(async () => {
+        // Someone signs up with the victim's address and a passkey of their own.
+        const attacker = await signUpOnPage('victim@example.com');
+        // The victim opens the link in German, on a phone in dark mode, and answers with the keyboard.
+        const victim = await WebAuthnPage.open(browser, 'about:blank');
+        try {
+          const page = victim.page;
+          const watch = watchPage(page);
+          await page.setViewportSize({ width: 360, height: 740 });
+          await page.emulateMedia({ colorScheme: 'dark' });
+          const [address, token] = attacker.link.split('#');
+          await page.goto(`${address}?lang=de#${token}`);
+          await page.locator('#verify-account', { hasText: 'victim@example.com' }).waitFor();
+          const disown = page.getByRole('button', { name: 'Nein, das war ich nicht', disabled: false });
+          await disown.waitFor();
+          assert.match(await page.locator('#disown-hint').innerText(), /das Konto und seine Passkeys gelöscht/);
+          assert.deepEqual(await axeViolations(page), []);
+          await assertNothingWraps(page, 'verify-email (de) at 360 px');
+          if (kind === 'sqlite') await screenshot(page, 'verify-email-ask-de-dark-360');
+
+          await disown.focus();
+          await page.keyboard.press('Enter');
+          await page.getByRole('status').filter({ hasText: 'Erledigt: Das Konto wurde gelöscht.' }).waitFor();
+          assert.equal(await page.locator('#verify-details').isHidden(), true);
+          assert.equal(await page.evaluate(() => document.activeElement?.id), 'verify-title');
+          const signUp = page.getByRole('link', { name: 'Konto erstellen' });
+          await signUp.waitFor();
+          assert.deepEqual(await axeViolations(page), []);
+          if (kind === 'sqlite') await screenshot(page, 'verify-email-disowned-de-dark-360');
+
+          // The account is gone, and its holder signed out.
+          store.backend.expect(await userById(attacker.userId), 404, 'USER_NOT_FOUND');
+          const me = await attacker.device.page.evaluate(async (url) => (await fetch(url)).status, `${store.base}/me`);
+          assert.equal(me, 401);
+
+          // The address is free: the victim signs up with it from the page's link.
+          await victim.addVirtualAuthenticator(PLATFORM_AUTHENTICATOR);
+          await signUp.click();
+          await page.waitForURL(`${store.url('signup')}?lang=de`);
+          await page.getByLabel('Benutzername').fill('victim@example.com');
+          await page.getByRole('button', { name: 'Konto mit Passkey erstellen' }).click();
+          await page.waitForURL(/\/passkeys/);
+          const listed = store.backend.expect(
+            await store.backend.call('GET', `/api/identity-store/stores/${STORE}/users?userKey=victim%40example.com`),
+            200,
+          ).body;
+          assert.equal(listed.items.length, 1);
+          assert.notEqual(listed.items[0].id, attacker.userId);
+          assert.equal(await server.deliverEmails(), 1, 'the new account gets its own verification e-mail');
+          assert.deepEqual(watch.problems(), []);
+        } finally {
+          await victim.close();
+          await attacker.device.close();
+        }
+      });
     });
 
     test(`asking too often for one address is refused (${kind})`, async () => {

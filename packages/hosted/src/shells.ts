@@ -203,11 +203,30 @@ ${liveRegions()}
 <p class="aside"><a href="${link('signin')}">${t('lostPasskey.back')}</a></p>`,
       };
     case 'verify-email':
+      // Nothing happens when the link opens: the page shows whose account it is about and the reader chooses (a click
+      // on an unexpected e-mail, or a mail scanner running the page, must not verify someone else's account).
       return {
         titleKey: 'verifyEmail.title',
-        main: `<h1>${t('verifyEmail.title')}</h1>
+        main: `<h1 id="verify-title" tabindex="-1">${t('verifyEmail.title')}</h1>
 ${noscript(t)}
+<section id="verify-details" aria-labelledby="verify-title" hidden>
+<p class="lead">${t('verifyEmail.lead')}</p>
+<dl class="facts">
+<div><dt>${t('verifyEmail.account')}</dt><dd id="verify-account"></dd></div>
+<div><dt>${t('verifyEmail.created')}</dt><dd id="verify-created"></dd></div>
+</dl>
+<div id="verify-choice">
+<h2 id="verify-question">${t('verifyEmail.question')}</h2>
+<div class="stack" role="group" aria-labelledby="verify-question">
+${actionButton('button', 'primary', t('verifyEmail.confirm'), 'confirm-email')}
+<button type="button" id="disown-email" class="secondary" aria-describedby="disown-hint" disabled>${t('verifyEmail.disown')}</button>
+<p id="disown-hint" class="hint"></p>
+</div>
+</div>
+<p id="verify-verified" hidden>${t('verifyEmail.alreadyVerified')}</p>
+</section>
 ${liveRegions()}
+${input.allowSignUp ? `<p class="aside" id="verify-sign-up" hidden><a href="${link('signup')}">${t('signin.createAccount')}</a></p>` : ''}
 <p class="aside"><a href="${link('signin')}">${t('signin.title')}</a></p>`,
       };
     case 'not-found':

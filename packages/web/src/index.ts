@@ -4,6 +4,8 @@ export type {
   BoundDevice,
   BoundDeviceList,
   CurrentSession,
+  DisownedEmail,
+  EmailVerificationDetails,
   KeywayOptions,
   KeywayUser,
   Passkey,

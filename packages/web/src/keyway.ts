@@ -84,6 +84,26 @@ export interface RecoveryDetails {
   user: { userKey: string; displayName?: string | null };
 }
 
+/** What an e-mail verification link is about (`emailVerificationDetails`). */
+export interface EmailVerificationDetails {
+  /** The address the link was sent to (still the account's) */
+  email: string;
+  /** The account's identifier */
+  userKey: string;
+  /** When the account was created (ISO 8601) */
+  createdAt: string;
+  /** Verified already: then only `verifyEmail` is left (`disownEmail` refuses) */
+  emailVerified: boolean;
+  /** The account's identifier is this address: `disownEmail` deletes the account (else it removes the address from it) */
+  userKeyIsEmail: boolean;
+}
+
+/** What `disownEmail` did: deleted the account named after the address, or removed the address from an account named otherwise. */
+export interface DisownedEmail {
+  email: string;
+  outcome: 'accountDeleted' | 'emailRemoved';
+}
+
 interface CeremonyOptions {
   signal?: AbortSignal;
 }
@@ -265,9 +285,30 @@ export class Keyway {
     await requestJSON<{ accepted: true }>('POST', this.#url('/recovery/email'), { email, ...(language ? { language } : {}) });
   }
 
-  /** Follows an e-mail verification link (its one-time token): the account's address becomes verified. */
+  /**
+   * What an e-mail verification link (its one-time token, from the URL fragment) is about, without using it: the
+   * account it was sent for and whether its address is verified already. Show this and let the reader choose
+   * `verifyEmail` ("yes, I created this account") or `disownEmail` ("I did not sign up"): verifying as soon as the
+   * link is opened would let anyone who signs up with someone else's address have it verified by a click on the
+   * unexpected e-mail, or by a mail scanner.
+   */
+  async emailVerificationDetails(token: string): Promise<EmailVerificationDetails> {
+    return requestJSON<EmailVerificationDetails>('POST', this.#url('/email/verify/inspect'), { token });
+  }
+
+  /** "Yes, I created this account": uses the one-time link; the account's address becomes verified. */
   async verifyEmail(token: string): Promise<{ email: string }> {
     return requestJSON<{ email: string }>('POST', this.#url('/email/verify'), { token });
+  }
+
+  /**
+   * "I did not sign up": uses the one-time link to say the account that bears the address is not the reader's. Only
+   * while the address is not verified (else KeywayServerError `EMAIL_ALREADY_VERIFIED`). The server deletes the
+   * account when its identifier is the address (`accountDeleted`: the address can then sign up), and otherwise only
+   * removes the address from it (`emailRemoved`).
+   */
+  async disownEmail(token: string): Promise<DisownedEmail> {
+    return requestJSON<DisownedEmail>('POST', this.#url('/email/disown'), { token });
   }
 
   /** Ends the session on the server (the cookie is cleared). */

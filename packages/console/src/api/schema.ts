@@ -1245,6 +1245,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/{tenantId}/identity/{storeName}/email/verify/inspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What an e-mail verification link is about
+         * @description Without using the link (nothing changes): the account it was sent for — its identifier and when it was created — and whether its address is verified already, so that the page can ask whether the reader created it before anything happens (a click on an unexpected e-mail, or a mail scanner following it, must not verify someone else’s account). The token goes in the body, never in a URL. Refused like …/email/verify; rate-limited per client address and per link.
+         */
+        post: operations["inspectEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/{tenantId}/identity/{storeName}/email/verify": {
         parameters: {
             query?: never;
@@ -1256,9 +1276,29 @@ export interface paths {
         put?: never;
         /**
          * Verify an e-mail address
-         * @description Follows the one-time link e-mailed at sign-up (when the store’s selfService.verifyEmail is on): the account’s address becomes verified (`emailVerified` in the admin API).
+         * @description The reader of the one-time link e-mailed at sign-up (when the store’s selfService.verifyEmail is on) confirms the account is theirs: its address becomes verified (`emailVerified` in the admin API) and the link is used up. 404 EMAIL_VERIFICATION_NOT_FOUND also when the account’s address has changed since.
          */
         post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{tenantId}/identity/{storeName}/email/disown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disown an e-mail address (“I did not sign up”)
+         * @description The reader of the verification link says they did not create the account that bears their address (someone may have signed up with it, and a passkey of their own, to take over the account its owner would create later). Allowed only while the address is still the account’s and not verified (409 EMAIL_ALREADY_VERIFIED; 404 EMAIL_VERIFICATION_NOT_FOUND when the address changed). When the account’s userKey is the address (every self-service sign-up of a store that verifies addresses) the account is deleted — passkeys, sessions, recovery links and whatever the OpenID Provider issued for it — and the address can sign up anew (`accountDeleted`; the link goes with the account, so it then answers EMAIL_VERIFICATION_NOT_FOUND). When the userKey is something else, the account stays and only loses the address (`emailRemoved`). One transaction, the link used up, audited as `selfservice.email.disown`; 409 EDIT_CONFLICT when the account changed meanwhile (try again).
+         */
+        post: operations["disownEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2601,6 +2641,7 @@ export interface components {
          *     | `EMAIL_VERIFICATION_NOT_FOUND` | 404 | No such e-mail verification link |
          *     | `EMAIL_VERIFICATION_USED` | 410 | The e-mail verification link was already used |
          *     | `EMAIL_VERIFICATION_EXPIRED` | 410 | The e-mail verification link has expired |
+         *     | `EMAIL_ALREADY_VERIFIED` | 409 | The e-mail address is already verified: the link can no longer disown it |
          *     | `FORM_NOT_FOUND` | 404 | No such custom form |
          *     | `FORM_ALREADY_EXISTS` | 409 | A custom form with this name already exists |
          *     | `FORM_VERSION_NOT_FOUND` | 404 | No such version of the custom form |
@@ -2671,7 +2712,7 @@ export interface components {
          *     | `ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED` | 403 | The organization does not accept passkeys of this authenticator model |
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "SIGN_UP_CHALLENGE_REQUIRED" | "SIGN_UP_CHALLENGE_INVALID" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_PUBLISHER_NOT_PERMITTED" | "JOURNEY_STARTER_NOT_PERMITTED" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_EXPRESSION_BUDGET_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_LINK_REVOKED" | "CONSOLE_INVITATION_NOT_FOUND" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "OPERATOR_NOT_COVERED" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "SIGN_UP_CHALLENGE_REQUIRED" | "SIGN_UP_CHALLENGE_INVALID" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "EMAIL_ALREADY_VERIFIED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_PUBLISHER_NOT_PERMITTED" | "JOURNEY_STARTER_NOT_PERMITTED" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_EXPRESSION_BUDGET_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_LINK_REVOKED" | "CONSOLE_INVITATION_NOT_FOUND" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "OPERATOR_NOT_COVERED" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
         /**
          * Permission
          * @description A token carries permissions `TNT#{tenant}#Service:action`; `*` may stand for the action or for `Service:action`. Each protected operation names the one it needs.
@@ -2791,7 +2832,7 @@ export interface components {
             status: number;
             detail: string;
             /** @description Stable error code; see the ErrorCode schema */
-            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "SIGN_UP_CHALLENGE_REQUIRED" | "SIGN_UP_CHALLENGE_INVALID" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_PUBLISHER_NOT_PERMITTED" | "JOURNEY_STARTER_NOT_PERMITTED" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_EXPRESSION_BUDGET_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_LINK_REVOKED" | "CONSOLE_INVITATION_NOT_FOUND" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "OPERATOR_NOT_COVERED" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
+            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVER_BUSY" | "UNAUTHENTICATED" | "INVALID_CLIENT" | "INVALID_GRANT_TYPE" | "INVALID_SCOPE" | "FORBIDDEN" | "PERMISSION_NOT_GRANTABLE" | "TENANT_NOT_FOUND" | "API_CLIENT_NOT_FOUND" | "API_CLIENT_NOT_COVERED" | "LAST_FULL_ADMIN_CLIENT" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "STORE_NOT_EMPTY" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "USER_KEY_NOT_UNIQUE" | "INVALID_CURSOR" | "USER_DISABLED" | "BRANDING_COLOR_INVALID" | "BRANDING_CONTRAST_TOO_LOW" | "BRANDING_LOGO_INVALID" | "BRANDING_LANGUAGE_UNSUPPORTED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "INVALID_TRUST_ANCHOR" | "PASSKEY_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_KEY_INVALID" | "DEVICE_CHALLENGE_INVALID" | "SESSION_NOT_FOUND" | "SESSION_ALREADY_USED" | "CHALLENGE_EXPIRED" | "RESPONSE_MALFORMED" | "CEREMONY_TYPE_MISMATCH" | "CHALLENGE_MISMATCH" | "ORIGIN_MISMATCH" | "CROSS_ORIGIN_NOT_ALLOWED" | "TOKEN_BINDING_NOT_SUPPORTED" | "RP_ID_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "BACKUP_STATE_INVALID" | "SYNCED_PASSKEY_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "CREDENTIAL_PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "ATTESTATION_INVALID" | "CREDENTIAL_ID_TOO_LONG" | "CREDENTIAL_ALREADY_REGISTERED" | "CREDENTIAL_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "DISCOVERABLE_NOT_ALLOWED" | "USER_HANDLE_CONFLICT" | "SELF_SERVICE_DISABLED" | "SIGN_UP_DISABLED" | "SIGN_UP_CHALLENGE_REQUIRED" | "SIGN_UP_CHALLENGE_INVALID" | "IDENTIFIER_TAKEN" | "CREDENTIAL_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "LAST_PASSKEY" | "CSRF_REJECTED" | "BROWSER_SESSION_NOT_FOUND" | "RECOVERY_LINK_NOT_FOUND" | "RECOVERY_LINK_USED" | "RECOVERY_LINK_EXPIRED" | "EMAIL_NOT_CONFIGURED" | "EMAIL_ADDRESS_MISSING" | "EMAIL_VERIFICATION_NOT_FOUND" | "EMAIL_VERIFICATION_USED" | "EMAIL_VERIFICATION_EXPIRED" | "EMAIL_ALREADY_VERIFIED" | "FORM_NOT_FOUND" | "FORM_ALREADY_EXISTS" | "FORM_VERSION_NOT_FOUND" | "PAGE_NOT_FOUND" | "PAGE_ALREADY_EXISTS" | "PAGE_VERSION_NOT_FOUND" | "CONTENT_VERSION_PUBLISHED" | "CONTENT_VERSION_NOT_PUBLISHED" | "PAGE_GRANT_NOT_FOUND" | "USER_CANCELLED" | "CLIENT_REPORTED_FAILURE" | "JOURNEY_NOT_FOUND" | "JOURNEY_ALREADY_EXISTS" | "JOURNEY_VERSION_NOT_FOUND" | "JOURNEY_NO_DRAFT" | "JOURNEY_CHANGED_CONCURRENTLY" | "JOURNEY_DEFINITION_INVALID" | "JOURNEY_NOT_PUBLISHED" | "JOURNEY_NOT_STARTABLE" | "JOURNEY_PUBLISHER_NOT_PERMITTED" | "JOURNEY_STARTER_NOT_PERMITTED" | "JOURNEY_ORIGIN_NOT_ALLOWED" | "JOURNEY_SESSION_NOT_FOUND" | "JOURNEY_SESSION_EXPIRED" | "JOURNEY_STEP_ALREADY_SUBMITTED" | "JOURNEY_OPTION_NOT_OFFERED" | "OIDC_CLIENT_NOT_FOUND" | "OIDC_REDIRECT_URI_INVALID" | "OIDC_SCOPE_UNSUPPORTED" | "OIDC_CLIENT_PUBLIC" | "JOURNEY_REJECTED" | "JOURNEY_STEP_LIMIT_EXCEEDED" | "JOURNEY_EXPRESSION_BUDGET_EXCEEDED" | "JOURNEY_STEP_TIMEOUT" | "JOURNEY_OUTCOME_NOT_WIRED" | "JOURNEY_EXPRESSION_FAILED" | "JOURNEY_PARAMETERS_INVALID" | "JOURNEY_STEP_FAILED" | "JOURNEY_NO_USER" | "JOURNEY_STATE_TOO_LARGE" | "JOURNEY_INTERRUPTED" | "JOURNEY_DRY_RUN_UNKNOWN_STEP" | "JOURNEY_DRY_RUN_SCRIPT_INVALID" | "CONSOLE_SIGN_IN_REQUIRED" | "CONSOLE_LINK_INVALID" | "CONSOLE_LINK_USED" | "CONSOLE_LINK_EXPIRED" | "CONSOLE_LINK_REVOKED" | "CONSOLE_INVITATION_NOT_FOUND" | "CONSOLE_CEREMONY_NOT_FOUND" | "CONSOLE_CEREMONY_EXPIRED" | "OPERATOR_NOT_FOUND" | "OPERATOR_PASSKEY_NOT_FOUND" | "LAST_OPERATOR_PASSKEY" | "LAST_OWNER" | "OWNER_MANAGEMENT_FORBIDDEN" | "OPERATOR_NOT_COVERED" | "EDIT_CONFLICT" | "ORGANIZATION_NOT_FOUND" | "ORGANIZATION_ALREADY_EXISTS" | "ORGANIZATION_MEMBER_NOT_FOUND" | "ORGANIZATION_MEMBER_EXISTS" | "ORGANIZATION_DOMAIN_NOT_FOUND" | "ORGANIZATION_DOMAIN_TAKEN" | "ORGANIZATION_MEMBERSHIP_REQUIRED" | "ORGANIZATION_PASSKEY_REQUIRED" | "ORGANIZATION_SYNCED_PASSKEY_REFUSED" | "ORGANIZATION_AUTHENTICATOR_NOT_ALLOWED";
             /** @description The request id, also sent as x-request-id */
             instance?: string;
             errors?: {
@@ -3695,10 +3736,33 @@ export interface components {
             /** @description The token from the verification link’s fragment */
             token: string;
         };
+        /** EmailVerificationDetails */
+        EmailVerificationDetails: {
+            /** @description The address the link was sent to, which is still the account’s */
+            email: string;
+            /** @description The account’s identifier (at a sign-up of a store that verifies addresses: the address as typed) */
+            userKey: string;
+            /**
+             * Format: date-time
+             * @description When the account was created
+             */
+            createdAt: string;
+            /** @description Whether the address is verified already (then …/email/disown refuses) */
+            emailVerified: boolean;
+            /** @description Whether the account’s userKey is this address: then …/email/disown deletes the account, else it only removes the address from it */
+            userKeyIsEmail: boolean;
+        };
         /** VerifyEmailAnswer */
         VerifyEmailAnswer: {
             /** @description The address now verified */
             email: string;
+        };
+        /** DisownEmailAnswer */
+        DisownEmailAnswer: {
+            /** @description The address the link was sent to */
+            email: string;
+            /** @description `accountDeleted`: the account, whose identifier is this address, is deleted with its passkeys and sessions; `emailRemoved`: the account (whose identifier is something else) stays, without this address */
+            outcome: "accountDeleted" | "emailRemoved";
         };
         /** FinishRecoveryRequest */
         FinishRecoveryRequest: {
@@ -12096,6 +12160,116 @@ export interface operations {
             };
         };
     };
+    inspectEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailVerificationDetails"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CSRF_REJECTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SELF_SERVICE_DISABLED, EMAIL_VERIFICATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: EMAIL_VERIFICATION_USED, EMAIL_VERIFICATION_EXPIRED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     verifyEmail: {
         parameters: {
             query?: never;
@@ -12143,6 +12317,125 @@ export interface operations {
             };
             /** @description Error codes: SELF_SERVICE_DISABLED, EMAIL_VERIFICATION_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: EMAIL_VERIFICATION_USED, EMAIL_VERIFICATION_EXPIRED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE, SERVER_BUSY */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disownEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token’s tenant */
+                tenantId: string;
+                /** @description Letters, digits, _ and -, at most 64 */
+                storeName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisownEmailAnswer"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: CSRF_REJECTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: SELF_SERVICE_DISABLED, EMAIL_VERIFICATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error codes: EMAIL_ALREADY_VERIFIED, EDIT_CONFLICT */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

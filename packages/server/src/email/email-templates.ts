@@ -43,10 +43,11 @@ const TEXTS: Record<EmailLanguage, Record<EmailContent['kind'], TemplateTexts>> 
     verifyEmail: {
       subject: 'Confirm your e-mail address for {product}',
       greeting: 'Hello,',
-      lead: 'Please confirm that this e-mail address belongs to your {product} account:',
+      lead: 'An account at {product} was created with this e-mail address. Please confirm that it is yours:',
       action: 'Confirm my e-mail address',
       expiry: 'The link works once and expires in {minutes} minutes.',
-      ignore: 'If you did not create an account, ignore this e-mail.',
+      // Not "ignore this e-mail": an account someone else created with this address would keep it.
+      ignore: 'Not you? Open the same link and choose “No, I did not sign up”: the account is removed and your address is free again.',
     },
     oneTimeCode: {
       subject: 'Your {product} code',
@@ -69,10 +70,11 @@ const TEXTS: Record<EmailLanguage, Record<EmailContent['kind'], TemplateTexts>> 
     verifyEmail: {
       subject: 'Bestätigen Sie Ihre E-Mail-Adresse für {product}',
       greeting: 'Guten Tag,',
-      lead: 'Bitte bestätigen Sie, dass diese E-Mail-Adresse zu Ihrem {product}-Konto gehört:',
+      lead: 'Bei {product} wurde ein Konto mit dieser E-Mail-Adresse erstellt. Bitte bestätigen Sie, dass es Ihres ist:',
       action: 'E-Mail-Adresse bestätigen',
       expiry: 'Der Link funktioniert einmal und läuft in {minutes} Minuten ab.',
-      ignore: 'Wenn Sie kein Konto erstellt haben, ignorieren Sie diese E-Mail.',
+      ignore:
+        'Waren Sie das nicht? Öffnen Sie denselben Link und wählen Sie „Nein, das war ich nicht“: Das Konto wird entfernt und Ihre Adresse ist wieder frei.',
     },
     oneTimeCode: {
       subject: 'Ihr Code für {product}',

@@ -110,6 +110,7 @@ export const ERROR_CATALOGUE = {
   EMAIL_VERIFICATION_NOT_FOUND: { status: 404, title: 'No such e-mail verification link' },
   EMAIL_VERIFICATION_USED: { status: 410, title: 'The e-mail verification link was already used' },
   EMAIL_VERIFICATION_EXPIRED: { status: 410, title: 'The e-mail verification link has expired' },
+  EMAIL_ALREADY_VERIFIED: { status: 409, title: 'The e-mail address is already verified: the link can no longer disown it' },
 
   // Journey custom forms and custom pages
   FORM_NOT_FOUND: { status: 404, title: 'No such custom form' },

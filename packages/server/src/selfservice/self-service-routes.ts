@@ -14,6 +14,8 @@ import type { Services } from '../services.ts';
 import type { BrowserRequest, OpenedSession, SelfServiceStore } from './self-service-service.ts';
 import {
   CreationOptionsAnswer,
+  DisownEmailAnswer,
+  EmailVerificationDetailsAnswer,
   LoginOptionsBody,
   MeAnswer,
   MyPasskeySchema,
@@ -457,6 +459,26 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
     },
   );
 
+  // ── e-mail verification: the page shows what the link is about, then the reader confirms or disowns ──
+  const EMAIL_LINK: ErrorCode[] = ['EMAIL_VERIFICATION_NOT_FOUND', 'EMAIL_VERIFICATION_USED', 'EMAIL_VERIFICATION_EXPIRED'];
+  app.post(
+    '/email/verify/inspect',
+    {
+      schema: {
+        operationId: 'inspectEmailVerification',
+        ...doc(
+          'What an e-mail verification link is about',
+          'Without using the link (nothing changes): the account it was sent for — its identifier and when it was created — and whether its address is verified already, so that the page can ask whether the reader created it before anything happens (a click on an unexpected e-mail, or a mail scanner following it, must not verify someone else’s account). The token goes in the body, never in a URL. Refused like …/email/verify; rate-limited per client address and per link.',
+        ),
+        params: StoreParams,
+        body: VerifyEmailBody,
+        response: { 200: EmailVerificationDetailsAnswer },
+      },
+      config: { errors: [...LIMITED, ...EMAIL_LINK] },
+    },
+    async (request) => selfService.inspectEmailVerification(browser(request), request.body.token),
+  );
+
   app.post(
     '/email/verify',
     {
@@ -464,15 +486,33 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
         operationId: 'verifyEmail',
         ...doc(
           'Verify an e-mail address',
-          'Follows the one-time link e-mailed at sign-up (when the store’s selfService.verifyEmail is on): the account’s address becomes verified (`emailVerified` in the admin API).',
+          'The reader of the one-time link e-mailed at sign-up (when the store’s selfService.verifyEmail is on) confirms the account is theirs: its address becomes verified (`emailVerified` in the admin API) and the link is used up. 404 EMAIL_VERIFICATION_NOT_FOUND also when the account’s address has changed since.',
         ),
         params: StoreParams,
         body: VerifyEmailBody,
         response: { 200: VerifyEmailAnswer },
       },
-      config: { errors: [...LIMITED, 'EMAIL_VERIFICATION_NOT_FOUND', 'EMAIL_VERIFICATION_USED', 'EMAIL_VERIFICATION_EXPIRED'] },
+      config: { errors: [...LIMITED, ...EMAIL_LINK] },
     },
     async (request) => selfService.verifyEmail(browser(request), request.body.token),
+  );
+
+  app.post(
+    '/email/disown',
+    {
+      schema: {
+        operationId: 'disownEmail',
+        ...doc(
+          'Disown an e-mail address (“I did not sign up”)',
+          'The reader of the verification link says they did not create the account that bears their address (someone may have signed up with it, and a passkey of their own, to take over the account its owner would create later). Allowed only while the address is still the account’s and not verified (409 EMAIL_ALREADY_VERIFIED; 404 EMAIL_VERIFICATION_NOT_FOUND when the address changed). When the account’s userKey is the address (every self-service sign-up of a store that verifies addresses) the account is deleted — passkeys, sessions, recovery links and whatever the OpenID Provider issued for it — and the address can sign up anew (`accountDeleted`; the link goes with the account, so it then answers EMAIL_VERIFICATION_NOT_FOUND). When the userKey is something else, the account stays and only loses the address (`emailRemoved`). One transaction, the link used up, audited as `selfservice.email.disown`; 409 EDIT_CONFLICT when the account changed meanwhile (try again).',
+        ),
+        params: StoreParams,
+        body: VerifyEmailBody,
+        response: { 200: DisownEmailAnswer },
+      },
+      config: { errors: [...LIMITED, ...EMAIL_LINK, 'EMAIL_ALREADY_VERIFIED', 'EDIT_CONFLICT'] },
+    },
+    async (request) => selfService.disownEmail(browser(request), request.body.token),
   );
 
   app.post(

@@ -182,3 +182,25 @@ export const VerifyEmailBody = Type.Object(
   { title: 'VerifyEmailRequest', additionalProperties: false },
 );
 export const VerifyEmailAnswer = Type.Object({ email: Type.String({ description: 'The address now verified' }) }, { title: 'VerifyEmailAnswer' });
+export const EmailVerificationDetailsAnswer = Type.Object(
+  {
+    email: Type.String({ description: 'The address the link was sent to, which is still the account’s' }),
+    userKey: Type.String({ description: 'The account’s identifier (at a sign-up of a store that verifies addresses: the address as typed)' }),
+    createdAt: Type.String({ format: 'date-time', description: 'When the account was created' }),
+    emailVerified: Type.Boolean({ description: 'Whether the address is verified already (then …/email/disown refuses)' }),
+    userKeyIsEmail: Type.Boolean({
+      description: 'Whether the account’s userKey is this address: then …/email/disown deletes the account, else it only removes the address from it',
+    }),
+  },
+  { title: 'EmailVerificationDetails' },
+);
+export const DisownEmailAnswer = Type.Object(
+  {
+    email: Type.String({ description: 'The address the link was sent to' }),
+    outcome: Type.Union([Type.Literal('accountDeleted'), Type.Literal('emailRemoved')], {
+      description:
+        '`accountDeleted`: the account, whose identifier is this address, is deleted with its passkeys and sessions; `emailRemoved`: the account (whose identifier is something else) stays, without this address',
+    }),
+  },
+  { title: 'DisownEmailAnswer' },
+);

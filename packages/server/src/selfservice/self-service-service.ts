@@ -4,7 +4,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
@@ -32,7 +32,7 @@ import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import { deepFreeze, VersionedCache } from '../shared/versioned-cache.ts';
 import { nextEditVersion } from '../storage/edit-version.ts';
-import type { Schema, StoresTable, UsersTable } from '../storage/schema.ts';
+import type { EmailVerificationsTable, Schema, StoresTable, UsersTable } from '../storage/schema.ts';
 import { findLiveSession, openBrowserSession, revokeSessionByToken, revokeUserSessions, type BrowserSessionRow } from './browser-sessions.ts';
 import { hashBrowserToken, isBrowserToken, newBrowserToken } from './browser-tokens.ts';
 import { DecoyCredentials } from './decoy-credentials.ts';
@@ -72,6 +72,31 @@ const storeVersion = precompiled((db, v: { tenantId: string; storeName: string }
 
 function identifierTaken(): KeywayError {
   return new KeywayError('IDENTIFIER_TAKEN', 'identifier: an account with this identifier already exists; sign in instead');
+}
+
+/** The account of an e-mail verification link no longer has the address it was sent to (changed, or the account is gone). */
+function addressGone(): KeywayError {
+  return new KeywayError('EMAIL_VERIFICATION_NOT_FOUND', 'The account no longer has the address this link was sent to');
+}
+
+function alreadyVerified(): KeywayError {
+  return new KeywayError('EMAIL_ALREADY_VERIFIED', 'This address is verified already; the link can no longer disown it');
+}
+
+/** Whether the account's userKey is the address `email` (in comparison form, as addresses are stored). */
+function identifiedBy(user: { user_key: string; user_key_normalized: string | null }, email: string): boolean {
+  return (user.user_key_normalized ?? normaliseIdentifier(user.user_key)) === email;
+}
+
+/** Spends an e-mail verification link by compare-and-set, in the transaction of what it does: it works once. */
+async function consumeEmailVerification(trx: Kysely<Schema>, id: string, now: Date): Promise<void> {
+  const consumed = await trx
+    .updateTable('email_verifications')
+    .set({ consumed_at: now.getTime() })
+    .where('id', '=', id)
+    .where('consumed_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(consumed.numUpdatedRows) !== 1) throw new KeywayError('EMAIL_VERIFICATION_USED', 'This verification link was just used');
 }
 
 function selfServiceDisabled(tenantId: string, storeName: string): KeywayError {
@@ -942,12 +967,192 @@ export class SelfServiceService {
   }
 
   // ── e-mail verification ─────────────────────────────────────────────────
+  //
+  // The link goes to the address a sign-up typed, which may be someone else's (pre-hijacking: an attacker signs up
+  // with the victim's address and a passkey of their own). So following it changes nothing by itself — a click, or a
+  // mail scanner that runs the page, must not verify the attacker's account: the page first shows the account
+  // (inspectEmailVerification, no side effect) and the reader chooses — "yes, that is my account" (verifyEmail) or
+  // "I did not sign up" (disownEmail).
 
   /**
-   * Follows an e-mail verification link: marks the account's address verified, if it is still the address the link
-   * was sent to. The link is consumed by compare-and-set in the same transaction (it works once).
+   * What an e-mail verification link is about, without using it: the account's identifier and creation time, and
+   * whether its address is verified already. Refused like verifyEmail (unknown, used, expired, or the account no
+   * longer has the address the link went to); rate-limited per client address and per link like it.
+   */
+  async inspectEmailVerification(
+    request: BrowserRequest,
+    token: string,
+  ): Promise<{ email: string; userKey: string; createdAt: string; emailVerified: boolean; userKeyIsEmail: boolean }> {
+    const { target, link } = await this.#usableEmailVerification(request, token);
+    const user = await this.#db
+      .selectFrom('users')
+      .select(['user_key', 'user_key_normalized', 'email', 'email_verified_at', 'created_at'])
+      .where('id', '=', link.user_id)
+      .where('store_id', '=', target.store.id)
+      .executeTakeFirst();
+    if (user?.email !== link.email) throw addressGone();
+    return {
+      email: link.email,
+      userKey: user.user_key,
+      createdAt: iso(user.created_at),
+      emailVerified: user.email_verified_at !== null,
+      userKeyIsEmail: identifiedBy(user, link.email),
+    };
+  }
+
+  /**
+   * "Yes, this is my account": marks the account's address verified, if it is still the address the link was sent
+   * to. The link is consumed by compare-and-set in the same transaction (it works once).
    */
   async verifyEmail(request: BrowserRequest, token: string): Promise<{ email: string }> {
+    const { target, link } = await this.#usableEmailVerification(request, token);
+    const now = this.#deps.clock.now();
+    await this.#db.transaction().execute(async (trx) => {
+      await consumeEmailVerification(trx, link.id, now);
+      // Only the address the link went to: an account whose e-mail changed since stays unverified.
+      const verified = await trx
+        .updateTable('users')
+        .set({ email_verified_at: now.getTime(), edit_version: nextEditVersion })
+        .where('id', '=', link.user_id)
+        .where('store_id', '=', target.store.id)
+        .where('email', '=', link.email)
+        .executeTakeFirst();
+      if (Number(verified.numUpdatedRows) !== 1) throw addressGone();
+      await appendAuditEvent(
+        trx,
+        this.#actor(request),
+        { action: 'selfservice.email.verify', targetType: 'user', targetId: link.user_id, details: { store: request.storeName, verificationId: link.id } },
+        now,
+      );
+    });
+    return { email: link.email };
+  }
+
+  /**
+   * "I did not sign up": the reader of the e-mail proves control of the address, and says the account that bears it
+   * is not theirs. Allowed only while the account's address is still the one the link went to and nobody has
+   * verified it (EMAIL_VERIFICATION_NOT_FOUND, EMAIL_ALREADY_VERIFIED): once verified — by this link's "yes", or by a
+   * lost-passkey recovery that took the account over — the account is the address owner's, and a leftover link (or
+   * whoever reads the mailbox later) must not delete it.
+   *
+   * What happens to the account depends on whether the address is what identifies it:
+   * - Its userKey is the address (every self-service sign-up of a store that verifies addresses): the account is
+   *   deleted — with its passkeys, device keys, memberships, flows, self-service sessions, recovery links and
+   *   verification links (the database cascades them), and whatever the OpenID Provider issued for it (OP sessions,
+   *   grants, codes, access and refresh tokens: endClientSessions). Kept, it would keep holding the address as an
+   *   identifier (the owner could not sign up with it) and keep whoever made it signed in to an account named after
+   *   someone else. That holds even if the account has been used meanwhile (signed in to applications, more passkeys
+   *   added, locked by an administrator): the address owner says it is not theirs and nobody ever proved otherwise;
+   *   an honest person who mistyped their address loses only an account named after someone else's address, and can
+   *   sign up again with their own (the audit event records what went).
+   * - Its userKey is something else (an administrator renamed it since): the account is someone's account with a
+   *   wrong contact address, not an account planted under the owner's name, and the address owner's proof gives them
+   *   a say about their address, not about an account identified otherwise. The address is removed from it (and its
+   *   outstanding recovery links revoked, as for any change of address); the account, its passkeys and sessions stay.
+   *
+   * The link is consumed by compare-and-set in the same transaction, and the audit event `selfservice.email.disown`
+   * is written there too. (A deleted account takes its links with it: the same token then answers
+   * EMAIL_VERIFICATION_NOT_FOUND.)
+   */
+  async disownEmail(request: BrowserRequest, token: string): Promise<{ email: string; outcome: 'accountDeleted' | 'emailRemoved' }> {
+    const { target, link } = await this.#usableEmailVerification(request, token);
+    const now = this.#deps.clock.now();
+    const actor = this.#actor(request);
+    return this.#db.transaction().execute(async (trx) => {
+      await consumeEmailVerification(trx, link.id, now);
+      const user = await trx
+        .selectFrom('users')
+        .select(['user_key', 'user_key_normalized', 'email', 'email_verified_at', 'status'])
+        .where('id', '=', link.user_id)
+        .where('store_id', '=', target.store.id)
+        .executeTakeFirst();
+      if (user?.email !== link.email) throw addressGone();
+      if (user.email_verified_at !== null) throw alreadyVerified();
+      // The change below repeats the conditions just read, so that it happens only to the account as it was read: on
+      // PostgreSQL a verification, recovery or admin change racing with this either commits first (then nothing
+      // happens here: refused below) or waits for this transaction. The account's row is not locked before it (a
+      // recovery's passkey insert holds a key-share lock on it, and waits for an update of it: locking it first here
+      // and deleting it later would deadlock with that).
+      const unchanged = (eb: ExpressionBuilder<Schema, 'users'>) =>
+        eb.and([eb('id', '=', link.user_id), eb('email', '=', link.email), eb('email_verified_at', 'is', null), eb('user_key', '=', user.user_key)]);
+      const changedMeanwhile = async () => {
+        const current = await trx.selectFrom('users').select(['email', 'email_verified_at']).where('id', '=', link.user_id).executeTakeFirst();
+        if (current?.email !== link.email) return addressGone();
+        if (current.email_verified_at !== null) return alreadyVerified();
+        return new KeywayError('EDIT_CONFLICT', 'The account changed while its address was being disowned; try again');
+      };
+      const details = { store: request.storeName, verificationId: link.id, userKey: user.user_key, email: link.email, clientIp: request.clientIp };
+
+      if (!identifiedBy(user, link.email)) {
+        const removed = await trx
+          .updateTable('users')
+          .set({ email: null, email_verified_at: null, updated_at: now.getTime(), edit_version: nextEditVersion })
+          .where(unchanged)
+          .executeTakeFirst();
+        if (Number(removed.numUpdatedRows) !== 1) throw await changedMeanwhile();
+        // As for any change of address (identity-service.ts): a recovery link may have gone to the address.
+        const revokedRecoveryLinks = await revokeRecoveryLinks(trx, link.user_id, now);
+        await appendAuditEvent(
+          trx,
+          actor,
+          {
+            action: 'selfservice.email.disown',
+            targetType: 'user',
+            targetId: link.user_id,
+            details: { ...details, outcome: 'emailRemoved', revokedRecoveryLinks },
+          },
+          now,
+        );
+        return { email: link.email, outcome: 'emailRemoved' as const };
+      }
+
+      // What goes with the account, counted for the audit event: the database deletes these rows with the account's.
+      const count = async (query: { executeTakeFirstOrThrow(): Promise<{ n: string | number | bigint }> }) => Number((await query.executeTakeFirstOrThrow()).n);
+      const deletedPasskeys = await count(
+        trx
+          .selectFrom('credentials')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('user_id', '=', link.user_id),
+      );
+      const endedSessions = await count(
+        trx
+          .selectFrom('selfservice_sessions')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('user_id', '=', link.user_id)
+          .where('revoked_at', 'is', null)
+          .where('expires_at', '>', now.getTime()),
+      );
+      const revokedRecoveryLinks = await count(
+        trx
+          .selectFrom('selfservice_recovery_links')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('user_id', '=', link.user_id)
+          .where('consumed_at', 'is', null)
+          .where('expires_at', '>=', now.getTime()),
+      );
+      // The account and, by cascade, its passkeys, device keys, organization memberships, flows, self-service
+      // sessions, recovery and verification links (this one included).
+      const deleted = await trx.deleteFrom('users').where(unchanged).executeTakeFirst();
+      if (Number(deleted.numDeletedRows) !== 1) throw await changedMeanwhile();
+      // And what the OpenID Provider issued for it (no foreign key: its own table), each kind audited.
+      const clientArtifacts = await this.#deps.endClientSessions(trx, actor, link.user_id, { store: request.storeName, reason: 'emailDisowned' }, now);
+      await appendAuditEvent(
+        trx,
+        actor,
+        {
+          action: 'selfservice.email.disown',
+          targetType: 'user',
+          targetId: link.user_id,
+          details: { ...details, outcome: 'accountDeleted', status: user.status, deletedPasskeys, endedSessions, revokedRecoveryLinks, clientArtifacts },
+        },
+        now,
+      );
+      return { email: link.email, outcome: 'accountDeleted' as const };
+    });
+  }
+
+  /** The store and an e-mail verification link that may still be used (charged to the link's rate limit first). */
+  async #usableEmailVerification(request: BrowserRequest, token: string): Promise<{ target: SelfServiceStore; link: Selectable<EmailVerificationsTable> }> {
     const target = await this.#target(request);
     await this.#limit(request, `verify-email:${hashBrowserToken(token)}`);
     const link = isBrowserToken(token)
@@ -960,34 +1165,8 @@ export class SelfServiceService {
       : undefined;
     if (!link) throw new KeywayError('EMAIL_VERIFICATION_NOT_FOUND', 'This verification link is not valid');
     if (link.consumed_at !== null) throw new KeywayError('EMAIL_VERIFICATION_USED', 'This verification link was already used');
-    const now = this.#deps.clock.now();
-    if (now.getTime() > Number(link.expires_at)) throw new KeywayError('EMAIL_VERIFICATION_EXPIRED', 'This verification link has expired');
-    await this.#db.transaction().execute(async (trx) => {
-      const consumed = await trx
-        .updateTable('email_verifications')
-        .set({ consumed_at: now.getTime() })
-        .where('id', '=', link.id)
-        .where('consumed_at', 'is', null)
-        .executeTakeFirst();
-      if (Number(consumed.numUpdatedRows) !== 1) throw new KeywayError('EMAIL_VERIFICATION_USED', 'This verification link was just used');
-      // Only the address the link went to: an account whose e-mail changed since stays unverified.
-      const verified = await trx
-        .updateTable('users')
-        .set({ email_verified_at: now.getTime(), edit_version: nextEditVersion })
-        .where('id', '=', link.user_id)
-        .where('store_id', '=', target.store.id)
-        .where('email', '=', link.email)
-        .executeTakeFirst();
-      if (Number(verified.numUpdatedRows) !== 1)
-        throw new KeywayError('EMAIL_VERIFICATION_NOT_FOUND', 'The account no longer has the address this link verifies');
-      await appendAuditEvent(
-        trx,
-        this.#actor(request),
-        { action: 'selfservice.email.verify', targetType: 'user', targetId: link.user_id, details: { store: request.storeName, verificationId: link.id } },
-        now,
-      );
-    });
-    return { email: link.email };
+    if (this.#deps.clock.now().getTime() > Number(link.expires_at)) throw new KeywayError('EMAIL_VERIFICATION_EXPIRED', 'This verification link has expired');
+    return { target, link };
   }
 
   /** A verification link for `address` (rendered now, outside any transaction) and the statements that queue it with a change. */
