@@ -24,6 +24,9 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   { table: 'oidc_state', key: ['tenant_id', 'model', 'id'], expiry: 'expires_at', keepMs: DAY_MS },
   // API access tokens refuse once expired; their rows serve nothing after that.
   { table: 'access_tokens', key: ['token_hash'], expiry: 'expires_at', keepMs: 0 },
+  // E-mail verification links, used or not, a day past expiry (a late click is told the link was used or expired):
+  // each keeps the address it was sent to, which must not outlive the link (migration 041 indexes expires_at).
+  { table: 'email_verifications', key: ['id'], expiry: 'expires_at', keepMs: DAY_MS },
   // E-mails delivered or given up, kept for support questions (sent when, to whom); their bodies were emptied then.
   { table: 'email_outbox', key: ['id'], expiry: 'sent_at', keepMs: OUTBOX_RETENTION_MS },
   { table: 'email_outbox', key: ['id'], expiry: 'failed_at', keepMs: OUTBOX_RETENTION_MS },
