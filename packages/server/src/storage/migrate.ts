@@ -32,6 +32,7 @@ import * as consoleInvitationRevocation from './migrations/035-console-invitatio
 import * as consoleSessionIdle from './migrations/037-console-session-idle.ts';
 import * as oidcStateAccount from './migrations/036-oidc-state-account.ts';
 import * as userSearchText from './migrations/038-user-search-text.ts';
+import * as emailOutboxUser from './migrations/040-email-outbox-user.ts';
 import * as emailVerificationRetention from './migrations/041-email-verification-retention.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
@@ -73,6 +74,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '037-console-session-idle': consoleSessionIdle,
   '036-oidc-state-account': oidcStateAccount,
   '038-user-search-text': userSearchText,
+  '040-email-outbox-user': emailOutboxUser,
   '041-email-verification-retention': emailVerificationRetention,
 });
 

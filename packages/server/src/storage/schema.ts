@@ -385,6 +385,8 @@ export interface SchedulerLeasesTable {
 export interface EmailOutboxTable {
   id: string;
   tenant_id: string;
+  /** The user whose account it is about, deleted with them (migration 040); null for other e-mails */
+  user_id: string | null;
   to_address: string;
   subject: string;
   /** JSON {text, html, attachments}; '' once sent */

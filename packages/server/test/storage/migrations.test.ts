@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { sql } from 'kysely';
 import { openDatabase } from '../../src/storage/database.ts';
 import { migrateToLatest, migrateUpTo, pendingMigrations } from '../../src/storage/migrate.ts';
 import { DATABASE_KINDS, createTestDatabase, openMigratedDatabase } from '../support/databases.ts';
@@ -122,7 +123,8 @@ for (const kind of DATABASE_KINDS) {
         };
         await database.db.insertInto('email_outbox').values(row).execute();
         const [stored] = await database.db.selectFrom('email_outbox').selectAll().execute();
-        assert.deepEqual({ ...stored, next_attempt_at: Number(stored!.next_attempt_at), created_at: Number(stored!.created_at) }, row);
+        // user_id: migration 040
+        assert.deepEqual({ ...stored, next_attempt_at: Number(stored!.next_attempt_at), created_at: Number(stored!.created_at) }, { ...row, user_id: null });
         assert.deepEqual(await database.db.selectFrom('users').select('email_verified_at').execute(), []);
         assert.deepEqual(await database.db.selectFrom('email_verifications').selectAll().execute(), []);
       } finally {
@@ -339,6 +341,92 @@ for (const kind of DATABASE_KINDS) {
         );
       } finally {
         await close();
+      }
+    });
+  });
+}
+
+for (const kind of DATABASE_KINDS) {
+  describe(`040-email-outbox-user on ${kind}`, () => {
+    test('a queued e-mail names its user and goes with them; one queued before keeps no user; the indexes a deletion reads exist', async () => {
+      const testDatabase = await createTestDatabase(kind);
+      const database = openDatabase(testDatabase.url);
+      const db = database.db;
+      try {
+        await migrateUpTo(database, '038-user-search-text');
+        await db.insertInto('tenants').values({ id: 'acme', created_at: 1 }).execute();
+        await db
+          .insertInto('stores')
+          .values({ id: 's1', tenant_id: 'acme', name: 'customers', display_name: null, self_service: null, created_at: 1, updated_at: 1 })
+          .execute();
+        for (const id of ['u1', 'u2'])
+          await db
+            .insertInto('users')
+            .values({
+              id,
+              tenant_id: 'acme',
+              store_id: 's1',
+              user_key: id,
+              user_key_normalized: id,
+              external_id: id,
+              status: 'active',
+              attributes: '{}',
+              created_at: 1,
+              updated_at: 1,
+            } as never)
+            .execute();
+        const mail = (id: string) => ({
+          id,
+          tenant_id: 'acme',
+          to_address: 'ada@example.com',
+          subject: 'Hello',
+          body: '{}',
+          purpose: 'lost-passkey',
+          attempts: 0,
+          next_attempt_at: 1,
+          sent_at: null,
+          failed_at: null,
+          last_error: null,
+          created_at: 1,
+        });
+        await db
+          .insertInto('email_outbox')
+          .values(mail('before') as never)
+          .execute();
+
+        assert.ok((await migrateToLatest(database)).includes('040-email-outbox-user'));
+        await db
+          .insertInto('email_outbox')
+          .values([
+            { ...mail('for-u1'), user_id: 'u1' },
+            { ...mail('for-u2'), user_id: 'u2' },
+          ])
+          .execute();
+        await assert.rejects(
+          db
+            .insertInto('email_outbox')
+            .values({ ...mail('for-nobody'), user_id: 'no-such-user' })
+            .execute(),
+        );
+        await db.deleteFrom('users').where('id', '=', 'u1').execute();
+        assert.deepEqual(
+          (await db.selectFrom('email_outbox').select(['id', 'user_id']).orderBy('id').execute()).map((row) => [row.id, row.user_id]),
+          [
+            ['before', null],
+            ['for-u2', 'u2'],
+          ],
+        );
+        const indexes =
+          database.dialect === 'sqlite'
+            ? (await sql<{ name: string }>`select name from sqlite_master where type = 'index'`.execute(db)).rows.map((row) => row.name)
+            : (await sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema()`.execute(db)).rows.map(
+                (row) => row.name,
+              );
+        assert.ok(indexes.includes('email_outbox_user_id_idx'));
+        assert.ok(indexes.includes('journey_instances_user_id_idx'));
+      } finally {
+        await database.close();
+        await testDatabase.drop();
       }
     });
   });
