@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import { appendAuditEvent } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
+import { normaliseIdentifier } from '../shared/identifier.ts';
 import { nextEditVersion } from '../storage/edit-version.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
 import type { Schema, SelfServicePendingSignupsTable, UsersTable } from '../storage/schema.ts';
@@ -91,6 +93,19 @@ export async function replaceAbandonedAccount(db: Kysely<Schema>, at: { storeId:
   return (await deleteAbandoned(db, abandoned, at.now)) > 0;
 }
 
+/**
+ * What the audit event of a deleted abandoned account keeps of its userKey: a digest, not the identifier, which whoever
+ * began the sign-up typed and which may be someone else's address (a pre-hijacking attempt) while audit events are
+ * kept for good. SHA-256, hex, of `<tenant>\0<store id>\0<the identifier's comparison form>`: an operator asked about
+ * an address computes it and compares (`printf 'acme\0%s\0%s' "$STORE_ID" grace@example.com | sha256sum`); nobody
+ * reads an address off the log. Pseudonymous, not anonymous: whoever holds the log can test a guess.
+ */
+export function userKeyDigest(tenantId: string, storeId: string, userKey: string): string {
+  return createHash('sha256')
+    .update(`${tenantId}\0${storeId}\0${normaliseIdentifier(userKey) ?? userKey}`)
+    .digest('hex');
+}
+
 /** Deletes at most `limit` abandoned pending accounts, each audited, in one transaction; answers how many (the retention sweeper's). */
 export async function purgeAbandonedAccounts(db: Kysely<Schema>, now: Date, limit: number): Promise<number> {
   return deleteAbandoned(db, await abandonedAccounts(db, now).limit(limit).execute(), now);
@@ -132,7 +147,7 @@ async function deleteAbandoned(
           action: byJourney ? 'journey.addUser.expire' : 'selfservice.signUp.expire',
           targetType: 'user',
           targetId: user.id,
-          details: { storeId: user.store_id, userKey: user.user_key },
+          details: { storeId: user.store_id, userKeyDigest: userKeyDigest(user.tenant_id, user.store_id, user.user_key) },
         },
         now,
       );
