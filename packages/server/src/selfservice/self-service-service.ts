@@ -9,7 +9,7 @@ import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import { claimPendingAccount, isSignUpOwned, replaceAbandonedAccount } from '../identity/pending-accounts.ts';
-import { findUserByKey, isSignInBarred, normaliseEmail, toUser } from '../identity/user-record.ts';
+import { findUserByKey, isSignInBarred, normaliseEmail, toUser, userSearchText } from '../identity/user-record.ts';
 import type { EmailService } from '../email/email-service.ts';
 import { checkSolution, issueChallenge, type SignUpChallenge } from './sign-up-challenge.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
@@ -1062,7 +1062,7 @@ export class SelfServiceService {
       await consumeEmailVerification(trx, link.id, now);
       const user = await trx
         .selectFrom('users')
-        .select(['user_key', 'user_key_normalized', 'email', 'email_verified_at', 'status'])
+        .select(['user_key', 'user_key_normalized', 'email', 'email_verified_at', 'status', 'external_id', 'first_name', 'last_name'])
         .where('id', '=', link.user_id)
         .where('store_id', '=', target.store.id)
         .executeTakeFirst();
@@ -1074,7 +1074,16 @@ export class SelfServiceService {
       // recovery's passkey insert holds a key-share lock on it, and waits for an update of it: locking it first here
       // and deleting it later would deadlock with that).
       const unchanged = (eb: ExpressionBuilder<Schema, 'users'>) =>
-        eb.and([eb('id', '=', link.user_id), eb('email', '=', link.email), eb('email_verified_at', 'is', null), eb('user_key', '=', user.user_key)]);
+        eb.and([
+          eb('id', '=', link.user_id),
+          eb('email', '=', link.email),
+          eb('email_verified_at', 'is', null),
+          eb('user_key', '=', user.user_key),
+          // …and the other searched fields, from which the new search_text is computed below.
+          eb('external_id', '=', user.external_id),
+          user.first_name === null ? eb('first_name', 'is', null) : eb('first_name', '=', user.first_name),
+          user.last_name === null ? eb('last_name', 'is', null) : eb('last_name', '=', user.last_name),
+        ]);
       const changedMeanwhile = async () => {
         const current = await trx.selectFrom('users').select(['email', 'email_verified_at']).where('id', '=', link.user_id).executeTakeFirst();
         if (current?.email !== link.email) return addressGone();
@@ -1086,7 +1095,13 @@ export class SelfServiceService {
       if (!identifiedBy(user, link.email)) {
         const removed = await trx
           .updateTable('users')
-          .set({ email: null, email_verified_at: null, updated_at: now.getTime(), edit_version: nextEditVersion })
+          .set({
+            email: null,
+            email_verified_at: null,
+            search_text: userSearchText({ ...user, email: null }),
+            updated_at: now.getTime(),
+            edit_version: nextEditVersion,
+          })
           .where(unchanged)
           .executeTakeFirst();
         if (Number(removed.numUpdatedRows) !== 1) throw await changedMeanwhile();

@@ -242,6 +242,11 @@ for (const kind of DATABASE_KINDS) {
       const row = (await userRow(user.id))!;
       assert.equal(row.email, null);
       assert.equal(row.email_verified_at, null);
+      // Users search no longer finds it by the address it lost; still by its userKey.
+      const found = async (q: string) =>
+        (await expectStatus(world.api.get(`${ADMIN}/users?q=${encodeURIComponent(q)}`), 200)).body.items.map((u: { id: string }) => u.id);
+      assert.deepEqual(await found('renamed@example.com'), []);
+      assert.deepEqual(await found('renamed-holder'), [user.id]);
       assert.deepEqual(
         (await world.db.selectFrom('credentials').select('credential_id').where('user_id', '=', user.id).execute()).map((r) => r.credential_id),
         [credentialId],
