@@ -7,6 +7,7 @@ import type { Clock } from '../shared/clock.ts';
 import { LruCache } from '../shared/lru-cache.ts';
 import type { Schema } from '../storage/schema.ts';
 import type { SigningKeyService } from '../tokens/signing-key-service.ts';
+import { pageSecurityHeaders } from '../http/page-security-headers.ts';
 import { endBrowserSession } from './oidc-browser-session.ts';
 import { auditIssuedIdToken } from './oidc-id-token-audit.ts';
 import type { OidcClientService } from './oidc-client-service.ts';
@@ -28,6 +29,12 @@ export interface OidcProvidersDeps {
 }
 
 /** The claims Keyway's ID tokens already carried before it was a full provider; discovery keeps listing them. */
+/**
+ * Nothing but the provider's own inline script, whose hash oidc-provider appends to script-src; the form may post to
+ * any of the client's redirect URIs, so form-action is not restricted.
+ */
+const PROVIDER_PAGE_CSP = "default-src 'none'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 const KEYWAY_CLAIMS = ['iss', 'aud', 'exp', 'iat', 'jti', 'nonce', 'cred_id', 'keyway_attested', 'keyway_device_bound'];
 
 interface Entry {
@@ -105,6 +112,10 @@ export class OidcProviders {
       pages: this.#deps.pages,
     });
     provider.use(async (ctx, next) => {
+      // The pages the provider writes itself — the auto-submitting form of response_mode=form_post — get the
+      // security headers of Keyway's own pages. oidc-provider adds its inline script's hash to script-src when it
+      // writes the form (helpers/script_src_sha.js); Keyway's pages (sendPage) replace these with their own.
+      ctx.set(pageSecurityHeaders(PROVIDER_PAGE_CSP));
       await next();
       const oidc = (ctx as KoaContextWithOIDC).oidc as KoaContextWithOIDC['oidc'] | undefined;
       if (oidc?.route === 'discovery' && ctx.status === 200) {

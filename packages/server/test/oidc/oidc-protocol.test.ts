@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { parseDevicePublicKey } from '../../src/passkeys/device-key-proof.ts';
@@ -96,6 +96,30 @@ for (const kind of DATABASE_KINDS) {
     test('silent SSO: a signed-in browser gets a code with prompt=none; auth_time stays that of the sign-in', async () => {
       const tokens = await signIn({ prompt: 'none' });
       assert.equal(tokens.claims()!.sub, userId);
+    });
+
+    test('response_mode=form_post: the auto-submitting page runs only its own script (CSP hash), cannot be framed, sends no referrer', async () => {
+      await signIn();
+      const flow = await codeFlow(config, { prompt: 'none', response_mode: 'form_post' });
+      let next = new URL(flow.url);
+      let response = await browser.request('GET', next.pathname + next.search, undefined, { accept: 'text/html' });
+      for (let hops = 0; response.status >= 300 && response.status < 400 && hops < 10; hops++) {
+        next = new URL(response.headers.get('location')!, ORIGIN);
+        response = await browser.request('GET', next.pathname + next.search, undefined, { accept: 'text/html' });
+      }
+      assert.equal(response.status, 200);
+      const html = String(response.body);
+      assert.ok(html.includes(`<form method="post" action="${REDIRECT_URI}">`), html);
+      const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+      const csp = response.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /default-src 'none'/);
+      assert.match(csp, /frame-ancestors 'none'/);
+      const scriptSrc = csp.split(';').find((directive) => directive.trim().startsWith('script-src'))!;
+      assert.ok(scriptSrc.includes(`'sha256-${createHash('sha256').update(script).digest('base64')}'`), `${scriptSrc} allows the page's script`);
+      assert.doesNotMatch(scriptSrc, /unsafe-inline/);
+      assert.equal(response.headers.get('x-frame-options'), 'DENY');
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
     });
 
     test('prompt=none without a session answers login_required at the redirect URI', async () => {
