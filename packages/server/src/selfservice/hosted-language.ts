@@ -46,5 +46,6 @@ export function hostedPageLanguage(request: FastifyRequest, languages?: OfferedL
   const lang = negotiateLanguage(request.headers['accept-language'], (request.query as Static<typeof HostedPageQuery>).lang, languages);
   const url = new URL(request.url, 'http://localhost');
   url.searchParams.delete('lang');
-  return { lang, path: url.pathname + url.search };
+  // One leading slash: a raw target such as `/.//evil.example/x` must not become a protocol-relative link.
+  return { lang, path: url.pathname.replace(/^\/+/, '/') + url.search };
 }
