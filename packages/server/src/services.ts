@@ -13,7 +13,7 @@ import { IdentityService } from './identity/identity-service.ts';
 import { FormService } from './journeys/forms/form-service.ts';
 import { PageService } from './journeys/pages/page-service.ts';
 import { CompiledJourneyCache } from './journeys/compiled-journey.ts';
-import { KyselyJourneyInstanceStore } from './journeys/engine/instance-store.ts';
+import { KyselyJourneyInstanceStore, journeyInstancesOfDeleted } from './journeys/engine/instance-store.ts';
 import { JourneyAccess } from './journeys/engine/journey-access.ts';
 import { JourneyCompletion } from './journeys/engine/journey-completion.ts';
 import { JourneyEngine } from './journeys/engine/journey-engine.ts';
@@ -26,12 +26,13 @@ import { JourneyService } from './journeys/journey-service.ts';
 import { DRY_RUN_LIMITS, DryRunLimiter } from './journeys/dry-run/dry-run-limiter.ts';
 import { JourneyDryRun } from './journeys/dry-run/journey-dry-run.ts';
 import { CeremonyService } from './passkeys/ceremony-service.ts';
+import { ceremonySessionsOfDeleted } from './passkeys/ceremony-session-store.ts';
 import { CredentialService } from './passkeys/credential-service.ts';
 import { DeviceKeyService } from './passkeys/device-key-service.ts';
 import { AuthenticatorDirectory } from './passkeys/authenticator-directory.ts';
 import { MetadataBlobCache, type MetadataProvider } from './passkeys/mds-blob.ts';
 import { OidcClientService } from './oidc/oidc-client-service.ts';
-import { revokeIssuedForUser } from './oidc/oidc-revocation.ts';
+import { issuedForDeleted, revokeIssuedForUser } from './oidc/oidc-revocation.ts';
 import { OidcLoginService } from './oidc/oidc-login-service.ts';
 import { OidcPages } from './oidc/oidc-pages.ts';
 import { OidcProviders } from './oidc/oidc-providers.ts';
@@ -131,7 +132,14 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       tokenRequestsPerMinute: { perAddress: config.rateLimitTokenPerIp, perClient: config.rateLimitTokenPerClient },
     }),
-    identity: new IdentityService({ db, clock, checkSelfService: selfServiceConfigCheck(config.publicUrl, { emailConfigured: config.smtp !== undefined }) }),
+    identity: new IdentityService({
+      db,
+      clock,
+      checkSelfService: selfServiceConfigCheck(config.publicUrl, { emailConfigured: config.smtp !== undefined }),
+      // What a user's or a store's deletion ends besides what the foreign keys take, in its transaction
+      // (identity/deletion-hooks.ts): the modules above identity hand it their part here.
+      deletionHooks: [issuedForDeleted, journeyInstancesOfDeleted, ceremonySessionsOfDeleted],
+    }),
     relyingParties: new RelyingPartyService({ db, clock, identity: stores }),
     policies: new PolicyService({ db, clock, identity: stores, trustDir: config.trustDir }),
     audit: new AuditService({ db }),

@@ -31,6 +31,12 @@ export interface OutgoingEmail {
   text: string;
   html: string;
   attachments: MailAttachment[];
+  /**
+   * The user whose account it is about (a recovery link, a verification link, a one-time code for their address), if
+   * any: when that user is deleted before delivery, the e-mail goes with them and is not sent (`email_outbox.user_id`,
+   * ON DELETE CASCADE, migration 040).
+   */
+  userId?: string | undefined;
 }
 
 interface EmailBody {
@@ -53,6 +59,7 @@ export async function enqueueEmail(trx: Kysely<Schema>, masterKey: MasterKey, em
     .values({
       id,
       tenant_id: email.tenantId,
+      user_id: email.userId ?? null,
       to_address: email.to,
       subject: email.subject,
       body: sealSecret(masterKey, JSON.stringify(body), sealedAad(OUTBOX_BODY_COLUMN, { id })),
@@ -86,7 +93,8 @@ export interface EmailOutboxDeps {
  * claimed first by compare-and-set on its attempt count, which also schedules the retry (so a node that dies while
  * sending leaves the e-mail to be retried, not lost). A delivered e-mail is marked sent and its body emptied (it may
  * hold a one-time link or code); a failed attempt is retried with exponential backoff, up to MAX_DELIVERY_ATTEMPTS.
- * Delivery is at least once: a node that dies between the relay's acceptance and the mark sends it again.
+ * Delivery is at least once: a node that dies between the relay's acceptance and the mark sends it again. An e-mail
+ * about a user's account goes with the user (ON DELETE CASCADE): one whose user was deleted is not sent.
  */
 export class EmailOutbox {
   readonly #deps: EmailOutboxDeps;
@@ -125,7 +133,9 @@ export class EmailOutbox {
         .where('failed_at', 'is', null)
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) continue;
-      const row = await db.selectFrom('email_outbox').select(['to_address', 'subject', 'body']).where('id', '=', candidate.id).executeTakeFirstOrThrow();
+      const row = await db.selectFrom('email_outbox').select(['to_address', 'subject', 'body']).where('id', '=', candidate.id).executeTakeFirst();
+      // Gone since the claim: its user was deleted (and the e-mail with them).
+      if (!row) continue;
       // One queued before bodies were sealed is still clear.
       const clear = isSealed(row.body) ? openSecret(this.#deps.masterKey, row.body, sealedAad(OUTBOX_BODY_COLUMN, { id: candidate.id })) : row.body;
       const body = JSON.parse(clear) as EmailBody;

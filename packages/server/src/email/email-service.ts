@@ -44,6 +44,8 @@ export interface EmailRequest {
   purpose: string;
   content: EmailContent;
   languages: readonly (string | null | undefined)[];
+  /** The user whose account it is about: deleted with them if still queued (OutgoingEmail.userId). */
+  userId?: string | undefined;
 }
 
 /**
@@ -70,10 +72,19 @@ export class EmailService {
   async compose(request: EmailRequest): Promise<OutgoingEmail> {
     const branding = await this.#deps.branding.forStore(request.store);
     const language = emailLanguage([...request.languages, branding.languages.default]);
-    return { tenantId: request.store.tenant_id, to: request.to, purpose: request.purpose, ...renderEmail(request.content, language, branding) };
+    return {
+      tenantId: request.store.tenant_id,
+      to: request.to,
+      purpose: request.purpose,
+      ...renderEmail(request.content, language, branding),
+      ...(request.userId === undefined ? {} : { userId: request.userId }),
+    };
   }
 
-  /** Queues an e-mail in the caller's transaction, its body sealed (email-outbox.ts). */
+  /**
+   * Queues an e-mail in the caller's transaction, its body sealed (email-outbox.ts). An e-mail about a user's account
+   * names the user (`userId`, given to compose or set here), so that it is not sent once the user is deleted.
+   */
   enqueue(trx: Kysely<Schema>, email: OutgoingEmail, now: Date): Promise<string> {
     return enqueueEmail(trx, this.#deps.masterKey, email, now);
   }
@@ -97,6 +108,7 @@ export class EmailService {
       purpose: 'one-time-code',
       content: { kind: 'oneTimeCode', code: input.code, expiresInMinutes: input.expiresInMinutes },
       languages: input.languages,
+      userId: input.userId,
     });
     const now = this.#deps.clock.now();
     await this.#deps.db.transaction().execute(async (trx) => {

@@ -19,6 +19,7 @@ import {
 } from '../selfservice/self-service-config.ts';
 import { columnsForCreate, columnsForUpdate, isSignInBarred, normaliseEmail, toUser, userKeyMatches, userSearchWords } from './user-record.ts';
 import { revokeRecoveryLinks } from './recovery-link-revocation.ts';
+import { runDeletionHooks, type DeletedUser, type DeletionHook, type Removed } from './deletion-hooks.ts';
 import type { CreateUserInput, ListUsersFilter, UpdateUserInput, User } from './user-schemas.ts';
 
 export interface Store {
@@ -37,6 +38,11 @@ export interface IdentityServiceDeps {
   clock: Clock;
   /** Validates a store's selfService configuration (browser self-service); without it, a store cannot be given one */
   checkSelfService?: SelfServiceConfigCheck | undefined;
+  /**
+   * What else a user's or a store's deletion ends, in its transaction (deletion-hooks.ts): the OpenID Provider's
+   * artifacts, journey instances, ceremony sessions. Without them (a service built for lookups), nothing is deleted.
+   */
+  deletionHooks?: readonly DeletionHook[] | undefined;
 }
 
 export function toStore(row: Omit<Selectable<StoresTable>, 'config_version'>): Store {
@@ -66,11 +72,26 @@ export class IdentityService {
   readonly #db: Kysely<Schema>;
   readonly #clock: Clock;
   readonly #checkSelfService: SelfServiceConfigCheck | undefined;
+  readonly #deletionHooks: readonly DeletionHook[] | undefined;
 
   constructor(deps: IdentityServiceDeps) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#checkSelfService = deps.checkSelfService;
+    this.#deletionHooks = deps.deletionHooks;
+  }
+
+  #hooks(): readonly DeletionHook[] {
+    if (!this.#deletionHooks) throw new TypeError('IdentityService was built without deletionHooks');
+    return this.#deletionHooks;
+  }
+
+  /**
+   * Ends, in `trx`, what the deletion hooks end for a user (deletion-hooks.ts), each revocation audited; answers what
+   * they removed. For every path that deletes a user row: call it in the deleting transaction, before the delete.
+   */
+  async endWhatUserDeletionEnds(trx: Kysely<Schema>, actor: Actor, user: DeletedUser, now: Date): Promise<Removed> {
+    return runDeletionHooks(this.#hooks(), (hook) => hook.ofUser(trx, actor, user, now));
   }
 
   async #selfServiceColumn(executor: Kysely<Schema>, storeId: string, input: SelfServiceConfigInput): Promise<string> {
@@ -166,9 +187,15 @@ export class IdentityService {
     });
   }
 
-  /** Deleting a store deletes its users; without `force` a store that still has users is kept. */
+  /**
+   * Deleting a store deletes its users; without `force` a store that still has users is kept. What the foreign keys
+   * do not reach goes in the same transaction (the deletion hooks: its clients' and users' OpenID Provider artifacts,
+   * each revocation audited per client, its users' journey instances, its ceremony sessions); one `store.delete` event
+   * counts the users and what the hooks removed.
+   */
   async deleteStore(actor: Actor, storeName: string, force: boolean, edit?: EditPrecondition): Promise<void> {
     const now = this.#clock.now();
+    const hooks = this.#hooks();
     await this.#db.transaction().execute(async (trx) => {
       const store = await this.findStore(actor.tenantId, storeName, trx);
       await claimEdit(trx, edit, 'stores', { column: 'id', value: store.id });
@@ -176,9 +203,21 @@ export class IdentityService {
         const user = await trx.selectFrom('users').select('id').where('store_id', '=', store.id).limit(1).executeTakeFirst();
         if (user) throw new KeywayError('STORE_NOT_EMPTY', `Store ${storeName} still has users; delete them first or pass force=true`);
       }
+      const users = force ? await this.#countUsers(trx, store.id) : 0;
+      const deleted = { id: store.id, tenantId: actor.tenantId, name: store.name };
+      const removed = await runDeletionHooks(hooks, (hook) => hook.ofStore(trx, actor, deleted, now));
       await trx.deleteFrom('stores').where('id', '=', store.id).execute();
-      await appendAuditEvent(trx, actor, { action: 'store.delete', targetType: 'store', targetId: storeName, details: { force } }, now);
+      await appendAuditEvent(trx, actor, { action: 'store.delete', targetType: 'store', targetId: storeName, details: { force, users, removed } }, now);
     });
+  }
+
+  async #countUsers(trx: Kysely<Schema>, storeId: string): Promise<number> {
+    const row = await trx
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('store_id', '=', storeId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   // ── users ───────────────────────────────────────────────────────────────
@@ -390,16 +429,22 @@ export class IdentityService {
       );
   }
 
+  /**
+   * Deletes the user; the foreign keys take their passkeys, sessions, links and queued e-mails, the deletion hooks the
+   * rest (endWhatUserDeletionEnds), all in one transaction with the `user.delete` event, which counts what the hooks
+   * removed.
+   */
   async deleteUser(actor: Actor, storeName: string, ref: UserRef, edit?: EditPrecondition): Promise<void> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (trx) => {
       const row = await this.#findUserRow(trx, actor.tenantId, storeName, ref);
       await claimEdit(trx, edit, 'users', { column: 'id', value: row.id });
+      const removed = await this.endWhatUserDeletionEnds(trx, actor, { id: row.id, tenantId: actor.tenantId, storeId: row.store_id, storeName }, now);
       await trx.deleteFrom('users').where('id', '=', row.id).execute();
       await appendAuditEvent(
         trx,
         actor,
-        { action: 'user.delete', targetType: 'user', targetId: row.id, details: { store: storeName, externalId: row.external_id } },
+        { action: 'user.delete', targetType: 'user', targetId: row.id, details: { store: storeName, externalId: row.external_id, removed } },
         now,
       );
     });

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { DeletionHook } from '../../identity/deletion-hooks.ts';
 import type { JourneyInstancesTable, Schema } from '../../storage/schema.ts';
 import type { JourneyDefinition } from '../definition.ts';
 
@@ -315,3 +316,24 @@ export class KyselyJourneyInstanceStore implements JourneyInstanceStore {
     await trx.deleteFrom('journey_instances').where('journey_row_id', '=', journeyRowId).execute();
   }
 }
+
+/**
+ * A deleted user's instances go with them, running or ended (a deletion hook of identity, deletion-hooks.ts): their
+ * variables hold what the user typed and was sent (form input, e-mail address, phone). A deleted store's users' go too.
+ * An instance a request holds at that moment fails its compare-and-set, as when another request changed it. Found
+ * through `journey_instances.user_id` (indexed by migration 040; no foreign key: the column follows the variables).
+ */
+export const journeyInstancesOfDeleted: DeletionHook = {
+  async ofUser(trx, _actor, user) {
+    const result = await trx.deleteFrom('journey_instances').where('tenant_id', '=', user.tenantId).where('user_id', '=', user.id).executeTakeFirst();
+    return { journeyInstances: Number(result.numDeletedRows) };
+  },
+  async ofStore(trx, _actor, store) {
+    const result = await trx
+      .deleteFrom('journey_instances')
+      .where('tenant_id', '=', store.tenantId)
+      .where('user_id', 'in', trx.selectFrom('users').select('id').where('store_id', '=', store.id))
+      .executeTakeFirst();
+    return { journeyInstances: Number(result.numDeletedRows) };
+  },
+};
