@@ -106,7 +106,7 @@ function selfServiceDisabled(tenantId: string, storeName: string): KeywayError {
 export interface SelfServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
-  identity: Pick<IdentityService, 'findStore' | 'preparePendingUser'>;
+  identity: Pick<IdentityService, 'findStore' | 'preparePendingUser' | 'endWhatUserDeletionEnds'>;
   ceremonies: Pick<CeremonyService, 'startRegistration' | 'completeRegistration' | 'startAuthentication' | 'completeAuthentication'>;
   credentials: Pick<CredentialService, 'rename'>;
   relyingParties: Pick<RelyingPartyService, 'findForStore'>;
@@ -792,6 +792,8 @@ export class SelfServiceService {
       purpose: 'lost-passkey',
       content: { kind: 'lostPasskey', link: link.url, expiresInMinutes: Math.round(ttl / 60) },
       languages: [user?.locale_language, input.language],
+      // The account it is about: a queued e-mail goes with a deleted account (email_outbox.user_id cascades).
+      userId: user?.id,
     });
     const actor = this.#actor(request);
     return this.#db.transaction().execute(async (trx) => {
@@ -1145,12 +1147,20 @@ export class SelfServiceService {
           .where('consumed_at', 'is', null)
           .where('expires_at', '>=', now.getTime()),
       );
+      // What the OpenID Provider issued for it (no foreign key: its own table), each kind audited with this reason…
+      const clientArtifacts = await this.#deps.endClientSessions(trx, actor, link.user_id, { store: request.storeName, reason: 'emailDisowned' }, now);
+      // …and whatever else an account's deletion ends (identity/deletion-hooks.ts: its journey instances, its
+      // ceremony sessions on SQLite), as the admin deletion does.
+      const removed = await this.#deps.identity.endWhatUserDeletionEnds(
+        trx,
+        actor,
+        { id: link.user_id, tenantId: request.tenantId, storeId: target.store.id, storeName: request.storeName },
+        now,
+      );
       // The account and, by cascade, its passkeys, device keys, organization memberships, flows, self-service
-      // sessions, recovery and verification links (this one included).
+      // sessions, recovery and verification links (this one included), queued e-mails.
       const deleted = await trx.deleteFrom('users').where(unchanged).executeTakeFirst();
       if (Number(deleted.numDeletedRows) !== 1) throw await changedMeanwhile();
-      // And what the OpenID Provider issued for it (no foreign key: its own table), each kind audited.
-      const clientArtifacts = await this.#deps.endClientSessions(trx, actor, link.user_id, { store: request.storeName, reason: 'emailDisowned' }, now);
       await appendAuditEvent(
         trx,
         actor,
@@ -1158,7 +1168,16 @@ export class SelfServiceService {
           action: 'selfservice.email.disown',
           targetType: 'user',
           targetId: link.user_id,
-          details: { ...details, outcome: 'accountDeleted', status: user.status, deletedPasskeys, endedSessions, revokedRecoveryLinks, clientArtifacts },
+          details: {
+            ...details,
+            outcome: 'accountDeleted',
+            status: user.status,
+            deletedPasskeys,
+            endedSessions,
+            revokedRecoveryLinks,
+            clientArtifacts,
+            removed,
+          },
         },
         now,
       );
@@ -1215,7 +1234,7 @@ export class SelfServiceService {
             created_at: now.getTime(),
           })
           .execute();
-        await this.#deps.email.enqueue(trx, email, now);
+        await this.#deps.email.enqueue(trx, { ...email, userId }, now);
       },
     };
   }

@@ -186,8 +186,11 @@ for (const kind of DATABASE_KINDS) {
           endedSessions: 2,
           revokedRecoveryLinks: 1,
           clientArtifacts: 3,
+          // What every account deletion ends besides (identity/deletion-hooks.ts): its sign-up's ceremony sessions.
+          removed: { ceremonySessions: 2, journeyInstances: 0, oidcArtifacts: 0 },
         },
       );
+      assert.equal((await world.db.selectFrom('ceremony_sessions').select('id').where('user_id', '=', user.id).execute()).length, 0);
       assert.deepEqual(
         (await auditOf('oidc.refreshToken.revoke', user.id)).map((d) => [d.reason, d.count]),
         [['emailDisowned', 1]],

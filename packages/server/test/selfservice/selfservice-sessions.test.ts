@@ -214,6 +214,7 @@ for (const kind of DATABASE_KINDS) {
       const racing = world.selfServiceWith({
         identity: {
           findStore: (...args) => identity.findStore(...args),
+          endWhatUserDeletionEnds: (...args) => identity.endWhatUserDeletionEnds(...args),
           preparePendingUser: (actor, store, input, createdBy, options) => {
             concurrent = identity.createPendingUser(actor, store.name, input, 'self-service');
             return identity.preparePendingUser(actor, store, input, createdBy, options);
