@@ -4,6 +4,7 @@ import type { MasterKey } from '../secrets/master-key.ts';
 import { OUTBOX_BODY_COLUMN, sealedAad } from '../secrets/sealed-columns.ts';
 import type { Clock } from '../shared/clock.ts';
 import { IntervalJob } from '../shared/interval-job.ts';
+import { withoutEmailAddresses } from '../logging/scrub-text.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { DatabaseLease } from '../storage/database-lease.ts';
 import type { Schema } from '../storage/schema.ts';
@@ -149,7 +150,8 @@ export class EmailOutbox {
           .set({ last_error: reason, ...(attempt >= MAX_DELIVERY_ATTEMPTS ? { failed_at: this.#deps.clock.now().getTime(), body: '' } : {}) })
           .where('id', '=', candidate.id)
           .execute();
-        process.emitWarning(`e-mail ${candidate.id} attempt ${attempt} failed: ${reason}`, { code: 'KEYWAY_EMAIL_OUTBOX' });
+        // The refusal may quote the recipient's address: the warning (stderr, logs) says why without whose.
+        process.emitWarning(`e-mail ${candidate.id} attempt ${attempt} failed: ${withoutEmailAddresses(reason)}`, { code: 'KEYWAY_EMAIL_OUTBOX' });
         continue;
       }
       await db

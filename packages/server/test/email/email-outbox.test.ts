@@ -91,7 +91,24 @@ for (const kind of DATABASE_KINDS) {
         const before = smtp.mails.length;
         smtp.refuseNext(1);
         await server.services.email.sendOneTimeCode(ACTOR, { storeName: 'shop', to: 'bob@example.com', code: '777777', expiresInMinutes: 5, languages: [] });
-        assert.equal(await server.services.emailOutbox.tick(), 0);
+        // The outbox's warning for the refusal (process.emitWarning delivers it on a later turn of the event loop).
+        let onWarning!: (warning: Error & { code?: string }) => void;
+        const warned = new Promise<string>((resolve) => {
+          onWarning = (warning) => {
+            if (warning.code === 'KEYWAY_EMAIL_OUTBOX') resolve(warning.message);
+          };
+          process.on('warning', onWarning);
+        });
+        let warnings: string[];
+        try {
+          assert.equal(await server.services.emailOutbox.tick(), 0);
+          warnings = [await warned];
+        } finally {
+          process.off('warning', onWarning);
+        }
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0]!, /attempt 1 failed: .*<address>: try again later/);
+        assert.doesNotMatch(warnings[0]!, /bob@example\.com/, 'the warning names no recipient');
         let row = (await rows(server)).at(-1)!;
         assert.equal(Number(row.attempts), 1);
         assert.equal(row.sent_at, null);

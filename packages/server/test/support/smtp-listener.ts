@@ -40,7 +40,9 @@ export async function startSmtpListener(): Promise<SmtpListener> {
       if (refusals > 0) {
         refusals -= 1;
         stream.resume();
-        stream.on('end', () => callback(Object.assign(new Error('try again later'), { responseCode: 451 })));
+        // Worded as real servers word it, quoting the recipient (which Keyway must not copy into its warnings).
+        const recipient = session.envelope.rcptTo[0]?.address ?? '';
+        stream.on('end', () => callback(Object.assign(new Error(`<${recipient}>: try again later`), { responseCode: 451 })));
         return;
       }
       simpleParser(stream).then(
