@@ -381,8 +381,12 @@ export class IdentityService {
     const now = this.#clock.now();
     try {
       return await this.#db.transaction().execute(async (trx) => {
-        const row = await this.#findUserRow(trx, actor.tenantId, storeName, ref);
-        await claimEdit(trx, edit, 'users', { column: 'id', value: row.id });
+        const found = await this.#findUserRow(trx, actor.tenantId, storeName, ref);
+        await claimEdit(trx, edit, 'users', { column: 'id', value: found.id });
+        // Read again now that claimEdit holds the row's lock: the changes (search text, whether the address changed)
+        // are computed from the row as it is, not as it was before a concurrent PATCH committed (PostgreSQL's READ
+        // COMMITTED lets the first read see the older version; two PATCHes of different names each lost the other's).
+        const row = await trx.selectFrom('users').selectAll().where('id', '=', found.id).executeTakeFirstOrThrow();
         const changes = { ...columnsForUpdate(patch, row), updated_at: now.getTime() };
         await trx.updateTable('users').set(changes).where('id', '=', row.id).execute();
         await appendAuditEvent(

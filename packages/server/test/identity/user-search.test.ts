@@ -145,6 +145,19 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(await keys('élodie zoë'), ['renamed-again']);
     });
 
+    test('two PATCHes of different names at the same moment: the user is found by both (each is computed from the row as the other left it)', async () => {
+      for (let round = 0; round < 8; round++) {
+        const userKey = `concurrent-${round}`;
+        const created = await expectStatus(world.api.post(users, { userKey, firstName: 'Old', lastName: 'Old' }), 201);
+        await Promise.all([
+          expectStatus(world.api.patch(`${users}/${created.body.id}`, { firstName: `Alpha${round}` }), 200),
+          expectStatus(world.api.patch(`${users}/${created.body.id}`, { lastName: `Omega${round}` }), 200),
+        ]);
+        assert.deepEqual(await keys(`alpha${round} omega${round}`), [userKey], `round ${round}`);
+        assert.deepEqual(await keys(`${userKey} old`), [], `round ${round}: no name of before is left in the search`);
+      }
+    });
+
     test('a user who signed up through self-service is found by their identifier in any letter case and accents', async () => {
       const signedUp = await world.signUp(world.browser(), 'Anaïs.Müller@Example.com');
       assert.equal(signedUp.user.userKey, 'Anaïs.Müller@Example.com');
