@@ -1,6 +1,7 @@
 // My passkeys: who is signed in, each passkey (authenticator, synced or device-bound, created, last
 // used), rename, delete (after a fresh sign-in, never the last one), add another, sign out; the browsers bound to the
-// account (device binding), this one marked, and revoking one.
+// account (device binding), this one marked, and revoking one; deleting the account (after a confirmation and a fresh
+// sign-in) when the store allows it.
 import { KeywayServerError } from '../../web/src/errors.ts';
 import { deviceKeyId } from '../../web/src/device-key.ts';
 import { displayNameOf, type BoundDevice, type CurrentSession, type Passkey, type PasskeyList } from '../../web/src/keyway.ts';
@@ -13,6 +14,8 @@ const addButton = element<HTMLButtonElement>('add-passkey');
 const list = element<HTMLUListElement>('passkey-list');
 const devicesSection = element('devices');
 const deviceList = element<HTMLUListElement>('device-list');
+// Only when the store lets its users delete their account (the shell leaves it out otherwise).
+const deleteAccountSection = document.getElementById('delete-account');
 // With the time zone: a time without one is ambiguous for anyone who travels or reads it on another device.
 const dates = new Intl.DateTimeFormat(page.data.lang, {
   year: 'numeric',
@@ -246,6 +249,7 @@ function signInFirst(): void {
   devicesSection.hidden = true;
   addButton.hidden = true;
   signOutButton.hidden = true;
+  if (deleteAccountSection) deleteAccountSection.hidden = true;
   const link = make(
     'a',
     { href: `${page.url('signin')}${page.url('signin').includes('?') ? '&' : '?'}return_to=${encodeURIComponent(location.pathname + location.search)}` },
@@ -321,6 +325,65 @@ async function refreshDevices(): Promise<void> {
   );
 }
 
+// ── deleting the account ──
+
+/**
+ * "Delete account…" opens a confirmation panel that says what happens (focus on its Cancel: the safe choice; Escape
+ * or Cancel close it and return to the opener); "Delete my account" there deletes it, after a passkey sign-in when the
+ * last one is older than 5 minutes. Then the page says it is done and links to sign-up and sign-in.
+ */
+function setUpAccountDeletion(section: HTMLElement): void {
+  const open = element<HTMLButtonElement>('delete-account-open');
+  const panel = element('delete-account-panel');
+  const confirm = element<HTMLButtonElement>('delete-account-confirm');
+  const cancel = element<HTMLButtonElement>('delete-account-cancel');
+  const close = () => {
+    panel.hidden = true;
+    open.hidden = false;
+    open.focus();
+  };
+  open.addEventListener('click', () => {
+    page.clear();
+    open.hidden = true;
+    panel.hidden = false;
+    cancel.focus();
+  });
+  cancel.addEventListener('click', close);
+  panel.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && confirm.getAttribute('aria-busy') !== 'true') close();
+  });
+  confirm.addEventListener('click', () => {
+    void page.busy([confirm, cancel], async () => {
+      page.status(page.t('passkeys.deleteAccount.deleting'));
+      try {
+        await withFreshSignIn(() => page.keyway.deleteAccount(passkeys ? { list: passkeys } : {}));
+      } catch (error) {
+        await handle(error);
+        // The page's error region is at its top, far above this panel on a small screen.
+        element('error').scrollIntoView({ block: 'nearest' });
+        return;
+      }
+      accountDeleted(section);
+    });
+  });
+}
+
+function accountDeleted(section: HTMLElement): void {
+  session = undefined;
+  passkeys = undefined;
+  for (const gone of [element('account-bar'), list, addButton, devicesSection, section, document.getElementById('continue-to-app')?.parentElement])
+    if (gone) gone.hidden = true;
+  list.replaceChildren();
+  deviceList.replaceChildren();
+  const title = element('passkeys-title');
+  title.textContent = page.t('passkeys.deleteAccount.doneTitle');
+  // The window title is "{title} · {service}".
+  document.title = [title.textContent, ...document.title.split(' · ').slice(1)].join(' · ');
+  element('account-deleted').hidden = false;
+  page.status(page.t('passkeys.deleteAccount.done'));
+  title.focus();
+}
+
 async function load(): Promise<void> {
   try {
     session = await page.keyway.me();
@@ -338,6 +401,7 @@ async function load(): Promise<void> {
   );
   signOutButton.hidden = false;
   addButton.hidden = false;
+  if (deleteAccountSection) deleteAccountSection.hidden = false;
   try {
     await refresh();
     // Keep the user's passkey provider in line with the server (Signal API), best effort.
@@ -374,4 +438,5 @@ signOutButton.addEventListener('click', () => {
   });
 });
 
+if (deleteAccountSection) setUpAccountDeletion(deleteAccountSection);
 void load();

@@ -32,6 +32,8 @@ export interface ShellInput {
   applicationUrl?: string | undefined;
   /** Whether the server sends e-mail: the sign-in page then links to the lost-passkey page. */
   emailEnabled?: boolean | undefined;
+  /** Whether users may delete their own account (the store's `selfService.accountDeletion`): My passkeys then offers it. */
+  accountDeletion?: boolean | undefined;
 }
 
 /** What the page scripts read from `#keyway-page`. */
@@ -103,6 +105,39 @@ function usernameField(t: (key: MessageKey) => string, autocomplete: string): st
 </div>`;
 }
 
+/**
+ * My passkeys' "Delete your account" section, shown by the script once someone is signed in: what deletion does, and
+ * a confirmation panel (a group named by its question, described by what happens) with the button that deletes.
+ */
+function deleteAccountSection(t: (key: MessageKey) => string): string {
+  return `<section id="delete-account" class="danger-zone" aria-labelledby="delete-account-heading" hidden>
+<h2 id="delete-account-heading">${t('passkeys.deleteAccount.title')}</h2>
+<p class="hint">${t('passkeys.deleteAccount.intro')}</p>
+<button type="button" id="delete-account-open" class="danger-outline small">${t('passkeys.deleteAccount.open')}</button>
+<div id="delete-account-panel" class="confirm" role="group" aria-labelledby="delete-account-question" aria-describedby="delete-account-consequences" hidden>
+<p id="delete-account-question" class="question">${t('passkeys.deleteAccount.question')}</p>
+<ul id="delete-account-consequences" class="consequences">
+<li>${t('passkeys.deleteAccount.passkeys')}</li>
+<li>${t('passkeys.deleteAccount.signOut')}</li>
+<li><strong>${t('passkeys.deleteAccount.final')}</strong></li>
+</ul>
+<div class="row">
+<button type="button" id="delete-account-confirm" class="danger small">${t('passkeys.deleteAccount.confirm')}</button>
+<button type="button" id="delete-account-cancel" class="secondary small">${t('passkeys.cancel')}</button>
+</div>
+</div>
+</section>`;
+}
+
+/** What My passkeys shows once the account is deleted (the script announces what happened): where to go from here. */
+function accountDeletedSection(t: (key: MessageKey) => string, link: (page: PageName) => string, allowSignUp: boolean): string {
+  return `<div id="account-deleted" class="account-deleted" hidden>
+<p class="hint">${t('passkeys.deleteAccount.doneHint')}</p>
+${allowSignUp ? `<p class="aside"><a href="${link('signup')}">${t('signin.createAccount')}</a></p>` : ''}
+<p class="aside"><a href="${link('signin')}">${t('signin.title')}</a></p>
+</div>`;
+}
+
 function body(input: ShellInput, t: (key: MessageKey) => string): { main: string; titleKey: MessageKey } {
   const link = (page: PageName) => escapeHtml(`${input.base}/${page}`);
   switch (input.page) {
@@ -147,9 +182,9 @@ ${input.emailEnabled ? `<p class="aside"><a id="lost-passkey-link" href="${link(
     case 'passkeys':
       return {
         titleKey: 'passkeys.title',
-        main: `<h1>${t('passkeys.title')}</h1>
+        main: `<h1 id="passkeys-title" tabindex="-1">${t('passkeys.title')}</h1>
 ${noscript(t)}
-<div class="account-bar">
+<div id="account-bar" class="account-bar">
 <p id="account" class="account">${t('passkeys.loading')}</p>
 <button type="button" id="sign-out" class="link-button" hidden>${t('passkeys.signOut')}</button>
 </div>
@@ -162,7 +197,9 @@ ${liveRegions()}
 <p class="hint">${t('passkeys.devices.intro')}</p>
 <ul id="device-list" class="passkeys"></ul>
 </section>
-${input.applicationUrl ? `<p class="aside"><a id="continue-to-app" href="${escapeHtml(input.applicationUrl)}">${t('passkeys.continueToApp')}</a></p>` : ''}`,
+${input.applicationUrl ? `<p class="aside"><a id="continue-to-app" href="${escapeHtml(input.applicationUrl)}">${t('passkeys.continueToApp')}</a></p>` : ''}
+${input.accountDeletion ? deleteAccountSection(t) : ''}
+${input.accountDeletion ? accountDeletedSection(t, link, input.allowSignUp) : ''}`,
       };
     case 'recover':
       return {

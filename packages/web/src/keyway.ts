@@ -369,6 +369,21 @@ export class Keyway {
   }
 
   /**
+   * Deletes the signed-in user's own account, for good: its passkeys, its sessions in every browser (this one's cookie
+   * is cleared) and its sign-ins at the store's applications. Needs a sign-in within the last 5 minutes
+   * (KeywayServerError `REAUTHENTICATION_REQUIRED`: sign in again with `signIn({ identifier })`, then call it again);
+   * `ACCOUNT_DELETION_DISABLED` (403) when the store lets only its administrators delete accounts, `SESSION_REQUIRED`
+   * (401) when no one is signed in. Afterwards the passkey provider is told the account has no passkeys left (Signal
+   * API, best effort), so it can remove them. `list`: the account's passkeys if already loaded (else they are read first).
+   */
+  async deleteAccount({ list }: { list?: PasskeyList } = {}): Promise<void> {
+    // The RP ID and user handle to signal must be read while the account still exists.
+    const known = list ?? (await this.passkeys().catch(() => undefined));
+    await requestJSON<void>('DELETE', this.#url('/me'));
+    if (known?.userId) await signalAllAcceptedCredentials(known.rpId, known.userId, []);
+  }
+
+  /**
    * Brings the user's passkey provider in line with the server (Signal API): the current user name
    * and display name and, unless `accepted: false`, the complete list of accepted credentials.
    */

@@ -272,6 +272,9 @@ export const de: Record<MessageKey, string> = {
   'selfService.signUpChallenge': 'Bei der Registrierung eine Aufgabe lösen lassen',
   'selfService.signUpChallengeHelp':
     'Ein selbst betriebenes CAPTCHA: Der Browser löst vor dem Anlegen des Kontos eine kleine Rechenaufgabe, was automatisierte Registrierungen bremst. Menschen merken davon nichts.',
+  'selfService.accountDeletion': 'Benutzer dürfen ihr Konto selbst löschen',
+  'selfService.accountDeletionHelp':
+    'Unter „Ihre Passkeys“, nach Bestätigung mit einem Passkey: Das Konto, seine Passkeys und seine Anmeldungen bei Ihren Anwendungen werden gelöscht, wie wenn Sie es löschen. Aus bedeutet, nur Sie können Konten löschen.',
   'selfService.sessionTtl': 'Sitzungsdauer (Sekunden)',
   'selfService.sessionTtlHelp': 'Wie lange ein angemeldeter Browser angemeldet bleibt.',
   'selfService.recoveryTtl': 'Gültigkeit von Wiederherstellungslinks (Sekunden)',

@@ -268,6 +268,9 @@ export const en = {
   'selfService.signUpChallenge': 'Ask sign-ups to solve a challenge',
   'selfService.signUpChallengeHelp':
     'A self-hosted CAPTCHA: the browser solves a small proof of work before the account is created, which slows scripted sign-ups. People see nothing.',
+  'selfService.accountDeletion': 'Let users delete their own account',
+  'selfService.accountDeletionHelp':
+    'Under “Your passkeys”, after confirming with a passkey: the account, its passkeys and its sign-ins at your applications go, as when you delete it. Off means only you can delete accounts.',
   'selfService.sessionTtl': 'Session lifetime (seconds)',
   'selfService.sessionTtlHelp': 'How long a signed-in browser stays signed in.',
   'selfService.recoveryTtl': 'Recovery link lifetime (seconds)',

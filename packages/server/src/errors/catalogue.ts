@@ -98,6 +98,7 @@ export const ERROR_CATALOGUE = {
   SESSION_REQUIRED: { status: 401, title: 'Sign in first' },
   REAUTHENTICATION_REQUIRED: { status: 403, title: 'Sign in again to do this' },
   LAST_PASSKEY: { status: 409, title: 'The last passkey of an account cannot be deleted' },
+  ACCOUNT_DELETION_DISABLED: { status: 403, title: 'This store does not let users delete their own account' },
   CSRF_REJECTED: { status: 403, title: 'The request did not come from an origin of the relying party' },
   BROWSER_SESSION_NOT_FOUND: { status: 404, title: 'No such browser session' },
   RECOVERY_LINK_NOT_FOUND: { status: 404, title: 'No such recovery link' },

@@ -16,6 +16,7 @@ import { serveHostedAssetBundle } from './hosted-asset-bundle.ts';
 import { buildHostedAssets, type HostedAssets } from './hosted-assets.ts';
 import { HostedPageQuery, hostedPageLanguage } from './hosted-language.ts';
 import { sendHostedPage } from './hosted-page-response.ts';
+import { allowsAccountDeletion } from './self-service-config.ts';
 import type { SelfServiceService } from './self-service-service.ts';
 
 export interface HostedPagesRoutesOptions {
@@ -84,6 +85,7 @@ export async function hostedPagesRoutes(fastify: FastifyInstance, options: Hoste
       allowSignUp: target.config.allowSignUp,
       applicationUrl: target.config.applicationUrl,
       emailEnabled: options.email?.configured === true,
+      accountDeletion: allowsAccountDeletion(target.config),
       assets: assets().forPage(page),
       branding: branding && hostedBranding(branding),
     });

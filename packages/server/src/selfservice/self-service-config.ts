@@ -50,6 +50,13 @@ export const SelfServiceConfigBody = Type.Object(
           'Verify e-mail addresses at sign-up: the identifier must then be an e-mail address, which becomes the account’s `email`, and a one-time verification link is e-mailed (needs KEYWAY_SMTP_HOST). Off by default',
       }),
     ),
+    accountDeletion: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description:
+          'Let signed-in users delete their own account (DELETE …/me, after a sign-in from the last 5 minutes; the hosted “Your passkeys” page offers it): the account, its passkeys and sessions, and what the OpenID Provider issued for it, as when an administrator deletes it. `false`: that call answers 403 ACCOUNT_DELETION_DISABLED and the page offers no deletion. On by default',
+      }),
+    ),
     applicationUrl: Type.Optional(
       Type.String({
         minLength: 1,
@@ -73,6 +80,7 @@ export const SelfServiceConfigSchema = Type.Object(
     recoveryLinkTtlSeconds: Type.Integer(),
     verifyEmail: Type.Optional(Type.Boolean()),
     signUpChallenge: Type.Optional(Type.Boolean()),
+    accountDeletion: Type.Optional(Type.Boolean()),
     applicationUrl: Type.Optional(Type.String()),
   },
   { title: 'SelfServiceConfig' },
@@ -91,8 +99,14 @@ export function withDefaults(input: SelfServiceConfigInput): SelfServiceConfig {
     recoveryLinkTtlSeconds: input.recoveryLinkTtlSeconds ?? DEFAULT_RECOVERY_LINK_TTL_SECONDS,
     ...(input.verifyEmail === undefined ? {} : { verifyEmail: input.verifyEmail }),
     ...(input.signUpChallenge === undefined ? {} : { signUpChallenge: input.signUpChallenge }),
+    ...(input.accountDeletion === undefined ? {} : { accountDeletion: input.accountDeletion }),
     ...(input.applicationUrl === undefined ? {} : { applicationUrl: input.applicationUrl }),
   };
+}
+
+/** Whether the store's users may delete their own account: unless `accountDeletion` is false (absent means on). */
+export function allowsAccountDeletion(config: Pick<SelfServiceConfig, 'accountDeletion'>): boolean {
+  return config.accountDeletion !== false;
 }
 
 /** The stored column back to the configuration; undefined when the store has none. */

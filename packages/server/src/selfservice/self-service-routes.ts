@@ -293,6 +293,27 @@ export async function selfServiceRoutes(fastify: FastifyInstance, { services, pu
     async (request) => selfService.me(browser(request)),
   );
 
+  app.delete(
+    '/me',
+    {
+      schema: {
+        operationId: 'deleteMyAccount',
+        ...doc(
+          'Delete my account',
+          'The signed-in user deletes their own account, as an administrator’s deletion does and in one transaction: the account, its passkeys, bound devices, sessions (every browser’s), recovery and verification links and queued e-mails, and what the OpenID Provider issued for it (the sign-ins at the store’s applications end; refresh tokens stop working). It cannot be undone; the identifier can sign up again. Needs a sign-in from the last 5 minutes and the store’s `selfService.accountDeletion` (on unless set to false: else 403 ACCOUNT_DELETION_DISABLED). Audited as `user.delete` by the `self-service` actor. Clears the keyway_session cookie.',
+        ),
+        params: StoreParams,
+        response: { 204: Type.Null() },
+      },
+      config: { errors: [...STATEFUL, 'SESSION_REQUIRED', 'ACCOUNT_DELETION_DISABLED', 'REAUTHENTICATION_REQUIRED'] },
+    },
+    async (request, reply) => {
+      await selfService.deleteAccount(browser(request));
+      setSessionCookie(reply, request, undefined);
+      return reply.code(204).send(null);
+    },
+  );
+
   // ── my passkeys ──
   app.get(
     '/me/passkeys',

@@ -40,7 +40,7 @@ import type { MasterKey } from '../secrets/master-key.ts';
 import { challengeOf, deleteFlow, findFlow, insertFlow, type FlowPurpose, type FlowRow } from './flows.ts';
 import type { CeremonyStartHook } from '../passkeys/ceremony-deps.ts';
 import { RateLimiter, type RateLimitCheck } from '../http/rate-limiter.ts';
-import { parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
+import { allowsAccountDeletion, parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
 import { deviceLabel } from './device-label.ts';
 import { isEmailAddress } from '../shared/formats.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
@@ -106,7 +106,7 @@ function selfServiceDisabled(tenantId: string, storeName: string): KeywayError {
 export interface SelfServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
-  identity: Pick<IdentityService, 'findStore' | 'preparePendingUser' | 'endWhatUserDeletionEnds'>;
+  identity: Pick<IdentityService, 'findStore' | 'preparePendingUser' | 'endWhatUserDeletionEnds' | 'deleteUser'>;
   ceremonies: Pick<CeremonyService, 'startRegistration' | 'completeRegistration' | 'startAuthentication' | 'completeAuthentication'>;
   credentials: Pick<CredentialService, 'rename'>;
   relyingParties: Pick<RelyingPartyService, 'findForStore'>;
@@ -591,6 +591,31 @@ export class SelfServiceService {
       user: toSelfServiceUser(toUser(user)),
       session: { createdAt: iso(session.created_at), expiresAt: iso(session.expires_at), authenticatedAt: iso(session.authenticated_at) },
     };
+  }
+
+  // ── my account ──────────────────────────────────────────────────────────
+
+  /**
+   * The signed-in user deletes their own account (the right to erasure): the same deletion as an administrator's
+   * (IdentityService.deleteUser: one transaction; the foreign keys take the passkeys, sessions, flows, links and queued
+   * e-mails, the deletion hooks what the OpenID Provider issued, journey instances and ceremony sessions), audited as
+   * `user.delete` by the `self-service` actor, i.e. at the user's own request. Needs the store's `accountDeletion`
+   * (on unless set false) and a sign-in from the last 5 minutes. A locked or disabled account has no session
+   * (SESSION_REQUIRED): its user cannot delete it, its administrators can.
+   */
+  async deleteAccount(request: BrowserRequest): Promise<void> {
+    const { target, session, user } = await this.#requireSession(request);
+    if (!allowsAccountDeletion(target.config))
+      throw new KeywayError('ACCOUNT_DELETION_DISABLED', 'Accounts of this store are deleted by its administrators; ask them');
+    this.#requireFresh(session, 'Deleting your account');
+    try {
+      await this.#deps.identity.deleteUser(this.#actor(request), request.storeName, { id: user.id });
+    } catch (error) {
+      // Deleted meanwhile (by an administrator, or by this user in another tab): its sessions went with it.
+      if (error instanceof KeywayError && error.code === 'USER_NOT_FOUND')
+        throw new KeywayError('SESSION_REQUIRED', 'Sign in first (this account no longer exists)');
+      throw error;
+    }
   }
 
   // ── my passkeys ─────────────────────────────────────────────────────────

@@ -29,6 +29,7 @@ const PUBLIC_ROUTES = new Set([
   'POST /:tenantId/identity/:storeName/login/webauthn/finish',
   'POST /:tenantId/identity/:storeName/logout',
   'GET /:tenantId/identity/:storeName/me',
+  'DELETE /:tenantId/identity/:storeName/me',
   'GET /:tenantId/identity/:storeName/me/passkeys',
   'PATCH /:tenantId/identity/:storeName/me/passkeys/:credentialId',
   'DELETE /:tenantId/identity/:storeName/me/passkeys/:credentialId',

@@ -215,6 +215,7 @@ for (const kind of DATABASE_KINDS) {
         identity: {
           findStore: (...args) => identity.findStore(...args),
           endWhatUserDeletionEnds: (...args) => identity.endWhatUserDeletionEnds(...args),
+          deleteUser: (...args) => identity.deleteUser(...args),
           preparePendingUser: (actor, store, input, createdBy, options) => {
             concurrent = identity.createPendingUser(actor, store.name, input, 'self-service');
             return identity.preparePendingUser(actor, store, input, createdBy, options);

@@ -24,6 +24,7 @@ interface Settings {
   allowSignUp: boolean;
   verifyEmail: boolean;
   signUpChallenge: boolean;
+  accountDeletion: boolean;
   sessionTtlSeconds: string;
   recoveryLinkTtlSeconds: string;
   applicationUrl: string;
@@ -62,6 +63,7 @@ export function SelfServiceArea() {
       allowSignUp: s?.allowSignUp ?? true,
       verifyEmail: s?.verifyEmail ?? false,
       signUpChallenge: s?.signUpChallenge ?? false,
+      accountDeletion: s?.accountDeletion ?? true,
       sessionTtlSeconds: String(s?.sessionTtlSeconds ?? 28800),
       recoveryLinkTtlSeconds: String(s?.recoveryLinkTtlSeconds ?? 3600),
       applicationUrl: s?.applicationUrl ?? '',
@@ -82,6 +84,7 @@ export function SelfServiceArea() {
               allowSignUp: f.allowSignUp,
               verifyEmail: f.verifyEmail,
               signUpChallenge: f.signUpChallenge,
+              accountDeletion: f.accountDeletion,
               sessionTtlSeconds: Number(f.sessionTtlSeconds),
               recoveryLinkTtlSeconds: Number(f.recoveryLinkTtlSeconds),
               ...(f.applicationUrl.trim() ? { applicationUrl: f.applicationUrl.trim() } : {}),
@@ -166,6 +169,9 @@ export function SelfServiceArea() {
           </Checkbox>
           <Checkbox isSelected={form.signUpChallenge} onChange={set('signUpChallenge')} description={t('selfService.signUpChallengeHelp')}>
             {t('selfService.signUpChallenge')}
+          </Checkbox>
+          <Checkbox isSelected={form.accountDeletion} onChange={set('accountDeletion')} description={t('selfService.accountDeletionHelp')}>
+            {t('selfService.accountDeletion')}
           </Checkbox>
           <TextField
             label={t('selfService.sessionTtl')}
