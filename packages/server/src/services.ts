@@ -27,6 +27,7 @@ import { DRY_RUN_LIMITS, DryRunLimiter } from './journeys/dry-run/dry-run-limite
 import { JourneyDryRun } from './journeys/dry-run/journey-dry-run.ts';
 import { CeremonyService } from './passkeys/ceremony-service.ts';
 import { ceremonySessionsOfDeleted } from './passkeys/ceremony-session-store.ts';
+import { selfServiceFlowsOfDeleted } from './selfservice/flows.ts';
 import { CredentialService } from './passkeys/credential-service.ts';
 import { DeviceKeyService } from './passkeys/device-key-service.ts';
 import { AuthenticatorDirectory } from './passkeys/authenticator-directory.ts';
@@ -138,7 +139,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       checkSelfService: selfServiceConfigCheck(config.publicUrl, { emailConfigured: config.smtp !== undefined }),
       // What a user's or a store's deletion ends besides what the foreign keys take, in its transaction
       // (identity/deletion-hooks.ts): the modules above identity hand it their part here.
-      deletionHooks: [issuedForDeleted, journeyInstancesOfDeleted, ceremonySessionsOfDeleted],
+      deletionHooks: [issuedForDeleted, journeyInstancesOfDeleted, ceremonySessionsOfDeleted, selfServiceFlowsOfDeleted],
     }),
     relyingParties: new RelyingPartyService({ db, clock, identity: stores }),
     policies: new PolicyService({ db, clock, identity: stores, trustDir: config.trustDir }),

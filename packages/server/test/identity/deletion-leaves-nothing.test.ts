@@ -212,6 +212,7 @@ for (const kind of DATABASE_KINDS) {
         oidcArtifacts: before.oidcState.length,
         journeyInstances: 1,
         ceremonySessions: before.ceremonySessions,
+        selfServiceFlows: 0,
       });
     });
 
@@ -356,7 +357,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(deleted!.details, {
         force: true,
         users: 2,
-        removed: { oidcClients: 2, oidcArtifacts: artifacts, journeyInstances: 1, ceremonySessions: storeCeremonies },
+        removed: { oidcClients: 2, oidcArtifacts: artifacts, journeyInstances: 1, ceremonySessions: storeCeremonies, selfServiceFlows: 1 },
       });
     });
   });

@@ -102,27 +102,22 @@ for (const kind of DATABASE_KINDS) {
     });
 
     // A flow holds the identifier the user typed. On PostgreSQL the foreign key takes it; on SQLite flows live in the
-    // ephemeral file (storage/ephemeral-sqlite.ts) that no foreign key reaches, and no deletion hook removes them yet
-    // (identity/deletion-hooks.ts has one for ceremony sessions only), so they stay until the retention sweep, a day
-    // after they expire. The same for an administrator's deletion.
-    test(
-      'a ceremony the user began and did not finish goes with the account',
-      { todo: kind === 'sqlite' ? 'a deletion hook for selfservice_flows on SQLite (services.ts deletionHooks)' : false },
-      async () => {
-        const browser = world.browser();
-        const { user } = await world.signUp(browser, 'unfinished@example.com');
-        await expectStatus(browser.post('/login/webauthn/options', { identifier: 'unfinished@example.com' }), 200);
-        const flows = () =>
-          world.db
-            .selectFrom('selfservice_flows')
-            .select('identifier')
-            .where((eb) => eb.or([eb('user_id', '=', user.id), eb('identifier', '=', 'unfinished@example.com')]))
-            .execute();
-        assert.equal((await flows()).length, 1);
-        await expectStatus(browser.delete('/me'), 204);
-        assert.deepEqual(await flows(), []);
-      },
-    );
+    // ephemeral file (storage/ephemeral-sqlite.ts) that no foreign key reaches: a deletion hook removes them
+    // (selfServiceFlowsOfDeleted). The same for an administrator's deletion.
+    test('a ceremony the user began and did not finish goes with the account', async () => {
+      const browser = world.browser();
+      const { user } = await world.signUp(browser, 'unfinished@example.com');
+      await expectStatus(browser.post('/login/webauthn/options', { identifier: 'unfinished@example.com' }), 200);
+      const flows = () =>
+        world.db
+          .selectFrom('selfservice_flows')
+          .select('identifier')
+          .where((eb) => eb.or([eb('user_id', '=', user.id), eb('identifier', '=', 'unfinished@example.com')]))
+          .execute();
+      assert.equal((await flows()).length, 1);
+      await expectStatus(browser.delete('/me'), 204);
+      assert.deepEqual(await flows(), []);
+    });
 
     test('the sign-in must be from the last 5 minutes (at exactly 5 it still counts); a stale one changes nothing', async () => {
       const browser = world.browser();

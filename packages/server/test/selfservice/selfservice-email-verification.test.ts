@@ -187,7 +187,7 @@ for (const kind of DATABASE_KINDS) {
           revokedRecoveryLinks: 1,
           clientArtifacts: 3,
           // What every account deletion ends besides (identity/deletion-hooks.ts): its sign-up's ceremony sessions.
-          removed: { ceremonySessions: 2, journeyInstances: 0, oidcArtifacts: 0 },
+          removed: { ceremonySessions: 2, journeyInstances: 0, oidcArtifacts: 0, selfServiceFlows: 0 },
         },
       );
       assert.equal((await world.db.selectFrom('ceremony_sessions').select('id').where('user_id', '=', user.id).execute()).length, 0);
