@@ -39,6 +39,8 @@ export interface Config {
   shedDelayTargetMs: number;
   /** On SIGTERM/SIGINT, how long in-flight requests may take before their connections are cut (server.ts). */
   shutdownGraceSeconds: number;
+  /** How long a client may take to send a whole request, headers and body; then 408 and the connection is closed. */
+  requestTimeoutSeconds: number;
   /** Where the master key that seals stored secrets comes from (see secrets/master-key-source.ts). */
   masterKey: MasterKeySetting;
   /** The SMTP server e-mails go out through (lost-passkey links, address verification, one-time codes); undefined: no e-mail. */
@@ -109,6 +111,7 @@ export const CONFIG_VARIABLES = [
   'KEYWAY_MAX_CONCURRENT_REQUESTS',
   'KEYWAY_SHED_DELAY_TARGET_MS',
   'KEYWAY_SHUTDOWN_GRACE',
+  'KEYWAY_REQUEST_TIMEOUT',
   'KEYWAY_MASTER_KEY',
   'KEYWAY_MASTER_KEY_FILE',
   'KEYWAY_SMTP_HOST',
@@ -326,6 +329,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxConcurrentRequests: integer(env, 'KEYWAY_MAX_CONCURRENT_REQUESTS', 256, 1, 100_000),
     shedDelayTargetMs: integer(env, 'KEYWAY_SHED_DELAY_TARGET_MS', 25, 0, 10_000),
     shutdownGraceSeconds: integer(env, 'KEYWAY_SHUTDOWN_GRACE', 10, 0, 600),
+    requestTimeoutSeconds: integer(env, 'KEYWAY_REQUEST_TIMEOUT', 30, 1, 600),
     masterKey: masterKey(env, cwd, database),
     smtp: smtp(env),
   };

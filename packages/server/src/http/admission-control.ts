@@ -40,6 +40,24 @@ export interface AdmissionControl {
 }
 
 /**
+ * The HTTP server's own timeouts for a request (node:http): all of it — headers and body — within `requestTimeoutMs`
+ * (408, then the connection is closed), the headers within at most HEADERS_TIMEOUT_MS of that, checked every
+ * CONNECTIONS_CHECK_MS rather than Node's 30 s, so a place held by a client that stopped sending is freed within
+ * about a second of its deadline. Node refuses a headers timeout longer than the request timeout.
+ */
+const HEADERS_TIMEOUT_MS = 20_000;
+const CONNECTIONS_CHECK_MS = 1_000;
+function serverTimeouts(given: ServerOptions, requestTimeoutMs: number): ServerOptions {
+  if (requestTimeoutMs <= 0) return given;
+  return {
+    ...given,
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_MS, requestTimeoutMs),
+  };
+}
+
+/**
  * Load shedding. A node past its peak rate does not slow every request down until all of them time out: it answers
  * the excess at once with 503 SERVER_BUSY and Retry-After, before reading their bodies, so the requests it serves keep
  * the latency of a busy node, not of a collapsing one. Two rules, each for its own kind of overload:
@@ -163,7 +181,7 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
       requestTimeout: number;
       connectionTimeout: number;
     };
-    const server = createServer(fastifyOptions.http ?? {}, (request, response) => {
+    const server = createServer(serverTimeouts(fastifyOptions.http ?? {}, fastifyOptions.requestTimeout), (request, response) => {
       if (ALWAYS_ADMITTED.has(request.url ?? '')) return handler(request, response);
       probe?.poke();
       const atCapacity = inFlight >= options.maxConcurrentRequests;
@@ -196,7 +214,6 @@ export function createAdmissionControl(options: AdmissionControlOptions): Admiss
     });
     // What Fastify sets on an HTTP server it creates itself (its defaults are already in its options here).
     server.keepAliveTimeout = fastifyOptions.keepAliveTimeout;
-    server.requestTimeout = fastifyOptions.requestTimeout;
     server.setTimeout(fastifyOptions.connectionTimeout);
     if (fastifyOptions.maxRequestsPerSocket) server.maxRequestsPerSocket = fastifyOptions.maxRequestsPerSocket;
     // New connections reach the node, and its admission control, promptly even while its loop is saturated.

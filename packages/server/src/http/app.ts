@@ -82,6 +82,9 @@ export async function buildApp({ config, database, services, logger, consoleDist
     logger: logger ?? loggerOptions(config, resolveLogFormat(config.logFormat, process.stdout.isTTY === true)),
     logController: new OneLinePerRequest(),
     bodyLimit: config.bodyLimitBytes,
+    // A request is admitted (and holds one of the KEYWAY_MAX_CONCURRENT_REQUESTS places) once its headers are in: a
+    // client that then sends its body slowly, or never, must lose the place in bounded time (408, connection closed).
+    requestTimeout: config.requestTimeoutSeconds * 1000,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     // Honour a caller's request id (for tracing across services) when it is well-formed.
     genReqId: (req) => {
