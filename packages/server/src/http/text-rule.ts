@@ -32,35 +32,44 @@ const MAX_DEPTH = 64;
 
 type Part = 'body' | 'params' | 'query' | 'headers';
 
-/** The first string or key of `value` that breaks the rule, as a field problem naming where it is. */
+/**
+ * The first string or key of `value` that breaks the rule, as a field problem naming where it is. One walk, linear in
+ * the size of the value: the path to the current node is one stack (array indexes pushed as numbers), and a field name
+ * is built only for the problem found.
+ */
 export function unsafeTextProblem(value: unknown, part: Part): FieldProblem | undefined {
   // Header values may hold TAB (RFC 9110 §5.5); the HTTP parser has already refused LF and CR in them.
   const multiLine = part === 'body' || part === 'headers';
   const valuePattern = multiLine ? CONTROLS_MULTI_LINE : CONTROLS_SINGLE_LINE;
   const valueMessage = multiLine ? MESSAGE_MULTI_LINE : MESSAGE_SINGLE_LINE;
-  const field = (path: string[]) => {
-    const inPart = path.map((p) => printable(p)).join('.');
+  const path: (string | number)[] = [];
+  const field = () => {
+    const inPart = path.map((p) => (typeof p === 'number' ? String(p) : printable(p))).join('.');
     if (part === 'body') return inPart || 'body';
     return inPart ? `${part}.${inPart}` : part;
   };
-  const visit = (node: unknown, path: string[], depth: number): FieldProblem | undefined => {
-    if (typeof node === 'string') return valuePattern.test(node) ? { field: field(path), message: valueMessage } : undefined;
+  const visit = (node: unknown, depth: number): FieldProblem | undefined => {
+    if (typeof node === 'string') return valuePattern.test(node) ? { field: field(), message: valueMessage } : undefined;
     if (typeof node !== 'object' || node === null || depth > MAX_DEPTH) return undefined;
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) {
-        const found = visit(node[i], [...path, String(i)], depth + 1);
+        path.push(i);
+        const found = visit(node[i], depth + 1);
         if (found) return found;
+        path.pop();
       }
       return undefined;
     }
     for (const key of Object.keys(node)) {
-      if (CONTROLS_SINGLE_LINE.test(key)) return { field: field(path), message: MESSAGE_KEY };
-      const found = visit((node as Record<string, unknown>)[key], [...path, key], depth + 1);
+      if (CONTROLS_SINGLE_LINE.test(key)) return { field: field(), message: MESSAGE_KEY };
+      path.push(key);
+      const found = visit((node as Record<string, unknown>)[key], depth + 1);
       if (found) return found;
+      path.pop();
     }
     return undefined;
   };
-  return visit(value, [], 0);
+  return visit(value, 0);
 }
 
 /** A field name safe to echo in a problem: the offending characters shown as \uXXXX escapes. */
