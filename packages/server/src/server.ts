@@ -68,8 +68,9 @@ export async function startServer(config: Config, { handleSignals = true } = {})
   services.journeyTimers.start(1000);
   // Queued e-mails go out (one node at a time, under a database lease; nothing without SMTP).
   services.emailOutbox.start(2000);
-  // Expired rows and abandoned sign-ups go (one node at a time, under a database lease; in bounded batches).
-  services.retention.start(60_000);
+  // Expired rows, abandoned sign-ups and (KEYWAY_AUDIT_RETENTION_DAYS) old audit events go (one node at a time, under
+  // a database lease; in bounded batches); a sweep that deleted something says how many per table in one line.
+  services.retention.start(60_000, (deleted) => app.log.info({ deleted }, 'retention sweep'));
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

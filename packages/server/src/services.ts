@@ -40,6 +40,7 @@ import { OidcProviders } from './oidc/oidc-providers.ts';
 import { buildHostedAssets, type HostedAssets } from './selfservice/hosted-assets.ts';
 import { PolicyService } from './passkeys/policy-service.ts';
 import { RelyingPartyService } from './passkeys/relying-party-service.ts';
+import { retentionRules } from './retention/retention-rules.ts';
 import { RetentionSweeper } from './retention/retention-sweeper.ts';
 import type { MasterKey } from './secrets/master-key.ts';
 import { selfServiceConfigCheck } from './selfservice/self-service-config.ts';
@@ -156,6 +157,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
       db,
       clock,
       lease: new DatabaseLease({ db, clock, name: 'retention', holder: node, ttlMs: 600_000 }),
+      rules: retentionRules({ auditRetentionDays: config.auditRetentionDays }),
     }),
     signingKeys: new SigningKeyService({ db, clock, masterKey, issuerBaseUrl: config.publicUrl }),
     organizations: new OrganizationService({ db, clock, identity: stores }),

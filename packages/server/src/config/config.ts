@@ -41,6 +41,8 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** How long a client may take to send a whole request, headers and body; then 408 and the connection is closed. */
   requestTimeoutSeconds: number;
+  /** Days audit events are kept, then the retention sweep deletes them; 0: kept for ever (KEYWAY_AUDIT_RETENTION_DAYS). */
+  auditRetentionDays: number;
   /** Where the master key that seals stored secrets comes from (see secrets/master-key-source.ts). */
   masterKey: MasterKeySetting;
   /** The SMTP server e-mails go out through (lost-passkey links, address verification, one-time codes); undefined: no e-mail. */
@@ -112,6 +114,7 @@ export const CONFIG_VARIABLES = [
   'KEYWAY_SHED_DELAY_TARGET_MS',
   'KEYWAY_SHUTDOWN_GRACE',
   'KEYWAY_REQUEST_TIMEOUT',
+  'KEYWAY_AUDIT_RETENTION_DAYS',
   'KEYWAY_MASTER_KEY',
   'KEYWAY_MASTER_KEY_FILE',
   'KEYWAY_SMTP_HOST',
@@ -330,6 +333,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     shedDelayTargetMs: integer(env, 'KEYWAY_SHED_DELAY_TARGET_MS', 25, 0, 10_000),
     shutdownGraceSeconds: integer(env, 'KEYWAY_SHUTDOWN_GRACE', 10, 0, 600),
     requestTimeoutSeconds: integer(env, 'KEYWAY_REQUEST_TIMEOUT', 30, 1, 600),
+    auditRetentionDays: integer(env, 'KEYWAY_AUDIT_RETENTION_DAYS', 0, 0, 36_500),
     masterKey: masterKey(env, cwd, database),
     smtp: smtp(env),
   };

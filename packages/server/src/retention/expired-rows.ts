@@ -6,9 +6,9 @@ export interface RetentionRule {
   table: keyof Schema & string;
   /** The primary key's columns. */
   key: readonly string[];
-  /** The column holding the expiry (milliseconds since the epoch); it is indexed. */
+  /** The column holding the expiry, or the creation time for rows kept a fixed age (milliseconds since the epoch); it is indexed. */
   expiry: string;
-  /** How long a row is kept after its expiry, e.g. so that a late answer is told "already used", not "unknown". */
+  /** How long a row is kept after that time, e.g. so that a late answer is told "already used", not "unknown". */
   keepMs: number;
 }
 

@@ -1,6 +1,7 @@
 // What Keyway deletes by itself, and when: rows whose expiry passed, kept a while where a late request should still
 // get a precise answer. The retention sweeper applies these rules on one node at a time. Rows with a history worth
-// keeping (users, passkeys, audit events, recovery links, invitations) are not here.
+// keeping (users, passkeys, recovery links, invitations) are not here; audit events only when the operator bounds
+// their age (retentionRules, KEYWAY_AUDIT_RETENTION_DAYS).
 import { OUTBOX_RETENTION_MS } from '../email/email-outbox.ts';
 import { RATE_LIMIT_WINDOW_MS } from '../http/rate-limiter.ts';
 import type { RetentionRule } from './expired-rows.ts';
@@ -31,3 +32,14 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   { table: 'email_outbox', key: ['id'], expiry: 'sent_at', keepMs: OUTBOX_RETENTION_MS },
   { table: 'email_outbox', key: ['id'], expiry: 'failed_at', keepMs: OUTBOX_RETENTION_MS },
 ];
+
+/**
+ * The rules a node's sweeper applies: RETENTION_RULES, and audit events once they are `auditRetentionDays` old (by
+ * `created_at`, indexed by migration 042) when that is not 0 (0: kept for ever, the default). Audit events hold personal
+ * data (client IPs, external ids) and anonymous ceremony starts write them, so an operator may bound their age. Their
+ * deletion is not itself audited, row by row (that would never end): the sweeper's report counts them.
+ */
+export function retentionRules({ auditRetentionDays }: { auditRetentionDays: number }): readonly RetentionRule[] {
+  if (auditRetentionDays === 0) return RETENTION_RULES;
+  return [...RETENTION_RULES, { table: 'audit_events', key: ['id'], expiry: 'created_at', keepMs: auditRetentionDays * DAY_MS }];
+}

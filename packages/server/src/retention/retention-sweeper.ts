@@ -26,16 +26,20 @@ const ABANDONED_ACCOUNTS = 'abandoned pending accounts';
 const ABANDONED_BATCH = 100;
 
 /**
- * Deletes what has expired (RETENTION_RULES) and abandoned pending accounts, in the background on the node holding
- * the database lease. Each statement deletes one bounded batch and commits by itself, so requests' writes go in
- * between, however large a backlog a long stop left; a sweep goes on until a batch comes back short. Nothing on a
- * request's path waits for it.
+ * Deletes what has expired (RETENTION_RULES, and audit events past their configured age: retentionRules) and
+ * abandoned pending accounts, in the background on the node holding the database lease. Each statement deletes one
+ * bounded batch and commits by itself, so requests' writes go in between, however large a backlog a long stop left; a
+ * sweep goes on until a batch comes back short. Nothing on a request's path waits for it.
  */
 export class RetentionSweeper {
   readonly #deps: RetentionSweeperDeps;
   readonly #rules: readonly RetentionRule[];
   readonly #batchSize: number;
-  readonly #job = new IntervalJob('retention sweep', 'KEYWAY_RETENTION', () => this.sweep());
+  readonly #job = new IntervalJob('retention sweep', 'KEYWAY_RETENTION', async () => {
+    const report = await this.sweep();
+    if (Object.keys(report).length > 0) this.#swept?.(report);
+  });
+  #swept: ((report: SweepReport) => void) | undefined;
   #stopping = false;
 
   constructor(deps: RetentionSweeperDeps) {
@@ -69,7 +73,9 @@ export class RetentionSweeper {
     return total;
   }
 
-  start(intervalMs: number): void {
+  /** Sweeps every `intervalMs`; `swept` is told each sweep that deleted something (one log line: counts per table, never rows). */
+  start(intervalMs: number, swept?: (report: SweepReport) => void): void {
+    this.#swept = swept;
     this.#stopping = false;
     this.#job.start(intervalMs);
   }

@@ -34,6 +34,7 @@ import * as oidcStateAccount from './migrations/036-oidc-state-account.ts';
 import * as userSearchText from './migrations/038-user-search-text.ts';
 import * as emailOutboxUser from './migrations/040-email-outbox-user.ts';
 import * as emailVerificationRetention from './migrations/041-email-verification-retention.ts';
+import * as auditRetention from './migrations/042-audit-retention.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 
 /**
@@ -76,6 +77,7 @@ const migrations = (masterKey: MasterKey | undefined): Record<string, Migration>
   '038-user-search-text': userSearchText,
   '040-email-outbox-user': emailOutboxUser,
   '041-email-verification-retention': emailVerificationRetention,
+  '042-audit-retention': auditRetention,
 });
 
 function migrator(database: Database, masterKey?: MasterKey): Migrator {

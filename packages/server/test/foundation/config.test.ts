@@ -57,6 +57,14 @@ test('load shedding: a 25 ms queueing-delay target by default, configurable, 0 t
   assert.equal(loadConfig({ KEYWAY_SHED_DELAY_TARGET_MS: '0' }).shedDelayTargetMs, 0);
 });
 
+test('audit events: kept for ever by default (0), else for KEYWAY_AUDIT_RETENTION_DAYS days', () => {
+  assert.equal(loadConfig({}).auditRetentionDays, 0);
+  assert.equal(loadConfig({ KEYWAY_AUDIT_RETENTION_DAYS: '0' }).auditRetentionDays, 0);
+  assert.equal(loadConfig({ KEYWAY_AUDIT_RETENTION_DAYS: '1' }).auditRetentionDays, 1);
+  assert.equal(loadConfig({ KEYWAY_AUDIT_RETENTION_DAYS: '400' }).auditRetentionDays, 400);
+  assert.equal(loadConfig({ KEYWAY_AUDIT_RETENTION_DAYS: '36500' }).auditRetentionDays, 36_500);
+});
+
 test('accepts PostgreSQL URLs and https public URLs', () => {
   const config = loadConfig({
     KEYWAY_DATABASE_URL: 'postgres://u:p@db:5432/keyway',
@@ -95,6 +103,10 @@ const bad: Array<[Record<string, string>, string, RegExp]> = [
   [{ KEYWAY_LOG_FORMAT: 'pretty' }, 'KEYWAY_LOG_FORMAT', /auto\|human\|json/],
   [{ KEYWAY_LOG_CLIENT_IP: 'no' }, 'KEYWAY_LOG_CLIENT_IP', /true\|false, got "no"/],
   [{ KEYWAY_SHED_DELAY_TARGET_MS: '25ms' }, 'KEYWAY_SHED_DELAY_TARGET_MS', /integer from 0 to 10000/],
+  [{ KEYWAY_AUDIT_RETENTION_DAYS: '90d' }, 'KEYWAY_AUDIT_RETENTION_DAYS', /integer from 0 to 36500, got "90d"/],
+  [{ KEYWAY_AUDIT_RETENTION_DAYS: '-1' }, 'KEYWAY_AUDIT_RETENTION_DAYS', /integer from 0 to 36500/],
+  [{ KEYWAY_AUDIT_RETENTION_DAYS: '36501' }, 'KEYWAY_AUDIT_RETENTION_DAYS', /integer from 0 to 36500/],
+  [{ KEYWAY_AUDIT_RETENTION_DAYS: '1.5' }, 'KEYWAY_AUDIT_RETENTION_DAYS', /integer from 0 to 36500/],
   [{ KEYWAY_MASTER_KEY: 'c2hvcnQ' }, 'KEYWAY_MASTER_KEY', /43 base64url characters encoding 32 random bytes .*got "7 characters that are not one"/],
   [{ KEYWAY_MASTER_KEY: `${KEY.slice(0, 42)}+` }, 'KEYWAY_MASTER_KEY', /43 base64url characters/],
   // 43 characters whose last one carries bits beyond the 32 bytes: not the canonical form of a key.
@@ -150,6 +162,7 @@ test('an unknown KEYWAY_* variable stops start-up with the closest variable Keyw
     ['KEYWAY_PORT', 'PORT'],
     ['KEYWAY_HOST', 'HOST'],
     ['KEYWAY_log_level', 'KEYWAY_LOG_LEVEL'],
+    ['KEYWAY_AUDIT_RETENTION_DAY', 'KEYWAY_AUDIT_RETENTION_DAYS'],
     ['KEYWAY_SOMETHING_ELSE', undefined],
   ];
   for (const [name, suggestion] of cases) {
