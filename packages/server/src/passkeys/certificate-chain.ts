@@ -1,7 +1,15 @@
 // @peculiar/x509 (the X.509 library @simplewebauthn/server itself uses) needs the Reflect metadata
 // polyfill loaded before it; SimpleWebAuthn loads the same one, so this adds no new global.
 import 'reflect-metadata';
-import { BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, SubjectKeyIdentifierExtension, X509Certificate, X509ChainBuilder } from '@peculiar/x509';
+import {
+  BasicConstraintsExtension,
+  KeyUsageFlags,
+  KeyUsagesExtension,
+  SubjectKeyIdentifierExtension,
+  X509Certificate,
+  X509ChainBuilder,
+  cryptoProvider,
+} from '@peculiar/x509';
 
 /**
  * Certificate path validation for attestation statements and the FIDO metadata BLOB, against an
@@ -19,9 +27,68 @@ import { BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, SubjectKe
  * root or an intermediate the policy chooses to trust. Not checked: revocation (CRL/OCSP; see the
  * metadata BLOB's status reports instead), name constraints and certificate policies, which
  * attestation PKIs do not use.
+ *
+ * Bounded work: a chain comes from whoever registers a passkey, and path building tries a signature
+ * check (with a key import) against every certificate named as the issuer, for every anchor: with
+ * many same-name certificates that is quadratic, on the thread pool where load shedding does not see
+ * it. So a chain holds at most MAX_CHAIN_CERTIFICATES certificates (attestation statements are
+ * refused above it before anything is parsed: attestation-statement.ts), only anchors the path can
+ * end at are tried (one named as the issuer of a chain certificate, or one of the chain's own), and
+ * one validation makes at most MAX_SIGNATURE_CHECKS signature checks, across all its anchors.
  */
 
-export type ChainResult = { ok: true; anchor: X509Certificate; path: X509Certificate[] } | { ok: false; reason: string };
+/**
+ * The most certificates a chain may hold (an attestation statement's x5c, a metadata BLOB's x5c).
+ * Authenticators send 1 to 3 (packed, fido-u2f, apple, tpm: the attestation certificate and its
+ * intermediates, the root usually left out) and android-key up to 5 (leaf, remote key provisioning
+ * intermediates, the Google root); 8 leaves room for more intermediates.
+ */
+export const MAX_CHAIN_CERTIFICATES = 8;
+/** The largest certificate of such a chain: attestation certificates are 0.5 to 2 KB (TPM, RSA keys); 8 KiB leaves room. */
+export const MAX_CERTIFICATE_BYTES = 8 * 1024;
+/**
+ * The most signature checks one validation makes, across all its anchors. A path of n certificates
+ * costs about n per anchor it is tried against (leaf and root: 2), and only anchors named as an
+ * issuer are tried; the bound is reached by chains of same-name certificates, which without it cost
+ * dozens of checks per anchor (each a key import and a verification, up to a millisecond).
+ */
+export const MAX_SIGNATURE_CHECKS = 32;
+
+export type ChainResult = ({ ok: true; anchor: X509Certificate; path: X509Certificate[] } | { ok: false; reason: string }) & {
+  /** How many signature checks path building made (at most MAX_SIGNATURE_CHECKS) */
+  signatureChecks: number;
+};
+
+/**
+ * The WebCrypto path building uses, counting its signature checks (each starts with a key import):
+ * past `limit`, key imports fail at once, which the builder takes as "not the issuer" (or "not
+ * self-signed"), so it ends quickly and never accepts an issuer it has not checked.
+ */
+class SignatureBudget {
+  spent = 0;
+  readonly limit: number;
+  readonly crypto: Crypto;
+
+  constructor(limit: number) {
+    this.limit = limit;
+    const subtle = cryptoProvider.get().subtle;
+    const counted = {
+      digest: (...args: unknown[]): Promise<unknown> => Reflect.apply(subtle.digest, subtle, args) as Promise<unknown>,
+      importKey: (...args: unknown[]): Promise<unknown> => {
+        if (this.exhausted) return Promise.reject(new Error(`more than ${limit} signature checks`));
+        this.spent += 1;
+        return Reflect.apply(subtle.importKey, subtle, args) as Promise<unknown>;
+      },
+      // Every verification follows the key import counted above.
+      verify: (...args: unknown[]): Promise<unknown> => Reflect.apply(subtle.verify, subtle, args) as Promise<unknown>,
+    };
+    this.crypto = { subtle: counted } as unknown as Crypto;
+  }
+
+  get exhausted(): boolean {
+    return this.spent >= this.limit;
+  }
+}
 
 const MAX_CACHED_ANCHORS = 1000;
 /** PEM text → parsed certificate; certificates are immutable, so parsed copies are shared. */
@@ -72,15 +139,28 @@ function issuerConstraints(certificate: X509Certificate, intermediatesBelow: num
  */
 export async function validateCertificateChain(chain: X509Certificate[], anchors: X509Certificate[], now: Date): Promise<ChainResult> {
   const leaf = chain[0];
-  if (!leaf) return { ok: false, reason: 'no certificate to validate' };
-  if (anchors.length === 0) return { ok: false, reason: 'no trust anchors configured' };
+  if (!leaf) return { ok: false, reason: 'no certificate to validate', signatureChecks: 0 };
+  if (anchors.length === 0) return { ok: false, reason: 'no trust anchors configured', signatureChecks: 0 };
+  if (chain.length > MAX_CHAIN_CERTIFICATES) {
+    return {
+      ok: false,
+      reason: `the certificate chain holds ${chain.length} certificates; at most ${MAX_CHAIN_CERTIFICATES} are validated`,
+      signatureChecks: 0,
+    };
+  }
+  const budget = new SignatureBudget(MAX_SIGNATURE_CHECKS);
+  // The builder only reaches an anchor named as the issuer of a certificate in the chain, or one of the chain's own
+  // certificates: any other anchor would be tried in vain.
+  const issuers = new Set(chain.map((certificate) => certificate.issuer));
   let reason = `certificate chain does not lead to a trusted root (leaf issued by ${leaf.issuer})`;
   for (const anchor of anchors) {
+    if (!issuers.has(anchor.subject) && !chain.some((certificate) => certificate.equal(anchor))) continue;
+    if (budget.exhausted) break;
     const intermediates = chain.slice(1).filter((certificate) => !certificate.equal(anchor));
     let built: X509Certificate[];
     try {
       // The anchor goes first, so a cross-signed copy of it inside x5c does not hide it.
-      built = [...(await new X509ChainBuilder({ certificates: [anchor, ...intermediates] }).build(leaf))];
+      built = [...(await new X509ChainBuilder({ certificates: [anchor, ...intermediates] }).build(leaf, budget.crypto))];
     } catch {
       continue;
     }
@@ -97,9 +177,10 @@ export async function validateCertificateChain(chain: X509Certificate[], anchors
       reason = problem;
       continue;
     }
-    return { ok: true, anchor, path };
+    return { ok: true, anchor, path, signatureChecks: budget.spent };
   }
-  return { ok: false, reason };
+  if (budget.exhausted) reason = `certificate path building stopped after ${budget.spent} signature checks (${reason})`;
+  return { ok: false, reason, signatureChecks: budget.spent };
 }
 
 /**

@@ -55,3 +55,30 @@ export async function makeAttestationPki(options: AttestationPkiOptions = {}): P
     privateKey: KeyObject.from(leafKeys.privateKey),
   };
 }
+
+/**
+ * `count` CA certificates that all carry the same subject and issuer (`name`), each signed by the next one's key, the
+ * last self-signed: DER, in that order. Crafted chains of this shape make path building try every one as the issuer
+ * of every other (a signature check each), which is what the bounds on attestation chains are for.
+ */
+export async function makeSameNameCertificates(count: number, name = 'CN=A'): Promise<Uint8Array[]> {
+  const signingAlgorithm = { name: 'ECDSA', hash: 'SHA-256' };
+  const keys: CryptoKeyPair[] = [];
+  for (let i = 0; i < count; i++) keys.push(await keyPair('P-256'));
+  const certificates: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const certificate = await X509CertificateGenerator.create({
+      serialNumber: (i + 1).toString(16).padStart(2, '0'),
+      subject: name,
+      issuer: name,
+      publicKey: keys[i]!.publicKey,
+      signingKey: keys[Math.min(i + 1, count - 1)]!.privateKey,
+      signingAlgorithm,
+      notBefore: new Date('2000-01-01T00:00:00Z'),
+      notAfter: new Date('2099-01-01T00:00:00Z'),
+      extensions: [new BasicConstraintsExtension(true, undefined, true)],
+    });
+    certificates.push(new Uint8Array(certificate.rawData));
+  }
+  return certificates;
+}
