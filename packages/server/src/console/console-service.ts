@@ -11,7 +11,7 @@ import { describeAuthenticator } from '../passkeys/authenticator-catalog.ts';
 import type { VerifiedRegistration } from '../passkeys/registration-verification.ts';
 import { fromBase64url, newChallenge, newUserHandle, toBase64url } from '../passkeys/webauthn-encoding.ts';
 import type { Clock } from '../shared/clock.ts';
-import { RateLimiter } from '../http/rate-limiter.ts';
+import { RateLimiter, rateLimitAddress } from '../http/rate-limiter.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { ConsoleCeremoniesTable, ConsoleOperatorsTable, Schema } from '../storage/schema.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
@@ -116,7 +116,7 @@ export class ConsoleService {
 
   /** Starting a ceremony writes a row without any credential, so it is counted per address (any node, in the database). */
   async #limit(clientIp: string): Promise<void> {
-    await this.#limiter.hit(`console-ceremony|ip|${clientIp}`, this.#ceremoniesPerMinute, 'from this address');
+    await this.#limiter.hit(`console-ceremony|ip|${rateLimitAddress(clientIp)}`, this.#ceremoniesPerMinute, 'from this address');
   }
 
   // ── ceremonies ──

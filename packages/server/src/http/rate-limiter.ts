@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -6,6 +7,44 @@ import type { Schema } from '../storage/schema.ts';
 import { inSmallTransaction } from '../storage/small-transaction.ts';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
+
+/**
+ * How a client address appears in a rate-limit key; every limit per client address makes its key with this. An IPv6
+ * address counts as its /64: one host is routinely given a whole /64 (RFC 4291 §2.5.1 interface identifiers, SLAAC
+ * privacy addresses), so keyed per address it would have 2^64 budgets. Every text form of one /64 (`::` compression,
+ * leading zeros, upper case, a zone id `%eth0`, the last 32 bits dotted) gives the same key, `2001:db8:0:1::/64`. An
+ * IPv4 address stays one address, and so does an IPv4-mapped IPv6 one (`::ffff:192.0.2.1`, what a dual-stack socket
+ * reports for an IPv4 client), keyed as the IPv4 address it is. Anything else (not an address) is kept as it is.
+ */
+export function rateLimitAddress(address: string): string {
+  const zone = address.indexOf('%');
+  const bare = zone === -1 ? address : address.slice(0, zone);
+  if (!isIPv6(bare)) return address;
+  const groups = ipv6Groups(bare.toLowerCase());
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join('.');
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toString(16))
+    .join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (node:net's isIPv6), in lower case without a zone id. */
+function ipv6Groups(address: string): number[] {
+  let text = address;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((group) => parseInt(group, 16)));
+  const front = parse(head);
+  if (tail === undefined) return front;
+  const back = parse(tail);
+  return [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back];
+}
 
 export interface RateLimitCheck {
   key: string;

@@ -39,7 +39,7 @@ import { DecoyCredentials } from './decoy-credentials.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 import { challengeOf, deleteFlow, findFlow, insertFlow, type FlowPurpose, type FlowRow } from './flows.ts';
 import type { CeremonyStartHook } from '../passkeys/ceremony-deps.ts';
-import { RateLimiter, type RateLimitCheck } from '../http/rate-limiter.ts';
+import { RateLimiter, rateLimitAddress, type RateLimitCheck } from '../http/rate-limiter.ts';
 import { allowsAccountDeletion, parseSelfServiceConfig, type SelfServiceConfig } from './self-service-config.ts';
 import { deviceLabel } from './device-label.ts';
 import { isEmailAddress } from '../shared/formats.ts';
@@ -1342,11 +1342,12 @@ export class SelfServiceService {
    */
   #limitChecks(request: BrowserRequest, identifier: string | undefined, counted: { address: boolean } = { address: true }): RateLimitCheck[] {
     const checks: RateLimitCheck[] = [];
-    if (counted.address) checks.push({ key: `ip|${request.tenantId}|${request.clientIp}`, limit: this.#deps.rateLimitPerIp, what: 'from this address' });
+    const address = rateLimitAddress(request.clientIp);
+    if (counted.address) checks.push({ key: `ip|${request.tenantId}|${address}`, limit: this.#deps.rateLimitPerIp, what: 'from this address' });
     if (identifier !== undefined) {
       // One budget per account: spellings of one identifier (BOB, ｂｏｂ, bob) share it.
       const account = `${request.tenantId}|${hashBrowserToken(normaliseIdentifier(identifier) ?? identifier)}`;
-      checks.push({ key: `id-ip|${account}|${request.clientIp}`, limit: this.#deps.rateLimitPerIdentifier, what: 'for this account from this address' });
+      checks.push({ key: `id-ip|${account}|${address}`, limit: this.#deps.rateLimitPerIdentifier, what: 'for this account from this address' });
       checks.push({ key: `id|${account}`, limit: this.#deps.rateLimitPerIdentifier * IDENTIFIER_CEILING_FACTOR, what: 'for this account' });
     }
     return checks;

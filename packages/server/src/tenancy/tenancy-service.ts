@@ -4,7 +4,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError } from '../errors/keyway-error.ts';
 import type { Clock } from '../shared/clock.ts';
-import { RateLimiter } from '../http/rate-limiter.ts';
+import { RateLimiter, rateLimitAddress } from '../http/rate-limiter.ts';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { newSecret } from '../shared/secrets.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
@@ -309,7 +309,7 @@ export class TenancyService {
     // Counted before the secret is checked: each attempt costs an scrypt run, and guessing a
     // client's secret is bounded per address and per client id (RFC 6749 §10.10, §5.2 invalid_client).
     await this.#limiter.hitAll([
-      { key: `oauth-token|ip|${clientIp}`, limit: this.#tokenLimits.perAddress, what: 'from this address' },
+      { key: `oauth-token|ip|${rateLimitAddress(clientIp)}`, limit: this.#tokenLimits.perAddress, what: 'from this address' },
       { key: `oauth-token|client|${clientId}`, limit: this.#tokenLimits.perClient, what: 'for this client' },
     ]);
     const row = await this.#db.selectFrom('api_clients').selectAll().where('id', '=', clientId).executeTakeFirst();

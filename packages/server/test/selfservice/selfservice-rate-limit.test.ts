@@ -1,8 +1,9 @@
 // Database-backed rate limits on the self-service API, on both databases: a flood of begin calls from
 // one client IP gets 429 RATE_LIMITED with Retry-After while another IP (another loopback address, or another
-// X-Forwarded-For client behind a trusted proxy) is still served; per (identifier, IP) pair, so a flood for bob from
-// one address does not lock bob out elsewhere, under a ten-times-higher per-identifier ceiling across IPs; the window resets
-// with the (injected) clock; and two nodes on one database share the counts.
+// X-Forwarded-For client behind a trusted proxy) is still served, an IPv6 client counting as its /64; per
+// (identifier, IP) pair, so a flood for bob from one address does not lock bob out elsewhere, under a
+// ten-times-higher per-identifier ceiling across IPs; the window resets with the (injected) clock; and two nodes on
+// one database share the counts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DATABASE_KINDS } from '../support/databases.ts';
@@ -125,6 +126,27 @@ for (const kind of DATABASE_KINDS) {
       const limited = await expectProblem(flooder.post('/login/webauthn/options'), 429, 'RATE_LIMITED');
       assert.ok(Number(limited.headers.get('retry-after')) >= 1 && Number(limited.headers.get('retry-after')) <= 60);
       await expectStatus(world.browser({ headers: { 'x-forwarded-for': '203.0.113.2' } }).post('/login/webauthn/options'), 200);
+    });
+
+    test('IPv6 clients are limited per /64: its addresses, in any text form, share one budget; another /64 has its own', async () => {
+      const from = (address: string) => world.browser({ headers: { 'x-forwarded-for': address } });
+      await expectStatus(from('2001:db8:7:1::1').post('/login/webauthn/options'), 200);
+      await expectStatus(from('2001:db8:7:1:ffff:ffff:ffff:fffe').post('/login/webauthn/options'), 200);
+      await expectStatus(from('2001:DB8:7:1:0:0:0:abcd').post('/login/webauthn/options'), 200);
+      await expectProblem(from('2001:db8:7:1:1234::5').post('/login/webauthn/options'), 429, 'RATE_LIMITED');
+      const window = await world.db
+        .selectFrom('selfservice_rate_limits')
+        .select('count')
+        .where('key', '=', 'ip|acme|2001:db8:7:1::/64')
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(window.count), 4);
+      await expectStatus(from('2001:db8:7:2::1').post('/login/webauthn/options'), 200);
+      // An IPv4 address, however it is written, is one address.
+      await expectStatus(from('198.51.100.1').post('/login/webauthn/options'), 200);
+      await expectStatus(from('::ffff:198.51.100.1').post('/login/webauthn/options'), 200);
+      await expectStatus(from('198.51.100.1').post('/login/webauthn/options'), 200);
+      await expectProblem(from('::ffff:198.51.100.1').post('/login/webauthn/options'), 429, 'RATE_LIMITED');
+      await expectStatus(from('198.51.100.2').post('/login/webauthn/options'), 200);
     });
 
     test('only as many hops as configured: addresses the client wrote in front of the proxy’s entry are not believed', async () => {

@@ -1,6 +1,6 @@
 import { KeywayError } from '../../errors/keyway-error.ts';
 import type { RelyingPartyService } from '../../passkeys/relying-party-service.ts';
-import type { RateLimiter } from '../../http/rate-limiter.ts';
+import { rateLimitAddress, type RateLimiter } from '../../http/rate-limiter.ts';
 import { assertMayNameUser, type Caller } from '../../tenancy/target-rules.ts';
 import type { JourneyDefinition } from '../definition.ts';
 import { assertMayStartFor, type FoundJourneyUserAct } from '../journey-user-acts.ts';
@@ -87,7 +87,7 @@ export class JourneyAccess {
       });
     const origin = await this.checkOrigin(tenantId, definition.store, starter.origin, true);
     // Anyone may call this, and each call stores an instance: bounded per address (counted in the database, so across nodes).
-    await this.#limiter.hit(`journey-start|${tenantId}|${starter.clientIp}`, this.#publicStartsPerMinute, 'from this address');
+    await this.#limiter.hit(`journey-start|${tenantId}|${rateLimitAddress(starter.clientIp)}`, this.#publicStartsPerMinute, 'from this address');
     return origin;
   }
 }
