@@ -221,6 +221,7 @@ const en = {
   'oidc.error.expired': 'This sign-in has ended or expired. Start again from the application.',
   'oidc.error.notThisPage': 'This sign-in belongs to another page. Start again from the application.',
   'oidc.error.journeyPending': 'The sign-in steps have not finished yet. Go back and complete them.',
+  'oidc.error.tooManyRequests': 'Too many sign-in requests have come from your network. Wait a minute, then start again from the application.',
   'oidc.error.details': 'For the application’s developers:',
 };
 
@@ -413,6 +414,7 @@ const de: Messages = {
   'oidc.error.expired': 'Diese Anmeldung ist beendet oder abgelaufen. Beginnen Sie erneut in der Anwendung.',
   'oidc.error.notThisPage': 'Diese Anmeldung gehört zu einer anderen Seite. Beginnen Sie erneut in der Anwendung.',
   'oidc.error.journeyPending': 'Die Anmeldeschritte sind noch nicht abgeschlossen. Gehen Sie zurück und schließen Sie sie ab.',
+  'oidc.error.tooManyRequests': 'Aus Ihrem Netzwerk kamen zu viele Anmeldeanfragen. Warten Sie eine Minute und beginnen Sie dann erneut in der Anwendung.',
   'oidc.error.details': 'Für die Entwickler der Anwendung:',
 };
 

@@ -16,7 +16,7 @@ export type OidcPage =
    */
   | { kind: 'error'; reason: OidcErrorReason; error: string; description?: string | undefined };
 
-export type OidcErrorReason = 'request' | 'expired' | 'notThisPage' | 'journeyPending';
+export type OidcErrorReason = 'request' | 'expired' | 'notThisPage' | 'journeyPending' | 'tooManyRequests';
 
 export interface OidcPageInput {
   lang: Language;

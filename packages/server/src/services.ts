@@ -272,6 +272,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     clients: oidcClients,
     organizations: base.organizations,
     pages: oidcPages,
+    authorizationsPerMinute: { authorization: config.rateLimitPerIp, pushed: config.rateLimitTokenPerIp },
   });
   const all: Services = {
     ...services,

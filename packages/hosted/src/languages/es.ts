@@ -197,6 +197,7 @@ const pages: Messages = {
   'oidc.error.expired': 'Este inicio de sesión ha terminado o ha caducado. Vuelva a empezar desde la aplicación.',
   'oidc.error.notThisPage': 'Este inicio de sesión pertenece a otra página. Vuelva a empezar desde la aplicación.',
   'oidc.error.journeyPending': 'Los pasos de inicio de sesión aún no han terminado. Vuelva atrás y complételos.',
+  'oidc.error.tooManyRequests': 'Han llegado demasiadas solicitudes de inicio de sesión desde su red. Espere un minuto y vuelva a empezar desde la aplicación.',
   'oidc.error.details': 'Para los desarrolladores de la aplicación:',
 };
 

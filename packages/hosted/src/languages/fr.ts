@@ -198,6 +198,7 @@ const pages: Messages = {
   'oidc.error.expired': 'Cette connexion est terminée ou a expiré. Recommencez depuis l’application.',
   'oidc.error.notThisPage': 'Cette connexion appartient à une autre page. Recommencez depuis l’application.',
   'oidc.error.journeyPending': 'Les étapes de connexion ne sont pas encore terminées. Revenez en arrière pour les terminer.',
+  'oidc.error.tooManyRequests': 'Trop de demandes de connexion sont venues de votre réseau. Attendez une minute, puis recommencez depuis l’application.',
   'oidc.error.details': 'Pour les développeurs de l’application :',
 };
 

@@ -166,7 +166,7 @@ export async function buildApp({ config, database, services, logger, consoleDist
   await app.register(journeyRunnerRoutes, { services });
   // Each tenant's OpenID Provider: its clients (admin), the protocol endpoints and discovery, the passkey login.
   await app.register(oidcClientRoutes, { clients: services.oidcClients, prefix: '/api/oidc' });
-  await app.register(oidcRoutes, { providers: services.oidc, publicUrl: config.publicUrl });
+  await app.register(oidcRoutes, { providers: services.oidc, publicUrl: config.publicUrl, pages: services.oidcPages });
   await app.register(oidcInteractionRoutes, {
     login: services.oidcLogin,
     providers: services.oidc,

@@ -27,6 +27,7 @@ import { activeDeviceKeyIds } from '../passkeys/device-key-service.ts';
 import type { OidcClientRow } from './oidc-client-service.ts';
 import { OIDC_SCOPES } from './oidc-client-rules.ts';
 import type { OidcPage, OidcPages } from './oidc-pages.ts';
+import { oversizedParameter } from './oidc-parameter-limits.ts';
 import { LANGUAGES } from '../../../hosted/src/messages.ts';
 import { browserSessionAmr, liveBrowserSession } from './oidc-browser-session.ts';
 
@@ -174,10 +175,16 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     },
     routes: OIDC_ROUTES,
     // oidc-provider runs extraParams validators on every authorization request (whatever the parameter's value), after
-    // the request is validated and before the session's account is loaded: the hook where the OP session is opened
-    // from the browser's self-service session. `prompt` is a standard parameter already, so no new one is accepted.
+    // the request is validated and before the session's account is loaded: the hook where the parameters' sizes are
+    // checked (before anything is stored; at the authorization endpoint the refusal is redirected to the client), and
+    // where the OP session is opened from the browser's self-service session. `prompt` is a standard parameter
+    // already, so no new one is accepted.
     extraParams: {
-      prompt: async (ctx: KoaContextWithOIDC) => adoptBrowserSession(deps, ctx),
+      prompt: async (ctx: KoaContextWithOIDC) => {
+        const oversized = oversizedParameter(ctx.oidc.params ?? {});
+        if (oversized !== undefined) throw new errors.InvalidRequest(oversized);
+        await adoptBrowserSession(deps, ctx);
+      },
       // The organization the sign-in is for (an id; the login interaction checks membership and policy).
       [ORGANIZATION_PARAMETER]: async (_ctx: KoaContextWithOIDC, value: string | undefined) => {
         if (value !== undefined && !ORGANIZATION_ID_PATTERN.test(value)) throw new errors.InvalidRequest('organization must be an organization id');

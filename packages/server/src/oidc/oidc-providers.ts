@@ -8,6 +8,7 @@ import { LruCache } from '../shared/lru-cache.ts';
 import type { Schema } from '../storage/schema.ts';
 import type { SigningKeyService } from '../tokens/signing-key-service.ts';
 import { pageSecurityHeaders } from '../http/page-security-headers.ts';
+import { RateLimiter, rateLimitAddress } from '../http/rate-limiter.ts';
 import { endBrowserSession } from './oidc-browser-session.ts';
 import { auditIssuedIdToken } from './oidc-id-token-audit.ts';
 import type { OidcClientService } from './oidc-client-service.ts';
@@ -26,7 +27,16 @@ export interface OidcProvidersDeps {
   keyCheckMs?: number;
   /** Bound on providers kept in memory; 1 000 */
   maxProviders?: number;
+  /**
+   * Requests per client address, tenant and minute that may start an authorization (each stores one): at the
+   * authorization endpoint, from browsers (KEYWAY_RATE_LIMIT_PER_IP), and pushed (RFC 9126), from the clients' servers
+   * like their token requests (KEYWAY_RATE_LIMIT_TOKEN_PER_IP).
+   */
+  authorizationsPerMinute: { authorization: number; pushed: number };
 }
+
+/** The endpoints whose requests start an authorization: the authorization endpoint (not its resume), and PAR. */
+export type AuthorizationEndpoint = 'authorization' | 'pushed';
 
 /** The claims Keyway's ID tokens already carried before it was a full provider; discovery keeps listing them. */
 /**
@@ -55,9 +65,11 @@ export class OidcProviders {
   readonly #entries: LruCache<string, Promise<Entry>>;
   readonly #keyCheckMs: number;
   readonly #secure: boolean;
+  readonly #limiter: RateLimiter;
 
   constructor(deps: OidcProvidersDeps) {
     this.#deps = deps;
+    this.#limiter = new RateLimiter({ db: deps.db, clock: deps.clock });
     this.#entries = new LruCache(deps.maxProviders ?? 1000);
     this.#keyCheckMs = deps.keyCheckMs ?? 30_000;
     this.#secure = new URL(deps.publicUrl).protocol === 'https:';
@@ -66,6 +78,16 @@ export class OidcProviders {
   /** The tenant's provider; TENANT_NOT_FOUND for an unknown tenant. */
   async forTenant(tenantId: string): Promise<Provider> {
     return (await this.#entry(tenantId)).provider;
+  }
+
+  /**
+   * Charges a request that starts an authorization to its client address's budget at the tenant (by /64 for IPv6,
+   * rateLimitAddress), before the provider does any of its work; beyond the budget, 429 RATE_LIMITED with Retry-After
+   * (thrown). Each such request stores the authorization (an interaction, a pushed request) until it expires.
+   */
+  async chargeAuthorization(tenantId: string, endpoint: AuthorizationEndpoint, clientIp: string): Promise<void> {
+    const limit = this.#deps.authorizationsPerMinute[endpoint];
+    await this.#limiter.hit(`oidc-${endpoint}|${tenantId}|${rateLimitAddress(clientIp)}`, limit, 'from this address');
   }
 
   /** The tenant's provider as a Node request handler (its Koa application). */

@@ -2,16 +2,37 @@ import type { IncomingMessage } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { KeywayError } from '../errors/keyway-error.ts';
 import { AnyTenantIdParam } from '../http/path-params.ts';
-import type { OidcProviders } from './oidc-providers.ts';
+import type { OidcPages } from './oidc-pages.ts';
+import { OIDC_ROUTES } from './oidc-provider-factory.ts';
+import type { AuthorizationEndpoint, OidcProviders } from './oidc-providers.ts';
 
 export interface OidcRoutesOptions {
-  providers: Pick<OidcProviders, 'handlerFor'>;
+  providers: Pick<OidcProviders, 'handlerFor' | 'chargeAuthorization'>;
   /** KEYWAY_PUBLIC_URL: the scheme and host every URL the provider makes starts with */
   publicUrl: string;
+  /** The error page of a refused authorization request */
+  pages: Pick<OidcPages, 'render'>;
 }
 
 const TenantParams = Type.Object({ tenantId: AnyTenantIdParam });
+
+/**
+ * The endpoint whose requests start an authorization, by the path below the issuer as the provider's router matches it
+ * (any case, one trailing slash): the authorization endpoint, not its resume (`/oidc/auth/{uid}`, which needs the
+ * interaction cookie of a request already charged), and the pushed authorization request endpoint. A CORS preflight
+ * (OPTIONS) starts nothing.
+ */
+export function authorizationEndpointOf(method: string, path: string): AuthorizationEndpoint | undefined {
+  if (method === 'OPTIONS') return undefined;
+  const query = path.indexOf('?');
+  let pathname = (query === -1 ? path : path.slice(0, query)).toUpperCase();
+  if (pathname.length > 1 && pathname.endsWith('/')) pathname = pathname.slice(0, -1);
+  if (pathname === OIDC_ROUTES.authorization.toUpperCase()) return 'authorization';
+  if (pathname === OIDC_ROUTES.pushed_authorization_request.toUpperCase()) return 'pushed';
+  return undefined;
+}
 
 const OpenIdConfigurationSchema = Type.Object(
   {
@@ -49,14 +70,60 @@ export async function oidcRoutes(fastify: FastifyInstance, options: OidcRoutesOp
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
+  /** The refusal (429 RATE_LIMITED) of a request over its address's budget, or undefined when it may go on. */
+  const chargeAuthorization = async (tenantId: string, endpoint: AuthorizationEndpoint, clientIp: string): Promise<KeywayError | undefined> => {
+    try {
+      await options.providers.chargeAuthorization(tenantId, endpoint, clientIp);
+      return undefined;
+    } catch (error) {
+      if (error instanceof KeywayError && error.code === 'RATE_LIMITED') return error;
+      throw error;
+    }
+  };
+
+  /**
+   * Answers a refusal as the provider answers its own errors, with the status and Retry-After of RFC 6585 §4 (RFC 9126
+   * §2.3 names 429 for PAR): an authorization request, which a browser is sent to, gets the provider's error page (the
+   * request is not redirected to the client: its client and redirect URI were not checked, which is the work refused);
+   * a pushed one, from the client's server, a JSON error (RFC 6749 §5.2). `temporarily_unavailable` (RFC 6749
+   * §4.1.2.1) is the OAuth error for a request the server cannot take now.
+   */
+  const refuse = async (request: FastifyRequest, reply: FastifyReply, endpoint: AuthorizationEndpoint, refusal: KeywayError) => {
+    const { tenantId } = request.params as { tenantId: string };
+    const headers = { ...refusal.headers, 'cache-control': 'no-store' };
+    if (endpoint === 'pushed') {
+      return reply.code(429).headers(headers).send({ error: 'temporarily_unavailable', error_description: refusal.detail });
+    }
+    const rendered = await options.pages.render(
+      {
+        tenantId,
+        acceptLanguage: request.headers['accept-language'],
+        uiLocales: (request.query as Record<string, unknown> | undefined)?.['ui_locales'],
+        url: request.url,
+      },
+      { kind: 'error', reason: 'tooManyRequests', error: 'temporarily_unavailable', description: refusal.detail },
+    );
+    return reply
+      .code(429)
+      .headers({ ...rendered.headers, ...headers })
+      .type('text/html; charset=utf-8')
+      .send(rendered.html);
+  };
+
   const forward = async (request: FastifyRequest, reply: FastifyReply) => {
     const { tenantId } = request.params as { tenantId: string };
     // TENANT_NOT_FOUND (problem+json) for an unknown tenant, before the provider is involved.
     const handle = await options.providers.handlerFor(tenantId);
     const raw = request.raw as IncomingMessage & { originalUrl?: string };
     const url = raw.url ?? '/';
+    const path = url.slice(url.indexOf('/', 1));
+    const endpoint = authorizationEndpointOf(request.method, path);
+    if (endpoint !== undefined) {
+      const refusal = await chargeAuthorization(tenantId, endpoint, request.ip);
+      if (refusal) return refuse(request, reply, endpoint, refusal);
+    }
     raw.originalUrl = url;
-    raw.url = url.slice(url.indexOf('/', 1));
+    raw.url = path;
     raw.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
     raw.headers['x-forwarded-host'] = publicUrl.host;
     reply.hijack();
@@ -85,6 +152,7 @@ export async function oidcRoutes(fastify: FastifyInstance, options: OidcRoutesOp
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/:tenantId/oidc/*',
     schema: { hide: true, params: Type.Object({ tenantId: AnyTenantIdParam, '*': Type.String() }) },
+    // RATE_LIMITED is answered as the provider answers errors (refuse), not as a problem.
     config: { errors: ['TENANT_NOT_FOUND'] },
     handler: forward,
   });
