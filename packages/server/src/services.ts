@@ -119,9 +119,19 @@ export interface ServiceDeps {
   stepTypes?: readonly StepType[] | undefined;
   /** Where FIDO metadata BLOBs come from; by default a cache that verifies them against FIDO's roots */
   metadata?: MetadataProvider | undefined;
+  /** The clock of the OpenID Provider's request limits; default `clock` (a seam for tests: oidc-providers.ts) */
+  oidcRateLimitClock?: Clock | undefined;
 }
 
-export function createServices({ config, database, clock, masterKey, stepTypes: extraStepTypes, metadata: metadataProvider }: ServiceDeps): Services {
+export function createServices({
+  config,
+  database,
+  clock,
+  masterKey,
+  stepTypes: extraStepTypes,
+  metadata: metadataProvider,
+  oidcRateLimitClock,
+}: ServiceDeps): Services {
   const db = database.db;
   // This node, as the holder of the background jobs' database leases (unique even for two services in one process).
   const node = `${hostname()}:${process.pid}:${randomUUID()}`;
@@ -273,6 +283,7 @@ export function createServices({ config, database, clock, masterKey, stepTypes: 
     organizations: base.organizations,
     pages: oidcPages,
     authorizationsPerMinute: { authorization: config.rateLimitPerIp, pushed: config.rateLimitTokenPerIp },
+    rateLimitClock: oidcRateLimitClock,
   });
   const all: Services = {
     ...services,

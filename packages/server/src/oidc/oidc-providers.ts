@@ -32,6 +32,11 @@ export interface OidcProvidersDeps {
    * authorization endpoint, from browsers (KEYWAY_RATE_LIMIT_PER_IP), and pushed (RFC 9126), from the clients' servers
    * like their token requests (KEYWAY_RATE_LIMIT_TOKEN_PER_IP).
    */
+  /**
+   * The clock of the authorization request limits; default `clock`. A seam for tests: the provider must run on the real
+   * time (oidc-provider reads it itself), while a test of the limits needs a minute window that does not roll over.
+   */
+  rateLimitClock?: Clock;
   authorizationsPerMinute: { authorization: number; pushed: number };
 }
 
@@ -69,7 +74,7 @@ export class OidcProviders {
 
   constructor(deps: OidcProvidersDeps) {
     this.#deps = deps;
-    this.#limiter = new RateLimiter({ db: deps.db, clock: deps.clock });
+    this.#limiter = new RateLimiter({ db: deps.db, clock: deps.rateLimitClock ?? deps.clock });
     this.#entries = new LruCache(deps.maxProviders ?? 1000);
     this.#keyCheckMs = deps.keyCheckMs ?? 30_000;
     this.#secure = new URL(deps.publicUrl).protocol === 'https:';

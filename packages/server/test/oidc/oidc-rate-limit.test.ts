@@ -4,25 +4,16 @@
 // while another address is still served; the authorization's resume is not charged; and free-text parameters over
 // their bounds are refused with invalid_request before anything is stored.
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import * as oidc from 'openid-client';
 import { AUTHORIZATION_PARAMETER_LIMITS, AUTHORIZATION_PARAMETERS_TOTAL_LIMIT, oversizedParameter } from '../../src/oidc/oidc-parameter-limits.ts';
 import { authorizationEndpointOf } from '../../src/oidc/oidc-routes.ts';
+import { ManualClock } from '../../src/shared/clock.ts';
 import { DATABASE_KINDS } from '../support/databases.ts';
 import { Browser, OidcWorld, REDIRECT_URI, authorize, codeFlow, type RegisteredClient } from './oidc-fixture.ts';
 
 const LIMIT = 3;
-
-/**
- * The server runs on the real clock (oidc-provider reads it itself), and the limits count in one-minute windows: a
- * test that must see N requests in one window starts with at least 15 s of the current one left.
- */
-async function awayFromWindowEnd(): Promise<void> {
-  const intoWindow = Date.now() % 60_000;
-  if (intoWindow > 45_000) await sleep(60_000 - intoWindow + 100);
-}
 
 describe('authorization request bounds', () => {
   test('parameters: each free-text one within its bound, and all of them together', () => {
@@ -59,7 +50,12 @@ for (const kind of DATABASE_KINDS) {
     let config: oidc.Configuration;
 
     before(async () => {
-      world = await OidcWorld.create(kind, { KEYWAY_RATE_LIMIT_PER_IP: String(LIMIT), KEYWAY_RATE_LIMIT_TOKEN_PER_IP: String(LIMIT) });
+      // The provider runs on the real clock; its limits count on a clock of their own that stays in one minute window.
+      world = await OidcWorld.create(
+        kind,
+        { KEYWAY_RATE_LIMIT_PER_IP: String(LIMIT), KEYWAY_RATE_LIMIT_TOKEN_PER_IP: String(LIMIT) },
+        { oidcRateLimitClock: new ManualClock('2026-06-01T12:00:30Z') },
+      );
       client = await world.register();
       config = await world.relyingParty(client);
     });
@@ -84,7 +80,6 @@ for (const kind of DATABASE_KINDS) {
     };
 
     test('one address over its limit gets an error page with 429 and Retry-After and stores nothing; another address is served', async () => {
-      await awayFromWindowEnd();
       const flooder = browserAt('127.0.3.1');
       for (let i = 0; i < LIMIT; i++) {
         const started = await authorizationRequest(flooder, (await codeFlow(config)).url);
@@ -110,7 +105,6 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a normal code flow works, and its resume is not charged: the address can start another', async () => {
-      await awayFromWindowEnd();
       const browser = browserAt('127.0.3.10');
       const { authenticator } = await world.signUp(browser, 'rate-limited-ada@example.com');
       // The OIDC budget is its own: the sign-up's self-service calls did not spend it.
@@ -131,7 +125,6 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('PAR over the limit: 429 with Retry-After and a JSON error, nothing stored', async () => {
-      await awayFromWindowEnd();
       const push = async (address = '127.0.3.20') => {
         const flow = await codeFlow(config);
         const form = new URLSearchParams(new URL(flow.url).search);
@@ -151,7 +144,6 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('an over-long state is refused with invalid_request at the redirect URI, and nothing is stored', async () => {
-      await awayFromWindowEnd();
       const browser = browserAt('127.0.3.30');
       const before = await stored();
       const flow = await codeFlow(config, { state: 's'.repeat(12_000) });
@@ -169,7 +161,6 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('an over-long parameter in a pushed request: 400 invalid_request, nothing stored', async () => {
-      await awayFromWindowEnd();
       const before = await stored();
       const flow = await codeFlow(config, { login_hint: `${'a'.repeat(600)}@example.com` });
       const form = new URLSearchParams(new URL(flow.url).search);

@@ -54,6 +54,8 @@ export interface TestServerOptions {
   metadata?: MetadataProvider;
   /** The application's logger (e.g. loggerOptions writing to a stream the test reads); default: none. */
   logger?: FastifyServerOptions['logger'];
+  /** The clock of the OpenID Provider's request limits, when it must differ from `clock` (services.ts). */
+  oidcRateLimitClock?: Clock;
 }
 
 /** The real application on a real loopback port, over a fresh database of the given kind. */
@@ -64,7 +66,15 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const config = loadConfig({ PORT: '0', KEYWAY_DATABASE_URL: databaseUrl, KEYWAY_LOG_LEVEL: 'silent', ...masterKeyEnv, ...options.env });
   const clock = options.clock ?? systemClock;
   const { database, masterKey } = await openKeywayDatabase(config, clock, options.statementCounter ? { statementCounter: options.statementCounter } : {});
-  const services = createServices({ config, database, clock, masterKey, stepTypes: options.stepTypes, metadata: options.metadata });
+  const services = createServices({
+    config,
+    database,
+    clock,
+    masterKey,
+    stepTypes: options.stepTypes,
+    metadata: options.metadata,
+    oidcRateLimitClock: options.oidcRateLimitClock,
+  });
   const app = await buildApp({
     config,
     database,
