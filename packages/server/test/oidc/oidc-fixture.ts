@@ -30,7 +30,11 @@ export class OidcWorld {
 
   /** The server runs on the real clock: oidc-provider reads the time itself, and Keyway's sign-in times must agree. */
   /** `env`: more settings, e.g. KEYWAY_SMTP_* for a test's SMTP listener; `options`: more of the test server's. */
-  static async create(kind: DatabaseKind, env: Record<string, string> = {}, options: Pick<TestServerOptions, 'logger' | 'stepTypes' | 'oidcRateLimitClock'> = {}): Promise<OidcWorld> {
+  static async create(
+    kind: DatabaseKind,
+    env: Record<string, string> = {},
+    options: Pick<TestServerOptions, 'logger' | 'stepTypes' | 'oidcRateLimitClock'> = {},
+  ): Promise<OidcWorld> {
     const server = await startTestServer({
       ...options,
       kind,
