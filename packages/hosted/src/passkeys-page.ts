@@ -5,6 +5,7 @@
 import { KeywayServerError } from '../../web/src/errors.ts';
 import { deviceKeyId } from '../../web/src/device-key.ts';
 import { displayNameOf, type BoundDevice, type CurrentSession, type Passkey, type PasskeyList } from '../../web/src/keyway.ts';
+import { dateTimeFormat } from './format.ts';
 import { element, loadPage } from './page-kit.ts';
 
 const page = loadPage();
@@ -16,15 +17,7 @@ const devicesSection = element('devices');
 const deviceList = element<HTMLUListElement>('device-list');
 // Only when the store lets its users delete their account (the shell leaves it out otherwise).
 const deleteAccountSection = document.getElementById('delete-account');
-// With the time zone: a time without one is ambiguous for anyone who travels or reads it on another device.
-const dates = new Intl.DateTimeFormat(page.data.lang, {
-  year: 'numeric',
-  month: 'short',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: '2-digit',
-  timeZoneName: 'short',
-});
+const dates = dateTimeFormat(page.data.lang);
 const SVG = 'http://www.w3.org/2000/svg';
 
 let session: CurrentSession | undefined;

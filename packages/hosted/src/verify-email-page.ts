@@ -6,6 +6,7 @@
 // address removed from an account named otherwise; the server decides and says which).
 import { KeywayServerError } from '../../web/src/errors.ts';
 import type { EmailVerificationDetails } from '../../web/src/keyway.ts';
+import { dateTimeFormat } from './format.ts';
 import { element, loadPage } from './page-kit.ts';
 
 const page = loadPage();
@@ -17,15 +18,7 @@ const confirmButton = element<HTMLButtonElement>('confirm-email');
 const disownButton = element<HTMLButtonElement>('disown-email');
 const disownHint = element('disown-hint');
 const signUpLink = document.getElementById('verify-sign-up');
-// With the time zone, as on the passkeys page: a time without one is ambiguous.
-const dates = new Intl.DateTimeFormat(page.data.lang, {
-  year: 'numeric',
-  month: 'short',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: '2-digit',
-  timeZoneName: 'short',
-});
+const dates = dateTimeFormat(page.data.lang);
 
 /** The link's codes after which neither choice can work any more (others, such as RATE_LIMITED, may be retried). */
 const SPENT = new Set(['EMAIL_VERIFICATION_NOT_FOUND', 'EMAIL_VERIFICATION_USED', 'EMAIL_VERIFICATION_EXPIRED', 'EMAIL_ALREADY_VERIFIED']);

@@ -45,3 +45,24 @@ export async function runDeletionHooks(hooks: readonly DeletionHook[], each: (ho
   }
   return removed;
 }
+
+/** Short-lived tables that hold a user's data beside their `user_id` and `store_id`, out of a foreign key's reach on SQLite. */
+type EphemeralTable = 'ceremony_sessions' | 'selfservice_flows';
+
+/**
+ * The hook of such a table: a deleted user's rows (`user_id`), or a deleted store's (`store_id`), counted as `name`.
+ * No index on either column: every ceremony writes these tables and deletions are rare, so a deletion reads the table
+ * whole (as PostgreSQL's cascade always did).
+ */
+export function rowsOfDeleted(table: EphemeralTable, name: string): DeletionHook {
+  return {
+    async ofUser(trx, _actor, user) {
+      const result = await trx.deleteFrom(table).where('tenant_id', '=', user.tenantId).where('user_id', '=', user.id).executeTakeFirst();
+      return { [name]: Number(result.numDeletedRows) };
+    },
+    async ofStore(trx, _actor, store) {
+      const result = await trx.deleteFrom(table).where('tenant_id', '=', store.tenantId).where('store_id', '=', store.id).executeTakeFirst();
+      return { [name]: Number(result.numDeletedRows) };
+    },
+  };
+}

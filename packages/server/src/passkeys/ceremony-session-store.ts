@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { KeywayError } from '../errors/keyway-error.ts';
-import type { DeletionHook } from '../identity/deletion-hooks.ts';
+import { rowsOfDeleted } from '../identity/deletion-hooks.ts';
 import type { CeremonySessionsTable, Schema } from '../storage/schema.ts';
 import { everyColumn } from '../storage/joined-row.ts';
 import { precompiled } from '../storage/precompiled-query.ts';
@@ -116,17 +116,6 @@ export async function consumeSession(db: Kysely<Schema>, id: string, now: Date):
  * A deleted user's or store's ceremony sessions go with it (a deletion hook of identity, deletion-hooks.ts): their
  * options hold the user's name, handle and display name. On PostgreSQL the foreign keys would take them too; on SQLite
  * they live in the ephemeral file (storage/ephemeral-sqlite.ts), which no foreign key reaches, and would stay until a
- * day after they expire. Deleted in the deleting transaction, which spans both files. No index on `user_id` or
- * `store_id`: every ceremony writes this table and deletions are rare, so a deletion reads it whole (as PostgreSQL's
- * cascade always did).
+ * day after they expire. Deleted in the deleting transaction, which spans both files.
  */
-export const ceremonySessionsOfDeleted: DeletionHook = {
-  async ofUser(trx, _actor, user) {
-    const result = await trx.deleteFrom('ceremony_sessions').where('tenant_id', '=', user.tenantId).where('user_id', '=', user.id).executeTakeFirst();
-    return { ceremonySessions: Number(result.numDeletedRows) };
-  },
-  async ofStore(trx, _actor, store) {
-    const result = await trx.deleteFrom('ceremony_sessions').where('tenant_id', '=', store.tenantId).where('store_id', '=', store.id).executeTakeFirst();
-    return { ceremonySessions: Number(result.numDeletedRows) };
-  },
-};
+export const ceremonySessionsOfDeleted = rowsOfDeleted('ceremony_sessions', 'ceremonySessions');

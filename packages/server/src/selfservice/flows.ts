@@ -1,6 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import { KeywayError } from '../errors/keyway-error.ts';
-import type { DeletionHook } from '../identity/deletion-hooks.ts';
+import { rowsOfDeleted } from '../identity/deletion-hooks.ts';
 import { newTimeOrderedId } from '../shared/time-ordered-id.ts';
 import type { Schema, SelfServiceFlowsTable } from '../storage/schema.ts';
 import { hashBrowserToken, isBrowserToken } from './browser-tokens.ts';
@@ -123,15 +123,6 @@ export async function deleteFlow(db: Kysely<Schema>, id: string): Promise<void> 
  * A deleted user's or store's unfinished browser ceremonies go with it (a deletion hook of identity, deletion-hooks.ts):
  * a flow holds the identifier the user typed. On PostgreSQL the foreign keys would take them too; on SQLite they live
  * in the ephemeral file (storage/ephemeral-sqlite.ts), which no foreign key reaches, and would stay until a day after
- * they expire. No index on `user_id` or `store_id`, for the reason ceremony sessions have none (ceremonySessionsOfDeleted).
+ * they expire.
  */
-export const selfServiceFlowsOfDeleted: DeletionHook = {
-  async ofUser(trx, _actor, user) {
-    const result = await trx.deleteFrom('selfservice_flows').where('tenant_id', '=', user.tenantId).where('user_id', '=', user.id).executeTakeFirst();
-    return { selfServiceFlows: Number(result.numDeletedRows) };
-  },
-  async ofStore(trx, _actor, store) {
-    const result = await trx.deleteFrom('selfservice_flows').where('tenant_id', '=', store.tenantId).where('store_id', '=', store.id).executeTakeFirst();
-    return { selfServiceFlows: Number(result.numDeletedRows) };
-  },
-};
+export const selfServiceFlowsOfDeleted = rowsOfDeleted('selfservice_flows', 'selfServiceFlows');
