@@ -12,6 +12,8 @@ export interface DeletedUser {
   tenantId: string;
   storeId: string;
   storeName: string;
+  /** Why, where a hook's own audit events say it (the OpenID Provider's revocations); default `userDeleted` */
+  reason?: string;
 }
 
 /** A store being deleted: it and its users still exist (deleted after the hooks, in the same transaction). */

@@ -57,7 +57,7 @@ export async function revokeIssuedForUser(
  */
 export const issuedForDeleted: DeletionHook = {
   async ofUser(trx, actor, user, now) {
-    return { oidcArtifacts: await revokeIssuedForUser(trx, actor, user.id, { store: user.storeName, reason: 'userDeleted' }, now) };
+    return { oidcArtifacts: await revokeIssuedForUser(trx, actor, user.id, { store: user.storeName, reason: user.reason ?? 'userDeleted' }, now) };
   },
   async ofStore(trx, actor, store, now) {
     const clients = await trx

@@ -4,12 +4,12 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
 import { appendAuditEvent, type Actor } from '../audit/audit-log.ts';
 import { KeywayError, validationError } from '../errors/keyway-error.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import { claimPendingAccount, isSignUpOwned, replaceAbandonedAccount } from '../identity/pending-accounts.ts';
-import { findUserByKey, isSignInBarred, normaliseEmail, toUser, userSearchText } from '../identity/user-record.ts';
+import { columnsForUpdate, findUserByKey, isSignInBarred, normaliseEmail, toUser, type SearchedUserFields } from '../identity/user-record.ts';
 import type { EmailService } from '../email/email-service.ts';
 import { checkSolution, issueChallenge, type SignUpChallenge } from './sign-up-challenge.ts';
 import { uniqueViolation } from '../storage/unique-violation.ts';
@@ -254,6 +254,9 @@ function toSessionView(row: BrowserSessionRow): BrowserSessionView {
  * usernameless), sessions, the user's passkeys and account recovery. Every WebAuthn check is the ceremony service's;
  * this layer adds the browser binding, sessions, enumeration resistance and rate limits.
  */
+/** The condition under which a disown changes an account: it is still as the disown read it. */
+type UnchangedAccount = (eb: ExpressionBuilder<Schema, 'users'>) => Expression<SqlBool>;
+
 export class SelfServiceService {
   readonly #deps: SelfServiceDeps;
   readonly #db: Kysely<Schema>;
@@ -1100,7 +1103,7 @@ export class SelfServiceService {
       // happens here: refused below) or waits for this transaction. The account's row is not locked before it (a
       // recovery's passkey insert holds a key-share lock on it, and waits for an update of it: locking it first here
       // and deleting it later would deadlock with that).
-      const unchanged = (eb: ExpressionBuilder<Schema, 'users'>) =>
+      const unchanged: UnchangedAccount = (eb) =>
         eb.and([
           eb('id', '=', link.user_id),
           eb('email', '=', link.email),
@@ -1119,73 +1122,9 @@ export class SelfServiceService {
       };
       const details = { store: request.storeName, verificationId: link.id, userKey: user.user_key, email: link.email, clientIp: request.clientIp };
 
-      if (!identifiedBy(user, link.email)) {
-        const removed = await trx
-          .updateTable('users')
-          .set({
-            email: null,
-            email_verified_at: null,
-            search_text: userSearchText({ ...user, email: null }),
-            updated_at: now.getTime(),
-            edit_version: nextEditVersion,
-          })
-          .where(unchanged)
-          .executeTakeFirst();
-        if (Number(removed.numUpdatedRows) !== 1) throw await changedMeanwhile();
-        // As for any change of address (identity-service.ts): a recovery link may have gone to the address.
-        const revokedRecoveryLinks = await revokeRecoveryLinks(trx, link.user_id, now);
-        await appendAuditEvent(
-          trx,
-          actor,
-          {
-            action: 'selfservice.email.disown',
-            targetType: 'user',
-            targetId: link.user_id,
-            details: { ...details, outcome: 'emailRemoved', revokedRecoveryLinks },
-          },
-          now,
-        );
-        return { email: link.email, outcome: 'emailRemoved' as const };
-      }
-
-      // What goes with the account, counted for the audit event: the database deletes these rows with the account's.
-      const count = async (query: { executeTakeFirstOrThrow(): Promise<{ n: string | number | bigint }> }) => Number((await query.executeTakeFirstOrThrow()).n);
-      const deletedPasskeys = await count(
-        trx
-          .selectFrom('credentials')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('user_id', '=', link.user_id),
-      );
-      const endedSessions = await count(
-        trx
-          .selectFrom('selfservice_sessions')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('user_id', '=', link.user_id)
-          .where('revoked_at', 'is', null)
-          .where('expires_at', '>', now.getTime()),
-      );
-      const revokedRecoveryLinks = await count(
-        trx
-          .selectFrom('selfservice_recovery_links')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('user_id', '=', link.user_id)
-          .where('consumed_at', 'is', null)
-          .where('expires_at', '>=', now.getTime()),
-      );
-      // What the OpenID Provider issued for it (no foreign key: its own table), each kind audited with this reason…
-      const clientArtifacts = await this.#deps.endClientSessions(trx, actor, link.user_id, { store: request.storeName, reason: 'emailDisowned' }, now);
-      // …and whatever else an account's deletion ends (identity/deletion-hooks.ts: its journey instances, its
-      // ceremony sessions on SQLite), as the admin deletion does.
-      const removed = await this.#deps.identity.endWhatUserDeletionEnds(
-        trx,
-        actor,
-        { id: link.user_id, tenantId: request.tenantId, storeId: target.store.id, storeName: request.storeName },
-        now,
-      );
-      // The account and, by cascade, its passkeys, device keys, organization memberships, flows, self-service
-      // sessions, recovery and verification links (this one included), queued e-mails.
-      const deleted = await trx.deleteFrom('users').where(unchanged).executeTakeFirst();
-      if (Number(deleted.numDeletedRows) !== 1) throw await changedMeanwhile();
+      const disowned = identifiedBy(user, link.email)
+        ? await this.#deleteDisownedAccount(trx, request, target, { id: link.user_id, unchanged, changedMeanwhile }, now)
+        : await this.#removeDisownedAddress(trx, { id: link.user_id, row: user, unchanged, changedMeanwhile }, now);
       await appendAuditEvent(
         trx,
         actor,
@@ -1193,21 +1132,67 @@ export class SelfServiceService {
           action: 'selfservice.email.disown',
           targetType: 'user',
           targetId: link.user_id,
-          details: {
-            ...details,
-            outcome: 'accountDeleted',
-            status: user.status,
-            deletedPasskeys,
-            endedSessions,
-            revokedRecoveryLinks,
-            clientArtifacts,
-            removed,
-          },
+          details: { ...details, outcome: disowned.outcome, ...(disowned.outcome === 'accountDeleted' ? { status: user.status } : {}), ...disowned.counts },
         },
         now,
       );
-      return { email: link.email, outcome: 'accountDeleted' as const };
+      return { email: link.email, outcome: disowned.outcome };
     });
+  }
+
+  /**
+   * Disown, account renamed since: the address goes (with what it voided, as any change of address does) and the
+   * account stays.
+   */
+  async #removeDisownedAddress(
+    trx: Kysely<Schema>,
+    account: { id: string; row: SearchedUserFields; unchanged: UnchangedAccount; changedMeanwhile: () => Promise<KeywayError> },
+    now: Date,
+  ): Promise<{ outcome: 'emailRemoved'; counts: Record<string, number> }> {
+    const removed = await trx
+      .updateTable('users')
+      .set({ ...columnsForUpdate({ email: null }, account.row), updated_at: now.getTime(), edit_version: nextEditVersion })
+      .where(account.unchanged)
+      .executeTakeFirst();
+    if (Number(removed.numUpdatedRows) !== 1) throw await account.changedMeanwhile();
+    // As for any change of address (identity-service.ts): a recovery link may have gone to the address.
+    return { outcome: 'emailRemoved', counts: { revokedRecoveryLinks: await revokeRecoveryLinks(trx, account.id, now) } };
+  }
+
+  /**
+   * Disown, account named by the address: the account goes, with what every account deletion ends (identity's
+   * deletion hooks, the OpenID Provider's artifacts audited with reason `emailDisowned`), counted for the audit event.
+   */
+  async #deleteDisownedAccount(
+    trx: Kysely<Schema>,
+    request: BrowserRequest,
+    target: SelfServiceStore,
+    account: { id: string; unchanged: UnchangedAccount; changedMeanwhile: () => Promise<KeywayError> },
+    now: Date,
+  ): Promise<{ outcome: 'accountDeleted'; counts: Record<string, number | Record<string, number>> }> {
+    const deletedPasskeys = Number(
+      (
+        await trx
+          .selectFrom('credentials')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('user_id', '=', account.id)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    // Ended and revoked here so that they are counted; the deletion below takes their rows.
+    const endedSessions = await revokeUserSessions(trx, account.id, now);
+    const revokedRecoveryLinks = await revokeRecoveryLinks(trx, account.id, now);
+    const removed = await this.#deps.identity.endWhatUserDeletionEnds(
+      trx,
+      this.#actor(request),
+      { id: account.id, tenantId: request.tenantId, storeId: target.store.id, storeName: request.storeName, reason: 'emailDisowned' },
+      now,
+    );
+    // The account and, by cascade, its passkeys, device keys, organization memberships, flows, self-service
+    // sessions, recovery and verification links (this one included), queued e-mails.
+    const deleted = await trx.deleteFrom('users').where(account.unchanged).executeTakeFirst();
+    if (Number(deleted.numDeletedRows) !== 1) throw await account.changedMeanwhile();
+    return { outcome: 'accountDeleted', counts: { deletedPasskeys, endedSessions, revokedRecoveryLinks, removed } };
   }
 
   /** The store and an e-mail verification link that may still be used (charged to the link's rate limit first). */

@@ -185,9 +185,9 @@ for (const kind of DATABASE_KINDS) {
           deletedPasskeys: 1,
           endedSessions: 2,
           revokedRecoveryLinks: 1,
-          clientArtifacts: 3,
-          // What every account deletion ends besides (identity/deletion-hooks.ts): its sign-up's ceremony sessions.
-          removed: { ceremonySessions: 2, journeyInstances: 0, oidcArtifacts: 0, selfServiceFlows: 0 },
+          // What every account deletion ends besides (identity/deletion-hooks.ts): the applications' artifacts, its
+          // sign-up's ceremony sessions.
+          removed: { ceremonySessions: 2, journeyInstances: 0, oidcArtifacts: 3, selfServiceFlows: 0 },
         },
       );
       assert.equal((await world.db.selectFrom('ceremony_sessions').select('id').where('user_id', '=', user.id).execute()).length, 0);
@@ -273,9 +273,15 @@ for (const kind of DATABASE_KINDS) {
       const { user, token } = await signUpWithLink(world.browser(), 'atomic@example.com');
       await issueClientState(user.id, 'atomic');
       const before = await snapshot(user.id);
+      const { identity } = world.server.services;
       const failing = world.selfServiceWith({
-        endClientSessions: async () => {
-          throw new Error('the OpenID Provider’s state cannot be ended');
+        identity: {
+          findStore: (...args) => identity.findStore(...args),
+          preparePendingUser: (...args) => identity.preparePendingUser(...args),
+          deleteUser: (...args) => identity.deleteUser(...args),
+          endWhatUserDeletionEnds: async () => {
+            throw new Error('the OpenID Provider’s state cannot be ended');
+          },
         },
       });
       const request: BrowserRequest = {
