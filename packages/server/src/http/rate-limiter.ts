@@ -107,9 +107,14 @@ export class RateLimiter {
    * refusal (see `charge`).
    */
   async hitAll(checks: readonly RateLimitCheck[]): Promise<void> {
-    if (checks.length === 0) return;
-    const refusal = await inSmallTransaction(this.#db, (trx) => this.charge(trx, checks));
+    const refusal = await this.refusal(checks);
     if (refusal) throw refusal;
+  }
+
+  /** As `hitAll`, but returns the refusal instead of throwing it (for a caller that answers it its own way). */
+  async refusal(checks: readonly RateLimitCheck[]): Promise<KeywayError | undefined> {
+    if (checks.length === 0) return undefined;
+    return inSmallTransaction(this.#db, (trx) => this.charge(trx, checks));
   }
 
   /**

@@ -3,6 +3,7 @@ import { appendAuditEvent } from '../audit/audit-log.ts';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../shared/clock.ts';
 import type { Schema } from '../storage/schema.ts';
+import { auditRemoved } from './oidc-revocation.ts';
 
 /**
  * The OpenID Provider's storage (oidc-provider's Adapter contract) over Keyway's database, one instance per tenant
@@ -138,14 +139,13 @@ class KyselyAdapter implements Adapter {
         .deleteFrom('oidc_state')
         .where('tenant_id', '=', this.#tenantId)
         .where('grant_id', '=', reused.grant_id)
-        .returning(['model', 'payload'])
+        .returning('model')
         .execute();
-      for (const [model, kind] of Object.entries(AUDITED_TOKENS)) {
-        const ofModel = gone.filter((row) => row.model === model);
-        if (ofModel.length === 0 || !kind || kind === 'authorizationCode') continue;
-        const payload = JSON.parse(ofModel[0]!.payload) as AdapterPayload;
-        await this.#audit(trx, `oidc.${kind}.revoke`, payload, { grantId: reused.grant_id, count: ofModel.length, reason: 'reused' });
-      }
+      // The grant's artifacts share its client and account: audited as every revocation is (oidc-revocation.ts).
+      const payload = JSON.parse(reused.payload) as AdapterPayload;
+      const actor = { tenantId: this.#tenantId, actor: `oidc-client:${String(payload.clientId ?? 'unknown')}` };
+      const target = { targetType: 'user' as const, targetId: typeof payload.accountId === 'string' ? payload.accountId : null };
+      await auditRemoved(trx, actor, gone, target, { grantId: reused.grant_id, reason: 'reused' }, this.#clock.now());
     });
   }
 

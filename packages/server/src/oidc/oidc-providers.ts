@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { KeywayError } from '../errors/keyway-error.ts';
 import type { MasterKey } from '../secrets/master-key.ts';
 import type { Clock } from '../shared/clock.ts';
 import { LruCache } from '../shared/lru-cache.ts';
@@ -32,24 +33,24 @@ export interface OidcProvidersDeps {
    * authorization endpoint, from browsers (KEYWAY_RATE_LIMIT_PER_IP), and pushed (RFC 9126), from the clients' servers
    * like their token requests (KEYWAY_RATE_LIMIT_TOKEN_PER_IP).
    */
+  authorizationsPerMinute: { authorization: number; pushed: number };
   /**
    * The clock of the authorization request limits; default `clock`. A seam for tests: the provider must run on the real
    * time (oidc-provider reads it itself), while a test of the limits needs a minute window that does not roll over.
    */
   rateLimitClock?: Clock;
-  authorizationsPerMinute: { authorization: number; pushed: number };
 }
 
 /** The endpoints whose requests start an authorization: the authorization endpoint (not its resume), and PAR. */
 export type AuthorizationEndpoint = 'authorization' | 'pushed';
 
-/** The claims Keyway's ID tokens already carried before it was a full provider; discovery keeps listing them. */
 /**
- * Nothing but the provider's own inline script, whose hash oidc-provider appends to script-src; the form may post to
- * any of the client's redirect URIs, so form-action is not restricted.
+ * The headers of the pages the provider writes itself: nothing but their own inline script, whose hash oidc-provider
+ * appends to script-src; the form may post to any of the client's redirect URIs, so form-action is not restricted.
  */
-const PROVIDER_PAGE_CSP = "default-src 'none'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+const PROVIDER_PAGE_HEADERS = pageSecurityHeaders("default-src 'none'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'");
 
+/** The claims Keyway's ID tokens already carried before it was a full provider; discovery keeps listing them. */
 const KEYWAY_CLAIMS = ['iss', 'aud', 'exp', 'iat', 'jti', 'nonce', 'cred_id', 'keyway_attested', 'keyway_device_bound'];
 
 interface Entry {
@@ -88,11 +89,12 @@ export class OidcProviders {
   /**
    * Charges a request that starts an authorization to its client address's budget at the tenant (by /64 for IPv6,
    * rateLimitAddress), before the provider does any of its work; beyond the budget, 429 RATE_LIMITED with Retry-After
-   * (thrown). Each such request stores the authorization (an interaction, a pushed request) until it expires.
+   * (answered, not thrown). Each such request stores the authorization (an interaction, a pushed request) until it
+   * expires.
    */
-  async chargeAuthorization(tenantId: string, endpoint: AuthorizationEndpoint, clientIp: string): Promise<void> {
+  chargeAuthorization(tenantId: string, endpoint: AuthorizationEndpoint, clientIp: string): Promise<KeywayError | undefined> {
     const limit = this.#deps.authorizationsPerMinute[endpoint];
-    await this.#limiter.hit(`oidc-${endpoint}|${tenantId}|${rateLimitAddress(clientIp)}`, limit, 'from this address');
+    return this.#limiter.refusal([{ key: `oidc-${endpoint}|${tenantId}|${rateLimitAddress(clientIp)}`, limit, what: 'from this address' }]);
   }
 
   /** The tenant's provider as a Node request handler (its Koa application). */
@@ -142,7 +144,7 @@ export class OidcProviders {
       // The pages the provider writes itself — the auto-submitting form of response_mode=form_post — get the
       // security headers of Keyway's own pages. oidc-provider adds its inline script's hash to script-src when it
       // writes the form (helpers/script_src_sha.js); Keyway's pages (sendPage) replace these with their own.
-      ctx.set(pageSecurityHeaders(PROVIDER_PAGE_CSP));
+      ctx.set(PROVIDER_PAGE_HEADERS);
       await next();
       const oidc = (ctx as KoaContextWithOIDC).oidc as KoaContextWithOIDC['oidc'] | undefined;
       if (oidc?.route === 'discovery' && ctx.status === 200) {

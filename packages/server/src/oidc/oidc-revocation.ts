@@ -12,9 +12,17 @@ const AUDITED = [
   ['RefreshToken', 'refreshToken'],
 ] as const;
 
-type Target = { targetType: 'oidcClient' | 'user'; targetId: string };
+type Target = { targetType: 'oidcClient' | 'user'; targetId: string | null };
 
-async function auditRemoved(trx: Kysely<Schema>, actor: Actor, removed: { model: string }[], target: Target, details: Record<string, unknown>, now: Date) {
+/** One `oidc.<kind>.revoke` event per token kind among `removed` (codes, grants and sessions are not audited), with its count. */
+export async function auditRemoved(
+  trx: Kysely<Schema>,
+  actor: Actor,
+  removed: { model: string }[],
+  target: Target,
+  details: Record<string, unknown>,
+  now: Date,
+) {
   for (const [model, kind] of AUDITED) {
     const count = removed.filter((row) => row.model === model).length;
     if (count > 0) await appendAuditEvent(trx, actor, { action: `oidc.${kind}.revoke`, ...target, details: { ...details, count } }, now);
@@ -75,8 +83,14 @@ export const issuedForDeleted: DeletionHook = {
       .where('account_id', 'in', trx.selectFrom('users').select('id').where('store_id', '=', store.id))
       .returning(['model', 'account_id'])
       .execute();
-    for (const userId of new Set(left.map((row) => row.account_id!))) {
-      const own = left.filter((row) => row.account_id === userId);
+    // Grouped in one pass (a store may have many users), in the order their rows came.
+    const byUser = new Map<string, { model: string }[]>();
+    for (const row of left) {
+      const own = byUser.get(row.account_id!);
+      if (own) own.push(row);
+      else byUser.set(row.account_id!, [row]);
+    }
+    for (const [userId, own] of byUser) {
       await auditRemoved(trx, actor, own, { targetType: 'user', targetId: userId }, { store: store.name, reason: 'storeDeleted' }, now);
     }
     return { oidcClients: clients.length, oidcArtifacts: artifacts + left.length };

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KeywayError } from '../errors/keyway-error.ts';
+import type { KeywayError } from '../errors/keyway-error.ts';
 import { AnyTenantIdParam } from '../http/path-params.ts';
 import type { OidcPages } from './oidc-pages.ts';
 import { OIDC_ROUTES } from './oidc-provider-factory.ts';
@@ -24,13 +24,16 @@ const TenantParams = Type.Object({ tenantId: AnyTenantIdParam });
  * interaction cookie of a request already charged), and the pushed authorization request endpoint. A CORS preflight
  * (OPTIONS) starts nothing.
  */
+const AUTHORIZATION_PATH = OIDC_ROUTES.authorization.toUpperCase();
+const PUSHED_AUTHORIZATION_PATH = OIDC_ROUTES.pushed_authorization_request.toUpperCase();
+
 export function authorizationEndpointOf(method: string, path: string): AuthorizationEndpoint | undefined {
   if (method === 'OPTIONS') return undefined;
   const query = path.indexOf('?');
   let pathname = (query === -1 ? path : path.slice(0, query)).toUpperCase();
   if (pathname.length > 1 && pathname.endsWith('/')) pathname = pathname.slice(0, -1);
-  if (pathname === OIDC_ROUTES.authorization.toUpperCase()) return 'authorization';
-  if (pathname === OIDC_ROUTES.pushed_authorization_request.toUpperCase()) return 'pushed';
+  if (pathname === AUTHORIZATION_PATH) return 'authorization';
+  if (pathname === PUSHED_AUTHORIZATION_PATH) return 'pushed';
   return undefined;
 }
 
@@ -70,17 +73,6 @@ export async function oidcRoutes(fastify: FastifyInstance, options: OidcRoutesOp
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
-  /** The refusal (429 RATE_LIMITED) of a request over its address's budget, or undefined when it may go on. */
-  const chargeAuthorization = async (tenantId: string, endpoint: AuthorizationEndpoint, clientIp: string): Promise<KeywayError | undefined> => {
-    try {
-      await options.providers.chargeAuthorization(tenantId, endpoint, clientIp);
-      return undefined;
-    } catch (error) {
-      if (error instanceof KeywayError && error.code === 'RATE_LIMITED') return error;
-      throw error;
-    }
-  };
-
   /**
    * Answers a refusal as the provider answers its own errors, with the status and Retry-After of RFC 6585 §4 (RFC 9126
    * §2.3 names 429 for PAR): an authorization request, which a browser is sent to, gets the provider's error page (the
@@ -119,7 +111,7 @@ export async function oidcRoutes(fastify: FastifyInstance, options: OidcRoutesOp
     const path = url.slice(url.indexOf('/', 1));
     const endpoint = authorizationEndpointOf(request.method, path);
     if (endpoint !== undefined) {
-      const refusal = await chargeAuthorization(tenantId, endpoint, request.ip);
+      const refusal = await options.providers.chargeAuthorization(tenantId, endpoint, request.ip);
       if (refusal) return refuse(request, reply, endpoint, refusal);
     }
     raw.originalUrl = url;
