@@ -11,7 +11,6 @@ import { bindBrowser, bindingOf, bindingSecretOf, matchesBinding, type BindingCo
 
 /** An hour: longer than any ceremony (5 minutes), short enough not to linger on a shared machine. */
 const COOKIE: BindingCookie = { name: 'keyway_console_ceremony', sameSite: 'strict', maxAgeSeconds: 60 * 60 };
-export const CONSOLE_CEREMONY_COOKIE = COOKIE.name;
 
 /** The ceremony secret a request's cookies carry, if well formed. */
 export function ceremonySecretOf(cookieHeader: string | undefined): string | undefined {

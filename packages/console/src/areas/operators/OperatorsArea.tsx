@@ -2,6 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { adminJson } from '../../api/client.ts';
+import type { components } from '../../api/schema.ts';
 import { useI18n } from '../../i18n/i18n.tsx';
 import type { Operator, Role } from '../../session/session.ts';
 import { useCan, useSession } from '../../session/use-session.ts';
@@ -14,15 +15,7 @@ import { QrCode } from '../../ui/QrCode.tsx';
 const ROLES: Role[] = ['owner', 'admin', 'support', 'viewer'];
 
 /** An unused enrolment link as the API lists it (never the link itself). */
-interface InvitationRow {
-  id: string;
-  role: Role;
-  createdBy: { id: string; kind: 'operator' | 'apiClient' | 'commandLine'; name?: string };
-  createdAt: string;
-  expiresAt: string;
-  /** False while whoever made it may not grant its role: it enrols nobody then */
-  usable: boolean;
-}
+type InvitationRow = components['schemas']['InvitationSummary'];
 
 interface OperatorRow extends Operator {
   createdAt?: string;
@@ -36,6 +29,7 @@ export function OperatorsArea() {
   const canInvite = useCan('Console:createInvitation');
   const canUpdate = useCan('Console:updateOperator');
   const canDelete = useCan('Console:deleteOperator');
+  const canListInvitations = useCan('Console:listInvitations');
   const queryClient = useQueryClient();
   // One page: a tenant's operators are few, and the API lists them all.
   const operators = usePagedList(['operators'], () => adminJson<ListPage<OperatorRow>>('GET', '/api/console/operators'));
@@ -105,7 +99,8 @@ export function OperatorsArea() {
           shown={{ more: 'operators.shownMore', all: 'operators.shownAll' }}
         />
       </div>
-      <Invitations />
+      {/* Listed only for operators who may list them (no request that would be refused). */}
+      {canListInvitations ? <Invitations /> : null}
     </>
   );
 }
@@ -113,7 +108,6 @@ export function OperatorsArea() {
 /** The unused enrolment links, with who made them and until when they work; revoking one ends it at once. */
 function Invitations() {
   const { t, formatDate } = useI18n();
-  const canList = useCan('Console:listInvitations');
   const canRevoke = useCan('Console:revokeInvitation');
   const queryClient = useQueryClient();
   const invitations = usePagedList(['operator-invitations'], (cursor) =>
@@ -123,7 +117,6 @@ function Invitations() {
     mutationFn: (id: string) => adminJson('DELETE', `/api/console/invitations/${encodeURIComponent(id)}`),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['operator-invitations'] }),
   });
-  if (!canList) return null;
   const maker = (by: InvitationRow['createdBy']) => {
     if (by.kind === 'commandLine') return t('invitations.byCommandLine');
     if (by.kind === 'apiClient') return by.name === undefined ? t('invitations.byDeletedClient') : t('invitations.byClient', { name: by.name });
